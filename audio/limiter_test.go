@@ -1,0 +1,429 @@
+package audio
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// Tolerances of the limiter tests, each with its reason.
+const (
+	// maxGainBand bounds max/min of out/in over one frame of a steady loud
+	// signal: the hold keeps the gain constant (the measured band is
+	// 1.0007, from rounding), whereas hard clipping of the gentlest case
+	// here already spreads it over 1/0.94 ≈ 1.06.
+	maxGainBand = 1.01
+	// ratioFloor is the smallest |out| used to measure out/in, so rounding
+	// (±0.5) distorts the ratio by at most 0.05%.
+	ratioFloor = 1000
+	// maxFlatRun is the longest run of samples at ±ceiling allowed; hard
+	// clipping of these signals gives runs of tens of samples.
+	maxFlatRun = 2
+	// releaseFrames bounds the recovery to unity gain: the hold, then 5
+	// Release times cover a 30 dB reduction (4.8 Release, see
+	// LimiterConfig.Release).
+	releaseFrames = int((defaultLimiterHold + 5*defaultRelease) / FrameDuration)
+)
+
+// loudCases are steady signals well above the ceiling; they also seed
+// FuzzLimiter.
+var loudCases = []struct {
+	name   string
+	frame  func(n int) []int32 // frame number n of the signal
+	frames int
+	flat   bool // the input itself is flat-topped
+}{
+	{
+		name: "two sines at 1.1 FS each, 300 and 450 Hz",
+		frame: func(n int) []int32 {
+			f := toneFrame(n, 1.1*fullScale, 300, 0.7)
+			tone(f, 1.1*fullScale, 450, 0.7, n*FrameSamples)
+			return f
+		},
+		frames: 25,
+	},
+	{
+		name:   "25 full-scale participants in phase, 1 kHz",
+		frame:  func(n int) []int32 { return toneFrame(n, 25*fullScale, 1000, 1) },
+		frames: 10,
+	},
+	{
+		name:   "loud left, quiet right, 100 Hz",
+		frame:  func(n int) []int32 { return toneFrame(n, 3*fullScale, 100, 0.1) },
+		frames: 25,
+	},
+	{
+		name:   "just over the ceiling, 440 Hz",
+		frame:  func(n int) []int32 { return toneFrame(n, 0.95*fullScale, 440, -1) },
+		frames: 25,
+	},
+	{
+		name: "full-scale square wave, 1 kHz",
+		frame: func(n int) []int32 {
+			f := make([]int32, FrameLen)
+			for i := range FrameSamples {
+				v := int32(fullScale)
+				if (n*FrameSamples+i)/24%2 == 1 {
+					v = -fullScale
+				}
+				f[2*i], f[2*i+1] = v, v
+			}
+			return f
+		},
+		frames: 10,
+		flat:   true,
+	},
+}
+
+func TestLimiterLoudSignals(t *testing.T) {
+	for _, tt := range loudCases {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(DefaultLimiterConfig())
+			c := l.Ceiling()
+			out := make([]int16, FrameLen)
+			for n := range tt.frames {
+				in := tt.frame(n)
+				l.Process(out, in)
+				if p := peak16(out); p > int(c) {
+					t.Fatalf("frame %d: peak %d above ceiling %d", n, p, c)
+				}
+				if n == 0 {
+					continue // the first peaks arrive unannounced
+				}
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for i, v := range out {
+					if math.Abs(float64(v)) < ratioFloor {
+						continue
+					}
+					r := float64(v) / float64(in[i])
+					lo, hi = min(lo, r), max(hi, r)
+				}
+				if hi/lo > maxGainBand {
+					t.Errorf("frame %d: out/in spans %.4f..%.4f, not a smooth gain", n, lo, hi)
+				}
+				if run := longestRunAt(out, c); !tt.flat && run > maxFlatRun {
+					t.Errorf("frame %d: %d samples in a row at ±%d: clipped", n, run, c)
+				}
+				if p := peak16(out); p < int(c)*95/100 {
+					t.Errorf("frame %d: peak %d, want near the ceiling %d", n, p, c)
+				}
+			}
+			if l.Clamped() != 0 {
+				t.Errorf("safety clamp hit %d times", l.Clamped())
+			}
+		})
+	}
+}
+
+func TestLimiterPassThrough(t *testing.T) {
+	c := int32(NewLimiter(LimiterConfig{}).Ceiling())
+	rng := rand.New(rand.NewPCG(7, 7))
+	random := make([]int32, FrameLen)
+	for i := range random {
+		random[i] = rng.Int32N(2*c+1) - c
+	}
+	edges := make([]int32, FrameLen)
+	for i := range edges {
+		edges[i] = []int32{c, -c, 0, 1, -1, c - 1}[i%6]
+	}
+	tests := []struct {
+		name string
+		in   []int32
+	}{
+		{"silence", make([]int32, FrameLen)},
+		{"random within the ceiling", random},
+		{"exactly at the ceiling", edges},
+		{"short odd block", []int32{c, -c, 5}},
+		{"empty", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(DefaultLimiterConfig())
+			out := make([]int16, len(tt.in))
+			for range 3 {
+				l.Process(out, tt.in)
+				for i, v := range out {
+					if int32(v) != tt.in[i] {
+						t.Fatalf("sample %d = %d, want %d", i, v, tt.in[i])
+					}
+				}
+			}
+			if l.Gain() != 1 {
+				t.Fatalf("gain %v, want 1", l.Gain())
+			}
+		})
+	}
+}
+
+func TestLimiterRelease(t *testing.T) {
+	tests := []struct {
+		name string
+		loud float64 // peak of the loud part, in full scales
+	}{
+		{"1 dB over", 1.0},
+		{"10 dB over", 3.2},
+		{"30 dB over", 25},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(DefaultLimiterConfig())
+			out := make([]int16, FrameLen)
+			n := 0
+			for ; n < 10; n++ {
+				l.Process(out, toneFrame(n, tt.loud*fullScale, 500, 1))
+			}
+			if l.Gain() >= 1 {
+				t.Fatalf("gain %v after the loud part, want < 1", l.Gain())
+			}
+			quiet := 0.3 * fullScale
+			recovered := -1
+			for k := range releaseFrames + 5 {
+				in := toneFrame(n+k, quiet, 500, 1)
+				prev := l.Gain()
+				l.Process(out, in)
+				if l.Gain() < prev {
+					t.Fatalf("quiet frame %d: gain fell %v → %v", k, prev, l.Gain())
+				}
+				if recovered >= 0 {
+					for i, v := range out {
+						if int32(v) != in[i] {
+							t.Fatalf("quiet frame %d after recovery: sample %d = %d, want %d", k, i, v, in[i])
+						}
+					}
+				} else if l.Gain() == 1 {
+					recovered = k
+				}
+			}
+			if recovered < 0 || recovered > releaseFrames {
+				t.Fatalf("gain back to 1 after %d frames, want ≤ %d", recovered, releaseFrames)
+			}
+		})
+	}
+}
+
+func TestLimiterSpike(t *testing.T) {
+	tests := []struct {
+		name  string
+		pair  int   // position of the spike in the frame
+		value int32 // its value on both channels
+	}{
+		{"mid-frame", 500, 10 * fullScale},
+		{"first pair", 0, -10 * fullScale},
+		{"last pair", FrameSamples - 1, math.MaxInt32},
+		{"most negative int32", 300, math.MinInt32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(DefaultLimiterConfig())
+			attack := int(defaultAttack.Seconds() * SampleRate)
+			in := make([]int32, FrameLen)
+			in[2*tt.pair], in[2*tt.pair+1] = tt.value, tt.value
+			out := make([]int16, FrameLen)
+			l.Process(out, in)
+			c := l.Ceiling()
+			if got := out[2*tt.pair]; got != c && got != -c {
+				t.Errorf("spike → %d, want ±%d", got, c)
+			}
+			g := l.gains[:FrameSamples]
+			for i := max(1, tt.pair-attack); i <= tt.pair; i++ {
+				if g[i] > g[i-1] {
+					t.Errorf("gain rises before the spike at pair %d", i)
+				}
+				if step := g[i-1] - g[i]; step > 1.0/float64(attack)+1e-12 {
+					t.Errorf("gain falls by %v at pair %d, faster than the attack allows", step, i)
+				}
+			}
+			if start := tt.pair - attack - 1; start >= 0 && g[start] != 1 {
+				t.Errorf("gain %v before the attack ramp, want 1", g[start])
+			}
+			hold := int(defaultLimiterHold.Seconds() * SampleRate)
+			for i := tt.pair + 1; i < len(g); i++ {
+				if g[i] < g[i-1] {
+					t.Fatalf("gain falls after the spike at pair %d", i)
+				}
+				if i <= tt.pair+hold && g[i] != g[tt.pair] {
+					t.Fatalf("gain moves during the hold, at pair %d", i)
+				}
+			}
+			if l.Clamped() != 0 {
+				t.Errorf("safety clamp hit %d times", l.Clamped())
+			}
+		})
+	}
+}
+
+// TestLimiterGainIsSmooth checks that the gain never falls faster than the
+// attack ramp nor rises faster than the release allows: no clicks. Only the
+// very first pair of a stream may fall at once (nothing to ramp from).
+func TestLimiterGainIsSmooth(t *testing.T) {
+	type signal = struct {
+		name   string
+		frame  func(n int) []int32
+		frames int
+	}
+	tests := []signal{
+		{
+			name: "loud tone starting mid-frame",
+			frame: func(n int) []int32 {
+				f := toneFrame(n, 4*fullScale, 700, 1)
+				if n == 0 {
+					clear(f[:FrameLen/2])
+				}
+				return f
+			},
+			frames: 10,
+		},
+		{
+			name: "tremolo between 0.5 and 2 FS at 3 Hz",
+			frame: func(n int) []int32 {
+				f := make([]int32, FrameLen)
+				for i := range FrameSamples {
+					k := float64(n*FrameSamples + i)
+					env := 1.25 * fullScale * (1 + 0.6*math.Sin(2*math.Pi*3*k/SampleRate))
+					v := int32(math.Round(env * math.Sin(2*math.Pi*400*k/SampleRate)))
+					f[2*i], f[2*i+1] = v, v
+				}
+				return f
+			},
+			frames: 100,
+		},
+	}
+	for _, c := range loudCases {
+		tests = append(tests, signal{c.name, c.frame, c.frames})
+	}
+	attack := defaultAttack.Seconds() * SampleRate
+	c := -math.Expm1(-1 / (defaultRelease.Seconds() * SampleRate))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(DefaultLimiterConfig())
+			out := make([]int16, FrameLen)
+			prev := 1.0
+			for n := range tt.frames {
+				l.Process(out, tt.frame(n))
+				for i, g := range l.gains[:FrameSamples] {
+					if d := prev - g; d > 1/attack+1e-12 && (n > 0 || i > 0) {
+						t.Fatalf("frame %d pair %d: gain falls by %v, more than 1/attack", n, i, d)
+					}
+					if limit := math.Exp((releaseOvershoot - math.Log(prev)) * c); g/prev > limit+1e-12 {
+						t.Fatalf("frame %d pair %d: gain rises ×%v, faster than the release", n, i, g/prev)
+					}
+					prev = g
+				}
+			}
+		})
+	}
+}
+
+func TestLimiterExtremeInput(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	random := make([]int32, 3*FrameLen+1)
+	for i := range random {
+		random[i] = int32(rng.Uint32())
+	}
+	alternating := make([]int32, FrameLen)
+	for i := range alternating {
+		alternating[i] = math.MaxInt32
+		if i%3 == 0 {
+			alternating[i] = math.MinInt32
+		}
+	}
+	tests := []struct {
+		name string
+		cfg  LimiterConfig
+		in   []int32
+	}{
+		{"random int32, odd length over 3 frames", DefaultLimiterConfig(), random},
+		{"int32 extremes", DefaultLimiterConfig(), alternating},
+		{"tiny threshold, shortest times", LimiterConfig{Threshold: 1.0 / fullScale, Attack: sampleDuration, Release: sampleDuration}, random},
+		{"threshold 1", LimiterConfig{Threshold: 1}, alternating},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := NewLimiter(tt.cfg)
+			out := make([]int16, len(tt.in))
+			for range 3 {
+				l.Process(out, tt.in)
+				if p := peak16(out); p > int(l.Ceiling()) {
+					t.Fatalf("peak %d above ceiling %d", p, l.Ceiling())
+				}
+				if g := l.Gain(); !(g > 0 && g <= 1) {
+					t.Fatalf("gain %v out of (0, 1]", g)
+				}
+			}
+		})
+	}
+}
+
+func TestLimiterReset(t *testing.T) {
+	l := NewLimiter(DefaultLimiterConfig())
+	out := make([]int16, FrameLen)
+	l.Process(out, toneFrame(0, 5*fullScale, 440, 1))
+	l.Reset()
+	if l.Gain() != 1 {
+		t.Fatalf("gain %v after Reset, want 1", l.Gain())
+	}
+	in := toneFrame(1, 0.5*fullScale, 440, 1)
+	l.Process(out, in)
+	for i, v := range out {
+		if int32(v) != in[i] {
+			t.Fatalf("sample %d = %d after Reset, want %d", i, v, in[i])
+		}
+	}
+}
+
+func TestLimiterDeterministic(t *testing.T) {
+	a, b := NewLimiter(LimiterConfig{}), NewLimiter(LimiterConfig{})
+	outA, outB := make([]int16, FrameLen), make([]int16, FrameLen)
+	for n := range 20 {
+		in := toneFrame(n, 2*fullScale, 330, 0.5)
+		a.Process(outA, in)
+		b.Process(outB, in)
+		if !slices.Equal(outA, outB) {
+			t.Fatalf("frame %d differs", n)
+		}
+	}
+}
+
+func TestLimiterNoAllocs(t *testing.T) {
+	l := NewLimiter(DefaultLimiterConfig())
+	loud := toneFrame(0, 3*fullScale, 440, 1)
+	out := make([]int16, FrameLen)
+	if n := testing.AllocsPerRun(20, func() { l.Process(out, loud) }); n != 0 {
+		t.Fatalf("Process allocates %v times per frame", n)
+	}
+}
+
+func TestLimiterConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  LimiterConfig
+		ok   bool
+	}{
+		{"zero value means defaults", LimiterConfig{}, true},
+		{"defaults", DefaultLimiterConfig(), true},
+		{"threshold 1", LimiterConfig{Threshold: 1}, true},
+		{"threshold above 1", LimiterConfig{Threshold: 1.01}, false},
+		{"negative threshold", LimiterConfig{Threshold: -0.5}, false},
+		{"NaN threshold", LimiterConfig{Threshold: math.NaN()}, false},
+		{"threshold below one LSB", LimiterConfig{Threshold: 0.5 / fullScale}, false},
+		{"attack one frame", LimiterConfig{Attack: FrameDuration}, true},
+		{"attack longer than the lookahead", LimiterConfig{Attack: FrameDuration + time.Microsecond}, false},
+		{"attack shorter than a sample", LimiterConfig{Attack: time.Microsecond}, false},
+		{"negative release", LimiterConfig{Release: -time.Second}, false},
+		{"long release", LimiterConfig{Release: 10 * time.Second}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok=%v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, ErrConfig) {
+				t.Fatalf("error %v does not wrap ErrConfig", err)
+			}
+		})
+	}
+}

@@ -1,0 +1,37 @@
+package audio
+
+// Accumulate adds src into the int32 accumulator acc, sample by sample.
+// The slices must have the same length; Accumulate panics otherwise.
+// An int32 accumulator holds the sum of 65536 full-scale inputs without
+// overflow, far more than any room.
+func Accumulate(acc []int32, src []int16) {
+	if len(acc) != len(src) {
+		panic("audio: Accumulate: len(acc) != len(src)")
+	}
+	src = src[:len(acc)]
+	for i, s := range src {
+		acc[i] += int32(s)
+	}
+}
+
+// MinusInto writes acc − own into dst: the mix-minus of the participant
+// whose PCM is own. A nil own means nobody is subtracted and dst receives a
+// copy of acc (the full mix). dst, acc and a non-nil own must have the same
+// length; MinusInto panics otherwise. dst may be acc itself.
+func MinusInto(dst, acc []int32, own []int16) {
+	if len(dst) != len(acc) {
+		panic("audio: MinusInto: len(dst) != len(acc)")
+	}
+	if own == nil {
+		copy(dst, acc)
+		return
+	}
+	if len(own) != len(acc) {
+		panic("audio: MinusInto: len(own) != len(acc)")
+	}
+	dst = dst[:len(acc)]
+	own = own[:len(acc)]
+	for i, a := range acc {
+		dst[i] = a - int32(own[i])
+	}
+}
