@@ -1,0 +1,168 @@
+package audio
+
+import (
+	"fmt"
+	"math"
+)
+
+// SpeakerDetector picks the active speaker among participant slots, one
+// 20 ms frame at a time, from per-slot levels such as Level returns.
+//
+// Each slot's power is averaged exponentially (time constant Smoothing).
+// When there is no speaker, the loudest slot at or above Floor becomes the
+// speaker at once. Otherwise a challenger must be at or above Floor and at
+// least Margin louder than the speaker for Hold without a break; if several
+// qualify in the same frame the loudest wins. The speaker keeps the role
+// when everyone falls silent.
+//
+// Slots are indices into the levels slice, which the caller keeps stable.
+// The slice may grow or shrink between calls; a NaN level marks a vacant
+// slot. When the speaker's slot goes away (beyond the new length, or NaN),
+// the loudest slot at or above Floor takes over at once, or nobody (−1).
+//
+// A SpeakerDetector is not safe for concurrent use. Update allocates only
+// when the number of slots exceeds every earlier count.
+type SpeakerDetector struct {
+	alpha   float64 // per-frame weight of the new power in the average
+	floor   float64 // Floor as a mean power (1 = 0 dBFS)
+	margin  float64 // Margin as a power ratio
+	hold    int     // Hold in frames
+	slots   []slotState
+	speaker int
+}
+
+// slotState is the detector's memory of one slot.
+type slotState struct {
+	power float64 // smoothed mean power, 1 = 0 dBFS
+	run   int     // consecutive frames this slot has beaten the speaker
+}
+
+// NewSpeakerDetector returns a detector with no slots and no speaker. Zero
+// fields of cfg take their defaults; NewSpeakerDetector panics if cfg fails
+// Validate.
+func NewSpeakerDetector(cfg SpeakerConfig) *SpeakerDetector {
+	if err := cfg.Validate(); err != nil {
+		panic(fmt.Sprintf("audio: NewSpeakerDetector: %v", err))
+	}
+	cfg = cfg.withDefaults()
+	return &SpeakerDetector{
+		alpha:   -math.Expm1(-FrameDuration.Seconds() / cfg.Smoothing.Seconds()),
+		floor:   dbToPower(cfg.Floor),
+		margin:  math.Pow(10, cfg.Margin/10),
+		hold:    cfg.holdFrames(),
+		speaker: -1,
+	}
+}
+
+// Speaker returns the current speaker's slot, or −1 for nobody.
+func (d *SpeakerDetector) Speaker() int { return d.speaker }
+
+// Smoothed returns a slot's smoothed level in dBFS (SilenceDBFS for an
+// unknown slot), for metrics and the room state.
+func (d *SpeakerDetector) Smoothed(slot int) float64 {
+	if slot < 0 || slot >= len(d.slots) {
+		return SilenceDBFS
+	}
+	return powerToDB(d.slots[slot].power)
+}
+
+// Forget clears a slot's history, for when a new participant takes it over.
+// If the slot was the speaker, the next Update picks a new one. Slots out of
+// range are ignored.
+func (d *SpeakerDetector) Forget(slot int) {
+	if slot < 0 || slot >= len(d.slots) {
+		return
+	}
+	d.slots[slot] = slotState{}
+	if d.speaker == slot {
+		d.speaker = -1
+	}
+}
+
+// Update takes one frame's level per slot in dBFS (values are clamped to
+// [SilenceDBFS, 0]; NaN = vacant slot) and returns the speaker's slot, or
+// −1 while nobody has spoken above Floor.
+func (d *SpeakerDetector) Update(levels []float64) int {
+	d.resize(len(levels))
+	for i, lv := range levels {
+		s := &d.slots[i]
+		if math.IsNaN(lv) {
+			d.Forget(i)
+			continue
+		}
+		s.power += d.alpha * (dbToPower(lv) - s.power)
+	}
+	if d.speaker < 0 {
+		d.speaker = d.loudest()
+		d.resetRuns()
+		return d.speaker
+	}
+	beat := d.slots[d.speaker].power * d.margin
+	next := -1
+	for i := range d.slots {
+		s := &d.slots[i]
+		if i == d.speaker || s.power < d.floor || s.power < beat {
+			s.run = 0
+			continue
+		}
+		s.run++
+		if s.run >= d.hold && (next < 0 || s.power > d.slots[next].power) {
+			next = i
+		}
+	}
+	if next >= 0 {
+		d.speaker = next
+		d.resetRuns()
+	}
+	return d.speaker
+}
+
+// resize adapts the slot table to n slots, dropping the speaker if its slot
+// is gone.
+func (d *SpeakerDetector) resize(n int) {
+	if n < len(d.slots) {
+		if d.speaker >= n {
+			d.speaker = -1
+		}
+		d.slots = d.slots[:n]
+		return
+	}
+	for len(d.slots) < n {
+		d.slots = append(d.slots, slotState{})
+	}
+}
+
+// loudest returns the loudest slot at or above the floor, or −1.
+func (d *SpeakerDetector) loudest() int {
+	best := -1
+	for i, s := range d.slots {
+		if s.power >= d.floor && (best < 0 || s.power > d.slots[best].power) {
+			best = i
+		}
+	}
+	return best
+}
+
+// resetRuns restarts every challenger's count, after a change of speaker.
+func (d *SpeakerDetector) resetRuns() {
+	for i := range d.slots {
+		d.slots[i].run = 0
+	}
+}
+
+// dbToPower converts a dBFS level to mean power (1 = 0 dBFS), clamping it to
+// [SilenceDBFS, 0] and mapping SilenceDBFS to exactly 0.
+func dbToPower(db float64) float64 {
+	if db <= SilenceDBFS {
+		return 0
+	}
+	return math.Pow(10, min(db, 0)/10)
+}
+
+// powerToDB is the inverse of dbToPower.
+func powerToDB(p float64) float64 {
+	if p <= 0 {
+		return SilenceDBFS
+	}
+	return max(SilenceDBFS, 10*math.Log10(p))
+}
