@@ -10,14 +10,13 @@
 // One 20 ms tick of the mixer looks like this:
 //
 //	clear(acc)                        // acc []int32, len FrameLen
-//	for _, pcm := range inputs {      // nil input = silence, skip it
+//	for _, pcm := range inputs {      // a nil pcm is silence
 //		audio.Accumulate(acc, pcm)
 //	}
-//	audio.MinusInto(tmp, acc, nil)    // full mix, for viewers and the recorder
-//	full.Process(out, tmp)            // one Limiter per output stream
+//	full.Process(out, acc)            // full mix, for viewers and the recorder
 //	for k, pcm := range inputs {
 //		audio.MinusInto(tmp, acc, pcm) // mix-minus: nobody hears themselves
-//		limiters[k].Process(outs[k], tmp)
+//		limiters[k].Process(outs[k], tmp) // one Limiter per output stream
 //		levels[k] = audio.Level(pcm)
 //	}
 //	speaker := detector.Update(levels)

@@ -1,10 +1,13 @@
 package audio
 
-// Accumulate adds src into the int32 accumulator acc, sample by sample.
-// The slices must have the same length; Accumulate panics otherwise.
-// An int32 accumulator holds the sum of 65536 full-scale inputs without
-// overflow, far more than any room.
+// Accumulate adds src into the int32 accumulator acc, sample by sample. A
+// nil src is silence and adds nothing; otherwise the slices must have the
+// same length (Accumulate panics if not). An int32 accumulator holds the
+// sum of 65536 full-scale inputs without overflow, far more than any room.
 func Accumulate(acc []int32, src []int16) {
+	if src == nil {
+		return
+	}
 	if len(acc) != len(src) {
 		panic("audio: Accumulate: len(acc) != len(src)")
 	}
@@ -15,8 +18,8 @@ func Accumulate(acc []int32, src []int16) {
 }
 
 // MinusInto writes acc − own into dst: the mix-minus of the participant
-// whose PCM is own. A nil own means nobody is subtracted and dst receives a
-// copy of acc (the full mix). dst, acc and a non-nil own must have the same
+// whose PCM is own. A nil own (a silent participant, as for Accumulate)
+// subtracts nothing and dst receives a copy of acc (the full mix). dst, acc and a non-nil own must have the same
 // length; MinusInto panics otherwise. dst may be acc itself.
 func MinusInto(dst, acc []int32, own []int16) {
 	if len(dst) != len(acc) {

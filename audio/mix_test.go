@@ -37,6 +37,13 @@ func TestAccumulateAndMinus(t *testing.T) {
 			wantOut: []int32{-65536, 65534},
 		},
 		{
+			name:    "nil input is silence",
+			inputs:  [][]int16{{5, -5}, nil, {1, 1}},
+			own:     1,
+			wantAcc: []int32{6, -4},
+			wantOut: []int32{6, -4},
+		},
+		{
 			name:    "empty frame",
 			inputs:  [][]int16{{}, {}},
 			own:     1,
