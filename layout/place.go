@@ -14,7 +14,8 @@ package layout
 // whenever that even rectangle is. crop lies inside the source with even X
 // and Y; its W and H are even except where the crop runs to the source's
 // right or bottom edge, so an odd-sized source used whole keeps its size.
-// Ratios are kept to within a pixel of rounding.
+// The computed side is rounded to the nearest even value (at least 2), so
+// the aspect ratio is kept to within a pixel.
 //
 // A source or cell with no usable area, or beyond MaxDim, gives two empty
 // rectangles.
