@@ -1,6 +1,6 @@
 module mcu
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/asticode/go-astiav v0.16.0 // indirect
@@ -27,7 +27,9 @@ require (
 	golang.org/x/crypto v0.48.0 // indirect
 	golang.org/x/image v0.23.0 // indirect
 	golang.org/x/net v0.50.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
+	golang.org/x/text v0.34.0 // indirect
 	golang.org/x/time v0.14.0 // indirect
 	gopkg.in/hraban/opus.v2 v2.0.0-20230925203106-0188a62cb302 // indirect
 )

@@ -1,0 +1,201 @@
+//go:build cgo
+
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/asticode/go-astiav"
+)
+
+// inputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders may read
+// this far past the end of a packet, so it must exist and be zero.
+const inputPadding = 64
+
+// maxDecodeErrors is how many consecutive errors make the decoder start over
+// with a fresh FFmpeg context (v0.16.0 has no avcodec_flush_buffers).
+const maxDecodeErrors = 3
+
+// VideoDecoder decodes one participant's video: whole compressed frames in
+// (as they come out of an RTP depacketizer or a demuxer), Go frames out.
+// After an error, or when told of a gap with [VideoDecoder.WaitKeyframe], it
+// drops frames until the next keyframe. Use from one goroutine; Close frees
+// the FFmpeg objects.
+type VideoDecoder struct {
+	codec   VideoCodec
+	cc      *astiav.CodecContext
+	pkt     *astiav.Packet
+	frame   *astiav.Frame
+	conv    frameConverter
+	scratch []byte
+	needKey bool
+	errs    int
+}
+
+// NewVideoDecoder opens a decoder for c.
+func NewVideoDecoder(c VideoCodec) (*VideoDecoder, error) {
+	d := &VideoDecoder{codec: c, needKey: true}
+	if err := d.open(); err != nil {
+		return nil, err
+	}
+	d.pkt = astiav.AllocPacket()
+	d.frame = astiav.AllocFrame()
+	if d.pkt == nil || d.frame == nil {
+		d.Close()
+		return nil, errors.New("codec: allocate decoder packet/frame")
+	}
+	return d, nil
+}
+
+func (d *VideoDecoder) open() error {
+	id, ok := map[VideoCodec]astiav.CodecID{VP8: astiav.CodecIDVp8, VP9: astiav.CodecIDVp9, H264: astiav.CodecIDH264}[d.codec]
+	if !ok {
+		return fmt.Errorf("codec: no decoder for %v", d.codec)
+	}
+	dec := astiav.FindDecoder(id)
+	if dec == nil {
+		return fmt.Errorf("codec: FFmpeg has no %v decoder", d.codec)
+	}
+	cc := astiav.AllocCodecContext(dec)
+	if cc == nil {
+		return fmt.Errorf("codec: allocate %v decoder", d.codec)
+	}
+	// Parallelism comes from decoding every participant in its own
+	// goroutine; frame threads would only add latency.
+	cc.SetThreadCount(1)
+	cc.SetTimeBase(astiav.NewRational(1, int(time.Second))) // pts in nanoseconds
+	if err := cc.Open(dec, nil); err != nil {
+		cc.Free()
+		return fmt.Errorf("codec: open %v decoder: %w", d.codec, err)
+	}
+	d.cc = cc
+	return nil
+}
+
+// Codec is the format this decoder reads.
+func (d *VideoDecoder) Codec() VideoCodec { return d.codec }
+
+// WaitKeyframe makes the decoder drop frames until the next keyframe; call it
+// when frames were lost.
+func (d *VideoDecoder) WaitKeyframe() { d.needKey = true }
+
+// NeedsKeyframe reports whether the decoder is waiting for a keyframe.
+func (d *VideoDecoder) NeedsKeyframe() bool { return d.needKey }
+
+// Errors returned by Send.
+var (
+	// ErrNeedKeyframe: the frame was dropped because the decoder waits for a
+	// keyframe. Ask the sender for one (PLI).
+	ErrNeedKeyframe = errors.New("codec: waiting for a keyframe")
+	// ErrCorrupt: the decoder rejected the data; it now waits for a keyframe.
+	ErrCorrupt = errors.New("codec: corrupt video frame")
+)
+
+// Send decodes one compressed frame with presentation time pts (NoPTS if
+// unknown). Pictures it produces are then fetched with Receive.
+func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
+	if len(data) == 0 {
+		return nil
+	}
+	if d.cc == nil { // a restart after errors failed; try again
+		if err := d.open(); err != nil {
+			return err
+		}
+	}
+	if d.needKey {
+		if !IsKeyframe(d.codec, data) {
+			return ErrNeedKeyframe
+		}
+		d.needKey = false
+	}
+	if cap(d.scratch) < len(data)+inputPadding {
+		d.scratch = make([]byte, 0, 2*(len(data)+inputPadding))
+	}
+	buf := d.scratch[:len(data)+inputPadding]
+	copy(buf, data)
+	clear(buf[len(data):])
+	if err := d.pkt.FromData(buf); err != nil {
+		return fmt.Errorf("codec: packet: %w", err)
+	}
+	d.pkt.SetSize(len(data))
+	if pts != NoPTS {
+		d.pkt.SetPts(int64(pts))
+	}
+	err := d.cc.SendPacket(d.pkt)
+	d.pkt.Unref()
+	if err != nil {
+		return d.failed(err)
+	}
+	return nil
+}
+
+// Receive copies the next decoded picture into dst (resizing it) and reports
+// whether there was one. dst.PTS is the pts given to Send, or NoPTS.
+func (d *VideoDecoder) Receive(dst *Frame) (bool, error) {
+	if d.cc == nil {
+		return false, nil
+	}
+	err := d.cc.ReceiveFrame(d.frame)
+	if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+		return false, nil
+	}
+	if err != nil {
+		return false, d.failed(err)
+	}
+	defer d.frame.Unref()
+	if err := d.conv.toFrame(dst, d.frame); err != nil {
+		return false, err
+	}
+	dst.PTS = NoPTS
+	if p := d.frame.Pts(); p != astiav.NoPtsValue {
+		dst.PTS = time.Duration(p)
+	}
+	d.errs = 0
+	return true, nil
+}
+
+// Flush tells the decoder the stream ended; Receive then returns the pictures
+// it still holds. The decoder is then ready for a new stream.
+func (d *VideoDecoder) Flush() error {
+	if d.cc == nil {
+		return nil
+	}
+	if err := d.cc.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
+		return fmt.Errorf("codec: flush %v decoder: %w", d.codec, err)
+	}
+	return nil
+}
+
+func (d *VideoDecoder) failed(err error) error {
+	d.needKey = true
+	d.errs++
+	if d.errs >= maxDecodeErrors {
+		// Start over: a fresh context forgets whatever state went bad.
+		d.cc.Free()
+		d.cc = nil
+		if oerr := d.open(); oerr != nil {
+			return errors.Join(fmt.Errorf("%w: %w", ErrCorrupt, err), oerr)
+		}
+		d.errs = 0
+	}
+	return fmt.Errorf("%w: %v: %w", ErrCorrupt, d.codec, err)
+}
+
+// Close frees the decoder. It is safe to call more than once.
+func (d *VideoDecoder) Close() {
+	if d.cc != nil {
+		d.cc.Free()
+		d.cc = nil
+	}
+	if d.pkt != nil {
+		d.pkt.Free()
+		d.pkt = nil
+	}
+	if d.frame != nil {
+		d.frame.Free()
+		d.frame = nil
+	}
+	d.conv.close()
+}

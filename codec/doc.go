@@ -1,0 +1,10 @@
+// Package codec holds every cgo wrapper of mcu: video decoding (VP8, VP9,
+// H.264) and the VP8 encoder through FFmpeg (go-astiav), picture scaling
+// through libswscale, Opus through libopus (hraban/opus.v2), and reading media
+// files through libavformat.
+//
+// What leaves the package is plain Go: a decoded picture is a [Frame] in Go
+// memory (YUV 4:2:0), a compressed one an [EncodedFrame]. No FFmpeg object
+// crosses a goroutine: each wrapper owns its C objects, frees them exactly once
+// in Close, and must be used by one goroutine at a time.
+package codec

@@ -1,0 +1,197 @@
+//go:build cgo
+
+package codec
+
+/*
+#cgo pkg-config: libavutil
+#include <string.h>
+#include <libavutil/frame.h>
+
+// mcu_frame_load copies a 4:2:0 picture from Go memory into an encoder input
+// frame of the same size.
+static int mcu_frame_load(AVFrame *f, const uint8_t *y, int ys, const uint8_t *u, const uint8_t *v, int cs) {
+	int r = av_frame_make_writable(f);
+	if (r < 0) return r;
+	int w = f->width, h = f->height, cw = (w + 1) / 2, ch = (h + 1) / 2;
+	for (int i = 0; i < h; i++) memcpy(f->data[0] + (size_t)i * f->linesize[0], y + (size_t)i * ys, w);
+	for (int i = 0; i < ch; i++) {
+		memcpy(f->data[1] + (size_t)i * f->linesize[1], u + (size_t)i * cs, cw);
+		memcpy(f->data[2] + (size_t)i * f->linesize[2], v + (size_t)i * cs, cw);
+	}
+	return 0;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"time"
+
+	"github.com/asticode/go-astiav"
+)
+
+// VP8Encoder is the room's single video encoder: FFmpeg's libvpx wrapper
+// with real-time settings (see VP8Config). Use from one goroutine; Close
+// frees it.
+type VP8Encoder struct {
+	cfg      VP8Config
+	cc       *astiav.CodecContext
+	frame    *astiav.Frame
+	pkt      *astiav.Packet
+	bitrate  int // wanted; applied at the next Encode
+	restarts int
+}
+
+// NewVP8Encoder opens an encoder with cfg.
+func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e := &VP8Encoder{cfg: cfg, bitrate: cfg.Bitrate}
+	e.frame = astiav.AllocFrame()
+	e.pkt = astiav.AllocPacket()
+	if e.frame == nil || e.pkt == nil {
+		e.Close()
+		return nil, errors.New("codec: allocate vp8 encoder frame/packet")
+	}
+	e.frame.SetWidth(cfg.Width)
+	e.frame.SetHeight(cfg.Height)
+	e.frame.SetPixelFormat(astiav.PixelFormatYuv420P)
+	if err := e.frame.AllocBuffer(0); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("codec: allocate vp8 input picture: %w", err)
+	}
+	if err := e.open(); err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *VP8Encoder) open() error {
+	enc := astiav.FindEncoderByName("libvpx")
+	if enc == nil {
+		return errors.New("codec: FFmpeg was built without libvpx")
+	}
+	cc := astiav.AllocCodecContext(enc)
+	if cc == nil {
+		return errors.New("codec: allocate vp8 encoder")
+	}
+	cc.SetWidth(e.cfg.Width)
+	cc.SetHeight(e.cfg.Height)
+	cc.SetPixelFormat(astiav.PixelFormatYuv420P)
+	cc.SetTimeBase(astiav.NewRational(1, e.cfg.FPS))
+	cc.SetFramerate(astiav.NewRational(e.cfg.FPS, 1))
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	for _, o := range e.cfg.options() {
+		if err := opts.Set(o[0], o[1], 0); err != nil {
+			cc.Free()
+			return fmt.Errorf("codec: vp8 option %s=%s: %w", o[0], o[1], err)
+		}
+	}
+	if err := cc.Open(enc, opts); err != nil {
+		cc.Free()
+		return fmt.Errorf("codec: open vp8 encoder: %w", err)
+	}
+	e.cc = cc
+	return nil
+}
+
+// Config returns the settings in use (Bitrate is the one last applied).
+func (e *VP8Encoder) Config() VP8Config { return e.cfg }
+
+// SetBitrate changes the target bitrate from the next frame on. FFmpeg 5.1's
+// libvpx wrapper cannot retarget a running encoder, so the encoder is
+// reopened and the next frame is a keyframe: change it seldom.
+func (e *VP8Encoder) SetBitrate(bps int) error {
+	c := e.cfg
+	c.Bitrate = bps
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	e.bitrate = bps
+	return nil
+}
+
+// Encode compresses one picture of the configured size, shown at pts on the
+// mixer's clock, and returns the compressed frame. forceKey asks for a
+// keyframe. The returned Data is newly allocated and owned by the caller.
+func (e *VP8Encoder) Encode(img *image.YCbCr, pts time.Duration, forceKey bool) (EncodedFrame, error) {
+	if img.Rect.Dx() != e.cfg.Width || img.Rect.Dy() != e.cfg.Height {
+		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode %v picture, configured for %dx%d", img.Rect.Size(), e.cfg.Width, e.cfg.Height)
+	}
+	if e.bitrate != e.cfg.Bitrate || e.cc == nil {
+		if err := e.restart(); err != nil {
+			return EncodedFrame{}, err
+		}
+		forceKey = true
+	}
+	y, u, v := planePointers(img, img.Rect.Min)
+	if r := C.mcu_frame_load((*C.AVFrame)(e.frame.UnsafePointer()), y, C.int(img.YStride), u, v, C.int(img.CStride)); r < 0 {
+		return EncodedFrame{}, fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
+	}
+	e.frame.SetPts(e.frameIndex(pts))
+	e.frame.SetPictureType(astiav.PictureTypeNone)
+	if forceKey {
+		e.frame.SetPictureType(astiav.PictureTypeI)
+	}
+	if err := e.cc.SendFrame(e.frame); err != nil {
+		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
+	}
+	out := EncodedFrame{PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
+	for {
+		err := e.cc.ReceivePacket(e.pkt)
+		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+			break
+		}
+		if err != nil {
+			return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
+		}
+		// With no lookahead and no frame dropping there is one packet per
+		// picture; append defensively should libvpx ever split one.
+		if data := e.pkt.Data(); out.Data == nil {
+			out.Data = data // already a Go copy
+		} else {
+			out.Data = append(out.Data, data...)
+		}
+		out.Key = out.Key || e.pkt.Flags().Has(astiav.PacketFlagKey)
+		e.pkt.Unref()
+	}
+	return out, nil
+}
+
+// frameIndex converts a time on the mixer's clock to the encoder's 1/fps
+// time base, rounding to the nearest frame.
+func (e *VP8Encoder) frameIndex(pts time.Duration) int64 {
+	fps := int64(e.cfg.FPS)
+	return (int64(pts)*fps + int64(time.Second)/2) / int64(time.Second)
+}
+
+func (e *VP8Encoder) restart() error {
+	if e.cc != nil {
+		e.cc.Free()
+		e.cc = nil
+	}
+	e.cfg.Bitrate = e.bitrate
+	e.restarts++
+	return e.open()
+}
+
+// Close frees the encoder. It is safe to call more than once.
+func (e *VP8Encoder) Close() {
+	if e.cc != nil {
+		e.cc.Free()
+		e.cc = nil
+	}
+	if e.frame != nil {
+		e.frame.Free()
+		e.frame = nil
+	}
+	if e.pkt != nil {
+		e.pkt.Free()
+		e.pkt = nil
+	}
+}

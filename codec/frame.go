@@ -1,0 +1,140 @@
+package codec
+
+import (
+	"image"
+	"time"
+)
+
+// Frame is a decoded picture in Go memory: YUV 4:2:0 planar (I420) with a
+// presentation time. The embedded image.YCbCr always has SubsampleRatio420
+// and its Rect starts at (0, 0).
+type Frame struct {
+	image.YCbCr
+	PTS time.Duration
+	// Seq numbers the pictures of one source (set by whoever produces
+	// them): a consumer that sees the same Seq again can skip the work it
+	// already did for that picture.
+	Seq uint64
+}
+
+// NewFrame returns a black w×h frame backed by one allocation.
+func NewFrame(w, h int) *Frame {
+	f := &Frame{}
+	f.Resize(w, h)
+	fillBlack(&f.YCbCr)
+	return f
+}
+
+// Width and Height are the picture size.
+func (f *Frame) Width() int  { return f.Rect.Dx() }
+func (f *Frame) Height() int { return f.Rect.Dy() }
+
+// Resize makes f a w×h picture, reusing its memory when it is large enough.
+// The pixel values are unspecified afterwards.
+func (f *Frame) Resize(w, h int) {
+	if w == f.Rect.Dx() && h == f.Rect.Dy() && f.Y != nil {
+		return
+	}
+	cw, ch := (w+1)/2, (h+1)/2
+	need := w*h + 2*cw*ch
+	buf := f.Y[:cap(f.Y)]
+	if cap(buf) < need+readPad {
+		// FFmpeg's vector loads may read a little past the last row.
+		buf = make([]byte, need+readPad)
+	}
+	buf = buf[:need]
+	f.YCbCr = image.YCbCr{
+		Y:              buf[: w*h : w*h],
+		Cb:             buf[w*h : w*h+cw*ch : w*h+cw*ch],
+		Cr:             buf[w*h+cw*ch : need : need],
+		YStride:        w,
+		CStride:        cw,
+		SubsampleRatio: image.YCbCrSubsampleRatio420,
+		Rect:           image.Rect(0, 0, w, h),
+	}
+}
+
+// readPad is slack after a frame's planes for C code that over-reads.
+const readPad = 64
+
+// CopyFrom makes f an exact copy of src (size, pixels, PTS and Seq).
+func (f *Frame) CopyFrom(src *Frame) {
+	f.Resize(src.Width(), src.Height())
+	CopyImage(&f.YCbCr, &src.YCbCr)
+	f.PTS, f.Seq = src.PTS, src.Seq
+}
+
+// NewImage returns a black w×h 4:2:0 image with tightly packed planes.
+func NewImage(w, h int) *image.YCbCr {
+	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	fillBlack(img)
+	return img
+}
+
+// CopyImage copies the pixels of src into dst; both are 4:2:0 images of the
+// same size.
+func CopyImage(dst, src *image.YCbCr) {
+	w, h := src.Rect.Dx(), src.Rect.Dy()
+	cw, ch := (w+1)/2, (h+1)/2
+	copyPlane(dst.Y, dst.YStride, src.Y, src.YStride, w, h)
+	copyPlane(dst.Cb, dst.CStride, src.Cb, src.CStride, cw, ch)
+	copyPlane(dst.Cr, dst.CStride, src.Cr, src.CStride, cw, ch)
+}
+
+func copyPlane(dst []byte, dstStride int, src []byte, srcStride int, w, h int) {
+	if dstStride == w && srcStride == w {
+		copy(dst[:w*h], src[:w*h])
+		return
+	}
+	for y := range h {
+		copy(dst[y*dstStride:y*dstStride+w], src[y*srcStride:y*srcStride+w])
+	}
+}
+
+// Black is video black in limited range BT.601/709 YUV.
+const (
+	BlackY = 16
+	GreyUV = 128
+)
+
+func fillBlack(img *image.YCbCr) {
+	FillRect(img, img.Rect, BlackY, GreyUV, GreyUV)
+}
+
+// FillRect paints r (even coordinates) of a 4:2:0 image with one colour.
+func FillRect(img *image.YCbCr, r image.Rectangle, y, cb, cr uint8) {
+	r = r.Intersect(img.Rect)
+	if r.Empty() {
+		return
+	}
+	for row := r.Min.Y; row < r.Max.Y; row++ {
+		fill(img.Y[row*img.YStride+r.Min.X:row*img.YStride+r.Max.X], y)
+	}
+	cx0, cy0 := r.Min.X/2, r.Min.Y/2
+	cx1, cy1 := (r.Max.X+1)/2, (r.Max.Y+1)/2
+	for row := cy0; row < cy1; row++ {
+		fill(img.Cb[row*img.CStride+cx0:row*img.CStride+cx1], cb)
+		fill(img.Cr[row*img.CStride+cx0:row*img.CStride+cx1], cr)
+	}
+}
+
+func fill(b []byte, v byte) {
+	if len(b) == 0 {
+		return
+	}
+	b[0] = v
+	for n := 1; n < len(b); n *= 2 {
+		copy(b[n:], b[:n])
+	}
+}
+
+// EncodedFrame is one compressed video frame or audio packet in Go memory.
+type EncodedFrame struct {
+	Data     []byte
+	PTS      time.Duration // on the mixer's clock
+	Duration time.Duration
+	Key      bool // a video keyframe (always true for audio)
+}
+
+// NoPTS marks an unknown presentation time.
+const NoPTS time.Duration = -1 << 63

@@ -1,0 +1,115 @@
+//go:build cgo
+
+package codec
+
+import (
+	"image"
+	"math"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// testPicture draws picture i of a synthetic clip: a flat colour, a box
+// that moves every frame, and (when busy) a moving texture with noise, so
+// that encoders work as on a camera.
+func testPicture(w, h, i int, busy bool) *Frame {
+	f := NewFrame(w, h)
+	rng := rand.New(rand.NewPCG(uint64(i), 7))
+	for y := range h {
+		for x := range w {
+			v := 90
+			if busy {
+				v = 128 + int(50*math.Sin(float64(x+3*i)/9)*math.Cos(float64(y-2*i)/7)) + rng.IntN(9) - 4
+			}
+			f.Y[y*f.YStride+x] = byte(v)
+		}
+	}
+	for y := range (h + 1) / 2 {
+		for x := range (w + 1) / 2 {
+			f.Cb[y*f.CStride+x] = 100
+			f.Cr[y*f.CStride+x] = 170
+		}
+	}
+	bx := (i * 4) % max(1, w-w/5)
+	FillRect(&f.YCbCr, image.Rect(bx&^1, h/3&^1, (bx+w/5)&^1, (h/3+h/4)&^1), 235, 128, 128)
+	f.PTS = time.Duration(i) * time.Second / 30
+	return f
+}
+
+// psnr compares the luma of two pictures of the same size, in dB.
+func psnr(t testing.TB, a, b *image.YCbCr) float64 {
+	t.Helper()
+	if a.Rect.Size() != b.Rect.Size() {
+		t.Fatalf("psnr of %v and %v", a.Rect.Size(), b.Rect.Size())
+	}
+	var se float64
+	w, h := a.Rect.Dx(), a.Rect.Dy()
+	for y := range h {
+		for x := range w {
+			d := float64(a.Y[y*a.YStride+x]) - float64(b.Y[y*b.YStride+x])
+			se += d * d
+		}
+	}
+	if se == 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(255*255/(se/float64(w*h)))
+}
+
+// encodeClip encodes n synthetic pictures and returns the frames.
+func encodeClip(t testing.TB, cfg VP8Config, n int, busy bool) ([]EncodedFrame, []*Frame) {
+	t.Helper()
+	enc, err := NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	var out []EncodedFrame
+	var pics []*Frame
+	for i := range n {
+		pic := testPicture(cfg.Width, cfg.Height, i, busy)
+		ef, err := enc.Encode(&pic.YCbCr, pic.PTS, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ef)
+		pics = append(pics, pic)
+	}
+	return out, pics
+}
+
+// decodeAll decodes frames and returns the pictures, failing on errors.
+func decodeAll(t testing.TB, c VideoCodec, frames [][]byte) []*Frame {
+	t.Helper()
+	dec, err := NewVideoDecoder(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	var out []*Frame
+	for i, data := range frames {
+		if err := dec.Send(data, time.Duration(i)*time.Second/30); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		for {
+			f := &Frame{}
+			ok, err := dec.Receive(f)
+			if err != nil {
+				t.Fatalf("frame %d: %v", i, err)
+			}
+			if !ok {
+				break
+			}
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func smallConfig() VP8Config {
+	c := DefaultVP8Config()
+	c.Width, c.Height, c.Bitrate = 320, 180, 400_000
+	c.KeyframeInterval = 1000
+	return c
+}

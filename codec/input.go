@@ -1,0 +1,240 @@
+//go:build cgo
+
+package codec
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/asticode/go-astiav"
+)
+
+// MediaKind tells video from audio.
+type MediaKind int
+
+// The kinds of stream mcu reads.
+const (
+	Video MediaKind = iota + 1
+	Audio
+)
+
+// StreamInfo describes the video or audio stream an Input reads.
+type StreamInfo struct {
+	Kind  MediaKind
+	Codec string // FFmpeg's codec name, e.g. "vp8", "h264", "opus"
+	// Video only.
+	VideoCodec    VideoCodec
+	Width, Height int
+	FrameRate     float64 // frames per second when the container says, else 0
+	// Audio only.
+	SampleRate, Channels int
+	PreSkip              int // Opus samples (at 48 kHz) to drop at the start
+	index                int
+	timeBase             astiav.Rational
+}
+
+// Packet is one compressed frame read from a file.
+type Packet struct {
+	Kind     MediaKind
+	Data     []byte
+	PTS      time.Duration // from the start of the file, or NoPTS
+	Duration time.Duration // 0 when unknown
+	Key      bool
+}
+
+// Input reads the first supported video stream and the first Opus stream
+// of a media file (IVF, H.264 Annex B, Ogg, WebM/Matroska, MP4), recognised
+// by content. Use from one goroutine; Close frees it.
+type Input struct {
+	path         string
+	container    Container
+	fc           *astiav.FormatContext
+	pkt          *astiav.Packet
+	video, audio *StreamInfo
+	start        int64 // container start time in AV_TIME_BASE units, or NoPtsValue
+}
+
+// ErrNotMedia means a file is not in a format mcu reads.
+var ErrNotMedia = errors.New("not a media file mcu reads (want VP8/VP9 in IVF or WebM, H.264 Annex B, Opus in Ogg or WebM)")
+
+// OpenInput opens path. Errors name the file and say what was wrong.
+func OpenInput(path string) (*Input, error) {
+	head, err := readHead(path, 512)
+	if err != nil {
+		return nil, err
+	}
+	c := SniffContainer(head)
+	if c == UnknownContainer {
+		return nil, fmt.Errorf("%s: %w", path, ErrNotMedia)
+	}
+	in := &Input{path: path, container: c}
+	if err := in.open(); err != nil {
+		in.Close()
+		return nil, err
+	}
+	return in, nil
+}
+
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err // *PathError already names the file
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	}
+	head := make([]byte, n)
+	m, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return head[:m], nil
+}
+
+func (in *Input) open() error {
+	in.fc = astiav.AllocFormatContext()
+	if in.fc == nil {
+		return errors.New("codec: allocate format context")
+	}
+	format := astiav.FindInputFormat(in.container.demuxer())
+	if err := in.fc.OpenInput(in.path, format, nil); err != nil {
+		in.fc.Free()
+		in.fc = nil
+		return fmt.Errorf("%s: open as %v: %w", in.path, in.container, err)
+	}
+	if err := in.fc.FindStreamInfo(nil); err != nil {
+		return fmt.Errorf("%s: read %v stream info: %w", in.path, in.container, err)
+	}
+	var found []string
+	for _, st := range in.fc.Streams() {
+		cp := st.CodecParameters()
+		found = append(found, fmt.Sprintf("%s %s", cp.MediaType(), cp.CodecID().Name()))
+		switch cp.MediaType() {
+		case astiav.MediaTypeVideo:
+			if in.video != nil {
+				continue
+			}
+			vc, ok := map[astiav.CodecID]VideoCodec{astiav.CodecIDVp8: VP8, astiav.CodecIDVp9: VP9, astiav.CodecIDH264: H264}[cp.CodecID()]
+			if !ok {
+				continue
+			}
+			fps := 0.0
+			if r := st.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
+				fps = float64(r.Num()) / float64(r.Den())
+			} else if r := st.RFrameRate(); r.Num() > 0 && r.Den() > 0 {
+				fps = float64(r.Num()) / float64(r.Den())
+			}
+			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
+				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, index: st.Index(), timeBase: st.TimeBase()}
+		case astiav.MediaTypeAudio:
+			if in.audio != nil || cp.CodecID() != astiav.CodecIDOpus {
+				continue
+			}
+			in.audio = &StreamInfo{Kind: Audio, Codec: "opus", SampleRate: 48000, Channels: cp.Channels(),
+				PreSkip: opusPreSkip(cp.ExtraData()), index: st.Index(), timeBase: st.TimeBase()}
+		}
+	}
+	if in.video == nil && in.audio == nil {
+		if len(found) == 0 {
+			return fmt.Errorf("%s: %w", in.path, ErrNotMedia)
+		}
+		return fmt.Errorf("%s: no supported stream (found %v; want VP8, VP9 or H.264 video, Opus audio)", in.path, found)
+	}
+	in.start = in.fc.StartTime()
+	in.pkt = astiav.AllocPacket()
+	if in.pkt == nil {
+		return errors.New("codec: allocate packet")
+	}
+	return nil
+}
+
+// opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).
+func opusPreSkip(head []byte) int {
+	if len(head) < 12 || string(head[:8]) != "OpusHead" {
+		return 0
+	}
+	return int(head[10]) | int(head[11])<<8
+}
+
+// Path is the file's name as given to OpenInput.
+func (in *Input) Path() string { return in.path }
+
+// Container is the file's format.
+func (in *Input) Container() Container { return in.container }
+
+// Video describes the video stream, or is nil.
+func (in *Input) Video() *StreamInfo { return in.video }
+
+// Audio describes the Opus stream, or is nil.
+func (in *Input) Audio() *StreamInfo { return in.audio }
+
+// Duration is the container's idea of the file's length, or 0.
+func (in *Input) Duration() time.Duration {
+	d := in.fc.Duration()
+	if d <= 0 {
+		return 0
+	}
+	return time.Duration(d) * time.Microsecond // AV_TIME_BASE is 1e6
+}
+
+// Read returns the next packet of the video or audio stream, io.EOF at the
+// end. Packet times are relative to the start of the file.
+func (in *Input) Read() (Packet, error) {
+	for {
+		if err := in.fc.ReadFrame(in.pkt); err != nil {
+			if errors.Is(err, astiav.ErrEof) {
+				return Packet{}, io.EOF
+			}
+			return Packet{}, fmt.Errorf("%s: read: %w", in.path, err)
+		}
+		p, ok := in.convert()
+		in.pkt.Unref()
+		if ok {
+			return p, nil
+		}
+	}
+}
+
+func (in *Input) convert() (Packet, bool) {
+	var si *StreamInfo
+	switch idx := in.pkt.StreamIndex(); {
+	case in.video != nil && idx == in.video.index:
+		si = in.video
+	case in.audio != nil && idx == in.audio.index:
+		si = in.audio
+	default:
+		return Packet{}, false
+	}
+	p := Packet{Kind: si.Kind, Data: in.pkt.Data(), PTS: NoPTS,
+		Key: in.pkt.Flags().Has(astiav.PacketFlagKey)}
+	if pts := in.pkt.Pts(); pts != astiav.NoPtsValue {
+		p.PTS = in.toDuration(pts, si.timeBase)
+		if in.start != astiav.NoPtsValue {
+			p.PTS -= time.Duration(in.start) * time.Microsecond
+		}
+	}
+	if d := in.pkt.Duration(); d > 0 {
+		p.Duration = in.toDuration(d, si.timeBase)
+	}
+	return p, true
+}
+
+func (in *Input) toDuration(v int64, tb astiav.Rational) time.Duration {
+	return time.Duration(astiav.RescaleQ(v, tb, astiav.NewRational(1, int(time.Second))))
+}
+
+// Close frees the input. It is safe to call more than once.
+func (in *Input) Close() {
+	if in.pkt != nil {
+		in.pkt.Free()
+		in.pkt = nil
+	}
+	if in.fc != nil {
+		in.fc.CloseInput() // also frees the context
+		in.fc = nil
+	}
+}

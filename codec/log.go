@@ -1,0 +1,60 @@
+//go:build cgo
+
+package codec
+
+/*
+#cgo pkg-config: libavutil
+#include <stdarg.h>
+#include <stdio.h>
+#include <libavutil/log.h>
+
+extern void mcuLogLine(int level, char *msg);
+
+// mcu_log formats with a bounded buffer (FFmpeg's lines are short; longer
+// ones are truncated, never overflowed) and hands the line to Go.
+static void mcu_log(void *avcl, int level, const char *fmt, va_list vl) {
+	if (level > av_log_get_level()) return;
+	char line[1024];
+	vsnprintf(line, sizeof line, fmt, vl);
+	mcuLogLine(level, line);
+}
+
+static void mcu_log_install(void) {
+	av_log_set_level(AV_LOG_WARNING);
+	av_log_set_callback(mcu_log);
+}
+*/
+import "C"
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+)
+
+var logOnce sync.Once
+
+// SetLogger routes FFmpeg's log lines (warnings and errors only) to logger.
+// It may be called more than once; the last logger wins.
+func SetLogger(logger *slog.Logger) {
+	ffmpegLogger.Store(logger)
+	logOnce.Do(func() { C.mcu_log_install() })
+}
+
+//export mcuLogLine
+func mcuLogLine(level C.int, msg *C.char) {
+	lg := ffmpegLogger.Load()
+	if lg == nil {
+		return
+	}
+	text := strings.TrimSpace(C.GoString(msg))
+	if text == "" {
+		return
+	}
+	l := slog.LevelWarn
+	if level <= C.AV_LOG_ERROR {
+		l = slog.LevelError
+	}
+	lg.Log(context.Background(), l, "ffmpeg", "msg", text)
+}

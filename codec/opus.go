@@ -1,0 +1,136 @@
+//go:build cgo
+
+package codec
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"gopkg.in/hraban/opus.v2"
+)
+
+// Opus in mcu is always 48 kHz stereo, interleaved int16.
+const (
+	OpusSampleRate = 48000
+	OpusChannels   = 2
+	// MaxOpusSamples is the longest Opus packet: 120 ms at 48 kHz, per channel.
+	MaxOpusSamples = 5760
+	// opusLookahead is libopus's encoder delay at 48 kHz for the audio
+	// application (2.5 ms + 4 ms), written as pre-skip in OpusHead.
+	opusLookahead = 312
+)
+
+// OpusDecoder decodes one participant's Opus stream (mono or stereo) to
+// 48 kHz stereo PCM. Its state lives in Go memory. Use from one goroutine.
+type OpusDecoder struct {
+	d *opus.Decoder
+}
+
+// NewOpusDecoder returns a decoder.
+func NewOpusDecoder() (*OpusDecoder, error) {
+	d, err := opus.NewDecoder(OpusSampleRate, OpusChannels)
+	if err != nil {
+		return nil, fmt.Errorf("codec: opus decoder: %w", err)
+	}
+	return &OpusDecoder{d: d}, nil
+}
+
+// Decode decodes one packet into pcm (interleaved stereo, room for
+// MaxOpusSamples per channel) and returns the samples per channel written.
+func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (int, error) {
+	if len(packet) == 0 {
+		return 0, errors.New("codec: empty opus packet")
+	}
+	n, err := d.d.Decode(packet, pcm[:len(pcm):len(pcm)])
+	if err != nil {
+		return 0, fmt.Errorf("codec: opus decode: %w", err)
+	}
+	return n, nil
+}
+
+// Conceal fills pcm (interleaved stereo) with packet-loss concealment
+// continuing the last decoded packet.
+func (d *OpusDecoder) Conceal(pcm []int16) error {
+	if err := d.d.DecodePLC(pcm[:len(pcm):len(pcm)]); err != nil {
+		return fmt.Errorf("codec: opus concealment: %w", err)
+	}
+	return nil
+}
+
+// OpusConfig are the settings of an Opus encoder.
+type OpusConfig struct {
+	Bitrate    int  // bits per second
+	Complexity int  // 0..10
+	FEC        bool // in-band forward error correction
+}
+
+// DefaultOpusConfig is 64 kbit/s stereo at complexity 8, FEC on (it costs
+// nothing when there is no loss and repairs single losses on the way out).
+func DefaultOpusConfig() OpusConfig {
+	return OpusConfig{Bitrate: 64_000, Complexity: 8, FEC: true}
+}
+
+// Validate reports the first setting out of range.
+func (c OpusConfig) Validate() error {
+	if c.Bitrate < 6_000 || c.Bitrate > 510_000 {
+		return fmt.Errorf("codec: opus bitrate %d: want 6k..510k bit/s", c.Bitrate)
+	}
+	if c.Complexity < 0 || c.Complexity > 10 {
+		return fmt.Errorf("codec: opus complexity %d: want 0..10", c.Complexity)
+	}
+	return nil
+}
+
+// OpusEncoder encodes 48 kHz stereo PCM, 20 ms at a time. Its state lives in
+// Go memory. Use from one goroutine.
+type OpusEncoder struct {
+	e   *opus.Encoder
+	buf []byte
+}
+
+// NewOpusEncoder returns an encoder with cfg.
+func NewOpusEncoder(cfg OpusConfig) (*OpusEncoder, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	e, err := opus.NewEncoder(OpusSampleRate, OpusChannels, opus.AppAudio)
+	if err != nil {
+		return nil, fmt.Errorf("codec: opus encoder: %w", err)
+	}
+	for _, set := range []func() error{
+		func() error { return e.SetBitrate(cfg.Bitrate) },
+		func() error { return e.SetComplexity(cfg.Complexity) },
+		func() error { return e.SetInBandFEC(cfg.FEC) },
+		func() error { return e.SetPacketLossPerc(map[bool]int{true: 5}[cfg.FEC]) },
+	} {
+		if err := set(); err != nil {
+			return nil, fmt.Errorf("codec: opus encoder setting: %w", err)
+		}
+	}
+	return &OpusEncoder{e: e, buf: make([]byte, 4000)}, nil
+}
+
+// Encode compresses one frame of interleaved stereo PCM (2.5 to 60 ms; mcu
+// uses 20 ms) and returns a new packet owned by the caller.
+func (e *OpusEncoder) Encode(pcm []int16) ([]byte, error) {
+	n, err := e.e.Encode(pcm, e.buf)
+	if err != nil {
+		return nil, fmt.Errorf("codec: opus encode: %w", err)
+	}
+	return append([]byte(nil), e.buf[:n]...), nil
+}
+
+// OpusHead returns the identification header (RFC 7845 5.1) of the streams
+// OpusEncoder makes, as WebM wants it in CodecPrivate.
+func OpusHead() []byte {
+	h := []byte("OpusHead")
+	h = append(h, 1, OpusChannels) // version, channels
+	h = binary.LittleEndian.AppendUint16(h, opusLookahead)
+	h = binary.LittleEndian.AppendUint32(h, OpusSampleRate)
+	h = binary.LittleEndian.AppendUint16(h, 0) // output gain
+	return append(h, 0)                        // mapping family 0: mono or stereo
+}
+
+// OpusPreSkip is the encoder delay in samples that players drop at the start.
+const OpusPreSkip = opusLookahead

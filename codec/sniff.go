@@ -1,0 +1,68 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// Container is a file format mcu reads, recognised by content.
+type Container int
+
+// The containers mcu reads.
+const (
+	UnknownContainer Container = iota
+	IVF                        // VP8/VP9 in IVF
+	AnnexB                     // H.264 elementary stream
+	Ogg                        // Opus in Ogg
+	Matroska                   // WebM and Matroska
+	MP4                        // ISO BMFF (MP4, MOV)
+)
+
+func (c Container) String() string {
+	return [...]string{"unknown", "IVF", "H.264 Annex B", "Ogg", "Matroska/WebM", "MP4"}[c]
+}
+
+// demuxer is FFmpeg's input format name for the container.
+func (c Container) demuxer() string {
+	return [...]string{"", "ivf", "h264", "ogg", "matroska", "mov"}[c]
+}
+
+// SniffContainer recognises a media file from its first bytes (a few
+// hundred are enough), whatever its name.
+func SniffContainer(head []byte) Container {
+	switch {
+	case bytes.HasPrefix(head, []byte("DKIF")):
+		return IVF
+	case bytes.HasPrefix(head, []byte("OggS")):
+		return Ogg
+	case bytes.HasPrefix(head, []byte{0x1a, 0x45, 0xdf, 0xa3}):
+		return Matroska
+	case len(head) >= 12 && bytes.Equal(head[4:8], []byte("ftyp")) && binary.BigEndian.Uint32(head) >= 8:
+		return MP4
+	case looksLikeAnnexB(head):
+		return AnnexB
+	}
+	return UnknownContainer
+}
+
+// looksLikeAnnexB accepts a byte stream that starts (after optional zero
+// bytes) with a start code and an H.264 NAL header whose forbidden bit is 0
+// and whose type opens a stream: SPS, PPS, AUD, SEI or an IDR slice.
+func looksLikeAnnexB(b []byte) bool {
+	i := 0
+	for i < len(b) && i < 64 && b[i] == 0 {
+		i++
+	}
+	if i < 2 || i >= len(b)-1 || b[i] != 1 {
+		return false
+	}
+	nal := b[i+1]
+	if nal&0x80 != 0 {
+		return false
+	}
+	switch nal & 0x1f {
+	case 5, 6, 7, 8, 9:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,263 @@
+//go:build cgo
+
+package codec
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+)
+
+// minRoundTripPSNR: a 320x180 picture at 400 kbit/s is coded well above
+// 30 dB; a broken encoder, decoder or plane layout gives noise well below.
+const minRoundTripPSNR = 30
+
+func TestVP8RoundTrip(t *testing.T) {
+	cfg := smallConfig()
+	frames, pics := encodeClip(t, cfg, 45, false)
+	var data [][]byte
+	for i, f := range frames {
+		if len(f.Data) == 0 {
+			t.Fatalf("frame %d: no data", i)
+		}
+		if f.Key != IsKeyframe(VP8, f.Data) {
+			t.Errorf("frame %d: encoder says key=%v, bitstream says %v", i, f.Key, !f.Key)
+		}
+		if f.PTS != pics[i].PTS || f.Duration != time.Second/30 {
+			t.Errorf("frame %d: pts %v duration %v, want %v and 1/30 s", i, f.PTS, f.Duration, pics[i].PTS)
+		}
+		data = append(data, f.Data)
+	}
+	if !frames[0].Key || frames[1].Key {
+		t.Errorf("first frames key flags %v %v, want true false", frames[0].Key, frames[1].Key)
+	}
+	got := decodeAll(t, VP8, data)
+	if len(got) != len(pics) {
+		t.Fatalf("decoded %d pictures, want %d", len(got), len(pics))
+	}
+	for i := range got {
+		if p := psnr(t, &got[i].YCbCr, &pics[i].YCbCr); p < minRoundTripPSNR {
+			t.Errorf("picture %d: PSNR %.1f dB < %d", i, p, minRoundTripPSNR)
+		}
+		if got[i].PTS != pics[i].PTS {
+			t.Errorf("picture %d: pts %v want %v", i, got[i].PTS, pics[i].PTS)
+		}
+	}
+}
+
+func TestVP8ForcedKeyframe(t *testing.T) {
+	enc, err := NewVP8Encoder(smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	for i := range 20 {
+		pic := testPicture(320, 180, i, false)
+		f, err := enc.Encode(&pic.YCbCr, pic.PTS, i == 12)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := i == 0 || i == 12; f.Key != want {
+			t.Errorf("frame %d: key %v, want %v", i, f.Key, want)
+		}
+	}
+}
+
+// TestVP8ConstantBitrate checks the rate control holds the target on busy
+// content and follows a change of target while running.
+func TestVP8ConstantBitrate(t *testing.T) {
+	cfg := smallConfig()
+	cfg.Bitrate = 300_000
+	enc, err := NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	rate := func(from, to int, changed bool) float64 {
+		bytes := 0
+		for i := from; i < to; i++ {
+			pic := testPicture(320, 180, i, true)
+			f, err := enc.Encode(&pic.YCbCr, pic.PTS, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == from && changed && !f.Key {
+				t.Errorf("first frame after a bitrate change is not a keyframe")
+			}
+			bytes += len(f.Data)
+		}
+		return float64(bytes*8) / (float64(to-from) / 30)
+	}
+	// Skip the first second (rate control settles), then measure 3 s.
+	rate(0, 30, false)
+	low := rate(30, 120, false)
+	if err := enc.SetBitrate(900_000); err != nil {
+		t.Fatal(err)
+	}
+	high := rate(120, 210, true)
+	t.Logf("measured %.0f bit/s at 300k and %.0f bit/s at 900k", low, high)
+	// CBR allows short-term deviation; over 3 s within ±30 % is expected.
+	for _, c := range []struct{ got, want float64 }{{low, 300_000}, {high, 900_000}} {
+		if c.got < 0.7*c.want || c.got > 1.3*c.want {
+			t.Errorf("rate %.0f bit/s, want %.0f ±30%%", c.got, c.want)
+		}
+	}
+	if enc.Config().Bitrate != 900_000 {
+		t.Errorf("config bitrate %d after change", enc.Config().Bitrate)
+	}
+}
+
+func TestVP8ConfigValidate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*VP8Config)
+	}{
+		{"odd width", func(c *VP8Config) { c.Width = 321 }},
+		{"positive speed adapts to idle CPU", func(c *VP8Config) { c.Speed = 4 }},
+		{"zero speed", func(c *VP8Config) { c.Speed = 0 }},
+		{"no fps", func(c *VP8Config) { c.FPS = 0 }},
+		{"tiny bitrate", func(c *VP8Config) { c.Bitrate = 1000 }},
+		{"no threads", func(c *VP8Config) { c.Threads = 0 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := DefaultVP8Config()
+			tc.mutate(&c)
+			if c.Validate() == nil {
+				t.Errorf("Validate accepted %+v", c)
+			}
+			if _, err := NewVP8Encoder(c); err == nil {
+				t.Errorf("NewVP8Encoder accepted %+v", c)
+			}
+		})
+	}
+	if err := DefaultVP8Config().Validate(); err != nil {
+		t.Errorf("default config: %v", err)
+	}
+}
+
+func TestVP8FFmpegArgs(t *testing.T) {
+	args := DefaultVP8Config().FFmpegArgs()
+	joined := " " + string(bytes.Join(func() [][]byte {
+		var b [][]byte
+		for _, a := range args {
+			b = append(b, []byte(a))
+		}
+		return b
+	}(), []byte(" "))) + " "
+	for _, want := range []string{" -c:v libvpx ", " -deadline realtime ", " -cpu-used -6 ", " -lag-in-frames 0 ",
+		" -b:v 1500000 ", " -minrate 1500000 ", " -maxrate 1500000 ", " -threads 1 "} {
+		if !bytes.Contains([]byte(joined), []byte(want)) {
+			t.Errorf("FFmpegArgs lacks %q: %s", want, joined)
+		}
+	}
+}
+
+func TestDecoderWaitsForKeyframe(t *testing.T) {
+	frames, _ := encodeClip(t, smallConfig(), 10, false)
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	// A stream joined in the middle: delta frames are refused.
+	if err := dec.Send(frames[3].Data, 0); !errors.Is(err, ErrNeedKeyframe) {
+		t.Fatalf("delta frame first: %v, want ErrNeedKeyframe", err)
+	}
+	if err := dec.Send(frames[0].Data, 0); err != nil {
+		t.Fatal(err)
+	}
+	f := &Frame{}
+	if ok, err := dec.Receive(f); !ok || err != nil {
+		t.Fatalf("keyframe not decoded: %v %v", ok, err)
+	}
+	// After a loss, the decoder waits for the next keyframe again.
+	dec.WaitKeyframe()
+	if err := dec.Send(frames[4].Data, 0); !errors.Is(err, ErrNeedKeyframe) {
+		t.Errorf("after WaitKeyframe: %v, want ErrNeedKeyframe", err)
+	}
+	if !dec.NeedsKeyframe() {
+		t.Error("NeedsKeyframe false while waiting")
+	}
+}
+
+// TestDecoderSurvivesGarbage feeds damaged frames between good ones: no
+// crash, errors are ErrCorrupt or ErrNeedKeyframe, and a keyframe brings
+// back a clean picture.
+func TestDecoderSurvivesGarbage(t *testing.T) {
+	cfg := smallConfig()
+	frames, pics := encodeClip(t, cfg, 4, false)
+	enc, err := NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	key, err := enc.Encode(&pics[0].YCbCr, 0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []VideoCodec{VP8, VP9, H264} {
+		t.Run(c.String(), func(t *testing.T) {
+			dec, err := NewVideoDecoder(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer dec.Close()
+			garbage := [][]byte{
+				{0x00}, {0x9d, 0x01, 0x2a}, bytes.Repeat([]byte{0xff}, 3000),
+				append([]byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00}, bytes.Repeat([]byte{0x55}, 500)...),
+				append(append([]byte{}, frames[0].Data[:len(frames[0].Data)/3]...), bytes.Repeat([]byte{0xa5}, 200)...),
+				{0, 0, 0, 1, 0x65, 0xff, 0xff}, {0, 0, 1, 0x67, 0x42}, {0x82, 0x49, 0x83, 0x42, 0x00},
+			}
+			f := &Frame{}
+			for i := range 4 {
+				for _, g := range garbage {
+					err := dec.Send(g, 0)
+					if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrNeedKeyframe) {
+						t.Fatalf("round %d: unexpected error kind: %v", i, err)
+					}
+					for {
+						ok, err := dec.Receive(f)
+						if err != nil && !errors.Is(err, ErrCorrupt) {
+							t.Fatalf("receive: %v", err)
+						}
+						if !ok {
+							break
+						}
+					}
+				}
+			}
+			if c != VP8 {
+				return
+			}
+			if err := dec.Send(key.Data, 0); err != nil {
+				t.Fatalf("keyframe after garbage: %v", err)
+			}
+			if ok, err := dec.Receive(f); !ok || err != nil {
+				t.Fatalf("no picture from keyframe after garbage: %v %v", ok, err)
+			}
+			if p := psnr(t, &f.YCbCr, &pics[0].YCbCr); p < minRoundTripPSNR {
+				t.Errorf("picture after recovery: PSNR %.1f", p)
+			}
+		})
+	}
+}
+
+func TestDecoderResolutionChange(t *testing.T) {
+	a := smallConfig()
+	b := a
+	b.Width, b.Height = 480, 270
+	fa, _ := encodeClip(t, a, 5, false)
+	fb, _ := encodeClip(t, b, 5, false)
+	var data [][]byte
+	for _, f := range append(fa, fb...) {
+		data = append(data, f.Data)
+	}
+	got := decodeAll(t, VP8, data)
+	if len(got) != 10 {
+		t.Fatalf("decoded %d pictures, want 10", len(got))
+	}
+	if got[4].Width() != 320 || got[5].Width() != 480 || got[9].Height() != 270 {
+		t.Errorf("sizes %dx%d then %dx%d", got[4].Width(), got[4].Height(), got[5].Width(), got[5].Height())
+	}
+}
