@@ -1,0 +1,54 @@
+# mcu — make help lists the targets.
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+STAMP := $(shell date -u +%Y%m%dT%H%M%SZ)
+
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@awk 'BEGIN{FS=":.*## "} /^[a-z-]+:.*## /{printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+deps: ## install the Debian packages mcu needs, if missing
+	@scripts/deps.sh
+
+build: deps ## build bin/mcu
+	$(GO) build -o bin/mcu ./cmd/mcu
+
+run: build ## mix the nine testdata participants (VP8 and H.264) into out/mix-<time>.webm
+	@mkdir -p out
+	bin/mcu mix -o out/mix-$(STAMP).webm \
+	  testdata/p01.ivf+testdata/p01.ogg testdata/p02.h264+testdata/p02.ogg \
+	  testdata/p03.ivf+testdata/p03.ogg testdata/p04.h264+testdata/p04.ogg \
+	  testdata/p05.ivf+testdata/p05.ogg testdata/p06.h264+testdata/p06.ogg \
+	  testdata/p07.ivf+testdata/p07.ogg testdata/p08.h264+testdata/p08.ogg \
+	  testdata/p09.ivf+testdata/p09.ogg
+
+test: deps ## run every test with the race detector
+	$(GO) test -race -count=1 ./...
+
+test-pure: ## the packages without cgo, built with CGO_ENABLED=0
+	CGO_ENABLED=0 $(GO) test -count=1 ./layout/... ./audio/...
+
+bench: build ## benchmarks: codec/mixer ms per frame, and mcu mix side by side with the ffmpeg CLI
+	$(GO) test -run '^$$' -bench . -benchtime 3s ./codec/ ./mixer/ ./audio/
+	$(GO) run ./bench/mixbench -mcu bin/mcu
+
+fuzz: ## run each fuzz target for 30 s
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg; \
+	  done; \
+	done
+
+testdata: deps ## regenerate the committed test clips
+	scripts/make-testdata.sh
+
+golden-update: deps ## rewrite golden files from the current code (inspect the diff!)
+	$(GO) test -count=1 ./... -update
+
+lint: deps ## gofmt and go vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
+	$(GO) vet ./...
+
+.PHONY: help deps build run test test-pure bench fuzz testdata golden-update lint

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs what mcu needs to build, run and test on Debian 12, if missing.
+# Idempotent: does nothing when everything is there. Uses sudo when not root.
+set -euo pipefail
+
+packages=(
+  gcc pkg-config
+  libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
+  libswscale-dev libswresample-dev libavutil-dev
+  libvpx-dev libx264-dev libopus-dev libopusfile-dev
+  ffmpeg fonts-dejavu-core
+)
+if [[ ${1:-} == --browser ]]; then
+  packages+=(chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "deps: installing ${missing[*]}" >&2
+  sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Go: the module needs the version in go.mod.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  export PATH=/usr/local/go/bin:$PATH
+fi
+want=$(awk '/^go /{print $2; exit}' "$(dirname "$0")/../go.mod")
+if ! command -v go >/dev/null 2>&1; then
+  echo "deps: Go $want or newer is required (https://go.dev/dl/), install it in /usr/local/go" >&2
+  exit 1
+fi
+have=$(go env GOVERSION | sed 's/^go//')
+if [[ $(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n1) != "$want" ]]; then
+  echo "deps: Go $have is older than the $want that go.mod needs" >&2
+  exit 1
+fi
