@@ -1,0 +1,119 @@
+package codec
+
+import "testing"
+
+var sniffCases = []struct {
+	name string
+	head []byte
+	want Container
+}{
+	{"ivf", []byte("DKIF\x00\x00\x20\x00VP80"), IVF},
+	{"ogg", []byte("OggS\x00\x02"), Ogg},
+	{"webm", []byte{0x1a, 0x45, 0xdf, 0xa3, 0x9f, 0x42, 0x86}, Matroska},
+	{"mp4", []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00"), MP4},
+	{"annexb sps 4-byte start", []byte{0, 0, 0, 1, 0x67, 0x42, 0xc0, 0x1e}, AnnexB},
+	{"annexb aud 3-byte start", []byte{0, 0, 1, 0x09, 0xf0}, AnnexB},
+	{"annexb forbidden bit", []byte{0, 0, 0, 1, 0xe7}, UnknownContainer},
+	{"annexb slice first", []byte{0, 0, 0, 1, 0x41, 0x9a}, UnknownContainer},
+	{"text", []byte("hello, this is not media\n"), UnknownContainer},
+	{"empty", nil, UnknownContainer},
+	{"zeros", make([]byte, 100), UnknownContainer},
+	{"ftyp too short", []byte("\x00\x00\x00\x20ftyp"), UnknownContainer},
+}
+
+func TestSniffContainer(t *testing.T) {
+	for _, tc := range sniffCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SniffContainer(tc.head); got != tc.want {
+				t.Errorf("SniffContainer = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzSniffContainer(f *testing.F) {
+	for _, tc := range sniffCases {
+		f.Add(tc.head)
+	}
+	f.Fuzz(func(t *testing.T, head []byte) {
+		c := SniffContainer(head)
+		if c < UnknownContainer || c > MP4 {
+			t.Fatalf("container %d", c)
+		}
+		_ = c.String()
+	})
+}
+
+var keyframeCases = []struct {
+	name  string
+	codec VideoCodec
+	data  []byte
+	want  bool
+}{
+	{"vp8 key", VP8, []byte{0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00, 0x00}, true},
+	{"vp8 delta", VP8, []byte{0x51, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00}, false},
+	{"vp8 key without start code", VP8, []byte{0x50, 0x42, 0x00, 0x00, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00}, false},
+	{"vp8 short", VP8, []byte{0x50}, false},
+	{"vp9 key profile 0", VP9, []byte{0x82, 0x49, 0x83, 0x42, 0x00}, true},
+	{"vp9 inter", VP9, []byte{0x86, 0x00}, false},
+	{"vp9 show existing", VP9, []byte{0x88}, false},
+	{"vp9 empty", VP9, nil, false},
+	{"h264 idr", H264, []byte{0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88}, true},
+	{"h264 non-idr", H264, []byte{0, 0, 0, 1, 0x41, 0x9a, 0x00}, false},
+	{"h264 sps only", H264, []byte{0, 0, 0, 1, 0x67, 0x42}, false},
+	{"h264 garbage", H264, []byte{0xff, 0xfe}, false},
+	{"unknown codec", VideoCodec(99), []byte{0x50}, false},
+}
+
+func TestIsKeyframe(t *testing.T) {
+	for _, tc := range keyframeCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := IsKeyframe(tc.codec, tc.data); got != tc.want {
+				t.Errorf("IsKeyframe = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzIsKeyframe(f *testing.F) {
+	for _, tc := range keyframeCases {
+		f.Add(int(tc.codec), tc.data)
+	}
+	f.Fuzz(func(t *testing.T, c int, data []byte) {
+		IsKeyframe(VideoCodec(c), data)
+		ForEachNAL(data, func(nal []byte) bool {
+			if len(nal) > len(data) {
+				t.Fatal("NAL longer than input")
+			}
+			return true
+		})
+	})
+}
+
+func TestForEachNAL(t *testing.T) {
+	var got [][]byte
+	ForEachNAL([]byte{0, 0, 0, 1, 0x67, 1, 2, 0, 0, 1, 0x68, 3, 0, 0, 0, 1, 0x65, 4, 5}, func(n []byte) bool {
+		got = append(got, n)
+		return true
+	})
+	want := [][]byte{{0x67, 1, 2}, {0x68, 3}, {0x65, 4, 5}}
+	if len(got) != len(want) {
+		t.Fatalf("got %d NALs: % x", len(got), got)
+	}
+	for i := range want {
+		if string(got[i]) != string(want[i]) {
+			t.Errorf("NAL %d: % x, want % x", i, got[i], want[i])
+		}
+	}
+}
+
+func TestParseVideoCodec(t *testing.T) {
+	for in, want := range map[string]VideoCodec{"vp8": VP8, "video/VP8": VP8, "VP9": VP9, "H.264": H264, "h264": H264, "video/H264": H264} {
+		if got, err := ParseVideoCodec(in); err != nil || got != want {
+			t.Errorf("ParseVideoCodec(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseVideoCodec("av2"); err == nil {
+		t.Error("accepted av2")
+	}
+}
