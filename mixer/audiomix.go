@@ -1,0 +1,130 @@
+package mixer
+
+import (
+	"context"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+)
+
+// audioState is the loop's audio machinery: the full mix's limiter and
+// encoder, the int32 accumulator, and the active-speaker detector whose
+// slots are stable per participant.
+type audioState struct {
+	acc      []int32
+	minus    []int32
+	out      []int16
+	limiter  *audio.Limiter
+	enc      *codec.OpusEncoder
+	detector *audio.SpeakerDetector
+	levels   []float64 // by slot
+	slots    []bool    // in use
+	speaker  int       // slot, or -1
+}
+
+func (a *audioState) init(cfg Config) error {
+	enc, err := codec.NewOpusEncoder(cfg.Audio)
+	if err != nil {
+		return err
+	}
+	*a = audioState{
+		acc: make([]int32, audio.FrameLen), minus: make([]int32, audio.FrameLen), out: make([]int16, audio.FrameLen),
+		limiter: audio.NewLimiter(cfg.Limiter), enc: enc,
+		detector: audio.NewSpeakerDetector(cfg.Speaker), speaker: -1,
+	}
+	return nil
+}
+
+func (a *audioState) assignSlot(mem *member) {
+	for i, used := range a.slots {
+		if !used {
+			a.slots[i], mem.slot = true, i
+			return
+		}
+	}
+	mem.slot = len(a.slots)
+	a.slots = append(a.slots, true)
+	a.levels = append(a.levels, audio.SilenceDBFS)
+}
+
+func (a *audioState) forget(mem *member) {
+	if mem.slot < 0 {
+		return
+	}
+	a.slots[mem.slot] = false
+	a.levels[mem.slot] = audio.SilenceDBFS
+	a.detector.Forget(mem.slot)
+	if a.speaker == mem.slot {
+		a.speaker = -1
+	}
+	mem.slot = -1
+}
+
+// audioTick mixes the 20 ms starting at t: the full mix goes to
+// Output.Audio, and each participant who asked for it gets the mix minus
+// their own voice. Every output has its own limiter, so one loud voice
+// ducks only the mixes it is in.
+func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
+	a := &m.audio
+	clear(a.acc)
+	for _, mem := range m.members {
+		mem.sound = false
+		if mem.Audio != nil {
+			ok, err := mem.Audio.AudioAt(ctx, t, mem.pcm)
+			if err != nil {
+				if ctx.Err() != nil {
+					return context.Cause(ctx)
+				}
+				m.log.Warn("audio source", "participant", mem.ID, "err", err)
+			}
+			mem.sound = ok && err == nil
+		}
+		a.levels[mem.slot] = audio.SilenceDBFS
+		if mem.sound {
+			audio.Accumulate(a.acc, mem.pcm)
+			a.levels[mem.slot] = audio.Level(mem.pcm)
+		}
+	}
+	a.speaker = a.detector.Update(a.levels)
+
+	a.limiter.Process(a.out, a.acc)
+	pkt, err := a.enc.Encode(a.out)
+	if err != nil {
+		return err
+	}
+	m.stats.audioFrames.Add(1)
+	frame := codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}
+	if err := m.out.Audio(frame); err != nil {
+		return err
+	}
+	for _, mem := range m.members {
+		if !mem.MixMinus {
+			continue
+		}
+		var own []int16
+		if mem.sound {
+			own = mem.pcm
+		}
+		audio.MinusInto(a.minus, a.acc, own)
+		mem.limiter.Process(a.out, a.minus)
+		pkt, err := mem.enc.Encode(a.out)
+		if err != nil {
+			return err
+		}
+		if err := m.out.MixMinus(mem.ID, codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// speakerIndex is the position in m.members of the active speaker, or -1.
+func (m *Mixer) speakerIndex() int {
+	for i, mem := range m.members {
+		if mem.slot == m.audio.speaker {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,125 @@
+package mixer
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"strconv"
+	"time"
+
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// videoTick composes the canvas for media time t and hands it to the
+// encoder.
+func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pipe *encodePipe) error {
+	start := time.Now()
+	m.updateCells(st.mode)
+	for i, mem := range m.members {
+		if err := m.paint(ctx, mem, m.cells[i], t); err != nil {
+			return err
+		}
+	}
+	if m.cfg.Tap != nil {
+		if err := m.cfg.Tap(m.canvas, t); err != nil {
+			return fmt.Errorf("mixer: tap: %w", err)
+		}
+	}
+	buf, err := pipe.buffer(ctx, !m.cfg.Live)
+	if err != nil {
+		return err
+	}
+	m.stats.compose.observe(time.Since(start))
+	if buf == nil { // live, and the encoder is still busy
+		m.stats.dropped.Add(1)
+		return nil
+	}
+	codec.CopyImage(buf, m.canvas)
+	pipe.submit(encodeJob{img: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate})
+	return nil
+}
+
+// updateCells recomputes the layout when the number of participants, the
+// mode or the speaker changed; a new layout repaints every tile.
+func (m *Mixer) updateCells(mode layout.Mode) {
+	key := cellsKey{mode: mode, n: len(m.members), speaker: -1}
+	if mode == layout.Speaker {
+		key.speaker = m.speakerIndex()
+	}
+	if key == m.cellsKey && m.cells != nil {
+		return
+	}
+	m.cellsKey = key
+	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.Size())
+	m.gen++
+	codec.FillRect(m.canvas, m.canvas.Rect, codec.BlackY, codec.GreyUV, codec.GreyUV)
+}
+
+// paint brings one participant's tile up to date: its newest picture scaled
+// into the cell, its last picture if nothing new came, or a placeholder.
+func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time.Duration) error {
+	var f *codec.Frame
+	if mem.Video != nil {
+		var err error
+		if f, err = mem.Video.VideoAt(ctx, t); err != nil {
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			// A broken source keeps its last picture; say so once per tick
+			// at most, as a warning (the source also logs its own errors).
+			m.log.Warn("video source", "participant", mem.ID, "err", err)
+		}
+	}
+	r := rect(cell)
+	ps := &mem.painted
+	if f == nil || f.Width() < 2 || f.Height() < 2 {
+		if ps.gen != m.gen || !ps.placeholder {
+			drawPlaceholder(m.canvas, r, label(mem))
+			*ps = paintState{gen: m.gen, placeholder: true}
+		}
+		return nil
+	}
+	size := layout.Size{W: f.Width(), H: f.Height()}
+	if ps.gen == m.gen && !ps.placeholder && ps.seq == f.Seq && ps.size == size {
+		return nil // nothing new
+	}
+	dst, crop := layout.Place(size, cell, m.cfg.Aspect)
+	if dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size) {
+		// Letterbox bars: paint them once, when the geometry changes.
+		codec.FillRect(m.canvas, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
+	}
+	if err := mem.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
+		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
+	}
+	*ps = paintState{gen: m.gen, seq: f.Seq, size: size}
+	return nil
+}
+
+func label(mem *member) string {
+	if mem.Name != "" {
+		return mem.Name
+	}
+	if mem.slot >= 0 {
+		return "#" + strconv.Itoa(mem.slot+1)
+	}
+	return mem.ID
+}
+
+func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }
+
+// takeKeyframe decides whether this picture is forced to be a keyframe:
+// pending requests are served at most once per KeyframeMinInterval.
+func (m *Mixer) takeKeyframe(st tickState, t time.Duration) bool {
+	if !st.keyWant {
+		return false
+	}
+	if m.hadKey && t-m.lastKey < m.cfg.KeyframeMinInterval {
+		return false // stays pending
+	}
+	m.mu.Lock()
+	m.keyWant = false
+	m.mu.Unlock()
+	m.hadKey, m.lastKey = true, t
+	return true
+}

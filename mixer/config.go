@@ -1,0 +1,78 @@
+package mixer
+
+import (
+	"fmt"
+	"image"
+	"log/slog"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// Config are a mixer's settings.
+type Config struct {
+	// Video is the single encoder's configuration; its Width, Height and
+	// FPS are the canvas and the output frame rate.
+	Video codec.VP8Config
+	Audio codec.OpusConfig
+	// Layout and Aspect place the participants on the canvas.
+	Layout layout.Mode
+	Aspect layout.Aspect
+	// Live drops a composed frame when the encoder is still busy with the
+	// previous one (the output never stalls); offline, the mixer waits.
+	Live bool
+	// KeyframeMinInterval coalesces keyframe requests: everyone pays for a
+	// keyframe, so at most one is forced per interval.
+	KeyframeMinInterval time.Duration
+	Limiter             audio.LimiterConfig
+	Speaker             audio.SpeakerConfig
+	// Tap, when set, sees every composed canvas (before encoding) in the
+	// mixer goroutine; the image is only valid during the call.
+	Tap    func(canvas *image.YCbCr, pts time.Duration) error
+	Logger *slog.Logger
+}
+
+// DefaultConfig is a 1280x720 30 fps VP8 grid at 1.5 Mbit/s with 64 kbit/s
+// stereo Opus.
+func DefaultConfig() Config {
+	return Config{
+		Video:               codec.DefaultVP8Config(),
+		Audio:               codec.DefaultOpusConfig(),
+		Layout:              layout.Grid,
+		Aspect:              layout.Fit,
+		KeyframeMinInterval: 500 * time.Millisecond,
+		Limiter:             audio.DefaultLimiterConfig(),
+		Speaker:             audio.DefaultSpeakerConfig(),
+	}
+}
+
+// Validate reports the first setting that is out of range.
+func (c Config) Validate() error {
+	if err := c.Video.Validate(); err != nil {
+		return fmt.Errorf("mixer: %w", err)
+	}
+	if err := c.Audio.Validate(); err != nil {
+		return fmt.Errorf("mixer: %w", err)
+	}
+	if err := c.Limiter.Validate(); err != nil {
+		return fmt.Errorf("mixer: %w", err)
+	}
+	if err := c.Speaker.Validate(); err != nil {
+		return fmt.Errorf("mixer: %w", err)
+	}
+	if c.KeyframeMinInterval < 0 {
+		return fmt.Errorf("mixer: negative keyframe interval %v", c.KeyframeMinInterval)
+	}
+	return nil
+}
+
+// frameDuration is the time between two output pictures.
+func (c Config) frameDuration() time.Duration { return time.Second / time.Duration(c.Video.FPS) }
+
+// videoTick is the media time of output picture k, exact (no accumulated
+// rounding).
+func (c Config) videoTick(k int64) time.Duration {
+	return time.Duration(k * int64(time.Second) / int64(c.Video.FPS))
+}

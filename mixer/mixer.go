@@ -1,0 +1,301 @@
+package mixer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// Participant is someone in the mix.
+type Participant struct {
+	ID   string
+	Name string // shown on the placeholder tile when there is no picture
+	// Video and Audio may be nil: no video gives a placeholder tile, no
+	// audio is silence.
+	Video VideoSource
+	Audio AudioSource
+	// MixMinus asks for this participant's own mix: everyone but them.
+	MixMinus bool
+}
+
+// Output receives what the mixer produces. A non-nil error stops Run.
+type Output interface {
+	// Video receives each encoded composite picture, in order, from the
+	// encoder goroutine.
+	Video(f codec.EncodedFrame) error
+	// Audio receives the full mix (for viewers and recordings), 20 ms at a
+	// time, in order, from the mixer goroutine.
+	Audio(f codec.EncodedFrame) error
+	// MixMinus receives participant id's own mix, from the mixer goroutine.
+	MixMinus(id string, f codec.EncodedFrame) error
+}
+
+// Errors returned by Add.
+var (
+	ErrDuplicate = errors.New("mixer: participant already present")
+	ErrClosed    = errors.New("mixer: closed")
+)
+
+// Mixer mixes one room. Add, Remove, SetLayout, RequestKeyframe and
+// SetBitrate may be called from any goroutine, before or during Run.
+type Mixer struct {
+	cfg Config
+	out Output
+	log *slog.Logger
+
+	mu      sync.Mutex // guards the fields below, read by Run once per tick
+	joined  []*member
+	mode    layout.Mode
+	keyWant bool
+	bitrate int
+	closed  bool
+
+	// Owned by Run's goroutine.
+	members  []*member
+	canvas   *image.YCbCr
+	cells    []layout.Rect
+	cellsKey cellsKey
+	gen      int // bumped when the cells change: every tile is repainted
+	lastKey  time.Duration
+	hadKey   bool
+	audio    audioState
+
+	stats stats
+}
+
+type cellsKey struct {
+	mode       layout.Mode
+	n, speaker int
+}
+
+// member is a participant plus the mixer's state for it.
+type member struct {
+	Participant
+	slot int // stable index for the speaker detector
+
+	scaler  codec.Scaler
+	painted paintState
+
+	pcm     []int16
+	sound   bool
+	limiter *audio.Limiter // mix-minus only
+	enc     *codec.OpusEncoder
+}
+
+// paintState remembers what a tile of the canvas shows, to skip repainting
+// it when nothing changed.
+type paintState struct {
+	gen         int
+	seq         uint64
+	size        layout.Size
+	placeholder bool
+}
+
+// New returns a mixer that writes to out.
+func New(cfg Config, out Output) (*Mixer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate}
+	m.canvas = codec.NewImage(cfg.Video.Width, cfg.Video.Height)
+	if err := m.audio.init(cfg); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Add puts a participant into the mix from the next tick on.
+func (m *Mixer) Add(p Participant) error {
+	mem := &member{Participant: p, slot: -1, pcm: make([]int16, audio.FrameLen)}
+	if p.MixMinus {
+		enc, err := codec.NewOpusEncoder(m.cfg.Audio)
+		if err != nil {
+			return err
+		}
+		mem.enc = enc
+		mem.limiter = audio.NewLimiter(m.cfg.Limiter)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	for _, j := range m.joined {
+		if j.ID == p.ID {
+			return fmt.Errorf("%w: %q", ErrDuplicate, p.ID)
+		}
+	}
+	m.joined = append(m.joined, mem)
+	m.keyWant = true // a new receiver needs a keyframe
+	return nil
+}
+
+// Remove takes a participant out of the mix; its tile disappears at the
+// next tick. It reports whether the participant was there.
+func (m *Mixer) Remove(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
+	if i < 0 {
+		return false
+	}
+	m.joined = slices.Delete(m.joined, i, i+1)
+	return true
+}
+
+// SetLayout switches the layout from the next tick on.
+func (m *Mixer) SetLayout(mode layout.Mode) {
+	m.mu.Lock()
+	m.mode = mode
+	m.mu.Unlock()
+}
+
+// Layout is the current layout.
+func (m *Mixer) Layout() layout.Mode {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mode
+}
+
+// RequestKeyframe asks for a keyframe; requests are coalesced to at most
+// one per Config.KeyframeMinInterval.
+func (m *Mixer) RequestKeyframe() {
+	m.mu.Lock()
+	m.keyWant = true
+	m.mu.Unlock()
+}
+
+// SetBitrate changes the video bitrate (bits per second).
+func (m *Mixer) SetBitrate(bps int) error {
+	c := m.cfg.Video
+	c.Bitrate = bps
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	m.bitrate = bps
+	m.mu.Unlock()
+	return nil
+}
+
+// tickState is what Run reads under the lock once per tick.
+type tickState struct {
+	mode    layout.Mode
+	keyWant bool
+	bitrate int
+}
+
+// sync brings the loop's member list up to date with Add and Remove and
+// returns the rest of the shared state.
+func (m *Mixer) sync() tickState {
+	m.mu.Lock()
+	joined := slices.Clone(m.joined)
+	st := tickState{mode: m.mode, keyWant: m.keyWant, bitrate: m.bitrate}
+	m.mu.Unlock()
+
+	for _, mem := range m.members {
+		if !slices.Contains(joined, mem) { // removed since the last tick
+			m.audio.forget(mem)
+			mem.scaler.Close()
+		}
+	}
+	for _, mem := range joined {
+		if mem.slot < 0 {
+			m.audio.assignSlot(mem)
+		}
+	}
+	m.members = joined
+	return st
+}
+
+// Run mixes until ctx ends or, when until > 0, until media time until has
+// been produced. It returns ctx's error, an Output error, or nil when until
+// was reached. Run may be called once.
+func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error {
+	enc, err := codec.NewVP8Encoder(m.cfg.Video)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pipe := newEncodePipe(enc, m.out, &m.stats, cancel)
+	defer m.shutdown()
+
+	err = m.loop(ctx, clock, until, pipe)
+	if perr := pipe.close(); err == nil || errors.Is(err, context.Canceled) {
+		if perr != nil {
+			err = perr
+		} else if cause := context.Cause(ctx); err != nil && cause != nil && !errors.Is(cause, context.Canceled) {
+			err = cause
+		}
+	}
+	return err
+}
+
+func (m *Mixer) loop(ctx context.Context, clock Clock, until time.Duration, pipe *encodePipe) error {
+	frame := m.cfg.frameDuration()
+	var vk, ak int64 // next video and audio tick numbers
+	for {
+		vt, at := m.cfg.videoTick(vk), time.Duration(ak)*audio.FrameDuration
+		videoDue, audioDue := until <= 0 || vt < until, until <= 0 || at < until
+		if !videoDue && !audioDue {
+			return nil
+		}
+		doVideo := videoDue && (!audioDue || vt <= at)
+		t := at
+		if doVideo {
+			t = vt
+		}
+		late, err := clock.Wait(ctx, t)
+		if err != nil {
+			return err
+		}
+		st := m.sync()
+		if !doVideo {
+			if err := m.audioTick(ctx, t); err != nil {
+				return err
+			}
+			ak++
+			continue
+		}
+		if m.cfg.Live && late > frame {
+			// Behind: skip the pictures that are already due and show the
+			// newest one; the audio ticks in between are still processed.
+			skip := int64(late / frame)
+			m.stats.lateTicks.Add(uint64(skip))
+			vk += skip
+			t = m.cfg.videoTick(vk)
+		}
+		if err := m.videoTick(ctx, t, st, pipe); err != nil {
+			return err
+		}
+		vk++
+	}
+}
+
+// shutdown frees what the loop owned and refuses further Adds.
+func (m *Mixer) shutdown() {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
+	for _, mem := range m.members {
+		mem.scaler.Close()
+	}
+}
+
+// Canvas size.
+func (m *Mixer) Size() layout.Size {
+	return layout.Size{W: m.cfg.Video.Width, H: m.cfg.Video.Height}
+}

@@ -1,0 +1,445 @@
+package mixer
+
+import (
+	"context"
+	"errors"
+	"image"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+	"mcu/layout"
+)
+
+func TestMain(m *testing.M) {
+	codec.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	os.Exit(m.Run())
+}
+
+// colourSource is a VideoSource of flat-colour pictures at fps, the way an
+// offline source behaves: the newest picture at or before t.
+type colourSource struct {
+	y, cb, cr uint8
+	w, h      int
+	fps       int
+	frame     *codec.Frame
+	calls     int
+	failAfter time.Duration // > 0: errors from then on
+}
+
+func (s *colourSource) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, error) {
+	s.calls++
+	if s.failAfter > 0 && t >= s.failAfter {
+		return s.frame, errors.New("broken stream")
+	}
+	if s.fps == 0 {
+		s.fps = 30
+	}
+	k := uint64(t * time.Duration(s.fps) / time.Second)
+	if s.frame == nil {
+		s.frame = codec.NewFrame(s.w, s.h)
+	}
+	if s.frame.Seq != k+1 {
+		codec.FillRect(&s.frame.YCbCr, s.frame.Rect, s.y, s.cb, s.cr)
+		s.frame.Seq, s.frame.PTS = k+1, time.Duration(k)*time.Second/time.Duration(s.fps)
+	}
+	return s.frame, nil
+}
+
+// toneSource is an AudioSource of a sine at hz, amp of full scale.
+type toneSource struct {
+	hz, amp float64
+	n       int
+}
+
+func (s *toneSource) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bool, error) {
+	for i := range audio.FrameSamples {
+		v := int16(s.amp * 32767 * math.Sin(2*math.Pi*s.hz*float64(s.n+i)/audio.SampleRate))
+		pcm[2*i], pcm[2*i+1] = v, v
+	}
+	s.n += audio.FrameSamples
+	return true, nil
+}
+
+// capture is an Output that keeps everything, decoding audio as it comes.
+type capture struct {
+	mu     sync.Mutex
+	video  []codec.EncodedFrame
+	audio  []codec.EncodedFrame
+	minus  map[string][]codec.EncodedFrame
+	failOn int // fail the nth video frame when > 0
+}
+
+func (c *capture) Video(f codec.EncodedFrame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.video = append(c.video, f)
+	if c.failOn > 0 && len(c.video) == c.failOn {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+func (c *capture) Audio(f codec.EncodedFrame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.audio = append(c.audio, f)
+	return nil
+}
+
+func (c *capture) MixMinus(id string, f codec.EncodedFrame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.minus == nil {
+		c.minus = map[string][]codec.EncodedFrame{}
+	}
+	c.minus[id] = append(c.minus[id], f)
+	return nil
+}
+
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Video.Width, c.Video.Height, c.Video.Bitrate = 640, 360, 500_000
+	return c
+}
+
+// canvasAt records the canvas composed at given times through Tap.
+type canvasAt struct {
+	mu   sync.Mutex
+	want map[time.Duration]bool
+	got  map[time.Duration]*image.YCbCr
+}
+
+func tapAt(times ...time.Duration) *canvasAt {
+	c := &canvasAt{want: map[time.Duration]bool{}, got: map[time.Duration]*image.YCbCr{}}
+	for _, t := range times {
+		c.want[t] = true
+	}
+	return c
+}
+
+func (c *canvasAt) tap(img *image.YCbCr, t time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.want[t] {
+		cp := codec.NewImage(img.Rect.Dx(), img.Rect.Dy())
+		codec.CopyImage(cp, img)
+		c.got[t] = cp
+	}
+	return nil
+}
+
+func lumaAt(img *image.YCbCr, r layout.Rect) uint8 {
+	return img.Y[(r.Y+r.H/2)*img.YStride+r.X+r.W/2]
+}
+
+func chromaAt(img *image.YCbCr, r layout.Rect) (uint8, uint8) {
+	o := (r.Y+r.H/2)/2*img.CStride + (r.X+r.W/2)/2
+	return img.Cb[o], img.Cr[o]
+}
+
+func run(t *testing.T, m *Mixer, until time.Duration) {
+	t.Helper()
+	if err := m.Run(context.Background(), AsFastAsPossible(), until); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestComposite: three participants with pictures and one without, in a
+// grid; each cell shows its colour, the one without a picture shows the
+// placeholder, and the mixer produces a picture per tick and audio per 20 ms.
+func TestComposite(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(500 * time.Millisecond)
+	cfg.Tap = tap.tap
+	out := &capture{}
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := [][3]uint8{{81, 90, 240}, {145, 54, 34}, {41, 240, 110}}
+	for i, c := range colours {
+		src := &colourSource{y: c[0], cb: c[1], cr: c[2], w: 320, h: 180}
+		if err := m.Add(Participant{ID: string(rune('a' + i)), Video: src}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := m.Add(Participant{ID: "d", Name: "Dora"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Add(Participant{ID: "d"}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("duplicate id: %v", err)
+	}
+	run(t, m, time.Second)
+
+	if len(out.video) != 30 || len(out.audio) != 50 {
+		t.Fatalf("got %d pictures and %d audio frames in 1 s, want 30 and 50", len(out.video), len(out.audio))
+	}
+	canvas := tap.got[500*time.Millisecond]
+	cells := layout.Cells(layout.Grid, 4, 0, layout.Size{W: 640, H: 360})
+	for i, c := range colours {
+		y := lumaAt(canvas, cells[i])
+		cb, cr := chromaAt(canvas, cells[i])
+		if y != c[0] || cb != c[1] || cr != c[2] {
+			t.Errorf("cell %d shows %d,%d,%d, want %v", i, y, cb, cr, c)
+		}
+	}
+	// The placeholder: dark grey with lighter text somewhere in the cell.
+	ph := cells[3]
+	var bright int
+	for y := ph.Y; y < ph.Y+ph.H; y++ {
+		for x := ph.X; x < ph.X+ph.W; x++ {
+			if canvas.Y[y*canvas.YStride+x] > 150 {
+				bright++
+			}
+		}
+	}
+	if canvas.Y[(ph.Y+4)*canvas.YStride+ph.X+4] != placeholderY || bright < 50 {
+		t.Errorf("placeholder cell: corner luma %d, %d text pixels", canvas.Y[(ph.Y+4)*canvas.YStride+ph.X+4], bright)
+	}
+	for i, f := range out.video {
+		if want := time.Duration(i) * time.Second / 30; f.PTS != want {
+			t.Fatalf("picture %d at %v, want %v", i, f.PTS, want)
+		}
+	}
+}
+
+// TestSkipsUnchangedTiles proves the compositor does not repaint a tile whose
+// source has no new picture: the source's pixels change behind its back but
+// its Seq does not, and the canvas keeps the old pixels.
+func TestSkipsUnchangedTiles(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(100*time.Millisecond, 400*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	src := &frozenSource{f: codec.NewFrame(320, 180)}
+	codec.FillRect(&src.f.YCbCr, src.f.Rect, 100, 128, 128)
+	src.f.Seq = 1
+	m.Add(Participant{ID: "a", Video: src})
+	src.at = 200 * time.Millisecond
+	run(t, m, 500*time.Millisecond)
+	cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
+	if y := lumaAt(tap.got[400*time.Millisecond], cell); y != 100 {
+		t.Errorf("tile repainted although Seq did not change: luma %d", y)
+	}
+}
+
+type frozenSource struct {
+	f  *codec.Frame
+	at time.Duration
+}
+
+func (s *frozenSource) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, error) {
+	if t >= s.at { // change the pixels, not the Seq
+		codec.FillRect(&s.f.YCbCr, s.f.Rect, 200, 128, 128)
+	}
+	return s.f, nil
+}
+
+func TestBrokenSourceKeepsLastPicture(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(900 * time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 322, h: 181, failAfter: 300 * time.Millisecond}})
+	run(t, m, time.Second)
+	cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
+	if y := lumaAt(tap.got[900*time.Millisecond], cell); y != 120 {
+		t.Errorf("after the source broke the tile shows luma %d, want its last picture (120)", y)
+	}
+}
+
+// TestMixMinus: each participant's own mix lacks their tone and has the
+// others' at their level; the full mix has all tones.
+func TestMixMinus(t *testing.T) {
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	tones := map[string]float64{"a": 440, "b": 700, "c": 1060}
+	for id, hz := range tones {
+		m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: 0.063}, MixMinus: true})
+	}
+	run(t, m, time.Second)
+	const amp = 0.063
+	check := func(name string, frames []codec.EncodedFrame, without string) {
+		pcm := decodeOpus(t, frames)
+		tail := pcm[len(pcm)/2:]
+		for id, hz := range tones {
+			a := goertzel(tail, hz)
+			if id == without {
+				// Opus leaves well under -40 dB of a removed tone.
+				if a > amp/100 {
+					t.Errorf("%s: own tone %v Hz present at %.4f", name, hz, a)
+				}
+				continue
+			}
+			if db := 20 * math.Log10(a/amp); math.Abs(db) > 1 {
+				t.Errorf("%s: tone %v Hz at %.1f dB of its input level", name, hz, db)
+			}
+		}
+	}
+	check("full mix", out.audio, "")
+	for id := range tones {
+		if n := len(out.minus[id]); n != 50 {
+			t.Fatalf("%s: %d mix-minus frames, want 50", id, n)
+		}
+		check("mix-minus "+id, out.minus[id], id)
+	}
+}
+
+func decodeOpus(t *testing.T, frames []codec.EncodedFrame) []int16 {
+	t.Helper()
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []int16
+	buf := make([]int16, codec.MaxOpusSamples*2)
+	for _, f := range frames {
+		n, err := dec.Decode(f.Data, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, buf[:2*n]...)
+	}
+	return all
+}
+
+// goertzel is the amplitude of a sine at hz in the left channel.
+func goertzel(pcm []int16, hz float64) float64 {
+	n := len(pcm) / 2
+	k := 2 * math.Cos(2*math.Pi*hz/audio.SampleRate)
+	var s1, s2 float64
+	for i := range n {
+		s := float64(pcm[2*i])/32768 + k*s1 - s2
+		s2, s1 = s1, s
+	}
+	return 2 * math.Sqrt(s1*s1+s2*s2-k*s1*s2) / float64(n)
+}
+
+func TestRemoveTakesTileAway(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}})
+	gone := &removeAt{m: m, id: "b", at: 400 * time.Millisecond, src: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}}
+	m.Add(Participant{ID: "b", Video: gone})
+	run(t, m, 700*time.Millisecond)
+	size := layout.Size{W: 640, H: 360}
+	before, after := tap.got[200*time.Millisecond], tap.got[600*time.Millisecond]
+	if y := lumaAt(before, layout.Cells(layout.Grid, 2, 0, size)[1]); y != 145 {
+		t.Errorf("before: b's cell luma %d", y)
+	}
+	if y := lumaAt(after, layout.Cells(layout.Grid, 1, 0, size)[0]); y != 81 {
+		t.Errorf("after: a should fill the canvas, luma %d", y)
+	}
+	if m.Remove("b") {
+		t.Error("removed twice")
+	}
+}
+
+// removeAt removes its participant from inside the tick at a given time,
+// as an HTTP DELETE would from another goroutine.
+type removeAt struct {
+	m   *Mixer
+	id  string
+	at  time.Duration
+	src *colourSource
+}
+
+func (r *removeAt) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	if t >= r.at {
+		r.m.Remove(r.id)
+	}
+	return r.src.VideoAt(ctx, t)
+}
+
+func TestKeyframeRequestsCoalesce(t *testing.T) {
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}})
+	m.Add(Participant{ID: "b", Video: &keyRequester{m: m, src: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}}})
+	run(t, m, 2*time.Second)
+	var keys []time.Duration
+	for _, f := range out.video {
+		if f.Key {
+			keys = append(keys, f.PTS)
+		}
+	}
+	// Requests every tick for 2 s: the first picture, then one per 500 ms.
+	if len(keys) < 4 || len(keys) > 5 {
+		t.Errorf("%d keyframes at %v, want 4 or 5 (≤ 1 per 500 ms)", len(keys), keys)
+	}
+	for i := 1; i < len(keys); i++ {
+		if keys[i]-keys[i-1] < 500*time.Millisecond {
+			t.Errorf("keyframes %v and %v closer than 500 ms", keys[i-1], keys[i])
+		}
+	}
+}
+
+type keyRequester struct {
+	m   *Mixer
+	src *colourSource
+}
+
+func (k *keyRequester) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	k.m.RequestKeyframe()
+	return k.src.VideoAt(ctx, t)
+}
+
+// TestRealTimeMatchesOffline: the same sources give the same bytes whether
+// the mixer runs as fast as possible or paced by the wall clock.
+func TestRealTimeMatchesOffline(t *testing.T) {
+	mix := func(clock Clock) *capture {
+		out := &capture{}
+		m, _ := New(testConfig(), out)
+		m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, Audio: &toneSource{hz: 440, amp: 0.1}})
+		m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 322, h: 180, fps: 15}, Audio: &toneSource{hz: 700, amp: 0.1}})
+		if err := m.Run(context.Background(), clock, 600*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	fast, real := mix(AsFastAsPossible()), mix(RealTime())
+	if len(fast.video) != len(real.video) || len(fast.audio) != len(real.audio) {
+		t.Fatalf("frame counts differ: %d/%d vs %d/%d", len(fast.video), len(fast.audio), len(real.video), len(real.audio))
+	}
+	for i := range fast.video {
+		if string(fast.video[i].Data) != string(real.video[i].Data) || fast.video[i].PTS != real.video[i].PTS {
+			t.Fatalf("picture %d differs", i)
+		}
+	}
+	for i := range fast.audio {
+		if string(fast.audio[i].Data) != string(real.audio[i].Data) {
+			t.Fatalf("audio frame %d differs", i)
+		}
+	}
+}
+
+func TestOutputErrorStopsRun(t *testing.T) {
+	out := &capture{failOn: 5}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}})
+	err := m.Run(context.Background(), AsFastAsPossible(), 10*time.Second)
+	if err == nil || err.Error() != "disk full" {
+		t.Fatalf("Run returned %v, want the output's error", err)
+	}
+	if err := m.Add(Participant{ID: "late"}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Add after Run: %v", err)
+	}
+}
+
+func TestRunStopsWithContext(t *testing.T) {
+	m, _ := New(testConfig(), &capture{})
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := m.Run(ctx, RealTime(), 0); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Run: %v", err)
+	}
+}

@@ -1,0 +1,76 @@
+package mixer
+
+import (
+	"image"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gomedium"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"mcu/codec"
+)
+
+// Placeholder colours (limited-range YUV): a dark grey tile, light text.
+const (
+	placeholderY    = 48
+	placeholderText = 220
+)
+
+var (
+	fontOnce sync.Once
+	fontData *opentype.Font
+	fontErr  error
+)
+
+// drawPlaceholder paints the tile of a participant who has no picture: a
+// dark grey rectangle with the participant's label centred on it.
+func drawPlaceholder(canvas *image.YCbCr, r image.Rectangle, label string) {
+	codec.FillRect(canvas, r, placeholderY, codec.GreyUV, codec.GreyUV)
+	mask := textMask(label, r.Dx(), r.Dy())
+	if mask == nil {
+		return
+	}
+	// Blend the label into the luma plane only: the text is neutral grey.
+	off := r.Min.Add(image.Pt((r.Dx()-mask.Rect.Dx())/2, (r.Dy()-mask.Rect.Dy())/2))
+	for y := range mask.Rect.Dy() {
+		row := canvas.Y[(off.Y+y)*canvas.YStride+off.X:]
+		for x := range mask.Rect.Dx() {
+			a := int(mask.Pix[y*mask.Stride+x])
+			if a == 0 {
+				continue
+			}
+			row[x] = byte((int(row[x])*(255-a) + placeholderText*a) / 255)
+		}
+	}
+}
+
+// textMask renders label as an alpha mask sized to fit a w×h tile (about a
+// quarter of its height), or returns nil when the tile is too small.
+func textMask(label string, w, h int) *image.Alpha {
+	fontOnce.Do(func() { fontData, fontErr = opentype.Parse(gomedium.TTF) })
+	if fontErr != nil || label == "" || h < 16 || w < 16 {
+		return nil
+	}
+	size := float64(h) / 4
+	for ; size >= 6; size *= 0.8 {
+		face, err := opentype.NewFace(fontData, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+		if err != nil {
+			return nil
+		}
+		adv := font.MeasureString(face, label).Ceil()
+		m := face.Metrics()
+		th := (m.Ascent + m.Descent).Ceil()
+		if adv > w*9/10 || th > h {
+			face.Close()
+			continue
+		}
+		mask := image.NewAlpha(image.Rect(0, 0, adv, th))
+		d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face, Dot: fixed.Point26_6{Y: m.Ascent}}
+		d.DrawString(label)
+		face.Close()
+		return mask
+	}
+	return nil
+}

@@ -1,0 +1,67 @@
+package mixer
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Stats are a mixer's counters since it started.
+type Stats struct {
+	VideoFrames   uint64 // encoded pictures
+	VideoBytes    uint64
+	Keyframes     uint64
+	DroppedFrames uint64 // composed but not encoded: the encoder was busy (live only)
+	LateTicks     uint64 // video ticks skipped because the mixer was late (live only)
+	AudioFrames   uint64 // 20 ms frames of the full mix
+	Compose       Timing // per video tick: reading sources, scaling, copying
+	Encode        Timing // per picture, in the encoder goroutine
+}
+
+// Timing summarizes durations.
+type Timing struct {
+	Count      uint64
+	Total, Max time.Duration
+}
+
+// Mean is the average duration, 0 when there were none.
+func (t Timing) Mean() time.Duration {
+	if t.Count == 0 {
+		return 0
+	}
+	return t.Total / time.Duration(t.Count)
+}
+
+type stats struct {
+	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
+	compose, encode                                                     timing
+}
+
+type timing struct {
+	mu sync.Mutex
+	t  Timing
+}
+
+func (t *timing) observe(d time.Duration) {
+	t.mu.Lock()
+	t.t.Count++
+	t.t.Total += d
+	t.t.Max = max(t.t.Max, d)
+	t.mu.Unlock()
+}
+
+func (t *timing) get() Timing {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.t
+}
+
+// Stats returns the counters so far; safe from any goroutine.
+func (m *Mixer) Stats() Stats {
+	s := &m.stats
+	return Stats{
+		VideoFrames: s.videoFrames.Load(), VideoBytes: s.videoBytes.Load(), Keyframes: s.keyframes.Load(),
+		DroppedFrames: s.dropped.Load(), LateTicks: s.lateTicks.Load(), AudioFrames: s.audioFrames.Load(),
+		Compose: s.compose.get(), Encode: s.encode.get(),
+	}
+}
