@@ -1,0 +1,287 @@
+//go:build cgo
+
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"mcu/codec"
+)
+
+// usTimeBase is the time base packets are handed to the muxer in.
+var usTimeBase = astiav.NewRational(1, 1_000_000)
+
+// WebMConfig describes the streams of a recording.
+type WebMConfig struct {
+	Width, Height int // VP8 picture size
+	FPS           int
+	// ClusterDuration bounds what a crash can lose: a cluster reaches the
+	// disk when it closes. Default 1 s.
+	ClusterDuration time.Duration
+	// NoAudio leaves the audio track out.
+	NoAudio bool
+}
+
+// WebMWriter writes a WebM file (VP8 + Opus) from encoded frames, in the
+// calling goroutine. Frames of each kind must come in time order; the muxer
+// interleaves the two kinds. Times are rebased so the file starts at 0.
+// Close finalizes the file; a WebMWriter that is never closed still leaves a
+// playable file up to its last complete cluster.
+type WebMWriter struct {
+	path   string
+	file   *os.File
+	fc     *astiav.FormatContext
+	io     *astiav.IOContext
+	pkt    *astiav.Packet
+	video  *astiav.Stream
+	audio  *astiav.Stream
+	base   time.Duration // clock time of the file's 0
+	based  bool
+	gotKey bool
+	last   [2]time.Duration // last written PTS per stream, to keep them increasing
+	werr   error            // first error of the file itself (disk full...)
+	closed bool
+
+	VideoFrames, AudioFrames int // written so far
+	DroppedBeforeKey         int // video frames dropped waiting for the first keyframe
+}
+
+// CreateWebM creates path (it must not exist) and writes the file header.
+func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
+	if cfg.ClusterDuration <= 0 {
+		cfg.ClusterDuration = time.Second
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	w := &WebMWriter{path: path, file: f, last: [2]time.Duration{-1, -1}}
+	if err := w.open(cfg); err != nil {
+		w.abort()
+		return nil, fmt.Errorf("recorder: %s: %w", path, err)
+	}
+	return w, nil
+}
+
+func (w *WebMWriter) open(cfg WebMConfig) error {
+	fc, err := astiav.AllocOutputFormatContext(nil, "webm", "")
+	if err != nil {
+		return fmt.Errorf("webm muxer: %w", err)
+	}
+	w.fc = fc
+	w.video = fc.NewStream(nil)
+	if w.video == nil {
+		return errors.New("new video stream")
+	}
+	vp := w.video.CodecParameters()
+	vp.SetMediaType(astiav.MediaTypeVideo)
+	vp.SetCodecID(astiav.CodecIDVp8)
+	vp.SetWidth(cfg.Width)
+	vp.SetHeight(cfg.Height)
+	if cfg.FPS > 0 {
+		w.video.SetAvgFrameRate(astiav.NewRational(cfg.FPS, 1))
+	}
+	w.video.SetTimeBase(astiav.NewRational(1, 1000))
+	if !cfg.NoAudio {
+		w.audio = fc.NewStream(nil)
+		if w.audio == nil {
+			return errors.New("new audio stream")
+		}
+		ap := w.audio.CodecParameters()
+		ap.SetMediaType(astiav.MediaTypeAudio)
+		ap.SetCodecID(astiav.CodecIDOpus)
+		ap.SetSampleRate(codec.OpusSampleRate)
+		ap.SetChannelLayout(astiav.ChannelLayoutStereo)
+		if err := ap.SetExtraData(codec.OpusHead()); err != nil {
+			return fmt.Errorf("opus header: %w", err)
+		}
+		w.audio.SetTimeBase(astiav.NewRational(1, 1000))
+	}
+	ioc, err := astiav.AllocIOContext(64<<10, true, nil, w.seek, w.write)
+	if err != nil {
+		return fmt.Errorf("io context: %w", err)
+	}
+	w.io = ioc
+	fc.SetPb(ioc)
+	// Write each packet as soon as the muxer lets go of it.
+	fc.SetFlags(fc.Flags().Add(astiav.FormatContextFlagFlushPackets))
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	for k, v := range map[string]string{
+		"cluster_time_limit":   strconv.FormatInt(cfg.ClusterDuration.Milliseconds(), 10),
+		"cluster_size_limit":   strconv.Itoa(4 << 20),
+		"max_interleave_delta": strconv.FormatInt((500 * time.Millisecond).Microseconds(), 10),
+		"flush_packets":        "1",
+	} {
+		if err := opts.Set(k, v, 0); err != nil {
+			return fmt.Errorf("muxer option %s: %w", k, err)
+		}
+	}
+	if err := fc.WriteHeader(opts); err != nil {
+		return w.fileErr(fmt.Errorf("write header: %w", err))
+	}
+	w.pkt = astiav.AllocPacket()
+	if w.pkt == nil {
+		return errors.New("allocate packet")
+	}
+	return nil
+}
+
+func (w *WebMWriter) write(b []byte) (int, error) {
+	n, err := w.file.Write(b)
+	if err != nil && w.werr == nil {
+		w.werr = err
+	}
+	return n, err
+}
+
+// avseekSize asks a seek callback for the stream size; avseekForce is a flag.
+const (
+	avseekSize  = 0x10000
+	avseekForce = 0x20000
+)
+
+func (w *WebMWriter) seek(offset int64, whence int) (int64, error) {
+	whence &^= avseekForce
+	if whence == avseekSize {
+		st, err := w.file.Stat()
+		if err != nil {
+			return 0, err
+		}
+		return st.Size(), nil
+	}
+	return w.file.Seek(offset, whence)
+}
+
+// fileErr prefers the underlying file error (ENOSPC...) over FFmpeg's.
+func (w *WebMWriter) fileErr(err error) error {
+	if w.werr != nil {
+		return fmt.Errorf("%w (%w)", w.werr, err)
+	}
+	return err
+}
+
+// Path is the file being written.
+func (w *WebMWriter) Path() string { return w.path }
+
+// WriteVideo appends one VP8 frame. Frames before the first keyframe are
+// dropped (a file must start with one).
+func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
+	if !w.gotKey {
+		if !f.Key {
+			w.DroppedBeforeKey++
+			return nil
+		}
+		w.gotKey = true
+	}
+	if err := w.writePacket(w.video, 0, f); err != nil {
+		return err
+	}
+	w.VideoFrames++
+	return nil
+}
+
+// WriteAudio appends one Opus packet.
+func (w *WebMWriter) WriteAudio(f codec.EncodedFrame) error {
+	if w.audio == nil {
+		return nil
+	}
+	if err := w.writePacket(w.audio, 1, f); err != nil {
+		return err
+	}
+	w.AudioFrames++
+	return nil
+}
+
+func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame) error {
+	if w.closed {
+		return errors.New("recorder: write after close")
+	}
+	if !w.based {
+		w.base, w.based = f.PTS, true
+	}
+	pts := f.PTS - w.base
+	if pts < 0 {
+		return nil // from before the file started (other stream's first frame came later)
+	}
+	if pts <= w.last[i] {
+		return fmt.Errorf("recorder: %s: timestamp %v after %v", w.path, pts, w.last[i])
+	}
+	w.last[i] = pts
+	if err := w.pkt.FromData(f.Data); err != nil {
+		return fmt.Errorf("recorder: packet: %w", err)
+	}
+	defer w.pkt.Unref()
+	w.pkt.SetStreamIndex(st.Index())
+	w.pkt.SetPts(pts.Microseconds())
+	w.pkt.SetDts(pts.Microseconds())
+	w.pkt.SetDuration(f.Duration.Microseconds())
+	if f.Key {
+		w.pkt.SetFlags(w.pkt.Flags().Add(astiav.PacketFlagKey))
+	}
+	w.pkt.RescaleTs(usTimeBase, st.TimeBase())
+	if err := w.fc.WriteInterleavedFrame(w.pkt); err != nil {
+		return fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
+	}
+	return nil
+}
+
+// Duration is the time span written so far.
+func (w *WebMWriter) Duration() time.Duration { return max(w.last[0], w.last[1], 0) }
+
+// Close writes the trailer (duration, cues), syncs and closes the file. It
+// is safe to call more than once; only the first call does anything.
+func (w *WebMWriter) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	var errs []error
+	if err := w.fc.WriteTrailer(); err != nil {
+		errs = append(errs, fmt.Errorf("write trailer: %w", w.fileErr(err)))
+	}
+	w.io.Flush()
+	if err := w.file.Sync(); err != nil {
+		errs = append(errs, err)
+	}
+	w.free()
+	if err := w.file.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// abort frees everything after a failed start and removes the file.
+func (w *WebMWriter) abort() {
+	w.closed = true
+	w.free()
+	w.file.Close()
+	os.Remove(w.path)
+}
+
+func (w *WebMWriter) free() {
+	if w.pkt != nil {
+		w.pkt.Free()
+		w.pkt = nil
+	}
+	if w.fc != nil {
+		w.fc.Free() // not the pb: it is ours
+		w.fc = nil
+	}
+	if w.io != nil {
+		w.io.Free() // never Close: avio_closep would treat our handle as a URLContext
+		w.io = nil
+	}
+}
+
+var _ io.Closer = (*WebMWriter)(nil)
