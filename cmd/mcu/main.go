@@ -1,0 +1,76 @@
+// Command mcu is a WebRTC MCU: it mixes everyone's video into one grid and
+// everyone's audio into one mix, encodes once, and sends the result to every
+// participant. `mcu mix` does the same offline, from files.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"syscall"
+)
+
+const usage = `usage:
+  mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
+  mcu help                                     this text
+
+Run "mcu mix -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// MCU_CPUPROFILE=file writes a CPU profile of the whole run (for
+	// developers; see make bench).
+	if path := os.Getenv("MCU_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+				pprof.StopCPUProfile()
+				f.Close()
+				os.Exit(code)
+			}
+		}
+	}
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd, rest := "", args
+	if len(args) > 0 {
+		cmd, rest = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "mix":
+		err = mixCommand(ctx, rest, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "":
+		fmt.Fprint(stderr, usage)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "mcu: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	var ue usageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "mcu %s: %v\n", cmd, err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "mcu %s: %v\n", cmd, err)
+		return 1
+	}
+}
+
+// usageError is a mistake on the command line (exit status 2).
+type usageError struct{ error }

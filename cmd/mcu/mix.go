@@ -1,0 +1,170 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mcu/codec"
+	"mcu/mixer"
+	"mcu/offline"
+)
+
+const mixUsage = `usage: mcu mix -o OUT.webm [flags] PARTICIPANT...
+
+Each PARTICIPANT is one person: VIDEO, AUDIO or VIDEO+AUDIO, for example
+  mcu mix -o meeting.webm a.ivf+a.ogg b.h264+b.ogg c.ivf d.ogg
+Files are recognised by content: VP8/VP9 in IVF, H.264 Annex B, Opus in Ogg,
+WebM/Matroska. A person without video gets a placeholder tile; without audio,
+silence. The output lasts as long as the longest input.
+
+flags:
+`
+
+func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := mixer.DefaultConfig()
+	fs := flag.NewFlagSet("mix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, mixUsage); fs.PrintDefaults() }
+	out := fs.String("o", "", "output WebM `file` (must not exist)")
+	size := fs.String("size", "1280x720", "canvas `WxH`")
+	fs.IntVar(&cfg.Video.FPS, "fps", cfg.Video.FPS, "output frame rate")
+	bitrate := fs.String("bitrate", "1500k", "video `bitrate` in bit/s (k and M suffixes)")
+	abitrate := fs.String("audio-bitrate", "64k", "Opus `bitrate` in bit/s")
+	fs.TextVar(&cfg.Layout, "layout", cfg.Layout, "`layout`: grid or speaker")
+	fs.TextVar(&cfg.Aspect, "aspect", cfg.Aspect, "how pictures fill their tile: fit (letterbox) or fill (crop)")
+	fs.IntVar(&cfg.Video.Speed, "speed", cfg.Video.Speed, "libvpx cpu-used, negative (fixed speed; -16 fastest)")
+	fs.IntVar(&cfg.Video.Threads, "threads", cfg.Video.Threads, "encoder threads")
+	keyint := fs.Duration("keyint", 5*time.Second, "time between periodic keyframes")
+	raw := fs.String("y4m", "", "also write the uncompressed composite to this YUV4MPEG2 `file`")
+	realtime := fs.Bool("realtime", false, "pace the mix in real time, as a live room (same result)")
+	quiet := fs.Bool("q", false, "no progress bar, only warnings and errors")
+	verbose := fs.Bool("v", false, "log more")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if *out == "" {
+		return usageError{errors.New("-o OUT.webm is required")}
+	}
+	if fs.NArg() == 0 {
+		return usageError{errors.New("no participants (see mcu mix -h)")}
+	}
+	var err error
+	if cfg.Video.Width, cfg.Video.Height, err = parseSize(*size); err != nil {
+		return usageError{err}
+	}
+	if cfg.Video.Bitrate, err = parseBitrate(*bitrate); err != nil {
+		return usageError{fmt.Errorf("-bitrate: %w", err)}
+	}
+	if cfg.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
+		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+	}
+	cfg.Video.KeyframeInterval = max(1, int(keyint.Seconds()*float64(cfg.Video.FPS)))
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	codec.SetLogger(log)
+
+	var parts []offline.Participant
+	for _, arg := range fs.Args() {
+		p, err := offline.ParseParticipant(arg)
+		if err != nil {
+			return err
+		}
+		parts = append(parts, p)
+	}
+	opts := offline.Options{Output: *out, Mixer: cfg, RawVideo: *raw, Realtime: *realtime, Logger: log}
+	bar := newProgressBar(stdout, !*quiet)
+	opts.Progress = bar.update
+	start := time.Now()
+	res, err := offline.Mix(ctx, parts, opts)
+	bar.done()
+	if err != nil {
+		if ctx.Err() != nil && res.VideoFrames+res.AudioFrames > 0 {
+			return fmt.Errorf("interrupted; %s is finalized up to %v: %w", *out, res.Duration.Round(time.Millisecond), err)
+		}
+		return err
+	}
+	abs, _ := filepath.Abs(res.Output)
+	fmt.Fprintf(stdout, "wrote %s: %v, %dx%d VP8 %d fps + Opus, %d participants, %d video frames in %v",
+		abs, res.Duration.Round(time.Millisecond), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS,
+		len(parts), res.VideoFrames, time.Since(start).Round(time.Millisecond))
+	if res.Warnings > 0 {
+		fmt.Fprintf(stdout, ", %d damaged frames skipped", res.Warnings)
+	}
+	fmt.Fprintln(stdout)
+	return nil
+}
+
+func parseSize(s string) (w, h int, err error) {
+	if _, err := fmt.Sscanf(strings.ToLower(s), "%dx%d", &w, &h); err != nil {
+		return 0, 0, fmt.Errorf("-size %q: want WxH, e.g. 1280x720", s)
+	}
+	return w, h, nil
+}
+
+// parseBitrate reads "1500000", "1500k" or "1.5M".
+func parseBitrate(s string) (int, error) {
+	mult := 1.0
+	switch {
+	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
+		mult, s = 1e3, s[:len(s)-1]
+	case strings.HasSuffix(s, "M"), strings.HasSuffix(s, "m"):
+		mult, s = 1e6, s[:len(s)-1]
+	}
+	var v float64
+	if _, err := fmt.Sscanf(s, "%g", &v); err != nil || v <= 0 {
+		return 0, fmt.Errorf("bad bitrate %q", s)
+	}
+	return int(v * mult), nil
+}
+
+// progressBar draws one line on a terminal; elsewhere it stays silent.
+type progressBar struct {
+	w  io.Writer
+	on bool
+}
+
+func newProgressBar(w io.Writer, want bool) *progressBar {
+	f, ok := w.(*os.File)
+	on := false
+	if ok && want {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progressBar{w: w, on: on}
+}
+
+func (b *progressBar) update(done, total time.Duration) {
+	if !b.on || total <= 0 {
+		return
+	}
+	const width = 30
+	frac := min(1, float64(done)/float64(total))
+	n := int(frac * width)
+	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %v / %v ", strings.Repeat("#", n), strings.Repeat(" ", width-n),
+		frac*100, done.Round(100*time.Millisecond), total.Round(100*time.Millisecond))
+}
+
+func (b *progressBar) done() {
+	if b.on {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}

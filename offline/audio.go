@@ -1,0 +1,192 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+)
+
+// audioQueue is how many 20 ms frames a file source decodes ahead.
+const audioQueue = 25
+
+// fileAudio is a mixer.AudioSource that decodes a file's Opus stream in its
+// own goroutine (run) into 20 ms frames placed by the packets' timestamps:
+// a late start or a gap becomes silence.
+type fileAudio struct {
+	path  string
+	info  codec.StreamInfo
+	log   *slog.Logger
+	ready chan []int16 // 20 ms frames in order; closed at the end
+	free  chan []int16
+
+	corrupt int // written by run, read after ready is closed
+}
+
+func newFileAudio(path string, info codec.StreamInfo, log *slog.Logger) *fileAudio {
+	a := &fileAudio{path: path, info: info, log: log,
+		ready: make(chan []int16, audioQueue), free: make(chan []int16, audioQueue+2)}
+	for range cap(a.free) {
+		a.free <- make([]int16, audio.FrameLen)
+	}
+	return a
+}
+
+// AudioAt implements mixer.AudioSource. The mixer asks for consecutive
+// frames, so each call takes the next one; after the end it is silence.
+func (a *fileAudio) AudioAt(ctx context.Context, _ time.Duration, pcm []int16) (bool, error) {
+	select {
+	case f, ok := <-a.ready:
+		if !ok {
+			return false, nil
+		}
+		copy(pcm, f)
+		a.free <- f
+		return true, nil
+	case <-ctx.Done():
+		return false, context.Cause(ctx)
+	}
+}
+
+// run decodes the file into ready, then closes it.
+func (a *fileAudio) run(ctx context.Context) error {
+	defer close(a.ready)
+	in, err := codec.OpenInput(a.path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		return err
+	}
+	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels}
+	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+	for {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			a.log.Warn("audio read failed, clip ends here", "file", a.path, "err", err)
+			break
+		}
+		if p.Kind != codec.Audio {
+			continue
+		}
+		if p.PTS != codec.NoPTS {
+			// A packet later than where we are (a late start, a gap in the
+			// stream) is preceded by silence.
+			if gap := samplesAt(p.PTS) - w.pos; gap > int64(audio.FrameSamples) {
+				if err := w.silence(gap); err != nil {
+					return err
+				}
+			}
+		}
+		n, err := dec.Decode(p.Data, pcm)
+		if err != nil {
+			a.warnCorrupt(p.PTS, err)
+			// Conceal one packet's worth (20 ms if unknown).
+			n = audio.FrameSamples
+			if p.Duration > 0 {
+				n = int(min(samplesAt(p.Duration), codec.MaxOpusSamples))
+			}
+			if cerr := dec.Conceal(pcm[:n*codec.OpusChannels]); cerr != nil {
+				clear(pcm[:n*codec.OpusChannels])
+			}
+		}
+		if err := w.write(pcm[:n*codec.OpusChannels]); err != nil {
+			return err
+		}
+	}
+	return w.flush()
+}
+
+func samplesAt(d time.Duration) int64 { return int64(d) * audio.SampleRate / int64(time.Second) }
+
+func (a *fileAudio) warnCorrupt(pts time.Duration, err error) {
+	a.corrupt++
+	if a.corrupt == 1 {
+		a.log.Warn("damaged audio, concealed", "file", a.path, "at", pts, "err", err)
+	}
+}
+
+// frameWriter cuts decoded PCM into 20 ms frames for the mixer.
+type frameWriter struct {
+	src  *fileAudio
+	ctx  context.Context
+	cur  []int16
+	fill int
+	skip int   // samples (interleaved values) still to drop: Opus pre-skip
+	pos  int64 // samples per channel written so far
+}
+
+func (w *frameWriter) write(pcm []int16) error {
+	if w.skip > 0 {
+		n := min(w.skip, len(pcm))
+		pcm, w.skip = pcm[n:], w.skip-n
+	}
+	w.pos += int64(len(pcm) / codec.OpusChannels)
+	for len(pcm) > 0 {
+		if w.cur == nil {
+			select {
+			case w.cur = <-w.src.free:
+			case <-w.ctx.Done():
+				return context.Cause(w.ctx)
+			}
+			w.fill = 0
+		}
+		n := copy(w.cur[w.fill:], pcm)
+		w.fill += n
+		pcm = pcm[n:]
+		if w.fill == len(w.cur) {
+			if err := w.emit(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *frameWriter) silence(samples int64) error {
+	zero := make([]int16, audio.FrameLen)
+	for samples > 0 {
+		n := min(samples, int64(audio.FrameSamples))
+		// The decoder's pre-skip applies to decoded audio, not to silence.
+		skip := w.skip
+		w.skip = 0
+		if err := w.write(zero[:n*codec.OpusChannels]); err != nil {
+			return err
+		}
+		w.skip = skip
+		samples -= n
+	}
+	return nil
+}
+
+func (w *frameWriter) emit() error {
+	select {
+	case w.src.ready <- w.cur:
+		w.cur = nil
+		return nil
+	case <-w.ctx.Done():
+		return context.Cause(w.ctx)
+	}
+}
+
+// flush pads the last partial frame with silence and sends it.
+func (w *frameWriter) flush() error {
+	if w.cur == nil || w.fill == 0 {
+		return nil
+	}
+	clear(w.cur[w.fill:])
+	if err := w.emit(); err != nil {
+		return fmt.Errorf("%s: %w", w.src.path, err)
+	}
+	return nil
+}

@@ -1,0 +1,190 @@
+package offline
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"mcu/codec"
+	"mcu/mixer"
+	"mcu/recorder"
+)
+
+// Options configure an offline mix.
+type Options struct {
+	// Output is the WebM file to write; it must not exist.
+	Output string
+	// Mixer holds canvas size, fps, bitrates and layout.
+	Mixer mixer.Config
+	// RawVideo, when set, also receives the uncompressed composite as a
+	// YUV4MPEG2 stream (for measuring the encoder's quality).
+	RawVideo string
+	// Realtime paces the mix with the wall clock, as a live room would run;
+	// the result is the same.
+	Realtime bool
+	// Progress, when set, is called from time to time with the media time
+	// written so far and the total.
+	Progress func(done, total time.Duration)
+	Logger   *slog.Logger
+}
+
+// Result describes a finished (or interrupted) mix.
+type Result struct {
+	Output      string
+	Duration    time.Duration // of the output
+	VideoFrames int
+	AudioFrames int
+	Warnings    int // damaged frames skipped or concealed
+	Stats       mixer.Stats
+}
+
+// Mix composes the participants into opts.Output. The output lasts as long
+// as the longest input. When ctx ends early the file written so far is
+// finalized (it plays, with duration and cues) and ctx's error is returned.
+func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if len(parts) == 0 {
+		return Result{}, errors.New("offline: no participants")
+	}
+	var total time.Duration
+	for i := range parts {
+		if parts[i].Video == "" && parts[i].Audio == "" {
+			return Result{}, fmt.Errorf("offline: participant %d has no media", i+1)
+		}
+		if err := parts[i].measure(); err != nil {
+			return Result{}, err
+		}
+		total = max(total, parts[i].length)
+	}
+	if total <= 0 {
+		return Result{}, errors.New("offline: the inputs hold no media")
+	}
+	vc := opts.Mixer.Video
+	w, err := recorder.CreateWebM(opts.Output, recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS})
+	if err != nil {
+		return Result{}, err
+	}
+	out := &fileOutput{w: w, total: total, progress: opts.Progress}
+	res, err := run(ctx, parts, opts, out, total, log)
+	if cerr := w.Close(); cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	res.Output = opts.Output
+	res.Duration = w.Duration()
+	res.VideoFrames, res.AudioFrames = w.VideoFrames, w.AudioFrames
+	return res, err
+}
+
+func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput, total time.Duration, log *slog.Logger) (Result, error) {
+	cfg := opts.Mixer
+	cfg.Live = false
+	cfg.Logger = log
+	var raw *y4mWriter
+	if opts.RawVideo != "" {
+		f, err := os.OpenFile(opts.RawVideo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return Result{}, fmt.Errorf("offline: raw video: %w", err)
+		}
+		defer f.Close()
+		raw = newY4MWriter(bufio.NewWriterSize(f, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
+		defer raw.flush()
+		cfg.Tap = func(img *image.YCbCr, _ time.Duration) error { return raw.write(img) }
+	}
+	m, err := mixer.New(cfg, out)
+	if err != nil {
+		return Result{}, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	var videos []*fileVideo
+	var audios []*fileAudio
+	for i, p := range parts {
+		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name}
+		if p.Video != "" {
+			v := newFileVideo(p.Video, p.videoInfo, log)
+			videos = append(videos, v)
+			mp.Video = v
+			g.Go(func() error { return v.run(gctx) })
+		}
+		if p.Audio != "" {
+			a := newFileAudio(p.Audio, p.audioInfo, log)
+			audios = append(audios, a)
+			mp.Audio = a
+			g.Go(func() error { return a.run(gctx) })
+		}
+		if err := m.Add(mp); err != nil {
+			return Result{}, err
+		}
+	}
+	clock := mixer.AsFastAsPossible()
+	if opts.Realtime {
+		clock = mixer.RealTime()
+	}
+	g.Go(func() error {
+		err := m.Run(gctx, clock, total)
+		if err == nil {
+			// Done: the decoders may still be reading tails nobody needs.
+			return errDone
+		}
+		return err
+	})
+	err = g.Wait()
+	if errors.Is(err, errDone) {
+		err = nil
+	}
+	res := Result{Stats: m.Stats()}
+	for _, v := range videos {
+		res.Warnings += v.corrupt
+	}
+	for _, a := range audios {
+		res.Warnings += a.corrupt
+	}
+	if err == nil && raw != nil {
+		err = raw.flush()
+	}
+	return res, err
+}
+
+// errDone stops the decoders once the mixer has produced everything.
+var errDone = errors.New("offline: done")
+
+// fileOutput writes the mixer's output to the WebM file; video comes from
+// the encoder goroutine and audio from the mixer goroutine.
+type fileOutput struct {
+	mu       sync.Mutex
+	w        *recorder.WebMWriter
+	total    time.Duration
+	progress func(done, total time.Duration)
+	lastTick time.Time
+}
+
+func (o *fileOutput) Video(f codec.EncodedFrame) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if err := o.w.WriteVideo(f); err != nil {
+		return err
+	}
+	if o.progress != nil && time.Since(o.lastTick) > 100*time.Millisecond {
+		o.lastTick = time.Now()
+		o.progress(f.PTS+f.Duration, o.total)
+	}
+	return nil
+}
+
+func (o *fileOutput) Audio(f codec.EncodedFrame) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.w.WriteAudio(f)
+}
+
+func (o *fileOutput) MixMinus(string, codec.EncodedFrame) error { return nil }

@@ -1,0 +1,127 @@
+package offline
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mcu/codec"
+)
+
+// Participant is one person of an offline mix: a file with their picture, a
+// file with their sound, or one file with both (any may be missing, not
+// both).
+type Participant struct {
+	Name  string // shown when there is no picture; defaults to the file name
+	Video string // path of the file whose video stream is used, or ""
+	Audio string // path of the file whose Opus stream is used, or ""
+
+	videoInfo, audioInfo codec.StreamInfo
+	length               time.Duration
+}
+
+// ParseParticipant reads a command-line participant: VIDEO, AUDIO or
+// VIDEO+AUDIO. Files are recognised by content, so "a.webm" alone gives both
+// picture and sound, and the order around "+" does not matter.
+func ParseParticipant(arg string) (Participant, error) {
+	parts := []string{arg}
+	if _, err := os.Stat(arg); err != nil && strings.Contains(arg, "+") {
+		parts = strings.Split(arg, "+")
+	}
+	var p Participant
+	for _, path := range parts {
+		if path == "" {
+			return Participant{}, fmt.Errorf("%q: empty file name", arg)
+		}
+		in, err := codec.OpenInput(path)
+		if err != nil {
+			return Participant{}, err
+		}
+		v, a := in.Video(), in.Audio()
+		in.Close()
+		if v != nil {
+			if p.Video != "" {
+				return Participant{}, fmt.Errorf("%q: two video files (%s, %s) for one participant", arg, p.Video, path)
+			}
+			p.Video, p.videoInfo = path, *v
+		}
+		if a != nil {
+			if p.Audio != "" {
+				return Participant{}, fmt.Errorf("%q: two audio files (%s, %s) for one participant", arg, p.Audio, path)
+			}
+			p.Audio, p.audioInfo = path, *a
+		}
+	}
+	first := p.Video
+	if first == "" {
+		first = p.Audio
+	}
+	p.Name = strings.TrimSuffix(filepath.Base(first), filepath.Ext(first))
+	return p, nil
+}
+
+// measure finds how long the participant's media lasts by reading (not
+// decoding) the files: the end of the last packet.
+func (p *Participant) measure() error {
+	var end time.Duration
+	for _, f := range []struct {
+		path string
+		kind codec.MediaKind
+		fps  float64
+	}{{p.Video, codec.Video, p.videoInfo.FrameRate}, {p.Audio, codec.Audio, 0}} {
+		if f.path == "" {
+			continue
+		}
+		d, err := mediaLength(f.path, f.kind, f.fps)
+		if err != nil {
+			return err
+		}
+		end = max(end, d)
+	}
+	p.length = end
+	return nil
+}
+
+func mediaLength(path string, kind codec.MediaKind, fps float64) (time.Duration, error) {
+	in, err := codec.OpenInput(path)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	if fps <= 0 || fps > 240 {
+		fps = 30
+	}
+	frame := time.Duration(float64(time.Second) / fps)
+	var end time.Duration
+	count := 0
+	for {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			break // the decoder stops there too, with a warning
+		}
+		if p.Kind != kind {
+			continue
+		}
+		count++
+		dur := p.Duration
+		if dur <= 0 {
+			dur = frame
+			if kind == codec.Audio {
+				dur = 20 * time.Millisecond
+			}
+		}
+		if p.PTS == codec.NoPTS {
+			end = max(end, time.Duration(count)*dur)
+		} else {
+			end = max(end, p.PTS+dur)
+		}
+	}
+	return end, nil
+}

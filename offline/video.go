@@ -1,0 +1,183 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"mcu/codec"
+)
+
+// videoQueue is how many decoded pictures a file source keeps ready ahead of
+// the mixer; poolSize adds the one being shown, the one peeked at and the
+// one being decoded.
+const (
+	videoQueue = 3
+	poolSize   = videoQueue + 3
+)
+
+// fileVideo is a mixer.VideoSource that decodes a file's video stream in
+// its own goroutine (run) a few pictures ahead of the mixer.
+type fileVideo struct {
+	path  string
+	info  codec.StreamInfo
+	log   *slog.Logger
+	ready chan *codec.Frame // decoded pictures in PTS order; closed at the end
+	free  chan *codec.Frame
+
+	// Owned by the mixer goroutine.
+	cur, next *codec.Frame
+	ended     bool
+
+	// Written by run, read after ready is closed.
+	corrupt, skipped int
+}
+
+func newFileVideo(path string, info codec.StreamInfo, log *slog.Logger) *fileVideo {
+	v := &fileVideo{path: path, info: info, log: log,
+		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize)}
+	for range poolSize {
+		v.free <- codec.NewFrame(max(info.Width, 2), max(info.Height, 2))
+	}
+	return v
+}
+
+// VideoAt implements mixer.VideoSource: it waits until the decoder has a
+// picture later than t (or has ended), and returns the newest one at or
+// before t. After the end it keeps returning the last picture.
+func (v *fileVideo) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	for {
+		if v.next == nil && !v.ended {
+			select {
+			case f, ok := <-v.ready:
+				if !ok {
+					v.ended = true
+				} else {
+					v.next = f
+				}
+			case <-ctx.Done():
+				return nil, context.Cause(ctx)
+			}
+		}
+		if v.next == nil || v.next.PTS > t {
+			return v.cur, nil
+		}
+		if v.cur != nil {
+			v.free <- v.cur
+		}
+		v.cur, v.next = v.next, nil
+	}
+}
+
+// run decodes the whole file into ready, then closes it. Damaged frames are
+// skipped with a warning (the tile keeps its last good picture until the
+// next keyframe); only an unusable file is an error.
+func (v *fileVideo) run(ctx context.Context) error {
+	defer close(v.ready)
+	in, err := codec.OpenInput(v.path)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	dec, err := codec.NewVideoDecoder(v.info.VideoCodec)
+	if err != nil {
+		return fmt.Errorf("%s: %w", v.path, err)
+	}
+	defer dec.Close()
+
+	fps := v.info.FrameRate
+	if fps <= 0 || fps > 240 {
+		fps = 30
+	}
+	st := decodeState{frameDur: time.Duration(float64(time.Second) / fps), lastPTS: -1}
+	for {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			// A damaged container ends the clip early rather than the mix.
+			v.log.Warn("video read failed, clip ends here", "file", v.path, "err", err)
+			break
+		}
+		if p.Kind != codec.Video {
+			continue
+		}
+		if err := dec.Send(p.Data, p.PTS); err != nil {
+			switch {
+			case errors.Is(err, codec.ErrNeedKeyframe):
+				v.skipped++
+			case errors.Is(err, codec.ErrCorrupt):
+				v.warnCorrupt(p.PTS, err)
+			default:
+				return fmt.Errorf("%s: %w", v.path, err)
+			}
+			continue
+		}
+		if err := v.drain(ctx, dec, &st); err != nil {
+			return err
+		}
+	}
+	if err := dec.Flush(); err != nil {
+		return err
+	}
+	return v.drain(ctx, dec, &st)
+}
+
+// decodeState numbers pictures and gives them times when the file has none
+// (raw H.264).
+type decodeState struct {
+	frameDur time.Duration
+	count    int64
+	lastPTS  time.Duration
+	seq      uint64
+}
+
+func (v *fileVideo) drain(ctx context.Context, dec *codec.VideoDecoder, st *decodeState) error {
+	for {
+		var f *codec.Frame
+		select {
+		case f = <-v.free:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+		ok, err := dec.Receive(f)
+		if err != nil || !ok {
+			v.free <- f
+			if err != nil {
+				v.warnCorrupt(codec.NoPTS, err)
+			}
+			return nil
+		}
+		if f.PTS == codec.NoPTS {
+			f.PTS = time.Duration(st.count) * st.frameDur
+		}
+		if f.PTS <= st.lastPTS { // keep times increasing whatever the file says
+			f.PTS = st.lastPTS + time.Millisecond
+		}
+		st.lastPTS = f.PTS
+		st.count++
+		st.seq++
+		f.Seq = st.seq
+		select {
+		case v.ready <- f:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
+	v.corrupt++
+	if v.corrupt == 1 { // once per file; the total is reported at the end
+		at := "unknown time"
+		if pts != codec.NoPTS {
+			at = pts.String()
+		}
+		v.log.Warn("damaged video, the tile keeps its last good picture until the next keyframe",
+			"file", v.path, "at", at, "err", err)
+	}
+}
