@@ -134,6 +134,14 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 // Receive copies the next decoded picture into dst (resizing it) and reports
 // whether there was one. dst.PTS is the pts given to Send, or NoPTS.
 func (d *VideoDecoder) Receive(dst *Frame) (bool, error) {
+	return d.ReceiveScaled(dst, nil)
+}
+
+// ReceiveScaled is Receive with the picture cropped and scaled on its way
+// out of FFmpeg, as target decides: a participant's goroutine can deliver
+// pictures already at their tile size, so the mixer only copies them.
+// dst.SourceWidth and SourceHeight keep the decoded size.
+func (d *VideoDecoder) ReceiveScaled(dst *Frame, target Target) (bool, error) {
 	if d.cc == nil {
 		return false, nil
 	}
@@ -145,7 +153,7 @@ func (d *VideoDecoder) Receive(dst *Frame) (bool, error) {
 		return false, d.failed(err)
 	}
 	defer d.frame.Unref()
-	if err := d.conv.toFrame(dst, d.frame); err != nil {
+	if err := d.conv.toFrame(dst, d.frame, target); err != nil {
 		return false, err
 	}
 	dst.PTS = NoPTS

@@ -15,6 +15,9 @@ type Frame struct {
 	// them): a consumer that sees the same Seq again can skip the work it
 	// already did for that picture.
 	Seq uint64
+	// SourceWidth and SourceHeight are the size the picture was decoded at,
+	// before any cropping and scaling (see VideoDecoder.ReceiveScaled).
+	SourceWidth, SourceHeight int
 }
 
 // NewFrame returns a black w×h frame backed by one allocation.
@@ -30,38 +33,47 @@ func (f *Frame) Width() int  { return f.Rect.Dx() }
 func (f *Frame) Height() int { return f.Rect.Dy() }
 
 // Resize makes f a w×h picture, reusing its memory when it is large enough.
-// The pixel values are unspecified afterwards.
+// The pixel values are unspecified afterwards, and SourceWidth/Height are
+// set to w and h.
+//
+// Rows are padded (stride ≥ width + 32) and the buffer ends with slack:
+// FFmpeg's vector code reads and writes up to a vector past a row's end.
 func (f *Frame) Resize(w, h int) {
+	f.SourceWidth, f.SourceHeight = w, h
 	if w == f.Rect.Dx() && h == f.Rect.Dy() && f.Y != nil {
 		return
 	}
-	cw, ch := (w+1)/2, (h+1)/2
-	need := w*h + 2*cw*ch
+	ys, cs := paddedStride(w), paddedStride((w+1)/2)
+	ch := (h + 1) / 2
+	ylen, clen := ys*h, cs*ch
+	need := ylen + 2*clen + readPad
 	buf := f.Y[:cap(f.Y)]
-	if cap(buf) < need+readPad {
-		// FFmpeg's vector loads may read a little past the last row.
-		buf = make([]byte, need+readPad)
+	if cap(buf) < need {
+		buf = make([]byte, need)
 	}
-	buf = buf[:need]
 	f.YCbCr = image.YCbCr{
-		Y:              buf[: w*h : w*h],
-		Cb:             buf[w*h : w*h+cw*ch : w*h+cw*ch],
-		Cr:             buf[w*h+cw*ch : need : need],
-		YStride:        w,
-		CStride:        cw,
+		Y:              buf[:ylen:ylen],
+		Cb:             buf[ylen : ylen+clen : ylen+clen],
+		Cr:             buf[ylen+clen : ylen+2*clen : ylen+2*clen],
+		YStride:        ys,
+		CStride:        cs,
 		SubsampleRatio: image.YCbCrSubsampleRatio420,
 		Rect:           image.Rect(0, 0, w, h),
 	}
 }
 
+// paddedStride is a row length of at least w+32 bytes, a multiple of 32.
+func paddedStride(w int) int { return (w + 32 + 31) &^ 31 }
+
 // readPad is slack after a frame's planes for C code that over-reads.
 const readPad = 64
 
-// CopyFrom makes f an exact copy of src (size, pixels, PTS and Seq).
+// CopyFrom makes f an exact copy of src (size, pixels, PTS, Seq, source size).
 func (f *Frame) CopyFrom(src *Frame) {
 	f.Resize(src.Width(), src.Height())
 	CopyImage(&f.YCbCr, &src.YCbCr)
 	f.PTS, f.Seq = src.PTS, src.Seq
+	f.SourceWidth, f.SourceHeight = src.SourceWidth, src.SourceHeight
 }
 
 // NewImage returns a black w×h 4:2:0 image with tightly packed planes.
@@ -138,3 +150,17 @@ type EncodedFrame struct {
 
 // NoPTS marks an unknown presentation time.
 const NoPTS time.Duration = -1 << 63
+
+// CopyRect copies the src rectangle r (even X and Y) of a 4:2:0 image into
+// dst with its top-left corner at p (even coordinates).
+func CopyRect(dst *image.YCbCr, p image.Point, src *image.YCbCr, r image.Rectangle) {
+	w, h := r.Dx(), r.Dy()
+	so := (r.Min.Y-src.Rect.Min.Y)*src.YStride + r.Min.X - src.Rect.Min.X
+	do := (p.Y-dst.Rect.Min.Y)*dst.YStride + p.X - dst.Rect.Min.X
+	copyPlane(dst.Y[do:], dst.YStride, src.Y[so:], src.YStride, w, h)
+	cw, ch := (w+1)/2, (h+1)/2
+	so = (r.Min.Y-src.Rect.Min.Y)/2*src.CStride + (r.Min.X-src.Rect.Min.X)/2
+	do = (p.Y-dst.Rect.Min.Y)/2*dst.CStride + (p.X-dst.Rect.Min.X)/2
+	copyPlane(dst.Cb[do:], dst.CStride, src.Cb[so:], src.CStride, cw, ch)
+	copyPlane(dst.Cr[do:], dst.CStride, src.Cr[so:], src.CStride, cw, ch)
+}

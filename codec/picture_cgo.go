@@ -6,30 +6,49 @@ package codec
 #cgo pkg-config: libavutil libswscale
 #include <string.h>
 #include <libavutil/frame.h>
+#include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 
 static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int src_stride, int w, int h) {
 	for (int y = 0; y < h; y++) memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, w);
 }
 
-// mcu_frame_to_i420 copies a decoded AVFrame into caller-owned 4:2:0 planes
-// of the same size, converting other pixel formats with a cached swscale
-// context (*conv, owned by the caller). Returns 0 or a negative AVERROR.
-static int mcu_frame_to_i420(const AVFrame *f, struct SwsContext **conv,
-		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs) {
-	int w = f->width, h = f->height;
-	if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
-		mcu_copy_plane(y, ys, f->data[0], f->linesize[0], w, h);
-		mcu_copy_plane(u, cs, f->data[1], f->linesize[1], (w + 1) / 2, (h + 1) / 2);
-		mcu_copy_plane(v, cs, f->data[2], f->linesize[2], (w + 1) / 2, (h + 1) / 2);
+// mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
+// caller-owned 4:2:0 planes of size dw×dh, scaling and converting with a
+// cached swscale context (*conv, owned by the caller) unless it is a plain
+// 4:2:0 copy. Crop offsets apply to 8-bit planar YUV; other formats are used
+// whole. The destination rows must have 32 bytes of slack (swscale's vector
+// stores run past the width). Returns 0 or a negative AVERROR.
+static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv,
+		int cx, int cy, int cw, int ch,
+		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
+	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
+	if (!d) return AVERROR(EINVAL);
+	int planar8 = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && !(d->flags & AV_PIX_FMT_FLAG_RGB) &&
+		d->nb_components >= 3 && d->comp[0].depth == 8;
+	if (!planar8 || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
+		cx = 0; cy = 0; cw = f->width; ch = f->height;
+	}
+	int sx = d->log2_chroma_w, sy = d->log2_chroma_h;
+	const uint8_t *src[4] = {f->data[0], f->data[1], f->data[2], f->data[3]};
+	if (planar8) {
+		src[0] += (size_t)cy * f->linesize[0] + cx;
+		src[1] += (size_t)(cy >> sy) * f->linesize[1] + (cx >> sx);
+		src[2] += (size_t)(cy >> sy) * f->linesize[2] + (cx >> sx);
+	}
+	int is420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+	if (is420 && cw == dw && ch == dh) {
+		mcu_copy_plane(y, ys, src[0], f->linesize[0], dw, dh);
+		mcu_copy_plane(u, cs, src[1], f->linesize[1], (dw + 1) / 2, (dh + 1) / 2);
+		mcu_copy_plane(v, cs, src[2], f->linesize[2], (dw + 1) / 2, (dh + 1) / 2);
 		return 0;
 	}
-	*conv = sws_getCachedContext(*conv, w, h, f->format, w, h, AV_PIX_FMT_YUV420P,
+	*conv = sws_getCachedContext(*conv, cw, ch, f->format, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);
 	if (!*conv) return AVERROR(EINVAL);
 	uint8_t *dst[4] = {y, u, v, NULL};
 	int stride[4] = {ys, cs, cs, 0};
-	int r = sws_scale(*conv, (const uint8_t * const *)f->data, f->linesize, 0, h, dst, stride);
+	int r = sws_scale(*conv, src, f->linesize, 0, ch, dst, stride);
 	return r < 0 ? r : 0;
 }
 
@@ -40,28 +59,44 @@ import "C"
 
 import (
 	"fmt"
-	"unsafe"
+	"image"
 
 	"github.com/asticode/go-astiav"
 )
 
 // frameConverter copies decoded AVFrames into Go frames. It owns the swscale
-// context used for pixel formats other than 4:2:0.
+// context used to scale, and to convert pixel formats other than 4:2:0.
 type frameConverter struct {
 	conv *C.struct_SwsContext
 }
 
-// toFrame copies src into dst, resizing dst to the picture size.
-func (c *frameConverter) toFrame(dst *Frame, src *astiav.Frame) error {
+// Target decides how a decoded w×h picture is delivered: the crop rectangle
+// to use (even X and Y) and the size to scale it to.
+type Target func(w, h int) (crop image.Rectangle, size image.Point)
+
+// toFrame copies src into dst as target says (the whole picture at its own
+// size when target is nil).
+func (c *frameConverter) toFrame(dst *Frame, src *astiav.Frame, target Target) error {
 	p := (*C.AVFrame)(src.UnsafePointer())
 	w, h := int(C.mcu_frame_width(p)), int(C.mcu_frame_height(p))
 	if w <= 0 || h <= 0 {
 		return fmt.Errorf("codec: decoded picture has size %dx%d", w, h)
 	}
-	dst.Resize(w, h)
-	r := C.mcu_frame_to_i420(p, &c.conv,
-		(*C.uint8_t)(unsafe.Pointer(&dst.Y[0])), C.int(dst.YStride),
-		(*C.uint8_t)(unsafe.Pointer(&dst.Cb[0])), (*C.uint8_t)(unsafe.Pointer(&dst.Cr[0])), C.int(dst.CStride))
+	crop, size := image.Rect(0, 0, w, h), image.Pt(w, h)
+	if target != nil {
+		crop, size = target(w, h)
+		if crop.Empty() || !crop.In(image.Rect(0, 0, w, h)) || crop.Min.X%2 != 0 || crop.Min.Y%2 != 0 {
+			crop = image.Rect(0, 0, w, h)
+		}
+		if size.X < 2 || size.Y < 2 {
+			size = crop.Size()
+		}
+	}
+	dst.Resize(size.X, size.Y)
+	dst.SourceWidth, dst.SourceHeight = w, h
+	y, u, v := planePointers(&dst.YCbCr, image.Point{})
+	r := C.mcu_frame_scale(p, &c.conv, C.int(crop.Min.X), C.int(crop.Min.Y), C.int(crop.Dx()), C.int(crop.Dy()),
+		y, C.int(dst.YStride), u, v, C.int(dst.CStride), C.int(size.X), C.int(size.Y))
 	if r < 0 {
 		return fmt.Errorf("codec: convert %s picture: %w", src.PixelFormat(), astiav.Error(r))
 	}

@@ -76,23 +76,35 @@ func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time
 	if f == nil || f.Width() < 2 || f.Height() < 2 {
 		if ps.gen != m.gen || !ps.placeholder {
 			drawPlaceholder(m.canvas, r, label(mem))
-			*ps = paintState{gen: m.gen, placeholder: true}
+			*ps = paintState{gen: m.gen, placeholder: true, box: ps.box}
 		}
 		return nil
 	}
-	size := layout.Size{W: f.Width(), H: f.Height()}
+	if b, ok := mem.Video.(BoxedSource); ok && ps.box != cell.Size() {
+		b.SetBox(cell.Size(), m.cfg.Aspect)
+	}
+	ps.box = cell.Size()
+	size := layout.Size{W: f.SourceWidth, H: f.SourceHeight}
+	if size.W < 2 || size.H < 2 {
+		size = layout.Size{W: f.Width(), H: f.Height()}
+	}
 	if ps.gen == m.gen && !ps.placeholder && ps.seq == f.Seq && ps.size == size {
 		return nil // nothing new
 	}
 	dst, crop := layout.Place(size, cell, m.cfg.Aspect)
+	if f.Width() != size.W || f.Height() != size.H {
+		crop = layout.Rect{W: f.Width(), H: f.Height()} // already cropped (and scaled) by the source
+	}
 	if dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size) {
 		// Letterbox bars: paint them once, when the geometry changes.
 		codec.FillRect(m.canvas, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
 	}
-	if err := mem.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
+	if crop.W == dst.W && crop.H == dst.H {
+		codec.CopyRect(m.canvas, rect(dst).Min, &f.YCbCr, rect(crop))
+	} else if err := mem.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
 		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
 	}
-	*ps = paintState{gen: m.gen, seq: f.Seq, size: size}
+	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, box: ps.box}
 	return nil
 }
 

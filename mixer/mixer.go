@@ -96,8 +96,9 @@ type member struct {
 type paintState struct {
 	gen         int
 	seq         uint64
-	size        layout.Size
+	size        layout.Size // the picture's decoded size
 	placeholder bool
+	box         layout.Size // the tile size last told to a BoxedSource
 }
 
 // New returns a mixer that writes to out.

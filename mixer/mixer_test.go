@@ -443,3 +443,57 @@ func TestRunStopsWithContext(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 }
+
+// boxedSource delivers pictures already at the size its box asks for, as a
+// decoder goroutine does with ReceiveScaled.
+type boxedSource struct {
+	colourSource
+	box    layout.Size
+	aspect layout.Aspect
+	boxes  int
+}
+
+func (s *boxedSource) SetBox(box layout.Size, a layout.Aspect) { s.box, s.aspect, s.boxes = box, a, s.boxes+1 }
+
+func (s *boxedSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	f, _ := s.colourSource.VideoAt(ctx, t)
+	if s.box.W == 0 {
+		return f, nil
+	}
+	dst, _ := layout.Place(layout.Size{W: s.w, H: s.h}, s.box.Rect(), s.aspect)
+	out := codec.NewFrame(dst.W, dst.H)
+	codec.FillRect(&out.YCbCr, out.Rect, s.y, s.cb, s.cr)
+	out.Seq, out.PTS = f.Seq, f.PTS
+	out.SourceWidth, out.SourceHeight = s.w, s.h
+	return out, nil
+}
+
+// TestBoxedSource: the mixer tells a source its tile once per layout, places
+// the pre-scaled pictures where a full-size one would go, and tells it again
+// when the layout changes.
+func TestBoxedSource(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	src := &boxedSource{colourSource: colourSource{y: 150, cb: 44, cr: 21, w: 400, h: 300}} // 4:3 into 16:9 tiles
+	m.Add(Participant{ID: "a", Video: src})
+	m.Add(Participant{ID: "b", Video: &removeAt{m: m, id: "b", at: 400 * time.Millisecond, src: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}}})
+	run(t, m, 700*time.Millisecond)
+	if src.boxes != 2 {
+		t.Errorf("SetBox called %d times for two layouts", src.boxes)
+	}
+	size := layout.Size{W: 640, H: 360}
+	for at, n := range map[time.Duration]int{200 * time.Millisecond: 2, 600 * time.Millisecond: 1} {
+		cell := layout.Cells(layout.Grid, n, 0, size)[0]
+		dst, _ := layout.Place(layout.Size{W: 400, H: 300}, cell, layout.Fit)
+		img := tap.got[at]
+		if y := lumaAt(img, dst); y != 150 {
+			t.Errorf("%v: picture centre luma %d", at, y)
+		}
+		// Fit: pillarbox bars left and right of a 4:3 picture stay black.
+		if y := img.Y[(dst.Y+dst.H/2)*img.YStride+dst.X-2]; dst.X > cell.X && y != codec.BlackY {
+			t.Errorf("%v: bar luma %d", at, y)
+		}
+	}
+}

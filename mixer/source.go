@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/layout"
 )
 
 // VideoSource gives the compositor a participant's pictures.
@@ -25,4 +26,18 @@ type AudioSource interface {
 	// order. A live source returns at once; an offline one blocks until it
 	// has decoded that far.
 	AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error)
+}
+
+// BoxedSource is a VideoSource that can deliver its pictures already
+// cropped and scaled: the mixer tells it the size of its tile and how the
+// picture fills it, and the source does the scaling in its own goroutine,
+// in parallel with the others (see codec.VideoDecoder.ReceiveScaled). A
+// delivered picture records its decoded size in SourceWidth/SourceHeight;
+// it should be what layout.Place(source size, box, aspect) gives, and the
+// mixer scales whatever does not match (for the few pictures decoded before
+// a change of layout reached the source).
+type BoxedSource interface {
+	VideoSource
+	// SetBox is called from the mixer goroutine when the tile changes.
+	SetBox(box layout.Size, aspect layout.Aspect)
 }

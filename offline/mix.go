@@ -8,6 +8,7 @@ import (
 	"image"
 	"log/slog"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -106,12 +107,15 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 		return Result{}, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
+	// Decoders share the cores the encoder does not use: the encoder is the
+	// longest chain of work, and a decoder next to it on its core slows it.
+	slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	var videos []*fileVideo
 	var audios []*fileAudio
 	for i, p := range parts {
 		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name}
 		if p.Video != "" {
-			v := newFileVideo(p.Video, p.videoInfo, log)
+			v := newFileVideo(p.Video, p.videoInfo, slots, log)
 			videos = append(videos, v)
 			mp.Video = v
 			g.Go(func() error { return v.run(gctx) })

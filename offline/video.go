@@ -4,29 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"mcu/codec"
+	"mcu/layout"
 )
 
 // videoQueue is how many decoded pictures a file source keeps ready ahead of
 // the mixer; poolSize adds the one being shown, the one peeked at and the
 // one being decoded.
 const (
-	videoQueue = 3
+	videoQueue = 2
 	poolSize   = videoQueue + 3
 )
 
-// fileVideo is a mixer.VideoSource that decodes a file's video stream in
-// its own goroutine (run) a few pictures ahead of the mixer.
+// fileVideo is a mixer.BoxedSource that decodes a file's video stream in
+// its own goroutine (run) a few pictures ahead of the mixer, scaled to the
+// size of its tile.
 type fileVideo struct {
 	path  string
 	info  codec.StreamInfo
 	log   *slog.Logger
 	ready chan *codec.Frame // decoded pictures in PTS order; closed at the end
 	free  chan *codec.Frame
+	slots chan struct{}       // shared by all decoders of a mix: how many decode at once
+	box   atomic.Pointer[box] // the tile, set by the mixer
 
 	// Owned by the mixer goroutine.
 	cur, next *codec.Frame
@@ -36,13 +42,34 @@ type fileVideo struct {
 	corrupt, skipped int
 }
 
-func newFileVideo(path string, info codec.StreamInfo, log *slog.Logger) *fileVideo {
-	v := &fileVideo{path: path, info: info, log: log,
+type box struct {
+	size   layout.Size
+	aspect layout.Aspect
+}
+
+func newFileVideo(path string, info codec.StreamInfo, slots chan struct{}, log *slog.Logger) *fileVideo {
+	v := &fileVideo{path: path, info: info, log: log, slots: slots,
 		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize)}
 	for range poolSize {
-		v.free <- codec.NewFrame(max(info.Width, 2), max(info.Height, 2))
+		v.free <- &codec.Frame{} // sized by the decoder: tile-sized once the mixer has said
 	}
 	return v
+}
+
+// SetBox implements mixer.BoxedSource.
+func (v *fileVideo) SetBox(size layout.Size, aspect layout.Aspect) {
+	v.box.Store(&box{size: size, aspect: aspect})
+}
+
+// target scales decoded pictures to the tile, once the mixer has said what
+// it is.
+func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
+	b := v.box.Load()
+	if b == nil {
+		return image.Rect(0, 0, w, h), image.Pt(w, h)
+	}
+	dst, crop := layout.Place(layout.Size{W: w, H: h}, b.size.Rect(), b.aspect)
+	return image.Rect(crop.X, crop.Y, crop.X+crop.W, crop.Y+crop.H), image.Pt(dst.W, dst.H)
 }
 
 // VideoAt implements mixer.VideoSource: it waits until the decoder has a
@@ -106,25 +133,11 @@ func (v *fileVideo) run(ctx context.Context) error {
 		if p.Kind != codec.Video {
 			continue
 		}
-		if err := dec.Send(p.Data, p.PTS); err != nil {
-			switch {
-			case errors.Is(err, codec.ErrNeedKeyframe):
-				v.skipped++
-			case errors.Is(err, codec.ErrCorrupt):
-				v.warnCorrupt(p.PTS, err)
-			default:
-				return fmt.Errorf("%s: %w", v.path, err)
-			}
-			continue
-		}
-		if err := v.drain(ctx, dec, &st); err != nil {
+		if err := v.decode(ctx, dec, p.Data, p.PTS, &st); err != nil {
 			return err
 		}
 	}
-	if err := dec.Flush(); err != nil {
-		return err
-	}
-	return v.drain(ctx, dec, &st)
+	return v.decode(ctx, dec, nil, codec.NoPTS, &st) // the pictures the decoder still holds
 }
 
 // decodeState numbers pictures and gives them times when the file has none
@@ -136,7 +149,32 @@ type decodeState struct {
 	seq      uint64
 }
 
-func (v *fileVideo) drain(ctx context.Context, dec *codec.VideoDecoder, st *decodeState) error {
+// decode sends one packet (nil: end of stream) and queues the pictures that
+// come out. The CPU work runs while holding one of the mix's decode slots,
+// so that offline the encoder keeps a core to itself; waiting on the mixer
+// never holds a slot.
+func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, data []byte, pts time.Duration, st *decodeState) error {
+	if err := v.acquire(ctx); err != nil {
+		return err
+	}
+	var err error
+	if data == nil {
+		err = dec.Flush()
+	} else {
+		err = dec.Send(data, pts)
+	}
+	v.release()
+	switch {
+	case err == nil:
+	case errors.Is(err, codec.ErrNeedKeyframe):
+		v.skipped++
+		return nil
+	case errors.Is(err, codec.ErrCorrupt):
+		v.warnCorrupt(pts, err)
+		return nil
+	default:
+		return fmt.Errorf("%s: %w", v.path, err)
+	}
 	for {
 		var f *codec.Frame
 		select {
@@ -144,7 +182,11 @@ func (v *fileVideo) drain(ctx context.Context, dec *codec.VideoDecoder, st *deco
 		case <-ctx.Done():
 			return context.Cause(ctx)
 		}
-		ok, err := dec.Receive(f)
+		if err := v.acquire(ctx); err != nil {
+			return err
+		}
+		ok, err := dec.ReceiveScaled(f, v.target)
+		v.release()
 		if err != nil || !ok {
 			v.free <- f
 			if err != nil {
@@ -169,6 +211,17 @@ func (v *fileVideo) drain(ctx context.Context, dec *codec.VideoDecoder, st *deco
 		}
 	}
 }
+
+func (v *fileVideo) acquire(ctx context.Context) error {
+	select {
+	case v.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
+}
+
+func (v *fileVideo) release() { <-v.slots }
 
 func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
 	v.corrupt++

@@ -101,6 +101,10 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return err
 	}
+	st := res.Stats
+	log.Info("mix done", "compose_mean", st.Compose.Mean(), "compose_max", st.Compose.Max,
+		"encode_mean", st.Encode.Mean(), "encode_max", st.Encode.Max, "frames", st.VideoFrames,
+		"keyframes", st.Keyframes, "video_bytes", st.VideoBytes)
 	abs, _ := filepath.Abs(res.Output)
 	fmt.Fprintf(stdout, "wrote %s: %v, %dx%d VP8 %d fps + Opus, %d participants, %d video frames in %v",
 		abs, res.Duration.Round(time.Millisecond), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS,
