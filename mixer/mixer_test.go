@@ -453,7 +453,9 @@ type boxedSource struct {
 	boxes  int
 }
 
-func (s *boxedSource) SetBox(box layout.Size, a layout.Aspect) { s.box, s.aspect, s.boxes = box, a, s.boxes+1 }
+func (s *boxedSource) SetBox(box layout.Size, a layout.Aspect) {
+	s.box, s.aspect, s.boxes = box, a, s.boxes+1
+}
 
 func (s *boxedSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
 	f, _ := s.colourSource.VideoAt(ctx, t)
