@@ -51,6 +51,7 @@ type WebMWriter struct {
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for the first keyframe
+	DroppedBeforeStart       int // frames older than the first one written
 }
 
 // CreateWebM creates path (it must not exist) and writes the file header.
@@ -181,11 +182,11 @@ func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
 		}
 		w.gotKey = true
 	}
-	if err := w.writePacket(w.video, 0, f); err != nil {
-		return err
+	ok, err := w.writePacket(w.video, 0, f)
+	if ok {
+		w.VideoFrames++
 	}
-	w.VideoFrames++
-	return nil
+	return err
 }
 
 // WriteAudio appends one Opus packet.
@@ -193,30 +194,32 @@ func (w *WebMWriter) WriteAudio(f codec.EncodedFrame) error {
 	if w.audio == nil {
 		return nil
 	}
-	if err := w.writePacket(w.audio, 1, f); err != nil {
-		return err
+	ok, err := w.writePacket(w.audio, 1, f)
+	if ok {
+		w.AudioFrames++
 	}
-	w.AudioFrames++
-	return nil
+	return err
 }
 
-func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame) error {
+// writePacket reports whether the frame went into the file.
+func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame) (bool, error) {
 	if w.closed {
-		return errors.New("recorder: write after close")
+		return false, errors.New("recorder: write after close")
 	}
 	if !w.based {
 		w.base, w.based = f.PTS, true
 	}
 	pts := f.PTS - w.base
 	if pts < 0 {
-		return nil // from before the file started (other stream's first frame came later)
+		w.DroppedBeforeStart++
+		return false, nil // from before the file started (the other stream began it)
 	}
 	if pts <= w.last[i] {
-		return fmt.Errorf("recorder: %s: timestamp %v after %v", w.path, pts, w.last[i])
+		return false, fmt.Errorf("recorder: %s: timestamp %v after %v", w.path, pts, w.last[i])
 	}
 	w.last[i] = pts
 	if err := w.pkt.FromData(f.Data); err != nil {
-		return fmt.Errorf("recorder: packet: %w", err)
+		return false, fmt.Errorf("recorder: packet: %w", err)
 	}
 	defer w.pkt.Unref()
 	w.pkt.SetStreamIndex(st.Index())
@@ -228,9 +231,9 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	}
 	w.pkt.RescaleTs(usTimeBase, st.TimeBase())
 	if err := w.fc.WriteInterleavedFrame(w.pkt); err != nil {
-		return fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
+		return false, fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
 	}
-	return nil
+	return true, nil
 }
 
 // Duration is the time span written so far.

@@ -1,0 +1,281 @@
+//go:build cgo
+
+package recorder
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"mcu/codec"
+)
+
+func TestMain(m *testing.M) {
+	codec.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if path := os.Getenv("MCU_RECORDER_CHILD"); path != "" {
+		// The child of TestWebMSurvivesKill: record until killed.
+		if err := recordForever(path); err != nil {
+			os.Stderr.WriteString(err.Error())
+			os.Exit(3)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// clip makes n seconds of encoded VP8 (320x180, 30 fps) and Opus (a tone).
+type clip struct {
+	video *codec.VP8Encoder
+	audio *codec.OpusEncoder
+	pic   *codec.Frame
+	pcm   []int16
+}
+
+func newClip(t testing.TB) *clip {
+	cfg := codec.DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 320, 180, 300_000, 30
+	v, err := codec.NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := codec.NewOpusEncoder(codec.DefaultOpusConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	return &clip{video: v, audio: a, pic: codec.NewFrame(320, 180), pcm: make([]int16, 1920)}
+}
+
+func (c *clip) videoFrame(i int) (codec.EncodedFrame, error) {
+	codec.FillRect(&c.pic.YCbCr, c.pic.Rect, 90, 100, 170)
+	x := (i * 8) % 280
+	codec.FillRect(&c.pic.YCbCr, image.Rect(x, 60, x+40, 120), 235, 128, 128)
+	return c.video.Encode(&c.pic.YCbCr, time.Duration(i)*time.Second/30, false)
+}
+
+func (c *clip) audioFrame(i int) (codec.EncodedFrame, error) {
+	for s := range 960 {
+		v := int16(8000 * math.Sin(2*math.Pi*440*float64(i*960+s)/48000))
+		c.pcm[2*s], c.pcm[2*s+1] = v, v
+	}
+	data, err := c.audio.Encode(c.pcm)
+	return codec.EncodedFrame{Data: data, PTS: time.Duration(i) * 20 * time.Millisecond, Duration: 20 * time.Millisecond, Key: true}, err
+}
+
+// write feeds d of media in clock order; pace > 0 sleeps to run in real time.
+func (c *clip) write(w *WebMWriter, d time.Duration, pace bool) error {
+	start := time.Now()
+	vi, ai := 0, 0
+	for {
+		vt, at := time.Duration(vi)*time.Second/30, time.Duration(ai)*20*time.Millisecond
+		if vt >= d && at >= d {
+			return nil
+		}
+		t := min(vt, at)
+		if pace {
+			time.Sleep(time.Until(start.Add(t)))
+		}
+		if vt <= at {
+			f, err := c.videoFrame(vi)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteVideo(f); err != nil {
+				return err
+			}
+			vi++
+		} else {
+			f, err := c.audioFrame(ai)
+			if err != nil {
+				return err
+			}
+			if err := w.WriteAudio(f); err != nil {
+				return err
+			}
+			ai++
+		}
+	}
+}
+
+type probe struct {
+	Format struct {
+		FormatName string `json:"format_name"`
+		Duration   string `json:"duration"`
+	} `json:"format"`
+	Streams []struct {
+		CodecName    string `json:"codec_name"`
+		Width        int    `json:"width"`
+		Height       int    `json:"height"`
+		SampleRate   string `json:"sample_rate"`
+		Channels     int    `json:"channels"`
+		NbReadFrames string `json:"nb_read_frames"`
+	} `json:"streams"`
+}
+
+// ffprobe reads the file with an independent parser and decodes every frame.
+func ffprobe(t *testing.T, path string) probe {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-count_frames", "-print_format", "json",
+		"-show_format", "-show_streams", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	var p probe
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// ebmlIDs of the elements a finalized file has and a killed one may lack.
+var (
+	idCues     = []byte{0x1c, 0x53, 0xbb, 0x6b}
+	idDuration = []byte{0x44, 0x89}
+)
+
+func TestWebMReadBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newClip(t).write(w, 3*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	p := ffprobe(t, path)
+	if p.Format.FormatName != "matroska,webm" || len(p.Streams) != 2 {
+		t.Fatalf("format %q with %d streams", p.Format.FormatName, len(p.Streams))
+	}
+	v, a := p.Streams[0], p.Streams[1]
+	if v.CodecName != "vp8" || v.Width != 320 || v.Height != 180 || v.NbReadFrames != "90" {
+		t.Errorf("video: %+v", v)
+	}
+	if a.CodecName != "opus" || a.SampleRate != "48000" || a.Channels != 2 || a.NbReadFrames != "150" {
+		t.Errorf("audio: %+v", a)
+	}
+	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); math.Abs(d-3) > 0.05 {
+		t.Errorf("duration %s, want 3 s", p.Format.Duration)
+	}
+	data, _ := os.ReadFile(path)
+	if !bytes.Contains(data, idCues) {
+		t.Error("no Cues element: the file is not seekable")
+	}
+	if w.VideoFrames != 90 || w.AudioFrames != 150 {
+		t.Errorf("counted %d video and %d audio frames", w.VideoFrames, w.AudioFrames)
+	}
+}
+
+// TestWebMSurvivesKill records in real time in a child process, kills it
+// without warning after 2.5 s, and shows the file still decodes up to about
+// its last second: clusters reach the disk as they close.
+func TestWebMSurvivesKill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for 3 s")
+	}
+	path := filepath.Join(t.TempDir(), "killed.webm")
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "MCU_RECORDER_CHILD="+path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child did not die by SIGKILL: %v %s", err, stderr.String())
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(data, idCues) {
+		t.Fatal("a killed recording has cues: the child finished instead of being killed")
+	}
+	p := ffprobe(t, path)
+	if len(p.Streams) != 2 {
+		t.Fatalf("%d streams in the killed file", len(p.Streams))
+	}
+	frames, _ := strconv.Atoi(p.Streams[0].NbReadFrames)
+	packets, _ := strconv.Atoi(p.Streams[1].NbReadFrames)
+	// 2.5 s were recorded; clusters close every second, so at least the
+	// first 1.5 s (45 pictures, 75 audio packets) must be there.
+	if frames < 45 || packets < 75 {
+		t.Errorf("killed file holds %d pictures and %d audio packets, want ≥ 45 and ≥ 75", frames, packets)
+	}
+	t.Logf("killed after 2.5 s: %d pictures, %d audio packets readable", frames, packets)
+}
+
+func recordForever(path string) error {
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		return err
+	}
+	return newClip(&testing.T{}).write(w, time.Hour, true)
+}
+
+func TestWebMWriterRules(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180}); err == nil {
+		t.Error("CreateWebM overwrote an existing file")
+	}
+	c := newClip(t)
+	key, _ := c.videoFrame(0)
+	delta, _ := c.videoFrame(1)
+	// A recording starts at a keyframe: earlier deltas are dropped.
+	if err := w.WriteVideo(delta); err != nil || w.VideoFrames != 0 || w.DroppedBeforeKey != 1 {
+		t.Errorf("delta before key: err %v, %d written, %d dropped", err, w.VideoFrames, w.DroppedBeforeKey)
+	}
+	key.PTS = 100 * time.Millisecond
+	if err := w.WriteVideo(key); err != nil {
+		t.Fatal(err)
+	}
+	delta.PTS = 200 * time.Millisecond
+	if err := w.WriteVideo(delta); err != nil {
+		t.Fatal(err)
+	}
+	delta.PTS = 150 * time.Millisecond
+	if err := w.WriteVideo(delta); err == nil {
+		t.Error("time going backwards accepted")
+	}
+	// The other stream's packets from before the file's start are dropped.
+	a, _ := c.audioFrame(0)
+	if err := w.WriteAudio(a); err != nil || w.AudioFrames != 0 {
+		t.Errorf("audio from before the start: %v, %d written", err, w.AudioFrames)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteVideo(key); err == nil {
+		t.Error("write after close accepted")
+	}
+}
