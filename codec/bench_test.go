@@ -1,0 +1,200 @@
+//go:build cgo
+
+package codec
+
+import (
+	"image"
+	"testing"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec/vpx"
+	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+)
+
+// busyClip is a synthetic camera-like clip (texture, motion, noise): flat
+// pictures would flatter both encoders.
+func busyClip(w, h, n int) []*Frame {
+	pics := make([]*Frame, n)
+	for i := range pics {
+		pics[i] = testPicture(w, h, i, true)
+	}
+	return pics
+}
+
+func reportPerFrame(b *testing.B, frames int) {
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(frames), "ms/frame")
+}
+
+// BenchmarkDecodeVP8 is the cost of decoding one 640x360 camera frame, the
+// per-participant unit of the "limit" the mixer is measured against.
+func BenchmarkDecodeVP8(b *testing.B) {
+	cfg := DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
+	frames, _ := encodeClip(b, cfg, 60, true)
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	f := &Frame{}
+	n := 0
+	for b.Loop() {
+		ef := frames[n%len(frames)]
+		if n%len(frames) == 0 {
+			dec.WaitKeyframe()
+		}
+		if err := dec.Send(ef.Data, ef.PTS); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dec.Receive(f); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	reportPerFrame(b, n)
+}
+
+// BenchmarkDecodeScaledVP8 adds the scaling into a 426x240 tile (the 3x3
+// grid of a 1280x720 canvas) done in the decoder goroutine.
+func BenchmarkDecodeScaledVP8(b *testing.B) {
+	cfg := DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
+	frames, _ := encodeClip(b, cfg, 60, true)
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	f := &Frame{}
+	tile := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(426, 240) }
+	n := 0
+	for b.Loop() {
+		ef := frames[n%len(frames)]
+		if n%len(frames) == 0 {
+			dec.WaitKeyframe()
+		}
+		if err := dec.Send(ef.Data, ef.PTS); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := dec.ReceiveScaled(f, tile); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	reportPerFrame(b, n)
+}
+
+// BenchmarkVP8Encoders compares the two libvpx front ends on the same 720p
+// busy pictures: FFmpeg's libvpx wrapper with mcu's real-time settings (the
+// one mcu uses) and pion/mediadevices' vpx package with the closest settings
+// it offers (it has no cpu-used control, so libvpx picks its speed by timing
+// itself, and it stamps frames with the wall clock). Reported: ms/frame,
+// bytes/frame and PSNR (dB) of the decoded result.
+func BenchmarkVP8Encoders(b *testing.B) {
+	const w, h, n = 1280, 720, 60
+	pics := busyClip(w, h, n)
+	b.Run("ffmpeg-libvpx", func(b *testing.B) {
+		cfg := DefaultVP8Config()
+		enc, err := NewVP8Encoder(cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer enc.Close()
+		var out [][]byte
+		i := 0
+		for b.Loop() {
+			p := pics[i%n]
+			ef, err := enc.Encode(&p.YCbCr, time.Duration(i)*time.Second/30, false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(out) < n {
+				out = append(out, ef.Data)
+			}
+			i++
+		}
+		reportEncoder(b, i, out, pics)
+	})
+	b.Run("mediadevices-vpx", func(b *testing.B) {
+		params, err := vpx.NewVP8Params()
+		if err != nil {
+			b.Fatal(err)
+		}
+		params.BitRate = DefaultVP8Config().Bitrate
+		params.KeyFrameInterval = 150
+		params.RateControlEndUsage = vpx.RateControlCBR
+		params.LagInFrames = 0
+		params.ErrorResilient = vpx.ErrorResilientDefault
+		i := 0
+		reader := video.ReaderFunc(func() (image.Image, func(), error) {
+			return &pics[i%n].YCbCr, func() {}, nil
+		})
+		enc, err := params.BuildVideoEncoder(reader, prop.Media{Video: prop.Video{Width: w, Height: h, FrameFormat: frame.FormatI420}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer enc.Close()
+		var out [][]byte
+		for b.Loop() {
+			data, release, err := enc.Read()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(out) < n {
+				out = append(out, append([]byte(nil), data...))
+			}
+			release()
+			i++
+		}
+		reportEncoder(b, i, out, pics)
+	})
+}
+
+func reportEncoder(b *testing.B, frames int, out [][]byte, pics []*Frame) {
+	b.StopTimer()
+	reportPerFrame(b, frames)
+	total := 0
+	for _, d := range out {
+		total += len(d)
+	}
+	b.ReportMetric(float64(total)/float64(len(out)), "bytes/frame")
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer dec.Close()
+	var sum float64
+	var got int
+	for i, d := range out {
+		if err := dec.Send(d, 0); err != nil {
+			continue
+		}
+		f := &Frame{}
+		if ok, _ := dec.Receive(f); ok {
+			sum += psnr(b, &f.YCbCr, &pics[i].YCbCr)
+			got++
+		}
+	}
+	if got > 0 {
+		b.ReportMetric(sum/float64(got), "dB")
+	}
+}
+
+// BenchmarkScale is one tile of the 3x3 grid scaled by the mixer's
+// fallback path (Go memory to Go memory through a padded scratch).
+func BenchmarkScale(b *testing.B) {
+	src := testPicture(640, 360, 1, true)
+	canvas := NewImage(1280, 720)
+	var s Scaler
+	defer s.Close()
+	n := 0
+	for b.Loop() {
+		if err := s.Scale(canvas, image.Rect(426, 240, 852, 480), &src.YCbCr, src.Rect); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	reportPerFrame(b, n)
+}
