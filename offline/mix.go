@@ -115,7 +115,7 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	for i, p := range parts {
 		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name}
 		if p.Video != "" {
-			v := newFileVideo(p.Video, p.videoInfo, slots, log)
+			v := newFileVideo(p.Video, p.videoInfo, time.Second/time.Duration(cfg.Video.FPS), slots, log)
 			videos = append(videos, v)
 			mp.Video = v
 			g.Go(func() error { return v.run(gctx) })

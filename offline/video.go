@@ -33,6 +33,11 @@ type fileVideo struct {
 	free  chan *codec.Frame
 	slots chan struct{}       // shared by all decoders of a mix: how many decode at once
 	box   atomic.Pointer[box] // the tile, set by the mixer
+	// slack is half an output frame: the picture shown at tick t is the
+	// one nearest to t (ties to the later one), as FFmpeg's fps filter
+	// does, so that times rounded differently by a container still land
+	// on their tick.
+	slack time.Duration
 
 	// Owned by the mixer goroutine.
 	cur, next *codec.Frame
@@ -47,8 +52,8 @@ type box struct {
 	aspect layout.Aspect
 }
 
-func newFileVideo(path string, info codec.StreamInfo, slots chan struct{}, log *slog.Logger) *fileVideo {
-	v := &fileVideo{path: path, info: info, log: log, slots: slots,
+func newFileVideo(path string, info codec.StreamInfo, frame time.Duration, slots chan struct{}, log *slog.Logger) *fileVideo {
+	v := &fileVideo{path: path, info: info, log: log, slots: slots, slack: frame / 2,
 		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize)}
 	for range poolSize {
 		v.free <- &codec.Frame{} // sized by the decoder: tile-sized once the mixer has said
@@ -73,8 +78,8 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 }
 
 // VideoAt implements mixer.VideoSource: it waits until the decoder has a
-// picture later than t (or has ended), and returns the newest one at or
-// before t. After the end it keeps returning the last picture.
+// picture later than t+slack (or has ended), and returns the newest one at
+// or before it. After the end it keeps returning the last picture.
 func (v *fileVideo) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
 	for {
 		if v.next == nil && !v.ended {
@@ -89,7 +94,7 @@ func (v *fileVideo) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame,
 				return nil, context.Cause(ctx)
 			}
 		}
-		if v.next == nil || v.next.PTS > t {
+		if v.next == nil || v.next.PTS > t+v.slack {
 			return v.cur, nil
 		}
 		if v.cur != nil {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// benchSource is the size of the busy clips.
+var benchSource = layout.Size{W: 640, H: 360}
+
+// graph is the FFmpeg CLI version of an mcu mix: same grid (from mcu's
+// layout package), same scaler (bilinear), the audio summed and limited,
+// the same VP8 settings (from mcu's codec package) and Opus bitrate.
+type graph struct {
+	videos, audios []string
+	video, audio   string // the two halves of the filter graph
+}
+
+func ffmpegGraph(videos, audios []string) graph {
+	cfg := codec.DefaultVP8Config()
+	canvas := layout.Size{W: cfg.Width, H: cfg.Height}
+	cells := layout.GridCells(len(videos), canvas)
+	var f strings.Builder
+	var pos []string
+	minX, minY := canvas.W, canvas.H
+	dsts := make([]layout.Rect, len(cells))
+	for i, cell := range cells {
+		dsts[i], _ = layout.Place(benchSource, cell, layout.Fit)
+		minX, minY = min(minX, dsts[i].X), min(minY, dsts[i].Y)
+	}
+	for i, d := range dsts {
+		fmt.Fprintf(&f, "[%d:v]scale=%d:%d:flags=bilinear,setsar=1[v%d];", i, d.W, d.H, i)
+		pos = append(pos, fmt.Sprintf("%d_%d", d.X-minX, d.Y-minY))
+	}
+	for i := range dsts {
+		fmt.Fprintf(&f, "[v%d]", i)
+	}
+	if len(dsts) == 1 {
+		fmt.Fprintf(&f, "null,")
+	} else {
+		fmt.Fprintf(&f, "xstack=inputs=%d:layout=%s:fill=black,", len(dsts), strings.Join(pos, "|"))
+	}
+	fmt.Fprintf(&f, "pad=%d:%d:%d:%d:black,fps=%d[v]", canvas.W, canvas.H, minX, minY, cfg.FPS)
+	var a strings.Builder
+	for i := range audios {
+		fmt.Fprintf(&a, "[%d:a]", len(videos)+i)
+	}
+	fmt.Fprintf(&a, "amix=inputs=%d:normalize=0:dropout_transition=0,alimiter=limit=0.89:attack=1.5:release=150:level=disabled[a]", len(audios))
+	return graph{videos: videos, audios: audios, video: f.String(), audio: a.String()}
+}
+
+func (g graph) inputs() []string {
+	args := []string{"-hide_banner", "-loglevel", "error", "-y"}
+	for _, v := range g.videos {
+		args = append(args, "-i", v)
+	}
+	for _, a := range g.audios {
+		args = append(args, "-i", a)
+	}
+	return args
+}
+
+// args encodes to out. sameThreads keeps mcu's encoder settings exactly
+// (one encoder thread); otherwise the encoder threads are FFmpeg's default,
+// as someone would run it.
+func (g graph) args(out string, sameThreads bool) []string {
+	args := append(g.inputs(), "-filter_complex", g.video+";"+g.audio, "-map", "[v]", "-map", "[a]")
+	venc := codec.DefaultVP8Config().FFmpegArgs()
+	if !sameThreads {
+		for i := 0; i+1 < len(venc); i++ {
+			if venc[i] == "-threads" {
+				venc = append(venc[:i:i], venc[i+2:]...)
+				break
+			}
+		}
+	}
+	args = append(args, venc...)
+	args = append(args, "-c:a", "libopus", "-b:a", strconv.Itoa(codec.DefaultOpusConfig().Bitrate), "-ar", "48000", "-ac", "2", out)
+	return args
+}
+
+// rawArgs writes the uncompressed composite.
+func (g graph) rawArgs(out string) []string {
+	return append(g.inputs(), "-filter_complex", g.video, "-map", "[v]", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", out)
+}
+
+func mseToPSNR(mse float64) float64 {
+	if mse <= 0 {
+		return math.Inf(1)
+	}
+	return 10 * math.Log10(255*255/mse)
+}

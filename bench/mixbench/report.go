@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
+
+func printRow(r row) {
+	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MB | ffmpeg(1 enc thread) %ss %ss %d MB | ffmpeg(default) %ss %ss %d MB | limit %ss\n",
+		r.N, secs(r.MCU.Wall), secs(r.MCU.CPU), r.MCU.PeakRSS/1024, secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
+		secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024, secs(r.limit()))
+}
+
+// printTable prints the results as a Markdown table for the README.
+func printTable(rows []row, seconds int) {
+	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus\n\n", seconds)
+	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (1 encoder thread) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (1 thread; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	for _, r := range rows {
+		rt := float64(seconds) / r.MCU.Wall.Seconds()
+		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MB | %s s / %s s / %d MB | %s s / %s s / %d MB | %.2f ; %.2f | %s s (%s + %s) | %.2f | %.2f / %.2f |\n",
+			r.N, secs(r.MCU.Wall), rt, secs(r.MCU.CPU), r.MCU.PeakRSS/1024,
+			secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
+			secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024,
+			ratio(r.MCU.CPU, r.FF1.CPU), ratio(r.MCU.CPU, r.FFmpeg.CPU),
+			secs(r.limit()), secs(r.LimitDecode), secs(r.LimitEncode), ratio(r.MCU.CPU, r.limit()),
+			r.PSNRmcu, r.PSNRff)
+	}
+	fmt.Println()
+	for _, r := range rows {
+		fmt.Printf("N=%d: composites agree at %.1f dB PSNR (mcu's against FFmpeg's); output %.0f kbit/s (mcu) and %.0f kbit/s (FFmpeg)\n",
+			r.N, r.PSNRcomposites, r.OutputKbps, r.FFKbs)
+	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
