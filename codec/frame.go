@@ -18,6 +18,9 @@ type Frame struct {
 	// SourceWidth and SourceHeight are the size the picture was decoded at,
 	// before any cropping and scaling (see VideoDecoder.ReceiveScaled).
 	SourceWidth, SourceHeight int
+	// Arrival is when a live picture's last packet reached the server
+	// (zero offline); the mixer measures its added latency from it.
+	Arrival time.Time
 }
 
 // NewFrame returns a black w×h frame backed by one allocation.
@@ -74,6 +77,7 @@ func (f *Frame) CopyFrom(src *Frame) {
 	CopyImage(&f.YCbCr, &src.YCbCr)
 	f.PTS, f.Seq = src.PTS, src.Seq
 	f.SourceWidth, f.SourceHeight = src.SourceWidth, src.SourceHeight
+	f.Arrival = src.Arrival
 }
 
 // NewImage returns a black w×h 4:2:0 image with tightly packed planes.

@@ -15,6 +15,7 @@ import (
 // encoder.
 func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pipe *encodePipe) error {
 	start := time.Now()
+	m.arrivals = m.arrivals[:0]
 	m.updateCells(st.mode)
 	for i, mem := range m.members {
 		if err := m.paint(ctx, mem, m.cells[i], t); err != nil {
@@ -31,12 +32,19 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		return err
 	}
 	m.stats.compose.observe(time.Since(start))
+	if m.stats.obs != nil {
+		m.stats.obs.Compose(time.Since(start))
+	}
 	if buf == nil { // live, and the encoder is still busy
 		m.stats.dropped.Add(1)
 		return nil
 	}
 	codec.CopyImage(buf, m.canvas)
-	pipe.submit(encodeJob{img: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate})
+	var arrivals []time.Time
+	if len(m.arrivals) > 0 {
+		arrivals = append(arrivals, m.arrivals...)
+	}
+	pipe.submit(encodeJob{img: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
 	return nil
 }
 
@@ -103,6 +111,9 @@ func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time
 		codec.CopyRect(m.canvas, rect(dst).Min, &f.YCbCr, rect(crop))
 	} else if err := mem.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
 		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
+	}
+	if !f.Arrival.IsZero() && ps.seq != f.Seq {
+		m.arrivals = append(m.arrivals, f.Arrival)
 	}
 	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, box: ps.box}
 	return nil

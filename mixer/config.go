@@ -30,8 +30,27 @@ type Config struct {
 	Speaker             audio.SpeakerConfig
 	// Tap, when set, sees every composed canvas (before encoding) in the
 	// mixer goroutine; the image is only valid during the call.
-	Tap    func(canvas *image.YCbCr, pts time.Duration) error
-	Logger *slog.Logger
+	Tap func(canvas *image.YCbCr, pts time.Duration) error
+	// Observer, when set, is told about every tick and picture (metrics).
+	Observer Observer
+	Logger   *slog.Logger
+}
+
+// Observer receives the mixer's measurements as they happen; its methods
+// must be cheap and safe from several goroutines.
+type Observer interface {
+	// Compose is the time a video tick took to bring the canvas up to date.
+	Compose(d time.Duration)
+	// Encode is the time one picture took to encode.
+	Encode(d time.Duration)
+	// Latency is, for a live picture shown for the first time, the time
+	// from its arrival to the hand-over of the composite containing it.
+	Latency(d time.Duration)
+	// LateTicks counts video ticks skipped because the mixer was behind.
+	LateTicks(n int)
+	// Keyframe is called for each keyframe; forced tells a requested one
+	// from a periodic one.
+	Keyframe(forced bool)
 }
 
 // DefaultConfig is a 1280x720 30 fps VP8 grid at 1.5 Mbit/s with 64 kbit/s

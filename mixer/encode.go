@@ -25,10 +25,11 @@ type encodePipe struct {
 }
 
 type encodeJob struct {
-	img     *image.YCbCr
-	pts     time.Duration
-	key     bool
-	bitrate int
+	img      *image.YCbCr
+	pts      time.Duration
+	key      bool
+	bitrate  int
+	arrivals []time.Time // of live pictures shown for the first time
 }
 
 func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc) *encodePipe {
@@ -78,6 +79,10 @@ func (p *encodePipe) run() {
 		f, err := p.enc.Encode(j.img, j.pts, j.key)
 		p.free <- j.img
 		p.stats.encode.observe(time.Since(start))
+		obs := p.stats.obs
+		if obs != nil {
+			obs.Encode(time.Since(start))
+		}
 		if err != nil {
 			p.stop(err)
 			continue
@@ -89,6 +94,15 @@ func (p *encodePipe) run() {
 		p.stats.videoBytes.Add(uint64(len(f.Data)))
 		if f.Key {
 			p.stats.keyframes.Add(1)
+		}
+		if obs != nil {
+			if f.Key {
+				obs.Keyframe(j.key)
+			}
+			now := time.Now()
+			for _, a := range j.arrivals {
+				obs.Latency(now.Sub(a))
+			}
 		}
 		if err := p.out.Video(f); err != nil {
 			p.stop(err)

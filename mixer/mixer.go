@@ -68,6 +68,7 @@ type Mixer struct {
 	lastKey  time.Duration
 	hadKey   bool
 	audio    audioState
+	arrivals []time.Time // of the live pictures painted in this tick
 
 	stats stats
 }
@@ -110,6 +111,7 @@ func New(cfg Config, out Output) (*Mixer, error) {
 		cfg.Logger = slog.Default()
 	}
 	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate}
+	m.stats.obs = cfg.Observer
 	m.canvas = codec.NewImage(cfg.Video.Width, cfg.Video.Height)
 	if err := m.audio.init(cfg); err != nil {
 		return nil, err
@@ -276,6 +278,9 @@ func (m *Mixer) loop(ctx context.Context, clock Clock, until time.Duration, pipe
 			// newest one; the audio ticks in between are still processed.
 			skip := int64(late / frame)
 			m.stats.lateTicks.Add(uint64(skip))
+			if m.stats.obs != nil {
+				m.stats.obs.LateTicks(int(skip))
+			}
 			vk += skip
 			t = m.cfg.videoTick(vk)
 		}

@@ -35,6 +35,7 @@ func (t Timing) Mean() time.Duration {
 type stats struct {
 	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
 	compose, encode                                                     timing
+	obs                                                                 Observer // may be nil
 }
 
 type timing struct {

@@ -11,14 +11,16 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"syscall"
 )
 
 const usage = `usage:
+  mcu [serve] [flags]                          run the MCU (the default)
   mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
   mcu help                                     this text
 
-Run "mcu mix -h" for the flags of a command.
+Run "mcu serve -h" or "mcu mix -h" for the flags of a command.
 `
 
 func main() {
@@ -41,20 +43,19 @@ func main() {
 
 // run is main without the process: it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd, rest := "", args
-	if len(args) > 0 {
+	cmd, rest := "serve", args
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, rest = args[0], args[1:]
 	}
 	var err error
 	switch cmd {
+	case "serve":
+		err = serveCommand(ctx, rest, stdout, stderr)
 	case "mix":
 		err = mixCommand(ctx, rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
+	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "":
-		fmt.Fprint(stderr, usage)
-		return 2
 	default:
 		fmt.Fprintf(stderr, "mcu: unknown command %q\n\n%s", cmd, usage)
 		return 2

@@ -1,0 +1,182 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"mcu/codec"
+	"mcu/room"
+	"mcu/server"
+)
+
+const serveUsage = `usage: mcu [serve] [flags]
+
+Runs the MCU: people join rooms over HTTP (WebRTC), see one mixed picture and
+hear everyone but themselves. Every flag can also be set by the environment
+variable named in brackets; a flag given on the command line wins.
+
+flags:
+`
+
+// listFlag is a repeatable flag (also "a,b" in one value).
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg := room.DefaultConfig()
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	env := func(name, def string) string {
+		if v, ok := os.LookupEnv(name); ok {
+			return v
+		}
+		return def
+	}
+	listen := fs.String("listen", env("MCU_LISTEN", "127.0.0.1:8080"), "HTTP `address` [MCU_LISTEN]")
+	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
+	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
+	fps := fs.String("fps", env("MCU_FPS", "30"), "output frame rate [MCU_FPS]")
+	bitrate := fs.String("bitrate", env("MCU_BITRATE", "1500k"), "video `bitrate` [MCU_BITRATE]")
+	abitrate := fs.String("audio-bitrate", env("MCU_AUDIO_BITRATE", "64k"), "Opus `bitrate` per output [MCU_AUDIO_BITRATE]")
+	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
+	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
+	var iceServers, natIPs listFlag
+	iceServers.Set(env("MCU_ICE_SERVERS", ""))
+	natIPs.Set(env("MCU_NAT1TO1_IP", ""))
+	fs.Var(&iceServers, "ice-server", "STUN/TURN `url`, repeatable, e.g. turn:user:secret@turn.example.com:3478 [MCU_ICE_SERVERS, comma-separated]")
+	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
+	udpPort := fs.String("udp-port", env("MCU_UDP_PORT", "0"), "carry all media on this one UDP `port` (0: a port per session) [MCU_UDP_PORT]")
+	loopback := fs.String("loopback-candidates", env("MCU_LOOPBACK_CANDIDATES", "auto"), "offer 127.0.0.1 ICE candidates: auto (when listening on loopback), true, false [MCU_LOOPBACK_CANDIDATES]")
+	verbose := fs.Bool("v", false, "log debug details")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	var err error
+	vc := &cfg.Mixer.Video
+	if vc.Width, vc.Height, err = parseSize(*size); err != nil {
+		return usageError{err}
+	}
+	if vc.FPS, err = strconv.Atoi(*fps); err != nil {
+		return usageError{fmt.Errorf("-fps %q: %w", *fps, err)}
+	}
+	if vc.Bitrate, err = parseBitrate(*bitrate); err != nil {
+		return usageError{fmt.Errorf("-bitrate: %w", err)}
+	}
+	if cfg.Mixer.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
+		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+	}
+	vc.KeyframeInterval = 5 * vc.FPS
+	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {
+		return usageError{err}
+	}
+	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
+		return usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
+	}
+	for _, s := range iceServers {
+		srv, err := room.ParseICEServer(s)
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Net.ICEServers = append(cfg.Net.ICEServers, srv)
+	}
+	cfg.Net.NAT1To1IPs = natIPs
+	host, _, err := net.SplitHostPort(*listen)
+	if err != nil {
+		return usageError{fmt.Errorf("-listen %q: %w", *listen, err)}
+	}
+	switch *loopback {
+	case "auto":
+		ip := net.ParseIP(host)
+		cfg.Net.Loopback = host == "localhost" || ip != nil && ip.IsLoopback()
+	case "true", "false":
+		cfg.Net.Loopback = *loopback == "true"
+	default:
+		return usageError{fmt.Errorf("-loopback-candidates %q: want auto, true or false", *loopback)}
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	codec.SetLogger(log)
+	cfg.Logger = log
+
+	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
+		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
+	} else if port > 0 {
+		conn, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+		if err != nil {
+			return fmt.Errorf("media port: %w", err)
+		}
+		defer conn.Close()
+		cfg.Net.UDPMux = conn
+		log.Info("all media on one UDP port", "addr", conn.LocalAddr())
+	}
+
+	metrics := server.NewMetrics()
+	cfg.Observer = metrics
+	rooms, err := room.NewManager(cfg)
+	if err != nil {
+		return err
+	}
+	metrics.CountRooms(rooms)
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
+		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "loopback_candidates", cfg.Net.Loopback)
+	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	// SIGTERM or Ctrl-C: stop taking requests, finalize recordings, close
+	// every peer, then exit 0.
+	log.Info("shutting down")
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(stop); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	if err := rooms.Close(stop); err != nil {
+		return fmt.Errorf("close rooms: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

@@ -1,0 +1,182 @@
+package mixer
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// LiveVideo is the VideoSource of a live participant: their decoder
+// goroutine puts each new picture, already scaled to the tile (it reads the
+// tile from Box), and the mixer takes the newest one at every tick without
+// ever waiting. Three frames circulate: one being decoded into, the newest,
+// and the one the mixer is reading.
+type LiveVideo struct {
+	box atomic.Pointer[tileBox]
+
+	mu      sync.Mutex
+	latest  *codec.Frame // newest picture put, not yet taken
+	reading *codec.Frame // the picture the mixer holds
+	spare   []*codec.Frame
+	seq     uint64
+	closed  bool
+}
+
+type tileBox struct {
+	size   layout.Size
+	aspect layout.Aspect
+}
+
+// NewLiveVideo returns an empty source (the mixer shows a placeholder until
+// the first picture).
+func NewLiveVideo() *LiveVideo {
+	return &LiveVideo{spare: []*codec.Frame{{}, {}, {}}}
+}
+
+// SetBox implements BoxedSource.
+func (v *LiveVideo) SetBox(size layout.Size, aspect layout.Aspect) {
+	v.box.Store(&tileBox{size: size, aspect: aspect})
+}
+
+// Box is the tile the pictures go into and how they fill it; ok is false
+// until the mixer has said.
+func (v *LiveVideo) Box() (size layout.Size, aspect layout.Aspect, ok bool) {
+	b := v.box.Load()
+	if b == nil {
+		return layout.Size{}, 0, false
+	}
+	return b.size, b.aspect, true
+}
+
+// Buffer returns a frame to decode the next picture into; give it back with
+// Put (or Discard).
+func (v *LiveVideo) Buffer() *codec.Frame {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if n := len(v.spare); n > 0 {
+		f := v.spare[n-1]
+		v.spare = v.spare[:n-1]
+		return f
+	}
+	return &codec.Frame{}
+}
+
+// Put publishes a decoded picture; it replaces any newer-than-shown picture
+// the mixer has not taken yet.
+func (v *LiveVideo) Put(f *codec.Frame) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.latest != nil {
+		v.spare = append(v.spare, v.latest)
+	}
+	v.seq++
+	f.Seq = v.seq
+	v.latest = f
+}
+
+// Discard gives back a buffer that was not used.
+func (v *LiveVideo) Discard(f *codec.Frame) {
+	v.mu.Lock()
+	v.spare = append(v.spare, f)
+	v.mu.Unlock()
+}
+
+// VideoAt implements VideoSource: the newest picture, at once.
+func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.latest != nil {
+		if v.reading != nil {
+			v.spare = append(v.spare, v.reading)
+		}
+		v.reading, v.latest = v.latest, nil
+	}
+	return v.reading, nil
+}
+
+// LiveAudio is the AudioSource of a live participant: a small jitter buffer
+// of decoded 20 ms frames. Their decoder goroutine pushes PCM as packets
+// arrive; the mixer pops one frame per tick and hears silence when none is
+// there. It starts playing once it holds Prebuffer frames, and drops the
+// oldest frames when it holds more than Max (a sender whose clock runs fast,
+// or a burst after a stall), so the delay it adds stays bounded.
+type LiveAudio struct {
+	Prebuffer, Max int
+
+	mu      sync.Mutex
+	frames  [][]int16 // queued 20 ms frames, oldest first
+	free    [][]int16
+	part    []int16 // a frame being filled by Push
+	playing bool
+
+	underruns, dropped atomic.Uint64
+}
+
+// NewLiveAudio returns a queue that starts after 2 frames (40 ms) and holds
+// at most 10 (200 ms).
+func NewLiveAudio() *LiveAudio { return &LiveAudio{Prebuffer: 2, Max: 10} }
+
+// Push appends decoded interleaved stereo PCM of any length.
+func (a *LiveAudio) Push(pcm []int16) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for len(pcm) > 0 {
+		if a.part == nil {
+			a.part = a.alloc()[:0]
+		}
+		n := min(len(pcm), audio.FrameLen-len(a.part))
+		a.part = append(a.part, pcm[:n]...)
+		pcm = pcm[n:]
+		if len(a.part) == audio.FrameLen {
+			a.frames = append(a.frames, a.part)
+			a.part = nil
+			if len(a.frames) > a.Max {
+				a.free = append(a.free, a.frames[0])
+				a.frames = a.frames[1:]
+				a.dropped.Add(1)
+			}
+		}
+	}
+}
+
+func (a *LiveAudio) alloc() []int16 {
+	if n := len(a.free); n > 0 {
+		f := a.free[n-1]
+		a.free = a.free[:n-1]
+		return f
+	}
+	return make([]int16, audio.FrameLen)
+}
+
+// AudioAt implements AudioSource.
+func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bool, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.playing {
+		if len(a.frames) < a.Prebuffer {
+			return false, nil
+		}
+		a.playing = true
+	}
+	if len(a.frames) == 0 {
+		a.underruns.Add(1)
+		a.playing = false // build the cushion up again
+		return false, nil
+	}
+	f := a.frames[0]
+	a.frames = a.frames[1:]
+	copy(pcm, f)
+	a.free = append(a.free, f[:audio.FrameLen])
+	return true, nil
+}
+
+// Stats reports how often the mixer found the queue empty and how many
+// frames were dropped for being too far behind.
+func (a *LiveAudio) Stats() (underruns, dropped uint64) {
+	return a.underruns.Load(), a.dropped.Load()
+}

@@ -1,0 +1,196 @@
+//go:build cgo
+
+package recorder
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mcu/codec"
+)
+
+// queueLen is how many frames a Recording buffers ahead of the disk: about
+// three seconds of 30 fps video with its audio.
+const queueLen = 256
+
+// Recording writes a room's encoded media to a WebM file from its own
+// goroutine, so the mixer never waits on the disk. When the disk falls
+// behind and the queue is full, audio frames are dropped and video is
+// dropped up to the next keyframe, each counted and logged once.
+type Recording struct {
+	w     *WebMWriter
+	abs   string
+	log   *slog.Logger
+	queue chan item
+	done  chan struct{}
+
+	mu        sync.Mutex // guards the fields below against Stop
+	stopped   bool
+	skipVideo bool // dropping video until the next keyframe
+
+	err                        error // first write error, read after done
+	droppedVideo, droppedAudio atomic.Uint64
+	Started                    time.Time
+}
+
+type item struct {
+	f     codec.EncodedFrame
+	video bool
+}
+
+// Start creates dir/<room>/<room>-<UTC time>.webm and starts writing.
+func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*Recording, error) {
+	if !SafeName(room) {
+		return nil, fmt.Errorf("recorder: room name %q is not safe for a file name", room)
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	folder := filepath.Join(dir, room)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	base := room + "-" + now.UTC().Format("20060102T150405Z")
+	var w *WebMWriter
+	var err error
+	for i := 1; i < 100; i++ {
+		name := base + ".webm"
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d.webm", base, i)
+		}
+		w, err = CreateWebM(filepath.Join(folder, name), cfg)
+		if !errors.Is(err, os.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(w.Path())
+	if err != nil {
+		abs = w.Path()
+	}
+	r := &Recording{w: w, abs: abs, log: log.With("recording", abs), queue: make(chan item, queueLen),
+		done: make(chan struct{}), Started: now}
+	go r.run()
+	return r, nil
+}
+
+// SafeName reports whether a room name can become a file name as it is:
+// 1 to 64 letters, digits, '-' and '_', not starting with '-'.
+func SafeName(name string) bool {
+	if len(name) == 0 || len(name) > 64 || name[0] == '-' {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// Path is the absolute path of the file.
+func (r *Recording) Path() string { return r.abs }
+
+// Video queues a VP8 frame; it never blocks.
+func (r *Recording) Video(f codec.EncodedFrame) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	if r.skipVideo && !f.Key {
+		r.droppedVideo.Add(1)
+		return
+	}
+	select {
+	case r.queue <- item{f: f, video: true}:
+		r.skipVideo = false
+	default:
+		if r.droppedVideo.Add(1) == 1 {
+			r.log.Warn("recording falls behind the disk: dropping video until the next keyframe")
+		}
+		r.skipVideo = true
+	}
+}
+
+// Audio queues an Opus packet; it never blocks.
+func (r *Recording) Audio(f codec.EncodedFrame) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stopped {
+		return
+	}
+	select {
+	case r.queue <- item{f: f}:
+	default:
+		if r.droppedAudio.Add(1) == 1 {
+			r.log.Warn("recording falls behind the disk: dropping audio")
+		}
+	}
+}
+
+func (r *Recording) run() {
+	defer close(r.done)
+	for it := range r.queue {
+		if r.err != nil {
+			continue // keep draining so producers never block
+		}
+		var err error
+		if it.video {
+			err = r.w.WriteVideo(it.f)
+		} else {
+			err = r.w.WriteAudio(it.f)
+		}
+		if err != nil {
+			r.err = err
+			r.log.Error("recording write failed; the file keeps what was written", "err", err)
+		}
+	}
+}
+
+// Stop writes what is queued, finalizes the file (duration, cues) and
+// returns its absolute path. It is safe to call more than once.
+func (r *Recording) Stop() (string, error) {
+	r.mu.Lock()
+	first := !r.stopped
+	if first {
+		r.stopped = true
+		close(r.queue)
+	}
+	r.mu.Unlock()
+	<-r.done
+	if !first {
+		return r.abs, nil
+	}
+	err := errors.Join(r.err, r.w.Close())
+	if v, a := r.droppedVideo.Load(), r.droppedAudio.Load(); v+a > 0 {
+		r.log.Warn("recording dropped frames", "video", v, "audio", a)
+	}
+	return r.abs, err
+}
+
+// Stats are the recording's counters.
+type Stats struct {
+	Path                       string
+	Duration                   time.Duration
+	DroppedVideo, DroppedAudio uint64
+}
+
+// Stats returns the counters so far (Duration is final after Stop).
+func (r *Recording) Stats() Stats {
+	s := Stats{Path: r.abs, DroppedVideo: r.droppedVideo.Load(), DroppedAudio: r.droppedAudio.Load()}
+	select {
+	case <-r.done:
+		s.Duration = r.w.Duration()
+	default:
+	}
+	return s
+}

@@ -1,0 +1,71 @@
+package room
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"mcu/mixer"
+)
+
+// Config are the settings of every room of a Manager.
+type Config struct {
+	Mixer mixer.Config
+	Net   NetConfig
+	// MaxParticipants is how many people may be shown in one room
+	// (participants and WHIP publishers; viewers do not count).
+	MaxParticipants int
+	// RecordDir receives recordings as <dir>/<room>/<room>-<UTC time>.webm.
+	RecordDir string
+	// GatherTimeout bounds the wait for ICE candidates before answering.
+	GatherTimeout time.Duration
+	// Observer, when set, receives the rooms' measurements (metrics).
+	Observer Observer
+	Logger   *slog.Logger
+}
+
+// DefaultConfig: a 1280x720 30 fps grid, 25 people per room, recordings in
+// ./recordings.
+func DefaultConfig() Config {
+	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, RecordDir: "recordings", GatherTimeout: 5 * time.Second}
+	c.Mixer.Live = true
+	return c
+}
+
+// Validate reports the first setting out of range.
+func (c Config) Validate() error {
+	if err := c.Mixer.Validate(); err != nil {
+		return err
+	}
+	if c.MaxParticipants < 1 || c.MaxParticipants > 100 {
+		return fmt.Errorf("room: max participants %d: want 1..100", c.MaxParticipants)
+	}
+	if c.RecordDir == "" {
+		return fmt.Errorf("room: no recording folder")
+	}
+	return nil
+}
+
+// Observer receives the measurements of every room (the mixer's, plus the
+// network's); the server turns them into metrics. Methods must be cheap and
+// safe from many goroutines.
+type Observer interface {
+	mixer.Observer
+	PLISent()
+	PLIReceived()
+	BytesIn(n int)
+	BytesOut(n int)
+}
+
+// nopObserver is used when Config.Observer is nil.
+type nopObserver struct{}
+
+func (nopObserver) Compose(time.Duration) {}
+func (nopObserver) Encode(time.Duration)  {}
+func (nopObserver) Latency(time.Duration) {}
+func (nopObserver) LateTicks(int)         {}
+func (nopObserver) Keyframe(bool)         {}
+func (nopObserver) PLISent()              {}
+func (nopObserver) PLIReceived()          {}
+func (nopObserver) BytesIn(int)           {}
+func (nopObserver) BytesOut(int)          {}

@@ -1,0 +1,106 @@
+package room
+
+import (
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// NetConfig are the network settings of every PeerConnection.
+type NetConfig struct {
+	// ICEServers are STUN/TURN servers the server uses to gather its own
+	// candidates.
+	ICEServers []webrtc.ICEServer
+	// NAT1To1IPs are public addresses to announce instead of the host's.
+	NAT1To1IPs []string
+	// UDPMux, when set, carries every PeerConnection's media on one UDP
+	// socket, so a single firewall rule suffices.
+	UDPMux net.PacketConn
+	// Loopback adds 127.0.0.1 host candidates (the server listens on a
+	// loopback address, or has no other interface).
+	Loopback bool
+}
+
+// videoCodecs are the video formats participants may send; the mix itself
+// goes out as VP8. H.264 is packetization mode 1 with the profiles browsers
+// offer.
+var videoCodecs = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, PayloadType: 96},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f"}, PayloadType: 104},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=4d001f"}, PayloadType: 106},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f"}, PayloadType: 108},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0"}, PayloadType: 98},
+}
+
+var audioCodec = webrtc.RTPCodecParameters{
+	RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1"},
+	PayloadType: 111,
+}
+
+// newAPI builds the pion API every PeerConnection of the server is made
+// with: only the codecs mcu decodes, NACK, RTCP reports and keyframe
+// feedback, and the network settings.
+func newAPI(cfg NetConfig) (*webrtc.API, error) {
+	m := &webrtc.MediaEngine{}
+	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}}
+	for _, c := range videoCodecs {
+		c.RTCPFeedback = feedback
+		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			return nil, fmt.Errorf("room: register %s: %w", c.MimeType, err)
+		}
+	}
+	if err := m.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("room: register opus: %w", err)
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	s := webrtc.SettingEngine{}
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	s.SetIncludeLoopbackCandidate(cfg.Loopback)
+	if len(cfg.NAT1To1IPs) > 0 {
+		s.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
+	}
+	if cfg.UDPMux != nil {
+		s.SetICEUDPMux(webrtc.NewICEUDPMux(nil, cfg.UDPMux))
+		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
+	}
+	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+// ParseICEServer reads a STUN/TURN server given as a URL, with optional
+// credentials in the user-info part: "stun:stun.example.com:3478" or
+// "turn:user:secret@turn.example.com:3478?transport=udp".
+func ParseICEServer(s string) (webrtc.ICEServer, error) {
+	scheme, rest, ok := strings.Cut(s, ":")
+	switch scheme {
+	case "stun", "stuns", "turn", "turns":
+	default:
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: want a stun:, stuns:, turn: or turns: URL", s)
+	}
+	if !ok || rest == "" {
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q has no host", s)
+	}
+	srv := webrtc.ICEServer{}
+	if cred, host, ok := strings.Cut(rest, "@"); ok {
+		user, pass, _ := strings.Cut(cred, ":")
+		srv.Username, srv.Credential = user, pass
+		rest = host
+	}
+	srv.URLs = []string{scheme + ":" + rest}
+	return srv, nil
+}

@@ -1,0 +1,370 @@
+package room
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"mcu/layout"
+	"mcu/mixer"
+	"mcu/recorder"
+)
+
+// Manager holds the server's rooms: it creates a room on its first join and
+// closes it when the last session leaves.
+type Manager struct {
+	cfg Config
+	api *webrtc.API
+	log *slog.Logger
+	obs Observer
+
+	mu     sync.Mutex
+	rooms  map[string]*Room
+	closed bool
+}
+
+// NewManager checks cfg and prepares the WebRTC stack.
+func NewManager(cfg Config) (*Manager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.GatherTimeout <= 0 {
+		cfg.GatherTimeout = 5 * time.Second
+	}
+	api, err := newAPI(cfg.Net)
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{cfg: cfg, api: api, log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}}
+	if m.obs == nil {
+		m.obs = nopObserver{}
+	}
+	return m, nil
+}
+
+// Join negotiates a new session from an SDP offer and returns it with the
+// answer (holding all ICE candidates). The room is created if needed.
+func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, offer string) (*Session, string, error) {
+	if !recorder.SafeName(roomName) {
+		return nil, "", ErrBadName
+	}
+	if err := checkOffer(offer); err != nil {
+		return nil, "", err
+	}
+	r, err := m.reserve(roomName, kind)
+	if err != nil {
+		return nil, "", err
+	}
+	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
+	r.mu.Lock()
+	if kind != Viewer {
+		r.pending--
+	}
+	if err == nil {
+		r.sessions[s.ID] = s
+	}
+	r.mu.Unlock()
+	if err != nil {
+		m.closeIfEmpty(r)
+		return nil, "", err
+	}
+	if kind != Viewer {
+		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant}
+		if err := r.mixer.Add(p); err != nil {
+			m.Leave(roomName, s.ID)
+			return nil, "", err
+		}
+	} else {
+		r.mixer.RequestKeyframe()
+	}
+	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
+	return s, answer, nil
+}
+
+// checkOffer refuses what is not an SDP offer with audio or video.
+func checkOffer(offer string) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	for _, md := range d.MediaDescriptions {
+		if md.MediaName.Media == "audio" || md.MediaName.Media == "video" {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: no audio or video section", ErrBadOffer)
+}
+
+// reserve finds or creates the room and holds a place in it for a join.
+func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	r := m.rooms[name]
+	if r == nil {
+		var err error
+		if r, err = newRoom(name, m); err != nil {
+			return nil, err
+		}
+		m.rooms[name] = r
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kind != Viewer {
+		if r.shown() >= m.cfg.MaxParticipants {
+			return nil, ErrRoomFull
+		}
+		r.pending++
+	}
+	return r, nil
+}
+
+func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
+	pc, err := m.api.NewPeerConnection(webrtc.Configuration{ICEServers: m.cfg.Net.ICEServers})
+	if err != nil {
+		return nil, "", fmt.Errorf("room: peer connection: %w", err)
+	}
+	s := &Session{ID: newID(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(),
+		video: mixer.NewLiveVideo(), audio: mixer.NewLiveAudio()}
+	if s.Name == "" {
+		s.Name = s.ID[:6]
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	fail := func(err error) (*Session, string, error) {
+		s.cancel()
+		pc.Close()
+		s.wg.Wait()
+		return nil, "", err
+	}
+	if kind != Publisher {
+		sender, err := pc.AddTrack(r.video)
+		if err != nil {
+			return fail(fmt.Errorf("room: add video: %w", err))
+		}
+		s.watchKeyframeRequests(sender)
+		audioTrack := r.audio
+		if kind == Participant {
+			if s.audioOut, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+r.name); err != nil {
+				return fail(err)
+			}
+			audioTrack = s.audioOut
+		}
+		asender, err := pc.AddTrack(audioTrack)
+		if err != nil {
+			return fail(fmt.Errorf("room: add audio: %w", err))
+		}
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); drainRTCP(asender.ReadRTCP) }()
+	}
+	if kind != Viewer {
+		pc.OnTrack(s.onTrack)
+	}
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+			go m.Leave(r.name, s.ID) // the client vanished
+		}
+	})
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
+		return fail(fmt.Errorf("%w: %v", ErrBadOffer, err))
+	}
+	answer, err := pc.CreateAnswer(nil)
+	if err != nil {
+		return fail(fmt.Errorf("%w: %v", ErrBadOffer, err))
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(answer); err != nil {
+		return fail(fmt.Errorf("room: local description: %w", err))
+	}
+	select {
+	case <-gathered:
+	case <-time.After(m.cfg.GatherTimeout):
+		r.log.Warn("ICE gathering timed out; answering with the candidates so far", "session", s.ID)
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
+	return s, pc.LocalDescription().SDP, nil
+}
+
+// watchKeyframeRequests reads a receiver's RTCP for the composite: a PLI
+// or FIR asks the room's single encoder for a keyframe (coalesced there).
+func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+					s.room.obs.PLIReceived()
+					s.room.mixer.RequestKeyframe()
+				}
+			}
+		}
+	}()
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Leave ends a session: its tile goes at the next tick, whatever its client
+// still sends. The room closes when it was the last one.
+func (m *Manager) Leave(roomName, id string) error {
+	m.mu.Lock()
+	r := m.rooms[roomName]
+	m.mu.Unlock()
+	if r == nil {
+		return ErrNotFound
+	}
+	r.mu.Lock()
+	s := r.sessions[id]
+	delete(r.sessions, id)
+	r.mu.Unlock()
+	if s == nil {
+		return ErrNotFound
+	}
+	s.close()
+	r.log.Info("left", "session", id)
+	m.closeIfEmpty(r)
+	return nil
+}
+
+// closeIfEmpty closes a room nobody is in or joining.
+func (m *Manager) closeIfEmpty(r *Room) {
+	m.mu.Lock()
+	r.mu.Lock()
+	empty := len(r.sessions) == 0 && r.pending == 0 && !r.closing
+	if empty {
+		r.closing = true
+		if m.rooms[r.name] == r {
+			delete(m.rooms, r.name)
+		}
+	}
+	r.mu.Unlock()
+	m.mu.Unlock()
+	if empty {
+		r.close()
+	}
+}
+
+// Room returns a room by name.
+func (m *Manager) Room(name string) (*Room, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r := m.rooms[name]; r != nil {
+		return r, nil
+	}
+	return nil, ErrNotFound
+}
+
+// Rooms lists the rooms, by name.
+func (m *Manager) Rooms() []Info {
+	m.mu.Lock()
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	infos := make([]Info, 0, len(rooms))
+	for _, r := range rooms {
+		infos = append(infos, r.Info())
+	}
+	slices.SortFunc(infos, func(a, b Info) int {
+		if a.Name < b.Name {
+			return -1
+		}
+		return 1
+	})
+	return infos
+}
+
+// SetLayout changes a room's layout.
+func (m *Manager) SetLayout(name string, mode layout.Mode) error {
+	r, err := m.Room(name)
+	if err != nil {
+		return err
+	}
+	r.SetLayout(mode)
+	return nil
+}
+
+// Close stops taking joins, finalizes every recording, closes every
+// session and room. It returns when all is done or ctx ends.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
+	m.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		for _, r := range rooms {
+			wg.Go(func() {
+				// The recording first: it is what must not be lost.
+				if _, err := r.StopRecording(); err != nil && !errors.Is(err, ErrNotRecording) {
+					r.log.Error("finalize recording", "err", err)
+				}
+				r.mu.Lock()
+				var ids []string
+				for id := range r.sessions {
+					ids = append(ids, id)
+				}
+				r.mu.Unlock()
+				for _, id := range ids {
+					m.Leave(r.name, id)
+				}
+				m.closeIfEmpty(r)
+			})
+		}
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Counts are the numbers of rooms and of sessions of each kind.
+func (m *Manager) Counts() (rooms, participants, viewers int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.rooms {
+		r.mu.Lock()
+		for _, s := range r.sessions {
+			if s.Kind == Viewer {
+				viewers++
+			} else {
+				participants++
+			}
+		}
+		r.mu.Unlock()
+	}
+	return len(m.rooms), participants, viewers
+}

@@ -1,0 +1,233 @@
+package room
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"mcu/codec"
+	"mcu/layout"
+	"mcu/mixer"
+	"mcu/recorder"
+)
+
+// Room is one conference: its mixer, the shared outgoing tracks, the
+// sessions and the recording.
+type Room struct {
+	name    string
+	mgr     *Manager
+	log     *slog.Logger
+	obs     Observer
+	mixer   *mixer.Mixer
+	video   *webrtc.TrackLocalStaticSample // the composite, bound to every receiver
+	audio   *webrtc.TrackLocalStaticSample // the full mix, for viewers
+	cancel  context.CancelFunc
+	done    chan struct{} // closed when the mixer has stopped
+	created time.Time
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	pending  int // joins being negotiated (they keep the room open)
+	rec      *recorder.Recording
+	closing  bool
+
+	lastVideo time.Duration // PTS of the last picture sent; encoder goroutine only
+	sentVideo bool
+}
+
+func newRoom(name string, mgr *Manager) (*Room, error) {
+	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
+		sessions: map[string]*Session{}, done: make(chan struct{}), created: time.Now()}
+	var err error
+	r.video, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "mcu-"+name)
+	if err != nil {
+		return nil, err
+	}
+	r.audio, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+name)
+	if err != nil {
+		return nil, err
+	}
+	cfg := mgr.cfg.Mixer
+	cfg.Live = true
+	cfg.Observer = mgr.obs
+	cfg.Logger = r.log
+	if r.mixer, err = mixer.New(cfg, r); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() {
+		defer close(r.done)
+		if err := r.mixer.Run(ctx, mixer.RealTime(), 0); err != nil && ctx.Err() == nil {
+			r.log.Error("mixer stopped", "err", err)
+		}
+	}()
+	r.log.Info("room opened")
+	return r, nil
+}
+
+// Name is the room's name.
+func (r *Room) Name() string { return r.name }
+
+// Video implements mixer.Output: one packetization, written to every
+// receiver through the shared track, and to the recording.
+func (r *Room) Video(f codec.EncodedFrame) error {
+	d := f.Duration
+	if r.sentVideo && f.PTS > r.lastVideo {
+		d = f.PTS - r.lastVideo // covers ticks skipped when late: RTP time follows the room clock
+	}
+	r.lastVideo, r.sentVideo = f.PTS, true
+	if err := r.video.WriteSample(media.Sample{Data: f.Data, Duration: d}); err != nil {
+		r.log.Debug("video write", "err", err)
+	}
+	r.mu.Lock()
+	rec, n := r.rec, len(r.sessions)
+	r.mu.Unlock()
+	if rec != nil {
+		rec.Video(f)
+	}
+	r.obs.BytesOut(len(f.Data) * n)
+	return nil
+}
+
+// Audio implements mixer.Output: the full mix, for viewers and the
+// recording.
+func (r *Room) Audio(f codec.EncodedFrame) error {
+	if err := r.audio.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
+		r.log.Debug("audio write", "err", err)
+	}
+	r.mu.Lock()
+	rec := r.rec
+	r.mu.Unlock()
+	if rec != nil {
+		rec.Audio(f)
+	}
+	return nil
+}
+
+// MixMinus implements mixer.Output: a participant's own mix.
+func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
+	r.mu.Lock()
+	s := r.sessions[id]
+	r.mu.Unlock()
+	if s != nil && s.audioOut != nil {
+		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err == nil {
+			r.obs.BytesOut(len(f.Data))
+		}
+	}
+	return nil
+}
+
+// StartRecording starts writing the room's output to a new file.
+func (r *Room) StartRecording() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.rec != nil {
+		return r.rec.Path(), ErrRecording
+	}
+	vc := r.mgr.cfg.Mixer.Video
+	rec, err := recorder.Start(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
+	if err != nil {
+		return "", err
+	}
+	r.rec = rec
+	r.mixer.RequestKeyframe() // a file starts with a keyframe
+	r.log.Info("recording started", "path", rec.Path())
+	return rec.Path(), nil
+}
+
+// StopRecording finalizes the recording; when it returns the file is
+// complete (duration, cues).
+func (r *Room) StopRecording() (string, error) {
+	r.mu.Lock()
+	rec := r.rec
+	r.rec = nil
+	r.mu.Unlock()
+	if rec == nil {
+		return "", ErrNotRecording
+	}
+	path, err := rec.Stop()
+	r.log.Info("recording stopped", "path", path, "err", err)
+	return path, err
+}
+
+// SetLayout switches the room's layout.
+func (r *Room) SetLayout(mode layout.Mode) { r.mixer.SetLayout(mode) }
+
+// Info describes a room for the API.
+type Info struct {
+	Name         string         `json:"name"`
+	Layout       layout.Mode    `json:"layout"`
+	Participants []SessionInfo  `json:"participants"`
+	Viewers      int            `json:"viewers"`
+	Recording    *RecordingInfo `json:"recording"`
+	Created      time.Time      `json:"created"`
+	Mixer        MixerInfo      `json:"mixer"`
+}
+
+// RecordingInfo is the state of a room's recording.
+type RecordingInfo struct {
+	Path    string    `json:"path"`
+	Started time.Time `json:"started"`
+}
+
+// MixerInfo summarizes a room's mixer.
+type MixerInfo struct {
+	Width      int    `json:"width"`
+	Height     int    `json:"height"`
+	FPS        int    `json:"fps"`
+	Bitrate    int    `json:"bitrate"`
+	Frames     uint64 `json:"frames"`
+	Keyframes  uint64 `json:"keyframes"`
+	LateTicks  uint64 `json:"late_ticks"`
+	Dropped    uint64 `json:"dropped_frames"`
+	EncodeMean string `json:"encode_mean"`
+}
+
+// Info returns the room's state.
+func (r *Room) Info() Info {
+	st := r.mixer.Stats()
+	vc := r.mgr.cfg.Mixer.Video
+	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
+		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: vc.Bitrate, Frames: st.VideoFrames,
+			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String()}}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range r.sessions {
+		if s.Kind == Viewer {
+			info.Viewers++
+			continue
+		}
+		info.Participants = append(info.Participants, s.Info())
+	}
+	if r.rec != nil {
+		info.Recording = &RecordingInfo{Path: r.rec.Path(), Started: r.rec.Started}
+	}
+	return info
+}
+
+// shown counts the sessions in the mix plus joins under way.
+func (r *Room) shown() int {
+	n := r.pending
+	for _, s := range r.sessions {
+		if s.Kind != Viewer {
+			n++
+		}
+	}
+	return n
+}
+
+// close stops the mixer and finalizes a recording; sessions are already
+// gone or are closed by the caller.
+func (r *Room) close() {
+	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
+		r.log.Error("finalize recording", "err", err)
+	}
+	r.cancel()
+	<-r.done
+	r.log.Info("room closed")
+}

@@ -1,0 +1,283 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"image"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+
+	"mcu/codec"
+	"mcu/layout"
+	"mcu/mixer"
+)
+
+// Kind is what a session does in its room.
+type Kind int
+
+// The kinds of session.
+const (
+	// Participant is shown in the mix, sees it and hears everyone but
+	// themselves (POST /rooms/{room}/join).
+	Participant Kind = iota
+	// Publisher is shown in the mix and receives nothing (WHIP).
+	Publisher
+	// Viewer sees and hears the mix and is not shown (WHEP).
+	Viewer
+)
+
+func (k Kind) String() string {
+	return [...]string{"participant", "publisher", "viewer"}[k]
+}
+
+// pliInterval is the least time between two keyframe requests to a sender.
+const pliInterval = 500 * time.Millisecond
+
+// Session is one PeerConnection in a room.
+type Session struct {
+	ID   string
+	Name string
+	Kind Kind
+
+	room     *Room
+	pc       *webrtc.PeerConnection
+	audioOut *webrtc.TrackLocalStaticSample // this participant's mix-minus
+	video    *mixer.LiveVideo
+	audio    *mixer.LiveAudio
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
+	joined   time.Time
+
+	closeOnce sync.Once
+	lastPLI   atomic.Int64 // unix nanoseconds
+	stream    atomic.Pointer[StreamInfo]
+	audioIn   atomic.Pointer[string]
+}
+
+// StreamInfo describes what a participant sends.
+type StreamInfo struct {
+	VideoCodec string `json:"video_codec,omitempty"`
+	Width      int    `json:"width,omitempty"`
+	Height     int    `json:"height,omitempty"`
+	AudioCodec string `json:"audio_codec,omitempty"`
+}
+
+// SessionInfo describes a session for the API.
+type SessionInfo struct {
+	ID     string    `json:"id"`
+	Name   string    `json:"name"`
+	Kind   string    `json:"kind"`
+	Joined time.Time `json:"joined"`
+	StreamInfo
+}
+
+// Info returns what the session is and sends.
+func (s *Session) Info() SessionInfo {
+	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined}
+	if st := s.stream.Load(); st != nil {
+		info.StreamInfo = *st
+	}
+	if a := s.audioIn.Load(); a != nil {
+		info.AudioCodec = *a
+	}
+	return info
+}
+
+// onTrack starts the goroutine that turns a remote track into pictures or
+// sound for the mixer.
+func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	s.wg.Add(2)
+	go func() {
+		defer s.wg.Done()
+		drainRTCP(receiver.ReadRTCP)
+	}()
+	go func() {
+		defer s.wg.Done()
+		switch track.Kind() {
+		case webrtc.RTPCodecTypeVideo:
+			s.readVideo(track)
+		case webrtc.RTPCodecTypeAudio:
+			s.readAudio(track)
+		}
+	}()
+}
+
+// drainRTCP reads RTCP until the connection closes: pion's interceptors
+// (NACK, reports) only see packets that are read.
+func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
+	for {
+		if _, _, err := read(); err != nil {
+			return
+		}
+	}
+}
+
+// readVideo depacketizes (reordering through a sample builder), decodes in
+// this goroutine, scales to the tile and hands pictures to the mixer. On
+// loss or a decoding error it drops to the next keyframe and asks for one.
+func (s *Session) readVideo(track *webrtc.TrackRemote) {
+	mime := track.Codec().MimeType
+	vc, err := codec.ParseVideoCodec(mime)
+	if err != nil {
+		s.room.log.Warn("unsupported video codec", "session", s.ID, "codec", mime)
+		return
+	}
+	var dep rtp.Depacketizer
+	switch vc {
+	case codec.VP8:
+		dep = &codecs.VP8Packet{}
+	case codec.VP9:
+		dep = &codecs.VP9Packet{}
+	case codec.H264:
+		dep = &codecs.H264Packet{}
+	}
+	dec, err := codec.NewVideoDecoder(vc)
+	if err != nil {
+		s.room.log.Error("video decoder", "session", s.ID, "err", err)
+		return
+	}
+	defer dec.Close()
+	s.stream.Store(&StreamInfo{VideoCodec: vc.String()})
+	sb := samplebuilder.New(256, dep, track.Codec().ClockRate, samplebuilder.WithMaxTimeDelay(time.Second))
+	ssrc := uint32(track.SSRC())
+	log := s.room.log.With("session", s.ID)
+	var corrupt int
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		s.room.obs.BytesIn(len(pkt.Payload))
+		sb.Push(pkt)
+		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
+			if sample.PrevDroppedPackets > 0 {
+				dec.WaitKeyframe()
+			}
+			err := dec.Send(sample.Data, codec.NoPTS)
+			switch {
+			case errors.Is(err, codec.ErrNeedKeyframe):
+				s.requestKeyframe(ssrc)
+				continue
+			case errors.Is(err, codec.ErrCorrupt):
+				if corrupt++; corrupt == 1 || corrupt%100 == 0 {
+					log.Warn("damaged video, waiting for a keyframe", "count", corrupt, "err", err)
+				}
+				s.requestKeyframe(ssrc)
+				continue
+			case err != nil:
+				log.Error("video decoder", "err", err)
+				return
+			}
+			s.receivePictures(dec, vc)
+		}
+	}
+}
+
+// receivePictures moves what the decoder produced into the mixer's slot,
+// scaled to the participant's tile.
+func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec) {
+	for {
+		f := s.video.Buffer()
+		ok, err := dec.ReceiveScaled(f, s.tileTarget)
+		if err != nil || !ok {
+			s.video.Discard(f)
+			return
+		}
+		f.Arrival = time.Now()
+		if st := s.stream.Load(); st == nil || st.Width != f.SourceWidth || st.Height != f.SourceHeight {
+			s.stream.Store(&StreamInfo{VideoCodec: vc.String(), Width: f.SourceWidth, Height: f.SourceHeight})
+		}
+		s.video.Put(f)
+	}
+}
+
+// tileTarget crops and scales a decoded picture for the participant's
+// tile, once the mixer has said what it is.
+func (s *Session) tileTarget(w, h int) (image.Rectangle, image.Point) {
+	size, aspect, ok := s.video.Box()
+	if !ok {
+		return image.Rect(0, 0, w, h), image.Pt(w, h)
+	}
+	dst, crop := layout.Place(layout.Size{W: w, H: h}, size.Rect(), aspect)
+	return image.Rect(crop.X, crop.Y, crop.X+crop.W, crop.Y+crop.H), image.Pt(dst.W, dst.H)
+}
+
+// requestKeyframe sends a PLI to the sender, at most once per pliInterval.
+func (s *Session) requestKeyframe(ssrc uint32) {
+	now := time.Now().UnixNano()
+	last := s.lastPLI.Load()
+	if now-last < int64(pliInterval) || !s.lastPLI.CompareAndSwap(last, now) {
+		return
+	}
+	if err := s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err == nil {
+		s.room.obs.PLISent()
+	}
+}
+
+// readAudio decodes Opus in this goroutine into the participant's jitter
+// buffer; a lost packet becomes packet-loss concealment of the same length.
+func (s *Session) readAudio(track *webrtc.TrackRemote) {
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		s.room.log.Error("opus decoder", "session", s.ID, "err", err)
+		return
+	}
+	name := "opus"
+	s.audioIn.Store(&name)
+	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+	var last uint16
+	var started bool
+	frame := 960 // samples per channel of the last packet, for concealment
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		s.room.obs.BytesIn(len(pkt.Payload))
+		if started {
+			gap := pkt.SequenceNumber - last - 1
+			if gap >= 0x8000 {
+				continue // late or duplicate: its time has passed
+			}
+			for range min(int(gap), 5) { // conceal short losses; after that, silence
+				if dec.Conceal(pcm[:frame*codec.OpusChannels]) == nil {
+					s.audio.Push(pcm[:frame*codec.OpusChannels])
+				}
+			}
+		}
+		started, last = true, pkt.SequenceNumber
+		if len(pkt.Payload) == 0 {
+			continue
+		}
+		n, err := dec.Decode(pkt.Payload, pcm)
+		if err != nil {
+			continue
+		}
+		frame = n
+		s.audio.Push(pcm[:n*codec.OpusChannels])
+	}
+}
+
+// close takes the session out of the mix at once, then closes its
+// PeerConnection and waits for its goroutines.
+func (s *Session) close() {
+	s.closeOnce.Do(func() {
+		if s.Kind != Viewer {
+			s.room.mixer.Remove(s.ID)
+		}
+		s.cancel()
+		if err := s.pc.Close(); err != nil {
+			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
+		}
+		s.wg.Wait()
+	})
+}

@@ -1,0 +1,98 @@
+package server
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"mcu/room"
+)
+
+// Metrics are mcu's Prometheus metrics. They implement room.Observer, so
+// rooms report into them as things happen, and collect the room and
+// session counts from the manager at scrape time.
+type Metrics struct {
+	registry *prometheus.Registry
+	rooms    func() (rooms, participants, viewers int)
+
+	roomsDesc, participantsDesc, viewersDesc *prometheus.Desc
+
+	tick, encode, latency prometheus.Histogram
+	lateTicks             prometheus.Counter
+	keyframes             *prometheus.CounterVec
+	pliSent, pliReceived  prometheus.Counter
+	bytesIn, bytesOut     prometheus.Counter
+}
+
+// NewMetrics creates the metrics (with the Go runtime and process
+// collectors) in their own registry.
+func NewMetrics() *Metrics {
+	ms := func(name, help string, buckets ...float64) prometheus.Histogram {
+		return prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets})
+	}
+	counter := func(name, help string) prometheus.Counter {
+		return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	}
+	m := &Metrics{
+		registry:         prometheus.NewRegistry(),
+		rooms:            func() (int, int, int) { return 0, 0, 0 },
+		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
+		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
+		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
+		tick: ms("mcu_mixer_tick_seconds", "Time a video tick takes to bring the canvas up to date.",
+			0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066),
+		encode: ms("mcu_encode_seconds", "Time to encode one composite picture.",
+			0.002, 0.004, 0.008, 0.012, 0.016, 0.024, 0.033, 0.05, 0.1),
+		latency: ms("mcu_added_latency_seconds", "From a picture's arrival to the first packet of the composite that shows it.",
+			0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.25, 0.5),
+		lateTicks: counter("mcu_late_ticks_total", "Video ticks skipped because a mixer was late."),
+		keyframes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_keyframes_total",
+			Help: "Keyframes encoded, forced on request or periodic."}, []string{"reason"}),
+		pliSent:     counter("mcu_pli_sent_total", "Keyframe requests sent to participants."),
+		pliReceived: counter("mcu_pli_received_total", "Keyframe requests (PLI/FIR) received from receivers."),
+		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received."),
+		bytesOut:    counter("mcu_bytes_out_total", "RTP payload bytes sent."),
+	}
+	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.keyframes, m.pliSent, m.pliReceived,
+		m.bytesIn, m.bytesOut, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// CountRooms makes the room gauges read from the manager.
+func (m *Metrics) CountRooms(rooms *room.Manager) { m.rooms = rooms.Counts }
+
+// Describe implements prometheus.Collector for the gauges.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
+	ch <- m.roomsDesc
+	ch <- m.participantsDesc
+	ch <- m.viewersDesc
+}
+
+// Collect implements prometheus.Collector for the gauges.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	r, p, v := m.rooms()
+	ch <- prometheus.MustNewConstMetric(m.roomsDesc, prometheus.GaugeValue, float64(r))
+	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
+	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
+}
+
+// The room.Observer methods.
+
+func (m *Metrics) Compose(d time.Duration) { m.tick.Observe(d.Seconds()) }
+func (m *Metrics) Encode(d time.Duration)  { m.encode.Observe(d.Seconds()) }
+func (m *Metrics) Latency(d time.Duration) { m.latency.Observe(d.Seconds()) }
+func (m *Metrics) LateTicks(n int)         { m.lateTicks.Add(float64(n)) }
+func (m *Metrics) Keyframe(forced bool) {
+	reason := "periodic"
+	if forced {
+		reason = "forced"
+	}
+	m.keyframes.WithLabelValues(reason).Inc()
+}
+func (m *Metrics) PLISent()       { m.pliSent.Inc() }
+func (m *Metrics) PLIReceived()   { m.pliReceived.Inc() }
+func (m *Metrics) BytesIn(n int)  { m.bytesIn.Add(float64(n)) }
+func (m *Metrics) BytesOut(n int) { m.bytesOut.Add(float64(n)) }
+
+var _ room.Observer = (*Metrics)(nil)

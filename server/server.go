@@ -1,0 +1,237 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"mcu/layout"
+	"mcu/room"
+)
+
+// maxBody is the largest request body accepted (an SDP offer is a few KiB).
+const maxBody = 64 << 10
+
+// Server serves the HTTP API of a room.Manager.
+type Server struct {
+	rooms   *room.Manager
+	log     *slog.Logger
+	mux     *http.ServeMux
+	metrics *Metrics
+}
+
+// New returns the HTTP handler for rooms; metrics may be nil (no /metrics).
+func New(rooms *room.Manager, metrics *Metrics, log *slog.Logger) *Server {
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{rooms: rooms, log: log, mux: http.NewServeMux(), metrics: metrics}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /rooms/{room}/join", s.join(room.Participant))
+	s.mux.HandleFunc("POST /whip/{room}", s.join(room.Publisher))
+	s.mux.HandleFunc("POST /whep/{room}", s.join(room.Viewer))
+	s.mux.HandleFunc("DELETE /rooms/{room}/sessions/{id}", s.leave)
+	s.mux.HandleFunc("GET /api/rooms", s.listRooms)
+	s.mux.HandleFunc("GET /api/rooms/{room}", s.getRoom)
+	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.startRecording)
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.stopRecording)
+	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.setLayout)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+	})
+	if s.metrics != nil {
+		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	}
+	s.mux.Handle("GET /", demoPage())
+}
+
+// ServeHTTP answers CORS preflights for every route and adds the CORS
+// headers a page on another origin needs to join (and read Location) and
+// later leave.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Set("Access-Control-Expose-Headers", "Location, ETag, Link")
+	if r.Method == http.MethodOptions {
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-Match")
+		h.Set("Access-Control-Max-Age", "86400")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// join negotiates a session of the given kind from an SDP offer.
+func (s *Server) join(kind room.Kind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		offer, err := readBody(w, r, "application/sdp")
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		name := r.URL.Query().Get("name")
+		if len(name) > 64 {
+			name = name[:64]
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+		defer cancel()
+		roomName := r.PathValue("room")
+		sess, answer, err := s.rooms.Join(ctx, roomName, name, kind, string(offer))
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/sdp")
+		w.Header().Set("Location", "/rooms/"+roomName+"/sessions/"+sess.ID)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, answer)
+	}
+}
+
+func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
+	if err := s.rooms.Leave(r.PathValue("room"), r.PathValue("id")); err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (s *Server) listRooms(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"rooms": s.rooms.Rooms()})
+}
+
+func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rm.Info())
+}
+
+func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	path, err := rm.StartRecording()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]string{"path": path})
+}
+
+func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	path, err := rm.StopRecording()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"path": path})
+}
+
+func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, "application/json")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var req struct {
+		Mode layout.Mode `json:"mode"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.fail(w, badRequest{err})
+		return
+	}
+	if err := s.rooms.SetLayout(r.PathValue("room"), req.Mode); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]layout.Mode{"mode": req.Mode})
+}
+
+// readBody reads a request body of the given media type, at most maxBody.
+func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != want {
+		return nil, unsupportedType{want: want, got: r.Header.Get("Content-Type")}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+type unsupportedType struct{ want, got string }
+
+func (e unsupportedType) Error() string {
+	return fmt.Sprintf("content type %q: want %s", e.got, e.want)
+}
+
+type badRequest struct{ error }
+
+// fail maps an error to its status code and a JSON body saying what was
+// wrong.
+func (s *Server) fail(w http.ResponseWriter, err error) {
+	status := http.StatusInternalServerError
+	var tooBig *http.MaxBytesError
+	var ut unsupportedType
+	var br badRequest
+	switch {
+	case errors.As(err, &tooBig):
+		status = http.StatusRequestEntityTooLarge
+	case errors.As(err, &ut):
+		status = http.StatusUnsupportedMediaType
+	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadName),
+		errors.Is(err, layout.ErrUnknownMode):
+		status = http.StatusBadRequest
+	case errors.Is(err, room.ErrNotFound):
+		status = http.StatusNotFound
+	case errors.Is(err, room.ErrRoomFull):
+		status = http.StatusTooManyRequests
+	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
+		status = http.StatusConflict
+	case errors.Is(err, room.ErrClosed):
+		status = http.StatusServiceUnavailable
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		status = http.StatusServiceUnavailable
+	}
+	if status == http.StatusInternalServerError {
+		s.log.Error("request failed", "err", err)
+	}
+	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+var _ prometheus.Collector = (*Metrics)(nil)
