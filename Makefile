@@ -24,7 +24,8 @@ run: build ## mix the nine testdata participants (VP8 and H.264) into out/mix-<t
 	  testdata/p07.ivf+testdata/p07.ogg testdata/p08.h264+testdata/p08.ogg \
 	  testdata/p09.ivf+testdata/p09.ogg
 
-test: deps ## run every test with the race detector
+test: ## run every test with the race detector (installs what is missing, Chromium included)
+	@scripts/deps.sh --browser
 	$(GO) test -race -count=1 ./...
 
 test-pure: ## the packages without cgo, built with CGO_ENABLED=0

@@ -1,0 +1,307 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+
+	"mcu/codec"
+)
+
+// Endpoint is how a client enters a room.
+type Endpoint string
+
+// The ways in.
+const (
+	Join Endpoint = "join" // shown, receives the mix minus itself
+	WHIP Endpoint = "whip" // shown, receives nothing
+	WHEP Endpoint = "whep" // receives the full mix, not shown
+)
+
+// Options configure a client.
+type Options struct {
+	Server   string // base URL, e.g. http://127.0.0.1:8080
+	Room     string
+	Name     string
+	Endpoint Endpoint
+	// Video and Audio are files sent in a loop (either may be empty; a file
+	// holding both may be given as both).
+	Video, Audio string
+	// Decode decodes the received video (costly); otherwise frames are only
+	// counted from RTP.
+	Decode bool
+	// KeepAudio keeps this much of the received sound, decoded (0: none).
+	KeepAudio time.Duration
+}
+
+// Client is one connected participant.
+type Client struct {
+	opts     Options
+	pc       *webrtc.PeerConnection
+	location string
+	joined   time.Time
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	recv     receiver
+
+	errMu sync.Mutex
+	err   error // first sending error
+}
+
+// Connect joins the room and starts sending and receiving.
+func Connect(ctx context.Context, opts Options) (*Client, error) {
+	if opts.Endpoint == "" {
+		opts.Endpoint = Join
+	}
+	m := &webrtc.MediaEngine{}
+	if err := m.RegisterDefaultCodecs(); err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
+		return nil, err
+	}
+	s := webrtc.SettingEngine{}
+	s.SetIncludeLoopbackCandidate(true)
+	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{opts: opts, pc: pc}
+	c.recv.init(opts)
+	runCtx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	fail := func(err error) (*Client, error) {
+		cancel()
+		pc.Close()
+		c.wg.Wait()
+		return nil, err
+	}
+	if opts.Endpoint != WHEP {
+		if err := c.addSender(runCtx, opts.Video, codec.Video); err != nil {
+			return fail(err)
+		}
+		if err := c.addSender(runCtx, opts.Audio, codec.Audio); err != nil {
+			return fail(err)
+		}
+	}
+	if opts.Endpoint != WHIP {
+		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+			dir := webrtc.RTPTransceiverDirectionRecvonly
+			if opts.Endpoint == Join && c.sending(kind) {
+				continue // the sender's transceiver is sendrecv
+			}
+			if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: dir}); err != nil {
+				return fail(err)
+			}
+		}
+		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+			c.wg.Add(1)
+			go func() { defer c.wg.Done(); c.recv.read(c, t) }()
+		})
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		return fail(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		return fail(err)
+	}
+	select {
+	case <-gathered:
+	case <-ctx.Done():
+		return fail(ctx.Err())
+	}
+	answer, location, err := c.post(ctx, pc.LocalDescription().SDP)
+	if err != nil {
+		return fail(err)
+	}
+	c.location = location
+	c.joined = time.Now()
+	c.recv.setJoined(c.joined)
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		return fail(fmt.Errorf("client: answer: %w", err))
+	}
+	return c, nil
+}
+
+// sending reports whether a track of kind is sent (so Join uses sendrecv).
+func (c *Client) sending(kind webrtc.RTPCodecType) bool {
+	if kind == webrtc.RTPCodecTypeVideo {
+		return c.opts.Video != ""
+	}
+	return c.opts.Audio != ""
+}
+
+func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKind) error {
+	if path == "" {
+		return nil
+	}
+	in, err := codec.OpenInput(path)
+	if err != nil {
+		return err
+	}
+	var capability webrtc.RTPCodecCapability
+	switch {
+	case kind == codec.Video && in.Video() != nil:
+		switch in.Video().VideoCodec {
+		case codec.VP8:
+			capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+		case codec.VP9:
+			capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000}
+		case codec.H264:
+			capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+				SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}
+		}
+	case kind == codec.Audio && in.Audio() != nil:
+		capability = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}
+	default:
+		in.Close()
+		return fmt.Errorf("client: %s has no %v stream", path, kind)
+	}
+	in.Close()
+	id := "video"
+	if kind == codec.Audio {
+		id = "audio"
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(capability, id, "client-"+c.opts.Name)
+	if err != nil {
+		return err
+	}
+	var sender *webrtc.RTPSender
+	if c.opts.Endpoint == WHIP {
+		tr, err := c.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		if err != nil {
+			return err
+		}
+		sender = tr.Sender()
+	} else if sender, err = c.pc.AddTrack(track); err != nil {
+		return err
+	}
+	c.wg.Add(2)
+	go func() {
+		defer c.wg.Done()
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if _, ok := p.(*rtcp.PictureLossIndication); ok {
+					c.recv.plis.Add(1)
+				}
+			}
+		}
+	}()
+	go func() {
+		defer c.wg.Done()
+		if err := loop(ctx, path, kind, track); err != nil && !errors.Is(err, context.Canceled) {
+			c.errMu.Lock()
+			c.err = errors.Join(c.err, err)
+			c.errMu.Unlock()
+		}
+	}()
+	return nil
+}
+
+// post sends the offer and returns the answer and the session URL.
+func (c *Client) post(ctx context.Context, offer string) (string, string, error) {
+	var path string
+	switch c.opts.Endpoint {
+	case Join:
+		path = "/rooms/" + url.PathEscape(c.opts.Room) + "/join?name=" + url.QueryEscape(c.opts.Name)
+	case WHIP, WHEP:
+		path = "/" + string(c.opts.Endpoint) + "/" + url.PathEscape(c.opts.Room)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.opts.Server, "/")+path, strings.NewReader(offer))
+	if err != nil {
+		return "", "", err
+	}
+	req.Header.Set("Content-Type", "application/sdp")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return "", "", err
+	}
+	if resp.StatusCode != http.StatusCreated {
+		return "", "", &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(body))}
+	}
+	loc, err := resp.Location()
+	if err != nil {
+		return "", "", fmt.Errorf("client: no Location: %w", err)
+	}
+	return string(body), loc.String(), nil
+}
+
+// StatusError is a refused join.
+type StatusError struct {
+	Code int
+	Body string
+}
+
+func (e *StatusError) Error() string { return fmt.Sprintf("client: HTTP %d: %s", e.Code, e.Body) }
+
+// Location is the session's URL (DELETE it to leave).
+func (c *Client) Location() string { return c.location }
+
+// Err is the first error met while sending, if any.
+func (c *Client) Err() error {
+	c.errMu.Lock()
+	defer c.errMu.Unlock()
+	return c.err
+}
+
+// Leave asks the server to end the session, then closes the connection.
+func (c *Client) Leave(ctx context.Context) error {
+	return errors.Join(c.Delete(ctx), c.Close())
+}
+
+// Delete asks the server to end the session (DELETE on its Location)
+// without closing the connection: a client that keeps sending afterwards
+// must not be seen any more.
+func (c *Client) Delete(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodDelete, c.location, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return &StatusError{Code: resp.StatusCode}
+	}
+	return nil
+}
+
+// Close closes the connection without telling the server (a vanished
+// client) and waits for the client's goroutines.
+func (c *Client) Close() error {
+	c.cancel()
+	err := c.pc.Close()
+	c.wg.Wait()
+	return err
+}
+
+// StopSending stops the media loops but keeps the connection (and the
+// received streams) going.
+func (c *Client) StopSending() { c.cancel() }

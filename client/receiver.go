@@ -1,0 +1,191 @@
+package client
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+
+	"mcu/codec"
+)
+
+// FreezeGap is the pause between two received pictures counted as a
+// freeze (a viewer notices a 30 fps stream stopping for this long).
+const FreezeGap = 200 * time.Millisecond
+
+// receiver counts, and optionally decodes, what the server sends.
+type receiver struct {
+	decode    bool
+	keepAudio int // interleaved samples
+
+	mu        sync.Mutex
+	joined    time.Time
+	first     time.Time // first complete picture
+	last      time.Time
+	frames    int
+	keyframes int
+	freezes   int
+	bytes     int64
+	picture   *codec.Frame // newest decoded picture
+	width     int
+	height    int
+	pcm       []int16 // newest received sound, decoded
+	audioPkts int
+
+	plis atomic.Int64 // keyframe requests received for what we send
+}
+
+func (r *receiver) init(opts Options) {
+	r.decode = opts.Decode
+	r.keepAudio = int(opts.KeepAudio.Seconds() * 48000 * 2)
+}
+
+func (r *receiver) setJoined(t time.Time) {
+	r.mu.Lock()
+	r.joined = t
+	r.mu.Unlock()
+}
+
+func (r *receiver) read(c *Client, t *webrtc.TrackRemote) {
+	if t.Kind() == webrtc.RTPCodecTypeAudio {
+		r.readAudio(t)
+		return
+	}
+	r.readVideo(t)
+}
+
+// readVideo counts pictures from RTP: a picture is complete at its marker
+// bit. With Decode, it also rebuilds and decodes them.
+func (r *receiver) readVideo(t *webrtc.TrackRemote) {
+	var sb *samplebuilder.SampleBuilder
+	var dec *codec.VideoDecoder
+	if r.decode && t.Codec().MimeType == webrtc.MimeTypeVP8 {
+		sb = samplebuilder.New(256, &codecs.VP8Packet{}, 90000)
+		var err error
+		if dec, err = codec.NewVideoDecoder(codec.VP8); err != nil {
+			return
+		}
+		defer dec.Close()
+	}
+	var vp8 codecs.VP8Packet
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		now := time.Now()
+		r.mu.Lock()
+		r.bytes += int64(len(pkt.Payload))
+		if pkt.Marker {
+			if !r.last.IsZero() && now.Sub(r.last) > FreezeGap {
+				r.freezes++
+			}
+			if r.first.IsZero() {
+				r.first = now
+			}
+			r.last = now
+			r.frames++
+		}
+		r.mu.Unlock()
+		if payload, err := vp8.Unmarshal(pkt.Payload); err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload) {
+			r.mu.Lock()
+			r.keyframes++
+			r.mu.Unlock()
+		}
+		if sb == nil {
+			continue
+		}
+		sb.Push(pkt)
+		for s := sb.Pop(); s != nil; s = sb.Pop() {
+			if err := dec.Send(s.Data, codec.NoPTS); err != nil {
+				if errors.Is(err, codec.ErrNeedKeyframe) || errors.Is(err, codec.ErrCorrupt) {
+					continue
+				}
+				return
+			}
+			f := &codec.Frame{}
+			if ok, _ := dec.Receive(f); ok {
+				r.mu.Lock()
+				r.picture, r.width, r.height = f, f.Width(), f.Height()
+				r.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (r *receiver) readAudio(t *webrtc.TrackRemote) {
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		return
+	}
+	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+	for {
+		pkt, _, err := t.ReadRTP()
+		if err != nil {
+			return
+		}
+		r.mu.Lock()
+		r.bytes += int64(len(pkt.Payload))
+		r.audioPkts++
+		r.mu.Unlock()
+		if r.keepAudio == 0 || len(pkt.Payload) == 0 {
+			continue
+		}
+		n, err := dec.Decode(pkt.Payload, pcm)
+		if err != nil {
+			continue
+		}
+		r.mu.Lock()
+		r.pcm = append(r.pcm, pcm[:n*codec.OpusChannels]...)
+		if over := len(r.pcm) - r.keepAudio; over > 0 {
+			r.pcm = append(r.pcm[:0], r.pcm[over:]...)
+		}
+		r.mu.Unlock()
+	}
+}
+
+// Stats are what a client has received so far.
+type Stats struct {
+	Frames, Keyframes, Freezes int
+	AudioPackets               int
+	Bytes                      int64
+	// FirstFrame is the time from the join's answer to the first complete
+	// picture of the mix (0 if none yet).
+	FirstFrame    time.Duration
+	Width, Height int // of the last decoded picture (Decode only)
+	LastFrame     time.Time
+	PLIs          int64 // keyframe requests the server sent us
+}
+
+// Stats returns the counters so far.
+func (c *Client) Stats() Stats {
+	r := &c.recv
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load()}
+	if !r.first.IsZero() {
+		s.FirstFrame = r.first.Sub(r.joined)
+	}
+	return s
+}
+
+// Picture returns the newest decoded picture of the mix (Decode only), or
+// nil. It is not modified afterwards.
+func (c *Client) Picture() *codec.Frame {
+	c.recv.mu.Lock()
+	defer c.recv.mu.Unlock()
+	return c.recv.picture
+}
+
+// Sound returns a copy of the newest received sound (KeepAudio only):
+// interleaved stereo at 48 kHz.
+func (c *Client) Sound() []int16 {
+	c.recv.mu.Lock()
+	defer c.recv.mu.Unlock()
+	return append([]int16(nil), c.recv.pcm...)
+}

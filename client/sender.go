@@ -1,0 +1,79 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"mcu/codec"
+)
+
+// loop sends the stream of kind from path on track, paced by the file's
+// timestamps, starting over at the end, until ctx ends. Timestamps keep
+// increasing across loops, as a camera's would.
+func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample) error {
+	start := time.Now()
+	var offset time.Duration // media time of the start of this loop
+	for {
+		end, err := sendOnce(ctx, path, kind, track, start, offset)
+		if err != nil {
+			return err
+		}
+		if end <= 0 {
+			return fmt.Errorf("client: %s holds no %v", path, kind)
+		}
+		offset += end
+	}
+}
+
+// sendOnce sends the file once and returns its length.
+func sendOnce(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample, start time.Time, offset time.Duration) (time.Duration, error) {
+	in, err := codec.OpenInput(path)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	frame := 20 * time.Millisecond
+	if kind == codec.Video {
+		frame = time.Second / 30
+		if v := in.Video(); v != nil && v.FrameRate > 0 {
+			frame = time.Duration(float64(time.Second) / v.FrameRate)
+		}
+	}
+	var pos time.Duration // media time of the next packet, in this file
+	for n := 0; ; n++ {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			return pos, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if p.Kind != kind {
+			continue
+		}
+		pts := p.PTS
+		if pts == codec.NoPTS {
+			pts = time.Duration(n) * frame
+		}
+		dur := p.Duration
+		if dur <= 0 {
+			dur = frame
+		}
+		pts = max(pts, 0)
+		select {
+		case <-time.After(time.Until(start.Add(offset + pts))):
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+		if err := track.WriteSample(media.Sample{Data: p.Data, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+			return 0, err
+		}
+		pos = pts + dur
+	}
+}

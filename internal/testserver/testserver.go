@@ -1,0 +1,65 @@
+// Package testserver runs a real mcu server on a loopback port for tests.
+package testserver
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"testing"
+	"time"
+
+	"mcu/codec"
+	"mcu/room"
+	"mcu/server"
+)
+
+// Server is a running test server.
+type Server struct {
+	URL     string // http://127.0.0.1:port
+	Rooms   *room.Manager
+	Metrics *server.Metrics
+	Config  room.Config
+}
+
+// Start runs a server with the default room settings (recordings in a
+// temporary folder, loopback ICE candidates), changed by mutate if given,
+// and stops it when the test ends. Logs go to the test output with -v.
+func Start(t testing.TB, mutate func(*room.Config)) *Server {
+	t.Helper()
+	cfg := room.DefaultConfig()
+	cfg.Net.Loopback = true
+	cfg.RecordDir = t.TempDir()
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	codec.SetLogger(cfg.Logger)
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	metrics := server.NewMetrics()
+	cfg.Observer = metrics
+	rooms, err := room.NewManager(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics.CountRooms(rooms)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: server.New(rooms, metrics, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		if err := rooms.Close(ctx); err != nil {
+			t.Errorf("testserver: close rooms: %v", err)
+		}
+	})
+	return &Server{URL: "http://" + ln.Addr().String(), Rooms: rooms, Metrics: metrics, Config: cfg}
+}
