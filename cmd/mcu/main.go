@@ -18,9 +18,10 @@ import (
 const usage = `usage:
   mcu [serve] [flags]                          run the MCU (the default)
   mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
+  mcu load -url URL -room R -n N [PARTICIPANT...]  load-test a server
   mcu help                                     this text
 
-Run "mcu serve -h" or "mcu mix -h" for the flags of a command.
+Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
 `
 
 func main() {
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serveCommand(ctx, rest, stdout, stderr)
 	case "mix":
 		err = mixCommand(ctx, rest, stdout, stderr)
+	case "load":
+		err = loadCommand(ctx, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0
