@@ -431,4 +431,3 @@ func waitClusters(t *testing.T, path string, n int) {
 	}
 	t.Fatalf("%s never held %d clusters", path, n)
 }
-
