@@ -431,3 +431,26 @@ func waitClusters(t *testing.T, path string, n int) {
 	}
 	t.Fatalf("%s never held %d clusters", path, n)
 }
+
+// TestMixSpeakerLayout: with the speaker layout, the only person talking
+// gets the big tile once the detector has heard them (a hold of 600 ms),
+// the others a strip of thumbnails.
+func TestMixSpeakerLayout(t *testing.T) {
+	c := mixCase{args: []string{"p01.ivf", "p02.ivf", "p03.ivf+p03.ogg"}}
+	m := decodeMix(t, mixOut(t, c, "-layout", "speaker"))
+	img := m.at(2 * time.Second)
+	cells := layout.SpeakerCells(3, 2, canvas)
+	ps := mediatest.Participants(t)
+	for i, id := range []int{1, 2, 3} {
+		dst, _ := layout.Place(layout.Size{W: 640, H: 360}, cells[i], layout.Fit)
+		r := image.Rect(dst.X, dst.Y, dst.X+dst.W, dst.Y+dst.H)
+		y, cb, cr := mediatest.MedianColour(img, mediatest.BackgroundRegion(r))
+		p := ps[id-1]
+		if d := mediatest.ColourDistance(y, cb, cr, p.Y, p.Cb, p.Cr); d > colourTolerance {
+			t.Errorf("cell %d (%v) shows (%d,%d,%d), %.0f from %s", i, cells[i], y, cb, cr, d, p.Name)
+		}
+	}
+	if cells[2].W != canvas.W {
+		t.Fatalf("speaker cell %v is not the big one", cells[2])
+	}
+}

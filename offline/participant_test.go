@@ -1,0 +1,70 @@
+package offline
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/internal/mediatest"
+)
+
+func TestParseParticipant(t *testing.T) {
+	td := func(n string) string { return mediatest.TestdataPath(t, n) }
+	// A file whose name contains '+' is taken whole.
+	plus := filepath.Join(t.TempDir(), "a+b.ivf")
+	data, err := os.ReadFile(td("p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(plus, data, 0o644)
+	for _, tc := range []struct {
+		arg          string
+		video, audio string
+		name         string
+		err          string
+	}{
+		{arg: td("p01.ivf") + "+" + td("p01.ogg"), video: td("p01.ivf"), audio: td("p01.ogg"), name: "p01"},
+		{arg: td("p01.ogg") + "+" + td("p02.h264"), video: td("p02.h264"), audio: td("p01.ogg"), name: "p02"},
+		{arg: td("p12.webm"), video: td("p12.webm"), audio: td("p12.webm"), name: "p12"},
+		{arg: td("p03.ogg"), audio: td("p03.ogg"), name: "p03"},
+		{arg: plus, video: plus, name: "a+b"},
+		{arg: td("p01.ivf") + "+", err: "empty file name"},
+		{arg: td("p01.ogg") + "+" + td("p02.ogg"), err: "two audio files"},
+		{arg: td("notmedia.txt"), err: "not a media file"},
+	} {
+		t.Run(filepath.Base(tc.arg), func(t *testing.T) {
+			p, err := ParseParticipant(tc.arg)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Video != tc.video || p.Audio != tc.audio || p.Name != tc.name {
+				t.Errorf("got video %q audio %q name %q", p.Video, p.Audio, p.Name)
+			}
+		})
+	}
+}
+
+// TestMeasure finds each clip's length from its packets, with and without
+// timestamps in the container.
+func TestMeasure(t *testing.T) {
+	for _, arg := range []string{"p01.ivf", "p01.h264", "p01.ogg", "p12.webm"} {
+		p, err := ParseParticipant(mediatest.TestdataPath(t, arg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.measure(); err != nil {
+			t.Fatal(err)
+		}
+		if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
+			t.Errorf("%s lasts %v, want 3 s", arg, p.length)
+		}
+	}
+}
