@@ -3,10 +3,97 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+
+	"mcu/codec"
+	"mcu/loadtest"
 )
 
-// loadCommand runs `mcu load` (see the loadtest package).
+const loadUsage = `usage: mcu load -url URL -room R -n N [flags] [PARTICIPANT...]
+
+Load-tests a running mcu server: N participants join room R one after the
+other (-ramp apart), each sending clips in a loop as a camera and microphone
+would, and receiving the mix. Every receiver counts the mix's frames from
+RTP; the first -decoders ones also decode it and check the picture. A line
+of progress is printed every second and a summary at the end (or at Ctrl-C):
+join-to-first-frame, fps, freezes, the server's CPU and memory (from /proc
+when it runs on this machine), its /metrics over the run, and the codec cost
+of the same load measured here before the run.
+
+Each PARTICIPANT is VIDEO, AUDIO or VIDEO+AUDIO, as for mcu mix (files
+recognised by content); they are reused round robin. Without any, participant
+k sends DIR/pKK.ivf and DIR/pKK.ogg from -testdata (p01..p09, round robin).
+
+Exit status: 0, or 1 when the server cannot be reached or nobody joined.
+
+flags:
+`
+
 func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("not implemented yet")
+	cfg := loadtest.DefaultConfig()
+	fs := flag.NewFlagSet("load", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, loadUsage); fs.PrintDefaults() }
+	fs.StringVar(&cfg.URL, "url", "http://127.0.0.1:8080", "the server's base `URL`")
+	fs.StringVar(&cfg.Room, "room", "load", "`room` to join")
+	fs.IntVar(&cfg.N, "n", 4, "number of participants")
+	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the run, joins included")
+	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "time between two joins")
+	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
+	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")
+	fs.DurationVar(&cfg.CostMedia, "cost", cfg.CostMedia, "media decoded and encoded to measure the codec cost (0: skip)")
+	dir := fs.String("testdata", "testdata", "`folder` of the default clips")
+	size := fs.String("size", "1280x720", "the server's canvas `WxH` (for the check and the codec cost)")
+	fs.IntVar(&cfg.Mixer.Video.FPS, "fps", cfg.Mixer.Video.FPS, "the server's frame rate (for the codec cost)")
+	bitrate := fs.String("bitrate", "1500k", "the server's video `bitrate` (for the codec cost)")
+	verbose := fs.Bool("v", false, "log codec warnings")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	var err error
+	if cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, err = parseSize(*size); err != nil {
+		return usageError{err}
+	}
+	if cfg.Mixer.Video.Bitrate, err = parseBitrate(*bitrate); err != nil {
+		return usageError{fmt.Errorf("-bitrate: %w", err)}
+	}
+	level := slog.LevelError
+	if *verbose {
+		level = slog.LevelWarn
+	}
+	codec.SetLogger(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+
+	if fs.NArg() == 0 {
+		cfg.Clips = loadtest.DefaultClips(*dir, min(cfg.N, loadtest.DefaultClipCount))
+		for _, c := range cfg.Clips {
+			for _, path := range []string{c.Video, c.Audio} {
+				if _, err := os.Stat(path); err != nil {
+					return usageError{fmt.Errorf("default clip %s: %w (run from the repository, or give -testdata or PARTICIPANT files)", path, err)}
+				}
+			}
+		}
+	}
+	for _, arg := range fs.Args() {
+		c, err := loadtest.ParseParticipant(arg, loadtest.ProbeFile)
+		if err != nil {
+			return usageError{err}
+		}
+		cfg.Clips = append(cfg.Clips, c)
+	}
+	if err := cfg.Validate(); err != nil {
+		return usageError{err}
+	}
+
+	res, err := loadtest.Run(ctx, cfg, stdout)
+	if res != nil {
+		res.WriteSummary(stdout)
+	}
+	return err
 }

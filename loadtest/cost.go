@@ -1,0 +1,412 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"syscall"
+	"time"
+
+	"mcu/codec"
+	"mcu/layout"
+	"mcu/mixer"
+)
+
+// The codec cost of a load is what the server cannot avoid spending on it:
+// decoding every participant's video and audio, encoding the one composite
+// picture, and encoding one Opus stream per participant (its mix-minus)
+// plus the full mix. It is measured here, in this process, with the
+// server's codec wrappers and settings, before the run starts (so it does
+// not compete with it), as CPU time from getrusage per second of media.
+//
+// Counted: libvpx/FFmpeg decoding of the clips' compressed frames, with the
+// copy of each picture into Go memory that codec.VideoDecoder.Receive
+// makes; Opus decoding of their packets; VP8 encoding of a 1280x720 grid
+// built from the same clips (codec.DefaultVP8Config unless told otherwise,
+// so the same speed, bitrate and threads as the server); N+1 Opus encodes
+// every 20 ms with codec.DefaultOpusConfig.
+//
+// Not counted, though the server does it: reading RTP, SRTP decryption and
+// encryption, depacketizing and packetizing, jitter buffers, scaling each
+// picture to its tile (the server decodes and scales in one step; here the
+// scaling that builds the grid is done outside the timed sections),
+// composing the canvas, the audio mix and limiter, RTCP, HTTP, and the Go
+// runtime (GC, scheduler). The ratio server CPU / codec cost is therefore
+// the price of everything around the codecs; 1 would be a perfect MCU.
+// Not counted either: the cost of the file reading (packets are read into
+// memory first).
+
+// CodecCost is the measured codec cost of a load, in CPU time per second
+// of media (1 s per s is one core).
+type CodecCost struct {
+	// Media is how much media each measurement covered.
+	Media time.Duration
+	// DecodeVideo and DecodeAudio are per participant.
+	DecodeVideo, DecodeAudio []time.Duration
+	// EncodeVideo is the composite; EncodeAudio all N+1 Opus streams.
+	EncodeVideo, EncodeAudio time.Duration
+}
+
+// Decode is the decoding cost summed over the participants.
+func (c CodecCost) Decode() time.Duration {
+	var sum time.Duration
+	for i := range c.DecodeVideo {
+		sum += c.DecodeVideo[i] + c.DecodeAudio[i]
+	}
+	return sum
+}
+
+// Total is the cost of one second of the whole load.
+func (c CodecCost) Total() time.Duration { return c.Decode() + c.EncodeVideo + c.EncodeAudio }
+
+// Cores is Total as a number of CPU cores kept busy.
+func (c CodecCost) Cores() float64 { return c.Total().Seconds() }
+
+// cpuTime is this process's user+system CPU time so far (every thread).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// clipPackets is a clip's compressed frames, read into memory once.
+type clipPackets struct {
+	video, audio []codec.Packet
+	videoCodec   codec.VideoCodec
+}
+
+// readPackets reads at least media of path's stream of kind, starting the
+// file over when it is shorter (as a participant's loop does), and returns
+// the packets and how much media they hold.
+func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]codec.Packet, *codec.StreamInfo, time.Duration, error) {
+	var pkts []codec.Packet
+	var info codec.StreamInfo
+	var total time.Duration
+	for total < media {
+		in, err := codec.OpenInput(path)
+		if err != nil {
+			return nil, nil, 0, err
+		}
+		si := in.Video()
+		dflt := time.Second / 30
+		if kind == codec.Audio {
+			si, dflt = in.Audio(), 20*time.Millisecond
+		}
+		if si == nil {
+			in.Close()
+			return nil, nil, 0, fmt.Errorf("loadtest: %s has no %v stream", path, kind)
+		}
+		info = *si
+		if kind == codec.Video && si.FrameRate > 0 {
+			dflt = time.Duration(float64(time.Second) / si.FrameRate)
+		}
+		before := len(pkts)
+		for total < media {
+			p, err := in.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				in.Close()
+				return nil, nil, 0, err
+			}
+			if p.Kind != kind {
+				continue
+			}
+			if p.Duration <= 0 {
+				p.Duration = dflt
+			}
+			pkts = append(pkts, p)
+			total += p.Duration
+		}
+		in.Close()
+		if len(pkts) == before {
+			return nil, nil, 0, fmt.Errorf("loadtest: %s holds no %v", path, kind)
+		}
+	}
+	return pkts, &info, total, nil
+}
+
+// MeasureCodecCost measures the codec cost of n participants sending clips
+// (clips[i] for participant i) with the room's encoder settings mcfg
+// (mixer.DefaultConfig() is the server's default). media is how much of
+// each clip is decoded and how much composite is encoded (a few seconds;
+// clips shorter than that are looped).
+func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, media time.Duration) (CodecCost, error) {
+	cost := CodecCost{Media: media, DecodeVideo: make([]time.Duration, len(clips)), DecodeAudio: make([]time.Duration, len(clips))}
+	videos := map[string]*clipPackets{} // by path: clips share files
+	audios := map[string][]codec.Packet{}
+	type measured struct{ video, audio time.Duration }
+	decoded := map[Clip]measured{}
+	loaded := make([]*clipPackets, len(clips))
+	for i, c := range clips {
+		if err := ctx.Err(); err != nil {
+			return cost, err
+		}
+		cp := &clipPackets{}
+		if c.Video != "" {
+			v := videos[c.Video]
+			if v == nil {
+				pkts, info, _, err := readPackets(c.Video, codec.Video, media)
+				if err != nil {
+					return cost, err
+				}
+				v = &clipPackets{video: pkts, videoCodec: info.VideoCodec}
+				videos[c.Video] = v
+			}
+			cp.video, cp.videoCodec = v.video, v.videoCodec
+		}
+		if c.Audio != "" {
+			a, ok := audios[c.Audio]
+			if !ok {
+				pkts, _, _, err := readPackets(c.Audio, codec.Audio, media)
+				if err != nil {
+					return cost, err
+				}
+				a = pkts
+				audios[c.Audio] = a
+			}
+			cp.audio = a
+		}
+		loaded[i] = cp
+		if m, ok := decoded[c]; ok {
+			cost.DecodeVideo[i], cost.DecodeAudio[i] = m.video, m.audio
+			continue
+		}
+		var m measured
+		var err error
+		if cp.video != nil {
+			if m.video, err = videoDecodeCost(cp); err != nil {
+				return cost, fmt.Errorf("loadtest: decode %s: %w", c.Video, err)
+			}
+		}
+		if cp.audio != nil {
+			if m.audio, err = audioDecodeCost(cp.audio); err != nil {
+				return cost, fmt.Errorf("loadtest: decode %s: %w", c.Audio, err)
+			}
+		}
+		decoded[c] = m
+		cost.DecodeVideo[i], cost.DecodeAudio[i] = m.video, m.audio
+	}
+	if err := ctx.Err(); err != nil {
+		return cost, err
+	}
+	var err error
+	if cost.EncodeVideo, err = videoEncodeCost(ctx, loaded, mcfg, media); err != nil {
+		return cost, err
+	}
+	if cost.EncodeAudio, err = audioEncodeCost(loaded, mcfg.Audio, media); err != nil {
+		return cost, err
+	}
+	return cost, nil
+}
+
+// perSecond scales a CPU time spent on media of the given length to one
+// second of media.
+func perSecond(cpu, media time.Duration) time.Duration {
+	if media <= 0 {
+		return 0
+	}
+	return time.Duration(float64(cpu) * float64(time.Second) / float64(media))
+}
+
+func videoDecodeCost(cp *clipPackets) (time.Duration, error) {
+	dec, err := codec.NewVideoDecoder(cp.videoCodec)
+	if err != nil {
+		return 0, err
+	}
+	defer dec.Close()
+	f := &codec.Frame{}
+	var media time.Duration
+	start := cpuTime()
+	for _, p := range cp.video {
+		if err := dec.Send(p.Data, codec.NoPTS); err != nil && !errors.Is(err, codec.ErrNeedKeyframe) {
+			return 0, err
+		}
+		for {
+			ok, err := dec.Receive(f)
+			if err != nil {
+				return 0, err
+			}
+			if !ok {
+				break
+			}
+		}
+		media += p.Duration
+	}
+	return perSecond(cpuTime()-start, media), nil
+}
+
+func audioDecodeCost(pkts []codec.Packet) (time.Duration, error) {
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		return 0, err
+	}
+	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+	var media time.Duration
+	start := cpuTime()
+	for _, p := range pkts {
+		if _, err := dec.Decode(p.Data, pcm); err != nil {
+			return 0, err
+		}
+		media += p.Duration
+	}
+	return perSecond(cpuTime()-start, media), nil
+}
+
+// videoEncodeCost builds media of the grid the server would show for these
+// participants (decoding and scaling outside the timed section) and times
+// only the VP8 encoding of each composite.
+func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Config, media time.Duration) (time.Duration, error) {
+	vcfg := mcfg.Video
+	enc, err := codec.NewVP8Encoder(vcfg)
+	if err != nil {
+		return 0, err
+	}
+	defer enc.Close()
+	canvasSize := layout.Size{W: vcfg.Width, H: vcfg.Height}
+	cells := layout.Cells(mcfg.Layout, len(parts), 0, canvasSize)
+	canvas := codec.NewImage(vcfg.Width, vcfg.Height)
+	type source struct {
+		pkts []codec.Packet
+		dec  *codec.VideoDecoder
+		tile *codec.Frame
+		next int
+		cell layout.Rect
+	}
+	var sources []*source
+	defer func() {
+		for _, s := range sources {
+			s.dec.Close()
+		}
+	}()
+	for i, cp := range parts {
+		if cp.video == nil {
+			codec.FillRect(canvas, rect(cells[i]), 0x40, codec.GreyUV, codec.GreyUV) // a placeholder
+			continue
+		}
+		dec, err := codec.NewVideoDecoder(cp.videoCodec)
+		if err != nil {
+			return 0, err
+		}
+		sources = append(sources, &source{pkts: cp.video, dec: dec, tile: &codec.Frame{}, cell: cells[i]})
+	}
+	frames := max(1, int(media.Seconds()*float64(vcfg.FPS)))
+	var spent time.Duration
+	for k := range frames {
+		if k%30 == 0 && ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		for _, s := range sources {
+			p := s.pkts[s.next%len(s.pkts)]
+			s.next++
+			if err := s.dec.Send(p.Data, codec.NoPTS); err != nil && !errors.Is(err, codec.ErrNeedKeyframe) {
+				return 0, err
+			}
+			var dst layout.Rect
+			target := func(w, h int) (image.Rectangle, image.Point) {
+				var crop layout.Rect
+				dst, crop = layout.Place(layout.Size{W: w, H: h}, s.cell, mcfg.Aspect)
+				return rect(crop), image.Pt(dst.W, dst.H)
+			}
+			for {
+				ok, err := s.dec.ReceiveScaled(s.tile, target)
+				if err != nil {
+					return 0, err
+				}
+				if !ok {
+					break
+				}
+				if !dst.Empty() {
+					codec.CopyRect(canvas, image.Pt(dst.X, dst.Y), &s.tile.YCbCr, s.tile.Rect)
+				}
+			}
+		}
+		start := cpuTime()
+		if _, err := enc.Encode(canvas, time.Duration(k)*time.Second/time.Duration(vcfg.FPS), false); err != nil {
+			return 0, err
+		}
+		spent += cpuTime() - start
+	}
+	return perSecond(spent, time.Duration(frames)*time.Second/time.Duration(vcfg.FPS)), nil
+}
+
+func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }
+
+// audioEncodeCost decodes media of every participant's sound (untimed),
+// then, 20 ms at a time, forms the full mix and each participant's
+// mix-minus and times their N+1 Opus encodes, each stream with its own
+// encoder as in the server.
+func audioEncodeCost(parts []*clipPackets, cfg codec.OpusConfig, media time.Duration) (time.Duration, error) {
+	const frame = 20 * time.Millisecond
+	const frameLen = 960 * codec.OpusChannels
+	frames := max(1, int(media/frame))
+	pcms := make([][]int16, len(parts)) // nil: silent
+	for i, cp := range parts {
+		if cp.audio == nil {
+			continue
+		}
+		dec, err := codec.NewOpusDecoder()
+		if err != nil {
+			return 0, err
+		}
+		buf := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+		pcm := make([]int16, 0, frames*frameLen)
+		for j := 0; len(pcm) < frames*frameLen; j++ {
+			n, err := dec.Decode(cp.audio[j%len(cp.audio)].Data, buf)
+			if err != nil {
+				return 0, err
+			}
+			pcm = append(pcm, buf[:n*codec.OpusChannels]...)
+		}
+		pcms[i] = pcm[:frames*frameLen]
+	}
+	encs := make([]*codec.OpusEncoder, len(parts)+1)
+	for i := range encs {
+		var err error
+		if encs[i], err = codec.NewOpusEncoder(cfg); err != nil {
+			return 0, err
+		}
+	}
+	acc := make([]int32, frameLen)
+	outs := make([][]int16, len(encs))
+	for i := range outs {
+		outs[i] = make([]int16, frameLen)
+	}
+	var spent time.Duration
+	for f := range frames {
+		clear(acc)
+		for _, pcm := range pcms {
+			if pcm != nil {
+				for j, v := range pcm[f*frameLen : (f+1)*frameLen] {
+					acc[j] += int32(v)
+				}
+			}
+		}
+		for j, v := range acc {
+			outs[0][j] = clamp16(v)
+		}
+		for i, pcm := range pcms {
+			for j, v := range acc {
+				if pcm != nil {
+					v -= int32(pcm[f*frameLen+j])
+				}
+				outs[i+1][j] = clamp16(v)
+			}
+		}
+		start := cpuTime()
+		for i, e := range encs {
+			if _, err := e.Encode(outs[i]); err != nil {
+				return 0, err
+			}
+		}
+		spent += cpuTime() - start
+	}
+	return perSecond(spent, time.Duration(frames)*frame), nil
+}
+
+func clamp16(v int32) int16 { return int16(max(-32768, min(32767, v))) }

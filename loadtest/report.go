@@ -1,0 +1,296 @@
+package loadtest
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"runtime"
+	"time"
+
+	"mcu/client"
+)
+
+// Result is everything a run measured.
+type Result struct {
+	Config      Config
+	Clips       []Clip // per participant
+	Elapsed     time.Duration
+	Interrupted bool // stopped early (Ctrl-C)
+	Joined      int
+
+	Seconds      []Second
+	Participants []ParticipantResult
+	LeaveErrors  []error
+
+	Server  ServerUsage
+	Metrics MetricsReport
+	Cost    CodecCost
+	CostErr error
+	// SelfCPU is the load generator's own CPU time during the run (every
+	// participant's sending, receiving and decoding, and this loop).
+	SelfCPU time.Duration
+	// MachineCPU is the CPU time every process of this machine used during
+	// the run (from /proc/stat): what is neither the server nor the load
+	// tool competed with them.
+	MachineCPU time.Duration
+}
+
+// ParticipantResult is one participant at the end of the run.
+type ParticipantResult struct {
+	Name    string
+	Clip    Clip
+	Joined  bool
+	JoinErr error
+	// Active is the time from the join to the end of the run.
+	Active time.Duration
+	// FirstFrame is from the join's answer to the first complete picture
+	// of the mix (0: none came).
+	FirstFrame                 time.Duration
+	Frames, Freezes, Keyframes int
+	Bytes                      int64
+	// FPS is the rate from its first picture to the end of the run.
+	FPS   float64
+	Check *pictureCheck // decoders only
+}
+
+// ServerUsage is the server process's CPU and memory during the run.
+type ServerUsage struct {
+	PID       int
+	InProcess bool   // the server runs inside this process (tests)
+	Source    string // "/proc", "metrics" (its process_* series), or "" (not measured)
+	CPU       time.Duration
+	Wall      time.Duration
+	// PeakRSS is the highest resident memory seen during the run (sampled
+	// every second); LifetimePeakRSS the kernel's high-water mark since the
+	// process started (/proc only).
+	PeakRSS, LifetimePeakRSS int64
+	Err                      error // why /proc could not be used
+}
+
+// Cores is the CPU time per wall-clock second.
+func (s ServerUsage) Cores() float64 {
+	if s.Wall <= 0 {
+		return math.NaN()
+	}
+	return s.CPU.Seconds() / s.Wall.Seconds()
+}
+
+// MetricsReport is the server's /metrics over the run.
+type MetricsReport struct {
+	MetricsDelta
+	Found bool  // both scrapes worked
+	Err   error // of the end scrape
+}
+
+// Ratio is server CPU (cores) / codec cost (cores), NaN when either is
+// unknown.
+func (r *Result) Ratio() float64 {
+	c := r.Cost.Cores()
+	if r.CostErr != nil || c <= 0 || r.Server.Source == "" {
+		return math.NaN()
+	}
+	return r.Server.Cores() / c
+}
+
+// String is the progress line.
+func (s Second) String() string {
+	return fmt.Sprintf("%5.0fs  joined %d/%d  fps mean %s min %s (%d receiving)  %s per receiver  freezes %d",
+		s.Elapsed.Seconds(), s.Joined, s.Wanted, num(s.FPSMean, 1), num(s.FPSMin, 1), s.Receivers,
+		bitrate(s.BitrateMean), s.Freezes)
+}
+
+// WriteSummary prints the end-of-run report.
+func (r *Result) WriteSummary(w io.Writer) {
+	p := func(format string, a ...any) { fmt.Fprintf(w, format+"\n", a...) }
+	cfg := r.Config
+	how := "ran"
+	if r.Interrupted {
+		how = "interrupted after"
+	}
+	p("")
+	p("summary: %d/%d participants joined room %q at %s; %s %v (ramp %v, %d decoding)",
+		r.Joined, cfg.N, cfg.Room, cfg.URL, how, r.Elapsed.Round(100*time.Millisecond), cfg.Ramp, min(cfg.Decoders, cfg.N))
+	var joinErrs []string
+	var first, fps []float64
+	var freezes, frames, noPicture int
+	var bytes int64
+	var active time.Duration
+	for _, pr := range r.Participants {
+		if pr.JoinErr != nil {
+			joinErrs = append(joinErrs, fmt.Sprintf("%s: %v", pr.Name, pr.JoinErr))
+		}
+		if !pr.Joined {
+			continue
+		}
+		if pr.Frames == 0 {
+			noPicture++
+		} else {
+			first = append(first, pr.FirstFrame.Seconds())
+		}
+		fps = append(fps, pr.FPS)
+		freezes += pr.Freezes
+		frames += pr.Frames
+		bytes += pr.Bytes
+		active += pr.Active
+	}
+	for i, e := range joinErrs {
+		if i == 3 {
+			p("  ... and %d more join failures", len(joinErrs)-3)
+			break
+		}
+		p("  join failed: %s", e)
+	}
+	f := spreadOf(first)
+	line := fmt.Sprintf("join to first mixed frame: min %s  median %s  max %s", secs(f.Min), secs(f.Median), secs(f.Max))
+	if noPicture > 0 {
+		line += fmt.Sprintf("  (%d never got a picture)", noPicture)
+	}
+	p("%s", line)
+	s := spreadOf(fps)
+	kbps := math.NaN()
+	if active > 0 {
+		kbps = float64(bytes) * 8 / active.Seconds()
+	}
+	p("receiver fps over the run: min %s  median %s;  freezes (gaps > %v) %d;  %s per receiver",
+		num(s.Min, 1), num(s.Median, 1), client.FreezeGap, freezes, bitrate(kbps))
+	for _, pr := range r.Participants {
+		if c := pr.Check; c != nil && pr.Joined {
+			verdict := "ok"
+			if !c.OK() {
+				verdict = "NOT OK"
+			}
+			p("decoded mix at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
+				pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
+		}
+	}
+
+	sv := r.Server
+	switch {
+	case sv.Source != "":
+		who := fmt.Sprintf("pid %d", sv.PID)
+		if sv.Source == "metrics" {
+			who = "from its process_* metrics"
+		}
+		line := fmt.Sprintf("server CPU (%s): %.2f cores (%.1f s CPU in %.1f s)", who, sv.Cores(), sv.CPU.Seconds(), sv.Wall.Seconds())
+		if sv.PeakRSS > 0 {
+			line += ", peak RSS " + mib(sv.PeakRSS)
+			if sv.Source == "metrics" {
+				line += " (at the end)"
+			}
+		}
+		if sv.LifetimePeakRSS > 0 {
+			line += " (lifetime peak " + mib(sv.LifetimePeakRSS) + ")"
+		}
+		p("%s", line)
+		if sv.InProcess {
+			p("  (the server runs inside the load tool: its CPU includes the load tool's)")
+		}
+	default:
+		p("server CPU: not measured (%v)", sv.Err)
+	}
+
+	m := r.Metrics
+	if !m.Found {
+		p("server metrics: not read (%v)", m.Err)
+	} else {
+		p("server metrics over the run (whole server, every room):")
+		p("  mixer tick     %s", percentiles(m.Tick))
+		p("  encode         %s", percentiles(m.Encode))
+		p("  added latency  %s", percentiles(m.Latency))
+		p("  late ticks %.0f, keyframes %.0f forced + %.0f periodic, PLIs %.0f sent to participants / %.0f received",
+			m.LateTicks, m.KeyframesForced, m.KeyframesPeriodic, m.PLISent, m.PLIReceived)
+	}
+
+	switch c := r.Cost; {
+	case cfg.CostMedia == 0:
+		p("codec cost: not measured (-cost 0)")
+	case r.CostErr != nil:
+		p("codec cost: not measured (%v)", r.CostErr)
+	default:
+		var dv, da time.Duration
+		for i := range c.DecodeVideo {
+			dv += c.DecodeVideo[i]
+			da += c.DecodeAudio[i]
+		}
+		vc := cfg.Mixer.Video
+		p("codec cost (measured here before the run, %v of media): %.3f cores", c.Media, c.Cores())
+		p("  decode %d participants: video %.3f + Opus %.3f;  encode VP8 %dx%d@%d: %.3f;  encode Opus x%d: %.3f",
+			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(),
+			len(c.DecodeVideo)+1, c.EncodeAudio.Seconds())
+		if ratio := r.Ratio(); !math.IsNaN(ratio) {
+			p("server CPU / codec cost: %.2f", ratio)
+		}
+	}
+	if wall := r.Elapsed.Seconds(); wall > 0 {
+		p("load tool CPU: %.2f cores (%.1f s in %.1f s)", r.SelfCPU.Seconds()/wall, r.SelfCPU.Seconds(), wall)
+		if r.MachineCPU > 0 {
+			others := r.MachineCPU - r.SelfCPU
+			if sv.Source == "/proc" && !sv.InProcess {
+				others -= sv.CPU
+			}
+			p("machine: %.2f of %d cores busy, %.2f of them other processes than the server and the load tool",
+				r.MachineCPU.Seconds()/wall, runtime.NumCPU(), max(0, others.Seconds())/wall)
+		}
+	}
+	for i, e := range r.LeaveErrors {
+		if i == 3 {
+			p("  ... and %d more leave errors", len(r.LeaveErrors)-3)
+			break
+		}
+		p("leave: %v", e)
+	}
+}
+
+// percentiles formats a latency histogram in milliseconds.
+func percentiles(h Histogram) string {
+	if h.Count <= 0 {
+		return "no observations"
+	}
+	top := h.MaxBucket()
+	maxs := "≤" + ms(top)
+	if math.IsInf(top, 1) {
+		maxs = ">" + ms(h.Bounds[len(h.Bounds)-2])
+	}
+	q := func(q float64) string {
+		if n := len(h.Cumulative); n >= 2 && q*h.Cumulative[n-1] > h.Cumulative[n-2] {
+			return ">" + ms(h.Bounds[n-2]) // in the +Inf bucket
+		}
+		return ms(h.Quantile(q))
+	}
+	return fmt.Sprintf("p50 %s  p90 %s  p99 %s  max %s  (n %.0f, mean %s)",
+		q(0.5), q(0.9), q(0.99), maxs, h.Count, ms(h.Mean()))
+}
+
+func ms(sec float64) string {
+	if math.IsNaN(sec) {
+		return "-"
+	}
+	v := sec * 1000
+	if v < 10 {
+		return fmt.Sprintf("%.2fms", v)
+	}
+	return fmt.Sprintf("%.1fms", v)
+}
+
+func secs(sec float64) string {
+	if math.IsNaN(sec) {
+		return "-"
+	}
+	return time.Duration(sec * float64(time.Second)).Round(time.Millisecond).String()
+}
+
+func num(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "-"
+	}
+	return fmt.Sprintf("%.*f", prec, v)
+}
+
+func bitrate(bps float64) string {
+	if math.IsNaN(bps) {
+		return "- kbit/s"
+	}
+	return fmt.Sprintf("%.0f kbit/s", bps/1000)
+}
+
+func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

@@ -1,0 +1,378 @@
+package loadtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"mcu/client"
+	"mcu/mixer"
+)
+
+// Config describes a load.
+type Config struct {
+	URL  string // the server, e.g. http://127.0.0.1:8080
+	Room string
+	N    int // participants
+	// Duration is the whole run, from the first join to the leaving.
+	Duration time.Duration
+	// Ramp is the time between two joins.
+	Ramp time.Duration
+	// Decoders is how many participants (the first ones) decode the mix
+	// and check the picture; the others only count frames from RTP.
+	Decoders int
+	// Clips are what participants send, reused round robin.
+	Clips []Clip
+	// PID is the server's process; 0 finds it from the URL's port.
+	PID int
+	// CostMedia is how much of each clip the codec cost measurement
+	// decodes and how much composite it encodes; 0 skips it.
+	CostMedia time.Duration
+	// Mixer are the server's room settings: the encoder settings the codec
+	// cost is measured with, and the size the decoded mix must have.
+	Mixer mixer.Config
+	// JoinTimeout bounds one join (ICE gathering and the HTTP exchange).
+	JoinTimeout time.Duration
+	// ProcRoot is where /proc is (tests change it).
+	ProcRoot string
+}
+
+// DefaultConfig is 30 s, joins 200 ms apart, one decoder, 3 s of codec
+// cost, the server's default room settings. URL, Room, N and Clips must be
+// set.
+func DefaultConfig() Config {
+	return Config{Duration: 30 * time.Second, Ramp: 200 * time.Millisecond, Decoders: 1,
+		CostMedia: 3 * time.Second, Mixer: mixer.DefaultConfig(), JoinTimeout: 20 * time.Second, ProcRoot: "/proc"}
+}
+
+// Validate reports the first setting that is out of range.
+func (c Config) Validate() error {
+	u, err := url.Parse(c.URL)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("loadtest: URL %q: want http://host:port", c.URL)
+	case c.Room == "":
+		return errors.New("loadtest: no room")
+	case c.N < 1:
+		return errors.New("loadtest: need at least one participant")
+	case c.Duration <= 0:
+		return errors.New("loadtest: duration must be positive")
+	case c.Ramp < 0, c.Decoders < 0, c.CostMedia < 0, c.PID < 0:
+		return errors.New("loadtest: ramp, decoders, cost time and pid cannot be negative")
+	case len(c.Clips) == 0:
+		return errors.New("loadtest: no clips")
+	}
+	return c.Mixer.Validate()
+}
+
+// Errors that make the load fail (the only ones: everything else is
+// reported in the Result).
+var (
+	ErrUnreachable = errors.New("loadtest: server not reachable")
+	ErrNoneJoined  = errors.New("loadtest: no participant joined")
+)
+
+// Run measures the codec cost of the load, then runs it: participants join
+// one by one, send their clips and receive the mix; a line of progress is
+// written to out every second. It stops after cfg.Duration or when ctx
+// ends, makes everyone leave, and returns what was measured (also when it
+// returns ErrNoneJoined). Print the summary with Result.WriteSummary.
+func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	base := cfg.URL
+	for len(base) > 0 && base[len(base)-1] == '/' {
+		base = base[:len(base)-1]
+	}
+	cfg.URL = base
+	res := &Result{Config: cfg, Clips: Assign(cfg.Clips, cfg.N)}
+	startScrape, err := scrape(ctx, base)
+	var se *statusError
+	if err != nil && !errors.As(err, &se) {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+
+	proc, perr := serverProcess(cfg)
+	res.Server.Err = perr
+	if proc != nil {
+		res.Server.PID, res.Server.InProcess = proc.PID, proc.PID == os.Getpid()
+	}
+
+	if cfg.CostMedia > 0 {
+		fmt.Fprintf(out, "measuring the codec cost of %d participants (%v of each clip)...\n", cfg.N, cfg.CostMedia)
+		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia)
+		if ctx.Err() != nil {
+			return res, ErrNoneJoined
+		}
+	}
+
+	// The run. Everything is measured from here.
+	if s, err := scrape(ctx, base); err == nil {
+		startScrape = s
+	}
+	var cpu0 time.Duration
+	var mem0 Memory
+	if proc != nil {
+		if cpu0, err = proc.CPU(); err != nil {
+			res.Server.Err, proc = err, nil
+		} else {
+			mem0, _ = proc.Memory()
+		}
+	}
+	res.Server.PeakRSS = mem0.RSS
+	machine0, merr := machineBusy(cfg.ProcRoot)
+	self0 := cpuTime()
+	start := time.Now()
+	runCtx, stop := context.WithDeadline(ctx, start.Add(cfg.Duration))
+	defer stop()
+
+	parts := make([]*participant, cfg.N)
+	for i := range parts {
+		parts[i] = &participant{name: fmt.Sprintf("load-%02d", i+1), clip: res.Clips[i]}
+		if i < cfg.Decoders {
+			parts[i].check = &pictureCheck{}
+		}
+	}
+	var mu sync.Mutex // guards participant.c and participant.joined
+	var joins sync.WaitGroup
+	joins.Go(func() {
+		for i, p := range parts {
+			select {
+			case <-time.After(time.Until(start.Add(time.Duration(i) * cfg.Ramp))):
+			case <-runCtx.Done():
+				return
+			}
+			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
+			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil})
+			cancel()
+			now := time.Now()
+			mu.Lock()
+			p.c, p.joinErr, p.joined = c, err, now
+			mu.Unlock()
+			if err != nil && runCtx.Err() == nil {
+				fmt.Fprintf(out, "%s: join failed: %v\n", p.name, err)
+			}
+		}
+	})
+
+	sample := func() []receiverSample {
+		mu.Lock()
+		defer mu.Unlock()
+		s := make([]receiverSample, len(parts))
+		for i, p := range parts {
+			if p.c == nil {
+				continue
+			}
+			st := p.c.Stats()
+			s[i] = receiverSample{joined: true, frames: st.Frames, freezes: st.Freezes, bytes: st.Bytes}
+		}
+		return s
+	}
+	tick := time.NewTicker(time.Second)
+	prev, prevAt := sample(), start
+loop:
+	for {
+		select {
+		case <-runCtx.Done():
+			break loop
+		case now := <-tick.C:
+			cur := sample()
+			sec := secondOf(prev, cur, now.Sub(prevAt))
+			sec.Elapsed = now.Sub(start)
+			res.Seconds = append(res.Seconds, sec)
+			fmt.Fprintln(out, sec)
+			prev, prevAt = cur, now
+			mu.Lock()
+			for _, p := range parts {
+				if p.c != nil && p.check != nil {
+					p.check.observe(p.c.Picture(), cfg.Mixer.Video.Width, cfg.Mixer.Video.Height)
+				}
+			}
+			mu.Unlock()
+			if proc != nil {
+				if m, err := proc.Memory(); err == nil {
+					res.Server.PeakRSS = max(res.Server.PeakRSS, m.RSS)
+				}
+			}
+		}
+	}
+	tick.Stop()
+	joins.Wait()
+
+	// The end: measure everything, then leave.
+	end := time.Now()
+	res.Elapsed = end.Sub(start)
+	res.Interrupted = ctx.Err() != nil
+	res.SelfCPU = cpuTime() - self0
+	if machine1, err := machineBusy(cfg.ProcRoot); err == nil && merr == nil {
+		res.MachineCPU = machine1 - machine0
+	}
+	if proc != nil {
+		if cpu1, err := proc.CPU(); err == nil {
+			res.Server.CPU, res.Server.Wall, res.Server.Source = cpu1-cpu0, res.Elapsed, "/proc"
+		} else {
+			res.Server.Err = err
+		}
+		if m, err := proc.Memory(); err == nil {
+			res.Server.PeakRSS = max(res.Server.PeakRSS, m.RSS)
+			res.Server.LifetimePeakRSS = m.Peak
+		}
+	}
+	quiet := context.WithoutCancel(ctx)
+	if endScrape, err := scrape(quiet, base); err == nil {
+		res.Metrics.MetricsDelta = metricsDelta(startScrape, endScrape)
+		res.Metrics.Found = true
+		if res.Server.Source == "" && res.Metrics.ProcessCPU > 0 {
+			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Elapsed, "metrics"
+			res.Server.PeakRSS = int64(res.Metrics.ProcessRSS)
+		}
+	} else {
+		res.Metrics.Err = err
+	}
+	for _, p := range parts {
+		r := ParticipantResult{Name: p.name, Clip: p.clip, JoinErr: p.joinErr, Check: p.check}
+		if p.c != nil {
+			st := p.c.Stats()
+			r.Joined = true
+			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
+			if st.Frames > 0 {
+				r.FPS = runFPS(st.Frames, p.joined.Add(st.FirstFrame), end)
+			}
+			r.Active = end.Sub(p.joined)
+			res.Joined++
+		}
+		res.Participants = append(res.Participants, r)
+	}
+
+	// Leave cleanly, all at once (each Close waits for its goroutines).
+	lctx, cancel := context.WithTimeout(quiet, 15*time.Second)
+	defer cancel()
+	var leaves sync.WaitGroup
+	var lmu sync.Mutex
+	for _, p := range parts {
+		if p.c == nil {
+			continue
+		}
+		leaves.Go(func() {
+			if err := p.c.Leave(lctx); err != nil {
+				lmu.Lock()
+				res.LeaveErrors = append(res.LeaveErrors, fmt.Errorf("%s: %w", p.name, err))
+				lmu.Unlock()
+			}
+		})
+	}
+	leaves.Wait()
+	if res.Joined == 0 {
+		return res, ErrNoneJoined
+	}
+	return res, nil
+}
+
+// participant is one simulated person during the run.
+type participant struct {
+	name    string
+	clip    Clip
+	check   *pictureCheck // decoders only; touched by the sampling loop
+	c       *client.Client
+	joinErr error
+	joined  time.Time // when Connect returned (the client's own join time is a little earlier)
+}
+
+// scrape reads the server's /metrics.
+func scrape(ctx context.Context, base string) (*Scrape, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, &statusError{resp.Status}
+	}
+	return ParseMetrics(io.LimitReader(resp.Body, 16<<20))
+}
+
+// statusError is a /metrics request that got an answer, but not the
+// metrics.
+type statusError struct{ status string }
+
+func (e *statusError) Error() string { return "GET /metrics: " + e.status }
+
+// serverProcess finds the server's process: cfg.PID, or the local process
+// listening on the URL's port when the URL names this machine.
+func serverProcess(cfg Config) (*Process, error) {
+	if cfg.PID > 0 {
+		p := NewProcess(cfg.ProcRoot, cfg.PID)
+		if _, err := p.CPU(); err != nil {
+			return nil, fmt.Errorf("loadtest: pid %d: %w", cfg.PID, err)
+		}
+		return p, nil
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return nil, err
+	}
+	if !isLocal(u.Hostname()) {
+		return nil, fmt.Errorf("loadtest: %s is not this machine (use -pid if it is)", u.Hostname())
+	}
+	port := u.Port()
+	if port == "" {
+		port = "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return nil, err
+	}
+	pid, err := FindListener(cfg.ProcRoot, n)
+	if err != nil {
+		return nil, err
+	}
+	return NewProcess(cfg.ProcRoot, pid), nil
+}
+
+// isLocal reports whether host is this machine: localhost, a loopback
+// address or one of the interfaces' addresses.
+func isLocal(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	if ip == nil {
+		ips, err := net.LookupIP(host)
+		if err != nil || len(ips) == 0 {
+			return false
+		}
+		ip = ips[0]
+	}
+	if ip.IsLoopback() || ip.IsUnspecified() {
+		return true
+	}
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.Equal(ip) {
+			return true
+		}
+	}
+	return false
+}

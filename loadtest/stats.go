@@ -1,0 +1,209 @@
+package loadtest
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"mcu/codec"
+)
+
+// Spread is the minimum, median and maximum of some values.
+type Spread struct {
+	Min, Median, Max float64
+	N                int
+}
+
+// spreadOf computes the Spread of xs (all NaN when xs is empty). xs is not
+// modified.
+func spreadOf(xs []float64) Spread {
+	if len(xs) == 0 {
+		return Spread{Min: math.NaN(), Median: math.NaN(), Max: math.NaN()}
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return Spread{Min: s[0], Median: med, Max: s[n-1], N: n}
+}
+
+// receiverSample is one participant's counters at one instant.
+type receiverSample struct {
+	joined  bool
+	frames  int
+	freezes int
+	bytes   int64 // RTP payload, video and audio
+}
+
+// Second is one line of progress: what the receivers got during one
+// interval (about a second).
+type Second struct {
+	Elapsed        time.Duration // since the start of the run, at the end of the interval
+	Joined, Wanted int
+	// Receivers is how many participants the rates are over: those that
+	// had already received a picture when the interval began (one that
+	// is still waiting for its first picture is not a slow receiver yet).
+	Receivers       int
+	FPSMean, FPSMin float64
+	BitrateMean     float64 // bit/s per receiver, video and audio payload
+	Freezes         int     // so far, every receiver
+}
+
+// secondOf computes an interval's line from the samples at its start and
+// end (indexed by participant; prev may be shorter when participants
+// joined since).
+func secondOf(prev, cur []receiverSample, dt time.Duration) Second {
+	s := Second{Wanted: len(cur), FPSMin: math.NaN(), FPSMean: math.NaN(), BitrateMean: math.NaN()}
+	var fpsSum, bitSum float64
+	for i, c := range cur {
+		if !c.joined {
+			continue
+		}
+		s.Joined++
+		s.Freezes += c.freezes
+		if i >= len(prev) || !prev[i].joined || prev[i].frames == 0 || dt <= 0 {
+			continue
+		}
+		fps := float64(c.frames-prev[i].frames) / dt.Seconds()
+		bits := float64(c.bytes-prev[i].bytes) * 8 / dt.Seconds()
+		if s.Receivers == 0 || fps < s.FPSMin {
+			s.FPSMin = fps
+		}
+		s.Receivers++
+		fpsSum += fps
+		bitSum += bits
+	}
+	if s.Receivers > 0 {
+		s.FPSMean = fpsSum / float64(s.Receivers)
+		s.BitrateMean = bitSum / float64(s.Receivers)
+	}
+	return s
+}
+
+// runFPS is a receiver's frame rate from its first picture to the end of
+// the run: the first picture opens the count, so frames−1 intervals (the
+// rate is 0 with fewer than two pictures).
+func runFPS(frames int, first, end time.Time) float64 {
+	d := end.Sub(first).Seconds()
+	if frames < 2 || d <= 0 {
+		return 0
+	}
+	return float64(frames-1) / d
+}
+
+// pictureCheck follows the decoded mix of one receiver, second by second:
+// its size, and whether it changes.
+type pictureCheck struct {
+	Seconds   int // checks made
+	Pictures  int // checks that found a decoded picture
+	Changed   int // checks whose picture differed from the previous one
+	WrongSize int // checks whose picture was not the expected size
+	Width     int // of the last picture
+	Height    int
+
+	last    *codec.Frame
+	lastSum uint64
+}
+
+// observe checks the newest picture (nil if none yet).
+func (c *pictureCheck) observe(pic *codec.Frame, w, h int) {
+	c.Seconds++
+	if pic == nil {
+		return
+	}
+	c.Pictures++
+	c.Width, c.Height = pic.Width(), pic.Height()
+	if c.Width != w || c.Height != h {
+		c.WrongSize++
+	}
+	if pic == c.last {
+		return // no new picture in a second: not a change
+	}
+	sum := lumaHash(pic)
+	if c.last != nil && sum != c.lastSum {
+		c.Changed++
+	}
+	c.last, c.lastSum = pic, sum
+}
+
+// OK says the mix had the right size every time and changed in at least
+// half of the seconds after the first picture.
+func (c *pictureCheck) OK() bool {
+	return c.Pictures > 0 && c.WrongSize == 0 && 2*c.Changed >= c.Pictures-1
+}
+
+// lumaHash hashes every 8th pixel of every 8th row of the luma plane: cheap,
+// and any visible change of the mix changes it.
+func lumaHash(f *codec.Frame) uint64 {
+	h := uint64(14695981039346656037)
+	for y := 0; y < f.Height(); y += 8 {
+		row := f.Y[y*f.YStride:]
+		for x := 0; x < f.Width(); x += 8 {
+			h = (h ^ uint64(row[x])) * 1099511628211
+		}
+	}
+	return h
+}
+
+// MetricsDelta is what the server's /metrics counted between the scrapes
+// at the start and the end of the run. The metrics are the whole server's:
+// other rooms' activity is included.
+type MetricsDelta struct {
+	Tick, Encode, Latency Histogram
+	LateTicks             float64
+	KeyframesForced       float64
+	KeyframesPeriodic     float64
+	PLISent, PLIReceived  float64
+	BytesIn, BytesOut     float64
+	// ProcessCPU is the server's process_cpu_seconds_total difference and
+	// ProcessRSS its process_resident_memory_bytes at the end (0 when the
+	// server does not export them); used when /proc cannot be read.
+	ProcessCPU time.Duration
+	ProcessRSS float64
+}
+
+// Names of mcu's series.
+const (
+	metricTick      = "mcu_mixer_tick_seconds"
+	metricEncode    = "mcu_encode_seconds"
+	metricLatency   = "mcu_added_latency_seconds"
+	metricLateTicks = "mcu_late_ticks_total"
+	metricKeyframes = "mcu_keyframes_total"
+)
+
+// metricsDelta subtracts the start scrape from the end one.
+func metricsDelta(start, end *Scrape) MetricsDelta {
+	var d MetricsDelta
+	hist := func(name string) Histogram {
+		e, ok := end.Histogram(name)
+		if !ok {
+			return Histogram{}
+		}
+		if s, ok := start.Histogram(name); ok {
+			return e.Sub(s)
+		}
+		return e
+	}
+	counter := func(name string, labels ...string) float64 {
+		e, _ := end.Value(name, labels...)
+		s, _ := start.Value(name, labels...)
+		if s > e { // restarted
+			return e
+		}
+		return e - s
+	}
+	d.Tick, d.Encode, d.Latency = hist(metricTick), hist(metricEncode), hist(metricLatency)
+	d.LateTicks = counter(metricLateTicks)
+	d.KeyframesForced = counter(metricKeyframes, "reason", "forced")
+	d.KeyframesPeriodic = counter(metricKeyframes, "reason", "periodic")
+	d.PLISent = counter("mcu_pli_sent_total")
+	d.PLIReceived = counter("mcu_pli_received_total")
+	d.BytesIn = counter("mcu_bytes_in_total")
+	d.BytesOut = counter("mcu_bytes_out_total")
+	d.ProcessCPU = time.Duration(counter("process_cpu_seconds_total") * float64(time.Second))
+	d.ProcessRSS, _ = end.Value("process_resident_memory_bytes")
+	return d
+}

@@ -1,0 +1,182 @@
+package loadtest
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/codec"
+)
+
+func TestSpread(t *testing.T) {
+	for _, tc := range []struct {
+		xs   []float64
+		want Spread
+	}{
+		{[]float64{3, 1, 2}, Spread{1, 2, 3, 3}},
+		{[]float64{4, 1, 3, 2}, Spread{1, 2.5, 4, 4}},
+		{[]float64{7}, Spread{7, 7, 7, 1}},
+	} {
+		in := append([]float64(nil), tc.xs...)
+		if got := spreadOf(tc.xs); got != tc.want {
+			t.Errorf("spreadOf(%v) = %+v, want %+v", tc.xs, got, tc.want)
+		}
+		for i := range in {
+			if in[i] != tc.xs[i] {
+				t.Fatalf("spreadOf changed its input")
+			}
+		}
+	}
+	if s := spreadOf(nil); !math.IsNaN(s.Min) || !math.IsNaN(s.Median) || s.N != 0 {
+		t.Errorf("empty: %+v", s)
+	}
+}
+
+func TestSecondOf(t *testing.T) {
+	prev := []receiverSample{
+		{joined: true, frames: 100, bytes: 1000},
+		{joined: true, frames: 0}, // waiting for its first picture: not a receiver yet
+		{joined: true, frames: 50, bytes: 500, freezes: 1},
+	}
+	cur := []receiverSample{
+		{joined: true, frames: 130, bytes: 201000},
+		{joined: true, frames: 12, bytes: 99999},
+		{joined: true, frames: 70, bytes: 100500, freezes: 2},
+		{joined: true}, // joined during the interval
+		{},             // not joined
+	}
+	s := secondOf(prev, cur, time.Second)
+	want := Second{Joined: 4, Wanted: 5, Receivers: 2, FPSMean: 25, FPSMin: 20, BitrateMean: (1600000 + 800000) / 2, Freezes: 2}
+	if s != want {
+		t.Errorf("secondOf = %+v\nwant        %+v", s, want)
+	}
+	half := secondOf(prev[:1], cur[:1], 500*time.Millisecond)
+	if half.FPSMean != 60 || half.FPSMin != 60 {
+		t.Errorf("half a second: %+v", half)
+	}
+	none := secondOf(nil, cur, time.Second)
+	if none.Receivers != 0 || !math.IsNaN(none.FPSMean) || !math.IsNaN(none.FPSMin) || none.Joined != 4 {
+		t.Errorf("first interval: %+v", none)
+	}
+	if line := none.String(); !strings.Contains(line, "joined 4/5") || !strings.Contains(line, "fps mean - min -") {
+		t.Errorf("line %q", line)
+	}
+}
+
+func TestRunFPS(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	if got := runFPS(301, t0, t0.Add(10*time.Second)); got != 30 {
+		t.Errorf("runFPS = %v, want 30", got)
+	}
+	if got := runFPS(1, t0, t0.Add(time.Second)); got != 0 {
+		t.Errorf("one picture: %v, want 0", got)
+	}
+	if got := runFPS(10, t0, t0); got != 0 {
+		t.Errorf("no time: %v, want 0", got)
+	}
+}
+
+func TestPictureCheck(t *testing.T) {
+	a, b := codec.NewFrame(64, 32), codec.NewFrame(64, 32)
+	b.Y[0] = 200 // sampled by the hash
+	same := codec.NewFrame(64, 32)
+	var c pictureCheck
+	c.observe(nil, 64, 32)  // nothing decoded yet
+	c.observe(a, 64, 32)    // first picture
+	c.observe(b, 64, 32)    // changed
+	c.observe(b, 64, 32)    // the same picture object: no new picture
+	c.observe(same, 64, 32) // a new picture equal to a: changed from b
+	if c.Seconds != 5 || c.Pictures != 4 || c.Changed != 2 || c.WrongSize != 0 || !c.OK() {
+		t.Errorf("check = %+v, OK %v", c, c.OK())
+	}
+	var still pictureCheck
+	for range 4 {
+		still.observe(codec.NewFrame(64, 32), 64, 32)
+	}
+	if still.Changed != 0 || still.OK() {
+		t.Errorf("a still mix passed: %+v", still)
+	}
+	var small pictureCheck
+	small.observe(a, 1280, 720)
+	if small.WrongSize != 1 || small.OK() {
+		t.Errorf("a wrong size passed: %+v", small)
+	}
+	var none pictureCheck
+	none.observe(nil, 64, 32)
+	if none.OK() {
+		t.Error("no picture passed")
+	}
+}
+
+func TestCodecCostArithmetic(t *testing.T) {
+	c := CodecCost{
+		DecodeVideo: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond},
+		DecodeAudio: []time.Duration{time.Millisecond, 2 * time.Millisecond},
+		EncodeVideo: 300 * time.Millisecond, EncodeAudio: 30 * time.Millisecond,
+	}
+	if c.Decode() != 33*time.Millisecond || c.Total() != 363*time.Millisecond || math.Abs(c.Cores()-0.363) > 1e-9 {
+		t.Errorf("decode %v total %v cores %v", c.Decode(), c.Total(), c.Cores())
+	}
+	if got := perSecond(50*time.Millisecond, 2*time.Second); got != 25*time.Millisecond {
+		t.Errorf("perSecond = %v", got)
+	}
+	r := &Result{Cost: c, Server: ServerUsage{Source: "/proc", CPU: 7260 * time.Millisecond, Wall: 10 * time.Second}}
+	if math.Abs(r.Server.Cores()-0.726) > 1e-9 || math.Abs(r.Ratio()-2) > 1e-9 {
+		t.Errorf("server %v cores, ratio %v", r.Server.Cores(), r.Ratio())
+	}
+	r.Server.Source = ""
+	if !math.IsNaN(r.Ratio()) {
+		t.Error("ratio without a server measurement")
+	}
+}
+
+// The summary of a made-up run says what a reader needs, and survives
+// missing measurements.
+func TestWriteSummary(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.URL, cfg.Room, cfg.N = "http://127.0.0.1:8080", "r", 3
+	tick := hist([]float64{0.001, 0.002, 0.004}, 50, 40, 10, 0)
+	r := &Result{Config: cfg, Elapsed: 10 * time.Second, Joined: 2,
+		Participants: []ParticipantResult{
+			{Name: "load-01", Joined: true, FirstFrame: 300 * time.Millisecond, Frames: 290, FPS: 29.5, Active: 10 * time.Second, Bytes: 1 << 20,
+				Check: &pictureCheck{Seconds: 10, Pictures: 9, Changed: 8, Width: 1280, Height: 720}},
+			{Name: "load-02", Joined: true, FirstFrame: 500 * time.Millisecond, Frames: 280, FPS: 28.5, Freezes: 1, Active: 9 * time.Second},
+			{Name: "load-03", JoinErr: errTest},
+		},
+		Server:  ServerUsage{PID: 42, Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
+		Metrics: MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3}},
+		Cost:    CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond},
+		SelfCPU: 5 * time.Second,
+	}
+	var b bytes.Buffer
+	r.WriteSummary(&b)
+	out := b.String()
+	for _, want := range []string{
+		"2/3 participants joined", "load-03: test error",
+		"min 300ms  median 400ms  max 500ms",
+		"fps over the run: min 28.5  median 29.0", "freezes (gaps > 200ms) 1",
+		"1280x720 (want 1280x720), changed in 8 of 8 seconds with a picture: ok",
+		"1.20 cores", "peak RSS 200 MiB",
+		"mixer tick     p50 1.00ms", "late ticks 3",
+		"encode         no observations",
+		"server CPU / codec cost: 3.00", "load tool CPU: 0.50 cores",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	// Nothing measured at all.
+	b.Reset()
+	(&Result{Config: cfg, CostErr: errTest, Metrics: MetricsReport{Err: errTest}, Server: ServerUsage{Err: errTest}}).WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "min -  median -") || !strings.Contains(out, "not measured (test error)") {
+		t.Errorf("empty summary:\n%s", out)
+	}
+}
+
+var errTest = testError{}
+
+type testError struct{}
+
+func (testError) Error() string { return "test error" }
