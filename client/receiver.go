@@ -29,6 +29,8 @@ type receiver struct {
 	frames    int
 	keyframes int
 	freezes   int
+	gap       time.Duration // longest pause between two pictures
+	gapAt     time.Time     // when it ended
 	bytes     int64
 	picture   *codec.Frame // newest decoded picture
 	width     int
@@ -81,8 +83,14 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 		r.mu.Lock()
 		r.bytes += int64(len(pkt.Payload))
 		if pkt.Marker {
-			if !r.last.IsZero() && now.Sub(r.last) > FreezeGap {
-				r.freezes++
+			if !r.last.IsZero() {
+				gap := now.Sub(r.last)
+				if gap > FreezeGap {
+					r.freezes++
+				}
+				if gap > r.gap {
+					r.gap, r.gapAt = gap, now
+				}
 			}
 			if r.first.IsZero() {
 				r.first = now
@@ -159,6 +167,10 @@ type Stats struct {
 	Width, Height int // of the last decoded picture (Decode only)
 	LastFrame     time.Time
 	PLIs          int64 // keyframe requests the server sent us
+	// LongestGap is the longest pause between two pictures, ending at
+	// LongestGapAt.
+	LongestGap   time.Duration
+	LongestGapAt time.Time
 }
 
 // Stats returns the counters so far.
@@ -167,7 +179,7 @@ func (c *Client) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
-		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load()}
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt}
 	if !r.first.IsZero() {
 		s.FirstFrame = r.first.Sub(r.joined)
 	}

@@ -1,0 +1,121 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+	"mcu/room"
+)
+
+// minimalOffer is a syntactically valid offer with one audio section.
+const minimalOffer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+
+// TestBadRequests: every kind of bad input gets its status and a JSON body
+// saying what was wrong, and the server keeps serving.
+func TestBadRequests(t *testing.T) {
+	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants = 1 })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	first, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Video: mediatest.TestdataPath(t, "p01.ivf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	for _, tc := range []struct {
+		name, method, path, ctype, body string
+		status                          int
+		say                             string
+	}{
+		{"garbage SDP", "POST", "/rooms/a/join", "application/sdp", "this is not SDP", 400, "SDP"},
+		{"SDP without media", "POST", "/rooms/a/join", "application/sdp", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", 400, "no audio or video"},
+		{"wrong content type", "POST", "/rooms/a/join", "text/plain", minimalOffer, 415, "application/sdp"},
+		{"no content type", "POST", "/whip/a", "", minimalOffer, 415, "application/sdp"},
+		{"oversized body", "POST", "/rooms/a/join", "application/sdp", strings.Repeat("a=x\r\n", 20000), 413, "too large"},
+		{"path trick", "POST", "/rooms/..%2fx/join", "application/sdp", minimalOffer, 400, "room names"},
+		{"dotted room", "POST", "/whep/.x", "application/sdp", minimalOffer, 400, "room names"},
+		{"long room", "POST", "/rooms/" + strings.Repeat("r", 65) + "/join", "application/sdp", minimalOffer, 400, "room names"},
+		{"unknown session", "DELETE", "/rooms/full/sessions/nope", "", "", 404, "no such"},
+		{"unknown room", "DELETE", "/rooms/nowhere/sessions/nope", "", "", 404, "no such"},
+		{"unknown room state", "GET", "/api/rooms/nowhere", "", "", 404, "no such"},
+		{"recording unknown room", "POST", "/api/rooms/nowhere/recording", "", "", 404, "no such"},
+		{"stop a recording never started", "DELETE", "/api/rooms/full/recording", "", "", 409, "not recording"},
+		{"bad layout", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":"mosaic"}`, 400, "mosaic"},
+		{"bad layout JSON", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":`, 400, ""},
+		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer, 429, "full"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
+			if tc.ctype != "" {
+				req.Header.Set("Content-Type", tc.ctype)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tc.status || !strings.Contains(string(body), tc.say) ||
+				!strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+				t.Errorf("%d %s %q, want %d and %q in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.say)
+			}
+		})
+	}
+	// Still serving: the participant is there, health is fine, a viewer may
+	// still join the full room (viewers are not shown).
+	resp, err := http.Get(srv.URL + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz after bad requests: %v %v", resp, err)
+	}
+	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Endpoint: client.WHEP})
+	if err != nil {
+		t.Fatalf("viewer in a full room: %v", err)
+	}
+	viewer.Close()
+}
+
+// TestCORS: preflights for POST with a Content-Type and for DELETE are
+// answered, and Location is readable from another origin.
+func TestCORS(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	for _, method := range []string{"POST", "DELETE", "PUT"} {
+		req, _ := http.NewRequest("OPTIONS", srv.URL+"/rooms/a/join", nil)
+		req.Header.Set("Origin", "http://elsewhere.example")
+		req.Header.Set("Access-Control-Request-Method", method)
+		req.Header.Set("Access-Control-Request-Headers", "content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		h := resp.Header
+		if resp.StatusCode/100 != 2 || h.Get("Access-Control-Allow-Origin") == "" ||
+			!strings.Contains(h.Get("Access-Control-Allow-Methods"), method) ||
+			!strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "content-type") {
+			t.Errorf("preflight for %s: %d %v", method, resp.StatusCode, h)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "cors", Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/api/rooms/cors", nil)
+	req.Header.Set("Origin", "http://elsewhere.example")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Location") {
+		t.Errorf("Location not exposed: %v", resp.Header)
+	}
+}

@@ -1,0 +1,93 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+)
+
+// TestJoinLeaveLeaks: 50 join/leave cycles (each with video and audio, so a
+// decoder, a scaler and a mix-minus encoder come and go, and the room opens
+// and closes) leave goroutines, Go heap and process memory where they were.
+func TestJoinLeaveLeaks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("50 WebRTC sessions")
+	}
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cycle := func() {
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "churn",
+			Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Let media flow so the decoder and the tile are really used.
+		deadline := time.Now().Add(3 * time.Second)
+		for c.Stats().Frames < 3 && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err := c.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 5 { // warm caches and pools up
+		cycle()
+	}
+	g0, heap0, rss0 := settle(t, 0)
+	for range 50 {
+		cycle()
+	}
+	g1, heap1, rss1 := settle(t, g0)
+	t.Logf("after 50 cycles: goroutines %d → %d, heap %d → %d KiB, RSS %d → %d KiB", g0, g1, heap0>>10, heap1>>10, rss0, rss1)
+	if g1 > g0+2 {
+		t.Errorf("goroutines grew from %d to %d", g0, g1)
+	}
+	// Allowances: allocator and pool noise, not a per-session leak (a
+	// session's decoder, scaler and buffers are several MB).
+	if heap1 > heap0+8<<20 {
+		t.Errorf("Go heap grew from %d to %d KiB", heap0>>10, heap1>>10)
+	}
+	if rss1 > rss0+40<<10 {
+		t.Errorf("RSS grew from %d to %d KiB", rss0, rss1)
+	}
+	if rooms, people, viewers := srv.Rooms.Counts(); rooms+people+viewers != 0 {
+		t.Errorf("left behind: %d rooms, %d participants, %d viewers", rooms, people, viewers)
+	}
+}
+
+// settle waits for goroutines to wind down (to want, if given) and
+// returns the goroutine count, Go heap in use and RSS (KiB).
+func settle(t *testing.T, want int) (int, uint64, int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runtime.GC()
+		n := runtime.NumGoroutine()
+		if want == 0 || n <= want || time.Now().After(deadline) {
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			return n, ms.HeapInuse, rssKiB()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func rssKiB() int {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
+			n, _ := strconv.Atoi(f[1])
+			return n
+		}
+	}
+	return 0
+}
