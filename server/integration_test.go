@@ -111,7 +111,9 @@ func hears(t *testing.T, c *client.Client, others []int, own int) error {
 	return nil
 }
 
-func fmtDB(v float64) string { return strings.TrimRight(strings.TrimRight(jsonNumber(v), "0"), ".") + " dBFS" }
+func fmtDB(v float64) string {
+	return strings.TrimRight(strings.TrimRight(jsonNumber(v), "0"), ".") + " dBFS"
+}
 
 func jsonNumber(v float64) string {
 	b, _ := json.Marshal(math.Round(v*10) / 10)
@@ -197,7 +199,7 @@ func TestRoom(t *testing.T) {
 	t.Logf("participant 4's tile gone %v after its DELETE", time.Since(left).Round(time.Millisecond))
 	var info struct {
 		Participants []struct{ Name string } `json:"participants"`
-		Viewers      int                    `json:"viewers"`
+		Viewers      int                     `json:"viewers"`
 	}
 	getJSON(t, srv.URL+"/api/rooms/r1", &info)
 	if len(info.Participants) != 3 || info.Viewers != 1 {
