@@ -81,15 +81,15 @@ type clipPackets struct {
 
 // readPackets reads at least media of path's stream of kind, starting the
 // file over when it is shorter (as a participant's loop does), and returns
-// the packets and how much media they hold.
-func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]codec.Packet, *codec.StreamInfo, time.Duration, error) {
+// the packets (each with its Duration set) and the stream's description.
+func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]codec.Packet, *codec.StreamInfo, error) {
 	var pkts []codec.Packet
 	var info codec.StreamInfo
 	var total time.Duration
 	for total < media {
 		in, err := codec.OpenInput(path)
 		if err != nil {
-			return nil, nil, 0, err
+			return nil, nil, err
 		}
 		si := in.Video()
 		dflt := time.Second / 30
@@ -98,7 +98,7 @@ func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]code
 		}
 		if si == nil {
 			in.Close()
-			return nil, nil, 0, fmt.Errorf("loadtest: %s has no %v stream", path, kind)
+			return nil, nil, fmt.Errorf("loadtest: %s has no %v stream", path, kind)
 		}
 		info = *si
 		if kind == codec.Video && si.FrameRate > 0 {
@@ -112,7 +112,7 @@ func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]code
 			}
 			if err != nil {
 				in.Close()
-				return nil, nil, 0, err
+				return nil, nil, err
 			}
 			if p.Kind != kind {
 				continue
@@ -125,10 +125,10 @@ func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]code
 		}
 		in.Close()
 		if len(pkts) == before {
-			return nil, nil, 0, fmt.Errorf("loadtest: %s holds no %v", path, kind)
+			return nil, nil, fmt.Errorf("loadtest: %s holds no %v", path, kind)
 		}
 	}
-	return pkts, &info, total, nil
+	return pkts, &info, nil
 }
 
 // MeasureCodecCost measures the codec cost of n participants sending clips
@@ -151,7 +151,7 @@ func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, medi
 		if c.Video != "" {
 			v := videos[c.Video]
 			if v == nil {
-				pkts, info, _, err := readPackets(c.Video, codec.Video, media)
+				pkts, info, err := readPackets(c.Video, codec.Video, media)
 				if err != nil {
 					return cost, err
 				}
@@ -163,7 +163,7 @@ func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, medi
 		if c.Audio != "" {
 			a, ok := audios[c.Audio]
 			if !ok {
-				pkts, _, _, err := readPackets(c.Audio, codec.Audio, media)
+				pkts, _, err := readPackets(c.Audio, codec.Audio, media)
 				if err != nil {
 					return cost, err
 				}

@@ -58,6 +58,9 @@ func TestLiveLoad(t *testing.T) {
 	if c := res.Participants[0].Check; c == nil || c.Pictures == 0 || c.WrongSize != 0 {
 		t.Errorf("decoded mix check: %+v", c)
 	}
+	if res.Room.Participants != 2 || res.Room.Frames == 0 {
+		t.Errorf("the server's view of the room: %+v, %v", res.Room, res.RoomErr)
+	}
 	if res.Metrics.Tick.Count <= 0 || res.Metrics.Encode.Count <= 0 {
 		t.Errorf("metrics not parsed: %d ticks, %d encodes", int(res.Metrics.Tick.Count), int(res.Metrics.Encode.Count))
 	}

@@ -24,6 +24,9 @@ type Result struct {
 
 	Server  ServerUsage
 	Metrics MetricsReport
+	// Room is the room's mixer over the run, from the API.
+	Room    RoomMixer
+	RoomErr error
 	Cost    CodecCost
 	CostErr error
 	// SelfCPU is the load generator's own CPU time during the run (every
@@ -199,6 +202,14 @@ func (r *Result) WriteSummary(w io.Writer) {
 		p("  added latency  %s", percentiles(m.Latency))
 		p("  late ticks %.0f, keyframes %.0f forced + %.0f periodic, PLIs %.0f sent to participants / %.0f received",
 			m.LateTicks, m.KeyframesForced, m.KeyframesPeriodic, m.PLISent, m.PLIReceived)
+	}
+
+	if r.RoomErr != nil {
+		p("room %q: not read (%v)", cfg.Room, r.RoomErr)
+	} else {
+		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy)",
+			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.Elapsed.Seconds(), 1e-9),
+			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped)
 	}
 
 	switch c := r.Cost; {

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -119,6 +120,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	if s, err := scrape(ctx, base); err == nil {
 		startScrape = s
 	}
+	room0, _ := roomInfo(ctx, base, cfg.Room) // zero when the room does not exist yet
 	var cpu0 time.Duration
 	var mem0 Memory
 	if proc != nil {
@@ -229,6 +231,12 @@ loop:
 		}
 	}
 	quiet := context.WithoutCancel(ctx)
+	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
+		res.Room = room1.Mixer.sub(room0.Mixer)
+		res.Room.Participants = len(room1.Participants)
+	} else {
+		res.RoomErr = err
+	}
 	if endScrape, err := scrape(quiet, base); err == nil {
 		res.Metrics.MetricsDelta = metricsDelta(startScrape, endScrape)
 		res.Metrics.Found = true
@@ -305,6 +313,52 @@ func scrape(ctx context.Context, base string) (*Scrape, error) {
 		return nil, &statusError{resp.Status}
 	}
 	return ParseMetrics(io.LimitReader(resp.Body, 16<<20))
+}
+
+// apiRoom is the part of GET /api/rooms/{room} the load reads.
+type apiRoom struct {
+	Participants []struct{} `json:"participants"`
+	Mixer        RoomMixer  `json:"mixer"`
+}
+
+// RoomMixer is the room's own mixer counters (GET /api/rooms/{room}),
+// over the run.
+type RoomMixer struct {
+	Participants int    `json:"-"` // in the room at the end (as the server sees it)
+	Frames       uint64 `json:"frames"`
+	Keyframes    uint64 `json:"keyframes"`
+	LateTicks    uint64 `json:"late_ticks"`
+	Dropped      uint64 `json:"dropped_frames"`
+}
+
+func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
+	if earlier.Frames > m.Frames { // another room of that name since
+		return m
+	}
+	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
+		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped}
+}
+
+// roomInfo reads the room's state from the API (zero, and an error, when
+// it does not exist).
+func roomInfo(ctx context.Context, base, room string) (apiRoom, error) {
+	var r apiRoom
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/rooms/"+url.PathEscape(room), nil)
+	if err != nil {
+		return r, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return r, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return r, fmt.Errorf("GET /api/rooms/%s: %s", room, resp.Status)
+	}
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r)
+	return r, err
 }
 
 // statusError is a /metrics request that got an answer, but not the
