@@ -50,6 +50,7 @@ type Client struct {
 	opts     Options
 	pc       *webrtc.PeerConnection
 	location string
+	answer   string
 	joined   time.Time
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -130,7 +131,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return fail(err)
 	}
-	c.location = location
+	c.location, c.answer = location, answer
 	c.joined = time.Now()
 	c.recv.setJoined(c.joined)
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
@@ -258,6 +259,9 @@ type StatusError struct {
 }
 
 func (e *StatusError) Error() string { return fmt.Sprintf("client: HTTP %d: %s", e.Code, e.Body) }
+
+// Answer is the server's SDP answer.
+func (c *Client) Answer() string { return c.answer }
 
 // Location is the session's URL (DELETE it to leave).
 func (c *Client) Location() string { return c.location }

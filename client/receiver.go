@@ -24,7 +24,7 @@ type receiver struct {
 
 	mu        sync.Mutex
 	joined    time.Time
-	first     time.Time // first complete picture
+	first     time.Time // end of the first keyframe: the first picture one can show
 	last      time.Time
 	frames    int
 	keyframes int
@@ -32,6 +32,7 @@ type receiver struct {
 	gap       time.Duration // longest pause between two pictures
 	gapAt     time.Time     // when it ended
 	bytes     int64
+	inKey     bool         // receiving a keyframe's packets
 	picture   *codec.Frame // newest decoded picture
 	width     int
 	height    int
@@ -92,9 +93,6 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 					r.gap, r.gapAt = gap, now
 				}
 			}
-			if r.first.IsZero() {
-				r.first = now
-			}
 			r.last = now
 			r.frames++
 		}
@@ -102,6 +100,15 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 		if payload, err := vp8.Unmarshal(pkt.Payload); err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload) {
 			r.mu.Lock()
 			r.keyframes++
+			r.inKey = true
+			r.mu.Unlock()
+		}
+		if pkt.Marker {
+			r.mu.Lock()
+			if r.inKey && r.first.IsZero() {
+				r.first = now
+			}
+			r.inKey = false
 			r.mu.Unlock()
 		}
 		if sb == nil {
@@ -161,8 +168,9 @@ type Stats struct {
 	Frames, Keyframes, Freezes int
 	AudioPackets               int
 	Bytes                      int64
-	// FirstFrame is the time from the join's answer to the first complete
-	// picture of the mix (0 if none yet).
+	// FirstFrame is the time from the join's answer to the end of the
+	// first keyframe of the mix, the first picture that can be shown (0 if
+	// none yet).
 	FirstFrame    time.Duration
 	Width, Height int // of the last decoded picture (Decode only)
 	LastFrame     time.Time

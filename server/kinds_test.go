@@ -1,0 +1,160 @@
+package server_test
+
+import (
+	"context"
+	"image"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+	"mcu/layout"
+	"mcu/room"
+)
+
+// TestParticipantKinds: someone with audio only and someone who sends
+// nothing get placeholder tiles, a WHIP publisher is shown and receives
+// nothing, a participant changing resolution mid-call keeps their tile.
+func TestParticipantKinds(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	td := func(n string) string { return mediatest.TestdataPath(t, n) }
+	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "kinds", Endpoint: client.WHEP, Decode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Close()
+	opts := []client.Options{
+		{Name: "resizer", Video: td("p11.ivf"), Audio: td("p11.ogg")},
+		{Name: "voice", Audio: td("p03.ogg")},
+		{Name: "silent"},
+		{Name: "whip", Endpoint: client.WHIP, Video: td("p12.webm"), Audio: td("p12.webm")},
+	}
+	var cs []*client.Client
+	for _, o := range opts {
+		o.Server, o.Room = srv.URL, "kinds"
+		c, err := client.Connect(ctx, o)
+		if err != nil {
+			t.Fatalf("%s: %v", o.Name, err)
+		}
+		defer c.Close()
+		cs = append(cs, c)
+	}
+	ps := mediatest.Participants(t)
+	cells := layout.GridCells(4, canvas)
+	tile := func(img *image.YCbCr, i int, size layout.Size) (uint8, uint8, uint8) {
+		dst, _ := layout.Place(size, cells[i], layout.Fit)
+		return mediatest.MedianColour(img, mediatest.BackgroundRegion(image.Rect(dst.X, dst.Y, dst.X+dst.W, dst.Y+dst.H)))
+	}
+	// p11 changes size every 1.5 s of its looping clip: check it at both
+	// sizes, over 4 s.
+	sizes := map[int]bool{}
+	deadline := time.Now().Add(6 * time.Second)
+	for len(sizes) < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		pic := viewer.Picture()
+		if pic == nil {
+			continue
+		}
+		img := &pic.YCbCr
+		for _, size := range []layout.Size{{W: 320, H: 180}, {W: 480, H: 270}} {
+			y, cb, cr := tile(img, 0, size)
+			if mediatest.ColourDistance(y, cb, cr, ps[10].Y, ps[10].Cb, ps[10].Cr) < colourTolerance {
+				sizes[size.W] = true
+			}
+		}
+		for i := 1; i <= 2; i++ {
+			cell := cells[i]
+			if y, _, _ := mediatest.MedianColour(img, image.Rect(cell.X, cell.Y, cell.X+cell.W, cell.Y+cell.H)); y < 40 || y > 56 {
+				t.Fatalf("participant %q without video: tile luma %d, want the placeholder", opts[i].Name, y)
+			}
+		}
+		if y, cb, cr := tile(img, 3, layout.Size{W: 640, H: 360}); mediatest.ColourDistance(y, cb, cr, ps[11].Y, ps[11].Cb, ps[11].Cr) > colourTolerance {
+			if time.Now().After(deadline.Add(-3 * time.Second)) {
+				t.Fatalf("WHIP publisher's colour missing: (%d,%d,%d)", y, cb, cr)
+			}
+		}
+	}
+	if len(sizes) < 2 {
+		t.Errorf("the resizing participant was seen at sizes %v, want both 320 and 480 wide", sizes)
+	}
+	if st := cs[3].Stats(); st.Frames != 0 || st.AudioPackets != 0 {
+		t.Errorf("the WHIP publisher received %+v, want nothing", st)
+	}
+	if st := cs[2].Stats(); st.Frames == 0 {
+		t.Errorf("the silent participant received no picture: %+v", st)
+	}
+}
+
+// TestMetrics: /metrics exposes the mixer's and the network's measures,
+// and they move while a room runs.
+func TestMetrics(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "m",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	time.Sleep(1500 * time.Millisecond)
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	text := string(body)
+	for _, want := range []string{"mcu_rooms 1", "mcu_participants 1", "mcu_viewers 0", "mcu_mixer_tick_seconds_count",
+		"mcu_encode_seconds_count", "mcu_added_latency_seconds_count", "mcu_late_ticks_total", `mcu_keyframes_total{reason="forced"}`,
+		"mcu_pli_sent_total", "mcu_pli_received_total", "mcu_bytes_in_total", "mcu_bytes_out_total", "process_resident_memory_bytes"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	for _, zero := range []string{"mcu_mixer_tick_seconds_count 0", "mcu_encode_seconds_count 0", "mcu_added_latency_seconds_count 0",
+		"mcu_bytes_in_total 0", "mcu_bytes_out_total 0"} {
+		if strings.Contains(text, zero+"\n") {
+			t.Errorf("%s: the room ran for 1.5 s", zero)
+		}
+	}
+}
+
+// TestSingleUDPPort: with a UDP mux every session's media uses one port,
+// the one announced in the answer.
+func TestSingleUDPPort(t *testing.T) {
+	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	port := conn.LocalAddr().(*net.UDPAddr).Port
+	srv := testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 2 {
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "udp", Video: mediatest.TestdataPath(t, "p01.ivf")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		deadline := time.Now().Add(5 * time.Second)
+		for c.Stats().Frames < 10 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if c.Stats().Frames < 10 {
+			t.Fatalf("client %d received %d pictures over the shared port", i, c.Stats().Frames)
+		}
+		if !strings.Contains(c.Answer(), " "+strconv.Itoa(port)+" typ host") {
+			t.Errorf("answer's candidates do not use the shared port %d:\n%s", port, c.Answer())
+		}
+	}
+}

@@ -1,0 +1,282 @@
+// The demo page: join a room with camera and microphone, watch the mix,
+// and drive the room (layout, recording). The WebRTC and HTTP work is in
+// mcu.js; this file is only the page.
+
+import { ROOM_NAME, join, roomInfo, setLayout, startRecording, stopRecording } from "./mcu.js";
+
+const POLL_MS = 1500; // how often the participant list is refreshed while joined
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  form: $("join-form"),
+  room: $("room"),
+  name: $("name"),
+  join: $("join"),
+  status: $("status"),
+  error: $("error"),
+  call: $("call"),
+  mix: $("mix"),
+  play: $("play"),
+  self: $("self"),
+  camera: $("camera"),
+  mic: $("mic"),
+  leave: $("leave"),
+  count: $("count"),
+  people: $("people"),
+  layout: $("layout"),
+  record: $("record"),
+  recording: $("recording"),
+};
+
+let session = null; // the joined session, or null
+let local = null; // the local MediaStream
+let room = "";
+let pollTimer = 0;
+let recordingPath = null; // path of the room's recording under way, from the last poll
+
+function say(text) {
+  ui.status.textContent = text;
+}
+
+function showError(err) {
+  ui.error.textContent = err ? (err.message ?? String(err)) : "";
+  ui.error.hidden = !err;
+}
+
+function roomFromHash() {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return "";
+  }
+}
+
+// Camera and microphone if there are both; otherwise whatever there is, and
+// if nothing, join to watch and listen only.
+async function localMedia() {
+  const video = { width: { ideal: 640 }, height: { ideal: 360 } };
+  const tries = [{ audio: true, video }, { audio: true }, { video }];
+  let last = null;
+  for (const constraints of tries) {
+    try {
+      return await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (err) {
+      last = err;
+      if (err.name === "NotAllowedError" || err.name === "SecurityError") {
+        break; // asking again for less will not help
+      }
+    }
+  }
+  const why = {
+    NotAllowedError: "Camera and microphone access was refused; you are joining to watch and listen only.",
+    SecurityError: "This page may not use the camera or microphone (it needs https or localhost); you are joining to watch and listen only.",
+    NotFoundError: "No camera or microphone was found; you are joining to watch and listen only.",
+  }[last?.name] ?? `Camera and microphone unavailable (${last?.message ?? "unsupported browser"}); you are joining to watch and listen only.`;
+  showError(new Error(why));
+  return new MediaStream();
+}
+
+async function onJoin(event) {
+  event.preventDefault();
+  showError(null);
+  room = ui.room.value.trim();
+  if (!ROOM_NAME.test(room)) {
+    showError(new Error("Room names are 1 to 64 letters, digits, '-' or '_'."));
+    ui.room.focus();
+    return;
+  }
+  ui.join.disabled = true;
+  try {
+    say("Asking for camera and microphone…");
+    if (!navigator.mediaDevices?.getUserMedia) {
+      throw new Error("This browser cannot use a camera here (it needs https or localhost).");
+    }
+    local = await localMedia();
+    say(`Joining ${room}…`);
+    session = await join({ room, name: ui.name.value.trim(), stream: local });
+    localStorage.setItem("mcu-name", ui.name.value.trim());
+    history.replaceState(null, "", `#${encodeURIComponent(room)}`);
+    ui.self.srcObject = local;
+    ui.mix.srcObject = session.remoteStream;
+    ui.mix.play().catch(() => (ui.play.hidden = false)); // autoplay with sound may need a click
+    setCallUI(true);
+    say(`Connecting to ${room}…`);
+    session.pc.addEventListener("connectionstatechange", onConnectionState);
+    poll();
+    await session.connected;
+    say(`In room ${room}.`);
+  } catch (err) {
+    showError(err);
+    await hangUp();
+  } finally {
+    ui.join.disabled = false;
+  }
+}
+
+function onConnectionState() {
+  const state = session?.pc.connectionState;
+  if (state === "disconnected") {
+    say("Connection interrupted, trying to recover…");
+  } else if (state === "failed") {
+    showError(new Error("The connection to the server failed. Leave and join again."));
+  } else if (state === "connected") {
+    say(`In room ${room}.`);
+  }
+}
+
+async function hangUp() {
+  clearTimeout(pollTimer);
+  pollTimer = 0;
+  const s = session;
+  session = null;
+  if (s) {
+    try {
+      await s.leave();
+    } catch (err) {
+      showError(err);
+    }
+  }
+  local?.getTracks().forEach((t) => t.stop());
+  local = null;
+  ui.mix.srcObject = null;
+  ui.self.srcObject = null;
+  setCallUI(false);
+}
+
+async function onLeave() {
+  ui.leave.disabled = true;
+  await hangUp();
+  ui.leave.disabled = false;
+  say(`You left ${room}.`);
+  ui.join.focus();
+}
+
+function setCallUI(inCall) {
+  ui.call.hidden = !inCall;
+  ui.form.hidden = inCall;
+  ui.play.hidden = true;
+  ui.camera.dataset.off = ui.mic.dataset.off = "false";
+  ui.camera.textContent = "Turn camera off";
+  ui.mic.textContent = "Mute microphone";
+  ui.camera.disabled = inCall && !local?.getVideoTracks().length;
+  ui.mic.disabled = inCall && !local?.getAudioTracks().length;
+  if (!inCall) {
+    ui.people.replaceChildren();
+    ui.count.textContent = "";
+    ui.recording.textContent = "";
+    recordingPath = null;
+  }
+}
+
+// toggle turns a kind of local track off or on; the tracks stay negotiated,
+// so the server keeps the tile (black) or the mix slot (silence). The
+// button's text says what pressing it does.
+function toggle(button, tracks, offText, onText) {
+  const off = button.dataset.off !== "true";
+  for (const t of tracks) {
+    t.enabled = !off;
+  }
+  button.dataset.off = String(off);
+  button.textContent = off ? onText : offText;
+}
+
+async function poll() {
+  if (!session) {
+    return;
+  }
+  try {
+    render(await roomInfo({ room }));
+  } catch (err) {
+    if (session) {
+      showError(err);
+    }
+  }
+  if (session) {
+    pollTimer = setTimeout(poll, POLL_MS);
+  }
+}
+
+function render(info) {
+  const myID = session?.location.split("/").pop();
+  const people = [...info.participants].sort((a, b) => a.joined.localeCompare(b.joined));
+  ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
+  ui.people.replaceChildren(
+    ...people.map((p) => {
+      const li = document.createElement("li");
+      li.textContent = p.name + (p.id === myID ? " (you)" : "");
+      const what = [p.video_codec && `${p.video_codec} ${p.width}×${p.height}`, p.audio_codec].filter(Boolean).join(", ");
+      if (what || p.kind !== "participant") {
+        const detail = document.createElement("span");
+        detail.className = "detail";
+        detail.textContent = ` — ${[p.kind !== "participant" ? p.kind : "", what].filter(Boolean).join(", ")}`;
+        li.append(detail);
+      }
+      return li;
+    }),
+  );
+  const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
+  if (radio && document.activeElement?.name !== "layout") {
+    radio.checked = true;
+  }
+  recordingPath = info.recording?.path ?? null;
+  ui.record.textContent = recordingPath ? "Stop recording" : "Start recording";
+  if (recordingPath) {
+    ui.recording.textContent = `Recording to ${recordingPath}`;
+  }
+}
+
+async function onRecord() {
+  ui.record.disabled = true;
+  showError(null);
+  try {
+    if (recordingPath) {
+      const { path } = await stopRecording({ room });
+      recordingPath = null;
+      ui.record.textContent = "Start recording";
+      ui.recording.textContent = `Saved ${path}`;
+    } else {
+      const { path } = await startRecording({ room });
+      recordingPath = path;
+      ui.record.textContent = "Stop recording";
+      ui.recording.textContent = `Recording to ${path}`;
+    }
+  } catch (err) {
+    showError(err);
+  } finally {
+    ui.record.disabled = false;
+  }
+}
+
+async function onLayout(event) {
+  showError(null);
+  try {
+    await setLayout({ room, mode: event.target.value });
+  } catch (err) {
+    showError(err);
+  }
+}
+
+ui.room.value = roomFromHash() || "demo";
+ui.name.value = localStorage.getItem("mcu-name") ?? "";
+ui.form.addEventListener("submit", onJoin);
+ui.leave.addEventListener("click", onLeave);
+ui.camera.addEventListener("click", () => toggle(ui.camera, local?.getVideoTracks() ?? [], "Turn camera off", "Turn camera on"));
+ui.mic.addEventListener("click", () => toggle(ui.mic, local?.getAudioTracks() ?? [], "Mute microphone", "Unmute microphone"));
+ui.record.addEventListener("click", onRecord);
+ui.layout.addEventListener("change", onLayout);
+ui.play.addEventListener("click", () => {
+  ui.mix.play().then(() => (ui.play.hidden = true), showError);
+});
+window.addEventListener("hashchange", () => {
+  if (!session) {
+    ui.room.value = roomFromHash() || ui.room.value;
+  }
+});
+// Closing the tab: tell the server at once (keepalive outlives the page);
+// otherwise it would notice only when the connection times out.
+window.addEventListener("pagehide", () => {
+  if (session) {
+    fetch(session.location, { method: "DELETE", keepalive: true }).catch(() => {});
+    session.pc.close();
+  }
+});

@@ -1,0 +1,250 @@
+// mcu.js: join an mcu room from a browser, and the room's REST API.
+//
+// Standard APIs only (RTCPeerConnection, fetch), no dependencies, so a page
+// on any origin can import it straight from the server:
+//
+//   import { join } from "http://127.0.0.1:8080/mcu.js";
+//   const session = await join({ server: "http://127.0.0.1:8080", room: "demo", name: "Ada", stream });
+//   video.srcObject = session.remoteStream;
+//   ...
+//   await session.leave();
+//
+// The server sends one mixed picture (everyone, yourself included) and one
+// audio mix (everyone but yourself). It does not trickle ICE: the offer is
+// sent once ICE gathering is complete, and the answer holds all candidates.
+
+/** Room names the server accepts. */
+export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** How long join waits for ICE gathering before sending what it has. */
+export const DEFAULT_GATHER_TIMEOUT_MS = 5000;
+
+/** An error from the server (status > 0) or from checks made before asking it (status 0). */
+export class McuError extends Error {
+  constructor(status, message, detail = "") {
+    super(message);
+    this.name = "McuError";
+    this.status = status;
+    this.detail = detail; // the server's own words, when it gave any
+  }
+}
+
+// What each error status means for someone using the API; the server's
+// message is added after it.
+const STATUS_TEXT = {
+  400: "The server could not use the request",
+  404: "No such room or session (it may have closed)",
+  409: "Not possible in the room's current state",
+  413: "The request is too large for the server",
+  415: "The server does not accept this kind of request body",
+  429: "The room is full",
+  503: "The server is busy or shutting down",
+};
+
+/**
+ * Turns a failed response into an McuError whose message says what went
+ * wrong, using the JSON body's "error" (or the text body) when there is one.
+ */
+export async function errorFromResponse(res, what) {
+  let detail = "";
+  try {
+    const text = (await res.text()).trim();
+    try {
+      detail = JSON.parse(text).error ?? text;
+    } catch {
+      detail = text;
+    }
+  } catch {
+    // no body to read
+  }
+  const meaning = STATUS_TEXT[res.status] ?? `HTTP ${res.status}`;
+  const message = `${what}: ${meaning}${detail ? `: ${detail}` : ""}.`;
+  return new McuError(res.status, message, detail);
+}
+
+/** The server's base URL without a trailing slash ("" means this page's origin). */
+function base(server) {
+  return (server ?? "").replace(/\/+$/, "");
+}
+
+function checkRoom(room) {
+  if (!ROOM_NAME.test(room ?? "")) {
+    throw new McuError(0, "Room names are 1 to 64 letters, digits, '-' or '_'.");
+  }
+}
+
+/** Resolves when ICE gathering is complete, or after timeoutMs, whichever is first. */
+export function waitForGathering(pc, timeoutMs = DEFAULT_GATHER_TIMEOUT_MS) {
+  if (pc.iceGatheringState === "complete") {
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("icegatheringstatechange", onState);
+      pc.removeEventListener("icecandidate", onCandidate);
+      resolve();
+    };
+    const onState = () => pc.iceGatheringState === "complete" && done();
+    const onCandidate = (e) => e.candidate === null && done(); // end of candidates
+    const timer = setTimeout(done, timeoutMs);
+    pc.addEventListener("icegatheringstatechange", onState);
+    pc.addEventListener("icecandidate", onCandidate);
+  });
+}
+
+/**
+ * Resolves when the connection is up; rejects if it fails or closes, or
+ * after timeoutMs.
+ */
+export function waitForConnection(pc, timeoutMs = 10000) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      switch (pc.connectionState) {
+        case "connected":
+          finish();
+          resolve();
+          break;
+        case "failed":
+        case "closed":
+          finish();
+          reject(new McuError(0, `The connection to the server ${pc.connectionState}.`));
+          break;
+      }
+    };
+    const finish = () => {
+      clearTimeout(timer);
+      pc.removeEventListener("connectionstatechange", check);
+    };
+    const timer = setTimeout(() => {
+      finish();
+      reject(new McuError(0, `No connection to the server after ${timeoutMs / 1000} s (state ${pc.connectionState}).`));
+    }, timeoutMs);
+    pc.addEventListener("connectionstatechange", check);
+    check();
+  });
+}
+
+/**
+ * Joins a room. stream is the local camera and microphone (either may be
+ * missing: that direction is then receive-only). Returns a session:
+ *
+ *   pc            the RTCPeerConnection
+ *   location      absolute URL of the session (DELETE it to leave)
+ *   remoteStream  a MediaStream with the mixed video and audio
+ *   connected     a promise that resolves when the media connection is up
+ *   leave()       leaves (DELETE), closes pc; safe to call twice
+ *
+ * Throws an McuError saying what went wrong; pc is closed then.
+ */
+export async function join({ server = "", room, name = "", stream = null, gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS, connectTimeoutMs = 10000 }) {
+  checkRoom(room);
+  const pc = new RTCPeerConnection();
+  try {
+    const remoteStream = new MediaStream();
+    pc.addEventListener("track", (e) => remoteStream.addTrack(e.track));
+    for (const kind of ["audio", "video"]) {
+      const track = stream?.getTracks().find((t) => t.kind === kind);
+      if (track) {
+        pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
+      } else {
+        pc.addTransceiver(kind, { direction: "recvonly" });
+      }
+    }
+    await pc.setLocalDescription(await pc.createOffer());
+    await waitForGathering(pc, gatherTimeoutMs);
+
+    const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name)}`;
+    let res;
+    try {
+      res = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/sdp" },
+        body: pc.localDescription.sdp,
+      });
+    } catch (err) {
+      throw new McuError(0, `Cannot reach the server at ${base(server) || globalThis.location?.origin}: ${err.message}.`);
+    }
+    if (res.status !== 201) {
+      throw await errorFromResponse(res, "Join failed");
+    }
+    const where = res.headers.get("Location");
+    if (!where) {
+      throw new McuError(res.status, "The server's answer has no readable Location header (is Access-Control-Expose-Headers set?).");
+    }
+    const sessionURL = new URL(where, new URL(url, globalThis.location?.href)).href;
+    await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+
+    let leaving = null;
+    const connected = waitForConnection(pc, connectTimeoutMs);
+    connected.catch(() => {}); // callers that never await it get no unhandled rejection
+    return {
+      pc,
+      location: sessionURL,
+      remoteStream,
+      connected,
+      leave() {
+        leaving ??= leave(pc, sessionURL);
+        return leaving;
+      },
+    };
+  } catch (err) {
+    pc.close();
+    throw err;
+  }
+}
+
+async function leave(pc, sessionURL) {
+  try {
+    const res = await fetch(sessionURL, { method: "DELETE" });
+    // 404: the server already dropped the session (a restart, a timeout); we are out either way.
+    if (!res.ok && res.status !== 404) {
+      throw await errorFromResponse(res, "Leave failed");
+    }
+    return res.status;
+  } finally {
+    pc.close();
+  }
+}
+
+async function call(server, method, path, what, body) {
+  const init = { method };
+  if (body !== undefined) {
+    init.headers = { "Content-Type": "application/json" };
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(`${base(server)}${path}`, init);
+  } catch (err) {
+    throw new McuError(0, `${what}: cannot reach the server: ${err.message}.`);
+  }
+  if (!res.ok) {
+    throw await errorFromResponse(res, what);
+  }
+  return res.json();
+}
+
+/** GET /api/rooms/{room}: name, layout, participants, viewers, recording, mixer. */
+export function roomInfo({ server = "", room }) {
+  checkRoom(room);
+  return call(server, "GET", `/api/rooms/${encodeURIComponent(room)}`, "Reading the room");
+}
+
+/** Starts recording the room's mix; resolves to {path}. */
+export function startRecording({ server = "", room }) {
+  checkRoom(room);
+  return call(server, "POST", `/api/rooms/${encodeURIComponent(room)}/recording`, "Starting the recording");
+}
+
+/** Stops and finalizes the recording; resolves to {path} of the finished file. */
+export function stopRecording({ server = "", room }) {
+  checkRoom(room);
+  return call(server, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording");
+}
+
+/** Switches the room's layout: mode is "grid" or "speaker". */
+export function setLayout({ server = "", room, mode }) {
+  checkRoom(room);
+  return call(server, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode });
+}
