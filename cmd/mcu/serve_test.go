@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+)
+
+// TestServeSignal runs `mcu` (serve is the default) as a process configured
+// by environment variables, joins two participants, starts a recording,
+// and sends SIGTERM: the process stops taking joins, finalizes the
+// recording, closes the peers and exits 0. MCU_MAX_PARTICIPANTS=1 shows the
+// environment is read (the second join gets 429).
+func TestServeSignal(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir, "MCU_MAX_PARTICIPANTS=1", "MCU_FPS=25")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v %s", err, stderr.String())
+	}
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	if url == "" {
+		t.Fatalf("no URL in %q", line)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: url, Room: "sig",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = client.Connect(ctx, client.Options{Server: url, Room: "sig", Audio: mediatest.TestdataPath(t, "p02.ogg")})
+	var se *client.StatusError
+	if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests {
+		t.Errorf("second join with MCU_MAX_PARTICIPANTS=1: %v, want 429", err)
+	}
+	resp, err := http.Post(url+"/api/rooms/sig/recording", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ Path string }
+	json.NewDecoder(resp.Body).Decode(&rec)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated || !strings.HasPrefix(rec.Path, dir) {
+		t.Fatalf("start recording: %d %q", resp.StatusCode, rec.Path)
+	}
+	waitClusters(t, rec.Path, 1)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("mcu after SIGTERM: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("mcu did not stop within 20 s of SIGTERM\n%s", stderr.String())
+	}
+	data, err := os.ReadFile(rec.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, ebmlCues) {
+		t.Error("the recording was not finalized (no cues)")
+	}
+	p, err := mediatest.ProbeFile(ctx, rec.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := p.Video(); !ok || v.FrameRate != 25 || p.Duration < time.Second {
+		t.Errorf("recording: %+v, want 25 fps (MCU_FPS) and at least a second", p)
+	}
+	if !strings.Contains(stderr.String(), "recording stopped") || filepath.Dir(filepath.Dir(rec.Path)) != dir {
+		t.Errorf("log:\n%s", stderr.String())
+	}
+}
