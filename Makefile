@@ -15,7 +15,10 @@ deps: ## install the Debian packages mcu needs, if missing
 build: deps ## build bin/mcu
 	$(GO) build -o bin/mcu ./cmd/mcu
 
-run: build ## mix the nine testdata participants (VP8 and H.264) into out/mix-<time>.webm
+run: build ## run the server on http://127.0.0.1:8080/ (demo page there; Ctrl-C stops it)
+	bin/mcu -listen 127.0.0.1:8080 -record-dir recordings
+
+mix-demo: build ## mix the nine testdata participants (VP8 and H.264) into out/mix-<time>.webm
 	@mkdir -p out
 	bin/mcu mix -o out/mix-$(STAMP).webm \
 	  testdata/p01.ivf+testdata/p01.ogg testdata/p02.h264+testdata/p02.ogg \
@@ -52,4 +55,4 @@ lint: deps ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-.PHONY: help deps build run test test-pure bench fuzz testdata golden-update lint
+.PHONY: help deps build run mix-demo test test-pure bench fuzz testdata golden-update lint
