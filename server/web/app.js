@@ -187,6 +187,12 @@ async function poll() {
   try {
     render(await roomInfo({ room }));
   } catch (err) {
+    if (session && err.status === 404) {
+      // The room closed under us: the server has ended our session.
+      showError(new Error(`The server ended your session in ${room}; join again to come back.`));
+      await hangUp();
+      return;
+    }
     if (session) {
       showError(err);
     }

@@ -58,7 +58,9 @@ export async function errorFromResponse(res, what) {
     // no body to read
   }
   const meaning = STATUS_TEXT[res.status] ?? `HTTP ${res.status}`;
-  const message = `${what}: ${meaning}${detail ? `: ${detail}` : ""}.`;
+  // The server's words go after ours, unless they only repeat them.
+  const extra = detail && !meaning.toLowerCase().includes(detail.toLowerCase()) ? `: ${detail}` : "";
+  const message = `${what}: ${meaning}${extra}.`;
   return new McuError(res.status, message, detail);
 }
 
