@@ -47,14 +47,15 @@ type Options struct {
 
 // Client is one connected participant.
 type Client struct {
-	opts     Options
-	pc       *webrtc.PeerConnection
-	location string
-	answer   string
-	joined   time.Time
-	cancel   context.CancelFunc
-	wg       sync.WaitGroup
-	recv     receiver
+	opts      Options
+	pc        *webrtc.PeerConnection
+	location  string
+	answer    string
+	connected chan struct{} // closed once media can flow
+	joined    time.Time
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	recv      receiver
 
 	errMu sync.Mutex
 	err   error // first sending error
@@ -81,8 +82,14 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: opts, pc: pc}
+	c := &Client{opts: opts, pc: pc, connected: make(chan struct{})}
 	c.recv.init(opts)
+	var once sync.Once
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			once.Do(func() { close(c.connected) })
+		}
+	})
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	fail := func(err error) (*Client, error) {
@@ -210,6 +217,13 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 	}()
 	go func() {
 		defer c.wg.Done()
+		// Like a browser, start sending once connected: what is written
+		// before has nowhere to go, and the first picture must be a keyframe.
+		select {
+		case <-c.connected:
+		case <-ctx.Done():
+			return
+		}
 		if err := loop(ctx, path, kind, track); err != nil && !errors.Is(err, context.Canceled) {
 			c.errMu.Lock()
 			c.err = errors.Join(c.err, err)

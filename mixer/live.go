@@ -99,27 +99,35 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 	return v.reading, nil
 }
 
-// LiveAudio is the AudioSource of a live participant: a small jitter buffer
-// of decoded 20 ms frames. Their decoder goroutine pushes PCM as packets
-// arrive; the mixer pops one frame per tick and hears silence when none is
-// there. It starts playing once it holds Prebuffer frames, and drops the
-// oldest frames when it holds more than Max (a sender whose clock runs fast,
-// or a burst after a stall), so the delay it adds stays bounded.
+// LiveAudio is the AudioSource of a live participant: an adaptive jitter
+// buffer of decoded 20 ms frames. Their decoder goroutine pushes PCM as
+// packets arrive; the mixer pops one frame per tick and hears silence when
+// none is there. It starts playing once it holds its target depth; each
+// time it runs dry the target grows by a frame (up to MaxTarget), and after
+// a quiet while it shrinks again, dropping a frame to cut the delay it
+// adds. Beyond MaxTarget+4 frames the oldest are dropped (a sender whose
+// clock runs fast, a burst after a stall).
 type LiveAudio struct {
-	Prebuffer, Max int
+	MinTarget, MaxTarget int
 
 	mu      sync.Mutex
 	frames  [][]int16 // queued 20 ms frames, oldest first
 	free    [][]int16
 	part    []int16 // a frame being filled by Push
 	playing bool
+	target  int // frames to hold before playing
+	steady  int // pops since the last underrun
 
 	underruns, dropped atomic.Uint64
 }
 
-// NewLiveAudio returns a queue that starts after 2 frames (40 ms) and holds
-// at most 10 (200 ms).
-func NewLiveAudio() *LiveAudio { return &LiveAudio{Prebuffer: 2, Max: 10} }
+// shrinkAfter is how many frames must play without an underrun before the
+// target depth shrinks by one (10 s).
+const shrinkAfter = 500
+
+// NewLiveAudio returns a queue that starts at 2 frames (40 ms) of delay and
+// adapts up to 8 (160 ms).
+func NewLiveAudio() *LiveAudio { return &LiveAudio{MinTarget: 2, MaxTarget: 8, target: 2} }
 
 // Push appends decoded interleaved stereo PCM of any length.
 func (a *LiveAudio) Push(pcm []int16) {
@@ -135,10 +143,8 @@ func (a *LiveAudio) Push(pcm []int16) {
 		if len(a.part) == audio.FrameLen {
 			a.frames = append(a.frames, a.part)
 			a.part = nil
-			if len(a.frames) > a.Max {
-				a.free = append(a.free, a.frames[0])
-				a.frames = a.frames[1:]
-				a.dropped.Add(1)
+			if len(a.frames) > a.MaxTarget+4 {
+				a.drop()
 			}
 		}
 	}
@@ -153,20 +159,40 @@ func (a *LiveAudio) alloc() []int16 {
 	return make([]int16, audio.FrameLen)
 }
 
+func (a *LiveAudio) drop() {
+	a.free = append(a.free, a.frames[0])
+	a.frames = a.frames[1:]
+	a.dropped.Add(1)
+}
+
 // AudioAt implements AudioSource.
 func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.target == 0 {
+		a.target = max(a.MinTarget, 1)
+	}
 	if !a.playing {
-		if len(a.frames) < a.Prebuffer {
+		if len(a.frames) < a.target {
 			return false, nil
 		}
 		a.playing = true
 	}
 	if len(a.frames) == 0 {
 		a.underruns.Add(1)
-		a.playing = false // build the cushion up again
+		a.playing = false // build a deeper cushion
+		a.target = min(a.target+1, a.MaxTarget)
+		a.steady = 0
 		return false, nil
+	}
+	if a.steady++; a.steady >= shrinkAfter {
+		a.steady = 0
+		if a.target > a.MinTarget {
+			a.target--
+		}
+		if len(a.frames) > a.target {
+			a.drop() // play 20 ms less behind
+		}
 	}
 	f := a.frames[0]
 	a.frames = a.frames[1:]

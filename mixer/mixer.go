@@ -141,7 +141,6 @@ func (m *Mixer) Add(p Participant) error {
 		}
 	}
 	m.joined = append(m.joined, mem)
-	m.keyWant = true // a new receiver needs a keyframe
 	return nil
 }
 

@@ -31,23 +31,26 @@ type WebMConfig struct {
 
 // WebMWriter writes a WebM file (VP8 + Opus) from encoded frames, in the
 // calling goroutine. Frames of each kind must come in time order; the muxer
-// interleaves the two kinds. Times are rebased so the file starts at 0.
+// interleaves the two kinds. The file starts at the first video keyframe
+// (time 0): audio that comes before it is held, then kept from that time on,
+// so a recording started while the encoder is a frame behind the audio
+// loses nothing and never begins with a picture that cannot be decoded.
 // Close finalizes the file; a WebMWriter that is never closed still leaves a
 // playable file up to its last complete cluster.
 type WebMWriter struct {
-	path   string
-	file   *os.File
-	fc     *astiav.FormatContext
-	io     *astiav.IOContext
-	pkt    *astiav.Packet
-	video  *astiav.Stream
-	audio  *astiav.Stream
-	base   time.Duration // clock time of the file's 0
-	based  bool
-	gotKey bool
-	last   [2]time.Duration // last written PTS per stream, to keep them increasing
-	werr   error            // first error of the file itself (disk full...)
-	closed bool
+	path    string
+	file    *os.File
+	fc      *astiav.FormatContext
+	io      *astiav.IOContext
+	pkt     *astiav.Packet
+	video   *astiav.Stream
+	audio   *astiav.Stream
+	base    time.Duration // clock time of the file's 0: the first keyframe
+	gotKey  bool
+	pending []codec.EncodedFrame // audio waiting for the first keyframe
+	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
+	werr    error                // first error of the file itself (disk full...)
+	closed  bool
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for the first keyframe
@@ -180,18 +183,40 @@ func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
 			w.DroppedBeforeKey++
 			return nil
 		}
-		w.gotKey = true
+		w.gotKey, w.base = true, f.PTS
 	}
 	ok, err := w.writePacket(w.video, 0, f)
 	if ok {
 		w.VideoFrames++
 	}
-	return err
+	if err != nil || w.pending == nil {
+		return err
+	}
+	held := w.pending
+	w.pending = nil
+	for _, a := range held {
+		if err := w.WriteAudio(a); err != nil {
+			return err
+		}
+	}
+	return nil
 }
+
+// maxPending bounds the audio held while waiting for the first keyframe
+// (two seconds).
+const maxPending = 100
 
 // WriteAudio appends one Opus packet.
 func (w *WebMWriter) WriteAudio(f codec.EncodedFrame) error {
 	if w.audio == nil {
+		return nil
+	}
+	if !w.gotKey {
+		if len(w.pending) == maxPending {
+			w.pending = w.pending[1:]
+			w.DroppedBeforeStart++
+		}
+		w.pending = append(w.pending, f)
 		return nil
 	}
 	ok, err := w.writePacket(w.audio, 1, f)
@@ -206,13 +231,10 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	if w.closed {
 		return false, errors.New("recorder: write after close")
 	}
-	if !w.based {
-		w.base, w.based = f.PTS, true
-	}
 	pts := f.PTS - w.base
 	if pts < 0 {
 		w.DroppedBeforeStart++
-		return false, nil // from before the file started (the other stream began it)
+		return false, nil // audio from before the first keyframe
 	}
 	if pts <= w.last[i] {
 		return false, fmt.Errorf("recorder: %s: timestamp %v after %v", w.path, pts, w.last[i])

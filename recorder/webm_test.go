@@ -279,3 +279,38 @@ func TestWebMWriterRules(t *testing.T) {
 		t.Error("write after close accepted")
 	}
 }
+
+// TestWebMStartsAtKeyframe: the audio of a live room runs a little ahead of
+// its video (the encoder is a frame behind), so a recording sees audio
+// before its first keyframe. The file starts at the keyframe and keeps the
+// audio from that time on.
+func TestWebMStartsAtKeyframe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "start.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	for i := range 6 { // audio 0..100 ms arrives first
+		a, _ := c.audioFrame(i)
+		if err := w.WriteAudio(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, _ := c.videoFrame(0)
+	key.PTS = 93 * time.Millisecond
+	if err := w.WriteVideo(key); err != nil {
+		t.Fatal(err)
+	}
+	if w.VideoFrames != 1 || w.AudioFrames != 1 || w.DroppedBeforeStart != 5 {
+		t.Errorf("after the keyframe: %d video, %d audio written, %d dropped; want 1, 1 (the 100 ms frame), 5",
+			w.VideoFrames, w.AudioFrames, w.DroppedBeforeStart)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := ffprobe(t, path)
+	if len(p.Streams) != 2 || p.Streams[0].NbReadFrames != "1" {
+		t.Errorf("streams %+v", p.Streams)
+	}
+}

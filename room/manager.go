@@ -87,8 +87,6 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 			m.Leave(roomName, s.ID)
 			return nil, "", err
 		}
-	} else {
-		r.mixer.RequestKeyframe()
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
 	return s, answer, nil
@@ -175,7 +173,12 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		pc.OnTrack(s.onTrack)
 	}
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateFailed || st == webrtc.PeerConnectionStateClosed {
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			if kind != Publisher {
+				r.mixer.RequestKeyframe() // a new receiver starts with a keyframe, not at the next periodic one
+			}
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			go m.Leave(r.name, s.ID) // the client vanished
 		}
 	})

@@ -160,11 +160,13 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		sb.Push(pkt)
 		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
 			if sample.PrevDroppedPackets > 0 {
+				log.Debug("video loss", "dropped_packets", sample.PrevDroppedPackets)
 				dec.WaitKeyframe()
 			}
 			err := dec.Send(sample.Data, codec.NoPTS)
 			switch {
 			case errors.Is(err, codec.ErrNeedKeyframe):
+				log.Debug("waiting for a keyframe", "bytes", len(sample.Data))
 				s.requestKeyframe(ssrc)
 				continue
 			case errors.Is(err, codec.ErrCorrupt):

@@ -1,0 +1,100 @@
+package mixer
+
+import (
+	"context"
+	"testing"
+
+	"mcu/audio"
+	"mcu/codec"
+)
+
+func frameOf(v int16) []int16 {
+	f := make([]int16, audio.FrameLen)
+	for i := range f {
+		f[i] = v
+	}
+	return f
+}
+
+// TestLiveAudioAdapts: it waits for its target before playing, grows the
+// target when it runs dry, shrinks it after a long steady run, and bounds
+// its depth.
+func TestLiveAudioAdapts(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	pop := func() (bool, int16) {
+		ok, _ := a.AudioAt(ctx, 0, pcm)
+		return ok, pcm[0]
+	}
+	a.Push(frameOf(1))
+	if ok, _ := pop(); ok {
+		t.Fatal("played with one frame queued, before the 2-frame target")
+	}
+	a.Push(frameOf(2)[:1000]) // frames may arrive in pieces
+	a.Push(frameOf(2)[1000:])
+	if ok, v := pop(); !ok || v != 1 {
+		t.Fatalf("first frame: %v %d", ok, v)
+	}
+	pop()
+	if ok, _ := pop(); ok { // dry: the target grows to 3
+		t.Fatal("played from an empty queue")
+	}
+	for i := range 2 {
+		a.Push(frameOf(int16(10 + i)))
+	}
+	if ok, _ := pop(); ok {
+		t.Fatal("played after an underrun with 2 frames queued; the target should have grown to 3")
+	}
+	a.Push(frameOf(12))
+	if ok, v := pop(); !ok || v != 10 {
+		t.Fatalf("after rebuffering: %v %d", ok, v)
+	}
+	if u, _ := a.Stats(); u != 1 {
+		t.Errorf("%d underruns, want 1", u)
+	}
+	// A long steady run shrinks the target and drops a frame of delay.
+	for i := range shrinkAfter + 2 {
+		a.Push(frameOf(int16(i)))
+		pop()
+	}
+	if a.target != a.MinTarget {
+		t.Errorf("target %d after a steady run, want %d", a.target, a.MinTarget)
+	}
+	// A burst is cut to the maximum depth.
+	for range 30 {
+		a.Push(frameOf(7))
+	}
+	if n := len(a.frames); n > a.MaxTarget+4 {
+		t.Errorf("%d frames queued after a burst", n)
+	}
+}
+
+// TestLiveVideo: the mixer always gets the newest picture and never blocks;
+// three buffers circulate.
+func TestLiveVideo(t *testing.T) {
+	v := NewLiveVideo()
+	ctx := context.Background()
+	if f, _ := v.VideoAt(ctx, 0); f != nil {
+		t.Fatal("a picture before any was put")
+	}
+	seen := map[*codec.Frame]bool{}
+	var last uint64
+	for i := range 20 {
+		f := v.Buffer()
+		seen[f] = true
+		f.Resize(4, 4)
+		f.Y[0] = byte(i)
+		v.Put(f)
+		if i%3 == 0 {
+			got, _ := v.VideoAt(ctx, 0)
+			if got.Y[0] != byte(i) || got.Seq <= last {
+				t.Fatalf("VideoAt gave picture %d (seq %d) after %d was put", got.Y[0], got.Seq, i)
+			}
+			last = got.Seq
+		}
+	}
+	if len(seen) > 3 {
+		t.Errorf("%d buffers used, want 3", len(seen))
+	}
+}
