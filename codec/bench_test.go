@@ -198,3 +198,29 @@ func BenchmarkScale(b *testing.B) {
 	}
 	reportPerFrame(b, n)
 }
+
+// BenchmarkOpusEncode is one 20 ms stereo frame of a tone mix with mcu's
+// Opus settings: a room pays it for the full mix and each mix-minus.
+func BenchmarkOpusEncode(b *testing.B) {
+	enc, err := NewOpusEncoder(DefaultOpusConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var frames [][]int16
+	for i := range 50 {
+		f := sine(440, 0.1, i*960, 960)
+		g := sine(1230, 0.1, i*960, 960)
+		for j := range f {
+			f[j] += g[j]
+		}
+		frames = append(frames, f)
+	}
+	n := 0
+	for b.Loop() {
+		if _, err := enc.Encode(frames[n%len(frames)]); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	reportPerFrame(b, n)
+}
