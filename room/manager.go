@@ -142,9 +142,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if s.Name == "" {
 		s.Name = s.ID[:6]
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	fail := func(err error) (*Session, string, error) {
-		s.cancel()
 		pc.Close()
 		s.wg.Wait()
 		return nil, "", err

@@ -1,7 +1,6 @@
 package room
 
 import (
-	"context"
 	"errors"
 	"image"
 	"sync"
@@ -52,8 +51,6 @@ type Session struct {
 	audioOut *webrtc.TrackLocalStaticSample // this participant's mix-minus
 	video    *mixer.LiveVideo
 	audio    *mixer.LiveAudio
-	ctx      context.Context
-	cancel   context.CancelFunc
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
 	joined   time.Time
 
@@ -276,8 +273,7 @@ func (s *Session) close() {
 		if s.Kind != Viewer {
 			s.room.mixer.Remove(s.ID)
 		}
-		s.cancel()
-		if err := s.pc.Close(); err != nil {
+		if err := s.pc.Close(); err != nil { // ends the goroutines' reads
 			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
 		}
 		s.wg.Wait()
