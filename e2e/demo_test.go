@@ -1,0 +1,136 @@
+package e2e_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"mcu/internal/testserver"
+)
+
+// demoRoom is the room TestDemoPage joins, given in the page's URL.
+const demoRoom = "e2e-demo"
+
+// uiTimeout bounds how long the demo page may take to show the result of a
+// click (the participant list is polled every 1.5 s).
+const uiTimeout = 10 * time.Second
+
+// TestDemoPage uses the demo page at / as a person would, with clicks: join
+// the room named in the URL, see the mix play and oneself listed, record,
+// switch the layout, turn the camera and microphone off, and leave. It also
+// checks the error messages mcu.js makes from the server's answers.
+func TestDemoPage(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, srv.URL+"/#"+demoRoom, `document.getElementById("room").value !== ""`)
+
+	text := func(id string) string {
+		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
+	}
+	click := func(what string, sel chromedp.CSS) {
+		t.Helper()
+		do(t, b, evalTimeout, "click "+what, chromedp.Click(sel))
+	}
+	waitText := func(id, prefix string) string {
+		t.Helper()
+		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
+		return text(id)
+	}
+
+	if room := eval[string](t, b, evalTimeout, `document.getElementById("room").value`); room != demoRoom {
+		t.Errorf("room field is %q, want %q from the URL's hash", room, demoRoom)
+	}
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
+	click("Join", "#join")
+	waitText("status", "In room "+demoRoom)
+	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && v.videoHeight === 720 && !v.paused; })()`)
+	waitText("people", "Ada (you)")
+	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
+		t.Errorf("the server lists %+v, want Ada alone", info.Participants)
+	}
+
+	// Recording: the page shows the path the server returns, and after the
+	// stop the file is there.
+	click("Start recording", "#record")
+	started := strings.TrimPrefix(waitText("recording", "Recording to /"), "Recording to ")
+	if info, _ := getRoom(t, srv.URL, demoRoom); info.Recording == nil || info.Recording.Path != started {
+		t.Errorf("the server's recording is %+v, the page shows %q", info.Recording, started)
+	}
+	waitText("record", "Stop recording")
+	time.Sleep(time.Second) // a second of video in the file
+	click("Stop recording", "#record")
+	saved := strings.TrimPrefix(waitText("recording", "Saved /"), "Saved ")
+	if saved != started {
+		t.Errorf("saved %q, started %q", saved, started)
+	}
+	if st, err := os.Stat(saved); err != nil || st.Size() == 0 || !filepath.IsAbs(saved) {
+		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
+	}
+
+	// Layout.
+	click("Speaker", `#layout input[value="speaker"]`)
+	deadline := time.Now().Add(uiTimeout)
+	for info, _ := getRoom(t, srv.URL, demoRoom); info.Layout != "speaker"; info, _ = getRoom(t, srv.URL, demoRoom) {
+		if time.Now().After(deadline) {
+			t.Fatalf("layout is %q after choosing speaker", info.Layout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// Camera and microphone: the buttons say what they will do next.
+	click("Turn camera off", "#camera")
+	click("Mute microphone", "#mic")
+	if cam, mic := text("camera"), text("mic"); cam != "Turn camera on" || mic != "Unmute microphone" {
+		t.Errorf("after turning both off the buttons say %q and %q", cam, mic)
+	}
+	if msg := text("error"); msg != "" {
+		t.Errorf("the page shows an error: %q", msg)
+	}
+
+	// Error messages say what the server said.
+	errorCases := []struct {
+		name, expr string
+		want       []string
+	}{
+		{"404", `m.roomInfo({ room: "no-such-room" })`, []string{"Reading the room: No such room"}},
+		{"409", `m.stopRecording({ room: ` + jsString(demoRoom) + ` })`, []string{"Stopping the recording", "not recording"}},
+		{"400", `m.setLayout({ room: ` + jsString(demoRoom) + `, mode: "mosaic" })`, []string{"could not use the request", "mosaic"}},
+		{"415", `fetch("/rooms/x/join", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "v=0" }).then((r) => m.errorFromResponse(r, "Join failed")).then((e) => { throw e; })`,
+			[]string{"Join failed", "does not accept", "text/plain"}},
+		{"413", `fetch("/rooms/x/join", { method: "POST", headers: { "Content-Type": "application/sdp" }, body: "v".repeat(70000) }).then((r) => m.errorFromResponse(r, "Join failed")).then((e) => { throw e; })`,
+			[]string{"Join failed", "too large"}},
+		{"bad name", `m.join({ room: "no spaces" })`, []string{"Room names are"}},
+	}
+	for _, tc := range errorCases {
+		msg := eval[string](t, b, evalTimeout, `import("/mcu.js").then((m) => `+tc.expr+`).then(() => "no error", (e) => e.message)`)
+		t.Logf("%s: %s", tc.name, msg)
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: message %q does not say %q", tc.name, msg, w)
+			}
+		}
+	}
+
+	click("Leave", "#leave")
+	waitText("status", "You left "+demoRoom)
+	if _, found := getRoom(t, srv.URL, demoRoom); found {
+		t.Errorf("room %s still exists after its only participant left", demoRoom)
+	}
+	if hidden := eval[bool](t, b, evalTimeout, `document.getElementById("join-form").hidden`); hidden {
+		t.Errorf("the join form stays hidden after leaving")
+	}
+}
+
+func sizeOf(st os.FileInfo) int64 {
+	if st == nil {
+		return 0
+	}
+	return st.Size()
+}
