@@ -95,6 +95,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		base = base[:len(base)-1]
 	}
 	cfg.URL = base
+	out = &lockedWriter{w: out} // the joins report failures as they happen
 	res := &Result{Config: cfg, Clips: Assign(cfg.Clips, cfg.N)}
 	startScrape, err := scrape(ctx, base)
 	var se *statusError
@@ -284,6 +285,18 @@ loop:
 		return res, ErrNoneJoined
 	}
 	return res, nil
+}
+
+// lockedWriter serializes writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
 
 // participant is one simulated person during the run.
