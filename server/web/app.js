@@ -43,6 +43,23 @@ function showError(err) {
   ui.error.hidden = !err;
 }
 
+// remember and recall keep the name between visits, where storage is allowed.
+function remember(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // storage disabled: the name is simply not kept
+  }
+}
+
+function recall(key) {
+  try {
+    return localStorage.getItem(key) ?? "";
+  } catch {
+    return "";
+  }
+}
+
 function roomFromHash() {
   try {
     return decodeURIComponent(location.hash.slice(1));
@@ -94,7 +111,7 @@ async function onJoin(event) {
     local = await localMedia();
     say(`Joining ${room}…`);
     session = await join({ room, name: ui.name.value.trim(), stream: local });
-    localStorage.setItem("mcu-name", ui.name.value.trim());
+    remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
     ui.mix.srcObject = session.remoteStream;
@@ -204,7 +221,8 @@ async function poll() {
 
 function render(info) {
   const myID = session?.location.split("/").pop();
-  const people = [...info.participants].sort((a, b) => a.joined.localeCompare(b.joined));
+  // The API lists participants in no particular order; show them in join order.
+  const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
   ui.people.replaceChildren(
     ...people.map((p) => {
@@ -263,7 +281,7 @@ async function onLayout(event) {
 }
 
 ui.room.value = roomFromHash() || "demo";
-ui.name.value = localStorage.getItem("mcu-name") ?? "";
+ui.name.value = recall("mcu-name");
 ui.form.addEventListener("submit", onJoin);
 ui.leave.addEventListener("click", onLeave);
 ui.camera.addEventListener("click", () => toggle(ui.camera, local?.getVideoTracks() ?? [], "Turn camera off", "Turn camera on"));
