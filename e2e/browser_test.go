@@ -221,7 +221,11 @@ func launch(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready
 			if err != nil {
 				return
 			}
-			fmt.Fprintf(&b.console, "%s %s\n", m.Time.Format("15:04:05.000"), m)
+			where := ""
+			if m.URL != "" {
+				where = fmt.Sprintf(" (%s:%d)", m.URL, m.Line+1)
+			}
+			fmt.Fprintf(&b.console, "%s %s%s\n", m.Time.Format("15:04:05.000"), m, where)
 		}
 	}()
 	step, cancelStep := context.WithTimeout(ctx, launchTimeout)
