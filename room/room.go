@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -207,6 +208,8 @@ func (r *Room) Info() Info {
 	if r.rec != nil {
 		info.Recording = &RecordingInfo{Path: r.rec.Path(), Started: r.rec.Started}
 	}
+	// Join order, which is also the order of the tiles.
+	slices.SortFunc(info.Participants, func(a, b SessionInfo) int { return a.Joined.Compare(b.Joined) })
 	return info
 }
 

@@ -85,14 +85,12 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 			s.fail(w, err)
 			return
 		}
-		name := r.URL.Query().Get("name")
-		if len(name) > 64 {
-			name = name[:64]
-		}
+		name := []rune(strings.TrimSpace(r.URL.Query().Get("name")))
+		name = name[:min(len(name), 64)]
 		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 		defer cancel()
 		roomName := r.PathValue("room")
-		sess, answer, err := s.rooms.Join(ctx, roomName, name, kind, string(offer))
+		sess, answer, err := s.rooms.Join(ctx, roomName, string(name), kind, string(offer))
 		if err != nil {
 			s.fail(w, err)
 			return
