@@ -97,9 +97,9 @@ func (r *Result) Ratio() float64 {
 
 // String is the progress line.
 func (s Second) String() string {
-	return fmt.Sprintf("%5.0fs  joined %d/%d  fps mean %s min %s (%d receiving)  %s per receiver  freezes %d",
+	return fmt.Sprintf("%5.0fs  joined %d/%d  fps mean %s min %s (%d receiving)  %s per receiver  freezes %d  cores: server %s load %s other %s",
 		s.Elapsed.Seconds(), s.Joined, s.Wanted, num(s.FPSMean, 1), num(s.FPSMin, 1), s.Receivers,
-		bitrate(s.BitrateMean), s.Freezes)
+		bitrate(s.BitrateMean), s.Freezes, num(s.ServerCores, 2), num(s.SelfCores, 2), num(s.OtherCores, 2))
 }
 
 // WriteSummary prints the end-of-run report.

@@ -181,17 +181,31 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		}
 		return s
 	}
+	readCPU := func() cpuSample {
+		c := cpuSample{server: -1, self: cpuTime(), machine: -1}
+		if proc != nil {
+			if v, err := proc.CPU(); err == nil {
+				c.server = v
+			}
+		}
+		if v, err := machineBusy(cfg.ProcRoot); err == nil {
+			c.machine = v
+		}
+		return c
+	}
 	tick := time.NewTicker(time.Second)
-	prev, prevAt := sample(), start
+	prev, prevAt, prevCPU := sample(), start, readCPU()
 loop:
 	for {
 		select {
 		case <-runCtx.Done():
 			break loop
 		case now := <-tick.C:
-			cur := sample()
+			cur, curCPU := sample(), readCPU()
 			sec := secondOf(prev, cur, now.Sub(prevAt))
 			sec.Elapsed = now.Sub(start)
+			sec.ServerCores, sec.SelfCores, sec.OtherCores = cpuShares(prevCPU, curCPU, now.Sub(prevAt), res.Server.InProcess)
+			prevCPU = curCPU
 			res.Seconds = append(res.Seconds, sec)
 			fmt.Fprintln(out, sec)
 			prev, prevAt = cur, now

@@ -50,13 +50,18 @@ type Second struct {
 	FPSMean, FPSMin float64
 	BitrateMean     float64 // bit/s per receiver, video and audio payload
 	Freezes         int     // so far, every receiver
+	// CPU used during the interval, in cores (NaN when unknown): by the
+	// server, by this load tool, and by every other process of the
+	// machine (what competed with both).
+	ServerCores, SelfCores, OtherCores float64
 }
 
 // secondOf computes an interval's line from the samples at its start and
 // end (indexed by participant; prev may be shorter when participants
 // joined since).
 func secondOf(prev, cur []receiverSample, dt time.Duration) Second {
-	s := Second{Wanted: len(cur), FPSMin: math.NaN(), FPSMean: math.NaN(), BitrateMean: math.NaN()}
+	nan := math.NaN()
+	s := Second{Wanted: len(cur), FPSMin: nan, FPSMean: nan, BitrateMean: nan, ServerCores: nan, SelfCores: nan, OtherCores: nan}
 	var fpsSum, bitSum float64
 	for i, c := range cur {
 		if !c.joined {
@@ -81,6 +86,35 @@ func secondOf(prev, cur []receiverSample, dt time.Duration) Second {
 		s.BitrateMean = bitSum / float64(s.Receivers)
 	}
 	return s
+}
+
+// cpuSample is the CPU time used so far by the server, by this process and
+// by the whole machine; a negative value is unknown.
+type cpuSample struct{ server, self, machine time.Duration }
+
+// cpuShares turns two samples dt apart into cores used by the server, this
+// process and the other processes (when the server runs inside this
+// process, its time is this process's).
+func cpuShares(prev, cur cpuSample, dt time.Duration, inProcess bool) (server, self, other float64) {
+	server, self, other = math.NaN(), math.NaN(), math.NaN()
+	if dt <= 0 {
+		return
+	}
+	cores := func(a, b time.Duration) float64 {
+		if a < 0 || b < 0 {
+			return math.NaN()
+		}
+		return (b - a).Seconds() / dt.Seconds()
+	}
+	server, self = cores(prev.server, cur.server), cores(prev.self, cur.self)
+	other = cores(prev.machine, cur.machine) - self
+	if !inProcess {
+		other -= server
+	}
+	if !math.IsNaN(other) {
+		other = max(other, 0) // the tick counts are coarser than getrusage
+	}
+	return server, self, other
 }
 
 // runFPS is a receiver's frame rate from its first picture to the end of

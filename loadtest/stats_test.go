@@ -49,6 +49,10 @@ func TestSecondOf(t *testing.T) {
 	}
 	s := secondOf(prev, cur, time.Second)
 	want := Second{Joined: 4, Wanted: 5, Receivers: 2, FPSMean: 25, FPSMin: 20, BitrateMean: (1600000 + 800000) / 2, Freezes: 2}
+	if !math.IsNaN(s.ServerCores) || !math.IsNaN(s.SelfCores) || !math.IsNaN(s.OtherCores) {
+		t.Errorf("CPU shares set without CPU samples: %+v", s)
+	}
+	s.ServerCores, s.SelfCores, s.OtherCores = 0, 0, 0
 	if s != want {
 		t.Errorf("secondOf = %+v\nwant        %+v", s, want)
 	}
@@ -60,10 +64,31 @@ func TestSecondOf(t *testing.T) {
 	if none.Receivers != 0 || !math.IsNaN(none.FPSMean) || !math.IsNaN(none.FPSMin) || none.Joined != 4 {
 		t.Errorf("first interval: %+v", none)
 	}
-	if line := none.String(); !strings.Contains(line, "joined 4/5") || !strings.Contains(line, "fps mean - min -") {
+	if line := none.String(); !strings.Contains(line, "joined 4/5") || !strings.Contains(line, "fps mean - min -") ||
+		!strings.Contains(line, "cores: server - load - other -") {
 		t.Errorf("line %q", line)
 	}
 }
+
+func TestCPUShares(t *testing.T) {
+	prev := cpuSample{server: 10 * time.Second, self: 5 * time.Second, machine: 100 * time.Second}
+	cur := cpuSample{server: 11 * time.Second, self: 5500 * time.Millisecond, machine: 101800 * time.Millisecond}
+	server, self, other := cpuShares(prev, cur, time.Second, false)
+	if !near(server, 1) || !near(self, 0.5) || !near(other, 0.3) {
+		t.Errorf("separate server: %v %v %v", server, self, other)
+	}
+	_, _, other = cpuShares(prev, cur, time.Second, true) // the server's time is ours
+	if !near(other, 1.3) {
+		t.Errorf("in-process server: other %v", other)
+	}
+	cur.server, cur.machine = -1, -1
+	server, self, other = cpuShares(prev, cur, 2*time.Second, false)
+	if !math.IsNaN(server) || !near(self, 0.25) || !math.IsNaN(other) {
+		t.Errorf("unknown server and machine: %v %v %v", server, self, other)
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestRunFPS(t *testing.T) {
 	t0 := time.Unix(1000, 0)
