@@ -28,7 +28,8 @@ Each PARTICIPANT is VIDEO, AUDIO or VIDEO+AUDIO, as for mcu mix (files
 recognised by content); they are reused round robin. Without any, participant
 k sends DIR/pKK.ivf and DIR/pKK.ogg from -testdata (p01..p09, round robin).
 
-Exit status: 0, or 1 when the server cannot be reached or nobody joined.
+Exit status: 0 (also when the mix was poor: read the summary), 1 when the
+server cannot be reached or nobody joined, 2 for a mistake on the command line.
 
 flags:
 `
