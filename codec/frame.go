@@ -21,6 +21,8 @@ type Frame struct {
 	// Arrival is when a live picture's last packet reached the server
 	// (zero offline); the mixer measures its added latency from it.
 	Arrival time.Time
+
+	mem []byte // backs the three planes
 }
 
 // NewFrame returns a black w×h frame backed by one allocation.
@@ -50,10 +52,12 @@ func (f *Frame) Resize(w, h int) {
 	ch := (h + 1) / 2
 	ylen, clen := ys*h, cs*ch
 	need := ylen + 2*clen + readPad
-	buf := f.Y[:cap(f.Y)]
-	if cap(buf) < need {
-		buf = make([]byte, need)
+	if cap(f.mem) < need || cap(f.mem) > 2*need {
+		// Grow, or let a picture that became much smaller (decoded at full
+		// size, then scaled to its tile) give its memory back.
+		f.mem = make([]byte, need)
 	}
+	buf := f.mem[:need]
 	f.YCbCr = image.YCbCr{
 		Y:              buf[:ylen:ylen],
 		Cb:             buf[ylen : ylen+clen : ylen+clen],

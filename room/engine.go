@@ -7,6 +7,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -63,7 +64,11 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 		return nil, fmt.Errorf("room: register opus: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	if err := webrtc.ConfigureNack(m, reg); err != nil {
+	// NACK: keep the last 256 packets of each outgoing stream for
+	// retransmission (over a second of the 720p mix; a retransmission later
+	// than that is useless), not pion's 1024: the composite goes to every
+	// receiver, and 1024 copies per receiver were the largest use of memory.
+	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(256)); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {

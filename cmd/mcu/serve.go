@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof" // served only with -debug-addr
 	"os"
 	"strconv"
 	"strings"
@@ -67,6 +68,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
 	udpPort := fs.String("udp-port", env("MCU_UDP_PORT", "0"), "carry all media on this one UDP `port` (0: a port per session) [MCU_UDP_PORT]")
 	loopback := fs.String("loopback-candidates", env("MCU_LOOPBACK_CANDIDATES", "auto"), "offer 127.0.0.1 ICE candidates: auto (when listening on loopback), true, false [MCU_LOOPBACK_CANDIDATES]")
+	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -141,6 +143,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		defer conn.Close()
 		cfg.Net.UDPMux = conn
 		log.Info("all media on one UDP port", "addr", conn.LocalAddr())
+	}
+
+	if *debugAddr != "" {
+		dl, err := net.Listen("tcp", *debugAddr)
+		if err != nil {
+			return fmt.Errorf("debug address: %w", err)
+		}
+		dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second} // pprof registers there
+		go dbg.Serve(dl)
+		defer dbg.Close()
+		log.Info("pprof on", "addr", dl.Addr())
 	}
 
 	metrics := server.NewMetrics()
