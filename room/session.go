@@ -122,6 +122,7 @@ func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 // this goroutine, scales to the tile and hands pictures to the mixer. On
 // loss or a decoding error it drops to the next keyframe and asks for one.
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
+	lowerPriority()
 	mime := track.Codec().MimeType
 	vc, err := codec.ParseVideoCodec(mime)
 	if err != nil {
@@ -156,6 +157,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		s.room.obs.BytesIn(len(pkt.Payload))
 		sb.Push(pkt)
 		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
+			arrival := time.Now() // the frame's last packet is in
 			if sample.PrevDroppedPackets > 0 {
 				log.Debug("video loss", "dropped_packets", sample.PrevDroppedPackets)
 				dec.WaitKeyframe()
@@ -176,14 +178,14 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 				log.Error("video decoder", "err", err)
 				return
 			}
-			s.receivePictures(dec, vc)
+			s.receivePictures(dec, vc, arrival)
 		}
 	}
 }
 
 // receivePictures moves what the decoder produced into the mixer's slot,
 // scaled to the participant's tile.
-func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec) {
+func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec, arrival time.Time) {
 	for {
 		f := s.video.Buffer()
 		ok, err := dec.ReceiveScaled(f, s.tileTarget)
@@ -191,7 +193,7 @@ func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec) 
 			s.video.Discard(f)
 			return
 		}
-		f.Arrival = time.Now()
+		f.Arrival = arrival
 		if st := s.stream.Load(); st == nil || st.Width != f.SourceWidth || st.Height != f.SourceHeight {
 			s.stream.Store(&StreamInfo{VideoCodec: vc.String(), Width: f.SourceWidth, Height: f.SourceHeight})
 		}

@@ -59,6 +59,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fps := fs.String("fps", env("MCU_FPS", "30"), "output frame rate [MCU_FPS]")
 	bitrate := fs.String("bitrate", env("MCU_BITRATE", "1500k"), "video `bitrate` [MCU_BITRATE]")
 	abitrate := fs.String("audio-bitrate", env("MCU_AUDIO_BITRATE", "64k"), "Opus `bitrate` per output [MCU_AUDIO_BITRATE]")
+	speed := fs.String("speed", env("MCU_SPEED", "-6"), "libvpx cpu-used, negative (a fixed speed; -16 is the fastest) [MCU_SPEED]")
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
 	var iceServers, natIPs listFlag
@@ -92,6 +93,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.Mixer.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
 		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+	}
+	if vc.Speed, err = strconv.Atoi(*speed); err != nil {
+		return usageError{fmt.Errorf("-speed %q: %w", *speed, err)}
 	}
 	vc.KeyframeInterval = 5 * vc.FPS
 	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {
