@@ -33,7 +33,10 @@ type Config struct {
 	Tap func(canvas *image.YCbCr, pts time.Duration) error
 	// Observer, when set, is told about every tick and picture (metrics).
 	Observer Observer
-	Logger   *slog.Logger
+	// EncoderThread, when set, is called first thing in the encoder's
+	// goroutine (for example to give its thread a higher priority).
+	EncoderThread func()
+	Logger        *slog.Logger
 }
 
 // Observer receives the mixer's measurements as they happen; its methods

@@ -18,6 +18,8 @@ type encodePipe struct {
 	stats *stats
 	fail  context.CancelCauseFunc
 
+	setup func() // run first in the encoder goroutine, may be nil
+
 	jobs chan encodeJob
 	free chan *image.YCbCr
 	done sync.WaitGroup
@@ -32,8 +34,8 @@ type encodeJob struct {
 	arrivals []time.Time // of live pictures shown for the first time
 }
 
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc) *encodePipe {
-	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail,
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) *encodePipe {
+	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
 		jobs: make(chan encodeJob, 1), free: make(chan *image.YCbCr, 2)}
 	cfg := enc.Config()
 	for range cap(p.free) {
@@ -65,6 +67,9 @@ func (p *encodePipe) buffer(ctx context.Context, wait bool) (*image.YCbCr, error
 func (p *encodePipe) submit(j encodeJob) { p.jobs <- j }
 
 func (p *encodePipe) run() {
+	if p.setup != nil {
+		p.setup()
+	}
 	for j := range p.jobs {
 		if p.err != nil {
 			p.free <- j.img

@@ -232,11 +232,9 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe := newEncodePipe(enc, m.out, &m.stats, cancel)
+	pipe := newEncodePipe(enc, m.out, &m.stats, cancel, m.cfg.EncoderThread)
 	defer m.shutdown()
-	// The encoder's first picture is a keyframe: requests within the
-	// coalescing interval after it wait, as after a forced one.
-	m.hadKey, m.lastKey = true, 0
+
 
 	err = m.loop(ctx, clock, until, pipe)
 	if perr := pipe.close(); err == nil || errors.Is(err, context.Canceled) {

@@ -22,3 +22,16 @@ func lowerPriority() {
 	// decoder simply runs at the normal priority.
 	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), decoderNice)
 }
+
+// encoderNice is the priority a room's mixer and encoder threads ask for;
+// only a process allowed to (root, or CAP_SYS_NICE) gets it.
+const encoderNice = -5
+
+// raisePriority moves the calling goroutine (a room's mixer loop, or its
+// encoder) to its own OS thread and tries to raise its priority: every
+// receiver waits on these two. Unprivileged, the thread keeps the normal
+// priority, still above the decoders'.
+func raisePriority() {
+	runtime.LockOSThread()
+	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), encoderNice)
+}

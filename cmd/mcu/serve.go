@@ -11,6 +11,7 @@ import (
 	"net/http"
 	_ "net/http/pprof" // served only with -debug-addr
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -158,6 +159,14 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		go dbg.Serve(dl)
 		defer dbg.Close()
 		log.Info("pprof on", "addr", dl.Addr())
+	}
+
+	// Each participant's decoder runs on its own OS thread and holds a Go P
+	// while FFmpeg works; with GOMAXPROCS at the number of cores, the
+	// room's mixer loop could wait for a P and miss its tick. More Ps leave
+	// CPU arbitration to the kernel, which knows the threads' priorities.
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(8, 4*runtime.NumCPU()))
 	}
 
 	metrics := server.NewMetrics()
