@@ -12,7 +12,6 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 
 	"mcu/codec"
 	"mcu/layout"
@@ -129,15 +128,11 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		s.room.log.Warn("unsupported video codec", "session", s.ID, "codec", mime)
 		return
 	}
-	var dep rtp.Depacketizer
-	switch vc {
-	case codec.VP8:
-		dep = &codecs.VP8Packet{}
-	case codec.VP9:
-		dep = &codecs.VP9Packet{}
-	case codec.H264:
-		dep = &codecs.H264Packet{}
-	}
+	newDep := map[codec.VideoCodec]func() rtp.Depacketizer{
+		codec.VP8:  func() rtp.Depacketizer { return &codecs.VP8Packet{} },
+		codec.VP9:  func() rtp.Depacketizer { return &codecs.VP9Packet{} },
+		codec.H264: func() rtp.Depacketizer { return &codecs.H264Packet{} },
+	}[vc]
 	dec, err := codec.NewVideoDecoder(vc)
 	if err != nil {
 		s.room.log.Error("video decoder", "session", s.ID, "err", err)
@@ -145,42 +140,41 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	}
 	defer dec.Close()
 	s.stream.Store(&StreamInfo{VideoCodec: vc.String()})
-	sb := samplebuilder.New(256, dep, track.Codec().ClockRate, samplebuilder.WithMaxTimeDelay(time.Second))
+	frames := newFrameAssembler(newDep)
 	ssrc := uint32(track.SSRC())
 	log := s.room.log.With("session", s.ID)
 	var corrupt int
-	for {
+	var failed error
+	decode := func(f assembled) {
+		if f.lost > 0 {
+			log.Debug("video loss", "packets", f.lost)
+			dec.WaitKeyframe()
+		}
+		err := dec.Send(f.data, codec.NoPTS)
+		switch {
+		case errors.Is(err, codec.ErrNeedKeyframe):
+			log.Debug("waiting for a keyframe", "bytes", len(f.data))
+			s.requestKeyframe(ssrc)
+		case errors.Is(err, codec.ErrCorrupt):
+			if corrupt++; corrupt == 1 || corrupt%100 == 0 {
+				log.Warn("damaged video, waiting for a keyframe", "count", corrupt, "err", err)
+			}
+			s.requestKeyframe(ssrc)
+		case err != nil:
+			failed = err
+		default:
+			s.receivePictures(dec, vc, f.arrival)
+		}
+	}
+	for failed == nil {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
 			return
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
-		sb.Push(pkt)
-		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
-			arrival := time.Now() // the frame's last packet is in
-			if sample.PrevDroppedPackets > 0 {
-				log.Debug("video loss", "dropped_packets", sample.PrevDroppedPackets)
-				dec.WaitKeyframe()
-			}
-			err := dec.Send(sample.Data, codec.NoPTS)
-			switch {
-			case errors.Is(err, codec.ErrNeedKeyframe):
-				log.Debug("waiting for a keyframe", "bytes", len(sample.Data))
-				s.requestKeyframe(ssrc)
-				continue
-			case errors.Is(err, codec.ErrCorrupt):
-				if corrupt++; corrupt == 1 || corrupt%100 == 0 {
-					log.Warn("damaged video, waiting for a keyframe", "count", corrupt, "err", err)
-				}
-				s.requestKeyframe(ssrc)
-				continue
-			case err != nil:
-				log.Error("video decoder", "err", err)
-				return
-			}
-			s.receivePictures(dec, vc, arrival)
-		}
+		frames.push(pkt, time.Now(), decode)
 	}
+	log.Error("video decoder", "err", failed)
 }
 
 // receivePictures moves what the decoder produced into the mixer's slot,

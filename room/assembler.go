@@ -1,0 +1,178 @@
+package room
+
+import (
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// assemblerSlots is how many packets the assembler can hold while it waits
+// for a missing one (seconds of a camera's video; a power of two).
+const assemblerSlots = 512
+
+// assemblerPatience is how long a missing packet is waited for (reordering,
+// a NACK retransmission) before the frame it belonged to is given up.
+const assemblerPatience = 150 * time.Millisecond
+
+// frameAssembler rebuilds whole video frames from a participant's RTP
+// packets: it puts them back in order, waits a little for late ones, and
+// reports losses. A frame ends with its marker bit (VP8, VP9 and H.264 as
+// WebRTC sends them). It is a small ring indexed by sequence number: pion's
+// sample builder holds two 65536-entry tables (1 MB) per stream.
+type frameAssembler struct {
+	newDepacketizer func() rtp.Depacketizer
+	dep             rtp.Depacketizer
+
+	ring    [assemblerSlots]slot
+	started bool
+	next    uint16 // first sequence number not consumed yet
+	newest  uint16
+	lost    int // packets given up since the last frame
+	buf     []byte
+}
+
+type slot struct {
+	pkt     *rtp.Packet
+	arrival time.Time
+}
+
+// assembled is one frame, valid until the next push.
+type assembled struct {
+	data    []byte
+	lost    int // packets given up just before this frame
+	arrival time.Time
+}
+
+func newFrameAssembler(newDepacketizer func() rtp.Depacketizer) *frameAssembler {
+	return &frameAssembler{newDepacketizer: newDepacketizer, dep: newDepacketizer()}
+}
+
+// distance is b − a in sequence-number space, negative when b is older.
+func distance(a, b uint16) int { return int(int16(b - a)) }
+
+// push adds a packet that arrived at now and calls emit for each frame it
+// completes, in order.
+func (a *frameAssembler) push(p *rtp.Packet, now time.Time, emit func(assembled)) {
+	if !a.started {
+		a.started, a.next, a.newest = true, p.SequenceNumber, p.SequenceNumber
+	}
+	d := distance(a.next, p.SequenceNumber)
+	switch {
+	case d < 0:
+		return // late or duplicate: already consumed or given up
+	case d >= assemblerSlots:
+		// Far ahead (a long loss, or the sender jumped): give up all we
+		// hold and start over here.
+		a.giveUpTo(p.SequenceNumber)
+	}
+	s := &a.ring[p.SequenceNumber%assemblerSlots]
+	if s.pkt != nil && s.pkt.SequenceNumber == p.SequenceNumber {
+		return // duplicate
+	}
+	*s = slot{pkt: p, arrival: now}
+	if distance(a.newest, p.SequenceNumber) > 0 {
+		a.newest = p.SequenceNumber
+	}
+	a.drain(now, emit)
+}
+
+// drain emits the complete frames at the head, and gives up a missing
+// packet once it has been waited for long enough.
+func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
+	for {
+		end, ok := a.completeFrame()
+		if ok {
+			a.emitFrame(end, emit)
+			continue
+		}
+		// The head frame is incomplete. Give up its missing packet once a
+		// later packet has waited assemblerPatience.
+		first, waited := a.oldestWaiting()
+		if !waited || now.Sub(first) < assemblerPatience {
+			return
+		}
+		a.skipBrokenFrame()
+	}
+}
+
+// completeFrame reports whether the packets from next to a marker are all
+// there, and the marker's sequence number.
+func (a *frameAssembler) completeFrame() (uint16, bool) {
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		s := a.ring[seq%assemblerSlots]
+		if s.pkt == nil || s.pkt.SequenceNumber != seq {
+			return 0, false
+		}
+		if s.pkt.Marker {
+			return seq, true
+		}
+	}
+	return 0, false
+}
+
+// oldestWaiting is the arrival time of the first packet held after the
+// head's gap.
+func (a *frameAssembler) oldestWaiting() (time.Time, bool) {
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		if s := a.ring[seq%assemblerSlots]; s.pkt != nil && s.pkt.SequenceNumber == seq {
+			return s.arrival, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// skipBrokenFrame gives up the head frame: everything up to and including
+// the first marker after the gap (or all that is held, if none).
+func (a *frameAssembler) skipBrokenFrame() {
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		s := &a.ring[seq%assemblerSlots]
+		present := s.pkt != nil && s.pkt.SequenceNumber == seq
+		marker := present && s.pkt.Marker
+		if present {
+			s.pkt = nil
+		}
+		a.lost++
+		a.next = seq + 1
+		if marker {
+			break
+		}
+	}
+	a.dep = a.newDepacketizer() // drop any half-assembled fragment
+}
+
+// giveUpTo forgets everything before seq.
+func (a *frameAssembler) giveUpTo(seq uint16) {
+	a.lost += distance(a.next, seq)
+	for i := range a.ring {
+		a.ring[i].pkt = nil
+	}
+	a.next, a.newest = seq, seq
+	a.dep = a.newDepacketizer()
+}
+
+// emitFrame depacketizes next..end into one frame.
+func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
+	a.buf = a.buf[:0]
+	var arrival time.Time
+	for seq := a.next; ; seq++ {
+		s := &a.ring[seq%assemblerSlots]
+		if len(s.pkt.Payload) > 0 {
+			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
+				a.buf = append(a.buf, payload...)
+			}
+		}
+		arrival = s.arrival
+		s.pkt = nil
+		if seq == end {
+			break
+		}
+	}
+	a.next = end + 1
+	lost := a.lost
+	a.lost = 0
+	if len(a.buf) > 0 {
+		emit(assembled{data: a.buf, lost: lost, arrival: arrival})
+	} else {
+		a.lost = lost // an empty frame (padding only): report the loss with the next one
+	}
+}

@@ -1,0 +1,119 @@
+package room
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// rawDepacketizer returns payloads as they are.
+type rawDepacketizer struct{}
+
+func (rawDepacketizer) Unmarshal(b []byte) ([]byte, error) { return b, nil }
+func (rawDepacketizer) IsPartitionHead([]byte) bool        { return true }
+func (rawDepacketizer) IsPartitionTail(m bool, _ []byte) bool {
+	return m
+}
+
+func pkt(seq uint16, marker bool, payload string) *rtp.Packet {
+	return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Marker: marker}, Payload: []byte(payload)}
+}
+
+type collector struct {
+	frames []string
+	lost   []int
+}
+
+func (c *collector) emit(a assembled) {
+	c.frames = append(c.frames, string(a.data))
+	c.lost = append(c.lost, a.lost)
+}
+
+func TestFrameAssembler(t *testing.T) {
+	t0 := time.Unix(0, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	for _, tc := range []struct {
+		name   string
+		pkts   []*rtp.Packet
+		times  []int // arrival ms per packet (default: all 0)
+		frames []string
+		lost   []int
+	}{
+		{name: "in order", pkts: []*rtp.Packet{pkt(10, false, "a"), pkt(11, true, "b"), pkt(12, true, "c")},
+			frames: []string{"ab", "c"}, lost: []int{0, 0}},
+		{name: "reordered", pkts: []*rtp.Packet{pkt(11, true, "b"), pkt(10, false, "a")},
+			// The first packet seen starts the stream: 10 arrives late.
+			frames: []string{"b"}, lost: []int{0}},
+		{name: "reordered inside a frame", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(3, true, "c"), pkt(2, false, "b"), pkt(4, true, "d")},
+			frames: []string{"abc", "d"}, lost: []int{0, 0}},
+		{name: "duplicates", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(1, false, "a"), pkt(2, true, "b"), pkt(2, true, "b"), pkt(3, true, "c")},
+			frames: []string{"ab", "c"}, lost: []int{0, 0}},
+		{name: "wrap around", pkts: []*rtp.Packet{pkt(65534, false, "a"), pkt(65535, false, "b"), pkt(0, true, "c"), pkt(1, true, "d")},
+			frames: []string{"abc", "d"}, lost: []int{0, 0}},
+		{name: "loss is waited for, then given up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, false, "d"), pkt(5, true, "e"), pkt(6, true, "f")},
+			times:  []int{0, 10, 20, 100, 200},
+			frames: []string{"a", "de", "f"}, lost: []int{0, 2, 0}},
+		{name: "late retransmission in time", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(2, false, "b")},
+			times:  []int{0, 10, 100},
+			frames: []string{"a", "bc"}, lost: []int{0, 0}},
+		{name: "late packet after giving up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, true, "d"), pkt(2, false, "b"), pkt(5, true, "e")},
+			times:  []int{0, 10, 200, 210, 220},
+			frames: []string{"a", "d", "e"}, lost: []int{0, 2, 0}},
+		{name: "jump far ahead", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(2, false, "b"), pkt(2000, true, "z"), pkt(2001, true, "y")},
+			frames: []string{"a", "z", "y"}, lost: []int{0, 1998, 0}},
+		{name: "padding only", pkts: []*rtp.Packet{pkt(1, true, ""), pkt(2, true, "x")},
+			frames: []string{"x"}, lost: []int{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newFrameAssembler(func() rtp.Depacketizer { return rawDepacketizer{} })
+			var c collector
+			for i, p := range tc.pkts {
+				ms := 0
+				if tc.times != nil {
+					ms = tc.times[i]
+				}
+				a.push(p, at(ms), c.emit)
+			}
+			if len(c.frames) != len(tc.frames) {
+				t.Fatalf("frames %q, want %q", c.frames, tc.frames)
+			}
+			for i := range c.frames {
+				if c.frames[i] != tc.frames[i] || c.lost[i] != tc.lost[i] {
+					t.Errorf("frame %d: %q lost %d, want %q lost %d", i, c.frames[i], c.lost[i], tc.frames[i], tc.lost[i])
+				}
+			}
+		})
+	}
+}
+
+// FuzzFrameAssembler: arbitrary packet orders never panic, and every frame
+// emitted is the in-order concatenation of consecutive packets ending at a
+// marker.
+func FuzzFrameAssembler(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 5, 4, 7, 6, 200, 201})
+	f.Add([]byte{255, 254, 0, 1, 2})
+	f.Fuzz(func(t *testing.T, order []byte) {
+		a := newFrameAssembler(func() rtp.Depacketizer { return rawDepacketizer{} })
+		now := time.Unix(0, 0)
+		for i, b := range order {
+			seq := uint16(b)
+			// Payload: the sequence number, so frames can be checked.
+			payload := []byte{byte(seq >> 8), byte(seq)}
+			a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Marker: b%4 == 0}, Payload: payload},
+				now.Add(time.Duration(i)*40*time.Millisecond), func(fr assembled) {
+					if len(fr.data)%2 != 0 {
+						t.Fatalf("frame of %d bytes", len(fr.data))
+					}
+					for j := 2; j < len(fr.data); j += 2 {
+						prev := uint16(fr.data[j-2])<<8 | uint16(fr.data[j-1])
+						cur := uint16(fr.data[j])<<8 | uint16(fr.data[j+1])
+						if cur != prev+1 || bytes.Count(fr.data, fr.data[j:j+2]) < 1 {
+							t.Fatalf("frame not consecutive: % x", fr.data)
+						}
+					}
+				})
+		}
+	})
+}
