@@ -11,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 	"mcu/layout"
 	"mcu/mixer"
 	"mcu/recorder"
@@ -56,7 +57,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	cfg.Live = true
 	cfg.Observer = mgr.obs
 	cfg.Logger = r.log
-	cfg.EncoderThread = raisePriority
+	cfg.EncoderThread = sched.Critical
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	r.cancel = cancel
 	go func() {
 		defer close(r.done)
-		raisePriority() // the room clock: late ticks cost every receiver a picture
+		sched.Critical() // the room clock: late ticks cost every receiver a picture
 		if err := r.mixer.Run(ctx, mixer.RealTime(), 0); err != nil && ctx.Err() == nil {
 			r.log.Error("mixer stopped", "err", err)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 	"mcu/layout"
 	"mcu/mixer"
 )
@@ -121,7 +122,7 @@ func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 // this goroutine, scales to the tile and hands pictures to the mixer. On
 // loss or a decoding error it drops to the next keyframe and asks for one.
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
-	lowerPriority()
+	sched.Decoder()
 	mime := track.Codec().MimeType
 	vc, err := codec.ParseVideoCodec(mime)
 	if err != nil {

@@ -1,0 +1,37 @@
+// Package sched gives mcu's threads their priorities: the mixer loop and the
+// single encoder, which every receiver waits on, above the participants'
+// decoders.
+package sched
+
+import (
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// Nice values (-20 is the highest priority, 19 the lowest; 0 the default).
+const (
+	// decoderNice: a participant's decoder runs behind the encoder; when
+	// the machine is busy, a late decoder only shows its participant's
+	// next picture a little later (the mixer takes the latest one).
+	decoderNice = 5
+	// criticalNice: the mixer loop and the encoder. Only a process allowed
+	// to (root, or CAP_SYS_NICE) gets it; others keep the default, still
+	// above the decoders.
+	criticalNice = -5
+)
+
+// Decoder moves the calling goroutine to its own OS thread, for good, and
+// lowers that thread's priority. The thread ends with the goroutine, so
+// the lower priority never reaches other goroutines.
+func Decoder() { set(decoderNice) }
+
+// Critical moves the calling goroutine to its own OS thread, for good, and
+// tries to raise that thread's priority.
+func Critical() { set(criticalNice) }
+
+func set(nice int) {
+	runtime.LockOSThread()
+	// On failure (no privilege to raise it) the thread keeps its priority.
+	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), nice)
+}

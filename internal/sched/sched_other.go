@@ -1,0 +1,13 @@
+//go:build !linux
+
+// Package sched gives mcu's threads their priorities (on Linux; elsewhere
+// these only pin the goroutine to its thread).
+package sched
+
+import "runtime"
+
+// Decoder pins the calling goroutine to its OS thread.
+func Decoder() { runtime.LockOSThread() }
+
+// Critical pins the calling goroutine to its OS thread.
+func Critical() { runtime.LockOSThread() }
