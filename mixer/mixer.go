@@ -235,7 +235,6 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	pipe := newEncodePipe(enc, m.out, &m.stats, cancel, m.cfg.EncoderThread)
 	defer m.shutdown()
 
-
 	err = m.loop(ctx, clock, until, pipe)
 	if perr := pipe.close(); err == nil || errors.Is(err, context.Canceled) {
 		if perr != nil {
