@@ -101,12 +101,14 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 
 // LiveAudio is the AudioSource of a live participant: an adaptive jitter
 // buffer of decoded 20 ms frames. Their decoder goroutine pushes PCM as
-// packets arrive; the mixer pops one frame per tick and hears silence when
-// none is there. It starts playing once it holds its target depth; each
-// time it runs dry the target grows by a frame (up to MaxTarget), and after
-// a quiet while it shrinks again, dropping a frame to cut the delay it
-// adds. Beyond MaxTarget+4 frames the oldest are dropped (a sender whose
-// clock runs fast, a burst after a stall).
+// packets arrive; the mixer pops one frame per tick. It starts playing once
+// it holds MinTarget frames. When it runs dry, that tick is silent and play
+// goes on: the late packets, when they come, stay queued, so the delay
+// stretches by exactly the lateness, with no pause to refill; the target
+// depth grows by a frame (up to MaxTarget). After a steady while with more
+// queued than the target, a frame is dropped to cut the delay again, and the
+// target shrinks. Beyond MaxTarget+4 frames the oldest are dropped (a
+// sender whose clock runs fast, a burst after a stall).
 type LiveAudio struct {
 	MinTarget, MaxTarget int
 
@@ -115,14 +117,14 @@ type LiveAudio struct {
 	free    [][]int16
 	part    []int16 // a frame being filled by Push
 	playing bool
-	target  int // frames to hold before playing
-	steady  int // pops since the last underrun
+	target  int // the depth the queue is allowed to keep
+	steady  int // pops in a row with more than target frames queued
 
 	underruns, dropped atomic.Uint64
 }
 
-// shrinkAfter is how many frames must play without an underrun before the
-// target depth shrinks by one (10 s).
+// shrinkAfter is how many frames must play in a row with more than the
+// target queued before a frame is dropped (10 s).
 const shrinkAfter = 500
 
 // NewLiveAudio returns a queue that starts at 2 frames (40 ms) of delay and
@@ -180,18 +182,17 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	}
 	if len(a.frames) == 0 {
 		a.underruns.Add(1)
-		a.playing = false // build a deeper cushion
 		a.target = min(a.target+1, a.MaxTarget)
 		a.steady = 0
 		return false, nil
 	}
-	if a.steady++; a.steady >= shrinkAfter {
+	if len(a.frames) <= a.target {
 		a.steady = 0
+	} else if a.steady++; a.steady >= shrinkAfter {
+		a.steady = 0
+		a.drop() // play 20 ms less behind
 		if a.target > a.MinTarget {
 			a.target--
-		}
-		if len(a.frames) > a.target {
-			a.drop() // play 20 ms less behind
 		}
 	}
 	f := a.frames[0]

@@ -16,9 +16,9 @@ func frameOf(v int16) []int16 {
 	return f
 }
 
-// TestLiveAudioAdapts: it waits for its target before playing, grows the
-// target when it runs dry, shrinks it after a long steady run, and bounds
-// its depth.
+// TestLiveAudioAdapts: it waits for its first frames before playing; a dry
+// tick is silent but play goes on, the late frames then adding to the
+// delay; a long stretch above the target drops a frame; a burst is cut.
 func TestLiveAudioAdapts(t *testing.T) {
 	a := NewLiveAudio()
 	pcm := make([]int16, audio.FrameLen)
@@ -29,7 +29,7 @@ func TestLiveAudioAdapts(t *testing.T) {
 	}
 	a.Push(frameOf(1))
 	if ok, _ := pop(); ok {
-		t.Fatal("played with one frame queued, before the 2-frame target")
+		t.Fatal("played with one frame queued, before the 2-frame start")
 	}
 	a.Push(frameOf(2)[:1000]) // frames may arrive in pieces
 	a.Push(frameOf(2)[1000:])
@@ -37,29 +37,27 @@ func TestLiveAudioAdapts(t *testing.T) {
 		t.Fatalf("first frame: %v %d", ok, v)
 	}
 	pop()
-	if ok, _ := pop(); ok { // dry: the target grows to 3
+	if ok, _ := pop(); ok { // dry: silent, the target grows to 3
 		t.Fatal("played from an empty queue")
 	}
-	for i := range 2 {
-		a.Push(frameOf(int16(10 + i)))
-	}
-	if ok, _ := pop(); ok {
-		t.Fatal("played after an underrun with 2 frames queued; the target should have grown to 3")
-	}
-	a.Push(frameOf(12))
+	a.Push(frameOf(10)) // the late frame comes: it plays at once
 	if ok, v := pop(); !ok || v != 10 {
-		t.Fatalf("after rebuffering: %v %d", ok, v)
+		t.Fatalf("after an underrun: %v %d, want the late frame at once", ok, v)
 	}
-	if u, _ := a.Stats(); u != 1 {
-		t.Errorf("%d underruns, want 1", u)
+	if u, _ := a.Stats(); u != 1 || a.target != 3 {
+		t.Errorf("%d underruns, target %d; want 1 and 3", u, a.target)
 	}
-	// A long steady run shrinks the target and drops a frame of delay.
-	for i := range shrinkAfter + 2 {
+	// Queue 5 frames and keep it there: after shrinkAfter pops above the
+	// target a frame is dropped and the target shrinks.
+	for i := range 5 {
+		a.Push(frameOf(int16(100 + i)))
+	}
+	for i := range shrinkAfter {
 		a.Push(frameOf(int16(i)))
 		pop()
 	}
-	if a.target != a.MinTarget {
-		t.Errorf("target %d after a steady run, want %d", a.target, a.MinTarget)
+	if _, dropped := a.Stats(); dropped != 1 || a.target != 2 || len(a.frames) != 4 {
+		t.Errorf("after a long stretch at 5 frames: %d dropped, target %d, %d queued; want 1, 2, 4", dropped, a.target, len(a.frames))
 	}
 	// A burst is cut to the maximum depth.
 	for range 30 {

@@ -24,8 +24,8 @@ const (
 	// mix) and scaling; the two closest participants are 40 apart.
 	colourTolerance = 14
 	// toneTolerance: dB between a tone heard in a mix and its level in the
-	// clip (−24 dBFS): a plain sum through Opus twice.
-	toneTolerance = 2
+	// clip (−24 dBFS), per 100 ms: a plain sum through Opus twice.
+	toneTolerance = 3
 	toneLevel     = -24
 	// ownToneMax: one's own tone in one's mix-minus: only coding noise.
 	ownToneMax = -45
@@ -95,20 +95,49 @@ func hears(t *testing.T, c *client.Client, others []int, own int) error {
 		return failure("not a second of sound yet")
 	}
 	ps := mediatest.Participants(t)
-	level := func(id int) float64 {
-		return mediatest.ToneLevel(pcm, 2, 0, 48000, ps[id-1].ToneHz, 0, time.Second)
-	}
 	for _, id := range others {
-		if l := level(id); math.Abs(l-toneLevel) > toneTolerance {
-			return failure(ps[id-1].Name + "'s tone at " + fmtDB(l))
+		if w := toneWindows(pcm, ps[id-1].ToneHz, 0, time.Second); !mostly(w) {
+			return failure(ps[id-1].Name + "'s tone per 100 ms: " + fmtLevels(w))
 		}
 	}
 	if own > 0 {
-		if l := level(own); l > ownToneMax {
-			return failure("hears their own tone at " + fmtDB(l))
+		for _, l := range toneWindows(pcm, ps[own-1].ToneHz, 0, time.Second) {
+			if l > ownToneMax {
+				return failure("hears their own tone at " + fmtDB(l))
+			}
 		}
 	}
 	return nil
+}
+
+// toneWindows is a tone's level in each 100 ms of pcm between from and to.
+func toneWindows(pcm []int16, hz float64, from, to time.Duration) []float64 {
+	var levels []float64
+	for w := from; w+100*time.Millisecond <= to; w += 100 * time.Millisecond {
+		levels = append(levels, mediatest.ToneLevel(pcm, 2, 0, 48000, hz, w, w+100*time.Millisecond))
+	}
+	return levels
+}
+
+// mostly reports whether a tone is at its level in at least 60 % of the
+// windows: a voice is there, and a sender's stall on a loaded test machine
+// (a few hundred ms without its packets) does not fail the check.
+func mostly(levels []float64) bool {
+	n := 0
+	for _, l := range levels {
+		if math.Abs(l-toneLevel) <= toneTolerance {
+			n++
+		}
+	}
+	return len(levels) > 0 && n*10 >= len(levels)*6
+}
+
+func fmtLevels(levels []float64) string {
+	var s []string
+	for _, l := range levels {
+		s = append(s, jsonNumber(l))
+	}
+	return strings.Join(s, " ")
 }
 
 func fmtDB(v float64) string {
@@ -240,9 +269,10 @@ func checkRecording(t *testing.T, path string, ids []int) {
 		t.Fatal(err)
 	}
 	ps := mediatest.Participants(t)
+	// Every voice is in the recording, at its level most of the time.
 	for _, id := range ids {
-		if l := mediatest.ToneLevel(pcm, 2, 0, 48000, ps[id-1].ToneHz, 500*time.Millisecond, 2*time.Second); math.Abs(l-toneLevel) > toneTolerance {
-			t.Errorf("recording: %s's tone at %.1f dBFS", ps[id-1].Name, l)
+		if w := toneWindows(pcm, ps[id-1].ToneHz, 500*time.Millisecond, 2*time.Second); !mostly(w) {
+			t.Errorf("recording: %s's tone per 100 ms: %s", ps[id-1].Name, fmtLevels(w))
 		}
 	}
 }
