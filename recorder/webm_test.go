@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/internal/mediatest"
 )
 
 func TestMain(m *testing.M) {
@@ -141,12 +142,6 @@ func ffprobe(t *testing.T, path string) probe {
 	return p
 }
 
-// ebmlIDs of the elements a finalized file has and a killed one may lack.
-var (
-	idCues     = []byte{0x1c, 0x53, 0xbb, 0x6b}
-	idDuration = []byte{0x44, 0x89}
-)
-
 func TestWebMReadBack(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "out.webm")
 	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
@@ -177,7 +172,7 @@ func TestWebMReadBack(t *testing.T) {
 		t.Errorf("duration %s, want 3 s", p.Format.Duration)
 	}
 	data, _ := os.ReadFile(path)
-	if !bytes.Contains(data, idCues) {
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] != 1 {
 		t.Error("no Cues element: the file is not seekable")
 	}
 	if w.VideoFrames != 90 || w.AudioFrames != 150 {
@@ -213,7 +208,7 @@ func TestWebMSurvivesKill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(data, idCues) {
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] != 0 {
 		t.Fatal("a killed recording has cues: the child finished instead of being killed")
 	}
 	p := ffprobe(t, path)

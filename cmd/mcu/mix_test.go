@@ -391,7 +391,7 @@ func TestMixSignals(t *testing.T) {
 			if rerr != nil {
 				t.Fatal(rerr)
 			}
-			cues := bytes.Contains(data, ebmlCues)
+			cues := mediatest.WebMElements(data)[mediatest.EBMLCues] > 0
 			if cues != tc.finalized {
 				t.Errorf("cues present: %v, want %v (stderr %s)", cues, tc.finalized, stderr.String())
 			}
@@ -413,18 +413,13 @@ func TestMixSignals(t *testing.T) {
 	}
 }
 
-var (
-	ebmlCluster = []byte{0x1f, 0x43, 0xb6, 0x75}
-	ebmlCues    = []byte{0x1c, 0x53, 0xbb, 0x6b}
-)
-
 // waitClusters waits until the file holds n complete clusters (the muxer
 // writes a cluster once it is closed).
 func waitClusters(t *testing.T, path string, n int) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if data, err := os.ReadFile(path); err == nil && bytes.Count(data, ebmlCluster) >= n {
+		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCluster] >= n {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)

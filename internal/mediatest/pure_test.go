@@ -332,3 +332,24 @@ func TestNearest(t *testing.T) {
 		t.Errorf("Nearest of no participants: distance %v, want +Inf", d)
 	}
 }
+
+func TestWebMElements(t *testing.T) {
+	// EBML header, Segment of unknown size holding a SeekHead that names a
+	// Cluster ID, two Clusters, Cues, then a Cluster cut short.
+	elem := func(id []byte, body ...byte) []byte {
+		return append(append(append([]byte{}, id...), 0x80|byte(len(body))), body...)
+	}
+	cluster := []byte{0x1f, 0x43, 0xb6, 0x75}
+	var f []byte
+	f = append(f, elem([]byte{0x1a, 0x45, 0xdf, 0xa3}, 1, 2)...)
+	f = append(f, 0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	f = append(f, elem([]byte{0x11, 0x4d, 0x9b, 0x74}, cluster...)...) // SeekHead
+	f = append(f, elem(cluster, 1, 2, 3)...)
+	f = append(f, elem(cluster, 4)...)
+	f = append(f, elem([]byte{0x1c, 0x53, 0xbb, 0x6b}, 9)...)
+	f = append(f, elem(cluster, 1, 2, 3, 4, 5)[:5]...)
+	c := WebMElements(f)
+	if c[EBMLCluster] != 2 || c[EBMLCues] != 1 {
+		t.Errorf("counts %v: want 2 whole clusters and 1 cues", c)
+	}
+}
