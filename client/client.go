@@ -117,8 +117,9 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 			}
 		}
 		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
-			c.wg.Add(1)
+			c.wg.Add(2)
 			go func() { defer c.wg.Done(); c.recv.read(c, t) }()
+			go func() { defer c.wg.Done(); c.recv.readRTCP(r) }()
 		})
 	}
 	offer, err := pc.CreateOffer(nil)

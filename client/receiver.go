@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/rtcp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
@@ -40,6 +41,23 @@ type receiver struct {
 	audioPkts int
 
 	plis atomic.Int64 // keyframe requests received for what we send
+	srs  atomic.Int64 // RTCP sender reports received for what we receive
+}
+
+// readRTCP counts the sender reports of a received stream (they map its
+// RTP time to wall-clock time, which a player needs for lip sync).
+func (r *receiver) readRTCP(rr *webrtc.RTPReceiver) {
+	for {
+		pkts, _, err := rr.ReadRTCP()
+		if err != nil {
+			return
+		}
+		for _, p := range pkts {
+			if _, ok := p.(*rtcp.SenderReport); ok {
+				r.srs.Add(1)
+			}
+		}
+	}
 }
 
 func (r *receiver) init(opts Options) {
@@ -179,6 +197,8 @@ type Stats struct {
 	// LongestGapAt.
 	LongestGap   time.Duration
 	LongestGapAt time.Time
+	// SenderReports counts RTCP sender reports received (all streams).
+	SenderReports int64
 }
 
 // Stats returns the counters so far.
@@ -187,7 +207,7 @@ func (c *Client) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
-		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt}
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load()}
 	if !r.first.IsZero() {
 		s.FirstFrame = r.first.Sub(r.joined)
 	}

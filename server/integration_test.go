@@ -206,6 +206,11 @@ func TestRoom(t *testing.T) {
 		if frames < 30 {
 			t.Errorf("participant %d over 2 s: %d pictures", i+1, frames)
 		}
+		// RTCP sender reports for the mix's video and audio, so players can
+		// keep the two in sync (pion sends one per stream every second).
+		if after.SenderReports < 2 {
+			t.Errorf("participant %d received %d RTCP sender reports", i+1, after.SenderReports)
+		}
 		t.Logf("participant %d over 2 s: %d pictures, %d freezes", i+1, frames, after.Freezes-before[i].Freezes)
 	}
 
