@@ -89,12 +89,17 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 		r.log.Debug("video write", "err", err)
 	}
 	r.mu.Lock()
-	rec, n := r.rec, len(r.sessions)
+	rec, receivers := r.rec, 0
+	for _, s := range r.sessions {
+		if s.Kind != Publisher {
+			receivers++
+		}
+	}
 	r.mu.Unlock()
 	if rec != nil {
 		rec.Video(f)
 	}
-	r.obs.BytesOut(len(f.Data) * n)
+	r.obs.BytesOut(len(f.Data) * receivers)
 	return nil
 }
 
@@ -105,8 +110,14 @@ func (r *Room) Audio(f codec.EncodedFrame) error {
 		r.log.Debug("audio write", "err", err)
 	}
 	r.mu.Lock()
-	rec := r.rec
+	rec, viewers := r.rec, 0
+	for _, s := range r.sessions {
+		if s.Kind == Viewer {
+			viewers++
+		}
+	}
 	r.mu.Unlock()
+	r.obs.BytesOut(len(f.Data) * viewers)
 	if rec != nil {
 		rec.Audio(f)
 	}

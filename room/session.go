@@ -118,9 +118,10 @@ func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 	}
 }
 
-// readVideo depacketizes (reordering through a sample builder), decodes in
-// this goroutine, scales to the tile and hands pictures to the mixer. On
-// loss or a decoding error it drops to the next keyframe and asks for one.
+// readVideo rebuilds frames (reordering through a frameAssembler), decodes
+// them in this goroutine, scales them to the tile and hands the pictures to
+// the mixer. On loss or a decoding error it drops to the next keyframe and
+// asks for one.
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	sched.Decoder()
 	mime := track.Codec().MimeType
