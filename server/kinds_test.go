@@ -165,3 +165,31 @@ func TestSingleUDPPort(t *testing.T) {
 		}
 	}
 }
+
+// TestVanishedClient: a client that closes its connection without the
+// DELETE (a closed tab) is removed, and its room closed.
+func TestVanishedClient(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "gone", Video: mediatest.TestdataPath(t, "p01.ivf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().Frames == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	c.Close() // no DELETE
+	deadline = time.Now().Add(10 * time.Second)
+	for {
+		rooms, people, _ := srv.Rooms.Counts()
+		if rooms == 0 && people == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("10 s after the client vanished: %d rooms, %d participants", rooms, people)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
