@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -75,6 +76,10 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
+	// A participant whose network vanished (no DTLS close) is removed after
+	// 15 s of silence (5 s disconnected, then 10 s to fail) rather than
+	// pion's 30: their tile freezes meanwhile.
+	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(cfg.Loopback)
 	if len(cfg.NAT1To1IPs) > 0 {
