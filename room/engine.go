@@ -76,9 +76,9 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
-	// A participant whose network vanished (no DTLS close) is removed after
-	// 15 s of silence (5 s disconnected, then 10 s to fail) rather than
-	// pion's 30: their tile freezes meanwhile.
+	// A participant whose network vanished (no DTLS close) is seen as
+	// disconnected after 5 s and removed once ICE fails, 10 s without a
+	// packet (pion's default: 25 s); their tile is frozen meanwhile.
 	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(cfg.Loopback)
