@@ -37,6 +37,9 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	}
 	if buf == nil { // live, and the encoder is still busy
 		m.stats.dropped.Add(1)
+		if m.stats.obs != nil {
+			m.stats.obs.Dropped()
+		}
 		return nil
 	}
 	codec.CopyImage(buf, m.canvas)

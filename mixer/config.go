@@ -51,6 +51,9 @@ type Observer interface {
 	Latency(d time.Duration)
 	// LateTicks counts video ticks skipped because the mixer was behind.
 	LateTicks(n int)
+	// Dropped is a composed picture not encoded: the encoder was still busy
+	// with the previous one (live only).
+	Dropped()
 	// Keyframe is called for each keyframe; forced tells a requested one
 	// from a periodic one.
 	Keyframe(forced bool)

@@ -64,6 +64,7 @@ func (nopObserver) Compose(time.Duration) {}
 func (nopObserver) Encode(time.Duration)  {}
 func (nopObserver) Latency(time.Duration) {}
 func (nopObserver) LateTicks(int)         {}
+func (nopObserver) Dropped()              {}
 func (nopObserver) Keyframe(bool)         {}
 func (nopObserver) PLISent()              {}
 func (nopObserver) PLIReceived()          {}

@@ -19,7 +19,7 @@ type Metrics struct {
 	roomsDesc, participantsDesc, viewersDesc *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
-	lateTicks             prometheus.Counter
+	lateTicks, dropped    prometheus.Counter
 	keyframes             *prometheus.CounterVec
 	pliSent, pliReceived  prometheus.Counter
 	bytesIn, bytesOut     prometheus.Counter
@@ -41,12 +41,13 @@ func NewMetrics() *Metrics {
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
 		tick: ms("mcu_mixer_tick_seconds", "Time a video tick takes to bring the canvas up to date.",
-			0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066),
+			0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066, 0.15, 0.5),
 		encode: ms("mcu_encode_seconds", "Time to encode one composite picture.",
-			0.002, 0.004, 0.008, 0.012, 0.016, 0.024, 0.033, 0.05, 0.1),
+			0.002, 0.004, 0.008, 0.012, 0.016, 0.024, 0.033, 0.05, 0.1, 0.2, 0.5),
 		latency: ms("mcu_added_latency_seconds", "From a picture's arrival to the first packet of the composite that shows it.",
 			0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.15, 0.25, 0.5),
 		lateTicks: counter("mcu_late_ticks_total", "Video ticks skipped because a mixer was late."),
+		dropped:   counter("mcu_dropped_frames_total", "Composed pictures not encoded because the encoder was still busy."),
 		keyframes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_keyframes_total",
 			Help: "Keyframes encoded, forced on request or periodic."}, []string{"reason"}),
 		pliSent:     counter("mcu_pli_sent_total", "Keyframe requests sent to participants."),
@@ -54,7 +55,7 @@ func NewMetrics() *Metrics {
 		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received."),
 		bytesOut:    counter("mcu_bytes_out_total", "RTP payload bytes sent."),
 	}
-	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.keyframes, m.pliSent, m.pliReceived,
+	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.pliSent, m.pliReceived,
 		m.bytesIn, m.bytesOut, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -83,6 +84,7 @@ func (m *Metrics) Compose(d time.Duration) { m.tick.Observe(d.Seconds()) }
 func (m *Metrics) Encode(d time.Duration)  { m.encode.Observe(d.Seconds()) }
 func (m *Metrics) Latency(d time.Duration) { m.latency.Observe(d.Seconds()) }
 func (m *Metrics) LateTicks(n int)         { m.lateTicks.Add(float64(n)) }
+func (m *Metrics) Dropped()                { m.dropped.Inc() }
 func (m *Metrics) Keyframe(forced bool) {
 	reason := "periodic"
 	if forced {
