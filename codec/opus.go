@@ -134,3 +134,11 @@ func OpusHead() []byte {
 
 // OpusPreSkip is the encoder delay in samples that players drop at the start.
 const OpusPreSkip = opusLookahead
+
+// Reset returns the encoder to its initial state, as for a new stream.
+func (e *OpusEncoder) Reset() error {
+	if err := e.e.Reset(); err != nil {
+		return fmt.Errorf("codec: opus reset: %w", err)
+	}
+	return nil
+}

@@ -102,9 +102,16 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		if !mem.MixMinus {
 			continue
 		}
-		var own []int16
-		if mem.sound {
-			own = mem.pcm
+		own := mem.talking(a.levels[mem.slot])
+		if own == nil {
+			// Quiet: their own mix is the full mix, already encoded. Sharing
+			// the packet spares an Opus encode per quiet person (most of a
+			// room); the full mix holds none of their voice (below
+			// quietLevel for a second).
+			if err := m.out.MixMinus(mem.ID, frame); err != nil {
+				return err
+			}
+			continue
 		}
 		audio.MinusInto(a.minus, a.acc, own)
 		mem.limiter.Process(a.out, a.minus)
@@ -118,6 +125,42 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	}
 	return nil
 }
+
+// quietLevel is the level (dBFS) below which a person's own sound, left in
+// the mix they hear, is inaudible; quietHangover is how long a person stays
+// on their own encoder after it (50 frames: a second), so that the pauses
+// between words do not switch streams back and forth.
+const (
+	quietLevel    = -60.0
+	quietHangover = 50
+)
+
+// talking returns the PCM to take out of the mix this person hears, or nil
+// when they have been quiet long enough to share the full mix's packets.
+// Coming back from quiet, their encoder and limiter start afresh (the
+// receiver's decoder simply sees a new stream of packets).
+func (mem *member) talking(level float64) []int16 {
+	if mem.sound && level > quietLevel {
+		if mem.quiet >= quietHangover {
+			mem.enc.Reset()
+			mem.limiter.Reset()
+		}
+		mem.quiet = 0
+		return mem.pcm
+	}
+	if mem.quiet < quietHangover {
+		mem.quiet++
+		if mem.sound {
+			return mem.pcm
+		}
+		return silence
+	}
+	return nil
+}
+
+// silence stands for the PCM of someone who sent nothing this tick (their
+// own encoder keeps running through the hangover).
+var silence = make([]int16, audio.FrameLen)
 
 // speakerIndex is the position in m.members of the active speaker, or -1.
 func (m *Mixer) speakerIndex() int {

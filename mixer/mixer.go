@@ -90,6 +90,7 @@ type member struct {
 	sound   bool
 	limiter *audio.Limiter // mix-minus only
 	enc     *codec.OpusEncoder
+	quiet   int // audio ticks since this person's sound was above quietLevel
 }
 
 // paintState remembers what a tile of the canvas shows, to skip repainting

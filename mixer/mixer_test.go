@@ -501,3 +501,69 @@ func TestBoxedSource(t *testing.T) {
 		}
 	}
 }
+
+// lateTalker is silent until a time, then talks.
+type lateTalker struct {
+	from time.Duration
+	tone toneSource
+}
+
+func (s *lateTalker) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t < s.from {
+		return false, nil
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
+// TestMixMinusSharesQuiet: people who have been quiet for a second receive
+// the full mix's own packets (no encode of their own); someone who starts
+// talking gets their own mix-minus from that very frame.
+func TestMixMinusSharesQuiet(t *testing.T) {
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: 0.063}, MixMinus: true})
+	m.Add(Participant{ID: "mute", MixMinus: true})
+	m.Add(Participant{ID: "late", Audio: &lateTalker{from: 1500 * time.Millisecond, tone: toneSource{hz: 1230, amp: 0.063}}, MixMinus: true})
+	run(t, m, 2*time.Second)
+	full := map[time.Duration]string{}
+	for _, f := range out.audio {
+		full[f.PTS] = string(f.Data)
+	}
+	shared := func(id string, from, to time.Duration) (n, of int) {
+		for _, f := range out.minus[id] {
+			if f.PTS >= from && f.PTS < to {
+				of++
+				if full[f.PTS] == string(f.Data) {
+					n++
+				}
+			}
+		}
+		return n, of
+	}
+	if n, of := shared("mute", 1100*time.Millisecond, 2*time.Second); n != of || of == 0 {
+		t.Errorf("quiet participant: %d of %d packets shared with the full mix, want all", n, of)
+	}
+	if n, _ := shared("talker", 0, 2*time.Second); n != 0 {
+		t.Errorf("talker: %d packets shared with the full mix, want none", n)
+	}
+	if n, of := shared("late", 1100*time.Millisecond, 1500*time.Millisecond); n != of {
+		t.Errorf("late talker while quiet: %d of %d shared", n, of)
+	}
+	if n, of := shared("late", 1500*time.Millisecond, 2*time.Second); n != 0 || of == 0 {
+		t.Errorf("late talker once talking: %d of %d shared, want none", n, of)
+	}
+	// Once talking, their own voice is out of their mix from the first frame.
+	var talking []codec.EncodedFrame
+	for _, f := range out.minus["late"] {
+		if f.PTS >= 1500*time.Millisecond {
+			talking = append(talking, f)
+		}
+	}
+	pcm := decodeOpus(t, talking)
+	if a := goertzel(pcm, 1230); a > 0.063/100 {
+		t.Errorf("the late talker hears their own tone at %.4f", a)
+	}
+	if a := goertzel(pcm[len(pcm)/4:], 440); math.Abs(20*math.Log10(a/0.063)) > 1.5 {
+		t.Errorf("the late talker hears the talker at %.4f, want 0.063", a)
+	}
+}
