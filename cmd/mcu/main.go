@@ -8,11 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
 	"strings"
 	"syscall"
+
+	"mcu/codec"
 )
 
 const usage = `usage:
@@ -74,6 +77,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mcu %s: %v\n", cmd, err)
 		return 1
 	}
+}
+
+// newLogger logs text to w at level, one level more detailed when verbose,
+// and routes FFmpeg's warnings there too.
+func newLogger(w io.Writer, level slog.Level, verbose bool) *slog.Logger {
+	if verbose {
+		level -= 4 // slog's levels are 4 apart
+	}
+	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	codec.SetLogger(log)
+	return log
 }
 
 // usageError is a mistake on the command line (exit status 2).

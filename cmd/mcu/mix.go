@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"mcu/codec"
 	"mcu/mixer"
 	"mcu/offline"
 )
@@ -74,12 +73,7 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return usageError{err}
 	}
 
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	codec.SetLogger(log)
+	log := newLogger(stderr, slog.LevelWarn, *verbose)
 
 	var parts []offline.Participant
 	for _, arg := range fs.Args() {

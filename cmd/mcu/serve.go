@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"mcu/codec"
 	"mcu/room"
 	"mcu/server"
 )
@@ -130,12 +129,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{err}
 	}
 
-	level := slog.LevelInfo
-	if *verbose {
-		level = slog.LevelDebug
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	codec.SetLogger(log)
+	log := newLogger(stderr, slog.LevelInfo, *verbose)
 	cfg.Logger = log
 
 	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
