@@ -320,7 +320,3 @@ func (c *Client) Close() error {
 	c.wg.Wait()
 	return err
 }
-
-// StopSending stops the media loops but keeps the connection (and the
-// received streams) going.
-func (c *Client) StopSending() { c.cancel() }

@@ -75,15 +75,6 @@ func paddedStride(w int) int { return (w + 32 + 31) &^ 31 }
 // readPad is slack after a frame's planes for C code that over-reads.
 const readPad = 64
 
-// CopyFrom makes f an exact copy of src (size, pixels, PTS, Seq, source size).
-func (f *Frame) CopyFrom(src *Frame) {
-	f.Resize(src.Width(), src.Height())
-	CopyImage(&f.YCbCr, &src.YCbCr)
-	f.PTS, f.Seq = src.PTS, src.Seq
-	f.SourceWidth, f.SourceHeight = src.SourceWidth, src.SourceHeight
-	f.Arrival = src.Arrival
-}
-
 // NewImage returns a black w×h 4:2:0 image with tightly packed planes.
 func NewImage(w, h int) *image.YCbCr {
 	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
@@ -155,6 +146,10 @@ type EncodedFrame struct {
 	Duration time.Duration
 	Key      bool // a video keyframe (always true for audio)
 }
+
+// Target decides how a decoded w×h picture is delivered: the crop rectangle
+// to use (even X and Y) and the size to scale it to.
+type Target func(w, h int) (crop image.Rectangle, size image.Point)
 
 // NoPTS marks an unknown presentation time.
 const NoPTS time.Duration = -1 << 63

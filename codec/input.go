@@ -160,26 +160,11 @@ func opusPreSkip(head []byte) int {
 	return int(head[10]) | int(head[11])<<8
 }
 
-// Path is the file's name as given to OpenInput.
-func (in *Input) Path() string { return in.path }
-
-// Container is the file's format.
-func (in *Input) Container() Container { return in.container }
-
 // Video describes the video stream, or is nil.
 func (in *Input) Video() *StreamInfo { return in.video }
 
 // Audio describes the Opus stream, or is nil.
 func (in *Input) Audio() *StreamInfo { return in.audio }
-
-// Duration is the container's idea of the file's length, or 0.
-func (in *Input) Duration() time.Duration {
-	d := in.fc.Duration()
-	if d <= 0 {
-		return 0
-	}
-	return time.Duration(d) * time.Microsecond // AV_TIME_BASE is 1e6
-}
 
 // Read returns the next packet of the video or audio stream, io.EOF at the
 // end. Packet times are relative to the start of the file.

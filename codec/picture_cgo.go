@@ -70,10 +70,6 @@ type frameConverter struct {
 	conv *C.struct_SwsContext
 }
 
-// Target decides how a decoded w×h picture is delivered: the crop rectangle
-// to use (even X and Y) and the size to scale it to.
-type Target func(w, h int) (crop image.Rectangle, size image.Point)
-
 // toFrame copies src into dst as target says (the whole picture at its own
 // size when target is nil).
 func (c *frameConverter) toFrame(dst *Frame, src *astiav.Frame, target Target) error {

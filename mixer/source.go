@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"image"
 	"time"
 
 	"mcu/codec"
@@ -36,8 +37,17 @@ type AudioSource interface {
 // it should be what layout.Place(source size, box, aspect) gives, and the
 // mixer scales whatever does not match (for the few pictures decoded before
 // a change of layout reached the source).
+// InTile does that arithmetic.
 type BoxedSource interface {
 	VideoSource
 	// SetBox is called from the mixer goroutine when the tile changes.
 	SetBox(box layout.Size, aspect layout.Aspect)
+}
+
+// InTile is how a decoded w×h picture is cropped and scaled for a tile of
+// the given size: the crop and the picture size a BoxedSource's decoder
+// passes back as its codec.Target.
+func InTile(w, h int, box layout.Size, aspect layout.Aspect) (crop image.Rectangle, size image.Point) {
+	dst, c := layout.Place(layout.Size{W: w, H: h}, box.Rect(), aspect)
+	return rect(c), image.Pt(dst.W, dst.H)
 }

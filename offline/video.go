@@ -12,6 +12,7 @@ import (
 
 	"mcu/codec"
 	"mcu/layout"
+	"mcu/mixer"
 )
 
 // videoQueue is how many decoded pictures a file source keeps ready ahead of
@@ -73,8 +74,7 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	if b == nil {
 		return image.Rect(0, 0, w, h), image.Pt(w, h)
 	}
-	dst, crop := layout.Place(layout.Size{W: w, H: h}, b.size.Rect(), b.aspect)
-	return image.Rect(crop.X, crop.Y, crop.X+crop.W, crop.Y+crop.H), image.Pt(dst.W, dst.H)
+	return mixer.InTile(w, h, b.size, b.aspect)
 }
 
 // VideoAt implements mixer.VideoSource: it waits until the decoder has a

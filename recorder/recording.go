@@ -176,21 +176,3 @@ func (r *Recording) Stop() (string, error) {
 	}
 	return r.abs, err
 }
-
-// Stats are the recording's counters.
-type Stats struct {
-	Path                       string
-	Duration                   time.Duration
-	DroppedVideo, DroppedAudio uint64
-}
-
-// Stats returns the counters so far (Duration is final after Stop).
-func (r *Recording) Stats() Stats {
-	s := Stats{Path: r.abs, DroppedVideo: r.droppedVideo.Load(), DroppedAudio: r.droppedAudio.Load()}
-	select {
-	case <-r.done:
-		s.Duration = r.w.Duration()
-	default:
-	}
-	return s
-}

@@ -15,7 +15,6 @@ import (
 
 	"mcu/codec"
 	"mcu/internal/sched"
-	"mcu/layout"
 	"mcu/mixer"
 )
 
@@ -204,8 +203,7 @@ func (s *Session) tileTarget(w, h int) (image.Rectangle, image.Point) {
 	if !ok {
 		return image.Rect(0, 0, w, h), image.Pt(w, h)
 	}
-	dst, crop := layout.Place(layout.Size{W: w, H: h}, size.Rect(), aspect)
-	return image.Rect(crop.X, crop.Y, crop.X+crop.W, crop.Y+crop.H), image.Pt(dst.W, dst.H)
+	return mixer.InTile(w, h, size, aspect)
 }
 
 // requestKeyframe sends a PLI to the sender, at most once per pliInterval.
