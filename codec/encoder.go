@@ -36,12 +36,18 @@ import (
 // with real-time settings (see VP8Config). Use from one goroutine; Close
 // frees it.
 type VP8Encoder struct {
-	cfg      VP8Config
-	cc       *astiav.CodecContext
-	frame    *astiav.Frame
-	pkt      *astiav.Packet
-	bitrate  int // wanted; applied at the next Encode
-	restarts int
+	cfg     VP8Config
+	cc      *astiav.CodecContext
+	pic     *Picture // Encode's own input picture
+	pkt     *astiav.Packet
+	bitrate int // wanted; applied at the next Encode
+}
+
+// Picture is an input picture of a VP8Encoder, in C memory it owns. A
+// caller with two of them can load one while the other is being encoded in
+// another goroutine: the picture's owner is whoever holds it. Free frees it.
+type Picture struct {
+	f *astiav.Frame
 }
 
 // NewVP8Encoder opens an encoder with cfg.
@@ -50,24 +56,55 @@ func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 		return nil, err
 	}
 	e := &VP8Encoder{cfg: cfg, bitrate: cfg.Bitrate}
-	e.frame = astiav.AllocFrame()
-	e.pkt = astiav.AllocPacket()
-	if e.frame == nil || e.pkt == nil {
-		e.Close()
-		return nil, errors.New("codec: allocate vp8 encoder frame/packet")
+	var err error
+	if e.pic, err = e.NewPicture(); err != nil {
+		return nil, err
 	}
-	e.frame.SetWidth(cfg.Width)
-	e.frame.SetHeight(cfg.Height)
-	e.frame.SetPixelFormat(astiav.PixelFormatYuv420P)
-	if err := e.frame.AllocBuffer(0); err != nil {
+	if e.pkt = astiav.AllocPacket(); e.pkt == nil {
 		e.Close()
-		return nil, fmt.Errorf("codec: allocate vp8 input picture: %w", err)
+		return nil, errors.New("codec: allocate vp8 encoder packet")
 	}
 	if err := e.open(); err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// NewPicture allocates an input picture of the encoder's size.
+func (e *VP8Encoder) NewPicture() (*Picture, error) {
+	f := astiav.AllocFrame()
+	if f == nil {
+		return nil, errors.New("codec: allocate vp8 input picture")
+	}
+	f.SetWidth(e.cfg.Width)
+	f.SetHeight(e.cfg.Height)
+	f.SetPixelFormat(astiav.PixelFormatYuv420P)
+	if err := f.AllocBuffer(0); err != nil {
+		f.Free()
+		return nil, fmt.Errorf("codec: allocate vp8 input picture: %w", err)
+	}
+	return &Picture{f: f}, nil
+}
+
+// Load copies img, a 4:2:0 image of the picture's size, into the picture.
+func (p *Picture) Load(img *image.YCbCr) error {
+	if img.Rect.Dx() != p.f.Width() || img.Rect.Dy() != p.f.Height() {
+		return fmt.Errorf("codec: load a %v image into a %dx%d picture", img.Rect.Size(), p.f.Width(), p.f.Height())
+	}
+	y, u, v := planePointers(img, img.Rect.Min)
+	if r := C.mcu_frame_load((*C.AVFrame)(p.f.UnsafePointer()), y, C.int(img.YStride), u, v, C.int(img.CStride)); r < 0 {
+		return fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
+	}
+	return nil
+}
+
+// Free frees the picture. It is safe to call more than once.
+func (p *Picture) Free() {
+	if p != nil && p.f != nil {
+		p.f.Free()
+		p.f = nil
+	}
 }
 
 func (e *VP8Encoder) open() error {
@@ -116,29 +153,31 @@ func (e *VP8Encoder) SetBitrate(bps int) error {
 	return nil
 }
 
-// Encode compresses one picture of the configured size, shown at pts on the
+// Encode compresses one image of the configured size, shown at pts on the
 // mixer's clock, and returns the compressed frame. forceKey asks for a
 // keyframe. The returned Data is newly allocated and owned by the caller.
 func (e *VP8Encoder) Encode(img *image.YCbCr, pts time.Duration, forceKey bool) (EncodedFrame, error) {
-	if img.Rect.Dx() != e.cfg.Width || img.Rect.Dy() != e.cfg.Height {
-		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode %v picture, configured for %dx%d", img.Rect.Size(), e.cfg.Width, e.cfg.Height)
+	if err := e.pic.Load(img); err != nil {
+		return EncodedFrame{}, err
 	}
+	return e.EncodePicture(e.pic, pts, forceKey)
+}
+
+// EncodePicture is Encode from a picture already loaded (see NewPicture).
+// When it returns, the encoder no longer uses the picture.
+func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool) (EncodedFrame, error) {
 	if e.bitrate != e.cfg.Bitrate || e.cc == nil {
 		if err := e.restart(); err != nil {
 			return EncodedFrame{}, err
 		}
 		forceKey = true
 	}
-	y, u, v := planePointers(img, img.Rect.Min)
-	if r := C.mcu_frame_load((*C.AVFrame)(e.frame.UnsafePointer()), y, C.int(img.YStride), u, v, C.int(img.CStride)); r < 0 {
-		return EncodedFrame{}, fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
-	}
-	e.frame.SetPts(e.frameIndex(pts))
-	e.frame.SetPictureType(astiav.PictureTypeNone)
+	p.f.SetPts(e.frameIndex(pts))
+	p.f.SetPictureType(astiav.PictureTypeNone)
 	if forceKey {
-		e.frame.SetPictureType(astiav.PictureTypeI)
+		p.f.SetPictureType(astiav.PictureTypeI)
 	}
-	if err := e.cc.SendFrame(e.frame); err != nil {
+	if err := e.cc.SendFrame(p.f); err != nil {
 		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
 	}
 	out := EncodedFrame{PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
@@ -176,7 +215,6 @@ func (e *VP8Encoder) restart() error {
 		e.cc = nil
 	}
 	e.cfg.Bitrate = e.bitrate
-	e.restarts++
 	return e.open()
 }
 
@@ -186,10 +224,7 @@ func (e *VP8Encoder) Close() {
 		e.cc.Free()
 		e.cc = nil
 	}
-	if e.frame != nil {
-		e.frame.Free()
-		e.frame = nil
-	}
+	e.pic.Free()
 	if e.pkt != nil {
 		e.pkt.Free()
 		e.pkt = nil

@@ -48,8 +48,8 @@ func testPicture(w, h int) *codec.Frame {
 // BenchmarkCompose is the mixer's work for one output picture with N
 // participants who all have a new picture: copying their tiles into the
 // 1280x720 canvas (prescaled) or scaling them there (the fallback for
-// pictures that do not match their tile), plus the copy handed to the
-// encoder.
+// pictures that do not match their tile), plus the copy into the encoder's
+// input picture.
 func BenchmarkCompose(b *testing.B) {
 	for _, n := range []int{4, 9, 16} {
 		for _, prescaled := range []bool{true, false} {
@@ -67,7 +67,16 @@ func BenchmarkCompose(b *testing.B) {
 					m.Add(Participant{ID: fmt.Sprint(i), Video: &benchSource{prescaled: prescaled}})
 				}
 				ctx := context.Background()
-				snapshot := codec.NewImage(1280, 720)
+				enc, err := codec.NewVP8Encoder(DefaultConfig().Video)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer enc.Close()
+				pic, err := enc.NewPicture()
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer pic.Free()
 				frames := 0
 				for b.Loop() {
 					st := m.sync()
@@ -77,7 +86,9 @@ func BenchmarkCompose(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
-					codec.CopyImage(snapshot, m.canvas)
+					if err := pic.Load(m.canvas); err != nil {
+						b.Fatal(err)
+					}
 					frames++
 				}
 				b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(frames), "ms/frame")

@@ -42,12 +42,15 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		}
 		return nil
 	}
-	codec.CopyImage(buf, m.canvas)
+	if err := buf.Load(m.canvas); err != nil {
+		pipe.free <- buf
+		return err
+	}
 	var arrivals []time.Time
 	if len(m.arrivals) > 0 {
 		arrivals = append(arrivals, m.arrivals...)
 	}
-	pipe.submit(encodeJob{img: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
+	pipe.submit(encodeJob{pic: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
 	return nil
 }
 

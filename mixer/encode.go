@@ -2,7 +2,6 @@ package mixer
 
 import (
 	"context"
-	"image"
 	"sync"
 	"time"
 
@@ -10,8 +9,10 @@ import (
 )
 
 // encodePipe runs the video encoder in its own goroutine, one picture behind
-// the compositor: the canvas is copied into one of two buffers, so the next
-// picture can be composed while this one is encoded.
+// the compositor: the canvas is copied into one of two encoder input
+// pictures, so the next picture can be composed while this one is encoded.
+// A picture belongs to whoever holds it: the free channel, the compositor
+// loading it, or the encoder goroutine.
 type encodePipe struct {
 	enc   *codec.VP8Encoder
 	out   Output
@@ -21,33 +22,37 @@ type encodePipe struct {
 	setup func() // run first in the encoder goroutine, may be nil
 
 	jobs chan encodeJob
-	free chan *image.YCbCr
+	free chan *codec.Picture
 	done sync.WaitGroup
 	err  error // first encoder or output error, read after done
 }
 
 type encodeJob struct {
-	img      *image.YCbCr
+	pic      *codec.Picture
 	pts      time.Duration
 	key      bool
 	bitrate  int
 	arrivals []time.Time // of live pictures shown for the first time
 }
 
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) *encodePipe {
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
 	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
-		jobs: make(chan encodeJob, 1), free: make(chan *image.YCbCr, 2)}
-	cfg := enc.Config()
+		jobs: make(chan encodeJob, 1), free: make(chan *codec.Picture, 2)}
 	for range cap(p.free) {
-		p.free <- codec.NewImage(cfg.Width, cfg.Height)
+		pic, err := enc.NewPicture()
+		if err != nil {
+			p.freePictures()
+			return nil, err
+		}
+		p.free <- pic
 	}
 	p.done.Go(p.run)
-	return p
+	return p, nil
 }
 
-// buffer returns a free picture buffer; with wait false it returns nil when
+// buffer returns a free input picture; with wait false it returns nil when
 // the encoder is still busy with both.
-func (p *encodePipe) buffer(ctx context.Context, wait bool) (*image.YCbCr, error) {
+func (p *encodePipe) buffer(ctx context.Context, wait bool) (*codec.Picture, error) {
 	if !wait {
 		select {
 		case b := <-p.free:
@@ -72,7 +77,7 @@ func (p *encodePipe) run() {
 	}
 	for j := range p.jobs {
 		if p.err != nil {
-			p.free <- j.img
+			p.free <- j.pic
 			continue
 		}
 		if j.bitrate != p.enc.Config().Bitrate {
@@ -81,8 +86,8 @@ func (p *encodePipe) run() {
 			}
 		}
 		start := time.Now()
-		f, err := p.enc.Encode(j.img, j.pts, j.key)
-		p.free <- j.img
+		f, err := p.enc.EncodePicture(j.pic, j.pts, j.key)
+		p.free <- j.pic
 		p.stats.encode.observe(time.Since(start))
 		obs := p.stats.obs
 		if obs != nil {
@@ -120,11 +125,23 @@ func (p *encodePipe) stop(err error) {
 	p.fail(err)
 }
 
-// close waits for the encoder to finish the queued picture, frees it and
-// returns its first error.
+// close waits for the encoder to finish the queued picture, frees the
+// pictures and the encoder, and returns its first error.
 func (p *encodePipe) close() error {
 	close(p.jobs)
 	p.done.Wait()
+	p.freePictures()
 	p.enc.Close()
 	return p.err
+}
+
+func (p *encodePipe) freePictures() {
+	for {
+		select {
+		case pic := <-p.free:
+			pic.Free()
+		default:
+			return
+		}
+	}
 }

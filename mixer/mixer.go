@@ -233,7 +233,11 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe := newEncodePipe(enc, m.out, &m.stats, cancel, m.cfg.EncoderThread)
+	pipe, err := newEncodePipe(enc, m.out, &m.stats, cancel, m.cfg.EncoderThread)
+	if err != nil {
+		enc.Close()
+		return err
+	}
 	defer m.shutdown()
 
 	err = m.loop(ctx, clock, until, pipe)
