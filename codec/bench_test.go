@@ -28,62 +28,42 @@ func reportPerFrame(b *testing.B, frames int) {
 }
 
 // BenchmarkDecodeVP8 is the cost of decoding one 640x360 camera frame, the
-// per-participant unit of the "limit" the mixer is measured against.
+// per-participant unit of the "limit" the mixer is measured against, alone
+// and with the scaling into a 426x240 tile (the 3x3 grid of a 1280x720
+// canvas) that the decoder goroutine does.
 func BenchmarkDecodeVP8(b *testing.B) {
 	cfg := DefaultVP8Config()
 	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
 	frames, _ := encodeClip(b, cfg, 60, true)
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dec.Close()
-	f := &Frame{}
-	n := 0
-	for b.Loop() {
-		ef := frames[n%len(frames)]
-		if n%len(frames) == 0 {
-			dec.WaitKeyframe()
-		}
-		if err := dec.Send(ef.Data, ef.PTS); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := dec.Receive(f); err != nil {
-			b.Fatal(err)
-		}
-		n++
-	}
-	reportPerFrame(b, n)
-}
-
-// BenchmarkDecodeScaledVP8 adds the scaling into a 426x240 tile (the 3x3
-// grid of a 1280x720 canvas) done in the decoder goroutine.
-func BenchmarkDecodeScaledVP8(b *testing.B) {
-	cfg := DefaultVP8Config()
-	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
-	frames, _ := encodeClip(b, cfg, 60, true)
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer dec.Close()
-	f := &Frame{}
 	tile := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(426, 240) }
-	n := 0
-	for b.Loop() {
-		ef := frames[n%len(frames)]
-		if n%len(frames) == 0 {
-			dec.WaitKeyframe()
-		}
-		if err := dec.Send(ef.Data, ef.PTS); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := dec.ReceiveScaled(f, tile); err != nil {
-			b.Fatal(err)
-		}
-		n++
+	for _, bc := range []struct {
+		name   string
+		target Target
+	}{{"whole", nil}, {"scaled-to-tile", tile}} {
+		b.Run(bc.name, func(b *testing.B) {
+			dec, err := NewVideoDecoder(VP8)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dec.Close()
+			f := &Frame{}
+			n := 0
+			for b.Loop() {
+				ef := frames[n%len(frames)]
+				if n%len(frames) == 0 {
+					dec.WaitKeyframe()
+				}
+				if err := dec.Send(ef.Data, ef.PTS); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := dec.ReceiveScaled(f, bc.target); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			reportPerFrame(b, n)
+		})
 	}
-	reportPerFrame(b, n)
 }
 
 // BenchmarkVP8Encoders compares the two libvpx front ends on the same 720p

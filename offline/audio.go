@@ -100,7 +100,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 				clear(pcm[:n*codec.OpusChannels])
 			}
 		}
-		if err := w.write(pcm[:n*codec.OpusChannels]); err != nil {
+		if err := w.writeDecoded(pcm[:n*codec.OpusChannels]); err != nil {
 			return err
 		}
 	}
@@ -126,11 +126,15 @@ type frameWriter struct {
 	pos  int64 // samples per channel written so far
 }
 
+// writeDecoded appends decoded PCM, dropping the Opus pre-skip first.
+func (w *frameWriter) writeDecoded(pcm []int16) error {
+	n := min(w.skip, len(pcm))
+	w.skip -= n
+	return w.write(pcm[n:])
+}
+
+// write appends PCM to the frames.
 func (w *frameWriter) write(pcm []int16) error {
-	if w.skip > 0 {
-		n := min(w.skip, len(pcm))
-		pcm, w.skip = pcm[n:], w.skip-n
-	}
 	w.pos += int64(len(pcm) / codec.OpusChannels)
 	for len(pcm) > 0 {
 		if w.cur == nil {
@@ -153,17 +157,15 @@ func (w *frameWriter) write(pcm []int16) error {
 	return nil
 }
 
+// zeroFrame is 20 ms of silence.
+var zeroFrame = make([]int16, audio.FrameLen)
+
 func (w *frameWriter) silence(samples int64) error {
-	zero := make([]int16, audio.FrameLen)
 	for samples > 0 {
 		n := min(samples, int64(audio.FrameSamples))
-		// The decoder's pre-skip applies to decoded audio, not to silence.
-		skip := w.skip
-		w.skip = 0
-		if err := w.write(zero[:n*codec.OpusChannels]); err != nil {
+		if err := w.write(zeroFrame[:n*codec.OpusChannels]); err != nil {
 			return err
 		}
-		w.skip = skip
 		samples -= n
 	}
 	return nil
