@@ -148,7 +148,7 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	}
 	res := Result{Stats: m.Stats()}
 	for _, v := range videos {
-		res.Warnings += v.corrupt
+		res.Warnings += v.corrupt + v.skipped // damaged, and dropped until the next keyframe
 	}
 	for _, a := range audios {
 		res.Warnings += a.corrupt
