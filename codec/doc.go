@@ -1,7 +1,7 @@
 // Package codec holds every cgo wrapper of mcu: video decoding (VP8, VP9,
 // H.264) and the VP8 encoder through FFmpeg (go-astiav), picture scaling
-// through libswscale, Opus through libopus (hraban/opus.v2), and reading media
-// files through libavformat.
+// through libyuv (libswscale for other pixel formats), Opus through libopus
+// (hraban/opus.v2), and reading media files through libavformat.
 //
 // What leaves the package is plain Go: a decoded picture is a [Frame] in Go
 // memory (YUV 4:2:0), a compressed one an [EncodedFrame]. No FFmpeg object

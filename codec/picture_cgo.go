@@ -4,7 +4,9 @@ package codec
 
 /*
 #cgo pkg-config: libavutil libswscale
+#cgo LDFLAGS: -lyuv
 #include <string.h>
+#include <libyuv/scale.h>
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -14,9 +16,10 @@ static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int
 }
 
 // mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
-// caller-owned 4:2:0 planes of size dw×dh, scaling and converting with a
-// cached swscale context (*conv, owned by the caller) unless it is a plain
-// 4:2:0 copy. Crop offsets apply to 8-bit planar YUV; other formats are used
+// caller-owned 4:2:0 planes of size dw×dh. 4:2:0 pictures (what VP8 and
+// H.264 decoders give) are copied, or scaled by libyuv with a box filter;
+// other formats are converted by a cached swscale context (*conv, owned by
+// the caller). Crop offsets apply to 8-bit planar YUV; other formats are used
 // whole. The destination rows must have 32 bytes of slack (swscale's vector
 // stores run past the width). Returns 0 or a negative AVERROR.
 static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv,
@@ -42,6 +45,11 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv,
 		mcu_copy_plane(u, cs, src[1], f->linesize[1], (dw + 1) / 2, (dh + 1) / 2);
 		mcu_copy_plane(v, cs, src[2], f->linesize[2], (dw + 1) / 2, (dh + 1) / 2);
 		return 0;
+	}
+	if (is420) {
+		int r = I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
+			y, ys, u, cs, v, cs, dw, dh, kFilterBox);
+		return r < 0 ? AVERROR(EINVAL) : 0;
 	}
 	*conv = sws_getCachedContext(*conv, cw, ch, f->format, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);

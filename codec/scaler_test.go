@@ -8,18 +8,16 @@ import (
 	"testing"
 )
 
-// TestScalerWritesOnlyInside paints a sentinel canvas, scales into many
+// TestScaleWritesOnlyInside paints a sentinel canvas, scales into many
 // rectangles of awkward sizes and positions, and checks that no pixel outside
 // the destination rectangle changed: tiles are painted independently, so a
 // scaler that spills into its neighbour would corrupt tiles not repainted.
-func TestScalerWritesOnlyInside(t *testing.T) {
+func TestScaleWritesOnlyInside(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	src := NewFrame(641, 361)
 	for i := range src.Y {
 		src.Y[i] = byte(rng.IntN(256))
 	}
-	var s Scaler
-	defer s.Close()
 	canvas := NewImage(1280, 720)
 	for range 300 {
 		FillRect(canvas, canvas.Rect, 7, 9, 11)
@@ -28,7 +26,7 @@ func TestScalerWritesOnlyInside(t *testing.T) {
 		x := 2 * rng.IntN((1280-w)/2+1)
 		y := 2 * rng.IntN((720-h)/2+1)
 		dst := image.Rect(x, y, x+w, y+h)
-		if err := s.Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
+		if err := Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
 			t.Fatal(err)
 		}
 		assertUntouched(t, canvas, dst, 7, 9, 11)

@@ -7,7 +7,7 @@ packages=(
   gcc pkg-config
   libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
   libswscale-dev libswresample-dev libavutil-dev
-  libvpx-dev libx264-dev libopus-dev libopusfile-dev
+  libvpx-dev libx264-dev libopus-dev libopusfile-dev libyuv-dev
   ffmpeg fonts-dejavu-core
 )
 if [[ ${1:-} == --browser ]]; then

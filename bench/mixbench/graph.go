@@ -14,7 +14,8 @@ import (
 var benchSource = layout.Size{W: 640, H: 360}
 
 // graph is the FFmpeg CLI version of an mcu mix: same grid (from mcu's
-// layout package), same scaler (bilinear), the audio summed and limited,
+// layout package), the same kind of downscaling (a box filter: libyuv's in
+// mcu, swscale's "area" here), the audio summed and limited,
 // the same VP8 settings (from mcu's codec package) and Opus bitrate.
 type graph struct {
 	videos, audios []string
@@ -34,7 +35,7 @@ func ffmpegGraph(videos, audios []string) graph {
 		minX, minY = min(minX, dsts[i].X), min(minY, dsts[i].Y)
 	}
 	for i, d := range dsts {
-		fmt.Fprintf(&f, "[%d:v]scale=%d:%d:flags=bilinear,setsar=1[v%d];", i, d.W, d.H, i)
+		fmt.Fprintf(&f, "[%d:v]scale=%d:%d:flags=area,setsar=1[v%d];", i, d.W, d.H, i)
 		pos = append(pos, fmt.Sprintf("%d_%d", d.X-minX, d.Y-minY))
 	}
 	for i := range dsts {
