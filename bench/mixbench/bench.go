@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ type row struct {
 
 func (r row) limit() time.Duration { return r.LimitDecode + r.LimitEncode }
 
-func benchN(mcu, self, dir string, clips [][2]string, n, seconds int, quality bool) (row, error) {
+func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, quality bool) (row, error) {
 	r := row{N: n}
 	var parts []string
 	var videos, audios []string
@@ -36,23 +37,30 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds int, quality bo
 	out := filepath.Join(dir, fmt.Sprintf("mcu-%d.webm", n))
 	ffOut := filepath.Join(dir, fmt.Sprintf("ffmpeg-%d.webm", n))
 	ff1Out := filepath.Join(dir, fmt.Sprintf("ffmpeg1-%d.webm", n))
-	for _, f := range []string{out, ffOut, ff1Out} {
-		os.Remove(f)
-	}
-	var err error
-	log.Printf("N=%d: mcu mix", n)
-	if r.MCU, _, err = run(mcu, append([]string{"mix", "-q", "-o", out}, parts...)...); err != nil {
-		return r, err
-	}
 	g := ffmpegGraph(videos, audios)
-	log.Printf("N=%d: ffmpeg, encoder threads as mcu", n)
-	if r.FF1, _, err = run("ffmpeg", g.args(ff1Out, true)...); err != nil {
-		return r, err
+	// The three jobs take turns, runs times, so that a slow patch of a noisy
+	// machine hits all of them; each figure is the median of its runs.
+	var mcuRuns, ff1Runs, ffRuns []usage
+	for i := range runs {
+		for _, f := range []string{out, ffOut, ff1Out} {
+			os.Remove(f)
+		}
+		log.Printf("N=%d run %d/%d: mcu mix, ffmpeg with mcu's encoder threads, ffmpeg with its default threads", n, i+1, runs)
+		u, _, err := run(mcu, append([]string{"mix", "-q", "-o", out}, parts...)...)
+		if err != nil {
+			return r, err
+		}
+		mcuRuns = append(mcuRuns, u)
+		if u, _, err = run("ffmpeg", g.args(ff1Out, true)...); err != nil {
+			return r, err
+		}
+		ff1Runs = append(ff1Runs, u)
+		if u, _, err = run("ffmpeg", g.args(ffOut, false)...); err != nil {
+			return r, err
+		}
+		ffRuns = append(ffRuns, u)
 	}
-	log.Printf("N=%d: ffmpeg, default threads", n)
-	if r.FFmpeg, _, err = run("ffmpeg", g.args(ffOut, false)...); err != nil {
-		return r, err
-	}
+	r.MCU, r.FF1, r.FFmpeg = median(mcuRuns), median(ff1Runs), median(ffRuns)
 	if !quality {
 		return r, nil
 	}
@@ -66,6 +74,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds int, quality bo
 	defer os.Remove(comp)
 	defer os.Remove(ffComp)
 	log.Printf("N=%d: composites for PSNR", n)
+	var err error
 	if _, _, err = run(mcu, append([]string{"mix", "-q", "-o", q, "-y4m", comp}, parts...)...); err != nil {
 		return r, err
 	}
@@ -82,18 +91,23 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds int, quality bo
 		return r, err
 	}
 	r.OutputKbps, r.FFKbs = kbps(out, seconds), kbps(ff1Out, seconds)
-	// The limit, with mcu's own codecs, each part in its own process.
+	// The limit, with mcu's own codecs, each part in its own process, the
+	// median of runs.
 	log.Printf("N=%d: limit", n)
-	_, stdout, err := run(self, append([]string{"-limit-decode"}, append(videos, audios...)...)...)
-	if err != nil {
-		return r, err
+	var decodes, encodes []time.Duration
+	for range runs {
+		_, stdout, err := run(self, append([]string{"-limit-decode"}, append(videos, audios...)...)...)
+		if err != nil {
+			return r, err
+		}
+		decodes = append(decodes, parseNanos(stdout))
+		_, stdout, err = run(self, "-limit-encode", comp, "-seconds", strconv.Itoa(seconds))
+		if err != nil {
+			return r, err
+		}
+		encodes = append(encodes, parseNanos(stdout))
 	}
-	r.LimitDecode = parseNanos(stdout)
-	_, stdout, err = run(self, "-limit-encode", comp, "-seconds", strconv.Itoa(seconds))
-	if err != nil {
-		return r, err
-	}
-	r.LimitEncode = parseNanos(stdout)
+	r.LimitDecode, r.LimitEncode = medianOf(decodes), medianOf(encodes)
 	return r, nil
 }
 
@@ -148,4 +162,25 @@ func meanPSNR(stats string) (float64, error) {
 		return 0, fmt.Errorf("no PSNR statistics")
 	}
 	return mseToPSNR(sum / float64(n)), nil
+}
+
+// median takes the median of each figure of the runs separately.
+func median(runs []usage) usage {
+	var wall, cpu, rss []time.Duration
+	for _, u := range runs {
+		wall, cpu, rss = append(wall, u.Wall), append(cpu, u.CPU), append(rss, time.Duration(u.PeakRSS))
+	}
+	return usage{Wall: medianOf(wall), CPU: medianOf(cpu), PeakRSS: int64(medianOf(rss))}
+}
+
+func medianOf(v []time.Duration) time.Duration {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }

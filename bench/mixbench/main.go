@@ -6,7 +6,7 @@
 // encoding the output alone, with mcu's codecs), and the PSNR of each output
 // against its own uncompressed composite.
 //
-//	go run ./bench/mixbench -mcu bin/mcu [-n 4,9,16] [-seconds 10]
+//	go run ./bench/mixbench -mcu bin/mcu [-n 4,9,16] [-seconds 10] [-runs 3]
 package main
 
 import (
@@ -27,6 +27,7 @@ func main() {
 	mcu := flag.String("mcu", "bin/mcu", "the mcu binary to measure")
 	ns := flag.String("n", "4,9,16", "participant counts")
 	seconds := flag.Int("seconds", 10, "clip length")
+	runs := flag.Int("runs", 3, "runs of each measurement; the median is reported")
 	dir := flag.String("dir", "", "work folder (default: a temporary one, removed after)")
 	quality := flag.Bool("quality", true, "also measure PSNR against the uncompressed composites")
 	limitDecode := flag.Bool("limit-decode", false, "internal: decode the files given as arguments and print the CPU time")
@@ -72,14 +73,14 @@ func main() {
 		if err != nil || n < 1 {
 			log.Fatalf("bad -n %q", s)
 		}
-		r, err := benchN(*mcu, self, work, clips, n, *seconds, *quality)
+		r, err := benchN(*mcu, self, work, clips, n, *seconds, max(*runs, 1), *quality)
 		if err != nil {
 			log.Fatal(err)
 		}
 		rows = append(rows, r)
 		printRow(r)
 	}
-	printTable(rows, *seconds)
+	printTable(rows, *seconds, max(*runs, 1))
 }
 
 // makeClips writes the busy benchmark clips (not committed) with the

@@ -15,8 +15,8 @@ func printRow(r row) {
 }
 
 // printTable prints the results as a Markdown table for the README.
-func printTable(rows []row, seconds int) {
-	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus\n\n", seconds)
+func printTable(rows []row, seconds, runs int) {
+	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus; each figure the median of %d runs\n\n", seconds, runs)
 	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (1 encoder thread) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (1 thread; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
