@@ -17,12 +17,12 @@ static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int
 
 // mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
 // caller-owned 4:2:0 planes of size dw×dh. 4:2:0 pictures (what VP8 and
-// H.264 decoders give) are copied, or scaled by libyuv with a box filter;
-// other formats are converted by a cached swscale context (*conv, owned by
-// the caller). Crop offsets apply to 8-bit planar YUV; other formats are used
+// H.264 decoders give) are copied when the sizes match, and shrunk by
+// libyuv's box filter when box is set (see boxShrink); everything else goes
+// through a cached swscale context (*conv, owned by the caller), bilinear. Crop offsets apply to 8-bit planar YUV; other formats are used
 // whole. The destination rows must have 32 bytes of slack (swscale's vector
 // stores run past the width). Returns 0 or a negative AVERROR.
-static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv,
+static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		int cx, int cy, int cw, int ch,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
@@ -46,7 +46,7 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv,
 		mcu_copy_plane(v, cs, src[2], f->linesize[2], (dw + 1) / 2, (dh + 1) / 2);
 		return 0;
 	}
-	if (is420) {
+	if (is420 && box) {
 		int r = I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
 			y, ys, u, cs, v, cs, dw, dh, kFilterBox);
 		return r < 0 ? AVERROR(EINVAL) : 0;
@@ -99,7 +99,11 @@ func (c *frameConverter) toFrame(dst *Frame, src *astiav.Frame, target Target) e
 	dst.Resize(size.X, size.Y)
 	dst.SourceWidth, dst.SourceHeight = w, h
 	y, u, v := planePointers(&dst.YCbCr, image.Point{})
-	r := C.mcu_frame_scale(p, &c.conv, C.int(crop.Min.X), C.int(crop.Min.Y), C.int(crop.Dx()), C.int(crop.Dy()),
+	box := C.int(0)
+	if boxShrink(crop.Dx(), crop.Dy(), size.X, size.Y) {
+		box = 1
+	}
+	r := C.mcu_frame_scale(p, &c.conv, box, C.int(crop.Min.X), C.int(crop.Min.Y), C.int(crop.Dx()), C.int(crop.Dy()),
 		y, C.int(dst.YStride), u, v, C.int(dst.CStride), C.int(size.X), C.int(size.Y))
 	if r < 0 {
 		return fmt.Errorf("codec: convert %s picture: %w", src.PixelFormat(), astiav.Error(r))

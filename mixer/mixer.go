@@ -83,6 +83,7 @@ type member struct {
 	Participant
 	slot int // stable index for the speaker detector
 
+	scaler  codec.Scaler
 	painted paintState
 
 	pcm     []int16
@@ -210,6 +211,7 @@ func (m *Mixer) sync() tickState {
 	for _, mem := range m.members {
 		if !slices.Contains(joined, mem) { // removed since the last tick
 			m.audio.forget(mem)
+			mem.scaler.Close()
 		}
 	}
 	for _, mem := range joined {
@@ -298,6 +300,9 @@ func (m *Mixer) shutdown() {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
+	for _, mem := range m.members {
+		mem.scaler.Close()
+	}
 }
 
 // Canvas size.

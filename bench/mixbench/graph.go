@@ -14,8 +14,9 @@ import (
 var benchSource = layout.Size{W: 640, H: 360}
 
 // graph is the FFmpeg CLI version of an mcu mix: same grid (from mcu's
-// layout package), the same kind of downscaling (a box filter: libyuv's in
-// mcu, swscale's "area" here), the audio summed and limited,
+// layout package), the same filters (a box filter where a tile is half its
+// source or less, libyuv's in mcu and swscale's "area" here; bilinear
+// otherwise), the audio summed and limited,
 // the same VP8 settings (from mcu's codec package) and Opus bitrate.
 type graph struct {
 	videos, audios []string
@@ -35,7 +36,11 @@ func ffmpegGraph(videos, audios []string) graph {
 		minX, minY = min(minX, dsts[i].X), min(minY, dsts[i].Y)
 	}
 	for i, d := range dsts {
-		fmt.Fprintf(&f, "[%d:v]scale=%d:%d:flags=area,setsar=1[v%d];", i, d.W, d.H, i)
+		filter := "bilinear"
+		if d.W*2 <= benchSource.W && d.H*2 <= benchSource.H {
+			filter = "area"
+		}
+		fmt.Fprintf(&f, "[%d:v]scale=%d:%d:flags=%s,setsar=1[v%d];", i, d.W, d.H, filter, i)
 		pos = append(pos, fmt.Sprintf("%d_%d", d.X-minX, d.Y-minY))
 	}
 	for i := range dsts {
