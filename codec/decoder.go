@@ -111,7 +111,9 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 		d.needKey = false
 	}
 	if cap(d.scratch) < len(data)+inputPadding {
-		d.scratch = make([]byte, 0, 2*(len(data)+inputPadding))
+		// Room for this frame rounded up to 16 KiB: a keyframe grows it a
+		// few times, not by doubling (sixteen decoders keep theirs).
+		d.scratch = make([]byte, 0, (len(data)+inputPadding+16<<10-1)&^(16<<10-1))
 	}
 	buf := d.scratch[:len(data)+inputPadding]
 	copy(buf, data)

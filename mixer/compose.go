@@ -115,7 +115,7 @@ func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time
 	}
 	if crop.W == dst.W && crop.H == dst.H {
 		codec.CopyRect(m.canvas, rect(dst).Min, &f.YCbCr, rect(crop))
-	} else if err := mem.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
+	} else if err := m.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
 		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
 	}
 	if !f.Arrival.IsZero() && ps.seq != f.Seq {

@@ -62,6 +62,7 @@ type Mixer struct {
 	// Owned by Run's goroutine.
 	members  []*member
 	canvas   *image.YCbCr
+	scaler   codec.Scaler // tiles a source did not prescale (rare: one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
 	gen      int // bumped when the cells change: every tile is repainted
@@ -83,7 +84,6 @@ type member struct {
 	Participant
 	slot int // stable index for the speaker detector
 
-	scaler  codec.Scaler
 	painted paintState
 
 	pcm     []int16
@@ -211,7 +211,6 @@ func (m *Mixer) sync() tickState {
 	for _, mem := range m.members {
 		if !slices.Contains(joined, mem) { // removed since the last tick
 			m.audio.forget(mem)
-			mem.scaler.Close()
 		}
 	}
 	for _, mem := range joined {
@@ -300,9 +299,7 @@ func (m *Mixer) shutdown() {
 	m.mu.Lock()
 	m.closed = true
 	m.mu.Unlock()
-	for _, mem := range m.members {
-		mem.scaler.Close()
-	}
+	m.scaler.Close()
 }
 
 // Canvas size.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -30,6 +31,13 @@ Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The Go heap of a busy room is small (~40 MB live at 16 participants,
+	// mostly pictures and packet buffers) and allocated slowly (~5 MB/s), so
+	// collecting at 25 % growth instead of 100 % costs no measurable CPU and
+	// keeps ~30 MB off the peak RSS. GOGC still overrides it.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
 	// MCU_CPUPROFILE=file writes a CPU profile of the whole run (for
 	// developers; see make bench).
 	if path := os.Getenv("MCU_CPUPROFILE"); path != "" {
