@@ -35,11 +35,13 @@ func BenchmarkDecodeVP8(b *testing.B) {
 	cfg := DefaultVP8Config()
 	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
 	frames, _ := encodeClip(b, cfg, 60, true)
+	// A 3x3 grid's tile (2/3 size: swscale) and a 4x4 grid's (half: libyuv).
 	tile := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(426, 240) }
+	half := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(320, 180) }
 	for _, bc := range []struct {
 		name   string
 		target Target
-	}{{"whole", nil}, {"scaled-to-tile", tile}} {
+	}{{"whole", nil}, {"scaled-to-tile", tile}, {"halved-to-tile", half}} {
 		b.Run(bc.name, func(b *testing.B) {
 			dec, err := NewVideoDecoder(VP8)
 			if err != nil {
