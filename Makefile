@@ -32,7 +32,7 @@ mix-demo: build ## mix the nine testdata participants (VP8 and H.264) into out/m
 # CPU-heavy test on the same 2 cores makes the server skip frames.
 REALTIME_PKGS := ./server/ ./loadtest/ ./e2e/
 
-test: ## run every test with the race detector (installs what is missing, Chromium included)
+test: ## run every test with the race detector (installs what is missing, browsers included)
 	@scripts/deps.sh --browser
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -E '/(server|loadtest|e2e)$$')
 	$(GO) test -race -count=1 -p 1 $(REALTIME_PKGS)

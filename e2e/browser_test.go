@@ -297,9 +297,12 @@ type roomInfo struct {
 
 // participantInfo is one participant of a roomInfo.
 type participantInfo struct {
-	ID     string    `json:"id"`
-	Name   string    `json:"name"`
-	Joined time.Time `json:"joined"`
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Joined     time.Time `json:"joined"`
+	VideoCodec string    `json:"video_codec"`
+	Width      int       `json:"width"`
+	Height     int       `json:"height"`
 }
 
 // mixerInfo is what the server says about its output.

@@ -11,7 +11,7 @@ packages=(
   ffmpeg fonts-dejavu-core
 )
 if [[ ${1:-} == --browser ]]; then
-  packages+=(chromium)
+  packages+=(chromium firefox-esr)
 fi
 
 missing=()
