@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 	"mcu/loadtest"
 )
 
@@ -52,6 +53,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Mixer.Video.FPS, "fps", cfg.Mixer.Video.FPS, "the server's frame rate (for the codec cost)")
 	bitrate := fs.String("bitrate", "1500k", "the server's video `bitrate` (for the codec cost)")
 	verbose := fs.Bool("v", false, "log codec warnings")
+	nice := fs.Int("nice", 10, "run at this nice value, below the server it measures on the same machine (0: leave it)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -64,6 +66,13 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if cfg.Mixer.Video.Bitrate, err = parseBitrate(*bitrate); err != nil {
 		return usageError{fmt.Errorf("-bitrate: %w", err)}
+	}
+	if *nice != 0 {
+		// On one machine the load stands for people on other machines: it
+		// should not take CPU from the server at the server's priority.
+		if err := sched.Background(*nice); err != nil {
+			fmt.Fprintf(stderr, "mcu load: %v (running at the default priority)\n", err)
+		}
 	}
 	level := slog.LevelError
 	if *verbose {

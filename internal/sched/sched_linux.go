@@ -4,7 +4,11 @@
 package sched
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"runtime"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,4 +38,26 @@ func set(nice int) {
 	runtime.LockOSThread()
 	// On failure (no privilege to raise it) the thread keeps its priority.
 	_ = unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), nice)
+}
+
+// Background lowers the priority of every thread of the process to nice
+// (threads started later inherit it from the thread that starts them). It
+// is for a tool sharing the machine with the server it measures, such as
+// mcu load: lowering a priority needs no privilege.
+func Background(nice int) error {
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return err
+	}
+	for _, t := range tasks {
+		tid, err := strconv.Atoi(t.Name())
+		if err != nil {
+			continue
+		}
+		// A thread may have ended since the listing.
+		if err := unix.Setpriority(unix.PRIO_PROCESS, tid, nice); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("sched: nice %d for thread %d: %w", nice, tid, err)
+		}
+	}
+	return nil
 }

@@ -11,3 +11,6 @@ func Decoder() { runtime.LockOSThread() }
 
 // Critical pins the calling goroutine to its OS thread.
 func Critical() { runtime.LockOSThread() }
+
+// Background does nothing here.
+func Background(nice int) error { return nil }
