@@ -1,0 +1,78 @@
+package sched
+
+import (
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestBackground lowers the test process, then makes the runtime start
+// threads (goroutines locked to threads, all blocked at once, need one each)
+// and checks every thread's nice value in /proc: the old ones were lowered,
+// the new ones inherited it.
+func TestBackground(t *testing.T) {
+	before := len(threads(t))
+	if err := Background(7); err != nil {
+		t.Fatal(err)
+	}
+	const locked = 4
+	tids := make(chan int)
+	release := make(chan struct{})
+	defer close(release)
+	for range locked {
+		go func() {
+			runtime.LockOSThread()
+			tids <- unix.Gettid()
+			<-release
+		}()
+	}
+	distinct := map[int]bool{}
+	for range locked {
+		distinct[<-tids] = true
+	}
+	all := threads(t)
+	if len(distinct) != locked || len(all) <= before {
+		t.Fatalf("%d threads before, %d after, %d distinct locked ones: the test started no thread", before, len(all), len(distinct))
+	}
+	for _, id := range all {
+		if got := threadNice(t, id); got != 7 {
+			t.Errorf("thread %d has nice %d, want 7", id, got)
+		}
+	}
+}
+
+func threads(t *testing.T) []int {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int
+	for _, task := range tasks {
+		if id, err := strconv.Atoi(task.Name()); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// threadNice reads a thread's nice value (field 19 of its stat line).
+func threadNice(t *testing.T, tid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The command name (field 2) may hold spaces: count from its ')'.
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	n, err := strconv.Atoi(fields[16])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
