@@ -50,11 +50,16 @@ func NewVideoDecoder(c VideoCodec) (*VideoDecoder, error) {
 }
 
 func (d *VideoDecoder) open() error {
-	id, ok := map[VideoCodec]astiav.CodecID{VP8: astiav.CodecIDVp8, VP9: astiav.CodecIDVp9, H264: astiav.CodecIDH264}[d.codec]
+	id, ok := map[VideoCodec]astiav.CodecID{VP8: astiav.CodecIDVp8, VP9: astiav.CodecIDVp9, H264: astiav.CodecIDH264, AV1: codecIDAV1}[d.codec]
 	if !ok {
 		return fmt.Errorf("codec: no decoder for %v", d.codec)
 	}
 	dec := astiav.FindDecoder(id)
+	if d.codec == AV1 {
+		// FFmpeg 5.1's own AV1 decoder only drives hardware; dav1d is the
+		// software one.
+		dec = astiav.FindDecoderByName("libdav1d")
+	}
 	if dec == nil {
 		return fmt.Errorf("codec: FFmpeg has no %v decoder", d.codec)
 	}

@@ -1,5 +1,5 @@
 // Package codec holds every cgo wrapper of mcu: video decoding (VP8, VP9,
-// H.264) and the VP8 encoder through FFmpeg (go-astiav), picture scaling
+// H.264, AV1) and the VP8 encoder through FFmpeg (go-astiav), picture scaling
 // through libyuv (libswscale for other pixel formats), Opus through libopus
 // (hraban/opus.v2), and reading media files through libavformat.
 //

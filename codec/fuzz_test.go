@@ -13,7 +13,7 @@ import (
 // real frames of the test clips.
 func FuzzVideoDecoder(f *testing.F) {
 	key := map[VideoCodec][]byte{}
-	for c, path := range map[VideoCodec]string{VP8: "../testdata/p01.ivf", H264: "../testdata/p01.h264", VP9: "../testdata/p12.vp9.ivf"} {
+	for c, path := range map[VideoCodec]string{VP8: "../testdata/p01.ivf", H264: "../testdata/p01.h264", VP9: "../testdata/p12.vp9.ivf", AV1: "../testdata/p12.av1.ivf"} {
 		in, err := OpenInput(path)
 		if err != nil {
 			f.Skipf("test clips: %v", err)
@@ -37,7 +37,7 @@ func FuzzVideoDecoder(f *testing.F) {
 	}
 	f.Add(uint8(VP8), []byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0xff, 0xff, 0xff, 0xff})
 	f.Fuzz(func(t *testing.T, c uint8, data []byte) {
-		vc := VideoCodec(c%3 + 1)
+		vc := VideoCodec(c%4 + 1)
 		dec, err := NewVideoDecoder(vc)
 		if err != nil {
 			t.Fatal(err)

@@ -58,7 +58,7 @@ type Input struct {
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
-var ErrNotMedia = errors.New("not a media file mcu reads (want VP8/VP9 in IVF or WebM, H.264 Annex B, Opus in Ogg or WebM)")
+var ErrNotMedia = errors.New("not a media file mcu reads (want VP8/VP9/AV1 in IVF or WebM, H.264 Annex B, Opus in Ogg or WebM)")
 
 // OpenInput opens path. Errors name the file and say what was wrong.
 func OpenInput(path string) (*Input, error) {
@@ -118,7 +118,7 @@ func (in *Input) open() error {
 			if in.video != nil {
 				continue
 			}
-			vc, ok := map[astiav.CodecID]VideoCodec{astiav.CodecIDVp8: VP8, astiav.CodecIDVp9: VP9, astiav.CodecIDH264: H264}[cp.CodecID()]
+			vc, ok := map[astiav.CodecID]VideoCodec{astiav.CodecIDVp8: VP8, astiav.CodecIDVp9: VP9, astiav.CodecIDH264: H264, codecIDAV1: AV1}[cp.CodecID()]
 			if !ok {
 				continue
 			}
@@ -142,7 +142,7 @@ func (in *Input) open() error {
 		if len(found) == 0 {
 			return fmt.Errorf("%s: %w", in.path, ErrNotMedia)
 		}
-		return fmt.Errorf("%s: no supported stream (found %v; want VP8, VP9 or H.264 video, Opus audio)", in.path, found)
+		return fmt.Errorf("%s: no supported stream (found %v; want VP8, VP9, AV1 or H.264 video, Opus audio)", in.path, found)
 	}
 	in.start = in.fc.StartTime()
 	in.pkt = astiav.AllocPacket()

@@ -62,6 +62,15 @@ var keyframeCases = []struct {
 	{"h264 non-idr", H264, []byte{0, 0, 0, 1, 0x41, 0x9a, 0x00}, false},
 	{"h264 sps only", H264, []byte{0, 0, 0, 1, 0x67, 0x42}, false},
 	{"h264 garbage", H264, []byte{0xff, 0xfe}, false},
+	// AV1 OBU headers: type<<3 | has_size(0x02); 0x12 temporal delimiter,
+	// 0x0a sequence header, 0x32 frame.
+	{"av1 td + sequence header + frame", AV1, []byte{0x12, 0x00, 0x0a, 0x02, 0x00, 0x00, 0x32, 0x01, 0x10}, true},
+	{"av1 td + frame", AV1, []byte{0x12, 0x00, 0x32, 0x03, 0x30, 0x00, 0x00}, false},
+	{"av1 extension header", AV1, []byte{0x0e, 0x00, 0x01, 0x00}, true},
+	{"av1 size past the end", AV1, []byte{0x32, 0x7f, 0x00, 0x0a, 0x00}, false},
+	{"av1 forbidden bit", AV1, []byte{0x8a, 0x00}, false},
+	{"av1 unterminated size", AV1, []byte{0x32, 0xff}, false},
+	{"av1 empty", AV1, nil, false},
 	{"unknown codec", VideoCodec(99), []byte{0x50}, false},
 }
 
@@ -108,7 +117,7 @@ func TestForEachNAL(t *testing.T) {
 }
 
 func TestParseVideoCodec(t *testing.T) {
-	for in, want := range map[string]VideoCodec{"vp8": VP8, "video/VP8": VP8, "VP9": VP9, "H.264": H264, "h264": H264, "video/H264": H264} {
+	for in, want := range map[string]VideoCodec{"vp8": VP8, "video/VP8": VP8, "VP9": VP9, "H.264": H264, "h264": H264, "video/H264": H264, "video/AV1": AV1, "av1": AV1} {
 		if got, err := ParseVideoCodec(in); err != nil || got != want {
 			t.Errorf("ParseVideoCodec(%q) = %v, %v", in, got, err)
 		}

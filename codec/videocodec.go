@@ -13,6 +13,7 @@ const (
 	VP8 VideoCodec = iota + 1
 	VP9
 	H264
+	AV1
 )
 
 func (c VideoCodec) String() string {
@@ -23,12 +24,14 @@ func (c VideoCodec) String() string {
 		return "VP9"
 	case H264:
 		return "H264"
+	case AV1:
+		return "AV1"
 	}
 	return fmt.Sprintf("VideoCodec(%d)", int(c))
 }
 
-// ParseVideoCodec accepts a codec name ("vp8", "VP9", "h264", "H.264") or a
-// MIME type ("video/VP8").
+// ParseVideoCodec accepts a codec name ("vp8", "VP9", "h264", "H.264",
+// "AV1") or a MIME type ("video/VP8").
 func ParseVideoCodec(s string) (VideoCodec, error) {
 	name := strings.ToUpper(strings.TrimPrefix(strings.ToLower(s), "video/"))
 	switch strings.ReplaceAll(name, ".", "") {
@@ -38,13 +41,16 @@ func ParseVideoCodec(s string) (VideoCodec, error) {
 		return VP9, nil
 	case "H264", "AVC":
 		return H264, nil
+	case "AV1":
+		return AV1, nil
 	}
 	return 0, fmt.Errorf("codec: unsupported video codec %q", s)
 }
 
-// IsKeyframe reports whether a whole compressed frame (a VP8/VP9 frame, or an
-// H.264 access unit in Annex B) can be decoded on its own. It only looks at
-// headers and never panics on malformed input.
+// IsKeyframe reports whether a whole compressed frame (a VP8/VP9 frame, an
+// H.264 access unit in Annex B, or an AV1 temporal unit of OBUs with size
+// fields) can be decoded on its own. It only looks at headers and never
+// panics on malformed input.
 func IsKeyframe(c VideoCodec, frame []byte) bool {
 	switch c {
 	case VP8:
@@ -56,8 +62,55 @@ func IsKeyframe(c VideoCodec, frame []byte) bool {
 		return vp9Keyframe(frame)
 	case H264:
 		return h264HasIDR(frame)
+	case AV1:
+		return av1HasSequenceHeader(frame)
 	}
 	return false
+}
+
+// av1HasSequenceHeader reports whether a temporal unit carries a sequence
+// header OBU. A decoder can only start at one, and real-time encoders send
+// one with every keyframe (the WebRTC AV1 payload format asks for it): it is
+// the test WebRTC receivers use too.
+func av1HasSequenceHeader(tu []byte) bool {
+	for len(tu) > 0 {
+		header := tu[0]
+		if header&0x80 != 0 { // obu_forbidden_bit
+			return false
+		}
+		obuType := header >> 3 & 0x0f
+		n := 1
+		if header&0x04 != 0 { // obu_extension_flag
+			n++
+		}
+		if header&0x02 == 0 { // no obu_has_size_field: the OBU runs to the end
+			return obuType == 1
+		}
+		size, m := leb128(tu[min(n, len(tu)):])
+		if m == 0 {
+			return false
+		}
+		if obuType == 1 { // OBU_SEQUENCE_HEADER
+			return true
+		}
+		n += m
+		if size > uint64(len(tu)-n) {
+			return false
+		}
+		tu = tu[n+int(size):]
+	}
+	return false
+}
+
+// leb128 decodes an AV1 leb128 value; n is 0 when b does not hold one.
+func leb128(b []byte) (v uint64, n int) {
+	for i := 0; i < 8 && i < len(b); i++ {
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i]&0x80 == 0 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
 }
 
 // vp9Keyframe reads the start of the VP9 uncompressed header.

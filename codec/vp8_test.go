@@ -197,7 +197,7 @@ func TestDecoderSurvivesGarbage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []VideoCodec{VP8, VP9, H264} {
+	for _, c := range []VideoCodec{VP8, VP9, H264, AV1} {
 		t.Run(c.String(), func(t *testing.T) {
 			dec, err := NewVideoDecoder(c)
 			if err != nil {

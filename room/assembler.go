@@ -16,7 +16,7 @@ const assemblerPatience = 150 * time.Millisecond
 
 // frameAssembler rebuilds whole video frames from a participant's RTP
 // packets: it puts them back in order, waits a little for late ones, and
-// reports losses. A frame ends with its marker bit (VP8, VP9 and H.264 as
+// reports losses. A frame ends with its marker bit (VP8, VP9, H.264 and AV1 as
 // WebRTC sends them). It is a small ring indexed by sequence number: pion's
 // sample builder holds two 65536-entry tables (1 MB) per stream.
 type frameAssembler struct {

@@ -133,6 +133,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		codec.VP8:  func() rtp.Depacketizer { return &codecs.VP8Packet{} },
 		codec.VP9:  func() rtp.Depacketizer { return &codecs.VP9Packet{} },
 		codec.H264: func() rtp.Depacketizer { return &codecs.H264Packet{} },
+		codec.AV1:  func() rtp.Depacketizer { return &codecs.AV1Depacketizer{} },
 	}[vc]
 	dec, err := codec.NewVideoDecoder(vc)
 	if err != nil {

@@ -65,6 +65,7 @@ out_flags=(-threads 1 -map_metadata -1 -fflags +bitexact -flags:v +bitexact -fla
 # adapts the speed to how long encoding takes, so output would depend on load.
 vp8=(-c:v libvpx -deadline realtime -cpu-used -8 -lag-in-frames 0 -auto-alt-ref 0 -g 30 -keyint_min 30)
 vp9=(-c:v libvpx-vp9 -deadline realtime -cpu-used 8 -lag-in-frames 0 -row-mt 0 -g 30 -keyint_min 30)
+av1=(-c:v libaom-av1 -usage realtime -cpu-used 8 -lag-in-frames 0 -row-mt 0 -tiles 1x1 -g 30 -keyint_min 30)
 h264=(-c:v libx264 -profile:v baseline -preset veryfast -tune zerolatency -bf 0 -g 30 -keyint_min 30 -sc_threshold 0)
 opus=(-c:a libopus -b:a 64k -ar "$rate" -ac 2)
 # Committed clips cap the VP8 quantizer: realtime rate control otherwise makes
@@ -147,10 +148,11 @@ make_committed() {
 	rm -r "$seg"
 	audio 11 "$clip" "$dst/p11.ogg"
 
-	# p12: VP8 + Opus in WebM, and the same picture as VP9 in IVF.
+	# p12: VP8 + Opus in WebM, and the same picture as VP9 and as AV1 in IVF.
 	ff -filter_complex "$(picture 12 640 360 "$clip" 0);$(tone_src 12 "$clip")[a]" \
 		-map '[v]' -map '[a]' "${out_flags[@]}" "${vp8_clip[@]}" -b:v 200k "${opus[@]}" "$dst/p12.webm"
 	video 12 640 360 "$clip" 0 "$dst/p12.vp9.ivf" "${vp9[@]}" -b:v 200k
+	video 12 640 360 "$clip" 0 "$dst/p12.av1.ivf" "${av1[@]}" -b:v 200k
 
 	printf 'This is plain text, not a media file. Tests use it to check that\nopening something that is not media fails cleanly.\n' >"$dst/notmedia.txt"
 }

@@ -149,6 +149,34 @@ func jsonNumber(v float64) string {
 	return string(b)
 }
 
+// TestOtherCodecs: participants sending VP9 and AV1 are decoded and shown.
+func TestOtherCodecs(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, tc := range []struct{ room, ext, codec string }{{"vp9", ".vp9.ivf", "VP9"}, {"av1", ".av1.ivf", "AV1"}} {
+		t.Run(tc.codec, func(t *testing.T) {
+			c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: tc.room, Name: "p12",
+				Video: mediatest.TestdataPath(t, "p12"+tc.ext), Decode: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			eventually(t, 10*time.Second, func() error { return tilesShow(t, c.Picture(), []int{12}) })
+			var info struct {
+				Participants []struct {
+					VideoCodec string `json:"video_codec"`
+					Width      int    `json:"width"`
+				} `json:"participants"`
+			}
+			getJSON(t, srv.URL+"/api/rooms/"+tc.room, &info)
+			if len(info.Participants) != 1 || info.Participants[0].VideoCodec != tc.codec || info.Participants[0].Width != 640 {
+				t.Errorf("the room lists %+v, want one %s participant at 640 wide", info.Participants, tc.codec)
+			}
+		})
+	}
+}
+
 // TestRoom: four participants (VP8 and H.264) each see all four in the mix
 // and hear the other three but not themselves; one leaves and is gone from
 // the picture within 2 s though it keeps sending; a WHEP viewer receives

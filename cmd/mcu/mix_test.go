@@ -228,23 +228,24 @@ func TestGoldenMargin(t *testing.T) {
 
 // TestMixAwkwardInputs: an odd size (322x180), resolution changes in VP8 and
 // H.264, WebM with both streams, VP9, a person with audio only (a
-// placeholder tile) and one with video only (silent).
+// placeholder tile), one with video only (silent), and AV1.
 func TestMixAwkwardInputs(t *testing.T) {
 	c := mixCase{
-		args: []string{"p10.ivf+p10.ogg", "p11.ivf+p11.ogg", "p11.h264", "p12.webm", "p12.vp9.ivf", "p03.ogg", "p04.ivf"},
+		args: []string{"p10.ivf+p10.ogg", "p11.ivf+p11.ogg", "p11.h264", "p12.webm", "p12.vp9.ivf", "p03.ogg", "p04.ivf", "p12.av1.ivf"},
 	}
 	// p11.ivf joins two 1.5 s segments and lasts one frame longer.
 	m := decodeMixOf(t, mixOut(t, c), clipLength+time.Second/30)
 	for _, at := range []time.Duration{700 * time.Millisecond, 2300 * time.Millisecond} {
 		img := m.at(at)
 		ps := mediatest.Participants(t)
-		cells := layout.GridCells(7, canvas)
+		cells := layout.GridCells(8, canvas)
 		// Each clip has its own size; check every tile against its own.
 		for i, tc := range []struct {
 			id   int
 			size layout.Size
 		}{{10, layout.Size{W: 322, H: 180}}, {11, size11(at)}, {11, size11(at)}, {12, layout.Size{W: 640, H: 360}},
-			{12, layout.Size{W: 640, H: 360}}, {0, layout.Size{}}, {4, layout.Size{W: 640, H: 360}}} {
+			{12, layout.Size{W: 640, H: 360}}, {0, layout.Size{}}, {4, layout.Size{W: 640, H: 360}},
+			{12, layout.Size{W: 640, H: 360}}} {
 			if tc.id == 0 {
 				cell := image.Rect(cells[i].X, cells[i].Y, cells[i].X+cells[i].W, cells[i].Y+cells[i].H)
 				if y, _, _ := mediatest.MedianColour(img, cell); y < 40 || y > 56 {

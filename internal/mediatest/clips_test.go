@@ -119,6 +119,7 @@ func videoClips() []videoClip {
 		videoClip{"p11.h264", "h264", "h264", 11, change},
 		videoClip{"p12.webm", "matroska,webm", "vp8", 12, std},
 		videoClip{"p12.vp9.ivf", "ivf", "vp9", 12, std},
+		videoClip{"p12.av1.ivf", "ivf", "av1", 12, std},
 	)
 }
 
