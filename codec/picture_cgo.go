@@ -19,9 +19,10 @@ static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int
 // caller-owned 4:2:0 planes of size dw×dh. 4:2:0 pictures (what VP8 and
 // H.264 decoders give) are copied when the sizes match, and shrunk by
 // libyuv's box filter when box is set (see boxShrink); everything else goes
-// through a cached swscale context (*conv, owned by the caller), bilinear. Crop offsets apply to 8-bit planar YUV; other formats are used
-// whole. The destination rows must have 32 bytes of slack (swscale's vector
-// stores run past the width). Returns 0 or a negative AVERROR.
+// through a cached swscale context (*conv, owned by the caller), bilinear.
+// Crop offsets apply to 8-bit planar YUV; other formats are used whole. The
+// destination rows must have 32 bytes of slack (swscale's vector stores run
+// past the width). Returns 0 or a negative AVERROR.
 static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		int cx, int cy, int cw, int ch,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
