@@ -1,9 +1,9 @@
 package e2e_test
 
 // TestDemoPageFirefox and its Firefox driver: WebDriver BiDi, the protocol
-// Firefox speaks natively, over a WebSocket. Only three commands are needed
-// (a session, the tab, evaluating JavaScript), so the driver is a few lines
-// here rather than a dependency.
+// Firefox speaks natively, over a WebSocket. Four commands are all it takes
+// (a session, the tab, loading a page, evaluating JavaScript), so the driver
+// is a few lines here rather than a dependency.
 
 import (
 	"bufio"
