@@ -327,21 +327,32 @@ type participant struct {
 
 // scrape reads the server's /metrics.
 func scrape(ctx context.Context, base string) (*Scrape, error) {
+	var sc *Scrape
+	err := get(ctx, base, "/metrics", 16<<20, func(body io.Reader) (err error) {
+		sc, err = ParseMetrics(body)
+		return err
+	})
+	return sc, err
+}
+
+// get fetches base+path within 5 s and hands read at most max bytes of the
+// body; an answer other than 200 is a *statusError.
+func get(ctx context.Context, base, path string, max int64, read func(io.Reader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &statusError{resp.Status}
+		return &statusError{path, resp.Status}
 	}
-	return ParseMetrics(io.LimitReader(resp.Body, 16<<20))
+	return read(io.LimitReader(resp.Body, max))
 }
 
 // apiRoom is the part of GET /api/rooms/{room} the load reads.
@@ -372,29 +383,16 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 // it does not exist).
 func roomInfo(ctx context.Context, base, room string) (apiRoom, error) {
 	var r apiRoom
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/rooms/"+url.PathEscape(room), nil)
-	if err != nil {
-		return r, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return r, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return r, fmt.Errorf("GET /api/rooms/%s: %s", room, resp.Status)
-	}
-	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&r)
+	err := get(ctx, base, "/api/rooms/"+url.PathEscape(room), 1<<20, func(body io.Reader) error {
+		return json.NewDecoder(body).Decode(&r)
+	})
 	return r, err
 }
 
-// statusError is a /metrics request that got an answer, but not the
-// metrics.
-type statusError struct{ status string }
+// statusError is a request that got an answer, but not what it asked for.
+type statusError struct{ path, status string }
 
-func (e *statusError) Error() string { return "GET /metrics: " + e.status }
+func (e *statusError) Error() string { return "GET " + e.path + ": " + e.status }
 
 // serverProcess finds the server's process: cfg.PID, or the local process
 // listening on the URL's port when the URL names this machine.
