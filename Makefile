@@ -4,6 +4,14 @@ export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
 STAMP := $(shell date -u +%Y%m%dT%H%M%SZ)
 
+# go-astiav links every FFmpeg library, and libavdevice and libavfilter
+# bring ~80 more (speech voices, SVG, GPU) whose loading alone keeps ~16 MB
+# resident. Linking with lld, dropping unused code (--gc-sections) and then
+# every library nothing calls (--as-needed) leaves only what mcu uses.
+# Set these variables in the environment to build differently.
+export CGO_CFLAGS ?= -O2 -g -ffunction-sections
+export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
+
 .DEFAULT_GOAL := help
 
 help: ## list the targets
