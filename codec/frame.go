@@ -52,9 +52,12 @@ func (f *Frame) Resize(w, h int) {
 	ch := (h + 1) / 2
 	ylen, clen := ys*h, cs*ch
 	need := ylen + 2*clen + readPad
-	if cap(f.mem) < need || cap(f.mem) > 2*need {
-		// Grow, or let a picture that became much smaller (decoded at full
-		// size, then scaled to its tile) give its memory back.
+	if cap(f.mem) < need || cap(f.mem)-need > need/4 {
+		// Grow, or give memory back when the picture became smaller: a
+		// live participant's three tile frames shrink each time the grid
+		// gains a row or column (426x240 to 320x180 is 40 % less), and
+		// sizes change only with the layout or the camera, so a frame is
+		// seldom reallocated.
 		f.mem = make([]byte, need)
 	}
 	buf := f.mem[:need]
