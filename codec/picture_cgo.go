@@ -10,6 +10,7 @@ package codec
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
+#include "shrink.h"
 
 static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int src_stride, int w, int h) {
 	for (int y = 0; y < h; y++) memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, w);
@@ -17,9 +18,11 @@ static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int
 
 // mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
 // caller-owned 4:2:0 planes of size dw×dh. 4:2:0 pictures (what VP8 and
-// H.264 decoders give) are copied when the sizes match, and shrunk by
-// libyuv's box filter when box is set (see boxShrink); everything else goes
-// through a cached swscale context (*conv, owned by the caller), bilinear.
+// H.264 decoders give) are copied when the sizes match, shrunk by libyuv's
+// box filter when box is set (see boxShrink), and by mcu's own bilinear
+// when the tile is two thirds of the picture (shrink.c); everything else
+// goes through a cached swscale context (*conv, owned by the caller),
+// bilinear.
 // Crop offsets apply to 8-bit planar YUV; other formats are used whole. The
 // destination rows must have 32 bytes of slack (swscale's vector stores run
 // past the width). Returns 0 or a negative AVERROR.
@@ -51,6 +54,10 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		int r = I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
 			y, ys, u, cs, v, cs, dw, dh, kFilterBox);
 		return r < 0 ? AVERROR(EINVAL) : 0;
+	}
+	if (is420 && mcu_shrink_two_thirds(src[0], f->linesize[0], src[1], src[2], f->linesize[1], cw, ch,
+			y, ys, u, v, cs, dw, dh) == 0) {
+		return 0;
 	}
 	*conv = sws_getCachedContext(*conv, cw, ch, f->format, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);

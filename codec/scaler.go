@@ -8,6 +8,7 @@ package codec
 #include <libswscale/swscale.h>
 #include <libavutil/pixfmt.h>
 #include <libyuv/scale.h>
+#include "shrink.h"
 
 static struct SwsContext *mcu_scaler(struct SwsContext *c, int sw, int sh, int dw, int dh, int flags) {
 	return sws_getCachedContext(c, sw, sh, AV_PIX_FMT_YUV420P, dw, dh, AV_PIX_FMT_YUV420P,
@@ -42,8 +43,9 @@ import (
 
 // Scaler resamples a region of one 4:2:0 picture into a region of another,
 // reading Go memory in place: with libyuv's box filter when it shrinks to
-// half or less (see [boxShrink]), otherwise with libswscale (bilinear,
-// which averages over the whole footprint too when shrinking). swscale's SIMD
+// half or less (see [boxShrink]), otherwise bilinearly (which averages over
+// the whole footprint too when shrinking): by mcu's own code at exactly two
+// thirds (shrink.c), by libswscale at other ratios. swscale's SIMD
 // output stores run past the requested width (up to a vector), so it writes
 // into a padded, aligned scratch picture that is then copied row by row into
 // the canvas: neighbouring tiles are never touched. It caches its swscale
@@ -70,9 +72,10 @@ func (s *Scaler) Scale(canvas *image.YCbCr, dst image.Rectangle, src *image.YCbC
 		return fmt.Errorf("codec: scale %v of %v into %v of %v: bad rectangles", crop, src.Rect, dst, canvas.Rect)
 	}
 	sw, sh, dw, dh := crop.Dx(), crop.Dy(), dst.Dx(), dst.Dy()
+	sy, su, sv := planePointers(src, crop.Min)
+	// libyuv and shrink.c write exactly the rectangle: straight into the
+	// canvas.
 	if boxShrink(sw, sh, dw, dh) {
-		// libyuv writes exactly the rectangle: straight into the canvas.
-		sy, su, sv := planePointers(src, crop.Min)
 		dy, du, dv := planePointers(canvas, dst.Min)
 		if C.mcu_halve_or_more(sy, C.int(src.YStride), su, sv, C.int(src.CStride), C.int(sw), C.int(sh),
 			dy, C.int(canvas.YStride), du, dv, C.int(canvas.CStride), C.int(dw), C.int(dh)) != 0 {
@@ -80,12 +83,15 @@ func (s *Scaler) Scale(canvas *image.YCbCr, dst image.Rectangle, src *image.YCbC
 		}
 		return nil
 	}
+	if dy, du, dv := planePointers(canvas, dst.Min); C.mcu_shrink_two_thirds(sy, C.int(src.YStride), su, sv, C.int(src.CStride),
+		C.int(sw), C.int(sh), dy, C.int(canvas.YStride), du, dv, C.int(canvas.CStride), C.int(dw), C.int(dh)) == 0 {
+		return nil
+	}
 	s.ctx = C.mcu_scaler(s.ctx, C.int(sw), C.int(sh), C.int(dw), C.int(dh), C.SWS_BILINEAR)
 	if s.ctx == nil {
 		return fmt.Errorf("codec: swscale context %dx%d -> %dx%d", sw, sh, dw, dh)
 	}
 	tmp := s.scratch(dw, dh)
-	sy, su, sv := planePointers(src, crop.Min)
 	dy, du, dv := planePointers(tmp, image.Point{})
 	r := C.mcu_scale(s.ctx, sy, su, sv, C.int(src.YStride), C.int(src.CStride), C.int(sh),
 		dy, du, dv, C.int(tmp.YStride), C.int(tmp.CStride))
@@ -108,7 +114,7 @@ func (s *Scaler) Scale(canvas *image.YCbCr, dst image.Rectangle, src *image.YCbC
 // swscale (0.01 against 0.18 ms for 640x360 → 320x180). For gentler ratios
 // libyuv interpolates between two neighbours only, which aliases: at 3x3
 // (2/3 size) the encoded mix scored 0.8 dB of PSNR below FFmpeg's in
-// mixbench, so swscale keeps those.
+// mixbench, so those are bilinear (shrink.c at 2/3, swscale otherwise).
 func boxShrink(sw, sh, dw, dh int) bool { return dw*2 <= sw && dh*2 <= sh }
 
 // scratch returns the scaler's w×h output picture, with rows aligned and

@@ -4,6 +4,7 @@ package codec
 
 import (
 	"image"
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -102,4 +103,87 @@ func TestScalerHalvesByMean(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestScalerTwoThirdsIsBilinear shrinks noise to two thirds (the 3x3 grid
+// of 640x360 cameras, and a small odd-sized case) and checks every output
+// sample, luma and chroma, against a tent filter of radius 1.5 source
+// samples computed in floating point (what a bilinear filter does when it
+// shrinks), and that nothing outside the destination rectangle is written.
+func TestScalerTwoThirdsIsBilinear(t *testing.T) {
+	for _, c := range []struct{ sw, sh, dw, dh int }{{640, 360, 426, 240}, {46, 31, 30, 20}} {
+		src := NewFrame(c.sw, c.sh)
+		rnd := uint32(c.sw*7 + c.sh)
+		for _, p := range [][]byte{src.Y, src.Cb, src.Cr} {
+			for i := range p {
+				rnd = rnd*1664525 + 1013904223
+				p[i] = byte(rnd >> 24)
+			}
+		}
+		canvas := NewImage(c.dw+8, c.dh+8)
+		for _, p := range [][]byte{canvas.Y, canvas.Cb, canvas.Cr} {
+			for i := range p {
+				p[i] = 7
+			}
+		}
+		dst := image.Rect(4, 4, 4+c.dw, 4+c.dh)
+		var s Scaler
+		if err := s.Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
+		planes := []struct {
+			name           string
+			s, d           []byte
+			ss, ds, sw, sh int
+			rect           image.Rectangle
+		}{
+			{"Y", src.Y, canvas.Y, src.YStride, canvas.YStride, c.sw, c.sh, dst},
+			{"Cr", src.Cr, canvas.Cr, src.CStride, canvas.CStride, (c.sw + 1) / 2, (c.sh + 1) / 2,
+				image.Rect(2, 2, 2+(c.dw+1)/2, 2+(c.dh+1)/2)},
+		}
+		for _, p := range planes {
+			for y := range p.rect.Max.Y + 2 {
+				for x := range p.rect.Max.X + 2 {
+					got := p.d[y*p.ds+x]
+					if !image.Pt(x, y).In(p.rect) {
+						if got != 7 {
+							t.Fatalf("%v %s: (%d,%d) outside the destination written: %d", c, p.name, x, y, got)
+						}
+						continue
+					}
+					ox, oy := x-p.rect.Min.X, y-p.rect.Min.Y
+					want := tentTwoThirds(p.s, p.ss, p.sw, p.sh, ox, oy)
+					if d := float64(got) - want; d > 0.5 || d < -0.5 {
+						t.Fatalf("%v %s: (%d,%d) = %d, filter gives %.2f", c, p.name, ox, oy, got, want)
+					}
+				}
+			}
+		}
+	}
+}
+
+// tentTwoThirds is output sample (x, y) of a w×h plane shrunk to two thirds
+// by a tent of radius 1.5 source samples, edges repeated.
+func tentTwoThirds(src []byte, stride, w, h, x, y int) float64 {
+	taps := func(o, n int) (idx []int, wt []float64) {
+		c := 1.5*float64(o) + 0.75 // centre, in source samples
+		for j := int(c) - 2; j <= int(c)+2; j++ {
+			if d := math.Abs(float64(j) + 0.5 - c); d < 1.5 {
+				idx = append(idx, min(max(j, 0), n-1))
+				wt = append(wt, 1-d/1.5)
+			}
+		}
+		return idx, wt
+	}
+	xi, xw := taps(x, w)
+	yi, yw := taps(y, h)
+	var sum, norm float64
+	for j := range yi {
+		for i := range xi {
+			sum += xw[i] * yw[j] * float64(src[yi[j]*stride+xi[i]])
+			norm += xw[i] * yw[j]
+		}
+	}
+	return sum / norm
 }
