@@ -29,11 +29,20 @@ type frameAssembler struct {
 	newest  uint16
 	lost    int // packets given up since the last frame
 	buf     []byte
+	free    []*heldPacket // packets consumed, to be read into again
 }
 
 type slot struct {
-	pkt     *rtp.Packet
+	pkt     *heldPacket
 	arrival time.Time
+}
+
+// heldPacket is a parsed packet in memory of its own, which the assembler
+// reuses once the packet is consumed or given up: a participant's packets
+// cost no allocation once the assembler holds as many as it ever needs.
+type heldPacket struct {
+	rtp.Packet
+	buf []byte
 }
 
 // assembled is one frame, valid until the next push.
@@ -50,16 +59,25 @@ func newFrameAssembler(newDepacketizer func() rtp.Depacketizer) *frameAssembler 
 // distance is b − a in sequence-number space, negative when b is older.
 func distance(a, b uint16) int { return int(int16(b - a)) }
 
-// push adds a packet that arrived at now and calls emit for each frame it
-// completes, in order.
-func (a *frameAssembler) push(p *rtp.Packet, now time.Time, emit func(assembled)) {
+// push parses a packet that arrived at now (raw is not kept), calls emit
+// for each frame it completes, in order, and returns the size of the
+// packet's payload.
+func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (int, error) {
+	p := a.packet()
+	p.buf = append(p.buf[:0], raw...)
+	if err := p.Unmarshal(p.buf); err != nil {
+		a.release(p)
+		return 0, err
+	}
+	size := len(p.Payload)
 	if !a.started {
 		a.started, a.next, a.newest = true, p.SequenceNumber, p.SequenceNumber
 	}
 	d := distance(a.next, p.SequenceNumber)
 	switch {
 	case d < 0:
-		return // late or duplicate: already consumed or given up
+		a.release(p)
+		return size, nil // late or duplicate: already consumed or given up
 	case d >= assemblerSlots:
 		// Far ahead (a long loss, or the sender jumped): give up all we
 		// hold and start over here.
@@ -67,13 +85,36 @@ func (a *frameAssembler) push(p *rtp.Packet, now time.Time, emit func(assembled)
 	}
 	s := &a.ring[p.SequenceNumber%assemblerSlots]
 	if s.pkt != nil && s.pkt.SequenceNumber == p.SequenceNumber {
-		return // duplicate
+		a.release(p)
+		return size, nil // duplicate
 	}
+	a.clear(s)
 	*s = slot{pkt: p, arrival: now}
 	if distance(a.newest, p.SequenceNumber) > 0 {
 		a.newest = p.SequenceNumber
 	}
 	a.drain(now, emit)
+	return size, nil
+}
+
+// packet returns a packet to parse into.
+func (a *frameAssembler) packet() *heldPacket {
+	if n := len(a.free); n > 0 {
+		p := a.free[n-1]
+		a.free = a.free[:n-1]
+		return p
+	}
+	return &heldPacket{}
+}
+
+func (a *frameAssembler) release(p *heldPacket) { a.free = append(a.free, p) }
+
+// clear empties a slot, keeping its packet for reuse.
+func (a *frameAssembler) clear(s *slot) {
+	if s.pkt != nil {
+		a.release(s.pkt)
+		s.pkt = nil
+	}
 }
 
 // drain emits the complete frames at the head, and gives up a missing
@@ -129,7 +170,7 @@ func (a *frameAssembler) skipBrokenFrame() {
 		present := s.pkt != nil && s.pkt.SequenceNumber == seq
 		marker := present && s.pkt.Marker
 		if present {
-			s.pkt = nil
+			a.clear(s)
 		}
 		a.lost++
 		a.next = seq + 1
@@ -144,7 +185,7 @@ func (a *frameAssembler) skipBrokenFrame() {
 func (a *frameAssembler) giveUpTo(seq uint16) {
 	a.lost += distance(a.next, seq)
 	for i := range a.ring {
-		a.ring[i].pkt = nil
+		a.clear(&a.ring[i])
 	}
 	a.next, a.newest = seq, seq
 	a.dep = a.newDepacketizer()
@@ -162,7 +203,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 			}
 		}
 		arrival = s.arrival
-		s.pkt = nil
+		a.clear(s)
 		if seq == end {
 			break
 		}

@@ -18,7 +18,16 @@ func (rawDepacketizer) IsPartitionTail(m bool, _ []byte) bool {
 }
 
 func pkt(seq uint16, marker bool, payload string) *rtp.Packet {
-	return &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Marker: marker}, Payload: []byte(payload)}
+	return &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Marker: marker}, Payload: []byte(payload)}
+}
+
+// wire is p as it arrives from the network.
+func wire(t testing.TB, p *rtp.Packet) []byte {
+	b, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 type collector struct {
@@ -74,7 +83,9 @@ func TestFrameAssembler(t *testing.T) {
 				if tc.times != nil {
 					ms = tc.times[i]
 				}
-				a.push(p, at(ms), c.emit)
+				if _, err := a.push(wire(t, p), at(ms), c.emit); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if len(c.frames) != len(tc.frames) {
 				t.Fatalf("frames %q, want %q", c.frames, tc.frames)
@@ -101,7 +112,7 @@ func FuzzFrameAssembler(f *testing.F) {
 			seq := uint16(b)
 			// Payload: the sequence number, so frames can be checked.
 			payload := []byte{byte(seq >> 8), byte(seq)}
-			a.push(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Marker: b%4 == 0}, Payload: payload},
+			a.push(wire(t, &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Marker: b%4 == 0}, Payload: payload}),
 				now.Add(time.Duration(i)*40*time.Millisecond), func(fr assembled) {
 					if len(fr.data)%2 != 0 {
 						t.Fatalf("frame of %d bytes", len(fr.data))
@@ -116,4 +127,66 @@ func FuzzFrameAssembler(f *testing.F) {
 				})
 		}
 	})
+}
+
+// TestFrameAssemblerReusesPackets: once the assembler holds as many packets
+// as it needs, a packet costs no allocation, and reusing packet memory
+// never mixes one packet's bytes into another frame. A packet that is not
+// RTP is refused.
+func TestFrameAssemblerReusesPackets(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return rawDepacketizer{} })
+	now := time.Unix(0, 0)
+	var seq uint16
+	var got string
+	push := func() {
+		// Frames of three packets, sent with the middle one last.
+		for _, d := range []uint16{0, 2, 1} {
+			s := seq + d
+			payload := string([]byte{'a' + byte(s%26), 'a' + byte(s%26), 'a' + byte(s%26)})
+			n, err := a.push(wire(t, pkt(s, d == 2, payload)), now, func(f assembled) { got = string(f.data) })
+			if err != nil || n != 3 {
+				t.Fatalf("push %d: payload %d, %v", s, n, err)
+			}
+		}
+		want := ""
+		for d := range uint16(3) {
+			c := 'a' + byte((seq+d)%26)
+			want += string([]byte{c, c, c})
+		}
+		if got != want {
+			t.Fatalf("frame at %d: %q, want %q", seq, got, want)
+		}
+		seq += 3
+	}
+	for range 10 {
+		push()
+	}
+	raws := make([][]byte, 3)
+	allocs := testing.AllocsPerRun(100, func() {
+		for i, d := range []uint16{0, 2, 1} {
+			s := seq + d
+			p := pkt(s, d == 2, "xyz")
+			if raws[i] == nil {
+				raws[i] = make([]byte, 64)
+			}
+			n, err := p.MarshalTo(raws[i][:cap(raws[i])])
+			if err != nil {
+				t.Fatal(err)
+			}
+			raws[i] = raws[i][:n]
+		}
+		for _, r := range raws {
+			if _, err := a.push(r, now, func(assembled) {}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seq += 3
+	})
+	if allocs > 0 {
+		t.Errorf("%.1f allocations per frame of three packets, want none", allocs)
+	}
+	if _, err := a.push([]byte{0x80, 0x60}, now, func(assembled) {}); err == nil {
+		t.Error("a 2-byte packet was taken as RTP")
+	}
+	push() // still assembling after the refused packet
 }

@@ -117,6 +117,10 @@ func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 	}
 }
 
+// maxPacket is the largest RTP packet read: more than pion's receive MTU
+// (1460 bytes), so that nothing it delivers is cut.
+const maxPacket = 1500
+
 // readVideo rebuilds frames (reordering through a frameAssembler), decodes
 // them in this goroutine, scales them to the tile and hands the pictures to
 // the mixer. On loss or a decoding error it drops to the next keyframe and
@@ -168,13 +172,15 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 			s.receivePictures(dec, vc, f.arrival)
 		}
 	}
+	buf := make([]byte, maxPacket)
 	for failed == nil {
-		pkt, _, err := track.ReadRTP()
+		n, _, err := track.Read(buf)
 		if err != nil {
 			return
 		}
-		s.room.obs.BytesIn(len(pkt.Payload))
-		frames.push(pkt, time.Now(), decode)
+		if size, err := frames.push(buf[:n], time.Now(), decode); err == nil {
+			s.room.obs.BytesIn(size)
+		}
 	}
 	log.Error("video decoder", "err", failed)
 }
@@ -233,10 +239,15 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 	var last uint16
 	var started bool
 	frame := 960 // samples per channel of the last packet, for concealment
+	buf := make([]byte, maxPacket)
+	var pkt rtp.Packet
 	for {
-		pkt, _, err := track.ReadRTP()
+		n, _, err := track.Read(buf)
 		if err != nil {
 			return
+		}
+		if pkt.Unmarshal(buf[:n]) != nil {
+			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
 		if started {
@@ -254,12 +265,12 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 		if len(pkt.Payload) == 0 {
 			continue
 		}
-		n, err := dec.Decode(pkt.Payload, pcm)
+		samples, err := dec.Decode(pkt.Payload, pcm)
 		if err != nil {
 			continue
 		}
-		frame = n
-		s.audio.Push(pcm[:n*codec.OpusChannels])
+		frame = samples
+		s.audio.Push(pcm[:samples*codec.OpusChannels])
 	}
 }
 
