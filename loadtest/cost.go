@@ -18,8 +18,10 @@ import (
 // decoding every participant's video and audio, encoding the one composite
 // picture, and encoding one Opus stream per participant (its mix-minus)
 // plus the full mix. It is measured here, in this process, with the
-// server's codec wrappers and settings, before the run starts (so it does
-// not compete with it), as CPU time from getrusage per second of media.
+// server's codec wrappers and settings, before the run starts and again
+// after it ends (so it does not compete with it; the mean of the two
+// follows the machine's speed if it drifts during the run), as CPU time
+// from getrusage per second of media.
 //
 // Counted: libvpx/FFmpeg decoding of the clips' compressed frames, with the
 // copy of each picture into Go memory that codec.VideoDecoder.Receive
@@ -63,6 +65,18 @@ func (c CodecCost) Total() time.Duration { return c.Decode() + c.EncodeVideo + c
 
 // Cores is Total as a number of CPU cores kept busy.
 func (c CodecCost) Cores() float64 { return c.Total().Seconds() }
+
+// Mean is the mean of two measurements of the same load.
+func (c CodecCost) Mean(d CodecCost) CodecCost {
+	mean := func(a, b time.Duration) time.Duration { return (a + b) / 2 }
+	m := CodecCost{Media: c.Media, EncodeVideo: mean(c.EncodeVideo, d.EncodeVideo), EncodeAudio: mean(c.EncodeAudio, d.EncodeAudio),
+		DecodeVideo: make([]time.Duration, len(c.DecodeVideo)), DecodeAudio: make([]time.Duration, len(c.DecodeAudio))}
+	for i := range m.DecodeVideo {
+		m.DecodeVideo[i] = mean(c.DecodeVideo[i], d.DecodeVideo[i])
+		m.DecodeAudio[i] = mean(c.DecodeAudio[i], d.DecodeAudio[i])
+	}
+	return m
+}
 
 // cpuTime is this process's user+system CPU time so far (every thread).
 func cpuTime() time.Duration {

@@ -9,8 +9,8 @@
 // per-receiver frame rates and freezes, the server process's CPU and memory
 // (from /proc), the server's own histograms and counters (from /metrics,
 // the difference between a scrape at the start and one at the end), and
-// the codec cost of the same load measured in this process before the run
-// (see cost.go for what it counts), so that server CPU / codec cost says
+// the codec cost of the same load measured in this process before and after
+// the run (see cost.go for what it counts), so that server CPU / codec cost says
 // how much the server spends beyond decoding and encoding.
 //
 // The load tool shares the machine with the server when both run on it:

@@ -27,8 +27,12 @@ type Result struct {
 	// Room is the room's mixer over the run, from the API.
 	Room    RoomMixer
 	RoomErr error
-	Cost    CodecCost
-	CostErr error
+	// Cost is the codec cost: the mean of a measurement before the run and
+	// one after it, whose totals (cores) are CostBefore and CostAfter (zero
+	// when only the first was made).
+	Cost                  CodecCost
+	CostErr               error
+	CostBefore, CostAfter float64
 	// SelfCPU is the load generator's own CPU time during the run (every
 	// participant's sending, receiving and decoding, and this loop).
 	SelfCPU time.Duration
@@ -224,7 +228,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 			da += c.DecodeAudio[i]
 		}
 		vc := cfg.Mixer.Video
-		p("codec cost (measured here before the run, %v of media): %.3f cores", c.Media, c.Cores())
+		if r.CostAfter > 0 {
+			p("codec cost (measured here before and after the run, %v of media each; mean): %.3f cores (%.3f before, %.3f after)",
+				c.Media, c.Cores(), r.CostBefore, r.CostAfter)
+		} else {
+			p("codec cost (measured here before the run, %v of media): %.3f cores", c.Media, c.Cores())
+		}
 		p("  decode %d participants: video %.3f + Opus %.3f;  encode VP8 %dx%d@%d: %.3f;  encode Opus x%d: %.3f",
 			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(),
 			len(c.DecodeVideo)+1, c.EncodeAudio.Seconds())

@@ -300,6 +300,18 @@ loop:
 	if res.Joined == 0 {
 		return res, ErrNoneJoined
 	}
+	if cfg.CostMedia > 0 && res.CostErr == nil && ctx.Err() == nil {
+		// Measure again now that the server is idle: this machine's speed
+		// drifts over minutes, and the ratio compares the run with the
+		// mean of the two.
+		fmt.Fprintf(out, "measuring the codec cost again after the run...\n")
+		after, err := MeasureCodecCost(quiet, res.Clips, cfg.Mixer, cfg.CostMedia)
+		if err == nil {
+			res.CostBefore = res.Cost.Cores()
+			res.CostAfter = after.Cores()
+			res.Cost = res.Cost.Mean(after)
+		}
+	}
 	return res, nil
 }
 

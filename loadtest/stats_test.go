@@ -155,6 +155,16 @@ func TestCodecCostArithmetic(t *testing.T) {
 	if !math.IsNaN(r.Ratio()) {
 		t.Error("ratio without a server measurement")
 	}
+	d := CodecCost{
+		DecodeVideo: []time.Duration{30 * time.Millisecond, 40 * time.Millisecond},
+		DecodeAudio: []time.Duration{3 * time.Millisecond, 4 * time.Millisecond},
+		EncodeVideo: 500 * time.Millisecond, EncodeAudio: 50 * time.Millisecond,
+	}
+	m := c.Mean(d)
+	if m.DecodeVideo[1] != 30*time.Millisecond || m.DecodeAudio[0] != 2*time.Millisecond || m.EncodeVideo != 400*time.Millisecond ||
+		m.EncodeAudio != 40*time.Millisecond || math.Abs(m.Cores()-(c.Cores()+d.Cores())/2) > 1e-9 {
+		t.Errorf("mean of %+v and %+v = %+v", c, d, m)
+	}
 }
 
 // The summary of a made-up run says what a reader needs, and survives
@@ -170,9 +180,10 @@ func TestWriteSummary(t *testing.T) {
 			{Name: "load-02", Joined: true, FirstFrame: 500 * time.Millisecond, Frames: 280, FPS: 28.5, Freezes: 1, Active: 9 * time.Second},
 			{Name: "load-03", JoinErr: errTest},
 		},
-		Server:  ServerUsage{PID: 42, Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
-		Metrics: MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3}},
-		Cost:    CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond},
+		Server:     ServerUsage{PID: 42, Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
+		Metrics:    MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3}},
+		Cost:       CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond},
+		CostBefore: 0.35, CostAfter: 0.45,
 		SelfCPU: 5 * time.Second,
 	}
 	var b bytes.Buffer
@@ -187,6 +198,7 @@ func TestWriteSummary(t *testing.T) {
 		"mixer tick     p50 1.00ms", "late ticks 3",
 		"encode         no observations",
 		"server CPU / codec cost: 3.00", "load tool CPU: 0.50 cores",
+		"before and after the run, 1s of media each; mean): 0.400 cores (0.350 before, 0.450 after)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)

@@ -23,7 +23,7 @@ RTP; the first -decoders ones also decode it and check the picture. A line
 of progress is printed every second and a summary at the end (or at Ctrl-C):
 join-to-first-frame, fps, freezes, the server's CPU and memory (from /proc
 when it runs on this machine), its /metrics over the run, and the codec cost
-of the same load measured here before the run.
+of the same load measured here before and after the run.
 
 Each PARTICIPANT is VIDEO, AUDIO or VIDEO+AUDIO, as for mcu mix (files
 recognised by content); they are reused round robin. Without any, participant
