@@ -10,9 +10,11 @@ import (
 	"github.com/asticode/go-astiav"
 )
 
-// inputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders may read
-// this far past the end of a packet, so it must exist and be zero.
-const inputPadding = 64
+// InputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders may read
+// this far past the end of a packet, so it must exist and be zero. A caller
+// of [VideoDecoder.Send] whose data has this much spare capacity saves a
+// copy of every frame.
+const InputPadding = 64
 
 // maxDecodeErrors is how many consecutive errors make the decoder start over
 // with a fresh FFmpeg context (v0.16.0 has no avcodec_flush_buffers).
@@ -99,7 +101,9 @@ var (
 )
 
 // Send decodes one compressed frame with presentation time pts (NoPTS if
-// unknown). Pictures it produces are then fetched with Receive.
+// unknown). Pictures it produces are then fetched with Receive. When data
+// has InputPadding bytes of spare capacity, Send zeroes them and reads data
+// in place; otherwise it copies data into a padded buffer of its own.
 func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	if len(data) == 0 {
 		return nil
@@ -115,13 +119,18 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 		}
 		d.needKey = false
 	}
-	if cap(d.scratch) < len(data)+inputPadding {
-		// Room for this frame rounded up to 16 KiB: a keyframe grows it a
-		// few times, not by doubling (sixteen decoders keep theirs).
-		d.scratch = make([]byte, 0, (len(data)+inputPadding+16<<10-1)&^(16<<10-1))
+	var buf []byte
+	if cap(data)-len(data) >= InputPadding {
+		buf = data[:len(data)+InputPadding]
+	} else {
+		if cap(d.scratch) < len(data)+InputPadding {
+			// Room for this frame rounded up to 16 KiB: a keyframe grows
+			// it a few times, not by doubling.
+			d.scratch = make([]byte, 0, (len(data)+InputPadding+16<<10-1)&^(16<<10-1))
+		}
+		buf = d.scratch[:len(data)+InputPadding]
+		copy(buf, data)
 	}
-	buf := d.scratch[:len(data)+inputPadding]
-	copy(buf, data)
 	clear(buf[len(data):])
 	if err := d.pkt.FromData(buf); err != nil {
 		return fmt.Errorf("codec: packet: %w", err)

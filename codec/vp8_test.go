@@ -309,3 +309,41 @@ func TestReceiveScaled(t *testing.T) {
 		}
 	}
 }
+
+// TestDecoderReadsPaddedDataInPlace: frames with InputPadding bytes of
+// spare capacity are decoded without a copy, their padding zeroed (FFmpeg
+// may read it), and give the same pictures as frames without spare room.
+func TestDecoderReadsPaddedDataInPlace(t *testing.T) {
+	enc, want := encodeClip(t, smallConfig(), 5, true)
+	d, err := NewVideoDecoder(VP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for i, e := range enc {
+		buf := make([]byte, len(e.Data), len(e.Data)+InputPadding)
+		copy(buf, e.Data)
+		pad := buf[len(buf):cap(buf)]
+		for j := range pad {
+			pad[j] = 0xff
+		}
+		if err := d.Send(buf, NoPTS); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		for j, b := range pad {
+			if b != 0 {
+				t.Fatalf("frame %d: padding byte %d left at %#x", i, j, b)
+			}
+		}
+		var f Frame
+		if ok, err := d.Receive(&f); !ok || err != nil {
+			t.Fatalf("frame %d: no picture (%v)", i, err)
+		}
+		if p := psnr(t, &f.YCbCr, &want[i].YCbCr); p < 30 {
+			t.Errorf("frame %d: PSNR %.1f dB against the source", i, p)
+		}
+	}
+	if d.scratch != nil {
+		t.Errorf("the decoder copied padded frames into a scratch of %d bytes", cap(d.scratch))
+	}
+}

@@ -1,9 +1,12 @@
 package room
 
 import (
+	"slices"
 	"time"
 
 	"github.com/pion/rtp"
+
+	"mcu/codec"
 )
 
 // assemblerSlots is how many packets the assembler can hold while it waits
@@ -208,6 +211,8 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 			break
 		}
 	}
+	// Spare capacity for the decoder's padding, which spares it a copy.
+	a.buf = slices.Grow(a.buf, codec.InputPadding)
 	a.next = end + 1
 	lost := a.lost
 	a.lost = 0
