@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include "shrink.h"
 
-#if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
+// An AVX2 variant where the C library can pick one at load time (ifunc),
+// vectorized at -O3 (cgo builds at -O2) everywhere GCC compiles it.
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__GLIBC__) && !defined(__clang__)
 #define MCU_VECTOR __attribute__((target_clones("avx2", "default"), optimize("O3")))
 #elif defined(__GNUC__) && !defined(__clang__)
 #define MCU_VECTOR __attribute__((optimize("O3")))
