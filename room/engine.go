@@ -9,6 +9,7 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -68,11 +69,7 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 		return nil, fmt.Errorf("room: register opus: %w", err)
 	}
 	reg := &interceptor.Registry{}
-	// NACK: keep the last 256 packets of each outgoing stream for
-	// retransmission (over a second of the 720p mix; a retransmission later
-	// than that is useless), not pion's 1024: the composite goes to every
-	// receiver, and 1024 copies per receiver were the largest use of memory.
-	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(256)); err != nil {
+	if err := configureNack(m, reg); err != nil {
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
@@ -93,6 +90,37 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+// configureNack adds NACK (requests and retransmissions) to an API's
+// interceptors. The responder keeps the last 256 packets of each outgoing
+// stream (over a second of the 720p mix; a retransmission later than that
+// is useless), not pion's 1024. It keeps them without copying: the
+// composite's packets are the same for every receiver, so the receivers
+// share one set of payloads instead of holding 16 copies (6 MB at 16
+// people). Payloads are never written after they are sent (pion's
+// packetizers make each one anew); headers are, since pion's shared track
+// rewrites one header's SSRC for each receiver in turn, so ownHeaders,
+// outside the responder, gives every packet a header of its own first.
+func configureNack(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
+	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(256), nack.DisableCopy()); err != nil {
+		return fmt.Errorf("room: nack: %w", err)
+	}
+	reg.Add(ownHeaders{})
+	return nil
+}
+
+// ownHeaders is an interceptor factory (and the interceptor) that copies
+// the header of every packet written to a local stream.
+type ownHeaders struct{ interceptor.NoOp }
+
+func (ownHeaders) NewInterceptor(string) (interceptor.Interceptor, error) { return &ownHeaders{}, nil }
+
+func (*ownHeaders) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		own := h.Clone()
+		return w.Write(&own, payload, a)
+	})
 }
 
 // ParseICEServer reads a STUN/TURN server given as a URL, with optional
