@@ -52,7 +52,7 @@ func NewVideoDecoder(c VideoCodec) (*VideoDecoder, error) {
 }
 
 func (d *VideoDecoder) open() error {
-	id, ok := map[VideoCodec]astiav.CodecID{VP8: astiav.CodecIDVp8, VP9: astiav.CodecIDVp9, H264: astiav.CodecIDH264, AV1: codecIDAV1}[d.codec]
+	id, ok := ffmpegIDs[d.codec]
 	if !ok {
 		return fmt.Errorf("codec: no decoder for %v", d.codec)
 	}

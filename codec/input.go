@@ -118,7 +118,7 @@ func (in *Input) open() error {
 			if in.video != nil {
 				continue
 			}
-			vc, ok := map[astiav.CodecID]VideoCodec{astiav.CodecIDVp8: VP8, astiav.CodecIDVp9: VP9, astiav.CodecIDH264: H264, codecIDAV1: AV1}[cp.CodecID()]
+			vc, ok := videoCodecOf(cp.CodecID())
 			if !ok {
 				continue
 			}
