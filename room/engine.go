@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -111,12 +112,16 @@ func configureNack(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
 }
 
 // ownHeaders is an interceptor factory (and the interceptor) that copies
-// the header of every packet written to a local stream.
+// the header of every packet written to a local stream the NACK responder
+// keeps packets of (one that negotiated NACK: the video).
 type ownHeaders struct{ interceptor.NoOp }
 
 func (ownHeaders) NewInterceptor(string) (interceptor.Interceptor, error) { return &ownHeaders{}, nil }
 
-func (*ownHeaders) BindLocalStream(_ *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+func (*ownHeaders) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
+	if !slices.ContainsFunc(info.RTCPFeedback, func(f interceptor.RTCPFeedback) bool { return f.Type == "nack" && f.Parameter == "" }) {
+		return w
+	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
 		own := h.Clone()
 		return w.Write(&own, payload, a)
