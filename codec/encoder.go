@@ -20,6 +20,10 @@ static int mcu_frame_load(AVFrame *f, const uint8_t *y, int ys, const uint8_t *u
 	}
 	return 0;
 }
+
+// mcu_frame_writable makes f's buffers its own (FFmpeg releases the encoder's
+// reference when a frame has been encoded, so this normally copies nothing).
+static int mcu_frame_writable(AVFrame *f) { return av_frame_make_writable(f); }
 */
 import "C"
 
@@ -28,6 +32,7 @@ import (
 	"fmt"
 	"image"
 	"time"
+	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -97,6 +102,32 @@ func (p *Picture) Load(img *image.YCbCr) error {
 		return fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
 	}
 	return nil
+}
+
+// Image returns the picture's memory as a 4:2:0 image to draw on in place,
+// for a compositor that paints the encoder's input directly instead of
+// copying a finished canvas into it with Load. The image is valid while the
+// caller holds the picture; ask again after each encode.
+func (p *Picture) Image() (*image.YCbCr, error) {
+	cf := (*C.AVFrame)(p.f.UnsafePointer())
+	if r := C.mcu_frame_writable(cf); r < 0 {
+		return nil, fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
+	}
+	w, h := int(cf.width), int(cf.height)
+	ys, cs := int(cf.linesize[0]), int(cf.linesize[1])
+	if ys < w || cs < (w+1)/2 || int(cf.linesize[2]) != cs {
+		return nil, fmt.Errorf("codec: vp8 input picture has unusual strides %d/%d/%d", ys, cs, int(cf.linesize[2]))
+	}
+	ch := (h + 1) / 2
+	return &image.YCbCr{
+		Y:              unsafe.Slice((*byte)(unsafe.Pointer(cf.data[0])), h*ys), // FFmpeg pads the height: whole rows exist
+		Cb:             unsafe.Slice((*byte)(unsafe.Pointer(cf.data[1])), ch*cs),
+		Cr:             unsafe.Slice((*byte)(unsafe.Pointer(cf.data[2])), ch*cs),
+		YStride:        ys,
+		CStride:        cs,
+		SubsampleRatio: image.YCbCrSubsampleRatio420,
+		Rect:           image.Rect(0, 0, w, h),
+	}, nil
 }
 
 // Free frees the picture. It is safe to call more than once.

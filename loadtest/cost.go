@@ -282,6 +282,11 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 		return 0, err
 	}
 	defer enc.Close()
+	pic, err := enc.NewPicture()
+	if err != nil {
+		return 0, err
+	}
+	defer pic.Free()
 	canvasSize := layout.Size{W: vcfg.Width, H: vcfg.Height}
 	cells := layout.Cells(mcfg.Layout, len(parts), 0, canvasSize)
 	canvas := codec.NewImage(vcfg.Width, vcfg.Height)
@@ -340,8 +345,13 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 				}
 			}
 		}
+		// The server paints its canvas in the encoder's input picture; here
+		// it is copied there, untimed.
+		if err := pic.Load(canvas); err != nil {
+			return 0, err
+		}
 		start := cpuTime()
-		if _, err := enc.Encode(canvas, time.Duration(k)*time.Second/time.Duration(vcfg.FPS), false); err != nil {
+		if _, err := enc.EncodePicture(pic, time.Duration(k)*time.Second/time.Duration(vcfg.FPS), false); err != nil {
 			return 0, err
 		}
 		spent += cpuTime() - start

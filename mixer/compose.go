@@ -11,47 +11,61 @@ import (
 	"mcu/layout"
 )
 
-// videoTick composes the canvas for media time t and hands it to the
+// videoTick paints the next canvas for media time t and hands it to the
 // encoder.
 func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pipe *encodePipe) error {
 	start := time.Now()
 	m.arrivals = m.arrivals[:0]
 	m.updateCells(st.mode)
-	for i, mem := range m.members {
-		if err := m.paint(ctx, mem, m.cells[i], t); err != nil {
-			return err
-		}
-	}
-	if m.cfg.Tap != nil {
-		if err := m.cfg.Tap(m.canvas, t); err != nil {
-			return fmt.Errorf("mixer: tap: %w", err)
-		}
-	}
-	buf, err := pipe.buffer(ctx, !m.cfg.Live)
+	c, err := pipe.buffer(ctx, !m.cfg.Live)
 	if err != nil {
 		return err
 	}
-	m.stats.compose.observe(time.Since(start))
-	if m.stats.obs != nil {
-		m.stats.obs.Compose(time.Since(start))
-	}
-	if buf == nil { // live, and the encoder is still busy
+	if c == nil { // live, and the encoder is still busy with both canvases
 		m.stats.dropped.Add(1)
 		if m.stats.obs != nil {
 			m.stats.obs.Dropped()
 		}
 		return nil
 	}
-	if err := buf.Load(m.canvas); err != nil {
-		pipe.free <- buf
+	img, err := m.paintCanvas(ctx, c, t)
+	if err == nil && m.cfg.Tap != nil {
+		if err = m.cfg.Tap(img, t); err != nil {
+			err = fmt.Errorf("mixer: tap: %w", err)
+		}
+	}
+	if err != nil {
+		pipe.free <- c
 		return err
+	}
+	m.stats.compose.observe(time.Since(start))
+	if m.stats.obs != nil {
+		m.stats.obs.Compose(time.Since(start))
 	}
 	var arrivals []time.Time
 	if len(m.arrivals) > 0 {
 		arrivals = append(arrivals, m.arrivals...)
 	}
-	pipe.submit(encodeJob{pic: buf, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
+	pipe.submit(encodeJob{c: c, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
 	return nil
+}
+
+// paintCanvas brings canvas c up to date for media time t, in place.
+func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) (*image.YCbCr, error) {
+	img, err := c.pic.Image()
+	if err != nil {
+		return nil, err
+	}
+	if c.gen != m.gen { // a new layout: clear, and every tile is repainted
+		codec.FillRect(img, img.Rect, codec.BlackY, codec.GreyUV, codec.GreyUV)
+		c.gen = m.gen
+	}
+	for i, mem := range m.members {
+		if err := m.paint(ctx, img, mem, &mem.painted[c.slot], m.cells[i], t); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
 }
 
 // updateCells recomputes the layout when the number of participants, the
@@ -67,12 +81,12 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	m.cellsKey = key
 	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.Size())
 	m.gen++
-	codec.FillRect(m.canvas, m.canvas.Rect, codec.BlackY, codec.GreyUV, codec.GreyUV)
 }
 
-// paint brings one participant's tile up to date: its newest picture scaled
-// into the cell, its last picture if nothing new came, or a placeholder.
-func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time.Duration) error {
+// paint brings one participant's tile on img up to date: its newest picture
+// scaled into the cell, its last picture if nothing new came, or a
+// placeholder. ps is what the tile on img shows.
+func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *paintState, cell layout.Rect, t time.Duration) error {
 	var f *codec.Frame
 	if mem.Video != nil {
 		var err error
@@ -86,18 +100,17 @@ func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time
 		}
 	}
 	r := rect(cell)
-	ps := &mem.painted
 	if f == nil || f.Width() < 2 || f.Height() < 2 {
 		if ps.gen != m.gen || !ps.placeholder {
-			drawPlaceholder(m.canvas, r, label(mem))
-			*ps = paintState{gen: m.gen, placeholder: true, box: ps.box}
+			drawPlaceholder(img, r, label(mem))
+			*ps = paintState{gen: m.gen, placeholder: true}
 		}
 		return nil
 	}
-	if b, ok := mem.Video.(BoxedSource); ok && ps.box != cell.Size() {
+	if b, ok := mem.Video.(BoxedSource); ok && mem.box != cell.Size() {
 		b.SetBox(cell.Size(), m.cfg.Aspect)
 	}
-	ps.box = cell.Size()
+	mem.box = cell.Size()
 	size := layout.Size{W: f.SourceWidth, H: f.SourceHeight}
 	if size.W < 2 || size.H < 2 {
 		size = layout.Size{W: f.Width(), H: f.Height()}
@@ -111,17 +124,18 @@ func (m *Mixer) paint(ctx context.Context, mem *member, cell layout.Rect, t time
 	}
 	if dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size) {
 		// Letterbox bars: paint them once, when the geometry changes.
-		codec.FillRect(m.canvas, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
+		codec.FillRect(img, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
 	}
 	if crop.W == dst.W && crop.H == dst.H {
-		codec.CopyRect(m.canvas, rect(dst).Min, &f.YCbCr, rect(crop))
-	} else if err := m.scaler.Scale(m.canvas, rect(dst), &f.YCbCr, rect(crop)); err != nil {
+		codec.CopyRect(img, rect(dst).Min, &f.YCbCr, rect(crop))
+	} else if err := m.scaler.Scale(img, rect(dst), &f.YCbCr, rect(crop)); err != nil {
 		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
 	}
-	if !f.Arrival.IsZero() && ps.seq != f.Seq {
+	if !f.Arrival.IsZero() && mem.shown != f.Seq {
 		m.arrivals = append(m.arrivals, f.Arrival)
 	}
-	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, box: ps.box}
+	mem.shown = f.Seq
+	*ps = paintState{gen: m.gen, seq: f.Seq, size: size}
 	return nil
 }
 

@@ -9,10 +9,10 @@ import (
 )
 
 // encodePipe runs the video encoder in its own goroutine, one picture behind
-// the compositor: the canvas is copied into one of two encoder input
-// pictures, so the next picture can be composed while this one is encoded.
-// A picture belongs to whoever holds it: the free channel, the compositor
-// loading it, or the encoder goroutine.
+// the compositor: the compositor paints one of two encoder input pictures in
+// place while the encoder encodes the other. A canvas belongs to whoever
+// holds it: the free channel, the compositor painting it, or the encoder
+// goroutine.
 type encodePipe struct {
 	enc   *codec.VP8Encoder
 	out   Output
@@ -22,13 +22,22 @@ type encodePipe struct {
 	setup func() // run first in the encoder goroutine, may be nil
 
 	jobs chan encodeJob
-	free chan *codec.Picture
+	free chan *canvas
 	done sync.WaitGroup
 	err  error // first encoder or output error, read after done
 }
 
+// canvas is one of the encoder's input pictures. Each keeps what its tiles
+// show (in every member's painted[slot]), so a tile is repainted only when
+// it changed since this canvas was last painted.
+type canvas struct {
+	pic  *codec.Picture
+	slot int
+	gen  int // the layout generation the canvas was cleared for (-1: none)
+}
+
 type encodeJob struct {
-	pic      *codec.Picture
+	c        *canvas
 	pts      time.Duration
 	key      bool
 	bitrate  int
@@ -37,22 +46,22 @@ type encodeJob struct {
 
 func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
 	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
-		jobs: make(chan encodeJob, 1), free: make(chan *codec.Picture, 2)}
-	for range cap(p.free) {
+		jobs: make(chan encodeJob, 1), free: make(chan *canvas, canvases)}
+	for i := range canvases {
 		pic, err := enc.NewPicture()
 		if err != nil {
 			p.freePictures()
 			return nil, err
 		}
-		p.free <- pic
+		p.free <- &canvas{pic: pic, slot: i, gen: -1}
 	}
 	p.done.Go(p.run)
 	return p, nil
 }
 
-// buffer returns a free input picture; with wait false it returns nil when
-// the encoder is still busy with both.
-func (p *encodePipe) buffer(ctx context.Context, wait bool) (*codec.Picture, error) {
+// buffer returns a free canvas; with wait false it returns nil when the
+// encoder is still busy with both.
+func (p *encodePipe) buffer(ctx context.Context, wait bool) (*canvas, error) {
 	if !wait {
 		select {
 		case b := <-p.free:
@@ -77,7 +86,7 @@ func (p *encodePipe) run() {
 	}
 	for j := range p.jobs {
 		if p.err != nil {
-			p.free <- j.pic
+			p.free <- j.c
 			continue
 		}
 		if j.bitrate != p.enc.Config().Bitrate {
@@ -86,8 +95,8 @@ func (p *encodePipe) run() {
 			}
 		}
 		start := time.Now()
-		f, err := p.enc.EncodePicture(j.pic, j.pts, j.key)
-		p.free <- j.pic
+		f, err := p.enc.EncodePicture(j.c.pic, j.pts, j.key)
+		p.free <- j.c
 		p.stats.encode.observe(time.Since(start))
 		obs := p.stats.obs
 		if obs != nil {
@@ -138,8 +147,8 @@ func (p *encodePipe) close() error {
 func (p *encodePipe) freePictures() {
 	for {
 		select {
-		case pic := <-p.free:
-			pic.Free()
+		case c := <-p.free:
+			c.pic.Free()
 		default:
 			return
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"image"
 	"log/slog"
 	"slices"
 	"sync"
@@ -61,7 +60,6 @@ type Mixer struct {
 
 	// Owned by Run's goroutine.
 	members  []*member
-	canvas   *image.YCbCr
 	scaler   codec.Scaler // tiles a source did not prescale (rare: one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
@@ -84,7 +82,9 @@ type member struct {
 	Participant
 	slot int // stable index for the speaker detector
 
-	painted paintState
+	painted [canvases]paintState
+	box     layout.Size // the tile size last told to a BoxedSource
+	shown   uint64      // Seq of the newest picture painted (for latency)
 
 	pcm     []int16
 	sound   bool
@@ -93,14 +93,17 @@ type member struct {
 	quiet   int // audio ticks since this person's sound was above quietLevel
 }
 
-// paintState remembers what a tile of the canvas shows, to skip repainting
+// canvases is the number of encoder input pictures the compositor paints in
+// turn.
+const canvases = 2
+
+// paintState remembers what a tile of a canvas shows, to skip repainting
 // it when nothing changed.
 type paintState struct {
 	gen         int
 	seq         uint64
 	size        layout.Size // the picture's decoded size
 	placeholder bool
-	box         layout.Size // the tile size last told to a BoxedSource
 }
 
 // New returns a mixer that writes to out.
@@ -113,7 +116,6 @@ func New(cfg Config, out Output) (*Mixer, error) {
 	}
 	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate}
 	m.stats.obs = cfg.Observer
-	m.canvas = codec.NewImage(cfg.Video.Width, cfg.Video.Height)
 	if err := m.audio.init(cfg); err != nil {
 		return nil, err
 	}
