@@ -20,10 +20,6 @@ static int mcu_frame_load(AVFrame *f, const uint8_t *y, int ys, const uint8_t *u
 	}
 	return 0;
 }
-
-// mcu_frame_writable makes f's buffers its own (FFmpeg releases the encoder's
-// reference when a frame has been encoded, so this normally copies nothing).
-static int mcu_frame_writable(AVFrame *f) { return av_frame_make_writable(f); }
 */
 import "C"
 
@@ -110,7 +106,9 @@ func (p *Picture) Load(img *image.YCbCr) error {
 // caller holds the picture; ask again after each encode.
 func (p *Picture) Image() (*image.YCbCr, error) {
 	cf := (*C.AVFrame)(p.f.UnsafePointer())
-	if r := C.mcu_frame_writable(cf); r < 0 {
+	// FFmpeg drops the encoder's reference to the frame once it is encoded,
+	// so this normally copies nothing.
+	if r := C.av_frame_make_writable(cf); r < 0 {
 		return nil, fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))
 	}
 	w, h := int(cf.width), int(cf.height)

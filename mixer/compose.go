@@ -28,13 +28,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		}
 		return nil
 	}
-	img, err := m.paintCanvas(ctx, c, t)
-	if err == nil && m.cfg.Tap != nil {
-		if err = m.cfg.Tap(img, t); err != nil {
-			err = fmt.Errorf("mixer: tap: %w", err)
-		}
-	}
-	if err != nil {
+	if err := m.paintCanvas(ctx, c, t); err != nil {
 		pipe.free <- c
 		return err
 	}
@@ -50,11 +44,12 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	return nil
 }
 
-// paintCanvas brings canvas c up to date for media time t, in place.
-func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) (*image.YCbCr, error) {
+// paintCanvas brings canvas c up to date for media time t, in place, and
+// shows it to the Tap.
+func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) error {
 	img, err := c.pic.Image()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if c.gen != m.gen { // a new layout: clear, and every tile is repainted
 		codec.FillRect(img, img.Rect, codec.BlackY, codec.GreyUV, codec.GreyUV)
@@ -62,10 +57,15 @@ func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) (*i
 	}
 	for i, mem := range m.members {
 		if err := m.paint(ctx, img, mem, &mem.painted[c.slot], m.cells[i], t); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return img, nil
+	if m.cfg.Tap != nil {
+		if err := m.cfg.Tap(img, t); err != nil {
+			return fmt.Errorf("mixer: tap: %w", err)
+		}
+	}
+	return nil
 }
 
 // updateCells recomputes the layout when the number of participants, the
