@@ -79,7 +79,7 @@ func BenchmarkCompose(b *testing.B) {
 						b.Fatal(err)
 					}
 					defer pic.Free()
-					cs[i] = &canvas{pic: pic, slot: i, gen: -1}
+					cs[i] = newCanvas(pic, i)
 				}
 				frames := 0
 				for b.Loop() {

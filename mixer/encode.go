@@ -36,6 +36,9 @@ type canvas struct {
 	gen  int // the layout generation the canvas was cleared for (-1: none)
 }
 
+// newCanvas is canvas slot, drawn on pic; its memory is not cleared yet.
+func newCanvas(pic *codec.Picture, slot int) *canvas { return &canvas{pic: pic, slot: slot, gen: -1} }
+
 type encodeJob struct {
 	c        *canvas
 	pts      time.Duration
@@ -53,7 +56,7 @@ func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.Ca
 			p.freePictures()
 			return nil, err
 		}
-		p.free <- &canvas{pic: pic, slot: i, gen: -1}
+		p.free <- newCanvas(pic, i)
 	}
 	p.done.Go(p.run)
 	return p, nil
