@@ -129,10 +129,12 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 			a.emitFrame(end, emit)
 			continue
 		}
-		// The head frame is incomplete. Give up its missing packet once a
-		// later packet has waited assemblerPatience.
-		first, waited := a.oldestWaiting()
-		if !waited || now.Sub(first) < assemblerPatience {
+		// The head frame is incomplete. Give up its missing packet once it
+		// has been known to be missing for assemblerPatience; a frame with
+		// nothing missing is still arriving, however slowly (a large
+		// keyframe over a slow link), and is waited for.
+		since, missing := a.missingSince()
+		if !missing || now.Sub(since) < assemblerPatience {
 			return
 		}
 		a.skipBrokenFrame()
@@ -154,11 +156,17 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 	return 0, false
 }
 
-// oldestWaiting is the arrival time of the first packet held after the
-// head's gap.
-func (a *frameAssembler) oldestWaiting() (time.Time, bool) {
+// missingSince reports whether a packet of the head frame is missing and
+// since when it is known to be: the arrival of the first packet held after
+// the first gap.
+func (a *frameAssembler) missingSince() (time.Time, bool) {
+	gap := false
 	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
-		if s := a.ring[seq%assemblerSlots]; s.pkt != nil && s.pkt.SequenceNumber == seq {
+		s := a.ring[seq%assemblerSlots]
+		switch {
+		case s.pkt == nil || s.pkt.SequenceNumber != seq:
+			gap = true
+		case gap:
 			return s.arrival, true
 		}
 	}

@@ -70,6 +70,14 @@ func TestFrameAssembler(t *testing.T) {
 		{name: "late packet after giving up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, true, "d"), pkt(2, false, "b"), pkt(5, true, "e")},
 			times:  []int{0, 10, 200, 210, 220},
 			frames: []string{"a", "d", "e"}, lost: []int{0, 2, 0}},
+		{name: "slow frame with nothing missing", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(3, false, "c"), pkt(4, true, "d")},
+			// A large keyframe spread over a slow link is not given up.
+			times:  []int{0, 100, 200, 300},
+			frames: []string{"abcd"}, lost: []int{0}},
+		{name: "patience counts from the gap", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(4, false, "d"), pkt(3, false, "c"), pkt(5, true, "e")},
+			// 3 is known missing from 200 ms and arrives in time at 300.
+			times:  []int{0, 100, 200, 300, 310},
+			frames: []string{"abcde"}, lost: []int{0}},
 		{name: "jump far ahead", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(2, false, "b"), pkt(2000, true, "z"), pkt(2001, true, "y")},
 			frames: []string{"a", "z", "y"}, lost: []int{0, 1998, 0}},
 		{name: "padding only", pkts: []*rtp.Packet{pkt(1, true, ""), pkt(2, true, "x")},
