@@ -68,10 +68,10 @@ func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) err
 	return nil
 }
 
-// updateCells recomputes the layout when the number of participants, the
-// mode or the speaker changed; a new layout repaints every tile.
+// updateCells recomputes the layout when the participants, the mode or the
+// speaker changed; a new layout repaints every tile.
 func (m *Mixer) updateCells(mode layout.Mode) {
-	key := cellsKey{mode: mode, n: len(m.members), speaker: -1}
+	key := cellsKey{mode: mode, n: len(m.members), speaker: -1, roster: m.roster}
 	if mode == layout.Speaker {
 		key.speaker = m.speakerIndex()
 	}

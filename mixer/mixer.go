@@ -63,7 +63,8 @@ type Mixer struct {
 	scaler   codec.Scaler // tiles a source did not prescale (rare: one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
-	gen      int // bumped when the cells change: every tile is repainted
+	gen      int // bumped when the cells or who is in them change: every tile is repainted
+	roster   int // bumped when the member list changes, even to one of the same length
 	lastKey  time.Duration
 	hadKey   bool
 	audio    audioState
@@ -75,6 +76,7 @@ type Mixer struct {
 type cellsKey struct {
 	mode       layout.Mode
 	n, speaker int
+	roster     int // one leaving and another joining between two pictures keeps n
 }
 
 // member is a participant plus the mixer's state for it.
@@ -219,6 +221,9 @@ func (m *Mixer) sync() tickState {
 		if mem.slot < 0 {
 			m.audio.assignSlot(mem)
 		}
+	}
+	if !slices.Equal(joined, m.members) {
+		m.roster++
 	}
 	m.members = joined
 	return st

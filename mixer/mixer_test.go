@@ -344,6 +344,60 @@ func TestRemoveTakesTileAway(t *testing.T) {
 	}
 }
 
+// TestSwapRepaintsMovedTiles: one person leaves and another joins between
+// two pictures, so the grid keeps its size but the people after the one who
+// left move up a cell. Every cell shows its new occupant, none the person
+// who left.
+func TestSwapRepaintsMovedTiles(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	red := &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}
+	blue := &colourSource{y: 41, cb: 240, cr: 110, w: 320, h: 180}
+	green := &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}
+	m.Add(Participant{ID: "a", Video: &swapAt{m: m, out: "a", in: Participant{ID: "d", Video: green}, at: 400 * time.Millisecond, src: red}})
+	m.Add(Participant{ID: "b"}) // no video: a placeholder
+	m.Add(Participant{ID: "c", Video: blue})
+	run(t, m, 700*time.Millisecond)
+	cells := layout.Cells(layout.Grid, 3, 0, layout.Size{W: 640, H: 360})
+	before, after := tap.got[200*time.Millisecond], tap.got[600*time.Millisecond]
+	if y := lumaAt(before, cells[0]); y != red.y {
+		t.Errorf("before: cell 0 luma %d, want a's %d", y, red.y)
+	}
+	corner := func(img *image.YCbCr, c layout.Rect) uint8 { return img.Y[(c.Y+4)*img.YStride+c.X+4] }
+	if y := corner(after, cells[0]); y != placeholderY {
+		t.Errorf("after: cell 0 corner luma %d, want b's placeholder (%d), not a who left", y, placeholderY)
+	}
+	for i, want := range []*colourSource{blue, green} {
+		if y := lumaAt(after, cells[i+1]); y != want.y {
+			t.Errorf("after: cell %d luma %d, want %d", i+1, y, want.y)
+		}
+	}
+}
+
+// swapAt removes participant out and adds in from inside the tick at a
+// given time, once, as a DELETE and a join landing together would.
+type swapAt struct {
+	m       *Mixer
+	out     string
+	in      Participant
+	at      time.Duration
+	src     *colourSource
+	swapped bool
+}
+
+func (s *swapAt) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	if t >= s.at && !s.swapped {
+		s.swapped = true
+		s.m.Remove(s.out)
+		if err := s.m.Add(s.in); err != nil {
+			return nil, err
+		}
+	}
+	return s.src.VideoAt(ctx, t)
+}
+
 // removeAt removes its participant from inside the tick at a given time,
 // as an HTTP DELETE would from another goroutine.
 type removeAt struct {
