@@ -174,7 +174,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second}
+	// ReadTimeout bounds a whole request, body included (an SDP offer is a
+	// few KiB): a client that stalls mid-body cannot hold a handler.
+	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
@@ -191,11 +193,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	log.Info("shutting down")
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(stop); err != nil {
+	// The listener closes at once; the requests under way finish while the
+	// rooms close, so that a slow client cannot hold up the recordings.
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- srv.Shutdown(stop) }()
+	closeErr := rooms.Close(stop)
+	if err := <-httpDone; err != nil {
 		log.Warn("http shutdown", "err", err)
+		srv.Close()
 	}
-	if err := rooms.Close(stop); err != nil {
-		return fmt.Errorf("close rooms: %w", err)
+	if closeErr != nil {
+		return fmt.Errorf("close rooms: %w", closeErr)
 	}
 	log.Info("stopped")
 	return nil

@@ -6,6 +6,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,8 +24,9 @@ import (
 
 // TestServeSignal runs `mcu` (serve is the default) as a process configured
 // by environment variables, joins two participants, starts a recording,
-// and sends SIGTERM: the process stops taking joins, finalizes the
-// recording, closes the peers and exits 0. MCU_MAX_PARTICIPANTS=1 shows the
+// and sends SIGTERM while a client stalls mid-request: the process stops
+// taking joins, finalizes the recording without waiting for that client,
+// closes the peers and exits 0. MCU_MAX_PARTICIPANTS=1 shows the
 // environment is read (the second join gets 429).
 func TestServeSignal(t *testing.T) {
 	dir := t.TempDir()
@@ -72,9 +75,27 @@ func TestServeSignal(t *testing.T) {
 	}
 	waitClusters(t, rec.Path, 1)
 	time.Sleep(time.Second) // more than the cluster on disk, to be finalized
+	// A client that stalls in the middle of its request body: shutting
+	// down must not wait for it to finalize the recording.
+	stalled, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stalled.Close()
+	fmt.Fprintf(stalled, "POST /rooms/sig/join HTTP/1.1\r\nHost: mcu\r\nContent-Type: application/sdp\r\nContent-Length: 5000\r\n\r\nv=0\r\n")
+	time.Sleep(100 * time.Millisecond) // the handler is reading the body
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if data, err := os.ReadFile(rec.Path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCues] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the recording was not finalized within 5 s of SIGTERM while a request was stalled\n%s", stderr.String())
+		}
+	}
+	stalled.Close()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
