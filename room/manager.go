@@ -70,9 +70,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	}
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
 	r.mu.Lock()
-	if kind != Viewer {
-		r.pending--
-	}
+	r.unreserve(kind)
 	if err == nil {
 		r.sessions[s.ID] = s
 	}
@@ -106,7 +104,9 @@ func checkOffer(offer string) error {
 	return fmt.Errorf("%w: no audio or video section", ErrBadOffer)
 }
 
-// reserve finds or creates the room and holds a place in it for a join.
+// reserve finds or creates the room and holds a place in it for a join
+// (viewers too: the room must not close under a join in flight). Undo with
+// unreserve, under the room's lock.
 func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -129,7 +129,16 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 		}
 		r.pending++
 	}
+	r.joining++
 	return r, nil
+}
+
+// unreserve gives back the place reserve held; r.mu must be held.
+func (r *Room) unreserve(kind Kind) {
+	if kind != Viewer {
+		r.pending--
+	}
+	r.joining--
 }
 
 func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
@@ -255,7 +264,7 @@ func (m *Manager) Leave(roomName, id string) error {
 func (m *Manager) closeIfEmpty(r *Room) {
 	m.mu.Lock()
 	r.mu.Lock()
-	empty := len(r.sessions) == 0 && r.pending == 0 && !r.closing
+	empty := len(r.sessions) == 0 && r.joining == 0 && !r.closing
 	if empty {
 		r.closing = true
 		if m.rooms[r.name] == r {

@@ -33,7 +33,8 @@ type Room struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
-	pending  int // joins being negotiated (they keep the room open)
+	joining  int // joins being negotiated, of any kind: they keep the room open
+	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
 	closing  bool
 
@@ -137,10 +138,14 @@ func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
 	return nil
 }
 
-// StartRecording starts writing the room's output to a new file.
+// StartRecording starts writing the room's output to a new file. A room
+// that is closing refuses (ErrNotFound): nobody could stop the recording.
 func (r *Room) StartRecording() (string, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.closing {
+		return "", ErrNotFound
+	}
 	if r.rec != nil {
 		return r.rec.Path(), ErrRecording
 	}
