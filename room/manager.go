@@ -198,6 +198,9 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	}
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(answer); err != nil {
+		if errors.Is(err, webrtc.ErrUnsupportedCodec) {
+			return fail(fmt.Errorf("%w: it cannot receive the mix (VP8 video, Opus audio)", ErrBadOffer))
+		}
 		return fail(fmt.Errorf("room: local description: %w", err))
 	}
 	select {

@@ -3,8 +3,11 @@ package room
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/pion/webrtc/v4"
 )
 
 func testManager(t *testing.T) *Manager {
@@ -52,5 +55,45 @@ func TestJoinInFlightKeepsRoomOpen(t *testing.T) {
 				t.Errorf("recording started in a closed room: %v", err)
 			}
 		})
+	}
+}
+
+// TestOfferThatCannotReceiveTheMix: a viewer whose offer takes only H.264
+// video cannot receive the room's VP8 composite: a bad offer (400), not a
+// server error.
+func TestOfferThatCannotReceiveTheMix(t *testing.T) {
+	m := testManager(t)
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	_, _, err = m.Join(context.Background(), "x", "", Viewer, pc.LocalDescription().SDP)
+	if !errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), "VP8") {
+		t.Errorf("join with an H.264-only offer: %v, want ErrBadOffer naming VP8", err)
+	}
+	if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the failed join left its room open: %v", err)
 	}
 }
