@@ -97,3 +97,26 @@ func TestOfferThatCannotReceiveTheMix(t *testing.T) {
 		t.Errorf("the failed join left its room open: %v", err)
 	}
 }
+
+// TestTrackAfterCloseIsIgnored: pion delivers a track from a goroutine of
+// its own, which may run after the session has closed and waited for its
+// readers; the session then starts none (it would read a closed track, and
+// add to a WaitGroup already waited on).
+func TestTrackAfterCloseIsIgnored(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("x", Publisher)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{ID: "s", Kind: Publisher, room: r, pc: pc}
+	s.close()
+	s.onTrack(nil, nil) // a nil track and receiver: reading them would panic
+	s.wg.Wait()
+	r.mu.Lock()
+	r.unreserve(Publisher)
+	r.mu.Unlock()
+}

@@ -53,6 +53,8 @@ type Session struct {
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
 	joined   time.Time
 
+	mu        sync.Mutex // orders onTrack's wg.Add before close's wg.Wait
+	closed    bool
 	closeOnce sync.Once
 	lastPLI   atomic.Int64 // unix nanoseconds
 	stream    atomic.Pointer[StreamInfo]
@@ -91,7 +93,15 @@ func (s *Session) Info() SessionInfo {
 // onTrack starts the goroutine that turns a remote track into pictures or
 // sound for the mixer.
 func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceiver) {
+	// pion calls this from a goroutine of its own, which may run after
+	// close: then the track is not read.
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.wg.Add(2)
+	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
 		drainRTCP(receiver.ReadRTCP)
@@ -278,6 +288,9 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 // PeerConnection and waits for its goroutines.
 func (s *Session) close() {
 	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		if s.Kind != Viewer {
 			s.room.mixer.Remove(s.ID)
 		}
