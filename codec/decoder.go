@@ -33,6 +33,7 @@ type VideoDecoder struct {
 	conv    frameConverter
 	scratch []byte
 	needKey bool
+	flushed bool // the stream ended: the next Send starts a new one
 	errs    int
 }
 
@@ -108,7 +109,12 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	if len(data) == 0 {
 		return nil
 	}
-	if d.cc == nil { // a restart after errors failed; try again
+	if d.flushed { // FFmpeg takes nothing after the end of a stream: start afresh
+		d.cc.Free()
+		d.cc = nil
+		d.flushed = false
+	}
+	if d.cc == nil { // a restart after errors failed, or a new stream
 		if err := d.open(); err != nil {
 			return err
 		}
@@ -181,11 +187,12 @@ func (d *VideoDecoder) ReceiveScaled(dst *Frame, target Target) (bool, error) {
 }
 
 // Flush tells the decoder the stream ended; Receive then returns the pictures
-// it still holds. The decoder is then ready for a new stream.
+// it still holds. A later Send starts a new stream, from a keyframe.
 func (d *VideoDecoder) Flush() error {
 	if d.cc == nil {
 		return nil
 	}
+	d.flushed, d.needKey = true, true
 	if err := d.cc.SendPacket(nil); err != nil && !errors.Is(err, astiav.ErrEof) {
 		return fmt.Errorf("codec: flush %v decoder: %w", d.codec, err)
 	}

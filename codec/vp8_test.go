@@ -182,6 +182,53 @@ func TestDecoderWaitsForKeyframe(t *testing.T) {
 	}
 }
 
+// TestDecoderNewStreamAfterFlush: after Flush has drained a stream, the
+// decoder takes the next stream from its keyframe.
+func TestDecoderNewStreamAfterFlush(t *testing.T) {
+	frames, _ := encodeClip(t, smallConfig(), 3, false)
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	f := &Frame{}
+	for stream := range 2 {
+		var got int
+		for _, fr := range frames {
+			if err := dec.Send(fr.Data, 0); err != nil {
+				t.Fatalf("stream %d: %v", stream, err)
+			}
+			for {
+				ok, err := dec.Receive(f)
+				if err != nil {
+					t.Fatalf("stream %d: %v", stream, err)
+				}
+				if !ok {
+					break
+				}
+				got++
+			}
+		}
+		if err := dec.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		for ok := true; ok; {
+			if ok, err = dec.Receive(f); err != nil {
+				t.Fatal(err)
+			}
+			if ok {
+				got++
+			}
+		}
+		if got != len(frames) {
+			t.Errorf("stream %d: %d pictures, want %d", stream, got, len(frames))
+		}
+		if err := dec.Send(frames[1].Data, 0); !errors.Is(err, ErrNeedKeyframe) {
+			t.Errorf("a delta frame after the flush: %v, want ErrNeedKeyframe", err)
+		}
+	}
+}
+
 // TestDecoderSurvivesGarbage feeds damaged frames between good ones: no
 // crash, errors are ErrCorrupt or ErrNeedKeyframe, and a keyframe brings
 // back a clean picture.
