@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"mcu/audio"
@@ -102,7 +103,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		if !mem.MixMinus {
 			continue
 		}
-		own := mem.talking(a.levels[mem.slot])
+		own := mem.talking(a.levels[mem.slot], m.log)
 		if own == nil {
 			// Quiet: their own mix is the full mix, already encoded. Sharing
 			// the packet spares an Opus encode per quiet person (most of a
@@ -139,10 +140,14 @@ const (
 // when they have been quiet long enough to share the full mix's packets.
 // Coming back from quiet, their encoder and limiter start afresh (the
 // receiver's decoder simply sees a new stream of packets).
-func (mem *member) talking(level float64) []int16 {
+func (mem *member) talking(level float64, log *slog.Logger) []int16 {
 	if mem.sound && level > quietLevel {
 		if mem.quiet >= quietHangover {
-			mem.enc.Reset()
+			if err := mem.enc.Reset(); err != nil {
+				// It goes on from where it was a second ago: the receiver
+				// hears a glitch, not silence.
+				log.Warn("opus encoder reset", "participant", mem.ID, "err", err)
+			}
 			mem.limiter.Reset()
 		}
 		mem.quiet = 0

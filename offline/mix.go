@@ -92,14 +92,14 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	cfg.Live = false
 	cfg.Logger = log
 	var raw *y4mWriter
+	var rawFile *os.File
 	if opts.RawVideo != "" {
-		f, err := os.OpenFile(opts.RawVideo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err != nil {
+		var err error
+		if rawFile, err = os.OpenFile(opts.RawVideo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
 			return Result{}, fmt.Errorf("offline: raw video: %w", err)
 		}
-		defer f.Close()
-		raw = newY4MWriter(bufio.NewWriterSize(f, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
-		defer raw.flush()
+		defer rawFile.Close() // on the early returns; closed and checked below otherwise
+		raw = newY4MWriter(bufio.NewWriterSize(rawFile, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
 		cfg.Tap = func(img *image.YCbCr, _ time.Duration) error { return raw.write(img) }
 	}
 	m, err := mixer.New(cfg, out)
@@ -153,8 +153,11 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	for _, a := range audios {
 		res.Warnings += a.corrupt
 	}
-	if err == nil && raw != nil {
-		err = raw.flush()
+	if raw != nil {
+		// A write error may only show when the file is closed.
+		if rerr := errors.Join(raw.flush(), rawFile.Close()); rerr != nil && err == nil {
+			err = fmt.Errorf("offline: raw video: %w", rerr)
+		}
 	}
 	return res, err
 }
