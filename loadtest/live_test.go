@@ -31,7 +31,7 @@ func TestLiveLoad(t *testing.T) {
 	srv := testserver.Start(t, nil)
 	cfg := DefaultConfig()
 	cfg.URL, cfg.Room, cfg.N = srv.URL, "live", 2
-	cfg.Duration = 3 * time.Second
+	cfg.Duration = 4 * time.Second // the window measured starts settle (2 s) after the last join
 	cfg.CostMedia = time.Second
 	cfg.Clips = DefaultClips("../testdata", 2)
 	var out strings.Builder
@@ -48,10 +48,13 @@ func TestLiveLoad(t *testing.T) {
 	if res.Joined != 2 {
 		t.Errorf("%d of 2 joined", res.Joined)
 	}
+	if !res.Steady || res.Window <= 0 || res.Window > res.Elapsed-settle {
+		t.Errorf("measured window %v (steady %v) of a %v run: want one starting %v after the last join", res.Window, res.Steady, res.Elapsed, settle)
+	}
 	// Frame rates and freezes depend on the machine having CPU to spare:
 	// say how busy it was when they fail.
 	others := "machine load unknown"
-	if wall := res.Elapsed.Seconds(); res.MachineCPU > 0 && wall > 0 {
+	if wall := res.Window.Seconds(); res.MachineCPU > 0 && wall > 0 {
 		others = fmt.Sprintf("other processes used %.2f cores of %d", (res.MachineCPU-res.SelfCPU).Seconds()/wall, runtime.NumCPU())
 	}
 	var fps float64

@@ -12,9 +12,15 @@ import (
 
 // Result is everything a run measured.
 type Result struct {
-	Config      Config
-	Clips       []Clip // per participant
-	Elapsed     time.Duration
+	Config  Config
+	Clips   []Clip // per participant
+	Elapsed time.Duration
+	// Window is what the server's, the machine's and the load tool's CPU,
+	// the metrics and the room's counters cover: from a moment after the
+	// last join to the end when Steady, the whole run otherwise (too short
+	// to wait for everyone).
+	Window      time.Duration
+	Steady      bool
 	Interrupted bool // stopped early (Ctrl-C)
 	Joined      int
 
@@ -72,6 +78,24 @@ type ServerUsage struct {
 	// process started (/proc only).
 	PeakRSS, LifetimePeakRSS int64
 	Err                      error // why /proc could not be used
+}
+
+// window is the span the server's, the machine's and the load tool's CPU,
+// the metrics and the room's counters cover.
+func (r *Result) window() time.Duration {
+	if r.Window > 0 {
+		return r.Window
+	}
+	return r.Elapsed
+}
+
+// windowText says what window is.
+func (r *Result) windowText() string {
+	w := r.window().Round(100 * time.Millisecond)
+	if r.Steady {
+		return fmt.Sprintf("the last %v of the run, from %v after the last join", w, settle)
+	}
+	return fmt.Sprintf("the whole run of %v, joins included", w)
 }
 
 // Cores is the CPU time per wall-clock second.
@@ -178,7 +202,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if sv.Source == "metrics" {
 			who = "from its process_* metrics"
 		}
-		line := fmt.Sprintf("server CPU (%s): %.2f cores (%.1f s CPU in %.1f s)", who, sv.Cores(), sv.CPU.Seconds(), sv.Wall.Seconds())
+		line := fmt.Sprintf("server CPU (%s): %.2f cores (%.1f s CPU in %s)", who, sv.Cores(), sv.CPU.Seconds(), r.windowText())
 		if sv.PeakRSS > 0 {
 			line += ", peak RSS " + mib(sv.PeakRSS)
 			if sv.Source == "metrics" {
@@ -200,7 +224,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if !m.Found {
 		p("server metrics: not read (%v)", m.Err)
 	} else {
-		p("server metrics over the run (whole server, every room):")
+		p("server metrics over %s (whole server, every room):", r.windowText())
 		p("  mixer tick     %s", percentiles(m.Tick))
 		p("  encode         %s", percentiles(m.Encode))
 		p("  added latency  %s", percentiles(m.Latency))
@@ -212,7 +236,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 		p("room %q: not read (%v)", cfg.Room, r.RoomErr)
 	} else {
 		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy)",
-			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.Elapsed.Seconds(), 1e-9),
+			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9),
 			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped)
 	}
 
@@ -241,7 +265,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 			p("server CPU / codec cost: %.2f", ratio)
 		}
 	}
-	if wall := r.Elapsed.Seconds(); wall > 0 {
+	if wall := r.window().Seconds(); wall > 0 {
 		p("load tool CPU: %.2f cores (%.1f s in %.1f s)", r.SelfCPU.Seconds()/wall, r.SelfCPU.Seconds(), wall)
 		if r.MachineCPU > 0 {
 			others := r.MachineCPU - r.SelfCPU

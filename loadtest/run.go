@@ -119,24 +119,32 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		}
 	}
 
-	// The run. Everything is measured from here.
-	if s, err := scrape(ctx, base); err == nil {
-		startScrape = s
-	}
-	room0, _ := roomInfo(ctx, base, cfg.Room) // zero when the room does not exist yet
-	var cpu0 time.Duration
-	var mem0 Memory
+	// The run. The server's CPU, the machine's, this process's, the
+	// metrics and the room's counters are compared between two marks:
+	// this one, replaced by one taken settle after the last join when the
+	// run lasts that long, so that the figures describe all N people.
 	if proc != nil {
-		if cpu0, err = proc.CPU(); err != nil {
+		if _, err := proc.CPU(); err != nil {
 			res.Server.Err, proc = err, nil
-		} else {
-			mem0, _ = proc.Memory()
+		} else if m, err := proc.Memory(); err == nil {
+			res.Server.PeakRSS = m.RSS
 		}
 	}
-	res.Server.PeakRSS = mem0.RSS
-	machine0, merr := machineBusy(cfg.ProcRoot)
-	self0 := cpuTime()
-	start := time.Now()
+	takeMark := func(ctx context.Context) mark {
+		m := mark{scrape: startScrape, self: cpuTime()}
+		if s, err := scrape(ctx, base); err == nil {
+			m.scrape = s
+		}
+		m.room, _ = roomInfo(ctx, base, cfg.Room) // zero when the room does not exist yet
+		if proc != nil {
+			m.server, m.serverErr = proc.CPU()
+		}
+		m.machine, m.machineErr = machineBusy(cfg.ProcRoot)
+		m.at = time.Now()
+		return m
+	}
+	from := takeMark(ctx)
+	start := from.at
 	runCtx, stop := context.WithDeadline(ctx, start.Add(cfg.Duration))
 	defer stop()
 
@@ -149,7 +157,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	}
 	var mu sync.Mutex // guards participant.c and participant.joined
 	var joins sync.WaitGroup
+	joined := make(chan time.Time, 1) // when the last join ended
 	joins.Go(func() {
+		defer func() { joined <- time.Now() }()
 		for i, p := range parts {
 			select {
 			case <-time.After(time.Until(start.Add(time.Duration(i) * cfg.Ramp))):
@@ -197,12 +207,17 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	}
 	tick := time.NewTicker(time.Second)
 	prev, prevAt, prevCPU := sample(), start, readCPU()
+	var allJoined time.Time
 loop:
 	for {
 		select {
 		case <-runCtx.Done():
 			break loop
+		case allJoined = <-joined:
 		case now := <-tick.C:
+			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle {
+				from, res.Steady = takeMark(runCtx), true
+			}
 			cur, curCPU := sample(), readCPU()
 			sec := secondOf(prev, cur, now.Sub(prevAt))
 			sec.Elapsed = now.Sub(start)
@@ -231,14 +246,19 @@ loop:
 	// The end: measure everything, then leave.
 	end := time.Now()
 	res.Elapsed = end.Sub(start)
+	res.Window = end.Sub(from.at)
 	res.Interrupted = ctx.Err() != nil
-	res.SelfCPU = cpuTime() - self0
-	if machine1, err := machineBusy(cfg.ProcRoot); err == nil && merr == nil {
-		res.MachineCPU = machine1 - machine0
+	res.SelfCPU = cpuTime() - from.self
+	if machine1, err := machineBusy(cfg.ProcRoot); err == nil && from.machineErr == nil {
+		res.MachineCPU = machine1 - from.machine
 	}
 	if proc != nil {
-		if cpu1, err := proc.CPU(); err == nil {
-			res.Server.CPU, res.Server.Wall, res.Server.Source = cpu1-cpu0, res.Elapsed, "/proc"
+		cpu1, err := proc.CPU()
+		if err == nil {
+			err = from.serverErr
+		}
+		if err == nil {
+			res.Server.CPU, res.Server.Wall, res.Server.Source = cpu1-from.server, res.Window, "/proc"
 		} else {
 			res.Server.Err = err
 		}
@@ -249,16 +269,16 @@ loop:
 	}
 	quiet := context.WithoutCancel(ctx)
 	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
-		res.Room = room1.Mixer.sub(room0.Mixer)
+		res.Room = room1.Mixer.sub(from.room.Mixer)
 		res.Room.Participants = len(room1.Participants)
 	} else {
 		res.RoomErr = err
 	}
 	if endScrape, err := scrape(quiet, base); err == nil {
-		res.Metrics.MetricsDelta = metricsDelta(startScrape, endScrape)
+		res.Metrics.MetricsDelta = metricsDelta(from.scrape, endScrape)
 		res.Metrics.Found = true
 		if res.Server.Source == "" && res.Metrics.ProcessCPU > 0 {
-			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Elapsed, "metrics"
+			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Window, "metrics"
 			res.Server.PeakRSS = int64(res.Metrics.ProcessRSS)
 		}
 	} else {
@@ -313,6 +333,21 @@ loop:
 		}
 	}
 	return res, nil
+}
+
+// settle is how long after the last join the measured window starts: the
+// last peer connects and gets its keyframe.
+const settle = 2 * time.Second
+
+// mark is what the server, the machine and this process had used at one
+// moment, with the server's metrics and room counters: the summary's
+// figures are differences between two marks.
+type mark struct {
+	at                    time.Time
+	server, machine, self time.Duration
+	serverErr, machineErr error
+	scrape                *Scrape // the last one that worked
+	room                  apiRoom
 }
 
 // lockedWriter serializes writes from several goroutines.

@@ -173,7 +173,7 @@ func TestWriteSummary(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.URL, cfg.Room, cfg.N = "http://127.0.0.1:8080", "r", 3
 	tick := hist([]float64{0.001, 0.002, 0.004}, 50, 40, 10, 0)
-	r := &Result{Config: cfg, Elapsed: 10 * time.Second, Joined: 2,
+	r := &Result{Config: cfg, Elapsed: 14 * time.Second, Window: 10 * time.Second, Steady: true, Joined: 2,
 		Participants: []ParticipantResult{
 			{Name: "load-01", Joined: true, FirstFrame: 300 * time.Millisecond, Frames: 290, FPS: 29.5, Active: 10 * time.Second, Bytes: 1 << 20,
 				Check: &pictureCheck{Seconds: 10, Pictures: 9, Changed: 8, Width: 1280, Height: 720}},
@@ -194,7 +194,8 @@ func TestWriteSummary(t *testing.T) {
 		"min 300ms  median 400ms  max 500ms",
 		"fps over the run: min 28.5  median 29.0", "freezes (gaps > 200ms) 1",
 		"1280x720 (want 1280x720), changed in 8 of 8 seconds with a picture: ok",
-		"1.20 cores", "peak RSS 200 MiB",
+		"1.20 cores (12.0 s CPU in the last 10s of the run, from 2s after the last join)", "peak RSS 200 MiB",
+		"server metrics over the last 10s of the run",
 		"mixer tick     p50 1.00ms", "late ticks 3",
 		"encode         no observations",
 		"server CPU / codec cost: 3.00", "load tool CPU: 0.50 cores",
