@@ -219,6 +219,10 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 			break
 		}
 	}
+	// A fragment never spans a marker: whatever the depacketizer still
+	// holds (an unfinished H.264 FU-A, AV1 OBU) is a broken sender's, and
+	// would otherwise grow for the rest of the session.
+	a.dep = a.newDepacketizer()
 	// Spare capacity for the decoder's padding, which spares it a copy.
 	a.buf = slices.Grow(a.buf, codec.InputPadding)
 	a.next = end + 1

@@ -2,10 +2,12 @@ package room
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 )
 
 // rawDepacketizer returns payloads as they are.
@@ -197,4 +199,35 @@ func TestFrameAssemblerReusesPackets(t *testing.T) {
 		t.Error("a 2-byte packet was taken as RTP")
 	}
 	push() // still assembling after the refused packet
+}
+
+// TestFrameAssemblerForgetsUnfinishedFragments: an H.264 fragment started in
+// one frame (FU-A without its end) is not carried into the next: frames are
+// independent, so a sender that never ends its fragments cannot make the
+// depacketizer's memory grow.
+func TestFrameAssemblerForgetsUnfinishedFragments(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
+	var c collector
+	fuA := func(start, end bool, b byte) string {
+		hdr := byte(5) // IDR slice
+		if start {
+			hdr |= 0x80
+		}
+		if end {
+			hdr |= 0x40
+		}
+		return string([]byte{0x7c, hdr, b, b, b})
+	}
+	for i, p := range []*rtp.Packet{
+		pkt(1, true, fuA(true, false, 'x')), // a fragment the sender never ends
+		pkt(2, false, fuA(true, false, 'y')),
+		pkt(3, true, fuA(false, true, 'z')),
+	} {
+		if _, err := a.push(wire(t, p), time.Unix(0, int64(i)), c.emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.frames) != 1 || strings.Contains(c.frames[0], "x") || !strings.Contains(c.frames[0], "yyyzzz") {
+		t.Errorf("frames %q: want one frame of y and z only", c.frames)
+	}
 }
