@@ -185,6 +185,9 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	buf := make([]byte, maxPacket)
 	for failed == nil {
 		n, _, err := track.Read(buf)
+		if errors.Is(err, webrtc.ErrCodecNotFound) {
+			continue // a payload type that was not negotiated: a stray packet, not the end
+		}
 		if err != nil {
 			return
 		}
@@ -253,6 +256,9 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 	var pkt rtp.Packet
 	for {
 		n, _, err := track.Read(buf)
+		if errors.Is(err, webrtc.ErrCodecNotFound) {
+			continue // a payload type that was not negotiated: a stray packet, not the end
+		}
 		if err != nil {
 			return
 		}
