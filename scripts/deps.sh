@@ -22,9 +22,10 @@ if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}" >&2
   sudo=()
   [[ $(id -u) == 0 ]] || sudo=(sudo)
-  export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Through env: sudo drops the caller's environment, and a question from
+  # debconf would wait unseen.
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Go: the module needs the version in go.mod.

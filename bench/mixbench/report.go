@@ -9,7 +9,7 @@ import (
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
 func printRow(r row) {
-	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MB | ffmpeg(1 enc thread) %ss %ss %d MB | ffmpeg(default) %ss %ss %d MB | limit %ss\n",
+	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MiB | ffmpeg(1 enc thread) %ss %ss %d MiB | ffmpeg(default) %ss %ss %d MiB | limit %ss\n",
 		r.N, secs(r.MCU.Wall), secs(r.MCU.CPU), r.MCU.PeakRSS/1024, secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
 		secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024, secs(r.limit()))
 }
@@ -21,7 +21,7 @@ func printTable(rows []row, seconds, runs int) {
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		rt := float64(seconds) / r.MCU.Wall.Seconds()
-		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MB | %s s / %s s / %d MB | %s s / %s s / %d MB | %.2f ; %.2f | %s s (%s + %s) | %.2f | %.2f / %.2f |\n",
+		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MiB | %s s / %s s / %d MiB | %s s / %s s / %d MiB | %.2f ; %.2f | %s s (%s + %s) | %.2f | %.2f / %.2f |\n",
 			r.N, secs(r.MCU.Wall), rt, secs(r.MCU.CPU), r.MCU.PeakRSS/1024,
 			secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
 			secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024,
