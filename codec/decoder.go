@@ -5,6 +5,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -74,13 +75,25 @@ func (d *VideoDecoder) open() error {
 	// goroutine; frame threads would only add latency.
 	cc.SetThreadCount(1)
 	cc.SetTimeBase(astiav.NewRational(1, int(time.Second))) // pts in nanoseconds
-	if err := cc.Open(dec, nil); err != nil {
+	// A picture header may claim any size (VP8: up to 16383x16383, 390 MB
+	// for a 30-byte packet); FFmpeg refuses what exceeds max_pixels.
+	opts := astiav.NewDictionary()
+	defer opts.Free()
+	if err := opts.Set("max_pixels", strconv.Itoa(MaxDecodePixels), 0); err != nil {
+		cc.Free()
+		return fmt.Errorf("codec: %v decoder option: %w", d.codec, err)
+	}
+	if err := cc.Open(dec, opts); err != nil {
 		cc.Free()
 		return fmt.Errorf("codec: open %v decoder: %w", d.codec, err)
 	}
 	d.cc = cc
 	return nil
 }
+
+// MaxDecodePixels is the largest picture a decoder takes (4K UHD); a
+// larger one is a corrupt frame.
+const MaxDecodePixels = 3840 * 2160
 
 // Codec is the format this decoder reads.
 func (d *VideoDecoder) Codec() VideoCodec { return d.codec }

@@ -229,6 +229,40 @@ func TestDecoderNewStreamAfterFlush(t *testing.T) {
 	}
 }
 
+// TestDecoderRefusesHugePictures: a keyframe whose header claims 4000x4000
+// (above MaxDecodePixels) is a corrupt frame, not a 24 MB picture.
+func TestDecoderRefusesHugePictures(t *testing.T) {
+	frames, _ := encodeClip(t, smallConfig(), 1, false)
+	key := bytes.Clone(frames[0].Data)
+	// VP8 keyframe: 3-byte tag, start code 9d 01 2a, then 14-bit width and
+	// height (little endian, 2 bits of scaling above).
+	if len(key) < 10 || key[3] != 0x9d || key[4] != 0x01 || key[5] != 0x2a {
+		t.Fatalf("not a VP8 keyframe: % x", key[:10])
+	}
+	key[6], key[7], key[8], key[9] = 0xa0, 0x0f, 0xa0, 0x0f // 4000x4000
+	dec, err := NewVideoDecoder(VP8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dec.Close()
+	err = dec.Send(key, 0)
+	f := &Frame{}
+	ok, rerr := dec.Receive(f)
+	if err == nil && rerr == nil && ok {
+		t.Fatalf("decoded a %dx%d picture, want an error", f.SourceWidth, f.SourceHeight)
+	}
+	if err != nil && !errors.Is(err, ErrCorrupt) {
+		t.Errorf("send: %v, want ErrCorrupt", err)
+	}
+	// The real keyframe still decodes.
+	if err := dec.Send(frames[0].Data, 0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := dec.Receive(f); !ok || err != nil || f.Width() != 320 {
+		t.Errorf("good keyframe after the huge one: %v %v %dx%d", ok, err, f.Width(), f.Height())
+	}
+}
+
 // TestDecoderSurvivesGarbage feeds damaged frames between good ones: no
 // crash, errors are ErrCorrupt or ErrNeedKeyframe, and a keyframe brings
 // back a clean picture.
