@@ -124,8 +124,7 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	}
 	if d.flushed { // FFmpeg takes nothing after the end of a stream: start afresh
 		d.cc.Free()
-		d.cc = nil
-		d.flushed = false
+		d.cc, d.flushed = nil, false
 	}
 	if d.cc == nil { // a restart after errors failed, or a new stream
 		if err := d.open(); err != nil {
@@ -216,9 +215,10 @@ func (d *VideoDecoder) failed(err error) error {
 	d.needKey = true
 	d.errs++
 	if d.errs >= maxDecodeErrors {
-		// Start over: a fresh context forgets whatever state went bad.
+		// Start over: a fresh context forgets whatever state went bad
+		// (an end of stream too).
 		d.cc.Free()
-		d.cc = nil
+		d.cc, d.flushed = nil, false
 		if oerr := d.open(); oerr != nil {
 			return errors.Join(fmt.Errorf("%w: %w", ErrCorrupt, err), oerr)
 		}
