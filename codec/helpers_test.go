@@ -79,14 +79,21 @@ func encodeClip(t testing.TB, cfg VP8Config, n int, busy bool) ([]EncodedFrame, 
 	return out, pics
 }
 
-// decodeAll decodes frames and returns the pictures, failing on errors.
-func decodeAll(t testing.TB, c VideoCodec, frames [][]byte) []*Frame {
+// newTestDecoder opens a decoder for c, closed when the test ends.
+func newTestDecoder(t testing.TB, c VideoCodec) *VideoDecoder {
 	t.Helper()
 	dec, err := NewVideoDecoder(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer dec.Close()
+	t.Cleanup(dec.Close)
+	return dec
+}
+
+// decodeAll decodes frames and returns the pictures, failing on errors.
+func decodeAll(t testing.TB, c VideoCodec, frames [][]byte) []*Frame {
+	t.Helper()
+	dec := newTestDecoder(t, c)
 	var out []*Frame
 	for i, data := range frames {
 		if err := dec.Send(data, time.Duration(i)*time.Second/30); err != nil {

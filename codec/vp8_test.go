@@ -156,11 +156,7 @@ func TestVP8FFmpegArgs(t *testing.T) {
 
 func TestDecoderWaitsForKeyframe(t *testing.T) {
 	frames, _ := encodeClip(t, smallConfig(), 10, false)
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
+	dec := newTestDecoder(t, VP8)
 	// A stream joined in the middle: delta frames are refused.
 	if err := dec.Send(frames[3].Data, 0); !errors.Is(err, ErrNeedKeyframe) {
 		t.Fatalf("delta frame first: %v, want ErrNeedKeyframe", err)
@@ -186,11 +182,7 @@ func TestDecoderWaitsForKeyframe(t *testing.T) {
 // decoder takes the next stream from its keyframe.
 func TestDecoderNewStreamAfterFlush(t *testing.T) {
 	frames, _ := encodeClip(t, smallConfig(), 3, false)
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
+	dec := newTestDecoder(t, VP8)
 	f := &Frame{}
 	for stream := range 2 {
 		var got int
@@ -212,13 +204,15 @@ func TestDecoderNewStreamAfterFlush(t *testing.T) {
 		if err := dec.Flush(); err != nil {
 			t.Fatal(err)
 		}
-		for ok := true; ok; {
-			if ok, err = dec.Receive(f); err != nil {
+		for {
+			ok, err := dec.Receive(f)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if ok {
-				got++
+			if !ok {
+				break
 			}
+			got++
 		}
 		if got != len(frames) {
 			t.Errorf("stream %d: %d pictures, want %d", stream, got, len(frames))
@@ -240,12 +234,8 @@ func TestDecoderRefusesHugePictures(t *testing.T) {
 		t.Fatalf("not a VP8 keyframe: % x", key[:10])
 	}
 	key[6], key[7], key[8], key[9] = 0xa0, 0x0f, 0xa0, 0x0f // 4000x4000
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
-	err = dec.Send(key, 0)
+	dec := newTestDecoder(t, VP8)
+	err := dec.Send(key, 0)
 	f := &Frame{}
 	ok, rerr := dec.Receive(f)
 	if err == nil && rerr == nil && ok {
@@ -280,11 +270,7 @@ func TestDecoderSurvivesGarbage(t *testing.T) {
 	}
 	for _, c := range []VideoCodec{VP8, VP9, H264, AV1} {
 		t.Run(c.String(), func(t *testing.T) {
-			dec, err := NewVideoDecoder(c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer dec.Close()
+			dec := newTestDecoder(t, c)
 			garbage := [][]byte{
 				{0x00}, {0x9d, 0x01, 0x2a}, bytes.Repeat([]byte{0xff}, 3000),
 				append([]byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xb4, 0x00}, bytes.Repeat([]byte{0x55}, 500)...),
@@ -361,11 +347,7 @@ func TestReceiveScaled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := NewVideoDecoder(VP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dec.Close()
+	dec := newTestDecoder(t, VP8)
 	if err := dec.Send(ef.Data, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -396,11 +378,7 @@ func TestReceiveScaled(t *testing.T) {
 // may read it), and give the same pictures as frames without spare room.
 func TestDecoderReadsPaddedDataInPlace(t *testing.T) {
 	enc, want := encodeClip(t, smallConfig(), 5, true)
-	d, err := NewVideoDecoder(VP8)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := newTestDecoder(t, VP8)
 	for i, e := range enc {
 		buf := make([]byte, len(e.Data), len(e.Data)+InputPadding)
 		copy(buf, e.Data)
