@@ -127,6 +127,18 @@ func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
 	}
 }
 
+// readPacket reads the track's next RTP packet into buf. A packet of a
+// payload type that was not negotiated is skipped: a stray packet, not the
+// end of the track.
+func readPacket(track *webrtc.TrackRemote, buf []byte) (int, error) {
+	for {
+		n, _, err := track.Read(buf)
+		if !errors.Is(err, webrtc.ErrCodecNotFound) {
+			return n, err
+		}
+	}
+}
+
 // maxPacket is the largest RTP packet read: more than pion's receive MTU
 // (1460 bytes), so that nothing it delivers is cut.
 const maxPacket = 1500
@@ -184,10 +196,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	}
 	buf := make([]byte, maxPacket)
 	for failed == nil {
-		n, _, err := track.Read(buf)
-		if errors.Is(err, webrtc.ErrCodecNotFound) {
-			continue // a payload type that was not negotiated: a stray packet, not the end
-		}
+		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
@@ -255,10 +264,7 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 	buf := make([]byte, maxPacket)
 	var pkt rtp.Packet
 	for {
-		n, _, err := track.Read(buf)
-		if errors.Is(err, webrtc.ErrCodecNotFound) {
-			continue // a payload type that was not negotiated: a stray packet, not the end
-		}
+		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
