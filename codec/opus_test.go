@@ -4,8 +4,14 @@ package codec
 
 import (
 	"bytes"
+	"context"
 	"math"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 )
 
 // goertzel returns the amplitude (fraction of full scale) of a sine at hz in
@@ -98,5 +104,33 @@ func TestOpusConfigValidate(t *testing.T) {
 		if c.Validate() == nil {
 			t.Errorf("accepted %+v", c)
 		}
+	}
+}
+
+// TestOpusFFmpegArgs runs the ffmpeg CLI with the options meant to match an
+// OpusEncoder: FFmpeg must accept every one of them, and the stream it
+// writes must be Opus at 48 kHz stereo.
+func TestOpusFFmpegArgs(t *testing.T) {
+	cfg := DefaultOpusConfig()
+	args := cfg.FFmpegArgs()
+	for _, want := range [][2]string{{"-compression_level", "8"}, {"-b:a", "64000"}, {"-fec", "1"}, {"-packet_loss", "5"}} {
+		if i := slices.Index(args, want[0]); i < 0 || i+1 >= len(args) || args[i+1] != want[1] {
+			t.Errorf("FFmpegArgs: want %s %s in %q", want[0], want[1], args)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "a.ogg")
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	cmdArgs := append([]string{"-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=0.5"}, args...)
+	if b, err := exec.CommandContext(ctx, "ffmpeg", append(cmdArgs, out)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg refused the options: %v: %s", err, b)
+	}
+	b, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
+		"-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(b)); got != "opus,48000,2" {
+		t.Errorf("ffprobe: got %q, want opus,48000,2", got)
 	}
 }
