@@ -14,7 +14,7 @@ import (
 
 type row struct {
 	N                 int
-	MCU, FFmpeg, FF1  usage // FF1: ffmpeg with mcu's encoder threads (1); FFmpeg: its default threading
+	MCU, FFmpeg, FF1  usage // FF1: ffmpeg with mcu's threads (one per decoder, one encoder thread); FFmpeg: its default threading
 	LimitDecode       time.Duration
 	LimitEncode       time.Duration
 	PSNRmcu, PSNRff   float64
@@ -45,7 +45,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 		for _, f := range []string{out, ffOut, ff1Out} {
 			os.Remove(f)
 		}
-		log.Printf("N=%d run %d/%d: mcu mix, ffmpeg with mcu's encoder threads, ffmpeg with its default threads", n, i+1, runs)
+		log.Printf("N=%d run %d/%d: mcu mix, ffmpeg with mcu's codec threads, ffmpeg with its default threads", n, i+1, runs)
 		u, _, err := run(mcu, append([]string{"mix", "-q", "-o", out}, parts...)...)
 		if err != nil {
 			return r, err

@@ -3,7 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
-	"strconv"
+	"slices"
 	"strings"
 
 	"mcu/codec"
@@ -60,22 +60,25 @@ func ffmpegGraph(videos, audios []string) graph {
 	return graph{videos: videos, audios: audios, video: f.String(), audio: a.String()}
 }
 
-func (g graph) inputs() []string {
+// inputs are the input options; with oneThread each input is decoded on
+// one thread, as mcu decodes.
+func (g graph) inputs(oneThread bool) []string {
 	args := []string{"-hide_banner", "-loglevel", "error", "-y"}
-	for _, v := range g.videos {
-		args = append(args, "-i", v)
-	}
-	for _, a := range g.audios {
-		args = append(args, "-i", a)
+	for _, in := range append(slices.Clone(g.videos), g.audios...) {
+		if oneThread {
+			args = append(args, "-threads", "1")
+		}
+		args = append(args, "-i", in)
 	}
 	return args
 }
 
-// args encodes to out. sameThreads keeps mcu's encoder settings exactly
-// (one encoder thread); otherwise the encoder threads are FFmpeg's default,
-// as someone would run it.
+// args encodes to out with mcu's codec settings. sameThreads also keeps
+// mcu's threading: one thread per decoder and one encoder thread;
+// otherwise the codec threads are FFmpeg's default, as someone would run
+// it.
 func (g graph) args(out string, sameThreads bool) []string {
-	args := append(g.inputs(), "-filter_complex", g.video+";"+g.audio, "-map", "[v]", "-map", "[a]")
+	args := append(g.inputs(sameThreads), "-filter_complex", g.video+";"+g.audio, "-map", "[v]", "-map", "[a]")
 	venc := codec.DefaultVP8Config().FFmpegArgs()
 	if !sameThreads {
 		for i := 0; i+1 < len(venc); i++ {
@@ -86,13 +89,13 @@ func (g graph) args(out string, sameThreads bool) []string {
 		}
 	}
 	args = append(args, venc...)
-	args = append(args, "-c:a", "libopus", "-b:a", strconv.Itoa(codec.DefaultOpusConfig().Bitrate), "-ar", "48000", "-ac", "2", out)
-	return args
+	args = append(args, codec.DefaultOpusConfig().FFmpegArgs()...)
+	return append(args, out)
 }
 
 // rawArgs writes the uncompressed composite.
 func (g graph) rawArgs(out string) []string {
-	return append(g.inputs(), "-filter_complex", g.video, "-map", "[v]", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", out)
+	return append(g.inputs(false), "-filter_complex", g.video, "-map", "[v]", "-f", "yuv4mpegpipe", "-pix_fmt", "yuv420p", out)
 }
 
 func mseToPSNR(mse float64) float64 {

@@ -9,7 +9,7 @@ import (
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
 func printRow(r row) {
-	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MiB | ffmpeg(1 enc thread) %ss %ss %d MiB | ffmpeg(default) %ss %ss %d MiB | limit %ss\n",
+	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MiB | ffmpeg(1 thread per codec) %ss %ss %d MiB | ffmpeg(default) %ss %ss %d MiB | limit %ss\n",
 		r.N, secs(r.MCU.Wall), secs(r.MCU.CPU), r.MCU.PeakRSS/1024, secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
 		secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024, secs(r.limit()))
 }
@@ -17,7 +17,7 @@ func printRow(r row) {
 // printTable prints the results as a Markdown table for the README.
 func printTable(rows []row, seconds, runs int) {
 	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus; each figure the median of %d runs\n\n", seconds, runs)
-	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (1 encoder thread) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (1 thread; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
+	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (one thread per codec) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (1 thread; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		rt := float64(seconds) / r.MCU.Wall.Seconds()
