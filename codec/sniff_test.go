@@ -58,7 +58,15 @@ var keyframeCases = []struct {
 	{"vp9 inter", VP9, []byte{0x86, 0x00}, false},
 	{"vp9 show existing", VP9, []byte{0x88}, false},
 	{"vp9 empty", VP9, nil, false},
+	// The byte after an H.264 slice's NAL header starts with
+	// first_mb_in_slice as ue(v): a 1 bit is 0 (the picture's first slice),
+	// 010 is 1, 00100 is 3.
 	{"h264 idr", H264, []byte{0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x88}, true},
+	{"h264 idr first slice alone", H264, []byte{0, 0, 0, 1, 0x65, 0xb8, 0x04}, true},
+	{"h264 idr of two slices", H264, []byte{0, 0, 0, 1, 0x65, 0x88, 0x84, 0, 0, 1, 0x65, 0x40, 0x21}, true},
+	{"h264 idr later slice only", H264, []byte{0, 0, 0, 1, 0x65, 0x40, 0x21}, false},
+	{"h264 sps pps and later idr slices", H264, []byte{0, 0, 0, 1, 0x67, 0x42, 0, 0, 0, 1, 0x68, 0xce, 0, 0, 1, 0x65, 0x40, 0x21, 0, 0, 1, 0x65, 0x20, 0x10}, false},
+	{"h264 idr header only", H264, []byte{0, 0, 0, 1, 0x65}, false},
 	{"h264 non-idr", H264, []byte{0, 0, 0, 1, 0x41, 0x9a, 0x00}, false},
 	{"h264 sps only", H264, []byte{0, 0, 0, 1, 0x67, 0x42}, false},
 	{"h264 garbage", H264, []byte{0xff, 0xfe}, false},
@@ -97,6 +105,32 @@ func FuzzIsKeyframe(f *testing.F) {
 			return true
 		})
 	})
+}
+
+func TestH264StartsAccessUnit(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		nal  []byte
+		want bool
+	}{
+		{"sps", []byte{0x67, 0x42, 0xc0, 0x1e}, true},
+		{"pps", []byte{0x68, 0xce}, true},
+		{"sei", []byte{0x06, 0x05}, true},
+		{"access unit delimiter", []byte{0x09, 0xf0}, true},
+		{"idr first slice", []byte{0x65, 0x88}, true},
+		{"idr later slice", []byte{0x65, 0x40}, false},
+		{"non-idr first slice", []byte{0x41, 0x9a}, true},
+		{"non-idr later slice", []byte{0x41, 0x20}, false},
+		{"slice header missing", []byte{0x65}, false},
+		{"end of sequence", []byte{0x0a}, false},
+		{"empty", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := H264StartsAccessUnit(tc.nal); got != tc.want {
+				t.Errorf("H264StartsAccessUnit(% x) = %v, want %v", tc.nal, got, tc.want)
+			}
+		})
+	}
 }
 
 func TestForEachNAL(t *testing.T) {

@@ -50,7 +50,8 @@ func ParseVideoCodec(s string) (VideoCodec, error) {
 // IsKeyframe reports whether a whole compressed frame (a VP8/VP9 frame, an
 // H.264 access unit in Annex B, or an AV1 temporal unit of OBUs with size
 // fields) can be decoded on its own. It only looks at headers and never
-// panics on malformed input.
+// panics on malformed input. An H.264 access unit must hold the start of an
+// IDR picture: the tail of one (its later slices) is not a keyframe.
 func IsKeyframe(c VideoCodec, frame []byte) bool {
 	switch c {
 	case VP8:
@@ -61,7 +62,7 @@ func IsKeyframe(c VideoCodec, frame []byte) bool {
 	case VP9:
 		return vp9Keyframe(frame)
 	case H264:
-		return h264HasIDR(frame)
+		return h264StartsIDR(frame)
 	case AV1:
 		return av1HasSequenceHeader(frame)
 	}
@@ -152,17 +153,46 @@ func (r *bitReader) bits(n int) uint {
 	return v
 }
 
-// h264HasIDR reports whether an Annex B access unit holds an IDR slice.
-func h264HasIDR(au []byte) bool {
+// h264StartsIDR reports whether an Annex B access unit holds the first
+// slice of an IDR picture. A picture of several slices whose first packets
+// were lost still holds IDR slices, and a decoder that resumed from them
+// would show a corrupt picture until the next keyframe.
+func h264StartsIDR(au []byte) bool {
 	found := false
 	ForEachNAL(au, func(nal []byte) bool {
-		if len(nal) > 0 && nal[0]&0x1f == 5 {
+		if len(nal) > 0 && nal[0]&0x1f == 5 && H264FirstSlice(nal) {
 			found = true
 			return false
 		}
 		return true
 	})
 	return found
+}
+
+// H264FirstSlice reports whether a slice NAL unit (header byte first) is the
+// first of its picture: its header starts with first_mb_in_slice, an
+// Exp-Golomb ue(v) in which 0 is the single bit 1 (H.264 7.3.3). The byte
+// after the NAL header is never an emulation prevention byte, so it is read
+// as it is.
+func H264FirstSlice(nal []byte) bool {
+	return len(nal) >= 2 && nal[1]&0x80 != 0
+}
+
+// H264StartsAccessUnit reports whether a NAL unit (header byte first) can
+// only come at the start of an access unit, before its first slice: an
+// access unit delimiter, SEI, SPS or PPS, or the first slice of a picture
+// (H.264 7.4.1.2.3). A later slice, or anything else, is mid-picture.
+func H264StartsAccessUnit(nal []byte) bool {
+	if len(nal) == 0 {
+		return false
+	}
+	switch nal[0] & 0x1f {
+	case 6, 7, 8, 9: // SEI, SPS, PPS, access unit delimiter
+		return true
+	case 1, 5: // slice of a non-IDR or IDR picture
+		return H264FirstSlice(nal)
+	}
+	return false
 }
 
 // ForEachNAL calls fn with each NAL unit (without start code) of an Annex B
