@@ -25,8 +25,8 @@ type Room struct {
 	log     *slog.Logger
 	obs     Observer
 	mixer   *mixer.Mixer
-	video   *webrtc.TrackLocalStaticSample // the composite, bound to every receiver
-	audio   *webrtc.TrackLocalStaticSample // the full mix, for viewers
+	video   *clockTrack                    // the composite, bound to every receiver
+	audio   *webrtc.TrackLocalStaticSample // the full mix, for viewers (see Audio)
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the mixer has stopped
 	created time.Time
@@ -37,16 +37,13 @@ type Room struct {
 	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
 	closing  bool
-
-	lastVideo time.Duration // PTS of the last picture sent; encoder goroutine only
-	sentVideo bool
 }
 
 func newRoom(name string, mgr *Manager) (*Room, error) {
 	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
 		sessions: map[string]*Session{}, done: make(chan struct{}), created: time.Now()}
 	var err error
-	r.video, err = webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "mcu-"+name)
+	r.video, err = newVideoTrack("video", "mcu-"+name)
 	if err != nil {
 		return nil, err
 	}
@@ -79,14 +76,11 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 func (r *Room) Name() string { return r.name }
 
 // Video implements mixer.Output: one packetization, written to every
-// receiver through the shared track, and to the recording.
+// receiver through the shared track, and to the recording. Each picture's
+// RTP timestamp is its PTS, also after ticks skipped when late or pictures
+// dropped.
 func (r *Room) Video(f codec.EncodedFrame) error {
-	d := f.Duration
-	if r.sentVideo && f.PTS > r.lastVideo {
-		d = f.PTS - r.lastVideo // covers ticks skipped when late: RTP time follows the room clock
-	}
-	r.lastVideo, r.sentVideo = f.PTS, true
-	if err := r.video.WriteSample(media.Sample{Data: f.Data, Duration: d}); err != nil {
+	if err := r.video.WriteFrame(f); err != nil {
 		r.log.Debug("video write", "err", err)
 	}
 	r.mu.Lock()
@@ -106,6 +100,14 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 
 // Audio implements mixer.Output: the full mix, for viewers and the
 // recording.
+//
+// Audio stays on pion's sample tracks (this one and each participant's
+// mix-minus): they stamp a frame with the sum of the durations written
+// before it, and for audio that sum is the room clock since no frame goes
+// missing. The mixer runs every 20 ms tick, late ones too (it skips only
+// video ticks), and each tick writes one 20 ms frame (960 units at 48 kHz,
+// no rounding) here and one to every mix-minus. Should audio ever skip
+// ticks, it needs a clockTrack too.
 func (r *Room) Audio(f codec.EncodedFrame) error {
 	if err := r.audio.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
 		r.log.Debug("audio write", "err", err)

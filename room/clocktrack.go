@@ -1,0 +1,86 @@
+package room
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+
+	"mcu/codec"
+)
+
+// mtu is the size of the RTP packets we send, the one pion's sample tracks
+// use (outboundMTU in pion/webrtc's constants.go).
+const mtu = 1200
+
+// clockTrack is an outgoing track whose RTP timestamps are the room clock:
+// a frame with PTS t is stamped base + t in the track's clock rate, whatever
+// frames came before it. pion's TrackLocalStaticSample instead stamps a
+// sample with the sum of the durations written before it, so a frame that
+// follows a gap (a tick skipped when late, a picture the encoder dropped)
+// would carry the timestamp it had without the gap.
+//
+// It is a TrackLocalStaticRTP, so it binds to any number of
+// PeerConnections; each binding gets its own SSRC and payload type when a
+// packet is written. Sequence numbers run on across gaps: a gap in time is
+// no lost packet and must not look like one to NACK.
+//
+// WriteFrame is called from one goroutine at a time.
+type clockTrack struct {
+	*webrtc.TrackLocalStaticRTP
+	payloader rtp.Payloader
+	rate      uint32 // RTP clock rate, per second
+	base      uint32 // the RTP timestamp of PTS 0, random
+	seq       uint16 // the last sequence number sent
+}
+
+// newVideoTrack makes the room's composite: VP8 at 90 kHz.
+func newVideoTrack(id, streamID string) (*clockTrack, error) {
+	c := webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}
+	t, err := webrtc.NewTrackLocalStaticRTP(c, id, streamID)
+	if err != nil {
+		return nil, err
+	}
+	return &clockTrack{
+		TrackLocalStaticRTP: t,
+		payloader:           &codecs.VP8Payloader{EnablePictureID: true}, // as pion's sample track
+		rate:                c.ClockRate,
+		base:                rand.Uint32(),
+		// Below 2^15, as pion's random sequencer: an SRTP receiver guesses
+		// the rollover counter wrong if an early packet is lost near 65535.
+		seq: uint16(rand.IntN(1<<15 - 1)),
+	}, nil
+}
+
+// WriteFrame packetizes f and writes it to every binding, stamped with its
+// PTS. It returns the first write error; the other bindings are written
+// anyway.
+func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
+	payloads := t.payloader.Payload(mtu-12, f.Data) // 12: the RTP header
+	ts := t.base + rtpTime(f.PTS, t.rate)
+	var first error
+	for i, pl := range payloads {
+		t.seq++
+		p := rtp.Packet{
+			Header: rtp.Header{Version: 2, Marker: i == len(payloads)-1, SequenceNumber: t.seq, Timestamp: ts},
+			// WriteRTP copies the packet before setting each binding's SSRC
+			// and payload type, so p stays on the stack.
+			Payload: pl,
+		}
+		if err := t.WriteRTP(&p); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// rtpTime is d (≥ 0) in units of rate per second, rounded to the nearest
+// unit: the mixer's PTS are truncated to the nanosecond (frame 1 at 30 fps
+// is 33.333333 ms), and frame 1 must be 3000 at 90 kHz, not 2999. It
+// wraps as RTP time does and does not overflow however long a room lasts.
+func rtpTime(d time.Duration, rate uint32) uint32 {
+	s, ns := int64(d/time.Second), int64(d%time.Second)
+	return uint32(s*int64(rate) + (ns*int64(rate)+int64(time.Second)/2)/int64(time.Second))
+}

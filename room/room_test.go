@@ -1,0 +1,152 @@
+package room
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
+
+	"mcu/codec"
+)
+
+// fakeBinding is one receiver of a track, as a PeerConnection binds it:
+// it records the headers of the packets written to it.
+type fakeBinding struct {
+	id      string
+	ssrc    webrtc.SSRC
+	headers []rtp.Header
+}
+
+func (b *fakeBinding) CodecParameters() []webrtc.RTPCodecParameters { return videoCodecs }
+func (b *fakeBinding) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter {
+	return nil
+}
+func (b *fakeBinding) SSRC() webrtc.SSRC                       { return b.ssrc }
+func (b *fakeBinding) SSRCRetransmission() webrtc.SSRC         { return 0 }
+func (b *fakeBinding) SSRCForwardErrorCorrection() webrtc.SSRC { return 0 }
+func (b *fakeBinding) WriteStream() webrtc.TrackLocalWriter    { return b }
+func (b *fakeBinding) ID() string                              { return b.id }
+func (b *fakeBinding) RTCPReader() interceptor.RTCPReader      { return nil }
+func (b *fakeBinding) Write(p []byte) (int, error)             { return len(p), nil }
+func (b *fakeBinding) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	b.headers = append(b.headers, *h)
+	return len(p), nil
+}
+
+// TestVideoTimestampsFollowRoomClock: each picture's RTP timestamp is its
+// PTS on the room clock, also after a skipped tick (the old sample track
+// stamped the picture after the gap one frame early and put the gap after
+// it); sequence numbers run on without a gap, so no receiver NACKs.
+func TestVideoTimestampsFollowRoomClock(t *testing.T) {
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, video: video, sessions: map[string]*Session{}}
+	b := &fakeBinding{id: "a", ssrc: 1234}
+	if _, err := r.video.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+
+	const frame = time.Second / 30
+	ticks := []int64{0, 1, 2, 4, 5} // tick 3 skipped: the mixer was late
+	want := []uint32{0, 3000, 6000, 12000, 15000}
+	const perFrame = 2 // packets: a picture over one MTU
+	for _, k := range ticks {
+		pts := time.Duration(k * int64(time.Second) / 30) // as mixer's videoTick: 33.333333 ms, ...
+		f := codec.EncodedFrame{Data: make([]byte, mtu+100), PTS: pts, Duration: frame}
+		if err := r.Video(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if len(b.headers) != perFrame*len(ticks) {
+		t.Fatalf("got %d packets, want %d", len(b.headers), perFrame*len(ticks))
+	}
+	base, seq0 := b.headers[0].Timestamp, b.headers[0].SequenceNumber
+	for i, h := range b.headers {
+		k := i / perFrame
+		if got := h.Timestamp - base; got != want[k] {
+			t.Errorf("packet %d (tick %d): timestamp base+%d, want base+%d", i, ticks[k], got, want[k])
+		}
+		if got := h.SequenceNumber - seq0; got != uint16(i) {
+			t.Errorf("packet %d: sequence number first+%d, want first+%d", i, got, i)
+		}
+		if last := i%perFrame == perFrame-1; h.Marker != last {
+			t.Errorf("packet %d: marker %v, want %v", i, h.Marker, last)
+		}
+		if h.SSRC != 1234 || h.PayloadType != 96 {
+			t.Errorf("packet %d: SSRC %d payload type %d, want the binding's 1234 and 96", i, h.SSRC, h.PayloadType)
+		}
+	}
+}
+
+// TestVideoTrackBindings: every receiver of the shared composite gets the
+// same packets under its own SSRC, and one that binds later joins the same
+// timeline.
+func TestVideoTrackBindings(t *testing.T) {
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := &fakeBinding{id: "a", ssrc: 1}, &fakeBinding{id: "b", ssrc: 2}
+	if _, err := video.Bind(a); err != nil {
+		t.Fatal(err)
+	}
+	write := func(k int64) {
+		t.Helper()
+		if err := video.WriteFrame(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, PTS: time.Duration(k * int64(time.Second) / 30)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0)
+	if _, err := video.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	write(7)
+	if len(a.headers) != 2 || len(b.headers) != 1 {
+		t.Fatalf("got %d and %d packets, want 2 and 1", len(a.headers), len(b.headers))
+	}
+	ha, hb := a.headers[1], b.headers[0]
+	if ha.Timestamp-a.headers[0].Timestamp != 7*3000 {
+		t.Errorf("timestamp base+%d, want base+%d", ha.Timestamp-a.headers[0].Timestamp, 7*3000)
+	}
+	if ha.Timestamp != hb.Timestamp || ha.SequenceNumber != hb.SequenceNumber || ha.SSRC != 1 || hb.SSRC != 2 {
+		t.Errorf("receivers got %+v and %+v: want the same packet under SSRC 1 and 2", ha, hb)
+	}
+	if err := video.Unbind(a); err != nil {
+		t.Fatal(err)
+	}
+	write(8)
+	if len(a.headers) != 2 || len(b.headers) != 2 {
+		t.Errorf("after a's unbind got %d and %d packets, want 2 and 2", len(a.headers), len(b.headers))
+	}
+}
+
+func TestRTPTime(t *testing.T) {
+	cases := []struct {
+		name string
+		d    time.Duration
+		rate uint32
+		want uint32
+	}{
+		{"zero", 0, 90000, 0},
+		{"frame 1 at 30 fps, truncated PTS", time.Second / 30, 90000, 3000},
+		{"frame 2 at 30 fps", 2 * time.Second / 30, 90000, 6000},
+		{"frame 29 at 30 fps", 29 * time.Second / 30, 90000, 87000},
+		{"audio tick", 20 * time.Millisecond, 48000, 960},
+		// 30 h × 90000 overflows nothing and wraps as RTP time: 9720000000 mod 2^32.
+		{"30 hours, wrapped", 30 * time.Hour, 90000, uint32(9720000000 % (1 << 32))},
+		{"30 hours and a frame", 30*time.Hour + time.Second/30, 90000, uint32((9720000000 + 3000) % (1 << 32))},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := rtpTime(c.d, c.rate); got != c.want {
+				t.Errorf("rtpTime(%v, %d) = %d, want %d", c.d, c.rate, got, c.want)
+			}
+		})
+	}
+}
