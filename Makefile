@@ -38,11 +38,11 @@ mix-demo: build ## mix the nine testdata participants (VP8 and H.264) into out/m
 # Packages whose tests run a live server in real time (WebRTC clients,
 # browsers, a load): they run one at a time, after the others, so that no
 # CPU-heavy test on the same 2 cores makes the server skip frames.
-REALTIME_PKGS := ./server/ ./loadtest/ ./e2e/
+REALTIME_PKGS := ./client/ ./server/ ./loadtest/ ./e2e/
 
 test: ## run every test with the race detector (installs what is missing, browsers included)
 	@scripts/deps.sh --browser
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -E '/(server|loadtest|e2e)$$')
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -E '/(client|server|loadtest|e2e)$$')
 	$(GO) test -race -count=1 -p 1 $(REALTIME_PKGS)
 
 test-pure: ## the packages without cgo, built with CGO_ENABLED=0

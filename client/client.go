@@ -135,13 +135,15 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
+	// The join starts when the offer is posted: the server's work to answer
+	// (its peer, its candidates) is part of the wait for the first picture.
+	c.joined = time.Now()
+	c.recv.setJoined(c.joined)
 	answer, location, err := c.post(ctx, pc.LocalDescription().SDP)
 	if err != nil {
 		return fail(err)
 	}
 	c.location, c.answer = location, answer
-	c.joined = time.Now()
-	c.recv.setJoined(c.joined)
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		return fail(fmt.Errorf("client: answer: %w", err))
 	}

@@ -186,10 +186,11 @@ type Stats struct {
 	Frames, Keyframes, Freezes int
 	AudioPackets               int
 	Bytes                      int64
-	// FirstFrame is the time from the join's answer to the end of the
-	// first keyframe of the mix, the first picture that can be shown (0 if
-	// none yet).
+	// FirstFrame is the time from posting the join's offer to the end of
+	// the first keyframe of the mix, the first picture that can be shown
+	// (0 if none yet); First is when that keyframe ended.
 	FirstFrame    time.Duration
+	First         time.Time
 	Width, Height int // of the last decoded picture (Decode only)
 	LastFrame     time.Time
 	PLIs          int64 // keyframe requests the server sent us
@@ -209,7 +210,7 @@ func (c *Client) Stats() Stats {
 	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
 		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load()}
 	if !r.first.IsZero() {
-		s.FirstFrame = r.first.Sub(r.joined)
+		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
 	}
 	return s
 }

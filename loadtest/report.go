@@ -56,8 +56,8 @@ type ParticipantResult struct {
 	JoinErr error
 	// Active is the time from the join to the end of the run.
 	Active time.Duration
-	// FirstFrame is from the join's answer to the first complete picture
-	// of the mix (0: none came).
+	// FirstFrame is from posting the join's offer to the first complete
+	// picture of the mix (0: none came).
 	FirstFrame                 time.Duration
 	Frames, Freezes, Keyframes int
 	Bytes                      int64

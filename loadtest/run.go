@@ -291,7 +291,7 @@ loop:
 			r.Joined = true
 			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
 			if st.Frames > 0 {
-				r.FPS = runFPS(st.Frames, p.joined.Add(st.FirstFrame), end)
+				r.FPS = runFPS(st.Frames, st.First, end)
 			}
 			r.Active = end.Sub(p.joined)
 			res.Joined++

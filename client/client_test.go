@@ -1,0 +1,66 @@
+package client_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+)
+
+// TestFirstFrameCountsFromThePost puts a slow proxy in front of the server:
+// it holds each join's POST for a while before passing it on. The wait for
+// the first picture starts when the offer is posted, so it includes that
+// hold (it used to start at the answer, which hid the server's own time to
+// answer).
+func TestFirstFrameCountsFromThePost(t *testing.T) {
+	const hold = 400 * time.Millisecond
+	srv := testserver.Start(t, nil)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	slow := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			time.Sleep(hold)
+		}
+		proxy.ServeHTTP(w, r)
+	}), ReadHeaderTimeout: 10 * time.Second}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go slow.Serve(ln)
+	t.Cleanup(func() { slow.Close() })
+
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	c, err := client.Connect(ctx, client.Options{Server: "http://" + ln.Addr().String(), Room: "first",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for c.Stats().FirstFrame == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	st := c.Stats()
+	if st.FirstFrame == 0 {
+		t.Fatal("no picture of the mix within 10 s")
+	}
+	if st.FirstFrame < hold {
+		t.Errorf("first picture after %v, less than the %v the join's POST was held", st.FirstFrame, hold)
+	}
+	if st.First.Before(start.Add(hold)) || st.First.After(time.Now()) {
+		t.Errorf("first picture at %v: want between the POST's release (%v) and now", st.First, start.Add(hold))
+	}
+}
