@@ -94,32 +94,46 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 }
 
 // configureNack adds NACK (requests and retransmissions) to an API's
-// interceptors. The responder keeps the last 256 packets of each outgoing
-// stream (over a second of the 720p mix; a retransmission later than that
-// is useless), not pion's 1024. It keeps them without copying: the
-// composite's packets are the same for every receiver, so the receivers
+// interceptors. The responder keeps the last nackKept (256) packets of each
+// outgoing stream (over a second of the 720p mix; a retransmission later
+// than that is useless), not pion's 1024. It keeps them without copying:
+// the composite's packets are the same for every receiver, so the receivers
 // share one set of payloads instead of holding 16 copies (6 MB at 16
 // people). Payloads are never written after they are sent (pion's
 // packetizers make each one anew); headers are, since pion's shared track
 // rewrites one header's SSRC for each receiver in turn, so ownHeaders,
 // outside the responder, gives every packet a header of its own first.
+// A nackLimiter, registered before the responder so that it reads each
+// RTCP packet first, bounds what a receiver can make the server resend.
 func configureNack(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
-	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(256), nack.DisableCopy()); err != nil {
+	return configureNackClock(m, reg, time.Now)
+}
+
+// configureNackClock is configureNack with the limiter's clock given.
+func configureNackClock(m *webrtc.MediaEngine, reg *interceptor.Registry, now func() time.Time) error {
+	reg.Add(limitNacks{now})
+	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(nackKept), nack.DisableCopy()); err != nil {
 		return fmt.Errorf("room: nack: %w", err)
 	}
 	reg.Add(ownHeaders{})
 	return nil
 }
 
+// negotiatedNack tells whether a local stream negotiated NACK, so whether
+// the responder keeps its packets (the video).
+func negotiatedNack(info *interceptor.StreamInfo) bool {
+	return slices.ContainsFunc(info.RTCPFeedback, func(f interceptor.RTCPFeedback) bool { return f.Type == "nack" && f.Parameter == "" })
+}
+
 // ownHeaders is an interceptor factory (and the interceptor) that copies
 // the header of every packet written to a local stream the NACK responder
-// keeps packets of (one that negotiated NACK: the video).
+// keeps packets of.
 type ownHeaders struct{ interceptor.NoOp }
 
 func (ownHeaders) NewInterceptor(string) (interceptor.Interceptor, error) { return &ownHeaders{}, nil }
 
 func (*ownHeaders) BindLocalStream(info *interceptor.StreamInfo, w interceptor.RTPWriter) interceptor.RTPWriter {
-	if !slices.ContainsFunc(info.RTCPFeedback, func(f interceptor.RTCPFeedback) bool { return f.Type == "nack" && f.Parameter == "" }) {
+	if !negotiatedNack(info) {
 		return w
 	}
 	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
