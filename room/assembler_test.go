@@ -42,16 +42,48 @@ func (c *collector) emit(a assembled) {
 	c.lost = append(c.lost, a.lost)
 }
 
+// assemblerCase is packets pushed into a frameAssembler and the frames it
+// must emit.
+type assemblerCase struct {
+	name   string
+	pkts   []*rtp.Packet
+	times  []int // arrival ms per packet (default: all 0)
+	frames []string
+	lost   []int
+}
+
+func (tc assemblerCase) run(t *testing.T, newDep func() rtp.Depacketizer) {
+	t.Helper()
+	a := newFrameAssembler(newDep)
+	var c collector
+	for i, p := range tc.pkts {
+		ms := 0
+		if tc.times != nil {
+			ms = tc.times[i]
+		}
+		if _, err := a.push(wire(t, p), time.Unix(0, 0).Add(time.Duration(ms)*time.Millisecond), c.emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(c.frames) != len(tc.frames) {
+		t.Fatalf("frames %q lost %d, want %q lost %d", c.frames, c.lost, tc.frames, tc.lost)
+	}
+	for i := range c.frames {
+		if c.frames[i] != tc.frames[i] || c.lost[i] != tc.lost[i] {
+			t.Errorf("frame %d: %q lost %d, want %q lost %d", i, c.frames[i], c.lost[i], tc.frames[i], tc.lost[i])
+		}
+	}
+}
+
+// nackRoundTrip is when a retransmission of a packet lost on a 200 ms round
+// trip link comes back at the latest: pion's NACK generator asks within
+// one 50 ms interval of seeing the loss.
+const nackRoundTrip = 50*time.Millisecond + 200*time.Millisecond
+
 func TestFrameAssembler(t *testing.T) {
-	t0 := time.Unix(0, 0)
-	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	for _, tc := range []struct {
-		name   string
-		pkts   []*rtp.Packet
-		times  []int // arrival ms per packet (default: all 0)
-		frames []string
-		lost   []int
-	}{
+	// Patience in ms, and a retransmission's latest arrival after a loss.
+	patience, nack := int(assemblerPatience/time.Millisecond), int(nackRoundTrip/time.Millisecond)
+	for _, tc := range []assemblerCase{
 		{name: "in order", pkts: []*rtp.Packet{pkt(10, false, "a"), pkt(11, true, "b"), pkt(12, true, "c")},
 			frames: []string{"ab", "c"}, lost: []int{0, 0}},
 		{name: "reordered", pkts: []*rtp.Packet{pkt(11, true, "b"), pkt(10, false, "a")},
@@ -64,47 +96,36 @@ func TestFrameAssembler(t *testing.T) {
 		{name: "wrap around", pkts: []*rtp.Packet{pkt(65534, false, "a"), pkt(65535, false, "b"), pkt(0, true, "c"), pkt(1, true, "d")},
 			frames: []string{"abc", "d"}, lost: []int{0, 0}},
 		{name: "loss is waited for, then given up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, false, "d"), pkt(5, true, "e"), pkt(6, true, "f")},
-			times:  []int{0, 10, 20, 100, 200},
+			// 2 is known missing from 10 ms (when 3 arrives).
+			times:  []int{0, 10, 20, 9 + patience, 10 + patience},
 			frames: []string{"a", "de", "f"}, lost: []int{0, 2, 0}},
 		{name: "late retransmission in time", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(2, false, "b")},
-			times:  []int{0, 10, 100},
+			times:  []int{0, 10, 9 + patience},
 			frames: []string{"a", "bc"}, lost: []int{0, 0}},
+		{name: "retransmission after a NACK round trip", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, true, "d"), pkt(5, true, "e"), pkt(2, false, "b")},
+			// 2 is lost, seen missing at 10 ms, and comes back over a 200 ms
+			// round trip while the next frames arrive: it is waited for.
+			times:  []int{0, 10, 10 + nack/2, 10 + nack - 1, 10 + nack},
+			frames: []string{"a", "bc", "d", "e"}, lost: []int{0, 0, 0, 0}},
 		{name: "late packet after giving up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, true, "d"), pkt(2, false, "b"), pkt(5, true, "e")},
-			times:  []int{0, 10, 200, 210, 220},
+			times:  []int{0, 10, 10 + patience, 20 + patience, 30 + patience},
 			frames: []string{"a", "d", "e"}, lost: []int{0, 2, 0}},
 		{name: "slow frame with nothing missing", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(3, false, "c"), pkt(4, true, "d")},
 			// A large keyframe spread over a slow link is not given up.
-			times:  []int{0, 100, 200, 300},
+			times:  []int{0, patience, 2 * patience, 3 * patience},
 			frames: []string{"abcd"}, lost: []int{0}},
-		{name: "patience counts from the gap", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(4, false, "d"), pkt(3, false, "c"), pkt(5, true, "e")},
-			// 3 is known missing from 200 ms and arrives in time at 300.
-			times:  []int{0, 100, 200, 300, 310},
-			frames: []string{"abcde"}, lost: []int{0}},
+		{name: "patience counts from the gap", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(4, false, "d"), pkt(5, false, "e"), pkt(3, false, "c"), pkt(6, true, "f")},
+			// 3 is known missing from when 4 arrives; 5 comes more than
+			// patience after the frame began, but not after the gap.
+			times:  []int{0, patience / 2, patience, patience * 3 / 2, 2*patience - 10, 2*patience - 5},
+			frames: []string{"abcdef"}, lost: []int{0}},
 		{name: "jump far ahead", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(2, false, "b"), pkt(2000, true, "z"), pkt(2001, true, "y")},
 			frames: []string{"a", "z", "y"}, lost: []int{0, 1998, 0}},
 		{name: "padding only", pkts: []*rtp.Packet{pkt(1, true, ""), pkt(2, true, "x")},
 			frames: []string{"x"}, lost: []int{0}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			a := newFrameAssembler(func() rtp.Depacketizer { return rawDepacketizer{} })
-			var c collector
-			for i, p := range tc.pkts {
-				ms := 0
-				if tc.times != nil {
-					ms = tc.times[i]
-				}
-				if _, err := a.push(wire(t, p), at(ms), c.emit); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if len(c.frames) != len(tc.frames) {
-				t.Fatalf("frames %q, want %q", c.frames, tc.frames)
-			}
-			for i := range c.frames {
-				if c.frames[i] != tc.frames[i] || c.lost[i] != tc.lost[i] {
-					t.Errorf("frame %d: %q lost %d, want %q lost %d", i, c.frames[i], c.lost[i], tc.frames[i], tc.lost[i])
-				}
-			}
+			tc.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 		})
 	}
 }
