@@ -219,11 +219,7 @@ func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
+		readRTCP(sender.ReadRTCP, func(pkts []rtcp.Packet) {
 			for _, p := range pkts {
 				switch p.(type) {
 				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
@@ -231,7 +227,7 @@ func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
 					s.room.mixer.RequestKeyframe()
 				}
 			}
-		}
+		})
 	}()
 }
 

@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"image"
+	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,9 +121,21 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 // drainRTCP reads RTCP until the connection closes: pion's interceptors
 // (NACK, reports) only see packets that are read.
 func drainRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error)) {
+	readRTCP(read, func([]rtcp.Packet) {})
+}
+
+// readRTCP hands each RTCP packet read to handle until the connection
+// closes. A packet that does not parse is skipped: it comes from the
+// remote peer, and ending here would end its keyframe requests, NACKs and
+// reports for the rest of the session.
+func readRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error), handle func([]rtcp.Packet)) {
 	for {
-		if _, _, err := read(); err != nil {
-			return
+		pkts, _, err := read()
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe):
+			return // pion's buffer closed, or the sender stopped
+		case err == nil:
+			handle(pkts)
 		}
 	}
 }
