@@ -93,6 +93,18 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 
+// nackInterval is how often the server asks participants for the packets
+// it misses (pion's default: 100 ms). The sooner it asks, the sooner the
+// retransmission comes, well within the frame assembler's patience even
+// over a link with a 200 ms round trip.
+const nackInterval = 50 * time.Millisecond
+
+// nackTries is how many times one missing packet is asked for: as many as
+// fit in the assembler's patience. After that its frame is given up and a
+// keyframe requested, and a late copy would be thrown away (pion's default
+// is to ask until 512 newer packets have come).
+const nackTries = uint16(assemblerPatience / nackInterval)
+
 // configureNack adds NACK (requests and retransmissions) to an API's
 // interceptors. The responder keeps the last nackKept (256) packets of each
 // outgoing stream (over a second of the 720p mix; a retransmission later
@@ -112,7 +124,8 @@ func configureNack(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
 // configureNackClock is configureNack with the limiter's clock given.
 func configureNackClock(m *webrtc.MediaEngine, reg *interceptor.Registry, now func() time.Time) error {
 	reg.Add(limitNacks{now})
-	if err := webrtc.ConfigureNackWithOptions(m, reg, nil, nack.ResponderSize(nackKept), nack.DisableCopy()); err != nil {
+	gen := []nack.GeneratorOption{nack.GeneratorInterval(nackInterval), nack.GeneratorMaxNacksPerPacket(nackTries)}
+	if err := webrtc.ConfigureNackWithOptions(m, reg, gen, nack.ResponderSize(nackKept), nack.DisableCopy()); err != nil {
 		return fmt.Errorf("room: nack: %w", err)
 	}
 	reg.Add(ownHeaders{})

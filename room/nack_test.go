@@ -1,6 +1,7 @@
 package room
 
 import (
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -83,5 +84,60 @@ func TestNackResendsEachReceiversOwnPacket(t *testing.T) {
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("packet 101 was not resent")
+	}
+}
+
+// TestNackAsksForAMissingPacketAFewTimes reads packets 1, 2 and 4 of a
+// participant's stream through the server's interceptors and counts the
+// NACKs for packet 3: it is asked for nackTries times, once per
+// nackInterval, and then no more (pion's default asks every 100 ms until
+// 512 newer packets have come).
+func TestNackAsksForAMissingPacketAFewTimes(t *testing.T) {
+	reg := &interceptor.Registry{}
+	if err := configureNack(&webrtc.MediaEngine{}, reg); err != nil {
+		t.Fatal(err)
+	}
+	chain, err := reg.Build("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chain.Close()
+	var mu sync.Mutex
+	asked := 0
+	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, p := range pkts {
+			if n, ok := p.(*rtcp.TransportLayerNack); ok {
+				for _, pair := range n.Nacks {
+					if slices.Contains(pair.PacketList(), 3) {
+						asked++
+					}
+				}
+			}
+		}
+		return 0, nil
+	}))
+	info := &interceptor.StreamInfo{SSRC: 42, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}
+	var next []uint16
+	reader := chain.BindRemoteStream(info, interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: next[0], SSRC: 42, PayloadType: 96}, Payload: []byte{1}}
+		next = next[1:]
+		n, err := p.MarshalTo(b)
+		return n, a, err
+	}))
+	next = []uint16{1, 2, 4}
+	for range 3 {
+		if _, _, err := reader.Read(make([]byte, 1500), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Long enough for three times nackTries at nackInterval (and for more
+	// than nackTries at pion's default 100 ms).
+	time.Sleep(3 * time.Duration(nackTries) * nackInterval)
+	mu.Lock()
+	defer mu.Unlock()
+	if asked != int(nackTries) {
+		t.Errorf("packet 3 asked for %d times, want %d (once per %v within the assembler's patience of %v)", asked, nackTries, nackInterval, assemblerPatience)
 	}
 }
