@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
 
 	"mcu/codec"
 )
@@ -27,6 +28,12 @@ const assemblerPatience = 300 * time.Millisecond
 // reports losses. A frame ends with its marker bit (VP8, VP9, H.264 and AV1 as
 // WebRTC sends them). It is a small ring indexed by sequence number: pion's
 // sample builder holds two 65536-entry tables (1 MB) per stream.
+//
+// Only whole frames are emitted: packets up to a marker that do not begin
+// a frame (the first ones seen may be mid-frame; so may those after a
+// packet is given up) are the tail of one and are given up too. Emitted, a
+// tail would pass for a frame, and the tail of an H.264 keyframe holds IDR
+// slices.
 type frameAssembler struct {
 	newDepacketizer func() rtp.Depacketizer
 	dep             rtp.Depacketizer
@@ -34,6 +41,7 @@ type frameAssembler struct {
 	ring    [assemblerSlots]slot
 	started bool
 	next    uint16 // first sequence number not consumed yet
+	atStart bool   // next begins a frame: the packet before it had a marker
 	newest  uint16
 	lost    int // packets given up since the last frame
 	buf     []byte
@@ -131,7 +139,11 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 	for {
 		end, ok := a.completeFrame()
 		if ok {
-			a.emitFrame(end, emit)
+			if a.atStart || a.beginsFrame(end) {
+				a.emitFrame(end, emit)
+			} else {
+				a.dropTail(end)
+			}
 			continue
 		}
 		// The head frame is incomplete. Give up its missing packet once it
@@ -179,32 +191,108 @@ func (a *frameAssembler) missingSince() (time.Time, bool) {
 }
 
 // skipBrokenFrame gives up the head frame: everything up to and including
-// the first marker after the gap (or all that is held, if none).
+// the first marker after the gap (or all that is held, if none: then what
+// follows is mid-frame).
 func (a *frameAssembler) skipBrokenFrame() {
-	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+	marker := false
+	for seq := a.next; !marker && distance(seq, a.newest) >= 0; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		present := s.pkt != nil && s.pkt.SequenceNumber == seq
-		marker := present && s.pkt.Marker
+		marker = present && s.pkt.Marker
 		if present {
 			a.clear(s)
 		}
 		a.lost++
 		a.next = seq + 1
-		if marker {
-			break
-		}
 	}
+	a.atStart = marker
 	a.dep = a.newDepacketizer() // drop any half-assembled fragment
 }
 
-// giveUpTo forgets everything before seq.
+// giveUpTo forgets everything before seq, which may be mid-frame.
 func (a *frameAssembler) giveUpTo(seq uint16) {
 	a.lost += distance(a.next, seq)
 	for i := range a.ring {
 		a.clear(&a.ring[i])
 	}
-	a.next, a.newest = seq, seq
+	a.next, a.newest, a.atStart = seq, seq, false
 	a.dep = a.newDepacketizer()
+}
+
+// dropTail gives up next..end, a frame's tail: its start was lost or
+// given up.
+func (a *frameAssembler) dropTail(end uint16) {
+	for seq := a.next; ; seq++ {
+		a.clear(&a.ring[seq%assemblerSlots])
+		a.lost++
+		if seq == end {
+			break
+		}
+	}
+	a.next, a.atStart = end+1, true
+}
+
+// beginsFrame reports whether the complete run next..end begins a frame, as
+// its first packet with a payload tells (padding carries none). A run of
+// padding only is nothing to give up.
+func (a *frameAssembler) beginsFrame(end uint16) bool {
+	for seq := a.next; ; seq++ {
+		p := a.ring[seq%assemblerSlots].pkt
+		if len(p.Payload) > 0 {
+			return frameHead(a.dep, p.Payload)
+		}
+		if seq == end {
+			return true
+		}
+	}
+}
+
+// frameHead reports whether an RTP payload is known to begin a frame. Where
+// the payload format cannot always tell, it is enough to recognise a
+// keyframe's first packet: after a loss, and at the start, the decoder
+// waits for a keyframe anyway, so a delta frame given up costs nothing.
+func frameHead(dep rtp.Depacketizer, payload []byte) bool {
+	if len(payload) == 0 {
+		return false
+	}
+	switch dep.(type) {
+	case *codecs.VP8Packet:
+		// RFC 7741 4.2: S set and partition index 0 (pion's
+		// IsPartitionHead looks at S alone, set on each partition's start).
+		return payload[0]&0x17 == 0x10
+	case *codecs.H264Packet:
+		// pion's IsPartitionHead is true at any NAL unit's start, and a
+		// picture may have several slices.
+		return h264PacketStartsAccessUnit(payload)
+	case *codecs.AV1Depacketizer:
+		// pion's IsPartitionHead (Z clear) is true at any OBU's start. N
+		// marks the first packet of a coded video sequence: a keyframe with
+		// its sequence header, the only frame codec.IsKeyframe takes.
+		const z, n = 0x80, 0x08
+		return payload[0]&(z|n) == n
+	}
+	return dep.IsPartitionHead(payload) // VP9: the B bit, a frame's start
+}
+
+// h264PacketStartsAccessUnit reads the first NAL unit of an H.264 RTP
+// payload (RFC 6184: a single NAL unit, a STAP-A or the start of an FU-A;
+// WebRTC uses no other).
+func h264PacketStartsAccessUnit(p []byte) bool {
+	switch p[0] & 0x1f {
+	case 24: // STAP-A: a 16-bit size, then the first NAL unit
+		if len(p) < 4 {
+			return false
+		}
+		size := int(p[1])<<8 | int(p[2])
+		return codec.H264StartsAccessUnit(p[3:min(len(p), 3+size)])
+	case 28: // FU-A: the NAL header's type is in the FU header
+		const start = 0x80
+		if len(p) < 3 || p[1]&start == 0 {
+			return false
+		}
+		return codec.H264StartsAccessUnit([]byte{p[0]&0xe0 | p[1]&0x1f, p[2]})
+	}
+	return codec.H264StartsAccessUnit(p)
 }
 
 // emitFrame depacketizes next..end into one frame.
@@ -230,7 +318,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	a.dep = a.newDepacketizer()
 	// Spare capacity for the decoder's padding, which spares it a copy.
 	a.buf = slices.Grow(a.buf, codec.InputPadding)
-	a.next = end + 1
+	a.next, a.atStart = end+1, true
 	lost := a.lost
 	a.lost = 0
 	if len(a.buf) > 0 {

@@ -2,12 +2,15 @@ package room
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+
+	"mcu/codec"
 )
 
 // rawDepacketizer returns payloads as they are.
@@ -126,6 +129,163 @@ func TestFrameAssembler(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
+		})
+	}
+}
+
+// VP8 payload descriptors (RFC 7741 4.2): a frame begins at S with
+// partition index 0.
+const (
+	vp8Start      = 0x10
+	vp8Middle     = 0x00
+	vp8Partition1 = 0x11 // S, partition index 1: mid-frame
+)
+
+func vp8pkt(seq uint16, marker bool, descriptor byte, data string) *rtp.Packet {
+	return pkt(seq, marker, string([]byte{descriptor})+data)
+}
+
+// TestFrameAssemblerFrameStarts: packets up to a marker that do not begin a
+// frame (the first ones seen, those after a long jump or after a packet
+// given up) are a frame's tail: they are given up and counted as lost, not
+// emitted as a frame.
+func TestFrameAssemblerFrameStarts(t *testing.T) {
+	patience := int(assemblerPatience / time.Millisecond)
+	for _, tc := range []assemblerCase{
+		{name: "first packet mid-frame", pkts: []*rtp.Packet{vp8pkt(1, false, vp8Middle, "b"), vp8pkt(2, true, vp8Middle, "c"), vp8pkt(3, false, vp8Start, "d"), vp8pkt(4, true, vp8Middle, "e")},
+			frames: []string{"de"}, lost: []int{2}},
+		{name: "first packet starts a frame", pkts: []*rtp.Packet{vp8pkt(1, false, vp8Start, "a"), vp8pkt(2, true, vp8Middle, "b"), vp8pkt(3, true, vp8Start, "c")},
+			frames: []string{"ab", "c"}, lost: []int{0, 0}},
+		{name: "first packet starts a later partition", pkts: []*rtp.Packet{vp8pkt(1, false, vp8Partition1, "b"), vp8pkt(2, true, vp8Middle, "c"), vp8pkt(3, true, vp8Start, "d")},
+			frames: []string{"d"}, lost: []int{2}},
+		{name: "padding before the first frame", pkts: []*rtp.Packet{pkt(1, false, ""), vp8pkt(2, false, vp8Start, "a"), vp8pkt(3, true, vp8Middle, "b")},
+			frames: []string{"ab"}, lost: []int{0}},
+		{name: "jump far ahead into a frame", pkts: []*rtp.Packet{vp8pkt(1, true, vp8Start, "a"), vp8pkt(2000, false, vp8Middle, "y"), vp8pkt(2001, true, vp8Middle, "z"), vp8pkt(2002, true, vp8Start, "x")},
+			frames: []string{"a", "x"}, lost: []int{0, 1998 + 2}},
+		{name: "given up with no marker held", pkts: []*rtp.Packet{vp8pkt(1, true, vp8Start, "a"), vp8pkt(2, false, vp8Start, "b"), vp8pkt(4, false, vp8Middle, "d"), vp8pkt(5, false, vp8Middle, "e"), vp8pkt(6, true, vp8Middle, "f"), vp8pkt(7, true, vp8Start, "g")},
+			// 3 is given up when 5 arrives: 2 to 5 go, and 6 ends that frame.
+			times:  []int{0, 0, 10, 10 + patience, 20 + patience, 30 + patience},
+			frames: []string{"a", "g"}, lost: []int{0, 5}},
+		{name: "given up up to a marker", pkts: []*rtp.Packet{vp8pkt(1, true, vp8Start, "a"), vp8pkt(2, false, vp8Start, "b"), vp8pkt(4, true, vp8Middle, "d"), vp8pkt(5, true, vp8Start, "e")},
+			times:  []int{0, 0, 10, 10 + patience},
+			frames: []string{"a", "e"}, lost: []int{0, 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+		})
+	}
+}
+
+// h264Picture is an access unit of SPS, PPS and an IDR picture in two
+// slices (the second's first_mb_in_slice is 1: 010), or of a P picture in
+// two slices, as NAL units.
+func h264Picture(idr bool) [][]byte {
+	slice := func(header, first byte) []byte {
+		return append([]byte{header, first}, bytes.Repeat([]byte{0xaa}, 40)...)
+	}
+	if !idr {
+		return [][]byte{slice(0x41, 0x9a), slice(0x41, 0x5a)}
+	}
+	return [][]byte{{0x67, 0x42, 0xc0, 0x1e, 0xd9, 0x00, 0xa0, 0x47}, {0x68, 0xce, 0x3c, 0x80}, slice(0x65, 0x88), slice(0x65, 0x5a)}
+}
+
+func annexB(nals [][]byte) []byte {
+	var b []byte
+	for _, nal := range nals {
+		b = append(append(b, 0, 0, 0, 1), nal...)
+	}
+	return b
+}
+
+// h264Packets packetizes an access unit as pion does (STAP-A for SPS and
+// PPS, FU-A for NAL units larger than a 20-byte payload) from sequence
+// number seq, the marker on the last.
+func h264Packets(seq uint16, nals [][]byte) []*rtp.Packet {
+	var payloader codecs.H264Payloader
+	payloads := payloader.Payload(20, annexB(nals))
+	pkts := make([]*rtp.Packet, len(payloads))
+	for i, p := range payloads {
+		pkts[i] = pkt(seq+uint16(i), i == len(payloads)-1, string(p))
+	}
+	return pkts
+}
+
+// TestFrameAssemblerH264Tail: when the first packets of a keyframe of
+// several slices are lost, the rest (IDR slices, one of them cut, whose
+// header is that of an IDR slice and whose first byte is any) is not
+// emitted: the decoder would take it for a keyframe. A whole keyframe that
+// starts the session is emitted at once.
+func TestFrameAssemblerH264Tail(t *testing.T) {
+	key, delta := h264Picture(true), h264Picture(false)
+	keyPkts, deltaPkts := h264Packets(0, key), h264Packets(0, delta)
+	// STAP-A (SPS, PPS), three FU-A of the first slice, then of the second.
+	if len(keyPkts) != 7 || keyPkts[0].Payload[0]&0x1f != 24 || keyPkts[2].Payload[0]&0x1f != 28 || keyPkts[4].Payload[1] != 0x85 {
+		t.Fatalf("the keyframe is not STAP-A then FU-A: % x", keyPkts)
+	}
+	// What must not be emitted: the keyframe from a middle fragment of its
+	// first slice on, which the decoder would take for a keyframe.
+	var dep codecs.H264Packet
+	var tail []byte
+	for _, p := range keyPkts[2:] {
+		b, err := dep.Unmarshal(p.Payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail = append(tail, b...)
+	}
+	if !codec.IsKeyframe(codec.H264, tail) {
+		t.Fatalf("the keyframe's tail is not taken for a keyframe: the test shows nothing\n% x", tail)
+	}
+	renumber := func(seq uint16, pkts []*rtp.Packet) []*rtp.Packet {
+		out := make([]*rtp.Packet, len(pkts))
+		for i, p := range pkts {
+			c := p.Clone()
+			c.SequenceNumber = seq + uint16(i)
+			out[i] = c
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		pkts   []*rtp.Packet
+		frames [][]byte
+		lost   []int
+	}{
+		{name: "keyframe first", pkts: slices.Concat(renumber(100, keyPkts), renumber(100+uint16(len(keyPkts)), deltaPkts)),
+			frames: [][]byte{annexB(key), annexB(delta)}, lost: []int{0, 0}},
+		{name: "keyframe's start lost at the start", // first seen: a middle fragment of the first slice
+			pkts:   slices.Concat(renumber(100, keyPkts)[2:], renumber(100+uint16(len(keyPkts)), deltaPkts)),
+			frames: [][]byte{annexB(delta)}, lost: []int{len(keyPkts) - 2}},
+		{name: "keyframe's first slice lost at the start", // first seen: the second slice's start
+			pkts:   slices.Concat(renumber(100, keyPkts)[4:], renumber(100+uint16(len(keyPkts)), deltaPkts)),
+			frames: [][]byte{annexB(delta)}, lost: []int{len(keyPkts) - 4}},
+		{name: "keyframe's start lost after a jump", // to the last fragment of the first slice
+			pkts: slices.Concat(renumber(100, deltaPkts), renumber(2000, keyPkts)[3:],
+				renumber(2000+uint16(len(keyPkts)), keyPkts)),
+			frames: [][]byte{annexB(delta), annexB(key)},
+			// The jump over 100+len(deltaPkts)..2002, then the tail.
+			lost: []int{0, 2003 - (100 + len(deltaPkts)) + len(keyPkts) - 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
+			var frames [][]byte
+			var lost []int
+			for i, p := range tc.pkts {
+				if _, err := a.push(wire(t, p), time.Unix(0, int64(i)), func(f assembled) {
+					frames = append(frames, bytes.Clone(f.data))
+					lost = append(lost, f.lost)
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(frames) != len(tc.frames) {
+				t.Fatalf("%d frames lost %d, want %d lost %d\n% x", len(frames), lost, len(tc.frames), tc.lost, frames)
+			}
+			for i := range frames {
+				if !bytes.Equal(frames[i], tc.frames[i]) || lost[i] != tc.lost[i] {
+					t.Errorf("frame %d lost %d: % x\nwant lost %d: % x", i, lost[i], frames[i], tc.lost[i], tc.frames[i])
+				}
+			}
 		})
 	}
 }
@@ -251,4 +411,58 @@ func TestFrameAssemblerForgetsUnfinishedFragments(t *testing.T) {
 	if len(c.frames) != 1 || strings.Contains(c.frames[0], "x") || !strings.Contains(c.frames[0], "yyyzzz") {
 		t.Errorf("frames %q: want one frame of y and z only", c.frames)
 	}
+}
+
+var vp8Dep, vp9Dep, h264Dep, av1Dep = &codecs.VP8Packet{}, &codecs.VP9Packet{}, &codecs.H264Packet{}, &codecs.AV1Depacketizer{}
+
+// frameHeadCases: what each payload format says about a packet beginning a
+// frame.
+var frameHeadCases = []struct {
+	name    string
+	dep     rtp.Depacketizer
+	payload []byte
+	want    bool
+}{
+	{"vp8 start", vp8Dep, []byte{0x10, 0x50}, true},
+	{"vp8 start, extended", vp8Dep, []byte{0x90, 0x80, 0x12, 0x50}, true},
+	{"vp8 middle", vp8Dep, []byte{0x00, 0x50}, false},
+	{"vp8 later partition", vp8Dep, []byte{0x11, 0x50}, false},
+	{"vp9 begins a frame", vp9Dep, []byte{0x08, 0x82}, true},
+	{"vp9 middle", vp9Dep, []byte{0x00, 0x82}, false},
+	{"h264 sps", h264Dep, []byte{0x67, 0x42}, true},
+	{"h264 first p slice", h264Dep, []byte{0x41, 0x9a}, true},
+	{"h264 later p slice", h264Dep, []byte{0x41, 0x5a}, false},
+	{"h264 stap-a sps pps", h264Dep, []byte{0x78, 0, 2, 0x67, 0x42, 0, 2, 0x68, 0xce}, true},
+	{"h264 stap-a later slices", h264Dep, []byte{0x78, 0, 2, 0x65, 0x5a, 0, 2, 0x65, 0x2a}, false},
+	{"h264 stap-a cut", h264Dep, []byte{0x78, 0, 9, 0x65}, false},
+	{"h264 fu-a start of a first idr slice", h264Dep, []byte{0x7c, 0x85, 0x88}, true},
+	{"h264 fu-a start of a later idr slice", h264Dep, []byte{0x7c, 0x85, 0x5a}, false},
+	{"h264 fu-a middle", h264Dep, []byte{0x7c, 0x05, 0x88}, false},
+	{"h264 fu-a end", h264Dep, []byte{0x7c, 0x45, 0x88}, false},
+	{"av1 new coded video sequence", av1Dep, []byte{0x18, 0x0a, 0x00}, true},
+	{"av1 obu start", av1Dep, []byte{0x10, 0x32, 0x00}, false},
+	{"av1 continued fragment", av1Dep, []byte{0x90, 0x00}, false},
+	{"empty", vp8Dep, nil, false},
+}
+
+func TestFrameHead(t *testing.T) {
+	for _, tc := range frameHeadCases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := frameHead(tc.dep, tc.payload); got != tc.want {
+				t.Errorf("frameHead(% x) = %v, want %v", tc.payload, got, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzFrameHead: any payload, for any codec, is read without a panic.
+func FuzzFrameHead(f *testing.F) {
+	for _, tc := range frameHeadCases {
+		f.Add(tc.payload)
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) {
+		for _, dep := range []rtp.Depacketizer{vp8Dep, vp9Dep, h264Dep, av1Dep} {
+			frameHead(dep, payload)
+		}
+	})
 }
