@@ -17,7 +17,7 @@ const assemblerSlots = 512
 // assemblerPatience is how long a missing packet is waited for (reordering,
 // a NACK retransmission) before the frame it belonged to is given up. A
 // retransmission comes back up to one interval of pion's NACK generator
-// (50 ms, set in engine.go) plus a round trip after the loss is seen:
+// (nackInterval, 50 ms) plus a round trip after the loss is seen:
 // 300 ms covers round trips up to ~200 ms with a margin for the sender's
 // queue. Shorter, every loss on such a link would cost a keyframe (a PLI, a
 // large frame, and a frozen tile until it comes).
