@@ -59,6 +59,32 @@ func (d *OpusDecoder) Conceal(pcm []int16) error {
 	return nil
 }
 
+// DecodeFEC recovers the audio just before packet, lost, from packet's
+// in-band FEC (the low-bitrate copy of the previous frame, LBRR, that a
+// SILK or hybrid encoder adds when told to expect loss), and continues the
+// stream so that packet itself can be decoded next. len(pcm)/OpusChannels
+// is the duration to recover, per channel: a multiple of 2.5 ms (120
+// samples), normally that of the lost packet. When it is longer than
+// packet's frames, libopus conceals the start and recovers the end.
+//
+// libopus falls back to packet-loss concealment, as Conceal, when packet
+// carries no FEC: a CELT-only packet, an encoder that added none (it saw
+// no loss, or FEC is off), or pcm shorter than packet's frame. So pcm is
+// filled either way when the error is nil. A packet that does not parse
+// is an error and pcm is left as it was.
+func (d *OpusDecoder) DecodeFEC(packet []byte, pcm []int16) error {
+	if len(packet) == 0 {
+		return errors.New("codec: empty opus packet")
+	}
+	if len(pcm) == 0 || len(pcm)%OpusChannels != 0 {
+		return fmt.Errorf("codec: opus fec: %d samples, want whole stereo frames", len(pcm))
+	}
+	if err := d.d.DecodeFEC(packet, pcm[:len(pcm):len(pcm)]); err != nil {
+		return fmt.Errorf("codec: opus fec: %w", err)
+	}
+	return nil
+}
+
 // OpusConfig are the settings of an Opus encoder.
 type OpusConfig struct {
 	Bitrate    int  // bits per second

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/hraban/opus.v2"
 )
 
 // goertzel returns the amplitude (fraction of full scale) of a sine at hz in
@@ -132,5 +134,144 @@ func TestOpusFFmpegArgs(t *testing.T) {
 	}
 	if got := strings.TrimSpace(string(b)); got != "opus,48000,2" {
 		t.Errorf("ffprobe: got %q, want opus,48000,2", got)
+	}
+}
+
+// voiced returns n samples of mono speech-like sound from sample from on:
+// eight harmonics of a pitch that glides between 120 and 220 Hz, under a
+// syllable envelope (about 4 per second) that swells and fades.
+func voiced(from, n int) []int16 {
+	pcm := make([]int16, n)
+	for i := range n {
+		t := float64(from+i) / OpusSampleRate
+		// The phase of a pitch f(t) = 170 + 50 sin(2π·1.3 t) is its integral.
+		phase := 2 * math.Pi * (170*t - 50/(2*math.Pi*1.3)*math.Cos(2*math.Pi*1.3*t))
+		var v float64
+		for h := 1.0; h <= 8; h++ {
+			v += math.Sin(h*phase) / h
+		}
+		env := 0.5 - 0.5*math.Cos(2*math.Pi*4.1*t)
+		pcm[i] = int16(0.3 * 32767 * env * v / 2)
+	}
+	return pcm
+}
+
+// voipPackets encodes count 20 ms packets of voiced mono the way a browser
+// does for a call: VOIP mode, 24 kbit/s, in-band FEC on, 20 % loss
+// expected (FEC only exists in SILK and hybrid packets).
+func voipPackets(t *testing.T, count int) [][]byte {
+	t.Helper()
+	enc, err := opus.NewEncoder(OpusSampleRate, 1, opus.AppVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const frame = 960
+	buf := make([]byte, 1500)
+	pkts := make([][]byte, count)
+	for i := range pkts {
+		n, err := enc.Encode(voiced(i*frame, frame), buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts[i] = append([]byte(nil), buf[:n]...)
+	}
+	return pkts
+}
+
+// errEnergy is the energy of got − want relative to want's.
+func errEnergy(got, want []int16) float64 {
+	var e, w float64
+	for i := range want {
+		d := float64(got[i]) - float64(want[i])
+		e += d * d
+		w += float64(want[i]) * float64(want[i])
+	}
+	return e / w
+}
+
+// fecBeatsPLC is the most error energy the frames recovered from FEC may
+// have, summed over the losses tried, as a fraction of the PLC guesses'. Measured
+// here (libopus 1.3.1, Debian 12): FEC 1.24 against PLC 6.79, a ratio of
+// 0.18; half leaves a wide margin for other libopus builds.
+const fecBeatsPLC = 0.5
+
+// TestOpusDecodeFEC drops one packet of a VOIP stream at several places
+// and recovers the lost frame from the next packet's FEC, then from PLC:
+// FEC must come much closer to what the decoder gave without the loss.
+func TestOpusDecodeFEC(t *testing.T) {
+	const frame = 960
+	pkts := voipPackets(t, 60)
+	lossless := make([][]int16, len(pkts))
+	dec, err := NewOpusDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, MaxOpusSamples*OpusChannels)
+	for i, p := range pkts {
+		n, err := dec.Decode(p, pcm)
+		if err != nil || n != frame {
+			t.Fatalf("packet %d: %d samples, %v", i, n, err)
+		}
+		lossless[i] = slices.Clone(pcm[:2*n])
+	}
+	// lose decodes up to lost, then fills the lost frame with fill.
+	lose := func(lost int, fill func(*OpusDecoder, []int16) error) []int16 {
+		dec, err := NewOpusDecoder()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pkts[:lost] {
+			if _, err := dec.Decode(p, pcm); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := make([]int16, 2*frame)
+		if err := fill(dec, out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	var fecSum, plcSum float64
+	for lost := 20; lost < 56; lost += 3 {
+		fec := lose(lost, func(d *OpusDecoder, out []int16) error { return d.DecodeFEC(pkts[lost+1], out) })
+		plc := lose(lost, func(d *OpusDecoder, out []int16) error { return d.Conceal(out) })
+		ef, ep := errEnergy(fec, lossless[lost]), errEnergy(plc, lossless[lost])
+		t.Logf("packet %d lost: error energy FEC %.3f, PLC %.3f", lost, ef, ep)
+		fecSum += ef
+		plcSum += ep
+	}
+	t.Logf("all losses: error energy FEC %.3f, PLC %.3f (ratio %.2f)", fecSum, plcSum, fecSum/plcSum)
+	if fecSum >= fecBeatsPLC*plcSum {
+		t.Errorf("FEC error energy %.3f, PLC %.3f: want FEC below %.0f %% of PLC", fecSum, plcSum, 100*fecBeatsPLC)
+	}
+
+	// Garbage, an empty packet or a bad length is an error, never a panic.
+	for _, p := range [][]byte{nil, {0xff, 0xff, 0xff}, {0x0b, 0xff}} {
+		if err := dec.DecodeFEC(p, pcm[:2*frame]); err == nil {
+			t.Errorf("DecodeFEC(% x) accepted", p)
+		}
+	}
+	for _, n := range []int{0, 1, 2 * 100} {
+		if err := dec.DecodeFEC(pkts[0], pcm[:n]); err == nil {
+			t.Errorf("DecodeFEC into %d samples accepted", n)
+		}
+	}
+	// A packet without FEC (CELT, from the 64 kbit/s encoder) falls back
+	// to concealment: the frame is filled, no error.
+	enc, err := NewOpusEncoder(DefaultOpusConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	celt, err := enc.Encode(sine(1000, 0.25, 0, frame))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.DecodeFEC(celt, pcm[:2*frame]); err != nil {
+		t.Errorf("DecodeFEC without FEC: %v, want concealment", err)
 	}
 }
