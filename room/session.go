@@ -261,19 +261,17 @@ func (s *Session) requestKeyframe(ssrc uint32) {
 }
 
 // readAudio decodes Opus in this goroutine into the participant's jitter
-// buffer; a lost packet becomes packet-loss concealment of the same length.
+// buffer; a lost packet is recovered from the next one's FEC or concealed
+// (opusIn).
 func (s *Session) readAudio(track *webrtc.TrackRemote) {
-	dec, err := codec.NewOpusDecoder()
+	in, err := newOpusIn()
 	if err != nil {
 		s.room.log.Error("opus decoder", "session", s.ID, "err", err)
 		return
 	}
 	name := "opus"
 	s.audioIn.Store(&name)
-	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
-	var last uint16
-	var started bool
-	frame := 960 // samples per channel of the last packet, for concealment
+	push := s.audio.Push
 	buf := make([]byte, maxPacket)
 	var pkt rtp.Packet
 	for {
@@ -285,27 +283,7 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
-		if started {
-			gap := pkt.SequenceNumber - last - 1
-			if gap >= 0x8000 {
-				continue // late or duplicate: its time has passed
-			}
-			for range min(int(gap), 5) { // conceal short losses; after that, silence
-				if dec.Conceal(pcm[:frame*codec.OpusChannels]) == nil {
-					s.audio.Push(pcm[:frame*codec.OpusChannels])
-				}
-			}
-		}
-		started, last = true, pkt.SequenceNumber
-		if len(pkt.Payload) == 0 {
-			continue
-		}
-		samples, err := dec.Decode(pkt.Payload, pcm)
-		if err != nil {
-			continue
-		}
-		frame = samples
-		s.audio.Push(pcm[:samples*codec.OpusChannels])
+		in.push(pkt.SequenceNumber, pkt.Payload, push)
 	}
 }
 

@@ -1,0 +1,85 @@
+package room
+
+import "mcu/codec"
+
+// maxConcealed is the most lost packets made up for in one gap (as
+// readAudio always did): by 100 ms concealment has faded out, and making
+// up for more would only hold the jitter buffer further behind.
+const maxConcealed = 5
+
+// opusIn turns one participant's Opus packets, in the order they arrive,
+// into PCM for their jitter buffer. Packets lost before one that arrives
+// are made up for at once, a frame each (of the last packet's length): the
+// one just before it is recovered from its in-band FEC, which browsers add
+// when they see loss (we offer useinbandfec=1), and any earlier ones are
+// concealed. A packet that comes after a later one (reordered, or a
+// duplicate) is dropped: its place has been filled.
+//
+// It does not wait for a reordered packet: the jitter buffer after it
+// (mixer.LiveAudio) holds decoded frames and starts 40 ms deep, so at that
+// depth holding the packet after a gap for 10 ms would make the missing
+// frame late whenever the mixer's tick fell in those 10 ms (by estimate,
+// half the gaps), and each such underrun costs a silent tick and 20 ms more
+// delay for every packet after. Reordering is better done by a jitter
+// buffer of packets, decoded when the mixer pulls.
+//
+// Use from one goroutine; nothing is allocated per packet.
+type opusIn struct {
+	dec     *codec.OpusDecoder
+	pcm     []int16 // decoded audio, reused
+	frame   int     // samples per channel of the last packet decoded
+	last    uint16  // sequence number of the last packet taken
+	started bool
+}
+
+func newOpusIn() (*opusIn, error) {
+	dec, err := codec.NewOpusDecoder()
+	if err != nil {
+		return nil, err
+	}
+	return &opusIn{
+		dec:   dec,
+		pcm:   make([]int16, codec.MaxOpusSamples*codec.OpusChannels),
+		frame: 960, // 20 ms, until a packet says
+	}, nil
+}
+
+// push takes the payload of RTP packet seq and hands out, in order, the
+// audio it yields as interleaved stereo PCM: a frame for each packet lost
+// just before it, then its own. out must not keep pcm after it returns.
+func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
+	if o.started {
+		gap := seq - o.last - 1
+		if gap >= 0x8000 {
+			return // late or duplicate: its time has passed
+		}
+		o.makeUp(int(gap), payload, out)
+	}
+	o.started, o.last = true, seq
+	if len(payload) == 0 {
+		return
+	}
+	n, err := o.dec.Decode(payload, o.pcm)
+	if err != nil {
+		return
+	}
+	o.frame = n
+	out(o.pcm[:n*codec.OpusChannels])
+}
+
+// makeUp hands out lost frames before the packet next. Up to maxConcealed,
+// the last one comes from next's FEC (libopus conceals when next has
+// none); in a longer gap, maxConcealed frames are concealed and the rest
+// skipped.
+func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
+	pcm := o.pcm[:o.frame*codec.OpusChannels]
+	for i := range min(lost, maxConcealed) {
+		if i == lost-1 && o.dec.DecodeFEC(next, pcm) == nil {
+			out(pcm)
+			continue
+		}
+		if o.dec.Conceal(pcm) == nil {
+			out(pcm)
+		}
+	}
+}
