@@ -36,8 +36,13 @@ type Room struct {
 	joining  int // joins being negotiated, of any kind: they keep the room open
 	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
+	starting bool           // a recording's file is being created, outside mu
+	started  sync.WaitGroup // that creation, which close waits for
 	closing  bool
 }
+
+// startRecorder creates a recording's file (a variable for tests).
+var startRecorder = recorder.Start
 
 func newRoom(name string, mgr *Manager) (*Room, error) {
 	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
@@ -144,19 +149,43 @@ func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
 // that is closing refuses (ErrNotFound): nobody could stop the recording.
 func (r *Room) StartRecording() (string, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closing {
+	switch {
+	case r.closing:
+		r.mu.Unlock()
+		return "", ErrNotFound
+	case r.rec != nil:
+		defer r.mu.Unlock()
+		return r.rec.Path(), ErrRecording
+	case r.starting:
+		r.mu.Unlock()
+		return "", ErrRecording
+	}
+	// The file is created without holding mu: every picture and audio
+	// frame the room sends takes mu, and a slow disk must not hold them.
+	r.starting = true
+	r.started.Add(1)
+	defer r.started.Done()
+	r.mu.Unlock()
+
+	vc := r.mgr.cfg.Mixer.Video
+	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
+
+	r.mu.Lock()
+	r.starting = false
+	closing := r.closing
+	if err == nil && !closing {
+		r.rec = rec
+	}
+	r.mu.Unlock()
+	switch {
+	case err != nil:
+		return "", err
+	case closing: // the room closed meanwhile: nobody could stop this one
+		if _, err := rec.Stop(); err != nil {
+			r.log.Error("finalize recording", "err", err)
+		}
 		return "", ErrNotFound
 	}
-	if r.rec != nil {
-		return r.rec.Path(), ErrRecording
-	}
-	vc := r.mgr.cfg.Mixer.Video
-	rec, err := recorder.Start(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
-	if err != nil {
-		return "", err
-	}
-	r.rec = rec
 	r.mixer.RequestKeyframe() // a file starts with a keyframe
 	r.log.Info("recording started", "path", rec.Path())
 	return rec.Path(), nil
@@ -248,6 +277,7 @@ func (r *Room) shown() int {
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {
+	r.started.Wait() // a recording being started finalizes itself
 	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}

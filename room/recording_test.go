@@ -1,0 +1,120 @@
+package room
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"mcu/codec"
+	"mcu/recorder"
+)
+
+// blockRecorder makes startRecorder wait for release before creating the
+// file, as a slow disk would; entered is closed once a start waits there.
+func blockRecorder(t *testing.T) (entered, release chan struct{}) {
+	entered, release = make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { startRecorder = recorder.Start })
+	startRecorder = func(dir, room string, now time.Time, cfg recorder.WebMConfig, log *slog.Logger) (*recorder.Recording, error) {
+		close(entered)
+		<-release
+		return recorder.Start(dir, room, now, cfg, log)
+	}
+	return entered, release
+}
+
+// within fails the test if fn does not return within a second.
+func within(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); fn() }()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Fatalf("%s waited for the recording's file to be created", what)
+	}
+}
+
+// TestRecordingFileCreatedOutsideTheLock holds the creation of a
+// recording's file: meanwhile the room keeps sending pictures and
+// answering, a second start is refused, and once the file exists the
+// recording runs.
+func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
+	entered, release := blockRecorder(t)
+	m := testManager(t)
+	r, err := m.reserve("slow", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		path string
+		err  error
+	}
+	first := make(chan result, 1)
+	go func() {
+		p, err := r.StartRecording()
+		first <- result{p, err}
+	}()
+	<-entered
+	within(t, "a picture", func() { r.Video(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, Key: true}) })
+	within(t, "the room's description", func() { r.Info() })
+	if _, err := r.StartRecording(); !errors.Is(err, ErrRecording) {
+		t.Errorf("second start during the first: %v, want ErrRecording", err)
+	}
+	close(release)
+	res := <-first
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if _, err := os.Stat(res.path); err != nil {
+		t.Errorf("recording file: %v", err)
+	}
+	if info := r.Info(); info.Recording == nil || info.Recording.Path != res.path {
+		t.Errorf("room shows recording %+v, want %s", info.Recording, res.path)
+	}
+	if _, err := r.StopRecording(); err != nil {
+		t.Error(err)
+	}
+	r.mu.Lock()
+	r.unreserve(Viewer)
+	r.mu.Unlock()
+	m.closeIfEmpty(r)
+}
+
+// TestRoomClosesDuringRecordingStart closes the room while a recording's
+// file is being created: the start is refused, and the room's close waits
+// for that recording to be finalized, so nothing is left unfinished when
+// the server exits.
+func TestRoomClosesDuringRecordingStart(t *testing.T) {
+	entered, release := blockRecorder(t)
+	m := testManager(t)
+	r, err := m.reserve("closing", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	started := make(chan error, 1)
+	go func() {
+		_, err := r.StartRecording()
+		started <- err
+	}()
+	<-entered
+	r.mu.Lock()
+	r.unreserve(Viewer)
+	r.mu.Unlock()
+	closed := make(chan struct{})
+	go func() { defer close(closed); m.closeIfEmpty(r) }()
+	select {
+	case <-closed:
+		t.Fatal("the room closed before the recording being started was finalized")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	<-closed
+	if err := <-started; !errors.Is(err, ErrNotFound) {
+		t.Errorf("start in a room that closed meanwhile: %v, want ErrNotFound", err)
+	}
+	if entries, err := os.ReadDir(m.cfg.RecordDir + "/closing"); err != nil || len(entries) != 1 {
+		t.Errorf("recording folder: %v, %v", entries, err)
+	}
+}
