@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,12 +14,19 @@ import (
 
 // blockRecorder makes startRecorder wait for release before creating the
 // file, as a slow disk would; entered is closed once a start waits there.
-func blockRecorder(t *testing.T) (entered, release chan struct{}) {
-	entered, release = make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() { startRecorder = recorder.Start })
+// Call it after testManager: its cleanup releases a start still waiting,
+// before the manager's cleanup closes the rooms.
+func blockRecorder(t *testing.T) (entered chan struct{}, release func()) {
+	entered, gate := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	t.Cleanup(func() {
+		release()
+		startRecorder = recorder.Start
+	})
 	startRecorder = func(dir, room string, now time.Time, cfg recorder.WebMConfig, log *slog.Logger) (*recorder.Recording, error) {
 		close(entered)
-		<-release
+		<-gate
 		return recorder.Start(dir, room, now, cfg, log)
 	}
 	return entered, release
@@ -41,8 +49,8 @@ func within(t *testing.T, what string, fn func()) {
 // answering, a second start is refused, and once the file exists the
 // recording runs.
 func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
-	entered, release := blockRecorder(t)
 	m := testManager(t)
+	entered, release := blockRecorder(t)
 	r, err := m.reserve("slow", Viewer)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +70,7 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 	if _, err := r.StartRecording(); !errors.Is(err, ErrRecording) {
 		t.Errorf("second start during the first: %v, want ErrRecording", err)
 	}
-	close(release)
+	release()
 	res := <-first
 	if res.err != nil {
 		t.Fatal(res.err)
@@ -87,21 +95,21 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 // for that recording to be finalized, so nothing is left unfinished when
 // the server exits.
 func TestRoomClosesDuringRecordingStart(t *testing.T) {
-	entered, release := blockRecorder(t)
 	m := testManager(t)
+	entered, release := blockRecorder(t)
 	r, err := m.reserve("closing", Viewer)
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.mu.Lock()
+	r.unreserve(Viewer) // the room is empty; it closes at closeIfEmpty below
+	r.mu.Unlock()
 	started := make(chan error, 1)
 	go func() {
 		_, err := r.StartRecording()
 		started <- err
 	}()
 	<-entered
-	r.mu.Lock()
-	r.unreserve(Viewer)
-	r.mu.Unlock()
 	closed := make(chan struct{})
 	go func() { defer close(closed); m.closeIfEmpty(r) }()
 	select {
@@ -109,7 +117,7 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 		t.Fatal("the room closed before the recording being started was finalized")
 	case <-time.After(100 * time.Millisecond):
 	}
-	close(release)
+	release()
 	<-closed
 	if err := <-started; !errors.Is(err, ErrNotFound) {
 		t.Errorf("start in a room that closed meanwhile: %v, want ErrNotFound", err)
