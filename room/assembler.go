@@ -191,13 +191,22 @@ func (a *frameAssembler) missingSince() (time.Time, bool) {
 }
 
 // skipBrokenFrame gives up the head frame: everything up to and including
-// the first marker after the gap (or all that is held, if none: then what
-// follows is mid-frame).
+// the first marker after the gap, or up to a packet after the gap that
+// begins a frame (or all that is held, if neither: then what follows is
+// mid-frame).
 func (a *frameAssembler) skipBrokenFrame() {
-	marker := false
+	marker, gap := false, false
 	for seq := a.next; !marker && distance(seq, a.newest) >= 0; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		present := s.pkt != nil && s.pkt.SequenceNumber == seq
+		if gap && present && frameHead(a.dep, s.pkt.Payload) {
+			// The next frame begins here, so the gap took the broken
+			// frame's marker: stop, or that frame (perhaps the keyframe
+			// asked for) would be given up with it.
+			marker = true
+			break
+		}
+		gap = gap || !present
 		marker = present && s.pkt.Marker
 		if present {
 			a.clear(s)

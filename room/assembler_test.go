@@ -99,9 +99,10 @@ func TestFrameAssembler(t *testing.T) {
 		{name: "wrap around", pkts: []*rtp.Packet{pkt(65534, false, "a"), pkt(65535, false, "b"), pkt(0, true, "c"), pkt(1, true, "d")},
 			frames: []string{"abc", "d"}, lost: []int{0, 0}},
 		{name: "loss is waited for, then given up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, false, "d"), pkt(5, true, "e"), pkt(6, true, "f")},
-			// 2 is known missing from 10 ms (when 3 arrives).
+			// 2 is known missing from 10 ms (when 3 arrives). Every packet
+			// here begins a frame (rawDepacketizer), so 3 is kept.
 			times:  []int{0, 10, 20, 9 + patience, 10 + patience},
-			frames: []string{"a", "de", "f"}, lost: []int{0, 2, 0}},
+			frames: []string{"a", "c", "de", "f"}, lost: []int{0, 1, 0, 0}},
 		{name: "late retransmission in time", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(2, false, "b")},
 			times:  []int{0, 10, 9 + patience},
 			frames: []string{"a", "bc"}, lost: []int{0, 0}},
@@ -111,8 +112,10 @@ func TestFrameAssembler(t *testing.T) {
 			times:  []int{0, 10, 10 + nack/2, 10 + nack - 1, 10 + nack},
 			frames: []string{"a", "bc", "d", "e"}, lost: []int{0, 0, 0, 0}},
 		{name: "late packet after giving up", pkts: []*rtp.Packet{pkt(1, true, "a"), pkt(3, true, "c"), pkt(4, true, "d"), pkt(2, false, "b"), pkt(5, true, "e")},
+			// Every packet here begins a frame (rawDepacketizer), so giving
+			// up 2 keeps 3; 2 then comes too late.
 			times:  []int{0, 10, 10 + patience, 20 + patience, 30 + patience},
-			frames: []string{"a", "d", "e"}, lost: []int{0, 2, 0}},
+			frames: []string{"a", "c", "d", "e"}, lost: []int{0, 1, 0, 0}},
 		{name: "slow frame with nothing missing", pkts: []*rtp.Packet{pkt(1, false, "a"), pkt(2, false, "b"), pkt(3, false, "c"), pkt(4, true, "d")},
 			// A large keyframe spread over a slow link is not given up.
 			times:  []int{0, patience, 2 * patience, 3 * patience},
@@ -166,6 +169,10 @@ func TestFrameAssemblerFrameStarts(t *testing.T) {
 			// 3 is given up when 5 arrives: 2 to 5 go, and 6 ends that frame.
 			times:  []int{0, 0, 10, 10 + patience, 20 + patience, 30 + patience},
 			frames: []string{"a", "g"}, lost: []int{0, 5}},
+		{name: "a lost marker does not take the next frame", pkts: []*rtp.Packet{vp8pkt(1, true, vp8Start, "a"), vp8pkt(2, false, vp8Start, "b"), vp8pkt(4, false, vp8Start, "c"), vp8pkt(5, true, vp8Middle, "d"), vp8pkt(6, true, vp8Start, "e")},
+			// 3, the marker of b's frame, is lost; c's frame is whole.
+			times:  []int{0, 0, 10, 20, 10 + patience},
+			frames: []string{"a", "cd", "e"}, lost: []int{0, 2, 0}},
 		{name: "given up up to a marker", pkts: []*rtp.Packet{vp8pkt(1, true, vp8Start, "a"), vp8pkt(2, false, vp8Start, "b"), vp8pkt(4, true, vp8Middle, "d"), vp8pkt(5, true, vp8Start, "e")},
 			times:  []int{0, 0, 10, 10 + patience},
 			frames: []string{"a", "e"}, lost: []int{0, 3}},
