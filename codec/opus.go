@@ -89,11 +89,18 @@ func (d *OpusDecoder) DecodeFEC(packet []byte, pcm []int16) error {
 type OpusConfig struct {
 	Bitrate    int  // bits per second
 	Complexity int  // 0..10
-	FEC        bool // in-band forward error correction
+	FEC        bool // in-band forward error correction, added while loss is expected
+	// PacketLoss is the packet loss (percent) the encoder expects from the
+	// start; SetPacketLoss changes it as receivers report theirs.
+	PacketLoss int
 }
 
-// DefaultOpusConfig is 64 kbit/s stereo at complexity 8, FEC on (it costs
-// nothing when there is no loss and repairs single losses on the way out).
+// DefaultOpusConfig is 64 kbit/s stereo at complexity 8, FEC on, no loss
+// expected. With FEC on libopus adds redundancy only while it expects loss,
+// and the price is high: at 64 kbit/s it then codes speech in SILK or
+// hybrid mode (wideband SILK for voice without high frequencies) where
+// without loss it is CELT at full or super-wide band. So the expected loss
+// starts at 0 and follows what receivers report (SetPacketLoss).
 func DefaultOpusConfig() OpusConfig {
 	return OpusConfig{Bitrate: 64_000, Complexity: 8, FEC: true}
 }
@@ -106,13 +113,17 @@ func (c OpusConfig) Validate() error {
 	if c.Complexity < 0 || c.Complexity > 10 {
 		return fmt.Errorf("codec: opus complexity %d: want 0..10", c.Complexity)
 	}
+	if c.PacketLoss < 0 || c.PacketLoss > 100 {
+		return fmt.Errorf("codec: opus packet loss %d %%: want 0..100", c.PacketLoss)
+	}
 	return nil
 }
 
 // FFmpegArgs returns the output options that make the ffmpeg CLI encode
-// Opus as an OpusEncoder with c does (used by the benchmark that compares
-// the two): FFmpeg's libopus wrapper otherwise runs at complexity 10,
-// which costs it more CPU than mcu spends.
+// Opus as an OpusEncoder with c does from the start, before any
+// SetPacketLoss (used by the benchmark that compares the two): FFmpeg's
+// libopus wrapper otherwise runs at complexity 10, which costs it more CPU
+// than mcu spends.
 func (c OpusConfig) FFmpegArgs() []string {
 	fec := "0"
 	if c.FEC {
@@ -120,23 +131,15 @@ func (c OpusConfig) FFmpegArgs() []string {
 	}
 	return []string{"-c:a", "libopus", "-application", "audio", "-frame_duration", "20",
 		"-b:a", strconv.Itoa(c.Bitrate), "-compression_level", strconv.Itoa(c.Complexity),
-		"-fec", fec, "-packet_loss", strconv.Itoa(c.lossPerc()), "-ar", strconv.Itoa(OpusSampleRate), "-ac", strconv.Itoa(OpusChannels)}
-}
-
-// lossPerc is the packet loss the encoder expects: with FEC on, 5 % makes
-// libopus spend bits on redundancy (with 0 it sends none).
-func (c OpusConfig) lossPerc() int {
-	if c.FEC {
-		return 5
-	}
-	return 0
+		"-fec", fec, "-packet_loss", strconv.Itoa(c.PacketLoss), "-ar", strconv.Itoa(OpusSampleRate), "-ac", strconv.Itoa(OpusChannels)}
 }
 
 // OpusEncoder encodes 48 kHz stereo PCM, 20 ms at a time. Its state lives in
 // Go memory. Use from one goroutine.
 type OpusEncoder struct {
-	e   *opus.Encoder
-	buf []byte
+	e    *opus.Encoder
+	buf  []byte
+	loss int // the packet loss libopus was told to expect, percent
 }
 
 // NewOpusEncoder returns an encoder with cfg.
@@ -152,14 +155,37 @@ func NewOpusEncoder(cfg OpusConfig) (*OpusEncoder, error) {
 		func() error { return e.SetBitrate(cfg.Bitrate) },
 		func() error { return e.SetComplexity(cfg.Complexity) },
 		func() error { return e.SetInBandFEC(cfg.FEC) },
-		func() error { return e.SetPacketLossPerc(cfg.lossPerc()) },
+		func() error { return e.SetPacketLossPerc(cfg.PacketLoss) },
 	} {
 		if err := set(); err != nil {
 			return nil, fmt.Errorf("codec: opus encoder setting: %w", err)
 		}
 	}
-	return &OpusEncoder{e: e, buf: make([]byte, 4000)}, nil
+	return &OpusEncoder{e: e, buf: make([]byte, 4000), loss: cfg.PacketLoss}, nil
 }
+
+// SetPacketLoss tells the encoder how much packet loss (percent, clamped
+// to 0..100) to expect from the next packet on. With FEC on (OpusConfig),
+// any loss above 0 makes libopus add in-band FEC to speech, which it can
+// only carry in SILK or hybrid packets, and 0 takes it back to CELT where
+// the bitrate allows (libopus 1.3.1 at 64 kbit/s codes speech-like sound
+// all in CELT at 0 %, nearly all in SILK or hybrid from 1 % on). With FEC
+// off it only makes the coding lean less on the previous packets. Reset
+// keeps the setting.
+func (e *OpusEncoder) SetPacketLoss(percent int) error {
+	percent = min(max(percent, 0), 100)
+	if percent == e.loss {
+		return nil
+	}
+	if err := e.e.SetPacketLossPerc(percent); err != nil {
+		return fmt.Errorf("codec: opus packet loss: %w", err)
+	}
+	e.loss = percent
+	return nil
+}
+
+// PacketLoss is the packet loss (percent) the encoder expects.
+func (e *OpusEncoder) PacketLoss() int { return e.loss }
 
 // Encode compresses one frame of interleaved stereo PCM (2.5 to 60 ms; mcu
 // uses 20 ms) and returns a new packet owned by the caller.
