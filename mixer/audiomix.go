@@ -88,6 +88,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		}
 	}
 	a.speaker = a.detector.Update(a.levels)
+	m.updateLoss(t)
 
 	a.limiter.Process(a.out, a.acc)
 	pkt, err := a.enc.Encode(a.out)

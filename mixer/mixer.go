@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mcu/audio"
@@ -44,19 +45,22 @@ var (
 	ErrClosed    = errors.New("mixer: closed")
 )
 
-// Mixer mixes one room. Add, Remove, SetLayout, RequestKeyframe and
-// SetBitrate may be called from any goroutine, before or during Run.
+// Mixer mixes one room. Add, Remove, SetLayout, RequestKeyframe,
+// SetBitrate and SetAudioLoss may be called from any goroutine, before or
+// during Run.
 type Mixer struct {
 	cfg Config
 	out Output
 	log *slog.Logger
 
-	mu      sync.Mutex // guards the fields below, read by Run once per tick
-	joined  []*member
-	mode    layout.Mode
-	keyWant bool
-	bitrate int
-	closed  bool
+	mu       sync.Mutex // guards the fields below, read by Run once per tick
+	joined   []*member
+	mode     layout.Mode
+	keyWant  bool
+	bitrate  int
+	closed   bool
+	lossIn   map[string]int // the highest loss each receiver reported since the last tick
+	lossGone []string       // receivers removed since the last tick
 
 	// Owned by Run's goroutine.
 	members  []*member
@@ -68,9 +72,12 @@ type Mixer struct {
 	lastKey  time.Duration
 	hadKey   bool
 	audio    audioState
-	arrivals []time.Time // of the live pictures painted in this tick
+	arrivals []time.Time          // of the live pictures painted in this tick
+	lossNew  map[string]int       // reports taken, for the next audio tick
+	losses   map[string]*lossPeak // by receiver: participants and viewers
 
-	stats stats
+	stats    stats
+	fullLoss atomic.Int64 // the loss the full mix's encoder expects (AudioLoss)
 }
 
 type cellsKey struct {
@@ -116,8 +123,10 @@ func New(cfg Config, out Output) (*Mixer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate}
+	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate,
+		lossIn: map[string]int{}, lossNew: map[string]int{}, losses: map[string]*lossPeak{}}
 	m.stats.obs = cfg.Observer
+	m.fullLoss.Store(int64(cfg.Audio.PacketLoss))
 	if err := m.audio.init(cfg); err != nil {
 		return nil, err
 	}
@@ -150,10 +159,13 @@ func (m *Mixer) Add(p Participant) error {
 }
 
 // Remove takes a participant out of the mix; its tile disappears at the
-// next tick. It reports whether the participant was there.
+// next tick. It reports whether the participant was there. The loss id
+// reported (SetAudioLoss) no longer counts from the next tick on, also
+// when id is a viewer's.
 func (m *Mixer) Remove(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.forgetLoss(id)
 	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
 	if i < 0 {
 		return false
@@ -210,6 +222,7 @@ func (m *Mixer) sync() tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
 	st := tickState{mode: m.mode, keyWant: m.keyWant, bitrate: m.bitrate}
+	m.takeLoss()
 	m.mu.Unlock()
 
 	for _, mem := range m.members {
