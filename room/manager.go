@@ -173,8 +173,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		if err != nil {
 			return fail(fmt.Errorf("room: add audio: %w", err))
 		}
-		s.wg.Add(1)
-		go func() { defer s.wg.Done(); drainRTCP(asender.ReadRTCP) }()
+		s.watchAudioLoss(asender)
 	}
 	if kind != Viewer {
 		pc.OnTrack(s.onTrack)

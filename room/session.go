@@ -54,7 +54,7 @@ type Session struct {
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
 	joined   time.Time
 
-	mu        sync.Mutex // orders onTrack's wg.Add before close's wg.Wait
+	mu        sync.Mutex // orders onTrack's wg.Add and the loss reports before close
 	closed    bool
 	closeOnce sync.Once
 	lastPLI   atomic.Int64 // unix nanoseconds
@@ -137,6 +137,60 @@ func readRTCP(read func() ([]rtcp.Packet, interceptor.Attributes, error), handle
 		case err == nil:
 			handle(pkts)
 		}
+	}
+}
+
+// watchAudioLoss reads a receiver's RTCP for the audio it gets (their own
+// mix, or the full mix for a viewer): the loss they report for it sets how
+// much FEC the encoder they hear adds (mixer.SetAudioLoss).
+func (s *Session) watchAudioLoss(sender *webrtc.RTPSender) {
+	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		readRTCP(sender.ReadRTCP, s.audioLoss(ssrc))
+	}()
+}
+
+// audioLoss returns the handler of a receiver's RTCP that passes on the
+// loss they report for the audio stream ssrc. pion hands an audio sender
+// every RTCP packet with a block about its SSRC, so a compound packet's
+// receiver report may hold blocks about the video too. A receiver that
+// sends as well reports in its sender reports (browsers do), one that does
+// not in receiver reports.
+func (s *Session) audioLoss(ssrc uint32) func([]rtcp.Packet) {
+	return func(pkts []rtcp.Packet) {
+		for _, p := range pkts {
+			var blocks []rtcp.ReceptionReport
+			switch p := p.(type) {
+			case *rtcp.ReceiverReport:
+				blocks = p.Reports
+			case *rtcp.SenderReport:
+				blocks = p.Reports
+			}
+			for _, b := range blocks {
+				if b.SSRC == ssrc {
+					s.reportAudioLoss(lossPercent(b.FractionLost))
+				}
+			}
+		}
+	}
+}
+
+// lossPercent is a report block's fraction lost (of 256) in whole percent,
+// rounded up: one packet lost in a report counts.
+func lossPercent(fractionLost uint8) int {
+	return (int(fractionLost)*100 + 255) / 256
+}
+
+// reportAudioLoss passes a report on to the mixer unless the session has
+// closed: the mixer has forgotten it then (close calls Remove), and a late
+// report must not make it count again.
+func (s *Session) reportAudioLoss(percent int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.room.mixer.SetAudioLoss(s.ID, percent)
 	}
 }
 
@@ -294,9 +348,8 @@ func (s *Session) close() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		if s.Kind != Viewer {
-			s.room.mixer.Remove(s.ID)
-		}
+		// A viewer's too: the mixer forgets the loss they reported.
+		s.room.mixer.Remove(s.ID)
 		if err := s.pc.Close(); err != nil { // ends the goroutines' reads
 			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
 		}
