@@ -11,7 +11,6 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
@@ -213,70 +212,38 @@ const maxPacket = 1500
 // readVideo rebuilds frames (reordering through a frameAssembler), decodes
 // them in this goroutine, scales them to the tile and hands the pictures to
 // the mixer. On loss or a decoding error it drops to the next keyframe and
-// asks for one.
+// asks for one. When the sender switches codec it starts over with the new
+// one (videoIn).
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	sched.Decoder()
-	mime := track.Codec().MimeType
-	vc, err := codec.ParseVideoCodec(mime)
-	if err != nil {
-		s.room.log.Warn("unsupported video codec", "session", s.ID, "codec", mime)
-		return
-	}
-	newDep := map[codec.VideoCodec]func() rtp.Depacketizer{
-		codec.VP8:  func() rtp.Depacketizer { return &codecs.VP8Packet{} },
-		codec.VP9:  func() rtp.Depacketizer { return &codecs.VP9Packet{} },
-		codec.H264: func() rtp.Depacketizer { return &codecs.H264Packet{} },
-		codec.AV1:  func() rtp.Depacketizer { return &codecs.AV1Depacketizer{} },
-	}[vc]
-	dec, err := codec.NewVideoDecoder(vc)
-	if err != nil {
-		s.room.log.Error("video decoder", "session", s.ID, "err", err)
-		return
-	}
-	defer dec.Close()
-	s.stream.Store(&StreamInfo{VideoCodec: vc.String()})
-	frames := newFrameAssembler(newDep)
 	ssrc := uint32(track.SSRC())
-	log := s.room.log.With("session", s.ID)
-	var corrupt int
-	var failed error
-	decode := func(f assembled) {
-		if f.lost > 0 {
-			log.Debug("video loss", "packets", f.lost)
-			dec.WaitKeyframe()
-		}
-		err := dec.Send(f.data, codec.NoPTS)
-		switch {
-		case errors.Is(err, codec.ErrNeedKeyframe):
-			log.Debug("waiting for a keyframe", "bytes", len(f.data))
-			s.requestKeyframe(ssrc)
-		case errors.Is(err, codec.ErrCorrupt):
-			if corrupt++; corrupt == 1 || corrupt%100 == 0 {
-				log.Warn("damaged video, waiting for a keyframe", "count", corrupt, "err", err)
-			}
-			s.requestKeyframe(ssrc)
-		case err != nil:
-			failed = err
-		default:
-			s.receivePictures(dec, vc, f.arrival)
-		}
+	in := &videoIn{
+		mimeType: func() string { return track.Codec().MimeType },
+		keyframe: func() { s.requestKeyframe(ssrc) },
+		pictures: s.receivePictures,
+		stream:   &s.stream,
+		log:      s.room.log.With("session", s.ID),
 	}
+	defer in.close()
+	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	buf := make([]byte, maxPacket)
-	for failed == nil {
+	for {
 		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
-		if size, err := frames.push(buf[:n], time.Now(), decode); err == nil {
-			s.room.obs.BytesIn(size)
+		size, err := in.push(buf[:n], time.Now())
+		if err != nil {
+			in.log.Error("video decoder", "err", err)
+			return
 		}
+		s.room.obs.BytesIn(size)
 	}
-	log.Error("video decoder", "err", failed)
 }
 
 // receivePictures moves what the decoder produced into the mixer's slot,
 // scaled to the participant's tile.
-func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec, arrival time.Time) {
+func (s *Session) receivePictures(dec *codec.VideoDecoder, arrival time.Time) {
 	for {
 		f := s.video.Buffer()
 		ok, err := dec.ReceiveScaled(f, s.tileTarget)
@@ -286,7 +253,7 @@ func (s *Session) receivePictures(dec *codec.VideoDecoder, vc codec.VideoCodec, 
 		}
 		f.Arrival = arrival
 		if st := s.stream.Load(); st == nil || st.Width != f.SourceWidth || st.Height != f.SourceHeight {
-			s.stream.Store(&StreamInfo{VideoCodec: vc.String(), Width: f.SourceWidth, Height: f.SourceHeight})
+			s.stream.Store(&StreamInfo{VideoCodec: dec.Codec().String(), Width: f.SourceWidth, Height: f.SourceHeight})
 		}
 		s.video.Put(f)
 	}

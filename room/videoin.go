@@ -1,0 +1,168 @@
+package room
+
+import (
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"mcu/codec"
+)
+
+// videoIn decodes a participant's video in the codec its packets are in
+// now. pion's TrackRemote follows the payload type of the packets it reads,
+// so a sender may switch codec mid-call (a renegotiation, or a browser
+// changing its preferred codec when VP8 and H.264 were both negotiated):
+// the packets of the new codec then get a frame assembler (depacketizer)
+// and a decoder of their own, and the sender is asked for a keyframe, which
+// the new decoder waits for. Packets of a codec mcu does not decode are
+// skipped until the sender switches to one it does. Use from the track's
+// goroutine; close frees the decoder.
+type videoIn struct {
+	// mimeType tells the codec of the packet just read (the track's
+	// Codec().MimeType). It is asked only when the payload type changes:
+	// TrackRemote.Codec takes a lock.
+	mimeType func() string
+	// keyframe asks the sender for a keyframe (rate-limited by the caller).
+	keyframe func()
+	// pictures takes what dec produced from a frame whose last packet
+	// arrived at arrival.
+	pictures func(dec *codec.VideoDecoder, arrival time.Time)
+	// stream is what the API shows: the codec after a switch (nil while it
+	// is not one mcu decodes); pictures adds the size.
+	stream *atomic.Pointer[StreamInfo]
+	log    *slog.Logger
+
+	pt      uint8  // payload type of the packets the state below is for
+	started bool   // a packet was pushed, so newest is set
+	newest  uint16 // newest sequence number pushed
+	codec   codec.VideoCodec
+	dec     *codec.VideoDecoder // nil, as frames, while the codec is not decoded
+	frames  *frameAssembler
+	corrupt int   // damaged frames since the start, for rate-limited warnings
+	failed  error // the decoder cannot go on
+}
+
+// start sets up the state for packets of payload type pt in the codec of
+// MIME type mime, closing the previous decoder. It reports whether the
+// codec is one mcu decodes.
+func (v *videoIn) start(pt uint8, mime string) bool {
+	v.pt = pt
+	v.close()
+	vc, err := codec.ParseVideoCodec(mime)
+	if err != nil {
+		v.log.Warn("unsupported video codec, its packets are skipped", "codec", mime, "payload_type", pt)
+		v.stream.Store(nil)
+		return false
+	}
+	dec, err := codec.NewVideoDecoder(vc)
+	if err != nil {
+		v.log.Error("video decoder, its packets are skipped", "codec", vc, "err", err)
+		v.stream.Store(nil)
+		return false
+	}
+	v.codec, v.dec, v.frames = vc, dec, newFrameAssembler(depacketizer(vc))
+	v.stream.Store(&StreamInfo{VideoCodec: vc.String()})
+	return true
+}
+
+// switchTo follows the sender to payload type pt, of codec mime. Another
+// payload type of the same codec (another H.264 profile) keeps the decoder,
+// which follows a new SPS in-band; a new codec starts over and asks for a
+// keyframe.
+func (v *videoIn) switchTo(pt uint8, mime string) {
+	if vc, err := codec.ParseVideoCodec(mime); err == nil && v.dec != nil && vc == v.codec {
+		v.pt = pt
+		return
+	}
+	if v.start(pt, mime) {
+		v.log.Info("video codec changed", "codec", v.codec, "payload_type", pt)
+		v.keyframe()
+	}
+}
+
+// depacketizer returns the RTP depacketizer maker of a codec mcu decodes.
+func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
+	switch vc {
+	case codec.VP9:
+		return func() rtp.Depacketizer { return &codecs.VP9Packet{} }
+	case codec.H264:
+		return func() rtp.Depacketizer { return &codecs.H264Packet{} }
+	case codec.AV1:
+		return func() rtp.Depacketizer { return &codecs.AV1Depacketizer{} }
+	}
+	return func() rtp.Depacketizer { return &codecs.VP8Packet{} }
+}
+
+// push takes an RTP packet that arrived at now (raw is not kept), decodes
+// the frames it completes and returns the size of its payload (0 for a
+// packet skipped or that does not parse). An error means the decoder cannot
+// go on.
+//
+// A packet of another payload type is the sender switching codec, unless
+// it is older than the newest packet: then it is a late one (reordered, or
+// a retransmission) of the codec before, and is dropped, so the switch
+// does not flip back and forth.
+func (v *videoIn) push(raw []byte, now time.Time) (int, error) {
+	if len(raw) >= 4 {
+		pt, seq := raw[1]&0x7f, uint16(raw[2])<<8|uint16(raw[3])
+		d := distance(v.newest, seq)
+		if pt != v.pt {
+			if v.started && d < 0 && d > -assemblerSlots {
+				return 0, nil
+			}
+			v.switchTo(pt, v.mimeType())
+		}
+		if !v.started || d > 0 {
+			v.started, v.newest = true, seq
+		}
+	}
+	if v.frames == nil {
+		return 0, nil
+	}
+	size, err := v.frames.push(raw, now, v.decode)
+	if err != nil {
+		size = 0 // a packet that does not parse is skipped
+	}
+	return size, v.failed
+}
+
+// decode sends one frame to the decoder and hands on the pictures. On loss
+// or a decoding error the decoder drops to the next keyframe, which is
+// asked for.
+func (v *videoIn) decode(f assembled) {
+	if v.failed != nil {
+		return
+	}
+	if f.lost > 0 {
+		v.log.Debug("video loss", "packets", f.lost)
+		v.dec.WaitKeyframe()
+	}
+	err := v.dec.Send(f.data, codec.NoPTS)
+	switch {
+	case errors.Is(err, codec.ErrNeedKeyframe):
+		v.log.Debug("waiting for a keyframe", "bytes", len(f.data))
+		v.keyframe()
+	case errors.Is(err, codec.ErrCorrupt):
+		if v.corrupt++; v.corrupt == 1 || v.corrupt%100 == 0 {
+			v.log.Warn("damaged video, waiting for a keyframe", "count", v.corrupt, "err", err)
+		}
+		v.keyframe()
+	case err != nil:
+		v.failed = err
+	default:
+		v.pictures(v.dec, f.arrival)
+	}
+}
+
+// close frees the decoder and forgets the codec. It is safe to call more
+// than once.
+func (v *videoIn) close() {
+	if v.dec != nil {
+		v.dec.Close()
+	}
+	v.codec, v.dec, v.frames = 0, nil, nil
+}

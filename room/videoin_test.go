@@ -1,0 +1,238 @@
+package room
+
+import (
+	"errors"
+	"image"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+
+	"mcu/codec"
+)
+
+// clipFrames reads the first n compressed video frames of a testdata clip.
+func clipFrames(t *testing.T, name string, n int) [][]byte {
+	t.Helper()
+	in, err := codec.OpenInput(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var frames [][]byte
+	for len(frames) < n {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Kind == codec.Video {
+			frames = append(frames, p.Data)
+		}
+	}
+	if len(frames) < n {
+		t.Fatalf("%s: %d video frames, want %d", name, len(frames), n)
+	}
+	return frames
+}
+
+// switchingSender packetizes frames as one RTP stream (one SSRC, one
+// sequence) whose payload type and codec change as a browser's do.
+type switchingSender struct {
+	seq rtp.Sequencer
+}
+
+// packets packetizes frames with payload type pt, each packet marshalled.
+func (s *switchingSender) packets(t *testing.T, pt uint8, payloader rtp.Payloader, frames [][]byte) [][]byte {
+	t.Helper()
+	p := rtp.NewPacketizer(1200, pt, 1234, payloader, s.seq, 90000)
+	var raw [][]byte
+	for _, f := range frames {
+		for _, pkt := range p.Packetize(f, 3000) {
+			b, err := pkt.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = append(raw, b)
+		}
+	}
+	return raw
+}
+
+// videoInProbe drives a videoIn as readVideo does, with a fake track: the
+// codec of each payload type is known, and what the videoIn asks for and
+// produces is counted.
+type videoInProbe struct {
+	t         *testing.T
+	in        *videoIn
+	mimes     map[uint8]string // the negotiated payload types
+	current   uint8            // payload type of the packet just read
+	asked     int              // calls of mimeType
+	keyframes int
+	pictures  map[image.Point]int // decoded sizes
+}
+
+func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
+	p := &videoInProbe{t: t, mimes: mimes, pictures: map[image.Point]int{}}
+	var frame codec.Frame
+	p.in = &videoIn{
+		mimeType: func() string { p.asked++; return p.mimes[p.current] },
+		keyframe: func() { p.keyframes++ },
+		pictures: func(dec *codec.VideoDecoder, _ time.Time) {
+			for {
+				ok, err := dec.Receive(&frame)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					return
+				}
+				p.pictures[image.Pt(frame.Width(), frame.Height())]++
+			}
+		},
+		log: slog.New(slog.DiscardHandler),
+	}
+	p.in.stream = new(atomic.Pointer[StreamInfo])
+	t.Cleanup(p.in.close)
+	return p
+}
+
+// push hands packets to the videoIn, as read from the track.
+func (p *videoInProbe) push(raw ...[]byte) {
+	p.t.Helper()
+	for _, b := range raw {
+		p.current = b[1] & 0x7f
+		if _, err := p.in.push(b, time.Now()); err != nil {
+			p.t.Fatal(err)
+		}
+	}
+}
+
+// codecShown is the video codec the API shows, "" for none.
+func (p *videoInProbe) codecShown() string {
+	if st := p.in.stream.Load(); st != nil {
+		return st.VideoCodec
+	}
+	return ""
+}
+
+// take returns the pictures decoded since the last call, by size.
+func (p *videoInProbe) take() map[image.Point]int {
+	got := p.pictures
+	p.pictures = map[image.Point]int{}
+	return got
+}
+
+// TestVideoInSwitchesCodec: a sender that switches from VP8 to H.264
+// mid-call (a new payload type in the same stream) gets a new depacketizer
+// and decoder, the API shows H264 and a keyframe is asked for at the
+// switch: pictures of the H.264 clip keep coming. A late VP8 packet after
+// the switch does not switch back; another H.264 payload type (another
+// profile) keeps the decoder; a codec mcu does not decode is skipped, and a
+// switch back to VP8 decodes again.
+func TestVideoInSwitchesCodec(t *testing.T) {
+	const (
+		vp8PT, h264PT, h264OtherPT, h265PT = 96, 102, 104, 49
+		n                                  = 10 // frames per part
+	)
+	vp8 := clipFrames(t, "p10.ivf", n)     // 322x180
+	h264 := clipFrames(t, "p01.h264", 2*n) // 640x360
+	vp8Size, h264Size := image.Pt(322, 180), image.Pt(640, 360)
+	sender := &switchingSender{seq: rtp.NewFixedSequencer(65530)} // wraps during the test
+	p := newVideoInProbe(t, map[uint8]string{
+		vp8PT: "video/VP8", h264PT: "video/H264", h264OtherPT: "video/H264", h265PT: "video/H265",
+	})
+	p.in.start(vp8PT, "video/VP8") // as readVideo does with the track's codec
+	if got := p.codecShown(); got != "VP8" {
+		t.Fatalf("at the start the API shows %q, want VP8", got)
+	}
+
+	vp8Pkts := sender.packets(t, vp8PT, &codecs.VP8Payloader{}, vp8)
+	p.push(vp8Pkts...)
+	if got := p.take(); got[vp8Size] != n || len(got) != 1 {
+		t.Fatalf("VP8: decoded %v, want %d pictures of %v", got, n, vp8Size)
+	}
+	if p.asked != 0 || p.keyframes != 0 {
+		t.Fatalf("VP8: codec asked %d times, %d keyframe requests; want none", p.asked, p.keyframes)
+	}
+
+	h264Pkts := sender.packets(t, h264PT, &codecs.H264Payloader{}, h264[:n])
+	p.push(h264Pkts[0])
+	if p.asked != 1 || p.keyframes != 1 {
+		t.Fatalf("at the switch to H.264: codec asked %d times, %d keyframe requests; want 1 and 1", p.asked, p.keyframes)
+	}
+	if got := p.codecShown(); got != "H264" {
+		t.Fatalf("after the switch the API shows %q, want H264", got)
+	}
+	// A retransmission of a VP8 packet comes in the middle of the first
+	// H.264 frame.
+	p.push(h264Pkts[1])
+	p.push(vp8Pkts[len(vp8Pkts)-1])
+	p.push(h264Pkts[2:]...)
+	if p.asked != 1 || p.codecShown() != "H264" {
+		t.Fatalf("a late VP8 packet: codec asked %d times, API shows %q; want 1, H264", p.asked, p.codecShown())
+	}
+	if got := p.take(); got[h264Size] != n || len(got) != 1 {
+		t.Fatalf("H.264: decoded %v, want %d pictures of %v", got, n, h264Size)
+	}
+
+	// The rest of the clip (delta frames) under another H.264 payload type:
+	// the decoder goes on, so every one is decoded.
+	p.push(sender.packets(t, h264OtherPT, &codecs.H264Payloader{}, h264[n:])...)
+	if got := p.take(); got[h264Size] != n || len(got) != 1 {
+		t.Fatalf("H.264 under payload type %d: decoded %v, want %d pictures of %v", h264OtherPT, got, n, h264Size)
+	}
+	if p.asked != 2 || p.keyframes != 1 || p.codecShown() != "H264" {
+		t.Fatalf("H.264 under payload type %d: codec asked %d times, %d keyframe requests, API shows %q; want 2, 1, H264",
+			h264OtherPT, p.asked, p.keyframes, p.codecShown())
+	}
+
+	// A codec mcu does not decode: skipped, nothing shown.
+	p.push(sender.packets(t, h265PT, &codecs.H264Payloader{}, h264[:n])...)
+	if got := p.take(); len(got) != 0 {
+		t.Fatalf("an unsupported codec: decoded %v, want nothing", got)
+	}
+	if p.asked != 3 || p.codecShown() != "" {
+		t.Fatalf("an unsupported codec: codec asked %d times, API shows %q; want 3, nothing", p.asked, p.codecShown())
+	}
+
+	// And back to VP8.
+	keyframes := p.keyframes
+	p.push(sender.packets(t, vp8PT, &codecs.VP8Payloader{}, vp8)...)
+	if got := p.take(); got[vp8Size] != n || len(got) != 1 {
+		t.Fatalf("back to VP8: decoded %v, want %d pictures of %v", got, n, vp8Size)
+	}
+	if p.asked != 4 || p.keyframes != keyframes+1 || p.codecShown() != "VP8" {
+		t.Fatalf("back to VP8: codec asked %d times, %d keyframe requests, API shows %q; want 4, %d, VP8",
+			p.asked, p.keyframes, p.codecShown(), keyframes+1)
+	}
+}
+
+// TestVideoInUnsupportedAtStart: a track that starts in a codec mcu does
+// not decode is read on (not ended), and decoded once the sender switches
+// to one it does.
+func TestVideoInUnsupportedAtStart(t *testing.T) {
+	const n = 5
+	vp8 := clipFrames(t, "p10.ivf", n)
+	sender := &switchingSender{seq: rtp.NewFixedSequencer(100)}
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8", 49: "video/H265"})
+	if p.in.start(49, "video/H265") {
+		t.Fatal("start in H.265 reports a codec mcu decodes")
+	}
+	p.push(sender.packets(t, 49, &codecs.VP8Payloader{}, vp8)...)
+	if got := p.take(); len(got) != 0 || p.codecShown() != "" {
+		t.Fatalf("H.265: decoded %v, API shows %q; want nothing", got, p.codecShown())
+	}
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, vp8)...)
+	if got := p.take(); got[image.Pt(322, 180)] != n || p.codecShown() != "VP8" || p.keyframes != 1 {
+		t.Fatalf("then VP8: decoded %v, API shows %q, %d keyframe requests; want %d pictures, VP8, 1",
+			got, p.codecShown(), p.keyframes, n)
+	}
+}
