@@ -232,9 +232,12 @@ func (p *Process) Memory() (Memory, error) {
 }
 
 // ParseCPULine reads the machine-wide "cpu" line of /proc/stat and returns
-// the clock ticks spent busy (user, nice, system, irq, softirq, steal; guest
-// time is already inside user) and idle (idle, iowait), over all cores.
-func ParseCPULine(stat string) (busy, idle uint64, err error) {
+// the clock ticks, over all cores, spent busy by this machine's processes
+// and kernel (user, nice, system, irq, softirq; guest time is already
+// inside user), idle (idle, iowait), and stolen: time the virtual machine
+// wanted to run while the hypervisor ran something else, which no process
+// here used.
+func ParseCPULine(stat string) (busy, idle, steal uint64, err error) {
 	for line := range strings.Lines(stat) {
 		f := strings.Fields(line)
 		if len(f) < 5 || f[0] != "cpu" {
@@ -243,26 +246,29 @@ func ParseCPULine(stat string) (busy, idle uint64, err error) {
 		for i, s := range f[1:min(len(f), 9)] {
 			v, err := strconv.ParseUint(s, 10, 64)
 			if err != nil {
-				return 0, 0, fmt.Errorf("loadtest: /proc/stat: %w", err)
+				return 0, 0, 0, fmt.Errorf("loadtest: /proc/stat: %w", err)
 			}
-			if i == 3 || i == 4 { // idle, iowait
+			switch i {
+			case 3, 4: // idle, iowait
 				idle += v
-			} else {
+			case 7:
+				steal += v
+			default:
 				busy += v
 			}
 		}
-		return busy, idle, nil
+		return busy, idle, steal, nil
 	}
-	return 0, 0, errors.New("loadtest: /proc/stat: no cpu line")
+	return 0, 0, 0, errors.New("loadtest: /proc/stat: no cpu line")
 }
 
-// machineBusy is the CPU time every process of the machine has used so
-// far, from procRoot/stat.
-func machineBusy(procRoot string) (time.Duration, error) {
+// machineCPU is the CPU time every process of the machine has used so far,
+// and the time stolen from it, from procRoot/stat.
+func machineCPU(procRoot string) (busy, steal time.Duration, err error) {
 	b, err := os.ReadFile(filepath.Join(procRoot, "stat"))
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	busy, _, err := ParseCPULine(string(b))
-	return time.Duration(busy) * clockTick(), err
+	ticks, _, stolen, err := ParseCPULine(string(b))
+	return time.Duration(ticks) * clockTick(), time.Duration(stolen) * clockTick(), err
 }

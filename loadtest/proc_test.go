@@ -139,11 +139,11 @@ func TestParseAuxv(t *testing.T) {
 
 func TestParseCPULine(t *testing.T) {
 	stat := "cpu  224926 1652 53747 370023 3650 0 728 7094 0 0\ncpu0 108708 809 25884 191554 440 0 82 3510 0 0\n"
-	busy, idle, err := ParseCPULine(stat)
-	if err != nil || busy != 224926+1652+53747+728+7094 || idle != 370023+3650 {
-		t.Errorf("ParseCPULine = %d, %d, %v", busy, idle, err)
+	busy, idle, steal, err := ParseCPULine(stat)
+	if err != nil || busy != 224926+1652+53747+728 || idle != 370023+3650 || steal != 7094 {
+		t.Errorf("ParseCPULine = %d, %d, %d, %v", busy, idle, steal, err)
 	}
-	if _, _, err := ParseCPULine("intr 1 2 3\n"); err == nil {
+	if _, _, _, err := ParseCPULine("intr 1 2 3\n"); err == nil {
 		t.Error("no cpu line accepted")
 	}
 }

@@ -46,6 +46,10 @@ type Result struct {
 	// the run (from /proc/stat): what is neither the server nor the load
 	// tool competed with them.
 	MachineCPU time.Duration
+	// Steal is the time the hypervisor ran something else while this
+	// (virtual) machine wanted to run: it slows everything down, but no
+	// process here used it.
+	Steal time.Duration
 }
 
 // ParticipantResult is one participant at the end of the run.
@@ -272,8 +276,8 @@ func (r *Result) WriteSummary(w io.Writer) {
 			if sv.Source == "/proc" && !sv.InProcess {
 				others -= sv.CPU
 			}
-			p("machine: %.2f of %d cores busy, %.2f of them other processes than the server and the load tool",
-				r.MachineCPU.Seconds()/wall, runtime.NumCPU(), max(0, others.Seconds())/wall)
+			p("machine: %.2f of %d cores busy, %.2f of them other processes than the server and the load tool; %.2f cores stolen by the hypervisor",
+				r.MachineCPU.Seconds()/wall, runtime.NumCPU(), max(0, others.Seconds())/wall, r.Steal.Seconds()/wall)
 		}
 	}
 	for i, e := range r.LeaveErrors {

@@ -139,7 +139,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		if proc != nil {
 			m.server, m.serverErr = proc.CPU()
 		}
-		m.machine, m.machineErr = machineBusy(cfg.ProcRoot)
+		m.machine, m.steal, m.machineErr = machineCPU(cfg.ProcRoot)
 		m.at = time.Now()
 		return m
 	}
@@ -200,7 +200,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 				c.server = v
 			}
 		}
-		if v, err := machineBusy(cfg.ProcRoot); err == nil {
+		if v, _, err := machineCPU(cfg.ProcRoot); err == nil {
 			c.machine = v
 		}
 		return c
@@ -249,8 +249,8 @@ loop:
 	res.Window = end.Sub(from.at)
 	res.Interrupted = ctx.Err() != nil
 	res.SelfCPU = cpuTime() - from.self
-	if machine1, err := machineBusy(cfg.ProcRoot); err == nil && from.machineErr == nil {
-		res.MachineCPU = machine1 - from.machine
+	if machine1, steal1, err := machineCPU(cfg.ProcRoot); err == nil && from.machineErr == nil {
+		res.MachineCPU, res.Steal = machine1-from.machine, steal1-from.steal
 	}
 	if proc != nil {
 		cpu1, err := proc.CPU()
@@ -344,7 +344,7 @@ const settle = 2 * time.Second
 // figures are differences between two marks.
 type mark struct {
 	at                    time.Time
-	server, machine, self time.Duration
+	server, machine, steal, self time.Duration
 	serverErr, machineErr error
 	scrape                *Scrape // the last one that worked
 	room                  apiRoom
