@@ -343,11 +343,11 @@ const settle = 2 * time.Second
 // moment, with the server's metrics and room counters: the summary's
 // figures are differences between two marks.
 type mark struct {
-	at                    time.Time
+	at                           time.Time
 	server, machine, steal, self time.Duration
-	serverErr, machineErr error
-	scrape                *Scrape // the last one that worked
-	room                  apiRoom
+	serverErr, machineErr        error
+	scrape                       *Scrape // the last one that worked
+	room                         apiRoom
 }
 
 // lockedWriter serializes writes from several goroutines.
