@@ -11,8 +11,11 @@ import (
 )
 
 // assemblerSlots is how many packets the assembler can hold while it waits
-// for a missing one (seconds of a camera's video; a power of two).
-const assemblerSlots = 512
+// for a missing one (seconds of a camera's video; a power of two), and so
+// one more than the largest frame it can rebuild: a 4K keyframe, the
+// largest picture the decoders take (codec.MaxDecodePixels), can pass
+// 600 KB, over 500 packets. 32 KB of slots per participant.
+const assemblerSlots = 1024
 
 // assemblerPatience is how long a missing packet is waited for (reordering,
 // a NACK retransmission) before the frame it belonged to is given up. A

@@ -473,3 +473,17 @@ func FuzzFrameHead(f *testing.F) {
 		}
 	})
 }
+
+// TestFrameAssemblerLargeFrame rebuilds a frame of 900 packets, about a
+// megabyte: a 4K keyframe can be that large.
+func TestFrameAssemblerLargeFrame(t *testing.T) {
+	const n = 900
+	var want strings.Builder
+	pkts := make([]*rtp.Packet, n)
+	for i := range pkts {
+		payload := string(rune('a' + i%26))
+		want.WriteString(payload)
+		pkts[i] = pkt(uint16(60000+i), i == n-1, payload) // across the wrap, too
+	}
+	assemblerCase{pkts: pkts, frames: []string{want.String()}, lost: []int{0}}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
+}
