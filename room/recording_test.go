@@ -126,3 +126,46 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 		t.Errorf("recording folder: %v, %v", entries, err)
 	}
 }
+
+// TestStopDuringRecordingStart stops a recording whose file is still being
+// created: the stop waits for it and stops it, where it used to answer "not
+// recording" and leave the recording running.
+func TestStopDuringRecordingStart(t *testing.T) {
+	m := testManager(t)
+	entered, release := blockRecorder(t)
+	r, err := m.reserve("stop", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		path string
+		err  error
+	}
+	start, stop := make(chan result, 1), make(chan result, 1)
+	go func() {
+		p, err := r.StartRecording()
+		start <- result{p, err}
+	}()
+	<-entered
+	go func() {
+		p, err := r.StopRecording()
+		stop <- result{p, err}
+	}()
+	select {
+	case res := <-stop:
+		t.Fatalf("stop returned %+v while the recording was being started", res)
+	case <-time.After(100 * time.Millisecond):
+	}
+	release()
+	started, stopped := <-start, <-stop
+	if started.err != nil || stopped.err != nil || stopped.path != started.path {
+		t.Errorf("start %+v, stop %+v: want the started recording stopped", started, stopped)
+	}
+	if info := r.Info(); info.Recording != nil {
+		t.Errorf("still recording after the stop: %+v", info.Recording)
+	}
+	r.mu.Lock()
+	r.unreserve(Viewer)
+	r.mu.Unlock()
+	m.closeIfEmpty(r)
+}

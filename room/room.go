@@ -36,8 +36,8 @@ type Room struct {
 	joining  int // joins being negotiated, of any kind: they keep the room open
 	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
-	starting bool           // a recording's file is being created, outside mu
-	started  sync.WaitGroup // that creation, which close waits for
+	starting bool       // a recording's file is being created, outside mu
+	started  *sync.Cond // on mu: signalled when starting ends
 	closing  bool
 }
 
@@ -47,6 +47,7 @@ var startRecorder = recorder.Start
 func newRoom(name string, mgr *Manager) (*Room, error) {
 	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
 		sessions: map[string]*Session{}, done: make(chan struct{}), created: time.Now()}
+	r.started = sync.NewCond(&r.mu)
 	var err error
 	r.video, err = newVideoTrack("video", "mcu-"+name)
 	if err != nil {
@@ -162,25 +163,29 @@ func (r *Room) StartRecording() (string, error) {
 	}
 	// The file is created without holding mu: every picture and audio
 	// frame the room sends takes mu, and a slow disk must not hold them.
+	// StopRecording, and so the room's close, waits until the start is
+	// over.
 	r.starting = true
-	r.started.Add(1)
-	defer r.started.Done()
 	r.mu.Unlock()
+	defer func() {
+		r.mu.Lock()
+		r.starting = false
+		r.started.Broadcast()
+		r.mu.Unlock()
+	}()
 
 	vc := r.mgr.cfg.Mixer.Video
 	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
-
+	if err != nil {
+		return "", err
+	}
 	r.mu.Lock()
-	r.starting = false
 	closing := r.closing
-	if err == nil && !closing {
+	if !closing {
 		r.rec = rec
 	}
 	r.mu.Unlock()
-	switch {
-	case err != nil:
-		return "", err
-	case closing: // the room closed meanwhile: nobody could stop this one
+	if closing { // the room closed meanwhile: nobody could stop this one
 		if _, err := rec.Stop(); err != nil {
 			r.log.Error("finalize recording", "err", err)
 		}
@@ -195,6 +200,9 @@ func (r *Room) StartRecording() (string, error) {
 // complete (duration, cues).
 func (r *Room) StopRecording() (string, error) {
 	r.mu.Lock()
+	for r.starting { // the recording being started is stopped, not missed
+		r.started.Wait()
+	}
 	rec := r.rec
 	r.rec = nil
 	r.mu.Unlock()
@@ -277,7 +285,6 @@ func (r *Room) shown() int {
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {
-	r.started.Wait() // a recording being started finalizes itself
 	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}
