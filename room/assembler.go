@@ -17,6 +17,12 @@ import (
 // 600 KB, over 500 packets. 32 KB of slots per participant.
 const assemblerSlots = 1024
 
+// maxLate is how many packets in a row older than the ones consumed make
+// the assembler take them as the stream's new numbering: a sender that
+// restarted lower would otherwise be dropped until its numbers caught up,
+// minutes later. A burst of late retransmissions is far shorter.
+const maxLate = 64
+
 // assemblerPatience is how long a missing packet is waited for (reordering,
 // a NACK retransmission) before the frame it belonged to is given up. A
 // retransmission comes back up to one interval of pion's NACK generator
@@ -41,14 +47,16 @@ type frameAssembler struct {
 	newDepacketizer func() rtp.Depacketizer
 	dep             rtp.Depacketizer
 
-	ring    [assemblerSlots]slot
-	started bool
-	next    uint16 // first sequence number not consumed yet
-	atStart bool   // next begins a frame: the packet before it had a marker
-	newest  uint16
-	lost    int // packets given up since the last frame
-	buf     []byte
-	free    []*heldPacket // packets consumed, to be read into again
+	ring     [assemblerSlots]slot
+	started  bool
+	consumed bool   // a packet was consumed or given up: next only moves on
+	next     uint16 // first sequence number not consumed yet
+	atStart  bool   // next begins a frame: the packet before it had a marker
+	newest   uint16
+	lost     int // packets given up since the last frame
+	late     int // packets in a row older than next
+	buf      []byte
+	free     []*heldPacket // packets consumed, to be read into again
 }
 
 type slot struct {
@@ -94,9 +102,18 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 	}
 	d := distance(a.next, p.SequenceNumber)
 	switch {
+	case d < 0 && !a.consumed && distance(p.SequenceNumber, a.newest) < assemblerSlots:
+		// Reordered before anything was consumed (the stream's first
+		// packets, the first keyframe's): the stream starts here.
+		a.next = p.SequenceNumber
 	case d < 0:
-		a.release(p)
-		return size, nil // late or duplicate: already consumed or given up
+		if a.late++; a.late < maxLate {
+			a.release(p)
+			return size, nil // late or duplicate: already consumed or given up
+		}
+		// The sender went back (it restarted its numbering): follow it.
+		a.lost += a.late - 1
+		a.giveUpTo(p.SequenceNumber)
 	case d >= assemblerSlots:
 		// Far ahead (a long loss, or the sender jumped): give up all we
 		// hold and start over here.
@@ -107,6 +124,7 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		a.release(p)
 		return size, nil // duplicate
 	}
+	a.late = 0
 	a.clear(s)
 	*s = slot{pkt: p, arrival: now}
 	if distance(a.newest, p.SequenceNumber) > 0 {
@@ -217,13 +235,14 @@ func (a *frameAssembler) skipBrokenFrame() {
 		a.lost++
 		a.next = seq + 1
 	}
-	a.atStart = marker
+	a.atStart, a.consumed = marker, true
 	a.dep = a.newDepacketizer() // drop any half-assembled fragment
 }
 
 // giveUpTo forgets everything before seq, which may be mid-frame.
 func (a *frameAssembler) giveUpTo(seq uint16) {
-	a.lost += distance(a.next, seq)
+	a.lost += max(0, distance(a.next, seq))
+	a.consumed = true
 	for i := range a.ring {
 		a.clear(&a.ring[i])
 	}
@@ -241,7 +260,7 @@ func (a *frameAssembler) dropTail(end uint16) {
 			break
 		}
 	}
-	a.next, a.atStart = end+1, true
+	a.next, a.atStart, a.consumed = end+1, true, true
 }
 
 // beginsFrame reports whether the complete run next..end begins a frame, as
@@ -330,7 +349,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	a.dep = a.newDepacketizer()
 	// Spare capacity for the decoder's padding, which spares it a copy.
 	a.buf = slices.Grow(a.buf, codec.InputPadding)
-	a.next, a.atStart = end+1, true
+	a.next, a.atStart, a.consumed = end+1, true, true
 	lost := a.lost
 	a.lost = 0
 	if len(a.buf) > 0 {

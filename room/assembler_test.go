@@ -159,6 +159,10 @@ func TestFrameAssemblerFrameStarts(t *testing.T) {
 			frames: []string{"de"}, lost: []int{2}},
 		{name: "first packet starts a frame", pkts: []*rtp.Packet{vp8pkt(1, false, vp8Start, "a"), vp8pkt(2, true, vp8Middle, "b"), vp8pkt(3, true, vp8Start, "c")},
 			frames: []string{"ab", "c"}, lost: []int{0, 0}},
+		{name: "first packets reordered", pkts: []*rtp.Packet{vp8pkt(2, false, vp8Middle, "b"), vp8pkt(1, false, vp8Start, "a"), vp8pkt(3, true, vp8Middle, "c"), vp8pkt(0, true, vp8Start, "z")},
+			// The stream starts at 1, which came second; 0 comes after a
+			// frame was emitted: too late.
+			frames: []string{"abc"}, lost: []int{0}},
 		{name: "first packet starts a later partition", pkts: []*rtp.Packet{vp8pkt(1, false, vp8Partition1, "b"), vp8pkt(2, true, vp8Middle, "c"), vp8pkt(3, true, vp8Start, "d")},
 			frames: []string{"d"}, lost: []int{2}},
 		{name: "padding before the first frame", pkts: []*rtp.Packet{pkt(1, false, ""), vp8pkt(2, false, vp8Start, "a"), vp8pkt(3, true, vp8Middle, "b")},
@@ -486,4 +490,25 @@ func TestFrameAssemblerLargeFrame(t *testing.T) {
 		pkts[i] = pkt(uint16(60000+i), i == n-1, payload) // across the wrap, too
 	}
 	assemblerCase{pkts: pkts, frames: []string{want.String()}, lost: []int{0}}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
+}
+
+// TestFrameAssemblerFollowsARestart: a sender whose numbering goes back
+// (it restarted) is followed after maxLate packets, not dropped until its
+// numbers catch up with the old ones.
+func TestFrameAssemblerFollowsARestart(t *testing.T) {
+	var pkts []*rtp.Packet
+	var frames []string
+	var lost []int
+	for i := range 5 {
+		pkts = append(pkts, pkt(uint16(40000+i), true, "o"))
+		frames, lost = append(frames, "o"), append(lost, 0)
+	}
+	for i := range maxLate + 5 {
+		pkts = append(pkts, pkt(uint16(30000+i), true, "n")) // 10,000 behind
+		if i >= maxLate-1 {
+			frames = append(frames, "n")
+			lost = append(lost, map[bool]int{true: maxLate - 1}[i == maxLate-1])
+		}
+	}
+	assemblerCase{pkts: pkts, frames: frames, lost: lost}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 }
