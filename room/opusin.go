@@ -30,7 +30,14 @@ type opusIn struct {
 	frame   int     // samples per channel of the last packet decoded
 	last    uint16  // sequence number of the last packet taken
 	started bool
+	late    int // packets in a row older than last
 }
+
+// maxLateAudio is how many packets in a row older than the last one taken
+// make opusIn take them as the stream's new numbering (a sender that
+// restarted lower would otherwise be silent until its numbers caught up):
+// a second of audio, far more than reordering or duplicates ever give.
+const maxLateAudio = 50
 
 func newOpusIn() (*opusIn, error) {
 	dec, err := codec.NewOpusDecoder()
@@ -50,12 +57,15 @@ func newOpusIn() (*opusIn, error) {
 func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 	if o.started {
 		gap := seq - o.last - 1
-		if gap >= 0x8000 {
+		switch {
+		case gap < 0x8000:
+			o.makeUp(int(gap), payload, out)
+		case o.late+1 < maxLateAudio:
+			o.late++
 			return // late or duplicate: its time has passed
 		}
-		o.makeUp(int(gap), payload, out)
 	}
-	o.started, o.last = true, seq
+	o.started, o.last, o.late = true, seq, 0
 	if len(payload) == 0 {
 		return
 	}

@@ -275,3 +275,25 @@ func TestOpusInAllocs(t *testing.T) {
 		t.Errorf("%.1f allocations per packet after a loss", a)
 	}
 }
+
+// TestOpusInFollowsARestart: a sender whose numbering goes back (it
+// restarted) is heard again after maxLateAudio packets, not silent until
+// its numbers catch up with the old ones.
+func TestOpusInFollowsARestart(t *testing.T) {
+	pkts := voicedOpus(t, 4+maxLateAudio+5)
+	in, err := newOpusIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got frames
+	for i := range 4 {
+		in.push(uint16(40000+i), pkts[i], got.out)
+	}
+	for i := range maxLateAudio + 5 {
+		in.push(uint16(30000+i), pkts[4+i], got.out) // 10,000 behind
+	}
+	// The first maxLateAudio-1 are dropped as late, the next taken.
+	if want := 4 + 6; len(got) != want {
+		t.Errorf("%d frames out, want %d", len(got), want)
+	}
+}
