@@ -179,6 +179,19 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 	}
 }
 
+// deadline is when the packet missing from the head frame will have been
+// waited for long enough: drain gives it up from then on. ok is false when
+// nothing is missing. The reader calls drain at the deadline if no packet
+// comes before it (a sender paused, or a screen share at a low frame rate),
+// so that the frames behind the gap are not held until the next packet.
+func (a *frameAssembler) deadline() (at time.Time, ok bool) {
+	since, missing := a.missingSince()
+	if !missing {
+		return time.Time{}, false
+	}
+	return since.Add(assemblerPatience), true
+}
+
 // completeFrame reports whether the packets from next to a marker are all
 // there, and the marker's sequence number.
 func (a *frameAssembler) completeFrame() (uint16, bool) {

@@ -512,3 +512,41 @@ func TestFrameAssemblerFollowsARestart(t *testing.T) {
 	}
 	assemblerCase{pkts: pkts, frames: frames, lost: lost}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 }
+
+// TestFrameAssemblerDeadline: a frame whose marker packet was lost, then a
+// whole frame, then nothing (a sender that paused). The whole frame is not
+// held until the next packet: at deadline, drain gives up the broken one
+// and emits it.
+func TestFrameAssemblerDeadline(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+	var c collector
+	t0 := time.Unix(0, 0)
+	for _, p := range []struct {
+		pkt *rtp.Packet
+		ms  int
+	}{
+		{vp8pkt(1, true, vp8Start, "a"), 0},
+		{vp8pkt(2, false, vp8Start, "b"), 30}, // 3, its frame's marker, is lost
+		{vp8pkt(4, false, vp8Start, "c"), 60},
+		{vp8pkt(5, true, vp8Middle, "d"), 60},
+	} {
+		if _, err := a.push(wire(t, p.pkt), t0.Add(time.Duration(p.ms)*time.Millisecond), c.emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at, ok := a.deadline()
+	if want := t0.Add(60*time.Millisecond + assemblerPatience); !ok || !at.Equal(want) {
+		t.Fatalf("deadline %v %v, want %v (patience after 4 showed 3 missing)", at, ok, want)
+	}
+	a.drain(at.Add(-time.Millisecond), c.emit)
+	if len(c.frames) != 1 {
+		t.Fatalf("frames %q before the deadline, want only the first", c.frames)
+	}
+	a.drain(at, c.emit)
+	if want := []string{"a", "cd"}; !slices.Equal(c.frames, want) || c.lost[1] != 2 {
+		t.Errorf("frames %q lost %v at the deadline, want %q with 2 lost", c.frames, c.lost, want)
+	}
+	if _, ok := a.deadline(); ok {
+		t.Error("a deadline with nothing missing")
+	}
+}

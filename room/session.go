@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,10 +194,15 @@ func (s *Session) reportAudioLoss(percent int) {
 	}
 }
 
+// rtpReader is a track RTP packets are read from (*webrtc.TrackRemote).
+type rtpReader interface {
+	Read(b []byte) (int, interceptor.Attributes, error)
+}
+
 // readPacket reads the track's next RTP packet into buf. A packet of a
 // payload type that was not negotiated is skipped: a stray packet, not the
 // end of the track.
-func readPacket(track *webrtc.TrackRemote, buf []byte) (int, error) {
+func readPacket(track rtpReader, buf []byte) (int, error) {
 	for {
 		n, _, err := track.Read(buf)
 		if !errors.Is(err, webrtc.ErrCodecNotFound) {
@@ -226,9 +232,35 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	}
 	defer in.close()
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
+	readVideoPackets(track, in, s.room.obs.BytesIn)
+}
+
+// videoTrack is what a participant's video is read from: a
+// *webrtc.TrackRemote.
+type videoTrack interface {
+	rtpReader
+	SetReadDeadline(time.Time) error
+}
+
+// readVideoPackets hands the track's packets to in until the track ends or
+// the decoder cannot go on, and counts their payload bytes.
+func readVideoPackets(track videoTrack, in *videoIn, bytesIn func(int)) {
 	buf := make([]byte, maxPacket)
+	var deadline time.Time // the read deadline set on the track (zero: none)
 	for {
+		// While a packet is missing, the read ends when it has been waited
+		// for long enough, if no packet comes to end the wait.
+		if at := in.deadline(); !at.Equal(deadline) && track.SetReadDeadline(at) == nil {
+			deadline = at
+		}
 		n, err := readPacket(track, buf)
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+			if err := in.expire(time.Now()); err != nil {
+				in.log.Error("video decoder", "err", err)
+				return
+			}
+			continue
+		}
 		if err != nil {
 			return
 		}
@@ -237,7 +269,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 			in.log.Error("video decoder", "err", err)
 			return
 		}
-		s.room.obs.BytesIn(size)
+		bytesIn(size)
 	}
 }
 

@@ -130,6 +130,26 @@ func (v *videoIn) push(raw []byte, now time.Time) (int, error) {
 	return size, v.failed
 }
 
+// deadline is when the frame assembler gives up a missing packet (see
+// frameAssembler.deadline); zero when nothing is missing.
+func (v *videoIn) deadline() time.Time {
+	if v.frames == nil {
+		return time.Time{}
+	}
+	at, _ := v.frames.deadline()
+	return at
+}
+
+// expire gives up what has been waited for long enough at now, when no
+// packet came to do it, and decodes the frames behind it. An error means
+// the decoder cannot go on.
+func (v *videoIn) expire(now time.Time) error {
+	if v.frames != nil {
+		v.frames.drain(now, v.decode)
+	}
+	return v.failed
+}
+
 // decode sends one frame to the decoder and hands on the pictures. On loss
 // or a decoding error the decoder drops to the next keyframe, which is
 // asked for.

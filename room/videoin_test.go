@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/interceptor"
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 
@@ -234,5 +235,68 @@ func TestVideoInUnsupportedAtStart(t *testing.T) {
 	if got := p.take(); got[image.Pt(322, 180)] != n || p.codecShown() != "VP8" || p.keyframes != 1 {
 		t.Fatalf("then VP8: decoded %v, API shows %q, %d keyframe requests; want %d pictures, VP8, 1",
 			got, p.codecShown(), p.keyframes, n)
+	}
+}
+
+// fakeTrack serves packets as a TrackRemote would, then, once they are all
+// read, waits for the read deadline if one is set and ends with a timeout,
+// or ends the track.
+type fakeTrack struct {
+	pkts     [][]byte
+	deadline time.Time
+	timeouts int
+}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
+func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
+	if len(f.pkts) > 0 {
+		n := copy(b, f.pkts[0])
+		f.pkts = f.pkts[1:]
+		return n, nil, nil
+	}
+	if f.deadline.IsZero() {
+		return 0, nil, io.EOF
+	}
+	time.Sleep(time.Until(f.deadline))
+	f.timeouts++
+	return 0, nil, timeoutError{}
+}
+
+func (f *fakeTrack) SetReadDeadline(t time.Time) error { f.deadline = t; return nil }
+
+// TestVideoReaderGivesUpWithoutAPacket: a frame is lost and the sender then
+// pauses (a screen share at a low frame rate, say). The reader does not
+// wait for a next packet to give the lost frame up: at the assembler's
+// deadline it does, decodes the frame behind it (a delta frame, refused
+// after the loss) and asks for a keyframe.
+func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	var sender switchingSender
+	sender.seq = rtp.NewRandomSequencer()
+	var pkts [][]byte
+	for i, f := range clipFrames(t, "p10.ivf", 5) {
+		frame := sender.packets(t, 96, &codecs.VP8Payloader{}, [][]byte{f})
+		if i != 3 { // frame 3 is lost
+			pkts = append(pkts, frame...)
+		}
+	}
+	track := &fakeTrack{pkts: pkts}
+	bytes := 0
+	start := time.Now()
+	readVideoPackets(track, p.in, func(n int) { bytes += n })
+	if track.timeouts != 1 || p.keyframes != 1 {
+		t.Errorf("%d timeouts, %d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", track.timeouts, p.keyframes)
+	}
+	if waited := time.Since(start); waited < assemblerPatience {
+		t.Errorf("gave up after %v, before the patience of %v", waited, assemblerPatience)
+	}
+	if got := p.take()[image.Pt(322, 180)]; got != 3 || bytes == 0 {
+		t.Errorf("%d pictures and %d bytes, want the 3 before the loss", got, bytes)
 	}
 }
