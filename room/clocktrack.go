@@ -1,7 +1,10 @@
 package room
 
 import (
+	"encoding/binary"
 	"math/rand/v2"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -24,16 +27,65 @@ const mtu = 1200
 //
 // It is a TrackLocalStaticRTP, so it binds to any number of
 // PeerConnections; each binding gets its own SSRC and payload type when a
-// packet is written. Sequence numbers run on across gaps: a gap in time is
-// no lost packet and must not look like one to NACK.
+// packet is written, and its own sequence numbers (see Bind). Sequence
+// numbers run on across gaps: a gap in time is no lost packet and must not
+// look like one to NACK.
 //
 // WriteFrame is called from one goroutine at a time.
 type clockTrack struct {
 	*webrtc.TrackLocalStaticRTP
 	payloader rtp.Payloader
-	rate      uint32 // RTP clock rate, per second
-	base      uint32 // the RTP timestamp of PTS 0, random
-	seq       uint16 // the last sequence number sent
+	rate      uint32        // RTP clock rate, per second
+	base      uint32        // the RTP timestamp of PTS 0, random
+	seq       atomic.Uint32 // the last sequence number sent (16 bits); Bind reads it
+}
+
+// Bind adds a receiver whose sequence numbers start at a random number
+// below 2^15, as pion's own tracks do for the same reason: a receiver's
+// SRTP guesses its rollover counter from the first packet it gets, and one
+// that joined just before the numbers wrap and lost its first packets
+// would guess wrong and reject every packet after. One numbering shared by
+// all, as the RTP track has, starts anywhere for everyone but the first.
+func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	// About the first: WriteFrame may move the shared number meanwhile.
+	first := uint16(rand.IntN(1<<15 - 1))
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1)})
+}
+
+// offsetBinding is a receiver whose packets' sequence numbers are the
+// track's plus off.
+type offsetBinding struct {
+	webrtc.TrackLocalContext
+	off uint16
+}
+
+func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
+	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off}
+}
+
+type offsetWriter struct {
+	w   webrtc.TrackLocalWriter
+	off uint16
+}
+
+// WriteRTP writes h with the receiver's sequence number. The RTP track
+// hands every receiver the same header in turn, so it is put back after.
+func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	h.SequenceNumber += w.off
+	n, err := w.w.WriteRTP(h, payload)
+	h.SequenceNumber -= w.off
+	return n, err
+}
+
+// Write writes a marshalled packet with the receiver's sequence number
+// (the RTP track itself only calls WriteRTP).
+func (w offsetWriter) Write(b []byte) (int, error) {
+	if len(b) < 4 {
+		return w.w.Write(b)
+	}
+	own := slices.Clone(b)
+	binary.BigEndian.PutUint16(own[2:], binary.BigEndian.Uint16(b[2:])+w.off)
+	return w.w.Write(own)
 }
 
 // newVideoTrack makes the room's composite: VP8 at 90 kHz.
@@ -48,9 +100,6 @@ func newVideoTrack(id, streamID string) (*clockTrack, error) {
 		payloader:           &codecs.VP8Payloader{EnablePictureID: true}, // as pion's sample track
 		rate:                c.ClockRate,
 		base:                rand.Uint32(),
-		// Below 2^15, as pion's random sequencer: an SRTP receiver guesses
-		// the rollover counter wrong if an early packet is lost near 65535.
-		seq: uint16(rand.IntN(1<<15 - 1)),
 	}, nil
 }
 
@@ -62,9 +111,9 @@ func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
 	ts := t.base + rtpTime(f.PTS, t.rate)
 	var first error
 	for i, pl := range payloads {
-		t.seq++
+		seq := uint16(t.seq.Add(1))
 		p := rtp.Packet{
-			Header: rtp.Header{Version: 2, Marker: i == len(payloads)-1, SequenceNumber: t.seq, Timestamp: ts},
+			Header: rtp.Header{Version: 2, Marker: i == len(payloads)-1, SequenceNumber: seq, Timestamp: ts},
 			// WriteRTP copies the packet before setting each binding's SSRC
 			// and payload type, so p stays on the stack.
 			Payload: pl,

@@ -85,8 +85,9 @@ func TestVideoTimestampsFollowRoomClock(t *testing.T) {
 }
 
 // TestVideoTrackBindings: every receiver of the shared composite gets the
-// same packets under its own SSRC, and one that binds later joins the same
-// timeline.
+// same packets under its own SSRC and sequence numbers of its own, which
+// start below 2^15 even when the track's are about to wrap; one that binds
+// later joins the same timeline.
 func TestVideoTrackBindings(t *testing.T) {
 	video, err := newVideoTrack("video", "mcu-x")
 	if err != nil {
@@ -103,6 +104,7 @@ func TestVideoTrackBindings(t *testing.T) {
 		}
 	}
 	write(0)
+	video.seq.Store(65530) // a receiver joins just before the numbers wrap
 	if _, err := video.Bind(b); err != nil {
 		t.Fatal(err)
 	}
@@ -114,15 +116,21 @@ func TestVideoTrackBindings(t *testing.T) {
 	if ha.Timestamp-a.headers[0].Timestamp != 7*3000 {
 		t.Errorf("timestamp base+%d, want base+%d", ha.Timestamp-a.headers[0].Timestamp, 7*3000)
 	}
-	if ha.Timestamp != hb.Timestamp || ha.SequenceNumber != hb.SequenceNumber || ha.SSRC != 1 || hb.SSRC != 2 {
+	if ha.Timestamp != hb.Timestamp || ha.SSRC != 1 || hb.SSRC != 2 {
 		t.Errorf("receivers got %+v and %+v: want the same packet under SSRC 1 and 2", ha, hb)
+	}
+	if hb.SequenceNumber >= 1<<15 {
+		t.Errorf("b's first sequence number %d, want one below 2^15", hb.SequenceNumber)
 	}
 	if err := video.Unbind(a); err != nil {
 		t.Fatal(err)
 	}
 	write(8)
 	if len(a.headers) != 2 || len(b.headers) != 2 {
-		t.Errorf("after a's unbind got %d and %d packets, want 2 and 2", len(a.headers), len(b.headers))
+		t.Fatalf("after a's unbind got %d and %d packets, want 2 and 2", len(a.headers), len(b.headers))
+	}
+	if got := b.headers[1].SequenceNumber - b.headers[0].SequenceNumber; got != 1 {
+		t.Errorf("b's sequence numbers moved by %d, want 1", got)
 	}
 }
 
