@@ -17,7 +17,7 @@ func printRow(r row) {
 // printTable prints the results as a Markdown table for the README.
 func printTable(rows []row, seconds, runs int) {
 	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus; each figure the median of %d runs\n\n", seconds, runs)
-	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (one thread per codec) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (1 thread; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
+	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (one thread per codec) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (mcu's threads; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		rt := float64(seconds) / r.MCU.Wall.Seconds()
