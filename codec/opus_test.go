@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/hraban/opus.v2"
+
+	"mcu/internal/mediatest"
 )
 
 // goertzel returns the amplitude (fraction of full scale) of a sine at hz in
@@ -145,14 +147,7 @@ func TestOpusFFmpegArgs(t *testing.T) {
 func voiced(from, n int) []int16 {
 	pcm := make([]int16, n)
 	for i := range n {
-		t := float64(from+i) / OpusSampleRate
-		// The phase of a pitch f(t) = 170 + 50 sin(2π·1.3 t) is its integral.
-		phase := 2 * math.Pi * (170*t - 50/(2*math.Pi*1.3)*math.Cos(2*math.Pi*1.3*t))
-		var v float64
-		for h := 1.0; h <= 8; h++ {
-			v += math.Sin(h*phase) / h
-		}
-		env := 0.5 - 0.5*math.Cos(2*math.Pi*4.1*t)
+		v, env := mediatest.Speech(float64(from+i)/OpusSampleRate, 8)
 		pcm[i] = int16(0.3 * 32767 * env * v / 2)
 	}
 	return pcm
@@ -287,13 +282,7 @@ func speech(from, n int) []int16 {
 	pcm := make([]int16, 2*n)
 	noise := rand.New(rand.NewPCG(uint64(from), 1))
 	for i := range n {
-		t := float64(from+i) / OpusSampleRate
-		phase := 2 * math.Pi * (170*t - 50/(2*math.Pi*1.3)*math.Cos(2*math.Pi*1.3*t))
-		var v float64
-		for h := 1.0; h <= 40; h++ {
-			v += math.Sin(h*phase) / h
-		}
-		env := 0.5 - 0.5*math.Cos(2*math.Pi*4.1*t)
+		v, env := mediatest.Speech(float64(from+i)/OpusSampleRate, 40)
 		hiss := (2*noise.Float64() - 1) * 0.05 * (1 - env)
 		s := int16(32767 * (0.15*env*v + hiss))
 		pcm[2*i], pcm[2*i+1] = s, s

@@ -92,35 +92,12 @@ func testRoomWithMixer(t *testing.T) *Room {
 func TestAudioLossLive(t *testing.T) {
 	for _, kind := range []Kind{Viewer, Participant} {
 		t.Run(kind.String(), func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.RecordDir = t.TempDir()
-			cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
-			cfg.Net.Loopback = true
-			cfg.Logger = slog.New(slog.DiscardHandler)
-			m, err := NewManager(cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if err := m.Close(ctx); err != nil {
-					t.Error(err)
-				}
-			})
+			m := testManager(t)
 			pc := lossyClient(t, 4)
-			offer, err := pc.CreateOffer(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			gathered := webrtc.GatheringCompletePromise(pc)
-			if err := pc.SetLocalDescription(offer); err != nil {
-				t.Fatal(err)
-			}
-			<-gathered
+			offer := gatheredOffer(t, pc)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			_, answer, err := m.Join(ctx, "x", "", kind, pc.LocalDescription().SDP)
+			_, answer, err := m.Join(ctx, "x", "", kind, offer)
 			if err != nil {
 				t.Fatal(err)
 			}

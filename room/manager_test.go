@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ func testManager(t *testing.T) *Manager {
 	cfg := DefaultConfig()
 	cfg.RecordDir = t.TempDir()
 	cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
+	cfg.Net.Loopback = true // for the tests that connect a client
+	cfg.Logger = slog.New(slog.DiscardHandler)
 	m, err := NewManager(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +30,21 @@ func testManager(t *testing.T) *Manager {
 		}
 	})
 	return m
+}
+
+// gatheredOffer is pc's offer with all its candidates.
+func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
+	t.Helper()
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	return pc.LocalDescription().SDP
 }
 
 // TestJoinInFlightKeepsRoomOpen: a room stays open while any join, a
@@ -80,16 +98,8 @@ func TestOfferThatCannotReceiveTheMix(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	offer, err := pc.CreateOffer(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	_, _, err = m.Join(context.Background(), "x", "", Viewer, pc.LocalDescription().SDP)
+	offer := gatheredOffer(t, pc)
+	_, _, err = m.Join(context.Background(), "x", "", Viewer, offer)
 	if !errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), "VP8") {
 		t.Errorf("join with an H.264-only offer: %v, want ErrBadOffer naming VP8", err)
 	}

@@ -12,21 +12,24 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
+// serverNack is the server's NACK interceptors (configureNack) of one
+// PeerConnection, closed with the test.
+func serverNack(t *testing.T) interceptor.Interceptor {
+	t.Helper()
+	reg := &interceptor.Registry{}
+	if err := configureNack(&webrtc.MediaEngine{}, reg); err != nil {
+		t.Fatal(err)
+	}
+	return peerConnection(t, reg)
+}
+
 // TestNackResendsEachReceiversOwnPacket drives the server's NACK
 // interceptors the way pion's shared track does: one packet, its header's
 // SSRC rewritten for each receiver in turn. A receiver that asks for a
 // packet again must get it with its own SSRC and the same payload, though
 // the responder keeps no copies.
 func TestNackResendsEachReceiversOwnPacket(t *testing.T) {
-	reg := &interceptor.Registry{}
-	if err := configureNack(&webrtc.MediaEngine{}, reg); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := reg.Build("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
+	chain := serverNack(t)
 
 	type sent struct {
 		ssrc    uint32
@@ -93,15 +96,7 @@ func TestNackResendsEachReceiversOwnPacket(t *testing.T) {
 // nackInterval, and then no more (pion's default asks every 100 ms until
 // 512 newer packets have come).
 func TestNackAsksForAMissingPacketAFewTimes(t *testing.T) {
-	reg := &interceptor.Registry{}
-	if err := configureNack(&webrtc.MediaEngine{}, reg); err != nil {
-		t.Fatal(err)
-	}
-	chain, err := reg.Build("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer chain.Close()
+	chain := serverNack(t)
 	var mu sync.Mutex
 	asked := 0
 	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {

@@ -1,13 +1,13 @@
 package room
 
 import (
-	"math"
 	"slices"
 	"testing"
 
 	"gopkg.in/hraban/opus.v2"
 
 	"mcu/codec"
+	"mcu/internal/mediatest"
 )
 
 const opusFrame = 960 // 20 ms per channel
@@ -33,13 +33,7 @@ func voicedOpus(t *testing.T, count int) [][]byte {
 	pkts := make([][]byte, count)
 	for i := range pkts {
 		for j := range pcm {
-			t := float64(i*opusFrame+j) / codec.OpusSampleRate
-			phase := 2 * math.Pi * (170*t - 50/(2*math.Pi*1.3)*math.Cos(2*math.Pi*1.3*t))
-			var v float64
-			for h := 1.0; h <= 8; h++ {
-				v += math.Sin(h*phase) / h
-			}
-			env := 0.5 - 0.5*math.Cos(2*math.Pi*4.1*t)
+			v, env := mediatest.Speech(float64(i*opusFrame+j)/codec.OpusSampleRate, 8)
 			pcm[j] = int16(0.3 * 32767 * env * v / 2)
 		}
 		n, err := enc.Encode(pcm, buf)
