@@ -2,15 +2,19 @@ package room
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtp"
+	"github.com/pion/transport/v4/packetio"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -54,10 +58,27 @@ var audioCodec = webrtc.RTPCodecParameters{
 	PayloadType: 111,
 }
 
-// newAPI builds the pion API every PeerConnection of the server is made
-// with: only the codecs mcu decodes, NACK, RTCP reports and keyframe
-// feedback, and the network settings.
-func newAPI(cfg NetConfig) (*webrtc.API, error) {
+// apiMaker builds the pion API of each PeerConnection: one API a peer, so
+// that each peer's SRTP streams are counted on their own (streamGuard).
+// The ICE UDP mux, when there is one, is shared by all.
+type apiMaker struct {
+	cfg NetConfig
+	mux ice.UDPMux
+}
+
+func newAPIMaker(cfg NetConfig) *apiMaker {
+	a := &apiMaker{cfg: cfg}
+	if cfg.UDPMux != nil {
+		a.mux = webrtc.NewICEUDPMux(nil, cfg.UDPMux)
+	}
+	return a
+}
+
+// newAPI builds the pion API a PeerConnection of the server is made with:
+// only the codecs mcu decodes, NACK, RTCP reports and keyframe feedback,
+// the network settings, and buffers for its SRTP streams.
+func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (*webrtc.API, error) {
+	cfg := a.cfg
 	m := &webrtc.MediaEngine{}
 	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}}
 	for _, c := range videoCodecs {
@@ -86,10 +107,11 @@ func newAPI(cfg NetConfig) (*webrtc.API, error) {
 	if len(cfg.NAT1To1IPs) > 0 {
 		s.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
 	}
-	if cfg.UDPMux != nil {
-		s.SetICEUDPMux(webrtc.NewICEUDPMux(nil, cfg.UDPMux))
+	if a.mux != nil {
+		s.SetICEUDPMux(a.mux)
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	}
+	s.BufferFactory = buffers
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 
@@ -104,6 +126,45 @@ const nackInterval = 50 * time.Millisecond
 // keyframe requested, and a late copy would be thrown away (pion's default
 // is to ask until 512 newer packets have come).
 const nackTries = uint16(assemblerPatience / nackInterval)
+
+// maxStreams is how many SRTP and SRTCP streams (one an SSRC and
+// direction) a peer may make the server open. pion opens one for every SSRC
+// a peer's packets name, its RTCP's report blocks included, each with a
+// buffer of 2 KB and more, and keeps those it does not expect, unread, until
+// the peer closes: one 750-byte receiver report naming 31 new SSRCs would
+// pin some 62 KB. A browser needs a handful (its streams, ours, their
+// retransmissions and simulcast layers).
+const maxStreams = 64
+
+// streamGuard makes the buffers of one peer's SRTP streams, as pion's own,
+// and calls excess once the peer has opened more than maxStreams.
+type streamGuard struct {
+	opened atomic.Int32
+	once   sync.Once
+	excess atomic.Pointer[func()]
+}
+
+// onExcess sets what happens when the peer opens too many streams.
+func (g *streamGuard) onExcess(f func()) { g.excess.Store(&f) }
+
+// buffer is a SettingEngine.BufferFactory.
+func (g *streamGuard) buffer(kind packetio.BufferPacketType, _ uint32) io.ReadWriteCloser {
+	b := packetio.NewBuffer()
+	switch kind {
+	case packetio.RTPBufferPacket:
+		b.SetLimitSize(1000 * 1000) // pion srtp's limits
+	case packetio.RTCPBufferPacket:
+		b.SetLimitSize(100 * 1000)
+	}
+	if g.opened.Add(1) > maxStreams {
+		g.once.Do(func() {
+			if f := g.excess.Load(); f != nil {
+				go (*f)() // not on pion's read loop, which closing waits for
+			}
+		})
+	}
+	return b
+}
 
 // configureNack adds NACK (requests and retransmissions) to an API's
 // interceptors. The responder keeps the last nackKept (256) packets of each

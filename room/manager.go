@@ -23,10 +23,10 @@ import (
 // Manager holds the server's rooms: it creates a room on its first join and
 // closes it when the last session leaves.
 type Manager struct {
-	cfg Config
-	api *webrtc.API
-	log *slog.Logger
-	obs Observer
+	cfg  Config
+	apis *apiMaker
+	log  *slog.Logger
+	obs  Observer
 
 	mu     sync.Mutex
 	rooms  map[string]*Room
@@ -44,11 +44,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.GatherTimeout <= 0 {
 		cfg.GatherTimeout = 5 * time.Second
 	}
-	api, err := newAPI(cfg.Net)
-	if err != nil {
-		return nil, err
-	}
-	m := &Manager{cfg: cfg, api: api, log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}}
+	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}}
 	if m.obs == nil {
 		m.obs = nopObserver{}
 	}
@@ -142,7 +138,12 @@ func (r *Room) unreserve(kind Kind) {
 }
 
 func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
-	pc, err := m.api.NewPeerConnection(webrtc.Configuration{ICEServers: m.cfg.Net.ICEServers})
+	var guard streamGuard
+	api, err := m.apis.newAPI(guard.buffer)
+	if err != nil {
+		return nil, "", err
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{ICEServers: m.cfg.Net.ICEServers})
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
@@ -151,6 +152,10 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if s.Name == "" {
 		s.Name = s.ID[:6]
 	}
+	guard.onExcess(func() {
+		r.log.Warn("peer opened too many SRTP streams, closing it", "session", s.ID, "limit", maxStreams)
+		pc.Close() // the state change ends the session
+	})
 	fail := func(err error) (*Session, string, error) {
 		pc.Close()
 		s.wg.Wait()

@@ -118,7 +118,11 @@ func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pc, err := m.api.NewPeerConnection(webrtc.Configuration{})
+	api, err := m.apis.newAPI(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {
 		t.Fatal(err)
 	}
