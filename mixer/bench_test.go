@@ -83,7 +83,7 @@ func BenchmarkCompose(b *testing.B) {
 				}
 				frames := 0
 				for b.Loop() {
-					st := m.sync()
+					st := m.sync(0)
 					m.updateCells(st.mode)
 					if err := m.paintCanvas(ctx, cs[frames%canvases], 0); err != nil {
 						b.Fatal(err)

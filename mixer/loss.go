@@ -70,7 +70,7 @@ func (p *lossPeak) at(t time.Duration) int {
 // id reported for the audio it gets: a participant's own mix, or the full
 // mix for a viewer (any id that is not a participant's). It may be called
 // from any goroutine, as often as reports come; the mixer takes the
-// reports at its next audio tick. A participant's own mix follows their
+// reports at its next tick. A participant's own mix follows their
 // loss; the full mix follows the worst among everyone, since viewers and
 // the recording hear it and so does every participant while quiet, which
 // a talker is again a second after each sentence (counting only the quiet
@@ -102,15 +102,19 @@ func (m *Mixer) forgetLoss(id string) {
 	}
 }
 
-// takeLoss moves the reports given since the last tick to the loop; m.mu
-// must be held.
-func (m *Mixer) takeLoss() {
+// takeLoss takes the reports given since the last tick, at the tick at
+// t, into the receivers' peaks; m.mu must be held.
+func (m *Mixer) takeLoss(t time.Duration) {
 	for id, percent := range m.lossIn {
-		m.lossNew[id] = max(m.lossNew[id], percent)
+		p := m.losses[id]
+		if p == nil {
+			p = &lossPeak{}
+			m.losses[id] = p
+		}
+		p.add(t, percent)
 	}
 	clear(m.lossIn)
 	for _, id := range m.lossGone {
-		delete(m.lossNew, id)
 		delete(m.losses, id)
 	}
 	m.lossGone = m.lossGone[:0]
@@ -121,15 +125,6 @@ func (m *Mixer) takeLoss() {
 // peak of all, never below the configured loss. A receiver whose peak has
 // run out is forgotten.
 func (m *Mixer) updateLoss(t time.Duration) {
-	for id, percent := range m.lossNew {
-		p := m.losses[id]
-		if p == nil {
-			p = &lossPeak{}
-			m.losses[id] = p
-		}
-		p.add(t, percent)
-	}
-	clear(m.lossNew)
 	floor := m.cfg.Audio.PacketLoss
 	full := floor
 	for id, p := range m.losses {

@@ -73,7 +73,6 @@ type Mixer struct {
 	hadKey   bool
 	audio    audioState
 	arrivals []time.Time          // of the live pictures painted in this tick
-	lossNew  map[string]int       // reports taken, for the next audio tick
 	losses   map[string]*lossPeak // by receiver: participants and viewers
 
 	stats    stats
@@ -124,7 +123,7 @@ func New(cfg Config, out Output) (*Mixer, error) {
 		cfg.Logger = slog.Default()
 	}
 	m := &Mixer{cfg: cfg, out: out, log: cfg.Logger, mode: cfg.Layout, bitrate: cfg.Video.Bitrate,
-		lossIn: map[string]int{}, lossNew: map[string]int{}, losses: map[string]*lossPeak{}}
+		lossIn: map[string]int{}, losses: map[string]*lossPeak{}}
 	m.stats.obs = cfg.Observer
 	m.fullLoss.Store(int64(cfg.Audio.PacketLoss))
 	if err := m.audio.init(cfg); err != nil {
@@ -217,12 +216,13 @@ type tickState struct {
 }
 
 // sync brings the loop's member list up to date with Add and Remove and
-// returns the rest of the shared state.
-func (m *Mixer) sync() tickState {
+// returns the rest of the shared state, at the tick at t (the loss reports
+// given since the last tick count from then).
+func (m *Mixer) sync(t time.Duration) tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
 	st := tickState{mode: m.mode, keyWant: m.keyWant, bitrate: m.bitrate}
-	m.takeLoss()
+	m.takeLoss(t)
 	m.mu.Unlock()
 
 	for _, mem := range m.members {
@@ -288,7 +288,7 @@ func (m *Mixer) loop(ctx context.Context, clock Clock, until time.Duration, pipe
 		if err != nil {
 			return err
 		}
-		st := m.sync()
+		st := m.sync(t)
 		if !doVideo {
 			if err := m.audioTick(ctx, t); err != nil {
 				return err
