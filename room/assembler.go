@@ -55,8 +55,11 @@ type frameAssembler struct {
 	newest   uint16
 	lost     int // packets given up since the last frame
 	late     int // packets in a row older than next
-	buf      []byte
-	free     []*heldPacket // packets consumed, to be read into again
+	// waitUntil is deadline's, as drain found it last (zero: nothing
+	// missing); every change to what is held ends with a drain.
+	waitUntil time.Time
+	buf       []byte
+	free      []*heldPacket // packets consumed, to be read into again
 }
 
 type slot struct {
@@ -172,7 +175,11 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 		// nothing missing is still arriving, however slowly (a large
 		// keyframe over a slow link), and is waited for.
 		since, missing := a.missingSince()
-		if !missing || now.Sub(since) < assemblerPatience {
+		if !missing {
+			a.waitUntil = time.Time{}
+			return
+		}
+		if a.waitUntil = since.Add(assemblerPatience); now.Before(a.waitUntil) {
 			return
 		}
 		a.skipBrokenFrame()
@@ -185,11 +192,7 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 // comes before it (a sender paused, or a screen share at a low frame rate),
 // so that the frames behind the gap are not held until the next packet.
 func (a *frameAssembler) deadline() (at time.Time, ok bool) {
-	since, missing := a.missingSince()
-	if !missing {
-		return time.Time{}, false
-	}
-	return since.Add(assemblerPatience), true
+	return a.waitUntil, !a.waitUntil.IsZero()
 }
 
 // completeFrame reports whether the packets from next to a marker are all
