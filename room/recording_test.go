@@ -32,6 +32,23 @@ func blockRecorder(t *testing.T) (entered chan struct{}, release func()) {
 	return entered, release
 }
 
+// recordingResult is what StartRecording or StopRecording returned.
+type recordingResult struct {
+	path string
+	err  error
+}
+
+// async runs a recording call in its own goroutine; its result comes on
+// the channel.
+func async(call func() (string, error)) <-chan recordingResult {
+	c := make(chan recordingResult, 1)
+	go func() {
+		p, err := call()
+		c <- recordingResult{p, err}
+	}()
+	return c
+}
+
 // within fails the test if fn does not return within a second.
 func within(t *testing.T, what string, fn func()) {
 	t.Helper()
@@ -55,15 +72,7 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		path string
-		err  error
-	}
-	first := make(chan result, 1)
-	go func() {
-		p, err := r.StartRecording()
-		first <- result{p, err}
-	}()
+	first := async(r.StartRecording)
 	<-entered
 	within(t, "a picture", func() { r.Video(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, Key: true}) })
 	within(t, "the room's description", func() { r.Info() })
@@ -104,11 +113,7 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 	r.mu.Lock()
 	r.unreserve(Viewer) // the room is empty; it closes at closeIfEmpty below
 	r.mu.Unlock()
-	started := make(chan error, 1)
-	go func() {
-		_, err := r.StartRecording()
-		started <- err
-	}()
+	started := async(r.StartRecording)
 	<-entered
 	closed := make(chan struct{})
 	go func() { defer close(closed); m.closeIfEmpty(r) }()
@@ -119,7 +124,7 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 	}
 	release()
 	<-closed
-	if err := <-started; !errors.Is(err, ErrNotFound) {
+	if err := (<-started).err; !errors.Is(err, ErrNotFound) {
 		t.Errorf("start in a room that closed meanwhile: %v, want ErrNotFound", err)
 	}
 	if entries, err := os.ReadDir(m.cfg.RecordDir + "/closing"); err != nil || len(entries) != 1 {
@@ -137,20 +142,9 @@ func TestStopDuringRecordingStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type result struct {
-		path string
-		err  error
-	}
-	start, stop := make(chan result, 1), make(chan result, 1)
-	go func() {
-		p, err := r.StartRecording()
-		start <- result{p, err}
-	}()
+	start := async(r.StartRecording)
 	<-entered
-	go func() {
-		p, err := r.StopRecording()
-		stop <- result{p, err}
-	}()
+	stop := async(r.StopRecording)
 	select {
 	case res := <-stop:
 		t.Fatalf("stop returned %+v while the recording was being started", res)
