@@ -36,10 +36,9 @@ type videoIn struct {
 	stream *atomic.Pointer[StreamInfo]
 	log    *slog.Logger
 
-	pt      uint8  // payload type of the packets the state below is for
-	started bool   // a packet was pushed, so newest is set
-	newest  uint16 // newest sequence number pushed
-	codec   codec.VideoCodec
+	pt      uint8               // payload type of the packets the state below is for
+	started bool                // a packet was pushed, so newest is set
+	newest  uint16              // newest sequence number pushed
 	dec     *codec.VideoDecoder // nil, as frames, while the codec is not decoded
 	frames  *frameAssembler
 	corrupt int   // damaged frames since the start, for rate-limited warnings
@@ -64,7 +63,7 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 		v.stream.Store(nil)
 		return false
 	}
-	v.codec, v.dec, v.frames = vc, dec, newFrameAssembler(depacketizer(vc))
+	v.dec, v.frames = dec, newFrameAssembler(depacketizer(vc))
 	v.stream.Store(&StreamInfo{VideoCodec: vc.String()})
 	return true
 }
@@ -74,12 +73,12 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 // which follows a new SPS in-band; a new codec starts over and asks for a
 // keyframe.
 func (v *videoIn) switchTo(pt uint8, mime string) {
-	if vc, err := codec.ParseVideoCodec(mime); err == nil && v.dec != nil && vc == v.codec {
+	if vc, err := codec.ParseVideoCodec(mime); err == nil && v.dec != nil && vc == v.dec.Codec() {
 		v.pt = pt
 		return
 	}
 	if v.start(pt, mime) {
-		v.log.Info("video codec changed", "codec", v.codec, "payload_type", pt)
+		v.log.Info("video codec changed", "codec", v.dec.Codec(), "payload_type", pt)
 		v.keyframe()
 	}
 }
@@ -184,5 +183,5 @@ func (v *videoIn) close() {
 	if v.dec != nil {
 		v.dec.Close()
 	}
-	v.codec, v.dec, v.frames = 0, nil, nil
+	v.dec, v.frames = nil, nil
 }
