@@ -202,6 +202,17 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	return true, nil
 }
 
+// Short reports whether the next AudioAt would find too little to play:
+// before play starts, fewer than the target frames queued; after, none.
+func (a *LiveAudio) Short() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.playing {
+		return len(a.frames) < max(a.target, a.MinTarget, 1)
+	}
+	return len(a.frames) == 0
+}
+
 // Stats reports how often the mixer found the queue empty and how many
 // frames were dropped for being too far behind.
 func (a *LiveAudio) Stats() (underruns, dropped uint64) {

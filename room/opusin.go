@@ -7,23 +7,16 @@ import "mcu/codec"
 // up for more would only hold the jitter buffer further behind.
 const maxConcealed = 5
 
-// opusIn turns one participant's Opus packets, in the order they arrive,
-// into PCM for their jitter buffer. Packets lost before one that arrives
-// are made up for at once, a frame each (of the last packet's length): the
-// one just before it is recovered from its in-band FEC, which browsers add
-// when they see loss (we offer useinbandfec=1), and any earlier ones are
-// concealed. A packet that comes after a later one (reordered, or a
-// duplicate) is dropped: its place has been filled.
+// opusIn turns one participant's Opus packets, in sequence order (an
+// audioJitter puts them back in order), into PCM for their jitter buffer.
+// Packets lost before one are made up for at once, a frame each (of the
+// last packet's length): the one just before it is recovered from its
+// in-band FEC, which browsers add when they see loss (we offer
+// useinbandfec=1), and any earlier ones are concealed. A packet that comes
+// after a later one (a duplicate, or one given up on) is dropped: its
+// place has been filled.
 //
-// It does not wait for a reordered packet: the jitter buffer after it
-// (mixer.LiveAudio) holds decoded frames and starts 40 ms deep, so at that
-// depth holding the packet after a gap for 10 ms would make the missing
-// frame late whenever the mixer's tick fell in those 10 ms (by estimate,
-// half the gaps), and each such underrun costs a silent tick and 20 ms more
-// delay for every packet after. Reordering is better done by a jitter
-// buffer of packets, decoded when the mixer pulls.
-//
-// Use from one goroutine; nothing is allocated per packet.
+// Use from one goroutine at a time; nothing is allocated per packet.
 type opusIn struct {
 	dec     *codec.OpusDecoder
 	pcm     []int16 // decoded audio, reused
@@ -76,6 +69,9 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 	o.frame = n
 	out(o.pcm[:n*codec.OpusChannels])
 }
+
+// restart forgets the numbering: the next packet is taken as the first.
+func (o *opusIn) restart() { o.started, o.late = false, 0 }
 
 // makeUp hands out lost frames before the packet next. Up to maxConcealed,
 // the last one comes from next's FEC (libopus conceals when next has

@@ -50,7 +50,7 @@ type Session struct {
 	pc       *webrtc.PeerConnection
 	audioOut *webrtc.TrackLocalStaticSample // this participant's mix-minus
 	video    *mixer.LiveVideo
-	audio    *mixer.LiveAudio
+	audio    *audioJitter
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
 	joined   time.Time
 
@@ -313,18 +313,11 @@ func (s *Session) requestKeyframe(ssrc uint32) {
 	}
 }
 
-// readAudio decodes Opus in this goroutine into the participant's jitter
-// buffer; a lost packet is recovered from the next one's FEC or concealed
-// (opusIn).
+// readAudio hands the participant's Opus packets to their jitter buffer,
+// which puts them back in order and decodes them (audioJitter).
 func (s *Session) readAudio(track *webrtc.TrackRemote) {
-	in, err := newOpusIn()
-	if err != nil {
-		s.room.log.Error("opus decoder", "session", s.ID, "err", err)
-		return
-	}
 	name := "opus"
 	s.audioIn.Store(&name)
-	push := s.audio.Push
 	buf := make([]byte, maxPacket)
 	var pkt rtp.Packet
 	for {
@@ -336,7 +329,7 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
-		in.push(pkt.SequenceNumber, pkt.Payload, push)
+		s.audio.Push(pkt.SequenceNumber, pkt.Payload)
 	}
 }
 

@@ -1,0 +1,155 @@
+package room
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"mcu/mixer"
+)
+
+// heldSlots is how many packets an audioJitter can hold behind a missing
+// one: 640 ms of 20 ms packets, far more than the mixer's queue ever lets
+// it wait (mixer.LiveAudio plays at most 160 ms behind).
+const heldSlots = 32
+
+// audioJitter is a participant's audio on its way to the mixer: Opus
+// packets put back in order, then decoded (opusIn) into a jitter buffer of
+// PCM (mixer.LiveAudio), which is the mixer's AudioSource.
+//
+// A packet in order is decoded as it arrives, in the participant's
+// goroutine. A packet after a missing one is held, not decoded: the
+// missing one may only be late (reordered on the way). It is waited for
+// until the mixer needs the audio it holds up, that is until the PCM
+// queue would run dry at the mixer's tick. Then it is given up: the held
+// packets are decoded, the lost one recovered from the next one's FEC or
+// concealed (opusIn), in the mixer's goroutine. So a reordered packet
+// that arrives before its turn to play is heard as sent, and the wait
+// costs no delay and no silent tick: only the depth the queue already
+// has, 40 ms at the start, hides the reordering.
+type audioJitter struct {
+	out *mixer.LiveAudio
+
+	mu      sync.Mutex
+	in      *opusIn
+	next    uint16 // the sequence number decoded next
+	started bool
+	late    int // packets in a row older than next
+	held    [heldSlots]heldAudio
+	nheld   int
+
+	// For tests and stats: missing packets that came in time, and gaps
+	// given up.
+	filled, gaveUp int
+}
+
+type heldAudio struct {
+	seq     uint16
+	ok      bool
+	payload []byte
+}
+
+func newAudioJitter() (*audioJitter, error) {
+	in, err := newOpusIn()
+	if err != nil {
+		return nil, err
+	}
+	return &audioJitter{in: in, out: mixer.NewLiveAudio()}, nil
+}
+
+// Push takes the payload of RTP packet seq, in the order packets arrive.
+// It does not keep payload.
+func (j *audioJitter) Push(seq uint16, payload []byte) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if !j.started {
+		j.started, j.next = true, seq
+	}
+	switch d := seq - j.next; {
+	case d >= 0x8000: // older than the next one: its turn has passed
+		if j.late++; j.late < maxLateAudio {
+			return
+		}
+		// The sender's numbering went back (it restarted): follow it.
+		j.drop()
+		j.in.restart()
+		j.next = seq
+	case d >= heldSlots:
+		// Too far ahead to hold: give up what is missing before it.
+		for j.nheld > 0 {
+			j.giveUp()
+		}
+		j.next = seq
+	}
+	j.late = 0
+	if seq == j.next {
+		if j.nheld > 0 {
+			j.filled++ // it was missing, and came in time
+		}
+		j.decode(seq, payload)
+		j.drain()
+		return
+	}
+	h := &j.held[seq%heldSlots]
+	if h.ok {
+		return // a duplicate
+	}
+	h.seq, h.ok, h.payload = seq, true, append(h.payload[:0], payload...)
+	j.nheld++
+}
+
+// decode hands packet seq to the decoder, which makes up for any packets
+// missing before it; next follows it.
+func (j *audioJitter) decode(seq uint16, payload []byte) {
+	j.in.push(seq, payload, j.out.Push)
+	j.next = seq + 1
+}
+
+// drain decodes the held packets that follow next without a gap.
+func (j *audioJitter) drain() {
+	for j.nheld > 0 {
+		h := &j.held[j.next%heldSlots]
+		if !h.ok || h.seq != j.next {
+			return
+		}
+		h.ok = false
+		j.nheld--
+		j.decode(h.seq, h.payload)
+	}
+}
+
+// giveUp stops waiting for the missing packet(s) before the first held
+// one: that one is decoded (the gap made up for), then those after it.
+func (j *audioJitter) giveUp() {
+	for i := range uint16(heldSlots) {
+		h := &j.held[(j.next+i)%heldSlots]
+		if h.ok && h.seq == j.next+i {
+			j.gaveUp++
+			h.ok = false
+			j.nheld--
+			j.decode(h.seq, h.payload)
+			j.drain()
+			return
+		}
+	}
+	j.drop() // unreachable while nheld counts right; never loop on it
+}
+
+// drop forgets every held packet.
+func (j *audioJitter) drop() {
+	for i := range j.held {
+		j.held[i].ok = false
+	}
+	j.nheld = 0
+}
+
+// AudioAt implements mixer.AudioSource: the packets held behind a gap are
+// decoded when the queue would otherwise not play.
+func (j *audioJitter) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	j.mu.Lock()
+	for j.nheld > 0 && j.out.Short() {
+		j.giveUp()
+	}
+	j.mu.Unlock()
+	return j.out.AudioAt(ctx, t, pcm)
+}
