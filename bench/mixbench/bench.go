@@ -38,14 +38,30 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 	ffOut := filepath.Join(dir, fmt.Sprintf("ffmpeg-%d.webm", n))
 	ff1Out := filepath.Join(dir, fmt.Sprintf("ffmpeg1-%d.webm", n))
 	g := ffmpegGraph(videos, audios)
-	// The three jobs take turns, runs times, so that a slow patch of a noisy
-	// machine hits all of them; each figure is the median of its runs.
+	// mcu's uncompressed composite: what the limit's encoder encodes, and
+	// what mcu's output is compared with for quality.
+	comp := filepath.Join(dir, fmt.Sprintf("mcu-%d.y4m", n))
+	q := filepath.Join(dir, fmt.Sprintf("mcu-q-%d.webm", n))
+	for _, f := range []string{comp, q} {
+		os.Remove(f)
+	}
+	defer os.Remove(comp)
+	log.Printf("N=%d: mcu's composite", n)
+	if _, _, err := run(mcu, append([]string{"mix", "-q", "-o", q, "-y4m", comp}, parts...)...); err != nil {
+		return r, err
+	}
+	// The jobs take turns, runs times, so that a slow patch of a noisy
+	// machine hits all of them; each figure is the median of its runs. The
+	// limit takes its turn too, with mcu's own codecs, each part in its own
+	// process: measured at another time, on a machine whose speed drifts,
+	// the ratio to it would say more about the drift than about mcu.
 	var mcuRuns, ff1Runs, ffRuns []usage
+	var decodes, encodes []time.Duration
 	for i := range runs {
 		for _, f := range []string{out, ffOut, ff1Out} {
 			os.Remove(f)
 		}
-		log.Printf("N=%d run %d/%d: mcu mix, ffmpeg with mcu's codec threads, ffmpeg with its default threads", n, i+1, runs)
+		log.Printf("N=%d run %d/%d: mcu mix, ffmpeg with mcu's codec threads, ffmpeg with its default threads, the limit", n, i+1, runs)
 		u, _, err := run(mcu, append([]string{"mix", "-q", "-o", out}, parts...)...)
 		if err != nil {
 			return r, err
@@ -59,25 +75,27 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 			return r, err
 		}
 		ffRuns = append(ffRuns, u)
+		_, stdout, err := run(self, append([]string{"-limit-decode"}, append(videos, audios...)...)...)
+		if err != nil {
+			return r, err
+		}
+		decodes = append(decodes, parseNanos(stdout))
+		if _, stdout, err = run(self, "-limit-encode", comp, "-seconds", strconv.Itoa(seconds)); err != nil {
+			return r, err
+		}
+		encodes = append(encodes, parseNanos(stdout))
 	}
 	r.MCU, r.FF1, r.FFmpeg = median(mcuRuns), median(ff1Runs), median(ffRuns)
+	r.LimitDecode, r.LimitEncode = medianOf(decodes), medianOf(encodes)
 	if !quality {
 		return r, nil
 	}
 	// Quality: each output against its own uncompressed composite.
-	comp := filepath.Join(dir, fmt.Sprintf("mcu-%d.y4m", n))
 	ffComp := filepath.Join(dir, fmt.Sprintf("ffmpeg-%d.y4m", n))
-	q := filepath.Join(dir, fmt.Sprintf("mcu-q-%d.webm", n))
-	for _, f := range []string{comp, ffComp, q} {
-		os.Remove(f)
-	}
-	defer os.Remove(comp)
+	os.Remove(ffComp)
 	defer os.Remove(ffComp)
-	log.Printf("N=%d: composites for PSNR", n)
+	log.Printf("N=%d: FFmpeg's composite for PSNR", n)
 	var err error
-	if _, _, err = run(mcu, append([]string{"mix", "-q", "-o", q, "-y4m", comp}, parts...)...); err != nil {
-		return r, err
-	}
 	if _, _, err = run("ffmpeg", g.rawArgs(ffComp)...); err != nil {
 		return r, err
 	}
@@ -91,23 +109,6 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 		return r, err
 	}
 	r.OutputKbps, r.FFKbs = kbps(out, seconds), kbps(ff1Out, seconds)
-	// The limit, with mcu's own codecs, each part in its own process, the
-	// median of runs.
-	log.Printf("N=%d: limit", n)
-	var decodes, encodes []time.Duration
-	for range runs {
-		_, stdout, err := run(self, append([]string{"-limit-decode"}, append(videos, audios...)...)...)
-		if err != nil {
-			return r, err
-		}
-		decodes = append(decodes, parseNanos(stdout))
-		_, stdout, err = run(self, "-limit-encode", comp, "-seconds", strconv.Itoa(seconds))
-		if err != nil {
-			return r, err
-		}
-		encodes = append(encodes, parseNanos(stdout))
-	}
-	r.LimitDecode, r.LimitEncode = medianOf(decodes), medianOf(encodes)
 	return r, nil
 }
 
