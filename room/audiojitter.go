@@ -37,10 +37,25 @@ type audioJitter struct {
 	late    int // packets in a row older than next
 	held    [heldSlots]heldAudio
 	nheld   int
+	stats   AudioStats // but the queue's
+}
 
-	// For tests and stats: missing packets that came in time, and gaps
-	// given up.
-	filled, gaveUp int
+// AudioStats counts what happened to a participant's audio on its way to
+// the mixer.
+type AudioStats struct {
+	// Reordered counts packets that came after a later one, in time to
+	// play.
+	Reordered uint64 `json:"reordered"`
+	// Gaps counts runs of missing packets given up when their turn came:
+	// made up for from the next packet's FEC, or concealed.
+	Gaps uint64 `json:"gaps"`
+	// Late counts packets dropped because their turn had passed, and
+	// duplicates.
+	Late uint64 `json:"late"`
+	// Underruns counts the mixer's ticks that found nothing to play after
+	// play began; Dropped, 20 ms frames dropped to shorten the delay.
+	Underruns uint64 `json:"underruns"`
+	Dropped   uint64 `json:"dropped"`
 }
 
 type heldAudio struct {
@@ -67,6 +82,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	}
 	switch d := seq - j.next; {
 	case d >= 0x8000: // older than the next one: its turn has passed
+		j.stats.Late++
 		if j.late++; j.late < maxLateAudio {
 			return
 		}
@@ -84,7 +100,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	j.late = 0
 	if seq == j.next {
 		if j.nheld > 0 {
-			j.filled++ // it was missing, and came in time
+			j.stats.Reordered++ // it was missing, and came in time
 		}
 		j.decode(seq, payload)
 		j.drain()
@@ -92,7 +108,8 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	}
 	h := &j.held[seq%heldSlots]
 	if h.ok {
-		return // a duplicate
+		j.stats.Late++ // a duplicate
+		return
 	}
 	h.seq, h.ok, h.payload = seq, true, append(h.payload[:0], payload...)
 	j.nheld++
@@ -124,7 +141,7 @@ func (j *audioJitter) giveUp() {
 	for i := range uint16(heldSlots) {
 		h := &j.held[(j.next+i)%heldSlots]
 		if h.ok && h.seq == j.next+i {
-			j.gaveUp++
+			j.stats.Gaps++
 			h.ok = false
 			j.nheld--
 			j.decode(h.seq, h.payload)
@@ -152,4 +169,13 @@ func (j *audioJitter) AudioAt(ctx context.Context, t time.Duration, pcm []int16)
 	}
 	j.mu.Unlock()
 	return j.out.AudioAt(ctx, t, pcm)
+}
+
+// Stats returns the counts so far.
+func (j *audioJitter) Stats() AudioStats {
+	j.mu.Lock()
+	st := j.stats
+	j.mu.Unlock()
+	st.Underruns, st.Dropped = j.out.Stats()
+	return st
 }

@@ -4,6 +4,11 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtp"
+	"github.com/pion/webrtc/v4"
 
 	"mcu/audio"
 )
@@ -93,8 +98,8 @@ func TestAudioJitterReorders(t *testing.T) {
 					t.Fatalf("tick %d differs from the in-order decode", i)
 				}
 			}
-			if j.filled == 0 || j.gaveUp != 0 {
-				t.Errorf("filled %d, gave up %d; want some filled and none given up", j.filled, j.gaveUp)
+			if st := j.Stats(); st.Reordered == 0 || st.Gaps != 0 || st.Underruns != 0 {
+				t.Errorf("%+v; want some reordered, no gaps, no underruns", st)
 			}
 		})
 	}
@@ -129,8 +134,8 @@ func TestAudioJitterGivesUpInTime(t *testing.T) {
 			if s := silent(got); s != 0 {
 				t.Errorf("%d silent ticks", s)
 			}
-			if j.gaveUp != 1 {
-				t.Errorf("gave up %d gaps, want 1", j.gaveUp)
+			if st := j.Stats(); st.Gaps != 1 || st.Underruns != 0 {
+				t.Errorf("%+v; want 1 gap, no underruns", st)
 			}
 			// Packet 5 plays at tick 5; it is made up for, and the stream
 			// after it comes back to the lossless decode.
@@ -214,5 +219,101 @@ func TestAudioJitterAllocs(t *testing.T) {
 	}
 	if a := testing.AllocsPerRun(100, func() { seq++; step() }); a != 0 {
 		t.Errorf("%.1f allocations per packet after a gap", a)
+	}
+}
+
+// TestAudioStatsLive: a pion client joins and sends Opus over RTP, one
+// pair of packets swapped and one packet left out; the room's description
+// shows the participant's audio with one packet reordered and one gap.
+func TestAudioStatsLive(t *testing.T) {
+	m := testManager(t)
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(videoCodecs[0], webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, "audio", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	connected := make(chan struct{})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			close(connected)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Room("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-connected:
+	case <-ctx.Done():
+		t.Fatal("not connected within 10 s")
+	}
+	pkts := voicedOpus(t, 100)
+	// Packets go out every 20 ms, in order but for 41 (after 42, at once)
+	// and 71 (never).
+	order := make([]int, 0, len(pkts))
+	for i := range pkts {
+		switch i {
+		case 41:
+			order = append(order, 42, 41)
+		case 42, 71:
+		default:
+			order = append(order, i)
+		}
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for k, i := range order {
+		if k == 0 || order[k-1] != 42 {
+			<-tick.C
+		}
+		pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(1000 + i), Timestamp: uint32(960 * i)}, Payload: pkts[i]}
+		if err := track.WriteRTP(pkt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := AudioStats{Reordered: 1, Gaps: 1}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info := r.Info()
+		var got *AudioStats
+		if len(info.Participants) == 1 {
+			got = info.Participants[0].Audio
+		}
+		if got != nil && got.Reordered == want.Reordered && got.Gaps == want.Gaps && got.Late == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the room's description shows %+v (participants %d), want %+v", got, len(info.Participants), want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

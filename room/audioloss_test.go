@@ -110,9 +110,9 @@ func TestAudioLossLive(t *testing.T) {
 			}
 			// pion's client reports once a second.
 			deadline := time.Now().Add(8 * time.Second)
-			for r.mixer.AudioLoss() != 25 {
+			for r.Info().Mixer.AudioLoss != 25 {
 				if time.Now().After(deadline) {
-					t.Fatalf("the full mix expects %d %% loss 8 s after the join, want 25", r.mixer.AudioLoss())
+					t.Fatalf("the full mix expects %d %% loss 8 s after the join, want 25 (room's JSON: %d)", r.mixer.AudioLoss(), r.Info().Mixer.AudioLoss)
 				}
 				time.Sleep(50 * time.Millisecond)
 			}

@@ -245,6 +245,9 @@ type MixerInfo struct {
 	LateTicks  uint64 `json:"late_ticks"`
 	Dropped    uint64 `json:"dropped_frames"`
 	EncodeMean string `json:"encode_mean"`
+	// AudioLoss is the packet loss (percent) the full mix's Opus encoder
+	// protects against with FEC: the worst any receiver reports.
+	AudioLoss int `json:"audio_loss_percent"`
 }
 
 // Info returns the room's state.
@@ -253,7 +256,8 @@ func (r *Room) Info() Info {
 	vc := r.mgr.cfg.Mixer.Video
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: vc.Bitrate, Frames: st.VideoFrames,
-			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String()}}
+			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
+			AudioLoss: r.mixer.AudioLoss()}}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range r.sessions {

@@ -77,6 +77,8 @@ type SessionInfo struct {
 	Kind   string    `json:"kind"`
 	Joined time.Time `json:"joined"`
 	StreamInfo
+	// Audio is there once the participant's audio track is read.
+	Audio *AudioStats `json:"audio,omitempty"`
 }
 
 // Info returns what the session is and sends.
@@ -87,6 +89,8 @@ func (s *Session) Info() SessionInfo {
 	}
 	if a := s.audioIn.Load(); a != nil {
 		info.AudioCodec = *a
+		st := s.audio.Stats()
+		info.Audio = &st
 	}
 	return info
 }
