@@ -75,12 +75,13 @@ func newAPIMaker(cfg NetConfig) *apiMaker {
 }
 
 // newAPI builds the pion API a PeerConnection of the server is made with:
-// only the codecs mcu decodes, NACK, RTCP reports and keyframe feedback,
+// only the codecs mcu decodes, NACK, RTCP reports, keyframe feedback and
+// bitrate ceilings (REMB, bitrateCap),
 // the network settings, and buffers for its SRTP streams.
 func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (*webrtc.API, error) {
 	cfg := a.cfg
 	m := &webrtc.MediaEngine{}
-	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}}
+	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}, {Type: "goog-remb"}}
 	for _, c := range videoCodecs {
 		c.RTCPFeedback = feedback
 		if err := m.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {

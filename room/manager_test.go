@@ -13,7 +13,14 @@ import (
 
 func testManager(t *testing.T) *Manager {
 	t.Helper()
-	cfg := DefaultConfig()
+	return testManagerWith(t, DefaultConfig())
+}
+
+// testManagerWith is testManager with cfg's mixer and network settings
+// but a small canvas, a record directory of the test's own, loopback
+// candidates and no logs.
+func testManagerWith(t *testing.T, cfg Config) *Manager {
+	t.Helper()
 	cfg.RecordDir = t.TempDir()
 	cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
 	cfg.Net.Loopback = true // for the tests that connect a client

@@ -236,7 +236,11 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	}
 	defer in.close()
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
-	readVideoPackets(track, in, s.room.obs.BytesIn)
+	capBitrate := s.bitrateCap(ssrc)
+	readVideoPackets(track, in, func(size int, now time.Time) {
+		s.room.obs.BytesIn(size)
+		capBitrate(now)
+	})
 }
 
 // videoTrack is what a participant's video is read from: a
@@ -247,8 +251,9 @@ type videoTrack interface {
 }
 
 // readVideoPackets hands the track's packets to in until the track ends or
-// the decoder cannot go on, and counts their payload bytes.
-func readVideoPackets(track videoTrack, in *videoIn, bytesIn func(int)) {
+// the decoder cannot go on, and tells onPacket the payload bytes of each
+// and when it came.
+func readVideoPackets(track videoTrack, in *videoIn, onPacket func(size int, now time.Time)) {
 	buf := make([]byte, maxPacket)
 	var deadline time.Time // the read deadline set on the track (zero: none)
 	for {
@@ -268,12 +273,13 @@ func readVideoPackets(track videoTrack, in *videoIn, bytesIn func(int)) {
 		if err != nil {
 			return
 		}
-		size, err := in.push(buf[:n], time.Now())
+		now := time.Now()
+		size, err := in.push(buf[:n], now)
 		if err != nil {
 			in.log.Error("video decoder", "err", err)
 			return
 		}
-		bytesIn(size)
+		onPacket(size, now)
 	}
 }
 

@@ -289,7 +289,7 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 	track := &fakeTrack{pkts: pkts}
 	bytes := 0
 	start := time.Now()
-	readVideoPackets(track, p.in, func(n int) { bytes += n })
+	readVideoPackets(track, p.in, func(n int, _ time.Time) { bytes += n })
 	if track.timeouts != 1 || p.keyframes != 1 {
 		t.Errorf("%d timeouts, %d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", track.timeouts, p.keyframes)
 	}

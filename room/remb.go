@@ -1,0 +1,65 @@
+package room
+
+import (
+	"time"
+
+	"github.com/pion/rtcp"
+
+	"mcu/layout"
+)
+
+// A browser sends its camera at whatever its encoder and network allow, up
+// to 2.5 Mbit/s and more, though the server shows it in a tile and
+// re-encodes it at that tile's share of the mix's bitrate. So the server
+// tells each sender the most worth sending: rembHeadroom times its tile's
+// share of the mix's bitrate, in a REMB (RTCP's receiver-estimated maximum
+// bitrate, negotiated as goog-remb), which browsers take as a ceiling on
+// their estimate. Under it a browser's encoder also lowers its resolution
+// towards the tile's, and the server decodes fewer pixels: the uplink of
+// every participant and the server's CPU both gain. When the layout gives
+// someone a larger tile, their next REMB raises the ceiling.
+const (
+	// rembHeadroom: what is decoded is re-encoded at lower quality, so the
+	// input may be a few times the bits its tile gets in the mix.
+	rembHeadroom = 3
+	// minREMB and maxREMB bound the ceiling: below ~150 kbit/s a camera's
+	// picture breaks up even in a small tile, and above 2.5 Mbit/s a
+	// camera's picture improves little.
+	minREMB = 150_000
+	maxREMB = 2_500_000
+	// rembInterval is how often a sender is told (as browsers' own
+	// receivers do, about once a second).
+	rembInterval = time.Second
+)
+
+// tileBitrate is the most worth sending for a tile of the canvas when the
+// mix is encoded at bitrate (bits per second).
+func tileBitrate(tile, canvas layout.Size, bitrate int) int {
+	if canvas.W <= 0 || canvas.H <= 0 || tile.W <= 0 || tile.H <= 0 {
+		return maxREMB
+	}
+	share := float64(tile.W*tile.H) / float64(canvas.W*canvas.H)
+	return min(max(int(rembHeadroom*share*float64(bitrate)), minREMB), maxREMB)
+}
+
+// bitrateCap returns what the reader of the participant's video stream
+// ssrc calls for each packet: once per rembInterval, it sends them the
+// ceiling for their tile. Nothing is sent before the mixer has given them a
+// tile. Use from one goroutine.
+func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
+	var last time.Time
+	vc := s.room.mgr.cfg.Mixer.Video
+	canvas := layout.Size{W: vc.Width, H: vc.Height}
+	return func(now time.Time) {
+		if now.Sub(last) < rembInterval {
+			return
+		}
+		tile, _, ok := s.video.Box()
+		if !ok {
+			return
+		}
+		last = now
+		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(tileBitrate(tile, canvas, vc.Bitrate)), SSRCs: []uint32{ssrc}}
+		_ = s.pc.WriteRTCP([]rtcp.Packet{remb}) // fails only once the connection is closing
+	}
+}

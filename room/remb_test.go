@@ -1,0 +1,125 @@
+package room
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
+
+	"mcu/layout"
+)
+
+// TestTileBitrate: the ceiling is the tile's share of the mix's bitrate,
+// times rembHeadroom, within [minREMB, maxREMB].
+func TestTileBitrate(t *testing.T) {
+	canvas := layout.Size{W: 1280, H: 720}
+	for _, c := range []struct {
+		name    string
+		tile    layout.Size
+		bitrate int
+		want    int
+	}{
+		{"alone", canvas, 1_500_000, maxREMB},
+		{"alone, a low bitrate", canvas, 500_000, 1_500_000},
+		{"one of four", layout.Size{W: 640, H: 360}, 1_500_000, 1_125_000},
+		{"one of nine", layout.Size{W: 426, H: 240}, 1_500_000, 499_218},
+		{"one of 25", layout.Size{W: 256, H: 144}, 1_500_000, 180_000},
+		{"a strip tile at a low bitrate", layout.Size{W: 160, H: 90}, 500_000, minREMB},
+		{"no tile", layout.Size{}, 1_500_000, maxREMB},
+	} {
+		if got := tileBitrate(c.tile, canvas, c.bitrate); got != c.want {
+			t.Errorf("%s: %d bit/s, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestREMBLive: a pion client joins, offering goog-remb, and sends VP8;
+// the server answers with goog-remb and, once the participant has a tile,
+// sends them a REMB for their video's SSRC with the ceiling for that tile
+// (here alone: the whole canvas, three times the mix's 300 kbit/s).
+func TestREMBLive(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Mixer.Video.Bitrate = 300_000
+	m := testManagerWith(t, cfg)
+	me := &webrtc.MediaEngine{}
+	vp8 := videoCodecs[0]
+	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
+	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	track, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
+	rembs := make(chan *rtcp.ReceiverEstimatedMaximumBitrate, 16)
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if r, ok := p.(*rtcp.ReceiverEstimatedMaximumBitrate); ok {
+					select {
+					case rembs <- r:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(answer, "goog-remb") {
+		t.Error("the answer does not offer goog-remb")
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	frames := clipFrames(t, "p01.ivf", 60)
+	tick := time.NewTicker(time.Second / 30)
+	defer tick.Stop()
+	for i := 0; ; i++ {
+		select {
+		case r := <-rembs:
+			if len(r.SSRCs) != 1 || r.SSRCs[0] != ssrc || r.Bitrate != 900_000 {
+				t.Errorf("REMB for %v at %.0f bit/s, want %d at 900000", r.SSRCs, r.Bitrate, ssrc)
+			}
+			return
+		case <-ctx.Done():
+			t.Fatal("no REMB within 10 s")
+		case <-tick.C:
+			if err := track.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 30}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
