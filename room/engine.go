@@ -75,8 +75,11 @@ func newAPIMaker(cfg NetConfig) *apiMaker {
 }
 
 // newAPI builds the pion API a PeerConnection of the server is made with:
-// only the codecs mcu decodes, NACK, RTCP reports, keyframe feedback and
-// bitrate ceilings (REMB, bitrateCap),
+// only the codecs mcu decodes, NACK, RTCP reports, keyframe feedback,
+// bitrate ceilings (REMB, bitrateCap) and transport-wide congestion
+// control feedback (transport-cc: with it, a browser's bandwidth estimate
+// rises to a raised ceiling within a second, where its loss-based estimate
+// alone climbs 8 % a second),
 // the network settings, and buffers for its SRTP streams.
 func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (*webrtc.API, error) {
 	cfg := a.cfg
@@ -96,6 +99,9 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 		return nil, err
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}

@@ -12,7 +12,8 @@ import (
 // to 2.5 Mbit/s and more, though the server shows it in a tile and
 // re-encodes it at that tile's share of the mix's bitrate. So the server
 // tells each sender the most worth sending: rembHeadroom times its tile's
-// share of the mix's bitrate, in a REMB (RTCP's receiver-estimated maximum
+// share of the mix's bitrate (of the part of the tile its picture covers),
+// in a REMB (RTCP's receiver-estimated maximum
 // bitrate, negotiated as goog-remb), which browsers take as a ceiling on
 // their estimate. Under it a browser's encoder also lowers its resolution
 // towards the tile's, and the server decodes fewer pixels: the uplink of
@@ -42,9 +43,20 @@ func tileBitrate(tile, canvas layout.Size, bitrate int) int {
 	return min(max(int(rembHeadroom*share*float64(bitrate)), minREMB), maxREMB)
 }
 
+// shownSize is how much of a cell a picture of size src covers: all of it
+// when it fills the cell (cropped), less when it fits inside (bars around
+// it), and all of it while the source's size is not known.
+func shownSize(cell, src layout.Size, aspect layout.Aspect) layout.Size {
+	dst, _ := layout.Place(src, layout.Rect{W: cell.W, H: cell.H}, aspect)
+	if dst.W <= 0 || dst.H <= 0 {
+		return cell
+	}
+	return layout.Size{W: dst.W, H: dst.H}
+}
+
 // bitrateCap returns what the reader of the participant's video stream
 // ssrc calls for each packet: once per rembInterval, it sends them the
-// ceiling for their tile. Nothing is sent before the mixer has given them a
+// ceiling for the part of their tile their picture covers. Nothing is sent before the mixer has given them a
 // tile. Use from one goroutine.
 func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 	var last time.Time
@@ -54,9 +66,13 @@ func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 		if now.Sub(last) < rembInterval {
 			return
 		}
-		tile, _, ok := s.video.Box()
+		cell, aspect, ok := s.video.Box()
 		if !ok {
 			return
+		}
+		tile := cell
+		if st := s.stream.Load(); st != nil {
+			tile = shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)
 		}
 		last = now
 		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(tileBitrate(tile, canvas, vc.Bitrate)), SSRCs: []uint32{ssrc}}

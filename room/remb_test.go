@@ -8,6 +8,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
@@ -38,8 +39,29 @@ func TestTileBitrate(t *testing.T) {
 	}
 }
 
-// TestREMBLive: a pion client joins, offering goog-remb, and sends VP8;
-// the server answers with goog-remb and, once the participant has a tile,
+// TestShownSize: a picture that fits its cell covers less of it than one
+// that fills it; an unknown source counts as the whole cell.
+func TestShownSize(t *testing.T) {
+	cell := layout.Size{W: 640, H: 720} // one of two side by side in 1280x720
+	for _, c := range []struct {
+		name   string
+		src    layout.Size
+		aspect layout.Aspect
+		want   layout.Size
+	}{
+		{"16:9 fit", layout.Size{W: 640, H: 360}, layout.Fit, layout.Size{W: 640, H: 360}},
+		{"16:9 fill", layout.Size{W: 640, H: 360}, layout.Fill, cell},
+		{"4:3 fit", layout.Size{W: 640, H: 480}, layout.Fit, layout.Size{W: 640, H: 480}},
+		{"unknown", layout.Size{}, layout.Fit, cell},
+	} {
+		if got := shownSize(cell, c.src, c.aspect); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestREMBLive: a pion client joins, offering goog-remb and transport-cc,
+// and sends VP8; the server answers with both and, once the participant has a tile,
 // sends them a REMB for their video's SSRC with the ceiling for that tile
 // (here alone: the whole canvas, three times the mix's 300 kbit/s).
 func TestREMBLive(t *testing.T) {
@@ -48,8 +70,11 @@ func TestREMBLive(t *testing.T) {
 	m := testManagerWith(t, cfg)
 	me := &webrtc.MediaEngine{}
 	vp8 := videoCodecs[0]
-	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
+	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: webrtc.TypeRTCPFBTransportCC}}
 	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
 		t.Fatal(err)
 	}
 	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
@@ -98,8 +123,10 @@ func TestREMBLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(answer, "goog-remb") {
-		t.Error("the answer does not offer goog-remb")
+	for _, want := range []string{"goog-remb", "transport-cc", "transport-wide-cc"} {
+		if !strings.Contains(answer, want) {
+			t.Errorf("the answer does not offer %s", want)
+		}
 	}
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		t.Fatal(err)
