@@ -162,9 +162,18 @@ func (a *LiveAudio) alloc() []int16 {
 }
 
 func (a *LiveAudio) drop() {
-	a.free = append(a.free, a.frames[0])
-	a.frames = a.frames[1:]
+	a.free = append(a.free, a.pop())
 	a.dropped.Add(1)
+}
+
+// pop takes the oldest frame off the queue. The queue's array is shifted,
+// not resliced, so that a queue that keeps its depth allocates nothing.
+func (a *LiveAudio) pop() []int16 {
+	f := a.frames[0]
+	n := copy(a.frames, a.frames[1:])
+	a.frames[n] = nil
+	a.frames = a.frames[:n]
+	return f
 }
 
 // AudioAt implements AudioSource.
@@ -195,8 +204,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 			a.target--
 		}
 	}
-	f := a.frames[0]
-	a.frames = a.frames[1:]
+	f := a.pop()
 	copy(pcm, f)
 	a.free = append(a.free, f[:audio.FrameLen])
 	return true, nil

@@ -8,9 +8,9 @@ import (
 	"mcu/mixer"
 )
 
-// heldSlots is how many packets an audioJitter can hold behind a missing
-// one: 640 ms of 20 ms packets, far more than the mixer's queue ever lets
-// it wait (mixer.LiveAudio plays at most 160 ms behind).
+// heldSlots bounds the packets an audioJitter holds behind a missing one
+// (heldSlots-1 of them: 620 ms of 20 ms packets), far more than the
+// mixer's queue ever lets it wait (mixer.LiveAudio keeps at most 240 ms).
 const heldSlots = 32
 
 // audioJitter is a participant's audio on its way to the mixer: Opus
@@ -26,7 +26,10 @@ const heldSlots = 32
 // concealed (opusIn), in the mixer's goroutine. So a reordered packet
 // that arrives before its turn to play is heard as sent, and the wait
 // costs no delay and no silent tick: only the depth the queue already
-// has, 40 ms at the start, hides the reordering.
+// has, 40 ms at the start, hides the reordering. Before play starts the
+// queue is short at every tick, so a gap in the first packets is given up
+// at once; and the first packet sets the numbering, so one numbered
+// before it counts as late.
 type audioJitter struct {
 	out *mixer.LiveAudio
 
@@ -50,7 +53,7 @@ type AudioStats struct {
 	// made up for from the next packet's FEC, or concealed.
 	Gaps uint64 `json:"gaps"`
 	// Late counts packets dropped because their turn had passed, and
-	// duplicates.
+	// duplicates (not those taken as a restarted numbering).
 	Late uint64 `json:"late"`
 	// Underruns counts the mixer's ticks that found nothing to play after
 	// play began; Dropped, 20 ms frames dropped to shorten the delay.
@@ -82,8 +85,8 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	}
 	switch d := seq - j.next; {
 	case d >= 0x8000: // older than the next one: its turn has passed
-		j.stats.Late++
 		if j.late++; j.late < maxLateAudio {
+			j.stats.Late++
 			return
 		}
 		// The sender's numbering went back (it restarted): follow it.
@@ -94,6 +97,9 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		// Too far ahead to hold: give up what is missing before it.
 		for j.nheld > 0 {
 			j.giveUp()
+		}
+		if seq != j.next {
+			j.stats.Gaps++
 		}
 		j.next = seq
 	}

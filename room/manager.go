@@ -147,13 +147,13 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
-	audio, err := newAudioJitter()
-	if err != nil {
-		pc.Close()
-		return nil, "", fmt.Errorf("room: %w", err)
+	s := &Session{ID: newID(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
+	if kind != Viewer { // a viewer sends nothing, and is not in the mix
+		if s.audio, err = newAudioJitter(); err != nil {
+			pc.Close()
+			return nil, "", fmt.Errorf("room: %w", err)
+		}
 	}
-	s := &Session{ID: newID(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(),
-		video: mixer.NewLiveVideo(), audio: audio}
 	if s.Name == "" {
 		s.Name = s.ID[:6]
 	}

@@ -13,8 +13,8 @@ const maxConcealed = 5
 // last packet's length): the one just before it is recovered from its
 // in-band FEC, which browsers add when they see loss (we offer
 // useinbandfec=1), and any earlier ones are concealed. A packet that comes
-// after a later one (a duplicate, or one given up on) is dropped: its
-// place has been filled.
+// after a later one is dropped, its place filled (audioJitter drops those
+// before they get here).
 //
 // Use from one goroutine at a time; nothing is allocated per packet.
 type opusIn struct {

@@ -60,6 +60,8 @@ type Session struct {
 	lastPLI   atomic.Int64 // unix nanoseconds
 	stream    atomic.Pointer[StreamInfo]
 	audioIn   atomic.Pointer[string]
+	// A video track, an audio track, is being read.
+	videoTaken, audioTaken atomic.Bool
 }
 
 // StreamInfo describes what a participant sends.
@@ -113,13 +115,30 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 	}()
 	go func() {
 		defer s.wg.Done()
-		switch track.Kind() {
-		case webrtc.RTPCodecTypeVideo:
+		// One picture and one voice a participant: a second track of a
+		// kind (a screen share, its sound) would take turns with the first
+		// in the tile, or scramble the audio's numbering.
+		switch kind := track.Kind(); {
+		case kind == webrtc.RTPCodecTypeVideo && s.videoTaken.CompareAndSwap(false, true):
 			s.readVideo(track)
-		case webrtc.RTPCodecTypeAudio:
+		case kind == webrtc.RTPCodecTypeAudio && s.audioTaken.CompareAndSwap(false, true):
 			s.readAudio(track)
+		default:
+			s.room.log.Warn("a second track of a kind, not mixed", "session", s.ID, "kind", kind)
+			drainTrack(track)
 		}
 	}()
+}
+
+// drainTrack reads a track that is not used until it ends, so that pion's
+// buffers and interceptors keep flowing.
+func drainTrack(track rtpReader) {
+	buf := make([]byte, maxPacket)
+	for {
+		if _, err := readPacket(track, buf); err != nil {
+			return
+		}
+	}
 }
 
 // drainRTCP reads RTCP until the connection closes: pion's interceptors

@@ -46,6 +46,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 		os.Remove(f)
 	}
 	defer os.Remove(comp)
+	defer os.Remove(q)
 	log.Printf("N=%d: mcu's composite", n)
 	if _, _, err := run(mcu, append([]string{"mix", "-q", "-o", q, "-y4m", comp}, parts...)...); err != nil {
 		return r, err
