@@ -222,22 +222,43 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	return s, pc.LocalDescription().SDP, nil
 }
 
+// receiverKeyframeInterval is the least time between two keyframes one
+// receiver may cause. A keyframe costs several times a delta frame, and
+// every receiver (and the recording) gets it: a receiver on a link too
+// poor to take the stream asks again and again, and at the mixer's own
+// limit (one per 500 ms) it would spend much of everyone's bitrate on
+// keyframes. Its requests in between are counted and dropped; a keyframe
+// lost on the way is resent on NACK like any packet.
+const receiverKeyframeInterval = 2 * time.Second
+
 // watchKeyframeRequests reads a receiver's RTCP for the composite: a PLI
-// or FIR asks the room's single encoder for a keyframe (coalesced there).
+// or FIR asks the room's single encoder for a keyframe (coalesced there),
+// at most once per receiverKeyframeInterval.
 func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		readRTCP(sender.ReadRTCP, func(pkts []rtcp.Packet) {
-			for _, p := range pkts {
-				switch p.(type) {
-				case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
-					s.room.obs.PLIReceived()
-					s.room.mixer.RequestKeyframe()
+		readRTCP(sender.ReadRTCP, s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe))
+	}()
+}
+
+// keyframeRequests returns the handler of a receiver's RTCP for the
+// composite: it calls request for a keyframe, reading the time from now.
+// Use from one goroutine.
+func (s *Session) keyframeRequests(now func() time.Time, request func()) func([]rtcp.Packet) {
+	var last time.Time
+	return func(pkts []rtcp.Packet) {
+		for _, p := range pkts {
+			switch p.(type) {
+			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
+				s.room.obs.PLIReceived()
+				if t := now(); last.IsZero() || t.Sub(last) >= receiverKeyframeInterval {
+					last = t
+					request()
 				}
 			}
-		})
-	}()
+		}
+	}
 }
 
 func newID() string {

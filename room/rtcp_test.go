@@ -2,7 +2,9 @@ package room
 
 import (
 	"io"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
@@ -47,3 +49,39 @@ func TestReadRTCPSkipsMalformedPackets(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyframeRequestsPerReceiver: a receiver asking for a keyframe every
+// 100 ms for 5 s gets one every receiverKeyframeInterval, the first at
+// once; every request is counted; other RTCP asks for nothing.
+func TestKeyframeRequestsPerReceiver(t *testing.T) {
+	obs := &countingObserver{}
+	s := &Session{ID: "viewer", room: &Room{obs: obs}}
+	clock := time.Unix(1000, 0)
+	var asked []time.Duration
+	handle := s.keyframeRequests(func() time.Time { return clock }, func() {
+		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+	})
+	for i := range 50 {
+		var p rtcp.Packet = &rtcp.PictureLossIndication{MediaSSRC: 1}
+		if i%2 == 1 {
+			p = &rtcp.FullIntraRequest{MediaSSRC: 1}
+		}
+		handle([]rtcp.Packet{&rtcp.ReceiverReport{}, p})
+		clock = clock.Add(100 * time.Millisecond)
+	}
+	want := []time.Duration{0, 2 * time.Second, 4 * time.Second}
+	if !slices.Equal(asked, want) {
+		t.Errorf("keyframes asked at %v, want %v", asked, want)
+	}
+	if obs.plis != 50 {
+		t.Errorf("%d requests counted, want 50", obs.plis)
+	}
+}
+
+// countingObserver counts the keyframe requests received.
+type countingObserver struct {
+	nopObserver
+	plis int
+}
+
+func (o *countingObserver) PLIReceived() { o.plis++ }
