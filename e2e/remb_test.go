@@ -37,7 +37,7 @@ func TestChromiumFollowsREMB(t *testing.T) {
 	requireTools(t)
 	people := participants(t, conferenceIDs[0])
 	srv := testserver.Start(t, func(c *room.Config) { c.Mixer.Video.Bitrate = 800_000 })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
 	defer cancel()
 	clip := filepath.Join("..", "testdata", "p02")
 	other, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: conferenceRoom, Name: "p02",
@@ -46,6 +46,7 @@ func TestChromiumFollowsREMB(t *testing.T) {
 		t.Fatalf("the other participant: %v", err)
 	}
 	defer other.Close()
+	cancel()
 	page := servePage(t, srv.URL)
 	b := launch(t, people[0], fakeMedia(t, people)[0], page, "window.mcuTestReady === true")
 	b.join(t, srv.URL)
@@ -81,6 +82,8 @@ func TestChromiumFollowsREMB(t *testing.T) {
 	}
 	// Chromium keeps some of a ceiling for its audio and overhead.
 	follow("beside the other participant", 300_000, 600_000)
+	ctx, cancel = context.WithTimeout(context.Background(), evalTimeout)
+	defer cancel()
 	if err := other.Leave(ctx); err != nil {
 		t.Fatalf("the other participant's leave: %v", err)
 	}

@@ -227,8 +227,11 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 // every receiver (and the recording) gets it: a receiver on a link too
 // poor to take the stream asks again and again, and at the mixer's own
 // limit (one per 500 ms) it would spend much of everyone's bitrate on
-// keyframes. Its requests in between are counted and dropped; a keyframe
-// lost on the way is resent on NACK like any packet.
+// keyframes. Its requests in between are counted and held as one, which
+// is made when the interval has passed and the receiver's next RTCP comes
+// (its reports come every second or so): a client that asks only once per
+// loss still gets its keyframe. A keyframe lost on the way is resent on
+// NACK like any packet.
 const receiverKeyframeInterval = 2 * time.Second
 
 // watchKeyframeRequests reads a receiver's RTCP for the composite: a PLI
@@ -247,16 +250,18 @@ func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
 // Use from one goroutine.
 func (s *Session) keyframeRequests(now func() time.Time, request func()) func([]rtcp.Packet) {
 	var last time.Time
+	pending := false
 	return func(pkts []rtcp.Packet) {
 		for _, p := range pkts {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.room.obs.PLIReceived()
-				if t := now(); last.IsZero() || t.Sub(last) >= receiverKeyframeInterval {
-					last = t
-					request()
-				}
+				pending = true
 			}
+		}
+		if t := now(); pending && (last.IsZero() || t.Sub(last) >= receiverKeyframeInterval) {
+			last, pending = t, false
+			request()
 		}
 	}
 }

@@ -56,8 +56,8 @@ func shownSize(cell, src layout.Size, aspect layout.Aspect) layout.Size {
 
 // bitrateCap returns what the reader of the participant's video stream
 // ssrc calls for each packet: once per rembInterval, it sends them the
-// ceiling for the part of their tile their picture covers. Nothing is sent before the mixer has given them a
-// tile. Use from one goroutine.
+// ceiling for the part of their tile their picture covers, once there is
+// a tile and a picture. Use from one goroutine.
 func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 	var last time.Time
 	vc := s.room.mgr.cfg.Mixer.Video
@@ -67,13 +67,11 @@ func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 			return
 		}
 		cell, aspect, ok := s.video.Box()
-		if !ok {
-			return
+		st := s.stream.Load()
+		if !ok || st == nil {
+			return // no tile yet, or no picture to place in it
 		}
-		tile := cell
-		if st := s.stream.Load(); st != nil {
-			tile = shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)
-		}
+		tile := shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)
 		last = now
 		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(tileBitrate(tile, canvas, vc.Bitrate)), SSRCs: []uint32{ssrc}}
 		_ = s.pc.WriteRTCP([]rtcp.Packet{remb}) // fails only once the connection is closing

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"io"
 	"slices"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
 )
 
 // TestReadRTCPSkipsMalformedPackets feeds readRTCP what pion's readers
@@ -52,7 +54,9 @@ func TestReadRTCPSkipsMalformedPackets(t *testing.T) {
 
 // TestKeyframeRequestsPerReceiver: a receiver asking for a keyframe every
 // 100 ms for 5 s gets one every receiverKeyframeInterval, the first at
-// once; every request is counted; other RTCP asks for nothing.
+// once; every request is counted; other RTCP asks for nothing. A request
+// within the interval is not forgotten: the receiver's next RTCP after it
+// makes it.
 func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	obs := &countingObserver{}
 	s := &Session{ID: "viewer", room: &Room{obs: obs}}
@@ -76,6 +80,21 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	if obs.plis != 50 {
 		t.Errorf("%d requests counted, want 50", obs.plis)
 	}
+	// From 5 s, a report every 700 ms, the second (5.7 s) with a request:
+	// the last keyframe was at 4 s, so it is made with the next report
+	// (6.4 s), and once.
+	asked = nil
+	for i := range 6 {
+		pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
+		if i == 1 {
+			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: 1})
+		}
+		handle(pkts)
+		clock = clock.Add(700 * time.Millisecond)
+	}
+	if want := []time.Duration{6400 * time.Millisecond}; !slices.Equal(asked, want) {
+		t.Errorf("a request within the interval made at %v, want %v", asked, want)
+	}
 }
 
 // countingObserver counts the keyframe requests received.
@@ -85,3 +104,48 @@ type countingObserver struct {
 }
 
 func (o *countingObserver) PLIReceived() { o.plis++ }
+
+// scriptedReader returns its results in turn, then io.EOF.
+type scriptedReader struct {
+	results []error // nil: a packet
+	calls   int
+}
+
+func (r *scriptedReader) Read(b []byte) (int, interceptor.Attributes, error) {
+	r.calls++
+	if len(r.results) == 0 {
+		return 0, nil, io.EOF
+	}
+	err := r.results[0]
+	r.results = r.results[1:]
+	if err != nil {
+		return 0, nil, err
+	}
+	return copy(b, "packet"), nil, nil
+}
+
+// TestReadPacketSkipsRefusedPackets: packets refused on the way (a payload
+// type never negotiated, a malformed header extension an interceptor
+// rejects) are skipped; the end of the track, a read deadline, and a
+// track that refuses packet after packet end the read.
+func TestReadPacketSkipsRefusedPackets(t *testing.T) {
+	buf := make([]byte, maxPacket)
+	r := &scriptedReader{results: []error{webrtc.ErrCodecNotFound, errors.New("transport-cc: extension too short"), nil}}
+	if n, err := readPacket(r, buf); err != nil || string(buf[:n]) != "packet" {
+		t.Errorf("after two refused packets: %q, %v; want the packet", buf[:n], err)
+	}
+	if _, err := readPacket(r, buf); !errors.Is(err, io.EOF) {
+		t.Errorf("at the end: %v, want io.EOF", err)
+	}
+	if _, err := readPacket(&scriptedReader{results: []error{timeoutError{}}}, buf); err == nil {
+		t.Error("a read deadline did not end the read")
+	}
+	bad := make([]error, 2*maxBadPackets)
+	for i := range bad {
+		bad[i] = errors.New("refused")
+	}
+	r = &scriptedReader{results: bad}
+	if _, err := readPacket(r, buf); err == nil || r.calls != maxBadPackets+1 {
+		t.Errorf("a track refusing every packet: %v after %d reads, want an error after %d", err, r.calls, maxBadPackets+1)
+	}
+}

@@ -117,22 +117,44 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		defer s.wg.Done()
 		// One picture and one voice a participant: a second track of a
 		// kind (a screen share, its sound) would take turns with the first
-		// in the tile, or scramble the audio's numbering.
-		switch kind := track.Kind(); {
+		// in the tile, or scramble the audio's numbering. The first is the
+		// first in the offer, whichever sends first.
+		kind := track.Kind()
+		switch {
+		case !s.primary(kind, receiver):
+			s.room.log.Warn("a second track of a kind, not mixed", "session", s.ID, "kind", kind)
 		case kind == webrtc.RTPCodecTypeVideo && s.videoTaken.CompareAndSwap(false, true):
 			s.readVideo(track)
 		case kind == webrtc.RTPCodecTypeAudio && s.audioTaken.CompareAndSwap(false, true):
 			s.readAudio(track)
-		default:
-			s.room.log.Warn("a second track of a kind, not mixed", "session", s.ID, "kind", kind)
-			drainTrack(track)
 		}
+		// What is not read, or no longer (the decoder gave up), is still
+		// drained: pion's interceptors (reports, NACK, transport-cc) see
+		// only the packets read, and the sender would take the unread
+		// ones for lost.
+		drainTrack(track)
 	}()
+}
+
+// primary reports whether receiver is the session's first receiving
+// transceiver of kind, in the offer's order.
+func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver) bool {
+	for _, tr := range s.pc.GetTransceivers() {
+		if tr.Kind() != kind || tr.Receiver() == nil {
+			continue
+		}
+		switch tr.Direction() {
+		case webrtc.RTPTransceiverDirectionSendrecv, webrtc.RTPTransceiverDirectionRecvonly:
+			return tr.Receiver() == receiver
+		}
+	}
+	return false
 }
 
 // drainTrack reads a track that is not used until it ends, so that pion's
 // buffers and interceptors keep flowing.
-func drainTrack(track rtpReader) {
+func drainTrack(track videoTrack) {
+	track.SetReadDeadline(time.Time{}) // the video reader may have left one
 	buf := make([]byte, maxPacket)
 	for {
 		if _, err := readPacket(track, buf); err != nil {
@@ -222,13 +244,23 @@ type rtpReader interface {
 	Read(b []byte) (int, interceptor.Attributes, error)
 }
 
-// readPacket reads the track's next RTP packet into buf. A packet of a
-// payload type that was not negotiated is skipped: a stray packet, not the
-// end of the track.
+// maxBadPackets is how many packets in a row readPacket skips before it
+// takes the errors for the end of the track.
+const maxBadPackets = 1000
+
+// readPacket reads the track's next RTP packet into buf. A packet that an
+// interceptor or the codec lookup refuses (a payload type that was not
+// negotiated, a malformed header extension) is skipped: a stray packet
+// from the sender, not the end of the track. The track ends when pion
+// says so (io.EOF, io.ErrClosedPipe), at a read deadline, or after
+// maxBadPackets refused in a row.
 func readPacket(track rtpReader, buf []byte) (int, error) {
-	for {
+	for bad := 0; ; bad++ {
 		n, _, err := track.Read(buf)
-		if !errors.Is(err, webrtc.ErrCodecNotFound) {
+		if err == nil || bad >= maxBadPackets || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
+			return n, err
+		}
+		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 			return n, err
 		}
 	}
