@@ -74,6 +74,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, err
 	}
+	// Number what we send for transport-cc, as browsers do, so that the
+	// server does the same work for us as for them.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+		return nil, err
+	}
 	s := webrtc.SettingEngine{}
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
@@ -214,8 +219,11 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 				return
 			}
 			for _, p := range pkts {
-				if _, ok := p.(*rtcp.PictureLossIndication); ok {
+				switch p.(type) {
+				case *rtcp.PictureLossIndication:
 					c.recv.plis.Add(1)
+				case *rtcp.TransportLayerCC:
+					c.recv.feedback.Add(1)
 				}
 			}
 		}

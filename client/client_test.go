@@ -64,3 +64,25 @@ func TestFirstFrameCountsFromThePost(t *testing.T) {
 		t.Errorf("first picture at %v: want between the POST's release (%v) and now", st.First, start.Add(hold))
 	}
 }
+
+// TestServerSendsTransportFeedback: the client numbers its packets for
+// transport-cc as a browser does, and the server answers with feedback
+// (which a browser's bandwidth estimate runs on).
+func TestServerSendsTransportFeedback(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "feedback",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().TransportFeedback == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no transport-cc feedback from the server within 5 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

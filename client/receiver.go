@@ -40,8 +40,9 @@ type receiver struct {
 	pcm       []int16 // newest received sound, decoded
 	audioPkts int
 
-	plis atomic.Int64 // keyframe requests received for what we send
-	srs  atomic.Int64 // RTCP sender reports received for what we receive
+	plis     atomic.Int64 // keyframe requests received for what we send
+	feedback atomic.Int64 // transport-cc feedback received for what we send
+	srs      atomic.Int64 // RTCP sender reports received for what we receive
 }
 
 // readRTCP counts the sender reports of a received stream (they map its
@@ -200,6 +201,9 @@ type Stats struct {
 	LongestGapAt time.Time
 	// SenderReports counts RTCP sender reports received (all streams).
 	SenderReports int64
+	// TransportFeedback counts transport-cc feedback packets received
+	// about what we send.
+	TransportFeedback int64
 }
 
 // Stats returns the counters so far.
@@ -208,7 +212,7 @@ func (c *Client) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
-		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load()}
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load()}
 	if !r.first.IsZero() {
 		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
 	}
