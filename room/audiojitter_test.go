@@ -236,8 +236,9 @@ func TestAudioJitterAllocs(t *testing.T) {
 
 // audioSender joins a pion client to room "x" of m as a participant that
 // sends n audio tracks (and receives the mix's video), and returns the
-// tracks once the connection is up, and the room.
-func audioSender(t *testing.T, m *Manager, n int) ([]*webrtc.TrackLocalStaticRTP, *Room) {
+// tracks once the connection is up, and the room. Its audio is sendrecv,
+// as a browser's, or with sendOnly, sendonly.
+func audioSender(t *testing.T, m *Manager, n int, sendOnly bool) ([]*webrtc.TrackLocalStaticRTP, *Room) {
 	t.Helper()
 	me := &webrtc.MediaEngine{}
 	if err := me.RegisterCodec(videoCodecs[0], webrtc.RTPCodecTypeVideo); err != nil {
@@ -263,7 +264,12 @@ func audioSender(t *testing.T, m *Manager, n int) ([]*webrtc.TrackLocalStaticRTP
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := pc.AddTrack(track); err != nil {
+		if sendOnly {
+			_, err = pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
+		} else {
+			_, err = pc.AddTrack(track)
+		}
+		if err != nil {
 			t.Fatal(err)
 		}
 		tracks = append(tracks, track)
@@ -337,7 +343,7 @@ func audioStatsBecome(t *testing.T, r *Room, want AudioStats) {
 // pair of packets swapped and one packet left out; the room's description
 // shows the participant's audio with one packet reordered and one gap.
 func TestAudioStatsLive(t *testing.T) {
-	tracks, r := audioSender(t, testManager(t), 1)
+	tracks, r := audioSender(t, testManager(t), 1, false)
 	pkts := voicedOpus(t, 100)
 	// Every 20 ms a packet, in order, but for 41, which comes just after
 	// 42, in a burst ahead of time (so the queue is deep enough that the
@@ -368,7 +374,7 @@ func TestAudioStatsLive(t *testing.T) {
 // concealment; and the second track's gap here would show if it were the
 // one heard.
 func TestSecondAudioTrackIsNotMixed(t *testing.T) {
-	tracks, r := audioSender(t, testManager(t), 2)
+	tracks, r := audioSender(t, testManager(t), 2, false)
 	pkts := voicedOpus(t, 50)
 	if err := sendPaced(tracks[1], pkts, 30000, [][]int{{0}, {1}, {3}, {4}}); err != nil {
 		t.Fatal(err)
@@ -386,6 +392,22 @@ func TestSecondAudioTrackIsNotMixed(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	audioStatsBecome(t, r, AudioStats{})
+}
+
+// TestSendOnlyMicrophoneIsHeard: a participant whose offer only sends
+// audio (pion then leaves the transceiver of the mix-minus it would have
+// received unmatched) is heard.
+func TestSendOnlyMicrophoneIsHeard(t *testing.T) {
+	tracks, r := audioSender(t, testManager(t), 1, true)
+	pkts := voicedOpus(t, 25)
+	groups := make([][]int, len(pkts))
+	for i := range groups {
+		groups[i] = []int{i}
+	}
+	if err := sendPaced(tracks[0], pkts, 1000, groups); err != nil {
 		t.Fatal(err)
 	}
 	audioStatsBecome(t, r, AudioStats{})

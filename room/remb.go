@@ -68,7 +68,7 @@ func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 		}
 		cell, aspect, ok := s.video.Box()
 		st := s.stream.Load()
-		if !ok || st == nil {
+		if !ok || st == nil || st.Width <= 0 || st.Height <= 0 {
 			return // no tile yet, or no picture to place in it
 		}
 		tile := shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)

@@ -80,20 +80,24 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	if obs.plis != 50 {
 		t.Errorf("%d requests counted, want 50", obs.plis)
 	}
-	// From 5 s, a report every 700 ms, the second (5.7 s) with a request:
-	// the last keyframe was at 4 s, so it is made with the next report
-	// (6.4 s), and once.
+	// A new receiver asks at 0 and 0.7 s and reports every 700 ms: the
+	// second request is held and made with the first report from 2 s
+	// (2.1 s), and once.
+	clock = time.Unix(1000, 0)
 	asked = nil
+	handle = s.keyframeRequests(func() time.Time { return clock }, func() {
+		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+	})
 	for i := range 6 {
 		pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
-		if i == 1 {
+		if i < 2 {
 			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: 1})
 		}
 		handle(pkts)
 		clock = clock.Add(700 * time.Millisecond)
 	}
-	if want := []time.Duration{6400 * time.Millisecond}; !slices.Equal(asked, want) {
-		t.Errorf("a request within the interval made at %v, want %v", asked, want)
+	if want := []time.Duration{0, 2100 * time.Millisecond}; !slices.Equal(asked, want) {
+		t.Errorf("a request within the interval: keyframes asked at %v, want %v", asked, want)
 	}
 }
 
@@ -143,6 +147,14 @@ func TestReadPacketSkipsRefusedPackets(t *testing.T) {
 	bad := make([]error, 2*maxBadPackets)
 	for i := range bad {
 		bad[i] = errors.New("refused")
+	}
+	stray := make([]error, 2*maxBadPackets)
+	for i := range stray {
+		stray[i] = webrtc.ErrCodecNotFound
+	}
+	r = &scriptedReader{results: append(stray, nil)}
+	if _, err := readPacket(r, buf); err != nil {
+		t.Errorf("after %d packets of a stray payload type: %v, want the packet after them", len(stray), err)
 	}
 	r = &scriptedReader{results: bad}
 	if _, err := readPacket(r, buf); err == nil || r.calls != maxBadPackets+1 {

@@ -136,17 +136,39 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 	}()
 }
 
-// primary reports whether receiver is the session's first receiving
-// transceiver of kind, in the offer's order.
+// primary reports whether receiver is the session's first media of kind
+// in the offer that the peer sends on (sendrecv or sendonly). pion lists
+// transceivers in the order they were made, not the offer's, and keeps
+// ones the offer never matched (the mix's, when the peer only sends), so
+// the offer itself is read.
 func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver) bool {
+	mid := ""
 	for _, tr := range s.pc.GetTransceivers() {
-		if tr.Kind() != kind || tr.Receiver() == nil {
+		if tr.Receiver() == receiver {
+			mid = tr.Mid()
+			break
+		}
+	}
+	desc := s.pc.RemoteDescription()
+	if mid == "" || desc == nil {
+		return false
+	}
+	offer, err := desc.Unmarshal()
+	if err != nil {
+		return false
+	}
+	for _, md := range offer.MediaDescriptions {
+		if md.MediaName.Media != kind.String() || md.MediaName.Port.Value == 0 {
 			continue
 		}
-		switch tr.Direction() {
-		case webrtc.RTPTransceiverDirectionSendrecv, webrtc.RTPTransceiverDirectionRecvonly:
-			return tr.Receiver() == receiver
+		if _, ok := md.Attribute("recvonly"); ok {
+			continue
 		}
+		if _, ok := md.Attribute("inactive"); ok {
+			continue
+		}
+		first, _ := md.Attribute("mid")
+		return first == mid
 	}
 	return false
 }
@@ -253,16 +275,22 @@ const maxBadPackets = 1000
 // negotiated, a malformed header extension) is skipped: a stray packet
 // from the sender, not the end of the track. The track ends when pion
 // says so (io.EOF, io.ErrClosedPipe), at a read deadline, or after
-// maxBadPackets refused in a row.
+// maxBadPackets refused in a row by anything but the codec lookup (each
+// refusal takes a packet, so none of this spins).
 func readPacket(track rtpReader, buf []byte) (int, error) {
-	for bad := 0; ; bad++ {
+	bad := 0
+	for {
 		n, _, err := track.Read(buf)
-		if err == nil || bad >= maxBadPackets || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe) {
+		switch {
+		case errors.Is(err, webrtc.ErrCodecNotFound):
+			continue // a stray payload type: as many as come
+		case err == nil || bad >= maxBadPackets || errors.Is(err, io.EOF) || errors.Is(err, io.ErrClosedPipe):
 			return n, err
 		}
 		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
 			return n, err
 		}
+		bad++
 	}
 }
 
