@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 
@@ -240,21 +239,7 @@ func TestAudioJitterAllocs(t *testing.T) {
 // as a browser's, or with sendOnly, sendonly.
 func audioSender(t *testing.T, m *Manager, n int, sendOnly bool) ([]*webrtc.TrackLocalStaticRTP, *Room) {
 	t.Helper()
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(videoCodecs[0], webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
-	}
-	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		t.Fatal(err)
 	}
@@ -280,19 +265,9 @@ func audioSender(t *testing.T, m *Manager, n int, sendOnly bool) ([]*webrtc.Trac
 			close(connected)
 		}
 	})
+	r, _ := joinRoom(t, m, Participant, pc)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	_, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-	r, err := m.Room("x")
-	if err != nil {
-		t.Fatal(err)
-	}
 	select {
 	case <-connected:
 	case <-ctx.Done():

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/webrtc/v4"
@@ -93,21 +92,7 @@ func TestAudioLossLive(t *testing.T) {
 	for _, kind := range []Kind{Viewer, Participant} {
 		t.Run(kind.String(), func(t *testing.T) {
 			m := testManager(t)
-			pc := lossyClient(t, 4)
-			offer := gatheredOffer(t, pc)
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_, answer, err := m.Join(ctx, "x", "", kind, offer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-				t.Fatal(err)
-			}
-			r, err := m.Room("x")
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, _ := joinRoom(t, m, kind, lossyClient(t, 4))
 			// pion's client reports once a second.
 			deadline := time.Now().Add(8 * time.Second)
 			for r.Info().Mixer.AudioLoss != 25 {
@@ -124,27 +109,13 @@ func TestAudioLossLive(t *testing.T) {
 // reports, that throws away every nth audio packet it receives.
 func lossyClient(t *testing.T, n int) *webrtc.PeerConnection {
 	t.Helper()
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(videoCodecs[0], webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
-	}
-	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
+	me := clientEngine(t, videoCodecs[0])
 	reg := &interceptor.Registry{}
 	reg.Add(dropAudio{n: n}) // first: the reports count what it leaves
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		t.Fatal(err)
 	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(se))
-	pc, err := api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
+	pc := testPeer(t, me, reg)
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -37,6 +39,59 @@ func testManagerWith(t *testing.T, cfg Config) *Manager {
 		}
 	})
 	return m
+}
+
+// clientEngine is a test client's media engine: video (VP8, or another
+// with its own feedback) and Opus.
+func clientEngine(t *testing.T, video webrtc.RTPCodecParameters) *webrtc.MediaEngine {
+	t.Helper()
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(video, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	return me
+}
+
+// testPeer is a test client's PeerConnection on loopback, with me and reg
+// (nil: no interceptors), closed with the test.
+func testPeer(t *testing.T, me *webrtc.MediaEngine, reg *interceptor.Registry) *webrtc.PeerConnection {
+	t.Helper()
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	opts := []func(*webrtc.API){webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)}
+	if reg != nil {
+		opts = append(opts, webrtc.WithInterceptorRegistry(reg))
+	}
+	pc, err := webrtc.NewAPI(opts...).NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc
+}
+
+// joinRoom joins pc to room "x" of m as kind, and returns the room and
+// the server's answer.
+func joinRoom(t *testing.T, m *Manager, kind Kind, pc *webrtc.PeerConnection) (*Room, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, answer, err := m.Join(ctx, "x", "", kind, gatheredOffer(t, pc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Room("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, answer
 }
 
 // gatheredOffer is pc's offer with all its candidates.

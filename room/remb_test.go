@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -68,26 +67,13 @@ func TestREMBLive(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Mixer.Video.Bitrate = 300_000
 	m := testManagerWith(t, cfg)
-	me := &webrtc.MediaEngine{}
 	vp8 := videoCodecs[0]
 	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: webrtc.TypeRTCPFBTransportCC}}
-	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
-	}
+	me := clientEngine(t, vp8)
 	if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, webrtc.RTPCodecTypeVideo); err != nil {
 		t.Fatal(err)
 	}
-	if err := me.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
+	pc := testPeer(t, me, nil)
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		t.Fatal(err)
 	}
@@ -117,20 +103,14 @@ func TestREMBLive(t *testing.T) {
 			}
 		}
 	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, answer := joinRoom(t, m, Participant, pc)
 	for _, want := range []string{"goog-remb", "transport-cc", "transport-wide-cc"} {
 		if !strings.Contains(answer, want) {
 			t.Errorf("the answer does not offer %s", want)
 		}
 	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	frames := clipFrames(t, "p01.ivf", 60)
 	tick := time.NewTicker(time.Second / 30)
 	defer tick.Stop()
