@@ -12,6 +12,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
@@ -153,8 +154,10 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 	if mid == "" || desc == nil {
 		return false
 	}
-	offer, err := desc.Unmarshal()
-	if err != nil {
+	// Parsed here, not with desc.Unmarshal, which caches the result in
+	// pion's own description, shared by the tracks' goroutines.
+	var offer sdp.SessionDescription
+	if err := offer.UnmarshalString(desc.SDP); err != nil {
 		return false
 	}
 	for _, md := range offer.MediaDescriptions {
