@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -12,31 +11,31 @@ import (
 	"mcu/room"
 )
 
-// How long Chromium has to follow the server's REMB, and how long it must
-// then stay under it.
+// How long Chromium has to follow the server's REMB (the first time, and
+// after its tile grew), and how long it must then stay there.
 const (
-	rembFollow = 5 * time.Second
-	rembHold   = 3 * time.Second
+	rembFollow   = 5 * time.Second
+	rembFollowUp = 3 * time.Second
+	rembHold     = 3 * time.Second
 )
 
 // TestChromiumFollowsREMB: Chromium's camera bitrate follows its tile. In
-// a room whose 1280x720 mix is encoded at 800 kbit/s, beside a second
+// a room whose 1280x720 mix is encoded at 300 kbit/s, beside a second
 // participant (its picture a quarter of the canvas) it is worth
-// 600 kbit/s; once alone (the whole canvas), 2.4 Mbit/s, more than the
-// 1.7 Mbit/s Chromium sends 640x360 at. Each time, Chromium's target must
-// come near the ceiling (or its own most) within rembFollow and stay under
-// it.
+// 225 kbit/s; once alone (the whole canvas), 900 kbit/s. Each time,
+// Chromium's target must settle near the ceiling within rembFollow (the
+// raised one within rembFollowUp) and stay there for rembHold.
 //
-// Measured here on 2026-12-03: Chromium meets a lowered ceiling within a
-// second. A raised one it meets within a second thanks to transport-cc
-// feedback; with REMB alone, after starting under a low ceiling it climbs
-// 8 % a second towards a raised one (from 565 kbit/s to 1.2 Mbit/s in
-// 10 s), as it does with no REMB at all, going past any tile's worth up to
-// 1.7 Mbit/s for 640x360.
+// Measured here on 2026-12-03: Chromium keeps 70-100 kbit/s of a ceiling
+// for its audio and overhead. With no REMB it sits at 250-600 kbit/s in
+// its first seconds (probing to 1.4 Mbit/s at times) and then climbs to
+// 1.7 Mbit/s, its most for 640x360, whatever the tile. With REMB but no
+// transport-cc, a raised ceiling is approached at 8 % a second (565 kbit/s
+// to 1.2 Mbit/s in 10 s); with transport-cc, within a second.
 func TestChromiumFollowsREMB(t *testing.T) {
 	requireTools(t)
 	people := participants(t, conferenceIDs[0])
-	srv := testserver.Start(t, func(c *room.Config) { c.Mixer.Video.Bitrate = 800_000 })
+	srv := testserver.Start(t, func(c *room.Config) { c.Mixer.Video.Bitrate = 300_000 })
 	ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
 	defer cancel()
 	clip := filepath.Join("..", "testdata", "p02")
@@ -51,7 +50,7 @@ func TestChromiumFollowsREMB(t *testing.T) {
 	b := launch(t, people[0], fakeMedia(t, people)[0], page, "window.mcuTestReady === true")
 	b.join(t, srv.URL)
 
-	follow := func(what string, low, ceiling float64) {
+	follow := func(what string, low, ceiling float64, within time.Duration) {
 		t.Helper()
 		var targets []float64
 		target := func() float64 {
@@ -64,28 +63,34 @@ func TestChromiumFollowsREMB(t *testing.T) {
 			targets = append(targets, s.TargetBitrate)
 			return s.TargetBitrate
 		}
-		deadline := time.Now().Add(rembFollow)
-		for v := target(); v < low || v > ceiling; v = target() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: Chromium's camera target is not within [%.0f, %.0f] bit/s %v later: %.0f", what, low, ceiling, rembFollow, targets)
+		// Before the first REMB lands Chromium may probe far above it,
+		// so what counts is a target within the bounds for rembHold on
+		// end, reached within the given time of the change.
+		deadline := time.Now().Add(within + rembHold)
+		var since time.Time // since when the target has been within bounds
+		for {
+			now := time.Now()
+			if v := target(); v < low || v > ceiling {
+				since = time.Time{}
+			} else if since.IsZero() {
+				since = now
+			}
+			if !since.IsZero() && now.Sub(since) >= rembHold {
+				break
+			}
+			if now.After(deadline) {
+				t.Fatalf("%s: Chromium's camera target did not stay within [%.0f, %.0f] bit/s for %v within %v: %.0f",
+					what, low, ceiling, rembHold, within+rembHold, targets)
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
-		reached := len(targets)
-		for end := time.Now().Add(rembHold); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
-			target()
-		}
-		if top := slices.Max(targets[reached-1:]); top > ceiling {
-			t.Errorf("%s: Chromium's camera target went to %.0f bit/s, above the ceiling of %.0f: %.0f", what, top, ceiling, targets)
-		}
 		t.Logf("%s: Chromium's camera target (bit/s): %.0f", what, targets)
 	}
-	// Chromium keeps some of a ceiling for its audio and overhead.
-	follow("beside the other participant", 300_000, 600_000)
+	follow("beside the other participant", 50_000, 225_000, rembFollow)
 	ctx, cancel = context.WithTimeout(context.Background(), evalTimeout)
 	defer cancel()
 	if err := other.Leave(ctx); err != nil {
 		t.Fatalf("the other participant's leave: %v", err)
 	}
-	follow("alone", 1_200_000, 2_400_000)
+	follow("alone", 550_000, 900_000, rembFollowUp)
 }
