@@ -32,6 +32,7 @@ const heldSlots = 32
 // before it counts as late.
 type audioJitter struct {
 	out *mixer.LiveAudio
+	obs Observer
 
 	mu      sync.Mutex
 	in      *opusIn
@@ -67,12 +68,25 @@ type heldAudio struct {
 	payload []byte
 }
 
-func newAudioJitter() (*audioJitter, error) {
+func newAudioJitter(obs Observer) (*audioJitter, error) {
 	in, err := newOpusIn()
 	if err != nil {
 		return nil, err
 	}
-	return &audioJitter{in: in, out: mixer.NewLiveAudio()}, nil
+	return &audioJitter{in: in, out: mixer.NewLiveAudio(), obs: obs}, nil
+}
+
+// count counts an event in the session's stats and the server's metrics.
+func (j *audioJitter) count(ev AudioEvent) {
+	switch ev {
+	case AudioReordered:
+		j.stats.Reordered++
+	case AudioGap:
+		j.stats.Gaps++
+	case AudioLate:
+		j.stats.Late++
+	}
+	j.obs.AudioInput(ev)
 }
 
 // Push takes the payload of RTP packet seq, in the order packets arrive.
@@ -86,7 +100,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	switch d := seq - j.next; {
 	case d >= 0x8000: // older than the next one: its turn has passed
 		if j.late++; j.late < maxLateAudio {
-			j.stats.Late++
+			j.count(AudioLate)
 			return
 		}
 		// The sender's numbering went back (it restarted): follow it.
@@ -99,14 +113,14 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 			j.giveUp()
 		}
 		if seq != j.next {
-			j.stats.Gaps++
+			j.count(AudioGap)
 		}
 		j.next = seq
 	}
 	j.late = 0
 	if seq == j.next {
 		if j.nheld > 0 {
-			j.stats.Reordered++ // it was missing, and came in time
+			j.count(AudioReordered) // it was missing, and came in time
 		}
 		j.decode(seq, payload)
 		j.drain()
@@ -114,7 +128,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	}
 	h := &j.held[seq%heldSlots]
 	if h.ok {
-		j.stats.Late++ // a duplicate
+		j.count(AudioLate) // a duplicate
 		return
 	}
 	h.seq, h.ok, h.payload = seq, true, append(h.payload[:0], payload...)
@@ -147,7 +161,7 @@ func (j *audioJitter) giveUp() {
 	for i := range uint16(heldSlots) {
 		h := &j.held[(j.next+i)%heldSlots]
 		if h.ok && h.seq == j.next+i {
-			j.stats.Gaps++
+			j.count(AudioGap)
 			h.ok = false
 			j.nheld--
 			j.decode(h.seq, h.payload)

@@ -23,7 +23,7 @@ type tick []int
 // and returns what the mixer got: a frame per tick, nil for a silent one.
 func play(t *testing.T, pkts [][]byte, base uint16, ticks []tick) ([][]int16, *audioJitter) {
 	t.Helper()
-	j, err := newAudioJitter()
+	j, err := newAudioJitter(nopObserver{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestAudioJitterGivesUpInTime(t *testing.T) {
 // followed after maxLateAudio packets.
 func TestAudioJitterOddNumbering(t *testing.T) {
 	pkts := voicedOpus(t, 4)
-	j, err := newAudioJitter()
+	j, err := newAudioJitter(nopObserver{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestAudioJitterOddNumbering(t *testing.T) {
 // (counted over a thousand packets, not averaged per run).
 func TestAudioJitterAllocs(t *testing.T) {
 	pkts := voicedOpus(t, 2)
-	j, err := newAudioJitter()
+	j, err := newAudioJitter(nopObserver{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,9 +316,13 @@ func audioStatsBecome(t *testing.T, r *Room, want AudioStats) {
 
 // TestAudioStatsLive: a pion client joins and sends Opus over RTP, one
 // pair of packets swapped and one packet left out; the room's description
-// shows the participant's audio with one packet reordered and one gap.
+// shows the participant's audio with one packet reordered and one gap,
+// and so do the server's metrics (the observer).
 func TestAudioStatsLive(t *testing.T) {
-	tracks, r := audioSender(t, testManager(t), 1, false)
+	cfg := DefaultConfig()
+	obs := &countingObserver{}
+	cfg.Observer = obs
+	tracks, r := audioSender(t, testManagerWith(t, cfg), 1, false)
 	pkts := voicedOpus(t, 100)
 	// Every 20 ms a packet, in order, but for 41, which comes just after
 	// 42, in a burst ahead of time (so the queue is deep enough that the
@@ -340,6 +344,9 @@ func TestAudioStatsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	audioStatsBecome(t, r, AudioStats{Reordered: 1, Gaps: 1})
+	if got := [3]int64{obs.audio[AudioReordered].Load(), obs.audio[AudioGap].Load(), obs.audio[AudioLate].Load()}; got != [3]int64{1, 1, 0} {
+		t.Errorf("the observer counted %v reordered, gaps, late; want [1 1 0]", got)
+	}
 }
 
 // TestSecondAudioTrackIsNotMixed: a participant sending two audio tracks

@@ -55,6 +55,36 @@ type Observer interface {
 	PLIReceived()
 	BytesIn(n int)
 	BytesOut(n int)
+	// AudioInput counts what happened to a participant's audio packet on
+	// its way to the mixer (AudioStats has the same counts per session).
+	AudioInput(AudioEvent)
+}
+
+// AudioEvent is a kind of event AudioInput counts.
+type AudioEvent int
+
+const (
+	// AudioReordered: a packet came after a later one, in time to play.
+	AudioReordered AudioEvent = iota
+	// AudioGap: a run of missing packets was given up and made up for.
+	AudioGap
+	// AudioLate: a packet came after its turn, or twice.
+	AudioLate
+)
+
+// AudioEvents are the AudioEvent values, for a metric to start at zero.
+var AudioEvents = []AudioEvent{AudioReordered, AudioGap, AudioLate}
+
+func (e AudioEvent) String() string {
+	switch e {
+	case AudioReordered:
+		return "reordered"
+	case AudioGap:
+		return "gap"
+	case AudioLate:
+		return "late"
+	}
+	return "unknown"
 }
 
 // nopObserver is used when Config.Observer is nil.
@@ -70,3 +100,4 @@ func (nopObserver) PLISent()              {}
 func (nopObserver) PLIReceived()          {}
 func (nopObserver) BytesIn(int)           {}
 func (nopObserver) BytesOut(int)          {}
+func (nopObserver) AudioInput(AudioEvent) {}

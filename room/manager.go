@@ -149,7 +149,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	}
 	s := &Session{ID: newID(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
-		if s.audio, err = newAudioJitter(); err != nil {
+		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()
 			return nil, "", fmt.Errorf("room: %w", err)
 		}

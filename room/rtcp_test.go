@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -101,13 +102,16 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	}
 }
 
-// countingObserver counts the keyframe requests received.
+// countingObserver counts the keyframe requests received (from one
+// goroutine) and the audio input events (from any).
 type countingObserver struct {
 	nopObserver
-	plis int
+	plis  int
+	audio [3]atomic.Int64 // by AudioEvent
 }
 
-func (o *countingObserver) PLIReceived() { o.plis++ }
+func (o *countingObserver) PLIReceived()             { o.plis++ }
+func (o *countingObserver) AudioInput(ev AudioEvent) { o.audio[ev].Add(1) }
 
 // scriptedReader returns its results in turn, then io.EOF.
 type scriptedReader struct {

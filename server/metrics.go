@@ -23,6 +23,7 @@ type Metrics struct {
 	keyframes             *prometheus.CounterVec
 	pliSent, pliReceived  prometheus.Counter
 	bytesIn, bytesOut     prometheus.Counter
+	audioInput            *prometheus.CounterVec
 }
 
 // NewMetrics creates the metrics (with the Go runtime and process
@@ -54,9 +55,14 @@ func NewMetrics() *Metrics {
 		pliReceived: counter("mcu_pli_received_total", "Keyframe requests (PLI/FIR) received from receivers."),
 		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received."),
 		bytesOut:    counter("mcu_bytes_out_total", "RTP payload bytes sent."),
+		audioInput: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_audio_input_events_total",
+			Help: "Participants' audio on its way to the mixer: packets that came reordered but in time, gaps given up and made up for (FEC or concealment), packets too late or duplicated."}, []string{"event"}),
+	}
+	for _, ev := range room.AudioEvents {
+		m.audioInput.WithLabelValues(ev.String()) // exported from zero
 	}
 	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.pliSent, m.pliReceived,
-		m.bytesIn, m.bytesOut, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.bytesIn, m.bytesOut, m.audioInput, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -96,5 +102,8 @@ func (m *Metrics) PLISent()       { m.pliSent.Inc() }
 func (m *Metrics) PLIReceived()   { m.pliReceived.Inc() }
 func (m *Metrics) BytesIn(n int)  { m.bytesIn.Add(float64(n)) }
 func (m *Metrics) BytesOut(n int) { m.bytesOut.Add(float64(n)) }
+func (m *Metrics) AudioInput(ev room.AudioEvent) {
+	m.audioInput.WithLabelValues(ev.String()).Inc()
+}
 
 var _ room.Observer = (*Metrics)(nil)
