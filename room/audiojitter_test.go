@@ -394,3 +394,46 @@ func TestSendOnlyMicrophoneIsHeard(t *testing.T) {
 	}
 	audioStatsBecome(t, r, AudioStats{})
 }
+
+// FuzzAudioJitter drives an audioJitter with any order of packets and
+// pulls (two bytes an operation: a pull, or a packet numbered the last
+// one's plus a signed step). It must not panic, and must keep its count
+// of held packets true and below heldSlots, each held packet in its own
+// slot and ahead of the next one to decode.
+func FuzzAudioJitter(f *testing.F) {
+	f.Add([]byte{1, 1, 1, 2, 0, 0, 1, 255, 0, 0, 1, 40})
+	f.Add([]byte{1, 3, 1, 1, 0, 0, 0, 0, 1, 128, 1, 1})
+	pkts := [][]byte{{0xfc, 0xff, 0xfe}, {0x08, 0x0b, 0xe4}, {}}
+	f.Fuzz(func(t *testing.T, ops []byte) {
+		j, err := newAudioJitter(nopObserver{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pcm := make([]int16, audio.FrameLen)
+		seq := uint16(65000)
+		for i := 0; i+1 < len(ops); i += 2 {
+			if ops[i]%2 == 0 {
+				j.AudioAt(context.Background(), 0, pcm)
+			} else {
+				seq += uint16(int8(ops[i+1]))
+				j.Push(seq, pkts[int(ops[i])%len(pkts)])
+			}
+			held := 0
+			for k, h := range j.held {
+				if !h.ok {
+					continue
+				}
+				held++
+				if int(h.seq)%heldSlots != k {
+					t.Fatalf("packet %d held in slot %d", h.seq, k)
+				}
+				if d := h.seq - j.next; d == 0 || d >= heldSlots {
+					t.Fatalf("packet %d held with %d next", h.seq, j.next)
+				}
+			}
+			if held != j.nheld || held >= heldSlots {
+				t.Fatalf("%d packets held, nheld %d", held, j.nheld)
+			}
+		}
+	})
+}
