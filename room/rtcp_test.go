@@ -113,6 +113,13 @@ type countingObserver struct {
 func (o *countingObserver) PLIReceived()             { o.plis++ }
 func (o *countingObserver) AudioInput(ev AudioEvent) { o.audio[ev].Add(1) }
 
+// timeoutError is a read deadline's error, as pion's.
+type timeoutError struct{}
+
+func (timeoutError) Error() string   { return "i/o timeout" }
+func (timeoutError) Timeout() bool   { return true }
+func (timeoutError) Temporary() bool { return true }
+
 // scriptedReader returns its results in turn, then io.EOF.
 type scriptedReader struct {
 	results []error // nil: a packet

@@ -178,8 +178,7 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 
 // drainTrack reads a track that is not used until it ends, so that pion's
 // buffers and interceptors keep flowing.
-func drainTrack(track videoTrack) {
-	track.SetReadDeadline(time.Time{}) // the video reader may have left one
+func drainTrack(track rtpReader) {
 	buf := make([]byte, maxPacket)
 	for {
 		if _, err := readPacket(track, buf); err != nil {
@@ -325,43 +324,80 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	})
 }
 
-// videoTrack is what a participant's video is read from: a
-// *webrtc.TrackRemote.
-type videoTrack interface {
-	rtpReader
-	SetReadDeadline(time.Time) error
-}
+// videoQueue is how many packets a participant's video reader may take
+// from pion ahead of their decoder (96 KB of buffers): more than the
+// packets that come while a frame decodes, unless the decoder falls behind
+// for good.
+const videoQueue = 64
 
-// readVideoPackets hands the track's packets to in until the track ends or
-// the decoder cannot go on, and tells onPacket the payload bytes of each
-// and when it came.
-func readVideoPackets(track videoTrack, in *videoIn, onPacket func(size int, now time.Time)) {
-	buf := make([]byte, maxPacket)
-	var deadline time.Time // the read deadline set on the track (zero: none)
-	for {
-		// While a packet is missing, the read ends when it has been waited
-		// for long enough, if no packet comes to end the wait.
-		if at := in.deadline(); !at.Equal(deadline) && track.SetReadDeadline(at) == nil {
-			deadline = at
-		}
-		n, err := readPacket(track, buf)
-		if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
-			if err := in.expire(time.Now()); err != nil {
-				in.log.Error("video decoder", "err", err)
+// readVideoPackets hands the track's packets to in until the track ends,
+// and tells onPacket the payload bytes of each and when it came. If the
+// decoder cannot go on, the packets are still read (and dropped) to the
+// end.
+//
+// The packets are read in a goroutine of their own, never held up by a
+// decode: pion's interceptors time and count a packet when it is read
+// (transport-cc feedback, NACKs, receiver reports' jitter), and so does
+// the frame assembler, so a packet that waited in pion's buffer while a
+// frame decoded would look delayed on the network. The decoding side also
+// gives up a missing packet at the assembler's deadline when no packet
+// comes to end the wait.
+func readVideoPackets(track rtpReader, in *videoIn, onPacket func(size int, now time.Time)) {
+	type arrival struct {
+		buf []byte
+		n   int
+		at  time.Time
+	}
+	pkts := make(chan arrival, videoQueue)
+	free := make(chan []byte, videoQueue)
+	for range videoQueue {
+		free <- make([]byte, maxPacket)
+	}
+	var reader sync.WaitGroup
+	defer reader.Wait()
+	reader.Go(func() {
+		defer close(pkts)
+		for buf := range free {
+			n, err := readPacket(track, buf)
+			if err != nil {
 				return
 			}
-			continue
+			pkts <- arrival{buf: buf, n: n, at: time.Now()}
 		}
-		if err != nil {
-			return
+	})
+	decoding := true
+	stop := func(err error) {
+		in.log.Error("video decoder", "err", err)
+		decoding = false
+	}
+	wait := time.NewTimer(time.Hour)
+	wait.Stop()
+	for {
+		// While a packet is missing, the wait for it ends at the
+		// assembler's deadline if no packet comes first.
+		var expire <-chan time.Time
+		if at := in.deadline(); decoding && !at.IsZero() {
+			wait.Reset(time.Until(at))
+			expire = wait.C
 		}
-		now := time.Now()
-		size, err := in.push(buf[:n], now)
-		if err != nil {
-			in.log.Error("video decoder", "err", err)
-			return
+		select {
+		case p, ok := <-pkts:
+			if !ok {
+				return
+			}
+			if decoding {
+				if size, err := in.push(p.buf[:p.n], p.at); err != nil {
+					stop(err)
+				} else {
+					onPacket(size, p.at)
+				}
+			}
+			free <- p.buf
+		case <-expire:
+			if err := in.expire(time.Now()); err != nil {
+				stop(err)
+			}
 		}
-		onPacket(size, now)
 	}
 }
 

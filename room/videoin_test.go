@@ -71,13 +71,15 @@ func (s *switchingSender) packets(t *testing.T, pt uint8, payloader rtp.Payloade
 // codec of each payload type is known, and what the videoIn asks for and
 // produces is counted.
 type videoInProbe struct {
-	t         *testing.T
-	in        *videoIn
-	mimes     map[uint8]string // the negotiated payload types
-	current   uint8            // payload type of the packet just read
-	asked     int              // calls of mimeType
-	keyframes int
-	pictures  map[image.Point]int // decoded sizes
+	t          *testing.T
+	in         *videoIn
+	mimes      map[uint8]string // the negotiated payload types
+	current    uint8            // payload type of the packet just read
+	asked      int              // calls of mimeType
+	keyframes  int
+	keyframeAt time.Time           // of the last request
+	pictures   map[image.Point]int // decoded sizes
+	slow       time.Duration       // each picture takes this much more
 }
 
 func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
@@ -85,7 +87,7 @@ func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
 	var frame codec.Frame
 	p.in = &videoIn{
 		mimeType: func() string { p.asked++; return p.mimes[p.current] },
-		keyframe: func() { p.keyframes++ },
+		keyframe: func() { p.keyframes++; p.keyframeAt = time.Now() },
 		pictures: func(dec *codec.VideoDecoder, _ time.Time) {
 			for {
 				ok, err := dec.Receive(&frame)
@@ -96,6 +98,7 @@ func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
 					return
 				}
 				p.pictures[image.Pt(frame.Width(), frame.Height())]++
+				time.Sleep(p.slow)
 			}
 		},
 		log: slog.New(slog.DiscardHandler),
@@ -239,19 +242,12 @@ func TestVideoInUnsupportedAtStart(t *testing.T) {
 }
 
 // fakeTrack serves packets as a TrackRemote would, then, once they are all
-// read, waits for the read deadline if one is set and ends with a timeout,
-// or ends the track.
+// read, stays silent for pause (a sender that stopped sending) and ends the
+// track.
 type fakeTrack struct {
-	pkts     [][]byte
-	deadline time.Time
-	timeouts int
+	pkts  [][]byte
+	pause time.Duration
 }
-
-type timeoutError struct{}
-
-func (timeoutError) Error() string   { return "i/o timeout" }
-func (timeoutError) Timeout() bool   { return true }
-func (timeoutError) Temporary() bool { return true }
 
 func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 	if len(f.pkts) > 0 {
@@ -259,15 +255,54 @@ func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 		f.pkts = f.pkts[1:]
 		return n, nil, nil
 	}
-	if f.deadline.IsZero() {
-		return 0, nil, io.EOF
-	}
-	time.Sleep(time.Until(f.deadline))
-	f.timeouts++
-	return 0, nil, timeoutError{}
+	time.Sleep(f.pause)
+	return 0, nil, io.EOF
 }
 
-func (f *fakeTrack) SetReadDeadline(t time.Time) error { f.deadline = t; return nil }
+// pacedTrack serves packets one every gap, as a network delivers them,
+// then ends the track.
+type pacedTrack struct {
+	pkts [][]byte
+	gap  time.Duration
+}
+
+func (f *pacedTrack) Read(b []byte) (int, interceptor.Attributes, error) {
+	if len(f.pkts) == 0 {
+		return 0, nil, io.EOF
+	}
+	time.Sleep(f.gap)
+	n := copy(b, f.pkts[0])
+	f.pkts = f.pkts[1:]
+	return n, nil, nil
+}
+
+// TestVideoReaderTimesPacketsOnArrival: packets come every 2 ms while each
+// picture takes 40 ms to decode. They are still taken from the track (and
+// timed, by pion's interceptors and the assembler) as they come, not when
+// the decoder is done with the frame before: no two arrivals are the
+// decode time apart.
+func TestVideoReaderTimesPacketsOnArrival(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.slow = 40 * time.Millisecond
+	p.in.start(96, "video/VP8")
+	var sender switchingSender
+	sender.seq = rtp.NewRandomSequencer()
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p10.ivf", 5))
+	var arrivals []time.Time
+	readVideoPackets(&pacedTrack{pkts: pkts, gap: 2 * time.Millisecond}, p.in, func(_ int, at time.Time) {
+		arrivals = append(arrivals, at)
+	})
+	var longest time.Duration
+	for i := 1; i < len(arrivals); i++ {
+		longest = max(longest, arrivals[i].Sub(arrivals[i-1]))
+	}
+	if len(arrivals) != len(pkts) || longest >= p.slow {
+		t.Errorf("%d of %d packets, longest between two arrivals %v; want all, none %v apart", len(arrivals), len(pkts), longest, p.slow)
+	}
+	if got := p.take()[image.Pt(322, 180)]; got != 5 {
+		t.Errorf("%d pictures, want 5", got)
+	}
+}
 
 // TestVideoReaderGivesUpWithoutAPacket: a frame is lost and the sender then
 // pauses (a screen share at a low frame rate, say). The reader does not
@@ -286,15 +321,16 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 			pkts = append(pkts, frame...)
 		}
 	}
-	track := &fakeTrack{pkts: pkts}
+	// The sender is silent for twice the patience after its last packet.
+	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
 	bytes := 0
 	start := time.Now()
 	readVideoPackets(track, p.in, func(n int, _ time.Time) { bytes += n })
-	if track.timeouts != 1 || p.keyframes != 1 {
-		t.Errorf("%d timeouts, %d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", track.timeouts, p.keyframes)
+	if p.keyframes != 1 {
+		t.Errorf("%d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", p.keyframes)
 	}
-	if waited := time.Since(start); waited < assemblerPatience {
-		t.Errorf("gave up after %v, before the patience of %v", waited, assemblerPatience)
+	if gaveUp := p.keyframeAt.Sub(start); gaveUp < assemblerPatience || gaveUp > 2*assemblerPatience {
+		t.Errorf("gave up %v after the start, want after the patience of %v and before the track ended", gaveUp, assemblerPatience)
 	}
 	if got := p.take()[image.Pt(322, 180)]; got != 3 || bytes == 0 {
 		t.Errorf("%d pictures and %d bytes, want the 3 before the loss", got, bytes)
