@@ -129,10 +129,10 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		case kind == webrtc.RTPCodecTypeAudio && s.audioTaken.CompareAndSwap(false, true):
 			s.readAudio(track)
 		}
-		// What is not read, or no longer (the decoder gave up), is still
-		// drained: pion's interceptors (reports, NACK, transport-cc) see
-		// only the packets read, and the sender would take the unread
-		// ones for lost.
+		// What is not read (a second track; audio after a failure) is
+		// still drained: pion's interceptors (reports, NACK,
+		// transport-cc) see only the packets read, and the sender would
+		// take the unread ones for lost.
 		drainTrack(track)
 	}()
 }
@@ -309,7 +309,6 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	sched.Decoder()
 	ssrc := uint32(track.SSRC())
 	in := &videoIn{
-		mimeType: func() string { return track.Codec().MimeType },
 		keyframe: func() { s.requestKeyframe(ssrc) },
 		pictures: s.receivePictures,
 		stream:   &s.stream,
@@ -318,7 +317,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	defer in.close()
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	capBitrate := s.bitrateCap(ssrc)
-	readVideoPackets(track, in, func(size int, now time.Time) {
+	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, func(size int, now time.Time) {
 		s.room.obs.BytesIn(size)
 		capBitrate(now)
 	})
@@ -342,11 +341,12 @@ const videoQueue = 64
 // frame decoded would look delayed on the network. The decoding side also
 // gives up a missing packet at the assembler's deadline when no packet
 // comes to end the wait.
-func readVideoPackets(track rtpReader, in *videoIn, onPacket func(size int, now time.Time)) {
+func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPacket func(size int, now time.Time)) {
 	type arrival struct {
-		buf []byte
-		n   int
-		at  time.Time
+		buf  []byte
+		n    int
+		at   time.Time
+		mime string // the codec of the packet, looked up when it was read
 	}
 	pkts := make(chan arrival, videoQueue)
 	free := make(chan []byte, videoQueue)
@@ -354,25 +354,57 @@ func readVideoPackets(track rtpReader, in *videoIn, onPacket func(size int, now 
 		free <- make([]byte, maxPacket)
 	}
 	var reader sync.WaitGroup
-	defer reader.Wait()
 	reader.Go(func() {
 		defer close(pkts)
+		var pt uint8
+		mime := ""
 		for buf := range free {
 			n, err := readPacket(track, buf)
 			if err != nil {
 				return
 			}
-			pkts <- arrival{buf: buf, n: n, at: time.Now()}
+			// pion's track takes the codec of the packet it last read:
+			// ask now, not when the decoder gets to this packet.
+			if n > 1 && (mime == "" || buf[1]&0x7f != pt) {
+				pt, mime = buf[1]&0x7f, mimeOf()
+			}
+			pkts <- arrival{buf: buf, n: n, at: time.Now(), mime: mime}
 		}
 	})
+	var mime string
+	in.mimeType = func() string { return mime }
 	decoding := true
 	stop := func(err error) {
 		in.log.Error("video decoder", "err", err)
 		decoding = false
+		in.close()
+	}
+	take := func(p arrival) {
+		if decoding {
+			mime = p.mime
+			if size, err := in.push(p.buf[:p.n], p.at); err != nil {
+				stop(err)
+			} else {
+				onPacket(size, p.at)
+			}
+		}
+		free <- p.buf
 	}
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	for {
+		// Packets already read come first: they arrived before any
+		// deadline that has passed meanwhile.
+		select {
+		case p, ok := <-pkts:
+			if !ok {
+				reader.Wait()
+				return
+			}
+			take(p)
+			continue
+		default:
+		}
 		// While a packet is missing, the wait for it ends at the
 		// assembler's deadline if no packet comes first.
 		var expire <-chan time.Time
@@ -383,16 +415,10 @@ func readVideoPackets(track rtpReader, in *videoIn, onPacket func(size int, now 
 		select {
 		case p, ok := <-pkts:
 			if !ok {
+				reader.Wait()
 				return
 			}
-			if decoding {
-				if size, err := in.push(p.buf[:p.n], p.at); err != nil {
-					stop(err)
-				} else {
-					onPacket(size, p.at)
-				}
-			}
-			free <- p.buf
+			take(p)
 		case <-expire:
 			if err := in.expire(time.Now()); err != nil {
 				stop(err)

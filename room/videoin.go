@@ -19,12 +19,13 @@ import (
 // the packets of the new codec then get a frame assembler (depacketizer)
 // and a decoder of their own, and the sender is asked for a keyframe, which
 // the new decoder waits for. Packets of a codec mcu does not decode are
-// skipped until the sender switches to one it does. Use from the track's
-// goroutine; close frees the decoder.
+// skipped until the sender switches to one it does. Use from one
+// goroutine (the decoding loop of readVideoPackets); close frees the
+// decoder.
 type videoIn struct {
-	// mimeType tells the codec of the packet just read (the track's
-	// Codec().MimeType). It is asked only when the payload type changes:
-	// TrackRemote.Codec takes a lock.
+	// mimeType tells the codec of the packet being pushed (the track's
+	// Codec().MimeType when the packet was read). It is asked only when
+	// the payload type changes.
 	mimeType func() string
 	// keyframe asks the sender for a keyframe (rate-limited by the caller).
 	keyframe func()

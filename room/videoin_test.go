@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -79,7 +80,7 @@ type videoInProbe struct {
 	keyframes  int
 	keyframeAt time.Time           // of the last request
 	pictures   map[image.Point]int // decoded sizes
-	slow       time.Duration       // each picture takes this much more
+	hold       chan struct{}       // the first picture waits until it is closed (5 s at most)
 }
 
 func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
@@ -98,7 +99,13 @@ func newVideoInProbe(t *testing.T, mimes map[uint8]string) *videoInProbe {
 					return
 				}
 				p.pictures[image.Pt(frame.Width(), frame.Height())]++
-				time.Sleep(p.slow)
+				if p.hold != nil {
+					select {
+					case <-p.hold:
+					case <-time.After(5 * time.Second):
+					}
+					p.hold = nil
+				}
 			}
 		},
 		log: slog.New(slog.DiscardHandler),
@@ -260,10 +267,11 @@ func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 }
 
 // pacedTrack serves packets one every gap, as a network delivers them,
-// then ends the track.
+// closes served once the last one is read, then ends the track.
 type pacedTrack struct {
-	pkts [][]byte
-	gap  time.Duration
+	pkts   [][]byte
+	gap    time.Duration
+	served chan struct{}
 }
 
 func (f *pacedTrack) Read(b []byte) (int, interceptor.Attributes, error) {
@@ -272,36 +280,82 @@ func (f *pacedTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 	}
 	time.Sleep(f.gap)
 	n := copy(b, f.pkts[0])
-	f.pkts = f.pkts[1:]
+	if f.pkts = f.pkts[1:]; len(f.pkts) == 0 {
+		close(f.served)
+	}
 	return n, nil, nil
 }
 
-// TestVideoReaderTimesPacketsOnArrival: packets come every 2 ms while each
-// picture takes 40 ms to decode. They are still taken from the track (and
-// timed, by pion's interceptors and the assembler) as they come, not when
-// the decoder is done with the frame before: no two arrivals are the
-// decode time apart.
+// TestVideoReaderTimesPacketsOnArrival: packets come every 2 ms while the
+// first picture's decoding is held up until the track has served them
+// all. They are still taken from the track (and timed, by pion's
+// interceptors and the assembler) as they come: no two arrivals are
+// further apart than a scheduling hiccup, where reading after the decode
+// would put the hold (5 s at most) between two of them.
 func TestVideoReaderTimesPacketsOnArrival(t *testing.T) {
 	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
-	p.slow = 40 * time.Millisecond
 	p.in.start(96, "video/VP8")
 	var sender switchingSender
 	sender.seq = rtp.NewRandomSequencer()
 	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p10.ivf", 5))
+	track := &pacedTrack{pkts: pkts, gap: 2 * time.Millisecond, served: make(chan struct{})}
+	p.hold = track.served
 	var arrivals []time.Time
-	readVideoPackets(&pacedTrack{pkts: pkts, gap: 2 * time.Millisecond}, p.in, func(_ int, at time.Time) {
+	readVideoPackets(track, func() string { return "video/VP8" }, p.in, func(_ int, at time.Time) {
 		arrivals = append(arrivals, at)
 	})
 	var longest time.Duration
 	for i := 1; i < len(arrivals); i++ {
 		longest = max(longest, arrivals[i].Sub(arrivals[i-1]))
 	}
-	if len(arrivals) != len(pkts) || longest >= p.slow {
-		t.Errorf("%d of %d packets, longest between two arrivals %v; want all, none %v apart", len(arrivals), len(pkts), longest, p.slow)
+	if len(arrivals) != len(pkts) || longest >= time.Second {
+		t.Errorf("%d of %d packets, longest between two arrivals %v; want all, none held up by the decoding", len(arrivals), len(pkts), longest)
 	}
 	if got := p.take()[image.Pt(322, 180)]; got != 5 {
 		t.Errorf("%d pictures, want 5", got)
 	}
+}
+
+// TestVideoReaderCodecOfEachPacket: the sender switches from VP8 to H.264,
+// and a late VP8 packet (a retransmission) follows the H.264 ones, all
+// read while the decoder is held up on the first picture. As pion's
+// track does, the codec reported is that of the packet last read. Each
+// packet must be decoded in its own codec, looked up when it was read:
+// looked up when the decoder gets to the first H.264 packet, it would be
+// the late VP8 packet's, and H.264 would go to the VP8 decoder.
+func TestVideoReaderCodecOfEachPacket(t *testing.T) {
+	const vp8PT, h264PT = 96, 102
+	mimes := map[uint8]string{vp8PT: "video/VP8", h264PT: "video/H264"}
+	p := newVideoInProbe(t, mimes)
+	p.in.start(vp8PT, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	vp8Pkts := sender.packets(t, vp8PT, &codecs.VP8Payloader{}, clipFrames(t, "p10.ivf", 3))
+	h264Pkts := sender.packets(t, h264PT, &codecs.H264Payloader{}, clipFrames(t, "p01.h264", 5))
+	pkts := append(slices.Clone(vp8Pkts), h264Pkts...)
+	pkts = append(pkts, vp8Pkts[len(vp8Pkts)-1])
+	track := &pacedTrack{pkts: pkts, served: make(chan struct{})}
+	p.hold = track.served
+	var last uint8 // payload type of the packet last read, as pion's track keeps it
+	read := &lastPT{r: track, pt: &last}
+	readVideoPackets(read, func() string { return mimes[last] }, p.in, func(int, time.Time) {})
+	got := p.take()
+	if got[image.Pt(322, 180)] != 3 || got[image.Pt(640, 360)] != 5 {
+		t.Errorf("decoded %v, want 3 VP8 pictures of 322x180 and 5 H.264 ones of 640x360", got)
+	}
+}
+
+// lastPT reads from r and keeps the payload type of the packet read.
+type lastPT struct {
+	r  rtpReader
+	pt *uint8
+}
+
+func (l *lastPT) Read(b []byte) (int, interceptor.Attributes, error) {
+	n, a, err := l.r.Read(b)
+	if err == nil && n > 1 {
+		*l.pt = b[1] & 0x7f
+	}
+	return n, a, err
 }
 
 // TestVideoReaderGivesUpWithoutAPacket: a frame is lost and the sender then
@@ -325,7 +379,7 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
 	bytes := 0
 	start := time.Now()
-	readVideoPackets(track, p.in, func(n int, _ time.Time) { bytes += n })
+	readVideoPackets(track, func() string { return "video/VP8" }, p.in, func(n int, _ time.Time) { bytes += n })
 	if p.keyframes != 1 {
 		t.Errorf("%d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", p.keyframes)
 	}
