@@ -393,22 +393,12 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
 	for {
-		// Packets already read come first: they arrived before any
-		// deadline that has passed meanwhile.
-		select {
-		case p, ok := <-pkts:
-			if !ok {
-				reader.Wait()
-				return
-			}
-			take(p)
-			continue
-		default:
-		}
 		// While a packet is missing, the wait for it ends at the
-		// assembler's deadline if no packet comes first.
+		// assembler's deadline if no packet comes first. Packets already
+		// read come first: they arrived before any deadline that has
+		// passed meanwhile.
 		var expire <-chan time.Time
-		if at := in.deadline(); decoding && !at.IsZero() {
+		if at := in.deadline(); decoding && !at.IsZero() && len(pkts) == 0 {
 			wait.Reset(time.Until(at))
 			expire = wait.C
 		}
