@@ -156,15 +156,13 @@ func (j *audioJitter) drain() {
 }
 
 // giveUp stops waiting for the missing packet(s) before the first held
-// one: that one is decoded (the gap made up for), then those after it.
+// one: next moves to it, and it and those after it are decoded (the
+// decoder makes up for the gap).
 func (j *audioJitter) giveUp() {
 	for i := range uint16(heldSlots) {
-		h := &j.held[(j.next+i)%heldSlots]
-		if h.ok && h.seq == j.next+i {
+		if h := &j.held[(j.next+i)%heldSlots]; h.ok && h.seq == j.next+i {
 			j.count(AudioGap)
-			h.ok = false
-			j.nheld--
-			j.decode(h.seq, h.payload)
+			j.next = h.seq
 			j.drain()
 			return
 		}
