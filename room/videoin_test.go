@@ -248,43 +248,40 @@ func TestVideoInUnsupportedAtStart(t *testing.T) {
 	}
 }
 
-// fakeTrack serves packets as a TrackRemote would, then, once they are all
-// read, stays silent for pause (a sender that stopped sending) and ends the
-// track.
+// fakeTrack serves packets as a network would deliver them through a
+// TrackRemote, one every gap; closes served (when set) once the last one
+// is read; then stays silent for pause (a sender that stopped sending)
+// and ends the track.
 type fakeTrack struct {
-	pkts  [][]byte
-	pause time.Duration
-}
-
-func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
-	if len(f.pkts) > 0 {
-		n := copy(b, f.pkts[0])
-		f.pkts = f.pkts[1:]
-		return n, nil, nil
-	}
-	time.Sleep(f.pause)
-	return 0, nil, io.EOF
-}
-
-// pacedTrack serves packets one every gap, as a network delivers them,
-// closes served once the last one is read, then ends the track.
-type pacedTrack struct {
 	pkts   [][]byte
 	gap    time.Duration
 	served chan struct{}
+	pause  time.Duration
 }
 
-func (f *pacedTrack) Read(b []byte) (int, interceptor.Attributes, error) {
+func (f *fakeTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 	if len(f.pkts) == 0 {
+		time.Sleep(f.pause)
 		return 0, nil, io.EOF
 	}
 	time.Sleep(f.gap)
 	n := copy(b, f.pkts[0])
-	if f.pkts = f.pkts[1:]; len(f.pkts) == 0 {
+	if f.pkts = f.pkts[1:]; len(f.pkts) == 0 && f.served != nil {
 		close(f.served)
 	}
 	return n, nil, nil
 }
+
+// vp8Reader is a videoInProbe for VP8 on payload type 96, as readVideo
+// starts it, and a sender of that stream.
+func vp8Reader(t *testing.T) (*videoInProbe, *switchingSender) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	return p, &switchingSender{seq: rtp.NewRandomSequencer()}
+}
+
+// vp8 is the mimeOf of a track that only carries VP8.
+func vp8() string { return "video/VP8" }
 
 // TestVideoReaderTimesPacketsOnArrival: packets come every 2 ms while the
 // first picture's decoding is held up until the track has served them
@@ -293,15 +290,12 @@ func (f *pacedTrack) Read(b []byte) (int, interceptor.Attributes, error) {
 // further apart than a scheduling hiccup, where reading after the decode
 // would put the hold (5 s at most) between two of them.
 func TestVideoReaderTimesPacketsOnArrival(t *testing.T) {
-	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
-	p.in.start(96, "video/VP8")
-	var sender switchingSender
-	sender.seq = rtp.NewRandomSequencer()
+	p, sender := vp8Reader(t)
 	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p10.ivf", 5))
-	track := &pacedTrack{pkts: pkts, gap: 2 * time.Millisecond, served: make(chan struct{})}
+	track := &fakeTrack{pkts: pkts, gap: 2 * time.Millisecond, served: make(chan struct{})}
 	p.hold = track.served
 	var arrivals []time.Time
-	readVideoPackets(track, func() string { return "video/VP8" }, p.in, func(_ int, at time.Time) {
+	readVideoPackets(track, vp8, p.in, func(_ int, at time.Time) {
 		arrivals = append(arrivals, at)
 	})
 	var longest time.Duration
@@ -333,7 +327,7 @@ func TestVideoReaderCodecOfEachPacket(t *testing.T) {
 	h264Pkts := sender.packets(t, h264PT, &codecs.H264Payloader{}, clipFrames(t, "p01.h264", 5))
 	pkts := append(slices.Clone(vp8Pkts), h264Pkts...)
 	pkts = append(pkts, vp8Pkts[len(vp8Pkts)-1])
-	track := &pacedTrack{pkts: pkts, served: make(chan struct{})}
+	track := &fakeTrack{pkts: pkts, served: make(chan struct{})}
 	p.hold = track.served
 	var last uint8 // payload type of the packet last read, as pion's track keeps it
 	read := &lastPT{r: track, pt: &last}
@@ -364,10 +358,7 @@ func (l *lastPT) Read(b []byte) (int, interceptor.Attributes, error) {
 // deadline it does, decodes the frame behind it (a delta frame, refused
 // after the loss) and asks for a keyframe.
 func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
-	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
-	p.in.start(96, "video/VP8")
-	var sender switchingSender
-	sender.seq = rtp.NewRandomSequencer()
+	p, sender := vp8Reader(t)
 	var pkts [][]byte
 	for i, f := range clipFrames(t, "p10.ivf", 5) {
 		frame := sender.packets(t, 96, &codecs.VP8Payloader{}, [][]byte{f})
@@ -379,7 +370,7 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
 	bytes := 0
 	start := time.Now()
-	readVideoPackets(track, func() string { return "video/VP8" }, p.in, func(n int, _ time.Time) { bytes += n })
+	readVideoPackets(track, vp8, p.in, func(n int, _ time.Time) { bytes += n })
 	if p.keyframes != 1 {
 		t.Errorf("%d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", p.keyframes)
 	}
