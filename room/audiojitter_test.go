@@ -14,6 +14,16 @@ import (
 	"mcu/audio"
 )
 
+// testJitter is an audioJitter with no metrics.
+func testJitter(t *testing.T) *audioJitter {
+	t.Helper()
+	j, err := newAudioJitter(nopObserver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
 // tick is what reaches an audioJitter between two of the mixer's pulls:
 // packets, as indices into the test's packets, sent with sequence number
 // base+index.
@@ -23,10 +33,7 @@ type tick []int
 // and returns what the mixer got: a frame per tick, nil for a silent one.
 func play(t *testing.T, pkts [][]byte, base uint16, ticks []tick) ([][]int16, *audioJitter) {
 	t.Helper()
-	j, err := newAudioJitter(nopObserver{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := testJitter(t)
 	var got [][]int16
 	pcm := make([]int16, audio.FrameLen)
 	for _, tk := range ticks {
@@ -158,10 +165,7 @@ func TestAudioJitterGivesUpInTime(t *testing.T) {
 // followed after maxLateAudio packets.
 func TestAudioJitterOddNumbering(t *testing.T) {
 	pkts := voicedOpus(t, 4)
-	j, err := newAudioJitter(nopObserver{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := testJitter(t)
 	pcm := make([]int16, audio.FrameLen)
 	ctx := context.Background()
 	queued := func() int {
@@ -200,10 +204,7 @@ func TestAudioJitterOddNumbering(t *testing.T) {
 // (counted over a thousand packets, not averaged per run).
 func TestAudioJitterAllocs(t *testing.T) {
 	pkts := voicedOpus(t, 2)
-	j, err := newAudioJitter(nopObserver{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	j := testJitter(t)
 	pcm := make([]int16, audio.FrameLen)
 	ctx := context.Background()
 	var seq uint16
@@ -405,10 +406,7 @@ func FuzzAudioJitter(f *testing.F) {
 	f.Add([]byte{1, 3, 1, 1, 0, 0, 0, 0, 1, 128, 1, 1})
 	pkts := [][]byte{{0xfc, 0xff, 0xfe}, {0x08, 0x0b, 0xe4}, {}}
 	f.Fuzz(func(t *testing.T, ops []byte) {
-		j, err := newAudioJitter(nopObserver{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		j := testJitter(t)
 		pcm := make([]int16, audio.FrameLen)
 		seq := uint16(65000)
 		for i := 0; i+1 < len(ops); i += 2 {
