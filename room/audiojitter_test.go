@@ -260,21 +260,7 @@ func audioSender(t *testing.T, m *Manager, n int, sendOnly bool) ([]*webrtc.Trac
 		}
 		tracks = append(tracks, track)
 	}
-	connected := make(chan struct{})
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			close(connected)
-		}
-	})
-	r, _ := joinRoom(t, m, Participant, pc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	select {
-	case <-connected:
-	case <-ctx.Done():
-		t.Fatal("not connected within 10 s")
-	}
-	return tracks, r
+	return tracks, joinConnected(t, m, Participant, pc)
 }
 
 // sendPaced writes to track, one group every 20 ms, pkts[i] for each i of

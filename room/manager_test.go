@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,6 +93,25 @@ func joinRoom(t *testing.T, m *Manager, kind Kind, pc *webrtc.PeerConnection) (*
 		t.Fatal(err)
 	}
 	return r, answer
+}
+
+// joinConnected is joinRoom, then a wait of up to 10 s for pc to connect.
+func joinConnected(t *testing.T, m *Manager, kind Kind, pc *webrtc.PeerConnection) *Room {
+	t.Helper()
+	connected := make(chan struct{})
+	var once sync.Once
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			once.Do(func() { close(connected) })
+		}
+	})
+	r, _ := joinRoom(t, m, kind, pc)
+	select {
+	case <-connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not connected within 10 s")
+	}
+	return r
 }
 
 // gatheredOffer is pc's offer with all its candidates.

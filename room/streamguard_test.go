@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/webrtc/v4"
 )
 
 // TestPeerOpeningTooManyStreamsIsClosed: a viewer whose RTCP names ever
@@ -16,26 +15,9 @@ import (
 func TestPeerOpeningTooManyStreamsIsClosed(t *testing.T) {
 	m := testManager(t)
 	pc := lossyClient(t, 1<<30) // drops nothing
-	connected := make(chan struct{})
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			close(connected)
-		}
-	})
+	joinConnected(t, m, Viewer, pc)
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	_, answer, err := m.Join(ctx, "x", "", Viewer, gatheredOffer(t, pc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-connected:
-	case <-ctx.Done():
-		t.Fatal("not connected within 10 s")
-	}
 	// Receiver reports of 31 blocks each (the most one holds), about SSRCs
 	// the server never sent: well past maxStreams in all.
 	ssrc := uint32(1 << 20)
