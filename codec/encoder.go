@@ -41,7 +41,8 @@ type VP8Encoder struct {
 	cc      *astiav.CodecContext
 	pic     *Picture // Encode's own input picture
 	pkt     *astiav.Packet
-	bitrate int // wanted; applied at the next Encode
+	bitrate int  // wanted; applied at the next Encode
+	reopen  bool // the bitrate could not be changed in place: reopen before the next Encode
 }
 
 // Picture is an input picture of a VP8Encoder, in C memory it owns. A
@@ -169,9 +170,10 @@ func (e *VP8Encoder) open() error {
 // Config returns the settings in use (Bitrate is the one last applied).
 func (e *VP8Encoder) Config() VP8Config { return e.cfg }
 
-// SetBitrate changes the target bitrate from the next frame on. FFmpeg 5.1's
-// libvpx wrapper cannot retarget a running encoder, so the encoder is
-// reopened and the next frame is a keyframe: change it seldom.
+// SetBitrate changes the target bitrate from the next frame on, without a
+// keyframe: the running libvpx encoder is retargeted (retarget). Should
+// that be impossible, the encoder is reopened and the next frame is a
+// keyframe.
 func (e *VP8Encoder) SetBitrate(bps int) error {
 	c := e.cfg
 	c.Bitrate = bps
@@ -195,7 +197,14 @@ func (e *VP8Encoder) Encode(img *image.YCbCr, pts time.Duration, forceKey bool) 
 // EncodePicture is Encode from a picture already loaded (see NewPicture).
 // When it returns, the encoder no longer uses the picture.
 func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool) (EncodedFrame, error) {
-	if e.bitrate != e.cfg.Bitrate || e.cc == nil {
+	if e.cc != nil && e.bitrate != e.cfg.Bitrate {
+		if err := e.retarget(e.bitrate); err != nil {
+			e.reopen = true
+		} else {
+			e.cfg.Bitrate = e.bitrate
+		}
+	}
+	if e.cc == nil || e.reopen {
 		if err := e.restart(); err != nil {
 			return EncodedFrame{}, err
 		}
@@ -244,7 +253,11 @@ func (e *VP8Encoder) restart() error {
 		e.cc = nil
 	}
 	e.cfg.Bitrate = e.bitrate
-	return e.open()
+	if err := e.open(); err != nil {
+		return err
+	}
+	e.reopen = false
+	return nil
 }
 
 // Close frees the encoder. It is safe to call more than once.
