@@ -208,6 +208,14 @@ func (m *Mixer) SetBitrate(bps int) error {
 	return nil
 }
 
+// Bitrate is the video bitrate last set (bits per second): the configured
+// one until SetBitrate. The encoder takes it at the next tick.
+func (m *Mixer) Bitrate() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bitrate
+}
+
 // tickState is what Run reads under the lock once per tick.
 type tickState struct {
 	mode    layout.Mode

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"os"
 	"sync"
 	"testing"
@@ -620,4 +621,71 @@ func TestMixMinusSharesQuiet(t *testing.T) {
 	if a := goertzel(pcm[len(pcm)/4:], 440); math.Abs(20*math.Log10(a/0.063)) > 1.5 {
 		t.Errorf("the late talker hears the talker at %.4f, want 0.063", a)
 	}
+}
+
+// TestSetBitrateWhileRunning: a bitrate set while the mixer runs (as the
+// room sets it from its receivers' reports) is the encoder's from the next
+// picture on, with no keyframe: on busy pictures, the second after the
+// change carries about the new rate.
+func TestSetBitrateWhileRunning(t *testing.T) {
+	cfg := testConfig()
+	cfg.Video.Width, cfg.Video.Height, cfg.Video.Bitrate = 320, 180, 600_000
+	out := &capture{}
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Add(Participant{ID: "a", Video: &lowerAt{m: m, at: 2 * time.Second, bps: 150_000}})
+	run(t, m, 4*time.Second)
+	if got := m.Bitrate(); got != 150_000 {
+		t.Errorf("Bitrate() %d after the change, want 150000", got)
+	}
+	rate := func(from, to time.Duration) int {
+		bytes := 0
+		for _, f := range out.video {
+			if f.PTS >= from && f.PTS < to {
+				bytes += len(f.Data)
+			}
+		}
+		return bytes * 8 * int(time.Second) / int(to-from)
+	}
+	for _, f := range out.video[1:] {
+		if f.Key && f.PTS != 0 {
+			t.Errorf("keyframe at %v", f.PTS)
+		}
+	}
+	before, after := rate(time.Second, 2*time.Second), rate(3*time.Second, 4*time.Second)
+	t.Logf("%d bit/s before, %d after", before, after)
+	if before < 400_000 || after > 200_000 || after < 100_000 {
+		t.Errorf("%d bit/s before the change to 150k and %d after, want ~600k and ~150k", before, after)
+	}
+}
+
+// lowerAt is a source of busy pictures (new grey noise every frame) that sets
+// the mixer's bitrate to bps when asked for the picture at time at.
+type lowerAt struct {
+	m     *Mixer
+	at    time.Duration
+	bps   int
+	frame *codec.Frame
+	n     uint64
+}
+
+func (s *lowerAt) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, error) {
+	if t >= s.at && s.bps > 0 {
+		if err := s.m.SetBitrate(s.bps); err != nil {
+			return nil, err
+		}
+		s.bps = 0
+	}
+	if s.frame == nil {
+		s.frame = codec.NewFrame(320, 180)
+	}
+	s.n++
+	rng := rand.New(rand.NewPCG(s.n, 0))
+	for i := range s.frame.Y {
+		s.frame.Y[i] = 112 + byte(rng.IntN(32))
+	}
+	s.frame.Seq, s.frame.PTS = s.n, t
+	return s.frame, nil
 }
