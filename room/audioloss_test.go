@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -79,6 +80,7 @@ func testRoomWithMixer(t *testing.T) *Room {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		t.Fatal(err)
 	}
+	r.downlink = newDownlink(cfg.Video.Bitrate, r.mixer.SetBitrate)
 	return r
 }
 
@@ -109,9 +111,16 @@ func TestAudioLossLive(t *testing.T) {
 // reports, that throws away every nth audio packet it receives.
 func lossyClient(t *testing.T, n int) *webrtc.PeerConnection {
 	t.Helper()
+	return dropClient(t, &dropPackets{mime: webrtc.MimeTypeOpus, n: n})
+}
+
+// dropClient is a receive-only pion PeerConnection, with pion's RTCP
+// reports, that throws away the packets drop says.
+func dropClient(t *testing.T, drop *dropPackets) *webrtc.PeerConnection {
+	t.Helper()
 	me := clientEngine(t, videoCodecs[0])
 	reg := &interceptor.Registry{}
-	reg.Add(dropAudio{n: n}) // first: the reports count what it leaves
+	reg.Add(drop) // first: the reports count what it leaves
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		t.Fatal(err)
 	}
@@ -132,26 +141,27 @@ func lossyClient(t *testing.T, n int) *webrtc.PeerConnection {
 	return pc
 }
 
-// dropAudio is an interceptor factory (and the interceptor) that drops
-// every nth packet of each incoming Opus stream.
-type dropAudio struct {
+// dropPackets is an interceptor factory (and the interceptor) that drops
+// every nth packet of each incoming stream of type mime, while off is not
+// set.
+type dropPackets struct {
 	interceptor.NoOp
-	n int
+	mime string
+	n    int
+	off  atomic.Bool
 }
 
-func (d dropAudio) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &dropAudio{n: d.n}, nil
-}
+func (d *dropPackets) NewInterceptor(string) (interceptor.Interceptor, error) { return d, nil }
 
-func (d *dropAudio) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
-	if !strings.EqualFold(info.MimeType, webrtc.MimeTypeOpus) {
+func (d *dropPackets) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	if !strings.EqualFold(info.MimeType, d.mime) {
 		return r
 	}
 	count := 0
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		for {
 			n, a, err := r.Read(b, a)
-			if count++; err != nil || count%d.n != 0 {
+			if count++; err != nil || d.off.Load() || count%d.n != 0 {
 				return n, a, err
 			}
 		}

@@ -171,7 +171,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		if err != nil {
 			return fail(fmt.Errorf("room: add video: %w", err))
 		}
-		s.watchKeyframeRequests(sender)
+		s.watchVideoFeedback(sender)
 		audioTrack := r.audio
 		if kind == Participant {
 			if s.audioOut, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+r.name); err != nil {
@@ -234,15 +234,34 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 // NACK like any packet.
 const receiverKeyframeInterval = 2 * time.Second
 
-// watchKeyframeRequests reads a receiver's RTCP for the composite: a PLI
-// or FIR asks the room's single encoder for a keyframe (coalesced there),
-// at most once per receiverKeyframeInterval.
-func (s *Session) watchKeyframeRequests(sender *webrtc.RTPSender) {
+// watchVideoFeedback reads a receiver's RTCP for the composite: a PLI or
+// FIR asks the room's single encoder for a keyframe (coalesced there), at
+// most once per receiverKeyframeInterval, and the receiver's reports and
+// REMB make its share of the composite's bitrate (downlink).
+func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
+	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
+	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe)
+	est := newDownlinkEstimate(s.room.downlink.max, s.room.mgr.cfg.Mixer.Audio.Bitrate)
+	bitrate := downlinkFeedback(ssrc, est, time.Now, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		readRTCP(sender.ReadRTCP, s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe))
+		readRTCP(sender.ReadRTCP, func(pkts []rtcp.Packet) {
+			keyframes(pkts)
+			bitrate(pkts)
+		})
 	}()
+}
+
+// reportDownlink passes the receiver's estimate on to the room unless the
+// session has closed (close has made the room forget it then).
+func (s *Session) reportDownlink(bps int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		s.downlink.Store(int64(bps))
+		s.room.downlink.update(s.ID, bps)
+	}
 }
 
 // keyframeRequests returns the handler of a receiver's RTCP for the

@@ -20,16 +20,17 @@ import (
 // Room is one conference: its mixer, the shared outgoing tracks, the
 // sessions and the recording.
 type Room struct {
-	name    string
-	mgr     *Manager
-	log     *slog.Logger
-	obs     Observer
-	mixer   *mixer.Mixer
-	video   *clockTrack                    // the composite, bound to every receiver
-	audio   *webrtc.TrackLocalStaticSample // the full mix, for viewers (see Audio)
-	cancel  context.CancelFunc
-	done    chan struct{} // closed when the mixer has stopped
-	created time.Time
+	name     string
+	mgr      *Manager
+	log      *slog.Logger
+	obs      Observer
+	mixer    *mixer.Mixer
+	downlink *downlink                      // sets the mixer's bitrate
+	video    *clockTrack                    // the composite, bound to every receiver
+	audio    *webrtc.TrackLocalStaticSample // the full mix, for viewers (see Audio)
+	cancel   context.CancelFunc
+	done     chan struct{} // closed when the mixer has stopped
+	created  time.Time
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -65,6 +66,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
+	r.downlink = newDownlink(cfg.Video.Bitrate, r.mixer.SetBitrate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
@@ -236,10 +238,13 @@ type RecordingInfo struct {
 
 // MixerInfo summarizes a room's mixer.
 type MixerInfo struct {
-	Width      int    `json:"width"`
-	Height     int    `json:"height"`
-	FPS        int    `json:"fps"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	FPS    int `json:"fps"`
+	// Bitrate is the composite's bitrate now: MaxBitrate, the configured
+	// one, unless a receiver can take less (see downlink).
 	Bitrate    int    `json:"bitrate"`
+	MaxBitrate int    `json:"max_bitrate"`
 	Frames     uint64 `json:"frames"`
 	Keyframes  uint64 `json:"keyframes"`
 	LateTicks  uint64 `json:"late_ticks"`
@@ -255,7 +260,7 @@ func (r *Room) Info() Info {
 	st := r.mixer.Stats()
 	vc := r.mgr.cfg.Mixer.Video
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
-		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: vc.Bitrate, Frames: st.VideoFrames,
+		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss()}}
 	r.mu.Lock()

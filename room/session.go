@@ -59,6 +59,7 @@ type Session struct {
 	closed    bool
 	closeOnce sync.Once
 	lastPLI   atomic.Int64 // unix nanoseconds
+	downlink  atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
 	stream    atomic.Pointer[StreamInfo]
 	audioIn   atomic.Pointer[string]
 	// A video track, an audio track, is being read.
@@ -82,11 +83,14 @@ type SessionInfo struct {
 	StreamInfo
 	// Audio is there once the participant's audio track is read.
 	Audio *AudioStats `json:"audio,omitempty"`
+	// Downlink is what the participant can take of the composite (bits
+	// per second), estimated from their reports; 0 until they report.
+	Downlink int `json:"downlink_bitrate,omitempty"`
 }
 
 // Info returns what the session is and sends.
 func (s *Session) Info() SessionInfo {
-	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined}
+	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Downlink: int(s.downlink.Load())}
 	if st := s.stream.Load(); st != nil {
 		info.StreamInfo = *st
 	}
@@ -484,8 +488,12 @@ func (s *Session) close() {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
-		// A viewer's too: the mixer forgets the loss they reported.
+		// A viewer's too: the mixer forgets the loss they reported, the
+		// room what they can take of the composite.
 		s.room.mixer.Remove(s.ID)
+		if s.Kind != Publisher {
+			s.room.downlink.forget(s.ID)
+		}
 		if err := s.pc.Close(); err != nil { // ends the goroutines' reads
 			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
 		}

@@ -1,0 +1,159 @@
+package room
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/webrtc/v4"
+)
+
+// TestDownlinkEstimate follows one receiver's estimate through its
+// reports: it starts at the configured bitrate; heavy loss takes half the
+// loss off; moderate loss holds; light loss grows it 8 % a second of the
+// time since the last report (a long silence counting as 2 s), never past
+// the configured bitrate; a REMB, less the audio, caps it for 5 s.
+func TestDownlinkEstimate(t *testing.T) {
+	const ceiling, audio = 1_000_000, 64_000
+	d := newDownlinkEstimate(ceiling, audio)
+	t0 := time.Unix(1000, 0)
+	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+	near := func(step string, got int, want float64) {
+		t.Helper()
+		if math.Abs(float64(got)-want) > 1 {
+			t.Errorf("%s: estimate %d, want %.0f", step, got, want)
+		}
+	}
+	near("before any report", d.at(at(0)), ceiling)
+	d.report(at(0), 0)
+	near("no loss at the ceiling", d.at(at(0)), ceiling)
+	d.report(at(1), 64) // 25 %
+	near("25 % loss", d.at(at(1)), ceiling*0.875)
+	d.report(at(2), 128) // 50 %
+	near("50 % loss", d.at(at(2)), ceiling*0.875*0.75)
+	low := ceiling * 0.875 * 0.75
+	d.report(at(3), 13) // 5 %: holds
+	near("5 % loss", d.at(at(3)), low)
+	d.report(at(3.5), 26) // 10.2 %, the edge: holds
+	near("10 % loss", d.at(at(3.5)), low)
+	d.report(at(4), 4) // 1.6 %: grows for the half second since the last report
+	grown := low * math.Sqrt(1.08)
+	near("1.6 % loss", d.at(at(4)), grown)
+	d.report(at(14), 0) // ten seconds later: grows as for two
+	near("no loss 10 s later", d.at(at(14)), grown*1.08*1.08)
+	for s := 15.0; s < 30; s++ {
+		d.report(at(s), 0)
+	}
+	near("no loss for long", d.at(at(30)), ceiling)
+
+	d.receiverEstimate(at(30), 564_000)
+	near("REMB", d.at(at(30)), 500_000)
+	near("REMB 4.9 s on", d.at(at(34.9)), 500_000)
+	near("REMB 5 s on", d.at(at(35)), ceiling)
+	d.receiverEstimate(at(40), 30_000)
+	near("REMB under the audio", d.at(at(40)), 0)
+}
+
+// TestDownlinkFeedback: only the report blocks about the composite's SSRC
+// towards this receiver count, from receiver and sender reports, and a
+// REMB counts; each packet that changed the estimate passes it on.
+func TestDownlinkFeedback(t *testing.T) {
+	const ssrc, other = 0x2222, 0x1111
+	now := time.Unix(1000, 0)
+	d := newDownlinkEstimate(1_000_000, 0)
+	var got []int
+	handle := downlinkFeedback(ssrc, d, func() time.Time { return now }, func(bps int) { got = append(got, bps) })
+	handle([]rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: other, FractionLost: 255}}},
+		&rtcp.PictureLossIndication{MediaSSRC: ssrc}})
+	if len(got) != 0 {
+		t.Fatalf("passed on %v for reports about another stream", got)
+	}
+	handle([]rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: other, FractionLost: 255}, {SSRC: ssrc, FractionLost: 128}}}})
+	handle([]rtcp.Packet{&rtcp.SenderReport{Reports: []rtcp.ReceptionReport{{SSRC: ssrc, FractionLost: 128}}}})
+	handle([]rtcp.Packet{&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 400_000, SSRCs: []uint32{ssrc}}})
+	if want := []int{750_000, 562_500, 400_000}; !equalInts(got, want) {
+		t.Errorf("passed on %v, want %v", got, want)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestDownlinkFollowsLeastReceiver: the composite's bitrate is the least
+// receiver's estimate, in steps of 10 kbit/s, never under a fifth of the
+// configured bitrate, and back up as receivers improve or leave; the
+// mixer is told only of changes.
+func TestDownlinkFollowsLeastReceiver(t *testing.T) {
+	var set []int
+	d := newDownlink(1_500_000, func(bps int) error { set = append(set, bps); return nil })
+	d.update("a", 1_500_000)
+	d.update("a", 1_234_567)
+	d.update("b", 800_000)
+	d.update("b", 50_000) // floor
+	d.update("b", 60_000) // still the floor: no change
+	d.forget("b")
+	d.update("a", 1_600_000) // past the ceiling
+	if want := []int{1_230_000, 800_000, 300_000, 1_230_000, 1_500_000}; !equalInts(set, want) {
+		t.Errorf("mixer set to %v, want %v", set, want)
+	}
+	if got := d.current; got != 1_500_000 {
+		t.Errorf("bitrate %d, want 1500000", got)
+	}
+	// A low ceiling is its own floor.
+	low := newDownlink(100_000, func(int) error { return nil })
+	low.update("a", 10_000)
+	if got := low.current; got != 100_000 {
+		t.Errorf("bitrate %d with a ceiling of 100000", got)
+	}
+}
+
+// TestDownlinkLive: a pion receiver that loses every fourth packet of the
+// composite brings the mix's bitrate down through its reports (and the
+// room's JSON shows both its estimate and the mix's bitrate); once it
+// stops losing, the bitrate grows again. A second receiver with no loss
+// does not hold it up.
+func TestDownlinkLive(t *testing.T) {
+	m := testManager(t)
+	drop := &dropPackets{mime: webrtc.MimeTypeVP8, n: 4}
+	r, _ := joinRoom(t, m, Participant, dropClient(t, drop))
+	clean := &dropPackets{mime: webrtc.MimeTypeVP8, n: 1}
+	clean.off.Store(true)
+	joinRoom(t, m, Viewer, dropClient(t, clean))
+	ceiling := r.Info().Mixer.MaxBitrate
+	waitFor := func(what string, limit time.Duration, ok func(Info) bool) Info {
+		t.Helper()
+		deadline := time.Now().Add(limit)
+		for {
+			info := r.Info()
+			if ok(info) {
+				return info
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: not within %v (mix at %d bit/s)", what, limit, info.Mixer.Bitrate)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	// pion's receivers report once a second; 25 % loss takes 12.5 % off.
+	info := waitFor("the mix's bitrate falls", 8*time.Second, func(i Info) bool { return i.Mixer.Bitrate <= ceiling*8/10 })
+	if len(info.Participants) != 1 {
+		t.Fatalf("%d participants in the JSON, want the lossy one", len(info.Participants))
+	}
+	if estimate := info.Participants[0].Downlink; estimate == 0 || estimate > ceiling*8/10+downlinkStep {
+		t.Errorf("the lossy receiver's estimate in the JSON is %d, the mix at %d", estimate, info.Mixer.Bitrate)
+	}
+	drop.off.Store(true)
+	// The report after the change may still count losses from before it.
+	low := waitFor("the fall stops", 4*time.Second, func(i Info) bool { return true }).Mixer.Bitrate
+	waitFor("the mix's bitrate grows again", 8*time.Second, func(i Info) bool { return i.Mixer.Bitrate >= low*105/100 })
+}
