@@ -18,7 +18,9 @@ import (
 // their estimate. Under it a browser's encoder also lowers its resolution
 // towards the tile's, and the server decodes fewer pixels: the uplink of
 // every participant and the server's CPU both gain. When the layout gives
-// someone a larger tile, their next REMB raises the ceiling.
+// someone a larger tile, their next REMB raises the ceiling; when the mix's
+// bitrate falls because a receiver can take less (downlink), so do the
+// ceilings.
 const (
 	// rembHeadroom: what is decoded is re-encoded at lower quality, so the
 	// input may be a few times the bits its tile gets in the mix.
@@ -73,7 +75,7 @@ func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 		}
 		tile := shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)
 		last = now
-		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(tileBitrate(tile, canvas, vc.Bitrate)), SSRCs: []uint32{ssrc}}
+		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(tileBitrate(tile, canvas, s.room.mixer.Bitrate())), SSRCs: []uint32{ssrc}}
 		_ = s.pc.WriteRTCP([]rtcp.Packet{remb}) // fails only once the connection is closing
 	}
 }

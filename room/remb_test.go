@@ -62,7 +62,8 @@ func TestShownSize(t *testing.T) {
 // TestREMBLive: a pion client joins, offering goog-remb and transport-cc,
 // and sends VP8; the server answers with both and, once the participant has a tile,
 // sends them a REMB for their video's SSRC with the ceiling for that tile
-// (here alone: the whole canvas, three times the mix's 300 kbit/s).
+// (here alone: the whole canvas, three times the mix's 300 kbit/s). When
+// the mix's bitrate falls (a receiver can take less), the ceiling follows.
 func TestREMBLive(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Mixer.Video.Bitrate = 300_000
@@ -103,7 +104,7 @@ func TestREMBLive(t *testing.T) {
 			}
 		}
 	}()
-	_, answer := joinRoom(t, m, Participant, pc)
+	r, answer := joinRoom(t, m, Participant, pc)
 	for _, want := range []string{"goog-remb", "transport-cc", "transport-wide-cc"} {
 		if !strings.Contains(answer, want) {
 			t.Errorf("the answer does not offer %s", want)
@@ -114,15 +115,26 @@ func TestREMBLive(t *testing.T) {
 	frames := clipFrames(t, "p01.ivf", 60)
 	tick := time.NewTicker(time.Second / 30)
 	defer tick.Stop()
+	want := float32(900_000)
 	for i := 0; ; i++ {
 		select {
-		case r := <-rembs:
-			if len(r.SSRCs) != 1 || r.SSRCs[0] != ssrc || r.Bitrate != 900_000 {
-				t.Errorf("REMB for %v at %.0f bit/s, want %d at 900000", r.SSRCs, r.Bitrate, ssrc)
+		case remb := <-rembs:
+			if len(remb.SSRCs) != 1 || remb.SSRCs[0] != ssrc {
+				t.Fatalf("REMB for %v, want %d", remb.SSRCs, ssrc)
 			}
-			return
+			switch {
+			case remb.Bitrate == want && want == 600_000:
+				return
+			case remb.Bitrate == want:
+				if err := r.mixer.SetBitrate(200_000); err != nil {
+					t.Fatal(err)
+				}
+				want = 600_000
+			case remb.Bitrate != 900_000: // one may have left before the change
+				t.Fatalf("REMB at %.0f bit/s, want %.0f", remb.Bitrate, want)
+			}
 		case <-ctx.Done():
-			t.Fatal("no REMB within 10 s")
+			t.Fatalf("no REMB at %.0f bit/s within 10 s", want)
 		case <-tick.C:
 			if err := track.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 30}); err != nil {
 				t.Fatal(err)
