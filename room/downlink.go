@@ -16,12 +16,19 @@ import (
 // receiver can take is estimated from the reports it sends about the
 // composite, as the loss-based half of WebRTC's congestion control does:
 // above 10 % loss the estimate falls by half the loss, under 2 % it grows
-// 8 % a second up to the configured bitrate, and in between it holds. A
-// receiver that estimates its bandwidth itself (REMB, which Chrome sends
-// for a stream that carries no transport-cc numbers, as the composite
-// does) caps its estimate with that, less the audio it gets. libvpx takes
-// a new target between two frames, without a keyframe
+// 8 % a second up to the configured bitrate, and in between it holds.
+// libvpx takes a new target between two frames, without a keyframe
 // (codec.VP8Encoder.SetBitrate).
+//
+// The REMB a receiver may send about the composite is not taken: Chrome
+// sends one for a stream that carries no transport-cc numbers (as the
+// composite does), but its estimate follows what arrives (about 1.5
+// times the incoming rate while nothing is congested), so with the
+// composite's bitrate capped by it, a quiet picture drives both down, one
+// after the other: in three Chromium receivers of a conference of flat
+// colours, REMBs of 280-470 kbit/s took a 1.5 Mbit/s mix to its floor
+// with no loss at all. A delay-based estimate needs transport-cc numbers
+// on the composite's packets and a send-side estimator per receiver.
 const (
 	// downlinkLossHigh and downlinkLossLow are report fractions (of 256):
 	// 26 is just over 10 %, 5 just under 2 %.
@@ -32,9 +39,6 @@ const (
 	// (a receiver that stopped reporting for a while) grows the estimate
 	// as if it were this long.
 	downlinkMaxGrowthGap = 2 * time.Second
-	// downlinkREMBFresh is how long a receiver's REMB caps its estimate;
-	// Chrome sends one at least once a second.
-	downlinkREMBFresh = 5 * time.Second
 	// The floor is a fifth of the configured bitrate, and never under
 	// minDownlink.
 	downlinkFloorDivisor = 5
@@ -46,16 +50,13 @@ const (
 // downlinkEstimate is what one receiver can take of the composite (bits
 // per second). Use from one goroutine.
 type downlinkEstimate struct {
-	max    float64 // the configured bitrate: the estimate starts there and never passes it
-	audio  int     // the bitrate of the audio the receiver also gets
-	bps    float64 // from loss
-	last   time.Time
-	remb   int // the receiver's own estimate for the composite
-	rembAt time.Time
+	max  float64 // the configured bitrate: the estimate starts there and never passes it
+	bps  float64
+	last time.Time // the last report
 }
 
-func newDownlinkEstimate(ceiling, audio int) *downlinkEstimate {
-	return &downlinkEstimate{max: float64(ceiling), audio: audio, bps: float64(ceiling)}
+func newDownlinkEstimate(ceiling int) *downlinkEstimate {
+	return &downlinkEstimate{max: float64(ceiling), bps: float64(ceiling)}
 }
 
 // report takes a reception report about the composite, received at now.
@@ -70,20 +71,8 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8) {
 	d.last = now
 }
 
-// receiverEstimate takes a REMB received at now.
-func (d *downlinkEstimate) receiverEstimate(now time.Time, bps float32) {
-	d.remb = max(int(bps)-d.audio, 0)
-	d.rembAt = now
-}
-
-// at is the estimate at now.
-func (d *downlinkEstimate) at(now time.Time) int {
-	v := int(d.bps)
-	if !d.rembAt.IsZero() && now.Sub(d.rembAt) < downlinkREMBFresh {
-		v = min(v, d.remb)
-	}
-	return v
-}
+// value is the estimate.
+func (d *downlinkEstimate) value() int { return int(d.bps) }
 
 // downlinkFeedback returns the handler of a receiver's RTCP for the
 // composite (whose SSRC towards them is ssrc) that keeps est and passes
@@ -98,9 +87,6 @@ func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, 
 				blocks = p.Reports
 			case *rtcp.SenderReport:
 				blocks = p.Reports
-			case *rtcp.ReceiverEstimatedMaximumBitrate:
-				est.receiverEstimate(now(), p.Bitrate)
-				changed = true
 			}
 			for _, b := range blocks {
 				if b.SSRC == ssrc {
@@ -110,7 +96,7 @@ func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, 
 			}
 		}
 		if changed {
-			update(est.at(now()))
+			update(est.value())
 		}
 	}
 }

@@ -236,12 +236,12 @@ const receiverKeyframeInterval = 2 * time.Second
 
 // watchVideoFeedback reads a receiver's RTCP for the composite: a PLI or
 // FIR asks the room's single encoder for a keyframe (coalesced there), at
-// most once per receiverKeyframeInterval, and the receiver's reports and
-// REMB make its share of the composite's bitrate (downlink).
+// most once per receiverKeyframeInterval, and the receiver's reports make
+// its share of the composite's bitrate (downlink).
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
 	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe)
-	est := newDownlinkEstimate(s.room.downlink.max, s.room.mgr.cfg.Mixer.Audio.Bitrate)
+	est := newDownlinkEstimate(s.room.downlink.max)
 	bitrate := downlinkFeedback(ssrc, est, time.Now, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {
