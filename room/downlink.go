@@ -31,14 +31,17 @@ import (
 // on the composite's packets and a send-side estimator per receiver.
 const (
 	// downlinkLossHigh and downlinkLossLow are report fractions (of 256):
-	// 26 is just over 10 %, 5 just under 2 %.
-	downlinkLossHigh = 26
-	downlinkLossLow  = 5
+	// above 25 (9.8 %) is over 10 %, below 6 (2.3 %) under 2 %.
+	downlinkLossHigh = 25
+	downlinkLossLow  = 6
 	downlinkGrowth   = 1.08 // per second
 	// downlinkMaxGrowthGap: a gap between two reports longer than this
 	// (a receiver that stopped reporting for a while) grows the estimate
 	// as if it were this long.
 	downlinkMaxGrowthGap = 2 * time.Second
+	// downlinkStale: an estimate no report has renewed for this long no
+	// longer counts (a client that stopped reporting but stays connected).
+	downlinkStale = 10 * time.Second
 	// The floor is a fifth of the configured bitrate, and never under
 	// minDownlink.
 	downlinkFloorDivisor = 5
@@ -50,20 +53,24 @@ const (
 // downlinkEstimate is what one receiver can take of the composite (bits
 // per second). Use from one goroutine.
 type downlinkEstimate struct {
-	max  float64 // the configured bitrate: the estimate starts there and never passes it
-	bps  float64
-	last time.Time // the last report
+	floor, max float64 // the estimate stays between them, and starts at max
+	bps        float64
+	last       time.Time // the last report
 }
 
-func newDownlinkEstimate(ceiling int) *downlinkEstimate {
-	return &downlinkEstimate{max: float64(ceiling), bps: float64(ceiling)}
+func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
+	return &downlinkEstimate{floor: float64(floor), max: float64(ceiling), bps: float64(ceiling)}
 }
 
-// report takes a reception report about the composite, received at now.
-func (d *downlinkEstimate) report(now time.Time, fractionLost uint8) {
+// report takes a reception report about the composite, received at now
+// while the composite was sent at current. A cut starts from what is sent
+// when that is less than the estimate (a receiver that joins a mix already
+// lowered for someone else), and stops at the floor, so that a receiver
+// whose link recovers is soon back.
+func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int) {
 	switch {
 	case fractionLost > downlinkLossHigh:
-		d.bps *= 1 - float64(fractionLost)/512
+		d.bps = max(d.floor, min(d.bps, float64(current))*(1-float64(fractionLost)/512))
 	case fractionLost < downlinkLossLow && !d.last.IsZero():
 		gap := min(now.Sub(d.last), downlinkMaxGrowthGap)
 		d.bps = min(d.max, d.bps*math.Pow(downlinkGrowth, gap.Seconds()))
@@ -75,9 +82,9 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8) {
 func (d *downlinkEstimate) value() int { return int(d.bps) }
 
 // downlinkFeedback returns the handler of a receiver's RTCP for the
-// composite (whose SSRC towards them is ssrc) that keeps est and passes
-// it on with update.
-func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, update func(bps int)) func([]rtcp.Packet) {
+// composite (whose SSRC towards them is ssrc, and whose bitrate is
+// current) that keeps est and passes it on with update.
+func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, current func() int, update func(bps int)) func([]rtcp.Packet) {
 	return func(pkts []rtcp.Packet) {
 		changed := false
 		for _, p := range pkts {
@@ -90,7 +97,7 @@ func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, 
 			}
 			for _, b := range blocks {
 				if b.SSRC == ssrc {
-					est.report(now(), b.FractionLost)
+					est.report(now(), b.FractionLost, current())
 					changed = true
 				}
 			}
@@ -106,22 +113,29 @@ func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, 
 type downlink struct {
 	max, floor int
 	set        func(bps int) error // the mixer's SetBitrate
+	now        func() time.Time
 
 	mu      sync.Mutex
-	shares  map[string]int // receiver id: estimate
-	current int            // the bitrate last set
+	shares  map[string]share // by receiver id
+	current int              // the bitrate last set
+}
+
+// share is a receiver's estimate and when it came.
+type share struct {
+	bps int
+	at  time.Time
 }
 
 func newDownlink(ceiling int, set func(bps int) error) *downlink {
 	return &downlink{max: ceiling, floor: min(ceiling, max(minDownlink, ceiling/downlinkFloorDivisor)),
-		set: set, shares: map[string]int{}, current: ceiling}
+		set: set, now: time.Now, shares: map[string]share{}, current: ceiling}
 }
 
 // update takes receiver id's estimate.
 func (d *downlink) update(id string, bps int) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.shares[id] = bps
+	d.shares[id] = share{bps, d.now()}
 	d.apply()
 }
 
@@ -133,12 +147,17 @@ func (d *downlink) forget(id string) {
 	d.apply()
 }
 
-// apply sets the least estimate, within the floor and the configured
-// bitrate, when it has moved by a step; d.mu must be held.
+// apply sets the least estimate renewed within downlinkStale, within the
+// floor and the configured bitrate, when it has moved by a step; d.mu must
+// be held.
 func (d *downlink) apply() {
-	target := d.max
-	for _, v := range d.shares {
-		target = min(target, v)
+	target, now := d.max, d.now()
+	for id, sh := range d.shares {
+		if now.Sub(sh.at) >= downlinkStale {
+			delete(d.shares, id)
+			continue
+		}
+		target = min(target, sh.bps)
 	}
 	if target < d.max {
 		target -= target % downlinkStep

@@ -12,12 +12,13 @@ import (
 
 // TestDownlinkEstimate follows one receiver's estimate through its
 // reports: it starts at the configured bitrate; heavy loss takes half the
-// loss off; moderate loss holds; light loss grows it 8 % a second of the
-// time since the last report (a long silence counting as 2 s), never past
-// the configured bitrate.
+// loss off the estimate or off what is sent, whichever is less, never
+// below the floor; moderate loss holds; light loss grows it 8 % a second
+// of the time since the last report (a long silence counting as 2 s),
+// never past the configured bitrate.
 func TestDownlinkEstimate(t *testing.T) {
-	const ceiling = 1_000_000
-	d := newDownlinkEstimate(ceiling)
+	const floor, ceiling = 200_000, 1_000_000
+	d := newDownlinkEstimate(floor, ceiling)
 	t0 := time.Unix(1000, 0)
 	at := func(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
 	near := func(step string, want float64) {
@@ -27,24 +28,33 @@ func TestDownlinkEstimate(t *testing.T) {
 		}
 	}
 	near("before any report", ceiling)
-	d.report(at(0), 0)
+	d.report(at(0), 0, ceiling)
 	near("no loss at the ceiling", ceiling)
-	d.report(at(1), 64) // 25 %
+	d.report(at(1), 64, ceiling) // 25 %
 	near("25 % loss", ceiling*0.875)
-	d.report(at(2), 128) // 50 %
+	d.report(at(2), 128, ceiling) // 50 %, the mix still at the ceiling (another receiver's estimate is lower)
 	near("50 % loss", ceiling*0.875*0.75)
 	low := ceiling * 0.875 * 0.75
-	d.report(at(3), 13) // 5 %: holds
+	d.report(at(3), 13, ceiling) // 5 %: holds
 	near("5 % loss", low)
-	d.report(at(3.5), 26) // 10.2 %, the edge: holds
-	near("10 % loss", low)
-	d.report(at(4), 4) // 1.6 %: grows for the half second since the last report
+	d.report(at(3.5), 25, ceiling) // 9.8 %: holds
+	near("9.8 % loss", low)
+	d.report(at(4), 6, ceiling) // 2.3 %: holds
+	near("2.3 % loss", low)
+	d.report(at(4.5), 5, ceiling) // 2 %: grows for the half second since the last report
 	grown := low * math.Sqrt(1.08)
-	near("1.6 % loss", grown)
-	d.report(at(14), 0) // ten seconds later: grows as for two
-	near("no loss 10 s later", grown*1.08*1.08)
-	for s := 15.0; s < 30; s++ {
-		d.report(at(s), 0)
+	near("2 % loss", grown)
+	d.report(at(14.5), 0, ceiling) // ten seconds later: grows as for two
+	grown *= 1.08 * 1.08
+	near("no loss 10 s later", grown)
+	d.report(at(15), 26, 400_000) // 10.2 %, while the mix is sent at 400k for someone else
+	near("10.2 % loss from what is sent", 400_000*(1-26.0/512))
+	for s := 16.0; s < 30; s++ {
+		d.report(at(s), 255, ceiling)
+	}
+	near("heavy loss for long", floor)
+	for s := 30.0; s < 60; s++ {
+		d.report(at(s), 0, ceiling)
 	}
 	near("no loss for long", ceiling)
 }
@@ -56,9 +66,10 @@ func TestDownlinkEstimate(t *testing.T) {
 func TestDownlinkFeedback(t *testing.T) {
 	const ssrc, other = 0x2222, 0x1111
 	now := time.Unix(1000, 0)
-	d := newDownlinkEstimate(1_000_000)
+	d := newDownlinkEstimate(100_000, 1_000_000)
 	var got []int
-	handle := downlinkFeedback(ssrc, d, func() time.Time { return now }, func(bps int) { got = append(got, bps) })
+	current := func() int { return 1_000_000 }
+	handle := downlinkFeedback(ssrc, d, func() time.Time { return now }, current, func(bps int) { got = append(got, bps) })
 	handle([]rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: other, FractionLost: 255}}},
 		&rtcp.PictureLossIndication{MediaSSRC: ssrc},
 		&rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: 100_000, SSRCs: []uint32{ssrc}}})
@@ -74,11 +85,13 @@ func TestDownlinkFeedback(t *testing.T) {
 
 // TestDownlinkFollowsLeastReceiver: the composite's bitrate is the least
 // receiver's estimate, in steps of 10 kbit/s, never under a fifth of the
-// configured bitrate, and back up as receivers improve or leave; the
-// mixer is told only of changes.
+// configured bitrate, and back up as receivers improve, leave or stop
+// reporting for 10 s; the mixer is told only of changes.
 func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	var set []int
 	d := newDownlink(1_500_000, func(bps int) error { set = append(set, bps); return nil })
+	now := time.Unix(1000, 0)
+	d.now = func() time.Time { return now }
 	d.update("a", 1_500_000)
 	d.update("a", 1_234_567)
 	d.update("b", 800_000)
@@ -86,7 +99,12 @@ func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	d.update("b", 60_000) // still the floor: no change
 	d.forget("b")
 	d.update("a", 1_600_000) // past the ceiling
-	if want := []int{1_230_000, 800_000, 300_000, 1_230_000, 1_500_000}; !slices.Equal(set, want) {
+	d.update("c", 700_000)
+	now = now.Add(9 * time.Second)
+	d.update("a", 1_500_000) // c's estimate is 9 s old: still counts
+	now = now.Add(time.Second)
+	d.update("a", 1_500_000) // 10 s: no longer
+	if want := []int{1_230_000, 800_000, 300_000, 1_230_000, 1_500_000, 700_000, 1_500_000}; !slices.Equal(set, want) {
 		t.Errorf("mixer set to %v, want %v", set, want)
 	}
 	if got := d.current; got != 1_500_000 {
@@ -137,6 +155,7 @@ func TestDownlinkLive(t *testing.T) {
 	}
 	drop.off.Store(true)
 	// The report after the change may still count losses from before it.
-	low := waitFor("the fall stops", 4*time.Second, func(i Info) bool { return true }).Mixer.Bitrate
+	time.Sleep(1500 * time.Millisecond)
+	low := r.Info().Mixer.Bitrate
 	waitFor("the mix's bitrate grows again", 8*time.Second, func(i Info) bool { return i.Mixer.Bitrate >= low*105/100 })
 }

@@ -241,8 +241,8 @@ const receiverKeyframeInterval = 2 * time.Second
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
 	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe)
-	est := newDownlinkEstimate(s.room.downlink.max)
-	bitrate := downlinkFeedback(ssrc, est, time.Now, s.reportDownlink)
+	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
+	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
