@@ -37,12 +37,13 @@ import (
 // with real-time settings (see VP8Config). Use from one goroutine; Close
 // frees it.
 type VP8Encoder struct {
-	cfg     VP8Config
-	cc      *astiav.CodecContext
-	pic     *Picture // Encode's own input picture
-	pkt     *astiav.Packet
-	bitrate int  // wanted; applied at the next Encode
-	reopen  bool // the bitrate could not be changed in place: reopen before the next Encode
+	cfg       VP8Config
+	cc        *astiav.CodecContext
+	pic       *Picture // Encode's own input picture
+	pkt       *astiav.Packet
+	bitrate   int   // wanted; applied at the next Encode
+	fixedRate error // why the bitrate cannot change in place (retarget), once found
+	reopen    bool  // reopen before the next Encode, for a bitrate change
 }
 
 // Picture is an input picture of a VP8Encoder, in C memory it owns. A
@@ -198,11 +199,15 @@ func (e *VP8Encoder) Encode(img *image.YCbCr, pts time.Duration, forceKey bool) 
 // When it returns, the encoder no longer uses the picture.
 func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool) (EncodedFrame, error) {
 	if e.cc != nil && e.bitrate != e.cfg.Bitrate {
-		if err := e.retarget(e.bitrate); err != nil {
-			e.reopen = true
-		} else {
-			e.cfg.Bitrate = e.bitrate
+		if e.fixedRate == nil {
+			if err := e.retarget(e.bitrate); err != nil {
+				e.fixedRate = err
+				warn("vp8 encoder: its bitrate cannot change in place; each change reopens it, with a keyframe", "err", err)
+			} else {
+				e.cfg.Bitrate = e.bitrate
+			}
 		}
+		e.reopen = e.fixedRate != nil
 	}
 	if e.cc == nil || e.reopen {
 		if err := e.restart(); err != nil {

@@ -42,6 +42,13 @@ func SetLogger(logger *slog.Logger) {
 	logOnce.Do(func() { C.mcu_log_install() })
 }
 
+// warn logs one of mcu's own warnings about the codecs to SetLogger's logger.
+func warn(msg string, args ...any) {
+	if lg := ffmpegLogger.Load(); lg != nil {
+		lg.Warn(msg, args...)
+	}
+}
+
 //export mcuLogLine
 func mcuLogLine(level C.int, msg *C.char) {
 	lg := ffmpegLogger.Load()

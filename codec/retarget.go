@@ -4,6 +4,7 @@ package codec
 
 /*
 #cgo pkg-config: libavcodec vpx
+#include <string.h>
 #include <libavcodec/avcodec.h>
 #include <vpx/vpx_encoder.h>
 #include <vpx/vp8cx.h>
@@ -18,19 +19,30 @@ struct mcu_vpx_head {
 
 // mcu_vp8_retarget sets the target bitrate of the running libvpx VP8
 // encoder inside cc, as WebRTC's own VP8 wrapper does for every rate
-// change: the same configuration with another rc_target_bitrate. It
-// returns 1 when cc does not hold the libvpx VP8 encoder where expected (so
-// nothing was touched), a negative libvpx error code on failure, 0 on
-// success. The check compares pointers only, never following one that
-// might not be what it seems.
+// change: the same configuration (libvpx's own copy, which config.enc
+// points to once the encoder is open) with another rc_target_bitrate; the
+// CBR buffer sizes are in milliseconds, so they hold at the new rate. It
+// returns 1 when cc is not FFmpeg's libvpx VP8 encoder laid out as
+// expected (nothing was changed), a libvpx error code on failure, 0 on
+// success. The checks read cc's own fields, then compare the encoder's
+// interface pointer with libvpx's VP8 encoder before using its
+// configuration.
 static int mcu_vp8_retarget(AVCodecContext *cc, unsigned kbps) {
-	if (cc == NULL || cc->av_class != avcodec_get_class() || cc->codec_id != AV_CODEC_ID_VP8) return 1;
+	if (cc == NULL || cc->av_class != avcodec_get_class() || cc->codec_id != AV_CODEC_ID_VP8 ||
+		cc->codec == NULL || cc->codec->name == NULL || strcmp(cc->codec->name, "libvpx") != 0) return 1;
 	struct mcu_vpx_head *h = cc->priv_data;
 	if (h == NULL || h->encoder.iface != vpx_codec_vp8_cx() || h->encoder.config.enc == NULL) return 1;
 	vpx_codec_enc_cfg_t cfg = *h->encoder.config.enc;
 	cfg.rc_target_bitrate = kbps;
-	vpx_codec_err_t err = vpx_codec_enc_config_set(&h->encoder, &cfg);
-	return err == VPX_CODEC_OK ? 0 : -(int)err;
+	return vpx_codec_enc_config_set(&h->encoder, &cfg) == VPX_CODEC_OK ? 0 : -1;
+}
+
+// mcu_vp8_error describes the last error of the libvpx encoder inside cc
+// (only after mcu_vp8_retarget returned -1).
+static const char *mcu_vp8_error(AVCodecContext *cc) {
+	struct mcu_vpx_head *h = cc->priv_data;
+	const char *detail = vpx_codec_error_detail(&h->encoder);
+	return detail != NULL ? detail : vpx_codec_error(&h->encoder);
 }
 */
 import "C"
@@ -38,33 +50,47 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
 
-// errNoRetarget: the encoder cannot change its bitrate while running (a
-// wrapper laid out otherwise than mcu knows), so it must be reopened.
+// errNoRetarget: the encoder cannot change its bitrate while running (not
+// the wrapper mcu knows), so it must be reopened.
 var errNoRetarget = errors.New("codec: vp8 encoder cannot be retargeted in place")
 
 // retarget changes the running encoder's target bitrate (bits per second)
 // without a restart or a keyframe. FFmpeg 5.1's libvpx wrapper reads its
 // bitrate only when it opens, so this reaches the libvpx encoder it holds.
+// FFmpeg's own copies of the rate settings (bit_rate, which is updated;
+// rc_min_rate, rc_max_rate, rc_buffer_size, which keep their first values)
+// are not read again by the wrapper once it is open.
 func (e *VP8Encoder) retarget(bps int) error {
-	switch r := C.mcu_vp8_retarget(avCodecContext(e.cc), C.uint((bps+500)/1000)); {
-	case r == 1:
+	cc := avCodecContext(e.cc)
+	if cc == nil {
 		return errNoRetarget
-	case r < 0:
-		return fmt.Errorf("codec: vp8 bitrate %d: libvpx error %d", bps, -r)
+	}
+	switch C.mcu_vp8_retarget(cc, C.uint((bps+500)/1000)) {
+	case 1:
+		return errNoRetarget
+	case -1:
+		return fmt.Errorf("codec: vp8 bitrate %d: libvpx: %s", bps, C.GoString(C.mcu_vp8_error(cc)))
 	}
 	e.cc.SetBitRate(int64(bps))
 	return nil
 }
 
-// avCodecContext is the FFmpeg context behind cc: go-astiav v0.16.0 (the
-// version for FFmpeg 5.1, pinned) keeps it as the CodecContext's first field
-// and has no accessor for it. mcu_vp8_retarget checks what it points to
-// before using it.
+// avCodecContext is the FFmpeg context behind cc, or nil if go-astiav does
+// not hold it as mcu expects. go-astiav v0.16.0 (the version for FFmpeg
+// 5.1, pinned) keeps it as the CodecContext's first field and has no
+// accessor for it; the field's type (cgo's name for the C struct, and its
+// size) is checked before it is read.
 func avCodecContext(cc *astiav.CodecContext) *C.AVCodecContext {
+	f := reflect.TypeFor[astiav.CodecContext]().Field(0)
+	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != "_Ctype_struct_AVCodecContext" ||
+		f.Type.Elem().Size() != C.sizeof_AVCodecContext {
+		return nil
+	}
 	return *(**C.AVCodecContext)(unsafe.Pointer(cc))
 }

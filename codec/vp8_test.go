@@ -117,6 +117,42 @@ func TestVP8ConstantBitrate(t *testing.T) {
 	}
 }
 
+// TestVP8BitrateChangeReopens: an encoder whose bitrate cannot change in
+// place (here marked so; in use, a wrapper retarget does not recognise)
+// takes a new bitrate by reopening: the next frame is a keyframe, the one
+// after is not, and the configuration shows the new bitrate.
+func TestVP8BitrateChangeReopens(t *testing.T) {
+	enc, err := NewVP8Encoder(smallConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	enc.fixedRate = errNoRetarget
+	encode := func(i int) EncodedFrame {
+		pic := testPicture(320, 180, i, true)
+		f, err := enc.Encode(&pic.YCbCr, pic.PTS, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	for i := range 5 {
+		encode(i)
+	}
+	if err := enc.SetBitrate(250_000); err != nil {
+		t.Fatal(err)
+	}
+	if f := encode(5); !f.Key {
+		t.Error("the first frame after the change is not a keyframe")
+	}
+	if f := encode(6); f.Key {
+		t.Error("the second frame after the change is a keyframe")
+	}
+	if got := enc.Config().Bitrate; got != 250_000 {
+		t.Errorf("config bitrate %d after the change", got)
+	}
+}
+
 func TestVP8ConfigValidate(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

@@ -209,7 +209,7 @@ func (m *Mixer) SetBitrate(bps int) error {
 }
 
 // Bitrate is the video bitrate last set (bits per second): the configured
-// one until SetBitrate. The encoder takes it at the next tick.
+// one until SetBitrate. The encoder takes it with the next picture.
 func (m *Mixer) Bitrate() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
