@@ -80,7 +80,7 @@ func testRoomWithMixer(t *testing.T) *Room {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		t.Fatal(err)
 	}
-	r.downlink = newDownlink(cfg.Video.Bitrate, r.mixer.SetBitrate)
+	r.downlink = newDownlink(cfg.Video.Bitrate, cfg.Video.Bitrate, r.mixer.SetBitrate)
 	return r
 }
 

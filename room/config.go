@@ -12,6 +12,11 @@ import (
 type Config struct {
 	Mixer mixer.Config
 	Net   NetConfig
+	// MinBitrate is the least the composite's bitrate (Mixer.Video.Bitrate)
+	// is lowered to while a receiver reports heavy loss (see downlink); 0
+	// is a fifth of it, at least 150 kbit/s. Equal to it, the bitrate
+	// never changes: a receiver's loss never costs the recording.
+	MinBitrate int
 	// MaxParticipants is how many people may be shown in one room
 	// (participants and WHIP publishers; viewers do not count).
 	MaxParticipants int
@@ -36,6 +41,9 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	if err := c.Mixer.Validate(); err != nil {
 		return err
+	}
+	if c.MinBitrate != 0 && (c.MinBitrate < 50_000 || c.MinBitrate > c.Mixer.Video.Bitrate) {
+		return fmt.Errorf("room: min bitrate %d: want 50k up to the bitrate (%d), or 0 for a fifth of it", c.MinBitrate, c.Mixer.Video.Bitrate)
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 100 {
 		return fmt.Errorf("room: max participants %d: want 1..100", c.MaxParticipants)
@@ -101,3 +109,12 @@ func (nopObserver) PLIReceived()          {}
 func (nopObserver) BytesIn(int)           {}
 func (nopObserver) BytesOut(int)          {}
 func (nopObserver) AudioInput(AudioEvent) {}
+
+// downlinkFloor is the least bitrate the composite is lowered to.
+func (c Config) downlinkFloor() int {
+	if c.MinBitrate > 0 {
+		return c.MinBitrate
+	}
+	ceiling := c.Mixer.Video.Bitrate
+	return min(ceiling, max(minDownlink, ceiling/downlinkFloorDivisor))
+}

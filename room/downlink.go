@@ -42,8 +42,8 @@ const (
 	// downlinkStale: an estimate no report has renewed for this long no
 	// longer counts (a client that stopped reporting but stays connected).
 	downlinkStale = 10 * time.Second
-	// The floor is a fifth of the configured bitrate, and never under
-	// minDownlink.
+	// The floor, unless configured (Config.MinBitrate), is a fifth of the
+	// configured bitrate, and never under minDownlink.
 	downlinkFloorDivisor = 5
 	minDownlink          = 150_000
 	// downlinkStep: the composite's bitrate changes in steps of 10 kbit/s.
@@ -126,9 +126,8 @@ type share struct {
 	at  time.Time
 }
 
-func newDownlink(ceiling int, set func(bps int) error) *downlink {
-	return &downlink{max: ceiling, floor: min(ceiling, max(minDownlink, ceiling/downlinkFloorDivisor)),
-		set: set, now: time.Now, shares: map[string]share{}, current: ceiling}
+func newDownlink(floor, ceiling int, set func(bps int) error) *downlink {
+	return &downlink{max: ceiling, floor: floor, set: set, now: time.Now, shares: map[string]share{}, current: ceiling}
 }
 
 // update takes receiver id's estimate.

@@ -89,7 +89,7 @@ func TestDownlinkFeedback(t *testing.T) {
 // reporting for 10 s; the mixer is told only of changes.
 func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	var set []int
-	d := newDownlink(1_500_000, func(bps int) error { set = append(set, bps); return nil })
+	d := newDownlink(300_000, 1_500_000, func(bps int) error { set = append(set, bps); return nil })
 	now := time.Unix(1000, 0)
 	d.now = func() time.Time { return now }
 	d.update("a", 1_500_000)
@@ -110,11 +110,33 @@ func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	if got := d.current; got != 1_500_000 {
 		t.Errorf("bitrate %d, want 1500000", got)
 	}
-	// A low ceiling is its own floor.
-	low := newDownlink(100_000, func(int) error { return nil })
-	low.update("a", 10_000)
-	if got := low.current; got != 100_000 {
-		t.Errorf("bitrate %d with a ceiling of 100000", got)
+}
+
+// TestDownlinkFloor: the floor is a fifth of the bitrate, at least
+// 150 kbit/s but never above the bitrate itself, unless configured.
+func TestDownlinkFloor(t *testing.T) {
+	for _, c := range []struct{ bitrate, min, want int }{
+		{1_500_000, 0, 300_000},
+		{500_000, 0, 150_000},
+		{100_000, 0, 100_000},
+		{1_500_000, 1_500_000, 1_500_000},
+		{1_500_000, 500_000, 500_000},
+	} {
+		cfg := DefaultConfig()
+		cfg.Mixer.Video.Bitrate, cfg.MinBitrate = c.bitrate, c.min
+		if err := cfg.Validate(); err != nil {
+			t.Errorf("bitrate %d, min %d: %v", c.bitrate, c.min, err)
+		}
+		if got := cfg.downlinkFloor(); got != c.want {
+			t.Errorf("bitrate %d, min %d: floor %d, want %d", c.bitrate, c.min, got, c.want)
+		}
+	}
+	for _, min := range []int{10_000, 2_000_000} {
+		cfg := DefaultConfig()
+		cfg.MinBitrate = min
+		if err := cfg.Validate(); err == nil {
+			t.Errorf("min bitrate %d with a bitrate of %d accepted", min, cfg.Mixer.Video.Bitrate)
+		}
 	}
 }
 

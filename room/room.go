@@ -66,7 +66,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
-	r.downlink = newDownlink(cfg.Video.Bitrate, r.mixer.SetBitrate)
+	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
@@ -242,9 +242,11 @@ type MixerInfo struct {
 	Height int `json:"height"`
 	FPS    int `json:"fps"`
 	// Bitrate is the composite's bitrate now: MaxBitrate, the configured
-	// one, unless a receiver can take less (see downlink).
+	// one, unless a receiver can take less (see downlink), and never under
+	// MinBitrate.
 	Bitrate    int    `json:"bitrate"`
 	MaxBitrate int    `json:"max_bitrate"`
+	MinBitrate int    `json:"min_bitrate"`
 	Frames     uint64 `json:"frames"`
 	Keyframes  uint64 `json:"keyframes"`
 	LateTicks  uint64 `json:"late_ticks"`
@@ -260,7 +262,7 @@ func (r *Room) Info() Info {
 	st := r.mixer.Stats()
 	vc := r.mgr.cfg.Mixer.Video
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
-		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, Frames: st.VideoFrames,
+		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss()}}
 	r.mu.Lock()

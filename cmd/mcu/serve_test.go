@@ -27,11 +27,12 @@ import (
 // and sends SIGTERM while a client stalls mid-request: the process stops
 // taking joins, finalizes the recording without waiting for that client,
 // closes the peers and exits 0. MCU_MAX_PARTICIPANTS=1 shows the
-// environment is read (the second join gets 429).
+// environment is read (the second join gets 429), and so does
+// MCU_MIN_BITRATE (in the room's JSON).
 func TestServeSignal(t *testing.T) {
 	dir := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir, "MCU_MAX_PARTICIPANTS=1", "MCU_FPS=25")
+	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir, "MCU_MAX_PARTICIPANTS=1", "MCU_FPS=25", "MCU_MIN_BITRATE=700k")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,22 @@ func TestServeSignal(t *testing.T) {
 	if !errors.As(err, &se) || se.Code != http.StatusTooManyRequests {
 		t.Errorf("second join with MCU_MAX_PARTICIPANTS=1: %v, want 429", err)
 	}
-	resp, err := http.Post(url+"/api/rooms/sig/recording", "", nil)
+	resp, err := http.Get(url + "/api/rooms/sig")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info struct {
+		Mixer struct {
+			Bitrate    int `json:"bitrate"`
+			MinBitrate int `json:"min_bitrate"`
+		} `json:"mixer"`
+	}
+	json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if info.Mixer.MinBitrate != 700_000 || info.Mixer.Bitrate != 1_500_000 {
+		t.Errorf("room's mixer: bitrate %d, min_bitrate %d; want 1500000 and 700000 (MCU_MIN_BITRATE=700k)", info.Mixer.Bitrate, info.Mixer.MinBitrate)
+	}
+	resp, err = http.Post(url+"/api/rooms/sig/recording", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
