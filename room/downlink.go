@@ -87,21 +87,10 @@ func (d *downlinkEstimate) value() int { return int(d.bps) }
 func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, current func() int, update func(bps int)) func([]rtcp.Packet) {
 	return func(pkts []rtcp.Packet) {
 		changed := false
-		for _, p := range pkts {
-			var blocks []rtcp.ReceptionReport
-			switch p := p.(type) {
-			case *rtcp.ReceiverReport:
-				blocks = p.Reports
-			case *rtcp.SenderReport:
-				blocks = p.Reports
-			}
-			for _, b := range blocks {
-				if b.SSRC == ssrc {
-					est.report(now(), b.FractionLost, current())
-					changed = true
-				}
-			}
-		}
+		forEachReport(pkts, ssrc, func(fractionLost uint8) {
+			est.report(now(), fractionLost, current())
+			changed = true
+		})
 		if changed {
 			update(est.value())
 		}

@@ -233,18 +233,24 @@ func (s *Session) watchAudioLoss(sender *webrtc.RTPSender) {
 // not in receiver reports.
 func (s *Session) audioLoss(ssrc uint32) func([]rtcp.Packet) {
 	return func(pkts []rtcp.Packet) {
-		for _, p := range pkts {
-			var blocks []rtcp.ReceptionReport
-			switch p := p.(type) {
-			case *rtcp.ReceiverReport:
-				blocks = p.Reports
-			case *rtcp.SenderReport:
-				blocks = p.Reports
-			}
-			for _, b := range blocks {
-				if b.SSRC == ssrc {
-					s.reportAudioLoss(lossPercent(b.FractionLost))
-				}
+		forEachReport(pkts, ssrc, func(fractionLost uint8) { s.reportAudioLoss(lossPercent(fractionLost)) })
+	}
+}
+
+// forEachReport calls f with the fraction lost of each report block about
+// stream ssrc in pkts' receiver and sender reports.
+func forEachReport(pkts []rtcp.Packet, ssrc uint32, f func(fractionLost uint8)) {
+	for _, p := range pkts {
+		var blocks []rtcp.ReceptionReport
+		switch p := p.(type) {
+		case *rtcp.ReceiverReport:
+			blocks = p.Reports
+		case *rtcp.SenderReport:
+			blocks = p.Reports
+		}
+		for _, b := range blocks {
+			if b.SSRC == ssrc {
+				f(b.FractionLost)
 			}
 		}
 	}
