@@ -15,9 +15,9 @@ import (
 // receiver on a hopeless link would spoil everyone's picture. What a
 // receiver can take is estimated from the reports it sends about the
 // composite, as the loss-based half of WebRTC's congestion control does:
-// above 10 % loss the estimate falls by half the loss, under 2 % it grows
-// 8 % a second up to the configured bitrate, and in between it holds.
-// libvpx takes a new target between two frames, without a keyframe
+// above 10 % loss the estimate falls by half the loss, under about 2 % it
+// grows 8 % a second up to the configured bitrate, and in between it
+// holds. libvpx takes a new target between two frames, without a keyframe
 // (codec.VP8Encoder.SetBitrate).
 //
 // The REMB a receiver may send about the composite is not taken: Chrome
@@ -41,6 +41,7 @@ const (
 	downlinkMaxGrowthGap = 2 * time.Second
 	// downlinkStale: an estimate no report has renewed for this long no
 	// longer counts (a client that stopped reporting but stays connected).
+	// A timer applies the others again when the oldest goes stale.
 	downlinkStale = 10 * time.Second
 	// The floor, unless configured (Config.MinBitrate), is a fifth of the
 	// configured bitrate, and never under minDownlink.
@@ -103,10 +104,13 @@ type downlink struct {
 	max, floor int
 	set        func(bps int) error // the mixer's SetBitrate
 	now        func() time.Time
+	stale      time.Duration // downlinkStale
 
 	mu      sync.Mutex
 	shares  map[string]share // by receiver id
 	current int              // the bitrate last set
+	expiry  *time.Timer      // applies again when the oldest share goes stale
+	stopped bool
 }
 
 // share is a receiver's estimate and when it came.
@@ -116,7 +120,8 @@ type share struct {
 }
 
 func newDownlink(floor, ceiling int, set func(bps int) error) *downlink {
-	return &downlink{max: ceiling, floor: floor, set: set, now: time.Now, shares: map[string]share{}, current: ceiling}
+	return &downlink{max: ceiling, floor: floor, set: set, now: time.Now, stale: downlinkStale,
+		shares: map[string]share{}, current: ceiling}
 }
 
 // update takes receiver id's estimate.
@@ -135,17 +140,50 @@ func (d *downlink) forget(id string) {
 	d.apply()
 }
 
-// apply sets the least estimate renewed within downlinkStale, within the
-// floor and the configured bitrate, when it has moved by a step; d.mu must
-// be held.
+// stop ends the expiry timer; the room is closing.
+func (d *downlink) stop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.stopped = true
+	if d.expiry != nil {
+		d.expiry.Stop()
+	}
+}
+
+// expire applies the shares again, without the ones that went stale.
+func (d *downlink) expire() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !d.stopped {
+		d.apply()
+	}
+}
+
+// apply sets the least estimate renewed within d.stale, within the floor
+// and the configured bitrate, when it has moved by a step, and sets the
+// timer for when the oldest share goes stale (the receiver holding the
+// bitrate down may be the only one reporting, and stop); d.mu must be
+// held.
 func (d *downlink) apply() {
 	target, now := d.max, d.now()
+	var oldest time.Time
 	for id, sh := range d.shares {
-		if now.Sub(sh.at) >= downlinkStale {
+		if now.Sub(sh.at) >= d.stale {
 			delete(d.shares, id)
 			continue
 		}
 		target = min(target, sh.bps)
+		if oldest.IsZero() || sh.at.Before(oldest) {
+			oldest = sh.at
+		}
+	}
+	if !oldest.IsZero() && !d.stopped {
+		wait := oldest.Add(d.stale).Sub(now)
+		if d.expiry == nil {
+			d.expiry = time.AfterFunc(wait, d.expire)
+		} else {
+			d.expiry.Reset(wait)
+		}
 	}
 	if target < d.max {
 		target -= target % downlinkStep

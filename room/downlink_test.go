@@ -3,6 +3,8 @@ package room
 import (
 	"math"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,6 +94,8 @@ func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	d := newDownlink(300_000, 1_500_000, func(bps int) error { set = append(set, bps); return nil })
 	now := time.Unix(1000, 0)
 	d.now = func() time.Time { return now }
+	d.stale = 10 * time.Second
+	d.stop() // no expiry timer: this test moves the clock itself
 	d.update("a", 1_500_000)
 	d.update("a", 1_234_567)
 	d.update("b", 800_000)
@@ -109,6 +113,44 @@ func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 	}
 	if got := d.current; got != 1_500_000 {
 		t.Errorf("bitrate %d, want 1500000", got)
+	}
+}
+
+// TestDownlinkExpiresSilentReceiver: a receiver that held the bitrate down
+// and stopped reporting, with nobody else reporting, no longer counts once
+// its estimate is stale (a timer, not another report, applies the
+// shares again); after stop, nothing changes.
+func TestDownlinkExpiresSilentReceiver(t *testing.T) {
+	var mu sync.Mutex
+	var set []int
+	d := newDownlink(300_000, 1_500_000, func(bps int) error {
+		mu.Lock()
+		defer mu.Unlock()
+		set = append(set, bps)
+		return nil
+	})
+	d.stale = 100 * time.Millisecond
+	d.update("a", 500_000)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		got := slices.Clone(set)
+		mu.Unlock()
+		if slices.Equal(got, []int{500_000, 1_500_000}) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mixer set to %v, want 500000 then 1500000 once the only report is stale", got)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	d.update("a", 500_000)
+	d.stop()
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []int{500_000, 1_500_000, 500_000}; !slices.Equal(set, want) {
+		t.Errorf("mixer set to %v after stop, want %v", set, want)
 	}
 }
 
@@ -131,12 +173,17 @@ func TestDownlinkFloor(t *testing.T) {
 			t.Errorf("bitrate %d, min %d: floor %d, want %d", c.bitrate, c.min, got, c.want)
 		}
 	}
-	for _, min := range []int{10_000, 2_000_000} {
+	for _, floor := range []int{-1, 10_000, 49_999, 1_500_001, 2_000_000} {
 		cfg := DefaultConfig()
-		cfg.MinBitrate = min
-		if err := cfg.Validate(); err == nil {
-			t.Errorf("min bitrate %d with a bitrate of %d accepted", min, cfg.Mixer.Video.Bitrate)
+		cfg.MinBitrate = floor
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "min bitrate") {
+			t.Errorf("min bitrate %d with a bitrate of %d: %v, want an error about it", floor, cfg.Mixer.Video.Bitrate, err)
 		}
+	}
+	cfg := DefaultConfig()
+	cfg.MinBitrate = 50_000
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("min bitrate 50000: %v", err)
 	}
 }
 

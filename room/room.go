@@ -301,5 +301,6 @@ func (r *Room) close() {
 	}
 	r.cancel()
 	<-r.done
+	r.downlink.stop()
 	r.log.Info("room closed")
 }

@@ -58,7 +58,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
 	fps := fs.String("fps", env("MCU_FPS", "30"), "output frame rate [MCU_FPS]")
 	bitrate := fs.String("bitrate", env("MCU_BITRATE", "1500k"), "video `bitrate` [MCU_BITRATE]")
-	minBitrate := fs.String("min-bitrate", env("MCU_MIN_BITRATE", "auto"), "least video `bitrate` while a receiver reports heavy loss; auto is a fifth of -bitrate, at least 150k; -bitrate's value keeps it constant [MCU_MIN_BITRATE]")
+	minBitrate := fs.String("min-bitrate", env("MCU_MIN_BITRATE", "auto"), "least video `bitrate` while a receiver reports heavy loss; auto is a fifth of -bitrate, at least 150k (or -bitrate when lower); -bitrate's value keeps it constant [MCU_MIN_BITRATE]")
 	abitrate := fs.String("audio-bitrate", env("MCU_AUDIO_BITRATE", "64k"), "Opus `bitrate` per output [MCU_AUDIO_BITRATE]")
 	speed := fs.String("speed", env("MCU_SPEED", "-6"), "libvpx cpu-used, negative (a fixed speed; -16 is the fastest) [MCU_SPEED]")
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
@@ -186,7 +186,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
-		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "loopback_candidates", cfg.Net.Loopback)
+		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback)
 	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", ln.Addr())
 
 	select {

@@ -74,8 +74,11 @@ func TestServeSignal(t *testing.T) {
 			MinBitrate int `json:"min_bitrate"`
 		} `json:"mixer"`
 	}
-	json.NewDecoder(resp.Body).Decode(&info)
+	err = json.NewDecoder(resp.Body).Decode(&info)
 	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("room's JSON: status %d, %v", resp.StatusCode, err)
+	}
 	if info.Mixer.MinBitrate != 700_000 || info.Mixer.Bitrate != 1_500_000 {
 		t.Errorf("room's mixer: bitrate %d, min_bitrate %d; want 1500000 and 700000 (MCU_MIN_BITRATE=700k)", info.Mixer.Bitrate, info.Mixer.MinBitrate)
 	}
