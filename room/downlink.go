@@ -22,16 +22,16 @@ import (
 //
 // The REMB a receiver may send about the composite is not taken: Chrome
 // sends one for a stream that carries no transport-cc numbers (as the
-// composite does), but its estimate follows what arrives (about 1.5
-// times the incoming rate while nothing is congested), so with the
-// composite's bitrate capped by it, a quiet picture drives both down, one
-// after the other: in three Chromium receivers of a conference of flat
-// colours, REMBs of 280-470 kbit/s took a 1.5 Mbit/s mix to its floor
-// with no loss at all. A delay-based estimate needs transport-cc numbers
+// composite does), but its estimate follows what arrives (at most about
+// 1.5 times the incoming rate while nothing is congested), so capped by
+// it the composite would be held near what a quiet picture needs, with no
+// room for the next keyframe or a busy moment: in three Chromium receivers
+// of a conference of flat colours, REMBs of 280-470 kbit/s took a
+// 1.5 Mbit/s mix to its floor with no loss at all. A delay-based estimate needs transport-cc numbers
 // on the composite's packets and a send-side estimator per receiver.
 const (
 	// downlinkLossHigh and downlinkLossLow are report fractions (of 256):
-	// above 25 (9.8 %) is over 10 %, below 6 (2.3 %) under 2 %.
+	// from 26 (10.2 %) up counts as over 10 %, up to 5 (2.0 %) as under 2 %.
 	downlinkLossHigh = 25
 	downlinkLossLow  = 6
 	downlinkGrowth   = 1.08 // per second
