@@ -216,6 +216,9 @@ func TestDownlinkLive(t *testing.T) {
 	}
 	// pion's receivers report once a second; 25 % loss takes 12.5 % off.
 	info := waitFor("the mix's bitrate falls", 8*time.Second, func(i Info) bool { return i.Mixer.Bitrate <= ceiling*8/10 })
+	if n := m.Lowered(); n != 1 {
+		t.Errorf("the manager counts %d rooms with a lowered mix, want 1", n)
+	}
 	if len(info.Participants) != 1 {
 		t.Fatalf("%d participants in the JSON, want the lossy one", len(info.Participants))
 	}

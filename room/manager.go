@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -430,4 +431,19 @@ func (m *Manager) Counts() (rooms, participants, viewers int) {
 		r.mu.Unlock()
 	}
 	return len(m.rooms), participants, viewers
+}
+
+// Lowered counts the rooms whose mix is encoded below the configured
+// bitrate because a receiver reports heavy loss (see downlink).
+func (m *Manager) Lowered() int {
+	m.mu.Lock()
+	rooms := slices.Collect(maps.Values(m.rooms))
+	m.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		if r.mixer.Bitrate() < m.cfg.Mixer.Video.Bitrate {
+			n++
+		}
+	}
+	return n
 }

@@ -15,8 +15,9 @@ import (
 type Metrics struct {
 	registry *prometheus.Registry
 	rooms    func() (rooms, participants, viewers int)
+	lowered  func() int
 
-	roomsDesc, participantsDesc, viewersDesc *prometheus.Desc
+	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -38,9 +39,12 @@ func NewMetrics() *Metrics {
 	m := &Metrics{
 		registry:         prometheus.NewRegistry(),
 		rooms:            func() (int, int, int) { return 0, 0, 0 },
+		lowered:          func() int { return 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
+		loweredDesc: prometheus.NewDesc("mcu_rooms_bitrate_lowered",
+			"Rooms whose mix is encoded below the configured bitrate because a receiver reports heavy loss.", nil, nil),
 		tick: ms("mcu_mixer_tick_seconds", "Time a video tick takes to bring the canvas up to date.",
 			0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.033, 0.066, 0.15, 0.5),
 		encode: ms("mcu_encode_seconds", "Time to encode one composite picture.",
@@ -67,13 +71,14 @@ func NewMetrics() *Metrics {
 }
 
 // CountRooms makes the room gauges read from the manager.
-func (m *Metrics) CountRooms(rooms *room.Manager) { m.rooms = rooms.Counts }
+func (m *Metrics) CountRooms(rooms *room.Manager) { m.rooms, m.lowered = rooms.Counts, rooms.Lowered }
 
 // Describe implements prometheus.Collector for the gauges.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.roomsDesc
 	ch <- m.participantsDesc
 	ch <- m.viewersDesc
+	ch <- m.loweredDesc
 }
 
 // Collect implements prometheus.Collector for the gauges.
@@ -82,6 +87,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.roomsDesc, prometheus.GaugeValue, float64(r))
 	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
 	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
+	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
 }
 
 // The room.Observer methods.
