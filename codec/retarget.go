@@ -10,8 +10,9 @@ package codec
 #include <vpx/vp8cx.h>
 
 // mcu_vpx_head is how the private context of FFmpeg's libvpx wrapper
-// begins (libavcodec/libvpxenc.c, the same from FFmpeg 0.7 to 7.1): its
-// AVClass, then the libvpx encoder.
+// begins (libavcodec/libvpxenc.c in FFmpeg 5.1, as in its first versions):
+// its AVClass, then the libvpx encoder. mcu_vp8_retarget checks it before
+// use.
 struct mcu_vpx_head {
 	const AVClass *class;
 	vpx_codec_ctx_t encoder;
