@@ -43,6 +43,12 @@ type Options struct {
 	Decode bool
 	// KeepAudio keeps this much of the received sound, decoded (0: none).
 	KeepAudio time.Duration
+	// LoseVideo throws away every nth packet of the received video (0:
+	// none) before the client's reports count it, as on a congested link:
+	// the server sees the loss in the reports and lowers the mix's
+	// bitrate. For load tests; a receiver that decodes sees broken
+	// pictures.
+	LoseVideo int
 }
 
 // Client is one connected participant.
@@ -71,6 +77,9 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	reg := &interceptor.Registry{}
+	if opts.LoseVideo > 0 {
+		reg.Add(&loseVideo{n: opts.LoseVideo}) // first: the reports count what it leaves
+	}
 	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
 		return nil, err
 	}

@@ -142,3 +142,40 @@ func TestLiveNoneJoined(t *testing.T) {
 		t.Errorf("err %v, result %+v", err, res)
 	}
 }
+
+// TestLiveLossy: with one of two participants losing every fourth packet
+// of the mix, the server lowers the mix's bitrate, and the summary says
+// so; the participant that decodes is not the lossy one. A run with more
+// decoders and lossy participants than people is refused.
+func TestLiveLossy(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live test")
+	}
+	if _, err := os.Stat("../testdata/p02.ivf"); err != nil {
+		t.Skip("testdata clips missing:", err)
+	}
+	srv := testserver.Start(t, nil)
+	cfg := DefaultConfig()
+	cfg.URL, cfg.Room, cfg.N, cfg.Lossy = srv.URL, "lossy", 2, 2
+	cfg.Duration, cfg.CostMedia = 5*time.Second, 0
+	cfg.Clips = DefaultClips("../testdata", 2)
+	if _, err := Run(context.Background(), cfg, io.Discard); err == nil || !strings.Contains(err.Error(), "lossy") {
+		t.Errorf("1 decoder and 2 lossy participants of 2: %v, want an error", err)
+	}
+	cfg.Lossy = 1
+	res, err := Run(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary strings.Builder
+	res.WriteSummary(&summary)
+	if res.Room.MaxBitrate != 1_500_000 || res.Room.Bitrate <= 0 || res.Room.Bitrate >= res.Room.MaxBitrate {
+		t.Errorf("the mix at %d of %d bit/s after 5 s with a lossy receiver, want lowered\n%s", res.Room.Bitrate, res.Room.MaxBitrate, summary.String())
+	}
+	if want := fmt.Sprintf("the mix's target bitrate %d of 1500 kbit/s", res.Room.Bitrate/1000); !strings.Contains(summary.String(), want) {
+		t.Errorf("the summary lacks %q:\n%s", want, summary.String())
+	}
+	if c := res.Participants[0].Check; c == nil || c.Pictures == 0 {
+		t.Errorf("the decoding participant's check: %+v", c)
+	}
+}

@@ -239,9 +239,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if r.RoomErr != nil {
 		p("room %q: not read (%v)", cfg.Room, r.RoomErr)
 	} else {
-		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy)",
+		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end",
 			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9),
-			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped)
+			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped, r.Room.Bitrate/1000, r.Room.MaxBitrate/1000)
 	}
 
 	switch c := r.Cost; {

@@ -27,6 +27,10 @@ type Config struct {
 	Duration time.Duration
 	// Ramp is the time between two joins.
 	Ramp time.Duration
+	// Lossy is how many participants (the last ones) lose every fourth
+	// packet of the mix they receive, as on a congested link (their reports
+	// make the server lower the mix's bitrate).
+	Lossy int
 	// Decoders is how many participants (the first ones) decode the mix
 	// and check the picture; the others only count frames from RTP.
 	Decoders int
@@ -68,8 +72,10 @@ func (c Config) Validate() error {
 		return errors.New("loadtest: need at least one participant")
 	case c.Duration <= 0:
 		return errors.New("loadtest: duration must be positive")
-	case c.Ramp < 0, c.Decoders < 0, c.CostMedia < 0, c.PID < 0:
-		return errors.New("loadtest: ramp, decoders, cost time and pid cannot be negative")
+	case c.Ramp < 0, c.Decoders < 0, c.Lossy < 0, c.CostMedia < 0, c.PID < 0:
+		return errors.New("loadtest: ramp, decoders, lossy participants, cost time and pid cannot be negative")
+	case c.Decoders+c.Lossy > c.N:
+		return errors.New("loadtest: the participants that decode and the lossy ones are more than N (a lossy one would see broken pictures)")
 	case len(c.Clips) == 0:
 		return errors.New("loadtest: no clips")
 	}
@@ -154,6 +160,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		if i < cfg.Decoders {
 			parts[i].check = &pictureCheck{}
 		}
+		if i >= cfg.N-cfg.Lossy {
+			parts[i].lose = lossyEvery
+		}
 	}
 	var mu sync.Mutex // guards participant.c and participant.joined
 	var joins sync.WaitGroup
@@ -168,7 +177,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			}
 			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
 			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
-				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil})
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose})
 			cancel()
 			now := time.Now()
 			mu.Lock()
@@ -271,6 +280,7 @@ loop:
 	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
 		res.Room = room1.Mixer.sub(from.room.Mixer)
 		res.Room.Participants = len(room1.Participants)
+		res.Room.Bitrate, res.Room.MaxBitrate = room1.Mixer.Bitrate, room1.Mixer.MaxBitrate
 	} else {
 		res.RoomErr = err
 	}
@@ -367,10 +377,15 @@ type participant struct {
 	name    string
 	clip    Clip
 	check   *pictureCheck // decoders only; touched by the sampling loop
+	lose    int           // lossy ones: every lose-th packet of the mix is lost
 	c       *client.Client
 	joinErr error
 	joined  time.Time // when Connect returned (the client's own join time is a little earlier)
 }
+
+// lossyEvery: a lossy participant loses every fourth packet of the mix
+// (25 %, well over the 10 % at which the server lowers the mix).
+const lossyEvery = 4
 
 // scrape reads the server's /metrics.
 func scrape(ctx context.Context, base string) (*Scrape, error) {
@@ -416,6 +431,10 @@ type RoomMixer struct {
 	Keyframes    uint64 `json:"keyframes"`
 	LateTicks    uint64 `json:"late_ticks"`
 	Dropped      uint64 `json:"dropped_frames"`
+	// Bitrate and MaxBitrate are the mix's bitrate at the end, and the most
+	// it uses (lower while a receiver reports heavy loss).
+	Bitrate    int `json:"bitrate"`
+	MaxBitrate int `json:"max_bitrate"`
 }
 
 func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {

@@ -46,6 +46,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the run, joins included")
 	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "time between two joins")
 	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
+	fs.IntVar(&cfg.Lossy, "lossy", 0, "participants (the last ones) that lose every fourth packet of the mix, as on a congested link")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")
 	fs.DurationVar(&cfg.CostMedia, "cost", cfg.CostMedia, "media decoded and encoded to measure the codec cost (0: skip)")
 	dir := fs.String("testdata", "testdata", "`folder` of the default clips")
