@@ -21,7 +21,11 @@ import (
 // is 30 fps, and 20 leaves room for a loaded machine and -race.
 const liveMinFPS = 20
 
-func TestLiveLoad(t *testing.T) {
+// liveConfig starts a server and returns a load of two participants in
+// room, sending the first two testdata clips; it skips the test in short
+// mode or without the clips.
+func liveConfig(t *testing.T, room string) (*testserver.Server, Config) {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("live test")
 	}
@@ -30,10 +34,15 @@ func TestLiveLoad(t *testing.T) {
 	}
 	srv := testserver.Start(t, nil)
 	cfg := DefaultConfig()
-	cfg.URL, cfg.Room, cfg.N = srv.URL, "live", 2
+	cfg.URL, cfg.Room, cfg.N = srv.URL, room, 2
+	cfg.Clips = DefaultClips("../testdata", 2)
+	return srv, cfg
+}
+
+func TestLiveLoad(t *testing.T) {
+	srv, cfg := liveConfig(t, "live")
 	cfg.Duration = 4 * time.Second // the window measured starts settle (2 s) after the last join
 	cfg.CostMedia = time.Second
-	cfg.Clips = DefaultClips("../testdata", 2)
 	var out strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
@@ -148,17 +157,8 @@ func TestLiveNoneJoined(t *testing.T) {
 // so; the participant that decodes is not the lossy one. A run with more
 // decoders and lossy participants than people is refused.
 func TestLiveLossy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live test")
-	}
-	if _, err := os.Stat("../testdata/p02.ivf"); err != nil {
-		t.Skip("testdata clips missing:", err)
-	}
-	srv := testserver.Start(t, nil)
-	cfg := DefaultConfig()
-	cfg.URL, cfg.Room, cfg.N, cfg.Lossy = srv.URL, "lossy", 2, 2
-	cfg.Duration, cfg.CostMedia = 5*time.Second, 0
-	cfg.Clips = DefaultClips("../testdata", 2)
+	_, cfg := liveConfig(t, "lossy")
+	cfg.Lossy, cfg.Duration, cfg.CostMedia = 2, 5*time.Second, 0
 	if _, err := Run(context.Background(), cfg, io.Discard); err == nil || !strings.Contains(err.Error(), "lossy") {
 		t.Errorf("1 decoder and 2 lossy participants of 2: %v, want an error", err)
 	}
