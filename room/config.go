@@ -43,7 +43,7 @@ func (c Config) Validate() error {
 		return err
 	}
 	if c.MinBitrate != 0 && (c.MinBitrate < 50_000 || c.MinBitrate > c.Mixer.Video.Bitrate) {
-		return fmt.Errorf("room: min bitrate %d: want 50k up to the bitrate (%d), or unset (a fifth of the bitrate, at least 150k)", c.MinBitrate, c.Mixer.Video.Bitrate)
+		return fmt.Errorf("room: min bitrate %d: want 50k up to the bitrate (%d), or auto (0: a fifth of the bitrate, at least 150k)", c.MinBitrate, c.Mixer.Video.Bitrate)
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 100 {
 		return fmt.Errorf("room: max participants %d: want 1..100", c.MaxParticipants)
