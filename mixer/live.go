@@ -180,11 +180,8 @@ func (a *LiveAudio) pop() []int16 {
 func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bool, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.target == 0 {
-		a.target = max(a.MinTarget, 1)
-	}
 	if !a.playing {
-		if len(a.frames) < a.target {
+		if len(a.frames) < a.startDepth() {
 			return false, nil
 		}
 		a.playing = true
@@ -216,9 +213,19 @@ func (a *LiveAudio) Short() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !a.playing {
-		return len(a.frames) < max(a.target, a.MinTarget, 1)
+		return len(a.frames) < a.startDepth()
 	}
 	return len(a.frames) == 0
+}
+
+// startDepth is how many frames play starts with: the target, which a
+// LiveAudio not made by NewLiveAudio takes from MinTarget here. a.mu must
+// be held.
+func (a *LiveAudio) startDepth() int {
+	if a.target == 0 {
+		a.target = max(a.MinTarget, 1)
+	}
+	return a.target
 }
 
 // Stats reports how often the mixer found the queue empty and how many
