@@ -280,7 +280,6 @@ loop:
 	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
 		res.Room = room1.Mixer.sub(from.room.Mixer)
 		res.Room.Participants = len(room1.Participants)
-		res.Room.Bitrate, res.Room.MaxBitrate = room1.Mixer.Bitrate, room1.Mixer.MaxBitrate
 	} else {
 		res.RoomErr = err
 	}
@@ -437,12 +436,14 @@ type RoomMixer struct {
 	MaxBitrate int `json:"max_bitrate"`
 }
 
+// sub is the counters since earlier, with the bitrates as they are now.
 func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	if earlier.Frames > m.Frames { // another room of that name since
 		return m
 	}
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
-		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped}
+		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
+		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate}
 }
 
 // roomInfo reads the room's state from the API (zero, and an error, when
