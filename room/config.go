@@ -54,6 +54,15 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// downlinkFloor is the least bitrate the composite is lowered to.
+func (c Config) downlinkFloor() int {
+	if c.MinBitrate > 0 {
+		return c.MinBitrate
+	}
+	ceiling := c.Mixer.Video.Bitrate
+	return min(ceiling, max(minDownlink, ceiling/downlinkFloorDivisor))
+}
+
 // Observer receives the measurements of every room (the mixer's, plus the
 // network's); the server turns them into metrics. Methods must be cheap and
 // safe from many goroutines.
@@ -109,12 +118,3 @@ func (nopObserver) PLIReceived()          {}
 func (nopObserver) BytesIn(int)           {}
 func (nopObserver) BytesOut(int)          {}
 func (nopObserver) AudioInput(AudioEvent) {}
-
-// downlinkFloor is the least bitrate the composite is lowered to.
-func (c Config) downlinkFloor() int {
-	if c.MinBitrate > 0 {
-		return c.MinBitrate
-	}
-	ceiling := c.Mixer.Video.Bitrate
-	return min(ceiling, max(minDownlink, ceiling/downlinkFloorDivisor))
-}
