@@ -32,6 +32,11 @@ type Manager struct {
 	mu     sync.Mutex
 	rooms  map[string]*Room
 	closed bool
+	// joins counts the joins in flight (added under mu while not closed);
+	// stopping ends their negotiation when Close begins.
+	joins    sync.WaitGroup
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
 // NewManager checks cfg and prepares the WebRTC stack.
@@ -46,6 +51,7 @@ func NewManager(cfg Config) (*Manager, error) {
 		cfg.GatherTimeout = 5 * time.Second
 	}
 	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}}
+	m.stopping, m.stop = context.WithCancel(context.Background())
 	if m.obs == nil {
 		m.obs = nopObserver{}
 	}
@@ -65,13 +71,31 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err != nil {
 		return nil, "", err
 	}
+	defer m.joins.Done()
+	// Close ends a negotiation in flight: it waits for the joins.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(m.stopping, cancel)()
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
+	if err != nil && m.stopping.Err() != nil {
+		err = ErrClosed
+	}
+	// Under both locks, in reserve's order: Close sets closed under m.mu,
+	// so a session is either in its room before Close looks, or not at all.
+	var orphan *Session
+	m.mu.Lock()
 	r.mu.Lock()
 	r.unreserve(kind)
-	if err == nil {
+	if err == nil && m.closed {
+		err, orphan = ErrClosed, s
+	} else if err == nil {
 		r.sessions[s.ID] = s
 	}
 	r.mu.Unlock()
+	m.mu.Unlock()
+	if orphan != nil {
+		orphan.close()
+	}
 	if err != nil {
 		m.closeIfEmpty(r)
 		return nil, "", err
@@ -102,8 +126,9 @@ func checkOffer(offer string) error {
 }
 
 // reserve finds or creates the room and holds a place in it for a join
-// (viewers too: the room must not close under a join in flight). Undo with
-// unreserve, under the room's lock.
+// (viewers too: the room must not close under a join in flight) and counts
+// the join in m.joins. Undo with unreserve, under the room's lock, and
+// m.joins.Done once the join has ended.
 func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -127,6 +152,7 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 		r.pending++
 	}
 	r.joining++
+	m.joins.Add(1)
 	return r, nil
 }
 
@@ -378,14 +404,20 @@ func (m *Manager) SetLayout(name string, mode layout.Mode) error {
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
-	rooms := make([]*Room, 0, len(m.rooms))
-	for _, r := range m.rooms {
-		rooms = append(rooms, r)
-	}
 	m.mu.Unlock()
+	m.stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// A join in flight either fails now or has put its session in
+		// its room; no room is made after closed is set.
+		m.joins.Wait()
+		m.mu.Lock()
+		rooms := make([]*Room, 0, len(m.rooms))
+		for _, r := range m.rooms {
+			rooms = append(rooms, r)
+		}
+		m.mu.Unlock()
 		var wg sync.WaitGroup
 		for _, r := range rooms {
 			wg.Go(func() {

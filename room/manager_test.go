@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -129,6 +130,15 @@ func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	return pc.LocalDescription().SDP
 }
 
+// endJoin ends what reserve began, as Join does: the tests reserve a
+// place to stand for a join in flight.
+func (m *Manager) endJoin(r *Room, kind Kind) {
+	r.mu.Lock()
+	r.unreserve(kind)
+	r.mu.Unlock()
+	m.joins.Done()
+}
+
 // TestJoinInFlightKeepsRoomOpen: a room stays open while any join, a
 // viewer's too, is being negotiated, even when everyone else leaves or
 // fails meanwhile; it closes once the last join is done with it.
@@ -144,9 +154,7 @@ func TestJoinInFlightKeepsRoomOpen(t *testing.T) {
 			if got, err := m.Room("x"); err != nil || got != r {
 				t.Fatalf("room closed under a %s join in flight: %v", kind, err)
 			}
-			r.mu.Lock()
-			r.unreserve(kind)
-			r.mu.Unlock()
+			m.endJoin(r, kind)
 			m.closeIfEmpty(r)
 			if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
 				t.Errorf("room still open after its only join ended: %v", err)
@@ -155,6 +163,56 @@ func TestJoinInFlightKeepsRoomOpen(t *testing.T) {
 				t.Errorf("recording started in a closed room: %v", err)
 			}
 		})
+	}
+}
+
+// TestCloseDuringJoin: a join still negotiating when the server begins to
+// shut down ends with ErrClosed (503), and Close returns only after it, with
+// no session or room left behind. Here the join waits on ICE gathering, for
+// a STUN server that never answers.
+func TestCloseDuringJoin(t *testing.T) {
+	stun, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stun.Close()
+	cfg := DefaultConfig()
+	cfg.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:" + stun.LocalAddr().String()}}}
+	cfg.GatherTimeout = time.Minute
+	m := testManagerWith(t, cfg)
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+		t.Fatal(err)
+	}
+	offer := gatheredOffer(t, pc)
+
+	joined := make(chan error, 1)
+	go func() {
+		_, _, err := m.Join(context.Background(), "x", "", Participant, offer)
+		joined <- err
+	}()
+	// The join is in flight once the server has asked the STUN server.
+	stun.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, _, err := stun.ReadFrom(make([]byte, 1500)); err != nil {
+		t.Fatalf("the join never asked the STUN server: %v", err)
+	}
+	// Close ends the negotiation: the join would otherwise wait for pion's
+	// STUN timeout (5 s) or the gathering's (a minute).
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := m.Close(ctx); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	select {
+	case err := <-joined:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("join during close: %v, want ErrClosed", err)
+		}
+	default:
+		t.Fatal("Close returned before the join in flight ended")
+	}
+	if rooms, participants, viewers := m.Counts(); rooms+participants+viewers != 0 {
+		t.Errorf("after close: %d rooms, %d participants, %d viewers", rooms, participants, viewers)
 	}
 }
 
@@ -212,7 +270,5 @@ func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	s.close()
 	s.onTrack(nil, nil) // a nil track and receiver: reading them would panic
 	s.wg.Wait()
-	r.mu.Lock()
-	r.unreserve(Publisher)
-	r.mu.Unlock()
+	m.endJoin(r, Publisher)
 }

@@ -93,9 +93,7 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 	if _, err := r.StopRecording(); err != nil {
 		t.Error(err)
 	}
-	r.mu.Lock()
-	r.unreserve(Viewer)
-	r.mu.Unlock()
+	m.endJoin(r, Viewer)
 	m.closeIfEmpty(r)
 }
 
@@ -110,9 +108,7 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.mu.Lock()
-	r.unreserve(Viewer) // the room is empty; it closes at closeIfEmpty below
-	r.mu.Unlock()
+	m.endJoin(r, Viewer) // the room is empty; it closes at closeIfEmpty below
 	started := async(r.StartRecording)
 	<-entered
 	closed := make(chan struct{})
@@ -158,8 +154,6 @@ func TestStopDuringRecordingStart(t *testing.T) {
 	if info := r.Info(); info.Recording != nil {
 		t.Errorf("still recording after the stop: %+v", info.Recording)
 	}
-	r.mu.Lock()
-	r.unreserve(Viewer)
-	r.mu.Unlock()
+	m.endJoin(r, Viewer)
 	m.closeIfEmpty(r)
 }
