@@ -7,7 +7,7 @@ var (
 	ErrNotFound     = errors.New("room: no such room or session")
 	ErrRoomFull     = errors.New("room: room is full")
 	ErrBadOffer     = errors.New("room: unusable SDP offer")
-	ErrBadName      = errors.New("room: room names are 1 to 64 letters, digits, '-' or '_'")
+	ErrBadName      = errors.New("room: room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'")
 	ErrClosed       = errors.New("room: server is shutting down")
 	ErrRecording    = errors.New("room: already recording")
 	ErrNotRecording = errors.New("room: not recording")

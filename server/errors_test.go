@@ -40,6 +40,7 @@ func TestBadRequests(t *testing.T) {
 		{"oversized body", "POST", "/rooms/a/join", "application/sdp", strings.Repeat("a=x\r\n", 20000), 413, "too large"},
 		{"path trick", "POST", "/rooms/..%2fx/join", "application/sdp", minimalOffer, 400, "room names"},
 		{"dotted room", "POST", "/whep/.x", "application/sdp", minimalOffer, 400, "room names"},
+		{"room starting with a dash", "POST", "/rooms/-x/join", "application/sdp", minimalOffer, 400, "not starting with '-'"},
 		{"long room", "POST", "/rooms/" + strings.Repeat("r", 65) + "/join", "application/sdp", minimalOffer, 400, "room names"},
 		{"unknown session", "DELETE", "/rooms/full/sessions/nope", "", "", 404, "no such"},
 		{"unknown room", "DELETE", "/rooms/nowhere/sessions/nope", "", "", 404, "no such"},
@@ -49,6 +50,11 @@ func TestBadRequests(t *testing.T) {
 		{"bad layout", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":"mosaic"}`, 400, "mosaic"},
 		{"bad layout JSON", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":`, 400, ""},
 		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer, 429, "full"},
+		{"GET on a WHIP endpoint", "GET", "/whip/a", "", "", 405, "method not allowed"},
+		{"GET on a WHEP endpoint", "GET", "/whep/a", "", "", 405, "method not allowed"},
+		{"GET on a session", "GET", "/rooms/full/sessions/x", "", "", 405, "method not allowed"},
+		{"PUT on a join", "PUT", "/rooms/a/join", "application/sdp", minimalOffer, 405, "method not allowed"},
+		{"no such path", "GET", "/nothing-here", "", "", 404, "not found"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(tc.method, srv.URL+tc.path, strings.NewReader(tc.body))
@@ -66,6 +72,20 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("%d %s %q, want %d and %q in JSON", resp.StatusCode, resp.Header.Get("Content-Type"), body, tc.status, tc.say)
 			}
 		})
+	}
+	// A method a path does not take is answered with the ones it does.
+	for path, allow := range map[string]string{"/whip/a": "POST", "/whep/a": "POST", "/rooms/a/join": "POST", "/rooms/a/sessions/x": "DELETE"} {
+		for _, method := range []string{"GET", "HEAD"} {
+			req, _ := http.NewRequest(method, srv.URL+path, nil)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != allow {
+				t.Errorf("%s %s: %d, Allow %q; want 405, Allow %q", method, path, resp.StatusCode, resp.Header.Get("Allow"), allow)
+			}
+		}
 	}
 	// Still serving: the participant is there, health is fine, a viewer may
 	// still join the full room (viewers are not shown).
@@ -117,5 +137,22 @@ func TestCORS(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(resp.Header.Get("Access-Control-Expose-Headers"), "Location") {
 		t.Errorf("Location not exposed: %v", resp.Header)
+	}
+}
+
+// TestDemoPage: the page is served at / and each of its files at its own
+// path, with their types.
+func TestDemoPage(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	for path, ctype := range map[string]string{"/": "text/html", "/app.js": "javascript", "/mcu.js": "javascript", "/style.css": "text/css"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), ctype) || len(body) == 0 {
+			t.Errorf("GET %s: %d %q, %d bytes; want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), ctype)
+		}
 	}
 }

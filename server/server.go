@@ -57,7 +57,7 @@ func (s *Server) routes() {
 	if s.metrics != nil {
 		s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
 	}
-	s.mux.Handle("GET /", demoPage())
+	s.demoRoutes()
 }
 
 // ServeHTTP answers CORS preflights for every route and adds the CORS
@@ -74,8 +74,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		// No route takes it: the mux's 404, or 405 with the methods the
+		// path takes in Allow, with a JSON body like every other error.
+		s.mux.ServeHTTP(jsonMiss{w}, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
+
+// jsonMiss turns the mux's plain-text answer to a request no route takes
+// into a JSON error, keeping its status and headers (Allow).
+type jsonMiss struct{ http.ResponseWriter }
+
+func (m jsonMiss) WriteHeader(status int) {
+	m.Header().Del("X-Content-Type-Options")
+	writeJSON(m.ResponseWriter, status, map[string]string{"error": strings.ToLower(http.StatusText(status))})
+}
+
+// Write drops the mux's text: WriteHeader wrote the JSON.
+func (m jsonMiss) Write(b []byte) (int, error) { return len(b), nil }
 
 // join negotiates a session of the given kind from an SDP offer.
 func (s *Server) join(kind room.Kind) http.HandlerFunc {

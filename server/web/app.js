@@ -98,7 +98,7 @@ async function onJoin(event) {
   showError(null);
   room = ui.room.value.trim();
   if (!ROOM_NAME.test(room)) {
-    showError(new Error("Room names are 1 to 64 letters, digits, '-' or '_'."));
+    showError(new Error("Room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'."));
     ui.room.focus();
     return;
   }

@@ -14,7 +14,7 @@
 // sent once ICE gathering is complete, and the answer holds all candidates.
 
 /** Room names the server accepts. */
-export const ROOM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+export const ROOM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 
 /** How long join waits for ICE gathering before sending what it has. */
 export const DEFAULT_GATHER_TIMEOUT_MS = 5000;
@@ -71,7 +71,7 @@ function base(server) {
 
 function checkRoom(room) {
   if (!ROOM_NAME.test(room ?? "")) {
-    throw new McuError(0, "Room names are 1 to 64 letters, digits, '-' or '_'.");
+    throw new McuError(0, "Room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'.");
   }
 }
 
