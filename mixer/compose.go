@@ -122,15 +122,31 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	if f.Width() != size.W || f.Height() != size.H {
 		crop = layout.Rect{W: f.Width(), H: f.Height()} // already cropped (and scaled) by the source
 	}
-	if dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size) {
+	if ps.gen == m.gen && ps.placeholder && mem.unscalable != 0 && mem.unscalable == f.Seq {
+		return nil // the picture the scaler refused, still
+	}
+	bars := dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size)
+	if bars {
 		// Letterbox bars: paint them once, when the geometry changes.
 		codec.FillRect(img, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
 	}
 	if crop.W == dst.W && crop.H == dst.H {
 		codec.CopyRect(img, rect(dst).Min, &f.YCbCr, rect(crop))
 	} else if err := m.scaler.Scale(img, rect(dst), &f.YCbCr, rect(crop)); err != nil {
-		return fmt.Errorf("mixer: participant %s: %w", mem.ID, err)
+		// A picture the scaler cannot take (libyuv stops at 32768 pixels
+		// a side) is a broken source's: the tile shows the placeholder
+		// until a picture that scales comes, and the room goes on.
+		if mem.unscalable == 0 {
+			m.log.Warn("video picture cannot be scaled to its tile", "participant", mem.ID, "err", err)
+		}
+		mem.unscalable = max(f.Seq, 1)
+		if bars || ps.gen != m.gen || !ps.placeholder {
+			drawPlaceholder(img, r, label(mem))
+			*ps = paintState{gen: m.gen, placeholder: true}
+		}
+		return nil
 	}
+	mem.unscalable = 0
 	if !f.Arrival.IsZero() && mem.shown != f.Seq {
 		m.arrivals = append(m.arrivals, f.Arrival)
 	}

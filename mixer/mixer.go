@@ -93,6 +93,9 @@ type member struct {
 	painted [canvases]paintState
 	box     layout.Size // the tile size last told to a BoxedSource
 	shown   uint64      // Seq of the newest picture painted (for latency)
+	// unscalable is the Seq of the last picture the scaler refused (at
+	// least 1), 0 once one is painted: warned about once, not retried.
+	unscalable uint64
 
 	pcm     []int16
 	sound   bool

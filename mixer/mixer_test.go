@@ -1,6 +1,7 @@
 package mixer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"image"
@@ -692,4 +693,44 @@ func (s *lowerAt) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, err
 	}
 	s.frame.Seq, s.frame.PTS = s.n, t
 	return s.frame, nil
+}
+
+// TestUnscalablePictureKeepsRoomGoing: a picture the scaler refuses (wider
+// than libyuv takes) shows its participant's placeholder; the mixer goes on
+// producing every picture, and the other participant's tile is painted.
+func TestUnscalablePictureKeepsRoomGoing(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(900 * time.Millisecond)
+	cfg.Tap = tap.tap
+	out := &capture{}
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 320, h: 180}})
+	m.Add(Participant{ID: "b", Name: "wide", Video: &colourSource{y: 200, cb: 128, cr: 128, w: 40000, h: 8}})
+	run(t, m, time.Second)
+	if len(out.video) != 30 {
+		t.Errorf("%d pictures in 1 s, want 30", len(out.video))
+	}
+	cells := layout.Cells(layout.Grid, 2, 0, layout.Size{W: 640, H: 360})
+	img := tap.got[900*time.Millisecond]
+	if y := lumaAt(img, cells[0]); y != 120 {
+		t.Errorf("the other tile shows luma %d, want 120", y)
+	}
+	want := codec.NewImage(640, 360)
+	drawPlaceholder(want, rect(cells[1]), "wide")
+	if !bytes.Equal(tileLuma(img, cells[1]), tileLuma(want, cells[1])) {
+		t.Error("the unscalable participant's tile is not its placeholder")
+	}
+}
+
+// tileLuma is the luma of one tile, row after row.
+func tileLuma(img *image.YCbCr, c layout.Rect) []byte {
+	var out []byte
+	for y := c.Y; y < c.Y+c.H; y++ {
+		o := y*img.YStride + c.X
+		out = append(out, img.Y[o:o+c.W]...)
+	}
+	return out
 }
