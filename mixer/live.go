@@ -188,7 +188,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	}
 	if len(a.frames) == 0 {
 		a.underruns.Add(1)
-		a.target = min(a.target+1, a.MaxTarget)
+		a.target = max(min(a.target+1, a.MaxTarget), a.floor())
 		a.steady = 0
 		return false, nil
 	}
@@ -197,7 +197,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	} else if a.steady++; a.steady >= shrinkAfter {
 		a.steady = 0
 		a.drop() // play 20 ms less behind
-		if a.target > a.MinTarget {
+		if a.target > a.floor() {
 			a.target--
 		}
 	}
@@ -223,10 +223,14 @@ func (a *LiveAudio) Short() bool {
 // be held.
 func (a *LiveAudio) startDepth() int {
 	if a.target == 0 {
-		a.target = max(a.MinTarget, 1)
+		a.target = a.floor()
 	}
 	return a.target
 }
+
+// floor is the least target: MinTarget, and at least one frame, so that
+// a frame is only ever dropped from a queue holding more than one.
+func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
 
 // Stats reports how often the mixer found the queue empty and how many
 // frames were dropped for being too far behind.

@@ -68,6 +68,30 @@ func TestLiveAudioAdapts(t *testing.T) {
 	}
 }
 
+// TestLiveAudioWithoutLimits: a LiveAudio with no MinTarget or MaxTarget
+// keeps a target of one frame: one frame queued per tick plays it, and
+// nothing is dropped from a queue of one (it used to pop an empty queue).
+func TestLiveAudioWithoutLimits(t *testing.T) {
+	for _, a := range []*LiveAudio{{}, {MaxTarget: 8}} {
+		pcm := make([]int16, audio.FrameLen)
+		ctx := context.Background()
+		a.Push(frameOf(1))
+		a.Push(frameOf(2))
+		a.AudioAt(ctx, 0, pcm)
+		a.AudioAt(ctx, 0, pcm)
+		a.AudioAt(ctx, 0, pcm) // dry: the target would grow to MaxTarget, or 0
+		for i := range 2 * shrinkAfter {
+			a.Push(frameOf(int16(i)))
+			if ok, _ := a.AudioAt(ctx, 0, pcm); !ok || pcm[0] != int16(i) {
+				t.Fatalf("MaxTarget %d, tick %d: played %v %d, want frame %d", a.MaxTarget, i, ok, pcm[0], i)
+			}
+		}
+		if _, dropped := a.Stats(); dropped != 0 {
+			t.Errorf("MaxTarget %d: %d frames dropped from a queue of one", a.MaxTarget, dropped)
+		}
+	}
+}
+
 // TestLiveVideo: the mixer always gets the newest picture and never blocks;
 // three buffers circulate.
 func TestLiveVideo(t *testing.T) {
