@@ -49,7 +49,8 @@ type Result struct {
 
 // Mix composes the participants into opts.Output. The output lasts as long
 // as the longest input. When ctx ends early the file written so far is
-// finalized (it plays, with duration and cues) and ctx's error is returned.
+// finalized (it plays, with duration and cues) and ctx's error is returned;
+// when it fails otherwise, the output is removed.
 func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error) {
 	log := opts.Logger
 	if log == nil {
@@ -84,6 +85,14 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	res.Output = opts.Output
 	res.Duration = w.Duration()
 	res.VideoFrames, res.AudioFrames = w.VideoFrames, w.AudioFrames
+	if err != nil && ctx.Err() == nil {
+		// Failed, not interrupted: what was written is not the mix, and
+		// left there it would stop the next attempt ("file exists").
+		if rerr := os.Remove(opts.Output); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+		res.Output = ""
+	}
 	return res, err
 }
 

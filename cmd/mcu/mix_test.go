@@ -297,6 +297,7 @@ func TestMixBadInput(t *testing.T) {
 		{"unsupported codec", []string{"mix", "-o", out, mpeg4}, 1, mpeg4 + ": no supported stream"},
 		{"two videos for one person", []string{"mix", "-o", out, p01 + "+" + p01}, 1, "two video files"},
 		{"output exists", []string{"mix", "-o", exists, p01}, 1, "exists"},
+		{"raw video file exists", []string{"mix", "-o", out, "-y4m", exists, p01}, 1, "exists"},
 		{"no output", []string{"mix", p01}, 2, "-o OUT.webm is required"},
 		{"no participants", []string{"mix", "-o", out}, 2, "no participants"},
 		{"bad size", []string{"mix", "-o", out, "-size", "big", p01}, 2, "-size"},
