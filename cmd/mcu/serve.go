@@ -141,9 +141,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
 		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
 	} else if port > 0 {
-		conn, err := net.ListenPacket("udp", net.JoinHostPort(host, strconv.Itoa(port)))
+		conn, err := listenMedia(port)
 		if err != nil {
-			return fmt.Errorf("media port: %w", err)
+			return err
 		}
 		defer conn.Close()
 		cfg.Net.UDPMux = conn
@@ -213,4 +213,16 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listenMedia opens the one UDP port of -udp-port on every address, as
+// pion gathers on every interface without it: -listen's host is for HTTP,
+// which often sits behind a proxy on loopback while the media must reach
+// the world.
+func listenMedia(port int) (net.PacketConn, error) {
+	conn, err := net.ListenPacket("udp", net.JoinHostPort("", strconv.Itoa(port)))
+	if err != nil {
+		return nil, fmt.Errorf("media port: %w", err)
+	}
+	return conn, nil
 }

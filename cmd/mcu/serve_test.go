@@ -143,3 +143,22 @@ func TestServeSignal(t *testing.T) {
 		t.Errorf("log:\n%s", stderr.String())
 	}
 }
+
+// TestMediaPortOnEveryAddress: the single media port listens on every
+// address, whatever host -listen names for HTTP.
+func TestMediaPortOnEveryAddress(t *testing.T) {
+	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := probe.LocalAddr().(*net.UDPAddr).Port
+	probe.Close()
+	conn, err := listenMedia(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if ip := conn.LocalAddr().(*net.UDPAddr).IP; !ip.IsUnspecified() {
+		t.Errorf("media port bound to %v, want every address", ip)
+	}
+}
