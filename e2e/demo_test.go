@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,29 @@ func TestDemoPage(t *testing.T) {
 		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
 	}
 
+	// A recording started and stopped elsewhere (here, the API) shows on
+	// the page, and goes from it when it stops.
+	recording := func(method string) {
+		t.Helper()
+		req, _ := http.NewRequestWithContext(t.Context(), method, srv.URL+"/api/rooms/"+demoRoom+"/recording", nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode/100 != 2 {
+			t.Fatalf("%s recording: %s", method, res.Status)
+		}
+	}
+	recording(http.MethodPost)
+	waitText("recording", "Recording to /")
+	waitText("record", "Stop recording")
+	recording(http.MethodDelete)
+	waitText("record", "Start recording")
+	if line := text("recording"); strings.HasPrefix(line, "Recording to") {
+		t.Errorf("after the recording stopped elsewhere the page still says %q", line)
+	}
+
 	// Layout.
 	click("Speaker", `#layout input[value="speaker"]`)
 	deadline := time.Now().Add(uiTimeout)
@@ -107,6 +131,10 @@ func TestDemoPage(t *testing.T) {
 		{"413", `fetch("/rooms/x/join", { method: "POST", headers: { "Content-Type": "application/sdp" }, body: "v".repeat(70000) }).then((r) => m.errorFromResponse(r, "Join failed")).then((e) => { throw e; })`,
 			[]string{"Join failed", "too large"}},
 		{"bad name", `m.join({ room: "no spaces" })`, []string{"Room names are"}},
+		// Leaving before the connection is up settles connected at once
+		// (closing the peer connection fires no state change).
+		{"leave while connecting", `m.join({ room: "early-leave" }).then(async (s) => { const c = s.connected; await s.leave(); await c; })`,
+			[]string{"Left before the connection was up"}},
 	}
 	for _, tc := range errorCases {
 		msg := eval[string](t, b, evalTimeout, `import("/mcu.js").then((m) => `+tc.expr+`).then(() => "no error", (e) => e.message)`)

@@ -33,6 +33,7 @@ let local = null; // the local MediaStream
 let room = "";
 let pollTimer = 0;
 let recordingPath = null; // path of the room's recording under way, from the last poll
+let recordActions = 0; // counts the starts and ends of record clicks: a poll sent before one is stale
 
 function say(text) {
   ui.status.textContent = text;
@@ -103,6 +104,7 @@ async function onJoin(event) {
     return;
   }
   ui.join.disabled = true;
+  let mine = null;
   try {
     say("Asking for camera and microphone…");
     if (!navigator.mediaDevices?.getUserMedia) {
@@ -110,7 +112,7 @@ async function onJoin(event) {
     }
     local = await localMedia();
     say(`Joining ${room}…`);
-    session = await join({ room, name: ui.name.value.trim(), stream: local });
+    session = mine = await join({ room, name: ui.name.value.trim(), stream: local });
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
@@ -123,6 +125,9 @@ async function onJoin(event) {
     await session.connected;
     say(`In room ${room}.`);
   } catch (err) {
+    if (mine && session !== mine) {
+      return; // left (or left and joined again) while connecting: not an error
+    }
     showError(err);
     await hangUp();
   } finally {
@@ -201,8 +206,14 @@ async function poll() {
   if (!session) {
     return;
   }
+  const s = session;
+  const actions = recordActions;
   try {
-    render(await roomInfo({ room }));
+    const info = await roomInfo({ room });
+    if (session !== s) {
+      return; // left (or joined elsewhere) meanwhile
+    }
+    render(info, actions === recordActions);
   } catch (err) {
     if (session && err.status === 404) {
       // The room closed under us: the server has ended our session.
@@ -219,7 +230,9 @@ async function poll() {
   }
 }
 
-function render(info) {
+// render shows the room's state; its recording too unless recordingFresh
+// is false (a record click happened while the state was on its way).
+function render(info, recordingFresh = true) {
   const myID = session?.location.split("/").pop();
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
@@ -242,14 +255,20 @@ function render(info) {
   if (radio && document.activeElement?.name !== "layout") {
     radio.checked = true;
   }
+  if (!recordingFresh) {
+    return;
+  }
   recordingPath = info.recording?.path ?? null;
   ui.record.textContent = recordingPath ? "Stop recording" : "Start recording";
   if (recordingPath) {
     ui.recording.textContent = `Recording to ${recordingPath}`;
+  } else if (ui.recording.textContent.startsWith("Recording to ")) {
+    ui.recording.textContent = ""; // stopped elsewhere (another page, the API)
   }
 }
 
 async function onRecord() {
+  recordActions++;
   ui.record.disabled = true;
   showError(null);
   try {
@@ -267,6 +286,7 @@ async function onRecord() {
   } catch (err) {
     showError(err);
   } finally {
+    recordActions++;
     ui.record.disabled = false;
   }
 }

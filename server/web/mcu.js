@@ -96,10 +96,11 @@ export function waitForGathering(pc, timeoutMs = DEFAULT_GATHER_TIMEOUT_MS) {
 }
 
 /**
- * Resolves when the connection is up; rejects if it fails or closes, or
- * after timeoutMs.
+ * Resolves when the connection is up; rejects if it fails or closes, after
+ * timeoutMs, or when signal aborts (closing pc fires no state change, so
+ * whoever closes it says so through signal).
  */
-export function waitForConnection(pc, timeoutMs = 10000) {
+export function waitForConnection(pc, timeoutMs = 10000, signal = null) {
   return new Promise((resolve, reject) => {
     const check = () => {
       switch (pc.connectionState) {
@@ -114,16 +115,25 @@ export function waitForConnection(pc, timeoutMs = 10000) {
           break;
       }
     };
+    const abort = () => {
+      finish();
+      reject(new McuError(0, "Left before the connection was up."));
+    };
     const finish = () => {
       clearTimeout(timer);
       pc.removeEventListener("connectionstatechange", check);
+      signal?.removeEventListener("abort", abort);
     };
     const timer = setTimeout(() => {
       finish();
       reject(new McuError(0, `No connection to the server after ${timeoutMs / 1000} s (state ${pc.connectionState}).`));
     }, timeoutMs);
     pc.addEventListener("connectionstatechange", check);
+    signal?.addEventListener("abort", abort);
     check();
+    if (signal?.aborted) {
+      abort();
+    }
   });
 }
 
@@ -135,6 +145,7 @@ export function waitForConnection(pc, timeoutMs = 10000) {
  *   location      absolute URL of the session (DELETE it to leave)
  *   remoteStream  a MediaStream with the mixed video and audio
  *   connected     a promise that resolves when the media connection is up
+ *                 (and rejects if it fails, or on leave() before that)
  *   leave()       leaves (DELETE), closes pc; safe to call twice
  *
  * Throws an McuError saying what went wrong; pc is closed then.
@@ -178,7 +189,8 @@ export async function join({ server = "", room, name = "", stream = null, gather
     await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
 
     let leaving = null;
-    const connected = waitForConnection(pc, connectTimeoutMs);
+    const left = new AbortController();
+    const connected = waitForConnection(pc, connectTimeoutMs, left.signal);
     connected.catch(() => {}); // callers that never await it get no unhandled rejection
     return {
       pc,
@@ -186,6 +198,7 @@ export async function join({ server = "", room, name = "", stream = null, gather
       remoteStream,
       connected,
       leave() {
+        left.abort();
         leaving ??= leave(pc, sessionURL);
         return leaving;
       },
