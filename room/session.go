@@ -58,7 +58,7 @@ type Session struct {
 	mu        sync.Mutex // orders onTrack's wg.Add and the loss reports before close
 	closed    bool
 	closeOnce sync.Once
-	lastPLI   atomic.Int64 // unix nanoseconds
+	lastPLI   pliGate
 	downlink  atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
 	stream    atomic.Pointer[StreamInfo]
 	audioIn   atomic.Pointer[string]
@@ -457,14 +457,28 @@ func (s *Session) tileTarget(w, h int) (image.Rectangle, image.Point) {
 
 // requestKeyframe sends a PLI to the sender, at most once per pliInterval.
 func (s *Session) requestKeyframe(ssrc uint32) {
-	now := time.Now().UnixNano()
-	last := s.lastPLI.Load()
-	if now-last < int64(pliInterval) || !s.lastPLI.CompareAndSwap(last, now) {
+	if !s.lastPLI.allow(time.Since(s.joined)) {
 		return
 	}
 	if err := s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err == nil {
 		s.room.obs.PLISent()
 	}
+}
+
+// pliGate lets a keyframe request through at most once per pliInterval,
+// from any goroutine. It counts time from the session's start on the
+// monotonic clock: compared as wall-clock times, a clock stepped back (NTP
+// at boot, a VM resumed) held every request for as long as the step.
+type pliGate struct {
+	last atomic.Int64 // when the last request went, + pliInterval; 0: none yet
+}
+
+// allow reports whether a request at elapsed (time since the session
+// started) may go, and if so counts it as the last.
+func (g *pliGate) allow(elapsed time.Duration) bool {
+	now := int64(elapsed + pliInterval) // the first request passes, even at 0
+	last := g.last.Load()
+	return now-last >= int64(pliInterval) && g.last.CompareAndSwap(last, now)
 }
 
 // readAudio hands the participant's Opus packets to their jitter buffer,

@@ -381,3 +381,25 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 		t.Errorf("%d pictures and %d bytes, want the 3 before the loss", got, bytes)
 	}
 }
+
+// TestPLIGate: keyframe requests go at most once per pliInterval, the
+// first at once, whatever the time since the session started.
+func TestPLIGate(t *testing.T) {
+	var g pliGate
+	for _, step := range []struct {
+		at   time.Duration
+		want bool
+	}{
+		{0, true},
+		{100 * time.Millisecond, false},
+		{499 * time.Millisecond, false},
+		{500 * time.Millisecond, true},
+		{900 * time.Millisecond, false},
+		{time.Hour, true},
+		{time.Hour + time.Millisecond, false},
+	} {
+		if got := g.allow(step.at); got != step.want {
+			t.Errorf("request at %v: allowed %v, want %v", step.at, got, step.want)
+		}
+	}
+}
