@@ -60,6 +60,9 @@ type frameAssembler struct {
 	waitUntil time.Time
 	buf       []byte
 	free      []*heldPacket // packets consumed, to be read into again
+	// pic is the VP8 or VP9 picture ID of the frame emitted last, while
+	// nothing was given up since (else pic.mod is 0).
+	pic pictureID
 }
 
 type slot struct {
@@ -179,11 +182,77 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 			a.waitUntil = time.Time{}
 			return
 		}
+		if a.skipPaddingGap() {
+			continue
+		}
 		if a.waitUntil = since.Add(assemblerPatience); now.Before(a.waitUntil) {
 			return
 		}
 		a.skipBrokenFrame()
 	}
+}
+
+// skipPaddingGap moves past a gap that held no media, at once: between a
+// frame emitted whole and the start of the frame whose picture ID follows
+// its own, with nothing but padding held in between. A browser that has
+// no RTX stream to probe the bandwidth with sends padding-only packets in
+// the video stream itself and does not resend them, so waiting for one
+// would cost assemblerPatience, then a keyframe, for no loss at all.
+func (a *frameAssembler) skipPaddingGap() bool {
+	if !a.atStart || a.pic.mod == 0 {
+		return false
+	}
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		s := a.ring[seq%assemblerSlots]
+		if s.pkt == nil || s.pkt.SequenceNumber != seq || len(s.pkt.Payload) == 0 {
+			continue // missing, or padding
+		}
+		next, ok := pictureIDOf(a.dep, s.pkt.Payload)
+		if seq == a.next || !ok || !frameHead(a.dep, s.pkt.Payload) || !a.pic.followedBy(next) {
+			return false // the gap is inside the head frame, or held media
+		}
+		for ; a.next != seq; a.next++ {
+			a.clear(&a.ring[a.next%assemblerSlots])
+		}
+		return true
+	}
+	return false
+}
+
+// pictureID is a VP8 or VP9 picture ID and its modulus (2^7 or 2^15).
+type pictureID struct{ id, mod int }
+
+func (p pictureID) followedBy(q pictureID) bool {
+	return p.mod != 0 && p.mod == q.mod && q.id == (p.id+1)%p.mod
+}
+
+// pictureIDOf reads the picture ID of a VP8 (RFC 7741 4.2) or VP9 (RFC 9628
+// 4.2) payload descriptor, where it has one.
+func pictureIDOf(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
+	switch dep.(type) {
+	case *codecs.VP8Packet:
+		const x, i = 0x80, 0x80
+		if len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
+			return pictureID{}, false
+		}
+		p = p[2:]
+	case *codecs.VP9Packet:
+		const i = 0x80
+		if len(p) < 2 || p[0]&i == 0 {
+			return pictureID{}, false
+		}
+		p = p[1:]
+	default:
+		return pictureID{}, false
+	}
+	const m = 0x80 // a 15-bit picture ID
+	if p[0]&m == 0 {
+		return pictureID{id: int(p[0]), mod: 1 << 7}, true
+	}
+	if len(p) < 2 {
+		return pictureID{}, false
+	}
+	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
 }
 
 // deadline is when the packet missing from the head frame will have been
@@ -251,7 +320,7 @@ func (a *frameAssembler) skipBrokenFrame() {
 		a.lost++
 		a.next = seq + 1
 	}
-	a.atStart, a.consumed = marker, true
+	a.atStart, a.consumed, a.pic = marker, true, pictureID{}
 	a.dep = a.newDepacketizer() // drop any half-assembled fragment
 }
 
@@ -262,7 +331,7 @@ func (a *frameAssembler) giveUpTo(seq uint16) {
 	for i := range a.ring {
 		a.clear(&a.ring[i])
 	}
-	a.next, a.newest, a.atStart = seq, seq, false
+	a.next, a.newest, a.atStart, a.pic = seq, seq, false, pictureID{}
 	a.dep = a.newDepacketizer()
 }
 
@@ -276,7 +345,7 @@ func (a *frameAssembler) dropTail(end uint16) {
 			break
 		}
 	}
-	a.next, a.atStart, a.consumed = end+1, true, true
+	a.next, a.atStart, a.consumed, a.pic = end+1, true, true, pictureID{}
 }
 
 // beginsFrame reports whether the complete run next..end begins a frame, as
@@ -346,9 +415,15 @@ func h264PacketStartsAccessUnit(p []byte) bool {
 func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	a.buf = a.buf[:0]
 	var arrival time.Time
+	var pic pictureID
+	media := false
 	for seq := a.next; ; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		if len(s.pkt.Payload) > 0 {
+			if !media {
+				media = true
+				pic, _ = pictureIDOf(a.dep, s.pkt.Payload)
+			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
 			}
@@ -366,6 +441,9 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	// Spare capacity for the decoder's padding, which spares it a copy.
 	a.buf = slices.Grow(a.buf, codec.InputPadding)
 	a.next, a.atStart, a.consumed = end+1, true, true
+	if media { // a run of padding only leaves the last frame's picture ID
+		a.pic = pic
+	}
 	lost := a.lost
 	a.lost = 0
 	if len(a.buf) > 0 {

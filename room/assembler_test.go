@@ -492,6 +492,39 @@ func TestFrameAssemblerLargeFrame(t *testing.T) {
 	assemblerCase{pkts: pkts, frames: []string{want.String()}, lost: []int{0}}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 }
 
+// vp8pic is a VP8 packet that begins a frame and carries a 15-bit picture
+// ID, as browsers send.
+func vp8pic(seq uint16, marker bool, id int, data string) *rtp.Packet {
+	return pkt(seq, marker, string([]byte{0x80 | vp8Start, 0x80, 0x80 | byte(id>>8), byte(id)})+data)
+}
+
+// TestFrameAssemblerPaddingGap: a gap between a frame emitted whole and
+// the start of the frame whose picture ID follows held no media (padding a
+// browser does not resend): it is passed at once, with no loss. A gap
+// where a picture ID is missing, or inside a frame, is waited for and
+// counted.
+func TestFrameAssemblerPaddingGap(t *testing.T) {
+	patience := int(assemblerPatience / time.Millisecond)
+	for _, tc := range []assemblerCase{
+		{name: "lost padding", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(3, true, 11, "c"), vp8pic(4, true, 12, "d")},
+			frames: []string{"a", "c", "d"}, lost: []int{0, 0, 0}},
+		{name: "lost padding among padding", pkts: []*rtp.Packet{vp8pic(1, true, 32767, "a"), pkt(2, false, ""), pkt(4, false, ""), vp8pic(5, false, 0, "c"), vp8pkt(6, true, vp8Middle, "d")},
+			frames: []string{"a", "cd"}, lost: []int{0, 0}},
+		{name: "a picture missing", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(3, true, 12, "c"), vp8pic(4, true, 13, "d")},
+			times:  []int{0, 10, 10 + patience},
+			frames: []string{"a", "c", "d"}, lost: []int{0, 1, 0}},
+		{name: "a gap inside a frame, then padding lost", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(2, false, 11, "b"), vp8pic(4, true, 12, "d"), vp8pic(6, true, 13, "f"), vp8pic(7, true, 14, "g")},
+			// 3 (b's marker) is lost: b's frame is waited for and given up.
+			// d is then emitted whole, so 5, between d and f, held no media.
+			times:  []int{0, 0, 10, 20, 20 + patience},
+			frames: []string{"a", "d", "f", "g"}, lost: []int{0, 2, 0, 0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.run(t, func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+		})
+	}
+}
+
 // TestFrameAssemblerFollowsARestart: a sender whose numbering goes back
 // (it restarted) is followed after maxLate packets, not dropped until its
 // numbers catch up with the old ones.
@@ -549,4 +582,29 @@ func TestFrameAssemblerDeadline(t *testing.T) {
 	if _, ok := a.deadline(); ok {
 		t.Error("a deadline with nothing missing")
 	}
+}
+
+// FuzzFrameAssemblerVP8 pushes VP8 packets with picture IDs, padding,
+// frame starts and markers in any order: the assembler neither panics nor
+// stalls (a push returns), whatever the gaps.
+func FuzzFrameAssemblerVP8(f *testing.F) {
+	f.Add([]byte{1, 0x13, 10, 3, 0x13, 11, 4, 0x03, 12, 6, 0x11, 13})
+	f.Add([]byte{1, 0x13, 10, 2, 0x01, 11, 4, 0x13, 12, 5, 0x00, 0, 7, 0x13, 13})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+		now := time.Unix(0, 0)
+		for i := 0; i+2 < len(in); i += 3 {
+			seq, flags, id := uint16(in[i]), in[i+1], int(in[i+2])
+			var payload []byte
+			switch {
+			case flags&0x04 != 0: // padding
+			case flags&0x08 != 0: // no picture ID
+				payload = []byte{flags & 0x10, 0xaa}
+			default:
+				payload = []byte{0x80 | flags&0x10, 0x80, 0x80 | byte(id>>8), byte(id), 0xaa}
+			}
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Marker: flags&0x02 != 0}, Payload: payload}
+			a.push(wire(t, p), now.Add(time.Duration(i)*20*time.Millisecond), func(assembled) {})
+		}
+	})
 }
