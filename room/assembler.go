@@ -17,10 +17,13 @@ import (
 // 600 KB, over 500 packets. 32 KB of slots per participant.
 const assemblerSlots = 1024
 
-// maxLate is how many packets in a row older than the ones consumed make
-// the assembler take them as the stream's new numbering: a sender that
-// restarted lower would otherwise be dropped until its numbers caught up,
-// minutes later. A burst of late retransmissions is far shorter.
+// maxLate is how many packets in a row older than the ones consumed, and
+// farther behind the newest than the ring reaches, make the assembler take
+// them as the stream's new numbering: a sender that restarted lower would
+// otherwise be dropped until its numbers caught up, minutes later. Late
+// retransmissions are nearer: after a long outage on a slow link a burst
+// of them can pass maxLate, and taking it for a restart threw away the
+// frames held since.
 const maxLate = 64
 
 // assemblerPatience is how long a missing packet is waited for (reordering,
@@ -112,6 +115,9 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
+	case d < 0 && distance(p.SequenceNumber, a.newest) < assemblerSlots:
+		a.release(p)
+		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:
 		if a.late++; a.late < maxLate {
 			a.release(p)

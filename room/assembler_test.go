@@ -3,6 +3,7 @@ package room
 import (
 	"bytes"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -544,6 +545,35 @@ func TestFrameAssemblerFollowsARestart(t *testing.T) {
 		}
 	}
 	assemblerCase{pkts: pkts, frames: frames, lost: lost}.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
+}
+
+// TestFrameAssemblerLateBurst: after a long outage on a slow link the
+// lost packets' retransmissions come back, more than maxLate of them, once
+// their frames were given up: they are dropped as late, not taken for a
+// restart of the numbering, and the frames after them go on at once.
+func TestFrameAssemblerLateBurst(t *testing.T) {
+	patience := int(assemblerPatience / time.Millisecond)
+	var tc assemblerCase
+	add := func(seq, ms int, frame bool) {
+		tc.pkts = append(tc.pkts, pkt(uint16(seq), true, strconv.Itoa(seq)))
+		tc.times = append(tc.times, ms)
+		if frame {
+			tc.frames = append(tc.frames, strconv.Itoa(seq))
+			tc.lost = append(tc.lost, map[bool]int{true: 100}[seq == 201])
+		}
+	}
+	for seq := 1; seq <= 100; seq++ {
+		add(seq, 0, true)
+	}
+	for seq := 201; seq <= 260; seq++ { // 101..200 lost
+		add(seq, 10, true)
+	}
+	add(261, 10+patience, true) // the loss is given up
+	for seq := 101; seq <= 200; seq++ {
+		add(seq, 20+patience, false) // their retransmissions, too late
+	}
+	add(262, 20+patience, true)
+	tc.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 }
 
 // TestFrameAssemblerDeadline: a frame whose marker packet was lost, then a
