@@ -69,7 +69,7 @@ func testRoomWithMixer(t *testing.T) *Room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	audio, err := webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-x")
+	audio, err := newAudioTrack("audio", "mcu-x")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,7 @@ type clockTrack struct {
 	payloader rtp.Payloader
 	rate      uint32        // RTP clock rate, per second
 	base      uint32        // the RTP timestamp of PTS 0, random
+	mark      bool          // the marker on a frame's last packet (video; audio sends no talkspurts)
 	seq       atomic.Uint32 // the last sequence number sent (16 bits); Bind reads it
 }
 
@@ -100,6 +101,22 @@ func newVideoTrack(id, streamID string) (*clockTrack, error) {
 		payloader:           &codecs.VP8Payloader{EnablePictureID: true}, // as pion's sample track
 		rate:                c.ClockRate,
 		base:                rand.Uint32(),
+		mark:                true,
+	}, nil
+}
+
+// newAudioTrack makes the room's full mix: Opus at 48 kHz, one packet a
+// frame.
+func newAudioTrack(id, streamID string) (*clockTrack, error) {
+	t, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, id, streamID)
+	if err != nil {
+		return nil, err
+	}
+	return &clockTrack{
+		TrackLocalStaticRTP: t,
+		payloader:           &codecs.OpusPayloader{},
+		rate:                audioCodec.ClockRate,
+		base:                rand.Uint32(),
 	}, nil
 }
 
@@ -113,7 +130,7 @@ func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
 	for i, pl := range payloads {
 		seq := uint16(t.seq.Add(1))
 		p := rtp.Packet{
-			Header: rtp.Header{Version: 2, Marker: i == len(payloads)-1, SequenceNumber: seq, Timestamp: ts},
+			Header: rtp.Header{Version: 2, Marker: t.mark && i == len(payloads)-1, SequenceNumber: seq, Timestamp: ts},
 			// WriteRTP copies the packet before setting each binding's SSRC
 			// and payload type, so p stays on the stack.
 			Payload: pl,

@@ -199,7 +199,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 			return fail(fmt.Errorf("room: add video: %w", err))
 		}
 		s.watchVideoFeedback(sender)
-		audioTrack := r.audio
+		var audioTrack webrtc.TrackLocal = r.audio
 		if kind == Participant {
 			if s.audioOut, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+r.name); err != nil {
 				return fail(err)

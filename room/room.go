@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
 
 	"mcu/codec"
@@ -25,9 +24,9 @@ type Room struct {
 	log      *slog.Logger
 	obs      Observer
 	mixer    *mixer.Mixer
-	downlink *downlink                      // sets the mixer's bitrate
-	video    *clockTrack                    // the composite, bound to every receiver
-	audio    *webrtc.TrackLocalStaticSample // the full mix, for viewers (see Audio)
+	downlink *downlink   // sets the mixer's bitrate
+	video    *clockTrack // the composite, bound to every receiver
+	audio    *clockTrack // the full mix, for viewers (see Audio)
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the mixer has stopped
 	created  time.Time
@@ -54,7 +53,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.audio, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+name)
+	r.audio, err = newAudioTrack("audio", "mcu-"+name)
 	if err != nil {
 		return nil, err
 	}
@@ -109,15 +108,16 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 // Audio implements mixer.Output: the full mix, for viewers and the
 // recording.
 //
-// Audio stays on pion's sample tracks (this one and each participant's
-// mix-minus): they stamp a frame with the sum of the durations written
-// before it, and for audio that sum is the room clock since no frame goes
-// missing. The mixer runs every 20 ms tick, late ones too (it skips only
-// video ticks), and each tick writes one 20 ms frame (960 units at 48 kHz,
-// no rounding) here and one to every mix-minus. Should audio ever skip
-// ticks, it needs a clockTrack too.
+// The full mix goes out on a clockTrack, as the composite does, because
+// every viewer binds to it: each needs sequence numbers of its own (see
+// clockTrack.Bind). A participant's mix-minus has one receiver and stays
+// on a pion sample track, which stamps a frame with the sum of the
+// durations written before it: for audio that sum is the room clock, since
+// the mixer runs every 20 ms tick, late ones too (it skips only video
+// ticks), and each writes one 20 ms frame (960 units at 48 kHz, no
+// rounding) to every mix-minus.
 func (r *Room) Audio(f codec.EncodedFrame) error {
-	if err := r.audio.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
+	if err := r.audio.WriteFrame(f); err != nil {
 		r.log.Debug("audio write", "err", err)
 	}
 	r.mu.Lock()

@@ -18,9 +18,15 @@ type fakeBinding struct {
 	id      string
 	ssrc    webrtc.SSRC
 	headers []rtp.Header
+	codecs  []webrtc.RTPCodecParameters // what its peer took; videoCodecs if nil
 }
 
-func (b *fakeBinding) CodecParameters() []webrtc.RTPCodecParameters { return videoCodecs }
+func (b *fakeBinding) CodecParameters() []webrtc.RTPCodecParameters {
+	if b.codecs != nil {
+		return b.codecs
+	}
+	return videoCodecs
+}
 func (b *fakeBinding) HeaderExtensions() []webrtc.RTPHeaderExtensionParameter {
 	return nil
 }
@@ -156,5 +162,46 @@ func TestRTPTime(t *testing.T) {
 				t.Errorf("rtpTime(%v, %d) = %d, want %d", c.d, c.rate, got, c.want)
 			}
 		})
+	}
+}
+
+// TestFullMixBindings: every viewer of the full mix gets its packets under
+// its own SSRC and sequence numbers of its own, which start below 2^15 even
+// when the track's are about to wrap (the old sample track gave a late
+// viewer the shared numbering, wherever it was), stamped from the room
+// clock, with no marker.
+func TestFullMixBindings(t *testing.T) {
+	audio, err := newAudioTrack("audio", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, audio: audio, sessions: map[string]*Session{}}
+	opus := []webrtc.RTPCodecParameters{audioCodec}
+	a, b := &fakeBinding{id: "a", ssrc: 1, codecs: opus}, &fakeBinding{id: "b", ssrc: 2, codecs: opus}
+	if _, err := audio.Bind(a); err != nil {
+		t.Fatal(err)
+	}
+	write := func(k int) {
+		t.Helper()
+		f := codec.EncodedFrame{Data: []byte{0xfc, 1, 2}, PTS: time.Duration(k) * 20 * time.Millisecond, Duration: 20 * time.Millisecond}
+		if err := r.Audio(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(0)
+	audio.seq.Store(65530) // a viewer joins just before the numbers wrap
+	if _, err := audio.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	write(1)
+	if len(a.headers) != 2 || len(b.headers) != 1 {
+		t.Fatalf("got %d and %d packets, want 2 and 1", len(a.headers), len(b.headers))
+	}
+	ha, hb := a.headers[1], b.headers[0]
+	if ha.Timestamp-a.headers[0].Timestamp != 960 || ha.Timestamp != hb.Timestamp {
+		t.Errorf("timestamps base+%d and %d against %d, want base+960 for both", ha.Timestamp-a.headers[0].Timestamp, hb.Timestamp, ha.Timestamp)
+	}
+	if hb.SequenceNumber >= 1<<15 || hb.SSRC != 2 || webrtc.PayloadType(hb.PayloadType) != audioCodec.PayloadType || hb.Marker {
+		t.Errorf("b's first packet %+v: want a sequence number below 2^15, SSRC 2, payload type %d, no marker", hb, audioCodec.PayloadType)
 	}
 }
