@@ -28,14 +28,17 @@ type Recording struct {
 	abs   string
 	log   *slog.Logger
 	queue chan item
-	done  chan struct{}
+	done  chan struct{} // closed when run has written the queue
+	final chan struct{} // closed when Stop has finalized the file
 
 	mu        sync.Mutex // guards the fields below against Stop
 	stopped   bool
 	skipVideo bool // dropping video until the next keyframe
 
 	err                        error // first write error, read after done
+	closeErr                   error // Stop's, read after final
 	droppedVideo, droppedAudio atomic.Uint64
+	outOfOrder                 atomic.Uint64 // frames the file refused for their time
 	Started                    time.Time
 }
 
@@ -77,7 +80,7 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 		abs = w.Path()
 	}
 	r := &Recording{w: w, abs: abs, log: log.With("recording", abs), queue: make(chan item, queueLen),
-		done: make(chan struct{}), Started: now}
+		done: make(chan struct{}), final: make(chan struct{}), Started: now}
 	go r.run()
 	return r, nil
 }
@@ -139,17 +142,30 @@ func (r *Recording) Audio(f codec.EncodedFrame) {
 
 func (r *Recording) run() {
 	defer close(r.done)
+	waitKey := false // a video frame was refused: the next deltas lack it
 	for it := range r.queue {
 		if r.err != nil {
 			continue // keep draining so producers never block
 		}
 		var err error
-		if it.video {
+		switch {
+		case it.video && waitKey && !it.f.Key:
+			r.droppedVideo.Add(1)
+			continue
+		case it.video:
+			waitKey = false
 			err = r.w.WriteVideo(it.f)
-		} else {
+		default:
 			err = r.w.WriteAudio(it.f)
 		}
-		if err != nil {
+		switch {
+		case errors.Is(err, errOutOfOrder):
+			// One frame with a bad time: leave it out and go on.
+			if r.outOfOrder.Add(1) == 1 {
+				r.log.Warn("recording left out a frame whose time went backwards", "err", err)
+			}
+			waitKey = waitKey || it.video
+		case err != nil:
 			r.err = err
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)
 		}
@@ -157,7 +173,8 @@ func (r *Recording) run() {
 }
 
 // Stop writes what is queued, finalizes the file (duration, cues) and
-// returns its absolute path. It is safe to call more than once.
+// returns its absolute path. It is safe to call more than once, from any
+// goroutine: every call returns once the file is final, with the same error.
 func (r *Recording) Stop() (string, error) {
 	r.mu.Lock()
 	first := !r.stopped
@@ -166,13 +183,14 @@ func (r *Recording) Stop() (string, error) {
 		close(r.queue)
 	}
 	r.mu.Unlock()
-	<-r.done
-	if !first {
-		return r.abs, nil
+	if first {
+		<-r.done
+		r.closeErr = errors.Join(r.err, r.w.Close())
+		if v, a, o := r.droppedVideo.Load(), r.droppedAudio.Load(), r.outOfOrder.Load(); v+a+o > 0 {
+			r.log.Warn("recording dropped frames", "video", v, "audio", a, "out_of_order", o)
+		}
+		close(r.final)
 	}
-	err := errors.Join(r.err, r.w.Close())
-	if v, a := r.droppedVideo.Load(), r.droppedAudio.Load(); v+a > 0 {
-		r.log.Warn("recording dropped frames", "video", v, "audio", a)
-	}
-	return r.abs, err
+	<-r.final
+	return r.abs, r.closeErr
 }

@@ -226,6 +226,10 @@ func (w *WebMWriter) WriteAudio(f codec.EncodedFrame) error {
 	return err
 }
 
+// errOutOfOrder is a frame refused for its timestamp: that frame is not in
+// the file, and the file is as good as before.
+var errOutOfOrder = errors.New("out of order")
+
 // writePacket reports whether the frame went into the file.
 func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame) (bool, error) {
 	if w.closed {
@@ -237,7 +241,7 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 		return false, nil // audio from before the first keyframe
 	}
 	if pts <= w.last[i] {
-		return false, fmt.Errorf("recorder: %s: timestamp %v after %v", w.path, pts, w.last[i])
+		return false, fmt.Errorf("recorder: %s: %w: timestamp %v after %v", w.path, errOutOfOrder, pts, w.last[i])
 	}
 	w.last[i] = pts
 	if err := w.pkt.FromData(f.Data); err != nil {

@@ -309,3 +309,78 @@ func TestWebMStartsAtKeyframe(t *testing.T) {
 		t.Errorf("streams %+v", p.Streams)
 	}
 }
+
+// TestRecordingPastABadTime: a frame whose time goes backwards is left out
+// of the recording, and the recording goes on (it used to stop writing for
+// good at the first refused frame); a refused video frame takes the deltas
+// after it with it until the next keyframe.
+func TestRecordingPastABadTime(t *testing.T) {
+	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	var video []codec.EncodedFrame
+	for i := range 5 {
+		f, err := c.video.Encode(&c.pic.YCbCr, time.Duration(i)*time.Second/30, i == 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		video = append(video, f)
+	}
+	r.Video(video[0])
+	r.Video(video[1])
+	r.Video(video[1]) // refused: its time again
+	r.Video(video[2]) // left out: it needs the refused frame
+	r.Video(video[3]) // a keyframe: video goes on
+	r.Video(video[4])
+	for i := range 10 {
+		a, err := c.audioFrame(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Audio(a)
+		if i == 4 {
+			r.Audio(a) // refused
+		}
+	}
+	if _, err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if r.w.VideoFrames != 4 || r.w.AudioFrames != 10 {
+		t.Errorf("%d video and %d audio frames written, want 4 (0, 1, 3, 4) and 10", r.w.VideoFrames, r.w.AudioFrames)
+	}
+}
+
+// TestRecordingStopsTogether: every Stop, however many run at once,
+// returns once the file is finalized, with the same result.
+func TestRecordingStopsTogether(t *testing.T) {
+	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	for i := range 30 {
+		f, err := c.videoFrame(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Video(f)
+	}
+	results := make(chan error, 4)
+	for range cap(results) {
+		go func() {
+			path, err := r.Stop()
+			data, rerr := os.ReadFile(path)
+			if err == nil && (rerr != nil || mediatest.WebMElements(data)[mediatest.EBMLCues] == 0) {
+				err = errors.New("Stop returned before the file was finalized (no cues)")
+			}
+			results <- err
+		}()
+	}
+	for range cap(results) {
+		if err := <-results; err != nil {
+			t.Error(err)
+		}
+	}
+}
