@@ -126,7 +126,11 @@ func (s *Scaler) scratch(w, h int) *image.YCbCr {
 	crOff := cbOff + align(cs*(ch+1))
 	total := crOff + cs*(ch+1) + scratchPad
 	buf := s.tmp.Y[:cap(s.tmp.Y)]
-	if len(buf) < total {
+	if len(buf) < total || len(buf)-total > total/4 {
+		// Grow, or give memory back when the output became smaller: a
+		// room's first participant is scaled up to the whole canvas
+		// (1.4 MB of scratch at 720p), and the tiles shrink as people
+		// join. Sizes change only with the layout, so this is seldom.
 		buf = make([]byte, total)
 	}
 	s.tmp = image.YCbCr{

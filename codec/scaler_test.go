@@ -187,3 +187,28 @@ func tentTwoThirds(src []byte, stride, w, h, x, y int) float64 {
 	}
 	return sum / norm
 }
+
+// TestScalerScratchFollowsOutput: the scratch swscale writes into grows
+// for a large output and is given back when the outputs become small (a
+// room's first participant fills the canvas; later tiles are smaller).
+func TestScalerScratchFollowsOutput(t *testing.T) {
+	src := NewFrame(640, 360)
+	var s Scaler
+	defer s.Close()
+	canvas := NewImage(1280, 720)
+	scale := func(w, h int) int {
+		t.Helper()
+		if err := s.Scale(canvas, image.Rect(0, 0, w, h), &src.YCbCr, src.Rect); err != nil {
+			t.Fatal(err)
+		}
+		return cap(s.tmp.Y)
+	}
+	big := scale(1280, 720) // swscale: neither halving nor two thirds
+	small := scale(400, 226)
+	if big < 1280*720*3/2 || small > big/4 {
+		t.Errorf("scratch %d bytes for 1280x720, then %d for 400x226: want it given back", big, small)
+	}
+	if again := scale(400, 226); again != small {
+		t.Errorf("scratch reallocated for the same output: %d, then %d", small, again)
+	}
+}
