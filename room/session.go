@@ -334,9 +334,9 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 }
 
 // videoQueue is how many packets a participant's video reader may take
-// from pion ahead of their decoder (96 KB of buffers): more than the
-// packets that come while a frame decodes, unless the decoder falls behind
-// for good.
+// from pion ahead of their decoder (up to 96 KB of buffers, made as the
+// queue first needs them): more than the packets that come while a frame
+// decodes, unless the decoder falls behind for good.
 const videoQueue = 64
 
 // readVideoPackets hands the track's packets to in until the track ends,
@@ -360,15 +360,23 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 	}
 	pkts := make(chan arrival, videoQueue)
 	free := make(chan []byte, videoQueue)
-	for range videoQueue {
-		free <- make([]byte, maxPacket)
-	}
 	var reader sync.WaitGroup
 	reader.Go(func() {
 		defer close(pkts)
 		var pt uint8
 		mime := ""
-		for buf := range free {
+		made := 0 // buffers are made as the queue first needs them
+		for {
+			var buf []byte
+			select {
+			case buf = <-free:
+			default:
+				if made < videoQueue {
+					buf, made = make([]byte, maxPacket), made+1
+				} else {
+					buf = <-free
+				}
+			}
 			n, err := readPacket(track, buf)
 			if err != nil {
 				return
