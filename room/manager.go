@@ -403,28 +403,32 @@ func (m *Manager) SetLayout(name string, mode layout.Mode) error {
 // session and room. It returns when all is done or ctx ends.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
-	m.closed = true
+	m.closed = true // no room is made from now on
+	rooms := make([]*Room, 0, len(m.rooms))
+	for _, r := range m.rooms {
+		rooms = append(rooms, r)
+	}
 	m.mu.Unlock()
 	m.stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		// A join in flight either fails now or has put its session in
-		// its room; no room is made after closed is set.
-		m.joins.Wait()
-		m.mu.Lock()
-		rooms := make([]*Room, 0, len(m.rooms))
-		for _, r := range m.rooms {
-			rooms = append(rooms, r)
-		}
-		m.mu.Unlock()
+		// The recordings first: they are what must not be lost, and a
+		// join in flight must not hold them up (closing its peer
+		// connection can wait on a DNS lookup for a STUN server).
 		var wg sync.WaitGroup
 		for _, r := range rooms {
 			wg.Go(func() {
-				// The recording first: it is what must not be lost.
 				if _, err := r.StopRecording(); err != nil && !errors.Is(err, ErrNotRecording) {
 					r.log.Error("finalize recording", "err", err)
 				}
+			})
+		}
+		wg.Wait()
+		// A join in flight now fails, or has put its session in its room.
+		m.joins.Wait()
+		for _, r := range rooms {
+			wg.Go(func() {
 				r.mu.Lock()
 				var ids []string
 				for id := range r.sessions {

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/internal/mediatest"
 	"mcu/recorder"
 )
 
@@ -156,4 +158,44 @@ func TestStopDuringRecordingStart(t *testing.T) {
 	}
 	m.endJoin(r, Viewer)
 	m.closeIfEmpty(r)
+}
+
+// TestCloseFinalizesRecordingsFirst: shutting down finalizes a room's
+// recording at once, while a join is still in flight (one whose peer
+// connection takes long to close); Close then waits for the join.
+func TestCloseFinalizesRecordingsFirst(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("busy", Viewer) // the join in flight
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // a keyframe and some pictures in the file
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		closed <- m.Close(ctx)
+	}()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCues] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the recording was not finalized while a join was in flight")
+		}
+	}
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) before the join in flight ended", err)
+	default:
+	}
+	m.endJoin(r, Viewer)
+	m.closeIfEmpty(r)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
 }
