@@ -96,7 +96,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	return res, err
 }
 
-func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput, total time.Duration, log *slog.Logger) (Result, error) {
+func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput, total time.Duration, log *slog.Logger) (_ Result, runErr error) {
 	cfg := opts.Mixer
 	cfg.Live = false
 	cfg.Logger = log
@@ -108,6 +108,14 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 			return Result{}, fmt.Errorf("offline: raw video: %w", err)
 		}
 		defer rawFile.Close() // on the early returns; closed and checked below otherwise
+		defer func() {
+			// Made by this mix, which failed (not interrupted): not a
+			// composite, and left there it would stop the next attempt.
+			if runErr != nil && ctx.Err() == nil {
+				rawFile.Close()
+				os.Remove(opts.RawVideo)
+			}
+		}()
 		raw = newY4MWriter(bufio.NewWriterSize(rawFile, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
 		cfg.Tap = func(img *image.YCbCr, _ time.Duration) error { return raw.write(img) }
 	}

@@ -1,0 +1,34 @@
+package offline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"mcu/internal/mediatest"
+	"mcu/mixer"
+)
+
+// TestFailedMixLeavesNothing: a mix that fails after its files were made
+// (here the mixer refuses the Opus settings) removes the WebM and the raw
+// video it created, so the same command can run again.
+func TestFailedMixLeavesNothing(t *testing.T) {
+	p, err := ParseParticipant(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	cfg := mixer.DefaultConfig()
+	cfg.Audio.Bitrate = 1 // refused by the mixer, not by the WebM writer
+	opts := Options{Output: filepath.Join(dir, "out.webm"), RawVideo: filepath.Join(dir, "out.y4m"), Mixer: cfg}
+	if _, err := Mix(context.Background(), []Participant{p}, opts); err == nil {
+		t.Fatal("mix with a bad Opus bitrate succeeded")
+	}
+	for _, path := range []string{opts.Output, opts.RawVideo} {
+		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a failed mix left %s behind", path)
+		}
+	}
+}
