@@ -211,21 +211,22 @@ async function poll() {
   try {
     const info = await roomInfo({ room });
     if (session !== s) {
-      return; // left (or joined elsewhere) meanwhile
+      return; // left (or joined again, which polls anew) meanwhile
     }
     render(info, actions === recordActions);
   } catch (err) {
-    if (session && err.status === 404) {
+    if (session !== s) {
+      return; // an answer about a session that is over
+    }
+    if (err.status === 404) {
       // The room closed under us: the server has ended our session.
       showError(new Error(`The server ended your session in ${room}; join again to come back.`));
       await hangUp();
       return;
     }
-    if (session) {
-      showError(err);
-    }
+    showError(err);
   }
-  if (session) {
+  if (session === s) {
     pollTimer = setTimeout(poll, POLL_MS);
   }
 }
