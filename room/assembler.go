@@ -63,7 +63,7 @@ type frameAssembler struct {
 	waitUntil time.Time
 	buf       []byte
 	free      []*heldPacket // packets consumed, to be read into again
-	// pic is the VP8 or VP9 picture ID of the frame emitted last, while
+	// pic is the VP8 picture ID of the frame emitted last, while
 	// nothing was given up since (else pic.mod is 0).
 	pic pictureID
 }
@@ -115,7 +115,7 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
-	case d < 0 && distance(p.SequenceNumber, a.newest) < assemblerSlots:
+	case d < 0 && distance(p.SequenceNumber, a.newest) >= 0 && distance(p.SequenceNumber, a.newest) < assemblerSlots:
 		a.release(p)
 		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:
@@ -191,6 +191,13 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 		if a.skipPaddingGap() {
 			continue
 		}
+		if a.awaitingPicture() {
+			// Only padding since the gap: the next packet with media
+			// says whether the gap held any (skipPaddingGap), however
+			// long it takes (a screen share, a camera turned off).
+			a.waitUntil = time.Time{}
+			return
+		}
 		if a.waitUntil = since.Add(assemblerPatience); now.Before(a.waitUntil) {
 			return
 		}
@@ -225,32 +232,38 @@ func (a *frameAssembler) skipPaddingGap() bool {
 	return false
 }
 
-// pictureID is a VP8 or VP9 picture ID and its modulus (2^7 or 2^15).
+// awaitingPicture reports whether everything held after the head, which
+// has a gap, is padding, where skipPaddingGap could pass the gap once the
+// next picture starts.
+func (a *frameAssembler) awaitingPicture() bool {
+	if !a.atStart || a.pic.mod == 0 {
+		return false
+	}
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		if s := a.ring[seq%assemblerSlots]; s.pkt != nil && s.pkt.SequenceNumber == seq && len(s.pkt.Payload) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// pictureID is a VP8 picture ID and its modulus (2^7 or 2^15).
 type pictureID struct{ id, mod int }
 
 func (p pictureID) followedBy(q pictureID) bool {
 	return p.mod != 0 && p.mod == q.mod && q.id == (p.id+1)%p.mod
 }
 
-// pictureIDOf reads the picture ID of a VP8 (RFC 7741 4.2) or VP9 (RFC 9628
-// 4.2) payload descriptor, where it has one.
+// pictureIDOf reads the picture ID of a VP8 payload descriptor (RFC 7741
+// 4.2), where it has one. Not VP9's: the layers of one picture share its
+// ID and each begins a frame, so a lost base layer would look like a gap
+// between pictures.
 func pictureIDOf(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
-	switch dep.(type) {
-	case *codecs.VP8Packet:
-		const x, i = 0x80, 0x80
-		if len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
-			return pictureID{}, false
-		}
-		p = p[2:]
-	case *codecs.VP9Packet:
-		const i = 0x80
-		if len(p) < 2 || p[0]&i == 0 {
-			return pictureID{}, false
-		}
-		p = p[1:]
-	default:
+	const x, i = 0x80, 0x80
+	if _, vp8 := dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
 		return pictureID{}, false
 	}
+	p = p[2:]
 	const m = 0x80 // a 15-bit picture ID
 	if p[0]&m == 0 {
 		return pictureID{id: int(p[0]), mod: 1 << 7}, true

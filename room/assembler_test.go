@@ -514,6 +514,14 @@ func TestFrameAssemblerPaddingGap(t *testing.T) {
 		{name: "a picture missing", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(3, true, 12, "c"), vp8pic(4, true, 13, "d")},
 			times:  []int{0, 10, 10 + patience},
 			frames: []string{"a", "c", "d"}, lost: []int{0, 1, 0}},
+		{name: "lost padding, the next picture late", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), pkt(3, false, ""), vp8pic(4, true, 11, "d")},
+			// Only padding after the gap until long past the patience (a
+			// camera turned off sends a picture a second): still no loss.
+			times:  []int{0, 10, 10 + 3*patience},
+			frames: []string{"a", "d"}, lost: []int{0, 0}},
+		{name: "lost padding and a picture, the next one late", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), pkt(3, false, ""), vp8pic(5, true, 12, "e")},
+			times:  []int{0, 10, 10 + 3*patience},
+			frames: []string{"a", "e"}, lost: []int{0, 3}},
 		{name: "a gap inside a frame, then padding lost", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(2, false, 11, "b"), vp8pic(4, true, 12, "d"), vp8pic(6, true, 13, "f"), vp8pic(7, true, 14, "g")},
 			// 3 (b's marker) is lost: b's frame is waited for and given up.
 			// d is then emitted whole, so 5, between d and f, held no media.
@@ -637,4 +645,30 @@ func FuzzFrameAssemblerVP8(f *testing.F) {
 			a.push(wire(t, p), now.Add(time.Duration(i)*20*time.Millisecond), func(assembled) {})
 		}
 	})
+}
+
+// TestFrameAssemblerPaddingNoDeadline: with only padding held after a gap
+// that follows a whole frame, there is no deadline: the reader's timer
+// giving up the gap would count the padding as lost and ask for a
+// keyframe. The next picture decides.
+func TestFrameAssemblerPaddingNoDeadline(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+	var c collector
+	t0 := time.Unix(0, 0)
+	push := func(p *rtp.Packet, at time.Duration) {
+		t.Helper()
+		if _, err := a.push(wire(t, p), t0.Add(at), c.emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(vp8pic(1, true, 10, "a"), 0)
+	push(pkt(3, false, ""), 10*time.Millisecond) // 2, padding too, is lost
+	if at, ok := a.deadline(); ok {
+		t.Errorf("a deadline at %v with only padding after the gap", at.Sub(t0))
+	}
+	a.drain(t0.Add(time.Second), c.emit) // as if a timer had fired anyway
+	push(vp8pic(4, true, 11, "d"), time.Second)
+	if want := []string{"a", "d"}; !slices.Equal(c.frames, want) || c.lost[1] != 0 {
+		t.Errorf("frames %q lost %v, want %q with none lost", c.frames, c.lost, want)
+	}
 }
