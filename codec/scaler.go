@@ -54,7 +54,16 @@ import (
 type Scaler struct {
 	ctx *C.struct_SwsContext
 	tmp image.YCbCr
+	// smaller counts the calls in a row whose output needed well under
+	// the scratch: it is given back after scratchShrinkAfter of them.
+	smaller int
 }
+
+// scratchShrinkAfter is how many scalings in a row must need much less
+// scratch before it is given back: a mixer's one scaler serves every tile,
+// and a large and a small one in the same tick must not reallocate both
+// times.
+const scratchShrinkAfter = 64
 
 // scratchPad is the slack swscale may write past a row or a plane.
 const scratchPad = 64
@@ -126,12 +135,18 @@ func (s *Scaler) scratch(w, h int) *image.YCbCr {
 	crOff := cbOff + align(cs*(ch+1))
 	total := crOff + cs*(ch+1) + scratchPad
 	buf := s.tmp.Y[:cap(s.tmp.Y)]
-	if len(buf) < total || len(buf)-total > total/4 {
-		// Grow, or give memory back when the output became smaller: a
-		// room's first participant is scaled up to the whole canvas
-		// (1.4 MB of scratch at 720p), and the tiles shrink as people
-		// join. Sizes change only with the layout, so this is seldom.
-		buf = make([]byte, total)
+	switch {
+	case len(buf) < total:
+		buf, s.smaller = make([]byte, total), 0
+	case len(buf)-total > total/4:
+		// Give memory back once the outputs stay smaller: a room's first
+		// participant is scaled up to the whole canvas (1.4 MB of scratch
+		// at 720p), and the tiles shrink as people join.
+		if s.smaller++; s.smaller >= scratchShrinkAfter {
+			buf, s.smaller = make([]byte, total), 0
+		}
+	default:
+		s.smaller = 0
 	}
 	s.tmp = image.YCbCr{
 		Y: buf[:cbOff], Cb: buf[cbOff:crOff], Cr: buf[crOff:],

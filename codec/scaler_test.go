@@ -204,9 +204,17 @@ func TestScalerScratchFollowsOutput(t *testing.T) {
 		return cap(s.tmp.Y)
 	}
 	big := scale(1280, 720) // swscale: neither halving nor two thirds
-	small := scale(400, 226)
+	// A large and a small output in turn (tiles of two sizes in one
+	// tick) keep the scratch, with no allocation.
+	if allocs := testing.AllocsPerRun(10, func() { scale(400, 226); scale(1280, 720) }); allocs != 0 {
+		t.Errorf("%.0f allocations per large and small output in turn, want 0", allocs)
+	}
+	small := big
+	for range scratchShrinkAfter {
+		small = scale(400, 226)
+	}
 	if big < 1280*720*3/2 || small > big/4 {
-		t.Errorf("scratch %d bytes for 1280x720, then %d for 400x226: want it given back", big, small)
+		t.Errorf("scratch %d bytes for 1280x720, then %d after %d at 400x226: want it given back", big, small, scratchShrinkAfter)
 	}
 	if again := scale(400, 226); again != small {
 		t.Errorf("scratch reallocated for the same output: %d, then %d", small, again)
