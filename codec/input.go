@@ -55,6 +55,10 @@ type Input struct {
 	pkt          *astiav.Packet
 	video, audio *StreamInfo
 	start        int64 // container start time in AV_TIME_BASE units, or NoPtsValue
+	// annexB rewrites H.264 from MP4 or Matroska, whose NAL units carry
+	// lengths and whose SPS and PPS sit in the stream's header, as the
+	// Annex B stream the decoder and IsKeyframe take (nil: not needed).
+	annexB *astiav.BitStreamFilterContext
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -130,6 +134,11 @@ func (in *Input) open() error {
 			}
 			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
 				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, index: st.Index(), timeBase: st.TimeBase()}
+			if extra := cp.ExtraData(); vc == H264 && len(extra) > 0 && extra[0] == 1 { // avcC
+				if err := in.openAnnexB(cp, st.TimeBase()); err != nil {
+					return fmt.Errorf("%s: H.264 in %v: %w", in.path, in.container, err)
+				}
+			}
 		case astiav.MediaTypeAudio:
 			if in.audio != nil || cp.CodecID() != astiav.CodecIDOpus {
 				continue
@@ -148,6 +157,28 @@ func (in *Input) open() error {
 	in.pkt = astiav.AllocPacket()
 	if in.pkt == nil {
 		return errors.New("codec: allocate packet")
+	}
+	return nil
+}
+
+// openAnnexB sets up FFmpeg's h264_mp4toannexb filter for the video
+// stream described by cp.
+func (in *Input) openAnnexB(cp *astiav.CodecParameters, tb astiav.Rational) error {
+	f := astiav.FindBitStreamFilterByName("h264_mp4toannexb")
+	if f == nil {
+		return errors.New("FFmpeg has no h264_mp4toannexb filter")
+	}
+	bsf, err := astiav.AllocBitStreamFilterContext(f)
+	if err != nil {
+		return fmt.Errorf("h264_mp4toannexb: %w", err)
+	}
+	in.annexB = bsf // Close frees it
+	if err := cp.Copy(bsf.InputCodecParameters()); err != nil {
+		return fmt.Errorf("h264_mp4toannexb parameters: %w", err)
+	}
+	bsf.SetInputTimeBase(tb)
+	if err := bsf.Initialize(); err != nil {
+		return fmt.Errorf("h264_mp4toannexb: %w", err)
 	}
 	return nil
 }
@@ -175,6 +206,19 @@ func (in *Input) Read() (Packet, error) {
 				return Packet{}, io.EOF
 			}
 			return Packet{}, fmt.Errorf("%s: read: %w", in.path, err)
+		}
+		if in.annexB != nil && in.pkt.StreamIndex() == in.video.index {
+			// One packet in, one out: the filter takes the packet's data
+			// and gives it back rewritten, times and flags kept. A packet
+			// it refuses (its NAL lengths damaged) is left out, as a
+			// damaged frame: the decoder makes do until the next keyframe.
+			if err := in.annexB.SendPacket(in.pkt); err != nil {
+				in.pkt.Unref()
+				continue
+			}
+			if err := in.annexB.ReceivePacket(in.pkt); err != nil {
+				continue // EAGAIN never comes from this filter; an error left it empty
+			}
 		}
 		p, ok := in.convert()
 		in.pkt.Unref()
@@ -214,6 +258,10 @@ func (in *Input) toDuration(v int64, tb astiav.Rational) time.Duration {
 
 // Close frees the input. It is safe to call more than once.
 func (in *Input) Close() {
+	if in.annexB != nil {
+		in.annexB.Free()
+		in.annexB = nil
+	}
 	if in.pkt != nil {
 		in.pkt.Free()
 		in.pkt = nil
