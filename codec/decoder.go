@@ -13,8 +13,9 @@ import (
 
 // InputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders may read
 // this far past the end of a packet, so it must exist and be zero. A caller
-// of [VideoDecoder.Send] whose data has this much spare capacity saves a
-// copy of every frame.
+// of [VideoDecoder.Send] whose data has this much spare capacity saves one
+// of the two copies of every frame (go-astiav's Packet.FromData always
+// copies into memory of FFmpeg's).
 const InputPadding = 64
 
 // maxDecodeErrors is how many consecutive errors make the decoder start over
@@ -116,8 +117,9 @@ var (
 
 // Send decodes one compressed frame with presentation time pts (NoPTS if
 // unknown). Pictures it produces are then fetched with Receive. When data
-// has InputPadding bytes of spare capacity, Send zeroes them and reads data
-// in place; otherwise it copies data into a padded buffer of its own.
+// has InputPadding bytes of spare capacity, Send zeroes them and hands data
+// with its padding to FFmpeg (which copies it); otherwise it first copies
+// data into a padded buffer of its own.
 func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	if len(data) == 0 {
 		return nil

@@ -417,10 +417,11 @@ func TestReceiveScaled(t *testing.T) {
 	}
 }
 
-// TestDecoderReadsPaddedDataInPlace: frames with InputPadding bytes of
-// spare capacity are decoded without a copy, their padding zeroed (FFmpeg
-// may read it), and give the same pictures as frames without spare room.
-func TestDecoderReadsPaddedDataInPlace(t *testing.T) {
+// TestDecoderReadsPaddedData: frames with InputPadding bytes of spare
+// capacity are decoded without the decoder's own copy, their padding zeroed
+// (FFmpeg may read it), and give the same pictures as frames without spare
+// room.
+func TestDecoderReadsPaddedData(t *testing.T) {
 	enc, want := encodeClip(t, smallConfig(), 5, true)
 	d := newTestDecoder(t, VP8)
 	for i, e := range enc {
