@@ -105,7 +105,9 @@ func (in *Input) open() error {
 		return errors.New("codec: allocate format context")
 	}
 	format := astiav.FindInputFormat(in.container.demuxer())
-	if err := in.fc.OpenInput(in.path, format, nil); err != nil {
+	// "file:": FFmpeg takes a name such as rec-10:30.ivf for a URL of
+	// protocol "rec-10" otherwise.
+	if err := in.fc.OpenInput("file:"+in.path, format, nil); err != nil {
 		in.fc.Free()
 		in.fc = nil
 		return fmt.Errorf("%s: open as %v: %w", in.path, in.container, err)

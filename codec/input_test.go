@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -66,5 +67,27 @@ func TestInputH264InContainers(t *testing.T) {
 				t.Errorf("%d pictures from %d packets", pictures, packets)
 			}
 		})
+	}
+}
+
+// TestInputNameWithColon: a file whose name looks like a URL (letters, then
+// a colon) is read as a file, not refused for an unknown protocol.
+func TestInputNameWithColon(t *testing.T) {
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "rec-10:30.ivf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	in, err := OpenInput("rec-10:30.ivf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if v := in.Video(); v == nil || v.VideoCodec != VP8 {
+		t.Errorf("video stream %+v, want VP8", v)
 	}
 }
