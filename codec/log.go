@@ -31,6 +31,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 )
 
 var logOnce sync.Once
@@ -63,5 +64,9 @@ func mcuLogLine(level C.int, msg *C.char) {
 	if level <= C.AV_LOG_ERROR {
 		l = slog.LevelError
 	}
-	lg.Log(context.Background(), l, "ffmpeg", "msg", text)
+	if ok, held := ffmpegLines.allow(time.Now()); ok && held > 0 {
+		lg.Log(context.Background(), l, "ffmpeg", "msg", text, "held_back", held)
+	} else if ok {
+		lg.Log(context.Background(), l, "ffmpeg", "msg", text)
+	}
 }
