@@ -191,13 +191,6 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 		if a.skipPaddingGap() {
 			continue
 		}
-		if a.awaitingPicture() {
-			// Only padding since the gap: the next packet with media
-			// says whether the gap held any (skipPaddingGap), however
-			// long it takes (a screen share, a camera turned off).
-			a.waitUntil = time.Time{}
-			return
-		}
 		if a.waitUntil = since.Add(assemblerPatience); now.Before(a.waitUntil) {
 			return
 		}
@@ -230,21 +223,6 @@ func (a *frameAssembler) skipPaddingGap() bool {
 		return true
 	}
 	return false
-}
-
-// awaitingPicture reports whether everything held after the head, which
-// has a gap, is padding, where skipPaddingGap could pass the gap once the
-// next picture starts.
-func (a *frameAssembler) awaitingPicture() bool {
-	if !a.atStart || a.pic.mod == 0 {
-		return false
-	}
-	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
-		if s := a.ring[seq%assemblerSlots]; s.pkt != nil && s.pkt.SequenceNumber == seq && len(s.pkt.Payload) > 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // pictureID is a VP8 picture ID and its modulus (2^7 or 2^15).
@@ -300,15 +278,20 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 
 // missingSince reports whether a packet of the head frame is missing and
 // since when it is known to be: the arrival of the first packet held after
-// the first gap.
+// the first gap. After a VP8 frame emitted whole, padding after the gap
+// does not count: such a gap may have held padding only (skipPaddingGap),
+// which the next packet with media tells, however long it takes to come (a
+// camera turned off sends a picture a second, padding in between), and
+// that packet's own loss or reordering is then waited for in full.
 func (a *frameAssembler) missingSince() (time.Time, bool) {
+	paddingMayFill := a.atStart && a.pic.mod != 0
 	gap := false
 	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
 		s := a.ring[seq%assemblerSlots]
 		switch {
 		case s.pkt == nil || s.pkt.SequenceNumber != seq:
 			gap = true
-		case gap:
+		case gap && (len(s.pkt.Payload) > 0 || !paddingMayFill):
 			return s.arrival, true
 		}
 	}

@@ -519,9 +519,16 @@ func TestFrameAssemblerPaddingGap(t *testing.T) {
 			// camera turned off sends a picture a second): still no loss.
 			times:  []int{0, 10, 10 + 3*patience},
 			frames: []string{"a", "d"}, lost: []int{0, 0}},
-		{name: "lost padding and a picture, the next one late", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), pkt(3, false, ""), vp8pic(5, true, 12, "e")},
-			times:  []int{0, 10, 10 + 3*patience},
-			frames: []string{"a", "e"}, lost: []int{0, 3}},
+		{name: "lost padding and a picture, the next one late", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), pkt(3, false, ""), vp8pic(5, true, 12, "e"), vp8pic(6, true, 13, "f")},
+			// Picture 11 was lost: e waits its patience for it, counted
+			// from e (a retransmission may come), then goes with 3 lost.
+			times:  []int{0, 10, 10 + 3*patience, 10 + 4*patience},
+			frames: []string{"a", "e", "f"}, lost: []int{0, 3, 0}},
+		{name: "lost padding, then the next picture reordered late", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), pkt(3, false, ""), vp8pkt(5, false, vp8Middle, "e"), vp8pic(4, false, 11, "d"), vp8pkt(6, true, vp8Middle, "f")},
+			// 4, the next picture's start, comes after 5 and long after
+			// the padding: it still has its patience, counted from 5.
+			times:  []int{0, 10, 1000, 1020, 1020},
+			frames: []string{"a", "def"}, lost: []int{0, 0}},
 		{name: "a gap inside a frame, then padding lost", pkts: []*rtp.Packet{vp8pic(1, true, 10, "a"), vp8pic(2, false, 11, "b"), vp8pic(4, true, 12, "d"), vp8pic(6, true, 13, "f"), vp8pic(7, true, 14, "g")},
 			// 3 (b's marker) is lost: b's frame is waited for and given up.
 			// d is then emitted whole, so 5, between d and f, held no media.
