@@ -173,7 +173,14 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // a keyframe and some pictures in the file
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCluster] > 0 {
+			break // a keyframe in the file, so it will have cues
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no cluster in the recording after 10 s")
+		}
+	}
 	closed := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -192,6 +199,9 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	case err := <-closed:
 		t.Fatalf("Close returned (%v) before the join in flight ended", err)
 	default:
+	}
+	if _, err := r.StartRecording(); !errors.Is(err, ErrClosed) {
+		t.Errorf("a recording started while shutting down: %v, want ErrClosed", err)
 	}
 	m.endJoin(r, Viewer)
 	m.closeIfEmpty(r)

@@ -156,6 +156,12 @@ func (r *Room) StartRecording() (string, error) {
 	case r.closing:
 		r.mu.Unlock()
 		return "", ErrNotFound
+	case r.mgr.stopping.Err() != nil:
+		// Shutting down: Close has finalized the recordings, or will once
+		// this start is over (it sets stopping first); one started now
+		// would wait for the joins in flight.
+		r.mu.Unlock()
+		return "", ErrClosed
 	case r.rec != nil:
 		defer r.mu.Unlock()
 		return r.rec.Path(), ErrRecording
