@@ -212,8 +212,14 @@ func (in *Input) Read() (Packet, error) {
 		if in.annexB != nil && in.pkt.StreamIndex() == in.video.index {
 			// One packet in, one out: the filter takes the packet's data
 			// and gives it back rewritten, times and flags kept. A packet
-			// it refuses (its NAL lengths damaged) is left out, as a
-			// damaged frame: the decoder makes do until the next keyframe.
+			// it refuses (its NAL lengths damaged: ReceivePacket fails) is
+			// left out, as a damaged frame: the decoder makes do until the
+			// next keyframe. An empty packet would tell the filter the
+			// stream ended, and it would refuse everything after.
+			if in.pkt.Size() == 0 {
+				in.pkt.Unref()
+				continue
+			}
 			if err := in.annexB.SendPacket(in.pkt); err != nil {
 				in.pkt.Unref()
 				continue
