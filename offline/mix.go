@@ -79,6 +79,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	}
 	out := &fileOutput{w: w, total: total, progress: opts.Progress}
 	res, err := run(ctx, parts, opts, out, total, log)
+	ran := err == nil // and so made the raw video file, if asked for one
 	if cerr := w.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
@@ -90,6 +91,11 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		// left there it would stop the next attempt ("file exists").
 		if rerr := os.Remove(opts.Output); rerr != nil {
 			err = errors.Join(err, rerr)
+		}
+		if ran && opts.RawVideo != "" { // else run has removed it
+			if rerr := os.Remove(opts.RawVideo); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
 		}
 		res.Output = ""
 	}
@@ -113,7 +119,9 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 			// composite, and left there it would stop the next attempt.
 			if runErr != nil && ctx.Err() == nil {
 				rawFile.Close()
-				os.Remove(opts.RawVideo)
+				if err := os.Remove(opts.RawVideo); err != nil {
+					runErr = errors.Join(runErr, err)
+				}
 			}
 		}()
 		raw = newY4MWriter(bufio.NewWriterSize(rawFile, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
