@@ -64,9 +64,17 @@ func mcuLogLine(level C.int, msg *C.char) {
 	if level <= C.AV_LOG_ERROR {
 		l = slog.LevelError
 	}
-	if ok, held := ffmpegLines.allow(time.Now()); ok && held > 0 {
-		lg.Log(context.Background(), l, "ffmpeg", "msg", text, "held_back", held)
-	} else if ok {
+	if !lg.Enabled(context.Background(), l) {
+		return // not counted against the limit
+	}
+	ok, reportIn := ffmpegLines.allow(time.Now())
+	if ok {
 		lg.Log(context.Background(), l, "ffmpeg", "msg", text)
+	} else if reportIn > 0 {
+		time.AfterFunc(reportIn, func() {
+			if n := ffmpegLines.take(); n > 0 {
+				lg.Warn("ffmpeg: lines held back", "count", n, "window", logWindow)
+			}
+		})
 	}
 }

@@ -12,8 +12,8 @@ var ffmpegLogger atomic.Pointer[slog.Logger]
 
 // FFmpeg logs a line for every bad packet it is given, as often as a
 // sender sends one: ffmpegLines lets through at most logBurst of its lines
-// per logWindow, and the first line of a later window says how many were
-// held back.
+// per logWindow, and how many were held back is logged when the window
+// ends.
 var ffmpegLines logLimiter
 
 const (
@@ -25,23 +25,33 @@ type logLimiter struct {
 	mu    sync.Mutex
 	start time.Time // of the current window
 	n     int       // lines let through in it
-	held  int       // lines held back since the last let through
+	held  int       // lines held back, not reported yet
 }
 
-// allow reports whether a line at now may be logged and, if so, how many
-// were held back before it.
-func (l *logLimiter) allow(now time.Time) (bool, int) {
+// allow reports whether a line at now may be logged. For the first line
+// it holds back in a window it also returns when that window ends, > 0:
+// the caller then reports the lines held back (take) at that time.
+func (l *logLimiter) allow(now time.Time) (ok bool, reportIn time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.start) >= logWindow {
 		l.start, l.n = now, 0
 	}
-	if l.n >= logBurst {
-		l.held++
-		return false, 0
+	if l.n < logBurst {
+		l.n++
+		return true, 0
 	}
-	l.n++
-	held := l.held
+	if l.held++; l.held == 1 {
+		return false, max(l.start.Add(logWindow).Sub(now), time.Millisecond)
+	}
+	return false, 0
+}
+
+// take returns how many lines were held back since it was last called.
+func (l *logLimiter) take() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.held
 	l.held = 0
-	return true, held
+	return n
 }

@@ -10,28 +10,35 @@ import (
 	"time"
 )
 
-// TestLogLimiter: at most logBurst lines a window; the first line let
-// through in a later window says how many were held back.
+// TestLogLimiter: at most logBurst lines a window; the first line held
+// back says when the window ends, and take counts the lines held back.
 func TestLogLimiter(t *testing.T) {
 	var l logLimiter
 	t0 := time.Unix(1000, 0)
-	passed := 0
-	for range 1000 {
-		if ok, held := l.allow(t0); ok {
+	passed, reports := 0, 0
+	for i := range 1000 {
+		ok, reportIn := l.allow(t0.Add(time.Duration(i) * time.Millisecond))
+		if ok {
 			passed++
-			if held != 0 {
-				t.Errorf("held back %d before the first window's lines", held)
+		}
+		if reportIn > 0 {
+			reports++
+			if at := t0.Add(time.Duration(i)*time.Millisecond + reportIn); !at.Equal(t0.Add(logWindow)) {
+				t.Errorf("report at %v, want the window's end", at.Sub(t0))
 			}
 		}
 	}
-	if passed != logBurst {
-		t.Errorf("%d of 1000 lines in one window let through, want %d", passed, logBurst)
+	if passed != logBurst || reports != 1 {
+		t.Errorf("%d of 1000 lines in one window let through, %d reports; want %d and 1", passed, reports, logBurst)
 	}
-	if ok, held := l.allow(t0.Add(logWindow - time.Millisecond)); ok || held != 0 {
-		t.Errorf("a line just before the window ended: %v, %d", ok, held)
+	if n := l.take(); n != 1000-logBurst {
+		t.Errorf("%d held back, want %d", n, 1000-logBurst)
 	}
-	if ok, held := l.allow(t0.Add(logWindow)); !ok || held != 1000-logBurst+1 {
-		t.Errorf("the next window's first line: %v, held back %d, want true and %d", ok, held, 1000-logBurst+1)
+	if n := l.take(); n != 0 {
+		t.Errorf("%d held back after take, want 0", n)
+	}
+	if ok, _ := l.allow(t0.Add(logWindow)); !ok {
+		t.Error("the next window's first line held back")
 	}
 }
 
