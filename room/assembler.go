@@ -278,8 +278,8 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 
 // missingSince reports whether a packet of the head frame is missing and
 // since when it is known to be: the arrival of the first packet held after
-// the first gap. After a VP8 frame emitted whole, padding after the gap
-// does not count: such a gap may have held padding only (skipPaddingGap),
+// the first gap. After a VP8 frame emitted whole, and with no media before
+// the gap, padding after the gap does not count: such a gap may have held padding only (skipPaddingGap),
 // which the next packet with media tells, however long it takes to come (a
 // camera turned off sends a picture a second, padding in between), and
 // that packet's own loss or reordering is then waited for in full.
@@ -291,7 +291,11 @@ func (a *frameAssembler) missingSince() (time.Time, bool) {
 		switch {
 		case s.pkt == nil || s.pkt.SequenceNumber != seq:
 			gap = true
-		case gap && (len(s.pkt.Payload) > 0 || !paddingMayFill):
+		case !gap:
+			if len(s.pkt.Payload) > 0 {
+				paddingMayFill = false // the gap is inside the head frame
+			}
+		case len(s.pkt.Payload) > 0 || !paddingMayFill:
 			return s.arrival, true
 		}
 	}

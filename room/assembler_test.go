@@ -679,3 +679,36 @@ func TestFrameAssemblerPaddingNoDeadline(t *testing.T) {
 		t.Errorf("frames %q lost %v, want %q with none lost", c.frames, c.lost, want)
 	}
 }
+
+// TestFrameAssemblerGapInsideFrameThenPadding: a frame that lost its last
+// packet, followed by padding only (a still screen share), is given up at
+// its deadline as any other: the gap is inside the frame, so it held media.
+func TestFrameAssemblerGapInsideFrameThenPadding(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+	var c collector
+	t0 := time.Unix(0, 0)
+	for _, p := range []struct {
+		pkt *rtp.Packet
+		ms  int
+	}{
+		{vp8pic(1, true, 10, "a"), 0},
+		{vp8pic(2, false, 11, "b"), 30}, // 3, its marker, is lost
+		{pkt(4, false, ""), 40},
+		{pkt(5, false, ""), 50},
+	} {
+		if _, err := a.push(wire(t, p.pkt), t0.Add(time.Duration(p.ms)*time.Millisecond), c.emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at, ok := a.deadline()
+	if want := t0.Add(40*time.Millisecond + assemblerPatience); !ok || !at.Equal(want) {
+		t.Fatalf("deadline %v %v, want %v (patience after the padding showed 3 missing)", at.Sub(t0), ok, want.Sub(t0))
+	}
+	a.drain(at, c.emit)
+	if _, err := a.push(wire(t, vp8pic(6, true, 12, "f")), at, c.emit); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a", "f"}; !slices.Equal(c.frames, want) || c.lost[1] == 0 {
+		t.Errorf("frames %q lost %v, want %q with b's packets lost", c.frames, c.lost, want)
+	}
+}
