@@ -67,13 +67,16 @@ func mcuLogLine(level C.int, msg *C.char) {
 	if !lg.Enabled(context.Background(), l) {
 		return // not counted against the limit
 	}
-	ok, reportIn := ffmpegLines.allow(time.Now())
+	ok, reportIn := ffmpegLines.allow(time.Now(), l)
 	if ok {
 		lg.Log(context.Background(), l, "ffmpeg", "msg", text)
 	} else if reportIn > 0 {
 		time.AfterFunc(reportIn, func() {
-			if n := ffmpegLines.take(); n > 0 {
-				lg.Warn("ffmpeg: lines held back", "count", n, "window", logWindow)
+			// At the level of the lines held back, to the logger then set.
+			if n, level := ffmpegLines.take(); n > 0 {
+				if lg := ffmpegLogger.Load(); lg != nil {
+					lg.Log(context.Background(), level, "ffmpeg: lines held back", "count", n, "window", logWindow)
+				}
 			}
 		})
 	}

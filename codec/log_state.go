@@ -23,15 +23,16 @@ const (
 
 type logLimiter struct {
 	mu    sync.Mutex
-	start time.Time // of the current window
-	n     int       // lines let through in it
-	held  int       // lines held back, not reported yet
+	start time.Time  // of the current window
+	n     int        // lines let through in it
+	held  int        // lines held back, not reported yet
+	level slog.Level // the highest of theirs
 }
 
-// allow reports whether a line at now may be logged. For the first line
-// it holds back in a window it also returns when that window ends, > 0:
-// the caller then reports the lines held back (take) at that time.
-func (l *logLimiter) allow(now time.Time) (ok bool, reportIn time.Duration) {
+// allow reports whether a line of level at now may be logged. For the
+// first line it holds back in a window it also returns when that window
+// ends, > 0: the caller then reports the lines held back (take) then.
+func (l *logLimiter) allow(now time.Time, level slog.Level) (ok bool, reportIn time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.start) >= logWindow {
@@ -42,16 +43,19 @@ func (l *logLimiter) allow(now time.Time) (ok bool, reportIn time.Duration) {
 		return true, 0
 	}
 	if l.held++; l.held == 1 {
+		l.level = level
 		return false, max(l.start.Add(logWindow).Sub(now), time.Millisecond)
 	}
+	l.level = max(l.level, level)
 	return false, 0
 }
 
-// take returns how many lines were held back since it was last called.
-func (l *logLimiter) take() int {
+// take returns how many lines were held back since it was last called,
+// and the highest level among them.
+func (l *logLimiter) take() (int, slog.Level) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	n := l.held
 	l.held = 0
-	return n
+	return n, l.level
 }

@@ -17,7 +17,11 @@ func TestLogLimiter(t *testing.T) {
 	t0 := time.Unix(1000, 0)
 	passed, reports := 0, 0
 	for i := range 1000 {
-		ok, reportIn := l.allow(t0.Add(time.Duration(i) * time.Millisecond))
+		level := slog.LevelWarn
+		if i == 500 {
+			level = slog.LevelError
+		}
+		ok, reportIn := l.allow(t0.Add(time.Duration(i)*time.Millisecond), level)
 		if ok {
 			passed++
 		}
@@ -31,13 +35,13 @@ func TestLogLimiter(t *testing.T) {
 	if passed != logBurst || reports != 1 {
 		t.Errorf("%d of 1000 lines in one window let through, %d reports; want %d and 1", passed, reports, logBurst)
 	}
-	if n := l.take(); n != 1000-logBurst {
-		t.Errorf("%d held back, want %d", n, 1000-logBurst)
+	if n, level := l.take(); n != 1000-logBurst || level != slog.LevelError {
+		t.Errorf("%d held back, the highest at %v; want %d and ERROR", n, level, 1000-logBurst)
 	}
-	if n := l.take(); n != 0 {
+	if n, _ := l.take(); n != 0 {
 		t.Errorf("%d held back after take, want 0", n)
 	}
-	if ok, _ := l.allow(t0.Add(logWindow)); !ok {
+	if ok, _ := l.allow(t0.Add(logWindow), slog.LevelWarn); !ok {
 		t.Error("the next window's first line held back")
 	}
 }
@@ -62,6 +66,10 @@ func TestFFmpegLogIsBounded(t *testing.T) {
 	})
 	var h countHandler
 	SetLogger(slog.New(&h))
+	// A window of its own: earlier tests' lines may have begun one.
+	ffmpegLines.mu.Lock()
+	ffmpegLines.start, ffmpegLines.n, ffmpegLines.held = time.Now(), 0, 0
+	ffmpegLines.mu.Unlock()
 	d, err := NewVideoDecoder(VP8)
 	if err != nil {
 		t.Fatal(err)
