@@ -29,14 +29,14 @@ type Manager struct {
 	log  *slog.Logger
 	obs  Observer
 
-	mu     sync.Mutex
-	rooms  map[string]*Room
-	closed bool
-	// joins counts the joins in flight (added under mu while not closed);
-	// stopping ends their negotiation when Close begins.
-	joins    sync.WaitGroup
+	mu    sync.Mutex
+	rooms map[string]*Room
+	// stopping ends when Close begins (stop is called under mu): no join
+	// is taken after, and the negotiations in flight end. joins counts
+	// those (added under mu before then).
 	stopping context.Context
 	stop     context.CancelFunc
+	joins    sync.WaitGroup
 }
 
 // NewManager checks cfg and prepares the WebRTC stack.
@@ -77,18 +77,19 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	defer cancel()
 	defer context.AfterFunc(m.stopping, cancel)()
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
-	if err != nil && m.stopping.Err() != nil {
-		err = ErrClosed
-	}
-	// Under both locks, in reserve's order: Close sets closed under m.mu,
-	// so a session is either in its room before Close looks, or not at all.
+	// Under both locks, in reserve's order: Close stops under m.mu, so a
+	// session is either in its room before Close looks, or not at all.
 	var orphan *Session
 	m.mu.Lock()
 	r.mu.Lock()
 	r.unreserve(kind)
-	if err == nil && m.closed {
-		err, orphan = ErrClosed, s
-	} else if err == nil {
+	switch {
+	case m.stopping.Err() != nil:
+		if err == nil {
+			orphan = s
+		}
+		err = ErrClosed
+	case err == nil:
 		r.sessions[s.ID] = s
 	}
 	r.mu.Unlock()
@@ -132,7 +133,7 @@ func checkOffer(offer string) error {
 func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
+	if m.stopping.Err() != nil {
 		return nil, ErrClosed
 	}
 	r := m.rooms[name]
@@ -403,13 +404,9 @@ func (m *Manager) SetLayout(name string, mode layout.Mode) error {
 // session and room. It returns when all is done or ctx ends.
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
-	m.closed = true // no room is made from now on
-	rooms := make([]*Room, 0, len(m.rooms))
-	for _, r := range m.rooms {
-		rooms = append(rooms, r)
-	}
+	m.stop() // no room is made from now on
+	rooms := slices.Collect(maps.Values(m.rooms))
 	m.mu.Unlock()
-	m.stop()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
