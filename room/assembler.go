@@ -110,12 +110,13 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		a.started, a.next, a.newest = true, p.SequenceNumber, p.SequenceNumber
 	}
 	d := distance(a.next, p.SequenceNumber)
+	back := distance(p.SequenceNumber, a.newest) // how far behind the newest
 	switch {
-	case d < 0 && !a.consumed && distance(p.SequenceNumber, a.newest) < assemblerSlots:
+	case d < 0 && !a.consumed && back < assemblerSlots:
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
-	case d < 0 && distance(p.SequenceNumber, a.newest) >= 0 && distance(p.SequenceNumber, a.newest) < assemblerSlots:
+	case d < 0 && back >= 0 && back < assemblerSlots:
 		a.release(p)
 		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:
@@ -279,10 +280,11 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 // missingSince reports whether a packet of the head frame is missing and
 // since when it is known to be: the arrival of the first packet held after
 // the first gap. After a VP8 frame emitted whole, and with no media before
-// the gap, padding after the gap does not count: such a gap may have held padding only (skipPaddingGap),
-// which the next packet with media tells, however long it takes to come (a
-// camera turned off sends a picture a second, padding in between), and
-// that packet's own loss or reordering is then waited for in full.
+// the gap, padding after the gap does not count: such a gap may have held
+// padding only (skipPaddingGap), which the next packet with media tells,
+// however long it takes to come (a camera turned off sends a picture a
+// second, padding in between), and that packet's own loss or reordering
+// is then waited for in full.
 func (a *frameAssembler) missingSince() (time.Time, bool) {
 	paddingMayFill := a.atStart && a.pic.mod != 0
 	gap := false

@@ -591,6 +591,15 @@ func TestFrameAssemblerLateBurst(t *testing.T) {
 	tc.run(t, func() rtp.Depacketizer { return rawDepacketizer{} })
 }
 
+// pushAt pushes p into a as arriving ms milliseconds after time 0 (the
+// tests' origin), collecting the frames it completes into c.
+func pushAt(t *testing.T, a *frameAssembler, c *collector, p *rtp.Packet, ms int) {
+	t.Helper()
+	if _, err := a.push(wire(t, p), time.Unix(0, 0).Add(time.Duration(ms)*time.Millisecond), c.emit); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestFrameAssemblerDeadline: a frame whose marker packet was lost, then a
 // whole frame, then nothing (a sender that paused). The whole frame is not
 // held until the next packet: at deadline, drain gives up the broken one
@@ -599,19 +608,10 @@ func TestFrameAssemblerDeadline(t *testing.T) {
 	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
 	var c collector
 	t0 := time.Unix(0, 0)
-	for _, p := range []struct {
-		pkt *rtp.Packet
-		ms  int
-	}{
-		{vp8pkt(1, true, vp8Start, "a"), 0},
-		{vp8pkt(2, false, vp8Start, "b"), 30}, // 3, its frame's marker, is lost
-		{vp8pkt(4, false, vp8Start, "c"), 60},
-		{vp8pkt(5, true, vp8Middle, "d"), 60},
-	} {
-		if _, err := a.push(wire(t, p.pkt), t0.Add(time.Duration(p.ms)*time.Millisecond), c.emit); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pushAt(t, a, &c, vp8pkt(1, true, vp8Start, "a"), 0)
+	pushAt(t, a, &c, vp8pkt(2, false, vp8Start, "b"), 30) // 3, its frame's marker, is lost
+	pushAt(t, a, &c, vp8pkt(4, false, vp8Start, "c"), 60)
+	pushAt(t, a, &c, vp8pkt(5, true, vp8Middle, "d"), 60)
 	at, ok := a.deadline()
 	if want := t0.Add(60*time.Millisecond + assemblerPatience); !ok || !at.Equal(want) {
 		t.Fatalf("deadline %v %v, want %v (patience after 4 showed 3 missing)", at, ok, want)
@@ -662,19 +662,13 @@ func TestFrameAssemblerPaddingNoDeadline(t *testing.T) {
 	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
 	var c collector
 	t0 := time.Unix(0, 0)
-	push := func(p *rtp.Packet, at time.Duration) {
-		t.Helper()
-		if _, err := a.push(wire(t, p), t0.Add(at), c.emit); err != nil {
-			t.Fatal(err)
-		}
-	}
-	push(vp8pic(1, true, 10, "a"), 0)
-	push(pkt(3, false, ""), 10*time.Millisecond) // 2, padding too, is lost
+	pushAt(t, a, &c, vp8pic(1, true, 10, "a"), 0)
+	pushAt(t, a, &c, pkt(3, false, ""), 10) // 2, padding too, is lost
 	if at, ok := a.deadline(); ok {
 		t.Errorf("a deadline at %v with only padding after the gap", at.Sub(t0))
 	}
 	a.drain(t0.Add(time.Second), c.emit) // as if a timer had fired anyway
-	push(vp8pic(4, true, 11, "d"), time.Second)
+	pushAt(t, a, &c, vp8pic(4, true, 11, "d"), 1000)
 	if want := []string{"a", "d"}; !slices.Equal(c.frames, want) || c.lost[1] != 0 {
 		t.Errorf("frames %q lost %v, want %q with none lost", c.frames, c.lost, want)
 	}
@@ -687,27 +681,16 @@ func TestFrameAssemblerGapInsideFrameThenPadding(t *testing.T) {
 	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
 	var c collector
 	t0 := time.Unix(0, 0)
-	for _, p := range []struct {
-		pkt *rtp.Packet
-		ms  int
-	}{
-		{vp8pic(1, true, 10, "a"), 0},
-		{vp8pic(2, false, 11, "b"), 30}, // 3, its marker, is lost
-		{pkt(4, false, ""), 40},
-		{pkt(5, false, ""), 50},
-	} {
-		if _, err := a.push(wire(t, p.pkt), t0.Add(time.Duration(p.ms)*time.Millisecond), c.emit); err != nil {
-			t.Fatal(err)
-		}
-	}
+	pushAt(t, a, &c, vp8pic(1, true, 10, "a"), 0)
+	pushAt(t, a, &c, vp8pic(2, false, 11, "b"), 30) // 3, its marker, is lost
+	pushAt(t, a, &c, pkt(4, false, ""), 40)
+	pushAt(t, a, &c, pkt(5, false, ""), 50)
 	at, ok := a.deadline()
 	if want := t0.Add(40*time.Millisecond + assemblerPatience); !ok || !at.Equal(want) {
 		t.Fatalf("deadline %v %v, want %v (patience after the padding showed 3 missing)", at.Sub(t0), ok, want.Sub(t0))
 	}
 	a.drain(at, c.emit)
-	if _, err := a.push(wire(t, vp8pic(6, true, 12, "f")), at, c.emit); err != nil {
-		t.Fatal(err)
-	}
+	pushAt(t, a, &c, vp8pic(6, true, 12, "f"), int(at.Sub(t0)/time.Millisecond))
 	if want := []string{"a", "f"}; !slices.Equal(c.frames, want) || c.lost[1] == 0 {
 		t.Errorf("frames %q lost %v, want %q with b's packets lost", c.frames, c.lost, want)
 	}
