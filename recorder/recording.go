@@ -142,29 +142,23 @@ func (r *Recording) Audio(f codec.EncodedFrame) {
 
 func (r *Recording) run() {
 	defer close(r.done)
-	waitKey := false // a video frame was refused: the next deltas lack it
 	for it := range r.queue {
 		if r.err != nil {
 			continue // keep draining so producers never block
 		}
 		var err error
-		switch {
-		case it.video && waitKey && !it.f.Key:
-			r.droppedVideo.Add(1)
-			continue
-		case it.video:
-			waitKey = false
+		if it.video {
 			err = r.w.WriteVideo(it.f)
-		default:
+		} else {
 			err = r.w.WriteAudio(it.f)
 		}
 		switch {
 		case errors.Is(err, errOutOfOrder):
-			// One frame with a bad time: leave it out and go on.
+			// One frame with a bad time: the writer leaves it out (and
+			// video until the next keyframe), and goes on.
 			if r.outOfOrder.Add(1) == 1 {
 				r.log.Warn("recording left out a frame whose time went backwards", "err", err)
 			}
-			waitKey = waitKey || it.video
 		case err != nil:
 			r.err = err
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)

@@ -47,13 +47,14 @@ type WebMWriter struct {
 	audio   *astiav.Stream
 	base    time.Duration // clock time of the file's 0: the first keyframe
 	gotKey  bool
+	needKey bool                 // a video frame was refused: the deltas after it lack it
 	pending []codec.EncodedFrame // audio waiting for the first keyframe
 	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
 	werr    error                // first error of the file itself (disk full...)
 	closed  bool
 
 	VideoFrames, AudioFrames int // written so far
-	DroppedBeforeKey         int // video frames dropped waiting for the first keyframe
+	DroppedBeforeKey         int // video frames dropped waiting for a keyframe: the first, or one after a frame refused
 	DroppedBeforeStart       int // frames older than the first one written
 }
 
@@ -178,17 +179,21 @@ func (w *WebMWriter) Path() string { return w.path }
 // WriteVideo appends one VP8 frame. Frames before the first keyframe are
 // dropped (a file must start with one).
 func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
-	if !w.gotKey {
+	if !w.gotKey || w.needKey {
 		if !f.Key {
 			w.DroppedBeforeKey++
 			return nil
 		}
-		w.gotKey, w.base = true, f.PTS
+		if !w.gotKey {
+			w.gotKey, w.base = true, f.PTS
+		}
+		w.needKey = false
 	}
 	ok, err := w.writePacket(w.video, 0, f)
 	if ok {
 		w.VideoFrames++
 	}
+	w.needKey = errors.Is(err, errOutOfOrder)
 	if err != nil || w.pending == nil {
 		return err
 	}
