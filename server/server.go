@@ -74,13 +74,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
-		// No route takes it: the mux's 404, or 405 with the methods the
-		// path takes in Allow, with a JSON body like every other error.
-		s.mux.ServeHTTP(jsonMiss{w}, r)
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		// No route takes it: h is the mux's 404, or 405 with the methods
+		// the path takes in Allow; its answer gets a JSON body like every
+		// other error.
+		h.ServeHTTP(jsonMiss{w}, r)
 		return
 	}
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(w, r) // sets the route's path values
 }
 
 // jsonMiss turns the mux's plain-text answer to a request no route takes
