@@ -81,6 +81,17 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	m.cellsKey = key
 	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.Size())
 	m.gen++
+	// Sources that scale their own pictures hear of their tile now, before
+	// any is asked for a picture: a decoder that learnt it only once its
+	// first picture was shown would fill its queue at the source's full
+	// size meanwhile (offline, sixteen decoders' worth of 640x360 pictures
+	// were the mix's peak memory).
+	for i, mem := range m.members {
+		if b, ok := mem.Video.(BoxedSource); ok && mem.box != m.cells[i].Size() {
+			mem.box = m.cells[i].Size()
+			b.SetBox(mem.box, m.cfg.Aspect)
+		}
+	}
 }
 
 // paint brings one participant's tile on img up to date: its newest picture
@@ -107,10 +118,6 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		}
 		return nil
 	}
-	if b, ok := mem.Video.(BoxedSource); ok && mem.box != cell.Size() {
-		b.SetBox(cell.Size(), m.cfg.Aspect)
-	}
-	mem.box = cell.Size()
 	size := layout.Size{W: f.SourceWidth, H: f.SourceHeight}
 	if size.W < 2 || size.H < 2 {
 		size = layout.Size{W: f.Width(), H: f.Height()}

@@ -509,6 +509,7 @@ type boxedSource struct {
 	box    layout.Size
 	aspect layout.Aspect
 	boxes  int
+	early  bool // asked for a picture before being told its tile
 }
 
 func (s *boxedSource) SetBox(box layout.Size, a layout.Aspect) {
@@ -518,6 +519,7 @@ func (s *boxedSource) SetBox(box layout.Size, a layout.Aspect) {
 func (s *boxedSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
 	f, _ := s.colourSource.VideoAt(ctx, t)
 	if s.box.W == 0 {
+		s.early = true
 		return f, nil
 	}
 	dst, _ := layout.Place(layout.Size{W: s.w, H: s.h}, s.box.Rect(), s.aspect)
@@ -528,9 +530,9 @@ func (s *boxedSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Fram
 	return out, nil
 }
 
-// TestBoxedSource: the mixer tells a source its tile once per layout, places
-// the pre-scaled pictures where a full-size one would go, and tells it again
-// when the layout changes.
+// TestBoxedSource: the mixer tells a source its tile once per layout, before
+// it asks for a picture, places the pre-scaled pictures where a full-size one
+// would go, and tells it again when the layout changes.
 func TestBoxedSource(t *testing.T) {
 	cfg := testConfig()
 	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
@@ -542,6 +544,9 @@ func TestBoxedSource(t *testing.T) {
 	run(t, m, 700*time.Millisecond)
 	if src.boxes != 2 {
 		t.Errorf("SetBox called %d times for two layouts", src.boxes)
+	}
+	if src.early {
+		t.Error("the source was asked for a picture before it was told its tile")
 	}
 	size := layout.Size{W: 640, H: 360}
 	for at, n := range map[time.Duration]int{200 * time.Millisecond: 2, 600 * time.Millisecond: 1} {

@@ -7,6 +7,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -34,6 +35,8 @@ type fileVideo struct {
 	free  chan *codec.Frame
 	slots chan struct{}       // shared by all decoders of a mix: how many decode at once
 	box   atomic.Pointer[box] // the tile, set by the mixer
+	boxed chan struct{}       // closed when box is first set
+	once  sync.Once
 	// slack is half an output frame: the picture shown at tick t is the
 	// one nearest to t (ties to the later one), as FFmpeg's fps filter
 	// does, so that times rounded differently by a container still land
@@ -55,7 +58,8 @@ type box struct {
 
 func newFileVideo(path string, info codec.StreamInfo, frame time.Duration, slots chan struct{}, log *slog.Logger) *fileVideo {
 	v := &fileVideo{path: path, info: info, log: log, slots: slots, slack: frame / 2,
-		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize)}
+		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize),
+		boxed: make(chan struct{})}
 	for range poolSize {
 		v.free <- &codec.Frame{} // sized by the decoder: tile-sized once the mixer has said
 	}
@@ -65,6 +69,7 @@ func newFileVideo(path string, info codec.StreamInfo, frame time.Duration, slots
 // SetBox implements mixer.BoxedSource.
 func (v *fileVideo) SetBox(size layout.Size, aspect layout.Aspect) {
 	v.box.Store(&box{size: size, aspect: aspect})
+	v.once.Do(func() { close(v.boxed) })
 }
 
 // target scales decoded pictures to the tile, once the mixer has said what
@@ -119,6 +124,15 @@ func (v *fileVideo) run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	defer dec.Close()
+	// The mixer tells every tile its size before it asks for a picture;
+	// pictures decoded before that would be scaled to the wrong size, and
+	// at the start of a big mix they add up (5 pictures of 640x360 for each
+	// of 16 participants).
+	select {
+	case <-v.boxed:
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	}
 
 	fps := v.info.FrameRate
 	if fps <= 0 || fps > 240 {
