@@ -85,10 +85,12 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	// any is asked for a picture: a decoder that learnt it only once its
 	// first picture was shown would fill its queue at the source's full
 	// size meanwhile (offline, sixteen decoders' worth of 640x360 pictures
-	// were the mix's peak memory).
+	// were the mix's peak memory). Every source hears once, also of an
+	// empty tile (too many people for the canvas): a file's decoder waits
+	// for it.
 	for i, mem := range m.members {
-		if b, ok := mem.Video.(BoxedSource); ok && mem.box != m.cells[i].Size() {
-			mem.box = m.cells[i].Size()
+		if b, ok := mem.Video.(BoxedSource); ok && (!mem.boxTold || mem.box != m.cells[i].Size()) {
+			mem.box, mem.boxTold = m.cells[i].Size(), true
 			b.SetBox(mem.box, m.cfg.Aspect)
 		}
 	}

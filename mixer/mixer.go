@@ -92,6 +92,7 @@ type member struct {
 
 	painted [canvases]paintState
 	box     layout.Size // the tile size last told to a BoxedSource
+	boxTold bool        // box has been told (it may be empty: a tile too small to show)
 	shown   uint64      // Seq of the newest picture painted (for latency)
 	// unscalable is the Seq of the last picture the scaler refused (at
 	// least 1), 0 once one is painted: warned about once, not retried.

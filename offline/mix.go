@@ -143,17 +143,21 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 			v := newFileVideo(p.Video, p.videoInfo, time.Second/time.Duration(cfg.Video.FPS), slots, log)
 			videos = append(videos, v)
 			mp.Video = v
-			g.Go(func() error { return v.run(gctx) })
 		}
 		if p.Audio != "" {
 			a := newFileAudio(p.Audio, p.audioInfo, log)
 			audios = append(audios, a)
 			mp.Audio = a
-			g.Go(func() error { return a.run(gctx) })
 		}
 		if err := m.Add(mp); err != nil {
-			return Result{}, err
+			return Result{}, err // no goroutine started yet
 		}
+	}
+	for _, v := range videos {
+		g.Go(func() error { return v.run(gctx) })
+	}
+	for _, a := range audios {
+		g.Go(func() error { return a.run(gctx) })
 	}
 	clock := mixer.AsFastAsPossible()
 	if opts.Realtime {

@@ -6,8 +6,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"mcu/internal/mediatest"
+	"mcu/layout"
 	"mcu/mixer"
 )
 
@@ -30,5 +32,28 @@ func TestFailedMixLeavesNothing(t *testing.T) {
 		if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("a failed mix left %s behind", path)
 		}
+	}
+}
+
+// TestMixWithEmptyTiles: a canvas too small for everyone's tile (speaker
+// layout at 16x16: the thumbnails have no room) still mixes to the end;
+// each file's decoder hears of its empty tile and goes on.
+func TestMixWithEmptyTiles(t *testing.T) {
+	p, err := ParseParticipant(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := []Participant{p, p, p, p, p, p, p, p, p, p} // the thumbnails get 0x0 cells
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 16, 16
+	cfg.Layout = layout.Speaker
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := Mix(ctx, parts, Options{Output: filepath.Join(t.TempDir(), "out.webm"), Mixer: cfg})
+	if err != nil {
+		t.Fatalf("mix: %v", err)
+	}
+	if res.VideoFrames == 0 {
+		t.Error("no video frames")
 	}
 }
