@@ -8,23 +8,32 @@ STAMP := $(shell date -u +%Y%m%dT%H%M%SZ)
 # bring ~80 more (speech voices, SVG, GPU) whose loading alone keeps ~16 MB
 # resident. Linking with lld, dropping unused code (--gc-sections) and then
 # every library nothing calls (--as-needed) leaves only what mcu uses.
-# Set these variables in the environment to build differently.
+# Set these variables in the environment to build differently (the static
+# link below adds to them).
 export CGO_CFLAGS ?= -O2 -g -ffunction-sections
 export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
 
 # FFmpeg and libvpx are linked statically, from the archives Debian's -dev
-# packages ship: build/pkgconfig points pkg-config at them, and the tag
-# static_codecs adds codec/ffregistry.c (FFmpeg's codec, container and
-# protocol lists cut down to what mcu uses, so that the ~90 libraries the
-# full lists wrap are never loaded) and codec/vpxmem.c (libvpx's allocator,
-# whose calloc no longer makes the encoder's 22 MB token buffer resident).
-# A 16-person mcu mix peaks at ~82 MiB instead of ~130. Go's build cache
-# does not see what pkg-config answers, so a hash of those files goes into
-# CGO_CFLAGS: objects built for a shared FFmpeg are never reused here.
-# A plain "go build" links Debian's shared libraries and works too.
-export PKG_CONFIG_PATH := $(CURDIR)/build/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
-CGO_CFLAGS += -DMCU_STATIC_CODECS=$(shell cat $(CURDIR)/build/pkgconfig/*.pc | sha256sum | cut -c1-12)
-export GOFLAGS := -tags=static_codecs $(GOFLAGS)
+# packages ship: build/pkgconfig points pkg-config at them, and the define
+# MCU_STATIC_CODECS turns on codec/ffregistry.c (FFmpeg's codec, container
+# and protocol lists cut down to what mcu uses, so that the ~90 libraries
+# the full lists wrap are never loaded) and codec/vpxmem.c (libvpx's
+# allocator, whose calloc no longer makes the encoder's 22 MB token buffer
+# resident). A 16-person mcu mix peaks at ~82 MiB instead of ~130. Go's
+# build cache sees neither what pkg-config answers nor the archives, so the
+# define's value hashes the .pc files and the installed -dev packages'
+# versions: a security update of FFmpeg or libvpx rebuilds mcu, and objects
+# built for the shared libraries are never reused here. The static link
+# needs --gc-sections (go-astiav refers to libavfilter and libavdevice,
+# which are not linked) and is set up for Debian's amd64 paths; elsewhere,
+# and with a plain "go build", mcu links Debian's shared libraries.
+ifeq ($(shell dpkg --print-architecture 2>/dev/null),amd64)
+STATIC_CODECS := $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev 2>/dev/null; } | sha256sum | cut -c1-12)
+override PKG_CONFIG_PATH := $(CURDIR)/build/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+override CGO_CFLAGS += -DMCU_STATIC_CODECS=x$(STATIC_CODECS)
+override CGO_LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
+export PKG_CONFIG_PATH CGO_CFLAGS CGO_LDFLAGS
+endif
 
 .DEFAULT_GOAL := help
 

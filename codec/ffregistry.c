@@ -1,5 +1,3 @@
-//go:build static_codecs
-
 // The registries FFmpeg's static libraries would otherwise bring, cut down
 // to what mcu uses. FFmpeg's own registries (allcodecs.o, allformats.o,
 // protocols.o) name every codec, container and protocol Debian builds, and
@@ -7,14 +5,17 @@
 // loading those keeps ~20 MB resident in every mcu process. With these
 // definitions in the link, the linker never takes FFmpeg's registry objects
 // from the archives, and --gc-sections and --as-needed drop everything only
-// they referred to. Built only with -tags static_codecs, which the Makefile sets
-// together with the pkg-config files in build/pkgconfig that link FFmpeg
-// statically; any other build links Debian's shared FFmpeg as usual.
+// they referred to. Compiled only with MCU_STATIC_CODECS defined, which the
+// Makefile does together with pointing pkg-config at build/pkgconfig, whose
+// files link FFmpeg statically; any other build links Debian's shared
+// FFmpeg as usual, and this file is empty.
 //
 // The functions keep FFmpeg 5.1's semantics (libavcodec/allcodecs.c,
 // libavformat/allformats.c, libavformat/protocols.c). None of the codecs
 // listed has static data to initialise (FFCodec.init_static_data is NULL
 // for each), so the once-only initialisation FFmpeg runs is not needed.
+
+#ifdef MCU_STATIC_CODECS
 
 #include <stdint.h>
 #include <string.h>
@@ -199,3 +200,5 @@ const URLProtocol **ffurl_get_protocols(const char *whitelist, const char *black
 	}
 	return ret;
 }
+
+#endif // MCU_STATIC_CODECS

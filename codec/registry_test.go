@@ -10,7 +10,7 @@ import (
 
 // TestFFmpegHasWhatMcuUses: every FFmpeg component mcu asks for by id or
 // name is there, whether FFmpeg is Debian's shared build or the static one
-// with mcu's cut-down lists (codec/ffregistry.c, -tags static_codecs).
+// with mcu's cut-down lists (codec/ffregistry.c, the Makefile's build).
 func TestFFmpegHasWhatMcuUses(t *testing.T) {
 	for c := range ffmpegIDs {
 		d, err := NewVideoDecoder(c)

@@ -1,4 +1,4 @@
-//go:build static_codecs && linux
+//go:build cgo && linux
 
 package codec
 
@@ -15,6 +15,9 @@ import (
 // shared libraries, nor the codec libraries FFmpeg's full lists wrap; a
 // build against Debian's shared FFmpeg maps some 140 shared objects.
 func TestStaticCodecsLoadLittle(t *testing.T) {
+	if !StaticCodecs {
+		t.Skip("linked against the shared FFmpeg (not built by make)")
+	}
 	maps, err := os.ReadFile("/proc/self/maps")
 	if err != nil {
 		t.Fatal(err)
@@ -47,6 +50,9 @@ func TestStaticCodecsLoadLittle(t *testing.T) {
 // allocator (codec/vpxmem.c) its pages become resident only as the encoder
 // writes them; libvpx's own vpx_calloc cleared them all at once.
 func TestEncoderTokenBufferNotResident(t *testing.T) {
+	if !StaticCodecs {
+		t.Skip("linked against the shared libvpx (not built by make)")
+	}
 	before := rssAnonKiB(t)
 	enc, err := NewVP8Encoder(DefaultVP8Config())
 	if err != nil {

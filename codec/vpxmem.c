@@ -1,17 +1,20 @@
-//go:build static_codecs
-
 // libvpx's allocator (vpx_mem/vpx_mem.c), with one change: vpx_calloc asks
 // the C library for zeroed memory instead of clearing what malloc gave.
 // libvpx's own vpx_calloc writes zeros over every byte, so the VP8
 // encoder's token buffer (mb_rows*mb_cols*384 tokens of 16 bytes: 22 MB at
 // 1280x720, sized for the worst frame) was resident in full from the first
 // frame. calloc takes fresh pages from the kernel, already zero, and only
-// the pages the encoder writes become resident. Linked only with libvpx's
-// static library (-tags static_codecs, see build/pkgconfig); the shared
-// libvpx keeps its own allocator.
+// the pages the encoder writes become resident. That holds because mcu
+// fixes glibc's mmap threshold (malloc_cgo.go): with glibc's moving
+// threshold a 22 MB block freed and asked for again could come from the
+// heap, which calloc clears. Compiled only with MCU_STATIC_CODECS defined
+// (the Makefile's static link, see build/pkgconfig); the shared libvpx
+// keeps its own allocator.
 //
 // Layout as libvpx's: the block malloc returned is stored in the word
 // before the aligned address, which vpx_free reads.
+
+#ifdef MCU_STATIC_CODECS
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,3 +51,5 @@ void vpx_free(void *p)
 	if (p)
 		free((void *)((size_t *)p)[-1]);
 }
+
+#endif // MCU_STATIC_CODECS
