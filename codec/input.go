@@ -59,6 +59,15 @@ type Input struct {
 	// lengths and whose SPS and PPS sit in the stream's header, as the
 	// Annex B stream the decoder and IsKeyframe take (nil: not needed).
 	annexB *astiav.BitStreamFilterContext
+
+	// Read's look-ahead (see vet): packets read but not yet returned, the
+	// error that ended reading, and each stream's last time.
+	pending []Packet
+	readErr error
+	atEOF   bool
+	times   [Audio + 1]streamTimes
+	offset  time.Duration // added to every time: the start time was damaged
+	retimed int
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -75,6 +84,9 @@ func OpenInput(path string) (*Input, error) {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotMedia)
 	}
 	in := &Input{path: path, container: c}
+	for k := range in.times {
+		in.times[k].last = NoPTS
+	}
 	if err := in.open(); err != nil {
 		in.Close()
 		return nil, err
@@ -200,8 +212,113 @@ func (in *Input) Video() *StreamInfo { return in.video }
 func (in *Input) Audio() *StreamInfo { return in.audio }
 
 // Read returns the next packet of the video or audio stream, io.EOF at the
-// end. Packet times are relative to the start of the file.
+// end. Packet times are relative to the start of the file. A packet whose
+// time leaps ahead of its stream (more than outlierJump) while the stream's
+// next packet is back before it is taken for a damaged timestamp: it is
+// given a time between its neighbours (Retimed counts them). Left as it
+// was, one flipped bit in a 3 s clip's timestamps made a mix of hours.
 func (in *Input) Read() (Packet, error) {
+	var p Packet
+	if len(in.pending) > 0 {
+		p, in.pending = in.pending[0], in.pending[1:]
+	} else {
+		var err error
+		if p, err = in.readPacket(); err != nil {
+			return Packet{}, err
+		}
+	}
+	in.vet(&p)
+	return p, nil
+}
+
+// outlierJump is how far a packet's time may leap ahead of its stream's
+// previous packet, and its next packet fall back behind it, before the
+// packet's time is taken for damage: far beyond the reordering of B-frames
+// (a few frames), and a leap the stream then follows (a pause in a
+// recording) is kept whatever its size.
+const outlierJump = time.Second
+
+// lookahead bounds how many packets vet reads ahead to find a stream's
+// next packet.
+const lookahead = 256
+
+// streamTimes is what vet knows of one stream.
+type streamTimes struct {
+	last time.Duration // time of the stream's previous packet, or NoPTS
+	dur  time.Duration // its duration, 0 if unknown
+}
+
+// vet checks p's time against its stream's previous and next packets (see
+// Read) and records it.
+func (in *Input) vet(p *Packet) {
+	if p.PTS == NoPTS {
+		return
+	}
+	p.PTS += in.offset
+	st := &in.times[p.Kind]
+	if st.last == NoPTS || p.PTS > st.last+outlierJump {
+		next, ok := in.peekNext(p.Kind)
+		switch {
+		case ok && p.PTS > next+outlierJump: // the stream falls back: p is out of line
+			if st.last == NoPTS && next < -outlierJump {
+				// p came first and gave the file its start time, so the
+				// rest would be long before the start: start from p's
+				// neighbour instead.
+				in.offset -= next - p.Duration
+				next = p.Duration
+			}
+			if st.last != NoPTS && st.last < next {
+				p.PTS = st.last + (next-st.last)/2
+			} else {
+				p.PTS = next - p.Duration
+			}
+			in.retimed++
+		case !ok && st.last != NoPTS && in.atEOF: // a leap at the very end, followed by nothing
+			p.PTS = st.last + max(st.dur, time.Millisecond)
+			in.retimed++
+		}
+	}
+	st.last, st.dur = p.PTS, p.Duration
+}
+
+// peekNext reads ahead, keeping what it reads for Read, to the time of the
+// next packet of kind that has one.
+func (in *Input) peekNext(kind MediaKind) (time.Duration, bool) {
+	for i := 0; ; i++ {
+		if i == len(in.pending) {
+			if i >= lookahead || in.atEOF || in.readErr != nil {
+				return 0, false
+			}
+			q, err := in.readPacket()
+			if err != nil {
+				return 0, false
+			}
+			in.pending = append(in.pending, q)
+		}
+		if q := in.pending[i]; q.Kind == kind && q.PTS != NoPTS {
+			return q.PTS + in.offset, true
+		}
+	}
+}
+
+// Retimed counts the packets whose damaged time Read replaced.
+func (in *Input) Retimed() int { return in.retimed }
+
+// readPacket reads the next packet of the video or audio stream from the
+// file. An error (io.EOF at the end) is kept and returned again.
+func (in *Input) readPacket() (Packet, error) {
+	if in.readErr != nil {
+		return Packet{}, in.readErr
+	}
+	p, err := in.readFile()
+	if err != nil {
+		in.readErr = err
+		in.atEOF = errors.Is(err, io.EOF)
+	}
+	return p, err
+}
+
+func (in *Input) readFile() (Packet, error) {
 	for {
 		if err := in.fc.ReadFrame(in.pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {

@@ -104,6 +104,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 			return err
 		}
 	}
+	a.corrupt += warnRetimed(a.log, a.path, in)
 	return w.flush()
 }
 

@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"mcu/internal/mediatest"
+	"mcu/mixer"
 )
 
 func TestParseParticipant(t *testing.T) {
@@ -66,5 +68,41 @@ func TestMeasure(t *testing.T) {
 		if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
 			t.Errorf("%s lasts %v, want 3 s", arg, p.length)
 		}
+	}
+}
+
+// TestMeasureDamagedTimestamp: one frame's timestamp pushed five hours
+// ahead (a damaged field) leaves the clip's length at 3 s, and the mix of
+// it lasts 3 s with a warning, instead of five hours.
+func TestMeasureDamagedTimestamp(t *testing.T) {
+	path := mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), func(i int, pts uint64) uint64 {
+		if i == 10 {
+			return pts + 30*3600*5
+		}
+		return pts
+	})
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.measure(); err != nil {
+		t.Fatal(err)
+	}
+	if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
+		t.Fatalf("the clip lasts %v, want 3 s", p.length)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 320, 180
+	res, err := Mix(ctx, []Participant{p}, Options{Output: filepath.Join(t.TempDir(), "out.webm"), Mixer: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := res.Duration - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
+		t.Errorf("the mix lasts %v, want 3 s", res.Duration)
+	}
+	if res.Warnings == 0 {
+		t.Error("no warning about the damaged timestamp")
 	}
 }

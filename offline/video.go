@@ -156,6 +156,7 @@ func (v *fileVideo) run(ctx context.Context) error {
 			return err
 		}
 	}
+	v.corrupt += warnRetimed(v.log, v.path, in)
 	return v.decode(ctx, dec, nil, codec.NoPTS, &st) // the pictures the decoder still holds
 }
 
@@ -252,4 +253,14 @@ func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
 		v.log.Warn("damaged video, the tile keeps its last good picture until the next keyframe",
 			"file", v.path, "at", at, "err", err)
 	}
+}
+
+// warnRetimed reports the packets whose damaged times the reader replaced,
+// and returns how many there were.
+func warnRetimed(log *slog.Logger, path string, in *codec.Input) int {
+	n := in.Retimed()
+	if n > 0 {
+		log.Warn("damaged timestamps, replaced by times between their neighbours", "file", path, "packets", n)
+	}
+	return n
 }

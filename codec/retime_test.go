@@ -1,0 +1,103 @@
+//go:build cgo
+
+package codec
+
+import (
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"mcu/internal/mediatest"
+)
+
+func readTimes(t *testing.T, path string) ([]time.Duration, int) {
+	t.Helper()
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var times []time.Duration
+	for {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			return times, in.Retimed()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, p.PTS)
+	}
+}
+
+// TestInputRetimesDamagedTimestamps: a frame whose timestamp leaps hours
+// ahead while the next one is back in line (one damaged field) is placed
+// between its neighbours, at the start, in the middle and at the end of a
+// clip; a leap the stream then follows (a pause in a recording) is kept.
+func TestInputRetimesDamagedTimestamps(t *testing.T) {
+	const hours = 30 * 3600 * 5 // five hours in 1/30 s units
+	frame := time.Second / 30
+	for _, tc := range []struct {
+		name    string
+		ts      func(i int, pts uint64) uint64
+		retimed int
+		want    func(i int) time.Duration // each packet's time after Read
+	}{
+		{"clean", func(_ int, pts uint64) uint64 { return pts }, 0,
+			func(i int) time.Duration { return time.Duration(i) * frame }},
+		{"middle", func(i int, pts uint64) uint64 {
+			if i == 10 {
+				return pts + hours
+			}
+			return pts
+		}, 1, func(i int) time.Duration {
+			if i == 10 {
+				return 10 * frame // halfway between frames 9 and 11
+			}
+			return time.Duration(i) * frame
+		}},
+		{"first", func(i int, pts uint64) uint64 {
+			if i == 0 {
+				return pts + hours
+			}
+			return pts
+		}, 1, func(i int) time.Duration {
+			return time.Duration(i) * frame // the start too: the damaged frame gave it
+		}},
+		{"last", func(i int, pts uint64) uint64 {
+			if i == 89 {
+				return pts + hours
+			}
+			return pts
+		}, 1, func(i int) time.Duration {
+			return time.Duration(i) * frame // the last after its neighbour
+		}},
+		{"pause", func(i int, pts uint64) uint64 {
+			if i >= 45 {
+				return pts + 60*30 // a minute without video, then it goes on
+			}
+			return pts
+		}, 0, func(i int) time.Duration {
+			if i >= 45 {
+				return time.Duration(i)*frame + time.Minute
+			}
+			return time.Duration(i) * frame
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			times, retimed := readTimes(t, mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), tc.ts)) // 90 frames, 1/30 s
+			if len(times) != 90 {
+				t.Fatalf("%d packets, want 90", len(times))
+			}
+			if retimed != tc.retimed {
+				t.Errorf("Retimed %d, want %d", retimed, tc.retimed)
+			}
+			for i, got := range times {
+				if d := got - tc.want(i); d < -time.Millisecond || d > time.Millisecond {
+					t.Errorf("packet %d at %v, want %v", i, got, tc.want(i))
+				}
+			}
+		})
+	}
+}
