@@ -21,6 +21,16 @@ const (
 	Audio
 )
 
+func (k MediaKind) String() string {
+	switch k {
+	case Video:
+		return "video"
+	case Audio:
+		return "audio"
+	}
+	return fmt.Sprintf("MediaKind(%d)", int(k))
+}
+
 // StreamInfo describes the video or audio stream an Input reads.
 type StreamInfo struct {
 	Kind  MediaKind
@@ -67,7 +77,6 @@ type Input struct {
 	atEOF   bool
 	times   [Audio + 1]streamTimes
 	offset  time.Duration // added to every time: the start time was damaged
-	retimed int
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -85,7 +94,7 @@ func OpenInput(path string) (*Input, error) {
 	}
 	in := &Input{path: path, container: c}
 	for k := range in.times {
-		in.times[k].last = NoPTS
+		in.times[k].first, in.times[k].last = NoPTS, NoPTS
 	}
 	if err := in.open(); err != nil {
 		in.Close()
@@ -240,13 +249,21 @@ const outlierJump = time.Second
 
 // lookahead bounds how many packets vet reads ahead to find a stream's
 // next packet.
-const lookahead = 256
+const lookahead = 1024
 
 // streamTimes is what vet knows of one stream.
 type streamTimes struct {
-	last time.Duration // time of the stream's previous packet, or NoPTS
-	dur  time.Duration // its duration, 0 if unknown
+	first   time.Duration // time of the stream's first packet, or NoPTS
+	last    time.Duration // time of the stream's previous packet, or NoPTS
+	dur     time.Duration // its duration, 0 if unknown
+	retimed int
 }
+
+// trailingJump is how far a stream's very last packet must leap, at least,
+// to be taken for damage: with no packet after it to fall back, only a
+// leap longer than a minute and than all the stream before it is (a
+// screen share may send its last frame seconds after the one before).
+const trailingJump = time.Minute
 
 // vet checks p's time against its stream's previous and next packets (see
 // Read) and records it.
@@ -272,11 +289,15 @@ func (in *Input) vet(p *Packet) {
 			} else {
 				p.PTS = next - p.Duration
 			}
-			in.retimed++
-		case !ok && st.last != NoPTS && in.atEOF: // a leap at the very end, followed by nothing
+			st.retimed++
+		case !ok && st.last != NoPTS && in.atEOF && p.PTS-st.last > max(trailingJump, st.last-st.first):
+			// A leap at the very end, followed by nothing.
 			p.PTS = st.last + max(st.dur, time.Millisecond)
-			in.retimed++
+			st.retimed++
 		}
+	}
+	if st.first == NoPTS {
+		st.first = p.PTS
 	}
 	st.last, st.dur = p.PTS, p.Duration
 }
@@ -301,8 +322,8 @@ func (in *Input) peekNext(kind MediaKind) (time.Duration, bool) {
 	}
 }
 
-// Retimed counts the packets whose damaged time Read replaced.
-func (in *Input) Retimed() int { return in.retimed }
+// Retimed counts the packets of kind whose damaged time Read replaced.
+func (in *Input) Retimed(kind MediaKind) int { return in.times[kind].retimed }
 
 // readPacket reads the next packet of the video or audio stream from the
 // file. An error (io.EOF at the end) is kept and returned again.

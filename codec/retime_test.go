@@ -22,7 +22,7 @@ func readTimes(t *testing.T, path string) ([]time.Duration, int) {
 	for {
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
-			return times, in.Retimed()
+			return times, in.Retimed(Video)
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -34,7 +34,8 @@ func readTimes(t *testing.T, path string) ([]time.Duration, int) {
 // TestInputRetimesDamagedTimestamps: a frame whose timestamp leaps hours
 // ahead while the next one is back in line (one damaged field) is placed
 // between its neighbours, at the start, in the middle and at the end of a
-// clip; a leap the stream then follows (a pause in a recording) is kept.
+// clip; a leap the stream then follows (a pause in a recording), and a last
+// frame a few seconds after the one before, are kept.
 func TestInputRetimesDamagedTimestamps(t *testing.T) {
 	const hours = 30 * 3600 * 5 // five hours in 1/30 s units
 	frame := time.Second / 30
@@ -72,6 +73,17 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 			return pts
 		}, 1, func(i int) time.Duration {
 			return time.Duration(i) * frame // the last after its neighbour
+		}},
+		{"late last frame", func(i int, pts uint64) uint64 {
+			if i == 89 {
+				return pts + 5*30 // sent 5 s after the one before, as a screen share may
+			}
+			return pts
+		}, 0, func(i int) time.Duration {
+			if i == 89 {
+				return time.Duration(i)*frame + 5*time.Second
+			}
+			return time.Duration(i) * frame
 		}},
 		{"pause", func(i int, pts uint64) uint64 {
 			if i >= 45 {

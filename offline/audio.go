@@ -104,7 +104,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 			return err
 		}
 	}
-	a.corrupt += warnRetimed(a.log, a.path, in)
+	a.corrupt += warnRetimed(a.log, a.path, in, codec.Audio)
 	return w.flush()
 }
 

@@ -156,8 +156,9 @@ func (v *fileVideo) run(ctx context.Context) error {
 			return err
 		}
 	}
-	v.corrupt += warnRetimed(v.log, v.path, in)
-	return v.decode(ctx, dec, nil, codec.NoPTS, &st) // the pictures the decoder still holds
+	err = v.decode(ctx, dec, nil, codec.NoPTS, &st) // the pictures the decoder still holds
+	v.corrupt += warnRetimed(v.log, v.path, in, codec.Video)
+	return err
 }
 
 // decodeState numbers pictures and gives them times when the file has none
@@ -257,10 +258,10 @@ func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
 
 // warnRetimed reports the packets whose damaged times the reader replaced,
 // and returns how many there were.
-func warnRetimed(log *slog.Logger, path string, in *codec.Input) int {
-	n := in.Retimed()
+func warnRetimed(log *slog.Logger, path string, in *codec.Input, kind codec.MediaKind) int {
+	n := in.Retimed(kind)
 	if n > 0 {
-		log.Warn("damaged timestamps, replaced by times between their neighbours", "file", path, "packets", n)
+		log.Warn("damaged timestamps, replaced by times between their neighbours", "file", path, "stream", kind, "packets", n)
 	}
 	return n
 }
