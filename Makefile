@@ -24,13 +24,15 @@ export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
 # define's value hashes the .pc files and the installed -dev packages'
 # versions: a security update of FFmpeg or libvpx rebuilds mcu, and objects
 # built for the shared libraries are never reused here. The static link
-# needs --gc-sections (go-astiav refers to libavfilter and libavdevice,
-# which are not linked) and is set up for Debian's amd64 paths; elsewhere,
-# and with a plain "go build", mcu links Debian's shared libraries.
+# needs -ffunction-sections and --gc-sections (go-astiav refers to
+# libavfilter and libavdevice, which are not linked; only dropping those
+# references lets it link), so they are added whatever the environment
+# says. It is set up for Debian's amd64 paths: elsewhere, and with a plain
+# "go build", mcu links Debian's shared libraries.
 ifeq ($(shell dpkg --print-architecture 2>/dev/null),amd64)
 STATIC_CODECS := $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev 2>/dev/null; } | sha256sum | cut -c1-12)
 override PKG_CONFIG_PATH := $(CURDIR)/build/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
-override CGO_CFLAGS += -DMCU_STATIC_CODECS=x$(STATIC_CODECS)
+override CGO_CFLAGS += -ffunction-sections -DMCU_STATIC_CODECS=x$(STATIC_CODECS)
 override CGO_LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
 export PKG_CONFIG_PATH CGO_CFLAGS CGO_LDFLAGS
 endif
