@@ -221,11 +221,13 @@ func (in *Input) Video() *StreamInfo { return in.video }
 func (in *Input) Audio() *StreamInfo { return in.audio }
 
 // Read returns the next packet of the video or audio stream, io.EOF at the
-// end. Packet times are relative to the start of the file. A packet whose
-// time leaps ahead of its stream (more than outlierJump) while the stream's
-// next packet is back before it is taken for a damaged timestamp: it is
-// given a time between its neighbours (Retimed counts them). Left as it
-// was, one flipped bit in a 3 s clip's timestamps made a mix of hours.
+// end. Packet times are relative to the start of the file. Packets whose
+// times leap ahead of their stream (more than outlierJump) while a later
+// packet of the stream is back before them are taken for damaged
+// timestamps (one damaged IVF frame, or a Matroska cluster's time): they
+// move back to follow the packet before them, spaced as they were
+// (Retimed counts them). Left as it was, one flipped bit in a 3 s clip's
+// timestamps made a mix of hours.
 func (in *Input) Read() (Packet, error) {
 	var p Packet
 	if len(in.pending) > 0 {
@@ -241,23 +243,15 @@ func (in *Input) Read() (Packet, error) {
 }
 
 // outlierJump is how far a packet's time may leap ahead of its stream's
-// previous packet, and its next packet fall back behind it, before the
-// packet's time is taken for damage: far beyond the reordering of B-frames
-// (a few frames), and a leap the stream then follows (a pause in a
-// recording) is kept whatever its size.
+// previous packet, and a later one fall back behind it, before the leap is
+// taken for damage: far beyond the reordering of B-frames (a few frames).
+// A leap the stream then follows (a pause in a recording) is kept whatever
+// its size.
 const outlierJump = time.Second
 
-// lookahead bounds how many packets vet reads ahead to find a stream's
-// next packet.
+// lookahead bounds how many packets vet reads ahead to see whether a
+// stream falls back after a leap.
 const lookahead = 1024
-
-// streamTimes is what vet knows of one stream.
-type streamTimes struct {
-	first   time.Duration // time of the stream's first packet, or NoPTS
-	last    time.Duration // time of the stream's previous packet, or NoPTS
-	dur     time.Duration // its duration, 0 if unknown
-	retimed int
-}
 
 // trailingJump is how far a stream's very last packet must leap, at least,
 // to be taken for damage: with no packet after it to fall back, only a
@@ -265,34 +259,51 @@ type streamTimes struct {
 // screen share may send its last frame seconds after the one before).
 const trailingJump = time.Minute
 
-// vet checks p's time against its stream's previous and next packets (see
-// Read) and records it.
+// streamTimes is what vet knows of one stream.
+type streamTimes struct {
+	first   time.Duration // time of the stream's first packet, or NoPTS
+	last    time.Duration // time of the stream's previous packet, or NoPTS
+	dur     time.Duration // its duration, 0 if unknown
+	shift   time.Duration // moves the rest of an out-of-line run back
+	runLeft int           // packets of that run still to come
+	retimed int
+}
+
+// vet checks p's time against its stream's packets before and after it
+// (see Read) and records it.
 func (in *Input) vet(p *Packet) {
 	if p.PTS == NoPTS {
 		return
 	}
 	p.PTS += in.offset
 	st := &in.times[p.Kind]
-	if st.last == NoPTS || p.PTS > st.last+outlierJump {
+	switch {
+	case st.runLeft > 0: // the rest of an out-of-line run
+		p.PTS += st.shift
+		st.runLeft--
+		st.retimed++
+	case st.last == NoPTS: // the stream's first packet
 		next, ok := in.peekNext(p.Kind)
-		switch {
-		case ok && p.PTS > next+outlierJump: // the stream falls back: p is out of line
-			if st.last == NoPTS && next < -outlierJump {
-				// p came first and gave the file its start time, so the
-				// rest would be long before the start: start from p's
-				// neighbour instead.
-				in.offset -= next - p.Duration
-				next = p.Duration
-			}
-			if st.last != NoPTS && st.last < next {
-				p.PTS = st.last + (next-st.last)/2
-			} else {
-				p.PTS = next - p.Duration
-			}
-			st.retimed++
-		case !ok && st.last != NoPTS && in.atEOF && p.PTS-st.last > max(trailingJump, st.last-st.first):
-			// A leap at the very end, followed by nothing.
-			p.PTS = st.last + max(st.dur, time.Millisecond)
+		if !ok || p.PTS <= next+outlierJump {
+			break
+		}
+		if next < -outlierJump {
+			// p gave the file its start time, so the rest would be long
+			// before the start: start from p's neighbour instead.
+			in.offset -= next - p.Duration
+			next = p.Duration
+		}
+		p.PTS = next - p.Duration
+		st.retimed++
+	case p.PTS > st.last+outlierJump:
+		run, end := in.scanLeap(p.Kind, p.PTS-outlierJump)
+		// A single packet at the very end, with nothing after it to fall
+		// back, only for a leap beyond anything a real stream pauses for.
+		trailing := end == leapEnded && run == 0 && p.PTS-st.last > max(trailingJump, st.last-st.first)
+		if end == leapFellBack || trailing {
+			st.shift = st.last + max(st.dur, time.Millisecond) - p.PTS
+			st.runLeft = run
+			p.PTS += st.shift
 			st.retimed++
 		}
 	}
@@ -302,12 +313,50 @@ func (in *Input) vet(p *Packet) {
 	st.last, st.dur = p.PTS, p.Duration
 }
 
+// How the packets after a leap went (scanLeap).
+type leapEnd int
+
+const (
+	leapFollowed leapEnd = iota // the stream went on from the leap, as far as vet looked
+	leapFellBack                // a packet came back behind the leap
+	leapEnded                   // the file ended first
+)
+
+// scanLeap reads ahead, keeping what it reads for Read, through the
+// packets of kind after one that leapt: run counts those that keep up with
+// the leap (not below floor) until one falls back below it.
+func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end leapEnd) {
+	for i := 0; ; i++ {
+		if i == len(in.pending) {
+			if i >= lookahead {
+				return run, leapFollowed
+			}
+			q, err := in.readPacket()
+			switch {
+			case in.atEOF:
+				return run, leapEnded
+			case err != nil:
+				return run, leapFollowed // a read error ends the clip: nothing to tell
+			}
+			in.pending = append(in.pending, q)
+		}
+		q := in.pending[i]
+		if q.Kind != kind || q.PTS == NoPTS {
+			continue
+		}
+		if q.PTS+in.offset < floor {
+			return run, leapFellBack
+		}
+		run++
+	}
+}
+
 // peekNext reads ahead, keeping what it reads for Read, to the time of the
 // next packet of kind that has one.
 func (in *Input) peekNext(kind MediaKind) (time.Duration, bool) {
 	for i := 0; ; i++ {
 		if i == len(in.pending) {
-			if i >= lookahead || in.atEOF || in.readErr != nil {
+			if i >= lookahead {
 				return 0, false
 			}
 			q, err := in.readPacket()

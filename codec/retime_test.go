@@ -33,9 +33,10 @@ func readTimes(t *testing.T, path string) ([]time.Duration, int) {
 
 // TestInputRetimesDamagedTimestamps: a frame whose timestamp leaps hours
 // ahead while the next one is back in line (one damaged field) is placed
-// between its neighbours, at the start, in the middle and at the end of a
-// clip; a leap the stream then follows (a pause in a recording), and a last
-// frame a few seconds after the one before, are kept.
+// after the frame before it, at the start, in the middle and at the end of
+// a clip, and so is a run of such frames; a leap the stream then follows
+// (a pause in a recording, also one near the end), and a last frame a few
+// seconds after the one before, are kept.
 func TestInputRetimesDamagedTimestamps(t *testing.T) {
 	const hours = 30 * 3600 * 5 // five hours in 1/30 s units
 	frame := time.Second / 30
@@ -73,6 +74,23 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 			return pts
 		}, 1, func(i int) time.Duration {
 			return time.Duration(i) * frame // the last after its neighbour
+		}},
+		{"run", func(i int, pts uint64) uint64 {
+			if i >= 30 && i < 45 {
+				return pts + hours // half a second of frames, as a damaged Matroska cluster time
+			}
+			return pts
+		}, 15, func(i int) time.Duration { return time.Duration(i) * frame }},
+		{"pause near the end", func(i int, pts uint64) uint64 {
+			if i >= 80 {
+				return pts + 2*60*30 // two minutes without video, then the last third of a second
+			}
+			return pts
+		}, 0, func(i int) time.Duration {
+			if i >= 80 {
+				return time.Duration(i)*frame + 2*time.Minute
+			}
+			return time.Duration(i) * frame
 		}},
 		{"late last frame", func(i int, pts uint64) uint64 {
 			if i == 89 {
