@@ -72,11 +72,12 @@ type Input struct {
 
 	// Read's look-ahead (see vet): packets read but not yet returned, the
 	// error that ended reading, and each stream's last time.
-	pending []Packet
-	readErr error
-	atEOF   bool
-	times   [Audio + 1]streamTimes
-	offset  time.Duration // added to every time: the start time was damaged
+	pending      []Packet
+	pendingBytes int
+	readErr      error
+	atEOF        bool
+	times        [Audio + 1]streamTimes
+	offset       time.Duration // added to every time: the start time was damaged
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -94,7 +95,7 @@ func OpenInput(path string) (*Input, error) {
 	}
 	in := &Input{path: path, container: c}
 	for k := range in.times {
-		in.times[k].first, in.times[k].last = NoPTS, NoPTS
+		in.times[k].first, in.times[k].max = NoPTS, NoPTS
 	}
 	if err := in.open(); err != nil {
 		in.Close()
@@ -222,16 +223,23 @@ func (in *Input) Audio() *StreamInfo { return in.audio }
 
 // Read returns the next packet of the video or audio stream, io.EOF at the
 // end. Packet times are relative to the start of the file. Packets whose
-// times leap ahead of their stream (more than outlierJump) while a later
-// packet of the stream is back before them are taken for damaged
+// times leap far ahead of their stream (see leapLimit) while a later
+// packet of the stream is back behind them are taken for damaged
 // timestamps (one damaged IVF frame, or a Matroska cluster's time): they
-// move back to follow the packet before them, spaced as they were
+// move back to follow the stream's latest packet, spaced as they were
 // (Retimed counts them). Left as it was, one flipped bit in a 3 s clip's
-// timestamps made a mix of hours.
+// timestamps made a mix of hours. A packet damaged backwards is left where
+// it is: it changes nothing the stream's later packets are judged by.
 func (in *Input) Read() (Packet, error) {
 	var p Packet
 	if len(in.pending) > 0 {
-		p, in.pending = in.pending[0], in.pending[1:]
+		p = in.pending[0]
+		in.pending[0] = Packet{} // let its data go once returned
+		in.pending = in.pending[1:]
+		in.pendingBytes -= len(p.Data)
+		if len(in.pending) == 0 {
+			in.pending = nil
+		}
 	} else {
 		var err error
 		if p, err = in.readPacket(); err != nil {
@@ -242,16 +250,16 @@ func (in *Input) Read() (Packet, error) {
 	return p, nil
 }
 
-// outlierJump is how far a packet's time may leap ahead of its stream's
-// previous packet, and a later one fall back behind it, before the leap is
-// taken for damage: far beyond the reordering of B-frames (a few frames).
-// A leap the stream then follows (a pause in a recording) is kept whatever
-// its size.
+// outlierJump is the least leap of a packet's time past its stream, and
+// fall back of a later packet behind it, that is taken for damage.
 const outlierJump = time.Second
 
-// lookahead bounds how many packets vet reads ahead to see whether a
-// stream falls back after a leap.
-const lookahead = 1024
+// Read-ahead after a leap stops at lookahead packets of the stream, or at
+// lookaheadBytes held in all, and then keeps the leap.
+const (
+	lookahead      = 1024
+	lookaheadBytes = 32 << 20
+)
 
 // trailingJump is how far a stream's very last packet must leap, at least,
 // to be taken for damage: with no packet after it to fall back, only a
@@ -262,11 +270,23 @@ const trailingJump = time.Minute
 // streamTimes is what vet knows of one stream.
 type streamTimes struct {
 	first   time.Duration // time of the stream's first packet, or NoPTS
-	last    time.Duration // time of the stream's previous packet, or NoPTS
-	dur     time.Duration // its duration, 0 if unknown
+	max     time.Duration // its latest time so far, or NoPTS
+	step    time.Duration // a running mean of how far max moves at once, at most outlierJump
 	shift   time.Duration // moves the rest of an out-of-line run back
 	runLeft int           // packets of that run still to come
 	retimed int
+}
+
+// leapLimit is how far past the stream's latest time p may be without
+// being looked into: outlierJump, or 16 frame intervals when that is more,
+// since B-frames (up to 16 in H.264) put a later picture before earlier
+// ones in the file, and at 1 fps that is seconds ahead.
+func (in *Input) leapLimit(st *streamTimes, p *Packet) time.Duration {
+	interval := max(st.step, p.Duration)
+	if p.Kind == Video && in.video != nil && in.video.FrameRate > 0 {
+		interval = max(interval, time.Duration(float64(time.Second)/in.video.FrameRate))
+	}
+	return max(outlierJump, 16*interval)
 }
 
 // vet checks p's time against its stream's packets before and after it
@@ -282,35 +302,44 @@ func (in *Input) vet(p *Packet) {
 		p.PTS += st.shift
 		st.runLeft--
 		st.retimed++
-	case st.last == NoPTS: // the stream's first packet
+	case st.max == NoPTS: // the stream's first packet
 		next, ok := in.peekNext(p.Kind)
-		if !ok || p.PTS <= next+outlierJump {
+		if !ok || p.PTS <= next+in.leapLimit(st, p) {
 			break
 		}
+		before := max(p.Duration, time.Millisecond)
 		if next < -outlierJump {
 			// p gave the file its start time, so the rest would be long
 			// before the start: start from p's neighbour instead.
-			in.offset -= next - p.Duration
-			next = p.Duration
+			in.offset -= next - before
+			next = before
 		}
-		p.PTS = next - p.Duration
+		p.PTS = next - before
 		st.retimed++
-	case p.PTS > st.last+outlierJump:
+	case p.PTS > st.max+in.leapLimit(st, p):
 		run, end := in.scanLeap(p.Kind, p.PTS-outlierJump)
 		// A single packet at the very end, with nothing after it to fall
 		// back, only for a leap beyond anything a real stream pauses for.
-		trailing := end == leapEnded && run == 0 && p.PTS-st.last > max(trailingJump, st.last-st.first)
+		trailing := end == leapEnded && run == 0 && p.PTS-st.max > max(trailingJump, st.max-st.first)
 		if end == leapFellBack || trailing {
-			st.shift = st.last + max(st.dur, time.Millisecond) - p.PTS
+			st.shift = st.max + max(st.step, time.Millisecond) - p.PTS
 			st.runLeft = run
 			p.PTS += st.shift
 			st.retimed++
 		}
 	}
-	if st.first == NoPTS {
-		st.first = p.PTS
+	switch {
+	case st.max == NoPTS:
+		st.first, st.max = p.PTS, p.PTS
+	case p.PTS > st.max:
+		d := min(p.PTS-st.max, outlierJump)
+		if st.step == 0 {
+			st.step = d
+		} else {
+			st.step += (d - st.step) / 8
+		}
+		st.max = p.PTS
 	}
-	st.last, st.dur = p.PTS, p.Duration
 }
 
 // How the packets after a leap went (scanLeap).
@@ -328,17 +357,15 @@ const (
 func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end leapEnd) {
 	for i := 0; ; i++ {
 		if i == len(in.pending) {
-			if i >= lookahead {
+			if run >= lookahead || in.pendingBytes >= lookaheadBytes {
 				return run, leapFollowed
 			}
-			q, err := in.readPacket()
-			switch {
-			case in.atEOF:
-				return run, leapEnded
-			case err != nil:
+			if !in.readAhead() {
+				if in.atEOF {
+					return run, leapEnded
+				}
 				return run, leapFollowed // a read error ends the clip: nothing to tell
 			}
-			in.pending = append(in.pending, q)
 		}
 		q := in.pending[i]
 		if q.Kind != kind || q.PTS == NoPTS {
@@ -355,20 +382,24 @@ func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end lea
 // next packet of kind that has one.
 func (in *Input) peekNext(kind MediaKind) (time.Duration, bool) {
 	for i := 0; ; i++ {
-		if i == len(in.pending) {
-			if i >= lookahead {
-				return 0, false
-			}
-			q, err := in.readPacket()
-			if err != nil {
-				return 0, false
-			}
-			in.pending = append(in.pending, q)
+		if i == len(in.pending) && (in.pendingBytes >= lookaheadBytes || !in.readAhead()) {
+			return 0, false
 		}
 		if q := in.pending[i]; q.Kind == kind && q.PTS != NoPTS {
 			return q.PTS + in.offset, true
 		}
 	}
+}
+
+// readAhead reads one more packet into pending.
+func (in *Input) readAhead() bool {
+	q, err := in.readPacket()
+	if err != nil {
+		return false
+	}
+	in.pending = append(in.pending, q)
+	in.pendingBytes += len(q.Data)
+	return true
 }
 
 // Retimed counts the packets of kind whose damaged time Read replaced.

@@ -3,8 +3,10 @@
 package codec
 
 import (
+	"encoding/binary"
 	"errors"
 	"io"
+	"os"
 	"testing"
 	"time"
 
@@ -55,7 +57,7 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 			return pts
 		}, 1, func(i int) time.Duration {
 			if i == 10 {
-				return 10 * frame // halfway between frames 9 and 11
+				return 10 * frame // after frame 9, one frame interval on
 			}
 			return time.Duration(i) * frame
 		}},
@@ -129,5 +131,67 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestInputKeepsLegitimateOrder: times a real stream has are not taken
+// for damage: B-frames at 1 fps, whose next picture in the file is seconds
+// ahead of the ones after it (decode order I0 P3 B1 B2 P6 B4 B5 ...), and a
+// packet damaged backwards, which is left alone and moves nothing else.
+func TestInputKeepsLegitimateOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		timeBase uint32 // IVF time base denominator (numerator 1)
+		ts       func(i int, pts uint64) uint64
+	}{
+		{"B-frames at 1 fps", 1, func(i int, _ uint64) uint64 {
+			if i == 0 {
+				return 0
+			}
+			// Groups of three from 1: P, then the two B before it.
+			g, k := uint64(i-1)/3, (i-1)%3
+			return 3*g + [3]uint64{3, 1, 2}[k]
+		}},
+		{"damaged backwards", 30, func(i int, pts uint64) uint64 {
+			if i == 40 || i == 80 {
+				return 0
+			}
+			return pts
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var want []uint64
+			path := mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), func(i int, pts uint64) uint64 {
+				v := tc.ts(i, pts)
+				want = append(want, v)
+				return v
+			})
+			setIVFTimeBase(t, path, tc.timeBase)
+			times, retimed := readTimes(t, path)
+			if retimed != 0 {
+				t.Errorf("Retimed %d, want 0", retimed)
+			}
+			unit := time.Second / time.Duration(tc.timeBase)
+			for i, got := range times {
+				if w := time.Duration(want[i]) * unit; got-w < -time.Millisecond || got-w > time.Millisecond {
+					t.Errorf("packet %d at %v, want %v", i, got, w)
+				}
+			}
+		})
+	}
+}
+
+// setIVFTimeBase sets an IVF file's time base to 1/den (and its frame rate
+// to den).
+func setIVFTimeBase(t *testing.T, path string, den uint32) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint32(data[16:], den)
+	binary.LittleEndian.PutUint32(data[20:], 1)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
