@@ -303,8 +303,14 @@ func (in *Input) vet(p *Packet) {
 		st.runLeft--
 		st.retimed++
 	case st.max == NoPTS: // the stream's first packet
-		next, ok := in.peekNext(p.Kind)
-		if !ok || p.PTS <= next+in.leapLimit(st, p) {
+		// Out of line only if the next two agree that it is: one damaged
+		// second packet must not move the first (and the file's start).
+		limit := in.leapLimit(st, p)
+		next, ok := in.timeAhead(p.Kind, 0, 0)
+		if !ok || p.PTS <= next+limit {
+			break
+		}
+		if after, ok := in.timeAhead(p.Kind, 0, 1); ok && p.PTS <= after+limit {
 			break
 		}
 		before := max(p.Duration, time.Millisecond)
@@ -372,21 +378,30 @@ func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end lea
 			continue
 		}
 		if q.PTS+in.offset < floor {
-			return run, leapFellBack
+			// The stream is back only if the packet after q is too (or
+			// there is none): a lone packet damaged backwards after a real
+			// pause is no reason to move the pause.
+			if after, ok := in.timeAhead(kind, i+1, 0); !ok || after < floor {
+				return run, leapFellBack
+			}
 		}
 		run++
 	}
 }
 
-// peekNext reads ahead, keeping what it reads for Read, to the time of the
-// next packet of kind that has one.
-func (in *Input) peekNext(kind MediaKind) (time.Duration, bool) {
-	for i := 0; ; i++ {
+// timeAhead reads ahead as needed, keeping what it reads for Read, to the
+// packet of kind with a time that comes n-th (from 0) at or after
+// pending[from], and returns its time.
+func (in *Input) timeAhead(kind MediaKind, from, n int) (time.Duration, bool) {
+	for i := from; ; i++ {
 		if i == len(in.pending) && (in.pendingBytes >= lookaheadBytes || !in.readAhead()) {
 			return 0, false
 		}
 		if q := in.pending[i]; q.Kind == kind && q.PTS != NoPTS {
-			return q.PTS + in.offset, true
+			if n == 0 {
+				return q.PTS + in.offset, true
+			}
+			n--
 		}
 	}
 }

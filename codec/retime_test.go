@@ -13,6 +13,8 @@ import (
 	"mcu/internal/mediatest"
 )
 
+const hours = 30 * 3600 * 5 // five hours in 1/30 s units
+
 func readTimes(t *testing.T, path string) ([]time.Duration, int) {
 	t.Helper()
 	in, err := OpenInput(path)
@@ -40,7 +42,6 @@ func readTimes(t *testing.T, path string) ([]time.Duration, int) {
 // (a pause in a recording, also one near the end), and a last frame a few
 // seconds after the one before, are kept.
 func TestInputRetimesDamagedTimestamps(t *testing.T) {
-	const hours = 30 * 3600 * 5 // five hours in 1/30 s units
 	frame := time.Second / 30
 	for _, tc := range []struct {
 		name    string
@@ -136,8 +137,10 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 
 // TestInputKeepsLegitimateOrder: times a real stream has are not taken
 // for damage: B-frames at 1 fps, whose next picture in the file is seconds
-// ahead of the ones after it (decode order I0 P3 B1 B2 P6 B4 B5 ...), and a
-// packet damaged backwards, which is left alone and moves nothing else.
+// ahead of the ones after it (decode order I0 P3 B1 B2 P6 B4 B5 ...), and
+// packets damaged backwards, which are left alone and move nothing else:
+// not the healthy packets after them, not a real pause before them, not
+// the first packet and the file's start.
 func TestInputKeepsLegitimateOrder(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -158,6 +161,21 @@ func TestInputKeepsLegitimateOrder(t *testing.T) {
 			}
 			return pts
 		}},
+		{"a pause, then one damaged backwards", 30, func(i int, pts uint64) uint64 {
+			switch {
+			case i == 80:
+				return 0
+			case i >= 45:
+				return pts + 60*30
+			}
+			return pts
+		}},
+		{"second damaged backwards", 30, func(i int, pts uint64) uint64 {
+			if i == 1 {
+				return pts // five hours before the rest, which gave the start
+			}
+			return pts + hours
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var want []uint64
@@ -173,7 +191,8 @@ func TestInputKeepsLegitimateOrder(t *testing.T) {
 			}
 			unit := time.Second / time.Duration(tc.timeBase)
 			for i, got := range times {
-				if w := time.Duration(want[i]) * unit; got-w < -time.Millisecond || got-w > time.Millisecond {
+				// Relative to the first packet, which gives the start.
+				if w := (time.Duration(want[i]) - time.Duration(want[0])) * unit; got-w < -time.Millisecond || got-w > time.Millisecond {
 					t.Errorf("packet %d at %v, want %v", i, got, w)
 				}
 			}
