@@ -214,3 +214,67 @@ func setIVFTimeBase(t *testing.T, path string, den uint32) {
 		t.Fatal(err)
 	}
 }
+
+// FuzzInputTimes: whatever the timestamps of an IVF file (leaps of hours,
+// falls of minutes, in any order), Read's look-ahead returns every frame
+// once, in the file's order, and retimes no more packets than there are.
+func FuzzInputTimes(f *testing.F) {
+	f.Add([]byte{0, 1, 2, 3, 4, 5})
+	f.Add([]byte{0, 0xff, 0xff, 0xff, 1, 2, 3})
+	f.Add([]byte{5, 4, 3, 2, 1, 0, 0xf0, 1, 2})
+	src := mediatest.TestdataPath(f, "p01.ivf")
+	f.Fuzz(func(t *testing.T, seed []byte) {
+		if len(seed) == 0 {
+			return
+		}
+		// Each byte of seed steers a frame's time: small steps mostly,
+		// leaps and falls where the byte says so.
+		var pts []uint64
+		var cur uint64 = 1 << 40
+		path := mediatest.RetimeIVF(t, src, func(i int, _ uint64) uint64 {
+			b := seed[i%len(seed)]
+			switch {
+			case b >= 0xf0:
+				cur += uint64(b-0xef) * 30 * 3600 // hours ahead
+			case b >= 0xe0:
+				cur -= min(cur, uint64(b-0xdf)*30*60) // minutes back
+			default:
+				cur += uint64(b % 4)
+			}
+			pts = append(pts, cur)
+			return cur
+		})
+		in, err := OpenInput(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		off := int(binary.LittleEndian.Uint16(want[6:]))
+		n := 0
+		for {
+			p, err := in.Read()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := int(binary.LittleEndian.Uint32(want[off:]))
+			if string(p.Data) != string(want[off+12:off+12+size]) {
+				t.Fatalf("packet %d is not the file's frame %d", n, n)
+			}
+			off += 12 + size
+			n++
+		}
+		if n != len(pts) {
+			t.Fatalf("read %d packets of %d", n, len(pts))
+		}
+		if r := in.Retimed(Video); r > n {
+			t.Fatalf("Retimed %d of %d packets", r, n)
+		}
+	})
+}
