@@ -29,12 +29,16 @@ export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
 # references lets it link), so they are added whatever the environment
 # says. It is set up for Debian's amd64 paths: elsewhere, and with a plain
 # "go build", mcu links Debian's shared libraries.
+# STATIC_CODECS is expanded when a recipe runs (=, not :=), after deps has
+# installed what was missing. MCU_STATIC_CODECS_EXPECTED makes the tests
+# fail, rather than skip, if a binary is not linked that way after all.
 ifeq ($(shell dpkg --print-architecture 2>/dev/null),amd64)
-STATIC_CODECS := $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev 2>/dev/null; } | sha256sum | cut -c1-12)
+STATIC_CODECS = $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev 2>/dev/null; } | sha256sum | cut -c1-12)
 override PKG_CONFIG_PATH := $(CURDIR)/build/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 override CGO_CFLAGS += -ffunction-sections -DMCU_STATIC_CODECS=x$(STATIC_CODECS)
 override CGO_LDFLAGS += -Wl,--gc-sections -Wl,--as-needed
 export PKG_CONFIG_PATH CGO_CFLAGS CGO_LDFLAGS
+export MCU_STATIC_CODECS_EXPECTED := 1
 endif
 
 .DEFAULT_GOAL := help

@@ -22,6 +22,9 @@ func TestLinksOnlyUsedLibraries(t *testing.T) {
 		t.Skip("not built by make (CGO_LDFLAGS without --as-needed)")
 	}
 	static := codec.StaticCodecs
+	if !static && os.Getenv("MCU_STATIC_CODECS_EXPECTED") != "" {
+		t.Fatal("the Makefile links FFmpeg and libvpx statically here, but this binary links the shared libraries")
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
