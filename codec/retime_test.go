@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -217,7 +218,7 @@ func setIVFTimeBase(t *testing.T, path string, den uint32) {
 
 // FuzzInputTimes: whatever the timestamps of an IVF file (leaps of hours,
 // falls of minutes, in any order), Read's look-ahead returns every frame
-// once, in the file's order, and retimes no more packets than there are.
+// once, in the file's order; without a leap or a fall it retimes nothing.
 func FuzzInputTimes(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5})
 	f.Add([]byte{0, 0xff, 0xff, 0xff, 1, 2, 3})
@@ -273,8 +274,11 @@ func FuzzInputTimes(f *testing.F) {
 		if n != len(pts) {
 			t.Fatalf("read %d packets of %d", n, len(pts))
 		}
-		if r := in.Retimed(Video); r > n {
-			t.Fatalf("Retimed %d of %d packets", r, n)
+		// Without a leap or a fall, nothing is out of line.
+		if !slices.ContainsFunc(seed, func(b byte) bool { return b >= 0xe0 }) {
+			if r := in.Retimed(Video); r != 0 {
+				t.Fatalf("Retimed %d packets of a stream with no leap", r)
+			}
 		}
 	})
 }
