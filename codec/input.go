@@ -228,8 +228,12 @@ func (in *Input) Audio() *StreamInfo { return in.audio }
 // timestamps (one damaged IVF frame, or a Matroska cluster's time): they
 // move back to follow the stream's latest packet, spaced as they were
 // (Retimed counts them). Left as it was, one flipped bit in a 3 s clip's
-// timestamps made a mix of hours. A packet damaged backwards is left where
-// it is: it changes nothing the stream's later packets are judged by.
+// timestamps made a mix of hours. A stream's first packet far after the
+// next two moves to just before them (and when it gave the file its start
+// time, the start moves with it); a lone last packet that leaps more than
+// trailingJump and more than the stream before it follows the one before.
+// A packet damaged backwards is left where it is: it changes nothing the
+// stream's later packets are judged by.
 func (in *Input) Read() (Packet, error) {
 	var p Packet
 	if len(in.pending) > 0 {

@@ -43,7 +43,7 @@ type Result struct {
 	Duration    time.Duration // of the output
 	VideoFrames int
 	AudioFrames int
-	Warnings    int // damaged frames skipped or concealed
+	Warnings    int // damaged frames skipped or concealed, damaged timestamps repaired
 	Stats       mixer.Stats
 }
 

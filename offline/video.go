@@ -261,7 +261,7 @@ func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
 func warnRetimed(log *slog.Logger, path string, in *codec.Input, kind codec.MediaKind) int {
 	n := in.Retimed(kind)
 	if n > 0 {
-		log.Warn("damaged timestamps, replaced by times between their neighbours", "file", path, "stream", kind, "packets", n)
+		log.Warn("damaged timestamps, moved back to follow the packets before them", "file", path, "stream", kind, "packets", n)
 	}
 	return n
 }

@@ -104,7 +104,7 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		abs, res.Duration.Round(time.Millisecond), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS,
 		len(parts), res.VideoFrames, time.Since(start).Round(time.Millisecond))
 	if res.Warnings > 0 {
-		fmt.Fprintf(stdout, ", %d damaged frames skipped", res.Warnings)
+		fmt.Fprintf(stdout, ", %d damaged frames or timestamps skipped or repaired", res.Warnings)
 	}
 	fmt.Fprintln(stdout)
 	return nil

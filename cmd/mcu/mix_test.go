@@ -347,7 +347,7 @@ func TestMixDamagedClip(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
 	}
-	if !strings.Contains(stderr, "damaged video") || !strings.Contains(stdout, "damaged frames skipped") {
+	if !strings.Contains(stderr, "damaged video") || !strings.Contains(stdout, "damaged frames or timestamps skipped or repaired") {
 		t.Errorf("no warning about the damage:\nstdout %q\nstderr %q", stdout, stderr)
 	}
 	m := decodeMix(t, out)
