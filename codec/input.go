@@ -259,9 +259,11 @@ func (in *Input) Read() (Packet, error) {
 const outlierJump = time.Second
 
 // Read-ahead after a leap stops at lookahead packets of the stream, or at
-// lookaheadBytes held in all, and then keeps the leap.
+// lookaheadAll packets or lookaheadBytes held in all (a file with one
+// video frame and an hour of audio), and then keeps the leap.
 const (
 	lookahead      = 1024
+	lookaheadAll   = 4096
 	lookaheadBytes = 32 << 20
 )
 
@@ -367,7 +369,7 @@ const (
 func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end leapEnd) {
 	for i := 0; ; i++ {
 		if i == len(in.pending) {
-			if run >= lookahead || in.pendingBytes >= lookaheadBytes {
+			if run >= lookahead || in.full() {
 				return run, leapFollowed
 			}
 			if !in.readAhead() {
@@ -398,7 +400,7 @@ func (in *Input) scanLeap(kind MediaKind, floor time.Duration) (run int, end lea
 // pending[from], and returns its time.
 func (in *Input) timeAhead(kind MediaKind, from, n int) (time.Duration, bool) {
 	for i := from; ; i++ {
-		if i == len(in.pending) && (in.pendingBytes >= lookaheadBytes || !in.readAhead()) {
+		if i == len(in.pending) && (in.full() || !in.readAhead()) {
 			return 0, false
 		}
 		if q := in.pending[i]; q.Kind == kind && q.PTS != NoPTS {
@@ -408,6 +410,11 @@ func (in *Input) timeAhead(kind MediaKind, from, n int) (time.Duration, bool) {
 			n--
 		}
 	}
+}
+
+// full reports whether read-ahead holds all it may.
+func (in *Input) full() bool {
+	return len(in.pending) >= lookaheadAll || in.pendingBytes >= lookaheadBytes
 }
 
 // readAhead reads one more packet into pending.

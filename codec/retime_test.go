@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -281,4 +283,48 @@ func FuzzInputTimes(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestInputLookaheadBounded: a file with a single video frame and minutes
+// of audio (a cover picture) makes the first video packet's look-ahead
+// search the whole file for a second one; it stops at lookaheadAll
+// packets held instead of holding all the audio.
+func TestInputLookaheadBounded(t *testing.T) {
+	dir := t.TempDir()
+	frame, audio, path := filepath.Join(dir, "frame.ivf"), filepath.Join(dir, "audio.webm"), filepath.Join(dir, "cover.webm")
+	for _, args := range [][]string{
+		{"-i", mediatest.TestdataPath(t, "p01.ivf"), "-frames:v", "1", "-c", "copy", frame},
+		{"-f", "lavfi", "-i", "sine=frequency=440:duration=200", "-c:a", "libopus", "-b:a", "16k", audio},
+		{"-i", frame, "-i", audio, "-c", "copy", path},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+		}
+	}
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	most, n, video := 0, 0, 0
+	for {
+		p, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		most = max(most, len(in.pending))
+		n++
+		if p.Kind == Video {
+			video++
+		}
+	}
+	if video != 1 || n < 2*lookaheadAll {
+		t.Fatalf("%d packets, %d of them video; want one video and over %d", n, video, 2*lookaheadAll)
+	}
+	if most > lookaheadAll {
+		t.Errorf("read-ahead held %d packets, want at most %d", most, lookaheadAll)
+	}
 }
