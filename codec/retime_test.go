@@ -18,24 +18,32 @@ import (
 
 const hours = 30 * 3600 * 5 // five hours in 1/30 s units
 
-func readTimes(t *testing.T, path string) ([]time.Duration, int) {
+// readAll reads path to its end, passing each packet to each, and returns
+// the input, closed.
+func readAll(t *testing.T, path string, each func(in *Input, p Packet)) *Input {
 	t.Helper()
 	in, err := OpenInput(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Close()
-	var times []time.Duration
 	for {
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
-			return times, in.Retimed(Video)
+			return in
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
-		times = append(times, p.PTS)
+		each(in, p)
 	}
+}
+
+func readTimes(t *testing.T, path string) ([]time.Duration, int) {
+	t.Helper()
+	var times []time.Duration
+	in := readAll(t, path, func(_ *Input, p Packet) { times = append(times, p.PTS) })
+	return times, in.Retimed(Video)
 }
 
 // TestInputRetimesDamagedTimestamps: a frame whose timestamp leaps hours
@@ -247,32 +255,20 @@ func FuzzInputTimes(f *testing.F) {
 			pts = append(pts, cur)
 			return cur
 		})
-		in, err := OpenInput(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer in.Close()
 		want, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		off := int(binary.LittleEndian.Uint16(want[6:]))
 		n := 0
-		for {
-			p, err := in.Read()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+		in := readAll(t, path, func(_ *Input, p Packet) {
 			size := int(binary.LittleEndian.Uint32(want[off:]))
 			if string(p.Data) != string(want[off+12:off+12+size]) {
 				t.Fatalf("packet %d is not the file's frame %d", n, n)
 			}
 			off += 12 + size
 			n++
-		}
+		})
 		if n != len(pts) {
 			t.Fatalf("read %d packets of %d", n, len(pts))
 		}
@@ -301,26 +297,14 @@ func TestInputLookaheadBounded(t *testing.T) {
 			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 		}
 	}
-	in, err := OpenInput(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
 	most, n, video := 0, 0, 0
-	for {
-		p, err := in.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	readAll(t, path, func(in *Input, p Packet) {
 		most = max(most, len(in.pending))
 		n++
 		if p.Kind == Video {
 			video++
 		}
-	}
+	})
 	if video != 1 || n < 2*lookaheadAll {
 		t.Fatalf("%d packets, %d of them video; want one video and over %d", n, video, 2*lookaheadAll)
 	}
