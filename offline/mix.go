@@ -77,9 +77,17 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	if err != nil {
 		return Result{}, err
 	}
-	out := &fileOutput{w: w, total: total, progress: opts.Progress}
-	res, err := run(ctx, parts, opts, out, total, log)
-	ran := err == nil // and so made the raw video file, if asked for one
+	var rawFile *os.File // made here, so that only a file this mix made is removed
+	if opts.RawVideo != "" {
+		if rawFile, err = os.OpenFile(opts.RawVideo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
+			err = fmt.Errorf("offline: raw video: %w", err)
+		}
+	}
+	var res Result
+	if err == nil {
+		out := &fileOutput{w: w, total: total, progress: opts.Progress}
+		res, err = run(ctx, parts, opts, out, rawFile, total, log) // closes rawFile
+	}
 	if cerr := w.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
 	}
@@ -92,7 +100,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		if rerr := os.Remove(opts.Output); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		if ran && opts.RawVideo != "" { // else run has removed it
+		if rawFile != nil {
 			if rerr := os.Remove(opts.RawVideo); rerr != nil {
 				err = errors.Join(err, rerr)
 			}
@@ -102,28 +110,15 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	return res, err
 }
 
-func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput, total time.Duration, log *slog.Logger) (_ Result, runErr error) {
+// run mixes into out, and into rawFile when it is not nil; it closes
+// rawFile.
+func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput, rawFile *os.File, total time.Duration, log *slog.Logger) (Result, error) {
 	cfg := opts.Mixer
 	cfg.Live = false
 	cfg.Logger = log
 	var raw *y4mWriter
-	var rawFile *os.File
-	if opts.RawVideo != "" {
-		var err error
-		if rawFile, err = os.OpenFile(opts.RawVideo, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
-			return Result{}, fmt.Errorf("offline: raw video: %w", err)
-		}
+	if rawFile != nil {
 		defer rawFile.Close() // on the early returns; closed and checked below otherwise
-		defer func() {
-			// Made by this mix, which failed (not interrupted): not a
-			// composite, and left there it would stop the next attempt.
-			if runErr != nil && ctx.Err() == nil {
-				rawFile.Close()
-				if err := os.Remove(opts.RawVideo); err != nil {
-					runErr = errors.Join(runErr, err)
-				}
-			}
-		}()
 		raw = newY4MWriter(bufio.NewWriterSize(rawFile, 1<<20), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS)
 		cfg.Tap = func(img *image.YCbCr, _ time.Duration) error { return raw.write(img) }
 	}
