@@ -168,6 +168,12 @@ func planePointers(img *image.YCbCr, p image.Point) (y, u, v *C.uint8_t) {
 		(*C.uint8_t)(unsafe.Pointer(&img.Cr[co]))
 }
 
+// shrinkSIMD limits the vector code of the two-thirds shrink to level (1:
+// AVX2, 0: plain C) and what the CPU has, and returns the level in use:
+// tests check every variant the machine can run. Not safe while a shrink
+// runs.
+func shrinkSIMD(level int) int { return int(C.mcu_shrink_simd(C.int(level))) }
+
 // Close frees the swscale context. It is safe to call more than once.
 func (s *Scaler) Close() {
 	if s.ctx != nil {

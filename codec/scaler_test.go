@@ -106,57 +106,74 @@ func TestScalerHalvesByMean(t *testing.T) {
 }
 
 // TestScalerTwoThirdsIsBilinear shrinks noise to two thirds (the 3x3 grid
-// of 640x360 cameras, and a small odd-sized case) and checks every output
-// sample, luma and chroma, against a tent filter of radius 1.5 source
-// samples computed in floating point (what a bilinear filter does when it
-// shrinks), and that nothing outside the destination rectangle is written.
+// of 640x360 cameras, and sizes whose rows leave every kind of remainder
+// past the vector blocks, down to 3x3) and checks every output sample, luma
+// and chroma, against a tent filter of radius 1.5 source samples computed
+// in floating point (what a bilinear filter does when it shrinks), and that
+// nothing outside the destination rectangle is written. It does so with
+// each variant of the code the machine can run (AVX2, plain C).
 func TestScalerTwoThirdsIsBilinear(t *testing.T) {
-	for _, c := range []struct{ sw, sh, dw, dh int }{{640, 360, 426, 240}, {46, 31, 30, 20}} {
-		src := NewFrame(c.sw, c.sh)
-		rnd := uint32(c.sw*7 + c.sh)
-		for _, p := range [][]byte{src.Y, src.Cb, src.Cr} {
-			for i := range p {
-				rnd = rnd*1664525 + 1013904223
-				p[i] = byte(rnd >> 24)
-			}
+	t.Cleanup(func() { shrinkSIMD(1) })
+	sizes := []struct{ sw, sh, dw, dh int }{{640, 360, 426, 240}, {46, 31, 30, 20}, {322, 180, 214, 120},
+		{100, 60, 66, 40}, {64, 64, 42, 42}, {16, 9, 10, 6}, {3, 3, 2, 2}}
+	for level := 1; level >= 0; level-- {
+		if got := shrinkSIMD(level); got != level {
+			t.Logf("vector level %d not on this machine", level)
+			continue
 		}
-		canvas := NewImage(c.dw+8, c.dh+8)
-		for _, p := range [][]byte{canvas.Y, canvas.Cb, canvas.Cr} {
-			for i := range p {
-				p[i] = 7
-			}
+		for _, c := range sizes {
+			checkTwoThirds(t, level, c.sw, c.sh, c.dw, c.dh)
 		}
-		dst := image.Rect(4, 4, 4+c.dw, 4+c.dh)
-		var s Scaler
-		if err := s.Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
-			t.Fatal(err)
+	}
+}
+
+func checkTwoThirds(t *testing.T, level, sw, sh, dw, dh int) {
+	t.Helper()
+	src := NewFrame(sw, sh)
+	rnd := uint32(sw*7 + sh)
+	for _, p := range [][]byte{src.Y, src.Cb, src.Cr} {
+		for i := range p {
+			rnd = rnd*1664525 + 1013904223
+			p[i] = byte(rnd >> 24)
 		}
-		s.Close()
-		planes := []struct {
-			name           string
-			s, d           []byte
-			ss, ds, sw, sh int
-			rect           image.Rectangle
-		}{
-			{"Y", src.Y, canvas.Y, src.YStride, canvas.YStride, c.sw, c.sh, dst},
-			{"Cr", src.Cr, canvas.Cr, src.CStride, canvas.CStride, (c.sw + 1) / 2, (c.sh + 1) / 2,
-				image.Rect(2, 2, 2+(c.dw+1)/2, 2+(c.dh+1)/2)},
+	}
+	canvas := NewImage(dw+8, dh+8)
+	for _, p := range [][]byte{canvas.Y, canvas.Cb, canvas.Cr} {
+		for i := range p {
+			p[i] = 7
 		}
-		for _, p := range planes {
-			for y := range p.rect.Max.Y + 2 {
-				for x := range p.rect.Max.X + 2 {
-					got := p.d[y*p.ds+x]
-					if !image.Pt(x, y).In(p.rect) {
-						if got != 7 {
-							t.Fatalf("%v %s: (%d,%d) outside the destination written: %d", c, p.name, x, y, got)
-						}
-						continue
+	}
+	dst := image.Rect(4, 4, 4+dw, 4+dh)
+	var s Scaler
+	if err := s.Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	crop := image.Rect(2, 2, 2+(dw+1)/2, 2+(dh+1)/2)
+	planes := []struct {
+		name           string
+		s, d           []byte
+		ss, ds, sw, sh int
+		rect           image.Rectangle
+	}{
+		{"Y", src.Y, canvas.Y, src.YStride, canvas.YStride, sw, sh, dst},
+		{"Cb", src.Cb, canvas.Cb, src.CStride, canvas.CStride, (sw + 1) / 2, (sh + 1) / 2, crop},
+		{"Cr", src.Cr, canvas.Cr, src.CStride, canvas.CStride, (sw + 1) / 2, (sh + 1) / 2, crop},
+	}
+	for _, p := range planes {
+		for y := range p.rect.Max.Y + 2 {
+			for x := range p.rect.Max.X + 2 {
+				got := p.d[y*p.ds+x]
+				if !image.Pt(x, y).In(p.rect) {
+					if got != 7 {
+						t.Fatalf("level %d, %dx%d %s: (%d,%d) outside the destination written: %d", level, sw, sh, p.name, x, y, got)
 					}
-					ox, oy := x-p.rect.Min.X, y-p.rect.Min.Y
-					want := tentTwoThirds(p.s, p.ss, p.sw, p.sh, ox, oy)
-					if d := float64(got) - want; d > 0.5 || d < -0.5 {
-						t.Fatalf("%v %s: (%d,%d) = %d, filter gives %.2f", c, p.name, ox, oy, got, want)
-					}
+					continue
+				}
+				ox, oy := x-p.rect.Min.X, y-p.rect.Min.Y
+				want := tentTwoThirds(p.s, p.ss, p.sw, p.sh, ox, oy)
+				if d := float64(got) - want; d > 0.5 || d < -0.5 {
+					t.Fatalf("level %d, %dx%d %s: (%d,%d) = %d, filter gives %.2f", level, sw, sh, p.name, ox, oy, got, want)
 				}
 			}
 		}
