@@ -7,6 +7,7 @@ import (
 
 	"mcu/audio"
 	"mcu/codec"
+	"mcu/internal/sched"
 )
 
 // audioState is the loop's audio machinery: the full mix's limiter and
@@ -67,6 +68,10 @@ func (a *audioState) forget(mem *member) {
 // their own voice. Every output has its own limiter, so one loud voice
 // ducks only the mixes it is in.
 func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
+	if obs := m.stats.obs; obs != nil {
+		span := sched.StartCPU()
+		defer func() { obs.CPU(StageAudioMix, span.End()) }()
+	}
 	a := &m.audio
 	clear(a.acc)
 	for _, mem := range m.members {

@@ -8,12 +8,17 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 	"mcu/layout"
 )
 
 // videoTick paints the next canvas for media time t and hands it to the
 // encoder.
 func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pipe *encodePipe) error {
+	if obs := m.stats.obs; obs != nil {
+		span := sched.StartCPU()
+		defer func() { obs.CPU(StageCompose, span.End()) }()
+	}
 	start := time.Now()
 	m.arrivals = m.arrivals[:0]
 	m.updateCells(st.mode)

@@ -57,6 +57,48 @@ type Observer interface {
 	// Keyframe is called for each keyframe; forced tells a requested one
 	// from a periodic one.
 	Keyframe(forced bool)
+	// CPU is the CPU time a piece of work of stage took on its thread.
+	CPU(stage Stage, d time.Duration)
+}
+
+// Stage is a part of a room's work whose CPU time is measured (Observer.CPU):
+// what the codecs cost in the server, against what everything else does
+// (the network, RTP, the Go runtime).
+type Stage int
+
+const (
+	// StageVideoDecode: a participant's video, from its RTP packets to
+	// pictures scaled to its tile (depacketizing, decoding, scaling).
+	StageVideoDecode Stage = iota
+	// StageAudioDecode: a participant's audio, from its RTP payloads to
+	// PCM (the jitter buffer and the Opus decoder).
+	StageAudioDecode
+	// StageCompose: a video tick, bringing the canvas up to date.
+	StageCompose
+	// StageVideoEncode: encoding one composite picture.
+	StageVideoEncode
+	// StageAudioMix: an audio tick: the mix, the mix-minus, the limiters
+	// and every Opus encode (and what the jitter buffers decode late).
+	StageAudioMix
+)
+
+// Stages are the Stage values, for a metric to start at zero.
+var Stages = []Stage{StageVideoDecode, StageAudioDecode, StageCompose, StageVideoEncode, StageAudioMix}
+
+func (s Stage) String() string {
+	switch s {
+	case StageVideoDecode:
+		return "video_decode"
+	case StageAudioDecode:
+		return "audio_decode"
+	case StageCompose:
+		return "compose"
+	case StageVideoEncode:
+		return "video_encode"
+	case StageAudioMix:
+		return "audio_mix"
+	}
+	return "unknown"
 }
 
 // DefaultConfig is a 1280x720 30 fps VP8 grid at 1.5 Mbit/s with 64 kbit/s

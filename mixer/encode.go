@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 )
 
 // encodePipe runs the video encoder in its own goroutine, one picture behind
@@ -97,14 +98,20 @@ func (p *encodePipe) run() {
 				p.stop(err)
 			}
 		}
+		obs := p.stats.obs
+		var span sched.CPUSpan
+		if obs != nil {
+			span = sched.StartCPU()
+		}
 		start := time.Now()
 		f, err := p.enc.EncodePicture(j.c.pic, j.pts, j.key)
-		p.free <- j.c
-		p.stats.encode.observe(time.Since(start))
-		obs := p.stats.obs
+		wall := time.Since(start)
 		if obs != nil {
-			obs.Encode(time.Since(start))
+			obs.CPU(StageVideoEncode, span.End())
+			obs.Encode(wall)
 		}
+		p.free <- j.c
+		p.stats.encode.observe(wall)
 		if err != nil {
 			p.stop(err)
 			continue

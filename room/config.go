@@ -107,14 +107,15 @@ func (e AudioEvent) String() string {
 // nopObserver is used when Config.Observer is nil.
 type nopObserver struct{}
 
-func (nopObserver) Compose(time.Duration) {}
-func (nopObserver) Encode(time.Duration)  {}
-func (nopObserver) Latency(time.Duration) {}
-func (nopObserver) LateTicks(int)         {}
-func (nopObserver) Dropped()              {}
-func (nopObserver) Keyframe(bool)         {}
-func (nopObserver) PLISent()              {}
-func (nopObserver) PLIReceived()          {}
-func (nopObserver) BytesIn(int)           {}
-func (nopObserver) BytesOut(int)          {}
-func (nopObserver) AudioInput(AudioEvent) {}
+func (nopObserver) Compose(time.Duration)          {}
+func (nopObserver) Encode(time.Duration)           {}
+func (nopObserver) Latency(time.Duration)          {}
+func (nopObserver) LateTicks(int)                  {}
+func (nopObserver) Dropped()                       {}
+func (nopObserver) Keyframe(bool)                  {}
+func (nopObserver) CPU(mixer.Stage, time.Duration) {}
+func (nopObserver) PLISent()                       {}
+func (nopObserver) PLIReceived()                   {}
+func (nopObserver) BytesIn(int)                    {}
+func (nopObserver) BytesOut(int)                   {}
+func (nopObserver) AudioInput(AudioEvent)          {}

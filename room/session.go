@@ -323,6 +323,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		pictures: s.receivePictures,
 		stream:   &s.stream,
 		log:      s.room.log.With("session", s.ID),
+		cpu:      func(d time.Duration) { s.room.obs.CPU(mixer.StageVideoDecode, d) },
 	}
 	defer in.close()
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
@@ -400,7 +401,15 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 	take := func(p arrival) {
 		if decoding {
 			mime = p.mime
-			if size, err := in.push(p.buf[:p.n], p.at); err != nil {
+			var span sched.CPUSpan
+			if in.cpu != nil {
+				span = sched.StartCPU()
+			}
+			size, err := in.push(p.buf[:p.n], p.at)
+			if in.cpu != nil {
+				in.cpu(span.End())
+			}
+			if err != nil {
 				stop(err)
 			} else {
 				onPacket(size, p.at)
@@ -428,7 +437,15 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 			}
 			take(p)
 		case <-expire:
-			if err := in.expire(time.Now()); err != nil {
+			var span sched.CPUSpan
+			if in.cpu != nil {
+				span = sched.StartCPU()
+			}
+			err := in.expire(time.Now())
+			if in.cpu != nil {
+				in.cpu(span.End())
+			}
+			if err != nil {
 				stop(err)
 			}
 		}
@@ -505,7 +522,9 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
+		span := sched.StartCPU()
 		s.audio.Push(pkt.SequenceNumber, pkt.Payload)
+		s.room.obs.CPU(mixer.StageAudioDecode, span.End())
 	}
 }
 

@@ -36,6 +36,9 @@ type videoIn struct {
 	// is not one mcu decodes); pictures adds the size.
 	stream *atomic.Pointer[StreamInfo]
 	log    *slog.Logger
+	// cpu, when set, is told the CPU time each packet took (depacketizing,
+	// decoding, scaling).
+	cpu func(time.Duration)
 
 	pt      uint8               // payload type of the packets the state below is for
 	started bool                // a packet was pushed, so newest is set

@@ -16,6 +16,7 @@ import (
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 	"mcu/layout"
+	"mcu/mixer"
 	"mcu/room"
 )
 
@@ -133,6 +134,32 @@ func TestMetrics(t *testing.T) {
 		if strings.Contains(text, zero+"\n") {
 			t.Errorf("%s: the room ran for 1.5 s", zero)
 		}
+	}
+	// Every stage of the media work took some CPU, and together less
+	// than the whole process.
+	value := func(name string) float64 {
+		for line := range strings.Lines(text) {
+			if rest, ok := strings.CutPrefix(line, name+" "); ok {
+				v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return v
+			}
+		}
+		t.Errorf("/metrics lacks %s", name)
+		return 0
+	}
+	var stages float64
+	for _, st := range mixer.Stages {
+		v := value(fmt.Sprintf("mcu_cpu_seconds_total{stage=%q}", st))
+		if v <= 0 {
+			t.Errorf("stage %s: %v s of CPU", st, v)
+		}
+		stages += v
+	}
+	if process := value("process_cpu_seconds_total"); stages >= process {
+		t.Errorf("the stages took %.3f s of CPU, the whole process %.3f s", stages, process)
 	}
 }
 

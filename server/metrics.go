@@ -6,6 +6,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"mcu/mixer"
 	"mcu/room"
 )
 
@@ -25,6 +26,8 @@ type Metrics struct {
 	pliSent, pliReceived  prometheus.Counter
 	bytesIn, bytesOut     prometheus.Counter
 	audioInput            *prometheus.CounterVec
+	cpuVec                *prometheus.CounterVec
+	cpu                   map[mixer.Stage]prometheus.Counter // cpuVec's, looked up once
 }
 
 // NewMetrics creates the metrics (with the Go runtime and process
@@ -61,12 +64,19 @@ func NewMetrics() *Metrics {
 		bytesOut:    counter("mcu_bytes_out_total", "RTP payload bytes sent."),
 		audioInput: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_audio_input_events_total",
 			Help: "Participants' audio on its way to the mixer: packets that came reordered but in time, gaps given up and made up for (FEC or concealment), packets too late or duplicated."}, []string{"event"}),
+		cpuVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_cpu_seconds_total",
+			Help: "CPU time of the rooms' media work by stage, measured on the threads doing it: video_decode (depacketizing, decoding and scaling participants' video), audio_decode, compose, video_encode, audio_mix (mixing and Opus encoding). The process's CPU time minus their sum is the rest: network, RTP, the Go runtime."},
+			[]string{"stage"}),
+		cpu: map[mixer.Stage]prometheus.Counter{},
+	}
+	for _, st := range mixer.Stages {
+		m.cpu[st] = m.cpuVec.WithLabelValues(st.String()) // exported from zero
 	}
 	for _, ev := range room.AudioEvents {
 		m.audioInput.WithLabelValues(ev.String()) // exported from zero
 	}
 	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.pliSent, m.pliReceived,
-		m.bytesIn, m.bytesOut, m.audioInput, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.bytesIn, m.bytesOut, m.audioInput, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -110,6 +120,11 @@ func (m *Metrics) BytesIn(n int)  { m.bytesIn.Add(float64(n)) }
 func (m *Metrics) BytesOut(n int) { m.bytesOut.Add(float64(n)) }
 func (m *Metrics) AudioInput(ev room.AudioEvent) {
 	m.audioInput.WithLabelValues(ev.String()).Inc()
+}
+func (m *Metrics) CPU(stage mixer.Stage, d time.Duration) {
+	if c := m.cpu[stage]; c != nil {
+		c.Add(d.Seconds())
+	}
 }
 
 var _ room.Observer = (*Metrics)(nil)
