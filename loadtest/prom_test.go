@@ -4,6 +4,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 // exposition is a trimmed /metrics answer of mcu (client_golang's format).
@@ -22,6 +23,8 @@ mcu_keyframes_total{reason="periodic"} 3
 mcu_late_ticks_total 4
 weird_total{path="a\"b\\c\nd",x="1"} 2.5e+01 1700000000000
 process_cpu_seconds_total 12.5
+mcu_cpu_seconds_total{stage="video_decode"} 1.5
+mcu_cpu_seconds_total{stage="video_encode"} 3
 `
 
 func TestParseMetrics(t *testing.T) {
@@ -29,8 +32,8 @@ func TestParseMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Samples) != 12 {
-		t.Fatalf("%d samples, want 12", len(s.Samples))
+	if len(s.Samples) != 14 {
+		t.Fatalf("%d samples, want 14", len(s.Samples))
 	}
 	for _, tc := range []struct {
 		name   string
@@ -173,6 +176,8 @@ func TestMetricsDelta(t *testing.T) {
 		`"forced"} 7`, `"forced"} 9`,
 		"late_ticks_total 4", "late_ticks_total 10",
 		"process_cpu_seconds_total 12.5", "process_cpu_seconds_total 20",
+		`"video_decode"} 1.5`, `"video_decode"} 2.75`,
+		`"video_encode"} 3`, `"video_encode"} 5.5`,
 	).Replace(exposition)))
 	if err != nil {
 		t.Fatal(err)
@@ -184,6 +189,11 @@ func TestMetricsDelta(t *testing.T) {
 	}
 	if d.Encode.Count != 0 {
 		t.Errorf("absent histogram has %v observations", d.Encode.Count)
+	}
+	// The stages the server exports, and only those.
+	if len(d.StageCPU) != 2 || d.StageCPU["video_decode"] != 1250*time.Millisecond ||
+		d.StageCPU["video_encode"] != 2500*time.Millisecond || d.StagesCPU() != 3750*time.Millisecond {
+		t.Errorf("stage CPU = %v", d.StageCPU)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"strings"
 	"time"
 
 	"mcu/client"
@@ -234,6 +235,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 		p("  added latency  %s", percentiles(m.Latency))
 		p("  late ticks %.0f, keyframes %.0f forced + %.0f periodic, PLIs %.0f sent to participants / %.0f received",
 			m.LateTicks, m.KeyframesForced, m.KeyframesPeriodic, m.PLISent, m.PLIReceived)
+		if line := r.stagesText(); line != "" {
+			p("  CPU by stage, cores: %s", line)
+		}
 	}
 
 	if r.RoomErr != nil {
@@ -342,3 +346,26 @@ func bitrate(bps float64) string {
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
+
+// stagesText is the server's CPU by stage (mcu_cpu_seconds_total) in cores
+// over the window, and what the rest of the server's CPU was; empty when
+// the server does not export them.
+func (r *Result) stagesText() string {
+	m := r.Metrics
+	wall := r.window().Seconds()
+	if len(m.StageCPU) == 0 || wall <= 0 {
+		return ""
+	}
+	var parts []string
+	for _, st := range stages {
+		if v, ok := m.StageCPU[st.label]; ok {
+			parts = append(parts, fmt.Sprintf("%s %.3f", st.name, v.Seconds()/wall))
+		}
+	}
+	line := strings.Join(parts, ", ")
+	if r.Server.Source != "" && !r.Server.InProcess {
+		rest := r.Server.Cores() - m.StagesCPU().Seconds()/wall
+		line += fmt.Sprintf("; the rest %.3f (network, RTP, the Go runtime)", rest)
+	}
+	return line
+}

@@ -197,6 +197,24 @@ type MetricsDelta struct {
 	// server does not export them); used when /proc cannot be read.
 	ProcessCPU time.Duration
 	ProcessRSS float64
+	// StageCPU is mcu_cpu_seconds_total by stage (video_decode, ...): the
+	// CPU time of the media work, measured on the threads doing it.
+	StageCPU map[string]time.Duration
+}
+
+// stages are the stages of mcu_cpu_seconds_total, in the order printed.
+var stages = []struct{ label, name string }{
+	{"video_decode", "video decode+scale"}, {"audio_decode", "audio decode"}, {"compose", "compose"},
+	{"video_encode", "video encode"}, {"audio_mix", "audio mix+encode"},
+}
+
+// StagesCPU is the sum of StageCPU.
+func (d MetricsDelta) StagesCPU() time.Duration {
+	var sum time.Duration
+	for _, v := range d.StageCPU {
+		sum += v
+	}
+	return sum
 }
 
 // Names of mcu's series.
@@ -239,5 +257,13 @@ func metricsDelta(start, end *Scrape) MetricsDelta {
 	d.BytesOut = counter("mcu_bytes_out_total")
 	d.ProcessCPU = time.Duration(counter("process_cpu_seconds_total") * float64(time.Second))
 	d.ProcessRSS, _ = end.Value("process_resident_memory_bytes")
+	for _, st := range stages {
+		if _, ok := end.Value("mcu_cpu_seconds_total", "stage", st.label); ok {
+			if d.StageCPU == nil {
+				d.StageCPU = map[string]time.Duration{}
+			}
+			d.StageCPU[st.label] = time.Duration(counter("mcu_cpu_seconds_total", "stage", st.label) * float64(time.Second))
+		}
+	}
 	return d
 }
