@@ -164,21 +164,33 @@ func reportEncoder(b *testing.B, frames int, out [][]byte, pics []*Frame) {
 	}
 }
 
-// BenchmarkScale is one tile of the 3x3 grid scaled by the mixer's
-// fallback path (Go memory to Go memory through a padded scratch).
+// BenchmarkScale is one tile of the 3x3 grid (two thirds, shrink.c) scaled
+// by the mixer's fallback path (Go memory to Go memory), with the vector
+// code and with the plain C other machines run.
 func BenchmarkScale(b *testing.B) {
 	src := testPicture(640, 360, 1, true)
 	canvas := NewImage(1280, 720)
-	var s Scaler
-	defer s.Close()
-	n := 0
-	for b.Loop() {
-		if err := s.Scale(canvas, image.Rect(426, 240, 852, 480), &src.YCbCr, src.Rect); err != nil {
-			b.Fatal(err)
-		}
-		n++
+	for _, v := range []struct {
+		name  string
+		level int
+	}{{"vector", 1}, {"plain-C", 0}} {
+		b.Run(v.name, func(b *testing.B) {
+			defer shrinkSIMD(1)
+			if shrinkSIMD(v.level) != v.level {
+				b.Skip("not on this machine")
+			}
+			var s Scaler
+			defer s.Close()
+			n := 0
+			for b.Loop() {
+				if err := s.Scale(canvas, image.Rect(426, 240, 852, 480), &src.YCbCr, src.Rect); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			reportPerFrame(b, n)
+		})
 	}
-	reportPerFrame(b, n)
 }
 
 // BenchmarkOpusEncode is one 20 ms stereo frame of a tone mix with mcu's

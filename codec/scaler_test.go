@@ -106,8 +106,9 @@ func TestScalerHalvesByMean(t *testing.T) {
 }
 
 // TestScalerTwoThirdsIsBilinear shrinks noise to two thirds (the 3x3 grid
-// of 640x360 cameras, and sizes whose rows leave every kind of remainder
-// past the vector blocks, down to 3x3) and checks every output sample, luma
+// of 640x360 cameras, a few other sizes, and every width from 3 to 130
+// that two thirds fits, so that rows end at every point of the vector
+// blocks, one or two blocks from their end) and checks every output sample, luma
 // and chroma, against a tent filter of radius 1.5 source samples computed
 // in floating point (what a bilinear filter does when it shrinks), and that
 // nothing outside the destination rectangle is written. It does so with
@@ -123,6 +124,13 @@ func TestScalerTwoThirdsIsBilinear(t *testing.T) {
 		}
 		for _, c := range sizes {
 			checkTwoThirds(t, level, c.sw, c.sh, c.dw, c.dh)
+		}
+		for sw := 3; sw <= 130; sw++ {
+			// The chroma planes must be two thirds too, or it is not
+			// shrink.c that scales.
+			if dw := sw * 2 / 3; (dw+1)/2 == (sw+1)/2*2/3 {
+				checkTwoThirds(t, level, sw, 6, dw, 4)
+			}
 		}
 	}
 }
