@@ -20,9 +20,10 @@ type audioState struct {
 	limiter  *audio.Limiter
 	enc      *codec.OpusEncoder
 	detector *audio.SpeakerDetector
-	levels   []float64 // by slot
-	slots    []bool    // in use
-	speaker  int       // slot, or -1
+	levels   []float64     // by slot
+	slots    []bool        // in use
+	speaker  int           // slot, or -1
+	handedOn time.Duration // CPU time of this tick's sends (handOn)
 }
 
 func (a *audioState) init(cfg Config) error {
@@ -70,7 +71,8 @@ func (a *audioState) forget(mem *member) {
 func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	if obs := m.stats.obs; obs != nil {
 		span := sched.StartCPU()
-		defer func() { obs.CPU(StageAudioMix, span.End()) }()
+		m.audio.handedOn = 0
+		defer func() { obs.CPU(StageAudioMix, max(span.End()-m.audio.handedOn, 0)) }()
 	}
 	a := &m.audio
 	clear(a.acc)
@@ -102,7 +104,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	}
 	m.stats.audioFrames.Add(1)
 	frame := codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}
-	if err := m.out.Audio(frame); err != nil {
+	if err := m.handOn(func() error { return m.out.Audio(frame) }); err != nil {
 		return err
 	}
 	for _, mem := range m.members {
@@ -115,7 +117,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 			// the packet spares an Opus encode per quiet person (most of a
 			// room); the full mix holds none of their voice (below
 			// quietLevel for a second).
-			if err := m.out.MixMinus(mem.ID, frame); err != nil {
+			if err := m.handOn(func() error { return m.out.MixMinus(mem.ID, frame) }); err != nil {
 				return err
 			}
 			continue
@@ -126,11 +128,26 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		if err != nil {
 			return err
 		}
-		if err := m.out.MixMinus(mem.ID, codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}); err != nil {
+		theirs := codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}
+		if err := m.handOn(func() error { return m.out.MixMinus(mem.ID, theirs) }); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// handOn runs send, which hands audio to the output (the network, a
+// recording). With an observer its CPU time is kept apart from the audio
+// tick's own (StageAudioMix is mixing and encoding; sending is counted
+// with the rest of the server).
+func (m *Mixer) handOn(send func() error) error {
+	if m.stats.obs == nil {
+		return send()
+	}
+	span := sched.StartCPU()
+	err := send()
+	m.audio.handedOn += span.End()
+	return err
 }
 
 // quietLevel is the level (dBFS) below which a person's own sound, left in

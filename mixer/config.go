@@ -61,24 +61,28 @@ type Observer interface {
 	CPU(stage Stage, d time.Duration)
 }
 
-// Stage is a part of a room's work whose CPU time is measured (Observer.CPU):
-// what the codecs cost in the server, against what everything else does
-// (the network, RTP, the Go runtime).
+// Stage is a part of a room's work whose CPU time is measured (Observer.CPU)
+// on the thread doing it: what the media work costs in the server, against
+// what everything else does (the network, RTP, the Go runtime). Where a
+// stage hands its result to the network or a recording, that is left out.
+// An encoder with worker threads (VP8Config.Threads > 1, never the
+// server's) is counted for its calling thread only.
 type Stage int
 
 const (
-	// StageVideoDecode: a participant's video, from its RTP packets to
-	// pictures scaled to its tile (depacketizing, decoding, scaling).
+	// StageVideoDecode: decoding a participant's video frames and scaling
+	// the pictures to their tile (not the depacketizing).
 	StageVideoDecode Stage = iota
-	// StageAudioDecode: a participant's audio, from its RTP payloads to
-	// PCM (the jitter buffer and the Opus decoder).
+	// StageAudioDecode: a participant's audio packets through the jitter
+	// buffer and the Opus decoder, in the participant's goroutine.
 	StageAudioDecode
 	// StageCompose: a video tick, bringing the canvas up to date.
 	StageCompose
 	// StageVideoEncode: encoding one composite picture.
 	StageVideoEncode
 	// StageAudioMix: an audio tick: the mix, the mix-minus, the limiters
-	// and every Opus encode (and what the jitter buffers decode late).
+	// and every Opus encode (and what the jitter buffers decode late, when
+	// a missing packet is given up), not the sending.
 	StageAudioMix
 )
 

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"mcu/internal/sched"
 	"mcu/mixer"
 )
 
@@ -94,6 +95,10 @@ func (j *audioJitter) count(ev AudioEvent) {
 func (j *audioJitter) Push(seq uint16, payload []byte) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	// Measured with the lock held: a wait for it is not CPU, and a
+	// goroutine held to its thread while it waits would cost switches.
+	span := sched.StartCPU()
+	defer func() { j.obs.CPU(mixer.StageAudioDecode, span.End()) }()
 	if !j.started {
 		j.started, j.next = true, seq
 	}

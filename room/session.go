@@ -401,15 +401,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 	take := func(p arrival) {
 		if decoding {
 			mime = p.mime
-			var span sched.CPUSpan
-			if in.cpu != nil {
-				span = sched.StartCPU()
-			}
-			size, err := in.push(p.buf[:p.n], p.at)
-			if in.cpu != nil {
-				in.cpu(span.End())
-			}
-			if err != nil {
+			if size, err := in.push(p.buf[:p.n], p.at); err != nil {
 				stop(err)
 			} else {
 				onPacket(size, p.at)
@@ -437,15 +429,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 			}
 			take(p)
 		case <-expire:
-			var span sched.CPUSpan
-			if in.cpu != nil {
-				span = sched.StartCPU()
-			}
-			err := in.expire(time.Now())
-			if in.cpu != nil {
-				in.cpu(span.End())
-			}
-			if err != nil {
+			if err := in.expire(time.Now()); err != nil {
 				stop(err)
 			}
 		}
@@ -522,9 +506,7 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
-		span := sched.StartCPU()
 		s.audio.Push(pkt.SequenceNumber, pkt.Payload)
-		s.room.obs.CPU(mixer.StageAudioDecode, span.End())
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp/codecs"
 
 	"mcu/codec"
+	"mcu/internal/sched"
 )
 
 // videoIn decodes a participant's video in the codec its packets are in
@@ -36,8 +37,8 @@ type videoIn struct {
 	// is not one mcu decodes); pictures adds the size.
 	stream *atomic.Pointer[StreamInfo]
 	log    *slog.Logger
-	// cpu, when set, is told the CPU time each packet took (depacketizing,
-	// decoding, scaling).
+	// cpu, when set, is told the CPU time each frame took to decode and
+	// scale (not the depacketizing, nor asking for keyframes).
 	cpu func(time.Duration)
 
 	pt      uint8               // payload type of the packets the state below is for
@@ -164,7 +165,17 @@ func (v *videoIn) decode(f assembled) {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
 	}
+	var span sched.CPUSpan
+	if v.cpu != nil {
+		span = sched.StartCPU()
+	}
 	err := v.dec.Send(f.data, codec.NoPTS)
+	if err == nil {
+		v.pictures(v.dec, f.arrival)
+	}
+	if v.cpu != nil {
+		v.cpu(span.End())
+	}
 	switch {
 	case errors.Is(err, codec.ErrNeedKeyframe):
 		v.log.Debug("waiting for a keyframe", "bytes", len(f.data))
@@ -176,8 +187,6 @@ func (v *videoIn) decode(f assembled) {
 		v.keyframe()
 	case err != nil:
 		v.failed = err
-	default:
-		v.pictures(v.dec, f.arrival)
 	}
 }
 
