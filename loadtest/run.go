@@ -139,7 +139,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	takeMark := func(ctx context.Context) mark {
 		m := mark{scrape: startScrape, self: cpuTime()}
 		if s, err := scrape(ctx, base); err == nil {
-			m.scrape = s
+			m.scrape, m.fresh = s, true
 		}
 		m.room, _ = roomInfo(ctx, base, cfg.Room) // zero when the room does not exist yet
 		if proc != nil {
@@ -286,6 +286,11 @@ loop:
 	if endScrape, err := scrape(quiet, base); err == nil {
 		res.Metrics.MetricsDelta = metricsDelta(from.scrape, endScrape)
 		res.Metrics.Found = true
+		if !from.fresh {
+			// The CPU by stage would cover more than the window the
+			// server's CPU is measured over.
+			res.Metrics.StageCPU = nil
+		}
 		if res.Server.Source == "" && res.Metrics.ProcessCPU > 0 {
 			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Window, "metrics"
 			res.Server.PeakRSS = int64(res.Metrics.ProcessRSS)
@@ -355,7 +360,8 @@ type mark struct {
 	at                           time.Time
 	server, machine, steal, self time.Duration
 	serverErr, machineErr        error
-	scrape                       *Scrape // the last one that worked
+	scrape                       *Scrape // taken at the mark when fresh, else the run's first (or nil)
+	fresh                        bool
 	room                         apiRoom
 }
 
