@@ -160,9 +160,10 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 	// The span around an encode starts and ends a few microseconds
-	// outside the timed one.
+	// outside the timed one, and the scrape may read the counter after an
+	// encode the histogram does not hold yet: one encode's worth more.
 	encodeCPU, encodeWall := value(`mcu_cpu_seconds_total{stage="video_encode"}`), value("mcu_encode_seconds_sum")
-	if slack := value("mcu_encode_seconds_count") * 50e-6; encodeCPU > encodeWall+slack {
+	if slack := value("mcu_encode_seconds_count")*50e-6 + 0.05; encodeCPU > encodeWall+slack {
 		t.Errorf("encoding took %.4f s of CPU in %.4f s", encodeCPU, encodeWall)
 	}
 }
