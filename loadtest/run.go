@@ -287,9 +287,9 @@ loop:
 		res.Metrics.MetricsDelta = metricsDelta(from.scrape, endScrape)
 		res.Metrics.Found = true
 		if !from.fresh {
-			// The CPU by stage would cover more than the window the
-			// server's CPU is measured over.
-			res.Metrics.StageCPU = nil
+			// The CPU by stage, and the process's, would cover more than
+			// the window.
+			res.Metrics.StageCPU, res.Metrics.ProcessCPU = nil, 0
 		}
 		if res.Server.Source == "" && res.Metrics.ProcessCPU > 0 {
 			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Window, "metrics"
