@@ -101,7 +101,7 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
 	}
-	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+	if err := configureTWCC(m, reg); err != nil {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
