@@ -140,12 +140,12 @@ func (r *scriptedReader) Read(b []byte) (int, interceptor.Attributes, error) {
 }
 
 // TestReadPacketSkipsRefusedPackets: packets refused on the way (a payload
-// type never negotiated, a malformed header extension an interceptor
-// rejects) are skipped; the end of the track, a read deadline, and a
+// type never negotiated, a header an interceptor cannot parse) are
+// skipped; the end of the track, a read deadline, and a
 // track that refuses packet after packet end the read.
 func TestReadPacketSkipsRefusedPackets(t *testing.T) {
 	buf := make([]byte, maxPacket)
-	r := &scriptedReader{results: []error{webrtc.ErrCodecNotFound, errors.New("transport-cc: extension too short"), nil}}
+	r := &scriptedReader{results: []error{webrtc.ErrCodecNotFound, errors.New("rtp: header size insufficient"), nil}}
 	if n, err := readPacket(r, buf); err != nil || string(buf[:n]) != "packet" {
 		t.Errorf("after two refused packets: %q, %v; want the packet", buf[:n], err)
 	}

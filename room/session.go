@@ -284,7 +284,7 @@ const maxBadPackets = 1000
 
 // readPacket reads the track's next RTP packet into buf. A packet that an
 // interceptor or the codec lookup refuses (a payload type that was not
-// negotiated, a malformed header extension) is skipped: a stray packet
+// negotiated, a header that does not parse) is skipped: a stray packet
 // from the sender, not the end of the track. The track ends when pion
 // says so (io.EOF, io.ErrClosedPipe), at a read deadline, or after
 // maxBadPackets refused in a row by anything but the codec lookup (each

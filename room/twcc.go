@@ -21,9 +21,10 @@ const twccInterval = 100 * time.Millisecond
 // runs on, as webrtc.ConfigureTWCCSender does, with a lighter interceptor.
 // pion's hands every packet's arrival over an unbuffered channel to the
 // goroutine that sends the feedback, so that each RTP packet read wakes it
-// and waits for it: at 9 people, 940 goroutine wake-ups a second, one in
-// six of the server's. Here the reading goroutine records the arrival
-// itself under a lock, and the feedback goroutine wakes only to send.
+// (and waits while it is busy): at 9 people, 940 goroutine wake-ups a
+// second, one in six of the server's. Here the reading goroutine records
+// the arrival itself under a lock, and the feedback goroutine wakes only
+// every interval, to send.
 func configureTWCC(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
 	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 		m.RegisterFeedback(webrtc.RTCPFeedback{Type: webrtc.TypeRTCPFBTransportCC}, kind)
@@ -44,7 +45,8 @@ func (f twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
 
 // twccFeedback is one PeerConnection's transport-cc feedback: the
 // arrivals of its remote streams' packets, recorded as they are read, sent
-// back every interval while packets come.
+// back every interval from the first packet on (when there is something
+// new to report).
 type twccFeedback struct {
 	interceptor.NoOp
 	interval time.Duration
@@ -138,7 +140,8 @@ func (t *twccFeedback) loop(w interceptor.RTCPWriter) {
 		pkts := t.recorder.BuildFeedbackPacket()
 		t.mu.Unlock()
 		if len(pkts) > 0 {
-			// An error means the connection is closing: Close follows.
+			// A write fails while the connection is down or closing; the
+			// next feedback is sent all the same (as pion's does).
 			_, _ = w.Write(pkts, nil)
 		}
 	}

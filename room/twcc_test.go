@@ -3,6 +3,9 @@ package room
 import (
 	"errors"
 	"io"
+	"maps"
+	"runtime"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -59,19 +62,49 @@ func (l *feedbackLog) writer() interceptor.RTCPWriter {
 	})
 }
 
-// summary is what the feedback so far says: the first sequence number it
-// covers, how many packets it covers, and how many of them arrived.
-func (l *feedbackLog) summary() (base uint16, covered, received int) {
+// summary is what the feedback so far says, over all its packets: the
+// sequence numbers it covers, those it reports arrived, and its packets.
+func (l *feedbackLog) summary() (covered, received map[uint16]bool, pkts []*rtcp.TransportLayerCC) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for i, fb := range l.pkts {
-		if i == 0 {
-			base = fb.BaseSequenceNumber
+	covered, received = map[uint16]bool{}, map[uint16]bool{}
+	for _, fb := range l.pkts {
+		seq, left := fb.BaseSequenceNumber, int(fb.PacketStatusCount)
+		status := func(sym uint16) {
+			if left > 0 {
+				covered[seq] = true
+				if sym != rtcp.TypeTCCPacketNotReceived {
+					received[seq] = true
+				}
+				seq, left = seq+1, left-1
+			}
 		}
-		covered += int(fb.PacketStatusCount)
-		received += len(fb.RecvDeltas)
+		for _, c := range fb.PacketChunks {
+			switch c := c.(type) {
+			case *rtcp.RunLengthChunk:
+				for range c.RunLength {
+					status(c.PacketStatusSymbol)
+				}
+			case *rtcp.StatusVectorChunk:
+				for _, sym := range c.SymbolList {
+					status(sym)
+				}
+			}
+		}
 	}
-	return base, covered, received
+	return covered, received, append([]*rtcp.TransportLayerCC(nil), l.pkts...)
+}
+
+// seqs is a set of sequence numbers from first to last, but those left out.
+func seqs(first, last uint16, except ...uint16) map[uint16]bool {
+	m := map[uint16]bool{}
+	for s := first; s <= last; s++ {
+		m[s] = true
+	}
+	for _, s := range except {
+		delete(m, s)
+	}
+	return m
 }
 
 // readAll reads packets through an interceptor's remote stream until they
@@ -103,9 +136,11 @@ func readAll(t *testing.T, ic interceptor.Interceptor, pkts [][]byte) {
 
 // TestTWCCFeedbackAsPion: the same packets (reordered, with a gap, one
 // unnumbered) give the same feedback as pion's own interceptor: the same
-// first number, the same packets covered, the same arrived. A packet whose
+// packets covered, the same arrived, about the same stream. A packet whose
 // number is damaged is still read here (pion's refuses it, which takes a
-// media packet for a broken extension).
+// media packet for a broken extension). The arrival times are in the
+// feedback's units: an interceptor 10 s old reports a reference time 10 s
+// from its start.
 func TestTWCCFeedbackAsPion(t *testing.T) {
 	var pkts [][]byte
 	for _, seq := range []int{100, 101, 103, 102, 104, 107, 108, 109, 110, 105} {
@@ -118,8 +153,10 @@ func TestTWCCFeedbackAsPion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got [2][3]int
+	// 100 to 110 covered, all but 106 arrived.
+	wantCovered, wantReceived := seqs(100, 110), seqs(100, 110, 106)
 	for i, f := range []interceptor.Factory{twccFactory{interval: interval}, pionFactory} {
+		name := [...]string{"mcu", "pion"}[i]
 		ic, err := f.NewInterceptor("")
 		if err != nil {
 			t.Fatal(err)
@@ -127,58 +164,47 @@ func TestTWCCFeedbackAsPion(t *testing.T) {
 		var log feedbackLog
 		ic.BindRTCPWriter(log.writer())
 		if i == 0 {
+			ic.(*twccFeedback).start = time.Now().Add(-10 * time.Second)
 			readAll(t, ic, append(pkts, twccPacket(t, 1234, 111, true)))
 		} else {
 			readAll(t, ic, pkts)
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for {
-			base, covered, received := log.summary()
-			got[i] = [3]int{int(base), covered, received}
-			if covered >= 11 || time.Now().After(deadline) {
+		var covered, received map[uint16]bool
+		var fbs []*rtcp.TransportLayerCC
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(interval) {
+			if covered, received, fbs = log.summary(); len(received) >= len(wantReceived) {
 				break
 			}
-			time.Sleep(interval)
 		}
 		if err := ic.Close(); err != nil {
 			t.Fatal(err)
 		}
-	}
-	// 100 to 110: 11 packets covered, 10 arrived (106 never did).
-	if want := [3]int{100, 11, 10}; got[0] != want || got[1] != want {
-		t.Errorf("feedback (first, covered, arrived): mcu %v, pion %v, want %v", got[0], got[1], want)
+		if !maps.Equal(covered, wantCovered) || !maps.Equal(received, wantReceived) {
+			t.Errorf("%s: feedback covers %v, arrived %v; want %v and %v", name, slices.Sorted(maps.Keys(covered)),
+				slices.Sorted(maps.Keys(received)), slices.Sorted(maps.Keys(wantCovered)), slices.Sorted(maps.Keys(wantReceived)))
+		}
+		for _, fb := range fbs {
+			if fb.MediaSSRC != 1234 {
+				t.Errorf("%s: feedback about SSRC %d, want 1234", name, fb.MediaSSRC)
+			}
+			// The reference time counts 64 ms units.
+			if ref := time.Duration(fb.ReferenceTime) * 64 * time.Millisecond; i == 0 && (ref < 9*time.Second || ref > 11*time.Second) {
+				t.Errorf("%s: reference time %v from the start, want about 10 s", name, ref)
+			}
+		}
 	}
 }
 
-// TestTWCCFeedbackIdleAndClose: no feedback, and no ticking, before the
-// first numbered packet; none after Close, which ends the goroutine.
-func TestTWCCFeedbackIdleAndClose(t *testing.T) {
-	const interval = 10 * time.Millisecond
-	ic, err := twccFactory{interval: interval}.NewInterceptor("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var log feedbackLog
-	ic.BindRTCPWriter(log.writer())
-	readAll(t, ic, [][]byte{twccPacket(t, 1234, -1, false)}) // unnumbered
-	time.Sleep(5 * interval)
-	if _, covered, _ := log.summary(); covered != 0 {
-		t.Fatalf("feedback about %d packets before any was numbered", covered)
-	}
-	if ic.(*twccFeedback).started {
-		t.Fatal("the feedback started without a numbered packet")
-	}
-	readAll(t, ic, [][]byte{twccPacket(t, 1234, 7, false)})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, covered, _ := log.summary(); covered == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no feedback within 5 s")
-		}
-		time.Sleep(interval)
-	}
+// started reports whether the feedback has seen a numbered packet.
+func (t *twccFeedback) hasStarted() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.started
+}
+
+// closeWithin closes ic, failing if it takes more than 5 s.
+func closeWithin(t *testing.T, ic interceptor.Interceptor) {
+	t.Helper()
 	closed := make(chan error)
 	go func() { closed <- ic.Close() }()
 	select {
@@ -189,12 +215,65 @@ func TestTWCCFeedbackIdleAndClose(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Close did not return")
 	}
+}
+
+// TestTWCCFeedbackIdleAndClose: no feedback before the first numbered
+// packet; none after Close, which ends the goroutine, also when no packet
+// ever came (a viewer) or it is closed before its writer is bound.
+func TestTWCCFeedbackIdleAndClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for _, bindFirst := range []bool{true, false} { // no packet at all
+		ic, err := twccFactory{interval: time.Millisecond}.NewInterceptor("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var log feedbackLog
+		if bindFirst {
+			ic.BindRTCPWriter(log.writer())
+			closeWithin(t, ic)
+		} else {
+			closeWithin(t, ic)
+			ic.BindRTCPWriter(log.writer())
+			closeWithin(t, ic)
+		}
+	}
+
+	const interval = 10 * time.Millisecond
+	ic, err := twccFactory{interval: interval}.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log feedbackLog
+	ic.BindRTCPWriter(log.writer())
+	readAll(t, ic, [][]byte{twccPacket(t, 1234, -1, false)}) // unnumbered
+	time.Sleep(5 * interval)
+	if covered, _, _ := log.summary(); len(covered) != 0 {
+		t.Fatalf("feedback about %d packets before any was numbered", len(covered))
+	}
+	if ic.(*twccFeedback).hasStarted() {
+		t.Fatal("the feedback started without a numbered packet")
+	}
+	readAll(t, ic, [][]byte{twccPacket(t, 1234, 7, false)})
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(interval) {
+		if covered, _, _ := log.summary(); len(covered) == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no feedback within 5 s")
+		}
+	}
+	closeWithin(t, ic)
 	readAll(t, ic, [][]byte{twccPacket(t, 1234, 8, false)}) // read after Close: recorded, never sent
 	time.Sleep(5 * interval)
-	if _, covered, _ := log.summary(); covered != 1 {
-		t.Errorf("feedback about %d packets, sent after Close", covered)
+	if covered, _, _ := log.summary(); len(covered) != 1 {
+		t.Errorf("feedback about %d packets, sent after Close", len(covered))
 	}
-	if err := ic.Close(); err != nil { // twice
-		t.Fatal(err)
+	closeWithin(t, ic) // twice
+	// Every feedback goroutine has ended (the runtime's own come and go:
+	// a few seconds to settle).
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before", runtime.NumGoroutine(), before)
+		}
 	}
 }
