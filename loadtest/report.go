@@ -270,7 +270,11 @@ func (r *Result) WriteSummary(w io.Writer) {
 			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(),
 			len(c.DecodeVideo)+1, c.EncodeAudio.Seconds())
 		if ratio := r.Ratio(); !math.IsNaN(ratio) {
-			p("server CPU / codec cost: %.2f", ratio)
+			line := fmt.Sprintf("server CPU / codec cost: %.2f", ratio)
+			if stages, ok := r.stagesCores(); ok {
+				line += fmt.Sprintf(" = the media stages %.2f + the rest %.2f", stages/c.Cores(), (r.Server.Cores()-stages)/c.Cores())
+			}
+			p("%s", line)
 		}
 	}
 	if wall := r.window().Seconds(); wall > 0 {
@@ -363,9 +367,19 @@ func (r *Result) stagesText() string {
 		}
 	}
 	line := strings.Join(parts, ", ")
-	if r.Server.Source != "" && !r.Server.InProcess {
-		rest := r.Server.Cores() - m.StagesCPU().Seconds()/wall
-		line += fmt.Sprintf("; the rest %.3f (network, RTP, the Go runtime)", rest)
+	if stages, ok := r.stagesCores(); ok {
+		line += fmt.Sprintf("; the rest %.3f (network, RTP, the Go runtime)", r.Server.Cores()-stages)
 	}
 	return line
+}
+
+// stagesCores is the server's CPU in the media stages over the window, in
+// cores, when both it and the server's whole CPU are known (and the server
+// is not this process, whose CPU includes the load's).
+func (r *Result) stagesCores() (float64, bool) {
+	wall := r.window().Seconds()
+	if len(r.Metrics.StageCPU) == 0 || wall <= 0 || r.Server.Source == "" || r.Server.InProcess {
+		return 0, false
+	}
+	return r.Metrics.StagesCPU().Seconds() / wall, true
 }

@@ -200,7 +200,7 @@ func TestWriteSummary(t *testing.T) {
 		"mixer tick     p50 1.00ms", "late ticks 3",
 		"encode         no observations",
 		"CPU by stage, cores: video decode+scale 0.200, video encode 0.300, audio mix+encode 0.100; the rest 0.600 (network, RTP, the Go runtime)",
-		"server CPU / codec cost: 3.00", "load tool CPU: 0.50 cores",
+		"server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50", "load tool CPU: 0.50 cores",
 		"before and after the run, 1s of media each; mean): 0.400 cores (0.350 before, 0.450 after)",
 	} {
 		if !strings.Contains(out, want) {
