@@ -219,24 +219,19 @@ int mcu_shrink_two_thirds(const uint8_t *sy, int sys, const uint8_t *su, const u
 	int csw = (sw + 1) / 2, csh = (sh + 1) / 2, cdw = (dw + 1) / 2, cdh = (dh + 1) / 2;
 	if (dw < 2 || dh < 2 || dw != sw * 2 / 3 || dh != sh * 2 / 3 || cdw != csw * 2 / 3 || cdh != csh * 2 / 3)
 		return -1;
+	// The vector version keeps four rows of sums, the plain C one a row of
+	// sums and its split. Zeroed, so that the slack the vector code reads
+	// past a row (and throws away) holds no uninitialized memory.
+	void (*plane)(const uint8_t *, int, int, int, uint8_t *, int, int, int, uint16_t *) = shrink_plane_c;
+	size_t scratch = SCRATCH_C(sw, dw);
 #ifdef MCU_X86
-	if (have_avx2) {
-		// Zeroed, so that the slack the vector code reads past a row
-		// (and throws away) holds no uninitialized memory.
-		uint16_t *rows = calloc(4 * ((size_t)dw + ROW_SLACK), sizeof(uint16_t));
-		if (!rows) return -1;
-		shrink_plane_avx2(sy, sys, sw, sh, dy, dys, dw, dh, rows);
-		shrink_plane_avx2(su, scs, csw, csh, du, dcs, cdw, cdh, rows);
-		shrink_plane_avx2(sv, scs, csw, csh, dv, dcs, cdw, cdh, rows);
-		free(rows);
-		return 0;
-	}
+	if (have_avx2) plane = shrink_plane_avx2, scratch = 4 * ((size_t)dw + ROW_SLACK);
 #endif
-	uint16_t *tmp = malloc(sizeof(uint16_t) * SCRATCH_C(sw, dw));
+	uint16_t *tmp = calloc(scratch, sizeof(uint16_t));
 	if (!tmp) return -1;
-	shrink_plane_c(sy, sys, sw, sh, dy, dys, dw, dh, tmp);
-	shrink_plane_c(su, scs, csw, csh, du, dcs, cdw, cdh, tmp);
-	shrink_plane_c(sv, scs, csw, csh, dv, dcs, cdw, cdh, tmp);
+	plane(sy, sys, sw, sh, dy, dys, dw, dh, tmp);
+	plane(su, scs, csw, csh, du, dcs, cdw, cdh, tmp);
+	plane(sv, scs, csw, csh, dv, dcs, cdw, cdh, tmp);
 	free(tmp);
 	return 0;
 }
