@@ -271,8 +271,8 @@ func (r *Result) WriteSummary(w io.Writer) {
 			len(c.DecodeVideo)+1, c.EncodeAudio.Seconds())
 		if ratio := r.Ratio(); !math.IsNaN(ratio) {
 			line := fmt.Sprintf("server CPU / codec cost: %.2f", ratio)
-			if stages, ok := r.stagesCores(); ok {
-				line += fmt.Sprintf(" = the media stages %.2f + the rest %.2f", stages/c.Cores(), (r.Server.Cores()-stages)/c.Cores())
+			if media, ok := r.stagesCores(); ok {
+				line += fmt.Sprintf(" = the media stages %.2f + the rest %.2f", media/c.Cores(), (r.Server.Cores()-media)/c.Cores())
 			}
 			p("%s", line)
 		}
@@ -367,8 +367,8 @@ func (r *Result) stagesText() string {
 		}
 	}
 	line := strings.Join(parts, ", ")
-	if stages, ok := r.stagesCores(); ok {
-		line += fmt.Sprintf("; the rest %.3f (network, RTP, the Go runtime)", r.Server.Cores()-stages)
+	if media, ok := r.stagesCores(); ok {
+		line += fmt.Sprintf("; the rest %.3f (network, RTP, the Go runtime)", r.Server.Cores()-media)
 	}
 	return line
 }
