@@ -29,7 +29,7 @@ Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopContext()
 	defer stop()
 	// The Go heap of a busy room is small (~40 MB live at 16 participants,
 	// mostly pictures and packet buffers) and allocated slowly (~5 MB/s), so
@@ -51,6 +51,19 @@ func main() {
 		}
 	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// stopContext is cancelled by the first SIGTERM or interrupt, which asks for
+// a clean stop (recordings finalized). The signals' default action is
+// restored then, so a second one ends the process at once; the files
+// written so far still play.
+func stopContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 // run is main without the process: it returns the exit status.
