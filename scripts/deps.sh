@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  gcc libc6-dev pkg-config lld
+  gcc libc6-dev pkg-config lld git ca-certificates
   libavcodec-dev libavformat-dev libavfilter-dev libavdevice-dev
   libswscale-dev libswresample-dev libavutil-dev
   libvpx-dev libx264-dev libopus-dev libopusfile-dev libyuv-dev
