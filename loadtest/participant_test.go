@@ -98,7 +98,7 @@ func TestDefaultClipsAndAssign(t *testing.T) {
 func TestProbeFile(t *testing.T) {
 	c, err := ParseParticipant("../testdata/p01.ogg+../testdata/p01.ivf", ProbeFile)
 	if err != nil {
-		t.Skip("testdata not available:", err)
+		t.Fatal(err)
 	}
 	if c.Video != "../testdata/p01.ivf" || c.Audio != "../testdata/p01.ogg" {
 		t.Errorf("got %+v", c)
