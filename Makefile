@@ -64,15 +64,18 @@ mix-demo: build ## mix the nine testdata participants (VP8 and H.264) into out/m
 	  testdata/p07.ivf+testdata/p07.ogg testdata/p08.h264+testdata/p08.ogg \
 	  testdata/p09.ivf+testdata/p09.ogg
 
-# Packages whose tests run a live server in real time (WebRTC clients,
-# browsers, a load): they run one at a time, after the others, so that no
-# CPU-heavy test on the same 2 cores makes the server skip frames.
-REALTIME_PKGS := ./client/ ./server/ ./loadtest/ ./e2e/
+# Packages whose tests run in real time (WebRTC peers on loopback,
+# browsers, a load, a paced mix or recording): they run one at a time,
+# after the others, so that no CPU-heavy test on the same 2 cores makes
+# their media late.
+REALTIME_PKGS := client server loadtest e2e room recorder cmd/mcu
+empty :=
+space := $(empty) $(empty)
 
 test: ## run every test with the race detector (installs what is missing, browsers included)
 	@scripts/deps.sh --browser
-	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -E '/(client|server|loadtest|e2e)$$')
-	$(GO) test -race -count=1 -p 1 $(REALTIME_PKGS)
+	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -x -E 'mcu/($(subst $(space),|,$(REALTIME_PKGS)))')
+	MCU_BROWSERS_EXPECTED=1 $(GO) test -race -count=1 -p 1 $(addprefix ./,$(REALTIME_PKGS))
 
 test-pure: ## the packages without cgo, built with CGO_ENABLED=0
 	CGO_ENABLED=0 $(GO) test -count=1 ./layout/... ./audio/...
@@ -91,8 +94,11 @@ fuzz: ## run each fuzz target for 30 s
 testdata: deps ## regenerate the committed test clips
 	scripts/make-testdata.sh
 
+# The packages whose tests have golden files (and so an -update flag).
+GOLDEN_PKGS := ./layout/ ./cmd/mcu/
+
 golden-update: deps ## rewrite golden files from the current code (inspect the diff!)
-	$(GO) test -count=1 ./... -update
+	$(GO) test -count=1 $(GOLDEN_PKGS) -update
 
 lint: deps ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

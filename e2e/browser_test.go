@@ -43,15 +43,28 @@ const (
 	evalTimeout    = 10 * time.Second // one call into a page
 )
 
-// requireTools skips the test without Chromium, and fails it without
-// ffmpeg (which every media test of the repository needs anyway).
+// requireTools skips the test without Chromium (fails it when
+// MCU_BROWSERS_EXPECTED is set, as make test sets it after installing the
+// browsers), and fails it without ffmpeg (which every media test of the
+// repository needs anyway).
 func requireTools(t *testing.T) {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("no Chromium at %s (%v); CI installs the chromium package", chromiumPath, err)
-	}
+	requireBrowser(t, chromiumPath, "chromium")
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Fatalf("ffmpeg is needed to make the fake camera and microphone files: %v", err)
+	}
+}
+
+// requireBrowser skips the test when the browser is not at path, or fails
+// it if MCU_BROWSERS_EXPECTED is set: make test installs the browsers, so
+// there a missing one is a broken setup, not a machine without browsers.
+func requireBrowser(t *testing.T, path, pkg string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		if os.Getenv("MCU_BROWSERS_EXPECTED") != "" {
+			t.Fatalf("no %s at %s (%v), though MCU_BROWSERS_EXPECTED is set", pkg, path, err)
+		}
+		t.Skipf("no %s at %s (%v); make test installs the %s package", pkg, path, err, pkg)
 	}
 }
 

@@ -62,9 +62,7 @@ type firefox struct {
 // the test ends; if the test failed, the end of its output goes to the log.
 func launchFirefox(t *testing.T, page, ready string) *firefox {
 	t.Helper()
-	if _, err := os.Stat(firefoxPath); err != nil {
-		t.Skipf("no Firefox at %s (%v); CI installs the firefox-esr package", firefoxPath, err)
-	}
+	requireBrowser(t, firefoxPath, "firefox-esr")
 	profile := t.TempDir()
 	if err := os.WriteFile(filepath.Join(profile, "user.js"), []byte(firefoxPrefs), 0o644); err != nil {
 		t.Fatal(err)
