@@ -30,6 +30,12 @@ const (
 // screen share may send its last frame seconds after the one before).
 const trailingJump = time.Minute
 
+// firstGap is how far a stream's first packet must be behind the ones
+// after it, at least, to be taken for damage (its time gave the file's
+// start, so the rest of the file would begin that much later): far more
+// than a real stream pauses after its first picture.
+const firstGap = time.Hour
+
 // streamTimes is what vet knows of one stream.
 type streamTimes struct {
 	first   time.Duration // time of the stream's first packet, or NoPTS
@@ -70,7 +76,14 @@ func (in *Input) vet(p *Packet) {
 		// second packet must not move the first (and the file's start).
 		limit := in.leapLimit(st, p)
 		next, ok := in.timeAhead(p.Kind, 0, 0)
-		if !ok || p.PTS <= next+limit {
+		if !ok {
+			break
+		}
+		if next-p.PTS > firstGap {
+			in.firstBehind(p, next, limit)
+			break
+		}
+		if p.PTS <= next+limit {
 			break
 		}
 		if after, ok := in.timeAhead(p.Kind, 0, 1); ok && p.PTS <= after+limit {
@@ -109,6 +122,30 @@ func (in *Input) vet(p *Packet) {
 		}
 		st.max = p.PTS
 	}
+}
+
+// firstBehind takes a stream's first packet p, its time more than firstGap
+// behind the next packet's, for damaged back when it gave the file's start
+// (so the file's other stream, if any, starts with the next packet, not
+// with p) and the packet after the next is in line: the rest of the file
+// is brought back to follow p.
+func (in *Input) firstBehind(p *Packet, next, limit time.Duration) {
+	after, ok := in.timeAhead(p.Kind, 0, 1)
+	if !ok || after < next || after > next+limit || p.PTS > limit {
+		return
+	}
+	other := Audio
+	if p.Kind == Audio {
+		other = Video
+	}
+	if o := in.times[other].first; o != NoPTS && o < next-limit {
+		return // the other stream started with p
+	}
+	if o, ok := in.timeAhead(other, 0, 0); ok && o < next-limit {
+		return
+	}
+	in.offset -= next - p.PTS - max(p.Duration, time.Millisecond)
+	in.times[p.Kind].retimed++
 }
 
 // How the packets after a leap went (scanLeap).

@@ -81,6 +81,25 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 		}, 1, func(i int) time.Duration {
 			return time.Duration(i) * frame // the start too: the damaged frame gave it
 		}},
+		{"first behind", func(i int, pts uint64) uint64 {
+			if i == 0 {
+				return pts // the rest hours on: the first damaged back to 0 gave the start
+			}
+			return pts + hours
+		}, 1, func(i int) time.Duration {
+			return time.Duration(i) * frame // the rest brought back behind it
+		}},
+		{"pause after the first frame", func(i int, pts uint64) uint64 {
+			if i == 0 {
+				return pts
+			}
+			return pts + 10*60*30 // one picture, then ten minutes without video
+		}, 0, func(i int) time.Duration {
+			if i == 0 {
+				return 0
+			}
+			return time.Duration(i)*frame + 10*time.Minute
+		}},
 		{"last", func(i int, pts uint64) uint64 {
 			if i == 89 {
 				return pts + hours
