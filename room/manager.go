@@ -31,6 +31,9 @@ type Manager struct {
 
 	mu    sync.Mutex
 	rooms map[string]*Room
+	// shutting holds the rooms being closed, out of rooms but perhaps
+	// still finalizing a recording, which Close waits for.
+	shutting map[*Room]struct{}
 	// stopping ends when Close begins (stop is called under mu): no join
 	// is taken after, and the negotiations in flight end. joins counts
 	// those (added under mu before then).
@@ -50,7 +53,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.GatherTimeout <= 0 {
 		cfg.GatherTimeout = 5 * time.Second
 	}
-	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}}
+	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}, shutting: map[*Room]struct{}{}}
 	m.stopping, m.stop = context.WithCancel(context.Background())
 	if m.obs == nil {
 		m.obs = nopObserver{}
@@ -77,6 +80,15 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	defer cancel()
 	defer context.AfterFunc(m.stopping, cancel)()
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
+	// The mixer takes the participant before the room lists the session:
+	// once listed, a Leave may close it, and a close before the Add would
+	// leave a tile nobody removes.
+	if err == nil && kind != Viewer {
+		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant}
+		if err = r.mixer.Add(p); err != nil {
+			s.close()
+		}
+	}
 	// Under both locks, in reserve's order: Close stops under m.mu, so a
 	// session is either in its room before Close looks, or not at all.
 	var orphan *Session
@@ -100,13 +112,6 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err != nil {
 		m.closeIfEmpty(r)
 		return nil, "", err
-	}
-	if kind != Viewer {
-		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant}
-		if err := r.mixer.Add(p); err != nil {
-			m.Leave(roomName, s.ID)
-			return nil, "", err
-		}
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
 	return s, answer, nil
@@ -351,11 +356,15 @@ func (m *Manager) closeIfEmpty(r *Room) {
 		if m.rooms[r.name] == r {
 			delete(m.rooms, r.name)
 		}
+		m.shutting[r] = struct{}{}
 	}
 	r.mu.Unlock()
 	m.mu.Unlock()
 	if empty {
 		r.close()
+		m.mu.Lock()
+		delete(m.shutting, r)
+		m.mu.Unlock()
 	}
 }
 
@@ -406,6 +415,9 @@ func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.stop() // no room is made from now on
 	rooms := slices.Collect(maps.Values(m.rooms))
+	// Rooms their last participant left are closing on their own, their
+	// recordings perhaps still being finalized: those are waited for too.
+	closing := slices.Collect(maps.Keys(m.shutting))
 	m.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
@@ -439,6 +451,11 @@ func (m *Manager) Close(ctx context.Context) error {
 			})
 		}
 		wg.Wait()
+		// Each room is closed now, by this or by its last Leave: wait
+		// until every close, and so every recording, is done.
+		for _, r := range slices.Concat(rooms, closing) {
+			<-r.closed
+		}
 	}()
 	select {
 	case <-done:

@@ -173,14 +173,7 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCluster] > 0 {
-			break // a keyframe in the file, so it will have cues
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no cluster in the recording after 10 s")
-		}
-	}
+	waitCluster(t, path)
 	closed := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -207,5 +200,70 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	m.closeIfEmpty(r)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCloseWaitsForARoomClosingOnItsOwn: a room whose last participant
+// left is still finalizing its recording (out of the manager's list
+// already) when shutdown begins; Close returns only once the file is
+// final.
+func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("leaving", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCluster(t, path)
+	entered, gate := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
+	stopRecorder = func(rec *recorder.Recording) (string, error) {
+		close(entered)
+		<-gate // a slow disk
+		return rec.Stop()
+	}
+	go func() {
+		m.endJoin(r, Viewer) // the last one leaves: the room closes
+		m.closeIfEmpty(r)
+	}()
+	<-entered
+	closed := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		closed <- m.Close(ctx)
+	}()
+	select {
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while a closing room's recording was being finalized", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(gate)
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] == 0 {
+		t.Error("Close returned before the recording was finalized (no cues)")
+	}
+}
+
+// waitCluster waits until the recording at path holds a cluster: a
+// keyframe in the file, so that a finalized file has cues.
+func waitCluster(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCluster] > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no cluster in the recording after 10 s")
+		}
 	}
 }

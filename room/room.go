@@ -29,6 +29,7 @@ type Room struct {
 	audio    *clockTrack // the full mix, for viewers (see Audio)
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the mixer has stopped
+	closed   chan struct{} // closed when close has returned: the recording finalized
 	created  time.Time
 
 	mu       sync.Mutex
@@ -41,12 +42,16 @@ type Room struct {
 	closing  bool
 }
 
-// startRecorder creates a recording's file (a variable for tests).
-var startRecorder = recorder.Start
+// startRecorder creates a recording's file, and stopRecorder finalizes it
+// (variables for tests).
+var (
+	startRecorder = recorder.Start
+	stopRecorder  = (*recorder.Recording).Stop
+)
 
 func newRoom(name string, mgr *Manager) (*Room, error) {
 	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
-		sessions: map[string]*Session{}, done: make(chan struct{}), created: time.Now()}
+		sessions: map[string]*Session{}, done: make(chan struct{}), closed: make(chan struct{}), created: time.Now()}
 	r.started = sync.NewCond(&r.mu)
 	var err error
 	r.video, err = newVideoTrack("video", "mcu-"+name)
@@ -217,7 +222,7 @@ func (r *Room) StopRecording() (string, error) {
 	if rec == nil {
 		return "", ErrNotRecording
 	}
-	path, err := rec.Stop()
+	path, err := stopRecorder(rec)
 	r.log.Info("recording stopped", "path", path, "err", err)
 	return path, err
 }
@@ -302,6 +307,7 @@ func (r *Room) shown() int {
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {
+	defer close(r.closed)
 	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}
