@@ -100,36 +100,36 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 			return
 		}
 		now := time.Now()
+		payload, err := vp8.Unmarshal(pkt.Payload)
+		key := err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload)
 		r.mu.Lock()
 		r.bytes += int64(len(pkt.Payload))
-		if pkt.Marker {
-			if !r.last.IsZero() {
-				gap := now.Sub(r.last)
-				if gap > FreezeGap {
-					r.freezes++
-				}
-				if gap > r.gap {
-					r.gap, r.gapAt = gap, now
-				}
-			}
-			r.last = now
-			r.frames++
-		}
-		r.mu.Unlock()
-		if payload, err := vp8.Unmarshal(pkt.Payload); err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload) {
-			r.mu.Lock()
+		if key {
 			r.keyframes++
 			r.inKey = true
-			r.mu.Unlock()
 		}
 		if pkt.Marker {
-			r.mu.Lock()
 			if r.inKey && r.first.IsZero() {
 				r.first = now
 			}
 			r.inKey = false
-			r.mu.Unlock()
+			// Pictures count from the first keyframe on: none before it
+			// can be shown.
+			if !r.first.IsZero() {
+				if !r.last.IsZero() {
+					gap := now.Sub(r.last)
+					if gap > FreezeGap {
+						r.freezes++
+					}
+					if gap > r.gap {
+						r.gap, r.gapAt = gap, now
+					}
+				}
+				r.last = now
+				r.frames++
+			}
 		}
+		r.mu.Unlock()
 		if sb == nil {
 			continue
 		}

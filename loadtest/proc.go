@@ -222,6 +222,15 @@ func (p *Process) CPU() (time.Duration, error) {
 	return time.Duration(u+s) * p.tick, nil
 }
 
+// Name is the process's command name (/proc/PID/comm), "" if unknown.
+func (p *Process) Name() string {
+	b, err := os.ReadFile(filepath.Join(p.root, strconv.Itoa(p.PID), "comm"))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // Memory is the process's resident memory now and at its peak.
 func (p *Process) Memory() (Memory, error) {
 	b, err := os.ReadFile(filepath.Join(p.root, strconv.Itoa(p.PID), "status"))

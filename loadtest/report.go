@@ -74,6 +74,7 @@ type ParticipantResult struct {
 // ServerUsage is the server process's CPU and memory during the run.
 type ServerUsage struct {
 	PID       int
+	Name      string // the process's command name, from /proc
 	InProcess bool   // the server runs inside this process (tests)
 	Source    string // "/proc", "metrics" (its process_* series), or "" (not measured)
 	CPU       time.Duration
@@ -116,16 +117,46 @@ type MetricsReport struct {
 	MetricsDelta
 	Found bool  // both scrapes worked
 	Err   error // of the end scrape
+	// FromStart: the scrape at the window's start failed, so the figures
+	// cover the run from its first scrape, joins included.
+	FromStart bool
 }
 
-// Ratio is server CPU (cores) / codec cost (cores), NaN when either is
-// unknown.
+// Ratio is server CPU (cores) / codec cost (cores). It is NaN when either
+// is unknown, when not every participant joined (the codec cost is that
+// of all N), and when the server's CPU comes from its metrics rather than
+// from /proc (it may run on another machine than the codec cost's).
 func (r *Result) Ratio() float64 {
 	c := r.Cost.Cores()
-	if r.CostErr != nil || c <= 0 || r.Server.Source == "" {
+	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N {
 		return math.NaN()
 	}
 	return r.Server.Cores() / c
+}
+
+// noRatio says why Ratio is NaN though both sides were measured, or "".
+func (r *Result) noRatio() string {
+	switch {
+	case r.CostErr != nil || r.Cost.Cores() <= 0 || r.Server.Source == "":
+		return ""
+	case r.Joined < r.Config.N:
+		return fmt.Sprintf("%d of %d participants joined, and the codec cost is that of %d", r.Joined, r.Config.N, r.Config.N)
+	case r.Server.Source != "/proc":
+		return "the server's CPU comes from its metrics, perhaps from another machine than the codec cost's"
+	}
+	return ""
+}
+
+// procDisagrees reports whether the CPU time /proc gave for the process
+// taken for the server differs by more than a tenth from what the
+// server's own metrics counted over the same window: then that process is
+// probably not the server (a proxy in front of it).
+func (r *Result) procDisagrees() bool {
+	sv, m := r.Server, r.Metrics
+	if sv.Source != "/proc" || sv.InProcess || !m.Found || m.ProcessCPU <= 0 {
+		return false
+	}
+	return math.Abs(sv.CPU.Seconds()-m.ProcessCPU.Seconds()) > 0.1*m.ProcessCPU.Seconds()
 }
 
 // String is the progress line.
@@ -204,6 +235,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	switch {
 	case sv.Source != "":
 		who := fmt.Sprintf("pid %d", sv.PID)
+		if sv.Name != "" {
+			who += ", " + sv.Name
+		}
 		if sv.Source == "metrics" {
 			who = "from its process_* metrics"
 		}
@@ -221,6 +255,10 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if sv.InProcess {
 			p("  (the server runs inside the load tool: its CPU includes the load tool's)")
 		}
+		if r.procDisagrees() {
+			p("  WARNING: the server's own metrics count %.1f s of CPU over the same window: pid %d may not be the server (a proxy?); name it with -pid",
+				r.Metrics.ProcessCPU.Seconds(), sv.PID)
+		}
 	default:
 		p("server CPU: not measured (%v)", sv.Err)
 	}
@@ -229,7 +267,11 @@ func (r *Result) WriteSummary(w io.Writer) {
 	if !m.Found {
 		p("server metrics: not read (%v)", m.Err)
 	} else {
-		p("server metrics over %s (whole server, every room):", r.windowText())
+		over := r.windowText()
+		if m.FromStart {
+			over = fmt.Sprintf("the whole run of %v, joins included (the scrape after the last join failed)", r.Elapsed.Round(time.Second))
+		}
+		p("server metrics over %s (whole server, every room):", over)
 		p("  mixer tick     %s", percentiles(m.Tick))
 		p("  encode         %s", percentiles(m.Encode))
 		p("  added latency  %s", percentiles(m.Latency))
@@ -275,6 +317,8 @@ func (r *Result) WriteSummary(w io.Writer) {
 				line += fmt.Sprintf(" = the media stages %.2f + the rest %.2f", media/c.Cores(), (r.Server.Cores()-media)/c.Cores())
 			}
 			p("%s", line)
+		} else if why := r.noRatio(); why != "" {
+			p("server CPU / codec cost: not given: %s", why)
 		}
 	}
 	if wall := r.window().Seconds(); wall > 0 {

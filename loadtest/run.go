@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	proc, perr := serverProcess(cfg)
 	res.Server.Err = perr
 	if proc != nil {
-		res.Server.PID, res.Server.InProcess = proc.PID, proc.PID == os.Getpid()
+		res.Server.PID, res.Server.Name, res.Server.InProcess = proc.PID, proc.Name(), proc.PID == os.Getpid()
 	}
 
 	if cfg.CostMedia > 0 {
@@ -252,8 +252,16 @@ loop:
 	tick.Stop()
 	joins.Wait()
 
-	// The end: measure everything, then leave.
+	// The end: measure everything, then leave. The receivers' counts
+	// first, so that pictures arriving while the rest is measured do not
+	// count against the window.
 	end := time.Now()
+	stats := make([]client.Stats, len(parts))
+	for i, p := range parts {
+		if p.c != nil {
+			stats[i] = p.c.Stats()
+		}
+	}
 	res.Elapsed = end.Sub(start)
 	res.Window = end.Sub(from.at)
 	res.Interrupted = ctx.Err() != nil
@@ -288,8 +296,9 @@ loop:
 		res.Metrics.Found = true
 		if !from.fresh {
 			// The CPU by stage, and the process's, would cover more than
-			// the window.
+			// the window; the rest is labelled so.
 			res.Metrics.StageCPU, res.Metrics.ProcessCPU = nil, 0
+			res.Metrics.FromStart = true
 		}
 		if res.Server.Source == "" && res.Metrics.ProcessCPU > 0 {
 			res.Server.CPU, res.Server.Wall, res.Server.Source = res.Metrics.ProcessCPU, res.Window, "metrics"
@@ -298,10 +307,10 @@ loop:
 	} else {
 		res.Metrics.Err = err
 	}
-	for _, p := range parts {
+	for i, p := range parts {
 		r := ParticipantResult{Name: p.name, Clip: p.clip, JoinErr: p.joinErr, Check: p.check}
 		if p.c != nil {
-			st := p.c.Stats()
+			st := stats[i]
 			r.Joined = true
 			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
 			if st.Frames > 0 {

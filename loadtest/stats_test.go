@@ -180,8 +180,8 @@ func TestWriteSummary(t *testing.T) {
 			{Name: "load-02", Joined: true, FirstFrame: 500 * time.Millisecond, Frames: 280, FPS: 28.5, Freezes: 1, Active: 9 * time.Second},
 			{Name: "load-03", JoinErr: errTest},
 		},
-		Server: ServerUsage{PID: 42, Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
-		Metrics: MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3,
+		Server: ServerUsage{PID: 42, Name: "mcu", Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
+		Metrics: MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3, ProcessCPU: 12500 * time.Millisecond,
 			StageCPU: map[string]time.Duration{"video_decode": 2 * time.Second, "video_encode": 3 * time.Second, "audio_mix": time.Second}}},
 		Cost:       CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond},
 		CostBefore: 0.35, CostAfter: 0.45,
@@ -195,17 +195,41 @@ func TestWriteSummary(t *testing.T) {
 		"min 300ms  median 400ms  max 500ms",
 		"fps over the run: min 28.5  median 29.0", "freezes (gaps > 200ms) 1",
 		"1280x720 (want 1280x720), changed in 8 of 8 seconds with a picture: ok",
-		"1.20 cores (12.0 s CPU in the last 10s of the run, from 2s after the last join)", "peak RSS 200 MiB",
+		"server CPU (pid 42, mcu): 1.20 cores (12.0 s CPU in the last 10s of the run, from 2s after the last join)", "peak RSS 200 MiB",
 		"server metrics over the last 10s of the run",
 		"mixer tick     p50 1.00ms", "late ticks 3",
 		"encode         no observations",
 		"CPU by stage, cores: video decode+scale 0.200, video encode 0.300, audio mix+encode 0.100; the rest 0.600 (network, RTP, the Go runtime)",
-		"server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50", "load tool CPU: 0.50 cores",
+		"server CPU / codec cost: not given: 2 of 3 participants joined, and the codec cost is that of 3", "load tool CPU: 0.50 cores",
 		"before and after the run, 1s of media each; mean): 0.400 cores (0.350 before, 0.450 after)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "WARNING") {
+		t.Errorf("/proc and the metrics agree within a tenth, yet:\n%s", out)
+	}
+	// Everyone joined: the ratio, split.
+	r.Config.N = 2
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
+		t.Errorf("summary lacks the ratio:\n%s", out)
+	}
+	// The process listening on the port is not the server.
+	r.Metrics.ProcessCPU = 6 * time.Second
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "WARNING: the server's own metrics count 6.0 s of CPU over the same window: pid 42 may not be the server") {
+		t.Errorf("summary lacks the warning:\n%s", out)
+	}
+	// The server's CPU from its metrics: no ratio with this machine's cost.
+	r.Server.Source = "metrics"
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: the server's CPU comes from its metrics") {
+		t.Errorf("summary gives a ratio across machines:\n%s", out)
 	}
 	// Nothing measured at all.
 	b.Reset()
