@@ -47,6 +47,35 @@ func TestVP8RoundTrip(t *testing.T) {
 	}
 }
 
+// Drop takes a picture as Receive would, without copying it out, and the
+// decoder goes on: the pictures received between dropped ones, decoded
+// from the references those left, match what was encoded.
+func TestDecoderDrop(t *testing.T) {
+	frames, pics := encodeClip(t, smallConfig(), 10, false)
+	dec := newTestDecoder(t, VP8)
+	for i, f := range frames {
+		if err := dec.Send(f.Data, NoPTS); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		if i%2 == 0 {
+			if ok, err := dec.Drop(); !ok || err != nil {
+				t.Fatalf("frame %d: Drop %v, %v; want a picture", i, ok, err)
+			}
+		} else {
+			got := &Frame{}
+			if ok, err := dec.Receive(got); !ok || err != nil {
+				t.Fatalf("frame %d: Receive %v, %v; want a picture", i, ok, err)
+			}
+			if p := psnr(t, &got.YCbCr, &pics[i].YCbCr); p < minRoundTripPSNR {
+				t.Errorf("picture %d after a dropped one: PSNR %.1f dB < %d", i, p, minRoundTripPSNR)
+			}
+		}
+		if ok, err := dec.Drop(); ok || err != nil {
+			t.Fatalf("frame %d: a second picture (%v, %v)", i, ok, err)
+		}
+	}
+}
+
 func TestVP8ForcedKeyframe(t *testing.T) {
 	enc, err := NewVP8Encoder(smallConfig())
 	if err != nil {

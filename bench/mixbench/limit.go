@@ -26,7 +26,6 @@ func cpuTime() time.Duration {
 func decodeAlone(files []string) (time.Duration, error) {
 	start := cpuTime()
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
-	f := &codec.Frame{}
 	for _, path := range files {
 		in, err := codec.OpenInput(path)
 		if err != nil {
@@ -53,7 +52,7 @@ func decodeAlone(files []string) (time.Duration, error) {
 				if err := vdec.Send(p.Data, p.PTS); err != nil {
 					return 0, err
 				}
-				if _, err := vdec.Receive(f); err != nil {
+				if _, err := vdec.Drop(); err != nil {
 					return 0, err
 				}
 			} else if adec != nil && p.Kind == codec.Audio {
