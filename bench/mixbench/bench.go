@@ -13,13 +13,18 @@ import (
 )
 
 type row struct {
-	N                 int
-	MCU, FFmpeg, FF1  usage // FF1: ffmpeg with mcu's threads (one per decoder, one encoder thread); FFmpeg: its default threading
-	LimitDecode       time.Duration
-	LimitEncode       time.Duration
-	PSNRmcu, PSNRff   float64
-	PSNRcomposites    float64 // mcu's composite against FFmpeg's: the same picture?
-	OutputKbps, FFKbs float64
+	N                int
+	MCU, FFmpeg, FF1 usage // FF1: ffmpeg with mcu's threads (one per decoder, one encoder thread); FFmpeg: its default threading
+	LimitDecode      time.Duration
+	LimitEncode      time.Duration
+	// Per round, mcu's CPU over its peers' in the same round: the
+	// FFmpeg CLI with mcu's threads, with its own, and the limit. The
+	// table gives their medians and ranges, not ratios of medians, which
+	// could pair a fast moment of the machine with a slow one.
+	VsFF1, VsFF, VsLimit []float64
+	PSNRmcu, PSNRff      float64
+	PSNRcomposites       float64 // mcu's composite against FFmpeg's: the same picture?
+	OutputKbps, FFKbs    float64
 }
 
 func (r row) limit() time.Duration { return r.LimitDecode + r.LimitEncode }
@@ -85,6 +90,10 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 			return r, err
 		}
 		encodes = append(encodes, parseNanos(stdout))
+		cpu := mcuRuns[i].CPU
+		r.VsFF1 = append(r.VsFF1, ratio(cpu, ff1Runs[i].CPU))
+		r.VsFF = append(r.VsFF, ratio(cpu, ffRuns[i].CPU))
+		r.VsLimit = append(r.VsLimit, ratio(cpu, decodes[i]+encodes[i]))
 	}
 	r.MCU, r.FF1, r.FFmpeg = median(mcuRuns), median(ff1Runs), median(ffRuns)
 	r.LimitDecode, r.LimitEncode = medianOf(decodes), medianOf(encodes)
@@ -173,6 +182,23 @@ func median(runs []usage) usage {
 		wall, cpu, rss = append(wall, u.Wall), append(cpu, u.CPU), append(rss, time.Duration(u.PeakRSS))
 	}
 	return usage{Wall: medianOf(wall), CPU: medianOf(cpu), PeakRSS: int64(medianOf(rss))}
+}
+
+// spread is the median of v and its range, as "0.80 (0.77–0.82)".
+func spread(v []float64) string {
+	if len(v) == 0 {
+		return "-"
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	m := v[len(v)/2]
+	if len(v)%2 == 0 {
+		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	if len(v) == 1 {
+		return fmt.Sprintf("%.2f", m)
+	}
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", m, v[0], v[len(v)-1])
 }
 
 func medianOf(v []time.Duration) time.Duration {

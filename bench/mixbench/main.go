@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,6 +93,15 @@ func makeClips(dir string, seconds int) ([][2]string, error) {
 		clips = append(clips, [2]string{filepath.Join(dir, fmt.Sprintf("p%02d.ivf", i)), filepath.Join(dir, fmt.Sprintf("p%02d.ogg", i))})
 	}
 	if _, err := os.Stat(clips[8][1]); err == nil {
+		// Clips made earlier for another length would make every
+		// real-time factor and bitrate wrong.
+		got, err := clipSeconds(clips[0][0])
+		if err != nil {
+			return nil, err
+		}
+		if math.Abs(got-float64(seconds)) > 0.5 {
+			return nil, fmt.Errorf("the clips in %s last %.1f s, not the %d s of -seconds: remove them, or give -seconds %.0f", dir, got, seconds, got)
+		}
 		return clips, nil
 	}
 	log.Printf("making busy clips in %s", dir)
@@ -101,6 +111,15 @@ func makeClips(dir string, seconds int) ([][2]string, error) {
 		return nil, fmt.Errorf("%s: %w", script, err)
 	}
 	return clips, nil
+}
+
+// clipSeconds is how long a clip lasts, by ffprobe.
+func clipSeconds(path string) (float64, error) {
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		return 0, fmt.Errorf("ffprobe %s: %w", path, err)
+	}
+	return strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
 }
 
 // usage is what one process cost.

@@ -16,17 +16,17 @@ func printRow(r row) {
 
 // printTable prints the results as a Markdown table for the README.
 func printTable(rows []row, seconds, runs int) {
-	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus; each figure the median of %d runs\n\n", seconds, runs)
-	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (one thread per codec) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg (mcu's threads; default) | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Printf("\n%d s of busy 640x360 VP8 per participant → 1280x720 30 fps VP8 + Opus; each figure the median of %d runs, each ratio the median (and range) of the runs' own ratios\n\n", seconds, runs)
+	fmt.Println("| N | mcu wall (× real time) | mcu CPU | mcu peak RSS | FFmpeg CLI wall / CPU / RSS (mcu's threads) | FFmpeg CLI wall / CPU / RSS (default threads) | CPU mcu/FFmpeg, mcu's threads | CPU mcu/FFmpeg, default threads | limit CPU (decode + encode) | CPU mcu/limit | PSNR mcu / FFmpeg (dB) |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		rt := float64(seconds) / r.MCU.Wall.Seconds()
-		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MiB | %s s / %s s / %d MiB | %s s / %s s / %d MiB | %.2f ; %.2f | %s s (%s + %s) | %.2f | %.2f / %.2f |\n",
+		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MiB | %s s / %s s / %d MiB | %s s / %s s / %d MiB | %s | %s | %s s (%s + %s) | %s | %.2f / %.2f |\n",
 			r.N, secs(r.MCU.Wall), rt, secs(r.MCU.CPU), r.MCU.PeakRSS/1024,
 			secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
 			secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024,
-			ratio(r.MCU.CPU, r.FF1.CPU), ratio(r.MCU.CPU, r.FFmpeg.CPU),
-			secs(r.limit()), secs(r.LimitDecode), secs(r.LimitEncode), ratio(r.MCU.CPU, r.limit()),
+			spread(r.VsFF1), spread(r.VsFF),
+			secs(r.limit()), secs(r.LimitDecode), secs(r.LimitEncode), spread(r.VsLimit),
 			r.PSNRmcu, r.PSNRff)
 	}
 	fmt.Println()
