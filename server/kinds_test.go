@@ -97,6 +97,11 @@ func TestParticipantKinds(t *testing.T) {
 	if st := cs[3].Stats(); st.Frames != 0 || st.AudioPackets != 0 {
 		t.Errorf("the WHIP publisher received %+v, want nothing", st)
 	}
+	// Pictures count from the first keyframe, which a new receiver may
+	// wait for up to the coalescing interval (500 ms).
+	for deadline := time.Now().Add(5 * time.Second); cs[2].Stats().Frames == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
 	if st := cs[2].Stats(); st.Frames == 0 {
 		t.Errorf("the silent participant received no picture: %+v", st)
 	}
