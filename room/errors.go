@@ -6,6 +6,7 @@ import "errors"
 var (
 	ErrNotFound     = errors.New("room: no such room or session")
 	ErrRoomFull     = errors.New("room: room is full")
+	ErrServerFull   = errors.New("room: the server has as many rooms as it may open")
 	ErrBadOffer     = errors.New("room: unusable SDP offer")
 	ErrBadName      = errors.New("room: room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'")
 	ErrClosed       = errors.New("room: server is shutting down")

@@ -143,6 +143,9 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	}
 	r := m.rooms[name]
 	if r == nil {
+		if len(m.rooms) >= m.cfg.MaxRooms {
+			return nil, ErrServerFull
+		}
 		var err error
 		if r, err = newRoom(name, m); err != nil {
 			return nil, err

@@ -20,7 +20,7 @@ const minimalOffer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio
 // TestBadRequests: every kind of bad input gets its status and a JSON body
 // saying what was wrong, and the server keeps serving.
 func TestBadRequests(t *testing.T) {
-	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants = 1 })
+	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants, c.MaxRooms = 1, 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	first, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Video: mediatest.TestdataPath(t, "p01.ivf")})
@@ -49,7 +49,11 @@ func TestBadRequests(t *testing.T) {
 		{"stop a recording never started", "DELETE", "/api/rooms/full/recording", "", "", 409, "not recording"},
 		{"bad layout", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":"mosaic"}`, 400, "mosaic"},
 		{"bad layout JSON", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":`, 400, ""},
+		{"layout without a mode", "PUT", "/api/rooms/full/layout", "application/json", `{}`, 400, "no mode"},
+		{"layout mode null", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":null}`, 400, "no mode"},
 		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer, 429, "full"},
+		{"server full", "POST", "/rooms/another/join", "application/sdp", minimalOffer, 503, "as many rooms"},
+		{"server full, WHEP", "POST", "/whep/another", "application/sdp", minimalOffer, 503, "as many rooms"},
 		{"GET on a WHIP endpoint", "GET", "/whip/a", "", "", 405, "method not allowed"},
 		{"GET on a WHEP endpoint", "GET", "/whep/a", "", "", 405, "method not allowed"},
 		{"GET on a session", "GET", "/rooms/full/sessions/x", "", "", 405, "method not allowed"},

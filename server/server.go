@@ -177,17 +177,21 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		Mode layout.Mode `json:"mode"`
+		Mode *layout.Mode `json:"mode"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		s.fail(w, badRequest{err})
 		return
 	}
-	if err := s.rooms.SetLayout(r.PathValue("room"), req.Mode); err != nil {
+	if req.Mode == nil { // not the zero mode: a body without one is a mistake
+		s.fail(w, badRequest{errors.New("no mode given")})
+		return
+	}
+	if err := s.rooms.SetLayout(r.PathValue("room"), *req.Mode); err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]layout.Mode{"mode": req.Mode})
+	writeJSON(w, http.StatusOK, map[string]layout.Mode{"mode": *req.Mode})
 }
 
 // readBody reads a request body of the given media type, at most maxBody.
@@ -197,10 +201,13 @@ func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, erro
 		return nil, unsupportedType{want: want, got: r.Header.Get("Content-Type")}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		return nil, err
+	var tooBig *http.MaxBytesError
+	if err != nil && !errors.As(err, &tooBig) {
+		// The client's doing (a reset, a body slower than the server's
+		// read timeout), not the server's.
+		return nil, badRequest{fmt.Errorf("reading the body: %w", err)}
 	}
-	return body, nil
+	return body, err
 }
 
 type unsupportedType struct{ want, got string }
@@ -232,7 +239,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
-	case errors.Is(err, room.ErrClosed):
+	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusServiceUnavailable
