@@ -16,13 +16,37 @@ static void mcu_copy_plane(uint8_t *dst, int dst_stride, const uint8_t *src, int
 	for (int y = 0; y < h; y++) memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, w);
 }
 
+// mcu_video_range maps 4:2:0 planes of size w×h from full range (0..255)
+// to limited, video range (luma 16..235, chroma 16..240), rounding.
+static void mcu_video_range(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int w, int h) {
+	uint8_t luma[256], chroma[256];
+	for (int i = 0; i < 256; i++) {
+		luma[i] = 16 + (i * 219 + 127) / 255;
+		chroma[i] = 16 + (i * 224 + 127) / 255;
+	}
+	for (int r = 0; r < h; r++) {
+		uint8_t *p = y + (size_t)r * ys;
+		for (int x = 0; x < w; x++) p[x] = luma[p[x]];
+	}
+	int cw = (w + 1) / 2, ch = (h + 1) / 2;
+	for (int r = 0; r < ch; r++) {
+		uint8_t *pu = u + (size_t)r * cs, *pv = v + (size_t)r * cs;
+		for (int x = 0; x < cw; x++) {
+			pu[x] = chroma[pu[x]];
+			pv[x] = chroma[pv[x]];
+		}
+	}
+}
+
 // mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
-// caller-owned 4:2:0 planes of size dw×dh. 4:2:0 pictures (what VP8 and
-// H.264 decoders give) are copied when the sizes match, shrunk by libyuv's
-// box filter when box is set (see boxShrink), and by mcu's own bilinear
-// when the tile is two thirds of the picture (shrink.c); everything else
-// goes through a cached swscale context (*conv, owned by the caller),
-// bilinear.
+// caller-owned 4:2:0 planes of size dw×dh, in limited (video) range.
+// 4:2:0 pictures (what VP8 and H.264 decoders give) are copied when the
+// sizes match, shrunk by libyuv's box filter when box is set (see
+// boxShrink), and by mcu's own bilinear when the tile is two thirds of the
+// picture (shrink.c); everything else goes through a cached swscale
+// context (*conv, owned by the caller), bilinear. A full-range picture (an
+// H.264 stream may say its samples use all of 0..255) is mapped to the
+// limited range the canvas and the encoder use.
 // Crop offsets apply to 8-bit planar YUV; other formats are used whole. The
 // destination rows must have 32 bytes of slack (swscale's vector stores run
 // past the width). Returns 0 or a negative AVERROR.
@@ -43,20 +67,26 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		src[1] += (size_t)(cy >> sy) * f->linesize[1] + (cx >> sx);
 		src[2] += (size_t)(cy >> sy) * f->linesize[2] + (cx >> sx);
 	}
+	int full = f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P;
 	int is420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+	int done = 0;
 	if (is420 && cw == dw && ch == dh) {
 		mcu_copy_plane(y, ys, src[0], f->linesize[0], dw, dh);
 		mcu_copy_plane(u, cs, src[1], f->linesize[1], (dw + 1) / 2, (dh + 1) / 2);
 		mcu_copy_plane(v, cs, src[2], f->linesize[2], (dw + 1) / 2, (dh + 1) / 2);
-		return 0;
-	}
-	if (is420 && box) {
-		int r = I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
-			y, ys, u, cs, v, cs, dw, dh, kFilterBox);
-		return r < 0 ? AVERROR(EINVAL) : 0;
-	}
-	if (is420 && mcu_shrink_two_thirds(src[0], f->linesize[0], src[1], src[2], f->linesize[1], cw, ch,
+		done = 1;
+	} else if (is420 && box) {
+		if (I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
+				y, ys, u, cs, v, cs, dw, dh, kFilterBox) < 0) {
+			return AVERROR(EINVAL);
+		}
+		done = 1;
+	} else if (is420 && mcu_shrink_two_thirds(src[0], f->linesize[0], src[1], src[2], f->linesize[1], cw, ch,
 			y, ys, u, v, cs, dw, dh) == 0) {
+		done = 1;
+	}
+	if (done) {
+		if (full) mcu_video_range(y, ys, u, v, cs, dw, dh);
 		return 0;
 	}
 	*conv = sws_getCachedContext(*conv, cw, ch, f->format, dw, dh, AV_PIX_FMT_YUV420P,
@@ -65,7 +95,13 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	uint8_t *dst[4] = {y, u, v, NULL};
 	int stride[4] = {ys, cs, cs, 0};
 	int r = sws_scale(*conv, src, f->linesize, 0, ch, dst, stride);
-	return r < 0 ? r : 0;
+	if (r < 0) return r;
+	// swscale maps the range of the J formats itself, not that of a
+	// frame whose color_range alone says full.
+	if (full && strncmp(d->name, "yuvj", 4) != 0) {
+		mcu_video_range(y, ys, u, v, cs, dw, dh);
+	}
+	return 0;
 }
 
 static int mcu_frame_width(const AVFrame *f) { return f->width; }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/asticode/go-astiav"
 )
 
 // TestScalerWritesOnlyInside paints a sentinel canvas, scales into many
@@ -243,5 +245,57 @@ func TestScalerScratchFollowsOutput(t *testing.T) {
 	}
 	if again := scale(400, 226); again != small {
 		t.Errorf("scratch reallocated for the same output: %d, then %d", small, again)
+	}
+}
+
+// A full-range picture (its black at 0, as an H.264 stream may say) comes
+// out in the limited range the canvas and the encoder use (black at 16),
+// whatever the path its tile size takes: the copy at the same size, the
+// two-thirds shrink, the box halving, swscale. A limited-range one keeps
+// its values.
+func TestScalerMapsFullRange(t *testing.T) {
+	sizes := []image.Point{{640, 360}, {426, 240}, {320, 180}, {500, 282}}
+	for _, tc := range []struct {
+		name   string
+		format astiav.PixelFormat
+		rng    astiav.ColorRange
+	}{
+		{"yuv420p full", astiav.PixelFormatYuv420P, astiav.ColorRangeJpeg},
+		{"yuvj420p", astiav.PixelFormatYuvj420P, astiav.ColorRangeJpeg},
+		{"yuv420p limited", astiav.PixelFormatYuv420P, astiav.ColorRangeMpeg},
+	} {
+		f := astiav.AllocFrame()
+		defer f.Free()
+		f.SetWidth(640)
+		f.SetHeight(360)
+		f.SetPixelFormat(tc.format)
+		f.SetColorRange(tc.rng)
+		if err := f.AllocBuffer(0); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.ImageFillBlack(); err != nil { // 0 in full range, 16 in limited
+			t.Fatal(err)
+		}
+		var c frameConverter
+		defer c.close()
+		for _, size := range sizes {
+			dst := &Frame{}
+			target := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), size }
+			if err := c.toFrame(dst, f, target); err != nil {
+				t.Fatalf("%s to %v: %v", tc.name, size, err)
+			}
+			for y := range size.Y {
+				for x := range size.X {
+					if v := dst.Y[y*dst.YStride+x]; v < 15 || v > 17 {
+						t.Fatalf("%s to %v: black at (%d,%d) is %d, want 16", tc.name, size, x, y, v)
+					}
+				}
+			}
+			for _, p := range [][]byte{dst.Cb, dst.Cr} {
+				if v := p[0]; v < 127 || v > 129 {
+					t.Errorf("%s to %v: chroma %d, want 128", tc.name, size, v)
+				}
+			}
+		}
 	}
 }
