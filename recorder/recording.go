@@ -33,7 +33,8 @@ type Recording struct {
 
 	mu        sync.Mutex // guards the fields below against Stop
 	stopped   bool
-	skipVideo bool // dropping video until the next keyframe
+	skipVideo bool   // dropping video until the next keyframe
+	onGap     func() // asks for a keyframe (OnGap)
 
 	err                        error // first write error, read after done
 	closeErr                   error // Stop's, read after final
@@ -102,6 +103,24 @@ func SafeName(name string) bool {
 // Path is the absolute path of the file.
 func (r *Recording) Path() string { return r.abs }
 
+// OnGap sets what the recording calls when video starts missing from the
+// file until the next keyframe (the disk fell behind, or a frame was
+// refused for its time): a room asks its encoder for one, so that the gap
+// lasts a few frames rather than up to the keyframe interval. f must not
+// block, nor call the Recording.
+func (r *Recording) OnGap(f func()) {
+	r.mu.Lock()
+	r.onGap = f
+	r.mu.Unlock()
+}
+
+// gap calls onGap; r.mu must be held.
+func (r *Recording) gap() {
+	if r.onGap != nil {
+		r.onGap()
+	}
+}
+
 // Video queues a VP8 frame; it never blocks.
 func (r *Recording) Video(f codec.EncodedFrame) {
 	r.mu.Lock()
@@ -119,6 +138,9 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 	default:
 		if r.droppedVideo.Add(1) == 1 {
 			r.log.Warn("recording falls behind the disk: dropping video until the next keyframe")
+		}
+		if !r.skipVideo {
+			r.gap()
 		}
 		r.skipVideo = true
 	}
@@ -158,6 +180,11 @@ func (r *Recording) run() {
 			// video until the next keyframe), and goes on.
 			if r.outOfOrder.Add(1) == 1 {
 				r.log.Warn("recording left out a frame whose time went backwards", "err", err)
+			}
+			if it.video {
+				r.mu.Lock()
+				r.gap()
+				r.mu.Unlock()
 			}
 		case err != nil:
 			r.err = err

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -313,12 +314,15 @@ func TestWebMStartsAtKeyframe(t *testing.T) {
 // TestRecordingPastABadTime: a frame whose time goes backwards is left out
 // of the recording, and the recording goes on (it used to stop writing for
 // good at the first refused frame); a refused video frame takes the deltas
-// after it with it until the next keyframe.
+// after it with it until the next keyframe, for which the recording asks
+// (OnGap), once; a refused audio frame asks for nothing.
 func TestRecordingPastABadTime(t *testing.T) {
 	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
+	var gaps atomic.Int32
+	r.OnGap(func() { gaps.Add(1) })
 	c := newClip(t)
 	var video []codec.EncodedFrame
 	for i := range 5 {
@@ -349,6 +353,9 @@ func TestRecordingPastABadTime(t *testing.T) {
 	}
 	if r.w.VideoFrames != 4 || r.w.AudioFrames != 10 {
 		t.Errorf("%d video and %d audio frames written, want 4 (0, 1, 3, 4) and 10", r.w.VideoFrames, r.w.AudioFrames)
+	}
+	if n := gaps.Load(); n != 1 {
+		t.Errorf("%d keyframes asked for, want 1 (for the refused video frame)", n)
 	}
 }
 

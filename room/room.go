@@ -192,6 +192,7 @@ func (r *Room) StartRecording() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	rec.OnGap(r.mixer.RequestKeyframe) // video missing from the file: a keyframe ends the gap
 	r.mu.Lock()
 	closing := r.closing
 	if !closing {
