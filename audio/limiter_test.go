@@ -353,6 +353,10 @@ func TestLimiterExtremeInput(t *testing.T) {
 					t.Fatalf("gain %v out of (0, 1]", g)
 				}
 			}
+			// The peak holds by the gain, not by the final clamp.
+			if n := l.Clamped(); n != 0 {
+				t.Errorf("the safety clamp altered %d samples: the gain fell short", n)
+			}
 		})
 	}
 }

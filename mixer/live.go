@@ -24,7 +24,6 @@ type LiveVideo struct {
 	reading *codec.Frame // the picture the mixer holds
 	spare   []*codec.Frame
 	seq     uint64
-	closed  bool
 }
 
 type tileBox struct {

@@ -258,6 +258,7 @@ func (m *Mixer) sync(t time.Duration) tickState {
 // been produced. It returns ctx's error, an Output error, or nil when until
 // was reached. Run may be called once.
 func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error {
+	defer m.shutdown() // also when the encoder cannot start: Add then refuses
 	enc, err := codec.NewVP8Encoder(m.cfg.Video)
 	if err != nil {
 		return err
@@ -269,7 +270,6 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 		enc.Close()
 		return err
 	}
-	defer m.shutdown()
 
 	err = m.loop(ctx, clock, until, pipe)
 	if perr := pipe.close(); err == nil || errors.Is(err, context.Canceled) {
