@@ -143,10 +143,23 @@ const nackTries = uint16(assemblerPatience / nackInterval)
 // retransmissions and simulcast layers).
 const maxStreams = 64
 
-// streamGuard makes the buffers of one peer's SRTP streams, as pion's own,
-// and calls excess once the peer has opened more than maxStreams.
+// fullRTPStreams is how many of a peer's incoming RTP streams get pion's
+// full buffer (1 MB): more than a participant sends (audio and video).
+// pion keeps a stream for an SSRC it cannot route open, unread, until the
+// peer closes, so a peer sending packets under ever new SSRCs would
+// otherwise pin up to maxStreams full buffers (63 MB).
+const fullRTPStreams = 4
+
+// smallRTPBuffer is the buffer of the streams after those: plenty for a
+// stream that is read (the track readers take packets as they come).
+const smallRTPBuffer = 100 * 1000
+
+// streamGuard makes the buffers of one peer's SRTP streams, as pion's own
+// (smaller past fullRTPStreams), and calls excess once the peer has opened
+// more than maxStreams.
 type streamGuard struct {
 	opened atomic.Int32
+	rtp    atomic.Int32
 	once   sync.Once
 	excess atomic.Pointer[func()]
 }
@@ -159,7 +172,11 @@ func (g *streamGuard) buffer(kind packetio.BufferPacketType, _ uint32) io.ReadWr
 	b := packetio.NewBuffer()
 	switch kind {
 	case packetio.RTPBufferPacket:
-		b.SetLimitSize(1000 * 1000) // pion srtp's limits
+		if g.rtp.Add(1) <= fullRTPStreams {
+			b.SetLimitSize(1000 * 1000) // pion srtp's limit
+		} else {
+			b.SetLimitSize(smallRTPBuffer)
+		}
 	case packetio.RTCPBufferPacket:
 		b.SetLimitSize(100 * 1000)
 	}

@@ -3,10 +3,12 @@ package room
 import (
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/transport/v4/packetio"
 )
 
 // TestPeerOpeningTooManyStreamsIsClosed: a viewer whose RTCP names ever
@@ -40,5 +42,29 @@ func TestPeerOpeningTooManyStreamsIsClosed(t *testing.T) {
 			t.Fatal("the viewer is still in the room 10 s after opening too many streams")
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// TestStreamBuffersPastTheFirstAreSmall: a peer's first RTP streams get
+// pion's 1 MB buffer; later ones (SSRCs the peer made up, which pion keeps
+// open unread) a small one, so that they cannot pin a megabyte each.
+func TestStreamBuffersPastTheFirstAreSmall(t *testing.T) {
+	var g streamGuard
+	packet := make([]byte, 1000)
+	fill := func(b io.Writer, bytes int) error {
+		for range bytes / len(packet) {
+			if _, err := b.Write(packet); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for i := range fullRTPStreams + 2 {
+		b := g.buffer(packetio.RTPBufferPacket, uint32(i))
+		err := fill(b, 2*smallRTPBuffer)
+		if full := i >= fullRTPStreams; full != errors.Is(err, packetio.ErrFull) {
+			t.Errorf("RTP stream %d holding %d bytes: %v", i, 2*smallRTPBuffer, err)
+		}
+		b.Close()
 	}
 }
