@@ -27,21 +27,23 @@ func reportPerFrame(b *testing.B, frames int) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(frames), "ms/frame")
 }
 
-// BenchmarkDecodeVP8 is the cost of decoding one 640x360 camera frame, the
-// per-participant unit of the "limit" the mixer is measured against, alone
-// and with the scaling into a 426x240 tile (the 3x3 grid of a 1280x720
-// canvas) that the decoder goroutine does.
+// BenchmarkDecodeVP8 is the cost of decoding one 640x360 camera frame: the
+// picture dropped (the per-participant unit of the "limit" and of the codec
+// cost the mixer is measured against), copied out whole, and scaled into a
+// 426x240 tile (the 3x3 grid of a 1280x720 canvas) or a 320x180 one (4x4)
+// as the decoder goroutine does.
 func BenchmarkDecodeVP8(b *testing.B) {
 	cfg := DefaultVP8Config()
 	cfg.Width, cfg.Height, cfg.Bitrate, cfg.KeyframeInterval = 640, 360, 800_000, 300
 	frames, _ := encodeClip(b, cfg, 60, true)
-	// A 3x3 grid's tile (2/3 size: swscale) and a 4x4 grid's (half: libyuv).
+	// A 3x3 grid's tile (2/3 size: shrink.c) and a 4x4 grid's (half: libyuv).
 	tile := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(426, 240) }
 	half := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(320, 180) }
 	for _, bc := range []struct {
 		name   string
 		target Target
-	}{{"whole", nil}, {"scaled-to-tile", tile}, {"halved-to-tile", half}} {
+		drop   bool
+	}{{"dropped", nil, true}, {"whole", nil, false}, {"scaled-to-tile", tile, false}, {"halved-to-tile", half, false}} {
 		b.Run(bc.name, func(b *testing.B) {
 			dec, err := NewVideoDecoder(VP8)
 			if err != nil {
@@ -58,7 +60,13 @@ func BenchmarkDecodeVP8(b *testing.B) {
 				if err := dec.Send(ef.Data, ef.PTS); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := dec.ReceiveScaled(f, bc.target); err != nil {
+				var err error
+				if bc.drop {
+					_, err = dec.Drop()
+				} else {
+					_, err = dec.ReceiveScaled(f, bc.target)
+				}
+				if err != nil {
 					b.Fatal(err)
 				}
 				n++
