@@ -98,7 +98,7 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	if (r < 0) return r;
 	// swscale maps the range of the J formats itself, not that of a
 	// frame whose color_range alone says full.
-	if (full && strncmp(d->name, "yuvj", 4) != 0) {
+	if (full && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3 && strncmp(d->name, "yuvj", 4) != 0) {
 		mcu_video_range(y, ys, u, v, cs, dw, dh);
 	}
 	return 0;

@@ -127,22 +127,25 @@ func (in *Input) vet(p *Packet) {
 // firstBehind takes a stream's first packet p, its time more than firstGap
 // behind the next packet's, for damaged back when it gave the file's start
 // (so the file's other stream, if any, starts with the next packet, not
-// with p) and the packet after the next is in line: the rest of the file
-// is brought back to follow p.
+// with p, and none of it has been read out yet) and the packet after the
+// next is in line: the rest of the file is brought back to follow p.
 func (in *Input) firstBehind(p *Packet, next, limit time.Duration) {
 	after, ok := in.timeAhead(p.Kind, 0, 1)
-	if !ok || after < next || after > next+limit || p.PTS > limit {
+	if !ok || after < next-limit || after > next+limit || p.PTS > limit {
 		return
 	}
 	other := Audio
 	if p.Kind == Audio {
 		other = Video
 	}
-	if o := in.times[other].first; o != NoPTS && o < next-limit {
-		return // the other stream started with p
+	if in.times[other].first != NoPTS {
+		// The other stream's packets already read out keep their
+		// times: moving the rest of the file back would put its next
+		// ones before them.
+		return
 	}
 	if o, ok := in.timeAhead(other, 0, 0); ok && o < next-limit {
-		return
+		return // the other stream starts with p: p is not out of line
 	}
 	in.offset -= next - p.PTS - max(p.Duration, time.Millisecond)
 	in.times[p.Kind].retimed++

@@ -124,11 +124,13 @@ type MetricsReport struct {
 
 // Ratio is server CPU (cores) / codec cost (cores). It is NaN when either
 // is unknown, when not every participant joined (the codec cost is that
-// of all N), and when the server's CPU comes from its metrics rather than
-// from /proc (it may run on another machine than the codec cost's).
+// of all N), when the window includes the joins (the run was too short to
+// measure from settle after the last one), and when the server's CPU
+// comes from its metrics rather than from /proc (it may run on another
+// machine than the codec cost's).
 func (r *Result) Ratio() float64 {
 	c := r.Cost.Cores()
-	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N {
+	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N || !r.Steady {
 		return math.NaN()
 	}
 	return r.Server.Cores() / c
@@ -143,6 +145,8 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("%d of %d participants joined, and the codec cost is that of %d", r.Joined, r.Config.N, r.Config.N)
 	case r.Server.Source != "/proc":
 		return "the server's CPU comes from its metrics, perhaps from another machine than the codec cost's"
+	case !r.Steady:
+		return "the run ended before all N were in for " + settle.String() + ", so its CPU includes the joins"
 	}
 	return ""
 }
@@ -156,7 +160,8 @@ func (r *Result) procDisagrees() bool {
 	if sv.Source != "/proc" || sv.InProcess || !m.Found || m.ProcessCPU <= 0 {
 		return false
 	}
-	return math.Abs(sv.CPU.Seconds()-m.ProcessCPU.Seconds()) > 0.1*m.ProcessCPU.Seconds()
+	// A tenth, or 50 ms: both count in clock ticks of 10 ms.
+	return math.Abs(sv.CPU.Seconds()-m.ProcessCPU.Seconds()) > max(0.1*m.ProcessCPU.Seconds(), 0.05)
 }
 
 // String is the progress line.

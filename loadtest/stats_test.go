@@ -217,6 +217,14 @@ func TestWriteSummary(t *testing.T) {
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
 		t.Errorf("summary lacks the ratio:\n%s", out)
 	}
+	// A run too short to measure after the joins: no ratio.
+	r.Steady = false
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: the run ended before all N were in") {
+		t.Errorf("summary gives a ratio over the joins:\n%s", out)
+	}
+	r.Steady = true
 	// The process listening on the port is not the server.
 	r.Metrics.ProcessCPU = 6 * time.Second
 	b.Reset()

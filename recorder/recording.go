@@ -139,7 +139,9 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 		if r.droppedVideo.Add(1) == 1 {
 			r.log.Warn("recording falls behind the disk: dropping video until the next keyframe")
 		}
-		if !r.skipVideo {
+		if !r.skipVideo || f.Key {
+			// Asked again when the keyframe that would end the gap
+			// finds the queue still full.
 			r.gap()
 		}
 		r.skipVideo = true

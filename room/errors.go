@@ -10,6 +10,7 @@ var (
 	ErrBadOffer     = errors.New("room: unusable SDP offer")
 	ErrBadName      = errors.New("room: room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'")
 	ErrClosed       = errors.New("room: server is shutting down")
+	ErrPeerGone     = errors.New("room: the peer connection closed while joining")
 	ErrRecording    = errors.New("room: already recording")
 	ErrNotRecording = errors.New("room: not recording")
 )

@@ -101,6 +101,8 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 			orphan = s
 		}
 		err = ErrClosed
+	case err == nil && s.gone.Load():
+		orphan, err = s, ErrPeerGone
 	case err == nil:
 		r.sessions[s.ID] = s
 	}
@@ -231,7 +233,10 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 				r.mixer.RequestKeyframe() // a new receiver starts with a keyframe, not at the next periodic one
 			}
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			go m.Leave(r.name, s.ID) // the client vanished
+			// The client vanished. Before Join lists the session, this
+			// Leave finds nothing: Join sees gone instead.
+			s.gone.Store(true)
+			go m.Leave(r.name, s.ID)
 		}
 	})
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {

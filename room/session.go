@@ -64,6 +64,7 @@ type Session struct {
 	audioIn   atomic.Pointer[string]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
+	gone                   atomic.Bool // its peer connection failed or closed: it is leaving
 }
 
 // StreamInfo describes what a participant sends.
