@@ -341,6 +341,11 @@ func (m *Manager) Leave(roomName, id string) error {
 	if r == nil {
 		return ErrNotFound
 	}
+	return m.leave(r, id)
+}
+
+// leave ends session id of room r.
+func (m *Manager) leave(r *Room, id string) error {
 	r.mu.Lock()
 	s := r.sessions[id]
 	delete(r.sessions, id)
@@ -352,6 +357,26 @@ func (m *Manager) Leave(roomName, id string) error {
 	r.log.Info("left", "session", id)
 	m.closeIfEmpty(r)
 	return nil
+}
+
+// evict closes a room whose mixer stopped on an error: it is taken out of
+// the list at once (a join then opens a fresh room of that name), and
+// everyone in it is let go, their peers closed, so that they can join
+// again rather than stay before a frozen picture.
+func (m *Manager) evict(r *Room) {
+	m.mu.Lock()
+	if m.rooms[r.name] == r {
+		delete(m.rooms, r.name)
+		m.shutting[r] = struct{}{} // Close waits for it (closeIfEmpty clears it)
+	}
+	m.mu.Unlock()
+	r.mu.Lock()
+	ids := slices.Collect(maps.Keys(r.sessions))
+	r.mu.Unlock()
+	for _, id := range ids {
+		m.leave(r, id)
+	}
+	m.closeIfEmpty(r)
 }
 
 // closeIfEmpty closes a room nobody is in or joining.

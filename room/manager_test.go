@@ -13,6 +13,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/webrtc/v4"
+
+	"mcu/mixer"
 )
 
 func testManager(t *testing.T) *Manager {
@@ -273,4 +275,52 @@ func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	s.onTrack(nil, nil) // a nil track and receiver: reading them would panic
 	s.wg.Wait()
 	m.endJoin(r, Publisher)
+}
+
+// TestRoomWhoseMixerFailsCloses: when a room's mixer stops on an error
+// (its encoder broke), the room leaves the list, its people are let go
+// (their peers closed, so they can join again) and a join under the same
+// name opens a fresh room.
+func TestRoomWhoseMixerFailsCloses(t *testing.T) {
+	fail := make(chan struct{})
+	real := runMixer
+	t.Cleanup(func() { runMixer = real })
+	runMixer = func(ctx context.Context, m *mixer.Mixer) error {
+		select {
+		case <-fail:
+			return errors.New("the encoder broke")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	m := testManager(t)
+	broken := joinConnected(t, m, Viewer, lossyClient(t, 1<<30))
+	broken.mu.Lock()
+	var viewer *Session
+	for _, s := range broken.sessions {
+		viewer = s
+	}
+	broken.mu.Unlock()
+	close(fail)
+	select {
+	case <-broken.closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the room was not closed 10 s after its mixer failed")
+	}
+	runMixer = real // the broken room's mixer goroutine has ended
+	if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the broken room is still listed (%v)", err)
+	}
+	if st := viewer.pc.ConnectionState(); st != webrtc.PeerConnectionStateClosed {
+		t.Errorf("the viewer's peer connection is %v, want closed", st)
+	}
+	fresh, err := m.reserve("x", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh == broken {
+		t.Error("a join after the failure got the broken room")
+	}
+	m.endJoin(fresh, Viewer)
+	m.closeIfEmpty(fresh)
 }

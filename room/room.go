@@ -49,6 +49,10 @@ var (
 	stopRecorder  = (*recorder.Recording).Stop
 )
 
+// runMixer runs a room's mixer on the wall clock until ctx ends (a
+// variable for tests).
+var runMixer = func(ctx context.Context, m *mixer.Mixer) error { return m.Run(ctx, mixer.RealTime(), 0) }
+
 func newRoom(name string, mgr *Manager) (*Room, error) {
 	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
 		sessions: map[string]*Session{}, done: make(chan struct{}), closed: make(chan struct{}), created: time.Now()}
@@ -76,8 +80,9 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	go func() {
 		defer close(r.done)
 		sched.Critical() // the room clock: late ticks cost every receiver a picture
-		if err := r.mixer.Run(ctx, mixer.RealTime(), 0); err != nil && ctx.Err() == nil {
-			r.log.Error("mixer stopped", "err", err)
+		if err := runMixer(ctx, r.mixer); err != nil && ctx.Err() == nil {
+			r.log.Error("mixer stopped: closing the room", "err", err)
+			go mgr.evict(r) // not here: closing the room waits for this goroutine
 		}
 	}()
 	r.log.Info("room opened")
