@@ -68,6 +68,15 @@ func requireBrowser(t *testing.T, path, pkg string) {
 	}
 }
 
+// browserVersion is what the browser at path says its version is.
+func browserVersion(path string) string {
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return fmt.Sprintf("%s --version: %v", path, err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
 // participants returns the rows of testdata/participants.tsv with these IDs.
 func participants(t *testing.T, ids ...int) []mediatest.Participant {
 	t.Helper()
