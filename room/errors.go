@@ -11,6 +11,7 @@ var (
 	ErrBadName      = errors.New("room: room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'")
 	ErrClosed       = errors.New("room: server is shutting down")
 	ErrPeerGone     = errors.New("room: the peer connection closed while joining")
+	ErrRoomClosed   = errors.New("room: the room closed while joining; join again")
 	ErrRecording    = errors.New("room: already recording")
 	ErrNotRecording = errors.New("room: not recording")
 )

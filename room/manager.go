@@ -87,6 +87,9 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant}
 		if err = r.mixer.Add(p); err != nil {
 			s.close()
+			if errors.Is(err, mixer.ErrClosed) { // the room's mixer failed meanwhile (evict)
+				err = ErrRoomClosed
+			}
 		}
 	}
 	// Under both locks, in reserve's order: Close stops under m.mu, so a
@@ -103,6 +106,10 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		err = ErrClosed
 	case err == nil && s.gone.Load():
 		orphan, err = s, ErrPeerGone
+	case err == nil && m.rooms[r.name] != r:
+		// The room was evicted while the join was under way: its
+		// sessions have been let go, and so is this one.
+		orphan, err = s, ErrRoomClosed
 	case err == nil:
 		r.sessions[s.ID] = s
 	}
@@ -469,16 +476,13 @@ func (m *Manager) Close(ctx context.Context) error {
 		wg.Wait()
 		// A join in flight now fails, or has put its session in its room.
 		m.joins.Wait()
-		for _, r := range rooms {
+		for _, r := range slices.Concat(rooms, closing) {
 			wg.Go(func() {
 				r.mu.Lock()
-				var ids []string
-				for id := range r.sessions {
-					ids = append(ids, id)
-				}
+				ids := slices.Collect(maps.Keys(r.sessions))
 				r.mu.Unlock()
 				for _, id := range ids {
-					m.Leave(r.name, id)
+					m.leave(r, id) // by the room, which may be out of the list (evict)
 				}
 				m.closeIfEmpty(r)
 			})

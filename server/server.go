@@ -239,7 +239,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
-	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone):
+	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone),
+		errors.Is(err, room.ErrRoomClosed):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusServiceUnavailable
