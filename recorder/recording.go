@@ -34,6 +34,7 @@ type Recording struct {
 	mu        sync.Mutex // guards the fields below against Stop
 	stopped   bool
 	skipVideo bool   // dropping video until the next keyframe
+	asked     bool   // a keyframe was asked for since the queue was last full
 	onGap     func() // asks for a keyframe (OnGap)
 
 	err                        error // first write error, read after done
@@ -130,6 +131,15 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 	}
 	if r.skipVideo && !f.Key {
 		r.droppedVideo.Add(1)
+		// A keyframe is asked for once the disk has caught up by half
+		// the queue, so that it gets in; asked again only if it came
+		// to a full queue after all. Asking at once would make one
+		// every 500 ms (the mixer's limit) for everyone while the disk
+		// stalls, each dropped.
+		if !r.asked && len(r.queue) < cap(r.queue)/2 {
+			r.asked = true
+			r.gap()
+		}
 		return
 	}
 	select {
@@ -139,12 +149,7 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 		if r.droppedVideo.Add(1) == 1 {
 			r.log.Warn("recording falls behind the disk: dropping video until the next keyframe")
 		}
-		if !r.skipVideo || f.Key {
-			// Asked again when the keyframe that would end the gap
-			// finds the queue still full.
-			r.gap()
-		}
-		r.skipVideo = true
+		r.skipVideo, r.asked = true, false
 	}
 }
 

@@ -391,3 +391,50 @@ func TestRecordingStopsTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordingAsksForAKeyframeWhenThereIsRoom: video dropped for a full
+// queue (a slow disk) is followed by a request for a keyframe only once
+// the queue has room for it, once; a keyframe that still finds the queue
+// full arms one more request.
+func TestRecordingAsksForAKeyframeWhenThereIsRoom(t *testing.T) {
+	// No writer goroutine: the test drains the queue itself.
+	r := &Recording{queue: make(chan item, 8), log: slog.New(slog.DiscardHandler)}
+	var asks int
+	r.OnGap(func() { asks++ })
+	delta, key := codec.EncodedFrame{}, codec.EncodedFrame{Key: true}
+	drain := func(n int) {
+		for range n {
+			<-r.queue
+		}
+	}
+	for range 8 {
+		r.Video(delta) // the queue fills
+	}
+	for range 5 {
+		r.Video(delta) // dropped: full, then skipped
+	}
+	if asks != 0 {
+		t.Fatalf("%d keyframes asked for while the queue is full, want 0", asks)
+	}
+	drain(5) // the disk catches up: 3 queued
+	for range 5 {
+		r.Video(delta)
+	}
+	if asks != 1 {
+		t.Fatalf("%d keyframes asked for once the queue had room, want 1", asks)
+	}
+	for range 5 {
+		r.Audio(delta) // the queue fills again before the keyframe comes
+	}
+	r.Video(key) // dropped: full
+	drain(8)
+	r.Video(delta)
+	if asks != 2 {
+		t.Fatalf("%d keyframes asked for after the keyframe found the queue full, want 2", asks)
+	}
+	r.Video(key) // gets in: the gap ends
+	r.Video(delta)
+	if r.skipVideo || len(r.queue) != 2 || asks != 2 {
+		t.Errorf("after the keyframe: skipping %v, %d queued, %d asks; want false, 2, 2", r.skipVideo, len(r.queue), asks)
+	}
+}
