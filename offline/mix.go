@@ -64,10 +64,13 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		if parts[i].Video == "" && parts[i].Audio == "" {
 			return Result{}, fmt.Errorf("offline: participant %d has no media", i+1)
 		}
-		if err := parts[i].measure(); err != nil {
+		if err := parts[i].measure(ctx); err != nil {
 			return Result{}, err
 		}
 		total = max(total, parts[i].length)
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, err // stopped while measuring: no file made
 	}
 	if total <= 0 {
 		return Result{}, errors.New("offline: the inputs hold no media")
@@ -94,9 +97,10 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	res.Output = opts.Output
 	res.Duration = w.Duration()
 	res.VideoFrames, res.AudioFrames = w.VideoFrames, w.AudioFrames
-	if err != nil && ctx.Err() == nil {
-		// Failed, not interrupted: what was written is not the mix, and
-		// left there it would stop the next attempt ("file exists").
+	if err != nil && (ctx.Err() == nil || res.VideoFrames+res.AudioFrames == 0) {
+		// Failed, or interrupted before anything was written: what is
+		// there is not the mix, and left there it would stop the next
+		// attempt ("file exists").
 		if rerr := os.Remove(opts.Output); rerr != nil {
 			err = errors.Join(err, rerr)
 		}

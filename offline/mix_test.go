@@ -35,6 +35,25 @@ func TestFailedMixLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestStoppedMixLeavesNoEmptyFile: a mix stopped before it wrote anything
+// (here, before it began: as a Ctrl-C while the inputs are measured)
+// makes no output, so the same command can run again.
+func TestStoppedMixLeavesNoEmptyFile(t *testing.T) {
+	p, err := ParseParticipant(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(t.TempDir(), "out.webm")
+	if _, err := Mix(ctx, []Participant{p}, Options{Output: out, Mixer: mixer.DefaultConfig()}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("a stopped mix returned %v, want context.Canceled", err)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a mix stopped before writing left %s behind (%v)", out, err)
+	}
+}
+
 // TestMixWithEmptyTiles: a canvas too small for everyone's tile (speaker
 // layout at 16x16: the thumbnails have no room) still mixes to the end;
 // each file's decoder hears of its empty tile and goes on.

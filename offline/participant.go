@@ -1,6 +1,7 @@
 package offline
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -65,8 +66,9 @@ func ParseParticipant(arg string) (Participant, error) {
 }
 
 // measure finds how long the participant's media lasts by reading (not
-// decoding) the files: the end of the last packet.
-func (p *Participant) measure() error {
+// decoding) the files: the end of the last packet. It stops early, with
+// ctx's error, when ctx ends.
+func (p *Participant) measure(ctx context.Context) error {
 	var end time.Duration
 	for _, f := range []struct {
 		path string
@@ -76,7 +78,7 @@ func (p *Participant) measure() error {
 		if f.path == "" {
 			continue
 		}
-		d, err := mediaLength(f.path, f.kind, f.fps)
+		d, err := mediaLength(ctx, f.path, f.kind, f.fps)
 		if err != nil {
 			return err
 		}
@@ -86,7 +88,7 @@ func (p *Participant) measure() error {
 	return nil
 }
 
-func mediaLength(path string, kind codec.MediaKind, fps float64) (time.Duration, error) {
+func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps float64) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
 		return 0, err
@@ -99,6 +101,9 @@ func mediaLength(path string, kind codec.MediaKind, fps float64) (time.Duration,
 	var end time.Duration
 	count := 0
 	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
 			break

@@ -62,7 +62,7 @@ func TestMeasure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := p.measure(); err != nil {
+		if err := p.measure(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
@@ -85,7 +85,7 @@ func TestMeasureDamagedTimestamp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.measure(); err != nil {
+	if err := p.measure(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
