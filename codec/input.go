@@ -64,7 +64,8 @@ type Input struct {
 	fc           *astiav.FormatContext
 	pkt          *astiav.Packet
 	video, audio *StreamInfo
-	start        int64 // container start time in AV_TIME_BASE units, or NoPtsValue
+	skipped      []string // the audio and video streams not read, as "audio aac"
+	start        int64    // container start time in AV_TIME_BASE units, or NoPtsValue
 	// annexB rewrites H.264 from MP4 or Matroska, whose NAL units carry
 	// lengths and whose SPS and PPS sit in the stream's header, as the
 	// Annex B stream the decoder and IsKeyframe take (nil: not needed).
@@ -139,14 +140,13 @@ func (in *Input) open() error {
 	var found []string
 	for _, st := range in.fc.Streams() {
 		cp := st.CodecParameters()
-		found = append(found, fmt.Sprintf("%s %s", cp.MediaType(), cp.CodecID().Name()))
+		desc := fmt.Sprintf("%s %s", cp.MediaType(), cp.CodecID().Name())
+		found = append(found, desc)
 		switch cp.MediaType() {
 		case astiav.MediaTypeVideo:
-			if in.video != nil {
-				continue
-			}
 			vc, ok := videoCodecOf(cp.CodecID())
-			if !ok {
+			if in.video != nil || !ok {
+				in.skipped = append(in.skipped, desc)
 				continue
 			}
 			fps := 0.0
@@ -164,6 +164,7 @@ func (in *Input) open() error {
 			}
 		case astiav.MediaTypeAudio:
 			if in.audio != nil || cp.CodecID() != astiav.CodecIDOpus {
+				in.skipped = append(in.skipped, desc)
 				continue
 			}
 			in.audio = &StreamInfo{Kind: Audio, Codec: "opus", SampleRate: 48000, Channels: cp.Channels(),
@@ -219,6 +220,11 @@ func (in *Input) Video() *StreamInfo { return in.video }
 
 // Audio describes the Opus stream, or is nil.
 func (in *Input) Audio() *StreamInfo { return in.audio }
+
+// Skipped lists the file's audio and video streams that are not read
+// (a codec mcu does not decode, or a second stream of a kind), as
+// "audio aac".
+func (in *Input) Skipped() []string { return in.skipped }
 
 // Read returns the next packet of the video or audio stream, io.EOF at the
 // end. Packet times are relative to the start of the file. Packets whose

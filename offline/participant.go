@@ -21,6 +21,10 @@ type Participant struct {
 	Video string // path of the file whose video stream is used, or ""
 	Audio string // path of the file whose Opus stream is used, or ""
 
+	// Skipped names the streams of its files that are not read, as
+	// "cam.mp4: audio aac": the caller should say so.
+	Skipped []string
+
 	videoInfo, audioInfo codec.StreamInfo
 	length               time.Duration
 }
@@ -43,6 +47,9 @@ func ParseParticipant(arg string) (Participant, error) {
 			return Participant{}, err
 		}
 		v, a := in.Video(), in.Audio()
+		for _, s := range in.Skipped() {
+			p.Skipped = append(p.Skipped, path+": "+s)
+		}
 		in.Close()
 		if v != nil {
 			if p.Video != "" {

@@ -3,7 +3,9 @@ package offline
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +106,27 @@ func TestMeasureDamagedTimestamp(t *testing.T) {
 	}
 	if res.Warnings == 0 {
 		t.Error("no warning about the damaged timestamp")
+	}
+}
+
+// TestParseParticipantNamesSkippedStreams: a file whose sound mcu does not
+// read (AAC beside H.264 in MP4, as phones record) still gives its
+// picture, and the stream left out is named, for the command to say so.
+func TestParseParticipantNamesSkippedStreams(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "phone.mp4")
+	cmd := exec.Command("ffmpeg", "-v", "error", "-f", "h264", "-r", "30", "-i", mediatest.TestdataPath(t, "p01.h264"),
+		"-i", mediatest.TestdataPath(t, "p01.ogg"), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac", "-t", "1", path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Video != path || p.Audio != "" {
+		t.Errorf("video %q, audio %q: want the picture only", p.Video, p.Audio)
+	}
+	if want := []string{path + ": audio aac"}; !slices.Equal(p.Skipped, want) {
+		t.Errorf("skipped %q, want %q", p.Skipped, want)
 	}
 }

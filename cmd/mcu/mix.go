@@ -81,6 +81,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
+		for _, s := range p.Skipped {
+			log.Warn("not read: mcu reads VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each", "stream", s)
+		}
 		parts = append(parts, p)
 	}
 	opts := offline.Options{Output: *out, Mixer: cfg, RawVideo: *raw, Realtime: *realtime, Logger: log}
