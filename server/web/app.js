@@ -107,10 +107,14 @@ async function onJoin(event) {
   let mine = null;
   try {
     say("Asking for camera and microphone…");
-    if (!navigator.mediaDevices?.getUserMedia) {
-      throw new Error("This browser cannot use a camera here (it needs https or localhost).");
+    if (navigator.mediaDevices?.getUserMedia) {
+      local = await localMedia();
+    } else {
+      // Browsers offer no camera to a page over plain http from another
+      // machine; watching and listening still work.
+      showError(new Error("This page may not use the camera or microphone here (it needs https or localhost); you are joining to watch and listen only."));
+      local = new MediaStream();
     }
-    local = await localMedia();
     say(`Joining ${room}…`);
     session = mine = await join({ room, name: ui.name.value.trim(), stream: local });
     remember("mcu-name", ui.name.value.trim());
@@ -151,6 +155,9 @@ async function hangUp() {
   pollTimer = 0;
   const s = session;
   session = null;
+  // The camera and microphone stop at once, whatever the server answers.
+  local?.getTracks().forEach((t) => t.stop());
+  local = null;
   if (s) {
     try {
       await s.leave();
@@ -158,8 +165,6 @@ async function hangUp() {
       showError(err);
     }
   }
-  local?.getTracks().forEach((t) => t.stop());
-  local = null;
   ui.mix.srcObject = null;
   ui.self.srcObject = null;
   setCallUI(false);

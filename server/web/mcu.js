@@ -186,7 +186,14 @@ export async function join({ server = "", room, name = "", stream = null, gather
       throw new McuError(res.status, "The server's answer has no readable Location header (is Access-Control-Expose-Headers set?).");
     }
     const sessionURL = new URL(where, new URL(url, globalThis.location?.href)).href;
-    await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    try {
+      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+    } catch (err) {
+      // The server made the session: end it, or its tile stays until
+      // the server's ICE timeouts.
+      leave(pc, sessionURL).catch(() => {});
+      throw err;
+    }
 
     let leaving = null;
     const left = new AbortController();
@@ -209,9 +216,22 @@ export async function join({ server = "", room, name = "", stream = null, gather
   }
 }
 
+// LEAVE_TIMEOUT_MS bounds the wait for the server's answer to a leave.
+const LEAVE_TIMEOUT_MS = 5000;
+
+// leave tells the server, then closes the connection: the DELETE, not
+// the closing, ends the session (closing first, the server would see the
+// peer go and drop it on its own). A server that does not answer within
+// LEAVE_TIMEOUT_MS is not waited for. Callers stop their camera and
+// microphone tracks first.
 async function leave(pc, sessionURL) {
   try {
-    const res = await fetch(sessionURL, { method: "DELETE" });
+    let res;
+    try {
+      res = await fetch(sessionURL, { method: "DELETE", signal: AbortSignal.timeout(LEAVE_TIMEOUT_MS) });
+    } catch (err) {
+      throw new McuError(0, `Leave: the server did not answer (${err.message}); it will drop the session by itself.`);
+    }
     // 404: the server already dropped the session (a restart, a timeout); we are out either way.
     if (!res.ok && res.status !== 404) {
       throw await errorFromResponse(res, "Leave failed");
