@@ -60,8 +60,14 @@ type Client struct {
 	connected chan struct{} // closed once media can flow
 	joined    time.Time
 	cancel    context.CancelFunc
-	wg        sync.WaitGroup
 	recv      receiver
+
+	// wg counts the client's goroutines. pion calls OnTrack from a
+	// goroutine of its own, so the track readers are added under wgMu,
+	// and not once Close has begun waiting.
+	wgMu   sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
 
 	errMu sync.Mutex
 	err   error // first sending error
@@ -108,8 +114,14 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	c.cancel = cancel
 	fail := func(err error) (*Client, error) {
 		cancel()
-		pc.Close()
-		c.wg.Wait()
+		c.Close()
+		if c.location != "" {
+			// The server made the session: end it, or its tile stays
+			// until the server's ICE timeouts.
+			dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+			c.Delete(dctx)
+			dcancel()
+		}
 		return nil, err
 	}
 	if opts.Endpoint != WHEP {
@@ -131,6 +143,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 			}
 		}
 		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+			c.wgMu.Lock()
+			defer c.wgMu.Unlock()
+			if c.closed {
+				return // the connection is closed: its reads would end at once
+			}
 			c.wg.Add(2)
 			go func() { defer c.wg.Done(); c.recv.read(c, t) }()
 			go func() { defer c.wg.Done(); c.recv.readRTCP(r) }()
@@ -338,6 +355,9 @@ func (c *Client) Delete(ctx context.Context) error {
 func (c *Client) Close() error {
 	c.cancel()
 	err := c.pc.Close()
+	c.wgMu.Lock()
+	c.closed = true
+	c.wgMu.Unlock()
 	c.wg.Wait()
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
 	"testing"
@@ -84,5 +85,38 @@ func TestServerSendsTransportFeedback(t *testing.T) {
 			t.Fatal("no transport-cc feedback from the server within 5 s")
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestFailedJoinEndsItsSession: a join the server accepted (201, a
+// Location) but whose answer the client cannot use ends with a DELETE of
+// that Location, so the server does not keep the session until its ICE
+// timeouts.
+func TestFailedJoinEndsItsSession(t *testing.T) {
+	deleted := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			w.Header().Set("Location", "/rooms/r/sessions/s1")
+			w.WriteHeader(http.StatusCreated)
+			w.Write([]byte("not an SDP answer"))
+		case http.MethodDelete:
+			deleted <- r.URL.Path
+		}
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r"}); err == nil {
+		c.Close()
+		t.Fatal("a join with an unusable answer succeeded")
+	}
+	select {
+	case path := <-deleted:
+		if path != "/rooms/r/sessions/s1" {
+			t.Errorf("DELETE %s, want the session's Location", path)
+		}
+	default:
+		t.Error("the failed join did not end its session on the server")
 	}
 }
