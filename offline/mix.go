@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,6 +61,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		return Result{}, errors.New("offline: no participants")
 	}
 	var total time.Duration
+	var empty []string
 	for i := range parts {
 		if parts[i].Video == "" && parts[i].Audio == "" {
 			return Result{}, fmt.Errorf("offline: participant %d has no media", i+1)
@@ -68,12 +70,18 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 			return Result{}, err
 		}
 		total = max(total, parts[i].length)
+		if parts[i].length <= 0 {
+			empty = append(empty, parts[i].files())
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return Result{}, err // stopped while measuring: no file made
 	}
 	if total <= 0 {
-		return Result{}, errors.New("offline: the inputs hold no media")
+		return Result{}, fmt.Errorf("offline: the inputs hold no media (%s)", strings.Join(empty, ", "))
+	}
+	for _, f := range empty {
+		log.Warn("no picture or sound in the input: its tile stays a placeholder", "input", f)
 	}
 	vc := opts.Mixer.Video
 	w, err := recorder.CreateWebM(opts.Output, recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS})

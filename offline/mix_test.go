@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,32 @@ func TestMixWithEmptyTiles(t *testing.T) {
 	}
 	if res.VideoFrames == 0 {
 		t.Error("no video frames")
+	}
+}
+
+// TestMixOfEmptyInputsNamesThem: inputs that hold no picture and no sound
+// (an IVF file with its header only) fail the mix with a message naming
+// them, and leave no output.
+func TestMixOfEmptyInputsNamesThem(t *testing.T) {
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.ivf")
+	if err := os.WriteFile(empty, data[:32], 0o644); err != nil { // the file header, no frame
+		t.Fatal(err)
+	}
+	p, err := ParseParticipant(empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.webm")
+	_, err = Mix(context.Background(), []Participant{p}, Options{Output: out, Mixer: mixer.DefaultConfig()})
+	if err == nil || !strings.Contains(err.Error(), empty) {
+		t.Errorf("mix of an empty input: %v, want an error naming %s", err, empty)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a failed mix left %s behind", out)
 	}
 }

@@ -72,6 +72,17 @@ func ParseParticipant(arg string) (Participant, error) {
 	return p, nil
 }
 
+// files names the participant's files, as on the command line.
+func (p *Participant) files() string {
+	switch {
+	case p.Video == "":
+		return p.Audio
+	case p.Audio == "" || p.Audio == p.Video:
+		return p.Video
+	}
+	return p.Video + "+" + p.Audio
+}
+
 // measure finds how long the participant's media lasts by reading (not
 // decoding) the files: the end of the last packet. It stops early, with
 // ctx's error, when ctx ends.
