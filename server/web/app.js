@@ -33,6 +33,7 @@ let local = null; // the local MediaStream
 let room = "";
 let pollTimer = 0;
 let recordingPath = null; // path of the room's recording under way, from the last poll
+let roomLayout = ""; // the room's layout, from the last poll
 let recordActions = 0; // counts the starts and ends of record clicks: a poll sent before one is stale
 
 function say(text) {
@@ -257,6 +258,7 @@ function render(info, recordingFresh = true) {
       return li;
     }),
   );
+  roomLayout = info.layout;
   const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
   if (radio && document.activeElement?.name !== "layout") {
     radio.checked = true;
@@ -303,6 +305,11 @@ async function onLayout(event) {
     await setLayout({ room, mode: event.target.value });
   } catch (err) {
     showError(err);
+    // The room kept its layout: show it again.
+    const radio = ui.layout.querySelector(`input[value="${roomLayout}"]`);
+    if (radio) {
+      radio.checked = true;
+    }
   }
 }
 
@@ -324,9 +331,19 @@ window.addEventListener("hashchange", () => {
 });
 // Closing the tab: tell the server at once (keepalive outlives the page);
 // otherwise it would notice only when the connection times out.
+// The page is then left as after a leave, in case the browser keeps it
+// and shows it again (back and forward).
 window.addEventListener("pagehide", () => {
   if (session) {
     fetch(session.location, { method: "DELETE", keepalive: true }).catch(() => {});
     session.pc.close();
+    session = null;
   }
+  clearTimeout(pollTimer);
+  pollTimer = 0;
+  local?.getTracks().forEach((t) => t.stop());
+  local = null;
+  ui.mix.srcObject = null;
+  ui.self.srcObject = null;
+  setCallUI(false);
 });
