@@ -34,6 +34,7 @@ let room = "";
 let pollTimer = 0;
 let recordingPath = null; // path of the room's recording under way, from the last poll
 let roomLayout = ""; // the room's layout, from the last poll
+let pageShows = 0; // counts the page's hidings: a join begun before one is dropped
 let recordActions = 0; // counts the starts and ends of record clicks: a poll sent before one is stale
 
 function say(text) {
@@ -106,10 +107,16 @@ async function onJoin(event) {
   }
   ui.join.disabled = true;
   let mine = null;
+  const shown = pageShows;
   try {
     say("Asking for camera and microphone…");
     if (navigator.mediaDevices?.getUserMedia) {
       local = await localMedia();
+      if (shown !== pageShows) {
+        local.getTracks().forEach((t) => t.stop()); // the page was left meanwhile
+        local = null;
+        return;
+      }
     } else {
       // Browsers offer no camera to a page over plain http from another
       // machine; watching and listening still work.
@@ -117,7 +124,12 @@ async function onJoin(event) {
       local = new MediaStream();
     }
     say(`Joining ${room}…`);
-    session = mine = await join({ room, name: ui.name.value.trim(), stream: local });
+    mine = await join({ room, name: ui.name.value.trim(), stream: local });
+    if (shown !== pageShows) {
+      mine.abandon(); // the page was left meanwhile
+      return;
+    }
+    session = mine;
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
@@ -193,6 +205,7 @@ function setCallUI(inCall) {
     ui.count.textContent = "";
     ui.recording.textContent = "";
     recordingPath = null;
+    roomLayout = "";
   }
 }
 
@@ -305,9 +318,10 @@ async function onLayout(event) {
     await setLayout({ room, mode: event.target.value });
   } catch (err) {
     showError(err);
-    // The room kept its layout: show it again.
+    // The room kept its layout: show it again (unless another choice
+    // has been made since).
     const radio = ui.layout.querySelector(`input[value="${roomLayout}"]`);
-    if (radio) {
+    if (radio && event.target.checked) {
       radio.checked = true;
     }
   }
@@ -334,11 +348,9 @@ window.addEventListener("hashchange", () => {
 // The page is then left as after a leave, in case the browser keeps it
 // and shows it again (back and forward).
 window.addEventListener("pagehide", () => {
-  if (session) {
-    fetch(session.location, { method: "DELETE", keepalive: true }).catch(() => {});
-    session.pc.close();
-    session = null;
-  }
+  pageShows++;
+  session?.abandon();
+  session = null;
   clearTimeout(pollTimer);
   pollTimer = 0;
   local?.getTracks().forEach((t) => t.stop());

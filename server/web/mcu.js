@@ -209,6 +209,15 @@ export async function join({ server = "", room, name = "", stream = null, gather
         leaving ??= leave(pc, sessionURL);
         return leaving;
       },
+      // abandon ends the session without waiting: for a page being
+      // closed, whose requests the browser sends on (keepalive).
+      abandon() {
+        left.abort();
+        if (!leaving) {
+          fetch(sessionURL, { method: "DELETE", keepalive: true }).catch(() => {});
+        }
+        pc.close();
+      },
     };
   } catch (err) {
     pc.close();
@@ -228,13 +237,20 @@ async function leave(pc, sessionURL) {
   try {
     let res;
     try {
-      res = await fetch(sessionURL, { method: "DELETE", signal: AbortSignal.timeout(LEAVE_TIMEOUT_MS) });
+      // keepalive: a page closed meanwhile still sends it.
+      res = await fetch(sessionURL, { method: "DELETE", keepalive: true, signal: AbortSignal.timeout(LEAVE_TIMEOUT_MS) });
     } catch (err) {
       throw new McuError(0, `Leave: the server did not answer (${err.message}); it will drop the session by itself.`);
     }
     // 404: the server already dropped the session (a restart, a timeout); we are out either way.
     if (!res.ok && res.status !== 404) {
-      throw await errorFromResponse(res, "Leave failed");
+      let err;
+      try {
+        err = await errorFromResponse(res, "Leave failed");
+      } catch {
+        err = new McuError(res.status, "Leave failed"); // the body did not come in time
+      }
+      throw err;
     }
     return res.status;
   } finally {
