@@ -21,7 +21,8 @@ type Participant struct {
 	Video string // path of the file whose video stream is used, or ""
 	Audio string // path of the file whose Opus stream is used, or ""
 
-	// Skipped names the streams of its files that are not read, as
+	// Skipped names the streams of its files that are not read, of a kind
+	// (picture, sound) the participant gets from none of them, as
 	// "cam.mp4: audio aac": the caller should say so.
 	Skipped []string
 
@@ -38,6 +39,7 @@ func ParseParticipant(arg string) (Participant, error) {
 		parts = strings.Split(arg, "+")
 	}
 	var p Participant
+	var skipped []string
 	for _, path := range parts {
 		if path == "" {
 			return Participant{}, fmt.Errorf("%q: empty file name", arg)
@@ -48,7 +50,7 @@ func ParseParticipant(arg string) (Participant, error) {
 		}
 		v, a := in.Video(), in.Audio()
 		for _, s := range in.Skipped() {
-			p.Skipped = append(p.Skipped, path+": "+s)
+			skipped = append(skipped, path+": "+s)
 		}
 		in.Close()
 		if v != nil {
@@ -62,6 +64,11 @@ func ParseParticipant(arg string) (Participant, error) {
 				return Participant{}, fmt.Errorf("%q: two audio files (%s, %s) for one participant", arg, p.Audio, path)
 			}
 			p.Audio, p.audioInfo = path, *a
+		}
+	}
+	for _, s := range skipped {
+		if strings.Contains(s, ": video ") && p.Video == "" || strings.Contains(s, ": audio ") && p.Audio == "" {
+			p.Skipped = append(p.Skipped, s)
 		}
 	}
 	first := p.Video

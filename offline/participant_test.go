@@ -129,4 +129,12 @@ func TestParseParticipantNamesSkippedStreams(t *testing.T) {
 	if want := []string{path + ": audio aac"}; !slices.Equal(p.Skipped, want) {
 		t.Errorf("skipped %q, want %q", p.Skipped, want)
 	}
+	// With its sound from another file, nothing is missing.
+	p, err = ParseParticipant(path + "+" + mediatest.TestdataPath(t, "p01.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Audio == "" || len(p.Skipped) != 0 {
+		t.Errorf("audio %q, skipped %q: want the Ogg's sound and nothing skipped", p.Audio, p.Skipped)
+	}
 }
