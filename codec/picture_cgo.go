@@ -47,25 +47,27 @@ static void mcu_video_range(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, 
 // context (*conv, owned by the caller), bilinear. A full-range picture (an
 // H.264 stream may say its samples use all of 0..255) is mapped to the
 // limited range the canvas and the encoder use.
-// Crop offsets apply to 8-bit planar YUV; other formats are used whole. The
-// destination rows must have 32 bytes of slack (swscale's vector stores run
-// past the width). Returns 0 or a negative AVERROR.
+// Crop offsets apply to planar YUV of any depth; other formats are used
+// whole. The destination rows must have 32 bytes of slack (swscale's
+// vector stores run past the width). Returns 0 or a negative AVERROR.
 static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		int cx, int cy, int cw, int ch,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
 	if (!d) return AVERROR(EINVAL);
-	int planar8 = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && !(d->flags & AV_PIX_FMT_FLAG_RGB) &&
-		d->nb_components >= 3 && d->comp[0].depth == 8;
-	if (!planar8 || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
+	int planar = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && !(d->flags & AV_PIX_FMT_FLAG_RGB) &&
+		d->nb_components >= 3;
+	if (!planar || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
 		cx = 0; cy = 0; cw = f->width; ch = f->height;
 	}
 	int sx = d->log2_chroma_w, sy = d->log2_chroma_h;
 	const uint8_t *src[4] = {f->data[0], f->data[1], f->data[2], f->data[3]};
-	if (planar8) {
-		src[0] += (size_t)cy * f->linesize[0] + cx;
-		src[1] += (size_t)(cy >> sy) * f->linesize[1] + (cx >> sx);
-		src[2] += (size_t)(cy >> sy) * f->linesize[2] + (cx >> sx);
+	if (planar) { // a sample is comp[i].step bytes: 1, or 2 past 8 bits
+		for (int i = 0; i < d->nb_components && i < 4; i++) {
+			int x = i == 0 || i == 3 ? cx : cx >> sx, y = i == 0 || i == 3 ? cy : cy >> sy;
+			int p = d->comp[i].plane;
+			if (p == i) src[p] += (size_t)y * f->linesize[p] + (size_t)x * d->comp[i].step;
+		}
 	}
 	int full = f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P;
 	int is420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;

@@ -6,6 +6,8 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -297,5 +299,45 @@ func TestScalerMapsFullRange(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A picture deeper than 8 bits (VP9 profile 2, 10-bit) is cropped as an
+// 8-bit one is: its tile with aspect fill shows the left half of the
+// picture, not the whole of it squashed.
+func TestScalerCropsDeepPictures(t *testing.T) {
+	clip := filepath.Join(t.TempDir(), "10bit.ivf")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-t", "0.1",
+		"-pix_fmt", "yuv420p10le", "-c:v", "libvpx-vp9", "-profile:v", "2", clip).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	in, err := OpenInput(clip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	p, err := in.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	decode := func(target Target) *Frame {
+		dec := newTestDecoder(t, VP9)
+		if err := dec.Send(p.Data, NoPTS); err != nil {
+			t.Fatal(err)
+		}
+		f := &Frame{}
+		if ok, err := dec.ReceiveScaled(f, target); !ok || err != nil {
+			t.Fatalf("no picture: %v", err)
+		}
+		return f
+	}
+	whole := decode(nil)
+	left := decode(func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w/2, h), image.Pt(w/2, h) })
+	if left.Width() != 160 || left.Height() != 180 {
+		t.Fatalf("tile %dx%d, want 160x180", left.Width(), left.Height())
+	}
+	half := whole.YCbCr.SubImage(image.Rect(0, 0, 160, 180)).(*image.YCbCr)
+	if p := psnr(t, &left.YCbCr, half); p < 40 {
+		t.Errorf("the cropped tile against the picture's left half: PSNR %.1f dB, want ≥ 40 (the crop was not applied)", p)
 	}
 }
