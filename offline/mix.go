@@ -78,10 +78,10 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		return Result{}, err // stopped while measuring: no file made
 	}
 	if total <= 0 {
-		return Result{}, fmt.Errorf("offline: the inputs hold no media (%s)", strings.Join(empty, ", "))
+		return Result{}, fmt.Errorf("offline: no picture or sound read from the inputs (empty, or damaged from their start): %s", strings.Join(empty, ", "))
 	}
 	for _, f := range empty {
-		log.Warn("no picture or sound in the input: its tile stays a placeholder", "input", f)
+		log.Warn("no picture or sound read from the input (empty, or damaged from its start): its tile stays a placeholder", "input", f)
 	}
 	vc := opts.Mixer.Video
 	w, err := recorder.CreateWebM(opts.Output, recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS})
