@@ -178,15 +178,8 @@ func (d *VideoDecoder) Receive(dst *Frame) (bool, error) {
 // pictures already at their tile size, so the mixer only copies them.
 // dst.SourceWidth and SourceHeight keep the decoded size.
 func (d *VideoDecoder) ReceiveScaled(dst *Frame, target Target) (bool, error) {
-	if d.cc == nil {
-		return false, nil
-	}
-	err := d.cc.ReceiveFrame(d.frame)
-	if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-		return false, nil
-	}
-	if err != nil {
-		return false, d.failed(err)
+	if ok, err := d.receive(); !ok {
+		return false, err
 	}
 	defer d.frame.Unref()
 	if err := d.conv.toFrame(dst, d.frame, target); err != nil {
@@ -204,6 +197,17 @@ func (d *VideoDecoder) ReceiveScaled(dst *Frame, target Target) (bool, error) {
 // there was one: decoding alone, as benchmarks measure it, without the
 // copy Receive makes.
 func (d *VideoDecoder) Drop() (bool, error) {
+	ok, err := d.receive()
+	if ok {
+		d.frame.Unref()
+		d.errs = 0
+	}
+	return ok, err
+}
+
+// receive takes the next decoded picture into d.frame, which the caller
+// unrefs, and reports whether there was one.
+func (d *VideoDecoder) receive() (bool, error) {
 	if d.cc == nil {
 		return false, nil
 	}
@@ -214,8 +218,6 @@ func (d *VideoDecoder) Drop() (bool, error) {
 	if err != nil {
 		return false, d.failed(err)
 	}
-	d.frame.Unref()
-	d.errs = 0
 	return true, nil
 }
 
