@@ -165,15 +165,7 @@ func TestStopDuringRecordingStart(t *testing.T) {
 // connection takes long to close); Close then waits for the join.
 func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("busy", Viewer) // the join in flight
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := r.StartRecording()
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitCluster(t, path)
+	r, path := recordingRoom(t, m, "busy") // the join in flight
 	closed := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -209,15 +201,7 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 // final.
 func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("leaving", Viewer)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path, err := r.StartRecording()
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitCluster(t, path)
+	r, path := recordingRoom(t, m, "leaving")
 	entered, gate := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
 	stopRecorder = func(rec *recorder.Recording) (string, error) {
@@ -252,6 +236,23 @@ func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	if mediatest.WebMElements(data)[mediatest.EBMLCues] == 0 {
 		t.Error("Close returned before the recording was finalized (no cues)")
 	}
+}
+
+// recordingRoom opens room name, held open by a viewer's join in flight
+// (undo with endJoin), and starts its recording, which it returns once the
+// file holds a keyframe.
+func recordingRoom(t *testing.T, m *Manager, name string) (*Room, string) {
+	t.Helper()
+	r, err := m.reserve(name, Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitCluster(t, path)
+	return r, path
 }
 
 // waitCluster waits until the recording at path holds a cluster: a
