@@ -55,8 +55,8 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
 	if (!d) return AVERROR(EINVAL);
-	int planar = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && !(d->flags & AV_PIX_FMT_FLAG_RGB) &&
-		d->nb_components >= 3;
+	int yuv = !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3;
+	int planar = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && yuv;
 	if (!planar || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
 		cx = 0; cy = 0; cw = f->width; ch = f->height;
 	}
@@ -100,7 +100,7 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	if (r < 0) return r;
 	// swscale maps the range of the J formats itself, not that of a
 	// frame whose color_range alone says full.
-	if (full && !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3 && strncmp(d->name, "yuvj", 4) != 0) {
+	if (full && yuv && strncmp(d->name, "yuvj", 4) != 0) {
 		mcu_video_range(y, ys, u, v, cs, dw, dh);
 	}
 	return 0;
