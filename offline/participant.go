@@ -39,7 +39,7 @@ func ParseParticipant(arg string) (Participant, error) {
 		parts = strings.Split(arg, "+")
 	}
 	var p Participant
-	var skipped []string
+	var skipped [][2]string // file, stream ("audio aac")
 	for _, path := range parts {
 		if path == "" {
 			return Participant{}, fmt.Errorf("%q: empty file name", arg)
@@ -50,7 +50,7 @@ func ParseParticipant(arg string) (Participant, error) {
 		}
 		v, a := in.Video(), in.Audio()
 		for _, s := range in.Skipped() {
-			skipped = append(skipped, path+": "+s)
+			skipped = append(skipped, [2]string{path, s})
 		}
 		in.Close()
 		if v != nil {
@@ -67,8 +67,8 @@ func ParseParticipant(arg string) (Participant, error) {
 		}
 	}
 	for _, s := range skipped {
-		if strings.Contains(s, ": video ") && p.Video == "" || strings.Contains(s, ": audio ") && p.Audio == "" {
-			p.Skipped = append(p.Skipped, s)
+		if strings.HasPrefix(s[1], "video ") && p.Video == "" || strings.HasPrefix(s[1], "audio ") && p.Audio == "" {
+			p.Skipped = append(p.Skipped, s[0]+": "+s[1])
 		}
 	}
 	first := p.Video
