@@ -27,7 +27,7 @@ type Metrics struct {
 	bytesIn, bytesOut     prometheus.Counter
 	audioInput            *prometheus.CounterVec
 	cpuVec                *prometheus.CounterVec
-	cpu                   map[mixer.Stage]prometheus.Counter // cpuVec's, looked up once
+	cpu                   []prometheus.Counter // cpuVec's by mixer.Stage, looked up once
 }
 
 // NewMetrics creates the metrics (with the Go runtime and process
@@ -67,7 +67,7 @@ func NewMetrics() *Metrics {
 		cpuVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_cpu_seconds_total",
 			Help: "CPU time of the rooms' media work by stage, measured on the threads doing it: video_decode (decoding and scaling participants' video), audio_decode (their audio through the jitter buffer and Opus decoder), compose, video_encode, audio_mix (mixing and Opus encoding). Sending is not in them: the process's CPU time minus their sum is the rest (network, RTP, the Go runtime)."},
 			[]string{"stage"}),
-		cpu: map[mixer.Stage]prometheus.Counter{},
+		cpu: make([]prometheus.Counter, len(mixer.Stages)),
 	}
 	for _, st := range mixer.Stages {
 		m.cpu[st] = m.cpuVec.WithLabelValues(st.String()) // exported from zero
@@ -122,8 +122,8 @@ func (m *Metrics) AudioInput(ev room.AudioEvent) {
 	m.audioInput.WithLabelValues(ev.String()).Inc()
 }
 func (m *Metrics) CPU(stage mixer.Stage, d time.Duration) {
-	if c := m.cpu[stage]; c != nil {
-		c.Add(d.Seconds())
+	if stage >= 0 && int(stage) < len(m.cpu) {
+		m.cpu[stage].Add(d.Seconds())
 	}
 }
 
