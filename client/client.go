@@ -113,8 +113,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	fail := func(err error) (*Client, error) {
-		cancel()
-		c.Close()
+		c.Close() // cancels runCtx too
 		if c.location != "" {
 			// The server made the session: end it, or its tile stays
 			// until the server's ICE timeouts.
