@@ -377,6 +377,12 @@ func (m *Manager) evict(r *Room) {
 		m.shutting[r] = struct{}{} // Close waits for it (closeIfEmpty clears it)
 	}
 	m.mu.Unlock()
+	m.empty(r)
+}
+
+// empty makes everyone in room r leave, then closes it if no join holds it
+// open. It goes by the room, which may be out of the list (evict).
+func (m *Manager) empty(r *Room) {
 	r.mu.Lock()
 	ids := slices.Collect(maps.Keys(r.sessions))
 	r.mu.Unlock()
@@ -477,15 +483,7 @@ func (m *Manager) Close(ctx context.Context) error {
 		// A join in flight now fails, or has put its session in its room.
 		m.joins.Wait()
 		for _, r := range slices.Concat(rooms, closing) {
-			wg.Go(func() {
-				r.mu.Lock()
-				ids := slices.Collect(maps.Keys(r.sessions))
-				r.mu.Unlock()
-				for _, id := range ids {
-					m.leave(r, id) // by the room, which may be out of the list (evict)
-				}
-				m.closeIfEmpty(r)
-			})
+			wg.Go(func() { m.empty(r) })
 		}
 		wg.Wait()
 		// Each room is closed now, by this or by its last Leave: wait
