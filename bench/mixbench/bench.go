@@ -189,19 +189,13 @@ func spread(v []float64) string {
 	if len(v) == 0 {
 		return "-"
 	}
-	v = slices.Clone(v)
-	slices.Sort(v)
-	m := v[len(v)/2]
-	if len(v)%2 == 0 {
-		m = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
 	if len(v) == 1 {
-		return fmt.Sprintf("%.2f", m)
+		return fmt.Sprintf("%.2f", v[0])
 	}
-	return fmt.Sprintf("%.2f (%.2f–%.2f)", m, v[0], v[len(v)-1])
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", medianOf(v), slices.Min(v), slices.Max(v))
 }
 
-func medianOf(v []time.Duration) time.Duration {
+func medianOf[T time.Duration | float64](v []T) T {
 	if len(v) == 0 {
 		return 0
 	}
