@@ -163,14 +163,25 @@ function onConnectionState() {
   }
 }
 
-async function hangUp() {
+// stopCall stops the polling, the camera and the microphone.
+function stopCall() {
   clearTimeout(pollTimer);
   pollTimer = 0;
-  const s = session;
-  session = null;
-  // The camera and microphone stop at once, whatever the server answers.
   local?.getTracks().forEach((t) => t.stop());
   local = null;
+}
+
+// showForm takes the call off the page.
+function showForm() {
+  ui.mix.srcObject = null;
+  ui.self.srcObject = null;
+  setCallUI(false);
+}
+
+async function hangUp() {
+  const s = session;
+  session = null;
+  stopCall(); // at once, whatever the server answers
   if (s) {
     try {
       await s.leave();
@@ -178,9 +189,7 @@ async function hangUp() {
       showError(err);
     }
   }
-  ui.mix.srcObject = null;
-  ui.self.srcObject = null;
-  setCallUI(false);
+  showForm();
 }
 
 async function onLeave() {
@@ -351,11 +360,6 @@ window.addEventListener("pagehide", () => {
   pageShows++;
   session?.abandon();
   session = null;
-  clearTimeout(pollTimer);
-  pollTimer = 0;
-  local?.getTracks().forEach((t) => t.stop());
-  local = null;
-  ui.mix.srcObject = null;
-  ui.self.srcObject = null;
-  setCallUI(false);
+  stopCall();
+  showForm();
 });
