@@ -80,6 +80,9 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	defer cancel()
 	defer context.AfterFunc(m.stopping, cancel)()
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
+	if err == nil {
+		negotiated(s)
+	}
 	// The mixer takes the participant before the room lists the session:
 	// once listed, a Leave may close it, and a close before the Add would
 	// leave a tile nobody removes.
@@ -125,6 +128,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
 	return s, answer, nil
 }
+
+// negotiated runs between a join's negotiation and its listing: a seam
+// for the tests of what may happen there (the peer fails, the room is
+// evicted).
+var negotiated = func(*Session) {}
 
 // checkOffer refuses what is not an SDP offer with audio or video.
 func checkOffer(offer string) error {

@@ -324,3 +324,105 @@ func TestRoomWhoseMixerFailsCloses(t *testing.T) {
 	m.endJoin(fresh, Viewer)
 	m.closeIfEmpty(fresh)
 }
+
+// TestWhatHappensBetweenNegotiationAndListing: a join whose peer fails
+// after the negotiation, or whose room is evicted meanwhile, ends with
+// its own error (both 503: join again), its peer closed, and leaves no
+// session, tile or room behind.
+func TestWhatHappensBetweenNegotiationAndListing(t *testing.T) {
+	real := runMixer
+	t.Cleanup(func() { negotiated = func(*Session) {}; runMixer = real })
+	var fail chan struct{} // made for each case, before its room
+	runMixer = func(ctx context.Context, mx *mixer.Mixer) error {
+		return mx.Run(ctx, failingClock{fail, mixer.RealTime()}, 0)
+	}
+	// The peer vanishes: its connection closes and the session sees it.
+	peerFails := func(t *testing.T, _ *Manager, s *Session) {
+		s.pc.Close()
+		for deadline := time.Now().Add(5 * time.Second); !s.gone.Load(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the session did not see its peer close within 5 s")
+			}
+		}
+	}
+	// The room's mixer fails, refusing the participant, and the room
+	// leaves the list.
+	roomEvicted := func(t *testing.T, m *Manager, _ *Session) {
+		close(fail)
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+			if _, err := m.Room("x"); errors.Is(err, ErrNotFound) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the room was not evicted within 5 s of its mixer failing")
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		kind     Kind
+		meantime func(t *testing.T, m *Manager, s *Session)
+		want     error
+	}{
+		{"peer fails", Participant, peerFails, ErrPeerGone},
+		{"viewer's peer fails", Viewer, peerFails, ErrPeerGone},
+		{"room evicted", Participant, roomEvicted, ErrRoomClosed},
+		{"viewer's room evicted", Viewer, roomEvicted, ErrRoomClosed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fail = make(chan struct{})
+			m := testManager(t)
+			var session *Session
+			negotiated = func(s *Session) {
+				session = s
+				tc.meantime(t, m, s)
+			}
+			pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+			for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+				if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, _, err := m.Join(ctx, "x", "", tc.kind, gatheredOffer(t, pc))
+			negotiated = func(*Session) {}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("join: %v, want %v", err, tc.want)
+			}
+			if session == nil {
+				t.Fatal("the join never negotiated")
+			}
+			if st := session.pc.ConnectionState(); st != webrtc.PeerConnectionStateClosed {
+				t.Errorf("the refused session's peer connection is %v, want closed", st)
+			}
+			if session.room.mixer.Remove(session.ID) {
+				t.Error("the refused session left a tile in the mix")
+			}
+			select {
+			case <-session.room.closed:
+			default:
+				t.Error("the refused join's room is not closed")
+			}
+			if rooms, participants, viewers := m.Counts(); rooms+participants+viewers != 0 {
+				t.Errorf("after the refused join: %d rooms, %d participants, %d viewers", rooms, participants, viewers)
+			}
+		})
+	}
+}
+
+// failingClock is a real-time clock that fails, as a broken encoder
+// would stop the mixer, once fail is closed.
+type failingClock struct {
+	fail <-chan struct{}
+	mixer.Clock
+}
+
+func (c failingClock) Wait(ctx context.Context, t time.Duration) (time.Duration, error) {
+	select {
+	case <-c.fail:
+		return 0, errors.New("the encoder broke")
+	default:
+		return c.Clock.Wait(ctx, t)
+	}
+}
