@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -329,5 +330,75 @@ func TestInputLookaheadBounded(t *testing.T) {
 	}
 	if most > lookaheadAll {
 		t.Errorf("read-ahead held %d packets, want at most %d", most, lookaheadAll)
+	}
+}
+
+// TestInputFirstBehindWithAudio: in a file with audio too, a first video
+// frame hours behind the rest of the video is taken for damaged back only
+// when the audio starts with the rest; when the audio starts with that
+// first frame, the hours are the video's own pause and are kept.
+func TestInputFirstBehindWithAudio(t *testing.T) {
+	frame := time.Second / 30
+	video := mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), func(i int, pts uint64) uint64 {
+		if i == 0 {
+			return pts
+		}
+		return pts + hours
+	})
+	for _, tc := range []struct {
+		name    string
+		shift   time.Duration // of the audio in the file
+		retimed int
+		gap     time.Duration // between the first two video frames after Read
+		with    int           // the video frame the audio starts with after Read
+	}{
+		{"audio with the rest", 5 * time.Hour, 1, frame, 1},
+		{"audio with the first", 0, 0, 5*time.Hour + frame, 0},                           // the audio's first packet comes first
+		{"audio just after the first", 20 * time.Millisecond, 0, 5*time.Hour + frame, 0}, // the video's does
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "both.webm")
+			// setts counts in the muxer's time base: Matroska's milliseconds.
+			args := []string{"-v", "error", "-i", video, "-i", mediatest.TestdataPath(t, "p01.ogg"), "-c", "copy",
+				"-bsf:a", "setts=ts=TS+" + strconv.FormatInt(tc.shift.Milliseconds(), 10), path}
+			if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+			}
+			var videoTimes []time.Duration
+			firstAudio, lastAudio := NoPTS, NoPTS
+			in := readAll(t, path, func(_ *Input, p Packet) {
+				switch p.Kind {
+				case Video:
+					videoTimes = append(videoTimes, p.PTS)
+				case Audio:
+					if firstAudio == NoPTS {
+						firstAudio = p.PTS
+					}
+					lastAudio = p.PTS
+				}
+			})
+			if len(videoTimes) != 90 || firstAudio == NoPTS {
+				t.Fatalf("%d video packets and audio from %v, want 90 and audio", len(videoTimes), firstAudio)
+			}
+			if got := in.Retimed(Video); got != tc.retimed {
+				t.Errorf("Retimed %d, want %d", got, tc.retimed)
+			}
+			near := func(got, want, tolerance time.Duration) bool { return got-want >= -tolerance && got-want <= tolerance }
+			if got := videoTimes[1] - videoTimes[0]; !near(got, tc.gap, 2*time.Millisecond) {
+				t.Errorf("the second video frame %v after the first, want %v", got, tc.gap)
+			}
+			for i := 2; i < len(videoTimes); i++ {
+				if got := videoTimes[i] - videoTimes[i-1]; !near(got, frame, 2*time.Millisecond) {
+					t.Errorf("video frame %d %v after the one before, want %v", i, got, frame)
+				}
+			}
+			// Pre-skip puts Opus a few milliseconds before its picture.
+			if !near(firstAudio, videoTimes[tc.with], 50*time.Millisecond) {
+				t.Errorf("audio starts at %v, want with video frame %d at %v", firstAudio, tc.with, videoTimes[tc.with])
+			}
+			if lastAudio-firstAudio > 5*time.Second {
+				t.Errorf("audio spans %v, more than the clip", lastAudio-firstAudio)
+			}
+		})
 	}
 }
