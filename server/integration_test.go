@@ -87,6 +87,22 @@ func tilesShow(t *testing.T, img *codec.Frame, ids []int) error {
 	return nil
 }
 
+// colourShown reports whether participant id's colour fills any block of
+// a 16x16 grid over the picture: anywhere its tile could be.
+func colourShown(t *testing.T, img *codec.Frame, id int) bool {
+	p := mediatest.Participants(t)[id-1]
+	w, h := img.Width()/16, img.Height()/16
+	for y := 0; y+h <= img.Height(); y += h {
+		for x := 0; x+w <= img.Width(); x += w {
+			by, bcb, bcr := mediatest.MedianColour(&img.YCbCr, image.Rect(x, y, x+w, y+h))
+			if mediatest.ColourDistance(by, bcb, bcr, p.Y, p.Cb, p.Cr) <= colourTolerance {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // hears checks the tones in a client's received sound: the others' at
 // their level, its own absent.
 func hears(t *testing.T, c *client.Client, others []int, own int) error {
@@ -257,11 +273,23 @@ func TestRoom(t *testing.T) {
 
 	// Participant 4 leaves with a DELETE but keeps its connection and keeps
 	// sending: its tile is gone within 2 s.
+	if !colourShown(t, cs[0].Picture(), 4) {
+		t.Fatal("participant 4's colour is nowhere in the picture before it leaves")
+	}
 	left := time.Now()
 	if err := cs[3].Delete(ctx); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 2*time.Second, func() error { return tilesShow(t, cs[0].Picture(), []int{1, 2, 3}) })
+	eventually(t, 2*time.Second, func() error {
+		img := cs[0].Picture()
+		if img == nil {
+			return failure("no picture")
+		}
+		if colourShown(t, img, 4) {
+			return failure("participant 4's colour is still in the picture")
+		}
+		return tilesShow(t, img, []int{1, 2, 3})
+	})
 	t.Logf("participant 4's tile gone %v after its DELETE", time.Since(left).Round(time.Millisecond))
 	var info struct {
 		Participants []struct{ Name string } `json:"participants"`
