@@ -12,6 +12,7 @@ import (
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/mixer"
@@ -424,5 +425,35 @@ func (c failingClock) Wait(ctx context.Context, t time.Duration) (time.Duration,
 		return 0, errors.New("the encoder broke")
 	default:
 		return c.Clock.Wait(ctx, t)
+	}
+}
+
+// TestPublisherIsSentNothing: a publisher (WHIP) whose offer would also
+// receive (sendrecv, which RFC 9725 does not forbid) is answered recvonly:
+// the server sends it no mix.
+func TestPublisherIsSentNothing(t *testing.T) {
+	m := testManager(t)
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	for _, c := range []webrtc.RTPCodecCapability{{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, audioCodec.RTPCodecCapability} {
+		track, err := webrtc.NewTrackLocalStaticSample(c, c.MimeType, "publisher")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.AddTrack(track); err != nil { // sendrecv
+			t.Fatal(err)
+		}
+	}
+	_, answer := joinRoom(t, m, Publisher, pc)
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(answer); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.MediaDescriptions) != 2 {
+		t.Fatalf("the answer has %d media sections, want 2", len(d.MediaDescriptions))
+	}
+	for _, md := range d.MediaDescriptions {
+		if _, ok := md.Attribute("recvonly"); !ok {
+			t.Errorf("the publisher's %s section is answered without recvonly", md.MediaName.Media)
+		}
 	}
 }

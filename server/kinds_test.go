@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/sdp/v3"
+
 	"mcu/client"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
@@ -94,8 +96,18 @@ func TestParticipantKinds(t *testing.T) {
 	if len(sizes) < 2 {
 		t.Errorf("the resizing participant was seen at sizes %v, want both 320 and 480 wide", sizes)
 	}
-	if st := cs[3].Stats(); st.Frames != 0 || st.AudioPackets != 0 {
-		t.Errorf("the WHIP publisher received %+v, want nothing", st)
+	// The server sends the WHIP publisher nothing: its answer only receives.
+	var answer sdp.SessionDescription
+	if err := answer.UnmarshalString(cs[3].Answer()); err != nil {
+		t.Fatal(err)
+	}
+	if len(answer.MediaDescriptions) != 2 {
+		t.Errorf("the answer to the WHIP publisher has %d media sections, want 2", len(answer.MediaDescriptions))
+	}
+	for _, md := range answer.MediaDescriptions {
+		if _, ok := md.Attribute("recvonly"); !ok {
+			t.Errorf("the answer to the WHIP publisher's %s is not recvonly", md.MediaName.Media)
+		}
 	}
 	// Pictures count from the first keyframe, which a new receiver may
 	// wait for up to the coalescing interval (500 ms).
