@@ -114,6 +114,10 @@ func TestDemoPage(t *testing.T) {
 	if cam, mic := text("camera"), text("mic"); cam != "Turn camera on" || mic != "Unmute microphone" {
 		t.Errorf("after turning both off the buttons say %q and %q", cam, mic)
 	}
+	// The tracks the call sends (the self view shows the same stream).
+	if on := eval[string](t, b, evalTimeout, selfTracks); on != "audio false, video false" {
+		t.Errorf("after turning both off the local tracks are %q, want both disabled", on)
+	}
 	if msg := text("error"); msg != "" {
 		t.Errorf("the page shows an error: %q", msg)
 	}
@@ -162,3 +166,7 @@ func sizeOf(st os.FileInfo) int64 {
 	}
 	return st.Size()
 }
+
+// selfTracks is a script giving the kinds of the page's local tracks and
+// whether each is enabled, as "audio true, video true".
+const selfTracks = `document.getElementById("self").srcObject.getTracks().map((t) => t.kind + " " + t.enabled).sort().join(", ")`

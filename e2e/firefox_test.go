@@ -215,8 +215,14 @@ func (f *firefox) run(t *testing.T, expr string) {
 // text is the text content of the element with this id.
 func (f *firefox) text(t *testing.T, id string) string {
 	t.Helper()
+	return f.str(t, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
+}
+
+// str is the string the JavaScript expression gives.
+func (f *firefox) str(t *testing.T, expr string) string {
+	t.Helper()
 	var s string
-	if err := f.eval(fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)), evalTimeout, &s); err != nil {
+	if err := f.eval(expr, evalTimeout, &s); err != nil {
 		t.Fatalf("Firefox: %v", err)
 	}
 	return s
@@ -342,9 +348,15 @@ func TestDemoPageFirefox(t *testing.T) {
 	if got := f.text(t, "camera"); got != "Turn camera on" {
 		t.Errorf("after turning the camera off the button says %q", got)
 	}
+	if got := f.str(t, selfTracks); got != "audio true, video false" {
+		t.Errorf("after turning the camera off the local tracks are %q", got)
+	}
 	f.run(t, `document.getElementById("camera").click()`)
 	if got := f.text(t, "camera"); got != "Turn camera off" {
 		t.Errorf("after turning the camera on again the button says %q", got)
+	}
+	if got := f.str(t, selfTracks); got != "audio true, video true" {
+		t.Errorf("after turning the camera on again the local tracks are %q", got)
 	}
 	if msg := f.text(t, "error"); msg != "" {
 		t.Errorf("the page shows an error: %q", msg)
