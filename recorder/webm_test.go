@@ -182,8 +182,8 @@ func TestWebMReadBack(t *testing.T) {
 }
 
 // TestWebMSurvivesKill records in real time in a child process, kills it
-// without warning after 2.5 s, and shows the file still decodes up to about
-// its last second: clusters reach the disk as they close.
+// without warning once the file shows a third cluster begun, and shows the
+// file still decodes up to there: clusters reach the disk as they close.
 func TestWebMSurvivesKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for 3 s")
@@ -196,7 +196,17 @@ func TestWebMSurvivesKill(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2500 * time.Millisecond)
+	const clusters = 3
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if data, err := os.ReadFile(path); err == nil && mediatest.WebMElements(data)[mediatest.EBMLCluster] >= clusters {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the recording never showed %d clusters in 20 s: %s", clusters, stderr.String())
+		}
+	}
 	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -218,12 +228,12 @@ func TestWebMSurvivesKill(t *testing.T) {
 	}
 	frames, _ := strconv.Atoi(p.Streams[0].NbReadFrames)
 	packets, _ := strconv.Atoi(p.Streams[1].NbReadFrames)
-	// 2.5 s were recorded; clusters close every second, so at least the
-	// first 1.5 s (45 pictures, 75 audio packets) must be there.
-	if frames < 45 || packets < 75 {
-		t.Errorf("killed file holds %d pictures and %d audio packets, want ≥ 45 and ≥ 75", frames, packets)
+	// The clusters before the third are whole on disk: a second each,
+	// 30 pictures and 50 audio packets.
+	if frames < 30*(clusters-1) || packets < 50*(clusters-1) {
+		t.Errorf("killed file holds %d pictures and %d audio packets, want ≥ %d and ≥ %d", frames, packets, 30*(clusters-1), 50*(clusters-1))
 	}
-	t.Logf("killed after 2.5 s: %d pictures, %d audio packets readable", frames, packets)
+	t.Logf("killed with %d clusters on disk: %d pictures, %d audio packets readable", clusters, frames, packets)
 }
 
 func recordForever(path string) error {
