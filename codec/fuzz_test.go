@@ -16,12 +16,12 @@ func FuzzVideoDecoder(f *testing.F) {
 	for c, path := range map[VideoCodec]string{VP8: "../testdata/p01.ivf", H264: "../testdata/p01.h264", VP9: "../testdata/p12.vp9.ivf", AV1: "../testdata/p12.av1.ivf"} {
 		in, err := OpenInput(path)
 		if err != nil {
-			f.Skipf("test clips: %v", err)
+			f.Fatalf("test clips: %v", err)
 		}
 		for i := 0; i < 3; i++ {
 			p, err := in.Read()
 			if err != nil {
-				break
+				f.Fatalf("%s: packet %d: %v", path, i, err)
 			}
 			if i == 0 {
 				key[c] = p.Data
