@@ -31,6 +31,10 @@ type NetConfig struct {
 	// Loopback adds 127.0.0.1 host candidates (the server listens on a
 	// loopback address, or has no other interface).
 	Loopback bool
+	// LoopbackOnly gathers host candidates on loopback addresses alone, so
+	// that every pair has a loopback end: for tests, on a machine with
+	// other interfaces.
+	LoopbackOnly bool
 }
 
 // videoCodecs are the video formats participants may send; the mix itself
@@ -110,7 +114,10 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	// packet (pion's default: 25 s); their tile is frozen meanwhile.
 	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	s.SetIncludeLoopbackCandidate(cfg.Loopback)
+	s.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
+	if cfg.LoopbackOnly {
+		s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
 	if len(cfg.NAT1To1IPs) > 0 {
 		s.SetNAT1To1IPs(cfg.NAT1To1IPs, webrtc.ICECandidateTypeHost)
 	}

@@ -30,7 +30,7 @@ func testManagerWith(t *testing.T, cfg Config) *Manager {
 	t.Helper()
 	cfg.RecordDir = t.TempDir()
 	cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
-	cfg.Net.Loopback = true // for the tests that connect a client
+	cfg.Net.LoopbackOnly = true // for the tests that connect a client
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	m, err := NewManager(cfg)
 	if err != nil {

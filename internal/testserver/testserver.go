@@ -25,12 +25,12 @@ type Server struct {
 }
 
 // Start runs a server with the default room settings (recordings in a
-// temporary folder, loopback ICE candidates), changed by mutate if given,
+// temporary folder, ICE candidates on loopback only), changed by mutate if given,
 // and stops it when the test ends. Logs go to the test output with -v.
 func Start(t testing.TB, mutate func(*room.Config)) *Server {
 	t.Helper()
 	cfg := room.DefaultConfig()
-	cfg.Net.Loopback = true
+	cfg.Net.LoopbackOnly = true
 	cfg.RecordDir = t.TempDir()
 	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
