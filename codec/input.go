@@ -155,6 +155,9 @@ func (in *Input) open() error {
 			} else if r := st.RFrameRate(); r.Num() > 0 && r.Den() > 0 {
 				fps = float64(r.Num()) / float64(r.Den())
 			}
+			if fps < minFrameRate {
+				fps = 0
+			}
 			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
 				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, index: st.Index(), timeBase: st.TimeBase()}
 			if extra := cp.ExtraData(); vc == H264 && len(extra) > 0 && extra[0] == 1 { // avcC
@@ -326,10 +329,22 @@ func (in *Input) convert() (Packet, bool) {
 		}
 	}
 	if d := in.pkt.Duration(); d > 0 {
-		p.Duration = in.toDuration(d, si.timeBase)
+		if dur := in.toDuration(d, si.timeBase); dur > 0 && dur <= maxPacketDuration[si.Kind] {
+			p.Duration = dur
+		}
 	}
 	return p, true
 }
+
+// maxPacketDuration is the longest a packet may last: an Opus packet holds
+// at most 120 ms, and a picture shown for more than a minute is not a
+// video any more. A longer duration is damage, taken as unknown: it would
+// set how long a mix of the file lasts.
+var maxPacketDuration = [Audio + 1]time.Duration{Video: time.Minute, Audio: 120 * time.Millisecond}
+
+// minFrameRate is the least frame rate taken from a container: a picture
+// a minute (see maxPacketDuration). A lower one is unknown.
+const minFrameRate = 1.0 / 60
 
 func (in *Input) toDuration(v int64, tb astiav.Rational) time.Duration {
 	return time.Duration(astiav.RescaleQ(v, tb, astiav.NewRational(1, int(time.Second))))

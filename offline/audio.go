@@ -108,7 +108,11 @@ func (a *fileAudio) run(ctx context.Context) error {
 	return w.flush()
 }
 
-func samplesAt(d time.Duration) int64 { return int64(d) * audio.SampleRate / int64(time.Second) }
+// samplesAt is how many samples (per channel) last d, without overflow
+// for any d.
+func samplesAt(d time.Duration) int64 {
+	return int64(d/time.Second)*audio.SampleRate + int64(d%time.Second)*audio.SampleRate/int64(time.Second)
+}
 
 func (a *fileAudio) warnCorrupt(pts time.Duration, err error) {
 	a.corrupt++

@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,5 +137,46 @@ func TestParseParticipantNamesSkippedStreams(t *testing.T) {
 	}
 	if p.Audio == "" || len(p.Skipped) != 0 {
 		t.Errorf("audio %q, skipped %q: want the Ogg's sound and nothing skipped", p.Audio, p.Skipped)
+	}
+}
+
+// TestMeasureDamagedDuration: a packet whose duration says hours (a
+// damaged MP4 sample table: the last Opus packet of a 3 s clip lasting
+// 11.6 h) is taken as of unknown length: the clip lasts 3 s.
+func TestMeasureDamagedDuration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "long.mp4")
+	// setts counts in the stream's time base, 1/48000 s.
+	args := []string{"-v", "error", "-i", mediatest.TestdataPath(t, "p01.ogg"), "-c", "copy",
+		"-bsf:a", `setts=duration=if(eq(N\,150)\,2000000000\,DURATION)`, path}
+	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+	}
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.measure(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
+		t.Errorf("the clip lasts %v, want 3 s", p.length)
+	}
+}
+
+// TestSamplesAt: sample counts of durations, also of ones whose
+// nanoseconds times 48000 overflow int64 (over 53 hours).
+func TestSamplesAt(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		want int64
+	}{
+		{20 * time.Millisecond, 960},
+		{time.Second + 500*time.Microsecond, 48024},
+		{100 * time.Hour, 100 * 3600 * 48000},
+		{math.MaxInt64, math.MaxInt64/int64(time.Second)*48000 + 41029}, // 0.854775807 s of the last second
+	} {
+		if got := samplesAt(tc.d); got != tc.want {
+			t.Errorf("samplesAt(%v) = %d, want %d", tc.d, got, tc.want)
+		}
 	}
 }
