@@ -479,8 +479,11 @@ func (m *Manager) Close(ctx context.Context) error {
 		// The recordings first: they are what must not be lost, and a
 		// join in flight must not hold them up (closing its peer
 		// connection can wait on a DNS lookup for a STUN server).
+		// A closing room's recording may be finalizing: the stop waits
+		// for it.
+		all := slices.Concat(rooms, closing)
 		var wg sync.WaitGroup
-		for _, r := range rooms {
+		for _, r := range all {
 			wg.Go(func() {
 				if _, err := r.StopRecording(); err != nil && !errors.Is(err, ErrNotRecording) {
 					r.log.Error("finalize recording", "err", err)
@@ -488,15 +491,16 @@ func (m *Manager) Close(ctx context.Context) error {
 			})
 		}
 		wg.Wait()
-		// A join in flight now fails, or has put its session in its room.
-		m.joins.Wait()
-		for _, r := range slices.Concat(rooms, closing) {
+		// Then the peers. Since stop, no join lists its session: a join
+		// in flight closes its own, and then its room (closeIfEmpty).
+		for _, r := range all {
 			wg.Go(func() { m.empty(r) })
 		}
 		wg.Wait()
-		// Each room is closed now, by this or by its last Leave: wait
-		// until every close, and so every recording, is done.
-		for _, r := range slices.Concat(rooms, closing) {
+		m.joins.Wait()
+		// Each room is closed now, by this, by its last Leave or by the
+		// last join in flight: wait until every close is done.
+		for _, r := range all {
 			<-r.closed
 		}
 	}()

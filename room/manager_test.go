@@ -457,3 +457,48 @@ func TestPublisherIsSentNothing(t *testing.T) {
 		}
 	}
 }
+
+// TestCloseClosesPeersDespiteAStuckJoin: a join that does not end (its
+// peer's close waiting on a DNS lookup for a STUN server) does not keep
+// Close from closing everyone else's peer connection.
+func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
+	m := testManager(t)
+	r := joinConnected(t, m, Viewer, lossyClient(t, 1<<30))
+	r.mu.Lock()
+	var viewer *Session
+	for _, s := range r.sessions {
+		viewer = s
+	}
+	r.mu.Unlock()
+
+	stuck, gate := make(chan struct{}), make(chan struct{})
+	t.Cleanup(func() { negotiated = func(*Session) {} })
+	negotiated = func(*Session) {
+		close(stuck)
+		<-gate
+	}
+	joined := make(chan error, 1)
+	go func() {
+		pc := lossyClient(t, 1<<30)
+		_, _, err := m.Join(context.Background(), "x", "", Viewer, gatheredOffer(t, pc))
+		joined <- err
+	}()
+	<-stuck
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	if err := m.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Close with a join stuck: %v, want its deadline", err)
+	}
+	if st := viewer.pc.ConnectionState(); st != webrtc.PeerConnectionStateClosed {
+		t.Errorf("the connected viewer's peer connection is %v after Close, want closed", st)
+	}
+	close(gate)
+	if err := <-joined; !errors.Is(err, ErrClosed) {
+		t.Errorf("the stuck join: %v, want ErrClosed", err)
+	}
+	select {
+	case <-r.closed:
+	case <-time.After(5 * time.Second):
+		t.Error("the room did not close once the stuck join ended")
+	}
+}
