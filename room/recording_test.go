@@ -202,13 +202,7 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	m := testManager(t)
 	r, path := recordingRoom(t, m, "leaving")
-	entered, gate := make(chan struct{}), make(chan struct{})
-	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
-	stopRecorder = func(rec *recorder.Recording) (string, error) {
-		close(entered)
-		<-gate // a slow disk
-		return rec.Stop()
-	}
+	entered, gate := slowStop(t)
 	go func() {
 		m.endJoin(r, Viewer) // the last one leaves: the room closes
 		m.closeIfEmpty(r)
@@ -235,6 +229,67 @@ func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	}
 	if mediatest.WebMElements(data)[mediatest.EBMLCues] == 0 {
 		t.Error("Close returned before the recording was finalized (no cues)")
+	}
+}
+
+// slowStop makes finalizing a recording wait, as on a slow disk, until
+// gate is closed; entered is closed when the first stop begins.
+func slowStop(t *testing.T) (entered, gate chan struct{}) {
+	entered, gate = make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
+	stopRecorder = func(rec *recorder.Recording) (string, error) {
+		once.Do(func() { close(entered) })
+		<-gate
+		return rec.Stop()
+	}
+	return entered, gate
+}
+
+// TestSecondStopWaitsForTheFirst: a stop of the recording while another
+// is finalizing it (two DELETEs, or a DELETE during shutdown) returns the
+// same path once the file is final, not "not recording" before.
+func TestSecondStopWaitsForTheFirst(t *testing.T) {
+	m := testManager(t)
+	r, path := recordingRoom(t, m, "twice")
+	defer m.endJoin(r, Viewer)
+	entered, gate := slowStop(t)
+	type result struct {
+		path string
+		err  error
+	}
+	stop := func() chan result {
+		c := make(chan result, 1)
+		go func() {
+			p, err := r.StopRecording()
+			c <- result{p, err}
+		}()
+		return c
+	}
+	first := stop()
+	<-entered
+	second := stop()
+	select {
+	case res := <-second:
+		t.Fatalf("the second stop returned (%q, %v) while the first was finalizing", res.path, res.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(gate)
+	for i, c := range []chan result{first, second} {
+		res := <-c
+		if res.err != nil || res.path != path {
+			t.Errorf("stop %d: (%q, %v), want (%q, nil)", i+1, res.path, res.err, path)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] == 0 {
+		t.Error("the recording is not finalized (no cues)")
+	}
+	if _, err := r.StopRecording(); !errors.Is(err, ErrNotRecording) {
+		t.Errorf("a stop after both: %v, want ErrNotRecording", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -37,8 +38,9 @@ type Room struct {
 	joining  int // joins being negotiated, of any kind: they keep the room open
 	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
-	starting bool       // a recording's file is being created, outside mu
-	started  *sync.Cond // on mu: signalled when starting ends
+	ending   *recorder.Recording // the recording being finalized, outside mu
+	starting bool                // a recording's file is being created, outside mu
+	started  *sync.Cond          // on mu: signalled when starting ends
 	closing  bool
 }
 
@@ -216,20 +218,30 @@ func (r *Room) StartRecording() (string, error) {
 }
 
 // StopRecording finalizes the recording; when it returns the file is
-// complete (duration, cues).
+// complete (duration, cues). A stop while another is finalizing waits for
+// that one and returns its path.
 func (r *Room) StopRecording() (string, error) {
 	r.mu.Lock()
 	for r.starting { // the recording being started is stopped, not missed
 		r.started.Wait()
 	}
-	rec := r.rec
-	r.rec = nil
+	rec, first := r.rec, r.rec != nil
+	if first {
+		r.rec, r.ending = nil, rec
+	} else {
+		rec = r.ending
+	}
 	r.mu.Unlock()
 	if rec == nil {
 		return "", ErrNotRecording
 	}
-	path, err := stopRecorder(rec)
-	r.log.Info("recording stopped", "path", path, "err", err)
+	path, err := stopRecorder(rec) // every caller returns once the file is final
+	if first {
+		r.mu.Lock()
+		r.ending = nil
+		r.mu.Unlock()
+		r.log.Info("recording stopped", "path", path, "err", err)
+	}
 	return path, err
 }
 
@@ -282,17 +294,21 @@ func (r *Room) Info() Info {
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss()}}
+	// The sessions are described outside mu, which the room's output
+	// takes for every picture and audio frame.
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, s := range r.sessions {
+	sessions := slices.Collect(maps.Values(r.sessions))
+	rec := r.rec
+	r.mu.Unlock()
+	for _, s := range sessions {
 		if s.Kind == Viewer {
 			info.Viewers++
 			continue
 		}
 		info.Participants = append(info.Participants, s.Info())
 	}
-	if r.rec != nil {
-		info.Recording = &RecordingInfo{Path: r.rec.Path(), Started: r.rec.Started}
+	if rec != nil {
+		info.Recording = &RecordingInfo{Path: rec.Path(), Started: rec.Started}
 	}
 	// Join order, which is also the order of the tiles.
 	slices.SortFunc(info.Participants, func(a, b SessionInfo) int { return a.Joined.Compare(b.Joined) })
