@@ -134,18 +134,34 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 // evicted).
 var negotiated = func(*Session) {}
 
-// checkOffer refuses what is not an SDP offer with audio or video.
+// checkOffer refuses what is not an SDP offer with audio or video and the
+// ICE credentials and DTLS fingerprint a connection needs, before a room
+// (and its encoder) is opened for it.
 func checkOffer(offer string) error {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(offer); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadOffer, err)
 	}
-	for _, md := range d.MediaDescriptions {
-		if md.MediaName.Media == "audio" || md.MediaName.Media == "video" {
-			return nil
+	has := func(key string) bool {
+		if _, ok := d.Attribute(key); ok {
+			return true
+		}
+		return slices.ContainsFunc(d.MediaDescriptions, func(md *sdp.MediaDescription) bool {
+			_, ok := md.Attribute(key)
+			return ok
+		})
+	}
+	if !slices.ContainsFunc(d.MediaDescriptions, func(md *sdp.MediaDescription) bool {
+		return md.MediaName.Media == "audio" || md.MediaName.Media == "video"
+	}) {
+		return fmt.Errorf("%w: no audio or video section", ErrBadOffer)
+	}
+	for _, key := range []string{"ice-ufrag", "ice-pwd", "fingerprint"} {
+		if !has(key) {
+			return fmt.Errorf("%w: no a=%s", ErrBadOffer, key)
 		}
 	}
-	return fmt.Errorf("%w: no audio or video section", ErrBadOffer)
+	return nil
 }
 
 // reserve finds or creates the room and holds a place in it for a join

@@ -14,8 +14,14 @@ import (
 	"mcu/room"
 )
 
-// minimalOffer is a syntactically valid offer with one audio section.
-const minimalOffer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+// minimalOffer is a syntactically valid offer with one audio section and
+// no ICE credentials or DTLS fingerprint; minimalOffer plus credentials
+// passes the server's first check.
+const (
+	minimalOffer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+	credentials  = "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n" +
+		"a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
+)
 
 // TestBadRequests: every kind of bad input gets its status and a JSON body
 // saying what was wrong, and the server keeps serving.
@@ -35,6 +41,7 @@ func TestBadRequests(t *testing.T) {
 	}{
 		{"garbage SDP", "POST", "/rooms/a/join", "application/sdp", "this is not SDP", 400, "SDP"},
 		{"SDP without media", "POST", "/rooms/a/join", "application/sdp", "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n", 400, "no audio or video"},
+		{"SDP without ICE credentials", "POST", "/rooms/a/join", "application/sdp", minimalOffer, 400, "ice-ufrag"},
 		{"wrong content type", "POST", "/rooms/a/join", "text/plain", minimalOffer, 415, "application/sdp"},
 		{"no content type", "POST", "/whip/a", "", minimalOffer, 415, "application/sdp"},
 		{"oversized body", "POST", "/rooms/a/join", "application/sdp", strings.Repeat("a=x\r\n", 20000), 413, "too large"},
@@ -48,12 +55,12 @@ func TestBadRequests(t *testing.T) {
 		{"recording unknown room", "POST", "/api/rooms/nowhere/recording", "", "", 404, "no such"},
 		{"stop a recording never started", "DELETE", "/api/rooms/full/recording", "", "", 409, "not recording"},
 		{"bad layout", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":"mosaic"}`, 400, "mosaic"},
-		{"bad layout JSON", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":`, 400, ""},
+		{"bad layout JSON", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":`, 400, "unexpected end"},
 		{"layout without a mode", "PUT", "/api/rooms/full/layout", "application/json", `{}`, 400, "no mode"},
 		{"layout mode null", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":null}`, 400, "no mode"},
-		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer, 429, "full"},
-		{"server full", "POST", "/rooms/another/join", "application/sdp", minimalOffer, 503, "as many rooms"},
-		{"server full, WHEP", "POST", "/whep/another", "application/sdp", minimalOffer, 503, "as many rooms"},
+		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer + credentials, 429, "full"},
+		{"server full", "POST", "/rooms/another/join", "application/sdp", minimalOffer + credentials, 503, "as many rooms"},
+		{"server full, WHEP", "POST", "/whep/another", "application/sdp", minimalOffer + credentials, 503, "as many rooms"},
 		{"GET on a WHIP endpoint", "GET", "/whip/a", "", "", 405, "method not allowed"},
 		{"GET on a WHEP endpoint", "GET", "/whep/a", "", "", 405, "method not allowed"},
 		{"GET on a session", "GET", "/rooms/full/sessions/x", "", "", 405, "method not allowed"},
