@@ -20,6 +20,9 @@ type Config struct {
 	// MaxParticipants is how many people may be shown in one room
 	// (participants and WHIP publishers; viewers do not count).
 	MaxParticipants int
+	// MaxViewers is how many viewers (WHEP) one room may have: each is
+	// sent the mix, and its peer connection costs memory and sockets.
+	MaxViewers int
 	// MaxRooms is how many rooms may be open at once: each runs a mixer
 	// and an encoder from its first join on, so anyone able to post an
 	// offer could otherwise start encoders without bound.
@@ -33,10 +36,10 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
-// DefaultConfig: a 1280x720 30 fps grid, 25 people per room, at most 50
-// rooms, recordings in ./recordings.
+// DefaultConfig: a 1280x720 30 fps grid, 25 people and 100 viewers per
+// room, at most 50 rooms, recordings in ./recordings.
 func DefaultConfig() Config {
-	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxRooms: 50, RecordDir: "recordings", GatherTimeout: 5 * time.Second}
+	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxViewers: 100, MaxRooms: 50, RecordDir: "recordings", GatherTimeout: 5 * time.Second}
 	c.Mixer.Live = true
 	return c
 }
@@ -51,6 +54,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxParticipants < 1 || c.MaxParticipants > 100 {
 		return fmt.Errorf("room: max participants %d: want 1..100", c.MaxParticipants)
+	}
+	if c.MaxViewers < 0 {
+		return fmt.Errorf("room: max viewers %d: want 0 or more", c.MaxViewers)
 	}
 	if c.MaxRooms < 1 {
 		return fmt.Errorf("room: max rooms %d: want at least 1", c.MaxRooms)

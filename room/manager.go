@@ -192,6 +192,8 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 			return nil, ErrRoomFull
 		}
 		r.pending++
+	} else if r.watching() >= m.cfg.MaxViewers {
+		return nil, ErrNoMoreViewers
 	}
 	r.joining++
 	m.joins.Add(1)

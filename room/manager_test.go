@@ -502,3 +502,35 @@ func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 		t.Error("the room did not close once the stuck join ended")
 	}
 }
+
+// TestViewersLimited: a room takes MaxViewers viewers, joins in flight
+// included; the next gets ErrNoMoreViewers, while people may still join.
+func TestViewersLimited(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.MaxViewers = 2
+	m := testManagerWith(t, cfg)
+	var held []*Room
+	for range 2 {
+		r, err := m.reserve("x", Viewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, r)
+	}
+	if _, err := m.reserve("x", Viewer); !errors.Is(err, ErrNoMoreViewers) {
+		t.Errorf("a third viewer: %v, want ErrNoMoreViewers", err)
+	}
+	r, err := m.reserve("x", Participant)
+	if err != nil {
+		t.Fatalf("a participant beside two viewers: %v", err)
+	}
+	m.endJoin(r, Participant)
+	m.endJoin(held[0], Viewer)
+	if r, err := m.reserve("x", Viewer); err != nil {
+		t.Errorf("a viewer after one left: %v", err)
+	} else {
+		m.endJoin(r, Viewer)
+	}
+	m.endJoin(held[1], Viewer)
+	m.closeIfEmpty(held[1])
+}

@@ -326,6 +326,17 @@ func (r *Room) shown() int {
 	return n
 }
 
+// watching counts the room's viewers plus viewer joins under way.
+func (r *Room) watching() int {
+	n := r.joining - r.pending
+	for _, s := range r.sessions {
+		if s.Kind == Viewer {
+			n++
+		}
+	}
+	return n
+}
+
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {

@@ -26,7 +26,7 @@ const (
 // TestBadRequests: every kind of bad input gets its status and a JSON body
 // saying what was wrong, and the server keeps serving.
 func TestBadRequests(t *testing.T) {
-	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants, c.MaxRooms = 1, 1 })
+	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants, c.MaxViewers, c.MaxRooms = 1, 1, 1 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	first, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Video: mediatest.TestdataPath(t, "p01.ivf")})
@@ -34,6 +34,11 @@ func TestBadRequests(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer first.Close()
+	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Endpoint: client.WHEP})
+	if err != nil {
+		t.Fatalf("viewer in a full room (viewers are not shown): %v", err)
+	}
+	defer viewer.Close()
 	for _, tc := range []struct {
 		name, method, path, ctype, body string
 		status                          int
@@ -59,6 +64,7 @@ func TestBadRequests(t *testing.T) {
 		{"layout without a mode", "PUT", "/api/rooms/full/layout", "application/json", `{}`, 400, "no mode"},
 		{"layout mode null", "PUT", "/api/rooms/full/layout", "application/json", `{"mode":null}`, 400, "no mode"},
 		{"room full", "POST", "/rooms/full/join", "application/sdp", minimalOffer + credentials, 429, "full"},
+		{"no more viewers", "POST", "/whep/full", "application/sdp", minimalOffer + credentials, 429, "viewers"},
 		{"server full", "POST", "/rooms/another/join", "application/sdp", minimalOffer + credentials, 503, "as many rooms"},
 		{"server full, WHEP", "POST", "/whep/another", "application/sdp", minimalOffer + credentials, 503, "as many rooms"},
 		{"GET on a WHIP endpoint", "GET", "/whip/a", "", "", 405, "method not allowed"},
@@ -98,17 +104,18 @@ func TestBadRequests(t *testing.T) {
 			}
 		}
 	}
-	// Still serving: the participant is there, health is fine, a viewer may
-	// still join the full room (viewers are not shown).
+	// Still serving: health is fine, and the viewer receives the mix.
 	resp, err := http.Get(srv.URL + "/healthz")
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("healthz after bad requests: %v %v", resp, err)
 	}
-	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "full", Endpoint: client.WHEP})
-	if err != nil {
-		t.Fatalf("viewer in a full room: %v", err)
-	}
-	viewer.Close()
+	before := viewer.Stats().Frames
+	eventually(t, 5*time.Second, func() error {
+		if viewer.Stats().Frames <= before {
+			return failure("the viewer receives no more pictures")
+		}
+		return nil
+	})
 }
 
 // TestCORS: preflights for POST with a Content-Type and for DELETE are

@@ -235,7 +235,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, room.ErrNotFound):
 		status = http.StatusNotFound
-	case errors.Is(err, room.ErrRoomFull):
+	case errors.Is(err, room.ErrRoomFull), errors.Is(err, room.ErrNoMoreViewers):
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict

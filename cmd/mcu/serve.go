@@ -63,6 +63,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	speed := fs.String("speed", env("MCU_SPEED", "-6"), "libvpx cpu-used, negative (a fixed speed; -16 is the fastest) [MCU_SPEED]")
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
+	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
 	var iceServers, natIPs listFlag
 	iceServers.Set(env("MCU_ICE_SERVERS", ""))
@@ -110,6 +111,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
 		return usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
+	}
+	if cfg.MaxViewers, err = strconv.Atoi(*maxViewers); err != nil {
+		return usageError{fmt.Errorf("-max-viewers %q: %w", *maxViewers, err)}
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
