@@ -41,13 +41,14 @@ type videoIn struct {
 	// scale (not the depacketizing, nor asking for keyframes).
 	cpu func(time.Duration)
 
-	pt      uint8               // payload type of the packets the state below is for
-	started bool                // a packet was pushed, so newest is set
-	newest  uint16              // newest sequence number pushed
-	dec     *codec.VideoDecoder // nil, as frames, while the codec is not decoded
-	frames  *frameAssembler
-	corrupt int   // damaged frames since the start, for rate-limited warnings
-	failed  error // the decoder cannot go on
+	pt       uint8               // payload type of the packets the state below is for
+	switched time.Time           // when a packet last changed the codec
+	started  bool                // a packet was pushed, so newest is set
+	newest   uint16              // newest sequence number pushed
+	dec      *codec.VideoDecoder // nil, as frames, while the codec is not decoded
+	frames   *frameAssembler
+	corrupt  int   // damaged frames since the start, for rate-limited warnings
+	failed   error // the decoder cannot go on
 }
 
 // start sets up the state for packets of payload type pt in the codec of
@@ -73,19 +74,31 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 	return true
 }
 
-// switchTo follows the sender to payload type pt, of codec mime. Another
-// payload type of the same codec (another H.264 profile) keeps the decoder,
-// which follows a new SPS in-band; a new codec starts over and asks for a
-// keyframe.
-func (v *videoIn) switchTo(pt uint8, mime string) {
+// codecSwitchGap is the least time between two codec changes: a change
+// opens a decoder, and a sender alternating payload types must not make
+// the server do that for every packet.
+const codecSwitchGap = time.Second
+
+// switchTo follows the sender to payload type pt, of codec mime, at now,
+// and reports whether the packet is to be taken. Another payload type of
+// the same codec (another H.264 profile) keeps the decoder, which follows
+// a new SPS in-band; a new codec starts over and asks for a keyframe,
+// unless the codec changed less than codecSwitchGap ago: then the packet
+// is dropped.
+func (v *videoIn) switchTo(pt uint8, mime string, now time.Time) bool {
 	if vc, err := codec.ParseVideoCodec(mime); err == nil && v.dec != nil && vc == v.dec.Codec() {
 		v.pt = pt
-		return
+		return true
 	}
+	if !v.switched.IsZero() && now.Sub(v.switched) < codecSwitchGap {
+		return false
+	}
+	v.switched = now
 	if v.start(pt, mime) {
 		v.log.Info("video codec changed", "codec", v.dec.Codec(), "payload_type", pt)
 		v.keyframe()
 	}
+	return true
 }
 
 // depacketizer returns the RTP depacketizer maker of a codec mcu decodes.
@@ -118,7 +131,9 @@ func (v *videoIn) push(raw []byte, now time.Time) (int, error) {
 			if v.started && d < 0 && d > -assemblerSlots {
 				return 0, nil
 			}
-			v.switchTo(pt, v.mimeType())
+			if !v.switchTo(pt, v.mimeType(), now) {
+				return 0, nil
+			}
 		}
 		if !v.started || d > 0 {
 			v.started, v.newest = true, seq

@@ -79,6 +79,7 @@ type videoInProbe struct {
 	asked      int              // calls of mimeType
 	keyframes  int
 	keyframeAt time.Time           // of the last request
+	skew       time.Duration       // added to the arrival of the packets pushed (later)
 	pictures   map[image.Point]int // decoded sizes
 	hold       chan struct{}       // the first picture waits until it is closed (5 s at most)
 }
@@ -120,11 +121,15 @@ func (p *videoInProbe) push(raw ...[]byte) {
 	p.t.Helper()
 	for _, b := range raw {
 		p.current = b[1] & 0x7f
-		if _, err := p.in.push(b, time.Now()); err != nil {
+		if _, err := p.in.push(b, time.Now().Add(p.skew)); err != nil {
 			p.t.Fatal(err)
 		}
 	}
 }
+
+// later makes the packets pushed from now on arrive d later: past the
+// least time between codec changes, without waiting for it.
+func (p *videoInProbe) later(d time.Duration) { p.skew += d }
 
 // codecShown is the video codec the API shows, "" for none.
 func (p *videoInProbe) codecShown() string {
@@ -146,8 +151,9 @@ func (p *videoInProbe) take() map[image.Point]int {
 // and decoder, the API shows H264 and a keyframe is asked for at the
 // switch: pictures of the H.264 clip keep coming. A late VP8 packet after
 // the switch does not switch back; another H.264 payload type (another
-// profile) keeps the decoder; a codec mcu does not decode is skipped, and a
-// switch back to VP8 decodes again.
+// profile) keeps the decoder; a switch right after the last one is
+// dropped; a codec mcu does not decode is skipped, and a switch back to
+// VP8 decodes again.
 func TestVideoInSwitchesCodec(t *testing.T) {
 	const (
 		vp8PT, h264PT, h264OtherPT, h265PT = 96, 102, 104, 49
@@ -205,24 +211,37 @@ func TestVideoInSwitchesCodec(t *testing.T) {
 			h264OtherPT, p.asked, p.keyframes, p.codecShown())
 	}
 
+	// A sender switching again at once (as one alternating payload types
+	// would): the packets of the new codec are dropped, no decoder opened,
+	// until the codec has stayed codecSwitchGap.
+	keyframes := p.keyframes
+	p.push(sender.packets(t, vp8PT, &codecs.VP8Payloader{}, vp8)...)
+	if got := p.take(); len(got) != 0 || p.keyframes != keyframes || p.codecShown() != "H264" {
+		t.Fatalf("VP8 right after H.264: decoded %v, %d keyframe requests, API shows %q; want nothing, %d, H264",
+			got, p.keyframes, p.codecShown(), keyframes)
+	}
+	p.later(codecSwitchGap)
+
 	// A codec mcu does not decode: skipped, nothing shown.
+	asked := p.asked
 	p.push(sender.packets(t, h265PT, &codecs.H264Payloader{}, h264[:n])...)
 	if got := p.take(); len(got) != 0 {
 		t.Fatalf("an unsupported codec: decoded %v, want nothing", got)
 	}
-	if p.asked != 3 || p.codecShown() != "" {
-		t.Fatalf("an unsupported codec: codec asked %d times, API shows %q; want 3, nothing", p.asked, p.codecShown())
+	if p.asked != asked+1 || p.codecShown() != "" {
+		t.Fatalf("an unsupported codec: codec asked %d times, API shows %q; want %d, nothing", p.asked, p.codecShown(), asked+1)
 	}
+	p.later(codecSwitchGap)
 
 	// And back to VP8.
-	keyframes := p.keyframes
+	asked, keyframes = p.asked, p.keyframes
 	p.push(sender.packets(t, vp8PT, &codecs.VP8Payloader{}, vp8)...)
 	if got := p.take(); got[vp8Size] != n || len(got) != 1 {
 		t.Fatalf("back to VP8: decoded %v, want %d pictures of %v", got, n, vp8Size)
 	}
-	if p.asked != 4 || p.keyframes != keyframes+1 || p.codecShown() != "VP8" {
-		t.Fatalf("back to VP8: codec asked %d times, %d keyframe requests, API shows %q; want 4, %d, VP8",
-			p.asked, p.keyframes, p.codecShown(), keyframes+1)
+	if p.asked != asked+1 || p.keyframes != keyframes+1 || p.codecShown() != "VP8" {
+		t.Fatalf("back to VP8: codec asked %d times, %d keyframe requests, API shows %q; want %d, %d, VP8",
+			p.asked, p.keyframes, p.codecShown(), asked+1, keyframes+1)
 	}
 }
 
