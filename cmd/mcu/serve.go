@@ -23,8 +23,8 @@ import (
 const serveUsage = `usage: mcu [serve] [flags]
 
 Runs the MCU: people join rooms over HTTP (WebRTC), see one mixed picture and
-hear everyone but themselves. Every flag can also be set by the environment
-variable named in brackets; a flag given on the command line wins.
+hear everyone but themselves. Every flag but -v can also be set by the
+environment variable named in brackets; a flag given on the command line wins.
 
 flags:
 `
