@@ -76,3 +76,41 @@ func threadNice(t *testing.T, tid int) int {
 	}
 	return n
 }
+
+// TestThreadPriorities: Decoder and Critical give the calling goroutine's
+// thread their nice values (+5 and -5), and only that thread:
+// the test's thread keeps its value. Raising a priority needs root or
+// CAP_SYS_NICE; without it the thread keeps the value it had.
+func TestThreadPriorities(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func()
+		want int
+	}{{"Decoder", Decoder, 5}, {"Critical", Critical, -5}} { // as the README says
+		t.Run(tc.name, func(t *testing.T) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			mine := threadNice(t, unix.Gettid())
+			type result struct{ before, after int }
+			done := make(chan result)
+			go func() {
+				runtime.LockOSThread() // to read the value before on the same thread; the thread ends with the goroutine
+				tid := unix.Gettid()
+				before := threadNice(t, tid)
+				tc.set()
+				done <- result{before, threadNice(t, tid)}
+			}()
+			r := <-done
+			allowed := os.Geteuid() == 0 || tc.want >= r.before
+			switch {
+			case allowed && r.after != tc.want:
+				t.Errorf("%s: nice %d, want %d", tc.name, r.after, tc.want)
+			case !allowed && r.after != r.before && r.after != tc.want:
+				t.Errorf("%s without privilege: nice %d, want %d (kept) or %d", tc.name, r.after, r.before, tc.want)
+			}
+			if got := threadNice(t, unix.Gettid()); got != mine {
+				t.Errorf("%s changed another thread's nice: %d, was %d", tc.name, got, mine)
+			}
+		})
+	}
+}
