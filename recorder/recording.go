@@ -74,6 +74,9 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 			break
 		}
 	}
+	if errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("%w: %s", ErrTooMany, base)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +89,10 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 	go r.run()
 	return r, nil
 }
+
+// ErrTooMany means a room's recordings begun within one second have taken
+// every file name of that second.
+var ErrTooMany = errors.New("recorder: too many recordings begun this second; try again")
 
 // SafeName reports whether a room name can become a file name as it is:
 // 1 to 64 letters, digits, '-' and '_', not starting with '-'.

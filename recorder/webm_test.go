@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -446,5 +447,39 @@ func TestRecordingAsksForAKeyframeWhenThereIsRoom(t *testing.T) {
 	r.Video(delta)
 	if r.skipVideo || len(r.queue) != 2 || asks != 2 {
 		t.Errorf("after the keyframe: skipping %v, %d queued, %d asks; want false, 2, 2", r.skipVideo, len(r.queue), asks)
+	}
+}
+
+// TestRecordingNames: recordings of a room begun within one second get
+// names of their own, "-2" and on, up to 99; the next one gets ErrTooMany
+// and leaves the files there as they were.
+func TestRecordingNames(t *testing.T) {
+	dir, now := t.TempDir(), time.Now()
+	cfg := WebMConfig{Width: 320, Height: 180, FPS: 30}
+	seen := map[string]bool{}
+	for i := 1; i <= 99; i++ {
+		r, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatalf("recording %d: %v", i, err)
+		}
+		path := r.Path()
+		if _, err := r.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		if seen[path] {
+			t.Fatalf("recording %d: %s again", i, path)
+		}
+		seen[path] = true
+		if want := "-2.webm"; i == 2 && !strings.HasSuffix(path, want) {
+			t.Errorf("the second recording is %s, want a name ending %q", path, want)
+		}
+	}
+	_, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler))
+	if !errors.Is(err, ErrTooMany) {
+		t.Errorf("the 100th recording of a second: %v, want ErrTooMany", err)
+	}
+	files, _ := os.ReadDir(filepath.Join(dir, "room"))
+	if len(files) != 99 {
+		t.Errorf("%d files, want 99", len(files))
 	}
 }

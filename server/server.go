@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mcu/layout"
+	"mcu/recorder"
 	"mcu/room"
 )
 
@@ -240,7 +241,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
 	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone),
-		errors.Is(err, room.ErrRoomClosed):
+		errors.Is(err, room.ErrRoomClosed), errors.Is(err, recorder.ErrTooMany):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusServiceUnavailable
