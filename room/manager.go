@@ -176,6 +176,9 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	}
 	r := m.rooms[name]
 	if r == nil {
+		if kind == Viewer && m.cfg.MaxViewers == 0 {
+			return nil, ErrNoMoreViewers // before a room is opened for nobody
+		}
 		if len(m.rooms) >= m.cfg.MaxRooms {
 			return nil, ErrServerFull
 		}

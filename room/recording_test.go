@@ -293,6 +293,64 @@ func TestSecondStopWaitsForTheFirst(t *testing.T) {
 	}
 }
 
+// TestStopOfAnOlderRecordingLeavesTheNewer: a recording finalized slowly
+// while the next one is started and stopped: when the older stop ends, a
+// further stop still waits for the newer file.
+func TestStopOfAnOlderRecordingLeavesTheNewer(t *testing.T) {
+	m := testManager(t)
+	r, older := recordingRoom(t, m, "overlap")
+	defer m.endJoin(r, Viewer)
+	var mu sync.Mutex
+	gates := map[string]chan struct{}{} // by path: closed to let that file be finalized
+	gate := func(path string) chan struct{} {
+		mu.Lock()
+		defer mu.Unlock()
+		if gates[path] == nil {
+			gates[path] = make(chan struct{})
+		}
+		return gates[path]
+	}
+	entered := make(chan string, 4)
+	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
+	stopRecorder = func(rec *recorder.Recording) (string, error) {
+		entered <- rec.Path()
+		<-gate(rec.Path())
+		return rec.Stop()
+	}
+	stop := func() chan error {
+		c := make(chan error, 1)
+		go func() {
+			_, err := r.StopRecording()
+			c <- err
+		}()
+		return c
+	}
+	first := stop()
+	<-entered
+	newer, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := stop()
+	<-entered
+	close(gate(older))
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	third := stop()
+	select {
+	case err := <-third:
+		t.Fatalf("a stop returned (%v) while the newer recording was being finalized", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(gate(newer))
+	for _, c := range []chan error{second, third} {
+		if err := <-c; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 // recordingRoom opens room name, held open by a viewer's join in flight
 // (undo with endJoin), and starts its recording, which it returns once the
 // file holds a keyframe.

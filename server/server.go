@@ -16,7 +16,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"mcu/layout"
-	"mcu/recorder"
 	"mcu/room"
 )
 
@@ -236,12 +235,12 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, room.ErrNotFound):
 		status = http.StatusNotFound
-	case errors.Is(err, room.ErrRoomFull), errors.Is(err, room.ErrNoMoreViewers):
+	case errors.Is(err, room.ErrRoomFull):
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
 	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone),
-		errors.Is(err, room.ErrRoomClosed), errors.Is(err, recorder.ErrTooMany):
+		errors.Is(err, room.ErrRoomClosed), errors.Is(err, room.ErrTooManyRecordings):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		status = http.StatusServiceUnavailable
