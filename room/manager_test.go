@@ -400,10 +400,10 @@ func TestWhatHappensBetweenNegotiationAndListing(t *testing.T) {
 			if session.room.mixer.Remove(session.ID) {
 				t.Error("the refused session left a tile in the mix")
 			}
-			select {
+			select { // closed by the join, or by evict meanwhile
 			case <-session.room.closed:
-			default:
-				t.Error("the refused join's room is not closed")
+			case <-time.After(5 * time.Second):
+				t.Error("the refused join's room is not closed 5 s after it")
 			}
 			if rooms, participants, viewers := m.Counts(); rooms+participants+viewers != 0 {
 				t.Errorf("after the refused join: %d rooms, %d participants, %d viewers", rooms, participants, viewers)
@@ -477,10 +477,10 @@ func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 		close(stuck)
 		<-gate
 	}
+	offer := gatheredOffer(t, lossyClient(t, 1<<30))
 	joined := make(chan error, 1)
 	go func() {
-		pc := lossyClient(t, 1<<30)
-		_, _, err := m.Join(context.Background(), "x", "", Viewer, gatheredOffer(t, pc))
+		_, _, err := m.Join(context.Background(), "x", "", Viewer, offer)
 		joined <- err
 	}()
 	<-stuck
@@ -489,8 +489,12 @@ func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 	if err := m.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Close with a join stuck: %v, want its deadline", err)
 	}
-	if st := viewer.pc.ConnectionState(); st != webrtc.PeerConnectionStateClosed {
-		t.Errorf("the connected viewer's peer connection is %v after Close, want closed", st)
+	// Closing a peer connection takes a moment on a busy machine, but
+	// not the stuck join's time.
+	for deadline := time.Now().Add(10 * time.Second); viewer.pc.ConnectionState() != webrtc.PeerConnectionStateClosed; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the connected viewer's peer connection is %v 10 s after Close, want closed", viewer.pc.ConnectionState())
+		}
 	}
 	close(gate)
 	if err := <-joined; !errors.Is(err, ErrClosed) {
@@ -504,21 +508,27 @@ func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 }
 
 // TestViewersLimited: a room takes MaxViewers viewers, joins in flight
-// included; the next gets ErrNoMoreViewers, while people may still join.
+// included; the next gets ErrNoMoreViewers, while people may still join
+// (their joins in flight do not count as viewers). With a limit of 0 a
+// viewer opens no room.
 func TestViewersLimited(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxViewers = 2
 	m := testManagerWith(t, cfg)
+	person, err := m.reserve("x", Participant)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var held []*Room
-	for range 2 {
+	for i := range 2 {
 		r, err := m.reserve("x", Viewer)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("viewer %d beside a person joining: %v", i+1, err)
 		}
 		held = append(held, r)
 	}
-	if _, err := m.reserve("x", Viewer); !errors.Is(err, ErrNoMoreViewers) {
-		t.Errorf("a third viewer: %v, want ErrNoMoreViewers", err)
+	if _, err := m.reserve("x", Viewer); !errors.Is(err, ErrNoMoreViewers) || !errors.Is(err, ErrRoomFull) {
+		t.Errorf("a third viewer: %v, want ErrNoMoreViewers (a full room)", err)
 	}
 	r, err := m.reserve("x", Participant)
 	if err != nil {
@@ -532,5 +542,47 @@ func TestViewersLimited(t *testing.T) {
 		m.endJoin(r, Viewer)
 	}
 	m.endJoin(held[1], Viewer)
-	m.closeIfEmpty(held[1])
+	m.endJoin(person, Participant)
+	m.closeIfEmpty(person)
+
+	cfg.MaxViewers = 0
+	none := testManagerWith(t, cfg)
+	if _, err := none.reserve("y", Viewer); !errors.Is(err, ErrNoMoreViewers) {
+		t.Errorf("a viewer with a limit of 0: %v, want ErrNoMoreViewers", err)
+	}
+	if rooms, _, _ := none.Counts(); rooms != 0 {
+		t.Errorf("a refused viewer left %d rooms open", rooms)
+	}
+}
+
+// TestCheckOffer: an offer needs audio or video, ICE credentials and a
+// DTLS fingerprint, at session level or in any section (BUNDLE puts them
+// in the first, some clients at the top).
+func TestCheckOffer(t *testing.T) {
+	const (
+		head  = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+		audio = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
+		app   = "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
+		ufrag = "a=ice-ufrag:abcd\r\n"
+		pwd   = "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+		fp    = "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
+	)
+	for _, tc := range []struct {
+		name, offer string
+		ok          bool
+	}{
+		{"in the section", head + audio + ufrag + pwd + fp, true},
+		{"at session level", head + ufrag + pwd + fp + audio, true},
+		{"in the second section only", head + app + audio + ufrag + pwd + fp, true},
+		{"no fingerprint", head + audio + ufrag + pwd, false},
+		{"no password", head + audio + ufrag + fp, false},
+		{"no ufrag", head + audio + pwd + fp, false},
+		{"no audio or video", head + app + ufrag + pwd + fp, false},
+		{"not SDP", "hello", false},
+	} {
+		err := checkOffer(tc.offer)
+		if tc.ok && err != nil || !tc.ok && !errors.Is(err, ErrBadOffer) {
+			t.Errorf("%s: %v", tc.name, err)
+		}
+	}
 }

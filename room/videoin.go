@@ -90,7 +90,7 @@ func (v *videoIn) switchTo(pt uint8, mime string, now time.Time) bool {
 		v.pt = pt
 		return true
 	}
-	if !v.switched.IsZero() && now.Sub(v.switched) < codecSwitchGap {
+	if now.Sub(v.switched) < codecSwitchGap { // never at the first change: switched is zero
 		return false
 	}
 	v.switched = now
