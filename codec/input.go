@@ -150,13 +150,11 @@ func (in *Input) open() error {
 				continue
 			}
 			fps := 0.0
-			if r := st.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
-				fps = float64(r.Num()) / float64(r.Den())
-			} else if r := st.RFrameRate(); r.Num() > 0 && r.Den() > 0 {
-				fps = float64(r.Num()) / float64(r.Den())
-			}
-			if fps < minFrameRate {
-				fps = 0
+			for _, r := range []astiav.Rational{st.AvgFrameRate(), st.RFrameRate()} {
+				if r.Num() > 0 && r.Den() > 0 && float64(r.Num())/float64(r.Den()) >= minFrameRate {
+					fps = float64(r.Num()) / float64(r.Den())
+					break
+				}
 			}
 			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
 				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, index: st.Index(), timeBase: st.TimeBase()}
