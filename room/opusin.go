@@ -1,6 +1,10 @@
 package room
 
-import "mcu/codec"
+import (
+	"time"
+
+	"mcu/codec"
+)
 
 // maxConcealed is the most lost packets made up for in one gap (as
 // readAudio always did): by 100 ms concealment has faded out, and making
@@ -24,7 +28,21 @@ type opusIn struct {
 	last    uint16  // sequence number of the last packet taken
 	started bool
 	late    int // packets in a row older than last
+
+	// The decoding keeps to the wall clock (see decodeLead): samples
+	// handed out (per channel) since begun, by now.
+	now     func() time.Time
+	begun   time.Time
+	samples int64
 }
+
+// decodeLead is how far ahead of the wall clock, since its first packet,
+// a participant's audio may be decoded: far beyond what a sender's clock
+// or a burst after a network stall gives, while a sender of 120 ms packets
+// a thousand times a second (two minutes of audio a second, each packet
+// decoded, then dropped by the full jitter buffer) gets no more decoding
+// than anyone else.
+const decodeLead = 10 * time.Second
 
 // maxLateAudio is how many packets in a row older than the last one taken
 // make opusIn take them as the stream's new numbering (a sender that
@@ -41,6 +59,7 @@ func newOpusIn() (*opusIn, error) {
 		dec:   dec,
 		pcm:   make([]int16, codec.MaxOpusSamples*codec.OpusChannels),
 		frame: 960, // 20 ms, until a packet says
+		now:   time.Now,
 	}, nil
 }
 
@@ -59,7 +78,7 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 		}
 	}
 	o.started, o.last, o.late = true, seq, 0
-	if len(payload) == 0 {
+	if len(payload) == 0 || o.ahead() {
 		return
 	}
 	n, err := o.dec.Decode(payload, o.pcm)
@@ -67,7 +86,25 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 		return
 	}
 	o.frame = n
-	out(o.pcm[:n*codec.OpusChannels])
+	o.give(o.pcm[:n*codec.OpusChannels], out)
+}
+
+// ahead reports whether the audio handed out is more than decodeLead
+// ahead of the wall clock: the packet is then dropped, not decoded.
+func (o *opusIn) ahead() bool {
+	now := o.now()
+	if o.begun.IsZero() {
+		o.begun = now
+	}
+	const rate = codec.OpusSampleRate
+	given := time.Duration(o.samples/rate)*time.Second + time.Duration(o.samples%rate)*time.Second/rate
+	return given-now.Sub(o.begun) > decodeLead
+}
+
+// give hands pcm out and counts it.
+func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {
+	o.samples += int64(len(pcm) / codec.OpusChannels)
+	out(pcm)
 }
 
 // restart forgets the numbering: the next packet is taken as the first.
@@ -80,12 +117,15 @@ func (o *opusIn) restart() { o.started, o.late = false, 0 }
 func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 	pcm := o.pcm[:o.frame*codec.OpusChannels]
 	for i := range min(lost, maxConcealed) {
+		if o.ahead() {
+			return
+		}
 		if i == lost-1 && o.dec.DecodeFEC(next, pcm) == nil {
-			out(pcm)
+			o.give(pcm, out)
 			continue
 		}
 		if o.dec.Conceal(pcm) == nil {
-			out(pcm)
+			o.give(pcm, out)
 		}
 	}
 }

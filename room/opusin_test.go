@@ -3,6 +3,7 @@ package room
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"gopkg.in/hraban/opus.v2"
 
@@ -289,5 +290,45 @@ func TestOpusInFollowsARestart(t *testing.T) {
 	// The first maxLateAudio-1 are dropped as late, the next taken.
 	if want := 4 + 6; len(got) != want {
 		t.Errorf("%d frames out, want %d", len(got), want)
+	}
+}
+
+// TestOpusInKeepsToTheClock: a sender of far more audio than time passes
+// (120 ms packets as fast as it can) gets decodeLead of it decoded at
+// once, then as much as the clock moves on; a sender in real time loses
+// nothing over a long call.
+func TestOpusInKeepsToTheClock(t *testing.T) {
+	pkt := voicedOpus(t, 1)[0] // 20 ms
+	for _, tc := range []struct {
+		name  string
+		every time.Duration // between packets, on the clock
+		n     int
+		want  time.Duration // audio handed out
+	}{
+		{"flood", 0, 1000, decodeLead + 20*time.Millisecond},
+		{"real time", 20 * time.Millisecond, 3 * 60 * 50, 3 * time.Minute},
+		{"flood after a while", -1, 4000, 60*time.Second + decodeLead + 20*time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in, err := newOpusIn()
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock := time.Unix(0, 0)
+			in.now = func() time.Time { return clock }
+			samples := 0
+			for i := range tc.n {
+				switch {
+				case tc.every >= 0:
+					clock = clock.Add(tc.every)
+				case i == 1: // one packet, a minute of silence (DTX), then a flood
+					clock = clock.Add(time.Minute)
+				}
+				in.push(uint16(i), pkt, func(pcm []int16) { samples += len(pcm) / codec.OpusChannels })
+			}
+			if got := time.Duration(samples) * time.Second / codec.OpusSampleRate; got != tc.want {
+				t.Errorf("%v of audio handed out, want %v", got, tc.want)
+			}
+		})
 	}
 }
