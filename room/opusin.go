@@ -29,19 +29,21 @@ type opusIn struct {
 	started bool
 	late    int // packets in a row older than last
 
-	// The decoding keeps to the wall clock (see decodeLead): samples
-	// handed out (per channel) since begun, by now.
-	now     func() time.Time
-	begun   time.Time
-	samples int64
+	// The decoding keeps to the wall clock (see decodeLead): audio
+	// handed out since begun, by now.
+	now    func() time.Time
+	begun  time.Time
+	played time.Duration
 }
 
-// decodeLead is how far ahead of the wall clock, since its first packet,
-// a participant's audio may be decoded: far beyond what a sender's clock
-// or a burst after a network stall gives, while a sender of 120 ms packets
-// a thousand times a second (two minutes of audio a second, each packet
-// decoded, then dropped by the full jitter buffer) gets no more decoding
-// than anyone else.
+// decodeLead is how far ahead of the wall clock a participant's audio may
+// be decoded: far beyond what a sender's clock or a burst after a network
+// stall gives, while a sender of 120 ms packets a thousand times a second
+// (two minutes of audio a second, each packet decoded, then dropped by the
+// full jitter buffer) gets little more decoding than anyone else. Time
+// the sender was behind (silence, a stall) is kept up to decodeLead too,
+// so that the burst after a stall is decoded, but no more: an hour of
+// silence does not buy an hour of decoding at once.
 const decodeLead = 10 * time.Second
 
 // maxLateAudio is how many packets in a row older than the last one taken
@@ -96,14 +98,15 @@ func (o *opusIn) ahead() bool {
 	if o.begun.IsZero() {
 		o.begun = now
 	}
-	const rate = codec.OpusSampleRate
-	given := time.Duration(o.samples/rate)*time.Second + time.Duration(o.samples%rate)*time.Second/rate
-	return given-now.Sub(o.begun) > decodeLead
+	if behind := now.Sub(o.begun) - o.played; behind > decodeLead {
+		o.begun = o.begun.Add(behind - decodeLead)
+	}
+	return o.played-now.Sub(o.begun) > decodeLead
 }
 
 // give hands pcm out and counts it.
 func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {
-	o.samples += int64(len(pcm) / codec.OpusChannels)
+	o.played += time.Duration(len(pcm)/codec.OpusChannels) * time.Second / codec.OpusSampleRate
 	out(pcm)
 }
 

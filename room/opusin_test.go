@@ -294,20 +294,39 @@ func TestOpusInFollowsARestart(t *testing.T) {
 }
 
 // TestOpusInKeepsToTheClock: a sender of far more audio than time passes
-// (120 ms packets as fast as it can) gets decodeLead of it decoded at
-// once, then as much as the clock moves on; a sender in real time loses
-// nothing over a long call.
+// (packets as fast as it can) gets decodeLead of it decoded at once, then
+// as much as the clock moves on, also after a long silence (which buys no
+// more than decodeLead); a sender in real time loses nothing over a long
+// call, nor a sender whose network stalls for 5 s and then delivers the
+// 5 s at once, nor concealment of the packets it lost.
 func TestOpusInKeepsToTheClock(t *testing.T) {
 	pkt := voicedOpus(t, 1)[0] // 20 ms
+	const frame = 20 * time.Millisecond
 	for _, tc := range []struct {
-		name  string
-		every time.Duration // between packets, on the clock
-		n     int
-		want  time.Duration // audio handed out
+		name    string
+		n       int
+		advance func(i int) time.Duration // the clock, before packet i
+		lost    func(i int) bool
+		want    time.Duration // audio handed out
 	}{
-		{"flood", 0, 1000, decodeLead + 20*time.Millisecond},
-		{"real time", 20 * time.Millisecond, 3 * 60 * 50, 3 * time.Minute},
-		{"flood after a while", -1, 4000, 60*time.Second + decodeLead + 20*time.Millisecond},
+		{"flood", 1000, func(int) time.Duration { return 0 }, nil, decodeLead + frame},
+		{"real time", 3 * 60 * 50, func(int) time.Duration { return frame }, nil, 3 * time.Minute},
+		{"flood after a minute of silence", 4000, func(i int) time.Duration {
+			if i == 1 {
+				return time.Minute
+			}
+			return 0
+		}, nil, 2*decodeLead + 2*frame}, // the first packet, the silence kept up to decodeLead, decodeLead ahead
+		{"stall, then the stalled audio at once", 750, func(i int) time.Duration {
+			if i >= 250 && i < 500 {
+				if i == 250 {
+					return 5 * time.Second
+				}
+				return 0
+			}
+			return frame
+		}, nil, 15 * time.Second},
+		{"losses, made up for", 500, func(int) time.Duration { return frame }, func(i int) bool { return i%10 == 3 }, 10 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, err := newOpusIn()
@@ -318,13 +337,10 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 			in.now = func() time.Time { return clock }
 			samples := 0
 			for i := range tc.n {
-				switch {
-				case tc.every >= 0:
-					clock = clock.Add(tc.every)
-				case i == 1: // one packet, a minute of silence (DTX), then a flood
-					clock = clock.Add(time.Minute)
+				clock = clock.Add(tc.advance(i))
+				if tc.lost == nil || !tc.lost(i) {
+					in.push(uint16(i), pkt, func(pcm []int16) { samples += len(pcm) / codec.OpusChannels })
 				}
-				in.push(uint16(i), pkt, func(pcm []int16) { samples += len(pcm) / codec.OpusChannels })
 			}
 			if got := time.Duration(samples) * time.Second / codec.OpusSampleRate; got != tc.want {
 				t.Errorf("%v of audio handed out, want %v", got, tc.want)
