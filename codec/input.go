@@ -151,8 +151,8 @@ func (in *Input) open() error {
 			}
 			fps := 0.0
 			for _, r := range []astiav.Rational{st.AvgFrameRate(), st.RFrameRate()} {
-				if r.Num() > 0 && r.Den() > 0 && float64(r.Num())/float64(r.Den()) >= minFrameRate {
-					fps = float64(r.Num()) / float64(r.Den())
+				if f := r.Float64(); f >= minFrameRate {
+					fps = f
 					break
 				}
 			}

@@ -456,30 +456,44 @@ func TestRecordingAsksForAKeyframeWhenThereIsRoom(t *testing.T) {
 func TestRecordingNames(t *testing.T) {
 	dir, now := t.TempDir(), time.Now()
 	cfg := WebMConfig{Width: 320, Height: 180, FPS: 30}
-	seen := map[string]bool{}
-	for i := 1; i <= 99; i++ {
+	var paths []string
+	for range 2 {
 		r, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
-			t.Fatalf("recording %d: %v", i, err)
+			t.Fatal(err)
 		}
-		path := r.Path()
+		paths = append(paths, r.Path())
 		if _, err := r.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		if seen[path] {
-			t.Fatalf("recording %d: %s again", i, path)
-		}
-		seen[path] = true
-		if want := "-2.webm"; i == 2 && !strings.HasSuffix(path, want) {
-			t.Errorf("the second recording is %s, want a name ending %q", path, want)
+	}
+	first, second := paths[0], paths[1]
+	if want := strings.TrimSuffix(first, ".webm") + "-2.webm"; second != want {
+		t.Fatalf("the second recording of the second is %s, want %s", second, want)
+	}
+	// The names up to 99 taken, as by 97 more recordings.
+	for i := 3; i <= 99; i++ {
+		if err := os.WriteFile(strings.TrimSuffix(first, ".webm")+"-"+strconv.Itoa(i)+".webm", nil, 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
-	_, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler))
-	if !errors.Is(err, ErrTooMany) {
+	before, err := os.Stat(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler)); !errors.Is(err, ErrTooMany) {
 		t.Errorf("the 100th recording of a second: %v, want ErrTooMany", err)
 	}
 	files, _ := os.ReadDir(filepath.Join(dir, "room"))
 	if len(files) != 99 {
 		t.Errorf("%d files, want 99", len(files))
+	}
+	for _, f := range files {
+		if info, _ := f.Info(); !strings.HasSuffix(f.Name(), "-2.webm") && f.Name() != filepath.Base(first) && info.Size() != 0 {
+			t.Errorf("%s was written to (%d bytes)", f.Name(), info.Size())
+		}
+	}
+	if after, err := os.Stat(second); err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("the second recording changed: %v", err)
 	}
 }

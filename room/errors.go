@@ -3,6 +3,8 @@ package room
 import (
 	"errors"
 	"fmt"
+
+	"mcu/recorder"
 )
 
 // Errors of the Manager, for the HTTP layer to map to status codes.
@@ -21,5 +23,5 @@ var (
 	ErrNoMoreViewers = fmt.Errorf("%w: it has as many viewers as it may", ErrRoomFull)
 	// ErrTooManyRecordings: a room's recordings begun within one second
 	// have taken every file name of that second.
-	ErrTooManyRecordings = errors.New("room: too many recordings begun this second; try again")
+	ErrTooManyRecordings = recorder.ErrTooMany
 )

@@ -233,13 +233,12 @@ func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 }
 
 // slowStop makes finalizing a recording wait, as on a slow disk, until
-// gate is closed; entered is closed when the first stop begins.
+// gate is closed; entered receives each stop as it begins to wait.
 func slowStop(t *testing.T) (entered, gate chan struct{}) {
-	entered, gate = make(chan struct{}), make(chan struct{})
-	var once sync.Once
+	entered, gate = make(chan struct{}, 8), make(chan struct{})
 	t.Cleanup(func() { stopRecorder = (*recorder.Recording).Stop })
 	stopRecorder = func(rec *recorder.Recording) (string, error) {
-		once.Do(func() { close(entered) })
+		entered <- struct{}{}
 		<-gate
 		return rec.Stop()
 	}
@@ -269,10 +268,10 @@ func TestSecondStopWaitsForTheFirst(t *testing.T) {
 	first := stop()
 	<-entered
 	second := stop()
-	select {
+	select { // it waits for the file: at its finalizing
+	case <-entered:
 	case res := <-second:
 		t.Fatalf("the second stop returned (%q, %v) while the first was finalizing", res.path, res.err)
-	case <-time.After(300 * time.Millisecond):
 	}
 	close(gate)
 	for i, c := range []chan result{first, second} {
@@ -338,10 +337,10 @@ func TestStopOfAnOlderRecordingLeavesTheNewer(t *testing.T) {
 		t.Fatal(err)
 	}
 	third := stop()
-	select {
+	select { // it waits for the newer file: at its finalizing
+	case <-entered:
 	case err := <-third:
 		t.Fatalf("a stop returned (%v) while the newer recording was being finalized", err)
-	case <-time.After(300 * time.Millisecond):
 	}
 	close(gate(newer))
 	for _, c := range []chan error{second, third} {

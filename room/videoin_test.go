@@ -215,7 +215,7 @@ func TestVideoInSwitchesCodec(t *testing.T) {
 	// would): the packets of the new codec are dropped, no decoder opened,
 	// until the codec has stayed codecSwitchGap.
 	keyframes := p.keyframes
-	p.skew = p.in.switched.Add(codecSwitchGap / 2).Sub(time.Now()) // however long the decoding above took
+	p.skew = p.in.switched.Sub(time.Now()) // back to the switch, however long the decoding above took
 	p.push(sender.packets(t, vp8PT, &codecs.VP8Payloader{}, vp8)...)
 	if got := p.take(); len(got) != 0 || p.keyframes != keyframes || p.codecShown() != "H264" {
 		t.Fatalf("VP8 right after H.264: decoded %v, %d keyframe requests, API shows %q; want nothing, %d, H264",

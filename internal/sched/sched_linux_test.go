@@ -10,13 +10,55 @@ import (
 	"golang.org/x/sys/unix"
 )
 
+// TestThreadPriorities (before TestBackground, which an unprivileged
+// process cannot undo): Decoder and Critical give the calling goroutine's
+// thread their nice values (+5 and -5), and only that thread:
+// the test's thread keeps its value. Raising a priority needs
+// CAP_SYS_NICE; without it the thread keeps the value it had.
+func TestThreadPriorities(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func()
+		want int
+	}{{"Decoder", Decoder, 5}, {"Critical", Critical, -5}} { // as the README says
+		t.Run(tc.name, func(t *testing.T) {
+			runtime.LockOSThread()
+			defer runtime.UnlockOSThread()
+			mine := threadNice(t, unix.Gettid())
+			type result struct {
+				before, after int
+				allowed       bool // setting the value by hand works
+			}
+			done := make(chan result)
+			go func() {
+				runtime.LockOSThread() // to read the value before on the same thread; the thread ends with the goroutine
+				tid := unix.Gettid()
+				before := threadNice(t, tid)
+				tc.set()
+				after := threadNice(t, tid)
+				done <- result{before, after, unix.Setpriority(unix.PRIO_PROCESS, tid, tc.want) == nil}
+			}()
+			r := <-done
+			switch {
+			case r.allowed && r.after != tc.want:
+				t.Errorf("%s: nice %d, want %d", tc.name, r.after, tc.want)
+			case !r.allowed && r.after != r.before:
+				t.Errorf("%s without the privilege to set %d: nice %d, want %d (kept)", tc.name, tc.want, r.after, r.before)
+			}
+			if got := threadNice(t, unix.Gettid()); got != mine {
+				t.Errorf("%s changed another thread's nice: %d, was %d", tc.name, got, mine)
+			}
+		})
+	}
+}
+
 // TestBackground lowers the test process, then makes the runtime start
 // threads (goroutines locked to threads, all blocked at once, need one each)
 // and checks every thread's nice value in /proc: the old ones were lowered,
 // the new ones inherited it.
 func TestBackground(t *testing.T) {
 	old := threadNice(t, unix.Gettid())
-	t.Cleanup(func() { Background(old) }) // for the tests after it; without privilege it stays
+	t.Cleanup(func() { _ = Background(old) }) // for the tests after it; without privilege it stays
 	before := len(threads(t))
 	if err := Background(7); err != nil {
 		t.Fatal(err)
@@ -77,45 +119,4 @@ func threadNice(t *testing.T, tid int) int {
 		t.Fatal(err)
 	}
 	return n
-}
-
-// TestThreadPriorities: Decoder and Critical give the calling goroutine's
-// thread their nice values (+5 and -5), and only that thread:
-// the test's thread keeps its value. Raising a priority needs
-// CAP_SYS_NICE; without it the thread keeps the value it had.
-func TestThreadPriorities(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		set  func()
-		want int
-	}{{"Decoder", Decoder, 5}, {"Critical", Critical, -5}} { // as the README says
-		t.Run(tc.name, func(t *testing.T) {
-			runtime.LockOSThread()
-			defer runtime.UnlockOSThread()
-			mine := threadNice(t, unix.Gettid())
-			type result struct {
-				before, after int
-				allowed       bool // setting the value by hand works
-			}
-			done := make(chan result)
-			go func() {
-				runtime.LockOSThread() // to read the value before on the same thread; the thread ends with the goroutine
-				tid := unix.Gettid()
-				before := threadNice(t, tid)
-				tc.set()
-				after := threadNice(t, tid)
-				done <- result{before, after, unix.Setpriority(unix.PRIO_PROCESS, tid, tc.want) == nil}
-			}()
-			r := <-done
-			switch {
-			case r.allowed && r.after != tc.want:
-				t.Errorf("%s: nice %d, want %d", tc.name, r.after, tc.want)
-			case !r.allowed && r.after != r.before:
-				t.Errorf("%s without the privilege to set %d: nice %d, want %d (kept)", tc.name, tc.want, r.after, r.before)
-			}
-			if got := threadNice(t, unix.Gettid()); got != mine {
-				t.Errorf("%s changed another thread's nice: %d, was %d", tc.name, got, mine)
-			}
-		})
-	}
 }
