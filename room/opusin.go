@@ -29,21 +29,17 @@ type opusIn struct {
 	started bool
 	late    int // packets in a row older than last
 
-	// The decoding keeps to the wall clock (see decodeLead): audio
-	// handed out since begun, by now.
-	now    func() time.Time
-	begun  time.Time
-	played time.Duration
+	// The decoding keeps to the wall clock, now (see decodeLead).
+	now  func() time.Time
+	pace pace
 }
 
 // decodeLead is how far ahead of the wall clock a participant's audio may
-// be decoded: far beyond what a sender's clock or a burst after a network
-// stall gives, while a sender of 120 ms packets a thousand times a second
-// (two minutes of audio a second, each packet decoded, then dropped by the
-// full jitter buffer) gets little more decoding than anyone else. Time
-// the sender was behind (silence, a stall) is kept up to decodeLead too,
-// so that the burst after a stall is decoded, but no more: an hour of
-// silence does not buy an hour of decoding at once.
+// be decoded (see pace): far beyond what a sender's clock or a burst after
+// a network stall gives, while a sender of 120 ms packets a thousand times
+// a second (two minutes of audio a second, each packet decoded, then
+// dropped by the full jitter buffer) gets little more decoding than anyone
+// else.
 const decodeLead = 10 * time.Second
 
 // maxLateAudio is how many packets in a row older than the last one taken
@@ -93,20 +89,11 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 
 // ahead reports whether the audio handed out is more than decodeLead
 // ahead of the wall clock: the packet is then dropped, not decoded.
-func (o *opusIn) ahead() bool {
-	now := o.now()
-	if o.begun.IsZero() {
-		o.begun = now
-	}
-	if behind := now.Sub(o.begun) - o.played; behind > decodeLead {
-		o.begun = o.begun.Add(behind - decodeLead)
-	}
-	return o.played-now.Sub(o.begun) > decodeLead
-}
+func (o *opusIn) ahead() bool { return o.pace.ahead(o.now(), decodeLead) }
 
 // give hands pcm out and counts it.
 func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {
-	o.played += time.Duration(len(pcm)/codec.OpusChannels) * time.Second / codec.OpusSampleRate
+	o.pace.add(time.Duration(len(pcm)/codec.OpusChannels) * time.Second / codec.OpusSampleRate)
 	out(pcm)
 }
 

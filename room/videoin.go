@@ -49,7 +49,19 @@ type videoIn struct {
 	frames   *frameAssembler
 	corrupt  int   // damaged frames since the start, for rate-limited warnings
 	failed   error // the decoder cannot go on
+	pace     pace  // frames decoded, as maxFrameRate frames, against the clock
+	paced    int   // frames dropped for coming too fast
 }
+
+// A participant's frames are decoded at most at maxFrameRate, over
+// frameLead: a burst after a stall passes, while a sender of tiny frames
+// a thousand times a second (each decoded, then scaled into its tile)
+// gets the decoding of a fast camera. A frame dropped for it is followed
+// by a keyframe request, as a lost one is.
+const (
+	maxFrameRate = 120
+	frameLead    = 2 * time.Second
+)
 
 // start sets up the state for packets of payload type pt in the codec of
 // MIME type mime, closing the previous decoder. It reports whether the
@@ -180,6 +192,15 @@ func (v *videoIn) decode(f assembled) {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
 	}
+	if v.pace.ahead(f.arrival, frameLead) {
+		if v.paced++; v.paced == 1 || v.paced%1000 == 0 {
+			v.log.Warn("video faster than the server decodes, frames dropped", "count", v.paced, "max_fps", maxFrameRate)
+		}
+		v.dec.WaitKeyframe()
+		v.keyframe()
+		return
+	}
+	v.pace.add(time.Second / maxFrameRate)
 	var span sched.CPUSpan
 	if v.cpu != nil {
 		span = sched.StartCPU()

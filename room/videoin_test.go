@@ -423,3 +423,34 @@ func TestPLIGate(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoInKeepsToTheClock: a sender of frames far faster than time
+// passes (the clip's 90 frames five times over, at once) has at most
+// frameLead of maxFrameRate decoded, and is asked for a keyframe; once
+// the clock has moved on, its next keyframe decodes again.
+func TestVideoInKeepsToTheClock(t *testing.T) {
+	clip := clipFrames(t, "p01.ivf", 90) // starts with a keyframe
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	start := time.Now()
+	for range 5 {
+		p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
+	}
+	decoded := 0
+	for _, n := range p.take() {
+		decoded += n
+	}
+	// The lead, and the time the pushing itself took.
+	if most := int((frameLead+time.Since(start))*maxFrameRate/time.Second) + 1; decoded > most || decoded < 90 {
+		t.Errorf("a flood of 450 frames: %d decoded, want from 90 to %d", decoded, most)
+	}
+	if p.keyframes == 0 {
+		t.Error("no keyframe asked for after frames were dropped")
+	}
+	p.later(10 * time.Second)
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
+	if got := p.take(); got[image.Pt(640, 360)] != 90 {
+		t.Errorf("after the clock moved on: decoded %v, want the clip's 90 pictures", got)
+	}
+}

@@ -1,0 +1,30 @@
+package room
+
+import "time"
+
+// pace keeps the media a participant's stream has had decoded to the wall
+// clock: at most a lead ahead of the time since its first packet. Time the
+// sender was behind (silence, a stall) is kept up to the lead too, so that
+// the burst after a stall is decoded, but no more: an hour of silence does
+// not buy an hour of decoding at once. A sender of media faster than time
+// passes gets no more decoding than one in real time, after the lead. The
+// zero value is ready.
+type pace struct {
+	begun time.Time
+	done  time.Duration // media decoded since begun
+}
+
+// ahead reports whether the media decoded is more than lead ahead of the
+// wall clock at now: the next is then dropped, not decoded.
+func (p *pace) ahead(now time.Time, lead time.Duration) bool {
+	if p.begun.IsZero() {
+		p.begun = now
+	}
+	if behind := now.Sub(p.begun) - p.done; behind > lead {
+		p.begun = p.begun.Add(behind - lead)
+	}
+	return p.done-now.Sub(p.begun) > lead
+}
+
+// add counts d more media decoded.
+func (p *pace) add(d time.Duration) { p.done += d }
