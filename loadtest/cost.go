@@ -28,7 +28,7 @@ import (
 // their packets; VP8 encoding of a 1280x720 grid built from the same clips
 // (codec.DefaultVP8Config unless told otherwise, so the same speed,
 // bitrate and threads as the server); N+1 Opus encodes every 20 ms with
-// codec.DefaultOpusConfig. The server encodes 1 + the participants heard
+// the configured Opus settings. The server encodes 1 + the participants heard
 // in the last second (the quiet ones get the full mix's packets): the
 // same with the tone clips, where everyone is always heard, and a
 // flattering ratio with clips that have silence.

@@ -59,6 +59,9 @@ type ParticipantResult struct {
 	Clip    Clip
 	Joined  bool
 	JoinErr error
+	// SendErr is why it stopped sending during the run (a clip that
+	// cannot be read on), or nil.
+	SendErr error
 	// Active is the time from the join to the end of the run.
 	Active time.Duration
 	// FirstFrame is from posting the join's offer to the first complete
@@ -123,14 +126,15 @@ type MetricsReport struct {
 }
 
 // Ratio is server CPU (cores) / codec cost (cores). It is NaN when either
-// is unknown, when not every participant joined (the codec cost is that
-// of all N), when the window includes the joins (the run was too short to
+// is unknown, when not every participant joined or one stopped sending
+// (the codec cost is that of all N), when the server runs inside the load
+// tool, when the window includes the joins (the run was too short to
 // measure from settle after the last one), and when the server's CPU
 // comes from its metrics rather than from /proc (it may run on another
 // machine than the codec cost's).
 func (r *Result) Ratio() float64 {
 	c := r.Cost.Cores()
-	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N || !r.Steady {
+	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N || !r.Steady || r.stoppedSending() > 0 || r.Server.InProcess {
 		return math.NaN()
 	}
 	return r.Server.Cores() / c
@@ -147,8 +151,23 @@ func (r *Result) noRatio() string {
 		return "the server's CPU comes from its metrics, perhaps from another machine than the codec cost's"
 	case !r.Steady:
 		return "the run ended before all N were in for " + settle.String() + ", so its CPU includes the joins"
+	case r.Server.InProcess:
+		return "the server runs inside the load tool, and its CPU includes the load tool's"
+	case r.stoppedSending() > 0:
+		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
 	}
 	return ""
+}
+
+// stoppedSending counts the participants whose sending failed.
+func (r *Result) stoppedSending() int {
+	n := 0
+	for _, p := range r.Participants {
+		if p.SendErr != nil {
+			n++
+		}
+	}
+	return n
 }
 
 // procDisagrees reports whether the CPU time /proc gave for the process
@@ -190,6 +209,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 	for _, pr := range r.Participants {
 		if pr.JoinErr != nil {
 			joinErrs = append(joinErrs, fmt.Sprintf("%s: %v", pr.Name, pr.JoinErr))
+		}
+		if pr.SendErr != nil {
+			p("  %s stopped sending: %v", pr.Name, pr.SendErr)
 		}
 		if !pr.Joined {
 			continue

@@ -28,7 +28,7 @@ type Config struct {
 	// Ramp is the time between two joins.
 	Ramp time.Duration
 	// Lossy is how many participants (the last ones) lose every fourth
-	// packet of the mix they receive, as on a congested link (their reports
+	// packet of the mix's video they receive, as on a congested link (their reports
 	// make the server lower the mix's bitrate).
 	Lossy int
 	// Decoders is how many participants (the first ones) decode the mix
@@ -52,7 +52,7 @@ type Config struct {
 	ProcRoot string
 }
 
-// DefaultConfig is 30 s, joins 200 ms apart, one decoder, 3 s of codec
+// DefaultConfig is 30 s, joins 200 ms apart, one decoder, 10 s of codec
 // cost, the server's default room settings. URL, Room, N and Clips must be
 // set.
 func DefaultConfig() Config {
@@ -120,8 +120,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	if cfg.CostMedia > 0 {
 		fmt.Fprintf(out, "measuring the codec cost of %d participants (%v of each clip)...\n", cfg.N, cfg.CostMedia)
 		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia)
-		if ctx.Err() != nil {
-			return res, ErrNoneJoined
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("loadtest: interrupted while measuring the codec cost: %w", err)
 		}
 	}
 
@@ -224,10 +224,12 @@ loop:
 			break loop
 		case allJoined = <-joined:
 		case now := <-tick.C:
+			// The second's counters first: the mark's requests take time,
+			// which would count in this second and not the next.
+			cur, curCPU := sample(), readCPU()
 			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle {
 				from, res.Steady = takeMark(runCtx), true
 			}
-			cur, curCPU := sample(), readCPU()
 			sec := secondOf(prev, cur, now.Sub(prevAt))
 			sec.Elapsed = now.Sub(start)
 			sec.ServerCores, sec.SelfCores, sec.OtherCores = cpuShares(prevCPU, curCPU, now.Sub(prevAt), res.Server.InProcess)
@@ -311,7 +313,7 @@ loop:
 		r := ParticipantResult{Name: p.name, Clip: p.clip, JoinErr: p.joinErr, Check: p.check}
 		if p.c != nil {
 			st := stats[i]
-			r.Joined = true
+			r.Joined, r.SendErr = true, p.c.Err()
 			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
 			if st.Frames > 0 {
 				r.FPS = runFPS(st.Frames, st.First, end)

@@ -217,6 +217,23 @@ func TestWriteSummary(t *testing.T) {
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
 		t.Errorf("summary lacks the ratio:\n%s", out)
 	}
+	// A participant stopped sending: no ratio, and it is named.
+	r.Participants[0].SendErr = errTest
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "load-01 stopped sending: test error") ||
+		!strings.Contains(out, "server CPU / codec cost: not given: 1 participants stopped sending") {
+		t.Errorf("summary of a run where one stopped sending:\n%s", out)
+	}
+	r.Participants[0].SendErr = nil
+	// The server inside the load tool: no ratio.
+	r.Server.InProcess = true
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: the server runs inside the load tool") {
+		t.Errorf("summary gives a ratio with the load tool's CPU in it:\n%s", out)
+	}
+	r.Server.InProcess = false
 	// A run too short to measure after the joins: no ratio.
 	r.Steady = false
 	b.Reset()

@@ -53,6 +53,8 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	size := fs.String("size", "1280x720", "the server's canvas `WxH` (for the check and the codec cost)")
 	fs.IntVar(&cfg.Mixer.Video.FPS, "fps", cfg.Mixer.Video.FPS, "the server's frame rate (for the codec cost)")
 	bitrate := fs.String("bitrate", "1500k", "the server's video `bitrate` (for the codec cost)")
+	abitrate := fs.String("audio-bitrate", "64k", "the server's Opus `bitrate` (for the codec cost)")
+	fs.IntVar(&cfg.Mixer.Video.Speed, "speed", cfg.Mixer.Video.Speed, "the server's libvpx cpu-used (for the codec cost)")
 	verbose := fs.Bool("v", false, "log codec warnings")
 	nice := fs.Int("nice", 10, "run at this nice value, below the server it measures on the same machine (0: leave it)")
 	if err := fs.Parse(args); err != nil {
@@ -68,6 +70,10 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if cfg.Mixer.Video.Bitrate, err = parseBitrate(*bitrate); err != nil {
 		return usageError{fmt.Errorf("-bitrate: %w", err)}
 	}
+	if cfg.Mixer.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
+		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+	}
+	cfg.Mixer.Video.KeyframeInterval = 5 * cfg.Mixer.Video.FPS // as serve sets it
 	if *nice != 0 {
 		// On one machine the load stands for people on other machines: it
 		// should not take CPU from the server at the server's priority.
