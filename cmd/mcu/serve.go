@@ -197,14 +197,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback)
 	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", ln.Addr())
 
+	var serveErr error
 	select {
-	case err := <-served:
-		return err
+	case serveErr = <-served:
+		// The listener failed: the rooms are closed as on SIGTERM, their
+		// recordings finalized, and the error returned.
+		log.Error("http server failed, shutting down", "err", serveErr)
 	case <-ctx.Done():
+		// SIGTERM or Ctrl-C: stop taking requests, finalize recordings,
+		// close every peer, then exit 0.
+		log.Info("shutting down")
 	}
-	// SIGTERM or Ctrl-C: stop taking requests, finalize recordings, close
-	// every peer, then exit 0.
-	log.Info("shutting down")
 	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
 	defer cancel()
 	// The listener closes at once; the requests under way finish while the
@@ -217,7 +220,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		srv.Close()
 	}
 	if closeErr != nil {
-		return fmt.Errorf("close rooms: %w", closeErr)
+		return errors.Join(serveErr, fmt.Errorf("close rooms: %w", closeErr))
+	}
+	if serveErr != nil {
+		return fmt.Errorf("http server: %w", serveErr)
 	}
 	log.Info("stopped")
 	return nil
