@@ -19,10 +19,10 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		span := sched.StartCPU()
 		defer func() { obs.CPU(StageCompose, span.End()) }()
 	}
-	start := time.Now()
 	m.arrivals = m.arrivals[:0]
 	m.updateCells(st.mode)
-	c, err := pipe.buffer(ctx, !m.cfg.Live)
+	c, err := pipe.buffer(ctx, !m.cfg.Live) // offline, it waits for the encoder: not timed
+
 	if err != nil {
 		return err
 	}
@@ -33,6 +33,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		}
 		return nil
 	}
+	start := time.Now()
 	if err := m.paintCanvas(ctx, c, t); err != nil {
 		pipe.free <- c
 		return err
@@ -40,6 +41,12 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	m.stats.compose.observe(time.Since(start))
 	if m.stats.obs != nil {
 		m.stats.obs.Compose(time.Since(start))
+	}
+	if m.cfg.Tap != nil {
+		if err := m.tap(c, t); err != nil {
+			pipe.free <- c
+			return err
+		}
 	}
 	var arrivals []time.Time
 	if len(m.arrivals) > 0 {
@@ -65,10 +72,17 @@ func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) err
 			return err
 		}
 	}
-	if m.cfg.Tap != nil {
-		if err := m.cfg.Tap(img, t); err != nil {
-			return fmt.Errorf("mixer: tap: %w", err)
-		}
+	return nil
+}
+
+// tap hands the painted canvas to Config.Tap.
+func (m *Mixer) tap(c *canvas, t time.Duration) error {
+	img, err := c.pic.Image()
+	if err != nil {
+		return err
+	}
+	if err := m.cfg.Tap(img, t); err != nil {
+		return fmt.Errorf("mixer: tap: %w", err)
 	}
 	return nil
 }
