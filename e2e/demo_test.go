@@ -158,6 +158,24 @@ func TestDemoPage(t *testing.T) {
 	if hidden := eval[bool](t, b, evalTimeout, `document.getElementById("join-form").hidden`); hidden {
 		t.Errorf("the join form stays hidden after leaving")
 	}
+
+	// The server ends the session (here by its API, as when the room
+	// closes): the page says so, shows the form again, and its status no
+	// longer says it is in the room.
+	click("Join", "#join")
+	waitText("status", "In room "+demoRoom)
+	info, _ := getRoom(t, srv.URL, demoRoom)
+	if len(info.Participants) != 1 {
+		t.Fatalf("the server lists %+v, want the page alone", info.Participants)
+	}
+	if err := srv.Rooms.Leave(demoRoom, info.Participants[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	waitText("error", "The server ended your session")
+	waitFor(t, b, uiTimeout, `!document.getElementById("join-form").hidden`)
+	if status := text("status"); status != "" {
+		t.Errorf("after the server ended the session the status says %q", status)
+	}
 }
 
 func sizeOf(st os.FileInfo) int64 {

@@ -36,6 +36,7 @@ let recordingPath = null; // path of the room's recording under way, from the la
 let roomLayout = ""; // the room's layout, from the last poll
 let pageShows = 0; // counts the page's hidings: a join begun before one is dropped
 let recordActions = 0; // counts the starts and ends of record clicks: a poll sent before one is stale
+let layoutActions = 0; // the same for layout choices
 
 function say(text) {
   ui.status.textContent = text;
@@ -147,6 +148,7 @@ async function onJoin(event) {
     }
     showError(err);
     await hangUp();
+    say("");
   } finally {
     ui.join.disabled = false;
   }
@@ -182,6 +184,7 @@ async function hangUp() {
   const s = session;
   session = null;
   stopCall(); // at once, whatever the server answers
+  ui.call.inert = true; // no recording or layout for a room being left
   if (s) {
     try {
       await s.leave();
@@ -202,6 +205,7 @@ async function onLeave() {
 
 function setCallUI(inCall) {
   ui.call.hidden = !inCall;
+  ui.call.inert = false;
   ui.form.hidden = inCall;
   ui.play.hidden = true;
   ui.camera.dataset.off = ui.mic.dataset.off = "false";
@@ -235,13 +239,14 @@ async function poll() {
     return;
   }
   const s = session;
-  const actions = recordActions;
+  const records = recordActions;
+  const layouts = layoutActions;
   try {
     const info = await roomInfo({ room });
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
-    render(info, actions === recordActions);
+    render(info, records === recordActions, layouts === layoutActions);
   } catch (err) {
     if (session !== s) {
       return; // an answer about a session that is over
@@ -250,6 +255,7 @@ async function poll() {
       // The room closed under us: the server has ended our session.
       showError(new Error(`The server ended your session in ${room}; join again to come back.`));
       await hangUp();
+      say("");
       return;
     }
     showError(err);
@@ -259,9 +265,10 @@ async function poll() {
   }
 }
 
-// render shows the room's state; its recording too unless recordingFresh
-// is false (a record click happened while the state was on its way).
-function render(info, recordingFresh = true) {
+// render shows the room's state; its recording and layout too unless
+// recordingFresh or layoutFresh is false (a click on them happened while
+// the state was on its way).
+function render(info, recordingFresh = true, layoutFresh = true) {
   const myID = session?.location.split("/").pop();
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
@@ -280,10 +287,12 @@ function render(info, recordingFresh = true) {
       return li;
     }),
   );
-  roomLayout = info.layout;
-  const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
-  if (radio && document.activeElement?.name !== "layout") {
-    radio.checked = true;
+  if (layoutFresh) {
+    roomLayout = info.layout;
+    const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
+    if (radio) {
+      radio.checked = true;
+    }
   }
   if (!recordingFresh) {
     return;
@@ -322,9 +331,11 @@ async function onRecord() {
 }
 
 async function onLayout(event) {
+  layoutActions++;
   showError(null);
   try {
     await setLayout({ room, mode: event.target.value });
+    roomLayout = event.target.value;
   } catch (err) {
     showError(err);
     // The room kept its layout: show it again (unless another choice
@@ -333,6 +344,8 @@ async function onLayout(event) {
     if (radio && event.target.checked) {
       radio.checked = true;
     }
+  } finally {
+    layoutActions++;
   }
 }
 
