@@ -82,8 +82,8 @@ func (c Config) Validate() error {
 	return c.Mixer.Validate()
 }
 
-// Errors that make the load fail (the only ones: everything else is
-// reported in the Result).
+// Errors that make the load fail (with ctx's error when it ends during
+// the codec cost: everything else is reported in the Result).
 var (
 	ErrUnreachable = errors.New("loadtest: server not reachable")
 	ErrNoneJoined  = errors.New("loadtest: no participant joined")
@@ -121,6 +121,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		fmt.Fprintf(out, "measuring the codec cost of %d participants (%v of each clip)...\n", cfg.N, cfg.CostMedia)
 		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia)
 		if err := ctx.Err(); err != nil {
+			res.Interrupted = true
 			return res, fmt.Errorf("loadtest: interrupted while measuring the codec cost: %w", err)
 		}
 	}

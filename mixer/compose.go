@@ -15,14 +15,13 @@ import (
 // videoTick paints the next canvas for media time t and hands it to the
 // encoder.
 func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pipe *encodePipe) error {
-	if obs := m.stats.obs; obs != nil {
+	if obs := m.stats.obs; obs != nil { // CPU: waiting costs none; a tap (offline) counts
 		span := sched.StartCPU()
 		defer func() { obs.CPU(StageCompose, span.End()) }()
 	}
 	m.arrivals = m.arrivals[:0]
 	m.updateCells(st.mode)
-	c, err := pipe.buffer(ctx, !m.cfg.Live) // offline, it waits for the encoder: not timed
-
+	c, err := pipe.buffer(ctx, !m.cfg.Live) // offline, it waits for the encoder: not in the compose time
 	if err != nil {
 		return err
 	}
@@ -56,8 +55,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	return nil
 }
 
-// paintCanvas brings canvas c up to date for media time t, in place, and
-// shows it to the Tap.
+// paintCanvas brings canvas c up to date for media time t, in place.
 func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) error {
 	img, err := c.pic.Image()
 	if err != nil {

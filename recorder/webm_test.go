@@ -471,11 +471,21 @@ func TestRecordingNames(t *testing.T) {
 	if want := strings.TrimSuffix(first, ".webm") + "-2.webm"; second != want {
 		t.Fatalf("the second recording of the second is %s, want %s", second, want)
 	}
-	// The names up to 99 taken, as by 97 more recordings.
-	for i := 3; i <= 99; i++ {
+	// The names up to 98 taken, as by 96 more recordings: the next is -99.
+	for i := 3; i <= 98; i++ {
 		if err := os.WriteFile(strings.TrimSuffix(first, ".webm")+"-"+strconv.Itoa(i)+".webm", nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	last, err := Start(dir, "room", now, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.TrimSuffix(first, ".webm") + "-99.webm"; last.Path() != want {
+		t.Errorf("the 99th recording of the second is %s, want %s", last.Path(), want)
+	}
+	if _, err := last.Stop(); err != nil {
+		t.Fatal(err)
 	}
 	before, err := os.Stat(second)
 	if err != nil {
@@ -489,7 +499,7 @@ func TestRecordingNames(t *testing.T) {
 		t.Errorf("%d files, want 99", len(files))
 	}
 	for _, f := range files {
-		if info, _ := f.Info(); !strings.HasSuffix(f.Name(), "-2.webm") && f.Name() != filepath.Base(first) && info.Size() != 0 {
+		if info, _ := f.Info(); !strings.HasSuffix(f.Name(), "-2.webm") && !strings.HasSuffix(f.Name(), "-99.webm") && f.Name() != filepath.Base(first) && info.Size() != 0 {
 			t.Errorf("%s was written to (%d bytes)", f.Name(), info.Size())
 		}
 	}

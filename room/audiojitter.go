@@ -57,6 +57,9 @@ type AudioStats struct {
 	// Late counts packets dropped because their turn had passed, and
 	// duplicates (not those taken as a restarted numbering).
 	Late uint64 `json:"late"`
+	// Paced counts packets dropped undecoded because the sender was far
+	// ahead of the clock (more audio than time passed).
+	Paced uint64 `json:"paced"`
 	// Underruns counts the mixer's ticks that found nothing to play after
 	// play began; Dropped, 20 ms frames dropped to shorten the delay.
 	Underruns uint64 `json:"underruns"`
@@ -86,6 +89,8 @@ func (j *audioJitter) count(ev AudioEvent) {
 		j.stats.Gaps++
 	case AudioLate:
 		j.stats.Late++
+	case AudioPaced:
+		j.stats.Paced++
 	}
 	j.obs.AudioInput(ev)
 }
@@ -143,7 +148,11 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 // decode hands packet seq to the decoder, which makes up for any packets
 // missing before it; next follows it.
 func (j *audioJitter) decode(seq uint16, payload []byte) {
+	paced := j.in.paced
 	j.in.push(seq, payload, j.out.Push)
+	if j.in.paced != paced {
+		j.count(AudioPaced)
+	}
 	j.next = seq + 1
 }
 

@@ -100,10 +100,13 @@ const (
 	AudioGap
 	// AudioLate: a packet came after its turn, or twice.
 	AudioLate
+	// AudioPaced: a packet was dropped undecoded, its sender that far
+	// ahead of the clock (see decodeLead).
+	AudioPaced
 )
 
 // AudioEvents are the AudioEvent values, for a metric to start at zero.
-var AudioEvents = []AudioEvent{AudioReordered, AudioGap, AudioLate}
+var AudioEvents = []AudioEvent{AudioReordered, AudioGap, AudioLate, AudioPaced}
 
 func (e AudioEvent) String() string {
 	switch e {
@@ -113,6 +116,8 @@ func (e AudioEvent) String() string {
 		return "gap"
 	case AudioLate:
 		return "late"
+	case AudioPaced:
+		return "paced"
 	}
 	return "unknown"
 }

@@ -3,8 +3,6 @@ package room
 import (
 	"errors"
 	"fmt"
-
-	"mcu/recorder"
 )
 
 // Errors of the Manager, for the HTTP layer to map to status codes.
@@ -23,5 +21,5 @@ var (
 	ErrNoMoreViewers = fmt.Errorf("%w: it has as many viewers as it may", ErrRoomFull)
 	// ErrTooManyRecordings: a room's recordings begun within one second
 	// have taken every file name of that second.
-	ErrTooManyRecordings = recorder.ErrTooMany
+	ErrTooManyRecordings = errors.New("room: too many recordings begun this second; try again")
 )

@@ -29,9 +29,11 @@ type opusIn struct {
 	started bool
 	late    int // packets in a row older than last
 
-	// The decoding keeps to the wall clock, now (see decodeLead).
-	now  func() time.Time
-	pace pace
+	// The decoding keeps to the wall clock, now (see decodeLead); paced
+	// counts the packets dropped for it.
+	now   func() time.Time
+	pace  pace
+	paced int
 }
 
 // decodeLead is how far ahead of the wall clock a participant's audio may
@@ -89,7 +91,13 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 
 // ahead reports whether the audio handed out is more than decodeLead
 // ahead of the wall clock: the packet is then dropped, not decoded.
-func (o *opusIn) ahead() bool { return o.pace.ahead(o.now(), decodeLead) }
+func (o *opusIn) ahead() bool {
+	if o.pace.ahead(o.now(), decodeLead) {
+		o.paced++
+		return true
+	}
+	return false
+}
 
 // give hands pcm out and counts it.
 func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {

@@ -308,15 +308,19 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 		advance func(i int) time.Duration // the clock, before packet i
 		lost    func(i int) bool
 		want    time.Duration // audio handed out
+		step    uint16        // between sequence numbers (1 if 0)
 	}{
-		{"flood", 1000, func(int) time.Duration { return 0 }, nil, decodeLead + frame},
-		{"real time", 3 * 60 * 50, func(int) time.Duration { return frame }, nil, 3 * time.Minute},
+		{"flood", 1000, func(int) time.Duration { return 0 }, nil, decodeLead + frame, 0},
+		// Five numbers skipped each time: each packet would be made up for
+		// five times over.
+		{"flood with gaps", 1000, func(int) time.Duration { return 0 }, nil, decodeLead + frame, 6},
+		{"real time", 3 * 60 * 50, func(int) time.Duration { return frame }, nil, 3 * time.Minute, 0},
 		{"flood after a minute of silence", 4000, func(i int) time.Duration {
 			if i == 1 {
 				return time.Minute
 			}
 			return 0
-		}, nil, 2*decodeLead + 2*frame}, // the first packet, the silence kept up to decodeLead, decodeLead ahead
+		}, nil, 2*decodeLead + 2*frame, 0}, // the first packet, the silence kept up to decodeLead, decodeLead ahead
 		{"stall, then the stalled audio at once", 750, func(i int) time.Duration {
 			if i >= 250 && i < 500 {
 				if i == 250 {
@@ -325,8 +329,8 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 				return 0
 			}
 			return frame
-		}, nil, 15 * time.Second},
-		{"losses, made up for", 500, func(int) time.Duration { return frame }, func(i int) bool { return i%10 == 3 }, 10 * time.Second},
+		}, nil, 15 * time.Second, 0},
+		{"losses, made up for", 500, func(int) time.Duration { return frame }, func(i int) bool { return i%10 == 3 }, 10 * time.Second, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in, err := newOpusIn()
@@ -339,7 +343,7 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 			for i := range tc.n {
 				clock = clock.Add(tc.advance(i))
 				if tc.lost == nil || !tc.lost(i) {
-					in.push(uint16(i), pkt, func(pcm []int16) { samples += len(pcm) / codec.OpusChannels })
+					in.push(uint16(i)*max(tc.step, 1), pkt, func(pcm []int16) { samples += len(pcm) / codec.OpusChannels })
 				}
 			}
 			if got := time.Duration(samples) * time.Second / codec.OpusSampleRate; got != tc.want {

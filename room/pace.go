@@ -20,6 +20,9 @@ func (p *pace) ahead(now time.Time, lead time.Duration) bool {
 	if p.begun.IsZero() {
 		p.begun = now
 	}
+	if now.Before(p.begun) {
+		now = p.begun // a time before the first counts as the first
+	}
 	if behind := now.Sub(p.begun) - p.done; behind > lead {
 		p.begun = p.begun.Add(behind - lead)
 	}

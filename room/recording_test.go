@@ -272,6 +272,8 @@ func TestSecondStopWaitsForTheFirst(t *testing.T) {
 	case <-entered:
 	case res := <-second:
 		t.Fatalf("the second stop returned (%q, %v) while the first was finalizing", res.path, res.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the second stop neither returned nor reached the finalizing in 10 s")
 	}
 	close(gate)
 	for i, c := range []chan result{first, second} {
@@ -341,6 +343,8 @@ func TestStopOfAnOlderRecordingLeavesTheNewer(t *testing.T) {
 	case <-entered:
 	case err := <-third:
 		t.Fatalf("a stop returned (%v) while the newer recording was being finalized", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stop neither returned nor reached the finalizing in 10 s")
 	}
 	close(gate(newer))
 	for _, c := range []chan error{second, third} {

@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -196,6 +197,9 @@ func (r *Room) StartRecording() (string, error) {
 
 	vc := r.mgr.cfg.Mixer.Video
 	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
+	if errors.Is(err, recorder.ErrTooMany) {
+		return "", ErrTooManyRecordings
+	}
 	if err != nil {
 		return "", err
 	}

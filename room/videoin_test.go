@@ -449,6 +449,17 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 		t.Error("no keyframe asked for after frames were dropped")
 	}
 	p.later(10 * time.Second)
+	// The frames dropped were references: what follows waits for a
+	// keyframe (the clip has more than its first).
+	next := slices.IndexFunc(clip[1:], func(f []byte) bool { return codec.IsKeyframe(codec.VP8, f) }) + 1
+	if next == 0 {
+		t.Fatal("the clip has one keyframe only")
+	}
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip[1:])...)
+	if got := p.take(); got[image.Pt(640, 360)] != len(clip)-next {
+		t.Errorf("the clip after its first frame, once frames were dropped: decoded %v, want the %d from its next keyframe (%d) on",
+			got, len(clip)-next, next)
+	}
 	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
 	if got := p.take(); got[image.Pt(640, 360)] != 90 {
 		t.Errorf("after the clock moved on: decoded %v, want the clip's 90 pictures", got)
