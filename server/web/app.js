@@ -37,6 +37,7 @@ let roomLayout = ""; // the room's layout, from the last poll
 let pageShows = 0; // counts the page's hidings: a join begun before one is dropped
 let recordActions = 0; // counts the starts and ends of record clicks: a poll sent before one is stale
 let layoutActions = 0; // the same for layout choices
+let layoutPending = 0; // layout choices not yet answered: a poll answered meanwhile may predate them
 
 function say(text) {
   ui.status.textContent = text;
@@ -246,7 +247,7 @@ async function poll() {
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
-    render(info, records === recordActions, layouts === layoutActions);
+    render(info, records === recordActions, layouts === layoutActions && layoutPending === 0);
   } catch (err) {
     if (session !== s) {
       return; // an answer about a session that is over
@@ -332,6 +333,7 @@ async function onRecord() {
 
 async function onLayout(event) {
   layoutActions++;
+  layoutPending++;
   showError(null);
   try {
     await setLayout({ room, mode: event.target.value });
@@ -345,6 +347,7 @@ async function onLayout(event) {
       radio.checked = true;
     }
   } finally {
+    layoutPending--;
     layoutActions++;
   }
 }
