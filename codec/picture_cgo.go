@@ -91,16 +91,27 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		if (full) mcu_video_range(y, ys, u, v, cs, dw, dh);
 		return 0;
 	}
-	*conv = sws_getCachedContext(*conv, cw, ch, f->format, dw, dh, AV_PIX_FMT_YUV420P,
+	// A J format goes to swscale as its video-range twin and is mapped
+	// after, as every other full-range picture: given a J format, swscale
+	// rewrites its context's source format and then never finds it again
+	// in its cache, so it would rebuild the context (and warn) every frame.
+	enum AVPixelFormat sf = f->format;
+	switch (sf) {
+	case AV_PIX_FMT_YUVJ420P: sf = AV_PIX_FMT_YUV420P; full = 1; break;
+	case AV_PIX_FMT_YUVJ422P: sf = AV_PIX_FMT_YUV422P; full = 1; break;
+	case AV_PIX_FMT_YUVJ444P: sf = AV_PIX_FMT_YUV444P; full = 1; break;
+	case AV_PIX_FMT_YUVJ440P: sf = AV_PIX_FMT_YUV440P; full = 1; break;
+	case AV_PIX_FMT_YUVJ411P: sf = AV_PIX_FMT_YUV411P; full = 1; break;
+	default: break;
+	}
+	*conv = sws_getCachedContext(*conv, cw, ch, sf, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);
 	if (!*conv) return AVERROR(EINVAL);
 	uint8_t *dst[4] = {y, u, v, NULL};
 	int stride[4] = {ys, cs, cs, 0};
 	int r = sws_scale(*conv, src, f->linesize, 0, ch, dst, stride);
 	if (r < 0) return r;
-	// swscale maps the range of the J formats itself, not that of a
-	// frame whose color_range alone says full.
-	if (full && yuv && strncmp(d->name, "yuvj", 4) != 0) {
+	if (full && yuv) {
 		mcu_video_range(y, ys, u, v, cs, dw, dh);
 	}
 	return 0;

@@ -3,11 +3,14 @@
 package codec
 
 import (
+	"bytes"
 	"image"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -265,6 +268,8 @@ func TestScalerMapsFullRange(t *testing.T) {
 		{"yuv420p full", astiav.PixelFormatYuv420P, astiav.ColorRangeJpeg},
 		{"yuvj420p", astiav.PixelFormatYuvj420P, astiav.ColorRangeJpeg},
 		{"yuv420p limited", astiav.PixelFormatYuv420P, astiav.ColorRangeMpeg},
+		{"yuvj422p", astiav.PixelFormatYuvj422P, astiav.ColorRangeJpeg},
+		{"yuvj444p", astiav.PixelFormatYuvj444P, astiav.ColorRangeJpeg},
 	} {
 		f := astiav.AllocFrame()
 		defer f.Free()
@@ -339,5 +344,39 @@ func TestScalerCropsDeepPictures(t *testing.T) {
 	half := whole.YCbCr.SubImage(image.Rect(0, 0, 160, 180)).(*image.YCbCr)
 	if p := psnr(t, &left.YCbCr, half); p < 40 {
 		t.Errorf("the cropped tile against the picture's left half: PSNR %.1f dB, want ≥ 40 (the crop was not applied)", p)
+	}
+}
+
+// TestScalerKeepsItsContextForJFormats: a full-range picture in a J
+// format (as FFmpeg's H.264 decoder gives for a stream marked full range)
+// scaled frame after frame does not make swscale warn, as it did when it
+// rebuilt its context for every frame.
+func TestScalerKeepsItsContextForJFormats(t *testing.T) {
+	var logged bytes.Buffer
+	SetLogger(slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	defer SetLogger(slog.New(slog.DiscardHandler))
+	f := astiav.AllocFrame()
+	defer f.Free()
+	f.SetWidth(640)
+	f.SetHeight(360)
+	f.SetPixelFormat(astiav.PixelFormatYuvj422P)
+	f.SetColorRange(astiav.ColorRangeJpeg)
+	if err := f.AllocBuffer(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ImageFillBlack(); err != nil {
+		t.Fatal(err)
+	}
+	var c frameConverter
+	defer c.close()
+	dst := &Frame{}
+	target := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), image.Pt(500, 282) }
+	for range 3 {
+		if err := c.toFrame(dst, f, target); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(logged.String(), "deprecated pixel format") {
+		t.Errorf("swscale warned while scaling yuvj422p:\n%s", logged.String())
 	}
 }
