@@ -196,8 +196,17 @@ func (e *VP8Encoder) Encode(img *image.YCbCr, pts time.Duration, forceKey bool) 
 }
 
 // EncodePicture is Encode from a picture already loaded (see NewPicture).
-// When it returns, the encoder no longer uses the picture.
+// When it returns, the encoder no longer uses the picture. A picture of
+// another size (another encoder's), or one freed, is an error: libvpx
+// would read past it.
 func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool) (EncodedFrame, error) {
+	switch {
+	case p == nil || p.f == nil:
+		return EncodedFrame{}, errors.New("codec: vp8 encode: no picture (freed?)")
+	case p.f.Width() != e.cfg.Width || p.f.Height() != e.cfg.Height || p.f.PixelFormat() != astiav.PixelFormatYuv420P:
+		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: a %dx%d %s picture into a %dx%d encoder",
+			p.f.Width(), p.f.Height(), p.f.PixelFormat(), e.cfg.Width, e.cfg.Height)
+	}
 	if e.cc != nil && e.bitrate != e.cfg.Bitrate {
 		if e.fixedRate == nil {
 			if err := e.retarget(e.bitrate); err != nil {

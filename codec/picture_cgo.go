@@ -83,7 +83,8 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 			return AVERROR(EINVAL);
 		}
 		done = 1;
-	} else if (is420 && mcu_shrink_two_thirds(src[0], f->linesize[0], src[1], src[2], f->linesize[1], cw, ch,
+	} else if (is420 && f->linesize[1] == f->linesize[2] && // one chroma stride for both planes
+			mcu_shrink_two_thirds(src[0], f->linesize[0], src[1], src[2], f->linesize[1], cw, ch,
 			y, ys, u, v, cs, dw, dh) == 0) {
 		done = 1;
 	}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"image"
+	"strings"
 	"testing"
 	"time"
 )
@@ -525,5 +526,37 @@ func TestPictureImagePaintsInPlace(t *testing.T) {
 		if len(a.Data) == 0 || !bytes.Equal(a.Data, b.Data) {
 			t.Fatalf("frame %d: painted in place %d bytes, loaded %d bytes, different", i, len(a.Data), len(b.Data))
 		}
+	}
+}
+
+// TestVP8EncodeRefusesAForeignPicture: a picture of another encoder's
+// size, or one freed, is refused with an error, not read past.
+func TestVP8EncodeRefusesAForeignPicture(t *testing.T) {
+	small, big := smallConfig(), smallConfig()
+	big.Width, big.Height = small.Width*2, small.Height*2
+	var encs []*VP8Encoder
+	for _, c := range []VP8Config{small, big} {
+		e, err := NewVP8Encoder(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer e.Close()
+		encs = append(encs, e)
+	}
+	foreign, err := encs[0].NewPicture() // small, for the big encoder
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Free()
+	if _, err := encs[1].EncodePicture(foreign, 0, false); err == nil || !strings.Contains(err.Error(), "picture into a") {
+		t.Errorf("a %dx%d picture into a %dx%d encoder: %v, want an error", small.Width, small.Height, big.Width, big.Height, err)
+	}
+	own, err := encs[1].NewPicture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Free()
+	if _, err := encs[1].EncodePicture(own, 0, false); err == nil {
+		t.Error("a freed picture: no error")
 	}
 }
