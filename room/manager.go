@@ -453,6 +453,25 @@ func (m *Manager) Room(name string) (*Room, error) {
 	return nil, ErrNotFound
 }
 
+// StopRecording finalizes room name's recording (see Room.StopRecording).
+// A room closing because its last participant left is still found while
+// its close finalizes the file: the stop waits for that and returns the
+// file's path, rather than "no such room" before the file is complete.
+func (m *Manager) StopRecording(name string) (string, error) {
+	m.mu.Lock()
+	r := m.rooms[name]
+	for c := range m.shutting {
+		if r == nil && c.name == name {
+			r = c
+		}
+	}
+	m.mu.Unlock()
+	if r == nil {
+		return "", ErrNotFound
+	}
+	return r.StopRecording()
+}
+
 // Rooms lists the rooms, by name.
 func (m *Manager) Rooms() []Info {
 	m.mu.Lock()

@@ -232,6 +232,44 @@ func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	}
 }
 
+// TestStopOfARoomClosingOnItsOwn: a stop of the recording of a room whose
+// last participant has just left (its close finalizing the file) waits
+// for the file and returns its path, not "no such room" before it is
+// complete.
+func TestStopOfARoomClosingOnItsOwn(t *testing.T) {
+	m := testManager(t)
+	r, path := recordingRoom(t, m, "leaving")
+	entered, gate := slowStop(t)
+	go func() {
+		m.endJoin(r, Viewer) // the last one leaves: the room closes
+		m.closeIfEmpty(r)
+	}()
+	<-entered
+	type result struct {
+		path string
+		err  error
+	}
+	stopped := make(chan result, 1)
+	go func() {
+		p, err := m.StopRecording("leaving")
+		stopped <- result{p, err}
+	}()
+	select { // it waits for the file: at its finalizing
+	case <-entered:
+	case res := <-stopped:
+		t.Fatalf("the stop returned (%q, %v) while the closing room's file was being finalized", res.path, res.err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stop neither returned nor reached the finalizing in 10 s")
+	}
+	close(gate)
+	if res := <-stopped; res.err != nil || res.path != path {
+		t.Errorf("stop: (%q, %v), want (%q, nil)", res.path, res.err, path)
+	}
+	if _, err := m.StopRecording("leaving"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRecording) {
+		t.Errorf("a stop once the room has closed: %v", err)
+	}
+}
+
 // slowStop makes finalizing a recording wait, as on a slow disk, until
 // gate is closed; entered receives each stop as it begins to wait.
 func slowStop(t *testing.T) (entered, gate chan struct{}) {

@@ -157,12 +157,7 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
-	rm, err := s.rooms.Room(r.PathValue("room"))
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	path, err := rm.StopRecording()
+	path, err := s.rooms.StopRecording(r.PathValue("room"))
 	if err != nil {
 		s.fail(w, err)
 		return
