@@ -454,22 +454,35 @@ func (m *Manager) Room(name string) (*Room, error) {
 }
 
 // StopRecording finalizes room name's recording (see Room.StopRecording).
-// A room closing because its last participant left is still found while
-// its close finalizes the file: the stop waits for that and returns the
-// file's path, rather than "no such room" before the file is complete.
+// A room closing because its last participant left (or evicted) is still
+// found while its close finalizes the file: the stop waits for that and
+// returns the file's path, rather than "no such room" before the file is
+// complete. Of the rooms of that name (an open one, and closing ones: a
+// join may open a new room while the old one closes), the stop goes to
+// the one recording or finalizing a recording, the open one first, then
+// the newest.
 func (m *Manager) StopRecording(name string) (string, error) {
 	m.mu.Lock()
-	r := m.rooms[name]
+	var rooms []*Room
 	for c := range m.shutting {
-		if r == nil && c.name == name {
-			r = c
+		if c.name == name {
+			rooms = append(rooms, c)
 		}
 	}
+	slices.SortFunc(rooms, func(a, b *Room) int { return b.created.Compare(a.created) })
+	if r := m.rooms[name]; r != nil {
+		rooms = slices.Insert(rooms, 0, r)
+	}
 	m.mu.Unlock()
-	if r == nil {
+	if len(rooms) == 0 {
 		return "", ErrNotFound
 	}
-	return r.StopRecording()
+	for _, r := range rooms {
+		if r.recording() {
+			return r.StopRecording()
+		}
+	}
+	return rooms[0].StopRecording()
 }
 
 // Rooms lists the rooms, by name.

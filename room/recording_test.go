@@ -237,6 +237,17 @@ func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 // for the file and returns its path, not "no such room" before it is
 // complete.
 func TestStopOfARoomClosingOnItsOwn(t *testing.T) {
+	for _, reopened := range []bool{false, true} {
+		t.Run(map[bool]string{false: "alone", true: "reopened meanwhile"}[reopened], func(t *testing.T) {
+			stopOfARoomClosingOnItsOwn(t, reopened)
+		})
+	}
+}
+
+// stopOfARoomClosingOnItsOwn is TestStopOfARoomClosingOnItsOwn, with a
+// join opening a new room of the same name (not recording) while the old
+// one closes when reopened.
+func stopOfARoomClosingOnItsOwn(t *testing.T, reopened bool) {
 	m := testManager(t)
 	r, path := recordingRoom(t, m, "leaving")
 	entered, gate := slowStop(t)
@@ -245,6 +256,19 @@ func TestStopOfARoomClosingOnItsOwn(t *testing.T) {
 		m.closeIfEmpty(r)
 	}()
 	<-entered
+	if reopened {
+		fresh, err := m.reserve("leaving", Viewer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fresh == r {
+			t.Fatal("the join got the closing room")
+		}
+		defer func() {
+			m.endJoin(fresh, Viewer)
+			m.closeIfEmpty(fresh)
+		}()
+	}
 	type result struct {
 		path string
 		err  error
@@ -265,8 +289,10 @@ func TestStopOfARoomClosingOnItsOwn(t *testing.T) {
 	if res := <-stopped; res.err != nil || res.path != path {
 		t.Errorf("stop: (%q, %v), want (%q, nil)", res.path, res.err, path)
 	}
-	if _, err := m.StopRecording("leaving"); !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRecording) {
-		t.Errorf("a stop once the room has closed: %v", err)
+	// A stop after: the same file if the close is still finishing, else
+	// nothing to stop.
+	if p, err := m.StopRecording("leaving"); err == nil && p != path || err != nil && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotRecording) {
+		t.Errorf("a stop after: (%q, %v)", p, err)
 	}
 }
 

@@ -251,6 +251,14 @@ func (r *Room) StopRecording() (string, error) {
 	return path, err
 }
 
+// recording reports whether the room records, starts to or finalizes a
+// recording.
+func (r *Room) recording() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.rec != nil || r.ending != nil || r.starting
+}
+
 // SetLayout switches the room's layout.
 func (r *Room) SetLayout(mode layout.Mode) { r.mixer.SetLayout(mode) }
 
