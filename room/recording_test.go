@@ -201,13 +201,7 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 // final.
 func TestCloseWaitsForARoomClosingOnItsOwn(t *testing.T) {
 	m := testManager(t)
-	r, path := recordingRoom(t, m, "leaving")
-	entered, gate := slowStop(t)
-	go func() {
-		m.endJoin(r, Viewer) // the last one leaves: the room closes
-		m.closeIfEmpty(r)
-	}()
-	<-entered
+	_, path, _, gate := leaveRecording(t, m, "leaving")
 	closed := make(chan error, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -249,13 +243,7 @@ func TestStopOfARoomClosingOnItsOwn(t *testing.T) {
 // one closes when reopened.
 func stopOfARoomClosingOnItsOwn(t *testing.T, reopened bool) {
 	m := testManager(t)
-	r, path := recordingRoom(t, m, "leaving")
-	entered, gate := slowStop(t)
-	go func() {
-		m.endJoin(r, Viewer) // the last one leaves: the room closes
-		m.closeIfEmpty(r)
-	}()
-	<-entered
+	r, path, entered, gate := leaveRecording(t, m, "leaving")
 	if reopened {
 		fresh, err := m.reserve("leaving", Viewer)
 		if err != nil {
@@ -269,24 +257,10 @@ func stopOfARoomClosingOnItsOwn(t *testing.T, reopened bool) {
 			m.closeIfEmpty(fresh)
 		}()
 	}
-	type result struct {
-		path string
-		err  error
-	}
-	stopped := make(chan result, 1)
-	go func() {
-		p, err := m.StopRecording("leaving")
-		stopped <- result{p, err}
-	}()
-	select { // it waits for the file: at its finalizing
-	case <-entered:
-	case res := <-stopped:
-		t.Fatalf("the stop returned (%q, %v) while the closing room's file was being finalized", res.path, res.err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the stop neither returned nor reached the finalizing in 10 s")
-	}
+	done := stopAsync(func() (string, error) { return m.StopRecording("leaving") })
+	reachesFinalizing(t, entered, done, "the stop")
 	close(gate)
-	if res := <-stopped; res.err != nil || res.path != path {
+	if res := <-done; res.err != nil || res.path != path {
 		t.Errorf("stop: (%q, %v), want (%q, nil)", res.path, res.err, path)
 	}
 	// A stop after: the same file if the close is still finishing, else
@@ -309,6 +283,51 @@ func slowStop(t *testing.T) (entered, gate chan struct{}) {
 	return entered, gate
 }
 
+// stopped is what a stop of a recording returned.
+type stopped struct {
+	path string
+	err  error
+}
+
+// stopAsync runs stop in a goroutine of its own; the channel gives what it
+// returned.
+func stopAsync(stop func() (string, error)) chan stopped {
+	c := make(chan stopped, 1)
+	go func() {
+		p, err := stop()
+		c <- stopped{p, err}
+	}()
+	return c
+}
+
+// reachesFinalizing fails the test unless the stop under way waits for the
+// file (reaches the finalizing, entered) instead of returning (done).
+func reachesFinalizing[E any](t *testing.T, entered <-chan E, done <-chan stopped, what string) {
+	t.Helper()
+	select {
+	case <-entered:
+	case res := <-done:
+		t.Fatalf("%s returned (%q, %v) while the file was being finalized", what, res.path, res.err)
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s neither returned nor reached the finalizing in 10 s", what)
+	}
+}
+
+// leaveRecording opens room name, recording, and makes its last one leave:
+// the room closes on its own, its file being finalized (slowStop) when it
+// returns.
+func leaveRecording(t *testing.T, m *Manager, name string) (r *Room, path string, entered, gate chan struct{}) {
+	t.Helper()
+	r, path = recordingRoom(t, m, name)
+	entered, gate = slowStop(t)
+	go func() {
+		m.endJoin(r, Viewer)
+		m.closeIfEmpty(r)
+	}()
+	<-entered
+	return r, path, entered, gate
+}
+
 // TestSecondStopWaitsForTheFirst: a stop of the recording while another
 // is finalizing it (two DELETEs, or a DELETE during shutdown) returns the
 // same path once the file is final, not "not recording" before.
@@ -317,30 +336,12 @@ func TestSecondStopWaitsForTheFirst(t *testing.T) {
 	r, path := recordingRoom(t, m, "twice")
 	defer m.endJoin(r, Viewer)
 	entered, gate := slowStop(t)
-	type result struct {
-		path string
-		err  error
-	}
-	stop := func() chan result {
-		c := make(chan result, 1)
-		go func() {
-			p, err := r.StopRecording()
-			c <- result{p, err}
-		}()
-		return c
-	}
-	first := stop()
+	first := stopAsync(r.StopRecording)
 	<-entered
-	second := stop()
-	select { // it waits for the file: at its finalizing
-	case <-entered:
-	case res := <-second:
-		t.Fatalf("the second stop returned (%q, %v) while the first was finalizing", res.path, res.err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("the second stop neither returned nor reached the finalizing in 10 s")
-	}
+	second := stopAsync(r.StopRecording)
+	reachesFinalizing(t, entered, second, "the second stop")
 	close(gate)
-	for i, c := range []chan result{first, second} {
+	for i, c := range []chan stopped{first, second} {
 		res := <-c
 		if res.err != nil || res.path != path {
 			t.Errorf("stop %d: (%q, %v), want (%q, nil)", i+1, res.path, res.err, path)
@@ -382,38 +383,24 @@ func TestStopOfAnOlderRecordingLeavesTheNewer(t *testing.T) {
 		<-gate(rec.Path())
 		return rec.Stop()
 	}
-	stop := func() chan error {
-		c := make(chan error, 1)
-		go func() {
-			_, err := r.StopRecording()
-			c <- err
-		}()
-		return c
-	}
-	first := stop()
+	first := stopAsync(r.StopRecording)
 	<-entered
 	newer, err := r.StartRecording()
 	if err != nil {
 		t.Fatal(err)
 	}
-	second := stop()
+	second := stopAsync(r.StopRecording)
 	<-entered
 	close(gate(older))
-	if err := <-first; err != nil {
-		t.Fatal(err)
+	if res := <-first; res.err != nil {
+		t.Fatal(res.err)
 	}
-	third := stop()
-	select { // it waits for the newer file: at its finalizing
-	case <-entered:
-	case err := <-third:
-		t.Fatalf("a stop returned (%v) while the newer recording was being finalized", err)
-	case <-time.After(10 * time.Second):
-		t.Fatal("a stop neither returned nor reached the finalizing in 10 s")
-	}
+	third := stopAsync(r.StopRecording)
+	reachesFinalizing(t, entered, third, "a stop of the newer recording")
 	close(gate(newer))
-	for _, c := range []chan error{second, third} {
-		if err := <-c; err != nil {
-			t.Error(err)
+	for _, c := range []chan stopped{second, third} {
+		if res := <-c; res.err != nil || res.path != newer {
+			t.Errorf("a stop of the newer recording: (%q, %v), want (%q, nil)", res.path, res.err, newer)
 		}
 	}
 }
