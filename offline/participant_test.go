@@ -84,16 +84,7 @@ func TestMeasureDamagedTimestamp(t *testing.T) {
 		}
 		return pts
 	})
-	p, err := ParseParticipant(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.measure(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
-		t.Fatalf("the clip lasts %v, want 3 s", p.length)
-	}
+	p := measured(t, path)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cfg := mixer.DefaultConfig()
@@ -151,6 +142,13 @@ func TestMeasureDamagedDuration(t *testing.T) {
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
 	}
+	measured(t, path)
+}
+
+// measured is the participant of the file at path, measured, which must
+// last 3 s (the test clips' length).
+func measured(t *testing.T, path string) Participant {
+	t.Helper()
 	p, err := ParseParticipant(path)
 	if err != nil {
 		t.Fatal(err)
@@ -159,8 +157,9 @@ func TestMeasureDamagedDuration(t *testing.T) {
 		t.Fatal(err)
 	}
 	if d := p.length - 3*time.Second; d < -40*time.Millisecond || d > 40*time.Millisecond {
-		t.Errorf("the clip lasts %v, want 3 s", p.length)
+		t.Fatalf("the clip lasts %v, want 3 s", p.length)
 	}
+	return p
 }
 
 // TestSamplesAt: sample counts of durations, also of ones whose
