@@ -38,6 +38,19 @@ static void mcu_video_range(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, 
 	}
 }
 
+// mcu_video_twin is the video-range format of a J (full-range) format, or
+// format itself.
+static enum AVPixelFormat mcu_video_twin(enum AVPixelFormat format) {
+	switch (format) {
+	case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
+	case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
+	case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
+	case AV_PIX_FMT_YUVJ440P: return AV_PIX_FMT_YUV440P;
+	case AV_PIX_FMT_YUVJ411P: return AV_PIX_FMT_YUV411P;
+	default: return format;
+	}
+}
+
 // mcu_frame_scale copies the crop (cx, cy, cw, ch) of a decoded AVFrame into
 // caller-owned 4:2:0 planes of size dw×dh, in limited (video) range.
 // 4:2:0 pictures (what VP8 and H.264 decoders give) are copied when the
@@ -69,8 +82,13 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 			if (p == i) src[p] += (size_t)y * f->linesize[p] + (size_t)x * d->comp[i].step;
 		}
 	}
-	int full = f->color_range == AVCOL_RANGE_JPEG || f->format == AV_PIX_FMT_YUVJ420P;
-	int is420 = f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P;
+	// A J format is read as its video-range twin and mapped after, as
+	// every other full-range picture: given a J format, swscale rewrites
+	// its context's source format and then never finds it again in its
+	// cache, so it would rebuild the context (and warn) every frame.
+	enum AVPixelFormat sf = mcu_video_twin(f->format);
+	int full = f->color_range == AVCOL_RANGE_JPEG || sf != f->format;
+	int is420 = sf == AV_PIX_FMT_YUV420P;
 	int done = 0;
 	if (is420 && cw == dw && ch == dh) {
 		mcu_copy_plane(y, ys, src[0], f->linesize[0], dw, dh);
@@ -91,19 +109,6 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	if (done) {
 		if (full) mcu_video_range(y, ys, u, v, cs, dw, dh);
 		return 0;
-	}
-	// A J format goes to swscale as its video-range twin and is mapped
-	// after, as every other full-range picture: given a J format, swscale
-	// rewrites its context's source format and then never finds it again
-	// in its cache, so it would rebuild the context (and warn) every frame.
-	enum AVPixelFormat sf = f->format;
-	switch (sf) {
-	case AV_PIX_FMT_YUVJ420P: sf = AV_PIX_FMT_YUV420P; full = 1; break;
-	case AV_PIX_FMT_YUVJ422P: sf = AV_PIX_FMT_YUV422P; full = 1; break;
-	case AV_PIX_FMT_YUVJ444P: sf = AV_PIX_FMT_YUV444P; full = 1; break;
-	case AV_PIX_FMT_YUVJ440P: sf = AV_PIX_FMT_YUV440P; full = 1; break;
-	case AV_PIX_FMT_YUVJ411P: sf = AV_PIX_FMT_YUV411P; full = 1; break;
-	default: break;
 	}
 	*conv = sws_getCachedContext(*conv, cw, ch, sf, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);
