@@ -85,7 +85,7 @@ func BenchmarkCompose(b *testing.B) {
 				for b.Loop() {
 					st := m.sync(0)
 					m.updateCells(st.mode)
-					if err := m.paintCanvas(ctx, cs[frames%canvases], 0); err != nil {
+					if _, err := m.paintCanvas(ctx, cs[frames%canvases], 0); err != nil {
 						b.Fatal(err)
 					}
 					frames++

@@ -33,19 +33,22 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		return nil
 	}
 	start := time.Now()
-	if err := m.paintCanvas(ctx, c, t); err != nil {
+	img, err := m.paintCanvas(ctx, c, t)
+	if err == nil {
+		d := time.Since(start)
+		m.stats.compose.observe(d)
+		if m.stats.obs != nil {
+			m.stats.obs.Compose(d)
+		}
+		if m.cfg.Tap != nil {
+			if err = m.cfg.Tap(img, t); err != nil {
+				err = fmt.Errorf("mixer: tap: %w", err)
+			}
+		}
+	}
+	if err != nil {
 		pipe.free <- c
 		return err
-	}
-	m.stats.compose.observe(time.Since(start))
-	if m.stats.obs != nil {
-		m.stats.obs.Compose(time.Since(start))
-	}
-	if m.cfg.Tap != nil {
-		if err := m.tap(c, t); err != nil {
-			pipe.free <- c
-			return err
-		}
 	}
 	var arrivals []time.Time
 	if len(m.arrivals) > 0 {
@@ -55,11 +58,12 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	return nil
 }
 
-// paintCanvas brings canvas c up to date for media time t, in place.
-func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) error {
+// paintCanvas brings canvas c up to date for media time t, in place, and
+// returns its picture.
+func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) (*image.YCbCr, error) {
 	img, err := c.pic.Image()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.gen != m.gen { // a new layout: clear, and every tile is repainted
 		codec.FillRect(img, img.Rect, codec.BlackY, codec.GreyUV, codec.GreyUV)
@@ -67,22 +71,10 @@ func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) err
 	}
 	for i, mem := range m.members {
 		if err := m.paint(ctx, img, mem, &mem.painted[c.slot], m.cells[i], t); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
-}
-
-// tap hands the painted canvas to Config.Tap.
-func (m *Mixer) tap(c *canvas, t time.Duration) error {
-	img, err := c.pic.Image()
-	if err != nil {
-		return err
-	}
-	if err := m.cfg.Tap(img, t); err != nil {
-		return fmt.Errorf("mixer: tap: %w", err)
-	}
-	return nil
+	return img, nil
 }
 
 // updateCells recomputes the layout when the participants, the mode or the
