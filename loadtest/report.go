@@ -133,17 +133,21 @@ type MetricsReport struct {
 // comes from its metrics rather than from /proc (it may run on another
 // machine than the codec cost's).
 func (r *Result) Ratio() float64 {
-	c := r.Cost.Cores()
-	if r.CostErr != nil || c <= 0 || r.Server.Source != "/proc" || r.Joined < r.Config.N || !r.Steady || r.stoppedSending() > 0 || r.Server.InProcess {
+	if !r.measured() || r.noRatio() != "" {
 		return math.NaN()
 	}
-	return r.Server.Cores() / c
+	return r.Server.Cores() / r.Cost.Cores()
+}
+
+// measured reports whether both sides of Ratio were measured.
+func (r *Result) measured() bool {
+	return r.CostErr == nil && r.Cost.Cores() > 0 && r.Server.Source != ""
 }
 
 // noRatio says why Ratio is NaN though both sides were measured, or "".
 func (r *Result) noRatio() string {
 	switch {
-	case r.CostErr != nil || r.Cost.Cores() <= 0 || r.Server.Source == "":
+	case !r.measured():
 		return ""
 	case r.Joined < r.Config.N:
 		return fmt.Sprintf("%d of %d participants joined, and the codec cost is that of %d", r.Joined, r.Config.N, r.Config.N)
