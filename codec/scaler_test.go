@@ -3,17 +3,12 @@
 package codec
 
 import (
-	"context"
 	"image"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
-	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/asticode/go-astiav"
 )
@@ -275,22 +270,11 @@ func TestScalerMapsFullRange(t *testing.T) {
 		{"yuvj422p, range unset", astiav.PixelFormatYuvj422P, astiav.ColorRangeUnspecified}, // the format alone says full
 		{"yuvj420p, range unset", astiav.PixelFormatYuvj420P, astiav.ColorRangeUnspecified},
 	} {
-		f := astiav.AllocFrame()
-		defer f.Free()
-		f.SetWidth(640)
-		f.SetHeight(360)
-		f.SetPixelFormat(tc.format)
-		f.SetColorRange(tc.rng)
-		if tc.rng == astiav.ColorRangeUnspecified {
-			f.SetColorRange(astiav.ColorRangeJpeg) // for the black below; the picture says nothing
+		black := tc.rng
+		if black == astiav.ColorRangeUnspecified {
+			black = astiav.ColorRangeJpeg // the picture says nothing, but is full range
 		}
-		if err := f.AllocBuffer(0); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.ImageFillBlack(); err != nil { // 0 in full range, 16 in limited
-			t.Fatal(err)
-		}
-		f.SetColorRange(tc.rng)
+		f := blackFrame(t, tc.format, black, tc.rng)
 		var c frameConverter
 		defer c.close()
 		for _, size := range sizes {
@@ -360,30 +344,9 @@ func TestScalerCropsDeepPictures(t *testing.T) {
 // scaled frame after frame does not make swscale warn, as it did when it
 // rebuilt its context for every frame.
 func TestScalerKeepsItsContextForJFormats(t *testing.T) {
-	prev := ffmpegLogger.Load()
-	t.Cleanup(func() {
-		if prev != nil {
-			SetLogger(prev)
-		}
-	})
-	h := &matchHandler{substr: "deprecated pixel format"}
-	SetLogger(slog.New(h))
-	// A window of its own: earlier tests' lines may have used this one up.
-	ffmpegLines.mu.Lock()
-	ffmpegLines.start, ffmpegLines.n, ffmpegLines.held = time.Now(), 0, 0
-	ffmpegLines.mu.Unlock()
-	f := astiav.AllocFrame()
-	defer f.Free()
-	f.SetWidth(640)
-	f.SetHeight(360)
-	f.SetPixelFormat(astiav.PixelFormatYuvj422P)
-	f.SetColorRange(astiav.ColorRangeJpeg)
-	if err := f.AllocBuffer(0); err != nil {
-		t.Fatal(err)
-	}
-	if err := f.ImageFillBlack(); err != nil {
-		t.Fatal(err)
-	}
+	h := &countHandler{substr: "deprecated pixel format"}
+	countFFmpegLines(t, h)
+	f := blackFrame(t, astiav.PixelFormatYuvj422P, astiav.ColorRangeJpeg, astiav.ColorRangeJpeg)
 	var c frameConverter
 	defer c.close()
 	dst := &Frame{}
@@ -398,21 +361,22 @@ func TestScalerKeepsItsContextForJFormats(t *testing.T) {
 	}
 }
 
-// matchHandler counts FFmpeg's log lines that contain substr.
-type matchHandler struct {
-	substr string
-	n      atomic.Int64
+// blackFrame is a 640x360 picture of format, black in range black (0 in
+// full range, 16 in limited), then marked rng; freed when the test ends.
+func blackFrame(t *testing.T, format astiav.PixelFormat, black, rng astiav.ColorRange) *astiav.Frame {
+	t.Helper()
+	f := astiav.AllocFrame()
+	t.Cleanup(f.Free)
+	f.SetWidth(640)
+	f.SetHeight(360)
+	f.SetPixelFormat(format)
+	f.SetColorRange(black)
+	if err := f.AllocBuffer(0); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.ImageFillBlack(); err != nil {
+		t.Fatal(err)
+	}
+	f.SetColorRange(rng)
+	return f
 }
-
-func (h *matchHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *matchHandler) Handle(_ context.Context, r slog.Record) error {
-	r.Attrs(func(a slog.Attr) bool {
-		if strings.Contains(a.Value.String(), h.substr) {
-			h.n.Add(1)
-		}
-		return true
-	})
-	return nil
-}
-func (h *matchHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *matchHandler) WithGroup(string) slog.Handler      { return h }
