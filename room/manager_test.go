@@ -118,6 +118,20 @@ func joinConnected(t *testing.T, m *Manager, kind Kind, pc *webrtc.PeerConnectio
 	return r
 }
 
+// onlySession is room r's one session.
+func onlySession(t *testing.T, r *Room) *Session {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.sessions) != 1 {
+		t.Fatalf("%d sessions in the room, want 1", len(r.sessions))
+	}
+	for _, s := range r.sessions {
+		return s
+	}
+	return nil
+}
+
 // gatheredOffer is pc's offer with all its candidates.
 func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	t.Helper()
@@ -296,12 +310,7 @@ func TestRoomWhoseMixerFailsCloses(t *testing.T) {
 	}
 	m := testManager(t)
 	broken := joinConnected(t, m, Viewer, lossyClient(t, 1<<30))
-	broken.mu.Lock()
-	var viewer *Session
-	for _, s := range broken.sessions {
-		viewer = s
-	}
-	broken.mu.Unlock()
+	viewer := onlySession(t, broken)
 	close(fail)
 	select {
 	case <-broken.closed:
@@ -464,12 +473,7 @@ func TestPublisherIsSentNothing(t *testing.T) {
 func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 	m := testManager(t)
 	r := joinConnected(t, m, Viewer, lossyClient(t, 1<<30))
-	r.mu.Lock()
-	var viewer *Session
-	for _, s := range r.sessions {
-		viewer = s
-	}
-	r.mu.Unlock()
+	viewer := onlySession(t, r)
 
 	stuck, gate := make(chan struct{}), make(chan struct{})
 	t.Cleanup(func() { negotiated = func(*Session) {} })
