@@ -18,6 +18,35 @@ import (
 // copies into memory of FFmpeg's).
 const InputPadding = 64
 
+// LoadPacket puts a copy of data in pkt, in memory of FFmpeg's followed by
+// InputPadding zero bytes. FFmpeg takes that padding to be there behind
+// every packet's data (av_packet_from_data says so), and go-astiav's
+// Packet.FromData allocates only the data itself, so data goes in with its
+// padding and the size is then set back. When data has InputPadding bytes
+// of spare capacity they are zeroed and used; otherwise data is first
+// copied into *scratch, which grows as needed and is kept for the next call.
+// The caller unrefs pkt when done with it.
+func LoadPacket(pkt *astiav.Packet, data []byte, scratch *[]byte) error {
+	var buf []byte
+	if cap(data)-len(data) >= InputPadding {
+		buf = data[:len(data)+InputPadding]
+	} else {
+		if cap(*scratch) < len(data)+InputPadding {
+			// Room for this frame rounded up to 16 KiB: a keyframe grows
+			// it a few times, not by doubling.
+			*scratch = make([]byte, 0, (len(data)+InputPadding+16<<10-1)&^(16<<10-1))
+		}
+		buf = (*scratch)[:len(data)+InputPadding]
+		copy(buf, data)
+	}
+	clear(buf[len(data):])
+	if err := pkt.FromData(buf); err != nil {
+		return fmt.Errorf("codec: packet: %w", err)
+	}
+	pkt.SetSize(len(data))
+	return nil
+}
+
 // maxDecodeErrors is how many consecutive errors make the decoder start over
 // with a fresh FFmpeg context (v0.16.0 has no avcodec_flush_buffers).
 const maxDecodeErrors = 3
@@ -139,23 +168,9 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 		}
 		d.needKey = false
 	}
-	var buf []byte
-	if cap(data)-len(data) >= InputPadding {
-		buf = data[:len(data)+InputPadding]
-	} else {
-		if cap(d.scratch) < len(data)+InputPadding {
-			// Room for this frame rounded up to 16 KiB: a keyframe grows
-			// it a few times, not by doubling.
-			d.scratch = make([]byte, 0, (len(data)+InputPadding+16<<10-1)&^(16<<10-1))
-		}
-		buf = d.scratch[:len(data)+InputPadding]
-		copy(buf, data)
+	if err := LoadPacket(d.pkt, data, &d.scratch); err != nil {
+		return err
 	}
-	clear(buf[len(data):])
-	if err := d.pkt.FromData(buf); err != nil {
-		return fmt.Errorf("codec: packet: %w", err)
-	}
-	d.pkt.SetSize(len(data))
 	if pts != NoPTS {
 		d.pkt.SetPts(int64(pts))
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/asticode/go-astiav"
 )
 
 // minRoundTripPSNR: a 320x180 picture at 400 kbit/s is coded well above
@@ -479,6 +481,43 @@ func TestDecoderReadsPaddedData(t *testing.T) {
 	}
 	if d.scratch != nil {
 		t.Errorf("the decoder copied padded frames into a scratch of %d bytes", cap(d.scratch))
+	}
+}
+
+// TestLoadPacketPads reads back what FFmpeg is given, the InputPadding bytes
+// behind the data included: they must be zero, whether the data had room
+// for them (stale bytes there) or went through the scratch buffer (stale
+// bytes left in it by a longer packet).
+func TestLoadPacketPads(t *testing.T) {
+	pkt := astiav.AllocPacket()
+	defer pkt.Free()
+	var scratch []byte
+	check := func(name string, data []byte) {
+		t.Helper()
+		if err := LoadPacket(pkt, data, &scratch); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		defer pkt.Unref()
+		if pkt.Size() != len(data) {
+			t.Fatalf("%s: packet size %d, want %d", name, pkt.Size(), len(data))
+		}
+		pkt.SetSize(len(data) + InputPadding) // to read the padding back
+		got := pkt.Data()
+		pkt.SetSize(len(data))
+		if !bytes.Equal(got[:len(data)], data) {
+			t.Errorf("%s: packet data differs from the data loaded", name)
+		}
+		if pad := got[len(data):]; !bytes.Equal(pad, make([]byte, InputPadding)) {
+			t.Errorf("%s: padding % x, want zeros", name, pad)
+		}
+	}
+	long := bytes.Repeat([]byte{0xab}, 1000)
+	check("no spare capacity", long)
+	check("scratch left dirty by the longer packet", long[:10:10])
+	roomy := bytes.Repeat([]byte{0xcd}, 100+InputPadding)
+	check("spare capacity with stale bytes", roomy[:100])
+	if !bytes.Equal(roomy[100:], make([]byte, InputPadding)) {
+		t.Error("the spare capacity was not the padding used")
 	}
 }
 
