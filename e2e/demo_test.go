@@ -168,7 +168,7 @@ func TestDemoPage(t *testing.T) {
 	if len(info.Participants) != 1 {
 		t.Fatalf("the server lists %+v, want the page alone", info.Participants)
 	}
-	if err := srv.Rooms.Leave(demoRoom, info.Participants[0].ID); err != nil {
+	if err := srv.Rooms.End(demoRoom, info.Participants[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	waitText("error", "The server ended your session")

@@ -3,12 +3,14 @@ package room
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -221,7 +223,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
-	s := &Session{ID: newID(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
+	s := &Session{ID: randomHex(8), secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
 		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()
@@ -272,7 +274,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 			// The client vanished. Before Join lists the session, this
 			// Leave finds nothing: Join sees gone instead.
 			s.gone.Store(true)
-			go m.Leave(r.name, s.ID)
+			go m.End(r.name, s.ID)
 		}
 	})
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: offer}); err != nil {
@@ -362,33 +364,50 @@ func (s *Session) keyframeRequests(now func() time.Time, request func()) func([]
 	}
 }
 
-func newID() string {
-	var b [8]byte
-	rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+// randomHex is n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
-// Leave ends a session: its tile goes at the next tick, whatever its client
-// still sends. The room closes when it was the last one.
-func (m *Manager) Leave(roomName, id string) error {
+// Leave ends the session whose Key is key, for its client: its tile goes at
+// the next tick, whatever the client still sends. The room closes when it
+// was the last one. A key whose secret is wrong finds nothing
+// (ErrNotFound), as an unknown session does.
+func (m *Manager) Leave(roomName, key string) error {
+	id, secret, _ := strings.Cut(key, ".")
+	return m.leave(m.room(roomName), id, func(s *Session) bool {
+		return subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) == 1
+	})
+}
+
+// End ends session id, for the server: as Leave, without the secret.
+func (m *Manager) End(roomName, id string) error {
+	return m.leave(m.room(roomName), id, nil)
+}
+
+// room is the open room named name, or nil.
+func (m *Manager) room(name string) *Room {
 	m.mu.Lock()
-	r := m.rooms[roomName]
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	return m.rooms[name]
+}
+
+// leave ends session id of room r (none when r is nil), if allowed (when
+// not nil) says so.
+func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
 	if r == nil {
 		return ErrNotFound
 	}
-	return m.leave(r, id)
-}
-
-// leave ends session id of room r.
-func (m *Manager) leave(r *Room, id string) error {
 	r.mu.Lock()
 	s := r.sessions[id]
-	delete(r.sessions, id)
-	r.mu.Unlock()
-	if s == nil {
+	if s == nil || allowed != nil && !allowed(s) {
+		r.mu.Unlock()
 		return ErrNotFound
 	}
+	delete(r.sessions, id)
+	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id)
 	m.closeIfEmpty(r)
@@ -416,7 +435,7 @@ func (m *Manager) empty(r *Room) {
 	ids := slices.Collect(maps.Keys(r.sessions))
 	r.mu.Unlock()
 	for _, id := range ids {
-		m.leave(r, id)
+		m.leave(r, id, nil)
 	}
 	m.closeIfEmpty(r)
 }

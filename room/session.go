@@ -34,6 +34,11 @@ const (
 	Viewer
 )
 
+// Key is what the session's client is given to end it (the last segment of
+// its Location): the ID, a dot and the secret. The ID alone, which anyone
+// reading the room's JSON sees, ends nothing.
+func (s *Session) Key() string { return s.ID + "." + s.secret }
+
 func (k Kind) String() string {
 	return [...]string{"participant", "publisher", "viewer"}[k]
 }
@@ -43,9 +48,13 @@ const pliInterval = 500 * time.Millisecond
 
 // Session is one PeerConnection in a room.
 type Session struct {
+	// ID names the session in the room's JSON, to everyone.
 	ID   string
 	Name string
 	Kind Kind
+	// secret, with ID, makes the session's key: only whoever joined knows
+	// it, so only they can end the session (Manager.Leave).
+	secret string
 
 	room     *Room
 	pc       *webrtc.PeerConnection

@@ -4,7 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
+	"path"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +20,36 @@ import (
 func TestMain(m *testing.M) {
 	codec.SetLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(m.Run())
+}
+
+// sessionsEndedOnlyByTheirKey tries to end c's session as anyone could who
+// read the room's JSON: by its listed id, and by that id with a made-up
+// secret. Both must answer 404. It returns the ids listed afterwards.
+func sessionsEndedOnlyByTheirKey(t *testing.T, url, room string, c *client.Client) []string {
+	t.Helper()
+	key := path.Base(c.Location())
+	id, _, ok := strings.Cut(key, ".")
+	if !ok {
+		t.Fatalf("session location %s: no secret after the id", c.Location())
+	}
+	listed := func() []string {
+		var info struct {
+			Participants []struct{ ID string } `json:"participants"`
+		}
+		getJSON(t, url+"/api/rooms/"+room, &info)
+		var ids []string
+		for _, p := range info.Participants {
+			ids = append(ids, p.ID)
+		}
+		return ids
+	}
+	if !slices.Contains(listed(), id) {
+		t.Fatalf("the room does not list %s, the id in the session's location", id)
+	}
+	for _, guess := range []string{id, id + ".", id + "." + strings.Repeat("0", len(key)-len(id)-1)} {
+		api(t, http.MethodDelete, url+"/rooms/"+room+"/sessions/"+guess, http.StatusNotFound)
+	}
+	return listed()
 }
 
 func TestSmokeTwoParticipants(t *testing.T) {
@@ -32,6 +66,10 @@ func TestSmokeTwoParticipants(t *testing.T) {
 		clients = append(clients, c)
 	}
 	time.Sleep(3 * time.Second)
+	ids := sessionsEndedOnlyByTheirKey(t, url, "smoke", clients[0])
+	if len(ids) != len(clients) {
+		t.Errorf("the room lists %d sessions after the attempts to end the first by its id, want %d", len(ids), len(clients))
+	}
 	for i, c := range clients {
 		st := c.Stats()
 		t.Logf("client %d: %+v", i, st)

@@ -115,7 +115,7 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 			return
 		}
 		w.Header().Set("Content-Type", "application/sdp")
-		w.Header().Set("Location", "/rooms/"+roomName+"/sessions/"+sess.ID)
+		w.Header().Set("Location", "/rooms/"+roomName+"/sessions/"+sess.Key())
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, answer)
 	}

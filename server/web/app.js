@@ -270,7 +270,8 @@ async function poll() {
 // recordingFresh or layoutFresh is false (a click on them happened while
 // the state was on its way).
 function render(info, recordingFresh = true, layoutFresh = true) {
-  const myID = session?.location.split("/").pop();
+  // A session's Location ends in its id, a dot and its secret.
+  const myID = session?.location.split("/").pop().split(".")[0];
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
