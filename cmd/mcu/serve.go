@@ -29,17 +29,38 @@ environment variable named in brackets; a flag given on the command line wins.
 flags:
 `
 
-// listFlag is a repeatable flag (also "a,b" in one value).
-type listFlag []string
+// listFlag is a repeatable flag (also "a,b" in one value). What setEnv
+// gives it is replaced, not added to, by the command line's first value, so
+// that a flag given there wins as for every other flag. Give it the
+// environment's value after registering it: the usage then shows no default,
+// which could hold a TURN password.
+type listFlag struct {
+	vals    []string
+	fromEnv bool // vals came from setEnv
+}
 
-func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
+
 func (l *listFlag) Set(v string) error {
+	if l.fromEnv {
+		l.vals, l.fromEnv = nil, false
+	}
+	l.add(v)
+	return nil
+}
+
+func (l *listFlag) setEnv(v string) {
+	l.vals = nil
+	l.add(v)
+	l.fromEnv = true
+}
+
+func (l *listFlag) add(v string) {
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
-			*l = append(*l, s)
+			l.vals = append(l.vals, s)
 		}
 	}
-	return nil
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,10 +87,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
 	var iceServers, natIPs listFlag
-	iceServers.Set(env("MCU_ICE_SERVERS", ""))
-	natIPs.Set(env("MCU_NAT1TO1_IP", ""))
 	fs.Var(&iceServers, "ice-server", "STUN/TURN `url`, repeatable, e.g. turn:user:secret@turn.example.com:3478 [MCU_ICE_SERVERS, comma-separated]")
 	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
+	iceServers.setEnv(env("MCU_ICE_SERVERS", ""))
+	natIPs.setEnv(env("MCU_NAT1TO1_IP", ""))
 	udpPort := fs.String("udp-port", env("MCU_UDP_PORT", "0"), "carry all media on this one UDP `port` (0: a port per session) [MCU_UDP_PORT]")
 	loopback := fs.String("loopback-candidates", env("MCU_LOOPBACK_CANDIDATES", "auto"), "offer 127.0.0.1 ICE candidates: auto (when listening on loopback), true, false [MCU_LOOPBACK_CANDIDATES]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
@@ -118,14 +139,14 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
 	}
-	for _, s := range iceServers {
+	for _, s := range iceServers.vals {
 		srv, err := room.ParseICEServer(s)
 		if err != nil {
 			return usageError{err}
 		}
 		cfg.Net.ICEServers = append(cfg.Net.ICEServers, srv)
 	}
-	cfg.Net.NAT1To1IPs = natIPs
+	cfg.Net.NAT1To1IPs = natIPs.vals
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
 		return usageError{fmt.Errorf("-listen %q: %w", *listen, err)}

@@ -6,13 +6,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -160,5 +163,48 @@ func TestMediaPortOnEveryAddress(t *testing.T) {
 	defer conn.Close()
 	if ip := conn.LocalAddr().(*net.UDPAddr).IP; !ip.IsUnspecified() {
 		t.Errorf("media port bound to %v, want every address", ip)
+	}
+}
+
+// TestListFlagsFromEnvironment: the environment's list is kept when the
+// command line gives none and replaced when it gives some, and the usage
+// never shows it (a TURN URL holds a password).
+func TestListFlagsFromEnvironment(t *testing.T) {
+	parse := func(env string, args ...string) []string {
+		t.Helper()
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		var l listFlag
+		fs.Var(&l, "x", "a list")
+		l.setEnv(env)
+		if err := fs.Parse(args); err != nil {
+			t.Fatal(err)
+		}
+		return l.vals
+	}
+	for _, c := range []struct {
+		env  string
+		args []string
+		want []string
+	}{
+		{"a, b", nil, []string{"a", "b"}},
+		{"a,b", []string{"-x", "c", "-x", "d,e"}, []string{"c", "d", "e"}},
+		{"", []string{"-x", "c"}, []string{"c"}},
+		{"", nil, nil},
+	} {
+		if got := parse(c.env, c.args...); !slices.Equal(got, c.want) {
+			t.Errorf("environment %q, arguments %q: %q, want %q", c.env, c.args, got, c.want)
+		}
+	}
+
+	t.Setenv("MCU_ICE_SERVERS", "turn:ada:topsecret@turn.example.com:3478")
+	var usage bytes.Buffer
+	if err := serveCommand(context.Background(), []string{"-h"}, io.Discard, &usage); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(usage.String(), "-ice-server") {
+		t.Fatalf("usage without -ice-server:\n%s", usage.String())
+	}
+	if strings.Contains(usage.String(), "topsecret") {
+		t.Errorf("the usage shows the TURN password from MCU_ICE_SERVERS:\n%s", usage.String())
 	}
 }
