@@ -194,8 +194,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// while FFmpeg works; with GOMAXPROCS at the number of cores, the
 	// room's mixer loop could wait for a P and miss its tick. More Ps leave
 	// CPU arbitration to the kernel, which knows the threads' priorities.
+	// Go's default already follows the CPUs the process may use (affinity,
+	// a container's CPU limit), which the host's count does not.
 	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(max(8, 4*runtime.NumCPU()))
+		runtime.GOMAXPROCS(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 
 	metrics := server.NewMetrics()
