@@ -111,6 +111,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		err = ErrClosed
 	case err == nil && s.gone.Load():
 		orphan, err = s, ErrPeerGone
+	case err == nil && ctx.Err() != nil:
+		// The client is gone (its request was cancelled): nobody will
+		// have the answer, and a listed session would keep a tile until
+		// its ICE timed out.
+		orphan, err = s, ctx.Err()
 	case err == nil && m.rooms[r.name] != r:
 		// The room was evicted while the join was under way: its
 		// sessions have been let go, and so is this one.

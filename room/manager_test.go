@@ -343,6 +343,7 @@ func TestWhatHappensBetweenNegotiationAndListing(t *testing.T) {
 	real := runMixer
 	t.Cleanup(func() { negotiated = func(*Session) {}; runMixer = real })
 	var fail chan struct{} // made for each case, before its room
+	var cancelJoin context.CancelFunc
 	runMixer = func(ctx context.Context, mx *mixer.Mixer) error {
 		return mx.Run(ctx, failingClock{fail, mixer.RealTime()}, 0)
 	}
@@ -378,6 +379,8 @@ func TestWhatHappensBetweenNegotiationAndListing(t *testing.T) {
 		{"viewer's peer fails", Viewer, peerFails, ErrPeerGone},
 		{"room evicted", Participant, roomEvicted, ErrRoomClosed},
 		{"viewer's room evicted", Viewer, roomEvicted, ErrRoomClosed},
+		// The client gives up its request (its HTTP connection closed).
+		{"client gone", Participant, func(*testing.T, *Manager, *Session) { cancelJoin() }, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			fail = make(chan struct{})
@@ -395,6 +398,7 @@ func TestWhatHappensBetweenNegotiationAndListing(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
+			cancelJoin = cancel
 			_, _, err := m.Join(ctx, "x", "", tc.kind, gatheredOffer(t, pc))
 			negotiated = func(*Session) {}
 			if !errors.Is(err, tc.want) {
