@@ -260,6 +260,9 @@ func TestRoom(t *testing.T) {
 
 	// Recording.
 	path := api(t, http.MethodPost, srv.URL+"/api/rooms/r1/recording", http.StatusCreated)["path"]
+	if again := api(t, http.MethodPost, srv.URL+"/api/rooms/r1/recording", http.StatusConflict); again["path"] != path {
+		t.Errorf("a second start: %v, want 409 with the running recording's path %s", again, path)
+	}
 	if !filepath.IsAbs(path) || !strings.HasPrefix(path, srv.Config.RecordDir) || !strings.HasSuffix(path, ".webm") {
 		t.Errorf("recording path %q: want an absolute path under %s", path, srv.Config.RecordDir)
 	}

@@ -149,6 +149,12 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path, err := rm.StartRecording()
+	if errors.Is(err, room.ErrRecording) && path != "" {
+		// A client that retries a start whose answer it lost learns
+		// where the recording goes.
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "already recording", "path": path})
+		return
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
