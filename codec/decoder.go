@@ -11,42 +11,6 @@ import (
 	"github.com/asticode/go-astiav"
 )
 
-// InputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders may read
-// this far past the end of a packet, so it must exist and be zero. A caller
-// of [VideoDecoder.Send] whose data has this much spare capacity saves one
-// of the two copies of every frame (go-astiav's Packet.FromData always
-// copies into memory of FFmpeg's).
-const InputPadding = 64
-
-// LoadPacket puts a copy of data in pkt, in memory of FFmpeg's followed by
-// InputPadding zero bytes. FFmpeg takes that padding to be there behind
-// every packet's data (av_packet_from_data says so), and go-astiav's
-// Packet.FromData allocates only the data itself, so data goes in with its
-// padding and the size is then set back. When data has InputPadding bytes
-// of spare capacity they are zeroed and used; otherwise data is first
-// copied into *scratch, which grows as needed and is kept for the next call.
-// The caller unrefs pkt when done with it.
-func LoadPacket(pkt *astiav.Packet, data []byte, scratch *[]byte) error {
-	var buf []byte
-	if cap(data)-len(data) >= InputPadding {
-		buf = data[:len(data)+InputPadding]
-	} else {
-		if cap(*scratch) < len(data)+InputPadding {
-			// Room for this frame rounded up to 16 KiB: a keyframe grows
-			// it a few times, not by doubling.
-			*scratch = make([]byte, 0, (len(data)+InputPadding+16<<10-1)&^(16<<10-1))
-		}
-		buf = (*scratch)[:len(data)+InputPadding]
-		copy(buf, data)
-	}
-	clear(buf[len(data):])
-	if err := pkt.FromData(buf); err != nil {
-		return fmt.Errorf("codec: packet: %w", err)
-	}
-	pkt.SetSize(len(data))
-	return nil
-}
-
 // maxDecodeErrors is how many consecutive errors make the decoder start over
 // with a fresh FFmpeg context (v0.16.0 has no avcodec_flush_buffers).
 const maxDecodeErrors = 3
@@ -62,7 +26,6 @@ type VideoDecoder struct {
 	pkt     *astiav.Packet
 	frame   *astiav.Frame
 	conv    frameConverter
-	scratch []byte
 	needKey bool
 	flushed bool // the stream ended: the next Send starts a new one
 	errs    int
@@ -145,10 +108,8 @@ var (
 )
 
 // Send decodes one compressed frame with presentation time pts (NoPTS if
-// unknown). Pictures it produces are then fetched with Receive. When data
-// has InputPadding bytes of spare capacity, Send zeroes them and hands data
-// with its padding to FFmpeg (which copies it); otherwise it first copies
-// data into a padded buffer of its own.
+// unknown). Pictures it produces are then fetched with Receive. FFmpeg
+// gets a copy of data: Send does not keep it.
 func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	if len(data) == 0 {
 		return nil
@@ -168,7 +129,7 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 		}
 		d.needKey = false
 	}
-	if err := LoadPacket(d.pkt, data, &d.scratch); err != nil {
+	if err := LoadPacket(d.pkt, data); err != nil {
 		return err
 	}
 	if pts != NoPTS {

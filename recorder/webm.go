@@ -43,7 +43,6 @@ type WebMWriter struct {
 	fc      *astiav.FormatContext
 	io      *astiav.IOContext
 	pkt     *astiav.Packet
-	scratch []byte // a frame and its padding on the way into pkt
 	video   *astiav.Stream
 	audio   *astiav.Stream
 	base    time.Duration // clock time of the file's 0: the first keyframe
@@ -250,9 +249,7 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 		return false, fmt.Errorf("recorder: %s: %w: timestamp %v after %v", w.path, errOutOfOrder, pts, w.last[i])
 	}
 	w.last[i] = pts
-	// Capped, so that the padding is written in the writer's own buffer,
-	// never in spare capacity of a frame other goroutines are sending.
-	if err := codec.LoadPacket(w.pkt, f.Data[:len(f.Data):len(f.Data)], &w.scratch); err != nil {
+	if err := codec.LoadPacket(w.pkt, f.Data); err != nil {
 		return false, fmt.Errorf("recorder: %w", err)
 	}
 	defer w.pkt.Unref()

@@ -1,7 +1,6 @@
 package room
 
 import (
-	"slices"
 	"time"
 
 	"github.com/pion/rtp"
@@ -446,8 +445,6 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	// holds (an unfinished H.264 FU-A, AV1 OBU) is a broken sender's, and
 	// would otherwise grow for the rest of the session.
 	a.dep = a.newDepacketizer()
-	// Spare capacity for the decoder's padding, which spares it one copy.
-	a.buf = slices.Grow(a.buf, codec.InputPadding)
 	a.next, a.atStart, a.consumed = end+1, true, true
 	if media { // a run of padding only leaves the last frame's picture ID
 		a.pic = pic

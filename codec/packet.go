@@ -1,0 +1,83 @@
+//go:build cgo
+
+package codec
+
+/*
+#cgo pkg-config: libavcodec
+#include <string.h>
+#include <libavcodec/avcodec.h>
+
+// mcu_packet_load gives pkt, which holds no data, a buffer of its own with
+// size bytes of data followed by AV_INPUT_BUFFER_PADDING_SIZE zeros
+// (av_new_packet allocates and zeroes them, and sets the buffer's size
+// right).
+static int mcu_packet_load(AVPacket *pkt, const void *data, int size) {
+	int err = av_new_packet(pkt, size);
+	if (err < 0) return err;
+	if (size > 0) memcpy(pkt->data, data, size);
+	return 0;
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"unsafe"
+
+	"github.com/asticode/go-astiav"
+)
+
+// inputPadding is FFmpeg's AV_INPUT_BUFFER_PADDING_SIZE: decoders and
+// parsers may read this far past the end of a packet's data, so it must be
+// there and be zero.
+const inputPadding = C.AV_INPUT_BUFFER_PADDING_SIZE
+
+// LoadPacket puts a copy of data in pkt, which must hold no data (a new
+// packet, or one unreferenced since its last use), followed by FFmpeg's
+// padding, zeroed. The packet's other fields are reset. go-astiav's
+// Packet.FromData cannot do this: it allocates no padding, while
+// av_packet_from_data takes it to be there, and handing it data with
+// room for the padding would make FFmpeg believe the buffer 64 bytes
+// longer than it is.
+func LoadPacket(pkt *astiav.Packet, data []byte) error {
+	c := avPacket(pkt)
+	if c == nil {
+		return errors.New("codec: packet: go-astiav's Packet is not laid out as mcu expects")
+	}
+	if len(data) > math.MaxInt32-inputPadding {
+		return fmt.Errorf("codec: packet of %d bytes: too large", len(data))
+	}
+	var p unsafe.Pointer
+	if len(data) > 0 {
+		p = unsafe.Pointer(&data[0])
+	}
+	if err := C.mcu_packet_load(c, p, C.int(len(data))); err < 0 {
+		return fmt.Errorf("codec: packet: %w", astiav.Error(err))
+	}
+	return nil
+}
+
+// avPacket is the FFmpeg packet behind p, or nil if go-astiav does not
+// hold it as mcu expects (as avCodecContext, for the same pinned version).
+func avPacket(p *astiav.Packet) *C.AVPacket {
+	f := reflect.TypeFor[astiav.Packet]().Field(0)
+	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != "_Ctype_struct_AVPacket" ||
+		f.Type.Elem().Size() != C.sizeof_AVPacket {
+		return nil
+	}
+	return *(**C.AVPacket)(unsafe.Pointer(p))
+}
+
+// packetBuffer is what pkt's buffer holds from its data on, padding
+// included, and the size the buffer says it has: what FFmpeg may read.
+func packetBuffer(pkt *astiav.Packet) (held []byte, size int) {
+	c := avPacket(pkt)
+	if c == nil || c.buf == nil || c.data == nil {
+		return nil, 0
+	}
+	n := int(c.buf.size) - int(uintptr(unsafe.Pointer(c.data))-uintptr(unsafe.Pointer(c.buf.data)))
+	return unsafe.Slice((*byte)(unsafe.Pointer(c.data)), n), int(c.buf.size)
+}
