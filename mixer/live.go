@@ -104,10 +104,12 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // it holds MinTarget frames. When it runs dry, that tick is silent and play
 // goes on: the late packets, when they come, stay queued, so the delay
 // stretches by exactly the lateness, with no pause to refill; the target
-// depth grows by a frame (up to MaxTarget). After a steady while with more
-// queued than the target, a frame is dropped to cut the delay again, and the
-// target shrinks. Beyond MaxTarget+4 frames the oldest are dropped (a
-// sender whose clock runs fast, a burst after a stall).
+// depth grows by a frame (up to MaxTarget). Each while (shrinkAfter ticks)
+// without a dry tick, the target comes down a frame (to MinTarget), and if
+// the queue never fell to the target in that while, a frame is dropped: the
+// delay a stall added goes again, a frame per while, rather than staying
+// for the rest of the call. Beyond MaxTarget+4 frames the oldest are
+// dropped (a sender whose clock runs fast, a burst after a stall).
 type LiveAudio struct {
 	MinTarget, MaxTarget int
 
@@ -117,13 +119,14 @@ type LiveAudio struct {
 	part    []int16 // a frame being filled by Push
 	playing bool
 	target  int // the depth the queue is allowed to keep
-	steady  int // pops in a row with more than target frames queued
+	steady  int // pops since the last dry tick or the last while's end
+	low     int // the fewest frames queued at those pops
 
 	underruns, dropped atomic.Uint64
 }
 
-// shrinkAfter is how many frames must play in a row with more than the
-// target queued before a frame is dropped (10 s).
+// shrinkAfter is the while, in frames played without a dry tick, after
+// which the target shrinks and a frame may be dropped (10 s).
 const shrinkAfter = 500
 
 // NewLiveAudio returns a queue that starts at 2 frames (40 ms) of delay and
@@ -191,13 +194,14 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.steady = 0
 		return false, nil
 	}
-	if len(a.frames) <= a.target {
+	if a.steady == 0 || len(a.frames) < a.low {
+		a.low = len(a.frames)
+	}
+	if a.steady++; a.steady >= shrinkAfter {
 		a.steady = 0
-	} else if a.steady++; a.steady >= shrinkAfter {
-		a.steady = 0
-		a.drop() // play 20 ms less behind
-		if a.target > a.floor() {
-			a.target--
+		a.target = max(a.target-1, a.floor())
+		if a.low > a.target {
+			a.drop() // play 20 ms less behind
 		}
 	}
 	f := a.pop()

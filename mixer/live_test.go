@@ -3,6 +3,7 @@ package mixer
 import (
 	"context"
 	"testing"
+	"time"
 
 	"mcu/audio"
 	"mcu/codec"
@@ -47,12 +48,13 @@ func TestLiveAudioAdapts(t *testing.T) {
 	if u, _ := a.Stats(); u != 1 || a.target != 3 {
 		t.Errorf("%d underruns, target %d; want 1 and 3", u, a.target)
 	}
-	// Queue 5 frames and keep it there: after shrinkAfter pops above the
-	// target a frame is dropped and the target shrinks.
+	// Queue 5 frames and keep it there: the while that began with the late
+	// frame (one queued) ends with the target back at 2, and the next, the
+	// queue never down to it, drops a frame.
 	for i := range 5 {
 		a.Push(frameOf(int16(100 + i)))
 	}
-	for i := range shrinkAfter {
+	for i := range 2*shrinkAfter - 1 {
 		a.Push(frameOf(int16(i)))
 		pop()
 	}
@@ -65,6 +67,47 @@ func TestLiveAudioAdapts(t *testing.T) {
 	}
 	if n := len(a.frames); n > a.MaxTarget+4 {
 		t.Errorf("%d frames queued after a burst", n)
+	}
+}
+
+// TestLiveAudioDelayFromAStallGoes: a sender plays with the least delay,
+// stalls for 120 ms (six dry ticks), then its late frames come in a burst
+// and it goes on as before. The stall's delay goes again, a frame per
+// while, instead of staying for the rest of the call (the queue used to
+// settle at the raised target, never above it, so nothing was dropped).
+func TestLiveAudioDelayFromAStallGoes(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	a.Push(frameOf(0))
+	tick := func(push int) int {
+		for range push {
+			a.Push(frameOf(1))
+		}
+		a.AudioAt(ctx, 0, pcm)
+		return len(a.frames)
+	}
+	for range 100 {
+		tick(1)
+	}
+	before := tick(1)
+	const stall = 6
+	for range stall {
+		tick(0)
+	}
+	after := tick(stall + 1)
+	if after != before+stall-1 {
+		t.Fatalf("queue %d frames after the stall's burst, want %d", after, before+stall-1)
+	}
+	var queued int
+	for range stall * shrinkAfter {
+		queued = tick(1)
+	}
+	if queued != before {
+		t.Errorf("%d frames queued %v after the stall, want %d as before it", queued, stall*shrinkAfter*20*time.Millisecond, before)
+	}
+	if u, dropped := a.Stats(); dropped != uint64(after-before) {
+		t.Errorf("%d frames dropped (%d underruns), want %d", dropped, u, after-before)
 	}
 }
 
