@@ -164,6 +164,14 @@ func (in *Input) open() error {
 				}
 			}
 		case astiav.MediaTypeAudio:
+			if n := opusStreams(cp.ExtraData()); cp.CodecID() == astiav.CodecIDOpus && n != 1 {
+				// Surround: each packet holds several streams, which
+				// a stereo decoder would take for one and make noise of.
+				desc = fmt.Sprintf("%s (%d channels in %d streams; mcu reads one)", desc, cp.Channels(), n)
+				found[len(found)-1] = desc
+				in.skipped = append(in.skipped, desc)
+				continue
+			}
 			if in.audio != nil || cp.CodecID() != astiav.CodecIDOpus {
 				in.skipped = append(in.skipped, desc)
 				continue
@@ -209,6 +217,20 @@ func (in *Input) openAnnexB(cp *astiav.CodecParameters, tb astiav.Rational) erro
 }
 
 // opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).
+// opusStreams is how many Opus streams each packet of a stream whose
+// identification header (RFC 7845 5.1) is head holds: one for channel
+// mapping family 0 (mono or stereo) or without a header, else the
+// header's stream count (0 when it is cut short).
+func opusStreams(head []byte) int {
+	if len(head) < 19 || string(head[:8]) != "OpusHead" || head[18] == 0 {
+		return 1
+	}
+	if len(head) < 20 {
+		return 0
+	}
+	return int(head[19])
+}
+
 func opusPreSkip(head []byte) int {
 	if len(head) < 12 || string(head[:8]) != "OpusHead" {
 		return 0

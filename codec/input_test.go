@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -91,5 +92,49 @@ func TestInputNameWithColon(t *testing.T) {
 	defer in.Close()
 	if v := in.Video(); v == nil || v.VideoCodec != VP8 {
 		t.Errorf("video stream %+v, want VP8", v)
+	}
+}
+
+// TestInputSkipsSurroundOpus: Opus with several streams per packet (5.1,
+// channel mapping family 1) is named and left out, not decoded as stereo
+// into noise; Opus whose family 1 header holds one stream is read.
+func TestInputSkipsSurroundOpus(t *testing.T) {
+	head := func(channels, family, streams byte) []byte {
+		h := append([]byte("OpusHead"), 1, channels, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, family)
+		if family != 0 {
+			h = append(h, streams, channels-streams)
+			for i := range channels {
+				h = append(h, i)
+			}
+		}
+		return h
+	}
+	for _, c := range []struct {
+		head []byte
+		want int
+	}{
+		{nil, 1},
+		{head(2, 0, 0), 1},
+		{head(2, 1, 1), 1},
+		{head(6, 1, 4), 4},
+		{head(6, 1, 4)[:19], 0},
+	} {
+		if got := opusStreams(c.head); got != c.want {
+			t.Errorf("opusStreams(% x) = %d, want %d", c.head, got, c.want)
+		}
+	}
+
+	path := filepath.Join(t.TempDir(), "surround.ogg")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+		"-af", "pan=5.1|c0=c0|c1=c0|c2=c0|c3=c0|c4=c0|c5=c0", "-c:a", "libopus", path).CombinedOutput(); err != nil {
+		t.Fatalf("make a 5.1 Opus file: %v %s", err, out)
+	}
+	in, err := OpenInput(path)
+	if err == nil {
+		in.Close()
+		t.Fatalf("a 5.1 Opus file opened as %+v, want it refused", in.Audio())
+	}
+	if !strings.Contains(err.Error(), "6 channels in 4 streams") {
+		t.Errorf("error %q does not say why the stream is left out", err)
 	}
 }
