@@ -55,7 +55,7 @@ type WebMWriter struct {
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for a keyframe: the first, or one after a frame refused
-	DroppedBeforeStart       int // frames older than the first one written
+	DroppedBeforeStart       int // frames older than the first one written, and audio held for the first keyframe refused for its time
 }
 
 // CreateWebM creates path (it must not exist) and writes the file header.
@@ -200,7 +200,11 @@ func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
 	held := w.pending
 	w.pending = nil
 	for _, a := range held {
-		if err := w.WriteAudio(a); err != nil {
+		// A held frame refused for its time is left out, not the rest
+		// after it; nor is it this video frame's error.
+		if err := w.WriteAudio(a); errors.Is(err, errOutOfOrder) {
+			w.DroppedBeforeStart++
+		} else if err != nil {
 			return err
 		}
 	}

@@ -322,6 +322,31 @@ func TestWebMStartsAtKeyframe(t *testing.T) {
 	}
 }
 
+// TestWebMHeldAudioPastABadTime: of the audio held for the first keyframe,
+// a frame whose time does not move on is left out, and the frames after it
+// are written; the keyframe itself is written without an error.
+func TestWebMHeldAudioPastABadTime(t *testing.T) {
+	w, err := CreateWebM(filepath.Join(t.TempDir(), "held.webm"), WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	c := newClip(t)
+	for _, i := range []int{0, 1, 1, 2, 3} { // the second frame twice
+		a, _ := c.audioFrame(i)
+		if err := w.WriteAudio(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, _ := c.videoFrame(0)
+	if err := w.WriteVideo(key); err != nil {
+		t.Errorf("the keyframe: %v", err)
+	}
+	if w.VideoFrames != 1 || w.AudioFrames != 4 || w.DroppedBeforeStart != 1 {
+		t.Errorf("%d video, %d audio written, %d dropped; want 1, 4, 1", w.VideoFrames, w.AudioFrames, w.DroppedBeforeStart)
+	}
+}
+
 // TestRecordingPastABadTime: a frame whose time goes backwards is left out
 // of the recording, and the recording goes on (it used to stop writing for
 // good at the first refused frame); a refused video frame takes the deltas
