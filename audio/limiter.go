@@ -98,6 +98,13 @@ func (l *Limiter) Reset() {
 	l.gain, l.logGain, l.stale, l.holdLeft = 1, 0, false, 0
 }
 
+// ContinueFrom puts l where src is (its gain, and where its hold and release
+// stand), so that l goes on from src's last frame without a jump. Both
+// must have the same configuration.
+func (l *Limiter) ContinueFrom(src *Limiter) {
+	l.gain, l.logGain, l.stale, l.holdLeft = src.gain, src.logGain, src.stale, src.holdLeft
+}
+
 // Process writes src, gain-reduced as needed, to dst as int16. dst and src
 // must have the same length (Process panics otherwise), normally FrameLen.
 // Longer input is processed in frame-sized blocks, each its own lookahead;

@@ -6,7 +6,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
+	"unsafe"
 
 	"gopkg.in/hraban/opus.v2"
 )
@@ -210,6 +212,39 @@ func OpusHead() []byte {
 
 // OpusPreSkip is the encoder delay in samples that players drop at the start.
 const OpusPreSkip = opusLookahead
+
+// ContinueFrom makes e's state a copy of src's, settings included (both
+// come from NewOpusEncoder): from its next packet e goes on from src's last
+// one, so that a decoder that was decoding src's packets can take e's with
+// no seam. libopus keeps an encoder in one block of memory that a shallow
+// copy duplicates (opus.h says so); hraban/opus keeps that block in Go
+// memory, which is checked to be laid out as mcu expects before the copy.
+func (e *OpusEncoder) ContinueFrom(src *OpusEncoder) error {
+	dst, from := encoderState(e.e), encoderState(src.e)
+	if dst == nil || from == nil || len(dst) != len(from) {
+		return errors.New("codec: opus: the encoder's state cannot be copied")
+	}
+	copy(dst, from)
+	e.loss = src.loss
+	return nil
+}
+
+// encoderState is the memory of libopus's state inside e, or nil if
+// hraban/opus does not hold it as mcu expects: a []byte field mem whose
+// start the pointer field p points at.
+func encoderState(e *opus.Encoder) []byte {
+	typ := reflect.TypeFor[opus.Encoder]()
+	mem, ok1 := typ.FieldByName("mem")
+	p, ok2 := typ.FieldByName("p")
+	if !ok1 || !ok2 || mem.Type != reflect.TypeFor[[]byte]() || p.Type.Kind() != reflect.Pointer {
+		return nil
+	}
+	b := *(*[]byte)(unsafe.Add(unsafe.Pointer(e), mem.Offset))
+	if len(b) == 0 || *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(e), p.Offset)) != unsafe.Pointer(&b[0]) {
+		return nil
+	}
+	return b
+}
 
 // Reset returns the encoder to its initial state, as for a new stream.
 func (e *OpusEncoder) Reset() error {

@@ -42,6 +42,59 @@ func sine(hz, amp float64, from, n int) []int16 {
 	return pcm
 }
 
+// TestOpusContinueFrom: an encoder that takes on another's state makes the
+// very packets the other makes from then on, settings included (the other's
+// expected loss), and a fresh encoder does not.
+func TestOpusContinueFrom(t *testing.T) {
+	cfg := DefaultOpusConfig()
+	newEnc := func() *OpusEncoder {
+		e, err := NewOpusEncoder(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	src, dst, fresh := newEnc(), newEnc(), newEnc()
+	if err := src.SetPacketLoss(10); err != nil {
+		t.Fatal(err)
+	}
+	frame := func(i int) []int16 { return sine(440, 0.2, i*960, 960) }
+	for i := range 10 {
+		if _, err := src.Encode(frame(i)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := dst.Encode(sine(1230, 0.2, i*960, 960)); err != nil { // another history
+			t.Fatal(err)
+		}
+	}
+	if err := dst.ContinueFrom(src); err != nil {
+		t.Fatal(err)
+	}
+	if dst.PacketLoss() != 10 {
+		t.Errorf("expected loss %d after the copy, want the source's 10", dst.PacketLoss())
+	}
+	for i := 10; i < 15; i++ {
+		a, err := src.Encode(frame(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := dst.Encode(frame(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := fresh.Encode(frame(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("frame %d: the copy's packet differs from the source's", i)
+		}
+		if i == 10 && bytes.Equal(a, c) {
+			t.Error("a fresh encoder makes the source's packet too: the check proves nothing")
+		}
+	}
+}
+
 func TestOpusRoundTrip(t *testing.T) {
 	enc, err := NewOpusEncoder(DefaultOpusConfig())
 	if err != nil {

@@ -95,6 +95,13 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		}
 	}
 	a.speaker = a.detector.Update(a.levels)
+	// Before the full mix is limited and encoded: someone back from quiet
+	// takes on its limiter and encoder as they stand (talking).
+	for _, mem := range m.members {
+		if mem.MixMinus {
+			mem.own = mem.talking(a.levels[mem.slot], a, m.log)
+		}
+	}
 	m.updateLoss(t)
 
 	a.limiter.Process(a.out, a.acc)
@@ -111,7 +118,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		if !mem.MixMinus {
 			continue
 		}
-		own := mem.talking(a.levels[mem.slot], m.log)
+		own := mem.own
 		if own == nil {
 			// Quiet: their own mix is the full mix, already encoded. Sharing
 			// the packet spares an Opus encode per quiet person (most of a
@@ -161,17 +168,22 @@ const (
 
 // talking returns the PCM to take out of the mix this person hears, or nil
 // when they have been quiet long enough to share the full mix's packets.
-// Coming back from quiet, their encoder and limiter start afresh (the
-// receiver's decoder simply sees a new stream of packets).
-func (mem *member) talking(level float64, log *slog.Logger) []int16 {
+// Coming back from quiet, their limiter and encoder take on the state of
+// the full mix's (a, before its frame of this tick), whose packets they have
+// been receiving: their decoder then goes on with no seam, where an encoder
+// started afresh would begin with its look-ahead's 6.5 ms of silence.
+func (mem *member) talking(level float64, a *audioState, log *slog.Logger) []int16 {
 	if mem.sound && level > quietLevel {
 		if mem.quiet >= quietHangover {
-			if err := mem.enc.Reset(); err != nil {
-				// It goes on from where it was a second ago: the receiver
-				// hears a glitch, not silence.
-				log.Warn("opus encoder reset", "participant", mem.ID, "err", err)
+			mem.limiter.ContinueFrom(a.limiter)
+			if err := mem.enc.ContinueFrom(a.enc); err != nil {
+				log.Warn("opus encoder state", "participant", mem.ID, "err", err)
+				if err := mem.enc.Reset(); err != nil {
+					// It goes on from where it was a second ago: the
+					// receiver hears a glitch, not silence.
+					log.Warn("opus encoder reset", "participant", mem.ID, "err", err)
+				}
 			}
-			mem.limiter.Reset()
 		}
 		mem.quiet = 0
 		return mem.pcm

@@ -102,7 +102,8 @@ type member struct {
 	sound   bool
 	limiter *audio.Limiter // mix-minus only
 	enc     *codec.OpusEncoder
-	quiet   int // audio ticks since this person's sound was above quietLevel
+	quiet   int     // audio ticks since this person's sound was above quietLevel
+	own     []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
 }
 
 // canvases is the number of encoder input pictures the compositor paints in

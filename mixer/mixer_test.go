@@ -629,6 +629,32 @@ func TestMixMinusSharesQuiet(t *testing.T) {
 	}
 }
 
+// TestMixMinusResumesWithoutASeam: someone quiet receives the full mix's
+// packets, then starts talking and receives their own; their one decoder
+// goes from the first to the second with no seam. The talker's tone, all
+// they hear either side of the switch, keeps its level through it (an own
+// encoder started afresh began with its look-ahead's 6.5 ms of silence, a
+// dropout in everyone else's voice at each of their first words).
+func TestMixMinusResumesWithoutASeam(t *testing.T) {
+	const amp = 0.063
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
+	m.Add(Participant{ID: "late", Audio: &lateTalker{from: 1500 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
+	run(t, m, 2*time.Second)
+	pcm := decodeOpus(t, out.minus["late"])
+	const window = audio.SampleRate / 400 // 2.5 ms, longer than the tone's period
+	for i := audio.SampleRate / 2; i+window <= len(pcm)/2; i += window {
+		peak := 0.0
+		for j := i; j < i+window; j++ {
+			peak = max(peak, math.Abs(float64(pcm[2*j]))/32768)
+		}
+		if math.Abs(20*math.Log10(peak/amp)) > 3 {
+			t.Errorf("at %v the talker's tone peaks at %.4f, want %.3f ± 3 dB", time.Duration(i)*time.Second/audio.SampleRate, peak, amp)
+		}
+	}
+}
+
 // TestSetBitrateWhileRunning: a bitrate set while the mixer runs (as the
 // room sets it from its receivers' reports) reaches the encoder with no
 // keyframe: on busy pictures, the second that starts a second after the
