@@ -62,9 +62,14 @@ type frameAssembler struct {
 	waitUntil time.Time
 	buf       []byte
 	free      []*heldPacket // packets consumed, to be read into again
-	// pic is the VP8 picture ID of the frame emitted last, while
-	// nothing was given up since (else pic.mod is 0).
+	// pic is the pictureID of the frame emitted last (H.264: of the last
+	// reference picture), while nothing was given up since (else pic.mod
+	// is 0).
 	pic pictureID
+	// sps is the last H.264 SPS seen, for reading frame_num; nalHead is
+	// the first bytes of an FU-A's NAL unit, put back together.
+	sps     codec.H264SPS
+	nalHead []byte
 }
 
 type slot struct {
@@ -198,12 +203,14 @@ func (a *frameAssembler) drain(now time.Time, emit func(assembled)) {
 	}
 }
 
-// skipPaddingGap moves past a gap that held no media, at once: between a
-// frame emitted whole and the start of the frame whose picture ID follows
-// its own, with nothing but padding held in between. A browser that has
-// no RTX stream to probe the bandwidth with sends padding-only packets in
-// the video stream itself and does not resend them, so waiting for one
-// would cost assemblerPatience, then a keyframe, for no loss at all.
+// skipPaddingGap moves past a gap that held no media the decoder needs, at
+// once: between a frame emitted whole and the start of the frame whose
+// pictureID follows its own, with nothing but padding held in between. A
+// browser that has no RTX stream to probe the bandwidth with sends
+// padding-only packets in the video stream itself and does not resend
+// them, so waiting for one would cost assemblerPatience, then a keyframe,
+// for no loss at all. (For H.264 the gap may also have held a picture
+// that is no reference, which no other picture needs.)
 func (a *frameAssembler) skipPaddingGap() bool {
 	if !a.atStart || a.pic.mod == 0 {
 		return false
@@ -213,7 +220,7 @@ func (a *frameAssembler) skipPaddingGap() bool {
 		if s.pkt == nil || s.pkt.SequenceNumber != seq || len(s.pkt.Payload) == 0 {
 			continue // missing, or padding
 		}
-		next, ok := pictureIDOf(a.dep, s.pkt.Payload)
+		next, _, ok := a.pictureIDOf(s.pkt.Payload)
 		if seq == a.next || !ok || !frameHead(a.dep, s.pkt.Payload) || !a.pic.followedBy(next) {
 			return false // the gap is inside the head frame, or held media
 		}
@@ -225,32 +232,123 @@ func (a *frameAssembler) skipPaddingGap() bool {
 	return false
 }
 
-// pictureID is a VP8 picture ID and its modulus (2^7 or 2^15).
-type pictureID struct{ id, mod int }
-
-func (p pictureID) followedBy(q pictureID) bool {
-	return p.mod != 0 && p.mod == q.mod && q.id == (p.id+1)%p.mod
+// pictureID tells whether a frame follows the last one emitted with no
+// frame it needs lost in between: a VP8 picture ID, which counts every
+// picture, or an H.264 frame_num, which counts reference pictures (the
+// last one's is kept: a picture that is no reference may be lost with
+// nothing lost to the decoder). mod is the modulus (VP8: 2^7 or 2^15;
+// H.264: 2^log2_max_frame_num), 0 when unknown.
+type pictureID struct {
+	id, mod int
+	h264    bool
+	idr     bool // an H.264 IDR picture, which needs nothing before it
 }
 
-// pictureIDOf reads the picture ID of a VP8 payload descriptor (RFC 7741
-// 4.2), where it has one. Not VP9's: the layers of one picture share its
-// ID and each begins a frame, so a lost base layer would look like a gap
-// between pictures.
-func pictureIDOf(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
+func (p pictureID) followedBy(q pictureID) bool {
+	if p.mod == 0 || p.mod != q.mod || p.h264 != q.h264 {
+		return false
+	}
+	if p.h264 {
+		// The same frame_num or the next (H.264 7.4.3): no reference
+		// picture between them is missing.
+		return q.idr || q.id == p.id || q.id == (p.id+1)%p.mod
+	}
+	return q.id == (p.id+1)%p.mod
+}
+
+// pictureIDOf reads the pictureID of the first packet with media of a
+// frame, and whether that frame is a reference one (every VP8 frame is
+// taken to be), where it can tell. VP8: the picture ID of its payload
+// descriptor (RFC 7741 4.2). Not VP9's: the layers of one picture share
+// its ID and each begins a frame, so a lost base layer would look like a
+// gap between pictures. H.264: the frame_num of its first slice, read
+// with the last SPS seen, which an SPS in the packet updates.
+func (a *frameAssembler) pictureIDOf(p []byte) (pic pictureID, ref, ok bool) {
+	if _, h264 := a.dep.(*codecs.H264Packet); h264 {
+		return a.h264PictureID(p)
+	}
 	const x, i = 0x80, 0x80
-	if _, vp8 := dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
-		return pictureID{}, false
+	if _, vp8 := a.dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
+		return pictureID{}, false, false
 	}
 	p = p[2:]
 	const m = 0x80 // a 15-bit picture ID
 	if p[0]&m == 0 {
-		return pictureID{id: int(p[0]), mod: 1 << 7}, true
+		return pictureID{id: int(p[0]), mod: 1 << 7}, true, true
 	}
 	if len(p) < 2 {
-		return pictureID{}, false
+		return pictureID{}, false, false
 	}
-	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
+	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true, true
 }
+
+// h264PictureID reads the NAL units an H.264 RTP payload begins (RFC 6184:
+// a single NAL unit, a STAP-A or the start of an FU-A) for an SPS and the
+// first slice of a picture. A payload with an SPS and no slice is a
+// keyframe's first packet (WebRTC senders put SPS and PPS in a STAP-A
+// before the IDR slices).
+func (a *frameAssembler) h264PictureID(p []byte) (pic pictureID, ref, ok bool) {
+	var nals [][]byte
+	switch {
+	case len(p) == 0:
+		return pictureID{}, false, false
+	case p[0]&0x1f == 24: // STAP-A: 16-bit sizes, each before its NAL unit
+		for rest := p[1:]; len(rest) >= 2; {
+			size := int(rest[0])<<8 | int(rest[1])
+			rest = rest[2:]
+			if size > len(rest) {
+				break
+			}
+			nals, rest = append(nals, rest[:size]), rest[size:]
+		}
+	case p[0]&0x1f == 28: // FU-A: the NAL header's type is in the FU header
+		const start = 0x80
+		if len(p) < 3 || p[1]&start == 0 {
+			return pictureID{}, false, false
+		}
+		nal := append(a.nalHead[:0], p[0]&0xe0|p[1]&0x1f)
+		a.nalHead = append(nal, p[2:min(len(p), 2+maxSliceHeader)]...)
+		nals = append(nals, a.nalHead)
+	default:
+		nals = append(nals, p)
+	}
+	spsSeen := false
+	for _, nal := range nals {
+		if len(nal) == 0 {
+			continue
+		}
+		switch nal[0] & 0x1f {
+		case 7:
+			sps, err := codec.ParseH264SPS(nal)
+			a.sps, spsSeen = sps, err == nil // an SPS misread: frame_num unknown
+		case 5:
+			return a.h264Key()
+		case 1:
+			fn, ref, err := codec.H264FrameNum(nal, a.sps)
+			if err != nil {
+				return pictureID{}, false, false
+			}
+			return pictureID{id: fn, mod: 1 << a.sps.FrameNumBits, h264: true}, ref, true
+		}
+	}
+	if spsSeen {
+		return a.h264Key()
+	}
+	return pictureID{}, false, false
+}
+
+// h264Key is an IDR picture's pictureID: frame_num 0, a reference.
+func (a *frameAssembler) h264Key() (pictureID, bool, bool) {
+	if a.sps.FrameNumBits == 0 {
+		return pictureID{}, false, false
+	}
+	return pictureID{mod: 1 << a.sps.FrameNumBits, h264: true, idr: true}, true, true
+}
+
+// maxSliceHeader is more than enough of a slice NAL unit to read its
+// frame_num: three Exp-Golomb numbers of a picture's first slice, two bits
+// and 16 at most, and room for emulation prevention bytes.
+const maxSliceHeader = 32
 
 // deadline is when the packet missing from the head frame will have been
 // waited for long enough: drain gives it up from then on. ok is false when
@@ -278,7 +376,7 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 
 // missingSince reports whether a packet of the head frame is missing and
 // since when it is known to be: the arrival of the first packet held after
-// the first gap. After a VP8 frame emitted whole, and with no media before
+// the first gap. After a VP8 or H.264 frame emitted whole, and with no media before
 // the gap, padding after the gap does not count: such a gap may have held
 // padding only (skipPaddingGap), which the next packet with media tells,
 // however long it takes to come (a camera turned off sends a picture a
@@ -423,13 +521,13 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	a.buf = a.buf[:0]
 	var arrival time.Time
 	var pic pictureID
-	media := false
+	media, ref, known := false, false, false
 	for seq := a.next; ; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		if len(s.pkt.Payload) > 0 {
 			if !media {
 				media = true
-				pic, _ = pictureIDOf(a.dep, s.pkt.Payload)
+				pic, ref, known = a.pictureIDOf(s.pkt.Payload)
 			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
@@ -446,9 +544,14 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	// would otherwise grow for the rest of the session.
 	a.dep = a.newDepacketizer()
 	a.next, a.atStart, a.consumed = end+1, true, true
-	if media { // a run of padding only leaves the last frame's picture ID
+	switch {
+	case !media: // a run of padding only leaves the last frame's picture ID
+	case !known:
+		a.pic = pictureID{}
+	case ref:
+		pic.idr = false
 		a.pic = pic
-	}
+	} // a picture that is no reference leaves the last reference's frame_num
 	lost := a.lost
 	a.lost = 0
 	if len(a.buf) > 0 {

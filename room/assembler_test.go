@@ -2,6 +2,7 @@ package room
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -694,4 +695,109 @@ func TestFrameAssemblerGapInsideFrameThenPadding(t *testing.T) {
 	if want := []string{"a", "f"}; !slices.Equal(c.frames, want) || c.lost[1] == 0 {
 		t.Errorf("frames %q lost %v, want %q with b's packets lost", c.frames, c.lost, want)
 	}
+}
+
+// h264Slice is the first slice of a picture as an encoder codes it with
+// h264Picture's SPS (frame_num of 4 bits): first_mb_in_slice 0, slice type
+// I (IDR) or P, PPS 0, then frame_num. A picture that is no reference has
+// nal_ref_idc 0.
+func h264Slice(idr, ref bool, frameNum int) []byte {
+	header, bits := byte(0x41), "1"+"00110"+"1" // P
+	switch {
+	case idr:
+		header, bits = 0x65, "1"+"0001000"+"1"
+	case !ref:
+		header = 0x01
+	}
+	bits += fmt.Sprintf("%04b", frameNum) + "1"
+	for len(bits)%8 != 0 {
+		bits += "0"
+	}
+	nal := []byte{header}
+	for i := 0; i < len(bits); i += 8 {
+		b, _ := strconv.ParseUint(bits[i:i+8], 2, 8)
+		nal = append(nal, byte(b))
+	}
+	return append(nal, bytes.Repeat([]byte{0xaa}, 40)...) // over two packets
+}
+
+// TestFrameAssemblerH264PaddingGap: as for VP8 (TestFrameAssemblerPaddingGap),
+// a gap after a whole H.264 picture is passed at once when the next
+// picture's frame_num shows that no reference picture is missing: the gap
+// held padding, or a picture no other needs. A gap where a reference
+// picture is missing is waited for and counted.
+func TestFrameAssemblerH264PaddingGap(t *testing.T) {
+	key := h264Picture(true)
+	key = append(key[:2], h264Slice(true, true, 0))
+	type picture struct {
+		nals [][]byte
+		lose bool // all its packets
+		pad  int  // padding packets after it, the first lost
+	}
+	ref := func(fn int) [][]byte { return [][]byte{h264Slice(false, true, fn)} }
+	nonRef := func(fn int) [][]byte { return [][]byte{h264Slice(false, false, fn)} }
+	for _, tc := range []struct {
+		name     string
+		pictures []picture
+		emitted  int // pictures emitted at once, with no loss
+	}{
+		{"lost padding", []picture{{nals: key}, {nals: ref(1), pad: 2}, {nals: ref(2)}, {nals: ref(3)}}, 4},
+		{"a picture that is no reference lost", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2), lose: true}, {nals: ref(2)}}, 3},
+		{"lost padding after a picture that is no reference", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2), pad: 1}, {nals: ref(2)}}, 4},
+		{"frame_num wraps", []picture{{nals: key}, {nals: ref(15), pad: 1}, {nals: ref(0)}}, 3},
+		{"a reference picture lost", []picture{{nals: key}, {nals: ref(1)}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 2},
+		{"lost padding, a reference picture lost", []picture{{nals: key}, {nals: ref(1), pad: 1}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 2},
+		{"a reference picture lost after one that is no reference", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2)}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
+			var c collector
+			seq, want := uint16(100), 0
+			for _, p := range tc.pictures {
+				pkts := h264Packets(seq, p.nals)
+				seq += uint16(len(pkts))
+				if !p.lose {
+					want++
+					for _, q := range pkts {
+						pushAt(t, a, &c, q, 0)
+					}
+				}
+				for i := range p.pad {
+					if i > 0 {
+						pushAt(t, a, &c, pkt(seq, false, ""), 0)
+					}
+					seq++
+				}
+			}
+			if len(c.frames) != tc.emitted || slices.ContainsFunc(c.lost, func(n int) bool { return n != 0 }) {
+				t.Errorf("%d pictures emitted at once, lost %v; want %d with none lost", len(c.frames), c.lost, tc.emitted)
+			}
+			if tc.emitted < want { // the rest follow once the gap is given up, counted lost
+				a.drain(time.Unix(0, 0).Add(assemblerPatience), c.emit)
+				if len(c.frames) != want || c.lost[tc.emitted] == 0 {
+					t.Errorf("after the patience: %d pictures, lost %v; want %d, the loss counted", len(c.frames), c.lost, want)
+				}
+			}
+		})
+	}
+}
+
+// FuzzFrameAssemblerH264 pushes H.264 packets of any payload (SPS, slices,
+// STAP-A and FU-A cut anywhere) in any order: reading their frame_num
+// neither panics nor stalls a push.
+func FuzzFrameAssemblerH264(f *testing.F) {
+	for _, p := range append(h264Packets(0, h264Picture(true)), h264Packets(7, [][]byte{h264Slice(false, true, 1)})...) {
+		f.Add(p.SequenceNumber, p.Marker, p.Payload)
+	}
+	f.Fuzz(func(t *testing.T, seq uint16, marker bool, payload []byte) {
+		a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
+		now := time.Unix(0, 0)
+		for _, p := range h264Packets(seq-7, h264Picture(true)) { // a keyframe first, then the packet, twice
+			a.push(wire(t, p), now, func(assembled) {})
+		}
+		for i := range 2 {
+			p := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq + uint16(2*i), Marker: marker}, Payload: payload}
+			a.push(wire(t, p), now.Add(time.Duration(i)*time.Second), func(assembled) {})
+		}
+	})
 }

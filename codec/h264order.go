@@ -1,0 +1,156 @@
+package codec
+
+import "errors"
+
+// H264SPS is what a sequence parameter set says that reading a slice's
+// frame_num needs (H.264 7.3.2.1.1). The zero value is an SPS not seen yet.
+type H264SPS struct {
+	FrameNumBits   int  // log2_max_frame_num: 4..16 (0: unknown)
+	SeparatePlanes bool // separate_colour_plane_flag: a 2-bit colour_plane_id comes before frame_num
+}
+
+// errH264Header is a parameter set or slice header cut short or out of
+// range.
+var errH264Header = errors.New("codec: H.264 header cut short or out of range")
+
+// ParseH264SPS reads an SPS NAL unit (header byte first, emulation
+// prevention bytes in place) as far as log2_max_frame_num.
+func ParseH264SPS(nal []byte) (H264SPS, error) {
+	if len(nal) < 4 || nal[0]&0x1f != 7 {
+		return H264SPS{}, errH264Header
+	}
+	profile := nal[1]
+	r := rbspReader{b: nal[4:]} // after profile_idc, the constraint flags and level_idc
+	r.ue()                      // seq_parameter_set_id
+	var sps H264SPS
+	switch profile {
+	case 100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135:
+		chroma := r.ue() // chroma_format_idc
+		if chroma == 3 {
+			sps.SeparatePlanes = r.bits(1) == 1
+		}
+		r.ue()              // bit_depth_luma_minus8
+		r.ue()              // bit_depth_chroma_minus8
+		r.bits(1)           // qpprime_y_zero_transform_bypass_flag
+		if r.bits(1) == 1 { // seq_scaling_matrix_present_flag
+			lists := 8
+			if chroma == 3 {
+				lists = 12
+			}
+			for i := range lists {
+				if r.bits(1) == 1 { // seq_scaling_list_present_flag
+					size := 16
+					if i >= 6 {
+						size = 64
+					}
+					r.skipScalingList(size)
+				}
+			}
+		}
+	}
+	minus4 := r.ue() // log2_max_frame_num_minus4
+	if r.err || minus4 > 12 {
+		return H264SPS{}, errH264Header
+	}
+	sps.FrameNumBits = int(minus4) + 4
+	return sps, nil
+}
+
+// H264FrameNum reads the frame_num of a slice NAL unit (types 1 and 5,
+// header byte first) coded with sps, and whether its picture is a
+// reference one (nal_ref_idc not 0): frame_num counts reference pictures,
+// so a picture whose frame_num is the last reference picture's or the one
+// after it follows with no reference picture missing (H.264 7.4.3).
+func H264FrameNum(nal []byte, sps H264SPS) (frameNum int, ref bool, err error) {
+	if len(nal) < 2 || sps.FrameNumBits == 0 {
+		return 0, false, errH264Header
+	}
+	if t := nal[0] & 0x1f; t != 1 && t != 5 {
+		return 0, false, errH264Header
+	}
+	r := rbspReader{b: nal[1:]}
+	r.ue() // first_mb_in_slice
+	r.ue() // slice_type
+	r.ue() // pic_parameter_set_id
+	if sps.SeparatePlanes {
+		r.bits(2) // colour_plane_id
+	}
+	frameNum = int(r.bits(sps.FrameNumBits))
+	if r.err {
+		return 0, false, errH264Header
+	}
+	return frameNum, nal[0]&0x60 != 0, nil
+}
+
+// rbspReader reads bits of an H.264 NAL unit's payload, skipping the
+// emulation prevention bytes (the 3 of 00 00 03). A read past the end
+// sets err and gives zeros.
+type rbspReader struct {
+	b     []byte
+	pos   int // byte
+	bit   int // next bit in b[pos], 0 the most significant
+	zeros int // zero bytes just read, for emulation prevention
+	err   bool
+}
+
+func (r *rbspReader) bits(n int) uint32 {
+	var v uint32
+	for range n {
+		if r.bit == 0 && r.zeros >= 2 && r.pos < len(r.b) && r.b[r.pos] == 3 {
+			r.pos++ // emulation prevention byte
+			r.zeros = 0
+		}
+		if r.pos >= len(r.b) {
+			r.err = true
+			return 0
+		}
+		v = v<<1 | uint32(r.b[r.pos]>>(7-r.bit)&1)
+		if r.bit++; r.bit == 8 {
+			if r.b[r.pos] == 0 {
+				r.zeros++
+			} else {
+				r.zeros = 0
+			}
+			r.pos, r.bit = r.pos+1, 0
+		}
+	}
+	return v
+}
+
+// ue reads an Exp-Golomb ue(v) of up to 32 bits.
+func (r *rbspReader) ue() uint32 {
+	lead := 0
+	for r.bits(1) == 0 {
+		if r.err || lead == 31 {
+			r.err = true
+			return 0
+		}
+		lead++
+	}
+	return 1<<lead - 1 + r.bits(lead)
+}
+
+// se reads an Exp-Golomb se(v).
+func (r *rbspReader) se() int32 {
+	k := r.ue()
+	if k&1 == 1 {
+		return int32(k/2 + 1)
+	}
+	return -int32(k / 2)
+}
+
+// skipScalingList reads past a scaling_list() of size entries (7.3.2.1.1.1).
+func (r *rbspReader) skipScalingList(size int) {
+	last, next := int32(8), int32(8)
+	for range size {
+		if next != 0 {
+			next = (last + r.se() + 256) % 256
+			if r.err {
+				return
+			}
+		}
+		if next != 0 {
+			last = next
+		}
+	}
+}
