@@ -93,6 +93,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	natIPs.setEnv(env("MCU_NAT1TO1_IP", ""))
 	udpPort := fs.String("udp-port", env("MCU_UDP_PORT", "0"), "carry all media on this one UDP `port` (0: a port per session) [MCU_UDP_PORT]")
 	loopback := fs.String("loopback-candidates", env("MCU_LOOPBACK_CANDIDATES", "auto"), "offer 127.0.0.1 ICE candidates: auto (when listening on loopback), true, false [MCU_LOOPBACK_CANDIDATES]")
+	shutdown := fs.String("shutdown-timeout", env("MCU_SHUTDOWN_TIMEOUT", "20s"), "on SIGTERM, how long finalizing recordings and closing peers may take before the process gives up and exits 1; keep it under the service manager's own stop timeout [MCU_SHUTDOWN_TIMEOUT]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if err := fs.Parse(args); err != nil {
@@ -159,6 +160,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		cfg.Net.Loopback = *loopback == "true"
 	default:
 		return usageError{fmt.Errorf("-loopback-candidates %q: want auto, true or false", *loopback)}
+	}
+	shutdownTimeout, err := time.ParseDuration(*shutdown)
+	if err != nil || shutdownTimeout <= 0 {
+		return usageError{fmt.Errorf("-shutdown-timeout %q: want a duration above 0, such as 20s", *shutdown)}
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
@@ -231,7 +236,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// close every peer, then exit 0.
 		log.Info("shutting down")
 	}
-	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
 	defer cancel()
 	// The listener closes at once; the requests under way finish while the
 	// rooms close, so that a slow client cannot hold up the recordings.

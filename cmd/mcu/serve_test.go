@@ -208,3 +208,15 @@ func TestListFlagsFromEnvironment(t *testing.T) {
 		t.Errorf("the usage shows the TURN password from MCU_ICE_SERVERS:\n%s", usage.String())
 	}
 }
+
+// TestShutdownTimeoutRefusesNonsense: a timeout that is not a duration
+// above 0 is a mistake on the command line, named, before anything starts.
+func TestShutdownTimeoutRefusesNonsense(t *testing.T) {
+	for _, v := range []string{"0", "-5s", "soon"} {
+		err := serveCommand(context.Background(), []string{"-shutdown-timeout", v}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-shutdown-timeout") {
+			t.Errorf("-shutdown-timeout %s: %v, want a usage error naming the flag", v, err)
+		}
+	}
+}
