@@ -20,8 +20,9 @@ func ParseH264SPS(nal []byte) (H264SPS, error) {
 		return H264SPS{}, errH264Header
 	}
 	profile := nal[1]
-	r := rbspReader{b: nal[4:]} // after profile_idc, the constraint flags and level_idc
-	r.ue()                      // seq_parameter_set_id
+	// After profile_idc, the constraint flags and level_idc:
+	r := bitReader{b: nal[4:], rbsp: true}
+	r.ue() // seq_parameter_set_id
 	var sps H264SPS
 	switch profile {
 	case 100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135:
@@ -29,10 +30,11 @@ func ParseH264SPS(nal []byte) (H264SPS, error) {
 		if chroma == 3 {
 			sps.SeparatePlanes = r.bits(1) == 1
 		}
-		r.ue()              // bit_depth_luma_minus8
-		r.ue()              // bit_depth_chroma_minus8
-		r.bits(1)           // qpprime_y_zero_transform_bypass_flag
-		if r.bits(1) == 1 { // seq_scaling_matrix_present_flag
+		r.ue()    // bit_depth_luma_minus8
+		r.ue()    // bit_depth_chroma_minus8
+		r.bits(1) // qpprime_y_zero_transform_bypass_flag
+		// seq_scaling_matrix_present_flag, then the lists present
+		if r.bits(1) == 1 {
 			lists := 8
 			if chroma == 3 {
 				lists = 12
@@ -68,7 +70,7 @@ func H264FrameNum(nal []byte, sps H264SPS) (frameNum int, ref bool, err error) {
 	if t := nal[0] & 0x1f; t != 1 && t != 5 {
 		return 0, false, errH264Header
 	}
-	r := rbspReader{b: nal[1:]}
+	r := bitReader{b: nal[1:], rbsp: true}
 	r.ue() // first_mb_in_slice
 	r.ue() // slice_type
 	r.ue() // pic_parameter_set_id
@@ -82,21 +84,22 @@ func H264FrameNum(nal []byte, sps H264SPS) (frameNum int, ref bool, err error) {
 	return frameNum, nal[0]&0x60 != 0, nil
 }
 
-// rbspReader reads bits of an H.264 NAL unit's payload, skipping the
-// emulation prevention bytes (the 3 of 00 00 03). A read past the end
-// sets err and gives zeros.
-type rbspReader struct {
+// bitReader reads bits, the most significant first. With rbsp set it
+// reads the payload of an H.264 NAL unit, skipping its emulation prevention
+// bytes (the 3 of 00 00 03). A read past the end sets err and gives zeros.
+type bitReader struct {
 	b     []byte
+	rbsp  bool
 	pos   int // byte
 	bit   int // next bit in b[pos], 0 the most significant
 	zeros int // zero bytes just read, for emulation prevention
 	err   bool
 }
 
-func (r *rbspReader) bits(n int) uint32 {
+func (r *bitReader) bits(n int) uint32 {
 	var v uint32
 	for range n {
-		if r.bit == 0 && r.zeros >= 2 && r.pos < len(r.b) && r.b[r.pos] == 3 {
+		if r.rbsp && r.bit == 0 && r.zeros >= 2 && r.pos < len(r.b) && r.b[r.pos] == 3 {
 			r.pos++ // emulation prevention byte
 			r.zeros = 0
 		}
@@ -118,7 +121,7 @@ func (r *rbspReader) bits(n int) uint32 {
 }
 
 // ue reads an Exp-Golomb ue(v) of up to 32 bits.
-func (r *rbspReader) ue() uint32 {
+func (r *bitReader) ue() uint32 {
 	lead := 0
 	for r.bits(1) == 0 {
 		if r.err || lead == 31 {
@@ -131,7 +134,7 @@ func (r *rbspReader) ue() uint32 {
 }
 
 // se reads an Exp-Golomb se(v).
-func (r *rbspReader) se() int32 {
+func (r *bitReader) se() int32 {
 	k := r.ue()
 	if k&1 == 1 {
 		return int32(k/2 + 1)
@@ -140,7 +143,7 @@ func (r *rbspReader) se() int32 {
 }
 
 // skipScalingList reads past a scaling_list() of size entries (7.3.2.1.1.1).
-func (r *rbspReader) skipScalingList(size int) {
+func (r *bitReader) skipScalingList(size int) {
 	last, next := int32(8), int32(8)
 	for range size {
 		if next != 0 {

@@ -216,7 +216,6 @@ func (in *Input) openAnnexB(cp *astiav.CodecParameters, tb astiav.Rational) erro
 	return nil
 }
 
-// opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).
 // opusStreams is how many Opus streams each packet of a stream whose
 // identification header (RFC 7845 5.1) is head holds: one for channel
 // mapping family 0 (mono or stereo) or without a header, else the
@@ -231,6 +230,7 @@ func opusStreams(head []byte) int {
 	return int(head[19])
 }
 
+// opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).
 func opusPreSkip(head []byte) int {
 	if len(head) < 12 || string(head[:8]) != "OpusHead" {
 		return 0

@@ -7,11 +7,12 @@ package codec
 #include <string.h>
 #include <libavcodec/avcodec.h>
 
-// mcu_packet_load gives pkt, which holds no data, a buffer of its own with
-// size bytes of data followed by AV_INPUT_BUFFER_PADDING_SIZE zeros
-// (av_new_packet allocates and zeroes them, and sets the buffer's size
-// right).
+// mcu_packet_load gives pkt a buffer of its own with size bytes of data
+// followed by AV_INPUT_BUFFER_PADDING_SIZE zeros (av_new_packet allocates
+// and zeroes them, and sets the buffer's size right). What pkt held is
+// let go first: av_new_packet would overwrite it.
 static int mcu_packet_load(AVPacket *pkt, const void *data, int size) {
+	av_packet_unref(pkt);
 	int err = av_new_packet(pkt, size);
 	if (err < 0) return err;
 	if (size > 0) memcpy(pkt->data, data, size);
@@ -35,9 +36,8 @@ import (
 // there and be zero.
 const inputPadding = C.AV_INPUT_BUFFER_PADDING_SIZE
 
-// LoadPacket puts a copy of data in pkt, which must hold no data (a new
-// packet, or one unreferenced since its last use), followed by FFmpeg's
-// padding, zeroed. The packet's other fields are reset. go-astiav's
+// LoadPacket puts a copy of data in pkt, followed by FFmpeg's padding,
+// zeroed, in place of what pkt held. The packet's other fields are reset. go-astiav's
 // Packet.FromData cannot do this: it allocates no padding, while
 // av_packet_from_data takes it to be there, and handing it data with
 // room for the padding would make FFmpeg believe the buffer 64 bytes

@@ -130,27 +130,7 @@ func vp9Keyframe(b []byte) bool {
 	if br.bits(1) == 1 { // show_existing_frame
 		return false
 	}
-	return br.bits(1) == 0 && !br.overrun // frame_type 0 = KEY_FRAME
-}
-
-type bitReader struct {
-	b       []byte
-	pos     int
-	overrun bool
-}
-
-func (r *bitReader) bits(n int) uint {
-	var v uint
-	for range n {
-		if r.pos >= len(r.b)*8 {
-			r.overrun = true
-			return 0
-		}
-		bit := r.b[r.pos/8] >> (7 - r.pos%8) & 1
-		v = v<<1 | uint(bit)
-		r.pos++
-	}
-	return v
+	return br.bits(1) == 0 && !br.err // frame_type 0 = KEY_FRAME
 }
 
 // h264StartsIDR reports whether an Annex B access unit holds the first
