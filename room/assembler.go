@@ -220,7 +220,7 @@ func (a *frameAssembler) skipPaddingGap() bool {
 		if s.pkt == nil || s.pkt.SequenceNumber != seq || len(s.pkt.Payload) == 0 {
 			continue // missing, or padding
 		}
-		next, _, ok := a.pictureIDOf(s.pkt.Payload)
+		next, _, ok := a.pictureIDFrom(seq)
 		if seq == a.next || !ok || !frameHead(a.dep, s.pkt.Payload) || !a.pic.followedBy(next) {
 			return false // the gap is inside the head frame, or held media
 		}
@@ -237,118 +237,137 @@ func (a *frameAssembler) skipPaddingGap() bool {
 // picture, or an H.264 frame_num, which counts reference pictures (the
 // last one's is kept: a picture that is no reference may be lost with
 // nothing lost to the decoder). mod is the modulus (VP8: 2^7 or 2^15;
-// H.264: 2^log2_max_frame_num), 0 when unknown.
+// H.264: 2^log2_max_frame_num), 0 when unknown; ts is the frame's RTP
+// timestamp.
 type pictureID struct {
 	id, mod int
+	ts      uint32
 	h264    bool
-	idr     bool // an H.264 IDR picture, which needs nothing before it
+	idr     bool // an H.264 IDR picture
+	sps     bool // its SPS came with it, in its first packets
 }
+
+// fastestFrame is the shortest time between two frames a sender is taken
+// to send, in RTP ticks of video's 90 kHz clock (120 frames a second).
+const fastestFrame = 90000 / 120
 
 func (p pictureID) followedBy(q pictureID) bool {
 	if p.mod == 0 || p.mod != q.mod || p.h264 != q.h264 {
 		return false
 	}
-	if p.h264 {
-		// The same frame_num or the next (H.264 7.4.3): no reference
-		// picture between them is missing.
-		return q.idr || q.id == p.id || q.id == (p.id+1)%p.mod
+	if q.idr {
+		// It needs nothing before it but its parameter sets, which a
+		// lost packet may have held unless they came with it.
+		return q.sps
 	}
-	return q.id == (p.id+1)%p.mod
+	// A number that only looks next, having gone round once or more, takes
+	// mod frames: more time than passed.
+	return q.id == (p.id+1)%p.mod && q.ts-p.ts < uint32(p.mod*fastestFrame)
 }
 
-// pictureIDOf reads the pictureID of the first packet with media of a
-// frame, and whether that frame is a reference one (every VP8 frame is
-// taken to be), where it can tell. VP8: the picture ID of its payload
-// descriptor (RFC 7741 4.2). Not VP9's: the layers of one picture share
-// its ID and each begins a frame, so a lost base layer would look like a
-// gap between pictures. H.264: the frame_num of its first slice, read
-// with the last SPS seen, which an SPS in the packet updates.
-func (a *frameAssembler) pictureIDOf(p []byte) (pic pictureID, ref, ok bool) {
+// pictureIDFrom reads the pictureID of the frame whose first packet with
+// media is at seq, and whether that frame is a reference one (every VP8
+// frame is taken to be), where it can tell. VP8: the picture ID of the
+// payload descriptor (RFC 7741 4.2). Not VP9's: the layers of one picture
+// share its ID and each begins a frame, so a lost base layer would look
+// like a gap between pictures. H.264: the frame_num of its first slice,
+// read with the last SPS seen, which an SPS on the way updates; the
+// packets from seq are read until the slice, all of them there.
+func (a *frameAssembler) pictureIDFrom(seq uint16) (pic pictureID, ref, ok bool) {
+	first := a.ring[seq%assemblerSlots].pkt
 	if _, h264 := a.dep.(*codecs.H264Packet); h264 {
-		return a.h264PictureID(p)
+		pic, ref, ok = a.h264PictureID(seq)
+	} else {
+		pic, ok = vp8PictureID(a.dep, first.Payload)
+		ref = ok
 	}
+	pic.ts = first.Timestamp
+	return pic, ref, ok
+}
+
+func vp8PictureID(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
 	const x, i = 0x80, 0x80
-	if _, vp8 := a.dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
-		return pictureID{}, false, false
+	if _, vp8 := dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
+		return pictureID{}, false
 	}
 	p = p[2:]
 	const m = 0x80 // a 15-bit picture ID
 	if p[0]&m == 0 {
-		return pictureID{id: int(p[0]), mod: 1 << 7}, true, true
+		return pictureID{id: int(p[0]), mod: 1 << 7}, true
 	}
 	if len(p) < 2 {
-		return pictureID{}, false, false
+		return pictureID{}, false
 	}
-	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true, true
+	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
 }
 
-// h264PictureID reads the NAL units an H.264 RTP payload begins (RFC 6184:
-// a single NAL unit, a STAP-A or the start of an FU-A) for an SPS and the
-// first slice of a picture. A payload with an SPS and no slice is a
-// keyframe's first packet (WebRTC senders put SPS and PPS in a STAP-A
-// before the IDR slices).
-func (a *frameAssembler) h264PictureID(p []byte) (pic pictureID, ref, ok bool) {
-	var nals [][]byte
-	switch {
-	case len(p) == 0:
-		return pictureID{}, false, false
-	case p[0]&0x1f == 24: // STAP-A: 16-bit sizes, each before its NAL unit
-		for rest := p[1:]; len(rest) >= 2; {
-			size := int(rest[0])<<8 | int(rest[1])
-			rest = rest[2:]
-			if size > len(rest) {
-				break
-			}
-			nals, rest = append(nals, rest[:size]), rest[size:]
-		}
-	case p[0]&0x1f == 28: // FU-A: the NAL header's type is in the FU header
-		const start = 0x80
-		if len(p) < 3 || p[1]&start == 0 {
-			return pictureID{}, false, false
-		}
-		nal := append(a.nalHead[:0], p[0]&0xe0|p[1]&0x1f)
-		a.nalHead = append(nal, p[2:min(len(p), 2+maxSliceHeader)]...)
-		nals = append(nals, a.nalHead)
-	default:
-		nals = append(nals, p)
-	}
+func (a *frameAssembler) h264PictureID(seq uint16) (pic pictureID, ref, ok bool) {
 	spsSeen := false
-	for _, nal := range nals {
-		if len(nal) == 0 {
-			continue
+	for ; distance(seq, a.newest) >= 0; seq++ {
+		s := a.ring[seq%assemblerSlots]
+		if s.pkt == nil || s.pkt.SequenceNumber != seq {
+			break // missing: the slice is not there to read
 		}
-		switch nal[0] & 0x1f {
-		case 7:
-			sps, err := codec.ParseH264SPS(nal)
-			a.sps, spsSeen = sps, err == nil // an SPS misread: frame_num unknown
-		case 5:
-			return a.h264Key()
-		case 1:
-			fn, ref, err := codec.H264FrameNum(nal, a.sps)
-			if err != nil {
-				return pictureID{}, false, false
+		done := false
+		a.nalHead = forEachH264NAL(s.pkt.Payload, a.nalHead, func(nal []byte) bool {
+			switch nal[0] & 0x1f {
+			case 7:
+				sps, err := codec.ParseH264SPS(nal)
+				a.sps, spsSeen = sps, err == nil // misread: frame_num unknown
+			case 5:
+				pic = pictureID{mod: 1 << a.sps.FrameNumBits, h264: true, idr: true, sps: spsSeen}
+				ref, ok, done = true, a.sps.FrameNumBits != 0, true
+			case 1:
+				fn, isRef, err := codec.H264FrameNum(nal, a.sps)
+				pic = pictureID{id: fn, mod: 1 << a.sps.FrameNumBits, h264: true}
+				ref, ok, done = isRef, err == nil, true
 			}
-			return pictureID{id: fn, mod: 1 << a.sps.FrameNumBits, h264: true}, ref, true
+			return !done
+		})
+		if done || s.pkt.Marker {
+			break
 		}
 	}
-	if spsSeen {
-		return a.h264Key()
-	}
-	return pictureID{}, false, false
-}
-
-// h264Key is an IDR picture's pictureID: frame_num 0, a reference.
-func (a *frameAssembler) h264Key() (pictureID, bool, bool) {
-	if a.sps.FrameNumBits == 0 {
+	if !ok {
 		return pictureID{}, false, false
 	}
-	return pictureID{mod: 1 << a.sps.FrameNumBits, h264: true, idr: true}, true, true
+	return pic, ref, true
 }
 
 // maxSliceHeader is more than enough of a slice NAL unit to read its
 // frame_num: three Exp-Golomb numbers of a picture's first slice, two bits
 // and 16 at most, and room for emulation prevention bytes.
 const maxSliceHeader = 32
+
+// forEachH264NAL calls fn with each NAL unit an H.264 RTP payload begins
+// (RFC 6184: a single NAL unit, each unit of a STAP-A, the first bytes of
+// the unit an FU-A starts; WebRTC uses no other), until fn returns false.
+// An FU-A's header is put back together in head, which is returned for
+// reuse; a later fragment of an FU-A begins none.
+func forEachH264NAL(p, head []byte, fn func(nal []byte) bool) []byte {
+	switch {
+	case len(p) == 0:
+	case p[0]&0x1f == 24: // STAP-A: 16-bit sizes, each before its NAL unit
+		for rest := p[1:]; len(rest) >= 2; {
+			size := int(rest[0])<<8 | int(rest[1])
+			rest = rest[2:]
+			nal := rest[:min(size, len(rest))] // cut short: what there is
+			rest = rest[len(nal):]
+			if len(nal) > 0 && !fn(nal) {
+				break
+			}
+		}
+	case p[0]&0x1f == 28: // FU-A: the NAL header's type is in the FU header
+		const start = 0x80
+		if len(p) >= 3 && p[1]&start != 0 {
+			head = append(append(head[:0], p[0]&0xe0|p[1]&0x1f), p[2:min(len(p), 2+maxSliceHeader)]...)
+			fn(head)
+		}
+	default:
+		fn(p)
+	}
+	return head
+}
 
 // deadline is when the packet missing from the head frame will have been
 // waited for long enough: drain gives it up from then on. ok is false when
@@ -499,21 +518,13 @@ func frameHead(dep rtp.Depacketizer, payload []byte) bool {
 // payload (RFC 6184: a single NAL unit, a STAP-A or the start of an FU-A;
 // WebRTC uses no other).
 func h264PacketStartsAccessUnit(p []byte) bool {
-	switch p[0] & 0x1f {
-	case 24: // STAP-A: a 16-bit size, then the first NAL unit
-		if len(p) < 4 {
-			return false
-		}
-		size := int(p[1])<<8 | int(p[2])
-		return codec.H264StartsAccessUnit(p[3:min(len(p), 3+size)])
-	case 28: // FU-A: the NAL header's type is in the FU header
-		const start = 0x80
-		if len(p) < 3 || p[1]&start == 0 {
-			return false
-		}
-		return codec.H264StartsAccessUnit([]byte{p[0]&0xe0 | p[1]&0x1f, p[2]})
-	}
-	return codec.H264StartsAccessUnit(p)
+	var head [1 + maxSliceHeader]byte
+	starts := false
+	forEachH264NAL(p, head[:0], func(nal []byte) bool {
+		starts = codec.H264StartsAccessUnit(nal)
+		return false // the first one tells
+	})
+	return starts
 }
 
 // emitFrame depacketizes next..end into one frame.
@@ -523,12 +534,18 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	var pic pictureID
 	media, ref, known := false, false, false
 	for seq := a.next; ; seq++ {
+		if len(a.ring[seq%assemblerSlots].pkt.Payload) > 0 {
+			media = true
+			pic, ref, known = a.pictureIDFrom(seq)
+			break
+		}
+		if seq == end {
+			break
+		}
+	}
+	for seq := a.next; ; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		if len(s.pkt.Payload) > 0 {
-			if !media {
-				media = true
-				pic, ref, known = a.pictureIDOf(s.pkt.Payload)
-			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
 			}
@@ -549,7 +566,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	case !known:
 		a.pic = pictureID{}
 	case ref:
-		pic.idr = false
+		pic.idr, pic.sps = false, false
 		a.pic = pic
 	} // a picture that is no reference leaves the last reference's frame_num
 	lost := a.lost

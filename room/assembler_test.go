@@ -723,47 +723,67 @@ func h264Slice(idr, ref bool, frameNum int) []byte {
 
 // TestFrameAssemblerH264PaddingGap: as for VP8 (TestFrameAssemblerPaddingGap),
 // a gap after a whole H.264 picture is passed at once when the next
-// picture's frame_num shows that no reference picture is missing: the gap
-// held padding, or a picture no other needs. A gap where a reference
-// picture is missing is waited for and counted.
+// picture's frame_num shows that no reference picture is missing (the gap
+// held padding, or a picture no other needs), or when the next picture is
+// an IDR picture that came with its parameter sets. A gap where a
+// reference picture, or an IDR picture's parameter sets, may be missing is
+// waited for and counted.
 func TestFrameAssemblerH264PaddingGap(t *testing.T) {
 	key := h264Picture(true)
 	key = append(key[:2], h264Slice(true, true, 0))
 	type picture struct {
-		nals [][]byte
-		lose bool // all its packets
-		pad  int  // padding packets after it, the first lost
+		nals      [][]byte
+		lose      bool // all its packets
+		loseFirst bool // its first packet (an IDR picture's: its SPS and PPS)
+		pad       int  // padding packets after it, the first lost
 	}
-	ref := func(fn int) [][]byte { return [][]byte{h264Slice(false, true, fn)} }
-	nonRef := func(fn int) [][]byte { return [][]byte{h264Slice(false, false, fn)} }
+	ref := func(fn int) picture { return picture{nals: [][]byte{h264Slice(false, true, fn)}} }
+	nonRef := func(fn int) picture { return picture{nals: [][]byte{h264Slice(false, false, fn)}} }
+	lost := func(p picture) picture { p.lose = true; return p }
+	padded := func(p picture, n int) picture { p.pad = n; return p }
+	idr := picture{nals: key}
+	// wrapped: as many reference pictures lost as frame_num counts (4 bits),
+	// so that the next one's frame_num is the one after the last emitted.
+	wrapped := []picture{idr, ref(1)}
+	for fn := 2; fn < 2+16; fn++ {
+		wrapped = append(wrapped, lost(ref(fn%16)))
+	}
+	wrapped = append(wrapped, ref(2))
 	for _, tc := range []struct {
 		name     string
 		pictures []picture
 		emitted  int // pictures emitted at once, with no loss
 	}{
-		{"lost padding", []picture{{nals: key}, {nals: ref(1), pad: 2}, {nals: ref(2)}, {nals: ref(3)}}, 4},
-		{"a picture that is no reference lost", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2), lose: true}, {nals: ref(2)}}, 3},
-		{"lost padding after a picture that is no reference", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2), pad: 1}, {nals: ref(2)}}, 4},
-		{"frame_num wraps", []picture{{nals: key}, {nals: ref(15), pad: 1}, {nals: ref(0)}}, 3},
-		{"a reference picture lost", []picture{{nals: key}, {nals: ref(1)}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 2},
-		{"lost padding, a reference picture lost", []picture{{nals: key}, {nals: ref(1), pad: 1}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 2},
-		{"a reference picture lost after one that is no reference", []picture{{nals: key}, {nals: ref(1)}, {nals: nonRef(2)}, {nals: ref(2), lose: true}, {nals: ref(3)}}, 3},
+		{"lost padding", []picture{idr, padded(ref(1), 2), ref(2), ref(3)}, 4},
+		{"a picture that is no reference lost", []picture{idr, ref(1), lost(nonRef(2)), ref(2)}, 3},
+		{"lost padding after a picture that is no reference", []picture{idr, ref(1), padded(nonRef(2), 1), ref(2)}, 4},
+		{"frame_num wraps", []picture{idr, padded(ref(15), 1), ref(0)}, 3},
+		{"an IDR picture with its parameter sets after a loss", []picture{idr, ref(1), lost(ref(2)), idr}, 3},
+		{"a reference picture lost", []picture{idr, ref(1), lost(ref(2)), ref(3)}, 2},
+		{"lost padding, a reference picture lost", []picture{idr, padded(ref(1), 1), lost(ref(2)), ref(3)}, 2},
+		{"a reference picture lost after one that is no reference", []picture{idr, ref(1), nonRef(2), lost(ref(2)), ref(3)}, 3},
+		{"an IDR picture's parameter sets lost", []picture{idr, ref(1), {nals: key, loseFirst: true}}, 2},
+		{"frame_num gone round", wrapped, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
 			var c collector
 			seq, want := uint16(100), 0
-			for _, p := range tc.pictures {
+			for i, p := range tc.pictures {
 				pkts := h264Packets(seq, p.nals)
 				seq += uint16(len(pkts))
-				if !p.lose {
-					want++
-					for _, q := range pkts {
+				if p.lose {
+					continue
+				}
+				want++
+				for j, q := range pkts {
+					q.Timestamp = uint32(i * 3000) // 30 fps
+					if j > 0 || !p.loseFirst {
 						pushAt(t, a, &c, q, 0)
 					}
 				}
-				for i := range p.pad {
-					if i > 0 {
+				for j := range p.pad {
+					if j > 0 {
 						pushAt(t, a, &c, pkt(seq, false, ""), 0)
 					}
 					seq++
@@ -774,8 +794,8 @@ func TestFrameAssemblerH264PaddingGap(t *testing.T) {
 			}
 			if tc.emitted < want { // the rest follow once the gap is given up, counted lost
 				a.drain(time.Unix(0, 0).Add(assemblerPatience), c.emit)
-				if len(c.frames) != want || c.lost[tc.emitted] == 0 {
-					t.Errorf("after the patience: %d pictures, lost %v; want %d, the loss counted", len(c.frames), c.lost, want)
+				if len(c.frames) <= tc.emitted || c.lost[tc.emitted] == 0 {
+					t.Errorf("after the patience: %d pictures, lost %v; want more than %d, the loss counted", len(c.frames), c.lost, tc.emitted)
 				}
 			}
 		})
