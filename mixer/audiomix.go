@@ -189,11 +189,15 @@ func (mem *member) talking(level float64, a *audioState, log *slog.Logger) []int
 		return mem.pcm
 	}
 	if mem.quiet < quietHangover {
-		mem.quiet++
-		if mem.sound {
-			return mem.pcm
+		// The tick the hangover ends on shares already: quiet at
+		// quietHangover always means the last packet was the full mix's,
+		// whose state the encoder then takes on.
+		if mem.quiet++; mem.quiet < quietHangover {
+			if mem.sound {
+				return mem.pcm
+			}
+			return silence
 		}
-		return silence
 	}
 	return nil
 }

@@ -655,6 +655,49 @@ func TestMixMinusResumesWithoutASeam(t *testing.T) {
 	}
 }
 
+// TestTalkingTakesOnTheFullMixAfterSharing: someone back from quiet
+// takes on the full mix's limiter and encoder exactly when their last
+// packet was the full mix's, whichever tick of the hangover's end they
+// speak on (on the tick after it ended, their own encoder used to have made
+// the last packet, and the copy made a seam).
+func TestTalkingTakesOnTheFullMixAfterSharing(t *testing.T) {
+	cfg := testConfig()
+	loud := frameOf(20000)
+	for _, silent := range []int{quietHangover - 2, quietHangover - 1, quietHangover, quietHangover + 1} {
+		var a audioState
+		if err := a.init(cfg); err != nil {
+			t.Fatal(err)
+		}
+		a.limiter.Process(make([]int16, audio.FrameLen), accumulated(loud, loud)) // its gain now below 1
+		enc, err := codec.NewOpusEncoder(cfg.Audio)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem := &member{Participant: Participant{ID: "p"}, limiter: audio.NewLimiter(cfg.Limiter), enc: enc, pcm: loud, sound: true}
+		mem.talking(audio.Level(loud), &a, slog.Default())
+		shared := false
+		mem.sound = false
+		for range silent {
+			shared = mem.talking(audio.SilenceDBFS, &a, slog.Default()) == nil
+		}
+		mem.sound = true
+		if mem.talking(audio.Level(loud), &a, slog.Default()) == nil {
+			t.Fatalf("after %d silent ticks: not talking while loud", silent)
+		}
+		if took := mem.limiter.Gain() == a.limiter.Gain(); took != shared {
+			t.Errorf("after %d silent ticks (the last packet shared: %v): took on the full mix's state: %v", silent, shared, took)
+		}
+	}
+}
+
+func accumulated(pcms ...[]int16) []int32 {
+	acc := make([]int32, audio.FrameLen)
+	for _, p := range pcms {
+		audio.Accumulate(acc, p)
+	}
+	return acc
+}
+
 // TestSetBitrateWhileRunning: a bitrate set while the mixer runs (as the
 // room sets it from its receivers' reports) reaches the encoder with no
 // keyframe: on busy pictures, the second that starts a second after the
