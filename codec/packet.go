@@ -60,15 +60,22 @@ func LoadPacket(pkt *astiav.Packet, data []byte) error {
 	return nil
 }
 
-// avPacket is the FFmpeg packet behind p, or nil if go-astiav does not
-// hold it as mcu expects (as avCodecContext, for the same pinned version).
+// avPacket is the FFmpeg packet behind p, or nil (cObject).
 func avPacket(p *astiav.Packet) *C.AVPacket {
-	f := reflect.TypeFor[astiav.Packet]().Field(0)
-	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != "_Ctype_struct_AVPacket" ||
-		f.Type.Elem().Size() != C.sizeof_AVPacket {
+	return (*C.AVPacket)(cObject(p, "_Ctype_struct_AVPacket", C.sizeof_AVPacket))
+}
+
+// cObject is the C object behind a go-astiav value v, or nil if go-astiav
+// does not hold it as mcu expects. go-astiav v0.16.0 (the version for
+// FFmpeg 5.1, pinned) keeps it as the first field and has no accessor for
+// it; the field's type (cgo's name for the C struct, and its size) is
+// checked before it is read.
+func cObject[T any](v *T, cType string, size uintptr) unsafe.Pointer {
+	f := reflect.TypeFor[T]().Field(0)
+	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != cType || f.Type.Elem().Size() != size {
 		return nil
 	}
-	return *(**C.AVPacket)(unsafe.Pointer(p))
+	return *(*unsafe.Pointer)(unsafe.Pointer(v))
 }
 
 // packetBuffer is what pkt's buffer holds from its data on, padding

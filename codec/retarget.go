@@ -51,8 +51,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"reflect"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -82,16 +80,7 @@ func (e *VP8Encoder) retarget(bps int) error {
 	return nil
 }
 
-// avCodecContext is the FFmpeg context behind cc, or nil if go-astiav does
-// not hold it as mcu expects. go-astiav v0.16.0 (the version for FFmpeg
-// 5.1, pinned) keeps it as the CodecContext's first field and has no
-// accessor for it; the field's type (cgo's name for the C struct, and its
-// size) is checked before it is read.
+// avCodecContext is the FFmpeg context behind cc, or nil (cObject).
 func avCodecContext(cc *astiav.CodecContext) *C.AVCodecContext {
-	f := reflect.TypeFor[astiav.CodecContext]().Field(0)
-	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != "_Ctype_struct_AVCodecContext" ||
-		f.Type.Elem().Size() != C.sizeof_AVCodecContext {
-		return nil
-	}
-	return *(**C.AVCodecContext)(unsafe.Pointer(cc))
+	return (*C.AVCodecContext)(cObject(cc, "_Ctype_struct_AVCodecContext", C.sizeof_AVCodecContext))
 }
