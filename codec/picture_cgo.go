@@ -60,26 +60,37 @@ static enum AVPixelFormat mcu_video_twin(enum AVPixelFormat format) {
 // context (*conv, owned by the caller), bilinear. A full-range picture (an
 // H.264 stream may say its samples use all of 0..255) is mapped to the
 // limited range the canvas and the encoder use.
-// Crop offsets apply to planar YUV of any depth; other formats are used
-// whole. The destination rows must have 32 bytes of slack (swscale's
-// vector stores run past the width). Returns 0 or a negative AVERROR.
+// The crop applies to planar formats of any depth (YUV, planar RGB such as
+// a VP9 RGB stream's GBRP, semi-planar NV12) and to single-plane gray;
+// packed formats, which no decoder of mcu's gives, are used whole. The
+// destination rows must have 32 bytes of slack (swscale's vector stores
+// run past the width). Returns 0 or a negative AVERROR.
 static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		int cx, int cy, int cw, int ch,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
 	if (!d) return AVERROR(EINVAL);
 	int yuv = !(d->flags & AV_PIX_FMT_FLAG_RGB) && d->nb_components >= 3;
-	int planar = (d->flags & AV_PIX_FMT_FLAG_PLANAR) && yuv;
-	if (!planar || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
+	int cropable = ((d->flags & AV_PIX_FMT_FLAG_PLANAR) || d->nb_components == 1) &&
+		!(d->flags & (AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BITSTREAM | AV_PIX_FMT_FLAG_HWACCEL));
+	if (!cropable || cw <= 0 || ch <= 0 || cx + cw > f->width || cy + ch > f->height) {
 		cx = 0; cy = 0; cw = f->width; ch = f->height;
 	}
 	int sx = d->log2_chroma_w, sy = d->log2_chroma_h;
 	const uint8_t *src[4] = {f->data[0], f->data[1], f->data[2], f->data[3]};
-	if (planar) { // a sample is comp[i].step bytes: 1, or 2 past 8 bits
+	if (cropable) {
+		// Each plane moves by the crop's offset in the samples of its first
+		// component, comp[i].step bytes each (1, 2 past 8 bits, 2 for
+		// NV12's interleaved chroma); chroma (components 1 and 2 of YUV)
+		// is subsampled, RGB's components are not (its log2_chroma is 0).
+		int moved[4] = {0};
 		for (int i = 0; i < d->nb_components && i < 4; i++) {
-			int x = i == 0 || i == 3 ? cx : cx >> sx, y = i == 0 || i == 3 ? cy : cy >> sy;
 			int p = d->comp[i].plane;
-			if (p == i) src[p] += (size_t)y * f->linesize[p] + (size_t)x * d->comp[i].step;
+			if (p < 0 || p > 3 || moved[p]) continue;
+			int chroma = i == 1 || i == 2;
+			int x = chroma ? cx >> sx : cx, y = chroma ? cy >> sy : cy;
+			src[p] += (size_t)y * f->linesize[p] + (size_t)x * d->comp[i].step;
+			moved[p] = 1;
 		}
 	}
 	// A J format is read as its video-range twin and mapped after, as

@@ -299,43 +299,61 @@ func TestScalerMapsFullRange(t *testing.T) {
 	}
 }
 
-// A picture deeper than 8 bits (VP9 profile 2, 10-bit) is cropped as an
-// 8-bit one is: its tile with aspect fill shows the left half of the
-// picture, not the whole of it squashed.
-func TestScalerCropsDeepPictures(t *testing.T) {
-	clip := filepath.Join(t.TempDir(), "10bit.ivf")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-t", "0.1",
-		"-pix_fmt", "yuv420p10le", "-c:v", "libvpx-vp9", "-profile:v", "2", clip).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, out)
-	}
-	in, err := OpenInput(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	p, err := in.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	decode := func(target Target) *Frame {
-		dec := newTestDecoder(t, VP9)
-		if err := dec.Send(p.Data, NoPTS); err != nil {
-			t.Fatal(err)
-		}
-		f := &Frame{}
-		if ok, err := dec.ReceiveScaled(f, target); !ok || err != nil {
-			t.Fatalf("no picture: %v", err)
-		}
-		return f
-	}
-	whole := decode(nil)
-	left := decode(func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w/2, h), image.Pt(w/2, h) })
-	if left.Width() != 160 || left.Height() != 180 {
-		t.Fatalf("tile %dx%d, want 160x180", left.Width(), left.Height())
-	}
-	half := whole.YCbCr.SubImage(image.Rect(0, 0, 160, 180)).(*image.YCbCr)
-	if p := psnr(t, &left.YCbCr, half); p < 40 {
-		t.Errorf("the cropped tile against the picture's left half: PSNR %.1f dB, want ≥ 40 (the crop was not applied)", p)
+// TestScalerCrops crops the left and the right half of pictures in the
+// formats decoders give besides 8-bit 4:2:0: 10-bit 4:2:0 (VP9 profile 2),
+// planar RGB, whose planes are not in component order (VP9 profile 1, an
+// RGB stream), and gray (monochrome AV1). Each tile must be that half of
+// the whole picture; a crop left out used to squeeze the whole picture
+// into the tile, for every format but planar YUV.
+func TestScalerCrops(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		codec VideoCodec
+		args  []string
+	}{
+		{"10-bit", VP9, []string{"-pix_fmt", "yuv420p10le", "-c:v", "libvpx-vp9", "-profile:v", "2"}},
+		{"RGB", VP9, []string{"-pix_fmt", "gbrp", "-c:v", "libvpx-vp9", "-profile:v", "1"}},
+		{"gray", AV1, []string{"-pix_fmt", "gray", "-c:v", "libaom-av1", "-cpu-used", "8"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			clip := filepath.Join(t.TempDir(), "clip.ivf")
+			args := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-frames:v", "1"}, c.args...)
+			if out, err := exec.Command("ffmpeg", append(args, clip)...).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v %s", err, out)
+			}
+			in, err := OpenInput(clip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			p, err := in.Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			decode := func(target Target) *Frame {
+				dec := newTestDecoder(t, c.codec)
+				if err := dec.Send(p.Data, NoPTS); err != nil {
+					t.Fatal(err)
+				}
+				dec.Flush()
+				f := &Frame{}
+				if ok, err := dec.ReceiveScaled(f, target); !ok || err != nil {
+					t.Fatalf("no picture: %v", err)
+				}
+				return f
+			}
+			whole := decode(nil)
+			for _, half := range []image.Rectangle{image.Rect(0, 0, 160, 180), image.Rect(160, 0, 320, 180)} {
+				tile := decode(func(w, h int) (image.Rectangle, image.Point) { return half, image.Pt(160, 180) })
+				if tile.Width() != 160 || tile.Height() != 180 {
+					t.Fatalf("tile %dx%d, want 160x180", tile.Width(), tile.Height())
+				}
+				want := whole.YCbCr.SubImage(half).(*image.YCbCr)
+				if p := psnr(t, &tile.YCbCr, want); p < 40 {
+					t.Errorf("the tile cropped to %v against that part of the picture: PSNR %.1f dB, want ≥ 40", half, p)
+				}
+			}
+		})
 	}
 }
 
