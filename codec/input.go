@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"time"
 
@@ -345,7 +346,7 @@ func (in *Input) convert() (Packet, bool) {
 	if pts := in.pkt.Pts(); pts != astiav.NoPtsValue {
 		p.PTS = in.toDuration(pts, si.timeBase)
 		if in.start != astiav.NoPtsValue {
-			p.PTS -= time.Duration(in.start) * time.Microsecond
+			p.PTS -= in.toDuration(in.start, astiav.NewRational(1, astiav.TimeBase))
 		}
 	}
 	if d := in.pkt.Duration(); d > 0 {
@@ -366,8 +367,21 @@ var maxPacketDuration = [Audio + 1]time.Duration{Video: time.Minute, Audio: 120 
 // a minute (see maxPacketDuration). A lower one is unknown.
 const minFrameRate = 1.0 / 60
 
+// maxMediaTime bounds a time read from a file (over eleven years): one
+// beyond it is damage, brought to the bound, where the retiming takes it
+// for a leap like any other, and no sum of two such times can overflow.
+const maxMediaTime = 100_000 * time.Hour
+
+// toDuration is v in time base tb, within ±maxMediaTime.
 func (in *Input) toDuration(v int64, tb astiav.Rational) time.Duration {
-	return time.Duration(astiav.RescaleQ(v, tb, astiav.NewRational(1, int(time.Second))))
+	d := astiav.RescaleQ(v, tb, astiav.NewRational(1, int(time.Second)))
+	if d == math.MinInt64 { // av_rescale_q's answer when the result does not fit
+		d = math.MaxInt64
+		if v < 0 {
+			d = math.MinInt64 + 1
+		}
+	}
+	return min(max(time.Duration(d), -maxMediaTime), maxMediaTime)
 }
 
 // Close frees the input. It is safe to call more than once.

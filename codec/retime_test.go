@@ -137,6 +137,18 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 			}
 			return time.Duration(i) * frame
 		}},
+		{"middle, beyond any time", func(i int, pts uint64) uint64 {
+			if i == 10 {
+				return pts + 1<<62 // in nanoseconds, past what int64 holds
+			}
+			return pts
+		}, 1, func(i int) time.Duration { return time.Duration(i) * frame }},
+		{"first, beyond any time", func(i int, pts uint64) uint64 {
+			if i == 0 {
+				return pts + 1<<62 // it gives the file's start
+			}
+			return pts
+		}, 1, func(i int) time.Duration { return time.Duration(i) * frame }},
 		{"pause", func(i int, pts uint64) uint64 {
 			if i >= 45 {
 				return pts + 60*30 // a minute without video, then it goes on
