@@ -181,6 +181,9 @@ func (l *lines) String() string {
 // before the browser is closed.
 const consoleGrace = 200 * time.Millisecond
 
+// closeTimeout is how long a browser has to close when its test ends.
+const closeTimeout = 10 * time.Second
+
 // maxOutput is how much of Chromium's own output a failure shows: the end.
 const maxOutput = 4000
 
@@ -214,14 +217,29 @@ func launch(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready
 		chromedp.Flag("disable-renderer-backgrounding", true),
 		chromedp.CombinedOutput(&b.output),
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	// Not t.Context(): it is cancelled before the cleanups run, and the
+	// allocator would kill Chromium at once, its helper processes left
+	// writing into the profile folder the test then removes.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	b.ctx = ctx
 	t.Cleanup(func() {
 		if t.Failed() {
 			time.Sleep(consoleGrace)
 		}
-		cancel() // closes the browser and waits for it to exit
+		// chromedp.Cancel asks the browser to close and waits for it to
+		// exit (cancel alone would kill it); past closeTimeout it is killed.
+		closed := make(chan error, 1)
+		go func() { closed <- chromedp.Cancel(ctx) }()
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Logf("closing %s's browser: %v", p.Name, err)
+			}
+		case <-time.After(closeTimeout):
+			t.Logf("%s's browser did not close within %v: killed", p.Name, closeTimeout)
+		}
+		cancel()
 		cancelAlloc()
 		if t.Failed() {
 			t.Logf("console of %s's browser:\n%s", p.Name, b.console.String())
