@@ -20,7 +20,7 @@ func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.
 	start := time.Now()
 	var offset time.Duration // media time of the start of this loop
 	for {
-		end, err := sendOnce(ctx, path, kind, track, start, offset)
+		end, err := sendOnce(ctx, path, kind, track.WriteSample, start, offset)
 		if err != nil {
 			return err
 		}
@@ -31,8 +31,9 @@ func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.
 	}
 }
 
-// sendOnce sends the file once and returns its length.
-func sendOnce(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample, start time.Time, offset time.Duration) (time.Duration, error) {
+// sendOnce sends the file once through write, each packet when the clock
+// since start reaches offset plus its time, and returns the file's length.
+func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset time.Duration) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
 		return 0, err
@@ -46,6 +47,7 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, track *web
 		}
 	}
 	var pos time.Duration // media time of the next packet, in this file
+	first := codec.NoPTS  // the first packet's time, the file's 0
 	for n := 0; ; n++ {
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
@@ -60,8 +62,23 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, track *web
 		pts := p.PTS
 		if pts == codec.NoPTS {
 			pts = time.Duration(n) * frame
+		} else {
+			// An Opus file's times start before 0 by the encoder's
+			// pre-skip: counted from -6.5 ms, a loop would end that much
+			// early, and each loop's packets go out ahead of their RTP time.
+			if first == codec.NoPTS {
+				first = pts
+			}
+			pts -= first
 		}
 		dur := p.Duration
+		if d, ok := codec.OpusPacketDuration(p.Data); kind == codec.Audio && ok {
+			// What the packet codes: an Ogg file's last one is given
+			// less (the end trimmed to its granule position), and taken
+			// as it is, the next loop's first packet would go out too
+			// soon, its RTP time overlapping the last one's.
+			dur = d
+		}
 		if dur <= 0 {
 			dur = frame
 		}
@@ -71,7 +88,7 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, track *web
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
-		if err := track.WriteSample(media.Sample{Data: p.Data, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		if err := write(media.Sample{Data: p.Data, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return 0, err
 		}
 		pos = pts + dur

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"time"
 	"unsafe"
 
 	"gopkg.in/hraban/opus.v2"
@@ -252,4 +253,40 @@ func (e *OpusEncoder) Reset() error {
 		return fmt.Errorf("codec: opus reset: %w", err)
 	}
 	return nil
+}
+
+// OpusPacketDuration is the audio an Opus packet codes, from its TOC byte
+// and frame count (RFC 6716 3.1), or false for a packet too short to say or
+// longer than Opus allows (120 ms). A container may give a packet a
+// shorter duration (Ogg trims the end of a stream to its granule
+// position), but the packet still decodes to this much.
+func OpusPacketDuration(p []byte) (time.Duration, bool) {
+	if len(p) == 0 {
+		return 0, false
+	}
+	config := p[0] >> 3
+	var frame time.Duration
+	switch {
+	case config < 12: // SILK: 10, 20, 40, 60 ms
+		frame = [4]time.Duration{10, 20, 40, 60}[config%4] * time.Millisecond
+	case config < 16: // hybrid: 10, 20 ms
+		frame = [2]time.Duration{10, 20}[config%2] * time.Millisecond
+	default: // CELT: 2.5, 5, 10, 20 ms
+		frame = [4]time.Duration{2500, 5000, 10000, 20000}[config%4] * time.Microsecond
+	}
+	frames := 1
+	switch p[0] & 3 {
+	case 1, 2:
+		frames = 2
+	case 3:
+		if len(p) < 2 {
+			return 0, false
+		}
+		frames = int(p[1] & 0x3f)
+	}
+	d := time.Duration(frames) * frame
+	if frames == 0 || d > 120*time.Millisecond {
+		return 0, false
+	}
+	return d, true
 }

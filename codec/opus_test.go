@@ -476,3 +476,44 @@ func TestOpusPacketLoss(t *testing.T) {
 		}
 	}
 }
+
+// TestOpusPacketDuration reads the duration of packets libopus makes at
+// every frame size it takes, and of hand-made TOC bytes of the three
+// modes and four frame counts.
+func TestOpusPacketDuration(t *testing.T) {
+	for _, ms := range []float64{2.5, 5, 10, 20, 40, 60} {
+		enc, err := opus.NewEncoder(OpusSampleRate, OpusChannels, opus.AppAudio)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := int(ms * OpusSampleRate / 1000)
+		buf := make([]byte, 4000)
+		size, err := enc.Encode(sine(440, 0.2, 0, n), buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := time.Duration(ms * float64(time.Millisecond))
+		if got, ok := OpusPacketDuration(buf[:size]); !ok || got != want {
+			t.Errorf("a %v ms packet: %v %v", ms, got, ok)
+		}
+	}
+	for _, c := range []struct {
+		p    []byte
+		want time.Duration // 0: refused
+	}{
+		{[]byte{0<<3 | 0}, 10 * time.Millisecond},       // SILK 10 ms, one frame
+		{[]byte{3<<3 | 1}, 120 * time.Millisecond},      // SILK 60 ms, two frames
+		{[]byte{13<<3 | 2}, 40 * time.Millisecond},      // hybrid 20 ms, two frames
+		{[]byte{16<<3 | 3, 48}, 120 * time.Millisecond}, // CELT 2.5 ms, 48 frames
+		{[]byte{31<<3 | 3, 3}, 60 * time.Millisecond},   // CELT 20 ms, three frames
+		{[]byte{31<<3 | 3, 7}, 0},                       // 140 ms: more than Opus allows
+		{[]byte{31<<3 | 3, 0}, 0},                       // no frame
+		{[]byte{31<<3 | 3}, 0},                          // the count cut off
+		{nil, 0},
+	} {
+		got, ok := OpusPacketDuration(c.p)
+		if ok != (c.want != 0) || got != c.want {
+			t.Errorf("% x: %v %v, want %v", c.p, got, ok, c.want)
+		}
+	}
+}
