@@ -126,12 +126,15 @@ type MetricsReport struct {
 }
 
 // Ratio is server CPU (cores) / codec cost (cores). It is NaN when either
-// is unknown, when not every participant joined or one stopped sending
-// (the codec cost is that of all N), when the server runs inside the load
-// tool, when the window includes the joins (the run was too short to
-// measure from settle after the last one), and when the server's CPU
-// comes from its metrics rather than from /proc (it may run on another
-// machine than the codec cost's).
+// is unknown, when the server did not have all N decoding all the while
+// (not every participant joined, one stopped sending, the room held
+// another number at the end, or the server asked a participant for a
+// keyframe: the codec cost is that of all N), when -lossy lowered the
+// mix's bitrate, when the server runs inside the load tool, when the
+// window includes the joins (the run was too short to measure from settle
+// after the last one), and when the server's CPU comes from its metrics
+// rather than from /proc (it may run on another machine than the codec
+// cost's).
 func (r *Result) Ratio() float64 {
 	if !r.measured() || r.noRatio() != "" {
 		return math.NaN()
@@ -159,6 +162,12 @@ func (r *Result) noRatio() string {
 		return "the server runs inside the load tool, and its CPU includes the load tool's"
 	case r.stoppedSending() > 0:
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
+	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
+		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
+	case r.Metrics.Found && r.Metrics.PLISent > 0:
+		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
+	case r.Config.Lossy > 0:
+		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
 	}
 	return ""
 }

@@ -318,6 +318,7 @@ loop:
 			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
 			if st.Frames > 0 {
 				r.FPS = runFPS(st.Frames, st.First, end)
+				r.Freezes += openFreeze(st.LastFrame, end)
 			}
 			r.Active = end.Sub(p.joined)
 			res.Joined++
@@ -432,6 +433,17 @@ func get(ctx context.Context, base, path string, max int64, read func(io.Reader)
 		return &statusError{path, resp.Status}
 	}
 	return read(io.LimitReader(resp.Body, max))
+}
+
+// openFreeze is 1 when a receiver's last picture came more than a freeze
+// before the run's end: a stream that stopped (a server that died, a
+// connection lost) gets no next picture to end the gap, which the client
+// counts at.
+func openFreeze(last, end time.Time) int {
+	if end.Sub(last) > client.FreezeGap {
+		return 1
+	}
+	return 0
 }
 
 // apiRoom is the part of GET /api/rooms/{room} the load reads.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/client"
 	"mcu/codec"
 )
 
@@ -212,6 +213,7 @@ func TestWriteSummary(t *testing.T) {
 	}
 	// Everyone joined: the ratio, split.
 	r.Config.N = 2
+	r.Room.Participants = 2
 	b.Reset()
 	r.WriteSummary(&b)
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
@@ -226,6 +228,25 @@ func TestWriteSummary(t *testing.T) {
 		t.Errorf("summary of a run where one stopped sending:\n%s", out)
 	}
 	r.Participants[0].SendErr = nil
+	// What else leaves the server decoding less than the codec cost's N:
+	// no ratio, and why.
+	for _, c := range []struct {
+		name string
+		set  func(r *Result)
+		why  string
+	}{
+		{"one less in the room", func(r *Result) { r.Room.Participants = 1 }, "the room held 1 participants at the end"},
+		{"keyframes asked for", func(r *Result) { r.Metrics.PLISent = 3 }, "the server asked participants for 3 keyframes"},
+		{"lossy", func(r *Result) { r.Config.Lossy = 1 }, "-lossy lowers the mix's bitrate"},
+	} {
+		rc := *r
+		c.set(&rc)
+		b.Reset()
+		rc.WriteSummary(&b)
+		if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: "+c.why) {
+			t.Errorf("%s: the summary gives a ratio, or no reason:\n%s", c.name, out)
+		}
+	}
 	// The server inside the load tool: no ratio.
 	r.Server.InProcess = true
 	b.Reset()
@@ -269,3 +290,18 @@ var errTest = testError{}
 type testError struct{}
 
 func (testError) Error() string { return "test error" }
+
+// TestOpenFreeze: a stream whose last picture is older than a freeze when
+// the run ends has one more freeze than the client counted (it counts a
+// gap when the next picture ends it); a recent one has none.
+func TestOpenFreeze(t *testing.T) {
+	end := time.Unix(100, 0)
+	for _, c := range []struct {
+		ago  time.Duration
+		want int
+	}{{0, 0}, {client.FreezeGap, 0}, {client.FreezeGap + time.Millisecond, 1}, {time.Minute, 1}} {
+		if got := openFreeze(end.Add(-c.ago), end); got != c.want {
+			t.Errorf("last picture %v before the end: %d, want %d", c.ago, got, c.want)
+		}
+	}
+}
