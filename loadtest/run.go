@@ -137,12 +137,21 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			res.Server.PeakRSS = m.RSS
 		}
 	}
-	takeMark := func(ctx context.Context) mark {
+	// What a mark cannot read it takes from the mark before it (prev), so
+	// that the counters still cover a known span: the run's first scrape,
+	// the room as it was at the run's start.
+	takeMark := func(ctx context.Context, prev mark) mark {
 		m := mark{scrape: startScrape, self: cpuTime()}
+		if prev.scrape != nil {
+			m.scrape = prev.scrape
+		}
 		if s, err := scrape(ctx, base); err == nil {
 			m.scrape, m.fresh = s, true
 		}
-		m.room, _ = roomInfo(ctx, base, cfg.Room) // zero when the room does not exist yet
+		var err error
+		if m.room, err = roomInfo(ctx, base, cfg.Room); err != nil {
+			m.room = prev.room // zero before the run: the room does not exist yet
+		}
 		if proc != nil {
 			m.server, m.serverErr = proc.CPU()
 		}
@@ -150,7 +159,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		m.at = time.Now()
 		return m
 	}
-	from := takeMark(ctx)
+	from := takeMark(ctx, mark{})
 	start := from.at
 	runCtx, stop := context.WithDeadline(ctx, start.Add(cfg.Duration))
 	defer stop()
@@ -229,7 +238,7 @@ loop:
 			// which would count in this second and not the next.
 			cur, curCPU := sample(), readCPU()
 			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle {
-				from, res.Steady = takeMark(runCtx), true
+				from, res.Steady = takeMark(runCtx, from), true
 			}
 			sec := secondOf(prev, cur, now.Sub(prevAt))
 			sec.Elapsed = now.Sub(start)
@@ -373,7 +382,7 @@ type mark struct {
 	at                           time.Time
 	server, machine, steal, self time.Duration
 	serverErr, machineErr        error
-	scrape                       *Scrape // taken at the mark when fresh, else the run's first (or nil)
+	scrape                       *Scrape // taken at the mark when fresh, else the mark before's (or the run's first)
 	fresh                        bool
 	room                         apiRoom
 }
