@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mcu/client"
 	"mcu/internal/testserver"
 )
 
@@ -44,13 +46,19 @@ func TestDemoPage(t *testing.T) {
 		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
 		return text(id)
 	}
+	// A join takes getUserMedia, the server's answer and the connection:
+	// the time the other browser tests give it, not a click's.
+	waitJoined := func() {
+		t.Helper()
+		waitFor(t, b, joinTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString("status"), jsString("In room "+demoRoom)))
+	}
 
 	if room := eval[string](t, b, evalTimeout, `document.getElementById("room").value`); room != demoRoom {
 		t.Errorf("room field is %q, want %q from the URL's hash", room, demoRoom)
 	}
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
 	click("Join", "#join")
-	waitText("status", "In room "+demoRoom)
+	waitJoined()
 	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && v.videoHeight === 720 && !v.paused; })()`)
 	waitText("people", "Ada (you)")
 	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
@@ -163,7 +171,7 @@ func TestDemoPage(t *testing.T) {
 	// closes): the page says so, shows the form again, and its status no
 	// longer says it is in the room.
 	click("Join", "#join")
-	waitText("status", "In room "+demoRoom)
+	waitJoined()
 	info, _ := getRoom(t, srv.URL, demoRoom)
 	if len(info.Participants) != 1 {
 		t.Fatalf("the server lists %+v, want the page alone", info.Participants)
@@ -175,6 +183,38 @@ func TestDemoPage(t *testing.T) {
 	waitFor(t, b, uiTimeout, `!document.getElementById("join-form").hidden`)
 	if status := text("status"); status != "" {
 		t.Errorf("after the server ended the session the status says %q", status)
+	}
+
+	// The same while someone else stays: the room goes on, so no 404
+	// tells the page; the room's state no longer listing it does.
+	ctx, cancel := context.WithTimeout(t.Context(), joinTimeout)
+	defer cancel()
+	clip := filepath.Join("..", "testdata", "p02")
+	other, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: demoRoom, Name: "Bob", Video: clip + ".ivf", Audio: clip + ".ogg"})
+	if err != nil {
+		t.Fatalf("the other participant: %v", err)
+	}
+	defer other.Close()
+	click("Join", "#join")
+	waitJoined()
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Ada (you)")`) // after Bob
+	info, _ = getRoom(t, srv.URL, demoRoom)
+	var ada string
+	for _, p := range info.Participants {
+		if p.Name == "Ada" {
+			ada = p.ID
+		}
+	}
+	if err := srv.Rooms.End(demoRoom, ada); err != nil {
+		t.Fatalf("end Ada's session (%+v): %v", info.Participants, err)
+	}
+	waitText("error", "The server ended your session")
+	waitFor(t, b, uiTimeout, `!document.getElementById("join-form").hidden`)
+	if _, found := getRoom(t, srv.URL, demoRoom); !found {
+		t.Error("the room closed with Bob still in it: the page may have learned of its end from a 404")
+	}
+	if focused := eval[string](t, b, evalTimeout, `document.activeElement?.id ?? ""`); focused != "join" {
+		t.Errorf("after the session ended the focus is on %q, want the Join button", focused)
 	}
 }
 

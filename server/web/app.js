@@ -29,6 +29,7 @@ const ui = {
 };
 
 let session = null; // the joined session, or null
+let pollFailed = false; // the error shown is the last poll's
 let local = null; // the local MediaStream
 let room = "";
 let pollTimer = 0;
@@ -138,6 +139,7 @@ async function onJoin(event) {
     ui.mix.srcObject = session.remoteStream;
     ui.mix.play().catch(() => (ui.play.hidden = false)); // autoplay with sound may need a click
     setCallUI(true);
+    ui.leave.focus(); // the Join button is gone with the form
     say(`Connecting to ${room}…`);
     session.pc.addEventListener("connectionstatechange", onConnectionState);
     poll();
@@ -247,31 +249,51 @@ async function poll() {
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
+    if (!info.participants.some((p) => p.id === sessionID(s))) {
+      await ended(); // the server has ended our session; the others are still there
+      return;
+    }
+    if (pollFailed) {
+      showError(null); // the server answers again
+      pollFailed = false;
+    }
     render(info, records === recordActions, layouts === layoutActions && layoutPending === 0);
   } catch (err) {
     if (session !== s) {
       return; // an answer about a session that is over
     }
     if (err.status === 404) {
-      // The room closed under us: the server has ended our session.
-      showError(new Error(`The server ended your session in ${room}; join again to come back.`));
-      await hangUp();
-      say("");
+      await ended(); // the room closed under us, and our session with it
       return;
     }
     showError(err);
+    pollFailed = true;
   }
   if (session === s) {
     pollTimer = setTimeout(poll, POLL_MS);
   }
 }
 
+// ended takes the call off the page when the server has ended the session
+// (its peer connection failed, or the room closed).
+async function ended() {
+  showError(new Error(`The server ended your session in ${room}; join again to come back.`));
+  await hangUp();
+  say("");
+  ui.join.focus();
+}
+
+// sessionID is the id the room's state lists a session under: its
+// Location ends in that id, a dot and its secret.
+function sessionID(s) {
+  return s?.location.split("/").pop().split(".")[0];
+}
+
 // render shows the room's state; its recording and layout too unless
 // recordingFresh or layoutFresh is false (a click on them happened while
 // the state was on its way).
 function render(info, recordingFresh = true, layoutFresh = true) {
-  // A session's Location ends in its id, a dot and its secret.
-  const myID = session?.location.split("/").pop().split(".")[0];
+  const myID = sessionID(session);
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
