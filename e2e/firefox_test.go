@@ -6,15 +6,15 @@ package e2e_test
 // is a few lines here rather than a dependency.
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,6 +46,25 @@ user_pref("app.update.disabledForTesting", true);
 // bidiOrigin is the Origin the driver's WebSocket presents.
 const bidiOrigin = "http://127.0.0.1"
 
+// lineWriter hands each line written to it to line (a last line without
+// its newline is kept until one comes).
+type lineWriter struct {
+	buf  []byte
+	line func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(string(w.buf[:i]))
+		w.buf = w.buf[i+1:]
+	}
+}
+
 // bidiAddress is how Firefox announces its WebDriver BiDi endpoint.
 var bidiAddress = regexp.MustCompile(`WebDriver BiDi listening on (ws://\S+)`)
 
@@ -58,8 +77,9 @@ type firefox struct {
 }
 
 // launchFirefox starts Firefox on a fresh profile, opens page and waits
-// until the JavaScript expression ready is true. Firefox is killed when
-// the test ends; if the test failed, the end of its output goes to the log.
+// until the JavaScript expression ready is true. Firefox is asked to close
+// when the test ends, and what is left of its processes then killed; if the
+// test failed, the end of its output goes to the log.
 func launchFirefox(t *testing.T, page, ready string) *firefox {
 	t.Helper()
 	requireBrowser(t, firefoxPath, "firefox-esr")
@@ -72,20 +92,36 @@ func launchFirefox(t *testing.T, page, ready string) *firefox {
 	// told to accept it.
 	cmd := exec.Command(firefoxPath, "--headless", "--no-remote", "--profile", profile,
 		"--remote-debugging-port", "0", "--remote-allow-origins", bidiOrigin, "about:blank")
+	// A group of its own, so that its content processes are stopped with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stdout = &f.output
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The endpoint is announced on stderr; the rest of it is kept.
+	found := make(chan string, 1)
+	cmd.Stderr = &lineWriter{line: func(line string) {
+		fmt.Fprintln(&f.output, line)
+		if m := bidiAddress.FindStringSubmatch(line); m != nil {
+			select {
+			case found <- m[1]:
+			default:
+			}
+		}
+	}}
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Firefox: %v", err)
 	}
 	t.Cleanup(func() {
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
 		if f.ws != nil {
+			f.call("browser.close", map[string]any{}, closeTimeout/2) // asked to close, it ends its content processes
 			f.ws.Close()
 		}
-		cmd.Process.Kill()
-		cmd.Wait()
+		select {
+		case <-exited:
+		case <-time.After(closeTimeout / 2):
+		}
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever of the group is left
+		<-exited
 		if t.Failed() {
 			out := f.output.String()
 			if len(out) > maxOutput {
@@ -94,27 +130,13 @@ func launchFirefox(t *testing.T, page, ready string) *firefox {
 			t.Logf("output of Firefox (the end):\n%s", out)
 		}
 	})
-	// The endpoint is announced on stderr; the rest of it is kept.
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			fmt.Fprintln(&f.output, sc.Text())
-			if m := bidiAddress.FindStringSubmatch(sc.Text()); m != nil {
-				select {
-				case found <- m[1]:
-				default:
-				}
-			}
-		}
-		io.Copy(&f.output, stderr)
-	}()
 	var addr string
 	select {
 	case addr = <-found:
 	case <-time.After(launchTimeout):
 		t.Fatalf("Firefox did not announce its WebDriver BiDi endpoint within %v", launchTimeout)
 	}
+	var err error
 	if f.ws, err = websocket.Dial(addr+"/session", "", bidiOrigin); err != nil {
 		t.Fatalf("connect to Firefox at %s: %v", addr, err)
 	}
@@ -252,8 +274,9 @@ const firefoxRoom = "e2e-firefox"
 
 // TestDemoPageFirefox uses the demo page in Firefox: join with Firefox's
 // fake camera and microphone, receive the 1280x720 mix at a real-time frame
-// rate and its sound, appear in the participant list, have one's VP8
-// decoded by the server, turn the camera off and on, and leave.
+// rate and its sound, appear in the participant list, have one's video
+// decoded by the server (whichever codec Firefox picks of those offered),
+// turn the camera off and on, and leave.
 func TestDemoPageFirefox(t *testing.T) {
 	srv := testserver.Start(t, nil)
 	f := launchFirefox(t, srv.URL+"/#"+firefoxRoom, `document.getElementById("room").value !== ""`)

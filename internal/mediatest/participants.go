@@ -88,7 +88,7 @@ func parseParticipant(line string) (Participant, error) {
 		return Participant{}, fmt.Errorf("colour: %w", err)
 	}
 	hz, err := strconv.ParseFloat(fields[2], 64)
-	if err != nil || hz <= 0 || math.IsInf(hz, 0) {
+	if err != nil || !(hz > 0) || math.IsInf(hz, 0) { // NaN is not above 0 either
 		return Participant{}, fmt.Errorf("tone_hz %q is not a positive number", fields[2])
 	}
 	p := Participant{ID: id, Name: fields[3], RGB: rgb, ToneHz: hz}
