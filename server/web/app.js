@@ -137,7 +137,14 @@ async function onJoin(event) {
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
     ui.mix.srcObject = session.remoteStream;
-    ui.mix.play().catch(() => (ui.play.hidden = false)); // autoplay with sound may need a click
+    // Autoplay with sound may need a click: until then the picture plays
+    // muted (always allowed), and the button brings the sound.
+    ui.mix.muted = false;
+    ui.mix.play().catch(() => {
+      ui.mix.muted = true;
+      ui.mix.play().catch(() => {});
+      ui.play.hidden = false;
+    });
     setCallUI(true);
     ui.leave.focus(); // the Join button is gone with the form
     say(`Connecting to ${room}…`);
@@ -334,14 +341,21 @@ async function onRecord() {
   recordActions++;
   ui.record.disabled = true;
   showError(null);
+  const s = session;
   try {
     if (recordingPath) {
       const { path } = await stopRecording({ room });
+      if (session !== s) {
+        return; // left meanwhile: the call's section is gone
+      }
       recordingPath = null;
       ui.record.textContent = "Start recording";
       ui.recording.textContent = `Saved ${path}`;
     } else {
       const { path } = await startRecording({ room });
+      if (session !== s) {
+        return;
+      }
       recordingPath = path;
       ui.record.textContent = "Stop recording";
       ui.recording.textContent = `Recording to ${path}`;
@@ -384,6 +398,7 @@ ui.mic.addEventListener("click", () => toggle(ui.mic, local?.getAudioTracks() ??
 ui.record.addEventListener("click", onRecord);
 ui.layout.addEventListener("change", onLayout);
 ui.play.addEventListener("click", () => {
+  ui.mix.muted = false;
   ui.mix.play().then(() => (ui.play.hidden = true), showError);
 });
 window.addEventListener("hashchange", () => {
