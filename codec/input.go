@@ -344,10 +344,7 @@ func (in *Input) convert() (Packet, bool) {
 	p := Packet{Kind: si.Kind, Data: in.pkt.Data(), PTS: NoPTS,
 		Key: in.pkt.Flags().Has(astiav.PacketFlagKey)}
 	if pts := in.pkt.Pts(); pts != astiav.NoPtsValue {
-		p.PTS = in.toDuration(pts, si.timeBase)
-		if in.start != astiav.NoPtsValue {
-			p.PTS -= in.toDuration(in.start, astiav.NewRational(1, astiav.TimeBase))
-		}
+		p.PTS = in.fromStart(pts, si.timeBase)
 	}
 	if d := in.pkt.Duration(); d > 0 {
 		if dur := in.toDuration(d, si.timeBase); dur > 0 && dur <= maxPacketDuration[si.Kind] {
@@ -371,6 +368,27 @@ const minFrameRate = 1.0 / 60
 // beyond it is damage, brought to the bound, where the retiming takes it
 // for a leap like any other, and no sum of two such times can overflow.
 const maxMediaTime = 100_000 * time.Hour
+
+// fromStart is time v of time base tb counted from the file's start,
+// within ±maxMediaTime. The start is taken off in the stream's own time
+// base, before the time is made nanoseconds: a file whose times count from
+// the Unix epoch (decades) then reads from 0, where each of its times
+// alone would pass the bound.
+func (in *Input) fromStart(v int64, tb astiav.Rational) time.Duration {
+	if in.start != astiav.NoPtsValue {
+		start := astiav.RescaleQ(in.start, astiav.NewRational(1, astiav.TimeBase), tb)
+		switch {
+		case start == math.MinInt64: // it does not fit the stream's time base: left alone
+		case start > 0 && v < math.MinInt64+start:
+			v = math.MinInt64 + 1
+		case start < 0 && v > math.MaxInt64+start:
+			v = math.MaxInt64
+		default:
+			v -= start
+		}
+	}
+	return in.toDuration(v, tb)
+}
 
 // toDuration is v in time base tb, within ±maxMediaTime.
 func (in *Input) toDuration(v int64, tb astiav.Rational) time.Duration {

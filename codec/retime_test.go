@@ -137,6 +137,9 @@ func TestInputRetimesDamagedTimestamps(t *testing.T) {
 			}
 			return time.Duration(i) * frame
 		}},
+		{"counted from the epoch", func(_ int, pts uint64) uint64 {
+			return pts + 56*365*24*3600*30 // every time decades on, past the bound alone
+		}, 0, func(i int) time.Duration { return time.Duration(i) * frame }},
 		{"middle, beyond any time", func(i int, pts uint64) uint64 {
 			if i == 10 {
 				return pts + 1<<62 // in nanoseconds, past what int64 holds
