@@ -47,7 +47,7 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 		}
 	}
 	var pos time.Duration // media time of the next packet, in this file
-	first := codec.NoPTS  // the first packet's time, the file's 0
+	first := codec.NoPTS  // the first packet's time when before 0: the file's 0
 	for n := 0; ; n++ {
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
@@ -66,8 +66,10 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			// An Opus file's times start before 0 by the encoder's
 			// pre-skip: counted from -6.5 ms, a loop would end that much
 			// early, and each loop's packets go out ahead of their RTP time.
+			// A stream that starts after 0 keeps its start (a file's video
+			// may begin after its audio, and both loop on the file's time).
 			if first == codec.NoPTS {
-				first = pts
+				first = min(pts, 0)
 			}
 			pts -= first
 		}

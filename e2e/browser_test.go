@@ -189,8 +189,9 @@ const maxOutput = 4000
 
 // launch starts a Chromium whose camera and microphone play p's files,
 // opens page in it and waits until the JavaScript expression ready is
-// true. The browser is killed when the test ends; if the test failed, its
-// console (and the end of Chromium's output) go to the test log.
+// true. The browser is asked to close when the test ends (and killed if
+// it has not within closeTimeout); if the test failed, its console (and
+// the end of Chromium's output) go to the test log.
 func launch(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready string) *browser {
 	t.Helper()
 	b := &browser{p: p}

@@ -53,6 +53,14 @@ type lineWriter struct {
 	line func(string)
 }
 
+// flush hands on a last line that had no newline (a crash message).
+func (w *lineWriter) flush() {
+	if len(w.buf) > 0 {
+		w.line(string(w.buf))
+		w.buf = nil
+	}
+}
+
 func (w *lineWriter) Write(p []byte) (int, error) {
 	w.buf = append(w.buf, p...)
 	for {
@@ -95,9 +103,12 @@ func launchFirefox(t *testing.T, page, ready string) *firefox {
 	// A group of its own, so that its content processes are stopped with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Stdout = &f.output
+	// Wait returns at most this long after Firefox exits, even if a child
+	// that left its group still holds its output open.
+	cmd.WaitDelay = closeTimeout / 2
 	// The endpoint is announced on stderr; the rest of it is kept.
 	found := make(chan string, 1)
-	cmd.Stderr = &lineWriter{line: func(line string) {
+	stderr := &lineWriter{line: func(line string) {
 		fmt.Fprintln(&f.output, line)
 		if m := bidiAddress.FindStringSubmatch(line); m != nil {
 			select {
@@ -106,6 +117,7 @@ func launchFirefox(t *testing.T, page, ready string) *firefox {
 			}
 		}
 	}}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start Firefox: %v", err)
 	}
@@ -115,13 +127,14 @@ func launchFirefox(t *testing.T, page, ready string) *firefox {
 		if f.ws != nil {
 			f.call("browser.close", map[string]any{}, closeTimeout/2) // asked to close, it ends its content processes
 			f.ws.Close()
-		}
-		select {
-		case <-exited:
-		case <-time.After(closeTimeout / 2):
+			select {
+			case <-exited:
+			case <-time.After(closeTimeout / 2):
+			}
 		}
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // whatever of the group is left
 		<-exited
+		stderr.flush()
 		if t.Failed() {
 			out := f.output.String()
 			if len(out) > maxOutput {

@@ -162,12 +162,13 @@ func (r *Result) noRatio() string {
 		return "the server runs inside the load tool, and its CPU includes the load tool's"
 	case r.stoppedSending() > 0:
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
-	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
-		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
-	case r.Metrics.Found && r.Metrics.PLISent > 0:
-		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	case r.Config.Lossy > 0:
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
+	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
+		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
+	case r.Metrics.Found && !r.Metrics.FromStart && r.Metrics.PLISent > 0:
+		// (From the start, the count holds the joins' requests too.)
+		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	}
 	return ""
 }

@@ -150,7 +150,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		}
 		var err error
 		if m.room, err = roomInfo(ctx, base, cfg.Room); err != nil {
-			m.room = prev.room // zero before the run: the room does not exist yet
+			// Zero before the run: the room does not exist yet. After it,
+			// the counters would cover more than the window.
+			m.room, m.roomStale = prev.room, !prev.at.IsZero()
 		}
 		if proc != nil {
 			m.server, m.serverErr = proc.CPU()
@@ -297,7 +299,9 @@ loop:
 		}
 	}
 	quiet := context.WithoutCancel(ctx)
-	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
+	if from.roomStale {
+		res.RoomErr = errors.New("the room could not be read at the window's start")
+	} else if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
 		res.Room = room1.Mixer.sub(from.room.Mixer)
 		res.Room.Participants = len(room1.Participants)
 	} else {
@@ -383,6 +387,7 @@ type mark struct {
 	server, machine, steal, self time.Duration
 	serverErr, machineErr        error
 	scrape                       *Scrape // taken at the mark when fresh, else the mark before's (or the run's first)
+	roomStale                    bool    // the room could not be read: room is the mark before's
 	fresh                        bool
 	room                         apiRoom
 }

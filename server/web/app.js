@@ -29,7 +29,7 @@ const ui = {
 };
 
 let session = null; // the joined session, or null
-let pollFailed = false; // the error shown is the last poll's
+let pollError = ""; // the error the last poll showed
 let local = null; // the local MediaStream
 let room = "";
 let pollTimer = 0;
@@ -260,10 +260,10 @@ async function poll() {
       await ended(); // the server has ended our session; the others are still there
       return;
     }
-    if (pollFailed) {
-      showError(null); // the server answers again
-      pollFailed = false;
+    if (pollError && ui.error.textContent === pollError) {
+      showError(null); // the server answers again, and nothing else went wrong since
     }
+    pollError = "";
     render(info, records === recordActions, layouts === layoutActions && layoutPending === 0);
   } catch (err) {
     if (session !== s) {
@@ -274,7 +274,7 @@ async function poll() {
       return;
     }
     showError(err);
-    pollFailed = true;
+    pollError = ui.error.textContent;
   }
   if (session === s) {
     pollTimer = setTimeout(poll, POLL_MS);
@@ -287,6 +287,7 @@ async function ended() {
   showError(new Error(`The server ended your session in ${room}; join again to come back.`));
   await hangUp();
   say("");
+  ui.join.disabled = false; // it may have ended before the join was done
   ui.join.focus();
 }
 
