@@ -34,6 +34,9 @@ type Result struct {
 	// Room is the room's mixer over the run, from the API.
 	Room    RoomMixer
 	RoomErr error
+	// RoomStale: the room could not be read at the window's start, so its
+	// counters are left out (its participants at the end are known).
+	RoomStale bool
 	// Cost is the codec cost: the mean of a measurement before the run and
 	// one after it, whose totals (cores) are CostBefore and CostAfter (zero
 	// when only the first was made).
@@ -129,7 +132,8 @@ type MetricsReport struct {
 // is unknown, when the server did not have all N decoding all the while
 // (not every participant joined, one stopped sending, the room held
 // another number at the end, or the server asked a participant for a
-// keyframe: the codec cost is that of all N), when -lossy lowered the
+// keyframe, or its counts cannot tell, covering the joins too: the codec
+// cost is that of all N), when -lossy lowered the
 // mix's bitrate, when the server runs inside the load tool, when the
 // window includes the joins (the run was too short to measure from settle
 // after the last one), and when the server's CPU comes from its metrics
@@ -166,8 +170,9 @@ func (r *Result) noRatio() string {
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
 	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
 		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
-	case r.Metrics.Found && !r.Metrics.FromStart && r.Metrics.PLISent > 0:
-		// (From the start, the count holds the joins' requests too.)
+	case r.Metrics.Found && r.Metrics.FromStart:
+		return "the server's counts of keyframe requests cover the joins too, so a lost packet cannot be told from them"
+	case r.Metrics.Found && r.Metrics.PLISent > 0:
 		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	}
 	return ""
@@ -323,9 +328,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 		}
 	}
 
-	if r.RoomErr != nil {
+	switch {
+	case r.RoomErr != nil:
 		p("room %q: not read (%v)", cfg.Room, r.RoomErr)
-	} else {
+	case r.RoomStale:
+		p("room %q: %d participants seen by the server at the end; its mixer's counters left out (the room could not be read at the window's start)", cfg.Room, r.Room.Participants)
+	default:
 		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end",
 			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9),
 			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped, r.Room.Bitrate/1000, r.Room.MaxBitrate/1000)

@@ -137,9 +137,9 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			res.Server.PeakRSS = m.RSS
 		}
 	}
-	// What a mark cannot read it takes from the mark before it (prev), so
-	// that the counters still cover a known span: the run's first scrape,
-	// the room as it was at the run's start.
+	// A scrape a mark cannot make it takes from the mark before it (prev),
+	// so that the metrics still cover a known span (from the run's first
+	// scrape); a room it cannot read leaves the room's counters out.
 	takeMark := func(ctx context.Context, prev mark) mark {
 		m := mark{scrape: startScrape, self: cpuTime()}
 		if prev.scrape != nil {
@@ -299,11 +299,11 @@ loop:
 		}
 	}
 	quiet := context.WithoutCancel(ctx)
-	if from.roomStale {
-		res.RoomErr = errors.New("the room could not be read at the window's start")
-	} else if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
-		res.Room = room1.Mixer.sub(from.room.Mixer)
-		res.Room.Participants = len(room1.Participants)
+	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
+		if !from.roomStale {
+			res.Room = room1.Mixer.sub(from.room.Mixer)
+		}
+		res.Room.Participants, res.RoomStale = len(room1.Participants), from.roomStale
 	} else {
 		res.RoomErr = err
 	}
