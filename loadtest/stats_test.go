@@ -238,6 +238,7 @@ func TestWriteSummary(t *testing.T) {
 		{"one less in the room", func(r *Result) { r.Room.Participants = 1 }, "the room held 1 participants at the end"},
 		{"keyframes asked for", func(r *Result) { r.Metrics.PLISent = 3 }, "the server asked participants for 3 keyframes"},
 		{"lossy", func(r *Result) { r.Config.Lossy = 1 }, "-lossy lowers the mix's bitrate"},
+		{"counts from the start", func(r *Result) { r.Metrics.FromStart = true }, "the server's counts of keyframe requests cover the joins"},
 	} {
 		rc := *r
 		c.set(&rc)
@@ -246,6 +247,15 @@ func TestWriteSummary(t *testing.T) {
 		if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: "+c.why) {
 			t.Errorf("%s: the summary gives a ratio, or no reason:\n%s", c.name, out)
 		}
+	}
+	// The room unread at the window's start: its counters are left out,
+	// its participants at the end still shown.
+	stale := *r
+	stale.RoomStale = true
+	b.Reset()
+	stale.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, `room "r": 2 participants seen by the server at the end; its mixer's counters left out`) {
+		t.Errorf("summary with the room unread at the start:\n%s", out)
 	}
 	// The server inside the load tool: no ratio.
 	r.Server.InProcess = true
