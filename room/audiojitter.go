@@ -193,13 +193,18 @@ func (j *audioJitter) drop() {
 }
 
 // AudioAt implements mixer.AudioSource: the packets held behind a gap are
-// decoded when the queue would otherwise not play.
+// decoded when the queue would otherwise not play. The mixer's tick never
+// waits for a Push: one decoding a burst (a sender back from a stall, or a
+// hostile one, whose held packets and the gaps between them can take tens
+// of milliseconds to decode) holds mu, and the tick then plays what is
+// queued, the held packets left for the next tick.
 func (j *audioJitter) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
-	j.mu.Lock()
-	for j.nheld > 0 && j.out.Short() {
-		j.giveUp()
+	if j.mu.TryLock() {
+		for j.nheld > 0 && j.out.Short() {
+			j.giveUp()
+		}
+		j.mu.Unlock()
 	}
-	j.mu.Unlock()
 	return j.out.AudioAt(ctx, t, pcm)
 }
 

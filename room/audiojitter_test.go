@@ -73,6 +73,34 @@ func silent(frames [][]int16) int {
 	return n
 }
 
+// TestAudioJitterTickDoesNotWaitForPush: while a Push holds the jitter
+// buffer (decoding a burst), the mixer's tick plays what is queued and
+// returns, rather than waiting for the Push to end.
+func TestAudioJitterTickDoesNotWaitForPush(t *testing.T) {
+	pkts := voicedOpus(t, 4)
+	j := testJitter(t)
+	for i := range 3 {
+		j.Push(uint16(i), pkts[i])
+	}
+	j.mu.Lock() // a Push under way
+	played := make(chan bool, 1)
+	go func() {
+		ok, _ := j.AudioAt(context.Background(), 0, make([]int16, audio.FrameLen))
+		played <- ok
+	}()
+	select {
+	case ok := <-played:
+		j.mu.Unlock()
+		if !ok {
+			t.Error("the tick found nothing to play with three frames queued")
+		}
+	case <-time.After(5 * time.Second):
+		j.mu.Unlock()
+		<-played
+		t.Error("the tick waited for the Push")
+	}
+}
+
 // TestAudioJitterReorders: a packet that arrives after the next one, but
 // before its turn to play, is heard exactly as if nothing had been
 // reordered: no concealment, no silent tick, no extra delay. The numbers
