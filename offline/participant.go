@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,19 +31,58 @@ type Participant struct {
 	length               time.Duration
 }
 
+// splitParticipant is the files of a participant argument: the argument
+// itself when it names a file, else its two sides around the one "+" where
+// both name files (a file name may hold a "+"), else every piece between
+// "+"s, whose missing ones then fail by name.
+func splitParticipant(arg string) ([]string, error) {
+	_, err := os.Stat(arg)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(arg, "+") {
+		return []string{arg}, nil // a file, or an error OpenInput names
+	}
+	var pairs [][]string
+	for i, c := range arg {
+		if c != '+' {
+			continue
+		}
+		a, b := arg[:i], arg[i+1:]
+		if exists(a) && exists(b) {
+			pairs = append(pairs, []string{a, b})
+		}
+	}
+	switch len(pairs) {
+	case 0:
+		return strings.Split(arg, "+"), nil
+	case 1:
+		return pairs[0], nil
+	}
+	return nil, fmt.Errorf("%q: splits into two files at more than one \"+\" (%q and %q, %q and %q)", arg, pairs[0][0], pairs[0][1], pairs[1][0], pairs[1][1])
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
+}
+
 // ParseParticipant reads a command-line participant: VIDEO, AUDIO or
 // VIDEO+AUDIO. Files are recognised by content, so "a.webm" alone gives both
 // picture and sound, and the order around "+" does not matter.
 func ParseParticipant(arg string) (Participant, error) {
-	parts := []string{arg}
-	if _, err := os.Stat(arg); err != nil && strings.Contains(arg, "+") {
-		parts = strings.Split(arg, "+")
+	parts, err := splitParticipant(arg)
+	if err != nil {
+		return Participant{}, err
 	}
 	var p Participant
 	var skipped [][2]string // file, stream ("audio aac")
 	for _, path := range parts {
 		if path == "" {
 			return Participant{}, fmt.Errorf("%q: empty file name", arg)
+		}
+		// A pipe or a device would be read once and then block: each
+		// input is opened more than once (to recognise it, measure it,
+		// then decode it).
+		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+			return Participant{}, fmt.Errorf("%s: not a regular file (mcu mix reads each input more than once)", path)
 		}
 		in, err := codec.OpenInput(path)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -24,6 +25,18 @@ func TestParseParticipant(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(plus, data, 0o644)
+	// And beside another such file, each named whole in a pair.
+	sound, err := os.ReadFile(td("p01.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plusOgg := filepath.Join(filepath.Dir(plus), "c+d.ogg")
+	os.WriteFile(plusOgg, sound, 0o644)
+	// A pipe would be read once, then block the next open.
+	fifo := filepath.Join(filepath.Dir(plus), "pipe.ivf")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		arg          string
 		video, audio string
@@ -35,6 +48,9 @@ func TestParseParticipant(t *testing.T) {
 		{arg: td("p12.webm"), video: td("p12.webm"), audio: td("p12.webm"), name: "p12"},
 		{arg: td("p03.ogg"), audio: td("p03.ogg"), name: "p03"},
 		{arg: plus, video: plus, name: "a+b"},
+		{arg: plus + "+" + plusOgg, video: plus, audio: plusOgg, name: "a+b"},
+		{arg: fifo, err: "not a regular file"},
+		{arg: td("p01.ogg") + "+" + fifo, err: "not a regular file"},
 		{arg: td("p01.ivf") + "+", err: "empty file name"},
 		{arg: td("p01.ogg") + "+" + td("p02.ogg"), err: "two audio files"},
 		{arg: td("notmedia.txt"), err: "not a media file"},

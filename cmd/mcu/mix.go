@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,9 +70,18 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
 		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
 	}
+	if *keyint <= 0 || *keyint > time.Hour {
+		return usageError{fmt.Errorf("-keyint %v: want a time above 0 and at most an hour", *keyint)}
+	}
 	cfg.Video.KeyframeInterval = max(1, int(keyint.Seconds()*float64(cfg.Video.FPS)))
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
+	}
+	// Before the inputs are read, which may take a while.
+	for _, f := range []string{*out, *raw} {
+		if _, err := os.Lstat(f); f != "" && err == nil {
+			return fmt.Errorf("%s: file exists (mcu mix does not overwrite)", f)
+		}
 	}
 
 	log := newLogger(stderr, slog.LevelWarn, *verbose)
@@ -93,8 +104,11 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	res, err := offline.Mix(ctx, parts, opts)
 	bar.done()
 	if err != nil {
-		if ctx.Err() != nil && res.VideoFrames+res.AudioFrames > 0 {
+		switch {
+		case ctx.Err() != nil && res.VideoFrames+res.AudioFrames > 0:
 			return fmt.Errorf("interrupted; %s is finalized up to %v: %w", *out, res.Duration.Round(time.Millisecond), err)
+		case ctx.Err() != nil:
+			return errors.New("interrupted; no output written")
 		}
 		return err
 	}
@@ -113,25 +127,35 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return nil
 }
 
+// parseSize reads "WxH", all of it: "1280x720p" is refused, not read as
+// 1280x720.
 func parseSize(s string) (w, h int, err error) {
-	if _, err := fmt.Sscanf(strings.ToLower(s), "%dx%d", &w, &h); err != nil {
+	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		w, err = strconv.Atoi(ws)
+		if err == nil {
+			h, err = strconv.Atoi(hs)
+		}
+	}
+	if !ok || err != nil {
 		return 0, 0, fmt.Errorf("-size %q: want WxH, e.g. 1280x720", s)
 	}
 	return w, h, nil
 }
 
-// parseBitrate reads "1500000", "1500k" or "1.5M".
+// parseBitrate reads "1500000", "1500k" or "1.5M", all of it ("800kbit" is
+// refused, not read as 800).
 func parseBitrate(s string) (int, error) {
-	mult := 1.0
+	num, mult := s, 1.0
 	switch {
 	case strings.HasSuffix(s, "k"), strings.HasSuffix(s, "K"):
-		mult, s = 1e3, s[:len(s)-1]
+		num, mult = s[:len(s)-1], 1e3
 	case strings.HasSuffix(s, "M"), strings.HasSuffix(s, "m"):
-		mult, s = 1e6, s[:len(s)-1]
+		num, mult = s[:len(s)-1], 1e6
 	}
-	var v float64
-	if _, err := fmt.Sscanf(s, "%g", &v); err != nil || v <= 0 {
-		return 0, fmt.Errorf("bad bitrate %q", s)
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || !(v > 0) || v*mult > math.MaxInt32 {
+		return 0, fmt.Errorf("bad bitrate %q: want bit/s, such as 1500000, 1500k or 1.5M", s)
 	}
 	return int(v * mult), nil
 }

@@ -296,11 +296,14 @@ func TestMixBadInput(t *testing.T) {
 		{"not media", []string{"mix", "-o", out, notMedia}, 1, notMedia + ": not a media file"},
 		{"unsupported codec", []string{"mix", "-o", out, mpeg4}, 1, mpeg4 + ": no supported stream"},
 		{"two videos for one person", []string{"mix", "-o", out, p01 + "+" + p01}, 1, "two video files"},
-		{"output exists", []string{"mix", "-o", exists, p01}, 1, "exists"},
-		{"raw video file exists", []string{"mix", "-o", out, "-y4m", exists, p01}, 1, "exists"},
+		{"output exists", []string{"mix", "-o", exists, p01}, 1, exists + ": file exists"},
+		{"raw video file exists", []string{"mix", "-o", out, "-y4m", exists, p01}, 1, exists + ": file exists"},
 		{"no output", []string{"mix", p01}, 2, "-o OUT.webm is required"},
 		{"no participants", []string{"mix", "-o", out}, 2, "no participants"},
 		{"bad size", []string{"mix", "-o", out, "-size", "big", p01}, 2, "-size"},
+		{"size with more after it", []string{"mix", "-o", out, "-size", "1280x720p", p01}, 2, `-size "1280x720p"`},
+		{"bitrate with a unit", []string{"mix", "-o", out, "-bitrate", "800kbit", p01}, 2, `bad bitrate "800kbit"`},
+		{"no keyframe interval", []string{"mix", "-o", out, "-keyint", "0s", p01}, 2, "-keyint"},
 		{"odd size", []string{"mix", "-o", out, "-size", "641x360", p01}, 2, "641x360"},
 		{"bad layout", []string{"mix", "-o", out, "-layout", "mosaic", p01}, 2, "mosaic"},
 		{"positive speed", []string{"mix", "-o", out, "-speed", "4", p01}, 2, "fixed speed"},
@@ -315,6 +318,9 @@ func TestMixBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed mix left %s behind", out)
+	}
+	if b, err := os.ReadFile(exists); err != nil || string(b) != "x" {
+		t.Errorf("the file that existed holds %q (%v), want it untouched", b, err)
 	}
 }
 
