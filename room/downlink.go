@@ -35,6 +35,9 @@ const (
 	downlinkLossHigh = 25
 	downlinkLossLow  = 6
 	downlinkGrowth   = 1.08 // per second
+	// downlinkCutGap is the least time between two cuts (WebRTC's own
+	// loss-based estimate waits 300 ms plus a round trip).
+	downlinkCutGap = 300 * time.Millisecond
 	// downlinkMaxGrowthGap: a gap between two reports longer than this
 	// (a receiver that stopped reporting for a while) grows the estimate
 	// as if it were this long.
@@ -57,6 +60,7 @@ type downlinkEstimate struct {
 	floor, max float64 // the estimate stays between them, and starts at max
 	bps        float64
 	last       time.Time // the last report
+	lastCut    time.Time // the last report that cut the estimate
 }
 
 func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
@@ -70,8 +74,12 @@ func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
 // whose link recovers is soon back.
 func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int) {
 	switch {
+	case fractionLost > downlinkLossHigh && !d.lastCut.IsZero() && now.Sub(d.lastCut) < downlinkCutGap:
+		// One congestion event reported twice (a figure per report
+		// window) cuts once.
 	case fractionLost > downlinkLossHigh:
 		d.bps = max(d.floor, min(d.bps, float64(current))*(1-float64(fractionLost)/512))
+		d.lastCut = now
 	case fractionLost < downlinkLossLow && !d.last.IsZero():
 		gap := min(now.Sub(d.last), downlinkMaxGrowthGap)
 		d.bps = min(d.max, d.bps*math.Pow(downlinkGrowth, gap.Seconds()))
@@ -86,11 +94,14 @@ func (d *downlinkEstimate) value() int { return int(d.bps) }
 // composite (whose SSRC towards them is ssrc, and whose bitrate is
 // current) that keeps est and passes it on with update.
 func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, current func() int, update func(bps int)) func([]rtcp.Packet) {
+	var w lossWindow
 	return func(pkts []rtcp.Packet) {
 		changed := false
-		forEachReport(pkts, ssrc, func(fractionLost uint8) {
-			est.report(now(), fractionLost, current())
-			changed = true
+		forEachReport(pkts, ssrc, func(b rtcp.ReceptionReport) {
+			if fractionLost, ok := w.add(b); ok {
+				est.report(now(), fractionLost, current())
+				changed = true
+			}
 		})
 		if changed {
 			update(est.value())

@@ -79,6 +79,7 @@ func TestDownlinkFeedback(t *testing.T) {
 		t.Fatalf("passed on %v for reports about another stream and a REMB", got)
 	}
 	handle([]rtcp.Packet{&rtcp.ReceiverReport{Reports: []rtcp.ReceptionReport{{SSRC: other, FractionLost: 255}, {SSRC: ssrc, FractionLost: 128}}}})
+	now = now.Add(time.Second)
 	handle([]rtcp.Packet{&rtcp.SenderReport{Reports: []rtcp.ReceptionReport{{SSRC: ssrc, FractionLost: 128}}}})
 	if want := []int{750_000, 562_500}; !slices.Equal(got, want) {
 		t.Errorf("passed on %v, want %v", got, want)
@@ -230,4 +231,55 @@ func TestDownlinkLive(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	low := r.Info().Mixer.Bitrate
 	waitFor("the mix's bitrate grows again", 8*time.Second, func(i Info) bool { return i.Mixer.Bitrate >= low*105/100 })
+}
+
+// TestLossWindow: reports about a few packets each, as a receiver in
+// compound RTCP sends with every NACK, are gathered until they cover 20
+// packets: one packet lost in five is then 5 %, not the 20 % the report
+// about those five says. Counters are read across their wrap, and a
+// report about no new packet, or an older one, says nothing.
+func TestLossWindow(t *testing.T) {
+	var w lossWindow
+	block := func(highest, lost uint32, fraction uint8) rtcp.ReceptionReport {
+		return rtcp.ReceptionReport{LastSequenceNumber: highest, TotalLost: lost, FractionLost: fraction}
+	}
+	if f, ok := w.add(block(0xfffffff0, 0xfffffe, 0)); !ok || f != 0 {
+		t.Fatalf("the first report: %d %v, want its own 0", f, ok)
+	}
+	// Five packets a report, the second report losing one of them (20 %).
+	steps := []struct {
+		highest, lost uint32
+		fraction      uint8
+	}{{0xfffffff5, 0xfffffe, 0}, {0xfffffffa, 0xffffff, 51}, {0xfffffffa, 0xffffff, 0}, {0xffffffff, 0xffffff, 0}, {0x00000004, 0x000000, 0}}
+	var got []uint8
+	for _, s := range steps {
+		if f, ok := w.add(block(s.highest, s.lost, s.fraction)); ok {
+			got = append(got, f)
+		}
+	}
+	// 20 packets expected (the repeated report adds none), 2 lost (the
+	// 24-bit count wrapped from 0xfffffe to 0): 2*256/20 = 25.
+	if len(got) != 1 || got[0] != 25 {
+		t.Errorf("loss figures %v, want one of 25 (2 of 20 packets)", got)
+	}
+	if _, ok := w.add(block(0x00000001, 0, 0)); ok {
+		t.Error("an older report gave a figure")
+	}
+}
+
+// TestDownlinkCutsOncePerEvent: two reports of heavy loss within 300 ms
+// (one congestion event, reported as it goes) cut the estimate once; a
+// third, later, cuts again.
+func TestDownlinkCutsOncePerEvent(t *testing.T) {
+	d := newDownlinkEstimate(100_000, 1_000_000)
+	t0 := time.Unix(1000, 0)
+	d.report(t0, 128, 1_000_000)
+	d.report(t0.Add(200*time.Millisecond), 128, 1_000_000)
+	if got := d.value(); got != 750_000 {
+		t.Errorf("after two reports 200 ms apart: %d, want one cut to 750000", got)
+	}
+	d.report(t0.Add(400*time.Millisecond), 128, 1_000_000)
+	if got := d.value(); got != 562_500 {
+		t.Errorf("after a third 400 ms on: %d, want a second cut to 562500", got)
+	}
 }

@@ -242,14 +242,62 @@ func (s *Session) watchAudioLoss(sender *webrtc.RTPSender) {
 // sends as well reports in its sender reports (browsers do), one that does
 // not in receiver reports.
 func (s *Session) audioLoss(ssrc uint32) func([]rtcp.Packet) {
+	var w lossWindow
 	return func(pkts []rtcp.Packet) {
-		forEachReport(pkts, ssrc, func(fractionLost uint8) { s.reportAudioLoss(lossPercent(fractionLost)) })
+		forEachReport(pkts, ssrc, func(b rtcp.ReceptionReport) {
+			if fractionLost, ok := w.add(b); ok {
+				s.reportAudioLoss(lossPercent(fractionLost))
+			}
+		})
 	}
 }
 
-// forEachReport calls f with the fraction lost of each report block about
-// stream ssrc in pkts' receiver and sender reports.
-func forEachReport(pkts []rtcp.Packet, ssrc uint32, f func(fractionLost uint8)) {
+// lossWindowPackets is the fewest packets a loss figure covers. A receiver
+// in compound RTCP (no rtcp-rsize, as here) sends a report with each NACK
+// and PLI, each about the few packets since the one before: one packet
+// lost in five would read as 20 %. WebRTC's own loss-based estimate waits
+// for 20 too.
+const lossWindowPackets = 20
+
+// lossWindow gathers a receiver's report blocks about one stream until
+// they cover lossWindowPackets expected packets, from the change in their
+// extended highest sequence number and cumulative loss (RFC 3550 6.4.1).
+// The first report, and every report of a receiver that leaves the
+// sequence number at 0, are taken alone, as their own fraction; a report
+// about no new packet, or older than the last, says nothing. Use from one
+// goroutine.
+type lossWindow struct {
+	seen            bool
+	highest, lost   uint32 // the last block's counters
+	expected, lostN int64  // since the last answer
+}
+
+// add takes a block; ok when a loss figure (of 256) is ready.
+func (w *lossWindow) add(b rtcp.ReceptionReport) (fractionLost uint8, ok bool) {
+	expected := int64(int32(b.LastSequenceNumber - w.highest))
+	switch {
+	case !w.seen:
+		w.seen, w.highest, w.lost = true, b.LastSequenceNumber, b.TotalLost
+		return b.FractionLost, true
+	case b.LastSequenceNumber == 0:
+		return b.FractionLost, true // the counters are not kept: each report alone
+	case expected <= 0:
+		return 0, false // no packet since the last report, or an older one
+	}
+	lost := int64(int32((b.TotalLost-w.lost)<<8) >> 8) // a 24-bit count, which may go back (duplicates)
+	w.highest, w.lost = b.LastSequenceNumber, b.TotalLost
+	w.expected, w.lostN = w.expected+expected, w.lostN+lost
+	if w.expected < lossWindowPackets {
+		return 0, false
+	}
+	fraction := min(max(w.lostN*256/w.expected, 0), 255)
+	w.expected, w.lostN = 0, 0
+	return uint8(fraction), true
+}
+
+// forEachReport calls f with each report block about stream ssrc in pkts'
+// receiver and sender reports.
+func forEachReport(pkts []rtcp.Packet, ssrc uint32, f func(b rtcp.ReceptionReport)) {
 	for _, p := range pkts {
 		var blocks []rtcp.ReceptionReport
 		switch p := p.(type) {
@@ -260,7 +308,7 @@ func forEachReport(pkts []rtcp.Packet, ssrc uint32, f func(fractionLost uint8)) 
 		}
 		for _, b := range blocks {
 			if b.SSRC == ssrc {
-				f(b.FractionLost)
+				f(b)
 			}
 		}
 	}
