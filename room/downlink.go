@@ -35,6 +35,8 @@ const (
 	downlinkLossHigh = 25
 	downlinkLossLow  = 6
 	downlinkGrowth   = 1.08 // per second
+	// downlinkTried: growth starts from at most this times what is sent.
+	downlinkTried = 1.5
 	// downlinkCutGap is the least time between two cuts (WebRTC's own
 	// loss-based estimate waits 300 ms plus a round trip).
 	downlinkCutGap = 300 * time.Millisecond
@@ -81,8 +83,13 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int
 		d.bps = max(d.floor, min(d.bps, float64(current))*(1-float64(fractionLost)/512))
 		d.lastCut = now
 	case fractionLost < downlinkLossLow && !d.last.IsZero():
+		// Growth starts from at most a half more than what is sent: a
+		// receiver whose link was never tried above the mix's bitrate
+		// (held down by another receiver) has not shown it can take more,
+		// and the mix would otherwise jump to its estimate when the other
+		// leaves.
 		gap := min(now.Sub(d.last), downlinkMaxGrowthGap)
-		d.bps = min(d.max, d.bps*math.Pow(downlinkGrowth, gap.Seconds()))
+		d.bps = min(d.max, min(d.bps, downlinkTried*float64(current))*math.Pow(downlinkGrowth, gap.Seconds()))
 	}
 	d.last = now
 }

@@ -267,6 +267,27 @@ func TestLossWindow(t *testing.T) {
 	}
 }
 
+// TestDownlinkGrowsFromWhatIsSent: a receiver with no loss while the mix
+// is held at 300 kbit/s by someone else grows from a half more than that,
+// not on up to the ceiling untried: when the other leaves, the mix grows
+// from there instead of jumping five times over.
+func TestDownlinkGrowsFromWhatIsSent(t *testing.T) {
+	d := newDownlinkEstimate(300_000, 1_500_000)
+	t0 := time.Unix(1000, 0)
+	for s := range 30 {
+		d.report(t0.Add(time.Duration(s)*time.Second), 0, 300_000)
+	}
+	if got, most := d.value(), int(300_000*downlinkTried*downlinkGrowth)+1; got > most {
+		t.Errorf("after 30 s without loss at 300 kbit/s: %d, want at most %d", got, most)
+	}
+	for s := 30; s < 60; s++ {
+		d.report(t0.Add(time.Duration(s)*time.Second), 0, d.value()) // the mix follows it
+	}
+	if got := d.value(); got != 1_500_000 {
+		t.Errorf("after 30 s more, the mix following: %d, want the ceiling", got)
+	}
+}
+
 // TestDownlinkCutsOncePerEvent: two reports of heavy loss within 300 ms
 // (one congestion event, reported as it goes) cut the estimate once; a
 // third, later, cuts again.
