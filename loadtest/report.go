@@ -132,7 +132,7 @@ type MetricsReport struct {
 // is unknown, when the server did not have all N decoding all the while
 // (not every participant joined, one stopped sending, the room held
 // another number at the end, or the server asked a participant for a
-// keyframe, or its counts cannot tell, covering the joins too: the codec
+// keyframe, or may have, its counts covering the joins too: the codec
 // cost is that of all N), when -lossy lowered the
 // mix's bitrate, when the server runs inside the load tool, when the
 // window includes the joins (the run was too short to measure from settle
@@ -170,8 +170,8 @@ func (r *Result) noRatio() string {
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
 	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
 		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
-	case r.Metrics.Found && r.Metrics.FromStart:
-		return "the server's counts of keyframe requests cover the joins too, so a lost packet cannot be told from them"
+	case r.Metrics.Found && r.Metrics.PLISent > 0 && r.Metrics.FromStart:
+		return fmt.Sprintf("the server asked participants for %.0f keyframes, which count the joins' too, so a lost packet cannot be told from them", r.Metrics.PLISent)
 	case r.Metrics.Found && r.Metrics.PLISent > 0:
 		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	}

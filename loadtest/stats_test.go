@@ -238,7 +238,7 @@ func TestWriteSummary(t *testing.T) {
 		{"one less in the room", func(r *Result) { r.Room.Participants = 1 }, "the room held 1 participants at the end"},
 		{"keyframes asked for", func(r *Result) { r.Metrics.PLISent = 3 }, "the server asked participants for 3 keyframes"},
 		{"lossy", func(r *Result) { r.Config.Lossy = 1 }, "-lossy lowers the mix's bitrate"},
-		{"counts from the start", func(r *Result) { r.Metrics.FromStart = true }, "the server's counts of keyframe requests cover the joins"},
+		{"counts from the start", func(r *Result) { r.Metrics.FromStart, r.Metrics.PLISent = true, 2 }, "the server asked participants for 2 keyframes, which count the joins'"},
 	} {
 		rc := *r
 		c.set(&rc)

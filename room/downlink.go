@@ -75,21 +75,25 @@ func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
 // lowered for someone else), and stops at the floor, so that a receiver
 // whose link recovers is soon back.
 func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int) {
+	// An estimate stays within a half more than what is sent: a receiver
+	// whose link was never tried above the mix's bitrate (held down by
+	// another receiver; or just joined, its estimate at the ceiling) has
+	// not shown it can take more, and the mix would otherwise jump to its
+	// estimate when the other leaves. It grows from there.
+	tried := max(d.floor, min(d.bps, downlinkTried*float64(current)))
 	switch {
 	case fractionLost > downlinkLossHigh && !d.lastCut.IsZero() && now.Sub(d.lastCut) < downlinkCutGap:
 		// One congestion event reported twice (a figure per report
 		// window) cuts once.
+		d.bps = tried
 	case fractionLost > downlinkLossHigh:
 		d.bps = max(d.floor, min(d.bps, float64(current))*(1-float64(fractionLost)/512))
 		d.lastCut = now
 	case fractionLost < downlinkLossLow && !d.last.IsZero():
-		// Growth starts from at most a half more than what is sent: a
-		// receiver whose link was never tried above the mix's bitrate
-		// (held down by another receiver) has not shown it can take more,
-		// and the mix would otherwise jump to its estimate when the other
-		// leaves.
 		gap := min(now.Sub(d.last), downlinkMaxGrowthGap)
-		d.bps = min(d.max, min(d.bps, downlinkTried*float64(current))*math.Pow(downlinkGrowth, gap.Seconds()))
+		d.bps = min(d.max, tried*math.Pow(downlinkGrowth, gap.Seconds()))
+	default:
+		d.bps = tried
 	}
 	d.last = now
 }

@@ -235,16 +235,17 @@ func TestDownlinkLive(t *testing.T) {
 
 // TestLossWindow: reports about a few packets each, as a receiver in
 // compound RTCP sends with every NACK, are gathered until they cover 20
-// packets: one packet lost in five is then 5 %, not the 20 % the report
-// about those five says. Counters are read across their wrap, and a
-// report about no new packet, or an older one, says nothing.
+// packets: two packets lost in twenty are then 10 %, not the 20 % the
+// report about five of them says. Counters are read across their wrap; the
+// first report only sets where counting starts; a report about no new
+// packet, or a little older, says nothing; counters far back start over.
 func TestLossWindow(t *testing.T) {
 	var w lossWindow
 	block := func(highest, lost uint32, fraction uint8) rtcp.ReceptionReport {
 		return rtcp.ReceptionReport{LastSequenceNumber: highest, TotalLost: lost, FractionLost: fraction}
 	}
-	if f, ok := w.add(block(0xfffffff0, 0xfffffe, 0)); !ok || f != 0 {
-		t.Fatalf("the first report: %d %v, want its own 0", f, ok)
+	if f, ok := w.add(block(0xfffffff0, 0xfffffe, 200)); ok {
+		t.Fatalf("the first report gave %d: it covers too few packets to say", f)
 	}
 	// Five packets a report, the second report losing one of them (20 %).
 	steps := []struct {
@@ -265,6 +266,17 @@ func TestLossWindow(t *testing.T) {
 	if _, ok := w.add(block(0x00000001, 0, 0)); ok {
 		t.Error("an older report gave a figure")
 	}
+	// A receiver that reports 16 bits wraps far back: counting starts over,
+	// and goes on.
+	var w16 lossWindow
+	for _, highest := range []uint32{0xfff0, 0xfffb, 0x0005} {
+		if f, ok := w16.add(block(highest, 10, 0)); ok {
+			t.Errorf("16-bit counters at %#x gave %d", highest, f)
+		}
+	}
+	if f, ok := w16.add(block(0x0019, 10, 0)); !ok || f != 0 {
+		t.Errorf("20 packets on from the wrap, none lost: %d %v, want 0", f, ok)
+	}
 }
 
 // TestDownlinkGrowsFromWhatIsSent: a receiver with no loss while the mix
@@ -272,6 +284,13 @@ func TestLossWindow(t *testing.T) {
 // not on up to the ceiling untried: when the other leaves, the mix grows
 // from there instead of jumping five times over.
 func TestDownlinkGrowsFromWhatIsSent(t *testing.T) {
+	// A receiver that just joined, its estimate at the ceiling, with a
+	// little loss (neither cut nor growth): within a half more than sent.
+	joined := newDownlinkEstimate(300_000, 1_500_000)
+	joined.report(time.Unix(1000, 0), 13, 300_000) // 5 %
+	if got := joined.value(); got != 450_000 {
+		t.Errorf("a new receiver's first report at 5 %% loss while 300 kbit/s is sent: %d, want 450000", got)
+	}
 	d := newDownlinkEstimate(300_000, 1_500_000)
 	t0 := time.Unix(1000, 0)
 	for s := range 30 {

@@ -259,13 +259,18 @@ func (s *Session) audioLoss(ssrc uint32) func([]rtcp.Packet) {
 // for 20 too.
 const lossWindowPackets = 20
 
+// lossWindowRestart: counters further back than this many packets were
+// restarted, not reordered.
+const lossWindowRestart = 1000
+
 // lossWindow gathers a receiver's report blocks about one stream until
 // they cover lossWindowPackets expected packets, from the change in their
 // extended highest sequence number and cumulative loss (RFC 3550 6.4.1).
-// The first report, and every report of a receiver that leaves the
-// sequence number at 0, are taken alone, as their own fraction; a report
-// about no new packet, or older than the last, says nothing. Use from one
-// goroutine.
+// The first report only sets where the counting starts, as does one whose
+// counters went back more than lossWindowRestart; a report about no new
+// packet, or a little older than the last, says nothing; every report of
+// a receiver that leaves the sequence number at 0 is taken alone, as its
+// own fraction. Use from one goroutine.
 type lossWindow struct {
 	seen            bool
 	highest, lost   uint32 // the last block's counters
@@ -276,11 +281,14 @@ type lossWindow struct {
 func (w *lossWindow) add(b rtcp.ReceptionReport) (fractionLost uint8, ok bool) {
 	expected := int64(int32(b.LastSequenceNumber - w.highest))
 	switch {
-	case !w.seen:
-		w.seen, w.highest, w.lost = true, b.LastSequenceNumber, b.TotalLost
-		return b.FractionLost, true
 	case b.LastSequenceNumber == 0:
 		return b.FractionLost, true // the counters are not kept: each report alone
+	case !w.seen, expected < -lossWindowRestart:
+		// The first report, or counters that went far back (a receiver
+		// that restarted them, or one that reports 16 bits and wrapped):
+		// they count from here.
+		w.seen, w.highest, w.lost, w.expected, w.lostN = true, b.LastSequenceNumber, b.TotalLost, 0, 0
+		return 0, false
 	case expected <= 0:
 		return 0, false // no packet since the last report, or an older one
 	}

@@ -107,7 +107,7 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		switch {
 		case ctx.Err() != nil && res.VideoFrames+res.AudioFrames > 0:
 			return fmt.Errorf("interrupted; %s is finalized up to %v: %w", *out, res.Duration.Round(time.Millisecond), err)
-		case ctx.Err() != nil:
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			return errors.New("interrupted; no output written")
 		}
 		return err
