@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"sync"
 	"unsafe"
 
 	"github.com/asticode/go-astiav"
@@ -60,26 +61,33 @@ func LoadPacket(pkt *astiav.Packet, data []byte) error {
 	return nil
 }
 
-// avPacket is the FFmpeg packet behind p, or nil (cObject).
+// avPacket is the FFmpeg packet behind p, or nil if go-astiav does not
+// hold it as mcu expects. go-astiav v0.16.0 (the version for FFmpeg 5.1,
+// pinned) keeps it as the Packet's first field and has no accessor for it.
 func avPacket(p *astiav.Packet) *C.AVPacket {
-	return (*C.AVPacket)(cObject(p, "_Ctype_struct_AVPacket", C.sizeof_AVPacket))
-}
-
-// cObject is the C object behind a go-astiav value v, or nil if go-astiav
-// does not hold it as mcu expects. go-astiav v0.16.0 (the version for
-// FFmpeg 5.1, pinned) keeps it as the first field and has no accessor for
-// it; the field's type (cgo's name for the C struct, and its size) is
-// checked before it is read.
-func cObject[T any](v *T, cType string, size uintptr) unsafe.Pointer {
-	f := reflect.TypeFor[T]().Field(0)
-	if f.Offset != 0 || f.Type.Kind() != reflect.Pointer || f.Type.Elem().Name() != cType || f.Type.Elem().Size() != size {
+	if !packetLayout() {
 		return nil
 	}
-	return *(*unsafe.Pointer)(unsafe.Pointer(v))
+	return *(**C.AVPacket)(unsafe.Pointer(p))
+}
+
+// packetLayout tells, once, whether go-astiav's Packet holds its AVPacket
+// as mcu expects.
+var packetLayout = sync.OnceValue(func() bool {
+	return firstFieldIsC[astiav.Packet]("_Ctype_struct_AVPacket", C.sizeof_AVPacket)
+})
+
+// firstFieldIsC reports whether T's first field points to the C struct
+// cgo names cType, of the given size. It is checked once per type, not for
+// every packet: reflection on the per-frame path costs more than the copy.
+func firstFieldIsC[T any](cType string, size uintptr) bool {
+	f := reflect.TypeFor[T]().Field(0)
+	return f.Offset == 0 && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Name() == cType && f.Type.Elem().Size() == size
 }
 
 // packetBuffer is what pkt's buffer holds from its data on, padding
-// included, and the size the buffer says it has: what FFmpeg may read.
+// included, and the size the buffer says it has: what FFmpeg may read. For
+// the tests, which cannot use cgo themselves.
 func packetBuffer(pkt *astiav.Packet) (held []byte, size int) {
 	c := avPacket(pkt)
 	if c == nil || c.buf == nil || c.data == nil {

@@ -51,6 +51,8 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -80,7 +82,15 @@ func (e *VP8Encoder) retarget(bps int) error {
 	return nil
 }
 
-// avCodecContext is the FFmpeg context behind cc, or nil (cObject).
+// avCodecContext is the FFmpeg context behind cc, or nil if go-astiav does
+// not hold it as mcu expects (as avPacket, its first field).
 func avCodecContext(cc *astiav.CodecContext) *C.AVCodecContext {
-	return (*C.AVCodecContext)(cObject(cc, "_Ctype_struct_AVCodecContext", C.sizeof_AVCodecContext))
+	if !codecContextLayout() {
+		return nil
+	}
+	return *(**C.AVCodecContext)(unsafe.Pointer(cc))
 }
+
+var codecContextLayout = sync.OnceValue(func() bool {
+	return firstFieldIsC[astiav.CodecContext]("_Ctype_struct_AVCodecContext", C.sizeof_AVCodecContext)
+})
