@@ -84,64 +84,6 @@ func H264FrameNum(nal []byte, sps H264SPS) (frameNum int, ref bool, err error) {
 	return frameNum, nal[0]&0x60 != 0, nil
 }
 
-// bitReader reads bits, the most significant first. With rbsp set it
-// reads the payload of an H.264 NAL unit, skipping its emulation prevention
-// bytes (the 3 of 00 00 03). A read past the end sets err and gives zeros.
-type bitReader struct {
-	b     []byte
-	rbsp  bool
-	pos   int // byte
-	bit   int // next bit in b[pos], 0 the most significant
-	zeros int // zero bytes just read, for emulation prevention
-	err   bool
-}
-
-func (r *bitReader) bits(n int) uint32 {
-	var v uint32
-	for range n {
-		if r.rbsp && r.bit == 0 && r.zeros >= 2 && r.pos < len(r.b) && r.b[r.pos] == 3 {
-			r.pos++ // emulation prevention byte
-			r.zeros = 0
-		}
-		if r.pos >= len(r.b) {
-			r.err = true
-			return 0
-		}
-		v = v<<1 | uint32(r.b[r.pos]>>(7-r.bit)&1)
-		if r.bit++; r.bit == 8 {
-			if r.b[r.pos] == 0 {
-				r.zeros++
-			} else {
-				r.zeros = 0
-			}
-			r.pos, r.bit = r.pos+1, 0
-		}
-	}
-	return v
-}
-
-// ue reads an Exp-Golomb ue(v) of up to 32 bits.
-func (r *bitReader) ue() uint32 {
-	lead := 0
-	for r.bits(1) == 0 {
-		if r.err || lead == 31 {
-			r.err = true
-			return 0
-		}
-		lead++
-	}
-	return 1<<lead - 1 + r.bits(lead)
-}
-
-// se reads an Exp-Golomb se(v).
-func (r *bitReader) se() int32 {
-	k := r.ue()
-	if k&1 == 1 {
-		return int32(k/2 + 1)
-	}
-	return -int32(k / 2)
-}
-
 // skipScalingList reads past a scaling_list() of size entries (7.3.2.1.1.1).
 func (r *bitReader) skipScalingList(size int) {
 	last, next := int32(8), int32(8)
