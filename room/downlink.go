@@ -105,14 +105,12 @@ func (d *downlinkEstimate) value() int { return int(d.bps) }
 // composite (whose SSRC towards them is ssrc, and whose bitrate is
 // current) that keeps est and passes it on with update.
 func downlinkFeedback(ssrc uint32, est *downlinkEstimate, now func() time.Time, current func() int, update func(bps int)) func([]rtcp.Packet) {
-	var w lossWindow
+	figures := lossFigures(ssrc)
 	return func(pkts []rtcp.Packet) {
 		changed := false
-		forEachReport(pkts, ssrc, func(b rtcp.ReceptionReport) {
-			if fractionLost, ok := w.add(b); ok {
-				est.report(now(), fractionLost, current())
-				changed = true
-			}
+		figures(pkts, func(fractionLost uint8) {
+			est.report(now(), fractionLost, current())
+			changed = true
 		})
 		if changed {
 			update(est.value())

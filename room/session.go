@@ -242,13 +242,9 @@ func (s *Session) watchAudioLoss(sender *webrtc.RTPSender) {
 // sends as well reports in its sender reports (browsers do), one that does
 // not in receiver reports.
 func (s *Session) audioLoss(ssrc uint32) func([]rtcp.Packet) {
-	var w lossWindow
+	figures := lossFigures(ssrc)
 	return func(pkts []rtcp.Packet) {
-		forEachReport(pkts, ssrc, func(b rtcp.ReceptionReport) {
-			if fractionLost, ok := w.add(b); ok {
-				s.reportAudioLoss(lossPercent(fractionLost))
-			}
-		})
+		figures(pkts, func(fractionLost uint8) { s.reportAudioLoss(lossPercent(fractionLost)) })
 	}
 }
 
@@ -303,20 +299,27 @@ func (w *lossWindow) add(b rtcp.ReceptionReport) (fractionLost uint8, ok bool) {
 	return uint8(fraction), true
 }
 
-// forEachReport calls f with each report block about stream ssrc in pkts'
-// receiver and sender reports.
-func forEachReport(pkts []rtcp.Packet, ssrc uint32, f func(b rtcp.ReceptionReport)) {
-	for _, p := range pkts {
-		var blocks []rtcp.ReceptionReport
-		switch p := p.(type) {
-		case *rtcp.ReceiverReport:
-			blocks = p.Reports
-		case *rtcp.SenderReport:
-			blocks = p.Reports
-		}
-		for _, b := range blocks {
-			if b.SSRC == ssrc {
-				f(b)
+// lossFigures returns what reads a receiver's RTCP for the report blocks
+// about stream ssrc, in its receiver and sender reports, and calls f with
+// each loss figure (of 256) they make over a lossWindow.
+func lossFigures(ssrc uint32) func(pkts []rtcp.Packet, f func(fractionLost uint8)) {
+	var w lossWindow
+	return func(pkts []rtcp.Packet, f func(fractionLost uint8)) {
+		for _, p := range pkts {
+			var blocks []rtcp.ReceptionReport
+			switch p := p.(type) {
+			case *rtcp.ReceiverReport:
+				blocks = p.Reports
+			case *rtcp.SenderReport:
+				blocks = p.Reports
+			}
+			for _, b := range blocks {
+				if b.SSRC != ssrc {
+					continue // another stream's
+				}
+				if fractionLost, ok := w.add(b); ok {
+					f(fractionLost)
+				}
 			}
 		}
 	}
