@@ -141,10 +141,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	// so that the metrics still cover a known span (from the run's first
 	// scrape); a room it cannot read leaves the room's counters out.
 	takeMark := func(ctx context.Context, prev mark) mark {
-		m := mark{scrape: startScrape, self: cpuTime()}
-		if prev.scrape != nil {
-			m.scrape = prev.scrape
-		}
+		m := mark{scrape: prev.scrape, self: cpuTime()}
 		if s, err := scrape(ctx, base); err == nil {
 			m.scrape, m.fresh = s, true
 		}
@@ -161,7 +158,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		m.at = time.Now()
 		return m
 	}
-	from := takeMark(ctx, mark{})
+	from := takeMark(ctx, mark{scrape: startScrape})
 	start := from.at
 	runCtx, stop := context.WithDeadline(ctx, start.Add(cfg.Duration))
 	defer stop()

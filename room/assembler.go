@@ -534,18 +534,12 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	var pic pictureID
 	media, ref, known := false, false, false
 	for seq := a.next; ; seq++ {
-		if len(a.ring[seq%assemblerSlots].pkt.Payload) > 0 {
-			media = true
-			pic, ref, known = a.pictureIDFrom(seq)
-			break
-		}
-		if seq == end {
-			break
-		}
-	}
-	for seq := a.next; ; seq++ {
 		s := &a.ring[seq%assemblerSlots]
 		if len(s.pkt.Payload) > 0 {
+			if !media { // read before this packet and those after it are cleared
+				media = true
+				pic, ref, known = a.pictureIDFrom(seq)
+			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
 			}

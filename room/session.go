@@ -34,11 +34,6 @@ const (
 	Viewer
 )
 
-// Key is what the session's client is given to end it (the last segment of
-// its Location): the ID, a dot and the secret. The ID alone, which anyone
-// reading the room's JSON sees, ends nothing.
-func (s *Session) Key() string { return s.ID + "." + s.secret }
-
 func (k Kind) String() string {
 	return [...]string{"participant", "publisher", "viewer"}[k]
 }
@@ -75,6 +70,11 @@ type Session struct {
 	videoTaken, audioTaken atomic.Bool
 	gone                   atomic.Bool // its peer connection failed or closed: it is leaving
 }
+
+// Key is what the session's client is given to end it (the last segment of
+// its Location): the ID, a dot and the secret. The ID alone, which anyone
+// reading the room's JSON sees, ends nothing.
+func (s *Session) Key() string { return s.ID + "." + s.secret }
 
 // StreamInfo describes what a participant sends.
 type StreamInfo struct {
