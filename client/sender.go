@@ -74,12 +74,14 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			pts -= first
 		}
 		dur := p.Duration
-		if d, ok := codec.OpusPacketDuration(p.Data); kind == codec.Audio && ok {
+		if kind == codec.Audio {
 			// What the packet codes: an Ogg file's last one is given
 			// less (the end trimmed to its granule position), and taken
 			// as it is, the next loop's first packet would go out too
 			// soon, its RTP time overlapping the last one's.
-			dur = d
+			if d, ok := codec.OpusPacketDuration(p.Data); ok {
+				dur = d
+			}
 		}
 		if dur <= 0 {
 			dur = frame
