@@ -107,6 +107,9 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 		if err := ap.SetExtraData(codec.OpusHead()); err != nil {
 			return fmt.Errorf("opus header: %w", err)
 		}
+		if err := codec.SetOpusPadding(ap); err != nil {
+			return fmt.Errorf("opus codec delay: %w", err)
+		}
 		w.audio.SetTimeBase(astiav.NewRational(1, 1000))
 	}
 	ioc, err := astiav.AllocIOContext(64<<10, true, nil, w.seek, w.write)

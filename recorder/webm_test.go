@@ -5,6 +5,7 @@ package recorder
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"image"
@@ -180,6 +181,35 @@ func TestWebMReadBack(t *testing.T) {
 	if w.VideoFrames != 90 || w.AudioFrames != 150 {
 		t.Errorf("counted %d video and %d audio frames", w.VideoFrames, w.AudioFrames)
 	}
+	checkOpusTrack(t, data)
+}
+
+// checkOpusTrack asks of a WebM file's Opus track what Matroska does: a
+// CodecDelay equal to the OpusHead's pre-skip (an absent one counts as zero;
+// Firefox compares the two, and older releases refused the track when they
+// differed), and a SeekPreRoll of 80 ms, which players decode ahead of a
+// seek target.
+func checkOpusTrack(t *testing.T, data []byte) {
+	t.Helper()
+	for _, tr := range mediatest.WebMTracks(data) {
+		if string(tr[0x86]) != "A_OPUS" {
+			continue
+		}
+		head := tr[0x63a2]
+		if len(head) < 19 || string(head[:8]) != "OpusHead" {
+			t.Fatalf("CodecPrivate %x is not an OpusHead", head)
+		}
+		preSkip := time.Duration(binary.LittleEndian.Uint16(head[10:])) * time.Second / 48000
+		delay, ok := tr[0x56aa]
+		if got := time.Duration(mediatest.EBMLUint(delay)); !ok || got != preSkip || preSkip == 0 {
+			t.Errorf("CodecDelay %v (present: %v), pre-skip %v: they must match", got, ok, preSkip)
+		}
+		if got := time.Duration(mediatest.EBMLUint(tr[0x56bb])); got != 80*time.Millisecond {
+			t.Errorf("SeekPreRoll %v, want 80ms", got)
+		}
+		return
+	}
+	t.Error("no Opus track")
 }
 
 // TestWebMSurvivesKill records in real time in a child process, kills it

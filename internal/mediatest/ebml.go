@@ -14,28 +14,10 @@ const (
 // file cut short, as a killed writer leaves it, counts what is whole.
 func WebMElements(data []byte) map[uint32]int {
 	counts := map[uint32]int{}
-	pos := 0
-	for pos < len(data) {
-		id, n := ebmlID(data[pos:])
-		if n == 0 {
-			return counts
+	for _, e := range ebmlChildren(data, true) {
+		if e.id != ebmlHeader {
+			counts[e.id]++
 		}
-		size, m, unknown := ebmlSize(data[pos+n:])
-		if m == 0 {
-			return counts
-		}
-		body := pos + n + m
-		if id == ebmlSegment {
-			pos = body // descend: count the Segment's children
-			continue
-		}
-		if unknown || size > uint64(len(data)-body) {
-			return counts // cut short (or an unknown size we cannot skip)
-		}
-		if id != ebmlHeader {
-			counts[id]++
-		}
-		pos = body + int(size)
 	}
 	return counts
 }
@@ -79,4 +61,77 @@ func ebmlSize(b []byte) (uint64, int, bool) {
 		allOnes = allOnes && c == 0xff
 	}
 	return v, n, allOnes
+}
+
+// WebMTracks returns the children of each TrackEntry in a WebM file's
+// Tracks element, by ID, each the element's body: what a player reads
+// about each track (CodecID 0x86, CodecPrivate 0x63a2, CodecDelay 0x56aa,
+// SeekPreRoll 0x56bb, ...). Nil if the file has no whole Tracks element.
+func WebMTracks(data []byte) []map[uint32][]byte {
+	var tracks []map[uint32][]byte
+	for _, e := range ebmlChildren(data, true) {
+		if e.id != ebmlTracks {
+			continue
+		}
+		for _, entry := range ebmlChildren(e.body, false) {
+			if entry.id != ebmlTrackEntry {
+				continue
+			}
+			fields := map[uint32][]byte{}
+			for _, f := range ebmlChildren(entry.body, false) {
+				fields[f.id] = f.body
+			}
+			tracks = append(tracks, fields)
+		}
+	}
+	return tracks
+}
+
+// EBMLUint reads an unsigned integer element's body (big-endian, 0 to 8
+// bytes).
+func EBMLUint(body []byte) uint64 {
+	var v uint64
+	for _, c := range body {
+		v = v<<8 | uint64(c)
+	}
+	return v
+}
+
+const (
+	ebmlTracks     = 0x1654ae6b
+	ebmlTrackEntry = 0xae
+)
+
+type ebmlElement struct {
+	id   uint32
+	body []byte
+}
+
+// ebmlChildren lists the whole elements in b, one level deep; inSegment
+// descends into a Segment first, as a file's bytes hold the EBML header and
+// the Segment around everything else.
+func ebmlChildren(b []byte, inSegment bool) []ebmlElement {
+	var out []ebmlElement
+	pos := 0
+	for pos < len(b) {
+		id, n := ebmlID(b[pos:])
+		if n == 0 {
+			break
+		}
+		size, m, unknown := ebmlSize(b[pos+n:])
+		if m == 0 {
+			break
+		}
+		body := pos + n + m
+		if inSegment && id == ebmlSegment {
+			pos = body
+			continue
+		}
+		if unknown || size > uint64(len(b)-body) {
+			break
+		}
+		out = append(out, ebmlElement{id: id, body: b[body : body+int(size)]})
+		pos = body + int(size)
+	}
+	return out
 }
