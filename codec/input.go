@@ -82,7 +82,7 @@ type Input struct {
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
-var ErrNotMedia = errors.New("not a media file mcu reads (want VP8/VP9/AV1 in IVF or WebM, H.264 Annex B, Opus in Ogg or WebM)")
+var ErrNotMedia = errors.New("not a media file mcu reads (want VP8/VP9/AV1 in IVF, H.264 Annex B, Opus in Ogg, or WebM, Matroska or MP4 holding them)")
 
 // OpenInput opens path. Errors name the file and say what was wrong.
 func OpenInput(path string) (*Input, error) {

@@ -12,9 +12,10 @@ import (
 	"mcu/codec"
 	"mcu/internal/sched"
 	"mcu/loadtest"
+	"mcu/offline"
 )
 
-const loadUsage = `usage: mcu load -url URL -room R -n N [flags] [PARTICIPANT...]
+const loadUsage = `usage: mcu load [-url URL] [-room R] [-n N] [flags] [PARTICIPANT...]
 
 Load-tests a running mcu server: N participants join room R one after the
 other (-ramp apart), each sending clips in a loop as a camera and microphone
@@ -98,11 +99,15 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	for _, arg := range fs.Args() {
-		c, err := loadtest.ParseParticipant(arg, loadtest.ProbeFile)
+		// Read as mcu mix reads them.
+		p, err := offline.ParseParticipant(arg)
 		if err != nil {
 			return usageError{err}
 		}
-		cfg.Clips = append(cfg.Clips, c)
+		for _, s := range p.Skipped {
+			fmt.Fprintf(stderr, "mcu load: not sent: %s (it sends VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each)\n", s)
+		}
+		cfg.Clips = append(cfg.Clips, loadtest.Clip{Video: p.Video, Audio: p.Audio})
 	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}

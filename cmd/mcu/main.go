@@ -22,7 +22,7 @@ import (
 const usage = `usage:
   mcu [serve] [flags]                          run the MCU (the default)
   mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
-  mcu load -url URL -room R -n N [PARTICIPANT...]  load-test a server
+  mcu load [-url URL] [-room R] [-n N] [PARTICIPANT...]  load-test a server
   mcu help                                     this text
 
 Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
@@ -31,7 +31,7 @@ Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
 func main() {
 	ctx, stop := stopContext()
 	defer stop()
-	// The Go heap of a busy room is small (~40 MB live at 16 participants,
+	// The Go heap of a busy room is small (~25 MB live at 16 participants,
 	// mostly pictures and packet buffers) and allocated slowly (~5 MB/s), so
 	// collecting at 25 % growth instead of 100 % costs no measurable CPU and
 	// keeps ~30 MB off the peak RSS. GOGC still overrides it.
@@ -39,7 +39,7 @@ func main() {
 		debug.SetGCPercent(25)
 	}
 	// MCU_CPUPROFILE=file writes a CPU profile of the whole run (for
-	// developers; see make bench).
+	// developers).
 	if path := os.Getenv("MCU_CPUPROFILE"); path != "" {
 		if f, err := os.Create(path); err == nil {
 			if pprof.StartCPUProfile(f) == nil {

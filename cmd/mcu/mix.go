@@ -23,7 +23,7 @@ const mixUsage = `usage: mcu mix -o OUT.webm [flags] PARTICIPANT...
 Each PARTICIPANT is one person: VIDEO, AUDIO or VIDEO+AUDIO, for example
   mcu mix -o meeting.webm a.ivf+a.ogg b.h264+b.ogg c.ivf d.ogg
 Files are recognised by content: VP8/VP9/AV1 in IVF, H.264 Annex B, Opus in Ogg,
-WebM/Matroska. A person without video gets a placeholder tile; without audio,
+and WebM, Matroska or MP4 holding those. A person without video gets a placeholder tile; without audio,
 silence. The output lasts as long as the longest input.
 
 flags:
