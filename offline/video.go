@@ -170,6 +170,17 @@ type decodeState struct {
 	seq      uint64
 }
 
+// dropped counts a packet the decoder refused: when the file has no times,
+// the picture it held still takes its turn, or every later picture (and the
+// clip against its participant's sound) would come that much early. A clip
+// cut in the middle of a group of pictures starts at the next keyframe's
+// time, not at 0.
+func (st *decodeState) dropped(pts time.Duration) {
+	if pts == codec.NoPTS {
+		st.count++
+	}
+}
+
 // decode sends one packet (nil: end of stream) and queues the pictures that
 // come out. The CPU work runs while holding one of the mix's decode slots,
 // so that offline the encoder keeps a core to itself; waiting on the mixer
@@ -189,9 +200,11 @@ func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, data []
 	case err == nil:
 	case errors.Is(err, codec.ErrNeedKeyframe):
 		v.skipped++
+		st.dropped(pts)
 		return nil
 	case errors.Is(err, codec.ErrCorrupt):
 		v.warnCorrupt(pts, err)
+		st.dropped(pts)
 		return nil
 	default:
 		return fmt.Errorf("%s: %w", v.path, err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -46,5 +48,64 @@ func TestFileVideoWaitsForItsTile(t *testing.T) {
 	cancel()
 	if err := <-done; err == nil {
 		t.Error("run returned nil after cancel")
+	}
+}
+
+// TestFileVideoCountsDroppedPictures: raw H.264 has no times, so pictures
+// are timed by their number; a clip whose first keyframe is lost has a
+// second of pictures the decoder cannot use before the next one, and the
+// first picture shown must come at that keyframe's time, not at 0, or the
+// whole clip runs ahead of its participant's sound.
+func TestFileVideoCountsDroppedPictures(t *testing.T) {
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.h264"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Take the first IDR picture out (the parameter sets before it stay):
+	// the file starts with the predicted pictures of the first second, as
+	// when a keyframe was lost.
+	nal := func(from, typ int) int { // the next NAL of this type (any: -1), at its start code
+		for i := from; i+3 < len(data); i++ {
+			if data[i] == 0 && data[i+1] == 0 && data[i+2] == 1 && (typ < 0 || int(data[i+3]&0x1f) == typ) {
+				return i
+			}
+		}
+		return -1
+	}
+	idr := nal(0, 5)
+	next := nal(idr+3, -1)
+	if idr < 0 || next < 0 {
+		t.Fatal("no IDR picture followed by more in the clip")
+	}
+	cut := append(append([]byte{}, data[:idr]...), data[next:]...)
+	path := filepath.Join(t.TempDir(), "cut.h264")
+	if err := os.WriteFile(path, cut, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := time.Second / 30
+	v := newFileVideo(p.Video, p.videoInfo, frame, make(chan struct{}, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- v.run(ctx) }()
+	v.SetBox(layout.Size{W: 320, H: 180}, layout.Fit)
+	select {
+	case f := <-v.ready:
+		// The clip's keyframes are 30 pictures apart; 29 come before the
+		// second one.
+		if want := 29 * frame; f.PTS < want-time.Millisecond || f.PTS > want+time.Millisecond {
+			t.Errorf("first picture at %v, want %v (29 pictures dropped before it)", f.PTS, want)
+		}
+	case err := <-done:
+		t.Fatalf("run ended without a picture: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no picture")
+	}
+	if v.skipped != 29 {
+		t.Errorf("%d packets skipped, want 29", v.skipped)
 	}
 }
