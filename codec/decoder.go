@@ -111,6 +111,17 @@ var (
 // unknown). Pictures it produces are then fetched with Receive. FFmpeg
 // gets a copy of data: Send does not keep it.
 func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
+	return d.send(data, pts, false)
+}
+
+// SendPreroll decodes a frame that is not to be shown (a file's pre-roll,
+// Packet.Preroll): it serves as a reference for the frames after it, and
+// Receive gives no picture of it.
+func (d *VideoDecoder) SendPreroll(data []byte, pts time.Duration) error {
+	return d.send(data, pts, true)
+}
+
+func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error {
 	if len(data) == 0 {
 		return nil
 	}
@@ -134,6 +145,9 @@ func (d *VideoDecoder) Send(data []byte, pts time.Duration) error {
 	}
 	if pts != NoPTS {
 		d.pkt.SetPts(int64(pts))
+	}
+	if preroll {
+		d.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagDiscard))
 	}
 	err := d.cc.SendPacket(d.pkt)
 	d.pkt.Unref()

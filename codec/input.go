@@ -54,6 +54,10 @@ type Packet struct {
 	PTS      time.Duration // from the start of the file, or NoPTS
 	Duration time.Duration // 0 when unknown
 	Key      bool
+	// Preroll: the container says not to show this frame; it is there
+	// for the frames after it (an MP4 edit list that starts the clip
+	// after a keyframe, as a cut without re-encoding leaves it).
+	Preroll bool
 }
 
 // Input reads the first supported video stream and the first Opus stream
@@ -342,7 +346,7 @@ func (in *Input) convert() (Packet, bool) {
 		return Packet{}, false
 	}
 	p := Packet{Kind: si.Kind, Data: in.pkt.Data(), PTS: NoPTS,
-		Key: in.pkt.Flags().Has(astiav.PacketFlagKey)}
+		Key: in.pkt.Flags().Has(astiav.PacketFlagKey), Preroll: in.pkt.Flags().Has(astiav.PacketFlagDiscard)}
 	if pts := in.pkt.Pts(); pts != astiav.NoPtsValue {
 		p.PTS = in.fromStart(pts, si.timeBase)
 	}

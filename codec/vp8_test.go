@@ -80,6 +80,36 @@ func TestDecoderDrop(t *testing.T) {
 	}
 }
 
+// TestDecoderPreroll: a frame sent as pre-roll gives no picture, but the
+// frames that refer to it decode as well as if it had been shown.
+func TestDecoderPreroll(t *testing.T) {
+	frames, pics := encodeClip(t, smallConfig(), 6, false)
+	dec := newTestDecoder(t, VP8)
+	for i, f := range frames {
+		send := dec.Send
+		if i < 3 {
+			send = dec.SendPreroll
+		}
+		if err := send(f.Data, time.Duration(i)*time.Second/30); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		got := &Frame{}
+		ok, err := dec.Receive(got)
+		switch {
+		case err != nil:
+			t.Fatalf("frame %d: %v", i, err)
+		case i < 3 && ok:
+			t.Errorf("pre-roll frame %d gave a picture", i)
+		case i >= 3 && !ok:
+			t.Errorf("frame %d after the pre-roll gave no picture", i)
+		case i >= 3:
+			if p := psnr(t, &got.YCbCr, &pics[i].YCbCr); p < minRoundTripPSNR {
+				t.Errorf("picture %d after the pre-roll: PSNR %.1f dB < %d", i, p, minRoundTripPSNR)
+			}
+		}
+	}
+}
+
 func TestVP8ForcedKeyframe(t *testing.T) {
 	enc, err := NewVP8Encoder(smallConfig())
 	if err != nil {

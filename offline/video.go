@@ -152,11 +152,11 @@ func (v *fileVideo) run(ctx context.Context) error {
 		if p.Kind != codec.Video {
 			continue
 		}
-		if err := v.decode(ctx, dec, p.Data, p.PTS, &st); err != nil {
+		if err := v.decode(ctx, dec, p, &st); err != nil {
 			return err
 		}
 	}
-	err = v.decode(ctx, dec, nil, codec.NoPTS, &st) // the pictures the decoder still holds
+	err = v.decode(ctx, dec, codec.Packet{PTS: codec.NoPTS}, &st) // the pictures the decoder still holds
 	v.corrupt += warnRetimed(v.log, v.path, in, codec.Video)
 	return err
 }
@@ -181,19 +181,23 @@ func (st *decodeState) dropped(pts time.Duration) {
 	}
 }
 
-// decode sends one packet (nil: end of stream) and queues the pictures that
+// decode sends one packet (no data: the end of the stream) and queues the pictures that
 // come out. The CPU work runs while holding one of the mix's decode slots,
 // so that offline the encoder keeps a core to itself; waiting on the mixer
 // never holds a slot.
-func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, data []byte, pts time.Duration, st *decodeState) error {
+func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, p codec.Packet, st *decodeState) error {
 	if err := v.acquire(ctx); err != nil {
 		return err
 	}
+	pts := p.PTS
 	var err error
-	if data == nil {
+	switch {
+	case p.Data == nil:
 		err = dec.Flush()
-	} else {
-		err = dec.Send(data, pts)
+	case p.Preroll:
+		err = dec.SendPreroll(p.Data, pts)
+	default:
+		err = dec.Send(p.Data, pts)
 	}
 	v.release()
 	switch {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -107,5 +108,54 @@ func TestFileVideoCountsDroppedPictures(t *testing.T) {
 	}
 	if v.skipped != 29 {
 		t.Errorf("%d packets skipped, want 29", v.skipped)
+	}
+}
+
+// decodeFile runs a participant's video through fileVideo and returns the
+// times of the pictures it gives.
+func decodeFile(t *testing.T, path string) ([]time.Duration, *fileVideo) {
+	t.Helper()
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newFileVideo(p.Video, p.videoInfo, time.Second/30, make(chan struct{}, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	v.SetBox(layout.Size{W: 160, H: 90}, layout.Fit)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- v.run(ctx) }()
+	var times []time.Duration
+	for f := range v.ready { // closed when run ends
+		times = append(times, f.PTS)
+		v.free <- f
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return times, v
+}
+
+// TestFileVideoPreroll: an MP4 cut without re-encoding starts with the
+// pictures from the keyframe before the cut, marked by its edit list as not
+// to be shown; they are decoded for the pictures after them and not shown.
+func TestFileVideoPreroll(t *testing.T) {
+	dir := t.TempDir()
+	whole, cut := filepath.Join(dir, "whole.mp4"), filepath.Join(dir, "cut.mp4")
+	for _, args := range [][]string{
+		{"-r", "30", "-i", mediatest.TestdataPath(t, "p01.h264"), "-c", "copy", whole},
+		{"-ss", "0.5", "-i", whole, "-c", "copy", cut},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
+		}
+	}
+	times, v := decodeFile(t, cut)
+	// 90 pictures, the first 15 before the cut.
+	if len(times) != 75 || times[0] != 0 {
+		t.Errorf("%d pictures from %v, want 75 from 0s", len(times), times[:min(len(times), 3)])
+	}
+	if v.corrupt != 0 {
+		t.Errorf("%d pictures counted damaged", v.corrupt)
 	}
 }
