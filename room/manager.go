@@ -318,13 +318,22 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 // NACK like any packet.
 const receiverKeyframeInterval = 2 * time.Second
 
+// keyframeAnswered is how long after a keyframe went out a receiver's
+// request may still be about the loss it repaired: a browser asks again
+// every 200 ms or so until a keyframe arrives, so the requests it made
+// while one was coalesced, encoded and on its way (a round trip) are
+// answered by it, and holding them would force a second keyframe on
+// everyone two seconds later. (A request about a new loss within that
+// time is dropped too; a browser's next ones, 200 ms apart, are not.)
+const keyframeAnswered = 500 * time.Millisecond
+
 // watchVideoFeedback reads a receiver's RTCP for the composite: a PLI or
 // FIR asks the room's single encoder for a keyframe (coalesced there), at
 // most once per receiverKeyframeInterval, and the receiver's reports make
 // its share of the composite's bitrate (downlink).
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe)
+	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe, func() time.Time { return time.Unix(0, s.room.keyframe.Load()) })
 	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
 	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)
 	s.wg.Add(1)
@@ -349,23 +358,36 @@ func (s *Session) reportDownlink(bps int) {
 }
 
 // keyframeRequests returns the handler of a receiver's RTCP for the
-// composite: it calls request for a keyframe, reading the time from now.
-// Use from one goroutine.
-func (s *Session) keyframeRequests(now func() time.Time, request func()) func([]rtcp.Packet) {
-	var last time.Time
+// composite: it calls request for a keyframe, reading the time from now
+// and when the last keyframe went out from keyframe. A request held for
+// the interval is dropped once a keyframe has answered it. Use from one
+// goroutine.
+func (s *Session) keyframeRequests(now func() time.Time, request func(), keyframe func() time.Time) func([]rtcp.Packet) {
+	var last, asked time.Time // the last request made; the last one received
 	pending := false
 	return func(pkts []rtcp.Packet) {
+		t := now()
 		for _, p := range pkts {
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.room.obs.PLIReceived()
-				pending = true
+				pending, asked = true, t
 			}
 		}
-		if t := now(); pending && (last.IsZero() || t.Sub(last) >= receiverKeyframeInterval) {
-			last, pending = t, false
-			request()
+		if !pending {
+			return
 		}
+		if !last.IsZero() {
+			if !asked.After(keyframe().Add(keyframeAnswered)) {
+				pending = false // answered by a keyframe since
+				return
+			}
+			if t.Sub(last) < receiverKeyframeInterval {
+				return // held
+			}
+		}
+		last, pending = t, false
+		request()
 	}
 }
 

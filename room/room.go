@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -33,6 +34,7 @@ type Room struct {
 	done     chan struct{} // closed when the mixer has stopped
 	closed   chan struct{} // closed when close has returned: the recording finalized
 	created  time.Time
+	keyframe atomic.Int64 // when the last keyframe went out, Unix ns
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -102,6 +104,9 @@ func (r *Room) Name() string { return r.name }
 func (r *Room) Video(f codec.EncodedFrame) error {
 	if err := r.video.WriteFrame(f); err != nil {
 		r.log.Debug("video write", "err", err)
+	}
+	if f.Key {
+		r.keyframe.Store(time.Now().UnixNano())
 	}
 	r.mu.Lock()
 	rec, receivers := r.rec, 0

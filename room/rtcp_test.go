@@ -63,9 +63,10 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	s := &Session{ID: "viewer", room: &Room{obs: obs}}
 	clock := time.Unix(1000, 0)
 	var asked []time.Duration
+	never := func() time.Time { return time.Time{} } // no keyframe goes out
 	handle := s.keyframeRequests(func() time.Time { return clock }, func() {
 		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
-	})
+	}, never)
 	for i := range 50 {
 		var p rtcp.Packet = &rtcp.PictureLossIndication{MediaSSRC: 1}
 		if i%2 == 1 {
@@ -88,7 +89,7 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	asked = nil
 	handle = s.keyframeRequests(func() time.Time { return clock }, func() {
 		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
-	})
+	}, never)
 	for i := range 6 {
 		pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
 		if i < 2 {
@@ -99,6 +100,39 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	}
 	if want := []time.Duration{0, 2100 * time.Millisecond}; !slices.Equal(asked, want) {
 		t.Errorf("a request within the interval: keyframes asked at %v, want %v", asked, want)
+	}
+
+	// A browser asks at 0 and again every 200 ms until a keyframe arrives:
+	// the keyframe goes out at 0.3 s and arrives after a 150 ms round trip,
+	// so it asked at 0.2 and 0.4 s too. Those were answered by it, and make
+	// no second keyframe. A loss at 1.5 s (asked about once) still gets one
+	// at 2 s, the interval after the first (the receiver's RTCP comes every
+	// 100 ms here).
+	for _, loss := range []bool{false, true} {
+		clock = time.Unix(1000, 0)
+		asked = nil
+		var sent time.Time
+		handle = s.keyframeRequests(func() time.Time { return clock }, func() {
+			asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+		}, func() time.Time { return sent })
+		for ms := 0; ms <= 4000; ms += 100 {
+			if ms == 300 {
+				sent = clock
+			}
+			pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
+			if ms <= 400 && ms%200 == 0 || loss && ms == 1500 {
+				pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: 1})
+			}
+			handle(pkts)
+			clock = clock.Add(100 * time.Millisecond)
+		}
+		want := []time.Duration{0}
+		if loss {
+			want = append(want, 2*time.Second)
+		}
+		if !slices.Equal(asked, want) {
+			t.Errorf("requests answered by a keyframe (a loss after: %v): keyframes asked at %v, want %v", loss, asked, want)
+		}
 	}
 }
 
