@@ -266,9 +266,9 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		}
 		s.watchAudioLoss(asender)
 	}
-	if kind != Viewer {
-		pc.OnTrack(s.onTrack)
-	}
+	// A viewer's media too, if it offered any: pion buffers what a track
+	// receives until it is read.
+	pc.OnTrack(s.onTrack)
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
 		case webrtc.PeerConnectionStateConnected:

@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media"
 
 	"mcu/mixer"
 )
@@ -468,6 +470,47 @@ func TestPublisherIsSentNothing(t *testing.T) {
 		if _, ok := md.Attribute("recvonly"); !ok {
 			t.Errorf("the publisher's %s section is answered without recvonly", md.MediaName.Media)
 		}
+	}
+}
+
+// bytesObserver counts the bytes received, from any goroutine.
+type bytesObserver struct {
+	nopObserver
+	in atomic.Int64
+}
+
+func (o *bytesObserver) BytesIn(n int) { o.in.Add(int64(n)) }
+
+// TestViewerMediaIsRead: a viewer (WHEP) whose client offered to send as
+// well is answered sendrecv, as pion matches the offer; what it sends is
+// not mixed, but read and let go, rather than left in pion's buffers (a
+// megabyte a stream) for as long as it watches.
+func TestViewerMediaIsRead(t *testing.T) {
+	obs := &bytesObserver{}
+	cfg := DefaultConfig()
+	cfg.Observer = obs
+	m := testManagerWith(t, cfg)
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "viewer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil { // sendrecv
+		t.Fatal(err)
+	}
+	r := joinConnected(t, m, Viewer, pc)
+	deadline := time.Now().Add(5 * time.Second)
+	for obs.in.Load() == 0 && time.Now().Before(deadline) {
+		if err := track.WriteSample(media.Sample{Data: make([]byte, 500), Duration: time.Second / 30}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second / 30)
+	}
+	if obs.in.Load() == 0 {
+		t.Error("nothing the viewer sent was read in 5 s")
+	}
+	if s := onlySession(t, r); s.Kind != Viewer || s.videoTaken.Load() {
+		t.Errorf("the viewer's video was taken for the mix (kind %v)", s.Kind)
 	}
 }
 

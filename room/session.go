@@ -136,6 +136,9 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		// first in the offer, whichever sends first.
 		kind := track.Kind()
 		switch {
+		case s.Kind == Viewer:
+			// A WHEP client that offered to send as well: its media is not
+			// mixed, and read only to be let go.
 		case !s.primary(kind, receiver):
 			s.room.log.Warn("a second track of a kind, not mixed", "session", s.ID, "kind", kind)
 		case kind == webrtc.RTPCodecTypeVideo && s.videoTaken.CompareAndSwap(false, true):
@@ -147,7 +150,7 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		// still drained: pion's interceptors (reports, NACK,
 		// transport-cc) see only the packets read, and the sender would
 		// take the unread ones for lost.
-		drainTrack(track)
+		s.drainTrack(track)
 	}()
 }
 
@@ -191,13 +194,15 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 }
 
 // drainTrack reads a track that is not used until it ends, so that pion's
-// buffers and interceptors keep flowing.
-func drainTrack(track rtpReader) {
+// buffers and interceptors keep flowing. What it reads counts as bytes in.
+func (s *Session) drainTrack(track rtpReader) {
 	buf := make([]byte, maxPacket)
 	for {
-		if _, err := readPacket(track, buf); err != nil {
+		n, err := readPacket(track, buf)
+		if err != nil {
 			return
 		}
+		s.room.obs.BytesIn(n)
 	}
 }
 
