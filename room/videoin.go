@@ -173,10 +173,18 @@ func (v *videoIn) deadline() time.Time {
 
 // expire gives up what has been waited for long enough at now, when no
 // packet came to do it, and decodes the frames behind it. An error means
-// the decoder cannot go on.
+// the decoder cannot go on. Packets given up with no frame behind them yet
+// (the last frame before the sender paused: a screen share sends a frame a
+// second) cost a keyframe, asked for now rather than when the next frame
+// comes and is refused.
 func (v *videoIn) expire(now time.Time) error {
-	if v.frames != nil {
-		v.frames.drain(now, v.decode)
+	if v.frames == nil {
+		return v.failed
+	}
+	v.frames.drain(now, v.decode)
+	if v.frames.lost > 0 && v.failed == nil && !v.dec.NeedsKeyframe() {
+		v.dec.WaitKeyframe()
+		v.keyframe()
 	}
 	return v.failed
 }

@@ -402,6 +402,45 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 	}
 }
 
+// TestVideoReaderAsksAtTheDeadline: the last frame before the sender
+// pauses loses a packet in its middle. At the assembler's deadline the
+// frame is given up, and a keyframe asked for then, not when (perhaps a
+// second later, for a screen share) the sender's next frame comes.
+func TestVideoReaderAsksAtTheDeadline(t *testing.T) {
+	p, _ := vp8Reader(t)
+	packetizer := rtp.NewPacketizer(40, 96, 1234, &codecs.VP8Payloader{}, rtp.NewRandomSequencer(), 90000)
+	var pkts [][]byte
+	frames := clipFrames(t, "p10.ivf", 5)
+	for i, f := range frames {
+		frame := packetizer.Packetize(f, 3000)
+		if i == len(frames)-1 {
+			if len(frame) < 3 {
+				t.Fatalf("the last frame makes %d packets, want 3 or more", len(frame))
+			}
+			frame = slices.Delete(frame, 1, 2) // its second packet is lost
+		}
+		for _, pkt := range frame {
+			b, err := pkt.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkts = append(pkts, b)
+		}
+	}
+	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
+	start := time.Now()
+	readVideoPackets(track, vp8, p.in, func(int, time.Time) {})
+	if p.keyframes != 1 {
+		t.Errorf("%d keyframe requests, want one when the broken frame is given up", p.keyframes)
+	}
+	if gaveUp := p.keyframeAt.Sub(start); gaveUp < assemblerPatience || gaveUp > 2*assemblerPatience {
+		t.Errorf("asked %v after the start, want after the patience of %v and before the track ended", gaveUp, assemblerPatience)
+	}
+	if got := p.take()[image.Pt(322, 180)]; got != 4 {
+		t.Errorf("%d pictures, want the 4 before the broken one", got)
+	}
+}
+
 // TestPLIGate: keyframe requests go at most once per pliInterval, the
 // first at once, whatever the time since the session started.
 func TestPLIGate(t *testing.T) {
