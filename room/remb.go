@@ -36,10 +36,15 @@ const (
 )
 
 // tileBitrate is the most worth sending for a tile of the canvas when the
-// mix is encoded at bitrate (bits per second).
+// mix is encoded at bitrate (bits per second). An empty tile (a layout with
+// no room left for someone: thumbnails of a tiny canvas) is worth the
+// least.
 func tileBitrate(tile, canvas layout.Size, bitrate int) int {
-	if canvas.W <= 0 || canvas.H <= 0 || tile.W <= 0 || tile.H <= 0 {
+	if canvas.W <= 0 || canvas.H <= 0 {
 		return maxREMB
+	}
+	if tile.W <= 0 || tile.H <= 0 {
+		return minREMB
 	}
 	share := float64(tile.W*tile.H) / float64(canvas.W*canvas.H)
 	return min(max(int(rembHeadroom*share*float64(bitrate)), minREMB), maxREMB)

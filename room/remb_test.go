@@ -30,7 +30,7 @@ func TestTileBitrate(t *testing.T) {
 		{"one of nine", layout.Size{W: 426, H: 240}, 1_500_000, 499_218},
 		{"one of 25", layout.Size{W: 256, H: 144}, 1_500_000, 180_000},
 		{"a strip tile at a low bitrate", layout.Size{W: 160, H: 90}, 500_000, minREMB},
-		{"no tile", layout.Size{}, 1_500_000, maxREMB},
+		{"an empty tile", layout.Size{}, 1_500_000, minREMB},
 	} {
 		if got := tileBitrate(c.tile, canvas, c.bitrate); got != c.want {
 			t.Errorf("%s: %d bit/s, want %d", c.name, got, c.want)
