@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -58,6 +59,11 @@ type Packet struct {
 	// for the frames after it (an MP4 edit list that starts the clip
 	// after a keyframe, as a cut without re-encoding leaves it).
 	Preroll bool
+	// Restart: the first packet of another Opus stream chained after the
+	// one before (Ogg files joined end to end). Its decoder starts afresh
+	// and drops PreSkip samples first, as at the start of the file.
+	Restart bool
+	PreSkip int
 }
 
 // Input reads the first supported video stream and the first Opus stream
@@ -83,6 +89,13 @@ type Input struct {
 	readErr      error
 	times        [Audio + 1]streamTimes
 	offset       time.Duration // added to every time: the start time was damaged
+
+	// Ogg chaining (see chain): the pre-skip of a link whose headers have
+	// been read (-1: none pending), how far its times are moved on, and
+	// where the audio read so far ends.
+	linkPreSkip int
+	linkShift   time.Duration
+	audioEnd    time.Duration
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -98,7 +111,7 @@ func OpenInput(path string) (*Input, error) {
 	if c == UnknownContainer {
 		return nil, fmt.Errorf("%s: %w", path, ErrNotMedia)
 	}
-	in := &Input{path: path, container: c}
+	in := &Input{path: path, container: c, linkPreSkip: -1}
 	for k := range in.times {
 		in.times[k].first, in.times[k].max = NoPTS, NoPTS
 	}
@@ -355,7 +368,40 @@ func (in *Input) convert() (Packet, bool) {
 			p.Duration = dur
 		}
 	}
+	if si.Kind == Audio && in.container == Ogg {
+		return p, in.chain(&p)
+	}
 	return p, true
+}
+
+// chain follows Ogg chaining (RFC 7845, section 3: files joined end to
+// end, each link with headers of its own). FFmpeg hands on a later link's
+// OpusHead and OpusTags as if they were audio, and starts its times
+// again. Here the headers are taken out (false), the link's first packet
+// is marked Restart with its pre-skip, and the link's times are moved on to
+// follow the one before, so that the file plays and lasts as all its links.
+func (in *Input) chain(p *Packet) bool {
+	switch {
+	case bytes.HasPrefix(p.Data, []byte("OpusHead")):
+		in.linkPreSkip = opusPreSkip(p.Data)
+		return false
+	case bytes.HasPrefix(p.Data, []byte("OpusTags")):
+		return false
+	}
+	if p.PTS == NoPTS {
+		return true // Ogg gives every packet a time; a damaged one is the retiming's
+	}
+	if in.linkPreSkip >= 0 {
+		p.Restart, p.PreSkip = true, in.linkPreSkip
+		in.linkShift, in.linkPreSkip = in.audioEnd-p.PTS, -1
+	}
+	p.PTS += in.linkShift
+	dur := p.Duration
+	if dur == 0 {
+		dur, _ = OpusPacketDuration(p.Data)
+	}
+	in.audioEnd = max(in.audioEnd, p.PTS+dur)
+	return true
 }
 
 // maxPacketDuration is the longest a packet may last: an Opus packet holds

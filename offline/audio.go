@@ -79,6 +79,12 @@ func (a *fileAudio) run(ctx context.Context) error {
 		if p.Kind != codec.Audio {
 			continue
 		}
+		if p.Restart { // another stream chained after the last: as at the start
+			if dec, err = codec.NewOpusDecoder(); err != nil {
+				return err
+			}
+			w.skip = p.PreSkip * codec.OpusChannels
+		}
 		if p.PTS != codec.NoPTS {
 			// A packet later than where we are (a late start, a gap in the
 			// stream) is preceded by silence.

@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,5 +103,62 @@ func TestMixOfEmptyInputsNamesThem(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a failed mix left %s behind", out)
+	}
+}
+
+// TestMixOfChainedOgg: two Ogg files joined end to end (a chained Ogg, as
+// `cat a.ogg b.ogg` makes) are one participant's six seconds of sound: the
+// first tone, then the second, with nothing damaged at the seam. The mix
+// used to end after the first link and decode the second's headers as
+// audio.
+func TestMixOfChainedOgg(t *testing.T) {
+	who := mediatest.Participants(t)
+	dir := t.TempDir()
+	chained := filepath.Join(dir, "chained.ogg")
+	var data []byte
+	for _, name := range []string{"p01.ogg", "p02.ogg"} {
+		b, err := os.ReadFile(mediatest.TestdataPath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	if err := os.WriteFile(chained, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := ParseParticipant(chained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	out := filepath.Join(dir, "out.webm")
+	res, err := Mix(context.Background(), []Participant{p}, Options{Output: out, Mixer: cfg,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Duration < 5990*time.Millisecond || res.Duration > 6040*time.Millisecond || res.Warnings != 0 {
+		t.Errorf("mix of %v with %d warnings, want 6 s and none", res.Duration, res.Warnings)
+	}
+	pcm, err := mediatest.DecodeAudio(t.Context(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := who[0].ToneHz, who[1].ToneHz
+	for _, c := range []struct {
+		hz       float64
+		from, to time.Duration
+		heard    bool
+	}{
+		{first, 500 * time.Millisecond, 2500 * time.Millisecond, true},
+		{second, 500 * time.Millisecond, 2500 * time.Millisecond, false},
+		{second, 3500 * time.Millisecond, 5500 * time.Millisecond, true},
+		{first, 3500 * time.Millisecond, 5500 * time.Millisecond, false},
+	} {
+		level := mediatest.ToneLevel(pcm, mediatest.AudioChannels, 0, mediatest.AudioRate, c.hz, c.from, c.to)
+		if heard := level > -40; heard != c.heard {
+			t.Errorf("%.0f Hz from %v to %v at %.1f dBFS: heard %v, want %v", c.hz, c.from, c.to, level, heard, c.heard)
+		}
 	}
 }
