@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"mcu/internal/sched"
 	"mcu/mixer"
 	"mcu/offline"
 )
@@ -96,6 +97,11 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			log.Warn("not read: mcu reads VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each", "stream", s)
 		}
 		parts = append(parts, p)
+	}
+	// The encoder, busy all the time, stays on one CPU (libvpx's own
+	// threads, with -threads, would start there too: then not).
+	if cfg.Video.Threads <= 1 {
+		cfg.EncoderThread = sched.OwnCPU
 	}
 	opts := offline.Options{Output: *out, Mixer: cfg, RawVideo: *raw, Realtime: *realtime, Logger: log}
 	bar := newProgressBar(stdout, !*quiet)

@@ -61,3 +61,29 @@ func Background(nice int) error {
 	}
 	return nil
 }
+
+// OwnCPU locks the calling goroutine to its thread and keeps that thread
+// on one CPU (the last the process may use), where a thread busy all the
+// time keeps its working set in that CPU's cache instead of following the
+// scheduler from one to another. Other threads may still run there. It is
+// for the offline mix's encoder (mcu mix of nine busy clips on two CPUs,
+// two batches of 8 interleaved runs: 0.6 % and 2.2 % less CPU time, 5 %
+// and 6 % less wall time; moving every other thread off that CPU as
+// well saved as much CPU at nine, but at sixteen, where the decoders are
+// the larger part, cost 6 % of wall time). With a single CPU to use it
+// only locks.
+func OwnCPU() {
+	runtime.LockOSThread()
+	var all unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &all); err != nil || all.Count() < 2 {
+		return
+	}
+	var one unix.CPUSet
+	for cpu := len(all)*64 - 1; cpu >= 0; cpu-- {
+		if all.IsSet(cpu) {
+			one.Set(cpu)
+			break
+		}
+	}
+	_ = unix.SchedSetaffinity(0, &one) // on failure it goes on where it may
+}

@@ -120,3 +120,37 @@ func threadNice(t *testing.T, tid int) int {
 	}
 	return n
 }
+
+// TestOwnCPU: the calling goroutine's thread is kept on one CPU, the last
+// the process may use, and only that thread: the test's own keeps its set.
+func TestOwnCPU(t *testing.T) {
+	var all unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		t.Fatal(err)
+	}
+	if all.Count() < 2 {
+		t.Skip("the process may use a single CPU")
+	}
+	last := -1
+	for cpu := range len(all) * 64 {
+		if all.IsSet(cpu) {
+			last = cpu
+		}
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	got := make(chan unix.CPUSet)
+	go func() { // its thread ends with it, locked
+		OwnCPU()
+		var set unix.CPUSet
+		unix.SchedGetaffinity(0, &set)
+		got <- set
+	}()
+	if set := <-got; set.Count() != 1 || !set.IsSet(last) {
+		t.Errorf("the thread may run on %d CPUs (CPU %d among them: %v), want CPU %d alone", set.Count(), last, set.IsSet(last), last)
+	}
+	var mine unix.CPUSet
+	if unix.SchedGetaffinity(0, &mine); mine != all {
+		t.Errorf("the test's thread may run on %d CPUs, was %d", mine.Count(), all.Count())
+	}
+}
