@@ -314,18 +314,25 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 // keyframes. Its requests in between are counted and held as one, which
 // is made when the interval has passed and the receiver's next RTCP comes
 // (its reports come every second or so): a client that asks only once per
-// loss still gets its keyframe. A keyframe lost on the way is resent on
+// loss still gets its keyframe (unless it asks just after the last one it
+// got: see keyframeAnswered). A keyframe lost on the way is resent on
 // NACK like any packet.
 const receiverKeyframeInterval = 2 * time.Second
 
-// keyframeAnswered is how long after a keyframe went out a receiver's
-// request may still be about the loss it repaired: a browser asks again
-// every 200 ms or so until a keyframe arrives, so the requests it made
-// while one was coalesced, encoded and on its way (a round trip) are
-// answered by it, and holding them would force a second keyframe on
-// everyone two seconds later. (A request about a new loss within that
-// time is dropped too; a browser's next ones, 200 ms apart, are not.)
-const keyframeAnswered = 500 * time.Millisecond
+// keyframeAnswered is how long after the keyframe that answered a
+// receiver's request its further requests may still be about the loss it
+// repaired: a browser asks again every 200 ms or so until a keyframe
+// arrives, so the requests it made while one was coalesced, encoded and on
+// its way (a round trip) are answered by it, and holding them would force
+// a second keyframe on everyone two seconds later. (A request about a new
+// loss within that time is dropped too; a browser's next ones, 200 ms
+// apart, are not.) The keyframe that answers a request is one that went
+// out within keyframeServed of it: the mixer makes one at most every
+// 500 ms.
+const (
+	keyframeAnswered = 500 * time.Millisecond
+	keyframeServed   = time.Second
+)
 
 // watchVideoFeedback reads a receiver's RTCP for the composite: a PLI or
 // FIR asks the room's single encoder for a keyframe (coalesced there), at
@@ -360,8 +367,8 @@ func (s *Session) reportDownlink(bps int) {
 // keyframeRequests returns the handler of a receiver's RTCP for the
 // composite: it calls request for a keyframe, reading the time from now
 // and when the last keyframe went out from keyframe. A request held for
-// the interval is dropped once a keyframe has answered it. Use from one
-// goroutine.
+// the interval is dropped once the keyframe the receiver's last request
+// made has answered it. Use from one goroutine.
 func (s *Session) keyframeRequests(now func() time.Time, request func(), keyframe func() time.Time) func([]rtcp.Packet) {
 	var last, asked time.Time // the last request made; the last one received
 	pending := false
@@ -378,8 +385,8 @@ func (s *Session) keyframeRequests(now func() time.Time, request func(), keyfram
 			return
 		}
 		if !last.IsZero() {
-			if !asked.After(keyframe().Add(keyframeAnswered)) {
-				pending = false // answered by a keyframe since
+			if k := keyframe(); !k.Before(last) && k.Sub(last) <= keyframeServed && !asked.After(k.Add(keyframeAnswered)) {
+				pending = false // answered by the keyframe its last request made
 				return
 			}
 			if t.Sub(last) < receiverKeyframeInterval {

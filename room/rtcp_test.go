@@ -134,6 +134,24 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 			t.Errorf("requests answered by a keyframe (a loss after: %v): keyframes asked at %v, want %v", loss, asked, want)
 		}
 	}
+
+	// A client that asks once per loss: its request at 0 was answered at
+	// 0.3 s. At 10 s a keyframe goes out for someone else, and 100 ms later
+	// this client asks again: that is a new loss, asked for at once.
+	clock = time.Unix(1000, 0)
+	asked = nil
+	sent := clock.Add(300 * time.Millisecond)
+	handle = s.keyframeRequests(func() time.Time { return clock }, func() {
+		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+	}, func() time.Time { return sent })
+	handle([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1}})
+	clock = clock.Add(10 * time.Second)
+	sent = clock
+	clock = clock.Add(100 * time.Millisecond)
+	handle([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1}})
+	if want := []time.Duration{0, 10100 * time.Millisecond}; !slices.Equal(asked, want) {
+		t.Errorf("a request just after someone else's keyframe: keyframes asked at %v, want %v", asked, want)
+	}
 }
 
 // countingObserver counts the keyframe requests received (from one
