@@ -91,11 +91,15 @@ type Input struct {
 	offset       time.Duration // added to every time: the start time was damaged
 
 	// Ogg chaining (see chain): the pre-skip of a link whose headers have
-	// been read (-1: none pending), how far its times are moved on, and
-	// where the audio read so far ends.
-	linkPreSkip int
-	linkShift   time.Duration
-	audioEnd    time.Duration
+	// been read (-1: none pending), how far the link's times are moved on
+	// (and whether that is still to be worked out, at its first time), and
+	// where the audio read so far ends: the first packet's time plus the
+	// length of every packet, which a damaged time does not change.
+	linkPreSkip  int
+	linkShift    time.Duration
+	linkShiftDue bool
+	audioEnd     time.Duration
+	audioTimed   bool // audioEnd has begun at a time
 }
 
 // ErrNotMedia means a file is not in a format mcu reads.
@@ -388,19 +392,24 @@ func (in *Input) chain(p *Packet) bool {
 	case bytes.HasPrefix(p.Data, []byte("OpusTags")):
 		return false
 	}
-	if p.PTS == NoPTS {
-		return true // Ogg gives every packet a time; a damaged one is the retiming's
-	}
 	if in.linkPreSkip >= 0 {
 		p.Restart, p.PreSkip = true, in.linkPreSkip
-		in.linkShift, in.linkPreSkip = in.audioEnd-p.PTS, -1
+		in.linkPreSkip, in.linkShiftDue = -1, true
 	}
-	p.PTS += in.linkShift
+	if p.PTS != NoPTS {
+		if !in.audioTimed {
+			in.audioEnd, in.audioTimed = p.PTS, true
+		}
+		if in.linkShiftDue {
+			in.linkShift, in.linkShiftDue = in.audioEnd-p.PTS, false
+		}
+		p.PTS += in.linkShift
+	}
 	dur := p.Duration
 	if dur == 0 {
 		dur, _ = OpusPacketDuration(p.Data)
 	}
-	in.audioEnd = max(in.audioEnd, p.PTS+dur)
+	in.audioEnd += dur
 	return true
 }
 

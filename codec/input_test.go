@@ -138,3 +138,48 @@ func TestInputSkipsSurroundOpus(t *testing.T) {
 		t.Errorf("error %q does not say why the stream is left out", err)
 	}
 }
+
+// TestInputChainedOgg: two Ogg files joined end to end read as one stream
+// of audio: the second's headers are not handed on as audio, its first
+// packet is marked as a restart with its pre-skip, and its times follow the
+// first's.
+func TestInputChainedOgg(t *testing.T) {
+	one, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "chained.ogg")
+	if err := os.WriteFile(path, append(append([]byte{}, one...), one...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var restarts []time.Duration
+	var last time.Duration
+	packets := 0
+	for {
+		p, err := in.Read()
+		if err != nil {
+			break
+		}
+		packets++
+		if strings.HasPrefix(string(p.Data), "Opus") {
+			t.Errorf("a header handed on as audio at %v", p.PTS)
+		}
+		if p.Restart {
+			restarts = append(restarts, p.PTS)
+			if p.PreSkip != OpusPreSkip {
+				t.Errorf("restart with pre-skip %d, want %d", p.PreSkip, OpusPreSkip)
+			}
+		}
+		last = p.PTS
+	}
+	// Each clip is 3 s of sound and its pre-skip, in 151 packets.
+	if len(restarts) != 1 || restarts[0] < 2990*time.Millisecond || restarts[0] > 3010*time.Millisecond ||
+		last < 5950*time.Millisecond || last > 6050*time.Millisecond || packets != 302 {
+		t.Errorf("%d packets, restarts at %v, last at %v; want 302, one restart at 3 s, the last near 6 s", packets, restarts, last)
+	}
+}
