@@ -48,7 +48,7 @@ func TestWebMSoundInFirefox(t *testing.T) {
 	// The tone's frequency from the zero crossings of the middle second of
 	// the left channel.
 	var got struct {
-		Rate, Duration, Peak, Hz float64
+		Duration, Peak, Hz float64
 	}
 	var decoded string
 	err = f.eval(`(async () => {
@@ -60,7 +60,7 @@ func TestWebMSoundInFirefox(t *testing.T) {
 		const from = Math.floor(s.length / 2) - 24000;
 		let crossings = 0;
 		for (let i = from + 1; i < from + 48000; i++) if ((s[i - 1] < 0) !== (s[i] < 0)) crossings++;
-		return JSON.stringify({Rate: a.sampleRate, Duration: a.duration, Peak: peak, Hz: crossings / 2});
+		return JSON.stringify({Duration: a.duration, Peak: peak, Hz: crossings / 2});
 	})()`, uiTimeout, &decoded)
 	if err != nil {
 		t.Fatalf("Firefox cannot decode the sound: %v", err)
@@ -68,8 +68,8 @@ func TestWebMSoundInFirefox(t *testing.T) {
 	if err := json.Unmarshal([]byte(decoded), &got); err != nil {
 		t.Fatal(err)
 	}
-	if got.Rate != 48000 || math.Abs(got.Duration-res.Duration.Seconds()) > 0.05 || got.Peak < 0.05 {
-		t.Errorf("Firefox decoded %+v, want 48 kHz sound lasting %v", got, res.Duration)
+	if math.Abs(got.Duration-res.Duration.Seconds()) > 0.05 || got.Peak < 0.05 {
+		t.Errorf("Firefox decoded %+v, want sound lasting %v", got, res.Duration)
 	}
 	if want := who[0].ToneHz; math.Abs(got.Hz-want) > 3 {
 		t.Errorf("tone of %.1f Hz, want participant 1's %.0f Hz", got.Hz, want)

@@ -194,15 +194,19 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 }
 
 // drainTrack reads a track that is not used until it ends, so that pion's
-// buffers and interceptors keep flowing. What it reads counts as bytes in.
+// buffers and interceptors keep flowing. The payloads it reads count as
+// bytes in, as the media read does.
 func (s *Session) drainTrack(track rtpReader) {
 	buf := make([]byte, maxPacket)
+	var h rtp.Header
 	for {
 		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
-		s.room.obs.BytesIn(n)
+		if hl, err := h.Unmarshal(buf[:n]); err == nil && n > hl {
+			s.room.obs.BytesIn(n - hl)
+		}
 	}
 }
 
