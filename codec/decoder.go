@@ -29,6 +29,11 @@ type VideoDecoder struct {
 	needKey bool
 	flushed bool // the stream ended: the next Send starts a new one
 	errs    int
+	// prerollUntil is the latest time of a frame sent as pre-roll (valid
+	// when hasPreroll): pictures up to it are not given out. FFmpeg drops
+	// them itself in most decoders, not in libdav1d (AV1).
+	prerollUntil time.Duration
+	hasPreroll   bool
 }
 
 // NewVideoDecoder opens a decoder for c.
@@ -127,7 +132,7 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	}
 	if d.flushed { // FFmpeg takes nothing after the end of a stream: start afresh
 		d.cc.Free()
-		d.cc, d.flushed = nil, false
+		d.cc, d.flushed, d.hasPreroll = nil, false, false
 	}
 	if d.cc == nil { // a restart after errors failed, or a new stream
 		if err := d.open(); err != nil {
@@ -148,6 +153,9 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	}
 	if preroll {
 		d.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagDiscard))
+		if pts != NoPTS && (!d.hasPreroll || pts > d.prerollUntil) {
+			d.prerollUntil, d.hasPreroll = pts, true
+		}
 	}
 	err := d.cc.SendPacket(d.pkt)
 	d.pkt.Unref()
@@ -201,14 +209,20 @@ func (d *VideoDecoder) receive() (bool, error) {
 	if d.cc == nil {
 		return false, nil
 	}
-	err := d.cc.ReceiveFrame(d.frame)
-	if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-		return false, nil
+	for {
+		err := d.cc.ReceiveFrame(d.frame)
+		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
+			return false, nil
+		}
+		if err != nil {
+			return false, d.failed(err)
+		}
+		if p := d.frame.Pts(); d.hasPreroll && p != astiav.NoPtsValue && time.Duration(p) <= d.prerollUntil {
+			d.frame.Unref() // a pre-roll picture the decoder gave out anyway
+			continue
+		}
+		return true, nil
 	}
-	if err != nil {
-		return false, d.failed(err)
-	}
-	return true, nil
 }
 
 // Flush tells the decoder the stream ended; Receive then returns the pictures

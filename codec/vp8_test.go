@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/asticode/go-astiav"
+
+	"mcu/internal/mediatest"
 )
 
 // minRoundTripPSNR: a 320x180 picture at 400 kbit/s is coded well above
@@ -107,6 +109,66 @@ func TestDecoderPreroll(t *testing.T) {
 				t.Errorf("picture %d after the pre-roll: PSNR %.1f dB < %d", i, p, minRoundTripPSNR)
 			}
 		}
+	}
+}
+
+// TestDecoderPrerollOfEachCodec: the first frames of a clip sent as
+// pre-roll give no picture with any decoder, libdav1d's (AV1) included,
+// which takes no notice of FFmpeg's flag, and every frame after them does.
+func TestDecoderPrerollOfEachCodec(t *testing.T) {
+	const preroll = 3
+	for _, name := range []string{"p01.ivf", "p12.vp9.ivf", "p12.av1.ivf"} {
+		t.Run(name, func(t *testing.T) {
+			in, err := OpenInput(mediatest.TestdataPath(t, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.Close()
+			dec := newTestDecoder(t, in.Video().VideoCodec)
+			var last time.Duration // of the pre-roll
+			sent, shown := 0, 0
+			take := func() {
+				for {
+					f := &Frame{}
+					ok, err := dec.Receive(f)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !ok {
+						return
+					}
+					shown++
+					if f.PTS <= last {
+						t.Errorf("a picture at %v, of the pre-roll (to %v)", f.PTS, last)
+					}
+				}
+			}
+			for {
+				p, err := in.Read()
+				if err != nil {
+					break
+				}
+				if p.Kind != Video {
+					continue
+				}
+				send := dec.Send
+				if sent < preroll {
+					send, last = dec.SendPreroll, p.PTS
+				}
+				if err := send(p.Data, p.PTS); err != nil {
+					t.Fatalf("frame %d: %v", sent, err)
+				}
+				sent++
+				take()
+			}
+			if err := dec.Flush(); err != nil {
+				t.Fatal(err)
+			}
+			take()
+			if shown != sent-preroll {
+				t.Errorf("%d pictures of %d frames, %d of them pre-roll", shown, sent, preroll)
+			}
+		})
 	}
 }
 
