@@ -4,6 +4,7 @@ package codec
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -64,6 +65,11 @@ type Packet struct {
 	// and drops PreSkip samples first, as at the start of the file.
 	Restart bool
 	PreSkip int
+	// SkipStart: samples (per channel) of the sound decoded from this
+	// packet on that the container says to drop, when it says so: the
+	// pre-skip, and for a clip cut without re-encoding, the sound before
+	// the cut too.
+	SkipStart int
 }
 
 // Input reads the first supported video stream and the first Opus stream
@@ -372,8 +378,13 @@ func (in *Input) convert() (Packet, bool) {
 			p.Duration = dur
 		}
 	}
-	if si.Kind == Audio && in.container == Ogg {
-		return p, in.chain(&p)
+	if si.Kind == Audio {
+		if skip := in.pkt.SideData(astiav.PacketSideDataTypeSkipSamples); len(skip) >= 4 {
+			p.SkipStart = int(binary.LittleEndian.Uint32(skip))
+		}
+		if in.container == Ogg {
+			return p, in.chain(&p)
+		}
 	}
 	return p, true
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"mcu/audio"
@@ -84,6 +85,17 @@ func (a *fileAudio) run(ctx context.Context) error {
 				return err
 			}
 			w.skip = p.PreSkip * codec.OpusChannels
+		}
+		if p.SkipStart > 0 {
+			w.skip = min(p.SkipStart, math.MaxInt32) * codec.OpusChannels
+		}
+		if p.Preroll {
+			// Sound before a cut: decoded, for the decoder's state, and
+			// let go, using up the samples to drop.
+			if n, err := dec.Decode(p.Data, pcm); err == nil {
+				w.skip = max(0, w.skip-n*codec.OpusChannels)
+			}
+			continue
 		}
 		if p.PTS != codec.NoPTS {
 			// A packet later than where we are (a late start, a gap in the

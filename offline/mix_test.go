@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -159,6 +160,52 @@ func TestMixOfChainedOgg(t *testing.T) {
 		level := mediatest.ToneLevel(pcm, mediatest.AudioChannels, 0, mediatest.AudioRate, c.hz, c.from, c.to)
 		if heard := level > -40; heard != c.heard {
 			t.Errorf("%.0f Hz from %v to %v at %.1f dBFS: heard %v, want %v", c.hz, c.from, c.to, level, heard, c.heard)
+		}
+	}
+}
+
+// TestMixOfACutMP4: an MP4 cut without re-encoding half a second into a
+// clip whose tone lasts its first second keeps the sound before the cut
+// as pre-roll (and says how much to drop). The mix has the tone's last
+// half second, then silence: sound and picture start at the cut together.
+// The sound before the cut used to be played first, putting the sound
+// half a second behind the picture.
+func TestMixOfACutMP4(t *testing.T) {
+	dir := t.TempDir()
+	whole, cut := filepath.Join(dir, "whole.mp4"), filepath.Join(dir, "cut.mp4")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=3", "-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=3",
+			"-c:v", "libx264", "-g", "30", "-c:a", "libopus", "-shortest", whole},
+		{"-ss", "0.5", "-i", whole, "-c", "copy", cut},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
+		}
+	}
+	p, err := ParseParticipant(cut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	out := filepath.Join(dir, "out.webm")
+	if _, err := Mix(context.Background(), []Participant{p}, Options{Output: out, Mixer: cfg, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+		t.Fatal(err)
+	}
+	pcm, err := mediatest.DecodeAudio(t.Context(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		from, to time.Duration
+		heard    bool
+	}{
+		{100 * time.Millisecond, 400 * time.Millisecond, true},
+		{600 * time.Millisecond, 900 * time.Millisecond, false},
+	} {
+		level := mediatest.ToneLevel(pcm, mediatest.AudioChannels, 0, mediatest.AudioRate, 440, c.from, c.to)
+		if heard := level > -40; heard != c.heard {
+			t.Errorf("440 Hz from %v to %v at %.1f dBFS: heard %v, want %v", c.from, c.to, level, heard, c.heard)
 		}
 	}
 }
