@@ -141,9 +141,19 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 // evicted).
 var negotiated = func(*Session) {}
 
+// maxOfferCandidates bounds the ICE candidates an offer may list: a
+// browser's gathered offer holds a few per section (host, server
+// reflexive, relay), while each one listed makes the server send
+// connectivity checks to the address it names, which a hostile offer
+// could aim anywhere, some 1,500 of them to a 64 KiB body.
+const maxOfferCandidates = 64
+
 // checkOffer refuses what is not an SDP offer with audio or video and the
 // ICE credentials and DTLS fingerprint a connection needs, before a room
-// (and its encoder) is opened for it.
+// (and its encoder) is opened for it. It also refuses an offer of data
+// channels: mcu carries none, and pion would take any number a client
+// opens, a goroutine and a buffer each; and one listing more than
+// maxOfferCandidates candidates.
 func checkOffer(offer string) error {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(offer); err != nil {
@@ -167,6 +177,25 @@ func checkOffer(offer string) error {
 		if !has(key) {
 			return fmt.Errorf("%w: no a=%s", ErrBadOffer, key)
 		}
+	}
+	candidates := 0
+	for _, md := range d.MediaDescriptions {
+		if md.MediaName.Media == "application" && md.MediaName.Port.Value != 0 {
+			return fmt.Errorf("%w: a data channel (m=application): mcu carries audio and video only", ErrBadOffer)
+		}
+		for _, a := range md.Attributes {
+			if a.Key == "candidate" {
+				candidates++
+			}
+		}
+	}
+	for _, a := range d.Attributes {
+		if a.Key == "candidate" {
+			candidates++
+		}
+	}
+	if candidates > maxOfferCandidates {
+		return fmt.Errorf("%w: %d ICE candidates, at most %d taken", ErrBadOffer, candidates, maxOfferCandidates)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -610,10 +611,18 @@ func TestViewersLimited(t *testing.T) {
 // DTLS fingerprint, at session level or in any section (BUNDLE puts them
 // in the first, some clients at the top).
 func TestCheckOffer(t *testing.T) {
+	candidates := func(n int) string {
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "a=candidate:%d 1 udp 2122260223 192.0.2.1 %d typ host\r\n", i, 40000+i)
+		}
+		return b.String()
+	}
 	const (
 		head  = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 		audio = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
 		app   = "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
+		noApp = "m=application 0 UDP/DTLS/SCTP webrtc-datachannel\r\nc=IN IP4 0.0.0.0\r\n"
 		ufrag = "a=ice-ufrag:abcd\r\n"
 		pwd   = "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
 		fp    = "a=fingerprint:sha-256 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n"
@@ -624,7 +633,10 @@ func TestCheckOffer(t *testing.T) {
 	}{
 		{"in the section", head + audio + ufrag + pwd + fp, true},
 		{"at session level", head + ufrag + pwd + fp + audio, true},
-		{"in the second section only", head + app + audio + ufrag + pwd + fp, true},
+		{"in the second section only", head + noApp + audio + ufrag + pwd + fp, true},
+		{"a data channel", head + audio + ufrag + pwd + fp + app, false},
+		{"64 candidates", head + audio + ufrag + pwd + fp + candidates(64), true},
+		{"65 candidates", head + audio + ufrag + pwd + fp + candidates(65), false},
 		{"no fingerprint", head + audio + ufrag + pwd, false},
 		{"no password", head + audio + ufrag + fp, false},
 		{"no ufrag", head + audio + pwd + fp, false},
