@@ -112,6 +112,11 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // dropped (a sender whose clock runs fast, a burst after a stall).
 type LiveAudio struct {
 	MinTarget, MaxTarget int
+	// Conceal, when set, is asked to fill a dry tick's frame after play
+	// began (the decoder's loss concealment, continuing the voice instead
+	// of cutting it to silence); false leaves the tick silent. It is
+	// called with the queue's lock held, so it must not Push.
+	Conceal func(pcm []int16) bool
 
 	mu      sync.Mutex
 	frames  [][]int16 // queued 20 ms frames, oldest first
@@ -192,7 +197,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.underruns.Add(1)
 		a.target = max(min(a.target+1, a.MaxTarget), a.floor())
 		a.steady = 0
-		return false, nil
+		return a.Conceal != nil && a.Conceal(pcm[:audio.FrameLen]), nil
 	}
 	if a.steady == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)

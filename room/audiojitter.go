@@ -77,7 +77,21 @@ func newAudioJitter(obs Observer) (*audioJitter, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &audioJitter{in: in, out: mixer.NewLiveAudio(), obs: obs}, nil
+	j := &audioJitter{in: in, out: mixer.NewLiveAudio(), obs: obs}
+	j.out.Conceal = j.conceal
+	return j, nil
+}
+
+// conceal fills a tick the queue had nothing for with the decoder's loss
+// concealment (see opusIn.concealNow). Called by the queue with its lock
+// held: a Push holding mu waits for that lock, so mu is only tried, and
+// the tick stays silent if a Push has it.
+func (j *audioJitter) conceal(pcm []int16) bool {
+	if !j.mu.TryLock() {
+		return false
+	}
+	defer j.mu.Unlock()
+	return j.in.concealNow(pcm)
 }
 
 // count counts an event in the session's stats and the server's metrics.

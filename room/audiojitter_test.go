@@ -187,6 +187,47 @@ func TestAudioJitterGivesUpInTime(t *testing.T) {
 	}
 }
 
+// TestAudioJitterConcealsADryTick: two packets in a row are lost, so the
+// queue (a frame deep) runs dry at the first one's turn, before the packet
+// after them comes. That tick plays the decoder's concealment, not
+// silence; when the next packet comes, the second lost one is recovered
+// from its FEC and the first, already concealed, is not made up for again:
+// the stream goes on as many frames behind as before the loss. In an
+// outage, concealment fills at most maxConcealed ticks, then silence.
+func TestAudioJitterConcealsADryTick(t *testing.T) {
+	pkts := voicedOpus(t, 30)
+	inOrder, _ := play(t, pkts, 100, steady(30))
+	got, j := play(t, pkts, 100, with(steady(30), map[int]tick{5: {}, 6: {}}))
+	if s := silent(got); s != 0 {
+		t.Errorf("%d silent ticks, want the dry one concealed", s)
+	}
+	if st := j.Stats(); st.Underruns != 1 || st.Gaps != 1 {
+		t.Errorf("%+v; want one underrun and one gap", st)
+	}
+	// Played as far behind as before: the last tick's frame is the
+	// lossless decode's last one (the decoder has come back by then).
+	e, w := sqErr(got[len(got)-1], inOrder[len(inOrder)-1])
+	if e > w/100 {
+		t.Errorf("the stream is not where it was after the loss: error energy %.3g of %.3g", e, w)
+	}
+
+	// An outage: nothing from packet 5 to 24.
+	outage := map[int]tick{}
+	for i := 5; i < 25; i++ {
+		outage[i] = tick{}
+	}
+	got, _ = play(t, pkts, 100, with(steady(30), outage))
+	concealed := 0
+	for _, f := range got[6:25] {
+		if f != nil {
+			concealed++
+		}
+	}
+	if concealed != maxConcealed {
+		t.Errorf("%d ticks of the outage concealed, want %d", concealed, maxConcealed)
+	}
+}
+
 // TestAudioJitterOddNumbering: duplicates are dropped; a jump too far
 // ahead to hold is decoded at once; a sender whose numbering goes back is
 // followed after maxLateAudio packets.

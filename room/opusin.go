@@ -34,6 +34,11 @@ type opusIn struct {
 	now   func() time.Time
 	pace  pace
 	paced int
+
+	// covered is the audio (samples per channel) concealed at the mixer's
+	// ticks since the last packet decoded, while the jitter buffer ran
+	// dry: the lost packets it stood for are not made up for again.
+	covered int
 }
 
 // decodeLead is how far ahead of the wall clock a participant's audio may
@@ -85,8 +90,24 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 	if err != nil {
 		return
 	}
-	o.frame = n
+	o.frame, o.covered = n, 0
 	o.give(o.pcm[:n*codec.OpusChannels], out)
+}
+
+// concealNow fills pcm (interleaved stereo) with the decoder's loss
+// concealment, for a mixer's tick that found nothing to play: the voice
+// fades out over a few frames instead of stopping dead, and the packets
+// it stands for, if they turn out lost, are not made up for again. After
+// maxConcealed frames (a longer outage) it gives nothing: concealment has
+// faded by then.
+func (o *opusIn) concealNow(pcm []int16) bool {
+	n := len(pcm) / codec.OpusChannels
+	if !o.started || o.covered+n > maxConcealed*960 || o.dec.Conceal(pcm) != nil {
+		return false
+	}
+	o.covered += n
+	o.pace.add(time.Duration(n) * time.Second / codec.OpusSampleRate)
+	return true
 }
 
 // ahead reports whether the audio handed out is more than decodeLead
@@ -106,7 +127,7 @@ func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {
 }
 
 // restart forgets the numbering: the next packet is taken as the first.
-func (o *opusIn) restart() { o.started, o.late = false, 0 }
+func (o *opusIn) restart() { o.started, o.late, o.covered = false, 0, 0 }
 
 // makeUp hands out lost frames before the packet next. Up to maxConcealed,
 // the last one comes from next's FEC (libopus conceals when next has
@@ -114,7 +135,9 @@ func (o *opusIn) restart() { o.started, o.late = false, 0 }
 // skipped.
 func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 	pcm := o.pcm[:o.frame*codec.OpusChannels]
-	for i := range min(lost, maxConcealed) {
+	// Those concealed at the ticks already (the first ones lost) are not
+	// made up for again.
+	for i := min(lost, o.covered/o.frame); i < min(lost, maxConcealed); i++ {
 		if o.ahead() {
 			return
 		}
