@@ -5,6 +5,7 @@ package codec
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,12 +30,15 @@ type VideoDecoder struct {
 	needKey bool
 	flushed bool // the stream ended: the next Send starts a new one
 	errs    int
-	// prerollUntil is the latest time of a frame sent as pre-roll (valid
-	// when hasPreroll): pictures up to it are not given out. FFmpeg drops
-	// them itself in most decoders, not in libdav1d (AV1).
-	prerollUntil time.Duration
-	hasPreroll   bool
+	// preroll holds the times of frames sent as pre-roll whose pictures
+	// are still to come out, to be held back: FFmpeg drops them itself in
+	// its own decoders, not in libdav1d (AV1), which gives them out.
+	preroll []time.Duration
 }
+
+// maxPreroll bounds the pre-roll times kept: a clip cut after a keyframe
+// has at most a group of pictures before the cut.
+const maxPreroll = 600
 
 // NewVideoDecoder opens a decoder for c.
 func NewVideoDecoder(c VideoCodec) (*VideoDecoder, error) {
@@ -132,7 +136,7 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	}
 	if d.flushed { // FFmpeg takes nothing after the end of a stream: start afresh
 		d.cc.Free()
-		d.cc, d.flushed, d.hasPreroll = nil, false, false
+		d.cc, d.flushed, d.preroll = nil, false, d.preroll[:0]
 	}
 	if d.cc == nil { // a restart after errors failed, or a new stream
 		if err := d.open(); err != nil {
@@ -153,8 +157,8 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	}
 	if preroll {
 		d.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagDiscard))
-		if pts != NoPTS && (!d.hasPreroll || pts > d.prerollUntil) {
-			d.prerollUntil, d.hasPreroll = pts, true
+		if d.codec == AV1 && pts != NoPTS && len(d.preroll) < maxPreroll {
+			d.preroll = append(d.preroll, pts)
 		}
 	}
 	err := d.cc.SendPacket(d.pkt)
@@ -217,7 +221,8 @@ func (d *VideoDecoder) receive() (bool, error) {
 		if err != nil {
 			return false, d.failed(err)
 		}
-		if p := d.frame.Pts(); d.hasPreroll && p != astiav.NoPtsValue && time.Duration(p) <= d.prerollUntil {
+		if i := slices.Index(d.preroll, time.Duration(d.frame.Pts())); i >= 0 && d.frame.Pts() != astiav.NoPtsValue {
+			d.preroll = slices.Delete(d.preroll, i, i+1)
 			d.frame.Unref() // a pre-roll picture the decoder gave out anyway
 			continue
 		}
