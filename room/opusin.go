@@ -82,7 +82,7 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 			return // late or duplicate: its time has passed
 		}
 	}
-	o.started, o.last, o.late = true, seq, 0
+	o.started, o.last, o.late, o.covered = true, seq, 0, 0
 	if len(payload) == 0 || o.ahead() {
 		return
 	}
@@ -90,7 +90,7 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 	if err != nil {
 		return
 	}
-	o.frame, o.covered = n, 0
+	o.frame = n
 	o.give(o.pcm[:n*codec.OpusChannels], out)
 }
 
@@ -135,18 +135,24 @@ func (o *opusIn) restart() { o.started, o.late, o.covered = false, 0, 0 }
 // skipped.
 func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 	pcm := o.pcm[:o.frame*codec.OpusChannels]
-	// Those concealed at the ticks already (the first ones lost) are not
-	// made up for again.
+	// What was concealed at the ticks already (for the first ones lost)
+	// is not made up for again: whole frames are skipped, and the start
+	// of the first one made up (packets longer than a tick's 20 ms).
+	cut := o.covered % o.frame * codec.OpusChannels
 	for i := min(lost, o.covered/o.frame); i < min(lost, maxConcealed); i++ {
 		if o.ahead() {
 			return
 		}
-		if i == lost-1 && o.dec.DecodeFEC(next, pcm) == nil {
-			o.give(pcm, out)
-			continue
+		var err error
+		if i == lost-1 {
+			err = o.dec.DecodeFEC(next, pcm)
 		}
-		if o.dec.Conceal(pcm) == nil {
-			o.give(pcm, out)
+		if i != lost-1 || err != nil {
+			err = o.dec.Conceal(pcm)
 		}
+		if err == nil && cut < len(pcm) {
+			o.give(pcm[cut:], out)
+		}
+		cut = 0
 	}
 }

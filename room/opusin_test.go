@@ -1,6 +1,7 @@
 package room
 
 import (
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -350,5 +351,50 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 				t.Errorf("%v of audio handed out, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestOpusInLongPacketsAfterADryTick: a sender of 60 ms packets loses one,
+// and the mixer's tick found nothing to play meanwhile: 20 ms of it were
+// concealed then. The lost packet is made up for with the 40 ms the tick
+// did not cover, not all 60 (which would add 20 ms of delay).
+func TestOpusInLongPacketsAfterADryTick(t *testing.T) {
+	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.SetInBandFEC(true); err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, 3*opusFrame) // 60 ms, mono
+	for j := range pcm {
+		pcm[j] = int16(8000 * math.Sin(2*math.Pi*300*float64(j)/codec.OpusSampleRate))
+	}
+	var pkts [][]byte
+	buf := make([]byte, 1500)
+	for range 3 {
+		n, err := enc.Encode(pcm, buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkts = append(pkts, append([]byte(nil), buf[:n]...))
+	}
+	in, err := newOpusIn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got frames
+	in.push(10, pkts[0], got.out)
+	tick := make([]int16, 2*opusFrame) // 20 ms, stereo
+	if !in.concealNow(tick) {
+		t.Fatal("no concealment for the dry tick")
+	}
+	in.push(12, pkts[2], got.out) // 11 was lost
+	samples := 0
+	for _, f := range got {
+		samples += len(f) / codec.OpusChannels
+	}
+	if want := 3*opusFrame + 2*opusFrame + 3*opusFrame; samples != want {
+		t.Errorf("%d samples handed out, want %d: the first packet, the lost one less the tick's 20 ms, the last", samples, want)
 	}
 }
