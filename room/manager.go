@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -141,11 +142,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 // evicted).
 var negotiated = func(*Session) {}
 
-// maxOfferCandidates bounds the ICE candidates an offer may list: a
-// browser's gathered offer holds a few per section (host, server
-// reflexive, relay), while each one listed makes the server send
-// connectivity checks to the address it names, which a hostile offer
-// could aim anywhere, some 1,500 of them to a 64 KiB body.
+// maxOfferCandidates bounds the UDP addresses an offer's ICE candidates
+// may name (the server checks UDP ones only; a browser lists a few, each
+// in every section: host, server reflexive, relay), while each one makes
+// the server send connectivity checks to it, which a hostile offer could
+// aim anywhere, some 1,500 of them to a 64 KiB body.
 const maxOfferCandidates = 64
 
 // checkOffer refuses what is not an SDP offer with audio or video and the
@@ -178,24 +179,24 @@ func checkOffer(offer string) error {
 			return fmt.Errorf("%w: no a=%s", ErrBadOffer, key)
 		}
 	}
-	candidates := 0
+	addrs := map[string]bool{} // of the UDP candidates
+	count := func(attrs []sdp.Attribute) {
+		for _, a := range attrs {
+			// foundation component transport priority address port typ ...
+			if f := strings.Fields(a.Value); a.Key == "candidate" && len(f) >= 6 && strings.EqualFold(f[2], "udp") {
+				addrs[net.JoinHostPort(f[4], f[5])] = true
+			}
+		}
+	}
+	count(d.Attributes)
 	for _, md := range d.MediaDescriptions {
 		if md.MediaName.Media == "application" && md.MediaName.Port.Value != 0 {
 			return fmt.Errorf("%w: a data channel (m=application): mcu carries audio and video only", ErrBadOffer)
 		}
-		for _, a := range md.Attributes {
-			if a.Key == "candidate" {
-				candidates++
-			}
-		}
+		count(md.Attributes)
 	}
-	for _, a := range d.Attributes {
-		if a.Key == "candidate" {
-			candidates++
-		}
-	}
-	if candidates > maxOfferCandidates {
-		return fmt.Errorf("%w: %d ICE candidates, at most %d taken", ErrBadOffer, candidates, maxOfferCandidates)
+	if len(addrs) > maxOfferCandidates {
+		return fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadOffer, len(addrs), maxOfferCandidates)
 	}
 	return nil
 }

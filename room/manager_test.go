@@ -611,10 +611,10 @@ func TestViewersLimited(t *testing.T) {
 // DTLS fingerprint, at session level or in any section (BUNDLE puts them
 // in the first, some clients at the top).
 func TestCheckOffer(t *testing.T) {
-	candidates := func(n int) string {
+	candidates := func(n int, transport string) string {
 		var b strings.Builder
 		for i := range n {
-			fmt.Fprintf(&b, "a=candidate:%d 1 udp 2122260223 192.0.2.1 %d typ host\r\n", i, 40000+i)
+			fmt.Fprintf(&b, "a=candidate:%d 1 %s 2122260223 192.0.2.1 %d typ host\r\n", i, transport, 40000+i)
 		}
 		return b.String()
 	}
@@ -635,8 +635,10 @@ func TestCheckOffer(t *testing.T) {
 		{"at session level", head + ufrag + pwd + fp + audio, true},
 		{"in the second section only", head + noApp + audio + ufrag + pwd + fp, true},
 		{"a data channel", head + audio + ufrag + pwd + fp + app, false},
-		{"64 candidates", head + audio + ufrag + pwd + fp + candidates(64), true},
-		{"65 candidates", head + audio + ufrag + pwd + fp + candidates(65), false},
+		{"64 candidates", head + audio + ufrag + pwd + fp + candidates(64, "udp"), true},
+		{"65 candidates", head + audio + ufrag + pwd + fp + candidates(65, "UDP"), false},
+		{"the same 64 in two sections", head + ufrag + pwd + fp + audio + candidates(64, "udp") + audio + candidates(64, "udp"), true},
+		{"64 UDP and 64 TCP candidates", head + audio + ufrag + pwd + fp + candidates(64, "udp") + candidates(64, "tcp"), true},
 		{"no fingerprint", head + audio + ufrag + pwd, false},
 		{"no password", head + audio + ufrag + fp, false},
 		{"no ufrag", head + audio + pwd + fp, false},
