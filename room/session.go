@@ -198,14 +198,14 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 // bytes in, as the media read does.
 func (s *Session) drainTrack(track rtpReader) {
 	buf := make([]byte, maxPacket)
-	var h rtp.Header
+	var pkt rtp.Packet
 	for {
 		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
-		if hl, err := h.Unmarshal(buf[:n]); err == nil && n > hl {
-			s.room.obs.BytesIn(n - hl)
+		if pkt.Unmarshal(buf[:n]) == nil {
+			s.room.obs.BytesIn(len(pkt.Payload))
 		}
 	}
 }
