@@ -92,9 +92,12 @@ func (a *fileAudio) run(ctx context.Context) error {
 		if p.Preroll {
 			// Sound before a cut: decoded, for the decoder's state, and
 			// let go, using up the samples to drop.
-			if n, err := dec.Decode(p.Data, pcm); err == nil {
-				w.skip = max(0, w.skip-n*codec.OpusChannels)
+			n, err := dec.Decode(p.Data, pcm)
+			if err != nil { // its length, as it would have decoded
+				d, _ := codec.OpusPacketDuration(p.Data)
+				n = int(samplesAt(d))
 			}
+			w.skip = max(0, w.skip-n*codec.OpusChannels)
 			continue
 		}
 		if p.PTS != codec.NoPTS {
