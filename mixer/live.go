@@ -159,6 +159,19 @@ func (a *LiveAudio) Push(pcm []int16) {
 	}
 }
 
+// Break tells the queue that what is pushed next does not follow what
+// was pushed before (the sender restarted, or came back after an outage):
+// a frame left half filled (by 10 ms packets, say) is dropped rather than
+// spliced to the new audio.
+func (a *LiveAudio) Break() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.part != nil {
+		a.free = append(a.free, a.part[:audio.FrameLen])
+		a.part = nil
+	}
+}
+
 func (a *LiveAudio) alloc() []int16 {
 	if n := len(a.free); n > 0 {
 		f := a.free[n-1]

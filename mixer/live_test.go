@@ -163,3 +163,27 @@ func TestLiveVideo(t *testing.T) {
 		t.Errorf("%d buffers used, want 3", len(seen))
 	}
 }
+
+// TestLiveAudioBreak: a sender of 10 ms packets stops after an odd number
+// of them; what it sends when it comes back fills frames of its own,
+// rather than completing the half frame left from before.
+func TestLiveAudioBreak(t *testing.T) {
+	a := NewLiveAudio()
+	half := audio.FrameLen / 2
+	a.Push(frameOf(1)[:half]) // 10 ms, then the sender stops
+	a.Break()
+	a.Push(frameOf(2))
+	a.Push(frameOf(3))
+	pcm := make([]int16, audio.FrameLen)
+	for _, want := range []int16{2, 3} {
+		ok, err := a.AudioAt(context.Background(), 0, pcm)
+		if err != nil || !ok {
+			t.Fatalf("AudioAt: %v, %v", ok, err)
+		}
+		for i, v := range pcm {
+			if v != want {
+				t.Fatalf("sample %d of the frame is %d, want %d: audio from before the break spliced in", i, v, want)
+			}
+		}
+	}
+}

@@ -130,6 +130,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		// The sender's numbering went back (it restarted): follow it.
 		j.drop()
 		j.in.restart()
+		j.out.Break()
 		j.next = seq
 	case d >= heldSlots:
 		// Too far ahead to hold: give up what is missing before it.
@@ -138,6 +139,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		}
 		if seq != j.next {
 			j.count(AudioGap)
+			j.out.Break()
 		}
 		j.next = seq
 	}
