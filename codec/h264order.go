@@ -5,6 +5,9 @@ import "errors"
 // H264SPS is what a sequence parameter set says that reading a slice's
 // frame_num needs (H.264 7.3.2.1.1). The zero value is an SPS not seen yet.
 type H264SPS struct {
+	Profile        int  // profile_idc
+	ChromaFormat   int  // chroma_format_idc: 0 monochrome, 1 4:2:0, 2 4:2:2, 3 4:4:4
+	BitDepth       int  // of luma and of chroma, the larger
 	FrameNumBits   int  // log2_max_frame_num: 4..16 (0: unknown)
 	SeparatePlanes bool // separate_colour_plane_flag: a 2-bit colour_plane_id comes before frame_num
 }
@@ -23,15 +26,15 @@ func ParseH264SPS(nal []byte) (H264SPS, error) {
 	// After profile_idc, the constraint flags and level_idc:
 	r := bitReader{b: nal[4:], rbsp: true}
 	r.ue() // seq_parameter_set_id
-	var sps H264SPS
+	sps := H264SPS{Profile: int(profile), ChromaFormat: 1, BitDepth: 8}
 	switch profile {
 	case 100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135:
 		chroma := r.ue() // chroma_format_idc
 		if chroma == 3 {
 			sps.SeparatePlanes = r.bits(1) == 1
 		}
-		r.ue()    // bit_depth_luma_minus8
-		r.ue()    // bit_depth_chroma_minus8
+		luma, chromaDepth := r.ue(), r.ue() // bit_depth_luma_minus8, bit_depth_chroma_minus8
+		sps.ChromaFormat, sps.BitDepth = int(min(chroma, 3)), 8+int(min(max(luma, chromaDepth), 8))
 		r.bits(1) // qpprime_y_zero_transform_bypass_flag
 		// seq_scaling_matrix_present_flag, then the lists present
 		if r.bits(1) == 1 {

@@ -74,33 +74,39 @@ func IsKeyframe(c VideoCodec, frame []byte) bool {
 // one with every keyframe (the WebRTC AV1 payload format asks for it): it is
 // the test WebRTC receivers use too.
 func av1HasSequenceHeader(tu []byte) bool {
+	_, ok := av1SequenceHeader(tu)
+	return ok
+}
+
+// av1SequenceHeader finds a temporal unit's sequence header OBU and
+// returns its payload (what of it the unit holds).
+func av1SequenceHeader(tu []byte) ([]byte, bool) {
 	for len(tu) > 0 {
 		header := tu[0]
 		if header&0x80 != 0 { // obu_forbidden_bit
-			return false
+			return nil, false
 		}
 		obuType := header >> 3 & 0x0f
-		n := 1
-		if header&0x04 != 0 { // obu_extension_flag
-			n++
+		// An obu_extension_flag adds a byte; without obu_has_size_field
+		// the OBU runs to the end.
+		n := min(1+int(header>>2&1), len(tu))
+		if header&0x02 == 0 {
+			return tu[n:], obuType == 1
 		}
-		if header&0x02 == 0 { // no obu_has_size_field: the OBU runs to the end
-			return obuType == 1
-		}
-		size, m := leb128(tu[min(n, len(tu)):])
+		size, m := leb128(tu[n:])
 		if m == 0 {
-			return false
-		}
-		if obuType == 1 { // OBU_SEQUENCE_HEADER
-			return true
+			return nil, false
 		}
 		n += m
+		if obuType == 1 { // OBU_SEQUENCE_HEADER
+			return tu[n:min(uint64(len(tu)), uint64(n)+size)], true
+		}
 		if size > uint64(len(tu)-n) {
-			return false
+			return nil, false
 		}
 		tu = tu[n+int(size):]
 	}
-	return false
+	return nil, false
 }
 
 // leb128 decodes an AV1 leb128 value; n is 0 when b does not hold one.
@@ -112,6 +118,40 @@ func leb128(b []byte) (v uint64, n int) {
 		}
 	}
 	return 0, 0
+}
+
+// FitsLiveProfile reports whether a frame from a live sender stays within
+// the profiles mcu negotiates: H.264 Constrained Baseline, Baseline, Main
+// (and Extended) or High, which are 8-bit 4:2:0; VP9 profile 0, the same;
+// AV1 Main (4:2:0, 8 or 10 bits). A sender that goes beyond them (High
+// 4:4:4 at 14 bits, say) would make its decoder hold pictures up to four
+// times larger, sixteen of them at 4K for H.264: hundreds of megabytes
+// a participant. VP8 has no such profiles. A frame that says nothing of
+// its profile (no SPS, no sequence header) fits.
+func FitsLiveProfile(c VideoCodec, frame []byte) bool {
+	switch c {
+	case H264:
+		fits := true
+		ForEachNAL(frame, func(nal []byte) bool {
+			if len(nal) > 0 && nal[0]&0x1f == 7 {
+				sps, err := ParseH264SPS(nal)
+				fits = err == nil && (sps.Profile == 66 || sps.Profile == 77 || sps.Profile == 88 || sps.Profile == 100) &&
+					sps.ChromaFormat == 1 && sps.BitDepth == 8
+			}
+			return fits
+		})
+		return fits
+	case VP9:
+		br := bitReader{b: frame}
+		if br.bits(2) != 2 { // frame_marker: not a frame header the decoder takes either
+			return true
+		}
+		return br.bits(1)|br.bits(1)<<1 == 0 && !br.err
+	case AV1:
+		seq, ok := av1SequenceHeader(frame)
+		return !ok || len(seq) > 0 && seq[0]>>5 == 0 // seq_profile
+	}
+	return true
 }
 
 // vp9Keyframe reads the start of the VP9 uncompressed header.

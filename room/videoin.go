@@ -48,6 +48,7 @@ type videoIn struct {
 	dec      *codec.VideoDecoder // nil, as frames, while the codec is not decoded
 	frames   *frameAssembler
 	corrupt  int   // damaged frames since the start, for rate-limited warnings
+	profile  int   // frames beyond the negotiated profile, not decoded
 	failed   error // the decoder cannot go on
 	pace     pace  // frames decoded, as maxFrameRate frames, against the clock
 	paced    int   // frames dropped for coming too fast
@@ -209,6 +210,16 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	v.pace.add(time.Second / maxFrameRate)
+	if !codec.FitsLiveProfile(v.dec.Codec(), f.data) {
+		// Not decoded (see FitsLiveProfile): its decoder could hold
+		// hundreds of megabytes. No keyframe is asked for: the sender's
+		// next one would be the same.
+		if v.profile++; v.profile == 1 || v.profile%1000 == 0 {
+			v.log.Warn("video beyond the negotiated profile (8-bit 4:2:0), not decoded", "count", v.profile)
+		}
+		v.dec.WaitKeyframe()
+		return
+	}
 	var span sched.CPUSpan
 	if v.cpu != nil {
 		span = sched.StartCPU()

@@ -5,6 +5,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sync/atomic"
@@ -502,5 +503,48 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
 	if got := p.take(); got[image.Pt(640, 360)] != 90 {
 		t.Errorf("after the clock moved on: decoded %v, want the clip's 90 pictures", got)
+	}
+}
+
+// TestVideoInRefusesAProfileBeyondTheNegotiated: a VP9 sender whose
+// pictures are 4:4:4 (profile 1, beyond the profile 0 negotiated) has its
+// frames left undecoded, and no keyframe asked for; the same pictures in
+// profile 0 decode.
+func TestVideoInRefusesAProfileBeyondTheNegotiated(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		pixels string
+		shown  bool
+	}{{"yuv420p", true}, {"yuv444p", false}} {
+		path := filepath.Join(dir, c.pixels+".ivf")
+		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.2",
+			"-pix_fmt", c.pixels, "-c:v", "libvpx-vp9", "-deadline", "realtime", path).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v %s", err, out)
+		}
+		in, err := codec.OpenInput(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var frames [][]byte
+		for {
+			p, err := in.Read()
+			if err != nil {
+				break
+			}
+			frames = append(frames, p.Data)
+		}
+		in.Close()
+		p := newVideoInProbe(t, map[uint8]string{98: "video/VP9"})
+		p.in.start(98, "video/VP9")
+		sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+		p.push(sender.packets(t, 98, &codecs.VP9Payloader{}, frames)...)
+		want := 0
+		if c.shown {
+			want = len(frames)
+		}
+		if got := p.take()[image.Pt(160, 90)]; got != want || !c.shown && p.keyframes != 0 {
+			t.Errorf("%s: %d pictures of %d frames, %d keyframe requests; want %d pictures and, if none, no request",
+				c.pixels, got, len(frames), p.keyframes, want)
+		}
 	}
 }

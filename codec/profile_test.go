@@ -1,0 +1,116 @@
+//go:build cgo
+
+package codec
+
+import (
+	"testing"
+
+	"mcu/internal/mediatest"
+)
+
+// spsNAL is an H.264 SPS NAL unit with the given profile_idc and, for the
+// High profiles, chroma_format_idc and bit depth (luma and chroma).
+func spsNAL(profile byte, chroma, depth uint) []byte {
+	var w bitWriter
+	w.ue(0) // seq_parameter_set_id
+	if profile >= 100 {
+		w.ue(chroma)
+		if chroma == 3 {
+			w.bit(0) // separate_colour_plane_flag
+		}
+		w.ue(depth - 8)
+		w.ue(depth - 8)
+		w.bit(0) // qpprime_y_zero_transform_bypass_flag
+		w.bit(0) // seq_scaling_matrix_present_flag
+	}
+	w.ue(0)  // log2_max_frame_num_minus4
+	w.bit(1) // and the rest, as far as the reader goes
+	return append([]byte{0x67, profile, 0, 0x1f}, w.bytes()...)
+}
+
+// bitWriter writes the bits and Exp-Golomb codes of H.264 headers.
+type bitWriter struct {
+	b []byte
+	n int // bits written
+}
+
+func (w *bitWriter) bit(v uint) {
+	if w.n%8 == 0 {
+		w.b = append(w.b, 0)
+	}
+	w.b[len(w.b)-1] |= byte(v&1) << (7 - w.n%8)
+	w.n++
+}
+
+func (w *bitWriter) ue(v uint) {
+	v++
+	bits := 0
+	for x := v; x > 1; x >>= 1 {
+		bits++
+	}
+	for range bits {
+		w.bit(0)
+	}
+	for i := bits; i >= 0; i-- {
+		w.bit(v >> i)
+	}
+}
+
+func (w *bitWriter) bytes() []byte { return w.b }
+
+// TestFitsLiveProfile: what mcu negotiates (8-bit 4:2:0; AV1 Main) fits,
+// the testdata clips among it; higher profiles, bit depths and chroma
+// formats do not.
+func TestFitsLiveProfile(t *testing.T) {
+	au := func(nals ...[]byte) []byte {
+		var b []byte
+		for _, n := range nals {
+			b = append(append(b, 0, 0, 0, 1), n...)
+		}
+		return b
+	}
+	idr := []byte{0x65, 0x88, 0x84}
+	for _, c := range []struct {
+		name  string
+		codec VideoCodec
+		frame []byte
+		fits  bool
+	}{
+		{"H.264 constrained baseline", H264, au(spsNAL(66, 1, 8), idr), true},
+		{"H.264 main", H264, au(spsNAL(77, 1, 8), idr), true},
+		{"H.264 high", H264, au(spsNAL(100, 1, 8), idr), true},
+		{"H.264 high, 4:4:4 in its SPS", H264, au(spsNAL(100, 3, 8), idr), false},
+		{"H.264 high 10", H264, au(spsNAL(110, 1, 10), idr), false},
+		{"H.264 high 4:4:4 predictive, 14 bits", H264, au(spsNAL(244, 3, 14), idr), false},
+		{"H.264 without an SPS", H264, au(idr), true},
+		{"VP9 profile 0", VP9, []byte{0x80, 0x49, 0x83}, true},
+		{"VP9 profile 1", VP9, []byte{0xa0, 0x49, 0x83}, false},
+		{"VP9 profile 2", VP9, []byte{0x90, 0x49, 0x83}, false},
+		{"AV1 main", AV1, []byte{0x0a, 0x01, 0x00}, true},
+		{"AV1 high", AV1, []byte{0x0a, 0x01, 0x20}, false},
+		{"AV1 professional", AV1, []byte{0x0a, 0x01, 0x40}, false},
+		{"AV1 without a sequence header", AV1, []byte{0x32, 0x01, 0x00}, true},
+		{"VP8", VP8, []byte{0x10, 0x02, 0x00}, true},
+	} {
+		if got := FitsLiveProfile(c.codec, c.frame); got != c.fits {
+			t.Errorf("%s: fits %v, want %v", c.name, got, c.fits)
+		}
+	}
+	for _, name := range []string{"p01.h264", "p12.vp9.ivf", "p12.av1.ivf"} {
+		in, err := OpenInput(mediatest.TestdataPath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			p, err := in.Read()
+			if err != nil {
+				break
+			}
+			if p.Kind == Video && !FitsLiveProfile(in.Video().VideoCodec, p.Data) {
+				t.Errorf("%s: a frame at %v does not fit", name, p.PTS)
+				break
+			}
+		}
+		in.Close()
+	}
+}
