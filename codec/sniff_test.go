@@ -98,6 +98,7 @@ func FuzzIsKeyframe(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, c int, data []byte) {
 		IsKeyframe(VideoCodec(c), data)
+		FitsLiveProfile(VideoCodec(c), data) // never panics on anything a sender sends
 		ForEachNAL(data, func(nal []byte) bool {
 			if len(nal) > len(data) {
 				t.Fatal("NAL longer than input")
