@@ -183,15 +183,20 @@ func checkOffer(offer string) error {
 	count := func(attrs []sdp.Attribute) {
 		for _, a := range attrs {
 			// foundation component transport priority address port typ ...
-			if f := strings.Fields(a.Value); a.Key == "candidate" && len(f) >= 6 && strings.EqualFold(f[2], "udp") {
+			// pion takes any transport that starts with "udp" for UDP.
+			if f := strings.Fields(a.Value); a.Key == "candidate" && len(f) >= 6 && strings.HasPrefix(strings.ToLower(f[2]), "udp") {
 				addrs[net.JoinHostPort(f[4], f[5])] = true
 			}
 		}
 	}
 	count(d.Attributes)
 	for _, md := range d.MediaDescriptions {
-		if md.MediaName.Media == "application" && md.MediaName.Port.Value != 0 {
-			return fmt.Errorf("%w: a data channel (m=application): mcu carries audio and video only", ErrBadOffer)
+		if md.MediaName.Media == "application" {
+			// Rejected (port 0) only without bundle-only, with which pion
+			// takes it all the same (RFC 8843).
+			if _, bundled := md.Attribute("bundle-only"); md.MediaName.Port.Value != 0 || bundled {
+				return fmt.Errorf("%w: a data channel (m=application): mcu carries audio and video only", ErrBadOffer)
+			}
 		}
 		count(md.Attributes)
 	}

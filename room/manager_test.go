@@ -635,6 +635,8 @@ func TestCheckOffer(t *testing.T) {
 		{"at session level", head + ufrag + pwd + fp + audio, true},
 		{"in the second section only", head + noApp + audio + ufrag + pwd + fp, true},
 		{"a data channel", head + audio + ufrag + pwd + fp + app, false},
+		{"a data channel of port 0, bundle-only", head + audio + ufrag + pwd + fp + noApp + "a=bundle-only\r\n", false},
+		{"65 candidates of transport udp4", head + audio + ufrag + pwd + fp + candidates(65, "udp4"), false},
 		{"64 candidates", head + audio + ufrag + pwd + fp + candidates(64, "udp"), true},
 		{"65 candidates", head + audio + ufrag + pwd + fp + candidates(65, "UDP"), false},
 		{"the same 64 in two sections", head + ufrag + pwd + fp + audio + candidates(64, "udp") + audio + candidates(64, "udp"), true},
