@@ -58,9 +58,10 @@ func (w *bitWriter) ue(v uint) {
 
 func (w *bitWriter) bytes() []byte { return w.b }
 
-// TestFitsLiveProfile: what mcu negotiates (8-bit 4:2:0; AV1 Main) fits,
-// the testdata clips among it; higher profiles, bit depths and chroma
-// formats do not.
+// TestFitsLiveProfile: what mcu negotiates (8-bit 4:2:0 or monochrome;
+// AV1 Main) fits, the testdata clips among it, whatever profile a stream
+// says it is; more bits and chroma do not, in any parameter set, frame of
+// a superframe or sequence header.
 func TestFitsLiveProfile(t *testing.T) {
 	au := func(nals ...[]byte) []byte {
 		var b []byte
@@ -82,14 +83,20 @@ func TestFitsLiveProfile(t *testing.T) {
 		{"H.264 high, 4:4:4 in its SPS", H264, au(spsNAL(100, 3, 8), idr), false},
 		{"H.264 high 10", H264, au(spsNAL(110, 1, 10), idr), false},
 		{"H.264 high 4:4:4 predictive, 14 bits", H264, au(spsNAL(244, 3, 14), idr), false},
+		{"H.264 high 4:4:4 predictive, 8-bit 4:2:0 (lossless)", H264, au(spsNAL(244, 1, 8), idr), true},
+		{"H.264 high, monochrome", H264, au(spsNAL(100, 0, 8), idr), true},
+		{"H.264 a second SPS beyond", H264, au(spsNAL(66, 1, 8), spsNAL(110, 1, 10), idr), false},
 		{"H.264 without an SPS", H264, au(idr), true},
 		{"VP9 profile 0", VP9, []byte{0x80, 0x49, 0x83}, true},
 		{"VP9 profile 1", VP9, []byte{0xa0, 0x49, 0x83}, false},
 		{"VP9 profile 2", VP9, []byte{0x90, 0x49, 0x83}, false},
+		{"VP9 superframe of profile 0", VP9, []byte{0x80, 0x49, 0x82, 0x49, 0xc1, 0x02, 0x02, 0xc1}, true},
+		{"VP9 superframe, its second frame profile 1", VP9, []byte{0x80, 0x49, 0xa0, 0x49, 0xc1, 0x02, 0x02, 0xc1}, false},
 		{"AV1 main", AV1, []byte{0x0a, 0x01, 0x00}, true},
 		{"AV1 high", AV1, []byte{0x0a, 0x01, 0x20}, false},
 		{"AV1 professional", AV1, []byte{0x0a, 0x01, 0x40}, false},
 		{"AV1 without a sequence header", AV1, []byte{0x32, 0x01, 0x00}, true},
+		{"AV1 a second sequence header, high", AV1, []byte{0x0a, 0x01, 0x00, 0x0a, 0x01, 0x20}, false},
 		{"VP8", VP8, []byte{0x10, 0x02, 0x00}, true},
 	} {
 		if got := FitsLiveProfile(c.codec, c.frame); got != c.fits {

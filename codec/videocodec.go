@@ -78,35 +78,49 @@ func av1HasSequenceHeader(tu []byte) bool {
 	return ok
 }
 
-// av1SequenceHeader finds a temporal unit's sequence header OBU and
+// av1SequenceHeader finds a temporal unit's first sequence header OBU and
 // returns its payload (what of it the unit holds).
-func av1SequenceHeader(tu []byte) ([]byte, bool) {
+func av1SequenceHeader(tu []byte) (seq []byte, ok bool) {
+	forEachAV1SequenceHeader(tu, func(payload []byte) {
+		if !ok {
+			seq, ok = payload, true
+		}
+	})
+	return seq, ok
+}
+
+// forEachAV1SequenceHeader calls fn with the payload of each sequence
+// header OBU of a temporal unit (what of it the unit holds), up to an OBU
+// that does not parse.
+func forEachAV1SequenceHeader(tu []byte, fn func(payload []byte)) {
 	for len(tu) > 0 {
 		header := tu[0]
 		if header&0x80 != 0 { // obu_forbidden_bit
-			return nil, false
+			return
 		}
 		obuType := header >> 3 & 0x0f
 		// An obu_extension_flag adds a byte; without obu_has_size_field
 		// the OBU runs to the end.
 		n := min(1+int(header>>2&1), len(tu))
 		if header&0x02 == 0 {
-			return tu[n:], obuType == 1
+			if obuType == 1 {
+				fn(tu[n:])
+			}
+			return
 		}
 		size, m := leb128(tu[n:])
 		if m == 0 {
-			return nil, false
+			return
 		}
 		n += m
 		if obuType == 1 { // OBU_SEQUENCE_HEADER
-			return tu[n:min(uint64(len(tu)), uint64(n)+size)], true
+			fn(tu[n:min(uint64(len(tu)), uint64(n)+size)])
 		}
 		if size > uint64(len(tu)-n) {
-			return nil, false
+			return
 		}
 		tu = tu[n+int(size):]
 	}
-	return nil, false
 }
 
 // leb128 decodes an AV1 leb128 value; n is 0 when b does not hold one.
@@ -121,13 +135,13 @@ func leb128(b []byte) (v uint64, n int) {
 }
 
 // FitsLiveProfile reports whether a frame from a live sender stays within
-// the profiles mcu negotiates: H.264 Constrained Baseline, Baseline, Main
-// (and Extended) or High, which are 8-bit 4:2:0; VP9 profile 0, the same;
-// AV1 Main (4:2:0, 8 or 10 bits). A sender that goes beyond them (High
-// 4:4:4 at 14 bits, say) would make its decoder hold pictures up to four
-// times larger, sixteen of them at 4K for H.264: hundreds of megabytes
-// a participant. VP8 has no such profiles. A frame that says nothing of
-// its profile (no SPS, no sequence header) fits.
+// what mcu negotiates: H.264 and VP9 pictures of 8 bits, 4:2:0 (or
+// monochrome); AV1 Main (4:2:0, 8 or 10 bits). A sender that goes beyond
+// (4:4:4 at 14 bits, say) would make its decoder hold pictures up to four
+// times larger, sixteen of them at 4K for H.264: hundreds of megabytes a
+// participant. Every parameter set, frame of a VP9 superframe and AV1
+// sequence header is looked at. VP8 has no such profiles. A frame that
+// says nothing of its profile (no SPS, no sequence header) fits.
 func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 	switch c {
 	case H264:
@@ -135,23 +149,58 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 		ForEachNAL(frame, func(nal []byte) bool {
 			if len(nal) > 0 && nal[0]&0x1f == 7 {
 				sps, err := ParseH264SPS(nal)
-				fits = err == nil && (sps.Profile == 66 || sps.Profile == 77 || sps.Profile == 88 || sps.Profile == 100) &&
-					sps.ChromaFormat == 1 && sps.BitDepth == 8
+				fits = err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8
 			}
 			return fits
 		})
 		return fits
 	case VP9:
-		br := bitReader{b: frame}
-		if br.bits(2) != 2 { // frame_marker: not a frame header the decoder takes either
-			return true
+		for _, f := range vp9Frames(frame) {
+			br := bitReader{b: f}
+			if br.bits(2) == 2 && br.bits(1)|br.bits(1)<<1 != 0 { // frame_marker, then the profile
+				return false
+			}
 		}
-		return br.bits(1)|br.bits(1)<<1 == 0 && !br.err
+		return true
 	case AV1:
-		seq, ok := av1SequenceHeader(frame)
-		return !ok || len(seq) > 0 && seq[0]>>5 == 0 // seq_profile
+		fits := true
+		forEachAV1SequenceHeader(frame, func(seq []byte) {
+			fits = fits && len(seq) > 0 && seq[0]>>5 == 0 // seq_profile: Main
+		})
+		return fits
 	}
 	return true
+}
+
+// vp9Frames splits a VP9 superframe into its frames, by the index at its
+// end; anything else is one frame.
+func vp9Frames(b []byte) [][]byte {
+	if len(b) == 0 {
+		return nil
+	}
+	last := b[len(b)-1]
+	if last&0xe0 != 0xc0 { // no superframe index
+		return [][]byte{b}
+	}
+	frames, size := int(last&7)+1, int(last>>3&3)+1
+	index := 2 + frames*size
+	if index > len(b) || b[len(b)-index] != last {
+		return [][]byte{b}
+	}
+	var out [][]byte
+	data, sizes := b[:len(b)-index], b[len(b)-index+1:]
+	for i := range frames {
+		n := 0
+		for j := range size {
+			n |= int(sizes[i*size+j]) << (8 * j)
+		}
+		if n > len(data) {
+			n = len(data)
+		}
+		out = append(out, data[:n])
+		data = data[n:]
+	}
+	return out
 }
 
 // vp9Keyframe reads the start of the VP9 uncompressed header.

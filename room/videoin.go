@@ -49,6 +49,7 @@ type videoIn struct {
 	frames   *frameAssembler
 	corrupt  int   // damaged frames since the start, for rate-limited warnings
 	profile  int   // frames beyond the negotiated profile, not decoded
+	beyond   bool  // the stream is beyond it, up to a keyframe that is not
 	failed   error // the decoder cannot go on
 	pace     pace  // frames decoded, as maxFrameRate frames, against the clock
 	paced    int   // frames dropped for coming too fast
@@ -210,16 +211,25 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	v.pace.add(time.Second / maxFrameRate)
-	if !codec.FitsLiveProfile(v.dec.Codec(), f.data) {
+	if c := v.dec.Codec(); !codec.FitsLiveProfile(c, f.data) || v.beyond && !codec.IsKeyframe(c, f.data) {
 		// Not decoded (see FitsLiveProfile): its decoder could hold
-		// hundreds of megabytes. No keyframe is asked for: the sender's
-		// next one would be the same.
+		// hundreds of megabytes. Nor is what follows, up to a keyframe
+		// that fits (H.264 and AV1 say their profile in keyframes only),
+		// and no keyframe is asked for: the sender's next one would be the
+		// same. The decoder starts afresh, its parameter sets forgotten.
+		if !v.beyond {
+			v.beyond = true
+			if err := v.dec.Flush(); err != nil {
+				v.failed = err
+				return
+			}
+		}
 		if v.profile++; v.profile == 1 || v.profile%1000 == 0 {
 			v.log.Warn("video beyond the negotiated profile (8-bit 4:2:0), not decoded", "count", v.profile)
 		}
-		v.dec.WaitKeyframe()
 		return
 	}
+	v.beyond = false
 	var span sched.CPUSpan
 	if v.cpu != nil {
 		span = sched.StartCPU()

@@ -506,45 +506,52 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 	}
 }
 
-// TestVideoInRefusesAProfileBeyondTheNegotiated: a VP9 sender whose
-// pictures are 4:4:4 (profile 1, beyond the profile 0 negotiated) has its
-// frames left undecoded, and no keyframe asked for; the same pictures in
-// profile 0 decode.
+// TestVideoInRefusesAProfileBeyondTheNegotiated: a VP9 or H.264 sender
+// whose pictures are 4:4:4 (VP9 profile 1, H.264 High 4:4:4, beyond the
+// profiles negotiated) has its frames left undecoded, the delta frames
+// after a refused keyframe too, and no keyframe asked for; the same
+// pictures in 4:2:0 decode.
 func TestVideoInRefusesAProfileBeyondTheNegotiated(t *testing.T) {
 	dir := t.TempDir()
 	for _, c := range []struct {
-		pixels string
-		shown  bool
-	}{{"yuv420p", true}, {"yuv444p", false}} {
-		path := filepath.Join(dir, c.pixels+".ivf")
-		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.2",
-			"-pix_fmt", c.pixels, "-c:v", "libvpx-vp9", "-deadline", "realtime", path).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v %s", err, out)
-		}
-		in, err := codec.OpenInput(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var frames [][]byte
-		for {
-			p, err := in.Read()
-			if err != nil {
-				break
+		mime, encoder, file string
+		pt                  uint8
+		payloader           rtp.Payloader
+	}{
+		{"video/VP9", "libvpx-vp9", "x.ivf", 98, &codecs.VP9Payloader{}},
+		{"video/H264", "libx264", "x.h264", 102, &codecs.H264Payloader{}},
+	} {
+		for _, pixels := range []string{"yuv420p", "yuv444p"} {
+			path := filepath.Join(dir, pixels+"-"+c.file)
+			if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.4",
+				"-pix_fmt", pixels, "-c:v", c.encoder, "-g", "6", "-bf", "0", path).CombinedOutput(); err != nil {
+				t.Fatalf("ffmpeg: %v %s", err, out)
 			}
-			frames = append(frames, p.Data)
-		}
-		in.Close()
-		p := newVideoInProbe(t, map[uint8]string{98: "video/VP9"})
-		p.in.start(98, "video/VP9")
-		sender := &switchingSender{seq: rtp.NewRandomSequencer()}
-		p.push(sender.packets(t, 98, &codecs.VP9Payloader{}, frames)...)
-		want := 0
-		if c.shown {
-			want = len(frames)
-		}
-		if got := p.take()[image.Pt(160, 90)]; got != want || !c.shown && p.keyframes != 0 {
-			t.Errorf("%s: %d pictures of %d frames, %d keyframe requests; want %d pictures and, if none, no request",
-				c.pixels, got, len(frames), p.keyframes, want)
+			in, err := codec.OpenInput(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var frames [][]byte
+			for {
+				p, err := in.Read()
+				if err != nil {
+					break
+				}
+				frames = append(frames, p.Data)
+			}
+			in.Close()
+			p := newVideoInProbe(t, map[uint8]string{c.pt: c.mime})
+			p.in.start(c.pt, c.mime)
+			sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+			p.push(sender.packets(t, c.pt, c.payloader, frames)...)
+			want := len(frames)
+			if pixels == "yuv444p" {
+				want = 0
+			}
+			if got := p.take()[image.Pt(160, 90)]; got != want || want == 0 && p.keyframes != 0 {
+				t.Errorf("%s %s: %d pictures of %d frames, %d keyframe requests; want %d pictures and, if none, no request",
+					c.mime, pixels, got, len(frames), p.keyframes, want)
+			}
 		}
 	}
 }
