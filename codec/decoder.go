@@ -36,8 +36,9 @@ type VideoDecoder struct {
 	preroll []time.Duration
 }
 
-// maxPreroll bounds the pre-roll times kept: a clip cut after a keyframe
-// has at most a group of pictures before the cut.
+// maxPreroll bounds the pre-roll times kept: they go as their pictures
+// come out, so they number about the decoder's delay, and a decoder that
+// gives none out for longer is not one to hold back after.
 const maxPreroll = 600
 
 // NewVideoDecoder opens a decoder for c.
@@ -157,14 +158,14 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	}
 	if preroll {
 		d.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagDiscard))
-		if d.codec == AV1 && pts != NoPTS && len(d.preroll) < maxPreroll {
-			d.preroll = append(d.preroll, pts)
-		}
 	}
 	err := d.cc.SendPacket(d.pkt)
 	d.pkt.Unref()
 	if err != nil {
 		return d.failed(err)
+	}
+	if preroll && d.codec == AV1 && pts != NoPTS && len(d.preroll) < maxPreroll {
+		d.preroll = append(d.preroll, pts)
 	}
 	return nil
 }
@@ -250,7 +251,7 @@ func (d *VideoDecoder) failed(err error) error {
 		// Start over: a fresh context forgets whatever state went bad
 		// (an end of stream too).
 		d.cc.Free()
-		d.cc, d.flushed = nil, false
+		d.cc, d.flushed, d.preroll = nil, false, d.preroll[:0]
 		if oerr := d.open(); oerr != nil {
 			return errors.Join(fmt.Errorf("%w: %w", ErrCorrupt, err), oerr)
 		}

@@ -114,8 +114,9 @@ type LiveAudio struct {
 	MinTarget, MaxTarget int
 	// Conceal, when set, is asked to fill a dry tick's frame after play
 	// began (the decoder's loss concealment, continuing the voice instead
-	// of cutting it to silence); false leaves the tick silent. It is
-	// called with the queue's lock held, so it must not Push.
+	// of cutting it to silence), or what a frame half filled leaves of it;
+	// false leaves the tick silent. It is called with the queue's lock
+	// held, so it must not Push.
 	Conceal func(pcm []int16) bool
 
 	mu      sync.Mutex
@@ -210,7 +211,18 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.underruns.Add(1)
 		a.target = max(min(a.target+1, a.MaxTarget), a.floor())
 		a.steady = 0
-		return a.Conceal != nil && a.Conceal(pcm[:audio.FrameLen]), nil
+		// A frame half filled (10 ms packets) plays first, concealment
+		// going on from it.
+		n := len(a.part)
+		if a.Conceal == nil || !a.Conceal(pcm[n:audio.FrameLen]) {
+			return false, nil
+		}
+		if n > 0 {
+			copy(pcm, a.part)
+			a.free = append(a.free, a.part[:audio.FrameLen])
+			a.part = nil
+		}
+		return true, nil
 	}
 	if a.steady == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)

@@ -187,3 +187,38 @@ func TestLiveAudioBreak(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveAudioConcealsAfterAHalfFrame: a dry tick while 10 ms of a frame
+// are queued plays them, then the concealment for the rest of the frame
+// (which goes on from them).
+func TestLiveAudioConcealsAfterAHalfFrame(t *testing.T) {
+	a := NewLiveAudio()
+	var asked int
+	a.Conceal = func(pcm []int16) bool {
+		asked = len(pcm)
+		for i := range pcm {
+			pcm[i] = 9
+		}
+		return true
+	}
+	a.Push(frameOf(1))
+	a.Push(frameOf(1))
+	pcm := make([]int16, audio.FrameLen)
+	for range 2 {
+		if ok, _ := a.AudioAt(context.Background(), 0, pcm); !ok {
+			t.Fatal("a queued frame not played")
+		}
+	}
+	half := audio.FrameLen / 2
+	a.Push(frameOf(2)[:half])
+	if ok, _ := a.AudioAt(context.Background(), 0, pcm); !ok {
+		t.Fatal("the dry tick is silent")
+	}
+	if asked != half || pcm[0] != 2 || pcm[half-1] != 2 || pcm[half] != 9 || pcm[audio.FrameLen-1] != 9 {
+		t.Errorf("concealment asked for %d values; the frame starts %d..%d, then %d..%d; want the queued half (2) then the concealment (9)",
+			asked, pcm[0], pcm[half-1], pcm[half], pcm[audio.FrameLen-1])
+	}
+	if ok, _ := a.AudioAt(context.Background(), 0, pcm); !ok || pcm[0] != 9 {
+		t.Error("the next dry tick does not conceal a whole frame")
+	}
+}

@@ -139,7 +139,6 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		}
 		if seq != j.next {
 			j.count(AudioGap)
-			j.out.Break()
 		}
 		j.next = seq
 	}

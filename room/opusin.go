@@ -143,15 +143,13 @@ func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 		if o.ahead() {
 			return
 		}
-		var err error
-		if i == lost-1 {
-			err = o.dec.DecodeFEC(next, pcm)
-		}
-		if i != lost-1 || err != nil {
-			err = o.dec.Conceal(pcm)
-		}
-		if err == nil && cut < len(pcm) {
+		// FEC gives the whole frame, of which the part not yet concealed
+		// is handed out; concealment goes on from the tick's, for what
+		// it did not cover.
+		if i == lost-1 && o.dec.DecodeFEC(next, pcm) == nil {
 			o.give(pcm[cut:], out)
+		} else if o.dec.Conceal(pcm[:len(pcm)-cut]) == nil {
+			o.give(pcm[:len(pcm)-cut], out)
 		}
 		cut = 0
 	}
