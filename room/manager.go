@@ -11,10 +11,12 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -182,10 +184,13 @@ func checkOffer(offer string) error {
 	addrs := map[string]bool{} // of the UDP candidates
 	count := func(attrs []sdp.Attribute) {
 		for _, a := range attrs {
-			// foundation component transport priority address port typ ...
-			// pion takes any transport that starts with "udp" for UDP.
-			if f := strings.Fields(a.Value); a.Key == "candidate" && len(f) >= 6 && strings.HasPrefix(strings.ToLower(f[2]), "udp") {
-				addrs[net.JoinHostPort(f[4], f[5])] = true
+			if a.Key != "candidate" {
+				continue
+			}
+			// Read as pion reads it (an empty foundation, any transport
+			// it takes for UDP, ...); one it cannot read it ignores.
+			if c, err := ice.UnmarshalCandidate(a.Value); err == nil && c.NetworkType().IsUDP() {
+				addrs[net.JoinHostPort(c.Address(), strconv.Itoa(c.Port()))] = true
 			}
 		}
 	}

@@ -618,6 +618,13 @@ func TestCheckOffer(t *testing.T) {
 		}
 		return b.String()
 	}
+	noFoundation := func(n int) string { // which pion takes, as seen in the wild
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "a=candidate: 1 udp 2122260223 192.0.2.1 %d typ host\r\n", 40000+i)
+		}
+		return b.String()
+	}
 	const (
 		head  = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 		audio = "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"
@@ -637,6 +644,7 @@ func TestCheckOffer(t *testing.T) {
 		{"a data channel", head + audio + ufrag + pwd + fp + app, false},
 		{"a data channel of port 0, bundle-only", head + audio + ufrag + pwd + fp + noApp + "a=bundle-only\r\n", false},
 		{"65 candidates of transport udp4", head + audio + ufrag + pwd + fp + candidates(65, "udp4"), false},
+		{"65 candidates with an empty foundation", head + audio + ufrag + pwd + fp + noFoundation(65), false},
 		{"64 candidates", head + audio + ufrag + pwd + fp + candidates(64, "udp"), true},
 		{"65 candidates", head + audio + ufrag + pwd + fp + candidates(65, "UDP"), false},
 		{"the same 64 in two sections", head + ufrag + pwd + fp + audio + candidates(64, "udp") + audio + candidates(64, "udp"), true},
