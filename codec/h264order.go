@@ -22,10 +22,12 @@ func ParseH264SPS(nal []byte) (H264SPS, error) {
 	if len(nal) < 4 || nal[0]&0x1f != 7 {
 		return H264SPS{}, errH264Header
 	}
-	profile := nal[1]
-	// After profile_idc, the constraint flags and level_idc:
-	r := bitReader{b: nal[4:], rbsp: true}
-	r.ue() // seq_parameter_set_id
+	// From profile_idc on, emulation prevention bytes taken out as the
+	// decoder does (the constraint flags and level_idc may be zeros).
+	r := bitReader{b: nal[1:], rbsp: true}
+	profile := byte(r.bits(8))
+	r.bits(16) // constraint flags, level_idc
+	r.ue()     // seq_parameter_set_id
 	sps := H264SPS{Profile: int(profile), ChromaFormat: 1, BitDepth: 8}
 	switch profile {
 	case 100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135:

@@ -121,3 +121,20 @@ func TestFitsLiveProfile(t *testing.T) {
 		in.Close()
 	}
 }
+
+// TestParseH264SPSEmulationAfterLevel: an SPS whose constraint flags and
+// level_idc are zeros carries an emulation prevention byte before the rest,
+// which the decoder takes out; so does the parser, and reads the same
+// chroma format and bit depth as from the SPS without it.
+func TestParseH264SPSEmulationAfterLevel(t *testing.T) {
+	plain := spsNAL(244, 3, 14) // level_idc 0x1f
+	escaped := append([]byte{0x67, 244, 0, 0, 3}, plain[4:]...)
+	want, err := ParseH264SPS(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseH264SPS(escaped)
+	if err != nil || got != want {
+		t.Errorf("with the emulation byte: %+v, %v; without: %+v", got, err, want)
+	}
+}
