@@ -194,7 +194,7 @@ func vp9Frames(b []byte) [][]byte {
 		for j := range size {
 			n |= int(sizes[i*size+j]) << (8 * j)
 		}
-		if n > len(data) {
+		if n < 0 || n > len(data) { // (n < 0: 4-byte sizes on 32 bits)
 			n = len(data)
 		}
 		out = append(out, data[:n])

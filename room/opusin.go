@@ -146,7 +146,9 @@ func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 		// FEC gives the whole frame, of which the part not yet concealed
 		// is handed out; concealment goes on from the tick's, for what
 		// it did not cover.
-		if i == lost-1 && o.dec.DecodeFEC(next, pcm) == nil {
+		// (Only SILK and hybrid packets, TOC configurations 0-15, carry
+		// FEC: libopus conceals the whole frame for a CELT one.)
+		if i == lost-1 && len(next) > 0 && next[0]>>3 < 16 && o.dec.DecodeFEC(next, pcm) == nil {
 			o.give(pcm[cut:], out)
 		} else if o.dec.Conceal(pcm[:len(pcm)-cut]) == nil {
 			o.give(pcm[:len(pcm)-cut], out)

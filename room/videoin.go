@@ -83,7 +83,7 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 		v.stream.Store(nil)
 		return false
 	}
-	v.dec, v.frames = dec, newFrameAssembler(depacketizer(vc))
+	v.dec, v.frames, v.beyond = dec, newFrameAssembler(depacketizer(vc)), false
 	v.stream.Store(&StreamInfo{VideoCodec: vc.String()})
 	return true
 }
@@ -219,9 +219,10 @@ func (v *videoIn) decode(f assembled) {
 		// same. The decoder starts afresh, its parameter sets forgotten.
 		if !v.beyond {
 			v.beyond = true
+			// The next Send starts a fresh decoder whatever this says (an
+			// error from data it still held).
 			if err := v.dec.Flush(); err != nil {
-				v.failed = err
-				return
+				v.log.Debug("video decoder flush", "err", err)
 			}
 		}
 		if v.profile++; v.profile == 1 || v.profile%1000 == 0 {
