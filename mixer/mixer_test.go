@@ -655,6 +655,51 @@ func TestMixMinusResumesWithoutASeam(t *testing.T) {
 	}
 }
 
+// TestMixMinusSharesWithoutASeam: someone stops talking, and a second
+// later their stream passes from their own encoder to the full mix's
+// packets, while a viewer's 20 % loss has the full mix's encoder code
+// with FEC (another mode than their own, which expects none). The other
+// talker's tone goes on through the switch within a decibel: their own
+// encoder is set as the full mix's while they are quiet. (Set by their own
+// loss alone, the tone dipped by 2.5 dB at the switch.)
+func TestMixMinusSharesWithoutASeam(t *testing.T) {
+	const amp = 0.063
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
+	m.Add(Participant{ID: "quitter", Audio: &earlyTalker{until: 500 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
+	m.Add(Participant{ID: "viewer"})
+	m.SetAudioLoss("viewer", 20)
+	run(t, m, 2500*time.Millisecond)
+	if got := m.AudioLoss(); got != 20 {
+		t.Fatalf("the full mix expects %d %% loss, want 20", got)
+	}
+	pcm := decodeOpus(t, out.minus["quitter"])
+	const window = audio.SampleRate / 400 // 2.5 ms, longer than the tone's period
+	for i := audio.SampleRate / 2; i+window <= len(pcm)/2; i += window {
+		peak := 0.0
+		for j := i; j < i+window; j++ {
+			peak = max(peak, math.Abs(float64(pcm[2*j]))/32768)
+		}
+		if math.Abs(20*math.Log10(peak/amp)) > 1 {
+			t.Errorf("at %v the talker's tone peaks at %.4f, want %.3f ± 1 dB", time.Duration(i)*time.Second/audio.SampleRate, peak, amp)
+		}
+	}
+}
+
+// earlyTalker talks (a tone) until a time, then sends nothing.
+type earlyTalker struct {
+	until time.Duration
+	tone  toneSource
+}
+
+func (s *earlyTalker) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t >= s.until {
+		return false, nil
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
 // TestTalkingTakesOnTheFullMixAfterSharing: someone back from quiet
 // takes on the full mix's limiter and encoder exactly when their last
 // packet was the full mix's, whichever tick of the hangover's end they
