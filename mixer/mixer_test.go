@@ -687,6 +687,44 @@ func TestMixMinusSharesWithoutASeam(t *testing.T) {
 	}
 }
 
+// TestPauseKeepsTheTalkersMode: a talker pauses for 300 ms, as between
+// words, while a viewer's loss has the full mix's encoder code with FEC.
+// Their own stream stays in the mode of their own (lossless) link all
+// along: only a participant quiet for most of the hangover takes on the
+// full mix's setting.
+func TestPauseKeepsTheTalkersMode(t *testing.T) {
+	const amp = 0.063
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
+	m.Add(Participant{ID: "pauser", Audio: &pausingTalker{from: time.Second, to: 1300 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
+	m.Add(Participant{ID: "viewer"})
+	m.SetAudioLoss("viewer", 20)
+	run(t, m, 2*time.Second)
+	modes := map[byte]int{} // TOC configurations: mode and bandwidth
+	for _, f := range out.minus["pauser"] {
+		if f.PTS >= 500*time.Millisecond { // the loss report taken, the encoders settled
+			modes[f.Data[0]>>3]++
+		}
+	}
+	if len(modes) != 1 {
+		t.Errorf("the pauser's own packets came in TOC configurations %v (the full mix's last: %d), want one", modes, out.audio[len(out.audio)-1].Data[0]>>3)
+	}
+}
+
+// pausingTalker talks (a tone), but not from one time to another.
+type pausingTalker struct {
+	from, to time.Duration
+	tone     toneSource
+}
+
+func (s *pausingTalker) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t >= s.from && t < s.to {
+		return false, nil
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
 // earlyTalker talks (a tone) until a time, then sends nothing.
 type earlyTalker struct {
 	until time.Duration
