@@ -71,9 +71,9 @@ func (p *lossPeak) at(t time.Duration) int {
 // mix for a viewer (any id that is not a participant's). It may be called
 // from any goroutine, as often as reports come; the mixer takes the
 // reports at its next tick. A participant's own mix follows their
-// loss while they talk (quiet, on the way to sharing the full mix's
-// packets, it is set as the full mix's); the full mix follows the worst
-// among everyone, since viewers and
+// loss (but for the last shareLead ticks before they share the full mix's
+// packets, when it is set as the full mix's); the full mix follows the
+// worst among everyone, since viewers and
 // the recording hear it and so does every participant while quiet, which
 // a talker is again a second after each sentence (counting only the quiet
 // ones would switch the full mix's mode with who talks). Remove forgets
