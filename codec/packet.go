@@ -61,28 +61,32 @@ func LoadPacket(pkt *astiav.Packet, data []byte) error {
 	return nil
 }
 
-// avPacket is the FFmpeg packet behind p, or nil if go-astiav does not
-// hold it as mcu expects. go-astiav v0.16.0 (the version for FFmpeg 5.1,
-// pinned) keeps it as the Packet's first field and has no accessor for it.
-func avPacket(p *astiav.Packet) *C.AVPacket {
-	if !packetLayout() {
-		return nil
+// The FFmpeg structs behind go-astiav's objects, or nil if go-astiav does
+// not hold them as mcu expects. go-astiav v0.16.0 (the version for FFmpeg
+// 5.1, pinned) keeps each as its object's first field and has no accessor
+// for it.
+var (
+	avPacket          = cStruct[astiav.Packet, C.AVPacket]()
+	avCodecContext    = cStruct[astiav.CodecContext, C.AVCodecContext]()
+	avCodecParameters = cStruct[astiav.CodecParameters, C.AVCodecParameters]()
+)
+
+// cStruct returns the accessor of the C struct S behind a go-astiav T: its
+// first field, if that points to a struct cgo names as it names S, of S's
+// size. That is checked once, on the first call, not for every packet:
+// reflection on the per-frame path costs more than the copy.
+func cStruct[T, S any]() func(*T) *S {
+	laidOut := sync.OnceValue(func() bool {
+		f, want := reflect.TypeFor[T]().Field(0), reflect.TypeFor[S]()
+		return f.Offset == 0 && f.Type.Kind() == reflect.Pointer &&
+			f.Type.Elem().Name() == want.Name() && f.Type.Elem().Size() == want.Size()
+	})
+	return func(v *T) *S {
+		if !laidOut() {
+			return nil
+		}
+		return *(**S)(unsafe.Pointer(v))
 	}
-	return *(**C.AVPacket)(unsafe.Pointer(p))
-}
-
-// packetLayout tells, once, whether go-astiav's Packet holds its AVPacket
-// as mcu expects.
-var packetLayout = sync.OnceValue(func() bool {
-	return firstFieldIsC[astiav.Packet]("_Ctype_struct_AVPacket", C.sizeof_AVPacket)
-})
-
-// firstFieldIsC reports whether T's first field points to the C struct
-// cgo names cType, of the given size. It is checked once per type, not for
-// every packet: reflection on the per-frame path costs more than the copy.
-func firstFieldIsC[T any](cType string, size uintptr) bool {
-	f := reflect.TypeFor[T]().Field(0)
-	return f.Offset == 0 && f.Type.Kind() == reflect.Pointer && f.Type.Elem().Name() == cType && f.Type.Elem().Size() == size
 }
 
 // packetBuffer is what pkt's buffer holds from its data on, padding

@@ -10,8 +10,6 @@ import "C"
 
 import (
 	"errors"
-	"sync"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -23,14 +21,10 @@ import (
 // as zero. Firefox checks the two: older releases refused the track when
 // they differed, current ones warn. go-astiav v0.16.0 has no setter for it.
 func SetOpusPadding(cp *astiav.CodecParameters) error {
-	if !codecParametersLayout() {
+	c := avCodecParameters(cp)
+	if c == nil {
 		return errors.New("codec: go-astiav's CodecParameters is not laid out as mcu expects")
 	}
-	c := *(**C.AVCodecParameters)(unsafe.Pointer(cp))
 	c.initial_padding = OpusPreSkip
 	return nil
 }
-
-var codecParametersLayout = sync.OnceValue(func() bool {
-	return firstFieldIsC[astiav.CodecParameters]("_Ctype_struct_AVCodecParameters", C.sizeof_AVCodecParameters)
-})

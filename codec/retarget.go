@@ -51,10 +51,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"sync"
-	"unsafe"
-
-	"github.com/asticode/go-astiav"
 )
 
 // errNoRetarget: the encoder cannot change its bitrate while running (not
@@ -81,16 +77,3 @@ func (e *VP8Encoder) retarget(bps int) error {
 	e.cc.SetBitRate(int64(bps))
 	return nil
 }
-
-// avCodecContext is the FFmpeg context behind cc, or nil if go-astiav does
-// not hold it as mcu expects (as avPacket, its first field).
-func avCodecContext(cc *astiav.CodecContext) *C.AVCodecContext {
-	if !codecContextLayout() {
-		return nil
-	}
-	return *(**C.AVCodecContext)(unsafe.Pointer(cc))
-}
-
-var codecContextLayout = sync.OnceValue(func() bool {
-	return firstFieldIsC[astiav.CodecContext]("_Ctype_struct_AVCodecContext", C.sizeof_AVCodecContext)
-})
