@@ -222,10 +222,14 @@ func (d *VideoDecoder) receive() (bool, error) {
 		if err != nil {
 			return false, d.failed(err)
 		}
-		if i := slices.Index(d.preroll, time.Duration(d.frame.Pts())); i >= 0 && d.frame.Pts() != astiav.NoPtsValue {
-			d.preroll = slices.Delete(d.preroll, i, i+1)
-			d.frame.Unref() // a pre-roll picture the decoder gave out anyway
-			continue
+		if len(d.preroll) > 0 {
+			if p := d.frame.Pts(); p != astiav.NoPtsValue {
+				if i := slices.Index(d.preroll, time.Duration(p)); i >= 0 {
+					d.preroll = slices.Delete(d.preroll, i, i+1)
+					d.frame.Unref() // a pre-roll picture the decoder gave out anyway
+					continue
+				}
+			}
 		}
 		return true, nil
 	}

@@ -155,13 +155,13 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 		})
 		return fits
 	case VP9:
-		for _, f := range vp9Frames(frame) {
+		fits := true
+		forEachVP9Frame(frame, func(f []byte) bool {
 			br := bitReader{b: f}
-			if br.bits(2) == 2 && br.bits(1)|br.bits(1)<<1 != 0 { // frame_marker, then the profile
-				return false
-			}
-		}
-		return true
+			fits = br.bits(2) != 2 || br.bits(1)|br.bits(1)<<1 == 0 // frame_marker, then the profile
+			return fits
+		})
+		return fits
 	case AV1:
 		fits := true
 		forEachAV1SequenceHeader(frame, func(seq []byte) {
@@ -172,22 +172,19 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 	return true
 }
 
-// vp9Frames splits a VP9 superframe into its frames, by the index at its
-// end; anything else is one frame.
-func vp9Frames(b []byte) [][]byte {
+// forEachVP9Frame calls fn with each frame of a VP9 superframe, by the
+// index at its end, until fn returns false; anything else is one frame.
+func forEachVP9Frame(b []byte, fn func(frame []byte) bool) {
 	if len(b) == 0 {
-		return nil
+		return
 	}
 	last := b[len(b)-1]
-	if last&0xe0 != 0xc0 { // no superframe index
-		return [][]byte{b}
-	}
 	frames, size := int(last&7)+1, int(last>>3&3)+1
 	index := 2 + frames*size
-	if index > len(b) || b[len(b)-index] != last {
-		return [][]byte{b}
+	if last&0xe0 != 0xc0 || index > len(b) || b[len(b)-index] != last { // no superframe index
+		fn(b)
+		return
 	}
-	var out [][]byte
 	data, sizes := b[:len(b)-index], b[len(b)-index+1:]
 	for i := range frames {
 		n := 0
@@ -197,10 +194,11 @@ func vp9Frames(b []byte) [][]byte {
 		if n < 0 || n > len(data) { // (n < 0: 4-byte sizes on 32 bits)
 			n = len(data)
 		}
-		out = append(out, data[:n])
+		if !fn(data[:n]) {
+			return
+		}
 		data = data[n:]
 	}
-	return out
 }
 
 // vp9Keyframe reads the start of the VP9 uncompressed header.
