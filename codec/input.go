@@ -62,9 +62,8 @@ type Packet struct {
 	Preroll bool
 	// Restart: the first packet of another Opus stream chained after the
 	// one before (Ogg files joined end to end). Its decoder starts afresh
-	// and drops PreSkip samples first, as at the start of the file.
+	// and drops SkipStart samples first, as at the start of the file.
 	Restart bool
-	PreSkip int
 	// SkipStart: samples (per channel) of the sound decoded from this
 	// packet on that the container says to drop, when it says so: the
 	// pre-skip, and for a clip cut without re-encoding, the sound before
@@ -380,7 +379,7 @@ func (in *Input) convert() (Packet, bool) {
 	}
 	if si.Kind == Audio {
 		if skip := in.pkt.SideData(astiav.PacketSideDataTypeSkipSamples); len(skip) >= 4 {
-			p.SkipStart = int(binary.LittleEndian.Uint32(skip))
+			p.SkipStart = int(min(binary.LittleEndian.Uint32(skip), math.MaxInt32/OpusChannels))
 		}
 		if in.container == Ogg {
 			return p, in.chain(&p)
@@ -404,7 +403,10 @@ func (in *Input) chain(p *Packet) bool {
 		return false
 	}
 	if in.linkPreSkip >= 0 {
-		p.Restart, p.PreSkip = true, in.linkPreSkip
+		p.Restart = true
+		if p.SkipStart == 0 { // the link's OpusHead says it, where the container did not
+			p.SkipStart = in.linkPreSkip
+		}
 		in.linkPreSkip, in.linkShiftDue = -1, true
 	}
 	if p.PTS != NoPTS {

@@ -171,8 +171,8 @@ func TestInputChainedOgg(t *testing.T) {
 		}
 		if p.Restart {
 			restarts = append(restarts, p.PTS)
-			if p.PreSkip != OpusPreSkip {
-				t.Errorf("restart with pre-skip %d, want %d", p.PreSkip, OpusPreSkip)
+			if p.SkipStart != OpusPreSkip {
+				t.Errorf("restart with pre-skip %d, want %d", p.SkipStart, OpusPreSkip)
 			}
 		}
 		last = p.PTS

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"time"
 
 	"mcu/audio"
@@ -84,10 +83,9 @@ func (a *fileAudio) run(ctx context.Context) error {
 			if dec, err = codec.NewOpusDecoder(); err != nil {
 				return err
 			}
-			w.skip = p.PreSkip * codec.OpusChannels
 		}
-		if p.SkipStart > 0 {
-			w.skip = min(p.SkipStart, math.MaxInt32) * codec.OpusChannels
+		if p.Restart || p.SkipStart > 0 {
+			w.skip = p.SkipStart * codec.OpusChannels
 		}
 		if p.Preroll {
 			// Sound before a cut: decoded, for the decoder's state, and
