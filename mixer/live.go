@@ -167,6 +167,11 @@ func (a *LiveAudio) Push(pcm []int16) {
 func (a *LiveAudio) Break() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.dropPart()
+}
+
+// dropPart lets the frame being filled go; a.mu must be held.
+func (a *LiveAudio) dropPart() {
 	if a.part != nil {
 		a.free = append(a.free, a.part[:audio.FrameLen])
 		a.part = nil
@@ -217,11 +222,8 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		if a.Conceal == nil || !a.Conceal(pcm[n:audio.FrameLen]) {
 			return false, nil
 		}
-		if n > 0 {
-			copy(pcm, a.part)
-			a.free = append(a.free, a.part[:audio.FrameLen])
-			a.part = nil
-		}
+		copy(pcm, a.part)
+		a.dropPart()
 		return true, nil
 	}
 	if a.steady == 0 || len(a.frames) < a.low {

@@ -3,6 +3,7 @@ package room
 import (
 	"time"
 
+	"mcu/audio"
 	"mcu/codec"
 )
 
@@ -102,7 +103,7 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 // faded by then.
 func (o *opusIn) concealNow(pcm []int16) bool {
 	n := len(pcm) / codec.OpusChannels
-	if !o.started || o.covered+n > maxConcealed*960 || o.dec.Conceal(pcm) != nil {
+	if !o.started || o.covered+n > maxConcealed*audio.FrameSamples || o.dec.Conceal(pcm) != nil {
 		return false
 	}
 	o.covered += n
