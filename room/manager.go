@@ -450,6 +450,9 @@ func randomHex(n int) string {
 // was the last one. A key whose secret is wrong finds nothing
 // (ErrNotFound), as an unknown session does.
 func (m *Manager) Leave(roomName, key string) error {
+	if !recorder.SafeName(roomName) {
+		return ErrBadName
+	}
 	id, secret, _ := strings.Cut(key, ".")
 	return m.leave(m.room(roomName), id, func(s *Session) bool {
 		return subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) == 1
@@ -458,6 +461,9 @@ func (m *Manager) Leave(roomName, key string) error {
 
 // End ends session id, for the server: as Leave, without the secret.
 func (m *Manager) End(roomName, id string) error {
+	if !recorder.SafeName(roomName) {
+		return ErrBadName
+	}
 	return m.leave(m.room(roomName), id, nil)
 }
 
@@ -536,8 +542,12 @@ func (m *Manager) closeIfEmpty(r *Room) {
 	}
 }
 
-// Room returns a room by name.
+// Room returns a room by name: ErrBadName for a name no room can have,
+// ErrNotFound for a room not open.
 func (m *Manager) Room(name string) (*Room, error) {
+	if !recorder.SafeName(name) {
+		return nil, ErrBadName
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if r := m.rooms[name]; r != nil {
@@ -555,6 +565,9 @@ func (m *Manager) Room(name string) (*Room, error) {
 // the one recording or finalizing a recording, the open one first, then
 // the newest.
 func (m *Manager) StopRecording(name string) (string, error) {
+	if !recorder.SafeName(name) {
+		return "", ErrBadName
+	}
 	m.mu.Lock()
 	var rooms []*Room
 	for c := range m.shutting {

@@ -54,6 +54,13 @@ func TestBadRequests(t *testing.T) {
 		{"dotted room", "POST", "/whep/.x", "application/sdp", minimalOffer, 400, "room names"},
 		{"room starting with a dash", "POST", "/rooms/-x/join", "application/sdp", minimalOffer, 400, "not starting with '-'"},
 		{"long room", "POST", "/rooms/" + strings.Repeat("r", 65) + "/join", "application/sdp", minimalOffer, 400, "room names"},
+		// A name no room can have is a bad request on every endpoint, not
+		// an unknown room.
+		{"bad name, leave", "DELETE", "/rooms/-x/sessions/nope", "", "", 400, "room names"},
+		{"bad name, state", "GET", "/api/rooms/x.y", "", "", 400, "room names"},
+		{"bad name, recording", "POST", "/api/rooms/" + strings.Repeat("r", 65) + "/recording", "", "", 400, "room names"},
+		{"bad name, stop recording", "DELETE", "/api/rooms/..%2fx/recording", "", "", 400, "room names"},
+		{"bad name, layout", "PUT", "/api/rooms/-x/layout", "application/json", `{"mode":"grid"}`, 400, "room names"},
 		{"unknown session", "DELETE", "/rooms/full/sessions/nope", "", "", 404, "no such"},
 		{"unknown room", "DELETE", "/rooms/nowhere/sessions/nope", "", "", 404, "no such"},
 		{"unknown room state", "GET", "/api/rooms/nowhere", "", "", 404, "no such"},
