@@ -1,10 +1,16 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,6 +131,70 @@ func TestBadRequests(t *testing.T) {
 	})
 }
 
+// TestInternalErrorsStayInTheLog: a failure of the server's own (here a
+// record folder that cannot be made) is answered 500 with a reference,
+// not the error's text, which names the server's files; the log has the
+// error under that reference.
+func TestInternalErrorsStayInTheLog(t *testing.T) {
+	var log syncBuffer
+	notADir := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	srv := testserver.Start(t, func(c *room.Config) {
+		c.RecordDir = notADir
+		c.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r", Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := http.Post(srv.URL+"/api/rooms/r/recording", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string]string
+	err = json.NewDecoder(resp.Body).Decode(&body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("recording into a file: %d %v %v; want 500 and JSON", resp.StatusCode, body, err)
+	}
+	ref := body["ref"]
+	if len(ref) < 8 || !strings.Contains(body["error"], ref) || strings.Contains(body["error"], notADir) {
+		t.Errorf("500 body %q: want a reference, in the error too, and no path", body)
+	}
+	if line := log.line(ref); !strings.Contains(line, notADir) {
+		t.Errorf("log line with ref %q: %q; want the error with its path", ref, line)
+	}
+}
+
+// syncBuffer is a log's output, written by the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// line is the first line holding s, or "".
+func (b *syncBuffer) line(s string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for l := range strings.Lines(b.buf.String()) {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
+}
+
 // TestCORS: preflights for POST with a Content-Type and for DELETE are
 // answered, and Location is readable from another origin.
 func TestCORS(t *testing.T) {
@@ -146,6 +216,35 @@ func TestCORS(t *testing.T) {
 			t.Errorf("preflight for %s: %d %v", method, resp.StatusCode, h)
 		}
 	}
+	// A WHIP client's PATCH (trickle, ICE restart) passes the preflight
+	// and gets the server's own 405; the endpoints taking an offer say
+	// which body they take.
+	for path, accept := range map[string]string{"/whip/a": "application/sdp", "/whep/a": "application/sdp",
+		"/rooms/a/join": "application/sdp", "/rooms/a/sessions/x": "", "/api/rooms/a/layout": ""} {
+		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
+		req.Header.Set("Origin", "http://elsewhere.example")
+		req.Header.Set("Access-Control-Request-Method", "PATCH")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PATCH") || resp.Header.Get("Accept-Post") != accept {
+			t.Errorf("OPTIONS %s: Allow-Methods %q, Accept-Post %q; want PATCH, %q", path,
+				resp.Header.Get("Access-Control-Allow-Methods"), resp.Header.Get("Accept-Post"), accept)
+		}
+	}
+	req, _ := http.NewRequest("PATCH", srv.URL+"/rooms/a/sessions/x", strings.NewReader("a=end-of-candidates\r\n"))
+	req.Header.Set("Content-Type", "application/trickle-ice-sdpfrag")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed || resp.Header.Get("Allow") != "DELETE" {
+		t.Errorf("PATCH on a session: %d, Allow %q; want 405, DELETE", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "cors", Audio: mediatest.TestdataPath(t, "p01.ogg")})
@@ -153,9 +252,9 @@ func TestCORS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/api/rooms/cors", nil)
+	req, _ = http.NewRequest("GET", srv.URL+"/api/rooms/cors", nil)
 	req.Header.Set("Origin", "http://elsewhere.example")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

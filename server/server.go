@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -68,7 +70,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "Location, ETag, Link")
 	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS")
+		// PATCH is allowed for WHIP/WHEP clients' trickle and ICE
+		// restarts, which the server does not take: allowed here, their
+		// request gets its 405 instead of a browser's CORS failure.
+		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+		if _, pattern := s.mux.Handler(&http.Request{Method: http.MethodPost, URL: r.URL, Host: r.Host}); strings.HasPrefix(pattern, "POST /whip/") ||
+			strings.HasPrefix(pattern, "POST /whep/") || strings.HasSuffix(pattern, "/join") {
+			h.Set("Accept-Post", "application/sdp")
+		}
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-Match")
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
@@ -243,13 +252,30 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone),
 		errors.Is(err, room.ErrRoomClosed), errors.Is(err, room.ErrTooManyRecordings):
 		status = http.StatusServiceUnavailable
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusServiceUnavailable
+		err = errors.New("the server could not complete it in time")
+	case errors.Is(err, context.Canceled):
+		status = http.StatusServiceUnavailable
+		err = errors.New("the server is shutting down")
 	}
 	if status == http.StatusInternalServerError {
-		s.log.Error("request failed", "err", err)
+		// The error's text names files, libraries and addresses of the
+		// server's: it goes to the log, and the client gets a reference
+		// to find it there.
+		ref := newRef()
+		s.log.Error("request failed", "err", err, "ref", ref)
+		writeJSON(w, status, map[string]string{"error": "internal error; the server's log has the details under ref " + ref, "ref": ref})
+		return
 	}
 	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
+}
+
+// newRef names one failure in the log and in its answer.
+func newRef() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
