@@ -37,8 +37,9 @@ type Recording struct {
 	asked     bool   // a keyframe was asked for since the queue was last full
 	onGap     func() // asks for a keyframe (OnGap)
 
-	err                        error // first write error, read after done
-	closeErr                   error // Stop's, read after final
+	err                        error                 // first write error, read after done
+	failed                     atomic.Pointer[error] // err, for Err while run goes on
+	closeErr                   error                 // Stop's, read after final
 	droppedVideo, droppedAudio atomic.Uint64
 	outOfOrder                 atomic.Uint64 // frames the file refused for their time
 	Started                    time.Time
@@ -202,9 +203,21 @@ func (r *Recording) run() {
 			}
 		case err != nil:
 			r.err = err
+			r.failed.Store(&err)
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)
 		}
 	}
+}
+
+// Err is the error that ended the file's writing (a full disk, a failed
+// device), or nil while it is written. From then on the recording takes
+// no more frames; the file keeps what was written before, and Stop
+// returns the error.
+func (r *Recording) Err() error {
+	if p := r.failed.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // Stop writes what is queued, finalizes the file (duration, cues) and

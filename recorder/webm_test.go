@@ -562,3 +562,76 @@ func TestRecordingNames(t *testing.T) {
 		t.Errorf("the second recording changed: %v", err)
 	}
 }
+
+// TestRecordingOnAFullDisk: when the disk fills, the recording says so
+// (Err) while it runs, takes no more frames, and Stop returns the error
+// with the path of the file, which keeps the media written before.
+func TestRecordingOnAFullDisk(t *testing.T) {
+	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	feed := func(from, to time.Duration) {
+		for vi, ai := int(from*30/time.Second), int(from/(20*time.Millisecond)); ; {
+			vt, at := time.Duration(vi)*time.Second/30, time.Duration(ai)*20*time.Millisecond
+			if vt >= to && at >= to {
+				return
+			}
+			if vt <= at {
+				f, err := c.videoFrame(vi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Video(f)
+				vi++
+			} else {
+				f, err := c.audioFrame(ai)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Audio(f)
+				ai++
+			}
+		}
+	}
+	// 2.5 s, written: two clusters of a second in the file, the third
+	// held by the muxer.
+	feed(0, 2500*time.Millisecond)
+	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
+	time.Sleep(100 * time.Millisecond) // the last frame taken from the queue is written
+	if err := r.Err(); err != nil {
+		t.Fatalf("Err before the disk filled: %v", err)
+	}
+	mediatest.FillDisk(t, r.Path())
+	feed(2500*time.Millisecond, 5*time.Second)
+	waitFor(t, 5*time.Second, "Err once the disk is full", func() bool { return r.Err() != nil })
+	if !errors.Is(r.Err(), syscall.ENOSPC) {
+		t.Errorf("Err = %v, want ENOSPC", r.Err())
+	}
+	path, err := r.Stop()
+	if path != r.Path() || !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Stop = %q, %v; want %q and ENOSPC", path, err, r.Path())
+	}
+	// The file keeps what was written before: at least its first two
+	// seconds, every frame decodable.
+	p := ffprobe(t, path)
+	var frames []int
+	for _, st := range p.Streams {
+		n, _ := strconv.Atoi(st.NbReadFrames)
+		frames = append(frames, n)
+	}
+	if len(frames) != 2 || frames[0] < 60 || frames[1] < 98 {
+		t.Errorf("file after the disk filled: %v frames (video, audio); want the 2 s written before: 60 and ~100", frames)
+	}
+}
+
+// waitFor polls cond until it holds, failing the test after within.
+func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(within); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("no %s after %v", what, within)
+		}
+	}
+}

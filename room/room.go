@@ -282,6 +282,9 @@ type Info struct {
 type RecordingInfo struct {
 	Path    string    `json:"path"`
 	Started time.Time `json:"started"`
+	// Error says why the file stopped taking the room's media (a full
+	// disk): the file keeps what was written before; a stop finalizes it.
+	Error string `json:"error,omitempty"`
 }
 
 // MixerInfo summarizes a room's mixer.
@@ -328,6 +331,9 @@ func (r *Room) Info() Info {
 	}
 	if rec != nil {
 		info.Recording = &RecordingInfo{Path: rec.Path(), Started: rec.Started}
+		if err := rec.Err(); err != nil {
+			info.Recording.Error = err.Error()
+		}
 	}
 	// Join order, which is also the order of the tiles.
 	slices.SortFunc(info.Participants, func(a, b SessionInfo) int { return a.Joined.Compare(b.Joined) })

@@ -280,3 +280,45 @@ func TestDemoPage(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordingOnAFullDisk: a recording whose disk fills says so in the
+// room's state while the room goes on, and its stop answers 500 with the
+// path of the file, which keeps what was written before.
+func TestRecordingOnAFullDisk(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	type state struct {
+		Recording *struct{ Path, Error string } `json:"recording"`
+	}
+	time.Sleep(2500 * time.Millisecond) // two clusters in the file
+	var st state
+	if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || st.Recording.Error != "" {
+		t.Fatalf("recording before the disk filled: %+v", st.Recording)
+	}
+	mediatest.FillDisk(t, path)
+	eventually(t, 5*time.Second, func() error {
+		var st state
+		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "no space left") {
+			return failure("the room's recording does not say the disk is full")
+		}
+		return nil
+	})
+	stopped := api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusInternalServerError)
+	if stopped["path"] != path || stopped["ref"] == "" {
+		t.Errorf("stop after the disk filled: %v; want the path %s and a ref", stopped, path)
+	}
+	p, err := mediatest.ProbeFile(ctx, path)
+	if v, ok := p.Video(); err != nil || !ok || v.Width != 1280 {
+		t.Errorf("the file after the disk filled: %+v, %v; want the video written before", p, err)
+	}
+	// The room goes on: a new recording can start.
+	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
+}

@@ -173,6 +173,16 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 	path, err := s.rooms.StopRecording(r.PathValue("room"))
+	if err != nil && path != "" {
+		// The file was written up to a failure (a full disk) and is
+		// finalized as far as it can be: the client learns where it is.
+		ref := newRef()
+		s.log.Error("recording failed", "err", err, "path", path, "ref", ref)
+		writeJSON(w, http.StatusInternalServerError, map[string]string{
+			"error": "the recording failed before its end; the file keeps what was written before (the server's log has the details under ref " + ref + ")",
+			"path":  path, "ref": ref})
+		return
+	}
 	if err != nil {
 		s.fail(w, err)
 		return
