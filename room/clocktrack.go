@@ -39,6 +39,10 @@ type clockTrack struct {
 	base      uint32        // the RTP timestamp of PTS 0, random
 	mark      bool          // the marker on a frame's last packet (video; audio sends no talkspurts)
 	seq       atomic.Uint32 // the last sequence number sent (16 bits); Bind reads it
+	// sent, if set before the first Bind, is told the payload bytes of
+	// every packet a receiver was sent: pion writes only to receivers
+	// whose connection is up.
+	sent func(n int)
 }
 
 // Bind adds a receiver whose sequence numbers start at a random number
@@ -50,23 +54,25 @@ type clockTrack struct {
 func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	// About the first: WriteFrame may move the shared number meanwhile.
 	first := uint16(rand.IntN(1<<15 - 1))
-	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1)})
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1), t.sent})
 }
 
 // offsetBinding is a receiver whose packets' sequence numbers are the
 // track's plus off.
 type offsetBinding struct {
 	webrtc.TrackLocalContext
-	off uint16
+	off  uint16
+	sent func(int) // may be nil
 }
 
 func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
-	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off}
+	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off, b.sent}
 }
 
 type offsetWriter struct {
-	w   webrtc.TrackLocalWriter
-	off uint16
+	w    webrtc.TrackLocalWriter
+	off  uint16
+	sent func(int) // may be nil
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
@@ -75,6 +81,9 @@ func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.SequenceNumber += w.off
 	n, err := w.w.WriteRTP(h, payload)
 	h.SequenceNumber -= w.off
+	if err == nil && w.sent != nil {
+		w.sent(len(payload))
+	}
 	return n, err
 }
 

@@ -312,6 +312,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
 		switch st {
 		case webrtc.PeerConnectionStateConnected:
+			s.connected.Store(true)
 			if kind != Publisher {
 				r.mixer.RequestKeyframe() // a new receiver starts with a keyframe, not at the next periodic one
 			}

@@ -71,6 +71,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.video.sent, r.audio.sent = r.obs.BytesOut, r.obs.BytesOut
 	cfg := mgr.cfg.Mixer
 	cfg.Live = true
 	cfg.Observer = mgr.obs
@@ -109,17 +110,11 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 		r.keyframe.Store(time.Now().UnixNano())
 	}
 	r.mu.Lock()
-	rec, receivers := r.rec, 0
-	for _, s := range r.sessions {
-		if s.Kind != Publisher {
-			receivers++
-		}
-	}
+	rec := r.rec
 	r.mu.Unlock()
 	if rec != nil {
 		rec.Video(f)
 	}
-	r.obs.BytesOut(len(f.Data) * receivers)
 	return nil
 }
 
@@ -139,14 +134,8 @@ func (r *Room) Audio(f codec.EncodedFrame) error {
 		r.log.Debug("audio write", "err", err)
 	}
 	r.mu.Lock()
-	rec, viewers := r.rec, 0
-	for _, s := range r.sessions {
-		if s.Kind == Viewer {
-			viewers++
-		}
-	}
+	rec := r.rec
 	r.mu.Unlock()
-	r.obs.BytesOut(len(f.Data) * viewers)
 	if rec != nil {
 		rec.Audio(f)
 	}
@@ -159,7 +148,9 @@ func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
 	s := r.sessions[id]
 	r.mu.Unlock()
 	if s != nil && s.audioOut != nil {
-		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err == nil {
+		// pion sends nothing (and says nothing) before the connection
+		// is up.
+		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err == nil && s.connected.Load() {
 			r.obs.BytesOut(len(f.Data))
 		}
 	}

@@ -69,6 +69,7 @@ type Session struct {
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
 	gone                   atomic.Bool // its peer connection failed or closed: it is leaving
+	connected              atomic.Bool // its peer connection has been up: media is sent to it
 }
 
 // Key is what the session's client is given to end it (the last segment of

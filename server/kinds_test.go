@@ -243,3 +243,51 @@ func TestVanishedClient(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestBytesOutCountsWhatIsSent: mcu_bytes_out_total counts media sent,
+// not media written for receivers whose connection never came up (pion
+// sends them nothing): with a participant and two sessions that never
+// connect, it is what the participant received.
+func TestBytesOutCountsWhatIsSent(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "m",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, path := range []string{"/whep/m", "/rooms/m/join"} {
+		// An offer with no candidate: the server's checks never reach it.
+		offer := minimalOffer + credentials + "a=mid:0\r\na=setup:actpass\r\na=rtcp-mux\r\n"
+		resp, err := http.Post(srv.URL+path, "application/sdp", strings.NewReader(offer))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	received := c.Stats().Bytes
+	var sent float64
+	for line := range strings.Lines(string(body)) {
+		if rest, ok := strings.CutPrefix(line, "mcu_bytes_out_total "); ok {
+			sent, _ = strconv.ParseFloat(strings.TrimSpace(rest), 64)
+		}
+	}
+	// The participant's bytes carry the VP8 payload descriptors, and a
+	// few packets are on their way when the two are read.
+	if ratio := sent / float64(received); received < 50_000 || ratio < 0.8 || ratio > 1.2 {
+		t.Errorf("bytes out %.0f, the participant received %d (%.2f×); want about the same", sent, received, ratio)
+	}
+}
