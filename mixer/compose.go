@@ -119,6 +119,9 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 			// A broken source keeps its last picture; say so once per tick
 			// at most, as a warning (the source also logs its own errors).
 			m.log.Warn("video source", "participant", mem.ID, "err", err)
+			if f == nil && ps.gen == m.gen && !ps.placeholder {
+				return nil // it gave none: the tile keeps the one it shows
+			}
 		}
 	}
 	r := rect(cell)
@@ -138,12 +141,16 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	}
 	dst, crop := layout.Place(size, cell, m.cfg.Aspect)
 	if f.Width() != size.W || f.Height() != size.H {
-		crop = layout.Rect{W: f.Width(), H: f.Height()} // already cropped (and scaled) by the source
+		// Already cropped and scaled by the source, for the tile it was
+		// told of: placed by its own shape, which is the tile's unless the
+		// tile changed since (its stream stalled when someone joined; a
+		// file ended), when it is cropped anew rather than squeezed.
+		dst, crop = layout.Place(layout.Size{W: f.Width(), H: f.Height()}, cell, m.cfg.Aspect)
 	}
 	if ps.gen == m.gen && ps.placeholder && mem.unscalable != 0 && mem.unscalable == f.Seq {
 		return nil // the picture the scaler refused, still
 	}
-	bars := dst != cell && (ps.gen != m.gen || ps.placeholder || ps.size != size)
+	bars := dst != cell && (ps.gen != m.gen || ps.placeholder || ps.dst != dst)
 	if bars {
 		// Letterbox bars: paint them once, when the geometry changes.
 		codec.FillRect(img, r, codec.BlackY, codec.GreyUV, codec.GreyUV)
@@ -169,7 +176,7 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		m.arrivals = append(m.arrivals, f.Arrival)
 	}
 	mem.shown = f.Seq
-	*ps = paintState{gen: m.gen, seq: f.Seq, size: size}
+	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, dst: dst}
 	return nil
 }
 

@@ -116,6 +116,7 @@ type paintState struct {
 	gen         int
 	seq         uint64
 	size        layout.Size // the picture's decoded size
+	dst         layout.Rect // where it went: bars around it are painted
 	placeholder bool
 }
 

@@ -33,11 +33,15 @@ type colourSource struct {
 	frame     *codec.Frame
 	calls     int
 	failAfter time.Duration // > 0: errors from then on
+	failNil   bool          // and no picture with them
 }
 
 func (s *colourSource) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, error) {
 	s.calls++
 	if s.failAfter > 0 && t >= s.failAfter {
+		if s.failNil {
+			return nil, errors.New("broken stream")
+		}
 		return s.frame, errors.New("broken stream")
 	}
 	if s.fps == 0 {
@@ -244,16 +248,20 @@ func (s *frozenSource) VideoAt(_ context.Context, t time.Duration) (*codec.Frame
 	return s.f, nil
 }
 
+// TestBrokenSourceKeepsLastPicture: a source that fails keeps its tile's
+// last picture, whether it returns that picture with its error or none.
 func TestBrokenSourceKeepsLastPicture(t *testing.T) {
-	cfg := testConfig()
-	tap := tapAt(900 * time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
-	m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 322, h: 181, failAfter: 300 * time.Millisecond}})
-	run(t, m, time.Second)
-	cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
-	if y := lumaAt(tap.got[900*time.Millisecond], cell); y != 120 {
-		t.Errorf("after the source broke the tile shows luma %d, want its last picture (120)", y)
+	for _, failNil := range []bool{false, true} {
+		cfg := testConfig()
+		tap := tapAt(900 * time.Millisecond)
+		cfg.Tap = tap.tap
+		m, _ := New(cfg, &capture{})
+		m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 322, h: 181, failAfter: 300 * time.Millisecond, failNil: failNil}})
+		run(t, m, time.Second)
+		cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
+		if y := lumaAt(tap.got[900*time.Millisecond], cell); y != 120 {
+			t.Errorf("after the source broke (no picture with the error: %v) the tile shows luma %d, want its last picture (120)", failNil, y)
+		}
 	}
 }
 
@@ -559,6 +567,61 @@ func TestBoxedSource(t *testing.T) {
 		// Fit: pillarbox bars left and right of a 4:3 picture stay black.
 		if y := img.Y[(dst.Y+dst.H/2)*img.YStride+dst.X-2]; dst.X > cell.X && y != codec.BlackY {
 			t.Errorf("%v: bar luma %d", at, y)
+		}
+	}
+}
+
+// stalledBoxed is a source that scales its own pictures and whose stream
+// stalled after its first one, made for its first tile: it keeps
+// returning that picture, its 1280x720 source shrunk to 640x360. The
+// picture has three bands across: 160 columns of luma 40, 320 of 200, 160
+// of 40.
+type stalledBoxed struct {
+	f   *codec.Frame
+	add func() // called once, at the first picture asked for from 300 ms
+}
+
+func (s *stalledBoxed) SetBox(layout.Size, layout.Aspect) {}
+
+func (s *stalledBoxed) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, error) {
+	if s.f == nil {
+		s.f = codec.NewFrame(640, 360)
+		codec.FillRect(&s.f.YCbCr, s.f.Rect, 40, 128, 128)
+		codec.FillRect(&s.f.YCbCr, image.Rect(160, 0, 480, 360), 200, 128, 128)
+		s.f.Seq, s.f.SourceWidth, s.f.SourceHeight = 1, 1280, 720
+	}
+	if t >= 300*time.Millisecond && s.add != nil {
+		s.add()
+		s.add = nil
+	}
+	return s.f, nil
+}
+
+// TestStalledBoxedSourceKeepsItsShape: in fill mode, a picture the source
+// scaled for its tile, shown again in a tile of another shape (its stream
+// stalled when someone joined), is cropped to the new tile, not squeezed
+// into it.
+func TestStalledBoxedSourceKeepsItsShape(t *testing.T) {
+	cfg := testConfig()
+	cfg.Aspect = layout.Fill
+	tap := tapAt(200*time.Millisecond, 500*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	src := &stalledBoxed{}
+	src.add = func() { m.Add(Participant{ID: "b", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}}) }
+	m.Add(Participant{ID: "a", Video: src})
+	run(t, m, 600*time.Millisecond)
+	// Alone, the whole picture fills the canvas: its left band shows.
+	if img := tap.got[200*time.Millisecond]; img.Y[180*img.YStride+40] != 40 {
+		t.Errorf("alone: luma %d at the left band, want 40", img.Y[180*img.YStride+40])
+	}
+	// Beside b, the 320x360 tile shows the picture's middle: the bright band
+	// from edge to edge.
+	cell := layout.Cells(layout.Grid, 2, 0, layout.Size{W: 640, H: 360})[0]
+	img := tap.got[500*time.Millisecond]
+	for _, x := range []int{cell.X + 8, cell.X + cell.W/2, cell.X + cell.W - 8} {
+		if y := img.Y[(cell.Y+cell.H/2)*img.YStride+x]; y < 190 {
+			t.Errorf("beside b: luma %d at x %d of a tile %v, want the middle band's 200 across", y, x, cell)
 		}
 	}
 }

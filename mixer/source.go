@@ -15,7 +15,10 @@ type VideoSource interface {
 	// whose PTS is at or before t, or nil when there is none yet. A live
 	// source returns at once with what it has; an offline source blocks
 	// until it knows. The frame stays valid and unchanged until the next
-	// call; a picture returned again keeps its Seq.
+	// call; a picture returned again keeps its Seq. A source that fails
+	// returns its last picture with the error, if it has one: the tile
+	// shows it (without one, the tile keeps what it shows until the
+	// layout changes, then shows the placeholder).
 	VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error)
 }
 
