@@ -488,9 +488,13 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
 		return ErrNotFound
 	}
 	delete(r.sessions, id)
+	r.leaving++ // the room stays open until the session is closed
 	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id)
+	r.mu.Lock()
+	r.leaving--
+	r.mu.Unlock()
 	m.closeIfEmpty(r)
 	return nil
 }
@@ -521,11 +525,11 @@ func (m *Manager) empty(r *Room) {
 	m.closeIfEmpty(r)
 }
 
-// closeIfEmpty closes a room nobody is in or joining.
+// closeIfEmpty closes a room nobody is in, joining or leaving.
 func (m *Manager) closeIfEmpty(r *Room) {
 	m.mu.Lock()
 	r.mu.Lock()
-	empty := len(r.sessions) == 0 && r.joining == 0 && !r.closing
+	empty := len(r.sessions) == 0 && r.joining == 0 && r.leaving == 0 && !r.closing
 	if empty {
 		r.closing = true
 		if m.rooms[r.name] == r {

@@ -559,6 +559,47 @@ func TestCloseClosesPeersDespiteAStuckJoin(t *testing.T) {
 	}
 }
 
+// TestCloseWaitsForALeave: a session whose close is under way (its peer
+// connection closing, which can wait on a DNS lookup) keeps its room open,
+// so Close does not return before it is done.
+func TestCloseWaitsForALeave(t *testing.T) {
+	m := testManager(t)
+	r := joinConnected(t, m, Viewer, lossyClient(t, 1<<30))
+	s := onlySession(t, r)
+	s.wg.Add(1) // its close waits until this is done
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			s.wg.Done()
+		}
+	}
+	defer release()
+	go m.End("x", s.ID)
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		r.mu.Lock()
+		n := len(r.sessions)
+		r.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the session is still listed 5 s after End")
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if err := m.Close(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Close while a session closes: %v, want its deadline", err)
+	}
+	release()
+	select {
+	case <-r.closed:
+	case <-time.After(5 * time.Second):
+		t.Error("the room did not close once its last session had")
+	}
+}
+
 // TestViewersLimited: a room takes MaxViewers viewers, joins in flight
 // included; the next gets ErrNoMoreViewers, while people may still join
 // (their joins in flight do not count as viewers). With a limit of 0 a

@@ -39,6 +39,7 @@ type Room struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	joining  int // joins being negotiated, of any kind: they keep the room open
+	leaving  int // sessions out of the list whose close is under way: they too
 	pending  int // of those, the ones to be shown: they count against MaxParticipants
 	rec      *recorder.Recording
 	ending   *recorder.Recording // the recording being finalized, outside mu
