@@ -50,7 +50,7 @@ type WebMWriter struct {
 	needKey bool                 // a video frame was refused: the deltas after it lack it
 	pending []codec.EncodedFrame // audio waiting for the first keyframe
 	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
-	werr    error                // first error of the file itself (disk full...)
+	out     *fileIO              // the muxer's callbacks
 	closed  bool
 
 	VideoFrames, AudioFrames int // written so far
@@ -112,7 +112,8 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 		}
 		w.audio.SetTimeBase(astiav.NewRational(1, 1000))
 	}
-	ioc, err := astiav.AllocIOContext(64<<10, true, nil, w.seek, w.write)
+	w.out = &fileIO{file: w.file}
+	ioc, err := astiav.AllocIOContext(64<<10, true, nil, w.out.seek, w.out.write)
 	if err != nil {
 		return fmt.Errorf("io context: %w", err)
 	}
@@ -142,10 +143,19 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 	return nil
 }
 
-func (w *WebMWriter) write(b []byte) (int, error) {
-	n, err := w.file.Write(b)
-	if err != nil && w.werr == nil {
-		w.werr = err
+// fileIO is what the muxer's callbacks write through. go-astiav keeps the
+// callbacks of every IO context it made in a global map for good (its Free
+// leaves them there), so they hold this, which forgets the file once the
+// writer is freed, rather than the writer.
+type fileIO struct {
+	file *os.File
+	werr error // first error of the file itself (disk full...)
+}
+
+func (o *fileIO) write(b []byte) (int, error) {
+	n, err := o.file.Write(b)
+	if err != nil && o.werr == nil {
+		o.werr = err
 	}
 	return n, err
 }
@@ -156,22 +166,22 @@ const (
 	avseekForce = 0x20000
 )
 
-func (w *WebMWriter) seek(offset int64, whence int) (int64, error) {
+func (o *fileIO) seek(offset int64, whence int) (int64, error) {
 	whence &^= avseekForce
 	if whence == avseekSize {
-		st, err := w.file.Stat()
+		st, err := o.file.Stat()
 		if err != nil {
 			return 0, err
 		}
 		return st.Size(), nil
 	}
-	return w.file.Seek(offset, whence)
+	return o.file.Seek(offset, whence)
 }
 
 // fileErr prefers the underlying file error (ENOSPC...) over FFmpeg's.
 func (w *WebMWriter) fileErr(err error) error {
-	if w.werr != nil {
-		return fmt.Errorf("%w (%w)", w.werr, err)
+	if w.out != nil && w.out.werr != nil {
+		return fmt.Errorf("%w (%w)", w.out.werr, err)
 	}
 	return err
 }
@@ -322,6 +332,7 @@ func (w *WebMWriter) free() {
 	if w.io != nil {
 		w.io.Free() // never Close: avio_closep would treat our handle as a URLContext
 		w.io = nil
+		w.out.file = nil
 	}
 }
 

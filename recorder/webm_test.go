@@ -15,12 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+	"weak"
 
 	"mcu/codec"
 	"mcu/internal/mediatest"
@@ -634,4 +636,29 @@ func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) 
 			t.Fatalf("no %s after %v", what, within)
 		}
 	}
+}
+
+// TestWebMWriterIsCollected: a closed writer is garbage once dropped
+// (go-astiav keeps every IO context's callbacks for good; they must not
+// hold the writer, its buffers and its held audio).
+func TestWebMWriterIsCollected(t *testing.T) {
+	w, err := CreateWebM(filepath.Join(t.TempDir(), "out.webm"), WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newClip(t).write(w, 200*time.Millisecond, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ref := weak.Make(w)
+	w = nil
+	for range 5 {
+		runtime.GC()
+		if ref.Value() == nil {
+			return
+		}
+	}
+	t.Error("a closed WebMWriter stays reachable")
 }
