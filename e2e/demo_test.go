@@ -3,7 +3,11 @@ package e2e_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -228,3 +232,96 @@ func sizeOf(st os.FileInfo) int64 {
 // selfTracks is a script giving the kinds of the page's local tracks and
 // whether each is enabled, as "audio true, video true".
 const selfTracks = `document.getElementById("self").srcObject.getTracks().map((t) => t.kind + " " + t.enabled).sort().join(", ")`
+
+// TestDemoPageBehindAProxy: the demo page served under a path by a reverse
+// proxy (https://host/mcu/) talks to the server through that path; a join
+// the server does not answer can be cancelled (the page returns to its
+// form and the request is given up), and mcu.js gives up a join that is
+// not answered within its timeout.
+func TestDemoPageBehindAProxy(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toServer := http.StripPrefix("/mcu", httputil.NewSingleHostReverseProxy(target))
+	arrived := make(chan struct{}, 4) // a join reached the stalling server
+	stalled := make(chan struct{}, 4) // a stalled join given up by its client
+	done := make(chan struct{})
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/mcu/rooms/stall/join" {
+			// A server that never answers. Once the body is read, the
+			// request's context ends when the client gives up.
+			io.Copy(io.Discard, r.Body)
+			arrived <- struct{}{}
+			select {
+			case <-r.Context().Done():
+				stalled <- struct{}{}
+			case <-done:
+			}
+			return
+		}
+		toServer.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	defer close(done)
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, proxy.URL+"/mcu/#stall", `document.getElementById("room").value !== ""`)
+	text := func(id string) string {
+		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
+	}
+	status := func(prefix string, within time.Duration) {
+		t.Helper()
+		waitFor(t, b, within, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString("status"), jsString(prefix)))
+	}
+
+	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
+	status("Joining stall", joinTimeout)
+	if hidden := eval[bool](t, b, evalTimeout, `document.getElementById("cancel").hidden`); hidden {
+		t.Fatal("no Cancel button while joining")
+	}
+	select {
+	case <-arrived:
+	case <-time.After(joinTimeout):
+		t.Fatal("the join's request did not come")
+	}
+	do(t, b, evalTimeout, "click Cancel", chromedp.Click("#cancel"))
+	status("Join cancelled", uiTimeout)
+	select {
+	case <-stalled:
+	case <-time.After(uiTimeout):
+		t.Error("the join's request goes on after Cancel")
+	}
+	if state := eval[string](t, b, evalTimeout, `["join", "cancel"].map((id) => id + " " + (document.getElementById(id).disabled || document.getElementById(id).hidden)).join(", ")`); state != "join false, cancel true" {
+		t.Errorf("after Cancel (disabled or hidden): %s; want Join usable and Cancel gone", state)
+	}
+	if msg := text("error"); msg != "" {
+		t.Errorf("after Cancel the page shows an error: %q", msg)
+	}
+
+	// Through the proxy's path: join, be listed (the room's state is read
+	// through it too), leave.
+	do(t, b, evalTimeout, "choose a room", chromedp.SetValue(chromedp.ID("room"), "proxied"))
+	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
+	status("In room proxied", joinTimeout)
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("(you)")`)
+	if info, found := getRoom(t, srv.URL, "proxied"); !found || len(info.Participants) != 1 {
+		t.Errorf("the server lists %+v (room found: %v), want the page", info.Participants, found)
+	}
+	// A camera that stops on its own is told, and its button can no longer
+	// turn it on.
+	eval[bool](t, b, evalTimeout, `(document.getElementById("self").srcObject.getVideoTracks()[0].dispatchEvent(new Event("ended")), true)`)
+	if msg, cam := text("error"), text("camera"); !strings.HasPrefix(msg, "Your camera stopped") || cam != "Camera stopped" {
+		t.Errorf("after the camera ended: error %q, button %q", msg, cam)
+	}
+	do(t, b, evalTimeout, "click Leave", chromedp.Click("#leave"))
+	status("You left proxied", uiTimeout)
+
+	// mcu.js gives up a join the server does not answer.
+	msg := eval[string](t, b, evalTimeout, `import("/mcu/mcu.js").then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000 })).then(() => "no error", (e) => e.message)`)
+	if !strings.Contains(msg, "did not answer the join within 1 s") {
+		t.Errorf("a join not answered: %q", msg)
+	}
+}

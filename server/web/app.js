@@ -6,12 +6,17 @@ import { ROOM_NAME, join, roomInfo, setLayout, startRecording, stopRecording } f
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 
+// The server is where this page comes from, also under a path (a reverse
+// proxy serving mcu at https://host/mcu/).
+const server = new URL(".", import.meta.url).href.replace(/\/$/, "");
+
 const $ = (id) => document.getElementById(id);
 const ui = {
   form: $("join-form"),
   room: $("room"),
   name: $("name"),
   join: $("join"),
+  cancel: $("cancel"),
   status: $("status"),
   error: $("error"),
   call: $("call"),
@@ -29,6 +34,7 @@ const ui = {
 };
 
 let session = null; // the joined session, or null
+let joining = null; // the AbortController of the join under way, until it is joined
 let pollError = ""; // the error the last poll showed
 let local = null; // the local MediaStream
 let room = "";
@@ -108,30 +114,37 @@ async function onJoin(event) {
     ui.room.focus();
     return;
   }
+  const attempt = new AbortController();
+  joining = attempt;
   ui.join.disabled = true;
+  ui.cancel.hidden = false;
   let mine = null;
+  let media = null;
   const shown = pageShows;
   try {
     say("Asking for camera and microphone…");
     if (navigator.mediaDevices?.getUserMedia) {
-      local = await localMedia();
-      if (shown !== pageShows) {
-        local.getTracks().forEach((t) => t.stop()); // the page was left meanwhile
-        local = null;
+      media = await localMedia();
+      if (shown !== pageShows || attempt.signal.aborted) {
+        media.getTracks().forEach((t) => t.stop()); // the page was left, or the join cancelled, meanwhile
         return;
       }
     } else {
       // Browsers offer no camera to a page over plain http from another
       // machine; watching and listening still work.
       showError(new Error("This page may not use the camera or microphone here (it needs https or localhost); you are joining to watch and listen only."));
-      local = new MediaStream();
+      media = new MediaStream();
     }
+    local = media;
+    watchEnded(media);
     say(`Joining ${room}…`);
-    mine = await join({ room, name: ui.name.value.trim(), stream: local });
+    mine = await join({ server, room, name: ui.name.value.trim(), stream: local, signal: attempt.signal });
     if (shown !== pageShows) {
       mine.abandon(); // the page was left meanwhile
       return;
     }
+    joining = null; // joined: Leave ends it from here
+    ui.cancel.hidden = true;
     session = mine;
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
@@ -156,11 +169,62 @@ async function onJoin(event) {
     if (mine && session !== mine) {
       return; // left (or left and joined again) while connecting: not an error
     }
+    if (attempt.signal.aborted) {
+      // Cancelled (onCancel said so): this join's camera goes off.
+      media?.getTracks().forEach((t) => t.stop());
+      if (local === media) {
+        local = null;
+      }
+      return;
+    }
     showError(err);
     await hangUp();
     say("");
   } finally {
-    ui.join.disabled = false;
+    if (joining === attempt) {
+      joining = null;
+    }
+    if (!joining) {
+      ui.join.disabled = false;
+      ui.cancel.hidden = true;
+    }
+  }
+}
+
+// onCancel gives up the join under way, whatever it waits for (the
+// camera permission, the server's answer).
+function onCancel() {
+  const attempt = joining;
+  if (!attempt) {
+    return;
+  }
+  joining = null;
+  attempt.abort();
+  ui.cancel.hidden = true;
+  ui.join.disabled = false;
+  say("Join cancelled.");
+  ui.join.focus();
+}
+
+// watchEnded tells the person when their camera or microphone stops
+// without them (unplugged, its permission withdrawn): the others then see
+// their last picture, or hear nothing.
+function watchEnded(stream) {
+  for (const track of stream.getTracks()) {
+    track.addEventListener("ended", () => {
+      if (local !== stream) {
+        return; // a call that is over
+      }
+      const video = track.kind === "video";
+      const button = video ? ui.camera : ui.mic;
+      button.disabled = true;
+      button.textContent = video ? "Camera stopped" : "Microphone stopped";
+      showError(
+        new Error(
+          `Your ${video ? "camera" : "microphone"} stopped (unplugged, or its permission withdrawn): the others ${video ? "see your last picture" : "no longer hear you"}. Leave and join again to send it again.`,
+        ),
+      );
+    });
   }
 }
 
@@ -252,7 +316,7 @@ async function poll() {
   const records = recordActions;
   const layouts = layoutActions;
   try {
-    const info = await roomInfo({ room });
+    const info = await roomInfo({ server, room });
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
@@ -345,7 +409,7 @@ async function onRecord() {
   const s = session;
   try {
     if (recordingPath) {
-      const { path } = await stopRecording({ room });
+      const { path } = await stopRecording({ server, room });
       if (session !== s) {
         return; // left meanwhile: the call's section is gone
       }
@@ -353,7 +417,7 @@ async function onRecord() {
       ui.record.textContent = "Start recording";
       ui.recording.textContent = `Saved ${path}`;
     } else {
-      const { path } = await startRecording({ room });
+      const { path } = await startRecording({ server, room });
       if (session !== s) {
         return;
       }
@@ -374,7 +438,7 @@ async function onLayout(event) {
   layoutPending++;
   showError(null);
   try {
-    await setLayout({ room, mode: event.target.value });
+    await setLayout({ server, room, mode: event.target.value });
     roomLayout = event.target.value;
   } catch (err) {
     showError(err);
@@ -393,6 +457,7 @@ async function onLayout(event) {
 ui.room.value = roomFromHash() || "demo";
 ui.name.value = recall("mcu-name");
 ui.form.addEventListener("submit", onJoin);
+ui.cancel.addEventListener("click", onCancel);
 ui.leave.addEventListener("click", onLeave);
 ui.camera.addEventListener("click", () => toggle(ui.camera, local?.getVideoTracks() ?? [], "Turn camera off", "Turn camera on"));
 ui.mic.addEventListener("click", () => toggle(ui.mic, local?.getAudioTracks() ?? [], "Mute microphone", "Unmute microphone"));
@@ -413,6 +478,8 @@ window.addEventListener("hashchange", () => {
 // and shows it again (back and forward).
 window.addEventListener("pagehide", () => {
   pageShows++;
+  joining?.abort();
+  joining = null;
   session?.abandon();
   session = null;
   stopCall();

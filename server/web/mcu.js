@@ -19,6 +19,19 @@ export const ROOM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
 /** How long join waits for ICE gathering before sending what it has. */
 export const DEFAULT_GATHER_TIMEOUT_MS = 5000;
 
+/** How long join waits for the server's answer (the server itself gives up after 15 s). */
+export const DEFAULT_JOIN_TIMEOUT_MS = 20000;
+
+/** How long the room API's calls wait for an answer; stopping a recording, which finalizes its file, waits longer. */
+export const DEFAULT_CALL_TIMEOUT_MS = 10000;
+const STOP_RECORDING_TIMEOUT_MS = 60000;
+
+// withTimeout is signal (if any) or a timeout of ms, whichever aborts first.
+function withTimeout(signal, ms) {
+  const timeout = AbortSignal.timeout(ms);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+}
+
 /** An error from the server (status > 0) or from checks made before asking it (status 0). */
 export class McuError extends Error {
   constructor(status, message, detail = "") {
@@ -148,10 +161,26 @@ export function waitForConnection(pc, timeoutMs = 10000, signal = null) {
  *                 (and rejects if it fails, or on leave() before that)
  *   leave()       leaves (DELETE), closes pc; safe to call twice
  *
+ * signal (an AbortSignal) cancels the join until it returns; a server that
+ * does not answer within joinTimeoutMs is given up.
+ *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
-export async function join({ server = "", room, name = "", stream = null, gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS, connectTimeoutMs = 10000 }) {
+export async function join({
+  server = "",
+  room,
+  name = "",
+  stream = null,
+  signal = null,
+  gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS,
+  joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS,
+  connectTimeoutMs = 10000,
+}) {
   checkRoom(room);
+  const cancelled = () => new McuError(0, "Join cancelled.");
+  if (signal?.aborted) {
+    throw cancelled();
+  }
   const pc = new RTCPeerConnection();
   try {
     const remoteStream = new MediaStream();
@@ -166,33 +195,47 @@ export async function join({ server = "", room, name = "", stream = null, gather
     }
     await pc.setLocalDescription(await pc.createOffer());
     await waitForGathering(pc, gatherTimeoutMs);
+    if (signal?.aborted) {
+      throw cancelled();
+    }
 
     const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name)}`;
+    const where = base(server) || globalThis.location?.origin;
     let res;
     try {
       res = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/sdp" },
         body: pc.localDescription.sdp,
+        signal: withTimeout(signal, joinTimeoutMs),
       });
     } catch (err) {
-      throw new McuError(0, `Cannot reach the server at ${base(server) || globalThis.location?.origin}: ${err.message}.`);
+      if (signal?.aborted) {
+        throw cancelled();
+      }
+      if (err.name === "TimeoutError") {
+        throw new McuError(0, `The server at ${where} did not answer the join within ${joinTimeoutMs / 1000} s.`);
+      }
+      throw new McuError(0, `Cannot reach the server at ${where}: ${err.message}.`);
     }
     if (res.status !== 201) {
       throw await errorFromResponse(res, "Join failed");
     }
-    const where = res.headers.get("Location");
-    if (!where) {
+    const location = res.headers.get("Location");
+    if (!location) {
       throw new McuError(res.status, "The server's answer has no readable Location header (is Access-Control-Expose-Headers set?).");
     }
-    const sessionURL = new URL(where, new URL(url, globalThis.location?.href)).href;
+    const sessionURL = new URL(location, new URL(url, globalThis.location?.href)).href;
     try {
       await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      if (signal?.aborted) {
+        throw cancelled();
+      }
     } catch (err) {
       // The server made the session: end it, or its tile stays until
       // the server's ICE timeouts.
       leave(pc, sessionURL).catch(() => {});
-      throw err;
+      throw signal?.aborted ? cancelled() : err;
     }
 
     let leaving = null;
@@ -258,8 +301,8 @@ async function leave(pc, sessionURL) {
   }
 }
 
-async function call(server, method, path, what, body) {
-  const init = { method };
+async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
+  const init = { method, signal: AbortSignal.timeout(timeoutMs) };
   if (body !== undefined) {
     init.headers = { "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
@@ -268,6 +311,9 @@ async function call(server, method, path, what, body) {
   try {
     res = await fetch(`${base(server)}${path}`, init);
   } catch (err) {
+    if (err.name === "TimeoutError") {
+      throw new McuError(0, `${what}: the server did not answer within ${timeoutMs / 1000} s.`);
+    }
     throw new McuError(0, `${what}: cannot reach the server: ${err.message}.`);
   }
   if (!res.ok) {
@@ -291,7 +337,7 @@ export function startRecording({ server = "", room }) {
 /** Stops and finalizes the recording; resolves to {path} of the finished file. */
 export function stopRecording({ server = "", room }) {
   checkRoom(room);
-  return call(server, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording");
+  return call(server, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording", undefined, STOP_RECORDING_TIMEOUT_MS);
 }
 
 /** Switches the room's layout: mode is "grid" or "speaker". */
