@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -324,7 +325,12 @@ func (r *Room) Info() Info {
 	if rec != nil {
 		info.Recording = &RecordingInfo{Path: rec.Path(), Started: rec.Started}
 		if err := rec.Err(); err != nil {
-			info.Recording.Error = err.Error()
+			// In words: the error names the server's files (the recording
+			// logged it whole).
+			info.Recording.Error = "writing the file failed; it keeps what was written before"
+			if errors.Is(err, syscall.ENOSPC) {
+				info.Recording.Error = "the disk is full; the file keeps what was written before"
+			}
 		}
 	}
 	// Join order, which is also the order of the tiles.

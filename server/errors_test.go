@@ -306,8 +306,11 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	mediatest.FillDisk(t, path)
 	eventually(t, 5*time.Second, func() error {
 		var st state
-		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "no space left") {
+		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "the disk is full") {
 			return failure("the room's recording does not say the disk is full")
+		}
+		if strings.Contains(st.Recording.Error, "/") {
+			t.Errorf("the room's recording error names a file: %q", st.Recording.Error)
 		}
 		return nil
 	})

@@ -266,8 +266,10 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusServiceUnavailable
 		err = errors.New("the server could not complete it in time")
 	case errors.Is(err, context.Canceled):
+		// The client's own request ended (shutting down, the manager
+		// says ErrClosed).
 		status = http.StatusServiceUnavailable
-		err = errors.New("the server is shutting down")
+		err = errors.New("the request was cancelled")
 	}
 	if status == http.StatusInternalServerError {
 		// The error's text names files, libraries and addresses of the

@@ -15,7 +15,10 @@ import (
 // the test if the process has no such descriptor.
 func FillDisk(t testing.TB, path string) {
 	t.Helper()
-	want, err := filepath.Abs(path)
+	want, err := filepath.EvalSymlinks(path) // as /proc/self/fd names it
+	if err == nil {
+		want, err = filepath.Abs(want)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
