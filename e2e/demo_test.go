@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mcu/client"
+	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
 
@@ -310,6 +311,24 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	if info, found := getRoom(t, srv.URL, "proxied"); !found || len(info.Participants) != 1 {
 		t.Errorf("the server lists %+v (room found: %v), want the page", info.Participants, found)
 	}
+	// A recording whose disk fills says so, and its stop shows the file,
+	// incomplete.
+	do(t, b, evalTimeout, "click Start recording", chromedp.Click("#record"))
+	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.startsWith("Recording to /")`)
+	path := strings.TrimPrefix(text("recording"), "Recording to ")
+	time.Sleep(1500 * time.Millisecond) // a cluster in the file
+	mediatest.FillDisk(t, path)
+	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.includes("the disk is full")`)
+	do(t, b, evalTimeout, "click Stop recording", chromedp.Click("#record"))
+	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.startsWith("Saved, incomplete: ")`)
+	if got := strings.TrimPrefix(text("recording"), "Saved, incomplete: "); got != path {
+		t.Errorf("after a failed stop the page shows %q, want the file %q", got, path)
+	}
+	if rec := text("record"); rec != "Start recording" {
+		t.Errorf("after a failed stop the record button says %q", rec)
+	}
+	eval[bool](t, b, evalTimeout, `(document.getElementById("error").textContent = "", true)`)
+
 	// A camera that stops on its own is told, and its button can no longer
 	// turn it on.
 	eval[bool](t, b, evalTimeout, `(document.getElementById("self").srcObject.getVideoTracks()[0].dispatchEvent(new Event("ended")), true)`)

@@ -82,7 +82,7 @@ function roomFromHash() {
 
 // Camera and microphone if there are both; otherwise whatever there is, and
 // if nothing, join to watch and listen only.
-async function localMedia() {
+async function localMedia(signal) {
   const video = { width: { ideal: 640 }, height: { ideal: 360 } };
   const tries = [{ audio: true, video }, { audio: true }, { video }];
   let last = null;
@@ -101,7 +101,9 @@ async function localMedia() {
     SecurityError: "This page may not use the camera or microphone (it needs https or localhost); you are joining to watch and listen only.",
     NotFoundError: "No camera or microphone was found; you are joining to watch and listen only.",
   }[last?.name] ?? `Camera and microphone unavailable (${last?.message ?? "unsupported browser"}); you are joining to watch and listen only.`;
-  showError(new Error(why));
+  if (!signal.aborted) {
+    showError(new Error(why)); // not for a join cancelled meanwhile
+  }
   return new MediaStream();
 }
 
@@ -124,7 +126,7 @@ async function onJoin(event) {
   try {
     say("Asking for camera and microphone…");
     if (navigator.mediaDevices?.getUserMedia) {
-      media = await localMedia();
+      media = await localMedia(attempt.signal);
       if (shown !== pageShows || attempt.signal.aborted) {
         media.getTracks().forEach((t) => t.stop()); // the page was left, or the join cancelled, meanwhile
         return;
@@ -396,7 +398,9 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   recordingPath = info.recording?.path ?? null;
   ui.record.textContent = recordingPath ? "Stop recording" : "Start recording";
   if (recordingPath) {
-    ui.recording.textContent = `Recording to ${recordingPath}`;
+    // A recording whose file stopped taking the room (a full disk) says why.
+    const trouble = info.recording.error ? ` — ${info.recording.error}` : "";
+    ui.recording.textContent = `Recording to ${recordingPath}${trouble}`;
   } else if (ui.recording.textContent.startsWith("Recording to ")) {
     ui.recording.textContent = ""; // stopped elsewhere (another page, the API)
   }
@@ -427,6 +431,14 @@ async function onRecord() {
     }
   } catch (err) {
     showError(err);
+    // A stop that failed after the file was made (a full disk) ends the
+    // recording all the same, and the server says where the file is.
+    const path = err.body?.path;
+    if (path && session === s) {
+      recordingPath = null;
+      ui.record.textContent = "Start recording";
+      ui.recording.textContent = `Saved, incomplete: ${path}`;
+    }
   } finally {
     recordActions++;
     ui.record.disabled = false;

@@ -29,16 +29,47 @@ const STOP_RECORDING_TIMEOUT_MS = 60000;
 // withTimeout is signal (if any) or a timeout of ms, whichever aborts first.
 function withTimeout(signal, ms) {
   const timeout = AbortSignal.timeout(ms);
-  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  if (!signal) {
+    return timeout;
+  }
+  if (AbortSignal.any) {
+    return AbortSignal.any([signal, timeout]);
+  }
+  // Browsers before AbortSignal.any (Safari 17.3, Firefox 123).
+  const either = new AbortController();
+  for (const s of [signal, timeout]) {
+    if (s.aborted) {
+      either.abort(s.reason);
+    }
+    s.addEventListener("abort", () => either.abort(s.reason), { once: true });
+  }
+  return either.signal;
+}
+
+// untilAborted resolves with promise, or rejects once signal (if any) aborts.
+function untilAborted(promise, signal, error) {
+  if (!signal) {
+    return promise;
+  }
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(error());
+    if (signal.aborted) {
+      abort();
+      return;
+    }
+    signal.addEventListener("abort", abort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
 }
 
 /** An error from the server (status > 0) or from checks made before asking it (status 0). */
 export class McuError extends Error {
-  constructor(status, message, detail = "") {
+  constructor(status, message, detail = "", body = null) {
     super(message);
     this.name = "McuError";
     this.status = status;
     this.detail = detail; // the server's own words, when it gave any
+    this.body = body; // the server's JSON answer, when it gave one
   }
 }
 
@@ -60,10 +91,12 @@ const STATUS_TEXT = {
  */
 export async function errorFromResponse(res, what) {
   let detail = "";
+  let body = null;
   try {
     const text = (await res.text()).trim();
     try {
-      detail = JSON.parse(text).error ?? text;
+      body = JSON.parse(text);
+      detail = body.error ?? text;
     } catch {
       detail = text;
     }
@@ -74,7 +107,7 @@ export async function errorFromResponse(res, what) {
   // The server's words go after ours, unless they only repeat them.
   const extra = detail && !meaning.toLowerCase().includes(detail.toLowerCase()) ? `: ${detail}` : "";
   const message = `${what}: ${meaning}${extra}.`;
-  return new McuError(res.status, message, detail);
+  return new McuError(res.status, message, detail, body);
 }
 
 /** The server's base URL without a trailing slash ("" means this page's origin). */
@@ -194,10 +227,7 @@ export async function join({
       }
     }
     await pc.setLocalDescription(await pc.createOffer());
-    await waitForGathering(pc, gatherTimeoutMs);
-    if (signal?.aborted) {
-      throw cancelled();
-    }
+    await untilAborted(waitForGathering(pc, gatherTimeoutMs), signal, cancelled);
 
     const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name)}`;
     const where = base(server) || globalThis.location?.origin;
