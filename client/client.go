@@ -315,6 +315,10 @@ func (e *StatusError) Error() string { return fmt.Sprintf("client: HTTP %d: %s",
 // Answer is the server's SDP answer.
 func (c *Client) Answer() string { return c.answer }
 
+// Connected is closed once the connection is up and media flows both ways
+// (Connect returns with the answer, before that).
+func (c *Client) Connected() <-chan struct{} { return c.connected }
+
 // Location is the session's URL (DELETE it to leave).
 func (c *Client) Location() string { return c.location }
 

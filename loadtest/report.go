@@ -168,6 +168,15 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
 	case r.Config.Lossy > 0:
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
+	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.Width != r.Config.Mixer.Video.Width || r.Room.Height != r.Config.Mixer.Video.Height ||
+		r.Room.FPS != r.Config.Mixer.Video.FPS || r.Room.MaxBitrate != r.Config.Mixer.Video.Bitrate):
+		vc := r.Config.Mixer.Video
+		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
+			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
+	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
+		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
+	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
+		return fmt.Sprintf("the mix ran at %d bit/s at the end, under the %d the codec cost encodes at (a receiver reported loss)", r.Room.Bitrate, r.Room.MaxBitrate)
 	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
 		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
 	case r.Metrics.Found && r.Metrics.PLISent > 0 && r.Metrics.FromStart:

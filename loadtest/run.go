@@ -175,9 +175,30 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	}
 	var mu sync.Mutex // guards participant.c and participant.joined
 	var joins sync.WaitGroup
-	joined := make(chan time.Time, 1) // when the last join ended
+	joined := make(chan time.Time, 1) // when the last join ended, and everyone's media flowed
 	joins.Go(func() {
 		defer func() { joined <- time.Now() }()
+		// The server decodes someone once their connection is up, which
+		// is after Connect returns with the answer: the steady window
+		// starts from the last connection, not the last answer.
+		defer func() {
+			mu.Lock()
+			var up []<-chan struct{}
+			for _, p := range parts {
+				if p.c != nil {
+					up = append(up, p.c.Connected())
+				}
+			}
+			mu.Unlock()
+			for _, c := range up {
+				select {
+				case <-c:
+				case <-time.After(cfg.JoinTimeout):
+				case <-runCtx.Done():
+					return
+				}
+			}
+		}()
 		for i, p := range parts {
 			select {
 			case <-time.After(time.Until(start.Add(time.Duration(i) * cfg.Ramp))):
@@ -224,7 +245,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		return c
 	}
 	tick := time.NewTicker(time.Second)
-	prev, prevAt, prevCPU := sample(), start, readCPU()
+	prev, prevCPU := sample(), readCPU()
+	prevAt := time.Now()
 	var allJoined time.Time
 loop:
 	for {
@@ -235,17 +257,20 @@ loop:
 		case now := <-tick.C:
 			// The second's counters first: the mark's requests take time,
 			// which would count in this second and not the next.
+			// The rates divide by the time between the samples, not between
+			// the ticks: a tick is late by what the mark's requests took.
 			cur, curCPU := sample(), readCPU()
+			at := time.Now()
 			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle {
 				from, res.Steady = takeMark(runCtx, from), true
 			}
-			sec := secondOf(prev, cur, now.Sub(prevAt))
-			sec.Elapsed = now.Sub(start)
-			sec.ServerCores, sec.SelfCores, sec.OtherCores = cpuShares(prevCPU, curCPU, now.Sub(prevAt), res.Server.InProcess)
+			sec := secondOf(prev, cur, at.Sub(prevAt))
+			sec.Elapsed = at.Sub(start)
+			sec.ServerCores, sec.SelfCores, sec.OtherCores = cpuShares(prevCPU, curCPU, at.Sub(prevAt), res.Server.InProcess)
 			prevCPU = curCPU
 			res.Seconds = append(res.Seconds, sec)
 			fmt.Fprintln(out, sec)
-			prev, prevAt = cur, now
+			prev, prevAt = cur, at
 			mu.Lock()
 			for _, p := range parts {
 				if p.c != nil && p.check != nil {
@@ -475,6 +500,10 @@ type RoomMixer struct {
 	// it uses (lower while a receiver reports heavy loss).
 	Bitrate    int `json:"bitrate"`
 	MaxBitrate int `json:"max_bitrate"`
+	// The composite's size and rate, the room's settings.
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	FPS    int `json:"fps"`
 }
 
 // sub is the counters since earlier, with the bitrates as they are now.
@@ -484,7 +513,7 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	}
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
-		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate}
+		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS}
 }
 
 // roomInfo reads the room's state from the API (zero, and an error, when

@@ -211,9 +211,12 @@ func TestWriteSummary(t *testing.T) {
 	if strings.Contains(out, "WARNING") {
 		t.Errorf("/proc and the metrics agree within a tenth, yet:\n%s", out)
 	}
-	// Everyone joined: the ratio, split.
+	// Everyone joined, the room mixing what the codec cost encodes: the
+	// ratio, split.
 	r.Config.N = 2
 	r.Room.Participants = 2
+	vc := r.Config.Mixer.Video
+	r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.Bitrate, r.Room.MaxBitrate = vc.Width, vc.Height, vc.FPS, vc.Bitrate, vc.Bitrate
 	b.Reset()
 	r.WriteSummary(&b)
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
@@ -239,6 +242,12 @@ func TestWriteSummary(t *testing.T) {
 		{"keyframes asked for", func(r *Result) { r.Metrics.PLISent = 3 }, "the server asked participants for 3 keyframes"},
 		{"lossy", func(r *Result) { r.Config.Lossy = 1 }, "-lossy lowers the mix's bitrate"},
 		{"counts from the start", func(r *Result) { r.Metrics.FromStart, r.Metrics.PLISent = true, 2 }, "the server asked participants for 2 keyframes, which count the joins'"},
+		{"pictures dropped", func(r *Result) { r.Room.Dropped = 4 }, "the server dropped 4 pictures and was late for 0 ticks"},
+		{"late ticks", func(r *Result) { r.Room.LateTicks = 2 }, "the server dropped 0 pictures and was late for 2 ticks"},
+		{"mix lowered", func(r *Result) { r.Room.Bitrate, r.Room.MaxBitrate = 900_000, 1_500_000 }, "the mix ran at 900000 bit/s at the end"},
+		{"other settings", func(r *Result) {
+			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate = 1280, 720, 15, r.Config.Mixer.Video.Bitrate
+		}, "the room mixes 1280x720 at 15 fps"},
 	} {
 		rc := *r
 		c.set(&rc)
