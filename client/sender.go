@@ -33,6 +33,10 @@ func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.
 
 // sendOnce sends the file once through write, each packet when the clock
 // since start reaches offset plus its time, and returns the file's length.
+// The samples' durations step the RTP clock as the packets are sent: a
+// picture lasts up to the next one, and a stream that starts after the
+// file's 0 (its lead) has its last packet last that much longer, since the
+// next loop's first packet goes out after the lead again.
 func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset time.Duration) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
@@ -46,55 +50,89 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			frame = time.Duration(float64(time.Second) / v.FrameRate)
 		}
 	}
-	var pos time.Duration // media time of the next packet, in this file
-	first := codec.NoPTS  // the first packet's time when before 0: the file's 0
-	for n := 0; ; n++ {
-		p, err := in.Read()
-		if errors.Is(err, io.EOF) {
-			return pos, nil
+	n := -1              // packets read, of every kind
+	first := codec.NoPTS // the first packet's time when before 0: the file's 0
+	lead := time.Duration(-1)
+	// next reads the stream's next packet, with its time in the file and
+	// its duration.
+	next := func() (codec.Packet, time.Duration, time.Duration, error) {
+		for {
+			p, err := in.Read()
+			if err != nil {
+				return codec.Packet{}, 0, 0, err
+			}
+			n++
+			if p.Kind != kind {
+				continue
+			}
+			pts := p.PTS
+			if pts == codec.NoPTS {
+				pts = time.Duration(n) * frame
+			} else {
+				// An Opus file's times start before 0 by the encoder's
+				// pre-skip: counted from -6.5 ms, a loop would end that much
+				// early, and each loop's packets go out ahead of their RTP time.
+				// A stream that starts after 0 keeps its start (a file's video
+				// may begin after its audio, and both loop on the file's time).
+				if first == codec.NoPTS {
+					first = min(pts, 0)
+				}
+				pts -= first
+			}
+			dur := p.Duration
+			if kind == codec.Audio {
+				// What the packet codes: an Ogg file's last one is given
+				// less (the end trimmed to its granule position), and taken
+				// as it is, the next loop's first packet would go out too
+				// soon, its RTP time overlapping the last one's.
+				if d, ok := codec.OpusPacketDuration(p.Data); ok {
+					dur = d
+				}
+			}
+			if dur <= 0 {
+				dur = frame
+			}
+			pts = max(pts, 0)
+			if lead < 0 {
+				lead = pts
+			}
+			return p, pts, dur, nil
 		}
-		if err != nil {
+	}
+	p, pts, dur, err := next()
+	if errors.Is(err, io.EOF) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	for {
+		q, qpts, qdur, err := next()
+		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, err
 		}
-		if p.Kind != kind {
-			continue
+		last := err != nil
+		step := dur
+		switch {
+		case last:
+			step += lead
+		case kind == codec.Video && qpts > pts:
+			// Up to the next picture: a container's durations are
+			// rounded (33 ms a picture at 30 fps in WebM's milliseconds,
+			// 30 ms short a loop), its times are not.
+			step = qpts - pts
 		}
-		pts := p.PTS
-		if pts == codec.NoPTS {
-			pts = time.Duration(n) * frame
-		} else {
-			// An Opus file's times start before 0 by the encoder's
-			// pre-skip: counted from -6.5 ms, a loop would end that much
-			// early, and each loop's packets go out ahead of their RTP time.
-			// A stream that starts after 0 keeps its start (a file's video
-			// may begin after its audio, and both loop on the file's time).
-			if first == codec.NoPTS {
-				first = min(pts, 0)
-			}
-			pts -= first
-		}
-		dur := p.Duration
-		if kind == codec.Audio {
-			// What the packet codes: an Ogg file's last one is given
-			// less (the end trimmed to its granule position), and taken
-			// as it is, the next loop's first packet would go out too
-			// soon, its RTP time overlapping the last one's.
-			if d, ok := codec.OpusPacketDuration(p.Data); ok {
-				dur = d
-			}
-		}
-		if dur <= 0 {
-			dur = frame
-		}
-		pts = max(pts, 0)
 		select {
 		case <-time.After(time.Until(start.Add(offset + pts))):
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		}
-		if err := write(media.Sample{Data: p.Data, Duration: dur}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
+		if err := write(media.Sample{Data: p.Data, Duration: step}); err != nil && !errors.Is(err, io.ErrClosedPipe) {
 			return 0, err
 		}
-		pos = pts + dur
+		if last {
+			return pts + dur, nil
+		}
+		p, pts, dur = q, qpts, qdur
 	}
 }

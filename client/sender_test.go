@@ -36,3 +36,19 @@ func TestSendOnceStepsByWhatOpusCodes(t *testing.T) {
 		t.Errorf("the clip's length %v, want %v: %d packets of 20 ms", length, want, len(samples))
 	}
 }
+
+// TestSendOnceStepsOverTheLead: a stream that starts after the file's 0
+// (p12.webm's video, 7 ms in) steps its RTP clock by the whole loop, lead
+// included, so that the next loop's packets are stamped as they are sent.
+func TestSendOnceStepsOverTheLead(t *testing.T) {
+	var sum time.Duration
+	n := 0
+	write := func(s media.Sample) error { sum += s.Duration; n++; return nil }
+	length, err := sendOnce(context.Background(), mediatest.TestdataPath(t, "p12.webm"), codec.Video, write, time.Now().Add(-time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 30 || sum != length {
+		t.Errorf("%d pictures stepping the RTP clock by %v in all; a loop lasts %v", n, sum, length)
+	}
+}
