@@ -66,6 +66,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 		return err
 	}
 	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels}
+	decoded := false // the decoder has a packet to conceal from
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 	for {
 		p, err := in.Read()
@@ -83,6 +84,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 			if dec, err = codec.NewOpusDecoder(); err != nil {
 				return err
 			}
+			decoded = false
 		}
 		if p.Restart || p.SkipStart > 0 {
 			w.skip = p.SkipStart * codec.OpusChannels
@@ -100,13 +102,18 @@ func (a *fileAudio) run(ctx context.Context) error {
 		}
 		if p.PTS != codec.NoPTS {
 			// A packet later than where we are (a late start, a gap in the
-			// stream) is preceded by silence.
-			if gap := samplesAt(p.PTS) - w.pos; gap > int64(audio.FrameSamples) {
-				if err := w.silence(gap); err != nil {
+			// stream: a lost packet) is preceded by what is missing, as a
+			// live participant's is: the decoder's concealment for up to
+			// 100 ms once it has decoded something, silence before that
+			// and beyond. Less than Opus's shortest frame is the rounding
+			// of the container's times.
+			if gap := samplesAt(p.PTS) - w.pos; gap >= minGap {
+				if err := w.fillGap(dec, decoded, gap, pcm); err != nil {
 					return err
 				}
 			}
 		}
+		decoded = true
 		n, err := dec.Decode(p.Data, pcm)
 		if err != nil {
 			a.warnCorrupt(p.PTS, err)
@@ -179,6 +186,36 @@ func (w *frameWriter) write(pcm []int16) error {
 		}
 	}
 	return nil
+}
+
+// minGap is the shortest gap in a file's audio filled: Opus's shortest
+// frame, 2.5 ms.
+const minGap = audio.SampleRate / 400
+
+// maxConceal is the longest part of a gap filled by concealment (100 ms,
+// as live), the rest being silence.
+const maxConceal = audio.SampleRate / 10
+
+// fillGap writes gap samples (per channel) of what is missing before the
+// next packet: dec's concealment, in whole frames of 2.5 ms up to
+// maxConceal, when it has decoded something (decoded), then silence. pcm
+// is scratch of at least a 20 ms frame.
+func (w *frameWriter) fillGap(dec *codec.OpusDecoder, decoded bool, gap int64, pcm []int16) error {
+	if decoded {
+		for conceal := min(gap, maxConceal) / minGap * minGap; conceal > 0; {
+			n := min(conceal, int64(audio.FrameSamples))
+			buf := pcm[:n*codec.OpusChannels]
+			if err := dec.Conceal(buf); err != nil {
+				break // silence for the rest
+			}
+			if err := w.write(buf); err != nil {
+				return err
+			}
+			conceal -= n
+			gap -= n
+		}
+	}
+	return w.silence(gap)
 }
 
 // zeroFrame is 20 ms of silence.

@@ -209,3 +209,59 @@ func TestMixOfACutMP4(t *testing.T) {
 		}
 	}
 }
+
+// TestMixOfAudioWithALostPacket: a file of 10 ms Opus packets that lost
+// one 300 ms in keeps its time: the tone ends when it ends in the whole
+// file, and the lost 10 ms are concealed (the tone goes on), not silent.
+// Gaps shorter than 20 ms used to be left out, the rest of the sound
+// played 10 ms early.
+func TestMixOfAudioWithALostPacket(t *testing.T) {
+	dir := t.TempDir()
+	whole, lossy := filepath.Join(dir, "whole.mka"), filepath.Join(dir, "lossy.mka")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
+		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,30)`, lossy},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
+		}
+	}
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	mix := func(in string) []int16 {
+		p, err := ParseParticipant(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := strings.TrimSuffix(in, ".mka") + "-mix.webm"
+		if _, err := Mix(context.Background(), []Participant{p}, Options{Output: out, Mixer: cfg, Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			t.Fatal(err)
+		}
+		pcm, err := mediatest.DecodeAudio(t.Context(), out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pcm
+	}
+	// toneEnd is the time of the last loud sample in the first 1.5 s.
+	toneEnd := func(pcm []int16) time.Duration {
+		last := 0
+		for i := 0; i < min(len(pcm), 3*mediatest.AudioRate); i++ {
+			if pcm[i] > 1000 || pcm[i] < -1000 {
+				last = i / mediatest.AudioChannels
+			}
+		}
+		return time.Duration(last) * time.Second / mediatest.AudioRate
+	}
+	ref, got := mix(whole), mix(lossy)
+	if a, b := toneEnd(ref), toneEnd(got); b < a-time.Millisecond || b > a+time.Millisecond {
+		t.Errorf("the tone ends at %v after a lost packet, at %v without: want the same time", b, a)
+	}
+	// The 10 ms lost, 300 ms in, and the milliseconds around them.
+	level := func(pcm []int16) float64 {
+		return mediatest.ToneLevel(pcm, mediatest.AudioChannels, 0, mediatest.AudioRate, 440, 298*time.Millisecond, 312*time.Millisecond)
+	}
+	if a, b := level(ref), level(got); b < a-1.5 {
+		t.Errorf("the tone where the packet was lost is at %.1f dBFS, %.1f without the loss: want it concealed, not silent", b, a)
+	}
+}
