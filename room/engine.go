@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtp"
+	"github.com/pion/stun/v4"
 	"github.com/pion/transport/v4/packetio"
 	"github.com/pion/webrtc/v4"
 )
@@ -249,23 +251,59 @@ func (*ownHeaders) BindLocalStream(info *interceptor.StreamInfo, w interceptor.R
 
 // ParseICEServer reads a STUN/TURN server given as a URL, with optional
 // credentials in the user-info part: "stun:stun.example.com:3478" or
-// "turn:user:secret@turn.example.com:3478?transport=udp".
+// "turn:user:secret@turn.example.com:3478?transport=udp". The user name
+// ends at the first ':', the password at the last '@'; either may hold
+// percent-escapes (%3A for a ':' in a user name, %2C for a ',' in
+// MCU_ICE_SERVERS). A TURN server needs both. Errors never quote the
+// credentials.
 func ParseICEServer(s string) (webrtc.ICEServer, error) {
 	scheme, rest, ok := strings.Cut(s, ":")
+	scheme = strings.ToLower(scheme)
 	switch scheme {
 	case "stun", "stuns", "turn", "turns":
 	default:
-		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: want a stun:, stuns:, turn: or turns: URL", s)
-	}
-	if !ok || rest == "" {
-		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q has no host", s)
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: want a stun:, stuns:, turn: or turns: URL", scheme+":…")
 	}
 	srv := webrtc.ICEServer{}
-	if cred, host, ok := strings.Cut(rest, "@"); ok {
+	host, secret := rest, false
+	if i := strings.LastIndex(rest, "@"); i >= 0 {
+		cred := rest[:i]
+		host, secret = rest[i+1:], true
 		user, pass, _ := strings.Cut(cred, ":")
-		srv.Username, srv.Credential = user, pass
-		rest = host
+		var err1, err2 error
+		srv.Username, err1 = url.PathUnescape(user)
+		pass, err2 = url.PathUnescape(pass)
+		srv.Credential = pass
+		if err1 != nil || err2 != nil {
+			return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %s:%s: a bad %%-escape in the credentials", scheme, host)
+		}
 	}
-	srv.URLs = []string{scheme + ":" + rest}
+	where := scheme + ":" + host
+	if !ok || host == "" {
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q has no host", where)
+	}
+	// pion reads the URL when a session starts: a mistake found then
+	// would fail every join.
+	if _, err := stun.ParseURI(where); err != nil {
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: %w", where, err)
+	}
+	turn := scheme == "turn" || scheme == "turns"
+	switch {
+	case turn && (srv.Username == "" || srv.Credential == ""):
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: a TURN server needs a user name and a password (turn:user:secret@host)", where)
+	case !turn && secret:
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: a STUN server takes no credentials", where)
+	}
+	srv.URLs = []string{where}
 	return srv, nil
+}
+
+// CheckNAT1To1IP reports whether s is what pion takes as a 1:1 NAT
+// address: an IP, or "public/private" IPs.
+func CheckNAT1To1IP(s string) error {
+	ext, local, pair := strings.Cut(s, "/")
+	if net.ParseIP(ext) == nil || pair && net.ParseIP(local) == nil {
+		return fmt.Errorf("room: NAT address %q: want an IP address, or public/private addresses", s)
+	}
+	return nil
 }

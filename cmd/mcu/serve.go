@@ -41,26 +41,26 @@ type listFlag struct {
 
 func (l *listFlag) String() string { return strings.Join(l.vals, ",") }
 
+// Set takes one value as it is (a TURN password may hold a comma).
 func (l *listFlag) Set(v string) error {
 	if l.fromEnv {
 		l.vals, l.fromEnv = nil, false
 	}
-	l.add(v)
+	if v = strings.TrimSpace(v); v != "" {
+		l.vals = append(l.vals, v)
+	}
 	return nil
 }
 
+// setEnv takes an environment variable's comma-separated values.
 func (l *listFlag) setEnv(v string) {
 	l.vals = nil
-	l.add(v)
-	l.fromEnv = true
-}
-
-func (l *listFlag) add(v string) {
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			l.vals = append(l.vals, s)
 		}
 	}
+	l.fromEnv = true
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,8 +68,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	// A variable set but empty (a compose file's ${VAR} when VAR is
+	// unset) is as if unset.
 	env := func(name, def string) string {
-		if v, ok := os.LookupEnv(name); ok {
+		if v := os.Getenv(name); v != "" {
 			return v
 		}
 		return def
@@ -147,6 +149,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		cfg.Net.ICEServers = append(cfg.Net.ICEServers, srv)
 	}
+	for _, ip := range natIPs.vals {
+		if err := room.CheckNAT1To1IP(ip); err != nil {
+			return usageError{err}
+		}
+	}
 	cfg.Net.NAT1To1IPs = natIPs.vals
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
@@ -189,7 +196,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err != nil {
 			return fmt.Errorf("debug address: %w", err)
 		}
-		dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second} // pprof registers there
+		// pprof registers on the default mux; a CPU profile's answer takes
+		// its seconds to write.
+		dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
 		go dbg.Serve(dl)
 		defer dbg.Close()
 		log.Info("pprof on", "addr", dl.Addr())
@@ -219,12 +229,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	// ReadTimeout bounds a whole request, body included (an SDP offer is a
 	// few KiB): a client that stalls mid-body cannot hold a handler.
-	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
+	// WriteTimeout bounds a client that stops reading its answer; the
+	// longest answer to wait for is a recording's stop.
+	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
 		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback)
-	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", ln.Addr())
+	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", browserAddr(ln.Addr()))
 
 	var serveErr error
 	select {
@@ -268,4 +281,15 @@ func listenMedia(port int) (net.PacketConn, error) {
 		return nil, fmt.Errorf("media port: %w", err)
 	}
 	return conn, nil
+}
+
+// browserAddr is where a browser on this machine reaches the server: an
+// address listening on every interface is reached on loopback, which is
+// also where browsers allow a camera over plain http.
+func browserAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return a.String()
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }

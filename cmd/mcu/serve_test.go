@@ -187,7 +187,9 @@ func TestListFlagsFromEnvironment(t *testing.T) {
 		want []string
 	}{
 		{"a, b", nil, []string{"a", "b"}},
-		{"a,b", []string{"-x", "c", "-x", "d,e"}, []string{"c", "d", "e"}},
+		// On the command line a value is taken whole (a TURN password
+		// may hold a comma).
+		{"a,b", []string{"-x", "c", "-x", "d,e"}, []string{"c", "d,e"}},
 		{"", []string{"-x", "c"}, []string{"c"}},
 		{"", nil, nil},
 	} {
@@ -206,6 +208,44 @@ func TestListFlagsFromEnvironment(t *testing.T) {
 	}
 	if strings.Contains(usage.String(), "topsecret") {
 		t.Errorf("the usage shows the TURN password from MCU_ICE_SERVERS:\n%s", usage.String())
+	}
+}
+
+// TestNetworkFlagsRefusedAtStart: an ICE server or NAT address pion would
+// refuse at every join is a usage error before the server starts, and the
+// message does not show a TURN password.
+func TestNetworkFlagsRefusedAtStart(t *testing.T) {
+	for _, args := range [][]string{
+		{"-ice-server", "turn:turn.example.com:3478"},
+		{"-ice-server", "stun:stun.example.com?transport=udp"},
+		{"-ice-server", "turn:ada:topsecret@"},
+		{"-ice-server", "https://ada:topsecret@example.com"},
+		{"-nat1to1-ip", "auto"},
+		{"-nat1to1-ip", "myhost.example.com"},
+		{"-nat1to1-ip", "203.0.113.7/not-an-ip"},
+	} {
+		var stderr bytes.Buffer
+		err := serveCommand(context.Background(), append(args, "-listen", "127.0.0.1:0"), io.Discard, &stderr)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: %v, want a usage error", args, err)
+		}
+		if err != nil && strings.Contains(err.Error()+stderr.String(), "topsecret") {
+			t.Errorf("%q: the error shows the password: %v", args, err)
+		}
+	}
+}
+
+func TestBrowserAddr(t *testing.T) {
+	for addr, want := range map[string]string{"0.0.0.0:8080": "127.0.0.1:8080", "[::]:8080": "127.0.0.1:8080",
+		"127.0.0.1:8080": "127.0.0.1:8080", "192.0.2.1:80": "192.0.2.1:80"} {
+		a, err := net.ResolveTCPAddr("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := browserAddr(a); got != want {
+			t.Errorf("listening on %s: open %s, want %s", addr, got, want)
+		}
 	}
 }
 
