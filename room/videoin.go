@@ -47,12 +47,38 @@ type videoIn struct {
 	newest   uint16              // newest sequence number pushed
 	dec      *codec.VideoDecoder // nil, as frames, while the codec is not decoded
 	frames   *frameAssembler
-	corrupt  int   // damaged frames since the start, for rate-limited warnings
-	profile  int   // frames beyond the negotiated profile, not decoded
-	beyond   bool  // the stream is beyond it, up to a keyframe that is not
-	failed   error // the decoder cannot go on
-	pace     pace  // frames decoded, as maxFrameRate frames, against the clock
-	paced    int   // frames dropped for coming too fast
+	corrupt  int       // damaged frames since the start, for rate-limited warnings
+	profile  int       // frames beyond the negotiated profile, not decoded
+	beyond   bool      // the stream is beyond it, up to a keyframe that is not
+	failed   error     // the decoder cannot go on
+	pace     pace      // frames decoded, as maxFrameRate frames, against the clock
+	paced    int       // frames dropped for coming too fast
+	badKeys  int       // keyframes in a row the decoder refused
+	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
+}
+
+// keyframeBackoff is how long keyframe requests wait after the sender's
+// keyframes have failed to decode badKeys times in a row: 1 s, doubling,
+// up to maxKeyframeBackoff. Its next keyframe is likely the same (a
+// picture larger than the decoder takes): asked for every 500 ms, a
+// sender would send nothing but keyframes.
+func keyframeBackoff(badKeys int) time.Duration {
+	return min(time.Second<<min(badKeys-1, 5), maxKeyframeBackoff)
+}
+
+const maxKeyframeBackoff = 30 * time.Second
+
+// ask asks the sender for a keyframe, unless its last keyframes failed
+// and the backoff has not passed.
+func (v *videoIn) ask() {
+	if v.badKeys > 0 {
+		now := time.Now()
+		if now.Before(v.nextAsk) {
+			return
+		}
+		v.nextAsk = now.Add(keyframeBackoff(v.badKeys))
+	}
+	v.keyframe()
 }
 
 // A participant's frames are decoded at most at maxFrameRate, over
@@ -110,6 +136,7 @@ func (v *videoIn) switchTo(pt uint8, mime string, now time.Time) bool {
 	v.switched = now
 	if v.start(pt, mime) {
 		v.log.Info("video codec changed", "codec", v.dec.Codec(), "payload_type", pt)
+		v.badKeys = 0 // another codec: its keyframes may well decode
 		v.keyframe()
 	}
 	return true
@@ -186,7 +213,7 @@ func (v *videoIn) expire(now time.Time) error {
 	v.frames.drain(now, v.decode)
 	if v.frames.lost > 0 && v.failed == nil && !v.dec.NeedsKeyframe() {
 		v.dec.WaitKeyframe()
-		v.keyframe()
+		v.ask()
 	}
 	return v.failed
 }
@@ -207,7 +234,7 @@ func (v *videoIn) decode(f assembled) {
 			v.log.Warn("video faster than the server decodes, frames dropped", "count", v.paced, "max_fps", maxFrameRate)
 		}
 		v.dec.WaitKeyframe()
-		v.keyframe()
+		v.ask()
 		return
 	}
 	v.pace.add(time.Second / maxFrameRate)
@@ -243,14 +270,23 @@ func (v *videoIn) decode(f assembled) {
 		v.cpu(span.End())
 	}
 	switch {
+	case err == nil:
+		if v.badKeys > 0 && codec.IsKeyframe(v.dec.Codec(), f.data) {
+			v.badKeys = 0 // decodes again
+		}
 	case errors.Is(err, codec.ErrNeedKeyframe):
 		v.log.Debug("waiting for a keyframe", "bytes", len(f.data))
-		v.keyframe()
+		v.ask()
 	case errors.Is(err, codec.ErrCorrupt):
 		if v.corrupt++; v.corrupt == 1 || v.corrupt%100 == 0 {
 			v.log.Warn("damaged video, waiting for a keyframe", "count", v.corrupt, "err", err)
 		}
-		v.keyframe()
+		if codec.IsKeyframe(v.dec.Codec(), f.data) {
+			if v.badKeys++; v.badKeys == 1 || v.badKeys%100 == 0 {
+				v.log.Warn("the sender's keyframes do not decode (a picture larger than 3840x2160?); keyframes asked for less often", "count", v.badKeys)
+			}
+		}
+		v.ask()
 	case err != nil:
 		v.failed = err
 	}

@@ -556,3 +556,44 @@ func TestVideoInRefusesAProfileBeyondTheNegotiated(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoInBacksOffWhenKeyframesFail: a sender whose keyframes never
+// decode (a picture beyond 3840x2160, which the decoder refuses) is asked
+// for a keyframe once, not at every refused one (it would then send
+// nothing but keyframes); its first keyframe that decodes ends that.
+func TestVideoInBacksOffWhenKeyframesFail(t *testing.T) {
+	dir := t.TempDir()
+	encode := func(size, name string) [][]byte {
+		path := filepath.Join(dir, name)
+		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s="+size+":r=30:d=0.2",
+			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1", path).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg: %v %s", err, out)
+		}
+		in, err := codec.OpenInput(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer in.Close()
+		var frames [][]byte
+		for {
+			p, err := in.Read()
+			if err != nil {
+				return frames
+			}
+			frames = append(frames, p.Data)
+		}
+	}
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	huge := encode("4096x2304", "huge.ivf")
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, huge)...)
+	if got := len(p.take()); got != 0 || p.keyframes != 1 {
+		t.Errorf("%d keyframes of 4096x2304: %d picture sizes decoded, %d keyframe requests; want none and 1", len(huge), got, p.keyframes)
+	}
+	fits := encode("160x90", "fits.ivf")
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, fits)...)
+	if got := p.take()[image.Pt(160, 90)]; got != len(fits) || p.in.badKeys != 0 {
+		t.Errorf("160x90 after it: %d pictures of %d frames, %d refused keyframes still counted", got, len(fits), p.in.badKeys)
+	}
+}
