@@ -161,7 +161,7 @@ func (in *Input) open() error {
 		in.fc = nil
 		return fmt.Errorf("%s: open as %v: %w", in.path, in.container, err)
 	}
-	if err := in.fc.FindStreamInfo(nil); err != nil {
+	if err := findStreamInfo(in.fc); err != nil {
 		return fmt.Errorf("%s: read %v stream info: %w", in.path, in.container, err)
 	}
 	var found []string

@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -181,5 +182,41 @@ func TestInputChainedOgg(t *testing.T) {
 	if len(restarts) != 1 || restarts[0] < 2990*time.Millisecond || restarts[0] > 3010*time.Millisecond ||
 		last < 5950*time.Millisecond || last > 6050*time.Millisecond || packets != 302 {
 		t.Errorf("%d packets, restarts at %v, last at %v; want 302, one restart at 3 s, the last near 6 s", packets, restarts, last)
+	}
+}
+
+// TestInputProbesWithinTheDecodersLimit: opening a file does not decode a
+// picture larger than mcu's decoders take. An IVF that gives no size and
+// whose 50-byte keyframes claim 16255x16255 made FFmpeg's probing decoder
+// allocate 440 MB at each opening (three per input in a mix): the probe
+// now refuses it, as mcu's decoder does, and the size stays unknown.
+func TestInputProbesWithinTheDecodersLimit(t *testing.T) {
+	frame := []byte{0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a} // keyframe tag (first partition 20 bytes), start code
+	frame = binary.LittleEndian.AppendUint16(frame, 16255)
+	frame = binary.LittleEndian.AppendUint16(frame, 16255)
+	frame = append(frame, make([]byte, 40)...)
+	file := append([]byte("DKIF"), 0, 0, 32, 0)
+	file = append(file, "VP80"...)
+	file = append(file, make([]byte, 4)...) // width, height: unknown
+	file = binary.LittleEndian.AppendUint32(file, 30)
+	file = binary.LittleEndian.AppendUint32(file, 1)
+	file = binary.LittleEndian.AppendUint32(file, 3)
+	file = append(file, make([]byte, 4)...)
+	for i := range 3 {
+		file = binary.LittleEndian.AppendUint32(file, uint32(len(frame)))
+		file = binary.LittleEndian.AppendUint64(file, uint64(i))
+		file = append(file, frame...)
+	}
+	path := filepath.Join(t.TempDir(), "huge.ivf")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if v := in.Video(); v == nil || v.Width != 0 || v.Height != 0 {
+		t.Errorf("video %+v: want a VP8 stream of unknown size (its picture not decoded)", v)
 	}
 }
