@@ -55,6 +55,11 @@ type videoIn struct {
 	paced    int       // frames dropped for coming too fast
 	badKeys  int       // keyframes in a row the decoder refused
 	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
+	// fmtp is the SDP's format parameters of the track's codec, set
+	// before start; h264 the parameter sets an H.264 stream gave, there
+	// and in-band, for IDR pictures that come without them.
+	fmtp string
+	h264 codec.H264ParamSets
 }
 
 // keyframeBackoff is how long keyframe requests wait after the sender's
@@ -110,6 +115,10 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 		return false
 	}
 	v.dec, v.frames, v.beyond = dec, newFrameAssembler(depacketizer(vc)), false
+	v.h264 = codec.H264ParamSets{}
+	if vc == codec.H264 {
+		v.h264.SetFromFmtp(v.fmtp)
+	}
 	v.stream.Store(&StreamInfo{VideoCodec: vc.String()})
 	return true
 }
@@ -262,7 +271,11 @@ func (v *videoIn) decode(f assembled) {
 	if v.cpu != nil {
 		span = sched.StartCPU()
 	}
-	err := v.dec.Send(f.data, codec.NoPTS)
+	data := f.data
+	if v.dec.Codec() == codec.H264 {
+		data = v.h264.Complete(data)
+	}
+	err := v.dec.Send(data, codec.NoPTS)
 	if err == nil {
 		v.pictures(v.dec, f.arrival)
 	}

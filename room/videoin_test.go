@@ -1,6 +1,7 @@
 package room
 
 import (
+	"encoding/base64"
 	"errors"
 	"image"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -595,5 +597,65 @@ func TestVideoInBacksOffWhenKeyframesFail(t *testing.T) {
 	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, fits)...)
 	if got := p.take()[image.Pt(160, 90)]; got != len(fits) || p.in.badKeys != 0 {
 		t.Errorf("160x90 after it: %d pictures of %d frames, %d refused keyframes still counted", got, len(fits), p.in.badKeys)
+	}
+}
+
+// TestVideoInH264ParameterSetsKept: an H.264 sender that gives its SPS
+// and PPS only once (with its first keyframe, or only in the SDP's
+// sprop-parameter-sets) is decoded at every keyframe, also after its
+// decoder started afresh; such keyframes used to fail, each asking for
+// another.
+func TestVideoInH264ParameterSetsKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.h264")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.4",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	in, err := codec.OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames [][]byte
+	var sets []string // base64, for the SDP
+	for {
+		p, err := in.Read()
+		if err != nil {
+			break
+		}
+		// The access unit without its SPS and PPS.
+		var au []byte
+		codec.ForEachNAL(p.Data, func(nal []byte) bool {
+			if t := nal[0] & 0x1f; t == 7 || t == 8 {
+				if len(sets) < 2 {
+					sets = append(sets, base64.StdEncoding.EncodeToString(nal))
+				}
+				return true
+			}
+			au = append(append(au, 0, 0, 0, 1), nal...)
+			return true
+		})
+		frames = append(frames, au)
+	}
+	in.Close()
+	if len(sets) != 2 || len(frames) != 12 {
+		t.Fatalf("%d parameter sets, %d frames from ffmpeg; want 2 and 12", len(sets), len(frames))
+	}
+	// Given only in the SDP.
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+	p.in.fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c;sprop-parameter-sets=" + strings.Join(sets, ",")
+	p.in.start(102, "video/H264")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.push(sender.packets(t, 102, &codecs.H264Payloader{}, frames[:6])...)
+	if got := p.take()[image.Pt(160, 90)]; got != 6 || p.keyframes != 0 {
+		t.Errorf("parameter sets in the SDP only: %d pictures of 6 frames, %d keyframe requests", got, p.keyframes)
+	}
+	// The decoder starts afresh (as after errors): the next keyframe,
+	// without them, still decodes.
+	if err := p.in.dec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	p.push(sender.packets(t, 102, &codecs.H264Payloader{}, frames[6:])...)
+	if got := p.take()[image.Pt(160, 90)]; got != 6 || p.keyframes != 0 {
+		t.Errorf("after the decoder started afresh: %d pictures of 6 frames, %d keyframe requests", got, p.keyframes)
 	}
 }
