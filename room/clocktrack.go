@@ -40,8 +40,9 @@ type clockTrack struct {
 	mark      bool          // the marker on a frame's last packet (video; audio sends no talkspurts)
 	seq       atomic.Uint32 // the last sequence number sent (16 bits); Bind reads it
 	// sent, if set before the first Bind, is told the payload bytes of
-	// every packet a receiver was sent: pion writes only to receivers
-	// whose connection is up.
+	// every packet a receiver was sent (pion binds a receiver when the
+	// answer is made, but sends only once its connection is up).
+	// Retransmissions are not counted.
 	sent func(n int)
 }
 
@@ -81,7 +82,7 @@ func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.SequenceNumber += w.off
 	n, err := w.w.WriteRTP(h, payload)
 	h.SequenceNumber -= w.off
-	if err == nil && w.sent != nil {
+	if n > 0 && err == nil && w.sent != nil { // pion writes (0, nil) until the receiver's SRTP is up
 		w.sent(len(payload))
 	}
 	return n, err
