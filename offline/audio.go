@@ -67,6 +67,14 @@ func (a *fileAudio) run(ctx context.Context) error {
 	}
 	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels}
 	decoded := false // the decoder has a packet to conceal from
+	// Where a container puts a stream's first sample: Ogg times the
+	// packets after the pre-skip (the first at -6.5 ms), FFmpeg's Matroska
+	// demuxer before it (at 0, a constant 6.5 ms ahead of what is kept).
+	// A chained Ogg's next link starts up to a pre-skip off, either way.
+	// That offset is taken from the first packet after the pre-skip is
+	// dropped, when it is at most the pre-skip (and a frame) either way;
+	// gaps are counted from it.
+	preSkip, base, baseSet := int64(a.info.PreSkip), int64(0), false
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 	for {
 		p, err := in.Read()
@@ -88,6 +96,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 		}
 		if p.Restart || p.SkipStart > 0 {
 			w.skip = p.SkipStart * codec.OpusChannels
+			preSkip, base, baseSet = int64(p.SkipStart), 0, false
 		}
 		if p.Preroll {
 			// Sound before a cut: decoded, for the decoder's state, and
@@ -107,7 +116,14 @@ func (a *fileAudio) run(ctx context.Context) error {
 			// 100 ms once it has decoded something, silence before that
 			// and beyond. Less than Opus's shortest frame is the rounding
 			// of the container's times.
-			if gap := samplesAt(p.PTS) - w.pos; gap >= minGap {
+			drift := samplesAt(p.PTS) - w.pos
+			if !baseSet && decoded && w.skip == 0 {
+				baseSet = true
+				if drift >= -preSkip-minGap && drift <= preSkip+minGap {
+					base = drift
+				}
+			}
+			if gap := drift - base; gap >= minGap {
 				if err := w.fillGap(dec, decoded, gap, pcm); err != nil {
 					return err
 				}
