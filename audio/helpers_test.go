@@ -3,6 +3,7 @@ package audio
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // tone adds a stereo sine of peak amplitude amp (in int16 units; it may
@@ -87,4 +88,28 @@ func maxAbs(s []int32) int64 {
 		hi = max(hi, x)
 	}
 	return max(-int64(lo), int64(hi))
+}
+
+// delayLine is what a Limiter's output is made of: its input, Delay pairs
+// late. next takes the input of a Process call and returns, sample for
+// sample, the input its output stands for.
+type delayLine struct{ hist []int32 }
+
+func newDelayLine(l *Limiter) *delayLine {
+	return &delayLine{hist: make([]int32, l.Delay()*Channels)}
+}
+
+func (d *delayLine) next(in []int32) []int32 {
+	ext := append(slices.Clone(d.hist), in...)
+	d.hist = slices.Clone(ext[len(in):])
+	return ext[:len(in)]
+}
+
+// int16s is s as int16, each value cut to 16 bits.
+func int16s(s []int32) []int16 {
+	out := make([]int16, len(s))
+	for i, v := range s {
+		out[i] = int16(v)
+	}
+	return out
 }

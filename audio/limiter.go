@@ -18,34 +18,38 @@ const releaseOvershoot = 0.25 * math.Ln10 / 20
 // not safe for concurrent use; Process is deterministic and allocates
 // nothing.
 //
-// Design. Each block of up to one frame is its own lookahead; nothing is
-// delayed, so a quiet stream comes out sample for sample as it went in.
+// Design. The output is the input delayed by the attack (Delay pairs,
+// 1.5 ms by default): each block of up to one frame is processed with
+// the Delay pairs that follow it as its lookahead, so that every
+// reduction is faded in over the whole attack, also when its peak comes
+// in the first pairs of the next block.
 //
 //  1. Required gain: for every stereo pair, r = ceiling/peak where peak is
 //     the louder channel's magnitude and ceiling = floor(Threshold·32767);
 //     r = 1 when the pair is within the ceiling.
-//  2. Attack (backward pass, from the end of the block): the gain may not
-//     fall faster than a linear ramp that starts Attack before a reduction,
-//     so each reduction is faded in rather than switched on. The ramp is
-//     re-anchored at every pair that needs a reduction, which keeps the
-//     envelope at or below r everywhere and makes every fall last at least
-//     Attack.
-//  3. Hold and release (forward pass, from the previous block's state):
-//     after each pair that pulls the gain down, the gain stays put for Hold,
-//     then rises along a one-pole curve in the dB domain (time constant
-//     Release) aimed just above unity and clamped at exactly 1. Falls are
-//     taken as step 2 shaped them, so the gain never exceeds r.
+//  2. Attack (backward pass, from the end of the lookahead): the gain may
+//     not fall faster than a linear ramp that starts Attack before a
+//     reduction, so each reduction is faded in rather than switched on.
+//     The ramp is re-anchored at every pair that needs a reduction, which
+//     keeps the envelope at or below r everywhere and makes every fall
+//     last at least Attack.
+//  3. Hold and release (forward pass over the pairs put out, from the
+//     previous block's state): after each pair that pulls the gain down,
+//     the gain stays put for Hold, then rises along a one-pole curve in
+//     the dB domain (time constant Release) aimed just above unity and
+//     clamped at exactly 1. Falls are taken as step 2 shaped them, so the
+//     gain never exceeds r.
 //  4. Output: both channels of a pair get the same gain (no image shift);
 //     samples are rounded to nearest and then clamped to ±ceiling, a safety
 //     net that steps 1–3 make unnecessary (Clamped counts its use).
 //
-// The only unsoftened gain change is a fall at the very first pair of a
-// block whose first pairs need more reduction than the previous block
-// ended with: the peak could not be seen in advance without adding
-// latency. A steady loud signal is already reduced by then.
+// The only unsoftened gain change is at the very start of a stream, whose
+// first pairs may need a reduction at once (nothing was put out before
+// them to ramp over).
 //
 // While the gain is 1 and every sample is within the ceiling, Process is an
-// exact int32 → int16 copy: a mix-minus at normal levels is bit-exact.
+// exact int32 → int16 copy, delayed: a mix-minus at normal levels is
+// bit-exact.
 type Limiter struct {
 	ceiling  int32   // largest output magnitude
 	ceilingF float64 // ceiling as a float64
@@ -57,7 +61,9 @@ type Limiter struct {
 	stale    bool    // logGain must be recomputed from gain
 	holdLeft int     // pairs before the release may start
 	clamped  uint64  // samples altered by the safety clamp
-	gains    [FrameSamples]float64
+	hist     []int32 // the last Delay pairs taken in, not yet put out
+	ext      []int32 // scratch: hist, then a block
+	gains    []float64
 }
 
 // NewLimiter returns a Limiter at unity gain. Zero fields of cfg take their
@@ -69,15 +75,24 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	}
 	cfg = cfg.withDefaults()
 	ceiling := int32(math.Floor(cfg.Threshold * fullScale))
+	attack := max(1, cfg.Attack.Seconds()*SampleRate)
+	delay := int(math.Ceil(attack))
 	return &Limiter{
 		ceiling:  ceiling,
 		ceilingF: float64(ceiling),
-		attack:   max(1, cfg.Attack.Seconds()*SampleRate),
+		attack:   attack,
 		hold:     int(math.Round(cfg.Hold.Seconds() * SampleRate)),
 		release:  -math.Expm1(-1 / (cfg.Release.Seconds() * SampleRate)),
 		gain:     1,
+		hist:     make([]int32, delay*Channels),
+		ext:      make([]int32, delay*Channels+FrameLen),
+		gains:    make([]float64, delay+FrameSamples),
 	}
 }
+
+// Delay returns how many sample pairs the output lags the input: the
+// attack, rounded up (72, 1.5 ms, by default).
+func (l *Limiter) Delay() int { return len(l.hist) / Channels }
 
 // Gain returns the gain applied to the last sample pair processed: 1 when
 // no reduction is in force.
@@ -92,27 +107,28 @@ func (l *Limiter) Ceiling() int16 { return int16(l.ceiling) }
 // defeated by rounding, so a non-zero value in metrics points to a bug.
 func (l *Limiter) Clamped() uint64 { return l.clamped }
 
-// Reset returns the Limiter to unity gain, as after NewLimiter, for a
-// stream that restarts after a gap.
+// Reset returns the Limiter to unity gain and silence, as after
+// NewLimiter, for a stream that restarts after a gap.
 func (l *Limiter) Reset() {
 	l.gain, l.logGain, l.stale, l.holdLeft = 1, 0, false, 0
+	clear(l.hist)
 }
 
-// ContinueFrom puts l where src is (its gain, and where its hold and release
-// stand), so that l goes on from src's last frame without a jump. Both
-// must have the same configuration.
+// ContinueFrom puts l where src is (its gain, where its hold and release
+// stand, and the input it has yet to put out), so that l goes on from
+// src's last frame without a jump. Both must have the same configuration.
 func (l *Limiter) ContinueFrom(src *Limiter) {
 	l.gain, l.logGain, l.stale, l.holdLeft = src.gain, src.logGain, src.stale, src.holdLeft
+	copy(l.hist, src.hist)
 }
 
-// Process writes src, gain-reduced as needed, to dst as int16. dst and src
-// must have the same length (Process panics otherwise), normally FrameLen.
-// Longer input is processed in frame-sized blocks, each its own lookahead;
-// an odd trailing sample counts as a pair of its own. Any int32 value is
-// accepted.
+// Process writes src, delayed by Delay pairs and gain-reduced as needed,
+// to dst as int16. dst and src must have the same, even length (stereo
+// pairs; Process panics otherwise), normally FrameLen. Longer input is
+// processed in frame-sized blocks. Any int32 value is accepted.
 func (l *Limiter) Process(dst []int16, src []int32) {
-	if len(dst) != len(src) {
-		panic("audio: Limiter.Process: len(dst) != len(src)")
+	if len(dst) != len(src) || len(src)%Channels != 0 {
+		panic("audio: Limiter.Process: len(dst) != len(src), or not whole pairs")
 	}
 	for len(src) > 0 {
 		n := min(len(src), FrameLen)
@@ -121,17 +137,25 @@ func (l *Limiter) Process(dst []int16, src []int32) {
 	}
 }
 
-// block processes at most FrameLen samples.
+// block processes at most FrameLen samples: the history and the block's
+// first pairs go out, the block's last Delay pairs become the history.
 func (l *Limiter) block(dst []int16, src []int32) {
-	if l.gain == 1 && copyIfWithin(dst, src, l.ceiling) {
+	n := len(src)
+	ext := l.ext[:len(l.hist)+n]
+	copy(ext, l.hist)
+	copy(ext[len(l.hist):], src)
+	if l.gain == 1 && copyIfWithin(dst, ext[:n], l.ceiling) && within(ext[n:], l.ceiling) {
+		copy(l.hist, ext[n:])
 		return
 	}
-	g := l.gains[:(len(src)+1)/Channels]
-	if l.required(g, src) {
+	g := l.gains[:len(ext)/Channels]
+	if l.required(g, ext) {
 		l.attackPass(g)
 	}
-	l.releasePass(g)
-	l.apply(dst, src, g)
+	out := g[:n/Channels]
+	l.releasePass(out)
+	l.apply(dst, ext[:n], out)
+	copy(l.hist, ext[n:])
 }
 
 // required fills g with the gain each pair needs to stay within the
@@ -223,6 +247,16 @@ func (l *Limiter) apply(dst []int16, src []int32, g []float64) {
 		}
 		dst[i] = int16(q)
 	}
+}
+
+// within reports whether every sample of src lies within ±c.
+func within(src []int32, c int32) bool {
+	var lo, hi int32
+	for _, x := range src {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	return hi <= c && lo >= -c
 }
 
 // copyIfWithin copies src to dst as int16 and reports whether every sample

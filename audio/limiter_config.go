@@ -31,7 +31,8 @@ type LimiterConfig struct {
 	Threshold float64
 	// Attack is how long before a peak the gain starts to fall: each
 	// reduction ramps in linearly over at least Attack. It must lie between
-	// one sample and one frame, because the frame is the lookahead.
+	// one sample and one frame. The output is delayed by the attack
+	// (rounded up to whole samples): it is the lookahead.
 	Attack time.Duration
 	// Hold is how long the gain stays at its lowest after a peak before it
 	// starts to recover. A hold longer than half the period of the lowest

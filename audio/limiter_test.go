@@ -84,9 +84,11 @@ func TestLimiterLoudSignals(t *testing.T) {
 			l := NewLimiter(DefaultLimiterConfig())
 			c := l.Ceiling()
 			out := make([]int16, FrameLen)
+			delayed := newDelayLine(l)
 			for n := range tt.frames {
-				in := tt.frame(n)
-				l.Process(out, in)
+				in0 := tt.frame(n)
+				l.Process(out, in0)
+				in := delayed.next(in0)
 				if p := peak16(out); p > int(c) {
 					t.Fatalf("frame %d: peak %d above ceiling %d", n, p, c)
 				}
@@ -136,18 +138,20 @@ func TestLimiterPassThrough(t *testing.T) {
 		{"silence", make([]int32, FrameLen)},
 		{"random within the ceiling", random},
 		{"exactly at the ceiling", edges},
-		{"short odd block", []int32{c, -c, 5}},
+		{"short block", []int32{c, -c, 5, -5}},
 		{"empty", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewLimiter(DefaultLimiterConfig())
 			out := make([]int16, len(tt.in))
+			delayed := newDelayLine(l)
 			for range 3 {
 				l.Process(out, tt.in)
+				want := delayed.next(tt.in)
 				for i, v := range out {
-					if int32(v) != tt.in[i] {
-						t.Fatalf("sample %d = %d, want %d", i, v, tt.in[i])
+					if int32(v) != want[i] {
+						t.Fatalf("sample %d = %d, want %d (the input, %d pairs late)", i, v, want[i], l.Delay())
 					}
 				}
 			}
@@ -171,9 +175,12 @@ func TestLimiterRelease(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewLimiter(DefaultLimiterConfig())
 			out := make([]int16, FrameLen)
+			delayed := newDelayLine(l)
 			n := 0
 			for ; n < 10; n++ {
-				l.Process(out, toneFrame(n, tt.loud*fullScale, 500, 1))
+				in := toneFrame(n, tt.loud*fullScale, 500, 1)
+				l.Process(out, in)
+				delayed.next(in)
 			}
 			if l.Gain() >= 1 {
 				t.Fatalf("gain %v after the loud part, want < 1", l.Gain())
@@ -181,9 +188,10 @@ func TestLimiterRelease(t *testing.T) {
 			quiet := 0.3 * fullScale
 			recovered := -1
 			for k := range releaseFrames + 5 {
-				in := toneFrame(n+k, quiet, 500, 1)
+				in0 := toneFrame(n+k, quiet, 500, 1)
 				prev := l.Gain()
-				l.Process(out, in)
+				l.Process(out, in0)
+				in := delayed.next(in0)
 				if l.Gain() < prev {
 					t.Fatalf("quiet frame %d: gain fell %v → %v", k, prev, l.Gain())
 				}
@@ -221,14 +229,24 @@ func TestLimiterSpike(t *testing.T) {
 			attack := int(defaultAttack.Seconds() * SampleRate)
 			in := make([]int32, FrameLen)
 			in[2*tt.pair], in[2*tt.pair+1] = tt.value, tt.value
-			out := make([]int16, FrameLen)
-			l.Process(out, in)
+			// The spike's frame, then silence: the output and the gains of
+			// both, the spike Delay pairs late.
+			var out []int16
+			var g []float64
+			for _, frame := range [][]int32{in, make([]int32, FrameLen)} {
+				o := make([]int16, FrameLen)
+				l.Process(o, frame)
+				out = append(out, o...)
+				g = append(g, l.gains[:FrameSamples]...)
+			}
+			pair := tt.pair + l.Delay()
 			c := l.Ceiling()
-			if got := out[2*tt.pair]; got != c && got != -c {
+			if got := out[2*pair]; got != c && got != -c {
 				t.Errorf("spike → %d, want ±%d", got, c)
 			}
-			g := l.gains[:FrameSamples]
-			for i := max(1, tt.pair-attack); i <= tt.pair; i++ {
+			// A spike even at a frame's first pair is approached by the
+			// whole ramp.
+			for i := max(1, pair-attack); i <= pair; i++ {
 				if g[i] > g[i-1] {
 					t.Errorf("gain rises before the spike at pair %d", i)
 				}
@@ -236,15 +254,18 @@ func TestLimiterSpike(t *testing.T) {
 					t.Errorf("gain falls by %v at pair %d, faster than the attack allows", step, i)
 				}
 			}
-			if start := tt.pair - attack - 1; start >= 0 && g[start] != 1 {
+			if start := pair - attack - 1; start >= 0 && g[start] != 1 {
 				t.Errorf("gain %v before the attack ramp, want 1", g[start])
 			}
+			if g[pair-attack+1] >= 1 {
+				t.Errorf("the gain starts falling less than the attack (%d pairs) before the spike", attack)
+			}
 			hold := int(defaultLimiterHold.Seconds() * SampleRate)
-			for i := tt.pair + 1; i < len(g); i++ {
+			for i := pair + 1; i < len(g); i++ {
 				if g[i] < g[i-1] {
 					t.Fatalf("gain falls after the spike at pair %d", i)
 				}
-				if i <= tt.pair+hold && g[i] != g[tt.pair] {
+				if i <= pair+hold && g[i] != g[pair] {
 					t.Fatalf("gain moves during the hold, at pair %d", i)
 				}
 			}
@@ -256,8 +277,9 @@ func TestLimiterSpike(t *testing.T) {
 }
 
 // TestLimiterGainIsSmooth checks that the gain never falls faster than the
-// attack ramp nor rises faster than the release allows: no clicks. Only the
-// very first pair of a stream may fall at once (nothing to ramp from).
+// attack ramp nor rises faster than the release allows: no clicks, also
+// for a peak at a frame's first pairs. Only the very first pair of a
+// stream may fall at once (nothing to ramp from).
 func TestLimiterGainIsSmooth(t *testing.T) {
 	type signal = struct {
 		name   string
@@ -291,6 +313,18 @@ func TestLimiterGainIsSmooth(t *testing.T) {
 			frames: 100,
 		},
 	}
+	tests = append(tests, signal{
+		// Loud from a frame's first pairs on, after a frame just under
+		// the ceiling: the reduction needed at once used to be a step.
+		name: "loud from a frame's start, after one just under the ceiling",
+		frame: func(n int) []int32 {
+			if n == 0 {
+				return toneFrame(n, 0.85*fullScale, 440, 1)
+			}
+			return toneFrame(n, 1.4*fullScale, 440, 1)
+		},
+		frames: 3,
+	})
 	for _, c := range loudCases {
 		tests = append(tests, signal{c.name, c.frame, c.frames})
 	}
@@ -300,10 +334,17 @@ func TestLimiterGainIsSmooth(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			l := NewLimiter(DefaultLimiterConfig())
 			out := make([]int16, FrameLen)
+			delayed := newDelayLine(l)
+			ones := slices.Repeat([]float64{1}, FrameSamples)
 			prev := 1.0
 			for n := range tt.frames {
-				l.Process(out, tt.frame(n))
-				for i, g := range l.gains[:FrameSamples] {
+				in := tt.frame(n)
+				l.Process(out, in)
+				gains := l.gains[:FrameSamples]
+				if want := delayed.next(in); l.Gain() == 1 && slices.Equal(int16s(want), out) {
+					gains = ones // a frame copied as it is (the gains are not computed)
+				}
+				for i, g := range gains {
 					if d := prev - g; d > 1/attack+1e-12 && (n > 0 || i > 0) {
 						t.Fatalf("frame %d pair %d: gain falls by %v, more than 1/attack", n, i, d)
 					}
@@ -319,7 +360,7 @@ func TestLimiterGainIsSmooth(t *testing.T) {
 
 func TestLimiterExtremeInput(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	random := make([]int32, 3*FrameLen+1)
+	random := make([]int32, 3*FrameLen+2)
 	for i := range random {
 		random[i] = int32(rng.Uint32())
 	}
@@ -335,7 +376,7 @@ func TestLimiterExtremeInput(t *testing.T) {
 		cfg  LimiterConfig
 		in   []int32
 	}{
-		{"random int32, odd length over 3 frames", DefaultLimiterConfig(), random},
+		{"random int32, over 3 frames and a pair", DefaultLimiterConfig(), random},
 		{"int32 extremes", DefaultLimiterConfig(), alternating},
 		{"tiny threshold, shortest times", LimiterConfig{Threshold: 1.0 / fullScale, Attack: sampleDuration, Release: sampleDuration}, random},
 		{"threshold 1", LimiterConfig{Threshold: 1}, alternating},
@@ -371,9 +412,10 @@ func TestLimiterReset(t *testing.T) {
 	}
 	in := toneFrame(1, 0.5*fullScale, 440, 1)
 	l.Process(out, in)
+	want := newDelayLine(l).next(in) // silence, then the input: nothing of before
 	for i, v := range out {
-		if int32(v) != in[i] {
-			t.Fatalf("sample %d = %d after Reset, want %d", i, v, in[i])
+		if int32(v) != want[i] {
+			t.Fatalf("sample %d = %d after Reset, want %d", i, v, want[i])
 		}
 	}
 }

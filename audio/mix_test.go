@@ -106,9 +106,12 @@ func TestMixMinusExact(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(n), 1))
 			amp := ceiling / n // the full mix stays within the ceiling
 			limiters := make([]*Limiter, n+1)
+			delayed := make([]*delayLine, n+1)
 			for k := range limiters {
 				limiters[k] = NewLimiter(DefaultLimiterConfig())
+				delayed[k] = newDelayLine(limiters[k])
 			}
+			sum := make([]int32, FrameLen)
 			pcm := make([][]int16, n)
 			for k := range pcm {
 				pcm[k] = make([]int16, FrameLen)
@@ -133,15 +136,18 @@ func TestMixMinusExact(t *testing.T) {
 					}
 					MinusInto(tmp, acc, own)
 					limiters[k].Process(out, tmp)
-					for i := range out {
-						want := 0
+					for i := range sum {
+						sum[i] = 0
 						for j, p := range pcm {
 							if j != k {
-								want += int(p[i])
+								sum[i] += int32(p[i])
 							}
 						}
-						if int(out[i]) != want {
-							t.Fatalf("output %d sample %d = %d, want %d", k, i, out[i], want)
+					}
+					want := delayed[k].next(sum) // the limiter's delay
+					for i := range out {
+						if int32(out[i]) != want[i] {
+							t.Fatalf("output %d sample %d = %d, want %d", k, i, out[i], want[i])
 						}
 					}
 					if g := limiters[k].Gain(); g != 1 {
