@@ -106,22 +106,42 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 	if err != nil {
 		return 0, err
 	}
+	var sum, end time.Duration // the steps so far; the latest end of a packet
+	hi := pts                  // the latest time of a picture so far
+	var ahead time.Duration    // how far the steps went beyond the pictures' times
 	for {
 		q, qpts, qdur, err := next()
 		if err != nil && !errors.Is(err, io.EOF) {
 			return 0, err
 		}
 		last := err != nil
+		end = max(end, pts+dur)
 		step := dur
 		switch {
+		case kind == codec.Audio:
+			if last {
+				step += lead
+			}
 		case last:
-			step += lead
-		case kind == codec.Video && qpts > pts:
+			// The loop's steps add up to its length, the time from its
+			// first packet to the next loop's.
+			if step = end - sum; step <= 0 {
+				step = frame
+			}
+		default:
 			// Up to the next picture: a container's durations are
 			// rounded (33 ms a picture at 30 fps in WebM's milliseconds,
-			// 30 ms short a loop), its times are not.
-			step = qpts - pts
+			// 30 ms short a loop), its times are not. A picture shown
+			// before one sent earlier (B-frames, sent in decoding order)
+			// still steps a millisecond, which the next picture beyond
+			// the latest steps less: the stamps stay in order and near
+			// the pictures' times.
+			hi = max(hi, pts)
+			gap := qpts - hi
+			step = max(gap-ahead, time.Millisecond)
+			ahead += step - max(gap, 0)
 		}
+		sum += step
 		select {
 		case <-time.After(time.Until(start.Add(offset + pts))):
 		case <-ctx.Done():
@@ -131,7 +151,7 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			return 0, err
 		}
 		if last {
-			return pts + dur, nil
+			return end, nil
 		}
 		p, pts, dur = q, qpts, qdur
 	}

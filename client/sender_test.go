@@ -2,6 +2,9 @@ package client
 
 import (
 	"context"
+	"os/exec"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,5 +53,26 @@ func TestSendOnceStepsOverTheLead(t *testing.T) {
 	}
 	if n < 30 || sum != length {
 		t.Errorf("%d pictures stepping the RTP clock by %v in all; a loop lasts %v", n, sum, length)
+	}
+}
+
+// TestSendOnceWithBFrames: pictures sent in decoding order (B-frames, shown
+// before one sent earlier) step the RTP clock forward, and a loop's steps
+// still add up to its length: the clock does not run ahead of the sending.
+func TestSendOnceWithBFrames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "b.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=2",
+		"-c:v", "libx264", "-bf", "3", "-g", "30", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	var sum time.Duration
+	var steps []time.Duration
+	write := func(s media.Sample) error { sum += s.Duration; steps = append(steps, s.Duration); return nil }
+	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 60 || sum != length || slices.Min(steps) <= 0 {
+		t.Errorf("%d pictures stepping the RTP clock by %v in all (least step %v); a loop lasts %v", len(steps), sum, slices.Min(steps), length)
 	}
 }
