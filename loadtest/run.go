@@ -190,10 +190,12 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 				}
 			}
 			mu.Unlock()
+			deadline := time.After(cfg.JoinTimeout) // one wait for all: those that are not up by then will not be
 			for _, c := range up {
 				select {
 				case <-c:
-				case <-time.After(cfg.JoinTimeout):
+				case <-deadline:
+					return
 				case <-runCtx.Done():
 					return
 				}
