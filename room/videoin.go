@@ -145,7 +145,7 @@ func (v *videoIn) switchTo(pt uint8, mime string, now time.Time) bool {
 	v.switched = now
 	if v.start(pt, mime) {
 		v.log.Info("video codec changed", "codec", v.dec.Codec(), "payload_type", pt)
-		v.badKeys = 0 // another codec: its keyframes may well decode
+		v.badKeys, v.nextAsk = 0, time.Time{} // another codec: its keyframes may well decode
 		v.keyframe()
 	}
 	return true
@@ -285,7 +285,7 @@ func (v *videoIn) decode(f assembled) {
 	switch {
 	case err == nil:
 		if v.badKeys > 0 && codec.IsKeyframe(v.dec.Codec(), f.data) {
-			v.badKeys = 0 // decodes again
+			v.badKeys, v.nextAsk = 0, time.Time{} // decodes again
 		}
 	case errors.Is(err, codec.ErrNeedKeyframe):
 		v.log.Debug("waiting for a keyframe", "bytes", len(f.data))
