@@ -275,7 +275,7 @@ func ParseICEServer(s string) (webrtc.ICEServer, error) {
 		pass, err2 = url.PathUnescape(pass)
 		srv.Credential = pass
 		if err1 != nil || err2 != nil {
-			return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %s:%s: a bad %%-escape in the credentials", scheme, host)
+			return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %s:%s: a bad %%-escape in the credentials (a %% itself is %%25)", scheme, host)
 		}
 	}
 	where := scheme + ":" + host

@@ -29,7 +29,8 @@ environment variable named in brackets; a flag given on the command line wins.
 flags:
 `
 
-// listFlag is a repeatable flag (also "a,b" in one value). What setEnv
+// listFlag is a repeatable flag; its environment variable holds a
+// comma-separated list. What setEnv
 // gives it is replaced, not added to, by the command line's first value, so
 // that a flag given there wins as for every other flag. Give it the
 // environment's value after registering it: the usage then shows no default,
@@ -143,6 +144,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
 	}
 	for _, s := range iceServers.vals {
+		if lower := strings.ToLower(s); !iceServers.fromEnv && (strings.Contains(lower, ",stun") || strings.Contains(lower, ",turn")) {
+			return usageError{errors.New("-ice-server: one server per flag (a comma in a value is a TURN password's; the environment's list is comma-separated)")}
+		}
 		srv, err := room.ParseICEServer(s)
 		if err != nil {
 			return usageError{err}

@@ -223,9 +223,16 @@ func TestNetworkFlagsRefusedAtStart(t *testing.T) {
 		{"-nat1to1-ip", "auto"},
 		{"-nat1to1-ip", "myhost.example.com"},
 		{"-nat1to1-ip", "203.0.113.7/not-an-ip"},
+		// Two servers in one value: the second's would be read as the
+		// first's password.
+		{"-ice-server", "turn:ada:topsecret@h1.example.com:3478,turn:ada:topsecret@h2.example.com:3478"},
 	} {
+		// Cancelled: a value that is no longer refused starts the server,
+		// which then stops at once rather than hang the test.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
 		var stderr bytes.Buffer
-		err := serveCommand(context.Background(), append(args, "-listen", "127.0.0.1:0"), io.Discard, &stderr)
+		err := serveCommand(ctx, append(args, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()), io.Discard, &stderr)
 		var ue usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%q: %v, want a usage error", args, err)
