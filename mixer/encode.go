@@ -50,7 +50,7 @@ type encodeJob struct {
 
 func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
 	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
-		jobs: make(chan encodeJob, 1), free: make(chan *canvas, canvases)}
+		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases)}
 	for i := range canvases {
 		pic, err := enc.NewPicture()
 		if err != nil {
@@ -82,6 +82,10 @@ func (p *encodePipe) buffer(ctx context.Context, wait bool) (*canvas, error) {
 	}
 }
 
+// submit never blocks: there are as many places for jobs as canvases. With
+// one, a tick whose picture came while the encoder's goroutine was still
+// handing on the frame before (writing it to every receiver) waited for
+// it, and the sound's ticks with it.
 func (p *encodePipe) submit(j encodeJob) { p.jobs <- j }
 
 func (p *encodePipe) run() {

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -926,4 +927,46 @@ func tileLuma(img *image.YCbCr, c layout.Rect) []byte {
 		out = append(out, img.Y[o:o+c.W]...)
 	}
 	return out
+}
+
+// stuckOutput is an Output whose Video blocks until release is closed (a
+// network write that stalls); it counts the audio frames written meanwhile.
+type stuckOutput struct {
+	release chan struct{}
+	audio   atomic.Int32
+}
+
+func (o *stuckOutput) Video(codec.EncodedFrame) error {
+	<-o.release
+	return nil
+}
+
+func (o *stuckOutput) Audio(codec.EncodedFrame) error            { o.audio.Add(1); return nil }
+func (o *stuckOutput) MixMinus(string, codec.EncodedFrame) error { return nil }
+
+// TestLiveOutputStallKeepsTheSound: live, a stalled video output costs
+// pictures (dropped), never the sound: the mixer loop does not wait for
+// the encoder's goroutine to hand a picture on.
+func TestLiveOutputStallKeepsTheSound(t *testing.T) {
+	cfg := testConfig()
+	cfg.Live = true
+	out := &stuckOutput{release: make(chan struct{})}
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, Audio: &toneSource{hz: 440, amp: 0.1}})
+	var during int32
+	time.AfterFunc(600*time.Millisecond, func() {
+		during = out.audio.Load()
+		close(out.release)
+	})
+	if err := m.Run(context.Background(), RealTime(), 800*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	// 600 ms is 30 audio frames; a loop waiting on the output would stop
+	// after two or three.
+	if during < 20 {
+		t.Errorf("%d audio frames in the 600 ms the video output stalled, want about 30", during)
+	}
 }
