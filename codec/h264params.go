@@ -3,20 +3,39 @@ package codec
 import (
 	"bytes"
 	"encoding/base64"
+	"slices"
 	"strings"
 )
 
-// H264ParamSets keeps the last SPS and PPS of an H.264 stream and puts
-// them back before an IDR picture that comes without them. A decoder that
-// starts afresh (after an error, or a stream beyond the profile) has
-// forgotten them, and a sender that gives them once (in-band with its
-// first keyframe, or only out of band, in the SDP's sprop-parameter-sets)
-// would otherwise never be decoded again. The zero value is ready to use.
+// H264ParamSets keeps an H.264 stream's parameter sets, each SPS and PPS by
+// its id, and puts them back before an IDR picture that comes without
+// them. A decoder that starts afresh (after an error, or a stream beyond
+// the profile) has forgotten them, and a sender that gives them once
+// (in-band with its first keyframe, or only out of band, in the SDP's
+// sprop-parameter-sets) would otherwise never be decoded again. Only an
+// SPS that fits the live profile is kept (see FitsLiveProfile). The zero
+// value is ready to use.
 type H264ParamSets struct {
-	sps, pps []byte // NAL units, header byte first
+	sps, pps []paramSet
 }
 
+type paramSet struct {
+	id  uint32
+	nal []byte // header byte first
+}
+
+// Kept at most: a stream uses one or two of each; a sender cycling ids
+// must not grow the memory. Longer NAL units are not parameter sets a
+// camera sends.
+const (
+	maxSPS, maxPPS = 4, 8
+	maxParamSet    = 1024
+)
+
 var startCode = []byte{0, 0, 1}
+
+// Reset forgets every parameter set.
+func (p *H264ParamSets) Reset() { p.sps, p.pps = nil, nil }
 
 // SetFromFmtp takes the parameter sets an SDP fmtp line gives
 // (sprop-parameter-sets, base64 NAL units separated by commas); anything
@@ -35,41 +54,61 @@ func (p *H264ParamSets) SetFromFmtp(fmtp string) {
 	}
 }
 
-// keep remembers nal if it is an SPS or a PPS.
+// keep remembers nal if it is an SPS that fits the live profile, or a PPS,
+// in place of the one of the same id.
 func (p *H264ParamSets) keep(nal []byte) {
-	if len(nal) < 2 {
+	if len(nal) < 2 || len(nal) > maxParamSet {
 		return
 	}
+	r := bitReader{b: nal[1:], rbsp: true}
 	switch nal[0] & 0x1f {
 	case 7:
-		p.sps = append(p.sps[:0], nal...)
+		sps, err := ParseH264SPS(nal)
+		if err != nil || sps.ChromaFormat > 1 || sps.BitDepth != 8 {
+			return
+		}
+		r.bits(24) // profile_idc, constraint flags, level_idc
+		p.sps = keepSet(p.sps, paramSet{r.ue(), slices.Clone(nal)}, maxSPS)
 	case 8:
-		p.pps = append(p.pps[:0], nal...)
+		if id := r.ue(); !r.err {
+			p.pps = keepSet(p.pps, paramSet{id, slices.Clone(nal)}, maxPPS)
+		}
 	}
 }
 
-// Complete remembers the SPS and PPS of au, an Annex B access unit, and
-// returns au with the remembered ones it lacks put before its own
-// parameter sets and slices (after a delimiter or SEI), SPS first, when
-// it is an IDR picture (a new slice; au is not changed). It reads au only
-// up to its first slice.
+// keepSet puts s in sets, in place of the one of its id, or last, dropping
+// the first when there would be more than most.
+func keepSet(sets []paramSet, s paramSet, most int) []paramSet {
+	sets = slices.DeleteFunc(sets, func(o paramSet) bool { return o.id == s.id })
+	if len(sets) == most {
+		sets = slices.Delete(sets, 0, 1)
+	}
+	return append(sets, s)
+}
+
+// Complete remembers the parameter sets of au, an Annex B access unit, and
+// returns au with the remembered ones it lacks put in when it is an IDR
+// picture (a new slice; au is not changed): missing SPS before its own
+// parameter sets and slices (after a delimiter or SEI), missing PPS before
+// its first slice, after any SPS. It reads au only up to its first slice.
 func (p *H264ParamSets) Complete(au []byte) []byte {
 	var hasSPS, hasPPS bool
-	slice, at := -1, -1 // at: where the first parameter set or slice starts, start code included
+	slice, first, sliceAt := -1, -1, -1 // where the first parameter set or slice, and the first slice, start
 	for i := bytes.Index(au, startCode); i >= 0; {
 		nal := i + len(startCode)
 		if nal >= len(au) {
 			break
 		}
+		at := i
+		if at > 0 && au[at-1] == 0 { // a 4-byte start code
+			at--
+		}
 		t := au[nal] & 0x1f
-		if at < 0 && (t >= 1 && t <= 5 || t == 7 || t == 8) {
-			at = i
-			if at > 0 && au[at-1] == 0 { // a 4-byte start code
-				at--
-			}
+		if first < 0 && (t >= 1 && t <= 5 || t == 7 || t == 8) {
+			first = at
 		}
 		if t >= 1 && t <= 5 {
-			slice = int(t)
+			slice, sliceAt = int(t), at
 			break
 		}
 		next := bytes.Index(au[nal:], startCode)
@@ -78,10 +117,10 @@ func (p *H264ParamSets) Complete(au []byte) []byte {
 			end = nal + next
 		}
 		unit := bytes.TrimRight(au[nal:end], "\x00") // trailing zeros, and a 4-byte start code's first
-		switch {
-		case len(unit) > 0 && unit[0]&0x1f == 7:
+		switch t {
+		case 7:
 			hasSPS = true
-		case len(unit) > 0 && unit[0]&0x1f == 8:
+		case 8:
 			hasPPS = true
 		}
 		p.keep(unit)
@@ -90,16 +129,25 @@ func (p *H264ParamSets) Complete(au []byte) []byte {
 		}
 		i = nal + next
 	}
-	if slice != 5 || hasSPS && hasPPS || p.sps == nil || p.pps == nil {
+	addSPS, addPPS := !hasSPS && len(p.sps) > 0, !hasPPS && len(p.pps) > 0
+	if slice != 5 || !addSPS && !addPPS {
 		return au
 	}
-	out := make([]byte, 0, len(au)+len(p.sps)+len(p.pps)+8)
-	out = append(out, au[:at]...)
-	if !hasSPS {
-		out = append(append(out, 0, 0, 0, 1), p.sps...)
+	size := len(au)
+	for _, s := range slices.Concat(p.sps, p.pps) {
+		size += 4 + len(s.nal)
 	}
-	if !hasPPS {
-		out = append(append(out, 0, 0, 0, 1), p.pps...)
+	out := append(make([]byte, 0, size), au[:first]...)
+	if addSPS {
+		for _, s := range p.sps {
+			out = append(append(out, 0, 0, 0, 1), s.nal...)
+		}
 	}
-	return append(out, au[at:]...)
+	out = append(out, au[first:sliceAt]...)
+	if addPPS {
+		for _, s := range p.pps {
+			out = append(append(out, 0, 0, 0, 1), s.nal...)
+		}
+	}
+	return append(out, au[sliceAt:]...)
 }

@@ -405,7 +405,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		cpu:      func(d time.Duration) { s.room.obs.CPU(mixer.StageVideoDecode, d) },
 	}
 	defer in.close()
-	in.fmtp = track.Codec().SDPFmtpLine
+	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	capBitrate := s.bitrateCap(ssrc)
 	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, func(size int, now time.Time) {

@@ -55,10 +55,10 @@ type videoIn struct {
 	paced    int       // frames dropped for coming too fast
 	badKeys  int       // keyframes in a row the decoder refused
 	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
-	// fmtp is the SDP's format parameters of the track's codec, set
-	// before start; h264 the parameter sets an H.264 stream gave, there
-	// and in-band, for IDR pictures that come without them.
-	fmtp string
+	// fmtp gives the SDP's format parameters of the codec of the packet
+	// being pushed (may be nil); h264 the parameter sets an H.264 stream
+	// gave, there and in-band, for IDR pictures that come without them.
+	fmtp func() string
 	h264 codec.H264ParamSets
 }
 
@@ -115,9 +115,9 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 		return false
 	}
 	v.dec, v.frames, v.beyond = dec, newFrameAssembler(depacketizer(vc)), false
-	v.h264 = codec.H264ParamSets{}
-	if vc == codec.H264 {
-		v.h264.SetFromFmtp(v.fmtp)
+	v.h264.Reset()
+	if vc == codec.H264 && v.fmtp != nil {
+		v.h264.SetFromFmtp(v.fmtp())
 	}
 	v.stream.Store(&StreamInfo{VideoCodec: vc.String()})
 	return true
@@ -255,6 +255,7 @@ func (v *videoIn) decode(f assembled) {
 		// same. The decoder starts afresh, its parameter sets forgotten.
 		if !v.beyond {
 			v.beyond = true
+			v.h264.Reset() // its keyframes that fit say their own
 			// The next Send starts a fresh decoder whatever this says (an
 			// error from data it still held).
 			if err := v.dec.Flush(); err != nil {

@@ -642,7 +642,9 @@ func TestVideoInH264ParameterSetsKept(t *testing.T) {
 	}
 	// Given only in the SDP.
 	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
-	p.in.fmtp = "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c;sprop-parameter-sets=" + strings.Join(sets, ",")
+	p.in.fmtp = func() string {
+		return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c;sprop-parameter-sets=" + strings.Join(sets, ",")
+	}
 	p.in.start(102, "video/H264")
 	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
 	p.push(sender.packets(t, 102, &codecs.H264Payloader{}, frames[:6])...)
