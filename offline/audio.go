@@ -71,9 +71,10 @@ func (a *fileAudio) run(ctx context.Context) error {
 	// packets after the pre-skip (the first at -6.5 ms), FFmpeg's Matroska
 	// demuxer before it (at 0, a constant 6.5 ms ahead of what is kept).
 	// A chained Ogg's next link starts up to a pre-skip off, either way.
-	// That offset is taken from the first packet after the pre-skip is
-	// dropped, when it is at most the pre-skip (and a frame) either way;
-	// gaps are counted from it.
+	// That offset (base) is taken from the packet that ends the pre-skip:
+	// where the next packet would start after it, against its time. Gaps
+	// are counted from it; before it, only a late start is filled (with
+	// silence).
 	preSkip, base, baseSet := int64(a.info.PreSkip), int64(0), false
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 	for {
@@ -116,14 +117,14 @@ func (a *fileAudio) run(ctx context.Context) error {
 			// 100 ms once it has decoded something, silence before that
 			// and beyond. Less than Opus's shortest frame is the rounding
 			// of the container's times.
-			drift := samplesAt(p.PTS) - w.pos
-			if !baseSet && decoded && w.skip == 0 {
-				baseSet = true
-				if drift >= -preSkip-minGap && drift <= preSkip+minGap {
-					base = drift
-				}
+			gap := samplesAt(p.PTS) - w.pos - base
+			if decoded {
+				// What is lost is whole Opus frames, multiples of 2.5 ms;
+				// the rest is the container's rounding (Matroska's
+				// milliseconds).
+				gap = (gap + minGap/2) / minGap * minGap
 			}
-			if gap := drift - base; gap >= minGap {
+			if gap >= minGap && (baseSet || !decoded) {
 				if err := w.fillGap(dec, decoded, gap, pcm); err != nil {
 					return err
 				}
@@ -144,6 +145,12 @@ func (a *fileAudio) run(ctx context.Context) error {
 		}
 		if err := w.writeDecoded(pcm[:n*codec.OpusChannels]); err != nil {
 			return err
+		}
+		if !baseSet && w.skip == 0 && p.PTS != codec.NoPTS {
+			baseSet = true
+			if b := samplesAt(p.PTS) + int64(n) - w.pos; b >= -preSkip-minGap && b <= preSkip+minGap {
+				base = b
+			}
 		}
 	}
 	a.corrupt += warnRetimed(a.log, a.path, in, codec.Audio)

@@ -218,9 +218,14 @@ func TestMixOfACutMP4(t *testing.T) {
 func TestMixOfAudioWithALostPacket(t *testing.T) {
 	dir := t.TempDir()
 	whole, lossy := filepath.Join(dir, "whole.mka"), filepath.Join(dir, "lossy.mka")
+	// The second packet lost, and a file of 2.5 ms packets (a pre-skip
+	// three packets long): neither moves the rest.
+	second, short := filepath.Join(dir, "second.mka"), filepath.Join(dir, "short.mka")
 	for _, args := range [][]string{
 		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,30)`, lossy},
+		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,1)`, second},
+		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "2.5", "-b:a", "64k", short},
 	} {
 		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
 			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
@@ -268,6 +273,16 @@ func TestMixOfAudioWithALostPacket(t *testing.T) {
 	}
 	if a, b := toneEnd(src), toneEnd(ref); b < a-time.Millisecond || b > a+3*time.Millisecond {
 		t.Errorf("the tone of the whole file ends at %v in the mix, at %v in the file", b, a)
+	}
+	if a, b := toneEnd(ref), toneEnd(mix(second)); b < a-time.Millisecond || b > a+time.Millisecond {
+		t.Errorf("the tone ends at %v after the second packet was lost, at %v without", b, a)
+	}
+	shortSrc, err := mediatest.DecodeAudio(t.Context(), short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := toneEnd(shortSrc), toneEnd(mix(short)); b < a-time.Millisecond || b > a+3*time.Millisecond {
+		t.Errorf("the tone of 2.5 ms packets ends at %v in the mix, at %v in the file", b, a)
 	}
 	// The 10 ms lost, 300 ms in, and the milliseconds around them.
 	level := func(pcm []int16) float64 {
