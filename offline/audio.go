@@ -134,11 +134,17 @@ func (a *fileAudio) run(ctx context.Context) error {
 		n, err := dec.Decode(p.Data, pcm)
 		if err != nil {
 			a.warnCorrupt(p.PTS, err)
-			// Conceal one packet's worth (20 ms if unknown).
+			// Conceal one packet's worth: what its header says it codes
+			// (it parses even when the rest is damaged), else what the
+			// container says, else 20 ms; in whole 2.5 ms frames, which
+			// is what the decoder conceals.
 			n = audio.FrameSamples
-			if p.Duration > 0 {
-				n = int(min(samplesAt(p.Duration), codec.MaxOpusSamples))
+			if d, ok := codec.OpusPacketDuration(p.Data); ok {
+				n = int(samplesAt(d))
+			} else if p.Duration > 0 {
+				n = int(samplesAt(p.Duration))
 			}
+			n = min(max(n/minGap, 1)*minGap, codec.MaxOpusSamples/minGap*minGap)
 			if cerr := dec.Conceal(pcm[:n*codec.OpusChannels]); cerr != nil {
 				clear(pcm[:n*codec.OpusChannels])
 			}
@@ -146,7 +152,8 @@ func (a *fileAudio) run(ctx context.Context) error {
 		if err := w.writeDecoded(pcm[:n*codec.OpusChannels]); err != nil {
 			return err
 		}
-		if !baseSet && w.skip == 0 && p.PTS != codec.NoPTS {
+		// Not from a packet concealed: its length is a guess.
+		if !baseSet && err == nil && w.skip == 0 && p.PTS != codec.NoPTS {
 			baseSet = true
 			if b := samplesAt(p.PTS) + int64(n) - w.pos; b >= -preSkip-minGap && b <= preSkip+minGap {
 				base = b
