@@ -134,17 +134,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 		n, err := dec.Decode(p.Data, pcm)
 		if err != nil {
 			a.warnCorrupt(p.PTS, err)
-			// Conceal one packet's worth: what its header says it codes
-			// (it parses even when the rest is damaged), else what the
-			// container says, else 20 ms; in whole 2.5 ms frames, which
-			// is what the decoder conceals.
-			n = audio.FrameSamples
-			if d, ok := codec.OpusPacketDuration(p.Data); ok {
-				n = int(samplesAt(d))
-			} else if p.Duration > 0 {
-				n = int(samplesAt(p.Duration))
-			}
-			n = min(max(n/minGap, 1)*minGap, codec.MaxOpusSamples/minGap*minGap)
+			n = concealLength(p)
 			if cerr := dec.Conceal(pcm[:n*codec.OpusChannels]); cerr != nil {
 				clear(pcm[:n*codec.OpusChannels])
 			}
@@ -162,6 +152,21 @@ func (a *fileAudio) run(ctx context.Context) error {
 	}
 	a.corrupt += warnRetimed(a.log, a.path, in, codec.Audio)
 	return w.flush()
+}
+
+// concealLength is how many samples (per channel) of concealment stand
+// for damaged packet p: what its header says it codes (it parses even when
+// the rest is damaged), else what the container says, else 20 ms; in whole
+// 2.5 ms frames, which is what the decoder conceals (Matroska's
+// millisecond durations are not).
+func concealLength(p codec.Packet) int {
+	n := int64(audio.FrameSamples)
+	if d, ok := codec.OpusPacketDuration(p.Data); ok {
+		n = samplesAt(d)
+	} else if p.Duration > 0 {
+		n = samplesAt(p.Duration)
+	}
+	return int(min(max(n/minGap, 1)*minGap, codec.MaxOpusSamples/minGap*minGap))
 }
 
 // samplesAt is how many samples (per channel) last d, without overflow

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"mcu/codec"
 	"mcu/internal/mediatest"
 	"mcu/mixer"
 )
@@ -192,6 +193,28 @@ func TestSamplesAt(t *testing.T) {
 	} {
 		if got := samplesAt(tc.d); got != tc.want {
 			t.Errorf("samplesAt(%v) = %d, want %d", tc.d, got, tc.want)
+		}
+	}
+}
+
+func TestConcealLength(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		p    codec.Packet
+		want int
+	}{
+		// TOC 0xf8 (config 31: CELT, 20 ms; one frame): the container's
+		// 21 ms is its rounding.
+		{"header says 20 ms", codec.Packet{Data: []byte{0xf8, 0x01, 0x02}, Duration: 21 * time.Millisecond}, 960},
+		// TOC 0xe8: config 29, CELT, 5 ms.
+		{"header says 5 ms", codec.Packet{Data: []byte{0xe8, 0xff}}, 240},
+		{"no header, Matroska's 11 ms", codec.Packet{Duration: 11 * time.Millisecond}, 480},
+		{"no header, 1 ms", codec.Packet{Duration: time.Millisecond}, 120},
+		{"nothing known", codec.Packet{}, 960},
+		{"no header, 10 s", codec.Packet{Duration: 10 * time.Second}, 5760},
+	} {
+		if got := concealLength(c.p); got != c.want {
+			t.Errorf("%s: %d samples, want %d", c.name, got, c.want)
 		}
 	}
 }
