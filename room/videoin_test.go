@@ -516,24 +516,8 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 func TestVideoInRefusesAProfileBeyondTheNegotiated(t *testing.T) {
 	dir := t.TempDir()
 	encode := func(encoder, file, pixels string) [][]byte {
-		path := filepath.Join(dir, pixels+"-"+file)
-		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.4",
-			"-pix_fmt", pixels, "-c:v", encoder, "-g", "6", "-bf", "0", path).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v %s", err, out)
-		}
-		in, err := codec.OpenInput(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer in.Close()
-		var frames [][]byte
-		for {
-			p, err := in.Read()
-			if err != nil {
-				return frames
-			}
-			frames = append(frames, p.Data)
-		}
+		return encodedFrames(t, filepath.Join(dir, pixels+"-"+file), "testsrc=s=160x90:r=30:d=0.4",
+			"-pix_fmt", pixels, "-c:v", encoder, "-g", "6", "-bf", "0")
 	}
 	for _, c := range []struct {
 		mime, encoder, file string
@@ -566,24 +550,8 @@ func TestVideoInRefusesAProfileBeyondTheNegotiated(t *testing.T) {
 func TestVideoInBacksOffWhenKeyframesFail(t *testing.T) {
 	dir := t.TempDir()
 	encode := func(size, name string) [][]byte {
-		path := filepath.Join(dir, name)
-		if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=blue:s="+size+":r=30:d=0.2",
-			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1", path).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg: %v %s", err, out)
-		}
-		in, err := codec.OpenInput(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer in.Close()
-		var frames [][]byte
-		for {
-			p, err := in.Read()
-			if err != nil {
-				return frames
-			}
-			frames = append(frames, p.Data)
-		}
+		return encodedFrames(t, filepath.Join(dir, name), "color=c=blue:s="+size+":r=30:d=0.2",
+			"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1")
 	}
 	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
 	p.in.start(96, "video/VP8")
@@ -659,5 +627,28 @@ func TestVideoInH264ParameterSetsKept(t *testing.T) {
 	p.push(sender.packets(t, 102, &codecs.H264Payloader{}, frames[6:])...)
 	if got := p.take()[image.Pt(160, 90)]; got != 6 || p.keyframes != 0 {
 		t.Errorf("after the decoder started afresh: %d pictures of 6 frames, %d keyframe requests", got, p.keyframes)
+	}
+}
+
+// encodedFrames encodes FFmpeg's lavfi source src with args into path and
+// returns its frames, each one packet's data.
+func encodedFrames(t *testing.T, path, src string, args ...string) [][]byte {
+	t.Helper()
+	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", src}, args...)
+	if out, err := exec.Command("ffmpeg", append(cmd, path)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	in, err := codec.OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var frames [][]byte
+	for {
+		p, err := in.Read()
+		if err != nil {
+			return frames
+		}
+		frames = append(frames, p.Data)
 	}
 }
