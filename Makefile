@@ -75,7 +75,7 @@ space := $(empty) $(empty)
 test: ## run every test with the race detector (installs what is missing, browsers included)
 	@scripts/deps.sh --browser
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -x -E 'mcu/($(subst $(space),|,$(REALTIME_PKGS)))')
-	MCU_BROWSERS_EXPECTED=1 $(GO) test -race -count=1 -p 1 $(addprefix ./,$(REALTIME_PKGS))
+	MCU_BROWSERS_EXPECTED=1 $(GO) test -race -count=1 -p 1 -timeout 20m $(addprefix ./,$(REALTIME_PKGS))
 
 test-pure: ## the packages without cgo, built with CGO_ENABLED=0
 	CGO_ENABLED=0 $(GO) test -count=1 ./layout/... ./audio/...

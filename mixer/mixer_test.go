@@ -956,17 +956,21 @@ func TestLiveOutputStallKeepsTheSound(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, Audio: &toneSource{hz: 440, amp: 0.1}})
-	var during int32
-	time.AfterFunc(600*time.Millisecond, func() {
-		during = out.audio.Load()
-		close(out.release)
-	})
+	// The video output stays stalled until 25 audio frames have come (500
+	// ms, or more on a busy machine), for at most 10 s: a loop waiting on
+	// the output would stop after two or three.
+	var during atomic.Int32
+	go func() {
+		defer close(out.release)
+		for end := time.Now().Add(10 * time.Second); out.audio.Load() < 25 && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		}
+		during.Store(out.audio.Load())
+	}()
 	if err := m.Run(context.Background(), RealTime(), 800*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	// 600 ms is 30 audio frames; a loop waiting on the output would stop
-	// after two or three.
-	if during < 20 {
-		t.Errorf("%d audio frames in the 600 ms the video output stalled, want about 30", during)
+	<-out.release
+	if n := during.Load(); n < 25 {
+		t.Errorf("%d audio frames while the video output stalled, want 25", n)
 	}
 }
