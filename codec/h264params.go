@@ -55,25 +55,31 @@ func (p *H264ParamSets) SetFromFmtp(fmtp string) {
 }
 
 // keep remembers nal if it is an SPS that fits the live profile, or a PPS,
-// in place of the one of the same id.
-func (p *H264ParamSets) keep(nal []byte) {
+// in place of the one of the same id, and returns its id (ok false for
+// anything else, or a set too short to say it).
+func (p *H264ParamSets) keep(nal []byte) (id uint32, ok bool) {
 	if len(nal) < 2 || len(nal) > maxParamSet {
-		return
+		return 0, false
 	}
 	r := bitReader{b: nal[1:], rbsp: true}
 	switch nal[0] & 0x1f {
 	case 7:
-		sps, err := ParseH264SPS(nal)
-		if err != nil || sps.ChromaFormat > 1 || sps.BitDepth != 8 {
-			return
-		}
 		r.bits(24) // profile_idc, constraint flags, level_idc
-		p.sps = keepSet(p.sps, paramSet{r.ue(), slices.Clone(nal)}, maxSPS)
-	case 8:
-		if id := r.ue(); !r.err {
-			p.pps = keepSet(p.pps, paramSet{id, slices.Clone(nal)}, maxPPS)
+		if id = r.ue(); r.err {
+			return 0, false
 		}
+		if sps, err := ParseH264SPS(nal); err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 {
+			p.sps = keepSet(p.sps, paramSet{id, slices.Clone(nal)}, maxSPS)
+		}
+		return id, true
+	case 8:
+		if id = r.ue(); r.err {
+			return 0, false
+		}
+		p.pps = keepSet(p.pps, paramSet{id, slices.Clone(nal)}, maxPPS)
+		return id, true
 	}
+	return 0, false
 }
 
 // keepSet puts s in sets, in place of the one of its id, or last, dropping
@@ -87,12 +93,12 @@ func keepSet(sets []paramSet, s paramSet, most int) []paramSet {
 }
 
 // Complete remembers the parameter sets of au, an Annex B access unit, and
-// returns au with the remembered ones it lacks put in when it is an IDR
-// picture (a new slice; au is not changed): missing SPS before its own
-// parameter sets and slices (after a delimiter or SEI), missing PPS before
-// its first slice, after any SPS. It reads au only up to its first slice.
+// returns au with the remembered ones of ids it lacks put in when it is an
+// IDR picture (a new slice; au is not changed): SPS before its own
+// parameter sets and slices (after a delimiter or SEI), PPS before its
+// first slice, after any SPS. It reads au only up to its first slice.
 func (p *H264ParamSets) Complete(au []byte) []byte {
-	var hasSPS, hasPPS bool
+	var spsIDs, ppsIDs []uint32         // the access unit's own
 	slice, first, sliceAt := -1, -1, -1 // where the first parameter set or slice, and the first slice, start
 	for i := bytes.Index(au, startCode); i >= 0; {
 		nal := i + len(startCode)
@@ -117,37 +123,44 @@ func (p *H264ParamSets) Complete(au []byte) []byte {
 			end = nal + next
 		}
 		unit := bytes.TrimRight(au[nal:end], "\x00") // trailing zeros, and a 4-byte start code's first
-		switch t {
-		case 7:
-			hasSPS = true
-		case 8:
-			hasPPS = true
+		if id, ok := p.keep(unit); ok && t == 7 {
+			spsIDs = append(spsIDs, id)
+		} else if ok {
+			ppsIDs = append(ppsIDs, id)
 		}
-		p.keep(unit)
 		if next < 0 {
 			break
 		}
 		i = nal + next
 	}
-	addSPS, addPPS := !hasSPS && len(p.sps) > 0, !hasPPS && len(p.pps) > 0
-	if slice != 5 || !addSPS && !addPPS {
+	if slice != 5 {
+		return au
+	}
+	// The kept sets of ids the access unit lacks.
+	missing := func(sets []paramSet, own []uint32) []paramSet {
+		var add []paramSet
+		for _, s := range sets {
+			if !slices.Contains(own, s.id) {
+				add = append(add, s)
+			}
+		}
+		return add
+	}
+	addSPS, addPPS := missing(p.sps, spsIDs), missing(p.pps, ppsIDs)
+	if len(addSPS) == 0 && len(addPPS) == 0 {
 		return au
 	}
 	size := len(au)
-	for _, s := range slices.Concat(p.sps, p.pps) {
+	for _, s := range slices.Concat(addSPS, addPPS) {
 		size += 4 + len(s.nal)
 	}
 	out := append(make([]byte, 0, size), au[:first]...)
-	if addSPS {
-		for _, s := range p.sps {
-			out = append(append(out, 0, 0, 0, 1), s.nal...)
-		}
+	for _, s := range addSPS {
+		out = append(append(out, 0, 0, 0, 1), s.nal...)
 	}
 	out = append(out, au[first:sliceAt]...)
-	if addPPS {
-		for _, s := range p.pps {
-			out = append(append(out, 0, 0, 0, 1), s.nal...)
-		}
+	for _, s := range addPPS {
+		out = append(append(out, 0, 0, 0, 1), s.nal...)
 	}
 	return append(out, au[sliceAt:]...)
 }

@@ -53,6 +53,10 @@ func TestH264ParamSetsComplete(t *testing.T) {
 	if got := fromSDP.Complete(sc(idr)); !bytes.Equal(got, sc(sps, pps, pps1, idr)) {
 		t.Errorf("from the SDP: %x", got)
 	}
+	// An IDR with PPS 0 of its own gets PPS 1, which its slices may use.
+	if got := fromSDP.Complete(sc(pps, idr)); !bytes.Equal(got, sc(sps, pps, pps1, idr)) {
+		t.Errorf("with PPS 0 of its own: %x, want the SPS and PPS 1 added", got)
+	}
 	// An SPS beyond the live profile (High 4:4:4) is not kept: it must not
 	// reach the decoder by this way.
 	var beyond H264ParamSets
