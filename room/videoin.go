@@ -137,6 +137,9 @@ const codecSwitchGap = time.Second
 func (v *videoIn) switchTo(pt uint8, mime string, now time.Time) bool {
 	if vc, err := codec.ParseVideoCodec(mime); err == nil && v.dec != nil && vc == v.dec.Codec() {
 		v.pt = pt
+		if vc == codec.H264 && v.fmtp != nil {
+			v.h264.SetFromFmtp(v.fmtp()) // this payload type's sets, if its SDP gives some
+		}
 		return true
 	}
 	if now.Sub(v.switched) < codecSwitchGap { // never at the first change: switched is zero
