@@ -652,3 +652,48 @@ func encodedFrames(t *testing.T, path, src string, args ...string) [][]byte {
 		frames = append(frames, p.Data)
 	}
 }
+
+// TestVideoInH264ParameterSetsOfAnotherPayloadType: a sender that switches
+// to another H.264 payload type, whose SDP gives other parameter sets (a
+// new size), has those kept too: its keyframes without them decode at
+// their size after the decoder started afresh.
+func TestVideoInH264ParameterSetsOfAnotherPayloadType(t *testing.T) {
+	dir := t.TempDir()
+	small := encodedFrames(t, filepath.Join(dir, "small.h264"), "testsrc=s=160x90:r=30:d=0.2", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0")
+	var large [][]byte
+	var sets []string
+	for _, f := range encodedFrames(t, filepath.Join(dir, "large.h264"), "testsrc=s=320x180:r=30:d=0.2", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0") {
+		var au []byte
+		codec.ForEachNAL(f, func(nal []byte) bool {
+			if k := nal[0] & 0x1f; k == 7 || k == 8 {
+				if len(sets) < 2 {
+					sets = append(sets, base64.StdEncoding.EncodeToString(nal))
+				}
+				return true
+			}
+			au = append(append(au, 0, 0, 0, 1), nal...)
+			return true
+		})
+		large = append(large, au)
+	}
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264", 103: "video/H264"})
+	p.in.fmtp = func() string {
+		if p.current == 103 {
+			return "packetization-mode=1;sprop-parameter-sets=" + strings.Join(sets, ",")
+		}
+		return "packetization-mode=1"
+	}
+	p.in.start(102, "video/H264")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.push(sender.packets(t, 102, &codecs.H264Payloader{}, small)...)
+	if got := p.take()[image.Pt(160, 90)]; got != len(small) {
+		t.Fatalf("payload type 102: %d pictures of %d frames (%v, %d keyframe requests)", got, len(small), p.pictures, p.keyframes)
+	}
+	if err := p.in.dec.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	p.push(sender.packets(t, 103, &codecs.H264Payloader{}, large)...)
+	if got := p.take()[image.Pt(320, 180)]; got != len(large) {
+		t.Errorf("payload type 103, its sets only in its SDP: %d pictures of %d frames", got, len(large))
+	}
+}
