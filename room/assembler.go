@@ -504,7 +504,7 @@ func frameHead(dep rtp.Depacketizer, payload []byte) bool {
 		// pion's IsPartitionHead is true at any NAL unit's start, and a
 		// picture may have several slices.
 		return h264PacketStartsAccessUnit(payload)
-	case *codecs.AV1Depacketizer:
+	case *av1Depacketizer:
 		// pion's IsPartitionHead (Z clear) is true at any OBU's start. N
 		// marks the first packet of a coded video sequence: a keyframe with
 		// its sequence header, the only frame codec.IsKeyframe takes.

@@ -426,7 +426,7 @@ func TestFrameAssemblerForgetsUnfinishedFragments(t *testing.T) {
 	}
 }
 
-var vp8Dep, vp9Dep, h264Dep, av1Dep = &codecs.VP8Packet{}, &codecs.VP9Packet{}, &codecs.H264Packet{}, &codecs.AV1Depacketizer{}
+var vp8Dep, vp9Dep, h264Dep, av1Dep = &codecs.VP8Packet{}, &codecs.VP9Packet{}, &codecs.H264Packet{}, &av1Depacketizer{}
 
 // frameHeadCases: what each payload format says about a packet beginning a
 // frame.

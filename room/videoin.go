@@ -162,7 +162,7 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 	case codec.H264:
 		return func() rtp.Depacketizer { return &codecs.H264Packet{} }
 	case codec.AV1:
-		return func() rtp.Depacketizer { return &codecs.AV1Depacketizer{} }
+		return func() rtp.Depacketizer { return &av1Depacketizer{} }
 	}
 	return func() rtp.Depacketizer { return &codecs.VP8Packet{} }
 }
