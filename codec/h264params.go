@@ -55,10 +55,11 @@ func (p *H264ParamSets) SetFromFmtp(fmtp string) {
 }
 
 // keep remembers nal if it is an SPS that fits the live profile, or a PPS,
-// in place of the one of the same id, and returns its id (ok false for
-// anything else, or a set too short to say it).
+// in place of the one of the same id (none longer than maxParamSet), and
+// returns its id, kept or not (ok false for anything else, or a set too
+// short to say it).
 func (p *H264ParamSets) keep(nal []byte) (id uint32, ok bool) {
-	if len(nal) < 2 || len(nal) > maxParamSet {
+	if len(nal) < 2 {
 		return 0, false
 	}
 	r := bitReader{b: nal[1:], rbsp: true}
@@ -68,7 +69,7 @@ func (p *H264ParamSets) keep(nal []byte) (id uint32, ok bool) {
 		if id = r.ue(); r.err {
 			return 0, false
 		}
-		if sps, err := ParseH264SPS(nal); err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 {
+		if sps, err := ParseH264SPS(nal); err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 && len(nal) <= maxParamSet {
 			p.sps = keepSet(p.sps, paramSet{id, slices.Clone(nal)}, maxSPS)
 		}
 		return id, true
@@ -76,7 +77,9 @@ func (p *H264ParamSets) keep(nal []byte) (id uint32, ok bool) {
 		if id = r.ue(); r.err {
 			return 0, false
 		}
-		p.pps = keepSet(p.pps, paramSet{id, slices.Clone(nal)}, maxPPS)
+		if len(nal) <= maxParamSet {
+			p.pps = keepSet(p.pps, paramSet{id, slices.Clone(nal)}, maxPPS)
+		}
 		return id, true
 	}
 	return 0, false

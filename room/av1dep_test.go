@@ -2,6 +2,7 @@ package room
 
 import (
 	"bytes"
+	"errors"
 	"runtime"
 	"testing"
 
@@ -59,13 +60,28 @@ func TestAV1DepacketizerPutsFragmentsTogether(t *testing.T) {
 	if cost > 10*uint64(len(obu)) {
 		t.Errorf("%d MB allocated for an OBU of %.1f MB (pion's own: %d MB)", cost>>20, float64(len(obu))/(1<<20), pionCost>>20)
 	}
-	// Packets of several elements, and a run broken off, go to pion.
-	for _, p := range [][]byte{{0x20, 0x02, 0x30, 0x00, 0x30, 0x01}, {0x50, 0x30, 0x01}} {
+	// Runs of packets as senders pack them come out as pion's: several
+	// elements in a packet; a held run ending in a packet of several
+	// elements (the rest of one OBU, then another); a keyframe's first
+	// packet (N, a sequence header, then the start of a frame) followed by
+	// single fragments; a run broken off.
+	for _, run := range [][][]byte{
+		{{0x20, 0x02, 0x30, 0x00, 0x30, 0x01}},
+		{{0x50, 0x30, 0xaa, 0xbb}, {0xa0, 0x02, 0xcc, 0xdd, 0x30, 0xee}},
+		{{0x68, 0x02, 0x08, 0x00, 0x30, 0xaa}, {0xd0, 0xbb, 0xcc}, {0x90, 0xdd}},
+		{{0x50, 0x30, 0x01}, {0x10, 0x30, 0x02}},
+	} {
 		ours, pions := &av1Depacketizer{}, &codecs.AV1Depacketizer{}
-		a, errA := ours.Unmarshal(p)
-		b, errB := pions.Unmarshal(p)
+		var a, b []byte
+		var errA, errB error
+		for _, p := range run {
+			x, err := ours.Unmarshal(p)
+			a, errA = append(a, x...), errors.Join(errA, err)
+			y, err := pions.Unmarshal(p)
+			b, errB = append(b, y...), errors.Join(errB, err)
+		}
 		if !bytes.Equal(a, b) || (errA == nil) != (errB == nil) {
-			t.Errorf("%x: %x %v, pion's %x %v", p, a, errA, b, errB)
+			t.Errorf("%x: %x %v, pion's %x %v", run, a, errA, b, errB)
 		}
 	}
 }
