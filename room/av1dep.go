@@ -3,34 +3,59 @@ package room
 import (
 	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
+	"github.com/pion/rtp/codecs/av1/obu"
 )
 
 // av1Depacketizer is pion's AV1 depacketizer with the fragments of an OBU
 // that spans packets put together first. pion's copies the OBU so far at
-// every fragment: an OBU of 1000 packets cost 578 MB of copies. A packet
-// holding a single element (W = 1) that goes on in the next (Y) is held,
-// and the fragments that follow it (Z, W = 1) are appended, until the
-// last one: pion then gets one packet with the whole OBU. A run that ends
-// in a packet of several elements hands pion what is held first. Anything
-// else goes to pion as it is: an OBU whose first fragment shares its
-// packet with others (a keyframe's, after its sequence header) is still
-// put together by pion.
+// every fragment: an OBU of 1000 packets cost 578 MB of copies. The last
+// element of a packet that goes on in the next (Y) is held (what comes
+// before it goes to pion at once, as a packet of its own), and the
+// fragments that follow it (Z, each alone in its packet) are appended,
+// until the last one: pion then gets one packet with the whole OBU. A run
+// that ends in a packet of several elements hands pion what is held first,
+// as the fragment it would hold itself. Anything else goes to pion as it
+// is.
 type av1Depacketizer struct {
 	codecs.AV1Depacketizer
-	head byte   // aggregation header of the first fragment held
 	frag []byte // the OBU's fragments so far (nil: none held)
 }
 
 // Aggregation header bits (AV1 RTP payload format, 4.4).
 const (
-	av1Z       = 0x80 // the first element continues the packet before's
-	av1Y       = 0x40 // the last element goes on in the next packet
-	av1WMask   = 0x30 // elements in the packet, 0: each with its length
-	av1WOne    = 0x10
-	maxAV1Frag = 8 << 20 // an OBU longer than this is a broken sender's
+	av1Z     = 0x80 // the first element continues the packet before's
+	av1Y     = 0x40 // the last element goes on in the next packet
+	av1WMask = 0x30 // elements in the packet, 0: each with its length
+	av1WOne  = 0x10
+	// held is the header of the packet pion gets for a held OBU: one
+	// element, going on (cleared when it is whole).
+	av1Held = av1Y | av1WOne
 )
 
 var _ rtp.Depacketizer = (*av1Depacketizer)(nil)
+
+// av1LastElement returns where payload's last element starts (its length
+// field, if it has one: lengthAt) and its data (from dataAt), and how many
+// elements come before it; ok false if payload does not parse.
+func av1LastElement(payload []byte) (lengthAt, dataAt, before int, ok bool) {
+	w := int(payload[0]&av1WMask) >> 4
+	off := 1
+	for i := 0; off < len(payload); i++ {
+		if w != 0 && i == w-1 { // the last, without a length
+			return off, off, i, true
+		}
+		size, n, err := obu.ReadLeb128(payload[off:])
+		if err != nil || n == 0 || uint(len(payload)-off-int(n)) < size {
+			return 0, 0, 0, false
+		}
+		if end := off + int(n) + int(size); end == len(payload) {
+			return off, off + int(n), i, w == 0 || i == w-1
+		} else {
+			off = end
+		}
+	}
+	return 0, 0, 0, false
+}
 
 func (d *av1Depacketizer) Unmarshal(payload []byte) ([]byte, error) {
 	if len(payload) < 2 {
@@ -38,35 +63,47 @@ func (d *av1Depacketizer) Unmarshal(payload []byte) ([]byte, error) {
 		return d.AV1Depacketizer.Unmarshal(payload)
 	}
 	h := payload[0]
-	single := h&av1WMask == av1WOne
-	switch {
-	case d.frag != nil && single && h&av1Z != 0:
-		if len(d.frag)+len(payload) > maxAV1Frag {
-			d.frag = nil
-			return nil, nil
-		}
-		d.frag = append(d.frag, payload[1:]...)
-		if h&av1Y != 0 {
-			return nil, nil // more to come
-		}
-		whole := append([]byte{d.head &^ av1Y}, d.frag...)
+	lengthAt, dataAt, before, ok := av1LastElement(payload)
+	if !ok {
 		d.frag = nil
-		return d.AV1Depacketizer.Unmarshal(whole)
-	case single && h&av1Y != 0 && h&av1Z == 0:
-		d.head, d.frag = h, append(make([]byte, 0, 8*len(payload)), payload[1:]...)
-		return nil, nil
-	}
-	if d.frag != nil && h&av1Z != 0 {
-		// The run ends in a packet of several elements: pion takes what
-		// is held as the fragment it holds itself (Y still set, so it
-		// keeps it without a copy) and puts it before the first one.
-		held := append([]byte{d.head}, d.frag...)
-		d.frag = nil
-		if _, err := d.AV1Depacketizer.Unmarshal(held); err != nil {
-			return nil, err
-		}
 		return d.AV1Depacketizer.Unmarshal(payload)
 	}
-	d.frag = nil // a run broken off: pion drops what it cannot finish
-	return d.AV1Depacketizer.Unmarshal(payload)
+	if d.frag != nil {
+		switch {
+		case h&av1Z == 0:
+			d.frag = nil // a run broken off: pion drops it too
+		case before == 0:
+			// The next fragment, alone in its packet.
+			d.frag = append(d.frag, payload[dataAt:]...)
+			if h&av1Y != 0 {
+				return nil, nil // more to come
+			}
+			whole := append([]byte{av1Held &^ av1Y}, d.frag...)
+			d.frag = nil
+			return d.AV1Depacketizer.Unmarshal(whole)
+		default:
+			// The run ends in a packet of several elements: pion holds
+			// what is held, as the fragment it would hold itself (no
+			// copy), and puts it before the packet's first element.
+			held := append([]byte{av1Held}, d.frag...)
+			d.frag = nil
+			if _, err := d.AV1Depacketizer.Unmarshal(held); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if h&av1Y == 0 || before == 0 && h&av1Z != 0 {
+		// Nothing to hold, or a fragment pion holds the start of (or
+		// whose start was lost).
+		return d.AV1Depacketizer.Unmarshal(payload)
+	}
+	// Hold the last element; what comes before it goes to pion now, as a
+	// packet of elements with their lengths.
+	d.frag = append(make([]byte, 0, 8*len(payload)), payload[dataAt:]...)
+	if before == 0 {
+		return nil, nil
+	}
+	// W = 0: every element has its length, as all but the last had.
+	rest := append([]byte{h &^ (av1Y | av1WMask)}, payload[1:lengthAt]...)
+	return d.AV1Depacketizer.Unmarshal(rest)
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"bytes"
 	"errors"
+	"math/rand/v2"
 	"runtime"
 	"testing"
 
@@ -60,6 +61,57 @@ func TestAV1DepacketizerPutsFragmentsTogether(t *testing.T) {
 	if cost > 10*uint64(len(obu)) {
 		t.Errorf("%d MB allocated for an OBU of %.1f MB (pion's own: %d MB)", cost>>20, float64(len(obu))/(1<<20), pionCost>>20)
 	}
+	// A keyframe as pion's payloader (as libwebrtc) packs it: the
+	// sequence header and the start of the frame share the first packet.
+	frame := make([]byte, 1200*1000)
+	for i := range frame {
+		frame[i] = byte(i * 13)
+	}
+	tu := []byte{0x0a, 0x0b, 0x00, 0x00, 0x00, 0x24, 0x4f, 0x7e, 0x7f, 0x00, 0x68, 0x83, 0x00} // sequence header OBU, its size
+	tu = append(tu, 0x32)                                                                      // frame OBU, with its size
+	tu = append(tu, obuSize(len(frame))...)
+	tu = append(tu, frame...)
+	pkts = (&codecs.AV1Payloader{}).Payload(1200, tu)
+	if pkts[0][0]&av1WMask == av1WOne {
+		t.Fatalf("the payloader's first packet has one element (%x): not the case this checks", pkts[0][:4])
+	}
+	ours, pions = &av1Depacketizer{}, &codecs.AV1Depacketizer{}
+	got, cost = depacketize(ours.Unmarshal)
+	want, pionCost = depacketize(pions.Unmarshal)
+	if len(want) < len(frame) || !bytes.Equal(got, want) {
+		t.Fatalf("keyframe: %d bytes out, pion's %d (of a frame of %d): want the same", len(got), len(want), len(frame))
+	}
+	if cost > 10*uint64(len(frame)) {
+		t.Errorf("keyframe: %d MB allocated for %.1f MB (pion's own: %d MB)", cost>>20, float64(len(frame))/(1<<20), pionCost>>20)
+	}
+
+	// Temporal units of a few OBUs of any size, packed at any MTU, come
+	// out as pion's.
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var tu []byte
+		for range 1 + rng.IntN(4) {
+			data := make([]byte, rng.IntN(5000))
+			for i := range data {
+				data[i] = byte(rng.Uint32())
+			}
+			tu = append(append(append(tu, 0x32), obuSize(len(data))...), data...)
+		}
+		ours, pions := &av1Depacketizer{}, &codecs.AV1Depacketizer{}
+		var a, b []byte
+		for _, p := range (&codecs.AV1Payloader{}).Payload(uint16(40+rng.IntN(1400)), tu) {
+			x, err := ours.Unmarshal(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y, _ := pions.Unmarshal(p)
+			a, b = append(a, x...), append(b, y...)
+		}
+		if !bytes.Equal(a, b) {
+			t.Fatalf("a temporal unit of %d bytes: %d bytes out, pion's %d", len(tu), len(a), len(b))
+		}
+	}
+
 	// Runs of packets as senders pack them come out as pion's: several
 	// elements in a packet; a held run ending in a packet of several
 	// elements (the rest of one OBU, then another); a keyframe's first
@@ -83,5 +135,18 @@ func TestAV1DepacketizerPutsFragmentsTogether(t *testing.T) {
 		if !bytes.Equal(a, b) || (errA == nil) != (errB == nil) {
 			t.Errorf("%x: %x %v, pion's %x %v", run, a, errA, b, errB)
 		}
+	}
+}
+
+// obuSize is n as LEB128.
+func obuSize(n int) []byte {
+	var b []byte
+	for {
+		c := byte(n & 0x7f)
+		if n >>= 7; n > 0 {
+			b = append(b, c|0x80)
+			continue
+		}
+		return append(b, c)
 	}
 }
