@@ -574,37 +574,8 @@ func TestVideoInBacksOffWhenKeyframesFail(t *testing.T) {
 // decoder started afresh; such keyframes used to fail, each asking for
 // another.
 func TestVideoInH264ParameterSetsKept(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "x.h264")
-	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=0.4",
-		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0", path).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, out)
-	}
-	in, err := codec.OpenInput(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var frames [][]byte
-	var sets []string // base64, for the SDP
-	for {
-		p, err := in.Read()
-		if err != nil {
-			break
-		}
-		// The access unit without its SPS and PPS.
-		var au []byte
-		codec.ForEachNAL(p.Data, func(nal []byte) bool {
-			if t := nal[0] & 0x1f; t == 7 || t == 8 {
-				if len(sets) < 2 {
-					sets = append(sets, base64.StdEncoding.EncodeToString(nal))
-				}
-				return true
-			}
-			au = append(append(au, 0, 0, 0, 1), nal...)
-			return true
-		})
-		frames = append(frames, au)
-	}
-	in.Close()
+	frames, sets := withoutParamSets(encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.4",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0"))
 	if len(sets) != 2 || len(frames) != 12 {
 		t.Fatalf("%d parameter sets, %d frames from ffmpeg; want 2 and 12", len(sets), len(frames))
 	}
@@ -660,22 +631,8 @@ func encodedFrames(t *testing.T, path, src string, args ...string) [][]byte {
 func TestVideoInH264ParameterSetsOfAnotherPayloadType(t *testing.T) {
 	dir := t.TempDir()
 	small := encodedFrames(t, filepath.Join(dir, "small.h264"), "testsrc=s=160x90:r=30:d=0.2", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0")
-	var large [][]byte
-	var sets []string
-	for _, f := range encodedFrames(t, filepath.Join(dir, "large.h264"), "testsrc=s=320x180:r=30:d=0.2", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0") {
-		var au []byte
-		codec.ForEachNAL(f, func(nal []byte) bool {
-			if k := nal[0] & 0x1f; k == 7 || k == 8 {
-				if len(sets) < 2 {
-					sets = append(sets, base64.StdEncoding.EncodeToString(nal))
-				}
-				return true
-			}
-			au = append(append(au, 0, 0, 0, 1), nal...)
-			return true
-		})
-		large = append(large, au)
-	}
+	large, sets := withoutParamSets(encodedFrames(t, filepath.Join(dir, "large.h264"), "testsrc=s=320x180:r=30:d=0.2",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0"))
 	p := newVideoInProbe(t, map[uint8]string{102: "video/H264", 103: "video/H264"})
 	p.in.fmtp = func() string {
 		if p.current == 103 {
@@ -696,4 +653,24 @@ func TestVideoInH264ParameterSetsOfAnotherPayloadType(t *testing.T) {
 	if got := p.take()[image.Pt(320, 180)]; got != len(large) {
 		t.Errorf("payload type 103, its sets only in its SDP: %d pictures of %d frames", got, len(large))
 	}
+}
+
+// withoutParamSets returns H.264 access units without their SPS and PPS,
+// and the first two of those (base64, for an SDP's sprop-parameter-sets).
+func withoutParamSets(frames [][]byte) (aus [][]byte, sets []string) {
+	for _, f := range frames {
+		var au []byte
+		codec.ForEachNAL(f, func(nal []byte) bool {
+			if k := nal[0] & 0x1f; k == 7 || k == 8 {
+				if len(sets) < 2 {
+					sets = append(sets, base64.StdEncoding.EncodeToString(nal))
+				}
+				return true
+			}
+			au = append(append(au, 0, 0, 0, 1), nal...)
+			return true
+		})
+		aus = append(aus, au)
+	}
+	return aus, sets
 }
