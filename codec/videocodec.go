@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 )
@@ -73,20 +74,9 @@ func IsKeyframe(c VideoCodec, frame []byte) bool {
 // header OBU. A decoder can only start at one, and real-time encoders send
 // one with every keyframe (the WebRTC AV1 payload format asks for it): it is
 // the test WebRTC receivers use too.
-func av1HasSequenceHeader(tu []byte) bool {
-	_, ok := av1SequenceHeader(tu)
-	return ok
-}
-
-// av1SequenceHeader finds a temporal unit's first sequence header OBU and
-// returns its payload (what of it the unit holds).
-func av1SequenceHeader(tu []byte) (seq []byte, ok bool) {
-	forEachAV1SequenceHeader(tu, func(payload []byte) {
-		if !ok {
-			seq, ok = payload, true
-		}
-	})
-	return seq, ok
+func av1HasSequenceHeader(tu []byte) (found bool) {
+	forEachAV1SequenceHeader(tu, func([]byte) { found = true })
+	return found
 }
 
 // forEachAV1SequenceHeader calls fn with the payload of each sequence
@@ -265,26 +255,23 @@ func H264StartsAccessUnit(nal []byte) bool {
 // ForEachNAL calls fn with each NAL unit (without start code) of an Annex B
 // byte stream, until fn returns false.
 func ForEachNAL(b []byte, fn func(nal []byte) bool) {
-	start := -1
-	i := 0
-	for i+2 < len(b) {
-		if b[i] == 0 && b[i+1] == 0 && b[i+2] == 1 {
-			if start >= 0 {
-				end := i
-				if end > start && b[end-1] == 0 { // 4-byte start code
-					end--
-				}
-				if !fn(b[start:end]) {
-					return
-				}
+	i := bytes.Index(b, startCode)
+	for i >= 0 {
+		start := i + len(startCode)
+		next := bytes.Index(b[start:], startCode)
+		if next < 0 {
+			if start < len(b) {
+				fn(b[start:])
 			}
-			i += 3
-			start = i
-			continue
+			return
 		}
-		i++
-	}
-	if start >= 0 && start < len(b) {
-		fn(b[start:])
+		end := start + next
+		if end > start && b[end-1] == 0 { // 4-byte start code
+			end--
+		}
+		if !fn(b[start:end]) {
+			return
+		}
+		i = start + next
 	}
 }
