@@ -140,14 +140,16 @@ func (l *Limiter) Process(dst []int16, src []int32) {
 // block processes at most FrameLen samples: the history and the block's
 // first pairs go out, the block's last Delay pairs become the history.
 func (l *Limiter) block(dst []int16, src []int32) {
-	n := len(src)
-	ext := l.ext[:len(l.hist)+n]
-	copy(ext, l.hist)
-	copy(ext[len(l.hist):], src)
-	if l.gain == 1 && copyIfWithin(dst, ext[:n], l.ceiling) && within(ext[n:], l.ceiling) {
-		copy(l.hist, ext[n:])
+	n, d, c := len(src), len(l.hist), l.ceiling
+	// Quiet (the common case): the history, then the block's first pairs,
+	// copied out as they are, without putting the two together first.
+	if l.gain == 1 && n >= d && copyIfWithin(dst[:d], l.hist, c) && copyIfWithin(dst[d:], src[:n-d], c) && within(src[n-d:], c) {
+		copy(l.hist, src[n-d:])
 		return
 	}
+	ext := l.ext[:d+n]
+	copy(ext, l.hist)
+	copy(ext[d:], src)
 	g := l.gains[:len(ext)/Channels]
 	if l.required(g, ext) {
 		l.attackPass(g)
