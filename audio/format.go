@@ -16,5 +16,10 @@ const (
 	FrameLen = FrameSamples * Channels
 )
 
+// MaxConcealFrames is the most lost sound made up for by the decoder's
+// concealment in one gap, live or from a file, in frames (100 ms): by then
+// concealment has faded out, and the rest of a longer gap is silence.
+const MaxConcealFrames = 5
+
 // fullScale is the largest positive int16 sample value.
 const fullScale = 32767

@@ -227,9 +227,9 @@ func (w *frameWriter) write(pcm []int16) error {
 // frame, 2.5 ms.
 const minGap = audio.SampleRate / 400
 
-// maxConceal is the longest part of a gap filled by concealment (100 ms,
-// as live), the rest being silence.
-const maxConceal = audio.SampleRate / 10
+// maxConceal is the longest part of a gap filled by concealment, in
+// samples, as live; the rest is silence.
+const maxConceal = int64(audio.MaxConcealFrames * audio.FrameSamples)
 
 // fillGap writes gap samples (per channel) of what is missing before the
 // next packet: dec's concealment, in whole frames of 2.5 ms up to

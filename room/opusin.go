@@ -7,10 +7,10 @@ import (
 	"mcu/codec"
 )
 
-// maxConcealed is the most lost packets made up for in one gap (as
-// readAudio always did): by 100 ms concealment has faded out, and making
-// up for more would only hold the jitter buffer further behind.
-const maxConcealed = 5
+// maxConcealed is the most lost packets made up for in one gap
+// (audio.MaxConcealFrames): making up for more would only hold the jitter
+// buffer further behind.
+const maxConcealed = audio.MaxConcealFrames
 
 // opusIn turns one participant's Opus packets, in sequence order (an
 // audioJitter puts them back in order), into PCM for their jitter buffer.
