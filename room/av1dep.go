@@ -18,7 +18,9 @@ import (
 // is.
 type av1Depacketizer struct {
 	codecs.AV1Depacketizer
-	frag []byte // the OBU's fragments so far (nil: none held)
+	// frag is the packet pion gets for the OBU held: a header byte, then
+	// the OBU's fragments so far (nil: none held).
+	frag []byte
 }
 
 // Aggregation header bits (AV1 RTP payload format, 4.4).
@@ -78,14 +80,15 @@ func (d *av1Depacketizer) Unmarshal(payload []byte) ([]byte, error) {
 			if h&av1Y != 0 {
 				return nil, nil // more to come
 			}
-			whole := append([]byte{av1Held &^ av1Y}, d.frag...)
+			whole := d.frag
+			whole[0] = av1Held &^ av1Y
 			d.frag = nil
 			return d.AV1Depacketizer.Unmarshal(whole)
 		default:
 			// The run ends in a packet of several elements: pion holds
 			// what is held, as the fragment it would hold itself (no
 			// copy), and puts it before the packet's first element.
-			held := append([]byte{av1Held}, d.frag...)
+			held := d.frag // its header says it goes on
 			d.frag = nil
 			if _, err := d.AV1Depacketizer.Unmarshal(held); err != nil {
 				return nil, err
@@ -99,7 +102,7 @@ func (d *av1Depacketizer) Unmarshal(payload []byte) ([]byte, error) {
 	}
 	// Hold the last element; what comes before it goes to pion now, as a
 	// packet of elements with their lengths.
-	d.frag = append(make([]byte, 0, 8*len(payload)), payload[dataAt:]...)
+	d.frag = append(append(make([]byte, 0, 8*len(payload)), av1Held), payload[dataAt:]...)
 	if before == 0 {
 		return nil, nil
 	}
