@@ -34,9 +34,9 @@ func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.
 // sendOnce sends the file once through write, each packet when the clock
 // since start reaches offset plus its time, and returns the file's length.
 // The samples' durations step the RTP clock as the packets are sent: a
-// picture lasts up to the next one, and a stream that starts after the
-// file's 0 (its lead) has its last packet last that much longer, since the
-// next loop's first packet goes out after the lead again.
+// sound packet lasts what it codes, a picture up to the next one, and the
+// last packet up to the next loop's first, which goes out after the
+// stream's start in the file (its lead) again.
 func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset time.Duration) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
@@ -52,7 +52,6 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 	}
 	n := -1              // packets read, of every kind
 	first := codec.NoPTS // the first packet's time when before 0: the file's 0
-	lead := time.Duration(-1)
 	// next reads the stream's next packet, with its time in the file and
 	// its duration.
 	next := func() (codec.Packet, time.Duration, time.Duration, error) {
@@ -92,11 +91,7 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			if dur <= 0 {
 				dur = frame
 			}
-			pts = max(pts, 0)
-			if lead < 0 {
-				lead = pts
-			}
-			return p, pts, dur, nil
+			return p, max(pts, 0), dur, nil
 		}
 	}
 	p, pts, dur, err := next()
@@ -118,16 +113,13 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 		end = max(end, pts+dur)
 		step := dur
 		switch {
-		case kind == codec.Audio:
-			if last {
-				step += lead
-			}
 		case last:
 			// The loop's steps add up to its length, the time from its
 			// first packet to the next loop's.
 			if step = end - sum; step <= 0 {
 				step = frame
 			}
+		case kind == codec.Audio: // what it codes
 		default:
 			// Up to the next picture: a container's durations are
 			// rounded (33 ms a picture at 30 fps in WebM's milliseconds,
