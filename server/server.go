@@ -176,11 +176,7 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 	if err != nil && path != "" {
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
-		ref := newRef()
-		s.log.Error("recording failed", "err", err, "path", path, "ref", ref)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{
-			"error": "the recording failed before its end; the file keeps what was written before (the server's log has the details under ref " + ref + ")",
-			"path":  path, "ref": ref})
+		s.internal(w, err, "the recording failed before its end; the file keeps what was written before", map[string]string{"path": path})
 		return
 	}
 	if err != nil {
@@ -272,22 +268,25 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		err = errors.New("the request was cancelled")
 	}
 	if status == http.StatusInternalServerError {
-		// The error's text names files, libraries and addresses of the
-		// server's: it goes to the log, and the client gets a reference
-		// to find it there.
-		ref := newRef()
-		s.log.Error("request failed", "err", err, "ref", ref)
-		writeJSON(w, status, map[string]string{"error": "internal error; the server's log has the details under ref " + ref, "ref": ref})
+		s.internal(w, err, "internal error", nil)
 		return
 	}
 	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
 }
 
-// newRef names one failure in the log and in its answer.
-func newRef() string {
+// internal answers 500 for err: its text names files, libraries and
+// addresses of the server's, so it goes to the log under a reference, and
+// the client gets what, the reference and body's other fields.
+func (s *Server) internal(w http.ResponseWriter, err error, what string, body map[string]string) {
 	b := make([]byte, 6)
 	rand.Read(b)
-	return hex.EncodeToString(b)
+	ref := hex.EncodeToString(b)
+	s.log.Error("request failed", "err", err, "ref", ref, "answer", what)
+	if body == nil {
+		body = map[string]string{}
+	}
+	body["error"], body["ref"] = what+"; the server's log has the details under ref "+ref, ref
+	writeJSON(w, http.StatusInternalServerError, body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
