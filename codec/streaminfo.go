@@ -7,17 +7,16 @@ package codec
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
 #include <libavutil/mem.h>
-#include <stdlib.h>
 
 // mcu_find_stream_info is avformat_find_stream_info with the decoders it
 // opens to probe held to what mcu's own take: pictures of at most
 // max_pixels, one thread each.
-static int mcu_find_stream_info(AVFormatContext *fc, const char *max_pixels) {
+static int mcu_find_stream_info(AVFormatContext *fc, int64_t max_pixels) {
 	unsigned n = fc->nb_streams;
 	AVDictionary **opts = av_calloc(n ? n : 1, sizeof(*opts));
 	if (!opts) return AVERROR(ENOMEM);
 	for (unsigned i = 0; i < n; i++) {
-		av_dict_set(&opts[i], "max_pixels", max_pixels, 0);
+		av_dict_set_int(&opts[i], "max_pixels", max_pixels, 0);
 		av_dict_set(&opts[i], "threads", "1", 0);
 	}
 	int err = avformat_find_stream_info(fc, opts);
@@ -30,8 +29,6 @@ import "C"
 
 import (
 	"errors"
-	"strconv"
-	"unsafe"
 
 	"github.com/asticode/go-astiav"
 )
@@ -48,9 +45,7 @@ func findStreamInfo(fc *astiav.FormatContext) error {
 	if c == nil {
 		return errors.New("codec: go-astiav's FormatContext is not laid out as mcu expects")
 	}
-	limit := C.CString(strconv.Itoa(MaxDecodePixels))
-	defer C.free(unsafe.Pointer(limit))
-	if err := C.mcu_find_stream_info(c, limit); err < 0 {
+	if err := C.mcu_find_stream_info(c, C.int64_t(MaxDecodePixels)); err < 0 {
 		return astiav.Error(err)
 	}
 	return nil
