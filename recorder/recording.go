@@ -37,8 +37,7 @@ type Recording struct {
 	asked     bool   // a keyframe was asked for since the queue was last full
 	onGap     func() // asks for a keyframe (OnGap)
 
-	err                        error                 // first write error, read after done
-	failed                     atomic.Pointer[error] // err, for Err while run goes on
+	failed                     atomic.Pointer[error] // the first write error (Err)
 	closeErr                   error                 // Stop's, read after final
 	droppedVideo, droppedAudio atomic.Uint64
 	outOfOrder                 atomic.Uint64 // frames the file refused for their time
@@ -180,7 +179,7 @@ func (r *Recording) Audio(f codec.EncodedFrame) {
 func (r *Recording) run() {
 	defer close(r.done)
 	for it := range r.queue {
-		if r.err != nil {
+		if r.failed.Load() != nil {
 			continue // keep draining so producers never block
 		}
 		var err error
@@ -202,7 +201,6 @@ func (r *Recording) run() {
 				r.mu.Unlock()
 			}
 		case err != nil:
-			r.err = err
 			r.failed.Store(&err)
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)
 		}
@@ -233,7 +231,7 @@ func (r *Recording) Stop() (string, error) {
 	r.mu.Unlock()
 	if first {
 		<-r.done
-		r.closeErr = errors.Join(r.err, r.w.Close())
+		r.closeErr = errors.Join(r.Err(), r.w.Close())
 		if v, a, o := r.droppedVideo.Load(), r.droppedAudio.Load(), r.outOfOrder.Load(); v+a+o > 0 {
 			r.log.Warn("recording dropped frames", "video", v, "audio", a, "out_of_order", o)
 		}
