@@ -159,19 +159,7 @@ func TestMetrics(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		return
 	}
-	value := func(name string) float64 {
-		for line := range strings.Lines(text) {
-			if rest, ok := strings.CutPrefix(line, name+" "); ok {
-				v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				return v
-			}
-		}
-		t.Errorf("/metrics lacks %s", name)
-		return 0
-	}
+	value := func(name string) float64 { return metricValue(t, text, name) }
 	for _, st := range mixer.Stages {
 		if v := value(fmt.Sprintf("mcu_cpu_seconds_total{stage=%q}", st)); v <= 0 {
 			t.Errorf("stage %s: %v s of CPU", st, v)
@@ -300,16 +288,27 @@ func TestBytesOutCountsWhatIsSent(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	received := c.Stats().Bytes
-	var sent float64
-	for line := range strings.Lines(string(body)) {
-		if rest, ok := strings.CutPrefix(line, "mcu_bytes_out_total "); ok {
-			sent, _ = strconv.ParseFloat(strings.TrimSpace(rest), 64)
-		}
-	}
+	sent := metricValue(t, string(body), "mcu_bytes_out_total")
 	// The participant's bytes carry the VP8 payload descriptors, and a
 	// few packets are on their way when the two are read. Each session
 	// counted that never connected would add about as much again.
 	if ratio := sent / float64(received); received < 50_000 || ratio < 0.85 || ratio > 1.15 {
 		t.Errorf("bytes out %.0f, the participant received %d (%.2f×); want about the same", sent, received, ratio)
 	}
+}
+
+// metricValue is the value of series name in a /metrics text.
+func metricValue(t *testing.T, text, name string) float64 {
+	t.Helper()
+	for line := range strings.Lines(text) {
+		if rest, ok := strings.CutPrefix(line, name+" "); ok {
+			v, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return v
+		}
+	}
+	t.Errorf("/metrics lacks %s", name)
+	return 0
 }
