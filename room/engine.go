@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"slices"
@@ -72,10 +73,11 @@ type apiMaker struct {
 	mux ice.UDPMux
 }
 
-func newAPIMaker(cfg NetConfig) *apiMaker {
+// newAPIMaker makes the APIs; log takes the UDP mux's own messages.
+func newAPIMaker(cfg NetConfig, log *slog.Logger) *apiMaker {
 	a := &apiMaker{cfg: cfg}
 	if cfg.UDPMux != nil {
-		a.mux = webrtc.NewICEUDPMux(nil, cfg.UDPMux)
+		a.mux = webrtc.NewICEUDPMux(newPionLogs(log).NewLogger("udpmux"), cfg.UDPMux)
 	}
 	return a
 }
@@ -86,8 +88,9 @@ func newAPIMaker(cfg NetConfig) *apiMaker {
 // control feedback (transport-cc: with it, a browser's bandwidth estimate
 // rises to a raised ceiling within a second, where its loss-based estimate
 // alone climbs 8 % a second),
-// the network settings, and buffers for its SRTP streams.
-func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser) (*webrtc.API, error) {
+// the network settings, buffers for its SRTP streams, and log for pion's
+// own messages about the peer (pionLogs).
+func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser, log *slog.Logger) (*webrtc.API, error) {
 	cfg := a.cfg
 	m := &webrtc.MediaEngine{}
 	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}, {Type: "goog-remb"}}
@@ -110,7 +113,7 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	if err := configureTWCC(m, reg); err != nil {
 		return nil, err
 	}
-	s := webrtc.SettingEngine{}
+	s := webrtc.SettingEngine{LoggerFactory: newPionLogs(log)}
 	// A participant whose network vanished (no DTLS close) is seen as
 	// disconnected after 5 s and removed once ICE fails, 10 s without a
 	// packet (pion's default: 25 s); their tile is frozen meanwhile.

@@ -58,7 +58,7 @@ func NewManager(cfg Config) (*Manager, error) {
 	if cfg.GatherTimeout <= 0 {
 		cfg.GatherTimeout = 5 * time.Second
 	}
-	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}, shutting: map[*Room]struct{}{}}
+	m := &Manager{cfg: cfg, apis: newAPIMaker(cfg.Net, cfg.Logger), log: cfg.Logger, obs: cfg.Observer, rooms: map[string]*Room{}, shutting: map[*Room]struct{}{}}
 	m.stopping, m.stop = context.WithCancel(context.Background())
 	if m.obs == nil {
 		m.obs = nopObserver{}
@@ -260,7 +260,8 @@ func (r *Room) unreserve(kind Kind) {
 
 func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
 	var guard streamGuard
-	api, err := m.apis.newAPI(guard.buffer)
+	id := randomHex(8)
+	api, err := m.apis.newAPI(guard.buffer, r.log.With("session", id))
 	if err != nil {
 		return nil, "", err
 	}
@@ -268,7 +269,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
-	s := &Session{ID: randomHex(8), secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
+	s := &Session{ID: id, secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
 		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()

@@ -1,0 +1,108 @@
+package room
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/logging"
+)
+
+// pionLogs gives pion's loggers (ICE, DTLS, SRTP, SCTP, the peer
+// connection) to the server's slog logger, tagged with the pion package
+// ("pion") and whatever the logger carries (the room and session of a
+// peer). pion's errors and warnings are about one peer, so they come out
+// as warnings; its info, debug and trace messages, which include one per
+// undecryptable packet, as debug. A peer can make pion warn for every
+// packet it sends (a STUN request with a wrong user name), so each
+// factory, one a peer, lets through a burst of warnings and then one per
+// interval, and says how many it left out.
+type pionLogs struct {
+	log *slog.Logger
+
+	mu      sync.Mutex
+	tokens  float64
+	last    time.Time
+	dropped int
+	now     func() time.Time
+}
+
+const (
+	// pionLogBurst warnings pass at once; then one per pionLogInterval.
+	pionLogBurst    = 10
+	pionLogInterval = 10 * time.Second
+)
+
+func newPionLogs(log *slog.Logger) *pionLogs {
+	return &pionLogs{log: log, tokens: pionLogBurst, now: time.Now}
+}
+
+// NewLogger is logging.LoggerFactory's.
+func (p *pionLogs) NewLogger(scope string) logging.LeveledLogger {
+	return &pionLogger{logs: p, log: p.log.With("pion", scope)}
+}
+
+// allow takes a token for a warning, and tells how many were left out
+// since the last one let through.
+func (p *pionLogs) allow() (ok bool, dropped int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	if !p.last.IsZero() {
+		p.tokens = min(pionLogBurst, p.tokens+float64(now.Sub(p.last))/float64(pionLogInterval))
+	}
+	p.last = now
+	if p.tokens < 1 {
+		p.dropped++
+		return false, 0
+	}
+	p.tokens--
+	dropped, p.dropped = p.dropped, 0
+	return true, dropped
+}
+
+type pionLogger struct {
+	logs *pionLogs
+	log  *slog.Logger
+}
+
+// traceLevel is below slog's debug: pion's trace is one line per packet
+// in places, shown only to a handler set that low.
+const traceLevel = slog.LevelDebug - 4
+
+// emit logs msg, or format with args when format is set.
+func (l *pionLogger) emit(level slog.Level, format bool, msg string, args []any) {
+	ctx := context.Background()
+	if !l.log.Enabled(ctx, level) {
+		return // nothing formatted for a message nobody sees
+	}
+	if format {
+		msg = fmt.Sprintf(msg, args...)
+	}
+	if level < slog.LevelWarn {
+		l.log.Log(ctx, level, msg)
+		return
+	}
+	ok, dropped := l.logs.allow()
+	if !ok {
+		return
+	}
+	if dropped > 0 {
+		l.log.Log(ctx, level, msg, "left_out", dropped)
+		return
+	}
+	l.log.Log(ctx, level, msg)
+}
+
+func (l *pionLogger) Trace(msg string)                  { l.emit(traceLevel, false, msg, nil) }
+func (l *pionLogger) Tracef(format string, args ...any) { l.emit(traceLevel, true, format, args) }
+func (l *pionLogger) Debug(msg string)                  { l.emit(slog.LevelDebug, false, msg, nil) }
+func (l *pionLogger) Debugf(format string, args ...any) { l.emit(slog.LevelDebug, true, format, args) }
+func (l *pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug, false, msg, nil) }
+func (l *pionLogger) Infof(format string, args ...any)  { l.emit(slog.LevelDebug, true, format, args) }
+func (l *pionLogger) Warn(msg string)                   { l.emit(slog.LevelWarn, false, msg, nil) }
+func (l *pionLogger) Warnf(format string, args ...any)  { l.emit(slog.LevelWarn, true, format, args) }
+func (l *pionLogger) Error(msg string)                  { l.emit(slog.LevelWarn, false, msg, nil) }
+func (l *pionLogger) Errorf(format string, args ...any) { l.emit(slog.LevelWarn, true, format, args) }

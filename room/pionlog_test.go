@@ -1,0 +1,179 @@
+package room
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// records keeps what a logger was given.
+type records struct {
+	mu    sync.Mutex
+	level slog.Level
+	got   []slog.Record
+}
+
+func (h *records) Enabled(_ context.Context, l slog.Level) bool { return l >= h.level }
+func (h *records) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got = append(h.got, r)
+	return nil
+}
+func (h *records) WithAttrs(as []slog.Attr) slog.Handler { return &withAttrs{h, as} }
+func (h *records) WithGroup(string) slog.Handler         { return h }
+
+func (h *records) all() []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]slog.Record(nil), h.got...)
+}
+
+// withAttrs puts a logger's attributes into the records it handles.
+type withAttrs struct {
+	*records
+	attrs []slog.Attr
+}
+
+func (w *withAttrs) Handle(ctx context.Context, r slog.Record) error {
+	r = r.Clone()
+	r.AddAttrs(w.attrs...)
+	return w.records.Handle(ctx, r)
+}
+func (w *withAttrs) WithAttrs(as []slog.Attr) slog.Handler {
+	return &withAttrs{w.records, append(append([]slog.Attr(nil), w.attrs...), as...)}
+}
+
+func attr(r slog.Record, key string) (v slog.Value, ok bool) {
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			v, ok = a.Value, true
+			return false
+		}
+		return true
+	})
+	return v, ok
+}
+
+// counted counts how often it is formatted.
+type counted struct{ n *int }
+
+func (c counted) String() string { *c.n++; return "x" }
+
+func TestPionLogsLevels(t *testing.T) {
+	h := &records{level: slog.LevelDebug}
+	logs := newPionLogs(slog.New(h).With("session", "s1"))
+	l := logs.NewLogger("ice")
+	formatted := 0
+	l.Tracef("trace %v", counted{&formatted}) // below debug: never formatted
+	l.Infof("state %s", "checking")
+	l.Warnf("discard request from %s", "10.0.0.1:5000")
+	l.Error("100%")
+
+	got := h.all()
+	if formatted != 0 {
+		t.Errorf("a trace message nobody sees was formatted %d times", formatted)
+	}
+	want := []struct {
+		level slog.Level
+		msg   string
+	}{{slog.LevelDebug, "state checking"}, {slog.LevelWarn, "discard request from 10.0.0.1:5000"}, {slog.LevelWarn, "100%"}}
+	if len(got) != len(want) {
+		t.Fatalf("%d records, want %d: %v", len(got), len(want), got)
+	}
+	for i, w := range want {
+		if got[i].Level != w.level || got[i].Message != w.msg {
+			t.Errorf("record %d: %v %q, want %v %q", i, got[i].Level, got[i].Message, w.level, w.msg)
+		}
+		if v, ok := attr(got[i], "pion"); !ok || v.String() != "ice" {
+			t.Errorf("record %d: pion=%v, want the scope ice", i, v)
+		}
+		if v, ok := attr(got[i], "session"); !ok || v.String() != "s1" {
+			t.Errorf("record %d: session=%v, want the peer's", i, v)
+		}
+	}
+}
+
+// A peer that makes pion warn for every packet gets a burst of warnings
+// through, then one per interval, which says how many were left out.
+func TestPionLogsLimitAPeersWarnings(t *testing.T) {
+	h := &records{level: slog.LevelInfo}
+	logs := newPionLogs(slog.New(h))
+	now := time.Unix(1000, 0)
+	logs.now = func() time.Time { return now }
+	l := logs.NewLogger("ice")
+	for range 100 {
+		l.Warn("discard request with wrong username")
+		now = now.Add(time.Millisecond)
+	}
+	if n := len(h.all()); n != pionLogBurst {
+		t.Fatalf("%d warnings of 100 in 100 ms got through, want the burst of %d", n, pionLogBurst)
+	}
+	now = now.Add(pionLogInterval)
+	l.Warn("discard request with wrong username")
+	l.Warn("discard request with wrong username")
+	got := h.all()
+	if len(got) != pionLogBurst+1 {
+		t.Fatalf("%d warnings after an interval, want 1 more than the burst", len(got))
+	}
+	if v, ok := attr(got[pionLogBurst], "left_out"); !ok || v.Int64() != 90 {
+		t.Errorf("left_out=%v, want the 90 dropped", v)
+	}
+	if _, ok := attr(got[0], "left_out"); ok {
+		t.Error("the first warning says some were left out")
+	}
+	// Debug messages are not counted against the warnings.
+	h.level = slog.LevelDebug
+	l.Info("state checking")
+	if n := len(h.all()); n != pionLogBurst+2 {
+		t.Errorf("an info message was held back with the warnings: %d records", n)
+	}
+}
+
+// The API a peer is made with logs pion's messages through the server's
+// logger, tagged with the peer.
+func TestPeerConnectionLogsThroughSlog(t *testing.T) {
+	h := &records{level: traceLevel}
+	a := newAPIMaker(NetConfig{Loopback: true}, slog.New(h))
+	api, err := a.newAPI(nil, slog.New(h).With("session", "s1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc, err := api.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-webrtc.GatheringCompletePromise(pc)
+	if err := pc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	scopes := map[string]bool{}
+	for _, r := range h.all() {
+		v, ok := attr(r, "pion")
+		if !ok {
+			continue
+		}
+		scopes[v.String()] = true
+		if s, ok := attr(r, "session"); !ok || s.String() != "s1" {
+			t.Errorf("pion's %q from %s is not tagged with its peer", r.Message, v)
+		}
+	}
+	if len(scopes) == 0 {
+		t.Fatal("pion logged nothing through the server's logger")
+	}
+	t.Logf("pion scopes seen: %v", scopes)
+}
