@@ -13,12 +13,14 @@ import (
 // pionLogs gives pion's loggers (ICE, DTLS, SRTP, SCTP, the peer
 // connection) to the server's slog logger, tagged with the pion package
 // ("pion") and whatever the logger carries (the room and session of a
-// peer). pion's errors and warnings are about one peer, so they come out
-// as warnings; its info, debug and trace messages, which include one per
-// undecryptable packet, as debug. A peer can make pion warn for every
-// packet it sends (a STUN request with a wrong user name), so each
-// factory, one a peer, lets through a burst of warnings and then one per
-// interval, and says how many it left out.
+// peer). pion's errors are about one peer, so they come out as warnings;
+// its warnings, mostly something a peer sent that was set aside (a
+// browser's mDNS candidate at every join), as info; its info, debug and
+// trace messages, which include one per undecryptable packet, as debug. A
+// peer can make pion warn for every packet it sends (a STUN request with a
+// wrong user name), so each factory, one a peer, lets through a burst of
+// messages at info or above and then one per interval, and says how many
+// it left out.
 type pionLogs struct {
 	log *slog.Logger
 
@@ -30,7 +32,7 @@ type pionLogs struct {
 }
 
 const (
-	// pionLogBurst warnings pass at once; then one per pionLogInterval.
+	// pionLogBurst messages pass at once; then one per pionLogInterval.
 	pionLogBurst    = 10
 	pionLogInterval = 10 * time.Second
 )
@@ -81,7 +83,7 @@ func (l *pionLogger) emit(level slog.Level, format bool, msg string, args []any)
 	if format {
 		msg = fmt.Sprintf(msg, args...)
 	}
-	if level < slog.LevelWarn {
+	if level < slog.LevelInfo {
 		l.log.Log(ctx, level, msg)
 		return
 	}
@@ -102,7 +104,7 @@ func (l *pionLogger) Debug(msg string)                  { l.emit(slog.LevelDebug
 func (l *pionLogger) Debugf(format string, args ...any) { l.emit(slog.LevelDebug, true, format, args) }
 func (l *pionLogger) Info(msg string)                   { l.emit(slog.LevelDebug, false, msg, nil) }
 func (l *pionLogger) Infof(format string, args ...any)  { l.emit(slog.LevelDebug, true, format, args) }
-func (l *pionLogger) Warn(msg string)                   { l.emit(slog.LevelWarn, false, msg, nil) }
-func (l *pionLogger) Warnf(format string, args ...any)  { l.emit(slog.LevelWarn, true, format, args) }
+func (l *pionLogger) Warn(msg string)                   { l.emit(slog.LevelInfo, false, msg, nil) }
+func (l *pionLogger) Warnf(format string, args ...any)  { l.emit(slog.LevelInfo, true, format, args) }
 func (l *pionLogger) Error(msg string)                  { l.emit(slog.LevelWarn, false, msg, nil) }
 func (l *pionLogger) Errorf(format string, args ...any) { l.emit(slog.LevelWarn, true, format, args) }

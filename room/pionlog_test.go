@@ -81,7 +81,7 @@ func TestPionLogsLevels(t *testing.T) {
 	want := []struct {
 		level slog.Level
 		msg   string
-	}{{slog.LevelDebug, "state checking"}, {slog.LevelWarn, "discard request from 10.0.0.1:5000"}, {slog.LevelWarn, "100%"}}
+	}{{slog.LevelDebug, "state checking"}, {slog.LevelInfo, "discard request from 10.0.0.1:5000"}, {slog.LevelWarn, "100%"}}
 	if len(got) != len(want) {
 		t.Fatalf("%d records, want %d: %v", len(got), len(want), got)
 	}
