@@ -2,9 +2,12 @@ package client
 
 import (
 	"context"
+	"math"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,19 +43,61 @@ func TestSendOnceStepsByWhatOpusCodes(t *testing.T) {
 	}
 }
 
+// videoPackets reads the times (in the file's order) of a file's video
+// packets, and when the last picture ends, as ffprobe sees them, counted
+// from the file's start (its earliest stream's), as mcu reads files.
+func videoPackets(t *testing.T, path string) (pts []time.Duration, end time.Duration) {
+	t.Helper()
+	probe := func(args ...string) string {
+		out, err := exec.Command("ffprobe", append([]string{"-v", "error", "-of", "csv=p=0"}, append(args, path)...)...).Output()
+		if err != nil {
+			t.Fatalf("ffprobe %s: %v", path, err)
+		}
+		return string(out)
+	}
+	seconds := func(s string) time.Duration {
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s: %v", path, err)
+		}
+		return time.Duration(math.Round(f*1e6)) * time.Microsecond
+	}
+	start := seconds(probe("-show_entries", "format=start_time"))
+	for line := range strings.Lines(probe("-select_streams", "v", "-show_entries", "packet=pts_time,duration_time")) {
+		p, d, ok := strings.Cut(strings.TrimSpace(line), ",")
+		if !ok {
+			t.Fatalf("ffprobe %s: %q", path, line)
+		}
+		at := seconds(p) - start
+		pts = append(pts, at)
+		end = max(end, at+seconds(d))
+	}
+	return pts, end
+}
+
 // TestSendOnceStepsOverTheLead: a stream that starts after the file's 0
 // (p12.webm's video, 7 ms in) steps its RTP clock by the whole loop, lead
-// included, so that the next loop's packets are stamped as they are sent.
+// included (and the file's audio, 7 ms before 0, which is the file's
+// start), so that the next loop's packets are stamped as they are sent.
 func TestSendOnceStepsOverTheLead(t *testing.T) {
+	path := mediatest.TestdataPath(t, "p12.webm")
+	pts, end := videoPackets(t, path)
+	if pts[0] <= 0 {
+		t.Fatalf("the clip's video starts at %v: no lead to test", pts[0])
+	}
 	var sum time.Duration
 	n := 0
 	write := func(s media.Sample) error { sum += s.Duration; n++; return nil }
-	length, err := sendOnce(context.Background(), mediatest.TestdataPath(t, "p12.webm"), codec.Video, write, time.Now().Add(-time.Hour), 0)
+	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n < 30 || sum != length {
-		t.Errorf("%d pictures stepping the RTP clock by %v in all; a loop lasts %v", n, sum, length)
+	if n != len(pts) {
+		t.Errorf("%d pictures sent of %d", n, len(pts))
+	}
+	// The loop lasts from the file's start to the end of its last picture.
+	if length != end || sum != length {
+		t.Errorf("a loop lasts %v and its pictures step the RTP clock by %v; the video ends at %v, %v after its first picture", length, sum, end, end-pts[0])
 	}
 }
 
@@ -65,6 +110,7 @@ func TestSendOnceWithBFrames(t *testing.T) {
 		"-c:v", "libx264", "-bf", "3", "-g", "30", path).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v %s", err, out)
 	}
+	pts, end := videoPackets(t, path)
 	var sum time.Duration
 	var steps []time.Duration
 	write := func(s media.Sample) error { sum += s.Duration; steps = append(steps, s.Duration); return nil }
@@ -72,7 +118,34 @@ func TestSendOnceWithBFrames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(steps) != 60 || sum != length || slices.Min(steps) <= 0 {
-		t.Errorf("%d pictures stepping the RTP clock by %v in all (least step %v); a loop lasts %v", len(steps), sum, slices.Min(steps), length)
+	if len(steps) != len(pts) || len(steps) != 60 {
+		t.Fatalf("%d pictures sent; the file has %d, ffmpeg was asked for 60", len(steps), len(pts))
+	}
+	if length != end || sum != length {
+		t.Errorf("a loop lasts %v and its pictures step the RTP clock by %v; the video ends at %v", length, sum, end)
+	}
+	if !slices.ContainsFunc(pts[1:], func(p time.Duration) bool { return p < pts[0] }) && slices.IsSorted(pts) {
+		t.Fatal("the file's pictures are in display order: no B-frames to test")
+	}
+	// Each picture's RTP time (the steps before it) is the latest time
+	// shown so far; a picture shown before an earlier one steps 1 ms
+	// (so k in a row are k ms ahead), which the next picture beyond the
+	// latest makes up for. (The file's times are rounded to µs.)
+	const rounding = 10 * time.Microsecond
+	var at, hi time.Duration
+	behind := 0 // pictures in a row shown before the latest
+	for i, p := range pts {
+		if p > hi || i == 0 {
+			hi, behind = p, 0
+		} else {
+			behind++
+		}
+		if d := at - hi; d < -rounding || d > time.Duration(behind)*time.Millisecond+rounding {
+			t.Errorf("picture %d (at %v in the file) stamped at %v, the latest picture so far at %v", i, p, at, hi)
+		}
+		if steps[i] <= 0 {
+			t.Errorf("picture %d steps the clock by %v", i, steps[i])
+		}
+		at += steps[i]
 	}
 }
