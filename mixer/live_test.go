@@ -136,7 +136,8 @@ func TestLiveAudioWithoutLimits(t *testing.T) {
 }
 
 // TestLiveVideo: the mixer always gets the newest picture and never blocks;
-// three buffers circulate.
+// the picture it reads is never handed out for decoding until it takes
+// another; three buffers circulate.
 func TestLiveVideo(t *testing.T) {
 	v := NewLiveVideo()
 	ctx := context.Background()
@@ -145,8 +146,12 @@ func TestLiveVideo(t *testing.T) {
 	}
 	seen := map[*codec.Frame]bool{}
 	var last uint64
+	var reading *codec.Frame
 	for i := range 20 {
 		f := v.Buffer()
+		if f == reading {
+			t.Fatalf("picture %d: the buffer the mixer reads was given to the decoder", i)
+		}
 		seen[f] = true
 		f.Resize(4, 4)
 		f.Y[0] = byte(i)
@@ -156,11 +161,19 @@ func TestLiveVideo(t *testing.T) {
 			if got.Y[0] != byte(i) || got.Seq <= last {
 				t.Fatalf("VideoAt gave picture %d (seq %d) after %d was put", got.Y[0], got.Seq, i)
 			}
-			last = got.Seq
+			last, reading = got.Seq, got
+		}
+		if reading.Y[0] != byte(i/3*3) {
+			t.Fatalf("picture %d: the one the mixer reads now shows %d", i, reading.Y[0])
 		}
 	}
-	if len(seen) > 3 {
+	if len(seen) != 3 {
 		t.Errorf("%d buffers used, want 3", len(seen))
+	}
+	// Nothing new: the mixer keeps the picture it has.
+	newest, _ := v.VideoAt(ctx, 0)
+	if got, _ := v.VideoAt(ctx, 0); got != newest || got.Y[0] != 19 {
+		t.Error("VideoAt with nothing new gave another picture")
 	}
 }
 
