@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -122,45 +123,42 @@ func TestDownlinkFollowsLeastReceiver(t *testing.T) {
 // its estimate is stale (a timer, not another report, applies the
 // shares again); after stop, nothing changes.
 func TestDownlinkExpiresSilentReceiver(t *testing.T) {
-	var mu sync.Mutex
-	var set []int
-	d := newDownlink(300_000, 1_500_000, func(bps int) error {
-		mu.Lock()
-		defer mu.Unlock()
-		set = append(set, bps)
-		return nil
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		var set []int
+		got := func() []int {
+			mu.Lock()
+			defer mu.Unlock()
+			return slices.Clone(set)
+		}
+		d := newDownlink(300_000, 1_500_000, func(bps int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			set = append(set, bps)
+			return nil
+		})
+		d.stale = 100 * time.Millisecond
+		d.update("a", 500_000)
+		time.Sleep(99 * time.Millisecond)
+		synctest.Wait()
+		if want := []int{500_000}; !slices.Equal(got(), want) {
+			t.Fatalf("mixer set to %v before the report is stale, want %v", got(), want)
+		}
+		time.Sleep(2 * time.Millisecond)
+		synctest.Wait()
+		if want := []int{500_000, 1_500_000}; !slices.Equal(got(), want) {
+			t.Fatalf("mixer set to %v, want %v once the only report is stale", got(), want)
+		}
+		// Stopped, nothing more: the report goes stale 100 ms later, and
+		// nothing applies it again.
+		d.update("a", 500_000)
+		d.stop()
+		time.Sleep(300 * time.Millisecond)
+		synctest.Wait()
+		if want := []int{500_000, 1_500_000, 500_000}; !slices.Equal(got(), want) {
+			t.Errorf("mixer set to %v after stop, want %v", got(), want)
+		}
 	})
-	d.stale = 100 * time.Millisecond
-	d.update("a", 500_000)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		mu.Lock()
-		got := slices.Clone(set)
-		mu.Unlock()
-		if slices.Equal(got, []int{500_000, 1_500_000}) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("mixer set to %v, want 500000 then 1500000 once the only report is stale", got)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	// Stopped, nothing more: the report goes stale 100 ms later, and
-	// nothing applies it again. (A machine so busy that 100 ms passed
-	// before stop proves nothing either way.)
-	before := time.Now()
-	d.update("a", 500_000)
-	d.stop()
-	if time.Since(before) >= 50*time.Millisecond {
-		t.Logf("update and stop took %v: the expiry after stop is not checked", time.Since(before))
-		return
-	}
-	time.Sleep(300 * time.Millisecond)
-	mu.Lock()
-	defer mu.Unlock()
-	if want := []int{500_000, 1_500_000, 500_000}; !slices.Equal(set, want) {
-		t.Errorf("mixer set to %v after stop, want %v", set, want)
-	}
 }
 
 // TestDownlinkFloor: the floor is a fifth of the bitrate, at least
