@@ -410,7 +410,8 @@ func (s *Session) reportDownlink(bps int) {
 // composite: it calls request for a keyframe, reading the time from now
 // and when the last keyframe went out from keyframe. A request held for
 // the interval is dropped once the keyframe the receiver's last request
-// made has answered it. Use from one goroutine.
+// made has answered it, or any keyframe went out after it. Use from one
+// goroutine.
 func (s *Session) keyframeRequests(now func() time.Time, request func(), keyframe func() time.Time) func([]rtcp.Packet) {
 	var last, asked time.Time // the last request made; the last one received
 	pending := false
@@ -427,8 +428,13 @@ func (s *Session) keyframeRequests(now func() time.Time, request func(), keyfram
 			return
 		}
 		if !last.IsZero() {
-			if k := keyframe(); !k.Before(last) && k.Sub(last) <= keyframeServed && !asked.After(k.Add(keyframeAnswered)) {
+			k := keyframe()
+			if !k.Before(last) && k.Sub(last) <= keyframeServed && !asked.After(k.Add(keyframeAnswered)) {
 				pending = false // answered by the keyframe its last request made
+				return
+			}
+			if k.After(asked) {
+				pending = false // answered by a keyframe someone else (or the encoder) made since
 				return
 			}
 			if t.Sub(last) < receiverKeyframeInterval {

@@ -152,6 +152,31 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 	if want := []time.Duration{0, 10100 * time.Millisecond}; !slices.Equal(asked, want) {
 		t.Errorf("a request just after someone else's keyframe: keyframes asked at %v, want %v", asked, want)
 	}
+
+	// Asked at 0 (its keyframe out at 0.05 s), again at 0.8 s: held. At
+	// 1.05 s a keyframe goes out for someone else, after the held request:
+	// that answers it, and its reports from 2 s on make no keyframe.
+	clock = time.Unix(1000, 0)
+	asked = nil
+	sent = time.Time{}
+	handle = s.keyframeRequests(func() time.Time { return clock }, func() {
+		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+	}, func() time.Time { return sent })
+	for ms := 0; ms <= 4000; ms += 50 {
+		switch ms {
+		case 50, 1050:
+			sent = clock
+		}
+		pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
+		if ms == 0 || ms == 800 {
+			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: 1})
+		}
+		handle(pkts)
+		clock = clock.Add(50 * time.Millisecond)
+	}
+	if want := []time.Duration{0}; !slices.Equal(asked, want) {
+		t.Errorf("a held request a later keyframe answered: keyframes asked at %v, want %v", asked, want)
+	}
 }
 
 // countingObserver counts the keyframe requests received (from one
