@@ -36,6 +36,9 @@ func TestJoinLeaveLeaks(t *testing.T) {
 		for c.Stats().Frames < 3 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
+		if n := c.Stats().Frames; n < 3 {
+			t.Fatalf("%d frames of the mix in 3 s: the session measured nothing", n)
+		}
 		if err := c.Leave(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -88,16 +91,24 @@ func settle(t *testing.T, want int) (int, uint64, int) {
 		heap = min(heap, ms.HeapInuse)
 		time.Sleep(200 * time.Millisecond)
 	}
-	return runtime.NumGoroutine(), heap, rssKiB()
+	return runtime.NumGoroutine(), heap, rssKiB(t)
 }
 
-func rssKiB() int {
-	b, _ := os.ReadFile("/proc/self/status")
-	for _, l := range strings.Split(string(b), "\n") {
+func rssKiB(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range strings.Lines(string(b)) {
 		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmRSS:" {
-			n, _ := strconv.Atoi(f[1])
+			n, err := strconv.Atoi(f[1])
+			if err != nil || n <= 0 {
+				t.Fatalf("VmRSS %q", l)
+			}
 			return n
 		}
 	}
+	t.Fatal("no VmRSS in /proc/self/status")
 	return 0
 }
