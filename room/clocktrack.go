@@ -2,6 +2,7 @@ package room
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sync/atomic"
@@ -159,4 +160,27 @@ func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
 func rtpTime(d time.Duration, rate uint32) uint32 {
 	s, ns := int64(d/time.Second), int64(d%time.Second)
 	return uint32(s*int64(rate) + (ns*int64(rate)+int64(time.Second)/2)/int64(time.Second))
+}
+
+// mixMinusTrack is a participant's mix-minus: a pion sample track that
+// tells sent the payload bytes of each packet pion really sends. It sends
+// nothing, and says nothing, to a peer whose offer took no sound from the
+// server, and before its connection is up.
+type mixMinusTrack struct {
+	*webrtc.TrackLocalStaticSample
+	sent func(n int)
+}
+
+func newMixMinusTrack(room string, sent func(int)) (*mixMinusTrack, error) {
+	t, err := webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+room)
+	if err != nil {
+		return nil, fmt.Errorf("room: mix-minus track: %w", err)
+	}
+	return &mixMinusTrack{t, sent}, nil
+}
+
+// Bind counts what is sent to the receiver (clockTrack's writer, with no
+// offset: the track has one receiver).
+func (t *mixMinusTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
+	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, 0, t.sent})
 }

@@ -296,7 +296,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		s.watchVideoFeedback(sender)
 		var audioTrack webrtc.TrackLocal = r.audio
 		if kind == Participant {
-			if s.audioOut, err = webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+r.name); err != nil {
+			if s.audioOut, err = newMixMinusTrack(r.name, r.obs.BytesOut); err != nil {
 				return fail(err)
 			}
 			audioTrack = s.audioOut

@@ -474,13 +474,14 @@ func TestPublisherIsSentNothing(t *testing.T) {
 	}
 }
 
-// bytesObserver counts the bytes received, from any goroutine.
+// bytesObserver counts the bytes received and sent, from any goroutine.
 type bytesObserver struct {
 	nopObserver
-	in atomic.Int64
+	in, out atomic.Int64
 }
 
-func (o *bytesObserver) BytesIn(n int) { o.in.Add(int64(n)) }
+func (o *bytesObserver) BytesIn(n int)  { o.in.Add(int64(n)) }
+func (o *bytesObserver) BytesOut(n int) { o.out.Add(int64(n)) }
 
 // TestViewerMediaIsRead: a viewer (WHEP) whose client offered to send as
 // well is answered sendrecv, as pion matches the offer; what it sends is

@@ -150,10 +150,8 @@ func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
 	s := r.sessions[id]
 	r.mu.Unlock()
 	if s != nil && s.audioOut != nil {
-		// pion sends nothing (and says nothing) before the connection
-		// is up.
-		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err == nil && s.connected.Load() {
-			r.obs.BytesOut(len(f.Data))
+		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
+			r.log.Debug("mix-minus write", "session", id, "err", err)
 		}
 	}
 	return nil

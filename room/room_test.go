@@ -19,6 +19,7 @@ type fakeBinding struct {
 	ssrc    webrtc.SSRC
 	headers []rtp.Header
 	codecs  []webrtc.RTPCodecParameters // what its peer took; videoCodecs if nil
+	mute    bool                        // writes (0, nil), as pion before its SRTP is up
 }
 
 func (b *fakeBinding) CodecParameters() []webrtc.RTPCodecParameters {
@@ -39,6 +40,9 @@ func (b *fakeBinding) RTCPReader() interceptor.RTCPReader      { return nil }
 func (b *fakeBinding) Write(p []byte) (int, error)             { return len(p), nil }
 func (b *fakeBinding) WriteRTP(h *rtp.Header, p []byte) (int, error) {
 	b.headers = append(b.headers, *h)
+	if b.mute {
+		return 0, nil
+	}
 	return len(p), nil
 }
 
@@ -203,5 +207,48 @@ func TestFullMixBindings(t *testing.T) {
 	}
 	if hb.SequenceNumber >= 1<<15 || hb.SSRC != 2 || webrtc.PayloadType(hb.PayloadType) != audioCodec.PayloadType || hb.Marker {
 		t.Errorf("b's first packet %+v: want a sequence number below 2^15, SSRC 2, payload type %d, no marker", hb, audioCodec.PayloadType)
+	}
+}
+
+// TestMixMinusCountsWhatIsSent: a participant's mix-minus counts the bytes
+// pion sends: none while the track is not bound (the peer's offer took no
+// sound from the server), none while pion writes nothing (its SRTP not
+// up), and each packet's payload once it sends.
+func TestMixMinusCountsWhatIsSent(t *testing.T) {
+	obs := &bytesObserver{}
+	track, err := newMixMinusTrack("x", obs.BytesOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{ID: "a", audioOut: track}
+	s.connected.Store(true)
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: obs, sessions: map[string]*Session{"a": s}}
+	frame := codec.EncodedFrame{Data: []byte{0xfc, 1, 2, 3}, Duration: 20 * time.Millisecond}
+	for range 3 {
+		if err := r.MixMinus("a", frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if obs.out.Load() != 0 {
+		t.Errorf("%d bytes counted for a track never bound", obs.out.Load())
+	}
+	b := &fakeBinding{id: "a", ssrc: 1, codecs: []webrtc.RTPCodecParameters{audioCodec}, mute: true}
+	if _, err := track.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.MixMinus("a", frame); err != nil {
+		t.Fatal(err)
+	}
+	if obs.out.Load() != 0 || len(b.headers) != 1 {
+		t.Errorf("%d bytes counted for %d packet pion did not send", obs.out.Load(), len(b.headers))
+	}
+	b.mute = false
+	for range 2 {
+		if err := r.MixMinus("a", frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if obs.out.Load() != int64(2*len(frame.Data)) || len(b.headers) != 3 {
+		t.Errorf("%d bytes counted for 2 packets of %d bytes sent", obs.out.Load(), len(frame.Data))
 	}
 }

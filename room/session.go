@@ -53,7 +53,7 @@ type Session struct {
 
 	room     *Room
 	pc       *webrtc.PeerConnection
-	audioOut *webrtc.TrackLocalStaticSample // this participant's mix-minus
+	audioOut *mixMinusTrack // this participant's mix-minus
 	video    *mixer.LiveVideo
 	audio    *audioJitter
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
