@@ -72,8 +72,12 @@ REALTIME_PKGS := client server loadtest e2e room recorder cmd/mcu
 empty :=
 space := $(empty) $(empty)
 
-test: ## run every test with the race detector (installs what is missing, browsers included)
+# A prerequisite, not the recipe's first line: make sets a recipe's
+# environment (STATIC_CODECS above) before its first line runs.
+deps-browser:
 	@scripts/deps.sh --browser
+
+test: deps-browser ## run every test with the race detector (installs what is missing, browsers included)
 	$(GO) test -race -count=1 $$($(GO) list ./... | grep -v -x -E 'mcu/($(subst $(space),|,$(REALTIME_PKGS)))')
 	MCU_BROWSERS_EXPECTED=1 $(GO) test -race -count=1 -p 1 -timeout 20m $(addprefix ./,$(REALTIME_PKGS))
 
@@ -104,4 +108,4 @@ lint: deps ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-.PHONY: help deps build run mix-demo test test-pure bench fuzz testdata golden-update lint
+.PHONY: help deps deps-browser build run mix-demo test test-pure bench fuzz testdata golden-update lint
