@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/interceptor"
@@ -96,43 +97,46 @@ func TestNackResendsEachReceiversOwnPacket(t *testing.T) {
 // nackInterval, and then no more (pion's default asks every 100 ms until
 // 512 newer packets have come).
 func TestNackAsksForAMissingPacketAFewTimes(t *testing.T) {
-	chain := serverNack(t)
-	var mu sync.Mutex
-	asked := 0
-	chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, p := range pkts {
-			if n, ok := p.(*rtcp.TransportLayerNack); ok {
-				for _, pair := range n.Nacks {
-					if slices.Contains(pair.PacketList(), 3) {
-						asked++
+	synctest.Test(t, func(t *testing.T) {
+		chain := serverNack(t)
+		var mu sync.Mutex
+		asked := 0
+		chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range pkts {
+				if n, ok := p.(*rtcp.TransportLayerNack); ok {
+					for _, pair := range n.Nacks {
+						if slices.Contains(pair.PacketList(), 3) {
+							asked++
+						}
 					}
 				}
 			}
+			return 0, nil
+		}))
+		info := &interceptor.StreamInfo{SSRC: 42, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}
+		var next []uint16
+		reader := chain.BindRemoteStream(info, interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
+			p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: next[0], SSRC: 42, PayloadType: 96}, Payload: []byte{1}}
+			next = next[1:]
+			n, err := p.MarshalTo(b)
+			return n, a, err
+		}))
+		next = []uint16{1, 2, 4}
+		for range 3 {
+			if _, _, err := reader.Read(make([]byte, 1500), nil); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return 0, nil
-	}))
-	info := &interceptor.StreamInfo{SSRC: 42, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}
-	var next []uint16
-	reader := chain.BindRemoteStream(info, interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: next[0], SSRC: 42, PayloadType: 96}, Payload: []byte{1}}
-		next = next[1:]
-		n, err := p.MarshalTo(b)
-		return n, a, err
-	}))
-	next = []uint16{1, 2, 4}
-	for range 3 {
-		if _, _, err := reader.Read(make([]byte, 1500), nil); err != nil {
-			t.Fatal(err)
+		// Three times nackTries at nackInterval (and more than nackTries at
+		// pion's default 100 ms), on the bubble's clock.
+		time.Sleep(3 * time.Duration(nackTries) * nackInterval)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if asked != int(nackTries) {
+			t.Errorf("packet 3 asked for %d times, want %d (once per %v within the assembler's patience of %v)", asked, nackTries, nackInterval, assemblerPatience)
 		}
-	}
-	// Long enough for three times nackTries at nackInterval (and for more
-	// than nackTries at pion's default 100 ms).
-	time.Sleep(3 * time.Duration(nackTries) * nackInterval)
-	mu.Lock()
-	defer mu.Unlock()
-	if asked != int(nackTries) {
-		t.Errorf("packet 3 asked for %d times, want %d (once per %v within the assembler's patience of %v)", asked, nackTries, nackInterval, assemblerPatience)
-	}
+	})
 }
