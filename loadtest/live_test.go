@@ -7,12 +7,14 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"mcu/client"
+	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 	"mcu/room"
 )
@@ -23,19 +25,16 @@ const liveMinFPS = 20
 
 // liveConfig starts a server and returns a load of two participants in
 // room, sending the first two testdata clips; it skips the test in short
-// mode or without the clips.
+// mode.
 func liveConfig(t *testing.T, room string) (*testserver.Server, Config) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("live test")
 	}
-	if _, err := os.Stat("../testdata/p02.ivf"); err != nil {
-		t.Skip("testdata clips missing:", err)
-	}
 	srv := testserver.Start(t, nil)
 	cfg := DefaultConfig()
 	cfg.URL, cfg.Room, cfg.N = srv.URL, room, 2
-	cfg.Clips = DefaultClips("../testdata", 2)
+	cfg.Clips = DefaultClips(testdataDir(t), 2)
 	return srv, cfg
 }
 
@@ -120,14 +119,11 @@ func TestLiveRoomFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("live test")
 	}
-	if _, err := os.Stat("../testdata/p01.ivf"); err != nil {
-		t.Skip("testdata clips missing:", err)
-	}
 	srv := testserver.Start(t, func(c *room.Config) { c.MaxParticipants = 1 })
 	cfg := DefaultConfig()
 	cfg.URL, cfg.Room, cfg.N = srv.URL, "full", 2
 	cfg.Duration, cfg.Decoders, cfg.CostMedia = 2*time.Second, 0, 0
-	cfg.Clips = DefaultClips("../testdata", 1)
+	cfg.Clips = DefaultClips(testdataDir(t), 1)
 	var out strings.Builder
 	res, err := Run(context.Background(), cfg, &out)
 	if err != nil {
@@ -148,7 +144,7 @@ func TestLiveNoneJoined(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.URL, cfg.Room, cfg.N = srv.URL, "none", 1
 	cfg.Duration, cfg.CostMedia = time.Second, 0
-	cfg.Clips = []Clip{{Video: "../testdata/notmedia.txt"}}
+	cfg.Clips = []Clip{{Video: mediatest.TestdataPath(t, "notmedia.txt")}}
 	res, err := Run(context.Background(), cfg, io.Discard)
 	if !errors.Is(err, ErrNoneJoined) || res == nil || res.Joined != 0 || res.Participants[0].JoinErr == nil {
 		t.Errorf("err %v, result %+v", err, res)
@@ -181,4 +177,9 @@ func TestLiveLossy(t *testing.T) {
 	if c := res.Participants[0].Check; c == nil || c.Pictures == 0 {
 		t.Errorf("the decoding participant's check: %+v", c)
 	}
+}
+
+// testdataDir is the repository's testdata folder.
+func testdataDir(t *testing.T) string {
+	return filepath.Dir(mediatest.TestdataPath(t, "p01.ivf"))
 }
