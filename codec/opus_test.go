@@ -132,9 +132,24 @@ func TestOpusRoundTrip(t *testing.T) {
 			t.Errorf("channel %d: energy at 1.5 kHz %.4f, want none", ch, a)
 		}
 	}
-	// Packet loss concealment produces audio of the asked length.
+	// Packet loss concealment fills the asked length with the tone going
+	// on, fading but not gone in its first 20 ms.
+	for i := range pcm {
+		pcm[i] = math.MinInt16 // nothing Opus makes of a 0.25 tone
+	}
 	if err := dec.Conceal(pcm[:2*frame]); err != nil {
 		t.Fatal(err)
+	}
+	if i := slices.Index(pcm[:2*frame], math.MinInt16); i >= 0 {
+		t.Errorf("concealment left sample %d of %d unwritten", i, 2*frame)
+	}
+	if pcm[2*frame] != math.MinInt16 {
+		t.Error("concealment wrote past the asked length")
+	}
+	for ch := range 2 {
+		if a := goertzel(pcm[:2*frame], ch, 1000); a < 0.25/4 {
+			t.Errorf("channel %d: concealed 1 kHz amplitude %.3f, want the tone carried on (at least -12 dB)", ch, a)
+		}
 	}
 	if _, err := dec.Decode(nil, pcm); err == nil {
 		t.Error("empty packet accepted")
