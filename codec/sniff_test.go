@@ -1,6 +1,9 @@
 package codec
 
-import "testing"
+import (
+	"bytes"
+	"testing"
+)
 
 var sniffCases = []struct {
 	name string
@@ -99,10 +102,30 @@ func FuzzIsKeyframe(f *testing.F) {
 	f.Fuzz(func(t *testing.T, c int, data []byte) {
 		IsKeyframe(VideoCodec(c), data)
 		FitsLiveProfile(VideoCodec(c), data) // never panics on anything a sender sends
+		// Each NAL is a piece of data in order, between start codes (or
+		// the end).
+		from := 0
 		ForEachNAL(data, func(nal []byte) bool {
-			if len(nal) > len(data) {
-				t.Fatal("NAL longer than input")
+			if len(nal) == 0 {
+				return true
 			}
+			at := -1
+			for i := from; i < len(data); i++ {
+				if &data[i] == &nal[0] {
+					at = i
+					break
+				}
+			}
+			if at < 0 || at+len(nal) > len(data) {
+				t.Fatalf("NAL % x is not a piece of the input after byte %d", nal, from)
+			}
+			if at < 3 || !bytes.Equal(data[at-3:at], []byte{0, 0, 1}) {
+				t.Fatalf("NAL at byte %d has no start code before it", at)
+			}
+			if rest := data[at+len(nal):]; len(rest) > 0 && !bytes.HasPrefix(rest, []byte{0, 0, 1}) && !bytes.HasPrefix(rest, []byte{0, 0, 0, 1}) {
+				t.Fatalf("NAL at byte %d ends before % x, not a start code", at, rest[:min(4, len(rest))])
+			}
+			from = at + len(nal)
 			return true
 		})
 	})
