@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -158,6 +159,20 @@ func TestMeasureDamagedDuration(t *testing.T) {
 		"-bsf:a", `setts=duration=if(eq(N\,150)\,2000000000\,DURATION)`, path}
 	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+	}
+	// The file is damaged as meant: a packet lasting hours.
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=duration_time", "-of", "csv=p=0", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	longest := 0.0
+	for line := range strings.Lines(string(out)) {
+		if d, err := strconv.ParseFloat(strings.TrimSpace(line), 64); err == nil {
+			longest = max(longest, d)
+		}
+	}
+	if longest < 3600 {
+		t.Fatalf("the longest packet lasts %.3f s: the file is not damaged as the test needs", longest)
 	}
 	measured(t, path)
 }
