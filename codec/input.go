@@ -69,6 +69,11 @@ type Packet struct {
 	// pre-skip, and for a clip cut without re-encoding, the sound before
 	// the cut too.
 	SkipStart int
+	// SkipEnd: samples (per channel) at the end of the sound decoded from
+	// this packet that the container says to drop: an Ogg stream's last
+	// packet codes past the stream's end (its final granule position), a
+	// Matroska block's DiscardPadding.
+	SkipEnd int
 }
 
 // Input reads the first supported video stream and the first Opus stream
@@ -378,8 +383,13 @@ func (in *Input) convert() (Packet, bool) {
 		}
 	}
 	if si.Kind == Audio {
+		// AV_PKT_DATA_SKIP_SAMPLES: samples to drop at the start, then
+		// at the end, each 32 bits little-endian.
 		if skip := in.pkt.SideData(astiav.PacketSideDataTypeSkipSamples); len(skip) >= 4 {
 			p.SkipStart = int(min(binary.LittleEndian.Uint32(skip), math.MaxInt32/OpusChannels))
+			if len(skip) >= 8 {
+				p.SkipEnd = int(min(binary.LittleEndian.Uint32(skip[4:]), math.MaxInt32/OpusChannels))
+			}
 		}
 		if in.container == Ogg {
 			return p, in.chain(&p)

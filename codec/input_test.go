@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,6 +160,7 @@ func TestInputChainedOgg(t *testing.T) {
 	}
 	defer in.Close()
 	var restarts []time.Duration
+	var trims []int
 	var last time.Duration
 	packets := 0
 	for {
@@ -169,6 +171,9 @@ func TestInputChainedOgg(t *testing.T) {
 		packets++
 		if strings.HasPrefix(string(p.Data), "Opus") {
 			t.Errorf("a header handed on as audio at %v", p.PTS)
+		}
+		if p.SkipEnd != 0 {
+			trims = append(trims, p.SkipEnd)
 		}
 		if p.Restart {
 			restarts = append(restarts, p.PTS)
@@ -182,6 +187,11 @@ func TestInputChainedOgg(t *testing.T) {
 	if len(restarts) != 1 || restarts[0] < 2990*time.Millisecond || restarts[0] > 3010*time.Millisecond ||
 		last < 5950*time.Millisecond || last > 6050*time.Millisecond || packets != 302 {
 		t.Errorf("%d packets, restarts at %v, last at %v; want 302, one restart at 3 s, the last near 6 s", packets, restarts, last)
+	}
+	// Each link's last packet codes past its 3 s and pre-skip: 151
+	// packets of 960 samples hold 144000 + 312.
+	if want := 151*960 - 3*48000 - OpusPreSkip; !slices.Equal(trims, []int{want, want}) {
+		t.Errorf("samples trimmed at the end %v, want %d at each link's end", trims, want)
 	}
 }
 

@@ -139,7 +139,9 @@ func (a *fileAudio) run(ctx context.Context) error {
 				clear(pcm[:n*codec.OpusChannels])
 			}
 		}
-		if err := w.writeDecoded(pcm[:n*codec.OpusChannels]); err != nil {
+		// The end the container trims (the encoder's padding after a
+		// stream's last sample).
+		if err := w.writeDecoded(pcm[:(n-min(p.SkipEnd, n))*codec.OpusChannels]); err != nil {
 			return err
 		}
 		// Not from a packet concealed: its length is a guess.

@@ -1,0 +1,82 @@
+package offline
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"mcu/audio"
+	"mcu/internal/mediatest"
+)
+
+// fileSound runs a fileAudio over path and returns all it gives, 20 ms
+// frames joined.
+func fileSound(t *testing.T, path string) []int16 {
+	t.Helper()
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newFileAudio(p.Audio, p.audioInfo, slog.New(slog.DiscardHandler))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- a.run(ctx) }()
+	var pcm []int16
+	frame := make([]int16, audio.FrameLen)
+	for {
+		ok, err := a.AudioAt(ctx, 0, frame)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			break
+		}
+		pcm = append(pcm, frame...)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	return pcm
+}
+
+// TestFileAudioTrimsTheEnd: an Ogg stream's last packet codes more than
+// the stream holds (its end is trimmed to the last granule position): a
+// 3 s clip gives 3 s of sound, not the encoder's padding after it, and a
+// second clip chained after it starts at 3 s, not that padding later.
+func TestFileAudioTrimsTheEnd(t *testing.T) {
+	who := mediatest.Participants(t)
+	one := fileSound(t, mediatest.TestdataPath(t, "p01.ogg"))
+	if got := len(one) / audio.Channels; got != 3*audio.SampleRate {
+		t.Errorf("a 3 s clip gave %d samples (%v)", got, time.Duration(got)*time.Second/audio.SampleRate)
+	}
+	var data []byte
+	for _, name := range []string{"p01.ogg", "p02.ogg"} {
+		b, err := os.ReadFile(mediatest.TestdataPath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	chained := filepath.Join(t.TempDir(), "chained.ogg")
+	if err := os.WriteFile(chained, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	two := fileSound(t, chained)
+	if got := len(two) / audio.Channels; got != 6*audio.SampleRate {
+		t.Errorf("two 3 s clips chained gave %d samples (%v)", got, time.Duration(got)*time.Second/audio.SampleRate)
+	}
+	// The second clip's tone from its first 10 ms on, as loud as later.
+	level := func(hz float64, from time.Duration) float64 {
+		return mediatest.ToneLevel(two, audio.Channels, 0, audio.SampleRate, hz, from, from+10*time.Millisecond)
+	}
+	second, first := who[1].ToneHz, who[0].ToneHz
+	start, later := level(second, 3*time.Second), level(second, 4*time.Second)
+	t.Logf("second tone at 3 s %.1f dBFS, at 4 s %.1f; first tone at 3 s %.1f", start, later, level(first, 3*time.Second))
+	if start < later-3 {
+		t.Errorf("the second clip's tone at 3 s is %.1f dBFS, at 4 s %.1f: it starts late", start, later)
+	}
+}
