@@ -156,7 +156,7 @@ func readHead(path string, n int) ([]byte, error) {
 func (in *Input) open() error {
 	in.fc = astiav.AllocFormatContext()
 	if in.fc == nil {
-		return errors.New("codec: allocate format context")
+		return fmt.Errorf("%s: allocate format context", in.path)
 	}
 	format := astiav.FindInputFormat(in.container.demuxer())
 	// "file:": FFmpeg takes a name such as rec-10:30.ivf for a URL of
@@ -221,7 +221,7 @@ func (in *Input) open() error {
 	in.start = in.fc.StartTime()
 	in.pkt = astiav.AllocPacket()
 	if in.pkt == nil {
-		return errors.New("codec: allocate packet")
+		return fmt.Errorf("%s: allocate packet", in.path)
 	}
 	return nil
 }

@@ -63,7 +63,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 	defer in.Close()
 	dec, err := codec.NewOpusDecoder()
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %w", a.path, err)
 	}
 	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels}
 	decoded := false // the decoder has a packet to conceal from
@@ -91,7 +91,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 		}
 		if p.Restart { // another stream chained after the last: as at the start
 			if dec, err = codec.NewOpusDecoder(); err != nil {
-				return err
+				return fmt.Errorf("%s: %w", a.path, err)
 			}
 			decoded = false
 		}
