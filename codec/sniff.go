@@ -47,7 +47,8 @@ func SniffContainer(head []byte) Container {
 
 // looksLikeAnnexB accepts a byte stream that starts (after optional zero
 // bytes) with a start code and an H.264 NAL header whose forbidden bit is 0
-// and whose type opens a stream: SPS, PPS, AUD, SEI or an IDR slice.
+// and whose type opens a stream: SPS, PPS, AUD, SEI or an IDR slice. An
+// H.265 stream is not taken for one.
 func looksLikeAnnexB(b []byte) bool {
 	i := 0
 	for i < len(b) && i < 64 && b[i] == 0 {
@@ -61,8 +62,12 @@ func looksLikeAnnexB(b []byte) bool {
 		return false
 	}
 	switch nal & 0x1f {
-	case 5, 6, 7, 8, 9:
+	case 5, 7, 8:
 		return true
+	case 6, 9:
+		// An SEI or AUD is never a reference (nal_ref_idc 0): 0x46 is
+		// HEVC's AUD (type 35), with which an H.265 stream starts.
+		return nal&0x60 == 0
 	}
 	return false
 }

@@ -34,6 +34,13 @@ func TestParseParticipant(t *testing.T) {
 	}
 	plusOgg := filepath.Join(filepath.Dir(plus), "c+d.ogg")
 	os.WriteFile(plusOgg, sound, 0o644)
+	// H.265, which starts with an access unit delimiter that H.264 would
+	// read as an SEI: not taken for H.264.
+	hevc := filepath.Join(filepath.Dir(plus), "clip.h264")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:d=0.2",
+		"-c:v", "libx265", "-x265-params", "aud=1:log-level=none", "-f", "hevc", hevc).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
 	// A pipe would be read once, then block the next open.
 	fifo := filepath.Join(filepath.Dir(plus), "pipe.ivf")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -56,6 +63,7 @@ func TestParseParticipant(t *testing.T) {
 		{arg: td("p01.ivf") + "+", err: "empty file name"},
 		{arg: td("p01.ogg") + "+" + td("p02.ogg"), err: "two audio files"},
 		{arg: td("notmedia.txt"), err: "not a media file"},
+		{arg: hevc, err: "not a media file"},
 	} {
 		t.Run(filepath.Base(tc.arg), func(t *testing.T) {
 			p, err := ParseParticipant(tc.arg)
