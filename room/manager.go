@@ -284,6 +284,12 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		pc.Close() // the state change ends the session
 	})
 	fail := func(err error) (*Session, string, error) {
+		// No track reader may start once Wait has begun (onTrack checks
+		// closed). pion cannot call onTrack before the answer is out, which
+		// no failure here follows, but that is pion's order, not ours.
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
 		pc.Close()
 		s.wg.Wait()
 		return nil, "", err
