@@ -95,6 +95,9 @@ func (p *Picture) Load(img *image.YCbCr) error {
 	if img.Rect.Dx() != p.f.Width() || img.Rect.Dy() != p.f.Height() {
 		return fmt.Errorf("codec: load a %v image into a %dx%d picture", img.Rect.Size(), p.f.Width(), p.f.Height())
 	}
+	if err := check420(img, img.Rect); err != nil {
+		return fmt.Errorf("codec: load %w", err)
+	}
 	y, u, v := planePointers(img, img.Rect.Min)
 	if r := C.mcu_frame_load((*C.AVFrame)(p.f.UnsafePointer()), y, C.int(img.YStride), u, v, C.int(img.CStride)); r < 0 {
 		return fmt.Errorf("codec: vp8 input picture: %w", astiav.Error(r))

@@ -80,6 +80,12 @@ func (s *Scaler) Scale(canvas *image.YCbCr, dst image.Rectangle, src *image.YCbC
 		crop.Min.X%2 != 0 || crop.Min.Y%2 != 0 {
 		return fmt.Errorf("codec: scale %v of %v into %v of %v: bad rectangles", crop, src.Rect, dst, canvas.Rect)
 	}
+	if err := check420(canvas, dst); err != nil {
+		return fmt.Errorf("codec: scale into %w", err)
+	}
+	if err := check420(src, crop); err != nil {
+		return fmt.Errorf("codec: scale from %w", err)
+	}
 	sw, sh, dw, dh := crop.Dx(), crop.Dy(), dst.Dx(), dst.Dy()
 	sy, su, sv := planePointers(src, crop.Min)
 	// libyuv and shrink.c write exactly the rectangle: straight into the
@@ -157,8 +163,34 @@ func (s *Scaler) scratch(w, h int) *image.YCbCr {
 	return &s.tmp
 }
 
+// check420 tells whether the rectangle r of img (inside it, with an even
+// corner) can be handed to C through planePointers, which walks r's rows
+// with img's strides and no bounds of its own: img must be 4:2:0 with an
+// even origin (its chroma sample for (x, y) at (x/2, y/2) of its planes),
+// rows no shorter than its width, and planes that reach r's last row.
+func check420(img *image.YCbCr, r image.Rectangle) error {
+	w := img.Rect.Dx()
+	switch {
+	case img.SubsampleRatio != image.YCbCrSubsampleRatio420:
+		return fmt.Errorf("a %v image: want 4:2:0", img.SubsampleRatio)
+	case img.Rect.Min.X%2 != 0 || img.Rect.Min.Y%2 != 0:
+		return fmt.Errorf("an image at %v: want an even origin", img.Rect.Min)
+	case img.YStride < w || img.CStride < (w+1)/2:
+		return fmt.Errorf("a %d wide image with strides %d and %d", w, img.YStride, img.CStride)
+	case r.Empty():
+		return nil
+	}
+	p := r.Min.Sub(img.Rect.Min)
+	yEnd := (p.Y+r.Dy()-1)*img.YStride + p.X + r.Dx()
+	cEnd := ((p.Y+r.Dy()+1)/2-1)*img.CStride + (p.X+r.Dx()+1)/2
+	if len(img.Y) < yEnd || len(img.Cb) < cEnd || len(img.Cr) < cEnd {
+		return fmt.Errorf("a %v image whose planes (%d, %d, %d bytes) end before %v", img.Rect, len(img.Y), len(img.Cb), len(img.Cr), r)
+	}
+	return nil
+}
+
 // planePointers returns the addresses of pixel p in the three planes of img
-// (p has even coordinates, in img's coordinate space).
+// (p has even coordinates, in img's coordinate space; see check420).
 func planePointers(img *image.YCbCr, p image.Point) (y, u, v *C.uint8_t) {
 	p = p.Sub(img.Rect.Min)
 	yo := p.Y*img.YStride + p.X

@@ -398,3 +398,62 @@ func blackFrame(t *testing.T, format astiav.PixelFormat, black, rng astiav.Color
 	f.SetColorRange(rng)
 	return f
 }
+
+// TestScaleAndLoadRefuseBadGeometry: images whose planes C would walk past
+// (another subsampling, short planes, narrow strides) or whose chroma
+// would be found in the wrong place (an odd origin) are refused, not
+// scaled or loaded.
+func TestScaleAndLoadRefuseBadGeometry(t *testing.T) {
+	good := func() *image.YCbCr { return NewImage(64, 36) }
+	bad := map[string]*image.YCbCr{
+		"4:1:0": image.NewYCbCr(image.Rect(0, 0, 64, 36), image.YCbCrSubsampleRatio410),
+		"short Cr": func() *image.YCbCr {
+			img := good()
+			img.Cr = img.Cr[:len(img.Cr)-1]
+			return img
+		}(),
+		"narrow stride": func() *image.YCbCr {
+			img := good()
+			img.YStride = 63
+			return img
+		}(),
+		"odd origin": good().SubImage(image.Rect(1, 1, 33, 19)).(*image.YCbCr),
+	}
+	var s Scaler
+	defer s.Close()
+	cfg := DefaultVP8Config()
+	cfg.Width, cfg.Height = 64, 36
+	enc, err := NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	pic, err := enc.NewPicture()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	for name, img := range bad {
+		ok := good()
+		if err := s.Scale(ok, image.Rect(0, 0, 32, 18), img, img.Rect); err == nil {
+			t.Errorf("%s: scaled from", name)
+		}
+		dst := img.Rect // to its last row, from an even corner
+		dst.Min = dst.Min.Add(image.Pt(1, 1)).Div(2).Mul(2)
+		if err := s.Scale(img, dst, ok, ok.Rect); err == nil {
+			t.Errorf("%s: scaled into", name)
+		}
+		if img.Rect.Size() == image.Pt(64, 36) {
+			if err := pic.Load(img); err == nil {
+				t.Errorf("%s: loaded", name)
+			}
+		}
+	}
+	// The good ones still go.
+	if err := s.Scale(good(), image.Rect(2, 2, 34, 20), good(), image.Rect(0, 0, 64, 36)); err != nil {
+		t.Error(err)
+	}
+	if err := pic.Load(good()); err != nil {
+		t.Error(err)
+	}
+}
