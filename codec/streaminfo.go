@@ -15,11 +15,13 @@ static int mcu_find_stream_info(AVFormatContext *fc, int64_t max_pixels) {
 	unsigned n = fc->nb_streams;
 	AVDictionary **opts = av_calloc(n ? n : 1, sizeof(*opts));
 	if (!opts) return AVERROR(ENOMEM);
-	for (unsigned i = 0; i < n; i++) {
-		av_dict_set_int(&opts[i], "max_pixels", max_pixels, 0);
-		av_dict_set(&opts[i], "threads", "1", 0);
+	int err = 0;
+	for (unsigned i = 0; i < n && err >= 0; i++) {
+		// Without its limit a probe would take any picture: no probe.
+		err = av_dict_set_int(&opts[i], "max_pixels", max_pixels, 0);
+		if (err >= 0) err = av_dict_set(&opts[i], "threads", "1", 0);
 	}
-	int err = avformat_find_stream_info(fc, opts);
+	if (err >= 0) err = avformat_find_stream_info(fc, opts);
 	for (unsigned i = 0; i < n; i++) av_dict_free(&opts[i]);
 	av_free(opts);
 	return err;
