@@ -415,11 +415,16 @@ func (s *Session) reportDownlink(bps int) {
 // keyframeRequests returns the handler of a receiver's RTCP for the
 // composite: it calls request for a keyframe, reading the time from now
 // and when the last keyframe went out from keyframe. A request held for
-// the interval is dropped once the keyframe the receiver's last request
-// made has answered it, or any keyframe went out after it. Use from one
+// the interval is dropped once a keyframe has answered it: the one the
+// receiver's last request made, one that went out after the first of the
+// requests held (someone else's, or the encoder's), or the one that
+// answered the requests before; in each case with the requests made up to
+// keyframeAnswered after it, which crossed it on their way. Use from one
 // goroutine.
 func (s *Session) keyframeRequests(now func() time.Time, request func(), keyframe func() time.Time) func([]rtcp.Packet) {
-	var last, asked time.Time // the last request made; the last one received
+	// The last request made; the first and the last one received since;
+	// the keyframe that answered the last requests held.
+	var last, since, asked, answered time.Time
 	pending := false
 	return func(pkts []rtcp.Packet) {
 		t := now()
@@ -427,6 +432,9 @@ func (s *Session) keyframeRequests(now func() time.Time, request func(), keyfram
 			switch p.(type) {
 			case *rtcp.PictureLossIndication, *rtcp.FullIntraRequest:
 				s.room.obs.PLIReceived()
+				if !pending {
+					since = t
+				}
 				pending, asked = true, t
 			}
 		}
@@ -435,12 +443,9 @@ func (s *Session) keyframeRequests(now func() time.Time, request func(), keyfram
 		}
 		if !last.IsZero() {
 			k := keyframe()
-			if !k.Before(last) && k.Sub(last) <= keyframeServed && !asked.After(k.Add(keyframeAnswered)) {
-				pending = false // answered by the keyframe its last request made
-				return
-			}
-			if k.After(asked) {
-				pending = false // answered by a keyframe someone else (or the encoder) made since
+			made := !k.Before(last) && k.Sub(last) <= keyframeServed // by its last request
+			if (made || k.After(since) || !answered.IsZero() && k.Equal(answered)) && !asked.After(k.Add(keyframeAnswered)) {
+				pending, answered = false, k
 				return
 			}
 			if t.Sub(last) < receiverKeyframeInterval {

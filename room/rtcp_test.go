@@ -153,9 +153,11 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 		t.Errorf("a request just after someone else's keyframe: keyframes asked at %v, want %v", asked, want)
 	}
 
-	// Asked at 0 (its keyframe out at 0.05 s), again at 0.8 s: held. At
-	// 1.05 s a keyframe goes out for someone else, after the held request:
-	// that answers it, and its reports from 2 s on make no keyframe.
+	// Asked at 0 (its keyframe out at 0.05 s), again at 0.8 s and every
+	// 200 ms until a keyframe arrives: held. At 1.05 s a keyframe goes out
+	// for someone else, after the first held request: that answers it,
+	// also with the repeat at 1.2 s sent before it arrived, and its reports
+	// from 2 s on make no keyframe. A new loss at 2.5 s is asked for.
 	clock = time.Unix(1000, 0)
 	asked = nil
 	sent = time.Time{}
@@ -168,13 +170,13 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 			sent = clock
 		}
 		pkts := []rtcp.Packet{&rtcp.ReceiverReport{}}
-		if ms == 0 || ms == 800 {
+		if ms == 0 || ms == 800 || ms == 1000 || ms == 1200 || ms == 2500 {
 			pkts = append(pkts, &rtcp.PictureLossIndication{MediaSSRC: 1})
 		}
 		handle(pkts)
 		clock = clock.Add(50 * time.Millisecond)
 	}
-	if want := []time.Duration{0}; !slices.Equal(asked, want) {
+	if want := []time.Duration{0, 2500 * time.Millisecond}; !slices.Equal(asked, want) {
 		t.Errorf("a held request a later keyframe answered: keyframes asked at %v, want %v", asked, want)
 	}
 }
