@@ -88,9 +88,9 @@ func newAPIMaker(cfg NetConfig, log *slog.Logger) *apiMaker {
 // control feedback (transport-cc: with it, a browser's bandwidth estimate
 // rises to a raised ceiling within a second, where its loss-based estimate
 // alone climbs 8 % a second),
-// the network settings, buffers for its SRTP streams, and log for pion's
-// own messages about the peer (pionLogs).
-func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser, log *slog.Logger) (*webrtc.API, error) {
+// the network settings, buffers for its SRTP streams, and logs for pion's
+// own messages about the peer.
+func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser, logs *pionLogs) (*webrtc.API, error) {
 	cfg := a.cfg
 	m := &webrtc.MediaEngine{}
 	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}, {Type: "goog-remb"}}
@@ -113,7 +113,7 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	if err := configureTWCC(m, reg); err != nil {
 		return nil, err
 	}
-	s := webrtc.SettingEngine{LoggerFactory: newPionLogs(log)}
+	s := webrtc.SettingEngine{LoggerFactory: logs}
 	// A participant whose network vanished (no DTLS close) is seen as
 	// disconnected after 5 s and removed once ICE fails, 10 s without a
 	// packet (pion's default: 25 s); their tile is frozen meanwhile.

@@ -261,7 +261,8 @@ func (r *Room) unreserve(kind Kind) {
 func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
 	var guard streamGuard
 	id := randomHex(8)
-	api, err := m.apis.newAPI(guard.buffer, r.log.With("session", id))
+	logs := newPionLogs(r.log.With("session", id))
+	api, err := m.apis.newAPI(guard.buffer, logs)
 	if err != nil {
 		return nil, "", err
 	}
@@ -269,7 +270,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
-	s := &Session{ID: id, secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
+	s := &Session{ID: id, pionLogs: logs, secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
 		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()

@@ -280,7 +280,7 @@ func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := m.apis.newAPI(nil, slog.New(slog.DiscardHandler))
+	api, err := m.apis.newAPI(nil, newPionLogs(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,22 +80,37 @@ func (l *pionLogger) emit(level slog.Level, format bool, msg string, args []any)
 	if !l.log.Enabled(ctx, level) {
 		return // nothing formatted for a message nobody sees
 	}
+	dropped := 0
+	if level >= slog.LevelInfo {
+		ok := false
+		if ok, dropped = l.logs.allow(); !ok {
+			return // nor for one left out
+		}
+	}
 	if format {
 		msg = fmt.Sprintf(msg, args...)
-	}
-	if level < slog.LevelInfo {
-		l.log.Log(ctx, level, msg)
-		return
-	}
-	ok, dropped := l.logs.allow()
-	if !ok {
-		return
 	}
 	if dropped > 0 {
 		l.log.Log(ctx, level, msg, "left_out", dropped)
 		return
 	}
 	l.log.Log(ctx, level, msg)
+}
+
+// flush says how many messages were left out since the last one let
+// through, if any: the peer is gone, and no later message will. A nil
+// pionLogs has nothing to say.
+func (p *pionLogs) flush() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	dropped := p.dropped
+	p.dropped = 0
+	p.mu.Unlock()
+	if dropped > 0 {
+		p.log.Info("pion messages left out", "left_out", dropped)
+	}
 }
 
 func (l *pionLogger) Trace(msg string)                  { l.emit(traceLevel, false, msg, nil) }

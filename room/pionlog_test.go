@@ -126,11 +126,32 @@ func TestPionLogsLimitAPeersWarnings(t *testing.T) {
 	if _, ok := attr(got[0], "left_out"); ok {
 		t.Error("the first warning says some were left out")
 	}
+	// A warning left out is not formatted either.
+	formatted := 0
+	for range 5 {
+		l.Warnf("discard %v", counted{&formatted})
+	}
+	if formatted != 0 {
+		t.Errorf("warnings left out were formatted %d times", formatted)
+	}
+	// The peer goes: the last ones left out are told.
+	logs.flush()
+	got = h.all()
+	if len(got) != pionLogBurst+2 {
+		t.Fatalf("%d records after flush, want a line for the 6 left out", len(got))
+	}
+	if v, ok := attr(got[pionLogBurst+1], "left_out"); !ok || v.Int64() != 6 {
+		t.Errorf("flush: left_out=%v, want 6", v)
+	}
+	logs.flush()
+	if n := len(h.all()); n != pionLogBurst+2 {
+		t.Errorf("a second flush with nothing left out logged")
+	}
 	// Debug messages are not counted against the warnings.
 	h.level = slog.LevelDebug
 	l.Info("state checking")
-	if n := len(h.all()); n != pionLogBurst+2 {
-		t.Errorf("an info message was held back with the warnings: %d records", n)
+	if n := len(h.all()); n != pionLogBurst+3 {
+		t.Errorf("a debug message was held back with the warnings: %d records", n)
 	}
 }
 
@@ -139,7 +160,7 @@ func TestPionLogsLimitAPeersWarnings(t *testing.T) {
 func TestPeerConnectionLogsThroughSlog(t *testing.T) {
 	h := &records{level: traceLevel}
 	a := newAPIMaker(NetConfig{Loopback: true}, slog.New(h))
-	api, err := a.newAPI(nil, slog.New(h).With("session", "s1"))
+	api, err := a.newAPI(nil, newPionLogs(slog.New(h).With("session", "s1")))
 	if err != nil {
 		t.Fatal(err)
 	}

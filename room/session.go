@@ -54,6 +54,7 @@ type Session struct {
 	room     *Room
 	pc       *webrtc.PeerConnection
 	audioOut *mixMinusTrack // this participant's mix-minus
+	pionLogs *pionLogs      // pion's messages about the peer
 	video    *mixer.LiveVideo
 	audio    *audioJitter
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
@@ -607,5 +608,6 @@ func (s *Session) close() {
 			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
 		}
 		s.wg.Wait()
+		s.pionLogs.flush()
 	})
 }
