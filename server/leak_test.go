@@ -32,12 +32,17 @@ func TestJoinLeaveLeaks(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Let media flow so the decoder and the tile are really used.
-		deadline := time.Now().Add(3 * time.Second)
+		select {
+		case <-c.Connected():
+		case <-time.After(10 * time.Second):
+			t.Fatal("not connected in 10 s")
+		}
+		deadline := time.Now().Add(5 * time.Second)
 		for c.Stats().Frames < 3 && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 		if n := c.Stats().Frames; n < 3 {
-			t.Fatalf("%d frames of the mix in 3 s: the session measured nothing", n)
+			t.Fatalf("%d frames of the mix in 5 s after connecting: the session measured nothing", n)
 		}
 		if err := c.Leave(ctx); err != nil {
 			t.Fatal(err)
