@@ -74,6 +74,12 @@ func ParseParticipant(arg string) (Participant, error) {
 	}
 	var p Participant
 	var skipped [][2]string // file, stream ("audio aac")
+	type file struct {
+		path string
+		st   os.FileInfo
+		v, a *codec.StreamInfo
+	}
+	var files []file
 	for _, path := range parts {
 		if path == "" {
 			return Participant{}, fmt.Errorf("%q: empty file name", arg)
@@ -81,30 +87,64 @@ func ParseParticipant(arg string) (Participant, error) {
 		// A pipe or a device would be read once and then block: each
 		// input is opened more than once (to recognise it, measure it,
 		// then decode it).
-		if st, err := os.Stat(path); err == nil && !st.Mode().IsRegular() {
+		st, err := os.Stat(path)
+		if err == nil && !st.Mode().IsRegular() {
 			return Participant{}, fmt.Errorf("%s: not a regular file (mcu mix reads each input more than once)", path)
+		}
+		for _, f := range files {
+			if st != nil && f.st != nil && os.SameFile(st, f.st) {
+				return Participant{}, fmt.Errorf("%q: names the same file twice", arg)
+			}
 		}
 		in, err := codec.OpenInput(path)
 		if err != nil {
 			return Participant{}, err
 		}
-		v, a := in.Video(), in.Audio()
 		for _, s := range in.Skipped() {
 			skipped = append(skipped, [2]string{path, s})
 		}
+		files = append(files, file{path, st, in.Video(), in.Audio()})
 		in.Close()
-		if v != nil {
-			if p.Video != "" {
-				return Participant{}, fmt.Errorf("%q: two video files (%s, %s) for one participant", arg, p.Video, path)
+	}
+	// Each kind from the one file that has it; of two that do, from the
+	// one that has nothing else (a camera's WebM with its own sound, and a
+	// microphone's Ogg: the Ogg's sound).
+	pick := func(kind string, has, other func(file) bool) (file, bool, error) {
+		var all, only []file
+		for _, f := range files {
+			if has(f) {
+				all = append(all, f)
+				if !other(f) {
+					only = append(only, f)
+				}
 			}
-			p.Video, p.videoInfo = path, *v
 		}
-		if a != nil {
-			if p.Audio != "" {
-				return Participant{}, fmt.Errorf("%q: two audio files (%s, %s) for one participant", arg, p.Audio, path)
+		switch {
+		case len(all) == 0:
+			return file{}, false, nil
+		case len(all) == 1:
+			return all[0], true, nil
+		case len(only) == 1:
+			for _, f := range all {
+				if f.path != only[0].path {
+					p.Skipped = append(p.Skipped, fmt.Sprintf("%s: %s (%s's instead)", f.path, kind, only[0].path))
+				}
 			}
-			p.Audio, p.audioInfo = path, *a
+			return only[0], true, nil
 		}
+		return file{}, false, fmt.Errorf("%q: two %s files (%s, %s) for one participant", arg, kind, all[0].path, all[1].path)
+	}
+	hasVideo := func(f file) bool { return f.v != nil }
+	hasAudio := func(f file) bool { return f.a != nil }
+	if f, ok, err := pick("video", hasVideo, hasAudio); err != nil {
+		return Participant{}, err
+	} else if ok {
+		p.Video, p.videoInfo = f.path, *f.v
+	}
+	if f, ok, err := pick("audio", hasAudio, hasVideo); err != nil {
+		return Participant{}, err
+	} else if ok {
+		p.Audio, p.audioInfo = f.path, *f.a
 	}
 	for _, s := range skipped {
 		if strings.HasPrefix(s[1], "video ") && p.Video == "" || strings.HasPrefix(s[1], "audio ") && p.Audio == "" {

@@ -50,6 +50,7 @@ func TestParseParticipant(t *testing.T) {
 		arg          string
 		video, audio string
 		name         string
+		skipped      []string
 		err          string
 	}{
 		{arg: td("p01.ivf") + "+" + td("p01.ogg"), video: td("p01.ivf"), audio: td("p01.ogg"), name: "p01"},
@@ -62,6 +63,13 @@ func TestParseParticipant(t *testing.T) {
 		{arg: td("p01.ogg") + "+" + fifo, err: "not a regular file"},
 		{arg: td("p01.ivf") + "+", err: "empty file name"},
 		{arg: td("p01.ogg") + "+" + td("p02.ogg"), err: "two audio files"},
+		{arg: td("p01.ivf") + "+" + td("p02.ivf"), err: "two video files"},
+		{arg: td("p12.webm") + "+" + td("p12.webm"), err: "the same file twice"},
+		// A WebM with its own sound, and another: the one that is only sound.
+		{arg: td("p12.webm") + "+" + td("p01.ogg"), video: td("p12.webm"), audio: td("p01.ogg"), name: "p12",
+			skipped: []string{td("p12.webm") + ": audio (" + td("p01.ogg") + "'s instead)"}},
+		{arg: td("p02.ivf") + "+" + td("p12.webm"), video: td("p02.ivf"), audio: td("p12.webm"), name: "p02",
+			skipped: []string{td("p12.webm") + ": video (" + td("p02.ivf") + "'s instead)"}},
 		{arg: td("notmedia.txt"), err: "not a media file"},
 		{arg: hevc, err: "not a media file"},
 	} {
@@ -78,6 +86,9 @@ func TestParseParticipant(t *testing.T) {
 			}
 			if p.Video != tc.video || p.Audio != tc.audio || p.Name != tc.name {
 				t.Errorf("got video %q audio %q name %q", p.Video, p.Audio, p.Name)
+			}
+			if !slices.Equal(p.Skipped, tc.skipped) {
+				t.Errorf("skipped %q, want %q", p.Skipped, tc.skipped)
 			}
 		})
 	}
