@@ -53,12 +53,12 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// stopContext is cancelled by the first SIGTERM or interrupt, which asks for
-// a clean stop (recordings finalized). The signals' default action is
-// restored then, so a second one ends the process at once; the files
-// written so far still play.
+// stopContext is cancelled by the first SIGTERM, interrupt or hangup (the
+// terminal closed), which asks for a clean stop (recordings finalized).
+// The signals' default action is restored then, so a second one ends the
+// process at once; the files written so far still play.
 func stopContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		<-ctx.Done()
 		stop()

@@ -78,6 +78,16 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	if *raw != "" {
+		a, aerr := filepath.Abs(*out)
+		b, berr := filepath.Abs(*raw)
+		if aerr == nil && berr == nil && a == b {
+			return usageError{fmt.Errorf("-o and -y4m name the same file %s", *out)}
+		}
+	}
+	if ext := strings.ToLower(filepath.Ext(*out)); ext != ".webm" && ext != ".mkv" {
+		fmt.Fprintf(stderr, "mcu mix: note: %s will hold WebM (VP8 + Opus), whatever its name says\n", *out)
+	}
 	// Before the inputs are read, which may take a while.
 	for _, f := range []string{*out, *raw} {
 		if _, err := os.Lstat(f); f != "" && err == nil {
@@ -111,8 +121,12 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	bar.done()
 	if err != nil {
 		switch {
-		case ctx.Err() != nil && res.VideoFrames+res.AudioFrames > 0:
-			return fmt.Errorf("interrupted; %s is finalized up to %v: %w", *out, res.Duration.Round(time.Millisecond), err)
+		case ctx.Err() != nil && res.Output != "":
+			also := ""
+			if *raw != "" {
+				also = fmt.Sprintf(" (%s holds its pictures)", *raw)
+			}
+			return fmt.Errorf("interrupted; %s is finalized up to %v%s: %w", res.Output, res.Duration.Round(time.Millisecond), also, err)
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
 			return errors.New("interrupted; no output written")
 		}

@@ -295,7 +295,10 @@ func TestMixBadInput(t *testing.T) {
 		{"missing file", []string{"mix", "-o", out, missing}, 1, missing},
 		{"not media", []string{"mix", "-o", out, notMedia}, 1, notMedia + ": not a media file"},
 		{"unsupported codec", []string{"mix", "-o", out, mpeg4}, 1, mpeg4 + ": no supported stream"},
-		{"two videos for one person", []string{"mix", "-o", out, p01 + "+" + p01}, 1, "two video files"},
+		{"two videos for one person", []string{"mix", "-o", out, p01 + "+" + mediatest.TestdataPath(t, "p02.ivf")}, 1, "two video files"},
+		{"one file twice for one person", []string{"mix", "-o", out, p01 + "+" + p01}, 1, "the same file twice"},
+		{"raw video into the output", []string{"mix", "-o", out, "-y4m", out, p01}, 2, "-o and -y4m name the same file"},
+		{"output not named WebM", []string{"mix", "-o", filepath.Join(dir, "out.mp4"), missing}, 1, "will hold WebM"},
 		{"output exists", []string{"mix", "-o", exists, p01}, 1, exists + ": file exists"},
 		{"raw video file exists", []string{"mix", "-o", out, "-y4m", exists, p01}, 1, exists + ": file exists"},
 		{"no output", []string{"mix", p01}, 2, "-o OUT.webm is required"},
@@ -372,7 +375,7 @@ func TestMixSignals(t *testing.T) {
 		sig       syscall.Signal
 		clusters  int // complete clusters on disk before the signal
 		finalized bool
-	}{{syscall.SIGTERM, 1, true}, {syscall.SIGKILL, 2, false}} {
+	}{{syscall.SIGTERM, 1, true}, {syscall.SIGHUP, 1, true}, {syscall.SIGKILL, 2, false}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out.webm")
