@@ -50,6 +50,7 @@ type WebMWriter struct {
 	needKey bool                 // a video frame was refused: the deltas after it lack it
 	pending []codec.EncodedFrame // audio waiting for the first keyframe
 	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
+	end     time.Duration        // the latest end of a frame written
 	out     *fileIO              // the muxer's callbacks
 	closed  bool
 
@@ -265,7 +266,6 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	if pts <= w.last[i] {
 		return false, fmt.Errorf("recorder: %s: %w: timestamp %v after %v", w.path, errOutOfOrder, pts, w.last[i])
 	}
-	w.last[i] = pts
 	if err := codec.LoadPacket(w.pkt, f.Data); err != nil {
 		return false, fmt.Errorf("recorder: %w", err)
 	}
@@ -281,11 +281,14 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	if err := w.fc.WriteInterleavedFrame(w.pkt); err != nil {
 		return false, fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
 	}
+	w.last[i] = pts
+	w.end = max(w.end, pts+max(f.Duration, 0))
 	return true, nil
 }
 
-// Duration is the time span written so far.
-func (w *WebMWriter) Duration() time.Duration { return max(w.last[0], w.last[1], 0) }
+// Duration is the time span written so far: to the end of the last frame
+// (a 10 s clip at 30 fps lasts 10 s, its last picture starting at 9.967).
+func (w *WebMWriter) Duration() time.Duration { return w.end }
 
 // Close writes the trailer (duration, cues), syncs and closes the file. It
 // is safe to call more than once; only the first call does anything.

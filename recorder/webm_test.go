@@ -176,6 +176,11 @@ func TestWebMReadBack(t *testing.T) {
 	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); math.Abs(d-3) > 0.05 {
 		t.Errorf("duration %s, want 3 s", p.Format.Duration)
 	}
+	// What the writer says it wrote: to the end of the last frame, the
+	// 150th of 20 ms of sound.
+	if d := w.Duration(); d != 3*time.Second {
+		t.Errorf("the writer says %v written, want 3s", d)
+	}
 	data, _ := os.ReadFile(path)
 	if mediatest.WebMElements(data)[mediatest.EBMLCues] != 1 {
 		t.Error("no Cues element: the file is not seekable")
