@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mcu/internal/sched"
@@ -95,7 +96,10 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 	}
 
-	log := newLogger(stderr, slog.LevelWarn, *verbose)
+	// Warnings go to the terminal the bar is on: each clears the bar's
+	// line first, and the bar comes back below it at its next step.
+	bar := newProgressBar(stdout, !*quiet)
+	log := newLogger(bar.clearing(stderr), slog.LevelWarn, *verbose)
 
 	var parts []offline.Participant
 	for _, arg := range fs.Args() {
@@ -114,7 +118,6 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		cfg.EncoderThread = sched.OwnCPU
 	}
 	opts := offline.Options{Output: *out, Mixer: cfg, RawVideo: *raw, Realtime: *realtime, Logger: log}
-	bar := newProgressBar(stdout, !*quiet)
 	opts.Progress = bar.update
 	start := time.Now()
 	res, err := offline.Mix(ctx, parts, opts)
@@ -184,6 +187,9 @@ func parseBitrate(s string) (int, error) {
 type progressBar struct {
 	w  io.Writer
 	on bool
+
+	mu    sync.Mutex
+	shown bool // the bar is on the line now
 }
 
 func newProgressBar(w io.Writer, want bool) *progressBar {
@@ -204,12 +210,40 @@ func (b *progressBar) update(done, total time.Duration) {
 	const width = 30
 	frac := min(1, float64(done)/float64(total))
 	n := int(frac * width)
+	b.mu.Lock()
+	defer b.mu.Unlock()
 	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %v / %v ", strings.Repeat("#", n), strings.Repeat(" ", width-n),
 		frac*100, done.Round(100*time.Millisecond), total.Round(100*time.Millisecond))
+	b.shown = true
+}
+
+// clear takes the bar off its line, if it is there; b.mu is held.
+func (b *progressBar) clear() {
+	if b.shown {
+		fmt.Fprint(b.w, "\r\033[K")
+		b.shown = false
+	}
 }
 
 func (b *progressBar) done() {
-	if b.on {
-		fmt.Fprint(b.w, "\r\033[K")
-	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.clear()
+}
+
+// clearing returns w, which takes the bar off its line before each write:
+// for the log, so that a warning is not written after the bar on its line.
+func (b *progressBar) clearing(w io.Writer) io.Writer { return barClearing{w, b} }
+
+type barClearing struct {
+	w   io.Writer
+	bar *progressBar
+}
+
+// Write holds the bar back until the line is written.
+func (c barClearing) Write(p []byte) (int, error) {
+	c.bar.mu.Lock()
+	defer c.bar.mu.Unlock()
+	c.bar.clear()
+	return c.w.Write(p)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"math"
 	"os"
@@ -458,5 +459,33 @@ func TestMixSpeakerLayout(t *testing.T) {
 	}
 	if cells[2].W != canvas.W {
 		t.Fatalf("speaker cell %v is not the big one", cells[2])
+	}
+}
+
+// TestProgressBarMakesWayForTheLog: a warning written while the bar is on
+// its line clears the line first, and the bar is drawn again at its next
+// step; with no bar shown, nothing is cleared.
+func TestProgressBarMakesWayForTheLog(t *testing.T) {
+	var term bytes.Buffer // stdout and stderr on one terminal
+	bar := &progressBar{w: &term, on: true}
+	log := bar.clearing(&term)
+	fmt.Fprint(log, "first\n")
+	bar.update(time.Second, 10*time.Second)
+	fmt.Fprint(log, "level=WARN msg=damaged\n")
+	bar.update(2*time.Second, 10*time.Second)
+	bar.done()
+	lines := strings.Split(term.String(), "\n")
+	if len(lines) != 3 || lines[0] != "first" || !strings.HasSuffix(lines[1], "\r\033[Klevel=WARN msg=damaged") ||
+		!strings.HasPrefix(lines[1], "\r[###") || !strings.HasSuffix(lines[2], "\r\033[K") || !strings.Contains(lines[2], " 20% ") {
+		t.Errorf("the terminal shows %q", term.String())
+	}
+	// Off (not a terminal, or -q): nothing of the bar's.
+	term.Reset()
+	off := &progressBar{w: &term}
+	fmt.Fprint(off.clearing(&term), "x\n")
+	off.update(time.Second, 10*time.Second)
+	off.done()
+	if term.String() != "x\n" {
+		t.Errorf("with no bar, the terminal shows %q", term.String())
 	}
 }
