@@ -7,9 +7,9 @@ import (
 	"mcu/codec"
 )
 
-// maxConcealed is the most lost packets made up for in one gap
-// (audio.MaxConcealFrames): making up for more would only hold the jitter
-// buffer further behind.
+// maxConcealed is the most audio made up for in one gap, in the mixer's
+// 20 ms frames (audio.MaxConcealFrames), whatever the packets' length:
+// making up for more would only hold the jitter buffer further behind.
 const maxConcealed = audio.MaxConcealFrames
 
 // opusIn turns one participant's Opus packets, in sequence order (an
@@ -130,30 +130,36 @@ func (o *opusIn) give(pcm []int16, out func(pcm []int16)) {
 // restart forgets the numbering: the next packet is taken as the first.
 func (o *opusIn) restart() { o.started, o.late, o.covered = false, 0, 0 }
 
-// makeUp hands out lost frames before the packet next. Up to maxConcealed,
-// the last one comes from next's FEC (libopus conceals when next has
-// none); in a longer gap, maxConcealed frames are concealed and the rest
-// skipped.
+// makeUp hands out lost frames before the packet next: at most
+// maxConcealed frames of the mixer's (100 ms) in all, counting what was
+// concealed at the ticks already, so that packets longer than a tick (40,
+// 60, 120 ms) make up for no more than 20 ms ones do; in a longer gap the
+// rest is skipped. The last frame comes from next's FEC when it is made
+// up (libopus conceals when next has none).
 func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
-	pcm := o.pcm[:o.frame*codec.OpusChannels]
+	const ch = codec.OpusChannels
+	pcm := o.pcm[:o.frame*ch]
+	budget := maxConcealed*audio.FrameSamples - o.covered // samples per channel
 	// What was concealed at the ticks already (for the first ones lost)
 	// is not made up for again: whole frames are skipped, and the start
 	// of the first one made up (packets longer than a tick's 20 ms).
-	cut := o.covered % o.frame * codec.OpusChannels
-	for i := min(lost, o.covered/o.frame); i < min(lost, maxConcealed); i++ {
+	cut := o.covered % o.frame
+	for i := min(lost, o.covered/o.frame); i < lost && budget > 0; i++ {
 		if o.ahead() {
 			return
 		}
+		n := min(o.frame-cut, budget) // of this frame, after cut
 		// FEC gives the whole frame, of which the part not yet concealed
 		// is handed out; concealment goes on from the tick's, for what
 		// it did not cover.
 		// (Only SILK and hybrid packets, TOC configurations 0-15, carry
 		// FEC: libopus conceals the whole frame for a CELT one.)
 		if i == lost-1 && len(next) > 0 && next[0]>>3 < 16 && o.dec.DecodeFEC(next, pcm) == nil {
-			o.give(pcm[cut:], out)
-		} else if o.dec.Conceal(pcm[:len(pcm)-cut]) == nil {
-			o.give(pcm[:len(pcm)-cut], out)
+			o.give(pcm[cut*ch:(cut+n)*ch], out)
+		} else if o.dec.Conceal(pcm[:n*ch]) == nil {
+			o.give(pcm[:n*ch], out)
 		}
+		budget -= n
 		cut = 0
 	}
 }

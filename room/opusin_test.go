@@ -354,10 +354,14 @@ func TestOpusInKeepsToTheClock(t *testing.T) {
 	}
 }
 
-// TestOpusInLongPacketsAfterADryTick: a sender of 60 ms packets loses one,
-// and the mixer's tick found nothing to play meanwhile: 20 ms of it were
-// concealed then. The lost packet is made up for with the 40 ms the tick
-// did not cover, not all 60 (which would add 20 ms of delay).
+// TestOpusInLongPacketsAfterADryTick: a sender of 60 ms packets loses
+// some, and the mixer's ticks found nothing to play meanwhile, concealed
+// (up to 100 ms) or silent. What is made up for before the next packet
+// counts what the ticks concealed, and stops at 100 ms in all, as for
+// 20 ms packets: one lost packet after one dry tick gets the 40 ms the
+// tick did not cover, not all 60 (which would add 20 ms of delay); three
+// lost after nine dry ticks (five concealed) get nothing more, where
+// 80 ms more would have been queued behind the silent ticks.
 func TestOpusInLongPacketsAfterADryTick(t *testing.T) {
 	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
 	if err != nil {
@@ -372,29 +376,43 @@ func TestOpusInLongPacketsAfterADryTick(t *testing.T) {
 	}
 	var pkts [][]byte
 	buf := make([]byte, 1500)
-	for range 3 {
+	for range 5 {
 		n, err := enc.Encode(pcm, buf)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pkts = append(pkts, append([]byte(nil), buf[:n]...))
 	}
-	in, err := newOpusIn()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got frames
-	in.push(10, pkts[0], got.out)
-	tick := make([]int16, 2*opusFrame) // 20 ms, stereo
-	if !in.concealNow(tick) {
-		t.Fatal("no concealment for the dry tick")
-	}
-	in.push(12, pkts[2], got.out) // 11 was lost
-	samples := 0
-	for _, f := range got {
-		samples += len(f) / codec.OpusChannels
-	}
-	if want := 3*opusFrame + 2*opusFrame + 3*opusFrame; samples != want {
-		t.Errorf("%d samples handed out, want %d: the first packet, the lost one less the tick's 20 ms, the last", samples, want)
+	for _, tc := range []struct {
+		lost, dry, concealed int
+		madeUp               int // samples per channel
+	}{
+		{lost: 1, dry: 1, concealed: 1, madeUp: 2 * opusFrame},
+		{lost: 3, dry: 2, concealed: 2, madeUp: 3 * opusFrame}, // 100 ms less the 40 concealed
+		{lost: 3, dry: 9, concealed: 5, madeUp: 0},
+		{lost: 2, dry: 0, concealed: 0, madeUp: 5 * opusFrame}, // 120 ms lost, 100 made up
+	} {
+		in, err := newOpusIn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got frames
+		in.push(10, pkts[0], got.out)
+		concealed := 0
+		tick := make([]int16, 2*opusFrame) // 20 ms, stereo
+		for range tc.dry {
+			if in.concealNow(tick) {
+				concealed++
+			}
+		}
+		in.push(uint16(11+tc.lost), pkts[1+tc.lost], got.out)
+		samples := 0
+		for _, f := range got {
+			samples += len(f) / codec.OpusChannels
+		}
+		if want := 3*opusFrame + tc.madeUp + 3*opusFrame; samples != want || concealed != tc.concealed {
+			t.Errorf("%d lost, %d dry ticks: %d concealed, %d samples handed out; want %d and %d: the first packet, %d made up, the last",
+				tc.lost, tc.dry, concealed, samples, tc.concealed, want, tc.madeUp)
+		}
 	}
 }
