@@ -22,12 +22,16 @@ const (
 // TestChromiumFollowsREMB: Chromium's camera bitrate follows its tile. In
 // a room whose 1280x720 mix is encoded at 300 kbit/s, beside a second
 // participant (its picture a quarter of the canvas) it is worth
-// 225 kbit/s; once alone (the whole canvas), 900 kbit/s. Each time,
-// Chromium's target must settle near the ceiling within rembFollow (the
-// raised one within rembFollowUp) and stay there for rembHold.
+// 225 kbit/s; once alone (the whole canvas), 900 kbit/s. The REMB adds
+// 80 kbit/s for its sound and headers, which Chromium counts in the
+// ceiling. Each time, Chromium's camera target must settle near the
+// tile's worth within rembFollow (the raised one within rembFollowUp) and
+// stay there for rembHold.
 //
 // Measured here on 2026-12-03: Chromium keeps 70-100 kbit/s of a ceiling
-// for its audio and overhead. With no REMB it sits at 250-600 kbit/s in
+// for its audio and overhead (2026-12-04: with the allowance, its target
+// beside the other participant settled at 197-237 kbit/s under a REMB of
+// 305 kbit/s, where it had been 133-160 under 225). With no REMB it sits at 250-600 kbit/s in
 // its first seconds (probing to 1.4 Mbit/s at times) and then climbs to
 // 1.7 Mbit/s, its most for 640x360, whatever the tile. With REMB but no
 // transport-cc, a raised ceiling is approached at 8 % a second (565 kbit/s
@@ -88,11 +92,13 @@ func TestChromiumFollowsREMB(t *testing.T) {
 		}
 		t.Logf("%s: Chromium's camera target (bit/s): %.0f", what, targets)
 	}
-	follow("beside the other participant", 50_000, 225_000, rembFollow)
+	// Not far under the tile's worth either: the REMB's allowance is
+	// what keeps it there.
+	follow("beside the other participant", 175_000, 225_000+80_000, rembFollow)
 	ctx, cancel = context.WithTimeout(context.Background(), evalTimeout)
 	defer cancel()
 	if err := other.Leave(ctx); err != nil {
 		t.Fatalf("the other participant's leave: %v", err)
 	}
-	follow("alone", 550_000, 900_000, rembFollowUp)
+	follow("alone", 550_000, 900_000+80_000, rembFollowUp)
 }
