@@ -426,11 +426,14 @@ const videoQueue = 64
 // decoder cannot go on, the packets are still read (and dropped) to the
 // end.
 //
-// The packets are read in a goroutine of their own, never held up by a
+// The packets are read in a goroutine of their own, not held up by a
 // decode: pion's interceptors time and count a packet when it is read
 // (transport-cc feedback, NACKs, receiver reports' jitter), and so does
 // the frame assembler, so a packet that waited in pion's buffer while a
-// frame decoded would look delayed on the network. The decoding side also
+// frame decoded would look delayed on the network. Only a decoder behind
+// by videoQueue packets for good (a server out of CPU) holds the reading
+// up: then the sender sees the delay grow and sends less, which is what
+// such a server needs. The decoding side also
 // gives up a missing packet at the assembler's deadline when no packet
 // comes to end the wait.
 func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPacket func(size int, now time.Time)) {
