@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,8 +118,8 @@ func hears(t *testing.T, c *client.Client, others []int, own int) error {
 		}
 	}
 	if own > 0 {
-		for _, l := range toneWindows(pcm, ps[own-1].ToneHz, 0, time.Second) {
-			if l > ownToneMax {
+		for _, w := range toneWindows(pcm, ps[own-1].ToneHz, 0, time.Second) {
+			if l := slices.Max(w); l > ownToneMax {
 				return failure("hears their own tone at " + fmtDB(l))
 			}
 		}
@@ -126,32 +127,40 @@ func hears(t *testing.T, c *client.Client, others []int, own int) error {
 	return nil
 }
 
-// toneWindows is a tone's level in each 100 ms of pcm between from and to.
-func toneWindows(pcm []int16, hz float64, from, to time.Duration) []float64 {
-	var levels []float64
+// toneWindows is a tone's level in each 100 ms of pcm between from and
+// to, in each channel.
+func toneWindows(pcm []int16, hz float64, from, to time.Duration) [][]float64 {
+	var levels [][]float64
 	for w := from; w+100*time.Millisecond <= to; w += 100 * time.Millisecond {
-		levels = append(levels, mediatest.ToneLevel(pcm, 2, 0, 48000, hz, w, w+100*time.Millisecond))
+		levels = append(levels, mediatest.ToneLevels(pcm, 2, 48000, hz, w, w+100*time.Millisecond))
 	}
 	return levels
 }
 
-// mostly reports whether a tone is at its level in at least 60 % of the
-// windows: a voice is there, and a sender's stall on a loaded test machine
-// (a few hundred ms without its packets) does not fail the check.
-func mostly(levels []float64) bool {
+// mostly reports whether a tone is at its level, in both channels, in at
+// least 60 % of the windows: a voice is there, and a sender's stall on a
+// loaded test machine (a few hundred ms without its packets) does not
+// fail the check.
+func mostly(windows [][]float64) bool {
 	n := 0
-	for _, l := range levels {
-		if math.Abs(l-toneLevel) <= toneTolerance {
+	for _, w := range windows {
+		if !slices.ContainsFunc(w, func(l float64) bool { return math.Abs(l-toneLevel) > toneTolerance }) {
 			n++
 		}
 	}
-	return len(levels) > 0 && n*10 >= len(levels)*6
+	return len(windows) > 0 && n*10 >= len(windows)*6
 }
 
-func fmtLevels(levels []float64) string {
+// fmtLevels writes each window's levels, a channel's after the other's
+// ("-24.1/-24.0").
+func fmtLevels(windows [][]float64) string {
 	var s []string
-	for _, l := range levels {
-		s = append(s, jsonNumber(l))
+	for _, w := range windows {
+		var chs []string
+		for _, l := range w {
+			chs = append(chs, jsonNumber(l))
+		}
+		s = append(s, strings.Join(chs, "/"))
 	}
 	return strings.Join(s, " ")
 }

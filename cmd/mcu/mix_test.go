@@ -165,12 +165,13 @@ func checkTones(t *testing.T, pcm []int16, ids []int) {
 		want[id] = true
 	}
 	for _, p := range mediatest.Participants(t) {
-		level := mediatest.ToneLevel(pcm, 2, 0, 48000, p.ToneHz, 500*time.Millisecond, 2500*time.Millisecond)
-		switch {
-		case want[p.ID] && math.Abs(level-toneLevel) > toneTolerance:
-			t.Errorf("%s's %v Hz tone at %.1f dBFS, want %d ±%.1f", p.Name, p.ToneHz, level, toneLevel, toneTolerance)
-		case !want[p.ID] && level > absentTone:
-			t.Errorf("%s's %v Hz tone present at %.1f dBFS though %s is not in the mix", p.Name, p.ToneHz, level, p.Name)
+		for ch, level := range mediatest.ToneLevels(pcm, 2, 48000, p.ToneHz, 500*time.Millisecond, 2500*time.Millisecond) {
+			switch {
+			case want[p.ID] && math.Abs(level-toneLevel) > toneTolerance:
+				t.Errorf("%s's %v Hz tone at %.1f dBFS in channel %d, want %d ±%.1f", p.Name, p.ToneHz, level, ch, toneLevel, toneTolerance)
+			case !want[p.ID] && level > absentTone:
+				t.Errorf("%s's %v Hz tone present at %.1f dBFS in channel %d though %s is not in the mix", p.Name, p.ToneHz, level, ch, p.Name)
+			}
 		}
 	}
 }

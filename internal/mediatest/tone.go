@@ -53,6 +53,16 @@ func ToneLevel(pcm []int16, channels, channel, sampleRate int, hz float64, from,
 	return 20 * math.Log10(2*mag/wsum/fullScale)
 }
 
+// ToneLevels is ToneLevel of each channel: a mix must carry a tone in
+// every channel, and leave an absent one out of each.
+func ToneLevels(pcm []int16, channels, sampleRate int, hz float64, from, to time.Duration) []float64 {
+	levels := make([]float64, max(channels, 0))
+	for ch := range levels {
+		levels[ch] = ToneLevel(pcm, channels, ch, sampleRate, hz, from, to)
+	}
+	return levels
+}
+
 func sampleIndex(d time.Duration, sampleRate int) int {
 	return int(d * time.Duration(sampleRate) / time.Second)
 }
