@@ -37,24 +37,32 @@ func testPicture(w, h, i int, busy bool) *Frame {
 	return f
 }
 
-// psnr compares the luma of two pictures of the same size, in dB.
+// psnr compares two 4:2:0 pictures of the same size, in dB: the least of
+// the three planes' (a picture right in luma but with its chroma swapped
+// or shifted scores low).
 func psnr(t testing.TB, a, b *image.YCbCr) float64 {
 	t.Helper()
 	if a.Rect.Size() != b.Rect.Size() {
 		t.Fatalf("psnr of %v and %v", a.Rect.Size(), b.Rect.Size())
 	}
-	var se float64
 	w, h := a.Rect.Dx(), a.Rect.Dy()
-	for y := range h {
-		for x := range w {
-			d := float64(a.Y[y*a.YStride+x]) - float64(b.Y[y*b.YStride+x])
-			se += d * d
+	cw, ch := (w+1)/2, (h+1)/2
+	plane := func(pa, pb []byte, sa, sb, w, h int) float64 {
+		var se float64
+		for y := range h {
+			for x := range w {
+				d := float64(pa[y*sa+x]) - float64(pb[y*sb+x])
+				se += d * d
+			}
 		}
+		if se == 0 {
+			return math.Inf(1)
+		}
+		return 10 * math.Log10(255*255/(se/float64(w*h)))
 	}
-	if se == 0 {
-		return math.Inf(1)
-	}
-	return 10 * math.Log10(255*255/(se/float64(w*h)))
+	return min(plane(a.Y, b.Y, a.YStride, b.YStride, w, h),
+		plane(a.Cb, b.Cb, a.CStride, b.CStride, cw, ch),
+		plane(a.Cr, b.Cr, a.CStride, b.CStride, cw, ch))
 }
 
 // encodeClip encodes n synthetic pictures and returns the frames.
