@@ -333,6 +333,12 @@ func checkRecording(t *testing.T, path string, ids []int) {
 	if p.Duration < recordingLength-500*time.Millisecond || p.Duration > recordingLength+500*time.Millisecond {
 		t.Errorf("recording lasts %v, want about %v", p.Duration, recordingLength)
 	}
+	// Its sound starts with its picture (the audio held for the first
+	// keyframe is dropped, not stamped before it): the Opus track's codec
+	// delay, rounded, and less than a 20 ms frame.
+	if d, ok := p.AVStart(); !ok || d < -30*time.Millisecond || d > 30*time.Millisecond {
+		t.Errorf("the recording's audio starts %v after its video (known: %v), want together", d, ok)
+	}
 	frames, pts, err := mediatest.DecodeVideo(ctx, path)
 	if err != nil {
 		t.Fatal(err)

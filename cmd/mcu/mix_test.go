@@ -117,6 +117,11 @@ func decodeMixOf(t *testing.T, path string, length time.Duration) mixed {
 	if d := p.Duration - length; d < -40*time.Millisecond || d > 40*time.Millisecond {
 		t.Errorf("duration %v, want %v", p.Duration, length)
 	}
+	// Sound and picture start together (the sound's samples are counted
+	// from its start below): the Opus track's codec delay, rounded.
+	if d, ok := p.AVStart(); !ok || d < -10*time.Millisecond || d > 10*time.Millisecond {
+		t.Errorf("the audio starts %v after the video (known: %v), want together", d, ok)
+	}
 	var m mixed
 	if m.frames, m.pts, err = mediatest.DecodeVideo(ctx, path); err != nil {
 		t.Fatal(err)

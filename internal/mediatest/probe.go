@@ -31,6 +31,10 @@ type Stream struct {
 	Channels   int
 	NbFrames   int // from the container header; CountFrames decodes instead
 	Duration   time.Duration
+	// Start is the stream's first time (start_time); HasStart is false
+	// when ffprobe gives none.
+	Start    time.Duration
+	HasStart bool
 }
 
 // Video returns the first video stream.
@@ -50,6 +54,10 @@ func (p Probe) first(codecType string) (Stream, bool) {
 
 // ProbeFile runs ffprobe on path and reports its format and streams. A file
 // ffprobe cannot read as media is an error.
+//
+// DecodeAudio counts its samples from the audio's first, whatever its
+// time: a test of where the sound is against the picture checks the
+// streams' Start too (AVStart).
 func ProbeFile(ctx context.Context, path string) (Probe, error) {
 	out, err := ffprobe(ctx, "-show_format", "-show_streams", path)
 	if err != nil {
@@ -71,6 +79,7 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			Channels   int    `json:"channels"`
 			NbFrames   string `json:"nb_frames"`
 			Duration   string `json:"duration"`
+			StartTime  string `json:"start_time"`
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out, &raw); err != nil {
@@ -92,6 +101,8 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			Channels:   s.Channels,
 			NbFrames:   atoi(s.NbFrames),
 			Duration:   seconds(s.Duration),
+			Start:      seconds(s.StartTime),
+			HasStart:   s.StartTime != "" && s.StartTime != "N/A",
 		})
 	}
 	return p, nil
@@ -204,4 +215,18 @@ func atoi(s string) int {
 		return 0
 	}
 	return n
+}
+
+// AVStart reports how far a file's audio starts after its video, by their
+// streams' first times: within a few milliseconds for a file whose sound
+// and picture start together (a WebM's Opus may start before 0 by its
+// codec delay, rounded to the millisecond). ok is false without both
+// streams and their times.
+func (p Probe) AVStart() (d time.Duration, ok bool) {
+	v, okv := p.Video()
+	a, oka := p.Audio()
+	if !okv || !oka || !v.HasStart || !a.HasStart {
+		return 0, false
+	}
+	return a.Start - v.Start, true
 }
