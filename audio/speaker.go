@@ -11,9 +11,12 @@ import (
 // Each slot's power is averaged exponentially (time constant Smoothing).
 // When there is no speaker, the loudest slot at or above Floor becomes the
 // speaker at once. Otherwise a challenger must be at or above Floor and at
-// least Margin louder than the speaker for Hold without a break; if several
-// qualify in the same frame the loudest wins. The speaker keeps the role
-// when everyone falls silent.
+// least Margin louder than the speaker for Hold without a break, sounding
+// (its own frame at or above Floor) in most of those frames, as a talker
+// is between the pauses of their words: the average's slowly fading tail
+// of a cough or a click in the speaker's pause does not take the role. If
+// several qualify in the same frame the loudest wins. The speaker keeps
+// the role when everyone falls silent.
 //
 // Slots are indices into the levels slice, which the caller keeps stable.
 // The slice may grow or shrink between calls; a NaN level marks a vacant
@@ -33,9 +36,14 @@ type SpeakerDetector struct {
 
 // slotState is the detector's memory of one slot.
 type slotState struct {
-	power float64 // smoothed mean power, 1 = 0 dBFS
-	run   int     // consecutive frames this slot has beaten the speaker
+	power  float64 // smoothed mean power, 1 = 0 dBFS
+	run    int     // consecutive frames this slot has beaten the speaker
+	voiced int     // of those, the frames at or above the floor themselves
 }
+
+// speakerVoiced is the share of a challenger's hold in which it must be
+// sounding itself (a talker's words leave pauses of 100-200 ms).
+const speakerVoiced = 0.6
 
 // NewSpeakerDetector returns a detector with no slots and no speaker. Zero
 // fields of cfg take their defaults; NewSpeakerDetector panics if cfg fails
@@ -102,11 +110,14 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 	for i := range d.slots {
 		s := &d.slots[i]
 		if i == d.speaker || s.power < d.floor || s.power < beat {
-			s.run = 0
+			s.run, s.voiced = 0, 0
 			continue
 		}
 		s.run++
-		if s.run >= d.hold && (next < 0 || s.power > d.slots[next].power) {
+		if dbToPower(levels[i]) >= d.floor {
+			s.voiced++
+		}
+		if s.run >= d.hold && float64(s.voiced) >= speakerVoiced*float64(s.run) && (next < 0 || s.power > d.slots[next].power) {
 			next = i
 		}
 	}
@@ -146,7 +157,7 @@ func (d *SpeakerDetector) loudest() int {
 // resetRuns restarts every challenger's count, after a change of speaker.
 func (d *SpeakerDetector) resetRuns() {
 	for i := range d.slots {
-		d.slots[i].run = 0
+		d.slots[i].run, d.slots[i].voiced = 0, 0
 	}
 }
 
