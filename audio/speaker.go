@@ -74,16 +74,18 @@ func (d *SpeakerDetector) Smoothed(slot int) float64 {
 	return powerToDB(d.slots[slot].power)
 }
 
-// Forget clears a slot's history, for when a new participant takes it over.
-// If the slot was the speaker, the next Update picks a new one. Slots out of
-// range are ignored.
+// Forget clears a slot's history, for when its participant leaves or a
+// new one takes it over. If the slot was the speaker, the loudest other
+// slot at or above Floor takes over at once, or nobody (−1), as when a
+// vacant slot goes to Update. Slots out of range are ignored.
 func (d *SpeakerDetector) Forget(slot int) {
 	if slot < 0 || slot >= len(d.slots) {
 		return
 	}
 	d.slots[slot] = slotState{}
 	if d.speaker == slot {
-		d.speaker = -1
+		d.speaker = d.loudest()
+		d.resetRuns()
 	}
 }
 

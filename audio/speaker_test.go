@@ -211,6 +211,15 @@ func TestSpeakerForget(t *testing.T) {
 	if got := d.Update([]float64{quiet, talk}); got != 1 {
 		t.Fatalf("speaker %d, want 1", got)
 	}
+	// The speaker leaves while another is audible: they take over at
+	// once, not at the next Update.
+	for range 50 {
+		d.Update([]float64{talk - 10, shout})
+	}
+	d.Forget(1)
+	if got := d.Speaker(); got != 0 {
+		t.Fatalf("speaker %d after the speaker's slot was forgotten, want the other, audible", got)
+	}
 }
 
 func TestSpeakerSmoothed(t *testing.T) {

@@ -59,7 +59,9 @@ func (a *audioState) forget(mem *member) {
 	a.levels[mem.slot] = audio.SilenceDBFS
 	a.detector.Forget(mem.slot)
 	if a.speaker == mem.slot {
-		a.speaker = -1
+		// The loudest of the others, for the picture composed before the
+		// next audio tick too.
+		a.speaker = a.detector.Speaker()
 	}
 	mem.slot = -1
 }

@@ -978,3 +978,48 @@ func TestLiveOutputStallKeepsTheSound(t *testing.T) {
 		t.Errorf("%d audio frames while the video output stalled, want 25", n)
 	}
 }
+
+// silentRemover is an AudioSource of silence that removes a participant
+// from the mix at its first tick at or after at.
+type silentRemover struct {
+	m  *Mixer
+	id string
+	at time.Duration
+}
+
+func (s *silentRemover) AudioAt(_ context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t >= s.at {
+		s.m.Remove(s.id)
+	}
+	clear(pcm)
+	return true, nil
+}
+
+// TestSpeakerLeavingHandsTheTileOver: in the speaker layout, the speaker
+// leaves between an audio tick and a picture. The picture shows the
+// loudest of the others large at once, not whoever is first in the list
+// until the next audio tick picks someone.
+func TestSpeakerLeavingHandsTheTileOver(t *testing.T) {
+	cfg := testConfig()
+	cfg.Layout = layout.Speaker
+	// Audio ticks every 20 ms, pictures every 33.3: the one removing the
+	// speaker at 1.02 s takes effect at the picture of 1.0333 s.
+	const gone = 1020 * time.Millisecond
+	picture := time.Second + time.Second/30
+	tap := tapAt(picture)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, Audio: &toneSource{hz: 440, amp: 0.3}})
+	m.Add(Participant{ID: "c", Video: &colourSource{y: 41, cb: 240, cr: 110, w: 320, h: 180}, Audio: &silentRemover{m: m, id: "a", at: gone}})
+	m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}, Audio: &toneSource{hz: 700, amp: 0.1}})
+	run(t, m, picture+time.Second/30)
+	img := tap.got[picture]
+	if img == nil {
+		t.Fatal("no picture tapped")
+	}
+	size := layout.Size{W: cfg.Video.Width, H: cfg.Video.Height}
+	big := layout.Cells(layout.Speaker, 2, 1, size)[1] // b, second of c and b
+	if y := lumaAt(img, big); y != 145 {
+		t.Errorf("the large tile's luma %d after the speaker left, want b's 145 (c's is 41)", y)
+	}
+}
