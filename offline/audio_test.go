@@ -53,19 +53,7 @@ func TestFileAudioTrimsTheEnd(t *testing.T) {
 	if got := len(one) / audio.Channels; got != 3*audio.SampleRate {
 		t.Errorf("a 3 s clip gave %d samples (%v)", got, time.Duration(got)*time.Second/audio.SampleRate)
 	}
-	var data []byte
-	for _, name := range []string{"p01.ogg", "p02.ogg"} {
-		b, err := os.ReadFile(mediatest.TestdataPath(t, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = append(data, b...)
-	}
-	chained := filepath.Join(t.TempDir(), "chained.ogg")
-	if err := os.WriteFile(chained, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	two := fileSound(t, chained)
+	two := fileSound(t, chainedOgg(t, t.TempDir(), "p01.ogg", "p02.ogg"))
 	if got := len(two) / audio.Channels; got != 6*audio.SampleRate {
 		t.Errorf("two 3 s clips chained gave %d samples (%v)", got, time.Duration(got)*time.Second/audio.SampleRate)
 	}
@@ -79,4 +67,23 @@ func TestFileAudioTrimsTheEnd(t *testing.T) {
 	if start < later-3 {
 		t.Errorf("the second clip's tone at 3 s is %.1f dBFS, at 4 s %.1f: it starts late", start, later)
 	}
+}
+
+// chainedOgg joins testdata's Ogg files end to end into dir/chained.ogg, as
+// cat would: a chained Ogg.
+func chainedOgg(t *testing.T, dir string, names ...string) string {
+	t.Helper()
+	var data []byte
+	for _, name := range names {
+		b, err := os.ReadFile(mediatest.TestdataPath(t, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	path := filepath.Join(dir, "chained.ogg")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

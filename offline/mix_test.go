@@ -116,19 +116,7 @@ func TestMixOfEmptyInputsNamesThem(t *testing.T) {
 func TestMixOfChainedOgg(t *testing.T) {
 	who := mediatest.Participants(t)
 	dir := t.TempDir()
-	chained := filepath.Join(dir, "chained.ogg")
-	var data []byte
-	for _, name := range []string{"p01.ogg", "p02.ogg"} {
-		b, err := os.ReadFile(mediatest.TestdataPath(t, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = append(data, b...)
-	}
-	if err := os.WriteFile(chained, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p, err := ParseParticipant(chained)
+	p, err := ParseParticipant(chainedOgg(t, dir, "p01.ogg", "p02.ogg"))
 	if err != nil {
 		t.Fatal(err)
 	}
