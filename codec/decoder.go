@@ -82,7 +82,7 @@ func (d *VideoDecoder) open() error {
 	// for a 30-byte packet); FFmpeg refuses what exceeds max_pixels.
 	opts := astiav.NewDictionary()
 	defer opts.Free()
-	if err := opts.Set("max_pixels", strconv.Itoa(MaxDecodePixels), 0); err != nil {
+	if err := opts.Set("max_pixels", strconv.Itoa(ffmpegMaxPixels), 0); err != nil {
 		cc.Free()
 		return fmt.Errorf("codec: %v decoder option: %w", d.codec, err)
 	}
@@ -94,9 +94,19 @@ func (d *VideoDecoder) open() error {
 	return nil
 }
 
-// MaxDecodePixels is the largest picture a decoder takes (4K UHD); a
-// larger one is a corrupt frame.
+// MaxDecodePixels is the largest picture a decoder takes (4K UHD, either
+// way up); a larger one is a corrupt frame.
 const MaxDecodePixels = 3840 * 2160
+
+// ffmpegMaxPixels is the max_pixels FFmpeg's decoders are given: FFmpeg
+// counts a picture's width rounded up to its row alignment (up to 64), so
+// a portrait 2160x3840 picture counts as 2176x3840, over MaxDecodePixels.
+// The slack lets every picture within MaxDecodePixels through, up to
+// VP8's tallest; the decoded size is then checked exactly (receive).
+const ffmpegMaxPixels = MaxDecodePixels + 64*16384
+
+// errTooLarge is a decoded picture beyond MaxDecodePixels.
+var errTooLarge = fmt.Errorf("picture larger than %d pixels", MaxDecodePixels)
 
 // Codec is the format this decoder reads.
 func (d *VideoDecoder) Codec() VideoCodec { return d.codec }
@@ -221,6 +231,10 @@ func (d *VideoDecoder) receive() (bool, error) {
 		}
 		if err != nil {
 			return false, d.failed(err)
+		}
+		if w, h := d.frame.Width(), d.frame.Height(); w*h > MaxDecodePixels {
+			d.frame.Unref()
+			return false, d.failed(fmt.Errorf("%dx%d: %w", w, h, errTooLarge))
 		}
 		if len(d.preroll) > 0 {
 			if p := d.frame.Pts(); p != astiav.NoPtsValue {

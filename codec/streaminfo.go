@@ -47,7 +47,7 @@ func findStreamInfo(fc *astiav.FormatContext) error {
 	if c == nil {
 		return errors.New("codec: go-astiav's FormatContext is not laid out as mcu expects")
 	}
-	if err := C.mcu_find_stream_info(c, C.int64_t(MaxDecodePixels)); err < 0 {
+	if err := C.mcu_find_stream_info(c, C.int64_t(ffmpegMaxPixels)); err < 0 {
 		return astiav.Error(err)
 	}
 	return nil

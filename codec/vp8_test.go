@@ -422,6 +422,31 @@ func TestDecoderRefusesHugePictures(t *testing.T) {
 	}
 }
 
+// TestDecoderTakesPortrait4K: a phone's 4K picture held upright, 2160x3840,
+// is within MaxDecodePixels and decodes (FFmpeg counts its width rounded
+// up to its row alignment, 2176, and refused it); one a row of 16 pixels
+// wider is beyond it and is a corrupt frame.
+func TestDecoderTakesPortrait4K(t *testing.T) {
+	for _, c := range []struct {
+		w, h int
+		ok   bool
+	}{{2160, 3840, true}, {2176, 3840, false}} {
+		cfg := DefaultVP8Config()
+		cfg.Width, cfg.Height, cfg.Speed = c.w, c.h, -16
+		frames, _ := encodeClip(t, cfg, 1, false)
+		dec := newTestDecoder(t, VP8)
+		err := dec.Send(frames[0].Data, 0)
+		f := &Frame{}
+		ok, rerr := dec.Receive(f)
+		switch {
+		case c.ok && (err != nil || rerr != nil || !ok || f.SourceWidth != c.w || f.SourceHeight != c.h):
+			t.Errorf("%dx%d: send %v, receive %v %v, picture %dx%d; want it decoded", c.w, c.h, err, ok, rerr, f.SourceWidth, f.SourceHeight)
+		case !c.ok && (ok || !errors.Is(errors.Join(err, rerr), ErrCorrupt)):
+			t.Errorf("%dx%d: send %v, receive %v %v; want ErrCorrupt", c.w, c.h, err, ok, rerr)
+		}
+	}
+}
+
 // TestDecoderSurvivesGarbage feeds damaged frames between good ones: no
 // crash, errors are ErrCorrupt or ErrNeedKeyframe, and a keyframe brings
 // back a clean picture.
