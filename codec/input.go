@@ -40,8 +40,12 @@ type StreamInfo struct {
 	Codec string // FFmpeg's codec name, e.g. "vp8", "h264", "opus"
 	// Video only.
 	VideoCodec    VideoCodec
-	Width, Height int
+	Width, Height int     // as stored, before Rotation
 	FrameRate     float64 // frames per second when the container says, else 0
+	// Rotation is how far the pictures turn clockwise to stand upright
+	// (0, 90, 180 or 270 degrees): a phone's MP4 stores a portrait video
+	// lying on its side, with a display matrix saying so.
+	Rotation int
 	// Audio only.
 	SampleRate, Channels int
 	PreSkip              int // Opus samples (at 48 kHz) to drop at the start
@@ -189,7 +193,8 @@ func (in *Input) open() error {
 				}
 			}
 			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
-				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, index: st.Index(), timeBase: st.TimeBase()}
+				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, Rotation: rotationOf(st),
+				index: st.Index(), timeBase: st.TimeBase()}
 			if extra := cp.ExtraData(); vc == H264 && len(extra) > 0 && extra[0] == 1 { // avcC
 				if err := in.openAnnexB(cp, st.TimeBase()); err != nil {
 					return fmt.Errorf("%s: H.264 in %v: %w", in.path, in.container, err)
@@ -260,6 +265,21 @@ func opusStreams(head []byte) int {
 		return 0
 	}
 	return int(head[19])
+}
+
+// rotationOf is the clockwise turn, to the nearest quarter, that a
+// stream's display matrix asks for; 0 without one (a mirrored or skewed
+// matrix is taken for its rotation alone).
+func rotationOf(st *astiav.Stream) int {
+	m, err := astiav.NewDisplayMatrixFromBytes(st.SideData(astiav.PacketSideDataTypeDisplaymatrix))
+	if err != nil {
+		return 0
+	}
+	r := m.Rotation()
+	if math.IsNaN(r) {
+		return 0
+	}
+	return ((int(math.Round(r/90))%4 + 4) % 4) * 90
 }
 
 // opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).

@@ -49,6 +49,9 @@ type fileVideo struct {
 
 	// Written by run, read after ready is closed.
 	corrupt, skipped int
+	// turned holds a picture of a stream that must turn (info.Rotation)
+	// as decoded, before it turns into a pooled frame; run's.
+	turned codec.Frame
 }
 
 type box struct {
@@ -73,13 +76,40 @@ func (v *fileVideo) SetBox(size layout.Size, aspect layout.Aspect) {
 }
 
 // target scales decoded pictures to the tile, once the mixer has said what
-// it is.
+// it is. A picture that turns (info.Rotation) is placed in the tile as it
+// will stand, and cropped and scaled as it lies, to turn after.
 func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	b := v.box.Load()
 	if b == nil {
 		return image.Rect(0, 0, w, h), image.Pt(w, h)
 	}
+	switch v.info.Rotation {
+	case 90, 270:
+		crop, size := mixer.InTile(h, w, b.size, b.aspect)
+		return unturn(crop, w, h, v.info.Rotation), image.Pt(size.Y, size.X)
+	case 180:
+		crop, size := mixer.InTile(w, h, b.size, b.aspect)
+		return unturn(crop, w, h, 180), size
+	}
 	return mixer.InTile(w, h, b.size, b.aspect)
+}
+
+// unturn maps a rectangle of a w×h picture turned clockwise by degrees
+// back onto the picture as it lies, its corner kept on even coordinates.
+func unturn(r image.Rectangle, w, h, degrees int) image.Rectangle {
+	var u image.Rectangle
+	switch degrees {
+	case 90: // the turned picture's (x, y) is (y, h-1-x) as it lies
+		u = image.Rect(r.Min.Y, h-r.Max.X, r.Max.Y, h-r.Min.X)
+	case 180:
+		u = image.Rect(w-r.Max.X, h-r.Max.Y, w-r.Min.X, h-r.Min.Y)
+	case 270: // (w-1-y, x)
+		u = image.Rect(w-r.Max.Y, r.Min.X, w-r.Min.Y, r.Max.X)
+	default:
+		return r
+	}
+	u.Min.X, u.Min.Y = u.Min.X&^1, u.Min.Y&^1
+	return u
 }
 
 // VideoAt implements mixer.VideoSource: it waits until the decoder has a
@@ -223,7 +253,12 @@ func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, p codec
 		if err := v.acquire(ctx); err != nil {
 			return err
 		}
-		ok, err := dec.ReceiveScaled(f, v.target)
+		var ok bool
+		if v.info.Rotation == 0 {
+			ok, err = dec.ReceiveScaled(f, v.target)
+		} else if ok, err = dec.ReceiveScaled(&v.turned, v.target); ok {
+			codec.Rotate(f, &v.turned, v.info.Rotation)
+		}
 		v.release()
 		if err != nil || !ok {
 			v.free <- f
