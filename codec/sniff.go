@@ -37,7 +37,7 @@ func SniffContainer(head []byte) Container {
 		return Ogg
 	case bytes.HasPrefix(head, []byte{0x1a, 0x45, 0xdf, 0xa3}):
 		return Matroska
-	case len(head) >= 12 && bytes.Equal(head[4:8], []byte("ftyp")) && binary.BigEndian.Uint32(head) >= 8:
+	case len(head) >= 12 && isMP4Box(head[4:8]) && binary.BigEndian.Uint32(head) >= 8:
 		return MP4
 	case looksLikeAnnexB(head):
 		return AnnexB
@@ -68,6 +68,17 @@ func looksLikeAnnexB(b []byte) bool {
 		// An SEI or AUD is never a reference (nal_ref_idc 0): 0x46 is
 		// HEVC's AUD (type 35), with which an H.265 stream starts.
 		return nal&0x60 == 0
+	}
+	return false
+}
+
+// isMP4Box reports whether a file's first box type is one an MP4 or
+// QuickTime file starts with: ftyp, or in older QuickTime files (which
+// have none) the movie, its data, or padding.
+func isMP4Box(typ []byte) bool {
+	switch string(typ) {
+	case "ftyp", "moov", "mdat", "wide", "free", "skip", "pnot":
+		return true
 	}
 	return false
 }

@@ -25,6 +25,9 @@ var sniffCases = []struct {
 	{"empty", nil, UnknownContainer},
 	{"zeros", make([]byte, 100), UnknownContainer},
 	{"ftyp too short", []byte("\x00\x00\x00\x20ftyp"), UnknownContainer},
+	{"quicktime without ftyp", []byte("\x00\x00\x00\x08wide\x00\x01\x00\x00mdat"), MP4},
+	{"quicktime, movie first", []byte("\x00\x00\x04\x00moov\x00\x00\x00\x6cmvhd"), MP4},
+	{"a box of no size", []byte("\x00\x00\x00\x00moov\x00\x00\x00\x6c"), UnknownContainer},
 }
 
 func TestSniffContainer(t *testing.T) {

@@ -41,6 +41,20 @@ func TestParseParticipant(t *testing.T) {
 		"-c:v", "libx265", "-x265-params", "aud=1:log-level=none", "-f", "hevc", hevc).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v %s", err, out)
 	}
+	// A QuickTime file with no ftyp box (its first box padding).
+	qt := filepath.Join(filepath.Dir(plus), "old.mov")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:d=0.2",
+		"-c:v", "libx264", "-pix_fmt", "yuv420p", "-f", "mov", qt).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	if b, err := os.ReadFile(qt); err != nil || string(b[4:8]) != "ftyp" {
+		t.Fatalf("%s: %v, first box %q", qt, err, b[4:8])
+	} else {
+		copy(b[4:8], "free")
+		if err := os.WriteFile(qt, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// A pipe would be read once, then block the next open.
 	fifo := filepath.Join(filepath.Dir(plus), "pipe.ivf")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
@@ -72,6 +86,7 @@ func TestParseParticipant(t *testing.T) {
 			skipped: []string{td("p12.webm") + ": video (" + td("p02.ivf") + "'s instead)"}},
 		{arg: td("notmedia.txt"), err: "not a media file"},
 		{arg: hevc, err: "not a media file"},
+		{arg: qt, video: qt, name: "old"},
 	} {
 		t.Run(filepath.Base(tc.arg), func(t *testing.T) {
 			p, err := ParseParticipant(tc.arg)
