@@ -127,3 +127,24 @@ func TestMixOfATurnedClip(t *testing.T) {
 		})
 	}
 }
+
+// TestUnturn: a rectangle of the turned picture maps back onto the
+// picture as it lies (a 4x2 picture: turned a quarter, it is 2x4), its
+// size kept, moved a pixel where its corner would be odd.
+func TestUnturn(t *testing.T) {
+	for _, c := range []struct {
+		deg  int
+		r    image.Rectangle // in the turned picture
+		want image.Rectangle // in the picture as it lies, 4x2
+	}{
+		{90, image.Rect(0, 0, 2, 4), image.Rect(0, 0, 4, 2)},
+		{90, image.Rect(0, 0, 1, 2), image.Rect(0, 0, 2, 1)},  // top-left of the turned: bottom-left lying, (0,1) to (2,2), moved up
+		{270, image.Rect(0, 0, 1, 2), image.Rect(2, 0, 4, 1)}, // (w-2,0) to (w,1)
+		{180, image.Rect(0, 0, 2, 1), image.Rect(2, 0, 4, 1)}, // bottom-right lying, (2,1) to (4,2), moved up
+		{0, image.Rect(0, 0, 3, 1), image.Rect(0, 0, 3, 1)},
+	} {
+		if got := unturn(c.r, 4, 2, c.deg); got != c.want {
+			t.Errorf("%d°: %v unturned to %v, want %v", c.deg, c.r, got, c.want)
+		}
+	}
+}

@@ -95,7 +95,8 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 }
 
 // unturn maps a rectangle of a w×h picture turned clockwise by degrees
-// back onto the picture as it lies, its corner kept on even coordinates.
+// back onto the picture as it lies, moved by a pixel where its corner
+// would fall on an odd coordinate.
 func unturn(r image.Rectangle, w, h, degrees int) image.Rectangle {
 	var u image.Rectangle
 	switch degrees {
@@ -108,8 +109,7 @@ func unturn(r image.Rectangle, w, h, degrees int) image.Rectangle {
 	default:
 		return r
 	}
-	u.Min.X, u.Min.Y = u.Min.X&^1, u.Min.Y&^1
-	return u
+	return u.Sub(image.Pt(u.Min.X&1, u.Min.Y&1)) // moved, not widened
 }
 
 // VideoAt implements mixer.VideoSource: it waits until the decoder has a

@@ -155,7 +155,9 @@ func (o *opusIn) makeUp(lost int, next []byte, out func(pcm []int16)) {
 		// (Only SILK and hybrid packets, TOC configurations 0-15, carry
 		// FEC: libopus conceals the whole frame for a CELT one.)
 		if i == lost-1 && len(next) > 0 && next[0]>>3 < 16 && o.dec.DecodeFEC(next, pcm) == nil {
-			o.give(pcm[cut*ch:(cut+n)*ch], out)
+			// Its end, which leads into next (all of it after the cut,
+			// unless the budget cuts it shorter).
+			o.give(pcm[(o.frame-n)*ch:o.frame*ch], out)
 		} else if o.dec.Conceal(pcm[:n*ch]) == nil {
 			o.give(pcm[:n*ch], out)
 		}
