@@ -26,6 +26,10 @@ type Participant struct {
 	// (picture, sound) the participant gets from none of them, as
 	// "cam.mp4: audio aac": the caller should say so.
 	Skipped []string
+	// Unused names the streams mcu reads that go unused because the
+	// other file of the pair gives that kind, as "cam.webm: audio" (its
+	// sound, where mic.ogg's is taken).
+	Unused []string
 
 	videoInfo, audioInfo codec.StreamInfo
 	length               time.Duration
@@ -52,7 +56,11 @@ func splitParticipant(arg string) ([]string, error) {
 	}
 	switch len(pairs) {
 	case 0:
-		return strings.Split(arg, "+"), nil
+		parts := strings.Split(arg, "+")
+		if len(parts) > 2 {
+			return nil, fmt.Errorf("%q: %d files for one participant, want VIDEO, AUDIO or VIDEO+AUDIO", arg, len(parts))
+		}
+		return parts, nil
 	case 1:
 		return pairs[0], nil
 	}
@@ -127,7 +135,7 @@ func ParseParticipant(arg string) (Participant, error) {
 		case len(only) == 1:
 			for _, f := range all {
 				if f.path != only[0].path {
-					p.Skipped = append(p.Skipped, fmt.Sprintf("%s: %s (%s's instead)", f.path, kind, only[0].path))
+					p.Unused = append(p.Unused, f.path+": "+kind)
 				}
 			}
 			return only[0], true, nil

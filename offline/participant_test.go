@@ -64,7 +64,7 @@ func TestParseParticipant(t *testing.T) {
 		arg          string
 		video, audio string
 		name         string
-		skipped      []string
+		unused       []string
 		err          string
 	}{
 		{arg: td("p01.ivf") + "+" + td("p01.ogg"), video: td("p01.ivf"), audio: td("p01.ogg"), name: "p01"},
@@ -81,9 +81,10 @@ func TestParseParticipant(t *testing.T) {
 		{arg: td("p12.webm") + "+" + td("p12.webm"), err: "the same file twice"},
 		// A WebM with its own sound, and another: the one that is only sound.
 		{arg: td("p12.webm") + "+" + td("p01.ogg"), video: td("p12.webm"), audio: td("p01.ogg"), name: "p12",
-			skipped: []string{td("p12.webm") + ": audio (" + td("p01.ogg") + "'s instead)"}},
+			unused: []string{td("p12.webm") + ": audio"}},
 		{arg: td("p02.ivf") + "+" + td("p12.webm"), video: td("p02.ivf"), audio: td("p12.webm"), name: "p02",
-			skipped: []string{td("p12.webm") + ": video (" + td("p02.ivf") + "'s instead)"}},
+			unused: []string{td("p12.webm") + ": video"}},
+		{arg: td("p01.ivf") + "+" + td("p01.ogg") + "+" + td("p12.webm"), err: "3 files for one participant"},
 		{arg: td("notmedia.txt"), err: "not a media file"},
 		{arg: hevc, err: "not a media file"},
 		{arg: qt, video: qt, name: "old"},
@@ -102,8 +103,8 @@ func TestParseParticipant(t *testing.T) {
 			if p.Video != tc.video || p.Audio != tc.audio || p.Name != tc.name {
 				t.Errorf("got video %q audio %q name %q", p.Video, p.Audio, p.Name)
 			}
-			if !slices.Equal(p.Skipped, tc.skipped) {
-				t.Errorf("skipped %q, want %q", p.Skipped, tc.skipped)
+			if !slices.Equal(p.Unused, tc.unused) || len(p.Skipped) != 0 {
+				t.Errorf("unused %q, skipped %q; want %q and none", p.Unused, p.Skipped, tc.unused)
 			}
 		})
 	}

@@ -107,6 +107,9 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		for _, s := range p.Skipped {
 			fmt.Fprintf(stderr, "mcu load: not sent: %s (it sends VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each)\n", s)
 		}
+		for _, s := range p.Unused {
+			fmt.Fprintf(stderr, "mcu load: not sent: %s (the other file of the pair gives it)\n", s)
+		}
 		cfg.Clips = append(cfg.Clips, loadtest.Clip{Video: p.Video, Audio: p.Audio})
 	}
 	if err := cfg.Validate(); err != nil {

@@ -110,6 +110,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for _, s := range p.Skipped {
 			log.Warn("not read: mcu reads VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each", "stream", s)
 		}
+		for _, s := range p.Unused {
+			log.Warn("not used: the other file of the pair gives this", "stream", s)
+		}
 		parts = append(parts, p)
 	}
 	// The encoder, busy all the time, stays on one CPU (libvpx's own
