@@ -33,13 +33,15 @@ const (
 	// rembInterval is how often a sender is told (as browsers' own
 	// receivers do, about once a second).
 	rembInterval = time.Second
-	// rembAllowance is added to the ceiling for what else the sender
-	// sends: a browser takes a REMB as the ceiling of everything it sends
-	// on the connection, its sound and the packets' headers included
-	// (Chromium's camera target settled 65-96 kbit/s under the REMB,
-	// beside its Opus at 32 kbit/s), so the tile's worth alone would leave
-	// the picture that much less.
-	rembAllowance = 80_000
+	// rembHeaders and rembSound are added to the ceiling for what else
+	// the sender sends: a browser takes a REMB as the ceiling of all it
+	// sends on the connection, the packets' headers and its sound
+	// included (Chromium's camera target settled 65-96 kbit/s under the
+	// REMB, beside its Opus at 32 kbit/s), so the tile's worth alone would
+	// leave the picture that much less. rembSound only for a sender whose
+	// sound is read.
+	rembHeaders = 20_000
+	rembSound   = 60_000
 )
 
 // tileBitrate is the most worth sending for a tile of the canvas when the
@@ -87,7 +89,10 @@ func (s *Session) bitrateCap(ssrc uint32) func(now time.Time) {
 		}
 		tile := shownSize(cell, layout.Size{W: st.Width, H: st.Height}, aspect)
 		last = now
-		ceiling := tileBitrate(tile, canvas, s.room.mixer.Bitrate()) + rembAllowance
+		ceiling := tileBitrate(tile, canvas, s.room.mixer.Bitrate()) + rembHeaders
+		if s.audioTaken.Load() {
+			ceiling += rembSound
+		}
 		remb := &rtcp.ReceiverEstimatedMaximumBitrate{Bitrate: float32(ceiling), SSRCs: []uint32{ssrc}}
 		_ = s.pc.WriteRTCP([]rtcp.Packet{remb}) // fails only once the connection is closing
 	}
