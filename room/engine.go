@@ -69,18 +69,24 @@ var audioCodec = webrtc.RTPCodecParameters{
 // that each peer's SRTP streams are counted on their own (streamGuard).
 // The ICE UDP mux, when there is one, is shared by all.
 type apiMaker struct {
-	cfg NetConfig
-	mux ice.UDPMux
+	cfg     NetConfig
+	mux     ice.UDPMux
+	muxLogs *pionLogs // the UDP mux's, if there is one
 }
 
 // newAPIMaker makes the APIs; log takes the UDP mux's own messages.
 func newAPIMaker(cfg NetConfig, log *slog.Logger) *apiMaker {
 	a := &apiMaker{cfg: cfg}
 	if cfg.UDPMux != nil {
-		a.mux = webrtc.NewICEUDPMux(newPionLogs(log).NewLogger("udpmux"), cfg.UDPMux)
+		a.muxLogs = newPionLogs(log)
+		a.mux = webrtc.NewICEUDPMux(a.muxLogs.NewLogger("udpmux"), cfg.UDPMux)
 	}
 	return a
 }
+
+// flushLogs says how many of the UDP mux's messages were left out, at
+// shutdown.
+func (a *apiMaker) flushLogs() { a.muxLogs.flush() }
 
 // newAPI builds the pion API a PeerConnection of the server is made with:
 // only the codecs mcu decodes, NACK, RTCP reports, keyframe feedback,

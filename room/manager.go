@@ -293,6 +293,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		s.mu.Unlock()
 		pc.Close()
 		s.wg.Wait()
+		logs.flush()
 		return nil, "", err
 	}
 	if kind != Publisher {
@@ -686,6 +687,7 @@ func (m *Manager) Close(ctx context.Context) error {
 		for _, r := range all {
 			<-r.closed
 		}
+		m.apis.flushLogs()
 	}()
 	select {
 	case <-done:
