@@ -56,9 +56,14 @@ func main() {
 // stopContext is cancelled by the first SIGTERM, interrupt or hangup (the
 // terminal closed), which asks for a clean stop (recordings finalized).
 // The signals' default action is restored then, so a second one ends the
-// process at once; the files written so far still play.
+// process at once; the files written so far still play. A hangup the
+// process was started to ignore (nohup) stays ignored.
 func stopContext() (context.Context, context.CancelFunc) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	go func() {
 		<-ctx.Done()
 		stop()

@@ -431,6 +431,39 @@ func TestMixSignals(t *testing.T) {
 	}
 }
 
+// TestMixUnderNohup: a mix started to ignore hangups (nohup) goes on to
+// its end through one.
+func TestMixUnderNohup(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs for a few seconds")
+	}
+	nohup, err := exec.LookPath("nohup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out.webm")
+	var args []string
+	for _, c := range goldenCases[2].args {
+		a, v, _ := strings.Cut(c, "+")
+		args = append(args, mediatest.TestdataPath(t, a)+"+"+mediatest.TestdataPath(t, v))
+	}
+	cmd := exec.Command(nohup, append([]string{os.Args[0], "mix", "-q", "-realtime", "-o", out}, args...)...)
+	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stderr, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitClusters(t, out, 1)
+	cmd.Process.Signal(syscall.SIGHUP)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("mcu under nohup after a hangup: %v; %s", err, stderr.String())
+	}
+	if d, err := mediatest.ProbeFile(context.Background(), out); err != nil || d.Duration < 2900*time.Millisecond {
+		t.Errorf("the mix lasts %v (%v), want all 3 s", d.Duration, err)
+	}
+}
+
 // waitClusters waits until the file holds n complete clusters (the muxer
 // writes a cluster once it is closed).
 func waitClusters(t *testing.T, path string, n int) {
