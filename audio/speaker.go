@@ -3,6 +3,7 @@ package audio
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // SpeakerDetector picks the active speaker among participant slots, one
@@ -38,11 +39,12 @@ type SpeakerDetector struct {
 type slotState struct {
 	power  float64 // smoothed mean power, 1 = 0 dBFS
 	run    int     // consecutive frames this slot has beaten the speaker
-	voiced int     // of those, the frames at or above the floor themselves
+	voiced uint64  // of those, the latest 64: bit 0 the last, set if at or above the floor itself
 }
 
-// speakerVoiced is the share of a challenger's hold in which it must be
-// sounding itself (a talker's words leave pauses of 100-200 ms).
+// speakerVoiced is the share of a challenger's last Hold (at most 64
+// frames, 1.28 s) in which it must be sounding itself: a talker's words
+// leave pauses of 100-200 ms.
 const speakerVoiced = 0.6
 
 // NewSpeakerDetector returns a detector with no slots and no speaker. Zero
@@ -116,10 +118,11 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 			continue
 		}
 		s.run++
+		s.voiced <<= 1
 		if dbToPower(levels[i]) >= d.floor {
-			s.voiced++
+			s.voiced |= 1
 		}
-		if s.run >= d.hold && float64(s.voiced) >= speakerVoiced*float64(s.run) && (next < 0 || s.power > d.slots[next].power) {
+		if s.run >= d.hold && d.voicedEnough(s.voiced) && (next < 0 || s.power > d.slots[next].power) {
 			next = i
 		}
 	}
@@ -154,6 +157,16 @@ func (d *SpeakerDetector) loudest() int {
 		}
 	}
 	return best
+}
+
+// voicedEnough reports whether a challenger was sounding in enough of its
+// last Hold (of its latest 64 frames, when Hold is longer).
+func (d *SpeakerDetector) voicedEnough(voiced uint64) bool {
+	window := min(d.hold, 64)
+	if window < 64 {
+		voiced &= 1<<window - 1
+	}
+	return float64(bits.OnesCount64(voiced)) >= speakerVoiced*float64(window)
 }
 
 // resetRuns restarts every challenger's count, after a change of speaker.

@@ -113,6 +113,17 @@ var speakerScripts = []struct {
 		},
 	},
 	{
+		// B coughs in A's pause, then starts talking while the cough's
+		// average is still above A's: what counts is B's last hold, in
+		// which it talks, not the cough's silent tail before it.
+		name: "the cougher who then talks takes over within a second",
+		phases: append([]phase{{frames: 100, levels: []float64{talk, quiet}, during: 0, after: 0},
+			{frames: 75, levels: []float64{quiet, quiet}, during: 0, after: 0},
+			{frames: 5, levels: []float64{quiet, talk}, during: 0, after: 0},
+			{frames: 20, levels: []float64{quiet, quiet}, during: 0, after: 0}},
+			words(5, []float64{quiet, talk}, []float64{quiet, quiet}, 1)...),
+	},
+	{
 		// B talks in words, 140 ms of sound and 60 ms of pause, while A
 		// is silent: B takes over.
 		name: "a talker between the pauses of their words takes over",
