@@ -63,6 +63,10 @@ type downlinkEstimate struct {
 	bps        float64
 	last       time.Time // the last report
 	lastCut    time.Time // the last report that cut the estimate
+	// sent, if set, is what the composite's encoder really sends (bits per
+	// second, 0 while unknown): far under its target for a still picture,
+	// and a cut from the target would take several reports to reach it.
+	sent func() int
 }
 
 func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
@@ -70,10 +74,12 @@ func newDownlinkEstimate(floor, ceiling int) *downlinkEstimate {
 }
 
 // report takes a reception report about the composite, received at now
-// while the composite was sent at current. A cut starts from what is sent
+// while the composite's target was current. A cut starts from what is sent
 // when that is less than the estimate (a receiver that joins a mix already
-// lowered for someone else), and stops at the floor, so that a receiver
-// whose link recovers is soon back.
+// lowered for someone else; a still picture sent far under its target),
+// and stops at the floor, so that a receiver whose link recovers is soon
+// back. Growth is bounded by the target, not by what a still picture
+// sends: that would leave no room for the next busy moment.
 func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int) {
 	// An estimate stays within a half more than what is sent: a receiver
 	// whose link was never tried above the mix's bitrate (held down by
@@ -87,7 +93,13 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int
 		// window) cuts once.
 		d.bps = tried
 	case fractionLost > downlinkLossHigh:
-		d.bps = max(d.floor, min(d.bps, float64(current))*(1-float64(fractionLost)/512))
+		from := min(d.bps, float64(current))
+		if d.sent != nil {
+			if sent := d.sent(); sent > 0 {
+				from = min(from, float64(sent))
+			}
+		}
+		d.bps = max(d.floor, from*(1-float64(fractionLost)/512))
 		d.lastCut = now
 	case fractionLost < downlinkLossLow && !d.last.IsZero():
 		gap := min(now.Sub(d.last), downlinkMaxGrowthGap)

@@ -392,6 +392,7 @@ func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
 	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe, func() time.Time { return time.Unix(0, s.room.keyframe.Load()) })
 	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
+	est.sent = func() int { return s.room.sent.bps(time.Now()) }
 	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {

@@ -31,6 +31,7 @@ type Room struct {
 	downlink *downlink   // sets the mixer's bitrate
 	video    *clockTrack // the composite, bound to every receiver
 	audio    *clockTrack // the full mix, for viewers (see Audio)
+	sent     rateMeter   // the composite's encoded bitrate
 	cancel   context.CancelFunc
 	done     chan struct{} // closed when the mixer has stopped
 	closed   chan struct{} // closed when close has returned: the recording finalized
@@ -108,6 +109,7 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 	if err := r.video.WriteFrame(f); err != nil {
 		r.log.Debug("video write", "err", err)
 	}
+	r.sent.add(len(f.Data), time.Now())
 	if f.Key {
 		r.keyframe.Store(time.Now().UnixNano())
 	}
