@@ -1,6 +1,7 @@
 package room
 
 import (
+	"encoding/binary"
 	"errors"
 	"image"
 	"io"
@@ -210,6 +211,26 @@ func (s *Session) drainTrack(track rtpReader) {
 			s.room.obs.BytesIn(len(pkt.Payload))
 		}
 	}
+}
+
+// payloadSize is the payload's length in an RTP packet (after the header,
+// its CSRCs and extension, before any padding), 0 if it does not parse.
+func payloadSize(b []byte) int {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return 0
+	}
+	n := 12 + 4*int(b[0]&0x0f)
+	if b[0]&0x10 != 0 { // extension: 4 bytes, then its length in words
+		if len(b) < n+4 {
+			return 0
+		}
+		n += 4 + 4*int(binary.BigEndian.Uint16(b[n+2:]))
+	}
+	end := len(b)
+	if b[0]&0x20 != 0 && end > n { // padding: its count in the last byte
+		end -= int(b[end-1])
+	}
+	return max(end-n, 0)
 }
 
 // drainRTCP reads RTCP until the connection closes: pion's interceptors
@@ -483,14 +504,20 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 		in.close()
 	}
 	take := func(p arrival) {
+		size := 0
 		if decoding {
 			mime = p.mime
-			if size, err := in.push(p.buf[:p.n], p.at); err != nil {
+			var err error
+			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
 				stop(err)
-			} else {
-				onPacket(size, p.at)
 			}
 		}
+		if size == 0 {
+			// Not taken by the decoder (stopped, or a packet of a codec
+			// it cannot start): its bytes came all the same.
+			size = payloadSize(p.buf[:p.n])
+		}
+		onPacket(size, p.at)
 		free <- p.buf
 	}
 	wait := time.NewTimer(time.Hour)

@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"log/slog"
+	"math/rand/v2"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -677,4 +678,64 @@ func withoutParamSets(frames [][]byte) (aus [][]byte, sets []string) {
 		aus = append(aus, au)
 	}
 	return aus, sets
+}
+
+// TestPayloadSize: an RTP payload's length, as pion reads it, whatever the
+// header carries (CSRCs, a one-byte or two-byte extension, padding); 0
+// for what is not RTP.
+func TestPayloadSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range 500 {
+		p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 96, SequenceNumber: uint16(i)},
+			Payload: make([]byte, rng.IntN(1200))}
+		for range rng.IntN(4) {
+			p.CSRC = append(p.CSRC, rng.Uint32())
+		}
+		if rng.IntN(2) == 0 {
+			p.Header.Extension, p.Header.ExtensionProfile = true, 0xBEDE
+			if err := p.Header.SetExtension(uint8(1+rng.IntN(14)), make([]byte, 1+rng.IntN(16))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rng.IntN(3) == 0 && len(p.Payload) > 0 {
+			p.Padding, p.PaddingSize = true, byte(1+rng.IntN(200))
+		}
+		b, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back rtp.Packet
+		if err := back.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		if got := payloadSize(b); got != len(back.Payload) {
+			t.Fatalf("packet %d (%d CSRCs, extension %v, padding %d): %d bytes of payload, pion reads %d", i, len(p.CSRC), p.Extension, p.PaddingSize, got, len(back.Payload))
+		}
+	}
+	for _, b := range [][]byte{nil, {0x80}, []byte("not rtp at all!!")} {
+		if got := payloadSize(b); got != 0 {
+			t.Errorf("% x: %d bytes of payload, want 0", b, got)
+		}
+	}
+}
+
+// TestVideoReaderCountsWhatItCannotDecode: the packets of a codec the
+// decoder cannot start still count as bytes in.
+func TestVideoReaderCountsWhatItCannotDecode(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/H265"})
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p01.ivf", 10))
+	want := 0
+	for _, b := range pkts {
+		var pkt rtp.Packet
+		if err := pkt.Unmarshal(b); err != nil {
+			t.Fatal(err)
+		}
+		want += len(pkt.Payload)
+	}
+	got := 0
+	readVideoPackets(&fakeTrack{pkts: pkts}, func() string { return "video/H265" }, p.in, func(n int, _ time.Time) { got += n })
+	if got != want {
+		t.Errorf("%d bytes counted of %d read", got, want)
+	}
 }
