@@ -51,6 +51,41 @@ type Options struct {
 	LoseVideo int
 }
 
+// interceptors registers pion's default interceptors, as a browser has
+// them, with loseVideo (lose > 0) between the NACK generator and the rest:
+// the reports, and so the server, see the loss, while the generator sees
+// every packet and asks for none of those dropped (their resends would be
+// refused as replays by SRTP, which saw the first copy).
+func interceptors(m *webrtc.MediaEngine, lose int) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	// A chain hands a packet read to its interceptors in the order they
+	// were added.
+	if err := webrtc.ConfigureNack(m, reg); err != nil {
+		return nil, err
+	}
+	if lose > 0 {
+		reg.Add(&loseVideo{n: lose})
+	}
+	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureStatsInterceptor(reg); err != nil {
+		return nil, err
+	}
+	if err := webrtc.ConfigureTWCCSender(m, reg); err != nil {
+		return nil, err
+	}
+	// Number what we send for transport-cc, as browsers do, so that the
+	// server does the same work for us as for them.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
 // Client is one connected participant.
 type Client struct {
 	opts      Options
@@ -82,16 +117,8 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
-	reg := &interceptor.Registry{}
-	if opts.LoseVideo > 0 {
-		reg.Add(&loseVideo{n: opts.LoseVideo}) // first: the reports count what it leaves
-	}
-	if err := webrtc.RegisterDefaultInterceptors(m, reg); err != nil {
-		return nil, err
-	}
-	// Number what we send for transport-cc, as browsers do, so that the
-	// server does the same work for us as for them.
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(m, reg); err != nil {
+	reg, err := interceptors(m, opts.LoseVideo)
+	if err != nil {
 		return nil, err
 	}
 	s := webrtc.SettingEngine{}
