@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
@@ -33,7 +34,10 @@ type receiver struct {
 	gap       time.Duration // longest pause between two pictures
 	gapAt     time.Time     // when it ended
 	bytes     int64
-	inKey     bool         // receiving a keyframe's packets
+	inKey     bool   // receiving a keyframe's packets
+	keyed     bool   // a keyframe has begun: pictures count from it
+	ts        uint32 // the latest RTP time of a picture
+	tsSeen    bool
 	picture   *codec.Frame // newest decoded picture
 	width     int
 	height    int
@@ -102,34 +106,7 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 		now := time.Now()
 		payload, err := vp8.Unmarshal(pkt.Payload)
 		key := err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload)
-		r.mu.Lock()
-		r.bytes += int64(len(pkt.Payload))
-		if key {
-			r.keyframes++
-			r.inKey = true
-		}
-		if pkt.Marker {
-			if r.inKey && r.first.IsZero() {
-				r.first = now
-			}
-			r.inKey = false
-			// Pictures count from the first keyframe on: none before it
-			// can be shown.
-			if !r.first.IsZero() {
-				if !r.last.IsZero() {
-					gap := now.Sub(r.last)
-					if gap > FreezeGap {
-						r.freezes++
-					}
-					if gap > r.gap {
-						r.gap, r.gapAt = gap, now
-					}
-				}
-				r.last = now
-				r.frames++
-			}
-		}
-		r.mu.Unlock()
+		r.count(pkt, now, key)
 		if sb == nil {
 			continue
 		}
@@ -233,4 +210,48 @@ func (c *Client) Sound() []int16 {
 	c.recv.mu.Lock()
 	defer c.recv.mu.Unlock()
 	return append([]int16(nil), c.recv.pcm...)
+}
+
+// count takes a packet of the mix's video, arrived at now (key: it starts
+// a keyframe), into the counts.
+func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.bytes += int64(len(pkt.Payload))
+	// A picture counts when its first packet to arrive comes (a later
+	// RTP time than any so far), whichever of its packets are lost:
+	// counted at its marker, a lossy receiver missed every picture
+	// whose last packet it lost.
+	newPicture := !r.tsSeen || int32(pkt.Timestamp-r.ts) > 0
+	if newPicture {
+		if r.inKey && r.first.IsZero() {
+			r.first = now // the keyframe before ended without its marker
+		}
+		r.inKey, r.ts, r.tsSeen = false, pkt.Timestamp, true
+	}
+	if key {
+		r.keyframes++
+		r.inKey, r.keyed = true, true
+	}
+	// Pictures count from the first keyframe on: none before it can
+	// be shown.
+	if newPicture && r.keyed {
+		if !r.last.IsZero() {
+			gap := now.Sub(r.last)
+			if gap > FreezeGap {
+				r.freezes++
+			}
+			if gap > r.gap {
+				r.gap, r.gapAt = gap, now
+			}
+		}
+		r.last = now
+		r.frames++
+	}
+	if pkt.Marker {
+		if r.inKey && r.first.IsZero() {
+			r.first = now
+		}
+		r.inKey = false
+	}
 }

@@ -1,0 +1,49 @@
+package client
+
+import (
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// TestReceiverCountsPictures: pictures of three packets each, 33 ms
+// apart, the first a keyframe; every other picture loses its last packet
+// (the marker), one its first, and a resent packet of an old picture comes
+// late. Every picture counts, once, from the keyframe on; the keyframe's
+// end is when its marker came.
+func TestReceiverCountsPictures(t *testing.T) {
+	var r receiver
+	start := time.Unix(1000, 0)
+	seq := uint16(65530) // the numbers and times wrap on the way
+	ts := uint32(0xffff_f000)
+	for pic := range 10 {
+		at := start.Add(time.Duration(pic) * time.Second / 30)
+		for i := range 3 {
+			seq++
+			lost := pic%2 == 1 && i == 2 || pic == 4 && i == 0
+			if lost {
+				continue
+			}
+			pkt := &rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: ts, Marker: i == 2}, Payload: []byte{1}}
+			r.count(pkt, at.Add(time.Duration(i)*time.Millisecond), pic == 0 && i == 0)
+		}
+		if pic == 6 { // a resend of picture 5's first packet
+			r.count(&rtp.Packet{Header: rtp.Header{Timestamp: ts - 3000}, Payload: []byte{1}}, at, false)
+		}
+		ts += 3000
+	}
+	if r.frames != 10 || r.keyframes != 1 || r.freezes != 0 {
+		t.Errorf("%d pictures, %d keyframes, %d freezes; want 10, 1, 0", r.frames, r.keyframes, r.freezes)
+	}
+	if want := start.Add(2 * time.Millisecond); !r.first.Equal(want) {
+		t.Errorf("the keyframe ended at %v, want %v (its marker)", r.first.Sub(start), want.Sub(start))
+	}
+	// Nothing before a keyframe counts.
+	var late receiver
+	late.count(&rtp.Packet{Header: rtp.Header{Timestamp: 1, Marker: true}}, start, false)
+	late.count(&rtp.Packet{Header: rtp.Header{Timestamp: 2}}, start, true)
+	if late.frames != 1 {
+		t.Errorf("%d pictures counted, want the keyframe only", late.frames)
+	}
+}
