@@ -84,18 +84,18 @@ func (r *receiver) read(c *Client, t *webrtc.TrackRemote) {
 	r.readVideo(t)
 }
 
-// readVideo counts pictures from RTP: a picture is complete at its marker
-// bit. With Decode, it also rebuilds and decodes them.
+// readVideo counts pictures from RTP (count). With Decode, it also
+// rebuilds and decodes them; a decoder that fails for good only stops the
+// decoding: the counting, and the reading pion's reports need, go on.
 func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 	var sb *samplebuilder.SampleBuilder
 	var dec *codec.VideoDecoder
 	if r.decode && t.Codec().MimeType == webrtc.MimeTypeVP8 {
-		sb = samplebuilder.New(256, &codecs.VP8Packet{}, 90000)
 		var err error
-		if dec, err = codec.NewVideoDecoder(codec.VP8); err != nil {
-			return
+		if dec, err = codec.NewVideoDecoder(codec.VP8); err == nil {
+			sb = samplebuilder.New(256, &codecs.VP8Packet{}, 90000)
+			defer dec.Close()
 		}
-		defer dec.Close()
 	}
 	var vp8 codecs.VP8Packet
 	for {
@@ -116,7 +116,8 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 				if errors.Is(err, codec.ErrNeedKeyframe) || errors.Is(err, codec.ErrCorrupt) {
 					continue
 				}
-				return
+				sb = nil
+				break
 			}
 			f := &codec.Frame{}
 			if ok, _ := dec.Receive(f); ok {
