@@ -40,6 +40,9 @@ const (
 	// downlinkCutGap is the least time between two cuts (WebRTC's own
 	// loss-based estimate waits 300 ms plus a round trip).
 	downlinkCutGap = 300 * time.Millisecond
+	// downlinkConfirm: a cut within this of the last one confirms the
+	// loss, and starts from what is really sent.
+	downlinkConfirm = 2 * time.Second
 	// downlinkMaxGrowthGap: a gap between two reports longer than this
 	// (a receiver that stopped reporting for a while) grows the estimate
 	// as if it were this long.
@@ -94,7 +97,10 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int
 		d.bps = tried
 	case fractionLost > downlinkLossHigh:
 		from := min(d.bps, float64(current))
-		if d.sent != nil {
+		// From what is sent only once a second report confirms the loss:
+		// one report of a burst (the keyframe when someone joins) must
+		// not take a still picture's room to its floor.
+		if d.sent != nil && !d.lastCut.IsZero() && now.Sub(d.lastCut) < downlinkConfirm {
 			if sent := d.sent(); sent > 0 {
 				from = min(from, float64(sent))
 			}

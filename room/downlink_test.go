@@ -331,24 +331,33 @@ func TestDownlinkCutsOncePerEvent(t *testing.T) {
 }
 
 // TestDownlinkCutsFromWhatIsSent: a still picture sent at 800 kbit/s
-// under a 2.5 Mbit/s target, and a receiver reporting 25 % loss: the
-// estimate is cut from what is sent, at once, not from the target a cut
-// at a time; the estimate grows back towards the target, not held near
-// what a still picture sends.
+// under a 2.5 Mbit/s target, and a receiver reporting 25 % loss: once a
+// second report confirms it, the estimate is cut from what is sent, not
+// from the target a cut at a time; the estimate grows back towards the
+// target, not held near what a still picture sends.
 func TestDownlinkCutsFromWhatIsSent(t *testing.T) {
 	now := time.Unix(1000, 0)
 	sent := 800_000
 	d := newDownlinkEstimate(300_000, 2_500_000)
 	d.sent = func() int { return sent }
 	d.report(now, 64, 2_500_000) // 25 %
+	if got, want := d.value(), int(2_500_000*(1-64.0/512)); got != want {
+		t.Errorf("after one report of loss: %d, want %d (cut from the target: a burst is not taken for congestion)", got, want)
+	}
+	d.report(now.Add(500*time.Millisecond), 64, 2_500_000) // confirmed
 	if got, want := d.value(), int(800_000*(1-64.0/512)); got != want {
-		t.Errorf("after the loss: %d, want %d (cut from what is sent)", got, want)
+		t.Errorf("after a second: %d, want %d (cut from what is sent)", got, want)
 	}
 	// Unknown (0): from the target.
 	d = newDownlinkEstimate(300_000, 2_500_000)
 	d.sent = func() int { return 0 }
 	d.report(now, 64, 2_500_000)
-	if got, want := d.value(), int(2_500_000*(1-64.0/512)); got != want {
+	d.report(now.Add(500*time.Millisecond), 64, 2_500_000)
+	twice := 2_500_000.0
+	for range 2 {
+		twice *= 1 - 64.0/512
+	}
+	if got, want := d.value(), int(twice); got != want {
 		t.Errorf("with what is sent unknown: %d, want %d", got, want)
 	}
 	// No loss: growth is not held to what a still picture sends.
