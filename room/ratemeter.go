@@ -11,8 +11,8 @@ import (
 type rateMeter struct {
 	mu      sync.Mutex
 	buckets [rateTenths + 1]int // bytes per tenth of a second, by slot; one more for the tenth under way
-	slot    int64               // the tenth of the latest bytes added
-	first   int64               // the tenth of the first bytes added, +1 (0: none yet)
+	base    time.Time           // when the first bytes came: tenths count from it, on the monotonic clock
+	slot    int64               // the tenth of the latest bytes added, or the latest asked about
 }
 
 const (
@@ -24,12 +24,19 @@ const (
 func (m *rateMeter) add(n int, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := now.UnixNano() / int64(rateTenth)
-	m.advance(t)
-	if m.first == 0 {
-		m.first = t + 1
+	if m.base.IsZero() {
+		m.base = now
 	}
+	t := m.tenth(now)
+	m.advance(t)
 	m.buckets[t%int64(len(m.buckets))] += n
+}
+
+// tenth is now's tenth of a second since base, never before the latest
+// one seen (times taken before the lock, or a clock that went back);
+// m.mu is held.
+func (m *rateMeter) tenth(now time.Time) int64 {
+	return max(int64(now.Sub(m.base)/rateTenth), m.slot)
 }
 
 // advance clears the tenths after the latest up to t; m.mu is held.
@@ -48,8 +55,11 @@ func (m *rateMeter) advance(t int64) {
 func (m *rateMeter) bps(now time.Time) int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	t := now.UnixNano() / int64(rateTenth)
-	if m.first == 0 || t-(m.first-1) < rateTenths {
+	if m.base.IsZero() {
+		return 0
+	}
+	t := m.tenth(now)
+	if t < rateTenths {
 		return 0
 	}
 	m.advance(t)
