@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -57,10 +58,10 @@ func splitParticipant(arg string) ([]string, error) {
 	switch len(pairs) {
 	case 0:
 		parts := strings.Split(arg, "+")
-		if len(parts) > 2 {
+		if len(parts) > 2 && !slices.ContainsFunc(parts, func(p string) bool { return !exists(p) }) {
 			return nil, fmt.Errorf("%q: %d files for one participant, want VIDEO, AUDIO or VIDEO+AUDIO", arg, len(parts))
 		}
-		return parts, nil
+		return parts, nil // missing ones then fail by name
 	case 1:
 		return pairs[0], nil
 	}

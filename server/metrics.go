@@ -62,7 +62,7 @@ func NewMetrics() *Metrics {
 			Help: "Keyframes encoded, forced on request or periodic."}, []string{"reason"}),
 		pliSent:     counter("mcu_pli_sent_total", "Keyframe requests sent to participants."),
 		pliReceived: counter("mcu_pli_received_total", "Keyframe requests (PLI/FIR) received from receivers."),
-		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received: every packet read, retransmissions and duplicates too."),
+		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received: every packet read, retransmissions of lost packets too."),
 		bytesOut:    counter("mcu_bytes_out_total", "RTP payload bytes sent, once per packet and receiver: retransmissions (NACK) are not counted."),
 		audioInput: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_audio_input_events_total",
 			Help: "Participants' audio on its way to the mixer: packets that came reordered but in time, gaps given up and made up for (FEC or concealment), packets too late or duplicated."}, []string{"event"}),

@@ -56,12 +56,15 @@ func main() {
 // stopContext is cancelled by the first SIGTERM, interrupt or hangup (the
 // terminal closed), which asks for a clean stop (recordings finalized).
 // The signals' default action is restored then, so a second one ends the
-// process at once; the files written so far still play. A hangup the
-// process was started to ignore (nohup) stays ignored.
+// process at once; the files written so far still play. An interrupt or
+// hangup the process was started to ignore (nohup, a background job of a
+// script) stays ignored.
 func stopContext() (context.Context, context.CancelFunc) {
-	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
-	if !signal.Ignored(syscall.SIGHUP) {
-		sigs = append(sigs, syscall.SIGHUP)
+	sigs := []os.Signal{syscall.SIGTERM}
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGHUP} {
+		if !signal.Ignored(sig) { // as a shell starts a job in the background
+			sigs = append(sigs, sig)
+		}
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), sigs...)
 	go func() {
