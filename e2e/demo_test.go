@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,7 +252,11 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	arrived := make(chan struct{}, 4) // a join reached the stalling server
 	stalled := make(chan struct{}, 4) // a stalled join given up by its client
 	done := make(chan struct{})
+	var leaves atomic.Int32 // DELETEs of a session through the proxy's path
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/mcu/rooms/proxied/sessions/") {
+			leaves.Add(1)
+		}
 		if r.URL.Path == "/mcu/rooms/stall/join" {
 			// A server that never answers. Once the body is read, the
 			// request's context ends when the client gives up.
@@ -337,6 +342,12 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	}
 	do(t, b, evalTimeout, "click Leave", chromedp.Click("#leave"))
 	status("You left proxied", uiTimeout)
+	// The leave's DELETE went to the session through the proxy's path
+	// (its Location, /rooms/..., is the server's own path: under the
+	// proxy it is /mcu/rooms/...).
+	if n := leaves.Load(); n != 1 {
+		t.Errorf("%d DELETEs of the session through the proxy's path, want the leave's", n)
+	}
 
 	// mcu.js gives up a join the server does not answer.
 	msg := eval[string](t, b, evalTimeout, `import("/mcu/mcu.js").then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000 })).then(() => "no error", (e) => e.message)`)

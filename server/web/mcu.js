@@ -115,6 +115,23 @@ function base(server) {
   return (server ?? "").replace(/\/+$/, "");
 }
 
+/**
+ * The absolute URL of a session from the join's Location. The server gives
+ * its own path (/rooms/R/sessions/K); a server reached under a path of a
+ * reverse proxy (https://host/mcu) has it under that path, unless the
+ * proxy already put it there.
+ */
+function sessionLocation(location, joinURL, server) {
+  const joined = new URL(joinURL, globalThis.location?.href);
+  if (location.startsWith("/") && !location.startsWith("//")) {
+    const prefix = new URL(base(server) || joined.origin, joined).pathname.replace(/\/+$/, "");
+    if (prefix && !location.startsWith(prefix + "/")) {
+      return new URL(prefix + location, joined).href;
+    }
+  }
+  return new URL(location, joined).href;
+}
+
 function checkRoom(room) {
   if (!ROOM_NAME.test(room ?? "")) {
     throw new McuError(0, "Room names are 1 to 64 letters, digits, '-' or '_', not starting with '-'.");
@@ -255,7 +272,7 @@ export async function join({
     if (!location) {
       throw new McuError(res.status, "The server's answer has no readable Location header (is Access-Control-Expose-Headers set?).");
     }
-    const sessionURL = new URL(location, new URL(url, globalThis.location?.href)).href;
+    const sessionURL = sessionLocation(location, url, server);
     try {
       await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
       if (signal?.aborted) {
