@@ -364,11 +364,14 @@ func (r *Room) watching() int {
 // gone or are closed by the caller.
 func (r *Room) close() {
 	defer close(r.closed)
+	// The mixer first: its last pictures go into the recording, and a
+	// disk that hangs in the recording's finalizing holds no mixer running
+	// for an empty room.
+	r.cancel()
+	<-r.done
 	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}
-	r.cancel()
-	<-r.done
 	r.downlink.stop()
 	r.log.Info("room closed")
 }
