@@ -296,6 +296,10 @@ function setCallUI(inCall) {
     recordingPath = null;
     roomLayout = "";
   }
+  // A new call starts with no recording of its own (the room's is read
+  // at the first poll), whatever the last call's button said or did.
+  ui.record.textContent = recordingPath ? "Stop recording" : "Start recording";
+  ui.record.disabled = false;
 }
 
 // toggle turns a kind of local track off or on; the tracks stay negotiated,
@@ -411,8 +415,9 @@ async function onRecord() {
   ui.record.disabled = true;
   showError(null);
   const s = session;
+  const stopping = Boolean(recordingPath);
   try {
-    if (recordingPath) {
+    if (stopping) {
       const { path } = await stopRecording({ server, room });
       if (session !== s) {
         return; // left meanwhile: the call's section is gone
@@ -430,18 +435,28 @@ async function onRecord() {
       ui.recording.textContent = `Recording to ${path}`;
     }
   } catch (err) {
+    const path = err.body?.path;
+    if (path && session === s && !stopping && err.status === 409) {
+      // Started meanwhile elsewhere (another page, the API): it is
+      // recording, to that file.
+      recordingPath = path;
+      ui.record.textContent = "Stop recording";
+      ui.recording.textContent = `Recording to ${path}`;
+      return;
+    }
     showError(err);
     // A stop that failed after the file was made (a full disk) ends the
     // recording all the same, and the server says where the file is.
-    const path = err.body?.path;
-    if (path && session === s) {
+    if (path && session === s && stopping) {
       recordingPath = null;
       ui.record.textContent = "Start recording";
       ui.recording.textContent = `Saved, incomplete: ${path}`;
     }
   } finally {
     recordActions++;
-    ui.record.disabled = false;
+    if (session === s) {
+      ui.record.disabled = false;
+    }
   }
 }
 
