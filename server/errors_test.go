@@ -55,6 +55,7 @@ func TestBadRequests(t *testing.T) {
 		{"SDP without ICE credentials", "POST", "/rooms/a/join", "application/sdp", minimalOffer, 400, "ice-ufrag"},
 		{"wrong content type", "POST", "/rooms/a/join", "text/plain", minimalOffer, 415, "application/sdp"},
 		{"no content type", "POST", "/whip/a", "", minimalOffer, 415, "application/sdp"},
+		{"content type with a broken parameter", "POST", "/rooms/a/join", "application/sdp; charset", minimalOffer, 400, "ice-ufrag"},
 		{"oversized body", "POST", "/rooms/a/join", "application/sdp", strings.Repeat("a=x\r\n", 20000), 413, "too large"},
 		{"path trick", "POST", "/rooms/..%2fx/join", "application/sdp", minimalOffer, 400, "room names"},
 		{"dotted room", "POST", "/whep/.x", "application/sdp", minimalOffer, 400, "room names"},

@@ -212,8 +212,10 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads a request body of the given media type, at most maxBody.
 func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, error) {
+	// A type with a malformed parameter ("application/sdp; charset") is
+	// still the type: the parameters are not read.
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != want {
+	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != want {
 		return nil, unsupportedType{want: want, got: r.Header.Get("Content-Type")}
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
