@@ -235,6 +235,20 @@ func TestCORS(t *testing.T) {
 				resp.Header.Get("Access-Control-Allow-Methods"), resp.Header.Get("Accept-Post"), accept)
 		}
 	}
+	// A path the server does not serve is 404, preflight or not.
+	for _, path := range []string{"/nope", "/rooms/a/joinx", "/api/rooms/a/b/c"} {
+		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
+		req.Header.Set("Origin", "http://elsewhere.example")
+		req.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Access-Control-Allow-Origin") == "" {
+			t.Errorf("OPTIONS %s: %d (CORS %q), want 404 with CORS", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
 	req, _ := http.NewRequest("PATCH", srv.URL+"/rooms/a/sessions/x", strings.NewReader("a=end-of-candidates\r\n"))
 	req.Header.Set("Content-Type", "application/trickle-ice-sdpfrag")
 	resp, err := http.DefaultClient.Do(req)

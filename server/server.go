@@ -62,6 +62,17 @@ func (s *Server) routes() {
 	s.demoRoutes()
 }
 
+// routed reports whether a route takes r's path with some method: a
+// preflight for a path that is not served gets its 404.
+func (s *Server) routed(r *http.Request) bool {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		if _, pattern := s.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" {
+			return true
+		}
+	}
+	return false
+}
+
 // ServeHTTP answers CORS preflights for every route and adds the CORS
 // headers a page on another origin needs to join (and read Location) and
 // later leave.
@@ -69,7 +80,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Access-Control-Expose-Headers", "Location, ETag, Link")
-	if r.Method == http.MethodOptions {
+	if r.Method == http.MethodOptions && s.routed(r) {
 		// PATCH is allowed for WHIP/WHEP clients' trickle and ICE
 		// restarts, which the server does not take: allowed here, their
 		// request gets its 405 instead of a browser's CORS failure.
