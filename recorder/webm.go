@@ -296,8 +296,23 @@ func (w *WebMWriter) Close() error {
 	if w.closed {
 		return nil
 	}
-	w.closed = true
 	var errs []error
+	if !w.gotKey && len(w.pending) > 0 {
+		// Closed before the first keyframe (a recording stopped at once):
+		// the sound held for it is the file, from its first frame.
+		held := w.pending
+		w.pending = nil
+		w.gotKey, w.base = true, held[0].PTS
+		for _, a := range held {
+			if err := w.WriteAudio(a); errors.Is(err, errOutOfOrder) {
+				w.DroppedBeforeStart++
+			} else if err != nil {
+				errs = append(errs, err)
+				break
+			}
+		}
+	}
+	w.closed = true
 	if err := w.fc.WriteTrailer(); err != nil {
 		errs = append(errs, fmt.Errorf("write trailer: %w", w.fileErr(err)))
 	}

@@ -667,3 +667,41 @@ func TestWebMWriterIsCollected(t *testing.T) {
 	}
 	t.Error("a closed WebMWriter stays reachable")
 }
+
+// TestWebMClosedBeforeTheFirstKeyframe: a recording stopped before its
+// first keyframe came (at once after its start) keeps the sound it held
+// for it, from its first frame, instead of an empty file.
+func TestWebMClosedBeforeTheFirstKeyframe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	for i := range 25 { // half a second of sound, no picture
+		f, err := c.audioFrame(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.PTS += 7 * time.Second // the room's clock, not 0
+		if err := w.WriteAudio(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p := ffprobe(t, path)
+	var audioFrames string
+	for _, s := range p.Streams {
+		if s.CodecName == "opus" {
+			audioFrames = s.NbReadFrames
+		}
+	}
+	if audioFrames != "25" || w.AudioFrames != 25 {
+		t.Errorf("%s audio frames in the file (%d written), want 25", audioFrames, w.AudioFrames)
+	}
+	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 0.45 || d > 0.55 {
+		t.Errorf("duration %s, want half a second", p.Format.Duration)
+	}
+}
