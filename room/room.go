@@ -360,6 +360,10 @@ func (r *Room) watching() int {
 	return n
 }
 
+// mixerStopWait is how long a closing room waits for its mixer to stop
+// before it finalizes its recording anyway.
+const mixerStopWait = 5 * time.Second
+
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {
@@ -368,10 +372,17 @@ func (r *Room) close() {
 	// disk that hangs in the recording's finalizing holds no mixer running
 	// for an empty room.
 	r.cancel()
-	<-r.done
+	select {
+	case <-r.done:
+	case <-time.After(mixerStopWait):
+		// An encoder or an output that hangs must not leave the
+		// recording unfinalized.
+		r.log.Warn("the mixer has not stopped; finalizing the recording all the same", "waited", mixerStopWait)
+	}
 	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}
+	<-r.done
 	r.downlink.stop()
 	r.log.Info("room closed")
 }
