@@ -40,9 +40,6 @@ const (
 	// downlinkCutGap is the least time between two cuts (WebRTC's own
 	// loss-based estimate waits 300 ms plus a round trip).
 	downlinkCutGap = 300 * time.Millisecond
-	// downlinkConfirm: a cut within this of the last one confirms the
-	// loss, and starts from what is really sent.
-	downlinkConfirm = 2 * time.Second
 	// downlinkMaxGrowthGap: a gap between two reports longer than this
 	// (a receiver that stopped reporting for a while) grows the estimate
 	// as if it were this long.
@@ -66,6 +63,7 @@ type downlinkEstimate struct {
 	bps        float64
 	last       time.Time // the last report
 	lastCut    time.Time // the last report that cut the estimate
+	lossy      bool      // the last report was over downlinkLossHigh
 	// sent, if set, is what the composite's encoder really sends (bits per
 	// second, 0 while unknown): far under its target for a still picture,
 	// and a cut from the target would take several reports to reach it.
@@ -97,10 +95,10 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int
 		d.bps = tried
 	case fractionLost > downlinkLossHigh:
 		from := min(d.bps, float64(current))
-		// From what is sent only once a second report confirms the loss:
+		// From what is sent only once the next report confirms the loss:
 		// one report of a burst (the keyframe when someone joins) must
 		// not take a still picture's room to its floor.
-		if d.sent != nil && !d.lastCut.IsZero() && now.Sub(d.lastCut) < downlinkConfirm {
+		if d.sent != nil && d.lossy {
 			if sent := d.sent(); sent > 0 {
 				from = min(from, float64(sent))
 			}
@@ -113,7 +111,7 @@ func (d *downlinkEstimate) report(now time.Time, fractionLost uint8, current int
 	default:
 		d.bps = tried
 	}
-	d.last = now
+	d.last, d.lossy = now, fractionLost > downlinkLossHigh
 }
 
 // value is the estimate.

@@ -348,6 +348,15 @@ func TestDownlinkCutsFromWhatIsSent(t *testing.T) {
 	if got, want := d.value(), int(800_000*(1-64.0/512)); got != want {
 		t.Errorf("after a second: %d, want %d (cut from what is sent)", got, want)
 	}
+	// Two bursts with a clean report between: neither confirms the other.
+	d = newDownlinkEstimate(300_000, 2_500_000)
+	d.sent = func() int { return sent }
+	d.report(now, 64, 2_500_000)
+	d.report(now.Add(500*time.Millisecond), 10, 2_500_000) // between 2 % and 10 %: holds
+	d.report(now.Add(time.Second), 64, 2_500_000)
+	if got := d.value(); got < 1_000_000 {
+		t.Errorf("after two bursts a clean report apart: %d, want cut from the target, not from what is sent", got)
+	}
 	// Unknown (0): from the target.
 	d = newDownlinkEstimate(300_000, 2_500_000)
 	d.sent = func() int { return 0 }
