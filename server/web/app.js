@@ -436,6 +436,13 @@ async function onRecord() {
     }
   } catch (err) {
     const path = err.body?.path;
+    if (session === s && stopping && err.status === 409) {
+      // Stopped meanwhile elsewhere: nothing is recording.
+      recordingPath = null;
+      ui.record.textContent = "Start recording";
+      ui.recording.textContent = "";
+      return;
+    }
     if (path && session === s && !stopping && err.status === 409) {
       // Started meanwhile elsewhere (another page, the API): it is
       // recording, to that file.

@@ -122,10 +122,11 @@ function base(server) {
  * proxy already put it there.
  */
 function sessionLocation(location, joinURL, server) {
-  const joined = new URL(joinURL, globalThis.location?.href);
+  const page = globalThis.location?.href;
+  const joined = new URL(joinURL, page);
   if (location.startsWith("/") && !location.startsWith("//")) {
-    const prefix = new URL(base(server) || joined.origin, joined).pathname.replace(/\/+$/, "");
-    if (prefix && !location.startsWith(prefix + "/")) {
+    const prefix = new URL(base(server) || joined.origin, page).pathname.replace(/\/+$/, "");
+    if (prefix && !location.startsWith(prefix + "/rooms/")) {
       return new URL(prefix + location, joined).href;
     }
   }
