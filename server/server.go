@@ -65,7 +65,7 @@ func (s *Server) routes() {
 // routed reports whether a route takes r's path with some method: a
 // preflight for a path that is not served gets its 404.
 func (s *Server) routed(r *http.Request) bool {
-	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if _, pattern := s.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" {
 			return true
 		}
