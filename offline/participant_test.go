@@ -85,7 +85,7 @@ func TestParseParticipant(t *testing.T) {
 		{arg: td("p02.ivf") + "+" + td("p12.webm"), video: td("p02.ivf"), audio: td("p12.webm"), name: "p02",
 			unused: []string{td("p12.webm") + ": video"}},
 		{arg: td("p01.ivf") + "+" + td("p01.ogg") + "+" + td("p12.webm"), err: "3 files for one participant"},
-		{arg: td("p01.ivf") + "+" + td("p01.ogg") + "+" + td("nope.ogg"), err: td("nope.ogg")},
+		{arg: td("p01.ivf") + "+" + td("p01.ogg") + "+" + td("nope.ogg"), err: td("nope.ogg") + ": "},
 		{arg: td("notmedia.txt"), err: "not a media file"},
 		{arg: hevc, err: "not a media file"},
 		{arg: qt, video: qt, name: "old"},
