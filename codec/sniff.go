@@ -37,7 +37,7 @@ func SniffContainer(head []byte) Container {
 		return Ogg
 	case bytes.HasPrefix(head, []byte{0x1a, 0x45, 0xdf, 0xa3}):
 		return Matroska
-	case len(head) >= 12 && isMP4Box(head[4:8]) && binary.BigEndian.Uint32(head) >= 8:
+	case len(head) >= 12 && isMP4Box(head[4:8]) && mp4BoxSized(head):
 		return MP4
 	case looksLikeAnnexB(head):
 		return AnnexB
@@ -79,6 +79,19 @@ func isMP4Box(typ []byte) bool {
 	switch string(typ) {
 	case "ftyp", "moov", "mdat", "wide", "free", "skip", "pnot":
 		return true
+	}
+	return false
+}
+
+// mp4BoxSized reports whether a file's first box has a size a box can
+// have: 8 bytes or more, or 1 and a 64-bit size of 16 or more after the
+// type (a QuickTime file whose data, over 4 GB, comes first).
+func mp4BoxSized(head []byte) bool {
+	switch size := binary.BigEndian.Uint32(head); {
+	case size >= 8:
+		return true
+	case size == 1:
+		return len(head) >= 16 && binary.BigEndian.Uint64(head[8:]) >= 16
 	}
 	return false
 }

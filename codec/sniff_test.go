@@ -28,6 +28,8 @@ var sniffCases = []struct {
 	{"quicktime without ftyp", []byte("\x00\x00\x00\x08wide\x00\x01\x00\x00mdat"), MP4},
 	{"quicktime, movie first", []byte("\x00\x00\x04\x00moov\x00\x00\x00\x6cmvhd"), MP4},
 	{"a box of no size", []byte("\x00\x00\x00\x00moov\x00\x00\x00\x6c"), UnknownContainer},
+	{"quicktime, data over 4 GB first", []byte("\x00\x00\x00\x01mdat\x00\x00\x00\x01\x20\x00\x00\x00"), MP4},
+	{"a 64-bit size too small", []byte("\x00\x00\x00\x01mdat\x00\x00\x00\x00\x00\x00\x00\x08"), UnknownContainer},
 }
 
 func TestSniffContainer(t *testing.T) {
