@@ -46,4 +46,13 @@ func TestReceiverCountsPictures(t *testing.T) {
 	if late.frames != 1 {
 		t.Errorf("%d pictures counted, want the keyframe only", late.frames)
 	}
+	// The first keyframe's first packet comes after another of its own.
+	var swapped receiver
+	swapped.count(&rtp.Packet{Header: rtp.Header{Timestamp: 5}}, start, false)
+	swapped.count(&rtp.Packet{Header: rtp.Header{Timestamp: 5}}, start, true)
+	swapped.count(&rtp.Packet{Header: rtp.Header{Timestamp: 5, Marker: true}}, start, false)
+	swapped.count(&rtp.Packet{Header: rtp.Header{Timestamp: 3005}}, start.Add(time.Second/30), false)
+	if swapped.frames != 2 {
+		t.Errorf("%d pictures counted, want the keyframe and the one after it", swapped.frames)
+	}
 }
