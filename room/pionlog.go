@@ -80,12 +80,12 @@ func (l *pionLogger) emit(level slog.Level, format bool, msg string, args []any)
 	if !l.log.Enabled(ctx, level) {
 		return // nothing formatted for a message nobody sees
 	}
-	dropped := 0
+	ok, dropped := true, 0
 	if level >= slog.LevelInfo {
-		ok := false
-		if ok, dropped = l.logs.allow(); !ok {
-			return // nor for one left out
-		}
+		ok, dropped = l.logs.allow()
+	}
+	if !ok {
+		return // nor for one left out
 	}
 	if format {
 		msg = fmt.Sprintf(msg, args...)

@@ -109,9 +109,10 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 	if err := r.video.WriteFrame(f); err != nil {
 		r.log.Debug("video write", "err", err)
 	}
-	r.sent.add(len(f.Data), time.Now())
+	now := time.Now()
+	r.sent.add(len(f.Data), now)
 	if f.Key {
-		r.keyframe.Store(time.Now().UnixNano())
+		r.keyframe.Store(now.UnixNano())
 	}
 	r.mu.Lock()
 	rec := r.rec

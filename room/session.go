@@ -201,15 +201,12 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 // bytes in, as the media read does.
 func (s *Session) drainTrack(track rtpReader) {
 	buf := make([]byte, maxPacket)
-	var pkt rtp.Packet
 	for {
 		n, err := readPacket(track, buf)
 		if err != nil {
 			return
 		}
-		if pkt.Unmarshal(buf[:n]) == nil {
-			s.room.obs.BytesIn(len(pkt.Payload))
-		}
+		s.room.obs.BytesIn(payloadSize(buf[:n]))
 	}
 }
 
