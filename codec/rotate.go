@@ -8,33 +8,33 @@ import "image"
 // Arrival are src's, and its source size is src's, turned.
 func Rotate(dst, src *Frame, degrees int) {
 	w, h := src.Rect.Dx(), src.Rect.Dy()
+	quarter := degrees == 90 || degrees == 270
 	tw, th := w, h
-	if degrees == 90 || degrees == 270 {
+	if quarter {
 		tw, th = h, w
 	}
 	dst.Resize(tw, th)
 	// turn fills plane d (stride ds) with plane s (stride ss, w×h)
-	// turned: each of d's pixels (x, y) from s's (sx, sy).
+	// turned: d's pixel (x, y) is s's at start + x*dx + y*dy.
 	turn := func(d []byte, ds int, s []byte, ss, w, h int) {
 		dw, dh := w, h
-		if degrees == 90 || degrees == 270 {
+		start, dx, dy := 0, 1, ss
+		switch degrees {
+		case 90: // (y, h-1-x)
 			dw, dh = h, w
+			start, dx, dy = (h-1)*ss, -ss, 1
+		case 180: // (w-1-x, h-1-y)
+			start, dx, dy = (h-1)*ss+w-1, -1, -ss
+		case 270: // (w-1-y, x)
+			dw, dh = h, w
+			start, dx, dy = w-1, ss, -1
 		}
 		for y := range dh {
 			row := d[y*ds : y*ds+dw]
+			i := start + y*dy
 			for x := range row {
-				var sx, sy int
-				switch degrees {
-				case 90:
-					sx, sy = y, h-1-x
-				case 180:
-					sx, sy = w-1-x, h-1-y
-				case 270:
-					sx, sy = w-1-y, x
-				default:
-					sx, sy = x, y
-				}
-				row[x] = s[sy*ss+sx]
+				row[x] = s[i]
+				i += dx
 			}
 		}
 	}
@@ -46,7 +46,7 @@ func Rotate(dst, src *Frame, degrees int) {
 	turn(dcr, dst.CStride, scr, src.CStride, cw, ch)
 	dst.PTS, dst.Seq, dst.Arrival = src.PTS, src.Seq, src.Arrival
 	dst.SourceWidth, dst.SourceHeight = src.SourceWidth, src.SourceHeight
-	if degrees == 90 || degrees == 270 {
+	if quarter {
 		dst.SourceWidth, dst.SourceHeight = src.SourceHeight, src.SourceWidth
 	}
 }

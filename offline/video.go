@@ -83,15 +83,13 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	if b == nil {
 		return image.Rect(0, 0, w, h), image.Pt(w, h)
 	}
-	switch v.info.Rotation {
-	case 90, 270:
-		crop, size := mixer.InTile(h, w, b.size, b.aspect)
-		return unturn(crop, w, h, v.info.Rotation), image.Pt(size.Y, size.X)
-	case 180:
+	quarter := v.info.Rotation == 90 || v.info.Rotation == 270
+	if !quarter {
 		crop, size := mixer.InTile(w, h, b.size, b.aspect)
-		return unturn(crop, w, h, 180), size
+		return unturn(crop, w, h, v.info.Rotation), size
 	}
-	return mixer.InTile(w, h, b.size, b.aspect)
+	crop, size := mixer.InTile(h, w, b.size, b.aspect)
+	return unturn(crop, w, h, v.info.Rotation), image.Pt(size.Y, size.X)
 }
 
 // unturn maps a rectangle of a w×h picture turned clockwise by degrees
