@@ -118,7 +118,7 @@ func ParseParticipant(arg string) (Participant, error) {
 	// Each kind from the one file that has it; of two that do, from the
 	// one that has nothing else (a camera's WebM with its own sound, and a
 	// microphone's Ogg: the Ogg's sound).
-	pick := func(kind string, has, other func(file) bool) (file, bool, error) {
+	pick := func(kind string, has, other func(file) bool) (*file, error) {
 		var all, only []file
 		for _, f := range files {
 			if has(f) {
@@ -130,30 +130,34 @@ func ParseParticipant(arg string) (Participant, error) {
 		}
 		switch {
 		case len(all) == 0:
-			return file{}, false, nil
+			return nil, nil
 		case len(all) == 1:
-			return all[0], true, nil
+			return &all[0], nil
 		case len(only) == 1:
 			for _, f := range all {
 				if f.path != only[0].path {
 					p.Unused = append(p.Unused, f.path+": "+kind)
 				}
 			}
-			return only[0], true, nil
+			return &only[0], nil
 		}
-		return file{}, false, fmt.Errorf("%q: two %s files (%s, %s) for one participant", arg, kind, all[0].path, all[1].path)
+		return nil, fmt.Errorf("%q: two %s files (%s, %s) for one participant", arg, kind, all[0].path, all[1].path)
 	}
 	hasVideo := func(f file) bool { return f.v != nil }
 	hasAudio := func(f file) bool { return f.a != nil }
-	if f, ok, err := pick("video", hasVideo, hasAudio); err != nil {
+	video, err := pick("video", hasVideo, hasAudio)
+	if err != nil {
 		return Participant{}, err
-	} else if ok {
-		p.Video, p.videoInfo = f.path, *f.v
 	}
-	if f, ok, err := pick("audio", hasAudio, hasVideo); err != nil {
+	audio, err := pick("audio", hasAudio, hasVideo)
+	if err != nil {
 		return Participant{}, err
-	} else if ok {
-		p.Audio, p.audioInfo = f.path, *f.a
+	}
+	if video != nil {
+		p.Video, p.videoInfo = video.path, *video.v
+	}
+	if audio != nil {
+		p.Audio, p.audioInfo = audio.path, *audio.a
 	}
 	for _, s := range skipped {
 		if strings.HasPrefix(s[1], "video ") && p.Video == "" || strings.HasPrefix(s[1], "audio ") && p.Audio == "" {
