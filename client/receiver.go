@@ -232,14 +232,14 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 	}
 	// The first keyframe's own first packet counts its picture even when
 	// another packet of it came before (reordered on the way).
-	first := key && !r.keyed
+	firstKey := key && !r.keyed
 	if key {
 		r.keyframes++
 		r.inKey, r.keyed = true, true
 	}
 	// Pictures count from the first keyframe on: none before it can
 	// be shown.
-	if (newPicture || first) && r.keyed {
+	if (newPicture || firstKey) && r.keyed {
 		if !r.last.IsZero() {
 			gap := now.Sub(r.last)
 			if gap > FreezeGap {
