@@ -200,8 +200,11 @@ func (b *syncBuffer) line(s string) string {
 // answered, and Location is readable from another origin.
 func TestCORS(t *testing.T) {
 	srv := testserver.Start(t, nil)
-	for _, method := range []string{"POST", "DELETE", "PUT"} {
-		req, _ := http.NewRequest("OPTIONS", srv.URL+"/rooms/a/join", nil)
+	// preflight asks, as a browser does, whether a page elsewhere may
+	// send method to path.
+	preflight := func(path, method string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
 		req.Header.Set("Origin", "http://elsewhere.example")
 		req.Header.Set("Access-Control-Request-Method", method)
 		req.Header.Set("Access-Control-Request-Headers", "content-type")
@@ -210,6 +213,10 @@ func TestCORS(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		return resp
+	}
+	for _, method := range []string{"POST", "DELETE", "PUT"} {
+		resp := preflight("/rooms/a/join", method)
 		h := resp.Header
 		if resp.StatusCode/100 != 2 || h.Get("Access-Control-Allow-Origin") == "" ||
 			!strings.Contains(h.Get("Access-Control-Allow-Methods"), method) ||
@@ -222,14 +229,7 @@ func TestCORS(t *testing.T) {
 	// which body they take.
 	for path, accept := range map[string]string{"/whip/a": "application/sdp", "/whep/a": "application/sdp",
 		"/rooms/a/join": "application/sdp", "/rooms/a/sessions/x": "", "/api/rooms/a/layout": ""} {
-		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
-		req.Header.Set("Origin", "http://elsewhere.example")
-		req.Header.Set("Access-Control-Request-Method", "PATCH")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := preflight(path, "PATCH")
 		if !strings.Contains(resp.Header.Get("Access-Control-Allow-Methods"), "PATCH") || resp.Header.Get("Accept-Post") != accept {
 			t.Errorf("OPTIONS %s: Allow-Methods %q, Accept-Post %q; want PATCH, %q", path,
 				resp.Header.Get("Access-Control-Allow-Methods"), resp.Header.Get("Accept-Post"), accept)
@@ -237,14 +237,7 @@ func TestCORS(t *testing.T) {
 	}
 	// A path the server does not serve is 404, preflight or not.
 	for _, path := range []string{"/nope", "/rooms/a/joinx", "/api/rooms/a/b/c"} {
-		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
-		req.Header.Set("Origin", "http://elsewhere.example")
-		req.Header.Set("Access-Control-Request-Method", "POST")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		resp := preflight(path, "POST")
 		if resp.StatusCode != http.StatusNotFound || resp.Header.Get("Access-Control-Allow-Origin") == "" {
 			t.Errorf("OPTIONS %s: %d (CORS %q), want 404 with CORS", path, resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
 		}
