@@ -101,15 +101,21 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // LiveAudio is the AudioSource of a live participant: an adaptive jitter
 // buffer of decoded 20 ms frames. Their decoder goroutine pushes PCM as
 // packets arrive; the mixer pops one frame per tick. It starts playing once
-// it holds MinTarget frames. When it runs dry, that tick is silent and play
-// goes on: the late packets, when they come, stay queued, so the delay
-// stretches by exactly the lateness, with no pause to refill; the target
-// depth grows by a frame (up to MaxTarget). Each while (shrinkAfter ticks)
-// without a dry tick, the target comes down a frame (to MinTarget), and if
-// the queue never fell to the target in that while, a frame is dropped: the
-// delay a stall added goes again, a frame per while, rather than staying
-// for the rest of the call. Beyond MaxTarget+4 frames the oldest are
-// dropped (a sender whose clock runs fast, a burst after a stall).
+// it holds MinTarget frames. When it runs dry, that tick is concealed or
+// silent and play goes on: the late packets, when they come, stay queued,
+// so nothing the sender said is lost, and the target depth grows by a
+// frame (up to MaxTarget) for each run of dry ticks. Each while
+// (shrinkAfter ticks) without a dry tick, the target comes down a frame
+// (to MinTarget).
+//
+// The delay above the target goes again within a second or two, so that
+// the sound does not trail the picture (which has no such queue) after a
+// stall: each drainWindow, the fewest frames queued over it above the
+// target are dropped, a quiet frame (a pause) as soon as one comes up,
+// and after drainPatience without one, a frame at a time every
+// drainEvery ticks, cross-faded into the next so the cut has no click.
+// Beyond MaxTarget+4 frames the oldest are dropped at once (a burst after
+// a long stall).
 type LiveAudio struct {
 	MinTarget, MaxTarget int
 	// Conceal, when set, is asked to fill a dry tick's frame after play
@@ -119,21 +125,43 @@ type LiveAudio struct {
 	// held, so it must not Push.
 	Conceal func(pcm []int16) bool
 
-	mu      sync.Mutex
-	frames  [][]int16 // queued 20 ms frames, oldest first
-	free    [][]int16
-	part    []int16 // a frame being filled by Push
-	playing bool
-	target  int // the depth the queue is allowed to keep
-	steady  int // pops since the last dry tick or the last while's end
-	low     int // the fewest frames queued at those pops
+	mu       sync.Mutex
+	frames   [][]int16 // queued 20 ms frames, oldest first
+	free     [][]int16
+	part     []int16 // a frame being filled by Push
+	playing  bool
+	target   int  // the depth the queue is allowed to keep
+	dry      bool // the last tick found the queue empty
+	steady   int  // pops since the last dry tick or the last while's end
+	window   int  // pops since the last drainWindow's end
+	low      int  // the fewest frames queued at those pops
+	excess   int  // frames to drop to come down to the target
+	waited   int  // pops since excess was found with no quiet frame dropped
+	sinceCut int  // pops since a frame was dropped
 
 	underruns, dropped atomic.Uint64
 }
 
 // shrinkAfter is the while, in frames played without a dry tick, after
-// which the target shrinks and a frame may be dropped (10 s).
+// which the target shrinks (10 s).
 const shrinkAfter = 500
+
+const (
+	// drainWindow is how often, in ticks, the queue's depth is compared
+	// with the target (0.5 s: several of a 120 ms packet's ups and downs).
+	drainWindow = 25
+	// drainPatience is how long a delay to drop waits for a quiet frame
+	// before frames are cut from the sound itself (0.5 s).
+	drainPatience = 25
+	// drainEvery spaces those cuts (one 20 ms frame in 80 ms: 200 ms of
+	// delay goes in under a second).
+	drainEvery = 4
+	// quietPeak is the loudest sample of a frame dropped as a pause (about
+	// −36 dBFS).
+	quietPeak = 512
+	// fadeLen is the cross-fade of a cut, in samples per channel (2.5 ms).
+	fadeLen = 120
+)
 
 // NewLiveAudio returns a queue that starts at 2 frames (40 ms) of delay and
 // adapts up to 8 (160 ms).
@@ -214,8 +242,11 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	}
 	if len(a.frames) == 0 {
 		a.underruns.Add(1)
-		a.target = max(min(a.target+1, a.MaxTarget), a.floor())
-		a.steady = 0
+		if !a.dry {
+			a.dry = true
+			a.target = max(min(a.target+1, a.MaxTarget), a.floor())
+		}
+		a.steady, a.window, a.excess = 0, 0, 0
 		// A frame half filled (10 ms packets) plays first, concealment
 		// going on from it.
 		n := len(a.part)
@@ -226,20 +257,92 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.dropPart()
 		return true, nil
 	}
-	if a.steady == 0 || len(a.frames) < a.low {
-		a.low = len(a.frames)
-	}
+	a.dry = false
 	if a.steady++; a.steady >= shrinkAfter {
 		a.steady = 0
 		a.target = max(a.target-1, a.floor())
-		if a.low > a.target {
-			a.drop() // play 20 ms less behind
-		}
 	}
+	if a.window == 0 || len(a.frames) < a.low {
+		a.low = len(a.frames)
+	}
+	if a.window++; a.window >= drainWindow {
+		a.window = 0
+		if a.excess == 0 {
+			a.waited = 0 // a delay newly found waits for a pause
+		}
+		a.excess = max(a.low-a.target, 0)
+	}
+	a.sinceCut++
+	cut := a.drain()
 	f := a.pop()
 	copy(pcm, f)
 	a.free = append(a.free, f[:audio.FrameLen])
+	if cut != nil {
+		crossFade(pcm, cut)
+		a.free = append(a.free, cut)
+	}
 	return true, nil
+}
+
+// drain drops what it may of the excess from the head of the queue,
+// leaving at least one frame to play, and returns the first frame dropped
+// (which the played frame fades in from), or nil. a.mu must be held.
+func (a *LiveAudio) drain() (cut []int16) {
+	if a.excess == 0 {
+		return nil
+	}
+	a.waited++
+	for a.excess > 0 && len(a.frames) > 1 {
+		quiet := peak(a.frames[0]) <= quietPeak
+		if !quiet && (a.waited < drainPatience || a.sinceCut < drainEvery) {
+			break
+		}
+		f := a.pop()
+		a.dropped.Add(1)
+		a.excess--
+		a.sinceCut = 0
+		if quiet {
+			a.waited = 0
+		}
+		if cut == nil {
+			cut = f
+		} else {
+			a.free = append(a.free, f)
+		}
+		if !quiet {
+			break // one frame of the sound itself at a time
+		}
+	}
+	return cut
+}
+
+// peak is the largest magnitude of a frame's samples.
+func peak(f []int16) int {
+	m := 0
+	for _, v := range f {
+		m = max(m, abs(int(v)))
+	}
+	return m
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// crossFade starts pcm (interleaved stereo) from from, the frame that
+// would have played, fading into pcm over fadeLen samples: the sound goes
+// on from where the last tick left it, with no step where a frame was cut.
+func crossFade(pcm, from []int16) {
+	for i := range fadeLen {
+		w := int32(i + 1)
+		for c := range codec.OpusChannels {
+			k := i*codec.OpusChannels + c
+			pcm[k] = int16((int32(from[k])*(fadeLen+1-w) + int32(pcm[k])*w) / (fadeLen + 1))
+		}
+	}
 }
 
 // Short reports whether the next AudioAt would find too little to play:

@@ -2,8 +2,8 @@ package mixer
 
 import (
 	"context"
+	"math"
 	"testing"
-	"time"
 
 	"mcu/audio"
 	"mcu/codec"
@@ -19,7 +19,7 @@ func frameOf(v int16) []int16 {
 
 // TestLiveAudioAdapts: it waits for its first frames before playing; a dry
 // tick is silent but play goes on, the late frames then adding to the
-// delay; a long stretch above the target drops a frame; a burst is cut.
+// delay; a stretch above the target is dropped; a burst is cut.
 func TestLiveAudioAdapts(t *testing.T) {
 	a := NewLiveAudio()
 	pcm := make([]int16, audio.FrameLen)
@@ -48,18 +48,24 @@ func TestLiveAudioAdapts(t *testing.T) {
 	if u, _ := a.Stats(); u != 1 || a.target != 3 {
 		t.Errorf("%d underruns, target %d; want 1 and 3", u, a.target)
 	}
-	// Queue 5 frames and keep it there: the while that began with the late
-	// frame (one queued) ends with the target back at 2, and the next, the
-	// queue never down to it, drops a frame.
+	// Five frames more, the queue kept there: within a second the queue
+	// is back at the target (3) and, 10 s after the dry tick, at 2.
 	for i := range 5 {
 		a.Push(frameOf(int16(100 + i)))
 	}
-	for i := range 2*shrinkAfter - 1 {
+	for i := range 50 {
 		a.Push(frameOf(int16(i)))
 		pop()
 	}
-	if _, dropped := a.Stats(); dropped != 1 || a.target != 2 || len(a.frames) != 4 {
-		t.Errorf("after a long stretch at 5 frames: %d dropped, target %d, %d queued; want 1, 2, 4", dropped, a.target, len(a.frames))
+	if _, dropped := a.Stats(); dropped != 3 || a.target != 3 || len(a.frames) != 2 {
+		t.Errorf("a second at 5 frames above the target: %d dropped, target %d, %d queued; want 3, 3, 2", dropped, a.target, len(a.frames))
+	}
+	for i := range shrinkAfter {
+		a.Push(frameOf(int16(i)))
+		pop()
+	}
+	if _, dropped := a.Stats(); dropped != 4 || a.target != 2 || len(a.frames) != 1 {
+		t.Errorf("after 10 s more: %d dropped, target %d, %d queued; want 4, 2, 1", dropped, a.target, len(a.frames))
 	}
 	// A burst is cut to the maximum depth.
 	for range 30 {
@@ -71,18 +77,18 @@ func TestLiveAudioAdapts(t *testing.T) {
 }
 
 // TestLiveAudioDelayFromAStallGoes: a sender plays with the least delay,
-// stalls for 120 ms (six dry ticks), then its late frames come in a burst
-// and it goes on as before. The stall's delay goes again, a frame per
-// while, instead of staying for the rest of the call (the queue used to
-// settle at the raised target, never above it, so nothing was dropped).
+// stalls for 200 ms (ten dry ticks), then its late frames come in a burst
+// and it goes on as before. The stall raises the target by one frame, not
+// one a tick, and its delay goes within two seconds, not a frame
+// per 10 s: the sound would trail the picture by 200 ms for a minute.
 func TestLiveAudioDelayFromAStallGoes(t *testing.T) {
 	a := NewLiveAudio()
 	pcm := make([]int16, audio.FrameLen)
 	ctx := context.Background()
-	a.Push(frameOf(0))
+	a.Push(frameOf(1000))
 	tick := func(push int) int {
 		for range push {
-			a.Push(frameOf(1))
+			a.Push(frameOf(1000)) // loud: no pause to drop
 		}
 		a.AudioAt(ctx, 0, pcm)
 		return len(a.frames)
@@ -91,23 +97,32 @@ func TestLiveAudioDelayFromAStallGoes(t *testing.T) {
 		tick(1)
 	}
 	before := tick(1)
-	const stall = 6
+	const stall = 10
 	for range stall {
 		tick(0)
+	}
+	if a.target != a.MinTarget+1 {
+		t.Errorf("target %d after one stall, want %d", a.target, a.MinTarget+1)
 	}
 	after := tick(stall + 1)
 	if after != before+stall-1 {
 		t.Fatalf("queue %d frames after the stall's burst, want %d", after, before+stall-1)
 	}
-	var queued int
-	for range stall * shrinkAfter {
+	queued := after
+	for range 100 {
+		queued = tick(1)
+	}
+	if queued > before+1 {
+		t.Errorf("%d frames queued 2 s after the stall, want at most %d (%d before it)", queued, before+1, before)
+	}
+	for range shrinkAfter {
 		queued = tick(1)
 	}
 	if queued != before {
-		t.Errorf("%d frames queued %v after the stall, want %d as before it", queued, stall*shrinkAfter*20*time.Millisecond, before)
+		t.Errorf("%d frames queued 12 s after the stall, want %d as before it", queued, before)
 	}
-	if u, dropped := a.Stats(); dropped != uint64(after-before) {
-		t.Errorf("%d frames dropped (%d underruns), want %d", dropped, u, after-before)
+	if u, dropped := a.Stats(); dropped != uint64(after-before) || u != uint64(stall-before) {
+		t.Errorf("%d frames dropped, %d underruns; want %d and %d", dropped, u, after-before, stall-before)
 	}
 }
 
@@ -233,5 +248,157 @@ func TestLiveAudioConcealsAfterAHalfFrame(t *testing.T) {
 	}
 	if ok, _ := a.AudioAt(context.Background(), 0, pcm); !ok || pcm[0] != 9 {
 		t.Error("the next dry tick does not conceal a whole frame")
+	}
+}
+
+// TestLiveAudioDropsPausesFirst: a delay to drop goes in the sender's
+// pauses when there are some (no sound lost), and only without one for
+// drainPatience is a frame of sound cut.
+func TestLiveAudioDropsPausesFirst(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	// Frame i is loud (1000+i) unless i%8 == 7: a pause of 20 ms in 160.
+	next := 0
+	push := func() {
+		v := int16(1000 + next)
+		if next%8 == 7 {
+			v = int16(next % 100) // under quietPeak
+		}
+		a.Push(frameOf(v))
+		next++
+	}
+	var played []int16
+	tick := func(n int) {
+		for range n {
+			push()
+		}
+		if ok, _ := a.AudioAt(ctx, 0, pcm); ok {
+			played = append(played, pcm[len(pcm)-1]) // past a cut's fade
+		}
+	}
+	push()
+	for range 50 {
+		tick(1)
+	}
+	for range 6 { // a 120 ms stall
+		tick(0)
+	}
+	tick(7)
+	for range 200 {
+		tick(1)
+	}
+	_, dropped := a.Stats()
+	if dropped == 0 {
+		t.Fatal("nothing dropped after a stall")
+	}
+	// Every loud frame was played, in order.
+	want := int16(1000)
+	for _, v := range played {
+		if v < 1000 {
+			continue
+		}
+		for (want-1000)%8 == 7 {
+			want++
+		}
+		if v != want {
+			t.Fatalf("played loud frame %d, want %d: a frame of sound was cut while pauses came every 160 ms", v-1000, want-1000)
+		}
+		want++
+	}
+
+	// A sender with no pause: frames of sound are cut, but not before
+	// drainPatience, nor closer than drainEvery.
+	b := NewLiveAudio()
+	b.Push(frameOf(1000))
+	for range 50 {
+		b.Push(frameOf(1000))
+		b.AudioAt(ctx, 0, pcm)
+	}
+	for range 6 {
+		b.AudioAt(ctx, 0, pcm)
+	}
+	var cuts []int
+	for i := range 200 {
+		n := 1
+		if i == 0 {
+			n = 7
+		}
+		for range n {
+			b.Push(frameOf(1000))
+		}
+		_, d0 := b.Stats()
+		b.AudioAt(ctx, 0, pcm)
+		if _, d1 := b.Stats(); d1 > d0 {
+			cuts = append(cuts, i)
+		}
+	}
+	if len(cuts) == 0 {
+		t.Fatal("no frame cut from a sender without pauses")
+	}
+	// The burst's tick is the window's first and the window's last its
+	// patience's first.
+	if first := drainWindow - 1 + drainPatience - 1; cuts[0] < first {
+		t.Errorf("first cut at tick %d after the burst, want it after the window and the patience (%d)", cuts[0], first)
+	}
+	for i := 1; i < len(cuts); i++ {
+		if cuts[i]-cuts[i-1] < drainEvery {
+			t.Errorf("cuts at ticks %d and %d: closer than %d", cuts[i-1], cuts[i], drainEvery)
+		}
+	}
+}
+
+// TestLiveAudioCutIsSmooth: a frame cut from a continuous tone is
+// cross-faded, so the sound has no step larger than a little over the
+// tone's own steepest (without the fade, up to twice its amplitude).
+func TestLiveAudioCutIsSmooth(t *testing.T) {
+	const amp, hz = 16000.0, 440.0
+	a := NewLiveAudio()
+	n := 0
+	push := func() {
+		f := make([]int16, audio.FrameLen)
+		for i := 0; i < len(f); i += 2 {
+			v := int16(amp * math.Sin(2*math.Pi*hz*float64(n)/48000))
+			f[i], f[i+1] = v, v
+			n++
+		}
+		a.Push(f)
+	}
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	var out []int16
+	play := func() {
+		if ok, _ := a.AudioAt(ctx, 0, pcm); ok {
+			out = append(out, pcm...)
+		} else {
+			out = out[:0] // a dry tick: the sound starts again
+		}
+	}
+	push()
+	for range 20 {
+		push()
+		play()
+	}
+	for range 6 {
+		play()
+	}
+	out = out[:0]
+	for range 7 {
+		push()
+	}
+	for range 150 {
+		push()
+		play()
+	}
+	if _, dropped := a.Stats(); dropped == 0 {
+		t.Fatal("nothing cut")
+	}
+	steepest := amp * 2 * math.Pi * hz / 48000
+	worst := 0.0
+	for i := 2; i < len(out); i += 2 {
+		worst = max(worst, math.Abs(float64(out[i])-float64(out[i-2])))
+	}
+	if worst > 1.5*steepest {
+		t.Errorf("a step of %.0f in the sound, the tone's steepest is %.0f", worst, steepest)
 	}
 }
