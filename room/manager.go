@@ -390,7 +390,7 @@ const (
 // its share of the composite's bitrate (downlink).
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe, func() time.Time { return time.Unix(0, s.room.keyframe.Load()) })
+	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe, s.room.lastKeyframe)
 	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
 	est.sent = func() int { return s.room.sent.bps(time.Now()) }
 	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)

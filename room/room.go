@@ -36,7 +36,7 @@ type Room struct {
 	done     chan struct{} // closed when the mixer has stopped
 	closed   chan struct{} // closed when close has returned: the recording finalized
 	created  time.Time
-	keyframe atomic.Int64 // when the last keyframe went out, Unix ns
+	keyframe atomic.Int64 // when the last keyframe went out, ns after created; 0 before
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -98,6 +98,16 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	return r, nil
 }
 
+// lastKeyframe is when the last keyframe went out, on the monotonic clock
+// (a step of the wall clock would put it in the future, and every
+// receiver's keyframe request would look answered); zero before the first.
+func (r *Room) lastKeyframe() time.Time {
+	if ns := r.keyframe.Load(); ns != 0 {
+		return r.created.Add(time.Duration(ns))
+	}
+	return time.Time{}
+}
+
 // Name is the room's name.
 func (r *Room) Name() string { return r.name }
 
@@ -112,7 +122,7 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 	now := time.Now()
 	r.sent.add(len(f.Data), now)
 	if f.Key {
-		r.keyframe.Store(now.UnixNano())
+		r.keyframe.Store(max(int64(now.Sub(r.created)), 1))
 	}
 	r.mu.Lock()
 	rec := r.rec

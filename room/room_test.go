@@ -2,6 +2,7 @@ package room
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,5 +251,36 @@ func TestMixMinusCountsWhatIsSent(t *testing.T) {
 	}
 	if obs.out.Load() != int64(2*len(frame.Data)) || len(b.headers) != 3 {
 		t.Errorf("%d bytes counted for 2 packets of %d bytes sent", obs.out.Load(), len(frame.Data))
+	}
+}
+
+// TestLastKeyframeIsMonotonic: when the last keyframe went out is read on
+// the monotonic clock (a wall-clock reading would, after the clock stepped
+// back, lie in the future and make every keyframe request look answered);
+// zero before the first keyframe, and a picture that is not a keyframe
+// leaves it.
+func TestLastKeyframeIsMonotonic(t *testing.T) {
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, video: video, sessions: map[string]*Session{}, created: time.Now()}
+	if k := r.lastKeyframe(); !k.IsZero() {
+		t.Fatalf("last keyframe %v before any", k)
+	}
+	before := time.Now()
+	if err := r.Video(codec.EncodedFrame{Data: []byte{1}, Key: true}); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	r.Video(codec.EncodedFrame{Data: []byte{2}})
+	k := r.lastKeyframe()
+	if k.Before(before) || k.After(after) {
+		t.Errorf("last keyframe %v, want between %v and %v", k, before, after)
+	}
+	// A Time with a monotonic reading prints it ("m=+0.001"); Round(0)
+	// strips it, and a time made from Unix nanoseconds has none.
+	if !strings.Contains(k.String(), " m=") {
+		t.Errorf("last keyframe %v has no monotonic reading", k)
 	}
 }
