@@ -121,6 +121,9 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 	if !j.started {
 		j.started, j.next = true, seq
 	}
+	// What the mixer's tick left held after a gap it gave up is decoded
+	// here, in the participant's goroutine.
+	j.drain()
 	switch d := seq - j.next; {
 	case d >= 0x8000: // older than the next one: its turn has passed
 		if j.late++; j.late < maxLateAudio {
@@ -185,14 +188,17 @@ func (j *audioJitter) drain() {
 }
 
 // giveUp stops waiting for the missing packet(s) before the first held
-// one: next moves to it, and it and those after it are decoded (the
-// decoder makes up for the gap).
+// one: it is decoded (the decoder makes up for the gap), and next follows
+// it. Packets held after it stay held (drain decodes them).
 func (j *audioJitter) giveUp() {
 	for i := range uint16(heldSlots) {
 		if h := &j.held[(j.next+i)%heldSlots]; h.ok && h.seq == j.next+i {
-			j.count(AudioGap)
-			j.next = h.seq
-			j.drain()
+			if i > 0 {
+				j.count(AudioGap)
+			}
+			h.ok = false
+			j.nheld--
+			j.decode(h.seq, h.payload)
 			return
 		}
 	}
@@ -207,12 +213,15 @@ func (j *audioJitter) drop() {
 	j.nheld = 0
 }
 
-// AudioAt implements mixer.AudioSource: the packets held behind a gap are
-// decoded when the queue would otherwise not play. The mixer's tick never
-// waits for a Push: one decoding a burst (a sender back from a stall, or a
-// hostile one, whose held packets and the gaps between them can take tens
-// of milliseconds to decode) holds mu, and the tick then plays what is
-// queued, the held packets left for the next tick.
+// AudioAt implements mixer.AudioSource: when the queue would otherwise
+// not play, the packet held after a gap is decoded, one at a time until
+// the queue has a frame: the mixer's goroutine decodes no more than the
+// tick needs (a sender may hold 31 packets of 120 ms behind a gap), and
+// the participant's goroutine decodes the rest at its next packet. The
+// mixer's tick never waits for a Push: one decoding a burst (a sender
+// back from a stall, or a hostile one, whose packets and the gaps between
+// them can take tens of milliseconds to decode) holds mu, and the tick
+// then plays what is queued, the held packets left for the next tick.
 func (j *audioJitter) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
 	if j.mu.TryLock() {
 		for j.nheld > 0 && j.out.Short() {
