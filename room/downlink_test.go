@@ -285,6 +285,31 @@ func TestLossWindow(t *testing.T) {
 	}
 }
 
+// TestLossWindowSaturatedCount: a receiver's cumulative loss stops at its
+// largest after days of loss (libwebrtc's at 2^23-1, pion's at 2^24-1);
+// the loss then read from the count would be none, for good. The reports'
+// own fractions tell it instead; below the largest, the count is read.
+func TestLossWindowSaturatedCount(t *testing.T) {
+	for _, top := range []uint32{0x7fffff, 0xffffff} {
+		var w lossWindow
+		w.add(rtcp.ReceptionReport{LastSequenceNumber: 1000, TotalLost: top - 1})
+		// 10 packets a report, a quarter of them lost (64 of 256); the
+		// first report's count reaches the top, the others stay there.
+		var got []uint8
+		for i := range 6 {
+			b := rtcp.ReceptionReport{LastSequenceNumber: uint32(1010 + 10*i), TotalLost: top, FractionLost: 64}
+			if f, ok := w.add(b); ok {
+				got = append(got, f)
+			}
+		}
+		// The first window: 1 + 2.5 lost of 20 (the count's step, then
+		// a fraction): 44; the others 5 of 20: 64.
+		if !slices.Equal(got, []uint8{44, 64, 64}) {
+			t.Errorf("count stopped at %#x: loss figures %v, want [44 64 64]", top, got)
+		}
+	}
+}
+
 // TestDownlinkGrowsFromWhatIsSent: a receiver with no loss while the mix
 // is held at 300 kbit/s by someone else grows from a half more than that,
 // not on up to the ceiling untried: when the other leaves, the mix grows

@@ -299,7 +299,7 @@ const lossWindowRestart = 1000
 type lossWindow struct {
 	seen            bool
 	highest, lost   uint32 // the last block's counters
-	expected, lostN int64  // since the last answer
+	expected, lostN int64  // since the last answer; lostN in 256ths of a packet
 }
 
 // add takes a block; ok when a loss figure (of 256) is ready.
@@ -317,13 +317,19 @@ func (w *lossWindow) add(b rtcp.ReceptionReport) (fractionLost uint8, ok bool) {
 	case expected <= 0:
 		return 0, false // no packet since the last report, or an older one
 	}
-	lost := int64(int32((b.TotalLost-w.lost)<<8) >> 8) // a 24-bit count, which may go back (duplicates)
+	lost := 256 * int64(int32((b.TotalLost-w.lost)<<8)>>8) // a 24-bit count, which may go back (duplicates)
+	if b.TotalLost == w.lost && (b.TotalLost == 0x7fffff || b.TotalLost == 0xffffff) {
+		// The count stopped at its largest (RFC 3550 A.3: libwebrtc at
+		// 2^23-1, pion at 2^24-1) after days of loss: the report's own
+		// fraction tells the loss since its last.
+		lost = int64(b.FractionLost) * expected
+	}
 	w.highest, w.lost = b.LastSequenceNumber, b.TotalLost
 	w.expected, w.lostN = w.expected+expected, w.lostN+lost
 	if w.expected < lossWindowPackets {
 		return 0, false
 	}
-	fraction := min(max(w.lostN*256/w.expected, 0), 255)
+	fraction := min(max(w.lostN/w.expected, 0), 255)
 	w.expected, w.lostN = 0, 0
 	return uint8(fraction), true
 }
