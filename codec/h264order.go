@@ -10,6 +10,9 @@ type H264SPS struct {
 	BitDepth       int  // of luma and of chroma, the larger
 	FrameNumBits   int  // log2_max_frame_num: 4..16 (0: unknown)
 	SeparatePlanes bool // separate_colour_plane_flag: a 2-bit colour_plane_id comes before frame_num
+	// RefFrames is max_num_ref_frames, and MBs the frame's size in
+	// macroblocks; both 0 when the SPS is cut short after frame_num.
+	RefFrames, MBs int
 }
 
 // errH264Header is a parameter set or slice header cut short or out of
@@ -17,7 +20,8 @@ type H264SPS struct {
 var errH264Header = errors.New("codec: H.264 header cut short or out of range")
 
 // ParseH264SPS reads an SPS NAL unit (header byte first, emulation
-// prevention bytes in place) as far as log2_max_frame_num.
+// prevention bytes in place) as far as log2_max_frame_num, and on to the
+// frame's size if it is there.
 func ParseH264SPS(nal []byte) (H264SPS, error) {
 	if len(nal) < 4 || nal[0]&0x1f != 7 {
 		return H264SPS{}, errH264Header
@@ -60,7 +64,38 @@ func ParseH264SPS(nal []byte) (H264SPS, error) {
 		return H264SPS{}, errH264Header
 	}
 	sps.FrameNumBits = int(minus4) + 4
+	sps.RefFrames, sps.MBs = h264DPB(&r)
 	return sps, nil
+}
+
+// h264DPB reads the rest of an SPS as far as its reference frames and
+// size (H.264 7.3.2.1.1), or 0, 0 if it is cut short or out of range.
+func h264DPB(r *bitReader) (refs, mbs int) {
+	switch r.ue() { // pic_order_cnt_type
+	case 0:
+		r.ue() // log2_max_pic_order_cnt_lsb_minus4
+	case 1:
+		r.bits(1) // delta_pic_order_always_zero_flag
+		r.se()    // offset_for_non_ref_pic
+		r.se()    // offset_for_top_to_bottom_field
+		n := r.ue()
+		if n > 255 {
+			return 0, 0
+		}
+		for range n {
+			r.se() // offset_for_ref_frame
+		}
+	}
+	ref := r.ue()
+	r.bits(1) // gaps_in_frame_num_value_allowed_flag
+	w, h := r.ue()+1, r.ue()+1
+	if r.bits(1) == 0 { // frame_mbs_only_flag: fields, two map units a frame's row
+		h *= 2
+	}
+	if r.err || ref > 16 || w > 1<<16 || h > 1<<16 {
+		return 0, 0
+	}
+	return int(ref), int(w * h)
 }
 
 // H264FrameNum reads the frame_num of a slice NAL unit (types 1 and 5,

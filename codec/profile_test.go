@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"os"
 	"testing"
 
 	"mcu/internal/mediatest"
@@ -26,6 +27,40 @@ func spsNAL(profile byte, chroma, depth uint) []byte {
 	w.ue(0)  // log2_max_frame_num_minus4
 	w.bit(1) // and the rest, as far as the reader goes
 	return append([]byte{0x67, profile, 0, 0x1f}, w.bytes()...)
+}
+
+// spsNALSized is a constrained baseline SPS with refs reference frames and
+// a picture of w x h macroblocks (map units of h/2 if fields), its picture
+// order count of type poc (1: with a cycle of three).
+func spsNALSized(refs, w, h, poc uint, fields bool) []byte {
+	var b bitWriter
+	b.ue(0) // seq_parameter_set_id
+	b.ue(0) // log2_max_frame_num_minus4
+	b.ue(poc)
+	switch poc {
+	case 0:
+		b.ue(2) // log2_max_pic_order_cnt_lsb_minus4
+	case 1:
+		b.bit(0) // delta_pic_order_always_zero_flag
+		b.ue(3)  // offset_for_non_ref_pic: se(-1) ... as ue codes
+		b.ue(0)  // offset_for_top_to_bottom_field
+		b.ue(3)  // num_ref_frames_in_pic_order_cnt_cycle
+		b.ue(1)
+		b.ue(2)
+		b.ue(4)
+	}
+	b.ue(refs)
+	b.bit(0) // gaps_in_frame_num_value_allowed_flag
+	b.ue(w - 1)
+	if fields {
+		b.ue(h/2 - 1)
+		b.bit(0) // frame_mbs_only_flag
+	} else {
+		b.ue(h - 1)
+		b.bit(1)
+	}
+	b.bit(1) // direct_8x8_inference_flag, and the rest
+	return append([]byte{0x67, 66, 0xc0, 0x33}, b.bytes()...)
 }
 
 // bitWriter writes the bits and Exp-Golomb codes of H.264 headers.
@@ -87,6 +122,10 @@ func TestFitsLiveProfile(t *testing.T) {
 		{"H.264 high, monochrome", H264, au(spsNAL(100, 0, 8), idr), true},
 		{"H.264 a second SPS beyond", H264, au(spsNAL(66, 1, 8), spsNAL(110, 1, 10), idr), false},
 		{"H.264 without an SPS", H264, au(idr), true},
+		{"H.264 4K, 5 reference frames (level 5.1)", H264, au(spsNALSized(5, 240, 135, 0, false), idr), true},
+		{"H.264 1080p, 16 reference frames", H264, au(spsNALSized(16, 120, 68, 1, false), idr), true},
+		{"H.264 4K, 16 reference frames (~210 MB)", H264, au(spsNALSized(16, 240, 135, 0, false), idr), false},
+		{"H.264 4K interlaced, 6 reference frames", H264, au(spsNALSized(6, 240, 136, 1, true), idr), false},
 		{"VP9 profile 0", VP9, []byte{0x80, 0x49, 0x83}, true},
 		{"VP9 profile 1", VP9, []byte{0xa0, 0x49, 0x83}, false},
 		{"VP9 profile 2", VP9, []byte{0x90, 0x49, 0x83}, false},
@@ -126,6 +165,41 @@ func TestFitsLiveProfile(t *testing.T) {
 // level_idc are zeros carries an emulation prevention byte before the rest,
 // which the decoder takes out; so does the parser, and reads the same
 // chroma format and bit depth as from the SPS without it.
+// TestParseH264SPSFrameSize: the reference frames and the size in
+// macroblocks are read past either kind of picture order count, fields
+// counting two map units a row; a testdata clip's (640x360 is 40x23).
+func TestParseH264SPSFrameSize(t *testing.T) {
+	for _, c := range []struct {
+		nal       []byte
+		refs, mbs int
+	}{
+		{spsNALSized(3, 80, 45, 0, false), 3, 3600},
+		{spsNALSized(16, 120, 68, 1, false), 16, 8160},
+		{spsNALSized(4, 120, 68, 2, true), 4, 8160},
+		{spsNAL(66, 1, 8), 0, 0}, // cut short after frame_num
+	} {
+		sps, err := ParseH264SPS(c.nal)
+		if err != nil || sps.RefFrames != c.refs || sps.MBs != c.mbs {
+			t.Errorf("%x: %+v, %v; want %d reference frames, %d macroblocks", c.nal, sps, err, c.refs, c.mbs)
+		}
+	}
+	var sps []byte
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.h264"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ForEachNAL(data, func(nal []byte) bool {
+		if nal[0]&0x1f == 7 {
+			sps = nal
+		}
+		return sps == nil
+	})
+	got, err := ParseH264SPS(sps)
+	if err != nil || got.MBs != 40*23 || got.RefFrames < 1 || got.RefFrames > 16 {
+		t.Errorf("p01.h264's SPS: %+v, %v; want 920 macroblocks and 1 to 16 reference frames", got, err)
+	}
+}
+
 func TestParseH264SPSEmulationAfterLevel(t *testing.T) {
 	plain := spsNAL(244, 3, 14) // level_idc 0x1f
 	escaped := append([]byte{0x67, 244, 0, 0, 3}, plain[4:]...)

@@ -124,12 +124,18 @@ func leb128(b []byte) (v uint64, n int) {
 	return 0, 0
 }
 
+// maxDPBMBs is the most reference frames an H.264 stream may keep, in
+// macroblocks all told: level 5.1's and 5.2's MaxDpbMbs (H.264 table A-1),
+// five frames at 4K or sixteen at 1080p, ~70 MB at most.
+const maxDPBMBs = 184320
+
 // FitsLiveProfile reports whether a frame from a live sender stays within
 // what mcu negotiates: H.264 and VP9 pictures of 8 bits, 4:2:0 (or
-// monochrome); AV1 Main (4:2:0, 8 or 10 bits). A sender that goes beyond
-// (4:4:4 at 14 bits, say) would make its decoder hold pictures up to four
-// times larger, sixteen of them at 4K for H.264: hundreds of megabytes a
-// participant. Every parameter set, frame of a VP9 superframe and AV1
+// monochrome), H.264 with no more reference frames than level 5.2 allows
+// at its size; AV1 Main (4:2:0, 8 or 10 bits). A sender that goes beyond
+// (4:4:4 at 14 bits, say, or sixteen reference frames at 4K) would make
+// its decoder hold pictures up to four times larger, or three times more
+// of them: hundreds of megabytes a participant. Every parameter set, frame of a VP9 superframe and AV1
 // sequence header is looked at. VP8 has no such profiles. A frame that
 // says nothing of its profile (no SPS, no sequence header) fits.
 func FitsLiveProfile(c VideoCodec, frame []byte) bool {
@@ -139,7 +145,7 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 		ForEachNAL(frame, func(nal []byte) bool {
 			if len(nal) > 0 && nal[0]&0x1f == 7 {
 				sps, err := ParseH264SPS(nal)
-				fits = err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8
+				fits = err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 && sps.RefFrames*sps.MBs <= maxDPBMBs
 			}
 			return fits
 		})
