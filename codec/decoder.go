@@ -108,6 +108,15 @@ const ffmpegMaxPixels = MaxDecodePixels + 64*16384
 // errTooLarge is a decoded picture beyond MaxDecodePixels.
 var errTooLarge = fmt.Errorf("picture larger than %d pixels", MaxDecodePixels)
 
+// Pixels is the size of the stream's pictures as the decoder last saw
+// them (0 before the first).
+func (d *VideoDecoder) Pixels() int {
+	if d.cc == nil {
+		return 0
+	}
+	return d.cc.Width() * d.cc.Height()
+}
+
 // Codec is the format this decoder reads.
 func (d *VideoDecoder) Codec() VideoCodec { return d.codec }
 

@@ -212,3 +212,23 @@ func TestParseH264SPSEmulationAfterLevel(t *testing.T) {
 		t.Errorf("with the emulation byte: %+v, %v; without: %+v", got, err, want)
 	}
 }
+
+// TestFrames: a VP9 superframe counts its frames (each is decoded), any
+// other frame one.
+func TestFrames(t *testing.T) {
+	for _, c := range []struct {
+		codec VideoCodec
+		frame []byte
+		want  int
+	}{
+		{VP9, []byte{0x80, 0x49, 0x82, 0x49, 0xc1, 0x02, 0x02, 0xc1}, 2},
+		{VP9, []byte{0x80, 0x49, 0x83}, 1},
+		{VP9, nil, 1},
+		{VP8, []byte{0x80, 0x49, 0x82, 0x49, 0xc1, 0x02, 0x02, 0xc1}, 1},
+		{H264, []byte{0, 0, 0, 1, 0x65, 0x88}, 1},
+	} {
+		if got := Frames(c.codec, c.frame); got != c.want {
+			t.Errorf("%v %x: %d frames, want %d", c.codec, c.frame, got, c.want)
+		}
+	}
+}

@@ -168,6 +168,18 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 	return true
 }
 
+// Frames is how many frames the decoder decodes from one frame as it
+// comes from RTP: those of a VP9 superframe (each is decoded, the hidden
+// ones too), otherwise one.
+func Frames(c VideoCodec, frame []byte) int {
+	if c != VP9 {
+		return 1
+	}
+	n := 0
+	forEachVP9Frame(frame, func([]byte) bool { n++; return true })
+	return max(n, 1)
+}
+
 // forEachVP9Frame calls fn with each frame of a VP9 superframe, by the
 // index at its end, until fn returns false; anything else is one frame.
 func forEachVP9Frame(b []byte, fn func(frame []byte) bool) {

@@ -51,7 +51,7 @@ type videoIn struct {
 	profile  int       // frames beyond the negotiated profile, not decoded
 	beyond   bool      // the stream is beyond it, up to a keyframe that is not
 	failed   error     // the decoder cannot go on
-	pace     pace      // frames decoded, as maxFrameRate frames, against the clock
+	pace     pace      // frames decoded, as their decodeCost, against the clock
 	paced    int       // frames dropped for coming too fast
 	badKeys  int       // keyframes in a row the decoder refused
 	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
@@ -86,15 +86,25 @@ func (v *videoIn) ask() {
 	v.keyframe()
 }
 
-// A participant's frames are decoded at most at maxFrameRate, over
-// frameLead: a burst after a stall passes, while a sender of tiny frames
-// a thousand times a second (each decoded, then scaled into its tile)
-// gets the decoding of a fast camera. A frame dropped for it is followed
-// by a keyframe request, as a lost one is.
+// A participant's frames are decoded at most at maxFrameRate, and their
+// pixels at maxPixelRate (4K at 30 fps), over frameLead: a burst after a
+// stall passes, while a sender of tiny frames a thousand times a second
+// (each decoded, then scaled into its tile), or of 4K frames that cost a
+// few bytes each (every block skipped, but each picture copied and
+// scaled), gets the decoding of a fast camera or of a 4K screen. A frame
+// dropped for it is followed by a keyframe request, as a lost one is.
 const (
 	maxFrameRate = 120
+	maxPixelRate = 3840 * 2160 * 30
 	frameLead    = 2 * time.Second
 )
+
+// decodeCost is what a frame counts against the pace: a frame at
+// maxFrameRate, or, if more, its pictures (the decoder's last size, each
+// frame of a VP9 superframe) at maxPixelRate.
+func decodeCost(pixels, frames int) time.Duration {
+	return max(time.Second/maxFrameRate, time.Duration(int64(pixels)*int64(frames)*int64(time.Second)/maxPixelRate))
+}
 
 // start sets up the state for packets of payload type pt in the codec of
 // MIME type mime, closing the previous decoder. It reports whether the
@@ -249,7 +259,7 @@ func (v *videoIn) decode(f assembled) {
 		v.ask()
 		return
 	}
-	v.pace.add(time.Second / maxFrameRate)
+	v.pace.add(decodeCost(v.dec.Pixels(), codec.Frames(v.dec.Codec(), f.data)))
 	if c := v.dec.Codec(); !codec.FitsLiveProfile(c, f.data) || v.beyond && !codec.IsKeyframe(c, f.data) {
 		// Not decoded (see FitsLiveProfile): its decoder could hold
 		// hundreds of megabytes. Nor is what follows, up to a keyframe

@@ -3,6 +3,7 @@ package room
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"log/slog"
@@ -510,6 +511,28 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
 	if got := p.take(); got[image.Pt(640, 360)] != 90 {
 		t.Errorf("after the clock moved on: decoded %v, want the clip's 90 pictures", got)
+	}
+}
+
+// TestVideoInKeepsLargePicturesToThePixelRate: a flood of 2560x1440
+// frames (each costs more than a frame at maxFrameRate) has at most
+// frameLead of maxPixelRate decoded: 67 a second, not 120.
+func TestVideoInKeepsLargePicturesToThePixelRate(t *testing.T) {
+	const w, h = 2560, 1440
+	clip := encodedFrames(t, filepath.Join(t.TempDir(), "large.ivf"), fmt.Sprintf("color=c=gray:s=%dx%d:r=30:d=2", w, h),
+		"-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "16", "-b:v", "200k", "-g", "600")
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.frozen = time.Now()
+	for range 5 {
+		p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
+	}
+	decoded := p.take()[image.Pt(w, h)]
+	// The first frame counts as any frame (the size is not known yet).
+	most := 1 + int((frameLead-time.Second/maxFrameRate)*maxPixelRate/(w*h)/time.Second) + 1
+	if decoded > most || decoded < len(clip) {
+		t.Errorf("a flood of %d frames of %dx%d: %d decoded, want from %d to %d", 5*len(clip), w, h, decoded, len(clip), most)
 	}
 }
 
