@@ -220,9 +220,11 @@ func (a *frameAssembler) skipPaddingGap() bool {
 		if s.pkt == nil || s.pkt.SequenceNumber != seq || len(s.pkt.Payload) == 0 {
 			continue // missing, or padding
 		}
-		next, _, ok := a.pictureIDFrom(seq)
-		if seq == a.next || !ok || !frameHead(a.dep, s.pkt.Payload) || !a.pic.followedBy(next) {
+		if seq == a.next || !frameHead(a.dep, s.pkt.Payload) {
 			return false // the gap is inside the head frame, or held media
+		}
+		if next, _, ok := a.pictureIDFrom(seq); !ok || !a.pic.followedBy(next) {
+			return false
 		}
 		for ; a.next != seq; a.next++ {
 			a.clear(&a.ring[a.next%assemblerSlots])
@@ -272,7 +274,8 @@ func (p pictureID) followedBy(q pictureID) bool {
 // share its ID and each begins a frame, so a lost base layer would look
 // like a gap between pictures. H.264: the frame_num of its first slice,
 // read with the last SPS seen, which an SPS on the way updates; the
-// packets from seq are read until the slice, all of them there.
+// packets from seq are read until the slice, all of them there, at most
+// maxSliceSearch of them.
 func (a *frameAssembler) pictureIDFrom(seq uint16) (pic pictureID, ref, ok bool) {
 	first := a.ring[seq%assemblerSlots].pkt
 	if _, h264 := a.dep.(*codecs.H264Packet); h264 {
@@ -301,9 +304,15 @@ func vp8PictureID(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
 	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
 }
 
+// maxSliceSearch is how many packets from a frame's first are searched
+// for its first slice: parameter sets, an SEI and the slice's start come
+// in four at most, one by one; read further, a sender's packets of
+// parameter sets with no slice would be parsed again at every packet.
+const maxSliceSearch = 8
+
 func (a *frameAssembler) h264PictureID(seq uint16) (pic pictureID, ref, ok bool) {
 	spsSeen := false
-	for ; distance(seq, a.newest) >= 0; seq++ {
+	for end := seq + maxSliceSearch; distance(seq, a.newest) >= 0 && seq != end; seq++ {
 		s := a.ring[seq%assemblerSlots]
 		if s.pkt == nil || s.pkt.SequenceNumber != seq {
 			break // missing: the slice is not there to read

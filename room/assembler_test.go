@@ -744,6 +744,12 @@ func TestFrameAssemblerH264PaddingGap(t *testing.T) {
 	nonRef := func(fn int) picture { return picture{nals: [][]byte{h264Slice(false, false, fn)}} }
 	lost := func(p picture) picture { p.lose = true; return p }
 	padded := func(p picture, n int) picture { p.pad = n; return p }
+	// withSEI: n SEI NAL units, a packet each, before the picture's slice.
+	withSEI := func(p picture, n int) picture {
+		sei := []byte{0x06, 0x05, 0x01, 0x00, 0x80}
+		p.nals = append(slices.Repeat([][]byte{sei}, n), p.nals...)
+		return p
+	}
 	idr := picture{nals: key}
 	// wrapped: as many reference pictures lost as frame_num counts (4 bits),
 	// so that the next one's frame_num is the one after the last emitted.
@@ -767,6 +773,10 @@ func TestFrameAssemblerH264PaddingGap(t *testing.T) {
 		{"a reference picture lost after one that is no reference", []picture{idr, ref(1), nonRef(2), lost(ref(2)), ref(3)}, 3},
 		{"an IDR picture's parameter sets lost", []picture{idr, ref(1), {nals: key, loseFirst: true}}, 2},
 		{"frame_num gone round", wrapped, 2},
+		{"lost padding, the slice after 3 SEI packets", []picture{idr, padded(ref(1), 2), withSEI(ref(2), 3), ref(3)}, 4},
+		// Its frame_num is not searched for so far (maxSliceSearch): the
+		// gap waits, as after a loss.
+		{"lost padding, the slice after 9 SEI packets", []picture{idr, padded(ref(1), 2), withSEI(ref(2), 9), ref(3)}, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
