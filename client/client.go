@@ -56,8 +56,10 @@ type Options struct {
 // the reports, and so the server, see the loss, while the generator sees
 // every packet and asks for none of those dropped (their resends would be
 // refused as replays by SRTP, which saw the first copy).
-func interceptors(m *webrtc.MediaEngine, lose int) (*interceptor.Registry, error) {
+func interceptors(m *webrtc.MediaEngine, lose int, hold *holdAudio) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
+	// The first added is the last to see a packet sent: nearest the wire.
+	reg.Add(hold)
 	// A chain hands a packet read to its interceptors in the order they
 	// were added.
 	if err := webrtc.ConfigureNack(m, reg); err != nil {
@@ -96,6 +98,7 @@ type Client struct {
 	joined    time.Time
 	cancel    context.CancelFunc
 	recv      receiver
+	hold      *holdAudio
 
 	// wg counts the client's goroutines. pion calls OnTrack from a
 	// goroutine of its own, so the track readers are added under wgMu,
@@ -117,7 +120,8 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err := m.RegisterDefaultCodecs(); err != nil {
 		return nil, err
 	}
-	reg, err := interceptors(m, opts.LoseVideo)
+	hold := &holdAudio{}
+	reg, err := interceptors(m, opts.LoseVideo, hold)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +133,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: opts, pc: pc, connected: make(chan struct{})}
+	c := &Client{opts: opts, pc: pc, connected: make(chan struct{}), hold: hold}
 	c.recv.init(opts)
 	var once sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {

@@ -1,0 +1,130 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/testserver"
+)
+
+// TestRecordingLipSync: a participant whose picture flashes white and
+// whose sound beeps at the same instants, once a second; in the room's
+// recording, as a player reads it (FFmpeg's blackdetect and silencedetect
+// on the file's own times), each beep starts within lip-sync tolerance of
+// its flash: the sound at most 45 ms ahead of the picture, 125 ms behind
+// (ITU-R BT.1359). Also 2 s after the participant's sound was held up on
+// its way for 250 ms (late, none lost): the delay that stall added to
+// their sound goes again (it used to stay for a minute). The offsets are
+// logged.
+func TestRecordingLipSync(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real time")
+	}
+	dir := t.TempDir()
+	video, audio := filepath.Join(dir, "flash.ivf"), filepath.Join(dir, "beep.ogg")
+	// 200 ms of white and of a 1 kHz tone at the start of every second,
+	// 10 s: longer than the test, as the client's loops would add the
+	// Opus file's padding to its sound each time round. The tone's volume
+	// is switched per 10 ms frame of the source (FFmpeg's default of 1024
+	// samples would start each beep up to 21 ms late).
+	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=320x180:r=30:d=10,drawbox=c=white:t=fill:enable='lt(mod(t,1),0.2)'",
+		"-c:v", "libvpx", "-deadline", "realtime", "-b:v", "300k", "-g", "30", video)
+	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=10:samples_per_frame=480,volume=0:enable='gte(mod(t,1),0.2)'",
+		"-ac", "2", "-c:a", "libopus", "-b:a", "64k", audio)
+
+	for _, stall := range []time.Duration{0, 250 * time.Millisecond} {
+		t.Run(fmt.Sprintf("stall %v", stall), func(t *testing.T) {
+			srv := testserver.Start(t, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "sync", Name: "s", Video: video, Audio: audio})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			time.Sleep(time.Second) // the first pictures and sound reach the mix
+			api(t, http.MethodPost, srv.URL+"/api/rooms/sync/recording", http.StatusCreated)
+			const stallAt, length = 1300 * time.Millisecond, 6 * time.Second
+			if stall > 0 {
+				time.Sleep(stallAt)
+				c.HoldAudio(stall)
+				time.Sleep(length - stallAt)
+			} else {
+				time.Sleep(length)
+			}
+			var info struct {
+				Participants []struct {
+					Audio struct{ Underruns int } `json:"audio"`
+				} `json:"participants"`
+			}
+			getJSON(t, srv.URL+"/api/rooms/sync", &info)
+			path := api(t, http.MethodDelete, srv.URL+"/api/rooms/sync/recording", http.StatusOK)["path"]
+			if len(info.Participants) != 1 || stall > 0 && info.Participants[0].Audio.Underruns == 0 {
+				t.Fatalf("room %+v: want one participant whose sound ran dry in the stall", info)
+			}
+
+			out := tool(t, "ffmpeg", "-hide_banner", "-nostats", "-i", path,
+				"-vf", "blackdetect=d=0.1:pix_th=0.2", "-af", "silencedetect=n=-40dB:d=0.1", "-f", "null", "-")
+			flashes := times(out, `black_end:\s*([0-9.]+)`)
+			beeps := times(out, `silence_end:\s*([0-9.]+)`)
+			if len(flashes) < 4 || len(beeps) < 4 {
+				t.Fatalf("%d flashes and %d beeps found in 6 s of recording, want 4 or more of each:\n%s", len(flashes), len(beeps), out)
+			}
+			var offsets []time.Duration
+			checked := 0
+			for _, f := range flashes {
+				// The beep nearest the flash: they are a second apart.
+				best := beeps[0]
+				for _, b := range beeps {
+					if (b - f).Abs() < (best - f).Abs() {
+						best = b
+					}
+				}
+				d := best - f
+				offsets = append(offsets, d)
+				// After a stall, from 2 s after it (the recording starts
+				// within a frame of its request).
+				if stall > 0 && f < stallAt+stall+2*time.Second {
+					continue
+				}
+				checked++
+				if d < -45*time.Millisecond || d > 125*time.Millisecond {
+					t.Errorf("flash at %v, its beep at %v: the sound %v behind the picture, want within -45 ms to +125 ms", f, best, d)
+				}
+			}
+			if checked < 2 {
+				t.Errorf("%d flashes checked, want 2 or more: flashes at %v", checked, flashes)
+			}
+			t.Logf("sound behind the picture, each flash: %v", offsets)
+		})
+	}
+}
+
+// tool runs a command and returns its output (stdout and stderr).
+func tool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s: %v\n%s", name, err, out)
+	}
+	return string(out)
+}
+
+// times reads the seconds captured by re in out.
+func times(out, re string) []time.Duration {
+	var ts []time.Duration
+	for _, m := range regexp.MustCompile(re).FindAllStringSubmatch(out, -1) {
+		if s, err := strconv.ParseFloat(m[1], 64); err == nil {
+			ts = append(ts, time.Duration(s*float64(time.Second)))
+		}
+	}
+	return ts
+}
