@@ -109,6 +109,11 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	if err := m.RegisterCodec(audioCodec, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("room: register opus: %w", err)
 	}
+	// A sender of simulcast names its streams with these (RFC 8852): without
+	// them pion takes no stream of its video, and its tile stays empty.
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(m); err != nil {
+		return nil, fmt.Errorf("room: register simulcast extensions: %w", err)
+	}
 	reg := &interceptor.Registry{}
 	if err := configureNack(m, reg); err != nil {
 		return nil, err

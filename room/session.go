@@ -136,7 +136,8 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		// One picture and one voice a participant: a second track of a
 		// kind (a screen share, its sound) would take turns with the first
 		// in the tile, or scramble the audio's numbering. The first is the
-		// first in the offer, whichever sends first.
+		// first in the offer, whichever sends first. Of a simulcast
+		// sender's streams (one receiver), the first to send is shown.
 		kind := track.Kind()
 		switch {
 		case s.Kind == Viewer:
@@ -181,7 +182,12 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 		return false
 	}
 	for _, md := range offer.MediaDescriptions {
-		if md.MediaName.Media != kind.String() || md.MediaName.Port.Value == 0 {
+		if md.MediaName.Media != kind.String() {
+			continue
+		}
+		// Port 0 rejects a section, unless it is bundle-only (RFC 8843:
+		// Firefox marks every section after the first so with max-bundle).
+		if _, bundled := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundled {
 			continue
 		}
 		if _, ok := md.Attribute("recvonly"); ok {

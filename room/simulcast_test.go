@@ -1,0 +1,182 @@
+package room
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+)
+
+// videoShown waits up to 5 s for room r's only participant's video to be
+// decoded at width w.
+func videoShown(t *testing.T, r *Room, w int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		info := r.Info()
+		if len(info.Participants) == 1 && info.Participants[0].Width == w {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("participants %+v: want one whose video decodes at %d wide", info.Participants, w)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// sendClip writes the first frames of p01.ivf to each track, as a camera
+// at 30 fps would, in the background until the test ends; mark, if set,
+// is given each packet of track k first.
+func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.TrackLocalStaticRTP) {
+	t.Helper()
+	clip := clipFrames(t, "p01.ivf", 60)
+	var pkts [][]*rtp.Packet
+	for range tracks {
+		p := rtp.NewPacketizer(1200, 96, 0, &codecs.VP8Payloader{}, rtp.NewRandomSequencer(), 90000)
+		var ps []*rtp.Packet
+		for _, f := range clip {
+			ps = append(ps, p.Packetize(f, 3000)...)
+		}
+		pkts = append(pkts, ps)
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	t.Cleanup(func() { close(done); <-stopped })
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(time.Second / 30)
+		defer tick.Stop()
+		for i := range pkts[0] {
+			for k, tr := range tracks {
+				if i < len(pkts[k]) {
+					if mark != nil {
+						mark(pkts[k][i], k)
+					}
+					tr.WriteRTP(pkts[k][i])
+				}
+			}
+			if pkts[0][i].Marker {
+				select {
+				case <-tick.C:
+				case <-done:
+					return
+				}
+			}
+		}
+	}()
+}
+
+// TestSimulcastSenderIsShown: a participant sending two simulcast streams
+// of its camera (rids, no SSRCs in the offer, as browsers do) has its
+// video decoded: pion took none of its streams while the server had not
+// registered the header extensions that name them.
+func TestSimulcastSenderIsShown(t *testing.T) {
+	m := testManager(t)
+	me := clientEngine(t, videoCodecs[0])
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+		t.Fatal(err)
+	}
+	pc := testPeer(t, me, nil)
+	var tracks []*webrtc.TrackLocalStaticRTP
+	for _, rid := range []string{"q", "h"} {
+		tr, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client", webrtc.WithRTPStreamID(rid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, tr)
+	}
+	sender, err := pc.AddTrack(tracks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.AddEncoding(tracks[1]); err != nil {
+		t.Fatal(err)
+	}
+	r := joinConnected(t, m, Participant, pc)
+	if sdp := pc.LocalDescription().SDP; !strings.Contains(sdp, "a=simulcast:send") {
+		t.Fatalf("the offer has no simulcast:\n%s", sdp)
+	}
+	// Each packet says its stream, as a browser's do (pion's sender
+	// leaves that to its user).
+	var midID, ridID uint8
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	if midID == 0 || ridID == 0 {
+		t.Fatalf("header extensions %+v: the stream's are not negotiated", sender.GetParameters().HeaderExtensions)
+	}
+	var mid string
+	for _, tr := range pc.GetTransceivers() {
+		if tr.Sender() == sender {
+			mid = tr.Mid()
+		}
+	}
+	rids := []string{"q", "h"}
+	sendClip(t, func(p *rtp.Packet, k int) {
+		p.SetExtension(midID, []byte(mid))
+		p.SetExtension(ridID, []byte(rids[k]))
+	}, tracks...)
+	videoShown(t, r, 640)
+}
+
+// TestBundleOnlyVideoIsShown: a video section marked bundle-only (port 0,
+// RFC 8843: Firefox with max-bundle marks every section after the first)
+// is the participant's picture: it was passed over as rejected, its
+// track drained.
+func TestBundleOnlyVideoIsShown(t *testing.T) {
+	m := testManager(t)
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	offer := gatheredOffer(t, pc)
+	i := strings.Index(offer, "m=video ")
+	if i < 0 {
+		t.Fatal("no video section")
+	}
+	end := i + strings.Index(offer[i:], "\r\n")
+	fields := strings.Fields(offer[i:end])
+	fields[1] = "0"
+	offer = offer[:i] + strings.Join(fields, " ") + "\r\na=bundle-only" + offer[end:]
+	connected := make(chan struct{})
+	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
+		if st == webrtc.PeerConnectionStateConnected {
+			select {
+			case <-connected:
+			default:
+				close(connected)
+			}
+		}
+	})
+	_, answer, err := m.Join(t.Context(), "x", "", Participant, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-connected:
+	case <-time.After(10 * time.Second):
+		t.Fatal("not connected within 10 s")
+	}
+	r, err := m.Room("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendClip(t, nil, track)
+	videoShown(t, r, 640)
+}
