@@ -86,16 +86,19 @@ func h264DPB(r *bitReader) (refs, mbs int) {
 			r.se() // offset_for_ref_frame
 		}
 	}
-	ref := r.ue()
+	ref := int(r.ue())
 	r.bits(1) // gaps_in_frame_num_value_allowed_flag
-	w, h := r.ue()+1, r.ue()+1
+	w, h := int(r.ue())+1, int(r.ue())+1
 	if r.bits(1) == 0 { // frame_mbs_only_flag: fields, two map units a frame's row
 		h *= 2
 	}
-	if r.err || ref > 16 || w > 1<<16 || h > 1<<16 {
+	if r.err {
 		return 0, 0
 	}
-	return int(ref), int(w * h)
+	// Out of range (more than 16 references, a picture larger than any
+	// level's) is kept as read, for the limit to refuse; ue() gives at
+	// most 2^32-2, so the product stays within int64.
+	return ref, w * h
 }
 
 // H264FrameNum reads the frame_num of a slice NAL unit (types 1 and 5,

@@ -69,7 +69,7 @@ func (p *H264ParamSets) keep(nal []byte) (id uint32, ok bool) {
 		if id = r.ue(); r.err {
 			return 0, false
 		}
-		if sps, err := ParseH264SPS(nal); err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 && len(nal) <= maxParamSet {
+		if sps, err := ParseH264SPS(nal); err == nil && sps.fitsLive() && len(nal) <= maxParamSet {
 			p.sps = keepSet(p.sps, paramSet{id, slices.Clone(nal)}, maxSPS)
 		}
 		return id, true

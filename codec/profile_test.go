@@ -3,6 +3,8 @@
 package codec
 
 import (
+	"bytes"
+	"encoding/base64"
 	"os"
 	"testing"
 
@@ -126,6 +128,8 @@ func TestFitsLiveProfile(t *testing.T) {
 		{"H.264 1080p, 16 reference frames", H264, au(spsNALSized(16, 120, 68, 1, false), idr), true},
 		{"H.264 4K, 16 reference frames (~210 MB)", H264, au(spsNALSized(16, 240, 135, 0, false), idr), false},
 		{"H.264 4K interlaced, 6 reference frames", H264, au(spsNALSized(6, 240, 136, 1, true), idr), false},
+		{"H.264 65536x131072 macroblocks (32 bits overflow)", H264, au(spsNALSized(2, 1<<16, 1<<17, 0, true), idr), false},
+		{"H.264 17 reference frames of one macroblock", H264, au(spsNALSized(17, 1, 1, 0, false), idr), false},
 		{"VP9 profile 0", VP9, []byte{0x80, 0x49, 0x83}, true},
 		{"VP9 profile 1", VP9, []byte{0xa0, 0x49, 0x83}, false},
 		{"VP9 profile 2", VP9, []byte{0x90, 0x49, 0x83}, false},
@@ -161,10 +165,6 @@ func TestFitsLiveProfile(t *testing.T) {
 	}
 }
 
-// TestParseH264SPSEmulationAfterLevel: an SPS whose constraint flags and
-// level_idc are zeros carries an emulation prevention byte before the rest,
-// which the decoder takes out; so does the parser, and reads the same
-// chroma format and bit depth as from the SPS without it.
 // TestParseH264SPSFrameSize: the reference frames and the size in
 // macroblocks are read past either kind of picture order count, fields
 // counting two map units a row; a testdata clip's (640x360 is 40x23).
@@ -200,6 +200,10 @@ func TestParseH264SPSFrameSize(t *testing.T) {
 	}
 }
 
+// TestParseH264SPSEmulationAfterLevel: an SPS whose constraint flags and
+// level_idc are zeros carries an emulation prevention byte before the rest,
+// which the decoder takes out; so does the parser, and reads the same
+// chroma format and bit depth as from the SPS without it.
 func TestParseH264SPSEmulationAfterLevel(t *testing.T) {
 	plain := spsNAL(244, 3, 14) // level_idc 0x1f
 	escaped := append([]byte{0x67, 244, 0, 0, 3}, plain[4:]...)
@@ -229,6 +233,36 @@ func TestFrames(t *testing.T) {
 	} {
 		if got := Frames(c.codec, c.frame); got != c.want {
 			t.Errorf("%v %x: %d frames, want %d", c.codec, c.frame, got, c.want)
+		}
+	}
+}
+
+// TestH264ParamSetsKeepWhatFits: an SPS given only in the SDP is held to
+// the same limits as one in a frame: one keeping sixteen 4K reference
+// frames is not kept, so it never reaches a decoder with an IDR picture
+// that came without it; one of five is.
+func TestH264ParamSetsKeepWhatFits(t *testing.T) {
+	pps, idr := []byte{0x68, 0xce, 0x38, 0x80}, []byte{0x65, 0x88, 0x84}
+	sc := func(nals ...[]byte) []byte {
+		var b []byte
+		for _, n := range nals {
+			b = append(append(b, 0, 0, 0, 1), n...)
+		}
+		return b
+	}
+	for _, c := range []struct {
+		refs uint
+		kept bool
+	}{{16, false}, {5, true}} {
+		sps := spsNALSized(c.refs, 240, 135, 0, false)
+		var p H264ParamSets
+		p.SetFromFmtp("packetization-mode=1;sprop-parameter-sets=" + base64.StdEncoding.EncodeToString(sps) + "," + base64.StdEncoding.EncodeToString(pps))
+		want := sc(pps, idr)
+		if c.kept {
+			want = sc(sps, pps, idr)
+		}
+		if got := p.Complete(sc(idr)); !bytes.Equal(got, want) {
+			t.Errorf("4K SPS with %d reference frames in the SDP: %x, want %x", c.refs, got, want)
 		}
 	}
 }

@@ -129,6 +129,12 @@ func leb128(b []byte) (v uint64, n int) {
 // five frames at 4K or sixteen at 1080p, ~70 MB at most.
 const maxDPBMBs = 184320
 
+// fitsLive reports whether a live stream with this SPS stays within what
+// mcu negotiates (see FitsLiveProfile).
+func (s H264SPS) fitsLive() bool {
+	return s.ChromaFormat <= 1 && s.BitDepth == 8 && s.RefFrames <= 16 && s.RefFrames*s.MBs <= maxDPBMBs
+}
+
 // FitsLiveProfile reports whether a frame from a live sender stays within
 // what mcu negotiates: H.264 and VP9 pictures of 8 bits, 4:2:0 (or
 // monochrome), H.264 with no more reference frames than level 5.2 allows
@@ -145,7 +151,7 @@ func FitsLiveProfile(c VideoCodec, frame []byte) bool {
 		ForEachNAL(frame, func(nal []byte) bool {
 			if len(nal) > 0 && nal[0]&0x1f == 7 {
 				sps, err := ParseH264SPS(nal)
-				fits = err == nil && sps.ChromaFormat <= 1 && sps.BitDepth == 8 && sps.RefFrames*sps.MBs <= maxDPBMBs
+				fits = err == nil && sps.fitsLive()
 			}
 			return fits
 		})

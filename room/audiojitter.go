@@ -22,12 +22,13 @@ const heldSlots = 32
 // goroutine. A packet after a missing one is held, not decoded: the
 // missing one may only be late (reordered on the way). It is waited for
 // until the mixer needs the audio it holds up, that is until the PCM
-// queue would run dry at the mixer's tick. Then it is given up: the held
-// packets are decoded, the lost one recovered from the next one's FEC or
-// concealed (opusIn), in the mixer's goroutine. So a reordered packet
-// that arrives before its turn to play is heard as sent, and the wait
-// costs no delay and no silent tick: only the depth the queue already
-// has, 40 ms at the start, hides the reordering. Before play starts the
+// queue would run dry at the mixer's tick. Then it is given up, in the
+// mixer's goroutine: the held packets are decoded, as many as the tick
+// needs (the rest at the participant's next packet, in its goroutine), the
+// lost one recovered from the next one's FEC or concealed (opusIn). So a
+// reordered packet that arrives before its turn to play is heard as sent,
+// and the wait costs no delay and no silent tick: only the depth the
+// queue already has, 40 ms at the start, hides the reordering. Before play starts the
 // queue is short at every tick, so a gap in the first packets is given up
 // at once; and the first packet sets the numbering, so one numbered
 // before it counts as late.
