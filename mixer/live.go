@@ -285,14 +285,17 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 }
 
 // drain drops what it may of the excess from the head of the queue,
-// leaving at least one frame to play, and returns the first frame dropped
-// (which the played frame fades in from), or nil. a.mu must be held.
+// leaving the target's frames (at least one to play), and returns the
+// first frame dropped (which the played frame fades in from), or nil.
+// a.mu must be held.
 func (a *LiveAudio) drain() (cut []int16) {
 	if a.excess == 0 {
 		return nil
 	}
 	a.waited++
-	for a.excess > 0 && len(a.frames) > 1 {
+	// The excess was measured over the last window; the queue may have
+	// come down since (a late packet): never below the target.
+	for a.excess > 0 && len(a.frames) > max(a.target, 1) {
 		quiet := peak(a.frames[0]) <= quietPeak
 		if !quiet && (a.waited < drainPatience || a.sinceCut < drainEvery) {
 			break

@@ -402,3 +402,19 @@ func TestLiveAudioCutIsSmooth(t *testing.T) {
 		t.Errorf("a step of %.0f in the sound, the tone's steepest is %.0f", worst, steepest)
 	}
 }
+
+// TestLiveAudioDrainKeepsTheTarget: an excess measured over the last
+// window is not dropped below the target when the queue has come down
+// since (a late packet): the next one late would make a dry tick.
+func TestLiveAudioDrainKeepsTheTarget(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	for range 6 {
+		a.Push(frameOf(0)) // quiet: dropped at once
+	}
+	a.playing, a.target, a.excess = true, 3, 5 // five above the target, when there were eight
+	a.AudioAt(context.Background(), 0, pcm)
+	if n := len(a.frames); n != a.target-1 {
+		t.Errorf("%d frames left after the tick, want %d (the target, less the one played)", n, a.target-1)
+	}
+}
