@@ -99,11 +99,11 @@ const (
 	frameLead    = 2 * time.Second
 )
 
-// decodeCost is what a frame counts against the pace: a frame at
-// maxFrameRate, or, if more, its pictures (the decoder's last size, each
-// frame of a VP9 superframe) at maxPixelRate.
+// decodeCost is what frames (those of a VP9 superframe, or one) of
+// pixels each count against the pace: a frame each at maxFrameRate, or,
+// if more, their pixels at maxPixelRate.
 func decodeCost(pixels, frames int) time.Duration {
-	return max(time.Second/maxFrameRate, time.Duration(int64(pixels)*int64(frames)*int64(time.Second)/maxPixelRate))
+	return max(time.Duration(frames)*time.Second/maxFrameRate, time.Duration(int64(pixels)*int64(frames)*int64(time.Second)/maxPixelRate))
 }
 
 // start sets up the state for packets of payload type pt in the codec of
@@ -259,7 +259,9 @@ func (v *videoIn) decode(f assembled) {
 		v.ask()
 		return
 	}
-	v.pace.add(decodeCost(v.dec.Pixels(), codec.Frames(v.dec.Codec(), f.data)))
+	// Each frame counts at once, and its pixels once decoded (below).
+	frames := codec.Frames(v.dec.Codec(), f.data)
+	v.pace.add(decodeCost(0, frames))
 	if c := v.dec.Codec(); !codec.FitsLiveProfile(c, f.data) || v.beyond && !codec.IsKeyframe(c, f.data) {
 		// Not decoded (see FitsLiveProfile): its decoder could hold
 		// hundreds of megabytes. Nor is what follows, up to a keyframe
@@ -289,10 +291,15 @@ func (v *videoIn) decode(f assembled) {
 	if v.dec.Codec() == codec.H264 {
 		data = v.h264.Complete(data)
 	}
+	before := v.dec.Pixels()
 	err := v.dec.Send(data, codec.NoPTS)
 	if err == nil {
 		v.pictures(v.dec, f.arrival)
 	}
+	// The pixels: the size before or after the frame, the larger (a
+	// stream may change size at any frame; a decoder started afresh
+	// knows none).
+	v.pace.add(decodeCost(max(before, v.dec.Pixels()), frames) - decodeCost(0, frames))
 	if v.cpu != nil {
 		v.cpu(span.End())
 	}

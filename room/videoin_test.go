@@ -529,10 +529,29 @@ func TestVideoInKeepsLargePicturesToThePixelRate(t *testing.T) {
 		p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
 	}
 	decoded := p.take()[image.Pt(w, h)]
-	// The first frame counts as any frame (the size is not known yet).
-	most := 1 + int((frameLead-time.Second/maxFrameRate)*maxPixelRate/(w*h)/time.Second) + 1
+	most := int(frameLead*maxPixelRate/(w*h)/time.Second) + 1
 	if decoded > most || decoded < len(clip) {
 		t.Errorf("a flood of %d frames of %dx%d: %d decoded, want from %d to %d", 5*len(clip), w, h, decoded, len(clip), most)
+	}
+}
+
+// TestDecodeCost: a frame counts 1/maxFrameRate at least, each frame of
+// a superframe too, and its pixels at maxPixelRate when that is more.
+func TestDecodeCost(t *testing.T) {
+	const fourK = 3840 * 2160
+	for _, c := range []struct {
+		pixels, frames int
+		want           time.Duration
+	}{
+		{0, 1, time.Second / maxFrameRate},
+		{0, 3, 3 * time.Second / maxFrameRate},
+		{640 * 360, 1, time.Second / maxFrameRate},
+		{fourK, 1, time.Second / 30},
+		{fourK, 8, 8 * time.Second / 30},
+	} {
+		if got := decodeCost(c.pixels, c.frames); got != c.want {
+			t.Errorf("%d pixels, %d frames: %v, want %v", c.pixels, c.frames, got, c.want)
+		}
 	}
 }
 
