@@ -130,6 +130,7 @@ func TestFitsLiveProfile(t *testing.T) {
 		{"H.264 4K interlaced, 6 reference frames", H264, au(spsNALSized(6, 240, 136, 1, true), idr), false},
 		{"H.264 65536x131072 macroblocks (32 bits overflow)", H264, au(spsNALSized(2, 1<<16, 1<<17, 0, true), idr), false},
 		{"H.264 17 reference frames of one macroblock", H264, au(spsNALSized(17, 1, 1, 0, false), idr), false},
+		{"H.264 16 reference frames of 2^30 x 2^30 macroblocks (64 bits overflow)", H264, au(spsNALSized(16, 1<<30, 1<<30, 0, false), idr), false},
 		{"VP9 profile 0", VP9, []byte{0x80, 0x49, 0x83}, true},
 		{"VP9 profile 1", VP9, []byte{0xa0, 0x49, 0x83}, false},
 		{"VP9 profile 2", VP9, []byte{0x90, 0x49, 0x83}, false},

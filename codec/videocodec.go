@@ -132,7 +132,8 @@ const maxDPBMBs = 184320
 // fitsLive reports whether a live stream with this SPS stays within what
 // mcu negotiates (see FitsLiveProfile).
 func (s H264SPS) fitsLive() bool {
-	return s.ChromaFormat <= 1 && s.BitDepth == 8 && s.RefFrames <= 16 && s.RefFrames*s.MBs <= maxDPBMBs
+	// Divided, not multiplied: sizes out of range would overflow.
+	return s.ChromaFormat <= 1 && s.BitDepth == 8 && s.RefFrames <= 16 && s.MBs <= maxDPBMBs/max(s.RefFrames, 1)
 }
 
 // FitsLiveProfile reports whether a frame from a live sender stays within
