@@ -70,8 +70,9 @@ type Session struct {
 	audioIn   atomic.Pointer[string]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
-	gone                   atomic.Bool // its peer connection failed or closed: it is leaving
-	connected              atomic.Bool // its peer connection has been up: media is sent to it
+	reading                map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
+	gone                   atomic.Bool                  // its peer connection failed or closed: it is leaving
+	connected              atomic.Bool                  // its peer connection has been up: media is sent to it
 }
 
 // Key is what the session's client is given to end it (the last segment of
@@ -121,15 +122,27 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 	// pion calls this from a goroutine of its own, which may run after
 	// close: then the track is not read.
 	s.mu.Lock()
-	if s.closed {
+	// pion calls it again for a track whose stream got a new SSRC (a
+	// simulcast stream, by its rid): its readers read that one too.
+	if s.closed || s.reading[track] {
 		s.mu.Unlock()
 		return
 	}
+	if s.reading == nil {
+		s.reading = map[*webrtc.TrackRemote]bool{}
+	}
+	s.reading[track] = true
 	s.wg.Add(2)
 	s.mu.Unlock()
 	go func() {
 		defer s.wg.Done()
-		drainRTCP(receiver.ReadRTCP)
+		// A receiver of simulcast streams has an RTCP reader for each
+		// (ReadRTCP reads the first one's, and panics before it came).
+		if rid := track.RID(); rid != "" {
+			drainRTCP(func() ([]rtcp.Packet, interceptor.Attributes, error) { return receiver.ReadSimulcastRTCP(rid) })
+		} else {
+			drainRTCP(receiver.ReadRTCP)
+		}
 	}()
 	go func() {
 		defer s.wg.Done()
@@ -181,8 +194,21 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 	if err := offer.UnmarshalString(desc.SDP); err != nil {
 		return false
 	}
+	// The sections pion's answer rejected (port 0: no codec in common,
+	// say) are passed over whatever the offer says of them.
+	rejected := map[string]bool{}
+	if local := s.pc.LocalDescription(); local != nil {
+		var answer sdp.SessionDescription
+		if err := answer.UnmarshalString(local.SDP); err == nil {
+			for _, md := range answer.MediaDescriptions {
+				if m, _ := md.Attribute("mid"); md.MediaName.Port.Value == 0 {
+					rejected[m] = true
+				}
+			}
+		}
+	}
 	for _, md := range offer.MediaDescriptions {
-		if md.MediaName.Media != kind.String() {
+		if m, _ := md.Attribute("mid"); md.MediaName.Media != kind.String() || rejected[m] {
 			continue
 		}
 		// Port 0 rejects a section, unless it is bundle-only (RFC 8843:

@@ -70,62 +70,77 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 	}()
 }
 
-// TestSimulcastSenderIsShown: a participant sending two simulcast streams
-// of its camera (rids, no SSRCs in the offer, as browsers do) has its
-// video decoded: pion took none of its streams while the server had not
-// registered the header extensions that name them.
+// TestSimulcastSenderIsShown: a participant sending simulcast streams of
+// its camera (rids, no SSRCs in the offer, as browsers do) has its video
+// decoded: pion took none of its streams while the server had not
+// registered the header extensions that name them. Also when only the
+// second stream listed sends (a browser keeps its top stream off at a
+// low bitrate): the server read RTCP from the first, which pion had not
+// set up, and panicked.
 func TestSimulcastSenderIsShown(t *testing.T) {
-	m := testManager(t)
-	me := clientEngine(t, videoCodecs[0])
-	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name    string
+		sending []int // the streams, of q and h, that send
+	}{{"both send", []int{0, 1}}, {"only the second sends", []int{1}}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := testManager(t)
+			me := clientEngine(t, videoCodecs[0])
+			if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+				t.Fatal(err)
+			}
+			pc := testPeer(t, me, nil)
+			rids := []string{"q", "h"}
+			var tracks []*webrtc.TrackLocalStaticRTP
+			for _, rid := range rids {
+				tr, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client", webrtc.WithRTPStreamID(rid))
+				if err != nil {
+					t.Fatal(err)
+				}
+				tracks = append(tracks, tr)
+			}
+			sender, err := pc.AddTrack(tracks[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sender.AddEncoding(tracks[1]); err != nil {
+				t.Fatal(err)
+			}
+			r := joinConnected(t, m, Participant, pc)
+			if sdp := pc.LocalDescription().SDP; !strings.Contains(sdp, "a=simulcast:send") {
+				t.Fatalf("the offer has no simulcast:\n%s", sdp)
+			}
+			// Each packet says its stream, as a browser's do (pion's
+			// sender leaves that to its user).
+			var midID, ridID uint8
+			for _, e := range sender.GetParameters().HeaderExtensions {
+				switch e.URI {
+				case sdp.SDESMidURI:
+					midID = uint8(e.ID)
+				case sdp.SDESRTPStreamIDURI:
+					ridID = uint8(e.ID)
+				}
+			}
+			if midID == 0 || ridID == 0 {
+				t.Fatalf("header extensions %+v: the stream's are not negotiated", sender.GetParameters().HeaderExtensions)
+			}
+			var mid string
+			for _, tr := range pc.GetTransceivers() {
+				if tr.Sender() == sender {
+					mid = tr.Mid()
+				}
+			}
+			var sending []*webrtc.TrackLocalStaticRTP
+			for _, k := range tc.sending {
+				sending = append(sending, tracks[k])
+			}
+			sendClip(t, func(p *rtp.Packet, k int) {
+				p.SetExtension(midID, []byte(mid))
+				p.SetExtension(ridID, []byte(rids[tc.sending[k]]))
+			}, sending...)
+			videoShown(t, r, 640)
+			time.Sleep(200 * time.Millisecond) // the RTCP readers at work
+		})
 	}
-	pc := testPeer(t, me, nil)
-	var tracks []*webrtc.TrackLocalStaticRTP
-	for _, rid := range []string{"q", "h"} {
-		tr, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client", webrtc.WithRTPStreamID(rid))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tracks = append(tracks, tr)
-	}
-	sender, err := pc.AddTrack(tracks[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sender.AddEncoding(tracks[1]); err != nil {
-		t.Fatal(err)
-	}
-	r := joinConnected(t, m, Participant, pc)
-	if sdp := pc.LocalDescription().SDP; !strings.Contains(sdp, "a=simulcast:send") {
-		t.Fatalf("the offer has no simulcast:\n%s", sdp)
-	}
-	// Each packet says its stream, as a browser's do (pion's sender
-	// leaves that to its user).
-	var midID, ridID uint8
-	for _, e := range sender.GetParameters().HeaderExtensions {
-		switch e.URI {
-		case sdp.SDESMidURI:
-			midID = uint8(e.ID)
-		case sdp.SDESRTPStreamIDURI:
-			ridID = uint8(e.ID)
-		}
-	}
-	if midID == 0 || ridID == 0 {
-		t.Fatalf("header extensions %+v: the stream's are not negotiated", sender.GetParameters().HeaderExtensions)
-	}
-	var mid string
-	for _, tr := range pc.GetTransceivers() {
-		if tr.Sender() == sender {
-			mid = tr.Mid()
-		}
-	}
-	rids := []string{"q", "h"}
-	sendClip(t, func(p *rtp.Packet, k int) {
-		p.SetExtension(midID, []byte(mid))
-		p.SetExtension(ridID, []byte(rids[k]))
-	}, tracks...)
-	videoShown(t, r, 640)
 }
 
 // TestBundleOnlyVideoIsShown: a video section marked bundle-only (port 0,
