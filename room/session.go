@@ -70,9 +70,13 @@ type Session struct {
 	audioIn   atomic.Pointer[string]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
-	reading                map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
-	gone                   atomic.Bool                  // its peer connection failed or closed: it is leaving
-	connected              atomic.Bool                  // its peer connection has been up: media is sent to it
+	// Of a simulcast sender's streams, the one decoded, and when it last
+	// sent (since joined).
+	videoCurrent atomic.Pointer[webrtc.TrackRemote]
+	videoLast    atomic.Int64
+	reading      map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
+	gone         atomic.Bool                  // its peer connection failed or closed: it is leaving
+	connected    atomic.Bool                  // its peer connection has been up: media is sent to it
 }
 
 // Key is what the session's client is given to end it (the last segment of
@@ -149,8 +153,9 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 		// One picture and one voice a participant: a second track of a
 		// kind (a screen share, its sound) would take turns with the first
 		// in the tile, or scramble the audio's numbering. The first is the
-		// first in the offer, whichever sends first. Of a simulcast
-		// sender's streams (one receiver), the first to send is shown.
+		// first in the offer, whichever sends first. A simulcast
+		// sender's streams (one receiver) are each read, and one decoded
+		// (videoActive).
 		kind := track.Kind()
 		switch {
 		case s.Kind == Viewer:
@@ -158,7 +163,7 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 			// mixed, and read only to be let go.
 		case !s.primary(kind, receiver):
 			s.room.log.Warn("a second track of a kind, not mixed", "session", s.ID, "kind", kind)
-		case kind == webrtc.RTPCodecTypeVideo && s.videoTaken.CompareAndSwap(false, true):
+		case kind == webrtc.RTPCodecTypeVideo && (s.videoTaken.CompareAndSwap(false, true) || track.RID() != ""):
 			s.readVideo(track)
 		case kind == webrtc.RTPCodecTypeAudio && s.audioTaken.CompareAndSwap(false, true):
 			s.readAudio(track)
@@ -451,6 +456,31 @@ const maxPacket = 1500
 // the mixer. On loss or a decoding error it drops to the next keyframe and
 // asks for one. When the sender switches codec it starts over with the new
 // one (videoIn).
+// simulcastSilence is how long the simulcast stream decoded may send
+// nothing before another that sends takes its place (a browser turns its
+// upper streams off when its bitrate falls).
+const simulcastSilence = time.Second
+
+// videoActive reports whether track's packet, read at now, is to be
+// decoded: a simulcast sender's first stream to send is, until it has
+// sent nothing for simulcastSilence while another sends, which then takes
+// its place (from its next keyframe, which its decoder asks for: the
+// packets before it look lost). A track of its own is always decoded.
+func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time) bool {
+	at := int64(now.Sub(s.joined))
+	cur := s.videoCurrent.Load()
+	if cur == nil && s.videoCurrent.CompareAndSwap(nil, track) || cur == track {
+		s.videoLast.Store(at)
+		return true
+	}
+	if time.Duration(at-s.videoLast.Load()) > simulcastSilence && s.videoCurrent.CompareAndSwap(cur, track) {
+		s.videoLast.Store(at)
+		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
+		return true
+	}
+	return false
+}
+
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	sched.Decoder()
 	ssrc := uint32(track.SSRC())
@@ -465,7 +495,11 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
 	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	capBitrate := s.bitrateCap(ssrc)
-	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, func(size int, now time.Time) {
+	var active func(time.Time) bool
+	if track.RID() != "" {
+		active = func(now time.Time) bool { return s.videoActive(track, now) }
+	}
+	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, active, func(size int, now time.Time) {
 		s.room.obs.BytesIn(size)
 		capBitrate(now)
 	})
@@ -479,8 +513,8 @@ const videoQueue = 64
 
 // readVideoPackets hands the track's packets to in until the track ends,
 // and tells onPacket the payload bytes of each and when it came. If the
-// decoder cannot go on, the packets are still read (and dropped) to the
-// end.
+// decoder cannot go on, or active (when set) says a packet is not to be
+// decoded, the packets are still read (and dropped).
 //
 // The packets are read in a goroutine of their own, not held up by a
 // decode: pion's interceptors time and count a packet when it is read
@@ -492,7 +526,7 @@ const videoQueue = 64
 // such a server needs. The decoding side also
 // gives up a missing packet at the assembler's deadline when no packet
 // comes to end the wait.
-func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPacket func(size int, now time.Time)) {
+func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, active func(now time.Time) bool, onPacket func(size int, now time.Time)) {
 	type arrival struct {
 		buf  []byte
 		n    int
@@ -540,7 +574,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, onPack
 	}
 	take := func(p arrival) {
 		size := 0
-		if decoding {
+		if decoding && (active == nil || active(p.at)) {
 			mime = p.mime
 			var err error
 			if size, err = in.push(p.buf[:p.n], p.at); err != nil {

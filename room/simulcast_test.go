@@ -33,15 +33,35 @@ func videoShown(t *testing.T, r *Room, w int) {
 // is given each packet of track k first.
 func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.TrackLocalStaticRTP) {
 	t.Helper()
-	clip := clipFrames(t, "p01.ivf", 60)
-	var pkts [][]*rtp.Packet
-	for range tracks {
+	streams := make([]stream, len(tracks))
+	for k, tr := range tracks {
+		streams[k] = stream{tr, "p01.ivf", 0, 60}
+	}
+	sendStreams(t, mark, streams...)
+}
+
+// stream is frames from to to of a testdata clip, sent on a track.
+type stream struct {
+	track    *webrtc.TrackLocalStaticRTP
+	clip     string
+	from, to int
+}
+
+// sendStreams sends the streams' frames at 30 fps, frame i of each whose
+// span holds i at the i-th tick, in the background until the test ends.
+func sendStreams(t *testing.T, mark func(p *rtp.Packet, k int), streams ...stream) {
+	t.Helper()
+	frames := make([][][]*rtp.Packet, len(streams)) // by stream, frame: its packets
+	last := 0
+	for k, st := range streams {
+		clip := clipFrames(t, st.clip, st.to-st.from)
 		p := rtp.NewPacketizer(1200, 96, 0, &codecs.VP8Payloader{}, rtp.NewRandomSequencer(), 90000)
-		var ps []*rtp.Packet
-		for _, f := range clip {
-			ps = append(ps, p.Packetize(f, 3000)...)
+		frames[k] = make([][]*rtp.Packet, st.to)
+		for i := st.from; i < st.to; i++ {
+			// From a keyframe: the clip's first frame opens each stream.
+			frames[k][i] = p.Packetize(clip[i-st.from], 3000)
 		}
-		pkts = append(pkts, ps)
+		last = max(last, st.to)
 	}
 	done := make(chan struct{})
 	stopped := make(chan struct{})
@@ -50,21 +70,22 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 		defer close(stopped)
 		tick := time.NewTicker(time.Second / 30)
 		defer tick.Stop()
-		for i := range pkts[0] {
-			for k, tr := range tracks {
-				if i < len(pkts[k]) {
+		for i := range last {
+			for k, st := range streams {
+				if i >= len(frames[k]) {
+					continue
+				}
+				for _, pkt := range frames[k][i] {
 					if mark != nil {
-						mark(pkts[k][i], k)
+						mark(pkt, k)
 					}
-					tr.WriteRTP(pkts[k][i])
+					st.track.WriteRTP(pkt)
 				}
 			}
-			if pkts[0][i].Marker {
-				select {
-				case <-tick.C:
-				case <-done:
-					return
-				}
+			select {
+			case <-tick.C:
+			case <-done:
+				return
 			}
 		}
 	}()
@@ -76,12 +97,14 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 // registered the header extensions that name them. Also when only the
 // second stream listed sends (a browser keeps its top stream off at a
 // low bitrate): the server read RTCP from the first, which pion had not
-// set up, and panicked.
+// set up, and panicked. And when the stream decoded stops while another
+// goes on (a browser turning its upper streams off): the other takes its
+// place.
 func TestSimulcastSenderIsShown(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		sending []int // the streams, of q and h, that send
-	}{{"both send", []int{0, 1}}, {"only the second sends", []int{1}}} {
+	}{{"both send", []int{0, 1}}, {"only the second sends", []int{1}}, {"the first stops, the second goes on", nil}} {
 		t.Run(tc.name, func(t *testing.T) {
 			m := testManager(t)
 			me := clientEngine(t, videoCodecs[0])
@@ -128,6 +151,18 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 				if tr.Sender() == sender {
 					mid = tr.Mid()
 				}
+			}
+			if tc.sending == nil {
+				// q (at 322x180) sends alone for a second and stops; h
+				// (640x360) starts then: the tile goes on with h, from its
+				// next keyframe, where it used to freeze on q.
+				sendStreams(t, func(p *rtp.Packet, k int) {
+					p.SetExtension(midID, []byte(mid))
+					p.SetExtension(ridID, []byte(rids[k]))
+				}, stream{tracks[0], "p10.ivf", 0, 30}, stream{tracks[1], "p01.ivf", 30, 110})
+				videoShown(t, r, 322)
+				videoShown(t, r, 640)
+				return
 			}
 			var sending []*webrtc.TrackLocalStaticRTP
 			for _, k := range tc.sending {

@@ -325,7 +325,7 @@ func TestVideoReaderTimesPacketsOnArrival(t *testing.T) {
 	track := &fakeTrack{pkts: pkts, gap: 2 * time.Millisecond, served: make(chan struct{})}
 	p.hold = track.served
 	var arrivals []time.Time
-	readVideoPackets(track, vp8, p.in, func(_ int, at time.Time) {
+	readVideoPackets(track, vp8, p.in, nil, func(_ int, at time.Time) {
 		arrivals = append(arrivals, at)
 	})
 	var longest time.Duration
@@ -361,7 +361,7 @@ func TestVideoReaderCodecOfEachPacket(t *testing.T) {
 	p.hold = track.served
 	var last uint8 // payload type of the packet last read, as pion's track keeps it
 	read := &lastPT{r: track, pt: &last}
-	readVideoPackets(read, func() string { return mimes[last] }, p.in, func(int, time.Time) {})
+	readVideoPackets(read, func() string { return mimes[last] }, p.in, nil, func(int, time.Time) {})
 	got := p.take()
 	if got[image.Pt(322, 180)] != 3 || got[image.Pt(640, 360)] != 5 {
 		t.Errorf("decoded %v, want 3 VP8 pictures of 322x180 and 5 H.264 ones of 640x360", got)
@@ -400,7 +400,7 @@ func TestVideoReaderGivesUpWithoutAPacket(t *testing.T) {
 	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
 	bytes := 0
 	start := time.Now()
-	readVideoPackets(track, vp8, p.in, func(n int, _ time.Time) { bytes += n })
+	readVideoPackets(track, vp8, p.in, nil, func(n int, _ time.Time) { bytes += n })
 	if p.keyframes != 1 {
 		t.Errorf("%d keyframe requests: want the lost frame given up at the deadline and a keyframe asked for", p.keyframes)
 	}
@@ -439,7 +439,7 @@ func TestVideoReaderAsksAtTheDeadline(t *testing.T) {
 	}
 	track := &fakeTrack{pkts: pkts, pause: 2 * assemblerPatience}
 	start := time.Now()
-	readVideoPackets(track, vp8, p.in, func(int, time.Time) {})
+	readVideoPackets(track, vp8, p.in, nil, func(int, time.Time) {})
 	if p.keyframes != 1 {
 		t.Errorf("%d keyframe requests, want one when the broken frame is given up", p.keyframes)
 	}
@@ -776,7 +776,7 @@ func TestVideoReaderCountsWhatItCannotDecode(t *testing.T) {
 		want += len(pkt.Payload)
 	}
 	got := 0
-	readVideoPackets(&fakeTrack{pkts: pkts}, func() string { return "video/H265" }, p.in, func(n int, _ time.Time) { got += n })
+	readVideoPackets(&fakeTrack{pkts: pkts}, func() string { return "video/H265" }, p.in, nil, func(n int, _ time.Time) { got += n })
 	if got != want {
 		t.Errorf("%d bytes counted of %d read", got, want)
 	}
