@@ -56,33 +56,40 @@ type clockTrack struct {
 func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	// About the first: WriteFrame may move the shared number meanwhile.
 	first := uint16(rand.IntN(1<<15 - 1))
-	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1), t.sent})
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1), t.sent, false})
 }
 
 // offsetBinding is a receiver whose packets' sequence numbers are the
 // track's plus off.
 type offsetBinding struct {
 	webrtc.TrackLocalContext
-	off  uint16
-	sent func(int) // may be nil
+	off      uint16
+	sent     func(int) // may be nil
+	noMarker bool      // clear the marker bit
 }
 
 func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
-	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off, b.sent}
+	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off, b.sent, b.noMarker}
 }
 
 type offsetWriter struct {
-	w    webrtc.TrackLocalWriter
-	off  uint16
-	sent func(int) // may be nil
+	w        webrtc.TrackLocalWriter
+	off      uint16
+	sent     func(int) // may be nil
+	noMarker bool
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
 // hands every receiver the same header in turn, so it is put back after.
 func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.SequenceNumber += w.off
+	marker := h.Marker
+	if w.noMarker {
+		h.Marker = false
+	}
 	n, err := w.w.WriteRTP(h, payload)
 	h.SequenceNumber -= w.off
+	h.Marker = marker
 	if n > 0 && err == nil && w.sent != nil { // pion writes (0, nil) until the receiver's SRTP is up
 		w.sent(len(payload))
 	}
@@ -180,7 +187,10 @@ func newMixMinusTrack(room string, sent func(int)) (*mixMinusTrack, error) {
 }
 
 // Bind counts what is sent to the receiver (clockTrack's writer, with no
-// offset: the track has one receiver).
+// offset: the track has one receiver), and clears the marker bit pion's
+// packetizer sets on the last packet of every sample: for Opus it marks
+// the start of a talkspurt after DTX (RFC 7587), which a jitter buffer
+// may resynchronize on; the full mix's packets carry none either.
 func (t *mixMinusTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, 0, t.sent})
+	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, 0, t.sent, true})
 }

@@ -214,7 +214,7 @@ func TestFullMixBindings(t *testing.T) {
 // TestMixMinusCountsWhatIsSent: a participant's mix-minus counts the bytes
 // pion sends: none while the track is not bound (the peer's offer took no
 // sound from the server), none while pion writes nothing (its SRTP not
-// up), and each packet's payload once it sends.
+// up), and each packet's payload once it sends; no packet is marked.
 func TestMixMinusCountsWhatIsSent(t *testing.T) {
 	obs := &bytesObserver{}
 	track, err := newMixMinusTrack("x", obs.BytesOut)
@@ -251,6 +251,13 @@ func TestMixMinusCountsWhatIsSent(t *testing.T) {
 	}
 	if obs.out.Load() != int64(2*len(frame.Data)) || len(b.headers) != 3 {
 		t.Errorf("%d bytes counted for 2 packets of %d bytes sent", obs.out.Load(), len(frame.Data))
+	}
+	// No packet marks a talkspurt's start (RFC 7587: after DTX, which the
+	// server does not use); pion's sample track sets it on every one.
+	for i, h := range b.headers {
+		if h.Marker {
+			t.Errorf("mix-minus packet %d has the marker bit", i)
+		}
 	}
 }
 
