@@ -59,9 +59,13 @@ var videoCodecs = []webrtc.RTPCodecParameters{
 		SDPFmtpLine: "level-idx=5;profile=0;tier=0"}, PayloadType: 45},
 }
 
+// audioCodec is Opus; its parameters, in the answer, ask senders for mono
+// (no stereo=1, which a browser takes as a wish for stereo and encodes
+// its microphone as two channels at twice the bitrate) and say the mix
+// may come in stereo.
 var audioCodec = webrtc.RTPCodecParameters{
 	RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
-		SDPFmtpLine: "minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1"},
+		SDPFmtpLine: "minptime=10;useinbandfec=1;sprop-stereo=1"},
 	PayloadType: 111,
 }
 

@@ -703,3 +703,36 @@ func TestCheckOffer(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerAsksForMonoSound: the answer's Opus parameters do not ask for
+// stereo: a browser takes stereo=1 in them as the server's wish to receive
+// stereo, and encodes its mono microphone as two channels at twice the
+// bitrate (libwebrtc: 64 kbit/s instead of 32), for nothing, since every
+// voice is mixed alike into both channels. sprop-stereo=1 says the mix
+// the server sends may be stereo.
+func TestAnswerAsksForMonoSound(t *testing.T) {
+	m := testManager(t)
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	track, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, "audio", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	_, answer := joinRoom(t, m, Participant, pc)
+	var fmtp string
+	for line := range strings.SplitSeq(answer, "\r\n") {
+		if rest, ok := strings.CutPrefix(line, fmt.Sprintf("a=fmtp:%d ", audioCodec.PayloadType)); ok {
+			fmtp = rest
+		}
+	}
+	params := map[string]string{}
+	for p := range strings.SplitSeq(fmtp, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		params[k] = v
+	}
+	if params["stereo"] == "1" || params["sprop-stereo"] != "1" || params["useinbandfec"] != "1" {
+		t.Errorf("the answer's Opus parameters %q: want no stereo=1, and sprop-stereo=1 and useinbandfec=1", fmtp)
+	}
+}
