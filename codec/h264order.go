@@ -96,9 +96,10 @@ func h264DPB(r *bitReader) (refs, mbs int) {
 		return 0, 0
 	}
 	// Out of range (more than 16 references, a picture larger than any
-	// level's) is kept as read, for the limit to refuse; ue() gives at
-	// most 2^32-2, so the product stays within int64.
-	return ref, w * h
+	// level's) is kept as read, for the limit to refuse; the sides are
+	// bounded first (ue() gives up to 2^32-2), so that the product does
+	// not wrap.
+	return ref, min(w, 1<<20) * min(h, 1<<20)
 }
 
 // H264FrameNum reads the frame_num of a slice NAL unit (types 1 and 5,

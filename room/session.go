@@ -200,20 +200,15 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 		return false
 	}
 	// The sections pion's answer rejected (port 0: no codec in common,
-	// say) are passed over whatever the offer says of them.
-	rejected := map[string]bool{}
-	if local := s.pc.LocalDescription(); local != nil {
-		var answer sdp.SessionDescription
-		if err := answer.UnmarshalString(local.SDP); err == nil {
-			for _, md := range answer.MediaDescriptions {
-				if m, _ := md.Attribute("mid"); md.MediaName.Port.Value == 0 {
-					rejected[m] = true
-				}
-			}
-		}
+	// say) are passed over whatever the offer says of them. The answer's
+	// sections are the offer's, in its order (JSEP); a rejected one has
+	// no mid of its own.
+	var answer sdp.SessionDescription
+	if local := s.pc.LocalDescription(); local == nil || answer.UnmarshalString(local.SDP) != nil {
+		return false
 	}
-	for _, md := range offer.MediaDescriptions {
-		if m, _ := md.Attribute("mid"); md.MediaName.Media != kind.String() || rejected[m] {
+	for i, md := range offer.MediaDescriptions {
+		if md.MediaName.Media != kind.String() || i >= len(answer.MediaDescriptions) || answer.MediaDescriptions[i].MediaName.Port.Value == 0 {
 			continue
 		}
 		// Port 0 rejects a section, unless it is bundle-only (RFC 8843:

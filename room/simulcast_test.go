@@ -230,3 +230,4 @@ func TestBundleOnlyVideoIsShown(t *testing.T) {
 	sendClip(t, nil, track)
 	videoShown(t, r, 640)
 }
+
