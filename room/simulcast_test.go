@@ -230,4 +230,3 @@ func TestBundleOnlyVideoIsShown(t *testing.T) {
 	sendClip(t, nil, track)
 	videoShown(t, r, 640)
 }
-
