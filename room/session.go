@@ -488,11 +488,13 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	}
 	defer in.close()
 	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
-	in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	capBitrate := s.bitrateCap(ssrc)
 	var active func(time.Time) bool
 	if track.RID() != "" {
+		// A simulcast stream has a decoder while it is the one decoded.
 		active = func(now time.Time) bool { return s.videoActive(track, now) }
+	} else {
+		in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	}
 	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, active, func(size int, now time.Time) {
 		s.room.obs.BytesIn(size)
@@ -567,9 +569,21 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, active
 		decoding = false
 		in.close()
 	}
+	on := active == nil // the packets are decoded
 	take := func(p arrival) {
+		if active != nil && p.n > 1 && active(p.at) != on {
+			// A simulcast stream starts afresh each time it becomes the
+			// one decoded (its state is from before a pause, if any), and
+			// its decoder goes, with the packets it held, when another
+			// takes its place.
+			if on = !on; on {
+				in.restart(p.buf[1]&0x7f, p.mime)
+			} else {
+				in.close()
+			}
+		}
 		size := 0
-		if decoding && (active == nil || active(p.at)) {
+		if decoding && on {
 			mime = p.mime
 			var err error
 			if size, err = in.push(p.buf[:p.n], p.at); err != nil {

@@ -133,6 +133,16 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 	return true
 }
 
+// restart starts afresh for packets of pt, of codec mime, as if none had
+// come before (a simulcast stream that becomes the one decoded), and asks
+// for a keyframe.
+func (v *videoIn) restart(pt uint8, mime string) {
+	v.started = false
+	if v.start(pt, mime) {
+		v.keyframe()
+	}
+}
+
 // codecSwitchGap is the least time between two codec changes: a change
 // opens a decoder, and a sender alternating payload types must not make
 // the server do that for every packet.

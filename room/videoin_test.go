@@ -781,3 +781,43 @@ func TestVideoReaderCountsWhatItCannotDecode(t *testing.T) {
 		t.Errorf("%d bytes counted of %d read", got, want)
 	}
 }
+
+// TestVideoReaderOfASimulcastStream: a simulcast stream's reader has a
+// decoder only while its stream is the one decoded: none before, none
+// while another is (its reference pictures and held packets let go), and
+// a fresh one, asking for a keyframe, when it is again; its pictures are
+// those of the keyframes on from then.
+func TestVideoReaderOfASimulcastStream(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	clip := clipFrames(t, "p01.ivf", 90) // keyframes at 0, 30 and 60
+	var pkts [][]byte
+	var frameOf []int // the clip's frame of each packet
+	for i, f := range clip {
+		for _, pkt := range sender.packets(t, 96, &codecs.VP8Payloader{}, [][]byte{f}) {
+			pkts, frameOf = append(pkts, pkt), append(frameOf, i)
+		}
+	}
+	// Decoded for frames 10 to 39, not 40 to 49, again from 50.
+	read, kept := 0, 0 // kept: packets read off with a decoder still there
+	active := func(time.Time) bool {
+		f := frameOf[read]
+		read++
+		on := f >= 10 && f < 40 || f >= 50
+		if !on && p.in.dec != nil {
+			kept++
+		}
+		return on
+	}
+	readVideoPackets(&fakeTrack{pkts: pkts}, vp8, p.in, active, func(int, time.Time) {})
+	// Frames 10 to 29 wait for a keyframe (30), as 50 to 59 do (60).
+	if got := p.take()[image.Pt(640, 360)]; got != 10+30 {
+		t.Errorf("%d pictures, want 40: frames 30 to 39 and 60 to 89", got)
+	}
+	if p.keyframes < 2 {
+		t.Errorf("%d keyframe requests, want one at each start at least", p.keyframes)
+	}
+	if kept > 1 { // the first packet off finds the decoder, which then goes
+		t.Errorf("a decoder kept for %d packets read while the stream was not decoded", kept)
+	}
+}
