@@ -126,8 +126,11 @@ func (s *Session) onTrack(track *webrtc.TrackRemote, receiver *webrtc.RTPReceive
 	// pion calls this from a goroutine of its own, which may run after
 	// close: then the track is not read.
 	s.mu.Lock()
-	// pion calls it again for a track whose stream got a new SSRC (a
-	// simulcast stream, by its rid): its readers read that one too.
+	// pion calls it again for a simulcast track whose rid came under a new
+	// SSRC, with the same track: a second reader would split its packets
+	// with the first. (The first stays on the old SSRC's stream: a peer
+	// that renumbers a stream, which browsers do not mid-call, is not
+	// followed.)
 	if s.closed || s.reading[track] {
 		s.mu.Unlock()
 		return

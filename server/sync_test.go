@@ -52,7 +52,7 @@ func TestRecordingLipSync(t *testing.T) {
 			defer c.Close()
 			time.Sleep(time.Second) // the first pictures and sound reach the mix
 			api(t, http.MethodPost, srv.URL+"/api/rooms/sync/recording", http.StatusCreated)
-			const stallAt, length = 1300 * time.Millisecond, 6 * time.Second
+			const stallAt, length = 1300 * time.Millisecond, 7 * time.Second
 			if stall > 0 {
 				time.Sleep(stallAt)
 				c.HoldAudio(stall)
@@ -76,7 +76,7 @@ func TestRecordingLipSync(t *testing.T) {
 			flashes := times(out, `black_end:\s*([0-9.]+)`)
 			beeps := times(out, `silence_end:\s*([0-9.]+)`)
 			if len(flashes) < 4 || len(beeps) < 4 {
-				t.Fatalf("%d flashes and %d beeps found in 6 s of recording, want 4 or more of each:\n%s", len(flashes), len(beeps), out)
+				t.Fatalf("%d flashes and %d beeps found in 7 s of recording, want 4 or more of each:\n%s", len(flashes), len(beeps), out)
 			}
 			var offsets []time.Duration
 			checked := 0
