@@ -51,6 +51,7 @@ type WebMWriter struct {
 	pending []codec.EncodedFrame // audio waiting for the first keyframe
 	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
 	end     time.Duration        // the latest end of a frame written
+	synced  time.Duration        // end when the file was last synced
 	out     *fileIO              // the muxer's callbacks
 	closed  bool
 
@@ -283,8 +284,23 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	}
 	w.last[i] = pts
 	w.end = max(w.end, pts+max(f.Duration, 0))
+	if w.end-w.synced >= syncEvery {
+		// Written is not yet on the disk: a power loss takes what the
+		// kernel holds (tens of seconds), not only the last cluster.
+		w.synced = w.end
+		if err := syncFile(w.file); err != nil {
+			return true, fmt.Errorf("recorder: %s: sync: %w", w.path, err)
+		}
+	}
 	return true, nil
 }
+
+// syncEvery is how much media is written between two syncs of the file
+// to the disk.
+const syncEvery = 5 * time.Second
+
+// syncFile syncs a recording's file (a variable for the tests).
+var syncFile = (*os.File).Sync
 
 // Duration is the time span written so far: to the end of the last frame
 // (a 10 s clip at 30 fps lasts 10 s, its last picture starting at 9.967).

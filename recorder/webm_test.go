@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -703,5 +704,45 @@ func TestWebMClosedBeforeTheFirstKeyframe(t *testing.T) {
 	}
 	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); d < 0.45 || d > 0.55 {
 		t.Errorf("duration %s, want half a second", p.Format.Duration)
+	}
+}
+
+// TestWebMSyncsAsItGoes: the file is synced to the disk every 5 s of media
+// as it is written, not only at Close: 12 s of sound are synced at 5 and
+// 10 s, then at Close.
+func TestWebMSyncsAsItGoes(t *testing.T) {
+	var at []time.Duration
+	var w *WebMWriter
+	sync := syncFile
+	syncFile = func(f *os.File) error {
+		at = append(at, w.Duration())
+		return sync(f)
+	}
+	defer func() { syncFile = sync }()
+	path := filepath.Join(t.TempDir(), "out.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	key, _ := c.videoFrame(0)
+	if err := w.WriteVideo(key); err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.audioFrame(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 600 {
+		a.PTS = time.Duration(i) * 20 * time.Millisecond
+		if err := w.WriteAudio(a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []time.Duration{5 * time.Second, 10 * time.Second}; !slices.Equal(at, want) {
+		t.Errorf("synced at %v of media, want %v", at, want)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
