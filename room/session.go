@@ -202,16 +202,21 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 	if err := offer.UnmarshalString(desc.SDP); err != nil {
 		return false
 	}
-	// The sections pion's answer rejected (port 0: no codec in common,
-	// say) are passed over whatever the offer says of them. The answer's
-	// sections are the offer's, in its order (JSEP); a rejected one has
-	// no mid of its own.
+	// Only the sections pion's answer took count: a rejected one (port 0)
+	// has no mid there, and pion leaves some out altogether (a kind it
+	// does not know), so they are told by the mids the answer has.
 	var answer sdp.SessionDescription
 	if local := s.pc.LocalDescription(); local == nil || answer.UnmarshalString(local.SDP) != nil {
 		return false
 	}
-	for i, md := range offer.MediaDescriptions {
-		if md.MediaName.Media != kind.String() || i >= len(answer.MediaDescriptions) || answer.MediaDescriptions[i].MediaName.Port.Value == 0 {
+	taken := map[string]bool{}
+	for _, md := range answer.MediaDescriptions {
+		if m, ok := md.Attribute("mid"); ok && md.MediaName.Port.Value != 0 {
+			taken[m] = true
+		}
+	}
+	for _, md := range offer.MediaDescriptions {
+		if m, _ := md.Attribute("mid"); md.MediaName.Media != kind.String() || !taken[m] {
 			continue
 		}
 		// Port 0 rejects a section, unless it is bundle-only (RFC 8843:
@@ -492,14 +497,17 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	defer in.close()
 	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
 	capBitrate := s.bitrateCap(ssrc)
-	var active func(time.Time) bool
+	var place *simulcastPlace
 	if track.RID() != "" {
 		// A simulcast stream has a decoder while it is the one decoded.
-		active = func(now time.Time) bool { return s.videoActive(track, now) }
+		place = &simulcastPlace{
+			take: func(now time.Time) bool { return s.videoActive(track, now) },
+			held: func() bool { return s.videoCurrent.Load() == track },
+		}
 	} else {
 		in.start(uint8(track.PayloadType()), track.Codec().MimeType)
 	}
-	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, active, func(size int, now time.Time) {
+	readVideoPackets(track, func() string { return track.Codec().MimeType }, in, place, func(size int, now time.Time) {
 		s.room.obs.BytesIn(size)
 		capBitrate(now)
 	})
@@ -511,10 +519,19 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 // decodes, unless the decoder falls behind for good.
 const videoQueue = 64
 
+// simulcastPlace is what a simulcast stream's reader asks of the one
+// place its sender's streams share: take reports whether a packet read at
+// now is to be decoded (videoActive), held whether the stream still has
+// the place, without taking it.
+type simulcastPlace struct {
+	take func(now time.Time) bool
+	held func() bool
+}
+
 // readVideoPackets hands the track's packets to in until the track ends,
 // and tells onPacket the payload bytes of each and when it came. If the
-// decoder cannot go on, or active (when set) says a packet is not to be
-// decoded, the packets are still read (and dropped).
+// decoder cannot go on, or the stream (a simulcast one, place set) is not
+// the one decoded, the packets are still read (and dropped).
 //
 // The packets are read in a goroutine of their own, not held up by a
 // decode: pion's interceptors time and count a packet when it is read
@@ -526,7 +543,7 @@ const videoQueue = 64
 // such a server needs. The decoding side also
 // gives up a missing packet at the assembler's deadline when no packet
 // comes to end the wait.
-func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, active func(now time.Time) bool, onPacket func(size int, now time.Time)) {
+func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place *simulcastPlace, onPacket func(size int, now time.Time)) {
 	type arrival struct {
 		buf  []byte
 		n    int
@@ -572,18 +589,23 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, active
 		decoding = false
 		in.close()
 	}
-	on := active == nil // the packets are decoded
+	on := place == nil // the packets are decoded
+	var last time.Time // when the stream last had a packet decoded, or was found holding its place
+	// A simulcast stream starts afresh each time it becomes the one
+	// decoded (its state is from before a pause, if any), and its decoder
+	// goes, with the packets it held, when another takes its place: seen
+	// at its next packet, or when it has been silent. One whose decoder
+	// failed takes the place no more.
 	take := func(p arrival) {
-		if active != nil && p.n > 1 && active(p.at) != on {
-			// A simulcast stream starts afresh each time it becomes the
-			// one decoded (its state is from before a pause, if any), and
-			// its decoder goes, with the packets it held, when another
-			// takes its place.
+		if place != nil && decoding && p.n > 1 && place.take(p.at) != on {
 			if on = !on; on {
 				in.restart(p.buf[1]&0x7f, p.mime)
 			} else {
 				in.close()
 			}
+		}
+		if on {
+			last = p.at
 		}
 		size := 0
 		if decoding && on {
@@ -603,17 +625,28 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, active
 	}
 	wait := time.NewTimer(time.Hour)
 	wait.Stop()
+	silence := time.NewTimer(time.Hour)
+	silence.Stop()
 	for {
 		// While a packet is missing, the wait for it ends at the
 		// assembler's deadline if no packet comes first. Packets already
 		// read come first: they arrived before any deadline that has
 		// passed meanwhile.
-		var expire <-chan time.Time
+		var expire, silent <-chan time.Time
 		if at := in.deadline(); decoding && !at.IsZero() && len(pkts) == 0 {
 			wait.Reset(time.Until(at))
 			expire = wait.C
 		}
+		if place != nil && on && len(pkts) == 0 {
+			silence.Reset(time.Until(last.Add(simulcastSilence)))
+			silent = silence.C
+		}
 		select {
+		case <-silent:
+			if last = time.Now(); !place.held() {
+				on = false
+				in.close()
+			}
 		case p, ok := <-pkts:
 			if !ok {
 				reader.Wait()

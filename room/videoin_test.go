@@ -809,7 +809,8 @@ func TestVideoReaderOfASimulcastStream(t *testing.T) {
 		}
 		return on
 	}
-	readVideoPackets(&fakeTrack{pkts: pkts}, vp8, p.in, active, func(int, time.Time) {})
+	place := &simulcastPlace{take: active, held: func() bool { return true }}
+	readVideoPackets(&fakeTrack{pkts: pkts}, vp8, p.in, place, func(int, time.Time) {})
 	// Frames 10 to 29 wait for a keyframe (30), as 50 to 59 do (60).
 	if got := p.take()[image.Pt(640, 360)]; got != 10+30 {
 		t.Errorf("%d pictures, want 40: frames 30 to 39 and 60 to 89", got)
@@ -819,5 +820,33 @@ func TestVideoReaderOfASimulcastStream(t *testing.T) {
 	}
 	if kept > 1 { // the first packet off finds the decoder, which then goes
 		t.Errorf("a decoder kept for %d packets read while the stream was not decoded", kept)
+	}
+}
+
+// TestVideoReaderOfASilentSimulcastStream: a simulcast stream decoded that
+// falls silent (the browser turned it off) lets its decoder go once
+// another stream has its place, without waiting for a packet of its own
+// that may never come.
+func TestVideoReaderOfASilentSimulcastStream(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p01.ivf", 10))
+	var held atomic.Bool
+	held.Store(true)
+	place := &simulcastPlace{
+		take: func(time.Time) bool { return true },
+		held: func() bool { return held.Load() },
+	}
+	track := &fakeTrack{pkts: pkts, served: make(chan struct{}), pause: simulcastSilence + simulcastSilence/2}
+	go func() {
+		<-track.served
+		held.Store(false) // another stream takes the place
+	}()
+	readVideoPackets(track, vp8, p.in, place, func(int, time.Time) {})
+	if got := p.take()[image.Pt(640, 360)]; got != 10 {
+		t.Errorf("%d pictures, want the 10 sent", got)
+	}
+	if p.in.dec != nil {
+		t.Error("the silent stream kept its decoder after another took its place")
 	}
 }
