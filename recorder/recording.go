@@ -49,7 +49,19 @@ type item struct {
 	video bool
 }
 
-// Start creates dir/<room>/<room>-<UTC time>.webm and starts writing.
+// recordingSync is how often a recording's file is synced to the disk,
+// in media written, unless its config says.
+const recordingSync = 5 * time.Second
+
+func withSync(cfg WebMConfig) WebMConfig {
+	if cfg.SyncEvery == 0 {
+		cfg.SyncEvery = recordingSync
+	}
+	return cfg
+}
+
+// Start creates dir/<room>/<room>-<UTC time>.webm and starts writing; the
+// file is synced to the disk every 5 s of media.
 func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*Recording, error) {
 	if !SafeName(room) {
 		return nil, fmt.Errorf("recorder: room name %q is not safe for a file name", room)
@@ -69,7 +81,7 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 		if i > 1 {
 			name = fmt.Sprintf("%s-%d.webm", base, i)
 		}
-		w, err = CreateWebM(filepath.Join(folder, name), cfg)
+		w, err = CreateWebM(filepath.Join(folder, name), withSync(cfg))
 		if !errors.Is(err, os.ErrExist) {
 			break
 		}

@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -27,6 +30,11 @@ type WebMConfig struct {
 	ClusterDuration time.Duration
 	// NoAudio leaves the audio track out.
 	NoAudio bool
+	// SyncEvery, when set, syncs the file to the disk every so much media
+	// written, in the background (a slow disk holds no frame up), so that
+	// a power loss takes no more than that; otherwise the file is synced
+	// at Close only.
+	SyncEvery time.Duration
 }
 
 // WebMWriter writes a WebM file (VP8 + Opus) from encoded frames, in the
@@ -51,7 +59,7 @@ type WebMWriter struct {
 	pending []codec.EncodedFrame // audio waiting for the first keyframe
 	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
 	end     time.Duration        // the latest end of a frame written
-	synced  time.Duration        // end when the file was last synced
+	syncs   backgroundSync       // the periodic syncs (WebMConfig.SyncEvery)
 	out     *fileIO              // the muxer's callbacks
 	closed  bool
 
@@ -69,7 +77,7 @@ func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	w := &WebMWriter{path: path, file: f, last: [2]time.Duration{-1, -1}}
+	w := &WebMWriter{path: path, file: f, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	if err := w.open(cfg); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recorder: %s: %w", path, err)
@@ -284,23 +292,64 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	}
 	w.last[i] = pts
 	w.end = max(w.end, pts+max(f.Duration, 0))
-	if w.end-w.synced >= syncEvery {
-		// Written is not yet on the disk: a power loss takes what the
-		// kernel holds (tens of seconds), not only the last cluster.
-		w.synced = w.end
-		if err := syncFile(w.file); err != nil {
-			return true, fmt.Errorf("recorder: %s: sync: %w", w.path, err)
-		}
+	if err := w.syncs.after(w.file, w.end); err != nil {
+		return true, fmt.Errorf("recorder: %s: sync: %w", w.path, err)
 	}
 	return true, nil
 }
 
-// syncEvery is how much media is written between two syncs of the file
-// to the disk.
-const syncEvery = 5 * time.Second
-
 // syncFile syncs a recording's file (a variable for the tests).
 var syncFile = (*os.File).Sync
+
+// backgroundSync syncs a file every so much media, each sync in a
+// goroutine of its own, one at a time: written is not yet on the disk,
+// and a power loss takes what the kernel holds (tens of seconds), while a
+// slow disk must not hold the writer up. A file system that does not sync
+// files (EINVAL, ENOTSUP, EROFS) ends the syncs, not the recording; any
+// other failure is reported at the next frame written.
+type backgroundSync struct {
+	every  time.Duration // 0: none
+	synced time.Duration // the media written at the last sync started
+	busy   atomic.Bool
+	wg     sync.WaitGroup
+	mu     sync.Mutex
+	err    error // a failed sync, not yet reported
+	off    bool  // the file system does not sync
+}
+
+// after is told that media up to end has been written to f; it reports a
+// background sync that failed since it was last asked.
+func (b *backgroundSync) after(f *os.File, end time.Duration) error {
+	b.mu.Lock()
+	err, off := b.err, b.off
+	b.err = nil
+	b.mu.Unlock()
+	if err != nil || off || b.every <= 0 || end-b.synced < b.every || !b.busy.CompareAndSwap(false, true) {
+		return err // a sync still running waits for the next turn
+	}
+	b.synced = end
+	b.wg.Go(func() {
+		defer b.busy.Store(false)
+		err := syncFile(f)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		switch {
+		case syncUnsupported(err):
+			b.off = true
+		case err != nil:
+			b.err = err
+		}
+	})
+	return nil
+}
+
+// wait waits for a sync under way.
+func (b *backgroundSync) wait() { b.wg.Wait() }
+
+// syncUnsupported tells a file system that does not sync files.
+func syncUnsupported(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EROFS)
+}
 
 // Duration is the time span written so far: to the end of the last frame
 // (a 10 s clip at 30 fps lasts 10 s, its last picture starting at 9.967).
@@ -329,11 +378,12 @@ func (w *WebMWriter) Close() error {
 		}
 	}
 	w.closed = true
+	w.syncs.wait()
 	if err := w.fc.WriteTrailer(); err != nil {
 		errs = append(errs, fmt.Errorf("write trailer: %w", w.fileErr(err)))
 	}
 	w.io.Flush()
-	if err := w.file.Sync(); err != nil {
+	if err := w.file.Sync(); err != nil && !syncUnsupported(err) {
 		errs = append(errs, err)
 	}
 	w.free()
@@ -349,6 +399,7 @@ func (w *WebMWriter) Close() error {
 // abort frees everything after a failed start and removes the file.
 func (w *WebMWriter) abort() {
 	w.closed = true
+	w.syncs.wait()
 	w.free()
 	w.file.Close()
 	os.Remove(w.path)

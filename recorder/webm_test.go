@@ -16,9 +16,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -707,42 +707,76 @@ func TestWebMClosedBeforeTheFirstKeyframe(t *testing.T) {
 	}
 }
 
-// TestWebMSyncsAsItGoes: the file is synced to the disk every 5 s of media
-// as it is written, not only at Close: 12 s of sound are synced at 5 and
-// 10 s, then at Close.
+// TestWebMSyncsAsItGoes: a recording's file is synced to the disk every
+// 5 s of media as it is written, in the background, not only at Close (12 s
+// of sound: at 5 and 10 s); a file written with no SyncEvery (`mcu mix`'s)
+// is synced at Close only; a file system that does not sync files ends the
+// syncs and not the recording; a sync that fails is reported at the next
+// frame.
 func TestWebMSyncsAsItGoes(t *testing.T) {
-	var at []time.Duration
-	var w *WebMWriter
-	sync := syncFile
-	syncFile = func(f *os.File) error {
-		at = append(at, w.Duration())
-		return sync(f)
-	}
-	defer func() { syncFile = sync }()
-	path := filepath.Join(t.TempDir(), "out.webm")
-	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClip(t)
-	key, _ := c.videoFrame(0)
-	if err := w.WriteVideo(key); err != nil {
-		t.Fatal(err)
-	}
-	a, err := c.audioFrame(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 600 {
-		a.PTS = time.Duration(i) * 20 * time.Millisecond
-		if err := w.WriteAudio(a); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if want := []time.Duration{5 * time.Second, 10 * time.Second}; !slices.Equal(at, want) {
-		t.Errorf("synced at %v of media, want %v", at, want)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name    string
+		every   time.Duration
+		fail    error
+		syncs   int
+		failsAt int // the frame whose write reports the failure; -1: none
+	}{
+		{"every 5 s", 5 * time.Second, nil, 2, -1},
+		{"only at Close", 0, nil, 0, -1},
+		{"not supported", 5 * time.Second, syscall.EINVAL, 1, -1},
+		{"failing", 5 * time.Second, syscall.EIO, 2, 250},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			syncs := 0
+			sync := syncFile
+			syncFile = func(f *os.File) error {
+				mu.Lock()
+				syncs++
+				mu.Unlock()
+				if tc.fail != nil {
+					return tc.fail
+				}
+				return sync(f)
+			}
+			defer func() { syncFile = sync }()
+			path := filepath.Join(t.TempDir(), "out.webm")
+			w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30, SyncEvery: tc.every})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := newClip(t)
+			key, _ := c.videoFrame(0)
+			if err := w.WriteVideo(key); err != nil {
+				t.Fatal(err)
+			}
+			a, err := c.audioFrame(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			failedAt := -1
+			for i := range 600 {
+				a.PTS = time.Duration(i) * 20 * time.Millisecond
+				if i == 249 {
+					w.syncs.wait() // the sync started at 5 s (frame 249) is done
+				}
+				if err := w.WriteAudio(a); err != nil && failedAt < 0 {
+					failedAt = i
+					if !errors.Is(err, tc.fail) {
+						t.Errorf("frame %d: %v, want the sync's %v", i, err, tc.fail)
+					}
+				}
+				if i == 249 {
+					w.syncs.wait()
+				}
+			}
+			if failedAt != tc.failsAt {
+				t.Errorf("a sync failure reported at frame %d, want %d", failedAt, tc.failsAt)
+			}
+			w.Close()
+			if syncs != tc.syncs {
+				t.Errorf("%d syncs before Close, want %d", syncs, tc.syncs)
+			}
+		})
 	}
 }
