@@ -62,10 +62,34 @@ func TestDemoPage(t *testing.T) {
 	if room := eval[string](t, b, evalTimeout, `document.getElementById("room").value`); room != demoRoom {
 		t.Errorf("room field is %q, want %q from the URL's hash", room, demoRoom)
 	}
+	// As in Safari and iOS before 16 (the native one is Firefox's test's):
+	// the page makes its timeouts without AbortSignal.timeout.
+	if gone := eval[bool](t, b, evalTimeout, `delete AbortSignal.timeout && AbortSignal.timeout === undefined`); !gone {
+		t.Fatal("AbortSignal.timeout could not be taken away")
+	}
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
 	click("Join", "#join")
 	waitJoined()
 	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && v.videoHeight === 720 && !v.paused; })()`)
+	// The system pauses the mix (a phone call, a media key): the page
+	// offers to resume it, and does.
+	eval[bool](t, b, evalTimeout, `document.getElementById("mix").pause(), true`)
+	waitFor(t, b, uiTimeout, `!document.getElementById("play").hidden`)
+	if label := text("play"); label != "Resume the room" {
+		t.Errorf("after the mix was paused the button says %q", label)
+	}
+	click("Resume the room", "#play")
+	waitFor(t, b, uiTimeout, `!document.getElementById("mix").paused && document.getElementById("play").hidden`)
+	// The system pauses the microphone (a phone call): the page says so,
+	// and stops saying so when it resumes.
+	micEvent := func(name string) {
+		t.Helper()
+		eval[bool](t, b, evalTimeout, fmt.Sprintf(`document.getElementById("self").srcObject.getAudioTracks()[0].dispatchEvent(new Event(%s))`, jsString(name)))
+	}
+	micEvent("mute")
+	waitFor(t, b, uiTimeout, `(() => { const e = document.getElementById("error"); return !e.hidden && e.textContent.startsWith("Your microphone is paused by the system"); })()`)
+	micEvent("unmute")
+	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)
 	waitText("people", "Ada (you)")
 	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
 		t.Errorf("the server lists %+v, want Ada alone", info.Participants)

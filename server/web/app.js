@@ -158,6 +158,7 @@ async function onJoin(event) {
     ui.mix.play().catch(() => {
       ui.mix.muted = true;
       ui.mix.play().catch(() => {});
+      ui.play.textContent = "Play the room's sound";
       ui.play.hidden = false;
     });
     setCallUI(true);
@@ -213,6 +214,20 @@ function onCancel() {
 // their last picture, or hear nothing.
 function watchEnded(stream) {
   for (const track of stream.getTracks()) {
+    // The system may pause a track without ending it (iOS during a phone
+    // call or Siri, another app taking the camera, the page in the
+    // background): the others then get nothing from it until it resumes.
+    const what = track.kind === "video" ? "camera" : "microphone";
+    track.addEventListener("mute", () => {
+      if (local === stream) {
+        showError(new Error(`Your ${what} is paused by the system (a call, or another app using it): the others get nothing from it until it resumes.`));
+      }
+    });
+    track.addEventListener("unmute", () => {
+      if (local === stream && ui.error.textContent.startsWith(`Your ${what} is paused`)) {
+        showError(null);
+      }
+    });
     track.addEventListener("ended", () => {
       if (local !== stream) {
         return; // a call that is over
@@ -497,6 +512,15 @@ ui.camera.addEventListener("click", () => toggle(ui.camera, local?.getVideoTrack
 ui.mic.addEventListener("click", () => toggle(ui.mic, local?.getAudioTracks() ?? [], "Mute microphone", "Unmute microphone"));
 ui.record.addEventListener("click", onRecord);
 ui.layout.addEventListener("change", onLayout);
+// The system may pause the mix (iOS during a phone call or when
+// headphones come out, a media key, Android's media notification): the
+// button brings it back, as there is no control on the video.
+ui.mix.addEventListener("pause", () => {
+  if (session && ui.mix.srcObject) {
+    ui.play.textContent = "Resume the room";
+    ui.play.hidden = false;
+  }
+});
 ui.play.addEventListener("click", () => {
   ui.mix.muted = false;
   ui.mix.play().then(() => (ui.play.hidden = true), showError);
@@ -518,4 +542,5 @@ window.addEventListener("pagehide", () => {
   session = null;
   stopCall();
   showForm();
+  say(""); // shown again from the back/forward cache, the page is out of the room
 });

@@ -26,9 +26,20 @@ export const DEFAULT_JOIN_TIMEOUT_MS = 20000;
 export const DEFAULT_CALL_TIMEOUT_MS = 10000;
 const STOP_RECORDING_TIMEOUT_MS = 60000;
 
+// timeoutSignal aborts after ms: AbortSignal.timeout, or where it is
+// missing (Safari and iOS before 16, Chrome before 103) its equivalent.
+function timeoutSignal(ms) {
+  if (AbortSignal.timeout) {
+    return AbortSignal.timeout(ms);
+  }
+  const c = new AbortController();
+  setTimeout(() => c.abort(new DOMException("The operation timed out.", "TimeoutError")), ms);
+  return c.signal;
+}
+
 // withTimeout is signal (if any) or a timeout of ms, whichever aborts first.
 function withTimeout(signal, ms) {
-  const timeout = AbortSignal.timeout(ms);
+  const timeout = timeoutSignal(ms);
   if (!signal) {
     return timeout;
   }
@@ -329,7 +340,7 @@ async function leave(pc, sessionURL) {
     let res;
     try {
       // keepalive: a page closed meanwhile still sends it.
-      res = await fetch(sessionURL, { method: "DELETE", keepalive: true, signal: AbortSignal.timeout(LEAVE_TIMEOUT_MS) });
+      res = await fetch(sessionURL, { method: "DELETE", keepalive: true, signal: timeoutSignal(LEAVE_TIMEOUT_MS) });
     } catch (err) {
       throw new McuError(0, `Leave: the server did not answer (${err.message}); it will drop the session by itself.`);
     }
@@ -350,7 +361,7 @@ async function leave(pc, sessionURL) {
 }
 
 async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
-  const init = { method, signal: AbortSignal.timeout(timeoutMs) };
+  const init = { method, signal: timeoutSignal(timeoutMs) };
   if (body !== undefined) {
     init.headers = { "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
