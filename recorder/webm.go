@@ -346,6 +346,17 @@ func (b *backgroundSync) after(f *os.File, end time.Duration) error {
 // wait waits for a sync under way.
 func (b *backgroundSync) wait() { b.wg.Wait() }
 
+// waitErr waits for a sync under way and returns a failure not yet
+// reported.
+func (b *backgroundSync) waitErr() error {
+	b.wg.Wait()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	err := b.err
+	b.err = nil
+	return err
+}
+
 // syncUnsupported tells a file system that does not sync files.
 func syncUnsupported(err error) bool {
 	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EROFS)
@@ -378,7 +389,11 @@ func (w *WebMWriter) Close() error {
 		}
 	}
 	w.closed = true
-	w.syncs.wait()
+	// A background sync's failure not yet reported: the kernel tells a
+	// write-back error once, so Close's own sync would not see it again.
+	if err := w.syncs.waitErr(); err != nil {
+		errs = append(errs, fmt.Errorf("sync: %w", err))
+	}
 	if err := w.fc.WriteTrailer(); err != nil {
 		errs = append(errs, fmt.Errorf("write trailer: %w", w.fileErr(err)))
 	}

@@ -712,19 +712,23 @@ func TestWebMClosedBeforeTheFirstKeyframe(t *testing.T) {
 // of sound: at 5 and 10 s); a file written with no SyncEvery (`mcu mix`'s)
 // is synced at Close only; a file system that does not sync files ends the
 // syncs and not the recording; a sync that fails is reported at the next
-// frame.
+// frame, or by Close after the last.
 func TestWebMSyncsAsItGoes(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		every   time.Duration
-		fail    error
-		syncs   int
-		failsAt int // the frame whose write reports the failure; -1: none
+		name       string
+		every      time.Duration
+		fail       error
+		frames     int // of 20 ms
+		syncs      int
+		failsAt    int  // the frame whose write reports the failure; -1: none
+		closeFails bool // a failure left for Close to report
 	}{
-		{"every 5 s", 5 * time.Second, nil, 2, -1},
-		{"only at Close", 0, nil, 0, -1},
-		{"not supported", 5 * time.Second, syscall.EINVAL, 1, -1},
-		{"failing", 5 * time.Second, syscall.EIO, 2, 250},
+		{"every 5 s", 5 * time.Second, nil, 600, 2, -1, false},
+		{"only at Close", 0, nil, 600, 0, -1, false},
+		{"not supported", 5 * time.Second, syscall.EINVAL, 600, 1, -1, false},
+		{"failing", 5 * time.Second, syscall.EIO, 600, 2, 250, false},
+		// The second sync starts at the last frame: only Close can tell.
+		{"failing at the last frame", 5 * time.Second, syscall.EIO, 500, 2, 250, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var mu sync.Mutex
@@ -755,7 +759,7 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 				t.Fatal(err)
 			}
 			failedAt := -1
-			for i := range 600 {
+			for i := range tc.frames {
 				a.PTS = time.Duration(i) * 20 * time.Millisecond
 				if i == 249 {
 					w.syncs.wait() // the sync started at 5 s (frame 249) is done
@@ -773,7 +777,9 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 			if failedAt != tc.failsAt {
 				t.Errorf("a sync failure reported at frame %d, want %d", failedAt, tc.failsAt)
 			}
-			w.Close()
+			if err := w.Close(); (err != nil) != tc.closeFails || err != nil && !errors.Is(err, tc.fail) {
+				t.Errorf("Close: %v, want an error %v", err, tc.closeFails)
+			}
 			if syncs != tc.syncs {
 				t.Errorf("%d syncs before Close, want %d", syncs, tc.syncs)
 			}
