@@ -584,12 +584,12 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 	var mime string
 	in.mimeType = func() string { return mime }
 	decoding := true
+	on := place == nil // the packets are decoded
 	stop := func(err error) {
 		in.log.Error("video decoder", "err", err)
-		decoding = false
+		decoding, on = false, false
 		in.close()
 	}
-	on := place == nil // the packets are decoded
 	var last time.Time // when the stream last had a packet decoded, or was found holding its place
 	// A simulcast stream starts afresh each time it becomes the one
 	// decoded (its state is from before a pause, if any), and its decoder
@@ -598,10 +598,10 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 	// failed takes the place no more.
 	take := func(p arrival) {
 		if place != nil && decoding && p.n > 1 && place.take(p.at) != on {
-			if on = !on; on {
-				in.restart(p.buf[1]&0x7f, p.mime)
-			} else {
+			if on = !on; !on {
 				in.close()
+			} else if !in.restart(p.buf[1]&0x7f, p.mime) {
+				decoding, on = false, false // no decoder for its codec: the place goes to another
 			}
 		}
 		if on {

@@ -135,12 +135,14 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 
 // restart starts afresh for packets of pt, of codec mime, as if none had
 // come before (a simulcast stream that becomes the one decoded), and asks
-// for a keyframe.
-func (v *videoIn) restart(pt uint8, mime string) {
+// for a keyframe. It reports whether a decoder started.
+func (v *videoIn) restart(pt uint8, mime string) bool {
 	v.started = false
-	if v.start(pt, mime) {
-		v.keyframe()
+	if !v.start(pt, mime) {
+		return false
 	}
+	v.keyframe()
+	return true
 }
 
 // codecSwitchGap is the least time between two codec changes: a change

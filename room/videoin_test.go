@@ -837,7 +837,7 @@ func TestVideoReaderOfASilentSimulcastStream(t *testing.T) {
 		take: func(time.Time) bool { return true },
 		held: func() bool { return held.Load() },
 	}
-	track := &fakeTrack{pkts: pkts, served: make(chan struct{}), pause: simulcastSilence + simulcastSilence/2}
+	track := &fakeTrack{pkts: pkts, served: make(chan struct{}), pause: 3 * simulcastSilence}
 	go func() {
 		<-track.served
 		held.Store(false) // another stream takes the place
@@ -848,5 +848,24 @@ func TestVideoReaderOfASilentSimulcastStream(t *testing.T) {
 	}
 	if p.in.dec != nil {
 		t.Error("the silent stream kept its decoder after another took its place")
+	}
+}
+
+// TestVideoReaderOfAnUndecodableSimulcastStream: a simulcast stream that
+// gets the place but whose decoder cannot start (a codec mcu does not
+// decode) asks for the place no more, so that another stream takes it
+// once this one's turn lapses; it used to hold it at every packet.
+func TestVideoReaderOfAnUndecodableSimulcastStream(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/H265"})
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p01.ivf", 10))
+	asked := 0
+	place := &simulcastPlace{
+		take: func(time.Time) bool { asked++; return true },
+		held: func() bool { return true },
+	}
+	readVideoPackets(&fakeTrack{pkts: pkts}, func() string { return "video/H265" }, p.in, place, func(int, time.Time) {})
+	if asked != 1 {
+		t.Errorf("the place asked for at %d packets of %d, want only the first", asked, len(pkts))
 	}
 }
