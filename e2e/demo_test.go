@@ -80,15 +80,28 @@ func TestDemoPage(t *testing.T) {
 	}
 	click("Resume the room", "#play")
 	waitFor(t, b, uiTimeout, `!document.getElementById("mix").paused && document.getElementById("play").hidden`)
-	// The system pauses the microphone (a phone call): the page says so,
-	// and stops saying so when it resumes.
-	micEvent := func(name string) {
+	// Paused and played again by the system (a media key): the button goes.
+	eval[bool](t, b, evalTimeout, `document.getElementById("mix").pause(), true`)
+	waitFor(t, b, uiTimeout, `!document.getElementById("play").hidden`)
+	eval[bool](t, b, evalTimeout, `document.getElementById("mix").play(), true`)
+	waitFor(t, b, uiTimeout, `!document.getElementById("mix").paused && document.getElementById("play").hidden`)
+	// The system pauses the microphone and the camera (a phone call): the
+	// page says which, and stops saying so when they resume.
+	trackEvent := func(kind, name string) {
 		t.Helper()
-		eval[bool](t, b, evalTimeout, fmt.Sprintf(`document.getElementById("self").srcObject.getAudioTracks()[0].dispatchEvent(new Event(%s))`, jsString(name)))
+		eval[bool](t, b, evalTimeout, fmt.Sprintf(`document.getElementById("self").srcObject.getTracks().find(t => t.kind === %s).dispatchEvent(new Event(%s))`, jsString(kind), jsString(name)))
 	}
-	micEvent("mute")
-	waitFor(t, b, uiTimeout, `(() => { const e = document.getElementById("error"); return !e.hidden && e.textContent.startsWith("Your microphone is paused by the system"); })()`)
-	micEvent("unmute")
+	errorSays := func(prefix string) {
+		t.Helper()
+		waitFor(t, b, uiTimeout, fmt.Sprintf(`(() => { const e = document.getElementById("error"); return !e.hidden && e.textContent.startsWith(%s); })()`, jsString(prefix)))
+	}
+	trackEvent("audio", "mute")
+	errorSays("Your microphone is paused by the system")
+	trackEvent("video", "mute")
+	errorSays("Your camera and microphone are paused by the system")
+	trackEvent("audio", "unmute")
+	errorSays("Your camera is paused by the system")
+	trackEvent("video", "unmute")
 	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)
 	waitText("people", "Ada (you)")
 	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {

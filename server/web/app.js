@@ -53,6 +53,28 @@ function say(text) {
 function showError(err) {
   ui.error.textContent = err ? (err.message ?? String(err)) : "";
   ui.error.hidden = !err;
+  delete ui.error.dataset.paused;
+}
+
+// paused holds "camera" and "microphone" while the system pauses them.
+const paused = new Set();
+
+// showPaused tells which of the call's camera and microphone the system
+// has paused, in the error line unless another message is there, and
+// takes its own message away when neither is.
+function showPaused() {
+  const ours = ui.error.hidden || ui.error.dataset.paused;
+  if (!ours) {
+    return;
+  }
+  if (paused.size === 0) {
+    showError(null);
+    return;
+  }
+  const both = paused.size === 2;
+  const what = both ? "camera and microphone are" : `${[...paused][0]} is`;
+  showError(new Error(`Your ${what} paused by the system (a call, or another app using ${both ? "them" : "it"}): the others get nothing from ${both ? "them" : "it"} until ${both ? "they resume" : "it resumes"}.`));
+  ui.error.dataset.paused = "1";
 }
 
 // remember and recall keep the name between visits, where storage is allowed.
@@ -220,12 +242,14 @@ function watchEnded(stream) {
     const what = track.kind === "video" ? "camera" : "microphone";
     track.addEventListener("mute", () => {
       if (local === stream) {
-        showError(new Error(`Your ${what} is paused by the system (a call, or another app using it): the others get nothing from it until it resumes.`));
+        paused.add(what);
+        showPaused();
       }
     });
     track.addEventListener("unmute", () => {
-      if (local === stream && ui.error.textContent.startsWith(`Your ${what} is paused`)) {
-        showError(null);
+      if (local === stream) {
+        paused.delete(what);
+        showPaused();
       }
     });
     track.addEventListener("ended", () => {
@@ -258,6 +282,7 @@ function onConnectionState() {
 
 // stopCall stops the polling, the camera and the microphone.
 function stopCall() {
+  paused.clear();
   clearTimeout(pollTimer);
   pollTimer = 0;
   local?.getTracks().forEach((t) => t.stop());
@@ -521,6 +546,12 @@ ui.mix.addEventListener("pause", () => {
     ui.play.hidden = false;
   }
 });
+// Playing again (the system resumed it, a media key): the button goes,
+// unless the sound is still off (autoplay's rule), which it then brings.
+ui.mix.addEventListener("playing", () => {
+  ui.play.textContent = "Play the room's sound";
+  ui.play.hidden = !ui.mix.muted;
+});
 ui.play.addEventListener("click", () => {
   ui.mix.muted = false;
   ui.mix.play().then(() => (ui.play.hidden = true), showError);
@@ -542,5 +573,7 @@ window.addEventListener("pagehide", () => {
   session = null;
   stopCall();
   showForm();
-  say(""); // shown again from the back/forward cache, the page is out of the room
+  // Shown again from the back/forward cache, the page is out of the room.
+  say("");
+  showError(null);
 });
