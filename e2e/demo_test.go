@@ -101,6 +101,15 @@ func TestDemoPage(t *testing.T) {
 	errorSays("Your camera and microphone are paused by the system")
 	trackEvent("audio", "unmute")
 	errorSays("Your camera is paused by the system")
+	// Another message takes the line; when it goes, the pause is told
+	// again.
+	eval[bool](t, b, evalTimeout, `(() => { const e = document.getElementById("error"); e.textContent = "another"; e.hidden = false; delete e.dataset.paused; return true; })()`)
+	trackEvent("audio", "mute")
+	errorSays("another")
+	click("Speaker", `#layout input[value="speaker"]`) // a layout change clears the line
+	errorSays("Your camera and microphone are paused by the system")
+	click("Grid", `#layout input[value="grid"]`)
+	trackEvent("audio", "unmute")
 	trackEvent("video", "unmute")
 	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)
 	waitText("people", "Ada (you)")

@@ -50,31 +50,34 @@ function say(text) {
   ui.status.textContent = text;
 }
 
+// showError shows err in the error line, or, with none, takes the line
+// away, unless the system has paused the call's camera or microphone,
+// which the line then tells.
 function showError(err) {
+  if (!err && paused.size > 0 && local) {
+    const both = paused.size === 2;
+    const what = both ? "camera and microphone are" : `${[...paused][0]} is`;
+    const it = both ? "them" : "it";
+    ui.error.textContent = `Your ${what} paused by the system (a call, or another app using ${it}): the others get nothing from ${it} until ${both ? "they resume" : "it resumes"}.`;
+    ui.error.hidden = false;
+    ui.error.dataset.paused = "1";
+    return;
+  }
   ui.error.textContent = err ? (err.message ?? String(err)) : "";
   ui.error.hidden = !err;
   delete ui.error.dataset.paused;
 }
 
-// paused holds "camera" and "microphone" while the system pauses them.
+// paused holds "camera" and "microphone" while the system pauses the
+// call's; the error line tells them when it has nothing else to say.
 const paused = new Set();
 
-// showPaused tells which of the call's camera and microphone the system
-// has paused, in the error line unless another message is there, and
-// takes its own message away when neither is.
+// showPaused updates the error line after a pause or its end, unless it
+// shows another message.
 function showPaused() {
-  const ours = ui.error.hidden || ui.error.dataset.paused;
-  if (!ours) {
-    return;
-  }
-  if (paused.size === 0) {
+  if (ui.error.hidden || ui.error.dataset.paused) {
     showError(null);
-    return;
   }
-  const both = paused.size === 2;
-  const what = both ? "camera and microphone are" : `${[...paused][0]} is`;
-  showError(new Error(`Your ${what} paused by the system (a call, or another app using ${both ? "them" : "it"}): the others get nothing from ${both ? "them" : "it"} until ${both ? "they resume" : "it resumes"}.`));
-  ui.error.dataset.paused = "1";
 }
 
 // remember and recall keep the name between visits, where storage is allowed.
@@ -235,6 +238,7 @@ function onCancel() {
 // without them (unplugged, its permission withdrawn): the others then see
 // their last picture, or hear nothing.
 function watchEnded(stream) {
+  paused.clear(); // a new call's tracks
   for (const track of stream.getTracks()) {
     // The system may pause a track without ending it (iOS during a phone
     // call or Siri, another app taking the camera, the page in the
@@ -256,6 +260,7 @@ function watchEnded(stream) {
       if (local !== stream) {
         return; // a call that is over
       }
+      paused.delete(what); // stopped, not paused: said below
       const video = track.kind === "video";
       const button = video ? ui.camera : ui.mic;
       button.disabled = true;
@@ -283,6 +288,9 @@ function onConnectionState() {
 // stopCall stops the polling, the camera and the microphone.
 function stopCall() {
   paused.clear();
+  if (ui.error.dataset.paused) {
+    showError(null);
+  }
   clearTimeout(pollTimer);
   pollTimer = 0;
   local?.getTracks().forEach((t) => t.stop());
