@@ -102,9 +102,9 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // buffer of decoded 20 ms frames. Their decoder goroutine pushes PCM as
 // packets arrive; the mixer pops one frame per tick. It starts playing once
 // it holds MinTarget frames. When it runs dry, that tick is concealed or
-// silent and play goes on: the late packets, when they come, stay queued,
-// so nothing the sender said is lost, and the target depth grows by a
-// frame (up to MaxTarget) for each run of dry ticks. Each while
+// silent and play goes on: the late packets, when they come, stay queued
+// (not thrown away at once), and the target depth grows by a frame (up to
+// MaxTarget) for each run of dry ticks. Each while
 // (shrinkAfter ticks) without a dry tick, the target comes down a frame
 // (to MinTarget).
 //

@@ -454,11 +454,6 @@ func readPacket(track rtpReader, buf []byte) (int, error) {
 // (1460 bytes), so that nothing it delivers is cut.
 const maxPacket = 1500
 
-// readVideo rebuilds frames (reordering through a frameAssembler), decodes
-// them in this goroutine, scales them to the tile and hands the pictures to
-// the mixer. On loss or a decoding error it drops to the next keyframe and
-// asks for one. When the sender switches codec it starts over with the new
-// one (videoIn).
 // simulcastSilence is how long the simulcast stream decoded may send
 // nothing before another that sends takes its place (a browser turns its
 // upper streams off when its bitrate falls).
@@ -484,6 +479,11 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time) bool {
 	return false
 }
 
+// readVideo rebuilds frames (reordering through a frameAssembler), decodes
+// them in this goroutine, scales them to the tile and hands the pictures to
+// the mixer. On loss or a decoding error it drops to the next keyframe and
+// asks for one. When the sender switches codec it starts over with the new
+// one (videoIn).
 func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	sched.Decoder()
 	ssrc := uint32(track.SSRC())
