@@ -104,9 +104,8 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // it holds MinTarget frames. When it runs dry, that tick is concealed or
 // silent and play goes on: the late packets, when they come, stay queued
 // (not thrown away at once), and the target depth grows by a frame (up to
-// MaxTarget) for each run of dry ticks. Each while
-// (shrinkAfter ticks) without a dry tick, the target comes down a frame
-// (to MinTarget).
+// MaxTarget) for each run of dry ticks. Each while (shrinkAfter ticks)
+// without a dry tick, the target comes down a frame (to MinTarget).
 //
 // The delay above the target goes again within a second or two, so that
 // the sound does not trail the picture (which has no such queue) after a
