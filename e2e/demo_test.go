@@ -108,7 +108,15 @@ func TestDemoPage(t *testing.T) {
 	errorSays("another")
 	click("Speaker", `#layout input[value="speaker"]`) // a layout change clears the line
 	errorSays("Your camera and microphone are paused by the system")
+	// The line is an alert: a screen reader announces every write, so the
+	// same pause is not written again when the line is cleared for a
+	// request (a layout change).
+	eval[bool](t, b, evalTimeout, `(() => { window.errorWrites = 0; new MutationObserver(r => window.errorWrites += r.length).observe(document.getElementById("error"), { childList: true, characterData: true, subtree: true }); return true; })()`)
 	click("Grid", `#layout input[value="grid"]`)
+	time.Sleep(300 * time.Millisecond)
+	if writes := eval[int](t, b, evalTimeout, `window.errorWrites`); writes != 0 {
+		t.Errorf("the pause's message written %d times again for a layout change", writes)
+	}
 	trackEvent("audio", "unmute")
 	trackEvent("video", "unmute")
 	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)

@@ -58,8 +58,13 @@ function showError(err) {
     const both = paused.size === 2;
     const what = both ? "camera and microphone are" : `${[...paused][0]} is`;
     const it = both ? "them" : "it";
-    ui.error.textContent = `Your ${what} paused by the system (a call, or another app using ${it}): the others get nothing from ${it} until ${both ? "they resume" : "it resumes"}.`;
-    ui.error.hidden = false;
+    const text = `Your ${what} paused by the system (a call, or another app using ${it}): the others get nothing from ${it} until ${both ? "they resume" : "it resumes"}.`;
+    // Written only when it changes: the line is an alert, which a screen
+    // reader announces at every write.
+    if (ui.error.hidden || ui.error.textContent !== text) {
+      ui.error.textContent = text;
+      ui.error.hidden = false;
+    }
     ui.error.dataset.paused = "1";
     return;
   }
@@ -202,6 +207,10 @@ async function onJoin(event) {
       media?.getTracks().forEach((t) => t.stop());
       if (local === media) {
         local = null;
+        paused.clear();
+        if (ui.error.dataset.paused) {
+          showError(null);
+        }
       }
       return;
     }
@@ -244,6 +253,9 @@ function watchEnded(stream) {
     // call or Siri, another app taking the camera, the page in the
     // background): the others then get nothing from it until it resumes.
     const what = track.kind === "video" ? "camera" : "microphone";
+    if (track.muted) {
+      paused.add(what); // paused already when the call begins
+    }
     track.addEventListener("mute", () => {
       if (local === stream) {
         paused.add(what);
@@ -271,6 +283,9 @@ function watchEnded(stream) {
         ),
       );
     });
+  }
+  if (paused.size > 0) {
+    showPaused();
   }
 }
 
