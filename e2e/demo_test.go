@@ -121,6 +121,12 @@ func TestDemoPage(t *testing.T) {
 	trackEvent("video", "unmute")
 	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)
 	waitText("people", "Ada (you)")
+	// A phone held sideways (844x390): the mix and the Leave button fit
+	// the screen without scrolling.
+	do(t, b, evalTimeout, "turn the phone sideways", chromedp.EmulateViewport(844, 390, chromedp.EmulateLandscape))
+	fits := `(() => { scrollTo(0, 0); const l = document.getElementById("leave").getBoundingClientRect(), m = document.getElementById("mix").getBoundingClientRect(); return l.bottom <= innerHeight && m.height >= 200 && m.top >= 0; })()`
+	waitFor(t, b, uiTimeout, fits)
+	do(t, b, evalTimeout, "back to the desktop", chromedp.EmulateReset())
 	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
 		t.Errorf("the server lists %+v, want Ada alone", info.Participants)
 	}
