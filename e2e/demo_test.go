@@ -67,9 +67,13 @@ func TestDemoPage(t *testing.T) {
 	if gone := eval[bool](t, b, evalTimeout, `delete AbortSignal.timeout && AbortSignal.timeout === undefined`); !gone {
 		t.Fatal("AbortSignal.timeout could not be taken away")
 	}
+	// The screen is kept on during the call (a stand-in for the Wake Lock
+	// API, which a headless browser refuses).
+	eval[bool](t, b, evalTimeout, `(() => { window.wake = { asked: 0, released: 0 }; Object.defineProperty(navigator, "wakeLock", { configurable: true, value: { request: async (type) => { if (type === "screen") wake.asked++; return { released: false, async release() { wake.released++; this.released = true; } }; } } }); return true; })()`)
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
 	click("Join", "#join")
 	waitJoined()
+	waitFor(t, b, uiTimeout, `wake.asked === 1 && wake.released === 0`)
 	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && v.videoHeight === 720 && !v.paused; })()`)
 	// The system pauses the mix (a phone call, a media key): the page
 	// offers to resume it, and does.
@@ -226,6 +230,9 @@ func TestDemoPage(t *testing.T) {
 
 	click("Leave", "#leave")
 	waitText("status", "You left "+demoRoom)
+	if n := eval[int](t, b, evalTimeout, `wake.released`); n != 1 {
+		t.Errorf("the screen's lock released %d times after the leave, want once", n)
+	}
 	if _, found := getRoom(t, srv.URL, demoRoom); found {
 		t.Errorf("room %s still exists after its only participant left", demoRoom)
 	}

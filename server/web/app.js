@@ -198,6 +198,7 @@ async function onJoin(event) {
     poll();
     await session.connected;
     say(`In room ${room}.`);
+    keepAwake();
   } catch (err) {
     if (mine && session !== mine) {
       return; // left (or left and joined again) while connecting: not an error
@@ -301,7 +302,33 @@ function onConnectionState() {
 }
 
 // stopCall stops the polling, the camera and the microphone.
+// wakeLock keeps the screen on during a call: a phone that locks
+// suspends the page, and the server ends the session ~15 s later.
+let wakeLock = null;
+
+async function keepAwake() {
+  try {
+    const lock = await navigator.wakeLock?.request("screen");
+    if (session && lock) {
+      wakeLock = lock;
+    } else {
+      lock?.release().catch(() => {});
+    }
+  } catch {
+    // refused (battery saver, a hidden page): the screen may sleep
+  }
+}
+
+// A hidden page loses its lock: asked for again when it shows.
+document.addEventListener("visibilitychange", () => {
+  if (session && document.visibilityState === "visible" && (!wakeLock || wakeLock.released)) {
+    keepAwake();
+  }
+});
+
 function stopCall() {
+  wakeLock?.release().catch(() => {});
+  wakeLock = null;
   paused.clear();
   if (ui.error.dataset.paused) {
     showError(null);
