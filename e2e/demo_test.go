@@ -128,8 +128,17 @@ func TestDemoPage(t *testing.T) {
 	// A phone held sideways (844x390): the mix and the Leave button fit
 	// the screen without scrolling.
 	do(t, b, evalTimeout, "turn the phone sideways", chromedp.EmulateViewport(844, 390, chromedp.EmulateLandscape))
-	fits := `(() => { scrollTo(0, 0); const l = document.getElementById("leave").getBoundingClientRect(), m = document.getElementById("mix").getBoundingClientRect(); return l.bottom <= innerHeight && m.height >= 200 && m.top >= 0; })()`
+	fits := `(() => { scrollTo(0, 0); const l = document.getElementById("leave").getBoundingClientRect(), m = document.getElementById("mix").getBoundingClientRect(); return l.bottom <= innerHeight && l.top >= 0 && m.height >= 200 && m.top >= 0; })()`
 	waitFor(t, b, uiTimeout, fits)
+	// Also with a message and the Play button above and below the mix (a
+	// phone call pausing the microphone and the mix).
+	trackEvent("audio", "mute")
+	eval[bool](t, b, evalTimeout, `document.getElementById("mix").pause(), true`)
+	waitFor(t, b, uiTimeout, `!document.getElementById("error").hidden && !document.getElementById("play").hidden`)
+	waitFor(t, b, uiTimeout, `(() => { const l = document.getElementById("leave").getBoundingClientRect(); return l.bottom <= innerHeight && l.top >= 0; })()`)
+	trackEvent("audio", "unmute")
+	click("Resume the room", "#play")
+	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden && document.getElementById("play").hidden`)
 	do(t, b, evalTimeout, "back to the desktop", chromedp.EmulateReset())
 	if info, _ := getRoom(t, srv.URL, demoRoom); len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
 		t.Errorf("the server lists %+v, want Ada alone", info.Participants)

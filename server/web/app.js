@@ -305,23 +305,41 @@ function onConnectionState() {
 // wakeLock keeps the screen on during a call: a phone that locks
 // suspends the page, and the server ends the session ~15 s later.
 let wakeLock = null;
+let askingWake = false;
 
 async function keepAwake() {
+  if (wakeLock || askingWake) {
+    return;
+  }
+  askingWake = true;
+  const s = session;
   try {
     const lock = await navigator.wakeLock?.request("screen");
-    if (session && lock) {
-      wakeLock = lock;
-    } else {
-      lock?.release().catch(() => {});
+    if (!lock) {
+      return;
     }
+    if (session !== s || !s || wakeLock) {
+      lock.release().catch(() => {}); // the call ended meanwhile
+      return;
+    }
+    wakeLock = lock;
+    // A hidden page loses it: forgotten then, and asked for again when
+    // the page shows.
+    lock.addEventListener?.("release", () => {
+      if (wakeLock === lock) {
+        wakeLock = null;
+      }
+    });
   } catch {
     // refused (battery saver, a hidden page): the screen may sleep
+  } finally {
+    askingWake = false;
   }
 }
 
-// A hidden page loses its lock: asked for again when it shows.
 document.addEventListener("visibilitychange", () => {
   if (session && document.visibilityState === "visible" && (!wakeLock || wakeLock.released)) {
+    wakeLock = null;
     keepAwake();
   }
 });
@@ -370,6 +388,7 @@ async function onLeave() {
 }
 
 function setCallUI(inCall) {
+  document.body.classList.toggle("in-call", inCall);
   ui.call.hidden = !inCall;
   ui.call.inert = false;
   ui.form.hidden = inCall;
