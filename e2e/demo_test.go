@@ -117,7 +117,14 @@ func TestDemoPage(t *testing.T) {
 	// request (a layout change).
 	eval[bool](t, b, evalTimeout, `(() => { window.errorWrites = 0; new MutationObserver(r => window.errorWrites += r.length).observe(document.getElementById("error"), { childList: true, characterData: true, subtree: true }); return true; })()`)
 	click("Grid", `#layout input[value="grid"]`)
-	time.Sleep(300 * time.Millisecond)
+	for deadline := time.Now().Add(uiTimeout); ; time.Sleep(50 * time.Millisecond) {
+		if info, _ := getRoom(t, srv.URL, demoRoom); info.Layout == "grid" {
+			break // the request is answered: the line was cleared for it before
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the layout did not go back to grid")
+		}
+	}
 	if writes := eval[int](t, b, evalTimeout, `window.errorWrites`); writes != 0 {
 		t.Errorf("the pause's message written %d times again for a layout change", writes)
 	}

@@ -153,13 +153,14 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 				}
 			}
 			if tc.sending == nil {
-				// q (at 322x180) sends alone for a second and stops; h
-				// (640x360) starts then: the tile goes on with h, from its
-				// next keyframe, where it used to freeze on q.
+				// q (at 322x180) sends alone for two seconds (two
+				// keyframes) and stops; h (640x360) starts then: the tile
+				// goes on with h, from its next keyframe (one a second),
+				// where it used to freeze on q.
 				sendStreams(t, func(p *rtp.Packet, k int) {
 					p.SetExtension(midID, []byte(mid))
 					p.SetExtension(ridID, []byte(rids[k]))
-				}, stream{tracks[0], "p10.ivf", 0, 30}, stream{tracks[1], "p01.ivf", 30, 110})
+				}, stream{tracks[0], "p10.ivf", 0, 60}, stream{tracks[1], "p01.ivf", 60, 150})
 				videoShown(t, r, 322)
 				videoShown(t, r, 640)
 				return
