@@ -161,11 +161,12 @@ func (m *Mixer) handOn(send func() error) error {
 
 // quietLevel is the level (dBFS) below which a person's own sound, left in
 // the mix they hear, is inaudible; quietHangover is how long a person stays
-// on their own encoder after it (50 frames: a second), so that the pauses
-// between words do not switch streams back and forth.
+// on their own encoder after it (80 frames: 1.6 s), so that the pauses
+// between words and sentences do not switch streams back and forth (nor,
+// for its last 600 ms, the encoder's mode: see shareLead).
 const (
 	quietLevel    = -60.0
-	quietHangover = 50
+	quietHangover = 80
 )
 
 // talking returns the PCM to take out of the mix this person hears, or nil

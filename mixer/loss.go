@@ -162,7 +162,7 @@ func (m *Mixer) updateLoss(t time.Duration) {
 // quiet participant's encoder takes on its expected loss: time for
 // libopus to settle in the mode that goes with it (600 ms; with 200 or
 // 400 ms the switch still made a 2.6 dB bump in TestMixMinusSharesWithoutASeam),
-// and still later than the pauses between words (400 ms quiet).
+// and still later than the pauses between sentences (1 s quiet).
 const shareLead = 30
 
 // setLoss tells an encoder (participant id's, or the full mix's for "")

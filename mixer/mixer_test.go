@@ -629,7 +629,7 @@ func TestStalledBoxedSourceKeepsItsShape(t *testing.T) {
 	}
 }
 
-// TestMixMinusSharesQuiet: people who have been quiet for a second receive
+// TestMixMinusSharesQuiet: people who have been quiet for the hangover receive
 // the full mix's own packets (no encode of their own); someone who starts
 // talking gets their own mix-minus from that very frame.
 func TestMixMinusSharesQuiet(t *testing.T) {
@@ -741,27 +741,31 @@ func TestMixMinusSharesWithoutASeam(t *testing.T) {
 }
 
 // TestPauseKeepsTheTalkersMode: a talker pauses for 300 ms, as between
-// words, while a viewer's loss has the full mix's encoder code with FEC.
-// Their own stream stays in the mode of their own (lossless) link all
-// along: only a participant quiet for most of the hangover takes on the
-// full mix's setting.
+// words, or 900 ms, as between sentences, while a viewer's loss has the
+// full mix's encoder code with FEC. Their own stream stays in the mode of
+// their own (lossless) link all along: only a participant quiet for most
+// of the hangover takes on the full mix's setting (with a hangover of a
+// second, that began at 400 ms, and every pause between sentences
+// switched the others' voices between two modes and back).
 func TestPauseKeepsTheTalkersMode(t *testing.T) {
 	const amp = 0.063
-	out := &capture{}
-	m, _ := New(testConfig(), out)
-	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
-	m.Add(Participant{ID: "pauser", Audio: &pausingTalker{from: time.Second, to: 1300 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
-	m.Add(Participant{ID: "viewer"})
-	m.SetAudioLoss("viewer", 20)
-	run(t, m, 2*time.Second)
-	modes := map[byte]int{} // TOC configurations: mode and bandwidth
-	for _, f := range out.minus["pauser"] {
-		if f.PTS >= 500*time.Millisecond { // the loss report taken, the encoders settled
-			modes[f.Data[0]>>3]++
+	for _, pause := range []time.Duration{300 * time.Millisecond, 900 * time.Millisecond} {
+		out := &capture{}
+		m, _ := New(testConfig(), out)
+		m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
+		m.Add(Participant{ID: "pauser", Audio: &pausingTalker{from: time.Second, to: time.Second + pause, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
+		m.Add(Participant{ID: "viewer"})
+		m.SetAudioLoss("viewer", 20)
+		run(t, m, 2*time.Second+pause)
+		modes := map[byte]int{} // TOC configurations: mode and bandwidth
+		for _, f := range out.minus["pauser"] {
+			if f.PTS >= 500*time.Millisecond { // the loss report taken, the encoders settled
+				modes[f.Data[0]>>3]++
+			}
 		}
-	}
-	if len(modes) != 1 {
-		t.Errorf("the pauser's own packets came in TOC configurations %v (the full mix's last: %d), want one", modes, out.audio[len(out.audio)-1].Data[0]>>3)
+		if len(modes) != 1 {
+			t.Errorf("a pause of %v: the pauser's own packets came in TOC configurations %v (the full mix's last: %d), want one", pause, modes, out.audio[len(out.audio)-1].Data[0]>>3)
+		}
 	}
 }
 
