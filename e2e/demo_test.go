@@ -332,8 +332,8 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	toServer := http.StripPrefix("/mcu", httputil.NewSingleHostReverseProxy(target))
-	arrived := make(chan struct{}, 4) // a join reached the stalling server
-	stalled := make(chan struct{}, 4) // a stalled join given up by its client
+	arrived := make(chan struct{}, 8) // a join reached the stalling server
+	stalled := make(chan struct{}, 8) // a stalled join given up by its client
 	done := make(chan struct{})
 	var leaves atomic.Int32 // DELETEs of a session through the proxy's path
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -436,5 +436,11 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	msg := eval[string](t, b, evalTimeout, `import("/mcu/mcu.js").then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000 })).then(() => "no error", (e) => e.message)`)
 	if !strings.Contains(msg, "did not answer the join within 1 s") {
 		t.Errorf("a join not answered: %q", msg)
+	}
+	// The same where fetch rejects with a plain AbortError, not the
+	// signal's reason (Safari and iOS before 15.4).
+	msg = eval[string](t, b, evalTimeout, `(() => { const f = window.fetch; window.fetch = (u, o) => f(u, o).catch((e) => { throw e.name === "TimeoutError" ? new DOMException("The operation was aborted.", "AbortError") : e; }); return import("/mcu/mcu.js").then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000 })).then(() => "no error", (e) => e.message).finally(() => { window.fetch = f; }); })()`)
+	if !strings.Contains(msg, "did not answer the join within 1 s") {
+		t.Errorf("a join not answered, fetch rejecting with AbortError: %q", msg)
 	}
 }

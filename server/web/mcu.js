@@ -261,18 +261,21 @@ export async function join({
     const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name)}`;
     const where = base(server) || globalThis.location?.origin;
     let res;
+    const within = withTimeout(signal, joinTimeoutMs);
     try {
       res = await fetch(url, {
         method: "POST",
         headers: { "Content-Type": "application/sdp" },
         body: pc.localDescription.sdp,
-        signal: withTimeout(signal, joinTimeoutMs),
+        signal: within,
       });
     } catch (err) {
       if (signal?.aborted) {
         throw cancelled();
       }
-      if (err.name === "TimeoutError") {
+      // Told by the signal, not the error: browsers before abort reasons
+      // (Safari and iOS 15.0-15.3) reject with a plain AbortError.
+      if (within.aborted || err.name === "TimeoutError") {
         throw new McuError(0, `The server at ${where} did not answer the join within ${joinTimeoutMs / 1000} s.`);
       }
       throw new McuError(0, `Cannot reach the server at ${where}: ${err.message}.`);
@@ -361,7 +364,8 @@ async function leave(pc, sessionURL) {
 }
 
 async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
-  const init = { method, signal: timeoutSignal(timeoutMs) };
+  const timeout = timeoutSignal(timeoutMs);
+  const init = { method, signal: timeout };
   if (body !== undefined) {
     init.headers = { "Content-Type": "application/json" };
     init.body = JSON.stringify(body);
@@ -370,7 +374,7 @@ async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_T
   try {
     res = await fetch(`${base(server)}${path}`, init);
   } catch (err) {
-    if (err.name === "TimeoutError") {
+    if (timeout.aborted || err.name === "TimeoutError") {
       throw new McuError(0, `${what}: the server did not answer within ${timeoutMs / 1000} s.`);
     }
     throw new McuError(0, `${what}: cannot reach the server: ${err.message}.`);
