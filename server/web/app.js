@@ -301,7 +301,6 @@ function onConnectionState() {
   }
 }
 
-// stopCall stops the polling, the camera and the microphone.
 // wakeLock keeps the screen on during a call: a phone that locks
 // suspends the page, and the server ends the session ~15 s later.
 let wakeLock = null;
@@ -344,6 +343,8 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
+// stopCall stops the polling, the camera and the microphone, and lets the
+// screen sleep again.
 function stopCall() {
   wakeLock?.release().catch(() => {});
   wakeLock = null;
