@@ -217,14 +217,18 @@ func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
 		w.VideoFrames++
 	}
 	w.needKey = errors.Is(err, errOutOfOrder)
-	if err != nil || w.pending == nil {
+	if err != nil {
 		return err
 	}
+	return w.writeHeld()
+}
+
+// writeHeld writes the audio held for the first keyframe. A held frame
+// refused for its time is left out, not the rest after it.
+func (w *WebMWriter) writeHeld() error {
 	held := w.pending
 	w.pending = nil
 	for _, a := range held {
-		// A held frame refused for its time is left out, not the rest
-		// after it; nor is it this video frame's error.
 		if err := w.WriteAudio(a); errors.Is(err, errOutOfOrder) {
 			w.DroppedBeforeStart++
 		} else if err != nil {
@@ -320,11 +324,14 @@ type backgroundSync struct {
 // after is told that media up to end has been written to f; it reports a
 // background sync that failed since it was last asked.
 func (b *backgroundSync) after(f *os.File, end time.Duration) error {
+	if b.every <= 0 {
+		return nil // none ever started
+	}
 	b.mu.Lock()
 	err, off := b.err, b.off
 	b.err = nil
 	b.mu.Unlock()
-	if err != nil || off || b.every <= 0 || end-b.synced < b.every || !b.busy.CompareAndSwap(false, true) {
+	if err != nil || off || end-b.synced < b.every || !b.busy.CompareAndSwap(false, true) {
 		return err // a sync still running waits for the next turn
 	}
 	b.synced = end
@@ -342,9 +349,6 @@ func (b *backgroundSync) after(f *os.File, end time.Duration) error {
 	})
 	return nil
 }
-
-// wait waits for a sync under way.
-func (b *backgroundSync) wait() { b.wg.Wait() }
 
 // waitErr waits for a sync under way and returns a failure not yet
 // reported.
@@ -376,16 +380,9 @@ func (w *WebMWriter) Close() error {
 	if !w.gotKey && len(w.pending) > 0 {
 		// Closed before the first keyframe (a recording stopped at once):
 		// the sound held for it is the file, from its first frame.
-		held := w.pending
-		w.pending = nil
-		w.gotKey, w.base = true, held[0].PTS
-		for _, a := range held {
-			if err := w.WriteAudio(a); errors.Is(err, errOutOfOrder) {
-				w.DroppedBeforeStart++
-			} else if err != nil {
-				errs = append(errs, err)
-				break
-			}
+		w.gotKey, w.base = true, w.pending[0].PTS
+		if err := w.writeHeld(); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	w.closed = true
@@ -413,8 +410,7 @@ func (w *WebMWriter) Close() error {
 
 // abort frees everything after a failed start and removes the file.
 func (w *WebMWriter) abort() {
-	w.closed = true
-	w.syncs.wait()
+	w.closed = true // no frame was written: no sync runs
 	w.free()
 	w.file.Close()
 	os.Remove(w.path)

@@ -771,7 +771,7 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 					// The sync this frame started (at 5 s, 10 s) is done
 					// before the next: a failure is told there, whatever
 					// the machine's speed.
-					w.syncs.wait()
+					w.syncs.wg.Wait()
 				}
 			}
 			if failedAt != tc.failsAt {
