@@ -299,17 +299,16 @@ func (a *LiveAudio) drain() (cut []int16) {
 		if !quiet && (a.waited < drainPatience || a.sinceCut < drainEvery) {
 			break
 		}
-		f := a.pop()
-		a.dropped.Add(1)
+		if cut == nil {
+			cut = a.pop()
+			a.dropped.Add(1)
+		} else {
+			a.drop()
+		}
 		a.excess--
 		a.sinceCut = 0
 		if quiet {
 			a.waited = 0
-		}
-		if cut == nil {
-			cut = f
-		} else {
-			a.free = append(a.free, f)
 		}
 		if !quiet {
 			break // one frame of the sound itself at a time
@@ -322,16 +321,9 @@ func (a *LiveAudio) drain() (cut []int16) {
 func peak(f []int16) int {
 	m := 0
 	for _, v := range f {
-		m = max(m, abs(int(v)))
+		m = max(m, int(v), -int(v))
 	}
 	return m
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }
 
 // crossFade starts pcm (interleaved stereo) from from, the frame that

@@ -182,10 +182,15 @@ func (j *audioJitter) drain() {
 		if !h.ok || h.seq != j.next {
 			return
 		}
-		h.ok = false
-		j.nheld--
-		j.decode(h.seq, h.payload)
+		j.release(h)
 	}
+}
+
+// release decodes a held packet and lets its slot go.
+func (j *audioJitter) release(h *heldAudio) {
+	h.ok = false
+	j.nheld--
+	j.decode(h.seq, h.payload)
 }
 
 // giveUp stops waiting for the missing packet(s) before the first held
@@ -197,9 +202,7 @@ func (j *audioJitter) giveUp() {
 			if i > 0 {
 				j.count(AudioGap)
 			}
-			h.ok = false
-			j.nheld--
-			j.decode(h.seq, h.payload)
+			j.release(h)
 			return
 		}
 	}

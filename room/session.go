@@ -216,7 +216,8 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 		}
 	}
 	for _, md := range offer.MediaDescriptions {
-		if m, _ := md.Attribute("mid"); md.MediaName.Media != kind.String() || !taken[m] {
+		m, _ := md.Attribute("mid")
+		if md.MediaName.Media != kind.String() || !taken[m] {
 			continue
 		}
 		// Port 0 rejects a section, unless it is bundle-only (RFC 8843:
@@ -230,8 +231,7 @@ func (s *Session) primary(kind webrtc.RTPCodecType, receiver *webrtc.RTPReceiver
 		if _, ok := md.Attribute("inactive"); ok {
 			continue
 		}
-		first, _ := md.Attribute("mid")
-		return first == mid
+		return m == mid
 	}
 	return false
 }
@@ -608,7 +608,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 			last = p.at
 		}
 		size := 0
-		if decoding && on {
+		if on { // a decoder that failed is never on
 			mime = p.mime
 			var err error
 			if size, err = in.push(p.buf[:p.n], p.at); err != nil {

@@ -273,7 +273,8 @@ func (v *videoIn) decode(f assembled) {
 	}
 	// Each frame counts at once, and its pixels once decoded (below).
 	frames := codec.Frames(v.dec.Codec(), f.data)
-	v.pace.add(decodeCost(0, frames))
+	base := decodeCost(0, frames)
+	v.pace.add(base)
 	if c := v.dec.Codec(); !codec.FitsLiveProfile(c, f.data) || v.beyond && !codec.IsKeyframe(c, f.data) {
 		// Not decoded (see FitsLiveProfile): its decoder could hold
 		// hundreds of megabytes. Nor is what follows, up to a keyframe
@@ -311,7 +312,7 @@ func (v *videoIn) decode(f assembled) {
 	// The pixels: the size before or after the frame, the larger (a
 	// stream may change size at any frame; a decoder started afresh
 	// knows none).
-	v.pace.add(decodeCost(max(before, v.dec.Pixels()), frames) - decodeCost(0, frames))
+	v.pace.add(decodeCost(max(before, v.dec.Pixels()), frames) - base)
 	if v.cpu != nil {
 		v.cpu(span.End())
 	}
