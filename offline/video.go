@@ -84,12 +84,15 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 		return image.Rect(0, 0, w, h), image.Pt(w, h)
 	}
 	quarter := v.info.Rotation == 90 || v.info.Rotation == 270
-	if !quarter {
-		crop, size := mixer.InTile(w, h, b.size, b.aspect)
-		return unturn(crop, w, h, v.info.Rotation), size
+	sw, sh := w, h // as it will stand
+	if quarter {
+		sw, sh = h, w
 	}
-	crop, size := mixer.InTile(h, w, b.size, b.aspect)
-	return unturn(crop, w, h, v.info.Rotation), image.Pt(size.Y, size.X)
+	crop, size := mixer.InTile(sw, sh, b.size, b.aspect)
+	if quarter {
+		size = image.Pt(size.Y, size.X) // scaled as it lies
+	}
+	return unturn(crop, w, h, v.info.Rotation), size
 }
 
 // unturn maps a rectangle of a w×h picture turned clockwise by degrees

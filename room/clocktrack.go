@@ -56,27 +56,29 @@ type clockTrack struct {
 func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	// About the first: WriteFrame may move the shared number meanwhile.
 	first := uint16(rand.IntN(1<<15 - 1))
-	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, first - uint16(t.seq.Load()+1), t.sent, false})
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}})
 }
 
-// offsetBinding is a receiver whose packets' sequence numbers are the
-// track's plus off.
-type offsetBinding struct {
-	webrtc.TrackLocalContext
-	off      uint16
-	sent     func(int) // may be nil
+// rewrite is what a receiver's writer does to the track's packets.
+type rewrite struct {
+	off      uint16    // added to the sequence numbers
+	sent     func(int) // told each payload sent; may be nil
 	noMarker bool      // clear the marker bit
 }
 
+// offsetBinding is a receiver whose packets are the track's, rewritten.
+type offsetBinding struct {
+	webrtc.TrackLocalContext
+	rewrite
+}
+
 func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
-	return offsetWriter{b.TrackLocalContext.WriteStream(), b.off, b.sent, b.noMarker}
+	return offsetWriter{b.TrackLocalContext.WriteStream(), b.rewrite}
 }
 
 type offsetWriter struct {
-	w        webrtc.TrackLocalWriter
-	off      uint16
-	sent     func(int) // may be nil
-	noMarker bool
+	w webrtc.TrackLocalWriter
+	rewrite
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
@@ -192,5 +194,5 @@ func newMixMinusTrack(room string, sent func(int)) (*mixMinusTrack, error) {
 // the start of a talkspurt after DTX (RFC 7587), which a jitter buffer
 // may resynchronize on; the full mix's packets carry none either.
 func (t *mixMinusTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, 0, t.sent, true})
+	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, rewrite{sent: t.sent, noMarker: true}})
 }
