@@ -100,6 +100,8 @@ func (p *encodePipe) run() {
 		if j.bitrate != p.enc.Config().Bitrate {
 			if err := p.enc.SetBitrate(j.bitrate); err != nil {
 				p.stop(err)
+				p.free <- j.c
+				continue
 			}
 		}
 		obs := p.stats.obs
@@ -143,8 +145,12 @@ func (p *encodePipe) run() {
 	}
 }
 
+// stop keeps the first error and cancels the mixer with it; the jobs
+// still queued only give their canvases back.
 func (p *encodePipe) stop(err error) {
-	p.err = err
+	if p.err == nil {
+		p.err = err
+	}
 	p.fail(err)
 }
 
