@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -109,7 +110,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	a.limiter.Process(a.out, a.acc)
 	pkt, err := a.enc.Encode(a.out)
 	if err != nil {
-		return err
+		return fmt.Errorf("mixer: full mix: %w", err)
 	}
 	m.stats.audioFrames.Add(1)
 	frame := codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}
@@ -125,7 +126,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 			// Quiet: their own mix is the full mix, already encoded. Sharing
 			// the packet spares an Opus encode per quiet person (most of a
 			// room); the full mix holds none of their voice (below
-			// quietLevel for a second).
+			// quietLevel for quietHangover ticks).
 			if err := m.handOn(func() error { return m.out.MixMinus(mem.ID, frame) }); err != nil {
 				return err
 			}
@@ -135,7 +136,7 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		mem.limiter.Process(a.out, a.minus)
 		pkt, err := mem.enc.Encode(a.out)
 		if err != nil {
-			return err
+			return fmt.Errorf("mixer: mix-minus of %s: %w", mem.ID, err)
 		}
 		theirs := codec.EncodedFrame{Data: pkt, PTS: t, Duration: audio.FrameDuration, Key: true}
 		if err := m.handOn(func() error { return m.out.MixMinus(mem.ID, theirs) }); err != nil {

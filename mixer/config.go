@@ -20,8 +20,9 @@ type Config struct {
 	// Layout and Aspect place the participants on the canvas.
 	Layout layout.Mode
 	Aspect layout.Aspect
-	// Live drops a composed frame when the encoder is still busy with the
-	// previous one (the output never stalls); offline, the mixer waits.
+	// Live never waits: a tick whose picture finds the encoder holding both
+	// canvases composes none (Dropped), and ticks already due when the
+	// mixer is late are skipped (LateTicks). Offline, the mixer waits.
 	Live bool
 	// KeyframeMinInterval coalesces keyframe requests: everyone pays for a
 	// keyframe, so at most one is forced per interval.
@@ -51,8 +52,8 @@ type Observer interface {
 	Latency(d time.Duration)
 	// LateTicks counts video ticks skipped because the mixer was behind.
 	LateTicks(n int)
-	// Dropped is a composed picture not encoded: the encoder was still busy
-	// with the previous one (live only).
+	// Dropped is a video tick that composed no picture: the encoder held
+	// both canvases (live only).
 	Dropped()
 	// Keyframe is called for each keyframe; forced tells a requested one
 	// from a periodic one.

@@ -70,14 +70,14 @@ func (p *lossPeak) at(t time.Duration) int {
 // id reported for the audio it gets: a participant's own mix, or the full
 // mix for a viewer (any id that is not a participant's). It may be called
 // from any goroutine, as often as reports come; the mixer takes the
-// reports at its next tick. A participant's own mix follows their
-// loss (but for the last shareLead ticks before they share the full mix's
+// reports at its next tick. A participant's own mix follows their loss
+// (but for the last shareLead ticks before they share the full mix's
 // packets, when it is set as the full mix's); the full mix follows the
-// worst among everyone, since viewers and
-// the recording hear it and so does every participant while quiet, which
-// a talker is again a second after each sentence (counting only the quiet
-// ones would switch the full mix's mode with who talks). Remove forgets
-// id's reports.
+// worst among everyone, since viewers and the recording hear it and so
+// does every participant while quiet, which a talker is again
+// quietHangover ticks after each sentence (counting only the quiet ones
+// would switch the full mix's mode with who talks). Remove forgets id's
+// reports.
 func (m *Mixer) SetAudioLoss(id string, percent int) {
 	percent = min(percent, maxLoss)
 	if percent <= 0 {
@@ -160,8 +160,8 @@ func (m *Mixer) updateLoss(t time.Duration) {
 
 // shareLead is how many ticks before sharing the full mix's packets a
 // quiet participant's encoder takes on its expected loss: time for
-// libopus to settle in the mode that goes with it (600 ms; with 200 or
-// 400 ms the switch still made a 2.6 dB bump in TestMixMinusSharesWithoutASeam),
+// libopus to settle in the mode that goes with it (600 ms: a shorter lead
+// leaves a step in level at the switch, TestMixMinusSharesWithoutASeam),
 // and still later than the pauses between sentences (1 s quiet).
 const shareLead = 30
 

@@ -11,7 +11,7 @@ type Stats struct {
 	VideoFrames   uint64 // encoded pictures
 	VideoBytes    uint64
 	Keyframes     uint64
-	DroppedFrames uint64 // composed but not encoded: the encoder was busy (live only)
+	DroppedFrames uint64 // video ticks not composed: the encoder held both canvases (live only)
 	LateTicks     uint64 // video ticks skipped because the mixer was late (live only)
 	AudioFrames   uint64 // 20 ms frames of the full mix
 	Compose       Timing // per video tick: reading sources, scaling, copying
