@@ -11,6 +11,7 @@ import (
 	"net/http"
 	_ "net/http/pprof" // served only with -debug-addr
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -182,6 +183,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
 	cfg.Logger = log
+	if cfg.RecordDir, err = recordDirReady(cfg.RecordDir); err != nil {
+		return err
+	}
 
 	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
 		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
@@ -296,4 +300,25 @@ func browserAddr(a net.Addr) string {
 		return a.String()
 	}
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
+}
+
+// recordDirReady makes the recordings' folder and checks that a file can
+// be made in it, so that a folder the server cannot write is found at
+// start, not at the first recording of a meeting. It returns the folder's
+// absolute path: logs and the API name it whatever the working directory.
+func recordDirReady(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("-record-dir %q: %w", dir, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return "", fmt.Errorf("-record-dir: %w", err)
+	}
+	f, err := os.CreateTemp(abs, ".mcu-check-*")
+	if err != nil {
+		return "", fmt.Errorf("-record-dir: recordings cannot be written: %w", err)
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return abs, nil
 }

@@ -267,3 +267,37 @@ func TestShutdownTimeoutRefusesNonsense(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordDirCheckedAtStart: a recordings folder that cannot be made is
+// an error at start, naming the flag; a relative one is made, and the log
+// names it by its absolute path.
+func TestRecordDirCheckedAtStart(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Cancelled: a server that starts stops at once.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", filepath.Join(file, "rec")}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "-record-dir") {
+		t.Fatalf("a record dir under a file: %v, want an error naming -record-dir", err)
+	}
+
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var stderr bytes.Buffer
+	if err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", "rec"}, io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	abs := filepath.Join(dir, "rec")
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		t.Fatalf("the record dir was not made: %v", err)
+	}
+	if left, _ := os.ReadDir(abs); len(left) != 0 {
+		t.Errorf("the check left %d files in the record dir", len(left))
+	}
+	if !strings.Contains(stderr.String(), "record_dir="+abs) {
+		t.Errorf("the log does not name %s:\n%s", abs, stderr.String())
+	}
+}
