@@ -207,10 +207,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// pprof registers on the default mux; a CPU profile's answer takes
 		// its seconds to write.
 		dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-			WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute}
+			WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
 		go dbg.Serve(dl)
 		defer dbg.Close()
-		log.Info("pprof on", "addr", dl.Addr())
+		if ip, ok := dl.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+			// Profiles show the server's insides and cost CPU to take.
+			log.Warn("pprof is open to the network: anyone who reaches it can profile the server", "addr", dl.Addr())
+		} else {
+			log.Info("pprof on", "addr", dl.Addr())
+		}
 	}
 
 	// Each participant's decoder runs on its own OS thread and holds a Go P
@@ -235,12 +240,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	// ReadTimeout bounds a whole request, body included (an SDP offer is a
-	// few KiB): a client that stalls mid-body cannot hold a handler.
-	// WriteTimeout bounds a client that stops reading its answer; the
-	// longest answer to wait for is a recording's stop.
-	srv := &http.Server{Handler: server.New(rooms, metrics, log), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: time.Minute, IdleTimeout: time.Minute}
+	srv := httpServer(server.New(rooms, metrics, log))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
@@ -321,4 +321,17 @@ func recordDirReady(dir string) (string, error) {
 	f.Close()
 	os.Remove(f.Name())
 	return abs, nil
+}
+
+// maxHeaderBytes bounds a request's headers (Go's default is 1 MiB): the
+// API's are a few hundred bytes, a browser's with cookies a few KiB.
+const maxHeaderBytes = 32 << 10
+
+// httpServer serves h to clients. ReadTimeout bounds a whole request, body
+// included (an SDP offer is a few KiB): a client that stalls mid-body
+// cannot hold a handler. WriteTimeout bounds a client that stops reading
+// its answer; the longest answer to wait for is a recording's stop.
+func httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
 }

@@ -301,3 +301,49 @@ func TestRecordDirCheckedAtStart(t *testing.T) {
 		t.Errorf("the log does not name %s:\n%s", abs, stderr.String())
 	}
 }
+
+// TestHeadersBounded: the server answers a request whose headers are over
+// maxHeaderBytes with 431, not by reading a megabyte of them.
+func TestHeadersBounded(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httpServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	go srv.Serve(ln)
+	defer srv.Close()
+	for _, c := range []struct {
+		size int
+		want int
+	}{{8 << 10, http.StatusOK}, {maxHeaderBytes + 8<<10, http.StatusRequestHeaderFieldsTooLarge}} {
+		req, err := http.NewRequest("GET", "http://"+ln.Addr().String()+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Filler", strings.Repeat("a", c.size))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("a %d-byte header: %d, want %d", c.size, res.StatusCode, c.want)
+		}
+	}
+}
+
+// TestDebugAddrOnTheNetworkWarns: pprof on an address other than loopback
+// is served, with a warning in the log.
+func TestDebugAddrOnTheNetworkWarns(t *testing.T) {
+	for addr, warn := range map[string]bool{"127.0.0.1:0": false, "0.0.0.0:0": true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // the server starts and stops at once
+		var stderr bytes.Buffer
+		if err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir(), "-debug-addr", addr}, io.Discard, &stderr); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(stderr.String(), "level=WARN msg=\"pprof is open"); got != warn {
+			t.Errorf("-debug-addr %s: warned %v, want %v:\n%s", addr, got, warn, stderr.String())
+		}
+	}
+}
