@@ -61,13 +61,14 @@ type Session struct {
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
 	joined   time.Time
 
-	mu        sync.Mutex // orders onTrack's wg.Add and the loss reports before close
+	// mu guards closed and reading: onTrack's wg.Add, the loss and
+	// downlink reports happen before close or not at all.
+	mu        sync.Mutex
 	closed    bool
 	closeOnce sync.Once
 	lastPLI   pliGate
 	downlink  atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
 	stream    atomic.Pointer[StreamInfo]
-	audioIn   atomic.Pointer[string]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
 	// Of a simulcast sender's streams, the one decoded, and when it last
@@ -112,8 +113,8 @@ func (s *Session) Info() SessionInfo {
 	if st := s.stream.Load(); st != nil {
 		info.StreamInfo = *st
 	}
-	if a := s.audioIn.Load(); a != nil {
-		info.AudioCodec = *a
+	if s.audioTaken.Load() {
+		info.AudioCodec = "opus" // the only audio codec offered
 		st := s.audio.Stats()
 		info.Audio = &st
 	}
@@ -718,8 +719,6 @@ func (g *pliGate) allow(elapsed time.Duration) bool {
 // readAudio hands the participant's Opus packets to their jitter buffer,
 // which puts them back in order and decodes them (audioJitter).
 func (s *Session) readAudio(track *webrtc.TrackRemote) {
-	name := "opus"
-	s.audioIn.Store(&name)
 	buf := make([]byte, maxPacket)
 	var pkt rtp.Packet
 	for {
