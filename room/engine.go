@@ -120,13 +120,13 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	}
 	reg := &interceptor.Registry{}
 	if err := configureNack(m, reg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("room: nack: %w", err)
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("room: rtcp reports: %w", err)
 	}
 	if err := configureTWCC(m, reg); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("room: transport-cc: %w", err)
 	}
 	s := webrtc.SettingEngine{LoggerFactory: logs}
 	// A participant whose network vanished (no DTLS close) is seen as

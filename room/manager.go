@@ -258,6 +258,11 @@ func (r *Room) unreserve(kind Kind) {
 	r.joining--
 }
 
+// negotiate makes the session for a join of kind into r: its
+// PeerConnection with the room's tracks it receives (per kind), the
+// handlers of its tracks and state, and the answer to offer with every
+// ICE candidate gathered (or those within GatherTimeout). On failure
+// nothing of it is left running.
 func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
 	var guard streamGuard
 	id := randomHex(8)
@@ -274,7 +279,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
 		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()
-			return nil, "", fmt.Errorf("room: %w", err)
+			return nil, "", fmt.Errorf("room: audio decoder: %w", err)
 		}
 	}
 	if s.Name == "" {
@@ -285,15 +290,11 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		pc.Close() // the state change ends the session
 	})
 	fail := func(err error) (*Session, string, error) {
-		// No track reader may start once Wait has begun (onTrack checks
-		// closed). pion cannot call onTrack before the answer is out, which
-		// no failure here follows, but that is pion's order, not ours.
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
-		pc.Close()
-		s.wg.Wait()
-		logs.flush()
+		// No track reader may start once Wait has begun. pion cannot call
+		// onTrack before the answer is out, which no failure here follows,
+		// but that is pion's order, not ours.
+		s.markClosed()
+		s.closePeer()
 		return nil, "", err
 	}
 	if kind != Publisher {

@@ -738,19 +738,31 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 // PeerConnection and waits for its goroutines.
 func (s *Session) close() {
 	s.closeOnce.Do(func() {
-		s.mu.Lock()
-		s.closed = true
-		s.mu.Unlock()
+		s.markClosed()
 		// A viewer's too: the mixer forgets the loss they reported, the
 		// room what they can take of the composite.
 		s.room.mixer.Remove(s.ID)
 		if s.Kind != Publisher {
 			s.room.downlink.forget(s.ID)
 		}
-		if err := s.pc.Close(); err != nil { // ends the goroutines' reads
-			s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
-		}
-		s.wg.Wait()
-		s.pionLogs.flush()
+		s.closePeer()
 	})
+}
+
+// markClosed keeps track readers from starting (onTrack checks closed)
+// and the receiver's reports from reaching the room.
+func (s *Session) markClosed() {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+}
+
+// closePeer closes the PeerConnection, which ends the goroutines' reads,
+// waits for them, and writes out pion's messages held back.
+func (s *Session) closePeer() {
+	if err := s.pc.Close(); err != nil {
+		s.room.log.Debug("close peer connection", "session", s.ID, "err", err)
+	}
+	s.wg.Wait()
+	s.pionLogs.flush()
 }
