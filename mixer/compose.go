@@ -93,8 +93,8 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	// Sources that scale their own pictures hear of their tile now, before
 	// any is asked for a picture: a decoder that learnt it only once its
 	// first picture was shown would fill its queue at the source's full
-	// size meanwhile (offline, sixteen decoders' worth of 640x360 pictures
-	// were the mix's peak memory). Every source hears once, also of an
+	// size meanwhile (offline, at sixteen people, most of the mix's peak
+	// memory). Every source hears once, also of an
 	// empty tile (too many people for the canvas): a file's decoder waits
 	// for it.
 	for i, mem := range m.members {

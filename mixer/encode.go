@@ -82,10 +82,10 @@ func (p *encodePipe) buffer(ctx context.Context, wait bool) (*canvas, error) {
 	}
 }
 
-// submit never blocks: there are as many places for jobs as canvases. With
-// one, a tick whose picture came while the encoder's goroutine was still
-// handing on the frame before (writing it to every receiver) waited for
-// it, and the sound's ticks with it.
+// submit never blocks: there are as many places for jobs as canvases, so
+// a tick whose picture comes while the encoder's goroutine is still
+// handing on the frame before (writing it to every receiver) does not
+// wait for it, nor do the sound's ticks behind it.
 func (p *encodePipe) submit(j encodeJob) { p.jobs <- j }
 
 func (p *encodePipe) run() {

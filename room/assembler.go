@@ -21,8 +21,8 @@ const assemblerSlots = 1024
 // them as the stream's new numbering: a sender that restarted lower would
 // otherwise be dropped until its numbers caught up, minutes later. Late
 // retransmissions are nearer: after a long outage on a slow link a burst
-// of them can pass maxLate, and taking it for a restart threw away the
-// frames held since.
+// of them can pass maxLate, and taking it for a restart would throw away
+// the frames held since.
 const maxLate = 64
 
 // assemblerPatience is how long a missing packet is waited for (reordering,

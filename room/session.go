@@ -614,7 +614,7 @@ func (s *Session) requestKeyframe(ssrc uint32) {
 // pliGate lets a keyframe request through at most once per pliInterval,
 // from any goroutine. It counts time from the session's start on the
 // monotonic clock: compared as wall-clock times, a clock stepped back (NTP
-// at boot, a VM resumed) held every request for as long as the step.
+// at boot, a VM resumed) would hold every request for as long as the step.
 type pliGate struct {
 	last atomic.Int64 // when the last request went, + pliInterval; 0: none yet
 }
