@@ -122,6 +122,11 @@ func TestFitsLiveProfile(t *testing.T) {
 		{"H.264 high 4:4:4 predictive, 14 bits", H264, au(spsNAL(244, 3, 14), idr), false},
 		{"H.264 high 4:4:4 predictive, 8-bit 4:2:0 (lossless)", H264, au(spsNAL(244, 1, 8), idr), true},
 		{"H.264 high, monochrome", H264, au(spsNAL(100, 0, 8), idr), true},
+		// Profiles whose SPS FFmpeg reads otherwise than the standard.
+		{"H.264 old high 4:4:4 (144)", H264, au(spsNAL(144, 1, 8), idr), false},
+		{"H.264 MFC high (134)", H264, au(spsNAL(134, 1, 8), idr), false},
+		{"H.264 MFC depth high (135)", H264, au(spsNAL(135, 1, 8), idr), false},
+		{"H.264 enhanced multiview depth high (139)", H264, au(spsNAL(139, 1, 8), idr), false},
 		{"H.264 a second SPS beyond", H264, au(spsNAL(66, 1, 8), spsNAL(110, 1, 10), idr), false},
 		{"H.264 without an SPS", H264, au(idr), true},
 		{"H.264 4K, 5 reference frames (level 5.1)", H264, au(spsNALSized(5, 240, 135, 0, false), idr), true},

@@ -132,6 +132,14 @@ const maxDPBMBs = 184320
 // fitsLive reports whether a live stream with this SPS stays within what
 // mcu negotiates (see FitsLiveProfile).
 func (s H264SPS) fitsLive() bool {
+	switch s.Profile {
+	case 144, 139, 134, 135:
+		// FFmpeg reads the chroma format and bit depth of the withdrawn
+		// High 4:4:4 (144), the standard those of 139, 134 and 135: for
+		// these, what ParseH264SPS reads is not what the decoder takes,
+		// and a crafted SPS could pass for 4:2:0.
+		return false
+	}
 	// Divided, not multiplied: sizes out of range would overflow.
 	return s.ChromaFormat <= 1 && s.BitDepth == 8 && s.RefFrames <= 16 && s.MBs <= maxDPBMBs/max(s.RefFrames, 1)
 }
