@@ -259,6 +259,21 @@ func h264StartsIDR(au []byte) bool {
 	return found
 }
 
+// H264HasSlice reports whether an Annex B access unit holds a slice of a
+// picture (NAL unit types 1 to 5), not only parameter sets, SEI or a
+// delimiter.
+func H264HasSlice(au []byte) bool {
+	found := false
+	ForEachNAL(au, func(nal []byte) bool {
+		if len(nal) > 0 {
+			t := nal[0] & 0x1f
+			found = t >= 1 && t <= 5
+		}
+		return !found
+	})
+	return found
+}
+
 // H264FirstSlice reports whether a slice NAL unit (header byte first) is the
 // first of its picture: its header starts with first_mb_in_slice, an
 // Exp-Golomb ue(v) in which 0 is the single bit 1 (H.264 7.3.3). The byte

@@ -296,6 +296,14 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	v.beyond = false
+	if v.dec.Codec() == codec.H264 && !codec.H264HasSlice(f.data) {
+		// Parameter sets, SEI or a delimiter in a frame of their own (a
+		// sender that writes one NAL unit at a time): kept for the
+		// keyframes that need them. FFmpeg would take them for a broken
+		// picture, and a keyframe would be asked for at each keyframe.
+		v.h264.Complete(f.data)
+		return
+	}
 	var span sched.CPUSpan
 	if v.cpu != nil {
 		span = sched.StartCPU()

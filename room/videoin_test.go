@@ -869,3 +869,40 @@ func TestVideoReaderOfAnUndecodableSimulcastStream(t *testing.T) {
 		t.Errorf("the place asked for at %d packets of %d, want only the first", asked, len(pkts))
 	}
 }
+
+// TestVideoInH264ParameterSetsAlone: a sender that sends its SPS and PPS
+// as a frame of their own (one NAL unit per packet, the marker on the
+// PPS) before each keyframe has every picture decoded, and is asked for
+// no keyframe.
+func TestVideoInH264ParameterSetsAlone(t *testing.T) {
+	frames := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.4",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0", "-x264-params", "repeat-headers=1")
+	var split [][]byte
+	alone := 0
+	for _, f := range frames {
+		var sets, rest []byte
+		codec.ForEachNAL(f, func(nal []byte) bool {
+			if k := nal[0] & 0x1f; k == 7 || k == 8 {
+				sets = append(append(sets, 0, 0, 0, 1), nal...)
+			} else {
+				rest = append(append(rest, 0, 0, 0, 1), nal...)
+			}
+			return true
+		})
+		if sets != nil {
+			split, alone = append(split, sets), alone+1
+		}
+		split = append(split, rest)
+	}
+	if len(frames) != 12 || alone != 2 {
+		t.Fatalf("%d frames, %d with parameter sets, from ffmpeg; want 12 and 2", len(frames), alone)
+	}
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+	p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" }
+	p.in.start(102, "video/H264")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.push(sender.packets(t, 102, &codecs.H264Payloader{DisableStapA: true}, split)...)
+	if got := p.take()[image.Pt(160, 90)]; got != 12 || p.keyframes != 0 {
+		t.Errorf("%d pictures of 12 frames, %d keyframe requests; want 12 and none", got, p.keyframes)
+	}
+}
