@@ -117,6 +117,15 @@ func (d *VideoDecoder) Pixels() int {
 	return d.cc.Width() * d.cc.Height()
 }
 
+// Delay is how many pictures the decoder holds back to give them out in
+// display order (an H.264 stream with B-frames), as it knows so far.
+func (d *VideoDecoder) Delay() int {
+	if d.cc == nil {
+		return 0
+	}
+	return reorderDelay(d.cc)
+}
+
 // Codec is the format this decoder reads.
 func (d *VideoDecoder) Codec() VideoCodec { return d.codec }
 

@@ -89,6 +89,18 @@ func cStruct[T, S any]() func(*T) *S {
 	}
 }
 
+// reorderDelay is how many pictures the decoder behind cc holds back to
+// give them out in display order (AVCodecContext.has_b_frames, which the
+// H.264 decoder sets from the SPS or raises when pictures come out of
+// order), 0 when it cannot tell.
+func reorderDelay(cc *astiav.CodecContext) int {
+	c := avCodecContext(cc)
+	if c == nil {
+		return 0
+	}
+	return int(c.has_b_frames)
+}
+
 // packetBuffer is what pkt's buffer holds from its data on, padding
 // included, and the size the buffer says it has: what FFmpeg may read. For
 // the tests, which cannot use cgo themselves.

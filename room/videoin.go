@@ -2,6 +2,7 @@ package room
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -149,6 +150,12 @@ func (v *videoIn) restart(pt uint8, mime string) bool {
 // opens a decoder, and a sender alternating payload types must not make
 // the server do that for every packet.
 const codecSwitchGap = time.Second
+
+// maxReorder is the most pictures a live decoder may hold back to give
+// them out in display order. WebRTC senders use no B-frames (0); x264,
+// NVENC and VideoToolbox with B-frames hold one or two. A variable for
+// the tests.
+var maxReorder = 4
 
 // switchTo follows the sender to payload type pt, of codec mime, at now,
 // and reports whether the packet is to be taken. Another payload type of
@@ -325,6 +332,11 @@ func (v *videoIn) decode(f assembled) {
 		v.cpu(span.End())
 	}
 	switch {
+	case err == nil && v.dec.Delay() > maxReorder:
+		// FFmpeg's H.264 decoder holds back as many pictures as the SPS
+		// or the pictures' order asks (up to 16: ~200 MB at 4K), and each
+		// shows that many frames late. The decoder goes, with them.
+		v.failed = fmt.Errorf("room: video holds %d pictures back to reorder them, more than %d (B-frames): not decoded live", v.dec.Delay(), maxReorder)
 	case err == nil:
 		if v.badKeys > 0 && codec.IsKeyframe(v.dec.Codec(), f.data) {
 			v.badKeys, v.nextAsk = 0, time.Time{} // decodes again
