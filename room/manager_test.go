@@ -270,6 +270,44 @@ func TestOfferThatCannotReceiveTheMix(t *testing.T) {
 	}
 }
 
+// TestH264OffersTaken: a publisher offering H.264 in a profile and
+// packetization mode browsers, x264-based publishers or single-NAL senders
+// use has it taken in the answer, also where no entry of the server's
+// matches the offer's exactly (pion then takes one of the same MIME type;
+// the depacketizer reads every packetization mode).
+func TestH264OffersTaken(t *testing.T) {
+	m := testManager(t)
+	for _, fmtp := range []string{
+		"level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", // browsers' constrained baseline
+		"level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=640c1f", // constrained high (Chromium, Safari)
+		"packetization-mode=1;profile-level-id=42c01f",                           // x264 baseline
+		"packetization-mode=1;profile-level-id=4d401f",                           // x264 main
+		"packetization-mode=1;profile-level-id=640029",                           // x264 high, level 4.1
+		"packetization-mode=0;profile-level-id=42e01f",                           // one NAL unit per packet
+	} {
+		me := &webrtc.MediaEngine{}
+		if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: fmtp}, PayloadType: 120}, webrtc.RTPCodecTypeVideo); err != nil {
+			t.Fatal(err)
+		}
+		pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me)).NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+		_, answer, err := m.Join(context.Background(), "h264", "", Publisher, gatheredOffer(t, pc))
+		pc.Close()
+		if err != nil {
+			t.Errorf("%s: %v", fmtp, err)
+			continue
+		}
+		if !strings.Contains(answer, "a=rtpmap:120 H264/90000") {
+			t.Errorf("%s: the answer takes no H.264:\n%s", fmtp, answer)
+		}
+	}
+}
+
 // TestTrackAfterCloseIsIgnored: pion delivers a track from a goroutine of
 // its own, which may run after the session has closed and waited for its
 // readers; the session then starts none (it would read a closed track, and
