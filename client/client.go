@@ -49,6 +49,9 @@ type Options struct {
 	// bitrate. For load tests; a receiver that decodes sees broken
 	// pictures.
 	LoseVideo int
+	// Token is sent as "Authorization: Bearer Token" with the join, for a
+	// server started with -auth-token.
+	Token string
 }
 
 // interceptors registers pion's default interceptors, as a browser has
@@ -316,6 +319,9 @@ func (c *Client) post(ctx context.Context, offer string) (string, string, error)
 		return "", "", err
 	}
 	req.Header.Set("Content-Type", "application/sdp")
+	if c.opts.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return "", "", err

@@ -183,3 +183,25 @@ func TestLiveLossy(t *testing.T) {
 func testdataDir(t *testing.T) string {
 	return filepath.Dir(mediatest.TestdataPath(t, "p01.ivf"))
 }
+
+// TestLiveToken: against a server that needs a token, the participants
+// join and the room's state is read with it; without it nobody joins.
+func TestLiveToken(t *testing.T) {
+	const token = "load-test-token-0123"
+	srv := testserver.StartWithToken(t, nil, token)
+	cfg := DefaultConfig()
+	cfg.URL, cfg.Room, cfg.N = srv.URL, "token", 1
+	cfg.Duration, cfg.Decoders, cfg.CostMedia = 2*time.Second, 0, 0
+	cfg.Clips = DefaultClips(testdataDir(t), 1)
+	if _, err := Run(context.Background(), cfg, io.Discard); !errors.Is(err, ErrNoneJoined) {
+		t.Errorf("without the token: %v, want nobody joined", err)
+	}
+	cfg.Token = token
+	res, err := Run(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Joined != 1 || res.Room.MaxBitrate != 1_500_000 {
+		t.Errorf("with the token: %d joined, the room's max bitrate %d; want 1 and the room's state read", res.Joined, res.Room.MaxBitrate)
+	}
+}

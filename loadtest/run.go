@@ -48,6 +48,9 @@ type Config struct {
 	Mixer mixer.Config
 	// JoinTimeout bounds one join (ICE gathering and the HTTP exchange).
 	JoinTimeout time.Duration
+	// Token is sent with the joins and the API's requests, for a server
+	// started with -auth-token.
+	Token string
 	// ProcRoot is where /proc is (tests change it).
 	ProcRoot string
 }
@@ -146,7 +149,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			m.scrape, m.fresh = s, true
 		}
 		var err error
-		if m.room, err = roomInfo(ctx, base, cfg.Room); err != nil {
+		if m.room, err = roomInfo(ctx, base, cfg.Room, cfg.Token); err != nil {
 			// Zero before the run: the room does not exist yet. After it,
 			// the counters would cover more than the window.
 			m.room, m.roomStale = prev.room, !prev.at.IsZero()
@@ -209,7 +212,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			}
 			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
 			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
-				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose})
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, Token: cfg.Token})
 			cancel()
 			now := time.Now()
 			mu.Lock()
@@ -323,7 +326,7 @@ loop:
 		}
 	}
 	quiet := context.WithoutCancel(ctx)
-	if room1, err := roomInfo(quiet, base, cfg.Room); err == nil {
+	if room1, err := roomInfo(quiet, base, cfg.Room, cfg.Token); err == nil {
 		if !from.roomStale {
 			res.Room = room1.Mixer.sub(from.room.Mixer)
 		}
@@ -446,7 +449,7 @@ const lossyEvery = 4
 // scrape reads the server's /metrics.
 func scrape(ctx context.Context, base string) (*Scrape, error) {
 	var sc *Scrape
-	err := get(ctx, base, "/metrics", 16<<20, func(body io.Reader) (err error) {
+	err := get(ctx, base, "/metrics", "", 16<<20, func(body io.Reader) (err error) {
 		sc, err = ParseMetrics(body)
 		return err
 	})
@@ -455,12 +458,15 @@ func scrape(ctx context.Context, base string) (*Scrape, error) {
 
 // get fetches base+path within 5 s and hands read at most max bytes of the
 // body; an answer other than 200 is a *statusError.
-func get(ctx context.Context, base, path string, max int64, read func(io.Reader) error) error {
+func get(ctx context.Context, base, path, token string, max int64, read func(io.Reader) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 	if err != nil {
 		return err
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -520,9 +526,9 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 
 // roomInfo reads the room's state from the API (zero, and an error, when
 // it does not exist).
-func roomInfo(ctx context.Context, base, room string) (apiRoom, error) {
+func roomInfo(ctx context.Context, base, room, token string) (apiRoom, error) {
 	var r apiRoom
-	err := get(ctx, base, "/api/rooms/"+url.PathEscape(room), 1<<20, func(body io.Reader) error {
+	err := get(ctx, base, "/api/rooms/"+url.PathEscape(room), token, 1<<20, func(body io.Reader) error {
 		return json.NewDecoder(body).Decode(&r)
 	})
 	return r, err

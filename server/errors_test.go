@@ -333,3 +333,70 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	// The room goes on: a new recording can start.
 	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
 }
+
+// TestToken: a server that needs a token answers joins and the API 401
+// without it (or with another), before reading the body; with it, they are
+// served. Leaving needs only the session's key; the health check, the
+// metrics, the demo page and preflights need nothing.
+func TestToken(t *testing.T) {
+	const token = "s3cret-token-for-the-test"
+	srv := testserver.StartWithToken(t, nil, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	do := func(method, path, ctype, auth, body string) (int, http.Header, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
+		}
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	for _, path := range []string{"/rooms/a/join", "/whip/a", "/whep/a"} {
+		for _, auth := range []string{"", "Bearer nope", "Basic " + token, "Bearer " + token + "x"} {
+			// An oversized body would be 413 if it were read.
+			status, h, body := do("POST", path, "application/sdp", auth, strings.Repeat("a=x\r\n", 20000))
+			if status != http.StatusUnauthorized || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") || !strings.Contains(body, "token") {
+				t.Errorf("POST %s with %q: %d %q %q, want 401 asking for a Bearer token", path, auth, status, h.Get("WWW-Authenticate"), body)
+			}
+		}
+	}
+	for _, api := range [][2]string{{"GET", "/api/rooms"}, {"GET", "/api/rooms/a"}, {"POST", "/api/rooms/a/recording"},
+		{"DELETE", "/api/rooms/a/recording"}, {"PUT", "/api/rooms/a/layout"}} {
+		if status, _, _ := do(api[0], api[1], "", "", ""); status != http.StatusUnauthorized {
+			t.Errorf("%s %s without the token: %d, want 401", api[0], api[1], status)
+		}
+	}
+	for _, open := range []string{"/healthz", "/metrics", "/", "/mcu.js"} {
+		if status, _, _ := do("GET", open, "", "", ""); status != http.StatusOK {
+			t.Errorf("GET %s without the token: %d, want 200", open, status)
+		}
+	}
+	if status, h, _ := do("OPTIONS", "/rooms/a/join", "", "", ""); status != http.StatusNoContent || !strings.Contains(h.Get("Access-Control-Allow-Headers"), "Authorization") {
+		t.Errorf("preflight: %d, allowed headers %q; want 204 allowing Authorization", status, h.Get("Access-Control-Allow-Headers"))
+	}
+
+	if _, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "a", Video: mediatest.TestdataPath(t, "p01.ivf")}); err == nil {
+		t.Fatal("a client without the token joined")
+	}
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "a", Video: mediatest.TestdataPath(t, "p01.ivf"), Token: token})
+	if err != nil {
+		t.Fatalf("with the token: %v", err)
+	}
+	defer c.Close()
+	if status, _, body := do("GET", "/api/rooms/a", "", "bearer "+token, ""); status != http.StatusOK || !strings.Contains(body, `"participants"`) {
+		t.Errorf("the room's state with the token: %d %q", status, body)
+	}
+	// Leaving is the session's key's business alone.
+	if err := c.Leave(ctx); err != nil {
+		t.Errorf("leave without the token: %v", err)
+	}
+}

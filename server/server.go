@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -30,6 +31,7 @@ type Server struct {
 	log     *slog.Logger
 	mux     *http.ServeMux
 	metrics *Metrics
+	token   string // what joins and the API must carry, "" for none
 }
 
 // New returns the HTTP handler for rooms; metrics may be nil (no /metrics).
@@ -42,16 +44,23 @@ func New(rooms *room.Manager, metrics *Metrics, log *slog.Logger) *Server {
 	return s
 }
 
+// RequireToken makes joins (join, WHIP, WHEP) and the API (/api/...)
+// answer 401 unless they carry "Authorization: Bearer token". Leaving
+// needs none: a session's key, in its Location, is its own credential. The
+// health check, the metrics and the demo page's files stay open. Call it
+// before serving.
+func (s *Server) RequireToken(token string) { s.token = token }
+
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST /rooms/{room}/join", s.join(room.Participant))
-	s.mux.HandleFunc("POST /whip/{room}", s.join(room.Publisher))
-	s.mux.HandleFunc("POST /whep/{room}", s.join(room.Viewer))
+	s.mux.HandleFunc("POST /rooms/{room}/join", s.authorized(s.join(room.Participant)))
+	s.mux.HandleFunc("POST /whip/{room}", s.authorized(s.join(room.Publisher)))
+	s.mux.HandleFunc("POST /whep/{room}", s.authorized(s.join(room.Viewer)))
 	s.mux.HandleFunc("DELETE /rooms/{room}/sessions/{id}", s.leave)
-	s.mux.HandleFunc("GET /api/rooms", s.listRooms)
-	s.mux.HandleFunc("GET /api/rooms/{room}", s.getRoom)
-	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.startRecording)
-	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.stopRecording)
-	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.setLayout)
+	s.mux.HandleFunc("GET /api/rooms", s.authorized(s.listRooms))
+	s.mux.HandleFunc("GET /api/rooms/{room}", s.authorized(s.getRoom))
+	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording))
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.authorized(s.stopRecording))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -115,6 +124,27 @@ func (m jsonMiss) WriteHeader(status int) {
 
 // Write drops the mux's text: WriteHeader wrote the JSON.
 func (m jsonMiss) Write(b []byte) (int, error) { return len(b), nil }
+
+// authorized runs h for requests that carry the token (RequireToken), and
+// answers the others 401 before their body is read.
+func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.token != "" && !bearer(r, s.token) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="mcu"`)
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the server needs a token: Authorization: Bearer TOKEN"})
+			return
+		}
+		h(w, r)
+	}
+}
+
+// bearer reports whether r's Authorization header carries token, in a
+// time that does not tell how much of it matched.
+func bearer(r *http.Request, token string) bool {
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	return ok && strings.EqualFold(scheme, "Bearer") &&
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
+}
 
 // join negotiates a session of the given kind from an SDP offer.
 func (s *Server) join(kind room.Kind) http.HandlerFunc {

@@ -48,6 +48,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "time between two joins")
 	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
 	fs.IntVar(&cfg.Lossy, "lossy", 0, "participants (the last ones) that lose every fourth packet of the mix, as on a congested link")
+	fs.StringVar(&cfg.Token, "token", "", "the server's -auth-token, if it has one [MCU_AUTH_TOKEN]")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")
 	fs.DurationVar(&cfg.CostMedia, "cost", cfg.CostMedia, "media decoded and encoded to measure the codec cost (0: skip)")
 	dir := fs.String("testdata", "testdata", "`folder` of the default clips")
@@ -63,6 +64,9 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return nil
 		}
 		return usageError{err}
+	}
+	if cfg.Token == "" { // not the flag's default: the usage text would show it
+		cfg.Token = os.Getenv("MCU_AUTH_TOKEN")
 	}
 	var err error
 	if cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, err = parseSize(*size); err != nil {

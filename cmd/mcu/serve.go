@@ -98,6 +98,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	udpPort := fs.String("udp-port", env("MCU_UDP_PORT", "0"), "carry all media on this one UDP `port` (0: a port per session) [MCU_UDP_PORT]")
 	loopback := fs.String("loopback-candidates", env("MCU_LOOPBACK_CANDIDATES", "auto"), "offer 127.0.0.1 ICE candidates: auto (when listening on loopback), true, false [MCU_LOOPBACK_CANDIDATES]")
 	shutdown := fs.String("shutdown-timeout", env("MCU_SHUTDOWN_TIMEOUT", "20s"), "on SIGTERM, how long finalizing recordings and closing peers may take before the process gives up and exits 1; keep it under the service manager's own stop timeout [MCU_SHUTDOWN_TIMEOUT]")
+	// Read from the environment after parsing: as a flag's default, the
+	// usage text would show it.
+	authToken := fs.String("auth-token", "", "a secret of 16 or more characters that joins (join, WHIP, WHEP) and the API must carry as \"Authorization: Bearer TOKEN\"; empty: none needed [MCU_AUTH_TOKEN]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if err := fs.Parse(args); err != nil {
@@ -177,6 +180,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil || shutdownTimeout <= 0 {
 		return usageError{fmt.Errorf("-shutdown-timeout %q: want a duration above 0, such as 20s", *shutdown)}
 	}
+	if *authToken == "" {
+		*authToken = env("MCU_AUTH_TOKEN", "")
+	}
+	if err := checkToken(*authToken); err != nil {
+		return usageError{err}
+	}
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
@@ -240,11 +249,14 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	srv := httpServer(server.New(rooms, metrics, log))
+	api := server.New(rooms, metrics, log)
+	api.RequireToken(*authToken)
+	srv := httpServer(api)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
-		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback)
+		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback,
+		"token_needed", *authToken != "")
 	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", browserAddr(ln.Addr()))
 
 	var serveErr error
@@ -334,4 +346,22 @@ const maxHeaderBytes = 32 << 10
 func httpServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
+}
+
+// checkToken refuses an -auth-token that is short enough to guess, or that
+// cannot travel in an HTTP header as it is (a space, a control
+// character, something outside ASCII). Empty is no token.
+func checkToken(token string) error {
+	if token == "" {
+		return nil
+	}
+	if len(token) < 16 {
+		return errors.New("-auth-token: want 16 characters or more")
+	}
+	for _, r := range token {
+		if r <= ' ' || r > '~' {
+			return errors.New("-auth-token: want printable ASCII without spaces")
+		}
+	}
+	return nil
 }

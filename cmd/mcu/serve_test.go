@@ -347,3 +347,58 @@ func TestDebugAddrOnTheNetworkWarns(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthToken: -auth-token (or MCU_AUTH_TOKEN) makes the server ask for
+// it on the API; one too short or with a space is a usage error; the
+// usage text never shows the environment's.
+func TestAuthToken(t *testing.T) {
+	for _, bad := range []string{"short", "sixteen chars ok", "with\ttab-and-more-chars"} {
+		err := serveCommand(context.Background(), []string{"-auth-token", bad}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-auth-token") {
+			t.Errorf("-auth-token %q: %v, want a usage error naming the flag", bad, err)
+		}
+	}
+	const token = "a-token-of-the-environment"
+	t.Setenv("MCU_AUTH_TOKEN", token)
+	var usage bytes.Buffer
+	if err := serveCommand(context.Background(), []string{"-h"}, io.Discard, &usage); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(usage.String(), "-auth-token") || strings.Contains(usage.String(), token) {
+		t.Errorf("usage: the flag missing, or the token shown:\n%s", usage.String())
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, w, io.Discard)
+		w.Close()
+	}()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v", err)
+	}
+	go io.Copy(io.Discard, out)
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	for auth, want := range map[string]int{"": http.StatusUnauthorized, "Bearer " + token: http.StatusOK} {
+		req, _ := http.NewRequest("GET", url+"/api/rooms", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != want {
+			t.Errorf("GET /api/rooms with %q: %d, want %d", auth, res.StatusCode, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -29,6 +29,13 @@ type Server struct {
 // and stops it when the test ends. Logs go to the test output with -v.
 func Start(t testing.TB, mutate func(*room.Config)) *Server {
 	t.Helper()
+	return StartWithToken(t, mutate, "")
+}
+
+// StartWithToken is Start with a server that needs token on joins and the
+// API (server.Server.RequireToken), unless token is empty.
+func StartWithToken(t testing.TB, mutate func(*room.Config), token string) *Server {
+	t.Helper()
 	cfg := room.DefaultConfig()
 	cfg.Net.LoopbackOnly = true
 	cfg.RecordDir = t.TempDir()
@@ -51,7 +58,9 @@ func Start(t testing.TB, mutate func(*room.Config)) *Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: server.New(rooms, metrics, cfg.Logger), ReadHeaderTimeout: 10 * time.Second}
+	h := server.New(rooms, metrics, cfg.Logger)
+	h.RequireToken(token)
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
