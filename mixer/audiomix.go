@@ -87,8 +87,11 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 				if ctx.Err() != nil {
 					return context.Cause(ctx)
 				}
-				m.log.Warn("audio source", "participant", mem.ID, "err", err)
+				if !mem.audioFailing { // once until it gives sound again
+					m.log.Warn("audio source", "participant", mem.ID, "err", err)
+				}
 			}
+			mem.audioFailing = err != nil
 			mem.sound = ok && err == nil
 		}
 		a.levels[mem.slot] = audio.SilenceDBFS

@@ -112,13 +112,18 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	var f *codec.Frame
 	if mem.Video != nil {
 		var err error
-		if f, err = mem.Video.VideoAt(ctx, t); err != nil {
+		if f, err = mem.Video.VideoAt(ctx, t); err == nil {
+			mem.videoFailing = false
+		} else {
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}
-			// A broken source keeps its last picture; say so once per tick
-			// at most, as a warning (the source also logs its own errors).
-			m.log.Warn("video source", "participant", mem.ID, "err", err)
+			// A broken source keeps its last picture; say so once until it
+			// gives a picture again (the source also logs its own errors).
+			if !mem.videoFailing {
+				m.log.Warn("video source", "participant", mem.ID, "err", err)
+			}
+			mem.videoFailing = true
 			if f == nil && ps.gen == m.gen && !ps.placeholder {
 				return nil // it gave none: the tile keeps the one it shows
 			}

@@ -97,6 +97,9 @@ type member struct {
 	// unscalable is the Seq of the last picture the scaler refused (at
 	// least 1), 0 once one is painted: warned about once, not retried.
 	unscalable uint64
+	// A source's errors are warned about once per run of them, not at
+	// every tick.
+	videoFailing, audioFailing bool
 
 	pcm     []int16
 	sound   bool

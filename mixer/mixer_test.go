@@ -10,6 +10,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -1025,5 +1026,55 @@ func TestSpeakerLeavingHandsTheTileOver(t *testing.T) {
 	big := layout.Cells(layout.Speaker, 2, 1, size)[1] // b, second of c and b
 	if y := lumaAt(img, big); y != 145 {
 		t.Errorf("the large tile's luma %d after the speaker left, want b's 145 (c's is 41)", y)
+	}
+}
+
+// flakySource fails its video and audio within [from, to) and in
+// [again, ∞) (again 0: never), and works otherwise.
+type flakySource struct {
+	colourSource
+	tone            toneSource
+	from, to, again time.Duration
+}
+
+func (s *flakySource) failing(t time.Duration) bool {
+	return t >= s.from && t < s.to || s.again > 0 && t >= s.again
+}
+
+func (s *flakySource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	if s.failing(t) {
+		return nil, errors.New("broken stream")
+	}
+	return s.colourSource.VideoAt(ctx, t)
+}
+
+func (s *flakySource) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if s.failing(t) {
+		return false, errors.New("broken stream")
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
+// TestBrokenSourceWarnsOncePerRun: a source that fails at every tick for a
+// while is warned about once, for its video and for its audio, and once
+// again when it fails again after working.
+func TestBrokenSourceWarnsOncePerRun(t *testing.T) {
+	var logs bytes.Buffer
+	cfg := testConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	m, err := New(cfg, &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &flakySource{colourSource: colourSource{y: 120, cb: 60, cr: 200, w: 320, h: 180}, tone: toneSource{hz: 440, amp: 0.1},
+		from: 200 * time.Millisecond, to: 600 * time.Millisecond, again: 900 * time.Millisecond}
+	if err := m.Add(Participant{ID: "a", Video: src, Audio: src}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m, 1200*time.Millisecond)
+	for _, what := range []string{`msg="video source"`, `msg="audio source"`} {
+		if n := strings.Count(logs.String(), what); n != 2 {
+			t.Errorf("%s warned %d times over two runs of failures, want 2:\n%s", what, n, logs.String())
+		}
 	}
 }
