@@ -88,7 +88,7 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 		return
 	}
 	m.cellsKey = key
-	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.Size())
+	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.canvasSize())
 	m.gen++
 	// Sources that scale their own pictures hear of their tile now, before
 	// any is asked for a picture: a decoder that learnt it only once its

@@ -339,7 +339,7 @@ func (m *Mixer) shutdown() {
 	m.scaler.Close()
 }
 
-// Canvas size.
-func (m *Mixer) Size() layout.Size {
+// canvasSize is the size of the composite picture.
+func (m *Mixer) canvasSize() layout.Size {
 	return layout.Size{W: m.cfg.Video.Width, H: m.cfg.Video.Height}
 }

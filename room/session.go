@@ -66,7 +66,7 @@ type Session struct {
 	mu        sync.Mutex
 	closed    bool
 	closeOnce sync.Once
-	lastPLI   pliGate
+	pli       pliGate      // keyframe requests to the sender
 	downlink  atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
 	stream    atomic.Pointer[StreamInfo]
 	// A video track, an audio track, is being read.
@@ -603,7 +603,7 @@ func (s *Session) tileTarget(w, h int) (image.Rectangle, image.Point) {
 
 // requestKeyframe sends a PLI to the sender, at most once per pliInterval.
 func (s *Session) requestKeyframe(ssrc uint32) {
-	if !s.lastPLI.allow(time.Since(s.joined)) {
+	if !s.pli.allow(time.Since(s.joined)) {
 		return
 	}
 	if err := s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err == nil {
