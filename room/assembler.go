@@ -266,8 +266,10 @@ func (p pictureID) followedBy(q pictureID) bool {
 		return q.sps
 	}
 	// A number that only looks next, having gone round once or more, takes
-	// mod frames: more time than passed.
-	return q.id == (p.id+1)%p.mod && q.ts-p.ts < uint32(p.mod*fastestFrame)
+	// mod frames: more time than passed. The time may go back (a B-frame
+	// is shown before the reference picture sent ahead of it).
+	d := int64(int32(q.ts - p.ts))
+	return q.id == (p.id+1)%p.mod && d > -int64(p.mod*fastestFrame) && d < int64(p.mod*fastestFrame)
 }
 
 // pictureIDFrom reads the pictureID of the frame whose first packet with

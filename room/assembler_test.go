@@ -834,3 +834,34 @@ func FuzzFrameAssemblerH264(f *testing.F) {
 		}
 	})
 }
+
+// TestPictureIDFollowedBy: the next number follows whether its time is
+// ahead or, as a B-frame's is, behind; a number that only looks next, its
+// time a whole round of numbers or more away, does not.
+func TestPictureIDFollowedBy(t *testing.T) {
+	round := uint32(16 * fastestFrame) // the least time a round of 16 numbers takes
+	p := pictureID{id: 5, mod: 16, ts: 1 << 31, h264: true}
+	for _, c := range []struct {
+		name    string
+		id      int
+		ts      uint32
+		follows bool
+	}{
+		{"next, a frame later", 6, p.ts + 3000, true},
+		{"next, a B-frame shown before", 6, p.ts - 3000, true},
+		{"next, the clock wrapped", 6, p.ts + 1<<31 + 3000, false},
+		{"next number a round later", 6, p.ts + round, false},
+		{"next number a round earlier", 6, p.ts - round, false},
+		{"a number skipped", 7, p.ts + 3000, false},
+	} {
+		q := pictureID{id: c.id, mod: 16, ts: c.ts, h264: true}
+		if got := p.followedBy(q); got != c.follows {
+			t.Errorf("%s: follows %v, want %v", c.name, got, c.follows)
+		}
+	}
+	// Across the clock's wrap.
+	w := pictureID{id: 15, mod: 16, ts: 1<<32 - 1000, h264: true}
+	if !w.followedBy(pictureID{id: 0, mod: 16, ts: 2000, h264: true}) {
+		t.Error("the next number across the clock's wrap does not follow")
+	}
+}
