@@ -452,21 +452,106 @@ type simulcastPlace struct {
 // frame decoded would look delayed on the network. Only a decoder behind
 // by videoQueue packets for good (a server out of CPU) holds the reading
 // up: then the sender sees the delay grow and sends less, which is what
-// such a server needs. The decoding side also
-// gives up a missing packet at the assembler's deadline when no packet
-// comes to end the wait.
+// such a server needs. The decoding side also gives up a missing packet
+// at the assembler's deadline when no packet comes to end the wait.
 func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place *simulcastPlace, onPacket func(size int, now time.Time)) {
-	type arrival struct {
-		buf  []byte
-		n    int
-		at   time.Time
-		mime string // the codec of the packet, looked up when it was read
+	pkts, done, wait := readAhead(track, mimeOf)
+	var mime string
+	in.mimeType = func() string { return mime }
+	failed := false        // the decoder cannot go on
+	active := place == nil // the packets are decoded
+	stop := func(err error) {
+		in.log.Error("video decoder", "err", err)
+		failed, active = true, false
+		in.close()
 	}
-	pkts := make(chan arrival, videoQueue)
+	var last time.Time // when the stream last had a packet decoded, or was found holding its place
+	// A simulcast stream starts afresh each time it becomes the one
+	// decoded (its state is from before a pause, if any), and its decoder
+	// goes, with the packets it held, when another takes its place: seen
+	// at its next packet, or when it has been silent. One whose decoder
+	// failed takes the place no more.
+	handle := func(p arrival) {
+		if place != nil && !failed && p.n > 1 && place.take(p.at) != active {
+			if active = !active; !active {
+				in.close()
+			} else if !in.restart(p.buf[1]&0x7f, p.mime) {
+				failed, active = true, false // no decoder for its codec: the place goes to another
+			}
+		}
+		size := 0
+		if active { // a decoder that failed is never active
+			last, mime = p.at, p.mime
+			var err error
+			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
+				stop(err)
+			}
+		}
+		if size == 0 {
+			// Not taken by the decoder (stopped, or a packet of a codec
+			// it cannot start): its bytes came all the same.
+			size = payloadSize(p.buf[:p.n])
+		}
+		onPacket(size, p.at)
+		done(p.buf)
+	}
+	deadline := time.NewTimer(time.Hour)
+	deadline.Stop()
+	silence := time.NewTimer(time.Hour)
+	silence.Stop()
+	for {
+		// While a packet is missing, the wait for it ends at the
+		// assembler's deadline if no packet comes first. Packets already
+		// read come first: they arrived before any deadline that has
+		// passed meanwhile.
+		var expire, silent <-chan time.Time
+		if at := in.deadline(); !failed && !at.IsZero() && len(pkts) == 0 {
+			deadline.Reset(time.Until(at))
+			expire = deadline.C
+		}
+		if place != nil && active && len(pkts) == 0 {
+			silence.Reset(time.Until(last.Add(simulcastSilence)))
+			silent = silence.C
+		}
+		select {
+		case <-silent:
+			if last = time.Now(); !place.held() {
+				active = false
+				in.close()
+			}
+		case p, ok := <-pkts:
+			if !ok {
+				wait()
+				return
+			}
+			handle(p)
+		case <-expire:
+			if err := in.expire(time.Now()); err != nil {
+				stop(err)
+			}
+		}
+	}
+}
+
+// arrival is a packet of a participant's video as readAhead took it from
+// pion: buf[:n], read at at, of the codec mime.
+type arrival struct {
+	buf  []byte
+	n    int
+	at   time.Time
+	mime string
+}
+
+// readAhead reads track's packets in a goroutine of its own, up to
+// videoQueue of them ahead of whoever takes them from pkts (closed when
+// the track ends); each buffer taken is handed back with done. wait waits
+// for the goroutine to end.
+func readAhead(track rtpReader, mimeOf func() string) (pkts <-chan arrival, done func([]byte), wait func()) {
+	out := make(chan arrival, videoQueue)
 	free := make(chan []byte, videoQueue)
 	var reader sync.WaitGroup
 	reader.Go(func() {
-		defer close(pkts)
+		defer close(out)
 		var pt uint8
 		mime := ""
 		made := 0 // buffers are made as the queue first needs them
@@ -490,87 +575,10 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 			if n > 1 && (mime == "" || buf[1]&0x7f != pt) {
 				pt, mime = buf[1]&0x7f, mimeOf()
 			}
-			pkts <- arrival{buf: buf, n: n, at: time.Now(), mime: mime}
+			out <- arrival{buf: buf, n: n, at: time.Now(), mime: mime}
 		}
 	})
-	var mime string
-	in.mimeType = func() string { return mime }
-	decoding := true
-	on := place == nil // the packets are decoded
-	stop := func(err error) {
-		in.log.Error("video decoder", "err", err)
-		decoding, on = false, false
-		in.close()
-	}
-	var last time.Time // when the stream last had a packet decoded, or was found holding its place
-	// A simulcast stream starts afresh each time it becomes the one
-	// decoded (its state is from before a pause, if any), and its decoder
-	// goes, with the packets it held, when another takes its place: seen
-	// at its next packet, or when it has been silent. One whose decoder
-	// failed takes the place no more.
-	take := func(p arrival) {
-		if place != nil && decoding && p.n > 1 && place.take(p.at) != on {
-			if on = !on; !on {
-				in.close()
-			} else if !in.restart(p.buf[1]&0x7f, p.mime) {
-				decoding, on = false, false // no decoder for its codec: the place goes to another
-			}
-		}
-		if on {
-			last = p.at
-		}
-		size := 0
-		if on { // a decoder that failed is never on
-			mime = p.mime
-			var err error
-			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
-				stop(err)
-			}
-		}
-		if size == 0 {
-			// Not taken by the decoder (stopped, or a packet of a codec
-			// it cannot start): its bytes came all the same.
-			size = payloadSize(p.buf[:p.n])
-		}
-		onPacket(size, p.at)
-		free <- p.buf
-	}
-	wait := time.NewTimer(time.Hour)
-	wait.Stop()
-	silence := time.NewTimer(time.Hour)
-	silence.Stop()
-	for {
-		// While a packet is missing, the wait for it ends at the
-		// assembler's deadline if no packet comes first. Packets already
-		// read come first: they arrived before any deadline that has
-		// passed meanwhile.
-		var expire, silent <-chan time.Time
-		if at := in.deadline(); decoding && !at.IsZero() && len(pkts) == 0 {
-			wait.Reset(time.Until(at))
-			expire = wait.C
-		}
-		if place != nil && on && len(pkts) == 0 {
-			silence.Reset(time.Until(last.Add(simulcastSilence)))
-			silent = silence.C
-		}
-		select {
-		case <-silent:
-			if last = time.Now(); !place.held() {
-				on = false
-				in.close()
-			}
-		case p, ok := <-pkts:
-			if !ok {
-				reader.Wait()
-				return
-			}
-			take(p)
-		case <-expire:
-			if err := in.expire(time.Now()); err != nil {
-				stop(err)
-			}
-		}
-	}
+	return out, func(buf []byte) { free <- buf }, reader.Wait
 }
 
 // receivePictures moves what the decoder produced into the mixer's slot,
