@@ -357,11 +357,21 @@ type mixerInfo struct {
 // getRoom reads a room's state; found is false on 404.
 func getRoom(t *testing.T, server, room string) (info roomInfo, found bool) {
 	t.Helper()
+	return getRoomWithToken(t, server, "", room)
+}
+
+// getRoomWithToken is getRoom from a server that needs token (none sent
+// if it is empty).
+func getRoomWithToken(t *testing.T, server, token, room string) (info roomInfo, found bool) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), apiTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, server+"/api/rooms/"+room, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

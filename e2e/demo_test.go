@@ -307,6 +307,133 @@ func TestDemoPage(t *testing.T) {
 	}
 }
 
+// TestDemoPageWithToken uses the demo page with a server that needs a
+// token (-auth-token): the token field, hidden at first, shows (focused)
+// with an error when a join is refused for want of one; a wrong token is
+// refused too; the right one (typed with spaces around it) joins, and the
+// page's calls to the API carry it: the participant list, the recording,
+// the layout.
+func TestDemoPageWithToken(t *testing.T) {
+	requireTools(t)
+	const (
+		token     = "e2e-token-0123456789abcdef"
+		tokenRoom = "e2e-token"
+	)
+	p := participants(t, 4)[0]
+	srv := testserver.StartWithToken(t, nil, token)
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, srv.URL+"/#"+tokenRoom, `document.getElementById("room").value !== ""`)
+
+	text := func(id string) string {
+		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
+	}
+	click := func(what string, sel chromedp.CSS) {
+		t.Helper()
+		do(t, b, evalTimeout, "click "+what, chromedp.Click(sel))
+	}
+	waitText := func(id, prefix string) string {
+		t.Helper()
+		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
+		return text(id)
+	}
+	const fieldShown = `document.getElementById("token").checkVisibility()`
+	// refused waits for a join to fail with an error that says want (a
+	// join takes getUserMedia and the server's answer: joinTimeout), and
+	// checks that the token field is shown and focused, and that the
+	// server has nobody in the room.
+	refused := func(want string) {
+		t.Helper()
+		waitFor(t, b, joinTimeout, fmt.Sprintf(`(() => { const e = document.getElementById("error"); return !e.hidden && e.textContent.includes(%s) && !document.getElementById("join").disabled; })()`, jsString(want)))
+		t.Logf("refused: %s", text("error"))
+		if shown := eval[bool](t, b, evalTimeout, fieldShown); !shown {
+			t.Error("the token field is hidden after a join refused for its token")
+		}
+		if focused := eval[string](t, b, evalTimeout, `document.activeElement?.id ?? ""`); focused != "token" {
+			t.Errorf("after a join refused for its token the focus is on %q, want the token field", focused)
+		}
+		if info, found := getRoomWithToken(t, srv.URL, token, tokenRoom); found && len(info.Participants) > 0 {
+			t.Errorf("after a refused join the server lists %+v, want nobody", info.Participants)
+		}
+		if status := text("status"); strings.HasPrefix(status, "In room") {
+			t.Errorf("after a refused join the status says %q", status)
+		}
+	}
+
+	if shown := eval[bool](t, b, evalTimeout, fieldShown); shown {
+		t.Error("the token field is shown before the server asked for a token")
+	}
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
+
+	// No token: the server asks for one, and the page for it.
+	click("Join", "#join")
+	refused("needs a token")
+
+	// A wrong token: refused too.
+	do(t, b, evalTimeout, "type a wrong token", chromedp.SetValue(chromedp.ID("token"), token+"x"))
+	click("Join", "#join")
+	refused("refused the token")
+
+	// The right one, with spaces around it (trimmed): joined, and the
+	// participant list (read from the API with the token) shows oneself.
+	do(t, b, evalTimeout, "type the token", chromedp.SetValue(chromedp.ID("token"), "  "+token+" "))
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString("status"), jsString("In room "+tokenRoom)))
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Ada (you)")`)
+	if info, found := getRoomWithToken(t, srv.URL, token, tokenRoom); !found || len(info.Participants) != 1 || info.Participants[0].Name != "Ada" {
+		t.Errorf("the server lists %+v (room found: %v), want Ada alone", info.Participants, found)
+	}
+	if msg := text("error"); msg != "" {
+		t.Errorf("joined, the page shows an error: %q", msg)
+	}
+	// The token is kept in the page only.
+	if leaked := eval[bool](t, b, evalTimeout, fmt.Sprintf(`JSON.stringify(localStorage).includes(%[1]s) || location.href.includes(%[1]s)`, jsString(token))); leaked {
+		t.Error("the token is in the page's storage or address")
+	}
+
+	// Recording, through the API with the token.
+	click("Start recording", "#record")
+	started := strings.TrimPrefix(waitText("recording", "Recording to /"), "Recording to ")
+	if info, _ := getRoomWithToken(t, srv.URL, token, tokenRoom); info.Recording == nil || info.Recording.Path != started {
+		t.Errorf("the server's recording is %+v, the page shows %q", info.Recording, started)
+	}
+	waitText("record", "Stop recording")
+	time.Sleep(time.Second) // a second of video in the file
+	click("Stop recording", "#record")
+	saved := strings.TrimPrefix(waitText("recording", "Saved /"), "Saved ")
+	if saved != started {
+		t.Errorf("saved %q, started %q", saved, started)
+	}
+	if st, err := os.Stat(saved); err != nil || st.Size() == 0 {
+		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
+	}
+
+	// Layout, through the API with the token.
+	click("Speaker", `#layout input[value="speaker"]`)
+	deadline := time.Now().Add(uiTimeout)
+	for info, _ := getRoomWithToken(t, srv.URL, token, tokenRoom); info.Layout != "speaker"; info, _ = getRoomWithToken(t, srv.URL, token, tokenRoom) {
+		if time.Now().After(deadline) {
+			t.Fatalf("layout is %q after choosing speaker", info.Layout)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if msg := text("error"); msg != "" {
+		t.Errorf("the page shows an error: %q", msg)
+	}
+
+	// Leaving needs no token; the field stays for the next join.
+	click("Leave", "#leave")
+	waitText("status", "You left "+tokenRoom)
+	if _, found := getRoomWithToken(t, srv.URL, token, tokenRoom); found {
+		t.Errorf("room %s still exists after its only participant left", tokenRoom)
+	}
+	if msg := text("error"); msg != "" {
+		t.Errorf("after leaving the page shows an error: %q", msg)
+	}
+	if shown := eval[bool](t, b, evalTimeout, fieldShown); !shown {
+		t.Error("the token field is hidden again after the call")
+	}
+}
+
 func sizeOf(st os.FileInfo) int64 {
 	if st == nil {
 		return 0

@@ -15,6 +15,8 @@ const ui = {
   form: $("join-form"),
   room: $("room"),
   name: $("name"),
+  tokenField: $("token-field"),
+  token: $("token"),
   join: $("join"),
   cancel: $("cancel"),
   status: $("status"),
@@ -50,6 +52,23 @@ function say(text) {
   ui.status.textContent = text;
 }
 
+// token is the server's token as typed in the token field (kept in the
+// page only, never stored): every join and API call sends it, if any.
+function token() {
+  return ui.token.value.trim();
+}
+
+// askForToken shows the token field, for good (the server needs a token:
+// it answered 401), and brings the focus to it while the join form is
+// shown (in a call, the field waits there for the next join).
+function askForToken() {
+  ui.tokenField.hidden = false;
+  if (!ui.form.hidden) {
+    ui.token.focus();
+    ui.token.select(); // a refused token is typed over
+  }
+}
+
 // showError shows err in the error line, or, with none, takes the line
 // away, unless the system has paused the call's camera or microphone,
 // which the line then tells.
@@ -71,6 +90,9 @@ function showError(err) {
   ui.error.textContent = err ? (err.message ?? String(err)) : "";
   ui.error.hidden = !err;
   delete ui.error.dataset.paused;
+  if (err?.status === 401) {
+    askForToken(); // the message says the server needs one
+  }
 }
 
 // paused holds "camera" and "microphone" while the system pauses the
@@ -170,7 +192,7 @@ async function onJoin(event) {
     local = media;
     watchEnded(media);
     say(`Joining ${room}…`);
-    mine = await join({ server, room, name: ui.name.value.trim(), stream: local, signal: attempt.signal });
+    mine = await join({ server, room, name: ui.name.value.trim(), stream: local, signal: attempt.signal, token: token() });
     if (shown !== pageShows) {
       mine.abandon(); // the page was left meanwhile
       return;
@@ -432,7 +454,7 @@ async function poll() {
   const records = recordActions;
   const layouts = layoutActions;
   try {
-    const info = await roomInfo({ server, room });
+    const info = await roomInfo({ server, room, token: token() });
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
@@ -528,7 +550,7 @@ async function onRecord() {
   const stopping = Boolean(recordingPath);
   try {
     if (stopping) {
-      const { path } = await stopRecording({ server, room });
+      const { path } = await stopRecording({ server, room, token: token() });
       if (session !== s) {
         return; // left meanwhile: the call's section is gone
       }
@@ -536,7 +558,7 @@ async function onRecord() {
       ui.record.textContent = "Start recording";
       ui.recording.textContent = `Saved ${path}`;
     } else {
-      const { path } = await startRecording({ server, room });
+      const { path } = await startRecording({ server, room, token: token() });
       if (session !== s) {
         return;
       }
@@ -582,7 +604,7 @@ async function onLayout(event) {
   layoutPending++;
   showError(null);
   try {
-    await setLayout({ server, room, mode: event.target.value });
+    await setLayout({ server, room, mode: event.target.value, token: token() });
     roomLayout = event.target.value;
   } catch (err) {
     showError(err);

@@ -9,6 +9,12 @@
 //   ...
 //   await session.leave();
 //
+// A server started with -auth-token wants its token on joins and on the
+// room API (not on leaving): pass it as token to each call,
+//
+//   await join({ server, room: "demo", name: "Ada", stream, token: "the server's token" });
+//   await startRecording({ server, room: "demo", token: "the server's token" });
+//
 // The server sends one mixed picture (everyone, yourself included) and one
 // audio mix (everyone but yourself). It does not trickle ICE: the offer is
 // sent once ICE gathering is complete, and the answer holds all candidates.
@@ -88,6 +94,7 @@ export class McuError extends Error {
 // message is added after it.
 const STATUS_TEXT = {
   400: "The server could not use the request",
+  401: "The server needs a token",
   404: "No such room or session (it may have closed)",
   409: "Not possible in the room's current state",
   413: "The request is too large for the server",
@@ -115,8 +122,13 @@ export async function errorFromResponse(res, what) {
     // no body to read
   }
   const meaning = STATUS_TEXT[res.status] ?? `HTTP ${res.status}`;
-  // The server's words go after ours, unless they only repeat them.
-  const extra = detail && !meaning.toLowerCase().includes(detail.toLowerCase()) ? `: ${detail}` : "";
+  // The server's words go after ours, unless they only repeat them (or
+  // begin by repeating them: then the rest goes after ours).
+  let extra = detail && !meaning.toLowerCase().includes(detail.toLowerCase()) ? `: ${detail}` : "";
+  if (extra && detail.toLowerCase().startsWith(meaning.toLowerCase())) {
+    extra = detail.slice(meaning.length).replace(/^[\s:;,.-]+/, "");
+    extra = extra ? `: ${extra}` : "";
+  }
   const message = `${what}: ${meaning}${extra}.`;
   return new McuError(res.status, message, detail, body);
 }
@@ -142,6 +154,31 @@ function sessionLocation(location, joinURL, server) {
     }
   }
   return new URL(location, joined).href;
+}
+
+// authorization is the headers that carry token, a non-empty string, as
+// "Authorization: Bearer <token>"; none for no token. A token fetch could
+// not send, or that no server takes (RFC 6750: printable ASCII, no
+// spaces), is an McuError.
+function authorization(token) {
+  if (typeof token !== "string" || token === "") {
+    return {};
+  }
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new McuError(0, "Tokens are printable ASCII characters (letters, digits, punctuation), without spaces.");
+  }
+  return { Authorization: `Bearer ${token}` };
+}
+
+// failure is the McuError of a failed response to a request that carried
+// auth (the headers of authorization): a 401 to one with a token says the
+// server refused that token, rather than that it needs one.
+async function failure(res, what, auth) {
+  const err = await errorFromResponse(res, what);
+  if (res.status === 401 && auth.Authorization) {
+    err.message = `${what}: The server refused the token given (it needs another).`;
+  }
+  return err;
 }
 
 function checkRoom(room) {
@@ -224,7 +261,9 @@ export function waitForConnection(pc, timeoutMs = 10000, signal = null) {
  *   leave()       leaves (DELETE), closes pc; safe to call twice
  *
  * signal (an AbortSignal) cancels the join until it returns; a server that
- * does not answer within joinTimeoutMs is given up.
+ * does not answer within joinTimeoutMs is given up. token, if a non-empty
+ * string, is sent as "Authorization: Bearer <token>" (for a server started
+ * with -auth-token; leaving needs none).
  *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
@@ -237,8 +276,10 @@ export async function join({
   gatherTimeoutMs = DEFAULT_GATHER_TIMEOUT_MS,
   joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS,
   connectTimeoutMs = 10000,
+  token = "",
 }) {
   checkRoom(room);
+  const auth = authorization(token);
   const cancelled = () => new McuError(0, "Join cancelled.");
   if (signal?.aborted) {
     throw cancelled();
@@ -265,7 +306,7 @@ export async function join({
     try {
       res = await fetch(url, {
         method: "POST",
-        headers: { "Content-Type": "application/sdp" },
+        headers: { "Content-Type": "application/sdp", ...auth },
         body: pc.localDescription.sdp,
         signal: within,
       });
@@ -281,7 +322,7 @@ export async function join({
       throw new McuError(0, `Cannot reach the server at ${where}: ${err.message}.`);
     }
     if (res.status !== 201) {
-      throw await errorFromResponse(res, "Join failed");
+      throw await failure(res, "Join failed", auth);
     }
     const location = res.headers.get("Location");
     if (!location) {
@@ -363,11 +404,14 @@ async function leave(pc, sessionURL) {
   }
 }
 
-async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
+// call makes a request of the room API, with token (a non-empty string)
+// as "Authorization: Bearer <token>", and resolves to the answer's JSON.
+async function call({ server, token }, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
+  const auth = authorization(token);
   const timeout = timeoutSignal(timeoutMs);
-  const init = { method, signal: timeout };
+  const init = { method, signal: timeout, headers: { ...auth } };
   if (body !== undefined) {
-    init.headers = { "Content-Type": "application/json" };
+    init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   let res;
@@ -380,31 +424,31 @@ async function call(server, method, path, what, body, timeoutMs = DEFAULT_CALL_T
     throw new McuError(0, `${what}: cannot reach the server: ${err.message}.`);
   }
   if (!res.ok) {
-    throw await errorFromResponse(res, what);
+    throw await failure(res, what, auth);
   }
   return res.json();
 }
 
-/** GET /api/rooms/{room}: name, layout, participants, viewers, recording, mixer. */
-export function roomInfo({ server = "", room }) {
+/** GET /api/rooms/{room}: name, layout, participants, viewers, recording, mixer. token: the server's, if it needs one. */
+export function roomInfo({ server = "", room, token = "" }) {
   checkRoom(room);
-  return call(server, "GET", `/api/rooms/${encodeURIComponent(room)}`, "Reading the room");
+  return call({ server, token }, "GET", `/api/rooms/${encodeURIComponent(room)}`, "Reading the room");
 }
 
-/** Starts recording the room's mix; resolves to {path}. */
-export function startRecording({ server = "", room }) {
+/** Starts recording the room's mix; resolves to {path}. token: the server's, if it needs one. */
+export function startRecording({ server = "", room, token = "" }) {
   checkRoom(room);
-  return call(server, "POST", `/api/rooms/${encodeURIComponent(room)}/recording`, "Starting the recording");
+  return call({ server, token }, "POST", `/api/rooms/${encodeURIComponent(room)}/recording`, "Starting the recording");
 }
 
-/** Stops and finalizes the recording; resolves to {path} of the finished file. */
-export function stopRecording({ server = "", room }) {
+/** Stops and finalizes the recording; resolves to {path} of the finished file. token: the server's, if it needs one. */
+export function stopRecording({ server = "", room, token = "" }) {
   checkRoom(room);
-  return call(server, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording", undefined, STOP_RECORDING_TIMEOUT_MS);
+  return call({ server, token }, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording", undefined, STOP_RECORDING_TIMEOUT_MS);
 }
 
-/** Switches the room's layout: mode is "grid" or "speaker". */
-export function setLayout({ server = "", room, mode }) {
+/** Switches the room's layout: mode is "grid" or "speaker". token: the server's, if it needs one. */
+export function setLayout({ server = "", room, mode, token = "" }) {
   checkRoom(room);
-  return call(server, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode });
+  return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode });
 }
