@@ -57,6 +57,7 @@ type frameAssembler struct {
 	newest   uint16
 	lost     int // packets given up since the last frame
 	late     int // packets in a row older than next
+	outgrown int // frames given up for being larger than the ring, until the reader takes the count
 	// waitUntil is deadline's, as drain found it last (zero: nothing
 	// missing); every change to what is held ends with a drain.
 	waitUntil time.Time
@@ -132,8 +133,11 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		a.lost += a.late - 1
 		a.giveUpTo(p.SequenceNumber)
 	case d >= assemblerSlots:
-		// Far ahead (a long loss, or the sender jumped): give up all we
-		// hold and start over here.
+		// Far ahead (a long loss, or the sender jumped, or a frame larger
+		// than the ring): give up all we hold and start over here.
+		if a.frameOutgrows() {
+			a.outgrown++
+		}
 		a.giveUpTo(p.SequenceNumber)
 	}
 	s := &a.ring[p.SequenceNumber%assemblerSlots]
@@ -457,6 +461,22 @@ func (a *frameAssembler) skipBrokenFrame() {
 	}
 	a.atStart, a.consumed, a.pic = marker, true, pictureID{}
 	a.dep = a.newDepacketizer() // drop any half-assembled fragment
+}
+
+// frameOutgrows reports whether what is held is the start of one frame,
+// none of it missing and its marker still to come, with no room left for
+// the rest: a frame larger than the ring, which is never rebuilt.
+func (a *frameAssembler) frameOutgrows() bool {
+	if distance(a.next, a.newest) != assemblerSlots-1 {
+		return false
+	}
+	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
+		s := a.ring[seq%assemblerSlots]
+		if s.pkt == nil || s.pkt.SequenceNumber != seq || s.pkt.Marker {
+			return false
+		}
+	}
+	return a.atStart || frameHead(a.dep, a.ring[a.next%assemblerSlots].pkt.Payload)
 }
 
 // giveUpTo forgets everything before seq, which may be mid-frame.

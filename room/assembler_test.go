@@ -865,3 +865,32 @@ func TestPictureIDFollowedBy(t *testing.T) {
 		t.Error("the next number across the clock's wrap does not follow")
 	}
 }
+
+// TestFrameAssemblerOutgrown: a frame of more packets than the ring holds,
+// none missing, is counted as outgrown when it is given up; a jump far
+// ahead with packets missing is not.
+func TestFrameAssemblerOutgrown(t *testing.T) {
+	vp8 := func() rtp.Depacketizer { return &codecs.VP8Packet{} }
+	a := newFrameAssembler(vp8)
+	push := func(p *rtp.Packet) {
+		t.Helper()
+		if _, err := a.push(wire(t, p), time.Unix(0, 0), func(assembled) {}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push(vp8pkt(1, true, vp8Start, "a"))
+	push(vp8pkt(2, false, vp8Start, "b"))
+	for seq := uint16(3); seq < 2+assemblerSlots+10; seq++ {
+		push(vp8pkt(seq, false, vp8Middle, "c"))
+	}
+	if a.outgrown != 1 {
+		t.Errorf("a frame of %d packets and more: outgrown %d, want 1", assemblerSlots+10, a.outgrown)
+	}
+	a = newFrameAssembler(vp8)
+	push(vp8pkt(1, true, vp8Start, "a"))
+	push(vp8pkt(2, false, vp8Start, "b"))
+	push(vp8pkt(3000, false, vp8Middle, "c"))
+	if a.outgrown != 0 {
+		t.Errorf("a jump over missing packets: outgrown %d, want 0", a.outgrown)
+	}
+}

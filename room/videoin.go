@@ -228,6 +228,17 @@ func (v *videoIn) push(raw []byte, now time.Time) (int, error) {
 	if err != nil {
 		size = 0 // a packet that does not parse is skipped
 	}
+	if v.frames != nil && v.frames.outgrown > 0 {
+		// A frame larger than the assembler holds (a keyframe at a
+		// bitrate far above what the server asks for) is never rebuilt,
+		// and the sender's next keyframe is likely as large: keyframes
+		// are asked for less often, as when they do not decode.
+		v.frames.outgrown = 0
+		if v.badKeys++; v.badKeys == 1 || v.badKeys%100 == 0 {
+			v.log.Warn("the sender's frames are larger than the server rebuilds; keyframes asked for less often",
+				"count", v.badKeys, "max_packets", assemblerSlots-1)
+		}
+	}
 	return size, v.failed
 }
 

@@ -941,3 +941,26 @@ func TestVideoInRefusesDeepReordering(t *testing.T) {
 		t.Errorf("over the bound: %d pictures shown before the decoder stopped", got)
 	}
 }
+
+// TestVideoInBacksOffWhenFramesOutgrowTheAssembler: a keyframe of more
+// packets than the frame assembler holds is never rebuilt; the frames
+// after it, refused while a keyframe is awaited, ask for one only once in
+// the backoff's first second, not each.
+func TestVideoInBacksOffWhenFramesOutgrowTheAssembler(t *testing.T) {
+	huge := make([]byte, (assemblerSlots+100)*1200)
+	copy(huge, []byte{0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01}) // a keyframe's tag and start code, 640x360
+	frames := [][]byte{huge}
+	for range 6 {
+		frames = append(frames, []byte{0x31, 0x01, 0x00, 0x00, 0x00}) // a delta frame's tag
+	}
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	p.in.start(96, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, frames)...)
+	if p.keyframes > 2 {
+		t.Errorf("%d keyframe requests within a second of a keyframe too large to rebuild, want at most 2", p.keyframes)
+	}
+	if p.in.badKeys == 0 {
+		t.Error("the frame too large to rebuild does not count against the sender's keyframes")
+	}
+}
