@@ -37,6 +37,9 @@ var startCode = []byte{0, 0, 1}
 // Reset forgets every parameter set.
 func (p *H264ParamSets) Reset() { p.sps, p.pps = nil, nil }
 
+// HasSPS reports whether an SPS is kept.
+func (p *H264ParamSets) HasSPS() bool { return len(p.sps) > 0 }
+
 // SetFromFmtp takes the parameter sets an SDP fmtp line gives
 // (sprop-parameter-sets, base64 NAL units separated by commas); anything
 // else in it is ignored, as are sets that do not decode.

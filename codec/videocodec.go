@@ -274,6 +274,16 @@ func H264HasSlice(au []byte) bool {
 	return found
 }
 
+// H264HasSPS reports whether an Annex B access unit holds an SPS.
+func H264HasSPS(au []byte) bool {
+	found := false
+	ForEachNAL(au, func(nal []byte) bool {
+		found = len(nal) > 0 && nal[0]&0x1f == 7
+		return !found
+	})
+	return found
+}
+
 // H264FirstSlice reports whether a slice NAL unit (header byte first) is the
 // first of its picture: its header starts with first_mb_in_slice, an
 // Exp-Golomb ue(v) in which 0 is the single bit 1 (H.264 7.3.3). The byte

@@ -293,7 +293,19 @@ func (v *videoIn) decode(f assembled) {
 	frames := codec.Frames(v.dec.Codec(), f.data)
 	base := decodeCost(0, frames)
 	v.pace.add(base)
-	if c := v.dec.Codec(); !codec.FitsLiveProfile(c, f.data) || v.beyond && !codec.IsKeyframe(c, f.data) {
+	c := v.dec.Codec()
+	fits := codec.FitsLiveProfile(c, f.data)
+	if fits && c == codec.H264 && !codec.H264HasSlice(f.data) {
+		// Parameter sets, SEI or a delimiter in a frame of their own (a
+		// sender that writes one NAL unit at a time): kept for the
+		// keyframes that need them, also while the stream is beyond the
+		// profile (a keyframe that fits may come with them). FFmpeg would
+		// take them for a broken picture, and a keyframe would be asked
+		// for at each keyframe.
+		v.h264.Complete(f.data)
+		return
+	}
+	if !fits || v.beyond && !v.fitsAgain(f.data) {
 		// Not decoded (see FitsLiveProfile): its decoder could hold
 		// hundreds of megabytes. Nor is what follows, up to a keyframe
 		// that fits (H.264 and AV1 say their profile in keyframes only),
@@ -314,14 +326,6 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	v.beyond = false
-	if v.dec.Codec() == codec.H264 && !codec.H264HasSlice(f.data) {
-		// Parameter sets, SEI or a delimiter in a frame of their own (a
-		// sender that writes one NAL unit at a time): kept for the
-		// keyframes that need them. FFmpeg would take them for a broken
-		// picture, and a keyframe would be asked for at each keyframe.
-		v.h264.Complete(f.data)
-		return
-	}
 	var span sched.CPUSpan
 	if v.cpu != nil {
 		span = sched.StartCPU()
@@ -368,6 +372,18 @@ func (v *videoIn) decode(f assembled) {
 	case err != nil:
 		v.failed = err
 	}
+}
+
+// fitsAgain reports whether frame, which fits the profile, takes a stream
+// that went beyond it back: a keyframe, and for H.264 one whose SPS is
+// known to fit (its own, or one kept since the stream went beyond; those
+// from before were forgotten).
+func (v *videoIn) fitsAgain(frame []byte) bool {
+	c := v.dec.Codec()
+	if !codec.IsKeyframe(c, frame) {
+		return false
+	}
+	return c != codec.H264 || v.h264.HasSPS() || codec.H264HasSPS(frame)
 }
 
 // close frees the decoder and forgets the codec. It is safe to call more

@@ -877,24 +877,8 @@ func TestVideoReaderOfAnUndecodableSimulcastStream(t *testing.T) {
 func TestVideoInH264ParameterSetsAlone(t *testing.T) {
 	frames := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.4",
 		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0", "-x264-params", "repeat-headers=1")
-	var split [][]byte
-	alone := 0
-	for _, f := range frames {
-		var sets, rest []byte
-		codec.ForEachNAL(f, func(nal []byte) bool {
-			if k := nal[0] & 0x1f; k == 7 || k == 8 {
-				sets = append(append(sets, 0, 0, 0, 1), nal...)
-			} else {
-				rest = append(append(rest, 0, 0, 0, 1), nal...)
-			}
-			return true
-		})
-		if sets != nil {
-			split, alone = append(split, sets), alone+1
-		}
-		split = append(split, rest)
-	}
-	if len(frames) != 12 || alone != 2 {
+	split := splitParamSets(frames)
+	if alone := len(split) - len(frames); len(frames) != 12 || alone != 2 {
 		t.Fatalf("%d frames, %d with parameter sets, from ffmpeg; want 12 and 2", len(frames), alone)
 	}
 	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
@@ -963,4 +947,56 @@ func TestVideoInBacksOffWhenFramesOutgrowTheAssembler(t *testing.T) {
 	if p.in.badKeys == 0 {
 		t.Error("the frame too large to rebuild does not count against the sender's keyframes")
 	}
+}
+
+// TestVideoInParameterSetsAloneBeyondTheProfile: a sender of parameter
+// sets in frames of their own whose stream goes beyond the profile (4:4:4)
+// and comes back has its pictures decoded again from the keyframe after
+// the SPS that fits, and is asked for no keyframe.
+func TestVideoInParameterSetsAloneBeyondTheProfile(t *testing.T) {
+	dir := t.TempDir()
+	enc := func(name, pixFmt string) [][]byte {
+		return splitParamSets(encodedFrames(t, filepath.Join(dir, name), "testsrc=s=160x90:r=30:d=0.2",
+			"-pix_fmt", pixFmt, "-c:v", "libx264", "-g", "6", "-bf", "0", "-x264-params", "repeat-headers=1"))
+	}
+	fit, beyond := enc("fit.h264", "yuv420p"), enc("beyond.h264", "yuv444p")
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+	p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" }
+	p.in.start(102, "video/H264")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	send := func(frames [][]byte) int {
+		p.push(sender.packets(t, 102, &codecs.H264Payloader{DisableStapA: true}, frames)...)
+		return p.take()[image.Pt(160, 90)]
+	}
+	if got := send(fit); got != 6 {
+		t.Fatalf("4:2:0 at first: %d pictures of 6", got)
+	}
+	if got := send(beyond); got != 0 {
+		t.Errorf("4:4:4: %d pictures decoded, want none", got)
+	}
+	if got := send(fit); got != 6 || p.keyframes != 0 {
+		t.Errorf("4:2:0 again: %d pictures of 6, %d keyframe requests; want 6 and none", got, p.keyframes)
+	}
+}
+
+// splitParamSets puts each access unit's SPS and PPS in a frame of their
+// own before it, as a sender that writes one NAL unit at a time does.
+func splitParamSets(frames [][]byte) [][]byte {
+	var split [][]byte
+	for _, f := range frames {
+		var sets, rest []byte
+		codec.ForEachNAL(f, func(nal []byte) bool {
+			if k := nal[0] & 0x1f; k == 7 || k == 8 {
+				sets = append(append(sets, 0, 0, 0, 1), nal...)
+			} else {
+				rest = append(append(rest, 0, 0, 0, 1), nal...)
+			}
+			return true
+		})
+		if sets != nil {
+			split = append(split, sets)
+		}
+		split = append(split, rest)
+	}
+	return split
 }
