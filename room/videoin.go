@@ -2,7 +2,6 @@ package room
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -311,15 +310,7 @@ func (v *videoIn) decode(f assembled) {
 		// that fits (H.264 and AV1 say their profile in keyframes only),
 		// and no keyframe is asked for: the sender's next one would be the
 		// same. The decoder starts afresh, its parameter sets forgotten.
-		if !v.beyond {
-			v.beyond = true
-			v.h264.Reset() // its keyframes that fit say their own
-			// The next Send starts a fresh decoder whatever this says (an
-			// error from data it still held).
-			if err := v.dec.Flush(); err != nil {
-				v.log.Debug("video decoder flush", "err", err)
-			}
-		}
+		v.goBeyond()
 		if v.profile++; v.profile == 1 || v.profile%1000 == 0 {
 			v.log.Warn("video beyond the negotiated profile (8-bit 4:2:0), not decoded", "count", v.profile)
 		}
@@ -347,11 +338,17 @@ func (v *videoIn) decode(f assembled) {
 		v.cpu(span.End())
 	}
 	switch {
-	case err == nil && v.dec.Delay() > maxReorder:
+	case err == nil && c == codec.H264 && v.dec.Delay() > maxReorder:
 		// FFmpeg's H.264 decoder holds back as many pictures as the SPS
 		// or the pictures' order asks (up to 16: ~200 MB at 4K), and each
-		// shows that many frames late. The decoder goes, with them.
-		v.failed = fmt.Errorf("room: video holds %d pictures back to reorder them, more than %d (B-frames): not decoded live", v.dec.Delay(), maxReorder)
+		// shows that many frames late. The stream is taken as beyond the
+		// profile: the decoder starts afresh, with none held, and the
+		// next keyframe that fits is tried again.
+		if v.profile++; v.profile == 1 || v.profile%1000 == 0 {
+			v.log.Warn("video holds back more pictures to reorder them than the server does (B-frames), not decoded",
+				"count", v.profile, "pictures", v.dec.Delay(), "max", maxReorder)
+		}
+		v.goBeyond()
 	case err == nil:
 		if v.badKeys > 0 && codec.IsKeyframe(v.dec.Codec(), f.data) {
 			v.badKeys, v.nextAsk = 0, time.Time{} // decodes again
@@ -371,6 +368,20 @@ func (v *videoIn) decode(f assembled) {
 		v.ask()
 	case err != nil:
 		v.failed = err
+	}
+}
+
+// goBeyond stops decoding the stream, up to a keyframe that fits
+// (fitsAgain): the decoder starts afresh at the next Send, whatever Flush
+// says (an error from data it still held), its parameter sets forgotten.
+func (v *videoIn) goBeyond() {
+	if v.beyond {
+		return
+	}
+	v.beyond = true
+	v.h264.Reset() // its keyframes that fit say their own
+	if err := v.dec.Flush(); err != nil {
+		v.log.Debug("video decoder flush", "err", err)
 	}
 }
 

@@ -892,37 +892,38 @@ func TestVideoInH264ParameterSetsAlone(t *testing.T) {
 }
 
 // TestVideoInRefusesDeepReordering: an H.264 sender whose B-frames make
-// the decoder hold back more than maxReorder pictures is not decoded (its
-// decoder goes, with the pictures it held), while one within it is, every
-// picture shown. x264's B-pyramid holds two, so the bound is lowered to
-// one for the first case.
+// the decoder hold back more than maxReorder pictures is not decoded, and
+// not asked for keyframes (its decoder starts afresh, with the pictures it
+// held), while one within it is, every picture shown; a keyframe within
+// the bound after it is decoded again. x264's B-pyramid holds two, so the
+// bound is lowered to one for the second case.
 func TestVideoInRefusesDeepReordering(t *testing.T) {
-	frames := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.4",
+	dir := t.TempDir()
+	bframes := encodedFrames(t, filepath.Join(dir, "b.h264"), "testsrc=s=160x90:r=30:d=0.4",
 		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "30", "-bf", "3")
-	run := func(bound int) (pictures int, err error) {
-		defer func(old int) { maxReorder = old }(maxReorder)
-		maxReorder = bound
-		p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
-		p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" }
-		p.in.start(102, "video/H264")
-		sender := &switchingSender{seq: rtp.NewRandomSequencer()}
-		for _, pkt := range sender.packets(t, 102, &codecs.H264Payloader{}, frames) {
-			p.current = pkt[1] & 0x7f
-			if _, err = p.in.push(pkt, time.Now()); err != nil {
-				break
-			}
-		}
-		return p.take()[image.Pt(160, 90)], err
+	plain := encodedFrames(t, filepath.Join(dir, "p.h264"), "testsrc=s=160x90:r=30:d=0.2",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "30", "-bf", "0")
+	defer func(old int) { maxReorder = old }(maxReorder)
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+	p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" }
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	send := func(frames [][]byte) int {
+		p.push(sender.packets(t, 102, &codecs.H264Payloader{}, frames)...)
+		return p.take()[image.Pt(160, 90)]
 	}
-	if got, err := run(2); err != nil || got < len(frames)-2 {
-		t.Errorf("holding two back, within the bound: %d pictures of %d frames, %v", got, len(frames), err)
+	maxReorder = 2
+	p.in.start(102, "video/H264")
+	if got := send(bframes); got < len(bframes)-2 {
+		t.Errorf("holding two back, within the bound: %d pictures of %d frames", got, len(bframes))
 	}
-	got, err := run(1)
-	if err == nil || !strings.Contains(err.Error(), "reorder") {
-		t.Fatalf("holding two back, over the bound: %v, want the decoder stopped", err)
+	maxReorder = 1
+	p.in.close()
+	p.in.start(102, "video/H264")
+	if got := send(bframes); got > 2 || p.keyframes != 0 {
+		t.Errorf("holding two back, over the bound: %d pictures shown, %d keyframe requests; want 2 at most and none", got, p.keyframes)
 	}
-	if got > 2 {
-		t.Errorf("over the bound: %d pictures shown before the decoder stopped", got)
+	if got := send(plain); got != len(plain) || p.keyframes != 0 {
+		t.Errorf("holding none back after: %d pictures of %d, %d keyframe requests; want all and none", got, len(plain), p.keyframes)
 	}
 }
 
