@@ -30,7 +30,7 @@ func TestEncodePipeStopsAtABitrateRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.submit(encodeJob{c: c, key: true, bitrate: -1})
-	if c, err = p.buffer(ctx, true); err != nil { // back once the job is done
+	if c, err = p.buffer(ctx, true); err != nil { // the other canvas
 		t.Fatal(err)
 	}
 	p.submit(encodeJob{c: c, key: true, bitrate: cfg.Bitrate})

@@ -48,7 +48,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "time between two joins")
 	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
 	fs.IntVar(&cfg.Lossy, "lossy", 0, "participants (the last ones) that lose every fourth packet of the mix, as on a congested link")
-	fs.StringVar(&cfg.Token, "token", "", "the server's -auth-token, if it has one [MCU_AUTH_TOKEN]")
+	fs.StringVar(&cfg.Token, "token", "", "the server's -auth-token, if it has one (prefer the variable: other users see a command line) [MCU_AUTH_TOKEN]")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")
 	fs.DurationVar(&cfg.CostMedia, "cost", cfg.CostMedia, "media decoded and encoded to measure the codec cost (0: skip)")
 	dir := fs.String("testdata", "testdata", "`folder` of the default clips")

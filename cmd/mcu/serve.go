@@ -100,7 +100,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	shutdown := fs.String("shutdown-timeout", env("MCU_SHUTDOWN_TIMEOUT", "20s"), "on SIGTERM, how long finalizing recordings and closing peers may take before the process gives up and exits 1; keep it under the service manager's own stop timeout [MCU_SHUTDOWN_TIMEOUT]")
 	// Read from the environment after parsing: as a flag's default, the
 	// usage text would show it.
-	authToken := fs.String("auth-token", "", "a secret of 16 or more characters that joins (join, WHIP, WHEP) and the API must carry as \"Authorization: Bearer TOKEN\"; empty: none needed [MCU_AUTH_TOKEN]")
+	authToken := fs.String("auth-token", "", "a secret of 16 or more characters that joins (join, WHIP, WHEP) and the API must carry as \"Authorization: Bearer TOKEN\"; empty: none needed. Prefer the variable: other users see a command line [MCU_AUTH_TOKEN]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if err := fs.Parse(args); err != nil {

@@ -353,7 +353,11 @@ func TestDebugAddrOnTheNetworkWarns(t *testing.T) {
 // usage text never shows the environment's.
 func TestAuthToken(t *testing.T) {
 	for _, bad := range []string{"short", "sixteen chars ok", "with\ttab-and-more-chars"} {
-		err := serveCommand(context.Background(), []string{"-auth-token", bad}, io.Discard, io.Discard)
+		// Cancelled: a token no longer refused starts a server that stops
+		// at once, rather than hang the test.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := serveCommand(ctx, []string{"-auth-token", bad, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
 		var ue usageError
 		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-auth-token") {
 			t.Errorf("-auth-token %q: %v, want a usage error naming the flag", bad, err)
