@@ -27,12 +27,14 @@ func testManager(t *testing.T) *Manager {
 }
 
 // testManagerWith is testManager with cfg's mixer and network settings
-// but a small canvas, a record directory of the test's own, loopback
-// candidates and no logs.
+// but a small canvas (unless cfg's is not the default), a record
+// directory of the test's own, loopback candidates and no logs.
 func testManagerWith(t *testing.T, cfg Config) *Manager {
 	t.Helper()
 	cfg.RecordDir = t.TempDir()
-	cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
+	if def := DefaultConfig().Mixer.Video; cfg.Mixer.Video.Width == def.Width && cfg.Mixer.Video.Height == def.Height {
+		cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 320, 180
+	}
 	cfg.Net.LoopbackOnly = true // for the tests that connect a client
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	m, err := NewManager(cfg)

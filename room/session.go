@@ -75,6 +75,7 @@ type Session struct {
 	// sent (since joined).
 	videoCurrent atomic.Pointer[webrtc.TrackRemote]
 	videoLast    atomic.Int64
+	videoSizes   simulcastSizes
 	reading      map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
 	gone         atomic.Bool                  // its peer connection failed or closed: it is leaving
 	connected    atomic.Bool                  // its peer connection has been up: media is sent to it
@@ -253,14 +254,18 @@ func (s *Session) drainTrack(track rtpReader) {
 
 // payloadSize is the payload's length in an RTP packet (after the header,
 // its CSRCs and extension, before any padding), 0 if it does not parse.
-func payloadSize(b []byte) int {
+func payloadSize(b []byte) int { return len(rtpPayload(b)) }
+
+// rtpPayload is the payload of an RTP packet (after the header, its CSRCs
+// and extension, before any padding), nil if it does not parse.
+func rtpPayload(b []byte) []byte {
 	if len(b) < 12 || b[0]>>6 != 2 {
-		return 0
+		return nil
 	}
 	n := 12 + 4*int(b[0]&0x0f)
 	if b[0]&0x10 != 0 { // extension: 4 bytes, then its length in words
 		if len(b) < n+4 {
-			return 0
+			return nil
 		}
 		n += 4 + 4*int(binary.BigEndian.Uint16(b[n+2:]))
 	}
@@ -268,7 +273,10 @@ func payloadSize(b []byte) int {
 	if b[0]&0x20 != 0 && end > n { // padding: its count in the last byte
 		end -= int(b[end-1])
 	}
-	return max(end-n, 0)
+	if end <= n {
+		return nil
+	}
+	return b[n:end]
 }
 
 // drainRTCP reads RTCP until the connection closes: pion's interceptors
@@ -371,13 +379,17 @@ const maxPacket = 1500
 // upper streams off when its bitrate falls).
 const simulcastSilence = time.Second
 
-// videoActive reports whether track's packet, read at now, is to be
-// decoded: a simulcast sender's first stream to send is, until it has
-// sent nothing for simulcastSilence while another sends, which then takes
-// its place (from its next keyframe, which its decoder asks for: the
-// packets before it look lost). A track of its own is always decoded.
-func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time) bool {
+// videoActive reports whether track's packet pkt (of codec mime), read at
+// now, is to be decoded: a simulcast sender's first stream to send is,
+// until it has sent nothing for simulcastSilence while another sends,
+// which then takes its place (from its next keyframe, which its decoder
+// asks for: the packets before it look lost), or until another whose size
+// fits the tile better (simulcastSizes.best) takes its place at a
+// keyframe of its own, which is asked for.
+func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []byte, mime string) bool {
 	at := int64(now.Sub(s.joined))
+	pixels, key := keyframeSize(mime, pkt)
+	s.videoSizes.seen(track, now, pixels)
 	cur := s.videoCurrent.Load()
 	if cur == nil && s.videoCurrent.CompareAndSwap(nil, track) || cur == track {
 		s.videoLast.Store(at)
@@ -388,6 +400,16 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time) bool {
 		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
 		return true
 	}
+	tile, _, told := s.video.Box()
+	if !told || s.videoSizes.best(tile.W*tile.H, now, cur) != track {
+		return false
+	}
+	if key && s.videoCurrent.CompareAndSwap(cur, track) {
+		s.videoLast.Store(at)
+		s.room.log.Info("simulcast stream switched to fit the tile", "session", s.ID, "rid", track.RID(), "pixels", pixels)
+		return true
+	}
+	s.requestKeyframe(uint32(track.SSRC()))
 	return false
 }
 
@@ -413,7 +435,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	if track.RID() != "" {
 		// A simulcast stream has a decoder while it is the one decoded.
 		place = &simulcastPlace{
-			take: func(now time.Time) bool { return s.videoActive(track, now) },
+			take: func(now time.Time, pkt []byte, mime string) bool { return s.videoActive(track, now, pkt, mime) },
 			held: func() bool { return s.videoCurrent.Load() == track },
 		}
 	} else {
@@ -432,11 +454,11 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 const videoQueue = 64
 
 // simulcastPlace is what a simulcast stream's reader asks of the one
-// place its sender's streams share: take reports whether a packet read at
-// now is to be decoded (videoActive), held whether the stream still has
-// the place, without taking it.
+// place its sender's streams share: take reports whether a packet (of
+// codec mime) read at now is to be decoded (videoActive), held whether
+// the stream still has the place, without taking it.
 type simulcastPlace struct {
-	take func(now time.Time) bool
+	take func(now time.Time, pkt []byte, mime string) bool
 	held func() bool
 }
 
@@ -472,7 +494,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 	// at its next packet, or when it has been silent. One whose decoder
 	// failed takes the place no more.
 	handle := func(p arrival) {
-		if place != nil && !failed && p.n > 1 && place.take(p.at) != active {
+		if place != nil && !failed && p.n > 1 && place.take(p.at, p.buf[:p.n], p.mime) != active {
 			if active = !active; !active {
 				in.close()
 			} else if !in.restart(p.buf[1]&0x7f, p.mime) {

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -106,61 +107,17 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 		sending []int // the streams, of q and h, that send
 	}{{"both send", []int{0, 1}}, {"only the second sends", []int{1}}, {"the first stops, the second goes on", nil}} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := testManager(t)
-			me := clientEngine(t, videoCodecs[0])
-			if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
-				t.Fatal(err)
-			}
-			pc := testPeer(t, me, nil)
-			rids := []string{"q", "h"}
-			var tracks []*webrtc.TrackLocalStaticRTP
-			for _, rid := range rids {
-				tr, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client", webrtc.WithRTPStreamID(rid))
-				if err != nil {
-					t.Fatal(err)
-				}
-				tracks = append(tracks, tr)
-			}
-			sender, err := pc.AddTrack(tracks[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := sender.AddEncoding(tracks[1]); err != nil {
-				t.Fatal(err)
-			}
-			r := joinConnected(t, m, Participant, pc)
-			if sdp := pc.LocalDescription().SDP; !strings.Contains(sdp, "a=simulcast:send") {
-				t.Fatalf("the offer has no simulcast:\n%s", sdp)
-			}
-			// Each packet says its stream, as a browser's do (pion's
-			// sender leaves that to its user).
-			var midID, ridID uint8
-			for _, e := range sender.GetParameters().HeaderExtensions {
-				switch e.URI {
-				case sdp.SDESMidURI:
-					midID = uint8(e.ID)
-				case sdp.SDESRTPStreamIDURI:
-					ridID = uint8(e.ID)
-				}
-			}
-			if midID == 0 || ridID == 0 {
-				t.Fatalf("header extensions %+v: the stream's are not negotiated", sender.GetParameters().HeaderExtensions)
-			}
-			var mid string
-			for _, tr := range pc.GetTransceivers() {
-				if tr.Sender() == sender {
-					mid = tr.Mid()
-				}
-			}
+			// A canvas the larger stream does not cover, so that it is
+			// the one that fits best once both send.
+			cfg := DefaultConfig()
+			cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 960, 540
+			r, tracks, mark := simulcastJoin(t, testManagerWith(t, cfg))
 			if tc.sending == nil {
 				// q (at 322x180) sends alone for two seconds (two
 				// keyframes) and stops; h (640x360) starts then: the tile
 				// goes on with h, from its next keyframe (one a second),
 				// where it used to freeze on q.
-				sendStreams(t, func(p *rtp.Packet, k int) {
-					p.SetExtension(midID, []byte(mid))
-					p.SetExtension(ridID, []byte(rids[k]))
-				}, stream{tracks[0], "p10.ivf", 0, 60}, stream{tracks[1], "p01.ivf", 60, 150})
+				sendStreams(t, mark, stream{tracks[0], "p10.ivf", 0, 60}, stream{tracks[1], "p01.ivf", 60, 150})
 				videoShown(t, r, 322)
 				videoShown(t, r, 640)
 				return
@@ -169,13 +126,96 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 			for _, k := range tc.sending {
 				sending = append(sending, tracks[k])
 			}
-			sendClip(t, func(p *rtp.Packet, k int) {
-				p.SetExtension(midID, []byte(mid))
-				p.SetExtension(ridID, []byte(rids[tc.sending[k]]))
-			}, sending...)
+			sendClip(t, func(p *rtp.Packet, k int) { mark(p, tc.sending[k]) }, sending...)
 			videoShown(t, r, 640)
 			time.Sleep(200 * time.Millisecond) // the RTCP readers at work
 		})
+	}
+}
+
+// TestSimulcastStreamFitsTheTile: of a simulcast sender's streams, the one
+// decoded is the smallest that covers its tile, or the largest if none
+// does, whichever sent first: at 320x180 (one person on a canvas of that
+// size) the 322x180 stream takes the place from the 640x360 one; at
+// 960x540 the 640x360 one takes it from the 322x180 one. The switch
+// comes at a keyframe of the stream that fits, and stays.
+func TestSimulcastStreamFitsTheTile(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		w, h          int
+		first, second stream // by index into q, h: the track is set below
+		firstW, bestW int
+	}{
+		{"small tile", 320, 180, stream{nil, "p01.ivf", 0, 90}, stream{nil, "p10.ivf", 15, 90}, 640, 322},
+		{"large tile", 960, 540, stream{nil, "p10.ivf", 0, 90}, stream{nil, "p01.ivf", 15, 90}, 322, 640},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = tc.w, tc.h
+			r, tracks, mark := simulcastJoin(t, testManagerWith(t, cfg))
+			tc.first.track, tc.second.track = tracks[0], tracks[1]
+			sendStreams(t, mark, tc.first, tc.second)
+			videoShown(t, r, tc.firstW)
+			videoShown(t, r, tc.bestW)
+			time.Sleep(time.Second)
+			videoShown(t, r, tc.bestW) // still
+		})
+	}
+}
+
+// simulcastJoin joins m with a participant whose video is two simulcast
+// streams, q and h (rids, no SSRCs in the offer, as browsers do), and
+// returns its room, the streams' tracks and what marks a packet as
+// stream k's (the mid and rid header extensions, as a browser's packets
+// carry: pion's sender leaves that to its user).
+func simulcastJoin(t *testing.T, m *Manager) (*Room, []*webrtc.TrackLocalStaticRTP, func(p *rtp.Packet, k int)) {
+	t.Helper()
+	me := clientEngine(t, videoCodecs[0])
+	if err := webrtc.ConfigureSimulcastExtensionHeaders(me); err != nil {
+		t.Fatal(err)
+	}
+	pc := testPeer(t, me, nil)
+	rids := []string{"q", "h"}
+	var tracks []*webrtc.TrackLocalStaticRTP
+	for _, rid := range rids {
+		tr, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client", webrtc.WithRTPStreamID(rid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, tr)
+	}
+	sender, err := pc.AddTrack(tracks[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sender.AddEncoding(tracks[1]); err != nil {
+		t.Fatal(err)
+	}
+	r := joinConnected(t, m, Participant, pc)
+	if sdp := pc.LocalDescription().SDP; !strings.Contains(sdp, "a=simulcast:send") {
+		t.Fatalf("the offer has no simulcast:\n%s", sdp)
+	}
+	var midID, ridID uint8
+	for _, e := range sender.GetParameters().HeaderExtensions {
+		switch e.URI {
+		case sdp.SDESMidURI:
+			midID = uint8(e.ID)
+		case sdp.SDESRTPStreamIDURI:
+			ridID = uint8(e.ID)
+		}
+	}
+	if midID == 0 || ridID == 0 {
+		t.Fatalf("header extensions %+v: the stream's are not negotiated", sender.GetParameters().HeaderExtensions)
+	}
+	var mid string
+	for _, tr := range pc.GetTransceivers() {
+		if tr.Sender() == sender {
+			mid = tr.Mid()
+		}
+	}
+	return r, tracks, func(p *rtp.Packet, k int) {
+		p.SetExtension(midID, []byte(mid))
+		p.SetExtension(ridID, []byte(rids[k]))
 	}
 }
 
@@ -230,4 +270,79 @@ func TestBundleOnlyVideoIsShown(t *testing.T) {
 	}
 	sendClip(t, nil, track)
 	videoShown(t, r, 640)
+}
+
+// TestSimulcastSizesBest: the smallest stream that covers the tile, else
+// the largest; a stream silent for over simulcastSilence, or whose size is
+// unknown, is not chosen; of two as good, the one decoded stays.
+func TestSimulcastSizesBest(t *testing.T) {
+	now := time.Now()
+	q, h, f, u, old := &webrtc.TrackRemote{}, &webrtc.TrackRemote{}, &webrtc.TrackRemote{}, &webrtc.TrackRemote{}, &webrtc.TrackRemote{}
+	var z simulcastSizes
+	z.seen(q, now, 320*180)
+	z.seen(h, now, 640*360)
+	z.seen(f, now, 1280*720)
+	z.seen(u, now, 0)
+	z.seen(old, now.Add(-2*simulcastSilence), 426*240)
+	for _, c := range []struct {
+		name string
+		tile int
+		keep *webrtc.TrackRemote
+		want *webrtc.TrackRemote
+	}{
+		{"a tile the smallest covers", 320 * 180, nil, q},
+		{"a 3x3 grid's tile", 426 * 240, nil, h},
+		{"a tile only the largest covers", 960 * 540, nil, f},
+		{"a tile none covers", 1920 * 1080, nil, f},
+	} {
+		if got := z.best(c.tile, now, c.keep); got != c.want {
+			t.Errorf("%s: %p, want %p", c.name, got, c.want)
+		}
+	}
+	twin := &webrtc.TrackRemote{}
+	z.seen(twin, now, 640*360)
+	for _, keep := range []*webrtc.TrackRemote{h, twin} {
+		if got := z.best(426*240, now, keep); got != keep {
+			t.Errorf("of two streams as good, the one decoded does not stay")
+		}
+	}
+	var none simulcastSizes
+	none.seen(u, now, 0)
+	if got := none.best(100, now, nil); got != nil {
+		t.Errorf("no size known: %p, want none", got)
+	}
+}
+
+// TestKeyframeSize: a VP8 keyframe's first packet says its size; its
+// other packets and a delta frame's do not; an H.264 packet with an SPS
+// says its coded size.
+func TestKeyframeSize(t *testing.T) {
+	frames := clipFrames(t, "p01.ivf", 2)
+	p := rtp.NewPacketizer(1200, 96, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
+	key := p.Packetize(frames[0], 3000)
+	delta := p.Packetize(frames[1], 3000)
+	marshal := func(pkt *rtp.Packet) []byte {
+		b, err := pkt.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	if px, ok := keyframeSize(webrtc.MimeTypeVP8, marshal(key[0])); !ok || px != 640*360 {
+		t.Errorf("a VP8 keyframe's first packet: %d pixels, %v; want 640x360", px, ok)
+	}
+	if len(key) < 2 {
+		t.Fatal("the keyframe fits one packet")
+	}
+	if _, ok := keyframeSize(webrtc.MimeTypeVP8, marshal(key[1])); ok {
+		t.Error("a VP8 keyframe's second packet says a size")
+	}
+	if _, ok := keyframeSize(webrtc.MimeTypeVP8, marshal(delta[0])); ok {
+		t.Error("a VP8 delta frame says a size")
+	}
+	h264 := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.1", "-pix_fmt", "yuv420p", "-c:v", "libx264")[0]
+	hp := rtp.NewPacketizer(1200, 102, 0, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), 90000)
+	if px, ok := keyframeSize(webrtc.MimeTypeH264, marshal(hp.Packetize(h264, 3000)[0])); !ok || px != 160*96 {
+		t.Errorf("an H.264 keyframe's first packet: %d pixels, %v; want 160x96 (coded)", px, ok)
+	}
 }

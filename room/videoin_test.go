@@ -800,7 +800,7 @@ func TestVideoReaderOfASimulcastStream(t *testing.T) {
 	}
 	// Decoded for frames 10 to 39, not 40 to 49, again from 50.
 	read, kept := 0, 0 // kept: packets read off with a decoder still there
-	active := func(time.Time) bool {
+	active := func(time.Time, []byte, string) bool {
 		f := frameOf[read]
 		read++
 		on := f >= 10 && f < 40 || f >= 50
@@ -834,7 +834,7 @@ func TestVideoReaderOfASilentSimulcastStream(t *testing.T) {
 	var held atomic.Bool
 	held.Store(true)
 	place := &simulcastPlace{
-		take: func(time.Time) bool { return true },
+		take: func(time.Time, []byte, string) bool { return true },
 		held: func() bool { return held.Load() },
 	}
 	track := &fakeTrack{pkts: pkts, served: make(chan struct{}), pause: 3 * simulcastSilence}
@@ -861,7 +861,7 @@ func TestVideoReaderOfAnUndecodableSimulcastStream(t *testing.T) {
 	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p01.ivf", 10))
 	asked := 0
 	place := &simulcastPlace{
-		take: func(time.Time) bool { asked++; return true },
+		take: func(time.Time, []byte, string) bool { asked++; return true },
 		held: func() bool { return true },
 	}
 	readVideoPackets(&fakeTrack{pkts: pkts}, func() string { return "video/H265" }, p.in, place, func(int, time.Time) {})
