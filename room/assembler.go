@@ -385,13 +385,11 @@ func forEachH264NAL(p, head []byte, fn func(nal []byte) bool) []byte {
 }
 
 // deadline is when the packet missing from the head frame will have been
-// waited for long enough: drain gives it up from then on. ok is false when
+// waited for long enough: drain gives it up from then on. It is zero when
 // nothing is missing. The reader calls drain at the deadline if no packet
 // comes before it (a sender paused, or a screen share at a low frame rate),
 // so that the frames behind the gap are not held until the next packet.
-func (a *frameAssembler) deadline() (at time.Time, ok bool) {
-	return a.waitUntil, !a.waitUntil.IsZero()
-}
+func (a *frameAssembler) deadline() time.Time { return a.waitUntil }
 
 // completeFrame reports whether the packets from next to a marker are all
 // there, and the marker's sequence number.

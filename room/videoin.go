@@ -247,8 +247,7 @@ func (v *videoIn) deadline() time.Time {
 	if v.frames == nil {
 		return time.Time{}
 	}
-	at, _ := v.frames.deadline()
-	return at
+	return v.frames.deadline()
 }
 
 // expire gives up what has been waited for long enough at now, when no
