@@ -373,6 +373,21 @@ func TestDemoPageWithToken(t *testing.T) {
 	click("Join", "#join")
 	refused("refused the token")
 
+	// One no server takes: said at once, before the camera is asked for
+	// (getUserMedia counted from here).
+	eval[bool](t, b, evalTimeout, `(() => {
+		const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
+		window.cameraAsked = 0;
+		md.getUserMedia = (c) => { window.cameraAsked++; return gum(c); };
+		return true;
+	})()`)
+	do(t, b, evalTimeout, "type a token with a space", chromedp.SetValue(chromedp.ID("token"), "two words"))
+	click("Join", "#join")
+	refused("printable ASCII")
+	if asked := eval[int](t, b, evalTimeout, `window.cameraAsked`); asked != 0 {
+		t.Errorf("a malformed token: the camera was asked for %d times, want none", asked)
+	}
+
 	// The right one, with spaces around it (trimmed): joined, and the
 	// participant list (read from the API with the token) shows oneself.
 	do(t, b, evalTimeout, "type the token", chromedp.SetValue(chromedp.ID("token"), "  "+token+" "))

@@ -2,7 +2,7 @@
 // and drive the room (layout, recording). The WebRTC and HTTP work is in
 // mcu.js; this file is only the page.
 
-import { ROOM_NAME, join, roomInfo, setLayout, startRecording, stopRecording } from "./mcu.js";
+import { ROOM_NAME, checkToken, join, roomInfo, setLayout, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 
@@ -36,6 +36,7 @@ const ui = {
 };
 
 let session = null; // the joined session, or null
+let sessionToken = ""; // the token the session joined with
 let joining = null; // the AbortController of the join under way, until it is joined
 let pollError = ""; // the error the last poll showed
 let local = null; // the local MediaStream
@@ -53,7 +54,9 @@ function say(text) {
 }
 
 // token is the server's token as typed in the token field (kept in the
-// page only, never stored): every join and API call sends it, if any.
+// page only, never stored), "" for none. A join sends it, and the
+// session's API calls send the one it joined with (sessionToken), whatever
+// the field holds since.
 function token() {
   return ui.token.value.trim();
 }
@@ -168,6 +171,14 @@ async function onJoin(event) {
     ui.room.focus();
     return;
   }
+  const joinToken = token();
+  try {
+    checkToken(joinToken); // before the camera is asked for
+  } catch (err) {
+    showError(err);
+    askForToken();
+    return;
+  }
   const attempt = new AbortController();
   joining = attempt;
   ui.join.disabled = true;
@@ -192,7 +203,7 @@ async function onJoin(event) {
     local = media;
     watchEnded(media);
     say(`Joining ${room}…`);
-    mine = await join({ server, room, name: ui.name.value.trim(), stream: local, signal: attempt.signal, token: token() });
+    mine = await join({ server, room, name: ui.name.value.trim(), stream: local, signal: attempt.signal, token: joinToken });
     if (shown !== pageShows) {
       mine.abandon(); // the page was left meanwhile
       return;
@@ -200,6 +211,7 @@ async function onJoin(event) {
     joining = null; // joined: Leave ends it from here
     ui.cancel.hidden = true;
     session = mine;
+    sessionToken = joinToken;
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
@@ -454,7 +466,7 @@ async function poll() {
   const records = recordActions;
   const layouts = layoutActions;
   try {
-    const info = await roomInfo({ server, room, token: token() });
+    const info = await roomInfo({ server, room, token: sessionToken });
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
@@ -550,7 +562,7 @@ async function onRecord() {
   const stopping = Boolean(recordingPath);
   try {
     if (stopping) {
-      const { path } = await stopRecording({ server, room, token: token() });
+      const { path } = await stopRecording({ server, room, token: sessionToken });
       if (session !== s) {
         return; // left meanwhile: the call's section is gone
       }
@@ -558,7 +570,7 @@ async function onRecord() {
       ui.record.textContent = "Start recording";
       ui.recording.textContent = `Saved ${path}`;
     } else {
-      const { path } = await startRecording({ server, room, token: token() });
+      const { path } = await startRecording({ server, room, token: sessionToken });
       if (session !== s) {
         return;
       }
@@ -604,7 +616,7 @@ async function onLayout(event) {
   layoutPending++;
   showError(null);
   try {
-    await setLayout({ server, room, mode: event.target.value, token: token() });
+    await setLayout({ server, room, mode: event.target.value, token: sessionToken });
     roomLayout = event.target.value;
   } catch (err) {
     showError(err);

@@ -125,7 +125,7 @@ export async function errorFromResponse(res, what) {
   // The server's words go after ours, unless they only repeat them (or
   // begin by repeating them: then the rest goes after ours).
   let extra = detail && !meaning.toLowerCase().includes(detail.toLowerCase()) ? `: ${detail}` : "";
-  if (extra && detail.toLowerCase().startsWith(meaning.toLowerCase())) {
+  if (extra && detail.toLowerCase().startsWith(meaning.toLowerCase()) && /^(\W|$)/.test(detail.slice(meaning.length))) {
     extra = detail.slice(meaning.length).replace(/^[\s:;,.-]+/, "");
     extra = extra ? `: ${extra}` : "";
   }
@@ -156,27 +156,34 @@ function sessionLocation(location, joinURL, server) {
   return new URL(location, joined).href;
 }
 
-// authorization is the headers that carry token, a non-empty string, as
-// "Authorization: Bearer <token>"; none for no token. A token fetch could
-// not send, or that no server takes (RFC 6750: printable ASCII, no
-// spaces), is an McuError.
-function authorization(token) {
-  if (typeof token !== "string" || token === "") {
-    return {};
+/**
+ * Throws an McuError unless token is "" (none) or a token the server can
+ * take: printable ASCII without spaces (what mcu's -auth-token allows).
+ */
+export function checkToken(token) {
+  if (token === "" || token === undefined || token === null) {
+    return;
   }
-  if (!/^[\x21-\x7e]+$/.test(token)) {
+  if (typeof token !== "string" || !/^[\x21-\x7e]+$/.test(token)) {
     throw new McuError(0, "Tokens are printable ASCII characters (letters, digits, punctuation), without spaces.");
   }
-  return { Authorization: `Bearer ${token}` };
+}
+
+// authorization is the headers that carry token as
+// "Authorization: Bearer <token>"; none for no token (checkToken).
+function authorization(token) {
+  checkToken(token);
+  return token ? { Authorization: `Bearer ${token}` } : {};
 }
 
 // failure is the McuError of a failed response to a request that carried
-// auth (the headers of authorization): a 401 to one with a token says the
-// server refused that token, rather than that it needs one.
+// auth (the headers of authorization). A 401 says, in a person's words,
+// that the server needs a token, or, to a request that had one, that it
+// refused that one.
 async function failure(res, what, auth) {
   const err = await errorFromResponse(res, what);
-  if (res.status === 401 && auth.Authorization) {
-    err.message = `${what}: The server refused the token given (it needs another).`;
+  if (res.status === 401) {
+    err.message = auth.Authorization ? `${what}: The server refused the token given (it needs another).` : `${what}: The server needs a token.`;
   }
   return err;
 }
