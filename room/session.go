@@ -383,9 +383,10 @@ const simulcastSilence = time.Second
 // now, is to be decoded: a simulcast sender's first stream to send is,
 // until it has sent nothing for simulcastSilence while another sends,
 // which then takes its place (from its next keyframe, which its decoder
-// asks for: the packets before it look lost), or until another whose size
-// fits the tile better (simulcastSizes.best) takes its place at a
-// keyframe of its own, which is asked for.
+// asks for: the packets before it look lost; unless a third fits the tile
+// better and will take it), or until another whose size fits the tile
+// better (simulcastSizes.fitsBetter) takes its place at a keyframe of its
+// own, which is asked for.
 func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []byte, mime string) bool {
 	at := int64(now.Sub(s.joined))
 	pixels, key := keyframeSize(mime, pkt)
@@ -395,21 +396,26 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 		s.videoLast.Store(at)
 		return true
 	}
-	if time.Duration(at-s.videoLast.Load()) > simulcastSilence && s.videoCurrent.CompareAndSwap(cur, track) {
+	box, _, told := s.video.Box()
+	tile := box.W * box.H
+	if time.Duration(at-s.videoLast.Load()) > simulcastSilence && (!told || s.videoSizes.mayTake(track, tile, now)) &&
+		s.videoCurrent.CompareAndSwap(cur, track) {
 		s.videoLast.Store(at)
 		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
 		return true
 	}
-	tile, _, told := s.video.Box()
-	if !told || s.videoSizes.best(tile.W*tile.H, now, cur) != track {
+	if !told {
 		return false
 	}
-	if key && s.videoCurrent.CompareAndSwap(cur, track) {
+	fits, ask := s.videoSizes.fitsBetter(track, cur, tile, now)
+	if fits && key && s.videoCurrent.CompareAndSwap(cur, track) {
 		s.videoLast.Store(at)
-		s.room.log.Info("simulcast stream switched to fit the tile", "session", s.ID, "rid", track.RID(), "pixels", pixels)
+		s.room.log.Info("simulcast stream switched to fit the tile", "session", s.ID, "rid", track.RID())
 		return true
 	}
-	s.requestKeyframe(uint32(track.SSRC()))
+	if ask {
+		s.requestKeyframe(uint32(track.SSRC()))
+	}
 	return false
 }
 
@@ -435,8 +441,9 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	if track.RID() != "" {
 		// A simulcast stream has a decoder while it is the one decoded.
 		place = &simulcastPlace{
-			take: func(now time.Time, pkt []byte, mime string) bool { return s.videoActive(track, now, pkt, mime) },
-			held: func() bool { return s.videoCurrent.Load() == track },
+			take:  func(now time.Time, pkt []byte, mime string) bool { return s.videoActive(track, now, pkt, mime) },
+			held:  func() bool { return s.videoCurrent.Load() == track },
+			unfit: func() { s.videoSizes.markUnfit(track) },
 		}
 	} else {
 		in.start(uint8(track.PayloadType()), track.Codec().MimeType)
@@ -456,10 +463,13 @@ const videoQueue = 64
 // simulcastPlace is what a simulcast stream's reader asks of the one
 // place its sender's streams share: take reports whether a packet (of
 // codec mime) read at now is to be decoded (videoActive), held whether
-// the stream still has the place, without taking it.
+// the stream still has the place, without taking it; unfit tells that the
+// stream's keyframes do not decode (or go beyond the profile), so that
+// another takes the place.
 type simulcastPlace struct {
-	take func(now time.Time, pkt []byte, mime string) bool
-	held func() bool
+	take  func(now time.Time, pkt []byte, mime string) bool
+	held  func() bool
+	unfit func()
 }
 
 // readVideoPackets hands the track's packets to in until the track ends,
@@ -507,6 +517,8 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 			var err error
 			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
 				stop(err)
+			} else if place != nil && in.unfit() {
+				place.unfit()
 			}
 		}
 		if size == 0 {

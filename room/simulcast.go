@@ -13,17 +13,31 @@ import (
 
 // simulcastSizes is what a session knows of its simulcast sender's
 // streams, to choose the one to decode: the size of each stream's
-// pictures, as its last keyframe said, and when each last sent. Safe
-// from the streams' goroutines.
+// pictures, as its last keyframe said, when each last sent, and the
+// participant's tile. Safe from the streams' goroutines.
 type simulcastSizes struct {
-	mu      sync.Mutex
-	streams map[*webrtc.TrackRemote]*streamSize
+	mu        sync.Mutex
+	streams   map[*webrtc.TrackRemote]*streamSize
+	tile      int       // the tile's pixels, as last asked about
+	tileSince time.Time // since when the tile is that size
 }
 
 type streamSize struct {
-	pixels int // 0 until a keyframe says
-	last   time.Time
+	pixels int       // 0 until a keyframe says
+	last   time.Time // its last packet
+	since  time.Time // its first packet after it last paused (for simulcastSilence)
+	unfit  bool      // at this size, its keyframes did not decode, or went beyond the profile
+	asked  time.Time // its last keyframe request for taking the place
 }
+
+// A stream takes the place by fit (fitsBetter) once it and the tile have
+// been as they are for fitSteady: a browser turns its top stream off and
+// on with its bandwidth, and a speaker layout resizes tiles at every
+// change of speaker. Its keyframe is asked for at most every fitAskEvery.
+const (
+	fitSteady   = 2 * time.Second
+	fitAskEvery = 2 * time.Second
+)
 
 // seen notes a packet of track's that came at now, which says the
 // stream's pictures have pixels (0: it does not say).
@@ -38,34 +52,78 @@ func (z *simulcastSizes) seen(track *webrtc.TrackRemote, now time.Time, pixels i
 		st = &streamSize{}
 		z.streams[track] = st
 	}
+	if st.last.IsZero() || now.Sub(st.last) > simulcastSilence {
+		st.since = now
+	}
 	st.last = now
-	if pixels > 0 {
-		st.pixels = pixels
+	if pixels > 0 && pixels != st.pixels {
+		st.pixels, st.unfit = pixels, false // another size: worth a try again
 	}
 }
 
-// best is the stream to decode for a tile of tile pixels, of those that
-// sent within simulcastSilence of now and whose size is known: the
-// smallest that covers the tile (no larger picture is scaled down to it),
-// or, if none does, the largest. Of streams as good, keep (the one
-// decoded) stays. nil when no stream's size is known.
-func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote) *webrtc.TrackRemote {
+// markUnfit notes that track's keyframes, at their size, do not decode
+// (or go beyond the profile): it is chosen no more until it says another
+// size.
+func (z *simulcastSizes) markUnfit(track *webrtc.TrackRemote) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	if st := z.streams[track]; st != nil {
+		st.unfit = true
+	}
+}
+
+// mayTake reports whether track may take the place of a stream silent for
+// simulcastSilence: unless another that sends fits a tile of tile pixels
+// better (best), which will take it.
+func (z *simulcastSizes) mayTake(track *webrtc.TrackRemote, tile int, now time.Time) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	b := z.best(tile, now, nil)
+	return b == nil || b == track
+}
+
+// fitsBetter reports whether track, rather than cur (the stream decoded),
+// should be decoded for a tile of tile pixels, and has been sending, and
+// the tile that size, for fitSteady; ask, whether its keyframe is to be
+// asked for now so that it can take the place.
+func (z *simulcastSizes) fitsBetter(track, cur *webrtc.TrackRemote, tile int, now time.Time) (fits, ask bool) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if tile != z.tile || z.tileSince.IsZero() {
+		z.tile, z.tileSince = tile, now
+	}
+	st := z.streams[track]
+	if st == nil || z.best(tile, now, cur) != track || now.Sub(st.since) < fitSteady || now.Sub(z.tileSince) < fitSteady {
+		return false, false
+	}
+	if ask = now.Sub(st.asked) >= fitAskEvery; ask {
+		st.asked = now
+	}
+	return true, ask
+}
+
+// best is the stream to decode for a tile of tile pixels, of those that
+// sent within simulcastSilence of now, whose size is known and fit: the
+// smallest that covers the tile (three quarters of its area will do: so
+// little is scaled up that it shows no less), or, if none does, the
+// largest. Of streams as good, keep (the one
+// decoded) stays. nil when none qualifies. Called with mu held.
+func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote) *webrtc.TrackRemote {
 	var best *webrtc.TrackRemote
 	bestPixels := 0
+	covers := func(p int) bool { return 4*p >= 3*tile }
 	better := func(p int) bool {
 		switch {
 		case best == nil:
 			return true
-		case p >= tile && bestPixels >= tile:
+		case covers(p) && covers(bestPixels):
 			return p < bestPixels // both cover: the smaller
 		default:
 			return p > bestPixels // one does not cover: the larger
 		}
 	}
 	for track, st := range z.streams {
-		if st.pixels == 0 || now.Sub(st.last) > simulcastSilence {
+		if st.pixels == 0 || st.pixels > codec.MaxDecodePixels || st.unfit || now.Sub(st.last) > simulcastSilence {
 			continue
 		}
 		if better(st.pixels) || st.pixels == bestPixels && track == keep {
@@ -76,10 +134,12 @@ func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote)
 }
 
 // keyframeSize reports whether an RTP packet of a stream of codec mime
-// begins a keyframe that says its pictures' size, and that size in
-// pixels: a VP8 keyframe's first packet, or an H.264 packet with an SPS
-// (which comes first in a keyframe). Other codecs say none here.
-func keyframeSize(mime string, pkt []byte) (pixels int, ok bool) {
+// begins a keyframe (key), and the size of its pictures in pixels where it
+// says (0 otherwise): a VP8 keyframe's first packet says it; an H.264
+// packet with an SPS (which comes first in a keyframe) says it too, one
+// that begins an IDR picture without one does not. Other codecs say none
+// here.
+func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 	payload := rtpPayload(pkt)
 	switch {
 	case len(payload) == 0:
@@ -94,16 +154,21 @@ func keyframeSize(mime string, pkt []byte) (pixels int, ok bool) {
 		}
 		w := int(frame[6]) | int(frame[7]&0x3f)<<8
 		h := int(frame[8]) | int(frame[9]&0x3f)<<8
-		return w * h, w > 0 && h > 0
+		return w * h, true
 	case strings.EqualFold(mime, webrtc.MimeTypeH264):
 		forEachH264NAL(payload, nil, func(nal []byte) bool {
-			if nal[0]&0x1f == 7 {
+			switch nal[0] & 0x1f {
+			case 7:
+				key = true
 				if sps, err := codec.ParseH264SPS(nal); err == nil && sps.MBs > 0 {
-					pixels, ok = sps.MBs*256, true
+					pixels = sps.MBs * 256
 				}
+				return false
+			case 5:
+				key = key || codec.H264FirstSlice(nal)
 			}
-			return !ok
+			return true
 		})
 	}
-	return pixels, ok
+	return pixels, key
 }

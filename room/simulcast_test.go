@@ -41,7 +41,8 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 	sendStreams(t, mark, streams...)
 }
 
-// stream is frames from to to of a testdata clip, sent on a track.
+// stream is frames from to to of a testdata clip (its first 90 frames,
+// over and over), sent on a track.
 type stream struct {
 	track    *webrtc.TrackLocalStaticRTP
 	clip     string
@@ -55,12 +56,12 @@ func sendStreams(t *testing.T, mark func(p *rtp.Packet, k int), streams ...strea
 	frames := make([][][]*rtp.Packet, len(streams)) // by stream, frame: its packets
 	last := 0
 	for k, st := range streams {
-		clip := clipFrames(t, st.clip, st.to-st.from)
+		clip := clipFrames(t, st.clip, min(st.to-st.from, 90))
 		p := rtp.NewPacketizer(1200, 96, 0, &codecs.VP8Payloader{}, rtp.NewRandomSequencer(), 90000)
 		frames[k] = make([][]*rtp.Packet, st.to)
 		for i := st.from; i < st.to; i++ {
 			// From a keyframe: the clip's first frame opens each stream.
-			frames[k][i] = p.Packetize(clip[i-st.from], 3000)
+			frames[k][i] = p.Packetize(clip[(i-st.from)%len(clip)], 3000)
 		}
 		last = max(last, st.to)
 	}
@@ -107,21 +108,23 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 		sending []int // the streams, of q and h, that send
 	}{{"both send", []int{0, 1}}, {"only the second sends", []int{1}}, {"the first stops, the second goes on", nil}} {
 		t.Run(tc.name, func(t *testing.T) {
-			// A canvas the larger stream does not cover, so that it is
-			// the one that fits best once both send.
-			cfg := DefaultConfig()
-			cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 960, 540
-			r, tracks, mark := simulcastJoin(t, testManagerWith(t, cfg))
 			if tc.sending == nil {
 				// q (at 322x180) sends alone for two seconds (two
 				// keyframes) and stops; h (640x360) starts then: the tile
 				// goes on with h, from its next keyframe (one a second),
-				// where it used to freeze on q.
+				// where it used to freeze on q. On a 320x180 canvas q
+				// fits best: h takes the place because q is silent.
+				r, tracks, mark := simulcastJoin(t, testManager(t))
 				sendStreams(t, mark, stream{tracks[0], "p10.ivf", 0, 60}, stream{tracks[1], "p01.ivf", 60, 150})
 				videoShown(t, r, 322)
 				videoShown(t, r, 640)
 				return
 			}
+			// A canvas the larger stream does not cover, so that it is
+			// the one that fits best once both send.
+			cfg := DefaultConfig()
+			cfg.Mixer.Video.Width, cfg.Mixer.Video.Height = 960, 540
+			r, tracks, mark := simulcastJoin(t, testManagerWith(t, cfg))
 			var sending []*webrtc.TrackLocalStaticRTP
 			for _, k := range tc.sending {
 				sending = append(sending, tracks[k])
@@ -138,7 +141,8 @@ func TestSimulcastSenderIsShown(t *testing.T) {
 // does, whichever sent first: at 320x180 (one person on a canvas of that
 // size) the 322x180 stream takes the place from the 640x360 one; at
 // 960x540 the 640x360 one takes it from the 322x180 one. The switch
-// comes at a keyframe of the stream that fits, and stays.
+// comes at a keyframe of the stream that fits, once it has sent for
+// fitSteady, and stays.
 func TestSimulcastStreamFitsTheTile(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
@@ -146,8 +150,8 @@ func TestSimulcastStreamFitsTheTile(t *testing.T) {
 		first, second stream // by index into q, h: the track is set below
 		firstW, bestW int
 	}{
-		{"small tile", 320, 180, stream{nil, "p01.ivf", 0, 90}, stream{nil, "p10.ivf", 15, 90}, 640, 322},
-		{"large tile", 960, 540, stream{nil, "p10.ivf", 0, 90}, stream{nil, "p01.ivf", 15, 90}, 322, 640},
+		{"small tile", 320, 180, stream{nil, "p01.ivf", 0, 210}, stream{nil, "p10.ivf", 45, 210}, 640, 322},
+		{"large tile", 960, 540, stream{nil, "p10.ivf", 0, 210}, stream{nil, "p01.ivf", 45, 210}, 322, 640},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := DefaultConfig()
@@ -306,6 +310,19 @@ func TestSimulcastSizesBest(t *testing.T) {
 			t.Errorf("of two streams as good, the one decoded does not stay")
 		}
 	}
+	z.markUnfit(h)
+	if got := z.best(426*240, now, nil); got != f && got != twin {
+		t.Errorf("with h's keyframes not decoding: %p, want the next that covers", got)
+	}
+	z.seen(h, now, 576*324) // another size: tried again
+	if got := z.best(640*360, now, h); got != h {
+		t.Errorf("a stream of 81 %% of the tile's area does not cover it")
+	}
+	huge := &webrtc.TrackRemote{}
+	z.seen(huge, now, 5120*2880)
+	if got := z.best(1920*1080, now, nil); got != f {
+		t.Errorf("a stream larger than the decoders take is chosen")
+	}
 	var none simulcastSizes
 	none.seen(u, now, 0)
 	if got := none.best(100, now, nil); got != nil {
@@ -344,5 +361,46 @@ func TestKeyframeSize(t *testing.T) {
 	hp := rtp.NewPacketizer(1200, 102, 0, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), 90000)
 	if px, ok := keyframeSize(webrtc.MimeTypeH264, marshal(hp.Packetize(h264, 3000)[0])); !ok || px != 160*96 {
 		t.Errorf("an H.264 keyframe's first packet: %d pixels, %v; want 160x96 (coded)", px, ok)
+	}
+}
+
+// TestSimulcastFitsBetter: a stream that fits the tile better takes the
+// place only once it and the tile have been as they are for fitSteady, its
+// keyframe asked for at most every fitAskEvery; a stream may take the
+// place of a silent one only if none that sends fits better.
+func TestSimulcastFitsBetter(t *testing.T) {
+	t0 := time.Now()
+	q, h := &webrtc.TrackRemote{}, &webrtc.TrackRemote{}
+	var z simulcastSizes
+	tile := 426 * 240
+	send := func(at time.Duration) {
+		z.seen(q, t0.Add(at), 320*180)
+		z.seen(h, t0.Add(at), 640*360)
+	}
+	for _, c := range []struct {
+		at        time.Duration
+		tile      int
+		fits, ask bool
+	}{
+		{0, tile, false, false},                                     // just begun
+		{fitSteady - 100*time.Millisecond, tile, false, false},      // not yet steady
+		{fitSteady + 100*time.Millisecond, tile, true, true},        // steady: its keyframe is asked for
+		{fitSteady + 500*time.Millisecond, tile, true, false},       // asked a moment ago
+		{fitSteady + 600*time.Millisecond, 640 * 360, false, false}, // the tile changed
+		{2*fitSteady + 700*time.Millisecond, 640 * 360, true, true},
+	} {
+		for at := time.Duration(0); at <= c.at; at += 100 * time.Millisecond {
+			send(at)
+		}
+		fits, ask := z.fitsBetter(h, q, c.tile, t0.Add(c.at))
+		if fits != c.fits || ask != c.ask {
+			t.Errorf("at %v, tile %d: fits %v, ask %v; want %v, %v", c.at, c.tile, fits, ask, c.fits, c.ask)
+		}
+	}
+	if z.mayTake(q, tile, t0.Add(5*time.Second)) {
+		t.Error("q may take a silent stream's place while h, which fits better, sends")
+	}
+	if !z.mayTake(h, tile, t0.Add(5*time.Second)) {
+		t.Error("h, which fits best, may not take a silent stream's place")
 	}
 }

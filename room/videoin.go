@@ -134,16 +134,18 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 }
 
 // restart starts afresh for packets of pt, of codec mime, as if none had
-// come before (a simulcast stream that becomes the one decoded), and asks
-// for a keyframe. It reports whether a decoder started.
+// come before (a simulcast stream that becomes the one decoded). It
+// reports whether a decoder started. A keyframe is asked for once a frame
+// comes that is not one (a stream that takes the place at its keyframe
+// needs none).
 func (v *videoIn) restart(pt uint8, mime string) bool {
 	v.started = false
-	if !v.start(pt, mime) {
-		return false
-	}
-	v.keyframe()
-	return true
+	return v.start(pt, mime)
 }
+
+// unfit reports whether the sender's keyframes do not decode, or its
+// stream is beyond the profile: no picture is to be had from it for now.
+func (v *videoIn) unfit() bool { return v.badKeys > 0 || v.beyond }
 
 // codecSwitchGap is the least time between two codec changes: a change
 // opens a decoder, and a sender alternating payload types must not make
