@@ -107,6 +107,12 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 // MaxTarget) for each run of dry ticks. Each while (shrinkAfter ticks)
 // without a dry tick, the target comes down a frame (to MinTarget).
 //
+// A sender in discontinuous transmission (Opus DTX) sends next to nothing
+// while it is silent, so the queue runs out at every pause: between Pause
+// and Resume those ticks play as dry ones do but are not dry (no underrun,
+// no growth of the target), and the sound after the pause starts as play
+// does, once the target's frames are queued.
+//
 // The delay above the target goes again within a second or two, so that
 // the sound does not trail the picture (which has no such queue) after a
 // stall: each drainWindow, the fewest frames queued over it above the
@@ -131,7 +137,9 @@ type LiveAudio struct {
 	playing  bool
 	target   int  // the depth the queue is allowed to keep
 	dry      bool // the last tick found the queue empty
-	steady   int  // pops since the last dry tick or the last while's end
+	paused   bool // the sender is silent (DTX), from Pause to Resume
+	rested   bool // a tick found the queue empty since Pause
+	steady   int  // ticks since the last dry tick or the last while's end
 	window   int  // pops since the last drainWindow's end
 	low      int  // the fewest frames queued at those pops
 	excess   int  // frames to drop to come down to the target
@@ -197,6 +205,33 @@ func (a *LiveAudio) Break() {
 	a.dropPart()
 }
 
+// Pause tells the queue that the sender has gone silent (an Opus DTX
+// packet: it sends next to nothing until it speaks again): until Resume,
+// a tick that finds the queue empty is that silence, not lateness. It
+// plays what a dry tick would (Conceal, which continues the decoder's
+// comfort noise and fades) but counts as no underrun, leaves the target
+// as it is and counts towards its shrinking.
+func (a *LiveAudio) Pause() {
+	a.mu.Lock()
+	a.paused = true
+	a.mu.Unlock()
+}
+
+// Resume tells the queue that what is pushed next is the sender's sound
+// again, after a Pause. If the queue ran out in the pause, play starts
+// again as it first did, once the target's frames are queued: the sound
+// keeps the delay it had, rather than coming with none in hand for the
+// next late packet. If it did not run out (a DTX packet in the middle of
+// the sound), nothing changes.
+func (a *LiveAudio) Resume() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.rested {
+		a.playing = false
+	}
+	a.paused, a.rested = false, false
+}
+
 // dropPart lets the frame being filled go; a.mu must be held.
 func (a *LiveAudio) dropPart() {
 	if a.part != nil {
@@ -240,12 +275,19 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.playing = true
 	}
 	if len(a.frames) == 0 {
-		a.underruns.Add(1)
-		if !a.dry {
-			a.dry = true
-			a.target = max(min(a.target+1, a.MaxTarget), a.floor())
+		if a.paused {
+			a.rested = true
+			a.calm()
+		} else {
+			a.underruns.Add(1)
+			if !a.dry {
+				a.dry = true
+				a.target = max(min(a.target+1, a.MaxTarget), a.floor())
+			}
+			a.steady = 0
 		}
-		a.steady, a.window, a.excess = 0, 0, 0
+		// Nothing queued: no delay to drain.
+		a.window, a.excess = 0, 0
 		// A frame half filled (10 ms packets) plays first, concealment
 		// going on from it.
 		n := len(a.part)
@@ -257,10 +299,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		return true, nil
 	}
 	a.dry = false
-	if a.steady++; a.steady >= shrinkAfter {
-		a.steady = 0
-		a.target = max(a.target-1, a.floor())
-	}
+	a.calm()
 	if a.window == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)
 	}
@@ -281,6 +320,15 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.free = append(a.free, cut)
 	}
 	return true, nil
+}
+
+// calm counts a tick that was not dry: after shrinkAfter of them in a
+// row, the target comes down a frame. a.mu must be held.
+func (a *LiveAudio) calm() {
+	if a.steady++; a.steady >= shrinkAfter {
+		a.steady = 0
+		a.target = max(a.target-1, a.floor())
+	}
 }
 
 // drain drops what it may of the excess from the head of the queue,

@@ -418,3 +418,187 @@ func TestLiveAudioDrainKeepsTheTarget(t *testing.T) {
 		t.Errorf("%d frames left after the tick, want %d (the target, less the one played)", n, a.target-1)
 	}
 }
+
+// dtxTalk drives a LiveAudio as a sender in discontinuous transmission
+// does, a tick (a frame pushed or not, one pulled) at a time: talk is
+// ticks of sound, a frame each, after a Resume; pause is pauseTicks in
+// which a frame (the decoder's, for a DTX packet) comes every 20 ticks
+// (400 ms), each after a Pause. The queue conceals with silence.
+type dtxTalk struct {
+	a                      *LiveAudio
+	pcm                    []int16
+	ticks, dead, concealed int // ticks, those that played nothing, those concealed
+}
+
+func newDTXTalk() *dtxTalk {
+	d := &dtxTalk{a: NewLiveAudio(), pcm: make([]int16, audio.FrameLen)}
+	d.a.Conceal = func(pcm []int16) bool {
+		d.concealed++
+		clear(pcm)
+		return true
+	}
+	return d
+}
+
+const (
+	talkTicks  = 50  // 1 s
+	pauseTicks = 100 // 2 s
+)
+
+func (d *dtxTalk) tick(push bool) {
+	if push {
+		d.a.Push(frameOf(1000))
+	}
+	if ok, _ := d.a.AudioAt(context.Background(), 0, d.pcm); !ok {
+		d.dead++
+	}
+	d.ticks++
+}
+
+func (d *dtxTalk) talk(n int) {
+	d.a.Resume()
+	for range n {
+		d.tick(true)
+	}
+}
+
+func (d *dtxTalk) pause() {
+	for i := range pauseTicks {
+		if i%20 == 0 {
+			d.a.Pause()
+		}
+		d.tick(i%20 == 0)
+	}
+}
+
+// TestLiveAudioDTXPausesAreNotDry: a sender talks for a second, then is
+// silent for two, sending a frame every 400 ms (Opus DTX), five times
+// over. The ticks that find the queue empty in the pauses play the
+// concealment, but count as no underrun and leave the target where it
+// started; the talk after each pause starts as the first did, at the
+// target's depth, so its delay is the same after the fifth pause as after
+// the first.
+func TestLiveAudioDTXPausesAreNotDry(t *testing.T) {
+	d := newDTXTalk()
+	a := d.a
+	// depth is the frames queued when the talk's second frame has played.
+	depth := func() int {
+		d.talk(2)
+		n := len(a.frames)
+		d.talk(talkTicks - 2)
+		return n
+	}
+	first := depth()
+	for i := range 5 {
+		d.pause()
+		if a.target != a.MinTarget {
+			t.Fatalf("pause %d: target %d, want %d", i+1, a.target, a.MinTarget)
+		}
+		if n := depth(); n != first {
+			t.Errorf("after pause %d: %d frames queued in the talk, want %d as at the start", i+1, n, first)
+		}
+	}
+	if u, dropped := a.Stats(); u != 0 || dropped != 0 {
+		t.Errorf("%d underruns, %d dropped; want none", u, dropped)
+	}
+	// Each pause: its 5 frames and the talk's last play, the other 94
+	// ticks are concealed; after it, a tick waits for the talk's start
+	// depth (as the first one did).
+	if want := 5 * (pauseTicks - 6); d.concealed != want {
+		t.Errorf("%d ticks concealed, want %d", d.concealed, want)
+	}
+	if want := 6 * (a.MinTarget - 1); d.dead != want {
+		t.Errorf("%d ticks played nothing, want %d (waiting for the start depth)", d.dead, want)
+	}
+}
+
+// TestLiveAudioDTXPausesLetTheTargetShrink: a pause is a while without a
+// dry tick: the target a stall raised comes down shrinkAfter ticks later,
+// pauses and all, as for a sender that never pauses.
+func TestLiveAudioDTXPausesLetTheTargetShrink(t *testing.T) {
+	d := newDTXTalk()
+	a := d.a
+	d.talk(talkTicks)
+	for range 2 { // a stall: the target grows a frame
+		d.tick(false)
+	}
+	if a.target != a.MinTarget+1 {
+		t.Fatalf("target %d after a stall, want %d", a.target, a.MinTarget+1)
+	}
+	// Ticks that play or are paused count; those after a pause that wait
+	// for the start depth do not (nor do they before play first starts).
+	calm := func() int { return d.ticks - d.dead }
+	stall := calm()
+	for range 3 {
+		d.talk(talkTicks)
+		d.pause()
+	}
+	for calm() < stall+shrinkAfter-1 {
+		d.talk(1)
+	}
+	if a.target != a.MinTarget+1 {
+		t.Fatalf("target %d a tick before the while's end, want %d", a.target, a.MinTarget+1)
+	}
+	d.talk(1)
+	if a.target != a.MinTarget {
+		t.Errorf("target %d %d ticks after the stall, pauses of DTX among them; want %d", a.target, shrinkAfter, a.MinTarget)
+	}
+}
+
+// TestLiveAudioPauseWithoutAGap: a Pause (a DTX packet) whose queue never
+// runs out before the Resume changes nothing: the same frames play at the
+// same ticks as without it, with a queue a frame deep after a stall, and
+// a dry tick after the Resume counts as it would have.
+func TestLiveAudioPauseWithoutAGap(t *testing.T) {
+	plain, paused := NewLiveAudio(), NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	frame := 0
+	step := func(push, pause, resume bool) {
+		var got [2][]int16
+		for k, a := range []*LiveAudio{plain, paused} {
+			if a == paused && pause {
+				a.Pause()
+			}
+			if a == paused && resume {
+				a.Resume()
+			}
+			if push {
+				a.Push(frameOf(int16(frame)))
+			}
+			if ok, _ := a.AudioAt(ctx, 0, pcm); ok {
+				got[k] = frameOf(pcm[0])
+			}
+		}
+		if push {
+			frame++
+		}
+		if (got[0] == nil) != (got[1] == nil) || got[0] != nil && got[0][0] != got[1][0] {
+			t.Fatalf("frame %d: played %v, with a pause %v", frame, got[0] != nil, got[1] != nil)
+		}
+	}
+	step(true, false, false)
+	for range 20 {
+		step(true, false, false)
+	}
+	step(false, false, false) // a stall: the queue runs a frame deep after it
+	step(false, false, false)
+	for range 10 {
+		step(true, false, false)
+	}
+	step(true, true, false) // the DTX packet
+	step(true, false, true) // sound again, the next tick
+	for range 10 {
+		step(true, false, false)
+	}
+	step(false, false, false) // a dry tick after the pause ended
+	for range 5 {
+		step(true, false, false)
+	}
+	u0, d0 := plain.Stats()
+	u1, d1 := paused.Stats()
+	if u0 != u1 || d0 != d1 || plain.target != paused.target || u1 != 2 {
+		t.Errorf("with a pause: %d underruns, %d dropped, target %d; without: %d, %d, %d; want 2 underruns",
+			u1, d1, paused.target, u0, d0, plain.target)
+	}
+}

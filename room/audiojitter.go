@@ -62,7 +62,8 @@ type AudioStats struct {
 	// ahead of the clock (more audio than time passed).
 	Paced uint64 `json:"paced"`
 	// Underruns counts the mixer's ticks that found nothing to play after
-	// play began; Dropped, 20 ms frames dropped to shorten the delay.
+	// play began, but for the sender's pauses (DTX); Dropped, 20 ms frames
+	// dropped to shorten the delay.
 	Underruns uint64 `json:"underruns"`
 	Dropped   uint64 `json:"dropped"`
 }
@@ -165,8 +166,16 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 }
 
 // decode hands packet seq to the decoder, which makes up for any packets
-// missing before it; next follows it.
+// missing before it; next follows it. A DTX packet tells the queue that
+// the sender is silent until its next packet of sound (so the queue's
+// running out meanwhile is no underrun), which tells it the pause is over.
 func (j *audioJitter) decode(seq uint16, payload []byte) {
+	switch {
+	case dtx(payload):
+		j.out.Pause()
+	case len(payload) > 0:
+		j.out.Resume()
+	}
 	paced := j.in.paced
 	j.in.push(seq, payload, j.out.Push)
 	if j.in.paced != paced {

@@ -3,14 +3,18 @@ package room
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
+	"gopkg.in/hraban/opus.v2"
 
 	"mcu/audio"
+	"mcu/codec"
+	"mcu/internal/mediatest"
 )
 
 // testJitter is an audioJitter with no metrics.
@@ -537,5 +541,212 @@ func TestAudioJitterTickDecodesWhatItNeeds(t *testing.T) {
 	}
 	if st := j.Stats(); st.Gaps != 1 || st.Late != 0 {
 		t.Errorf("%+v; want 1 gap, nothing late", st)
+	}
+}
+
+// dtxTone is a call's sender in discontinuous transmission (Opus DTX):
+// it talks for talk ticks (20 ms packets of a 440 Hz tone of amplitude
+// toneAmp, encoded as voicedOpus does and as if there were no pauses,
+// one packet of each spurt a tick late), then pauses for pause ticks, sending a DTX packet (the TOC
+// alone, in every other pause with a byte more) every 400 ms, and so on
+// for spurts. It returns the packets, the ticks they come in (for play)
+// and the tick each spurt's first packet comes in.
+func dtxTone(t *testing.T, spurts, talk, pause int) (pkts [][]byte, ticks []tick, starts []int) {
+	t.Helper()
+	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pcm := make([]int16, opusFrame)
+	buf := make([]byte, 1500)
+	n := 0
+	for s := range spurts {
+		starts = append(starts, len(ticks))
+		for i := range talk {
+			for j := range pcm {
+				pcm[j] = int16(toneAmp * math.Sin(2*math.Pi*toneHz*float64(n)/codec.OpusSampleRate))
+				n++
+			}
+			k, err := enc.Encode(pcm, buf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pkts = append(pkts, slices.Clone(buf[:k]))
+			switch i {
+			case talk / 2: // late: it comes with the next one
+				ticks = append(ticks, tick{})
+			case talk/2 + 1:
+				ticks = append(ticks, tick{len(pkts) - 2, len(pkts) - 1})
+			default:
+				ticks = append(ticks, tick{len(pkts) - 1})
+			}
+		}
+		if s == spurts-1 {
+			break
+		}
+		toc := pkts[len(pkts)-1][0] &^ 3 // one frame
+		for i := range pause {
+			if i%20 != 0 {
+				ticks = append(ticks, tick{})
+				continue
+			}
+			pkts = append(pkts, []byte{toc, 0}[:1+s%2])
+			ticks = append(ticks, tick{len(pkts) - 1})
+		}
+	}
+	return pkts, ticks, starts
+}
+
+const (
+	toneAmp = 0.3 * 32767
+	toneHz  = 440
+)
+
+// peak16 is the largest magnitude of pcm's samples (0 for a silent tick).
+func peak16(pcm []int16) float64 {
+	m := 0.0
+	for _, v := range pcm {
+		m = max(m, math.Abs(float64(v)))
+	}
+	return m
+}
+
+// TestAudioJitterDTXPauses: a sender talks for a second, then pauses for
+// two, sending a DTX packet every 400 ms, five times over. The pauses
+// are not taken for a network that fails to deliver: no underrun, the
+// target kept (the tone comes out as soon after its first packet after
+// the fifth pause as at the start), nothing dropped. The pauses sound as
+// the decoder's comfort noise, low and without the tone, and neither
+// their start nor their end clicks.
+func TestAudioJitterDTXPauses(t *testing.T) {
+	const talk, pause = 50, 100
+	// pauseMax is the loudest a pause's comfort noise may be, 16 dB under
+	// the tone: libopus makes it from the sound before the pause, here the
+	// tone itself (a sender's background noise, when it pauses in speech).
+	const pauseMax = toneAmp / 6
+	pkts, ticks, starts := dtxTone(t, 6, talk, pause)
+	got, j := play(t, pkts, 40000, ticks)
+	if st := j.Stats(); st.Underruns != 0 || st.Dropped != 0 || st.Gaps != 0 {
+		t.Errorf("%+v; want no underruns, nothing dropped, no gaps", st)
+	}
+	// The tone's delay: from its first packet to the first tick it is
+	// heard (louder than a pause may be), after each pause as at the
+	// start.
+	delay := func(start int) int {
+		for i := start; i < len(got); i++ {
+			if peak16(got[i]) > pauseMax {
+				return i - start
+			}
+		}
+		return -1
+	}
+	first := delay(0)
+	for s, start := range starts[1:] {
+		if d := delay(start); d != first {
+			t.Errorf("after pause %d the tone is heard %d ticks after its first packet, at the start %d", s+1, d, first)
+		}
+		// The tone's first frames: no click on them. (The decoder, coming
+		// out of its concealment into packets the encoder coded as if
+		// there had been no pause, overshoots the tone by a fifth; two
+		// frames spliced would add up to twice it.)
+		for i := start; i < start+first+3; i++ {
+			if p := peak16(got[i]); p > 1.3*toneAmp {
+				t.Errorf("after pause %d, tick %d peaks at %.0f, the tone's amplitude %.0f", s+1, i-start, p, toneAmp)
+			}
+		}
+	}
+	// The pauses: past the fade of the tone (the first DTX packet's frame
+	// and the concealment after it, up to maxConcealed frames, continue
+	// it), low, with no tone left.
+	var out []int16
+	for _, f := range got {
+		if f == nil {
+			f = make([]int16, audio.FrameLen)
+		}
+		out = append(out, f...)
+	}
+	for s, start := range starts[1:] {
+		from, to := start-pause+2+maxConcealed, start
+		var quiet []int16
+		for _, f := range got[from:to] {
+			if p := peak16(f); p > pauseMax {
+				t.Errorf("pause %d peaks at %.0f, want at most %.0f", s+1, p, pauseMax)
+				break
+			}
+			if f != nil {
+				quiet = append(quiet, f...)
+			}
+		}
+		if l := mediatest.ToneLevel(quiet, 2, 0, codec.OpusSampleRate, toneHz, 0, 0); l > -40 {
+			t.Errorf("pause %d: the tone at %.1f dBFS, want below -40", s+1, l)
+		}
+	}
+	// No click anywhere: no step from one sample to the next larger than
+	// twice the tone's own steepest (a cut to silence, or from it, would
+	// step up to the tone's amplitude).
+	steepest := toneAmp * 2 * math.Pi * toneHz / codec.OpusSampleRate
+	for i := 2; i < len(out); i += 2 {
+		if d := math.Abs(float64(out[i]) - float64(out[i-2])); d > 2*steepest {
+			t.Errorf("a step of %.0f at tick %d, the tone's steepest is %.0f", d, i/audio.FrameLen, steepest)
+			break
+		}
+	}
+}
+
+// TestAudioJitterDTXPacketInTheSound: a packet of the TOC alone that the
+// sound follows at once (no pause) is decoded and played as any packet,
+// and changes nothing else: with the queue a frame deep after a stall,
+// every tick plays what a plain decoder gives for the same packets and
+// the stall's concealment, at the same ticks, and only the stall counts
+// as an underrun.
+func TestAudioJitterDTXPacketInTheSound(t *testing.T) {
+	const n, stall, short = 40, 10, 20
+	pkts := voicedOpus(t, n)
+	pkts[short] = pkts[short][:1]
+	// Packets 0 and 1 in the first tick, then one a tick, but for two
+	// ticks without any before packet stall: a dry tick, after which
+	// each tick plays the packet it gets.
+	ticks := []tick{{0, 1}}
+	for i := 2; i < n; i++ {
+		if i == stall {
+			ticks = append(ticks, tick{}, tick{})
+		}
+		ticks = append(ticks, tick{i})
+	}
+	got, j := play(t, pkts, 500, ticks)
+	if st := j.Stats(); st.Underruns != 1 || st.Gaps != 0 {
+		t.Errorf("%+v; want one underrun (the stall), no gaps", st)
+	}
+	d, err := codec.NewOpusDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
+	var want [][]int16
+	for i, p := range pkts {
+		if i == stall {
+			if err := d.Conceal(pcm[:audio.FrameLen]); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, slices.Clone(pcm[:audio.FrameLen]))
+		}
+		k, err := d.Decode(p, pcm)
+		if err != nil || k != opusFrame {
+			t.Fatalf("packet %d: %d samples, %v", i, k, err)
+		}
+		want = append(want, slices.Clone(pcm[:2*k]))
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d ticks, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("tick %d (silent %v) differs from the plain decode", i, got[i] == nil)
+		}
 	}
 }

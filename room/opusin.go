@@ -95,6 +95,13 @@ func (o *opusIn) push(seq uint16, payload []byte, out func(pcm []int16)) {
 	o.give(o.pcm[:n*codec.OpusChannels], out)
 }
 
+// dtx reports whether payload is an Opus DTX packet: the TOC byte alone,
+// or with one byte more, which a sender in discontinuous transmission
+// sends (about every 400 ms) instead of its silence. libopus decodes it
+// as a lost frame, of the length its TOC says: concealment fading into
+// comfort noise.
+func dtx(payload []byte) bool { return len(payload) > 0 && len(payload) <= 2 }
+
 // concealNow fills pcm (interleaved stereo) with the decoder's loss
 // concealment, for a mixer's tick that found nothing to play: the voice
 // fades out over a few frames instead of stopping dead, and the packets
