@@ -6,6 +6,7 @@ import (
 	"image"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -390,6 +391,11 @@ const simulcastSilence = time.Second
 func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []byte, mime string) bool {
 	at := int64(now.Sub(s.joined))
 	pixels, key := keyframeSize(mime, pkt)
+	if key && pixels == 0 && strings.EqualFold(mime, webrtc.MimeTypeH264) && !strings.Contains(track.Codec().SDPFmtpLine, "sprop-parameter-sets") {
+		// An IDR picture without its SPS: a decoder that starts at it
+		// has none but what the SDP gave.
+		key = false
+	}
 	s.videoSizes.seen(track, now, pixels)
 	cur := s.videoCurrent.Load()
 	if cur == nil && s.videoCurrent.CompareAndSwap(nil, track) || cur == track {
@@ -398,8 +404,10 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 	}
 	box, _, told := s.video.Box()
 	tile := box.W * box.H
-	if time.Duration(at-s.videoLast.Load()) > simulcastSilence && (!told || s.videoSizes.mayTake(track, tile, now)) &&
-		s.videoCurrent.CompareAndSwap(cur, track) {
+	// A stream silent, or whose keyframes do not decode, gives its place
+	// to another that sends (one of unknown size too: VP9, AV1).
+	gone := time.Duration(at-s.videoLast.Load()) > simulcastSilence || s.videoSizes.isUnfit(cur, now)
+	if gone && (!told || s.videoSizes.mayTake(track, tile, now)) && s.videoCurrent.CompareAndSwap(cur, track) {
 		s.videoLast.Store(at)
 		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
 		return true
@@ -443,7 +451,7 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		place = &simulcastPlace{
 			take:  func(now time.Time, pkt []byte, mime string) bool { return s.videoActive(track, now, pkt, mime) },
 			held:  func() bool { return s.videoCurrent.Load() == track },
-			unfit: func() { s.videoSizes.markUnfit(track) },
+			unfit: func(now time.Time) { s.videoSizes.markUnfit(track, now) },
 		}
 	} else {
 		in.start(uint8(track.PayloadType()), track.Codec().MimeType)
@@ -464,12 +472,12 @@ const videoQueue = 64
 // place its sender's streams share: take reports whether a packet (of
 // codec mime) read at now is to be decoded (videoActive), held whether
 // the stream still has the place, without taking it; unfit tells that the
-// stream's keyframes do not decode (or go beyond the profile), so that
-// another takes the place.
+// stream's keyframes do not decode (or go beyond the profile) at now, so
+// that another takes the place.
 type simulcastPlace struct {
 	take  func(now time.Time, pkt []byte, mime string) bool
 	held  func() bool
-	unfit func()
+	unfit func(now time.Time)
 }
 
 // readVideoPackets hands the track's packets to in until the track ends,
@@ -507,7 +515,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 		if place != nil && !failed && p.n > 1 && place.take(p.at, p.buf[:p.n], p.mime) != active {
 			if active = !active; !active {
 				in.close()
-			} else if !in.restart(p.buf[1]&0x7f, p.mime) {
+			} else if _, key := keyframeSize(p.mime, p.buf[:p.n]); !in.restart(p.buf[1]&0x7f, p.mime, !key) {
 				failed, active = true, false // no decoder for its codec: the place goes to another
 			}
 		}
@@ -518,7 +526,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
 				stop(err)
 			} else if place != nil && in.unfit() {
-				place.unfit()
+				place.unfit(p.at)
 			}
 		}
 		if size == 0 {

@@ -26,7 +26,7 @@ type streamSize struct {
 	pixels int       // 0 until a keyframe says
 	last   time.Time // its last packet
 	since  time.Time // its first packet after it last paused (for simulcastSilence)
-	unfit  bool      // at this size, its keyframes did not decode, or went beyond the profile
+	unfit  time.Time // until when it is left out: its keyframes did not decode, or went beyond the profile
 	asked  time.Time // its last keyframe request for taking the place
 }
 
@@ -57,19 +57,32 @@ func (z *simulcastSizes) seen(track *webrtc.TrackRemote, now time.Time, pixels i
 	}
 	st.last = now
 	if pixels > 0 && pixels != st.pixels {
-		st.pixels, st.unfit = pixels, false // another size: worth a try again
+		st.pixels, st.unfit = pixels, time.Time{} // another size: worth a try again
 	}
 }
 
-// markUnfit notes that track's keyframes, at their size, do not decode
-// (or go beyond the profile): it is chosen no more until it says another
-// size.
-func (z *simulcastSizes) markUnfit(track *webrtc.TrackRemote) {
+// unfitFor is how long a stream whose keyframes do not decode is left
+// out: the longest a decoder waits between keyframe requests to a sender
+// whose keyframes fail (maxKeyframeBackoff). It is tried again after.
+const unfitFor = maxKeyframeBackoff
+
+// markUnfit notes at now that track's keyframes, at their size, do not
+// decode (or go beyond the profile): it is chosen no more for unfitFor,
+// or until it says another size.
+func (z *simulcastSizes) markUnfit(track *webrtc.TrackRemote, now time.Time) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	if st := z.streams[track]; st != nil {
-		st.unfit = true
+		st.unfit = now.Add(unfitFor)
 	}
+}
+
+// isUnfit reports whether track is left out at now (markUnfit).
+func (z *simulcastSizes) isUnfit(track *webrtc.TrackRemote, now time.Time) bool {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	st := z.streams[track]
+	return st != nil && now.Before(st.unfit)
 }
 
 // mayTake reports whether track may take the place of a stream silent for
@@ -123,7 +136,7 @@ func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote)
 		}
 	}
 	for track, st := range z.streams {
-		if st.pixels == 0 || st.pixels > codec.MaxDecodePixels || st.unfit || now.Sub(st.last) > simulcastSilence {
+		if st.pixels == 0 || st.pixels > codec.MaxDecodePixels || now.Before(st.unfit) || now.Sub(st.last) > simulcastSilence {
 			continue
 		}
 		if better(st.pixels) || st.pixels == bestPixels && track == keep {

@@ -134,13 +134,19 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 }
 
 // restart starts afresh for packets of pt, of codec mime, as if none had
-// come before (a simulcast stream that becomes the one decoded). It
-// reports whether a decoder started. A keyframe is asked for once a frame
-// comes that is not one (a stream that takes the place at its keyframe
-// needs none).
-func (v *videoIn) restart(pt uint8, mime string) bool {
+// come before (a simulcast stream that becomes the one decoded), and asks
+// for a keyframe if ask (a stream that takes the place at its keyframe
+// needs none). It reports whether a decoder started.
+func (v *videoIn) restart(pt uint8, mime string, ask bool) bool {
 	v.started = false
-	return v.start(pt, mime)
+	v.badKeys, v.nextAsk = 0, time.Time{} // its keyframes may well decode now
+	if !v.start(pt, mime) {
+		return false
+	}
+	if ask {
+		v.keyframe()
+	}
+	return true
 }
 
 // unfit reports whether the sender's keyframes do not decode, or its
