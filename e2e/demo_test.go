@@ -40,18 +40,7 @@ func TestDemoPage(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+demoRoom, `document.getElementById("room").value !== ""`)
 
-	text := func(id string) string {
-		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
-	}
-	click := func(what string, sel chromedp.CSS) {
-		t.Helper()
-		do(t, b, evalTimeout, "click "+what, chromedp.Click(sel))
-	}
-	waitText := func(id, prefix string) string {
-		t.Helper()
-		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
-		return text(id)
-	}
+	text, click, waitText := pageActions(t, b)
 	// A join takes getUserMedia, the server's answer and the connection:
 	// the time the other browser tests give it, not a click's.
 	waitJoined := func() {
@@ -324,18 +313,7 @@ func TestDemoPageWithToken(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+tokenRoom, `document.getElementById("room").value !== ""`)
 
-	text := func(id string) string {
-		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
-	}
-	click := func(what string, sel chromedp.CSS) {
-		t.Helper()
-		do(t, b, evalTimeout, "click "+what, chromedp.Click(sel))
-	}
-	waitText := func(id, prefix string) string {
-		t.Helper()
-		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
-		return text(id)
-	}
+	text, click, waitText := pageActions(t, b)
 	const fieldShown = `document.getElementById("token").checkVisibility()`
 	// refused waits for a join to fail with an error that says want (a
 	// join takes getUserMedia and the server's answer: joinTimeout), and
@@ -585,4 +563,23 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	if !strings.Contains(msg, "did not answer the join within 1 s") {
 		t.Errorf("a join not answered, fetch rejecting with AbortError: %q", msg)
 	}
+}
+
+// pageActions are what a test does on the demo page in b: read an
+// element's text, click, wait for an element's text to begin with a
+// prefix (within uiTimeout) and read it.
+func pageActions(t *testing.T, b *browser) (text func(id string) string, click func(what string, sel chromedp.CSS), waitText func(id, prefix string) string) {
+	text = func(id string) string {
+		return eval[string](t, b, evalTimeout, fmt.Sprintf("document.getElementById(%s).textContent", jsString(id)))
+	}
+	click = func(what string, sel chromedp.CSS) {
+		t.Helper()
+		do(t, b, evalTimeout, "click "+what, chromedp.Click(sel))
+	}
+	waitText = func(id, prefix string) string {
+		t.Helper()
+		waitFor(t, b, uiTimeout, fmt.Sprintf("document.getElementById(%s).textContent.startsWith(%s)", jsString(id), jsString(prefix)))
+		return text(id)
+	}
+	return text, click, waitText
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"gopkg.in/hraban/opus.v2"
 
 	"mcu/audio"
 	"mcu/codec"
@@ -553,15 +552,7 @@ func TestAudioJitterTickDecodesWhatItNeeds(t *testing.T) {
 // and the tick each spurt's first packet comes in.
 func dtxTone(t *testing.T, spurts, talk, pause int) (pkts [][]byte, ticks []tick, starts []int) {
 	t.Helper()
-	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	enc := browserOpusEncoder(t)
 	pcm := make([]int16, opusFrame)
 	buf := make([]byte, 1500)
 	n := 0

@@ -21,15 +21,7 @@ const opusFrame = 960 // 20 ms per channel
 // kbit/s music setting, whose CELT packets carry no FEC.)
 func voicedOpus(t *testing.T, count int) [][]byte {
 	t.Helper()
-	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	enc := browserOpusEncoder(t)
 	pcm := make([]int16, opusFrame)
 	buf := make([]byte, 1500)
 	pkts := make([][]byte, count)
@@ -415,4 +407,20 @@ func TestOpusInLongPacketsAfterADryTick(t *testing.T) {
 				tc.lost, tc.dry, concealed, samples, tc.concealed, want, tc.madeUp)
 		}
 	}
+}
+
+// browserOpusEncoder is an Opus encoder set as a browser's is for a call:
+// mono, VOIP mode, 24 kbit/s, in-band FEC on, 20 % loss expected.
+func browserOpusEncoder(t *testing.T) *opus.Encoder {
+	t.Helper()
+	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return enc
 }
