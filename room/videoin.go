@@ -296,10 +296,10 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	// Each frame counts at once, and its pixels once decoded (below).
-	frames := codec.Frames(v.dec.Codec(), f.data)
+	c := v.dec.Codec()
+	frames := codec.Frames(c, f.data)
 	base := decodeCost(0, frames)
 	v.pace.add(base)
-	c := v.dec.Codec()
 	fits := codec.FitsLiveProfile(c, f.data)
 	if fits && c == codec.H264 && !codec.H264HasSlice(f.data) {
 		// Parameter sets, SEI or a delimiter in a frame of their own (a
@@ -329,7 +329,7 @@ func (v *videoIn) decode(f assembled) {
 		span = sched.StartCPU()
 	}
 	data := f.data
-	if v.dec.Codec() == codec.H264 {
+	if c == codec.H264 {
 		data = v.h264.Complete(data)
 	}
 	before := v.dec.Pixels()
@@ -344,6 +344,15 @@ func (v *videoIn) decode(f assembled) {
 	if v.cpu != nil {
 		v.cpu(span.End())
 	}
+	v.decoded(c, f.data, err)
+}
+
+// decoded takes the outcome err of decoding frame, of codec c: a stream
+// that reorders too deeply goes beyond the profile; a keyframe that
+// decodes ends the backoff of keyframe requests, one that does not
+// lengthens it; a frame refused or damaged asks for a keyframe; any other
+// error is the decoder's end.
+func (v *videoIn) decoded(c codec.VideoCodec, frame []byte, err error) {
 	switch {
 	case err == nil && c == codec.H264 && v.dec.Delay() > maxReorder:
 		// FFmpeg's H.264 decoder holds back as many pictures as the SPS
@@ -357,17 +366,17 @@ func (v *videoIn) decode(f assembled) {
 		}
 		v.goBeyond()
 	case err == nil:
-		if v.badKeys > 0 && codec.IsKeyframe(v.dec.Codec(), f.data) {
+		if v.badKeys > 0 && codec.IsKeyframe(c, frame) {
 			v.badKeys, v.nextAsk = 0, time.Time{} // decodes again
 		}
 	case errors.Is(err, codec.ErrNeedKeyframe):
-		v.log.Debug("waiting for a keyframe", "bytes", len(f.data))
+		v.log.Debug("waiting for a keyframe", "bytes", len(frame))
 		v.ask()
 	case errors.Is(err, codec.ErrCorrupt):
 		if v.corrupt++; v.corrupt == 1 || v.corrupt%100 == 0 {
 			v.log.Warn("damaged video, waiting for a keyframe", "count", v.corrupt, "err", err)
 		}
-		if codec.IsKeyframe(v.dec.Codec(), f.data) {
+		if codec.IsKeyframe(c, frame) {
 			if v.badKeys++; v.badKeys == 1 || v.badKeys%100 == 0 {
 				v.log.Warn("the sender's keyframes do not decode (a picture larger than 3840x2160?); keyframes asked for less often", "count", v.badKeys)
 			}
