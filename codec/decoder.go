@@ -173,7 +173,9 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 		}
 	}
 	if d.needKey {
-		if !IsKeyframe(d.codec, data) {
+		// An H.264 stream of gradual refresh has recovery points instead
+		// of keyframes: FFmpeg gives its pictures out once they are whole.
+		if !IsKeyframe(d.codec, data) && !(d.codec == H264 && H264RecoveryPoint(data)) {
 			return ErrNeedKeyframe
 		}
 		d.needKey = false

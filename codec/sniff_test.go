@@ -110,6 +110,7 @@ func FuzzIsKeyframe(f *testing.F) {
 	f.Fuzz(func(t *testing.T, c int, data []byte) {
 		IsKeyframe(VideoCodec(c), data)
 		FitsLiveProfile(VideoCodec(c), data) // never panics on anything a sender sends
+		H264RecoveryPoint(data)
 		// Each NAL is a piece of data in order, between start codes (or
 		// the end).
 		from := 0
@@ -190,5 +191,42 @@ func TestParseVideoCodec(t *testing.T) {
 	}
 	if _, err := ParseVideoCodec("av2"); err == nil {
 		t.Error("accepted av2")
+	}
+}
+
+// TestH264RecoveryPoint: an access unit whose SEI holds a recovery point
+// (of several messages, after others) and that begins a picture is one;
+// one without it, a later slice after it, an SEI cut short or of other
+// messages only, is not.
+func TestH264RecoveryPoint(t *testing.T) {
+	au := func(nals ...[]byte) []byte {
+		var b []byte
+		for _, n := range nals {
+			b = append(append(b, 0, 0, 0, 1), n...)
+		}
+		return b
+	}
+	first, later := []byte{0x41, 0x9a, 0x02}, []byte{0x41, 0x42, 0x02}
+	recovery := []byte{0x06, 0x06, 0x01, 0xc4, 0x80}                         // recovery point, 1 byte
+	userData := []byte{0x06, 0x05, 0x02, 0xaa, 0xbb, 0x80}                   // user data unregistered, 2 bytes
+	both := []byte{0x06, 0x05, 0x02, 0xaa, 0xbb, 0x06, 0x01, 0xc4, 0x80}     // user data, then a recovery point
+	longType := []byte{0x06, 0xff, 0x07, 0x01, 0x00, 0x06, 0x01, 0xc4, 0x80} // type 262, then a recovery point
+	for _, c := range []struct {
+		name string
+		au   []byte
+		want bool
+	}{
+		{"recovery point, first slice", au(recovery, first), true},
+		{"recovery point after another message", au(both, first), true},
+		{"recovery point after a long type", au(longType, first), true},
+		{"other messages only", au(userData, first), false},
+		{"no SEI", au(first), false},
+		{"a later slice", au(recovery, later), false},
+		{"cut short", au([]byte{0x06, 0x05, 0x09, 0xaa}, first), false},
+		{"no picture", au(recovery), false},
+	} {
+		if got := H264RecoveryPoint(c.au); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -259,6 +259,61 @@ func h264StartsIDR(au []byte) bool {
 	return found
 }
 
+// H264RecoveryPoint reports whether an Annex B access unit begins a
+// picture that a recovery point SEI (H.264 D.2.8) comes before: an
+// encoder that refreshes its pictures gradually (x264's or NVENC's intra
+// refresh) sends no IDR picture after its first, and a decoder may start
+// at such a picture instead, its pictures whole a few frames later.
+func H264RecoveryPoint(au []byte) bool {
+	recovery, first := false, false
+	ForEachNAL(au, func(nal []byte) bool {
+		if len(nal) == 0 {
+			return true
+		}
+		switch nal[0] & 0x1f {
+		case 6:
+			recovery = recovery || seiHasRecoveryPoint(nal[1:])
+		case 1, 5:
+			first = H264FirstSlice(nal)
+			return false
+		}
+		return true
+	})
+	return recovery && first
+}
+
+// seiHasRecoveryPoint reports whether an SEI NAL unit's payload (after
+// its header byte) holds a recovery point message (payload type 6). Its
+// messages' types and sizes are read as they are (emulation prevention
+// bytes in a message's payload only make the walk stop early).
+func seiHasRecoveryPoint(b []byte) bool {
+	for len(b) > 1 && b[0] != 0x80 { // 0x80: the RBSP's stop bit
+		var typ, size int
+		for len(b) > 0 && b[0] == 0xff {
+			typ, b = typ+255, b[1:]
+		}
+		if len(b) == 0 {
+			return false
+		}
+		typ, b = typ+int(b[0]), b[1:]
+		for len(b) > 0 && b[0] == 0xff {
+			size, b = size+255, b[1:]
+		}
+		if len(b) == 0 {
+			return false
+		}
+		size, b = size+int(b[0]), b[1:]
+		if typ == 6 {
+			return true
+		}
+		if size > len(b) {
+			return false
+		}
+		b = b[size:]
+	}
+	return false
+}
+
 // H264HasSlice reports whether an Annex B access unit holds a slice of a
 // picture (NAL unit types 1 to 5), not only parameter sets, SEI or a
 // delimiter.

@@ -1001,3 +1001,45 @@ func splitParamSets(frames [][]byte) [][]byte {
 	}
 	return split
 }
+
+// TestVideoInIntraRefresh: a sender of gradual refresh (x264's intra
+// refresh: one IDR picture, then recovery points) that loses a frame is
+// decoded again from its next recovery point, where it used to wait for
+// an IDR picture that never comes.
+func TestVideoInIntraRefresh(t *testing.T) {
+	frames := encodedFrames(t, filepath.Join(t.TempDir(), "ir.h264"), "testsrc=s=160x90:r=30:d=4",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-bf", "0", "-g", "30", "-x264-params", "intra-refresh=1")
+	idr := 0
+	for _, f := range frames {
+		if codec.IsKeyframe(codec.H264, f) {
+			idr++
+		}
+	}
+	if len(frames) != 120 || idr != 1 {
+		t.Fatalf("%d frames, %d IDR pictures from ffmpeg; want 120 and 1", len(frames), idr)
+	}
+	p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+	p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" }
+	p.in.start(102, "video/H264")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.frozen = time.Now()
+	const lost = 40
+	before := sender.packets(t, 102, &codecs.H264Payloader{}, frames[:lost])
+	sender.packets(t, 102, &codecs.H264Payloader{}, frames[lost:lost+1]) // lost on the way
+	after := sender.packets(t, 102, &codecs.H264Payloader{}, frames[lost+1:])
+	p.push(before...)
+	if got := p.take()[image.Pt(160, 90)]; got != lost {
+		t.Fatalf("%d pictures before the loss, want %d", got, lost)
+	}
+	p.push(after...)
+	// The reader's timer gives the lost frame up at the assembler's
+	// deadline, and the frames held behind it are decoded.
+	if err := p.in.expire(p.frozen.Add(2 * assemblerPatience)); err != nil {
+		t.Fatal(err)
+	}
+	// The next recovery point is at most 30 frames after the loss, and
+	// its pictures whole a few frames after it.
+	if got := p.take()[image.Pt(160, 90)]; got < len(frames)-lost-1-30-10 {
+		t.Errorf("%d pictures of the %d frames after the loss, want the stream back within 40 frames", got, len(frames)-lost-1)
+	}
+}
