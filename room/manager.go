@@ -354,7 +354,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}
-	return s, pc.LocalDescription().SDP, nil
+	return s, candidatesInOrder(pc.LocalDescription().SDP), nil
 }
 
 // receiverKeyframeInterval is the least time between two keyframes one
@@ -730,4 +730,44 @@ func (m *Manager) Lowered() int {
 		}
 	}
 	return n
+}
+
+// candidatesInOrder returns the answer sdp with each media section's ICE
+// candidates in the order a client that tries only the first should meet
+// them: an IPv4 address other than loopback, then IPv6, then loopback;
+// otherwise as pion listed them. FFmpeg's WHIP muxer takes the first host
+// candidate alone, and pion lists loopback first (when it offers it) and
+// IPv4 or IPv6 first at random; browsers and other clients try them all
+// by their priorities, whatever the order.
+func candidatesInOrder(sdp string) string {
+	lines := strings.SplitAfter(sdp, "\n")
+	rank := func(line string) int {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			return 1
+		}
+		ip := net.ParseIP(f[4])
+		switch {
+		case ip == nil:
+			return 1 // a name (mDNS): as IPv6
+		case ip.IsLoopback():
+			return 2
+		case ip.To4() == nil:
+			return 1
+		}
+		return 0
+	}
+	for i := 0; i < len(lines); {
+		if !strings.HasPrefix(lines[i], "a=candidate:") {
+			i++
+			continue
+		}
+		j := i
+		for j < len(lines) && strings.HasPrefix(lines[j], "a=candidate:") {
+			j++
+		}
+		slices.SortStableFunc(lines[i:j], func(a, b string) int { return rank(a) - rank(b) })
+		i = j
+	}
+	return strings.Join(lines, "")
 }
