@@ -47,6 +47,21 @@ type Manager struct {
 	joins    sync.WaitGroup
 }
 
+// STUNServers are the STUN servers (stun: and stuns: URLs) the server
+// gathers with, which clients may use too; TURN servers, whose
+// credentials are the server's own, are left out.
+func (m *Manager) STUNServers() []string {
+	var urls []string
+	for _, s := range m.cfg.Net.ICEServers {
+		for _, u := range s.URLs {
+			if lower := strings.ToLower(u); strings.HasPrefix(lower, "stun:") || strings.HasPrefix(lower, "stuns:") {
+				urls = append(urls, u)
+			}
+		}
+	}
+	return urls
+}
+
 // NewManager checks cfg and prepares the WebRTC stack.
 func NewManager(cfg Config) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"mcu/client"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
@@ -398,5 +400,58 @@ func TestToken(t *testing.T) {
 	// Leaving is the session's key's business alone.
 	if err := c.Leave(ctx); err != nil {
 		t.Errorf("leave without the token: %v", err)
+	}
+}
+
+// TestWHIPHeaders: a preflight or OPTIONS names the methods a path takes
+// (Allow) and, on an endpoint taking offers, the server's STUN servers as
+// Link headers (RFC 9725 4.6), never its TURN servers, whose credentials
+// are its own; a 503 says when to try again.
+func TestWHIPHeaders(t *testing.T) {
+	srv := testserver.Start(t, func(c *room.Config) {
+		c.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}},
+			{URLs: []string{"turn:turn.example.com:3478"}, Username: "mcu", Credential: "topsecret"}}
+		c.GatherTimeout = time.Second
+		c.MaxRooms = 1
+	})
+	options := func(path string) http.Header {
+		t.Helper()
+		req, _ := http.NewRequest("OPTIONS", srv.URL+path, nil)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.Header
+	}
+	h := options("/whip/a")
+	if allow := h.Get("Allow"); allow != "POST, OPTIONS" {
+		t.Errorf("OPTIONS /whip/a: Allow %q, want POST, OPTIONS", allow)
+	}
+	if links := h.Values("Link"); len(links) != 1 || links[0] != `<stun:stun.example.com:3478>; rel="ice-server"` {
+		t.Errorf("OPTIONS /whip/a: Link %q, want the STUN server alone", links)
+	}
+	h = options("/api/rooms/a/recording")
+	if allow := h.Get("Allow"); allow != "POST, DELETE, OPTIONS" || len(h.Values("Link")) != 0 {
+		t.Errorf("OPTIONS on a recording: Allow %q, Link %q; want POST, DELETE, OPTIONS and no Link", allow, h.Values("Link"))
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "a", Video: mediatest.TestdataPath(t, "p01.ivf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// The server's one room is open: another is refused for now.
+	req, _ := http.NewRequest("POST", srv.URL+"/whip/b", strings.NewReader(minimalOffer+credentials))
+	req.Header.Set("Content-Type", "application/sdp")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
+		t.Errorf("a join past -max-rooms: %d, Retry-After %q; want 503 with one", res.StatusCode, res.Header.Get("Retry-After"))
 	}
 }

@@ -73,13 +73,17 @@ func (s *Server) routes() {
 
 // routed reports whether a route takes r's path with some method: a
 // preflight for a path that is not served gets its 404.
-func (s *Server) routed(r *http.Request) bool {
+func (s *Server) routed(r *http.Request) bool { return len(s.methods(r)) > 0 }
+
+// methods are the methods a route takes r's path with.
+func (s *Server) methods(r *http.Request) []string {
+	var ms []string
 	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 		if _, pattern := s.mux.Handler(&http.Request{Method: m, URL: r.URL, Host: r.Host}); pattern != "" {
-			return true
+			ms = append(ms, m)
 		}
 	}
-	return false
+	return ms
 }
 
 // ServeHTTP answers CORS preflights for every route and adds the CORS
@@ -94,9 +98,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// restarts, which the server does not take: allowed here, their
 		// request gets its 405 instead of a browser's CORS failure.
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
+		h.Set("Allow", strings.Join(append(s.methods(r), http.MethodOptions), ", "))
 		if _, pattern := s.mux.Handler(&http.Request{Method: http.MethodPost, URL: r.URL, Host: r.Host}); strings.HasPrefix(pattern, "POST /whip/") ||
 			strings.HasPrefix(pattern, "POST /whep/") || strings.HasSuffix(pattern, "/join") {
 			h.Set("Accept-Post", "application/sdp")
+			s.linkICEServers(h) // for WHIP clients that ask before they offer
 		}
 		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-Match")
 		h.Set("Access-Control-Max-Age", "86400")
@@ -166,8 +172,19 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 		}
 		w.Header().Set("Content-Type", "application/sdp")
 		w.Header().Set("Location", "/rooms/"+roomName+"/sessions/"+sess.Key())
+		s.linkICEServers(w.Header())
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, answer)
+	}
+}
+
+// linkICEServers names the STUN servers the server uses in Link headers
+// (RFC 9725 4.6): some WHIP clients (OBS) gather only with the servers
+// they are given so. TURN servers are not named: their credentials are
+// the server's.
+func (s *Server) linkICEServers(h http.Header) {
+	for _, u := range s.rooms.STUNServers() {
+		h.Add("Link", "<"+u+`>; rel="ice-server"`)
 	}
 }
 
@@ -313,6 +330,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	if status == http.StatusInternalServerError {
 		s.internal(w, err, "internal error", nil)
 		return
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5") // a busy or stopping server: try again soon (RFC 9725 4.7)
 	}
 	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
 }
