@@ -28,6 +28,7 @@ type VideoDecoder struct {
 	frame   *astiav.Frame
 	conv    frameConverter
 	needKey bool
+	hide    int  // pictures still to hold back after a start at a recovery point
 	flushed bool // the stream ended: the next Send starts a new one
 	errs    int
 	// preroll holds the times of frames sent as pre-roll whose pictures
@@ -173,12 +174,22 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 		}
 	}
 	if d.needKey {
-		// An H.264 stream of gradual refresh has recovery points instead
-		// of keyframes: FFmpeg gives its pictures out once they are whole.
-		if !IsKeyframe(d.codec, data) && !(d.codec == H264 && H264RecoveryPoint(data)) {
-			return ErrNeedKeyframe
+		if !IsKeyframe(d.codec, data) {
+			// An H.264 stream of gradual refresh has recovery points
+			// instead of keyframes. The pictures before the refresh is
+			// done are not whole (FFmpeg, once it has seen an IDR picture,
+			// takes every later one as whole): they are held back.
+			frames, ok := H264RecoveryPoint(data)
+			if d.codec != H264 || !ok {
+				return ErrNeedKeyframe
+			}
+			d.hide = frames
+		} else {
+			d.hide = 0
 		}
 		d.needKey = false
+	} else if d.hide > 0 && IsKeyframe(d.codec, data) {
+		d.hide = 0 // whole from here
 	}
 	if err := LoadPacket(d.pkt, data); err != nil {
 		return err
@@ -255,6 +266,11 @@ func (d *VideoDecoder) receive() (bool, error) {
 		if w, h := d.frame.Width(), d.frame.Height(); w*h > MaxDecodePixels {
 			d.frame.Unref()
 			return false, d.failed(fmt.Errorf("%dx%d: %w", w, h, errTooLarge))
+		}
+		if d.hide > 0 {
+			d.hide--
+			d.frame.Unref()
+			continue
 		}
 		if len(d.preroll) > 0 {
 			if p := d.frame.Pts(); p != astiav.NoPtsValue {

@@ -100,12 +100,13 @@ func keepSet(sets []paramSet, s paramSet, most int) []paramSet {
 
 // Complete remembers the parameter sets of au, an Annex B access unit, and
 // returns au with the remembered ones of ids it lacks put in when it is an
-// IDR picture (a new slice; au is not changed): SPS before its own
+// IDR picture or a recovery point (a new slice; au is not changed): SPS before its own
 // parameter sets and slices (after a delimiter or SEI), PPS before its
 // first slice, after any SPS. It reads au only up to its first slice.
 func (p *H264ParamSets) Complete(au []byte) []byte {
 	var spsIDs, ppsIDs []uint32         // the access unit's own
 	slice, first, sliceAt := -1, -1, -1 // where the first parameter set or slice, and the first slice, start
+	recovery := false                   // a recovery point SEI came before the slice
 	for i := bytes.Index(au, startCode); i >= 0; {
 		nal := i + len(startCode)
 		if nal >= len(au) {
@@ -129,6 +130,10 @@ func (p *H264ParamSets) Complete(au []byte) []byte {
 			end = nal + next
 		}
 		unit := bytes.TrimRight(au[nal:end], "\x00") // trailing zeros, and a 4-byte start code's first
+		if t == 6 && len(unit) > 1 {
+			_, found := seiRecoveryPoint(unit[1:])
+			recovery = recovery || found
+		}
 		if id, ok := p.keep(unit); ok && t == 7 {
 			spsIDs = append(spsIDs, id)
 		} else if ok {
@@ -139,7 +144,7 @@ func (p *H264ParamSets) Complete(au []byte) []byte {
 		}
 		i = nal + next
 	}
-	if slice != 5 {
+	if slice != 5 && !(recovery && slice == 1) {
 		return au
 	}
 	// The kept sets of ids the access unit lacks.

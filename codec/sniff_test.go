@@ -224,9 +224,19 @@ func TestH264RecoveryPoint(t *testing.T) {
 		{"a later slice", au(recovery, later), false},
 		{"cut short", au([]byte{0x06, 0x05, 0x09, 0xaa}, first), false},
 		{"no picture", au(recovery), false},
+		{"cut short recovery point", au([]byte{0x06, 0x06, 0x05, 0xc4, 0x80}, first), false},
 	} {
-		if got := H264RecoveryPoint(c.au); got != c.want {
+		if _, got := H264RecoveryPoint(c.au); got != c.want {
 			t.Errorf("%s: %v, want %v", c.name, got, c.want)
 		}
+	}
+	// recovery_frame_cnt, read past an emulation prevention byte in the
+	// message before (user data 00 00 01 aa, sent as 00 00 03 01 aa).
+	escaped := []byte{0x06, 0x05, 0x04, 0x00, 0x00, 0x03, 0x01, 0xaa, 0x06, 0x01, 0x48, 0x80}
+	if frames, ok := H264RecoveryPoint(au(escaped, first)); !ok || frames != 1 {
+		t.Errorf("after an escaped message: recovery point %v, %d frames; want one of 1 frame", ok, frames)
+	}
+	if frames, ok := H264RecoveryPoint(au(recovery, first)); !ok || frames != 0 {
+		t.Errorf("recovery_frame_cnt 0: %v, %d", ok, frames)
 	}
 }

@@ -260,11 +260,12 @@ func h264StartsIDR(au []byte) bool {
 }
 
 // H264RecoveryPoint reports whether an Annex B access unit begins a
-// picture that a recovery point SEI (H.264 D.2.8) comes before: an
-// encoder that refreshes its pictures gradually (x264's or NVENC's intra
-// refresh) sends no IDR picture after its first, and a decoder may start
-// at such a picture instead, its pictures whole a few frames later.
-func H264RecoveryPoint(au []byte) bool {
+// picture that a recovery point SEI (H.264 D.2.8) comes before, and its
+// recovery_frame_cnt: an encoder that refreshes its pictures gradually
+// (x264's or NVENC's intra refresh) sends no IDR picture after its first,
+// and a decoder may start at such a picture instead, its pictures whole
+// frames pictures later.
+func H264RecoveryPoint(au []byte) (frames int, ok bool) {
 	recovery, first := false, false
 	ForEachNAL(au, func(nal []byte) bool {
 		if len(nal) == 0 {
@@ -272,46 +273,83 @@ func H264RecoveryPoint(au []byte) bool {
 		}
 		switch nal[0] & 0x1f {
 		case 6:
-			recovery = recovery || seiHasRecoveryPoint(nal[1:])
+			if n, found := seiRecoveryPoint(nal[1:]); found && !recovery {
+				frames, recovery = n, true
+			}
 		case 1, 5:
 			first = H264FirstSlice(nal)
 			return false
 		}
 		return true
 	})
-	return recovery && first
+	return frames, recovery && first
 }
 
-// seiHasRecoveryPoint reports whether an SEI NAL unit's payload (after
-// its header byte) holds a recovery point message (payload type 6). Its
-// messages' types and sizes are read as they are (emulation prevention
-// bytes in a message's payload only make the walk stop early).
-func seiHasRecoveryPoint(b []byte) bool {
+// StartsDecoding reports whether a decoder waiting for a keyframe may
+// start at frame, of codec c: a keyframe, or an H.264 recovery point.
+func StartsDecoding(c VideoCodec, frame []byte) bool {
+	if IsKeyframe(c, frame) {
+		return true
+	}
+	_, ok := H264RecoveryPoint(frame)
+	return c == H264 && ok
+}
+
+// seiRecoveryPoint reads an SEI NAL unit's payload (after its header
+// byte) for a recovery point message (payload type 6), and returns its
+// recovery_frame_cnt.
+func seiRecoveryPoint(nal []byte) (frames int, ok bool) {
+	b := unescapeRBSP(nal)
 	for len(b) > 1 && b[0] != 0x80 { // 0x80: the RBSP's stop bit
 		var typ, size int
 		for len(b) > 0 && b[0] == 0xff {
 			typ, b = typ+255, b[1:]
 		}
 		if len(b) == 0 {
-			return false
+			return 0, false
 		}
 		typ, b = typ+int(b[0]), b[1:]
 		for len(b) > 0 && b[0] == 0xff {
 			size, b = size+255, b[1:]
 		}
 		if len(b) == 0 {
-			return false
+			return 0, false
 		}
 		size, b = size+int(b[0]), b[1:]
-		if typ == 6 {
-			return true
-		}
 		if size > len(b) {
-			return false
+			return 0, false
+		}
+		if typ == 6 {
+			r := bitReader{b: b[:size]}
+			n := r.ue()
+			return int(min(n, 1<<16)), true
 		}
 		b = b[size:]
 	}
-	return false
+	return 0, false
+}
+
+// unescapeRBSP returns b without its emulation prevention bytes (a 3
+// after two zeros).
+func unescapeRBSP(b []byte) []byte {
+	if !bytes.Contains(b, []byte{0, 0, 3}) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	zeros := 0
+	for _, c := range b {
+		if zeros >= 2 && c == 3 {
+			zeros = 0
+			continue
+		}
+		out = append(out, c)
+		if c == 0 {
+			zeros++
+		} else {
+			zeros = 0
+		}
+	}
+	return out
 }
 
 // H264HasSlice reports whether an Annex B access unit holds a slice of a

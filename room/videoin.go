@@ -366,7 +366,7 @@ func (v *videoIn) decoded(c codec.VideoCodec, frame []byte, err error) {
 		}
 		v.goBeyond()
 	case err == nil:
-		if v.badKeys > 0 && codec.IsKeyframe(c, frame) {
+		if v.badKeys > 0 && codec.StartsDecoding(c, frame) {
 			v.badKeys, v.nextAsk = 0, time.Time{} // decodes again
 		}
 	case errors.Is(err, codec.ErrNeedKeyframe):
@@ -376,7 +376,7 @@ func (v *videoIn) decoded(c codec.VideoCodec, frame []byte, err error) {
 		if v.corrupt++; v.corrupt == 1 || v.corrupt%100 == 0 {
 			v.log.Warn("damaged video, waiting for a keyframe", "count", v.corrupt, "err", err)
 		}
-		if codec.IsKeyframe(c, frame) {
+		if codec.StartsDecoding(c, frame) {
 			if v.badKeys++; v.badKeys == 1 || v.badKeys%100 == 0 {
 				v.log.Warn("the sender's keyframes do not decode (a picture larger than 3840x2160?); keyframes asked for less often", "count", v.badKeys)
 			}
@@ -407,7 +407,7 @@ func (v *videoIn) goBeyond() {
 // from before were forgotten).
 func (v *videoIn) fitsAgain(frame []byte) bool {
 	c := v.dec.Codec()
-	if !codec.IsKeyframe(c, frame) {
+	if !codec.StartsDecoding(c, frame) {
 		return false
 	}
 	return c != codec.H264 || v.h264.HasSPS() || codec.H264HasSPS(frame)

@@ -1037,9 +1037,17 @@ func TestVideoInIntraRefresh(t *testing.T) {
 	if err := p.in.expire(p.frozen.Add(2 * assemblerPatience)); err != nil {
 		t.Fatal(err)
 	}
-	// The next recovery point is at most 30 frames after the loss, and
-	// its pictures whole a few frames after it.
-	if got := p.take()[image.Pt(160, 90)]; got < len(frames)-lost-1-30-10 {
-		t.Errorf("%d pictures of the %d frames after the loss, want the stream back within 40 frames", got, len(frames)-lost-1)
+	// Decoded from the next recovery point on, its pictures shown once
+	// whole, recovery_frame_cnt later: those between are not, with what
+	// the loss broke in them.
+	next := lost + 1
+	for ; next < len(frames); next++ {
+		if _, ok := codec.H264RecoveryPoint(frames[next]); ok {
+			break
+		}
+	}
+	cnt, _ := codec.H264RecoveryPoint(frames[next])
+	if want := len(frames) - next - cnt; next == len(frames) || cnt == 0 || p.take()[image.Pt(160, 90)] != want {
+		t.Errorf("after the loss: the recovery point at frame %d, whole %d frames later; want %d pictures", next, cnt, want)
 	}
 }
