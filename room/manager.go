@@ -47,14 +47,15 @@ type Manager struct {
 	joins    sync.WaitGroup
 }
 
-// STUNServers are the STUN servers (stun: and stuns: URLs) the server
-// gathers with, which clients may use too; TURN servers, whose
-// credentials are the server's own, are left out.
+// STUNServers are the STUN servers (stun: URLs) the server gathers with,
+// which clients may use too; TURN servers, whose credentials are the
+// server's own, are left out, and so are stuns: URLs, which browsers and
+// libdatachannel refuse (a client taking the list whole would fail).
 func (m *Manager) STUNServers() []string {
 	var urls []string
 	for _, s := range m.cfg.Net.ICEServers {
 		for _, u := range s.URLs {
-			if lower := strings.ToLower(u); strings.HasPrefix(lower, "stun:") || strings.HasPrefix(lower, "stuns:") {
+			if strings.HasPrefix(strings.ToLower(u), "stun:") {
 				urls = append(urls, u)
 			}
 		}
@@ -749,7 +750,8 @@ func (m *Manager) Lowered() int {
 
 // candidatesInOrder returns the answer sdp with each media section's ICE
 // candidates in the order a client that tries only the first should meet
-// them: an IPv4 address other than loopback, then IPv6, then loopback;
+// them: an IPv4 address other than loopback, then IPv6, then link-local,
+// then loopback;
 // otherwise as pion listed them. FFmpeg's WHIP muxer takes the first host
 // candidate alone, and pion lists loopback first (when it offers it) and
 // IPv4 or IPv6 first at random; browsers and other clients try them all
@@ -766,7 +768,9 @@ func candidatesInOrder(sdp string) string {
 		case ip == nil:
 			return 1 // a name (mDNS): as IPv6
 		case ip.IsLoopback():
-			return 2
+			return 3
+		case ip.IsLinkLocalUnicast():
+			return 2 // fe80::/10 needs a zone; 169.254/16 is rarely routed
 		case ip.To4() == nil:
 			return 1
 		}

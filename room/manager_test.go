@@ -779,7 +779,8 @@ func TestAnswerAsksForMonoSound(t *testing.T) {
 
 // TestCandidatesInOrder: in each media section of an answer, IPv4
 // candidates other than loopback come first, then IPv6 (and names), then
-// loopback, each kind in pion's order; other lines stay where they are.
+// link-local, then loopback, each kind in pion's order; other lines stay
+// where they are.
 func TestCandidatesInOrder(t *testing.T) {
 	in := "v=0\r\n" +
 		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" +
@@ -800,8 +801,8 @@ func TestCandidatesInOrder(t *testing.T) {
 		"a=mid:0\r\n" +
 		"a=candidate:4 1 udp 2130706431 10.0.0.5 5003 typ host\r\n" +
 		"a=candidate:5 1 udp 1694498815 203.0.113.7 5004 typ srflx raddr 10.0.0.5 rport 5003\r\n" +
-		"a=candidate:3 1 udp 2130706431 fe80::1 5002 typ host\r\n" +
 		"a=candidate:6 1 udp 2130706431 f00d.local 5005 typ host\r\n" +
+		"a=candidate:3 1 udp 2130706431 fe80::1 5002 typ host\r\n" +
 		"a=candidate:1 1 udp 2130706431 ::1 5000 typ host\r\n" +
 		"a=candidate:2 1 udp 2130706431 127.0.0.1 5001 typ host\r\n" +
 		"a=end-of-candidates\r\n" +

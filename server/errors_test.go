@@ -409,7 +409,7 @@ func TestToken(t *testing.T) {
 // are its own; a 503 says when to try again.
 func TestWHIPHeaders(t *testing.T) {
 	srv := testserver.Start(t, func(c *room.Config) {
-		c.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}},
+		c.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:stun.example.com:3478", "stuns:stun.example.com:5349"}},
 			{URLs: []string{"turn:turn.example.com:3478"}, Username: "mcu", Credential: "topsecret"}}
 		c.GatherTimeout = time.Second
 		c.MaxRooms = 1
@@ -434,6 +434,9 @@ func TestWHIPHeaders(t *testing.T) {
 	h = options("/api/rooms/a/recording")
 	if allow := h.Get("Allow"); allow != "POST, DELETE, OPTIONS" || len(h.Values("Link")) != 0 {
 		t.Errorf("OPTIONS on a recording: Allow %q, Link %q; want POST, DELETE, OPTIONS and no Link", allow, h.Values("Link"))
+	}
+	if allow := options("/api/rooms/a").Get("Allow"); allow != "GET, HEAD, OPTIONS" {
+		t.Errorf("OPTIONS on a room: Allow %q, want GET, HEAD, OPTIONS", allow)
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -98,7 +99,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// restarts, which the server does not take: allowed here, their
 		// request gets its 405 instead of a browser's CORS failure.
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
-		h.Set("Allow", strings.Join(append(s.methods(r), http.MethodOptions), ", "))
+		allow := s.methods(r)
+		if slices.Contains(allow, http.MethodGet) {
+			allow = append(allow, http.MethodHead) // Go's mux serves HEAD on GET's routes
+		}
+		h.Set("Allow", strings.Join(append(allow, http.MethodOptions), ", "))
 		if _, pattern := s.mux.Handler(&http.Request{Method: http.MethodPost, URL: r.URL, Host: r.Host}); strings.HasPrefix(pattern, "POST /whip/") ||
 			strings.HasPrefix(pattern, "POST /whep/") || strings.HasSuffix(pattern, "/join") {
 			h.Set("Accept-Post", "application/sdp")
@@ -294,6 +299,9 @@ func (e unsupportedType) Error() string {
 
 type badRequest struct{ error }
 
+// errTimedOut answers a request the server did not complete in time.
+var errTimedOut = errors.New("the server could not complete it in time")
+
 // fail maps an error to its status code and a JSON body saying what was
 // wrong.
 func (s *Server) fail(w http.ResponseWriter, err error) {
@@ -320,7 +328,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusServiceUnavailable
-		err = errors.New("the server could not complete it in time")
+		err = errTimedOut
 	case errors.Is(err, context.Canceled):
 		// The client's own request ended (shutting down, the manager
 		// says ErrClosed).
@@ -331,8 +339,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		s.internal(w, err, "internal error", nil)
 		return
 	}
-	if status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "5") // a busy or stopping server: try again soon (RFC 9725 4.7)
+	if errors.Is(err, room.ErrServerFull) || errors.Is(err, room.ErrClosed) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, errTimedOut) {
+		w.Header().Set("Retry-After", "5") // busy or stopping: another try, or another server, soon (RFC 9725 4.7)
 	}
 	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
 }
