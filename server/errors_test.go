@@ -172,6 +172,30 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 	if line := log.line(ref); !strings.Contains(line, notADir) {
 		t.Errorf("log line with ref %q: %q; want the error with its path", ref, line)
 	}
+
+	// Again and again: the log takes ten a window, the others answered
+	// without a reference, and counted in the next line logged.
+	refs := 0
+	for range 30 {
+		resp, err := http.Post(srv.URL+"/api/rooms/r/recording", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]string
+		err = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusInternalServerError {
+			t.Fatalf("recording into a file: %d %v %v; want 500 and JSON", resp.StatusCode, body, err)
+		}
+		if body["ref"] != "" {
+			refs++
+		} else if !strings.Contains(body["error"], "not logged") {
+			t.Errorf("500 without a reference: %q, want it to say it was not logged", body["error"])
+		}
+	}
+	if lines := strings.Count(log.String(), "request failed"); lines > 10 || refs != lines-1 {
+		t.Errorf("31 internal errors at once: %d log lines, %d answers with a reference; want at most 10, one each", lines, refs)
+	}
 }
 
 // syncBuffer is a log's output, written by the server's goroutines.
@@ -184,6 +208,12 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // line is the first line holding s, or "".

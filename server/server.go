@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -33,7 +34,20 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	token   string // what joins and the API must carry, "" for none
+
+	logMu     sync.Mutex // guards the three below
+	logWindow time.Time  // the start of the current window of internal errors logged
+	logged    int        // internal errors logged in it
+	unlogged  int        // internal errors not logged since the last one that was
 }
+
+// A client that can cause internal errors (a recording started again and
+// again on a full disk) must not fill the log: at most maxLogged of them
+// are logged per logWindow, the rest counted in the next line logged.
+const (
+	maxLogged = 10
+	logWindow = 10 * time.Second
+)
 
 // New returns the HTTP handler for rooms; metrics may be nil (no /metrics).
 func New(rooms *room.Manager, metrics *Metrics, log *slog.Logger) *Server {
@@ -350,15 +364,36 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 // addresses of the server's, so it goes to the log under a reference, and
 // the client gets what, the reference and body's other fields.
 func (s *Server) internal(w http.ResponseWriter, err error, what string, body map[string]string) {
-	b := make([]byte, 6)
-	rand.Read(b)
-	ref := hex.EncodeToString(b)
-	s.log.Error("request failed", "err", err, "ref", ref, "answer", what)
 	if body == nil {
 		body = map[string]string{}
 	}
-	body["error"], body["ref"] = what+"; the server's log has the details under ref "+ref, ref
+	if unlogged, ok := s.mayLog(time.Now()); ok {
+		b := make([]byte, 6)
+		rand.Read(b)
+		ref := hex.EncodeToString(b)
+		s.log.Error("request failed", "err", err, "ref", ref, "answer", what, "not_logged_before", unlogged)
+		body["error"], body["ref"] = what+"; the server's log has the details under ref "+ref, ref
+	} else {
+		body["error"] = what + "; not logged: too many such errors at once"
+	}
 	writeJSON(w, http.StatusInternalServerError, body)
+}
+
+// mayLog reports whether an internal error at now is to be logged, and how
+// many were not since the last that was.
+func (s *Server) mayLog(now time.Time) (unlogged int, ok bool) {
+	s.logMu.Lock()
+	defer s.logMu.Unlock()
+	if now.Sub(s.logWindow) >= logWindow {
+		s.logWindow, s.logged = now, 0
+	}
+	if s.logged >= maxLogged {
+		s.unlogged++
+		return 0, false
+	}
+	s.logged++
+	unlogged, s.unlogged = s.unlogged, 0
+	return unlogged, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
