@@ -49,6 +49,19 @@ func (r *bitReader) ue() uint32 {
 	return 1<<lead - 1 + r.bits(lead)
 }
 
+// seiNumber reads an SEI message's payload type or size: bytes of 0xFF,
+// each adding 255, then the last byte (H.264 7.3.2.3.1).
+func (r *bitReader) seiNumber() int {
+	n := 0
+	for {
+		b := int(r.bits(8))
+		n += b
+		if b != 0xff || r.err {
+			return n
+		}
+	}
+}
+
 // se reads an Exp-Golomb se(v).
 func (r *bitReader) se() int32 {
 	k := r.ue()

@@ -299,57 +299,22 @@ func StartsDecoding(c VideoCodec, frame []byte) bool {
 // byte) for a recovery point message (payload type 6), and returns its
 // recovery_frame_cnt.
 func seiRecoveryPoint(nal []byte) (frames int, ok bool) {
-	b := unescapeRBSP(nal)
-	for len(b) > 1 && b[0] != 0x80 { // 0x80: the RBSP's stop bit
-		var typ, size int
-		for len(b) > 0 && b[0] == 0xff {
-			typ, b = typ+255, b[1:]
-		}
-		if len(b) == 0 {
-			return 0, false
-		}
-		typ, b = typ+int(b[0]), b[1:]
-		for len(b) > 0 && b[0] == 0xff {
-			size, b = size+255, b[1:]
-		}
-		if len(b) == 0 {
-			return 0, false
-		}
-		size, b = size+int(b[0]), b[1:]
-		if size > len(b) {
+	r := bitReader{b: nal, rbsp: true}
+	// more_rbsp_data: a message, not the stop bit's byte (0x80) alone.
+	for r.pos < len(r.b)-1 || r.pos == len(r.b)-1 && r.b[r.pos] != 0x80 {
+		typ, size := r.seiNumber(), r.seiNumber()
+		if r.err || size > len(r.b)-r.pos {
 			return 0, false
 		}
 		if typ == 6 {
-			r := bitReader{b: b[:size]}
 			n := r.ue()
-			return int(min(n, 1<<16)), true
+			return int(min(n, 1<<16)), !r.err
 		}
-		b = b[size:]
+		for range size {
+			r.bits(8)
+		}
 	}
 	return 0, false
-}
-
-// unescapeRBSP returns b without its emulation prevention bytes (a 3
-// after two zeros).
-func unescapeRBSP(b []byte) []byte {
-	if !bytes.Contains(b, []byte{0, 0, 3}) {
-		return b
-	}
-	out := make([]byte, 0, len(b))
-	zeros := 0
-	for _, c := range b {
-		if zeros >= 2 && c == 3 {
-			zeros = 0
-			continue
-		}
-		out = append(out, c)
-		if c == 0 {
-			zeros++
-		} else {
-			zeros = 0
-		}
-	}
-	return out
 }
 
 // H264HasSlice reports whether an Annex B access unit holds a slice of a
