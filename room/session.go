@@ -72,10 +72,9 @@ type Session struct {
 	stream    atomic.Pointer[StreamInfo]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
-	// Of a simulcast sender's streams, the one decoded, and when it last
-	// sent (since joined).
+	// Of a simulcast sender's streams, the one decoded, and what is known
+	// of each (size, when it last sent).
 	videoCurrent atomic.Pointer[webrtc.TrackRemote]
-	videoLast    atomic.Int64
 	videoSizes   simulcastSizes
 	reading      map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
 	gone         atomic.Bool                  // its peer connection failed or closed: it is leaving
@@ -389,7 +388,6 @@ const simulcastSilence = time.Second
 // better (simulcastSizes.fitsBetter) takes its place at a keyframe of its
 // own, which is asked for.
 func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []byte, mime string) bool {
-	at := int64(now.Sub(s.joined))
 	pixels, key := keyframeSize(mime, pkt)
 	if key && pixels == 0 && strings.EqualFold(mime, webrtc.MimeTypeH264) && !strings.Contains(track.Codec().SDPFmtpLine, "sprop-parameter-sets") {
 		// An IDR picture without its SPS: a decoder that starts at it
@@ -399,16 +397,13 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 	s.videoSizes.seen(track, now, pixels)
 	cur := s.videoCurrent.Load()
 	if cur == nil && s.videoCurrent.CompareAndSwap(nil, track) || cur == track {
-		s.videoLast.Store(at)
 		return true
 	}
 	box, _, told := s.video.Box()
 	tile := box.W * box.H
 	// A stream silent, or whose keyframes do not decode, gives its place
 	// to another that sends (one of unknown size too: VP9, AV1).
-	gone := time.Duration(at-s.videoLast.Load()) > simulcastSilence || s.videoSizes.isUnfit(cur, now)
-	if gone && (!told || s.videoSizes.mayTake(track, tile, now)) && s.videoCurrent.CompareAndSwap(cur, track) {
-		s.videoLast.Store(at)
+	if s.videoSizes.gone(cur, now) && (!told || s.videoSizes.mayTake(track, tile, now)) && s.videoCurrent.CompareAndSwap(cur, track) {
 		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
 		return true
 	}
@@ -417,7 +412,6 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 	}
 	fits, ask := s.videoSizes.fitsBetter(track, cur, tile, now)
 	if fits && key && s.videoCurrent.CompareAndSwap(cur, track) {
-		s.videoLast.Store(at)
 		s.room.log.Info("simulcast stream switched to fit the tile", "session", s.ID, "rid", track.RID())
 		return true
 	}

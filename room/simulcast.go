@@ -77,6 +77,16 @@ func (z *simulcastSizes) markUnfit(track *webrtc.TrackRemote, now time.Time) {
 	}
 }
 
+// gone reports whether track, the stream decoded, gives up its place at
+// now: it sent nothing for simulcastSilence, or it is left out.
+func (z *simulcastSizes) gone(track *webrtc.TrackRemote, now time.Time) bool {
+	z.mu.Lock()
+	st := z.streams[track]
+	silent := st == nil || now.Sub(st.last) > simulcastSilence
+	z.mu.Unlock()
+	return silent || z.isUnfit(track, now)
+}
+
 // isUnfit reports whether track is left out at now (markUnfit).
 func (z *simulcastSizes) isUnfit(track *webrtc.TrackRemote, now time.Time) bool {
 	z.mu.Lock()
