@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/pion/logging"
+
+	"mcu/internal/lograte"
 )
 
 // pionLogs gives pion's loggers (ICE, DTLS, SRTP, SCTP, the peer
@@ -22,13 +23,9 @@ import (
 // messages at info or above and then one per interval, and says how many
 // it left out.
 type pionLogs struct {
-	log *slog.Logger
-
-	mu      sync.Mutex
-	tokens  float64
-	last    time.Time
-	dropped int
-	now     func() time.Time
+	log   *slog.Logger
+	limit lograte.Limiter
+	now   func() time.Time
 }
 
 const (
@@ -38,7 +35,7 @@ const (
 )
 
 func newPionLogs(log *slog.Logger) *pionLogs {
-	return &pionLogs{log: log, tokens: pionLogBurst, now: time.Now}
+	return &pionLogs{log: log, limit: lograte.Limiter{Burst: pionLogBurst, Interval: pionLogInterval}, now: time.Now}
 }
 
 // NewLogger is logging.LoggerFactory's.
@@ -48,22 +45,7 @@ func (p *pionLogs) NewLogger(scope string) logging.LeveledLogger {
 
 // allow takes a token for a warning, and tells how many were left out
 // since the last one let through.
-func (p *pionLogs) allow() (ok bool, dropped int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	now := p.now()
-	if !p.last.IsZero() {
-		p.tokens = min(pionLogBurst, p.tokens+float64(now.Sub(p.last))/float64(pionLogInterval))
-	}
-	p.last = now
-	if p.tokens < 1 {
-		p.dropped++
-		return false, 0
-	}
-	p.tokens--
-	dropped, p.dropped = p.dropped, 0
-	return true, dropped
-}
+func (p *pionLogs) allow() (ok bool, dropped int) { return p.limit.Allow(p.now()) }
 
 type pionLogger struct {
 	logs *pionLogs
@@ -104,11 +86,7 @@ func (p *pionLogs) flush() {
 	if p == nil {
 		return
 	}
-	p.mu.Lock()
-	dropped := p.dropped
-	p.dropped = 0
-	p.mu.Unlock()
-	if dropped > 0 {
+	if dropped := p.limit.Dropped(); dropped > 0 {
 		p.log.Info("pion messages left out", "left_out", dropped)
 	}
 }

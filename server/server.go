@@ -14,12 +14,12 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"mcu/internal/lograte"
 	"mcu/layout"
 	"mcu/room"
 )
@@ -34,27 +34,19 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *Metrics
 	token   string // what joins and the API must carry, "" for none
-
-	logMu     sync.Mutex // guards the three below
-	logWindow time.Time  // the start of the current window of internal errors logged
-	logged    int        // internal errors logged in it
-	unlogged  int        // internal errors not logged since the last one that was
+	// A client that can cause internal errors (a recording started again
+	// and again on a full disk) must not fill the log: ten are logged at
+	// once, then one a second, the rest counted in the next line logged.
+	errorLines lograte.Limiter
 }
-
-// A client that can cause internal errors (a recording started again and
-// again on a full disk) must not fill the log: at most maxLogged of them
-// are logged per logWindow, the rest counted in the next line logged.
-const (
-	maxLogged = 10
-	logWindow = 10 * time.Second
-)
 
 // New returns the HTTP handler for rooms; metrics may be nil (no /metrics).
 func New(rooms *room.Manager, metrics *Metrics, log *slog.Logger) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{rooms: rooms, log: log, mux: http.NewServeMux(), metrics: metrics}
+	s := &Server{rooms: rooms, log: log, mux: http.NewServeMux(), metrics: metrics,
+		errorLines: lograte.Limiter{Burst: 10, Interval: time.Second}}
 	s.routes()
 	return s
 }
@@ -367,7 +359,7 @@ func (s *Server) internal(w http.ResponseWriter, err error, what string, body ma
 	if body == nil {
 		body = map[string]string{}
 	}
-	if unlogged, ok := s.mayLog(time.Now()); ok {
+	if ok, unlogged := s.errorLines.Allow(time.Now()); ok {
 		b := make([]byte, 6)
 		rand.Read(b)
 		ref := hex.EncodeToString(b)
@@ -377,23 +369,6 @@ func (s *Server) internal(w http.ResponseWriter, err error, what string, body ma
 		body["error"] = what + "; not logged: too many such errors at once"
 	}
 	writeJSON(w, http.StatusInternalServerError, body)
-}
-
-// mayLog reports whether an internal error at now is to be logged, and how
-// many were not since the last that was.
-func (s *Server) mayLog(now time.Time) (unlogged int, ok bool) {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	if now.Sub(s.logWindow) >= logWindow {
-		s.logWindow, s.logged = now, 0
-	}
-	if s.logged >= maxLogged {
-		s.unlogged++
-		return 0, false
-	}
-	s.logged++
-	unlogged, s.unlogged = s.unlogged, 0
-	return unlogged, true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
