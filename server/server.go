@@ -305,9 +305,6 @@ func (e unsupportedType) Error() string {
 
 type badRequest struct{ error }
 
-// errTimedOut answers a request the server did not complete in time.
-var errTimedOut = errors.New("the server could not complete it in time")
-
 // fail maps an error to its status code and a JSON body saying what was
 // wrong.
 func (s *Server) fail(w http.ResponseWriter, err error) {
@@ -329,12 +326,17 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
-	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull), errors.Is(err, room.ErrPeerGone),
-		errors.Is(err, room.ErrRoomClosed), errors.Is(err, room.ErrTooManyRecordings):
+	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull):
+		// Busy or stopping: another try, or another server, soon (RFC
+		// 9725 4.7).
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "5")
+	case errors.Is(err, room.ErrPeerGone), errors.Is(err, room.ErrRoomClosed), errors.Is(err, room.ErrTooManyRecordings):
 		status = http.StatusServiceUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusServiceUnavailable
-		err = errTimedOut
+		w.Header().Set("Retry-After", "5")
+		err = errors.New("the server could not complete it in time")
 	case errors.Is(err, context.Canceled):
 		// The client's own request ended (shutting down, the manager
 		// says ErrClosed).
@@ -344,10 +346,6 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	if status == http.StatusInternalServerError {
 		s.internal(w, err, "internal error", nil)
 		return
-	}
-	if errors.Is(err, room.ErrServerFull) || errors.Is(err, room.ErrClosed) || errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, errTimedOut) {
-		w.Header().Set("Retry-After", "5") // busy or stopping: another try, or another server, soon (RFC 9725 4.7)
 	}
 	writeJSON(w, status, map[string]string{"error": strings.TrimPrefix(err.Error(), "room: ")})
 }
