@@ -142,21 +142,7 @@ func TestDemoPage(t *testing.T) {
 
 	// Recording: the page shows the path the server returns, and after the
 	// stop the file is there.
-	click("Start recording", "#record")
-	started := strings.TrimPrefix(waitText("recording", "Recording to /"), "Recording to ")
-	if info, _ := getRoom(t, srv.URL, demoRoom); info.Recording == nil || info.Recording.Path != started {
-		t.Errorf("the server's recording is %+v, the page shows %q", info.Recording, started)
-	}
-	waitText("record", "Stop recording")
-	time.Sleep(time.Second) // a second of video in the file
-	click("Stop recording", "#record")
-	saved := strings.TrimPrefix(waitText("recording", "Saved /"), "Saved ")
-	if saved != started {
-		t.Errorf("saved %q, started %q", saved, started)
-	}
-	if st, err := os.Stat(saved); err != nil || st.Size() == 0 || !filepath.IsAbs(saved) {
-		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
-	}
+	recordOnPage(t, b, func() roomInfo { info, _ := getRoom(t, srv.URL, demoRoom); return info })
 
 	// A recording started and stopped elsewhere (here, the API) shows on
 	// the page, and goes from it when it stops.
@@ -384,21 +370,7 @@ func TestDemoPageWithToken(t *testing.T) {
 	}
 
 	// Recording, through the API with the token.
-	click("Start recording", "#record")
-	started := strings.TrimPrefix(waitText("recording", "Recording to /"), "Recording to ")
-	if info, _ := getRoomWithToken(t, srv.URL, token, tokenRoom); info.Recording == nil || info.Recording.Path != started {
-		t.Errorf("the server's recording is %+v, the page shows %q", info.Recording, started)
-	}
-	waitText("record", "Stop recording")
-	time.Sleep(time.Second) // a second of video in the file
-	click("Stop recording", "#record")
-	saved := strings.TrimPrefix(waitText("recording", "Saved /"), "Saved ")
-	if saved != started {
-		t.Errorf("saved %q, started %q", saved, started)
-	}
-	if st, err := os.Stat(saved); err != nil || st.Size() == 0 {
-		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
-	}
+	recordOnPage(t, b, func() roomInfo { info, _ := getRoomWithToken(t, srv.URL, token, tokenRoom); return info })
 
 	// Layout, through the API with the token.
 	click("Speaker", `#layout input[value="speaker"]`)
@@ -582,4 +554,27 @@ func pageActions(t *testing.T, b *browser) (text func(id string) string, click f
 		return text(id)
 	}
 	return text, click, waitText
+}
+
+// recordOnPage starts a recording with the page's button, checks that the
+// page shows the path the server (read by room) returns, stops it after a
+// second and checks that the file is there, whole.
+func recordOnPage(t *testing.T, b *browser, room func() roomInfo) {
+	t.Helper()
+	_, click, waitText := pageActions(t, b)
+	click("Start recording", "#record")
+	started := strings.TrimPrefix(waitText("recording", "Recording to /"), "Recording to ")
+	if info := room(); info.Recording == nil || info.Recording.Path != started {
+		t.Errorf("the server's recording is %+v, the page shows %q", info.Recording, started)
+	}
+	waitText("record", "Stop recording")
+	time.Sleep(time.Second) // a second of video in the file
+	click("Stop recording", "#record")
+	saved := strings.TrimPrefix(waitText("recording", "Saved /"), "Saved ")
+	if saved != started {
+		t.Errorf("saved %q, started %q", saved, started)
+	}
+	if st, err := os.Stat(saved); err != nil || st.Size() == 0 || !filepath.IsAbs(saved) {
+		t.Errorf("recording %s: %v (size %d)", saved, err, sizeOf(st))
+	}
 }
