@@ -1078,3 +1078,60 @@ func TestBrokenSourceWarnsOncePerRun(t *testing.T) {
 		}
 	}
 }
+
+// turningSource has no picture until 300 ms (a camera starting), then a
+// 4:3 one, then from 600 ms a 3:4 one (a phone turned upright).
+type turningSource struct{ land, port colourSource }
+
+func (s *turningSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	switch {
+	case t < 300*time.Millisecond:
+		return nil, nil
+	case t < 600*time.Millisecond:
+		return s.land.VideoAt(ctx, t)
+	}
+	f, err := s.port.VideoAt(ctx, t)
+	f.Seq += 1000 // a new picture, whatever the other source's count
+	return f, err
+}
+
+// TestBarsFollowThePicture: the letterbox bars are painted whenever the
+// picture's place in its tile changes within one layout: over the
+// placeholder when the first picture comes, over the wider picture when a
+// narrower one follows it.
+func TestBarsFollowThePicture(t *testing.T) {
+	cfg := testConfig()
+	tap := tapAt(200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	m.Add(Participant{ID: "a", Name: "Ada", Video: &turningSource{
+		land: colourSource{y: 150, cb: 44, cr: 21, w: 400, h: 300},
+		port: colourSource{y: 180, cb: 44, cr: 21, w: 300, h: 400},
+	}})
+	run(t, m, 900*time.Millisecond)
+	cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
+	land, _ := layout.Place(layout.Size{W: 400, H: 300}, cell, layout.Fit)
+	port, _ := layout.Place(layout.Size{W: 300, H: 400}, cell, layout.Fit)
+	luma := func(at time.Duration, x, y int) uint8 {
+		img := tap.got[at]
+		return img.Y[y*img.YStride+x]
+	}
+	mid := cell.Y + cell.H/2
+	if y := luma(200*time.Millisecond, land.X-2, mid); y == codec.BlackY {
+		t.Fatalf("placeholder: luma %d beside the picture's place, want the placeholder's", y)
+	}
+	if y := luma(400*time.Millisecond, land.X-2, mid); y != codec.BlackY {
+		t.Errorf("4:3 picture over the placeholder: bar luma %d, want %d", y, codec.BlackY)
+	}
+	if y := luma(400*time.Millisecond, land.X+land.W/2, mid); y != 150 {
+		t.Errorf("4:3 picture: luma %d, want 150", y)
+	}
+	for _, x := range []int{land.X + 2, port.X - 2} { // where the 4:3 picture was
+		if y := luma(800*time.Millisecond, x, mid); y != codec.BlackY {
+			t.Errorf("3:4 picture after a 4:3 one: bar luma %d at x %d, want %d", y, x, codec.BlackY)
+		}
+	}
+	if y := luma(800*time.Millisecond, port.X+port.W/2, mid); y != 180 {
+		t.Errorf("3:4 picture: luma %d, want 180", y)
+	}
+}
