@@ -1135,3 +1135,38 @@ func TestBarsFollowThePicture(t *testing.T) {
 		t.Errorf("3:4 picture: luma %d, want 180", y)
 	}
 }
+
+// TestSoftTalkerKeepsTheirMixMinus: someone talking softly (−45 dBFS, a
+// quiet voice or a microphone far away) is not taken for quiet: they keep
+// a mix without their own voice, which the full mix would give back to
+// them at their own level.
+func TestSoftTalkerKeepsTheirMixMinus(t *testing.T) {
+	const soft = 0.008 // a sine of −45 dBFS RMS
+	out := &capture{}
+	m, _ := New(testConfig(), out)
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: 0.063}, MixMinus: true})
+	m.Add(Participant{ID: "soft", Audio: &toneSource{hz: 1230, amp: soft}, MixMinus: true})
+	run(t, m, 3*time.Second)
+	full := map[time.Duration]string{}
+	for _, f := range out.audio {
+		full[f.PTS] = string(f.Data)
+	}
+	var late []codec.EncodedFrame // after more than the hangover
+	for _, f := range out.minus["soft"] {
+		if full[f.PTS] == string(f.Data) {
+			t.Fatalf("the soft talker receives the full mix's packet at %v", f.PTS)
+		}
+		if f.PTS >= 2*time.Second {
+			late = append(late, f)
+		}
+	}
+	if len(late) == 0 {
+		t.Fatal("no mix-minus for the soft talker after 2 s")
+	}
+	pcm := decodeOpus(t, late)
+	for ch := range 2 {
+		if a := goertzel(pcm[len(pcm)/4:], ch, 1230); a > soft/10 {
+			t.Errorf("the soft talker hears their own tone at %.5f in channel %d (theirs: %.3f)", a, ch, soft)
+		}
+	}
+}
