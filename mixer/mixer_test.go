@@ -1170,3 +1170,30 @@ func TestSoftTalkerKeepsTheirMixMinus(t *testing.T) {
 		}
 	}
 }
+
+// TestSpeakerFallsSilent: in the speaker layout, a speaker whose sound
+// stops (a pause with nothing to play, a file that ended) hands the large
+// tile to someone still talking, however softly, rather than keeping it
+// on the last level they had.
+func TestSpeakerFallsSilent(t *testing.T) {
+	cfg := testConfig()
+	cfg.Layout = layout.Speaker
+	// a's average (−13.5 dBFS) falls 14.5 dB a second once it is silent:
+	// 6 dB under b's −43 dBFS by 3.5 s, and b takes the tile a hold later.
+	const picture = 5 * time.Second
+	tap := tapAt(time.Second, picture)
+	cfg.Tap = tap.tap
+	m, _ := New(cfg, &capture{})
+	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180},
+		Audio: &pausingTalker{from: time.Second, to: time.Hour, tone: toneSource{hz: 440, amp: 0.3}}})
+	m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180},
+		Audio: &toneSource{hz: 700, amp: 0.01}})
+	run(t, m, picture+time.Second/30)
+	size := layout.Size{W: cfg.Video.Width, H: cfg.Video.Height}
+	if y := lumaAt(tap.got[time.Second], layout.Cells(layout.Speaker, 2, 0, size)[0]); y != 81 {
+		t.Fatalf("the large tile's luma %d while a talks, want a's 81", y)
+	}
+	if y := lumaAt(tap.got[picture], layout.Cells(layout.Speaker, 2, 1, size)[1]); y != 145 {
+		t.Errorf("the large tile's luma %d four seconds after a fell silent, want b's 145 (a's is 81)", y)
+	}
+}
