@@ -159,3 +159,49 @@ func TestFileVideoPreroll(t *testing.T) {
 		t.Errorf("%d pictures counted damaged", v.corrupt)
 	}
 }
+
+// TestFileVideoShowsEveryPicture: a 30 fps clip mixed at 30 fps shows each
+// of its pictures at one tick, none twice and none skipped, though the
+// container's times, rounded to the nanosecond, fall up to a nanosecond
+// after their tick.
+func TestFileVideoShowsEveryPicture(t *testing.T) {
+	for _, clip := range []string{"p01.ivf", "p01.h264"} {
+		t.Run(clip, func(t *testing.T) {
+			p, err := ParseParticipant(mediatest.TestdataPath(t, clip))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := newFileVideo(p.Video, p.videoInfo, time.Second/30, make(chan struct{}, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			v.SetBox(layout.Size{W: 160, H: 90}, layout.Fit)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- v.run(ctx) }()
+			var last time.Duration = -1
+			ticks := 0
+			for k := int64(0); ; k++ {
+				tick := time.Duration(k * int64(time.Second) / 30) // as the mixer's ticks
+				f, err := v.VideoAt(ctx, tick)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if v.ended && v.next == nil && f.PTS == last {
+					break // the clip's last picture, kept
+				}
+				if f.PTS == last {
+					t.Fatalf("tick %d (%v) shows the picture of %v again", k, tick, f.PTS)
+				}
+				if want := tick; f.PTS < want-time.Millisecond || f.PTS > want+time.Millisecond {
+					t.Fatalf("tick %d (%v) shows the picture of %v", k, tick, f.PTS)
+				}
+				last, ticks = f.PTS, ticks+1
+			}
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if ticks < 60 {
+				t.Errorf("%d pictures shown, want the clip's (2–4 s at 30 fps)", ticks)
+			}
+		})
+	}
+}
