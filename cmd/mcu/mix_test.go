@@ -528,3 +528,31 @@ func TestProgressBarMakesWayForTheLog(t *testing.T) {
 		t.Errorf("with no bar, the terminal shows %q", term.String())
 	}
 }
+
+// TestMixKeyframeInterval: -keyint sets how far apart the output's
+// keyframes are, where a player can start or seek to.
+func TestMixKeyframeInterval(t *testing.T) {
+	out := mixOut(t, mixCase{args: []string{"p01.ivf"}}, "-keyint", "1s")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	frames, err := mediatest.VideoFrames(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []time.Duration
+	for _, f := range frames {
+		if f.Key {
+			keys = append(keys, f.PTS)
+		}
+	}
+	want := []time.Duration{0, time.Second, 2 * time.Second}
+	if len(keys) != len(want) {
+		t.Fatalf("keyframes at %v, want %v", keys, want)
+	}
+	for i, k := range keys {
+		if d := k - want[i]; d < -time.Millisecond || d > time.Millisecond {
+			t.Errorf("keyframes at %v, want %v", keys, want)
+			break
+		}
+	}
+}
