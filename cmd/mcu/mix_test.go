@@ -556,3 +556,29 @@ func TestMixKeyframeInterval(t *testing.T) {
 		}
 	}
 }
+
+// TestMixRawVideo: -y4m writes the composite as encoded, before the
+// encoder: every picture, each participant's colour in its tile, the same
+// picture the WebM shows to within the encoder's loss.
+func TestMixRawVideo(t *testing.T) {
+	raw := filepath.Join(t.TempDir(), "out.y4m")
+	c := mixCase{args: []string{"p01.ivf", "p02.h264"}}
+	m := decodeMix(t, mixOut(t, c, "-y4m", raw))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	frames, pts, err := mediatest.DecodeVideo(ctx, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != len(m.frames) {
+		t.Fatalf("%d raw pictures, %d in the WebM", len(frames), len(m.frames))
+	}
+	if b := frames[0].Bounds(); b.Dx() != canvas.W || b.Dy() != canvas.H {
+		t.Fatalf("raw pictures %dx%d, want %dx%d", b.Dx(), b.Dy(), canvas.W, canvas.H)
+	}
+	img := mediatest.FrameAt(frames, pts, 2*time.Second)
+	checkTiles(t, img, []int{1, 2}, layout.Size{W: 640, H: 360}, "raw picture at 2 s")
+	if psnr := mediatest.PSNR(img, m.at(2*time.Second)); psnr < 30 {
+		t.Errorf("the raw picture at 2 s is %.1f dB from the WebM's, want ≥ 30", psnr)
+	}
+}
