@@ -199,7 +199,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
 		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
 	} else if port > 0 {
-		conn, err := listenMedia(port)
+		conn, err := listenMedia(port, log)
 		if err != nil {
 			return err
 		}
@@ -295,13 +295,33 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 // pion gathers on every interface without it: -listen's host is for HTTP,
 // which often sits behind a proxy on loopback while the media must reach
 // the world.
-func listenMedia(port int) (net.PacketConn, error) {
-	conn, err := net.ListenPacket("udp", net.JoinHostPort("", strconv.Itoa(port)))
+//
+// Every room's media goes through this one socket, so its buffers are
+// grown to mediaBuffer: the kernel's default (208 KiB) holds some 30 ms of
+// 25 people's video coming in, so a reader held up that long loses
+// packets of every room, and a keyframe going out to many receivers fills
+// it and holds every other send behind it. The buffers given short of
+// that are logged, with the sysctl that caps them.
+func listenMedia(port int, log *slog.Logger) (*net.UDPConn, error) {
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{Port: port})
 	if err != nil {
 		return nil, fmt.Errorf("media port: %w", err)
 	}
+	read, write, err := growBuffers(conn, mediaBuffer)
+	switch {
+	case err != nil:
+		log.Warn("media port's buffers not grown", "err", err)
+	case read < mediaBuffer || write < mediaBuffer:
+		log.Warn("media port's buffers smaller than wanted: raise the sysctls net.core.rmem_max and net.core.wmem_max, or run with CAP_NET_ADMIN",
+			"receive", read, "send", write, "want", mediaBuffer)
+	}
 	return conn, nil
 }
+
+// mediaBuffer is the size of the media port's receive and send buffers:
+// half a second of 25 people sending 2.5 Mbit/s each, or a keyframe of
+// 100 KB going out to 40 receivers at once.
+const mediaBuffer = 4 << 20
 
 // browserAddr is where a browser on this machine reaches the server: an
 // address listening on every interface is reached on loopback, which is

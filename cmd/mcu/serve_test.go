@@ -9,13 +9,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -156,7 +159,7 @@ func TestMediaPortOnEveryAddress(t *testing.T) {
 	}
 	port := probe.LocalAddr().(*net.UDPAddr).Port
 	probe.Close()
-	conn, err := listenMedia(port)
+	conn, err := listenMedia(port, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,6 +167,68 @@ func TestMediaPortOnEveryAddress(t *testing.T) {
 	if ip := conn.LocalAddr().(*net.UDPAddr).IP; !ip.IsUnspecified() {
 		t.Errorf("media port bound to %v, want every address", ip)
 	}
+}
+
+// TestMediaPortBuffers: the single media port's buffers are grown to
+// mediaBuffer, past the sysctls' caps where the process may (CAP_NET_ADMIN)
+// and up to them where not, and a buffer short of it is logged.
+func TestMediaPortBuffers(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("buffer sizes are read back on Linux only")
+	}
+	var logged bytes.Buffer
+	conn, err := listenMedia(0, slog.New(slog.NewTextHandler(&logged, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	want := map[string]int{"rmem_max": mediaBuffer, "wmem_max": mediaBuffer}
+	if !netAdmin(t) {
+		for k := range want {
+			b, err := os.ReadFile("/proc/sys/net/core/" + k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			limit, err := strconv.Atoi(strings.TrimSpace(string(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[k] = min(mediaBuffer, limit)
+		}
+	}
+	read, write, err := growBuffers(conn, mediaBuffer) // what listenMedia asked for, again
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read != want["rmem_max"] || write != want["wmem_max"] {
+		t.Errorf("buffers of %d and %d bytes, want %d and %d", read, write, want["rmem_max"], want["wmem_max"])
+	}
+	short := read < mediaBuffer || write < mediaBuffer
+	if warned := strings.Contains(logged.String(), "net.core.rmem_max"); warned != short {
+		t.Errorf("buffers %d and %d of %d wanted; log: %q", read, write, mediaBuffer, logged.String())
+	}
+}
+
+// netAdmin reports whether the process has CAP_NET_ADMIN, which lets it
+// take socket buffers beyond the sysctls' caps.
+func netAdmin(t *testing.T) bool {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const capNetAdmin = 12
+			return caps&(1<<capNetAdmin) != 0
+		}
+	}
+	t.Fatal("no CapEff in /proc/self/status")
+	return false
 }
 
 // TestListFlagsFromEnvironment: the environment's list is kept when the
