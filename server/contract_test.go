@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+	"mcu/room"
+)
+
+// TestWHIPAnswerLinksSTUNServers: the 201 answer to a WHIP offer names the
+// server's STUN server in a Link header (RFC 9725 4.6), and not its TURN
+// server, whose credentials are its own.
+func TestWHIPAnswerLinksSTUNServers(t *testing.T) {
+	srv := testserver.Start(t, func(c *room.Config) {
+		c.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}},
+			{URLs: []string{"turn:turn.example.com:3478"}, Username: "mcu", Credential: "topsecret"}}
+		c.GatherTimeout = time.Second
+	})
+	// A publisher's offer of video and sound, without its candidates.
+	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	offer, err := pc.CreateOffer(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post(srv.URL+"/whip/links", "application/sdp", strings.NewReader(offer.SDP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /whip/links: %d %s", resp.StatusCode, body)
+	}
+	want := []string{`<stun:stun.example.com:3478>; rel="ice-server"`}
+	if links := resp.Header.Values("Link"); !slices.Equal(links, want) {
+		t.Errorf("the answer's Link headers are %q, want %q: the STUN server alone", links, want)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+resp.Header.Get("Location"), nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Error(err)
+	} else {
+		resp.Body.Close()
+	}
+}
+
+// TestRoomsListsOpenRooms: GET /api/rooms lists the open rooms, each once,
+// by name, and nothing else.
+func TestRoomsListsOpenRooms(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, name := range []string{"zeta", "alpha"} {
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: name, Video: mediatest.TestdataPath(t, "p01.ivf")})
+		if err != nil {
+			t.Fatalf("join %s: %v", name, err)
+		}
+		defer c.Close()
+	}
+	resp, err := http.Get(srv.URL + "/api/rooms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var list struct {
+		Rooms []struct {
+			Name string `json:"name"`
+		} `json:"rooms"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /api/rooms: %d, %v", resp.StatusCode, err)
+	}
+	var names []string
+	for _, r := range list.Rooms {
+		names = append(names, r.Name)
+	}
+	if want := []string{"alpha", "zeta"}; !slices.Equal(names, want) {
+		t.Errorf("GET /api/rooms lists %q, want %q", names, want)
+	}
+}
