@@ -56,3 +56,28 @@ func TestReceiverCountsPictures(t *testing.T) {
 		t.Errorf("%d pictures counted, want the keyframe and the one after it", swapped.frames)
 	}
 }
+
+// TestReceiverCountsFreezes: a pause of 300 ms between two pictures of a
+// 30 fps stream counts as one freeze, one of 150 ms as none.
+func TestReceiverCountsFreezes(t *testing.T) {
+	for _, c := range []struct {
+		gap  time.Duration
+		want int
+	}{{300 * time.Millisecond, 1}, {150 * time.Millisecond, 0}} {
+		var r receiver
+		at := time.Unix(1000, 0)
+		ts := uint32(0)
+		for pic := range 20 {
+			if pic == 10 {
+				at = at.Add(c.gap)
+			} else if pic > 0 {
+				at = at.Add(33 * time.Millisecond)
+			}
+			r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(pic), Timestamp: ts, Marker: true}, Payload: []byte{1}}, at, pic == 0)
+			ts += 3000
+		}
+		if r.frames != 20 || r.freezes != c.want {
+			t.Errorf("a %v gap among pictures 33 ms apart: %d pictures, %d freezes; want 20, %d", c.gap, r.frames, r.freezes, c.want)
+		}
+	}
+}
