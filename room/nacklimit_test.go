@@ -275,3 +275,64 @@ func TestNackLimiterTrimDoesNotAllocate(t *testing.T) {
 		t.Errorf("trim allocates %v times", a)
 	}
 }
+
+// TestNackLimiterResendsAReRequest: a receiver that asks again for a
+// packet 100 ms after it was resent (its resend was lost too) gets it
+// again.
+func TestNackLimiterResendsAReRequest(t *testing.T) {
+	clock := &fakeClock{time.Unix(1_700_000_000, 0)}
+	chain := peerConnection(t, nackRegistry(t, clock))
+	s := sendVideo(t, chain, 1111, 10)
+
+	receive(t, chain, &rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: []rtcp.NackPair{{PacketID: 5}}})
+	waitResent(t, s, 5, 1)
+	clock.advance(100 * time.Millisecond)
+	receive(t, chain, &rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: []rtcp.NackPair{{PacketID: 5}}})
+	waitResent(t, s, 5, 2)
+	if _, writes := settle(t, s); !maps.Equal(writes, map[uint16]int{5: 2}) {
+		t.Errorf("resent %v (packet: times), want packet 5 twice", writes)
+	}
+}
+
+// TestNackLimiterSteadyRate: a receiver that has spent its burst and then
+// asks for 300 new packets over a second, more than the whole 150–250
+// packets/s of the mix, still has at least 200 of them resent.
+func TestNackLimiterSteadyRate(t *testing.T) {
+	clock := &fakeClock{time.Unix(1_700_000_000, 0)}
+	i, err := limitNacks{clock.now}.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := i.(*nackLimiter)
+	l.BindLocalStream(&interceptor.StreamInfo{SSRC: 1111, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}, nil)
+	next := uint16(0)
+	// ask has the receiver ask for n packets not asked for before, and
+	// returns how many of them are let through to be resent.
+	ask := func(n int) int {
+		seqs := make([]uint16, n)
+		for j := range seqs {
+			seqs[j] = next
+			next++
+		}
+		nack := &rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
+		l.trim(nack)
+		kept := 0
+		for _, p := range nack.Nacks {
+			kept += len(p.PacketList())
+		}
+		return kept
+	}
+	for spent := 0; ask(100) > 0; spent++ {
+		if spent == 50 {
+			t.Fatal("5,000 packets asked for in the same instant were all let through: no burst limit")
+		}
+	}
+	resent := 0
+	for range 100 {
+		clock.advance(10 * time.Millisecond)
+		resent += ask(3)
+	}
+	if resent < 200 {
+		t.Errorf("after the burst, 300 packets asked for over 1 s: %d resent, want at least 200", resent)
+	}
+}
