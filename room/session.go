@@ -486,8 +486,10 @@ type simulcastPlace struct {
 // frame decoded would look delayed on the network. Only a decoder behind
 // by videoQueue packets for good (a server out of CPU) holds the reading
 // up: then the sender sees the delay grow and sends less, which is what
-// such a server needs. The decoding side also gives up a missing packet
-// at the assembler's deadline when no packet comes to end the wait.
+// such a server needs, and the frames of packets that waited more than
+// maxDecodeLag are dropped up to a keyframe. The decoding side also gives
+// up a missing packet at the assembler's deadline when no packet comes to
+// end the wait.
 func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place *simulcastPlace, onPacket func(size int, now time.Time)) {
 	pkts, done, wait := readAhead(track, mimeOf)
 	var mime string
@@ -517,7 +519,7 @@ func readVideoPackets(track rtpReader, mimeOf func() string, in *videoIn, place 
 		if active { // a decoder that failed is never active
 			last, mime = p.at, p.mime
 			var err error
-			if size, err = in.push(p.buf[:p.n], p.at); err != nil {
+			if size, err = in.push(p.buf[:p.n], p.at, time.Since(p.at)); err != nil {
 				stop(err)
 			} else if place != nil && in.unfit() {
 				place.unfit(p.at)

@@ -53,6 +53,8 @@ type videoIn struct {
 	failed   error     // the decoder cannot go on
 	pace     pace      // frames decoded, as their decodeCost, against the clock
 	paced    int       // frames dropped for coming too fast
+	late     bool      // the packet pushed last waited more than maxDecodeLag for the decoder
+	lagged   int       // frames dropped for it
 	badKeys  int       // keyframes in a row the decoder refused
 	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
 	// fmtp gives the SDP's format parameters of the codec of the packet
@@ -98,6 +100,16 @@ const (
 	maxPixelRate = 3840 * 2160 * 30
 	frameLead    = 2 * time.Second
 )
+
+// maxDecodeLag is the longest a packet may wait for the decoder, behind
+// the packets read before it, and the frames it completes still be
+// decoded. A decoder that falls further behind (a server out of CPU, its
+// decoders the first to wait) drops what waits, and goes on at the
+// sender's next keyframe, asked for: its tile is a keyframe's wait late
+// at most, not later and later by what pion's buffer holds (a megabyte:
+// tens of seconds of video). A burst after a short stall is decoded: a
+// picture half a second late is already far out of step with its sound.
+const maxDecodeLag = 500 * time.Millisecond
 
 // decodeCost is what frames (those of a VP9 superframe, or one) of
 // pixels each count against the pace: a frame each at maxFrameRate, or,
@@ -203,16 +215,17 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 	return func() rtp.Depacketizer { return &codecs.VP8Packet{} }
 }
 
-// push takes an RTP packet that arrived at now (raw is not kept), decodes
-// the frames it completes and returns the size of its payload (0 for a
-// packet skipped or that does not parse). An error means the decoder cannot
-// go on.
+// push takes an RTP packet that arrived at now and waited that long
+// for the decoder (raw is not kept), decodes the frames it completes and
+// returns the size of its payload (0 for a packet skipped or that does not
+// parse). An error means the decoder cannot go on.
 //
 // A packet of another payload type is the sender switching codec, unless
 // it is older than the newest packet: then it is a late one (reordered, or
 // a retransmission) of the codec before, and is dropped, so the switch
 // does not flip back and forth.
-func (v *videoIn) push(raw []byte, now time.Time) (int, error) {
+func (v *videoIn) push(raw []byte, now time.Time, waited time.Duration) (int, error) {
+	v.late = waited > maxDecodeLag
 	if len(raw) >= 4 {
 		pt, seq := raw[1]&0x7f, uint16(raw[2])<<8|uint16(raw[3])
 		d := distance(v.newest, seq)
@@ -286,6 +299,14 @@ func (v *videoIn) decode(f assembled) {
 	if f.lost > 0 {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
+	}
+	if v.late {
+		if v.lagged++; v.lagged == 1 || v.lagged%1000 == 0 {
+			v.log.Warn("video decoding fell behind, frames dropped up to a keyframe", "count", v.lagged, "max_wait", maxDecodeLag)
+		}
+		v.dec.WaitKeyframe()
+		v.ask()
+		return
 	}
 	if v.pace.ahead(f.arrival, frameLead) {
 		if v.paced++; v.paced == 1 || v.paced%1000 == 0 {

@@ -85,6 +85,7 @@ type videoInProbe struct {
 	keyframes  int
 	keyframeAt time.Time           // of the last request
 	skew       time.Duration       // added to the arrival of the packets pushed (later)
+	waited     time.Duration       // how long the packets pushed waited for the decoder
 	frozen     time.Time           // when set, the arrival of every packet pushed, not the time they are
 	pictures   map[image.Point]int // decoded sizes
 	hold       chan struct{}       // the first picture waits until it is closed (5 s at most)
@@ -131,7 +132,7 @@ func (p *videoInProbe) push(raw ...[]byte) {
 		if !p.frozen.IsZero() {
 			at = p.frozen
 		}
-		if _, err := p.in.push(b, at.Add(p.skew)); err != nil {
+		if _, err := p.in.push(b, at.Add(p.skew), p.waited); err != nil {
 			p.t.Fatal(err)
 		}
 	}
@@ -511,6 +512,62 @@ func TestVideoInKeepsToTheClock(t *testing.T) {
 	p.push(sender.packets(t, 96, &codecs.VP8Payloader{}, clip)...)
 	if got := p.take(); got[image.Pt(640, 360)] != 90 {
 		t.Errorf("after the clock moved on: decoded %v, want the clip's 90 pictures", got)
+	}
+}
+
+// TestVideoInDropsWhatWaitedTooLong: frames whose packets waited more than
+// maxDecodeLag for the decoder are dropped, a keyframe is asked for, and
+// decoding goes on at the first keyframe of packets that did not wait
+// that long (not at one that did).
+func TestVideoInDropsWhatWaitedTooLong(t *testing.T) {
+	clip := clipFrames(t, "p01.ivf", 90) // keyframes at 0, 30 and 60
+	for _, k := range []int{0, 30, 60} {
+		if !codec.IsKeyframe(codec.VP8, clip[k]) {
+			t.Fatalf("frame %d of the clip is not a keyframe", k)
+		}
+	}
+	p, sender := vp8Reader(t)
+	vp8 := &codecs.VP8Payloader{}
+	p.push(sender.packets(t, 96, vp8, clip[:30])...)
+	if got := p.take()[image.Pt(640, 360)]; got != 30 {
+		t.Fatalf("%d pictures of 30 decoded in time", got)
+	}
+	p.waited = 2 * maxDecodeLag
+	p.push(sender.packets(t, 96, vp8, clip[30:45])...) // keyframe 30 among them
+	if got := p.take(); len(got) != 0 {
+		t.Errorf("frames that waited %v decoded: %v", p.waited, got)
+	}
+	if p.keyframes == 0 {
+		t.Error("no keyframe asked for once frames were dropped")
+	}
+	p.waited = maxDecodeLag / 2
+	p.push(sender.packets(t, 96, vp8, clip[45:])...)
+	if got := p.take()[image.Pt(640, 360)]; got != 30 {
+		t.Errorf("%d pictures decoded once the packets waited less, want the 30 from keyframe 60 on", got)
+	}
+}
+
+// TestVideoReaderDropsWhatWaitedTooLong: the reader tells the decoder how
+// long each packet waited in its queue: while the first picture is held up
+// for longer than maxDecodeLag, the packets read meanwhile (two keyframes'
+// worth) wait, and their frames are dropped rather than decoded late.
+func TestVideoReaderDropsWhatWaitedTooLong(t *testing.T) {
+	p, sender := vp8Reader(t)
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, clipFrames(t, "p01.ivf", 60))
+	if len(pkts) > videoQueue {
+		t.Fatalf("%d packets for 60 frames, want them all queued at once (%d)", len(pkts), videoQueue)
+	}
+	track := &fakeTrack{pkts: pkts, gap: 5 * time.Millisecond} // all read within 300 ms
+	hold := make(chan struct{})
+	p.hold = hold
+	release := time.AfterFunc(3*maxDecodeLag, func() { close(hold) })
+	defer release.Stop()
+	readVideoPackets(track, vp8, p.in, nil, func(int, time.Time) {})
+	if got := p.take()[image.Pt(640, 360)]; got != 1 {
+		t.Errorf("%d pictures, want the first alone: the others waited %v or more behind it", got, 3*maxDecodeLag-300*time.Millisecond)
+	}
+	if p.keyframes == 0 {
+		t.Error("no keyframe asked for once frames were dropped")
 	}
 }
 
