@@ -260,6 +260,9 @@ loop:
 			break loop
 		case allJoined = <-joined:
 		case now := <-tick.C:
+			if !reportDue(prevAt, time.Now()) {
+				continue
+			}
 			// The second's counters first: the mark's requests take time,
 			// which would count in this second and not the next.
 			// The rates divide by the time between the samples, not between
@@ -602,3 +605,13 @@ func isLocal(host string) bool {
 	}
 	return false
 }
+
+// minReport is the least time a progress line covers. A tool held up
+// (a machine out of CPU) reads a tick late, and the next one at once: the
+// rates of the microseconds between them would read thousands of frames
+// a second. That tick is skipped, and the next line covers its time.
+const minReport = time.Second / 2
+
+// reportDue reports whether a progress line is due at now, the last one
+// having been sampled at last.
+func reportDue(last, now time.Time) bool { return now.Sub(last) >= minReport }

@@ -324,3 +324,17 @@ func TestOpenFreeze(t *testing.T) {
 		}
 	}
 }
+
+// TestReportDue: a tick read right after a late one (the tool held up) is
+// no progress line of its own; one a second or more after the last is.
+func TestReportDue(t *testing.T) {
+	last := time.Unix(100, 0)
+	for _, c := range []struct {
+		after time.Duration
+		want  bool
+	}{{time.Second, true}, {1900 * time.Millisecond, true}, {600 * time.Millisecond, true}, {200 * time.Microsecond, false}, {0, false}} {
+		if got := reportDue(last, last.Add(c.after)); got != c.want {
+			t.Errorf("a tick %v after the last line: due %v, want %v", c.after, got, c.want)
+		}
+	}
+}
