@@ -28,7 +28,7 @@ func (l *Limiter) Allow(now time.Time) (ok bool, dropped int) {
 	defer l.mu.Unlock()
 	if !l.started {
 		l.started, l.tokens = true, float64(l.Burst)
-	} else {
+	} else if l.Interval > 0 { // none refills nothing (0/0 would make a NaN that lets all through)
 		l.tokens = min(float64(l.Burst), l.tokens+float64(now.Sub(l.last))/float64(l.Interval))
 	}
 	l.last = now
