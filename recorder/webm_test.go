@@ -786,3 +786,60 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 		})
 	}
 }
+
+// TestRecordingNamedInUTC: a recording's file is named by its start in
+// UTC, whatever the server's time zone.
+func TestRecordingNamedInUTC(t *testing.T) {
+	now := time.Date(2026, 12, 5, 9, 15, 30, 0, time.FixedZone("UTC+2", 2*3600))
+	r, err := Start(t.TempDir(), "room", now, WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := filepath.Base(r.Path()), "room-20261205T071530Z.webm"; got != want {
+		t.Errorf("recording named %s, want %s", got, want)
+	}
+}
+
+// TestRecordingSyncsAsItGoes: a recording started with no sync interval
+// of its own is synced to the disk every 5 s of media, not at its end
+// only: a power loss takes at most that much of the meeting.
+func TestRecordingSyncsAsItGoes(t *testing.T) {
+	var syncs atomic.Int32
+	sync := syncFile
+	syncFile = func(f *os.File) error {
+		syncs.Add(1)
+		return sync(f)
+	}
+	defer func() { syncFile = sync }()
+	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClip(t)
+	key, _ := c.videoFrame(0)
+	r.Video(key)
+	a, err := c.audioFrame(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 600 { // 12 s
+		a.PTS = time.Duration(i) * 20 * time.Millisecond
+		r.Audio(a)
+		if i%100 == 99 {
+			time.Sleep(20 * time.Millisecond) // the queue holds 256: let the writer take them
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for syncs.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := syncs.Load(); n < 2 {
+		t.Errorf("%d syncs in 12 s of media before the end, want 2 (every 5 s)", n)
+	}
+	if _, err := r.Stop(); err != nil {
+		t.Fatal(err)
+	}
+}
