@@ -1,0 +1,79 @@
+package server
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"mcu/mixer"
+	"mcu/room"
+)
+
+// TestMetricsCountWhatTheyName: each room.Observer call moves its own
+// series, by the amount it says, and no other: a count told twice, one
+// told three times and so on, each read back from the registry by name.
+func TestMetricsCountWhatTheyName(t *testing.T) {
+	m := NewMetrics()
+	times := func(n int, f func()) {
+		for range n {
+			f()
+		}
+	}
+	times(2, m.PLISent)
+	times(3, m.PLIReceived)
+	m.BytesIn(1000)
+	m.BytesOut(2000)
+	m.LateTicks(4)
+	times(5, m.Dropped)
+	times(6, func() { m.Keyframe(true) })
+	times(7, func() { m.Keyframe(false) })
+	times(8, func() { m.AudioInput(room.AudioGap) })
+	times(9, func() { m.AudioInput(room.AudioLate) })
+	m.CPU(mixer.Stages[0], 1500*time.Millisecond)
+	times(10, func() { m.Compose(time.Millisecond) })
+	times(11, func() { m.Encode(time.Millisecond) })
+	times(12, func() { m.Latency(time.Millisecond) })
+
+	got := map[string]float64{}
+	families, err := m.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		for _, s := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range s.GetLabel() {
+				name += fmt.Sprintf("{%s=%q}", l.GetName(), l.GetValue())
+			}
+			switch {
+			case s.Counter != nil:
+				got[name] = s.GetCounter().GetValue()
+			case s.Histogram != nil:
+				got[name+"_count"] = float64(s.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	want := map[string]float64{
+		"mcu_pli_sent_total":                                                     2,
+		"mcu_pli_received_total":                                                 3,
+		"mcu_bytes_in_total":                                                     1000,
+		"mcu_bytes_out_total":                                                    2000,
+		"mcu_late_ticks_total":                                                   4,
+		"mcu_dropped_frames_total":                                               5,
+		`mcu_keyframes_total{reason="forced"}`:                                   6,
+		`mcu_keyframes_total{reason="periodic"}`:                                 7,
+		`mcu_audio_input_events_total{event="gap"}`:                              8,
+		`mcu_audio_input_events_total{event="late"}`:                             9,
+		`mcu_audio_input_events_total{event="reordered"}`:                        0,
+		fmt.Sprintf("mcu_cpu_seconds_total{stage=%q}", mixer.Stages[0].String()): 1.5,
+		fmt.Sprintf("mcu_cpu_seconds_total{stage=%q}", mixer.Stages[1].String()): 0,
+		"mcu_mixer_tick_seconds_count":                                           10,
+		"mcu_encode_seconds_count":                                               11,
+		"mcu_added_latency_seconds_count":                                        12,
+	}
+	for name, v := range want {
+		if g, ok := got[name]; !ok || g != v {
+			t.Errorf("%s = %v (present %v), want %v", name, g, ok, v)
+		}
+	}
+}
