@@ -315,6 +315,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.As(err, &tooBig):
 		status = http.StatusRequestEntityTooLarge
+		err = fmt.Errorf("request body too large: at most %d bytes", tooBig.Limit)
 	case errors.As(err, &ut):
 		status = http.StatusUnsupportedMediaType
 	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadName),

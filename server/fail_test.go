@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/internal/lograte"
+	"mcu/room"
+)
+
+// TestFailStatus: each kind of error gets its status code, a Retry-After
+// where trying again soon may succeed (a full or stopping server, a join
+// that ran out of time), and a body that says what went wrong without the
+// server's internals; anything else is a 500 with a reference to the log.
+func TestFailStatus(t *testing.T) {
+	var logged strings.Builder
+	s := &Server{log: slog.New(slog.NewTextHandler(&logged, nil)), errorLines: lograte.Limiter{Burst: 10, Interval: time.Second}}
+	wrap := func(err error) error { return fmt.Errorf("join: %w", err) }
+	for _, c := range []struct {
+		err    error
+		status int
+		retry  bool
+		says   string // in the body's error
+	}{
+		{&http.MaxBytesError{Limit: 65536}, http.StatusRequestEntityTooLarge, false, "65536"},
+		{unsupportedType{want: "application/sdp", got: "text/plain"}, http.StatusUnsupportedMediaType, false, "text/plain"},
+		{badRequest{errors.New("no mode given")}, http.StatusBadRequest, false, "no mode given"},
+		{wrap(room.ErrBadOffer), http.StatusBadRequest, false, "join"},
+		{wrap(room.ErrNotFound), http.StatusNotFound, false, "join"},
+		{wrap(room.ErrRoomFull), http.StatusTooManyRequests, false, "join"},
+		{wrap(room.ErrRecording), http.StatusConflict, false, "join"},
+		{wrap(room.ErrClosed), http.StatusServiceUnavailable, true, "join"},
+		{wrap(room.ErrServerFull), http.StatusServiceUnavailable, true, "join"},
+		{wrap(room.ErrPeerGone), http.StatusServiceUnavailable, false, "join"},
+		{wrap(context.DeadlineExceeded), http.StatusServiceUnavailable, true, "could not complete it in time"},
+		{wrap(context.Canceled), http.StatusServiceUnavailable, false, "cancelled"},
+		{errors.New("open /var/lib/mcu/x.webm: disk full"), http.StatusInternalServerError, false, "the server's log has the details under ref"},
+	} {
+		w := httptest.NewRecorder()
+		s.fail(w, c.err)
+		var body map[string]string
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+			t.Fatalf("%v: body %q: %v", c.err, w.Body, err)
+		}
+		if w.Code != c.status || (w.Header().Get("Retry-After") != "") != c.retry || !strings.Contains(body["error"], c.says) {
+			t.Errorf("%v: %d, Retry-After %q, error %q; want %d, a Retry-After %v, an error saying %q",
+				c.err, w.Code, w.Header().Get("Retry-After"), body["error"], c.status, c.retry, c.says)
+		}
+		if strings.Contains(body["error"], "/var/lib") {
+			t.Errorf("%v: the answer names the server's files: %q", c.err, body["error"])
+		}
+	}
+	if !strings.Contains(logged.String(), "/var/lib/mcu/x.webm") {
+		t.Errorf("the internal error is not in the log: %q", logged.String())
+	}
+}
