@@ -97,3 +97,33 @@ func TestRoomsListsOpenRooms(t *testing.T) {
 		t.Errorf("GET /api/rooms lists %q, want %q", names, want)
 	}
 }
+
+// TestLongNameCut: a display name is cut to 64 characters (not bytes: a
+// name in another script keeps whole characters), trimmed of spaces.
+func TestLongNameCut(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	long := "  " + strings.Repeat("ж", 100) + "  "
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "names", Name: long, Video: mediatest.TestdataPath(t, "p01.ivf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := http.Get(srv.URL + "/api/rooms/names")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var info struct {
+		Participants []struct {
+			Name string `json:"name"`
+		} `json:"participants"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil || len(info.Participants) != 1 {
+		t.Fatalf("GET /api/rooms/names: %d, %v, %+v", resp.StatusCode, err, info)
+	}
+	if got, want := info.Participants[0].Name, strings.Repeat("ж", 64); got != want {
+		t.Errorf("name %q (%d characters), want the first 64 characters", got, len([]rune(got)))
+	}
+}
