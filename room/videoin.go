@@ -101,14 +101,18 @@ const (
 	frameLead    = 2 * time.Second
 )
 
-// maxDecodeLag is the longest a packet may wait for the decoder, behind
-// the packets read before it, and the frames it completes still be
-// decoded. A decoder that falls further behind (a server out of CPU, its
-// decoders the first to wait) drops what waits, and goes on at the
-// sender's next keyframe, asked for: its tile is a keyframe's wait late
-// at most, not later and later by what pion's buffer holds (a megabyte:
-// tens of seconds of video). A burst after a short stall is decoded: a
-// picture half a second late is already far out of step with its sound.
+// maxDecodeLag is the longest a packet may wait in the reader's queue
+// for the decoder and the frames it completes still be decoded. A decoder
+// that falls further behind (a server out of CPU, its decoders the first
+// to wait) drops what waits, and goes on at the sender's next keyframe,
+// asked for, rather than showing its participant later and later. A burst
+// after a short stall is decoded: a picture half a second late is already
+// far out of step with its sound. The wait is seen in the queue only
+// (videoQueue packets: over half a second of video at the bitrates the
+// server asks senders for); a sender far above them (several packets a
+// frame) fills it with a few frames, and what waits beyond it waits in
+// pion's buffer, unseen, until the buffer overflows and the loss makes the
+// decoder wait for a keyframe.
 const maxDecodeLag = 500 * time.Millisecond
 
 // decodeCost is what frames (those of a VP9 superframe, or one) of
@@ -300,7 +304,14 @@ func (v *videoIn) decode(f assembled) {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
 	}
+	c := v.dec.Codec()
 	if v.late {
+		if c == codec.H264 {
+			v.h264.Complete(f.data) // its parameter sets, kept for the keyframe that decodes
+			if !codec.H264HasSlice(f.data) {
+				return // no picture
+			}
+		}
 		if v.lagged++; v.lagged == 1 || v.lagged%1000 == 0 {
 			v.log.Warn("video decoding fell behind, frames dropped up to a keyframe", "count", v.lagged, "max_wait", maxDecodeLag)
 		}
@@ -317,7 +328,6 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	// Each frame counts at once, and its pixels once decoded (below).
-	c := v.dec.Codec()
 	frames := codec.Frames(c, f.data)
 	base := decodeCost(0, frames)
 	v.pace.add(base)

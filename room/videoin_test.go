@@ -948,6 +948,42 @@ func TestVideoInH264ParameterSetsAlone(t *testing.T) {
 	}
 }
 
+// TestVideoInKeepsLateParameterSets: frames dropped for having waited too
+// long still give their parameter sets (alone, or with a keyframe) to the
+// keyframe that decodes after them, which may come without its own.
+func TestVideoInKeepsLateParameterSets(t *testing.T) {
+	frames := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.4",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "6", "-bf", "0", "-x264-params", "repeat-headers=1")
+	split := splitParamSets(frames) // sets, IDR, 5 P, sets, IDR, 5 P
+	if len(frames) != 12 || len(split) != 14 {
+		t.Fatalf("%d frames, %d once their parameter sets are split off; want 12 and 14", len(frames), len(split))
+	}
+	for _, c := range []struct {
+		name       string
+		late, then [][]byte
+	}{
+		{"alone", split[:1], split[1:7]},           // the sets late, the IDR after them in time
+		{"with a keyframe", frames[:6], split[8:]}, // the IDR with its sets late, the next IDR without them in time
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := newVideoInProbe(t, map[uint8]string{102: "video/H264"})
+			p.in.fmtp = func() string { return "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64000c" } // no sets
+			p.in.start(102, "video/H264")
+			sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+			p.waited = 2 * maxDecodeLag
+			p.push(sender.packets(t, 102, &codecs.H264Payloader{DisableStapA: true}, c.late)...)
+			if got := p.take(); len(got) != 0 {
+				t.Fatalf("late frames decoded: %v", got)
+			}
+			p.waited = 0
+			p.push(sender.packets(t, 102, &codecs.H264Payloader{DisableStapA: true}, c.then)...)
+			if got := p.take()[image.Pt(160, 90)]; got != 6 {
+				t.Errorf("%d pictures of the 6 after the late frames, want all: their keyframe takes the late sets", got)
+			}
+		})
+	}
+}
+
 // TestVideoInRefusesDeepReordering: an H.264 sender whose B-frames make
 // the decoder hold back more than maxReorder pictures is not decoded, and
 // not asked for keyframes (its decoder starts afresh, with the pictures it
