@@ -4,14 +4,18 @@ package main
 
 import "net"
 
-// growBuffers asks for size bytes of receive and send buffer on conn; what
-// the system gave is not known here, and is reported as asked.
+// growBuffers asks for size bytes of receive and send buffer on conn, and
+// for half as much again while the system refuses (BSDs refuse anything
+// over kern.ipc.maxsockbuf), down to 64 KiB; it returns what was taken
+// for each, 0 for one refused at every size.
 func growBuffers(conn *net.UDPConn, size int) (read, write int, err error) {
-	if err := conn.SetReadBuffer(size); err != nil {
-		return 0, 0, err
+	grow := func(set func(int) error) int {
+		for n := size; n >= 64<<10; n /= 2 {
+			if set(n) == nil {
+				return n
+			}
+		}
+		return 0
 	}
-	if err := conn.SetWriteBuffer(size); err != nil {
-		return 0, 0, err
-	}
-	return size, size, nil
+	return grow(conn.SetReadBuffer), grow(conn.SetWriteBuffer), nil
 }
