@@ -87,12 +87,22 @@ func TestLiveLoad(t *testing.T) {
 	if res.Room.Participants != 2 || res.Room.Frames == 0 {
 		t.Errorf("the server's view of the room: %+v, %v", res.Room, res.RoomErr)
 	}
+	// The room's counters cover the window only, not the joins before it:
+	// the room is read just before the window opens and just after it
+	// closes, so allow 200 ms (6 frames) for those reads on a busy machine.
+	if limit := uint64((res.Window + 200*time.Millisecond).Seconds() * float64(res.Room.FPS)); res.Room.FPS <= 0 || res.Room.Frames > limit {
+		t.Errorf("the room made %d frames at %d fps in a window of %v, want at most %d", res.Room.Frames, res.Room.FPS, res.Window, limit)
+	}
 	if res.Metrics.Tick.Count <= 0 || res.Metrics.Encode.Count <= 0 {
 		t.Errorf("metrics not parsed: %d ticks, %d encodes", int(res.Metrics.Tick.Count), int(res.Metrics.Encode.Count))
 	}
 	// The server runs in this process, and /proc finds it from its port.
 	if res.Server.PID != os.Getpid() || !res.Server.InProcess || res.Server.Source != "/proc" || res.Server.CPU <= 0 {
 		t.Errorf("server usage %+v, want this process measured from /proc", res.Server)
+	}
+	// The server's cores are its CPU over the measured window, not the whole run.
+	if cores := res.Server.CPU.Seconds() / res.Window.Seconds(); res.Server.Wall != res.Window || res.Server.Cores() != cores {
+		t.Errorf("server wall %v, %.3f cores; want the window %v and %.3f cores", res.Server.Wall, res.Server.Cores(), res.Window, cores)
 	}
 	if res.CostErr != nil || res.Cost.EncodeVideo <= 0 || res.Cost.Decode() <= 0 || res.Cost.EncodeAudio <= 0 {
 		t.Errorf("codec cost %+v, %v", res.Cost, res.CostErr)
@@ -156,15 +166,41 @@ func TestLiveNoneJoined(t *testing.T) {
 // so; the participant that decodes is not the lossy one. A run with more
 // decoders and lossy participants than people is refused.
 func TestLiveLossy(t *testing.T) {
-	_, cfg := liveConfig(t, "lossy")
+	srv, cfg := liveConfig(t, "lossy")
 	cfg.Lossy, cfg.Duration, cfg.CostMedia = 2, 5*time.Second, 0
 	if _, err := Run(context.Background(), cfg, io.Discard); err == nil || !strings.Contains(err.Error(), "lossy") {
 		t.Errorf("1 decoder and 2 lossy participants of 2: %v, want an error", err)
 	}
 	cfg.Lossy = 1
+	// The server's /metrics says, while the mix is lowered, that one room is.
+	watch, stopWatch := context.WithCancel(context.Background())
+	lowered := make(chan float64, 1)
+	go func() {
+		most := -1.0
+		defer func() { lowered <- most }()
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if sc, err := scrape(watch, srv.URL); err == nil {
+				if v, ok := sc.Value("mcu_rooms_bitrate_lowered"); ok {
+					most = max(most, v)
+				}
+			}
+			select {
+			case <-watch.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
 	res, err := Run(context.Background(), cfg, io.Discard)
+	stopWatch()
+	most := <-lowered
 	if err != nil {
 		t.Fatal(err)
+	}
+	if most != 1 {
+		t.Errorf("mcu_rooms_bitrate_lowered at most %v during the run, want 1", most)
 	}
 	var summary strings.Builder
 	res.WriteSummary(&summary)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const netTCP = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
@@ -103,6 +104,27 @@ func TestParseStat(t *testing.T) {
 		if _, _, err := ParseStat(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// Process.CPU is the process's user plus system time, in clock ticks.
+func TestProcessCPU(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "4242")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stat := "4242 (mcu) S 1 4242 4242 0 -1 4194560 5000 0 0 0 731 42 0 0 20 0 12 0 100 2355572 22255"
+	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := NewProcess(root, 4242)
+	p.tick = 10 * time.Millisecond // USER_HZ 100
+	if got, err := p.CPU(); err != nil || got != 7730*time.Millisecond {
+		t.Errorf("CPU = %v, %v; want 7.73s (731 user + 42 system ticks of 10ms)", got, err)
+	}
+	if _, err := NewProcess(root, 4243).CPU(); err == nil {
+		t.Error("CPU of a process without a stat file: no error")
 	}
 }
 

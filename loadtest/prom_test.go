@@ -162,11 +162,15 @@ func TestHistogramSub(t *testing.T) {
 }
 
 func TestMetricsDelta(t *testing.T) {
-	start, err := ParseMetrics(strings.NewReader(exposition))
+	// The keyframe requests, sent and received, each with its own counts.
+	const pli = "mcu_pli_sent_total 5\nmcu_pli_received_total 20\n"
+	start, err := ParseMetrics(strings.NewReader(exposition + pli))
 	if err != nil {
 		t.Fatal(err)
 	}
 	end, err := ParseMetrics(strings.NewReader(strings.NewReplacer(
+		"pli_sent_total 5", "pli_sent_total 8",
+		"pli_received_total 20", "pli_received_total 31",
 		`le="0.001"} 10`, `le="0.001"} 30`,
 		`le="0.002"} 60`, `le="0.002"} 80`,
 		`le="0.004"} 90`, `le="0.004"} 110`,
@@ -178,7 +182,7 @@ func TestMetricsDelta(t *testing.T) {
 		"process_cpu_seconds_total 12.5", "process_cpu_seconds_total 20",
 		`"video_decode"} 1.5`, `"video_decode"} 2.75`,
 		`"video_encode"} 3`, `"video_encode"} 5.5`,
-	).Replace(exposition)))
+	).Replace(exposition + pli)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +190,9 @@ func TestMetricsDelta(t *testing.T) {
 	if d.Tick.Count != 21 || d.Tick.Cumulative[0] != 20 || d.LateTicks != 6 || d.KeyframesForced != 2 ||
 		d.KeyframesPeriodic != 0 || d.ProcessCPU.Seconds() != 7.5 {
 		t.Errorf("delta = %+v", d)
+	}
+	if d.PLISent != 3 || d.PLIReceived != 11 {
+		t.Errorf("keyframe requests: %v sent, %v received; want 3 and 11", d.PLISent, d.PLIReceived)
 	}
 	if d.Encode.Count != 0 {
 		t.Errorf("absent histogram has %v observations", d.Encode.Count)

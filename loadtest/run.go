@@ -609,7 +609,8 @@ func isLocal(host string) bool {
 // minReport is the least time a progress line covers. A tool held up
 // (a machine out of CPU) reads a tick late, and the next one at once: the
 // rates of the microseconds between them would read thousands of frames
-// a second. That tick is skipped, and the next line covers its time.
+// a second. That tick is skipped, and the next line covers its time (the
+// steady mark, taken at a tick, comes up to a second later then).
 const minReport = time.Second / 2
 
 // reportDue reports whether a progress line is due at now, the last one

@@ -326,7 +326,7 @@ func TestOpenFreeze(t *testing.T) {
 }
 
 // TestReportDue: a tick read right after a late one (the tool held up) is
-// no progress line of its own; one a second or more after the last is.
+// no progress line of its own; one half a second or more after the last is.
 func TestReportDue(t *testing.T) {
 	last := time.Unix(100, 0)
 	for _, c := range []struct {
@@ -336,5 +336,23 @@ func TestReportDue(t *testing.T) {
 		if got := reportDue(last, last.Add(c.after)); got != c.want {
 			t.Errorf("a tick %v after the last line: due %v, want %v", c.after, got, c.want)
 		}
+	}
+}
+
+// RoomMixer.sub takes each counter's growth since the earlier read and keeps
+// the bitrates and picture settings as they are now.
+func TestRoomMixerSub(t *testing.T) {
+	earlier := RoomMixer{Participants: 1, Frames: 100, Keyframes: 10, LateTicks: 5, Dropped: 2,
+		Bitrate: 1_500_000, MaxBitrate: 1_500_000, Width: 640, Height: 360, FPS: 15}
+	now := RoomMixer{Participants: 2, Frames: 400, Keyframes: 13, LateTicks: 12, Dropped: 9,
+		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30}
+	want := RoomMixer{Frames: 300, Keyframes: 3, LateTicks: 7, Dropped: 7,
+		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30}
+	if got := now.sub(earlier); got != want {
+		t.Errorf("sub = %+v, want %+v", got, want)
+	}
+	// Fewer frames than before: another room of that name, counted whole.
+	if got := earlier.sub(now); got != earlier {
+		t.Errorf("sub of a newer room = %+v, want %+v", got, earlier)
 	}
 }
