@@ -471,3 +471,312 @@ func TestAuthToken(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStalledClientsCutOff guards httpServer's read timeouts: a client that
+// stops in the middle of its headers, or of its body, loses the connection
+// instead of holding it (and a handler) for ever.
+func TestStalledClientsCutOff(t *testing.T) {
+	// httpServer's ReadHeaderTimeout and ReadTimeout are 10 s; the margin
+	// is for a loaded machine.
+	const within = 12 * time.Second
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodyErr := make(chan error, 1)
+	srv := httpServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		bodyErr <- err
+	}))
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	// Both stall at once, so the test takes one timeout, not two.
+	stalls := map[string]string{
+		"headers": "POST /rooms/r/join HTTP/1.1\r\nHost: mcu\r\nContent-Type: app",
+		"body":    "POST /rooms/r/join HTTP/1.1\r\nHost: mcu\r\nContent-Type: application/sdp\r\nContent-Length: 5000\r\n\r\nv=0\r\n",
+	}
+	type cut struct {
+		what  string
+		after time.Duration
+		err   error
+	}
+	cuts := make(chan cut, len(stalls))
+	start := time.Now()
+	for what, sent := range stalls {
+		conn, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := io.WriteString(conn, sent); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(start.Add(within))
+		go func() {
+			// Whatever the server answers, the connection must then end.
+			_, err := io.Copy(io.Discard, conn)
+			cuts <- cut{what, time.Since(start), err}
+		}()
+	}
+	for range stalls {
+		c := <-cuts
+		if c.err != nil {
+			t.Errorf("a client stalled in its %s: connection still open after %v (%v), want closed by the server within %v", c.what, c.after.Round(time.Millisecond), c.err, within)
+		}
+	}
+	select {
+	case err := <-bodyErr:
+		var ne net.Error
+		if !errors.As(err, &ne) || !ne.Timeout() {
+			t.Errorf("the handler's read of a stalled body: %v, want a timeout", err)
+		}
+	default:
+		t.Error("the handler is still reading the stalled body")
+	}
+}
+
+// TestShutdownTimeoutExitsOne guards the exit status of a shutdown that
+// runs past -shutdown-timeout: rooms not closed in time (a recording not
+// finalized) make the process exit 1, not 0 as if all were saved.
+func TestShutdownTimeoutExitsOne(t *testing.T) {
+	dir := t.TempDir()
+	// 1ns: the time is up before the first room starts to close.
+	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0", "-shutdown-timeout", "1ns")
+	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v %s", err, stderr.String())
+	}
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: url, Room: "late",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	resp, err := http.Post(url+"/api/rooms/late/recording", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("start recording: %d", resp.StatusCode)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+			t.Errorf("mcu after SIGTERM with -shutdown-timeout 1ns: %v, want exit status 1\n%s", err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "close rooms: context deadline exceeded") {
+			t.Errorf("the log does not say the rooms' close ran out of time:\n%s", stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("mcu did not stop within 20 s of SIGTERM\n%s", stderr.String())
+	}
+}
+
+// serveFlag is one flag as serve's usage shows it.
+type serveFlag struct {
+	env string // the variable in brackets, if any
+	def string // the default shown, "" if none
+}
+
+var (
+	usageFlagLine = regexp.MustCompile(`^  -([a-z0-9-]+)`)
+	usageEnv      = regexp.MustCompile(`\[(MCU_[A-Z0-9_]+)`)
+	usageDefault  = regexp.MustCompile(`\(default "([^"]*)"\)$`)
+)
+
+// serveFlags runs `mcu serve -h` and reads each flag's variable and
+// default from the usage text, with the environment as it is.
+func serveFlags(t *testing.T) (map[string]serveFlag, string) {
+	t.Helper()
+	var usage bytes.Buffer
+	if err := serveCommand(context.Background(), []string{"-h"}, io.Discard, &usage); err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]serveFlag{}
+	name := ""
+	for line := range strings.SplitSeq(usage.String(), "\n") {
+		if m := usageFlagLine.FindStringSubmatch(line); m != nil {
+			name = m[1]
+			flags[name] = serveFlag{}
+		}
+		if name == "" {
+			continue
+		}
+		f := flags[name]
+		if m := usageEnv.FindStringSubmatch(line); m != nil {
+			f.env = m[1]
+		}
+		if m := usageDefault.FindStringSubmatch(line); m != nil {
+			f.def = m[1]
+		}
+		flags[name] = f
+	}
+	return flags, usage.String()
+}
+
+// TestListenDefaultIsLoopback guards -listen's default: unconfigured, the
+// server is reachable from this machine only, not from the network.
+func TestListenDefaultIsLoopback(t *testing.T) {
+	t.Setenv("MCU_LISTEN", "") // empty counts as unset
+	flags, usage := serveFlags(t)
+	def := flags["listen"].def
+	host, _, err := net.SplitHostPort(def)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		t.Errorf("-listen's default %q is not a loopback address:\n%s", def, usage)
+	}
+}
+
+// TestFlagsReadTheirVariables guards the name of every MCU_* variable serve
+// reads: each one set changes its flag's value, and the secrets among them
+// never reach the usage text.
+func TestFlagsReadTheirVariables(t *testing.T) {
+	// Shown as the flag's default; distinct values, so that a variable
+	// read for the wrong flag is caught too.
+	shown := map[string]struct{ env, val string }{
+		"listen":              {"MCU_LISTEN", "127.0.0.2:18080"},
+		"record-dir":          {"MCU_RECORD_DIR", "/srv/mcu-env-recordings"},
+		"size":                {"MCU_SIZE", "640x360"},
+		"fps":                 {"MCU_FPS", "24"},
+		"bitrate":             {"MCU_BITRATE", "2100k"},
+		"min-bitrate":         {"MCU_MIN_BITRATE", "350k"},
+		"audio-bitrate":       {"MCU_AUDIO_BITRATE", "48k"},
+		"speed":               {"MCU_SPEED", "-9"},
+		"layout":              {"MCU_LAYOUT", "speaker"},
+		"max-participants":    {"MCU_MAX_PARTICIPANTS", "17"},
+		"max-viewers":         {"MCU_MAX_VIEWERS", "33"},
+		"max-rooms":           {"MCU_MAX_ROOMS", "7"},
+		"udp-port":            {"MCU_UDP_PORT", "50123"},
+		"loopback-candidates": {"MCU_LOOPBACK_CANDIDATES", "false"},
+		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},
+		"debug-addr":          {"MCU_DEBUG_ADDR", "127.0.0.1:6061"},
+	}
+	// Not shown (a TURN password, the token): a value refused at start
+	// shows the variable is read.
+	hidden := map[string]struct{ env, bad string }{
+		"ice-server": {"MCU_ICE_SERVERS", "turn:ada:topsecret@"},
+		"nat1to1-ip": {"MCU_NAT1TO1_IP", "myhost.example.com"},
+		"auth-token": {"MCU_AUTH_TOKEN", "topsecret"},
+	}
+	for _, s := range shown {
+		t.Setenv(s.env, s.val)
+	}
+	const secret = "turn:ada:topsecret@turn.example.com:3478"
+	t.Setenv("MCU_ICE_SERVERS", secret)
+	t.Setenv("MCU_AUTH_TOKEN", "a-topsecret-token-of-the-environment")
+	flags, usage := serveFlags(t)
+	for name, s := range shown {
+		if got := flags[name]; got.env != s.env || got.def != s.val {
+			t.Errorf("-%s with %s=%s: usage names %q with default %q", name, s.env, s.val, got.env, got.def)
+		}
+	}
+	if strings.Contains(usage, "topsecret") {
+		t.Errorf("the usage shows a secret of the environment:\n%s", usage)
+	}
+	for name := range flags {
+		_, ok1 := shown[name]
+		_, ok2 := hidden[name]
+		if !ok1 && !ok2 && flags[name].env != "" {
+			t.Errorf("-%s reads %s, which this test does not check", name, flags[name].env)
+		}
+	}
+
+	for name, h := range hidden {
+		if got := flags[name].env; got != h.env {
+			t.Errorf("-%s: usage names %q, want %s", name, got, h.env)
+		}
+	}
+	for _, s := range shown {
+		t.Setenv(s.env, "")
+	}
+	for name, h := range hidden {
+		for _, v := range hidden {
+			t.Setenv(v.env, "")
+		}
+		t.Setenv(h.env, h.bad)
+		// Cancelled: a value not refused starts a server that stops at once.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var stderr bytes.Buffer
+		err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, &stderr)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("-%s with %s=%q: %v, want a usage error", name, h.env, h.bad, err)
+		}
+		if err != nil && strings.Contains(err.Error()+stderr.String(), "topsecret") {
+			t.Errorf("%s=%q: the error shows the secret: %v", h.env, h.bad, err)
+		}
+	}
+}
+
+// TestReadmeListsEveryFlag guards the README's flag table against the
+// code: every flag, its variable and its default as serve's usage shows
+// them (the secrets' variables too, which the usage names without value).
+func TestReadmeListsEveryFlag(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, env := range []string{"MCU_LISTEN", "MCU_RECORD_DIR", "MCU_SIZE", "MCU_FPS", "MCU_BITRATE", "MCU_MIN_BITRATE",
+		"MCU_AUDIO_BITRATE", "MCU_SPEED", "MCU_LAYOUT", "MCU_MAX_PARTICIPANTS", "MCU_MAX_VIEWERS", "MCU_MAX_ROOMS",
+		"MCU_ICE_SERVERS", "MCU_NAT1TO1_IP", "MCU_UDP_PORT", "MCU_LOOPBACK_CANDIDATES", "MCU_SHUTDOWN_TIMEOUT",
+		"MCU_AUTH_TOKEN", "MCU_DEBUG_ADDR"} {
+		t.Setenv(env, "") // the defaults, not this machine's settings
+	}
+	flags, _ := serveFlags(t)
+	// The table under the header "| flag | environment | default | meaning |",
+	// up to the first line that is not a row.
+	_, table, ok := strings.Cut(string(readme), "| flag | environment | default | meaning |\n")
+	if !ok {
+		t.Fatal("no table of serve's flags in the README")
+	}
+	readmeEnv := regexp.MustCompile(`MCU_[A-Z0-9_]+`)
+	documented := map[string]bool{}
+	for line := range strings.SplitSeq(table, "\n") {
+		if !strings.HasPrefix(line, "|") {
+			break
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`-") {
+			continue // the |---| line
+		}
+		name := strings.Trim(strings.TrimSpace(cells[1]), "`-")
+		env := readmeEnv.FindString(cells[2])
+		def := strings.Trim(strings.TrimSpace(cells[3]), "`")
+		documented[name] = true
+		f, ok := flags[name]
+		if !ok {
+			t.Errorf("the README lists -%s, which serve does not have", name)
+			continue
+		}
+		if env != f.env || def != f.def {
+			t.Errorf("README: -%s %q default %q; serve: %q default %q", name, env, def, f.env, f.def)
+		}
+	}
+	for name := range flags {
+		if !documented[name] {
+			t.Errorf("-%s (%s) is not in the README's flag table", name, flags[name].env)
+		}
+	}
+}
