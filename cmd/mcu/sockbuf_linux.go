@@ -13,7 +13,6 @@ func growBuffers(conn *net.UDPConn, size int) (read, write int, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	var serr error
 	err = raw.Control(func(fd uintptr) {
 		for _, o := range []struct{ force, plain int }{
 			{syscall.SO_RCVBUFFORCE, syscall.SO_RCVBUF},
@@ -23,8 +22,21 @@ func growBuffers(conn *net.UDPConn, size int) (read, write int, err error) {
 				_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, o.plain, size) // capped by the sysctl
 			}
 		}
-		// The kernel reports twice what it takes for the data: the
-		// other half is its bookkeeping.
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return bufferSizes(conn)
+}
+
+// bufferSizes returns the receive and send buffers conn has for data.
+func bufferSizes(conn *net.UDPConn) (read, write int, err error) {
+	raw, err := conn.SyscallConn()
+	if err != nil {
+		return 0, 0, err
+	}
+	var serr error
+	err = raw.Control(func(fd uintptr) {
 		var r, w int
 		if r, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF); serr != nil {
 			return
@@ -32,6 +44,8 @@ func growBuffers(conn *net.UDPConn, size int) (read, write int, err error) {
 		if w, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF); serr != nil {
 			return
 		}
+		// The kernel reports twice what it takes for the data: the
+		// other half is its bookkeeping.
 		read, write = r/2, w/2
 	})
 	if err == nil {
