@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pion/rtcp"
+	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 	"github.com/pion/webrtc/v4/pkg/media"
@@ -140,6 +141,89 @@ func TestREMBLive(t *testing.T) {
 			if err := track.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 30}); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TestREMBLiveCountsSound: a participant who sends sound as well as video
+// is given rembSound more than one who sends none (TestREMBLive), since a
+// browser takes the REMB as the ceiling of all it sends, its Opus included.
+func TestREMBLiveCountsSound(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Mixer.Video.Bitrate = 300_000
+	m := testManagerWith(t, cfg)
+	vp8 := videoCodecs[0]
+	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
+	pc := testPeer(t, clientEngine(t, vp8), nil)
+	audio, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, "audio", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(audio); err != nil {
+		t.Fatal(err)
+	}
+	video, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rembs := make(chan float32, 16)
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if r, ok := p.(*rtcp.ReceiverEstimatedMaximumBitrate); ok {
+					select {
+					case rembs <- r.Bitrate:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	joinRoom(t, m, Participant, pc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	frames := clipFrames(t, "p01.ivf", 60)
+	sound := voicedOpus(t, 50)
+	videoTick, audioTick := time.NewTicker(time.Second/30), time.NewTicker(20*time.Millisecond)
+	defer videoTick.Stop()
+	defer audioTick.Stop()
+	// Alone: the whole canvas's worth, three times the mix's 300 kbit/s,
+	// the headers, and the sound once it is read (before, a REMB may come
+	// without it).
+	want, before := float32(900_000+rembHeaders+rembSound), float32(900_000+rembHeaders)
+	var last float32
+	for i, j := 0, 0; ; {
+		select {
+		case got := <-rembs:
+			switch got {
+			case want:
+				return
+			case before:
+				last = got
+			default:
+				t.Fatalf("REMB at %.0f bit/s, want %.0f", got, want)
+			}
+		case <-ctx.Done():
+			t.Fatalf("no REMB at %.0f bit/s within 10 s (the last at %.0f)", want, last)
+		case <-videoTick.C:
+			if err := video.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 30}); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		case <-audioTick.C:
+			pkt := &rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: uint16(j), Timestamp: uint32(960 * j)}, Payload: sound[j%len(sound)]}
+			if err := audio.WriteRTP(pkt); err != nil {
+				t.Fatal(err)
+			}
+			j++
 		}
 	}
 }
