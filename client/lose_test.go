@@ -26,6 +26,7 @@ func TestLoseVideoAsksForNothing(t *testing.T) {
 		}
 		defer chain.Close()
 		var nacks, lossy int
+		var fraction uint8 // the last report's
 		chain.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
 			for _, p := range pkts {
 				switch p := p.(type) {
@@ -35,6 +36,7 @@ func TestLoseVideoAsksForNothing(t *testing.T) {
 					for _, r := range p.Reports {
 						if r.SSRC == 42 && r.FractionLost > 0 {
 							lossy++
+							fraction = r.FractionLost
 						}
 					}
 				}
@@ -60,6 +62,11 @@ func TestLoseVideoAsksForNothing(t *testing.T) {
 		synctest.Wait()
 		if nacks != 0 || lossy == 0 {
 			t.Errorf("%d NACKs sent and %d reports of loss; want none, and the loss reported", nacks, lossy)
+		}
+		// One in four dropped, no more: the 300th packet read is the 399th
+		// sent (every fourth skipped), and a quarter is reported lost.
+		if seq != 399 || fraction < 60 || fraction > 68 {
+			t.Errorf("300 packets read of %d sent, loss reported %d/256; want 399 and about 64 (a quarter)", seq, fraction)
 		}
 	})
 }
