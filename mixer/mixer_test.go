@@ -1197,3 +1197,41 @@ func TestSpeakerFallsSilent(t *testing.T) {
 		t.Errorf("the large tile's luma %d four seconds after a fell silent, want b's 145 (a's is 81)", y)
 	}
 }
+
+// keyAskedOnce asks the mixer for a keyframe once, at its first picture
+// from 1 s on.
+type keyAskedOnce struct {
+	colourSource
+	m     *Mixer
+	asked bool
+}
+
+func (k *keyAskedOnce) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	if t >= time.Second && !k.asked {
+		k.asked = true
+		k.m.RequestKeyframe()
+	}
+	return k.colourSource.VideoAt(ctx, t)
+}
+
+// TestKeyframeRequestServedOnce: one request makes one keyframe, and then
+// none until the next periodic one: a request served is forgotten.
+func TestKeyframeRequestServedOnce(t *testing.T) {
+	out := &capture{}
+	cfg := testConfig()
+	if cfg.Video.KeyframeInterval <= 4*cfg.Video.FPS {
+		t.Fatalf("periodic keyframes every %d pictures: within the test's 4 s", cfg.Video.KeyframeInterval)
+	}
+	m, _ := New(cfg, out)
+	m.Add(Participant{ID: "a", Video: &keyAskedOnce{colourSource: colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, m: m}})
+	run(t, m, 4*time.Second)
+	var keys []time.Duration
+	for _, f := range out.video {
+		if f.Key {
+			keys = append(keys, f.PTS)
+		}
+	}
+	if len(keys) != 2 || keys[0] != 0 || keys[1] < time.Second || keys[1] > time.Second+100*time.Millisecond {
+		t.Errorf("keyframes at %v, want the first picture's and one at the request (1 s)", keys)
+	}
+}
