@@ -219,10 +219,11 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 	return func() rtp.Depacketizer { return &codecs.VP8Packet{} }
 }
 
-// push takes an RTP packet that arrived at now and waited that long
-// for the decoder (raw is not kept), decodes the frames it completes and
-// returns the size of its payload (0 for a packet skipped or that does not
-// parse). An error means the decoder cannot go on.
+// push takes an RTP packet that arrived at now and then waited for the
+// decoder in the reader's queue (raw is not kept), decodes the frames it
+// completes (drops them if it waited over maxDecodeLag) and returns the
+// size of its payload (0 for a packet skipped or that does not parse). An
+// error means the decoder cannot go on.
 //
 // A packet of another payload type is the sender switching codec, unless
 // it is older than the newest packet: then it is a late one (reordered, or
