@@ -92,6 +92,11 @@ func TestConference(t *testing.T) {
 		b.join(t, srv.URL)
 	}
 	checkParticipants(t, srv.URL, people)
+	// A page on another origin can call the room API through mcu.js: the
+	// server allows any origin, so the calls must carry no credentials.
+	if n := eval[int](t, browsers[0], evalTimeout, fmt.Sprintf("mcuTest.participants(%s)", jsString(conferenceRoom))); n != len(people) {
+		t.Errorf("roomInfo from the page on another origin counts %d participants, want %d", n, len(people))
+	}
 
 	// The 640x360 (16:9) pictures fill their 16:9 grid cells, so each
 	// cell's BackgroundRegion is flat participant colour.

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -236,6 +237,18 @@ func TestDemoPage(t *testing.T) {
 	// longer says it is in the room.
 	click("Join", "#join")
 	waitJoined()
+	// A call after a leave can be left too: the first leave gives Leave back.
+	if disabled := eval[bool](t, b, evalTimeout, `document.getElementById("leave").disabled`); disabled {
+		t.Error("after a leave and a new join the Leave button is disabled")
+	}
+	// The new call's buttons say what they do to its new, live camera and
+	// microphone, not what the last call's muted ones would.
+	if cam, mic := text("camera"), text("mic"); cam != "Turn camera off" || mic != "Mute microphone" {
+		t.Errorf("after muting both, leaving and joining again the buttons say %q and %q", cam, mic)
+	}
+	if on := eval[string](t, b, evalTimeout, selfTracks); on != "audio true, video true" {
+		t.Errorf("after muting both, leaving and joining again the local tracks are %q, want both enabled", on)
+	}
 	info, _ := getRoom(t, srv.URL, demoRoom)
 	if len(info.Participants) != 1 {
 		t.Fatalf("the server lists %+v, want the page alone", info.Participants)
@@ -259,8 +272,19 @@ func TestDemoPage(t *testing.T) {
 		t.Fatalf("the other participant: %v", err)
 	}
 	defer other.Close()
+	// This join finds a microphone and no camera (getUserMedia gives audio
+	// only), so that the buttons are checked for a microphone alone.
+	eval[bool](t, b, evalTimeout, `(() => {
+		const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
+		md.getUserMedia = (c) => c.audio ? gum({ audio: c.audio }) : Promise.reject(new DOMException("No camera", "NotFoundError"));
+		return true;
+	})()`)
 	click("Join", "#join")
 	waitJoined()
+	// A person with a microphone alone can mute it, and has no camera to turn off.
+	if state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " " + document.getElementById(id).disabled).join(", ") + "; " + `+selfTracks); state != "camera true, mic false; audio true" {
+		t.Errorf("joined with a microphone alone (disabled; tracks): %s, want the camera's button disabled and the microphone's not", state)
+	}
 	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Ada (you)")`) // after Bob
 	info, _ = getRoom(t, srv.URL, demoRoom)
 	var ada string
@@ -411,7 +435,8 @@ func sizeOf(st os.FileInfo) int64 {
 const selfTracks = `document.getElementById("self").srcObject.getTracks().map((t) => t.kind + " " + t.enabled).sort().join(", ")`
 
 // TestDemoPageBehindAProxy: the demo page served under a path by a reverse
-// proxy (https://host/mcu/) talks to the server through that path; a join
+// proxy (https://host/mcu/) talks to the server through that path (and
+// reads the room's state again after a read the proxy refuses); a join
 // the server does not answer can be cancelled (the page returns to its
 // form and the request is given up), and mcu.js gives up a join that is
 // not answered within its timeout.
@@ -427,10 +452,15 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	arrived := make(chan struct{}, 8) // a join reached the stalling server
 	stalled := make(chan struct{}, 8) // a stalled join given up by its client
 	done := make(chan struct{})
-	var leaves atomic.Int32 // DELETEs of a session through the proxy's path
+	var leaves atomic.Int32    // DELETEs of a session through the proxy's path
+	var pollFailed atomic.Bool // the page's first read of the proxied room's state was refused
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/mcu/rooms/proxied/sessions/") {
 			leaves.Add(1)
+		}
+		if r.Method == http.MethodGet && r.URL.Path == "/mcu/api/rooms/proxied" && pollFailed.CompareAndSwap(false, true) {
+			http.Error(w, "overloaded, try again", http.StatusServiceUnavailable)
+			return
 		}
 		if r.URL.Path == "/mcu/rooms/stall/join" {
 			// A server that never answers. Once the body is read, the
@@ -483,11 +513,22 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	}
 
 	// Through the proxy's path: join, be listed (the room's state is read
-	// through it too), leave.
+	// through it too), leave. The proxy refuses the page's first read of
+	// the room's state (503), which the error line shows until the next.
+	eval[bool](t, b, evalTimeout, `(() => { const e = document.getElementById("error"); window.errorLines = []; new MutationObserver(() => errorLines.push(e.textContent)).observe(e, { childList: true, characterData: true, subtree: true }); return true; })()`)
 	do(t, b, evalTimeout, "choose a room", chromedp.SetValue(chromedp.ID("room"), "proxied"))
 	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
 	status("In room proxied", joinTimeout)
-	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("(you)")`)
+	// A read of the room's state that failed once is tried again: the list
+	// shows the page and the error goes.
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("(you)") && document.getElementById("error").hidden`)
+	if lines := eval[[]string](t, b, evalTimeout, `errorLines`); !pollFailed.Load() || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Reading the room") }) {
+		t.Errorf("the refused read of the room (refused: %v) was not shown; the error line said %q", pollFailed.Load(), lines)
+	}
+	// The address names the room joined, the one typed in the form.
+	if hash := eval[string](t, b, evalTimeout, `location.hash`); hash != "#proxied" {
+		t.Errorf("in room proxied the address's hash is %q", hash)
+	}
 	if info, found := getRoom(t, srv.URL, "proxied"); !found || len(info.Participants) != 1 {
 		t.Errorf("the server lists %+v (room found: %v), want the page", info.Participants, found)
 	}
@@ -508,6 +549,14 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 		t.Errorf("after a failed stop the record button says %q", rec)
 	}
 	eval[bool](t, b, evalTimeout, `(document.getElementById("error").textContent = "", true)`)
+	// After a failed stop the Record button works again: a new recording starts (and stops).
+	if disabled := eval[bool](t, b, evalTimeout, `document.getElementById("record").disabled`); disabled {
+		t.Error("after a failed stop the record button is disabled")
+	}
+	do(t, b, evalTimeout, "click Start recording", chromedp.Click("#record"))
+	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.startsWith("Recording to /")`)
+	do(t, b, evalTimeout, "click Stop recording", chromedp.Click("#record"))
+	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.startsWith("Saved /")`)
 
 	// A camera that stops on its own is told, and its button can no longer
 	// turn it on.
