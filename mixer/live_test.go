@@ -67,12 +67,13 @@ func TestLiveAudioAdapts(t *testing.T) {
 	if _, dropped := a.Stats(); dropped != 4 || a.target != 2 || len(a.frames) != 1 {
 		t.Errorf("after 10 s more: %d dropped, target %d, %d queued; want 4, 2, 1", dropped, a.target, len(a.frames))
 	}
-	// A burst is cut to the maximum depth.
+	// A burst is cut to the maximum depth, and no further: MaxTarget's 8
+	// frames (160 ms) and 4 more, 12 frames (240 ms).
 	for range 30 {
 		a.Push(frameOf(7))
 	}
-	if n := len(a.frames); n > a.MaxTarget+4 {
-		t.Errorf("%d frames queued after a burst", n)
+	if n := len(a.frames); n != 12 {
+		t.Errorf("%d frames queued after a burst of 30, want 12 (240 ms)", n)
 	}
 }
 
@@ -341,24 +342,28 @@ func TestLiveAudioDropsPausesFirst(t *testing.T) {
 	if first := drainWindow - 1 + drainPatience - 1; cuts[0] < first {
 		t.Errorf("first cut at tick %d after the burst, want it after the window and the patience (%d)", cuts[0], first)
 	}
+	// One 20 ms frame cut in 80 ms at most: 4 ticks apart or more.
+	if len(cuts) < 2 {
+		t.Fatalf("cuts at ticks %v, want several to space", cuts)
+	}
 	for i := 1; i < len(cuts); i++ {
-		if cuts[i]-cuts[i-1] < drainEvery {
-			t.Errorf("cuts at ticks %d and %d: closer than %d", cuts[i-1], cuts[i], drainEvery)
+		if cuts[i]-cuts[i-1] < 4 {
+			t.Errorf("cuts at ticks %d and %d: closer than 4 ticks (80 ms)", cuts[i-1], cuts[i])
 		}
 	}
 }
 
 // TestLiveAudioCutIsSmooth: a frame cut from a continuous tone is
-// cross-faded, so the sound has no step larger than a little over the
-// tone's own steepest (without the fade, up to twice its amplitude).
+// cross-faded over 2.5 ms, so the sound has no click (without the fade, a
+// step of up to twice the tone's amplitude).
 func TestLiveAudioCutIsSmooth(t *testing.T) {
-	const amp, hz = 16000.0, 440.0
+	const amp, hz = 16000.0, 75.0
 	a := NewLiveAudio()
 	n := 0
 	push := func() {
 		f := make([]int16, audio.FrameLen)
 		for i := 0; i < len(f); i += 2 {
-			v := int16(amp * math.Sin(2*math.Pi*hz*float64(n)/48000))
+			v := int16(amp * math.Cos(2*math.Pi*hz*float64(n)/48000))
 			f[i], f[i+1] = v, v
 			n++
 		}
@@ -393,13 +398,105 @@ func TestLiveAudioCutIsSmooth(t *testing.T) {
 	if _, dropped := a.Stats(); dropped == 0 {
 		t.Fatal("nothing cut")
 	}
+	// The 75 Hz tone is a cycle and a half further on 20 ms later and at a
+	// peak where each frame starts, so a cut jumps twice its amplitude; the
+	// fade spreads that jump over 120 samples (2.5 ms), adding at most
+	// 2*amp/120 to the tone's own steepest step. The pitch is low so that
+	// its own steps are small beside that: a fade half as long (60
+	// samples) makes steps of about 2*amp/60 and fails.
 	steepest := amp * 2 * math.Pi * hz / 48000
+	bound := steepest + 2*amp/120
 	worst := 0.0
 	for i := 2; i < len(out); i += 2 {
 		worst = max(worst, math.Abs(float64(out[i])-float64(out[i-2])))
 	}
-	if worst > 1.5*steepest {
-		t.Errorf("a step of %.0f in the sound, the tone's steepest is %.0f", worst, steepest)
+	if worst > bound {
+		t.Errorf("a step of %.0f in the sound; the tone's steepest is %.0f, and a cut faded over 2.5 ms adds at most %.0f", worst, steepest, 2*amp/120)
+	}
+}
+
+// TestLiveAudioGrowsAtEachStall: every run of dry ticks raises the target
+// by a frame, the second stall after sound played as well as the first.
+func TestLiveAudioGrowsAtEachStall(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	a.Push(frameOf(1000))
+	tick := func(push int) {
+		for range push {
+			a.Push(frameOf(1000))
+		}
+		a.AudioAt(ctx, 0, pcm)
+	}
+	for range 50 {
+		tick(1)
+	}
+	// Each stall: three dry ticks, then a second of sound.
+	for i, want := range []int{3, 4} { // 60 ms, then 80 ms
+		for range 3 {
+			tick(0)
+		}
+		for range 50 {
+			tick(1)
+		}
+		if a.target != want {
+			t.Errorf("after stall %d: target %d frames, want %d (%d ms)", i+1, a.target, want, 20*want)
+		}
+	}
+}
+
+// TestLiveAudioTargetStopsAtItsMaximum: twenty stalls raise the target to
+// 8 frames (160 ms) and no further, so that after a DTX pause play starts
+// again once 8 frames are queued, within the 12 a burst is cut to.
+func TestLiveAudioTargetStopsAtItsMaximum(t *testing.T) {
+	a := NewLiveAudio()
+	pcm := make([]int16, audio.FrameLen)
+	ctx := context.Background()
+	a.Push(frameOf(1000))
+	a.Push(frameOf(1000))
+	a.AudioAt(ctx, 0, pcm)
+	a.AudioAt(ctx, 0, pcm)
+	for range 20 {
+		a.AudioAt(ctx, 0, pcm) // dry: a stall of its own
+		a.Push(frameOf(1000))
+		if ok, _ := a.AudioAt(ctx, 0, pcm); !ok {
+			t.Fatal("a queued frame not played")
+		}
+	}
+	if a.target != 8 {
+		t.Fatalf("target %d frames after 20 stalls, want 8 (160 ms)", a.target)
+	}
+	a.Pause()
+	a.AudioAt(ctx, 0, pcm) // the queue runs out in the pause
+	a.Resume()
+	for i := 1; i <= 8; i++ {
+		a.Push(frameOf(1000))
+		ok, _ := a.AudioAt(ctx, 0, pcm)
+		if ok != (i == 8) {
+			t.Fatalf("after the pause, %d frames queued: played %v, want play to start at 8 (160 ms)", i, ok)
+		}
+	}
+}
+
+// TestLiveAudioQuietPeak: a frame peaking at 700 (about -33 dBFS) is
+// sound, kept when the queue has a delay to drop, where one peaking at
+// 500 (under -36 dBFS) is a pause, dropped at once.
+func TestLiveAudioQuietPeak(t *testing.T) {
+	for _, c := range []struct {
+		peak    int16
+		dropped uint64
+	}{{700, 0}, {500, 3}} {
+		a := NewLiveAudio()
+		for range 6 {
+			f := frameOf(0)
+			f[100] = -c.peak
+			a.Push(f)
+		}
+		a.playing, a.target, a.excess = true, 3, 3 // three above the target
+		a.AudioAt(context.Background(), 0, make([]int16, audio.FrameLen))
+		if _, dropped := a.Stats(); dropped != c.dropped {
+			t.Errorf("frames peaking at %d: %d dropped, want %d", c.peak, dropped, c.dropped)
+		}
 	}
 }
 

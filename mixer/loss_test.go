@@ -244,7 +244,13 @@ func checkModes(t *testing.T, name string, frames []codec.EncodedFrame, from, to
 // loss take the FEC away only lossHold after the last lossy one.
 func TestAudioLossSetsFEC(t *testing.T) {
 	s := time.Second
-	lt := runLossTest(t, 9*s, report(nil, "lossy", 20, 0, 3*s), report(nil, "clean", 0, 0, 9*s))
+	// The expected loss just before and after 7 s: the last lossy report,
+	// at 2 s, is held for 5 s of media time (from the next tick, 2.02 s).
+	held, gone := -1, -1
+	reports := report(nil, "clean", 0, 0, 9*s)
+	reports[6900*time.Millisecond] = func(m *Mixer) { held = m.AudioLoss() }
+	reports[7100*time.Millisecond] = func(m *Mixer) { gone = m.AudioLoss() }
+	lt := runLossTest(t, 9*s, report(nil, "lossy", 20, 0, 3*s), reports)
 	lossy, clean, full := lt.out.minus["lossy"], lt.out.minus["clean"], lt.out.audio
 	// The last lossy report, at 2 s, counts until lossHold after the tick
 	// that takes it.
@@ -258,6 +264,9 @@ func TestAudioLossSetsFEC(t *testing.T) {
 		if got := lt.expected[at]; got != want {
 			t.Errorf("full mix's expected loss at %v: %d %%, want %d", at, got, want)
 		}
+	}
+	if held != 20 || gone != 0 {
+		t.Errorf("full mix's expected loss at 6.9 s: %d %%, at 7.1 s: %d %%; want 20 and 0 (held 5 s after the last lossy report)", held, gone)
 	}
 }
 
