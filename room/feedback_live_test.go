@@ -38,6 +38,29 @@ func waitUntil(t *testing.T, what string, limit time.Duration, ok func() bool) {
 	}
 }
 
+// rtcpOf hands on the RTCP packets of type P that sender receives (up to
+// 16 waiting; more are dropped) until the sender closes.
+func rtcpOf[P rtcp.Packet](sender *webrtc.RTPSender) <-chan P {
+	ch := make(chan P, 16)
+	go func() {
+		for {
+			pkts, _, err := sender.ReadRTCP()
+			if err != nil {
+				return
+			}
+			for _, p := range pkts {
+				if q, ok := p.(P); ok {
+					select {
+					case ch <- q:
+					default:
+					}
+				}
+			}
+		}
+	}()
+	return ch
+}
+
 // TestReceiverPLIForcesKeyframeLive: a PLI a viewer sends for the
 // composite's SSRC reaches the room's encoder, which makes a keyframe for
 // it (a receiver that lost a picture would otherwise stay broken until
@@ -105,23 +128,7 @@ func TestSenderPLINamesItsStreamLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	plis := make(chan uint32, 16) // their media SSRCs
-	go func() {
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				if pli, ok := p.(*rtcp.PictureLossIndication); ok {
-					select {
-					case plis <- pli.MediaSSRC:
-					default:
-					}
-				}
-			}
-		}
-	}()
+	plis := rtcpOf[*rtcp.PictureLossIndication](sender)
 	joinConnected(t, m, Participant, pc)
 	var inter [][]byte // the clip's frames but its keyframes (VP8: bit 0 of the first byte set)
 	for _, f := range clipFrames(t, "p01.ivf", 60) {
@@ -136,11 +143,11 @@ func TestSenderPLINamesItsStreamLive(t *testing.T) {
 	var got []uint32
 	for i := 0; ; i++ {
 		select {
-		case to := <-plis:
-			if to == ssrc {
+		case pli := <-plis:
+			if pli.MediaSSRC == ssrc {
 				return
 			}
-			got = append(got, to)
+			got = append(got, pli.MediaSSRC)
 		case <-ctx.Done():
 			t.Fatalf("no PLI for SSRC %d within 5 s of video without a keyframe (PLIs for %v)", ssrc, got)
 		case <-tick.C:

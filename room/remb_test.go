@@ -88,23 +88,7 @@ func TestREMBLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	rembs := make(chan *rtcp.ReceiverEstimatedMaximumBitrate, 16)
-	go func() {
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				if r, ok := p.(*rtcp.ReceiverEstimatedMaximumBitrate); ok {
-					select {
-					case rembs <- r:
-					default:
-					}
-				}
-			}
-		}
-	}()
+	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
 	r, answer := joinRoom(t, m, Participant, pc)
 	for _, want := range []string{"goog-remb", "transport-cc", "transport-wide-cc"} {
 		if !strings.Contains(answer, want) {
@@ -170,23 +154,7 @@ func TestREMBLiveCountsSound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rembs := make(chan float32, 16)
-	go func() {
-		for {
-			pkts, _, err := sender.ReadRTCP()
-			if err != nil {
-				return
-			}
-			for _, p := range pkts {
-				if r, ok := p.(*rtcp.ReceiverEstimatedMaximumBitrate); ok {
-					select {
-					case rembs <- r.Bitrate:
-					default:
-					}
-				}
-			}
-		}
-	}()
+	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
 	joinRoom(t, m, Participant, pc)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -202,8 +170,8 @@ func TestREMBLiveCountsSound(t *testing.T) {
 	var last float32
 	for i, j := 0, 0; ; {
 		select {
-		case got := <-rembs:
-			switch got {
+		case remb := <-rembs:
+			switch got := remb.Bitrate; got {
 			case want:
 				return
 			case before:
