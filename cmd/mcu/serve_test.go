@@ -28,6 +28,34 @@ import (
 	"mcu/internal/mediatest"
 )
 
+// startServer runs `mcu` (serve) as a process of its own with args and
+// the environment's variables env, and returns it, its address (once it
+// printed it) and its log. It is killed at the test's end.
+func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), "MCU_TEST_MAIN=1"), env...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v %s", err, stderr.String())
+	}
+	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	if url == "" {
+		t.Fatalf("no URL in %q", line)
+	}
+	return cmd, url, stderr
+}
+
 // TestServeSignal runs `mcu` (serve is the default) as a process configured
 // by environment variables, joins two participants, starts a recording,
 // and sends SIGTERM while a client stalls mid-request: the process stops
@@ -37,26 +65,8 @@ import (
 // MCU_MIN_BITRATE (in the room's JSON).
 func TestServeSignal(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir, "MCU_MAX_PARTICIPANTS=1", "MCU_FPS=25", "MCU_MIN_BITRATE=700k")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address printed: %v %s", err, stderr.String())
-	}
-	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
-	if url == "" {
-		t.Fatalf("no URL in %q", line)
-	}
+	cmd, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0"},
+		"MCU_RECORD_DIR="+dir, "MCU_MAX_PARTICIPANTS=1", "MCU_FPS=25", "MCU_MIN_BITRATE=700k")
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.Connect(ctx, client.Options{Server: url, Room: "sig",
@@ -541,25 +551,8 @@ func TestStalledClientsCutOff(t *testing.T) {
 // runs past -shutdown-timeout: rooms not closed in time (a recording not
 // finalized) make the process exit 1, not 0 as if all were saved.
 func TestShutdownTimeoutExitsOne(t *testing.T) {
-	dir := t.TempDir()
 	// 1ns: the time is up before the first room starts to close.
-	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0", "-shutdown-timeout", "1ns")
-	cmd.Env = append(os.Environ(), "MCU_TEST_MAIN=1", "MCU_RECORD_DIR="+dir)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		t.Fatalf("no address printed: %v %s", err, stderr.String())
-	}
-	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	cmd, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0", "-shutdown-timeout", "1ns"}, "MCU_RECORD_DIR="+t.TempDir())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.Connect(ctx, client.Options{Server: url, Room: "late",
