@@ -115,6 +115,23 @@ func TestFileVideoCountsDroppedPictures(t *testing.T) {
 // times of the pictures it gives.
 func decodeFile(t *testing.T, path string) ([]time.Duration, *fileVideo) {
 	t.Helper()
+	v, _, wait := runFileVideo(t, path)
+	var times []time.Duration
+	for f := range v.ready { // closed when run ends
+		times = append(times, f.PTS)
+		v.free <- f
+	}
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	return times, v
+}
+
+// runFileVideo starts decoding a participant's video through fileVideo,
+// for a 160x90 tile, and returns it, the context its run stops with (in
+// 20 s at most), and a wait for the run's end.
+func runFileVideo(t *testing.T, path string) (*fileVideo, context.Context, func() error) {
+	t.Helper()
 	p, err := ParseParticipant(path)
 	if err != nil {
 		t.Fatal(err)
@@ -122,18 +139,10 @@ func decodeFile(t *testing.T, path string) ([]time.Duration, *fileVideo) {
 	v := newFileVideo(p.Video, p.videoInfo, time.Second/30, make(chan struct{}, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	v.SetBox(layout.Size{W: 160, H: 90}, layout.Fit)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	done := make(chan error, 1)
 	go func() { done <- v.run(ctx) }()
-	var times []time.Duration
-	for f := range v.ready { // closed when run ends
-		times = append(times, f.PTS)
-		v.free <- f
-	}
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	return times, v
+	return v, ctx, func() error { return <-done }
 }
 
 // TestFileVideoPreroll: an MP4 cut without re-encoding starts with the
@@ -167,16 +176,7 @@ func TestFileVideoPreroll(t *testing.T) {
 func TestFileVideoShowsEveryPicture(t *testing.T) {
 	for _, clip := range []string{"p01.ivf", "p01.h264"} {
 		t.Run(clip, func(t *testing.T) {
-			p, err := ParseParticipant(mediatest.TestdataPath(t, clip))
-			if err != nil {
-				t.Fatal(err)
-			}
-			v := newFileVideo(p.Video, p.videoInfo, time.Second/30, make(chan struct{}, 1), slog.New(slog.NewTextHandler(io.Discard, nil)))
-			v.SetBox(layout.Size{W: 160, H: 90}, layout.Fit)
-			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-			defer cancel()
-			done := make(chan error, 1)
-			go func() { done <- v.run(ctx) }()
+			v, ctx, wait := runFileVideo(t, mediatest.TestdataPath(t, clip))
 			var last time.Duration = -1
 			ticks := 0
 			for k := int64(0); ; k++ {
@@ -196,7 +196,7 @@ func TestFileVideoShowsEveryPicture(t *testing.T) {
 				}
 				last, ticks = f.PTS, ticks+1
 			}
-			if err := <-done; err != nil {
+			if err := wait(); err != nil {
 				t.Fatal(err)
 			}
 			if ticks < 60 {
