@@ -255,9 +255,10 @@ func TestNackLimiterTrimsWhatTheResponderSees(t *testing.T) {
 	}
 }
 
-// TestNackLimiterTrimDoesNotAllocate: trimming, done for every NACK a
-// receiver sends, allocates nothing.
-func TestNackLimiterTrimDoesNotAllocate(t *testing.T) {
+// boundLimiter returns a NACK limiter on a fake clock, with one stream
+// bound: SSRC 1111, which takes NACKs.
+func boundLimiter(t *testing.T) (*nackLimiter, *fakeClock) {
+	t.Helper()
 	clock := &fakeClock{time.Unix(1_700_000_000, 0)}
 	i, err := limitNacks{clock.now}.NewInterceptor("")
 	if err != nil {
@@ -265,6 +266,13 @@ func TestNackLimiterTrimDoesNotAllocate(t *testing.T) {
 	}
 	l := i.(*nackLimiter)
 	l.BindLocalStream(&interceptor.StreamInfo{SSRC: 1111, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}, nil)
+	return l, clock
+}
+
+// TestNackLimiterTrimDoesNotAllocate: trimming, done for every NACK a
+// receiver sends, allocates nothing.
+func TestNackLimiterTrimDoesNotAllocate(t *testing.T) {
+	l, clock := boundLimiter(t)
 	asked := []rtcp.NackPair{{PacketID: 10, LostPackets: 0xffff}, {PacketID: 20, LostPackets: 0xffff}}
 	nack := &rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: make([]rtcp.NackPair, 0, len(asked))}
 	if a := testing.AllocsPerRun(100, func() {
@@ -298,13 +306,7 @@ func TestNackLimiterResendsAReRequest(t *testing.T) {
 // asks for 300 new packets over a second, more than the whole 150–250
 // packets/s of the mix, still has at least 200 of them resent.
 func TestNackLimiterSteadyRate(t *testing.T) {
-	clock := &fakeClock{time.Unix(1_700_000_000, 0)}
-	i, err := limitNacks{clock.now}.NewInterceptor("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := i.(*nackLimiter)
-	l.BindLocalStream(&interceptor.StreamInfo{SSRC: 1111, RTCPFeedback: []interceptor.RTCPFeedback{{Type: "nack"}}}, nil)
+	l, clock := boundLimiter(t)
 	next := uint16(0)
 	// ask has the receiver ask for n packets not asked for before, and
 	// returns how many of them are let through to be resent.
