@@ -306,20 +306,26 @@ func TestVP8ConfigValidate(t *testing.T) {
 	}
 }
 
+// TestVP8FFmpegArgs: the encoder's settings, which the ffmpeg CLI gets too
+// for the benchmark, are WebRTC's: real time at a fixed speed, no
+// look-ahead, error resilient (a receiver that decodes past a lost frame
+// is not misled by probabilities from it), constant bitrate, keyframes
+// capped, the quantizer kept from its coarsest, static blocks skipped,
+// and the threads asked for.
 func TestVP8FFmpegArgs(t *testing.T) {
-	args := DefaultVP8Config().FFmpegArgs()
-	joined := " " + string(bytes.Join(func() [][]byte {
-		var b [][]byte
-		for _, a := range args {
-			b = append(b, []byte(a))
-		}
-		return b
-	}(), []byte(" "))) + " "
+	joined := func(c VP8Config) string { return " " + strings.Join(c.FFmpegArgs(), " ") + " " }
+	def := joined(DefaultVP8Config())
 	for _, want := range []string{" -c:v libvpx ", " -deadline realtime ", " -cpu-used -6 ", " -lag-in-frames 0 ",
-		" -b:v 1500000 ", " -minrate 1500000 ", " -maxrate 1500000 ", " -threads 1 "} {
-		if !bytes.Contains([]byte(joined), []byte(want)) {
-			t.Errorf("FFmpegArgs lacks %q: %s", want, joined)
+		" -auto-alt-ref 0 ", " -error-resilient default ", " -b:v 1500000 ", " -minrate 1500000 ", " -maxrate 1500000 ",
+		" -max-intra-rate 300 ", " -qmax 56 ", " -static-thresh 1 ", " -threads 1 "} {
+		if !strings.Contains(def, want) {
+			t.Errorf("FFmpegArgs lacks %q: %s", want, def)
 		}
+	}
+	four := DefaultVP8Config()
+	four.Threads = 4
+	if args := joined(four); !strings.Contains(args, " -threads 4 ") {
+		t.Errorf("FFmpegArgs with 4 threads: %s", args)
 	}
 }
 
