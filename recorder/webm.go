@@ -395,7 +395,7 @@ func (w *WebMWriter) Close() error {
 		errs = append(errs, fmt.Errorf("write trailer: %w", w.fileErr(err)))
 	}
 	w.io.Flush()
-	if err := w.file.Sync(); err != nil && !syncUnsupported(err) {
+	if err := syncFile(w.file); err != nil && !syncUnsupported(err) {
 		errs = append(errs, err)
 	}
 	w.free()
