@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -86,4 +87,32 @@ func chainedOgg(t *testing.T, dir string, names ...string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestFileAudioPadsTheLastFrame: a clip whose length is not whole 20 ms
+// frames ends with a frame padded with silence, not with what the frame's
+// buffer held from earlier sound.
+func TestFileAudioPadsTheLastFrame(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tone.ogg")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=440:r=48000:d=1.01",
+		"-af", "volume=10dB", "-ac", "2", "-c:a", "libopus", "-b:a", "64k", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	pcm := fileSound(t, path)
+	const end = 48480 // 1.01 s, in sample pairs
+	if len(pcm) != 2*51*audio.FrameSamples {
+		t.Fatalf("%d samples, want 51 frames (1.02 s) of stereo", len(pcm))
+	}
+	loud := 0
+	for _, s := range pcm[2*48000 : 2*end] {
+		loud = max(loud, int(s), -int(s))
+	}
+	if loud < 4000 {
+		t.Fatalf("the tone peaks at %d just before its end, want it loud", loud)
+	}
+	for i, s := range pcm[2*end:] {
+		if s != 0 {
+			t.Fatalf("sample %d after the clip's end is %d, want the padding's 0", end+i/2, s)
+		}
+	}
 }
