@@ -205,3 +205,21 @@ func TestFileVideoShowsEveryPicture(t *testing.T) {
 		})
 	}
 }
+
+// TestFileVideoRawH264AtItsRate: raw H.264 has no times, so its pictures
+// are timed by their number at the stream's own rate: picture 50 of a
+// 25 fps clip is at 2 s, whatever the mix's rate.
+func TestFileVideoRawH264AtItsRate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "25.h264")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=25:d=3",
+		"-pix_fmt", "yuv420p", "-c:v", "libx264", "-bf", "0", "-f", "h264", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	times, _ := decodeFile(t, path)
+	if len(times) != 75 {
+		t.Fatalf("%d pictures, want 75", len(times))
+	}
+	if d := times[50] - 2*time.Second; d < -time.Millisecond || d > time.Millisecond {
+		t.Errorf("picture 50 at %v, want 2s (25 fps)", times[50])
+	}
+}
