@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -126,4 +127,116 @@ func TestLongNameCut(t *testing.T) {
 	if got, want := info.Participants[0].Name, strings.Repeat("ж", 64); got != want {
 		t.Errorf("name %q (%d characters), want the first 64 characters", got, len([]rune(got)))
 	}
+}
+
+// TestAnswerIsSDP: the 201 answer of every endpoint taking an offer says
+// its body is application/sdp (WHIP/WHEP clients check it), and exposes
+// Location and Link to a page on another origin.
+func TestAnswerIsSDP(t *testing.T) {
+	srv := testserver.Start(t, func(c *room.Config) {
+		c.Net.ICEServers = []webrtc.ICEServer{{URLs: []string{"stun:stun.example.com:3478"}}}
+		c.GatherTimeout = time.Second
+	})
+	for _, tc := range []struct {
+		path string
+		dir  webrtc.RTPTransceiverDirection
+	}{
+		{"/rooms/sdp/join", webrtc.RTPTransceiverDirectionSendrecv},
+		{"/whip/sdp", webrtc.RTPTransceiverDirectionSendonly},
+		{"/whep/sdp", webrtc.RTPTransceiverDirectionRecvonly},
+	} {
+		t.Run(strings.Trim(tc.path, "/"), func(t *testing.T) {
+			pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pc.Close()
+			for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+				if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: tc.dir}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			offer, err := pc.CreateOffer(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+tc.path, strings.NewReader(offer.SDP))
+			req.Header.Set("Content-Type", "application/sdp")
+			req.Header.Set("Origin", "http://elsewhere.example")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("POST %s: %d %s", tc.path, resp.StatusCode, body)
+			}
+			defer func() {
+				req, _ := http.NewRequest(http.MethodDelete, srv.URL+resp.Header.Get("Location"), nil)
+				if resp, err := http.DefaultClient.Do(req); err != nil {
+					t.Error(err)
+				} else {
+					resp.Body.Close()
+				}
+			}()
+			if mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type")); err != nil || mt != "application/sdp" {
+				t.Errorf("answer's Content-Type %q (%v), want application/sdp", resp.Header.Get("Content-Type"), err)
+			}
+			if !strings.HasPrefix(string(body), "v=0") {
+				t.Errorf("answer %.40q, want an SDP", body)
+			}
+			if resp.Header.Get("Link") == "" {
+				t.Errorf("no Link header: %v", resp.Header)
+			}
+			exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers"))
+			for _, name := range []string{"location", "link"} {
+				if !slices.Contains(exposed, name) {
+					t.Errorf("Access-Control-Expose-Headers %q, want %s in it", resp.Header.Get("Access-Control-Expose-Headers"), name)
+				}
+			}
+		})
+	}
+}
+
+// TestPreflightAllowsWHIPHeaders: a page on another origin may send a WHIP
+// or WHEP client's headers (If-Match on a PATCH, the Authorization token,
+// Content-Type), so its requests reach the server instead of failing CORS.
+func TestPreflightAllowsWHIPHeaders(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	for _, tc := range []struct{ path, method string }{
+		{"/whip/a", http.MethodPost}, {"/whep/a", http.MethodPost}, {"/rooms/a/join", http.MethodPost},
+		{"/rooms/a/sessions/x", http.MethodPatch}, {"/rooms/a/sessions/x", http.MethodDelete},
+	} {
+		req, _ := http.NewRequest(http.MethodOptions, srv.URL+tc.path, nil)
+		req.Header.Set("Origin", "http://elsewhere.example")
+		req.Header.Set("Access-Control-Request-Method", tc.method)
+		req.Header.Set("Access-Control-Request-Headers", "if-match, authorization, content-type")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		allowed := headerTokens(resp.Header.Get("Access-Control-Allow-Headers"))
+		for _, name := range []string{"if-match", "authorization", "content-type"} {
+			if resp.StatusCode/100 != 2 || !slices.Contains(allowed, name) {
+				t.Errorf("preflight of %s %s: %d, Access-Control-Allow-Headers %q; want %s allowed", tc.method, tc.path,
+					resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"), name)
+			}
+		}
+		if exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers")); !slices.Contains(exposed, "location") || !slices.Contains(exposed, "link") {
+			t.Errorf("preflight of %s %s: Access-Control-Expose-Headers %q, want Location and Link", tc.method, tc.path, resp.Header.Get("Access-Control-Expose-Headers"))
+		}
+	}
+}
+
+// headerTokens splits a comma-separated header value into lower-case names.
+func headerTokens(v string) []string {
+	var names []string
+	for name := range strings.SplitSeq(v, ",") {
+		if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
