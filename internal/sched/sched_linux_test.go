@@ -5,7 +5,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -154,4 +156,153 @@ func TestOwnCPU(t *testing.T) {
 	if unix.SchedGetaffinity(0, &mine); mine != all {
 		t.Errorf("the test's thread may run on %d CPUs, was %d", mine.Count(), all.Count())
 	}
+}
+
+// TestPriorityStaysWithGoroutine: Decoder and Critical, called from a
+// goroutine that was not locked, lock it to its thread, so the nice value
+// they set stays with that goroutine alone and ends with it.
+//
+// Three checks, the last one deterministic: the goroutine keeps its
+// thread through Gosched calls while busy goroutines compete for the Ps;
+// goroutines started while it is parked (its thread would otherwise be
+// idle, the first the runtime takes for new work) never run on a thread
+// with its nice value; and once it returns, its thread is gone from /proc,
+// as the runtime ends a thread whose locked goroutine exits (an unlocked
+// one would go back to the idle pool, nice and all). The main thread is
+// parked instead of ended: a goroutine that ran there is tried again (the
+// main thread, parked for good, runs no other).
+func TestPriorityStaysWithGoroutine(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func()
+		want int
+	}{{"Decoder", Decoder, decoderNice}, {"Critical", Critical, criticalNice}} {
+		t.Run(tc.name, func(t *testing.T) {
+			for range 2 {
+				tid := checkLockedPriority(t, tc.set, tc.want)
+				if tid != os.Getpid() {
+					waitThreadEnd(t, tid)
+					return
+				}
+				t.Logf("%s ran on the main thread, which the runtime parks instead of ending: again", tc.name)
+			}
+			t.Errorf("%s ran on the main thread twice: the thread it ran on the first time was not parked", tc.name)
+		})
+	}
+}
+
+// checkLockedPriority runs set in a new goroutine, checks that the
+// goroutine keeps its thread and that nothing else runs on a thread with
+// nice want, then lets the goroutine end and returns its thread's id.
+func checkLockedPriority(t *testing.T, set func(), want int) int {
+	t.Helper()
+	type report struct {
+		tid, nice, moves int
+		err              error
+	}
+	reports := make(chan report)
+	release := make(chan struct{})
+	ended := make(chan struct{})
+	stop := make(chan struct{})
+	var busy sync.WaitGroup
+	for range 2 * runtime.GOMAXPROCS(0) {
+		busy.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+					runtime.Gosched()
+				}
+			}
+		})
+	}
+	go func() { // not locked: set must lock it
+		defer close(ended)
+		set()
+		tid := unix.Gettid()
+		nice, err := readNice(tid)
+		reports <- report{tid: tid, nice: nice, err: err}
+		moves := 0
+		for range 1000 {
+			runtime.Gosched()
+			if unix.Gettid() != tid {
+				moves++
+			}
+		}
+		reports <- report{tid: tid, moves: moves}
+		<-release
+	}()
+	first := <-reports
+	second := <-reports
+	close(stop)
+	busy.Wait()
+	if first.err != nil || first.nice != want {
+		close(release)
+		<-ended
+		if first.err != nil {
+			t.Fatal(first.err)
+		}
+		t.Skipf("nice %d, want %d: the process may not set it (raising a priority needs CAP_SYS_NICE)", first.nice, want)
+	}
+	if second.moves != 0 {
+		t.Errorf("the goroutine left its thread %d times in 1000 Gosched calls", second.moves)
+	}
+
+	// The goroutine is parked on release.
+	type seen struct {
+		tid, nice int
+		err       error
+	}
+	const others = 50
+	seens := make(chan seen, others)
+	for range others {
+		go func() {
+			tid := unix.Gettid()
+			nice, err := readNice(tid)
+			seens <- seen{tid, nice, err}
+		}()
+	}
+	wrong := 0
+	for range others {
+		switch s := <-seens; {
+		case s.err != nil:
+			t.Error(s.err)
+		case s.tid == first.tid || s.nice == want:
+			if wrong++; wrong == 1 {
+				t.Errorf("another goroutine ran on thread %d with nice %d (the goroutine's thread: %d)", s.tid, s.nice, first.tid)
+			}
+		}
+	}
+	if wrong > 1 {
+		t.Errorf("%d of %d goroutines in all ran so", wrong, others)
+	}
+	close(release)
+	<-ended
+	return first.tid
+}
+
+// waitThreadEnd fails the test if thread tid is still there after 5 s.
+func waitThreadEnd(t *testing.T, tid int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		nice, err := readNice(tid)
+		if os.IsNotExist(err) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("thread %d (nice %d, %v) outlived its locked goroutine, free to run others", tid, nice, err)
+		}
+	}
+}
+
+// readNice is threadNice for goroutines other than the test's.
+func readNice(tid int) (int, error) {
+	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return strconv.Atoi(fields[16])
 }
