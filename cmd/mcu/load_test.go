@@ -3,14 +3,18 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 
 	"mcu/internal/mediatest"
+	"mcu/internal/sched"
 )
 
 // TestLoadReadsParticipantsAsMixDoes: mcu load takes its PARTICIPANT
@@ -54,4 +58,79 @@ func TestLoadReadsParticipantsAsMixDoes(t *testing.T) {
 			t.Errorf("%s: %v, want a usage error saying %q", tc.arg, err, tc.usage)
 		}
 	}
+}
+
+// TestLoadNice: mcu load runs below the server it measures, at nice 10 by
+// default or at -nice N, and -nice 0 leaves its priority as it was.
+//
+// Each case runs in a child (this test binary, told by MCU_LOAD_NICE_ARGS),
+// as load lowers every thread of its process: the child first sets its
+// threads to nice 1, so that leaving the priority shows, then runs load
+// with arguments that stop it at the missing default clips, after it has
+// applied -nice and before it sends anything, and prints each thread's nice.
+func TestLoadNice(t *testing.T) {
+	if args, ok := os.LookupEnv("MCU_LOAD_NICE_ARGS"); ok {
+		loadNiceChild(args)
+		return
+	}
+	for _, tc := range []struct {
+		args string
+		want int
+	}{{"-nice 3", 3}, {"-nice 0", 1}, {"", 10}} {
+		cmd := exec.Command(os.Args[0], "-test.run", "^TestLoadNice$")
+		cmd.Env = append(os.Environ(), "MCU_LOAD_NICE_ARGS="+tc.args)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("load %s: %v\n%s", tc.args, err, out)
+		}
+		var nices []string
+		for line := range strings.Lines(string(out)) {
+			if rest, ok := strings.CutPrefix(line, "skip: "); ok {
+				t.Skipf("the child may not set its nice to 1: %s", rest)
+			}
+			if rest, ok := strings.CutPrefix(line, "nices:"); ok {
+				nices = strings.Fields(rest)
+			}
+		}
+		if len(nices) == 0 {
+			t.Fatalf("load %s: no nice values in the child's output:\n%s", tc.args, out)
+		}
+		for _, n := range nices {
+			if n != strconv.Itoa(tc.want) {
+				t.Errorf("load %s: threads at nice %v, want all %d", tc.args, nices, tc.want)
+				break
+			}
+		}
+	}
+}
+
+// loadNiceChild is TestLoadNice's child: see there.
+func loadNiceChild(args string) {
+	if err := sched.Background(1); err != nil {
+		fmt.Println("skip:", err)
+		return
+	}
+	var stderr strings.Builder
+	err := loadCommand(context.Background(), append(strings.Fields(args), "-url", "http://127.0.0.1:1", "-testdata", "/nonexistent"), io.Discard, &stderr)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "default clip") {
+		fmt.Printf("load: %v, want the usage error for the missing default clips\n", err)
+		return
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Print("nices:")
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/self/task/" + task.Name() + "/stat")
+		if err != nil {
+			continue // ended since the listing
+		}
+		s := string(b)
+		fmt.Print(" ", strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[16])
+	}
+	fmt.Println()
+	fmt.Print(stderr.String())
 }
