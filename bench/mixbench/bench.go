@@ -81,7 +81,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 			return r, err
 		}
 		ffRuns = append(ffRuns, u)
-		_, stdout, err := run(self, append([]string{"-limit-decode"}, append(videos, audios...)...)...)
+		_, stdout, err := run(self, limitDecodeArgs(videos, audios)...)
 		if err != nil {
 			return r, err
 		}
@@ -90,10 +90,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 			return r, err
 		}
 		encodes = append(encodes, parseNanos(stdout))
-		cpu := mcuRuns[i].CPU
-		r.VsFF1 = append(r.VsFF1, ratio(cpu, ff1Runs[i].CPU))
-		r.VsFF = append(r.VsFF, ratio(cpu, ffRuns[i].CPU))
-		r.VsLimit = append(r.VsLimit, ratio(cpu, decodes[i]+encodes[i]))
+		r.addRound(mcuRuns[i], ff1Runs[i], ffRuns[i], decodes[i]+encodes[i])
 	}
 	r.MCU, r.FF1, r.FFmpeg = median(mcuRuns), median(ff1Runs), median(ffRuns)
 	r.LimitDecode, r.LimitEncode = medianOf(decodes), medianOf(encodes)
@@ -120,6 +117,20 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 	}
 	r.OutputKbps, r.FFKbs = kbps(out, seconds), kbps(ff1Out, seconds)
 	return r, nil
+}
+
+// limitDecodeArgs makes this command decode every input, video and audio,
+// for the limit.
+func limitDecodeArgs(videos, audios []string) []string {
+	return append([]string{"-limit-decode"}, append(videos, audios...)...)
+}
+
+// addRound adds one round's ratios of mcu's CPU to its peers': FFmpeg with
+// mcu's threads (ff1), with its own (ff), and the limit.
+func (r *row) addRound(mcu, ff1, ff usage, limit time.Duration) {
+	r.VsFF1 = append(r.VsFF1, ratio(mcu.CPU, ff1.CPU))
+	r.VsFF = append(r.VsFF, ratio(mcu.CPU, ff.CPU))
+	r.VsLimit = append(r.VsLimit, ratio(mcu.CPU, limit))
 }
 
 func parseNanos(b []byte) time.Duration {
