@@ -3,6 +3,7 @@ package offline
 import (
 	"context"
 	"errors"
+	"image"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -287,5 +288,90 @@ func TestMixOfAudioWithALostPacket(t *testing.T) {
 	}
 	if a, b := level(ref), level(got); b < a-1.5 {
 		t.Errorf("the tone where the packet was lost is at %.1f dBFS, %.1f without the loss: want it concealed, not silent", b, a)
+	}
+}
+
+// TestMixFailingAfterFramesLeavesNothing: a mix that fails (not stopped)
+// after frames were written removes its partial output.
+func TestMixFailingAfterFramesLeavesNothing(t *testing.T) {
+	p, err := ParseParticipant(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errTap := errors.New("tap failed")
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	frames := 0
+	cfg.Tap = func(*image.YCbCr, time.Duration) error { // called from the mixer goroutine only
+		if frames++; frames == 30 {
+			return errTap
+		}
+		return nil
+	}
+	out := filepath.Join(t.TempDir(), "out.webm")
+	res, err := Mix(context.Background(), []Participant{p}, Options{Output: out, Mixer: cfg, Logger: slog.New(slog.DiscardHandler)})
+	if !errors.Is(err, errTap) {
+		t.Fatalf("mix returned %v, want the tap's error", err)
+	}
+	if res.VideoFrames+res.AudioFrames == 0 {
+		t.Fatal("nothing was written before the failure: the test proves nothing")
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a mix that failed after %d video and %d audio frames left %s behind (%v)", res.VideoFrames, res.AudioFrames, out, err)
+	}
+}
+
+// cancelOn is a log handler that cancels a context on the first record
+// whose message holds a string.
+type cancelOn struct {
+	substr string
+	cancel context.CancelFunc
+}
+
+func (h cancelOn) Enabled(context.Context, slog.Level) bool { return true }
+func (h cancelOn) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h cancelOn) WithGroup(string) slog.Handler            { return h }
+func (h cancelOn) Handle(_ context.Context, r slog.Record) error {
+	if strings.Contains(r.Message, h.substr) {
+		h.cancel()
+	}
+	return nil
+}
+
+// TestMixStoppedBeforeAFrameLeavesNoFile: a mix stopped once its output
+// exists but before any frame is in it (here on the warning about an empty
+// input, just before the WebM is made) removes the empty file.
+func TestMixStoppedBeforeAFrameLeavesNoFile(t *testing.T) {
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.ivf")
+	if err := os.WriteFile(empty, data[:32], 0o644); err != nil { // the file header, no frame
+		t.Fatal(err)
+	}
+	var parts []Participant
+	for _, f := range []string{empty, mediatest.TestdataPath(t, "p01.ivf")} {
+		p, err := ParseParticipant(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, p)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	out := filepath.Join(dir, "out.webm")
+	res, err := Mix(ctx, parts, Options{Output: out, Mixer: cfg, Logger: slog.New(cancelOn{"placeholder", cancel})})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("a stopped mix returned %v, want context.Canceled", err)
+	}
+	if res.VideoFrames+res.AudioFrames != 0 {
+		t.Fatalf("%d video and %d audio frames written after the stop: not the case tested", res.VideoFrames, res.AudioFrames)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a mix stopped before its first frame left %s behind (%v)", out, err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -307,6 +308,8 @@ func TestMixBadInput(t *testing.T) {
 		{"raw video into the output", []string{"mix", "-o", out, "-y4m", out, p01}, 2, "-o and -y4m name the same file"},
 		{"output not named WebM", []string{"mix", "-o", filepath.Join(dir, "out.mp4"), missing}, 1, "will hold WebM"},
 		{"output exists", []string{"mix", "-o", exists, p01}, 1, exists + ": file exists"},
+		// Refused before any input is read: not after a wait, nor for an input.
+		{"output exists, an input missing", []string{"mix", "-o", exists, missing}, 1, exists + ": file exists"},
 		{"raw video file exists", []string{"mix", "-o", out, "-y4m", exists, p01}, 1, exists + ": file exists"},
 		{"no output", []string{"mix", p01}, 2, "-o OUT.webm is required"},
 		{"no participants", []string{"mix", "-o", out}, 2, "no participants"},
@@ -371,9 +374,9 @@ func TestMixDamagedClip(t *testing.T) {
 }
 
 // TestMixSignals runs mcu as a real process in real time and interrupts it
-// once clusters are on disk: SIGTERM finalizes the file written so far
-// (duration, cues); SIGKILL leaves a file that still decodes up to about its
-// last complete cluster (a second).
+// once clusters are on disk: SIGTERM, SIGINT (Ctrl-C) and SIGHUP finalize
+// the file written so far (duration, cues); SIGKILL leaves a file that still
+// decodes up to about its last complete cluster (a second).
 func TestMixSignals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs for a few seconds")
@@ -382,8 +385,12 @@ func TestMixSignals(t *testing.T) {
 		sig       syscall.Signal
 		clusters  int // complete clusters on disk before the signal
 		finalized bool
-	}{{syscall.SIGTERM, 1, true}, {syscall.SIGHUP, 1, true}, {syscall.SIGKILL, 2, false}} {
+	}{{syscall.SIGTERM, 1, true}, {syscall.SIGINT, 1, true}, {syscall.SIGHUP, 1, true}, {syscall.SIGKILL, 2, false}} {
 		t.Run(tc.sig.String(), func(t *testing.T) {
+			if signal.Ignored(tc.sig) {
+				// The child would inherit it ignored, and rightly go on.
+				t.Skipf("this test runs with %v ignored (nohup, a background job)", tc.sig)
+			}
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "out.webm")
 			var args []string
@@ -580,5 +587,30 @@ func TestMixRawVideo(t *testing.T) {
 	checkTiles(t, img, []int{1, 2}, layout.Size{W: 640, H: 360}, "raw picture at 2 s")
 	if psnr := mediatest.PSNR(img, m.at(2*time.Second)); psnr < 30 {
 		t.Errorf("the raw picture at 2 s is %.1f dB from the WebM's, want ≥ 30", psnr)
+	}
+}
+
+// TestProgressBarQuiet: -q turns the bar off even on a terminal (here
+// /dev/null, a character device, which is what the bar takes a terminal for).
+func TestProgressBarQuiet(t *testing.T) {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !newProgressBar(f, true).on {
+		t.Fatalf("no bar on %s without -q: it does not count as a terminal, the test proves nothing", os.DevNull)
+	}
+	if newProgressBar(f, false).on {
+		t.Error("with -q, the bar is on a terminal")
+	}
+}
+
+// TestMixHelp: mcu mix -h is not a mistake (exit 0) and lists the flags
+// after the usage line.
+func TestMixHelp(t *testing.T) {
+	code, stdout, stderr := mcu(t, "mix", "-h")
+	if code != 0 || !strings.HasPrefix(stderr, "usage: mcu mix -o OUT.webm") || !strings.Contains(stderr, "\n  -keyint duration\n") {
+		t.Errorf("exit %d, stdout %q, stderr %q: want 0 and the usage with its flags", code, stdout, stderr)
 	}
 }
