@@ -38,7 +38,9 @@ func TestLoadReadsParticipantsAsMixDoes(t *testing.T) {
 	ogg := mediatest.TestdataPath(t, "p01.ogg")
 	// Nothing listens at this address: a load that gets past its arguments
 	// fails to join, which is not a usage error.
-	base := []string{"-url", "http://127.0.0.1:1", "-n", "1", "-duration", "1s", "-cost", "0"}
+	// -nice 0: load would lower every thread of this test binary, and the
+	// tests after this one with it.
+	base := []string{"-url", "http://127.0.0.1:1", "-n", "1", "-duration", "1s", "-cost", "0", "-nice", "0"}
 	for _, tc := range []struct {
 		arg   string
 		usage string // the usage error wanted, or "" for none

@@ -109,14 +109,7 @@ func threads(t *testing.T) []int {
 // threadNice reads a thread's nice value (field 19 of its stat line).
 func threadNice(t *testing.T, tid int) int {
 	t.Helper()
-	b, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/stat")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The command name (field 2) may hold spaces: count from its ')'.
-	s := string(b)
-	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	n, err := strconv.Atoi(fields[16])
+	n, err := readNice(tid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,6 +295,7 @@ func readNice(tid int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// The command name (field 2) may hold spaces: count from its ')'.
 	s := string(b)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
 	return strconv.Atoi(fields[16])
