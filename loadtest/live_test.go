@@ -89,8 +89,9 @@ func TestLiveLoad(t *testing.T) {
 	}
 	// The room's counters cover the window only, not the joins before it:
 	// the room is read just before the window opens and just after it
-	// closes, so allow 200 ms (6 frames) for those reads on a busy machine.
-	if limit := uint64((res.Window + 200*time.Millisecond).Seconds() * float64(res.Room.FPS)); res.Room.FPS <= 0 || res.Room.Frames > limit {
+	// closes, so allow a second for those reads on a busy machine, well
+	// under the 3 s of joins and settling before the window.
+	if limit := uint64((res.Window + time.Second).Seconds() * float64(res.Room.FPS)); res.Room.FPS <= 0 || res.Room.Frames > limit {
 		t.Errorf("the room made %d frames at %d fps in a window of %v, want at most %d", res.Room.Frames, res.Room.FPS, res.Window, limit)
 	}
 	if res.Metrics.Tick.Count <= 0 || res.Metrics.Encode.Count <= 0 {
