@@ -312,8 +312,7 @@ func listenMedia(port int, log *slog.Logger) (*net.UDPConn, error) {
 	case err != nil:
 		log.Warn("media port's buffers not grown", "err", err)
 	case read < mediaBuffer || write < mediaBuffer:
-		log.Warn("media port's buffers smaller than wanted: raise the sysctls net.core.rmem_max and net.core.wmem_max, or run with CAP_NET_ADMIN",
-			"receive", read, "send", write, "want", mediaBuffer)
+		log.Warn("media port's buffers smaller than wanted: "+bufferHint, "receive", read, "send", write, "want", mediaBuffer)
 	}
 	return conn, nil
 }

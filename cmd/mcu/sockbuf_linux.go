@@ -5,6 +5,9 @@ import (
 	"syscall"
 )
 
+// bufferHint says how to let the process have larger socket buffers.
+const bufferHint = "raise the sysctls net.core.rmem_max and net.core.wmem_max, or run with CAP_NET_ADMIN"
+
 // growBuffers asks for size bytes of receive and send buffer on conn and
 // returns what the kernel gave. A privileged process (CAP_NET_ADMIN: root)
 // goes past net.core.rmem_max and wmem_max; any other gets at most those.

@@ -4,6 +4,10 @@ package main
 
 import "net"
 
+// bufferHint says how to let the process have larger socket buffers (on
+// the BSDs and macOS).
+const bufferHint = "raise the sysctl kern.ipc.maxsockbuf"
+
 // growBuffers asks for size bytes of receive and send buffer on conn, and
 // for half as much again while the system refuses (BSDs refuse anything
 // over kern.ipc.maxsockbuf), down to 64 KiB; it returns what was taken
