@@ -1,31 +1,15 @@
 package room
 
 import (
-	"context"
 	"log/slog"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"mcu/codec"
 	"mcu/recorder"
 )
-
-// overflowLog notes that a recording dropped video for a full queue (its
-// first such drop is logged as falling behind the disk).
-type overflowLog struct{ video atomic.Bool }
-
-func (h *overflowLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h *overflowLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h *overflowLog) WithGroup(string) slog.Handler            { return h }
-
-func (h *overflowLog) Handle(_ context.Context, rec slog.Record) error {
-	if strings.Contains(rec.Message, "dropping video") {
-		h.video.Store(true)
-	}
-	return nil
-}
 
 // TestRecordingGapForcesAKeyframe: when a recording's queue overflows (the
 // disk falls behind) and its video is dropped up to the next keyframe, the
@@ -36,7 +20,7 @@ func TestRecordingGapForcesAKeyframe(t *testing.T) {
 	obs := &forcedKeyframes{}
 	cfg.Observer = obs
 	m := testManagerWith(t, cfg)
-	logged := &overflowLog{}
+	logged := &records{level: slog.LevelWarn}
 	t.Cleanup(func() { startRecorder = recorder.Start })
 	startRecorder = func(dir, room string, now time.Time, wc recorder.WebMConfig, _ *slog.Logger) (*recorder.Recording, error) {
 		return recorder.Start(dir, room, now, wc, slog.New(logged))
@@ -57,7 +41,7 @@ func TestRecordingGapForcesAKeyframe(t *testing.T) {
 		for range 4 * 256 { // four times the queue (256 frames)
 			rec.Video(delta)
 		}
-		return logged.video.Load()
+		return slices.ContainsFunc(logged.all(), func(r slog.Record) bool { return strings.Contains(r.Message, "dropping video") })
 	})
 	// Within 3 s: the periodic keyframe comes every 5 s, and is not forced.
 	waitUntil(t, "a keyframe forced after the gap", 3*time.Second, func() bool { return obs.forced.Load() > before })
