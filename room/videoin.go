@@ -108,11 +108,11 @@ const (
 // asked for, rather than showing its participant later and later. A burst
 // after a short stall is decoded: a picture half a second late is already
 // far out of step with its sound. The wait is seen in the queue only
-// (videoQueue packets: over half a second of video at the bitrates the
-// server asks senders for); a sender far above them (several packets a
-// frame) fills it with a few frames, and what waits beyond it waits in
-// pion's buffer, unseen, until the buffer overflows and the loss makes the
-// decoder wait for a keyframe.
+// (videoQueue packets: over half a second of video for a tile of a
+// quarter of the canvas or less, a quarter at the highest REMB ceiling);
+// a sender far above them (several packets a frame) fills it with a few
+// frames, and what waits beyond it waits in pion's buffer, unseen, until
+// the buffer overflows and the loss makes the decoder wait for a keyframe.
 const maxDecodeLag = 500 * time.Millisecond
 
 // decodeCost is what frames (those of a VP9 superframe, or one) of
