@@ -484,3 +484,55 @@ func TestLimiterConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestLimiterReleasesAfterHold: after a lone spike the gain stays put for
+// Hold, 10 ms (480 sample pairs), and starts rising on the next pair.
+func TestLimiterReleasesAfterHold(t *testing.T) {
+	const hold = 480 // 10 ms of sample pairs at 48 kHz
+	l := NewLimiter(DefaultLimiterConfig())
+	d := l.Delay()
+	out := make([]int16, Channels)
+	gains := make([]float64, d+hold+2) // gains[i]: the gain of output pair i
+	for i := range gains {
+		in := []int32{0, 0}
+		if i == 0 {
+			in = []int32{10 * fullScale, 10 * fullScale}
+		}
+		l.Process(out, in)
+		gains[i] = l.Gain()
+	}
+	spike := gains[d] // the spike is put out Delay pairs late
+	if spike >= 1 {
+		t.Fatalf("gain %v at the spike, want < 1", spike)
+	}
+	if g := gains[d+hold]; g != spike {
+		t.Errorf("gain %v at the hold's last pair, want %v as at the spike", g, spike)
+	}
+	if g := gains[d+hold+1]; g <= spike {
+		t.Errorf("gain %v on the pair after the hold, want above %v (at the spike)", g, spike)
+	}
+}
+
+// TestLimiterContinueFromMatches: a limiter that takes on another's state
+// mid-reduction puts out the same samples as the original from then on,
+// the original's delayed input (its history) included.
+func TestLimiterContinueFromMatches(t *testing.T) {
+	src := NewLimiter(DefaultLimiterConfig())
+	out := make([]int16, FrameLen)
+	for n := range 5 {
+		src.Process(out, toneFrame(n, 2*fullScale, 440, 1))
+	}
+	dst := NewLimiter(DefaultLimiterConfig())
+	dst.ContinueFrom(src)
+	for n := 5; n < 8; n++ {
+		in := toneFrame(n, 2*fullScale, 440, 1)
+		want, got := make([]int16, FrameLen), make([]int16, FrameLen)
+		src.Process(want, in)
+		dst.Process(got, in)
+		for j := range got {
+			if got[j] != want[j] {
+				t.Fatalf("frame %d, sample %d: %d after ContinueFrom, want %d as the original", n, j, got[j], want[j])
+			}
+		}
+	}
+}

@@ -295,3 +295,32 @@ func TestSpeakerNoAllocs(t *testing.T) {
 		t.Fatalf("Update allocates %v times per frame", n)
 	}
 }
+
+// TestSpeakerHalfVoicedKeepsA: in A's pause, B sounds in 5 frames of
+// every 10 for 4 s, its average 6 dB above A's for most of it, yet is never
+// sounding in most (60 %) of its last Hold, so A keeps the role.
+func TestSpeakerHalfVoicedKeepsA(t *testing.T) {
+	d := NewSpeakerDetector(DefaultSpeakerConfig())
+	for range 100 {
+		d.Update([]float64{talk, quiet})
+	}
+	run, longest := 0, 0 // frames in a row with B's average the margin above A's
+	for n := range 200 {
+		b := quiet
+		if n%10 < 5 {
+			b = talk
+		}
+		if got := d.Update([]float64{quiet, b}); got != 0 {
+			t.Fatalf("frame %d of the pause: speaker %d, want A (0)", n, got)
+		}
+		if run++; d.Smoothed(1)-d.Smoothed(0) < defaultMargin {
+			run = 0
+		}
+		longest = max(longest, run)
+	}
+	// B beats A by the margin without a break for far longer than Hold
+	// (30 frames), so only the voicing rule keeps A.
+	if longest < 150 {
+		t.Fatalf("B's average beat A's by the margin for %d frames in a row, want ≥ 150 (the script no longer tests voicing)", longest)
+	}
+}

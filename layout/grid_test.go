@@ -119,3 +119,12 @@ func TestGridNineOnDefaultCanvas(t *testing.T) {
 		}
 	}
 }
+
+// TestGridShapeUltrawideTie: on 2560x720, 3x2 cells (853.33x360) and 4x2
+// (640x360) both fit a 16:9 picture of 640x360; with rows equal, the tie
+// goes to fewer columns.
+func TestGridShapeUltrawideTie(t *testing.T) {
+	if cols, rows := GridShape(5, Size{W: 2560, H: 720}); cols != 3 || rows != 2 {
+		t.Errorf("GridShape(5, 2560x720) = %dx%d, want 3x2", cols, rows)
+	}
+}
