@@ -708,14 +708,29 @@ func toneKeepsItsLevel(t *testing.T, pcm []int16, amp, db float64) {
 // goes from the first to the second with no seam. The talker's tone, all
 // they hear either side of the switch, keeps its level through it (an own
 // encoder started afresh began with its look-ahead's 6.5 ms of silence, a
-// dropout in everyone else's voice at each of their first words).
+// dropout in everyone else's voice at each of their first words). The
+// late one is quiet for 2 s, past the 1.6 s hangover, so that they do
+// receive the full mix's packets before they talk.
 func TestMixMinusResumesWithoutASeam(t *testing.T) {
 	const amp = 0.063
 	out := &capture{}
 	m, _ := New(testConfig(), out)
 	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
-	m.Add(Participant{ID: "late", Audio: &pausingTalker{to: 1500 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
-	run(t, m, 2*time.Second)
+	m.Add(Participant{ID: "late", Audio: &pausingTalker{to: 2 * time.Second, tone: toneSource{hz: 1230, amp: amp}}, MixMinus: true})
+	run(t, m, 2500*time.Millisecond)
+	full := map[time.Duration][]byte{}
+	for _, f := range out.audio {
+		full[f.PTS] = f.Data
+	}
+	shared := 0
+	for _, f := range out.minus["late"] {
+		if f.PTS < 2*time.Second && bytes.Equal(f.Data, full[f.PTS]) {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Fatal("the late one never received the full mix's packets: no switch to test")
+	}
 	toneKeepsItsLevel(t, decodeOpus(t, out.minus["late"]), amp, 3)
 }
 
