@@ -10,7 +10,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -59,11 +61,24 @@ func TestDemoPage(t *testing.T) {
 	}
 	// The screen is kept on during the call (a stand-in for the Wake Lock
 	// API, which a headless browser refuses).
-	eval[bool](t, b, evalTimeout, `(() => { window.wake = { asked: 0, released: 0 }; Object.defineProperty(navigator, "wakeLock", { configurable: true, value: { request: async (type) => { if (type === "screen") wake.asked++; return { released: false, async release() { wake.released++; this.released = true; } }; } } }); return true; })()`)
+	eval[bool](t, b, evalTimeout, `(() => { window.wake = { asked: 0, released: 0 }; Object.defineProperty(navigator, "wakeLock", { configurable: true, value: { request: async (type) => { if (type === "screen") wake.asked++; return (wake.lock = { released: false, async release() { wake.released++; this.released = true; } }); } } }); return true; })()`)
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
 	click("Join", "#join")
 	waitJoined()
 	waitFor(t, b, uiTimeout, `wake.asked === 1 && wake.released === 0`)
+	// The self view plays one's own camera without sound: one's own voice is not played back.
+	if muted := eval[bool](t, b, evalTimeout, `document.getElementById("self").muted`); !muted {
+		t.Error("the self view is not muted: the page plays one's own microphone back")
+	}
+	// A lock the system took back (the page was hidden) is asked for again when the page shows again.
+	eval[bool](t, b, evalTimeout, `(() => {
+		wake.lock.released = true;
+		Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "visible" });
+		document.dispatchEvent(new Event("visibilitychange"));
+		delete document.visibilityState;
+		return true;
+	})()`)
+	waitFor(t, b, uiTimeout, `wake.asked === 2 && wake.released === 0`)
 	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && v.videoHeight === 720 && !v.paused; })()`)
 	// The system pauses the mix (a phone call, a media key): the page
 	// offers to resume it, and does.
@@ -198,7 +213,7 @@ func TestDemoPage(t *testing.T) {
 		want       []string
 	}{
 		{"404", `m.roomInfo({ room: "no-such-room" })`, []string{"Reading the room: No such room"}},
-		{"409", `m.stopRecording({ room: ` + jsString(demoRoom) + ` })`, []string{"Stopping the recording", "not recording"}},
+		{"409", `m.stopRecording({ room: ` + jsString(demoRoom) + ` })`, []string{"Stopping the recording: Not possible in the room's current state: not recording."}},
 		{"400", `m.setLayout({ room: ` + jsString(demoRoom) + `, mode: "mosaic" })`, []string{"could not use the request", "mosaic"}},
 		{"415", `fetch("/rooms/x/join", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "v=0" }).then((r) => m.errorFromResponse(r, "Join failed")).then((e) => { throw e; })`,
 			[]string{"Join failed", "does not accept", "text/plain"}},
@@ -213,6 +228,10 @@ func TestDemoPage(t *testing.T) {
 	for _, tc := range errorCases {
 		msg := eval[string](t, b, evalTimeout, `import("/mcu.js").then((m) => `+tc.expr+`).then(() => "no error", (e) => e.message)`)
 		t.Logf("%s: %s", tc.name, msg)
+		// The server's JSON answer is told by its "error", never shown raw.
+		if strings.Contains(msg, "{") {
+			t.Errorf("%s: message %q shows the server's JSON", tc.name, msg)
+		}
 		for _, w := range tc.want {
 			if !strings.Contains(msg, w) {
 				t.Errorf("%s: message %q does not say %q", tc.name, msg, w)
@@ -220,8 +239,13 @@ func TestDemoPage(t *testing.T) {
 		}
 	}
 
+	eval[bool](t, b, evalTimeout, `(window.leftStream = document.getElementById("self").srcObject, true)`)
 	click("Leave", "#leave")
 	waitText("status", "You left "+demoRoom)
+	// Leaving turns the camera and the microphone off.
+	if states := eval[string](t, b, evalTimeout, `leftStream.getTracks().map((t) => t.kind + " " + t.readyState).sort().join(", ")`); states != "audio ended, video ended" {
+		t.Errorf("after the leave the call's local tracks are %q, want both ended", states)
+	}
 	if n := eval[int](t, b, evalTimeout, `wake.released`); n != 1 {
 		t.Errorf("the screen's lock released %d times after the leave, want once", n)
 	}
@@ -272,15 +296,20 @@ func TestDemoPage(t *testing.T) {
 		t.Fatalf("the other participant: %v", err)
 	}
 	defer other.Close()
-	// This join finds a microphone and no camera (getUserMedia gives audio
-	// only), so that the buttons are checked for a microphone alone.
+	// This join finds a microphone and no camera (getUserMedia refuses
+	// every request for video), so that the buttons are checked for a
+	// microphone alone.
 	eval[bool](t, b, evalTimeout, `(() => {
 		const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
-		md.getUserMedia = (c) => c.audio ? gum({ audio: c.audio }) : Promise.reject(new DOMException("No camera", "NotFoundError"));
+		md.getUserMedia = (c) => c.video ? Promise.reject(new DOMException("No camera", "NotFoundError")) : gum(c);
 		return true;
 	})()`)
 	click("Join", "#join")
 	waitJoined()
+	// Refused the camera, the page asks for the microphone alone and joins with it, saying nothing is wrong.
+	if msg := text("error"); msg != "" {
+		t.Errorf("joined with a microphone alone, the page shows an error: %q", msg)
+	}
 	// A person with a microphone alone can mute it, and has no camera to turn off.
 	if state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " " + document.getElementById(id).disabled).join(", ") + "; " + `+selfTracks); state != "camera true, mic false; audio true" {
 		t.Errorf("joined with a microphone alone (disabled; tracks): %s, want the camera's button disabled and the microphone's not", state)
@@ -438,8 +467,9 @@ const selfTracks = `document.getElementById("self").srcObject.getTracks().map((t
 // proxy (https://host/mcu/) talks to the server through that path (and
 // reads the room's state again after a read the proxy refuses); a join
 // the server does not answer can be cancelled (the page returns to its
-// form and the request is given up), and mcu.js gives up a join that is
-// not answered within its timeout.
+// form and the request is given up), as can one waiting for the camera;
+// a leave the server does not answer is given up, and mcu.js gives up a
+// join that is not answered within its timeout.
 func TestDemoPageBehindAProxy(t *testing.T) {
 	requireTools(t)
 	p := participants(t, 4)[0]
@@ -452,11 +482,20 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	arrived := make(chan struct{}, 8) // a join reached the stalling server
 	stalled := make(chan struct{}, 8) // a stalled join given up by its client
 	done := make(chan struct{})
-	var leaves atomic.Int32    // DELETEs of a session through the proxy's path
-	var pollFailed atomic.Bool // the page's first read of the proxied room's state was refused
+	var leaves atomic.Int32      // DELETEs of a session through the proxy's path
+	var pollFailed atomic.Bool   // the page's first read of the proxied room's state was refused
+	var leaveStalled atomic.Bool // the first leave was never answered
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/mcu/rooms/proxied/sessions/") {
 			leaves.Add(1)
+			if leaveStalled.CompareAndSwap(false, true) {
+				// A server that does not answer the leave.
+				select {
+				case <-r.Context().Done():
+				case <-done:
+				}
+				return
+			}
 		}
 		if r.Method == http.MethodGet && r.URL.Path == "/mcu/api/rooms/proxied" && pollFailed.CompareAndSwap(false, true) {
 			http.Error(w, "overloaded, try again", http.StatusServiceUnavailable)
@@ -511,12 +550,37 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	if msg := text("error"); msg != "" {
 		t.Errorf("after Cancel the page shows an error: %q", msg)
 	}
+	// A join cancelled while the browser asks for the camera stays
+	// cancelled when the camera comes: the page gives the camera back and
+	// asks the server nothing.
+	eval[bool](t, b, evalTimeout, `(() => {
+		const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
+		md.getUserMedia = (c) => new Promise((resolve, reject) => {
+			window.allowCamera = () => { delete md.getUserMedia; return gum(c).then((s) => { window.lateStream = s; resolve(s); return true; }, reject); };
+		});
+		return true;
+	})()`)
+	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
+	status("Asking for camera", uiTimeout)
+	do(t, b, evalTimeout, "click Cancel", chromedp.Click("#cancel"))
+	status("Join cancelled", uiTimeout)
+	eval[bool](t, b, evalTimeout, `allowCamera()`)
+	waitFor(t, b, uiTimeout, `lateStream.getTracks().length > 0 && lateStream.getTracks().every((t) => t.readyState === "ended")`)
+	if st, self := text("status"), eval[bool](t, b, evalTimeout, `document.getElementById("self").srcObject === null`); st != "Join cancelled." || !self {
+		t.Errorf("the camera given after Cancel: status %q, self view empty: %v; want the join to stay cancelled", st, self)
+	}
+	select {
+	case <-arrived:
+		t.Error("a join cancelled before the camera came reached the server")
+	default:
+	}
 
 	// Through the proxy's path: join, be listed (the room's state is read
 	// through it too), leave. The proxy refuses the page's first read of
 	// the room's state (503), which the error line shows until the next.
 	eval[bool](t, b, evalTimeout, `(() => { const e = document.getElementById("error"); window.errorLines = []; new MutationObserver(() => errorLines.push(e.textContent)).observe(e, { childList: true, characterData: true, subtree: true }); return true; })()`)
 	do(t, b, evalTimeout, "choose a room", chromedp.SetValue(chromedp.ID("room"), "proxied"))
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), proxiedName))
 	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
 	status("In room proxied", joinTimeout)
 	// A read of the room's state that failed once is tried again: the list
@@ -529,8 +593,9 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	if hash := eval[string](t, b, evalTimeout, `location.hash`); hash != "#proxied" {
 		t.Errorf("in room proxied the address's hash is %q", hash)
 	}
-	if info, found := getRoom(t, srv.URL, "proxied"); !found || len(info.Participants) != 1 {
-		t.Errorf("the server lists %+v (room found: %v), want the page", info.Participants, found)
+	// The name reaches the server whole, "&" and all.
+	if info, found := getRoom(t, srv.URL, "proxied"); !found || len(info.Participants) != 1 || info.Participants[0].Name != proxiedName {
+		t.Errorf("the server lists %+v (room found: %v), want the page as %q", info.Participants, found, proxiedName)
 	}
 	// A recording whose disk fills says so, and its stop shows the file,
 	// incomplete.
@@ -564,8 +629,14 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	if msg, cam := text("error"), text("camera"); !strings.HasPrefix(msg, "Your camera stopped") || cam != "Camera stopped" {
 		t.Errorf("after the camera ended: error %q, button %q", msg, cam)
 	}
+	// The proxy does not answer the leave: the page gives up on it after
+	// mcu.js's LEAVE_TIMEOUT_MS, shows the form and says so.
+	leaveTimeout := leaveTimeoutOf(t)
 	do(t, b, evalTimeout, "click Leave", chromedp.Click("#leave"))
-	status("You left proxied", uiTimeout)
+	status("You left proxied", leaveTimeout+2*time.Second)
+	if msg, form := text("error"), eval[bool](t, b, evalTimeout, `!document.getElementById("join-form").hidden`); !strings.HasPrefix(msg, "Leave: the server did not answer") || !form {
+		t.Errorf("after a leave the server did not answer: error %q, form shown: %v", msg, form)
+	}
 	// The leave's DELETE went to the session through the proxy's path
 	// (its Location, /rooms/..., is the server's own path: under the
 	// proxy it is /mcu/rooms/...).
@@ -579,11 +650,47 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 		t.Errorf("a join not answered: %q", msg)
 	}
 	// The same where fetch rejects with a plain AbortError, not the
-	// signal's reason (Safari and iOS before 15.4).
-	msg = eval[string](t, b, evalTimeout, `(() => { const f = window.fetch; window.fetch = (u, o) => f(u, o).catch((e) => { throw e.name === "TimeoutError" ? new DOMException("The operation was aborted.", "AbortError") : e; }); return import("/mcu/mcu.js").then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000 })).then(() => "no error", (e) => e.message).finally(() => { window.fetch = f; }); })()`)
+	// signal's reason (Safari and iOS before 15.4), and, as there,
+	// without AbortSignal.timeout and AbortSignal.any: the timeout made
+	// without them aborts the join through the one made of it and the
+	// join's signal.
+	msg = eval[string](t, b, evalTimeout, `(() => {
+		const f = window.fetch, timeout = AbortSignal.timeout, any = AbortSignal.any;
+		delete AbortSignal.timeout;
+		delete AbortSignal.any;
+		window.fetch = (u, o) => f(u, o).catch((e) => { throw e.name === "TimeoutError" ? new DOMException("The operation was aborted.", "AbortError") : e; });
+		const joined = import("/mcu/mcu.js")
+			.then((m) => m.join({ server: location.origin + "/mcu", room: "stall", joinTimeoutMs: 1000, signal: new AbortController().signal }))
+			.then(() => "no error", (e) => e.message);
+		const late = new Promise((resolve) => setTimeout(() => resolve("still waiting after 5 s"), 5000));
+		return Promise.race([joined, late]).finally(() => { window.fetch = f; AbortSignal.timeout = timeout; AbortSignal.any = any; });
+	})()`)
 	if !strings.Contains(msg, "did not answer the join within 1 s") {
 		t.Errorf("a join not answered, fetch rejecting with AbortError: %q", msg)
 	}
+}
+
+// proxiedName is the name TestDemoPageBehindAProxy joins with: one a
+// query string must escape.
+const proxiedName = "Tom & Jerry"
+
+// leaveTimeoutOf reads how long mcu.js waits for the answer to a leave
+// (its LEAVE_TIMEOUT_MS).
+func leaveTimeoutOf(t *testing.T) time.Duration {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join("..", "server", "web", "mcu.js"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`const LEAVE_TIMEOUT_MS = (\d+);`).FindSubmatch(src)
+	if m == nil {
+		t.Fatal("mcu.js: no LEAVE_TIMEOUT_MS")
+	}
+	ms, err := strconv.Atoi(string(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // pageActions are what a test does on the demo page in b: read an
