@@ -338,3 +338,17 @@ func TestNackLimiterSteadyRate(t *testing.T) {
 		t.Errorf("after the burst, 300 packets asked for over 1 s: %d resent, want at least 200", resent)
 	}
 }
+
+// TestNackResponderKeepsNackKept: the responder keeps the last nackKept
+// (256) packets of a stream, not pion's 1024: after packets 0 to 299, a
+// NACK for 10 or 43 resends nothing, one for 44 (the oldest kept) resends it.
+func TestNackResponderKeepsNackKept(t *testing.T) {
+	clock := &fakeClock{time.Unix(1_700_000_000, 0)}
+	chain := peerConnection(t, nackRegistry(t, clock))
+	s := sendVideo(t, chain, 1111, 300) // the responder keeps 44 to 299
+	receive(t, chain, &rtcp.TransportLayerNack{MediaSSRC: 1111, Nacks: []rtcp.NackPair{{PacketID: 10}, {PacketID: 43}, {PacketID: 44}}})
+	waitResent(t, s, 44, 1)
+	if total, writes := settle(t, s); total != 1 || writes[10] != 0 || writes[43] != 0 {
+		t.Errorf("resent %d packets (10: %d times, 43: %d times), want packet 44 alone", total, writes[10], writes[43])
+	}
+}

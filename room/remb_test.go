@@ -195,3 +195,49 @@ func TestREMBLiveCountsSound(t *testing.T) {
 		}
 	}
 }
+
+// TestREMBLiveOncePerInterval: a participant sending video is told its
+// ceiling about once every rembInterval (1 s), not with every packet read:
+// over the 3 s from the first REMB, at most 4 come.
+func TestREMBLiveOncePerInterval(t *testing.T) {
+	m := testManager(t)
+	vp8 := videoCodecs[0]
+	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
+	pc := testPeer(t, clientEngine(t, vp8), nil)
+	track, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
+	joinRoom(t, m, Participant, pc)
+	frames := clipFrames(t, "p01.ivf", 60)
+	tick := time.NewTicker(time.Second / 30)
+	defer tick.Stop()
+	deadline := time.After(10 * time.Second) // for the first REMB
+	var window <-chan time.Time              // the 3 s from the first REMB
+	n := 0
+	for i := 0; ; {
+		select {
+		case <-rembs:
+			if n++; n == 1 {
+				window, deadline = time.After(3*time.Second), nil
+			}
+		case <-deadline:
+			t.Fatal("no REMB within 10 s")
+		case <-window:
+			if n > 4 {
+				t.Errorf("%d REMBs over 3 s, want at most 4: one a second", n)
+			}
+			return
+		case <-tick.C:
+			if err := track.WriteSample(media.Sample{Data: frames[i%len(frames)], Duration: time.Second / 30}); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+	}
+}

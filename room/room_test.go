@@ -291,3 +291,95 @@ func TestLastKeyframeIsMonotonic(t *testing.T) {
 		t.Errorf("last keyframe %v has no monotonic reading", k)
 	}
 }
+
+// TestLateReceiverNumbersStartLow: a receiver that binds whatever the
+// track's shared sequence number is gets a first packet numbered below
+// 2^15, so its SRTP guesses its rollover counter right (at a shared number
+// of 32767, a first number that ignored it would be 2^15 and more).
+func TestLateReceiverNumbersStartLow(t *testing.T) {
+	for _, shared := range []uint32{0, 1000, 32767, 40000, 65000, 65535} {
+		video, err := newVideoTrack("video", "mcu-x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		video.seq.Store(shared)
+		b := &fakeBinding{id: "b", ssrc: 2}
+		if _, err := video.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+		for k := range int64(2) {
+			if err := video.WriteFrame(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, PTS: time.Duration(k * int64(time.Second) / 30)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(b.headers) != 2 {
+			t.Fatalf("shared number %d: got %d packets, want 2", shared, len(b.headers))
+		}
+		if first := b.headers[0].SequenceNumber; first >= 1<<15 || b.headers[1].SequenceNumber != first+1 {
+			t.Errorf("shared number %d: the receiver's numbers are %d, %d; want the first below 2^15 and the next after it",
+				shared, first, b.headers[1].SequenceNumber)
+		}
+	}
+}
+
+// bigWrites is a binding whose writes report the header's bytes besides
+// the payload's, as pion's do.
+type bigWrites struct{ fakeBinding }
+
+func (b *bigWrites) WriteStream() webrtc.TrackLocalWriter { return b }
+func (b *bigWrites) WriteRTP(h *rtp.Header, p []byte) (int, error) {
+	n, err := b.fakeBinding.WriteRTP(h, p)
+	return n + 12, err
+}
+
+// TestClockTrackCountsPayloadBytes: what a receiver is sent is counted in
+// payload bytes, not in the bytes the writer reports (headers included).
+func TestClockTrackCountsPayloadBytes(t *testing.T) {
+	audio, err := newAudioTrack("audio", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var counted int
+	audio.sent = func(n int) { counted += n }
+	b := &bigWrites{fakeBinding{id: "a", ssrc: 1, codecs: []webrtc.RTPCodecParameters{audioCodec}}}
+	if _, err := audio.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 4 {
+		f := codec.EncodedFrame{Data: []byte{0xfc, 1, 2}, PTS: time.Duration(k) * 20 * time.Millisecond, Duration: 20 * time.Millisecond}
+		if err := audio.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(b.headers) != 4 || counted != 12 {
+		t.Errorf("%d bytes counted for %d packets, want 12: 4 payloads of 3 bytes", counted, len(b.headers))
+	}
+}
+
+// TestClockTrackTimestampsStartAtRandom: a track stamps PTS 0 with its
+// random base, not 0, so tracks do not share one timeline's numbers. With
+// 8 tracks of uniform 32-bit bases, all 8 are equal with probability
+// 2^-224: the test does not flake.
+func TestClockTrackTimestampsStartAtRandom(t *testing.T) {
+	firsts := map[uint32]bool{}
+	for range 8 {
+		video, err := newVideoTrack("video", "mcu-x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &fakeBinding{id: "a", ssrc: 1}
+		if _, err := video.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := video.WriteFrame(codec.EncodedFrame{Data: []byte{0x10, 0, 0}}); err != nil {
+			t.Fatal(err)
+		}
+		if len(b.headers) != 1 || b.headers[0].Timestamp != video.base {
+			t.Fatalf("PTS 0 sent as %+v, want one packet stamped with the track's base %d", b.headers, video.base)
+		}
+		firsts[b.headers[0].Timestamp] = true
+	}
+	if len(firsts) < 2 {
+		t.Errorf("8 tracks stamped PTS 0 as %v: want random bases", firsts)
+	}
+}

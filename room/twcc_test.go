@@ -6,6 +6,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/pion/rtcp"
 	"github.com/pion/rtp"
 	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
 )
 
 const testTWCCID = 5
@@ -274,6 +276,66 @@ func TestTWCCFeedbackIdleAndClose(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d goroutines, %d before", runtime.NumGoroutine(), before)
+		}
+	}
+}
+
+// TestAnswerTakesAudioIntoTransportCC: the server's answer negotiates
+// transport-cc for a participant's sound as well as their video (the
+// feedback and the transport-wide-cc header extension on the audio m-line),
+// since a browser's congestion control counts every packet it sends.
+func TestAnswerTakesAudioIntoTransportCC(t *testing.T) {
+	m := testManager(t)
+	vp8, opus := videoCodecs[0], audioCodec
+	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}}
+	opus.RTCPFeedback = []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}}
+	me := &webrtc.MediaEngine{}
+	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		t.Fatal(err)
+	}
+	if err := me.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if err := me.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.TransportCCURI}, kind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pc := testPeer(t, me, nil)
+	for _, c := range []webrtc.RTPCodecCapability{opus.RTPCodecCapability, vp8.RTPCodecCapability} {
+		track, err := webrtc.NewTrackLocalStaticSample(c, c.MimeType, "client")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pc.AddTrack(track); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, answer := joinRoom(t, m, Participant, pc)
+	var desc sdp.SessionDescription
+	if err := desc.UnmarshalString(answer); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"audio", "video"} {
+		var feedback, extension bool
+		found := false
+		for _, md := range desc.MediaDescriptions {
+			if md.MediaName.Media != kind {
+				continue
+			}
+			found = true
+			for _, a := range md.Attributes {
+				switch {
+				case a.Key == "rtcp-fb" && strings.HasSuffix(a.Value, " transport-cc"):
+					feedback = true
+				case a.Key == "extmap" && strings.HasSuffix(a.Value, " "+sdp.TransportCCURI):
+					extension = true
+				}
+			}
+		}
+		if !found || !feedback || !extension {
+			t.Errorf("the answer's %s m-line: present %v, transport-cc feedback %v, transport-wide-cc extension %v; want all",
+				kind, found, feedback, extension)
 		}
 	}
 }
