@@ -81,3 +81,37 @@ func TestReceiverCountsFreezes(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiverFirstPictureWithoutMarker: when the first keyframe's last
+// packet (its marker) is lost, the first picture one can show is taken to
+// end when the next picture's first packet comes.
+func TestReceiverFirstPictureWithoutMarker(t *testing.T) {
+	var r receiver
+	t0 := time.Unix(1000, 0)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 1, Timestamp: 0}, Payload: []byte{1}}, t0, true)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 2, Timestamp: 0}, Payload: []byte{1}}, t0.Add(time.Millisecond), false)
+	// Packet 3, the keyframe's marker, is lost.
+	t1 := t0.Add(time.Second / 30)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 4, Timestamp: 3000}, Payload: []byte{1}}, t1, false)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 5, Timestamp: 3000, Marker: true}, Payload: []byte{1}}, t1.Add(time.Millisecond), false)
+	if !r.first.Equal(t1) {
+		t.Errorf("first picture at %v, want %v: when the next picture's first packet came", r.first, t1)
+	}
+}
+
+// TestReceiverFirstPictureIsAKeyframe: a whole picture before any
+// keyframe (one that cannot be shown) sets no first picture; the first
+// keyframe's end does.
+func TestReceiverFirstPictureIsAKeyframe(t *testing.T) {
+	var r receiver
+	t0 := time.Unix(1000, 0)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 1, Timestamp: 0, Marker: true}, Payload: []byte{1}}, t0, false)
+	if !r.first.IsZero() {
+		t.Fatalf("first picture at %v after a picture that is no keyframe, want none", r.first.Sub(t0))
+	}
+	t1 := t0.Add(time.Second / 30)
+	r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: 2, Timestamp: 3000, Marker: true}, Payload: []byte{1}}, t1, true)
+	if !r.first.Equal(t1) {
+		t.Errorf("first picture at %v, want %v: the keyframe's end", r.first.Sub(t0), t1.Sub(t0))
+	}
+}

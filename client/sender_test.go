@@ -149,3 +149,55 @@ func TestSendOnceWithBFrames(t *testing.T) {
 		at += steps[i]
 	}
 }
+
+// TestSendOnceAudioStepsOverTheLead: sound that starts after the file's 0
+// (here 100 ms after its video) steps its RTP clock by the whole loop, lead
+// included, in its last packet: every other packet steps the 20 ms it
+// codes, and the steps add up to the loop's length, the end of the last
+// packet.
+func TestSendOnceAudioStepsOverTheLead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lead.webm")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=1",
+		"-f", "lavfi", "-i", "sine=f=440:d=1", "-af", "asetpts=PTS+0.1/TB", "-c:v", "libvpx", "-c:a", "libopus", path).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	probe := func(args ...string) float64 {
+		out, err := exec.Command("ffprobe", append([]string{"-v", "error", "-of", "csv=p=0"}, append(args, path)...)...).Output()
+		if err != nil {
+			t.Fatalf("ffprobe %s: %v", path, err)
+		}
+		first, _, _ := strings.Cut(string(out), "\n")
+		f, err := strconv.ParseFloat(strings.TrimSpace(first), 64)
+		if err != nil {
+			t.Fatalf("ffprobe %s: %q", path, out)
+		}
+		return f
+	}
+	// The sound's first packet, counted from the file's start (ffmpeg
+	// moves it a little before the 100 ms, by the encoder's delay).
+	seconds := probe("-select_streams", "a", "-show_entries", "packet=pts_time") - probe("-show_entries", "format=start_time")
+	lead := time.Duration(math.Round(seconds*1e6)) * time.Microsecond
+	if lead < 50*time.Millisecond {
+		t.Fatalf("the clip's sound starts at %v: no lead to test", lead)
+	}
+	var steps []time.Duration
+	var sum time.Duration
+	write := func(s media.Sample) error { sum += s.Duration; steps = append(steps, s.Duration); return nil }
+	length, err := sendOnce(context.Background(), path, codec.Audio, write, time.Now().Add(-time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) < 40 {
+		t.Fatalf("%d packets sent of about 50", len(steps))
+	}
+	for i, d := range steps[:len(steps)-1] {
+		if d != 20*time.Millisecond {
+			t.Errorf("packet %d of %d steps %v, want the 20 ms it codes", i, len(steps), d)
+		}
+	}
+	end := lead + time.Duration(len(steps))*20*time.Millisecond
+	if length != end || sum != length {
+		t.Errorf("a loop lasts %v and its packets step the RTP clock by %v; want both %v: the sound's %v lead and %d packets of 20 ms",
+			length, sum, end, lead, len(steps))
+	}
+}
