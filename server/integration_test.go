@@ -343,6 +343,11 @@ func checkRecording(t *testing.T, path string, ids []int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Pictures to the end (FrameAt would give the last one for any later
+	// time), and sound as long as the file.
+	if len(pts) == 0 || p.Duration-pts[len(pts)-1] > 200*time.Millisecond {
+		t.Fatalf("the recording's pictures end at %v of %v", pts[max(len(pts)-1, 0)], p.Duration)
+	}
 	last := mediatest.FrameAt(frames, pts, p.Duration-200*time.Millisecond)
 	f := &codec.Frame{YCbCr: *last}
 	if err := tilesShow(t, f, ids); err != nil {
@@ -351,6 +356,9 @@ func checkRecording(t *testing.T, path string, ids []int) {
 	pcm, err := mediatest.DecodeAudio(ctx, path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sound := time.Duration(len(pcm)/2) * time.Second / 48000; p.Duration-sound > 200*time.Millisecond {
+		t.Fatalf("the recording's sound lasts %v of %v", sound, p.Duration)
 	}
 	ps := mediatest.Participants(t)
 	// Every voice is in the recording, at its level most of the time.

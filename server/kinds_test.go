@@ -245,6 +245,9 @@ func TestVanishedClient(t *testing.T) {
 	for c.Stats().Frames == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
+	if c.Stats().Frames == 0 {
+		t.Fatal("no mixed picture within 5 s: the client never took part")
+	}
 	c.Close() // no DELETE
 	deadline = time.Now().Add(10 * time.Second)
 	for {

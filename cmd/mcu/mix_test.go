@@ -133,6 +133,11 @@ func decodeMixOf(t *testing.T, path string, length time.Duration) mixed {
 	if m.pcm, err = mediatest.DecodeAudio(ctx, path); err != nil {
 		t.Fatal(err)
 	}
+	// The tone checks read windows of it: it must reach them (a window
+	// past its end reads as silence, one cut short as its start).
+	if sound := time.Duration(len(m.pcm)/2) * time.Second / 48000; sound < length-40*time.Millisecond {
+		t.Errorf("the sound lasts %v, want %v", sound, length)
+	}
 	return m
 }
 
