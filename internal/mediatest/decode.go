@@ -22,7 +22,8 @@ const (
 //
 // It runs two tools on the file: ffprobe lists each frame's size and time,
 // then ffmpeg writes all frames as raw yuv420p at their native sizes
-// (-autoscale 0) with no frame dropped or repeated (-fps_mode passthrough).
+// (-autoscale 0), unturned as ffprobe sizes them (-autorotate 0), with no
+// frame dropped or repeated (-fps_mode passthrough).
 // The byte count must match the list exactly, or it is an error. The frames
 // share one backing array, each using its own part of it.
 func DecodeVideo(ctx context.Context, path string) ([]*image.YCbCr, []time.Duration, error) {
@@ -34,7 +35,7 @@ func DecodeVideo(ctx context.Context, path string) ([]*image.YCbCr, []time.Durat
 	for _, info := range infos {
 		size += yuv420Size(info.Width, info.Height)
 	}
-	raw, err := ffmpeg(ctx, size, "-i", path, "-map", "0:v:0", "-autoscale", "0",
+	raw, err := ffmpeg(ctx, size, "-autorotate", "0", "-i", path, "-map", "0:v:0", "-autoscale", "0",
 		"-fps_mode", "passthrough", "-pix_fmt", "yuv420p", "-f", "rawvideo", "-")
 	if err != nil {
 		return nil, nil, err

@@ -47,6 +47,9 @@ func StartWithToken(t testing.TB, mutate func(*room.Config), token string) *Serv
 	if mutate != nil {
 		mutate(&cfg)
 	}
+	if cfg.Observer != nil {
+		t.Fatal("testserver: the server's metrics are its Observer; mutate must not set one")
+	}
 	metrics := server.NewMetrics()
 	cfg.Observer = metrics
 	rooms, err := room.NewManager(cfg)
