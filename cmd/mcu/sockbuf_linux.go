@@ -9,8 +9,9 @@ import (
 const bufferHint = "raise the sysctls net.core.rmem_max and net.core.wmem_max, or run with CAP_NET_ADMIN"
 
 // growBuffers asks for size bytes of receive and send buffer on conn and
-// returns what the kernel gave. A privileged process (CAP_NET_ADMIN: root)
-// goes past net.core.rmem_max and wmem_max; any other gets at most those.
+// returns what the kernel gave. A process with CAP_NET_ADMIN (root outside
+// a container) goes past net.core.rmem_max and wmem_max; any other gets
+// at most those.
 func growBuffers(conn *net.UDPConn, size int) (read, write int, err error) {
 	raw, err := conn.SyscallConn()
 	if err != nil {
