@@ -230,3 +230,30 @@ func TestInputProbesWithinTheDecodersLimit(t *testing.T) {
 		t.Errorf("video %+v: want a VP8 stream of unknown size (its picture not decoded)", v)
 	}
 }
+
+// TestInputOpenErrorNamesFile: a file that its first bytes make out to be
+// Ogg or IVF but that FFmpeg cannot open gives an error naming the file.
+func TestInputOpenErrorNamesFile(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+	}{
+		{"zeros.ogg", append([]byte("OggS"), make([]byte, 60)...)},
+		{"truncated.ivf", []byte("DKIF\x00\x00\x20\x00VP80")}, // header cut short after the codec
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), tc.name)
+			if err := os.WriteFile(path, tc.data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			in, err := OpenInput(path)
+			if err == nil {
+				in.Close()
+				t.Fatal("OpenInput succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("error %q does not name %s", err, path)
+			}
+		})
+	}
+}

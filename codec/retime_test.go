@@ -417,3 +417,73 @@ func TestInputFirstBehindWithAudio(t *testing.T) {
 		})
 	}
 }
+
+// TestInputKeepsLateLastFrameOfLongClip: in a clip longer than trailingJump,
+// a last frame that comes later than that after the one before, but within
+// the clip's length, is a real frame and keeps its time.
+func TestInputKeepsLateLastFrameOfLongClip(t *testing.T) {
+	const step = 2 * 30 // a frame every two seconds: the clip spans three minutes
+	path := mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), func(i int, _ uint64) uint64 {
+		if i == 89 {
+			return uint64(i)*step + 2*60*30 // two minutes late
+		}
+		return uint64(i) * step
+	})
+	times, retimed := readTimes(t, path)
+	if len(times) != 90 {
+		t.Fatalf("%d packets, want 90", len(times))
+	}
+	if retimed != 0 {
+		t.Errorf("Retimed %d, want 0", retimed)
+	}
+	if want := 89*2*time.Second + 2*time.Minute; times[89] != want {
+		t.Errorf("last packet at %v, want %v", times[89], want)
+	}
+}
+
+// TestInputKeepsPauseAfterDamagedFirst: once a damaged first frame has moved
+// the file's times (in.offset), a real pause later, even with a lone frame
+// damaged backwards after it, is judged on the moved times and kept.
+func TestInputKeepsPauseAfterDamagedFirst(t *testing.T) {
+	frame := time.Second / 30
+	for _, tc := range []struct {
+		name      string
+		backwards int // a frame damaged back to the start, or -1
+	}{
+		{"pause", -1},
+		{"pause, then one damaged backwards", 80},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := mediatest.RetimeIVF(t, mediatest.TestdataPath(t, "p01.ivf"), func(i int, pts uint64) uint64 {
+				switch {
+				case i == 0:
+					return pts + hours
+				case i == tc.backwards:
+					return 0
+				case i >= 45:
+					return pts + 60*30 // a minute without video, then it goes on
+				}
+				return pts
+			})
+			times, retimed := readTimes(t, path)
+			if len(times) != 90 {
+				t.Fatalf("%d packets, want 90", len(times))
+			}
+			if retimed != 1 {
+				t.Errorf("Retimed %d, want 1 (the first frame)", retimed)
+			}
+			for i, got := range times {
+				want := time.Duration(i) * frame
+				switch {
+				case i == tc.backwards:
+					want = 0 // left alone
+				case i >= 45:
+					want += time.Minute
+				}
+				if d := got - want; d < -time.Millisecond || d > time.Millisecond {
+					t.Errorf("packet %d at %v, want %v", i, got, want)
+				}
+			}
+		})
+	}
+}
