@@ -291,8 +291,11 @@ func StartsDecoding(c VideoCodec, frame []byte) bool {
 	if IsKeyframe(c, frame) {
 		return true
 	}
+	if c != H264 {
+		return false // no other codec's frame is read as H.264
+	}
 	_, ok := H264RecoveryPoint(frame)
-	return c == H264 && ok
+	return ok
 }
 
 // seiRecoveryPoint reads an SEI NAL unit's payload (after its header
