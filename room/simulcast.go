@@ -81,18 +81,9 @@ func (z *simulcastSizes) markUnfit(track *webrtc.TrackRemote, now time.Time) {
 // now: it sent nothing for simulcastSilence, or it is left out.
 func (z *simulcastSizes) gone(track *webrtc.TrackRemote, now time.Time) bool {
 	z.mu.Lock()
-	st := z.streams[track]
-	silent := st == nil || now.Sub(st.last) > simulcastSilence
-	z.mu.Unlock()
-	return silent || z.isUnfit(track, now)
-}
-
-// isUnfit reports whether track is left out at now (markUnfit).
-func (z *simulcastSizes) isUnfit(track *webrtc.TrackRemote, now time.Time) bool {
-	z.mu.Lock()
 	defer z.mu.Unlock()
 	st := z.streams[track]
-	return st != nil && now.Before(st.unfit)
+	return st == nil || now.Sub(st.last) > simulcastSilence || now.Before(st.unfit)
 }
 
 // mayTake reports whether track may take the place of a stream silent for

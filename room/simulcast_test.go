@@ -319,13 +319,13 @@ func TestSimulcastSizesBest(t *testing.T) {
 		}
 	}
 	z.markUnfit(h, now)
-	if got := z.best(426*240, now, nil); got != f && got != twin || !z.isUnfit(h, now) {
+	if got := z.best(426*240, now, nil); got != f && got != twin || !z.gone(h, now) { // h just sent: gone for being left out
 		t.Errorf("with h's keyframes not decoding: %p, want another that covers", got)
 	}
 	later := now.Add(unfitFor + time.Second)
 	z.seen(h, later, 640*360)
 	z.seen(twin, later, 0)
-	if got := z.best(426*240, later, twin); got != twin && got != h || z.isUnfit(h, later) {
+	if got := z.best(426*240, later, twin); got != twin && got != h || z.gone(h, later) {
 		t.Errorf("after unfitFor, h is still left out")
 	}
 	z.markUnfit(h, now)
