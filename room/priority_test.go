@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,15 +31,7 @@ func TestThreadsAtTheirPriorities(t *testing.T) {
 	before := threadNices(t) // threads of earlier tests count only if their nice changes
 	m := testManager(t)
 	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
-	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil {
-		t.Fatal(err)
-	}
-	r := joinConnected(t, m, Participant, pc)
-	sendClip(t, nil, track)
+	r := joinSendingClip(t, m, pc)
 	videoShown(t, r, 640)
 
 	// Threads that took a nice since the baseline: the room's (the clock

@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/webrtc/v4"
-
 	"mcu/codec"
 	"mcu/mixer"
 )
@@ -49,15 +47,7 @@ func TestAudioCodecShown(t *testing.T) {
 	})
 	t.Run("video only", func(t *testing.T) {
 		pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
-		track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pc.AddTrack(track); err != nil {
-			t.Fatal(err)
-		}
-		r := joinConnected(t, testManager(t), Participant, pc)
-		sendClip(t, nil, track)
+		r := joinSendingClip(t, testManager(t), pc)
 		p := participantInfo(t, r, "its video decoded", func(p SessionInfo) bool { return p.Width > 0 })
 		if p.AudioCodec != "" || p.Audio != nil {
 			t.Errorf("audio codec %q, audio %+v for a participant sending video only, want none", p.AudioCodec, p.Audio)

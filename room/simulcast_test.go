@@ -47,6 +47,22 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 	sendStreams(t, mark, streams...)
 }
 
+// joinSendingClip adds a VP8 track to pc, joins it to m as a participant
+// and sends the clip on the track (sendClip); it returns the room.
+func joinSendingClip(t *testing.T, m *Manager, pc *webrtc.PeerConnection) *Room {
+	t.Helper()
+	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pc.AddTrack(track); err != nil {
+		t.Fatal(err)
+	}
+	r := joinConnected(t, m, Participant, pc)
+	sendClip(t, nil, track)
+	return r
+}
+
 // stream is frames from to to of a testdata clip (its first 90 frames,
 // over and over), sent on a track.
 type stream struct {

@@ -72,15 +72,7 @@ func TestVanishedNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil {
-		t.Fatal(err)
-	}
-	r := joinConnected(t, m, Participant, pc)
-	sendClip(t, nil, track)
+	r := joinSendingClip(t, m, pc)
 	videoShown(t, r, 640)
 
 	cut.Store(true)
