@@ -17,7 +17,6 @@ import (
 // every path a tile size takes (copy, two-thirds, box halving, swscale),
 // so each chroma plane is mapped on its own scale and luma on its own.
 func TestScalerMapsFullRangeExtremes(t *testing.T) {
-	sizes := []image.Point{{640, 360}, {426, 240}, {320, 180}, {500, 282}}
 	for _, tc := range []struct {
 		name           string
 		y              uint8 // full-range luma in
@@ -33,14 +32,7 @@ func TestScalerMapsFullRangeExtremes(t *testing.T) {
 			t.Fatal(err)
 		}
 		FillRect(img, img.Rect, tc.y, 0, 255)
-		var c frameConverter
-		defer c.close()
-		for _, size := range sizes {
-			dst := &Frame{}
-			target := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), size }
-			if err := c.toFrame(dst, f, target); err != nil {
-				t.Fatalf("%s to %v: %v", tc.name, size, err)
-			}
+		toEachPath(t, tc.name, f, func(size image.Point, dst *Frame) {
 			for y := range size.Y {
 				for x := range size.X {
 					if v := dst.Y[y*dst.YStride+x]; v != tc.wantY {
@@ -56,7 +48,7 @@ func TestScalerMapsFullRangeExtremes(t *testing.T) {
 					}
 				}
 			}
-		}
+		})
 	}
 }
 

@@ -256,7 +256,6 @@ func TestScalerScratchFollowsOutput(t *testing.T) {
 // two-thirds shrink, the box halving, swscale. A limited-range one keeps
 // its values.
 func TestScalerMapsFullRange(t *testing.T) {
-	sizes := []image.Point{{640, 360}, {426, 240}, {320, 180}, {500, 282}}
 	for _, tc := range []struct {
 		name   string
 		format astiav.PixelFormat
@@ -275,14 +274,7 @@ func TestScalerMapsFullRange(t *testing.T) {
 			black = astiav.ColorRangeJpeg // the picture says nothing, but is full range
 		}
 		f := blackFrame(t, tc.format, black, tc.rng)
-		var c frameConverter
-		defer c.close()
-		for _, size := range sizes {
-			dst := &Frame{}
-			target := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), size }
-			if err := c.toFrame(dst, f, target); err != nil {
-				t.Fatalf("%s to %v: %v", tc.name, size, err)
-			}
+		toEachPath(t, tc.name, f, func(size image.Point, dst *Frame) {
 			for y := range size.Y {
 				for x := range size.X {
 					if v := dst.Y[y*dst.YStride+x]; v < 15 || v > 17 {
@@ -295,7 +287,28 @@ func TestScalerMapsFullRange(t *testing.T) {
 					t.Errorf("%s to %v: chroma %d, want 128", tc.name, size, v)
 				}
 			}
+		})
+	}
+}
+
+// pathSizes are tile sizes for a 640x360 picture that take each of the
+// scaling paths: the copy at the same size, the two-thirds shrink, the box
+// halving, swscale.
+var pathSizes = []image.Point{{640, 360}, {426, 240}, {320, 180}, {500, 282}}
+
+// toEachPath converts f, whole, to each of pathSizes with one
+// frameConverter, and hands each picture to check.
+func toEachPath(t *testing.T, name string, f *astiav.Frame, check func(size image.Point, dst *Frame)) {
+	t.Helper()
+	var c frameConverter
+	defer c.close()
+	for _, size := range pathSizes {
+		dst := &Frame{}
+		target := func(w, h int) (image.Rectangle, image.Point) { return image.Rect(0, 0, w, h), size }
+		if err := c.toFrame(dst, f, target); err != nil {
+			t.Fatalf("%s to %v: %v", name, size, err)
 		}
+		check(size, dst)
 	}
 }
 
