@@ -31,15 +31,21 @@ type Config struct {
 	RecordDir string
 	// GatherTimeout bounds the wait for ICE candidates before answering.
 	GatherTimeout time.Duration
+	// OverloadHold is how long after the server last fell behind its media
+	// (see strain) joins of senders and new rooms are refused with
+	// ErrOverloaded; 0 takes them whatever the load.
+	OverloadHold time.Duration
 	// Observer, when set, receives the rooms' measurements (metrics).
 	Observer Observer
 	Logger   *slog.Logger
 }
 
 // DefaultConfig: a 1280x720 30 fps grid, 25 people and 100 viewers per
-// room, at most 50 rooms, recordings in ./recordings.
+// room, at most 50 rooms, recordings in ./recordings, senders and rooms
+// refused for 10 s after the server fell behind.
 func DefaultConfig() Config {
-	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxViewers: 100, MaxRooms: 50, RecordDir: "recordings", GatherTimeout: 5 * time.Second}
+	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxViewers: 100, MaxRooms: 50, RecordDir: "recordings",
+		GatherTimeout: 5 * time.Second, OverloadHold: 10 * time.Second}
 	c.Mixer.Live = true
 	return c
 }
@@ -63,6 +69,9 @@ func (c Config) Validate() error {
 	}
 	if c.RecordDir == "" {
 		return fmt.Errorf("room: no recording folder")
+	}
+	if c.OverloadHold < 0 {
+		return fmt.Errorf("room: overload hold %v: want 0 (never refuse) or more", c.OverloadHold)
 	}
 	return nil
 }

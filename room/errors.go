@@ -3,6 +3,7 @@ package room
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Errors of the Manager, for the HTTP layer to map to status codes.
@@ -22,4 +23,16 @@ var (
 	// ErrTooManyRecordings: a room's recordings begun within one second
 	// have taken every file name of that second.
 	ErrTooManyRecordings = errors.New("room: too many recordings begun this second; try again")
+	// ErrOverloaded: the server has been short of CPU within
+	// Config.OverloadHold, and the join would add to its work (see
+	// strain). The error returned is an *OverloadError.
+	ErrOverloaded = errors.New("room: the server is short of CPU: it takes no more senders or rooms for now")
 )
+
+// OverloadError is a join refused with ErrOverloaded. RetryAfter is how
+// long the server must keep up before it takes one again (longer if it
+// falls behind meanwhile).
+type OverloadError struct{ RetryAfter time.Duration }
+
+func (e *OverloadError) Error() string        { return ErrOverloaded.Error() }
+func (e *OverloadError) Is(target error) bool { return target == ErrOverloaded }

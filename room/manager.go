@@ -33,6 +33,9 @@ type Manager struct {
 	apis *apiMaker
 	log  *slog.Logger
 	obs  Observer
+	// strain tells when the server last fell behind its media: the rooms'
+	// observer (obs) and decoders mark it, reserve reads it.
+	strain *strain
 
 	mu    sync.Mutex
 	rooms map[string]*Room
@@ -79,6 +82,8 @@ func NewManager(cfg Config) (*Manager, error) {
 	if m.obs == nil {
 		m.obs = nopObserver{}
 	}
+	m.strain = newStrain(cfg.OverloadHold, cfg.Logger)
+	m.obs = strainObserver{m.obs, m.strain}
 	return m, nil
 }
 
@@ -238,12 +243,16 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 		return nil, ErrClosed
 	}
 	r := m.rooms[name]
+	strained, left := m.strain.strained(time.Now())
 	if r == nil {
 		if kind == Viewer && m.cfg.MaxViewers == 0 {
 			return nil, ErrNoMoreViewers // before a room is opened for nobody
 		}
 		if len(m.rooms) >= m.cfg.MaxRooms {
 			return nil, ErrServerFull
+		}
+		if strained {
+			return nil, m.refuse(left)
 		}
 		var err error
 		if r, err = newRoom(name, m); err != nil {
@@ -257,6 +266,9 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 		if r.shown() >= m.cfg.MaxParticipants {
 			return nil, ErrRoomFull
 		}
+		if strained {
+			return nil, m.refuse(left)
+		}
 		r.pending++
 	} else if r.watching() >= m.cfg.MaxViewers {
 		return nil, ErrNoMoreViewers
@@ -264,6 +276,22 @@ func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
 	r.joining++
 	m.joins.Add(1)
 	return r, nil
+}
+
+// refuse counts a join refused for strain, left before the server takes
+// one again.
+func (m *Manager) refuse(left time.Duration) error {
+	m.strain.refused.Add(1)
+	return &OverloadError{RetryAfter: left}
+}
+
+// Overload tells whether joins of senders and new rooms are refused for
+// the server's strain (see Config.OverloadHold), how many have been, and
+// how many frames of participants' video were dropped for their decoder
+// falling behind.
+func (m *Manager) Overload() (refusing bool, refused, behind uint64) {
+	refusing, _ = m.strain.strained(time.Now())
+	return refusing, m.strain.refused.Load(), m.strain.behind.Load()
 }
 
 // unreserve gives back the place reserve held; r.mu must be held.

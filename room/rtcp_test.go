@@ -182,14 +182,18 @@ func TestKeyframeRequestsPerReceiver(t *testing.T) {
 }
 
 // countingObserver counts the keyframe requests received (from one
-// goroutine) and the audio input events (from any).
+// goroutine), the audio input events, the late ticks and the frames
+// dropped (from any).
 type countingObserver struct {
 	nopObserver
-	plis  int
-	audio [3]atomic.Int64 // by AudioEvent
+	plis          int
+	audio         [3]atomic.Int64 // by AudioEvent
+	late, dropped atomic.Int64
 }
 
 func (o *countingObserver) PLIReceived()             { o.plis++ }
+func (o *countingObserver) LateTicks(n int)          { o.late.Add(int64(n)) }
+func (o *countingObserver) Dropped()                 { o.dropped.Add(1) }
 func (o *countingObserver) AudioInput(ev AudioEvent) { o.audio[ev].Add(1) }
 
 // timeoutError is a read deadline's error, as pion's.

@@ -436,6 +436,9 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 		log:      s.room.log.With("session", s.ID),
 		cpu:      func(d time.Duration) { s.room.obs.CPU(mixer.StageVideoDecode, d) },
 	}
+	if m := s.room.mgr; m != nil {
+		in.behind = func() { m.strain.mark(time.Now(), strainDecoder) }
+	}
 	defer in.close()
 	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
 	capBitrate := s.bitrateCap(ssrc)

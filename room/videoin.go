@@ -40,6 +40,9 @@ type videoIn struct {
 	// cpu, when set, is told the CPU time each frame took to decode and
 	// scale (not the depacketizing, nor asking for keyframes).
 	cpu func(time.Duration)
+	// behind, when set, is told of each frame dropped for waiting over
+	// maxDecodeLag: a strain of the server's.
+	behind func()
 
 	pt       uint8               // payload type of the packets the state below is for
 	switched time.Time           // when a packet last changed the codec
@@ -312,6 +315,9 @@ func (v *videoIn) decode(f assembled) {
 			if !codec.H264HasSlice(f.data) {
 				return // no picture
 			}
+		}
+		if v.behind != nil {
+			v.behind()
 		}
 		if v.lagged++; v.lagged == 1 || v.lagged%1000 == 0 {
 			v.log.Warn("video decoding fell behind, frames dropped up to a keyframe", "count", v.lagged, "max_wait", maxDecodeLag)

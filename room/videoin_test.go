@@ -527,10 +527,15 @@ func TestVideoInDropsWhatWaitedTooLong(t *testing.T) {
 		}
 	}
 	p, sender := vp8Reader(t)
+	behind := 0 // frames the server is told of as a strain
+	p.in.behind = func() { behind++ }
 	vp8 := &codecs.VP8Payloader{}
 	p.push(sender.packets(t, 96, vp8, clip[:30])...)
 	if got := p.take()[image.Pt(640, 360)]; got != 30 {
 		t.Fatalf("%d pictures of 30 decoded in time", got)
+	}
+	if behind != 0 {
+		t.Errorf("%d frames decoded in time told as behind", behind)
 	}
 	p.waited = 2 * maxDecodeLag
 	p.push(sender.packets(t, 96, vp8, clip[30:45])...) // keyframe 30 among them
@@ -540,10 +545,16 @@ func TestVideoInDropsWhatWaitedTooLong(t *testing.T) {
 	if p.keyframes == 0 {
 		t.Error("no keyframe asked for once frames were dropped")
 	}
+	if behind != 15 {
+		t.Errorf("%d frames told as behind, want the 15 dropped", behind)
+	}
 	p.waited = maxDecodeLag / 2
 	p.push(sender.packets(t, 96, vp8, clip[45:])...)
 	if got := p.take()[image.Pt(640, 360)]; got != 30 {
 		t.Errorf("%d pictures decoded once the packets waited less, want the 30 from keyframe 60 on", got)
+	}
+	if behind != 15 {
+		t.Errorf("%d frames told as behind after the decoder caught up, want still 15", behind)
 	}
 }
 

@@ -58,6 +58,18 @@ func TestFailStatus(t *testing.T) {
 			t.Errorf("%v: the answer names the server's files: %q", c.err, body["error"])
 		}
 	}
+	// A server short of CPU says when to try again: once the hold is
+	// over, in whole seconds up.
+	for _, c := range []struct {
+		left  time.Duration
+		retry string
+	}{{2200 * time.Millisecond, "3"}, {4 * time.Second, "4"}, {10 * time.Millisecond, "1"}, {0, "1"}} {
+		w := httptest.NewRecorder()
+		s.fail(w, wrap(&room.OverloadError{RetryAfter: c.left}))
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") != c.retry || !strings.Contains(w.Body.String(), "short of CPU") {
+			t.Errorf("overloaded, %v left: %d, Retry-After %q, %s; want 503, %s, saying why", c.left, w.Code, w.Header().Get("Retry-After"), w.Body, c.retry)
+		}
+	}
 	if !strings.Contains(logged.String(), "/var/lib/mcu/x.webm") {
 		t.Errorf("the internal error is not in the log: %q", logged.String())
 	}

@@ -17,8 +17,10 @@ type Metrics struct {
 	registry *prometheus.Registry
 	rooms    func() (rooms, participants, viewers int)
 	lowered  func() int
+	overload func() (refusing bool, refused, behind uint64)
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
+	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -43,11 +45,18 @@ func NewMetrics() *Metrics {
 		registry:         prometheus.NewRegistry(),
 		rooms:            func() (int, int, int) { return 0, 0, 0 },
 		lowered:          func() int { return 0 },
+		overload:         func() (bool, uint64, uint64) { return false, 0, 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
 		loweredDesc: prometheus.NewDesc("mcu_rooms_bitrate_lowered",
 			"Rooms whose mix is encoded below the configured bitrate because a receiver reports heavy loss.", nil, nil),
+		overloadedDesc: prometheus.NewDesc("mcu_overloaded",
+			"1 while joins of senders and new rooms are refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
+		refusedDesc: prometheus.NewDesc("mcu_joins_refused_overload_total",
+			"Joins refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
+		behindDesc: prometheus.NewDesc("mcu_video_frames_behind_total",
+			"Frames of participants' video dropped undecoded, up to a keyframe, because their decoder fell over 500 ms behind (the server short of CPU).", nil, nil),
 		// A tick whose tiles come scaled takes tens of microseconds, one
 		// that scales a few tenths of a millisecond.
 		tick: ms("mcu_mixer_tick_seconds", "Time a video tick takes to bring the canvas up to date.",
@@ -83,7 +92,9 @@ func NewMetrics() *Metrics {
 }
 
 // CountRooms makes the room gauges read from the manager.
-func (m *Metrics) CountRooms(rooms *room.Manager) { m.rooms, m.lowered = rooms.Counts, rooms.Lowered }
+func (m *Metrics) CountRooms(rooms *room.Manager) {
+	m.rooms, m.lowered, m.overload = rooms.Counts, rooms.Lowered, rooms.Overload
+}
 
 // Describe implements prometheus.Collector for the gauges.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
@@ -91,6 +102,9 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.participantsDesc
 	ch <- m.viewersDesc
 	ch <- m.loweredDesc
+	ch <- m.overloadedDesc
+	ch <- m.refusedDesc
+	ch <- m.behindDesc
 }
 
 // Collect implements prometheus.Collector for the gauges.
@@ -100,6 +114,14 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
 	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
 	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
+	refusing, refused, behind := m.overload()
+	overloaded := 0.0
+	if refusing {
+		overloaded = 1
+	}
+	ch <- prometheus.MustNewConstMetric(m.overloadedDesc, prometheus.GaugeValue, overloaded)
+	ch <- prometheus.MustNewConstMetric(m.refusedDesc, prometheus.CounterValue, float64(refused))
+	ch <- prometheus.MustNewConstMetric(m.behindDesc, prometheus.CounterValue, float64(behind))
 }
 
 // The room.Observer methods.

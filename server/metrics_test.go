@@ -77,3 +77,43 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 		}
 	}
 }
+
+// TestOverloadMetrics: the overload gauge and counters read the manager's
+// state at each scrape.
+func TestOverloadMetrics(t *testing.T) {
+	m := NewMetrics()
+	read := func() map[string]float64 {
+		t.Helper()
+		got := map[string]float64{}
+		families, err := m.registry.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range families {
+			for _, s := range f.GetMetric() {
+				switch {
+				case s.Counter != nil:
+					got[f.GetName()] = s.GetCounter().GetValue()
+				case s.Gauge != nil:
+					got[f.GetName()] = s.GetGauge().GetValue()
+				}
+			}
+		}
+		return got
+	}
+	refusing, refused, behind := false, uint64(0), uint64(0)
+	m.overload = func() (bool, uint64, uint64) { return refusing, refused, behind }
+	for _, c := range []struct {
+		refusing        bool
+		refused, behind uint64
+		gauge           float64
+	}{{false, 0, 0, 0}, {true, 3, 40, 1}, {false, 3, 41, 0}} {
+		refusing, refused, behind = c.refusing, c.refused, c.behind
+		got := read()
+		if got["mcu_overloaded"] != c.gauge || got["mcu_joins_refused_overload_total"] != float64(c.refused) ||
+			got["mcu_video_frames_behind_total"] != float64(c.behind) {
+			t.Errorf("refusing %v, %d refused, %d behind: read %v, %v, %v", c.refusing, c.refused, c.behind,
+				got["mcu_overloaded"], got["mcu_joins_refused_overload_total"], got["mcu_video_frames_behind_total"])
+		}
+	}
+}

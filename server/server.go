@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -312,6 +314,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	var tooBig *http.MaxBytesError
 	var ut unsupportedType
 	var br badRequest
+	var overload *room.OverloadError
 	switch {
 	case errors.As(err, &tooBig):
 		status = http.StatusRequestEntityTooLarge
@@ -327,6 +330,11 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
+	case errors.As(err, &overload):
+		// Short of CPU: another server, or this one once it has kept up
+		// for the hold (RFC 9725 4.7).
+		status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(overload.RetryAfter.Seconds())))))
 	case errors.Is(err, room.ErrClosed), errors.Is(err, room.ErrServerFull):
 		// Busy or stopping: another try, or another server, soon (RFC
 		// 9725 4.7).

@@ -90,6 +90,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
+	overloadHold := fs.String("overload-hold", env("MCU_OVERLOAD_HOLD", "10s"), "after the server falls behind its media for want of CPU (late ticks, a busy encoder, a decoder 500 ms behind), refuse joins of senders and new rooms with 503 for this `duration` (viewers are still taken); 0 never refuses [MCU_OVERLOAD_HOLD]")
 	var iceServers, natIPs listFlag
 	fs.Var(&iceServers, "ice-server", "STUN/TURN `url`, repeatable, e.g. turn:user:secret@turn.example.com:3478 [MCU_ICE_SERVERS, comma-separated]")
 	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
@@ -146,6 +147,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
+	}
+	if cfg.OverloadHold, err = time.ParseDuration(*overloadHold); err != nil || cfg.OverloadHold < 0 {
+		return usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
 	}
 	for _, s := range iceServers.vals {
 		if lower := strings.ToLower(s); !iceServers.fromEnv && (strings.Contains(lower, ",stun") || strings.Contains(lower, ",turn")) {

@@ -680,6 +680,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"max-participants":    {"MCU_MAX_PARTICIPANTS", "17"},
 		"max-viewers":         {"MCU_MAX_VIEWERS", "33"},
 		"max-rooms":           {"MCU_MAX_ROOMS", "7"},
+		"overload-hold":       {"MCU_OVERLOAD_HOLD", "25s"},
 		"udp-port":            {"MCU_UDP_PORT", "50123"},
 		"loopback-candidates": {"MCU_LOOPBACK_CANDIDATES", "false"},
 		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},

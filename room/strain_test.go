@@ -1,0 +1,246 @@
+package room
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"mcu/mixer"
+)
+
+// lockedBuffer is a log's output, written from the server's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestStrainHold: a strain refuses joins for the hold after it, each new
+// one renewing it; it is logged once per spell (not again within the
+// hold); a hold of 0 never refuses.
+func TestStrainHold(t *testing.T) {
+	const hold = 10 * time.Second
+	var logs lockedBuffer
+	s := newStrain(hold, slog.New(slog.NewTextHandler(&logs, nil)))
+	t0 := s.base.Add(time.Minute)
+	if on, _ := s.strained(t0); on {
+		t.Fatal("strained before any strain")
+	}
+	s.mark(t0, strainLateTick)
+	for _, c := range []struct {
+		at   time.Duration // after t0
+		on   bool
+		left time.Duration
+	}{
+		{0, true, hold},
+		{4 * time.Second, true, 6 * time.Second},
+		{hold - time.Millisecond, true, time.Millisecond},
+		{hold, false, 0},
+		{time.Hour, false, 0},
+	} {
+		if on, left := s.strained(t0.Add(c.at)); on != c.on || left != c.left {
+			t.Errorf("%v after a strain: strained %v with %v left, want %v with %v", c.at, on, left, c.on, c.left)
+		}
+	}
+	s.mark(t0.Add(8*time.Second), strainDecoder) // within the hold: renews it, not logged
+	if on, left := s.strained(t0.Add(12 * time.Second)); !on || left != 6*time.Second {
+		t.Errorf("4 s after a second strain: strained %v with %v left, want 6 s", on, left)
+	}
+	if n := strings.Count(logs.String(), "short of CPU"); n != 1 {
+		t.Errorf("%d log lines for two strains 8 s apart, want 1:\n%s", n, logs.String())
+	}
+	s.mark(t0.Add(8*time.Second+hold+time.Second), strainEncoderBusy) // after a calm spell
+	if n := strings.Count(logs.String(), "short of CPU"); n != 2 {
+		t.Errorf("%d log lines after a strain that followed a calm spell, want 2:\n%s", n, logs.String())
+	}
+	if !strings.Contains(logs.String(), "cause=\""+strainEncoderBusy+"\"") {
+		t.Errorf("the log does not name the cause:\n%s", logs.String())
+	}
+	if got := s.behind.Load(); got != 1 {
+		t.Errorf("%d decoder strains counted, want 1 (the mixer's are counted by their own metrics)", got)
+	}
+
+	never := newStrain(0, slog.New(slog.DiscardHandler))
+	never.mark(time.Now(), strainLateTick)
+	if on, _ := never.strained(time.Now()); on {
+		t.Error("a hold of 0 refuses joins")
+	}
+}
+
+// TestStrainObserver: the mixer's late ticks and busy encoder reach the
+// server's observer as before, and each is a strain.
+func TestStrainObserver(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		report        func(Observer)
+		cause         string
+		late, dropped int64
+	}{
+		{"late ticks", func(o Observer) { o.LateTicks(3) }, strainLateTick, 3, 0},
+		{"encoder busy", func(o Observer) { o.Dropped() }, strainEncoderBusy, 0, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs lockedBuffer
+			inner := &countingObserver{}
+			s := newStrain(time.Second, slog.New(slog.NewTextHandler(&logs, nil)))
+			c.report(strainObserver{inner, s})
+			if late, dropped := inner.late.Load(), inner.dropped.Load(); late != c.late || dropped != c.dropped {
+				t.Errorf("passed on as %d late ticks and %d dropped, want %d and %d", late, dropped, c.late, c.dropped)
+			}
+			if on, _ := s.strained(time.Now()); !on {
+				t.Error("not a strain")
+			}
+			if !strings.Contains(logs.String(), c.cause) {
+				t.Errorf("the log does not name the cause %q:\n%s", c.cause, logs.String())
+			}
+		})
+	}
+}
+
+// TestOverloadRefusesSendersAndRooms: within the hold after a strain,
+// participants, publishers and any join that would open a room are
+// refused with an *OverloadError telling how long the hold has left;
+// viewers of an open room are taken; once the hold is over, everyone is.
+func TestOverloadRefusesSendersAndRooms(t *testing.T) {
+	const hold = 400 * time.Millisecond
+	cfg := DefaultConfig()
+	cfg.OverloadHold = hold
+	m := testManagerWith(t, cfg)
+	open, err := m.reserve("x", Participant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.strain.mark(time.Now(), strainDecoder)
+	for _, c := range []struct {
+		room string
+		kind Kind
+	}{{"x", Participant}, {"x", Publisher}, {"y", Participant}, {"y", Viewer}} {
+		_, err := m.reserve(c.room, c.kind)
+		var oe *OverloadError
+		if !errors.Is(err, ErrOverloaded) || !errors.As(err, &oe) {
+			t.Errorf("%v joining room %s while strained: %v, want ErrOverloaded", c.kind, c.room, err)
+			continue
+		}
+		if oe.RetryAfter <= 0 || oe.RetryAfter > hold {
+			t.Errorf("%v refused with %v to wait, want up to the hold (%v)", c.kind, oe.RetryAfter, hold)
+		}
+	}
+	if rooms, _, _ := m.Counts(); rooms != 1 {
+		t.Errorf("%d rooms open after joins refused, want the 1 open before", rooms)
+	}
+	viewer, err := m.reserve("x", Viewer)
+	if err != nil {
+		t.Errorf("a viewer of an open room refused while strained: %v", err)
+	} else {
+		m.endJoin(viewer, Viewer)
+	}
+	if refusing, refused, _ := m.Overload(); !refusing || refused != 4 {
+		t.Errorf("Overload: refusing %v, %d refused, want true and 4", refusing, refused)
+	}
+	time.Sleep(hold + 50*time.Millisecond)
+	if refusing, _, _ := m.Overload(); refusing {
+		t.Error("still refusing once the hold is over")
+	}
+	for _, room := range []string{"x", "y"} {
+		r, err := m.reserve(room, Participant)
+		if err != nil {
+			t.Errorf("a participant joining room %s once the hold is over: %v", room, err)
+			continue
+		}
+		m.endJoin(r, Participant)
+		m.closeIfEmpty(r)
+	}
+	m.endJoin(open, Participant)
+	m.closeIfEmpty(open)
+}
+
+// lateClock is the real-time clock, but the ticks waited for once fall is
+// closed are reported 100 ms late, as when the mixer's thread does not get
+// the CPU in time.
+type lateClock struct {
+	mixer.Clock
+	fall <-chan struct{}
+}
+
+func (c lateClock) Wait(ctx context.Context, t time.Duration) (time.Duration, error) {
+	late, err := c.Clock.Wait(ctx, t)
+	select {
+	case <-c.fall:
+		late = 100 * time.Millisecond
+	default:
+	}
+	return late, err
+}
+
+// TestLateTicksRefuseJoins: a room's mixer falling behind (late ticks,
+// counted by the server's observer as before) makes the next join of a
+// participant fail with ErrOverloaded, logged, while a viewer still
+// joins the room.
+func TestLateTicksRefuseJoins(t *testing.T) {
+	fall := make(chan struct{})
+	real := runMixer
+	t.Cleanup(func() { runMixer = real })
+	runMixer = func(ctx context.Context, mx *mixer.Mixer) error {
+		return mx.Run(ctx, lateClock{Clock: mixer.RealTime(), fall: fall}, 0)
+	}
+	obs := &countingObserver{}
+	var logs lockedBuffer
+	cfg := DefaultConfig()
+	cfg.Observer = obs
+	m := testManagerWith(t, cfg)
+	m.log = slog.New(slog.NewTextHandler(&logs, nil))
+	m.strain.log = m.log
+	joinRoom(t, m, Participant, peerWith(t, webrtc.RTPTransceiverDirectionSendrecv))
+	if refusing, _, _ := m.Overload(); refusing {
+		t.Fatal("refusing joins before any late tick")
+	}
+	close(fall)
+	deadline := time.Now().Add(5 * time.Second)
+	for obs.late.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if obs.late.Load() == 0 {
+		t.Fatal("no late tick reached the server's observer")
+	}
+	second := peerWith(t, webrtc.RTPTransceiverDirectionSendrecv)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, _, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, second)); !errors.Is(err, ErrOverloaded) {
+		t.Errorf("a participant joining after a late tick: %v, want ErrOverloaded", err)
+	}
+	if !strings.Contains(logs.String(), strainLateTick) {
+		t.Errorf("the strain is not logged with its cause:\n%s", logs.String())
+	}
+	if _, _, err := m.Join(ctx, "x", "", Viewer, gatheredOffer(t, peerWith(t, webrtc.RTPTransceiverDirectionRecvonly))); err != nil {
+		t.Errorf("a viewer joining after a late tick: %v", err)
+	}
+}
+
+
+// peerWith is a test client's PeerConnection with a video section of dir.
+func peerWith(t *testing.T, dir webrtc.RTPTransceiverDirection) *webrtc.PeerConnection {
+	t.Helper()
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: dir}); err != nil {
+		t.Fatal(err)
+	}
+	return pc
+}
