@@ -234,7 +234,6 @@ func TestLateTicksRefuseJoins(t *testing.T) {
 	}
 }
 
-
 // peerWith is a test client's PeerConnection with a video section of dir.
 func peerWith(t *testing.T, dir webrtc.RTPTransceiverDirection) *webrtc.PeerConnection {
 	t.Helper()
