@@ -363,6 +363,22 @@ func TestShutdownTimeoutRefusesNonsense(t *testing.T) {
 	}
 }
 
+// TestOverloadHoldFlag: a hold that is not a duration, or below 0, is a
+// usage error naming the flag; 0 (never refuse) and a duration start the
+// server.
+func TestOverloadHoldFlag(t *testing.T) {
+	for v, ok := range map[string]bool{"-5s": false, "soon": false, "10": false, "0": true, "3s": true} {
+		// Cancelled: a value taken starts the server, which stops at once.
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := serveCommand(ctx, []string{"-overload-hold", v, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
+		var ue usageError
+		if refused := errors.As(err, &ue) && strings.Contains(err.Error(), "-overload-hold"); refused == ok {
+			t.Errorf("-overload-hold %s: %v, want it taken %v", v, err, ok)
+		}
+	}
+}
+
 // TestRecordDirCheckedAtStart: a recordings folder that cannot be made is
 // an error at start, naming the flag; a relative one is made, and the log
 // names it by its absolute path.
