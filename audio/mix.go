@@ -38,3 +38,24 @@ func MinusInto(dst, acc []int32, own []int16) {
 		dst[i] = a - int32(own[i])
 	}
 }
+
+// RampIn writes into dst the frame src faded in: its gain rises in a
+// straight line from 0 at the first sample pair to almost 1 at the last.
+// The frame faded out is src minus that (RampOut), so the two together
+// are src exactly. dst and src must be one frame (FrameLen).
+func RampIn(dst, src []int16) {
+	if len(dst) != FrameLen || len(src) != FrameLen {
+		panic("audio: RampIn: not a frame")
+	}
+	for i, s := range src {
+		dst[i] = int16(int32(s) * int32(i/Channels) / int32(FrameSamples))
+	}
+}
+
+// RampOut writes into dst the frame src faded out: src minus RampIn's.
+func RampOut(dst, src []int16) {
+	RampIn(dst, src)
+	for i, s := range src {
+		dst[i] = s - dst[i]
+	}
+}

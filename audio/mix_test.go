@@ -158,3 +158,38 @@ func TestMixMinusExact(t *testing.T) {
 		})
 	}
 }
+
+// TestRamps: a frame faded in rises from silence at its first pair to
+// almost its full value at its last, both channels alike, and the frame
+// faded out is the rest of it, so the two add up to it exactly (a voice
+// handed from one mix to another loses and gains nothing).
+func TestRamps(t *testing.T) {
+	src := make([]int16, FrameLen)
+	for i := range src {
+		src[i] = int16(rand.IntN(65536) - 32768)
+	}
+	src[FrameLen-2], src[FrameLen-1] = 32767, -32768
+	in, out := make([]int16, FrameLen), make([]int16, FrameLen)
+	RampIn(in, src)
+	RampOut(out, src)
+	for i := range src {
+		if int32(in[i])+int32(out[i]) != int32(src[i]) {
+			t.Fatalf("sample %d: in %d + out %d != %d", i, in[i], out[i], src[i])
+		}
+	}
+	if in[0] != 0 || in[1] != 0 || out[0] != src[0] || out[1] != src[1] {
+		t.Errorf("first pair: in %d %d, out %d %d; want silence and %d %d", in[0], in[1], out[0], out[1], src[0], src[1])
+	}
+	// The last pair at (FrameSamples-1)/FrameSamples of full scale.
+	if want := int16(32767 * (FrameSamples - 1) / FrameSamples); in[FrameLen-2] != want || in[FrameLen-1] != -32733 {
+		t.Errorf("last pair faded in: %d %d, want %d -32733", in[FrameLen-2], in[FrameLen-1], want)
+	}
+	// A constant frame faded in rises by at most one step a pair.
+	flat := slices.Repeat([]int16{20000}, FrameLen)
+	RampIn(in, flat)
+	for i := 2; i < FrameLen; i += 2 {
+		if d := in[i] - in[i-2]; d < 0 || d > 21 || in[i] != in[i+1] {
+			t.Fatalf("pair %d: %d after %d (right %d)", i/2, in[i], in[i-2], in[i+1])
+		}
+	}
+}

@@ -16,8 +16,8 @@ import (
 
 // The codec cost of a load is what the server cannot avoid spending on it:
 // decoding every participant's video and audio, encoding the one composite
-// picture, and encoding one Opus stream per participant (its mix-minus)
-// plus the full mix. It is measured here, in this process, with the
+// picture, and encoding the full mix and one Opus stream per participant
+// whose sound is in it (their mix-minus). It is measured here, in this process, with the
 // server's codec wrappers and settings, before the run starts and again
 // after it ends (so it does not compete with it; the mean of the two
 // follows the machine's speed if it drifts during the run), as CPU time
@@ -27,10 +27,11 @@ import (
 // dropped, not copied out: codec.VideoDecoder.Drop); Opus decoding of
 // their packets; VP8 encoding of a 1280x720 grid built from the same clips
 // (codec.DefaultVP8Config unless told otherwise, so the same speed,
-// bitrate and threads as the server); N+1 Opus encodes every 20 ms with
-// the configured Opus settings. The server encodes 1 + the participants heard
-// in the last second (the quiet ones get the full mix's packets): the
-// same with the tone clips, where everyone is always heard, and a
+// bitrate and threads as the server); 1 + min(N, voices) Opus encodes
+// every 20 ms with the configured Opus settings (voices: the server's
+// -voices, 0 for all N). The server encodes 1 + the participants in its
+// mixes heard in the last 1.6 s (the others get the full mix's packets):
+// the same with the tone clips, where everyone is always heard, and a
 // flattering ratio with clips that have silence.
 //
 // Not counted, though the server does it: reading RTP, SRTP decryption and
@@ -50,8 +51,10 @@ type CodecCost struct {
 	Media time.Duration
 	// DecodeVideo and DecodeAudio are per participant.
 	DecodeVideo, DecodeAudio []time.Duration
-	// EncodeVideo is the composite; EncodeAudio all N+1 Opus streams.
+	// EncodeVideo is the composite; EncodeAudio every Opus stream, of
+	// which there are AudioStreams.
 	EncodeVideo, EncodeAudio time.Duration
+	AudioStreams             int
 }
 
 // Decode is the decoding cost summed over the participants.
@@ -72,7 +75,7 @@ func (c CodecCost) Cores() float64 { return c.Total().Seconds() }
 // Mean is the mean of two measurements of the same load.
 func (c CodecCost) Mean(d CodecCost) CodecCost {
 	mean := func(a, b time.Duration) time.Duration { return (a + b) / 2 }
-	m := CodecCost{Media: c.Media, EncodeVideo: mean(c.EncodeVideo, d.EncodeVideo), EncodeAudio: mean(c.EncodeAudio, d.EncodeAudio),
+	m := CodecCost{Media: c.Media, EncodeVideo: mean(c.EncodeVideo, d.EncodeVideo), EncodeAudio: mean(c.EncodeAudio, d.EncodeAudio), AudioStreams: c.AudioStreams,
 		DecodeVideo: make([]time.Duration, len(c.DecodeVideo)), DecodeAudio: make([]time.Duration, len(c.DecodeAudio))}
 	for i := range m.DecodeVideo {
 		m.DecodeVideo[i] = mean(c.DecodeVideo[i], d.DecodeVideo[i])
@@ -216,7 +219,7 @@ func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, medi
 	if cost.EncodeVideo, err = videoEncodeCost(ctx, loaded, mcfg, media); err != nil {
 		return cost, err
 	}
-	if cost.EncodeAudio, err = audioEncodeCost(loaded, mcfg.Audio, media); err != nil {
+	if cost.EncodeAudio, cost.AudioStreams, err = audioEncodeCost(loaded, mcfg.Audio, mcfg.Voices, media); err != nil {
 		return cost, err
 	}
 	return cost, nil
@@ -363,39 +366,42 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 
 func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }
 
-// audioEncodeCost decodes media of every participant's sound (untimed),
-// then, 20 ms at a time, forms the full mix and each participant's
-// mix-minus and times their N+1 Opus encodes, each stream with its own
-// encoder as in the server.
-func audioEncodeCost(parts []*clipPackets, cfg codec.OpusConfig, media time.Duration) (time.Duration, error) {
+// audioEncodeCost decodes media of the sound of each participant in the
+// mix (untimed): every one who sends sound or, with voices > 0, the first
+// voices of them (the clips' tones are heard all along, so the server's
+// mixes hold that many, the others receiving the full mix's packets).
+// Then, 20 ms at a time, it forms the full mix and each one's mix-minus
+// and times their Opus encodes, each stream with its own encoder as in
+// the server.
+func audioEncodeCost(parts []*clipPackets, cfg codec.OpusConfig, voices int, media time.Duration) (time.Duration, int, error) {
 	const frame = 20 * time.Millisecond
 	const frameLen = 960 * codec.OpusChannels
 	frames := max(1, int(media/frame))
-	pcms := make([][]int16, len(parts)) // nil: silent
-	for i, cp := range parts {
-		if cp.audio == nil {
+	var pcms [][]int16 // of those in the mix
+	for _, cp := range parts {
+		if cp.audio == nil || voices > 0 && len(pcms) == voices {
 			continue
 		}
 		dec, err := codec.NewOpusDecoder()
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		buf := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 		pcm := make([]int16, 0, frames*frameLen)
 		for j := 0; len(pcm) < frames*frameLen; j++ {
 			n, err := dec.Decode(cp.audio[j%len(cp.audio)].Data, buf)
 			if err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 			pcm = append(pcm, buf[:n*codec.OpusChannels]...)
 		}
-		pcms[i] = pcm[:frames*frameLen]
+		pcms = append(pcms, pcm[:frames*frameLen])
 	}
-	encs := make([]*codec.OpusEncoder, len(parts)+1)
+	encs := make([]*codec.OpusEncoder, len(pcms)+1)
 	for i := range encs {
 		var err error
 		if encs[i], err = codec.NewOpusEncoder(cfg); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	acc := make([]int32, frameLen)
@@ -407,10 +413,8 @@ func audioEncodeCost(parts []*clipPackets, cfg codec.OpusConfig, media time.Dura
 	for f := range frames {
 		clear(acc)
 		for _, pcm := range pcms {
-			if pcm != nil {
-				for j, v := range pcm[f*frameLen : (f+1)*frameLen] {
-					acc[j] += int32(v)
-				}
+			for j, v := range pcm[f*frameLen : (f+1)*frameLen] {
+				acc[j] += int32(v)
 			}
 		}
 		for j, v := range acc {
@@ -418,21 +422,18 @@ func audioEncodeCost(parts []*clipPackets, cfg codec.OpusConfig, media time.Dura
 		}
 		for i, pcm := range pcms {
 			for j, v := range acc {
-				if pcm != nil {
-					v -= int32(pcm[f*frameLen+j])
-				}
-				outs[i+1][j] = clamp16(v)
+				outs[i+1][j] = clamp16(v - int32(pcm[f*frameLen+j]))
 			}
 		}
 		start := cpuTime()
 		for i, e := range encs {
 			if _, err := e.Encode(outs[i]); err != nil {
-				return 0, err
+				return 0, 0, err
 			}
 		}
 		spent += cpuTime() - start
 	}
-	return perSecond(spent, time.Duration(frames)*frame), nil
+	return perSecond(spent, time.Duration(frames)*frame), len(encs), nil
 }
 
 func clamp16(v int32) int16 { return int16(max(-32768, min(32767, v))) }

@@ -173,6 +173,8 @@ func (r *Result) noRatio() string {
 		vc := r.Config.Mixer.Video
 		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
+	case r.RoomErr == nil && r.Room.Width > 0 && r.Room.Voices != r.Config.Mixer.Voices:
+		return fmt.Sprintf("the room mixes at most %d voices, the codec cost %d (give the load tool the server's -voices)", r.Room.Voices, r.Config.Mixer.Voices)
 	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
 		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
 	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
@@ -368,7 +370,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 		}
 		p("  decode %d participants: video %.3f + Opus %.3f;  encode VP8 %dx%d@%d: %.3f;  encode Opus x%d: %.3f",
 			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(),
-			len(c.DecodeVideo)+1, c.EncodeAudio.Seconds())
+			c.AudioStreams, c.EncodeAudio.Seconds())
 		if ratio := r.Ratio(); !math.IsNaN(ratio) {
 			line := fmt.Sprintf("server CPU / codec cost: %.2f", ratio)
 			if media, ok := r.stagesCores(); ok {

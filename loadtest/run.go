@@ -59,8 +59,10 @@ type Config struct {
 // cost, the server's default room settings. URL, Room, N and Clips must be
 // set.
 func DefaultConfig() Config {
-	return Config{Duration: 30 * time.Second, Ramp: 200 * time.Millisecond, Decoders: 1,
+	c := Config{Duration: 30 * time.Second, Ramp: 200 * time.Millisecond, Decoders: 1,
 		CostMedia: 10 * time.Second, Mixer: mixer.DefaultConfig(), JoinTimeout: 20 * time.Second, ProcRoot: "/proc"}
+	c.Mixer.Voices = mixer.LiveVoices
+	return c
 }
 
 // Validate reports the first setting that is out of range.
@@ -511,10 +513,12 @@ type RoomMixer struct {
 	// it uses (lower while a receiver reports heavy loss).
 	Bitrate    int `json:"bitrate"`
 	MaxBitrate int `json:"max_bitrate"`
-	// The composite's size and rate, the room's settings.
+	// The composite's size and rate, and the most voices in a mix: the
+	// room's settings.
 	Width  int `json:"width"`
 	Height int `json:"height"`
 	FPS    int `json:"fps"`
+	Voices int `json:"voices"`
 }
 
 // sub is the counters since earlier, with the bitrates as they are now.
@@ -524,7 +528,7 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	}
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
-		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS}
+		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
 }
 
 // roomInfo reads the room's state from the API (zero, and an error, when

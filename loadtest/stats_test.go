@@ -9,6 +9,7 @@ import (
 
 	"mcu/client"
 	"mcu/codec"
+	"mcu/internal/mediatest"
 )
 
 func TestSpread(t *testing.T) {
@@ -217,6 +218,7 @@ func TestWriteSummary(t *testing.T) {
 	r.Room.Participants = 2
 	vc := r.Config.Mixer.Video
 	r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.Bitrate, r.Room.MaxBitrate = vc.Width, vc.Height, vc.FPS, vc.Bitrate, vc.Bitrate
+	r.Room.Voices = r.Config.Mixer.Voices
 	b.Reset()
 	r.WriteSummary(&b)
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
@@ -248,6 +250,7 @@ func TestWriteSummary(t *testing.T) {
 		{"other settings", func(r *Result) {
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate = 1280, 720, 15, r.Config.Mixer.Video.Bitrate
 		}, "the room mixes 1280x720 at 15 fps"},
+		{"other voices", func(r *Result) { r.Room.Voices = 0 }, "the room mixes at most 0 voices, the codec cost 4"},
 	} {
 		rc := *r
 		c.set(&rc)
@@ -354,5 +357,30 @@ func TestRoomMixerSub(t *testing.T) {
 	// Fewer frames than before: another room of that name, counted whole.
 	if got := earlier.sub(now); got != earlier {
 		t.Errorf("sub of a newer room = %+v, want %+v", got, earlier)
+	}
+}
+
+// TestAudioEncodeCostCountsTheMixesVoices: the codec cost encodes the
+// full mix and the mix-minus of each one whose sound is in the mixes:
+// everyone who sends sound, or the server's -voices of them; someone
+// without sound adds none.
+func TestAudioEncodeCostCountsTheMixesVoices(t *testing.T) {
+	var parts []*clipPackets
+	for _, f := range []string{"p01.ogg", "p02.ogg", "p03.ogg"} {
+		pkts, _, err := readPackets(mediatest.TestdataPath(t, f), codec.Audio, 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, &clipPackets{audio: pkts})
+	}
+	parts = append(parts, &clipPackets{}) // video only
+	for voices, want := range map[int]int{0: 4, 2: 3, 3: 4, 9: 4, 1: 2} {
+		cost, streams, err := audioEncodeCost(parts, codec.DefaultOpusConfig(), voices, 200*time.Millisecond)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if streams != want || cost <= 0 {
+			t.Errorf("voices %d: %d streams encoded in %v, want %d", voices, streams, cost, want)
+		}
 	}
 }

@@ -21,7 +21,9 @@ type audioState struct {
 	limiter  *audio.Limiter
 	enc      *codec.OpusEncoder
 	detector *audio.SpeakerDetector
+	voices   audio.Voices  // with Config.Voices: who is in the mixes
 	levels   []float64     // by slot
+	smoothed []float64     // by slot, the detector's, for voices
 	slots    []bool        // in use
 	speaker  int           // slot, or -1
 	handedOn time.Duration // CPU time of this tick's sends (handOn)
@@ -35,7 +37,7 @@ func (a *audioState) init(cfg Config) error {
 	*a = audioState{
 		acc: make([]int32, audio.FrameLen), minus: make([]int32, audio.FrameLen), out: make([]int16, audio.FrameLen),
 		limiter: audio.NewLimiter(cfg.Limiter), enc: enc,
-		detector: audio.NewSpeakerDetector(cfg.Speaker), speaker: -1,
+		detector: audio.NewSpeakerDetector(cfg.Speaker), voices: audio.Voices{Max: cfg.Voices}, speaker: -1,
 	}
 	return nil
 }
@@ -50,6 +52,7 @@ func (a *audioState) assignSlot(mem *member) {
 	mem.slot = len(a.slots)
 	a.slots = append(a.slots, true)
 	a.levels = append(a.levels, audio.SilenceDBFS)
+	a.smoothed = append(a.smoothed, audio.SilenceDBFS)
 }
 
 func (a *audioState) forget(mem *member) {
@@ -96,16 +99,19 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		}
 		a.levels[mem.slot] = audio.SilenceDBFS
 		if mem.sound {
-			audio.Accumulate(a.acc, mem.pcm)
 			a.levels[mem.slot] = audio.Level(mem.pcm)
 		}
 	}
 	a.speaker = a.detector.Update(a.levels)
+	a.chooseVoices(m.members)
+	for _, mem := range m.members {
+		audio.Accumulate(a.acc, mem.part)
+	}
 	// Before the full mix is limited and encoded: someone back from quiet
 	// takes on its limiter and encoder as they stand (talking).
 	for _, mem := range m.members {
 		if mem.MixMinus {
-			mem.own = mem.talking(a.levels[mem.slot], a, m.log)
+			mem.own = mem.talking(a, m.log)
 		}
 	}
 	m.updateLoss(t)
@@ -173,14 +179,53 @@ const (
 	quietHangover = 80
 )
 
-// talking returns the PCM to take out of the mix this person hears, or nil
-// when they have been quiet long enough to share the full mix's packets.
+// chooseVoices sets each member's part of this tick's mixes: their
+// sound, or with a limit of voices, theirs if they are among the loudest
+// (faded in on the tick they join them, out on the tick they leave).
+func (a *audioState) chooseVoices(members []*member) {
+	if a.voices.Max <= 0 {
+		for _, mem := range members {
+			mem.part = nil
+			if mem.sound {
+				mem.part = mem.pcm
+			}
+		}
+		return
+	}
+	for i := range a.smoothed {
+		a.smoothed[i] = audio.SilenceDBFS
+		if a.slots[i] {
+			a.smoothed[i] = a.detector.Smoothed(i)
+		}
+	}
+	in := a.voices.Update(a.smoothed)
+	for _, mem := range members {
+		was := mem.voiced
+		mem.voiced = in[mem.slot]
+		switch {
+		case !mem.sound || !was && !mem.voiced:
+			mem.part = nil
+		case was && mem.voiced:
+			mem.part = mem.pcm
+		case mem.voiced:
+			audio.RampIn(mem.ramp, mem.pcm)
+			mem.part = mem.ramp
+		default:
+			audio.RampOut(mem.ramp, mem.pcm)
+			mem.part = mem.ramp
+		}
+	}
+}
+
+// talking returns the PCM to take out of the mix this person hears (their
+// part of this tick's mixes), or nil when they have been quiet, or out of
+// the mixes, long enough to share the full mix's packets.
 // Coming back from quiet, their limiter and encoder take on the state of
 // the full mix's (a, before its frame of this tick), whose packets they have
 // been receiving: their decoder then goes on with no seam, where an encoder
 // started afresh would begin with its look-ahead's 6.5 ms of silence.
-func (mem *member) talking(level float64, a *audioState, log *slog.Logger) []int16 {
-	if mem.sound && level > quietLevel {
+func (mem *member) talking(a *audioState, log *slog.Logger) []int16 {
+	if mem.part != nil && a.levels[mem.slot] > quietLevel {
 		if mem.quiet >= quietHangover {
 			mem.limiter.ContinueFrom(a.limiter)
 			if err := mem.enc.ContinueFrom(a.enc); err != nil {
@@ -193,15 +238,15 @@ func (mem *member) talking(level float64, a *audioState, log *slog.Logger) []int
 			}
 		}
 		mem.quiet = 0
-		return mem.pcm
+		return mem.part
 	}
 	if mem.quiet < quietHangover {
 		// The tick the hangover ends on shares already: quiet at
 		// quietHangover always means the last packet was the full mix's,
 		// whose state the encoder then takes on.
 		if mem.quiet++; mem.quiet < quietHangover {
-			if mem.sound {
-				return mem.pcm
+			if mem.part != nil {
+				return mem.part
 			}
 			return silence
 		}

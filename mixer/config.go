@@ -29,6 +29,10 @@ type Config struct {
 	KeyframeMinInterval time.Duration
 	Limiter             audio.LimiterConfig
 	Speaker             audio.SpeakerConfig
+	// Voices is how many participants' sound each mix takes at most: the
+	// loudest (audio.Voices), faded in and out over a frame as they come
+	// and go; 0: everyone's.
+	Voices int
 	// Tap, when set, sees every composed canvas (before encoding) in the
 	// mixer goroutine; the image is only valid during the call.
 	Tap func(canvas *image.YCbCr, pts time.Duration) error
@@ -39,6 +43,11 @@ type Config struct {
 	EncoderThread func()
 	Logger        *slog.Logger
 }
+
+// LiveVoices is the Voices of a live room unless told otherwise: one more
+// than browsers' own WebRTC mixer plays, so that four people all talking
+// still hear each other.
+const LiveVoices = 4
 
 // Observer receives the mixer's measurements as they happen; its methods
 // must be cheap and safe from several goroutines.
@@ -136,6 +145,9 @@ func (c Config) Validate() error {
 	}
 	if c.KeyframeMinInterval < 0 {
 		return fmt.Errorf("mixer: negative keyframe interval %v", c.KeyframeMinInterval)
+	}
+	if c.Voices < 0 {
+		return fmt.Errorf("mixer: voices %d: want 0 (everyone's) or more", c.Voices)
 	}
 	return nil
 }

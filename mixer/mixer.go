@@ -103,9 +103,15 @@ type member struct {
 
 	pcm     []int16
 	sound   bool
+	// voiced: their sound went into the mixes last tick (with
+	// Config.Voices, only the loudest's does). part is what of it goes in
+	// this tick: pcm, pcm faded in or out (in ramp), or nil.
+	voiced bool
+	part   []int16
+	ramp   []int16
 	limiter *audio.Limiter // mix-minus only
 	enc     *codec.OpusEncoder
-	quiet   int     // audio ticks since this person's sound was above quietLevel
+	quiet   int     // audio ticks since this person's part of the mixes was above quietLevel
 	own     []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
 }
 
@@ -143,7 +149,7 @@ func New(cfg Config, out Output) (*Mixer, error) {
 
 // Add puts a participant into the mix from the next tick on.
 func (m *Mixer) Add(p Participant) error {
-	mem := &member{Participant: p, slot: -1, pcm: make([]int16, audio.FrameLen)}
+	mem := &member{Participant: p, slot: -1, pcm: make([]int16, audio.FrameLen), ramp: make([]int16, audio.FrameLen)}
 	if p.MixMinus {
 		enc, err := codec.NewOpusEncoder(m.cfg.Audio)
 		if err != nil {

@@ -817,15 +817,17 @@ func TestTalkingTakesOnTheFullMixAfterSharing(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mem := &member{Participant: Participant{ID: "p"}, limiter: audio.NewLimiter(cfg.Limiter), enc: enc, pcm: loud, sound: true}
-		mem.talking(audio.Level(loud), &a, slog.Default())
+		mem := &member{Participant: Participant{ID: "p"}, limiter: audio.NewLimiter(cfg.Limiter), enc: enc, pcm: loud, part: loud}
+		a.assignSlot(mem)
+		a.levels[mem.slot] = audio.Level(loud)
+		mem.talking(&a, slog.Default())
 		shared := false
-		mem.sound = false
+		mem.part = nil
 		for range silent {
-			shared = mem.talking(audio.SilenceDBFS, &a, slog.Default()) == nil
+			shared = mem.talking(&a, slog.Default()) == nil
 		}
-		mem.sound = true
-		if mem.talking(audio.Level(loud), &a, slog.Default()) == nil {
+		mem.part = loud
+		if mem.talking(&a, slog.Default()) == nil {
 			t.Fatalf("after %d silent ticks: not talking while loud", silent)
 		}
 		if took := mem.limiter.Gain() == a.limiter.Gain(); took != shared {

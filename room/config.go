@@ -40,13 +40,15 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
-// DefaultConfig: a 1280x720 30 fps grid, 25 people and 100 viewers per
-// room, at most 50 rooms, recordings in ./recordings, senders and rooms
-// refused for 10 s after the server fell behind.
+// DefaultConfig: a 1280x720 30 fps grid, the 4 loudest voices in each
+// mix, 25 people and 100 viewers per room, at most 50 rooms, recordings in
+// ./recordings, senders and rooms refused for 10 s after the server fell
+// behind.
 func DefaultConfig() Config {
 	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxViewers: 100, MaxRooms: 50, RecordDir: "recordings",
 		GatherTimeout: 5 * time.Second, OverloadHold: 10 * time.Second}
 	c.Mixer.Live = true
+	c.Mixer.Voices = mixer.LiveVoices
 	return c
 }
 

@@ -310,6 +310,8 @@ type MixerInfo struct {
 	// AudioLoss is the packet loss (percent) the full mix's Opus encoder
 	// protects against with FEC: the worst any receiver reports.
 	AudioLoss int `json:"audio_loss_percent"`
+	// Voices is how many people's sound each mix takes at most (0: all).
+	Voices int `json:"voices"`
 }
 
 // Info returns the room's state.
@@ -319,7 +321,7 @@ func (r *Room) Info() Info {
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
-			AudioLoss: r.mixer.AudioLoss()}}
+			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices}}
 	// The sessions are described outside mu, which the room's output
 	// takes for every picture and audio frame.
 	r.mu.Lock()

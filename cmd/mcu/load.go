@@ -57,6 +57,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	bitrate := fs.String("bitrate", "1500k", "the server's video `bitrate` (for the codec cost)")
 	abitrate := fs.String("audio-bitrate", "64k", "the server's Opus `bitrate` (for the codec cost)")
 	fs.IntVar(&cfg.Mixer.Video.Speed, "speed", cfg.Mixer.Video.Speed, "the server's libvpx cpu-used (for the codec cost)")
+	fs.IntVar(&cfg.Mixer.Voices, "voices", cfg.Mixer.Voices, "the server's -voices: how many people's sound its mixes take (for the codec cost)")
 	verbose := fs.Bool("v", false, "log codec warnings")
 	nice := fs.Int("nice", 10, "run at this nice value, below the server it measures on the same machine (0: leave it)")
 	if err := fs.Parse(args); err != nil {

@@ -45,6 +45,7 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.TextVar(&cfg.Aspect, "aspect", cfg.Aspect, "how pictures fill their tile: fit (letterbox) or fill (crop)")
 	fs.IntVar(&cfg.Video.Speed, "speed", cfg.Video.Speed, "libvpx cpu-used, negative (fixed speed; -16 fastest)")
 	fs.IntVar(&cfg.Video.Threads, "threads", cfg.Video.Threads, "encoder threads")
+	fs.IntVar(&cfg.Voices, "voices", 0, "at most this many people's sound in the mix, the loudest at each moment; 0: everyone's")
 	keyint := fs.Duration("keyint", 5*time.Second, "time between periodic keyframes")
 	raw := fs.String("y4m", "", "also write the uncompressed composite to this YUV4MPEG2 `file`")
 	realtime := fs.Bool("realtime", false, "pace the mix in real time, as a live room (same result)")

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -325,6 +326,7 @@ func TestMixBadInput(t *testing.T) {
 		{"odd size", []string{"mix", "-o", out, "-size", "641x360", p01}, 2, "641x360"},
 		{"bad layout", []string{"mix", "-o", out, "-layout", "mosaic", p01}, 2, "mosaic"},
 		{"positive speed", []string{"mix", "-o", out, "-speed", "4", p01}, 2, "fixed speed"},
+		{"negative voices", []string{"mix", "-o", out, "-voices", "-1", p01}, 2, "voices -1"},
 		{"unknown command", []string{"mux"}, 2, "unknown command"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -538,6 +540,30 @@ func TestProgressBarMakesWayForTheLog(t *testing.T) {
 	off.done()
 	if term.String() != "x\n" {
 		t.Errorf("with no bar, the terminal shows %q", term.String())
+	}
+}
+
+// TestMixVoices: with -voices 2, two of four people talking at the same
+// level are in the mix, the same two all along, and the others not at
+// all.
+func TestMixVoices(t *testing.T) {
+	m := decodeMix(t, mixOut(t, goldenCases[2], "-voices", "2"))
+	var first []string
+	for _, window := range [][2]time.Duration{{500 * time.Millisecond, 1500 * time.Millisecond}, {1500 * time.Millisecond, 2500 * time.Millisecond}} {
+		var in []string
+		for _, p := range mediatest.Participants(t)[:4] {
+			level := mediatest.ToneLevel(m.pcm, 2, 0, 48000, p.ToneHz, window[0], window[1])
+			switch {
+			case math.Abs(level-toneLevel) <= toneTolerance:
+				in = append(in, p.Name)
+			case level > absentTone:
+				t.Errorf("%v to %v: %s's tone at %.1f dBFS, neither in the mix nor out of it", window[0], window[1], p.Name, level)
+			}
+		}
+		if len(in) != 2 || first != nil && !slices.Equal(in, first) {
+			t.Errorf("%v to %v: %v in the mix, want two (the same as before: %v)", window[0], window[1], in, first)
+		}
+		first = in
 	}
 }
 

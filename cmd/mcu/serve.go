@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"mcu/mixer"
 	"mcu/room"
 	"mcu/server"
 )
@@ -87,6 +88,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	abitrate := fs.String("audio-bitrate", env("MCU_AUDIO_BITRATE", "64k"), "Opus `bitrate` per output [MCU_AUDIO_BITRATE]")
 	speed := fs.String("speed", env("MCU_SPEED", "-6"), "libvpx cpu-used, negative (a fixed speed; -16 is the fastest) [MCU_SPEED]")
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
+	voices := fs.String("voices", env("MCU_VOICES", strconv.Itoa(mixer.LiveVoices)), "how many people's sound each mix takes at most: the loudest at each moment, faded in and out as they change; 0: everyone's [MCU_VOICES]")
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
@@ -138,6 +140,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	vc.KeyframeInterval = 5 * vc.FPS
 	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {
 		return usageError{err}
+	}
+	if cfg.Mixer.Voices, err = strconv.Atoi(*voices); err != nil || cfg.Mixer.Voices < 0 {
+		return usageError{fmt.Errorf("-voices %q: want 0 (everyone's) or more", *voices)}
 	}
 	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
 		return usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}

@@ -363,18 +363,25 @@ func TestShutdownTimeoutRefusesNonsense(t *testing.T) {
 	}
 }
 
-// TestOverloadHoldFlag: a hold that is not a duration, or below 0, is a
-// usage error naming the flag; 0 (never refuse) and a duration start the
-// server.
-func TestOverloadHoldFlag(t *testing.T) {
-	for v, ok := range map[string]bool{"-5s": false, "soon": false, "10": false, "0": true, "3s": true} {
+// TestOverloadAndVoicesFlags: a hold that is not a duration or below 0,
+// and a count of voices that is not a number or below 0, are usage errors
+// naming their flag; 0 and values above start the server.
+func TestOverloadAndVoicesFlags(t *testing.T) {
+	for _, c := range []struct {
+		flag, v string
+		ok      bool
+	}{
+		{"-overload-hold", "-5s", false}, {"-overload-hold", "soon", false}, {"-overload-hold", "10", false},
+		{"-overload-hold", "0", true}, {"-overload-hold", "3s", true},
+		{"-voices", "-1", false}, {"-voices", "all", false}, {"-voices", "0", true}, {"-voices", "3", true},
+	} {
 		// Cancelled: a value taken starts the server, which stops at once.
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
-		err := serveCommand(ctx, []string{"-overload-hold", v, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
+		err := serveCommand(ctx, []string{c.flag, c.v, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
 		var ue usageError
-		if refused := errors.As(err, &ue) && strings.Contains(err.Error(), "-overload-hold"); refused == ok {
-			t.Errorf("-overload-hold %s: %v, want it taken %v", v, err, ok)
+		if refused := errors.As(err, &ue) && strings.Contains(err.Error(), c.flag); refused == c.ok {
+			t.Errorf("%s %s: %v, want it taken %v", c.flag, c.v, err, c.ok)
 		}
 	}
 }
@@ -697,6 +704,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"max-viewers":         {"MCU_MAX_VIEWERS", "33"},
 		"max-rooms":           {"MCU_MAX_ROOMS", "7"},
 		"overload-hold":       {"MCU_OVERLOAD_HOLD", "25s"},
+		"voices":              {"MCU_VOICES", "6"},
 		"udp-port":            {"MCU_UDP_PORT", "50123"},
 		"loopback-candidates": {"MCU_LOOPBACK_CANDIDATES", "false"},
 		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},

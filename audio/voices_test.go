@@ -1,0 +1,122 @@
+package audio
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// TestVoices: frame by frame, which slots a mix of at most Max takes.
+func TestVoices(t *testing.T) {
+	nan := math.NaN()
+	type frame struct {
+		levels []float64
+		want   []bool
+	}
+	T, F := true, false
+	for _, c := range []struct {
+		name   string
+		max    int
+		frames []frame
+	}{
+		{"all while there is room", 3, []frame{
+			{[]float64{-30, -40}, []bool{T, T}},
+			{[]float64{-30, -40, -50}, []bool{T, T, T}},
+		}},
+		{"the loudest fill the places", 2, []frame{
+			{[]float64{-40, -20, -30, -35}, []bool{F, T, T, F}},
+		}},
+		{"equal voices never swap", 2, []frame{
+			{[]float64{-30, -30, -31}, []bool{T, T, F}},
+			{[]float64{-30.5, -30.5, -29}, []bool{T, T, F}},
+			{[]float64{-31, -30, -27}, []bool{T, T, F}}, // 4 dB over the weakest: not enough
+		}},
+		{"a voice margin louder takes the weakest place", 2, []frame{
+			{[]float64{-30, -36, -40}, []bool{T, T, F}},
+			{[]float64{-30, -36, -30}, []bool{T, F, T}}, // exactly 6 dB over -36
+			{[]float64{-30, -25, -30}, []bool{T, F, T}}, // the one out, now loudest, must beat the weakest by 6 dB
+			{[]float64{-30, -23, -30}, []bool{F, T, T}}, // 7 dB over -30: it takes the first of the equals' places
+		}},
+		{"under the floor frees the place", 2, []frame{
+			{[]float64{-30, -40, -50}, []bool{T, T, F}},
+			{[]float64{-30, -61, -50}, []bool{T, F, T}},
+			{[]float64{-70, -65, -62}, []bool{F, F, F}},
+		}},
+		{"vacant slots", 2, []frame{
+			{[]float64{-30, nan, SilenceDBFS, -40}, []bool{T, F, F, T}},
+			{[]float64{nan, -45}, []bool{F, T}}, // fewer slots
+			{[]float64{nan, -45, -20}, []bool{F, T, T}},
+		}},
+		{"no limit", 0, []frame{
+			{[]float64{-20, -30, -40, -50, -59, -61, nan}, []bool{T, T, T, T, T, F, F}},
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			v := Voices{Max: c.max}
+			for i, f := range c.frames {
+				if got := v.Update(f.levels); !slices.Equal(got, f.want) {
+					t.Errorf("frame %d %v: %v, want %v", i, f.levels, got, f.want)
+				}
+			}
+		})
+	}
+}
+
+// FuzzVoices: whatever the levels, a mix holds at most Max voices, all
+// audible; a place left free means nobody audible is outside; nobody
+// outside is Margin louder than the weakest inside; and a voice inside
+// stays inside while audible and not displaced.
+func FuzzVoices(f *testing.F) {
+	f.Add(byte(2), []byte{10, 20, 30, 200, 40, 50, 60})
+	f.Add(byte(0), []byte{0, 255, 128})
+	f.Add(byte(3), []byte{100, 100, 100, 100, 100, 100, 101, 99})
+	f.Fuzz(func(t *testing.T, max byte, data []byte) {
+		const slots = 7
+		v := Voices{Max: int(max % 5)}
+		var before []bool
+		for len(data) >= slots {
+			levels := make([]float64, slots)
+			for i, b := range data[:slots] {
+				switch {
+				case b == 255:
+					levels[i] = math.NaN()
+				default:
+					levels[i] = -float64(b) / 2 // 0 to -127 dBFS
+				}
+			}
+			data = data[slots:]
+			in := slices.Clone(v.Update(levels))
+			audible := func(i int) bool { return !math.IsNaN(levels[i]) && levels[i] >= VoiceFloor }
+			n, weakest := 0, math.Inf(1)
+			for i, ok := range in {
+				if ok {
+					n++
+					weakest = min(weakest, levels[i])
+					if !audible(i) {
+						t.Fatalf("slot %d at %v dBFS in the mix", i, levels[i])
+					}
+				}
+			}
+			if v.Max > 0 && n > v.Max {
+				t.Fatalf("%d voices, at most %d", n, v.Max)
+			}
+			for i, ok := range in {
+				if ok || !audible(i) {
+					continue
+				}
+				if v.Max <= 0 || n < v.Max {
+					t.Fatalf("slot %d audible (%v dBFS) left out with %d of %d places taken", i, levels[i], n, v.Max)
+				}
+				if levels[i] >= weakest+VoiceMargin {
+					t.Fatalf("slot %d (%v dBFS) left out, %v dB over the weakest voice", i, levels[i], levels[i]-weakest)
+				}
+			}
+			for i, was := range before {
+				if was && !in[i] && audible(i) && n < v.Max {
+					t.Fatalf("slot %d dropped with a place free", i)
+				}
+			}
+			before = in
+		}
+	})
+}

@@ -1,0 +1,272 @@
+package mixer
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"mcu/audio"
+	"mcu/codec"
+)
+
+// tonesIn returns the amplitude of each tone in channel 0 of pcm.
+func tonesIn(pcm []int16, tones map[string]float64) map[string]float64 {
+	got := map[string]float64{}
+	for id, hz := range tones {
+		got[id] = goertzel(pcm, 0, hz)
+	}
+	return got
+}
+
+// framesBetween are the frames of from ≤ PTS < to.
+func framesBetween(frames []codec.EncodedFrame, from, to time.Duration) []codec.EncodedFrame {
+	var in []codec.EncodedFrame
+	for _, f := range frames {
+		if f.PTS >= from && f.PTS < to {
+			in = append(in, f)
+		}
+	}
+	return in
+}
+
+// TestVoicesMixTheLoudest: with Voices 3, the three loud talkers are in
+// every mix (each hears the other two, not themselves) and the two soft
+// ones in none; a soft one, whose voice is in no mix, shares the full
+// mix's packets once the hangover is over. Without the limit everyone is
+// in the full mix.
+func TestVoicesMixTheLoudest(t *testing.T) {
+	const loud, soft = 0.063, 0.0063
+	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230, "e": 1590}
+	amps := map[string]float64{"a": loud, "b": loud, "c": loud, "d": soft, "e": soft}
+	for _, voices := range []int{3, 0} {
+		out := &capture{}
+		cfg := testConfig()
+		cfg.Voices = voices
+		m, err := New(cfg, out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, hz := range tones {
+			m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: amps[id]}, MixMinus: true})
+		}
+		run(t, m, 2*time.Second)
+		heard := func(mix string, frames []codec.EncodedFrame, want map[string]bool) {
+			t.Helper()
+			got := tonesIn(decodeOpus(t, framesBetween(frames, time.Second, 2*time.Second)), tones)
+			for id, a := range got {
+				if !want[id] {
+					if a > soft/10 {
+						t.Errorf("voices %d, %s: %s's tone at %.5f, want it out", voices, mix, id, a)
+					}
+				} else if db := 20 * math.Log10(a/amps[id]); math.Abs(db) > 1 {
+					t.Errorf("voices %d, %s: %s's tone at %.1f dB of its level, want it in", voices, mix, id, db)
+				}
+			}
+		}
+		if voices == 0 {
+			heard("full mix", out.audio, map[string]bool{"a": true, "b": true, "c": true, "d": true, "e": true})
+			continue
+		}
+		heard("full mix", out.audio, map[string]bool{"a": true, "b": true, "c": true})
+		heard("a's mix", out.minus["a"], map[string]bool{"b": true, "c": true})
+		heard("d's mix", out.minus["d"], map[string]bool{"a": true, "b": true, "c": true})
+		full := map[time.Duration]string{}
+		for _, f := range out.audio {
+			full[f.PTS] = string(f.Data)
+		}
+		for _, id := range []string{"d", "e"} {
+			for _, f := range framesBetween(out.minus[id], 1700*time.Millisecond, 2*time.Second) {
+				if full[f.PTS] != string(f.Data) {
+					t.Errorf("voices 3: %s, in no mix, has a packet of its own at %v after the hangover", id, f.PTS)
+					break
+				}
+			}
+		}
+		if len(framesBetween(out.minus["a"], 1700*time.Millisecond, 2*time.Second)) == 0 {
+			t.Fatal("no mix-minus for a")
+		}
+		for _, f := range framesBetween(out.minus["a"], 0, 2*time.Second) {
+			if full[f.PTS] == string(f.Data) {
+				t.Errorf("voices 3: a, in the mix, shares the full mix's packet at %v", f.PTS)
+				break
+			}
+		}
+	}
+}
+
+// TestVoicesEqualNeverSwap: five talkers of the same level, three places:
+// the same three are in the full mix all along.
+func TestVoicesEqualNeverSwap(t *testing.T) {
+	const amp = 0.03
+	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230, "e": 1590}
+	out := &capture{}
+	cfg := testConfig()
+	cfg.Voices = 3
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, hz := range tones {
+		m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: amp}, MixMinus: true})
+	}
+	run(t, m, 3*time.Second)
+	var first map[string]bool
+	for from := 200 * time.Millisecond; from < 3*time.Second; from += 400 * time.Millisecond {
+		got := tonesIn(decodeOpus(t, framesBetween(out.audio, from-200*time.Millisecond, from+200*time.Millisecond))[audio20ms:], tones)
+		in := map[string]bool{}
+		for id, a := range got {
+			switch {
+			case math.Abs(20*math.Log10(a/amp)) < 1.5:
+				in[id] = true
+			case a > amp/30:
+				t.Errorf("at %v: %s's tone at %.4f, neither in nor out", from, id, a)
+			}
+		}
+		if len(in) != 3 {
+			t.Errorf("at %v: %d voices in the mix (%v), want 3", from, len(in), in)
+		}
+		if first == nil {
+			first = in
+		}
+		for id := range in {
+			if !first[id] {
+				t.Errorf("at %v: %s in the mix, not among the first three %v", from, id, first)
+			}
+		}
+	}
+}
+
+// audio20ms is one frame of stereo samples: what Opus' look-ahead carries
+// over from before a window of packets.
+const audio20ms = 2 * 960
+
+// TestVoicesSilentGivesWay: of three places, one held by a talker who
+// falls silent goes to a softer one, whose voice then reaches the others
+// and, from the frame it comes in on, never their own mix.
+func TestVoicesSilentGivesWay(t *testing.T) {
+	const loud, softer = 0.063, 0.02
+	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230}
+	out := &capture{}
+	cfg := testConfig()
+	cfg.Voices = 3
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, hz := range map[string]float64{"b": 700, "c": 1060} {
+		m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: loud}, MixMinus: true})
+	}
+	m.Add(Participant{ID: "a", Audio: &pausingTalker{from: time.Second, to: 10 * time.Second, tone: toneSource{hz: 440, amp: loud}}, MixMinus: true})
+	m.Add(Participant{ID: "d", Audio: &toneSource{hz: 1230, amp: softer}, MixMinus: true})
+	run(t, m, 4*time.Second)
+	before := tonesIn(decodeOpus(t, framesBetween(out.audio, 200*time.Millisecond, time.Second)), tones)
+	if before["d"] > softer/30 {
+		t.Errorf("d's tone at %.4f while three louder hold the places", before["d"])
+	}
+	after := tonesIn(decodeOpus(t, framesBetween(out.audio, 3*time.Second, 4*time.Second)), tones)
+	if db := 20 * math.Log10(after["d"]/softer); math.Abs(db) > 1 {
+		t.Errorf("d's tone at %.1f dB of its level once a has been silent 2 s, want it in the mix", db)
+	}
+	// d's own mix: never d, while it comes in (faded) and after.
+	own := tonesIn(decodeOpus(t, framesBetween(out.minus["d"], time.Second, 4*time.Second)), tones)
+	if own["d"] > softer/100 {
+		t.Errorf("d hears its own tone at %.5f", own["d"])
+	}
+	if db := 20 * math.Log10(own["b"]/loud); math.Abs(db) > 1 {
+		t.Errorf("d hears b at %.1f dB of its level", db)
+	}
+}
+
+// TestVoicesFadeInAndOut: a voice comes into the mixes faded in over its
+// first frame and leaves them faded out over its last, the one taking its
+// place faded in over the same frame; in between, its sound goes in whole.
+func TestVoicesFadeInAndOut(t *testing.T) {
+	cfg := testConfig()
+	cfg.Voices = 1
+	var a audioState
+	if err := a.init(cfg); err != nil {
+		t.Fatal(err)
+	}
+	x := &member{pcm: frameOf(1000), ramp: make([]int16, audio.FrameLen), sound: true}
+	y := &member{pcm: frameOf(20000), ramp: make([]int16, audio.FrameLen)}
+	a.assignSlot(x)
+	a.assignSlot(y)
+	members := []*member{x, y}
+	tick := func() {
+		for _, mem := range members {
+			a.levels[mem.slot] = audio.SilenceDBFS
+			if mem.sound {
+				a.levels[mem.slot] = audio.Level(mem.pcm)
+			}
+		}
+		a.detector.Update(a.levels)
+		a.chooseVoices(members)
+	}
+	faded := func(who string, part []int16, from, to int16) {
+		t.Helper()
+		if len(part) != audio.FrameLen || part[0] != from || math.Abs(float64(part[len(part)-1]-to)) > float64(max(from, to))/100 {
+			t.Fatalf("%s: %d samples from %v to %v, want a fade from %d to %d", who, len(part), part[:1], part[len(part)-1:], from, to)
+		}
+	}
+	tick()
+	faded("x coming in", x.part, 0, 1000)
+	tick()
+	if &x.part[0] != &x.pcm[0] {
+		t.Fatal("x in the mix: its part is not its sound")
+	}
+	y.sound = true
+	for n := 1; x.voiced; n++ {
+		if n > 50 {
+			t.Fatal("y, 26 dB louder, has not taken x's place within a second")
+		}
+		tick()
+	}
+	faded("x going out", x.part, 1000, 0)
+	faded("y coming in", y.part, 0, 20000)
+	tick()
+	if x.part != nil || &y.part[0] != &y.pcm[0] {
+		t.Errorf("after the swap: x's part %d samples, y's its sound %v", len(x.part), &y.part[0] == &y.pcm[0])
+	}
+}
+
+// burstSource is a tone from from to to, and silence around it.
+type burstSource struct {
+	from, to time.Duration
+	tone     toneSource
+}
+
+func (s *burstSource) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t < s.from || t >= s.to {
+		clear(pcm)
+		return true, nil
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
+// TestVoicesCoughKeepsTheTalker: with one place, a 100 ms burst 10 dB
+// louder than the talker (a cough) does not take it: the talker stays in
+// the mix throughout, and the burst is never in it.
+func TestVoicesCoughKeepsTheTalker(t *testing.T) {
+	const amp = 0.03
+	out := &capture{}
+	cfg := testConfig()
+	cfg.Voices = 1
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
+	m.Add(Participant{ID: "cough", Audio: &burstSource{from: time.Second, to: 1100 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp * 3.2}}, MixMinus: true})
+	run(t, m, 2*time.Second)
+	pcm := decodeOpus(t, framesBetween(out.audio, 800*time.Millisecond, 1600*time.Millisecond))
+	for from := audio20ms; from+2*audio20ms <= len(pcm); from += audio20ms {
+		w := pcm[from : from+2*audio20ms] // 40 ms
+		if a := goertzel(w, 0, 440); math.Abs(20*math.Log10(a/amp)) > 1.5 {
+			t.Errorf("at %v: the talker's tone at %.4f, want %.2f", 800*time.Millisecond+time.Duration(from/2)*time.Second/audio.SampleRate, a, amp)
+		}
+		if a := goertzel(w, 0, 1230); a > amp/30 {
+			t.Errorf("at %v: the cough in the mix at %.4f", 800*time.Millisecond+time.Duration(from/2)*time.Second/audio.SampleRate, a)
+		}
+	}
+}
