@@ -241,9 +241,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// room's mixer loop could wait for a P and miss its tick. More Ps leave
 	// CPU arbitration to the kernel, which knows the threads' priorities.
 	// Go's default already follows the CPUs the process may use (affinity,
-	// a container's CPU limit), which the host's count does not. Once set
-	// here, Go no longer follows a limit that changes while it runs.
+	// a container's CPU limit), which the host's count does not: it is
+	// read afresh, so that a second serve in one process (the tests) does
+	// not multiply the first one's. Once set here, Go no longer follows a
+	// limit that changes while it runs.
 	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.SetDefaultGOMAXPROCS()
 		runtime.GOMAXPROCS(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 

@@ -386,6 +386,29 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 	}
 }
 
+// TestServeGOMAXPROCS: serve runs with 4 Ps per CPU the process may use
+// (at least 8), counted afresh each time: serve after serve in one
+// process (as here) does not multiply them (it did, up to Go's limit of
+// 10,000 threads).
+func TestServeGOMAXPROCS(t *testing.T) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		t.Skip("GOMAXPROCS is set: serve leaves it")
+	}
+	t.Cleanup(runtime.SetDefaultGOMAXPROCS)
+	runtime.SetDefaultGOMAXPROCS()
+	want := max(8, 4*runtime.GOMAXPROCS(0))
+	for i := range 3 {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel() // it starts, and stops at once
+		if err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		if got := runtime.GOMAXPROCS(0); got != want {
+			t.Fatalf("after serve %d: GOMAXPROCS %d, want %d", i+1, got, want)
+		}
+	}
+}
+
 // TestRecordDirCheckedAtStart: a recordings folder that cannot be made is
 // an error at start, naming the flag; a relative one is made, and the log
 // names it by its absolute path.
