@@ -101,14 +101,14 @@ type member struct {
 	// every tick.
 	videoFailing, audioFailing bool
 
-	pcm     []int16
-	sound   bool
+	pcm   []int16
+	sound bool
 	// voiced: their sound went into the mixes last tick (with
 	// Config.Voices, only the loudest's does). part is what of it goes in
 	// this tick: pcm, pcm faded in or out (in ramp), or nil.
-	voiced bool
-	part   []int16
-	ramp   []int16
+	voiced  bool
+	part    []int16
+	ramp    []int16
 	limiter *audio.Limiter // mix-minus only
 	enc     *codec.OpusEncoder
 	quiet   int     // audio ticks since this person's part of the mixes was above quietLevel
