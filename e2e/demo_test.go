@@ -193,9 +193,15 @@ func TestDemoPage(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// The fake microphone's tone is heard: the list shows it; muted, it
+	// no longer is.
+	const heard = `document.querySelector("#people .voice")?.title.startsWith("Heard") === true`
+	waitFor(t, b, uiTimeout, heard)
+
 	// Camera and microphone: the buttons say what they will do next.
 	click("Turn camera off", "#camera")
 	click("Mute microphone", "#mic")
+	waitFor(t, b, uiTimeout, "!("+heard+")")
 	if cam, mic := text("camera"), text("mic"); cam != "Turn camera on" || mic != "Unmute microphone" {
 		t.Errorf("after turning both off the buttons say %q and %q", cam, mic)
 	}

@@ -106,6 +106,8 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	a.chooseVoices(m.members)
 	for _, mem := range m.members {
 		audio.Accumulate(a.acc, mem.part)
+		mem.heard.Store(mem.voiced)
+		mem.speaking.Store(mem.slot == a.speaker)
 	}
 	// Before the full mix is limited and encoded: someone back from quiet
 	// takes on its limiter and encoder as they stand (talking).
@@ -183,15 +185,6 @@ const (
 // sound, or with a limit of voices, theirs if they are among the loudest
 // (faded in on the tick they join them, out on the tick they leave).
 func (a *audioState) chooseVoices(members []*member) {
-	if a.voices.Max <= 0 {
-		for _, mem := range members {
-			mem.part = nil
-			if mem.sound {
-				mem.part = mem.pcm
-			}
-		}
-		return
-	}
 	for i := range a.smoothed {
 		a.smoothed[i] = audio.SilenceDBFS
 		if a.slots[i] {
@@ -199,6 +192,16 @@ func (a *audioState) chooseVoices(members []*member) {
 		}
 	}
 	in := a.voices.Update(a.smoothed)
+	if a.voices.Max <= 0 {
+		for _, mem := range members {
+			mem.voiced = in[mem.slot] // audible: heard
+			mem.part = nil
+			if mem.sound {
+				mem.part = mem.pcm
+			}
+		}
+		return
+	}
 	for _, mem := range members {
 		was := mem.voiced
 		mem.voiced = in[mem.slot]

@@ -106,13 +106,16 @@ type member struct {
 	// voiced: their sound went into the mixes last tick (with
 	// Config.Voices, only the loudest's does). part is what of it goes in
 	// this tick: pcm, pcm faded in or out (in ramp), or nil.
-	voiced  bool
-	part    []int16
-	ramp    []int16
-	limiter *audio.Limiter // mix-minus only
-	enc     *codec.OpusEncoder
-	quiet   int     // audio ticks since this person's part of the mixes was above quietLevel
-	own     []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
+	voiced bool
+	part   []int16
+	ramp   []int16
+	// heard and speaking are voiced and being the active speaker, for
+	// Voice (read from other goroutines).
+	heard, speaking atomic.Bool
+	limiter         *audio.Limiter // mix-minus only
+	enc             *codec.OpusEncoder
+	quiet           int     // audio ticks since this person's part of the mixes was above quietLevel
+	own             []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
 }
 
 // canvases is the number of encoder input pictures the compositor paints in
@@ -186,6 +189,20 @@ func (m *Mixer) Remove(id string) bool {
 	}
 	m.joined = slices.Delete(m.joined, i, i+1)
 	return true
+}
+
+// Voice tells whether participant id is heard in the mixes now (one of
+// the Config.Voices loudest, or with no limit, above the quiet of a
+// room: −60 dBFS, averaged over 300 ms) and whether they are the active
+// speaker; false for both if they are not in the mix.
+func (m *Mixer) Voice(id string) (heard, speaker bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
+	if i < 0 {
+		return false, false
+	}
+	return m.joined[i].heard.Load(), m.joined[i].speaking.Load()
 }
 
 // SetLayout switches the layout from the next tick on.

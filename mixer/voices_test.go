@@ -64,6 +64,18 @@ func TestVoicesMixTheLoudest(t *testing.T) {
 				}
 			}
 		}
+		speakers := 0
+		for id := range tones {
+			inMix := amps[id] == loud || voices == 0 // the soft ones are over -60 dBFS
+			if h, s := m.Voice(id); h != inMix {
+				t.Errorf("voices %d: %s told heard %v", voices, id, h)
+			} else if s {
+				speakers++
+			}
+		}
+		if h, s := m.Voice("nobody"); h || s || speakers != 1 {
+			t.Errorf("voices %d: %d speakers; someone not in the mix told heard %v, speaker %v", voices, speakers, h, s)
+		}
 		if voices == 0 {
 			heard("full mix", out.audio, map[string]bool{"a": true, "b": true, "c": true, "d": true, "e": true})
 			continue

@@ -106,6 +106,11 @@ type SessionInfo struct {
 	// Downlink is what the participant can take of the composite (bits
 	// per second), estimated from their reports; 0 until they report.
 	Downlink int `json:"downlink_bitrate,omitempty"`
+	// Heard: their voice is in the mixes now (one of the loudest, see
+	// mixer.Config.Voices); Speaker: they are the active speaker, who gets
+	// the big tile in the speaker layout.
+	Heard   bool `json:"heard"`
+	Speaker bool `json:"speaker"`
 }
 
 // Info returns what the session is and sends.
@@ -113,6 +118,9 @@ func (s *Session) Info() SessionInfo {
 	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Downlink: int(s.downlink.Load())}
 	if st := s.stream.Load(); st != nil {
 		info.StreamInfo = *st
+	}
+	if s.Kind != Viewer && s.room.mixer != nil {
+		info.Heard, info.Speaker = s.room.mixer.Voice(s.ID)
 	}
 	if s.audioTaken.Load() {
 		info.AudioCodec = "opus" // the only audio codec offered

@@ -243,6 +243,27 @@ func TestRoom(t *testing.T) {
 	defer viewer.Close()
 	eventually(t, 10*time.Second, func() error { return tilesShow(t, viewer.Picture(), all) })
 	eventually(t, 10*time.Second, func() error { return hears(t, viewer, all, 0) })
+	// The room tells who is heard: all four (the tones never stop, and
+	// four voices fit in a mix), one of them the speaker.
+	var voices struct {
+		Participants []struct {
+			Name           string
+			Heard, Speaker bool
+		} `json:"participants"`
+	}
+	getJSON(t, srv.URL+"/api/rooms/r1", &voices)
+	speakers := 0
+	for _, p := range voices.Participants {
+		if !p.Heard {
+			t.Errorf("%s, whose tone everyone hears, not listed as heard", p.Name)
+		}
+		if p.Speaker {
+			speakers++
+		}
+	}
+	if len(voices.Participants) != 4 || speakers != 1 {
+		t.Errorf("the room lists %+v: want four, one the speaker", voices.Participants)
+	}
 
 	// Everyone keeps receiving. Five clients decoding 720p share the machine
 	// with the server here (and go test runs other packages alongside), so

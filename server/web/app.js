@@ -530,6 +530,16 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         detail.textContent = ` — ${[p.kind !== "participant" ? p.kind : "", what].filter(Boolean).join(", ")}`;
         li.append(detail);
       }
+      if (p.heard) {
+        // In the mixes: the server mixes the loudest few voices.
+        const voice = document.createElement("span");
+        voice.className = "voice";
+        voice.textContent = " 🔊";
+        voice.title = p.speaker ? "Heard (the speaker)" : "Heard";
+        voice.setAttribute("role", "img");
+        voice.setAttribute("aria-label", voice.title);
+        li.append(voice);
+      }
       return li;
     }),
   );
