@@ -226,6 +226,11 @@ func TestDemoPage(t *testing.T) {
 		{"413", `fetch("/rooms/x/join", { method: "POST", headers: { "Content-Type": "application/sdp" }, body: "v".repeat(70000) }).then((r) => m.errorFromResponse(r, "Join failed")).then((e) => { throw e; })`,
 			[]string{"Join failed", "too large"}},
 		{"bad name", `m.join({ room: "no spaces" })`, []string{"Room names are"}},
+		// A busy server's Retry-After is told in seconds (not a date).
+		{"503", `m.errorFromResponse(new Response('{"error":"the server is short of CPU"}', { status: 503, headers: { "Retry-After": "7" } }), "Join failed").then((e) => { throw e; })`,
+			[]string{"Join failed: The server is busy or shutting down: the server is short of CPU. Try again in 7 s."}},
+		{"503 dated", `m.errorFromResponse(new Response("", { status: 503, headers: { "Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT" } }), "Join failed").then((e) => { if (e.message.includes("Try again")) { e.message = "date taken as seconds"; } throw e; })`,
+			[]string{"Join failed: The server is busy or shutting down."}},
 		// Leaving before the connection is up settles connected at once
 		// (closing the peer connection fires no state change).
 		{"leave while connecting", `m.join({ room: "early-leave" }).then(async (s) => { const c = s.connected; await s.leave(); await c; })`,

@@ -190,7 +190,7 @@ func TestAnswerIsSDP(t *testing.T) {
 				t.Errorf("no Link header: %v", resp.Header)
 			}
 			exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers"))
-			for _, name := range []string{"location", "link"} {
+			for _, name := range []string{"location", "link", "retry-after"} {
 				if !slices.Contains(exposed, name) {
 					t.Errorf("Access-Control-Expose-Headers %q, want %s in it", resp.Header.Get("Access-Control-Expose-Headers"), name)
 				}
@@ -224,8 +224,8 @@ func TestPreflightAllowsWHIPHeaders(t *testing.T) {
 					resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"), name)
 			}
 		}
-		if exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers")); !slices.Contains(exposed, "location") || !slices.Contains(exposed, "link") {
-			t.Errorf("preflight of %s %s: Access-Control-Expose-Headers %q, want Location and Link", tc.method, tc.path, resp.Header.Get("Access-Control-Expose-Headers"))
+		if exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers")); !slices.Contains(exposed, "location") || !slices.Contains(exposed, "link") || !slices.Contains(exposed, "retry-after") {
+			t.Errorf("preflight of %s %s: Access-Control-Expose-Headers %q, want Location, Link and Retry-After", tc.method, tc.path, resp.Header.Get("Access-Control-Expose-Headers"))
 		}
 	}
 }

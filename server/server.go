@@ -101,7 +101,9 @@ func (s *Server) methods(r *http.Request) []string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
-	h.Set("Access-Control-Expose-Headers", "Location, Link") // no ETag: no ICE restart to match it
+	// No ETag: no ICE restart to match it. Retry-After: when a busy
+	// server takes joins again.
+	h.Set("Access-Control-Expose-Headers", "Location, Link, Retry-After")
 	if r.Method == http.MethodOptions && s.routed(r) {
 		// PATCH is allowed for WHIP/WHEP clients' trickle and ICE
 		// restarts, which the server does not take: allowed here, their

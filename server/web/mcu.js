@@ -129,7 +129,12 @@ export async function errorFromResponse(res, what) {
     extra = detail.slice(meaning.length).replace(/^[\s:;,.-]+/, "");
     extra = extra ? `: ${extra}` : "";
   }
-  const message = `${what}: ${meaning}${extra}.`;
+  let message = `${what}: ${meaning}${extra}.`;
+  // A busy server says when to try again (seconds; an HTTP date is left).
+  const retry = res.status === 503 ? res.headers.get("Retry-After") : null;
+  if (retry && /^\d+$/.test(retry.trim())) {
+    message += ` Try again in ${Number(retry)} s.`;
+  }
   return new McuError(res.status, message, detail, body);
 }
 
