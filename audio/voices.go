@@ -34,6 +34,15 @@ const (
 	VoiceMargin = 6.0
 )
 
+// Forget takes slot out of the mix, for when its participant leaves: a
+// newcomer given the slot competes for a place like anyone else, and the
+// place goes to the loudest waiting.
+func (v *Voices) Forget(slot int) {
+	if slot >= 0 && slot < len(v.in) {
+		v.in[slot] = false
+	}
+}
+
 // Update takes the smoothed levels by slot (dBFS; NaN or SilenceDBFS for
 // a vacant slot) and returns, by slot, whether each is in the mix. The
 // slice returned is the Voices' own, valid until the next call.

@@ -47,6 +47,10 @@ func TestVoices(t *testing.T) {
 			{[]float64{nan, -45}, []bool{F, T}}, // fewer slots
 			{[]float64{nan, -45, -20}, []bool{F, T, T}},
 		}},
+		{"at the floor", 1, []frame{
+			{[]float64{-60, -70}, []bool{T, F}},
+			{[]float64{-60.01, -70}, []bool{F, F}},
+		}},
 		{"no limit", 0, []frame{
 			{[]float64{-20, -30, -40, -50, -59, -61, nan}, []bool{T, T, T, T, T, F, F}},
 		}},
@@ -59,6 +63,19 @@ func TestVoices(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestVoicesForget: a slot forgotten is out of the mix; the place goes
+// to the loudest waiting.
+func TestVoicesForget(t *testing.T) {
+	v := Voices{Max: 1}
+	v.Update([]float64{-20, -30, -40})
+	v.Forget(0)
+	v.Forget(7) // out of range: nothing
+	v.Forget(-1)
+	if got := v.Update([]float64{-45, -30, -40}); !slices.Equal(got, []bool{false, true, false}) {
+		t.Errorf("after slot 0 was forgotten: %v, want slot 1 (the loudest waiting) alone", got)
 	}
 }
 

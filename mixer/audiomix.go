@@ -62,6 +62,7 @@ func (a *audioState) forget(mem *member) {
 	a.slots[mem.slot] = false
 	a.levels[mem.slot] = audio.SilenceDBFS
 	a.detector.Forget(mem.slot)
+	a.voices.Forget(mem.slot)
 	if a.speaker == mem.slot {
 		// The loudest of the others, for the picture composed before the
 		// next audio tick too.

@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"log/slog"
 	"math"
 	"testing"
 	"time"
@@ -206,6 +207,7 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 	a.assignSlot(y)
 	members := []*member{x, y}
 	tick := func() {
+		t.Helper()
 		for _, mem := range members {
 			a.levels[mem.slot] = audio.SilenceDBFS
 			if mem.sound {
@@ -214,6 +216,13 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 		}
 		a.detector.Update(a.levels)
 		a.chooseVoices(members)
+		// What comes out of someone's own mix is what went into the
+		// mixes: faded too, on a fade's tick.
+		for _, mem := range members {
+			if own := mem.talking(&a, slog.New(slog.DiscardHandler)); mem.part != nil && (own == nil || &own[0] != &mem.part[0]) {
+				t.Fatalf("their own mix takes out other than their part of it")
+			}
+		}
 	}
 	faded := func(who string, part []int16, from, to int16) {
 		t.Helper()
@@ -239,6 +248,90 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 	tick()
 	if x.part != nil || &y.part[0] != &y.pcm[0] {
 		t.Errorf("after the swap: x's part %d samples, y's its sound %v", len(x.part), &y.part[0] == &y.pcm[0])
+	}
+	// A tick y's source gives nothing for (its buffer left as it was): no
+	// part of it in the mixes, though its place is kept.
+	y.sound = false
+	tick()
+	if y.part != nil || !y.voiced {
+		t.Errorf("a tick without y's sound: its part %d samples, in the mix %v; want none, kept", len(y.part), y.voiced)
+	}
+}
+
+// TestVoicesNoLimit: with Voices 0 everyone's sound goes in whole from
+// their first frame, however quiet; heard are those above −60 dBFS.
+func TestVoicesNoLimit(t *testing.T) {
+	var a audioState
+	if err := a.init(testConfig()); err != nil {
+		t.Fatal(err)
+	}
+	loud := &member{pcm: frameOf(3000), ramp: make([]int16, audio.FrameLen), sound: true}
+	quiet := &member{pcm: frameOf(18), ramp: make([]int16, audio.FrameLen), sound: true} // −65 dBFS
+	silent := &member{pcm: frameOf(3000), ramp: make([]int16, audio.FrameLen)}           // no sound this tick
+	members := []*member{loud, quiet, silent}
+	for _, mem := range members {
+		a.assignSlot(mem)
+	}
+	for i := range 10 {
+		for _, mem := range members {
+			a.levels[mem.slot] = audio.SilenceDBFS
+			if mem.sound {
+				a.levels[mem.slot] = audio.Level(mem.pcm)
+			}
+		}
+		a.detector.Update(a.levels)
+		a.chooseVoices(members)
+		for name, mem := range map[string]*member{"loud": loud, "quiet": quiet} {
+			if mem.part == nil || &mem.part[0] != &mem.pcm[0] {
+				t.Fatalf("tick %d: %s's part is not its sound", i, name)
+			}
+		}
+		if silent.part != nil {
+			t.Fatalf("tick %d: a part for someone without sound", i)
+		}
+		if !loud.voiced || quiet.voiced || silent.voiced {
+			t.Fatalf("tick %d: heard: loud %v, quiet %v, silent %v; want only loud", i, loud.voiced, quiet.voiced, silent.voiced)
+		}
+	}
+}
+
+// TestVoicesPlaceOfOneWhoLeft: someone in the mix leaves and another
+// joins in their slot on the same tick: the place goes to the loudest
+// waiting then, not to the newcomer (whose average has only begun).
+func TestVoicesPlaceOfOneWhoLeft(t *testing.T) {
+	cfg := testConfig()
+	cfg.Voices = 1
+	var a audioState
+	if err := a.init(cfg); err != nil {
+		t.Fatal(err)
+	}
+	x := &member{pcm: frameOf(20000), ramp: make([]int16, audio.FrameLen), sound: true}
+	y := &member{pcm: frameOf(1037), ramp: make([]int16, audio.FrameLen), sound: true} // −30 dBFS
+	z := &member{pcm: frameOf(2600), ramp: make([]int16, audio.FrameLen), sound: true} // −22 dBFS, −34 averaged over its first frame
+	tick := func(members ...*member) {
+		for _, mem := range members {
+			a.levels[mem.slot] = audio.Level(mem.pcm)
+		}
+		a.detector.Update(a.levels)
+		a.chooseVoices(members)
+	}
+	a.assignSlot(x)
+	a.assignSlot(y)
+	for range 50 {
+		tick(x, y)
+	}
+	if !x.voiced || y.voiced {
+		t.Fatalf("x in the mix %v, y %v; want x alone", x.voiced, y.voiced)
+	}
+	slot := x.slot
+	a.forget(x)
+	a.assignSlot(z)
+	if z.slot != slot {
+		t.Fatalf("z in slot %d, not x's (%d)", z.slot, slot)
+	}
+	tick(y, z)
+	if !y.voiced || z.voiced {
+		t.Errorf("the tick x left: y in the mix %v, z %v; want y, the louder then, alone", y.voiced, z.voiced)
 	}
 }
 
