@@ -429,14 +429,10 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 	return false
 }
 
-// readVideo rebuilds frames (reordering through a frameAssembler), decodes
-// them in this goroutine, scales them to the tile and hands the pictures to
-// the mixer. On loss or a decoding error it drops to the next keyframe and
-// asks for one. When the sender switches codec it starts over with the new
-// one (videoIn).
-func (s *Session) readVideo(track *webrtc.TrackRemote) {
-	sched.Decoder()
-	ssrc := uint32(track.SSRC())
+// newVideoIn is the decoding of the session's video stream ssrc: its
+// keyframe requests, pictures, CPU time and strains go to the session and
+// its room.
+func (s *Session) newVideoIn(ssrc uint32) *videoIn {
 	in := &videoIn{
 		keyframe: func() { s.requestKeyframe(ssrc) },
 		pictures: s.receivePictures,
@@ -447,6 +443,18 @@ func (s *Session) readVideo(track *webrtc.TrackRemote) {
 	if m := s.room.mgr; m != nil {
 		in.behind = func() { m.strain.mark(time.Now(), strainDecoder) }
 	}
+	return in
+}
+
+// readVideo rebuilds frames (reordering through a frameAssembler), decodes
+// them in this goroutine, scales them to the tile and hands the pictures to
+// the mixer. On loss or a decoding error it drops to the next keyframe and
+// asks for one. When the sender switches codec it starts over with the new
+// one (videoIn).
+func (s *Session) readVideo(track *webrtc.TrackRemote) {
+	sched.Decoder()
+	ssrc := uint32(track.SSRC())
+	in := s.newVideoIn(ssrc)
 	defer in.close()
 	in.fmtp = func() string { return track.Codec().SDPFmtpLine }
 	capBitrate := s.bitrateCap(ssrc)

@@ -48,8 +48,11 @@ func (s *strain) mark(now time.Time, cause string) {
 		s.behind.Add(1)
 	}
 	ns := max(now.Sub(s.base).Nanoseconds(), 1)
-	prev := s.last.Swap(ns)
-	if s.hold > 0 && (prev == 0 || time.Duration(ns-prev) > s.hold) {
+	prev := s.last.Load()
+	for prev < ns && !s.last.CompareAndSwap(prev, ns) { // the latest stays
+		prev = s.last.Load()
+	}
+	if s.hold > 0 && prev < ns && (prev == 0 || time.Duration(ns-prev) >= s.hold) {
 		s.log.Warn("the server is short of CPU: joins of senders and new rooms refused until it has been keeping up for the hold",
 			"cause", cause, "hold", s.hold)
 	}

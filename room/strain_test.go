@@ -71,6 +71,18 @@ func TestStrainHold(t *testing.T) {
 	if n := strings.Count(logs.String(), "short of CPU"); n != 2 {
 		t.Errorf("%d log lines after a strain that followed a calm spell, want 2:\n%s", n, logs.String())
 	}
+	// A strain exactly the hold after the last, when joins are taken
+	// again, begins a new spell: logged.
+	s.mark(t0.Add(8*time.Second+2*hold+time.Second), strainLateTick)
+	if n := strings.Count(logs.String(), "short of CPU"); n != 3 {
+		t.Errorf("%d log lines after a strain the hold after the last, want 3:\n%s", n, logs.String())
+	}
+	// One marked earlier than the last (another goroutine's, a moment
+	// late) does not move the last back.
+	s.mark(t0, strainLateTick)
+	if on, left := s.strained(t0.Add(8*time.Second + 2*hold + time.Second)); !on || left != hold {
+		t.Errorf("after an earlier strain came late: strained %v with %v left, want the whole hold", on, left)
+	}
 	if !strings.Contains(logs.String(), "cause=\""+strainEncoderBusy+"\"") {
 		t.Errorf("the log does not name the cause:\n%s", logs.String())
 	}
@@ -121,9 +133,8 @@ func TestStrainObserver(t *testing.T) {
 // viewers of an open room are taken; once the hold is over, everyone is.
 func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 	const hold = 400 * time.Millisecond
-	cfg := DefaultConfig()
-	cfg.OverloadHold = hold
-	m := testManagerWith(t, cfg)
+	m := testManagerWith(t, DefaultConfig())
+	m.strain.hold = hold
 	open, err := m.reserve("x", Participant)
 	if err != nil {
 		t.Fatal(err)
@@ -152,8 +163,8 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 	} else {
 		m.endJoin(viewer, Viewer)
 	}
-	if refusing, refused, _ := m.Overload(); !refusing || refused != 4 {
-		t.Errorf("Overload: refusing %v, %d refused, want true and 4", refusing, refused)
+	if refusing, refused, behind := m.Overload(); !refusing || refused != 4 || behind != 1 {
+		t.Errorf("Overload: refusing %v, %d refused, %d behind; want true, 4 and 1", refusing, refused, behind)
 	}
 	time.Sleep(hold + 50*time.Millisecond)
 	if refusing, _, _ := m.Overload(); refusing {
@@ -207,7 +218,7 @@ func TestLateTicksRefuseJoins(t *testing.T) {
 	cfg.Observer = obs
 	m := testManagerWith(t, cfg)
 	m.log = slog.New(slog.NewTextHandler(&logs, nil))
-	m.strain.log = m.log
+	m.strain.log, m.strain.hold = m.log, DefaultConfig().OverloadHold
 	joinRoom(t, m, Participant, peerWith(t, webrtc.RTPTransceiverDirectionSendrecv))
 	if refusing, _, _ := m.Overload(); refusing {
 		t.Fatal("refusing joins before any late tick")
@@ -242,4 +253,42 @@ func peerWith(t *testing.T, dir webrtc.RTPTransceiverDirection) *webrtc.PeerConn
 		t.Fatal(err)
 	}
 	return pc
+}
+
+// TestDecoderBehindRefusesJoins: a session's video decoder that falls
+// behind strains the server: joins of senders are refused, and the frame
+// is counted.
+func TestDecoderBehindRefusesJoins(t *testing.T) {
+	m := testManagerWith(t, DefaultConfig())
+	m.strain.hold = time.Minute
+	r, _ := joinRoom(t, m, Participant, peerWith(t, webrtc.RTPTransceiverDirectionSendrecv))
+	if refusing, _, _ := m.Overload(); refusing {
+		t.Fatal("refusing joins before any strain")
+	}
+	in := onlySession(t, r).newVideoIn(1)
+	defer in.close()
+	in.behind()
+	if refusing, _, behind := m.Overload(); !refusing || behind != 1 {
+		t.Errorf("after a frame dropped behind: refusing %v, %d behind; want true and 1", refusing, behind)
+	}
+	if _, err := m.reserve("x", Participant); !errors.Is(err, ErrOverloaded) {
+		t.Errorf("a participant joining after a decoder fell behind: %v, want ErrOverloaded", err)
+	}
+}
+
+// TestDefaultsForLoad: live rooms mix the 4 loudest voices and refuse
+// senders for 10 s after a strain; a hold below 0 is refused.
+func TestDefaultsForLoad(t *testing.T) {
+	cfg := DefaultConfig()
+	if cfg.Mixer.Voices != mixer.LiveVoices || mixer.LiveVoices != 4 || cfg.OverloadHold != 10*time.Second {
+		t.Errorf("defaults: %d voices, hold %v; want 4 and 10s", cfg.Mixer.Voices, cfg.OverloadHold)
+	}
+	cfg.OverloadHold = -time.Second
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "overload hold") {
+		t.Errorf("a hold of -1s: %v, want it refused", err)
+	}
+	cfg.OverloadHold = 0
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("a hold of 0: %v", err)
+	}
 }
