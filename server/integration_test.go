@@ -250,6 +250,7 @@ func TestRoom(t *testing.T) {
 			Name           string
 			Heard, Speaker bool
 		} `json:"participants"`
+		Mixer struct{ Voices int } `json:"mixer"`
 	}
 	getJSON(t, srv.URL+"/api/rooms/r1", &voices)
 	speakers := 0
@@ -261,8 +262,8 @@ func TestRoom(t *testing.T) {
 			speakers++
 		}
 	}
-	if len(voices.Participants) != 4 || speakers != 1 {
-		t.Errorf("the room lists %+v: want four, one the speaker", voices.Participants)
+	if len(voices.Participants) != 4 || speakers != 1 || voices.Mixer.Voices != 4 {
+		t.Errorf("the room lists %+v, at most %d voices: want four, one the speaker, 4 voices", voices.Participants, voices.Mixer.Voices)
 	}
 
 	// Everyone keeps receiving. Five clients decoding 720p share the machine

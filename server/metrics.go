@@ -45,7 +45,6 @@ func NewMetrics() *Metrics {
 		registry:         prometheus.NewRegistry(),
 		rooms:            func() (int, int, int) { return 0, 0, 0 },
 		lowered:          func() int { return 0 },
-		overload:         func() (bool, uint64, uint64) { return false, 0, 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
@@ -114,6 +113,9 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
 	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
 	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
+	if m.overload == nil { // no manager counted: nothing to tell
+		return
+	}
 	refusing, refused, behind := m.overload()
 	overloaded := 0.0
 	if refusing {
