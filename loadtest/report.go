@@ -173,8 +173,8 @@ func (r *Result) noRatio() string {
 		vc := r.Config.Mixer.Video
 		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
-	case r.RoomErr == nil && r.Room.Width > 0 && r.Room.Voices != r.Config.Mixer.Voices:
-		return fmt.Sprintf("the room mixes at most %d voices, the codec cost %d (give the load tool the server's -voices)", r.Room.Voices, r.Config.Mixer.Voices)
+	case r.RoomErr == nil && r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
+		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
 	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
 		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
 	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
@@ -187,6 +187,22 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	}
 	return ""
+}
+
+// mixed is how many voices a room mixing at most voices (0: all) holds
+// in this load: the participants whose clip has sound, each heard all
+// along (as the codec cost takes them).
+func (r *Result) mixed(voices int) int {
+	n := 0
+	for _, c := range r.Clips {
+		if c.Audio != "" {
+			n++
+		}
+	}
+	if voices > 0 {
+		n = min(n, voices)
+	}
+	return n
 }
 
 // stoppedSending counts the participants whose sending failed.

@@ -141,7 +141,7 @@ func TestCodecCostArithmetic(t *testing.T) {
 	c := CodecCost{
 		DecodeVideo: []time.Duration{10 * time.Millisecond, 20 * time.Millisecond},
 		DecodeAudio: []time.Duration{time.Millisecond, 2 * time.Millisecond},
-		EncodeVideo: 300 * time.Millisecond, EncodeAudio: 30 * time.Millisecond,
+		EncodeVideo: 300 * time.Millisecond, EncodeAudio: 30 * time.Millisecond, AudioStreams: 3,
 	}
 	if c.Decode() != 33*time.Millisecond || c.Total() != 363*time.Millisecond || math.Abs(c.Cores()-0.363) > 1e-9 {
 		t.Errorf("decode %v total %v cores %v", c.Decode(), c.Total(), c.Cores())
@@ -160,11 +160,11 @@ func TestCodecCostArithmetic(t *testing.T) {
 	d := CodecCost{
 		DecodeVideo: []time.Duration{30 * time.Millisecond, 40 * time.Millisecond},
 		DecodeAudio: []time.Duration{3 * time.Millisecond, 4 * time.Millisecond},
-		EncodeVideo: 500 * time.Millisecond, EncodeAudio: 50 * time.Millisecond,
+		EncodeVideo: 500 * time.Millisecond, EncodeAudio: 50 * time.Millisecond, AudioStreams: 3,
 	}
 	m := c.Mean(d)
 	if m.DecodeVideo[1] != 30*time.Millisecond || m.DecodeAudio[0] != 2*time.Millisecond || m.EncodeVideo != 400*time.Millisecond ||
-		m.EncodeAudio != 40*time.Millisecond || math.Abs(m.Cores()-(c.Cores()+d.Cores())/2) > 1e-9 {
+		m.EncodeAudio != 40*time.Millisecond || m.AudioStreams != 3 || math.Abs(m.Cores()-(c.Cores()+d.Cores())/2) > 1e-9 {
 		t.Errorf("mean of %+v and %+v = %+v", c, d, m)
 	}
 }
@@ -185,7 +185,8 @@ func TestWriteSummary(t *testing.T) {
 		Server: ServerUsage{PID: 42, Name: "mcu", Source: "/proc", CPU: 12 * time.Second, Wall: 10 * time.Second, PeakRSS: 200 << 20},
 		Metrics: MetricsReport{Found: true, MetricsDelta: MetricsDelta{Tick: tick, LateTicks: 3, ProcessCPU: 12500 * time.Millisecond,
 			StageCPU: map[string]time.Duration{"video_decode": 2 * time.Second, "video_encode": 3 * time.Second, "audio_mix": time.Second}}},
-		Cost:       CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond},
+		Clips:      []Clip{{Video: "a.ivf", Audio: "a.ogg"}, {Video: "b.ivf", Audio: "b.ogg"}, {Video: "c.ivf"}},
+		Cost:       CodecCost{Media: time.Second, DecodeVideo: []time.Duration{0, 0, 0}, DecodeAudio: []time.Duration{0, 0, 0}, EncodeVideo: 400 * time.Millisecond, AudioStreams: 3},
 		CostBefore: 0.35, CostAfter: 0.45,
 		SelfCPU: 5 * time.Second,
 	}
@@ -204,6 +205,7 @@ func TestWriteSummary(t *testing.T) {
 		"CPU by stage, cores: video decode+scale 0.200, video encode 0.300, audio mix+encode 0.100; the rest 0.600 (network, RTP, the Go runtime)",
 		"server CPU / codec cost: not given: 2 of 3 participants joined, and the codec cost is that of 3", "load tool CPU: 0.50 cores",
 		"before and after the run, 1s of media each; mean): 0.400 cores (0.350 before, 0.450 after)",
+		"encode Opus x3: 0.000",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
@@ -224,6 +226,15 @@ func TestWriteSummary(t *testing.T) {
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
 		t.Errorf("summary lacks the ratio:\n%s", out)
 	}
+	// A room without a limit mixes the same two voices (of the clips with
+	// sound) as the codec cost's four: the ratio.
+	r.Room.Voices = 0
+	b.Reset()
+	r.WriteSummary(&b)
+	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00") {
+		t.Errorf("a room mixing every voice, two of them: no ratio:\n%s", out)
+	}
+	r.Room.Voices = r.Config.Mixer.Voices
 	// A participant stopped sending: no ratio, and it is named.
 	r.Participants[0].SendErr = errTest
 	b.Reset()
@@ -250,7 +261,7 @@ func TestWriteSummary(t *testing.T) {
 		{"other settings", func(r *Result) {
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate = 1280, 720, 15, r.Config.Mixer.Video.Bitrate
 		}, "the room mixes 1280x720 at 15 fps"},
-		{"other voices", func(r *Result) { r.Room.Voices = 0 }, "the room mixes at most 0 voices, the codec cost 4"},
+		{"other voices", func(r *Result) { r.Room.Voices = 1 }, "the room mixes 1 voices, the codec cost 2"},
 	} {
 		rc := *r
 		c.set(&rc)
@@ -346,11 +357,11 @@ func TestReportDue(t *testing.T) {
 // the bitrates and picture settings as they are now.
 func TestRoomMixerSub(t *testing.T) {
 	earlier := RoomMixer{Participants: 1, Frames: 100, Keyframes: 10, LateTicks: 5, Dropped: 2,
-		Bitrate: 1_500_000, MaxBitrate: 1_500_000, Width: 640, Height: 360, FPS: 15}
+		Bitrate: 1_500_000, MaxBitrate: 1_500_000, Width: 640, Height: 360, FPS: 15, Voices: 2}
 	now := RoomMixer{Participants: 2, Frames: 400, Keyframes: 13, LateTicks: 12, Dropped: 9,
-		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30}
+		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30, Voices: 4}
 	want := RoomMixer{Frames: 300, Keyframes: 3, LateTicks: 7, Dropped: 7,
-		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30}
+		Bitrate: 900_000, MaxBitrate: 1_500_000, Width: 1280, Height: 720, FPS: 30, Voices: 4}
 	if got := now.sub(earlier); got != want {
 		t.Errorf("sub = %+v, want %+v", got, want)
 	}

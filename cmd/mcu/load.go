@@ -36,6 +36,9 @@ server cannot be reached or nobody joined, 2 for a mistake on the command line.
 flags:
 `
 
+// runLoad runs the load (a variable for the tests of the flags).
+var runLoad = loadtest.Run
+
 func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg := loadtest.DefaultConfig()
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
@@ -121,7 +124,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usageError{err}
 	}
 
-	res, err := loadtest.Run(ctx, cfg, stdout)
+	res, err := runLoad(ctx, cfg, stdout)
 	if res != nil {
 		res.WriteSummary(stdout)
 	}

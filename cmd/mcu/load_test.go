@@ -15,6 +15,8 @@ import (
 
 	"mcu/internal/mediatest"
 	"mcu/internal/sched"
+	"mcu/loadtest"
+	"mcu/mixer"
 )
 
 // TestLoadReadsParticipantsAsMixDoes: mcu load takes its PARTICIPANT
@@ -59,6 +61,35 @@ func TestLoadReadsParticipantsAsMixDoes(t *testing.T) {
 		case tc.usage != "" && (!isUsage || !strings.Contains(err.Error(), tc.usage)):
 			t.Errorf("%s: %v, want a usage error saying %q", tc.arg, err, tc.usage)
 		}
+	}
+}
+
+// TestLoadTakesTheServersSettings: the server's settings given to load
+// reach the load's configuration (for the codec cost and the checks),
+// and without them it takes the server's defaults.
+func TestLoadTakesTheServersSettings(t *testing.T) {
+	run := runLoad
+	t.Cleanup(func() { runLoad = run })
+	var got loadtest.Config
+	runLoad = func(_ context.Context, cfg loadtest.Config, _ io.Writer) (*loadtest.Result, error) {
+		got = cfg
+		return nil, errors.New("not run")
+	}
+	clip := mediatest.TestdataPath(t, "p01.ivf")
+	base := []string{"-url", "http://127.0.0.1:1", "-nice", "0"}
+	if err := loadCommand(context.Background(), append(base, clip), io.Discard, io.Discard); err == nil || err.Error() != "not run" {
+		t.Fatalf("load: %v", err)
+	}
+	if v := got.Mixer.Video; got.Mixer.Voices != mixer.LiveVoices || v.Width != 1280 || v.Height != 720 || v.FPS != 30 || v.Bitrate != 1_500_000 || v.Speed != -6 {
+		t.Errorf("defaults: voices %d, video %+v; want the server's", got.Mixer.Voices, v)
+	}
+	args := append(base, "-voices", "2", "-size", "640x360", "-fps", "15", "-bitrate", "800k", "-audio-bitrate", "32k", "-speed", "-8", clip)
+	if err := loadCommand(context.Background(), args, io.Discard, io.Discard); err == nil || err.Error() != "not run" {
+		t.Fatalf("load: %v", err)
+	}
+	if v := got.Mixer.Video; got.Mixer.Voices != 2 || v.Width != 640 || v.Height != 360 || v.FPS != 15 || v.Bitrate != 800_000 ||
+		v.Speed != -8 || got.Mixer.Audio.Bitrate != 32_000 || v.KeyframeInterval != 75 {
+		t.Errorf("%q: voices %d, video %+v, audio %d bit/s", args, got.Mixer.Voices, v, got.Mixer.Audio.Bitrate)
 	}
 }
 
