@@ -4,7 +4,6 @@ package e2e_test
 // driven through DevTools, and the mcu REST API read from Go.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -23,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"mcu/codec"
+	"mcu/internal/logbuf"
 	"mcu/internal/mediatest"
 )
 
@@ -155,26 +155,8 @@ type browser struct {
 	p        mediatest.Participant // whose camera and microphone it has
 	ctx      context.Context       // the tab's chromedp context
 	location string                // the session URL its join returned
-	console  lines                 // the page's console, for failures
-	output   lines                 // Chromium's stdout and stderr, for failures
-}
-
-// lines collects text from several goroutines.
-type lines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lines) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
+	console  logbuf.Buffer         // the page's console, for failures
+	output   logbuf.Buffer         // Chromium's stdout and stderr, for failures
 }
 
 // consoleGrace lets the last console messages of a failing test arrive

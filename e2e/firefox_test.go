@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/net/websocket"
 
+	"mcu/internal/logbuf"
 	"mcu/internal/testserver"
 )
 
@@ -81,7 +82,7 @@ type firefox struct {
 	ws     *websocket.Conn
 	tab    string // the browsing context
 	nextID int
-	output lines // Firefox's stdout and stderr, for failures
+	output logbuf.Buffer // Firefox's stdout and stderr, for failures
 }
 
 // launchFirefox starts Firefox on a fresh profile, opens page and waits

@@ -1,44 +1,25 @@
 package room
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
+	"mcu/internal/logbuf"
 	"mcu/mixer"
 )
-
-// lockedBuffer is a log's output, written from the server's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestStrainHold: a strain refuses joins for the hold after it, each new
 // one renewing it; it is logged once per spell (not again within the
 // hold); a hold of 0 never refuses.
 func TestStrainHold(t *testing.T) {
 	const hold = 10 * time.Second
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	s := newStrain(hold, slog.New(slog.NewTextHandler(&logs, nil)))
 	t0 := s.base.Add(time.Minute)
 	if on, _ := s.strained(t0); on {
@@ -110,7 +91,7 @@ func TestStrainObserver(t *testing.T) {
 		{"encoder busy", func(o Observer) { o.Dropped() }, strainEncoderBusy, 0, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			var logs lockedBuffer
+			var logs logbuf.Buffer
 			inner := &countingObserver{}
 			s := newStrain(time.Second, slog.New(slog.NewTextHandler(&logs, nil)))
 			c.report(strainObserver{inner, s})
@@ -213,7 +194,7 @@ func TestLateTicksRefuseJoins(t *testing.T) {
 		return mx.Run(ctx, lateClock{Clock: mixer.RealTime(), fall: fall}, 0)
 	}
 	obs := &countingObserver{}
-	var logs lockedBuffer
+	var logs logbuf.Buffer
 	cfg := DefaultConfig()
 	cfg.Observer = obs
 	m := testManagerWith(t, cfg)

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -10,13 +9,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"mcu/client"
+	"mcu/internal/logbuf"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 	"mcu/room"
@@ -139,7 +138,7 @@ func TestBadRequests(t *testing.T) {
 // not the error's text, which names the server's files; the log has the
 // error under that reference.
 func TestInternalErrorsStayInTheLog(t *testing.T) {
-	var log syncBuffer
+	var log logbuf.Buffer
 	notADir := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(notADir, nil, 0o644); err != nil {
 		t.Fatal(err)
@@ -175,7 +174,7 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 	if len(ref) < 8 || !strings.Contains(body["error"], ref) || strings.Contains(body["error"], notADir) {
 		t.Errorf("500 body %q: want a reference, in the error too, and no path", body)
 	}
-	if line := log.line(ref); !strings.Contains(line, notADir) {
+	if line := lineWith(log.String(), ref); !strings.Contains(line, notADir) {
 		t.Errorf("log line with ref %q: %q; want the error with its path", ref, line)
 	}
 
@@ -194,29 +193,9 @@ func TestInternalErrorsStayInTheLog(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log's output, written by the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// line is the first line holding s, or "".
-func (b *syncBuffer) line(s string) string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for l := range strings.Lines(b.buf.String()) {
+// lineWith is the first line of text holding s, or "".
+func lineWith(text, s string) string {
+	for l := range strings.Lines(text) {
 		if strings.Contains(l, s) {
 			return l
 		}

@@ -20,19 +20,19 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"mcu/client"
+	"mcu/internal/logbuf"
 	"mcu/internal/mediatest"
 )
 
 // startServer runs `mcu` (serve) as a process of its own with args and
 // the environment's variables env, and returns it, its address (once it
 // printed it) and its log. It is killed at the test's end.
-func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string, *lockedBuffer) {
+func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string, *logbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(append(os.Environ(), "MCU_TEST_MAIN=1"), env...)
@@ -40,7 +40,7 @@ func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string,
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := new(lockedBuffer) // read while the process writes it
+	stderr := new(logbuf.Buffer) // read while the process writes it
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -55,24 +55,6 @@ func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string,
 		t.Fatalf("no URL in %q", line)
 	}
 	return cmd, url, stderr
-}
-
-// lockedBuffer is a buffer one goroutine may write while another reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestServeSignal runs `mcu` (serve is the default) as a process configured
