@@ -208,14 +208,7 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 	members := []*member{x, y}
 	tick := func() {
 		t.Helper()
-		for _, mem := range members {
-			a.levels[mem.slot] = audio.SilenceDBFS
-			if mem.sound {
-				a.levels[mem.slot] = audio.Level(mem.pcm)
-			}
-		}
-		a.detector.Update(a.levels)
-		a.chooseVoices(members)
+		voiceTick(&a, members...)
 		// What comes out of someone's own mix is what went into the
 		// mixes: faded too, on a fade's tick.
 		for _, mem := range members {
@@ -273,14 +266,7 @@ func TestVoicesNoLimit(t *testing.T) {
 		a.assignSlot(mem)
 	}
 	for i := range 10 {
-		for _, mem := range members {
-			a.levels[mem.slot] = audio.SilenceDBFS
-			if mem.sound {
-				a.levels[mem.slot] = audio.Level(mem.pcm)
-			}
-		}
-		a.detector.Update(a.levels)
-		a.chooseVoices(members)
+		voiceTick(&a, members...)
 		for name, mem := range map[string]*member{"loud": loud, "quiet": quiet} {
 			if mem.part == nil || &mem.part[0] != &mem.pcm[0] {
 				t.Fatalf("tick %d: %s's part is not its sound", i, name)
@@ -308,13 +294,7 @@ func TestVoicesPlaceOfOneWhoLeft(t *testing.T) {
 	x := &member{pcm: frameOf(20000), ramp: make([]int16, audio.FrameLen), sound: true}
 	y := &member{pcm: frameOf(1037), ramp: make([]int16, audio.FrameLen), sound: true} // −30 dBFS
 	z := &member{pcm: frameOf(2600), ramp: make([]int16, audio.FrameLen), sound: true} // −22 dBFS, −34 averaged over its first frame
-	tick := func(members ...*member) {
-		for _, mem := range members {
-			a.levels[mem.slot] = audio.Level(mem.pcm)
-		}
-		a.detector.Update(a.levels)
-		a.chooseVoices(members)
-	}
+	tick := func(members ...*member) { voiceTick(&a, members...) }
 	a.assignSlot(x)
 	a.assignSlot(y)
 	for range 50 {
@@ -374,4 +354,18 @@ func TestVoicesCoughKeepsTheTalker(t *testing.T) {
 			t.Errorf("at %v: the cough in the mix at %.4f", 800*time.Millisecond+time.Duration(from/2)*time.Second/audio.SampleRate, a)
 		}
 	}
+}
+
+// voiceTick does what an audio tick does before the mixing: each member's
+// level (of their sound, if any), the speaker detector, the choice of
+// voices and each one's part.
+func voiceTick(a *audioState, members ...*member) {
+	for _, mem := range members {
+		a.levels[mem.slot] = audio.SilenceDBFS
+		if mem.sound {
+			a.levels[mem.slot] = audio.Level(mem.pcm)
+		}
+	}
+	a.detector.Update(a.levels)
+	a.chooseVoices(members)
 }

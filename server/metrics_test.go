@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -34,25 +35,7 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	times(11, func() { m.Encode(time.Millisecond) })
 	times(12, func() { m.Latency(time.Millisecond) })
 
-	got := map[string]float64{}
-	families, err := m.registry.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range families {
-		for _, s := range f.GetMetric() {
-			name := f.GetName()
-			for _, l := range s.GetLabel() {
-				name += fmt.Sprintf("{%s=%q}", l.GetName(), l.GetValue())
-			}
-			switch {
-			case s.Counter != nil:
-				got[name] = s.GetCounter().GetValue()
-			case s.Histogram != nil:
-				got[name+"_count"] = float64(s.GetHistogram().GetSampleCount())
-			}
-		}
-	}
+	got := gathered(t, m, "counter", "histogram")
 	want := map[string]float64{
 		"mcu_pli_sent_total":                                                     2,
 		"mcu_pli_received_total":                                                 3,
@@ -84,22 +67,9 @@ func TestOverloadMetrics(t *testing.T) {
 	m := NewMetrics()
 	read := func() map[string]float64 {
 		t.Helper()
-		got := map[string]float64{}
-		families, err := m.registry.Gather()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, f := range families {
-			for _, s := range f.GetMetric() {
-				// The state a gauge, the counts counters (rate() takes them).
-				switch name := f.GetName(); {
-				case name == "mcu_overloaded" && s.Gauge != nil:
-					got[name] = s.GetGauge().GetValue()
-				case name != "mcu_overloaded" && s.Counter != nil:
-					got[name] = s.GetCounter().GetValue()
-				}
-			}
-		}
+		// The state a gauge, the counts counters (rate() takes them).
+		got := gathered(t, m, "counter")
+		got["mcu_overloaded"] = gathered(t, m, "gauge")["mcu_overloaded"]
 		return got
 	}
 	refusing, refused, behind := false, uint64(0), uint64(0)
@@ -117,4 +87,33 @@ func TestOverloadMetrics(t *testing.T) {
 				got["mcu_overloaded"], got["mcu_joins_refused_overload_total"], got["mcu_video_frames_behind_total"])
 		}
 	}
+}
+
+// gathered reads the registry's series of the given kinds ("counter",
+// "gauge", "histogram": its count, as name_count), by name with their
+// labels ({label="value"}).
+func gathered(t *testing.T, m *Metrics, kinds ...string) map[string]float64 {
+	t.Helper()
+	families, err := m.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, f := range families {
+		for _, s := range f.GetMetric() {
+			name := f.GetName()
+			for _, l := range s.GetLabel() {
+				name += fmt.Sprintf("{%s=%q}", l.GetName(), l.GetValue())
+			}
+			switch {
+			case s.Counter != nil && slices.Contains(kinds, "counter"):
+				got[name] = s.GetCounter().GetValue()
+			case s.Gauge != nil && slices.Contains(kinds, "gauge"):
+				got[name] = s.GetGauge().GetValue()
+			case s.Histogram != nil && slices.Contains(kinds, "histogram"):
+				got[name+"_count"] = float64(s.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return got
 }
