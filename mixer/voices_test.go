@@ -195,24 +195,19 @@ func TestVoicesSilentGivesWay(t *testing.T) {
 // first frame and leaves them faded out over its last, the one taking its
 // place faded in over the same frame; in between, its sound goes in whole.
 func TestVoicesFadeInAndOut(t *testing.T) {
-	cfg := testConfig()
-	cfg.Voices = 1
-	var a audioState
-	if err := a.init(cfg); err != nil {
-		t.Fatal(err)
-	}
-	x := &member{pcm: frameOf(1000), ramp: make([]int16, audio.FrameLen), sound: true}
-	y := &member{pcm: frameOf(20000), ramp: make([]int16, audio.FrameLen)}
+	a := voiceState(t, 1)
+	x := voiceMember(1000, true)
+	y := voiceMember(20000, false)
 	a.assignSlot(x)
 	a.assignSlot(y)
 	members := []*member{x, y}
 	tick := func() {
 		t.Helper()
-		voiceTick(&a, members...)
+		voiceTick(a, members...)
 		// What comes out of someone's own mix is what went into the
 		// mixes: faded too, on a fade's tick.
 		for _, mem := range members {
-			if own := mem.talking(&a, slog.New(slog.DiscardHandler)); mem.part != nil && (own == nil || &own[0] != &mem.part[0]) {
+			if own := mem.talking(a, slog.New(slog.DiscardHandler)); mem.part != nil && (own == nil || &own[0] != &mem.part[0]) {
 				t.Fatalf("their own mix takes out other than their part of it")
 			}
 		}
@@ -254,19 +249,16 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 // TestVoicesNoLimit: with Voices 0 everyone's sound goes in whole from
 // their first frame, however quiet; heard are those above −60 dBFS.
 func TestVoicesNoLimit(t *testing.T) {
-	var a audioState
-	if err := a.init(testConfig()); err != nil {
-		t.Fatal(err)
-	}
-	loud := &member{pcm: frameOf(3000), ramp: make([]int16, audio.FrameLen), sound: true}
-	quiet := &member{pcm: frameOf(18), ramp: make([]int16, audio.FrameLen), sound: true} // −65 dBFS
-	silent := &member{pcm: frameOf(3000), ramp: make([]int16, audio.FrameLen)}           // no sound this tick
+	a := voiceState(t, 0)
+	loud := voiceMember(3000, true)
+	quiet := voiceMember(18, true)     // −65 dBFS
+	silent := voiceMember(3000, false) // no sound this tick
 	members := []*member{loud, quiet, silent}
 	for _, mem := range members {
 		a.assignSlot(mem)
 	}
 	for i := range 10 {
-		voiceTick(&a, members...)
+		voiceTick(a, members...)
 		for name, mem := range map[string]*member{"loud": loud, "quiet": quiet} {
 			if mem.part == nil || &mem.part[0] != &mem.pcm[0] {
 				t.Fatalf("tick %d: %s's part is not its sound", i, name)
@@ -285,16 +277,11 @@ func TestVoicesNoLimit(t *testing.T) {
 // joins in their slot on the same tick: the place goes to the loudest
 // waiting then, not to the newcomer (whose average has only begun).
 func TestVoicesPlaceOfOneWhoLeft(t *testing.T) {
-	cfg := testConfig()
-	cfg.Voices = 1
-	var a audioState
-	if err := a.init(cfg); err != nil {
-		t.Fatal(err)
-	}
-	x := &member{pcm: frameOf(20000), ramp: make([]int16, audio.FrameLen), sound: true}
-	y := &member{pcm: frameOf(1037), ramp: make([]int16, audio.FrameLen), sound: true} // −30 dBFS
-	z := &member{pcm: frameOf(2600), ramp: make([]int16, audio.FrameLen), sound: true} // −22 dBFS, −34 averaged over its first frame
-	tick := func(members ...*member) { voiceTick(&a, members...) }
+	a := voiceState(t, 1)
+	x := voiceMember(20000, true)
+	y := voiceMember(1037, true) // −30 dBFS
+	z := voiceMember(2600, true) // −22 dBFS, −34 averaged over its first frame
+	tick := func(members ...*member) { voiceTick(a, members...) }
 	a.assignSlot(x)
 	a.assignSlot(y)
 	for range 50 {
@@ -368,4 +355,23 @@ func voiceTick(a *audioState, members ...*member) {
 	}
 	a.detector.Update(a.levels)
 	a.chooseVoices(members)
+}
+
+// voiceState is an audio tick's state for members made by voiceMember,
+// taking at most voices (0: all).
+func voiceState(t *testing.T, voices int) *audioState {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Voices = voices
+	a := &audioState{}
+	if err := a.init(cfg); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// voiceMember is a member whose every frame is v, with sound this tick or
+// not.
+func voiceMember(v int16, sound bool) *member {
+	return &member{pcm: frameOf(v), ramp: make([]int16, audio.FrameLen), sound: sound}
 }
