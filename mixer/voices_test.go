@@ -41,13 +41,7 @@ func TestVoicesMixTheLoudest(t *testing.T) {
 	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230, "e": 1590}
 	amps := map[string]float64{"a": loud, "b": loud, "c": loud, "d": soft, "e": soft}
 	for _, voices := range []int{3, 0} {
-		out := &capture{}
-		cfg := testConfig()
-		cfg.Voices = voices
-		m, err := New(cfg, out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, out := voicesMixer(t, voices)
 		for id, hz := range tones {
 			m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: amps[id]}, MixMinus: true})
 		}
@@ -113,13 +107,7 @@ func TestVoicesMixTheLoudest(t *testing.T) {
 func TestVoicesEqualNeverSwap(t *testing.T) {
 	const amp = 0.03
 	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230, "e": 1590}
-	out := &capture{}
-	cfg := testConfig()
-	cfg.Voices = 3
-	m, err := New(cfg, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, out := voicesMixer(t, 3)
 	for id, hz := range tones {
 		m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: amp}, MixMinus: true})
 	}
@@ -160,13 +148,7 @@ const audio20ms = 2 * 960
 func TestVoicesSilentGivesWay(t *testing.T) {
 	const loud, softer = 0.063, 0.02
 	tones := map[string]float64{"a": 440, "b": 700, "c": 1060, "d": 1230}
-	out := &capture{}
-	cfg := testConfig()
-	cfg.Voices = 3
-	m, err := New(cfg, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, out := voicesMixer(t, 3)
 	for id, hz := range map[string]float64{"b": 700, "c": 1060} {
 		m.Add(Participant{ID: id, Audio: &toneSource{hz: hz, amp: loud}, MixMinus: true})
 	}
@@ -321,13 +303,7 @@ func (s *burstSource) AudioAt(ctx context.Context, t time.Duration, pcm []int16)
 // the mix throughout, and the burst is never in it.
 func TestVoicesCoughKeepsTheTalker(t *testing.T) {
 	const amp = 0.03
-	out := &capture{}
-	cfg := testConfig()
-	cfg.Voices = 1
-	m, err := New(cfg, out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, out := voicesMixer(t, 1)
 	m.Add(Participant{ID: "talker", Audio: &toneSource{hz: 440, amp: amp}, MixMinus: true})
 	m.Add(Participant{ID: "cough", Audio: &burstSource{from: time.Second, to: 1100 * time.Millisecond, tone: toneSource{hz: 1230, amp: amp * 3.2}}, MixMinus: true})
 	run(t, m, 2*time.Second)
@@ -374,4 +350,18 @@ func voiceState(t *testing.T, voices int) *audioState {
 // not.
 func voiceMember(v int16, sound bool) *member {
 	return &member{pcm: frameOf(v), ramp: make([]int16, audio.FrameLen), sound: sound}
+}
+
+// voicesMixer is a mixer of testConfig's taking at most voices (0: all),
+// and what it puts out.
+func voicesMixer(t *testing.T, voices int) (*Mixer, *capture) {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Voices = voices
+	out := &capture{}
+	m, err := New(cfg, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, out
 }
