@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Strain is the server falling behind its media for want of CPU, seen
-// where it hurts: a room's clock skipping pictures (late ticks), a tick
+// strain records when the server last fell behind its media for want of
+// CPU (a strain), seen where it hurts: a room's clock skipping pictures (late ticks), a tick
 // finding the encoder still busy with both canvases (a picture not
 // composed), a participant's decoder whose packets waited over
 // maxDecodeLag (frames dropped up to a keyframe). The mixer loop and the
@@ -41,8 +41,8 @@ func newStrain(hold time.Duration, log *slog.Logger) *strain {
 	return &strain{hold: hold, log: log, base: time.Now()}
 }
 
-// mark records a strain at now. The first after a calm spell (longer than
-// the hold) is logged: joins are refused from then on.
+// mark records a strain at now. The first after a calm spell (the hold or
+// longer) is logged: joins are refused from then on.
 func (s *strain) mark(now time.Time, cause string) {
 	if cause == strainDecoder {
 		s.behind.Add(1)
