@@ -285,6 +285,20 @@ func (m *Manager) refuse(left time.Duration) error {
 	return &OverloadError{RetryAfter: left}
 }
 
+// Ready is nil while the manager takes every kind of join: ErrClosed once
+// it is closing, an *OverloadError while strained (see
+// Config.OverloadHold). A load balancer sends new rooms elsewhere
+// meanwhile.
+func (m *Manager) Ready() error {
+	if m.stopping.Err() != nil {
+		return ErrClosed
+	}
+	if strained, left := m.strain.strained(time.Now()); strained {
+		return &OverloadError{RetryAfter: left}
+	}
+	return nil
+}
+
 // Overload tells whether joins of senders and new rooms are refused for
 // the server's strain (see Config.OverloadHold), how many have been, and
 // how many frames of participants' video were dropped for their decoder

@@ -273,3 +273,32 @@ func TestDefaultsForLoad(t *testing.T) {
 		t.Errorf("a hold of 0: %v", err)
 	}
 }
+
+// TestReady: a manager is ready until a strain (then an *OverloadError
+// with the hold's time left), and again once the hold is over; closing,
+// it is not (ErrClosed).
+func TestReady(t *testing.T) {
+	const hold = 300 * time.Millisecond
+	m := testManagerWith(t, DefaultConfig())
+	m.strain.hold = hold
+	if err := m.Ready(); err != nil {
+		t.Fatalf("a new manager: %v", err)
+	}
+	m.strain.mark(time.Now(), strainLateTick)
+	var oe *OverloadError
+	if err := m.Ready(); !errors.As(err, &oe) || oe.RetryAfter <= 0 || oe.RetryAfter > hold {
+		t.Errorf("strained: %v, want an OverloadError of at most %v", err, hold)
+	}
+	time.Sleep(hold + 50*time.Millisecond)
+	if err := m.Ready(); err != nil {
+		t.Errorf("after the hold: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Ready(); !errors.Is(err, ErrClosed) {
+		t.Errorf("closed: %v, want ErrClosed", err)
+	}
+}

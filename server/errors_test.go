@@ -203,6 +203,36 @@ func lineWith(text, s string) string {
 	return ""
 }
 
+// TestReadyz: /readyz answers 200 while the server takes joins, and 503
+// with a Retry-After once it is stopping (as while it is short of CPU:
+// the room package's TestReady).
+func TestReadyz(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	resp, err := http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "ready\n" {
+		t.Errorf("/readyz: %d %q, want 200 ready", resp.StatusCode, body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Rooms.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	resp, err = http.Get(srv.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(body), "shutting down") {
+		t.Errorf("/readyz of a closed server: %d %q, Retry-After %q; want 503 saying so", resp.StatusCode, body, resp.Header.Get("Retry-After"))
+	}
+}
+
 // TestCORS: preflights for POST with a Content-Type and for DELETE are
 // answered, and Location is readable from another origin.
 func TestCORS(t *testing.T) {
@@ -382,7 +412,7 @@ func TestToken(t *testing.T) {
 			t.Errorf("%s %s without the token: %d, want 401", api[0], api[1], status)
 		}
 	}
-	for _, open := range []string{"/healthz", "/metrics", "/", "/mcu.js"} {
+	for _, open := range []string{"/healthz", "/readyz", "/metrics", "/", "/mcu.js"} {
 		if status, _, _ := do("GET", open, "", "", ""); status != http.StatusOK {
 			t.Errorf("GET %s without the token: %d, want 200", open, status)
 		}
