@@ -6,8 +6,8 @@ import "math"
 // that takes at most Max voices: the loudest, by a smoothed level per
 // slot such as SpeakerDetector.Smoothed gives. Summed, every open
 // microphone adds its room's noise (25 of them: the noise of one, 14 dB
-// louder), and few people can be followed at once; browsers' own WebRTC
-// mixer plays at most 3 of the streams it receives, the loudest.
+// louder), and few people can be followed at once; libwebrtc's audio
+// mixer takes at most 3 sources by default, the loudest.
 //
 // A place that is free goes at once to the loudest slot at or above
 // Floor. A voice in the mix keeps its place until a slot outside is

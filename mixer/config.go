@@ -45,8 +45,8 @@ type Config struct {
 }
 
 // LiveVoices is the Voices of a live room unless told otherwise: one more
-// than browsers' own WebRTC mixer plays, so that four people all talking
-// still hear each other.
+// than libwebrtc's audio mixer takes by default (3), so that four people
+// all talking still hear each other.
 const LiveVoices = 4
 
 // Observer receives the mixer's measurements as they happen; its methods
