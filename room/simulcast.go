@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/pion/rtp/codecs"
+	vp9header "github.com/pion/rtp/codecs/vp9"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
@@ -149,10 +150,11 @@ func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote)
 
 // keyframeSize reports whether an RTP packet of a stream of codec mime
 // begins a keyframe (key), and the size of its pictures in pixels where it
-// says (0 otherwise): a VP8 keyframe's first packet says it; an H.264
-// packet with an SPS (which comes first in a keyframe) says it too, one
-// that begins an IDR picture without one does not. Other codecs say none
-// here.
+// says (0 otherwise): a VP8 keyframe's first packet says it; so does a
+// VP9 keyframe's (its scalability structure, the largest spatial layer's,
+// or else its frame header); an H.264 packet with an SPS (which comes
+// first in a keyframe) says it too, one that begins an IDR picture
+// without one does not. AV1 says none here.
 func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 	payload := rtpPayload(pkt)
 	switch {
@@ -169,6 +171,20 @@ func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 		w := int(frame[6]) | int(frame[7]&0x3f)<<8
 		h := int(frame[8]) | int(frame[9]&0x3f)<<8
 		return w * h, true
+	case strings.EqualFold(mime, webrtc.MimeTypeVP9):
+		// The first packet of a picture of the lowest spatial layer, not
+		// predicted from another (RFC 9628 4.2: P), whose frame header
+		// says a keyframe.
+		var vp9 codecs.VP9Packet
+		frame, err := vp9.Unmarshal(payload)
+		var h vp9header.Header
+		if err != nil || !vp9.B || vp9.P || vp9.SID != 0 || h.Unmarshal(frame) != nil || h.ShowExistingFrame || h.NonKeyFrame {
+			return 0, false
+		}
+		if n := len(vp9.Width); vp9.V && vp9.Y && n > 0 && n == len(vp9.Height) {
+			return int(vp9.Width[n-1]) * int(vp9.Height[n-1]), true
+		}
+		return int(h.Width()) * int(h.Height()), true
 	case strings.EqualFold(mime, webrtc.MimeTypeH264):
 		forEachH264NAL(payload, nil, func(nal []byte) bool {
 			switch nal[0] & 0x1f {

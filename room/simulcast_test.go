@@ -361,9 +361,10 @@ func TestSimulcastSizesBest(t *testing.T) {
 	}
 }
 
-// TestKeyframeSize: a VP8 keyframe's first packet says its size; its
-// other packets and a delta frame's do not; an H.264 packet with an SPS
-// says its coded size.
+// TestKeyframeSize: a VP8 or VP9 keyframe's first packet says its size;
+// their other packets and a delta frame's do not; a VP9 scalability
+// structure's sizes go before the frame header's; an H.264 packet with an
+// SPS says its coded size.
 func TestKeyframeSize(t *testing.T) {
 	frames := clipFrames(t, "p01.ivf", 2)
 	p := rtp.NewPacketizer(1200, 96, 0, &codecs.VP8Payloader{EnablePictureID: true}, rtp.NewRandomSequencer(), 90000)
@@ -387,6 +388,35 @@ func TestKeyframeSize(t *testing.T) {
 	}
 	if _, ok := keyframeSize(webrtc.MimeTypeVP8, marshal(delta[0])); ok {
 		t.Error("a VP8 delta frame says a size")
+	}
+	vp9 := clipFrames(t, "p12.vp9.ivf", 2)
+	for _, flexible := range []bool{true, false} { // the size in the frame header only, and also in the SS
+		vp := rtp.NewPacketizer(1200, 98, 0, &codecs.VP9Payloader{FlexibleMode: flexible}, rtp.NewRandomSequencer(), 90000)
+		key, delta := vp.Packetize(vp9[0], 3000), vp.Packetize(vp9[1], 3000)
+		if px, ok := keyframeSize(webrtc.MimeTypeVP9, marshal(key[0])); !ok || px != 640*360 {
+			t.Errorf("a VP9 keyframe's first packet (flexible %v): %d pixels, %v; want 640x360", flexible, px, ok)
+		}
+		if len(key) < 2 {
+			t.Fatal("the VP9 keyframe fits one packet")
+		}
+		if _, ok := keyframeSize(webrtc.MimeTypeVP9, marshal(key[1])); ok {
+			t.Errorf("a VP9 keyframe's second packet (flexible %v) says a size", flexible)
+		}
+		if _, ok := keyframeSize(webrtc.MimeTypeVP9, marshal(delta[0])); ok {
+			t.Errorf("a VP9 delta frame (flexible %v) says a size", flexible)
+		}
+		if !flexible {
+			// The SS (after the descriptor's 3 bytes and its own first)
+			// made to say 320x180: that is the size told.
+			ss := key[0]
+			if ss.Payload[0]&0x02 == 0 {
+				t.Fatal("no scalability structure in the non-flexible keyframe")
+			}
+			ss.Payload[4], ss.Payload[5], ss.Payload[6], ss.Payload[7] = 320>>8, 320&0xff, 0, 180
+			if px, ok := keyframeSize(webrtc.MimeTypeVP9, marshal(ss)); !ok || px != 320*180 {
+				t.Errorf("a VP9 keyframe whose SS says 320x180: %d pixels, %v", px, ok)
+			}
+		}
 	}
 	h264 := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.1", "-pix_fmt", "yuv420p", "-c:v", "libx264")[0]
 	hp := rtp.NewPacketizer(1200, 102, 0, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), 90000)
