@@ -465,3 +465,20 @@ func TestSimulcastFitsBetter(t *testing.T) {
 		t.Error("h, which fits best, may not take a silent stream's place")
 	}
 }
+
+// FuzzKeyframeSize: whatever a packet holds, reading it never panics, and
+// a size is told only of a keyframe.
+func FuzzKeyframeSize(f *testing.F) {
+	mimes := []string{webrtc.MimeTypeVP8, webrtc.MimeTypeVP9, webrtc.MimeTypeH264, webrtc.MimeTypeAV1}
+	for i := range mimes {
+		f.Add(byte(i), []byte{0x88, 0x80, 0x01, 0x82, 0x49, 0x83, 0x42, 0x00, 0x27, 0xf0, 0x16, 0x70})
+		f.Add(byte(i), []byte{0x8b, 0x80, 0x00, 0x18, 0x02, 0x80, 0x01, 0x68, 0x01, 0x04, 0x01, 0x82, 0x49, 0x83, 0x42})
+	}
+	f.Add(byte(2), []byte{0x67, 0x42, 0xc0, 0x1e, 0xd9})
+	f.Fuzz(func(t *testing.T, which byte, payload []byte) {
+		pkt := append([]byte{0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1}, payload...)
+		if pixels, key := keyframeSize(mimes[int(which)%len(mimes)], pkt); pixels < 0 || pixels > 0 && !key {
+			t.Fatalf("%d pixels, keyframe %v", pixels, key)
+		}
+	})
+}
