@@ -65,7 +65,8 @@ func spsNALSized(refs, w, h, poc uint, fields bool) []byte {
 	return append([]byte{0x67, 66, 0xc0, 0x33}, b.bytes()...)
 }
 
-// bitWriter writes the bits and Exp-Golomb codes of H.264 headers.
+// bitWriter writes the bits and Exp-Golomb codes of H.264 headers, and
+// the fields of AV1's.
 type bitWriter struct {
 	b []byte
 	n int // bits written
@@ -94,6 +95,14 @@ func (w *bitWriter) ue(v uint) {
 }
 
 func (w *bitWriter) bytes() []byte { return w.b }
+
+// put writes v's n low bits, the most significant first.
+func (w *bitWriter) put(v uint64, n int) *bitWriter {
+	for i := n - 1; i >= 0; i-- {
+		w.bit(uint(v >> i))
+	}
+	return w
+}
 
 // TestFitsLiveProfile: what mcu negotiates (8-bit 4:2:0 or monochrome;
 // AV1 Main) fits, the testdata clips among it, whatever profile a stream
