@@ -29,12 +29,29 @@ const (
 	av1Y     = 0x40 // the last element goes on in the next packet
 	av1WMask = 0x30 // elements in the packet, 0: each with its length
 	av1WOne  = 0x10
+	av1N     = 0x08 // the packet begins a coded video sequence
 	// held is the header of the packet pion gets for a held OBU: one
 	// element, going on (cleared when it is whole).
 	av1Held = av1Y | av1WOne
 )
 
 var _ rtp.Depacketizer = (*av1Depacketizer)(nil)
+
+// av1FirstElement returns the first element of an AV1 packet's payload
+// (nil if it does not parse): one OBU, or its first fragment.
+func av1FirstElement(payload []byte) []byte {
+	if len(payload) < 2 {
+		return nil
+	}
+	if payload[0]&av1WMask == av1WOne { // alone, without a length
+		return payload[1:]
+	}
+	size, n, err := obu.ReadLeb128(payload[1:])
+	if err != nil || n == 0 || uint64(len(payload)-1-int(n)) < uint64(size) {
+		return nil
+	}
+	return payload[1+int(n) : 1+int(n)+int(size)]
+}
 
 // av1LastElement returns where payload's last element starts (its length
 // field, if it has one: lengthAt) and its data (from dataAt), and how many

@@ -152,9 +152,10 @@ func (z *simulcastSizes) best(tile int, now time.Time, keep *webrtc.TrackRemote)
 // begins a keyframe (key), and the size of its pictures in pixels where it
 // says (0 otherwise): a VP8 keyframe's first packet says it; so does a
 // VP9 keyframe's (its scalability structure, the largest spatial layer's,
-// or else its frame header); an H.264 packet with an SPS (which comes
-// first in a keyframe) says it too, one that begins an IDR picture
-// without one does not. AV1 says none here.
+// or else its frame header); so does the first packet of an AV1 coded
+// video sequence (its sequence header, which comes first); an H.264
+// packet with an SPS (which comes first in a keyframe) says it too, one
+// that begins an IDR picture without one does not.
 func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 	payload := rtpPayload(pkt)
 	switch {
@@ -185,6 +186,17 @@ func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 			return int(vp9.Width[n-1]) * int(vp9.Height[n-1]), true
 		}
 		return int(h.Width()) * int(h.Height()), true
+	case strings.EqualFold(mime, webrtc.MimeTypeAV1):
+		// The first packet of a coded video sequence (N; not a fragment
+		// going on, Z) begins with its sequence header (AV1 RTP 5), whose
+		// largest picture size is the stream's.
+		if len(payload) < 2 || payload[0]&av1Z != 0 || payload[0]&av1N == 0 {
+			return 0, false
+		}
+		if w, h, ok := codec.AV1SequenceSize(av1FirstElement(payload)); ok {
+			return w * h, true
+		}
+		return 0, true
 	case strings.EqualFold(mime, webrtc.MimeTypeH264):
 		forEachH264NAL(payload, nil, func(nal []byte) bool {
 			switch nal[0] & 0x1f {

@@ -418,6 +418,17 @@ func TestKeyframeSize(t *testing.T) {
 			}
 		}
 	}
+	av1 := clipFrames(t, "p12.av1.ivf", 2)
+	ap := rtp.NewPacketizer(1200, 100, 0, &codecs.AV1Payloader{}, rtp.NewRandomSequencer(), 90000)
+	akey, adelta := ap.Packetize(av1[0], 3000), ap.Packetize(av1[1], 3000)
+	if px, ok := keyframeSize(webrtc.MimeTypeAV1, marshal(akey[0])); !ok || px != 640*360 {
+		t.Errorf("an AV1 keyframe's first packet: %d pixels, %v; want 640x360", px, ok)
+	}
+	for i, pkt := range append(akey[1:], adelta...) {
+		if px, ok := keyframeSize(webrtc.MimeTypeAV1, marshal(pkt)); ok || px != 0 {
+			t.Errorf("AV1 packet %d after the keyframe's first: %d pixels, keyframe %v", i+1, px, ok)
+		}
+	}
 	h264 := encodedFrames(t, filepath.Join(t.TempDir(), "x.h264"), "testsrc=s=160x90:r=30:d=0.1", "-pix_fmt", "yuv420p", "-c:v", "libx264")[0]
 	hp := rtp.NewPacketizer(1200, 102, 0, &codecs.H264Payloader{}, rtp.NewRandomSequencer(), 90000)
 	if px, ok := keyframeSize(webrtc.MimeTypeH264, marshal(hp.Packetize(h264, 3000)[0])); !ok || px != 160*96 {
