@@ -1,5 +1,7 @@
 package mediatest
 
+import "slices"
+
 // WebM/Matroska element IDs of the top-level children of a Segment.
 const (
 	EBMLCluster = 0x1f43b675
@@ -102,6 +104,29 @@ const (
 	ebmlTrackEntry = 0xae
 )
 
+// segmentChildren are the IDs of the top-level elements of a Segment.
+var segmentChildren = []uint32{0x114d9b74, 0x1549a966, ebmlTracks, EBMLCluster, EBMLCues, 0x1043a770, 0x1254c367, 0x1941a469}
+
+// unknownSize measures the body of an element of unknown size that starts
+// b: its children, each of known size, up to the next top-level element
+// of a Segment or the end of b. unknown stays true when a child does not
+// parse or is cut short.
+func unknownSize(b []byte) (size uint64, unknown bool) {
+	pos := 0
+	for pos < len(b) {
+		id, n := ebmlID(b[pos:])
+		if n > 0 && slices.Contains(segmentChildren, id) {
+			break
+		}
+		s, m, childUnknown := ebmlSize(b[pos+n:])
+		if n == 0 || m == 0 || childUnknown || s > uint64(len(b)-pos-n-m) {
+			return 0, true
+		}
+		pos += n + m + int(s)
+	}
+	return uint64(pos), false
+}
+
 type ebmlElement struct {
 	id   uint32
 	body []byte
@@ -126,6 +151,13 @@ func ebmlChildren(b []byte, inSegment bool) []ebmlElement {
 		if inSegment && id == ebmlSegment {
 			pos = body
 			continue
+		}
+		if unknown && inSegment {
+			// A streaming writer's element of unknown size (a Cluster)
+			// runs up to the next top-level element, or the end.
+			if size, unknown = unknownSize(b[body:]); unknown {
+				break
+			}
 		}
 		if unknown || size > uint64(len(b)-body) {
 			break

@@ -352,4 +352,24 @@ func TestWebMElements(t *testing.T) {
 	if c[EBMLCluster] != 2 || c[EBMLCues] != 1 {
 		t.Errorf("counts %v: want 2 whole clusters and 1 cues", c)
 	}
+
+	// Clusters of unknown size, as a streaming writer leaves them: each
+	// runs to the next top-level element; the Cues after them are seen.
+	// One whose last child is cut short is not whole.
+	unknown := func(children ...byte) []byte {
+		return append(append(append([]byte{}, cluster...), 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff), children...)
+	}
+	var g []byte
+	g = append(g, elem([]byte{0x1a, 0x45, 0xdf, 0xa3}, 1, 2)...)
+	g = append(g, 0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	g = append(g, unknown(append(elem([]byte{0xe7}, 0), elem([]byte{0xa3}, 1, 2, 3)...)...)...) // Timecode, SimpleBlock
+	g = append(g, unknown(elem([]byte{0xa3}, 4, 5)...)...)
+	g = append(g, elem([]byte{0x1c, 0x53, 0xbb, 0x6b}, 9)...)
+	if c := WebMElements(g); c[EBMLCluster] != 2 || c[EBMLCues] != 1 {
+		t.Errorf("unknown sizes: counts %v, want 2 clusters and 1 cues", c)
+	}
+	g = append(g, unknown(elem([]byte{0xa3}, 1, 2, 3, 4)[:4]...)...)
+	if c := WebMElements(g); c[EBMLCluster] != 2 || c[EBMLCues] != 1 {
+		t.Errorf("a last cluster cut short: counts %v, want the 2 whole ones and 1 cues", c)
+	}
 }
