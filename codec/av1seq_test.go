@@ -44,16 +44,7 @@ func TestAV1SequenceSize(t *testing.T) {
 			t.Errorf("%s: %dx%d %v, want %dx%d %v", c.name, w, h, ok, c.w, c.h, c.ok)
 		}
 	}
-	in, err := OpenInput(mediatest.TestdataPath(t, "p12.av1.ivf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	p, err := in.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if w, h, ok := AV1SequenceSize(p.Data); w != 640 || h != 360 || !ok {
+	if w, h, ok := AV1SequenceSize(firstPacket(t, mediatest.TestdataPath(t, "p12.av1.ivf")).Data); w != 640 || h != 360 || !ok {
 		t.Errorf("the clip's first temporal unit: %dx%d %v, want 640x360", w, h, ok)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -96,6 +98,49 @@ func newTestDecoder(t testing.TB, c VideoCodec) *VideoDecoder {
 	}
 	t.Cleanup(dec.Close)
 	return dec
+}
+
+// firstPacket returns the first packet of the media file at path.
+func firstPacket(t testing.TB, path string) Packet {
+	t.Helper()
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	p, err := in.Read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// lavfiPicture encodes one picture of an FFmpeg lavfi source with the
+// output options args into an IVF file and returns its packet.
+func lavfiPicture(t testing.TB, source string, args ...string) Packet {
+	t.Helper()
+	clip := filepath.Join(t.TempDir(), "clip.ivf")
+	cmd := append([]string{"-v", "error", "-f", "lavfi", "-i", source, "-frames:v", "1"}, args...)
+	if out, err := exec.Command("ffmpeg", append(cmd, clip)...).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	return firstPacket(t, clip)
+}
+
+// decodeOne decodes a frame of c alone into a picture, scaled to target
+// (nil: as decoded).
+func decodeOne(t testing.TB, c VideoCodec, data []byte, target Target) *Frame {
+	t.Helper()
+	dec := newTestDecoder(t, c)
+	if err := dec.Send(data, NoPTS); err != nil {
+		t.Fatal(err)
+	}
+	dec.Flush()
+	f := &Frame{}
+	if ok, err := dec.ReceiveScaled(f, target); !ok || err != nil {
+		t.Fatalf("no picture: %v", err)
+	}
+	return f
 }
 
 // decodeAll decodes frames and returns the pictures, failing on errors.

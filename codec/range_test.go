@@ -4,8 +4,6 @@ package codec
 
 import (
 	"image"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -57,31 +55,9 @@ func TestScalerMapsFullRangeExtremes(t *testing.T) {
 // with video-range luma 16 and 235: swscale's RGB to YUV conversion
 // already gives video range, so mapping it again would lift black to 30.
 func TestRGBPictureRangeMappedOnce(t *testing.T) {
-	clip := filepath.Join(t.TempDir(), "clip.ivf")
-	args := []string{"-v", "error", "-f", "lavfi", "-i",
-		"color=c=black:size=320x180:rate=30,drawbox=x=160:y=0:w=160:h=180:color=white:t=fill",
-		"-frames:v", "1", "-pix_fmt", "gbrp", "-c:v", "libvpx-vp9", "-profile:v", "1", "-lossless", "1", clip}
-	if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
-		t.Fatalf("ffmpeg: %v %s", err, out)
-	}
-	in, err := OpenInput(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.Close()
-	p, err := in.Read()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := newTestDecoder(t, VP9)
-	if err := dec.Send(p.Data, NoPTS); err != nil {
-		t.Fatal(err)
-	}
-	dec.Flush()
-	f := &Frame{}
-	if ok, err := dec.ReceiveScaled(f, nil); !ok || err != nil {
-		t.Fatalf("no picture: %v", err)
-	}
+	p := lavfiPicture(t, "color=c=black:size=320x180:rate=30,drawbox=x=160:y=0:w=160:h=180:color=white:t=fill",
+		"-pix_fmt", "gbrp", "-c:v", "libvpx-vp9", "-profile:v", "1", "-lossless", "1")
+	f := decodeOne(t, VP9, p.Data, nil)
 	if f.Width() != 320 || f.Height() != 180 {
 		t.Fatalf("picture %dx%d, want 320x180", f.Width(), f.Height())
 	}

@@ -6,8 +6,6 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -329,35 +327,10 @@ func TestScalerCrops(t *testing.T) {
 		{"gray", AV1, []string{"-pix_fmt", "gray", "-c:v", "libaom-av1", "-cpu-used", "8"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			clip := filepath.Join(t.TempDir(), "clip.ivf")
-			args := append([]string{"-v", "error", "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-frames:v", "1"}, c.args...)
-			if out, err := exec.Command("ffmpeg", append(args, clip)...).CombinedOutput(); err != nil {
-				t.Fatalf("ffmpeg: %v %s", err, out)
-			}
-			in, err := OpenInput(clip)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer in.Close()
-			p, err := in.Read()
-			if err != nil {
-				t.Fatal(err)
-			}
-			decode := func(target Target) *Frame {
-				dec := newTestDecoder(t, c.codec)
-				if err := dec.Send(p.Data, NoPTS); err != nil {
-					t.Fatal(err)
-				}
-				dec.Flush()
-				f := &Frame{}
-				if ok, err := dec.ReceiveScaled(f, target); !ok || err != nil {
-					t.Fatalf("no picture: %v", err)
-				}
-				return f
-			}
-			whole := decode(nil)
+			p := lavfiPicture(t, "testsrc=size=320x180:rate=30", c.args...)
+			whole := decodeOne(t, c.codec, p.Data, nil)
 			for _, half := range []image.Rectangle{image.Rect(0, 0, 160, 180), image.Rect(160, 0, 320, 180)} {
-				tile := decode(func(w, h int) (image.Rectangle, image.Point) { return half, image.Pt(160, 180) })
+				tile := decodeOne(t, c.codec, p.Data, func(w, h int) (image.Rectangle, image.Point) { return half, image.Pt(160, 180) })
 				if tile.Width() != 160 || tile.Height() != 180 {
 					t.Fatalf("tile %dx%d, want 160x180", tile.Width(), tile.Height())
 				}
