@@ -119,14 +119,7 @@ func TestSenderPLINamesItsStreamLive(t *testing.T) {
 	m := testManager(t)
 	vp8 := videoCodecs[0]
 	pc := testPeer(t, clientEngine(t, vp8), nil)
-	track, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := pc.AddTrack(track)
-	if err != nil {
-		t.Fatal(err)
-	}
+	track, sender := sampleTrack(t, pc, vp8.RTPCodecCapability, "video", "client")
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
 	plis := rtcpOf[*rtcp.PictureLossIndication](sender)
 	joinConnected(t, m, Participant, pc)

@@ -87,6 +87,35 @@ func testPeer(t *testing.T, me *webrtc.MediaEngine, reg *interceptor.Registry) *
 	return pc
 }
 
+// sampleTrack adds to pc a track of c, sent as samples, of stream; it
+// returns the track and its sender.
+func sampleTrack(t *testing.T, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id, stream string) (*webrtc.TrackLocalStaticSample, *webrtc.RTPSender) {
+	t.Helper()
+	track, err := webrtc.NewTrackLocalStaticSample(c, id, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return track, sender
+}
+
+// rtpTrack is sampleTrack for a track sent as RTP packets.
+func rtpTrack(t *testing.T, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapability, id, stream string) (*webrtc.TrackLocalStaticRTP, *webrtc.RTPSender) {
+	t.Helper()
+	track, err := webrtc.NewTrackLocalStaticRTP(c, id, stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender, err := pc.AddTrack(track)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return track, sender
+}
+
 // joinRoom joins pc to room "x" of m as kind, and returns the room and
 // the server's answer.
 func joinRoom(t *testing.T, m *Manager, kind Kind, pc *webrtc.PeerConnection) (*Room, string) {
@@ -494,13 +523,7 @@ func TestPublisherIsSentNothing(t *testing.T) {
 	m := testManager(t)
 	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
 	for _, c := range []webrtc.RTPCodecCapability{{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, audioCodec.RTPCodecCapability} {
-		track, err := webrtc.NewTrackLocalStaticSample(c, c.MimeType, "publisher")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pc.AddTrack(track); err != nil { // sendrecv
-			t.Fatal(err)
-		}
+		sampleTrack(t, pc, c, c.MimeType, "publisher") // sendrecv
 	}
 	_, answer := joinRoom(t, m, Publisher, pc)
 	var d sdp.SessionDescription
@@ -536,13 +559,7 @@ func TestViewerMediaIsRead(t *testing.T) {
 	cfg.Observer = obs
 	m := testManagerWith(t, cfg)
 	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
-	track, err := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "viewer")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil { // sendrecv
-		t.Fatal(err)
-	}
+	track, _ := sampleTrack(t, pc, webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "video", "viewer") // sendrecv
 	r := joinConnected(t, m, Viewer, pc)
 	deadline := time.Now().Add(5 * time.Second)
 	for obs.in.Load() == 0 && time.Now().Before(deadline) {
@@ -756,13 +773,7 @@ func TestCheckOffer(t *testing.T) {
 func TestAnswerAsksForMonoSound(t *testing.T) {
 	m := testManager(t)
 	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
-	track, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, "audio", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil {
-		t.Fatal(err)
-	}
+	rtpTrack(t, pc, audioCodec.RTPCodecCapability, "audio", "client")
 	_, answer := joinRoom(t, m, Participant, pc)
 	var fmtp string
 	for line := range strings.SplitSeq(answer, "\r\n") {

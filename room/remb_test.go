@@ -79,14 +79,7 @@ func TestREMBLive(t *testing.T) {
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 		t.Fatal(err)
 	}
-	track, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := pc.AddTrack(track)
-	if err != nil {
-		t.Fatal(err)
-	}
+	track, sender := sampleTrack(t, pc, vp8.RTPCodecCapability, "video", "client")
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
 	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
 	r, answer := joinRoom(t, m, Participant, pc)
@@ -139,21 +132,8 @@ func TestREMBLiveCountsSound(t *testing.T) {
 	vp8 := videoCodecs[0]
 	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
 	pc := testPeer(t, clientEngine(t, vp8), nil)
-	audio, err := webrtc.NewTrackLocalStaticRTP(audioCodec.RTPCodecCapability, "audio", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(audio); err != nil {
-		t.Fatal(err)
-	}
-	video, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := pc.AddTrack(video)
-	if err != nil {
-		t.Fatal(err)
-	}
+	audio, _ := rtpTrack(t, pc, audioCodec.RTPCodecCapability, "audio", "client")
+	video, sender := sampleTrack(t, pc, vp8.RTPCodecCapability, "video", "client")
 	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
 	joinRoom(t, m, Participant, pc)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -204,14 +184,7 @@ func TestREMBLiveOncePerInterval(t *testing.T) {
 	vp8 := videoCodecs[0]
 	vp8.RTCPFeedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}}
 	pc := testPeer(t, clientEngine(t, vp8), nil)
-	track, err := webrtc.NewTrackLocalStaticSample(vp8.RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sender, err := pc.AddTrack(track)
-	if err != nil {
-		t.Fatal(err)
-	}
+	track, sender := sampleTrack(t, pc, vp8.RTPCodecCapability, "video", "client")
 	rembs := rtcpOf[*rtcp.ReceiverEstimatedMaximumBitrate](sender)
 	joinRoom(t, m, Participant, pc)
 	frames := clipFrames(t, "p01.ivf", 60)

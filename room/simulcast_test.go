@@ -51,13 +51,7 @@ func sendClip(t *testing.T, mark func(p *rtp.Packet, k int), tracks ...*webrtc.T
 // and sends the clip on the track (sendClip); it returns the room.
 func joinSendingClip(t *testing.T, m *Manager, pc *webrtc.PeerConnection) *Room {
 	t.Helper()
-	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil {
-		t.Fatal(err)
-	}
+	track, _ := rtpTrack(t, pc, videoCodecs[0].RTPCodecCapability, "video", "client")
 	r := joinConnected(t, m, Participant, pc)
 	sendClip(t, nil, track)
 	return r
@@ -254,13 +248,7 @@ func simulcastJoin(t *testing.T, m *Manager) (*Room, []*webrtc.TrackLocalStaticR
 func TestBundleOnlyVideoIsShown(t *testing.T) {
 	m := testManager(t)
 	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
-	track, err := webrtc.NewTrackLocalStaticRTP(videoCodecs[0].RTPCodecCapability, "video", "client")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pc.AddTrack(track); err != nil {
-		t.Fatal(err)
-	}
+	track, _ := rtpTrack(t, pc, videoCodecs[0].RTPCodecCapability, "video", "client")
 	offer := gatheredOffer(t, pc)
 	i := strings.Index(offer, "m=video ")
 	if i < 0 {

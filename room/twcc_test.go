@@ -303,13 +303,7 @@ func TestAnswerTakesAudioIntoTransportCC(t *testing.T) {
 	}
 	pc := testPeer(t, me, nil)
 	for _, c := range []webrtc.RTPCodecCapability{opus.RTPCodecCapability, vp8.RTPCodecCapability} {
-		track, err := webrtc.NewTrackLocalStaticSample(c, c.MimeType, "client")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := pc.AddTrack(track); err != nil {
-			t.Fatal(err)
-		}
+		sampleTrack(t, pc, c, c.MimeType, "client")
 	}
 	_, answer := joinRoom(t, m, Participant, pc)
 	var desc sdp.SessionDescription
