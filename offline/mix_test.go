@@ -86,15 +86,8 @@ func TestMixWithEmptyTiles(t *testing.T) {
 // (an IVF file with its header only) fail the mix with a message naming
 // them, and leave no output.
 func TestMixOfEmptyInputsNamesThem(t *testing.T) {
-	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty.ivf")
-	if err := os.WriteFile(empty, data[:32], 0o644); err != nil { // the file header, no frame
-		t.Fatal(err)
-	}
+	empty := emptyIVF(t, dir)
 	p, err := ParseParticipant(empty)
 	if err != nil {
 		t.Fatal(err)
@@ -342,15 +335,8 @@ func (h cancelOn) Handle(_ context.Context, r slog.Record) error {
 // exists but before any frame is in it (here on the warning about an empty
 // input, just before the WebM is made) removes the empty file.
 func TestMixStoppedBeforeAFrameLeavesNoFile(t *testing.T) {
-	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty.ivf")
-	if err := os.WriteFile(empty, data[:32], 0o644); err != nil { // the file header, no frame
-		t.Fatal(err)
-	}
+	empty := emptyIVF(t, dir)
 	var parts []Participant
 	for _, f := range []string{empty, mediatest.TestdataPath(t, "p01.ivf")} {
 		p, err := ParseParticipant(f)
@@ -374,4 +360,19 @@ func TestMixStoppedBeforeAFrameLeavesNoFile(t *testing.T) {
 	if _, err := os.Stat(out); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a mix stopped before its first frame left %s behind (%v)", out, err)
 	}
+}
+
+// emptyIVF writes into dir an IVF file that holds its header and no
+// frame, and returns its path.
+func emptyIVF(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(dir, "empty.ivf")
+	if err := os.WriteFile(empty, data[:32], 0o644); err != nil { // the file header, no frame
+		t.Fatal(err)
+	}
+	return empty
 }
