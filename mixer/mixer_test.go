@@ -117,6 +117,19 @@ func testConfig() Config {
 	return c
 }
 
+// tappedMixer is a mixer of cfg, its output kept, whose canvases composed
+// at the given times are recorded.
+func tappedMixer(t *testing.T, cfg Config, at ...time.Duration) (*Mixer, *canvasAt) {
+	t.Helper()
+	tap := tapAt(at...)
+	cfg.Tap = tap.tap
+	m, err := New(cfg, &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, tap
+}
+
 // canvasAt records the canvas composed at given times through Tap.
 type canvasAt struct {
 	mu   sync.Mutex
@@ -223,9 +236,7 @@ func TestComposite(t *testing.T) {
 // its Seq does not, and the canvas keeps the old pixels.
 func TestSkipsUnchangedTiles(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(100*time.Millisecond, 400*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 100*time.Millisecond, 400*time.Millisecond)
 	src := &frozenSource{f: codec.NewFrame(320, 180)}
 	codec.FillRect(&src.f.YCbCr, src.f.Rect, 100, 128, 128)
 	src.f.Seq = 1
@@ -255,9 +266,7 @@ func (s *frozenSource) VideoAt(_ context.Context, t time.Duration) (*codec.Frame
 func TestBrokenSourceKeepsLastPicture(t *testing.T) {
 	for _, failNil := range []bool{false, true} {
 		cfg := testConfig()
-		tap := tapAt(900 * time.Millisecond)
-		cfg.Tap = tap.tap
-		m, _ := New(cfg, &capture{})
+		m, tap := tappedMixer(t, cfg, 900*time.Millisecond)
 		m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 322, h: 181, failAfter: 300 * time.Millisecond, failNil: failNil}})
 		run(t, m, time.Second)
 		cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: 640, H: 360})[0]
@@ -338,9 +347,7 @@ func goertzel(pcm []int16, ch int, hz float64) float64 {
 
 func TestRemoveTakesTileAway(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 600*time.Millisecond)
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}})
 	gone := &removeAt{m: m, id: "b", at: 400 * time.Millisecond, src: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}}
 	m.Add(Participant{ID: "b", Video: gone})
@@ -364,9 +371,7 @@ func TestRemoveTakesTileAway(t *testing.T) {
 // who left.
 func TestSwapRepaintsMovedTiles(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 600*time.Millisecond)
 	red := &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}
 	blue := &colourSource{y: 41, cb: 240, cr: 110, w: 320, h: 180}
 	green := &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}
@@ -547,9 +552,7 @@ func (s *boxedSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Fram
 // would go, and tells it again when the layout changes.
 func TestBoxedSource(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 600*time.Millisecond)
 	src := &boxedSource{colourSource: colourSource{y: 150, cb: 44, cr: 21, w: 400, h: 300}} // 4:3 into 16:9 tiles
 	m.Add(Participant{ID: "a", Video: src})
 	m.Add(Participant{ID: "b", Video: &removeAt{m: m, id: "b", at: 400 * time.Millisecond, src: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}}})
@@ -608,9 +611,7 @@ func (s *stalledBoxed) VideoAt(_ context.Context, t time.Duration) (*codec.Frame
 func TestStalledBoxedSourceKeepsItsShape(t *testing.T) {
 	cfg := testConfig()
 	cfg.Aspect = layout.Fill
-	tap := tapAt(200*time.Millisecond, 500*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 500*time.Millisecond)
 	src := &stalledBoxed{}
 	src.add = func() { m.Add(Participant{ID: "b", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}}) }
 	m.Add(Participant{ID: "a", Video: src})
@@ -1028,9 +1029,7 @@ func TestSpeakerLeavingHandsTheTileOver(t *testing.T) {
 	// speaker at 1.02 s takes effect at the picture of 1.0333 s.
 	const gone = 1020 * time.Millisecond
 	picture := time.Second + time.Second/30
-	tap := tapAt(picture)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, picture)
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}, Audio: &toneSource{hz: 440, amp: 0.3}})
 	m.Add(Participant{ID: "c", Video: &colourSource{y: 41, cb: 240, cr: 110, w: 320, h: 180}, Audio: &silentRemover{m: m, id: "a", at: gone}})
 	m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180}, Audio: &toneSource{hz: 700, amp: 0.1}})
@@ -1118,9 +1117,7 @@ func (s *turningSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Fr
 // narrower one follows it.
 func TestBarsFollowThePicture(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 400*time.Millisecond, 800*time.Millisecond)
 	m.Add(Participant{ID: "a", Name: "Ada", Video: &turningSource{
 		land: colourSource{y: 150, cb: 44, cr: 21, w: 400, h: 300},
 		port: colourSource{y: 180, cb: 44, cr: 21, w: 300, h: 400},
@@ -1198,9 +1195,7 @@ func TestSpeakerFallsSilent(t *testing.T) {
 	// a's average (−13.5 dBFS) falls 14.5 dB a second once it is silent:
 	// 6 dB under b's −43 dBFS by 3.5 s, and b takes the tile a hold later.
 	const picture = 5 * time.Second
-	tap := tapAt(time.Second, picture)
-	cfg.Tap = tap.tap
-	m, _ := New(cfg, &capture{})
+	m, tap := tappedMixer(t, cfg, time.Second, picture)
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180},
 		Audio: &pausingTalker{from: time.Second, to: time.Hour, tone: toneSource{hz: 440, amp: 0.3}}})
 	m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180},

@@ -50,12 +50,7 @@ func textBox(img *image.YCbCr, c layout.Rect) (image.Rectangle, int) {
 // tiles of the old layout.
 func TestLayoutChangeClearsTheCanvas(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(200*time.Millisecond, 600*time.Millisecond)
-	cfg.Tap = tap.tap
-	m, err := New(cfg, &capture{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tap := tappedMixer(t, cfg, 200*time.Millisecond, 600*time.Millisecond)
 	colours := [][3]uint8{{81, 90, 240}, {145, 54, 34}, {41, 240, 110}, {200, 100, 150}}
 	for i, c := range colours[:3] {
 		if err := m.Add(Participant{ID: string(rune('a' + i)), Video: &colourSource{y: c[0], cb: c[1], cr: c[2], w: 320, h: 180}}); err != nil {
@@ -121,12 +116,7 @@ func TestLongNameStaysInItsTile(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			cfg := testConfig()
-			tap := tapAt(100 * time.Millisecond)
-			cfg.Tap = tap.tap
-			m, err := New(cfg, &capture{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			m, tap := tappedMixer(t, cfg, 100*time.Millisecond)
 			// A still picture (one a second): text drawn over it would stay.
 			pic := &colourSource{y: 120, cb: 60, cr: 200, w: 320, h: 180, fps: 1}
 			if err := m.Add(Participant{ID: "a", Video: pic}); err != nil {
@@ -177,12 +167,7 @@ func TestLongNameStaysInItsTile(t *testing.T) {
 // at the tile's middle height.
 func TestPlaceholderLabelIsCentred(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(100 * time.Millisecond)
-	cfg.Tap = tap.tap
-	m, err := New(cfg, &capture{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tap := tappedMixer(t, cfg, 100*time.Millisecond)
 	if err := m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 320, h: 180}}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,12 +206,7 @@ func TestPlaceholderLabelIsCentred(t *testing.T) {
 // "#2", exactly as drawPlaceholder draws those labels.
 func TestUnnamedPlaceholdersCountFromOne(t *testing.T) {
 	cfg := testConfig()
-	tap := tapAt(100 * time.Millisecond)
-	cfg.Tap = tap.tap
-	m, err := New(cfg, &capture{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, tap := tappedMixer(t, cfg, 100*time.Millisecond)
 	for _, id := range []string{"first", "second"} {
 		if err := m.Add(Participant{ID: id}); err != nil {
 			t.Fatal(err)
