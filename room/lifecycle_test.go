@@ -67,8 +67,7 @@ func TestJoinsInFlightCountAgainstMaxParticipants(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		m.endJoin(first, Participant)
-		m.closeIfEmpty(first)
+		m.release(first, Participant)
 	}()
 	for _, kind := range []Kind{Participant, Publisher} {
 		if r, err := m.reserve("x", kind); !errors.Is(err, ErrRoomFull) {
@@ -93,8 +92,7 @@ func TestEvictedRoomClosingLeavesTheFreshOne(t *testing.T) {
 	held := true
 	defer func() {
 		if held {
-			m.endJoin(old, Viewer)
-			m.closeIfEmpty(old)
+			m.release(old, Viewer)
 		}
 	}()
 	close(fail)
@@ -104,15 +102,13 @@ func TestEvictedRoomClosingLeavesTheFreshOne(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() {
-		m.endJoin(fresh, Viewer)
-		m.closeIfEmpty(fresh)
+		m.release(fresh, Viewer)
 	}()
 	if fresh == old {
 		t.Fatal("a join after the eviction got the evicted room")
 	}
 	held = false
-	m.endJoin(old, Viewer)
-	m.closeIfEmpty(old)
+	m.release(old, Viewer)
 	select { // closed by this, or by evict's own closeIfEmpty
 	case <-old.closed:
 	case <-time.After(10 * time.Second):
@@ -132,8 +128,7 @@ func TestStopRecordingOfAnEvictedRoom(t *testing.T) {
 	m := testManager(t)
 	r, path := recordingRoom(t, m, "x") // held by a viewer's join in flight
 	defer func() {
-		m.endJoin(r, Viewer)
-		m.closeIfEmpty(r)
+		m.release(r, Viewer)
 	}()
 	close(fail)
 	waitEvicted(t, m, r)

@@ -193,6 +193,13 @@ func (m *Manager) endJoin(r *Room, kind Kind) {
 	m.joins.Done()
 }
 
+// release ends what reserve began and closes the room if that left it
+// empty, as a join that fails does.
+func (m *Manager) release(r *Room, kind Kind) {
+	m.endJoin(r, kind)
+	m.closeIfEmpty(r)
+}
+
 // TestJoinInFlightKeepsRoomOpen: a room stays open while any join, a
 // viewer's too, is being negotiated, even when everyone else leaves or
 // fails meanwhile; it closes once the last join is done with it.
@@ -208,8 +215,7 @@ func TestJoinInFlightKeepsRoomOpen(t *testing.T) {
 			if got, err := m.Room("x"); err != nil || got != r {
 				t.Fatalf("room closed under a %s join in flight: %v", kind, err)
 			}
-			m.endJoin(r, kind)
-			m.closeIfEmpty(r)
+			m.release(r, kind)
 			if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
 				t.Errorf("room still open after its only join ended: %v", err)
 			}
@@ -406,8 +412,7 @@ func TestRoomWhoseMixerFailsCloses(t *testing.T) {
 	if fresh == broken {
 		t.Error("a join after the failure got the broken room")
 	}
-	m.endJoin(fresh, Viewer)
-	m.closeIfEmpty(fresh)
+	m.release(fresh, Viewer)
 }
 
 // TestWhatHappensBetweenNegotiationAndListing: a join whose peer fails
@@ -696,8 +701,7 @@ func TestViewersLimited(t *testing.T) {
 		m.endJoin(r, Viewer)
 	}
 	m.endJoin(held[1], Viewer)
-	m.endJoin(person, Participant)
-	m.closeIfEmpty(person)
+	m.release(person, Participant)
 
 	cfg.MaxViewers = 0
 	none := testManagerWith(t, cfg)

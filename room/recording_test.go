@@ -95,8 +95,7 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 	if _, err := r.StopRecording(); err != nil {
 		t.Error(err)
 	}
-	m.endJoin(r, Viewer)
-	m.closeIfEmpty(r)
+	m.release(r, Viewer)
 }
 
 // TestRoomClosesDuringRecordingStart closes the room while a recording's
@@ -156,8 +155,7 @@ func TestStopDuringRecordingStart(t *testing.T) {
 	if info := r.Info(); info.Recording != nil {
 		t.Errorf("still recording after the stop: %+v", info.Recording)
 	}
-	m.endJoin(r, Viewer)
-	m.closeIfEmpty(r)
+	m.release(r, Viewer)
 }
 
 // TestCloseFinalizesRecordingsFirst: shutting down finalizes a room's
@@ -188,8 +186,7 @@ func TestCloseFinalizesRecordingsFirst(t *testing.T) {
 	if _, err := r.StartRecording(); !errors.Is(err, ErrClosed) {
 		t.Errorf("a recording started while shutting down: %v, want ErrClosed", err)
 	}
-	m.endJoin(r, Viewer)
-	m.closeIfEmpty(r)
+	m.release(r, Viewer)
 	if err := <-closed; err != nil {
 		t.Fatal(err)
 	}
@@ -253,8 +250,7 @@ func stopOfARoomClosingOnItsOwn(t *testing.T, reopened bool) {
 			t.Fatal("the join got the closing room")
 		}
 		defer func() {
-			m.endJoin(fresh, Viewer)
-			m.closeIfEmpty(fresh)
+			m.release(fresh, Viewer)
 		}()
 	}
 	done := stopAsync(func() (string, error) { return m.StopRecording("leaving") })
@@ -321,8 +317,7 @@ func leaveRecording(t *testing.T, m *Manager, name string) (r *Room, path string
 	r, path = recordingRoom(t, m, name)
 	entered, gate = slowStop(t)
 	go func() {
-		m.endJoin(r, Viewer)
-		m.closeIfEmpty(r)
+		m.release(r, Viewer)
 	}()
 	<-entered
 	return r, path, entered, gate

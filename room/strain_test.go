@@ -157,11 +157,9 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 			t.Errorf("a participant joining room %s once the hold is over: %v", room, err)
 			continue
 		}
-		m.endJoin(r, Participant)
-		m.closeIfEmpty(r)
+		m.release(r, Participant)
 	}
-	m.endJoin(open, Participant)
-	m.closeIfEmpty(open)
+	m.release(open, Participant)
 }
 
 // lateClock is the real-time clock, but the ticks waited for once fall is
