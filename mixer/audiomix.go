@@ -107,7 +107,6 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	a.chooseVoices(m.members)
 	for _, mem := range m.members {
 		audio.Accumulate(a.acc, mem.part)
-		mem.heard.Store(mem.voiced)
 		mem.speaking.Store(mem.slot == a.speaker)
 	}
 	// Before the full mix is limited and encoded: someone back from quiet
@@ -195,7 +194,7 @@ func (a *audioState) chooseVoices(members []*member) {
 	in := a.voices.Update(a.smoothed)
 	if a.voices.Max <= 0 {
 		for _, mem := range members {
-			mem.voiced = in[mem.slot] // audible: heard
+			mem.heard.Store(in[mem.slot]) // audible
 			mem.part = nil
 			if mem.sound {
 				mem.part = mem.pcm
@@ -204,14 +203,14 @@ func (a *audioState) chooseVoices(members []*member) {
 		return
 	}
 	for _, mem := range members {
-		was := mem.voiced
-		mem.voiced = in[mem.slot]
+		was, now := mem.heard.Load(), in[mem.slot]
+		mem.heard.Store(now)
 		switch {
-		case !mem.sound || !was && !mem.voiced:
+		case !mem.sound || !was && !now:
 			mem.part = nil
-		case was && mem.voiced:
+		case was && now:
 			mem.part = mem.pcm
-		case mem.voiced:
+		case now:
 			audio.RampIn(mem.ramp, mem.pcm)
 			mem.part = mem.ramp
 		default:

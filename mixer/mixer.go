@@ -103,15 +103,14 @@ type member struct {
 
 	pcm   []int16
 	sound bool
-	// voiced: their sound went into the mixes last tick (with
-	// Config.Voices, only the loudest's does). part is what of it goes in
-	// this tick: pcm, pcm faded in or out (in ramp), or nil.
-	voiced bool
-	part   []int16
-	ramp   []int16
-	// heard and speaking are voiced and being the active speaker, for
-	// Voice (read from other goroutines).
+	// heard: their sound goes into the mixes this tick (with
+	// Config.Voices, only the loudest's does; without, theirs if above
+	// the floor); speaking: they are the active speaker. Written by the
+	// audio tick, read by Voice from other goroutines. part is what of
+	// their sound goes in: pcm, pcm faded in or out (in ramp), or nil.
 	heard, speaking atomic.Bool
+	part            []int16
+	ramp            []int16
 	limiter         *audio.Limiter // mix-minus only
 	enc             *codec.OpusEncoder
 	quiet           int     // audio ticks since this person's part of the mixes was above quietLevel

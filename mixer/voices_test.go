@@ -207,7 +207,7 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 		t.Fatal("x in the mix: its part is not its sound")
 	}
 	y.sound = true
-	for n := 1; x.voiced; n++ {
+	for n := 1; x.heard.Load(); n++ {
 		if n > 50 {
 			t.Fatal("y, 26 dB louder, has not taken x's place within a second")
 		}
@@ -223,8 +223,8 @@ func TestVoicesFadeInAndOut(t *testing.T) {
 	// part of it in the mixes, though its place is kept.
 	y.sound = false
 	tick()
-	if y.part != nil || !y.voiced {
-		t.Errorf("a tick without y's sound: its part %d samples, in the mix %v; want none, kept", len(y.part), y.voiced)
+	if y.part != nil || !y.heard.Load() {
+		t.Errorf("a tick without y's sound: its part %d samples, in the mix %v; want none, kept", len(y.part), y.heard.Load())
 	}
 }
 
@@ -249,8 +249,8 @@ func TestVoicesNoLimit(t *testing.T) {
 		if silent.part != nil {
 			t.Fatalf("tick %d: a part for someone without sound", i)
 		}
-		if !loud.voiced || quiet.voiced || silent.voiced {
-			t.Fatalf("tick %d: heard: loud %v, quiet %v, silent %v; want only loud", i, loud.voiced, quiet.voiced, silent.voiced)
+		if !loud.heard.Load() || quiet.heard.Load() || silent.heard.Load() {
+			t.Fatalf("tick %d: heard: loud %v, quiet %v, silent %v; want only loud", i, loud.heard.Load(), quiet.heard.Load(), silent.heard.Load())
 		}
 	}
 }
@@ -269,8 +269,8 @@ func TestVoicesPlaceOfOneWhoLeft(t *testing.T) {
 	for range 50 {
 		tick(x, y)
 	}
-	if !x.voiced || y.voiced {
-		t.Fatalf("x in the mix %v, y %v; want x alone", x.voiced, y.voiced)
+	if !x.heard.Load() || y.heard.Load() {
+		t.Fatalf("x in the mix %v, y %v; want x alone", x.heard.Load(), y.heard.Load())
 	}
 	slot := x.slot
 	a.forget(x)
@@ -279,8 +279,8 @@ func TestVoicesPlaceOfOneWhoLeft(t *testing.T) {
 		t.Fatalf("z in slot %d, not x's (%d)", z.slot, slot)
 	}
 	tick(y, z)
-	if !y.voiced || z.voiced {
-		t.Errorf("the tick x left: y in the mix %v, z %v; want y, the louder then, alone", y.voiced, z.voiced)
+	if !y.heard.Load() || z.heard.Load() {
+		t.Errorf("the tick x left: y in the mix %v, z %v; want y, the louder then, alone", y.heard.Load(), z.heard.Load())
 	}
 }
 
