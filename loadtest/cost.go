@@ -17,11 +17,11 @@ import (
 // The codec cost of a load is what the server cannot avoid spending on it:
 // decoding every participant's video and audio, encoding the one composite
 // picture, and encoding the full mix and one Opus stream per participant
-// whose sound is in it (their mix-minus). It is measured here, in this process, with the
-// server's codec wrappers and settings, before the run starts and again
-// after it ends (so it does not compete with it; the mean of the two
-// follows the machine's speed if it drifts during the run), as CPU time
-// from getrusage per second of media.
+// whose sound is in it (their mix-minus). It is measured here, in this
+// process, with the server's codec wrappers and settings, before the run
+// starts and again after it ends (so it does not compete with it; the mean
+// of the two follows the machine's speed if it drifts during the run), as
+// CPU time from getrusage per second of media.
 //
 // Counted: FFmpeg's decoding of the clips' compressed frames (the pictures
 // dropped, not copied out: codec.VideoDecoder.Drop); Opus decoding of
