@@ -95,11 +95,7 @@ func sampleTrack(t *testing.T, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapab
 	if err != nil {
 		t.Fatal(err)
 	}
-	sender, err := pc.AddTrack(track)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return track, sender
+	return track, addTrack(t, pc, track)
 }
 
 // rtpTrack is sampleTrack for a track sent as RTP packets.
@@ -109,11 +105,17 @@ func rtpTrack(t *testing.T, pc *webrtc.PeerConnection, c webrtc.RTPCodecCapabili
 	if err != nil {
 		t.Fatal(err)
 	}
+	return track, addTrack(t, pc, track)
+}
+
+// addTrack adds track to pc and returns its sender.
+func addTrack(t *testing.T, pc *webrtc.PeerConnection, track webrtc.TrackLocal) *webrtc.RTPSender {
+	t.Helper()
 	sender, err := pc.AddTrack(track)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return track, sender
+	return sender
 }
 
 // joinRoom joins pc to room "x" of m as kind, and returns the room and

@@ -206,10 +206,7 @@ func simulcastJoin(t *testing.T, m *Manager) (*Room, []*webrtc.TrackLocalStaticR
 		}
 		tracks = append(tracks, tr)
 	}
-	sender, err := pc.AddTrack(tracks[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	sender := addTrack(t, pc, tracks[0])
 	if err := sender.AddEncoding(tracks[1]); err != nil {
 		t.Fatal(err)
 	}
