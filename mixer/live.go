@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,15 +17,33 @@ import (
 // tile from Box), and the mixer takes the newest one at every tick without
 // ever waiting. Three frames circulate: one being decoded into, the newest,
 // and the one the mixer is reading.
+//
+// A picture may be held back to keep with the participant's sound
+// (Follow): while their sound's jitter queue waits longer than it
+// started with, for packets that came late, each picture waits as much
+// longer after its arrival, up to heldPictures of them, so that the mix
+// does not show a face speaking ahead of its voice.
 type LiveVideo struct {
-	box atomic.Pointer[tileBox]
+	box    atomic.Pointer[tileBox]
+	follow atomic.Pointer[LiveAudio]
+	now    func() time.Time // time.Now, but in tests
 
 	mu      sync.Mutex
-	latest  *codec.Frame // newest picture put, not yet taken
-	reading *codec.Frame // the picture the mixer holds
+	queue   []*codec.Frame // pictures put, not yet taken, oldest first
+	reading *codec.Frame   // the picture the mixer holds
 	spare   []*codec.Frame
 	seq     uint64
 }
+
+const (
+	// heldPictures is the most pictures held back for the sound: 160 ms
+	// (the sound's largest wait above its start) of 30 fps and a few to
+	// spare; a faster sender's pictures are then held a little less.
+	heldPictures = 8
+	// spareFrames is how many buffers a source keeps for its decoder
+	// beyond those in use: what it circulates without a hold.
+	spareFrames = 3
+)
 
 type tileBox struct {
 	size   layout.Size
@@ -34,7 +53,20 @@ type tileBox struct {
 // NewLiveVideo returns an empty source (the mixer shows a placeholder until
 // the first picture).
 func NewLiveVideo() *LiveVideo {
-	return &LiveVideo{spare: []*codec.Frame{{}, {}, {}}}
+	return &LiveVideo{spare: []*codec.Frame{{}, {}, {}}, now: time.Now}
+}
+
+// Follow makes each picture wait after its Arrival for as long as a's
+// queue waits beyond its start (a.Lag), so that the participant's picture
+// keeps with their sound. A picture without an Arrival does not wait.
+func (v *LiveVideo) Follow(a *LiveAudio) { v.follow.Store(a) }
+
+// lag is how long pictures wait now.
+func (v *LiveVideo) lag() time.Duration {
+	if a := v.follow.Load(); a != nil {
+		return a.Lag()
+	}
+	return 0
 }
 
 // SetBox implements BoxedSource.
@@ -65,35 +97,64 @@ func (v *LiveVideo) Buffer() *codec.Frame {
 	return &codec.Frame{}
 }
 
-// Put publishes a decoded picture; it replaces any newer-than-shown picture
-// the mixer has not taken yet.
+// Put publishes a decoded picture. Without a hold it replaces any picture
+// the mixer has not taken yet; with one it queues behind them, the oldest
+// giving way beyond heldPictures.
 func (v *LiveVideo) Put(f *codec.Frame) {
+	lag := v.lag()
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.latest != nil {
-		v.spare = append(v.spare, v.latest)
-	}
 	v.seq++
 	f.Seq = v.seq
-	v.latest = f
+	v.queue = append(v.queue, f)
+	keep := 1
+	if lag > 0 {
+		keep = heldPictures
+	}
+	if n := len(v.queue) - keep; n > 0 {
+		v.recycle(v.queue[:n]...)
+		v.queue = slices.Delete(v.queue, 0, n)
+	}
+}
+
+// recycle gives frames back for decoding into, keeping spareFrames of
+// them: the rest, made for a hold that ended, go. v.mu must be held.
+func (v *LiveVideo) recycle(fs ...*codec.Frame) {
+	for _, f := range fs {
+		if len(v.spare) < spareFrames {
+			v.spare = append(v.spare, f)
+		}
+	}
 }
 
 // Discard gives back a buffer that was not used.
 func (v *LiveVideo) Discard(f *codec.Frame) {
 	v.mu.Lock()
-	v.spare = append(v.spare, f)
+	v.recycle(f)
 	v.mu.Unlock()
 }
 
-// VideoAt implements VideoSource: the newest picture, at once.
+// VideoAt implements VideoSource, at once: the newest picture, or under a
+// hold the newest that has waited it out (the one it holds if none has).
 func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error) {
+	lag := v.lag()
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if v.latest != nil {
-		if v.reading != nil {
-			v.spare = append(v.spare, v.reading)
+	take := len(v.queue) // how many of the queue have waited
+	if lag > 0 {
+		due := v.now().Add(-lag)
+		take = 0
+		for take < len(v.queue) && !v.queue[take].Arrival.After(due) {
+			take++
 		}
-		v.reading, v.latest = v.latest, nil
+	}
+	if take > 0 {
+		if v.reading != nil {
+			v.recycle(v.reading)
+		}
+		v.recycle(v.queue[:take-1]...)
+		v.reading = v.queue[take-1]
+		v.queue = slices.Delete(v.queue, 0, take)
 	}
 	return v.reading, nil
 }
@@ -411,6 +472,14 @@ func (a *LiveAudio) startDepth() int {
 // floor is the least target: MinTarget, and at least one frame, so that
 // a frame is only ever dropped from a queue holding more than one.
 func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
+
+// Lag is how much longer the queue waits now than it started with: the
+// frames its target grew by for packets that came late.
+func (a *LiveAudio) Lag() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return time.Duration(max(a.target-a.floor(), 0)) * audio.FrameDuration
+}
 
 // Stats reports how often the mixer found the queue empty and how many
 // frames were dropped for being too far behind.

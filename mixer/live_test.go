@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"mcu/audio"
 	"mcu/codec"
@@ -190,6 +191,118 @@ func TestLiveVideo(t *testing.T) {
 	newest, _ := v.VideoAt(ctx, 0)
 	if got, _ := v.VideoAt(ctx, 0); got != newest || got.Y[0] != 19 {
 		t.Error("VideoAt with nothing new gave another picture")
+	}
+}
+
+// raiseTarget makes a's target grow by n frames: n runs of dry ticks, each
+// after a frame played.
+func raiseTarget(t *testing.T, a *LiveAudio, n int) {
+	t.Helper()
+	pcm := make([]int16, audio.FrameLen)
+	for range n {
+		for a.Short() {
+			a.Push(frameOf(1)) // (to the start depth, the first time)
+		}
+		for !a.Short() {
+			a.AudioAt(context.Background(), 0, pcm)
+		}
+		a.AudioAt(context.Background(), 0, pcm) // dry
+	}
+}
+
+// TestLiveVideoFollowsTheSound: while the participant's sound waits longer
+// than it started with, each picture waits as much after its arrival; the
+// newest picture that has waited is shown, those before it skipped.
+func TestLiveVideoFollowsTheSound(t *testing.T) {
+	a := NewLiveAudio()
+	if a.Lag() != 0 {
+		t.Fatalf("a new queue's lag %v, want 0", a.Lag())
+	}
+	raiseTarget(t, a, 3)
+	if a.Lag() != 60*time.Millisecond {
+		t.Fatalf("lag %v after three runs of dry ticks, want 60ms", a.Lag())
+	}
+	v := NewLiveVideo()
+	t0 := time.Unix(1000, 0)
+	now := t0
+	v.now = func() time.Time { return now }
+	v.Follow(a)
+	ctx := context.Background()
+	put := func(i int) {
+		f := v.Buffer()
+		f.Resize(4, 4)
+		f.Y[0] = byte(i)
+		f.Arrival = t0.Add(time.Duration(i) * 10 * time.Millisecond)
+		v.Put(f)
+	}
+	shown := func() int {
+		f, _ := v.VideoAt(ctx, 0)
+		if f == nil {
+			return -1
+		}
+		return int(f.Y[0])
+	}
+	for i := range 10 { // a picture every 10 ms
+		now = t0.Add(time.Duration(i) * 10 * time.Millisecond)
+		put(i)
+		// The picture of 60 ms ago, none before 60 ms.
+		if want := i - 6; shown() != max(want, -1) {
+			t.Fatalf("at %v, VideoAt shows picture %d, want %d", now.Sub(t0), shown(), max(want, -1))
+		}
+	}
+	// Pictures skipped: at 100 ms past the last, the newest due.
+	now = t0.Add(190 * time.Millisecond)
+	if got := shown(); got != 9 {
+		t.Fatalf("every picture due: VideoAt shows %d, want 9", got)
+	}
+	// A picture without an arrival time waits for nothing.
+	f := v.Buffer()
+	f.Resize(4, 4)
+	f.Y[0] = 50
+	v.Put(f)
+	if got := shown(); got != 50 {
+		t.Fatalf("a picture without an arrival: VideoAt shows %d, want 50", got)
+	}
+
+	// Unfollowed, the newest at once.
+	v.Follow(nil)
+	put(11)
+	put(12)
+	if got := shown(); got != 12 {
+		t.Errorf("not following: VideoAt shows %d, want the newest, 12", got)
+	}
+}
+
+// TestLiveVideoHoldsAFew: a hold keeps at most heldPictures, the oldest
+// giving way, and once it ends the source keeps no more buffers than it
+// circulates without one.
+func TestLiveVideoHoldsAFew(t *testing.T) {
+	a := NewLiveAudio()
+	raiseTarget(t, a, 6) // the most: 120 ms
+	v := NewLiveVideo()
+	t0 := time.Unix(1000, 0)
+	v.now = func() time.Time { return t0 }
+	v.Follow(a)
+	for i := range 3 * heldPictures { // all arrived at once, none due
+		f := v.Buffer()
+		f.Resize(4, 4)
+		f.Y[0] = byte(i)
+		f.Arrival = t0
+		v.Put(f)
+		if len(v.queue) > heldPictures {
+			t.Fatalf("%d pictures held, want at most %d", len(v.queue), heldPictures)
+		}
+	}
+	if f, _ := v.VideoAt(context.Background(), 0); f != nil {
+		t.Fatalf("picture %d shown before it waited out the hold", f.Y[0])
+	}
+	v.now = func() time.Time { return t0.Add(time.Second) }
+	f, _ := v.VideoAt(context.Background(), 0)
+	if f == nil || int(f.Y[0]) != 3*heldPictures-1 {
+		t.Fatalf("after the hold: VideoAt shows %v, want the newest", f)
+	}
+	if len(v.queue) != 0 || len(v.spare) != spareFrames {
+		t.Errorf("after the hold: %d queued, %d spare buffers; want 0 and %d", len(v.queue), len(v.spare), spareFrames)
 	}
 }
 

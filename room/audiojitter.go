@@ -66,6 +66,10 @@ type AudioStats struct {
 	// dropped to shorten the delay.
 	Underruns uint64 `json:"underruns"`
 	Dropped   uint64 `json:"dropped"`
+	// LagMS is how much longer, in milliseconds, the sound waits in its
+	// queue now than it started with (raised for packets that came late);
+	// the participant's picture waits as much.
+	LagMS int64 `json:"lag_ms"`
 }
 
 type heldAudio struct {
@@ -251,5 +255,6 @@ func (j *audioJitter) Stats() AudioStats {
 	st := j.stats
 	j.mu.Unlock()
 	st.Underruns, st.Dropped = j.out.Stats()
+	st.LagMS = j.out.Lag().Milliseconds()
 	return st
 }

@@ -339,6 +339,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 			pc.Close()
 			return nil, "", fmt.Errorf("room: audio decoder: %w", err)
 		}
+		s.video.Follow(s.audio.out) // their picture keeps with their sound
 	}
 	if s.Name == "" {
 		s.Name = s.ID[:6]

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os/exec"
 	"path/filepath"
@@ -31,17 +30,28 @@ func TestRecordingLipSync(t *testing.T) {
 	dir := t.TempDir()
 	video, audio := filepath.Join(dir, "flash.ivf"), filepath.Join(dir, "beep.ogg")
 	// 200 ms of white and of a 1 kHz tone at the start of every second,
-	// 10 s: longer than the test, as the client's loops would add the
+	// 14 s: longer than the test, as the client's loops would add the
 	// Opus file's padding to its sound each time round. The tone's volume
 	// is switched per 10 ms frame of the source (FFmpeg's default of 1024
 	// samples would start each beep up to 21 ms late).
-	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=320x180:r=30:d=10,drawbox=c=white:t=fill:enable='lt(mod(t,1),0.2)'",
+	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=320x180:r=30:d=14,drawbox=c=white:t=fill:enable='lt(mod(t,1),0.2)'",
 		"-c:v", "libvpx", "-deadline", "realtime", "-b:v", "300k", "-g", "30", video)
-	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=10:samples_per_frame=480,volume=0:enable='gte(mod(t,1),0.2)'",
+	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=14:samples_per_frame=480,volume=0:enable='gte(mod(t,1),0.2)'",
 		"-ac", "2", "-c:a", "libopus", "-b:a", "64k", audio)
 
-	for _, stall := range []time.Duration{0, 250 * time.Millisecond} {
-		t.Run(fmt.Sprintf("stall %v", stall), func(t *testing.T) {
+	cases := []struct {
+		name  string
+		holds int           // stalls of the sound, holdEvery apart
+		stall time.Duration // each
+	}{
+		{"steady", 0, 0},
+		{"a stall", 1, 250 * time.Millisecond},
+		// Six runs dry (each stall longer than the most the queue holds):
+		// the sound waits its most, 120 ms longer, and the picture as much.
+		{"late again and again", 6, 250 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
 			srv := testserver.Start(t, nil)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
@@ -52,35 +62,48 @@ func TestRecordingLipSync(t *testing.T) {
 			defer c.Close()
 			time.Sleep(time.Second) // the first pictures and sound reach the mix
 			api(t, http.MethodPost, srv.URL+"/api/rooms/sync/recording", http.StatusCreated)
-			const stallAt, length = 1300 * time.Millisecond, 7 * time.Second
+			const stallAt, holdEvery, length = 1300 * time.Millisecond, 600 * time.Millisecond, 10 * time.Second
 			type roomInfo struct {
 				Participants []struct {
-					Audio struct{ Underruns int } `json:"audio"`
+					Audio struct {
+						Underruns int
+						Lag       int `json:"lag_ms"`
+					} `json:"audio"`
 				} `json:"participants"`
 			}
-			underruns := func() int {
+			audioState := func() (underruns, lag int) {
 				var info roomInfo
 				getJSON(t, srv.URL+"/api/rooms/sync", &info)
 				if len(info.Participants) != 1 {
 					t.Fatalf("room %+v: want one participant", info)
 				}
-				return info.Participants[0].Audio.Underruns
+				return info.Participants[0].Audio.Underruns, info.Participants[0].Audio.Lag
 			}
 			// A machine too slow for the sender (its sound late at the
-			// server outside the stall) raises the sound's queue by up to
+			// server outside the stalls) raises the sound's queue by up to
 			// a frame for each dry tick: that much more delay is allowed.
 			var slow int
-			if stall > 0 {
+			stalled := stallAt + time.Duration(tc.holds-1)*holdEvery
+			if tc.holds > 0 {
 				time.Sleep(stallAt)
-				slow = underruns()
-				c.HoldAudio(stall)
-				time.Sleep(length - stallAt)
-				if underruns() == slow {
-					t.Fatal("the participant's sound never ran dry in the stall")
+				slow, _ = audioState()
+				for i := range tc.holds {
+					if i > 0 {
+						time.Sleep(holdEvery)
+					}
+					c.HoldAudio(tc.stall)
+				}
+				time.Sleep(length - stalled)
+				underruns, lag := audioState()
+				if underruns == slow {
+					t.Fatal("the participant's sound never ran dry in the stalls")
+				}
+				if want := 20 * tc.holds; lag < want {
+					t.Fatalf("after %d stalls the sound waits %d ms longer, want %d or more", tc.holds, lag, want)
 				}
 			} else {
 				time.Sleep(length)
-				slow = underruns()
+				slow, _ = audioState()
 			}
 			path := api(t, http.MethodDelete, srv.URL+"/api/rooms/sync/recording", http.StatusOK)["path"]
 			if slow > 0 {
@@ -93,7 +116,7 @@ func TestRecordingLipSync(t *testing.T) {
 			flashes := times(out, `black_end:\s*([0-9.]+)`)
 			beeps := times(out, `silence_end:\s*([0-9.]+)`)
 			if len(flashes) < 4 || len(beeps) < 4 {
-				t.Fatalf("%d flashes and %d beeps found in 7 s of recording, want 4 or more of each:\n%s", len(flashes), len(beeps), out)
+				t.Fatalf("%d flashes and %d beeps found in 10 s of recording, want 4 or more of each:\n%s", len(flashes), len(beeps), out)
 			}
 			var offsets []time.Duration
 			checked := 0
@@ -109,7 +132,7 @@ func TestRecordingLipSync(t *testing.T) {
 				offsets = append(offsets, d)
 				// After a stall, from 2 s after it (the recording starts
 				// within a frame of its request).
-				if stall > 0 && f < stallAt+stall+2*time.Second {
+				if tc.holds > 0 && f < stalled+tc.stall+2*time.Second {
 					continue
 				}
 				checked++
