@@ -112,6 +112,9 @@ type Client struct {
 
 	errMu sync.Mutex
 	err   error // first sending error
+
+	etagMu sync.Mutex
+	etag   string // the session's ICE (its ETag)
 }
 
 // Connect joins the room and starts sending and receiving.
@@ -203,11 +206,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	// (its peer, its candidates) is part of the wait for the first picture.
 	c.joined = time.Now()
 	c.recv.setJoined(c.joined)
-	answer, location, err := c.post(ctx, pc.LocalDescription().SDP)
+	answer, location, etag, err := c.post(ctx, pc.LocalDescription().SDP)
 	if err != nil {
 		return fail(err)
 	}
-	c.location, c.answer = location, answer
+	c.location, c.answer, c.etag = location, answer, etag
 	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
 		return fail(fmt.Errorf("client: answer: %w", err))
 	}
@@ -305,8 +308,9 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 	return nil
 }
 
-// post sends the offer and returns the answer and the session URL.
-func (c *Client) post(ctx context.Context, offer string) (string, string, error) {
+// post sends the offer and returns the answer, the session URL and the
+// ETag of its ICE.
+func (c *Client) post(ctx context.Context, offer string) (answer, location, etag string, err error) {
 	var path string
 	switch c.opts.Endpoint {
 	case Join:
@@ -316,7 +320,7 @@ func (c *Client) post(ctx context.Context, offer string) (string, string, error)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.opts.Server, "/")+path, strings.NewReader(offer))
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	req.Header.Set("Content-Type", "application/sdp")
 	if c.opts.Token != "" {
@@ -324,21 +328,21 @@ func (c *Client) post(ctx context.Context, offer string) (string, string, error)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return "", "", err
+		return "", "", "", err
 	}
 	if resp.StatusCode != http.StatusCreated {
-		return "", "", &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(body))}
+		return "", "", "", &StatusError{Code: resp.StatusCode, Body: strings.TrimSpace(string(body))}
 	}
 	loc, err := resp.Location()
 	if err != nil {
-		return "", "", fmt.Errorf("client: no Location: %w", err)
+		return "", "", "", fmt.Errorf("client: no Location: %w", err)
 	}
-	return string(body), loc.String(), nil
+	return string(body), loc.String(), resp.Header.Get("ETag"), nil
 }
 
 // StatusError is a refused join.
@@ -358,6 +362,14 @@ func (c *Client) Connected() <-chan struct{} { return c.connected }
 
 // Location is the session's URL (DELETE it to leave).
 func (c *Client) Location() string { return c.location }
+
+// ETag names the session's ICE as the server last said (the join's, or
+// the last restart's).
+func (c *Client) ETag() string {
+	c.etagMu.Lock()
+	defer c.etagMu.Unlock()
+	return c.etag
+}
 
 // Err is the first error met while sending, if any.
 func (c *Client) Err() error {

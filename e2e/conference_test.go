@@ -108,6 +108,7 @@ func TestConference(t *testing.T) {
 	for _, b := range browsers {
 		b.checkTones(t, people)
 	}
+	browsers[0].restartICE(t, srv.URL, len(people))
 
 	for i, b := range browsers {
 		b.leave(t)
@@ -161,6 +162,39 @@ func (b *browser) join(t *testing.T, server string) {
 	}
 	b.location = res.Location
 	t.Logf("%s joined from %s: %s", b.p.Name, res.Origin, res.Location)
+}
+
+// restartICE restarts the page's ICE through the server (a cross-origin
+// PATCH with If-Match, the answer's ETag read): the connection moves to a
+// new candidate pair, the mix keeps coming, and the room keeps its people.
+func (b *browser) restartICE(t *testing.T, server string, people int) {
+	t.Helper()
+	res := eval[struct {
+		Before string `json:"before"`
+		After  string `json:"after"`
+		ETag   string `json:"etag"`
+		Sent   int    `json:"sent"`
+	}](t, b, 15*time.Second, "mcuTest.restartIce()")
+	if res.Before == "" || res.After == res.Before || !strings.HasPrefix(res.ETag, `"`) {
+		t.Fatalf("%s: ICE restart: candidate pair %q before, %q after, ETag %q; want a new pair and an ETag", b.p.Name, res.Before, res.After, res.ETag)
+	}
+	// Its candidates gathered for the restart go with it (a server behind
+	// a NAT may not learn them from the checks).
+	if res.Sent < 1 {
+		t.Errorf("%s: the ICE restart sent %d candidates, want those gathered for it", b.p.Name, res.Sent)
+	}
+	before := b.stats(t).Video.FramesDecoded
+	deadline := time.Now().Add(5 * time.Second)
+	for b.stats(t).Video.FramesDecoded < before+30 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := b.stats(t).Video.FramesDecoded - before; got < 30 {
+		t.Errorf("%s: %v pictures decoded in the 5 s after the ICE restart, want 30 or more", b.p.Name, got)
+	}
+	if info, _ := getRoom(t, server, conferenceRoom); len(info.Participants) != people {
+		t.Errorf("after %s's ICE restart the room lists %d participants, want %d", b.p.Name, len(info.Participants), people)
+	}
+	t.Logf("%s restarted ICE with %d candidates: pair %s -> %s, ETag %s", b.p.Name, res.Sent, res.Before, res.After, res.ETag)
 }
 
 // leave leaves from the page: a cross-origin DELETE that must succeed.

@@ -27,6 +27,14 @@ var (
 	// Config.OverloadHold, and the join would add to its work (see
 	// strain). The error returned is an *OverloadError.
 	ErrOverloaded = errors.New("room: the server is short of CPU: it takes no more senders or rooms for now")
+	// ErrBadFragment: an SDP fragment for a session's ICE (PatchICE)
+	// that is malformed or cannot be used.
+	ErrBadFragment = errors.New("room: unusable ICE fragment")
+	// ErrICEMismatch: a trickle for an ICE session the session no longer
+	// has (If-Match names another entity tag: a restart came between).
+	ErrICEMismatch = errors.New("room: If-Match does not name the session's ICE now (its ETag)")
+	// ErrICEPrecondition: a PATCH without If-Match.
+	ErrICEPrecondition = errors.New(`room: If-Match is needed: the session's ETag to add candidates, "*" to restart ICE`)
 )
 
 // OverloadError is a join refused with ErrOverloaded. RetryAfter is how

@@ -11,12 +11,10 @@ import (
 	"maps"
 	"net"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/rtcp"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -203,19 +201,7 @@ func checkOffer(offer string) error {
 		}
 	}
 	addrs := map[string]bool{} // of the UDP candidates
-	count := func(attrs []sdp.Attribute) {
-		for _, a := range attrs {
-			if a.Key != "candidate" {
-				continue
-			}
-			// Read as pion reads it (an empty foundation, any transport
-			// it takes for UDP, ...); one it cannot read it ignores.
-			if c, err := ice.UnmarshalCandidate(a.Value); err == nil && c.NetworkType().IsUDP() {
-				addrs[net.JoinHostPort(c.Address(), strconv.Itoa(c.Port()))] = true
-			}
-		}
-	}
-	count(d.Attributes)
+	udpAddresses(addrs, candidateValues(d.Attributes)...)
 	for _, md := range d.MediaDescriptions {
 		if md.MediaName.Media == "application" {
 			// Rejected (port 0) only without bundle-only, with which pion
@@ -224,7 +210,7 @@ func checkOffer(offer string) error {
 				return fmt.Errorf("%w: a data channel (m=application): mcu carries audio and video only", ErrBadOffer)
 			}
 		}
-		count(md.Attributes)
+		udpAddresses(addrs, candidateValues(md.Attributes)...)
 	}
 	if len(addrs) > maxOfferCandidates {
 		return fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadOffer, len(addrs), maxOfferCandidates)
@@ -333,7 +319,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	if err != nil {
 		return nil, "", fmt.Errorf("room: peer connection: %w", err)
 	}
-	s := &Session{ID: id, pionLogs: logs, secret: randomHex(16), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
+	s := &Session{ID: id, pionLogs: logs, secret: randomHex(16), etag: newETag(), Name: name, Kind: kind, room: r, pc: pc, joined: time.Now(), video: mixer.NewLiveVideo()}
 	if kind != Viewer { // a viewer sends nothing, and is not in the mix
 		if s.audio, err = newAudioJitter(r.obs); err != nil {
 			pc.Close()

@@ -53,6 +53,10 @@ type Session struct {
 	// it, so only they can end the session (Manager.Leave).
 	secret string
 
+	iceMu    sync.Mutex      // one ICE change at a time (PatchICE)
+	etag     string          // names the session's ICE now
+	iceAddrs map[string]bool // the client's candidates' UDP addresses, once counted
+
 	room     *Room
 	pc       *webrtc.PeerConnection
 	audioOut *mixMinusTrack // this participant's mix-minus

@@ -189,8 +189,11 @@ func TestAnswerIsSDP(t *testing.T) {
 			if resp.Header.Get("Link") == "" {
 				t.Errorf("no Link header: %v", resp.Header)
 			}
+			if etag := resp.Header.Get("ETag"); !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) || len(etag) < 3 {
+				t.Errorf("ETag %q, want a quoted entity tag (RFC 9725 4.3)", etag)
+			}
 			exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers"))
-			for _, name := range []string{"location", "link", "retry-after"} {
+			for _, name := range []string{"location", "link", "etag", "retry-after"} {
 				if !slices.Contains(exposed, name) {
 					t.Errorf("Access-Control-Expose-Headers %q, want %s in it", resp.Header.Get("Access-Control-Expose-Headers"), name)
 				}
@@ -224,8 +227,11 @@ func TestPreflightAllowsWHIPHeaders(t *testing.T) {
 					resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"), name)
 			}
 		}
-		if exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers")); !slices.Contains(exposed, "location") || !slices.Contains(exposed, "link") || !slices.Contains(exposed, "retry-after") {
-			t.Errorf("preflight of %s %s: Access-Control-Expose-Headers %q, want Location, Link and Retry-After", tc.method, tc.path, resp.Header.Get("Access-Control-Expose-Headers"))
+		exposed := headerTokens(resp.Header.Get("Access-Control-Expose-Headers"))
+		for _, name := range []string{"location", "link", "etag", "retry-after"} {
+			if !slices.Contains(exposed, name) {
+				t.Errorf("preflight of %s %s: Access-Control-Expose-Headers %q, want %s in it", tc.method, tc.path, resp.Header.Get("Access-Control-Expose-Headers"), name)
+			}
 		}
 	}
 }

@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /whip/{room}", s.authorized(s.join(room.Publisher)))
 	s.mux.HandleFunc("POST /whep/{room}", s.authorized(s.join(room.Viewer)))
 	s.mux.HandleFunc("DELETE /rooms/{room}/sessions/{id}", s.leave)
+	s.mux.HandleFunc("PATCH /rooms/{room}/sessions/{id}", s.patchICE)
 	s.mux.HandleFunc("GET /api/rooms", s.authorized(s.listRooms))
 	s.mux.HandleFunc("GET /api/rooms/{room}", s.authorized(s.getRoom))
 	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording))
@@ -111,13 +112,10 @@ func (s *Server) methods(r *http.Request) []string {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Access-Control-Allow-Origin", "*")
-	// No ETag: no ICE restart to match it. Retry-After: when a busy
-	// server takes joins again.
-	h.Set("Access-Control-Expose-Headers", "Location, Link, Retry-After")
+	// ETag: the session's ICE, for trickle and restarts. Retry-After:
+	// when a busy server takes joins again.
+	h.Set("Access-Control-Expose-Headers", "Location, Link, ETag, Retry-After")
 	if r.Method == http.MethodOptions && s.routed(r) {
-		// PATCH is allowed for WHIP/WHEP clients' trickle and ICE
-		// restarts, which the server does not take: allowed here, their
-		// request gets its 405 instead of a browser's CORS failure.
 		h.Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS")
 		allow := s.methods(r)
 		if slices.Contains(allow, http.MethodGet) {
@@ -197,6 +195,7 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 		}
 		w.Header().Set("Content-Type", "application/sdp")
 		w.Header().Set("Location", "/rooms/"+roomName+"/sessions/"+sess.Key())
+		w.Header().Set("ETag", sess.ETag())
 		s.linkICEServers(w.Header())
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, answer)
@@ -219,6 +218,32 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// patchICE takes a session's trickled ICE candidates or an ICE restart
+// (RFC 9725 4.3), as SDP fragments; the session URL, as for leave, is the
+// client's only credential.
+func (s *Server) patchICE(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, "application/trickle-ice-sdpfrag")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
+	defer cancel()
+	answer, etag, err := s.rooms.PatchICE(ctx, r.PathValue("room"), r.PathValue("id"), r.Header.Get("If-Match"), string(body))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.Header().Set("ETag", etag)
+	if answer == "" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", "application/trickle-ice-sdpfrag")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, answer)
 }
 
 func (s *Server) listRooms(w http.ResponseWriter, _ *http.Request) {
@@ -333,7 +358,11 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		err = fmt.Errorf("request body too large: at most %d bytes", tooBig.Limit)
 	case errors.As(err, &ut):
 		status = http.StatusUnsupportedMediaType
-	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadName),
+	case errors.Is(err, room.ErrICEMismatch):
+		status = http.StatusPreconditionFailed
+	case errors.Is(err, room.ErrICEPrecondition):
+		status = http.StatusPreconditionRequired
+	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadFragment), errors.Is(err, room.ErrBadName),
 		errors.Is(err, layout.ErrUnknownMode):
 		status = http.StatusBadRequest
 	case errors.Is(err, room.ErrNotFound):

@@ -324,13 +324,22 @@ function watchEnded(stream) {
   }
 }
 
+// connectionFailed: the error line says the connection failed.
+let connectionFailed = false;
+
 function onConnectionState() {
   const state = session?.pc.connectionState;
   if (state === "disconnected") {
     say("Connection interrupted, trying to recover…");
   } else if (state === "failed") {
-    showError(new Error("The connection to the server failed. Leave and join again."));
+    // mcu.js restarts ICE now; the error goes if that brings it back.
+    connectionFailed = true;
+    showError(new Error("The connection to the server failed; trying once more. If it does not come back, leave and join again."));
   } else if (state === "connected") {
+    if (connectionFailed) {
+      connectionFailed = false;
+      showError(null);
+    }
     say(`In room ${room}.`);
   }
 }

@@ -18,6 +18,9 @@
 // The server sends one mixed picture (everyone, yourself included) and one
 // audio mix (everyone but yourself). It does not trickle ICE: the offer is
 // sent once ICE gathering is complete, and the answer holds all candidates.
+// When the connection drops (a phone leaving Wi-Fi), the session restarts
+// its ICE through the server by itself (session.restartIce), keeping its
+// place in the room.
 
 /** Room names the server accepts. */
 export const ROOM_NAME = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,63}$/;
@@ -199,9 +202,13 @@ function checkRoom(room) {
   }
 }
 
-/** Resolves when ICE gathering is complete, or after timeoutMs, whichever is first. */
-export function waitForGathering(pc, timeoutMs = DEFAULT_GATHER_TIMEOUT_MS) {
-  if (pc.iceGatheringState === "complete") {
+/**
+ * Resolves when ICE gathering is complete, or after timeoutMs, whichever is
+ * first. With anew, a gathering complete now does not count: for one that
+ * a description about to be set (an ICE restart's) starts.
+ */
+export function waitForGathering(pc, timeoutMs = DEFAULT_GATHER_TIMEOUT_MS, anew = false) {
+  if (pc.iceGatheringState === "complete" && !anew) {
     return Promise.resolve();
   }
   return new Promise((resolve) => {
@@ -261,6 +268,134 @@ export function waitForConnection(pc, timeoutMs = 10000, signal = null) {
   });
 }
 
+/** How long a connection stays "disconnected" before the session restarts its ICE. */
+export const ICE_RESTART_AFTER_MS = 2000;
+const ICE_RESTART_TIMEOUT_MS = 15000;
+
+// iceFragment is the SDP fragment (RFC 8840) of a description's ICE: its
+// credentials, and its first media section's line, mid and candidates
+// (the media is bundled on them).
+function iceFragment(sdp) {
+  const lines = sdp.split(/\r?\n/);
+  const first = (prefix) => lines.find((l) => l.startsWith(prefix));
+  const start = lines.findIndex((l) => l.startsWith("m="));
+  let end = lines.findIndex((l, i) => i > start && l.startsWith("m="));
+  end = end < 0 ? lines.length : end;
+  const section = lines.slice(start, end);
+  return [
+    first("a=ice-ufrag:"),
+    first("a=ice-pwd:"),
+    lines[start],
+    section.find((l) => l.startsWith("a=mid:")),
+    ...section.filter((l) => l.startsWith("a=candidate:")),
+    "a=end-of-candidates",
+    "",
+  ].join("\r\n");
+}
+
+// withFragment is the description sdp with the ICE credentials of the
+// server's fragment in place of its own, and the fragment's candidates in
+// place of its own, in its first media section.
+function withFragment(sdp, fragment) {
+  const frag = fragment.split(/\r?\n/);
+  const value = (prefix) => frag.find((l) => l.startsWith(prefix));
+  const ufrag = value("a=ice-ufrag:");
+  const pwd = value("a=ice-pwd:");
+  if (!ufrag || !pwd) {
+    throw new McuError(0, "The server's ICE restart answer has no ICE credentials.");
+  }
+  const candidates = frag.filter((l) => l.startsWith("a=candidate:"));
+  const out = [];
+  let sections = 0;
+  for (const line of sdp.split(/\r?\n/)) {
+    if (line.startsWith("m=") && sections++ === 1) {
+      out.push(...candidates, "a=end-of-candidates"); // the end of the first section
+    }
+    if (line.startsWith("a=candidate:") || line === "a=end-of-candidates" || line === "") {
+      continue;
+    }
+    out.push(line.startsWith("a=ice-ufrag:") ? ufrag : line.startsWith("a=ice-pwd:") ? pwd : line);
+  }
+  if (sections < 2) {
+    out.push(...candidates, "a=end-of-candidates");
+  }
+  return out.join("\r\n") + "\r\n";
+}
+
+// iceRestarter restarts the session's ICE (RFC 9725 4.3): a new offer's
+// credentials and candidates go to the server in a PATCH with If-Match *,
+// and the server's fragment replaces its own in the answer the page holds.
+// watch, on the connection's ICE state changes, restarts it when ICE has
+// failed, or stayed disconnected for ICE_RESTART_AFTER_MS.
+function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
+  let running = null;
+  let timer = null;
+  let stopped = false;
+  const attempt = async () => {
+    try {
+      const offer = await pc.createOffer({ iceRestart: true });
+      const gathered = waitForGathering(pc, gatherTimeoutMs, true); // the restart's own
+      await pc.setLocalDescription(offer);
+      await gathered;
+      let res;
+      try {
+        res = await fetch(sessionURL, {
+          method: "PATCH",
+          headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" },
+          body: iceFragment(pc.localDescription.sdp),
+          signal: timeoutSignal(ICE_RESTART_TIMEOUT_MS),
+        });
+      } catch (err) {
+        throw new McuError(0, `ICE restart: the server did not answer (${err.message}).`);
+      }
+      if (res.status !== 200) {
+        throw await errorFromResponse(res, "ICE restart failed");
+      }
+      const fragment = await res.text();
+      await pc.setRemoteDescription({ type: "answer", sdp: withFragment(pc.remoteDescription.sdp, fragment) });
+      return res.headers.get("ETag");
+    } catch (err) {
+      if (pc.signalingState === "have-local-offer") {
+        await pc.setLocalDescription({ type: "rollback" }).catch(() => {}); // free to offer again
+      }
+      throw err;
+    } finally {
+      running = null;
+    }
+  };
+  const self = {
+    restart() {
+      if (stopped) {
+        return Promise.reject(new McuError(0, "The session has ended."));
+      }
+      running ??= attempt();
+      return running;
+    },
+    watch() {
+      clearTimeout(timer);
+      const state = pc.iceConnectionState;
+      if (stopped || (state !== "failed" && state !== "disconnected")) {
+        return;
+      }
+      const later = () => {
+        if (!stopped && ["failed", "disconnected"].includes(pc.iceConnectionState)) {
+          self.restart().catch(() => {}); // a failure shows as the connection's
+        }
+      };
+      if (state === "failed") {
+        later();
+      } else {
+        timer = setTimeout(later, ICE_RESTART_AFTER_MS);
+      }
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+  return self;
+}
+
 /**
  * Joins a room. stream is the local camera and microphone (either may be
  * missing: that direction is then receive-only). Returns a session:
@@ -271,6 +406,8 @@ export function waitForConnection(pc, timeoutMs = 10000, signal = null) {
  *   connected     a promise that resolves when the media connection is up
  *                 (and rejects if it fails, or on leave() before that)
  *   leave()       leaves (DELETE), closes pc; safe to call twice
+ *   restartIce()  restarts ICE through the server (done by itself when the
+ *                 connection drops); resolves to the session's new ETag
  *
  * signal (an AbortSignal) cancels the join until it returns; a server that
  * does not answer within joinTimeoutMs is given up. token, if a non-empty
@@ -357,13 +494,17 @@ export async function join({
     const left = new AbortController();
     const connected = waitForConnection(pc, connectTimeoutMs, left.signal);
     connected.catch(() => {}); // callers that never await it get no unhandled rejection
+    const ice = iceRestarter(pc, sessionURL, gatherTimeoutMs);
+    pc.addEventListener("iceconnectionstatechange", () => ice.watch());
     return {
       pc,
       location: sessionURL,
       remoteStream,
       connected,
+      restartIce: () => ice.restart(),
       leave() {
         left.abort();
+        ice.stop();
         leaving ??= leave(pc, sessionURL);
         return leaving;
       },
@@ -371,6 +512,7 @@ export async function join({
       // closed, whose requests the browser sends on (keepalive).
       abandon() {
         left.abort();
+        ice.stop();
         if (!leaving) {
           fetch(sessionURL, { method: "DELETE", keepalive: true }).catch(() => {});
         }

@@ -1,0 +1,337 @@
+package room
+
+import (
+	"context"
+	"crypto/subtle"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
+
+	"mcu/recorder"
+)
+
+// A session's ICE after the join (RFC 9725 4.3): a client may send the
+// candidates it gathers late (trickle), and may restart ICE when its
+// network changed (a phone leaving Wi-Fi), keeping its place in the room.
+// Both come as SDP fragments (RFC 8840). The session's ICE is named by an
+// entity tag, which a restart changes: a trickle names the one it is for
+// (If-Match), a restart asks for any ("*").
+
+// iceFragment is what an SDP fragment (application/trickle-ice-sdpfrag)
+// says: the ICE credentials, if any, and candidates with the media
+// section (mid) each was listed under.
+type iceFragment struct {
+	ufrag, pwd string
+	candidates []fragmentCandidate
+	end        bool // a=end-of-candidates
+}
+
+type fragmentCandidate struct{ mid, value string }
+
+// parseFragment reads an SDP fragment: session-level ICE attributes, and
+// media sections (m= lines) each with its a=mid and candidates.
+// Attributes it has no use for (ice-options, group, ...) are skipped.
+func parseFragment(body string) (iceFragment, error) {
+	var f iceFragment
+	mid := ""
+	for n, line := range strings.Split(body, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		key, value, _ := strings.Cut(line, ":")
+		switch {
+		case strings.HasPrefix(line, "m="):
+			mid = ""
+		case key == "a=mid":
+			mid = value
+		case key == "a=ice-ufrag":
+			f.ufrag = value
+		case key == "a=ice-pwd":
+			f.pwd = value
+		case key == "a=candidate":
+			if _, err := ice.UnmarshalCandidate(value); err != nil {
+				return f, fmt.Errorf("%w: line %d: %v", ErrBadFragment, n+1, err)
+			}
+			f.candidates = append(f.candidates, fragmentCandidate{mid: mid, value: value})
+		case line == "a=end-of-candidates":
+			f.end = true
+		case len(line) < 2 || line[1] != '=':
+			return f, fmt.Errorf("%w: line %d is not an SDP line", ErrBadFragment, n+1)
+		}
+	}
+	if (f.ufrag == "") != (f.pwd == "") {
+		return f, fmt.Errorf("%w: an ICE username fragment without a password, or the other way", ErrBadFragment)
+	}
+	return f, nil
+}
+
+// udpAddresses adds to addrs the address of each UDP candidate of values,
+// read as pion reads them (an empty foundation, any transport it takes
+// for UDP, ...; one it cannot read it ignores).
+func udpAddresses(addrs map[string]bool, values ...string) {
+	for _, v := range values {
+		if c, err := ice.UnmarshalCandidate(v); err == nil && c.NetworkType().IsUDP() {
+			addrs[net.JoinHostPort(c.Address(), strconv.Itoa(c.Port()))] = true
+		}
+	}
+}
+
+// candidateValues lists the values of the candidate attributes in attrs.
+func candidateValues(attrs []sdp.Attribute) []string {
+	var vs []string
+	for _, a := range attrs {
+		if a.Key == "candidate" {
+			vs = append(vs, a.Value)
+		}
+	}
+	return vs
+}
+
+// session finds the session whose Key is key in room roomName.
+func (m *Manager) session(roomName, key string) (*Session, error) {
+	if !recorder.SafeName(roomName) {
+		return nil, ErrBadName
+	}
+	r := m.room(roomName)
+	if r == nil {
+		return nil, ErrNotFound
+	}
+	id, secret, _ := strings.Cut(key, ".")
+	r.mu.Lock()
+	s := r.sessions[id]
+	r.mu.Unlock()
+	if s == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {
+		return nil, ErrNotFound
+	}
+	return s, nil
+}
+
+// PatchICE takes an SDP fragment for the ICE of the session whose Key is
+// key (RFC 9725 4.3). With ifMatch "*" and new ICE credentials it restarts
+// ICE: the connection is checked anew with the candidates given, the
+// session (and its place in the room) staying as it was, and the answer
+// is a fragment with the server's new credentials and every candidate
+// gathered for them, and the new entity tag. With ifMatch the session's
+// entity tag it adds the candidates given (trickle): no answer. Another
+// tag is ErrICEMismatch (the client missed a restart), none
+// ErrICEPrecondition.
+func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body string) (answer, etag string, err error) {
+	s, err := m.session(roomName, key)
+	if err != nil {
+		return "", "", err
+	}
+	f, err := parseFragment(body)
+	if err != nil {
+		return "", "", err
+	}
+	s.iceMu.Lock()
+	defer s.iceMu.Unlock()
+	switch ifMatch = strings.TrimSpace(ifMatch); {
+	case ifMatch == "":
+		return "", "", ErrICEPrecondition
+	case ifMatch == "*":
+		if f.ufrag == "" {
+			return "", "", fmt.Errorf("%w: an ICE restart needs the new a=ice-ufrag and a=ice-pwd", ErrBadFragment)
+		}
+		answer, err := m.restartICE(ctx, s, f)
+		if err != nil {
+			return "", "", err
+		}
+		s.etag = newETag()
+		return answer, s.etag, nil
+	case !etagMatches(ifMatch, s.etag):
+		return "", "", ErrICEMismatch
+	}
+	if err := s.trickle(f); err != nil {
+		return "", "", err
+	}
+	return "", s.etag, nil
+}
+
+// newETag names an ICE session (a quoted random string).
+func newETag() string { return `"` + randomHex(8) + `"` }
+
+// etagMatches reports whether an If-Match value (a list of tags) names
+// etag. Weak tags never match (RFC 9110 13.1.1).
+func etagMatches(ifMatch, etag string) bool {
+	for _, t := range strings.Split(ifMatch, ",") {
+		if strings.TrimSpace(t) == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// ETag names the session's ICE now (see PatchICE).
+func (s *Session) ETag() string {
+	s.iceMu.Lock()
+	defer s.iceMu.Unlock()
+	return s.etag
+}
+
+// trickle adds the fragment's candidates to the session's ICE, up to
+// maxOfferCandidates addresses with those it has. s.iceMu must be held.
+func (s *Session) trickle(f iceFragment) error {
+	remote := s.pc.RemoteDescription()
+	if remote == nil {
+		return ErrPeerGone
+	}
+	if f.ufrag != "" {
+		if ufrag, _ := iceCredentials(remote.SDP); f.ufrag != ufrag {
+			return fmt.Errorf("%w: its a=ice-ufrag is not the session's (a restart needs If-Match: *)", ErrBadFragment)
+		}
+	}
+	if s.iceAddrs == nil {
+		s.iceAddrs = map[string]bool{}
+		// Parsed here: pion's description is pion's (Unmarshal would
+		// write to it while pion reads it).
+		var d sdp.SessionDescription
+		if err := d.UnmarshalString(remote.SDP); err == nil {
+			udpAddresses(s.iceAddrs, candidateValues(d.Attributes)...)
+			for _, md := range d.MediaDescriptions {
+				udpAddresses(s.iceAddrs, candidateValues(md.Attributes)...)
+			}
+		}
+	}
+	for _, c := range f.candidates {
+		udpAddresses(s.iceAddrs, c.value)
+		if len(s.iceAddrs) > maxOfferCandidates {
+			return fmt.Errorf("%w: ICE candidates at more than %d UDP addresses", ErrBadFragment, maxOfferCandidates)
+		}
+		mid := c.mid
+		init := webrtc.ICECandidateInit{Candidate: "candidate:" + c.value}
+		if mid != "" {
+			init.SDPMid = &mid
+		}
+		if err := s.pc.AddICECandidate(init); err != nil {
+			return fmt.Errorf("%w: %v", ErrBadFragment, err)
+		}
+	}
+	return nil
+}
+
+// iceCredentials reads the first ICE username fragment and password of a
+// description, session-level or in a media section.
+func iceCredentials(desc string) (ufrag, pwd string) {
+	for _, line := range strings.Split(desc, "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok && ufrag == "" {
+			ufrag = v
+		}
+		if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok && pwd == "" {
+			pwd = v
+		}
+	}
+	return ufrag, pwd
+}
+
+// restartICE renegotiates the session with the client's last offer under
+// the fragment's credentials and candidates, and answers with the
+// server's new ones. s.iceMu must be held.
+func (m *Manager) restartICE(ctx context.Context, s *Session, f iceFragment) (string, error) {
+	remote := s.pc.RemoteDescription()
+	if remote == nil {
+		return "", ErrPeerGone
+	}
+	var d sdp.SessionDescription // pion's own is not to be written (Unmarshal)
+	if err := d.UnmarshalString(remote.SDP); err != nil {
+		return "", fmt.Errorf("room: the session's offer: %w", err)
+	}
+	if ufrag, pwd := iceCredentials(remote.SDP); ufrag == f.ufrag && pwd == f.pwd {
+		return "", fmt.Errorf("%w: an ICE restart needs new credentials", ErrBadFragment)
+	}
+	addrs := map[string]bool{}
+	for _, c := range f.candidates {
+		udpAddresses(addrs, c.value)
+	}
+	if len(addrs) > maxOfferCandidates {
+		return "", fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadFragment, len(addrs), maxOfferCandidates)
+	}
+	d.Origin.SessionVersion++
+	d.Attributes = withICE(d.Attributes, f, false)
+	for i, md := range d.MediaDescriptions {
+		md.Attributes = withICE(md.Attributes, f, i == 0)
+	}
+	text, err := d.Marshal()
+	if err != nil {
+		return "", fmt.Errorf("room: the restart's offer: %w", err)
+	}
+	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrBadFragment, err)
+	}
+	answer, err := s.pc.CreateAnswer(nil)
+	if err != nil {
+		return "", fmt.Errorf("room: the restart's answer: %w", err)
+	}
+	gathered := webrtc.GatheringCompletePromise(s.pc)
+	if err := s.pc.SetLocalDescription(answer); err != nil {
+		return "", fmt.Errorf("room: the restart's answer: %w", err)
+	}
+	select {
+	case <-gathered:
+	case <-time.After(m.cfg.GatherTimeout):
+		s.room.log.Warn("ICE gathering timed out on a restart; answering with the candidates so far", "session", s.ID)
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	s.iceAddrs = addrs
+	s.room.log.Info("ICE restarted", "session", s.ID, "candidates", len(f.candidates))
+	return answerFragment(candidatesInOrder(s.pc.LocalDescription().SDP))
+}
+
+// withICE is attrs with the fragment's credentials in place of those they
+// had, and no candidates; to the first media section's it adds the
+// fragment's (the media is bundled on one transport).
+func withICE(attrs []sdp.Attribute, f iceFragment, first bool) []sdp.Attribute {
+	var out []sdp.Attribute
+	for _, a := range attrs {
+		switch a.Key {
+		case "ice-ufrag":
+			a.Value = f.ufrag
+		case "ice-pwd":
+			a.Value = f.pwd
+		case "candidate", "end-of-candidates":
+			continue
+		}
+		out = append(out, a)
+	}
+	if first {
+		for _, c := range f.candidates {
+			out = append(out, sdp.NewAttribute("candidate", c.value))
+		}
+		if f.end {
+			out = append(out, sdp.NewPropertyAttribute("end-of-candidates"))
+		}
+	}
+	return out
+}
+
+// answerFragment is the fragment a restart answers with: the server's ICE
+// credentials, then its first media section's line and mid with every
+// candidate (the media is bundled on them).
+func answerFragment(desc string) (string, error) {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(desc); err != nil {
+		return "", fmt.Errorf("room: the restart's answer: %w", err)
+	}
+	ufrag, pwd := iceCredentials(desc)
+	var b strings.Builder
+	b.WriteString("a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n")
+	if len(d.MediaDescriptions) > 0 {
+		md := d.MediaDescriptions[0]
+		mid, _ := md.Attribute("mid")
+		b.WriteString("m=" + md.MediaName.String() + "\r\na=mid:" + mid + "\r\n")
+		for _, v := range candidateValues(md.Attributes) {
+			b.WriteString("a=candidate:" + v + "\r\n")
+		}
+		b.WriteString("a=end-of-candidates\r\n")
+	}
+	return b.String(), nil
+}

@@ -1,0 +1,274 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"mcu/client"
+)
+
+func TestParseFragment(t *testing.T) {
+	const host = "1 1 udp 2130706431 127.0.0.1 5000 typ host"
+	for _, tc := range []struct {
+		name, body string
+		want       iceFragment
+		err        bool
+	}{
+		{name: "a restart, CRLF", body: "a=ice-ufrag:u1\r\na=ice-pwd:p1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=candidate:" + host + "\r\na=end-of-candidates\r\n",
+			want: iceFragment{ufrag: "u1", pwd: "p1", candidates: []fragmentCandidate{{"0", host}}, end: true}},
+		{name: "a trickle, LF, two sections", body: "a=ice-options:trickle\na=group:BUNDLE 0 1\nm=audio 9 RTP/AVP 0\na=mid:0\na=candidate:" + host + "\nm=video 9 RTP/AVP 0\na=mid:1\na=candidate:" + host + "\n",
+			want: iceFragment{candidates: []fragmentCandidate{{"0", host}, {"1", host}}}},
+		{name: "no mid", body: "a=candidate:" + host, want: iceFragment{candidates: []fragmentCandidate{{"", host}}}},
+		{name: "empty", body: "", want: iceFragment{}},
+		{name: "an unreadable candidate", body: "a=candidate:1 1 udp", err: true},
+		{name: "not SDP", body: "hello\r\n", err: true},
+		{name: "a password alone", body: "a=ice-pwd:p1\r\n", err: true},
+		{name: "a username fragment alone", body: "a=ice-ufrag:u1\r\n", err: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := parseFragment(tc.body)
+			if tc.err {
+				if !errors.Is(err, ErrBadFragment) {
+					t.Fatalf("error %v, want ErrBadFragment", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestETagMatches(t *testing.T) {
+	for _, tc := range []struct {
+		ifMatch string
+		want    bool
+	}{
+		{`"a1"`, true},
+		{` "b2", "a1" `, true},
+		{`"a2"`, false},
+		{`W/"a1"`, false},
+		{`a1`, false},
+		{`*`, false}, // a restart, not a match
+	} {
+		if got := etagMatches(tc.ifMatch, `"a1"`); got != tc.want {
+			t.Errorf("If-Match %s against \"a1\": %v, want %v", tc.ifMatch, got, tc.want)
+		}
+	}
+}
+
+// recvPeer is a client on loopback that receives the mix, counting the
+// video packets it reads.
+func recvPeer(t *testing.T) (*webrtc.PeerConnection, *atomic.Int64) {
+	t.Helper()
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var packets atomic.Int64
+	pc.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		for {
+			if _, _, err := track.ReadRTP(); err != nil {
+				return
+			}
+			if track.Kind() == webrtc.RTPCodecTypeVideo {
+				packets.Add(1)
+			}
+		}
+	})
+	return pc, &packets
+}
+
+// localPort is the port of pc's side of its selected candidate pair, 0
+// before there is one.
+func localPort(pc *webrtc.PeerConnection) uint16 {
+	for _, r := range pc.GetReceivers() {
+		if tr := r.Transport(); tr != nil {
+			if pair, err := tr.ICETransport().GetSelectedCandidatePair(); err == nil && pair != nil {
+				return pair.Local.Port
+			}
+		}
+	}
+	return 0
+}
+
+// waitFor polls cond every 20 ms for up to d.
+func waitFor(d time.Duration, cond func() bool) bool {
+	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return true
+		}
+	}
+	return cond()
+}
+
+// TestICERestart: a participant restarts ICE through PatchICE; the
+// connection moves to the candidates gathered for it, the mix keeps
+// coming, and the session and its place in the room stay. The entity tag
+// changes, and a trickle naming the old one is refused.
+func TestICERestart(t *testing.T) {
+	m := testManager(t)
+	pc, packets := recvPeer(t)
+	r := joinConnected(t, m, Participant, pc)
+	s := onlySession(t, r)
+	if !waitFor(5*time.Second, func() bool { return packets.Load() > 10 }) {
+		t.Fatal("no mix before the restart")
+	}
+	before, etag := localPort(pc), s.ETag()
+	if before == 0 || !strings.HasPrefix(etag, `"`) {
+		t.Fatalf("before the restart: local port %d, ETag %s", before, etag)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// No If-Match, and the same credentials again, are refused.
+	frag, err := client.Fragment(pc.LocalDescription().SDP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "", frag); !errors.Is(err, ErrICEPrecondition) {
+		t.Errorf("no If-Match: %v, want ErrICEPrecondition", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", frag); !errors.Is(err, ErrBadFragment) {
+		t.Errorf("a restart with the credentials in use: %v, want ErrBadFragment", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.ID+".wrong", "*", frag); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a wrong secret: %v, want ErrNotFound", err)
+	}
+
+	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gathered := webrtc.GatheringCompletePromise(pc)
+	if err := pc.SetLocalDescription(offer); err != nil {
+		t.Fatal(err)
+	}
+	<-gathered
+	if frag, err = client.Fragment(pc.LocalDescription().SDP); err != nil {
+		t.Fatal(err)
+	}
+	answer, newTag, err := m.PatchICE(ctx, "x", s.Key(), "*", frag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if newTag == etag || s.ETag() != newTag {
+		t.Errorf("ETag %s before, %s after (the session says %s): want a new one", etag, newTag, s.ETag())
+	}
+	wantUfrag, _ := iceCredentials(pc.LocalDescription().SDP)
+	if got, _ := iceCredentials(s.pc.RemoteDescription().SDP); got != wantUfrag {
+		t.Errorf("the server has the client's ICE username fragment %q, want the new %q", got, wantUfrag)
+	}
+	serverUfrag, _ := iceCredentials(s.pc.LocalDescription().SDP)
+	if !strings.Contains(answer, "a=ice-ufrag:"+serverUfrag+"\r\n") || !strings.Contains(answer, "a=candidate:") || !strings.HasSuffix(answer, "a=end-of-candidates\r\n") {
+		t.Errorf("answer fragment %q: want the server's new username fragment %q and its candidates", answer, serverUfrag)
+	}
+	merged, err := client.MergeFragment(pc.RemoteDescription().SDP, answer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: merged}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(10*time.Second, func() bool { p := localPort(pc); return p != 0 && p != before }) {
+		t.Fatalf("the connection stayed on local port %d after the restart", before)
+	}
+	n := packets.Load()
+	if !waitFor(5*time.Second, func() bool { return packets.Load() > n+30 }) {
+		t.Fatalf("%d packets of the mix after the restart, want 30 more", packets.Load()-n)
+	}
+	if onlySession(t, r) != s {
+		t.Error("the session changed")
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), etag, "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"); !errors.Is(err, ErrICEMismatch) {
+		t.Errorf("a trickle for the ICE before the restart: %v, want ErrICEMismatch", err)
+	}
+}
+
+// TestICETrickle: a client that offers no candidates and sends them later
+// (If-Match: the ETag of the join) has them taken as its host candidates,
+// not only learnt from its checks; candidates beyond the limit, or for
+// another username fragment, are refused.
+func TestICETrickle(t *testing.T) {
+	m := testManager(t)
+	pc, _ := recvPeer(t)
+	full := gatheredOffer(t, pc)
+	var bare []string
+	for _, line := range strings.SplitAfter(full, "\n") {
+		if !strings.HasPrefix(line, "a=candidate:") && !strings.HasPrefix(line, "a=end-of-candidates") {
+			bare = append(bare, line)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, answer, err := m.Join(ctx, "x", "", Participant, strings.Join(bare, ""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	frag, err := client.Fragment(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ufrag, _ := iceCredentials(full)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), strings.Replace(frag, ufrag, "other", 1)); !errors.Is(err, ErrBadFragment) {
+		t.Errorf("candidates for another username fragment: %v, want ErrBadFragment", err)
+	}
+	if got, tag, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), frag); err != nil || got != "" || tag != s.ETag() {
+		t.Fatalf("trickle: %q, %s, %v; want no answer, the same ETag", got, tag, err)
+	}
+	if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+		t.Fatal(err)
+	}
+	// The server knows the client's host candidates as such.
+	var want []string
+	for _, line := range strings.Split(full, "\r\n") {
+		if f := strings.Fields(strings.TrimPrefix(line, "a=candidate:")); strings.HasPrefix(line, "a=candidate:") && len(f) >= 8 && f[7] == "host" {
+			want = append(want, f[4]+":"+f[5])
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the client gathered no host candidate")
+	}
+	hosts := func() map[string]bool {
+		got := map[string]bool{}
+		for _, st := range s.pc.GetStats() {
+			if c, ok := st.(webrtc.ICECandidateStats); ok && c.Type == webrtc.StatsTypeRemoteCandidate && c.CandidateType == webrtc.ICECandidateTypeHost {
+				got[fmt.Sprintf("%s:%d", c.IP, c.Port)] = true
+			}
+		}
+		return got
+	}
+	if !waitFor(5*time.Second, func() bool {
+		got := hosts()
+		for _, w := range want {
+			if !got[w] {
+				return false
+			}
+		}
+		return true
+	}) {
+		t.Errorf("the server's remote host candidates %v, want %v", hosts(), want)
+	}
+
+	// At most maxOfferCandidates addresses in all.
+	var many strings.Builder
+	for i := range maxOfferCandidates {
+		fmt.Fprintf(&many, "a=candidate:%d 1 udp 1 127.0.0.1 %d typ host\r\n", i, 20000+i)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), many.String()); !errors.Is(err, ErrBadFragment) {
+		t.Errorf("%d more addresses: %v, want ErrBadFragment", maxOfferCandidates, err)
+	}
+}
