@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"net"
 	"strconv"
@@ -211,6 +212,9 @@ func (s *Session) trickle(f iceFragment) error {
 			init.SDPMid = &mid
 		}
 		if err := s.pc.AddICECandidate(init); err != nil {
+			if errors.Is(err, webrtc.ErrConnectionClosed) {
+				return ErrNotFound // the session is ending
+			}
 			return fmt.Errorf("%w: %v", ErrBadFragment, err)
 		}
 	}
@@ -264,6 +268,9 @@ func (m *Manager) restartICE(ctx context.Context, s *Session, f iceFragment) (st
 		return "", fmt.Errorf("room: the restart's offer: %w", err)
 	}
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
+		if errors.Is(err, webrtc.ErrConnectionClosed) {
+			return "", ErrNotFound // the session is ending
+		}
 		return "", fmt.Errorf("%w: %v", ErrBadFragment, err)
 	}
 	answer, err := s.pc.CreateAnswer(nil)

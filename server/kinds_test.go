@@ -230,6 +230,24 @@ func TestSingleUDPPort(t *testing.T) {
 			t.Errorf("answer's candidates do not use the shared port %d:\n%s", port, c.Answer())
 		}
 	}
+	// An ICE restart over the shared port: the mix goes on.
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "udp", Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	<-c.Connected()
+	if _, err := c.RestartICE(ctx); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats().Frames
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().Frames < before+30 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := c.Stats().Frames - before; got < 30 {
+		t.Errorf("%d pictures over the shared port after an ICE restart, want 30 or more", got)
+	}
 }
 
 // TestVanishedClient: a client that closes its connection without the
