@@ -146,6 +146,7 @@ func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body str
 			return "", "", err
 		}
 		s.etag = newETag()
+		m.iceRestarts.Add(1)
 		return answer, s.etag, nil
 	case !etagMatches(ifMatch, s.etag):
 		return "", "", ErrICEMismatch
@@ -169,6 +170,9 @@ func etagMatches(ifMatch, etag string) bool {
 	}
 	return false
 }
+
+// ICERestarts counts the sessions' ICE restarts so far (PatchICE).
+func (m *Manager) ICERestarts() uint64 { return m.iceRestarts.Load() }
 
 // ETag names the session's ICE now (see PatchICE).
 func (s *Session) ETag() string {

@@ -193,6 +193,9 @@ func TestICERestart(t *testing.T) {
 	if onlySession(t, r) != s {
 		t.Error("the session changed")
 	}
+	if n := m.ICERestarts(); n != 1 {
+		t.Errorf("%d ICE restarts counted, want 1", n)
+	}
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), etag, "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"); !errors.Is(err, ErrICEMismatch) {
 		t.Errorf("a trickle for the ICE before the restart: %v, want ErrICEMismatch", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtcp"
@@ -34,6 +35,8 @@ type Manager struct {
 	// strain tells when the server last fell behind its media: the rooms'
 	// observer (obs) and decoders mark it, reserve reads it.
 	strain *strain
+
+	iceRestarts atomic.Uint64 // sessions' ICE restarted (PatchICE)
 
 	mu    sync.Mutex
 	rooms map[string]*Room

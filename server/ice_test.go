@@ -105,6 +105,15 @@ func TestPatchICE(t *testing.T) {
 	if got := c.Stats().Frames; got < before+30 {
 		t.Errorf("%d pictures of the mix after the restart, want 30 or more", got-before)
 	}
+	resp, err = http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if got := metricValue(t, string(metrics), "mcu_ice_restarts_total"); got != 1 {
+		t.Errorf("mcu_ice_restarts_total %v after one restart, want 1", got)
+	}
 	if status, _, body := patch(c.Location(), frag, etag, host); status != http.StatusPreconditionFailed {
 		t.Errorf("a trickle for the ICE before the restart: %d %s, want 412", status, body)
 	}

@@ -18,9 +18,11 @@ type Metrics struct {
 	rooms    func() (rooms, participants, viewers int)
 	lowered  func() int
 	overload func() (refusing bool, refused, behind uint64)
+	restarts func() uint64
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
 	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
+	restartsDesc                                          *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -56,6 +58,8 @@ func NewMetrics() *Metrics {
 			"Joins refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
 		behindDesc: prometheus.NewDesc("mcu_video_frames_behind_total",
 			"Frames of participants' video dropped undecoded, up to a keyframe, because their decoder fell over 500 ms behind (the server short of CPU).", nil, nil),
+		restartsDesc: prometheus.NewDesc("mcu_ice_restarts_total",
+			"ICE restarts of sessions (PATCH with If-Match: *): clients whose network changed, kept in their rooms.", nil, nil),
 		// A tick whose tiles come scaled takes tens of microseconds, one
 		// that scales a few tenths of a millisecond.
 		tick: ms("mcu_mixer_tick_seconds", "Time a video tick takes to bring the canvas up to date.",
@@ -92,7 +96,7 @@ func NewMetrics() *Metrics {
 
 // CountRooms makes the room gauges read from the manager.
 func (m *Metrics) CountRooms(rooms *room.Manager) {
-	m.rooms, m.lowered, m.overload = rooms.Counts, rooms.Lowered, rooms.Overload
+	m.rooms, m.lowered, m.overload, m.restarts = rooms.Counts, rooms.Lowered, rooms.Overload, rooms.ICERestarts
 }
 
 // Describe implements prometheus.Collector for the gauges.
@@ -104,6 +108,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.overloadedDesc
 	ch <- m.refusedDesc
 	ch <- m.behindDesc
+	ch <- m.restartsDesc
 }
 
 // Collect implements prometheus.Collector for the gauges.
@@ -124,6 +129,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.overloadedDesc, prometheus.GaugeValue, overloaded)
 	ch <- prometheus.MustNewConstMetric(m.refusedDesc, prometheus.CounterValue, float64(refused))
 	ch <- prometheus.MustNewConstMetric(m.behindDesc, prometheus.CounterValue, float64(behind))
+	ch <- prometheus.MustNewConstMetric(m.restartsDesc, prometheus.CounterValue, float64(m.restarts()))
 }
 
 // The room.Observer methods.

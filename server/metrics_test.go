@@ -61,8 +61,8 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	}
 }
 
-// TestOverloadMetrics: the overload gauge and counters read the manager's
-// state at each scrape.
+// TestOverloadMetrics: the overload gauge and counters, and the ICE
+// restarts, read the manager's state at each scrape.
 func TestOverloadMetrics(t *testing.T) {
 	m := NewMetrics()
 	read := func() map[string]float64 {
@@ -72,15 +72,19 @@ func TestOverloadMetrics(t *testing.T) {
 		got["mcu_overloaded"] = gathered(t, m, "gauge")["mcu_overloaded"]
 		return got
 	}
-	refusing, refused, behind := false, uint64(0), uint64(0)
+	refusing, refused, behind, restarts := false, uint64(0), uint64(0), uint64(0)
 	m.overload = func() (bool, uint64, uint64) { return refusing, refused, behind }
+	m.restarts = func() uint64 { return restarts }
 	for _, c := range []struct {
 		refusing        bool
 		refused, behind uint64
 		gauge           float64
 	}{{false, 0, 0, 0}, {true, 3, 40, 1}, {false, 3, 41, 0}} {
-		refusing, refused, behind = c.refusing, c.refused, c.behind
+		refusing, refused, behind, restarts = c.refusing, c.refused, c.behind, c.behind/10
 		got := read()
+		if got["mcu_ice_restarts_total"] != float64(restarts) {
+			t.Errorf("%d ICE restarts: read %v", restarts, got["mcu_ice_restarts_total"])
+		}
 		if got["mcu_overloaded"] != c.gauge || got["mcu_joins_refused_overload_total"] != float64(c.refused) ||
 			got["mcu_video_frames_behind_total"] != float64(c.behind) {
 			t.Errorf("refusing %v, %d refused, %d behind: read %v, %v, %v", c.refusing, c.refused, c.behind,
