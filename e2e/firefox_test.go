@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,7 @@ import (
 
 	"mcu/internal/logbuf"
 	"mcu/internal/testserver"
+	"mcu/room"
 )
 
 // firefoxPath is Debian's Firefox ESR; CI installs it.
@@ -292,7 +294,13 @@ const firefoxRoom = "e2e-firefox"
 // decoded by the server (whichever codec Firefox picks of those offered),
 // turn the camera off and on, and leave.
 func TestDemoPageFirefox(t *testing.T) {
-	srv := testserver.Start(t, nil)
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
+	srv := testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn })
+	t.Cleanup(func() { udp.Close() })
 	f := launchFirefox(t, srv.URL+"/#"+firefoxRoom, `document.getElementById("room").value !== ""`)
 
 	var room string
@@ -379,6 +387,27 @@ func TestDemoPageFirefox(t *testing.T) {
 	}
 	if audio == 0 {
 		t.Errorf("Firefox received no audio packets")
+	}
+
+	// Its network paths to the server cut, the page restarts ICE by
+	// itself and gets the mix back, in the same session.
+	info, _ := getRoom(t, srv.URL, firefoxRoom)
+	conn.cutAll()
+	cutAt := time.Now()
+	f.waitFor(t, 20*time.Second, `document.getElementById("status").textContent.startsWith("Connection interrupted")`)
+	t.Logf("the page saw its connection drop after %v", time.Since(cutAt).Round(time.Millisecond))
+	f.waitFor(t, 20*time.Second, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+firefoxRoom)))
+	for range fpsAttempts { // the first window may hold the wait for a keyframe
+		if rate = fps(); rate >= minFPS {
+			break
+		}
+	}
+	if rate < minFPS {
+		t.Errorf("after the ICE restart Firefox decodes the mix at %.1f fps, want at least %d", rate, minFPS)
+	}
+	t.Logf("the mix came back %v after the cut", time.Since(cutAt).Round(time.Millisecond))
+	if after, _ := getRoom(t, srv.URL, firefoxRoom); len(after.Participants) != 1 || after.Participants[0].ID != info.Participants[0].ID {
+		t.Errorf("after the ICE restart the room lists %+v, want the session %s", after.Participants, info.Participants[0].ID)
 	}
 
 	f.run(t, `document.getElementById("camera").click()`)
