@@ -70,7 +70,23 @@ func parseFragment(body string) (iceFragment, error) {
 	if (f.ufrag == "") != (f.pwd == "") {
 		return f, fmt.Errorf("%w: an ICE username fragment without a password, or the other way", ErrBadFragment)
 	}
+	if f.ufrag != "" && (!iceChars(f.ufrag, 4) || !iceChars(f.pwd, 22)) {
+		return f, fmt.Errorf("%w: an ICE username fragment of 4 to 256 and a password of 22 to 256 letters, digits, '+' or '/' (RFC 8839)", ErrBadFragment)
+	}
 	return f, nil
+}
+
+// iceChars reports whether s is min to 256 ice-chars (RFC 8839 5.4).
+func iceChars(s string, min int) bool {
+	if len(s) < min || len(s) > 256 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // udpAddresses adds to addrs the address of each UDP candidate of values,

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/ice/v4"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/client"
@@ -16,21 +18,26 @@ import (
 
 func TestParseFragment(t *testing.T) {
 	const host = "1 1 udp 2130706431 127.0.0.1 5000 typ host"
+	const pwd = "p1p1p1p1p1p1p1p1p1p1p1" // 22, the least
 	for _, tc := range []struct {
 		name, body string
 		want       iceFragment
 		err        bool
 	}{
-		{name: "a restart, CRLF", body: "a=ice-ufrag:u1\r\na=ice-pwd:p1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=candidate:" + host + "\r\na=end-of-candidates\r\n",
-			want: iceFragment{ufrag: "u1", pwd: "p1", candidates: []fragmentCandidate{{"0", host}}, end: true}},
+		{name: "a restart, CRLF", body: "a=ice-ufrag:u+/1\r\na=ice-pwd:" + pwd + "\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=candidate:" + host + "\r\na=end-of-candidates\r\n",
+			want: iceFragment{ufrag: "u+/1", pwd: pwd, candidates: []fragmentCandidate{{"0", host}}, end: true}},
 		{name: "a trickle, LF, two sections", body: "a=ice-options:trickle\na=group:BUNDLE 0 1\nm=audio 9 RTP/AVP 0\na=mid:0\na=candidate:" + host + "\nm=video 9 RTP/AVP 0\na=mid:1\na=candidate:" + host + "\n",
 			want: iceFragment{candidates: []fragmentCandidate{{"0", host}, {"1", host}}}},
 		{name: "no mid", body: "a=candidate:" + host, want: iceFragment{candidates: []fragmentCandidate{{"", host}}}},
 		{name: "empty", body: "", want: iceFragment{}},
 		{name: "an unreadable candidate", body: "a=candidate:1 1 udp", err: true},
 		{name: "not SDP", body: "hello\r\n", err: true},
-		{name: "a password alone", body: "a=ice-pwd:p1\r\n", err: true},
-		{name: "a username fragment alone", body: "a=ice-ufrag:u1\r\n", err: true},
+		{name: "a password alone", body: "a=ice-pwd:" + pwd + "\r\n", err: true},
+		{name: "a username fragment alone", body: "a=ice-ufrag:u1u1\r\n", err: true},
+		{name: "a short username fragment", body: "a=ice-ufrag:u1u\r\na=ice-pwd:" + pwd + "\r\n", err: true},
+		{name: "a short password", body: "a=ice-ufrag:u1u1\r\na=ice-pwd:" + pwd[1:] + "\r\n", err: true},
+		{name: "a space in the password", body: "a=ice-ufrag:u1u1\r\na=ice-pwd: " + pwd + "\r\n", err: true},
+		{name: "a username fragment of 257", body: "a=ice-ufrag:" + strings.Repeat("u", 257) + "\r\na=ice-pwd:" + pwd + "\r\n", err: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseFragment(tc.body)
@@ -274,4 +281,57 @@ func TestICETrickle(t *testing.T) {
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), many.String()); !errors.Is(err, ErrBadFragment) {
 		t.Errorf("%d more addresses: %v, want ErrBadFragment", maxOfferCandidates, err)
 	}
+}
+
+// FuzzParseFragment: whatever a PATCH carries, reading it never panics;
+// what it accepts has both credentials or neither, and candidates pion
+// reads; an offer rewritten with it carries its credentials and exactly its
+// candidates.
+func FuzzParseFragment(f *testing.F) {
+	f.Add("a=ice-ufrag:u1u1\r\na=ice-pwd:p1p1p1p1p1p1p1p1p1p1p1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 5000 typ host\r\na=end-of-candidates\r\n")
+	f.Add("a=candidate:1 1 UDP 1 fd00::2 9 typ srflx raddr 0.0.0.0 rport 0\n")
+	f.Add("a=candidate:x\r\nhello")
+	f.Add("m=\na=mid:\na=ice-ufrag:\na=ice-pwd:")
+	const offer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
+		"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpassword\r\na=candidate:9 1 udp 1 10.0.0.1 1 typ host\r\na=rtpmap:111 opus/48000/2\r\n" +
+		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:1\r\na=ice-ufrag:old\r\na=ice-pwd:oldpassword\r\na=rtpmap:96 VP8/90000\r\n"
+	f.Fuzz(func(t *testing.T, body string) {
+		frag, err := parseFragment(body)
+		if err != nil {
+			if !errors.Is(err, ErrBadFragment) {
+				t.Fatalf("error %v is not ErrBadFragment", err)
+			}
+			return
+		}
+		if (frag.ufrag == "") != (frag.pwd == "") {
+			t.Fatalf("accepted %q with ufrag %q and pwd %q", body, frag.ufrag, frag.pwd)
+		}
+		for _, c := range frag.candidates {
+			if _, err := ice.UnmarshalCandidate(c.value); err != nil {
+				t.Fatalf("accepted candidate %q that pion cannot read: %v", c.value, err)
+			}
+		}
+		if frag.ufrag == "" {
+			return
+		}
+		if !iceChars(frag.ufrag, 4) || !iceChars(frag.pwd, 22) {
+			t.Fatalf("accepted ufrag %q and pwd %q", frag.ufrag, frag.pwd)
+		}
+		var d sdp.SessionDescription
+		if err := d.UnmarshalString(offer); err != nil {
+			t.Fatal(err)
+		}
+		for i, md := range d.MediaDescriptions {
+			md.Attributes = withICE(md.Attributes, frag, i == 0)
+		}
+		text, err := d.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		ufrag, pwd := iceCredentials(string(text))
+		n := strings.Count(string(text), "\r\na=candidate:")
+		if ufrag != frag.ufrag || pwd != frag.pwd || n != len(frag.candidates) {
+			t.Fatalf("rewritten offer has ufrag %q pwd %q and %d candidates, want %q %q and %d:\n%s", ufrag, pwd, n, frag.ufrag, frag.pwd, len(frag.candidates), text)
+		}
+	})
 }
