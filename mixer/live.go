@@ -26,7 +26,7 @@ import (
 type LiveVideo struct {
 	box    atomic.Pointer[tileBox]
 	follow atomic.Pointer[LiveAudio]
-	now    func() time.Time // time.Now, but in tests
+	now    func() time.Time // nil: time.Now (tests set a clock)
 
 	mu      sync.Mutex
 	queue   []*codec.Frame // pictures put, not yet taken, oldest first
@@ -36,9 +36,10 @@ type LiveVideo struct {
 }
 
 const (
-	// heldPictures is the most pictures held back for the sound: 160 ms
-	// (the sound's largest wait above its start) of 30 fps and a few to
-	// spare; a faster sender's pictures are then held a little less.
+	// heldPictures is the most pictures held back for the sound: 120 ms
+	// (the sound's largest wait above its start) of a sender at up to
+	// 60 fps; a faster sender's pictures are held less (the oldest is
+	// shown once that many wait).
 	heldPictures = 8
 	// spareFrames is how many buffers a source keeps for its decoder
 	// beyond those in use: what it circulates without a hold.
@@ -53,7 +54,7 @@ type tileBox struct {
 // NewLiveVideo returns an empty source (the mixer shows a placeholder until
 // the first picture).
 func NewLiveVideo() *LiveVideo {
-	return &LiveVideo{spare: []*codec.Frame{{}, {}, {}}, now: time.Now}
+	return &LiveVideo{spare: []*codec.Frame{{}, {}, {}}}
 }
 
 // Follow makes each picture wait after its Arrival for as long as a's
@@ -142,10 +143,17 @@ func (v *LiveVideo) VideoAt(context.Context, time.Duration) (*codec.Frame, error
 	defer v.mu.Unlock()
 	take := len(v.queue) // how many of the queue have waited
 	if lag > 0 {
-		due := v.now().Add(-lag)
+		now := time.Now
+		if v.now != nil {
+			now = v.now
+		}
+		due := now().Add(-lag)
 		take = 0
 		for take < len(v.queue) && !v.queue[take].Arrival.After(due) {
 			take++
+		}
+		if take == 0 && len(v.queue) >= heldPictures {
+			take = 1 // a sender too fast to hold for all of it: held less
 		}
 	}
 	if take > 0 {
@@ -198,6 +206,7 @@ type LiveAudio struct {
 	playing  bool
 	target   int  // the depth the queue is allowed to keep
 	dry      bool // the last tick found the queue empty
+	dryRun   int  // ticks in a row that found it empty (not paused)
 	paused   bool // the sender is silent (DTX), from Pause to Resume
 	rested   bool // a tick found the queue empty since Pause
 	steady   int  // ticks since the last dry tick or the last while's end
@@ -341,6 +350,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 			a.calm()
 		} else {
 			a.underruns.Add(1)
+			a.dryRun++
 			if !a.dry {
 				a.dry = true
 				a.target = max(min(a.target+1, a.MaxTarget), a.floor())
@@ -359,7 +369,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.dropPart()
 		return true, nil
 	}
-	a.dry = false
+	a.dry, a.dryRun = false, 0
 	a.calm()
 	if a.window == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)
@@ -474,12 +484,21 @@ func (a *LiveAudio) startDepth() int {
 func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
 
 // Lag is how much longer the queue waits now than it started with: the
-// frames its target grew by for packets that came late.
+// frames its target grew by for packets that came late. A sender whose
+// sound stopped (no packets for lagForget, not a DTX pause) has no sound
+// to keep with: none.
 func (a *LiveAudio) Lag() time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.dryRun >= lagForget {
+		return 0
+	}
 	return time.Duration(max(a.target-a.floor(), 0)) * audio.FrameDuration
 }
+
+// lagForget is how many dry ticks in a row (1 s) end Lag: the sender's
+// sound has stopped, not come late.
+const lagForget = 50
 
 // Stats reports how often the mixer found the queue empty and how many
 // frames were dropped for being too far behind.

@@ -273,9 +273,10 @@ func TestLiveVideoFollowsTheSound(t *testing.T) {
 	}
 }
 
-// TestLiveVideoHoldsAFew: a hold keeps at most heldPictures, the oldest
-// giving way, and once it ends the source keeps no more buffers than it
-// circulates without one.
+// TestLiveVideoHoldsAFew: a hold keeps heldPictures, the oldest giving
+// way; with that many waiting, the oldest is shown though not due (a
+// sender too fast to hold for all the lag); once the hold ends the source
+// keeps no more buffers than it circulates without one.
 func TestLiveVideoHoldsAFew(t *testing.T) {
 	a := NewLiveAudio()
 	raiseTarget(t, a, 6) // the most: 120 ms
@@ -289,20 +290,120 @@ func TestLiveVideoHoldsAFew(t *testing.T) {
 		f.Y[0] = byte(i)
 		f.Arrival = t0
 		v.Put(f)
-		if len(v.queue) > heldPictures {
-			t.Fatalf("%d pictures held, want at most %d", len(v.queue), heldPictures)
+		if want := min(i+1, heldPictures); len(v.queue) != want {
+			t.Fatalf("%d pictures put: %d held, want %d", i+1, len(v.queue), want)
 		}
 	}
-	if f, _ := v.VideoAt(context.Background(), 0); f != nil {
-		t.Fatalf("picture %d shown before it waited out the hold", f.Y[0])
+	f, _ := v.VideoAt(context.Background(), 0)
+	if f == nil || int(f.Y[0]) != 2*heldPictures {
+		t.Fatalf("%d held, none due: VideoAt shows %v, want the oldest held, %d", heldPictures, f, 2*heldPictures)
 	}
 	v.now = func() time.Time { return t0.Add(time.Second) }
-	f, _ := v.VideoAt(context.Background(), 0)
+	f, _ = v.VideoAt(context.Background(), 0)
 	if f == nil || int(f.Y[0]) != 3*heldPictures-1 {
 		t.Fatalf("after the hold: VideoAt shows %v, want the newest", f)
 	}
 	if len(v.queue) != 0 || len(v.spare) != spareFrames {
 		t.Errorf("after the hold: %d queued, %d spare buffers; want 0 and %d", len(v.queue), len(v.spare), spareFrames)
+	}
+}
+
+// TestLiveVideoFastSender: a sender at 60 fps is held for all the
+// sound's largest lag; one at 83 fps, faster than heldPictures cover, is
+// held less but never freezes: every tick of the mixer shows a newer
+// picture.
+func TestLiveVideoFastSender(t *testing.T) {
+	for _, tc := range []struct {
+		every       time.Duration // between the sender's pictures
+		least, most time.Duration // how long the shown ones waited
+	}{
+		{16667 * time.Microsecond, 120 * time.Millisecond, 137 * time.Millisecond},
+		{12 * time.Millisecond, 84 * time.Millisecond, 120 * time.Millisecond},
+	} {
+		a := NewLiveAudio()
+		raiseTarget(t, a, 6) // 120 ms
+		v := NewLiveVideo()
+		t0 := time.Unix(1000, 0)
+		now := t0
+		v.now = func() time.Time { return now }
+		v.Follow(a)
+		next, n := t0, 0
+		var last *codec.Frame
+		var lastSeq uint64
+		for tick := range 90 { // 3 s at 30 fps
+			now = t0.Add(time.Duration(tick) * time.Second / 30)
+			for !next.After(now) {
+				f := v.Buffer()
+				f.Resize(4, 4)
+				f.Arrival = next
+				v.Put(f)
+				next, n = next.Add(tc.every), n+1
+			}
+			f, _ := v.VideoAt(context.Background(), 0)
+			if tick < 10 {
+				continue // the hold filling
+			}
+			if f == nil || f.Seq <= lastSeq {
+				t.Fatalf("a picture every %v: tick %d shows no newer picture (seq %v after %d)", tc.every, tick, f, lastSeq)
+			}
+			if waited := now.Sub(f.Arrival); waited < tc.least || waited > tc.most {
+				t.Fatalf("a picture every %v: tick %d shows one that waited %v, want %v to %v", tc.every, tick, waited, tc.least, tc.most)
+			}
+			last, lastSeq = f, f.Seq
+		}
+		if last == nil {
+			t.Fatal("nothing shown")
+		}
+	}
+}
+
+// TestLiveAudioLag: the lag is the target's growth, a frame at a time;
+// a sender whose sound stops (a second of dry ticks, not a DTX pause)
+// has none, and it is back when their sound is.
+func TestLiveAudioLag(t *testing.T) {
+	a := NewLiveAudio()
+	raiseTarget(t, a, 1)
+	if a.Lag() != 20*time.Millisecond {
+		t.Fatalf("lag %v after one run of dry ticks, want 20ms", a.Lag())
+	}
+	// A picture waits that one frame's time.
+	v := NewLiveVideo()
+	t0 := time.Unix(1000, 0)
+	v.now = func() time.Time { return t0.Add(19 * time.Millisecond) }
+	v.Follow(a)
+	f := v.Buffer()
+	f.Arrival = t0
+	v.Put(f)
+	if got, _ := v.VideoAt(context.Background(), 0); got != nil {
+		t.Fatal("a picture of 19 ms ago shown with 20 ms of lag")
+	}
+	v.now = func() time.Time { return t0.Add(20 * time.Millisecond) }
+	if got, _ := v.VideoAt(context.Background(), 0); got != f {
+		t.Fatal("a picture of 20 ms ago not shown with 20 ms of lag")
+	}
+	pcm := make([]int16, audio.FrameLen)
+	for i := 1; i < lagForget-1; i++ { // raiseTarget ended on a dry tick
+		a.AudioAt(context.Background(), 0, pcm)
+		if a.Lag() != 20*time.Millisecond {
+			t.Fatalf("lag %v after %d dry ticks in a row, want 20ms still", a.Lag(), i+1)
+		}
+	}
+	a.AudioAt(context.Background(), 0, pcm)
+	if a.Lag() != 0 {
+		t.Fatalf("lag %v after %d dry ticks in a row, want none", a.Lag(), lagForget)
+	}
+	a.Push(frameOf(1))
+	a.AudioAt(context.Background(), 0, pcm)
+	if a.Lag() != 20*time.Millisecond {
+		t.Errorf("lag %v with the sound back, want 20ms", a.Lag())
+	}
+	// Paused (DTX), the silence is the sender's: the lag stays.
+	a.Pause()
+	for range 2 * lagForget {
+		a.AudioAt(context.Background(), 0, pcm)
+	}
+	if a.Lag() != 20*time.Millisecond {
+		t.Errorf("lag %v in a DTX pause, want 20ms", a.Lag())
 	}
 }
 
