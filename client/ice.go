@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
@@ -16,7 +17,9 @@ import (
 // PATCHed to the session, and the server's answer fragment replaces its
 // credentials and candidates in the description the client holds. The
 // session stays as it was. It returns the ICE session's new entity tag.
-func (c *Client) RestartICE(ctx context.Context) (string, error) {
+//
+// On failure the offer is rolled back, so that the client may try again.
+func (c *Client) RestartICE(ctx context.Context) (etag string, err error) {
 	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err != nil {
 		return "", fmt.Errorf("client: ICE restart offer: %w", err)
@@ -25,8 +28,14 @@ func (c *Client) RestartICE(ctx context.Context) (string, error) {
 	if err := c.pc.SetLocalDescription(offer); err != nil {
 		return "", fmt.Errorf("client: ICE restart offer: %w", err)
 	}
+	defer func() {
+		if err != nil && c.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+			c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+		}
+	}()
 	select {
 	case <-gathered:
+	case <-time.After(gatherTimeout):
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
@@ -50,6 +59,10 @@ func (c *Client) RestartICE(ctx context.Context) (string, error) {
 	c.etagMu.Unlock()
 	return etag, nil
 }
+
+// gatherTimeout bounds the wait for a restart's candidates: those gathered
+// by then are sent.
+const gatherTimeout = 5 * time.Second
 
 // Patch sends an SDP fragment to the session with If-Match ifMatch and
 // returns the server's fragment (none for a trickle) and the ETag.
@@ -165,6 +178,7 @@ func MergeFragment(desc, frag string) (string, error) {
 		}
 		return out
 	}
+	d.Origin.SessionVersion++ // a changed description
 	d.Attributes = swap(d.Attributes, false)
 	for i, md := range d.MediaDescriptions {
 		md.Attributes = swap(md.Attributes, i == 0)

@@ -3,7 +3,12 @@ package e2e_test
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,7 +64,9 @@ func (c *cutConn) cutAll() int {
 // TestICERestartWhenTheNetworkGoes: a browser's network path to the server
 // dies; mcu.js sees its connection drop and restarts ICE through the
 // server by itself, over new candidates, and the mix comes back to the
-// same session before the server would have given it up.
+// same session before the server would have given it up. Its first
+// restart fails (the server's HTTP side has a hiccup: 503), and it tries
+// again.
 func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 	requireTools(t)
 	people := participants(t, conferenceIDs[0])
@@ -70,7 +77,24 @@ func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
 	srv := testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn })
 	t.Cleanup(func() { udp.Close() })
-	page := servePage(t, srv.URL)
+	// The page reaches the server through a proxy that refuses the first
+	// PATCH.
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var patches atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && patches.Add(1) == 1 {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			http.Error(w, `{"error": "a hiccup"}`, http.StatusServiceUnavailable)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	page := servePage(t, proxy.URL)
 	b := launch(t, people[0], fakeMedia(t, people)[0], page, "window.mcuTestReady === true")
 	const roomName = "e2e-roam"
 	eval[map[string]string](t, b, joinTimeout, fmt.Sprintf("mcuTest.join(%s, %s)", jsString(roomName), jsString(b.p.Name)))
@@ -97,6 +121,9 @@ func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 			got, eval[map[string]string](t, b, evalTimeout, "mcuTest.state()"))
 	}
 	t.Logf("the mix came back %v after the cut", time.Since(cutAt).Round(time.Millisecond))
+	if n := patches.Load(); n < 2 {
+		t.Errorf("%d PATCHes reached the proxy, want the refused restart and another", n)
+	}
 	info, _ = getRoom(t, srv.URL, roomName)
 	if len(info.Participants) != 1 || info.Participants[0].ID != id {
 		t.Errorf("after the restart the room lists %+v, want the same session %s", info.Participants, id)

@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"strconv"
 	"strings"
@@ -57,10 +58,11 @@ func parseFragment(body string) (iceFragment, error) {
 		case key == "a=ice-pwd":
 			f.pwd = value
 		case key == "a=candidate":
-			if _, err := ice.UnmarshalCandidate(value); err != nil {
-				return f, fmt.Errorf("%w: line %d: %v", ErrBadFragment, n+1, err)
+			// One pion cannot read (a transport or type it does not
+			// know) is ignored, as in an offer (RFC 8445 5.1.1.3).
+			if _, err := ice.UnmarshalCandidate(value); err == nil {
+				f.candidates = append(f.candidates, fragmentCandidate{mid: mid, value: value})
 			}
-			f.candidates = append(f.candidates, fragmentCandidate{mid: mid, value: value})
 		case line == "a=end-of-candidates":
 			f.end = true
 		case len(line) < 2 || line[1] != '=':
@@ -150,6 +152,9 @@ func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body str
 	}
 	s.iceMu.Lock()
 	defer s.iceMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return "", "", err // given up while another change went on
+	}
 	switch ifMatch = strings.TrimSpace(ifMatch); {
 	case ifMatch == "":
 		return "", "", ErrICEPrecondition
@@ -157,7 +162,7 @@ func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body str
 		if f.ufrag == "" {
 			return "", "", fmt.Errorf("%w: an ICE restart needs the new a=ice-ufrag and a=ice-pwd", ErrBadFragment)
 		}
-		answer, err := m.restartICE(ctx, s, f)
+		answer, err := m.restartICE(s, f)
 		if err != nil {
 			return "", "", err
 		}
@@ -197,12 +202,13 @@ func (s *Session) ETag() string {
 	return s.etag
 }
 
-// trickle adds the fragment's candidates to the session's ICE, up to
-// maxOfferCandidates addresses with those it has. s.iceMu must be held.
+// trickle adds the fragment's candidates to the session's ICE: all of
+// them, if with those it has they name at most maxOfferCandidates UDP
+// addresses, or none. s.iceMu must be held.
 func (s *Session) trickle(f iceFragment) error {
 	remote := s.pc.RemoteDescription()
-	if remote == nil {
-		return ErrPeerGone
+	if remote == nil || s.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		return ErrNotFound // the session is ending
 	}
 	if f.ufrag != "" {
 		if ufrag, _ := iceCredentials(remote.SDP); f.ufrag != ufrag {
@@ -221,20 +227,21 @@ func (s *Session) trickle(f iceFragment) error {
 			}
 		}
 	}
+	addrs := maps.Clone(s.iceAddrs)
 	for _, c := range f.candidates {
-		udpAddresses(s.iceAddrs, c.value)
-		if len(s.iceAddrs) > maxOfferCandidates {
-			return fmt.Errorf("%w: ICE candidates at more than %d UDP addresses", ErrBadFragment, maxOfferCandidates)
-		}
+		udpAddresses(addrs, c.value)
+	}
+	if len(addrs) > maxOfferCandidates {
+		return fmt.Errorf("%w: ICE candidates at %d UDP addresses with those before, at most %d taken", ErrBadFragment, len(addrs), maxOfferCandidates)
+	}
+	s.iceAddrs = addrs
+	for _, c := range f.candidates {
 		mid := c.mid
 		init := webrtc.ICECandidateInit{Candidate: "candidate:" + c.value}
 		if mid != "" {
 			init.SDPMid = &mid
 		}
 		if err := s.pc.AddICECandidate(init); err != nil {
-			if errors.Is(err, webrtc.ErrConnectionClosed) {
-				return ErrNotFound // the session is ending
-			}
 			return fmt.Errorf("%w: %v", ErrBadFragment, err)
 		}
 	}
@@ -258,18 +265,21 @@ func iceCredentials(desc string) (ufrag, pwd string) {
 
 // restartICE renegotiates the session with the client's last offer under
 // the fragment's credentials and candidates, and answers with the
-// server's new ones. s.iceMu must be held.
-func (m *Manager) restartICE(ctx context.Context, s *Session, f iceFragment) (string, error) {
+// server's new ones. Once pion has taken the new offer its ICE has
+// restarted: the restart then completes whatever the request does, and a
+// session whose answer fails after that is ended (its ICE cannot go
+// back). s.iceMu must be held.
+func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	remote := s.pc.RemoteDescription()
-	if remote == nil {
-		return "", ErrPeerGone
+	if remote == nil || s.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
+		return "", ErrNotFound // the session is ending
 	}
 	var d sdp.SessionDescription // pion's own is not to be written (Unmarshal)
 	if err := d.UnmarshalString(remote.SDP); err != nil {
 		return "", fmt.Errorf("room: the session's offer: %w", err)
 	}
-	if ufrag, pwd := iceCredentials(remote.SDP); ufrag == f.ufrag && pwd == f.pwd {
-		return "", fmt.Errorf("%w: an ICE restart needs new credentials", ErrBadFragment)
+	if ufrag, pwd := iceCredentials(remote.SDP); ufrag == f.ufrag || pwd == f.pwd {
+		return "", fmt.Errorf("%w: an ICE restart needs a new username fragment and a new password (RFC 8839 4.4.1.1.1)", ErrBadFragment)
 	}
 	addrs := map[string]bool{}
 	for _, c := range f.candidates {
@@ -289,26 +299,32 @@ func (m *Manager) restartICE(ctx context.Context, s *Session, f iceFragment) (st
 	}
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
 		if errors.Is(err, webrtc.ErrConnectionClosed) {
-			return "", ErrNotFound // the session is ending
+			return "", ErrNotFound
 		}
 		return "", fmt.Errorf("%w: %v", ErrBadFragment, err)
 	}
+	s.iceAddrs = addrs
+	fail := func(err error) (string, error) {
+		if errors.Is(err, webrtc.ErrConnectionClosed) {
+			return "", ErrNotFound
+		}
+		s.room.log.Warn("ICE restart failed; ending the session", "session", s.ID, "err", err)
+		go m.End(s.room.name, s.ID)
+		return "", fmt.Errorf("room: the ICE restart's answer failed, and the session with it: %w", err)
+	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err != nil {
-		return "", fmt.Errorf("room: the restart's answer: %w", err)
+		return fail(err)
 	}
 	gathered := webrtc.GatheringCompletePromise(s.pc)
 	if err := s.pc.SetLocalDescription(answer); err != nil {
-		return "", fmt.Errorf("room: the restart's answer: %w", err)
+		return fail(err)
 	}
 	select {
 	case <-gathered:
 	case <-time.After(m.cfg.GatherTimeout):
 		s.room.log.Warn("ICE gathering timed out on a restart; answering with the candidates so far", "session", s.ID)
-	case <-ctx.Done():
-		return "", ctx.Err()
 	}
-	s.iceAddrs = addrs
 	s.room.log.Info("ICE restarted", "session", s.ID, "candidates", len(f.candidates))
 	return answerFragment(candidatesInOrder(s.pc.LocalDescription().SDP))
 }

@@ -30,7 +30,7 @@ func TestParseFragment(t *testing.T) {
 			want: iceFragment{candidates: []fragmentCandidate{{"0", host}, {"1", host}}}},
 		{name: "no mid", body: "a=candidate:" + host, want: iceFragment{candidates: []fragmentCandidate{{"", host}}}},
 		{name: "empty", body: "", want: iceFragment{}},
-		{name: "an unreadable candidate", body: "a=candidate:1 1 udp", err: true},
+		{name: "an unreadable candidate, ignored", body: "a=candidate:1 1 udp\r\na=candidate:" + host, want: iceFragment{candidates: []fragmentCandidate{{"", host}}}},
 		{name: "not SDP", body: "hello\r\n", err: true},
 		{name: "a password alone", body: "a=ice-pwd:" + pwd + "\r\n", err: true},
 		{name: "a username fragment alone", body: "a=ice-ufrag:u1u1\r\n", err: true},
@@ -112,6 +112,27 @@ func localPort(pc *webrtc.PeerConnection) uint16 {
 	return 0
 }
 
+// fakeCandidates is a fragment of n host candidates on loopback, at ports
+// from port on.
+func fakeCandidates(n, port int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "a=candidate:%d 1 udp 1 127.0.0.1 %d typ host\r\n", i, port+i)
+	}
+	return b.String()
+}
+
+// udpAddressesOf counts the UDP addresses of a description's candidates.
+func udpAddressesOf(desc string) int {
+	addrs := map[string]bool{}
+	for _, line := range strings.Split(desc, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "a=candidate:"); ok {
+			udpAddresses(addrs, v)
+		}
+	}
+	return len(addrs)
+}
+
 // waitFor polls cond every 20 ms for up to d.
 func waitFor(d time.Duration, cond func() bool) bool {
 	for end := time.Now().Add(d); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
@@ -141,6 +162,20 @@ func TestICERestart(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// The offer's candidates count towards the limit, and trickled ones
+	// fill it.
+	room := maxOfferCandidates - udpAddressesOf(pc.LocalDescription().SDP)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), etag, fakeCandidates(room+1, 20000)); !errors.Is(err, ErrBadFragment) {
+		t.Errorf("%d addresses beside the offer's: %v, want ErrBadFragment", room+1, err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), etag, fakeCandidates(room, 20000)); err != nil {
+		t.Errorf("%d addresses beside the offer's: %v", room, err)
+	}
+	// A restart naming too many addresses is refused before it starts.
+	tooMany := "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n" + fakeCandidates(maxOfferCandidates+1, 30000)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", tooMany); !errors.Is(err, ErrBadFragment) || s.ETag() != etag {
+		t.Errorf("a restart with %d addresses: %v, ETag %s; want ErrBadFragment, %s", maxOfferCandidates+1, err, s.ETag(), etag)
+	}
 	// No If-Match, and the same credentials again, are refused.
 	frag, err := client.Fragment(pc.LocalDescription().SDP)
 	if err != nil {
@@ -151,6 +186,12 @@ func TestICERestart(t *testing.T) {
 	}
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", frag); !errors.Is(err, ErrBadFragment) {
 		t.Errorf("a restart with the credentials in use: %v, want ErrBadFragment", err)
+	}
+	ufrag0, pwd0 := iceCredentials(frag)
+	for _, half := range []string{"a=ice-ufrag:" + ufrag0 + "\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n", "a=ice-ufrag:abcd\r\na=ice-pwd:" + pwd0 + "\r\n"} {
+		if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", half); !errors.Is(err, ErrBadFragment) || s.ETag() != etag {
+			t.Errorf("a restart with one credential new (%q): %v, want ErrBadFragment", half, err)
+		}
 	}
 	if _, _, err := m.PatchICE(ctx, "x", s.ID+".wrong", "*", frag); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a wrong secret: %v, want ErrNotFound", err)
@@ -202,6 +243,15 @@ func TestICERestart(t *testing.T) {
 	}
 	if n := m.ICERestarts(); n != 1 {
 		t.Errorf("%d ICE restarts counted, want 1", n)
+	}
+	// The server checks the candidates given with the restart, none of
+	// those before it, which no longer count towards the limit.
+	if got, want := strings.Count(s.pc.RemoteDescription().SDP, "a=candidate:"), strings.Count(frag, "a=candidate:"); got != want {
+		t.Errorf("%d candidates in the server's description of the client after the restart, want the fragment's %d", got, want)
+	}
+	room = maxOfferCandidates - udpAddressesOf(frag)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), newTag, fakeCandidates(room, 40000)); err != nil {
+		t.Errorf("%d addresses beside the restart's: %v", room, err)
 	}
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), etag, "a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n"); !errors.Is(err, ErrICEMismatch) {
 		t.Errorf("a trickle for the ICE before the restart: %v, want ErrICEMismatch", err)
@@ -273,13 +323,20 @@ func TestICETrickle(t *testing.T) {
 		t.Errorf("the server's remote host candidates %v, want %v", hosts(), want)
 	}
 
-	// At most maxOfferCandidates addresses in all.
-	var many strings.Builder
-	for i := range maxOfferCandidates {
-		fmt.Fprintf(&many, "a=candidate:%d 1 udp 1 127.0.0.1 %d typ host\r\n", i, 20000+i)
+	// At most maxOfferCandidates addresses in all: a fragment that would
+	// go beyond adds none of its own.
+	room := maxOfferCandidates - udpAddressesOf(full)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(room-1, 20000)); err != nil {
+		t.Fatalf("%d more addresses: %v", room-1, err)
 	}
-	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), many.String()); !errors.Is(err, ErrBadFragment) {
-		t.Errorf("%d more addresses: %v, want ErrBadFragment", maxOfferCandidates, err)
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(2, 30000)); !errors.Is(err, ErrBadFragment) {
+		t.Errorf("two more addresses, one beyond the limit: %v, want ErrBadFragment", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(1, 30001)); err != nil {
+		t.Errorf("the last address the limit leaves: %v", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(2, 20000)); err != nil {
+		t.Errorf("addresses it has again: %v", err)
 	}
 }
 

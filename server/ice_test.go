@@ -89,13 +89,28 @@ func TestPatchICE(t *testing.T) {
 		t.Errorf("OPTIONS on a session: Allow %q, want PATCH and DELETE", resp.Header.Get("Allow"))
 	}
 
+	// A trickle through the client: 204, the same ETag.
+	if answer, tag, err := c.Patch(ctx, etag, host); err != nil || answer != "" || tag != etag {
+		t.Errorf("the client's trickle: %q, %s, %v; want no answer, %s", answer, tag, err, etag)
+	}
+
+	// A restart answers with a fragment of the server's new ICE (which
+	// this client, not told, then cannot reach: the restart after mends
+	// it).
+	status, h, body := patch(c.Location(), frag, "*", "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n"+host)
+	if mt := h.Get("Content-Type"); status != http.StatusOK || mt != frag || !strings.Contains(body, "a=ice-ufrag:") ||
+		!strings.Contains(body, "a=candidate:") || h.Get("ETag") == etag || h.Get("ETag") == "" {
+		t.Fatalf("a restart: %d, Content-Type %q, ETag %q, body %q; want 200, %s, a new ETag, the server's credentials and candidates", status, mt, h.Get("ETag"), body, frag)
+	}
+	etag = h.Get("ETag")
+
 	before := c.Stats().Frames
 	newTag, err := c.RestartICE(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if newTag == etag || !strings.HasPrefix(newTag, `"`) {
-		t.Fatalf("ETag %s after the restart, %s before: want a new one", newTag, etag)
+	if newTag == etag || !strings.HasPrefix(newTag, `"`) || c.ETag() != newTag {
+		t.Fatalf("ETag %s after the restart (the client says %s), %s before: want a new one", newTag, c.ETag(), etag)
 	}
 	// The mix keeps coming: 30 more pictures within 5 s of the restart.
 	deadline := time.Now().Add(5 * time.Second)
@@ -111,8 +126,8 @@ func TestPatchICE(t *testing.T) {
 	}
 	metrics, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if got := metricValue(t, string(metrics), "mcu_ice_restarts_total"); got != 1 {
-		t.Errorf("mcu_ice_restarts_total %v after one restart, want 1", got)
+	if got := metricValue(t, string(metrics), "mcu_ice_restarts_total"); got != 2 {
+		t.Errorf("mcu_ice_restarts_total %v after two restarts, want 2", got)
 	}
 	if status, _, body := patch(c.Location(), frag, etag, host); status != http.StatusPreconditionFailed {
 		t.Errorf("a trickle for the ICE before the restart: %d %s, want 412", status, body)

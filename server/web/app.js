@@ -332,9 +332,10 @@ function onConnectionState() {
   if (state === "disconnected") {
     say("Connection interrupted, trying to recover…");
   } else if (state === "failed") {
-    // mcu.js restarts ICE now; the error goes if that brings it back.
+    // mcu.js keeps restarting ICE while the server keeps the session;
+    // the error goes if that brings it back.
     connectionFailed = true;
-    showError(new Error("The connection to the server failed; trying once more. If it does not come back, leave and join again."));
+    showError(new Error("The connection to the server failed. If it does not come back, leave and join again."));
   } else if (state === "connected") {
     if (connectionFailed) {
       connectionFailed = false;

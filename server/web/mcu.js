@@ -314,7 +314,7 @@ function withFragment(sdp, fragment) {
     if (line.startsWith("a=candidate:") || line === "a=end-of-candidates" || line === "") {
       continue;
     }
-    out.push(line.startsWith("a=ice-ufrag:") ? ufrag : line.startsWith("a=ice-pwd:") ? pwd : line);
+    out.push(line.startsWith("a=ice-ufrag:") ? ufrag : line.startsWith("a=ice-pwd:") ? pwd : line.startsWith("o=") ? newerVersion(line) : line);
   }
   if (sections < 2) {
     out.push(...candidates, "a=end-of-candidates");
@@ -322,11 +322,29 @@ function withFragment(sdp, fragment) {
   return out.join("\r\n") + "\r\n";
 }
 
+// newerVersion is an SDP origin line (o=) with its session version one
+// up, as a changed description has it (versions may pass 2^53: BigInt).
+function newerVersion(origin) {
+  const f = origin.split(" ");
+  try {
+    f[2] = (BigInt(f[2]) + 1n).toString();
+  } catch {
+    return origin; // not a number: left as it is
+  }
+  return f.join(" ");
+}
+
+/** How long after a failed ICE restart the next is tried, while the connection stays down. */
+export const ICE_RETRY_MS = 2000;
+
 // iceRestarter restarts the session's ICE (RFC 9725 4.3): a new offer's
 // credentials and candidates go to the server in a PATCH with If-Match *,
 // and the server's fragment replaces its own in the answer the page holds.
 // watch, on the connection's ICE state changes, restarts it when ICE has
-// failed, or stayed disconnected for ICE_RESTART_AFTER_MS.
+// failed, or stayed disconnected for ICE_RESTART_AFTER_MS, and tries again
+// every ICE_RETRY_MS while it stays so (the new network may not be up
+// yet), until the server says the session is gone (404: it gives a
+// silent peer up after 15 s).
 function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
   let running = null;
   let timer = null;
@@ -378,9 +396,17 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
         return;
       }
       const later = () => {
-        if (!stopped && ["failed", "disconnected"].includes(pc.iceConnectionState)) {
-          self.restart().catch(() => {}); // a failure shows as the connection's
+        if (stopped || !["failed", "disconnected"].includes(pc.iceConnectionState)) {
+          return;
         }
+        self.restart().catch((err) => {
+          if (err.status === 404) {
+            stopped = true; // the session is over; the page learns it from the room
+          } else if (!stopped) {
+            clearTimeout(timer);
+            timer = setTimeout(later, ICE_RETRY_MS);
+          }
+        });
       };
       if (state === "failed") {
         later();
