@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,8 +21,6 @@ import (
 	"golang.org/x/net/websocket"
 
 	"mcu/internal/logbuf"
-	"mcu/internal/testserver"
-	"mcu/room"
 )
 
 // firefoxPath is Debian's Firefox ESR; CI installs it.
@@ -294,13 +291,7 @@ const firefoxRoom = "e2e-firefox"
 // decoded by the server (whichever codec Firefox picks of those offered),
 // turn the camera off and on, and leave.
 func TestDemoPageFirefox(t *testing.T) {
-	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
-	srv := testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn })
-	t.Cleanup(func() { udp.Close() })
+	srv, conn := cuttableServer(t)
 	f := launchFirefox(t, srv.URL+"/#"+firefoxRoom, `document.getElementById("room").value !== ""`)
 
 	var room string

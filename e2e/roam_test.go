@@ -61,6 +61,19 @@ func (c *cutConn) cutAll() int {
 	return len(c.cut)
 }
 
+// cuttableServer starts a server whose media all go through one UDP
+// socket whose paths the test can cut.
+func cuttableServer(t *testing.T) (*testserver.Server, *cutConn) {
+	t.Helper()
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { udp.Close() })
+	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
+	return testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn }), conn
+}
+
 // TestICERestartWhenTheNetworkGoes: a browser's network path to the server
 // dies; mcu.js sees its connection drop and restarts ICE through the
 // server by itself, over new candidates, and the mix comes back to the
@@ -70,13 +83,7 @@ func (c *cutConn) cutAll() int {
 func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 	requireTools(t)
 	people := participants(t, conferenceIDs[0])
-	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
-	srv := testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn })
-	t.Cleanup(func() { udp.Close() })
+	srv, conn := cuttableServer(t)
 	// The page reaches the server through a proxy that refuses the first
 	// PATCH.
 	target, err := url.Parse(srv.URL)

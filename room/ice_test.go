@@ -197,16 +197,7 @@ func TestICERestart(t *testing.T) {
 		t.Errorf("a wrong secret: %v, want ErrNotFound", err)
 	}
 
-	offer, err := pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gathered := webrtc.GatheringCompletePromise(pc)
-	if err := pc.SetLocalDescription(offer); err != nil {
-		t.Fatal(err)
-	}
-	<-gathered
-	if frag, err = client.Fragment(pc.LocalDescription().SDP); err != nil {
+	if frag, err = client.Fragment(gatheredOfferWith(t, pc, &webrtc.OfferOptions{ICERestart: true})); err != nil {
 		t.Fatal(err)
 	}
 	answer, newTag, err := m.PatchICE(ctx, "x", s.Key(), "*", frag)

@@ -174,7 +174,13 @@ func onlySession(t *testing.T, r *Room) *Session {
 // gatheredOffer is pc's offer with all its candidates.
 func gatheredOffer(t *testing.T, pc *webrtc.PeerConnection) string {
 	t.Helper()
-	offer, err := pc.CreateOffer(nil)
+	return gatheredOfferWith(t, pc, nil)
+}
+
+// gatheredOfferWith is gatheredOffer made with opts (an ICE restart's).
+func gatheredOfferWith(t *testing.T, pc *webrtc.PeerConnection, opts *webrtc.OfferOptions) string {
+	t.Helper()
+	offer, err := pc.CreateOffer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
