@@ -18,7 +18,8 @@ import (
 // credentials and candidates in the description the client holds. The
 // session stays as it was. It returns the ICE session's new entity tag.
 //
-// On failure the offer is rolled back, so that the client may try again.
+// The offer restarts the client's ICE at once: on failure the connection
+// stays down until a restart succeeds (the client may try again).
 func (c *Client) RestartICE(ctx context.Context) (etag string, err error) {
 	offer, err := c.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err != nil {
@@ -29,8 +30,12 @@ func (c *Client) RestartICE(ctx context.Context) (etag string, err error) {
 		return "", fmt.Errorf("client: ICE restart offer: %w", err)
 	}
 	defer func() {
+		// Back to stable, so that the next restart may offer: pion takes
+		// no rollback of a local offer, but the last answer again.
 		if err != nil && c.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
-			c.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback})
+			if last := c.pc.CurrentRemoteDescription(); last != nil {
+				c.pc.SetRemoteDescription(*last)
+			}
 		}
 	}()
 	select {

@@ -1,8 +1,16 @@
 package client
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
 )
 
 const twoSections = "v=0\r\no=- 7 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n" +
@@ -61,5 +69,41 @@ func TestMergeFragment(t *testing.T) {
 	}
 	if _, err := MergeFragment(twoSections, "a=candidate:3 1 udp 1 127.0.0.1 6000 typ host\r\n"); err == nil {
 		t.Error("a fragment without credentials: no error")
+	}
+}
+
+// TestRestartICEAgainAfterAFailure: a restart the server refuses (its
+// PATCH goes nowhere) leaves the client able to restart again, and that
+// restart brings the mix back.
+func TestRestartICEAgainAfterAFailure(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := Connect(ctx, Options{Server: srv.URL, Room: "again", Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	<-c.Connected()
+	location := c.location
+	c.location = srv.URL + "/rooms/again/sessions/nobody.nothing"
+	var status *StatusError
+	if _, err := c.RestartICE(ctx); !errors.As(err, &status) || status.Code != 404 {
+		t.Fatalf("a restart to an unknown session: %v, want a 404", err)
+	}
+	if st := c.pc.SignalingState(); st != webrtc.SignalingStateStable {
+		t.Fatalf("after the failed restart the client is in %s, want stable", st)
+	}
+	c.location = location
+	if _, err := c.RestartICE(ctx); err != nil {
+		t.Fatalf("the restart after: %v", err)
+	}
+	before := c.Stats().Frames
+	deadline := time.Now().Add(5 * time.Second)
+	for c.Stats().Frames < before+30 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := c.Stats().Frames - before; got < 30 {
+		t.Errorf("%d pictures after the second restart, want 30 or more", got)
 	}
 }

@@ -206,7 +206,7 @@ type LiveAudio struct {
 	playing  bool
 	target   int  // the depth the queue is allowed to keep
 	dry      bool // the last tick found the queue empty
-	dryRun   int  // ticks in a row that found it empty (not paused)
+	dryRun   int  // ticks in a row with no sound to play (not paused)
 	paused   bool // the sender is silent (DTX), from Pause to Resume
 	rested   bool // a tick found the queue empty since Pause
 	steady   int  // ticks since the last dry tick or the last while's end
@@ -340,6 +340,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	defer a.mu.Unlock()
 	if !a.playing {
 		if len(a.frames) < a.startDepth() {
+			a.dryRun++ // no sound (yet, or again after a pause)
 			return false, nil
 		}
 		a.playing = true
@@ -485,8 +486,8 @@ func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
 
 // Lag is how much longer the queue waits now than it started with: the
 // frames its target grew by for packets that came late. A sender whose
-// sound stopped (no packets for lagForget, not a DTX pause) has no sound
-// to keep with: none.
+// sound stopped (nothing to play for lagForget ticks, but in a DTX pause
+// while the queue still plays) has no sound to keep with: none.
 func (a *LiveAudio) Lag() time.Duration {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -405,6 +405,15 @@ func TestLiveAudioLag(t *testing.T) {
 	if a.Lag() != 20*time.Millisecond {
 		t.Errorf("lag %v in a DTX pause, want 20ms", a.Lag())
 	}
+	// Resumed, the queue waits for its target's frames to play again: a
+	// sender that never sends them has no sound to keep with.
+	a.Resume()
+	for range lagForget {
+		a.AudioAt(context.Background(), 0, pcm)
+	}
+	if a.Lag() != 0 {
+		t.Errorf("lag %v a second after a pause the sound never came back from, want none", a.Lag())
+	}
 }
 
 // TestLiveAudioBreak: a sender of 10 ms packets stops after an odd number

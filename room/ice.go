@@ -202,13 +202,19 @@ func (s *Session) ETag() string {
 	return s.etag
 }
 
+// ending reports whether the session's peer connection has failed or
+// closed: the session is on its way out, and takes no ICE change.
+func (s *Session) ending() bool {
+	return s.gone.Load() || s.pc.SignalingState() == webrtc.SignalingStateClosed
+}
+
 // trickle adds the fragment's candidates to the session's ICE: all of
 // them, if with those it has they name at most maxOfferCandidates UDP
 // addresses, or none. s.iceMu must be held.
 func (s *Session) trickle(f iceFragment) error {
 	remote := s.pc.RemoteDescription()
-	if remote == nil || s.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
-		return ErrNotFound // the session is ending
+	if remote == nil || s.ending() {
+		return ErrNotFound
 	}
 	if f.ufrag != "" {
 		if ufrag, _ := iceCredentials(remote.SDP); f.ufrag != ufrag {
@@ -242,6 +248,9 @@ func (s *Session) trickle(f iceFragment) error {
 			init.SDPMid = &mid
 		}
 		if err := s.pc.AddICECandidate(init); err != nil {
+			if s.ending() {
+				return ErrNotFound // closed meanwhile
+			}
 			return fmt.Errorf("%w: %v", ErrBadFragment, err)
 		}
 	}
@@ -271,8 +280,8 @@ func iceCredentials(desc string) (ufrag, pwd string) {
 // back). s.iceMu must be held.
 func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	remote := s.pc.RemoteDescription()
-	if remote == nil || s.pc.ConnectionState() == webrtc.PeerConnectionStateClosed {
-		return "", ErrNotFound // the session is ending
+	if remote == nil || s.ending() {
+		return "", ErrNotFound
 	}
 	var d sdp.SessionDescription // pion's own is not to be written (Unmarshal)
 	if err := d.UnmarshalString(remote.SDP); err != nil {
@@ -297,21 +306,24 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("room: the restart's offer: %w", err)
 	}
+	fail := func(err error) (string, error) {
+		if errors.Is(err, webrtc.ErrConnectionClosed) || s.ending() {
+			return "", ErrNotFound
+		}
+		s.room.log.Warn("ICE restart failed; ending the session", "session", s.ID, "err", err)
+		go m.End(s.room.name, s.ID)
+		return "", fmt.Errorf("room: the ICE restart failed, and the session with it: %w", err)
+	}
 	if err := s.pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: string(text)}); err != nil {
-		if errors.Is(err, webrtc.ErrConnectionClosed) {
+		if s.pc.SignalingState() != webrtc.SignalingStateStable {
+			return fail(err) // refused part way: pion may have restarted its ICE
+		}
+		if errors.Is(err, webrtc.ErrConnectionClosed) || s.ending() {
 			return "", ErrNotFound
 		}
 		return "", fmt.Errorf("%w: %v", ErrBadFragment, err)
 	}
 	s.iceAddrs = addrs
-	fail := func(err error) (string, error) {
-		if errors.Is(err, webrtc.ErrConnectionClosed) {
-			return "", ErrNotFound
-		}
-		s.room.log.Warn("ICE restart failed; ending the session", "session", s.ID, "err", err)
-		go m.End(s.room.name, s.ID)
-		return "", fmt.Errorf("room: the ICE restart's answer failed, and the session with it: %w", err)
-	}
 	answer, err := s.pc.CreateAnswer(nil)
 	if err != nil {
 		return fail(err)

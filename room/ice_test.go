@@ -383,3 +383,31 @@ func FuzzParseFragment(f *testing.F) {
 		}
 	})
 }
+
+// TestICEOfASessionEnding: once a session's peer connection has failed
+// or closed, a trickle or a restart finds no session (404), whatever
+// pion would answer.
+func TestICEOfASessionEnding(t *testing.T) {
+	m := testManager(t)
+	pc, _ := recvPeer(t)
+	r := joinConnected(t, m, Participant, pc)
+	s := onlySession(t, r)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	restart := "a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n" + fakeCandidates(1, 20000)
+	s.gone.Store(true) // failed: the session's End is on its way
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(1, 20000)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a trickle to a failed session: %v, want ErrNotFound", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", restart); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a restart of a failed session: %v, want ErrNotFound", err)
+	}
+	s.gone.Store(false)
+	s.pc.Close() // closed, the room not told yet
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), fakeCandidates(1, 20000)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a trickle to a closed session: %v, want ErrNotFound", err)
+	}
+	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", restart); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a restart of a closed session: %v, want ErrNotFound", err)
+	}
+}

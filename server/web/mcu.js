@@ -399,14 +399,24 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
         if (stopped || !["failed", "disconnected"].includes(pc.iceConnectionState)) {
           return;
         }
-        self.restart().catch((err) => {
-          if (err.status === 404) {
-            stopped = true; // the session is over; the page learns it from the room
-          } else if (!stopped) {
-            clearTimeout(timer);
-            timer = setTimeout(later, ICE_RETRY_MS);
-          }
-        });
+        self.restart().then(
+          () => {
+            // Taken: if ICE stays down on the new candidates (no state
+            // change to wake watch), try again.
+            if (!stopped) {
+              clearTimeout(timer);
+              timer = setTimeout(later, ICE_RESTART_AFTER_MS);
+            }
+          },
+          (err) => {
+            if (err.status === 404) {
+              stopped = true; // the session is over; the page learns it from the room
+            } else if (!stopped) {
+              clearTimeout(timer);
+              timer = setTimeout(later, ICE_RETRY_MS);
+            }
+          },
+        );
       };
       if (state === "failed") {
         later();
