@@ -59,7 +59,7 @@ func parseFragment(body string) (iceFragment, error) {
 			f.pwd = value
 		case key == "a=candidate":
 			// One pion cannot read (a transport or type it does not
-			// know) is ignored, as in an offer (RFC 8445 5.1.1.3).
+			// know) is ignored, as pion ignores it in an offer.
 			if _, err := ice.UnmarshalCandidate(value); err == nil {
 				f.candidates = append(f.candidates, fragmentCandidate{mid: mid, value: value})
 			}
@@ -78,9 +78,9 @@ func parseFragment(body string) (iceFragment, error) {
 	return f, nil
 }
 
-// iceChars reports whether s is min to 256 ice-chars (RFC 8839 5.4).
-func iceChars(s string, min int) bool {
-	if len(s) < min || len(s) > 256 {
+// iceChars reports whether s is least to 256 ice-chars (RFC 8839 5.4).
+func iceChars(s string, least int) bool {
+	if len(s) < least || len(s) > 256 {
 		return false
 	}
 	for _, c := range []byte(s) {
