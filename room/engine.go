@@ -38,6 +38,27 @@ type NetConfig struct {
 	// that every pair has a loopback end: for tests, on a machine with
 	// other interfaces.
 	LoopbackOnly bool
+	// PeerTimeout is how long a peer whose packets stopped (its network
+	// gone, not closed) keeps its session: seen disconnected after a
+	// third of it (at most 5 s), given up after all of it. Its ICE may be
+	// restarted meanwhile (PatchICE). 0 is DefaultPeerTimeout.
+	PeerTimeout time.Duration
+}
+
+// DefaultPeerTimeout is NetConfig.PeerTimeout's default: room for a
+// browser to notice its connection dropped (5-6 s) and restart its ICE,
+// retrying for a few seconds, while a vanished client's tile stays
+// frozen no longer than this.
+const DefaultPeerTimeout = 15 * time.Second
+
+// iceTimeouts are the disconnected and failed timeouts (pion's: the
+// second counted after the first) for a peer timeout.
+func iceTimeouts(peer time.Duration) (disconnected, failed time.Duration) {
+	if peer <= 0 {
+		peer = DefaultPeerTimeout
+	}
+	disconnected = min(5*time.Second, peer/3)
+	return disconnected, peer - disconnected
 }
 
 // videoCodecs are the video formats participants may send; the mix itself
@@ -130,9 +151,10 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	}
 	s := webrtc.SettingEngine{LoggerFactory: logs}
 	// A participant whose network vanished (no DTLS close) is seen as
-	// disconnected after 5 s and removed once ICE fails, 10 s without a
-	// packet (pion's default: 25 s); their tile is frozen meanwhile.
-	s.SetICETimeouts(5*time.Second, 10*time.Second, 2*time.Second)
+	// disconnected, then removed once ICE fails, PeerTimeout after their
+	// last packet (pion's default: 30 s); their tile is frozen meanwhile.
+	disconnected, failed := iceTimeouts(cfg.PeerTimeout)
+	s.SetICETimeouts(disconnected, failed, 2*time.Second)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
 	if cfg.LoopbackOnly {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -409,5 +410,71 @@ func TestICEOfASessionEnding(t *testing.T) {
 	}
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", restart); !errors.Is(err, ErrNotFound) {
 		t.Errorf("a restart of a closed session: %v, want ErrNotFound", err)
+	}
+}
+
+func TestICETimeouts(t *testing.T) {
+	for _, c := range []struct{ peer, disconnected, failed time.Duration }{
+		{0, 5 * time.Second, 10 * time.Second},
+		{DefaultPeerTimeout, 5 * time.Second, 10 * time.Second},
+		{6 * time.Second, 2 * time.Second, 4 * time.Second},
+		{30 * time.Second, 5 * time.Second, 25 * time.Second},
+	} {
+		if d, f := iceTimeouts(c.peer); d != c.disconnected || f != c.failed {
+			t.Errorf("peer timeout %v: disconnected after %v, failed %v later; want %v, %v", c.peer, d, f, c.disconnected, c.failed)
+		}
+	}
+}
+
+// silencedConn is a UDP socket that, once silenced, neither delivers nor
+// sends anything: every peer's network gone.
+type silencedConn struct {
+	net.PacketConn
+	silent atomic.Bool
+}
+
+func (c *silencedConn) ReadFrom(p []byte) (int, net.Addr, error) {
+	for {
+		n, addr, err := c.PacketConn.ReadFrom(p)
+		if err != nil || !c.silent.Load() {
+			return n, addr, err
+		}
+	}
+}
+
+func (c *silencedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
+	if c.silent.Load() {
+		return len(p), nil
+	}
+	return c.PacketConn.WriteTo(p, addr)
+}
+
+// TestPeerTimeout: a participant whose packets stop keeps its session for
+// the peer timeout, and loses it then.
+func TestPeerTimeout(t *testing.T) {
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := &silencedConn{PacketConn: udp}
+	cfg := DefaultConfig()
+	cfg.Net.UDPMux = conn
+	cfg.Net.PeerTimeout = 4 * time.Second
+	m := testManagerWith(t, cfg)
+	t.Cleanup(func() { udp.Close() })
+	pc, packets := recvPeer(t)
+	r := joinConnected(t, m, Participant, pc)
+	if !waitFor(5*time.Second, func() bool { return packets.Load() > 10 }) {
+		t.Fatal("no mix")
+	}
+	conn.silent.Store(true)
+	cut := time.Now()
+	if !waitFor(10*time.Second, func() bool { r.mu.Lock(); defer r.mu.Unlock(); return len(r.sessions) == 0 }) {
+		t.Fatalf("the session is still there %v after its packets stopped, with a 4 s peer timeout", time.Since(cut).Round(time.Millisecond))
+	}
+	gone := time.Since(cut)
+	t.Logf("the session went %v after its packets stopped", gone.Round(time.Millisecond))
+	if gone < 3500*time.Millisecond || gone > 8*time.Second {
+		t.Errorf("the session went %v after its packets stopped, want about 4 s", gone.Round(time.Millisecond))
 	}
 }

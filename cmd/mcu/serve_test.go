@@ -356,6 +356,7 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		{"-overload-hold", "-5s", false}, {"-overload-hold", "soon", false}, {"-overload-hold", "10", false},
 		{"-overload-hold", "0", true}, {"-overload-hold", "3s", true},
 		{"-voices", "-1", false}, {"-voices", "all", false}, {"-voices", "0", true}, {"-voices", "3", true},
+		{"-peer-timeout", "2s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "3s", true}, {"-peer-timeout", "1m", true},
 	} {
 		// Cancelled: a value taken starts the server, which stops at once.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -710,6 +711,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"max-rooms":           {"MCU_MAX_ROOMS", "7"},
 		"overload-hold":       {"MCU_OVERLOAD_HOLD", "25s"},
 		"voices":              {"MCU_VOICES", "6"},
+		"peer-timeout":        {"MCU_PEER_TIMEOUT", "40s"},
 		"udp-port":            {"MCU_UDP_PORT", "50123"},
 		"loopback-candidates": {"MCU_LOOPBACK_CANDIDATES", "false"},
 		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},
