@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"mcu/internal/testserver"
 	"mcu/room"
 )
@@ -135,4 +137,76 @@ func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 	if len(info.Participants) != 1 || info.Participants[0].ID != id {
 		t.Errorf("after the restart the room lists %+v, want the same session %s", info.Participants, id)
 	}
+}
+
+// TestDemoPageJoinsAgainAfterALongOutage: a network gone longer than the
+// server keeps a silent session (no ICE restart gets through: the proxy in
+// front refuses them all), and the demo page joins again by itself once it
+// learns the session ended, with the same name: the mix comes back in a
+// new session.
+func TestDemoPageJoinsAgainAfterALongOutage(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { udp.Close() })
+	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
+	srv := testserver.Start(t, func(c *room.Config) {
+		c.Net.UDPMux = conn
+		c.Net.PeerTimeout = 8 * time.Second // past the browser's ~5.5 s to notice
+	})
+	target, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var patches atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch {
+			patches.Add(1)
+			http.Error(w, `{"error": "no restarts here"}`, http.StatusServiceUnavailable)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	const roomName = "e2e-outage"
+	b := launch(t, p, fakeMedia(t, participants(t, 4))[0], proxy.URL+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Roamer"))
+	_, click, _ := pageActions(t, b)
+	click("Join", "#join")
+	inRoom := fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName))
+	waitFor(t, b, joinTimeout, inRoom)
+	info, _ := getRoom(t, srv.URL, roomName)
+	if len(info.Participants) != 1 {
+		t.Fatalf("the room lists %d participants, want 1", len(info.Participants))
+	}
+	first := info.Participants[0].ID
+
+	conn.cutAll()
+	cutAt := time.Now()
+	deadline := time.Now().Add(25 * time.Second)
+	for {
+		info, _ = getRoom(t, srv.URL, roomName)
+		if len(info.Participants) == 1 && info.Participants[0].ID != first {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("25 s after the cut the room lists %+v, want Roamer joined again in a new session", info.Participants)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("the page joined again %v after the cut (%d restarts refused)", time.Since(cutAt).Round(time.Millisecond), patches.Load())
+	waitFor(t, b, joinTimeout, inRoom)
+	waitFor(t, b, 10*time.Second, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && !v.paused; })()`)
+	info, _ = getRoom(t, srv.URL, roomName)
+	if len(info.Participants) != 1 || info.Participants[0].ID == first || info.Participants[0].Name != "Roamer" {
+		t.Errorf("after the outage the room lists %+v, want Roamer alone in a new session (not %s)", info.Participants, first)
+	}
+	if patches.Load() == 0 {
+		t.Error("the page tried no ICE restart before it joined again")
+	}
+	t.Logf("back in the room %v after the cut", time.Since(cutAt).Round(time.Millisecond))
 }

@@ -212,6 +212,8 @@ async function onJoin(event) {
     ui.cancel.hidden = true;
     session = mine;
     sessionToken = joinToken;
+    media.packets = -1; // a new call's counts
+    media.at = performance.now();
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
@@ -480,6 +482,10 @@ async function poll() {
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
+    await noteMedia(s);
+    if (session !== s) {
+      return;
+    }
     if (!info.participants.some((p) => p.id === sessionID(s))) {
       await ended(); // the server has ended our session; the others are still there
       return;
@@ -505,13 +511,57 @@ async function poll() {
   }
 }
 
+// rejoinedAt is when the page last joined again by itself (ended): at
+// most once a minute, so that a server that keeps ending the session is
+// not asked again and again.
+let rejoinedAt = -Infinity;
+const REJOIN_EVERY_MS = 60000;
+
+// media tracks when the mix last came in (packets counted at each poll),
+// to tell a session the server ended while the mix still came (on purpose,
+// or its room closed) from one it gave up while the page's network was
+// down.
+const media = { packets: -1, at: 0 };
+const MEDIA_GONE_MS = 3000;
+
+async function noteMedia(s) {
+  let packets = 0;
+  try {
+    (await s.pc.getStats()).forEach((r) => {
+      if (r.type === "inbound-rtp") {
+        packets += r.packetsReceived ?? 0;
+      }
+    });
+  } catch {
+    return; // closed meanwhile
+  }
+  if (packets !== media.packets) {
+    media.packets = packets;
+    media.at = performance.now();
+  }
+}
+
 // ended takes the call off the page when the server has ended the session
-// (its peer connection failed, or the room closed).
+// (its peer connection failed, or the room closed). If the mix had
+// stopped coming well before (a network gone longer than the server
+// keeps a silent session, which no ICE restart could bridge), it joins
+// again by itself.
 async function ended() {
-  showError(new Error(`The server ended your session in ${room}; join again to come back.`));
+  if (session) {
+    await noteMedia(session);
+  }
+  const again = session && performance.now() - media.at > MEDIA_GONE_MS && performance.now() - rejoinedAt > REJOIN_EVERY_MS;
+  showError(new Error(again
+    ? `Your connection to ${room} was down too long, and the server ended your session; joining again…`
+    : `The server ended your session in ${room}; join again to come back.`));
   await hangUp();
   say("");
   ui.join.disabled = false; // it may have ended before the join was done
+  if (again && !joining) {
+    rejoinedAt = performance.now();
+    ui.form.requestSubmit(); // the form still holds the room and the name
+    return;
+  }
   ui.join.focus();
 }
 
