@@ -214,6 +214,7 @@ async function onJoin(event) {
     sessionToken = joinToken;
     media.packets = -1; // a new call's counts
     media.at = performance.now();
+    connectionFailed = false;
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
     ui.self.srcObject = local;
