@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -184,6 +185,7 @@ func TestDemoPageJoinsAgainAfterALongOutage(t *testing.T) {
 		t.Fatalf("the room lists %d participants, want 1", len(info.Participants))
 	}
 	first := info.Participants[0].ID
+	click("Mute microphone", "#mic") // and it stays muted in the new session
 
 	conn.cutAll()
 	cutAt := time.Now()
@@ -207,6 +209,12 @@ func TestDemoPageJoinsAgainAfterALongOutage(t *testing.T) {
 	}
 	if patches.Load() == 0 {
 		t.Error("the page tried no ICE restart before it joined again")
+	}
+	if got := eval[string](t, b, evalTimeout, `document.getElementById("error").textContent`); !strings.HasPrefix(got, "Your connection to "+roomName+" was down too long") {
+		t.Errorf("after joining again the page says %q, want why", got)
+	}
+	if mic, tracks := eval[string](t, b, evalTimeout, `document.getElementById("mic").textContent`), eval[string](t, b, evalTimeout, selfTracks); mic != "Unmute microphone" || tracks != "audio false, video true" {
+		t.Errorf("after joining again the microphone button says %q and the local tracks are %q, want it still muted", mic, tracks)
 	}
 	t.Logf("back in the room %v after the cut", time.Since(cutAt).Round(time.Millisecond))
 }

@@ -93,7 +93,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
 	overloadHold := fs.String("overload-hold", env("MCU_OVERLOAD_HOLD", "10s"), "after the server falls behind its media for want of CPU (late ticks, a busy encoder, a decoder 500 ms behind), refuse joins of senders and new rooms with 503 for this `duration` (viewers are still taken); 0 never refuses [MCU_OVERLOAD_HOLD]")
-	peerTimeout := fs.String("peer-timeout", env("MCU_PEER_TIMEOUT", room.DefaultPeerTimeout.String()), "how long a participant whose packets stopped (their network gone) keeps their session and tile, for an ICE restart to bring them back, at least 3s [MCU_PEER_TIMEOUT]")
+	peerTimeout := fs.String("peer-timeout", env("MCU_PEER_TIMEOUT", room.DefaultPeerTimeout.String()), "how long a participant whose packets stopped (their network gone) keeps their session and tile, for an ICE restart to bring them back (a browser's comes some 8 s after its network goes), at least 10s [MCU_PEER_TIMEOUT]")
 	var iceServers, natIPs listFlag
 	fs.Var(&iceServers, "ice-server", "STUN/TURN `url`, repeatable, e.g. turn:user:secret@turn.example.com:3478 [MCU_ICE_SERVERS, comma-separated]")
 	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
@@ -157,8 +157,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.OverloadHold, err = time.ParseDuration(*overloadHold); err != nil || cfg.OverloadHold < 0 {
 		return usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
 	}
-	if cfg.Net.PeerTimeout, err = time.ParseDuration(*peerTimeout); err != nil || cfg.Net.PeerTimeout < 3*time.Second {
-		return usageError{fmt.Errorf("-peer-timeout %q: want a duration of 3s or more, such as 15s", *peerTimeout)}
+	if cfg.Net.PeerTimeout, err = time.ParseDuration(*peerTimeout); err != nil || cfg.Net.PeerTimeout < 10*time.Second {
+		return usageError{fmt.Errorf("-peer-timeout %q: want a duration of 10s or more, such as 15s (a browser restarts its ICE some 8 s after its network goes)", *peerTimeout)}
 	}
 	for _, s := range iceServers.vals {
 		if lower := strings.ToLower(s); !iceServers.fromEnv && (strings.Contains(lower, ",stun") || strings.Contains(lower, ",turn")) {
@@ -271,7 +271,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
-		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback,
+		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
 		"token_needed", *authToken != "")
 	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", browserAddr(ln.Addr()))
 

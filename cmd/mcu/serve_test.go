@@ -356,7 +356,7 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		{"-overload-hold", "-5s", false}, {"-overload-hold", "soon", false}, {"-overload-hold", "10", false},
 		{"-overload-hold", "0", true}, {"-overload-hold", "3s", true},
 		{"-voices", "-1", false}, {"-voices", "all", false}, {"-voices", "0", true}, {"-voices", "3", true},
-		{"-peer-timeout", "2s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "3s", true}, {"-peer-timeout", "1m", true},
+		{"-peer-timeout", "9s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "10s", true}, {"-peer-timeout", "1m", true},
 	} {
 		// Cancelled: a value taken starts the server, which stops at once.
 		ctx, cancel := context.WithCancel(context.Background())

@@ -186,6 +186,8 @@ async function onJoin(event) {
   let mine = null;
   let media = null;
   const shown = pageShows;
+  const carried = rejoin; // joining again by itself (ended)
+  rejoin = null;
   try {
     say("Asking for camera and microphone…");
     if (navigator.mediaDevices?.getUserMedia) {
@@ -194,6 +196,9 @@ async function onJoin(event) {
         media.getTracks().forEach((t) => t.stop()); // the page was left, or the join cancelled, meanwhile
         return;
       }
+      // What the person had turned off stays off, before anything is sent.
+      media.getVideoTracks().forEach((t) => (t.enabled = !carried?.cameraOff));
+      media.getAudioTracks().forEach((t) => (t.enabled = !carried?.micOff));
     } else {
       // Browsers offer no camera to a page over plain http from another
       // machine; watching and listening still work.
@@ -212,8 +217,8 @@ async function onJoin(event) {
     ui.cancel.hidden = true;
     session = mine;
     sessionToken = joinToken;
-    media.packets = -1; // a new call's counts
-    media.at = performance.now();
+    mixSeen.packets = -1; // a new call's counts
+    mixSeen.at = performance.now();
     connectionFailed = false;
     remember("mcu-name", ui.name.value.trim());
     history.replaceState(null, "", `#${encodeURIComponent(room)}`);
@@ -229,6 +234,17 @@ async function onJoin(event) {
       ui.play.hidden = false;
     });
     setCallUI(true);
+    if (carried?.cameraOff) {
+      ui.camera.dataset.off = "true";
+      ui.camera.textContent = "Turn camera on";
+    }
+    if (carried?.micOff) {
+      ui.mic.dataset.off = "true";
+      ui.mic.textContent = "Unmute microphone";
+    }
+    if (carried) {
+      showError(new Error(carried.notice));
+    }
     ui.leave.focus(); // the Join button is gone with the form
     say(`Connecting to ${room}…`);
     session.pc.addEventListener("connectionstatechange", onConnectionState);
@@ -349,7 +365,8 @@ function onConnectionState() {
 }
 
 // wakeLock keeps the screen on during a call: a phone that locks
-// suspends the page, and the server ends the session ~15 s later.
+// suspends the page, and the server ends the session -peer-timeout
+// (15 s) later.
 let wakeLock = null;
 let askingWake = false;
 
@@ -483,7 +500,7 @@ async function poll() {
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }
-    await noteMedia(s);
+    await noteMix(s);
     if (session !== s) {
       return;
     }
@@ -518,14 +535,19 @@ async function poll() {
 let rejoinedAt = -Infinity;
 const REJOIN_EVERY_MS = 60000;
 
-// media tracks when the mix last came in (packets counted at each poll),
-// to tell a session the server ended while the mix still came (on purpose,
-// or its room closed) from one it gave up while the page's network was
-// down.
-const media = { packets: -1, at: 0 };
-const MEDIA_GONE_MS = 3000;
+// rejoin, while the page joins again by itself, is what it carries over
+// from the call the server ended: what to tell, and the camera and
+// microphone the person had turned off (they stay off).
+let rejoin = null;
 
-async function noteMedia(s) {
+// mixSeen tracks when the mix last came in (packets counted at each
+// poll). With the connection's ICE state it tells a session the server
+// gave up while the page's network was down from one it ended while the
+// page was connected (on purpose, or its room closed).
+const mixSeen = { packets: -1, at: 0 };
+const MIX_GONE_MS = 3000;
+
+async function noteMix(s) {
   let packets = 0;
   try {
     (await s.pc.getStats()).forEach((r) => {
@@ -536,31 +558,35 @@ async function noteMedia(s) {
   } catch {
     return; // closed meanwhile
   }
-  if (packets !== media.packets) {
-    media.packets = packets;
-    media.at = performance.now();
+  if (packets !== mixSeen.packets) {
+    mixSeen.packets = packets;
+    mixSeen.at = performance.now();
   }
 }
 
 // ended takes the call off the page when the server has ended the session
-// (its peer connection failed, or the room closed). If the mix had
-// stopped coming well before (a network gone longer than the server
-// keeps a silent session, which no ICE restart could bridge), it joins
-// again by itself.
+// (its peer connection failed, or the room closed). If the page's
+// connection was down and the mix had stopped coming (a network gone
+// longer than the server keeps a silent session, which no ICE restart
+// could bridge), it joins again by itself, as the same person, with the
+// camera and microphone as they were.
 async function ended() {
-  if (session) {
-    await noteMedia(session);
-  }
-  const again = session && performance.now() - media.at > MEDIA_GONE_MS && performance.now() - rejoinedAt > REJOIN_EVERY_MS;
-  showError(new Error(again
-    ? `Your connection to ${room} was down too long, and the server ended your session; joining again…`
-    : `The server ended your session in ${room}; join again to come back.`));
+  const s = session;
+  const shown = pageShows;
+  const ice = s?.pc.iceConnectionState;
+  const down = s && !["connected", "completed"].includes(ice) && mixSeen.packets > 0 &&
+    performance.now() - mixSeen.at > MIX_GONE_MS;
+  const again = down && performance.now() - rejoinedAt > REJOIN_EVERY_MS;
+  const notice = `Your connection to ${room} was down too long, and the server ended your session`;
+  showError(new Error(again ? `${notice}; joining again…` : `The server ended your session in ${room}; join again to come back.`));
+  const carried = { notice: `${notice}; you joined again.`, cameraOff: ui.camera.dataset.off === "true", micOff: ui.mic.dataset.off === "true" };
   await hangUp();
   say("");
   ui.join.disabled = false; // it may have ended before the join was done
-  if (again && !joining) {
+  if (again && !joining && shown === pageShows) {
     rejoinedAt = performance.now();
-    ui.form.requestSubmit(); // the form still holds the room and the name
+    rejoin = carried;
+    ui.join.click(); // the form still holds the room and the name (requestSubmit is newer)
     return;
   }
   ui.join.focus();

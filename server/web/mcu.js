@@ -344,7 +344,7 @@ export const ICE_RETRY_MS = 2000;
 // failed, or stayed disconnected for ICE_RESTART_AFTER_MS, and tries again
 // every ICE_RETRY_MS while it stays so (the new network may not be up
 // yet), until the server says the session is gone (404: it gives a
-// silent peer up after 15 s).
+// silent peer up after its -peer-timeout, 15 s by default).
 function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
   let running = null;
   let timer = null;
