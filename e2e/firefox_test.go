@@ -291,7 +291,7 @@ const firefoxRoom = "e2e-firefox"
 // decoded by the server (whichever codec Firefox picks of those offered),
 // turn the camera off and on, and leave.
 func TestDemoPageFirefox(t *testing.T) {
-	srv, conn := cuttableServer(t)
+	srv, conn := cuttableServer(t, nil)
 	f := launchFirefox(t, srv.URL+"/#"+firefoxRoom, `document.getElementById("room").value !== ""`)
 
 	var room string

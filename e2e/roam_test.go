@@ -64,9 +64,10 @@ func (c *cutConn) cutAll() int {
 	return len(c.cut)
 }
 
-// cuttableServer starts a server whose media all go through one UDP
-// socket whose paths the test can cut.
-func cuttableServer(t *testing.T) (*testserver.Server, *cutConn) {
+// cuttableServer starts a server (its configuration changed by mutate,
+// if not nil) whose media all go through one UDP socket whose paths the
+// test can cut.
+func cuttableServer(t *testing.T, mutate func(*room.Config)) (*testserver.Server, *cutConn) {
 	t.Helper()
 	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
 	if err != nil {
@@ -74,7 +75,35 @@ func cuttableServer(t *testing.T) (*testserver.Server, *cutConn) {
 	}
 	t.Cleanup(func() { udp.Close() })
 	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
-	return testserver.Start(t, func(c *room.Config) { c.Net.UDPMux = conn }), conn
+	return testserver.Start(t, func(c *room.Config) {
+		c.Net.UDPMux = conn
+		if mutate != nil {
+			mutate(c)
+		}
+	}), conn
+}
+
+// patchProxy serves server's address through a proxy that answers the
+// PATCHes refuse says to (given their count so far, from 1) with 503,
+// and returns the proxy's URL and the count.
+func patchProxy(t *testing.T, server string, refuse func(n int32) bool) (string, *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	var patches atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPatch && refuse(patches.Add(1)) {
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+			http.Error(w, `{"error": "a hiccup"}`, http.StatusServiceUnavailable)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(proxy.Close)
+	return proxy.URL, &patches
 }
 
 // TestICERestartWhenTheNetworkGoes: a browser's network path to the server
@@ -86,25 +115,11 @@ func cuttableServer(t *testing.T) (*testserver.Server, *cutConn) {
 func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 	requireTools(t)
 	people := participants(t, conferenceIDs[0])
-	srv, conn := cuttableServer(t)
+	srv, conn := cuttableServer(t, nil)
 	// The page reaches the server through a proxy that refuses the first
 	// PATCH.
-	target, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
-	var patches atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPatch && patches.Add(1) == 1 {
-			w.Header().Set("Access-Control-Allow-Origin", "*")
-			http.Error(w, `{"error": "a hiccup"}`, http.StatusServiceUnavailable)
-			return
-		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(proxy.Close)
-	page := servePage(t, proxy.URL)
+	proxy, patches := patchProxy(t, srv.URL, func(n int32) bool { return n == 1 })
+	page := servePage(t, proxy)
 	b := launch(t, people[0], fakeMedia(t, people)[0], page, "window.mcuTestReady === true")
 	const roomName = "e2e-roam"
 	eval[map[string]string](t, b, joinTimeout, fmt.Sprintf("mcuTest.join(%s, %s)", jsString(roomName), jsString(b.p.Name)))
@@ -148,33 +163,12 @@ func TestICERestartWhenTheNetworkGoes(t *testing.T) {
 func TestDemoPageJoinsAgainAfterALongOutage(t *testing.T) {
 	requireTools(t)
 	p := participants(t, 4)[0]
-	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { udp.Close() })
-	conn := &cutConn{PacketConn: udp, seen: map[string]bool{}, cut: map[string]bool{}}
-	srv := testserver.Start(t, func(c *room.Config) {
-		c.Net.UDPMux = conn
+	srv, conn := cuttableServer(t, func(c *room.Config) {
 		c.Net.PeerTimeout = 8 * time.Second // past the browser's ~5.5 s to notice
 	})
-	target, err := url.Parse(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	forward := httputil.NewSingleHostReverseProxy(target)
-	var patches atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPatch {
-			patches.Add(1)
-			http.Error(w, `{"error": "no restarts here"}`, http.StatusServiceUnavailable)
-			return
-		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(proxy.Close)
+	proxy, patches := patchProxy(t, srv.URL, func(int32) bool { return true })
 	const roomName = "e2e-outage"
-	b := launch(t, p, fakeMedia(t, participants(t, 4))[0], proxy.URL+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	b := launch(t, p, fakeMedia(t, participants(t, 4))[0], proxy+"/#"+roomName, `document.getElementById("room").value !== ""`)
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Roamer"))
 	_, click, _ := pageActions(t, b)
 	click("Join", "#join")
