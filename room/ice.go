@@ -2,7 +2,6 @@ package room
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,8 +13,6 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
-
-	"mcu/recorder"
 )
 
 // A session's ICE after the join (RFC 9725 4.3): a client may send the
@@ -111,25 +108,6 @@ func candidateValues(attrs []sdp.Attribute) []string {
 		}
 	}
 	return vs
-}
-
-// session finds the session whose Key is key in room roomName.
-func (m *Manager) session(roomName, key string) (*Session, error) {
-	if !recorder.SafeName(roomName) {
-		return nil, ErrBadName
-	}
-	r := m.room(roomName)
-	if r == nil {
-		return nil, ErrNotFound
-	}
-	id, secret, _ := strings.Cut(key, ".")
-	r.mu.Lock()
-	s := r.sessions[id]
-	r.mu.Unlock()
-	if s == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {
-		return nil, ErrNotFound
-	}
-	return s, nil
 }
 
 // PatchICE takes an SDP fragment for the ICE of the session whose Key is

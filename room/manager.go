@@ -521,13 +521,32 @@ func randomHex(n int) string {
 // was the last one. A key whose secret is wrong finds nothing
 // (ErrNotFound), as an unknown session does.
 func (m *Manager) Leave(roomName, key string) error {
+	s, err := m.session(roomName, key)
+	if err != nil {
+		return err
+	}
+	return m.leave(s.room, s.ID, func(x *Session) bool { return x == s })
+}
+
+// session finds the session whose Key is key in room roomName; a key
+// whose secret is wrong finds nothing (ErrNotFound), as an unknown
+// session does.
+func (m *Manager) session(roomName, key string) (*Session, error) {
 	if !recorder.SafeName(roomName) {
-		return ErrBadName
+		return nil, ErrBadName
+	}
+	r := m.room(roomName)
+	if r == nil {
+		return nil, ErrNotFound
 	}
 	id, secret, _ := strings.Cut(key, ".")
-	return m.leave(m.room(roomName), id, func(s *Session) bool {
-		return subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) == 1
-	})
+	r.mu.Lock()
+	s := r.sessions[id]
+	r.mu.Unlock()
+	if s == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {
+		return nil, ErrNotFound
+	}
+	return s, nil
 }
 
 // End ends session id, for the server: as Leave, without the secret.
