@@ -10,6 +10,8 @@ import (
 
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"mcu/internal/sdpfrag"
 )
 
 // RestartICE restarts the connection's ICE through the server (RFC 9725
@@ -99,44 +101,11 @@ func (c *Client) Patch(ctx context.Context, ifMatch, frag string) (answer, etag 
 // credentials, and its first media section's line and mid with every
 // candidate of the description.
 func Fragment(desc string) (string, error) {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(desc); err != nil {
+	frag, err := sdpfrag.Fragment(desc, true)
+	if err != nil {
 		return "", fmt.Errorf("client: %w", err)
 	}
-	if len(d.MediaDescriptions) == 0 {
-		return "", fmt.Errorf("client: no media section")
-	}
-	ufrag, pwd := credentials(&d)
-	var b strings.Builder
-	b.WriteString("a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n")
-	md := d.MediaDescriptions[0]
-	mid, _ := md.Attribute("mid")
-	b.WriteString("m=" + md.MediaName.String() + "\r\na=mid:" + mid + "\r\n")
-	for _, m := range d.MediaDescriptions {
-		for _, a := range m.Attributes {
-			if a.Key == "candidate" {
-				b.WriteString("a=candidate:" + a.Value + "\r\n")
-			}
-		}
-	}
-	b.WriteString("a=end-of-candidates\r\n")
-	return b.String(), nil
-}
-
-// credentials are a description's first ICE username fragment and
-// password, session-level or in a media section.
-func credentials(d *sdp.SessionDescription) (ufrag, pwd string) {
-	ufrag, _ = d.Attribute("ice-ufrag")
-	pwd, _ = d.Attribute("ice-pwd")
-	for _, md := range d.MediaDescriptions {
-		if v, ok := md.Attribute("ice-ufrag"); ok && ufrag == "" {
-			ufrag = v
-		}
-		if v, ok := md.Attribute("ice-pwd"); ok && pwd == "" {
-			pwd = v
-		}
-	}
-	return ufrag, pwd
+	return frag, nil
 }
 
 // MergeFragment is desc with the fragment's ICE credentials in place of
@@ -147,46 +116,20 @@ func MergeFragment(desc, frag string) (string, error) {
 	if err := d.UnmarshalString(desc); err != nil {
 		return "", fmt.Errorf("client: %w", err)
 	}
-	var ufrag, pwd string
+	ufrag, pwd := sdpfrag.Credentials(frag)
 	var cands []string
 	for _, line := range strings.Split(frag, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok {
-			ufrag = v
-		} else if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok {
-			pwd = v
-		} else if v, ok := strings.CutPrefix(line, "a=candidate:"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSuffix(line, "\r"), "a=candidate:"); ok {
 			cands = append(cands, v)
 		}
 	}
 	if ufrag == "" || pwd == "" {
 		return "", fmt.Errorf("client: the server's fragment has no ICE credentials: %q", frag)
 	}
-	swap := func(attrs []sdp.Attribute, first bool) []sdp.Attribute {
-		var out []sdp.Attribute
-		for _, a := range attrs {
-			switch a.Key {
-			case "ice-ufrag":
-				a.Value = ufrag
-			case "ice-pwd":
-				a.Value = pwd
-			case "candidate", "end-of-candidates":
-				continue
-			}
-			out = append(out, a)
-		}
-		if first {
-			for _, v := range cands {
-				out = append(out, sdp.NewAttribute("candidate", v))
-			}
-			out = append(out, sdp.NewPropertyAttribute("end-of-candidates"))
-		}
-		return out
-	}
 	d.Origin.SessionVersion++ // a changed description
-	d.Attributes = swap(d.Attributes, false)
+	d.Attributes = sdpfrag.WithICE(d.Attributes, ufrag, pwd, cands, false, true)
 	for i, md := range d.MediaDescriptions {
-		md.Attributes = swap(md.Attributes, i == 0)
+		md.Attributes = sdpfrag.WithICE(md.Attributes, ufrag, pwd, cands, i == 0, true)
 	}
 	out, err := d.Marshal()
 	return string(out), err

@@ -13,6 +13,8 @@ import (
 	"github.com/pion/ice/v4"
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"mcu/internal/sdpfrag"
 )
 
 // A session's ICE after the join (RFC 9725 4.3): a client may send the
@@ -195,7 +197,7 @@ func (s *Session) trickle(f iceFragment) error {
 		return ErrNotFound
 	}
 	if f.ufrag != "" {
-		if ufrag, _ := iceCredentials(remote.SDP); f.ufrag != ufrag {
+		if ufrag, _ := sdpfrag.Credentials(remote.SDP); f.ufrag != ufrag {
 			return fmt.Errorf("%w: its a=ice-ufrag is not the session's (a restart needs If-Match: *)", ErrBadFragment)
 		}
 	}
@@ -235,21 +237,6 @@ func (s *Session) trickle(f iceFragment) error {
 	return nil
 }
 
-// iceCredentials reads the first ICE username fragment and password of a
-// description, session-level or in a media section.
-func iceCredentials(desc string) (ufrag, pwd string) {
-	for _, line := range strings.Split(desc, "\n") {
-		line = strings.TrimSuffix(line, "\r")
-		if v, ok := strings.CutPrefix(line, "a=ice-ufrag:"); ok && ufrag == "" {
-			ufrag = v
-		}
-		if v, ok := strings.CutPrefix(line, "a=ice-pwd:"); ok && pwd == "" {
-			pwd = v
-		}
-	}
-	return ufrag, pwd
-}
-
 // restartICE renegotiates the session with the client's last offer under
 // the fragment's credentials and candidates, and answers with the
 // server's new ones. Once pion has taken the new offer its ICE has
@@ -265,7 +252,7 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	if err := d.UnmarshalString(remote.SDP); err != nil {
 		return "", fmt.Errorf("room: the session's offer: %w", err)
 	}
-	if ufrag, pwd := iceCredentials(remote.SDP); ufrag == f.ufrag || pwd == f.pwd {
+	if ufrag, pwd := sdpfrag.Credentials(remote.SDP); ufrag == f.ufrag || pwd == f.pwd {
 		return "", fmt.Errorf("%w: an ICE restart needs a new username fragment and a new password (RFC 8839 4.4.1.1.1)", ErrBadFragment)
 	}
 	addrs := map[string]bool{}
@@ -275,10 +262,14 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	if len(addrs) > maxOfferCandidates {
 		return "", fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadFragment, len(addrs), maxOfferCandidates)
 	}
+	candidates := make([]string, len(f.candidates))
+	for i, c := range f.candidates {
+		candidates[i] = c.value
+	}
 	d.Origin.SessionVersion++
-	d.Attributes = withICE(d.Attributes, f, false)
+	d.Attributes = sdpfrag.WithICE(d.Attributes, f.ufrag, f.pwd, candidates, false, f.end)
 	for i, md := range d.MediaDescriptions {
-		md.Attributes = withICE(md.Attributes, f, i == 0)
+		md.Attributes = sdpfrag.WithICE(md.Attributes, f.ufrag, f.pwd, candidates, i == 0, f.end)
 	}
 	text, err := d.Marshal()
 	if err != nil {
@@ -316,55 +307,10 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 		s.room.log.Warn("ICE gathering timed out on a restart; answering with the candidates so far", "session", s.ID)
 	}
 	s.room.log.Info("ICE restarted", "session", s.ID, "candidates", len(f.candidates))
-	return answerFragment(candidatesInOrder(s.pc.LocalDescription().SDP))
-}
-
-// withICE is attrs with the fragment's credentials in place of those they
-// had, and no candidates; to the first media section's it adds the
-// fragment's (the media is bundled on one transport).
-func withICE(attrs []sdp.Attribute, f iceFragment, first bool) []sdp.Attribute {
-	var out []sdp.Attribute
-	for _, a := range attrs {
-		switch a.Key {
-		case "ice-ufrag":
-			a.Value = f.ufrag
-		case "ice-pwd":
-			a.Value = f.pwd
-		case "candidate", "end-of-candidates":
-			continue
-		}
-		out = append(out, a)
-	}
-	if first {
-		for _, c := range f.candidates {
-			out = append(out, sdp.NewAttribute("candidate", c.value))
-		}
-		if f.end {
-			out = append(out, sdp.NewPropertyAttribute("end-of-candidates"))
-		}
-	}
-	return out
-}
-
-// answerFragment is the fragment a restart answers with: the server's ICE
-// credentials, then its first media section's line and mid with every
-// candidate (the media is bundled on them).
-func answerFragment(desc string) (string, error) {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(desc); err != nil {
+	// The answer's first section holds every candidate (bundled).
+	frag, err := sdpfrag.Fragment(candidatesInOrder(s.pc.LocalDescription().SDP), false)
+	if err != nil {
 		return "", fmt.Errorf("room: the restart's answer: %w", err)
 	}
-	ufrag, pwd := iceCredentials(desc)
-	var b strings.Builder
-	b.WriteString("a=ice-ufrag:" + ufrag + "\r\na=ice-pwd:" + pwd + "\r\n")
-	if len(d.MediaDescriptions) > 0 {
-		md := d.MediaDescriptions[0]
-		mid, _ := md.Attribute("mid")
-		b.WriteString("m=" + md.MediaName.String() + "\r\na=mid:" + mid + "\r\n")
-		for _, v := range candidateValues(md.Attributes) {
-			b.WriteString("a=candidate:" + v + "\r\n")
-		}
-		b.WriteString("a=end-of-candidates\r\n")
-	}
-	return b.String(), nil
+	return frag, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"mcu/client"
+	"mcu/internal/sdpfrag"
 )
 
 func TestParseFragment(t *testing.T) {
@@ -188,7 +189,7 @@ func TestICERestart(t *testing.T) {
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", frag); !errors.Is(err, ErrBadFragment) {
 		t.Errorf("a restart with the credentials in use: %v, want ErrBadFragment", err)
 	}
-	ufrag0, pwd0 := iceCredentials(frag)
+	ufrag0, pwd0 := sdpfrag.Credentials(frag)
 	for _, half := range []string{"a=ice-ufrag:" + ufrag0 + "\r\na=ice-pwd:abcdefghijklmnopqrstuv\r\n", "a=ice-ufrag:abcd\r\na=ice-pwd:" + pwd0 + "\r\n"} {
 		if _, _, err := m.PatchICE(ctx, "x", s.Key(), "*", half); !errors.Is(err, ErrBadFragment) || s.ETag() != etag {
 			t.Errorf("a restart with one credential new (%q): %v, want ErrBadFragment", half, err)
@@ -208,11 +209,11 @@ func TestICERestart(t *testing.T) {
 	if newTag == etag || s.ETag() != newTag {
 		t.Errorf("ETag %s before, %s after (the session says %s): want a new one", etag, newTag, s.ETag())
 	}
-	wantUfrag, _ := iceCredentials(pc.LocalDescription().SDP)
-	if got, _ := iceCredentials(s.pc.RemoteDescription().SDP); got != wantUfrag {
+	wantUfrag, _ := sdpfrag.Credentials(pc.LocalDescription().SDP)
+	if got, _ := sdpfrag.Credentials(s.pc.RemoteDescription().SDP); got != wantUfrag {
 		t.Errorf("the server has the client's ICE username fragment %q, want the new %q", got, wantUfrag)
 	}
-	serverUfrag, _ := iceCredentials(s.pc.LocalDescription().SDP)
+	serverUfrag, _ := sdpfrag.Credentials(s.pc.LocalDescription().SDP)
 	if !strings.Contains(answer, "a=ice-ufrag:"+serverUfrag+"\r\n") || !strings.Contains(answer, "a=candidate:") || !strings.HasSuffix(answer, "a=end-of-candidates\r\n") {
 		t.Errorf("answer fragment %q: want the server's new username fragment %q and its candidates", answer, serverUfrag)
 	}
@@ -274,7 +275,7 @@ func TestICETrickle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ufrag, _ := iceCredentials(full)
+	ufrag, _ := sdpfrag.Credentials(full)
 	if _, _, err := m.PatchICE(ctx, "x", s.Key(), s.ETag(), strings.Replace(frag, ufrag, "other", 1)); !errors.Is(err, ErrBadFragment) {
 		t.Errorf("candidates for another username fragment: %v, want ErrBadFragment", err)
 	}
@@ -370,14 +371,18 @@ func FuzzParseFragment(f *testing.F) {
 		if err := d.UnmarshalString(offer); err != nil {
 			t.Fatal(err)
 		}
+		var candidates []string
+		for _, c := range frag.candidates {
+			candidates = append(candidates, c.value)
+		}
 		for i, md := range d.MediaDescriptions {
-			md.Attributes = withICE(md.Attributes, frag, i == 0)
+			md.Attributes = sdpfrag.WithICE(md.Attributes, frag.ufrag, frag.pwd, candidates, i == 0, frag.end)
 		}
 		text, err := d.Marshal()
 		if err != nil {
 			t.Fatal(err)
 		}
-		ufrag, pwd := iceCredentials(string(text))
+		ufrag, pwd := sdpfrag.Credentials(string(text))
 		n := strings.Count(string(text), "\r\na=candidate:")
 		if ufrag != frag.ufrag || pwd != frag.pwd || n != len(frag.candidates) {
 			t.Fatalf("rewritten offer has ufrag %q pwd %q and %d candidates, want %q %q and %d:\n%s", ufrag, pwd, n, frag.ufrag, frag.pwd, len(frag.candidates), text)
