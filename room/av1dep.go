@@ -37,20 +37,31 @@ const (
 
 var _ rtp.Depacketizer = (*av1Depacketizer)(nil)
 
+// av1Element reads the element of an AV1 packet's payload at off: where
+// its data starts and ends; one not sized (the last of a count W) runs to
+// the end. ok is false if its length does not parse or runs past the end.
+func av1Element(payload []byte, off int, sized bool) (dataAt, end int, ok bool) {
+	if !sized {
+		return off, len(payload), true
+	}
+	size, n, err := obu.ReadLeb128(payload[off:])
+	if err != nil || n == 0 || uint(len(payload)-off-int(n)) < size {
+		return 0, 0, false
+	}
+	return off + int(n), off + int(n) + int(size), true
+}
+
 // av1FirstElement returns the first element of an AV1 packet's payload
 // (nil if it does not parse): one OBU, or its first fragment.
 func av1FirstElement(payload []byte) []byte {
 	if len(payload) < 2 {
 		return nil
 	}
-	if payload[0]&av1WMask == av1WOne { // alone, without a length
-		return payload[1:]
-	}
-	size, n, err := obu.ReadLeb128(payload[1:])
-	if err != nil || n == 0 || uint64(len(payload)-1-int(n)) < uint64(size) {
+	dataAt, end, ok := av1Element(payload, 1, payload[0]&av1WMask != av1WOne)
+	if !ok {
 		return nil
 	}
-	return payload[1+int(n) : 1+int(n)+int(size)]
+	return payload[dataAt:end]
 }
 
 // av1LastElement returns where payload's last element starts (its length
@@ -60,18 +71,15 @@ func av1LastElement(payload []byte) (lengthAt, dataAt, before int, ok bool) {
 	w := int(payload[0]&av1WMask) >> 4
 	off := 1
 	for i := 0; off < len(payload); i++ {
-		if w != 0 && i == w-1 { // the last, without a length
-			return off, off, i, true
-		}
-		size, n, err := obu.ReadLeb128(payload[off:])
-		if err != nil || n == 0 || uint(len(payload)-off-int(n)) < size {
+		last := w != 0 && i == w-1 // without a length
+		dataAt, end, ok := av1Element(payload, off, !last)
+		switch {
+		case !ok:
 			return 0, 0, 0, false
+		case last || end == len(payload):
+			return off, dataAt, i, last || w == 0
 		}
-		if end := off + int(n) + int(size); end == len(payload) {
-			return off, off + int(n), i, w == 0 || i == w-1
-		} else {
-			off = end
-		}
+		off = end
 	}
 	return 0, 0, 0, false
 }
