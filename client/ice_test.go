@@ -99,11 +99,7 @@ func TestRestartICEAgainAfterAFailure(t *testing.T) {
 		t.Fatalf("the restart after: %v", err)
 	}
 	before := c.Stats().Frames
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Stats().Frames < before+30 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := c.Stats().Frames - before; got < 30 {
+	if got := c.WaitFrames(before+30, 5*time.Second) - before; got < 30 {
 		t.Errorf("%d pictures after the second restart, want 30 or more", got)
 	}
 }

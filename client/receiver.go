@@ -197,6 +197,15 @@ func (c *Client) Stats() Stats {
 	return s
 }
 
+// WaitFrames waits up to d for the count of pictures received (Stats's
+// Frames) to reach n, and returns the count then.
+func (c *Client) WaitFrames(n int, d time.Duration) int {
+	for end := time.Now().Add(d); c.Stats().Frames < n && time.Now().Before(end); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	return c.Stats().Frames
+}
+
 // Picture returns the newest decoded picture of the mix (Decode only), or
 // nil. It is not modified afterwards.
 func (c *Client) Picture() *codec.Frame {

@@ -113,11 +113,7 @@ func TestPatchICE(t *testing.T) {
 		t.Fatalf("ETag %s after the restart (the client says %s), %s before: want a new one", newTag, c.ETag(), etag)
 	}
 	// The mix keeps coming: 30 more pictures within 5 s of the restart.
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Stats().Frames < before+30 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := c.Stats().Frames; got < before+30 {
+	if got := c.WaitFrames(before+30, 5*time.Second); got < before+30 {
 		t.Errorf("%d pictures of the mix after the restart, want 30 or more", got-before)
 	}
 	resp, err = http.Get(srv.URL + "/metrics")

@@ -219,12 +219,8 @@ func TestSingleUDPPort(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		deadline := time.Now().Add(5 * time.Second)
-		for c.Stats().Frames < 10 && time.Now().Before(deadline) {
-			time.Sleep(50 * time.Millisecond)
-		}
-		if c.Stats().Frames < 10 {
-			t.Fatalf("client %d received %d pictures over the shared port", i, c.Stats().Frames)
+		if n := c.WaitFrames(10, 5*time.Second); n < 10 {
+			t.Fatalf("client %d received %d pictures over the shared port", i, n)
 		}
 		if !strings.Contains(c.Answer(), " "+strconv.Itoa(port)+" typ host") {
 			t.Errorf("answer's candidates do not use the shared port %d:\n%s", port, c.Answer())
@@ -241,11 +237,7 @@ func TestSingleUDPPort(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := c.Stats().Frames
-	deadline := time.Now().Add(5 * time.Second)
-	for c.Stats().Frames < before+30 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got := c.Stats().Frames - before; got < 30 {
+	if got := c.WaitFrames(before+30, 5*time.Second) - before; got < 30 {
 		t.Errorf("%d pictures over the shared port after an ICE restart, want 30 or more", got)
 	}
 }

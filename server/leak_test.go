@@ -37,11 +37,7 @@ func TestJoinLeaveLeaks(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatal("not connected in 10 s")
 		}
-		deadline := time.Now().Add(5 * time.Second)
-		for c.Stats().Frames < 3 && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		if n := c.Stats().Frames; n < 3 {
+		if n := c.WaitFrames(3, 5*time.Second); n < 3 {
 			t.Fatalf("%d frames of the mix in 5 s after connecting: the session measured nothing", n)
 		}
 		if err := c.Leave(ctx); err != nil {
