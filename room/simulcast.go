@@ -175,7 +175,11 @@ func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 	case strings.EqualFold(mime, webrtc.MimeTypeVP9):
 		// The first packet of a picture of the lowest spatial layer, not
 		// predicted from another (RFC 9628 4.2: P), whose frame header
-		// says a keyframe.
+		// says a keyframe. The descriptor's first byte tells most packets
+		// apart without parsing (B 0x08, P 0x40): this runs per packet.
+		if len(payload) == 0 || payload[0]&0x08 == 0 || payload[0]&0x40 != 0 {
+			return 0, false
+		}
 		var vp9 codecs.VP9Packet
 		frame, err := vp9.Unmarshal(payload)
 		var h vp9header.Header
