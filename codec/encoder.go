@@ -75,17 +75,20 @@ func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 }
 
 // NewPicture allocates an input picture of the encoder's size.
-func (e *VP8Encoder) NewPicture() (*Picture, error) {
+func (e *VP8Encoder) NewPicture() (*Picture, error) { return newPicture(e.cfg.Width, e.cfg.Height) }
+
+// newPicture allocates a 4:2:0 encoder input picture of w×h.
+func newPicture(w, h int) (*Picture, error) {
 	f := astiav.AllocFrame()
 	if f == nil {
-		return nil, errors.New("codec: allocate vp8 input picture")
+		return nil, errors.New("codec: allocate encoder input picture")
 	}
-	f.SetWidth(e.cfg.Width)
-	f.SetHeight(e.cfg.Height)
+	f.SetWidth(w)
+	f.SetHeight(h)
 	f.SetPixelFormat(astiav.PixelFormatYuv420P)
 	if err := f.AllocBuffer(0); err != nil {
 		f.Free()
-		return nil, fmt.Errorf("codec: allocate vp8 input picture: %w", err)
+		return nil, fmt.Errorf("codec: allocate encoder input picture: %w", err)
 	}
 	return &Picture{f: f}, nil
 }
@@ -235,7 +238,7 @@ func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool)
 	if err := e.cc.SendFrame(p.f); err != nil {
 		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
 	}
-	out := EncodedFrame{PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
+	out := EncodedFrame{Codec: VP8, PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
 	for {
 		err := e.cc.ReceivePacket(e.pkt)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {

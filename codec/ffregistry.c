@@ -32,9 +32,11 @@ extern const AVCodec ff_h264_decoder;
 extern const AVCodec ff_opus_decoder;
 extern const AVCodec ff_libdav1d_decoder;
 extern const AVCodec ff_libvpx_vp8_encoder;
+extern const AVCodec ff_libx264_encoder;
 
 static const AVCodec *const codec_list[] = {
 	&ff_libvpx_vp8_encoder,
+	&ff_libx264_encoder,
 	&ff_h264_decoder,
 	&ff_vp8_decoder,
 	&ff_vp9_decoder,

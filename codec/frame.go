@@ -144,6 +144,9 @@ func fill(b []byte, v byte) {
 
 // EncodedFrame is one compressed video frame or audio packet in Go memory.
 type EncodedFrame struct {
+	// Codec is a video frame's format; zero (audio frames, frames made
+	// by hand) stands for VP8.
+	Codec    VideoCodec
 	Data     []byte
 	PTS      time.Duration // on the mixer's clock
 	Duration time.Duration

@@ -1,0 +1,225 @@
+//go:build cgo
+
+package codec
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func smallH264Config() H264Config {
+	c := smallConfig().H264()
+	return c
+}
+
+// h264Encode encodes testPicture(w, h, i, busy) for each i in [from, to)
+// with enc, forcing an IDR at the indexes in keys.
+func h264Encode(t *testing.T, enc *H264Encoder, from, to int, busy bool, keys ...int) ([]EncodedFrame, []*Frame) {
+	t.Helper()
+	c := enc.Config()
+	pic, err := newPicture(c.Width, c.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	var frames []EncodedFrame
+	var pics []*Frame
+	for i := from; i < to; i++ {
+		p := testPicture(c.Width, c.Height, i, busy)
+		if err := pic.Load(&p.YCbCr); err != nil {
+			t.Fatal(err)
+		}
+		force := false
+		for _, k := range keys {
+			force = force || k == i
+		}
+		f, err := enc.EncodePicture(pic, p.PTS, force)
+		if err != nil {
+			t.Fatalf("picture %d: %v", i, err)
+		}
+		frames = append(frames, f)
+		pics = append(pics, p)
+	}
+	return frames, pics
+}
+
+// nalTypes lists the NAL unit types of an Annex B access unit, and the
+// first SPS's profile_idc, constraint flags and level_idc.
+func nalTypes(au []byte) (types []int, sps [3]byte) {
+	for i := 0; i+3 < len(au); i++ {
+		if au[i] != 0 || au[i+1] != 0 || au[i+2] != 1 {
+			continue
+		}
+		t := int(au[i+3] & 0x1f)
+		types = append(types, t)
+		if t == 7 && sps == [3]byte{} && i+6 < len(au) {
+			copy(sps[:], au[i+4:i+7])
+		}
+		i += 3
+	}
+	return types, sps
+}
+
+// TestH264RoundTrip: what the H.264 encoder makes is Annex B constrained
+// baseline that FFmpeg's decoder (the one browsers' hardware stands in
+// for here) gives back close to the pictures; every IDR carries its SPS
+// and PPS; the key flags agree with the bitstream.
+func TestH264RoundTrip(t *testing.T) {
+	enc, err := NewH264Encoder(smallH264Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	frames, pics := h264Encode(t, enc, 0, 45, false, 20)
+	var data [][]byte
+	for i, f := range frames {
+		if len(f.Data) == 0 {
+			t.Fatalf("frame %d: no data", i)
+		}
+		if f.Codec != H264 {
+			t.Errorf("frame %d: codec %v", i, f.Codec)
+		}
+		if want := i == 0 || i == 20; f.Key != want || IsKeyframe(H264, f.Data) != want {
+			t.Errorf("frame %d: key %v, bitstream %v, want %v", i, f.Key, IsKeyframe(H264, f.Data), want)
+		}
+		types, sps := nalTypes(f.Data)
+		hasParams := strings.Contains(string(fmtTypes(types)), "7,8,")
+		if f.Key != hasParams {
+			t.Errorf("frame %d (key %v): NAL units %v", i, f.Key, types)
+		}
+		if f.Key && (sps[0] != 66 || sps[1]&0x40 == 0) {
+			t.Errorf("frame %d: profile_idc %d, constraints %#x: want 66 with constraint_set1 (constrained baseline)", i, sps[0], sps[1])
+		}
+		if f.PTS != pics[i].PTS || f.Duration != time.Second/30 {
+			t.Errorf("frame %d: pts %v duration %v, want %v and 1/30 s", i, f.PTS, f.Duration, pics[i].PTS)
+		}
+		data = append(data, f.Data)
+	}
+	got := decodeAll(t, H264, data)
+	if len(got) != len(pics) {
+		t.Fatalf("decoded %d pictures, want %d", len(got), len(pics))
+	}
+	for i := range got {
+		if p := psnr(t, &got[i].YCbCr, &pics[i].YCbCr); p < minRoundTripPSNR {
+			t.Errorf("picture %d: PSNR %.1f dB < %d", i, p, minRoundTripPSNR)
+		}
+	}
+}
+
+func fmtTypes(types []int) []byte {
+	var b []byte
+	for _, t := range types {
+		b = append(b, byte('0'+t%10), ',')
+	}
+	return b
+}
+
+// TestH264Bitrate: on busy pictures the encoder keeps near its target and
+// follows changes while running, down and up, with no IDR.
+func TestH264Bitrate(t *testing.T) {
+	cfg := smallH264Config()
+	cfg.Bitrate = 300_000
+	enc, err := NewH264Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	rate := func(from, to int) float64 {
+		frames, _ := h264Encode(t, enc, from, to, true)
+		bytes := 0
+		for i, f := range frames {
+			if f.Key && from+i > 0 {
+				t.Errorf("frame %d is a keyframe", from+i)
+			}
+			bytes += len(f.Data)
+		}
+		return float64(bytes*8) / (float64(to-from) / 30)
+	}
+	rate(0, 30)
+	low := rate(30, 120)
+	if err := enc.SetBitrate(900_000); err != nil {
+		t.Fatal(err)
+	}
+	rate(120, 135)
+	high := rate(135, 225)
+	if err := enc.SetBitrate(300_000); err != nil {
+		t.Fatal(err)
+	}
+	rate(225, 240)
+	lowAgain := rate(240, 330)
+	t.Logf("measured %.0f bit/s at 300k, %.0f at 900k, %.0f at 300k again", low, high, lowAgain)
+	// x264's ABR under a half-second cap: within ±35 % over 3 s.
+	for _, c := range []struct{ got, want float64 }{{low, 300_000}, {high, 900_000}, {lowAgain, 300_000}} {
+		if c.got < 0.65*c.want || c.got > 1.35*c.want {
+			t.Errorf("rate %.0f bit/s, want %.0f ±35%%", c.got, c.want)
+		}
+	}
+	if enc.Config().Bitrate != 300_000 {
+		t.Errorf("config bitrate %d after changes", enc.Config().Bitrate)
+	}
+	if err := enc.SetBitrate(10); err == nil {
+		t.Error("a 10 bit/s target was taken")
+	}
+}
+
+func TestH264ConfigValidate(t *testing.T) {
+	good := DefaultVP8Config().H264()
+	if err := good.Validate(); err != nil {
+		t.Fatalf("default: %v", err)
+	}
+	if good.Preset != DefaultH264Preset || good.Width != 1280 || good.Bitrate != DefaultVP8Config().Bitrate {
+		t.Errorf("the VP8 settings' H.264 twin: %+v", good)
+	}
+	for _, bad := range []func(*H264Config){
+		func(c *H264Config) { c.Preset = "placebo" },
+		func(c *H264Config) { c.Preset = "" },
+		func(c *H264Config) { c.Width = 1281 },
+		func(c *H264Config) { c.FPS = 0 },
+		func(c *H264Config) { c.KeyframeInterval = 0 },
+	} {
+		c := good
+		bad(&c)
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+		if _, err := NewH264Encoder(c); err == nil {
+			t.Errorf("an encoder opened with %+v", c)
+		}
+	}
+}
+
+// A picture of another size (the VP8 encoder's of another room) or a
+// freed one is refused, not read past.
+func TestH264EncodeRefusesAForeignPicture(t *testing.T) {
+	enc, err := NewH264Encoder(smallH264Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	big, err := newPicture(640, 360)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer big.Free()
+	if _, err := enc.EncodePicture(big, 0, false); err == nil {
+		t.Error("a 640x360 picture went into a 320x180 encoder")
+	}
+	freed, err := newPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	freed.Free()
+	if _, err := enc.EncodePicture(freed, 0, false); err == nil {
+		t.Error("a freed picture was encoded")
+	}
+	enc.Close()
+	ok, err := newPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ok.Free()
+	if _, err := enc.EncodePicture(ok, 0, false); err == nil {
+		t.Error("a closed encoder encoded")
+	}
+}
