@@ -54,7 +54,8 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	if len(m.arrivals) > 0 {
 		arrivals = append(arrivals, m.arrivals...)
 	}
-	pipe.submit(encodeJob{c: c, pts: t, key: m.takeKeyframe(st, t), bitrate: st.bitrate, arrivals: arrivals})
+	key, h264Key := m.takeKeyframes(st, t)
+	pipe.submit(encodeJob{c: c, pts: t, key: key, h264: st.h264, h264Key: h264Key, bitrate: st.bitrate, arrivals: arrivals})
 	return nil
 }
 
@@ -197,18 +198,39 @@ func label(mem *member) string {
 
 func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }
 
-// takeKeyframe decides whether this picture is forced to be a keyframe:
-// pending requests are served at most once per KeyframeMinInterval.
-func (m *Mixer) takeKeyframe(st tickState, t time.Duration) bool {
-	if !st.keyWant {
-		return false
+// takeKeyframes decides whether this picture is forced to be a keyframe,
+// in VP8 and in H.264: pending requests are served at most once per
+// KeyframeMinInterval for each. An H.264 output turned on starts with a
+// keyframe anyway (a new encoder), which counts.
+func (m *Mixer) takeKeyframes(st tickState, t time.Duration) (vp8, h264 bool) {
+	min := m.cfg.KeyframeMinInterval
+	vp8 = st.keyWant && m.vp8Keys.due(t, min)
+	if !st.h264 {
+		m.h264Keys = keyClock{}
+	} else if !m.h264Keys.had || st.h264Key && m.h264Keys.due(t, min) {
+		h264 = true
 	}
-	if m.hadKey && t-m.lastKey < m.cfg.KeyframeMinInterval {
-		return false // stays pending
+	if !vp8 && !h264 {
+		return false, false
 	}
 	m.mu.Lock()
-	m.keyWant = false
+	if vp8 {
+		m.keyWant = false
+		m.vp8Keys.mark(t)
+	}
+	if h264 {
+		m.h264Key = false
+		m.h264Keys.mark(t)
+	}
 	m.mu.Unlock()
-	m.hadKey, m.lastKey = true, t
-	return true
+	return vp8, h264
 }
+
+// keyClock is when an output's last forced keyframe was.
+type keyClock struct {
+	last time.Duration
+	had  bool
+}
+
+func (k *keyClock) due(t, min time.Duration) bool { return !k.had || t-k.last >= min }
+func (k *keyClock) mark(t time.Duration)          { k.had, k.last = true, t }

@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -19,6 +20,14 @@ type encodePipe struct {
 	out   Output
 	stats *stats
 	fail  context.CancelCauseFunc
+	log   *slog.Logger
+
+	// The H.264 encoder, open while jobs ask for it (Mixer.SetH264); owned
+	// by the encoder goroutine. h264Failed: it could not open or encode,
+	// warned about once; not retried until the output is turned off and
+	// on again.
+	h264       *codec.H264Encoder
+	h264Failed bool
 
 	setup func() // run first in the encoder goroutine, may be nil
 
@@ -44,12 +53,14 @@ type encodeJob struct {
 	c        *canvas
 	pts      time.Duration
 	key      bool
+	h264     bool // encode to H.264 too
+	h264Key  bool
 	bitrate  int
 	arrivals []time.Time // of live pictures shown for the first time
 }
 
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
-	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
+	p := &encodePipe{enc: enc, out: out, stats: st, log: log, fail: fail, setup: setup,
 		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases)}
 	for i := range canvases {
 		pic, err := enc.NewPicture()
@@ -97,52 +108,134 @@ func (p *encodePipe) run() {
 			p.free <- j.c
 			continue
 		}
-		if j.bitrate != p.enc.Config().Bitrate {
-			if err := p.enc.SetBitrate(j.bitrate); err != nil {
-				p.stop(err)
-				p.free <- j.c
-				continue
-			}
+		f, err := p.encodeVP8(j)
+		if !j.h264 {
+			p.closeH264()
+			p.free <- j.c
 		}
-		obs := p.stats.obs
-		var span sched.CPUSpan
-		if obs != nil {
-			span = sched.StartCPU()
-		}
-		start := time.Now()
-		f, err := p.enc.EncodePicture(j.c.pic, j.pts, j.key)
-		wall := time.Since(start)
-		if obs != nil {
-			obs.CPU(StageVideoEncode, span.End())
-			obs.Encode(wall)
-		}
-		p.free <- j.c
-		p.stats.encode.observe(wall)
 		if err != nil {
 			p.stop(err)
-			continue
-		}
-		if f.Data == nil {
-			continue
-		}
-		p.stats.videoFrames.Add(1)
-		p.stats.videoBytes.Add(uint64(len(f.Data)))
-		if f.Key {
-			p.stats.keyframes.Add(1)
-		}
-		if obs != nil {
-			if f.Key {
-				obs.Keyframe(j.key)
-			}
-			now := time.Now()
-			for _, a := range j.arrivals {
-				obs.Latency(now.Sub(a))
+		} else if f.Data != nil {
+			if err := p.out.Video(f); err != nil {
+				p.stop(err)
 			}
 		}
-		if err := p.out.Video(f); err != nil {
-			p.stop(err)
+		if j.h264 {
+			// After the VP8 picture has gone out: its receivers do not
+			// wait for this one.
+			h, ok := p.encodeH264(j)
+			p.free <- j.c
+			if ok && p.err == nil {
+				if err := p.out.Video(h); err != nil {
+					p.stop(err)
+				}
+			}
 		}
 	}
+	p.closeH264()
+}
+
+// encodeVP8 encodes the job's canvas with the room's VP8 encoder and
+// counts it.
+func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
+	if j.bitrate != p.enc.Config().Bitrate {
+		if err := p.enc.SetBitrate(j.bitrate); err != nil {
+			return codec.EncodedFrame{}, err
+		}
+	}
+	obs := p.stats.obs
+	var span sched.CPUSpan
+	if obs != nil {
+		span = sched.StartCPU()
+	}
+	start := time.Now()
+	f, err := p.enc.EncodePicture(j.c.pic, j.pts, j.key)
+	wall := time.Since(start)
+	if obs != nil {
+		obs.CPU(StageVideoEncode, span.End())
+		obs.Encode(wall)
+	}
+	p.stats.encode.observe(wall)
+	if err != nil || f.Data == nil {
+		return f, err
+	}
+	p.stats.videoFrames.Add(1)
+	p.stats.videoBytes.Add(uint64(len(f.Data)))
+	if f.Key {
+		p.stats.keyframes.Add(1)
+	}
+	if obs != nil {
+		if f.Key {
+			obs.Keyframe(j.key)
+		}
+		now := time.Now()
+		for _, a := range j.arrivals {
+			obs.Latency(now.Sub(a))
+		}
+	}
+	return f, nil
+}
+
+// encodeH264 encodes the job's canvas to H.264, opening the encoder
+// first if it is not open. A failure is warned about and turns the
+// H.264 output off until a job without it: the VP8 output and the room
+// go on.
+func (p *encodePipe) encodeH264(j encodeJob) (codec.EncodedFrame, bool) {
+	if p.h264Failed {
+		return codec.EncodedFrame{}, false
+	}
+	fail := func(err error) (codec.EncodedFrame, bool) {
+		p.log.Warn("h264 output stopped: its receivers get no picture", "err", err)
+		p.closeH264()
+		p.h264Failed = true
+		return codec.EncodedFrame{}, false
+	}
+	if p.h264 == nil {
+		cfg := p.enc.Config().H264()
+		cfg.Bitrate = j.bitrate
+		enc, err := codec.NewH264Encoder(cfg)
+		if err != nil {
+			return fail(err)
+		}
+		p.h264 = enc
+	} else if j.bitrate != p.h264.Config().Bitrate {
+		if err := p.h264.SetBitrate(j.bitrate); err != nil {
+			return fail(err)
+		}
+	}
+	obs := p.stats.obs
+	var span sched.CPUSpan
+	if obs != nil {
+		span = sched.StartCPU()
+	}
+	f, err := p.h264.EncodePicture(j.c.pic, j.pts, j.h264Key)
+	if obs != nil {
+		obs.CPU(StageVideoEncode, span.End())
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if f.Data == nil {
+		return f, false
+	}
+	p.stats.h264Frames.Add(1)
+	p.stats.h264Bytes.Add(uint64(len(f.Data)))
+	if f.Key {
+		p.stats.h264Keyframes.Add(1)
+		if obs != nil {
+			obs.Keyframe(j.h264Key)
+		}
+	}
+	return f, true
+}
+
+// closeH264 frees the H.264 encoder, if open, and forgets a failure.
+func (p *encodePipe) closeH264() {
+	if p.h264 != nil {
+		p.h264.Close()
+		p.h264 = nil
+	}
+	p.h264Failed = false
 }
 
 // stop keeps the first error and cancels the mixer with it; the jobs

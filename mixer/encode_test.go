@@ -3,6 +3,7 @@ package mixer
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -20,7 +21,7 @@ func TestEncodePipeStopsAtABitrateRefused(t *testing.T) {
 	}
 	out := &capture{}
 	var cause error
-	p, err := newEncodePipe(enc, out, &stats{}, func(err error) { cause = err }, nil)
+	p, err := newEncodePipe(enc, out, &stats{}, slog.Default(), func(err error) { cause = err }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

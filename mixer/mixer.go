@@ -57,6 +57,8 @@ type Mixer struct {
 	joined   []*member
 	mode     layout.Mode
 	keyWant  bool
+	h264     bool // the H.264 output is wanted (SetH264)
+	h264Key  bool // an H.264 keyframe is wanted
 	bitrate  int
 	closed   bool
 	lossIn   map[string]int // the highest loss each receiver reported since the last tick
@@ -69,8 +71,8 @@ type Mixer struct {
 	cellsKey cellsKey
 	gen      int // bumped when the cells or who is in them change: every tile is repainted
 	roster   int // bumped when the member list changes, even to one of the same length
-	lastKey  time.Duration
-	hadKey   bool
+	vp8Keys  keyClock
+	h264Keys keyClock
 	audio    audioState
 	arrivals []time.Time          // of the live pictures painted in this tick
 	losses   map[string]*lossPeak // by receiver: participants and viewers
@@ -218,11 +220,30 @@ func (m *Mixer) Layout() layout.Mode {
 	return m.mode
 }
 
-// RequestKeyframe asks for a keyframe; requests are coalesced to at most
-// one per Config.KeyframeMinInterval.
+// RequestKeyframe asks for a keyframe of the VP8 output; requests are
+// coalesced to at most one per Config.KeyframeMinInterval.
 func (m *Mixer) RequestKeyframe() {
 	m.mu.Lock()
 	m.keyWant = true
+	m.mu.Unlock()
+}
+
+// SetH264 turns the H.264 output on or off from the next picture on. While
+// on, each picture is also encoded to H.264 (codec.H264Encoder, the
+// VP8 encoder's size, rate and keyframe interval) and handed to
+// Output.Video after the VP8 one, with Codec H264; it starts with a
+// keyframe. The encoder is freed when the output is turned off.
+func (m *Mixer) SetH264(on bool) {
+	m.mu.Lock()
+	m.h264 = on
+	m.mu.Unlock()
+}
+
+// RequestH264Keyframe is RequestKeyframe for the H.264 output, coalesced
+// on its own: a receiver of one output never makes the other's keyframes.
+func (m *Mixer) RequestH264Keyframe() {
+	m.mu.Lock()
+	m.h264Key = true
 	m.mu.Unlock()
 }
 
@@ -249,9 +270,10 @@ func (m *Mixer) Bitrate() int {
 
 // tickState is what Run reads under the lock once per tick.
 type tickState struct {
-	mode    layout.Mode
-	keyWant bool
-	bitrate int
+	mode             layout.Mode
+	keyWant, h264Key bool
+	h264             bool
+	bitrate          int
 }
 
 // sync brings the loop's member list up to date with Add and Remove and
@@ -260,7 +282,7 @@ type tickState struct {
 func (m *Mixer) sync(t time.Duration) tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
-	st := tickState{mode: m.mode, keyWant: m.keyWant, bitrate: m.bitrate}
+	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Key: m.h264Key, bitrate: m.bitrate}
 	m.takeLoss(t)
 	m.mu.Unlock()
 
@@ -292,7 +314,7 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe, err := newEncodePipe(enc, m.out, &m.stats, cancel, m.cfg.EncoderThread)
+	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, cancel, m.cfg.EncoderThread)
 	if err != nil {
 		enc.Close()
 		return err
