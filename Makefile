@@ -13,7 +13,7 @@ STAMP := $(shell date -u +%Y%m%dT%H%M%SZ)
 export CGO_CFLAGS ?= -O2 -g -ffunction-sections
 export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
 
-# FFmpeg and libvpx are linked statically, from the archives Debian's -dev
+# FFmpeg, libvpx and x264 are linked statically, from the archives Debian's -dev
 # packages ship: build/pkgconfig points pkg-config at them, and the define
 # MCU_STATIC_CODECS turns on codec/ffregistry.c (FFmpeg's codec, container
 # and protocol lists cut down to what mcu uses, so that the ~90 libraries
@@ -33,7 +33,7 @@ export CGO_LDFLAGS ?= -fuse-ld=lld -Wl,--gc-sections -Wl,--as-needed
 # installed what was missing. MCU_STATIC_CODECS_EXPECTED makes the tests
 # fail, rather than skip, if a binary is not linked that way after all.
 ifeq ($(shell dpkg --print-architecture 2>/dev/null),amd64)
-STATIC_CODECS = $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev 2>/dev/null; } | sha256sum | cut -c1-12)
+STATIC_CODECS = $(shell { cat $(CURDIR)/build/pkgconfig/*.pc; dpkg-query -W libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libswresample-dev libvpx-dev libx264-dev 2>/dev/null; } | sha256sum | cut -c1-12)
 override PKG_CONFIG_PATH := $(CURDIR)/build/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
 override CGO_CFLAGS += -ffunction-sections -DMCU_STATIC_CODECS=x$(STATIC_CODECS)
 override CGO_LDFLAGS += -Wl,--gc-sections -Wl,--as-needed

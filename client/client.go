@@ -52,6 +52,23 @@ type Options struct {
 	// Token is sent as "Authorization: Bearer Token" with the join, for a
 	// server started with -auth-token.
 	Token string
+	// H264 makes H.264 the client's only video format (packetization
+	// mode 1, constrained baseline), as a player or device with nothing
+	// but an H.264 decoder: it receives the mix in H.264, and the video it
+	// sends must be H.264 too.
+	H264 bool
+}
+
+// h264Only registers what a client with H264 set offers: H.264 for video,
+// Opus for audio.
+func h264Only(m *webrtc.MediaEngine) error {
+	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+		return err
+	}
+	return m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+		SDPFmtpLine: "minptime=10;useinbandfec=1"}, PayloadType: 111}, webrtc.RTPCodecTypeAudio)
 }
 
 // interceptors registers pion's default interceptors, as a browser has
@@ -123,7 +140,11 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		opts.Endpoint = Join
 	}
 	m := &webrtc.MediaEngine{}
-	if err := m.RegisterDefaultCodecs(); err != nil {
+	register := m.RegisterDefaultCodecs
+	if opts.H264 {
+		register = func() error { return h264Only(m) }
+	}
+	if err := register(); err != nil {
 		return nil, err
 	}
 	hold := &holdAudio{}

@@ -88,12 +88,15 @@ func (r *receiver) read(c *Client, t *webrtc.TrackRemote) {
 // rebuilds and decodes them; a decoder that fails for good only stops the
 // decoding: the counting, and the reading pion's reports need, go on.
 func (r *receiver) readVideo(t *webrtc.TrackRemote) {
+	c, err := codec.ParseVideoCodec(t.Codec().MimeType)
+	if err != nil || (c != codec.VP8 && c != codec.H264) {
+		c = codec.VP8 // counted as VP8: the server sends nothing else
+	}
 	var sb *samplebuilder.SampleBuilder
 	var dec *codec.VideoDecoder
-	if r.decode && t.Codec().MimeType == webrtc.MimeTypeVP8 {
-		var err error
-		if dec, err = codec.NewVideoDecoder(codec.VP8); err == nil {
-			sb = samplebuilder.New(256, &codecs.VP8Packet{}, 90000)
+	if r.decode {
+		if dec, err = codec.NewVideoDecoder(c); err == nil {
+			sb = samplebuilder.New(256, depacketizer(c), 90000)
 			defer dec.Close()
 		}
 	}
@@ -104,8 +107,13 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 			return
 		}
 		now := time.Now()
-		payload, err := vp8.Unmarshal(pkt.Payload)
-		key := err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload)
+		var key bool
+		if c == codec.H264 {
+			key = h264Key(pkt.Payload)
+		} else {
+			payload, err := vp8.Unmarshal(pkt.Payload)
+			key = err == nil && vp8.S == 1 && vp8.PID == 0 && codec.IsKeyframe(codec.VP8, payload)
+		}
 		r.count(pkt, now, key)
 		if sb == nil {
 			continue
@@ -127,6 +135,35 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 			}
 		}
 	}
+}
+
+func depacketizer(c codec.VideoCodec) rtp.Depacketizer {
+	if c == codec.H264 {
+		return &codecs.H264Packet{}
+	}
+	return &codecs.VP8Packet{}
+}
+
+// h264Key tells whether an H.264 RTP payload begins a keyframe: it holds
+// a sequence parameter set (NAL unit type 7), alone or in an aggregation
+// (STAP-A), which the server sends ahead of every IDR picture.
+func h264Key(p []byte) bool {
+	if len(p) == 0 {
+		return false
+	}
+	switch p[0] & 0x1f {
+	case 7:
+		return true
+	case 24: // STAP-A: 16-bit sizes, each followed by its NAL unit
+		for i := 1; i+2 < len(p); {
+			n := int(p[i])<<8 | int(p[i+1])
+			if p[i+2]&0x1f == 7 {
+				return true
+			}
+			i += 2 + n
+		}
+	}
+	return false
 }
 
 func (r *receiver) readAudio(t *webrtc.TrackRemote) {

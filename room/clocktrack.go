@@ -125,6 +125,28 @@ func newVideoTrack(id, streamID string) (*clockTrack, error) {
 	}, nil
 }
 
+// h264Codec is what the H.264 mix is said to be: constrained baseline,
+// level 3.1 (1280x720 at 30 fps), packetization mode 1. A receiver's own
+// H.264 format (payload type, profile) is taken at Bind.
+var h264Codec = webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+	SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}
+
+// newH264Track makes the room's composite in H.264, for the receivers that
+// take no VP8.
+func newH264Track(id, streamID string) (*clockTrack, error) {
+	t, err := webrtc.NewTrackLocalStaticRTP(h264Codec, id, streamID)
+	if err != nil {
+		return nil, err
+	}
+	return &clockTrack{
+		TrackLocalStaticRTP: t,
+		payloader:           &codecs.H264Payloader{},
+		rate:                h264Codec.ClockRate,
+		base:                rand.Uint32(),
+		mark:                true,
+	}, nil
+}
+
 // newAudioTrack makes the room's full mix: Opus at 48 kHz, one packet a
 // frame.
 func newAudioTrack(id, streamID string) (*clockTrack, error) {

@@ -20,6 +20,7 @@ import (
 	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
+	"mcu/codec"
 	"mcu/layout"
 	"mcu/mixer"
 	"mcu/recorder"
@@ -346,9 +347,16 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		return nil, "", err
 	}
 	if kind != Publisher {
-		sender, err := pc.AddTrack(r.video)
+		video := r.video
+		if s.mix = mixCodec(offer); s.mix == codec.H264 {
+			video = r.videoH264
+		}
+		sender, err := pc.AddTrack(video)
 		if err != nil {
 			return fail(fmt.Errorf("room: add video: %w", err))
+		}
+		if s.mix == codec.H264 {
+			s.receiveH264() // until fail or close
 		}
 		s.watchVideoFeedback(sender)
 		var audioTrack webrtc.TrackLocal = r.audio
@@ -372,7 +380,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		case webrtc.PeerConnectionStateConnected:
 			s.connected.Store(true)
 			if kind != Publisher {
-				r.mixer.RequestKeyframe() // a new receiver starts with a keyframe, not at the next periodic one
+				s.mixKeyframe() // a new receiver starts with a keyframe, not at the next periodic one
 			}
 		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
 			// The client vanished. Before Join lists the session, this
@@ -391,7 +399,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	gathered := webrtc.GatheringCompletePromise(pc)
 	if err := pc.SetLocalDescription(answer); err != nil {
 		if errors.Is(err, webrtc.ErrUnsupportedCodec) {
-			return fail(fmt.Errorf("%w: it cannot receive the mix (VP8 video, Opus audio)", ErrBadOffer))
+			return fail(fmt.Errorf("%w: it cannot receive the mix (VP8 or H.264 video, Opus audio)", ErrBadOffer))
 		}
 		return fail(fmt.Errorf("room: local description: %w", err))
 	}
@@ -439,9 +447,13 @@ const (
 // its share of the composite's bitrate (downlink).
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	keyframes := s.keyframeRequests(time.Now, s.room.mixer.RequestKeyframe, s.room.lastKeyframe)
+	last, sent := s.room.lastKeyframe, &s.room.sent
+	if s.mix == codec.H264 {
+		last, sent = s.room.lastH264Keyframe, &s.room.sentH264
+	}
+	keyframes := s.keyframeRequests(time.Now, s.mixKeyframe, last)
 	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
-	est.sent = func() int { return s.room.sent.bps(time.Now()) }
+	est.sent = func() int { return sent.bps(time.Now()) }
 	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {

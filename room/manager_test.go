@@ -286,35 +286,51 @@ func TestCloseDuringJoin(t *testing.T) {
 	}
 }
 
-// TestOfferThatCannotReceiveTheMix: a viewer whose offer takes only H.264
-// video cannot receive the room's VP8 composite: a bad offer (400), not a
-// server error.
+// TestOfferThatCannotReceiveTheMix: a viewer whose offer takes video in
+// neither format of the mix (VP8, H.264 in packetization mode 1) cannot
+// receive it: a bad offer (400) naming both, not a server error; one that
+// takes only H.264 receives that.
 func TestOfferThatCannotReceiveTheMix(t *testing.T) {
 	m := testManager(t)
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
-		t.Fatal(err)
-	}
-	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
-		t.Fatal(err)
-	}
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
-		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+	offer := func(video webrtc.RTPCodecCapability) string {
+		me := &webrtc.MediaEngine{}
+		if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: video, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
 			t.Fatal(err)
 		}
+		if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
+			t.Fatal(err)
+		}
+		pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me)).NewPeerConnection(webrtc.Configuration{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+			if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return gatheredOffer(t, pc)
 	}
-	offer := gatheredOffer(t, pc)
-	_, _, err = m.Join(context.Background(), "x", "", Viewer, offer)
-	if !errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), "VP8") {
-		t.Errorf("join with an H.264-only offer: %v, want ErrBadOffer naming VP8", err)
+	for _, video := range []webrtc.RTPCodecCapability{
+		{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000, SDPFmtpLine: "profile-id=0"},
+		{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "packetization-mode=0;profile-level-id=42e01f"},
+	} {
+		_, _, err := m.Join(context.Background(), "x", "", Viewer, offer(video))
+		if !errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), "VP8 or H.264") {
+			t.Errorf("join with an offer of %s %s only: %v, want ErrBadOffer naming VP8 and H.264", video.MimeType, video.SDPFmtpLine, err)
+		}
+		if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the failed join left its room open: %v", err)
+		}
 	}
-	if _, err := m.Room("x"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("the failed join left its room open: %v", err)
+	s, answer, err := m.Join(context.Background(), "x", "", Viewer, offer(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f"}))
+	if err != nil {
+		t.Fatalf("join with an H.264-only offer: %v", err)
+	}
+	if !strings.Contains(answer, "H264/90000") || strings.Contains(answer, "VP8") || s.Info().MixCodec != "H264" {
+		t.Errorf("an H.264-only viewer's session says %q; answer:\n%s", s.Info().MixCodec, answer)
 	}
 }
 

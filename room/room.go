@@ -29,14 +29,21 @@ type Room struct {
 	obs      Observer
 	mixer    *mixer.Mixer
 	downlink *downlink   // sets the mixer's bitrate
-	video    *clockTrack // the composite, bound to every receiver
+	video    *clockTrack // the composite, bound to every receiver of VP8
 	audio    *clockTrack // the full mix, for viewers (see Audio)
 	sent     rateMeter   // the composite's encoded bitrate
-	cancel   context.CancelFunc
-	done     chan struct{} // closed when the mixer has stopped
-	closed   chan struct{} // closed when close has returned: the recording finalized
-	created  time.Time
-	keyframe atomic.Int64 // when the last keyframe went out, ns after created; 0 before
+	// The composite in H.264, bound to the receivers that cannot take VP8
+	// (mixCodec); encoded while there are any (h264Receivers).
+	videoH264    *clockTrack
+	sentH264     rateMeter
+	h264Keyframe atomic.Int64 // as keyframe
+	h264Mu       sync.Mutex   // orders h264Users's changes and the mixer's SetH264
+	h264Users    int
+	cancel       context.CancelFunc
+	done         chan struct{} // closed when the mixer has stopped
+	closed       chan struct{} // closed when close has returned: the recording finalized
+	created      time.Time
+	keyframe     atomic.Int64 // when the last keyframe went out, ns after created; 0 before
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -74,7 +81,10 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.video.sent, r.audio.sent = r.obs.BytesOut, r.obs.BytesOut
+	if r.videoH264, err = newH264Track("video", "mcu-"+name); err != nil {
+		return nil, err
+	}
+	r.video.sent, r.audio.sent, r.videoH264.sent = r.obs.BytesOut, r.obs.BytesOut, r.obs.BytesOut
 	cfg := mgr.cfg.Mixer
 	cfg.Live = true
 	cfg.Observer = mgr.obs
@@ -101,11 +111,25 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 // lastKeyframe is when the last keyframe went out, on the monotonic clock
 // (a step of the wall clock would put it in the future, and every
 // receiver's keyframe request would look answered); zero before the first.
-func (r *Room) lastKeyframe() time.Time {
-	if ns := r.keyframe.Load(); ns != 0 {
+func (r *Room) lastKeyframe() time.Time { return r.since(&r.keyframe) }
+
+// lastH264Keyframe is lastKeyframe of the H.264 output.
+func (r *Room) lastH264Keyframe() time.Time { return r.since(&r.h264Keyframe) }
+
+func (r *Room) since(ns *atomic.Int64) time.Time {
+	if ns := ns.Load(); ns != 0 {
 		return r.created.Add(time.Duration(ns))
 	}
 	return time.Time{}
+}
+
+// h264Receivers counts a receiver of the H.264 output in (+1) or out
+// (-1): the mixer encodes it while there are any.
+func (r *Room) h264Receivers(delta int) {
+	r.h264Mu.Lock()
+	defer r.h264Mu.Unlock()
+	r.h264Users += delta
+	r.mixer.SetH264(r.h264Users > 0)
 }
 
 // Name is the room's name.
@@ -116,6 +140,17 @@ func (r *Room) Name() string { return r.name }
 // RTP timestamp is its PTS, also after ticks skipped when late or pictures
 // dropped.
 func (r *Room) Video(f codec.EncodedFrame) error {
+	if f.Codec == codec.H264 { // for its receivers alone: recordings are VP8
+		if err := r.videoH264.WriteFrame(f); err != nil {
+			r.log.Debug("h264 write", "err", err)
+		}
+		now := time.Now()
+		r.sentH264.add(len(f.Data), now)
+		if f.Key {
+			r.h264Keyframe.Store(max(int64(now.Sub(r.created)), 1))
+		}
+		return nil
+	}
 	if err := r.video.WriteFrame(f); err != nil {
 		r.log.Debug("video write", "err", err)
 	}
@@ -312,6 +347,11 @@ type MixerInfo struct {
 	AudioLoss int `json:"audio_loss_percent"`
 	// Voices is how many people's sound each mix takes at most (0: all).
 	Voices int `json:"voices"`
+	// H264Receivers counts the sessions (viewers too) that receive the
+	// composite in H.264, which is encoded while there are any;
+	// H264Frames counts its pictures so far.
+	H264Receivers int    `json:"h264_receivers"`
+	H264Frames    uint64 `json:"h264_frames"`
 }
 
 // Info returns the room's state.
@@ -321,7 +361,10 @@ func (r *Room) Info() Info {
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
-			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices}}
+			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames}}
+	r.h264Mu.Lock()
+	info.Mixer.H264Receivers = r.h264Users
+	r.h264Mu.Unlock()
 	// The sessions are described outside mu, which the room's output
 	// takes for every picture and audio frame.
 	r.mu.Lock()

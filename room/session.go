@@ -59,8 +59,9 @@ type Session struct {
 
 	room     *Room
 	pc       *webrtc.PeerConnection
-	audioOut *mixMinusTrack // this participant's mix-minus
-	pionLogs *pionLogs      // pion's messages about the peer
+	mix      codec.VideoCodec // the format the session receives the composite in (0: none, a publisher)
+	audioOut *mixMinusTrack   // this participant's mix-minus
+	pionLogs *pionLogs        // pion's messages about the peer
 	video    *mixer.LiveVideo
 	audio    *audioJitter
 	wg       sync.WaitGroup // the goroutines reading tracks and RTCP
@@ -68,12 +69,13 @@ type Session struct {
 
 	// mu guards closed and reading: onTrack's wg.Add, the loss and
 	// downlink reports happen before close or not at all.
-	mu        sync.Mutex
-	closed    bool
-	closeOnce sync.Once
-	pli       pliGate      // keyframe requests to the sender
-	downlink  atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
-	stream    atomic.Pointer[StreamInfo]
+	mu          sync.Mutex
+	closed      bool
+	h264Counted bool // counted among the room's H.264 receivers, until closed
+	closeOnce   sync.Once
+	pli         pliGate      // keyframe requests to the sender
+	downlink    atomic.Int64 // what the receiver can take of the composite (bit/s), once it has reported
+	stream      atomic.Pointer[StreamInfo]
 	// A video track, an audio track, is being read.
 	videoTaken, audioTaken atomic.Bool
 	// Of a simulcast sender's streams, the one decoded, and what is known
@@ -115,11 +117,17 @@ type SessionInfo struct {
 	// the big tile in the speaker layout.
 	Heard   bool `json:"heard"`
 	Speaker bool `json:"speaker"`
+	// MixCodec is the format the session receives the composite in: VP8,
+	// or H.264 for a receiver that cannot take VP8; empty for a publisher.
+	MixCodec string `json:"mix_codec,omitempty"`
 }
 
 // Info returns what the session is and sends.
 func (s *Session) Info() SessionInfo {
 	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Downlink: int(s.downlink.Load())}
+	if s.mix != 0 {
+		info.MixCodec = s.mix.String()
+	}
 	if st := s.stream.Load(); st != nil {
 		info.StreamInfo = *st
 	}
@@ -734,7 +742,34 @@ func (s *Session) close() {
 func (s *Session) markClosed() {
 	s.mu.Lock()
 	s.closed = true
+	counted := s.h264Counted
+	s.h264Counted = false
 	s.mu.Unlock()
+	if counted {
+		s.room.h264Receivers(-1)
+	}
+}
+
+// receiveH264 counts the session among the room's receivers of the
+// composite in H.264 until it closes.
+func (s *Session) receiveH264() {
+	s.mu.Lock()
+	counted := !s.closed
+	s.h264Counted = counted
+	s.mu.Unlock()
+	if counted {
+		s.room.h264Receivers(1)
+	}
+}
+
+// mixKeyframe asks for a keyframe of the composite in the session's
+// format.
+func (s *Session) mixKeyframe() {
+	if s.mix == codec.H264 {
+		s.room.mixer.RequestH264Keyframe()
+	} else {
+		s.room.mixer.RequestKeyframe()
+	}
 }
 
 // closePeer closes the PeerConnection, which ends the goroutines' reads,

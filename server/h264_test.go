@@ -1,0 +1,99 @@
+package server_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+)
+
+// TestH264Receivers: a participant and a WHEP viewer that can decode only
+// H.264 get the mix in H.264 (each decodes both participants' colours at
+// 1280x720), beside a VP8 participant whose mix goes on in VP8; the room
+// says who receives what; when the H.264 receivers have left, the room
+// stops encoding H.264.
+func TestH264Receivers(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const room = "h264"
+	vp8 := join(t, ctx, srv.URL, room, 1, ".ivf")
+	defer vp8.Close()
+	h264, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Name: "p02", H264: true,
+		Video: mediatest.TestdataPath(t, "p02.h264"), Audio: mediatest.TestdataPath(t, "p02.ogg"),
+		Decode: true, KeepAudio: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("an H.264-only participant: %v", err)
+	}
+	defer h264.Close()
+	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Endpoint: client.WHEP, H264: true, Decode: true})
+	if err != nil {
+		t.Fatalf("an H.264-only WHEP viewer: %v", err)
+	}
+	defer viewer.Close()
+
+	for _, c := range []struct {
+		name string
+		c    *client.Client
+	}{{"the VP8 participant", vp8}, {"the H.264 participant", h264}, {"the H.264 viewer", viewer}} {
+		eventually(t, 10*time.Second, func() error {
+			if err := tilesShow(t, c.c.Picture(), []int{1, 2}); err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			return nil
+		})
+	}
+	eventually(t, 5*time.Second, func() error { return hears(t, h264, []int{1}, 2) })
+	var info struct {
+		Participants []struct {
+			Name     string `json:"name"`
+			MixCodec string `json:"mix_codec"`
+		} `json:"participants"`
+		Mixer struct {
+			Frames        int `json:"frames"`
+			H264Receivers int `json:"h264_receivers"`
+			H264Frames    int `json:"h264_frames"`
+		} `json:"mixer"`
+	}
+	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+	if len(info.Participants) != 2 || info.Participants[0].MixCodec != "VP8" || info.Participants[1].MixCodec != "H264" {
+		t.Errorf("the room lists %+v, want p01 receiving VP8 and p02 H264", info.Participants)
+	}
+	if info.Mixer.H264Receivers != 2 || info.Mixer.H264Frames == 0 {
+		t.Errorf("the mixer: %+v, want 2 H.264 receivers and H.264 pictures", info.Mixer)
+	}
+	for i, c := range []*client.Client{vp8, h264, viewer} {
+		c.WaitFrames(30, 3*time.Second)
+		if st := c.Stats(); st.Frames < 30 || st.Keyframes == 0 || st.Freezes > 0 {
+			t.Errorf("receiver %d: %d pictures, %d keyframes, %d freezes", i, st.Frames, st.Keyframes, st.Freezes)
+		}
+	}
+
+	for _, c := range []*client.Client{h264, viewer} {
+		if err := c.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, 2*time.Second, func() error {
+		getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+		if info.Mixer.H264Receivers != 0 {
+			return fmt.Errorf("%d H.264 receivers after both left", info.Mixer.H264Receivers)
+		}
+		return nil
+	})
+	time.Sleep(200 * time.Millisecond) // the pictures the mixer had under way
+	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+	before, vp8Before := info.Mixer.H264Frames, info.Mixer.Frames
+	time.Sleep(500 * time.Millisecond)
+	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+	if info.Mixer.H264Frames != before || info.Mixer.Frames < vp8Before+10 {
+		t.Errorf("in the 500 ms after the H.264 receivers left: %d H.264 pictures more (want none), %d VP8 (want ~15)",
+			info.Mixer.H264Frames-before, info.Mixer.Frames-vp8Before)
+	}
+	api(t, http.MethodGet, srv.URL+"/api/rooms/"+room, http.StatusOK)
+}
