@@ -187,7 +187,7 @@ func BenchmarkH264Presets(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer enc.Close()
-			pic, err := newPicture(w, h)
+			pic, err := NewPicture(w, h)
 			if err != nil {
 				b.Fatal(err)
 			}

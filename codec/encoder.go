@@ -75,10 +75,10 @@ func NewVP8Encoder(cfg VP8Config) (*VP8Encoder, error) {
 }
 
 // NewPicture allocates an input picture of the encoder's size.
-func (e *VP8Encoder) NewPicture() (*Picture, error) { return newPicture(e.cfg.Width, e.cfg.Height) }
+func (e *VP8Encoder) NewPicture() (*Picture, error) { return NewPicture(e.cfg.Width, e.cfg.Height) }
 
-// newPicture allocates a 4:2:0 encoder input picture of w×h.
-func newPicture(w, h int) (*Picture, error) {
+// NewPicture allocates a 4:2:0 encoder input picture of w×h.
+func NewPicture(w, h int) (*Picture, error) {
 	f := astiav.AllocFrame()
 	if f == nil {
 		return nil, errors.New("codec: allocate encoder input picture")
@@ -134,6 +134,24 @@ func (p *Picture) Image() (*image.YCbCr, error) {
 		SubsampleRatio: image.YCbCrSubsampleRatio420,
 		Rect:           image.Rect(0, 0, w, h),
 	}, nil
+}
+
+// CopyFrom copies src, a picture of the same size, into p.
+func (p *Picture) CopyFrom(src *Picture) error {
+	switch {
+	case p == nil || p.f == nil || src == nil || src.f == nil:
+		return errors.New("codec: copy a picture: freed")
+	case src.f.Width() != p.f.Width() || src.f.Height() != p.f.Height():
+		return fmt.Errorf("codec: copy a %dx%d picture into a %dx%d one", src.f.Width(), src.f.Height(), p.f.Width(), p.f.Height())
+	}
+	dst := (*C.AVFrame)(p.f.UnsafePointer())
+	if r := C.av_frame_make_writable(dst); r < 0 {
+		return fmt.Errorf("codec: copy a picture: %w", astiav.Error(r))
+	}
+	if r := C.av_frame_copy(dst, (*C.AVFrame)(src.f.UnsafePointer())); r < 0 {
+		return fmt.Errorf("codec: copy a picture: %w", astiav.Error(r))
+	}
+	return nil
 }
 
 // Free frees the picture. It is safe to call more than once.

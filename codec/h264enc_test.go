@@ -18,7 +18,7 @@ func smallH264Config() H264Config {
 func h264Encode(t *testing.T, enc *H264Encoder, from, to int, busy bool, keys ...int) ([]EncodedFrame, []*Frame) {
 	t.Helper()
 	c := enc.Config()
-	pic, err := newPicture(c.Width, c.Height)
+	pic, err := NewPicture(c.Width, c.Height)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestH264EncodeRefusesAForeignPicture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer enc.Close()
-	big, err := newPicture(640, 360)
+	big, err := NewPicture(640, 360)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestH264EncodeRefusesAForeignPicture(t *testing.T) {
 	if _, err := enc.EncodePicture(big, 0, false); err == nil {
 		t.Error("a 640x360 picture went into a 320x180 encoder")
 	}
-	freed, err := newPicture(320, 180)
+	freed, err := NewPicture(320, 180)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,12 +214,54 @@ func TestH264EncodeRefusesAForeignPicture(t *testing.T) {
 		t.Error("a freed picture was encoded")
 	}
 	enc.Close()
-	ok, err := newPicture(320, 180)
+	ok, err := NewPicture(320, 180)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ok.Free()
 	if _, err := enc.EncodePicture(ok, 0, false); err == nil {
 		t.Error("a closed encoder encoded")
+	}
+}
+
+// CopyFrom copies a picture whole (the H.264 output's copy of the
+// canvas), and refuses one of another size or a freed one.
+func TestPictureCopyFrom(t *testing.T) {
+	src, err := NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Free()
+	p := testPicture(320, 180, 3, true)
+	if err := src.Load(&p.YCbCr); err != nil {
+		t.Fatal(err)
+	}
+	dst, err := NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dst.Free()
+	if err := dst.CopyFrom(src); err != nil {
+		t.Fatal(err)
+	}
+	img, err := dst.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := psnr(t, img, &p.YCbCr); got < 99 {
+		t.Errorf("the copy differs from the picture: PSNR %.1f dB", got)
+	}
+	other, err := NewPicture(322, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Free()
+	if err := other.CopyFrom(src); err == nil {
+		t.Error("a 320x180 picture copied into a 322x180 one")
+	}
+	gone, _ := NewPicture(320, 180)
+	gone.Free()
+	if err := dst.CopyFrom(gone); err == nil {
+		t.Error("a freed picture copied")
 	}
 }

@@ -22,12 +22,7 @@ type encodePipe struct {
 	fail  context.CancelCauseFunc
 	log   *slog.Logger
 
-	// The H.264 encoder, open while jobs ask for it (Mixer.SetH264); owned
-	// by the encoder goroutine. h264Failed: it could not open or encode,
-	// warned about once; not retried until the output is turned off and
-	// on again.
-	h264       *codec.H264Encoder
-	h264Failed bool
+	h264 *h264Pipe // the H.264 output, run while jobs ask for it
 
 	setup func() // run first in the encoder goroutine, may be nil
 
@@ -59,9 +54,13 @@ type encodeJob struct {
 	arrivals []time.Time // of live pictures shown for the first time
 }
 
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
+// newEncodePipe starts the encoder goroutine. wait: the H.264 output
+// waits for its encoder instead of dropping a picture while it is busy
+// (offline).
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
 	p := &encodePipe{enc: enc, out: out, stats: st, log: log, fail: fail, setup: setup,
-		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases)}
+		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases),
+		h264: &h264Pipe{cfg: enc.Config().H264(), out: out, stats: st, log: log, fail: fail, block: wait}}
 	for i := range canvases {
 		pic, err := enc.NewPicture()
 		if err != nil {
@@ -108,11 +107,14 @@ func (p *encodePipe) run() {
 			p.free <- j.c
 			continue
 		}
-		f, err := p.encodeVP8(j)
-		if !j.h264 {
-			p.closeH264()
-			p.free <- j.c
+		if j.h264 {
+			// A copy, before the VP8 encode: the two encode at once.
+			p.h264.offer(j)
+		} else {
+			p.h264.stop()
 		}
+		f, err := p.encodeVP8(j)
+		p.free <- j.c
 		if err != nil {
 			p.stop(err)
 		} else if f.Data != nil {
@@ -120,19 +122,8 @@ func (p *encodePipe) run() {
 				p.stop(err)
 			}
 		}
-		if j.h264 {
-			// After the VP8 picture has gone out: its receivers do not
-			// wait for this one.
-			h, ok := p.encodeH264(j)
-			p.free <- j.c
-			if ok && p.err == nil {
-				if err := p.out.Video(h); err != nil {
-					p.stop(err)
-				}
-			}
-		}
 	}
-	p.closeH264()
+	p.h264.stop()
 }
 
 // encodeVP8 encodes the job's canvas with the room's VP8 encoder and
@@ -176,68 +167,6 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 	return f, nil
 }
 
-// encodeH264 encodes the job's canvas to H.264, opening the encoder
-// first if it is not open. A failure is warned about and turns the
-// H.264 output off until a job without it: the VP8 output and the room
-// go on.
-func (p *encodePipe) encodeH264(j encodeJob) (codec.EncodedFrame, bool) {
-	if p.h264Failed {
-		return codec.EncodedFrame{}, false
-	}
-	fail := func(err error) (codec.EncodedFrame, bool) {
-		p.log.Warn("h264 output stopped: its receivers get no picture", "err", err)
-		p.closeH264()
-		p.h264Failed = true
-		return codec.EncodedFrame{}, false
-	}
-	if p.h264 == nil {
-		cfg := p.enc.Config().H264()
-		cfg.Bitrate = j.bitrate
-		enc, err := codec.NewH264Encoder(cfg)
-		if err != nil {
-			return fail(err)
-		}
-		p.h264 = enc
-	} else if j.bitrate != p.h264.Config().Bitrate {
-		if err := p.h264.SetBitrate(j.bitrate); err != nil {
-			return fail(err)
-		}
-	}
-	obs := p.stats.obs
-	var span sched.CPUSpan
-	if obs != nil {
-		span = sched.StartCPU()
-	}
-	f, err := p.h264.EncodePicture(j.c.pic, j.pts, j.h264Key)
-	if obs != nil {
-		obs.CPU(StageVideoEncode, span.End())
-	}
-	if err != nil {
-		return fail(err)
-	}
-	if f.Data == nil {
-		return f, false
-	}
-	p.stats.h264Frames.Add(1)
-	p.stats.h264Bytes.Add(uint64(len(f.Data)))
-	if f.Key {
-		p.stats.h264Keyframes.Add(1)
-		if obs != nil {
-			obs.Keyframe(j.h264Key)
-		}
-	}
-	return f, true
-}
-
-// closeH264 frees the H.264 encoder, if open, and forgets a failure.
-func (p *encodePipe) closeH264() {
-	if p.h264 != nil {
-		p.h264.Close()
-		p.h264 = nil
-	}
-	p.h264Failed = false
-}
-
 // stop keeps the first error and cancels the mixer with it; the jobs
 // still queued only give their canvases back.
 func (p *encodePipe) stop(err error) {
@@ -252,6 +181,7 @@ func (p *encodePipe) stop(err error) {
 func (p *encodePipe) close() error {
 	close(p.jobs)
 	p.done.Wait()
+	p.h264.wait()
 	p.freePictures()
 	p.enc.Close()
 	return p.err

@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -28,8 +29,7 @@ func (s *scripted) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, 
 }
 
 // TestH264Output: the H.264 output runs only while turned on, each of its
-// pictures the same canvas as the VP8 picture of the same tick, handed on
-// after it; it starts with a keyframe each time it is turned on, its
+// pictures one of a tick the VP8 output has too, in order; it starts with a keyframe each time it is turned on, its
 // keyframe requests are its own (neither output's requests make the
 // other's keyframes), and it decodes to the participant's colour.
 func TestH264Output(t *testing.T) {
@@ -60,7 +60,7 @@ func TestH264Output(t *testing.T) {
 	}
 	var vp8Keys, h264Keys []time.Duration
 	var h264 [][]byte
-	lastVP8, vp8s := time.Duration(-1), 0
+	lastVP8, lastH264, vp8s := time.Duration(-1), time.Duration(-1), 0
 	for i, f := range out.video {
 		switch f.Codec {
 		case codec.VP8:
@@ -73,9 +73,10 @@ func TestH264Output(t *testing.T) {
 				vp8Keys = append(vp8Keys, f.PTS)
 			}
 		case codec.H264:
-			if f.PTS != lastVP8 {
-				t.Errorf("H.264 picture %d at %v, not right after the VP8 one of its tick (%v)", i, f.PTS, lastVP8)
+			if f.PTS <= lastH264 || f.PTS%frame > time.Microsecond && frame-f.PTS%frame > time.Microsecond {
+				t.Errorf("H.264 picture %d at %v after %v: not in order, or not at a tick", i, f.PTS, lastH264)
 			}
+			lastH264 = f.PTS
 			if !on(f.PTS) {
 				t.Errorf("H.264 picture at %v, while the output was off", f.PTS)
 			}
@@ -133,5 +134,67 @@ func TestH264Output(t *testing.T) {
 	}
 	if pics < len(h264)-2 {
 		t.Errorf("decoded %d of %d H.264 pictures", pics, len(h264))
+	}
+}
+
+// blockH264 is an output whose H.264 pictures wait until release is
+// closed.
+type blockH264 struct {
+	capture
+	release chan struct{}
+}
+
+func (b *blockH264) Video(f codec.EncodedFrame) error {
+	if f.Codec == codec.H264 {
+		<-b.release
+	}
+	return b.capture.Video(f)
+}
+
+// TestH264OutputDropsWhileBusy: live, a picture that comes while the H.264
+// encoder (here its output) is still busy is dropped, not waited for, and
+// a keyframe asked for with a dropped picture comes with the next one
+// encoded.
+func TestH264OutputDropsWhileBusy(t *testing.T) {
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	out := &blockH264{release: make(chan struct{})}
+	st := &stats{}
+	h := &h264Pipe{cfg: cfg.H264(), out: out, stats: st, log: slog.Default(), fail: func(err error) { t.Errorf("output failed: %v", err) }}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	c := newCanvas(pic, 0)
+	offer := func(i int, key bool) {
+		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, h264Key: key, bitrate: cfg.Bitrate})
+	}
+	offer(0, false) // encoded; its output blocks, and the run's picture stays taken
+	offer(1, true)  // dropped, its keyframe owed
+	offer(2, false) // dropped
+	if n := st.h264Dropped.Load(); n != 2 {
+		t.Fatalf("%d pictures dropped while the encoder was busy, want 2", n)
+	}
+	close(out.release)
+	for end := time.Now().Add(5 * time.Second); len(h.idle) == 0; {
+		if time.Now().After(end) {
+			t.Fatal("the encoder did not come back")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	offer(3, false)
+	h.stop()
+	h.wait()
+	var keys []bool
+	var pts []time.Duration
+	for _, f := range out.video {
+		keys, pts = append(keys, f.Key), append(pts, f.PTS)
+	}
+	if len(keys) != 2 || !keys[0] || !keys[1] || pts[1] != 3*time.Second/30 {
+		t.Errorf("H.264 pictures at %v, keyframes %v: want the first and the fourth, both keyframes (the second's request owed)", pts, keys)
+	}
+	if st.h264Frames.Load() != 2 || st.h264Keyframes.Load() != 2 {
+		t.Errorf("stats: %d pictures, %d keyframes", st.h264Frames.Load(), st.h264Keyframes.Load())
 	}
 }

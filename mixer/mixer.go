@@ -30,7 +30,9 @@ type Participant struct {
 // Output receives what the mixer produces. A non-nil error stops Run.
 type Output interface {
 	// Video receives each encoded composite picture, in order, from the
-	// encoder goroutine.
+	// encoder goroutine; with the H.264 output on (SetH264), also its
+	// pictures (Codec H264), in their order, from a goroutine of their
+	// own, at the same time as VP8 ones.
 	Video(f codec.EncodedFrame) error
 	// Audio receives the full mix (for viewers and recordings), 20 ms at a
 	// time, in order, from the mixer goroutine.
@@ -229,10 +231,13 @@ func (m *Mixer) RequestKeyframe() {
 }
 
 // SetH264 turns the H.264 output on or off from the next picture on. While
-// on, each picture is also encoded to H.264 (codec.H264Encoder, the
-// VP8 encoder's size, rate and keyframe interval) and handed to
-// Output.Video after the VP8 one, with Codec H264; it starts with a
-// keyframe. The encoder is freed when the output is turned off.
+// on, each picture is also encoded to H.264 (codec.H264Encoder, the VP8
+// encoder's size, rate and keyframe interval) from a copy of the canvas,
+// in a goroutine of its own, and handed to Output.Video with Codec H264;
+// it starts with a keyframe. Live, a picture that comes while the H.264
+// encoder is still busy is not encoded to H.264 (Stats.H264Dropped): the
+// VP8 output never waits for it. The encoder is freed when the output is
+// turned off.
 func (m *Mixer) SetH264(on bool) {
 	m.mu.Lock()
 	m.h264 = on
@@ -314,7 +319,7 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, cancel, m.cfg.EncoderThread)
+	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, m.cfg.EncoderThread)
 	if err != nil {
 		enc.Close()
 		return err

@@ -11,13 +11,14 @@ type Stats struct {
 	VideoFrames uint64 // encoded pictures
 	VideoBytes  uint64
 	Keyframes   uint64
-	// The H.264 output's pictures, bytes and keyframes (Mixer.SetH264).
-	H264Frames, H264Bytes, H264Keyframes uint64
-	DroppedFrames                        uint64 // video ticks not composed: the encoder held both canvases (live only)
-	LateTicks                            uint64 // video ticks skipped because the mixer was late (live only)
-	AudioFrames                          uint64 // 20 ms frames of the full mix
-	Compose                              Timing // per video tick: reading sources, scaling, copying
-	Encode                               Timing // per picture, in the encoder goroutine
+	// The H.264 output's pictures, bytes and keyframes (Mixer.SetH264),
+	// and the pictures it dropped, its encoder busy (live only).
+	H264Frames, H264Bytes, H264Keyframes, H264Dropped uint64
+	DroppedFrames                                     uint64 // video ticks not composed: the encoder held both canvases (live only)
+	LateTicks                                         uint64 // video ticks skipped because the mixer was late (live only)
+	AudioFrames                                       uint64 // 20 ms frames of the full mix
+	Compose                                           Timing // per video tick: reading sources, scaling, copying
+	Encode                                            Timing // per picture, in the encoder goroutine
 }
 
 // Timing summarizes durations.
@@ -36,7 +37,7 @@ func (t Timing) Mean() time.Duration {
 
 type stats struct {
 	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
-	h264Frames, h264Bytes, h264Keyframes                                atomic.Uint64
+	h264Frames, h264Bytes, h264Keyframes, h264Dropped                   atomic.Uint64
 	compose, encode                                                     timing
 	obs                                                                 Observer // may be nil
 }
@@ -65,7 +66,7 @@ func (m *Mixer) Stats() Stats {
 	s := &m.stats
 	return Stats{
 		VideoFrames: s.videoFrames.Load(), VideoBytes: s.videoBytes.Load(), Keyframes: s.keyframes.Load(),
-		H264Frames: s.h264Frames.Load(), H264Bytes: s.h264Bytes.Load(), H264Keyframes: s.h264Keyframes.Load(),
+		H264Frames: s.h264Frames.Load(), H264Bytes: s.h264Bytes.Load(), H264Keyframes: s.h264Keyframes.Load(), H264Dropped: s.h264Dropped.Load(),
 		DroppedFrames: s.dropped.Load(), LateTicks: s.lateTicks.Load(), AudioFrames: s.audioFrames.Load(),
 		Compose: s.compose.get(), Encode: s.encode.get(),
 	}

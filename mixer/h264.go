@@ -1,0 +1,167 @@
+package mixer
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"mcu/codec"
+	"mcu/internal/sched"
+)
+
+// h264Pipe is the H.264 output (Mixer.SetH264): the composite encoded a
+// second time, for the receivers that cannot take VP8, in a goroutine of
+// its own from a copy of each canvas, so that the VP8 output never waits
+// for it: not for x264 to open (a few ms), nor for its keyframes (12 ms
+// and more at 720p), nor for a picture it is slow with. Live, a picture
+// that comes while it is busy is dropped (offline, block: the encoder
+// goroutine waits); a keyframe asked for with it goes with the next one.
+//
+// offer and stop are called from the encoder goroutine only; a run of the
+// output (from the first offer after a stop to the next stop) has a
+// goroutine, a picture and an encoder of its own, which it frees.
+type h264Pipe struct {
+	cfg   codec.H264Config // Bitrate is each job's
+	out   Output
+	stats *stats
+	log   *slog.Logger
+	fail  context.CancelCauseFunc // stops the mixer, on an error of the output
+	block bool                    // offline: wait for the encoder rather than drop a picture
+
+	// Of the current run, owned by the encoder goroutine.
+	jobs    chan h264Job        // nil: not running
+	idle    chan *codec.Picture // the run's picture while its goroutine waits
+	keyOwed bool                // a keyframe asked for with a dropped picture
+
+	runs sync.WaitGroup
+}
+
+type h264Job struct {
+	pic     *codec.Picture
+	pts     time.Duration
+	key     bool
+	bitrate int
+}
+
+// offer hands the job's canvas to the H.264 encoder, starting a run if
+// none is going: copied into the run's picture if its goroutine is free,
+// else dropped (or waited for, with block).
+func (h *h264Pipe) offer(j encodeJob) {
+	if h.jobs == nil && !h.start() {
+		return
+	}
+	var pic *codec.Picture
+	if h.block {
+		pic = <-h.idle
+	} else {
+		select {
+		case pic = <-h.idle:
+		default:
+			h.keyOwed = h.keyOwed || j.h264Key
+			h.stats.h264Dropped.Add(1)
+			return
+		}
+	}
+	if err := pic.CopyFrom(j.c.pic); err != nil { // not expected: the same size, both allocated
+		h.log.Warn("h264 output: a picture not copied", "err", err)
+		h.idle <- pic
+		return
+	}
+	h.jobs <- h264Job{pic: pic, pts: j.pts, key: j.h264Key || h.keyOwed, bitrate: j.bitrate}
+	h.keyOwed = false
+}
+
+// start begins a run: its picture and goroutine (which opens the
+// encoder). It reports false if the picture cannot be allocated.
+func (h *h264Pipe) start() bool {
+	pic, err := codec.NewPicture(h.cfg.Width, h.cfg.Height)
+	if err != nil {
+		h.log.Warn("h264 output: no picture: its receivers get none", "err", err)
+		return false
+	}
+	h.jobs, h.idle, h.keyOwed = make(chan h264Job, 1), make(chan *codec.Picture, 1), false
+	h.idle <- pic
+	h.runs.Add(1)
+	go h.run(h.jobs, h.idle)
+	return true
+}
+
+// stop ends the current run, if any: its goroutine frees the encoder and
+// the picture once done with the picture it has.
+func (h *h264Pipe) stop() {
+	if h.jobs != nil {
+		close(h.jobs)
+		h.jobs, h.idle = nil, nil
+	}
+}
+
+// wait waits for every run to end (after stop).
+func (h *h264Pipe) wait() { h.runs.Wait() }
+
+// run encodes a run's pictures. An encoder that cannot open or fails is
+// warned about once, and the run's pictures are given back unencoded
+// until the output is turned off (the VP8 output and the room go on).
+func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture) {
+	defer h.runs.Done()
+	var enc *codec.H264Encoder
+	failed := false
+	fail := func(err error) {
+		h.log.Warn("h264 output stopped: its receivers get no picture", "err", err)
+		failed = true
+	}
+	for j := range jobs {
+		if !failed && enc == nil {
+			cfg := h.cfg
+			cfg.Bitrate = j.bitrate
+			var err error
+			if enc, err = codec.NewH264Encoder(cfg); err != nil {
+				fail(err)
+			}
+		}
+		if !failed {
+			if f, err := h.encode(enc, j); err != nil {
+				fail(err)
+			} else if f.Data != nil {
+				if err := h.out.Video(f); err != nil {
+					h.fail(err)
+				}
+			}
+		}
+		idle <- j.pic
+	}
+	if enc != nil {
+		enc.Close()
+	}
+	(<-idle).Free() // back from the last job: nobody else takes it now
+}
+
+// encode encodes one picture with enc and counts it.
+func (h *h264Pipe) encode(enc *codec.H264Encoder, j h264Job) (codec.EncodedFrame, error) {
+	if j.bitrate != enc.Config().Bitrate {
+		if err := enc.SetBitrate(j.bitrate); err != nil {
+			return codec.EncodedFrame{}, err
+		}
+	}
+	obs := h.stats.obs
+	var span sched.CPUSpan
+	if obs != nil {
+		span = sched.StartCPU()
+	}
+	f, err := enc.EncodePicture(j.pic, j.pts, j.key)
+	if obs != nil {
+		obs.CPU(StageVideoEncode, span.End())
+	}
+	if err != nil || f.Data == nil {
+		return f, err
+	}
+	h.stats.h264Frames.Add(1)
+	h.stats.h264Bytes.Add(uint64(len(f.Data)))
+	if f.Key {
+		h.stats.h264Keyframes.Add(1)
+		if obs != nil {
+			obs.Keyframe(j.key)
+		}
+	}
+	return f, nil
+}
