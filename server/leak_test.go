@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mcu/client"
+	"mcu/codec"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
@@ -66,6 +67,66 @@ func TestJoinLeaveLeaks(t *testing.T) {
 	}
 	if rooms, people, viewers := srv.Rooms.Counts(); rooms+people+viewers != 0 {
 		t.Errorf("left behind: %d rooms, %d participants, %d viewers", rooms, people, viewers)
+	}
+}
+
+// TestH264ViewerChurn: an H.264-only viewer joining and leaving a room
+// that stays open, 20 times, opens and frees the room's H.264 encoder, its
+// goroutine and its picture each time (~24 MB at 1280x720): goroutines,
+// Go heap and C memory end where they were. (RSS says little here under
+// the race detector, which keeps its shadow of freed Go memory: +32 MB
+// over these cycles, +5 MB without it.)
+func TestH264ViewerChurn(t *testing.T) {
+	if testing.Short() {
+		t.Skip("20 WebRTC sessions")
+	}
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	stay, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "churn264",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stay.Close()
+	cycle := func() {
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "churn264", Endpoint: client.WHEP, H264: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := c.WaitFrames(3, 10*time.Second); n < 3 {
+			t.Fatalf("%d pictures of the mix in H.264 in 10 s", n)
+		}
+		if err := c.Leave(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		cycle()
+	}
+	g0, heap0, rss0 := settle(t, 0)
+	c0, known := codec.CHeapBytes()
+	for range 20 {
+		cycle()
+	}
+	g1, heap1, rss1 := settle(t, g0)
+	c1, _ := codec.CHeapBytes()
+	t.Logf("after 20 cycles: goroutines %d → %d, heap %d → %d KiB, C memory %d → %d KiB, RSS %d → %d KiB", g0, g1, heap0>>10, heap1>>10, c0>>10, c1>>10, rss0, rss1)
+	if known && c1 > c0+2<<20 {
+		t.Errorf("C memory grew from %d to %d KiB", c0>>10, c1>>10)
+	}
+	if g1 > g0+2 {
+		t.Errorf("goroutines grew from %d to %d", g0, g1)
+	}
+	if heap1 > heap0+8<<20 {
+		t.Errorf("Go heap grew from %d to %d KiB", heap0>>10, heap1>>10)
+	}
+	room, err := srv.Rooms.Room("churn264")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := room.Info(); info.Mixer.H264Receivers != 0 || info.Viewers != 0 {
+		t.Errorf("after the viewers left: %d H.264 receivers, %d viewers", info.Mixer.H264Receivers, info.Viewers)
 	}
 }
 
