@@ -86,6 +86,13 @@ func (c H264Config) options() [][2]string {
 		{"threads", "1"},
 		// Every IDR picture carries its SPS and PPS (no global header).
 		{"x264-params", "repeat-headers=1"},
+		// Said in the SPS: the pictures are BT.601 in video range, as the
+		// VP8 mix is (VP8 knows no other). Without it a decoder guesses,
+		// and browsers take a 720p H.264 picture for BT.709: colours shift.
+		{"colorspace", "smpte170m"},
+		{"color_primaries", "smpte170m"},
+		{"color_trc", "smpte170m"},
+		{"color_range", "tv"},
 	}
 }
 

@@ -3,9 +3,14 @@
 package codec
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"mcu/internal/mediatest"
 )
 
 func smallH264Config() H264Config {
@@ -263,5 +268,39 @@ func TestPictureCopyFrom(t *testing.T) {
 	gone.Free()
 	if err := dst.CopyFrom(gone); err == nil {
 		t.Error("a freed picture copied")
+	}
+}
+
+// TestH264SaysItsColours: an independent parser (ffprobe) reads the H.264
+// stream as constrained baseline whose pictures are BT.601 in video range,
+// as the VP8 mix's are: without the colour description, browsers took the
+// 1280x720 pictures for BT.709 and shifted every colour (a distance of 12
+// in Y'CbCr in TestConference's H.264 browser, against 1 after).
+func TestH264SaysItsColours(t *testing.T) {
+	enc, err := NewH264Encoder(smallH264Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	frames, _ := h264Encode(t, enc, 0, 10, false)
+	var stream []byte
+	for _, f := range frames {
+		stream = append(stream, f.Data...)
+	}
+	path := filepath.Join(t.TempDir(), "mix.h264")
+	if err := os.WriteFile(path, stream, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := mediatest.ProbeFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, ok := p.Video()
+	if !ok {
+		t.Fatalf("no video stream: %+v", p)
+	}
+	if v.CodecName != "h264" || v.Profile != "Constrained Baseline" || v.Width != 320 ||
+		v.ColorSpace != "smpte170m" || v.ColorPrimaries != "smpte170m" || v.ColorTransfer != "smpte170m" || v.ColorRange != "tv" {
+		t.Errorf("ffprobe reads %+v: want 320 wide constrained baseline H.264, BT.601 (smpte170m) in video range (tv)", v)
 	}
 }

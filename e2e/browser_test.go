@@ -155,6 +155,7 @@ type browser struct {
 	p        mediatest.Participant // whose camera and microphone it has
 	ctx      context.Context       // the tab's chromedp context
 	location string                // the session URL its join returned
+	codec    string                // the join's videoCodec ("": the browser's own choice)
 	console  logbuf.Buffer         // the page's console, for failures
 	output   logbuf.Buffer         // Chromium's stdout and stderr, for failures
 }
@@ -324,6 +325,7 @@ type participantInfo struct {
 	Name       string    `json:"name"`
 	Joined     time.Time `json:"joined"`
 	VideoCodec string    `json:"video_codec"`
+	MixCodec   string    `json:"mix_codec"`
 	Width      int       `json:"width"`
 	Height     int       `json:"height"`
 }

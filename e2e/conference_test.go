@@ -86,12 +86,16 @@ func TestConference(t *testing.T) {
 		// The page sets mcuTestReady once mcu.js is imported from the server.
 		browsers = append(browsers, launch(t, p, media[i], page, "window.mcuTestReady === true"))
 	}
+	// The last asks for H.264 alone (mcu.js's videoCodec): it sends its
+	// camera in H.264 and receives the mix in H.264, which the server
+	// encodes for it, and must see and hear the same as the others.
+	browsers[len(browsers)-1].codec = "h264"
 	// One after another, each connected before the next joins, so that the
 	// grid cells are in join order.
 	for _, b := range browsers {
 		b.join(t, srv.URL)
 	}
-	checkParticipants(t, srv.URL, people)
+	checkParticipants(t, srv.URL, people, browsers)
 	// A page on another origin can call the room API through mcu.js: the
 	// server allows any origin, so the calls must carry no credentials.
 	if n := eval[int](t, browsers[0], evalTimeout, fmt.Sprintf("mcuTest.participants(%s)", jsString(conferenceRoom))); n != len(people) {
@@ -105,6 +109,15 @@ func TestConference(t *testing.T) {
 		b.checkColours(t, people, cells)
 	}
 	checkFrameRate(t, srv.URL, browsers)
+	for _, b := range browsers {
+		want := "video/VP8"
+		if b.codec == "h264" {
+			want = "video/H264"
+		}
+		if got := b.stats(t).Video.Codec; !strings.EqualFold(got, want) {
+			t.Errorf("%s decodes the mix as %q, want %s", b.p.Name, got, want)
+		}
+	}
 	for _, b := range browsers {
 		b.checkTones(t, people)
 	}
@@ -150,7 +163,7 @@ func (b *browser) join(t *testing.T, server string) {
 	res := eval[struct {
 		Origin   string `json:"origin"`
 		Location string `json:"location"`
-	}](t, b, joinTimeout, fmt.Sprintf("mcuTest.join(%s, %s)", jsString(conferenceRoom), jsString(b.p.Name)))
+	}](t, b, joinTimeout, fmt.Sprintf("mcuTest.join(%s, %s, %s)", jsString(conferenceRoom), jsString(b.p.Name), jsString(b.codec)))
 	if sameOrigin(res.Origin+"/", server) {
 		t.Errorf("%s: the page runs on the server's origin %s", b.p.Name, res.Origin)
 	}
@@ -207,7 +220,7 @@ func (b *browser) leave(t *testing.T) {
 
 // checkParticipants checks that the API lists the browsers, by name, in
 // join order.
-func checkParticipants(t *testing.T, server string, people []mediatest.Participant) {
+func checkParticipants(t *testing.T, server string, people []mediatest.Participant, browsers []*browser) {
 	t.Helper()
 	info, found := getRoom(t, server, conferenceRoom)
 	if !found {
@@ -222,6 +235,14 @@ func checkParticipants(t *testing.T, server string, people []mediatest.Participa
 	for i, p := range ps {
 		if p.Name != people[i].Name {
 			t.Errorf("participant %d to join is %q, want %q", i+1, p.Name, people[i].Name)
+		}
+		want := "VP8"
+		if browsers[i].codec == "h264" {
+			want = "H264"
+		}
+		// The camera's codec is known once its first picture is decoded.
+		if p.MixCodec != want || p.VideoCodec != "" && p.VideoCodec != want {
+			t.Errorf("%s sends %q and receives the mix in %q, want %s both ways", p.Name, p.VideoCodec, p.MixCodec, want)
 		}
 	}
 }
@@ -298,6 +319,7 @@ func decodePNG(t *testing.T, b64 string) *image.YCbCr {
 
 // rtpStats is the part of an inbound-rtp report the test reads.
 type rtpStats struct {
+	Codec           string  `json:"codec"`     // MIME type
 	Timestamp       float64 `json:"timestamp"` // ms
 	FrameWidth      int     `json:"frameWidth"`
 	FrameHeight     int     `json:"frameHeight"`

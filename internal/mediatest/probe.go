@@ -35,6 +35,12 @@ type Stream struct {
 	// when ffprobe gives none.
 	Start    time.Duration
 	HasStart bool
+	// A video stream's profile ("Constrained Baseline"), and its colours
+	// as the stream says them ("" where it does not): matrix, primaries,
+	// transfer and range ("tv", "pc").
+	Profile                                   string
+	ColorSpace, ColorPrimaries, ColorTransfer string
+	ColorRange                                string
 }
 
 // Video returns the first video stream.
@@ -80,6 +86,11 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			NbFrames   string `json:"nb_frames"`
 			Duration   string `json:"duration"`
 			StartTime  string `json:"start_time"`
+			Profile    string `json:"profile"`
+			ColorSpace string `json:"color_space"`
+			Primaries  string `json:"color_primaries"`
+			Transfer   string `json:"color_transfer"`
+			ColorRange string `json:"color_range"`
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out, &raw); err != nil {
@@ -103,6 +114,8 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			Duration:   seconds(s.Duration),
 			Start:      seconds(s.StartTime),
 			HasStart:   s.StartTime != "" && s.StartTime != "N/A",
+			Profile:    s.Profile, ColorSpace: s.ColorSpace, ColorPrimaries: s.Primaries,
+			ColorTransfer: s.Transfer, ColorRange: s.ColorRange,
 		})
 	}
 	return p, nil

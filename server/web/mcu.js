@@ -433,6 +433,26 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
 }
 
 /**
+ * videoCodecs returns the codec preferences for a join's videoCodec: null
+ * for the default, or the browser's H.264 formats the server can send the
+ * mix in (packetization mode 1).
+ */
+function videoCodecs(videoCodec) {
+  if (!videoCodec) {
+    return null;
+  }
+  if (videoCodec.toLowerCase() !== "h264") {
+    throw new McuError(0, `Unknown video codec "${videoCodec}": "h264" or none.`);
+  }
+  const caps = globalThis.RTCRtpReceiver?.getCapabilities?.("video")?.codecs ?? [];
+  const h264 = caps.filter((c) => c.mimeType.toLowerCase() === "video/h264" && /packetization-mode=1/.test(c.sdpFmtpLine ?? ""));
+  if (h264.length === 0 || !globalThis.RTCRtpTransceiver?.prototype.setCodecPreferences) {
+    throw new McuError(0, "This browser cannot receive H.264 video in a form the server sends.");
+  }
+  return h264;
+}
+
+/**
  * Joins a room. stream is the local camera and microphone (either may be
  * missing: that direction is then receive-only). Returns a session:
  *
@@ -450,6 +470,11 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
  * string, is sent as "Authorization: Bearer <token>" (for a server started
  * with -auth-token; leaving needs none).
  *
+ * videoCodec "h264" offers H.264 alone for video, so that the mix comes in
+ * H.264 (which a phone may decode in hardware; the server encodes it for
+ * such receivers only), and the camera is sent in H.264 too. The default
+ * offers everything the browser has, and the mix comes in VP8.
+ *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
 export async function join({
@@ -462,9 +487,11 @@ export async function join({
   joinTimeoutMs = DEFAULT_JOIN_TIMEOUT_MS,
   connectTimeoutMs = 10000,
   token = "",
+  videoCodec = "",
 }) {
   checkRoom(room);
   const auth = authorization(token);
+  const codecs = videoCodecs(videoCodec);
   const cancelled = () => new McuError(0, "Join cancelled.");
   if (signal?.aborted) {
     throw cancelled();
@@ -475,10 +502,11 @@ export async function join({
     pc.addEventListener("track", (e) => remoteStream.addTrack(e.track));
     for (const kind of ["audio", "video"]) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
-      if (track) {
-        pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
-      } else {
-        pc.addTransceiver(kind, { direction: "recvonly" });
+      const tr = track
+        ? pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] })
+        : pc.addTransceiver(kind, { direction: "recvonly" });
+      if (kind === "video" && codecs) {
+        tr.setCodecPreferences(codecs);
       }
     }
     await pc.setLocalDescription(await pc.createOffer());
