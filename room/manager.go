@@ -796,6 +796,21 @@ func (m *Manager) Counts() (rooms, participants, viewers int) {
 	return len(m.rooms), participants, viewers
 }
 
+// H264Receivers counts the sessions, in every room, that receive the mix
+// in H.264 (see mixCodec): each room with any encodes its canvas twice.
+func (m *Manager) H264Receivers() int {
+	m.mu.Lock()
+	rooms := slices.Collect(maps.Values(m.rooms))
+	m.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		r.h264Mu.Lock()
+		n += r.h264Users
+		r.h264Mu.Unlock()
+	}
+	return n
+}
+
 // Lowered counts the rooms whose mix is encoded below the configured
 // bitrate because a receiver reports heavy loss (see downlink).
 func (m *Manager) Lowered() int {

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -67,6 +68,9 @@ func TestH264Receivers(t *testing.T) {
 	if info.Mixer.H264Receivers != 2 || info.Mixer.H264Frames == 0 {
 		t.Errorf("the mixer: %+v, want 2 H.264 receivers and H.264 pictures", info.Mixer)
 	}
+	if n := metricValue(t, scrapeMetrics(t, srv.URL), "mcu_h264_receivers"); n != 2 {
+		t.Errorf("/metrics: mcu_h264_receivers %v, want 2", n)
+	}
 	for i, c := range []*client.Client{vp8, h264, viewer} {
 		c.WaitFrames(30, 3*time.Second)
 		if st := c.Stats(); st.Frames < 30 || st.Keyframes == 0 || st.Freezes > 0 {
@@ -86,6 +90,9 @@ func TestH264Receivers(t *testing.T) {
 		}
 		return nil
 	})
+	if n := metricValue(t, scrapeMetrics(t, srv.URL), "mcu_h264_receivers"); n != 0 {
+		t.Errorf("/metrics: mcu_h264_receivers %v after both left, want 0", n)
+	}
 	time.Sleep(200 * time.Millisecond) // the pictures the mixer had under way
 	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
 	before, vp8Before := info.Mixer.H264Frames, info.Mixer.Frames
@@ -96,4 +103,18 @@ func TestH264Receivers(t *testing.T) {
 			info.Mixer.H264Frames-before, info.Mixer.Frames-vp8Before)
 	}
 	api(t, http.MethodGet, srv.URL+"/api/rooms/"+room, http.StatusOK)
+}
+
+func scrapeMetrics(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }

@@ -166,7 +166,7 @@ func TestMetrics(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	text := string(body)
-	for _, want := range []string{"mcu_rooms 1", "mcu_participants 1", "mcu_viewers 0", "mcu_rooms_bitrate_lowered 0", "mcu_mixer_tick_seconds_count",
+	for _, want := range []string{"mcu_rooms 1", "mcu_participants 1", "mcu_viewers 0", "mcu_rooms_bitrate_lowered 0", "mcu_h264_receivers 0", "mcu_mixer_tick_seconds_count",
 		"mcu_encode_seconds_count", "mcu_added_latency_seconds_count", "mcu_late_ticks_total", "mcu_dropped_frames_total", `mcu_keyframes_total{reason="forced"}`,
 		"mcu_pli_sent_total", "mcu_pli_received_total", "mcu_bytes_in_total", "mcu_bytes_out_total", `mcu_audio_input_events_total{event="gap"}`,
 		`mcu_audio_input_events_total{event="late"}`, `mcu_audio_input_events_total{event="reordered"}`, "mcu_overloaded 0", "mcu_joins_refused_overload_total 0",

@@ -17,12 +17,13 @@ type Metrics struct {
 	registry *prometheus.Registry
 	rooms    func() (rooms, participants, viewers int)
 	lowered  func() int
+	h264     func() int
 	overload func() (refusing bool, refused, behind uint64)
 	restarts func() uint64
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
 	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
-	restartsDesc                                          *prometheus.Desc
+	restartsDesc, h264Desc                                *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -47,6 +48,7 @@ func NewMetrics() *Metrics {
 		registry:         prometheus.NewRegistry(),
 		rooms:            func() (int, int, int) { return 0, 0, 0 },
 		lowered:          func() int { return 0 },
+		h264:             func() int { return 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
@@ -58,6 +60,8 @@ func NewMetrics() *Metrics {
 			"Joins refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
 		behindDesc: prometheus.NewDesc("mcu_video_frames_behind_total",
 			"Frames of participants' video dropped undecoded, up to a keyframe, because their decoder fell over 500 ms behind (the server short of CPU).", nil, nil),
+		h264Desc: prometheus.NewDesc("mcu_h264_receivers",
+			"Sessions receiving the mix in H.264, their offer taking no VP8: each room with any encodes its canvas twice.", nil, nil),
 		restartsDesc: prometheus.NewDesc("mcu_ice_restarts_total",
 			"ICE restarts of sessions (PATCH with If-Match: *): clients whose network changed, kept in their rooms.", nil, nil),
 		// A tick whose tiles come scaled takes tens of microseconds, one
@@ -71,7 +75,7 @@ func NewMetrics() *Metrics {
 		lateTicks: counter("mcu_late_ticks_total", "Video ticks skipped because a mixer was late."),
 		dropped:   counter("mcu_dropped_frames_total", "Video ticks skipped, nothing composed, because the encoder was still busy with the pictures before."),
 		keyframes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_keyframes_total",
-			Help: "Keyframes encoded, forced on request or periodic."}, []string{"reason"}),
+			Help: "Keyframes encoded (of the VP8 mix and of the H.264 one), forced on request or periodic."}, []string{"reason"}),
 		pliSent:     counter("mcu_pli_sent_total", "Keyframe requests sent to participants."),
 		pliReceived: counter("mcu_pli_received_total", "Keyframe requests (PLI/FIR) received from receivers."),
 		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received: every packet read, retransmissions of lost packets too."),
@@ -96,7 +100,7 @@ func NewMetrics() *Metrics {
 
 // CountRooms makes the room gauges read from the manager.
 func (m *Metrics) CountRooms(rooms *room.Manager) {
-	m.rooms, m.lowered, m.overload, m.restarts = rooms.Counts, rooms.Lowered, rooms.Overload, rooms.ICERestarts
+	m.rooms, m.lowered, m.h264, m.overload, m.restarts = rooms.Counts, rooms.Lowered, rooms.H264Receivers, rooms.Overload, rooms.ICERestarts
 }
 
 // Describe implements prometheus.Collector for the gauges.
@@ -105,6 +109,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.participantsDesc
 	ch <- m.viewersDesc
 	ch <- m.loweredDesc
+	ch <- m.h264Desc
 	ch <- m.overloadedDesc
 	ch <- m.refusedDesc
 	ch <- m.behindDesc
@@ -118,6 +123,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
 	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
 	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
+	ch <- prometheus.MustNewConstMetric(m.h264Desc, prometheus.GaugeValue, float64(m.h264()))
 	if m.overload == nil { // no manager counted: nothing to tell
 		return
 	}
