@@ -138,7 +138,9 @@ func (r *Room) Name() string { return r.name }
 // Video implements mixer.Output: one packetization, written to every
 // receiver through the shared track, and to the recording. Each picture's
 // RTP timestamp is its PTS, also after ticks skipped when late or pictures
-// dropped.
+// dropped. The H.264 mix's pictures come from a goroutine of their own, at
+// the same time as VP8 ones: they touch only the H.264 track, its rate
+// meter and its keyframe time.
 func (r *Room) Video(f codec.EncodedFrame) error {
 	if f.Codec == codec.H264 { // for its receivers alone: recordings are VP8
 		if err := r.videoH264.WriteFrame(f); err != nil {
