@@ -38,7 +38,8 @@ type receiver struct {
 	keyed     bool   // a keyframe has begun: pictures count from it
 	ts        uint32 // the latest RTP time of a picture
 	tsSeen    bool
-	picture   *codec.Frame // newest decoded picture
+	codec     codec.VideoCodec // of the mix, once its track is read
+	picture   *codec.Frame     // newest decoded picture
 	width     int
 	height    int
 	pcm       []int16 // newest received sound, decoded
@@ -92,6 +93,9 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 	if err != nil || (c != codec.VP8 && c != codec.H264) {
 		c = codec.VP8 // counted as VP8: the server sends nothing else
 	}
+	r.mu.Lock()
+	r.codec = c
+	r.mu.Unlock()
 	var sb *samplebuilder.SampleBuilder
 	var dec *codec.VideoDecoder
 	if r.decode {
@@ -241,6 +245,14 @@ func (c *Client) WaitFrames(n int, d time.Duration) int {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return c.Stats().Frames
+}
+
+// VideoCodec is the format the mix's video comes in (VP8 or H264), 0
+// before its track is read.
+func (c *Client) VideoCodec() codec.VideoCodec {
+	c.recv.mu.Lock()
+	defer c.recv.mu.Unlock()
+	return c.recv.codec
 }
 
 // Picture returns the newest decoded picture of the mix (Decode only), or

@@ -23,9 +23,10 @@ const usage = `usage:
   mcu [serve] [flags]                          run the MCU (the default)
   mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
   mcu load [-url URL] [-room R] [-n N] [PARTICIPANT...]  load-test a server
+  mcu view [-url URL] [-room R] [-codec vp8|h264]          watch a room's mix as a WHEP viewer
   mcu help                                     this text
 
-Run "mcu serve -h", "mcu mix -h" or "mcu load -h" for the flags of a command.
+Run "mcu serve -h", "mcu mix -h", "mcu load -h" or "mcu view -h" for the flags of a command.
 `
 
 func main() {
@@ -88,6 +89,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = mixCommand(ctx, rest, stdout, stderr)
 	case "load":
 		err = loadCommand(ctx, rest, stdout, stderr)
+	case "view":
+		err = viewCommand(ctx, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

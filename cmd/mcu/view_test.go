@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+)
+
+// TestView: mcu view watches a room's mix in VP8, or in H.264 with -codec
+// h264, and says so with a line a second and the totals; its flags are
+// checked, and a join that fails exits 1.
+func TestView(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	p, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "view", Name: "p01",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	total := regexp.MustCompile(`(\d+) pictures of the mix in (\w+) \(([\d.]+) fps\), (\d+) keyframes, (\d+) freezes`)
+	for _, c := range []struct{ flag, want string }{{"vp8", "VP8"}, {"h264", "H264"}} {
+		var out, errOut bytes.Buffer
+		if code := run(ctx, []string{"view", "-url", srv.URL + "/", "-room", "view", "-codec", c.flag, "-duration", "3s"}, &out, &errOut); code != 0 {
+			t.Fatalf("-codec %s: exit %d: %s", c.flag, code, errOut.String())
+		}
+		t.Logf("-codec %s:\n%s", c.flag, out.String())
+		m := total.FindStringSubmatch(out.String())
+		if m == nil {
+			t.Fatalf("-codec %s: no totals in:\n%s", c.flag, out.String())
+		}
+		pictures, _ := strconv.Atoi(m[1])
+		if pictures < 45 || m[2] != c.want || m[4] == "0" || m[5] != "0" {
+			t.Errorf("-codec %s: %d pictures in %s, %s keyframes, %s freezes: want 45 or more in %s, a keyframe, no freeze", c.flag, pictures, m[2], m[4], m[5], c.want)
+		}
+		if n := strings.Count(out.String(), " fps  "); n < 2 {
+			t.Errorf("-codec %s: %d lines a second in 3 s", c.flag, n)
+		}
+	}
+	for _, bad := range [][]string{{"-codec", "vp9"}, {"extra"}, {"-duration", "-1s"}, {"-nosuchflag"}} {
+		var out, errOut bytes.Buffer
+		if code := run(ctx, append([]string{"view", "-url", srv.URL, "-room", "view"}, bad...), &out, &errOut); code != 2 {
+			t.Errorf("mcu view %v: exit %d, want 2 (%s)", bad, code, errOut.String())
+		}
+	}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"view", "-url", "http://127.0.0.1:1", "-room", "view", "-duration", "2s"}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "join view as a viewer") {
+		t.Errorf("a server that is not there: exit %d, %q", code, errOut.String())
+	}
+}
