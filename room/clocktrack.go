@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -45,6 +46,10 @@ type clockTrack struct {
 	// answer is made, but sends only once its connection is up).
 	// Retransmissions are not counted.
 	sent func(n int)
+	// formats, if set, is which of a receiver's negotiated formats the
+	// track may be sent in: pion binds the track to the first of the
+	// track's MIME type when none matches its parameters exactly.
+	formats func(webrtc.RTPCodecParameters) bool
 }
 
 // Bind adds a receiver whose sequence numbers start at a random number
@@ -56,7 +61,7 @@ type clockTrack struct {
 func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	// About the first: WriteFrame may move the shared number meanwhile.
 	first := uint16(rand.IntN(1<<15 - 1))
-	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}})
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}, t.formats})
 }
 
 // rewrite is what a receiver's writer does to the track's packets.
@@ -66,10 +71,32 @@ type rewrite struct {
 	noMarker bool      // clear the marker bit
 }
 
-// offsetBinding is a receiver whose packets are the track's, rewritten.
+// offsetBinding is a receiver whose packets are the track's, rewritten,
+// in one of the formats formats takes (all when nil).
 type offsetBinding struct {
 	webrtc.TrackLocalContext
 	rewrite
+	formats func(webrtc.RTPCodecParameters) bool
+}
+
+// CodecParameters are the receiver's negotiated formats that formats
+// takes, or all of them if it takes none (pion then refuses the binding
+// or takes one as it would).
+func (b offsetBinding) CodecParameters() []webrtc.RTPCodecParameters {
+	all := b.TrackLocalContext.CodecParameters()
+	if b.formats == nil {
+		return all
+	}
+	var some []webrtc.RTPCodecParameters
+	for _, c := range all {
+		if b.formats(c) {
+			some = append(some, c)
+		}
+	}
+	if len(some) == 0 {
+		return all
+	}
+	return some
 }
 
 func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
@@ -144,6 +171,13 @@ func newH264Track(id, streamID string) (*clockTrack, error) {
 		rate:                h264Codec.ClockRate,
 		base:                rand.Uint32(),
 		mark:                true,
+		// Where the offer has the mix's format exactly (42e01f, mode 1),
+		// pion takes it; otherwise the first H.264 format left here, one
+		// mixCodec counted: never a packetization mode 0 one, which
+		// cannot carry the mix's fragments.
+		formats: func(c webrtc.RTPCodecParameters) bool {
+			return strings.EqualFold(c.MimeType, webrtc.MimeTypeH264) && h264Sendable(c.SDPFmtpLine)
+		},
 	}, nil
 }
 
@@ -216,5 +250,5 @@ func newMixMinusTrack(room string, sent func(int)) (*mixMinusTrack, error) {
 // the start of a talkspurt after DTX (RFC 7587), which a jitter buffer
 // may resynchronize on; the full mix's packets carry none either.
 func (t *mixMinusTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	return t.TrackLocalStaticSample.Bind(offsetBinding{ctx, rewrite{sent: t.sent, noMarker: true}})
+	return t.TrackLocalStaticSample.Bind(offsetBinding{TrackLocalContext: ctx, rewrite: rewrite{sent: t.sent, noMarker: true}})
 }

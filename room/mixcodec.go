@@ -21,8 +21,16 @@ func mixCodec(offer string) codec.VideoCodec {
 		return codec.VP8
 	}
 	h264 := false
+	// A section without a direction of its own has the session's (RFC
+	// 8866 6.7).
+	session := "sendrecv"
+	for _, a := range d.Attributes {
+		if isDirection(a.Key) {
+			session = a.Key
+		}
+	}
 	for _, md := range d.MediaDescriptions {
-		if !receivesVideo(md) {
+		if !receivesVideo(md, session) {
 			continue
 		}
 		names := map[string]string{} // payload type → encoding name
@@ -54,20 +62,29 @@ func mixCodec(offer string) codec.VideoCodec {
 
 // receivesVideo tells whether md is a video section in which the offerer
 // may receive: not rejected (port 0 without bundle-only), not sendonly or
-// inactive.
-func receivesVideo(md *sdp.MediaDescription) bool {
+// inactive, in its own direction or else the session's.
+func receivesVideo(md *sdp.MediaDescription, session string) bool {
 	if md.MediaName.Media != "video" {
 		return false
 	}
 	if _, bundled := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundled {
 		return false
 	}
-	for _, dir := range []string{"sendonly", "inactive"} {
-		if _, ok := md.Attribute(dir); ok {
-			return false
+	dir := session
+	for _, a := range md.Attributes {
+		if isDirection(a.Key) {
+			dir = a.Key
 		}
 	}
-	return true
+	return dir != "sendonly" && dir != "inactive"
+}
+
+func isDirection(key string) bool {
+	switch key {
+	case "sendrecv", "sendonly", "recvonly", "inactive":
+		return true
+	}
+	return false
 }
 
 // h264Sendable tells whether an H.264 format's parameters (fmtp) let it

@@ -4,6 +4,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
 )
@@ -55,13 +59,112 @@ func TestMixCodec(t *testing.T) {
 		{"H.264 sent in one section, received in another in VP8", video("9", "sendonly", h264) + video("9", "recvonly", "VP8"), codec.VP8},
 		{"VP8 sent only, H.264 received", video("9", "sendonly", "VP8") + video("9", "recvonly", h264), codec.H264},
 		{"audio only", "", codec.VP8},
+		{"H.264 sent only, said for the session", "a=sendonly\r\n" + video("9", "", h264), codec.VP8},
+		{"H.264 received, the session sendonly but the section recvonly", "a=sendonly\r\n" + video("9", "recvonly", h264), codec.H264},
 	} {
-		sdp := head + audio + c.sdp
+		sdp := c.sdp
+		if !strings.HasPrefix(sdp, "a=") { // a session-level attribute goes before the sections
+			sdp = audio + sdp
+		} else {
+			sdp = strings.Replace(sdp, "m=video", audio+"m=video", 1)
+		}
+		sdp = head + sdp
 		if got := mixCodec(sdp); got != c.want {
 			t.Errorf("%s: %v, want %v\n%s", c.name, got, c.want, sdp)
 		}
 	}
 	if got := mixCodec("not sdp"); got != codec.VP8 {
 		t.Errorf("garbage: %v", got)
+	}
+}
+
+// TestH264MixFormatChosen: the H.264 mix goes out in one of the receiver's
+// formats that can carry it. pion binds a track to the first format of its
+// MIME type when none has its exact parameters: here that would be the
+// packetization mode 0 one, which cannot carry the mix's fragments.
+func TestH264MixFormatChosen(t *testing.T) {
+	m := testManager(t)
+	me := &webrtc.MediaEngine{}
+	for _, c := range []webrtc.RTPCodecParameters{
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "packetization-mode=0;profile-level-id=42e01f"}, PayloadType: 97},
+		{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000, SDPFmtpLine: "packetization-mode=1;profile-level-id=42c01f"}, PayloadType: 98},
+	} {
+		if err := me.RegisterCodec(c, webrtc.RTPCodecTypeVideo); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, PayloadType: 111}, webrtc.RTPCodecTypeAudio); err != nil {
+		t.Fatal(err)
+	}
+	pc := testPeer(t, me, &interceptor.Registry{})
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	video := make(chan *webrtc.TrackRemote, 1)
+	pc.OnTrack(func(track *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
+		if track.Kind() == webrtc.RTPCodecTypeVideo {
+			video <- track
+		}
+		for {
+			if _, _, err := track.ReadRTP(); err != nil {
+				return
+			}
+		}
+	})
+	r := joinConnected(t, m, Viewer, pc)
+	if s := onlySession(t, r); s.mix != codec.H264 {
+		t.Fatalf("the viewer receives the mix in %v", s.mix)
+	}
+	select {
+	case track := <-video:
+		if c := track.Codec(); c.PayloadType != 98 {
+			t.Errorf("the mix comes as payload type %d (%q), want 98, the packetization mode 1 format", c.PayloadType, c.SDPFmtpLine)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no video in 10 s")
+	}
+}
+
+// TestH264ReceiversCounted: a session counted among the H.264 receivers
+// turns the room's H.264 output on, and closing it (a join that failed
+// after the count, or a leave) counts it out once, however often it is
+// closed; a session closed before it is counted is not counted.
+func TestH264ReceiversCounted(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("count", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		r.mu.Lock()
+		r.unreserve(Viewer)
+		r.mu.Unlock()
+		m.joins.Done()
+		m.closeIfEmpty(r)
+	}()
+	users := func() int {
+		r.h264Mu.Lock()
+		defer r.h264Mu.Unlock()
+		return r.h264Users
+	}
+	a, b := &Session{ID: "a", room: r, mix: codec.H264}, &Session{ID: "b", room: r, mix: codec.H264}
+	a.receiveH264()
+	b.receiveH264()
+	if n := users(); n != 2 || m.H264Receivers() != 2 || r.Info().Mixer.H264Receivers != 2 {
+		t.Fatalf("%d H.264 receivers counted (manager %d), want 2", n, m.H264Receivers())
+	}
+	a.markClosed()
+	a.markClosed()
+	if n := users(); n != 1 {
+		t.Errorf("%d H.264 receivers after one closed twice, want 1", n)
+	}
+	b.markClosed()
+	late := &Session{ID: "c", room: r, mix: codec.H264}
+	late.markClosed()
+	late.receiveH264()
+	if n := users(); n != 0 {
+		t.Errorf("%d H.264 receivers after both closed and one closed before it counted, want 0", n)
 	}
 }
