@@ -33,6 +33,11 @@ type h264Pipe struct {
 	jobs    chan h264Job        // nil: not running
 	idle    chan *codec.Picture // the run's picture while its goroutine waits
 	keyOwed bool                // a keyframe asked for with a dropped picture
+	// last is closed when the latest run's goroutine has ended: a run
+	// hands on nothing before the one before it is over, so that the
+	// output gets one run's pictures at a time, in order (a new run's
+	// keyframe never before an old run's last picture).
+	last chan struct{}
 
 	runs sync.WaitGroup
 }
@@ -82,8 +87,10 @@ func (h *h264Pipe) start() bool {
 	}
 	h.jobs, h.idle, h.keyOwed = make(chan h264Job, 1), make(chan *codec.Picture, 1), false
 	h.idle <- pic
+	before, done := h.last, make(chan struct{})
+	h.last = done
 	h.runs.Add(1)
-	go h.run(h.jobs, h.idle)
+	go h.run(h.jobs, h.idle, before, done)
 	return true
 }
 
@@ -102,8 +109,15 @@ func (h *h264Pipe) wait() { h.runs.Wait() }
 // run encodes a run's pictures. An encoder that cannot open or fails is
 // warned about once, and the run's pictures are given back unencoded
 // until the output is turned off (the VP8 output and the room go on).
-func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture) {
+//
+// It starts once the run before it (before, nil for the first) is over,
+// and closes done when it is.
+func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-chan struct{}, done chan<- struct{}) {
 	defer h.runs.Done()
+	defer close(done)
+	if before != nil {
+		<-before
+	}
 	var enc *codec.H264Encoder
 	failed := false
 	fail := func(err error) {

@@ -1,8 +1,11 @@
 package mixer
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,9 +32,13 @@ func (s *scripted) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, 
 }
 
 // TestH264Output: the H.264 output runs only while turned on, each of its
-// pictures one of a tick the VP8 output has too, in order; it starts with a keyframe each time it is turned on, its
+// pictures one of a tick the VP8 output has too, in order, none after Run
+// returns; it starts with a keyframe each time it is turned on; its
 // keyframe requests are its own (neither output's requests make the
-// other's keyframes), and it decodes to the participant's colour.
+// other's keyframes, nor wait for them), coalesced to one per 500 ms (a
+// second request soon after is served once the interval has passed, and
+// once); while off, its encoder's memory is given back; and it decodes to
+// the participant's colour.
 func TestH264Output(t *testing.T) {
 	out := &capture{}
 	m, err := New(testConfig(), out)
@@ -39,24 +46,55 @@ func TestH264Output(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms := time.Millisecond
+	var cOff, cBefore int64 // C memory before the output first ran, and while it was off
+	cMemory := func() int64 {
+		n, ok := codec.CHeapBytes()
+		if !ok {
+			t.Skip("no C memory figures here")
+		}
+		return n
+	}
 	src := &scripted{colourSource: colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180},
-		at: []time.Duration{500 * ms, 1000 * ms, 1500 * ms, 2000 * ms, 2500 * ms},
+		at: []time.Duration{400 * ms, 500 * ms, 1300 * ms, 1500 * ms, 1600 * ms, 3000 * ms, 3300 * ms, 3500 * ms},
 		do: []func(){
+			func() { cBefore = cMemory() },
 			func() { m.SetH264(true) },
 			m.RequestKeyframe,
 			m.RequestH264Keyframe,
+			m.RequestH264Keyframe, // within 500 ms of the one before
 			func() { m.SetH264(false) },
+			func() {
+				// Offline the mixer runs ahead of the wall clock: give the
+				// encoder's goroutine a moment to free what it held.
+				cOff = cMemory()
+				for end := time.Now().Add(2 * time.Second); cOff > cBefore+1<<20 && time.Now().Before(end); {
+					time.Sleep(10 * time.Millisecond)
+					cOff = cMemory()
+				}
+			},
 			func() { m.SetH264(true) },
 		}}
 	if err := m.Add(Participant{ID: "a", Video: src}); err != nil {
 		t.Fatal(err)
 	}
-	run(t, m, 3*time.Second)
+	run(t, m, 4*time.Second)
+	out.mu.Lock()
+	returned := len(out.video)
+	out.mu.Unlock()
+	time.Sleep(100 * time.Millisecond)
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if len(out.video) != returned {
+		t.Errorf("%d pictures handed on after Run returned", len(out.video)-returned)
+	}
+	if cOff > cBefore+1<<20 {
+		t.Errorf("C memory while the output was off: %d KiB over what it was before it first ran", (cOff-cBefore)>>10)
+	}
 
 	// Each action is seen at the tick after the one that made it.
 	frame := time.Second / 30
 	on := func(pts time.Duration) bool {
-		return pts > 500*ms && pts <= 2000*ms || pts > 2500*ms
+		return pts > 500*ms && pts <= 3000*ms || pts > 3500*ms
 	}
 	var vp8Keys, h264Keys []time.Duration
 	var h264 [][]byte
@@ -83,28 +121,33 @@ func TestH264Output(t *testing.T) {
 			if f.Key {
 				h264Keys = append(h264Keys, f.PTS)
 			}
-			if f.PTS > 500*ms && f.PTS <= 2000*ms {
+			if f.PTS > 500*ms && f.PTS <= 1500*ms {
 				h264 = append(h264, f.Data)
 			}
 		default:
 			t.Fatalf("picture %d: codec %v", i, f.Codec)
 		}
 	}
-	if vp8s != 90 {
-		t.Errorf("%d VP8 pictures in 3 s, want 90", vp8s)
+	if vp8s != 120 {
+		t.Errorf("%d VP8 pictures in 4 s, want 120", vp8s)
 	}
-	want := int((1500*ms)/frame) + int((500*ms-frame/2)/frame) // (0.5 s, 2 s] and (2.5 s, 3 s)
-	if n := m.Stats().H264Frames; int(n) != want || len(h264) != int((1500*ms)/frame) {
-		t.Errorf("%d H.264 pictures (%d in the first run), want %d (%d)", n, len(h264), want, int((1500*ms)/frame))
+	want := int((2500*ms)/frame) + int((500*ms-frame/2)/frame) // (0.5 s, 3 s] and (3.5 s, 4 s)
+	if n := m.Stats().H264Frames; int(n) != want {
+		t.Errorf("%d H.264 pictures, want %d", n, want)
 	}
-	near := func(got, want time.Duration) bool { return got >= want && got <= want+frame }
-	if len(vp8Keys) != 2 || vp8Keys[0] != 0 || !near(vp8Keys[1], 1000*ms+frame) {
-		t.Errorf("VP8 keyframes at %v, want 0 and the request's (1 s)", vp8Keys)
+	// Each at the tick after its cause (near), give or take one.
+	near := func(got, want time.Duration) bool { return got >= want && got <= want+2*frame }
+	if len(vp8Keys) != 2 || vp8Keys[0] != 0 || !near(vp8Keys[1], 1300*ms) {
+		t.Errorf("VP8 keyframes at %v, want 0 and the request's (1.3 s)", vp8Keys)
 	}
-	if len(h264Keys) != 3 || !near(h264Keys[0], 500*ms+frame) || !near(h264Keys[1], 1500*ms+frame) || !near(h264Keys[2], 2500*ms+frame) {
-		t.Errorf("H.264 keyframes at %v, want when it was turned on (0.5 s, 2.5 s) and the request's (1.5 s)", h264Keys)
+	// On at 0.5 s; asked for at 1.5 s (0.2 s after a VP8 one: not held
+	// back by it) and again at 1.6 s, served 500 ms after the first; on
+	// again at 3.5 s.
+	if len(h264Keys) != 4 || !near(h264Keys[0], 500*ms) || !near(h264Keys[1], 1500*ms) ||
+		!near(h264Keys[2], h264Keys[1]+500*ms) || !near(h264Keys[3], 3500*ms) {
+		t.Errorf("H.264 keyframes at %v, want when it was turned on (0.5 s, 3.5 s), the first request's (1.5 s) and the second's, 500 ms after", h264Keys)
 	}
-	if n := m.Stats().H264Keyframes; n != 3 {
+	if n := m.Stats().H264Keyframes; n != 4 {
 		t.Errorf("stats: %d H.264 keyframes", n)
 	}
 
@@ -196,5 +239,142 @@ func TestH264OutputDropsWhileBusy(t *testing.T) {
 	}
 	if st.h264Frames.Load() != 2 || st.h264Keyframes.Load() != 2 {
 		t.Errorf("stats: %d pictures, %d keyframes", st.h264Frames.Load(), st.h264Keyframes.Load())
+	}
+}
+
+// overlapH264 is blockH264 that also counts H.264 pictures handed on at
+// once.
+type overlapH264 struct {
+	blockH264
+	calls, inFlight, most atomic.Int32
+}
+
+func (o *overlapH264) Video(f codec.EncodedFrame) error {
+	if f.Codec == codec.H264 {
+		o.calls.Add(1)
+		n := o.inFlight.Add(1)
+		defer o.inFlight.Add(-1)
+		for m := o.most.Load(); n > m && !o.most.CompareAndSwap(m, n); m = o.most.Load() {
+		}
+	}
+	return o.blockH264.Video(f)
+}
+
+// TestH264RunsInTurn: the output turned off and on again while its last
+// picture is still being handed on starts a new run (a new encoder) that
+// hands on nothing until the old one is over: one picture at a time, in
+// order, the new run's keyframe after the old run's last picture.
+func TestH264RunsInTurn(t *testing.T) {
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	out := &overlapH264{blockH264: blockH264{release: make(chan struct{})}}
+	h := &h264Pipe{cfg: cfg.H264(), out: out, stats: &stats{}, log: slog.Default(), fail: func(err error) { t.Errorf("output failed: %v", err) }}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	c := newCanvas(pic, 0)
+	offer := func(i int) {
+		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+	}
+	offer(0) // its output blocks
+	for end := time.Now().Add(5 * time.Second); out.calls.Load() == 0; {
+		if time.Now().After(end) {
+			t.Fatal("the first picture was not handed on")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	h.stop()
+	offer(2) // a new run
+	time.Sleep(200 * time.Millisecond)
+	if n := out.calls.Load(); n != 1 {
+		t.Errorf("%d H.264 pictures handed on while the run before was still handing on its last", n)
+	}
+	close(out.release)
+	h.stop()
+	h.wait()
+	var pts []time.Duration
+	for _, f := range out.video {
+		pts = append(pts, f.PTS)
+	}
+	if len(pts) != 2 || pts[0] != 0 || pts[1] != 2*time.Second/30 || !out.video[1].Key || out.most.Load() != 1 {
+		t.Errorf("H.264 pictures at %v (the second a keyframe: %v), at most %d at once: want 0 then 66.7ms, one at a time",
+			pts, len(out.video) > 1 && out.video[1].Key, out.most.Load())
+	}
+}
+
+// TestH264OutputFailure: an H.264 encoder that cannot open is warned
+// about once; the run hands on nothing and gives its picture back, so
+// later pictures are not counted as dropped; the pipe stops cleanly.
+func TestH264OutputFailure(t *testing.T) {
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	hcfg := cfg.H264()
+	hcfg.Preset = "no such preset"
+	var logs bytes.Buffer
+	out := &capture{}
+	st := &stats{}
+	h := &h264Pipe{cfg: hcfg, out: out, stats: st, log: slog.New(slog.NewTextHandler(&logs, nil)), fail: func(err error) { t.Errorf("output failed: %v", err) }}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	c := newCanvas(pic, 0)
+	for i := range 5 {
+		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, h264Key: i == 0, bitrate: cfg.Bitrate})
+		for end := time.Now().Add(5 * time.Second); len(h.idle) == 0 && time.Now().Before(end); {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	h.stop()
+	h.wait()
+	if len(out.video) != 0 || st.h264Frames.Load() != 0 || st.h264Dropped.Load() != 0 {
+		t.Errorf("%d pictures handed on, %d counted, %d dropped: want none", len(out.video), st.h264Frames.Load(), st.h264Dropped.Load())
+	}
+	if n := strings.Count(logs.String(), "h264 output stopped"); n != 1 {
+		t.Errorf("the failure warned about %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// slowH264 is an output whose H.264 pictures each take a while to hand
+// on (a slow network write).
+type slowH264 struct{ capture }
+
+func (s *slowH264) Video(f codec.EncodedFrame) error {
+	if f.Codec == codec.H264 {
+		time.Sleep(30 * time.Millisecond)
+	}
+	return s.capture.Video(f)
+}
+
+// TestH264OutputDoneWhenRunReturns: when Run returns, the H.264 output has
+// handed on its last picture, however slow its output: nothing comes after.
+func TestH264OutputDoneWhenRunReturns(t *testing.T) {
+	out := &slowH264{}
+	m, err := New(testConfig(), out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.SetH264(true)
+	if err := m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180}}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m, 300*time.Millisecond)
+	count := func() (n int) {
+		out.mu.Lock()
+		defer out.mu.Unlock()
+		for _, f := range out.video {
+			if f.Codec == codec.H264 {
+				n++
+			}
+		}
+		return n
+	}
+	at := count()
+	time.Sleep(100 * time.Millisecond)
+	if after := count(); after != at || at != 9 {
+		t.Errorf("%d H.264 pictures when Run returned, %d after: want all 9, all before", at, after)
 	}
 }

@@ -32,6 +32,11 @@ func TestH264Receivers(t *testing.T) {
 		t.Fatalf("an H.264-only participant: %v", err)
 	}
 	defer h264.Close()
+	// The viewer comes once the H.264 mix has been running a while: its
+	// first keyframe must be asked for when it connects.
+	if n := h264.WaitFrames(30, 10*time.Second); n < 30 {
+		t.Fatalf("the H.264 participant got %d pictures of the mix in 10 s", n)
+	}
 	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Endpoint: client.WHEP, H264: true, Decode: true})
 	if err != nil {
 		t.Fatalf("an H.264-only WHEP viewer: %v", err)
@@ -75,6 +80,10 @@ func TestH264Receivers(t *testing.T) {
 		c.WaitFrames(30, 3*time.Second)
 		if st := c.Stats(); st.Frames < 30 || st.Keyframes == 0 || st.Freezes > 0 {
 			t.Errorf("receiver %d: %d pictures, %d keyframes, %d freezes", i, st.Frames, st.Keyframes, st.Freezes)
+		}
+		// Not left to the periodic keyframe, 5 s apart.
+		if st := c.Stats(); st.FirstFrame > 2500*time.Millisecond {
+			t.Errorf("receiver %d: first picture %v after its join", i, st.FirstFrame)
 		}
 	}
 
