@@ -30,9 +30,10 @@ type h264Pipe struct {
 	block bool                    // offline: wait for the encoder rather than drop a picture
 
 	// Of the current run, owned by the encoder goroutine.
-	jobs    chan h264Job        // nil: not running
-	idle    chan *codec.Picture // the run's picture while its goroutine waits
-	keyOwed bool                // a keyframe asked for with a dropped picture
+	jobs      chan h264Job        // nil: not running
+	idle      chan *codec.Picture // the run's picture while its goroutine waits
+	keyOwed   bool                // a keyframe asked for with a dropped picture
+	noPicture bool                // a run could not start: warned about
 	// last is closed when the latest run's goroutine has ended: a run
 	// hands on nothing before the one before it is over, so that the
 	// output gets one run's pictures at a time, in order (a new run's
@@ -70,6 +71,7 @@ func (h *h264Pipe) offer(j encodeJob) {
 	}
 	if err := pic.CopyFrom(j.c.pic); err != nil { // not expected: the same size, both allocated
 		h.log.Warn("h264 output: a picture not copied", "err", err)
+		h.keyOwed = h.keyOwed || j.h264Key
 		h.idle <- pic
 		return
 	}
@@ -82,9 +84,13 @@ func (h *h264Pipe) offer(j encodeJob) {
 func (h *h264Pipe) start() bool {
 	pic, err := codec.NewPicture(h.cfg.Width, h.cfg.Height)
 	if err != nil {
-		h.log.Warn("h264 output: no picture: its receivers get none", "err", err)
+		if !h.noPicture { // tried again at every picture: warned about once
+			h.log.Warn("h264 output: no picture: its receivers get none", "err", err)
+			h.noPicture = true
+		}
 		return false
 	}
+	h.noPicture = false
 	h.jobs, h.idle, h.keyOwed = make(chan h264Job, 1), make(chan *codec.Picture, 1), false
 	h.idle <- pic
 	before, done := h.last, make(chan struct{})
