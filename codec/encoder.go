@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -248,41 +249,48 @@ func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool)
 		}
 		forceKey = true
 	}
-	p.f.SetPts(e.frameIndex(pts))
-	p.f.SetPictureType(astiav.PictureTypeNone)
+	return encodePicture(e.cc, e.pkt, p.f, VP8, e.cfg.FPS, pts, forceKey)
+}
+
+// encodePicture has the encoder cc encode f, shown at pts (a keyframe if
+// forceKey), and gathers what it gives back, through pkt, into one frame
+// of codec c. With no lookahead and no frame dropping there is one packet
+// per picture; more are appended, should an encoder ever split one.
+func encodePicture(cc *astiav.CodecContext, pkt *astiav.Packet, f *astiav.Frame, c VideoCodec, fps int, pts time.Duration, forceKey bool) (EncodedFrame, error) {
+	f.SetPts(frameIndex(pts, fps))
+	f.SetPictureType(astiav.PictureTypeNone)
 	if forceKey {
-		p.f.SetPictureType(astiav.PictureTypeI)
+		f.SetPictureType(astiav.PictureTypeI)
 	}
-	if err := e.cc.SendFrame(p.f); err != nil {
-		return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
+	err := cc.SendFrame(f)
+	f.SetPictureType(astiav.PictureTypeNone)
+	if err != nil {
+		return EncodedFrame{}, fmt.Errorf("codec: %s encode: %w", strings.ToLower(c.String()), err)
 	}
-	out := EncodedFrame{Codec: VP8, PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
+	out := EncodedFrame{Codec: c, PTS: pts, Duration: time.Second / time.Duration(fps)}
 	for {
-		err := e.cc.ReceivePacket(e.pkt)
+		err := cc.ReceivePacket(pkt)
 		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
 			break
 		}
 		if err != nil {
-			return EncodedFrame{}, fmt.Errorf("codec: vp8 encode: %w", err)
+			return EncodedFrame{}, fmt.Errorf("codec: %s encode: %w", strings.ToLower(c.String()), err)
 		}
-		// With no lookahead and no frame dropping there is one packet per
-		// picture; append defensively should libvpx ever split one.
-		if data := e.pkt.Data(); out.Data == nil {
+		if data := pkt.Data(); out.Data == nil {
 			out.Data = data // already a Go copy
 		} else {
 			out.Data = append(out.Data, data...)
 		}
-		out.Key = out.Key || e.pkt.Flags().Has(astiav.PacketFlagKey)
-		e.pkt.Unref()
+		out.Key = out.Key || pkt.Flags().Has(astiav.PacketFlagKey)
+		pkt.Unref()
 	}
 	return out, nil
 }
 
-// frameIndex converts a time on the mixer's clock to the encoder's 1/fps
+// frameIndex converts a time on the mixer's clock to an encoder's 1/fps
 // time base, rounding to the nearest frame.
-func (e *VP8Encoder) frameIndex(pts time.Duration) int64 {
-	fps := int64(e.cfg.FPS)
-	return (int64(pts)*fps + int64(time.Second)/2) / int64(time.Second)
+func frameIndex(pts time.Duration, fps int) int64 {
+	return (int64(pts)*int64(fps) + int64(time.Second)/2) / int64(time.Second)
 }
 
 func (e *VP8Encoder) restart() error {

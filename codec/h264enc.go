@@ -180,35 +180,7 @@ func (e *H264Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool
 		C.mcu_h264_rate(avCodecContext(e.cc), C.int64_t(e.bitrate))
 		e.cfg.Bitrate = e.bitrate
 	}
-	fps := int64(e.cfg.FPS)
-	p.f.SetPts((int64(pts)*fps + int64(time.Second)/2) / int64(time.Second))
-	p.f.SetPictureType(astiav.PictureTypeNone)
-	if forceKey {
-		p.f.SetPictureType(astiav.PictureTypeI)
-	}
-	err := e.cc.SendFrame(p.f)
-	p.f.SetPictureType(astiav.PictureTypeNone)
-	if err != nil {
-		return EncodedFrame{}, fmt.Errorf("codec: h264 encode: %w", err)
-	}
-	out := EncodedFrame{Codec: H264, PTS: pts, Duration: time.Second / time.Duration(e.cfg.FPS)}
-	for {
-		err := e.cc.ReceivePacket(e.pkt)
-		if errors.Is(err, astiav.ErrEagain) || errors.Is(err, astiav.ErrEof) {
-			break
-		}
-		if err != nil {
-			return EncodedFrame{}, fmt.Errorf("codec: h264 encode: %w", err)
-		}
-		if data := e.pkt.Data(); out.Data == nil {
-			out.Data = data // already a Go copy
-		} else {
-			out.Data = append(out.Data, data...)
-		}
-		out.Key = out.Key || e.pkt.Flags().Has(astiav.PacketFlagKey)
-		e.pkt.Unref()
-	}
-	return out, nil
+	return encodePicture(e.cc, e.pkt, p.f, H264, e.cfg.FPS, pts, forceKey)
 }
 
 // Close frees the encoder. It is safe to call more than once.
