@@ -59,11 +59,6 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *token == "" {
 		*token = os.Getenv("MCU_AUTH_TOKEN")
 	}
-	if *duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, *duration)
-		defer cancel()
-	}
 	jctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	c, err := client.Connect(jctx, client.Options{Server: strings.TrimRight(*url, "/"), Room: *room, Endpoint: client.WHEP, H264: h264, Token: *token})
 	cancel()
@@ -72,6 +67,11 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer c.Close()
 	start := time.Now()
+	if *duration > 0 { // watched for that long from the join on
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	var prev client.Stats

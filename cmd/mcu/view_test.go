@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -39,12 +40,25 @@ func TestView(t *testing.T) {
 			t.Fatalf("-codec %s: no totals in:\n%s", c.flag, out.String())
 		}
 		pictures, _ := strconv.Atoi(m[1])
-		if pictures < 45 || m[2] != c.want || m[4] == "0" || m[5] != "0" {
-			t.Errorf("-codec %s: %d pictures in %s, %s keyframes, %s freezes: want 45 or more in %s, a keyframe, no freeze", c.flag, pictures, m[2], m[4], m[5], c.want)
+		fps, _ := strconv.ParseFloat(m[3], 64)
+		if pictures < 60 || m[2] != c.want || fps < 25 || fps > 31 || m[4] == "0" || m[5] != "0" {
+			t.Errorf("-codec %s: %d pictures in %s at %.1f fps, %s keyframes, %s freezes: want 60 or more in %s at ~30 fps, a keyframe, no freeze",
+				c.flag, pictures, m[2], fps, m[4], m[5], c.want)
 		}
-		if n := strings.Count(out.String(), " fps  "); n < 2 {
-			t.Errorf("-codec %s: %d lines a second in 3 s", c.flag, n)
+		if n := strings.Count(out.String(), " fps  "); n != 3 {
+			t.Errorf("-codec %s: %d lines a second in 3 s from the join, want 3", c.flag, n)
 		}
+		// It left: the room keeps encoding H.264 for a viewer still in it.
+		eventually(t, 2*time.Second, func() error {
+			room, err := srv.Rooms.Room("view")
+			if err != nil {
+				return err
+			}
+			if info := room.Info(); info.Viewers != 0 || info.Mixer.H264Receivers != 0 {
+				return fmt.Errorf("after mcu view: %d viewers, %d H.264 receivers in the room", info.Viewers, info.Mixer.H264Receivers)
+			}
+			return nil
+		})
 	}
 	for _, bad := range [][]string{{"-codec", "vp9"}, {"extra"}, {"-duration", "-1s"}, {"-nosuchflag"}} {
 		var out, errOut bytes.Buffer
@@ -56,5 +70,22 @@ func TestView(t *testing.T) {
 	if code := run(ctx, []string{"view", "-url", "http://127.0.0.1:1", "-room", "view", "-duration", "2s"}, &out, &errOut); code != 1 ||
 		!strings.Contains(errOut.String(), "join view as a viewer") {
 		t.Errorf("a server that is not there: exit %d, %q", code, errOut.String())
+	}
+}
+
+// eventually retries check until it passes or within is up.
+func eventually(t *testing.T, within time.Duration, check func() error) {
+	t.Helper()
+	end := time.Now().Add(within)
+	for {
+		err := check()
+		if err == nil {
+			return
+		}
+		if time.Now().After(end) {
+			t.Error(err)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

@@ -441,7 +441,7 @@ function videoCodecs(videoCodec) {
   if (!videoCodec) {
     return null;
   }
-  if (videoCodec.toLowerCase() !== "h264") {
+  if (!["h264", "h.264"].includes(String(videoCodec).toLowerCase())) {
     throw new McuError(0, `Unknown video codec "${videoCodec}": "h264" or none.`);
   }
   const caps = globalThis.RTCRtpReceiver?.getCapabilities?.("video")?.codecs ?? [];
@@ -470,10 +470,11 @@ function videoCodecs(videoCodec) {
  * string, is sent as "Authorization: Bearer <token>" (for a server started
  * with -auth-token; leaving needs none).
  *
- * videoCodec "h264" offers H.264 alone for video, so that the mix comes in
- * H.264 (which a phone may decode in hardware; the server encodes it for
- * such receivers only), and the camera is sent in H.264 too. The default
- * offers everything the browser has, and the mix comes in VP8.
+ * videoCodec "h264" has the mix come in H.264 (which a phone may decode
+ * in hardware; the server encodes it for such receivers only): the mix is
+ * received on a video section that offers H.264 alone, and the camera is
+ * sent on another, in whatever the browser sends. The default receives
+ * the mix in VP8, on the camera's section.
  *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
@@ -502,11 +503,23 @@ export async function join({
     pc.addEventListener("track", (e) => remoteStream.addTrack(e.track));
     for (const kind of ["audio", "video"]) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
-      const tr = track
-        ? pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] })
-        : pc.addTransceiver(kind, { direction: "recvonly" });
       if (kind === "video" && codecs) {
-        tr.setCodecPreferences(codecs);
+        // The mix on a section of its own, H.264 alone; the camera on
+        // another, in whatever the browser sends (it may decode H.264
+        // and not encode it).
+        if (track) {
+          pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+        }
+        const mix = pc.addTransceiver("video", { direction: "recvonly" });
+        try {
+          mix.setCodecPreferences(codecs);
+        } catch (err) {
+          throw new McuError(0, `This browser cannot take the mix in H.264: ${err.message}.`);
+        }
+      } else if (track) {
+        pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
+      } else {
+        pc.addTransceiver(kind, { direction: "recvonly" });
       }
     }
     await pc.setLocalDescription(await pc.createOffer());
