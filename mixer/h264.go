@@ -113,8 +113,9 @@ func (h *h264Pipe) stop() {
 func (h *h264Pipe) wait() { h.runs.Wait() }
 
 // run encodes a run's pictures. An encoder that cannot open or fails is
-// warned about once, and the run's pictures are given back unencoded
-// until the output is turned off (the VP8 output and the room go on).
+// warned about, closed, and opened again h264Retry later; meanwhile the
+// run's pictures are given back unencoded (the VP8 output and the room go
+// on).
 //
 // It starts once the run before it (before, nil for the first) is over,
 // and closes done when it is.
@@ -125,21 +126,29 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 		<-before
 	}
 	var enc *codec.H264Encoder
-	failed := false
+	var failedAt time.Time // zero: not failed
 	fail := func(err error) {
-		h.log.Warn("h264 output stopped: its receivers get no picture", "err", err)
-		failed = true
+		h.log.Warn("h264 output failed: its receivers get no picture until it opens again", "err", err, "retry", h264Retry)
+		if enc != nil {
+			enc.Close()
+			enc = nil
+		}
+		failedAt = time.Now()
 	}
 	for j := range jobs {
-		if !failed && enc == nil {
+		if !failedAt.IsZero() && time.Since(failedAt) >= h264Retry {
+			failedAt = time.Time{}
+		}
+		if failedAt.IsZero() && enc == nil {
 			cfg := h.cfg
 			cfg.Bitrate = j.bitrate
-			var err error
-			if enc, err = codec.NewH264Encoder(cfg); err != nil {
+			e, err := newH264Encoder(cfg)
+			if err != nil {
 				fail(err)
 			}
+			enc = e
 		}
-		if !failed {
+		if failedAt.IsZero() {
 			if f, err := h.encode(enc, j); err != nil {
 				fail(err)
 			} else if f.Data != nil {
@@ -155,6 +164,13 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 	}
 	(<-idle).Free() // back from the last job: nobody else takes it now
 }
+
+// h264Retry is how long a failed H.264 encoder waits before it is opened
+// again; newH264Encoder opens one (variables for tests).
+var (
+	h264Retry      = 10 * time.Second
+	newH264Encoder = codec.NewH264Encoder
+)
 
 // encode encodes one picture with enc and counts it.
 func (h *h264Pipe) encode(enc *codec.H264Encoder, j h264Job) (codec.EncodedFrame, error) {

@@ -3,6 +3,7 @@ package mixer
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -305,36 +306,63 @@ func TestH264RunsInTurn(t *testing.T) {
 }
 
 // TestH264OutputFailure: an H.264 encoder that cannot open is warned
-// about once; the run hands on nothing and gives its picture back, so
-// later pictures are not counted as dropped; the pipe stops cleanly.
+// about and tried again h264Retry later, the run's pictures given back
+// meanwhile (not counted as dropped) and nothing handed on; once it opens,
+// the output goes on, starting with a keyframe.
 func TestH264OutputFailure(t *testing.T) {
+	defer func(r time.Duration, open func(codec.H264Config) (*codec.H264Encoder, error)) {
+		h264Retry, newH264Encoder = r, open
+	}(h264Retry, newH264Encoder)
+	h264Retry = 100 * time.Millisecond
 	cfg := testConfig().Video
 	cfg.Width, cfg.Height = 320, 180
-	hcfg := cfg.H264()
-	hcfg.Preset = "no such preset"
-	var logs bytes.Buffer
-	out := &capture{}
-	st := &stats{}
-	h := &h264Pipe{cfg: hcfg, out: out, stats: st, log: slog.New(slog.NewTextHandler(&logs, nil)), fail: func(err error) { t.Errorf("output failed: %v", err) }}
-	pic, err := codec.NewPicture(320, 180)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pic.Free()
-	c := newCanvas(pic, 0)
-	for i := range 5 {
-		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, h264Key: i == 0, bitrate: cfg.Bitrate})
-		for end := time.Now().Add(5 * time.Second); len(h.idle) == 0 && time.Now().Before(end); {
-			time.Sleep(time.Millisecond)
-		}
-	}
-	h.stop()
-	h.wait()
-	if len(out.video) != 0 || st.h264Frames.Load() != 0 || st.h264Dropped.Load() != 0 {
-		t.Errorf("%d pictures handed on, %d counted, %d dropped: want none", len(out.video), st.h264Frames.Load(), st.h264Dropped.Load())
-	}
-	if n := strings.Count(logs.String(), "h264 output stopped"); n != 1 {
-		t.Errorf("the failure warned about %d times, want once:\n%s", n, logs.String())
+	for _, c := range []struct {
+		name  string
+		fails int // opens that fail, -1: all
+	}{{"never opens", -1}, {"opens the third time", 2}} {
+		t.Run(c.name, func(t *testing.T) {
+			var opens atomic.Int32
+			newH264Encoder = func(hc codec.H264Config) (*codec.H264Encoder, error) {
+				if n := int(opens.Add(1)); c.fails < 0 || n <= c.fails {
+					return nil, errors.New("no encoder today")
+				}
+				return codec.NewH264Encoder(hc)
+			}
+			var logs bytes.Buffer
+			out := &capture{}
+			st := &stats{}
+			h := &h264Pipe{cfg: cfg.H264(), out: out, stats: st, log: slog.New(slog.NewTextHandler(&logs, nil)), fail: func(err error) { t.Errorf("output failed: %v", err) }}
+			pic, err := codec.NewPicture(320, 180)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pic.Free()
+			cv := newCanvas(pic, 0)
+			start := time.Now()
+			for i := 0; time.Since(start) < 350*time.Millisecond; i++ {
+				h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+				for end := time.Now().Add(5 * time.Second); len(h.idle) == 0 && time.Now().Before(end); {
+					time.Sleep(time.Millisecond)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			h.stop()
+			h.wait()
+			warned := strings.Count(logs.String(), "h264 output failed")
+			if st.h264Dropped.Load() != 0 {
+				t.Errorf("%d pictures dropped: a failed encoder's pictures are given back", st.h264Dropped.Load())
+			}
+			if c.fails < 0 {
+				if len(out.video) != 0 || warned < 3 || int(opens.Load()) != warned {
+					t.Errorf("%d pictures handed on, %d opens, %d warnings: want none, and an open and a warning every 100 ms", len(out.video), opens.Load(), warned)
+				}
+				return
+			}
+			if warned != 2 || opens.Load() != 3 || len(out.video) < 5 || !out.video[0].Key {
+				t.Errorf("%d warnings, %d opens, %d pictures handed on (the first a keyframe: %v): want 2, 3, and the output going on after",
+					warned, opens.Load(), len(out.video), len(out.video) > 0 && out.video[0].Key)
+			}
+		})
 	}
 }
 
