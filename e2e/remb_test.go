@@ -100,5 +100,10 @@ func TestChromiumFollowsREMB(t *testing.T) {
 	if err := other.Leave(ctx); err != nil {
 		t.Fatalf("the other participant's leave: %v", err)
 	}
-	follow("alone", 550_000, 900_000+80_000, rembFollowUp)
+	// Alone, the ceiling rises to 980 kbit/s; how far Chromium goes under
+	// it is its own estimate of the path (550-900 kbit/s here, but once,
+	// on a slow machine, 387 kbit/s: transport-cc's delay-based estimate,
+	// not the REMB). A target above the whole of the REMB before (305
+	// kbit/s, which held it at 197-254) shows it took the raised one.
+	follow("alone", 320_000, 900_000+80_000, rembFollowUp)
 }
