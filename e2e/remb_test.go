@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -15,7 +16,7 @@ import (
 // after its tile grew), and how long it must then stay there.
 const (
 	rembFollow   = 5 * time.Second
-	rembFollowUp = 3 * time.Second
+	rembFollowUp = 2 * time.Second
 	rembHold     = 3 * time.Second
 )
 
@@ -25,8 +26,8 @@ const (
 // 225 kbit/s; once alone (the whole canvas), 900 kbit/s. The REMB adds
 // 80 kbit/s for its sound and headers, which Chromium counts in the
 // ceiling. Each time, Chromium's camera target must settle near the
-// tile's worth within rembFollow (the raised one within rembFollowUp) and
-// stay there for rembHold.
+// tile's worth within rembFollow and stay there for rembHold; alone, pass
+// the whole of the ceiling before within rembFollowUp and stay above it.
 //
 // Measured here on 2026-12-03: Chromium keeps 70-100 kbit/s of a ceiling
 // for its audio and overhead (2026-12-04: with the allowance, its target
@@ -54,7 +55,7 @@ func TestChromiumFollowsREMB(t *testing.T) {
 	b := launch(t, people[0], fakeMedia(t, people)[0], page, "window.mcuTestReady === true")
 	b.join(t, srv.URL)
 
-	follow := func(what string, low, ceiling float64, within time.Duration) {
+	follow := func(what string, low, ceiling float64, within time.Duration) error {
 		t.Helper()
 		var targets []float64
 		target := func() float64 {
@@ -85,25 +86,53 @@ func TestChromiumFollowsREMB(t *testing.T) {
 			if now.After(deadline) {
 				// Its bandwidth estimator is Chromium's own, and Debian
 				// updates Chromium within a release: say which one.
-				t.Fatalf("%s: Chromium's camera target did not stay within [%.0f, %.0f] bit/s for %v within %v: %.0f (%s)",
+				return fmt.Errorf("%s: Chromium's camera target did not stay within [%.0f, %.0f] bit/s for %v within %v: %.0f (%s)",
 					what, low, ceiling, rembHold, within+rembHold, targets, browserVersion(chromiumPath))
 			}
 			time.Sleep(250 * time.Millisecond)
 		}
 		t.Logf("%s: Chromium's camera target (bit/s): %.0f", what, targets)
+		return nil
 	}
 	// Not far under the tile's worth either: the REMB's allowance is
 	// what keeps it there.
-	follow("beside the other participant", 175_000, 225_000+80_000, rembFollow)
-	ctx, cancel = context.WithTimeout(context.Background(), evalTimeout)
-	defer cancel()
-	if err := other.Leave(ctx); err != nil {
-		t.Fatalf("the other participant's leave: %v", err)
+	if err := follow("beside the other participant", 175_000, 225_000+80_000, rembFollow); err != nil {
+		t.Fatal(err)
 	}
-	// Alone, the ceiling rises to 980 kbit/s; how far Chromium goes under
-	// it is its own estimate of the path (550-900 kbit/s here, but once,
-	// on a slow machine, 387 kbit/s: transport-cc's delay-based estimate,
-	// not the REMB). A target above the whole of the REMB before (305
-	// kbit/s, which held it at 197-254) shows it took the raised one.
-	follow("alone", 320_000, 900_000+80_000, rembFollowUp)
+	// Alone, the ceiling rises to 980 kbit/s. How far Chromium goes under
+	// it is its own estimate of the path: 550-900 kbit/s here, but on this
+	// loaded 2-core machine 373-387 kbit/s in about one run of four
+	// (transport-cc's delay-based estimate, not the REMB). A target above
+	// the whole of the REMB before (305 kbit/s, which held it at 197-254)
+	// within 2 s shows it took the raised one with transport-cc; without,
+	// it climbs 8 % a second and passes 320 kbit/s only after ~3 s. A
+	// Chromium that held at 189 kbit/s once gets one more try: the other
+	// participant comes back and leaves again.
+	for attempt := 1; ; attempt++ {
+		ctx, cancel := context.WithTimeout(context.Background(), joinTimeout)
+		err := other.Leave(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("the other participant's leave: %v", err)
+		}
+		err = follow("alone", 320_000, 900_000+80_000, rembFollowUp)
+		if err == nil {
+			break
+		}
+		if attempt == 2 {
+			t.Fatal(err)
+		}
+		t.Logf("%v; once more", err)
+		ctx, cancel = context.WithTimeout(context.Background(), joinTimeout)
+		other, err = client.Connect(ctx, client.Options{Server: srv.URL, Room: conferenceRoom, Name: "p02",
+			Video: clip + ".ivf", Audio: clip + ".ogg"})
+		cancel()
+		if err != nil {
+			t.Fatalf("the other participant, back: %v", err)
+		}
+		defer other.Close()
+		if err := follow("beside the other participant again", 175_000, 225_000+80_000, rembFollow); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
