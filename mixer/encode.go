@@ -20,7 +20,6 @@ type encodePipe struct {
 	out   Output
 	stats *stats
 	fail  context.CancelCauseFunc
-	log   *slog.Logger
 
 	h264 *h264Pipe // the H.264 output, run while jobs ask for it
 
@@ -58,7 +57,7 @@ type encodeJob struct {
 // waits for its encoder instead of dropping a picture while it is busy
 // (offline).
 func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
-	p := &encodePipe{enc: enc, out: out, stats: st, log: log, fail: fail, setup: setup,
+	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
 		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases),
 		h264: &h264Pipe{cfg: enc.Config().H264(), out: out, stats: st, log: log, fail: fail, block: wait}}
 	for i := range canvases {

@@ -3,7 +3,6 @@ package server_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"testing"
 	"time"
@@ -112,18 +111,4 @@ func TestH264Receivers(t *testing.T) {
 			info.Mixer.H264Frames-before, info.Mixer.Frames-vp8Before)
 	}
 	api(t, http.MethodGet, srv.URL+"/api/rooms/"+room, http.StatusOK)
-}
-
-func scrapeMetrics(t *testing.T, url string) string {
-	t.Helper()
-	resp, err := http.Get(url + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(body)
 }

@@ -116,13 +116,7 @@ func TestPatchICE(t *testing.T) {
 	if got := c.WaitFrames(before+30, 5*time.Second); got < before+30 {
 		t.Errorf("%d pictures of the mix after the restart, want 30 or more", got-before)
 	}
-	resp, err = http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	metrics, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if got := metricValue(t, string(metrics), "mcu_ice_restarts_total"); got != 2 {
+	if got := metricValue(t, scrapeMetrics(t, srv.URL), "mcu_ice_restarts_total"); got != 2 {
 		t.Errorf("mcu_ice_restarts_total %v after two restarts, want 2", got)
 	}
 	if status, _, body := patch(c.Location(), frag, etag, host); status != http.StatusPreconditionFailed {

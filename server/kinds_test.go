@@ -159,13 +159,7 @@ func TestMetrics(t *testing.T) {
 	}
 	defer c.Close()
 	time.Sleep(1500 * time.Millisecond)
-	resp, err := http.Get(srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	text := string(body)
+	text := scrapeMetrics(t, srv.URL)
 	for _, want := range []string{"mcu_rooms 1", "mcu_participants 1", "mcu_viewers 0", "mcu_rooms_bitrate_lowered 0", "mcu_h264_receivers 0", "mcu_mixer_tick_seconds_count",
 		"mcu_encode_seconds_count", "mcu_added_latency_seconds_count", "mcu_late_ticks_total", "mcu_dropped_frames_total", `mcu_keyframes_total{reason="forced"}`,
 		"mcu_pli_sent_total", "mcu_pli_received_total", "mcu_bytes_in_total", "mcu_bytes_out_total", `mcu_audio_input_events_total{event="gap"}`,
@@ -351,4 +345,19 @@ func metricValue(t *testing.T, text, name string) float64 {
 	}
 	t.Errorf("/metrics lacks %s", name)
 	return 0
+}
+
+// scrapeMetrics reads the server's /metrics text.
+func scrapeMetrics(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }
