@@ -61,10 +61,8 @@ var h264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast
 
 // Validate reports the first setting that is out of range.
 func (c H264Config) Validate() error {
-	v := VP8Config{Width: c.Width, Height: c.Height, FPS: c.FPS, Bitrate: c.Bitrate,
-		KeyframeInterval: c.KeyframeInterval, Speed: -1, Threads: 1}
-	if err := v.Validate(); err != nil {
-		return fmt.Errorf("%w (h264)", err)
+	if err := validateStream("h264", c.Width, c.Height, c.FPS, c.Bitrate, c.KeyframeInterval); err != nil {
+		return err
 	}
 	for _, p := range h264Presets {
 		if c.Preset == p {

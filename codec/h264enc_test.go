@@ -182,11 +182,14 @@ func TestH264ConfigValidate(t *testing.T) {
 		func(c *H264Config) { c.Width = 1281 },
 		func(c *H264Config) { c.FPS = 0 },
 		func(c *H264Config) { c.KeyframeInterval = 0 },
+		func(c *H264Config) { c.Bitrate = 10_000 },
 	} {
 		c := good
 		bad(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("%+v accepted", c)
+		} else if msg := err.Error(); !strings.Contains(msg, "h264") || strings.Contains(msg, "vp8") {
+			t.Errorf("%+v: %q does not speak of h264 alone", c, msg)
 		}
 		if _, err := NewH264Encoder(c); err == nil {
 			t.Errorf("an encoder opened with %+v", c)

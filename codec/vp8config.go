@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 )
@@ -36,19 +35,31 @@ func DefaultVP8Config() VP8Config {
 
 // Validate reports the first setting that is out of range.
 func (c VP8Config) Validate() error {
+	if err := validateStream("vp8", c.Width, c.Height, c.FPS, c.Bitrate, c.KeyframeInterval); err != nil {
+		return err
+	}
 	switch {
-	case c.Width < 16 || c.Height < 16 || c.Width > 4096 || c.Height > 4096 || c.Width%2 != 0 || c.Height%2 != 0:
-		return fmt.Errorf("codec: vp8 size %dx%d: want even sizes from 16 to 4096", c.Width, c.Height)
-	case c.FPS < 1 || c.FPS > 120:
-		return fmt.Errorf("codec: vp8 fps %d: want 1..120", c.FPS)
-	case c.Bitrate < 50_000 || c.Bitrate > 50_000_000:
-		return fmt.Errorf("codec: vp8 bitrate %d: want 50k..50M bit/s", c.Bitrate)
-	case c.KeyframeInterval < 1:
-		return errors.New("codec: vp8 keyframe interval must be at least one frame")
 	case c.Speed >= 0 || c.Speed < -16:
 		return fmt.Errorf("codec: vp8 speed %d: want a fixed speed, -16..-1", c.Speed)
 	case c.Threads < 1 || c.Threads > 16:
 		return fmt.Errorf("codec: vp8 threads %d: want 1..16", c.Threads)
+	}
+	return nil
+}
+
+// validateStream checks what every video encoder's settings have: the
+// picture size, the frame rate, the bitrate and the keyframe interval.
+// name is the codec's, for the message.
+func validateStream(name string, width, height, fps, bitrate, keyframeInterval int) error {
+	switch {
+	case width < 16 || height < 16 || width > 4096 || height > 4096 || width%2 != 0 || height%2 != 0:
+		return fmt.Errorf("codec: %s size %dx%d: want even sizes from 16 to 4096", name, width, height)
+	case fps < 1 || fps > 120:
+		return fmt.Errorf("codec: %s fps %d: want 1..120", name, fps)
+	case bitrate < 50_000 || bitrate > 50_000_000:
+		return fmt.Errorf("codec: %s bitrate %d: want 50k..50M bit/s", name, bitrate)
+	case keyframeInterval < 1:
+		return fmt.Errorf("codec: %s keyframe interval %d: want at least one frame", name, keyframeInterval)
 	}
 	return nil
 }
