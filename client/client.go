@@ -115,6 +115,8 @@ type Client struct {
 	location  string
 	answer    string
 	connected chan struct{} // closed once media can flow
+	ended     chan struct{} // closed once the connection has failed or closed
+	endState  webrtc.PeerConnectionState
 	joined    time.Time
 	cancel    context.CancelFunc
 	recv      receiver
@@ -160,12 +162,15 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: opts, pc: pc, connected: make(chan struct{}), hold: hold}
+	c := &Client{opts: opts, pc: pc, connected: make(chan struct{}), ended: make(chan struct{}), hold: hold}
 	c.recv.init(opts)
-	var once sync.Once
+	var connected, ended sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		if st == webrtc.PeerConnectionStateConnected {
-			once.Do(func() { close(c.connected) })
+		switch st {
+		case webrtc.PeerConnectionStateConnected:
+			connected.Do(func() { close(c.connected) })
+		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+			ended.Do(func() { c.endState = st; close(c.ended) })
 		}
 	})
 	runCtx, cancel := context.WithCancel(context.Background())
@@ -380,6 +385,22 @@ func (c *Client) Answer() string { return c.answer }
 // Connected is closed once the connection is up and media flows both ways
 // (Connect returns with the answer, before that).
 func (c *Client) Connected() <-chan struct{} { return c.connected }
+
+// Ended is closed once the connection is over: failed (no path left for
+// ICE, or DTLS failed) or closed (by the server, which ends the session
+// with its DTLS, or by Close). EndState says which.
+func (c *Client) Ended() <-chan struct{} { return c.ended }
+
+// EndState is the state the connection ended in, once Ended is closed:
+// failed or closed.
+func (c *Client) EndState() webrtc.PeerConnectionState {
+	select {
+	case <-c.ended:
+		return c.endState
+	default:
+		return webrtc.PeerConnectionStateUnknown
+	}
+}
 
 // Location is the session's URL (DELETE it to leave).
 func (c *Client) Location() string { return c.location }

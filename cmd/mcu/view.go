@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pion/webrtc/v4"
+
 	"mcu/client"
 )
 
@@ -22,7 +24,9 @@ second the pictures received, their bitrate and the freezes (pauses over
 200 ms), and the totals at the end (after -duration, or at Ctrl-C). For
 checking a room, or for adding such a receiver to a load (mcu load).
 
-Exit status: 0, 1 when the join fails, 2 for a mistake on the command line.
+Exit status: 0; 1 when the join fails, or when the connection ends before
+the watch does (the server ended the session, or the network went: ICE
+gives up after 30 s without a packet); 2 for a mistake on the command line.
 
 flags:
 `
@@ -76,10 +80,18 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	defer tick.Stop()
 	var prev client.Stats
 	prevAt := start
+	var ended error // why the connection ended before the watch did
 watch:
 	for {
 		select {
 		case <-ctx.Done():
+			break watch
+		case <-c.Ended():
+			if st := c.EndState(); st == webrtc.PeerConnectionStateClosed {
+				ended = errors.New("the server ended the session")
+			} else {
+				ended = fmt.Errorf("the connection to the server %s", st)
+			}
 			break watch
 		case now := <-tick.C:
 			st := c.Stats()
@@ -98,6 +110,9 @@ watch:
 	fmt.Fprintf(stdout, "watched room %q for %v: %d pictures of the mix in %v (%.1f fps), %d keyframes, %d freezes (longest pause %v), first picture %v after the join\n",
 		*room, now.Sub(start).Round(100*time.Millisecond), st.Frames, c.VideoCodec(), fps,
 		st.Keyframes, st.Freezes, st.LongestGap.Round(time.Millisecond), st.FirstFrame.Round(time.Millisecond))
+	if ended != nil {
+		return fmt.Errorf("watching room %s: %w", *room, ended)
+	}
 	lctx, lcancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer lcancel()
 	if err := c.Leave(lctx); err != nil {

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"mcu/client"
+	"mcu/internal/logbuf"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
 
 // TestView: mcu view watches a room's mix in VP8, or in H.264 with -codec
 // h264, and says so with a line a second and the totals; its flags are
-// checked, and a join that fails exits 1.
+// checked; a join that fails, and a session the server ends, exit 1.
 func TestView(t *testing.T) {
 	srv := testserver.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
@@ -66,10 +67,36 @@ func TestView(t *testing.T) {
 			t.Errorf("mcu view %v: exit %d, want 2 (%s)", bad, code, errOut.String())
 		}
 	}
-	var out, errOut bytes.Buffer
-	if code := run(ctx, []string{"view", "-url", "http://127.0.0.1:1", "-room", "view", "-duration", "2s"}, &out, &errOut); code != 1 ||
-		!strings.Contains(errOut.String(), "join view as a viewer") {
-		t.Errorf("a server that is not there: exit %d, %q", code, errOut.String())
+	// Watching until interrupted, it notices the server end its session:
+	// the totals, then exit 1 saying so.
+	var out, errOut logbuf.Buffer
+	code := make(chan int, 1)
+	go func() { code <- run(ctx, []string{"view", "-url", srv.URL, "-room", "view"}, &out, &errOut) }()
+	eventually(t, 10*time.Second, func() error {
+		if n := strings.Count(out.String(), " fps  "); n < 1 {
+			return fmt.Errorf("%d lines a second from mcu view", n)
+		}
+		return nil
+	})
+	cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
+	defer ccancel()
+	closed := time.Now()
+	if err := srv.Rooms.Close(cctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-code:
+		t.Logf("mcu view ended %v after the server began to close", time.Since(closed).Round(time.Millisecond))
+		if c != 1 || !strings.Contains(errOut.String(), "the server ended the session") || total.FindString(out.String()) == "" {
+			t.Errorf("a session the server ended: exit %d, %q, totals %q", c, errOut.String(), total.FindString(out.String()))
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("mcu view still watching 10 s after the server ended its session:\n%s", out.String())
+	}
+	var noOut, noErr bytes.Buffer
+	if code := run(ctx, []string{"view", "-url", "http://127.0.0.1:1", "-room", "view", "-duration", "2s"}, &noOut, &noErr); code != 1 ||
+		!strings.Contains(noErr.String(), "join view as a viewer") {
+		t.Errorf("a server that is not there: exit %d, %q", code, noErr.String())
 	}
 }
 
@@ -89,3 +116,4 @@ func eventually(t *testing.T, within time.Duration, check func() error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
