@@ -205,7 +205,7 @@ type MetricsDelta struct {
 // stages are the stages of mcu_cpu_seconds_total, in the order printed.
 var stages = []struct{ label, name string }{
 	{"video_decode", "video decode+scale"}, {"audio_decode", "audio decode"}, {"compose", "compose"},
-	{"video_encode", "video encode"}, {"audio_mix", "audio mix+encode"},
+	{"video_encode", "video encode"}, {"audio_mix", "audio mix+encode"}, {"h264_encode", "H.264 encode"},
 }
 
 // StagesCPU is the sum of StageCPU.

@@ -88,16 +88,19 @@ const (
 	StageAudioDecode
 	// StageCompose: a video tick, bringing the canvas up to date.
 	StageCompose
-	// StageVideoEncode: encoding one composite picture.
+	// StageVideoEncode: encoding one composite picture in VP8.
 	StageVideoEncode
 	// StageAudioMix: an audio tick: the mix, the mix-minus, the limiters
 	// and every Opus encode (and what the jitter buffers decode late, when
 	// a missing packet is given up), not the sending.
 	StageAudioMix
+	// StageH264Encode: encoding one composite picture in H.264, while the
+	// room has receivers of it.
+	StageH264Encode
 )
 
 // Stages are the Stage values, for a metric to start at zero.
-var Stages = []Stage{StageVideoDecode, StageAudioDecode, StageCompose, StageVideoEncode, StageAudioMix}
+var Stages = []Stage{StageVideoDecode, StageAudioDecode, StageCompose, StageVideoEncode, StageAudioMix, StageH264Encode}
 
 func (s Stage) String() string {
 	switch s {
@@ -111,6 +114,8 @@ func (s Stage) String() string {
 		return "video_encode"
 	case StageAudioMix:
 		return "audio_mix"
+	case StageH264Encode:
+		return "h264_encode"
 	}
 	return "unknown"
 }

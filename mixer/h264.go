@@ -186,7 +186,7 @@ func (h *h264Pipe) encode(enc *codec.H264Encoder, j h264Job) (codec.EncodedFrame
 	}
 	f, err := enc.EncodePicture(j.pic, j.pts, j.key)
 	if obs != nil {
-		obs.CPU(StageVideoEncode, span.End())
+		obs.CPU(StageH264Encode, span.End())
 	}
 	if err != nil || f.Data == nil {
 		return f, err

@@ -72,8 +72,12 @@ func TestH264Receivers(t *testing.T) {
 	if info.Mixer.H264Receivers != 2 || info.Mixer.H264Frames == 0 {
 		t.Errorf("the mixer: %+v, want 2 H.264 receivers and H.264 pictures", info.Mixer)
 	}
-	if n := metricValue(t, scrapeMetrics(t, srv.URL), "mcu_h264_receivers"); n != 2 {
+	text := scrapeMetrics(t, srv.URL)
+	if n := metricValue(t, text, "mcu_h264_receivers"); n != 2 {
 		t.Errorf("/metrics: mcu_h264_receivers %v, want 2", n)
+	}
+	if v := metricValue(t, text, `mcu_cpu_seconds_total{stage="h264_encode"}`); v <= 0 {
+		t.Errorf("/metrics: %v s of CPU encoding H.264 for two receivers of it", v)
 	}
 	for i, c := range []*client.Client{vp8, h264, viewer} {
 		c.WaitFrames(30, 3*time.Second)

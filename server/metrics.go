@@ -83,7 +83,7 @@ func NewMetrics() *Metrics {
 		audioInput: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_audio_input_events_total",
 			Help: "Participants' audio on its way to the mixer: packets that came reordered but in time, gaps given up and made up for (FEC or concealment), packets too late or duplicated."}, []string{"event"}),
 		cpuVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_cpu_seconds_total",
-			Help: "CPU time of the rooms' media work by stage, measured on the threads doing it: video_decode (decoding and scaling participants' video), audio_decode (their audio through the jitter buffer and Opus decoder), compose, video_encode, audio_mix (mixing and Opus encoding). Sending is not in them: the process's CPU time minus their sum is the rest (network, RTP, the Go runtime)."},
+			Help: "CPU time of the rooms' media work by stage, measured on the threads doing it: video_decode (decoding and scaling participants' video), audio_decode (their audio through the jitter buffer and Opus decoder), compose, video_encode (the VP8 mix), audio_mix (mixing and Opus encoding), h264_encode (the H.264 mix, while anyone takes it). Sending is not in them: the process's CPU time minus their sum is the rest (network, RTP, the Go runtime)."},
 			[]string{"stage"}),
 		cpu: make([]prometheus.Counter, len(mixer.Stages)),
 	}
