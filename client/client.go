@@ -52,19 +52,48 @@ type Options struct {
 	// Token is sent as "Authorization: Bearer Token" with the join, for a
 	// server started with -auth-token.
 	Token string
-	// H264 makes H.264 the client's only video format (packetization
-	// mode 1, constrained baseline), as a player or device with nothing
-	// but an H.264 decoder: it receives the mix in H.264, and the video it
-	// sends must be H.264 too.
+	// H264 has the client receive the mix in H.264 (packetization mode
+	// 1, constrained baseline), as a player or device with nothing but an
+	// H.264 decoder. A client that sends H.264, or no video, offers H.264
+	// alone; one that sends another format sends it on a section of its
+	// own and takes the mix on another that offers H.264 alone (as mcu.js
+	// does with videoCodec "h264").
 	H264 bool
+}
+
+// h264Feedback is what a client's H.264 formats ask for: what a browser's do.
+var h264Feedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
+
+// h264Mix are the formats a client with H264 set takes the mix in on a
+// section of its own: constrained baseline and baseline, mode 1.
+var h264Mix = []webrtc.RTPCodecParameters{
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: h264Feedback}},
+	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", RTCPFeedback: h264Feedback}},
+}
+
+// splitsVideo tells whether a client with opts sends its video and takes
+// the mix on two sections: it wants the mix in H.264 and sends another
+// format.
+func splitsVideo(opts Options) (bool, error) {
+	if !opts.H264 || opts.Endpoint != Join || opts.Video == "" {
+		return false, nil
+	}
+	in, err := codec.OpenInput(opts.Video)
+	if err != nil {
+		return false, err
+	}
+	defer in.Close()
+	return in.Video() != nil && in.Video().VideoCodec != codec.H264, nil
 }
 
 // h264Only registers what a client with H264 set offers: H.264 for video,
 // Opus for audio.
 func h264Only(m *webrtc.MediaEngine) error {
-	fb := []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
-	if err := m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: fb}, PayloadType: 102}, webrtc.RTPCodecTypeVideo); err != nil {
+	h := h264Mix[0]
+	h.PayloadType = 102
+	if err := m.RegisterCodec(h, webrtc.RTPCodecTypeVideo); err != nil {
 		return err
 	}
 	return m.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
@@ -112,6 +141,7 @@ func interceptors(m *webrtc.MediaEngine, lose int, hold *holdAudio) (*intercepto
 type Client struct {
 	opts      Options
 	pc        *webrtc.PeerConnection
+	split     bool // its video sent and the mix received on two sections (splitsVideo)
 	location  string
 	answer    string
 	connected chan struct{} // closed once media can flow
@@ -141,9 +171,13 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Endpoint == "" {
 		opts.Endpoint = Join
 	}
+	split, err := splitsVideo(opts)
+	if err != nil {
+		return nil, err
+	}
 	m := &webrtc.MediaEngine{}
 	register := m.RegisterDefaultCodecs
-	if opts.H264 {
+	if opts.H264 && !split {
 		register = func() error { return h264Only(m) }
 	}
 	if err := register(); err != nil {
@@ -162,7 +196,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{opts: opts, pc: pc, connected: make(chan struct{}), ended: make(chan struct{}), hold: hold}
+	c := &Client{opts: opts, pc: pc, split: split, connected: make(chan struct{}), ended: make(chan struct{}), hold: hold}
 	c.recv.init(opts)
 	var connected, ended sync.Once
 	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
@@ -196,12 +230,18 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if opts.Endpoint != WHIP {
 		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
-			dir := webrtc.RTPTransceiverDirectionRecvonly
-			if opts.Endpoint == Join && c.sending(kind) {
+			mixSection := split && kind == webrtc.RTPCodecTypeVideo
+			if opts.Endpoint == Join && c.sending(kind) && !mixSection {
 				continue // the sender's transceiver is sendrecv
 			}
-			if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: dir}); err != nil {
+			tr, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly})
+			if err != nil {
 				return fail(err)
+			}
+			if mixSection {
+				if err := tr.SetCodecPreferences(h264Mix); err != nil {
+					return fail(fmt.Errorf("client: the mix's section: %w", err))
+				}
 			}
 		}
 		pc.OnTrack(func(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
@@ -289,7 +329,7 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 		return err
 	}
 	var sender *webrtc.RTPSender
-	if c.opts.Endpoint == WHIP {
+	if c.opts.Endpoint == WHIP || (c.split && kind == codec.Video) {
 		tr, err := c.pc.AddTransceiverFromTrack(track, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly})
 		if err != nil {
 			return err

@@ -4,19 +4,22 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"mcu/client"
+	"mcu/codec"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
 
 // TestH264Receivers: a participant and a WHEP viewer that can decode only
-// H.264 get the mix in H.264 (each decodes both participants' colours at
-// 1280x720), beside a VP8 participant whose mix goes on in VP8; the room
-// says who receives what; when the H.264 receivers have left, the room
-// stops encoding H.264.
+// H.264 get the mix in H.264, and so does a participant that sends VP8 on
+// one video section and takes the mix in H.264 on another (each decodes
+// every participant's colour at 1280x720), beside a VP8 participant whose
+// mix goes on in VP8; the room says who receives what; when the H.264
+// receivers have left, the room stops encoding H.264.
 func TestH264Receivers(t *testing.T) {
 	srv := testserver.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -41,13 +44,22 @@ func TestH264Receivers(t *testing.T) {
 		t.Fatalf("an H.264-only WHEP viewer: %v", err)
 	}
 	defer viewer.Close()
+	split, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Name: "p03", H264: true,
+		Video: mediatest.TestdataPath(t, "p03.ivf"), Audio: mediatest.TestdataPath(t, "p03.ogg"), Decode: true})
+	if err != nil {
+		t.Fatalf("a participant sending VP8 and taking H.264: %v", err)
+	}
+	defer split.Close()
+	if n := strings.Count(split.Answer(), "m=video"); n != 2 {
+		t.Errorf("the answer to a participant sending VP8 and taking H.264 has %d video sections, want 2", n)
+	}
 
 	for _, c := range []struct {
 		name string
 		c    *client.Client
-	}{{"the VP8 participant", vp8}, {"the H.264 participant", h264}, {"the H.264 viewer", viewer}} {
+	}{{"the VP8 participant", vp8}, {"the H.264 participant", h264}, {"the H.264 viewer", viewer}, {"the VP8 participant taking H.264", split}} {
 		eventually(t, 10*time.Second, func() error {
-			if err := tilesShow(t, c.c.Picture(), []int{1, 2}); err != nil {
+			if err := tilesShow(t, c.c.Picture(), []int{1, 2, 3}); err != nil {
 				return fmt.Errorf("%s: %w", c.name, err)
 			}
 			return nil
@@ -66,20 +78,21 @@ func TestH264Receivers(t *testing.T) {
 		} `json:"mixer"`
 	}
 	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
-	if len(info.Participants) != 2 || info.Participants[0].MixCodec != "VP8" || info.Participants[1].MixCodec != "H264" {
-		t.Errorf("the room lists %+v, want p01 receiving VP8 and p02 H264", info.Participants)
+	if len(info.Participants) != 3 || info.Participants[0].MixCodec != "VP8" || info.Participants[1].MixCodec != "H264" ||
+		info.Participants[2].MixCodec != "H264" {
+		t.Errorf("the room lists %+v, want p01 receiving VP8, p02 and p03 H264", info.Participants)
 	}
-	if info.Mixer.H264Receivers != 2 || info.Mixer.H264Frames == 0 {
-		t.Errorf("the mixer: %+v, want 2 H.264 receivers and H.264 pictures", info.Mixer)
+	if info.Mixer.H264Receivers != 3 || info.Mixer.H264Frames == 0 {
+		t.Errorf("the mixer: %+v, want 3 H.264 receivers and H.264 pictures", info.Mixer)
 	}
 	text := scrapeMetrics(t, srv.URL)
-	if n := metricValue(t, text, "mcu_h264_receivers"); n != 2 {
-		t.Errorf("/metrics: mcu_h264_receivers %v, want 2", n)
+	if n := metricValue(t, text, "mcu_h264_receivers"); n != 3 {
+		t.Errorf("/metrics: mcu_h264_receivers %v, want 3", n)
 	}
 	if v := metricValue(t, text, `mcu_cpu_seconds_total{stage="h264_encode"}`); v <= 0 {
-		t.Errorf("/metrics: %v s of CPU encoding H.264 for two receivers of it", v)
+		t.Errorf("/metrics: %v s of CPU encoding H.264 for three receivers of it", v)
 	}
-	for i, c := range []*client.Client{vp8, h264, viewer} {
+	for i, c := range []*client.Client{vp8, h264, viewer, split} {
 		c.WaitFrames(30, 3*time.Second)
 		if st := c.Stats(); st.Frames < 30 || st.Keyframes == 0 || st.Freezes > 0 {
 			t.Errorf("receiver %d: %d pictures, %d keyframes, %d freezes", i, st.Frames, st.Keyframes, st.Freezes)
@@ -90,7 +103,10 @@ func TestH264Receivers(t *testing.T) {
 		}
 	}
 
-	for _, c := range []*client.Client{h264, viewer} {
+	if c := split.VideoCodec(); c != codec.H264 {
+		t.Errorf("the participant sending VP8 and taking H.264 received %v", c)
+	}
+	for _, c := range []*client.Client{h264, viewer, split} {
 		if err := c.Leave(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -98,12 +114,12 @@ func TestH264Receivers(t *testing.T) {
 	eventually(t, 2*time.Second, func() error {
 		getJSON(t, srv.URL+"/api/rooms/"+room, &info)
 		if info.Mixer.H264Receivers != 0 {
-			return fmt.Errorf("%d H.264 receivers after both left", info.Mixer.H264Receivers)
+			return fmt.Errorf("%d H.264 receivers after all three left", info.Mixer.H264Receivers)
 		}
 		return nil
 	})
 	if n := metricValue(t, scrapeMetrics(t, srv.URL), "mcu_h264_receivers"); n != 0 {
-		t.Errorf("/metrics: mcu_h264_receivers %v after both left, want 0", n)
+		t.Errorf("/metrics: mcu_h264_receivers %v after all three left, want 0", n)
 	}
 	time.Sleep(200 * time.Millisecond) // the pictures the mixer had under way
 	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
