@@ -27,7 +27,9 @@ import (
 // dropped, not copied out: codec.VideoDecoder.Drop); Opus decoding of
 // their packets; VP8 encoding of a 1280x720 grid built from the same clips
 // (codec.DefaultVP8Config unless told otherwise, so the same speed,
-// bitrate and threads as the server); 1 + min(N, voices) Opus encodes
+// bitrate and threads as the server), and with H.264 receivers the H.264
+// encoding of the same composites too (codec.VP8Config.H264: the
+// server's x264 preset); 1 + min(N, voices) Opus encodes
 // every 20 ms with the configured Opus settings (voices: the server's
 // -voices, 0 for all N). The server encodes 1 + the participants in its
 // mixes heard in the last 1.6 s (the others get the full mix's packets):
@@ -51,10 +53,11 @@ type CodecCost struct {
 	Media time.Duration
 	// DecodeVideo and DecodeAudio are per participant.
 	DecodeVideo, DecodeAudio []time.Duration
-	// EncodeVideo is the composite; EncodeAudio every Opus stream, of
-	// which there are AudioStreams.
-	EncodeVideo, EncodeAudio time.Duration
-	AudioStreams             int
+	// EncodeVideo is the composite in VP8; EncodeH264 the composite in
+	// H.264 (0 without H.264 receivers); EncodeAudio every Opus stream,
+	// of which there are AudioStreams.
+	EncodeVideo, EncodeH264, EncodeAudio time.Duration
+	AudioStreams                         int
 }
 
 // Decode is the decoding cost summed over the participants.
@@ -67,7 +70,9 @@ func (c CodecCost) Decode() time.Duration {
 }
 
 // Total is the cost of one second of the whole load.
-func (c CodecCost) Total() time.Duration { return c.Decode() + c.EncodeVideo + c.EncodeAudio }
+func (c CodecCost) Total() time.Duration {
+	return c.Decode() + c.EncodeVideo + c.EncodeH264 + c.EncodeAudio
+}
 
 // Cores is Total as a number of CPU cores kept busy.
 func (c CodecCost) Cores() float64 { return c.Total().Seconds() }
@@ -75,7 +80,8 @@ func (c CodecCost) Cores() float64 { return c.Total().Seconds() }
 // Mean is the mean of two measurements of the same load.
 func (c CodecCost) Mean(d CodecCost) CodecCost {
 	mean := func(a, b time.Duration) time.Duration { return (a + b) / 2 }
-	m := CodecCost{Media: c.Media, EncodeVideo: mean(c.EncodeVideo, d.EncodeVideo), EncodeAudio: mean(c.EncodeAudio, d.EncodeAudio), AudioStreams: c.AudioStreams,
+	m := CodecCost{Media: c.Media, EncodeVideo: mean(c.EncodeVideo, d.EncodeVideo), EncodeH264: mean(c.EncodeH264, d.EncodeH264),
+		EncodeAudio: mean(c.EncodeAudio, d.EncodeAudio), AudioStreams: c.AudioStreams,
 		DecodeVideo: make([]time.Duration, len(c.DecodeVideo)), DecodeAudio: make([]time.Duration, len(c.DecodeAudio))}
 	for i := range m.DecodeVideo {
 		m.DecodeVideo[i] = mean(c.DecodeVideo[i], d.DecodeVideo[i])
@@ -155,8 +161,9 @@ func readPackets(path string, kind codec.MediaKind, media time.Duration) ([]code
 // (clips[i] for participant i) with the room's encoder settings mcfg
 // (mixer.DefaultConfig() is the server's default). media is how much of
 // each clip is decoded and how much composite is encoded (a few seconds;
-// clips shorter than that are looped).
-func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, media time.Duration) (CodecCost, error) {
+// clips shorter than that are looped). h264: the room has receivers of
+// H.264, and encodes its composite in H.264 too.
+func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, media time.Duration, h264 bool) (CodecCost, error) {
 	cost := CodecCost{Media: media, DecodeVideo: make([]time.Duration, len(clips)), DecodeAudio: make([]time.Duration, len(clips))}
 	videos := map[string]*clipPackets{} // by path: clips share files
 	audios := map[string][]codec.Packet{}
@@ -216,7 +223,7 @@ func MeasureCodecCost(ctx context.Context, clips []Clip, mcfg mixer.Config, medi
 		return cost, err
 	}
 	var err error
-	if cost.EncodeVideo, err = videoEncodeCost(ctx, loaded, mcfg, media); err != nil {
+	if cost.EncodeVideo, cost.EncodeH264, err = videoEncodeCost(ctx, loaded, mcfg, media, h264); err != nil {
 		return cost, err
 	}
 	if cost.EncodeAudio, cost.AudioStreams, err = audioEncodeCost(loaded, mcfg.Audio, mcfg.Voices, media); err != nil {
@@ -279,19 +286,32 @@ func audioDecodeCost(pkts []codec.Packet) (time.Duration, error) {
 
 // videoEncodeCost builds media of the grid the server would show for these
 // participants (decoding and scaling outside the timed section) and times
-// only the VP8 encoding of each composite.
-func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Config, media time.Duration) (time.Duration, error) {
+// only the VP8 encoding of each composite, and with h264 its H.264
+// encoding too.
+func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Config, media time.Duration, h264 bool) (vp8, avc time.Duration, err error) {
 	vcfg := mcfg.Video
 	enc, err := codec.NewVP8Encoder(vcfg)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer enc.Close()
 	pic, err := enc.NewPicture()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer pic.Free()
+	var henc *codec.H264Encoder
+	var hpic *codec.Picture
+	if h264 {
+		if henc, err = codec.NewH264Encoder(vcfg.H264()); err != nil {
+			return 0, 0, err
+		}
+		defer henc.Close()
+		if hpic, err = codec.NewPicture(vcfg.Width, vcfg.Height); err != nil {
+			return 0, 0, err
+		}
+		defer hpic.Free()
+	}
 	canvasSize := layout.Size{W: vcfg.Width, H: vcfg.Height}
 	cells := layout.Cells(mcfg.Layout, len(parts), 0, canvasSize)
 	canvas := codec.NewImage(vcfg.Width, vcfg.Height)
@@ -315,21 +335,21 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 		}
 		dec, err := codec.NewVideoDecoder(cp.videoCodec)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		sources = append(sources, &source{pkts: cp.video, dec: dec, tile: &codec.Frame{}, cell: cells[i]})
 	}
 	frames := max(1, int(media.Seconds()*float64(vcfg.FPS)))
-	var spent time.Duration
+	var spent, spentH264 time.Duration
 	for k := range frames {
 		if k%30 == 0 && ctx.Err() != nil {
-			return 0, ctx.Err()
+			return 0, 0, ctx.Err()
 		}
 		for _, s := range sources {
 			p := s.pkts[s.next%len(s.pkts)]
 			s.next++
 			if err := s.dec.Send(p.Data, codec.NoPTS); err != nil && !errors.Is(err, codec.ErrNeedKeyframe) {
-				return 0, err
+				return 0, 0, err
 			}
 			var dst layout.Rect
 			target := func(w, h int) (image.Rectangle, image.Point) {
@@ -340,7 +360,7 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 			for {
 				ok, err := s.dec.ReceiveScaled(s.tile, target)
 				if err != nil {
-					return 0, err
+					return 0, 0, err
 				}
 				if !ok {
 					break
@@ -353,15 +373,29 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 		// The server paints its canvas in the encoder's input picture; here
 		// it is copied there, untimed.
 		if err := pic.Load(canvas); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
+		pts := time.Duration(k) * time.Second / time.Duration(vcfg.FPS)
 		start := cpuTime()
-		if _, err := enc.EncodePicture(pic, time.Duration(k)*time.Second/time.Duration(vcfg.FPS), false); err != nil {
-			return 0, err
+		if _, err := enc.EncodePicture(pic, pts, false); err != nil {
+			return 0, 0, err
 		}
 		spent += cpuTime() - start
+		if henc != nil {
+			// The server copies its canvas for the H.264 encoder too:
+			// untimed, as above.
+			if err := hpic.CopyFrom(pic); err != nil {
+				return 0, 0, err
+			}
+			start := cpuTime()
+			if _, err := henc.EncodePicture(hpic, pts, false); err != nil {
+				return 0, 0, err
+			}
+			spentH264 += cpuTime() - start
+		}
 	}
-	return perSecond(spent, time.Duration(frames)*time.Second/time.Duration(vcfg.FPS)), nil
+	encoded := time.Duration(frames) * time.Second / time.Duration(vcfg.FPS)
+	return perSecond(spent, encoded), perSecond(spentH264, encoded), nil
 }
 
 func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mcu/client"
+	"mcu/codec"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 	"mcu/room"
@@ -113,6 +114,41 @@ func TestLiveLoad(t *testing.T) {
 	}
 	if _, n, _ := srv.Rooms.Counts(); n != 0 {
 		t.Errorf("%d participants still in the server after the run", n)
+	}
+}
+
+// TestLiveLoadH264: with -h264 1 the first participant, sending VP8,
+// takes the mix in H.264 and decodes it; the other keeps VP8; the codec
+// cost counts the H.264 encode, and the server's stages show it.
+func TestLiveLoadH264(t *testing.T) {
+	_, cfg := liveConfig(t, "live-h264")
+	cfg.Duration, cfg.CostMedia, cfg.H264 = 6*time.Second, time.Second, 1
+	var out strings.Builder
+	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	res, err := Run(ctx, cfg, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary strings.Builder
+	res.WriteSummary(&summary)
+	t.Logf("progress:\n%s%s", out.String(), summary.String())
+	if res.Joined != 2 || res.Participants[0].Codec != codec.H264 || res.Participants[1].Codec != codec.VP8 {
+		t.Errorf("%d of 2 joined, receiving %v and %v: want H264 and VP8", res.Joined, res.Participants[0].Codec, res.Participants[1].Codec)
+	}
+	if c := res.Participants[0].Check; c == nil || c.Pictures == 0 || c.WrongSize != 0 {
+		t.Errorf("decoded H.264 mix check: %+v", c)
+	}
+	if res.CostErr != nil || res.Cost.EncodeH264 <= 0 || res.Cost.Total() != res.Cost.Decode()+res.Cost.EncodeVideo+res.Cost.EncodeH264+res.Cost.EncodeAudio {
+		t.Errorf("codec cost %+v, %v: want an H.264 encode in it", res.Cost, res.CostErr)
+	}
+	if v := res.Metrics.StageCPU["h264_encode"]; v <= 0 {
+		t.Errorf("the server's h264_encode stage: %v", v)
+	}
+	for _, want := range []string{"1 asking for the mix in H.264, 1 receiving it", "+ H.264 ", "decoded mix (H264) at load-01", "H.264 encode "} {
+		if !strings.Contains(summary.String(), want) {
+			t.Errorf("the summary does not say %q", want)
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mcu/client"
+	"mcu/codec"
 )
 
 // Result is everything a run measured.
@@ -75,6 +76,8 @@ type ParticipantResult struct {
 	// FPS is the rate from its first picture to the end of the run.
 	FPS   float64
 	Check *pictureCheck // decoders only
+	// Codec is the format the mix came in (0 before any came).
+	Codec codec.VideoCodec
 }
 
 // ServerUsage is the server process's CPU and memory during the run.
@@ -245,8 +248,18 @@ func (r *Result) WriteSummary(w io.Writer) {
 		how = "interrupted after"
 	}
 	p("")
-	p("summary: %d/%d participants joined room %q at %s; %s %v (ramp %v, %d decoding)",
-		r.Joined, cfg.N, cfg.Room, cfg.URL, how, r.Elapsed.Round(100*time.Millisecond), cfg.Ramp, min(cfg.Decoders, cfg.N))
+	h264 := ""
+	if cfg.H264 > 0 {
+		got := 0
+		for _, pr := range r.Participants {
+			if pr.Codec == codec.H264 {
+				got++
+			}
+		}
+		h264 = fmt.Sprintf(", %d asking for the mix in H.264, %d receiving it", cfg.H264, got)
+	}
+	p("summary: %d/%d participants joined room %q at %s; %s %v (ramp %v, %d decoding%s)",
+		r.Joined, cfg.N, cfg.Room, cfg.URL, how, r.Elapsed.Round(100*time.Millisecond), cfg.Ramp, min(cfg.Decoders, cfg.N), h264)
 	var joinErrs []string
 	var first, fps []float64
 	var freezes, frames, noPicture int
@@ -299,8 +312,8 @@ func (r *Result) WriteSummary(w io.Writer) {
 			if !c.OK() {
 				verdict = "NOT OK"
 			}
-			p("decoded mix at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
-				pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
+			p("decoded mix (%v) at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
+				pr.Codec, pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
 		}
 	}
 
@@ -384,8 +397,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 		} else {
 			p("codec cost (measured here before the run, %v of media): %.3f cores", c.Media, c.Cores())
 		}
-		p("  decode %d participants: video %.3f + Opus %.3f;  encode VP8 %dx%d@%d: %.3f;  encode Opus x%d: %.3f",
-			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(),
+		h264 := ""
+		if c.EncodeH264 > 0 {
+			h264 = fmt.Sprintf(" + H.264 %.3f", c.EncodeH264.Seconds())
+		}
+		p("  decode %d participants: video %.3f + Opus %.3f;  encode VP8 %dx%d@%d: %.3f%s;  encode Opus x%d: %.3f",
+			len(c.DecodeVideo), dv.Seconds(), da.Seconds(), vc.Width, vc.Height, vc.FPS, c.EncodeVideo.Seconds(), h264,
 			c.AudioStreams, c.EncodeAudio.Seconds())
 		if ratio := r.Ratio(); !math.IsNaN(ratio) {
 			line := fmt.Sprintf("server CPU / codec cost: %.2f", ratio)

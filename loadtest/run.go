@@ -34,6 +34,10 @@ type Config struct {
 	// Decoders is how many participants (the first ones) decode the mix
 	// and check the picture; the others only count frames from RTP.
 	Decoders int
+	// H264 is how many participants (the first ones) take the mix in
+	// H.264, sending their VP8 on a video section of their own (the room
+	// then encodes H.264 too, and the codec cost counts that encode).
+	H264 int
 	// Clips are what participants send, reused round robin.
 	Clips []Clip
 	// PID is the server's process; 0 finds it from the URL's port.
@@ -77,8 +81,10 @@ func (c Config) Validate() error {
 		return errors.New("loadtest: need at least one participant")
 	case c.Duration <= 0:
 		return errors.New("loadtest: duration must be positive")
-	case c.Ramp < 0, c.Decoders < 0, c.Lossy < 0, c.CostMedia < 0, c.PID < 0:
-		return errors.New("loadtest: ramp, decoders, lossy participants, cost time and pid cannot be negative")
+	case c.Ramp < 0, c.Decoders < 0, c.Lossy < 0, c.H264 < 0, c.CostMedia < 0, c.PID < 0:
+		return errors.New("loadtest: ramp, decoders, lossy participants, H.264 receivers, cost time and pid cannot be negative")
+	case c.H264 > c.N:
+		return errors.New("loadtest: more H.264 receivers than participants")
 	case c.Decoders+c.Lossy > c.N:
 		return errors.New("loadtest: the participants that decode and the lossy ones are more than N (a lossy one would see broken pictures)")
 	case len(c.Clips) == 0:
@@ -124,7 +130,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 
 	if cfg.CostMedia > 0 {
 		fmt.Fprintf(out, "measuring the codec cost of %d participants (%v of each clip)...\n", cfg.N, cfg.CostMedia)
-		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia)
+		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia, cfg.H264 > 0)
 		if err := ctx.Err(); err != nil {
 			res.Interrupted = true
 			return res, fmt.Errorf("loadtest: interrupted while measuring the codec cost: %w", err)
@@ -177,6 +183,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		if i >= cfg.N-cfg.Lossy {
 			parts[i].lose = lossyEvery
 		}
+		parts[i].h264 = i < cfg.H264
 	}
 	var mu sync.Mutex // guards participant.c and participant.joined
 	var joins sync.WaitGroup
@@ -214,7 +221,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			}
 			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
 			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
-				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, Token: cfg.Token})
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, H264: p.h264, Token: cfg.Token})
 			cancel()
 			now := time.Now()
 			mu.Lock()
@@ -365,7 +372,7 @@ loop:
 				r.FPS = runFPS(st.Frames, st.First, end)
 				r.Freezes += openFreeze(st.LastFrame, end)
 			}
-			r.Active = end.Sub(p.joined)
+			r.Active, r.Codec = end.Sub(p.joined), p.c.VideoCodec()
 			res.Joined++
 		}
 		res.Participants = append(res.Participants, r)
@@ -397,7 +404,7 @@ loop:
 		// drifts over minutes, and the ratio compares the run with the
 		// mean of the two.
 		fmt.Fprintf(out, "measuring the codec cost again after the run...\n")
-		after, err := MeasureCodecCost(quiet, res.Clips, cfg.Mixer, cfg.CostMedia)
+		after, err := MeasureCodecCost(quiet, res.Clips, cfg.Mixer, cfg.CostMedia, cfg.H264 > 0)
 		if err == nil {
 			res.CostBefore = res.Cost.Cores()
 			res.CostAfter = after.Cores()
@@ -442,6 +449,7 @@ type participant struct {
 	clip    Clip
 	check   *pictureCheck // decoders only; touched by the sampling loop
 	lose    int           // lossy ones: every lose-th packet of the mix is lost
+	h264    bool          // takes the mix in H.264
 	c       *client.Client
 	joinErr error
 	joined  time.Time // when Connect returned (the client's own join time is a little earlier)

@@ -50,6 +50,7 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.DurationVar(&cfg.Duration, "duration", cfg.Duration, "length of the run, joins included")
 	fs.DurationVar(&cfg.Ramp, "ramp", cfg.Ramp, "time between two joins")
 	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
+	fs.IntVar(&cfg.H264, "h264", 0, "participants (the first ones) that take the mix in H.264, sending VP8 on a section of their own (the room encodes both)")
 	fs.IntVar(&cfg.Lossy, "lossy", 0, "participants (the last ones) that lose every fourth packet of the mix, as on a congested link")
 	fs.StringVar(&cfg.Token, "token", "", "the server's -auth-token, if it has one (prefer the variable: other users see a command line) [MCU_AUTH_TOKEN]")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")

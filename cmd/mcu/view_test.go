@@ -116,4 +116,3 @@ func eventually(t *testing.T, within time.Duration, check func() error) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
