@@ -40,6 +40,12 @@ func (c *realClock) Wait(ctx context.Context, t time.Duration) (time.Duration, e
 	}
 }
 
+// epochClock is a clock that follows the wall clock: epoch is the wall
+// time of media time 0, once Wait has been called.
+type epochClock interface{ epoch() time.Time }
+
+func (c *realClock) epoch() time.Time { return c.start }
+
 // AsFastAsPossible is a clock that never waits: offline mixing runs at the
 // speed of the machine, with the same results as in real time because its
 // sources block until they have the media a tick needs.

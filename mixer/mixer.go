@@ -80,7 +80,19 @@ type Mixer struct {
 	losses   map[string]*lossPeak // by receiver: participants and viewers
 
 	stats    stats
-	fullLoss atomic.Int64 // the loss the full mix's encoder expects (AudioLoss)
+	fullLoss atomic.Int64              // the loss the full mix's encoder expects (AudioLoss)
+	epoch    atomic.Pointer[time.Time] // the wall time of PTS 0, once a real-time clock started
+}
+
+// Epoch is the wall time of media time (PTS) 0 once Run's clock has
+// started, if it follows the wall clock (RealTime): a frame with PTS t is
+// the room as it was at Epoch + t. Senders' reports map RTP time to the
+// wall clock with it.
+func (m *Mixer) Epoch() (time.Time, bool) {
+	if e := m.epoch.Load(); e != nil {
+		return *e, true
+	}
+	return time.Time{}, false
 }
 
 type cellsKey struct {
@@ -353,6 +365,10 @@ func (m *Mixer) loop(ctx context.Context, clock Clock, until time.Duration, pipe
 		late, err := clock.Wait(ctx, t)
 		if err != nil {
 			return err
+		}
+		if c, ok := clock.(epochClock); ok && m.epoch.Load() == nil {
+			e := c.epoch()
+			m.epoch.Store(&e)
 		}
 		st := m.sync(t)
 		if !doVideo {

@@ -497,6 +497,32 @@ func TestRealTimeMatchesOffline(t *testing.T) {
 	}
 }
 
+// TestEpoch: a mixer on the wall clock says when PTS 0 was, from its first
+// tick on; one that runs as fast as possible has no such time.
+func TestEpoch(t *testing.T) {
+	m, _ := New(testConfig(), &capture{})
+	if _, ok := m.Epoch(); ok {
+		t.Error("an epoch before Run")
+	}
+	before := time.Now()
+	if err := m.Run(context.Background(), RealTime(), 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	after := time.Now()
+	e, ok := m.Epoch()
+	// Run's last tick (PTS < 300 ms) is due at Epoch + its PTS.
+	if !ok || e.Before(before) || e.After(after.Add(-270*time.Millisecond)) {
+		t.Errorf("epoch %v (%v) for a run from %v to %v", e.Sub(before), ok, 0, after.Sub(before))
+	}
+	m, _ = New(testConfig(), &capture{})
+	if err := m.Run(context.Background(), AsFastAsPossible(), 300*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	if e, ok := m.Epoch(); ok {
+		t.Errorf("an offline mixer says PTS 0 was at %v", e)
+	}
+}
+
 func TestOutputErrorStopsRun(t *testing.T) {
 	out := &capture{failOn: 5}
 	m, _ := New(testConfig(), out)

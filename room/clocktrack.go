@@ -50,6 +50,24 @@ type clockTrack struct {
 	// track may be sent in: pion binds the track to the first of the
 	// track's MIME type when none matches its parameters exactly.
 	formats func(webrtc.RTPCodecParameters) bool
+	// epoch, if set, is the wall time of PTS 0 once the room's clock has
+	// started (mixer.Mixer.Epoch): the track's sender reports map their
+	// wall time to RTP time with it (rtpAt).
+	epoch func() (time.Time, bool)
+}
+
+// rtpAt is the track's RTP time at wall time now, from the room clock:
+// the timestamp a frame of the room as it is at now would carry. ok is
+// false before the clock has started, or without one.
+func (t *clockTrack) rtpAt(now time.Time) (ts uint32, ok bool) {
+	if t.epoch == nil {
+		return 0, false
+	}
+	e, ok := t.epoch()
+	if !ok || now.Before(e) {
+		return 0, false
+	}
+	return t.base + rtpTime(now.Sub(e), t.rate), true
 }
 
 // Bind adds a receiver whose sequence numbers start at a random number
@@ -227,28 +245,13 @@ func rtpTime(d time.Duration, rate uint32) uint32 {
 	return uint32(s*int64(rate) + (ns*int64(rate)+int64(time.Second)/2)/int64(time.Second))
 }
 
-// mixMinusTrack is a participant's mix-minus: a pion sample track that
-// tells sent the payload bytes of each packet pion really sends. It sends
-// nothing, and says nothing, to a peer whose offer took no sound from the
-// server, and before its connection is up.
-type mixMinusTrack struct {
-	*webrtc.TrackLocalStaticSample
-	sent func(n int)
-}
-
-func newMixMinusTrack(room string, sent func(int)) (*mixMinusTrack, error) {
-	t, err := webrtc.NewTrackLocalStaticSample(audioCodec.RTPCodecCapability, "audio", "mcu-"+room)
+// newMixMinusTrack makes a participant's mix-minus: the full mix's kind
+// of track, with the one receiver, counting what it is sent.
+func newMixMinusTrack(room string, sent func(int)) (*clockTrack, error) {
+	t, err := newAudioTrack("audio", "mcu-"+room)
 	if err != nil {
 		return nil, fmt.Errorf("room: mix-minus track: %w", err)
 	}
-	return &mixMinusTrack{t, sent}, nil
-}
-
-// Bind counts what is sent to the receiver (clockTrack's writer, with no
-// offset: the track has one receiver), and clears the marker bit pion's
-// packetizer sets on the last packet of every sample: for Opus it marks
-// the start of a talkspurt after DTX (RFC 7587), which a jitter buffer
-// may resynchronize on; the full mix's packets carry none either.
-func (t *mixMinusTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
-	return t.TrackLocalStaticSample.Bind(offsetBinding{TrackLocalContext: ctx, rewrite: rewrite{sent: t.sent, noMarker: true}})
+	t.sent = sent
+	return t, nil
 }

@@ -119,9 +119,9 @@ func (a *apiMaker) flushLogs() { a.muxLogs.flush() }
 // control feedback (transport-cc: with it, a browser's bandwidth estimate
 // rises to a raised ceiling within a second, where its loss-based estimate
 // alone climbs 8 % a second),
-// the network settings, buffers for its SRTP streams, and logs for pion's
-// own messages about the peer.
-func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser, logs *pionLogs) (*webrtc.API, error) {
+// the network settings, buffers for its SRTP streams, logs for pion's
+// own messages about the peer, and the room clock in its sender reports.
+func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.ReadWriteCloser, logs *pionLogs, reports *srClocks) (*webrtc.API, error) {
 	cfg := a.cfg
 	m := &webrtc.MediaEngine{}
 	feedback := []webrtc.RTCPFeedback{{Type: "nack"}, {Type: "nack", Parameter: "pli"}, {Type: "ccm", Parameter: "fir"}, {Type: "goog-remb"}}
@@ -140,6 +140,8 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 		return nil, fmt.Errorf("room: register simulcast extensions: %w", err)
 	}
 	reg := &interceptor.Registry{}
+	// Nearer the wire than pion's reports, so that it sees them.
+	reg.Add(reports)
 	if err := configureNack(m, reg); err != nil {
 		return nil, fmt.Errorf("room: nack: %w", err)
 	}

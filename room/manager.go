@@ -315,7 +315,8 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	var guard streamGuard
 	id := randomHex(8)
 	logs := newPionLogs(r.log.With("session", id))
-	api, err := m.apis.newAPI(guard.buffer, logs)
+	reports := &srClocks{}
+	api, err := m.apis.newAPI(guard.buffer, logs, reports)
 	if err != nil {
 		return nil, "", err
 	}
@@ -355,21 +356,24 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		if err != nil {
 			return fail(fmt.Errorf("room: add video: %w", err))
 		}
+		reports.add(ssrcOf(sender), video)
 		if s.mix == codec.H264 {
 			s.receiveH264() // until fail or close
 		}
 		s.watchVideoFeedback(sender)
-		var audioTrack webrtc.TrackLocal = r.audio
+		audioTrack := r.audio
 		if kind == Participant {
 			if s.audioOut, err = newMixMinusTrack(r.name, r.obs.BytesOut); err != nil {
 				return fail(err)
 			}
+			s.audioOut.epoch = r.mixer.Epoch
 			audioTrack = s.audioOut
 		}
 		asender, err := pc.AddTrack(audioTrack)
 		if err != nil {
 			return fail(fmt.Errorf("room: add audio: %w", err))
 		}
+		reports.add(ssrcOf(asender), audioTrack)
 		s.watchAudioLoss(asender)
 	}
 	// A viewer's media too, if it offered any: pion buffers what a track
@@ -411,6 +415,15 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		return fail(ctx.Err())
 	}
 	return s, candidatesInOrder(pc.LocalDescription().SDP), nil
+}
+
+// ssrcOf is the SSRC a sender sends under (pion draws it when the sender
+// is made).
+func ssrcOf(s *webrtc.RTPSender) uint32 {
+	if e := s.GetParameters().Encodings; len(e) > 0 {
+		return uint32(e[0].SSRC)
+	}
+	return 0
 }
 
 // receiverKeyframeInterval is the least time between two keyframes one

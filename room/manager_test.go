@@ -382,7 +382,7 @@ func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	api, err := m.apis.newAPI(nil, newPionLogs(slog.New(slog.DiscardHandler)))
+	api, err := m.apis.newAPI(nil, newPionLogs(slog.New(slog.DiscardHandler)), &srClocks{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -160,7 +160,7 @@ func TestPionLogsLimitAPeersWarnings(t *testing.T) {
 func TestPeerConnectionLogsThroughSlog(t *testing.T) {
 	h := &records{level: traceLevel}
 	a := newAPIMaker(NetConfig{Loopback: true}, slog.New(h))
-	api, err := a.newAPI(nil, newPionLogs(slog.New(h).With("session", "s1")))
+	api, err := a.newAPI(nil, newPionLogs(slog.New(h).With("session", "s1")), &srClocks{})
 	if err != nil {
 		t.Fatal(err)
 	}

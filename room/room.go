@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/pion/webrtc/v4/pkg/media"
-
 	"mcu/codec"
 	"mcu/internal/sched"
 	"mcu/layout"
@@ -93,6 +91,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
+	r.video.epoch, r.audio.epoch, r.videoH264.epoch = r.mixer.Epoch, r.mixer.Epoch, r.mixer.Epoch
 	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
@@ -175,12 +174,9 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 //
 // The full mix goes out on a clockTrack, as the composite does, because
 // every viewer binds to it: each needs sequence numbers of its own (see
-// clockTrack.Bind). A participant's mix-minus has one receiver and stays
-// on a pion sample track, which stamps a frame with the sum of the
-// durations written before it: for audio that sum is the room clock, since
-// the mixer runs every 20 ms tick, late ones too (it skips only video
-// ticks), and each writes one 20 ms frame (960 units at 48 kHz, no
-// rounding) to every mix-minus.
+// clockTrack.Bind). A participant's mix-minus, with one receiver, is a
+// clockTrack too: every track's RTP time is the room clock, which the
+// sender reports map to the wall clock (srClocks).
 func (r *Room) Audio(f codec.EncodedFrame) error {
 	if err := r.audio.WriteFrame(f); err != nil {
 		r.log.Debug("audio write", "err", err)
@@ -200,7 +196,7 @@ func (r *Room) MixMinus(id string, f codec.EncodedFrame) error {
 	s := r.sessions[id]
 	r.mu.Unlock()
 	if s != nil && s.audioOut != nil {
-		if err := s.audioOut.WriteSample(media.Sample{Data: f.Data, Duration: f.Duration}); err != nil {
+		if err := s.audioOut.WriteFrame(f); err != nil {
 			r.log.Debug("mix-minus write", "session", id, "err", err)
 		}
 	}

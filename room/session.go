@@ -60,7 +60,7 @@ type Session struct {
 	room     *Room
 	pc       *webrtc.PeerConnection
 	mix      codec.VideoCodec // the format the session receives the composite in (0: none, a publisher)
-	audioOut *mixMinusTrack   // this participant's mix-minus
+	audioOut *clockTrack      // this participant's mix-minus
 	pionLogs *pionLogs        // pion's messages about the peer
 	video    *mixer.LiveVideo
 	audio    *audioJitter
