@@ -55,9 +55,10 @@ type Options struct {
 	// H264 has the client receive the mix in H.264 (packetization mode
 	// 1, constrained baseline), as a player or device with nothing but an
 	// H.264 decoder. A client that sends H.264, or no video, offers H.264
-	// alone; one that sends another format sends it on a section of its
-	// own and takes the mix on another that offers H.264 alone (as mcu.js
-	// does with videoCodec "h264").
+	// alone; a participant (Join) that sends another format sends it on a
+	// section of its own and takes the mix on another that offers H.264
+	// alone (as mcu.js does with videoCodec "h264"). A WHIP publisher with
+	// H264 set must send H.264.
 	H264 bool
 }
 
@@ -75,9 +76,10 @@ var h264Mix = []webrtc.RTPCodecParameters{
 
 // splitsVideo tells whether a client with opts sends its video and takes
 // the mix on two sections: it wants the mix in H.264 and sends another
-// format.
+// format. A publisher that wants H.264 alone and sends another format is
+// refused.
 func splitsVideo(opts Options) (bool, error) {
-	if !opts.H264 || opts.Endpoint != Join || opts.Video == "" {
+	if !opts.H264 || opts.Endpoint == WHEP || opts.Video == "" {
 		return false, nil
 	}
 	in, err := codec.OpenInput(opts.Video)
@@ -85,7 +87,13 @@ func splitsVideo(opts Options) (bool, error) {
 		return false, err
 	}
 	defer in.Close()
-	return in.Video() != nil && in.Video().VideoCodec != codec.H264, nil
+	if in.Video() == nil || in.Video().VideoCodec == codec.H264 {
+		return false, nil // the sender says why not, or offers H.264 alone
+	}
+	if opts.Endpoint == WHIP {
+		return false, fmt.Errorf("client: %s is %v: a WHIP publisher with H264 set sends H.264 alone", opts.Video, in.Video().VideoCodec)
+	}
+	return true, nil
 }
 
 // h264Only registers what a client with H264 set offers: H.264 for video,
@@ -147,6 +155,8 @@ type Client struct {
 	connected chan struct{} // closed once media can flow
 	ended     chan struct{} // closed once the connection has failed or closed
 	endState  webrtc.PeerConnectionState
+	connOnce  sync.Once // closes connected
+	endOnce   sync.Once // closes ended
 	joined    time.Time
 	cancel    context.CancelFunc
 	recv      receiver
@@ -198,15 +208,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	}
 	c := &Client{opts: opts, pc: pc, split: split, connected: make(chan struct{}), ended: make(chan struct{}), hold: hold}
 	c.recv.init(opts)
-	var connected, ended sync.Once
-	pc.OnConnectionStateChange(func(st webrtc.PeerConnectionState) {
-		switch st {
-		case webrtc.PeerConnectionStateConnected:
-			connected.Do(func() { close(c.connected) })
-		case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
-			ended.Do(func() { c.endState = st; close(c.ended) })
-		}
-	})
+	pc.OnConnectionStateChange(c.stateChange)
 	runCtx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
 	fail := func(err error) (*Client, error) {
@@ -426,9 +428,20 @@ func (c *Client) Answer() string { return c.answer }
 // (Connect returns with the answer, before that).
 func (c *Client) Connected() <-chan struct{} { return c.connected }
 
+// stateChange follows the connection's state: connected, then ended.
+func (c *Client) stateChange(st webrtc.PeerConnectionState) {
+	switch st {
+	case webrtc.PeerConnectionStateConnected:
+		c.connOnce.Do(func() { close(c.connected) })
+	case webrtc.PeerConnectionStateFailed, webrtc.PeerConnectionStateClosed:
+		c.endOnce.Do(func() { c.endState = st; close(c.ended) })
+	}
+}
+
 // Ended is closed once the connection is over: failed (no path left for
 // ICE, or DTLS failed) or closed (by the server, which ends the session
-// with its DTLS, or by Close). EndState says which.
+// with its DTLS, or by Close). EndState says which. It stays closed: a
+// failed connection that RestartICE brings back is not told.
 func (c *Client) Ended() <-chan struct{} { return c.ended }
 
 // EndState is the state the connection ended in, once Ended is closed:

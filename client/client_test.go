@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,21 @@ func TestFailedJoinEndsItsSession(t *testing.T) {
 		}
 	default:
 		t.Error("the failed join did not end its session on the server")
+	}
+}
+
+// TestWHIPH264SendsH264: a publisher that wants H.264 alone and is given a
+// VP8 clip is told so before anything is sent.
+func TestWHIPH264SendsH264(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: "http://127.0.0.1:1", Room: "r", Endpoint: client.WHIP, H264: true,
+		Video: mediatest.TestdataPath(t, "p01.ivf")})
+	if err == nil {
+		c.Close()
+		t.Fatal("a WHIP publisher with H264 sending VP8 connected")
+	}
+	if !strings.Contains(err.Error(), "sends H.264 alone") {
+		t.Errorf("error %q does not say why", err)
 	}
 }
