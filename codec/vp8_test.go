@@ -306,6 +306,43 @@ func TestVP8ConfigValidate(t *testing.T) {
 	}
 }
 
+// TestValidateStream: the bounds every video encoder's settings share, at
+// each edge; the message names the codec.
+func TestValidateStream(t *testing.T) {
+	type stream struct{ w, h, fps, bitrate, keyint int }
+	ok := stream{1280, 720, 30, 1_500_000, 150}
+	for _, c := range []struct {
+		name   string
+		s      stream
+		wantOK bool
+	}{
+		{"default", ok, true},
+		{"smallest", stream{16, 16, 1, 50_000, 1}, true},
+		{"largest", stream{4096, 4096, 120, 50_000_000, 1}, true},
+		{"narrow", stream{14, 720, 30, 1_500_000, 150}, false},
+		{"low", stream{1280, 14, 30, 1_500_000, 150}, false},
+		{"wide", stream{4098, 720, 30, 1_500_000, 150}, false},
+		{"tall", stream{1280, 4098, 30, 1_500_000, 150}, false},
+		{"odd width", stream{1281, 720, 30, 1_500_000, 150}, false},
+		{"odd height", stream{1280, 721, 30, 1_500_000, 150}, false},
+		{"no fps", stream{1280, 720, 0, 1_500_000, 150}, false},
+		{"fps over 120", stream{1280, 720, 121, 1_500_000, 150}, false},
+		{"bitrate under 50k", stream{1280, 720, 30, 49_999, 150}, false},
+		{"bitrate over 50M", stream{1280, 720, 30, 50_000_001, 150}, false},
+		{"no keyframe interval", stream{1280, 720, 30, 1_500_000, 0}, false},
+	} {
+		err := validateStream("vp9", c.s.w, c.s.h, c.s.fps, c.s.bitrate, c.s.keyint)
+		switch {
+		case c.wantOK && err != nil:
+			t.Errorf("%s %+v: %v", c.name, c.s, err)
+		case !c.wantOK && err == nil:
+			t.Errorf("%s %+v accepted", c.name, c.s)
+		case err != nil && !strings.Contains(err.Error(), "vp9"):
+			t.Errorf("%s: %q does not name the codec", c.name, err)
+		}
+	}
+}
+
 // TestVP8FFmpegArgs: the encoder's settings, which the ffmpeg CLI gets too
 // for the benchmark, are WebRTC's: real time at a fixed speed, no
 // look-ahead, error resilient (a receiver that decodes past a lost frame
