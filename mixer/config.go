@@ -94,8 +94,8 @@ const (
 	// and every Opus encode (and what the jitter buffers decode late, when
 	// a missing packet is given up), not the sending.
 	StageAudioMix
-	// StageH264Encode: encoding one composite picture in H.264, while the
-	// room has receivers of it.
+	// StageH264Encode: copying one composite picture for the H.264
+	// encoder and encoding it, while the room has receivers of it.
 	StageH264Encode
 )
 

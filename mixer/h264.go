@@ -69,7 +69,16 @@ func (h *h264Pipe) offer(j encodeJob) {
 			return
 		}
 	}
-	if err := pic.CopyFrom(j.c.pic); err != nil { // not expected: the same size, both allocated
+	obs := h.stats.obs
+	var span sched.CPUSpan
+	if obs != nil {
+		span = sched.StartCPU()
+	}
+	err := pic.CopyFrom(j.c.pic)
+	if obs != nil {
+		obs.CPU(StageH264Encode, span.End())
+	}
+	if err != nil { // not expected: the same size, both allocated
 		h.log.Warn("h264 output: a picture not copied", "err", err)
 		h.keyOwed = h.keyOwed || j.h264Key
 		h.idle <- pic
