@@ -29,7 +29,8 @@ import (
 // (codec.DefaultVP8Config unless told otherwise, so the same speed,
 // bitrate and threads as the server), and with H.264 receivers the H.264
 // encoding of the same composites too (codec.VP8Config.H264: the
-// server's x264 preset); 1 + min(N, voices) Opus encodes
+// server's x264 preset), every picture of the run (the receivers are the
+// first to join, so they are there all through the measured window); 1 + min(N, voices) Opus encodes
 // every 20 ms with the configured Opus settings (voices: the server's
 // -voices, 0 for all N). The server encodes 1 + the participants in its
 // mixes heard in the last 1.6 s (the others get the full mix's packets):

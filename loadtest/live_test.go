@@ -106,8 +106,11 @@ func TestLiveLoad(t *testing.T) {
 	if cores := res.Server.CPU.Seconds() / res.Window.Seconds(); res.Server.Wall != res.Window || res.Server.Cores() != cores {
 		t.Errorf("server wall %v, %.3f cores; want the window %v and %.3f cores", res.Server.Wall, res.Server.Cores(), res.Window, cores)
 	}
-	if res.CostErr != nil || res.Cost.EncodeVideo <= 0 || res.Cost.Decode() <= 0 || res.Cost.EncodeAudio <= 0 {
-		t.Errorf("codec cost %+v, %v", res.Cost, res.CostErr)
+	if res.CostErr != nil || res.Cost.EncodeVideo <= 0 || res.Cost.Decode() <= 0 || res.Cost.EncodeAudio <= 0 || res.Cost.EncodeH264 != 0 {
+		t.Errorf("codec cost %+v, %v: want no H.264 encode in it", res.Cost, res.CostErr)
+	}
+	if strings.Contains(summary.String(), "+ H.264") || strings.Contains(summary.String(), "in H.264") {
+		t.Errorf("a load without H.264 receivers speaks of H.264:\n%s", summary.String())
 	}
 	if len(res.LeaveErrors) > 0 {
 		t.Errorf("leaving: %v", res.LeaveErrors)

@@ -178,6 +178,10 @@ func (r *Result) noRatio() string {
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
 	case r.RoomErr == nil && r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
 		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
+	case r.Config.H264 > 0 && r.h264Receivers() < r.Config.H264:
+		return fmt.Sprintf("%d of the %d participants asking for H.264 received it, and the codec cost counts its encode", r.h264Receivers(), r.Config.H264)
+	case r.RoomErr == nil && r.Config.H264 > 0 && r.Room.H264Dropped > 0:
+		return fmt.Sprintf("the server left %d pictures unencoded in H.264 in the window (its encoder busy): it encoded less than the codec cost does", r.Room.H264Dropped)
 	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
 		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
 	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
@@ -190,6 +194,17 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("the server asked participants for %.0f keyframes: it lost their packets, and decoded nothing of theirs until a keyframe came", r.Metrics.PLISent)
 	}
 	return ""
+}
+
+// h264Receivers is how many participants received the mix in H.264.
+func (r *Result) h264Receivers() int {
+	n := 0
+	for _, pr := range r.Participants {
+		if pr.Joined && pr.Codec == codec.H264 {
+			n++
+		}
+	}
+	return n
 }
 
 // mixed is how many voices a room mixing at most voices (0: all) holds
@@ -250,13 +265,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	p("")
 	h264 := ""
 	if cfg.H264 > 0 {
-		got := 0
-		for _, pr := range r.Participants {
-			if pr.Codec == codec.H264 {
-				got++
-			}
-		}
-		h264 = fmt.Sprintf(", %d asking for the mix in H.264, %d receiving it", cfg.H264, got)
+		h264 = fmt.Sprintf(", %d asking for the mix in H.264, %d receiving it", cfg.H264, r.h264Receivers())
 	}
 	p("summary: %d/%d participants joined room %q at %s; %s %v (ramp %v, %d decoding%s)",
 		r.Joined, cfg.N, cfg.Room, cfg.URL, how, r.Elapsed.Round(100*time.Millisecond), cfg.Ramp, min(cfg.Decoders, cfg.N), h264)
@@ -312,8 +321,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 			if !c.OK() {
 				verdict = "NOT OK"
 			}
-			p("decoded mix (%v) at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
-				pr.Codec, pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
+			got := "none"
+			if pr.Codec != 0 {
+				got = pr.Codec.String()
+			}
+			p("decoded mix (%s) at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
+				got, pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
 		}
 	}
 
@@ -374,8 +387,12 @@ func (r *Result) WriteSummary(w io.Writer) {
 	case r.RoomStale:
 		p("room %q: %d participants seen by the server at the end; its mixer's counters left out (the room could not be read at the window's start)", cfg.Room, r.Room.Participants)
 	default:
-		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps), %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end",
-			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9),
+		h264 := ""
+		if cfg.H264 > 0 || r.Room.H264Frames > 0 {
+			h264 = fmt.Sprintf(", %d in H.264 (%d not, its encoder busy)", r.Room.H264Frames, r.Room.H264Dropped)
+		}
+		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps)%s, %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end",
+			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9), h264,
 			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped, r.Room.Bitrate/1000, r.Room.MaxBitrate/1000)
 	}
 

@@ -128,9 +128,13 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		res.Server.PID, res.Server.Name, res.Server.InProcess = proc.PID, proc.Name(), proc.PID == os.Getpid()
 	}
 
+	// The codec cost of this load, measured the same way before and after.
+	measureCost := func(ctx context.Context) (CodecCost, error) {
+		return MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia, cfg.H264 > 0)
+	}
 	if cfg.CostMedia > 0 {
 		fmt.Fprintf(out, "measuring the codec cost of %d participants (%v of each clip)...\n", cfg.N, cfg.CostMedia)
-		res.Cost, res.CostErr = MeasureCodecCost(ctx, res.Clips, cfg.Mixer, cfg.CostMedia, cfg.H264 > 0)
+		res.Cost, res.CostErr = measureCost(ctx)
 		if err := ctx.Err(); err != nil {
 			res.Interrupted = true
 			return res, fmt.Errorf("loadtest: interrupted while measuring the codec cost: %w", err)
@@ -404,7 +408,7 @@ loop:
 		// drifts over minutes, and the ratio compares the run with the
 		// mean of the two.
 		fmt.Fprintf(out, "measuring the codec cost again after the run...\n")
-		after, err := MeasureCodecCost(quiet, res.Clips, cfg.Mixer, cfg.CostMedia, cfg.H264 > 0)
+		after, err := measureCost(quiet)
 		if err == nil {
 			res.CostBefore = res.Cost.Cores()
 			res.CostAfter = after.Cores()
@@ -517,6 +521,10 @@ type RoomMixer struct {
 	Keyframes    uint64 `json:"keyframes"`
 	LateTicks    uint64 `json:"late_ticks"`
 	Dropped      uint64 `json:"dropped_frames"`
+	// H264Frames and H264Dropped are the composites encoded in H.264,
+	// and those not encoded for want of time (its encoder still busy).
+	H264Frames  uint64 `json:"h264_frames"`
+	H264Dropped uint64 `json:"h264_dropped"`
 	// Bitrate and MaxBitrate are the mix's bitrate at the end, and the most
 	// it uses (lower while a receiver reports heavy loss).
 	Bitrate    int `json:"bitrate"`
@@ -536,6 +544,7 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	}
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
+		H264Frames: m.H264Frames - earlier.H264Frames, H264Dropped: m.H264Dropped - earlier.H264Dropped,
 		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
 }
 

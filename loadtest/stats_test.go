@@ -3,6 +3,7 @@ package loadtest
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -262,6 +263,17 @@ func TestWriteSummary(t *testing.T) {
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate = 1280, 720, 15, r.Config.Mixer.Video.Bitrate
 		}, "the room mixes 1280x720 at 15 fps"},
 		{"other voices", func(r *Result) { r.Room.Voices = 1 }, "the room mixes 1 voices, the codec cost 2"},
+		{"H.264 asked for by two, received by one", func(r *Result) {
+			r.Config.H264 = 2
+			r.Participants = slices.Clone(r.Participants)
+			r.Participants[0].Codec, r.Participants[1].Codec = codec.H264, codec.VP8
+		}, "1 of the 2 participants asking for H.264 received it"},
+		{"H.264 pictures dropped", func(r *Result) {
+			r.Config.H264 = 1
+			r.Participants = slices.Clone(r.Participants)
+			r.Participants[0].Codec = codec.H264
+			r.Room.H264Dropped = 3
+		}, "the server left 3 pictures unencoded in H.264"},
 	} {
 		rc := *r
 		c.set(&rc)
@@ -269,6 +281,21 @@ func TestWriteSummary(t *testing.T) {
 		rc.WriteSummary(&b)
 		if out := b.String(); !strings.Contains(out, "server CPU / codec cost: not given: "+c.why) {
 			t.Errorf("%s: the summary gives a ratio, or no reason:\n%s", c.name, out)
+		}
+	}
+	// H.264 asked for and received, none dropped: the ratio, and the
+	// summary says so.
+	h := *r
+	h.Config.H264 = 1
+	h.Participants = slices.Clone(r.Participants)
+	h.Participants[0].Codec = codec.H264
+	h.Room.H264Frames = 290
+	b.Reset()
+	h.WriteSummary(&b)
+	for _, want := range []string{"server CPU / codec cost: 3.00", "1 asking for the mix in H.264, 1 receiving it",
+		"decoded mix (H264) at load-01", "fps), 290 in H.264 (0 not, its encoder busy)"} {
+		if out := b.String(); !strings.Contains(out, want) {
+			t.Errorf("a run with an H.264 receiver: the summary lacks %q:\n%s", want, out)
 		}
 	}
 	// The room unread at the window's start: its counters are left out,

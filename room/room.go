@@ -347,9 +347,11 @@ type MixerInfo struct {
 	Voices int `json:"voices"`
 	// H264Receivers counts the sessions (viewers too) that receive the
 	// composite in H.264, which is encoded while there are any;
-	// H264Frames counts its pictures so far.
+	// H264Frames counts its pictures so far, H264Dropped the composites
+	// not encoded in H.264 because its encoder was still busy.
 	H264Receivers int    `json:"h264_receivers"`
 	H264Frames    uint64 `json:"h264_frames"`
+	H264Dropped   uint64 `json:"h264_dropped"`
 }
 
 // Info returns the room's state.
@@ -359,7 +361,7 @@ func (r *Room) Info() Info {
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
-			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames}}
+			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped}}
 	r.h264Mu.Lock()
 	info.Mixer.H264Receivers = r.h264Users
 	r.h264Mu.Unlock()

@@ -50,6 +50,9 @@ func TestH264Receivers(t *testing.T) {
 		t.Fatalf("a participant sending VP8 and taking H.264: %v", err)
 	}
 	defer split.Close()
+	if n := strings.Count(h264.Answer(), "m=video"); n != 1 {
+		t.Errorf("the answer to a participant sending and taking H.264 has %d video sections, want 1", n)
+	}
 	if n := strings.Count(split.Answer(), "m=video"); n != 2 {
 		t.Errorf("the answer to a participant sending VP8 and taking H.264 has %d video sections, want 2", n)
 	}
