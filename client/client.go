@@ -79,7 +79,7 @@ var h264Mix = []webrtc.RTPCodecParameters{
 // format. A publisher that wants H.264 alone and sends another format is
 // refused.
 func splitsVideo(opts Options) (bool, error) {
-	if !opts.H264 || opts.Endpoint == WHEP || opts.Video == "" {
+	if !opts.H264 || (opts.Endpoint != Join && opts.Endpoint != WHIP) || opts.Video == "" {
 		return false, nil
 	}
 	in, err := codec.OpenInput(opts.Video)

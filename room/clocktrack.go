@@ -56,18 +56,28 @@ type clockTrack struct {
 	epoch func() (time.Time, bool)
 }
 
-// rtpAt is the track's RTP time at wall time now, from the room clock:
-// the timestamp a frame of the room as it is at now would carry. ok is
-// false before the clock has started, or without one.
-func (t *clockTrack) rtpAt(now time.Time) (ts uint32, ok bool) {
+// rtpAt is the track's RTP time at wall time at, a moment ago (a sender
+// report's), from the room clock: the timestamp a frame of the room as it
+// was at that moment carries. ok is false before the clock has started,
+// or without one.
+func (t *clockTrack) rtpAt(at time.Time) (ts uint32, ok bool) {
 	if t.epoch == nil {
 		return 0, false
 	}
 	e, ok := t.epoch()
-	if !ok || now.Before(e) {
+	if !ok {
 		return 0, false
 	}
-	return t.base + rtpTime(now.Sub(e), t.rate), true
+	// The room clock runs on the monotonic clock: the time since its
+	// epoch is the monotonic time to now less the wall time from at to
+	// now (microseconds), so that a step of the wall clock since the room
+	// started moves no timestamp.
+	now := time.Now()
+	d := now.Sub(e) - now.Round(0).Sub(at)
+	if d < 0 {
+		return 0, false
+	}
+	return t.base + rtpTime(d, t.rate), true
 }
 
 // Bind adds a receiver whose sequence numbers start at a random number
@@ -84,9 +94,8 @@ func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 
 // rewrite is what a receiver's writer does to the track's packets.
 type rewrite struct {
-	off      uint16    // added to the sequence numbers
-	sent     func(int) // told each payload sent; may be nil
-	noMarker bool      // clear the marker bit
+	off  uint16    // added to the sequence numbers
+	sent func(int) // told each payload sent; may be nil
 }
 
 // offsetBinding is a receiver whose packets are the track's, rewritten,
@@ -130,13 +139,8 @@ type offsetWriter struct {
 // hands every receiver the same header in turn, so it is put back after.
 func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	h.SequenceNumber += w.off
-	marker := h.Marker
-	if w.noMarker {
-		h.Marker = false
-	}
 	n, err := w.w.WriteRTP(h, payload)
 	h.SequenceNumber -= w.off
-	h.Marker = marker
 	if n > 0 && err == nil && w.sent != nil { // pion writes (0, nil) until the receiver's SRTP is up
 		w.sent(len(payload))
 	}

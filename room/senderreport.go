@@ -79,8 +79,14 @@ func (c *srClocks) rewrite(sr *rtcp.SenderReport) {
 const ntpOffset = 2208988800
 
 // ntpTime is the wall-clock time of a 64-bit NTP timestamp (RFC 5905):
-// seconds since 1900 in the high 32 bits, their fraction in the low.
+// seconds since 1900 in the high 32 bits, their fraction in the low. The
+// seconds wrap in February 2036: a value with the top bit clear is taken
+// from the next era (RFC 4330, 3).
 func ntpTime(ntp uint64) time.Time {
+	secs := int64(ntp >> 32)
+	if secs < 1<<31 {
+		secs += 1 << 32
+	}
 	frac := (ntp & 0xffffffff) * uint64(time.Second) >> 32
-	return time.Unix(int64(ntp>>32)-ntpOffset, int64(frac))
+	return time.Unix(secs-ntpOffset, int64(frac))
 }

@@ -25,6 +25,8 @@ func TestNTPTime(t *testing.T) {
 		{ntpOffset << 32, time.Unix(0, 0)},
 		{(ntpOffset+1)<<32 | 1<<31, time.Unix(1, 500_000_000)},
 		{(ntpOffset+1)<<32 | 1<<30, time.Unix(1, 250_000_000)},
+		{0, time.Date(2036, 2, 7, 6, 28, 16, 0, time.UTC)},                // the next era
+		{0xffffffff << 32, time.Date(2036, 2, 7, 6, 28, 15, 0, time.UTC)}, // the last second of this one
 	} {
 		if got := ntpTime(c.ntp); !got.Equal(c.want) {
 			t.Errorf("ntpTime(%#x) = %v, want %v", c.ntp, got.UTC(), c.want.UTC())
@@ -76,33 +78,48 @@ func TestSenderReportRewrite(t *testing.T) {
 	}
 }
 
-// TestSenderReportsSayTheRoomClock: the sender reports a participant and a
-// viewer receive map wall time to RTP time as the room's clock does, for
-// the composite, the participant's mix-minus and the viewer's full mix
-// alike: each report's RTP time, taken back to PTS 0, lands on the
-// mixer's epoch. pion's own reports take the last frame's RTP time as the
-// time it was written, later than its tick by the encode.
+// TestSenderReportsSayTheRoomClock: the sender reports a participant, a
+// viewer and an H.264 viewer receive map wall time to RTP time as the
+// room's clock does, for the composite in VP8 and in H.264, the
+// participant's mix-minus and the full mix alike: each report's RTP time,
+// taken back to PTS 0, lands on the mixer's epoch; and every packet,
+// mapped to the wall clock through its stream's first report, was of a
+// moment before it arrived (a track stamped later than its reports say
+// would be of a moment after). pion's own reports take the last frame's
+// RTP time as the time it was written, later than its tick by the encode.
 func TestSenderReportsSayTheRoomClock(t *testing.T) {
 	m := testManager(t)
-	type report struct {
-		kind webrtc.RTPCodecType
-		sr   *rtcp.SenderReport
+	type stream struct {
+		kind     webrtc.RTPCodecType
+		rate     uint32               // the negotiated clock rate
+		reports  []*rtcp.SenderReport // in arrival order
+		packets  []uint32             // RTP times, and when each arrived
+		arrivals []time.Time
 	}
 	var mu sync.Mutex
-	var reports [2][]report // participant's, viewer's
-	peer := func(who int) *webrtc.PeerConnection {
-		pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	streams := [3]map[webrtc.RTPCodecType]*stream{{}, {}, {}} // participant's, viewer's, H.264 viewer's
+	peer := func(who int, video webrtc.RTPCodecParameters) *webrtc.PeerConnection {
+		pc := testPeer(t, clientEngine(t, video), nil)
 		for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
 			if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		pc.OnTrack(func(track *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+			st := &stream{kind: track.Kind(), rate: track.Codec().ClockRate}
+			mu.Lock()
+			streams[who][st.kind] = st
+			mu.Unlock()
 			go func() {
 				for {
-					if _, _, err := track.ReadRTP(); err != nil {
+					p, _, err := track.ReadRTP()
+					if err != nil {
 						return
 					}
+					now := time.Now()
+					mu.Lock()
+					st.packets, st.arrivals = append(st.packets, p.Timestamp), append(st.arrivals, now)
+					mu.Unlock()
 				}
 			}()
 			go func() {
@@ -114,7 +131,7 @@ func TestSenderReportsSayTheRoomClock(t *testing.T) {
 					for _, p := range pkts {
 						if sr, ok := p.(*rtcp.SenderReport); ok {
 							mu.Lock()
-							reports[who] = append(reports[who], report{track.Kind(), sr})
+							st.reports = append(st.reports, sr)
 							mu.Unlock()
 						}
 					}
@@ -123,20 +140,30 @@ func TestSenderReportsSayTheRoomClock(t *testing.T) {
 		})
 		return pc
 	}
-	r := joinConnected(t, m, Participant, peer(0))
+	r := joinConnected(t, m, Participant, peer(0, videoCodecs[0]))
 	mixMinus := onlySession(t, r).audioOut
-	joinConnected(t, m, Viewer, peer(1))
-	// pion reports every second, the first within one.
+	joinConnected(t, m, Viewer, peer(1, videoCodecs[0]))
+	joinConnected(t, m, Viewer, peer(2, videoCodecs[1]))
+	// pion reports every second, the first within one: three of each.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
-		n := min(len(reports[0]), len(reports[1]))
+		least := 3
+		for who := range streams {
+			for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+				if st := streams[who][kind]; st == nil {
+					least = 0
+				} else {
+					least = min(least, len(st.reports))
+				}
+			}
+		}
 		mu.Unlock()
-		if n >= 6 { // three of each stream, if they take turns
+		if least == 3 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d and %d sender reports in 10 s", len(reports[0]), len(reports[1]))
+			t.Fatalf("fewer than 3 sender reports on some stream in 10 s")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -146,27 +173,36 @@ func TestSenderReportsSayTheRoomClock(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	for who, name := range []string{"participant", "viewer"} {
-		kinds := map[webrtc.RTPCodecType]int{}
-		for _, rep := range reports[who] {
-			track := r.video
-			switch {
-			case rep.kind == webrtc.RTPCodecTypeAudio && who == 0:
-				track = mixMinus
-			case rep.kind == webrtc.RTPCodecTypeAudio:
-				track = r.audio
+	for who, name := range []string{"participant", "viewer", "H.264 viewer"} {
+		for kind, st := range streams[who] {
+			track := map[webrtc.RTPCodecType][3]*clockTrack{
+				webrtc.RTPCodecTypeVideo: {r.video, r.video, r.videoH264},
+				webrtc.RTPCodecTypeAudio: {mixMinus, r.audio, r.audio},
+			}[kind][who]
+			at := func(sr *rtcp.SenderReport, ts uint32) time.Time { // the wall time of RTP time ts, by sr
+				return ntpTime(sr.NTPTime).Add(time.Duration(float64(int32(ts-sr.RTPTime)) / float64(st.rate) * float64(time.Second)))
 			}
-			kinds[rep.kind]++
-			units := rep.sr.RTPTime - track.base // since PTS 0, modulo 2^32
-			pts := time.Duration(float64(units) / float64(track.rate) * float64(time.Second))
-			// pion writes the NTP time as float64 seconds: a microsecond.
-			if off := ntpTime(rep.sr.NTPTime).Add(-pts).Sub(epoch); off < -100*time.Microsecond || off > 100*time.Microsecond {
-				t.Errorf("%s's %v report: RTP time %d at %v is PTS 0 %v after the room's epoch, want 0",
-					name, rep.kind, rep.sr.RTPTime, ntpTime(rep.sr.NTPTime).Sub(epoch), off)
+			for _, sr := range st.reports {
+				// pion writes the NTP time as float64 seconds: a microsecond.
+				if off := at(sr, track.base).Sub(epoch); off < -100*time.Microsecond || off > 100*time.Microsecond {
+					t.Errorf("%s's %v report: RTP time %d at %v is PTS 0 %v after the room's epoch, want 0",
+						name, kind, sr.RTPTime, ntpTime(sr.NTPTime).Sub(epoch), off)
+				}
 			}
-		}
-		if kinds[webrtc.RTPCodecTypeVideo] == 0 || kinds[webrtc.RTPCodecTypeAudio] == 0 {
-			t.Errorf("%s: reports by kind %v, want both", name, kinds)
+			late := 0
+			for i, ts := range st.packets {
+				// Of the room as it was before the packet arrived, and not
+				// long before: well within a second on loopback.
+				if wait := st.arrivals[i].Sub(at(st.reports[0], ts)); wait < 0 || wait > time.Second {
+					if late++; late <= 3 {
+						t.Errorf("%s's %v packet %d (RTP time %d) arrived %v after the moment its report maps it to",
+							name, kind, i, ts, wait)
+					}
+				}
+			}
+			if len(st.packets) < 10 {
+				t.Errorf("%s's %v: %d packets", name, kind, len(st.packets))
+			}
 		}
 	}
 }
