@@ -180,8 +180,9 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
 	case r.Config.H264 > 0 && r.h264Receivers() < r.Config.H264:
 		return fmt.Sprintf("%d of the %d participants asking for H.264 received it, and the codec cost counts its encode", r.h264Receivers(), r.Config.H264)
-	case r.RoomErr == nil && r.Config.H264 > 0 && r.Room.H264Dropped > 0:
-		return fmt.Sprintf("the server left %d pictures unencoded in H.264 in the window (its encoder busy): it encoded less than the codec cost does", r.Room.H264Dropped)
+	case r.RoomErr == nil && r.Config.H264 > 0 && r.Room.H264Dropped*100 > r.Room.H264Frames+r.Room.H264Dropped:
+		return fmt.Sprintf("the server left %d of %d pictures unencoded in H.264 in the window (its encoder busy): it encoded less than the codec cost does",
+			r.Room.H264Dropped, r.Room.H264Frames+r.Room.H264Dropped)
 	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
 		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
 	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:

@@ -41,7 +41,12 @@ type Config struct {
 	// EncoderThread, when set, is called first thing in the encoder's
 	// goroutine (for example to give its thread a higher priority).
 	EncoderThread func()
-	Logger        *slog.Logger
+	// H264Thread, when set, is called first thing in each run of the
+	// H.264 encoder's goroutine, on a thread of its own that ends with the
+	// run (for example to give it a lower priority: its pictures, unlike
+	// VP8's, may be dropped when it is late).
+	H264Thread func()
+	Logger     *slog.Logger
 }
 
 // LiveVoices is the Voices of a live room unless told otherwise: one more

@@ -56,10 +56,10 @@ type encodeJob struct {
 // newEncodePipe starts the encoder goroutine. wait: the H.264 output
 // waits for its encoder instead of dropping a picture while it is busy
 // (offline).
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, setup func()) (*encodePipe, error) {
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, setup, h264Setup func()) (*encodePipe, error) {
 	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
 		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases),
-		h264: &h264Pipe{cfg: enc.Config().H264(), out: out, stats: st, log: log, fail: fail, block: wait}}
+		h264: &h264Pipe{cfg: enc.Config().H264(), out: out, stats: st, log: log, fail: fail, block: wait, setup: h264Setup}}
 	for i := range canvases {
 		pic, err := enc.NewPicture()
 		if err != nil {

@@ -3,6 +3,7 @@ package mixer
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -28,6 +29,7 @@ type h264Pipe struct {
 	log   *slog.Logger
 	fail  context.CancelCauseFunc // stops the mixer, on an error of the output
 	block bool                    // offline: wait for the encoder rather than drop a picture
+	setup func()                  // run first in each run's goroutine, may be nil
 
 	// Of the current run, owned by the encoder goroutine.
 	jobs      chan h264Job        // nil: not running
@@ -131,6 +133,12 @@ func (h *h264Pipe) wait() { h.runs.Wait() }
 func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-chan struct{}, done chan<- struct{}) {
 	defer h.runs.Done()
 	defer close(done)
+	// A thread of its own, for the run: the CPU time of each encode is
+	// its thread's, and setup may change the thread's priority.
+	runtime.LockOSThread()
+	if h.setup != nil {
+		h.setup()
+	}
 	if before != nil {
 		<-before
 	}

@@ -42,7 +42,10 @@ func (s *scripted) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, 
 // the participant's colour.
 func TestH264Output(t *testing.T) {
 	out := &capture{}
-	m, err := New(testConfig(), out)
+	cfg := testConfig()
+	var setups atomic.Int32 // each run's goroutine sets up its thread
+	cfg.H264Thread = func() { setups.Add(1) }
+	m, err := New(cfg, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +90,9 @@ func TestH264Output(t *testing.T) {
 	defer out.mu.Unlock()
 	if len(out.video) != returned {
 		t.Errorf("%d pictures handed on after Run returned", len(out.video)-returned)
+	}
+	if n := setups.Load(); n != 2 {
+		t.Errorf("the H.264 thread set up %d times for two runs", n)
 	}
 	if cOff > cBefore+1<<20 {
 		t.Errorf("C memory while the output was off: %d KiB over what it was before it first ran", (cOff-cBefore)>>10)

@@ -331,7 +331,7 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, m.cfg.EncoderThread)
+	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, m.cfg.EncoderThread, m.cfg.H264Thread)
 	if err != nil {
 		enc.Close()
 		return err
