@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -410,5 +411,52 @@ func TestH264OutputDoneWhenRunReturns(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if after := count(); after != at || at != 9 {
 		t.Errorf("%d H.264 pictures when Run returned, %d after: want all 9, all before", at, after)
+	}
+}
+
+// stageObserver counts the CPU spans of each stage.
+type stageObserver struct {
+	mu    sync.Mutex
+	spans map[Stage]int
+}
+
+func (o *stageObserver) Compose(time.Duration) {}
+func (o *stageObserver) Encode(time.Duration)  {}
+func (o *stageObserver) Latency(time.Duration) {}
+func (o *stageObserver) LateTicks(int)         {}
+func (o *stageObserver) Dropped()              {}
+func (o *stageObserver) Keyframe(bool)         {}
+func (o *stageObserver) CPU(stage Stage, _ time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.spans[stage]++
+}
+
+// TestH264CopyCounted: the copy of each canvas for the H.264 encoder is
+// H.264 work (h264_encode), not the rest's: with an encoder that never
+// opens, each picture offered is one span of it.
+func TestH264CopyCounted(t *testing.T) {
+	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
+	newH264Encoder = func(codec.H264Config) (*codec.H264Encoder, error) { return nil, errors.New("no encoder today") }
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	obs := &stageObserver{spans: map[Stage]int{}}
+	h := &h264Pipe{cfg: cfg.H264(), out: &capture{}, stats: &stats{obs: obs}, log: slog.New(slog.DiscardHandler),
+		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	cv := newCanvas(pic, 0)
+	for i := range 5 {
+		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+	}
+	h.stop()
+	h.wait()
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if n := obs.spans[StageH264Encode]; n != 5 {
+		t.Errorf("%d spans of h264_encode for 5 pictures copied and none encoded, want 5 (%v)", n, obs.spans)
 	}
 }
