@@ -43,8 +43,7 @@ type Config struct {
 	EncoderThread func()
 	// H264Thread, when set, is called first thing in each run of the
 	// H.264 encoder's goroutine, on a thread of its own that ends with the
-	// run (for example to give it a lower priority: its pictures, unlike
-	// VP8's, may be dropped when it is late).
+	// run (for example to set its priority).
 	H264Thread func()
 	Logger     *slog.Logger
 }

@@ -88,7 +88,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	cfg.Observer = mgr.obs
 	cfg.Logger = r.log
 	cfg.EncoderThread = sched.Critical
-	cfg.H264Thread = sched.Decoder
+	cfg.H264Thread = sched.Default
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
