@@ -50,24 +50,13 @@ type clockTrack struct {
 	// track may be sent in: pion binds the track to the first of the
 	// track's MIME type when none matches its parameters exactly.
 	formats func(webrtc.RTPCodecParameters) bool
-	// epoch, if set, is the wall time of PTS 0 once the room's clock has
-	// started (mixer.Mixer.Epoch): the track's sender reports map their
-	// wall time to RTP time with it (rtpAt).
-	epoch func() (time.Time, bool)
 }
 
 // rtpAt is the track's RTP time at wall time at, a moment ago (a sender
-// report's), from the room clock: the timestamp a frame of the room as it
-// was at that moment carries. ok is false before the clock has started,
-// or without one.
-func (t *clockTrack) rtpAt(at time.Time) (ts uint32, ok bool) {
-	if t.epoch == nil {
-		return 0, false
-	}
-	e, ok := t.epoch()
-	if !ok {
-		return 0, false
-	}
+// report's), from the room clock whose PTS 0 was at e (mixer.Mixer.Epoch):
+// the timestamp a frame of the room as it was at that moment carries. ok
+// is false for a moment before e.
+func (t *clockTrack) rtpAt(e, at time.Time) (ts uint32, ok bool) {
 	// The room clock runs on the monotonic clock: the time since its
 	// epoch is the monotonic time to now less the wall time from at to
 	// now (microseconds), so that a step of the wall clock since the room

@@ -315,7 +315,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	var guard streamGuard
 	id := randomHex(8)
 	logs := newPionLogs(r.log.With("session", id))
-	reports := &srClocks{}
+	reports := &srClocks{epoch: r.mixer.Epoch}
 	api, err := m.apis.newAPI(guard.buffer, logs, reports)
 	if err != nil {
 		return nil, "", err
@@ -366,7 +366,6 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 			if s.audioOut, err = newMixMinusTrack(r.name, r.obs.BytesOut); err != nil {
 				return fail(err)
 			}
-			s.audioOut.epoch = r.mixer.Epoch
 			audioTrack = s.audioOut
 		}
 		asender, err := pc.AddTrack(audioTrack)

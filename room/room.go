@@ -92,7 +92,6 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
-	r.video.epoch, r.audio.epoch, r.videoH264.epoch = r.mixer.Epoch, r.mixer.Epoch, r.mixer.Epoch
 	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel

@@ -29,6 +29,9 @@ import (
 // the session names the SSRC each track is sent under (add).
 type srClocks struct {
 	interceptor.NoOp
+	// epoch is the wall time of the room clock's PTS 0, once it has
+	// started (mixer.Mixer.Epoch); nil: none.
+	epoch  func() (time.Time, bool)
 	mu     sync.Mutex
 	tracks map[uint32]*clockTrack // by SSRC
 }
@@ -60,16 +63,20 @@ func (c *srClocks) BindRTCPWriter(w interceptor.RTCPWriter) interceptor.RTCPWrit
 	})
 }
 
-// rewrite sets sr's RTP time from its track's clock, when it has one that
-// has started; otherwise it leaves pion's.
+// rewrite sets sr's RTP time from the room clock, for a stream of the
+// room's tracks once the clock has started; otherwise it leaves pion's.
 func (c *srClocks) rewrite(sr *rtcp.SenderReport) {
 	c.mu.Lock()
 	t := c.tracks[sr.SSRC]
 	c.mu.Unlock()
-	if t == nil {
+	if t == nil || c.epoch == nil {
 		return
 	}
-	if ts, ok := t.rtpAt(ntpTime(sr.NTPTime)); ok {
+	e, ok := c.epoch()
+	if !ok {
+		return
+	}
+	if ts, ok := t.rtpAt(e, ntpTime(sr.NTPTime)); ok {
 		sr.RTPTime = ts
 	}
 }

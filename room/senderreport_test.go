@@ -44,8 +44,8 @@ func TestNTPTime(t *testing.T) {
 func TestSenderReportRewrite(t *testing.T) {
 	epoch := time.Now()
 	started := false
-	track := &clockTrack{rate: 90000, base: 4_294_900_000, epoch: func() (time.Time, bool) { return epoch, started }}
-	var c srClocks
+	track := &clockTrack{rate: 90000, base: 4_294_900_000}
+	c := &srClocks{epoch: func() (time.Time, bool) { return epoch, started }}
 	c.add(7, track)
 	var written []rtcp.Packet
 	w := c.BindRTCPWriter(interceptor.RTCPWriterFunc(func(pkts []rtcp.Packet, _ interceptor.Attributes) (int, error) {
