@@ -39,13 +39,10 @@ func liveConfig(t *testing.T, room string) (*testserver.Server, Config) {
 	return srv, cfg
 }
 
-func TestLiveLoad(t *testing.T) {
-	srv, cfg := liveConfig(t, "live")
-	// The window measured starts settle (2 s) after the last join, at a
-	// whole second of the run: with 6 s, joins slow under -race have until
-	// about 3 s.
-	cfg.Duration = 6 * time.Second
-	cfg.CostMedia = time.Second
+// runLive runs the load cfg (within 25 s), logs its progress and summary,
+// and returns its result and summary.
+func runLive(t *testing.T, cfg Config) (*Result, string) {
+	t.Helper()
 	var out strings.Builder
 	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
 	defer cancel()
@@ -56,6 +53,17 @@ func TestLiveLoad(t *testing.T) {
 	var summary strings.Builder
 	res.WriteSummary(&summary)
 	t.Logf("progress:\n%s%s", out.String(), summary.String())
+	return res, summary.String()
+}
+
+func TestLiveLoad(t *testing.T) {
+	srv, cfg := liveConfig(t, "live")
+	// The window measured starts settle (2 s) after the last join, at a
+	// whole second of the run: with 6 s, joins slow under -race have until
+	// about 3 s.
+	cfg.Duration = 6 * time.Second
+	cfg.CostMedia = time.Second
+	res, summary := runLive(t, cfg)
 
 	if res.Joined != 2 {
 		t.Errorf("%d of 2 joined", res.Joined)
@@ -109,8 +117,8 @@ func TestLiveLoad(t *testing.T) {
 	if res.CostErr != nil || res.Cost.EncodeVideo <= 0 || res.Cost.Decode() <= 0 || res.Cost.EncodeAudio <= 0 || res.Cost.EncodeH264 != 0 {
 		t.Errorf("codec cost %+v, %v: want no H.264 encode in it", res.Cost, res.CostErr)
 	}
-	if strings.Contains(summary.String(), "+ H.264") || strings.Contains(summary.String(), "in H.264") {
-		t.Errorf("a load without H.264 receivers speaks of H.264:\n%s", summary.String())
+	if strings.Contains(summary, "+ H.264") || strings.Contains(summary, "in H.264") {
+		t.Errorf("a load without H.264 receivers speaks of H.264:\n%s", summary)
 	}
 	if len(res.LeaveErrors) > 0 {
 		t.Errorf("leaving: %v", res.LeaveErrors)
@@ -126,16 +134,7 @@ func TestLiveLoad(t *testing.T) {
 func TestLiveLoadH264(t *testing.T) {
 	_, cfg := liveConfig(t, "live-h264")
 	cfg.Duration, cfg.CostMedia, cfg.H264 = 6*time.Second, time.Second, 1
-	var out strings.Builder
-	ctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
-	defer cancel()
-	res, err := Run(ctx, cfg, &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var summary strings.Builder
-	res.WriteSummary(&summary)
-	t.Logf("progress:\n%s%s", out.String(), summary.String())
+	res, summary := runLive(t, cfg)
 	if res.Joined != 2 || res.Participants[0].Codec != codec.H264 || res.Participants[1].Codec != codec.VP8 {
 		t.Errorf("%d of 2 joined, receiving %v and %v: want H264 and VP8", res.Joined, res.Participants[0].Codec, res.Participants[1].Codec)
 	}
@@ -149,7 +148,7 @@ func TestLiveLoadH264(t *testing.T) {
 		t.Errorf("the server's h264_encode stage: %v", v)
 	}
 	for _, want := range []string{"1 asking for the mix in H.264, 1 receiving it", "+ H.264 ", "decoded mix (H264) at load-01", "H.264 encode "} {
-		if !strings.Contains(summary.String(), want) {
+		if !strings.Contains(summary, want) {
 			t.Errorf("the summary does not say %q", want)
 		}
 	}
