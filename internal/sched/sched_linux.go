@@ -24,9 +24,6 @@ const (
 	// to (root, or CAP_SYS_NICE) gets it; others keep the default, still
 	// above the decoders.
 	criticalNice = -5
-	// defaultNice: work between the two, such as the H.264 output's
-	// encoder, whose pictures may be dropped when it is late.
-	defaultNice = 0
 )
 
 // Decoder moves the calling goroutine to its own OS thread, for good, and
@@ -37,13 +34,6 @@ func Decoder() { set(decoderNice) }
 // Critical moves the calling goroutine to its own OS thread, for good, and
 // tries to raise that thread's priority.
 func Critical() { set(criticalNice) }
-
-// Default moves the calling goroutine to its own OS thread, for good, and
-// gives that thread the default priority: a thread inherits the priority
-// of the thread that made it, which in mcu may be a decoder's or the
-// encoder's. From a decoder's, going back up needs the privilege that
-// Critical does; without it the thread keeps the lower priority.
-func Default() { set(defaultNice) }
 
 func set(nice int) {
 	runtime.LockOSThread()

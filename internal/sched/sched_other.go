@@ -15,9 +15,6 @@ func Decoder() { runtime.LockOSThread() }
 // Critical pins the calling goroutine to its OS thread.
 func Critical() { runtime.LockOSThread() }
 
-// Default pins the calling goroutine to its OS thread.
-func Default() { runtime.LockOSThread() }
-
 // OwnCPU pins the calling goroutine to its OS thread.
 func OwnCPU() { runtime.LockOSThread() }
 
