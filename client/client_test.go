@@ -137,3 +137,48 @@ func TestWHIPH264SendsH264(t *testing.T) {
 		t.Errorf("error %q does not say why", err)
 	}
 }
+
+// TestDecodingReceiverRecoversFromLoss: a decoding client that loses a
+// packet of the mix now and then (thrown away before its NACKs could ask
+// for it) gives that picture up after a bounded wait, asks for a keyframe
+// and shows the mix again, as a browser does; it used to hold every later
+// picture until 256 more packets had come.
+func TestDecodingReceiverRecoversFromLoss(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "loss", Decode: true, LoseVideo: 150,
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.WaitFrames(1, 10*time.Second) < 1 {
+		t.Fatal("no picture of the mix within 10 s")
+	}
+	// Watch the decoded picture for a while: it must change often, through
+	// several losses.
+	const watch = 8 * time.Second
+	start := time.Now()
+	before := c.Stats()
+	last, changed := c.Picture(), start
+	var longest time.Duration
+	for now := start; now.Sub(start) < watch; now = time.Now() {
+		time.Sleep(10 * time.Millisecond)
+		if p := c.Picture(); p != last {
+			longest = max(longest, time.Since(changed))
+			last, changed = p, time.Now()
+		}
+	}
+	longest = max(longest, time.Since(changed))
+	after := c.Stats()
+	received := after.Frames - before.Frames
+	t.Logf("over %v: %d pictures received, %d keyframe requests sent, %d keyframes; longest without a new picture %v",
+		watch, received, after.KeyframeRequests-before.KeyframeRequests, after.Keyframes-before.Keyframes, longest)
+	if after.KeyframeRequests == before.KeyframeRequests {
+		t.Error("no keyframe request after the losses")
+	}
+	if longest > 1500*time.Millisecond {
+		t.Errorf("the decoded picture stood still for %v: want a loss to cost under 1.5 s", longest)
+	}
+}

@@ -44,6 +44,7 @@ type receiver struct {
 	height    int
 	pcm       []int16 // newest received sound, decoded
 	audioPkts int
+	pliSent   int // keyframe requests we sent for the mix
 
 	plis     atomic.Int64 // keyframe requests received for what we send
 	feedback atomic.Int64 // transport-cc feedback received for what we send
@@ -82,13 +83,26 @@ func (r *receiver) read(c *Client, t *webrtc.TrackRemote) {
 		r.readAudio(t)
 		return
 	}
-	r.readVideo(t)
+	r.readVideo(t, func() error {
+		return c.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: uint32(t.SSRC())}})
+	})
 }
 
+// Decoding receivers wait at most maxHold for a lost packet to be resent
+// (pion's NACKs go out every 100 ms) before they give up the picture, wait
+// for a keyframe and ask for one at most every pliInterval, as a browser
+// does. Without the bound a loss the resends miss would hold every later
+// picture until 256 more packets had come, well over a second of the mix.
+const (
+	maxHold     = 400 * time.Millisecond
+	pliInterval = 500 * time.Millisecond
+)
+
 // readVideo counts pictures from RTP (count). With Decode, it also
-// rebuilds and decodes them; a decoder that fails for good only stops the
-// decoding: the counting, and the reading pion's reports need, go on.
-func (r *receiver) readVideo(t *webrtc.TrackRemote) {
+// rebuilds and decodes them, asking for a keyframe (pli) after a loss; a
+// decoder that fails for good only stops the decoding: the counting, and
+// the reading pion's reports need, go on.
+func (r *receiver) readVideo(t *webrtc.TrackRemote, pli func() error) {
 	c, err := codec.ParseVideoCodec(t.Codec().MimeType)
 	if err != nil || (c != codec.VP8 && c != codec.H264) {
 		c = codec.VP8 // counted as VP8: the server sends nothing else
@@ -100,8 +114,17 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 	var dec *codec.VideoDecoder
 	if r.decode {
 		if dec, err = codec.NewVideoDecoder(c); err == nil {
-			sb = samplebuilder.New(256, depacketizer(c), 90000)
+			sb = samplebuilder.New(256, depacketizer(c), 90000, samplebuilder.WithMaxTimeDelay(maxHold))
 			defer dec.Close()
+		}
+	}
+	var asked time.Time // the last keyframe request
+	askKeyframe := func(now time.Time) {
+		if now.Sub(asked) >= pliInterval && pli() == nil {
+			asked = now
+			r.mu.Lock()
+			r.pliSent++
+			r.mu.Unlock()
 		}
 	}
 	var vp8 codecs.VP8Packet
@@ -124,8 +147,12 @@ func (r *receiver) readVideo(t *webrtc.TrackRemote) {
 		}
 		sb.Push(pkt)
 		for s := sb.Pop(); s != nil; s = sb.Pop() {
+			if s.PrevDroppedPackets > 0 {
+				dec.WaitKeyframe()
+			}
 			if err := dec.Send(s.Data, codec.NoPTS); err != nil {
 				if errors.Is(err, codec.ErrNeedKeyframe) || errors.Is(err, codec.ErrCorrupt) {
+					askKeyframe(now)
 					continue
 				}
 				sb = nil
@@ -214,6 +241,9 @@ type Stats struct {
 	Width, Height int // of the last decoded picture (Decode only)
 	LastFrame     time.Time
 	PLIs          int64 // keyframe requests the server sent us
+	// KeyframeRequests counts the PLIs we sent for the mix after losing
+	// part of it (Decode only).
+	KeyframeRequests int
 	// LongestGap is the longest pause between two pictures, ending at
 	// LongestGapAt.
 	LongestGap   time.Duration
@@ -231,7 +261,7 @@ func (c *Client) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
-		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load()}
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load(), KeyframeRequests: r.pliSent}
 	if !r.first.IsZero() {
 		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
 	}
