@@ -30,6 +30,9 @@ type Recording struct {
 	queue chan item
 	done  chan struct{} // closed when run has written the queue
 	final chan struct{} // closed when Stop has finalized the file
+	// pictured is closed once the file holds its first picture (its
+	// sound waits for the first keyframe, or for the end).
+	pictured chan struct{}
 
 	mu        sync.Mutex // guards the fields below against Stop
 	stopped   bool
@@ -97,10 +100,14 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 		abs = w.Path()
 	}
 	r := &Recording{w: w, abs: abs, log: log.With("recording", abs), queue: make(chan item, queueLen),
-		done: make(chan struct{}), final: make(chan struct{}), Started: now}
+		done: make(chan struct{}), final: make(chan struct{}), pictured: make(chan struct{}), Started: now}
 	go r.run()
 	return r, nil
 }
+
+// ErrEmpty is Stop's error for a recording stopped before any frame
+// reached it: there is nothing to play, and the file is removed.
+var ErrEmpty = errors.New("recorder: nothing was recorded (stopped before any frame came); no file was kept")
 
 // ErrTooMany means a room's recordings begun within one second have taken
 // every file name of that second.
@@ -188,8 +195,12 @@ func (r *Recording) Audio(f codec.EncodedFrame) {
 	}
 }
 
+// Pictured is closed once the file holds its first picture.
+func (r *Recording) Pictured() <-chan struct{} { return r.pictured }
+
 func (r *Recording) run() {
 	defer close(r.done)
+	pictured := false
 	for it := range r.queue {
 		if r.failed.Load() != nil {
 			continue // keep draining so producers never block
@@ -215,6 +226,9 @@ func (r *Recording) run() {
 		case err != nil:
 			r.failed.Store(&err)
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)
+		case it.video && !pictured && r.w.VideoFrames > 0: // not one left out before the first keyframe
+			pictured = true
+			close(r.pictured)
 		}
 	}
 }
@@ -233,6 +247,8 @@ func (r *Recording) Err() error {
 // Stop writes what is queued, finalizes the file (duration, cues) and
 // returns its absolute path. It is safe to call more than once, from any
 // goroutine: every call returns once the file is final, with the same error.
+// A recording stopped before any frame came (or with every one refused)
+// is removed, and the error is ErrEmpty (with the write error, if any).
 func (r *Recording) Stop() (string, error) {
 	r.mu.Lock()
 	first := !r.stopped
@@ -244,6 +260,13 @@ func (r *Recording) Stop() (string, error) {
 	if first {
 		<-r.done
 		r.closeErr = errors.Join(r.Err(), r.w.Close())
+		if r.w.VideoFrames+r.w.AudioFrames == 0 {
+			// FFmpeg's WebM of no frame at all is broken: it goes.
+			if err := os.Remove(r.w.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {
+				r.log.Warn("an empty recording's file could not be removed", "err", err)
+			}
+			r.closeErr = errors.Join(ErrEmpty, r.closeErr)
+		}
 		if v, a, o := r.droppedVideo.Load(), r.droppedAudio.Load(), r.outOfOrder.Load(); v+a+o > 0 {
 			r.log.Warn("recording dropped frames", "video", v, "audio", a, "out_of_order", o)
 		}

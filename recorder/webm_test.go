@@ -526,9 +526,7 @@ func TestRecordingNames(t *testing.T) {
 			t.Fatal(err)
 		}
 		paths = append(paths, r.Path())
-		if _, err := r.Stop(); err != nil {
-			t.Fatal(err)
-		}
+		stopWithASound(t, r)
 	}
 	first, second := paths[0], paths[1]
 	if want := strings.TrimSuffix(first, ".webm") + "-2.webm"; second != want {
@@ -547,9 +545,7 @@ func TestRecordingNames(t *testing.T) {
 	if want := strings.TrimSuffix(first, ".webm") + "-99.webm"; last.Path() != want {
 		t.Errorf("the 99th recording of the second is %s, want %s", last.Path(), want)
 	}
-	if _, err := last.Stop(); err != nil {
-		t.Fatal(err)
-	}
+	stopWithASound(t, last)
 	before, err := os.Stat(second)
 	if err != nil {
 		t.Fatal(err)
@@ -568,6 +564,20 @@ func TestRecordingNames(t *testing.T) {
 	}
 	if after, err := os.Stat(second); err != nil || after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
 		t.Errorf("the second recording changed: %v", err)
+	}
+}
+
+// stopWithASound gives r one frame of sound, so that its file is kept,
+// and stops it.
+func stopWithASound(t *testing.T, r *Recording) {
+	t.Helper()
+	a, err := newClip(t).audioFrame(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Audio(a)
+	if _, err := r.Stop(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -801,9 +811,7 @@ func TestRecordingNamedInUTC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Stop(); err != nil {
-		t.Fatal(err)
-	}
+	stopWithASound(t, r)
 	if got, want := filepath.Base(r.Path()), "room-20261205T071530Z.webm"; got != want {
 		t.Errorf("recording named %s, want %s", got, want)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"mcu/recorder"
 )
 
 // Errors of the Manager, for the HTTP layer to map to status codes.
@@ -18,6 +20,9 @@ var (
 	ErrRoomClosed   = errors.New("room: the room closed while joining; join again")
 	ErrRecording    = errors.New("room: already recording")
 	ErrNotRecording = errors.New("room: not recording")
+	// ErrNothingRecorded is a recording stopped before any frame of the
+	// mix reached it: no file is kept.
+	ErrNothingRecorded = recorder.ErrEmpty
 	// ErrNoMoreViewers is a room full of viewers (Config.MaxViewers).
 	ErrNoMoreViewers = fmt.Errorf("%w: it has as many viewers as it may", ErrRoomFull)
 	// ErrTooManyRecordings: a room's recordings begun within one second

@@ -124,8 +124,39 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 	if err := (<-started).err; !errors.Is(err, ErrNotFound) {
 		t.Errorf("start in a room that closed meanwhile: %v, want ErrNotFound", err)
 	}
-	if entries, err := os.ReadDir(m.cfg.RecordDir + "/closing"); err != nil || len(entries) != 1 {
-		t.Errorf("recording folder: %v, %v", entries, err)
+	// The recording got no frame before the room closed: its file, which
+	// FFmpeg leaves broken, is not kept.
+	if entries, err := os.ReadDir(m.cfg.RecordDir + "/closing"); err != nil || len(entries) != 0 {
+		t.Errorf("recording folder: %v, %v; want it empty", entries, err)
+	}
+}
+
+// TestStopRightAfterStart: a stop that follows the start at once (a
+// client's POST and DELETE back to back) waits for the recording's first
+// picture, the keyframe the start asked for, and leaves a file that
+// plays; it used to finalize a file of no frame, which FFmpeg leaves
+// broken, and answer as if all were well.
+func TestStopRightAfterStart(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("quick", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.endJoin(r, Viewer)
+	for i := range 3 {
+		if _, err := r.StartRecording(); err != nil {
+			t.Fatal(err)
+		}
+		path, err := r.StopRecording()
+		if err != nil {
+			t.Fatalf("stop %d right after its start: %v", i+1, err)
+		}
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		frames, _, err := mediatest.DecodeVideo(ctx, path)
+		cancel()
+		if err != nil || len(frames) == 0 {
+			t.Errorf("recording %d, stopped right after its start: %d pictures decoded, %v", i+1, len(frames), err)
+		}
 	}
 }
 

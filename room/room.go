@@ -265,13 +265,35 @@ func (r *Room) StartRecording() (string, error) {
 	return rec.Path(), nil
 }
 
+// firstPictureWait is how long a recording's stop waits for the file's
+// first picture: four times the mixer's keyframe interval.
+const firstPictureWait = 2 * time.Second
+
 // StopRecording finalizes the recording; when it returns the file is
 // complete (duration, cues). A stop while another is finalizing waits for
-// that one and returns its path.
-func (r *Room) StopRecording() (string, error) {
+// that one and returns its path. A recording that got no frame
+// (ErrNothingRecorded) leaves no file.
+func (r *Room) StopRecording() (string, error) { return r.stopRecording(true) }
+
+// stopRecording is StopRecording; a room whose mixer has stopped does not
+// wait for a first picture (waitPicture false).
+func (r *Room) stopRecording(waitPicture bool) (string, error) {
 	r.mu.Lock()
 	for r.starting { // the recording being started is stopped, not missed
 		r.started.Wait()
+	}
+	if rec := r.rec; rec != nil && waitPicture {
+		// A stop right after the start (a client's POST and DELETE back
+		// to back) gives the file its first picture first: the keyframe
+		// asked for at the start comes within the mixer's keyframe
+		// interval. A file with no frame at all plays nowhere, and is
+		// not kept.
+		r.mu.Unlock()
+		select {
+		case <-rec.Pictured():
+		case <-time.After(firstPictureWait):
+		}
+		r.mu.Lock()
 	}
 	rec, first := r.rec, r.rec != nil
 	if first {
@@ -437,7 +459,7 @@ func (r *Room) close() {
 		// recording unfinalized.
 		r.log.Warn("the mixer has not stopped; finalizing the recording all the same", "waited", mixerStopWait)
 	}
-	if _, err := r.StopRecording(); err != nil && err != ErrNotRecording {
+	if _, err := r.stopRecording(false); err != nil && err != ErrNotRecording {
 		r.log.Error("finalize recording", "err", err)
 	}
 	<-r.done

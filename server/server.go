@@ -281,6 +281,10 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 	path, err := s.rooms.StopRecording(r.PathValue("room"))
+	if errors.Is(err, room.ErrNothingRecorded) {
+		s.internal(w, err, "nothing was recorded: no frame of the mix reached the recording before the stop, so no file was kept", nil)
+		return
+	}
 	if err != nil && path != "" {
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
