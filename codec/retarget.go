@@ -18,28 +18,43 @@ struct mcu_vpx_head {
 	vpx_codec_ctx_t encoder;
 };
 
+// mcu_vp8_encoder returns the running libvpx VP8 encoder inside cc, or
+// NULL when cc is not FFmpeg's libvpx VP8 encoder laid out as expected.
+// The checks read cc's own fields, then compare the encoder's interface
+// pointer with libvpx's VP8 encoder before anything else is used.
+static vpx_codec_ctx_t *mcu_vp8_encoder(AVCodecContext *cc) {
+	if (cc == NULL || cc->av_class != avcodec_get_class() || cc->codec_id != AV_CODEC_ID_VP8 ||
+		cc->codec == NULL || cc->codec->name == NULL || strcmp(cc->codec->name, "libvpx") != 0) return NULL;
+	struct mcu_vpx_head *h = cc->priv_data;
+	if (h == NULL || h->encoder.iface != vpx_codec_vp8_cx() || h->encoder.config.enc == NULL) return NULL;
+	return &h->encoder;
+}
+
 // mcu_vp8_retarget sets the target bitrate of the running libvpx VP8
 // encoder inside cc, as WebRTC's own VP8 wrapper does for every rate
 // change: the same configuration (libvpx's own copy, which config.enc
 // points to once the encoder is open) with another rc_target_bitrate; the
 // CBR buffer sizes are in milliseconds, so they hold at the new rate. It
-// returns 1 when cc is not FFmpeg's libvpx VP8 encoder laid out as
-// expected (nothing was changed), a libvpx error code on failure, 0 on
-// success. The checks read cc's own fields, then compare the encoder's
-// interface pointer with libvpx's VP8 encoder before using its
-// configuration.
+// returns 1 when cc is not the encoder mcu_vp8_encoder knows (nothing was
+// changed), a libvpx error code on failure, 0 on success.
 static int mcu_vp8_retarget(AVCodecContext *cc, unsigned kbps) {
-	if (cc == NULL || cc->av_class != avcodec_get_class() || cc->codec_id != AV_CODEC_ID_VP8 ||
-		cc->codec == NULL || cc->codec->name == NULL || strcmp(cc->codec->name, "libvpx") != 0) return 1;
-	struct mcu_vpx_head *h = cc->priv_data;
-	if (h == NULL || h->encoder.iface != vpx_codec_vp8_cx() || h->encoder.config.enc == NULL) return 1;
-	vpx_codec_enc_cfg_t cfg = *h->encoder.config.enc;
+	vpx_codec_ctx_t *enc = mcu_vp8_encoder(cc);
+	if (enc == NULL) return 1;
+	vpx_codec_enc_cfg_t cfg = *enc->config.enc;
 	cfg.rc_target_bitrate = kbps;
-	return vpx_codec_enc_config_set(&h->encoder, &cfg) == VPX_CODEC_OK ? 0 : -1;
+	return vpx_codec_enc_config_set(enc, &cfg) == VPX_CODEC_OK ? 0 : -1;
+}
+
+// mcu_vp8_speed sets the running encoder's cpu-used, as libvpx takes it
+// between any two frames; the same returns as mcu_vp8_retarget.
+static int mcu_vp8_speed(AVCodecContext *cc, int speed) {
+	vpx_codec_ctx_t *enc = mcu_vp8_encoder(cc);
+	if (enc == NULL) return 1;
+	return vpx_codec_control(enc, VP8E_SET_CPUUSED, speed) == VPX_CODEC_OK ? 0 : -1;
 }
 
 // mcu_vp8_error describes the last error of the libvpx encoder inside cc
-// (only after mcu_vp8_retarget returned -1).
+// (only after mcu_vp8_retarget or mcu_vp8_speed returned -1).
 static const char *mcu_vp8_error(AVCodecContext *cc) {
 	struct mcu_vpx_head *h = cc->priv_data;
 	const char *detail = vpx_codec_error_detail(&h->encoder);
@@ -75,5 +90,40 @@ func (e *VP8Encoder) retarget(bps int) error {
 		return fmt.Errorf("codec: vp8 bitrate %d: libvpx: %s", bps, C.GoString(C.mcu_vp8_error(cc)))
 	}
 	e.cc.SetBitRate(int64(bps))
+	return nil
+}
+
+// errNoSpeed: the encoder cannot change its speed while running (not the
+// wrapper mcu knows). A speed change is never worth the keyframe of a
+// reopening, so it is refused.
+var errNoSpeed = errors.New("codec: vp8 encoder speed cannot change in place")
+
+// SetSpeed changes libvpx's cpu-used (a fixed speed, -16..-1: the more
+// negative, the faster and the coarser) from the next frame on, in place:
+// no keyframe, the rate control carries on. It fails, changing nothing,
+// when the running encoder is not FFmpeg's libvpx wrapper as mcu knows it.
+// A reopening for a bitrate change keeps the new speed.
+func (e *VP8Encoder) SetSpeed(speed int) error {
+	c := e.cfg
+	c.Speed = speed
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	if speed == e.cfg.Speed {
+		return nil
+	}
+	if e.cc != nil {
+		cc := avCodecContext(e.cc)
+		if cc == nil {
+			return errNoSpeed
+		}
+		switch C.mcu_vp8_speed(cc, C.int(speed)) {
+		case 1:
+			return errNoSpeed
+		case -1:
+			return fmt.Errorf("codec: vp8 speed %d: libvpx: %s", speed, C.GoString(C.mcu_vp8_error(cc)))
+		}
+	}
+	e.cfg.Speed = speed
 	return nil
 }

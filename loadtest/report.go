@@ -176,6 +176,12 @@ func (r *Result) noRatio() string {
 		vc := r.Config.Mixer.Video
 		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
+	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.SpeedChanges > 0 || r.Room.Speed != r.Config.Mixer.Video.Speed):
+		if r.Room.SpeedChanges > 0 {
+			return fmt.Sprintf("the server's encoder changed its speed %d times in the window (short of CPU, it encodes faster than -speed %d), so it did other work than the codec cost",
+				r.Room.SpeedChanges, r.Config.Mixer.Video.Speed)
+		}
+		return fmt.Sprintf("the room's encoder runs at speed %d, the codec cost at %d (give the load tool the server's -speed)", r.Room.Speed, r.Config.Mixer.Video.Speed)
 	case r.RoomErr == nil && r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
 		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
 	case r.Config.H264 > 0 && r.h264Receivers() < r.Config.H264:
@@ -392,9 +398,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 		if cfg.H264 > 0 || r.Room.H264Frames > 0 {
 			h264 = fmt.Sprintf(", %d in H.264 (%d not, its encoder busy)", r.Room.H264Frames, r.Room.H264Dropped)
 		}
-		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps)%s, %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end",
+		p("room %q: %d participants seen by the server at the end; mixer %d frames (%.1f fps)%s, %d keyframes, %d late ticks, %d pictures dropped (encoder busy); the mix's target bitrate %d of %d kbit/s at the end; encoder speed %d at the end, %d changes (short of CPU)",
 			cfg.Room, r.Room.Participants, r.Room.Frames, float64(r.Room.Frames)/max(r.window().Seconds(), 1e-9), h264,
-			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped, r.Room.Bitrate/1000, r.Room.MaxBitrate/1000)
+			r.Room.Keyframes, r.Room.LateTicks, r.Room.Dropped, r.Room.Bitrate/1000, r.Room.MaxBitrate/1000, r.Room.Speed, r.Room.SpeedChanges)
 	}
 
 	switch c := r.Cost; {

@@ -525,6 +525,10 @@ type RoomMixer struct {
 	// and those not encoded for want of time (its encoder still busy).
 	H264Frames  uint64 `json:"h264_frames"`
 	H264Dropped uint64 `json:"h264_dropped"`
+	// Speed is the encoder's libvpx speed at the end, SpeedChanges its
+	// steps (faster while the server was short of CPU, and back).
+	Speed        int    `json:"speed"`
+	SpeedChanges uint64 `json:"speed_changes"`
 	// Bitrate and MaxBitrate are the mix's bitrate at the end, and the most
 	// it uses (lower while a receiver reports heavy loss).
 	Bitrate    int `json:"bitrate"`
@@ -545,7 +549,7 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
 		H264Frames: m.H264Frames - earlier.H264Frames, H264Dropped: m.H264Dropped - earlier.H264Dropped,
-		Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
+		Speed: m.Speed, SpeedChanges: m.SpeedChanges - earlier.SpeedChanges, Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
 }
 
 // roomInfo reads the room's state from the API (zero, and an error, when

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -222,6 +223,7 @@ func TestWriteSummary(t *testing.T) {
 	vc := r.Config.Mixer.Video
 	r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.Bitrate, r.Room.MaxBitrate = vc.Width, vc.Height, vc.FPS, vc.Bitrate, vc.Bitrate
 	r.Room.Voices = r.Config.Mixer.Voices
+	r.Room.Speed = vc.Speed
 	b.Reset()
 	r.WriteSummary(&b)
 	if out := b.String(); !strings.Contains(out, "server CPU / codec cost: 3.00 = the media stages 1.50 + the rest 1.50") {
@@ -263,6 +265,11 @@ func TestWriteSummary(t *testing.T) {
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate = 1280, 720, 15, r.Config.Mixer.Video.Bitrate
 		}, "the room mixes 1280x720 at 15 fps"},
 		{"other voices", func(r *Result) { r.Room.Voices = 1 }, "the room mixes 1 voices, the codec cost 2"},
+		{"encoder sped up", func(r *Result) { r.Room.Speed, r.Room.SpeedChanges = r.Config.Mixer.Video.Speed-2, 1 },
+			"the server's encoder changed its speed 1 times in the window"},
+		{"encoder sped up and back", func(r *Result) { r.Room.SpeedChanges = 2 }, "the server's encoder changed its speed 2 times in the window"},
+		{"another speed", func(r *Result) { r.Room.Speed = r.Config.Mixer.Video.Speed - 4 },
+			fmt.Sprintf("the room's encoder runs at speed %d, the codec cost at %d", r.Config.Mixer.Video.Speed-4, r.Config.Mixer.Video.Speed)},
 		{"H.264 asked for by two, received by one", func(r *Result) {
 			r.Config.H264 = 2
 			r.Participants = slices.Clone(r.Participants)

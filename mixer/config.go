@@ -24,6 +24,13 @@ type Config struct {
 	// canvases composes none (Dropped), and ticks already due when the
 	// mixer is late are skipped (LateTicks). Offline, the mixer waits.
 	Live bool
+	// StrainSpeed is the fastest libvpx speed (cpu-used) a live encoder
+	// steps to, two at a time, while its pictures take over 60 % of the
+	// frame interval (the machine short of CPU), coming back a step at a
+	// time to Video.Speed after 10 s under 30 % (speed.go). 0, or a speed
+	// no faster than Video.Speed, keeps the speed fixed. Offline the
+	// speed is always fixed: the output does not depend on the machine.
+	StrainSpeed int
 	// KeyframeMinInterval coalesces keyframe requests: everyone pays for a
 	// keyframe, so at most one is forced per interval.
 	KeyframeMinInterval time.Duration
@@ -73,6 +80,9 @@ type Observer interface {
 	Keyframe(forced bool)
 	// CPU is the CPU time a piece of work of stage took on its thread.
 	CPU(stage Stage, d time.Duration)
+	// EncoderSpeed is a step of the VP8 encoder's speed under strain
+	// (Config.StrainSpeed): faster, or back towards Video.Speed.
+	EncoderSpeed(faster bool)
 }
 
 // Stage is a part of a room's work whose CPU time is measured (Observer.CPU)
@@ -154,6 +164,9 @@ func (c Config) Validate() error {
 	}
 	if c.KeyframeMinInterval < 0 {
 		return fmt.Errorf("mixer: negative keyframe interval %v", c.KeyframeMinInterval)
+	}
+	if c.StrainSpeed != 0 && (c.StrainSpeed >= 0 || c.StrainSpeed < -16) {
+		return fmt.Errorf("mixer: strain speed %d: want -16..-1, or 0 for none", c.StrainSpeed)
 	}
 	if c.Voices < 0 {
 		return fmt.Errorf("mixer: voices %d: want 0 (everyone's) or more", c.Voices)

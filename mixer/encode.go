@@ -23,6 +23,9 @@ type encodePipe struct {
 
 	h264 *h264Pipe // the H.264 output, run while jobs ask for it
 
+	gov *speedGovernor // steps the speed up under strain (live), or nil
+	log *slog.Logger
+
 	setup func() // run first in the encoder goroutine, may be nil
 
 	jobs chan encodeJob
@@ -55,9 +58,9 @@ type encodeJob struct {
 
 // newEncodePipe starts the encoder goroutine. wait: the H.264 output
 // waits for its encoder instead of dropping a picture while it is busy
-// (offline).
-func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, setup, h264Setup func()) (*encodePipe, error) {
-	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, setup: setup,
+// (offline). gov, if not nil, steps the encoder's speed under strain.
+func newEncodePipe(enc *codec.VP8Encoder, out Output, st *stats, log *slog.Logger, wait bool, fail context.CancelCauseFunc, gov *speedGovernor, setup, h264Setup func()) (*encodePipe, error) {
+	p := &encodePipe{enc: enc, out: out, stats: st, fail: fail, gov: gov, setup: setup, log: log,
 		jobs: make(chan encodeJob, canvases), free: make(chan *canvas, canvases),
 		h264: &h264Pipe{cfg: enc.Config().H264(), out: out, stats: st, log: log, fail: fail, block: wait, setup: h264Setup}}
 	for i := range canvases {
@@ -149,6 +152,9 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 	if err != nil || f.Data == nil {
 		return f, err
 	}
+	if p.gov != nil {
+		p.governSpeed(wall)
+	}
 	p.stats.videoFrames.Add(1)
 	p.stats.videoBytes.Add(uint64(len(f.Data)))
 	if f.Key {
@@ -164,6 +170,35 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 		}
 	}
 	return f, nil
+}
+
+// governSpeed gives the speed governor one picture's encode time and
+// applies the speed it chooses, from the next picture on.
+func (p *encodePipe) governSpeed(wall time.Duration) {
+	cur := p.enc.Config().Speed
+	next, p90 := p.gov.observe(time.Now(), wall, cur)
+	if next == cur {
+		return
+	}
+	if err := p.enc.SetSpeed(next); err != nil {
+		p.log.Warn("vp8 encoder: its speed cannot change while it runs: it stays fixed", "err", err)
+		p.gov = nil
+		return
+	}
+	p.stats.speed.Store(int64(next))
+	faster := next < cur
+	if faster {
+		p.stats.speedUps.Add(1)
+		p.log.Info("the encoder takes too long for the frame rate (the machine is short of CPU): a faster speed, a little less quality",
+			"speed", next, "was", cur, "encode_p90", p90.Round(100*time.Microsecond), "interval", p.gov.interval.Round(100*time.Microsecond))
+	} else {
+		p.stats.speedDowns.Add(1)
+		p.log.Info("the encoder has time again: back a step to a slower, better speed",
+			"speed", next, "was", cur, "encode_p90", p90.Round(100*time.Microsecond))
+	}
+	if obs := p.stats.obs; obs != nil {
+		obs.EncoderSpeed(faster)
+	}
 }
 
 // stop keeps the first error and cancels the mixer with it; the jobs

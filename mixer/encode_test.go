@@ -21,7 +21,7 @@ func TestEncodePipeStopsAtABitrateRefused(t *testing.T) {
 	}
 	out := &capture{}
 	var cause error
-	p, err := newEncodePipe(enc, out, &stats{}, slog.Default(), true, func(err error) { cause = err }, nil, nil)
+	p, err := newEncodePipe(enc, out, &stats{}, slog.Default(), true, func(err error) { cause = err }, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -159,6 +159,7 @@ func New(cfg Config, out Output) (*Mixer, error) {
 		lossIn: map[string]int{}, losses: map[string]*lossPeak{}}
 	m.stats.obs = cfg.Observer
 	m.fullLoss.Store(int64(cfg.Audio.PacketLoss))
+	m.stats.speed.Store(int64(cfg.Video.Speed))
 	if err := m.audio.init(cfg); err != nil {
 		return nil, err
 	}
@@ -331,7 +332,11 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, m.cfg.EncoderThread, m.cfg.H264Thread)
+	var gov *speedGovernor
+	if m.cfg.Live && m.cfg.StrainSpeed != 0 {
+		gov = newSpeedGovernor(m.cfg.Video.Speed, m.cfg.StrainSpeed, m.cfg.Video.FPS)
+	}
+	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, gov, m.cfg.EncoderThread, m.cfg.H264Thread)
 	if err != nil {
 		enc.Close()
 		return err

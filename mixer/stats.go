@@ -19,6 +19,11 @@ type Stats struct {
 	AudioFrames                                       uint64 // 20 ms frames of the full mix
 	Compose                                           Timing // per video tick: reading sources, scaling, copying
 	Encode                                            Timing // per picture, in the encoder goroutine
+	// Speed is the VP8 encoder's libvpx speed (cpu-used) now; SpeedUps
+	// and SpeedDowns count its steps to a faster speed under strain and
+	// back (Config.StrainSpeed, live only).
+	Speed                int
+	SpeedUps, SpeedDowns uint64
 }
 
 // Timing summarizes durations.
@@ -38,6 +43,8 @@ func (t Timing) Mean() time.Duration {
 type stats struct {
 	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
 	h264Frames, h264Bytes, h264Keyframes, h264Dropped                   atomic.Uint64
+	speed                                                               atomic.Int64
+	speedUps, speedDowns                                                atomic.Uint64
 	compose, encode                                                     timing
 	obs                                                                 Observer // may be nil
 }
@@ -69,5 +76,6 @@ func (m *Mixer) Stats() Stats {
 		H264Frames: s.h264Frames.Load(), H264Bytes: s.h264Bytes.Load(), H264Keyframes: s.h264Keyframes.Load(), H264Dropped: s.h264Dropped.Load(),
 		DroppedFrames: s.dropped.Load(), LateTicks: s.lateTicks.Load(), AudioFrames: s.audioFrames.Load(),
 		Compose: s.compose.get(), Encode: s.encode.get(),
+		Speed: int(s.speed.Load()), SpeedUps: s.speedUps.Load(), SpeedDowns: s.speedDowns.Load(),
 	}
 }

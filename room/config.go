@@ -49,6 +49,7 @@ func DefaultConfig() Config {
 		GatherTimeout: 5 * time.Second, OverloadHold: 10 * time.Second}
 	c.Mixer.Live = true
 	c.Mixer.Voices = mixer.LiveVoices
+	c.Mixer.StrainSpeed = mixer.DefaultStrainSpeed
 	return c
 }
 
@@ -141,6 +142,7 @@ func (nopObserver) Encode(time.Duration)           {}
 func (nopObserver) Latency(time.Duration)          {}
 func (nopObserver) LateTicks(int)                  {}
 func (nopObserver) Dropped()                       {}
+func (nopObserver) EncoderSpeed(bool)              {}
 func (nopObserver) Keyframe(bool)                  {}
 func (nopObserver) CPU(mixer.Stage, time.Duration) {}
 func (nopObserver) PLISent()                       {}

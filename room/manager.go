@@ -838,6 +838,21 @@ func (m *Manager) Lowered() int {
 	return n
 }
 
+// SpedUp counts the rooms whose encoder runs faster than configured, the
+// machine short of CPU (mixer.Config.StrainSpeed).
+func (m *Manager) SpedUp() int {
+	m.mu.Lock()
+	rooms := slices.Collect(maps.Values(m.rooms))
+	m.mu.Unlock()
+	n := 0
+	for _, r := range rooms {
+		if st := r.mixer.Stats(); st.Speed < m.cfg.Mixer.Video.Speed {
+			n++
+		}
+	}
+	return n
+}
+
 // candidatesInOrder returns the answer sdp with each media section's ICE
 // candidates in the order a client that tries only the first should meet
 // them: an IPv4 address other than loopback, then IPv6, then link-local,

@@ -376,6 +376,13 @@ type MixerInfo struct {
 	H264Receivers int    `json:"h264_receivers"`
 	H264Frames    uint64 `json:"h264_frames"`
 	H264Dropped   uint64 `json:"h264_dropped"`
+	// Speed is the VP8 encoder's libvpx speed (cpu-used) now: the
+	// configured one, or faster while the machine is short of CPU
+	// (StrainSpeed, the fastest it may go); SpeedChanges counts its steps
+	// both ways.
+	Speed        int    `json:"speed"`
+	StrainSpeed  int    `json:"strain_speed"`
+	SpeedChanges uint64 `json:"speed_changes"`
 }
 
 // Info returns the room's state.
@@ -385,7 +392,8 @@ func (r *Room) Info() Info {
 	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
-			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped}}
+			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,
+			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.StrainSpeed, SpeedChanges: st.SpeedUps + st.SpeedDowns}}
 	r.h264Mu.Lock()
 	info.Mixer.H264Receivers = r.h264Users
 	r.h264Mu.Unlock()

@@ -164,7 +164,8 @@ func TestMetrics(t *testing.T) {
 		"mcu_encode_seconds_count", "mcu_added_latency_seconds_count", "mcu_late_ticks_total", "mcu_dropped_frames_total", `mcu_keyframes_total{reason="forced"}`,
 		"mcu_pli_sent_total", "mcu_pli_received_total", "mcu_bytes_in_total", "mcu_bytes_out_total", `mcu_audio_input_events_total{event="gap"}`,
 		`mcu_audio_input_events_total{event="late"}`, `mcu_audio_input_events_total{event="reordered"}`, "mcu_overloaded 0", "mcu_joins_refused_overload_total 0",
-		"mcu_video_frames_behind_total 0", "mcu_ice_restarts_total 0", "process_resident_memory_bytes"} {
+		"mcu_video_frames_behind_total 0", "mcu_ice_restarts_total 0", "mcu_rooms_encoder_sped_up", `mcu_encoder_speed_changes_total{direction="faster"}`,
+		"process_resident_memory_bytes"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}

@@ -17,17 +17,20 @@ type Metrics struct {
 	registry *prometheus.Registry
 	rooms    func() (rooms, participants, viewers int)
 	lowered  func() int
+	spedUp   func() int
 	h264     func() int
 	overload func() (refusing bool, refused, behind uint64)
 	restarts func() uint64
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
+	spedUpDesc                                            *prometheus.Desc
 	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
 	restartsDesc, h264Desc                                *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
 	keyframes             *prometheus.CounterVec
+	speedChanges          *prometheus.CounterVec
 	pliSent, pliReceived  prometheus.Counter
 	bytesIn, bytesOut     prometheus.Counter
 	audioInput            *prometheus.CounterVec
@@ -48,12 +51,15 @@ func NewMetrics() *Metrics {
 		registry:         prometheus.NewRegistry(),
 		rooms:            func() (int, int, int) { return 0, 0, 0 },
 		lowered:          func() int { return 0 },
+		spedUp:           func() int { return 0 },
 		h264:             func() int { return 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
 		loweredDesc: prometheus.NewDesc("mcu_rooms_bitrate_lowered",
 			"Rooms whose mix is encoded below the configured bitrate because a receiver reports heavy loss.", nil, nil),
+		spedUpDesc: prometheus.NewDesc("mcu_rooms_encoder_sped_up",
+			"Rooms whose encoder runs at a faster libvpx speed than -speed (less quality) because its pictures took too long for the frame rate: the server short of CPU.", nil, nil),
 		overloadedDesc: prometheus.NewDesc("mcu_overloaded",
 			"1 while joins of senders and new rooms are refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
 		refusedDesc: prometheus.NewDesc("mcu_joins_refused_overload_total",
@@ -76,6 +82,8 @@ func NewMetrics() *Metrics {
 		dropped:   counter("mcu_dropped_frames_total", "Video ticks skipped, nothing composed, because the encoder was still busy with the pictures before."),
 		keyframes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_keyframes_total",
 			Help: "Keyframes encoded (of the VP8 mix and of the H.264 one), forced on request or periodic."}, []string{"reason"}),
+		speedChanges: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_encoder_speed_changes_total",
+			Help: "Steps of the rooms' encoders to a faster libvpx speed while their pictures took too long for the frame rate (faster), and back towards -speed once they had time again (slower)."}, []string{"direction"}),
 		pliSent:     counter("mcu_pli_sent_total", "Keyframe requests sent to participants."),
 		pliReceived: counter("mcu_pli_received_total", "Keyframe requests (PLI/FIR) received from receivers."),
 		bytesIn:     counter("mcu_bytes_in_total", "RTP payload bytes received: every packet read, retransmissions of lost packets too."),
@@ -90,10 +98,13 @@ func NewMetrics() *Metrics {
 	for _, st := range mixer.Stages {
 		m.cpu[st] = m.cpuVec.WithLabelValues(st.String()) // exported from zero
 	}
+	for _, dir := range []string{"faster", "slower"} {
+		m.speedChanges.WithLabelValues(dir) // exported from zero
+	}
 	for _, ev := range room.AudioEvents {
 		m.audioInput.WithLabelValues(ev.String()) // exported from zero
 	}
-	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.pliSent, m.pliReceived,
+	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.speedChanges, m.pliSent, m.pliReceived,
 		m.bytesIn, m.bytesOut, m.audioInput, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -101,6 +112,7 @@ func NewMetrics() *Metrics {
 // CountRooms makes the room gauges read from the manager.
 func (m *Metrics) CountRooms(rooms *room.Manager) {
 	m.rooms, m.lowered, m.h264, m.overload, m.restarts = rooms.Counts, rooms.Lowered, rooms.H264Receivers, rooms.Overload, rooms.ICERestarts
+	m.spedUp = rooms.SpedUp
 }
 
 // Describe implements prometheus.Collector for the gauges.
@@ -109,6 +121,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.participantsDesc
 	ch <- m.viewersDesc
 	ch <- m.loweredDesc
+	ch <- m.spedUpDesc
 	ch <- m.h264Desc
 	ch <- m.overloadedDesc
 	ch <- m.refusedDesc
@@ -123,6 +136,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.participantsDesc, prometheus.GaugeValue, float64(p))
 	ch <- prometheus.MustNewConstMetric(m.viewersDesc, prometheus.GaugeValue, float64(v))
 	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
+	ch <- prometheus.MustNewConstMetric(m.spedUpDesc, prometheus.GaugeValue, float64(m.spedUp()))
 	ch <- prometheus.MustNewConstMetric(m.h264Desc, prometheus.GaugeValue, float64(m.h264()))
 	if m.overload == nil { // no manager counted: nothing to tell
 		return
@@ -145,6 +159,13 @@ func (m *Metrics) Encode(d time.Duration)  { m.encode.Observe(d.Seconds()) }
 func (m *Metrics) Latency(d time.Duration) { m.latency.Observe(d.Seconds()) }
 func (m *Metrics) LateTicks(n int)         { m.lateTicks.Add(float64(n)) }
 func (m *Metrics) Dropped()                { m.dropped.Inc() }
+func (m *Metrics) EncoderSpeed(faster bool) {
+	dir := "slower"
+	if faster {
+		dir = "faster"
+	}
+	m.speedChanges.WithLabelValues(dir).Inc()
+}
 func (m *Metrics) Keyframe(forced bool) {
 	reason := "periodic"
 	if forced {

@@ -34,6 +34,8 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	times(10, func() { m.Compose(time.Millisecond) })
 	times(11, func() { m.Encode(time.Millisecond) })
 	times(12, func() { m.Latency(time.Millisecond) })
+	times(13, func() { m.EncoderSpeed(true) })
+	times(14, func() { m.EncoderSpeed(false) })
 
 	got := gathered(t, m, "counter", "histogram")
 	want := map[string]float64{
@@ -53,6 +55,8 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 		"mcu_mixer_tick_seconds_count":                                           10,
 		"mcu_encode_seconds_count":                                               11,
 		"mcu_added_latency_seconds_count":                                        12,
+		`mcu_encoder_speed_changes_total{direction="faster"}`:                    13,
+		`mcu_encoder_speed_changes_total{direction="slower"}`:                    14,
 	}
 	for name, v := range want {
 		if g, ok := got[name]; !ok || g != v {

@@ -87,6 +87,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	minBitrate := fs.String("min-bitrate", env("MCU_MIN_BITRATE", "auto"), "least video `bitrate` while a receiver reports heavy loss; auto is a fifth of -bitrate, at least 150k (or -bitrate when lower); -bitrate's value keeps it constant [MCU_MIN_BITRATE]")
 	abitrate := fs.String("audio-bitrate", env("MCU_AUDIO_BITRATE", "64k"), "Opus `bitrate` per output [MCU_AUDIO_BITRATE]")
 	speed := fs.String("speed", env("MCU_SPEED", "-6"), "libvpx cpu-used, negative (a fixed speed; -16 is the fastest) [MCU_SPEED]")
+	strainSpeed := fs.String("strain-speed", env("MCU_STRAIN_SPEED", strconv.Itoa(mixer.DefaultStrainSpeed)), "the fastest libvpx cpu-used a room's encoder steps to, from -speed, while its pictures take too long for the frame rate (the machine short of CPU), back to -speed once it has time again; 0, or a speed no faster than -speed, keeps -speed fixed [MCU_STRAIN_SPEED]")
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
 	voices := fs.String("voices", env("MCU_VOICES", strconv.Itoa(mixer.LiveVoices)), "how many people's sound each mix takes at most: the loudest at each moment, faded in and out as they change; 0: everyone's [MCU_VOICES]")
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
@@ -137,6 +138,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if vc.Speed, err = strconv.Atoi(*speed); err != nil {
 		return usageError{fmt.Errorf("-speed %q: %w", *speed, err)}
+	}
+	if cfg.Mixer.StrainSpeed, err = strconv.Atoi(*strainSpeed); err != nil || cfg.Mixer.StrainSpeed > 0 || cfg.Mixer.StrainSpeed < -16 {
+		return usageError{fmt.Errorf("-strain-speed %q: want a libvpx cpu-used from -16 (the fastest) to -1, or 0 to keep -speed fixed", *strainSpeed)}
 	}
 	vc.KeyframeInterval = 5 * vc.FPS
 	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {

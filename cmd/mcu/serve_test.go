@@ -346,8 +346,10 @@ func TestShutdownTimeoutRefusesNonsense(t *testing.T) {
 }
 
 // TestOverloadAndVoicesFlags: a hold that is not a duration or below 0,
-// and a count of voices that is not a number or below 0, are usage errors
-// naming their flag; 0 and values above start the server.
+// a count of voices that is not a number or below 0, and a strain speed
+// outside libvpx's fixed speeds, are usage errors naming their flag; 0 and
+// values above (for the speed: -16 to -1, a speed slower than -speed
+// keeping it fixed) start the server.
 func TestOverloadAndVoicesFlags(t *testing.T) {
 	for _, c := range []struct {
 		flag, v string
@@ -357,6 +359,8 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		{"-overload-hold", "0", true}, {"-overload-hold", "3s", true},
 		{"-voices", "-1", false}, {"-voices", "all", false}, {"-voices", "0", true}, {"-voices", "3", true},
 		{"-peer-timeout", "9s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "10s", true}, {"-peer-timeout", "1m", true},
+		{"-strain-speed", "5", false}, {"-strain-speed", "-17", false}, {"-strain-speed", "fast", false},
+		{"-strain-speed", "0", true}, {"-strain-speed", "-16", true}, {"-strain-speed", "-3", true},
 	} {
 		// Cancelled: a value taken starts the server, which stops at once.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -705,6 +709,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"min-bitrate":         {"MCU_MIN_BITRATE", "350k"},
 		"audio-bitrate":       {"MCU_AUDIO_BITRATE", "48k"},
 		"speed":               {"MCU_SPEED", "-9"},
+		"strain-speed":        {"MCU_STRAIN_SPEED", "-14"},
 		"layout":              {"MCU_LAYOUT", "speaker"},
 		"max-participants":    {"MCU_MAX_PARTICIPANTS", "17"},
 		"max-viewers":         {"MCU_MAX_VIEWERS", "33"},
