@@ -16,14 +16,19 @@ import (
 // 600 KB, over 500 packets. 32 KB of slots per participant.
 const assemblerSlots = 1024
 
-// maxLate is how many packets in a row older than the ones consumed, and
-// farther behind the newest than the ring reaches, make the assembler take
-// them as the stream's new numbering: a sender that restarted lower would
-// otherwise be dropped until its numbers caught up, minutes later. Late
-// retransmissions are nearer: after a long outage on a slow link a burst
-// of them can pass maxLate, and taking it for a restart would throw away
-// the frames held since.
+// maxLate is how many packets in a row older than the ones consumed make
+// the assembler take them as the stream's new numbering, when they are
+// farther behind the newest than the ring reaches or their RTP time is
+// not in the last recentTime of the stream's: a sender that restarted
+// lower would otherwise be dropped until its numbers caught up, up to
+// minutes later. Late retransmissions are near, in number and time: after
+// a long outage on a slow link a burst of them can pass maxLate, and
+// taking it for a restart would throw away the frames held since.
 const maxLate = 64
+
+// recentTime is how far back, at the video clock (90 kHz), a late
+// packet's RTP time may be and still be taken for a retransmission.
+const recentTime = 10 * 90000
 
 // assemblerPatience is how long a missing packet is waited for (reordering,
 // a NACK retransmission) before the frame it belonged to is given up. A
@@ -55,9 +60,13 @@ type frameAssembler struct {
 	next     uint16 // first sequence number not consumed yet
 	atStart  bool   // next begins a frame: the packet before it had a marker
 	newest   uint16
-	lost     int // packets given up since the last frame
-	late     int // packets in a row older than next
-	outgrown int // frames given up for being larger than the ring, until the reader takes the count
+	// newestTime is the newest packet's RTP time, once a packet is held
+	// since the start or the last giveUpTo (timed).
+	newestTime uint32
+	timed      bool
+	lost       int // packets given up since the last frame
+	late       int // packets in a row older than next
+	outgrown   int // frames given up for being larger than the ring, until the reader takes the count
 	// waitUntil is deadline's, as drain found it last (zero: nothing
 	// missing); every change to what is held ends with a drain.
 	waitUntil time.Time
@@ -97,6 +106,13 @@ func newFrameAssembler(newDepacketizer func() rtp.Depacketizer) *frameAssembler 
 	return &frameAssembler{newDepacketizer: newDepacketizer, dep: newDepacketizer()}
 }
 
+// recent reports whether ts is an RTP time the stream was at in its last
+// recentTime, up to the newest packet's.
+func (a *frameAssembler) recent(ts uint32) bool {
+	back := int64(int32(a.newestTime - ts))
+	return back >= 0 && back <= recentTime
+}
+
 // distance is b − a in sequence-number space, negative when b is older.
 func distance(a, b uint16) int { return int(int16(b - a)) }
 
@@ -121,15 +137,19 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
-	case d < 0 && back >= 0 && back < assemblerSlots:
+	case d < 0 && back >= 0 && back < assemblerSlots && a.recent(p.Timestamp):
 		a.release(p)
 		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:
+		// Older than what was consumed, and either farther behind than
+		// the ring reaches or of a time the stream is not at (not a
+		// retransmission): maxLate of them in a row is a sender that
+		// went back (it restarted its numbering): follow it, from a
+		// frame's start (giveUpTo).
 		if a.late++; a.late < maxLate {
 			a.release(p)
-			return size, nil // late or duplicate: already consumed or given up
+			return size, nil
 		}
-		// The sender went back (it restarted its numbering): follow it.
 		a.lost += a.late - 1
 		a.giveUpTo(p.SequenceNumber)
 	case d >= assemblerSlots:
@@ -148,8 +168,8 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 	a.late = 0
 	a.clear(s)
 	*s = slot{pkt: p, arrival: now}
-	if distance(a.newest, p.SequenceNumber) > 0 {
-		a.newest = p.SequenceNumber
+	if distance(a.newest, p.SequenceNumber) > 0 || !a.timed {
+		a.newest, a.newestTime, a.timed = p.SequenceNumber, p.Timestamp, true
 	}
 	a.drain(now, emit)
 	return size, nil
@@ -484,7 +504,7 @@ func (a *frameAssembler) giveUpTo(seq uint16) {
 	for i := range a.ring {
 		a.clear(&a.ring[i])
 	}
-	a.next, a.newest, a.atStart, a.pic = seq, seq, false, pictureID{}
+	a.next, a.newest, a.atStart, a.pic, a.timed = seq, seq, false, pictureID{}, false
 	a.dep = a.newDepacketizer()
 }
 

@@ -896,3 +896,81 @@ func TestFrameAssemblerOutgrown(t *testing.T) {
 		t.Errorf("a jump over missing packets: outgrown %d, want 0", a.outgrown)
 	}
 }
+
+// TestFrameAssemblerFollowsARestartNearBehind: a sender whose numbering
+// restarts a little lower, within the ring's reach of the newest packet
+// (one that restarts at 0 within its first seconds, or by chance), is
+// followed after maxLate packets, as one far lower is, when its packets
+// are of another time than the stream's last seconds: a new random base,
+// or times that went on. It used to be dropped, with nothing counted lost,
+// until its numbers passed the old ones (up to 1,023 packets), and then
+// a frame's tail went out as a whole frame. From the restart, a frame is
+// emitted only from its start.
+func TestFrameAssemblerFollowsARestartNearBehind(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ts   func(i int) uint32 // the new stream's RTP time of packet i
+	}{
+		{"a new time base", func(i int) uint32 { return 3_000_000_000 + uint32(i)*3000 }},
+		{"times going on", func(i int) uint32 { return 600*3000 + 90000 + uint32(i)*3000 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+			var c collector
+			push := func(p *rtp.Packet) {
+				t.Helper()
+				if _, err := a.push(wire(t, p), time.Unix(0, 0), c.emit); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := range 600 { // frames of one packet, 30 a second
+				p := vp8pkt(uint16(i), true, vp8Start, "o")
+				p.Timestamp = uint32(i) * 3000
+				push(p)
+			}
+			old := len(c.frames)
+			// The restart, at 51: frames of two packets, a start and an end,
+			// so that the first packet taken after maxLate is an end.
+			for k := range 150 {
+				start, end := vp8pkt(uint16(51+2*k), false, vp8Start, "S"), vp8pkt(uint16(52+2*k), true, vp8Middle, "E")
+				start.Timestamp, end.Timestamp = tc.ts(k), tc.ts(k)
+				push(start)
+				push(end)
+			}
+			got := c.frames[old:]
+			if want := 150 - maxLate/2 - 1; len(got) < want {
+				t.Fatalf("%d frames of the restarted stream's 150, want at least %d", len(got), want)
+			}
+			for i, f := range got {
+				if f != "SE" {
+					t.Fatalf("frame %d after the restart: %q, want whole frames only (%q)", i, f, got)
+				}
+			}
+			if c.lost[old] < maxLate-1 {
+				t.Errorf("the first frame after the restart counts %d packets lost, want the %d dropped before it was followed at least", c.lost[old], maxLate-1)
+			}
+		})
+	}
+}
+
+// TestFrameAssemblerForgetsFragmentsNeverEnded: a sender that begins an
+// H.264 FU-A (a frame's first slice) in every frame and never ends it:
+// each frame starts with a depacketizer of its own, so the fragments are
+// not carried from frame to frame (pion's H.264 depacketizer clears them
+// only at a fragment's end), which would grow memory for the session.
+func TestFrameAssemblerForgetsFragmentsNeverEnded(t *testing.T) {
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
+	var c collector
+	start := func(b byte) string { return string([]byte{0x7c, 0x85, 0x88, b, b, b}) } // FU-A start, first slice of an IDR picture
+	end := func(b byte) string { return string([]byte{0x7c, 0x45, b, b, b}) }
+	seq := uint16(1)
+	for range 100 {
+		pushAt(t, a, &c, pkt(seq, true, start('x')), 0)
+		seq++
+	}
+	pushAt(t, a, &c, pkt(seq, false, start('y')), 0)
+	pushAt(t, a, &c, pkt(seq+1, true, end('z')), 0)
+	if len(c.frames) != 1 || len(c.frames[0]) > 64 || strings.Contains(c.frames[0], "x") {
+		t.Errorf("%d frames, the last of %d bytes: fragments never ended were carried across frames", len(c.frames), len(c.frames[len(c.frames)-1]))
+	}
+}
