@@ -71,20 +71,34 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	defer c.Close()
 	start := time.Now()
+	// The ticker first: with -duration, its last second is due before the
+	// watch ends, and is printed (below) whichever the select sees first.
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
 	if *duration > 0 { // watched for that long from the join on
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	var prev client.Stats
 	prevAt := start
+	line := func(now time.Time) {
+		st := c.Stats()
+		d := now.Sub(prevAt).Seconds()
+		fmt.Fprintf(stdout, "%4.0fs  %5.1f fps  %5.0f kbit/s  freezes %d\n", now.Sub(start).Seconds(),
+			float64(st.Frames-prev.Frames)/d, float64(st.Bytes-prev.Bytes)*8/1000/d, st.Freezes)
+		prev, prevAt = st, now
+	}
 	var ended error // why the connection ended before the watch did
 watch:
 	for {
 		select {
 		case <-ctx.Done():
+			select {
+			case now := <-tick.C: // a second that ended with the watch
+				line(now)
+			default:
+			}
 			break watch
 		case <-c.Ended():
 			if st := c.EndState(); st == webrtc.PeerConnectionStateClosed {
@@ -94,11 +108,7 @@ watch:
 			}
 			break watch
 		case now := <-tick.C:
-			st := c.Stats()
-			d := now.Sub(prevAt).Seconds()
-			fmt.Fprintf(stdout, "%4.0fs  %5.1f fps  %5.0f kbit/s  freezes %d\n", now.Sub(start).Seconds(),
-				float64(st.Frames-prev.Frames)/d, float64(st.Bytes-prev.Bytes)*8/1000/d, st.Freezes)
-			prev, prevAt = st, now
+			line(now)
 		}
 	}
 	st := c.Stats()
