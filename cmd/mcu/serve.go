@@ -106,6 +106,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// Read from the environment after parsing: as a flag's default, the
 	// usage text would show it.
 	authToken := fs.String("auth-token", "", "a secret of 16 or more characters that joins (join, WHIP, WHEP) and the API must carry as \"Authorization: Bearer TOKEN\"; empty: none needed. Prefer the variable: other users see a command line [MCU_AUTH_TOKEN]")
+	tlsCert := fs.String("tls-cert", env("MCU_TLS_CERT", ""), "serve HTTPS with this certificate `file` (PEM, the chain after the server's own), read again when it changes on disk; with -tls-key [MCU_TLS_CERT]")
+	tlsKey := fs.String("tls-key", env("MCU_TLS_KEY", ""), "the private key `file` (PEM) of -tls-cert [MCU_TLS_KEY]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if err := fs.Parse(args); err != nil {
@@ -206,8 +208,17 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := cfg.Validate(); err != nil {
 		return usageError{err}
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return usageError{errors.New("-tls-cert and -tls-key go together: a certificate and its private key")}
+	}
 
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
+	var certs *certReloader
+	if *tlsCert != "" {
+		if certs, err = newCertReloader(*tlsCert, *tlsKey, log); err != nil {
+			return err
+		}
+	}
 	cfg.Logger = log
 	if cfg.RecordDir, err = recordDirReady(cfg.RecordDir); err != nil {
 		return err
@@ -272,12 +283,24 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	api := server.New(rooms, metrics, log)
 	api.RequireToken(*authToken)
 	srv := httpServer(api)
+	scheme := "http"
+	if certs != nil {
+		// Browsers give a page the camera and microphone only on a secure
+		// origin: https, or http on this machine.
+		scheme, srv.TLSConfig = "https", certs.tlsConfig()
+	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	log.Info("mcu listening", "url", "http://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
+	go func() {
+		if certs != nil {
+			served <- srv.ServeTLS(ln, "", "") // the certificate from TLSConfig; HTTP/2 offered
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	log.Info("mcu listening", "url", scheme+"://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
 		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
 		"token_needed", *authToken != "")
-	fmt.Fprintf(stdout, "mcu: open http://%s/ in a browser\n", browserAddr(ln.Addr()))
+	fmt.Fprintf(stdout, "mcu: open %s://%s/ in a browser\n", scheme, browserAddr(ln.Addr()))
 
 	var serveErr error
 	select {

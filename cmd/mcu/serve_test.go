@@ -50,7 +50,7 @@ func startServer(t *testing.T, args []string, env ...string) (*exec.Cmd, string,
 	if err != nil {
 		t.Fatalf("no address printed: %v %s", err, stderr.String())
 	}
-	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	url := regexp.MustCompile(`https?://[0-9.:]+`).FindString(line)
 	if url == "" {
 		t.Fatalf("no URL in %q", line)
 	}
@@ -514,7 +514,7 @@ func TestAuthToken(t *testing.T) {
 		t.Fatalf("no address printed: %v", err)
 	}
 	go io.Copy(io.Discard, out)
-	url := regexp.MustCompile(`http://[0-9.:]+`).FindString(line)
+	url := regexp.MustCompile(`https?://[0-9.:]+`).FindString(line)
 	for auth, want := range map[string]int{"": http.StatusUnauthorized, "Bearer " + token: http.StatusOK} {
 		req, _ := http.NewRequest("GET", url+"/api/rooms", nil)
 		if auth != "" {
@@ -710,6 +710,8 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"audio-bitrate":       {"MCU_AUDIO_BITRATE", "48k"},
 		"speed":               {"MCU_SPEED", "-9"},
 		"strain-speed":        {"MCU_STRAIN_SPEED", "-14"},
+		"tls-cert":            {"MCU_TLS_CERT", "/etc/mcu-env/cert.pem"},
+		"tls-key":             {"MCU_TLS_KEY", "/etc/mcu-env/key.pem"},
 		"layout":              {"MCU_LAYOUT", "speaker"},
 		"max-participants":    {"MCU_MAX_PARTICIPANTS", "17"},
 		"max-viewers":         {"MCU_MAX_VIEWERS", "33"},
