@@ -324,6 +324,21 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("GET %s: %d %q, %d bytes; want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), ctype)
 		}
 	}
+	// The files are read only, and the page has one name: /.
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{{"POST", "/mcu.js", http.StatusMethodNotAllowed}, {"DELETE", "/app.js", http.StatusMethodNotAllowed}, {"GET", "/index.html", http.StatusNotFound}} {
+		req, _ := http.NewRequest(c.method, srv.URL+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.status {
+			t.Errorf("%s %s: %d, want %d", c.method, c.path, resp.StatusCode, c.status)
+		}
+	}
 }
 
 // TestRecordingOnAFullDisk: a recording whose disk fills says so in the

@@ -40,6 +40,7 @@ func TestFailStatus(t *testing.T) {
 		{wrap(room.ErrClosed), http.StatusServiceUnavailable, true, "join"},
 		{wrap(room.ErrServerFull), http.StatusServiceUnavailable, true, "join"},
 		{wrap(room.ErrPeerGone), http.StatusServiceUnavailable, false, "join"},
+		{wrap(room.ErrRoomClosed), http.StatusServiceUnavailable, false, "join again"},
 		{wrap(context.DeadlineExceeded), http.StatusServiceUnavailable, true, "could not complete it in time"},
 		{wrap(context.Canceled), http.StatusServiceUnavailable, false, "cancelled"},
 		{errors.New("open /var/lib/mcu/x.webm: disk full"), http.StatusInternalServerError, false, "the server's log has the details under ref"},
@@ -72,5 +73,38 @@ func TestFailStatus(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "/var/lib/mcu/x.webm") {
 		t.Errorf("the internal error is not in the log: %q", logged.String())
+	}
+}
+
+// failingBody is a request body whose read fails part way, as a client's
+// reset or stall past the read timeout does.
+type failingBody struct{ sent bool }
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if !b.sent {
+		b.sent = true
+		return copy(p, "v=0\r\n"), nil
+	}
+	return 0, errors.New("connection reset by peer")
+}
+
+func (b *failingBody) Close() error { return nil }
+
+// TestBodyReadFails: a body the client does not finish sending is the
+// client's doing: 400 naming the read, not a 500 in the server's log.
+func TestBodyReadFails(t *testing.T) {
+	var logged strings.Builder
+	s := &Server{log: slog.New(slog.NewTextHandler(&logged, nil)), errorLines: lograte.Limiter{Burst: 10, Interval: time.Second}}
+	r := httptest.NewRequest(http.MethodPost, "/whip/r", nil)
+	r.Body = &failingBody{}
+	r.Header.Set("Content-Type", "application/sdp")
+	w := httptest.NewRecorder()
+	_, err := readBody(w, r, "application/sdp")
+	if err == nil {
+		t.Fatal("a body whose read failed was taken")
+	}
+	s.fail(w, err)
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "reading the body") || logged.Len() != 0 {
+		t.Errorf("a failed body read: %d %q, logged %q; want 400 naming the read, nothing logged", w.Code, w.Body, logged.String())
 	}
 }
