@@ -974,3 +974,28 @@ func TestFrameAssemblerForgetsFragmentsNeverEnded(t *testing.T) {
 		t.Errorf("%d frames, the last of %d bytes: fragments never ended were carried across frames", len(c.frames), len(c.frames[len(c.frames)-1]))
 	}
 }
+
+// TestFrameAssemblerLossCarriedOverPadding: a frame given up (its middle
+// packet lost), then a run of padding only that ends in a marker (a
+// browser probing the bandwidth), then a delta frame. The padding run is
+// no frame and is not emitted, so the loss must be reported with the delta
+// frame: reported with nothing, it would be forgotten, and the decoder
+// would decode the delta frame against the picture that was given up.
+func TestFrameAssemblerLossCarriedOverPadding(t *testing.T) {
+	patience := int(assemblerPatience / time.Millisecond)
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
+	var c collector
+	pushAt(t, a, &c, vp8pkt(1, true, vp8Start, "a"), 0)
+	pushAt(t, a, &c, vp8pkt(2, false, vp8Start, "b"), 10) // 3 is lost
+	pushAt(t, a, &c, vp8pkt(4, true, vp8Middle, "d"), 20)
+	// The padding comes after the patience: b's frame (2 to 4) is given up.
+	pushAt(t, a, &c, pkt(5, false, ""), 30+patience)
+	pushAt(t, a, &c, pkt(6, true, ""), 40+patience)
+	if want := []string{"a"}; !slices.Equal(c.frames, want) {
+		t.Fatalf("frames %q after the padding, want %q (b's broken, the padding none)", c.frames, want)
+	}
+	pushAt(t, a, &c, vp8pkt(7, true, vp8Start, "e"), 50+patience)
+	if want := []string{"a", "e"}; !slices.Equal(c.frames, want) || c.lost[1] != 3 {
+		t.Errorf("frames %q lost %v, want %q with b's 3 packets lost reported with e", c.frames, c.lost, want)
+	}
+}

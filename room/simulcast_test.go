@@ -478,3 +478,56 @@ func FuzzKeyframeSize(f *testing.F) {
 		}
 	})
 }
+
+// TestSimulcastFitsBetterAfterAPause: a stream that fits the tile better
+// and was steady, then turned off by the browser for longer than
+// simulcastSilence (its bandwidth fell) and back on, waits fitSteady again
+// from its return before it takes the place: a browser turns its top
+// stream off and on with its bandwidth, and every switch costs a keyframe.
+// A gap shorter than simulcastSilence is no pause.
+func TestSimulcastFitsBetterAfterAPause(t *testing.T) {
+	t0 := time.Now()
+	q, h := &webrtc.TrackRemote{}, &webrtc.TrackRemote{}
+	var z simulcastSizes
+	tile := 426 * 240 // h covers it, q does not
+	const step = 100 * time.Millisecond
+	sizes := map[*webrtc.TrackRemote]int{q: 320 * 180, h: 640 * 360}
+	send := func(from, to time.Duration, tracks ...*webrtc.TrackRemote) {
+		for at := from; at <= to; at += step {
+			for _, tr := range tracks {
+				z.seen(tr, t0.Add(at), sizes[tr])
+			}
+		}
+	}
+	fits := func(at time.Duration) bool {
+		f, _ := z.fitsBetter(h, q, tile, t0.Add(at))
+		return f
+	}
+	fits(0) // the tile's size from the start
+	send(0, 3*time.Second, q, h)
+	if !fits(3 * time.Second) {
+		t.Fatal("h, steady for 3 s, does not fit better: the test shows nothing")
+	}
+	// A gap of half simulcastSilence: still steady.
+	send(3*time.Second+step, 3*time.Second+simulcastSilence/2, q)
+	back := 3*time.Second + simulcastSilence/2 + step
+	send(back, back, q, h)
+	if !fits(back) {
+		t.Errorf("after a gap of %v, shorter than simulcastSilence, h no longer fits better", simulcastSilence/2)
+	}
+	// A pause of 1.5 simulcastSilence: h starts over.
+	send(back+step, back+3*simulcastSilence/2, q)
+	back += 3*simulcastSilence/2 + step
+	send(back, back, q, h)
+	if fits(back) {
+		t.Errorf("h takes the place as it comes back from a pause of %v, want it steady for %v first", 3*simulcastSilence/2, fitSteady)
+	}
+	send(back+step, back+fitSteady-step, q, h)
+	if fits(back + fitSteady - step) {
+		t.Errorf("h takes the place %v after it came back, before fitSteady", fitSteady-step)
+	}
+	send(back+fitSteady, back+fitSteady, q, h)
+	if !fits(back + fitSteady) {
+		t.Errorf("h, steady again for fitSteady since it came back, does not take the place")
+	}
+}

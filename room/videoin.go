@@ -48,6 +48,8 @@ type videoIn struct {
 	switched time.Time           // when a packet last changed the codec
 	started  bool                // a packet was pushed, so newest is set
 	newest   uint16              // newest sequence number pushed
+	newestTS uint32              // and its RTP time
+	lateRun  int                 // packets in a row of another payload type, older and not recent (see push)
 	dec      *codec.VideoDecoder // nil, as frames, while the codec is not decoded
 	frames   *frameAssembler
 	corrupt  int       // damaged frames since the start, for rate-limited warnings
@@ -129,7 +131,7 @@ func decodeCost(pixels, frames int) time.Duration {
 // MIME type mime, closing the previous decoder. It reports whether the
 // codec is one mcu decodes.
 func (v *videoIn) start(pt uint8, mime string) bool {
-	v.pt = pt
+	v.pt, v.lateRun = pt, 0
 	v.close()
 	vc, err := codec.ParseVideoCodec(mime)
 	if err != nil {
@@ -229,24 +231,37 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 // error means the decoder cannot go on.
 //
 // A packet of another payload type is the sender switching codec, unless
-// it is older than the newest packet: then it is a late one (reordered, or
-// a retransmission) of the codec before, and is dropped, so the switch
-// does not flip back and forth.
+// it is older than the newest packet (within the assembler's reach): then
+// it is a late one (reordered, or a retransmission) of the codec before,
+// and is dropped, so the switch does not flip back and forth. As the frame
+// assembler does with late packets (frameAssembler.push), maxLate of them
+// in a row that are not of the stream's recent time (retransmissions are)
+// are a sender that switched codec and restarted its numbering a little
+// lower: it is followed, not dropped until its numbers catch up.
 func (v *videoIn) push(raw []byte, now time.Time, waited time.Duration) (int, error) {
 	v.late = waited > maxDecodeLag
-	if len(raw) >= 4 {
+	if len(raw) >= 8 {
 		pt, seq := raw[1]&0x7f, uint16(raw[2])<<8|uint16(raw[3])
+		ts := uint32(raw[4])<<24 | uint32(raw[5])<<16 | uint32(raw[6])<<8 | uint32(raw[7])
 		d := distance(v.newest, seq)
 		if pt != v.pt {
 			if v.started && d < 0 && d > -assemblerSlots {
-				return 0, nil
+				if back := int64(int32(v.newestTS - ts)); back >= 0 && back <= recentTime {
+					return 0, nil // a retransmission of the codec before
+				}
+				if v.lateRun++; v.lateRun < maxLate {
+					return 0, nil
+				}
 			}
 			if !v.switchTo(pt, v.mimeType(), now) {
 				return 0, nil
 			}
+			v.started = v.started && d > 0 // the new codec's numbering starts here
+		} else {
+			v.lateRun = 0
 		}
 		if !v.started || d > 0 {
-			v.started, v.newest = true, seq
+			v.started, v.newest, v.newestTS = true, seq, ts
 		}
 	}
 	if v.frames == nil {

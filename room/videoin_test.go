@@ -1155,3 +1155,225 @@ func TestVideoInIntraRefresh(t *testing.T) {
 		t.Errorf("after the loss: the recovery point at frame %d, whole %d frames later; want %d pictures", next, cnt, want)
 	}
 }
+
+// outgrowingVP8 is a VP8 keyframe of more packets than the frame
+// assembler holds, never rebuilt (it counts against the sender's
+// keyframes, as one that does not decode), then n delta frames.
+func outgrowingVP8(n int) [][]byte {
+	huge := make([]byte, (assemblerSlots+100)*1200)
+	copy(huge, []byte{0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01}) // a keyframe's tag and start code, 640x360
+	frames := [][]byte{huge}
+	for range n {
+		frames = append(frames, []byte{0x31, 0x01, 0x00, 0x00, 0x00}) // a delta frame's tag
+	}
+	return frames
+}
+
+// TestVideoReaderOfASimulcastStreamUnfitBefore: a simulcast stream whose
+// keyframe failed (too large to rebuild) is marked unfit, loses the
+// place, and later takes it again (its next keyframes may well decode):
+// it starts afresh, the backoff of its old keyframes forgotten, so it is
+// not marked unfit again at its first packet, which would hand the place
+// straight back to another stream.
+func TestVideoReaderOfASimulcastStreamUnfitBefore(t *testing.T) {
+	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	pkts := sender.packets(t, 96, &codecs.VP8Payloader{}, outgrowingVP8(9))
+	// Decoded up to the third delta frame's packet, then not for three,
+	// then again from the seventh.
+	off, on := len(pkts)-7, len(pkts)-3
+	read := 0
+	var unfitAt []int // the packets at which the stream was marked unfit
+	place := &simulcastPlace{
+		take: func(time.Time, []byte, string) bool {
+			read++
+			return read-1 < off || read-1 >= on
+		},
+		held:  func() bool { return true },
+		unfit: func(time.Time) { unfitAt = append(unfitAt, read-1) },
+	}
+	readVideoPackets(&fakeTrack{pkts: pkts}, vp8, p.in, place, func(int, time.Time) {})
+	if len(unfitAt) == 0 || unfitAt[0] >= off {
+		t.Fatalf("marked unfit at packets %v, want before %d (the keyframe too large): the test shows nothing", unfitAt, off)
+	}
+	if i := slices.IndexFunc(unfitAt, func(at int) bool { return at >= on }); i >= 0 {
+		t.Errorf("marked unfit at packets %v after it took the place again at %d: the old backoff was kept", unfitAt[i:], on)
+	}
+}
+
+// TestVideoInCodecSwitchForgetsTheBackoff: a VP8 sender whose keyframe
+// failed (too large to rebuild) has its keyframe requests backed off;
+// when it switches to H.264 the new codec's keyframes may well decode, so
+// the stream is not unfit from the switch on, and the keyframe the H.264
+// decoder waits for (the sender's first frames are delta frames) is asked
+// for at once, not after the VP8 backoff.
+func TestVideoInCodecSwitchForgetsTheBackoff(t *testing.T) {
+	const vp8PT, h264PT = 96, 102
+	p := newVideoInProbe(t, map[uint8]string{vp8PT: "video/VP8", h264PT: "video/H264"})
+	p.in.start(vp8PT, "video/VP8")
+	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
+	p.push(sender.packets(t, vp8PT, &codecs.VP8Payloader{}, outgrowingVP8(3))...)
+	if !p.in.unfit() || p.keyframes == 0 {
+		t.Fatalf("after a VP8 keyframe too large: unfit %v, %d keyframe requests; want unfit, asked once: the test shows nothing", p.in.unfit(), p.keyframes)
+	}
+	keyframes := p.keyframes
+	h264 := sender.packets(t, h264PT, &codecs.H264Payloader{}, clipFrames(t, "p01.h264", 4)[1:]) // its keyframe lost
+	p.push(h264[0])
+	if p.codecShown() != "H264" {
+		t.Fatalf("at the switch the API shows %q, want H264", p.codecShown())
+	}
+	if p.in.unfit() {
+		t.Error("unfit at the first H.264 packet: the VP8 keyframes' backoff was kept")
+	}
+	p.push(h264[1:]...)
+	// One request at the switch, one at each delta frame refused.
+	if got := p.keyframes - keyframes; got != 1+3 {
+		t.Errorf("%d keyframe requests from the switch on, want 4 (the switch, 3 delta frames refused): the VP8 backoff held them", got)
+	}
+}
+
+// TestVideoReaderTakesQueuedPacketsBeforeTheDeadline: frame 1 is lost and
+// its retransmission comes in time, behind 30 more frames, but the
+// decoding is held up (a slow decode, a busy server) from the packet that
+// showed the loss until after the assembler's deadline for it. The packets
+// queued meanwhile arrived before that deadline: they are handled first,
+// the retransmission with them, so nothing is given up and no keyframe is
+// asked for. Were the deadline let fire while packets wait, it would give
+// the frame up (at random, as the select picks) with its retransmission
+// already read.
+func TestVideoReaderTakesQueuedPacketsBeforeTheDeadline(t *testing.T) {
+	const n = 40 // frames, one packet each but the first
+	p, sender := vp8Reader(t)
+	frames := clipFrames(t, "p10.ivf", n)
+	var byFrame [][][]byte
+	for _, f := range frames {
+		byFrame = append(byFrame, sender.packets(t, 96, &codecs.VP8Payloader{}, [][]byte{f}))
+	}
+	if len(byFrame[1]) != 1 {
+		t.Fatalf("frame 1 makes %d packets, want 1", len(byFrame[1]))
+	}
+	// Frame 0, frames 2 to 31, frame 1's retransmission, frames 32 on.
+	pkts := slices.Concat(byFrame[0], slices.Concat(byFrame[2:32]...), byFrame[1], slices.Concat(byFrame[32:]...))
+	if after := len(pkts) - len(byFrame[0]); after >= videoQueue {
+		t.Fatalf("%d packets after the first frame, want fewer than the queue's %d", after, videoQueue)
+	}
+	track := &fakeTrack{pkts: pkts, served: make(chan struct{})}
+	handled := 0
+	readVideoPackets(track, vp8, p.in, nil, func(int, time.Time) {
+		if handled++; handled != len(byFrame[0])+1 {
+			return
+		}
+		// The packet that showed frame 1 missing, in the decoding
+		// goroutine: hold it up until every packet was read (the
+		// retransmission is queued) and the deadline has passed.
+		at := p.in.deadline()
+		if at.IsZero() {
+			t.Error("no deadline after a packet showed frame 1 missing: the test shows nothing")
+		}
+		<-track.served
+		time.Sleep(time.Until(at) + 20*time.Millisecond)
+	})
+	if got := p.take()[image.Pt(322, 180)]; got != n || p.keyframes != 0 {
+		t.Errorf("%d pictures, %d keyframe requests; want all %d, none (the queued retransmission was given up)", got, p.keyframes, n)
+	}
+}
+
+// timedPackets packetizes frames with payload type pt, numbered by seq,
+// as a stream whose RTP time is ts at the first frame, 30 frames a second
+// (the tests choose the time, where switchingSender's is random).
+func timedPackets(t *testing.T, seq rtp.Sequencer, pt uint8, payloader rtp.Payloader, frames [][]byte, ts uint32) [][]byte {
+	t.Helper()
+	p := rtp.NewPacketizer(1200, pt, 1234, payloader, seq, 90000)
+	var raw [][]byte
+	for i, f := range frames {
+		for _, pkt := range p.Packetize(f, 3000) {
+			pkt.Timestamp = ts + uint32(i)*3000
+			b, err := pkt.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = append(raw, b)
+		}
+	}
+	return raw
+}
+
+// TestVideoInSwitchesCodecNumberedLower: a sender that switches from VP8
+// to H.264 and restarts its numbering a little lower (within the
+// assembler's reach of the newest VP8 packet), its time going on, is
+// followed after maxLate packets, as the frame assembler follows a
+// restart: the H.264 keyframe asked for at the switch decodes. Its
+// packets, all older than the newest VP8 one, used to be dropped as late
+// VP8 ones until their numbers caught up (up to 1,023 packets). Late VP8
+// packets after a switch, retransmissions of the stream's last seconds,
+// never switch it back, however many come.
+func TestVideoInSwitchesCodecNumberedLower(t *testing.T) {
+	const vp8PT, h264PT = 96, 102
+	vp8Size, h264Size := image.Pt(322, 180), image.Pt(640, 360)
+	vp8Frames, h264Frames := clipFrames(t, "p10.ivf", 70), clipFrames(t, "p01.h264", 70)
+	newest := func(pkts [][]byte) uint16 { last := pkts[len(pkts)-1]; return uint16(last[2])<<8 | uint16(last[3]) }
+	start := func() (*videoInProbe, [][]byte) {
+		p := newVideoInProbe(t, map[uint8]string{vp8PT: "video/VP8", h264PT: "video/H264"})
+		p.in.start(vp8PT, "video/VP8")
+		vp8Pkts := timedPackets(t, rtp.NewFixedSequencer(20000), vp8PT, &codecs.VP8Payloader{}, vp8Frames, 1000)
+		p.push(vp8Pkts...)
+		if got := p.take(); got[vp8Size] != len(vp8Frames) {
+			t.Fatalf("VP8: decoded %v, want %d pictures of %v", got, len(vp8Frames), vp8Size)
+		}
+		return p, vp8Pkts
+	}
+	h264From := uint32(1000 + 3000*len(vp8Frames)) // the RTP time goes on
+
+	t.Run("numbering restarted lower", func(t *testing.T) {
+		p, vp8Pkts := start()
+		seq := rtp.NewFixedSequencer(newest(vp8Pkts) - 500)
+		h264Pkts := timedPackets(t, seq, h264PT, &codecs.H264Payloader{}, h264Frames, h264From)
+		// The keyframe asked for at the switch: the clip again.
+		again := timedPackets(t, seq, h264PT, &codecs.H264Payloader{}, h264Frames[:30], h264From+uint32(3000*len(h264Frames)))
+		if n := len(h264Pkts) + len(again); len(h264Pkts) <= maxLate || n >= 500 {
+			t.Fatalf("%d H.264 packets, %d in the first part; want more than maxLate (%d) in it, and fewer than 500 in all", n, len(h264Pkts), maxLate)
+		}
+		keyframes := p.keyframes
+		p.push(h264Pkts...)
+		if p.codecShown() != "H264" || p.keyframes == keyframes {
+			t.Fatalf("H.264 numbered 500 lower: API shows %q, %d keyframe requests; want H264, a keyframe asked for (the switch followed)", p.codecShown(), p.keyframes-keyframes)
+		}
+		p.push(again...)
+		if got := p.take(); got[h264Size] < 30 || len(got) != 1 {
+			t.Errorf("H.264 numbered 500 lower: decoded %v, want 30 pictures of %v or more", got, h264Size)
+		}
+		// Back to VP8, numbered on from H.264 (still below the old VP8
+		// numbers) and its time going on: the H.264 numbering is the
+		// stream's now, so the first packet switches.
+		p.later(codecSwitchGap)
+		back := timedPackets(t, seq, vp8PT, &codecs.VP8Payloader{}, vp8Frames[:1], h264From+uint32(3000*(len(h264Frames)+30)))
+		p.push(back[0])
+		if p.codecShown() != "VP8" {
+			t.Errorf("back to VP8 numbered on from H.264: API shows %q at its first packet, want VP8", p.codecShown())
+		}
+	})
+
+	t.Run("late packets of the codec before", func(t *testing.T) {
+		p, vp8Pkts := start()
+		seq := rtp.NewFixedSequencer(newest(vp8Pkts))
+		p.push(timedPackets(t, seq, h264PT, &codecs.H264Payloader{}, h264Frames[:30], h264From)...)
+		if got := p.take(); p.codecShown() != "H264" || got[h264Size] != 30 {
+			t.Fatalf("H.264 numbered on: API shows %q, decoded %v; want H264, 30 pictures of %v", p.codecShown(), got, h264Size)
+		}
+		// Every VP8 packet again, retransmitted (once the codec may
+		// change again): more than maxLate in a row.
+		if len(vp8Pkts) <= maxLate {
+			t.Fatalf("%d VP8 packets, want more than maxLate (%d)", len(vp8Pkts), maxLate)
+		}
+		p.later(codecSwitchGap)
+		asked := p.asked
+		p.push(vp8Pkts...)
+		if p.codecShown() != "H264" || p.asked != asked {
+			t.Errorf("%d late VP8 packets: API shows %q, codec asked %d times; want H264, none", len(vp8Pkts), p.codecShown(), p.asked-asked)
+		}
+		p.push(timedPackets(t, seq, h264PT, &codecs.H264Payloader{}, h264Frames[30:40], h264From+30*3000)...)
+		if got := p.take(); got[h264Size] != 10 || len(got) != 1 {
+			t.Errorf("H.264 after the late VP8 packets: decoded %v, want 10 pictures of %v", got, h264Size)
+		}
+	})
+}
