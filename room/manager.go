@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -204,9 +205,18 @@ func checkOffer(offer string) error {
 			return fmt.Errorf("%w: no a=%s", ErrBadOffer, key)
 		}
 	}
+	if err := checkFingerprints(d.Attributes); err != nil {
+		return err
+	}
 	addrs := map[string]bool{} // of the UDP candidates
 	udpAddresses(addrs, candidateValues(d.Attributes)...)
 	for _, md := range d.MediaDescriptions {
+		if err := checkFingerprints(md.Attributes); err != nil {
+			return err
+		}
+		if err := checkFormats(md); err != nil {
+			return err
+		}
 		if md.MediaName.Media == "application" {
 			// Rejected (port 0) only without bundle-only, with which pion
 			// takes it all the same (RFC 8843).
@@ -218,6 +228,58 @@ func checkOffer(offer string) error {
 	}
 	if len(addrs) > maxOfferCandidates {
 		return fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadOffer, len(addrs), maxOfferCandidates)
+	}
+	return nil
+}
+
+// fingerprintSizes are the digest sizes, in bytes, of the hash functions
+// a DTLS fingerprint may name (RFC 8122; MD2 and MD5 are refused).
+var fingerprintSizes = map[string]int{"sha-1": 20, "sha-224": 28, "sha-256": 32, "sha-384": 48, "sha-512": 64}
+
+// checkFingerprints refuses a DTLS fingerprint that cannot be one: an
+// unknown or broken hash function, or not the digest's bytes in hex, two
+// digits each, between colons. Such an offer was answered 201, and its
+// DTLS then failed, leaving the client with a join that said yes.
+func checkFingerprints(attrs []sdp.Attribute) error {
+	for _, a := range attrs {
+		if a.Key != "fingerprint" {
+			continue
+		}
+		hash, value, _ := strings.Cut(strings.TrimSpace(a.Value), " ")
+		size, ok := fingerprintSizes[strings.ToLower(hash)]
+		if !ok {
+			return fmt.Errorf("%w: a=fingerprint with hash function %q: want sha-256 (or sha-1, sha-224, sha-384, sha-512)", ErrBadOffer, hash)
+		}
+		bytes := strings.Split(strings.TrimSpace(value), ":")
+		valid := len(bytes) == size
+		for _, b := range bytes {
+			valid = valid && len(b) == 2 && isHex(b[0]) && isHex(b[1])
+		}
+		if !valid {
+			return fmt.Errorf("%w: a=fingerprint %q: want %d bytes in hex, colon-separated", ErrBadOffer, a.Value, size)
+		}
+	}
+	return nil
+}
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+// checkFormats refuses an audio or video section, not rejected, without a
+// format or with a payload type RTP cannot carry (0 to 127; the header
+// has 7 bits).
+func checkFormats(md *sdp.MediaDescription) error {
+	media := md.MediaName.Media
+	_, bundled := md.Attribute("bundle-only")
+	if media != "audio" && media != "video" || md.MediaName.Port.Value == 0 && !bundled {
+		return nil
+	}
+	if len(md.MediaName.Formats) == 0 {
+		return fmt.Errorf("%w: an m=%s section without a format", ErrBadOffer, media)
+	}
+	for _, f := range md.MediaName.Formats {
+		if pt, err := strconv.Atoi(f); err != nil || pt < 0 || pt > 127 {
+			return fmt.Errorf("%w: m=%s payload type %q: want 0..127", ErrBadOffer, media, f)
+		}
 	}
 	return nil
 }

@@ -739,7 +739,9 @@ func TestViewersLimited(t *testing.T) {
 
 // TestCheckOffer: an offer needs audio or video, ICE credentials and a
 // DTLS fingerprint, at session level or in any section (BUNDLE puts them
-// in the first, some clients at the top).
+// in the first, some clients at the top); a fingerprint that cannot be one
+// (not hex, the wrong length, MD5) and an RTP section without a format or
+// with a payload type over 127 are refused.
 func TestCheckOffer(t *testing.T) {
 	candidates := func(n int, transport string) string {
 		var b strings.Builder
@@ -780,6 +782,14 @@ func TestCheckOffer(t *testing.T) {
 		{"the same 64 in two sections", head + ufrag + pwd + fp + audio + candidates(64, "udp") + audio + candidates(64, "udp"), true},
 		{"64 UDP and 64 TCP candidates", head + audio + ufrag + pwd + fp + candidates(64, "udp") + candidates(64, "tcp"), true},
 		{"no fingerprint", head + audio + ufrag + pwd, false},
+		{"a fingerprint not in hex", head + audio + ufrag + pwd + "a=fingerprint:sha-256 zz\r\n", false},
+		{"a fingerprint one byte short", head + audio + ufrag + pwd + strings.Replace(fp, "EE:FF\r\n", "EE\r\n", 1), false},
+		{"an MD5 fingerprint", head + audio + ufrag + pwd + "a=fingerprint:md5 00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF\r\n", false},
+		{"a SHA-1 fingerprint, lower case", head + audio + ufrag + pwd + "a=fingerprint:SHA-1 00:11:22:33:44:55:66:77:88:99:aa:bb:cc:dd:ee:ff:00:11:22:33\r\n", true},
+		{"a good fingerprint and a broken one", head + audio + ufrag + pwd + fp + "a=fingerprint:sha-256 00:11\r\n", false},
+		{"payload type 200", head + strings.Replace(audio, "SAVPF 111", "SAVPF 111 200", 1) + ufrag + pwd + fp, false},
+		{"no format", head + "m=video 9 UDP/TLS/RTP/SAVPF\r\nc=IN IP4 0.0.0.0\r\n" + ufrag + pwd + fp, false},
+		{"a rejected video section", head + audio + ufrag + pwd + fp + "m=video 0 UDP/TLS/RTP/SAVPF 0\r\n", true},
 		{"no password", head + audio + ufrag + fp, false},
 		{"no ufrag", head + audio + pwd + fp, false},
 		{"no audio or video", head + app + ufrag + pwd + fp, false},
