@@ -176,7 +176,8 @@ func (r *Result) noRatio() string {
 		vc := r.Config.Mixer.Video
 		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
-	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.SpeedChanges > 0 || r.Room.Speed != r.Config.Mixer.Video.Speed):
+	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.SpeedChanges > 0 || r.Room.Speed != 0 && r.Room.Speed != r.Config.Mixer.Video.Speed):
+		// (An older server, whose JSON has no speed, reads 0: not held to -speed.)
 		if r.Room.SpeedChanges > 0 {
 			return fmt.Sprintf("the server's encoder changed its speed %d times in the window (short of CPU, it encodes faster than -speed %d), so it did other work than the codec cost",
 				r.Room.SpeedChanges, r.Config.Mixer.Video.Speed)

@@ -866,3 +866,27 @@ func TestCandidatesInOrder(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestStrainSpeedShown: the room's JSON gives the fastest speed its
+// encoder may step to under strain, and 0 when the speed is fixed: no
+// strain speed, one no faster than the configured speed, or offline.
+func TestStrainSpeedShown(t *testing.T) {
+	live := DefaultConfig().Mixer
+	if got := strainSpeed(live); got != mixer.DefaultStrainSpeed {
+		t.Errorf("a live room by default: %d, want %d", got, mixer.DefaultStrainSpeed)
+	}
+	for _, c := range []struct {
+		name   string
+		mutate func(*mixer.Config)
+	}{
+		{"no strain speed", func(c *mixer.Config) { c.StrainSpeed = 0 }},
+		{"one no faster than -speed", func(c *mixer.Config) { c.Video.Speed = -12 }},
+		{"offline", func(c *mixer.Config) { c.Live = false }},
+	} {
+		cfg := live
+		c.mutate(&cfg)
+		if got := strainSpeed(cfg); got != 0 {
+			t.Errorf("%s: %d, want 0 (fixed)", c.name, got)
+		}
+	}
+}

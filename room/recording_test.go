@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -459,5 +460,83 @@ func waitCluster(t *testing.T, path string) {
 		if time.Now().After(deadline) {
 			t.Fatal("no cluster in the recording after 10 s")
 		}
+	}
+}
+
+// TestStaleStopLeavesANewerRecording: a stop waiting for its recording's
+// first picture, while another stop ends that recording and a new one
+// starts, gets the one it waited on once it is final, and leaves the new
+// one running (it used to stop whichever the room held when its wait
+// ended).
+func TestStaleStopLeavesANewerRecording(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("stale", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.endJoin(r, Viewer)
+	older, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, release := make(chan struct{}), make(chan struct{})
+	var calls atomic.Int32
+	t.Cleanup(func() { awaitFirstPicture = awaitFirstPictureDefault })
+	awaitFirstPicture = func(*recorder.Recording, <-chan struct{}) {
+		if calls.Add(1) == 1 { // the first stop waits until told
+			close(waiting)
+			<-release
+		}
+	}
+	first := async(r.StopRecording)
+	<-waiting
+	path2, err2 := r.StopRecording() // at once: nothing recorded yet, or a short file
+	if path2 != older {
+		t.Fatalf("the second stop: %q, %v; want the older", path2, err2)
+	}
+	newer, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if res := <-first; res.path != older || !errors.Is(res.err, err2) && (res.err != nil || err2 != nil) {
+		t.Errorf("the first stop: %q, %v; want the older, as the second stop got it (%v)", res.path, res.err, err2)
+	}
+	r.mu.Lock()
+	rec := r.rec
+	r.mu.Unlock()
+	if rec == nil || rec.Path() != newer {
+		t.Errorf("after the first stop returned, the room records %v; want the newer, %s, untouched", rec, newer)
+	}
+}
+
+// TestStopDuringTheCloseOfAnEmptyRecording: a stop that comes as the
+// room closes on its own, its mixer done and its recording without a
+// frame, does not wait for a first picture: nothing recorded, at once (it
+// waited 2 s, and then found the close had taken the recording: 409).
+func TestStopDuringTheCloseOfAnEmptyRecording(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("closing", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.cancel() // the mixer stops: no frame will come
+	<-r.done
+	if _, err := r.StartRecording(); err != nil {
+		t.Fatal(err)
+	}
+	waiting := make(chan struct{})
+	t.Cleanup(func() { awaitFirstPicture = awaitFirstPictureDefault })
+	awaitFirstPicture = func(rec *recorder.Recording, done <-chan struct{}) {
+		close(waiting)
+		awaitFirstPictureDefault(rec, done)
+	}
+	start := time.Now()
+	del := async(func() (string, error) { return m.StopRecording("closing") })
+	<-waiting            // the stop waits for a first picture that will not come
+	m.release(r, Viewer) // the last one leaves: the room closes, finalizing the recording
+	res := <-del
+	if !errors.Is(res.err, ErrNothingRecorded) || time.Since(start) > time.Second {
+		t.Errorf("a stop during the room's close: %v after %v, want nothing recorded, at once", res.err, time.Since(start))
 	}
 }

@@ -269,6 +269,19 @@ func (r *Room) StartRecording() (string, error) {
 // first picture: four times the mixer's keyframe interval.
 const firstPictureWait = 2 * time.Second
 
+// awaitFirstPicture waits until rec holds its first picture, the mixer
+// has stopped (mixerDone) or firstPictureWait has passed. A variable:
+// tests hold it.
+var awaitFirstPicture = awaitFirstPictureDefault
+
+func awaitFirstPictureDefault(rec *recorder.Recording, mixerDone <-chan struct{}) {
+	select {
+	case <-rec.Pictured():
+	case <-mixerDone:
+	case <-time.After(firstPictureWait):
+	}
+}
+
 // StopRecording finalizes the recording; when it returns the file is
 // complete (duration, cues). A stop while another is finalizing waits for
 // that one and returns its path. A recording that got no frame
@@ -282,18 +295,22 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 	for r.starting { // the recording being started is stopped, not missed
 		r.started.Wait()
 	}
-	if rec := r.rec; rec != nil && waitPicture {
+	if waited := r.rec; waited != nil && waitPicture {
 		// A stop right after the start (a client's POST and DELETE back
 		// to back) gives the file its first picture first: the keyframe
 		// asked for at the start comes within the mixer's keyframe
-		// interval. A file with no frame at all plays nowhere, and is
-		// not kept.
+		// interval (a mixer that has stopped gives none). A file with no
+		// frame at all plays nowhere, and is not kept.
 		r.mu.Unlock()
-		select {
-		case <-rec.Pictured():
-		case <-time.After(firstPictureWait):
-		}
+		awaitFirstPicture(waited, r.done)
 		r.mu.Lock()
+		if r.rec != waited {
+			// Stopped meanwhile (another stop, the room's close), and
+			// perhaps another started since: this stop is the waited
+			// one's, and gets what it got once it is final.
+			r.mu.Unlock()
+			return stopRecorder(waited)
+		}
 	}
 	rec, first := r.rec, r.rec != nil
 	if first {
@@ -378,11 +395,20 @@ type MixerInfo struct {
 	H264Dropped   uint64 `json:"h264_dropped"`
 	// Speed is the VP8 encoder's libvpx speed (cpu-used) now: the
 	// configured one, or faster while the machine is short of CPU
-	// (StrainSpeed, the fastest it may go); SpeedChanges counts its steps
-	// both ways.
+	// (StrainSpeed, the fastest it may go, 0 when the speed is fixed);
+	// SpeedChanges counts its steps both ways.
 	Speed        int    `json:"speed"`
 	StrainSpeed  int    `json:"strain_speed"`
 	SpeedChanges uint64 `json:"speed_changes"`
+}
+
+// strainSpeed is the fastest speed the room's encoder may step to, 0 when
+// its speed is fixed.
+func strainSpeed(c mixer.Config) int {
+	if c.StrainSpeed == 0 || c.StrainSpeed >= c.Video.Speed || !c.Live {
+		return 0
+	}
+	return c.StrainSpeed
 }
 
 // Info returns the room's state.
@@ -393,7 +419,7 @@ func (r *Room) Info() Info {
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,
-			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.StrainSpeed, SpeedChanges: st.SpeedUps + st.SpeedDowns}}
+			Speed: st.Speed, StrainSpeed: strainSpeed(r.mgr.cfg.Mixer), SpeedChanges: st.SpeedUps + st.SpeedDowns}}
 	r.h264Mu.Lock()
 	info.Mixer.H264Receivers = r.h264Users
 	r.h264Mu.Unlock()

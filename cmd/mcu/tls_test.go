@@ -170,6 +170,12 @@ func TestCertReloader(t *testing.T) {
 	if got := name(); got != "b" {
 		t.Errorf("after the renewal: %q, want b", got)
 	}
+	// Files unchanged since: the certificate is not loaded again.
+	c1, _ := r.getCertificate(nil)
+	c2, _ := r.getCertificate(nil)
+	if c1 != c2 {
+		t.Error("the certificate was loaded again with its files unchanged")
+	}
 	if err := os.Remove(keyFile); err != nil {
 		t.Fatal(err)
 	}
