@@ -204,7 +204,8 @@ func TestAnswerIsSDP(t *testing.T) {
 
 // TestPreflightAllowsWHIPHeaders: a page on another origin may send a WHIP
 // or WHEP client's headers (If-Match on a PATCH, the Authorization token,
-// Content-Type), so its requests reach the server instead of failing CORS.
+// Content-Type, and a library's own), so its requests reach the server
+// instead of failing CORS; a name that is no header is not echoed.
 func TestPreflightAllowsWHIPHeaders(t *testing.T) {
 	srv := testserver.Start(t, nil)
 	for _, tc := range []struct{ path, method string }{
@@ -214,14 +215,22 @@ func TestPreflightAllowsWHIPHeaders(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodOptions, srv.URL+tc.path, nil)
 		req.Header.Set("Origin", "http://elsewhere.example")
 		req.Header.Set("Access-Control-Request-Method", tc.method)
-		req.Header.Set("Access-Control-Request-Headers", "if-match, authorization, content-type")
+		req.Header.Set("Access-Control-Request-Headers", "if-match, authorization, content-type, x-whip-client, bad header")
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		allowed := headerTokens(resp.Header.Get("Access-Control-Allow-Headers"))
-		for _, name := range []string{"if-match", "authorization", "content-type"} {
+		if slices.Contains(allowed, "bad header") || slices.Contains(allowed, "bad") {
+			t.Errorf("preflight of %s %s: a name that is no header allowed: %q", tc.method, tc.path, resp.Header.Get("Access-Control-Allow-Headers"))
+		}
+		if !slices.Contains(headerTokens(strings.Join(resp.Header.Values("Vary"), ",")), "access-control-request-headers") {
+			t.Errorf("preflight of %s %s: Vary %q, want Access-Control-Request-Headers (the answer depends on it)", tc.method, tc.path, resp.Header.Values("Vary"))
+		}
+		// A library's own header too: mcu ignores it, but a preflight
+		// that refused it would stop the request.
+		for _, name := range []string{"if-match", "authorization", "content-type", "x-whip-client"} {
 			if resp.StatusCode/100 != 2 || !slices.Contains(allowed, name) {
 				t.Errorf("preflight of %s %s: %d, Access-Control-Allow-Headers %q; want %s allowed", tc.method, tc.path,
 					resp.StatusCode, resp.Header.Get("Access-Control-Allow-Headers"), name)

@@ -106,6 +106,35 @@ func (s *Server) methods(r *http.Request) []string {
 	return ms
 }
 
+// allowHeaders is a preflight's Access-Control-Allow-Headers: the headers
+// mcu reads (Content-Type, Authorization, If-Match), and whatever else the
+// page asks to send (a WHIP or WHEP library's own headers, which mcu
+// ignores), at most 32 names that are HTTP tokens. Nothing is allowed
+// that the page could not send to any server anyway: the answer has no
+// credentials.
+func allowHeaders(requested string) string {
+	names := []string{"Content-Type", "Authorization", "If-Match"}
+	for _, n := range strings.Split(requested, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" || len(names) >= 32 || !isToken(n) || slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) {
+			continue
+		}
+		names = append(names, n)
+	}
+	return strings.Join(names, ", ")
+}
+
+// isToken reports whether s is an HTTP token (RFC 9110 5.6.2), as header
+// names are.
+func isToken(s string) bool {
+	for _, c := range []byte(s) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // ServeHTTP answers CORS preflights for every route and adds the CORS
 // headers a page on another origin needs to join (and read Location) and
 // later leave.
@@ -127,7 +156,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Set("Accept-Post", "application/sdp")
 			s.linkICEServers(h) // for WHIP clients that ask before they offer
 		}
-		h.Set("Access-Control-Allow-Headers", "Content-Type, Authorization, If-Match")
+		h.Set("Access-Control-Allow-Headers", allowHeaders(r.Header.Get("Access-Control-Request-Headers")))
+		h.Add("Vary", "Access-Control-Request-Headers")
 		h.Set("Access-Control-Max-Age", "86400")
 		w.WriteHeader(http.StatusNoContent)
 		return
