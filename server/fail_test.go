@@ -108,3 +108,15 @@ func TestBodyReadFails(t *testing.T) {
 		t.Errorf("a failed body read: %d %q, logged %q; want 400 naming the read, nothing logged", w.Code, w.Body, logged.String())
 	}
 }
+
+// TestNothingRecordedSaysWhy: a recording that left no file says whether
+// it got no frame before its stop or failed to write before its first.
+func TestNothingRecordedSaysWhy(t *testing.T) {
+	if got := nothingRecorded(room.ErrNothingRecorded); !strings.Contains(got, "no frame") {
+		t.Errorf("nothing came: %q", got)
+	}
+	full := errors.Join(room.ErrNothingRecorded, errors.New("write recording: no space left on device"))
+	if got := nothingRecorded(full); !strings.Contains(got, "failed before its first frame") {
+		t.Errorf("a full disk before the first frame: %q", got)
+	}
+}

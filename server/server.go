@@ -312,7 +312,7 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 	path, err := s.rooms.StopRecording(r.PathValue("room"))
 	if errors.Is(err, room.ErrNothingRecorded) {
-		s.internal(w, err, "nothing was recorded: no frame of the mix reached the recording before the stop, so no file was kept", nil)
+		s.internal(w, err, nothingRecorded(err), nil)
 		return
 	}
 	if err != nil && path != "" {
@@ -326,6 +326,16 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"path": path})
+}
+
+// nothingRecorded says why a recording left no file: it got no frame
+// before its stop, or its writing failed before the first (a full disk),
+// which err then holds beside room.ErrNothingRecorded.
+func nothingRecorded(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 1 {
+		return "nothing was recorded: the recording's writing failed before its first frame (a full disk?), so no file was kept"
+	}
+	return "nothing was recorded: no frame of the mix reached the recording before the stop, so no file was kept"
 }
 
 func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
