@@ -333,8 +333,8 @@ func (m *Mixer) Run(ctx context.Context, clock Clock, until time.Duration) error
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	var gov *speedGovernor
-	if m.cfg.Live && m.cfg.StrainSpeed != 0 {
-		gov = newSpeedGovernor(m.cfg.Video.Speed, m.cfg.StrainSpeed, m.cfg.Video.FPS)
+	if fastest := m.cfg.FastestSpeed(); fastest != 0 {
+		gov = newSpeedGovernor(m.cfg.Video.Speed, fastest, m.cfg.Video.FPS)
 	}
 	pipe, err := newEncodePipe(enc, m.out, &m.stats, m.log, !m.cfg.Live, cancel, gov, m.cfg.EncoderThread, m.cfg.H264Thread)
 	if err != nil {

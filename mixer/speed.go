@@ -33,6 +33,16 @@ const (
 // WebRTC gives libvpx on phones and other slow processors.
 const DefaultStrainSpeed = -12
 
+// FastestSpeed is the fastest speed a mixer of c steps its encoder to
+// under strain, or 0 when its speed is fixed: offline, no StrainSpeed, or
+// one no faster than Video.Speed.
+func (c Config) FastestSpeed() int {
+	if !c.Live || c.StrainSpeed == 0 || c.StrainSpeed >= c.Video.Speed {
+		return 0
+	}
+	return c.StrainSpeed
+}
+
 // speedGovernor chooses the live encoder's speed from how long its
 // pictures take (wall time, which grows when the encoder waits for a CPU,
 // not only with the work). It is used by the encoder's goroutine alone.

@@ -872,7 +872,7 @@ func TestCandidatesInOrder(t *testing.T) {
 // strain speed, one no faster than the configured speed, or offline.
 func TestStrainSpeedShown(t *testing.T) {
 	live := DefaultConfig().Mixer
-	if got := strainSpeed(live); got != mixer.DefaultStrainSpeed {
+	if got := live.FastestSpeed(); got != mixer.DefaultStrainSpeed {
 		t.Errorf("a live room by default: %d, want %d", got, mixer.DefaultStrainSpeed)
 	}
 	for _, c := range []struct {
@@ -885,7 +885,7 @@ func TestStrainSpeedShown(t *testing.T) {
 	} {
 		cfg := live
 		c.mutate(&cfg)
-		if got := strainSpeed(cfg); got != 0 {
+		if got := cfg.FastestSpeed(); got != 0 {
 			t.Errorf("%s: %d, want 0 (fixed)", c.name, got)
 		}
 	}

@@ -402,15 +402,6 @@ type MixerInfo struct {
 	SpeedChanges uint64 `json:"speed_changes"`
 }
 
-// strainSpeed is the fastest speed the room's encoder may step to, 0 when
-// its speed is fixed.
-func strainSpeed(c mixer.Config) int {
-	if c.StrainSpeed == 0 || c.StrainSpeed >= c.Video.Speed || !c.Live {
-		return 0
-	}
-	return c.StrainSpeed
-}
-
 // Info returns the room's state.
 func (r *Room) Info() Info {
 	st := r.mixer.Stats()
@@ -419,7 +410,7 @@ func (r *Room) Info() Info {
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,
-			Speed: st.Speed, StrainSpeed: strainSpeed(r.mgr.cfg.Mixer), SpeedChanges: st.SpeedUps + st.SpeedDowns}}
+			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.FastestSpeed(), SpeedChanges: st.SpeedUps + st.SpeedDowns}}
 	r.h264Mu.Lock()
 	info.Mixer.H264Receivers = r.h264Users
 	r.h264Mu.Unlock()
