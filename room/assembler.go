@@ -106,10 +106,10 @@ func newFrameAssembler(newDepacketizer func() rtp.Depacketizer) *frameAssembler 
 	return &frameAssembler{newDepacketizer: newDepacketizer, dep: newDepacketizer()}
 }
 
-// recent reports whether ts is an RTP time the stream was at in its last
-// recentTime, up to the newest packet's.
-func (a *frameAssembler) recent(ts uint32) bool {
-	back := int64(int32(a.newestTime - ts))
+// recentRTPTime reports whether ts is an RTP time a stream whose newest
+// packet is of newest was at in its last recentTime: a retransmission's.
+func recentRTPTime(newest, ts uint32) bool {
+	back := int64(int32(newest - ts))
 	return back >= 0 && back <= recentTime
 }
 
@@ -137,7 +137,7 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
-	case d < 0 && back >= 0 && back < assemblerSlots && a.recent(p.Timestamp):
+	case d < 0 && back >= 0 && back < assemblerSlots && recentRTPTime(a.newestTime, p.Timestamp):
 		a.release(p)
 		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:

@@ -246,7 +246,7 @@ func (v *videoIn) push(raw []byte, now time.Time, waited time.Duration) (int, er
 		d := distance(v.newest, seq)
 		if pt != v.pt {
 			if v.started && d < 0 && d > -assemblerSlots {
-				if back := int64(int32(v.newestTS - ts)); back >= 0 && back <= recentTime {
+				if recentRTPTime(v.newestTS, ts) {
 					return 0, nil // a retransmission of the codec before
 				}
 				if v.lateRun++; v.lateRun < maxLate {
