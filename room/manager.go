@@ -873,46 +873,44 @@ func (m *Manager) Counts() (rooms, participants, viewers int) {
 // H264Receivers counts the sessions, in every room, that receive the mix
 // in H.264 (see mixCodec): each room with any encodes its canvas twice.
 func (m *Manager) H264Receivers() int {
+	return m.sumRooms(func(r *Room) int {
+		r.h264Mu.Lock()
+		defer r.h264Mu.Unlock()
+		return r.h264Users
+	})
+}
+
+// sumRooms adds up f over the rooms open now, each called outside the
+// manager's lock.
+func (m *Manager) sumRooms(f func(*Room) int) int {
 	m.mu.Lock()
 	rooms := slices.Collect(maps.Values(m.rooms))
 	m.mu.Unlock()
 	n := 0
 	for _, r := range rooms {
-		r.h264Mu.Lock()
-		n += r.h264Users
-		r.h264Mu.Unlock()
+		n += f(r)
 	}
 	return n
+}
+
+// oneIf is 1 for true, 0 for false: a room counted by sumRooms.
+func oneIf(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Lowered counts the rooms whose mix is encoded below the configured
 // bitrate because a receiver reports heavy loss (see downlink).
 func (m *Manager) Lowered() int {
-	m.mu.Lock()
-	rooms := slices.Collect(maps.Values(m.rooms))
-	m.mu.Unlock()
-	n := 0
-	for _, r := range rooms {
-		if r.mixer.Bitrate() < m.cfg.Mixer.Video.Bitrate {
-			n++
-		}
-	}
-	return n
+	return m.sumRooms(func(r *Room) int { return oneIf(r.mixer.Bitrate() < m.cfg.Mixer.Video.Bitrate) })
 }
 
 // SpedUp counts the rooms whose encoder runs faster than configured, the
 // machine short of CPU (mixer.Config.StrainSpeed).
 func (m *Manager) SpedUp() int {
-	m.mu.Lock()
-	rooms := slices.Collect(maps.Values(m.rooms))
-	m.mu.Unlock()
-	n := 0
-	for _, r := range rooms {
-		if st := r.mixer.Stats(); st.Speed < m.cfg.Mixer.Video.Speed {
-			n++
-		}
-	}
-	return n
+	return m.sumRooms(func(r *Room) int { return oneIf(r.mixer.Stats().Speed < m.cfg.Mixer.Video.Speed) })
 }
 
 // candidatesInOrder returns the answer sdp with each media section's ICE
