@@ -20,6 +20,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/net/http/httpguts"
 
 	"mcu/internal/lograte"
 	"mcu/layout"
@@ -116,23 +117,12 @@ func allowHeaders(requested string) string {
 	names := []string{"Content-Type", "Authorization", "If-Match"}
 	for _, n := range strings.Split(requested, ",") {
 		n = strings.TrimSpace(n)
-		if n == "" || len(names) >= 32 || !isToken(n) || slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) {
+		if len(names) >= 32 || !httpguts.ValidHeaderFieldName(n) || slices.ContainsFunc(names, func(m string) bool { return strings.EqualFold(m, n) }) {
 			continue
 		}
 		names = append(names, n)
 	}
 	return strings.Join(names, ", ")
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110 5.6.2), as header
-// names are.
-func isToken(s string) bool {
-	for _, c := range []byte(s) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // ServeHTTP answers CORS preflights for every route and adds the CORS
