@@ -4,7 +4,6 @@ package recorder
 
 import (
 	"errors"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -22,14 +21,7 @@ import (
 // (ErrEmpty), every Stop alike; one with a frame is kept and plays, and
 // one that got only sound before its stop keeps it, without a picture.
 func TestRecordingStoppedBeforeAnyFrame(t *testing.T) {
-	start := func() *Recording {
-		r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r
-	}
-	r := start()
+	r := startRecording(t)
 	select {
 	case <-r.Pictured():
 		t.Fatal("pictured before any frame")
@@ -46,7 +38,7 @@ func TestRecordingStoppedBeforeAnyFrame(t *testing.T) {
 	}
 
 	c := newClip(t)
-	r = start()
+	r = startRecording(t)
 	for i := range 10 {
 		a, err := c.audioFrame(i)
 		if err != nil {
@@ -64,7 +56,7 @@ func TestRecordingStoppedBeforeAnyFrame(t *testing.T) {
 
 	// A picture that is not a keyframe, first, is left out: the file
 	// still has no picture.
-	r = start()
+	r = startRecording(t)
 	if _, err := c.videoFrame(0); err != nil { // the clip's keyframe
 		t.Fatal(err)
 	}
@@ -137,18 +129,13 @@ func TestClustersReachTheDiskAsTheyClose(t *testing.T) {
 // last sync, at Close, succeeds.
 func TestStopReportsABackgroundSyncFailure(t *testing.T) {
 	var calls atomic.Int32
-	sync := syncFile
-	syncFile = func(f *os.File) error {
+	replaceSync(t, func(f *os.File, sync func(*os.File) error) error {
 		if calls.Add(1) == 1 {
 			return syscall.EIO
 		}
 		return sync(f)
-	}
-	defer func() { syncFile = sync }()
-	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
+	r := startRecording(t)
 	c := newClip(t)
 	key, err := c.videoFrame(0)
 	if err != nil {
@@ -176,9 +163,7 @@ func TestStopReportsABackgroundSyncFailure(t *testing.T) {
 // finished file on the disk fails (EIO): Close, and so the recording's
 // stop, says so.
 func TestCloseReportsItsOwnSyncFailure(t *testing.T) {
-	sync := syncFile
-	syncFile = func(*os.File) error { return syscall.EIO }
-	defer func() { syncFile = sync }()
+	replaceSync(t, func(*os.File, func(*os.File) error) error { return syscall.EIO })
 	w, err := CreateWebM(filepath.Join(t.TempDir(), "out.webm"), WebMConfig{Width: 320, Height: 180, FPS: 30})
 	if err != nil {
 		t.Fatal(err)

@@ -65,6 +65,25 @@ func newClip(t testing.TB) *clip {
 	return &clip{video: v, audio: a, pic: codec.NewFrame(320, 180), pcm: make([]int16, 1920)}
 }
 
+// startRecording starts a 320x180 recording of room "room" in a folder
+// of the test's, logging nowhere.
+func startRecording(t *testing.T) *Recording {
+	t.Helper()
+	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// replaceSync has files synced through sync, given the real syncFile,
+// until the test ends.
+func replaceSync(t *testing.T, sync func(f *os.File, real func(*os.File) error) error) {
+	real := syncFile
+	syncFile = func(f *os.File) error { return sync(f, real) }
+	t.Cleanup(func() { syncFile = real })
+}
+
 func (c *clip) videoFrame(i int) (codec.EncodedFrame, error) {
 	codec.FillRect(&c.pic.YCbCr, c.pic.Rect, 90, 100, 170)
 	x := (i * 8) % 280
@@ -391,10 +410,7 @@ func TestWebMHeldAudioPastABadTime(t *testing.T) {
 // after it with it until the next keyframe, for which the recording asks
 // (OnGap), once; a refused audio frame asks for nothing.
 func TestRecordingPastABadTime(t *testing.T) {
-	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRecording(t)
 	var gaps atomic.Int32
 	r.OnGap(func() { gaps.Add(1) })
 	c := newClip(t)
@@ -436,10 +452,7 @@ func TestRecordingPastABadTime(t *testing.T) {
 // TestRecordingStopsTogether: every Stop, however many run at once,
 // returns once the file is finalized, with the same result.
 func TestRecordingStopsTogether(t *testing.T) {
-	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRecording(t)
 	c := newClip(t)
 	for i := range 30 {
 		f, err := c.videoFrame(i)
@@ -585,10 +598,7 @@ func stopWithASound(t *testing.T, r *Recording) {
 // (Err) while it runs, takes no more frames, and Stop returns the error
 // with the path of the file, which keeps the media written before.
 func TestRecordingOnAFullDisk(t *testing.T) {
-	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := startRecording(t)
 	c := newClip(t)
 	feed := func(from, to time.Duration) {
 		for vi, ai := int(from*30/time.Second), int(from/(20*time.Millisecond)); ; {
@@ -744,8 +754,7 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 			var mu sync.Mutex
 			syncs := 0
 			closing := false // Close's own sync works (but where syncs are not supported): what it reports is a background sync's
-			sync := syncFile
-			syncFile = func(f *os.File) error {
+			replaceSync(t, func(f *os.File, sync func(*os.File) error) error {
 				mu.Lock()
 				syncs++
 				fail := tc.fail != nil && (!closing || errors.Is(tc.fail, syscall.EINVAL))
@@ -754,8 +763,7 @@ func TestWebMSyncsAsItGoes(t *testing.T) {
 					return tc.fail
 				}
 				return sync(f)
-			}
-			defer func() { syncFile = sync }()
+			})
 			path := filepath.Join(t.TempDir(), "out.webm")
 			w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30, SyncEvery: tc.every})
 			if err != nil {
@@ -822,16 +830,11 @@ func TestRecordingNamedInUTC(t *testing.T) {
 // only: a power loss takes at most that much of the meeting.
 func TestRecordingSyncsAsItGoes(t *testing.T) {
 	var syncs atomic.Int32
-	sync := syncFile
-	syncFile = func(f *os.File) error {
+	replaceSync(t, func(f *os.File, sync func(*os.File) error) error {
 		syncs.Add(1)
 		return sync(f)
-	}
-	defer func() { syncFile = sync }()
-	r, err := Start(t.TempDir(), "room", time.Now(), WebMConfig{Width: 320, Height: 180, FPS: 30}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
+	r := startRecording(t)
 	c := newClip(t)
 	key, _ := c.videoFrame(0)
 	r.Video(key)
