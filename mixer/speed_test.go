@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,11 +38,11 @@ func TestSpeedGovernor(t *testing.T) {
 		{"a keyframe a second is no strain", []second{
 			{easy, 2, -6}, {easy, 2, -6}, {easy, 3, -8}}}, // 3 of 30 reach the 90th percentile
 		{"at ease for ten seconds, a step back", append(append([]second{{strained, 0, -8}, {strained, 0, -10}},
-			repeat(second{easy, 0, -10}, 9)...), second{easy, 0, -8})},
+			slices.Repeat([]second{{easy, 0, -10}}, 9)...), second{easy, 0, -8})},
 		{"a second between the two restarts the count", append(append(append([]second{{strained, 0, -8}},
-			repeat(second{easy, 0, -8}, 9)...), second{middle, 0, -8}),
-			append(repeat(second{easy, 0, -8}, 9), second{easy, 0, -6}, second{easy, 0, -6})...)},
-		{"never slower than configured", repeat(second{easy, 0, -6}, 25)},
+			slices.Repeat([]second{{easy, 0, -8}}, 9)...), second{middle, 0, -8}),
+			append(slices.Repeat([]second{{easy, 0, -8}}, 9), second{easy, 0, -6}, second{easy, 0, -6})...)},
+		{"never slower than configured", slices.Repeat([]second{{easy, 0, -6}}, 25)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newSpeedGovernor(-6, -12, fps)
@@ -94,14 +95,6 @@ func TestSpeedGovernor(t *testing.T) {
 	if g := newSpeedGovernor(-12, -6, fps); g != nil {
 		t.Error("a governor whose fastest speed is slower than the configured one")
 	}
-}
-
-func repeat[T any](v T, n int) []T {
-	s := make([]T, n)
-	for i := range s {
-		s[i] = v
-	}
-	return s
 }
 
 // speedObserver counts the speed steps it is told of.
