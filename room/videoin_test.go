@@ -59,10 +59,21 @@ type switchingSender struct {
 // packets packetizes frames with payload type pt, each packet marshalled.
 func (s *switchingSender) packets(t *testing.T, pt uint8, payloader rtp.Payloader, frames [][]byte) [][]byte {
 	t.Helper()
-	p := rtp.NewPacketizer(1200, pt, 1234, payloader, s.seq, 90000)
+	return packetize(t, s.seq, pt, payloader, frames, nil)
+}
+
+// packetize packetizes frames, 30 a second, with payload type pt,
+// numbered by seq, each packet marshalled; stamp, if not nil, gives frame
+// i's RTP time (else the packetizer's, from a random start).
+func packetize(t *testing.T, seq rtp.Sequencer, pt uint8, payloader rtp.Payloader, frames [][]byte, stamp func(i int) uint32) [][]byte {
+	t.Helper()
+	p := rtp.NewPacketizer(1200, pt, 1234, payloader, seq, 90000)
 	var raw [][]byte
-	for _, f := range frames {
+	for i, f := range frames {
 		for _, pkt := range p.Packetize(f, 3000) {
+			if stamp != nil {
+				pkt.Timestamp = stamp(i)
+			}
 			b, err := pkt.Marshal()
 			if err != nil {
 				t.Fatal(err)
@@ -1036,12 +1047,7 @@ func TestVideoInRefusesDeepReordering(t *testing.T) {
 // after it, refused while a keyframe is awaited, ask for one only once in
 // the backoff's first second, not each.
 func TestVideoInBacksOffWhenFramesOutgrowTheAssembler(t *testing.T) {
-	huge := make([]byte, (assemblerSlots+100)*1200)
-	copy(huge, []byte{0x50, 0x42, 0x00, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0x68, 0x01}) // a keyframe's tag and start code, 640x360
-	frames := [][]byte{huge}
-	for range 6 {
-		frames = append(frames, []byte{0x31, 0x01, 0x00, 0x00, 0x00}) // a delta frame's tag
-	}
+	frames := outgrowingVP8(6)
 	p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
 	p.in.start(96, "video/VP8")
 	sender := &switchingSender{seq: rtp.NewRandomSequencer()}
@@ -1283,19 +1289,7 @@ func TestVideoReaderTakesQueuedPacketsBeforeTheDeadline(t *testing.T) {
 // (the tests choose the time, where switchingSender's is random).
 func timedPackets(t *testing.T, seq rtp.Sequencer, pt uint8, payloader rtp.Payloader, frames [][]byte, ts uint32) [][]byte {
 	t.Helper()
-	p := rtp.NewPacketizer(1200, pt, 1234, payloader, seq, 90000)
-	var raw [][]byte
-	for i, f := range frames {
-		for _, pkt := range p.Packetize(f, 3000) {
-			pkt.Timestamp = ts + uint32(i)*3000
-			b, err := pkt.Marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			raw = append(raw, b)
-		}
-	}
-	return raw
+	return packetize(t, seq, pt, payloader, frames, func(i int) uint32 { return ts + uint32(i)*3000 })
 }
 
 // TestVideoInSwitchesCodecNumberedLower: a sender that switches from VP8
