@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"mcu/codec"
+	"mcu/layout"
 	"mcu/mixer"
 	"mcu/recorder"
 )
@@ -84,7 +85,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 		log.Warn("no picture or sound read from the input (empty, or damaged from its start): its tile stays a placeholder", "input", f)
 	}
 	vc := opts.Mixer.Video
-	w, err := recorder.CreateWebM(opts.Output, recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS})
+	w, err := recorder.CreateWebM(opts.Output, recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Reproducible: true})
 	if err != nil {
 		return Result{}, err
 	}
@@ -150,6 +151,16 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 			v := newFileVideo(p.Video, p.videoInfo, time.Second/time.Duration(cfg.Video.FPS), slots, log)
 			videos = append(videos, v)
 			mp.Video = v
+			if cfg.Layout != layout.Grid {
+				// The tiles change size as the speaker changes. A picture
+				// a decoder had scaled ahead for the tile before would be
+				// scaled again for the new one, and which pictures were
+				// ahead at that moment depends on how the goroutines ran:
+				// the output would change from run to run. Here the
+				// decoders hand over whole pictures, and the mixer scales
+				// each for the tile it is shown in.
+				mp.Video = v.whole()
+			}
 		}
 		if p.Audio != "" {
 			a := newFileAudio(p.Audio, p.audioInfo, log)

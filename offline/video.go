@@ -75,6 +75,21 @@ func (v *fileVideo) SetBox(size layout.Size, aspect layout.Aspect) {
 	v.once.Do(func() { close(v.boxed) })
 }
 
+// wholePictures is a fileVideo whose pictures keep their decoded size: it
+// is no BoxedSource, so the mixer scales them.
+type wholePictures struct{ v *fileVideo }
+
+func (w wholePictures) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	return w.v.VideoAt(ctx, t)
+}
+
+// whole makes v decode without waiting for a tile, its pictures at their
+// decoded size, and returns it as the source the mixer is to be given.
+func (v *fileVideo) whole() mixer.VideoSource {
+	v.once.Do(func() { close(v.boxed) })
+	return wholePictures{v}
+}
+
 // target scales decoded pictures to the tile, once the mixer has said what
 // it is. A picture that turns (info.Rotation) is placed in the tile as it
 // will stand, and cropped and scaled as it lies, to turn after.

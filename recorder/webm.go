@@ -35,6 +35,11 @@ type WebMConfig struct {
 	// a power loss takes no more than that; otherwise the file is synced
 	// at Close only.
 	SyncEvery time.Duration
+	// Reproducible writes the same bytes for the same frames: the segment
+	// and track identifiers, random otherwise, are fixed, and the muxer
+	// names no version of itself (FFmpeg's bitexact mode). A file made
+	// again from the same inputs can then be compared byte for byte.
+	Reproducible bool
 }
 
 // WebMWriter writes a WebM file (VP8 + Opus) from encoded frames, in the
@@ -130,7 +135,11 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 	w.io = ioc
 	fc.SetPb(ioc)
 	// Write each packet as soon as the muxer lets go of it.
-	fc.SetFlags(fc.Flags().Add(astiav.FormatContextFlagFlushPackets))
+	flags := fc.Flags().Add(astiav.FormatContextFlagFlushPackets)
+	if cfg.Reproducible {
+		flags = flags.Add(astiav.FormatContextFlagBitexact)
+	}
+	fc.SetFlags(flags)
 	opts := astiav.NewDictionary()
 	defer opts.Free()
 	for k, v := range map[string]string{
