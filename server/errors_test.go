@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -310,9 +311,11 @@ func TestCORS(t *testing.T) {
 }
 
 // TestDemoPage: the page is served at / and each of its files at its own
-// path, with their types.
+// path, with their types, and with a tag of their content that a browser
+// checks its copy by.
 func TestDemoPage(t *testing.T) {
 	srv := testserver.Start(t, nil)
+	tags := map[string]string{}
 	for path, ctype := range map[string]string{"/": "text/html", "/app.js": "javascript", "/mcu.js": "javascript", "/style.css": "text/css"} {
 		resp, err := http.Get(srv.URL + path)
 		if err != nil {
@@ -323,6 +326,29 @@ func TestDemoPage(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), ctype) || len(body) == 0 {
 			t.Errorf("GET %s: %d %q, %d bytes; want 200 %s", path, resp.StatusCode, resp.Header.Get("Content-Type"), len(body), ctype)
 		}
+		// A browser checks its copy: the same file gets 304 with no body,
+		// and a copy of other content gets the file.
+		tag := resp.Header.Get("ETag")
+		if !strings.HasPrefix(tag, `"`) || resp.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("GET %s: ETag %q, Cache-Control %q; want a quoted tag and no-cache", path, tag, resp.Header.Get("Cache-Control"))
+		}
+		tags[path] = tag
+		for match, want := range map[string]int{tag: http.StatusNotModified, `"0123456789abcdef"`: http.StatusOK} {
+			req, _ := http.NewRequest("GET", srv.URL+path, nil)
+			req.Header.Set("If-None-Match", match)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != want || want == http.StatusOK && !bytes.Equal(b, body) {
+				t.Errorf("GET %s with If-None-Match %s: %d (%d bytes), want %d", path, match, resp.StatusCode, len(b), want)
+			}
+		}
+	}
+	if len(tags) != 4 || tags["/"] == tags["/app.js"] || tags["/app.js"] == tags["/mcu.js"] || tags["/mcu.js"] == tags["/style.css"] {
+		t.Errorf("the files' tags are not each their own: %v", tags)
 	}
 	// The files are read only, and the page has one name: /.
 	for _, c := range []struct {
