@@ -49,14 +49,46 @@ import (
 // output stores run past the requested width (up to a vector), so it writes
 // into a padded, aligned scratch picture that is then copied row by row into
 // the canvas: neighbouring tiles are never touched. It caches its swscale
-// context for the last (source size, destination size) pair. Use from one
-// goroutine; Close frees it.
+// contexts for the last few (source size, destination size) pairs: a
+// mixer's one scaler serves tiles of several sizes in a tick, and making a
+// context costs as much as a scaling or more. Use from one goroutine;
+// Close frees them.
 type Scaler struct {
-	ctx *C.struct_SwsContext
-	tmp image.YCbCr
+	ctxs [scalerContexts]swsEntry // the most recently used first
+	made int                      // contexts made or remade, for tests
+	tmp  image.YCbCr
 	// smaller counts the calls in a row whose output needed well under
 	// the scratch: it is given back after scratchShrinkAfter of them.
 	smaller int
+}
+
+// scalerContexts is how many swscale contexts a Scaler keeps.
+const scalerContexts = 4
+
+// swsEntry is a swscale context and the sizes it scales between.
+type swsEntry struct {
+	ctx            *C.struct_SwsContext
+	sw, sh, dw, dh int
+}
+
+// context returns a swscale context for sw×sh → dw×dh: one kept, or the
+// least recently used one remade.
+func (s *Scaler) context(sw, sh, dw, dh int) *C.struct_SwsContext {
+	i := 0
+	for ; i < len(s.ctxs)-1; i++ {
+		e := s.ctxs[i]
+		if e.ctx == nil || e.sw == sw && e.sh == sh && e.dw == dw && e.dh == dh {
+			break
+		}
+	}
+	e := s.ctxs[i]
+	if e.ctx == nil || e.sw != sw || e.sh != sh || e.dw != dw || e.dh != dh {
+		s.made++
+		e = swsEntry{ctx: C.mcu_scaler(e.ctx, C.int(sw), C.int(sh), C.int(dw), C.int(dh), C.SWS_BILINEAR), sw: sw, sh: sh, dw: dw, dh: dh}
+	}
+	copy(s.ctxs[1:i+1], s.ctxs[:i]) // to the front
+	s.ctxs[0] = e
+	return e.ctx
 }
 
 // scratchShrinkAfter is how many scalings in a row must need much less
@@ -102,13 +134,13 @@ func (s *Scaler) Scale(canvas *image.YCbCr, dst image.Rectangle, src *image.YCbC
 		C.int(sw), C.int(sh), dy, C.int(canvas.YStride), du, dv, C.int(canvas.CStride), C.int(dw), C.int(dh)) == 0 {
 		return nil
 	}
-	s.ctx = C.mcu_scaler(s.ctx, C.int(sw), C.int(sh), C.int(dw), C.int(dh), C.SWS_BILINEAR)
-	if s.ctx == nil {
+	ctx := s.context(sw, sh, dw, dh)
+	if ctx == nil {
 		return fmt.Errorf("codec: swscale context %dx%d -> %dx%d", sw, sh, dw, dh)
 	}
 	tmp := s.scratch(dw, dh)
 	dy, du, dv := planePointers(tmp, image.Point{})
-	r := C.mcu_scale(s.ctx, sy, su, sv, C.int(src.YStride), C.int(src.CStride), C.int(sh),
+	r := C.mcu_scale(ctx, sy, su, sv, C.int(src.YStride), C.int(src.CStride), C.int(sh),
 		dy, du, dv, C.int(tmp.YStride), C.int(tmp.CStride))
 	if r < 0 {
 		return fmt.Errorf("codec: swscale %dx%d -> %dx%d failed (%d)", sw, sh, dw, dh, int(r))
@@ -206,10 +238,12 @@ func planePointers(img *image.YCbCr, p image.Point) (y, u, v *C.uint8_t) {
 // runs.
 func shrinkSIMD(level int) int { return int(C.mcu_shrink_simd(C.int(level))) }
 
-// Close frees the swscale context. It is safe to call more than once.
+// Close frees the swscale contexts. It is safe to call more than once.
 func (s *Scaler) Close() {
-	if s.ctx != nil {
-		C.sws_freeContext(s.ctx)
-		s.ctx = nil
+	for i := range s.ctxs {
+		if s.ctxs[i].ctx != nil {
+			C.sws_freeContext(s.ctxs[i].ctx)
+		}
+		s.ctxs[i] = swsEntry{}
 	}
 }

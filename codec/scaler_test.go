@@ -6,6 +6,7 @@ import (
 	"image"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/asticode/go-astiav"
@@ -441,5 +442,55 @@ func TestScaleAndLoadRefuseBadGeometry(t *testing.T) {
 	}
 	if err := pic.Load(good()); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestScalerKeepsContexts: tiles of a few sizes scaled in turn, as a
+// mixer's one scaler does each tick, each keep their swscale context (one
+// made per size, not one per call), the least recently used is the one
+// given up for a new size, and each scaling is what a scaler of its own
+// gives.
+func TestScalerKeepsContexts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	src := NewFrame(640, 360)
+	for i := range src.Y {
+		src.Y[i] = byte(rng.IntN(256))
+	}
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = byte(rng.IntN(256)), byte(rng.IntN(256))
+	}
+	var s Scaler
+	defer s.Close()
+	// Bilinear sizes (more than half and not two thirds): swscale's.
+	sizes := []image.Point{{1024, 576}, {400, 226}, {500, 282}, {600, 338}, {360, 202}}
+	scale := func(s *Scaler, size image.Point) *image.YCbCr {
+		canvas := NewImage(size.X, size.Y)
+		if err := s.Scale(canvas, canvas.Rect, &src.YCbCr, src.Rect); err != nil {
+			t.Fatal(err)
+		}
+		return canvas
+	}
+	for range 3 {
+		for _, size := range sizes[:4] {
+			got := scale(&s, size)
+			var own Scaler
+			want := scale(&own, size)
+			own.Close()
+			if !slices.Equal(got.Y, want.Y) || !slices.Equal(got.Cb, want.Cb) || !slices.Equal(got.Cr, want.Cr) {
+				t.Fatalf("%v: the kept context scales otherwise than a new one", size)
+			}
+		}
+	}
+	if s.made != 4 {
+		t.Fatalf("4 sizes scaled in turn 3 times made %d contexts, want 4", s.made)
+	}
+	scale(&s, sizes[4]) // a fifth size gives up the least recently used, the first
+	scale(&s, sizes[3]) // kept
+	if s.made != 5 {
+		t.Fatalf("a fifth size and a kept one made %d contexts in all, want 5", s.made)
+	}
+	scale(&s, sizes[0]) // given up: made again
+	if s.made != 6 {
+		t.Fatalf("the size given up made %d contexts in all, want 6", s.made)
 	}
 }
