@@ -68,7 +68,7 @@ type Mixer struct {
 
 	// Owned by Run's goroutine.
 	members  []*member
-	scaler   codec.Scaler // tiles a source did not prescale (rare: one for everyone)
+	scaler   codec.Scaler // tiles a source did not scale for (one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
 	gen      int // bumped when the cells or who is in them change: every tile is repainted

@@ -145,21 +145,16 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
 	var videos []*fileVideo
 	var audios []*fileAudio
+	// The speaker's tile, the largest any participant may have.
+	largest := layout.Cells(layout.Speaker, len(parts), 0, layout.Size{W: cfg.Video.Width, H: cfg.Video.Height})[0].Size()
 	for i, p := range parts {
 		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name}
 		if p.Video != "" {
 			v := newFileVideo(p.Video, p.videoInfo, time.Second/time.Duration(cfg.Video.FPS), slots, log)
 			videos = append(videos, v)
 			mp.Video = v
-			if cfg.Layout != layout.Grid {
-				// The tiles change size as the speaker changes. A picture
-				// a decoder had scaled ahead for the tile before would be
-				// scaled again for the new one, and which pictures were
-				// ahead at that moment depends on how the goroutines ran:
-				// the output would change from run to run. Here the
-				// decoders hand over whole pictures, and the mixer scales
-				// each for the tile it is shown in.
-				mp.Video = v.whole()
+			if cfg.Layout != layout.Grid { // tiles that change size as the mix goes
+				mp.Video = v.fixTile(largest, cfg.Aspect)
 			}
 		}
 		if p.Audio != "" {

@@ -26,7 +26,7 @@ const (
 
 // fileVideo is a mixer.BoxedSource that decodes a file's video stream in
 // its own goroutine (run) a few pictures ahead of the mixer, scaled to the
-// size of its tile.
+// size of its tile (or, fixTile, for the largest tile it may have).
 type fileVideo struct {
 	path  string
 	info  codec.StreamInfo
@@ -57,6 +57,7 @@ type fileVideo struct {
 type box struct {
 	size   layout.Size
 	aspect layout.Aspect
+	whole  bool // for good, the picture scaled whole (fixTile)
 }
 
 func newFileVideo(path string, info codec.StreamInfo, frame time.Duration, slots chan struct{}, log *slog.Logger) *fileVideo {
@@ -64,7 +65,7 @@ func newFileVideo(path string, info codec.StreamInfo, frame time.Duration, slots
 		ready: make(chan *codec.Frame, videoQueue), free: make(chan *codec.Frame, poolSize),
 		boxed: make(chan struct{})}
 	for range poolSize {
-		v.free <- &codec.Frame{} // sized by the decoder: tile-sized once the mixer has said
+		v.free <- &codec.Frame{} // sized by the decoder, for the tile
 	}
 	return v
 }
@@ -75,19 +76,31 @@ func (v *fileVideo) SetBox(size layout.Size, aspect layout.Aspect) {
 	v.once.Do(func() { close(v.boxed) })
 }
 
-// wholePictures is a fileVideo whose pictures keep their decoded size: it
-// is no BoxedSource, so the mixer scales them.
-type wholePictures struct{ v *fileVideo }
+// fixedTile is a fileVideo whose decoder scales for one tile size for
+// good (fileVideo.fixTile): it is no BoxedSource, so the mixer, told
+// nothing, crops and scales each picture for the tile it is shown in.
+type fixedTile struct{ v *fileVideo }
 
-func (w wholePictures) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
-	return w.v.VideoAt(ctx, t)
+func (f fixedTile) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	return f.v.VideoAt(ctx, t)
 }
 
-// whole makes v decode without waiting for a tile, its pictures at their
-// decoded size, and returns it as the source the mixer is to be given.
-func (v *fileVideo) whole() mixer.VideoSource {
+// fixTile makes v's decoder scale every picture for the largest tile its
+// participant may have, whatever tile it has at the moment, and returns
+// the source the mixer is to be given. The picture is kept whole (not
+// cropped): scaled to fit in that tile, or with aspect Fill to cover it,
+// never above its decoded size; the mixer crops and scales it for the tile
+// it is shown in. It is for a layout whose tiles change size as the mix
+// goes (the speaker's): a picture the decoder scaled ahead for the tile it
+// had then would be scaled a second time for the new one, and which
+// pictures were ahead at that moment depends on how the threads ran, so
+// the output would change from run to run. Scaling for the largest tile
+// depends on the picture alone, and what the decoder scales, turns and
+// keeps ready stays within that tile's size, however large the input.
+func (v *fileVideo) fixTile(largest layout.Size, aspect layout.Aspect) mixer.VideoSource {
+	v.box.Store(&box{size: largest, aspect: aspect, whole: true})
 	v.once.Do(func() { close(v.boxed) })
-	return wholePictures{v}
+	return fixedTile{v}
 }
 
 // target scales decoded pictures to the tile, once the mixer has said what
@@ -103,11 +116,40 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	if quarter {
 		sw, sh = h, w
 	}
-	crop, size := mixer.InTile(sw, sh, b.size, b.aspect)
+	var crop image.Rectangle
+	var size image.Point
+	if b.whole {
+		crop, size = image.Rect(0, 0, sw, sh), wholeIn(sw, sh, b.size, b.aspect)
+	} else {
+		crop, size = mixer.InTile(sw, sh, b.size, b.aspect)
+	}
 	if quarter {
 		size = image.Pt(size.Y, size.X) // scaled as it lies
 	}
 	return unturn(crop, w, h, v.info.Rotation), size
+}
+
+// wholeIn is the size a whole w×h picture is scaled to for a tile: the
+// largest that fits in it (Fit) or the smallest that covers it (Fill),
+// with the picture's shape, even, and never larger than the picture, which
+// is then kept as it is.
+func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) image.Point {
+	W, H, tw, th := int64(w), int64(h), int64(tile.W), int64(tile.H)
+	// Scale by tw/w when the tile's width decides (it is the narrower
+	// side of the two shapes for Fit, the wider for Fill), else th/h.
+	byWidth := tw*H <= th*W
+	if aspect == layout.Fill {
+		byWidth = !byWidth
+	}
+	num, den := th, H
+	if byWidth {
+		num, den = tw, W
+	}
+	if num >= den || tw < 2 || th < 2 {
+		return image.Pt(w, h)
+	}
+	even := func(n int64) int { return int(max(2, (n*num+den)/(2*den)*2)) } // n·num/den, to the nearest even
+	return image.Pt(min(even(W), w), min(even(H), h))
 }
 
 // unturn maps a rectangle of a w×h picture turned clockwise by degrees
@@ -170,10 +212,10 @@ func (v *fileVideo) run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	defer dec.Close()
-	// The mixer tells every tile its size before it asks for a picture;
-	// pictures decoded before that would be scaled to the wrong size, and
-	// at the start of a big mix they add up (5 pictures of 640x360 for each
-	// of 16 participants).
+	// The mixer tells every tile its size before it asks for a picture
+	// (or fixTile has said it for good); pictures decoded before that
+	// would be scaled to the wrong size, and at the start of a big mix
+	// they add up (5 pictures of 640x360 for each of 16 participants).
 	select {
 	case <-v.boxed:
 	case <-ctx.Done():

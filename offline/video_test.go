@@ -2,6 +2,7 @@ package offline
 
 import (
 	"context"
+	"image"
 	"io"
 	"log/slog"
 	"os"
@@ -221,5 +222,33 @@ func TestFileVideoRawH264AtItsRate(t *testing.T) {
 	}
 	if d := times[50] - 2*time.Second; d < -time.Millisecond || d > time.Millisecond {
 		t.Errorf("picture 50 at %v, want 2s (25 fps)", times[50])
+	}
+}
+
+// TestWholeIn: a whole picture scaled for a tile fits in it or covers it,
+// keeps its shape to within the rounding to even sizes, and is never made
+// larger than it is.
+func TestWholeIn(t *testing.T) {
+	for _, c := range []struct {
+		w, h   int
+		tile   layout.Size
+		aspect layout.Aspect
+		want   image.Point
+	}{
+		{1920, 1080, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(960, 540)},
+		{1920, 1080, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(960, 540)},
+		{1920, 1080, layout.Size{W: 960, H: 720}, layout.Fit, image.Pt(960, 540)},   // the width decides
+		{1920, 1080, layout.Size{W: 960, H: 720}, layout.Fill, image.Pt(1280, 720)}, // the height
+		{1080, 1920, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(304, 540)},   // 303.75
+		{1080, 1920, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(960, 1706)}, // 1706.67
+		{640, 360, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(640, 360)},     // never larger
+		{641, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(641, 361)},    // as it is, odd
+		{641, 361, layout.Size{W: 320, H: 180}, layout.Fit, image.Pt(320, 180)},     // 320 × 180.2
+		{333, 247, layout.Size{W: 2, H: 2}, layout.Fit, image.Pt(2, 2)},             // 2 × 1.5 at least 2
+		{640, 360, layout.Size{W: 0, H: 0}, layout.Fill, image.Pt(640, 360)},        // no tile: as it is
+	} {
+		if got := wholeIn(c.w, c.h, c.tile, c.aspect); got != c.want {
+			t.Errorf("%dx%d for a %v tile, %v: %v, want %v", c.w, c.h, c.tile, c.aspect, got, c.want)
+		}
 	}
 }
