@@ -132,7 +132,8 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 // wholeIn is the size a whole w×h picture is scaled to for a tile: the
 // largest that fits in it (Fit) or the smallest that covers it (Fill),
 // with the picture's shape, even, and never larger than the picture, which
-// is then kept as it is.
+// is kept at its size then (but for a last odd row or column: an even
+// picture is what codec.Rotate turns exactly).
 func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) image.Point {
 	W, H, tw, th := int64(w), int64(h), int64(tile.W), int64(tile.H)
 	// Scale by tw/w when the tile's width decides (it is the narrower
@@ -146,7 +147,7 @@ func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) image.Point {
 		num, den = tw, W
 	}
 	if num >= den || tw < 2 || th < 2 {
-		return image.Pt(w, h)
+		return image.Pt(max(2, w&^1), max(2, h&^1))
 	}
 	even := func(n int64) int { return int(max(2, (n*num+den)/(2*den)*2)) } // n·num/den, to the nearest even
 	return image.Pt(min(even(W), w), min(even(H), h))

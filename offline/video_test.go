@@ -242,7 +242,7 @@ func TestWholeIn(t *testing.T) {
 		{1080, 1920, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(304, 540)},   // 303.75
 		{1080, 1920, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(960, 1706)}, // 1706.67
 		{640, 360, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(640, 360)},     // never larger
-		{641, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(641, 361)},    // as it is, odd
+		{641, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(640, 360)},    // as it is, but even
 		{641, 361, layout.Size{W: 320, H: 180}, layout.Fit, image.Pt(320, 180)},     // 320 × 180.2
 		{333, 247, layout.Size{W: 2, H: 2}, layout.Fit, image.Pt(2, 2)},             // 2 × 1.5 at least 2
 		{640, 360, layout.Size{W: 0, H: 0}, layout.Fill, image.Pt(640, 360)},        // no tile: as it is
