@@ -119,7 +119,7 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	var crop image.Rectangle
 	var size image.Point
 	if b.whole {
-		crop, size = image.Rect(0, 0, sw, sh), wholeIn(sw, sh, b.size, b.aspect)
+		crop, size = wholeIn(sw, sh, b.size, b.aspect)
 	} else {
 		crop, size = mixer.InTile(sw, sh, b.size, b.aspect)
 	}
@@ -129,12 +129,12 @@ func (v *fileVideo) target(w, h int) (image.Rectangle, image.Point) {
 	return unturn(crop, w, h, v.info.Rotation), size
 }
 
-// wholeIn is the size a whole w×h picture is scaled to for a tile: the
-// largest that fits in it (Fit) or the smallest that covers it (Fill),
-// with the picture's shape, even, and never larger than the picture, which
-// is kept at its size then (but for a last odd row or column: an even
-// picture is what codec.Rotate turns exactly).
-func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) image.Point {
+// wholeIn is how a whole w×h picture is scaled for a tile: to the largest
+// size that fits in it (Fit) or the smallest that covers it (Fill), with
+// the picture's shape, even. A picture that would grow is kept at its
+// size, but for a last odd row or column (an even picture is what
+// codec.Rotate turns exactly).
+func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) (crop image.Rectangle, size image.Point) {
 	W, H, tw, th := int64(w), int64(h), int64(tile.W), int64(tile.H)
 	// Scale by tw/w when the tile's width decides (it is the narrower
 	// side of the two shapes for Fit, the wider for Fill), else th/h.
@@ -147,10 +147,14 @@ func wholeIn(w, h int, tile layout.Size, aspect layout.Aspect) image.Point {
 		num, den = tw, W
 	}
 	if num >= den || tw < 2 || th < 2 {
-		return image.Pt(max(2, w&^1), max(2, h&^1))
+		if w < 2 || h < 2 {
+			return image.Rect(0, 0, w, h), image.Pt(w, h)
+		}
+		crop = image.Rect(0, 0, w&^1, h&^1)
+		return crop, crop.Size()
 	}
 	even := func(n int64) int { return int(max(2, (n*num+den)/(2*den)*2)) } // n·num/den, to the nearest even
-	return image.Pt(min(even(W), w), min(even(H), h))
+	return image.Rect(0, 0, w, h), image.Pt(min(even(W), w), min(even(H), h))
 }
 
 // unturn maps a rectangle of a w×h picture turned clockwise by degrees

@@ -243,12 +243,19 @@ func TestWholeIn(t *testing.T) {
 		{1080, 1920, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(960, 1706)}, // 1706.67
 		{640, 360, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(640, 360)},     // never larger
 		{641, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(640, 360)},    // as it is, but even
+		{1, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(1, 361)},        // too thin to cut
 		{641, 361, layout.Size{W: 320, H: 180}, layout.Fit, image.Pt(320, 180)},     // 320 × 180.2
 		{333, 247, layout.Size{W: 2, H: 2}, layout.Fit, image.Pt(2, 2)},             // 2 × 1.5 at least 2
 		{640, 360, layout.Size{W: 0, H: 0}, layout.Fill, image.Pt(640, 360)},        // no tile: as it is
 	} {
-		if got := wholeIn(c.w, c.h, c.tile, c.aspect); got != c.want {
+		crop, got := wholeIn(c.w, c.h, c.tile, c.aspect)
+		if got != c.want {
 			t.Errorf("%dx%d for a %v tile, %v: %v, want %v", c.w, c.h, c.tile, c.aspect, got, c.want)
+		}
+		// Whole: all of it, or, kept at its size, all but an odd last row
+		// or column.
+		if want := image.Rect(0, 0, c.w, c.h); crop != want && (got.X > c.w || got.Y > c.h || crop != image.Rect(0, 0, c.w&^1, c.h&^1) || crop.Size() != got) {
+			t.Errorf("%dx%d for a %v tile, %v: crop %v for %v", c.w, c.h, c.tile, c.aspect, crop, got)
 		}
 	}
 }
