@@ -3,6 +3,7 @@
 package codec
 
 import (
+	"fmt"
 	"image"
 	"testing"
 	"time"
@@ -232,6 +233,22 @@ func BenchmarkScale(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				if err := s.Scale(canvas, image.Rect(426, 240, 852, 480), &src.YCbCr, src.Rect); err != nil {
+					b.Fatal(err)
+				}
+				n++
+			}
+			reportPerFrame(b, n)
+		})
+	}
+	// Other ratios go through swscale: the speaker's tile of a 640x360
+	// camera, larger than it, and a shrink to a little over half.
+	for _, dst := range []image.Rectangle{image.Rect(0, 0, 1024, 576), image.Rect(0, 0, 400, 226)} {
+		b.Run(fmt.Sprintf("swscale-%dx%d", dst.Dx(), dst.Dy()), func(b *testing.B) {
+			var s Scaler
+			defer s.Close()
+			n := 0
+			for b.Loop() {
+				if err := s.Scale(canvas, dst, &src.YCbCr, src.Rect); err != nil {
 					b.Fatal(err)
 				}
 				n++
