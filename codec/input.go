@@ -103,6 +103,7 @@ type Input struct {
 	readErr      error
 	times        [Audio + 1]streamTimes
 	offset       time.Duration // added to every time: the start time was damaged
+	damaged      [Audio + 1]int // packets the demuxer found damaged (Damaged)
 
 	// Ogg chaining (see chain): the pre-skip of a link whose headers have
 	// been read (-1: none pending), how far the link's times are moved on
@@ -394,6 +395,9 @@ func (in *Input) convert() (Packet, bool) {
 	}
 	p := Packet{Kind: si.Kind, Data: in.pkt.Data(), PTS: NoPTS,
 		Key: in.pkt.Flags().Has(astiav.PacketFlagKey), Preroll: in.pkt.Flags().Has(astiav.PacketFlagDiscard)}
+	if in.pkt.Flags().Has(astiav.PacketFlagCorrupt) {
+		in.damaged[si.Kind]++
+	}
 	if pts := in.pkt.Pts(); pts != astiav.NoPtsValue {
 		p.PTS = in.fromStart(pts, si.timeBase)
 	}

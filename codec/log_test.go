@@ -4,11 +4,16 @@ package codec
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"mcu/internal/mediatest"
 )
 
 // TestLogLimiter: at most logBurst lines a window; the first line held
@@ -106,5 +111,75 @@ func TestFFmpegLogIsBounded(t *testing.T) {
 	// FFmpeg complains about every one of them: the first logBurst pass.
 	if n := h.n.Load(); n != logBurst {
 		t.Errorf("%d log records for 1000 broken frames, want %d (the burst, then silence)", n, logBurst)
+	}
+}
+
+// recordHandler keeps the messages of FFmpeg's lines logged through it.
+type recordHandler struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "ffmpeg" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "msg" {
+			h.mu.Lock()
+			h.lines = append(h.lines, a.Value.String())
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
+
+// TestDamagedIVFFrameSize: an IVF frame whose size field was damaged
+// upwards takes the rest of the file as its packet. The reader counts it
+// as damaged (it had said nothing: the clip just ended), and FFmpeg's
+// complaint, written in two calls, is logged as one line, not as a line
+// and a "." after it.
+func TestDamagedIVFFrameSize(t *testing.T) {
+	const damagedFrame = 40
+	path := mediatest.DamageIVFSize(t, mediatest.TestdataPath(t, "p01.ivf"), damagedFrame, 0x40000000)
+	var h recordHandler
+	countFFmpegLines(t, &countHandler{}) // a limiter window of its own
+	SetLogger(slog.New(&h))
+	in, err := OpenInput(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	n := 0
+	for {
+		_, err := in.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != damagedFrame+1 || in.Damaged(Video) != 1 {
+		t.Errorf("%d packets read, %d damaged; want %d, the last damaged", n, in.Damaged(Video), damagedFrame+1)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	joined := 0
+	for _, l := range h.lines {
+		if strings.HasPrefix(l, "Packet corrupt") && strings.HasSuffix(l, ").") {
+			joined++
+		}
+		if l == "." {
+			t.Errorf("a line's end logged on its own: %q", h.lines)
+		}
+	}
+	if joined != 1 {
+		t.Errorf("FFmpeg's lines %q: want one \"Packet corrupt (...).\"", h.lines)
 	}
 }

@@ -227,3 +227,9 @@ func (in *Input) readAhead() bool {
 
 // Retimed counts the packets of kind whose damaged time Read replaced.
 func (in *Input) Retimed(kind MediaKind) int { return in.times[kind].retimed }
+
+// Damaged counts the packets of kind read so far that the demuxer found
+// damaged (AV_PKT_FLAG_CORRUPT: cut short, or their framing broken). They
+// are returned all the same, for the decoder to take what it can; an IVF
+// frame whose size was damaged upwards swallows the rest of the file.
+func (in *Input) Damaged(kind MediaKind) int { return in.damaged[kind] }

@@ -152,7 +152,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 			}
 		}
 	}
-	a.corrupt += warnRetimed(a.log, a.path, in, codec.Audio)
+	a.corrupt += warnDamage(a.log, a.path, in, codec.Audio)
 	return w.flush()
 }
 

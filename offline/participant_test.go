@@ -1,7 +1,9 @@
 package offline
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"math"
 	"os"
 	"os/exec"
@@ -152,6 +154,30 @@ func TestMeasureDamagedTimestamp(t *testing.T) {
 	}
 	if res.Warnings == 0 {
 		t.Error("no warning about the damaged timestamp")
+	}
+}
+
+// TestMixWarnsOfADamagedFrameSize: an IVF frame whose size field was
+// damaged upwards takes the rest of the file with it; the clip ends there,
+// and the mix says why, naming the file, where it used to say nothing.
+func TestMixWarnsOfADamagedFrameSize(t *testing.T) {
+	path := mediatest.DamageIVFSize(t, mediatest.TestdataPath(t, "p01.ivf"), 40, 0x40000000)
+	p, err := ParseParticipant(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer // slog's handler writes one record at a time
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 320, 180
+	res, err := Mix(ctx, []Participant{p}, Options{Output: filepath.Join(t.TempDir(), "out.webm"), Mixer: cfg, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Warnings == 0 || !strings.Contains(logs.String(), "damaged packets") || !strings.Contains(logs.String(), path) {
+		t.Errorf("%d warnings, logged:\n%s\nwant the damaged packet told, naming %s", res.Warnings, logs.String(), path)
 	}
 }
 

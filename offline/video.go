@@ -250,7 +250,7 @@ func (v *fileVideo) run(ctx context.Context) error {
 		}
 	}
 	err = v.decode(ctx, dec, codec.Packet{PTS: codec.NoPTS}, &st) // the pictures the decoder still holds
-	v.corrupt += warnRetimed(v.log, v.path, in, codec.Video)
+	v.corrupt += warnDamage(v.log, v.path, in, codec.Video)
 	return err
 }
 
@@ -371,12 +371,19 @@ func (v *fileVideo) warnCorrupt(pts time.Duration, err error) {
 	}
 }
 
-// warnRetimed reports the packets whose damaged times the reader replaced,
-// and returns how many there were.
-func warnRetimed(log *slog.Logger, path string, in *codec.Input, kind codec.MediaKind) int {
+// warnDamage reports the packets whose damaged times the reader replaced
+// and those the container's reader found damaged, and returns how many
+// there were.
+func warnDamage(log *slog.Logger, path string, in *codec.Input, kind codec.MediaKind) int {
 	n := in.Retimed(kind)
 	if n > 0 {
 		log.Warn("damaged timestamps, moved back to follow the packets before them", "file", path, "stream", kind, "packets", n)
+	}
+	if d := in.Damaged(kind); d > 0 {
+		// An IVF frame whose size was damaged upwards takes the rest of
+		// the file with it: the clip ends there, and this says why.
+		log.Warn("damaged packets (cut short, or their framing broken), decoded as far as they go; the clip may end early", "file", path, "stream", kind, "packets", d)
+		n += d
 	}
 	return n
 }
