@@ -76,6 +76,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 	// are counted from it; before it, only a late start is filled (with
 	// silence).
 	preSkip, base, baseSet := int64(a.info.PreSkip), int64(0), false
+	var gaps, missing int64 // gaps in the sound, and the samples they miss
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 	for {
 		p, err := in.Read()
@@ -125,6 +126,10 @@ func (a *fileAudio) run(ctx context.Context) error {
 				gap = (gap + minGap/2) / minGap * minGap
 			}
 			if gap >= minGap && (baseSet || !decoded) {
+				if decoded { // sound missing after the stream began
+					gaps++
+					missing += gap
+				}
 				if err := w.fillGap(dec, decoded, gap, pcm); err != nil {
 					return err
 				}
@@ -153,6 +158,14 @@ func (a *fileAudio) run(ctx context.Context) error {
 		}
 	}
 	a.corrupt += warnDamage(a.log, a.path, in, codec.Audio)
+	if gaps > 0 {
+		// Packets lost (a damaged Ogg page is skipped whole by FFmpeg,
+		// which says "CRC mismatch" without naming the file), or pauses
+		// in a recording.
+		a.log.Warn("sound missing in the file (packets lost or a pause), filled: concealed for up to 100 ms, then silence",
+			"file", a.path, "gaps", gaps, "missing", time.Duration(missing)*time.Second/codec.OpusSampleRate)
+		a.corrupt++
+	}
 	return w.flush()
 }
 
