@@ -102,7 +102,7 @@ type Input struct {
 	pendingBytes int
 	readErr      error
 	times        [Audio + 1]streamTimes
-	offset       time.Duration // added to every time: the start time was damaged
+	offset       time.Duration  // added to every time: the start time was damaged
 	damaged      [Audio + 1]int // packets the demuxer found damaged (Damaged)
 
 	// Ogg chaining (see chain): the pre-skip of a link whose headers have
