@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mcu/codec"
+	"mcu/internal/diskspace"
 )
 
 // queueLen is how many frames a Recording buffers ahead of the disk: about
@@ -40,6 +41,8 @@ type Recording struct {
 	asked     bool   // a keyframe was asked for since the queue was last full
 	onGap     func() // asks for a keyframe (OnGap)
 
+	minFree                    uint64                // WebMConfig.MinFree
+	checked                    time.Duration         // the media time of the last look at the free space
 	failed                     atomic.Pointer[error] // the first write error (Err)
 	closeErr                   error                 // Stop's, read after final
 	droppedVideo, droppedAudio atomic.Uint64
@@ -76,6 +79,9 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 	if err := os.MkdirAll(folder, 0o755); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
+	if err := enoughSpace(folder, cfg.MinFree); err != nil {
+		return nil, err
+	}
 	base := room + "-" + now.UTC().Format("20060102T150405Z")
 	var w *WebMWriter
 	var err error
@@ -100,10 +106,30 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 		abs = w.Path()
 	}
 	r := &Recording{w: w, abs: abs, log: log.With("recording", abs), queue: make(chan item, queueLen),
-		done: make(chan struct{}), final: make(chan struct{}), pictured: make(chan struct{}), Started: now}
+		done: make(chan struct{}), final: make(chan struct{}), pictured: make(chan struct{}), Started: now,
+		minFree: cfg.MinFree}
 	go r.run()
 	return r, nil
 }
+
+// ErrLowDisk means the recording disk has less free space than
+// WebMConfig.MinFree: a recording does not start, or takes no more frames.
+var ErrLowDisk = errors.New("recorder: the recording disk is nearly full")
+
+// enoughSpace checks that folder's disk has at least min bytes free.
+func enoughSpace(folder string, min uint64) error {
+	if min == 0 {
+		return nil
+	}
+	if free, ok := diskspace.Free(folder); ok && free < min {
+		return fmt.Errorf("%w: %d MiB free, the server keeps %d MiB", ErrLowDisk, free>>20, min>>20)
+	}
+	return nil
+}
+
+// spaceCheckEvery is how much media a recording writes between two looks
+// at its disk's free space: at 1.5 Mbit/s, ~200 KB.
+const spaceCheckEvery = time.Second
 
 // ErrEmpty is Stop's error for a recording stopped before any frame
 // reached it: there is nothing to play, and the file is removed.
@@ -206,9 +232,17 @@ func (r *Recording) run() {
 			continue // keep draining so producers never block
 		}
 		var err error
-		if it.video {
+		if r.minFree > 0 && it.f.PTS-r.checked >= spaceCheckEvery {
+			// Between two frames, so that the file is whole where it
+			// stops taking them and its stop can finalize it.
+			r.checked = it.f.PTS
+			err = enoughSpace(filepath.Dir(r.abs), r.minFree)
+		}
+		switch {
+		case err != nil:
+		case it.video:
 			err = r.w.WriteVideo(it.f)
-		} else {
+		default:
 			err = r.w.WriteAudio(it.f)
 		}
 		switch {
@@ -223,6 +257,9 @@ func (r *Recording) run() {
 				r.gap()
 				r.mu.Unlock()
 			}
+		case errors.Is(err, ErrLowDisk):
+			r.failed.Store(&err)
+			r.log.Error("recording stopped taking frames: its disk is nearly full; its stop finalizes what was written", "err", err)
 		case err != nil:
 			r.failed.Store(&err)
 			r.log.Error("recording write failed; the file keeps what was written", "err", err)
@@ -234,9 +271,9 @@ func (r *Recording) run() {
 }
 
 // Err is the error that ended the file's writing (a full disk, a failed
-// device), or nil while it is written. From then on the recording takes
-// no more frames; the file keeps what was written before, and Stop
-// returns the error.
+// device, ErrLowDisk), or nil while it is written. From then on the
+// recording takes no more frames; the file keeps what was written before,
+// and Stop returns the error (after ErrLowDisk, with the file finalized).
 func (r *Recording) Err() error {
 	if p := r.failed.Load(); p != nil {
 		return *p

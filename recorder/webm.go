@@ -35,6 +35,12 @@ type WebMConfig struct {
 	// a power loss takes no more than that; otherwise the file is synced
 	// at Close only.
 	SyncEvery time.Duration
+	// MinFree, for a Recording (Start), is the free space its disk must
+	// keep: a recording does not start with less (ErrLowDisk), and one
+	// whose disk gets down to it takes no more frames, so that its stop
+	// still has room to finalize the file and the machine room to go on.
+	// 0: none kept back. A WebMWriter alone ignores it.
+	MinFree uint64
 	// Reproducible writes the same bytes for the same frames: the segment
 	// and track identifiers, random otherwise, are fixed, and the muxer
 	// names no version of itself (FFmpeg's bitexact mode). A file made

@@ -26,6 +26,7 @@ import (
 	"weak"
 
 	"mcu/codec"
+	"mcu/internal/diskspace"
 	"mcu/internal/mediatest"
 )
 
@@ -599,30 +600,7 @@ func stopWithASound(t *testing.T, r *Recording) {
 // with the path of the file, which keeps the media written before.
 func TestRecordingOnAFullDisk(t *testing.T) {
 	r := startRecording(t)
-	c := newClip(t)
-	feed := func(from, to time.Duration) {
-		for vi, ai := int(from*30/time.Second), int(from/(20*time.Millisecond)); ; {
-			vt, at := time.Duration(vi)*time.Second/30, time.Duration(ai)*20*time.Millisecond
-			if vt >= to && at >= to {
-				return
-			}
-			if vt <= at {
-				f, err := c.videoFrame(vi)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.Video(f)
-				vi++
-			} else {
-				f, err := c.audioFrame(ai)
-				if err != nil {
-					t.Fatal(err)
-				}
-				r.Audio(f)
-				ai++
-			}
-		}
-	}
+	feed := feeder(t, r)
 	// 2.5 s, written: two clusters of a second in the file, the third
 	// held by the muxer.
 	feed(0, 2500*time.Millisecond)
@@ -651,6 +629,95 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	}
 	if len(frames) != 2 || frames[0] < 60 || frames[1] < 98 {
 		t.Errorf("file after the disk filled: %v frames (video, audio); want the 2 s written before: 60 and ~100", frames)
+	}
+}
+
+// feeder returns what gives r the clip's frames from one time to
+// another, video and audio in time order.
+func feeder(t *testing.T, r *Recording) func(from, to time.Duration) {
+	c := newClip(t)
+	return func(from, to time.Duration) {
+		for vi, ai := int(from*30/time.Second), int(from/(20*time.Millisecond)); ; {
+			vt, at := time.Duration(vi)*time.Second/30, time.Duration(ai)*20*time.Millisecond
+			if vt >= to && at >= to {
+				return
+			}
+			if vt <= at {
+				f, err := c.videoFrame(vi)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Video(f)
+				vi++
+			} else {
+				f, err := c.audioFrame(ai)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r.Audio(f)
+				ai++
+			}
+		}
+	}
+}
+
+// TestRecordingKeepsDiskSpace: a recording does not start on a disk with
+// less free than MinFree, and one whose disk gets down to it takes no
+// more frames (Err says so) while the file is whole: its stop finalizes
+// it, with its duration and cues, where a full disk leaves no room to.
+func TestRecordingKeepsDiskSpace(t *testing.T) {
+	var free atomic.Uint64
+	real := diskspace.Free
+	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
+	t.Cleanup(func() { diskspace.Free = real })
+	const min = 1 << 30
+	cfg := WebMConfig{Width: 320, Height: 180, FPS: 30, MinFree: min}
+	dir := t.TempDir()
+
+	free.Store(min - 1)
+	if _, err := Start(dir, "room", time.Now(), cfg, slog.New(slog.DiscardHandler)); !errors.Is(err, ErrLowDisk) {
+		t.Fatalf("a start with a byte too few free: %v, want ErrLowDisk", err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "room", "*")); len(files) != 0 {
+		t.Errorf("a refused start left %v", files)
+	}
+
+	free.Store(min)
+	r, err := Start(dir, "room", time.Now(), cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feed := feeder(t, r)
+	feed(0, 2500*time.Millisecond)
+	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
+	time.Sleep(100 * time.Millisecond) // the last frame taken from the queue is written
+	if err := r.Err(); err != nil {
+		t.Fatalf("Err with MinFree free: %v", err)
+	}
+	free.Store(min - 1)
+	feed(2500*time.Millisecond, 5*time.Second)
+	waitFor(t, 5*time.Second, "Err once the disk is nearly full", func() bool { return r.Err() != nil })
+	if !errors.Is(r.Err(), ErrLowDisk) {
+		t.Errorf("Err = %v, want ErrLowDisk", r.Err())
+	}
+	path, err := r.Stop()
+	if path != r.Path() || !errors.Is(err, ErrLowDisk) || errors.Is(err, ErrEmpty) {
+		t.Errorf("Stop = %q, %v; want %q and ErrLowDisk alone", path, err, r.Path())
+	}
+	// Finalized: a duration in its header and cues; the 2.5 s before,
+	// and at most a second after (the free space is looked at once a
+	// second of media).
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] != 1 {
+		t.Error("no Cues: the file was not finalized")
+	}
+	p := ffprobe(t, path)
+	d, _ := strconv.ParseFloat(p.Format.Duration, 64)
+	if d < 2.4 || d > 3.6 {
+		t.Errorf("the file lasts %v s, want the 2.5 s written before the disk got low, and at most a second more", d)
 	}
 }
 

@@ -29,6 +29,11 @@ type Config struct {
 	MaxRooms int
 	// RecordDir receives recordings as <dir>/<room>/<room>-<UTC time>.webm.
 	RecordDir string
+	// RecordMinFree is the free space, in bytes, recordings leave on
+	// RecordDir's disk: none starts with less (ErrLowDisk), and one whose
+	// disk gets down to it takes no more of the mix, its file whole for
+	// its stop to finalize. 0: recordings may fill the disk.
+	RecordMinFree uint64
 	// GatherTimeout bounds the wait for ICE candidates before answering.
 	GatherTimeout time.Duration
 	// OverloadHold is how long after the server last fell behind its media
@@ -40,13 +45,18 @@ type Config struct {
 	Logger   *slog.Logger
 }
 
+// DefaultRecordMinFree is the free space recordings leave on their disk
+// unless configured: room to finalize every file and for the machine to
+// go on (an hour of the mix at 1.5 Mbit/s is about 700 MB).
+const DefaultRecordMinFree = 256 << 20
+
 // DefaultConfig: a 1280x720 30 fps grid, the 4 loudest voices in each
 // mix, 25 people and 100 viewers per room, at most 50 rooms, recordings in
-// ./recordings, senders and rooms refused for 10 s after the server fell
-// behind.
+// ./recordings with DefaultRecordMinFree left free, senders and rooms
+// refused for 10 s after the server fell behind.
 func DefaultConfig() Config {
 	c := Config{Mixer: mixer.DefaultConfig(), MaxParticipants: 25, MaxViewers: 100, MaxRooms: 50, RecordDir: "recordings",
-		GatherTimeout: 5 * time.Second, OverloadHold: 10 * time.Second}
+		RecordMinFree: DefaultRecordMinFree, GatherTimeout: 5 * time.Second, OverloadHold: 10 * time.Second}
 	c.Mixer.Live = true
 	c.Mixer.Voices = mixer.LiveVoices
 	c.Mixer.StrainSpeed = mixer.DefaultStrainSpeed

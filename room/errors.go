@@ -23,6 +23,10 @@ var (
 	// ErrNothingRecorded is a recording stopped before any frame of the
 	// mix reached it: no file is kept.
 	ErrNothingRecorded = recorder.ErrEmpty
+	// ErrLowDisk: the recording disk has less free space than
+	// Config.RecordMinFree; a recording does not start, or took no more
+	// of the mix from then on.
+	ErrLowDisk = recorder.ErrLowDisk
 	// ErrNoMoreViewers is a room full of viewers (Config.MaxViewers).
 	ErrNoMoreViewers = fmt.Errorf("%w: it has as many viewers as it may", ErrRoomFull)
 	// ErrTooManyRecordings: a room's recordings begun within one second

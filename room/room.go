@@ -240,7 +240,7 @@ func (r *Room) StartRecording() (string, error) {
 	}()
 
 	vc := r.mgr.cfg.Mixer.Video
-	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS}, r.log)
+	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, MinFree: r.mgr.cfg.RecordMinFree}, r.log)
 	if errors.Is(err, recorder.ErrTooMany) {
 		return "", ErrTooManyRecordings
 	}
@@ -433,8 +433,11 @@ func (r *Room) Info() Info {
 			// In words: the error names the server's files (the recording
 			// logged it whole).
 			info.Recording.Error = "writing the file failed; it keeps what was written before"
-			if errors.Is(err, syscall.ENOSPC) {
+			switch {
+			case errors.Is(err, syscall.ENOSPC):
 				info.Recording.Error = "the disk is full; the file keeps what was written before"
+			case errors.Is(err, ErrLowDisk):
+				info.Recording.Error = "the disk is nearly full (under the space the server keeps free): the file takes no more, and a stop finalizes what it has"
 			}
 		}
 	}

@@ -10,12 +10,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/webrtc/v4"
 
 	"mcu/client"
+	"mcu/internal/diskspace"
 	"mcu/internal/logbuf"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
@@ -365,6 +367,69 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("%s %s: %d, want %d", c.method, c.path, resp.StatusCode, c.status)
 		}
 	}
+}
+
+// TestRecordingKeepsDiskSpace: a recording does not start on a disk with
+// less free than the server keeps (507), and one whose disk gets down to
+// it says so in the room's state, takes no more of the mix, and its stop
+// answers 507 with the path of the file, finalized (duration, cues) with
+// what it had, while the room goes on.
+func TestRecordingKeepsDiskSpace(t *testing.T) {
+	var free atomic.Uint64
+	real := diskspace.Free
+	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
+	t.Cleanup(func() { diskspace.Free = real }) // after the server's own cleanup: none reads it then
+	const min = 1 << 30
+	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	free.Store(min - 1)
+	if refused := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusInsufficientStorage); !strings.Contains(refused["error"], "nearly full") {
+		t.Errorf("a start on a nearly full disk: %v", refused)
+	}
+	free.Store(min)
+	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	type state struct {
+		Recording *struct{ Path, Error string } `json:"recording"`
+	}
+	time.Sleep(2500 * time.Millisecond)
+	var st state
+	if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || st.Recording.Error != "" {
+		t.Fatalf("recording with the space kept free: %+v", st.Recording)
+	}
+	free.Store(min - 1)
+	eventually(t, 5*time.Second, func() error {
+		var st state
+		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "nearly full") {
+			return failure("the room's recording does not say the disk is nearly full")
+		}
+		return nil
+	})
+	time.Sleep(time.Second) // the room goes on; the file takes none of it
+	stopped := api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusInsufficientStorage)
+	if stopped["path"] != path {
+		t.Errorf("stop on a nearly full disk: %v; want the path %s", stopped, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mediatest.WebMElements(data)[mediatest.EBMLCues] != 1 {
+		t.Error("the file has no cues: not finalized")
+	}
+	p, err := mediatest.ProbeFile(ctx, path)
+	if v, ok := p.Video(); err != nil || !ok || v.Width != 1280 || p.Duration < 2*time.Second || p.Duration > 4500*time.Millisecond {
+		t.Errorf("the file: %+v, %v; want 1280 wide video of the 2.5 s before the disk got low, and at most a second more", p, err)
+	}
+	// With room again, a new recording starts.
+	free.Store(min)
+	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
 }
 
 // TestRecordingOnAFullDisk: a recording whose disk fills says so in the

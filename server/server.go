@@ -305,6 +305,13 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err, nothingRecorded(err), nil)
 		return
 	}
+	if errors.Is(err, room.ErrLowDisk) && path != "" {
+		// The recording stopped taking the mix when its disk got nearly
+		// full, and is now finalized: it lacks the meeting's end.
+		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
+			"error": "the recording stopped taking the mix when its disk got nearly full; the file is finalized with what it has", "path": path})
+		return
+	}
 	if err != nil && path != "" {
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
@@ -405,6 +412,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
+	case errors.Is(err, room.ErrLowDisk):
+		status = http.StatusInsufficientStorage
 	case errors.As(err, &overload):
 		// Short of CPU: another server, or this one once it has kept up
 		// for the hold (RFC 9725 4.7).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with -debug-addr
@@ -81,6 +82,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	listen := fs.String("listen", env("MCU_LISTEN", "127.0.0.1:8080"), "HTTP `address` [MCU_LISTEN]")
 	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
+	recordMinFree := fs.String("record-min-free", env("MCU_RECORD_MIN_FREE", "256M"), "free `space` recordings leave on -record-dir's disk (K, M, G, T: 1024s): none starts with less (507), and one whose disk gets down to it takes no more of the mix and is finalized by its stop; 0: recordings may fill the disk [MCU_RECORD_MIN_FREE]")
 	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
 	fps := fs.String("fps", env("MCU_FPS", "30"), "output frame rate [MCU_FPS]")
 	bitrate := fs.String("bitrate", env("MCU_BITRATE", "1500k"), "video `bitrate` [MCU_BITRATE]")
@@ -159,6 +161,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
+	}
+	if cfg.RecordMinFree, err = parseBytes(*recordMinFree); err != nil {
+		return usageError{fmt.Errorf("-record-min-free: %w", err)}
 	}
 	if cfg.OverloadHold, err = time.ParseDuration(*overloadHold); err != nil || cfg.OverloadHold < 0 {
 		return usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
@@ -426,4 +431,27 @@ func checkToken(token string) error {
 		}
 	}
 	return nil
+}
+
+// parseBytes reads a size in bytes: a whole number, with K, M, G or T for
+// 1024, 1024², ... (KiB, MB and such are taken too, as the same).
+func parseBytes(s string) (uint64, error) {
+	num, shift := strings.TrimSpace(s), 0
+	upper := strings.ToUpper(num)
+	for _, suffix := range []string{"IB", "B"} {
+		if strings.HasSuffix(upper, suffix) && len(upper) > len(suffix) {
+			upper = upper[:len(upper)-len(suffix)]
+			break
+		}
+	}
+	if n := len(upper); n > 0 {
+		if i := strings.IndexByte("KMGT", upper[n-1]); i >= 0 {
+			upper, shift = upper[:n-1], 10*(i+1)
+		}
+	}
+	v, err := strconv.ParseUint(upper, 10, 64)
+	if err != nil || v > math.MaxUint64>>shift {
+		return 0, fmt.Errorf("bad size %q: want bytes, such as 268435456, 256M or 1G", s)
+	}
+	return v << shift, nil
 }

@@ -361,6 +361,8 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		{"-peer-timeout", "9s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "10s", true}, {"-peer-timeout", "1m", true},
 		{"-strain-speed", "5", false}, {"-strain-speed", "-17", false}, {"-strain-speed", "fast", false},
 		{"-strain-speed", "0", true}, {"-strain-speed", "-16", true}, {"-strain-speed", "-3", true},
+		{"-record-min-free", "-1", false}, {"-record-min-free", "lots", false}, {"-record-min-free", "1.5G", false},
+		{"-record-min-free", "99999999T", false}, {"-record-min-free", "0", true}, {"-record-min-free", "512M", true},
 	} {
 		// Cancelled: a value taken starts the server, which stops at once.
 		ctx, cancel := context.WithCancel(context.Background())
@@ -369,6 +371,23 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		var ue usageError
 		if refused := errors.As(err, &ue) && strings.Contains(err.Error(), c.flag); refused == c.ok {
 			t.Errorf("%s %s: %v, want it taken %v", c.flag, c.v, err, c.ok)
+		}
+	}
+}
+
+// TestParseBytes: sizes in bytes, with binary multiples.
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"0": 0, "268435456": 256 << 20, "256M": 256 << 20, "256m": 256 << 20, "256MiB": 256 << 20, "256MB": 256 << 20,
+		"1G": 1 << 30, "2k": 2048, "3T": 3 << 40, "7B": 7, " 1G ": 1 << 30,
+	} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "M", "-1", "1.5G", "1X", "G1", "16777216T", "1 G"} {
+		if got, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q) = %d, want an error", in, got)
 		}
 	}
 }
@@ -703,6 +722,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 	shown := map[string]struct{ env, val string }{
 		"listen":              {"MCU_LISTEN", "127.0.0.2:18080"},
 		"record-dir":          {"MCU_RECORD_DIR", "/srv/mcu-env-recordings"},
+		"record-min-free":     {"MCU_RECORD_MIN_FREE", "3G"},
 		"size":                {"MCU_SIZE", "640x360"},
 		"fps":                 {"MCU_FPS", "24"},
 		"bitrate":             {"MCU_BITRATE", "2100k"},
