@@ -693,8 +693,9 @@ async function onRecord() {
       return;
     }
     showError(err);
-    // A stop that failed after the file was made (a full disk) ends the
-    // recording all the same, and the server says where the file is.
+    // A stop that failed after the file was made (a full disk, or one
+    // nearly full: 507) ends the recording all the same, and the server
+    // says where the file is.
     if (path && session === s && stopping) {
       recordingPath = null;
       ui.record.textContent = "Start recording";

@@ -104,6 +104,7 @@ const STATUS_TEXT = {
   415: "The server does not accept this kind of request body",
   429: "The room is full",
   503: "The server is busy or shutting down",
+  507: "The recording disk is nearly full",
 };
 
 /**
