@@ -111,7 +111,9 @@ func (p *encodePipe) run() {
 		}
 		if j.h264 {
 			// A copy, before the VP8 encode: the two encode at once.
-			p.h264.offer(j)
+			// While the VP8 encoder runs faster for the machine's strain,
+			// so does the H.264 one.
+			p.h264.offer(j, p.gov != nil && int(p.stats.speed.Load()) < p.gov.base)
 		} else {
 			p.h264.stop()
 		}

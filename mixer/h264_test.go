@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -219,7 +220,7 @@ func TestH264OutputDropsWhileBusy(t *testing.T) {
 	defer pic.Free()
 	c := newCanvas(pic, 0)
 	offer := func(i int, key bool) {
-		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, h264Key: key, bitrate: cfg.Bitrate})
+		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, h264Key: key, bitrate: cfg.Bitrate}, false)
 	}
 	offer(0, false) // encoded; its output blocks, and the run's picture stays taken
 	offer(1, true)  // dropped, its keyframe owed
@@ -284,7 +285,7 @@ func TestH264RunsInTurn(t *testing.T) {
 	defer pic.Free()
 	c := newCanvas(pic, 0)
 	offer := func(i int) {
-		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+		h.offer(encodeJob{c: c, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, false)
 	}
 	offer(0) // its output blocks
 	for end := time.Now().Add(5 * time.Second); out.calls.Load() == 0; {
@@ -363,7 +364,7 @@ func TestH264OutputFailure(t *testing.T) {
 				if opens.Load() >= 3 && (c.fails < 0 || handed() >= 5) {
 					break
 				}
-				h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+				h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, false)
 				for end := time.Now().Add(5 * time.Second); len(h.idle) == 0 && time.Now().Before(end); {
 					time.Sleep(time.Millisecond)
 				}
@@ -470,7 +471,7 @@ func TestH264CopyCounted(t *testing.T) {
 	defer pic.Free()
 	cv := newCanvas(pic, 0)
 	for i := range 5 {
-		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate})
+		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, false)
 	}
 	h.stop()
 	h.wait()
@@ -478,5 +479,54 @@ func TestH264CopyCounted(t *testing.T) {
 	defer obs.mu.Unlock()
 	if n := obs.spans[StageH264Encode]; n != 5 {
 		t.Errorf("%d spans of h264_encode for 5 pictures copied and none encoded, want 5 (%v)", n, obs.spans)
+	}
+}
+
+// TestH264PresetFollowsStrain: pictures offered while the machine is
+// short of CPU are encoded with strainPreset, from a new encoder (whose
+// first picture is a keyframe), and those after it with the configured
+// preset again; a run of either kind opens its encoder once.
+func TestH264PresetFollowsStrain(t *testing.T) {
+	var mu sync.Mutex
+	var opened []string
+	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
+	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
+		mu.Lock()
+		opened = append(opened, c.Preset)
+		mu.Unlock()
+		return codec.NewH264Encoder(c)
+	}
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	out := &capture{}
+	st := &stats{}
+	h := &h264Pipe{cfg: cfg.H264(), out: out, stats: st, log: slog.New(slog.DiscardHandler),
+		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	cv := newCanvas(pic, 0)
+	strained := []bool{false, false, true, true, true, false, false}
+	for i, fast := range strained {
+		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, fast)
+	}
+	h.stop()
+	h.wait()
+	if want := []string{cfg.H264().Preset, strainPreset, cfg.H264().Preset}; !slices.Equal(opened, want) {
+		t.Errorf("encoders opened with presets %v, want %v", opened, want)
+	}
+	var keys []int
+	for i, f := range out.video {
+		if f.Key {
+			keys = append(keys, i)
+		}
+	}
+	if len(out.video) != len(strained) || !slices.Equal(keys, []int{0, 2, 5}) {
+		t.Errorf("%d pictures, keyframes at %v; want %d, keyframes at 0, 2 and 5 (each encoder's first)", len(out.video), keys, len(strained))
+	}
+	if n := st.h264Presets.Load(); n != 2 {
+		t.Errorf("%d preset changes counted, want 2", n)
 	}
 }

@@ -118,6 +118,7 @@ func (o *speedObserver) EncoderSpeed(faster bool) {
 // an hour (every picture is early).
 func TestEncodePipeGovernsSpeed(t *testing.T) {
 	cfg := testConfig().Video
+	h264 := false // the pictures go to an H.264 output too
 	run := func(gov *speedGovernor, startSpeed, pictures int) (*codec.VP8Encoder, *stats, *speedObserver) {
 		enc, err := codec.NewVP8Encoder(cfg)
 		if err != nil {
@@ -139,7 +140,7 @@ func TestEncodePipeGovernsSpeed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p.submit(encodeJob{c: c, pts: time.Duration(i) * time.Second / time.Duration(cfg.FPS), key: i == 0, bitrate: cfg.Bitrate})
+			p.submit(encodeJob{c: c, pts: time.Duration(i) * time.Second / time.Duration(cfg.FPS), key: i == 0, bitrate: cfg.Bitrate, h264: h264})
 		}
 		speed := enc.Config().Speed
 		if err := p.close(); err != nil {
@@ -170,6 +171,19 @@ func TestEncodePipeGovernsSpeed(t *testing.T) {
 	}
 	if st.speedDowns.Load() != 3 || obs.slower.Load() != 3 || st.speedUps.Load() != 0 {
 		t.Errorf("early pictures: %d steps down (observer %d), %d up; want 3 down", st.speedDowns.Load(), obs.slower.Load(), st.speedUps.Load())
+	}
+
+	// Late, with an H.264 output: its encoder opens again with
+	// strainPreset once the VP8 encoder has stepped up, and only then.
+	var presets []string
+	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
+	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
+		presets = append(presets, c.Preset) // the H.264 run's goroutine alone; read after close
+		return codec.NewH264Encoder(c)
+	}
+	h264 = true
+	if _, st, _ = run(window(time.Nanosecond), cfg.Speed, 20); !slices.Equal(presets, []string{cfg.H264().Preset, strainPreset}) || st.h264Presets.Load() != 1 {
+		t.Errorf("late pictures with H.264: encoders opened with %v, %d changes counted; want %s then %s, 1", presets, st.h264Presets.Load(), cfg.H264().Preset, strainPreset)
 	}
 }
 

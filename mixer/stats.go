@@ -24,6 +24,9 @@ type Stats struct {
 	// back (Config.StrainSpeed, live only).
 	Speed                int
 	SpeedUps, SpeedDowns uint64
+	// H264Presets counts the H.264 encoder's changes of x264 preset with
+	// the machine's strain (live only).
+	H264Presets uint64
 }
 
 // Timing summarizes durations.
@@ -42,7 +45,7 @@ func (t Timing) Mean() time.Duration {
 
 type stats struct {
 	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
-	h264Frames, h264Bytes, h264Keyframes, h264Dropped                   atomic.Uint64
+	h264Frames, h264Bytes, h264Keyframes, h264Dropped, h264Presets      atomic.Uint64
 	speed                                                               atomic.Int64
 	speedUps, speedDowns                                                atomic.Uint64
 	compose, encode                                                     timing
@@ -77,5 +80,6 @@ func (m *Mixer) Stats() Stats {
 		DroppedFrames: s.dropped.Load(), LateTicks: s.lateTicks.Load(), AudioFrames: s.audioFrames.Load(),
 		Compose: s.compose.get(), Encode: s.encode.get(),
 		Speed: int(s.speed.Load()), SpeedUps: s.speedUps.Load(), SpeedDowns: s.speedDowns.Load(),
+		H264Presets: s.h264Presets.Load(),
 	}
 }
