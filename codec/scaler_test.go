@@ -494,3 +494,91 @@ func TestScalerKeepsContexts(t *testing.T) {
 		t.Fatalf("the size given up made %d contexts in all, want 6", s.made)
 	}
 }
+
+// TestScalerContextKeyIsAllFourSizes: a kept swscale context serves only
+// the exact (source size, destination size) pair it was made for. Sources
+// of different sizes scaled to one tile size (a mixer's participants), and
+// one source to tiles differing in a single side, each scale as a scaler of
+// their own does, whether the pair is found among the kept contexts or is
+// the one that replaces the least recently used.
+func TestScalerContextKeyIsAllFourSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	frame := func(w, h int) *Frame {
+		f := NewFrame(w, h)
+		for _, p := range [][]byte{f.Y, f.Cb, f.Cr} {
+			for i := range p {
+				p[i] = byte(rng.IntN(256))
+			}
+		}
+		return f
+	}
+	type pair struct{ sw, sh, dw, dh int }
+	srcs := map[image.Point]*Frame{}
+	scale := func(s *Scaler, p pair) *image.YCbCr {
+		k := image.Pt(p.sw, p.sh)
+		if srcs[k] == nil {
+			srcs[k] = frame(p.sw, p.sh)
+		}
+		src := srcs[k]
+		canvas := NewImage(p.dw, p.dh)
+		if err := s.Scale(canvas, canvas.Rect, &src.YCbCr, src.Rect); err != nil {
+			t.Fatal(err)
+		}
+		return canvas
+	}
+	check := func(name string, seq []pair, made int) {
+		var s Scaler
+		defer s.Close()
+		defer func() {
+			if made > 0 && s.made != made {
+				t.Errorf("%s: %d contexts made, want %d", name, s.made, made)
+			}
+		}()
+		for i, p := range seq {
+			got := scale(&s, p)
+			var own Scaler
+			want := scale(&own, p)
+			own.Close()
+			if !slices.Equal(got.Y, want.Y) || !slices.Equal(got.Cb, want.Cb) || !slices.Equal(got.Cr, want.Cr) {
+				t.Errorf("%s: call %d, %v: scaled otherwise than by a context of its own", name, i, p)
+				return
+			}
+		}
+	}
+	base := pair{640, 360, 400, 226}
+	others := []pair{{640, 360, 500, 282}, {640, 360, 600, 338}, {640, 360, 360, 202}}
+	for name, alt := range map[string]pair{
+		"source width":       {642, 360, 400, 226},
+		"source height":      {640, 362, 400, 226},
+		"destination width":  {640, 360, 402, 226},
+		"destination height": {640, 360, 400, 228},
+	} {
+		// Kept, most recently used: alt differs from the front entry by
+		// one side only.
+		check(name+", found", []pair{base, alt, base, alt}, 2)
+		// Kept deeper: behind others.
+		check(name+", found deeper", append(append(append([]pair{base}, others[:2]...), alt), base, alt), 4)
+		// The least recently used (the last slot, checked apart) is base.
+		check(name+", replacing", append(append([]pair{base}, others...), alt), 5)
+	}
+}
+
+// TestScalerCloseTwice: Close is safe to call more than once, also after
+// several contexts were made.
+func TestScalerCloseTwice(t *testing.T) {
+	src := NewFrame(640, 360)
+	var s Scaler
+	for _, w := range []int{400, 500, 600} {
+		canvas := NewImage(w, w*9/16&^1)
+		if err := s.Scale(canvas, canvas.Rect, &src.YCbCr, src.Rect); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	s.Close()
+	for i, e := range s.ctxs {
+		if e.ctx != nil {
+			t.Errorf("slot %d still holds a context after Close", i)
+		}
+	}
+}

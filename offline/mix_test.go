@@ -439,3 +439,36 @@ func TestMixIsReproducible(t *testing.T) {
 		})
 	}
 }
+
+// TestMixOfLateAudioIsNoWarning: sound that starts late in its file (a
+// participant who joined after the recording began) is preceded by
+// silence, and that is not sound missing: no warning.
+func TestMixOfLateAudioIsNoWarning(t *testing.T) {
+	dir := t.TempDir()
+	whole := filepath.Join(dir, "whole.mka")
+	late, offset := filepath.Join(dir, "late.mka"), filepath.Join(dir, "offset.mka")
+	for _, args := range [][]string{
+		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
+		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=lt(n\,50)`, late},
+		{"-i", mediatest.TestdataPath(t, "p01.ivf"), "-itsoffset", "0.5", "-i", whole, "-map", "0:v", "-map", "1:a", "-c", "copy", offset},
+	} {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
+		}
+	}
+	cfg := mixer.DefaultConfig()
+	cfg.Video.Width, cfg.Video.Height = 160, 90
+	for _, in := range []string{late, offset} {
+		p, err := ParseParticipant(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Mix(context.Background(), []Participant{p}, Options{Output: in + "-mix.webm", Mixer: cfg, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Warnings != 0 {
+			t.Errorf("%s: %d warnings, want none", filepath.Base(in), res.Warnings)
+		}
+	}
+}

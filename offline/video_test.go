@@ -244,6 +244,8 @@ func TestWholeIn(t *testing.T) {
 		{640, 360, layout.Size{W: 960, H: 540}, layout.Fit, image.Pt(640, 360)},     // never larger
 		{641, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(640, 360)},    // as it is, but even
 		{1, 361, layout.Size{W: 960, H: 540}, layout.Fill, image.Pt(1, 361)},        // too thin to cut
+		{640, 359, layout.Size{W: 640, H: 360}, layout.Fit, image.Pt(640, 358)},     // the width fits exactly: kept, cut even
+		{1000, 100, layout.Size{W: 4, H: 4}, layout.Fit, image.Pt(4, 2)},            // 4 × 0.4: 2 at least
 		{641, 361, layout.Size{W: 320, H: 180}, layout.Fit, image.Pt(320, 180)},     // 320 × 180.2
 		{333, 247, layout.Size{W: 2, H: 2}, layout.Fit, image.Pt(2, 2)},             // 2 × 1.5 at least 2
 		{640, 360, layout.Size{W: 0, H: 0}, layout.Fill, image.Pt(640, 360)},        // no tile: as it is
