@@ -4,40 +4,11 @@ package codec
 
 /*
 #cgo pkg-config: libavutil
-#include <stdarg.h>
-#include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 #include <libavutil/log.h>
 
-extern void mcuLogLine(int level, char *msg);
-
-// The start of a line FFmpeg writes in several calls ("Packet corrupt
-// (...)" then ", dropping it.\n"), kept by the thread writing it, at the
-// most severe level of its parts.
-static _Thread_local char mcu_log_line[1024];
-static _Thread_local size_t mcu_log_len;
-static _Thread_local int mcu_log_level;
-
-// mcu_log formats with a bounded buffer (FFmpeg's lines are short; longer
-// ones are truncated, never overflowed) and hands each whole line to Go.
-static void mcu_log(void *avcl, int level, const char *fmt, va_list vl) {
-	if (level > av_log_get_level()) return;
-	size_t room = sizeof mcu_log_line - mcu_log_len;
-	int n = vsnprintf(mcu_log_line + mcu_log_len, room, fmt, vl);
-	if (n < 0) n = 0;
-	if (mcu_log_len == 0 || level < mcu_log_level) mcu_log_level = level;
-	int ended = (size_t)n >= room || (n > 0 && mcu_log_line[mcu_log_len + n - 1] == '\n');
-	mcu_log_len += (size_t)n < room ? (size_t)n : room - 1;
-	if (!ended) return; // the rest of the line comes in the next call
-	mcuLogLine(mcu_log_level, mcu_log_line);
-	mcu_log_len = 0;
-	mcu_log_line[0] = 0;
-}
-
-static void mcu_log_install(void) {
-	av_log_set_level(AV_LOG_WARNING);
-	av_log_set_callback(mcu_log);
-}
+void mcu_log_install(void);          // log.c
+void mcu_log_through(int ctx, int level, const char *msg);
 */
 import "C"
 
@@ -47,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 var logOnce sync.Once
@@ -96,3 +68,19 @@ func mcuLogLine(level C.int, msg *C.char) {
 		})
 	}
 }
+
+// logThrough writes msg with FFmpeg's av_log at level (an AV_LOG_ value),
+// from no context (ctx 0) or one of two made up (1, 2), as FFmpeg's own
+// code writes its lines: for tests of the callback.
+func logThrough(ctx, level int, msg string) {
+	cs := C.CString(msg)
+	defer C.free(unsafe.Pointer(cs))
+	C.mcu_log_through(C.int(ctx), C.int(level), cs)
+}
+
+// FFmpeg's log levels, for logThrough.
+const (
+	avLogError   = int(C.AV_LOG_ERROR)
+	avLogWarning = int(C.AV_LOG_WARNING)
+	avLogInfo    = int(C.AV_LOG_INFO)
+)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -114,30 +116,6 @@ func TestFFmpegLogIsBounded(t *testing.T) {
 	}
 }
 
-// recordHandler keeps the messages of FFmpeg's lines logged through it.
-type recordHandler struct {
-	mu    sync.Mutex
-	lines []string
-}
-
-func (h *recordHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h *recordHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != "ffmpeg" {
-		return nil
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "msg" {
-			h.mu.Lock()
-			h.lines = append(h.lines, a.Value.String())
-			h.mu.Unlock()
-		}
-		return true
-	})
-	return nil
-}
-func (h *recordHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
-func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
-
 // TestDamagedIVFFrameSize: an IVF frame whose size field was damaged
 // upwards takes the rest of the file as its packet. The reader counts it
 // as damaged (it had said nothing: the clip just ended), and FFmpeg's
@@ -146,9 +124,9 @@ func (h *recordHandler) WithGroup(string) slog.Handler      { return h }
 func TestDamagedIVFFrameSize(t *testing.T) {
 	const damagedFrame = 40
 	path := mediatest.DamageIVFSize(t, mediatest.TestdataPath(t, "p01.ivf"), damagedFrame, 0x40000000)
-	var h recordHandler
+	h := &levelHandler{}
 	countFFmpegLines(t, &countHandler{}) // a limiter window of its own
-	SetLogger(slog.New(&h))
+	SetLogger(slog.New(h))
 	in, err := OpenInput(path)
 	if err != nil {
 		t.Fatal(err)
@@ -168,18 +146,98 @@ func TestDamagedIVFFrameSize(t *testing.T) {
 	if n != damagedFrame+1 || in.Damaged(Video) != 1 {
 		t.Errorf("%d packets read, %d damaged; want %d, the last damaged", n, in.Damaged(Video), damagedFrame+1)
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	lines := h.take()
 	joined := 0
-	for _, l := range h.lines {
-		if strings.HasPrefix(l, "Packet corrupt") && strings.HasSuffix(l, ").") {
+	for _, l := range lines {
+		if strings.HasPrefix(l, "WARN Packet corrupt") && strings.HasSuffix(l, ").") {
 			joined++
 		}
-		if l == "." {
-			t.Errorf("a line's end logged on its own: %q", h.lines)
+		if l == "WARN ." {
+			t.Errorf("a line's end logged on its own: %q", lines)
 		}
 	}
 	if joined != 1 {
-		t.Errorf("FFmpeg's lines %q: want one \"Packet corrupt (...).\"", h.lines)
+		t.Errorf("FFmpeg's lines %q: want one \"Packet corrupt (...).\"", lines)
+	}
+}
+
+// levelHandler keeps FFmpeg's lines as "LEVEL text".
+type levelHandler struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *levelHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *levelHandler) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "ffmpeg" {
+		return nil
+	}
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "msg" {
+			h.mu.Lock()
+			h.lines = append(h.lines, r.Level.String()+" "+a.Value.String())
+			h.mu.Unlock()
+		}
+		return true
+	})
+	return nil
+}
+func (h *levelHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *levelHandler) WithGroup(string) slog.Handler      { return h }
+
+// take returns the lines logged since the last take, in a limiter window
+// of their own from then on.
+func (h *levelHandler) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.lines
+	h.lines = nil
+	ffmpegLines.mu.Lock()
+	ffmpegLines.start, ffmpegLines.n, ffmpegLines.held = time.Now(), 0, 0
+	ffmpegLines.mu.Unlock()
+	return l
+}
+
+// TestFFmpegLogLineJoining: a line FFmpeg writes in several av_log calls
+// is logged whole, at the most severe level of its parts, and its level
+// does not pass to the next; a line longer than the buffer is cut and the
+// next starts clean; a message without its '\n' followed by another
+// context's is logged as it is, not glued to the next.
+func TestFFmpegLogLineJoining(t *testing.T) {
+	runtime.LockOSThread() // a line is held by its thread
+	defer runtime.UnlockOSThread()
+	h := &levelHandler{}
+	countFFmpegLines(t, &countHandler{})
+	SetLogger(slog.New(h))
+	long := strings.Repeat("a", 2000)
+	type part struct {
+		ctx, level int
+		s          string
+	}
+	for _, c := range []struct {
+		name  string
+		parts []part
+		want  []string
+	}{
+		{"two parts", []part{{0, avLogWarning, "Packet corrupt (x)"}, {0, avLogWarning, ".\n"}}, []string{"WARN Packet corrupt (x)."}},
+		{"the most severe part", []part{{0, avLogWarning, "first "}, {0, avLogError, "second\n"}}, []string{"ERROR first second"}},
+		{"a level kept to its line", []part{{0, avLogError, "an error\n"}, {0, avLogWarning, "a warn"}, {0, avLogWarning, "ing\n"}}, []string{"ERROR an error", "WARN a warning"}},
+		{"a long line cut, the next clean", []part{{0, avLogWarning, long + "\n"}, {0, avLogWarning, "next\n"}}, []string{"WARN " + long[:1023], "WARN next"}},
+		{"a long second part", []part{{0, avLogWarning, long[:1000]}, {0, avLogWarning, long[:100] + "\n"}, {0, avLogWarning, "next\n"}}, []string{"WARN " + long[:1023], "WARN next"}},
+		{"full, then its end", []part{{0, avLogWarning, long[:1023]}, {0, avLogWarning, "\n"}, {0, avLogWarning, "next\n"}}, []string{"WARN " + long[:1023], "WARN next"}},
+		{"one past full", []part{{0, avLogWarning, long[:1024]}, {0, avLogWarning, "next\n"}}, []string{"WARN " + long[:1023], "WARN next"}},
+		{"empty parts", []part{{0, avLogWarning, ""}, {0, avLogWarning, "x\n"}, {0, avLogError, ""}, {0, avLogWarning, "y\n"}}, []string{"WARN x", "WARN y"}},
+		{"a level not logged", []part{{0, avLogInfo, "info\n"}, {0, avLogWarning, "w\n"}}, []string{"WARN w"}},
+		{"no end, another context", []part{{1, avLogWarning, "a message without its end"}, {2, avLogError, "an unrelated error\n"}},
+			[]string{"WARN a message without its end", "ERROR an unrelated error"}},
+		{"no end, the same context", []part{{1, avLogWarning, "Packet corrupt"}, {1, avLogWarning, ".\n"}, {2, avLogWarning, "next\n"}},
+			[]string{"WARN Packet corrupt.", "WARN next"}},
+	} {
+		for _, p := range c.parts {
+			logThrough(p.ctx, p.level, p.s)
+		}
+		if got := h.take(); !slices.Equal(got, c.want) {
+			t.Errorf("%s: logged %d lines %.80q, want %.80q", c.name, len(got), got, c.want)
+		}
 	}
 }
