@@ -26,6 +26,7 @@ type fileAudio struct {
 	free  chan []int16
 
 	corrupt int // written by run, read after ready is closed
+	gaps    int // sound missing after the stream began; as corrupt
 }
 
 func newFileAudio(path string, info codec.StreamInfo, log *slog.Logger) *fileAudio {
@@ -164,7 +165,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 		// in a recording.
 		a.log.Warn("sound missing in the file (packets lost or a pause), filled: concealed for up to 100 ms, then silence",
 			"file", a.path, "gaps", gaps, "missing", time.Duration(missing)*time.Second/codec.OpusSampleRate)
-		a.corrupt++
+		a.gaps = int(gaps)
 	}
 	return w.flush()
 }

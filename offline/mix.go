@@ -46,6 +46,7 @@ type Result struct {
 	VideoFrames int
 	AudioFrames int
 	Warnings    int // damaged frames skipped or concealed, damaged timestamps repaired
+	Gaps        int // gaps in the inputs' sound (lost packets, pauses), filled
 	Stats       mixer.Stats
 }
 
@@ -194,6 +195,7 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	}
 	for _, a := range audios {
 		res.Warnings += a.corrupt
+		res.Gaps += a.gaps
 	}
 	if raw != nil {
 		// A write error may only show when the file is closed.

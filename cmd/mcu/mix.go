@@ -150,6 +150,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if res.Warnings > 0 {
 		fmt.Fprintf(stdout, ", %d damaged frames or timestamps skipped or repaired", res.Warnings)
 	}
+	if res.Gaps > 0 {
+		fmt.Fprintf(stdout, ", %d gaps in the sound filled", res.Gaps)
+	}
 	fmt.Fprintln(stdout)
 	return nil
 }
