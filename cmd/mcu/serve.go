@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"mcu/internal/diskspace"
 	"mcu/mixer"
 	"mcu/room"
 	"mcu/server"
@@ -227,6 +228,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfg.Logger = log
 	if cfg.RecordDir, err = recordDirReady(cfg.RecordDir); err != nil {
 		return err
+	}
+	if free, ok := diskspace.Free(cfg.RecordDir); ok && free < cfg.RecordMinFree {
+		// Found now, not at a meeting's first recording.
+		log.Warn("the recordings' disk has less free space than -record-min-free: recordings are refused until it has more",
+			"free_mib", free>>20, "record_min_free_mib", cfg.RecordMinFree>>20)
 	}
 
 	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {

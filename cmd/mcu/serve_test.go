@@ -447,6 +447,17 @@ func TestRecordDirCheckedAtStart(t *testing.T) {
 	if !strings.Contains(stderr.String(), "record_dir="+abs) {
 		t.Errorf("the log does not name %s:\n%s", abs, stderr.String())
 	}
+	if strings.Contains(stderr.String(), "less free space") {
+		t.Errorf("a warning of a disk with room:\n%s", stderr.String())
+	}
+	// A disk with less free than recordings keep is said at start.
+	stderr.Reset()
+	if err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", "rec", "-record-min-free", "8388607T"}, io.Discard, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "less free space than -record-min-free") {
+		t.Errorf("no warning of a disk under -record-min-free:\n%s", stderr.String())
+	}
 }
 
 // TestHeadersBounded: the server answers a request whose headers are over
