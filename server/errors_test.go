@@ -432,6 +432,50 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
 }
 
+// TestLowDiskStopWhoseFinalizeFails: a recording that stopped taking the
+// mix on a nearly full disk, and whose finalizing then fails too (the
+// disk filled meanwhile, by another process), is not answered "finalized":
+// its stop is the failure it is (500 with a ref, the error logged).
+func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
+	var free atomic.Uint64
+	real := diskspace.Free
+	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
+	t.Cleanup(func() { diskspace.Free = real })
+	const min = 1 << 30
+	free.Store(min)
+	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	time.Sleep(1500 * time.Millisecond)
+	free.Store(min - 1)
+	eventually(t, 5*time.Second, func() error {
+		var st struct {
+			Recording *struct{ Error string } `json:"recording"`
+		}
+		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "nearly full") {
+			return failure("the room's recording does not say the disk is nearly full")
+		}
+		return nil
+	})
+	mediatest.FillDisk(t, path) // the finalize's writes fail
+	req, _ := http.NewRequest("DELETE", srv.URL+"/api/rooms/r/recording", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusInsufficientStorage {
+		t.Errorf("a stop whose finalize failed answered %d (\"the file is finalized with what it has\"); want 500 with a ref", resp.StatusCode)
+	}
+}
+
 // TestRecordingOnAFullDisk: a recording whose disk fills says so in the
 // room's state while the room goes on, and its stop answers 500 with the
 // path of the file, which keeps what was written before.

@@ -305,7 +305,7 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err, nothingRecorded(err), nil)
 		return
 	}
-	if errors.Is(err, room.ErrLowDisk) && path != "" {
+	if onlyLowDisk(err) && path != "" {
 		// The recording stopped taking the mix when its disk got nearly
 		// full, and is now finalized: it lacks the meeting's end.
 		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
@@ -323,6 +323,22 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"path": path})
+}
+
+// onlyLowDisk tells whether err is the recording's stop on a nearly full
+// disk and nothing else: its file then finalized. Joined with another
+// error (its finalizing failed too: the disk filled meanwhile), the file
+// is not.
+func onlyLowDisk(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyLowDisk(e) {
+				return false
+			}
+		}
+		return len(j.Unwrap()) > 0
+	}
+	return errors.Is(err, room.ErrLowDisk)
 }
 
 // nothingRecorded says why a recording left no file: it got no frame
@@ -413,7 +429,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
 	case errors.Is(err, room.ErrLowDisk):
+		// Said without the disk's figures, which are the server's.
 		status = http.StatusInsufficientStorage
+		err = errors.New("the recording disk is nearly full (under the free space the server keeps)")
 	case errors.As(err, &overload):
 		// Short of CPU: another server, or this one once it has kept up
 		// for the hold (RFC 9725 4.7).
