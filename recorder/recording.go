@@ -75,12 +75,14 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 	if log == nil {
 		log = slog.Default()
 	}
+	// Before the room's folder is made: a disk too full for that too is
+	// refused as nearly full, and a refused start leaves nothing.
+	if err := enoughSpace(dir, cfg.MinFree); err != nil {
+		return nil, err
+	}
 	folder := filepath.Join(dir, room)
 	if err := os.MkdirAll(folder, 0o755); err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
-	}
-	if err := enoughSpace(folder, cfg.MinFree); err != nil {
-		return nil, err
 	}
 	base := room + "-" + now.UTC().Format("20060102T150405Z")
 	var w *WebMWriter

@@ -17,9 +17,13 @@ func TestFree(t *testing.T) {
 	if err := unix.Statfs(dir, &st); err != nil {
 		t.Fatal(err)
 	}
-	size := st.Blocks * uint64(st.Bsize)
-	if !ok || got == 0 || got > size || got > st.Bfree*uint64(st.Bsize) {
-		t.Errorf("Free(%s) = %d, %v; want 0 < free ≤ %d of a %d-byte disk", dir, got, ok, st.Bfree*uint64(st.Bsize), size)
+	unit := uint64(st.Frsize)
+	if unit == 0 {
+		unit = uint64(st.Bsize)
+	}
+	size, free := st.Blocks*unit, st.Bfree*unit
+	if !ok || got == 0 || got > free || got != st.Bavail*unit {
+		t.Errorf("Free(%s) = %d, %v; want what anyone may write, %d of %d free on a %d-byte disk", dir, got, ok, st.Bavail*unit, free, size)
 	}
 	if n, ok := Free(filepath.Join(dir, "gone", "away")); ok {
 		t.Errorf("Free of a missing folder = %d, ok; want not ok", n)
