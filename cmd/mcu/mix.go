@@ -150,7 +150,10 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if res.Warnings > 0 {
 		fmt.Fprintf(stdout, ", %d damaged frames or timestamps skipped or repaired", res.Warnings)
 	}
-	if res.Gaps > 0 {
+	switch {
+	case res.Gaps == 1:
+		fmt.Fprint(stdout, ", 1 gap in the sound filled")
+	case res.Gaps > 1:
 		fmt.Fprintf(stdout, ", %d gaps in the sound filled", res.Gaps)
 	}
 	fmt.Fprintln(stdout)

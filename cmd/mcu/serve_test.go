@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -386,6 +387,23 @@ func TestParseBytes(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "M", "-1", "1.5G", "1X", "G1", "16777216T", "1 G"} {
+		if got, err := parseBytes(in); err == nil {
+			t.Errorf("parseBytes(%q) = %d, want an error", in, got)
+		}
+	}
+}
+
+// TestParseBytesAtItsLimits: the largest sizes that fit in 64 bits are
+// taken, the first that does not is refused.
+func TestParseBytesAtItsLimits(t *testing.T) {
+	for in, want := range map[string]uint64{
+		"18446744073709551615": math.MaxUint64, "16777215T": 16777215 << 40, "17179869183G": 17179869183 << 30,
+	} {
+		if got, err := parseBytes(in); err != nil || got != want {
+			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"18446744073709551616", "17179869184G", "1KB B", "KiB", "B", "iB"} {
 		if got, err := parseBytes(in); err == nil {
 			t.Errorf("parseBytes(%q) = %d, want an error", in, got)
 		}

@@ -1,0 +1,116 @@
+package mixer
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"mcu/codec"
+)
+
+// TestH264PresetAtTheFirstStepOnly: the H.264 output takes strainPreset
+// as soon as the VP8 encoder runs one step faster than its configured
+// speed (not only further), and its own preset again once the VP8 encoder
+// is back at its configured speed.
+func TestH264PresetAtTheFirstStepOnly(t *testing.T) {
+	cfg := testConfig().Video
+	var mu sync.Mutex
+	var presets []string
+	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
+	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
+		mu.Lock()
+		presets = append(presets, c.Preset)
+		mu.Unlock()
+		return codec.NewH264Encoder(c)
+	}
+	run := func(startSpeed, pictures int) []string {
+		mu.Lock()
+		presets = nil
+		mu.Unlock()
+		enc, err := codec.NewVP8Encoder(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer enc.Close()
+		if err := enc.SetSpeed(startSpeed); err != nil {
+			t.Fatal(err)
+		}
+		st := &stats{}
+		st.speed.Store(int64(startSpeed))
+		// Every picture early: a step back after calmSeconds windows of 5.
+		gov := &speedGovernor{base: cfg.Speed, fastest: cfg.Speed - 3*speedStep, interval: time.Hour, window: make([]time.Duration, 0, 5)}
+		p, err := newEncodePipe(enc, &capture{}, st, slog.New(slog.DiscardHandler), true, func(error) {}, gov, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range pictures {
+			c, err := p.buffer(context.Background(), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.submit(encodeJob{c: c, pts: time.Duration(i) * time.Second / time.Duration(cfg.FPS), key: i == 0, bitrate: cfg.Bitrate, h264: true})
+		}
+		if err := p.close(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(presets)
+	}
+	// One step faster, for fewer pictures than a step back takes.
+	if got := run(cfg.Speed-speedStep, 10); !slices.Equal(got, []string{strainPreset}) {
+		t.Errorf("one step faster than configured: H.264 encoders opened with %v, want [%s]", got, strainPreset)
+	}
+	// One step faster, then back (after calmSeconds windows of 5 pictures).
+	if got := run(cfg.Speed-speedStep, 5*calmSeconds+10); !slices.Equal(got, []string{strainPreset, cfg.H264().Preset}) {
+		t.Errorf("one step faster, then back: H.264 encoders opened with %v, want [%s %s]", got, strainPreset, cfg.H264().Preset)
+	}
+}
+
+// TestH264ConfiguredUltrafastIsNotReopened: an output configured with
+// strainPreset itself has nothing to change under strain: its encoder
+// opens once, whatever the strain, and only its first picture is a
+// keyframe.
+func TestH264ConfiguredUltrafastIsNotReopened(t *testing.T) {
+	var mu sync.Mutex
+	opened := 0
+	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
+	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
+		mu.Lock()
+		opened++
+		mu.Unlock()
+		return codec.NewH264Encoder(c)
+	}
+	cfg := testConfig().Video
+	cfg.Width, cfg.Height = 320, 180
+	hc := cfg.H264()
+	hc.Preset = strainPreset
+	out := &capture{}
+	st := &stats{}
+	h := &h264Pipe{cfg: hc, out: out, stats: st, log: slog.New(slog.DiscardHandler),
+		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	cv := newCanvas(pic, 0)
+	strained := []bool{false, true, false, true, true, false}
+	for i, fast := range strained {
+		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, fast)
+	}
+	h.stop()
+	h.wait()
+	keys := 0
+	for _, f := range out.video {
+		if f.Key {
+			keys++
+		}
+	}
+	if opened != 1 || keys != 1 || st.h264Presets.Load() != 0 {
+		t.Errorf("configured %s: encoder opened %d times, %d keyframes, %d preset changes; want 1, 1, 0", strainPreset, opened, keys, st.h264Presets.Load())
+	}
+}
