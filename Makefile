@@ -88,6 +88,9 @@ bench: build ## benchmarks: codec/mixer ms per frame, and mcu mix side by side w
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./codec/ ./mixer/ ./audio/
 	$(GO) run ./bench/mixbench -mcu bin/mcu
 
+soak: build ## 20 minutes of a room of 6, its recording cycled, watching the server for leaks (scripts/soak.sh)
+	scripts/soak.sh
+
 fuzz: ## run each fuzz target for 30 s
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
@@ -108,4 +111,4 @@ lint: deps ## gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 
-.PHONY: help deps deps-browser build run mix-demo test test-pure bench fuzz testdata golden-update lint
+.PHONY: help deps deps-browser build run mix-demo test test-pure bench soak fuzz testdata golden-update lint
