@@ -487,15 +487,7 @@ func TestH264CopyCounted(t *testing.T) {
 // first picture is a keyframe), and those after it with the configured
 // preset again; a run of either kind opens its encoder once.
 func TestH264PresetFollowsStrain(t *testing.T) {
-	var mu sync.Mutex
-	var opened []string
-	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
-	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
-		mu.Lock()
-		opened = append(opened, c.Preset)
-		mu.Unlock()
-		return codec.NewH264Encoder(c)
-	}
+	opened := presetsOpened(t)
 	cfg := testConfig().Video
 	cfg.Width, cfg.Height = 320, 180
 	out := &capture{}
@@ -514,8 +506,8 @@ func TestH264PresetFollowsStrain(t *testing.T) {
 	}
 	h.stop()
 	h.wait()
-	if want := []string{cfg.H264().Preset, strainPreset, cfg.H264().Preset}; !slices.Equal(opened, want) {
-		t.Errorf("encoders opened with presets %v, want %v", opened, want)
+	if got, want := opened(), []string{cfg.H264().Preset, strainPreset, cfg.H264().Preset}; !slices.Equal(got, want) {
+		t.Errorf("encoders opened with presets %v, want %v", got, want)
 	}
 	var keys []int
 	for i, f := range out.video {

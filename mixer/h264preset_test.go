@@ -17,19 +17,9 @@ import (
 // is back at its configured speed.
 func TestH264PresetAtTheFirstStepOnly(t *testing.T) {
 	cfg := testConfig().Video
-	var mu sync.Mutex
-	var presets []string
-	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
-	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
-		mu.Lock()
-		presets = append(presets, c.Preset)
-		mu.Unlock()
-		return codec.NewH264Encoder(c)
-	}
+	opened := presetsOpened(t)
 	run := func(startSpeed, pictures int) []string {
-		mu.Lock()
-		presets = nil
-		mu.Unlock()
+		opened()
 		enc, err := codec.NewVP8Encoder(cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -56,9 +46,7 @@ func TestH264PresetAtTheFirstStepOnly(t *testing.T) {
 		if err := p.close(); err != nil {
 			t.Fatal(err)
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(presets)
+		return opened()
 	}
 	// One step faster, for fewer pictures than a step back takes.
 	if got := run(cfg.Speed-speedStep, 10); !slices.Equal(got, []string{strainPreset}) {
@@ -75,15 +63,7 @@ func TestH264PresetAtTheFirstStepOnly(t *testing.T) {
 // opens once, whatever the strain, and only its first picture is a
 // keyframe.
 func TestH264ConfiguredUltrafastIsNotReopened(t *testing.T) {
-	var mu sync.Mutex
-	opened := 0
-	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
-	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
-		mu.Lock()
-		opened++
-		mu.Unlock()
-		return codec.NewH264Encoder(c)
-	}
+	opened := presetsOpened(t)
 	cfg := testConfig().Video
 	cfg.Width, cfg.Height = 320, 180
 	hc := cfg.H264()
@@ -110,7 +90,30 @@ func TestH264ConfiguredUltrafastIsNotReopened(t *testing.T) {
 			keys++
 		}
 	}
-	if opened != 1 || keys != 1 || st.h264Presets.Load() != 0 {
-		t.Errorf("configured %s: encoder opened %d times, %d keyframes, %d preset changes; want 1, 1, 0", strainPreset, opened, keys, st.h264Presets.Load())
+	if n := len(opened()); n != 1 || keys != 1 || st.h264Presets.Load() != 0 {
+		t.Errorf("configured %s: encoder opened %d times, %d keyframes, %d preset changes; want 1, 1, 0", strainPreset, n, keys, st.h264Presets.Load())
+	}
+}
+
+// presetsOpened has the H.264 encoders opened until the test ends record
+// their presets, and returns what takes the presets opened since its last
+// call.
+func presetsOpened(t *testing.T) (take func() []string) {
+	var mu sync.Mutex
+	var presets []string
+	open := newH264Encoder
+	t.Cleanup(func() { newH264Encoder = open })
+	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
+		mu.Lock()
+		presets = append(presets, c.Preset)
+		mu.Unlock()
+		return codec.NewH264Encoder(c)
+	}
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		p := presets
+		presets = nil
+		return p
 	}
 }

@@ -175,15 +175,10 @@ func TestEncodePipeGovernsSpeed(t *testing.T) {
 
 	// Late, with an H.264 output: its encoder opens again with
 	// strainPreset once the VP8 encoder has stepped up, and only then.
-	var presets []string
-	defer func(open func(codec.H264Config) (*codec.H264Encoder, error)) { newH264Encoder = open }(newH264Encoder)
-	newH264Encoder = func(c codec.H264Config) (*codec.H264Encoder, error) {
-		presets = append(presets, c.Preset) // the H.264 run's goroutine alone; read after close
-		return codec.NewH264Encoder(c)
-	}
+	opened := presetsOpened(t)
 	h264 = true
-	if _, st, _ = run(window(time.Nanosecond), cfg.Speed, 20); !slices.Equal(presets, []string{cfg.H264().Preset, strainPreset}) || st.h264Presets.Load() != 1 {
-		t.Errorf("late pictures with H.264: encoders opened with %v, %d changes counted; want %s then %s, 1", presets, st.h264Presets.Load(), cfg.H264().Preset, strainPreset)
+	if _, st, _ = run(window(time.Nanosecond), cfg.Speed, 20); !slices.Equal(opened(), []string{cfg.H264().Preset, strainPreset}) || st.h264Presets.Load() != 1 {
+		t.Errorf("late pictures with H.264: %d preset changes counted, and the encoders opened not with %s then %s", st.h264Presets.Load(), cfg.H264().Preset, strainPreset)
 	}
 }
 

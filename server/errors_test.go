@@ -375,10 +375,7 @@ func TestDemoPage(t *testing.T) {
 // answers 507 with the path of the file, finalized (duration, cues) with
 // what it had, while the room goes on.
 func TestRecordingKeepsDiskSpace(t *testing.T) {
-	var free atomic.Uint64
-	real := diskspace.Free
-	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
-	t.Cleanup(func() { diskspace.Free = real }) // after the server's own cleanup: none reads it then
+	free := stubFreeSpace(t)
 	const min = 1 << 30
 	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -404,13 +401,7 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 		t.Fatalf("recording with the space kept free: %+v", st.Recording)
 	}
 	free.Store(min - 1)
-	eventually(t, 5*time.Second, func() error {
-		var st state
-		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "nearly full") {
-			return failure("the room's recording does not say the disk is nearly full")
-		}
-		return nil
-	})
+	awaitRecordingError(t, srv.URL+"/api/rooms/r", "nearly full")
 	time.Sleep(time.Second) // the room goes on; the file takes none of it
 	stopped := api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusInsufficientStorage)
 	if stopped["path"] != path {
@@ -437,10 +428,7 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 // disk filled meanwhile, by another process), is not answered "finalized":
 // its stop is the failure it is (500 with a ref, the error logged).
 func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
-	var free atomic.Uint64
-	real := diskspace.Free
-	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
-	t.Cleanup(func() { diskspace.Free = real })
+	free := stubFreeSpace(t)
 	const min = 1 << 30
 	free.Store(min)
 	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
@@ -455,15 +443,7 @@ func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
 	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
 	time.Sleep(1500 * time.Millisecond)
 	free.Store(min - 1)
-	eventually(t, 5*time.Second, func() error {
-		var st struct {
-			Recording *struct{ Error string } `json:"recording"`
-		}
-		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "nearly full") {
-			return failure("the room's recording does not say the disk is nearly full")
-		}
-		return nil
-	})
+	awaitRecordingError(t, srv.URL+"/api/rooms/r", "nearly full")
 	mediatest.FillDisk(t, path) // the finalize's writes fail
 	req, _ := http.NewRequest("DELETE", srv.URL+"/api/rooms/r/recording", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -499,16 +479,9 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 		t.Fatalf("recording before the disk filled: %+v", st.Recording)
 	}
 	mediatest.FillDisk(t, path)
-	eventually(t, 5*time.Second, func() error {
-		var st state
-		if getJSON(t, srv.URL+"/api/rooms/r", &st); st.Recording == nil || !strings.Contains(st.Recording.Error, "the disk is full") {
-			return failure("the room's recording does not say the disk is full")
-		}
-		if strings.Contains(st.Recording.Error, "/") {
-			t.Errorf("the room's recording error names a file: %q", st.Recording.Error)
-		}
-		return nil
-	})
+	if said := awaitRecordingError(t, srv.URL+"/api/rooms/r", "the disk is full"); strings.Contains(said, "/") {
+		t.Errorf("the room's recording error names a file: %q", said)
+	}
 	stopped := api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusInternalServerError)
 	if stopped["path"] != path || stopped["ref"] == "" {
 		t.Errorf("stop after the disk filled: %v; want the path %s and a ref", stopped, path)
@@ -642,4 +615,33 @@ func TestWHIPHeaders(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("a join past -max-rooms: %d, Retry-After %q; want 503 with one", res.StatusCode, res.Header.Get("Retry-After"))
 	}
+}
+
+// stubFreeSpace makes every disk look to have the returned value's bytes
+// free, until the test ends (after the cleanup of a server started later:
+// none reads it then).
+func stubFreeSpace(t *testing.T) *atomic.Uint64 {
+	free := new(atomic.Uint64)
+	real := diskspace.Free
+	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
+	t.Cleanup(func() { diskspace.Free = real })
+	return free
+}
+
+// awaitRecordingError waits until the recording of the room at roomURL
+// says want in its error, and returns the error.
+func awaitRecordingError(t *testing.T, roomURL, want string) string {
+	t.Helper()
+	var said string
+	eventually(t, 5*time.Second, func() error {
+		var st struct {
+			Recording *struct{ Error string } `json:"recording"`
+		}
+		if getJSON(t, roomURL, &st); st.Recording == nil || !strings.Contains(st.Recording.Error, want) {
+			return failure("the room's recording does not say " + want)
+		}
+		said = st.Recording.Error
+		return nil
+	})
+	return said
 }

@@ -12,25 +12,11 @@ import (
 // returns: damaged or unusual timestamps for tests.
 func RetimeIVF(t testing.TB, src string, ts func(frame int, pts uint64) uint64) string {
 	t.Helper()
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
+	data, frames := readIVF(t, src)
+	for i, off := range frames {
+		binary.LittleEndian.PutUint64(data[off+4:], ts(i, binary.LittleEndian.Uint64(data[off+4:])))
 	}
-	if len(data) < 32 || string(data[:4]) != "DKIF" {
-		t.Fatalf("%s: not an IVF file", src)
-	}
-	off := int(binary.LittleEndian.Uint16(data[6:]))
-	for i := 0; off+12 <= len(data); i++ {
-		size := int(binary.LittleEndian.Uint32(data[off:]))
-		pts := binary.LittleEndian.Uint64(data[off+4:])
-		binary.LittleEndian.PutUint64(data[off+4:], ts(i, pts))
-		off += 12 + size
-	}
-	path := filepath.Join(t.TempDir(), filepath.Base(src))
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeTemp(t, filepath.Base(src), data)
 }
 
 // DamageIVFSize copies the IVF file src with the size field of its frame
@@ -39,6 +25,18 @@ func RetimeIVF(t testing.TB, src string, ts func(frame int, pts uint64) uint64) 
 // the rest of the file.
 func DamageIVFSize(t testing.TB, src string, frame int, size uint32) string {
 	t.Helper()
+	data, frames := readIVF(t, src)
+	if frame >= len(frames) {
+		t.Fatalf("%s has %d frames, not %d", src, len(frames), frame+1)
+	}
+	binary.LittleEndian.PutUint32(data[frames[frame]:], size)
+	return writeTemp(t, "damaged-"+filepath.Base(src), data)
+}
+
+// readIVF reads the IVF file src and the offsets of its frames' 12-byte
+// headers (a 4-byte size, an 8-byte time).
+func readIVF(t testing.TB, src string) (data []byte, frames []int) {
+	t.Helper()
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
@@ -46,18 +44,16 @@ func DamageIVFSize(t testing.TB, src string, frame int, size uint32) string {
 	if len(data) < 32 || string(data[:4]) != "DKIF" {
 		t.Fatalf("%s: not an IVF file", src)
 	}
-	off := int(binary.LittleEndian.Uint16(data[6:]))
-	for range frame {
-		if off+12 > len(data) {
-			t.Fatalf("%s has fewer than %d frames", src, frame+1)
-		}
-		off += 12 + int(binary.LittleEndian.Uint32(data[off:]))
+	for off := int(binary.LittleEndian.Uint16(data[6:])); off+12 <= len(data); off += 12 + int(binary.LittleEndian.Uint32(data[off:])) {
+		frames = append(frames, off)
 	}
-	if off+12 > len(data) {
-		t.Fatalf("%s has fewer than %d frames", src, frame+1)
-	}
-	binary.LittleEndian.PutUint32(data[off:], size)
-	path := filepath.Join(t.TempDir(), "damaged-"+filepath.Base(src))
+	return data, frames
+}
+
+// writeTemp writes data to a file of the test's temporary folder.
+func writeTemp(t testing.TB, name string, data []byte) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
