@@ -166,21 +166,22 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 		if !failedAt.IsZero() && time.Since(failedAt) >= h264Retry {
 			failedAt = time.Time{}
 		}
-		if enc != nil && (enc.Config().Preset == strainPreset) != j.fast && h.cfg.Preset != strainPreset {
+		preset := h.cfg.Preset
+		if j.fast {
+			preset = strainPreset
+		}
+		if enc != nil && enc.Config().Preset != preset {
 			// Strained, or at ease again: x264 takes another preset
 			// when it opens.
 			h.log.Info("h264 output: another x264 preset for the machine's strain (the encoder opens again: a keyframe)",
-				"preset", map[bool]string{true: strainPreset, false: h.cfg.Preset}[j.fast], "was", enc.Config().Preset)
+				"preset", preset, "was", enc.Config().Preset)
 			enc.Close()
 			enc = nil
 			h.stats.h264Presets.Add(1)
 		}
 		if failedAt.IsZero() && enc == nil {
 			cfg := h.cfg
-			cfg.Bitrate = j.bitrate
-			if j.fast {
-				cfg.Preset = strainPreset
-			}
+			cfg.Bitrate, cfg.Preset = j.bitrate, preset
 			e, err := newH264Encoder(cfg)
 			if err != nil {
 				fail(err)
