@@ -462,19 +462,7 @@ func TestH264CopyCounted(t *testing.T) {
 	cfg := testConfig().Video
 	cfg.Width, cfg.Height = 320, 180
 	obs := &stageObserver{spans: map[Stage]int{}}
-	h := &h264Pipe{cfg: cfg.H264(), out: &capture{}, stats: &stats{obs: obs}, log: slog.New(slog.DiscardHandler),
-		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
-	pic, err := codec.NewPicture(320, 180)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pic.Free()
-	cv := newCanvas(pic, 0)
-	for i := range 5 {
-		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, false)
-	}
-	h.stop()
-	h.wait()
+	runH264(t, cfg.H264(), &capture{}, &stats{obs: obs}, make([]bool, 5))
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
 	if n := obs.spans[StageH264Encode]; n != 5 {
@@ -492,20 +480,8 @@ func TestH264PresetFollowsStrain(t *testing.T) {
 	cfg.Width, cfg.Height = 320, 180
 	out := &capture{}
 	st := &stats{}
-	h := &h264Pipe{cfg: cfg.H264(), out: out, stats: st, log: slog.New(slog.DiscardHandler),
-		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
-	pic, err := codec.NewPicture(320, 180)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pic.Free()
-	cv := newCanvas(pic, 0)
 	strained := []bool{false, false, true, true, true, false, false}
-	for i, fast := range strained {
-		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, fast)
-	}
-	h.stop()
-	h.wait()
+	runH264(t, cfg.H264(), out, st, strained)
 	if got, want := opened(), []string{cfg.H264().Preset, strainPreset, cfg.H264().Preset}; !slices.Equal(got, want) {
 		t.Errorf("encoders opened with presets %v, want %v", got, want)
 	}

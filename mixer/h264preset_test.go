@@ -70,20 +70,7 @@ func TestH264ConfiguredUltrafastIsNotReopened(t *testing.T) {
 	hc.Preset = strainPreset
 	out := &capture{}
 	st := &stats{}
-	h := &h264Pipe{cfg: hc, out: out, stats: st, log: slog.New(slog.DiscardHandler),
-		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
-	pic, err := codec.NewPicture(320, 180)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pic.Free()
-	cv := newCanvas(pic, 0)
-	strained := []bool{false, true, false, true, true, false}
-	for i, fast := range strained {
-		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: cfg.Bitrate}, fast)
-	}
-	h.stop()
-	h.wait()
+	runH264(t, hc, out, st, []bool{false, true, false, true, true, false})
 	keys := 0
 	for _, f := range out.video {
 		if f.Key {
@@ -116,4 +103,24 @@ func presetsOpened(t *testing.T) (take func() []string) {
 		presets = nil
 		return p
 	}
+}
+
+// runH264 offers a 320x180 canvas to an H.264 output of hc, offline (it
+// waits for its encoder), once per element of strained, telling it
+// whether the machine is short of CPU, and ends the output.
+func runH264(t *testing.T, hc codec.H264Config, out Output, st *stats, strained []bool) {
+	t.Helper()
+	h := &h264Pipe{cfg: hc, out: out, stats: st, log: slog.New(slog.DiscardHandler),
+		fail: func(err error) { t.Errorf("output failed: %v", err) }, block: true}
+	pic, err := codec.NewPicture(320, 180)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pic.Free()
+	cv := newCanvas(pic, 0)
+	for i, fast := range strained {
+		h.offer(encodeJob{c: cv, pts: time.Duration(i) * time.Second / 30, bitrate: hc.Bitrate}, fast)
+	}
+	h.stop()
+	h.wait()
 }

@@ -17,15 +17,11 @@ func TestMixCountsEveryGap(t *testing.T) {
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.mka")
 	one, two := filepath.Join(dir, "one.mka"), filepath.Join(dir, "two.mka")
-	for _, args := range [][]string{
-		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
+	ffmpegRuns(t, [][]string{
+		toneMKA(whole),
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,30)`, one},
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,30)+eq(n\,120)`, two},
-	} {
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
-		}
-	}
+	})
 	cfg := mixer.DefaultConfig()
 	cfg.Video.Width, cfg.Video.Height = 160, 90
 	mix := func(name string, ins ...string) Result {
@@ -49,4 +45,20 @@ func TestMixCountsEveryGap(t *testing.T) {
 	if res := mix("both", two, one); res.Gaps != 3 || res.Warnings != 0 {
 		t.Errorf("files that lost two packets and one: %d gaps, %d warnings; want 3, 0", res.Gaps, res.Warnings)
 	}
+}
+
+// ffmpegRuns runs the FFmpeg CLI with each of runs' arguments in turn.
+func ffmpegRuns(t *testing.T, runs [][]string) {
+	t.Helper()
+	for _, args := range runs {
+		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
+		}
+	}
+}
+
+// toneMKA is the FFmpeg arguments that write path: a second of a 440 Hz
+// tone, then a second of silence, in 10 ms Opus packets in Matroska.
+func toneMKA(path string) []string {
+	return []string{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", path}
 }

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -161,15 +160,11 @@ func TestMixOfChainedOgg(t *testing.T) {
 func TestMixOfACutMP4(t *testing.T) {
 	dir := t.TempDir()
 	whole, cut := filepath.Join(dir, "whole.mp4"), filepath.Join(dir, "cut.mp4")
-	for _, args := range [][]string{
+	ffmpegRuns(t, [][]string{
 		{"-f", "lavfi", "-i", "testsrc=s=160x90:r=30:d=3", "-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=3",
 			"-c:v", "libx264", "-g", "30", "-c:a", "libopus", "-shortest", whole},
 		{"-ss", "0.5", "-i", whole, "-c", "copy", cut},
-	} {
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
-		}
-	}
+	})
 	p, err := ParseParticipant(cut)
 	if err != nil {
 		t.Fatal(err)
@@ -213,16 +208,12 @@ func TestMixOfAudioWithALostPacket(t *testing.T) {
 	// The second packet lost, and a file of 2.5 ms packets (a pre-skip
 	// three packets long): neither moves the rest.
 	second, short := filepath.Join(dir, "second.mka"), filepath.Join(dir, "short.mka")
-	for _, args := range [][]string{
-		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
+	ffmpegRuns(t, [][]string{
+		toneMKA(whole),
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,30)`, lossy},
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=eq(n\,1)`, second},
 		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "2.5", "-b:a", "64k", short},
-	} {
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
-		}
-	}
+	})
 	cfg := mixer.DefaultConfig()
 	cfg.Video.Width, cfg.Video.Height = 160, 90
 	warnings := map[string]int{}
@@ -448,15 +439,11 @@ func TestMixOfLateAudioIsNoWarning(t *testing.T) {
 	dir := t.TempDir()
 	whole := filepath.Join(dir, "whole.mka")
 	late, offset := filepath.Join(dir, "late.mka"), filepath.Join(dir, "offset.mka")
-	for _, args := range [][]string{
-		{"-f", "lavfi", "-i", "sine=f=440:d=1,apad=whole_dur=2", "-c:a", "libopus", "-frame_duration", "10", "-b:a", "64k", whole},
+	ffmpegRuns(t, [][]string{
+		toneMKA(whole),
 		{"-i", whole, "-c", "copy", "-bsf:a", `noise=drop=lt(n\,50)`, late},
 		{"-i", mediatest.TestdataPath(t, "p01.ivf"), "-itsoffset", "0.5", "-i", whole, "-map", "0:v", "-map", "1:a", "-c", "copy", offset},
-	} {
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
-		}
-	}
+	})
 	cfg := mixer.DefaultConfig()
 	cfg.Video.Width, cfg.Video.Height = 160, 90
 	for _, in := range []string{late, offset} {

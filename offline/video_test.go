@@ -152,14 +152,10 @@ func runFileVideo(t *testing.T, path string) (*fileVideo, context.Context, func(
 func TestFileVideoPreroll(t *testing.T) {
 	dir := t.TempDir()
 	whole, cut := filepath.Join(dir, "whole.mp4"), filepath.Join(dir, "cut.mp4")
-	for _, args := range [][]string{
+	ffmpegRuns(t, [][]string{
 		{"-r", "30", "-i", mediatest.TestdataPath(t, "p01.h264"), "-c", "copy", whole},
 		{"-ss", "0.5", "-i", whole, "-c", "copy", cut},
-	} {
-		if out, err := exec.Command("ffmpeg", append([]string{"-v", "error"}, args...)...).CombinedOutput(); err != nil {
-			t.Fatalf("ffmpeg %v: %v %s", args, err, out)
-		}
-	}
+	})
 	times, v := decodeFile(t, cut)
 	// 90 pictures, the first 15 before the cut.
 	if len(times) != 75 || times[0] != 0 {

@@ -28,7 +28,7 @@ func TestRecordingWithFreeSpaceUnknown(t *testing.T) {
 	}
 	feed := feeder(t, r)
 	feed(0, 5*time.Second)
-	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
+	written(t, r)
 	if _, err := r.Stop(); err != nil {
 		t.Errorf("Stop = %v, want nil: an unknown free space is no low disk", err)
 	}

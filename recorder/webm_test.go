@@ -604,8 +604,7 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	// 2.5 s, written: two clusters of a second in the file, the third
 	// held by the muxer.
 	feed(0, 2500*time.Millisecond)
-	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
-	time.Sleep(100 * time.Millisecond) // the last frame taken from the queue is written
+	written(t, r)
 	if err := r.Err(); err != nil {
 		t.Fatalf("Err before the disk filled: %v", err)
 	}
@@ -689,8 +688,7 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	}
 	feed := feeder(t, r)
 	feed(0, 2500*time.Millisecond)
-	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
-	time.Sleep(100 * time.Millisecond) // the last frame taken from the queue is written
+	written(t, r)
 	if err := r.Err(); err != nil {
 		t.Fatalf("Err with MinFree free: %v", err)
 	}
@@ -719,6 +717,13 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	if d < 2.4 || d > 3.6 {
 		t.Errorf("the file lasts %v s, want the 2.5 s written before the disk got low, and at most a second more", d)
 	}
+}
+
+// written waits until r has written every frame it was given.
+func written(t *testing.T, r *Recording) {
+	t.Helper()
+	waitFor(t, 5*time.Second, "the queue written", func() bool { return len(r.queue) == 0 })
+	time.Sleep(100 * time.Millisecond) // the last frame taken from the queue is written
 }
 
 // waitFor polls cond until it holds, failing the test after within.

@@ -375,17 +375,10 @@ func TestDemoPage(t *testing.T) {
 // answers 507 with the path of the file, finalized (duration, cues) with
 // what it had, while the room goes on.
 func TestRecordingKeepsDiskSpace(t *testing.T) {
-	free := stubFreeSpace(t)
 	const min = 1 << 30
-	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
+	srv, free := lowDiskRoom(t, min)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
-		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	free.Store(min - 1)
 	if refused := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusInsufficientStorage); !strings.Contains(refused["error"], "nearly full") {
 		t.Errorf("a start on a nearly full disk: %v", refused)
@@ -428,18 +421,9 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 // disk filled meanwhile, by another process), is not answered "finalized":
 // its stop is the failure it is (500 with a ref, the error logged).
 func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
-	free := stubFreeSpace(t)
 	const min = 1 << 30
+	srv, free := lowDiskRoom(t, min)
 	free.Store(min)
-	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
-		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
 	time.Sleep(1500 * time.Millisecond)
 	free.Store(min - 1)
@@ -615,6 +599,24 @@ func TestWHIPHeaders(t *testing.T) {
 	if res.StatusCode != http.StatusServiceUnavailable || res.Header.Get("Retry-After") == "" {
 		t.Errorf("a join past -max-rooms: %d, Retry-After %q; want 503 with one", res.StatusCode, res.Header.Get("Retry-After"))
 	}
+}
+
+// lowDiskRoom starts a server that keeps min bytes free on its recording
+// disk, whose free space the returned value then says (stubFreeSpace), and
+// has a participant send p01 in its room "r" until the test ends.
+func lowDiskRoom(t *testing.T, min uint64) (*testserver.Server, *atomic.Uint64) {
+	t.Helper()
+	free := stubFreeSpace(t)
+	srv := testserver.Start(t, func(c *room.Config) { c.RecordMinFree = min })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return srv, free
 }
 
 // stubFreeSpace makes every disk look to have the returned value's bytes
