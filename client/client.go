@@ -60,18 +60,32 @@ type Options struct {
 	// alone (as mcu.js does with videoCodec "h264"). A WHIP publisher with
 	// H264 set must send H.264.
 	H264 bool
+	// H264Level is the H.264 level the client says it decodes up to
+	// (0: 3.1, what browsers say).
+	H264Level codec.H264Level
 }
 
 // h264Feedback is what a client's H.264 formats ask for: what a browser's do.
 var h264Feedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 
 // h264Mix are the formats a client with H264 set takes the mix in on a
-// section of its own: constrained baseline and baseline, mode 1.
-var h264Mix = []webrtc.RTPCodecParameters{
-	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", RTCPFeedback: h264Feedback}},
-	{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
-		SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f", RTCPFeedback: h264Feedback}},
+// section of its own: constrained baseline and baseline, mode 1, of level
+// l (0: 3.1).
+func h264Mix(l codec.H264Level) []webrtc.RTPCodecParameters {
+	if l == 0 {
+		l = 31
+	}
+	idc, set3 := int(l), 0
+	if l == codec.H264Level1b { // level_idc 11 with constraint_set3
+		idc, set3 = 11, 0x10
+	}
+	var formats []webrtc.RTPCodecParameters
+	for _, flags := range []int{0xe0, 0} { // constrained baseline, baseline
+		plid := fmt.Sprintf("42%02x%02x", flags|set3, idc)
+		formats = append(formats, webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeH264, ClockRate: 90000,
+			SDPFmtpLine: "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=" + plid, RTCPFeedback: h264Feedback}})
+	}
+	return formats
 }
 
 // splitsVideo tells whether a client with opts sends its video and takes
@@ -97,9 +111,9 @@ func splitsVideo(opts Options) (bool, error) {
 }
 
 // h264Only registers what a client with H264 set offers: H.264 for video,
-// Opus for audio.
-func h264Only(m *webrtc.MediaEngine) error {
-	h := h264Mix[0]
+// Opus for audio; its H.264 says level (0: 3.1).
+func h264Only(m *webrtc.MediaEngine, level codec.H264Level) error {
+	h := h264Mix(level)[0]
 	h.PayloadType = 102
 	if err := m.RegisterCodec(h, webrtc.RTPCodecTypeVideo); err != nil {
 		return err
@@ -188,7 +202,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	m := &webrtc.MediaEngine{}
 	register := m.RegisterDefaultCodecs
 	if opts.H264 && !split {
-		register = func() error { return h264Only(m) }
+		register = func() error { return h264Only(m, opts.H264Level) }
 	}
 	if err := register(); err != nil {
 		return nil, err
@@ -241,7 +255,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 				return fail(err)
 			}
 			if mixSection {
-				if err := tr.SetCodecPreferences(h264Mix); err != nil {
+				if err := tr.SetCodecPreferences(h264Mix(opts.H264Level)); err != nil {
 					return fail(fmt.Errorf("client: the mix's section: %w", err))
 				}
 			}

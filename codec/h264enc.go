@@ -44,6 +44,10 @@ type H264Config struct {
 	KeyframeInterval int
 	// Preset is x264's speed preset: "ultrafast" to "medium".
 	Preset string
+	// Level, if not zero, is the level the stream's SPS says (x264 picks
+	// the lowest that fits otherwise). The picture size, frame rate and
+	// bitrate must be within it (H264Level.Fit, MaxBitrate).
+	Level H264Level
 }
 
 // H264 returns the H.264 settings that match the VP8 ones: same picture,
@@ -73,7 +77,7 @@ func (c H264Config) Validate() error {
 }
 
 func (c H264Config) options() [][2]string {
-	return [][2]string{
+	opts := [][2]string{
 		{"preset", c.Preset},
 		{"tune", "zerolatency"},
 		{"profile", "baseline"},
@@ -92,6 +96,10 @@ func (c H264Config) options() [][2]string {
 		{"color_trc", "smpte170m"},
 		{"color_range", "tv"},
 	}
+	if c.Level != 0 {
+		opts = append(opts, [2]string{"level", c.Level.String()})
+	}
+	return opts
 }
 
 // H264Encoder encodes the same pictures as a VP8Encoder (its Pictures) to

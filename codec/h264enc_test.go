@@ -307,3 +307,33 @@ func TestH264SaysItsColours(t *testing.T) {
 		t.Errorf("ffprobe reads %+v: want 320 wide constrained baseline H.264, BT.601 (smpte170m) in video range (tv)", v)
 	}
 }
+
+// TestH264SaysItsLevel: an encoder given a level writes it in its SPS
+// (level 1b as level_idc 11 with constraint_set3), one given none the
+// lowest x264 finds for the stream.
+func TestH264SaysItsLevel(t *testing.T) {
+	for _, c := range []struct {
+		level     H264Level
+		idc       byte
+		set3      bool
+		w, h, bps int
+	}{
+		{0, 13, false, 320, 180, 300_000}, // x264's own: 7,200 macroblocks a second
+		{30, 30, false, 320, 180, 300_000},
+		{13, 13, false, 320, 180, 300_000},
+		{H264Level1b, 11, true, 128, 96, 100_000},
+	} {
+		cfg := smallH264Config()
+		cfg.Level, cfg.Width, cfg.Height, cfg.Bitrate = c.level, c.w, c.h, c.bps
+		enc, err := NewH264Encoder(cfg)
+		if err != nil {
+			t.Fatalf("level %v: %v", c.level, err)
+		}
+		frames, _ := h264Encode(t, enc, 0, 1, false)
+		enc.Close()
+		_, sps := nalTypes(frames[0].Data)
+		if sps[2] != c.idc || (sps[1]&0x10 != 0) != c.set3 {
+			t.Errorf("level %v: SPS level_idc %d, constraint flags %#x; want %d, constraint_set3 %v", c.level, sps[2], sps[1], c.idc, c.set3)
+		}
+	}
+}

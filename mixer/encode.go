@@ -47,13 +47,14 @@ type canvas struct {
 func newCanvas(pic *codec.Picture, slot int) *canvas { return &canvas{pic: pic, slot: slot, gen: -1} }
 
 type encodeJob struct {
-	c        *canvas
-	pts      time.Duration
-	key      bool
-	h264     bool // encode to H.264 too
-	h264Key  bool
-	bitrate  int
-	arrivals []time.Time // of live pictures shown for the first time
+	c         *canvas
+	pts       time.Duration
+	key       bool
+	h264      bool // encode to H.264 too
+	h264Level codec.H264Level
+	h264Key   bool
+	bitrate   int
+	arrivals  []time.Time // of live pictures shown for the first time
 }
 
 // newEncodePipe starts the encoder goroutine. wait: the H.264 output

@@ -2,6 +2,7 @@ package mixer
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -34,6 +35,7 @@ type h264Pipe struct {
 	// Of the current run, owned by the encoder goroutine.
 	jobs      chan h264Job        // nil: not running
 	idle      chan *codec.Picture // the run's picture while its goroutine waits
+	level     codec.H264Level     // the run's (SetH264Level)
 	keyOwed   bool                // a keyframe asked for with a dropped picture
 	noPicture bool                // a run could not start: warned about
 	// last is closed when the latest run's goroutine has ended: a run
@@ -66,7 +68,10 @@ const strainPreset = "ultrafast"
 // else dropped (or waited for, with block). fast: the machine is short of
 // CPU (strainPreset).
 func (h *h264Pipe) offer(j encodeJob, fast bool) {
-	if h.jobs == nil && !h.start() {
+	if h.jobs != nil && j.h264Level != h.level {
+		h.stop() // another size, perhaps: another encoder
+	}
+	if h.jobs == nil && !h.start(j.h264Level) {
 		return
 	}
 	var pic *codec.Picture
@@ -100,9 +105,10 @@ func (h *h264Pipe) offer(j encodeJob, fast bool) {
 	h.keyOwed = false
 }
 
-// start begins a run: its picture and goroutine (which opens the
-// encoder). It reports false if the picture cannot be allocated.
-func (h *h264Pipe) start() bool {
+// start begins a run for receivers of level l: its picture and goroutine
+// (which opens the encoder). It reports false if the picture cannot be
+// allocated.
+func (h *h264Pipe) start(l codec.H264Level) bool {
 	pic, err := codec.NewPicture(h.cfg.Width, h.cfg.Height)
 	if err != nil {
 		if !h.noPicture { // tried again at every picture: warned about once
@@ -112,12 +118,19 @@ func (h *h264Pipe) start() bool {
 		return false
 	}
 	h.noPicture = false
-	h.jobs, h.idle, h.keyOwed = make(chan h264Job, 1), make(chan *codec.Picture, 1), false
+	h.jobs, h.idle, h.keyOwed, h.level = make(chan h264Job, 1), make(chan *codec.Picture, 1), false, l
 	h.idle <- pic
 	before, done := h.last, make(chan struct{})
 	h.last = done
+	cfg := h.cfg
+	cfg.Level = l
+	cfg.Width, cfg.Height = l.Fit(cfg.Width, cfg.Height, cfg.FPS)
+	if cfg.Width != h.cfg.Width || cfg.Height != h.cfg.Height {
+		h.log.Info("h264 output: the canvas is beyond the level a receiver decodes: sent smaller",
+			"level", l.String(), "canvas", fmt.Sprintf("%dx%d", h.cfg.Width, h.cfg.Height), "sent", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height))
+	}
 	h.runs.Add(1)
-	go h.run(h.jobs, h.idle, before, done)
+	go h.run(cfg, h.jobs, h.idle, before, done)
 	return true
 }
 
@@ -133,14 +146,15 @@ func (h *h264Pipe) stop() {
 // wait waits for every run to end (after stop).
 func (h *h264Pipe) wait() { h.runs.Wait() }
 
-// run encodes a run's pictures. An encoder that cannot open or fails is
-// warned about, closed, and opened again h264Retry later; meanwhile the
-// run's pictures are given back unencoded (the VP8 output and the room go
-// on).
+// run encodes a run's pictures with an encoder of cfg, scaling them to
+// its size first where it is not the canvas's. An encoder that cannot
+// open or fails is warned about, closed, and opened again h264Retry
+// later; meanwhile the run's pictures are given back unencoded (the VP8
+// output and the room go on).
 //
 // It starts once the run before it (before, nil for the first) is over,
 // and closes done when it is.
-func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-chan struct{}, done chan<- struct{}) {
+func (h *h264Pipe) run(cfg codec.H264Config, jobs <-chan h264Job, idle chan *codec.Picture, before <-chan struct{}, done chan<- struct{}) {
 	defer h.runs.Done()
 	defer close(done)
 	// A thread of its own, for the run: the CPU time of each encode is
@@ -153,6 +167,11 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 		<-before
 	}
 	var enc *codec.H264Encoder
+	var small *scaledPicture // the canvas at cfg's size, if it differs
+	if cfg.Width != h.cfg.Width || cfg.Height != h.cfg.Height {
+		small = &scaledPicture{}
+		defer small.free()
+	}
 	var failedAt time.Time // zero: not failed
 	fail := func(err error) {
 		h.log.Warn("h264 output failed: its receivers get no picture until it opens again", "err", err, "retry", h264Retry)
@@ -166,7 +185,7 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 		if !failedAt.IsZero() && time.Since(failedAt) >= h264Retry {
 			failedAt = time.Time{}
 		}
-		preset := h.cfg.Preset
+		preset := cfg.Preset
 		if j.fast {
 			preset = strainPreset
 		}
@@ -179,17 +198,27 @@ func (h *h264Pipe) run(jobs <-chan h264Job, idle chan *codec.Picture, before <-c
 			enc = nil
 			h.stats.h264Presets.Add(1)
 		}
+		if mb := cfg.Level.MaxBitrate(); mb > 0 && j.bitrate > mb {
+			j.bitrate = mb
+		}
 		if failedAt.IsZero() && enc == nil {
-			cfg := h.cfg
-			cfg.Bitrate, cfg.Preset = j.bitrate, preset
-			e, err := newH264Encoder(cfg)
+			c := cfg
+			c.Bitrate, c.Preset = j.bitrate, preset
+			e, err := newH264Encoder(c)
 			if err != nil {
 				fail(err)
 			}
 			enc = e
 		}
+		pic := j.pic
+		if failedAt.IsZero() && small != nil {
+			var err error
+			if pic, err = h.shrink(small, j.pic, cfg.Width, cfg.Height); err != nil {
+				fail(err)
+			}
+		}
 		if failedAt.IsZero() {
-			if f, err := h.encode(enc, j); err != nil {
+			if f, err := h.encode(enc, pic, j); err != nil {
 				fail(err)
 			} else if f.Data != nil {
 				if err := h.out.Video(f); err != nil {
@@ -212,8 +241,49 @@ var (
 	newH264Encoder = codec.NewH264Encoder
 )
 
-// encode encodes one picture with enc and counts it.
-func (h *h264Pipe) encode(enc *codec.H264Encoder, j h264Job) (codec.EncodedFrame, error) {
+// scaledPicture is a picture the canvas is scaled into, and the scaler.
+type scaledPicture struct {
+	pic    *codec.Picture
+	scaler codec.Scaler
+}
+
+func (s *scaledPicture) free() {
+	s.pic.Free()
+	s.scaler.Close()
+}
+
+// shrink scales the canvas pic into s's picture of w×h, which it
+// allocates the first time, and returns it.
+func (h *h264Pipe) shrink(s *scaledPicture, pic *codec.Picture, w, hgt int) (*codec.Picture, error) {
+	obs := h.stats.obs
+	var span sched.CPUSpan
+	if obs != nil {
+		span = sched.StartCPU()
+		defer func() { obs.CPU(StageH264Encode, span.End()) }()
+	}
+	if s.pic == nil {
+		p, err := codec.NewPicture(w, hgt)
+		if err != nil {
+			return nil, err
+		}
+		s.pic = p
+	}
+	src, err := pic.Image()
+	if err != nil {
+		return nil, err
+	}
+	dst, err := s.pic.Image()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.scaler.Scale(dst, dst.Rect, src, src.Rect); err != nil {
+		return nil, fmt.Errorf("scale the canvas for the level: %w", err)
+	}
+	return s.pic, nil
+}
+
+// encode encodes pic, the job's, with enc and counts it.
+func (h *h264Pipe) encode(enc *codec.H264Encoder, pic *codec.Picture, j h264Job) (codec.EncodedFrame, error) {
 	if j.bitrate != enc.Config().Bitrate {
 		if err := enc.SetBitrate(j.bitrate); err != nil {
 			return codec.EncodedFrame{}, err
@@ -224,7 +294,7 @@ func (h *h264Pipe) encode(enc *codec.H264Encoder, j h264Job) (codec.EncodedFrame
 	if obs != nil {
 		span = sched.StartCPU()
 	}
-	f, err := enc.EncodePicture(j.pic, j.pts, j.key)
+	f, err := enc.EncodePicture(pic, j.pts, j.key)
 	if obs != nil {
 		obs.CPU(StageH264Encode, span.End())
 	}

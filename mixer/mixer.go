@@ -60,6 +60,7 @@ type Mixer struct {
 	mode     layout.Mode
 	keyWant  bool
 	h264     bool // the H.264 output is wanted (SetH264)
+	h264Lvl  codec.H264Level
 	h264Key  bool // an H.264 keyframe is wanted
 	bitrate  int
 	closed   bool
@@ -257,6 +258,19 @@ func (m *Mixer) SetH264(on bool) {
 	m.mu.Unlock()
 }
 
+// SetH264Level bounds the H.264 output to level l, the highest its
+// receivers all decode (RFC 6184: the level in a receiver's SDP), from the
+// next picture on; the zero level is no bound. A canvas too large for the
+// level at the output's frame rate is scaled down, keeping its shape, to
+// the largest picture the level takes (codec.H264Level.Fit), and the
+// bitrate is held within the level's. A change opens the encoder again
+// (a keyframe, of the new size).
+func (m *Mixer) SetH264Level(l codec.H264Level) {
+	m.mu.Lock()
+	m.h264Lvl = l
+	m.mu.Unlock()
+}
+
 // RequestH264Keyframe is RequestKeyframe for the H.264 output, coalesced
 // on its own: a receiver of one output never makes the other's keyframes.
 func (m *Mixer) RequestH264Keyframe() {
@@ -291,6 +305,7 @@ type tickState struct {
 	mode             layout.Mode
 	keyWant, h264Key bool
 	h264             bool
+	h264Level        codec.H264Level
 	bitrate          int
 }
 
@@ -300,7 +315,7 @@ type tickState struct {
 func (m *Mixer) sync(t time.Duration) tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
-	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Key: m.h264Key, bitrate: m.bitrate}
+	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Level: m.h264Lvl, h264Key: m.h264Key, bitrate: m.bitrate}
 	m.takeLoss(t)
 	m.mu.Unlock()
 

@@ -187,7 +187,8 @@ func newH264Track(id, streamID string) (*clockTrack, error) {
 		// mixCodec counted: never a packetization mode 0 one, which
 		// cannot carry the mix's fragments.
 		formats: func(c webrtc.RTPCodecParameters) bool {
-			return strings.EqualFold(c.MimeType, webrtc.MimeTypeH264) && h264Sendable(c.SDPFmtpLine)
+			_, ok := h264Sendable(c.SDPFmtpLine)
+			return strings.EqualFold(c.MimeType, webrtc.MimeTypeH264) && ok
 		},
 	}, nil
 }

@@ -411,7 +411,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	}
 	if kind != Publisher {
 		video := r.video
-		if s.mix = mixCodec(offer); s.mix == codec.H264 {
+		if s.mix, s.h264Lvl = mixCodec(offer); s.mix == codec.H264 {
 			video = r.videoH264
 		}
 		sender, err := pc.AddTrack(video)
@@ -874,9 +874,8 @@ func (m *Manager) Counts() (rooms, participants, viewers int) {
 // in H.264 (see mixCodec): each room with any encodes its canvas twice.
 func (m *Manager) H264Receivers() int {
 	return m.sumRooms(func(r *Room) int {
-		r.h264Mu.Lock()
-		defer r.h264Mu.Unlock()
-		return r.h264Users
+		n, _ := r.h264Users()
+		return n
 	})
 }
 

@@ -15,12 +15,18 @@ import (
 // its canvas is encoded to H.264 too (mixer.SetH264). An offer that
 // receives video in neither format, or none at all, gets VP8: pion then
 // refuses the first, as before.
-func mixCodec(offer string) codec.VideoCodec {
+//
+// For H.264 it also returns the highest level the offer can receive: the
+// lowest of its H.264 formats' levels, so that the mix suits whichever
+// of them pion takes (RFC 6184 8.1: a receiver's profile-level-id says
+// the level it decodes up to).
+func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 	var d sdp.SessionDescription
 	if d.UnmarshalString(offer) != nil {
-		return codec.VP8
+		return codec.VP8, 0
 	}
 	h264 := false
+	var level codec.H264Level
 	// A section without a direction of its own has the session's (RFC
 	// 8866 6.7).
 	session := "sendrecv"
@@ -46,18 +52,21 @@ func mixCodec(offer string) codec.VideoCodec {
 			}
 		}
 		for pt, name := range names {
-			switch {
-			case name == "VP8":
-				return codec.VP8
-			case name == "H264" && h264Sendable(fmtps[pt]):
+			if name == "VP8" {
+				return codec.VP8, 0
+			}
+			if l, ok := h264Sendable(fmtps[pt]); name == "H264" && ok {
 				h264 = true
+				if level == 0 || l < level {
+					level = l
+				}
 			}
 		}
 	}
 	if h264 {
-		return codec.H264
+		return codec.H264, level
 	}
-	return codec.VP8
+	return codec.VP8, 0
 }
 
 // receivesVideo tells whether md is a video section in which the offerer
@@ -93,20 +102,24 @@ func isDirection(key string) bool {
 // which the mix is: baseline, main, extended or high, with any constraint
 // flags (profile_idc, the first two hex digits of profile-level-id). pion
 // negotiates such a format even where no entry of videoCodecs has its
-// exact profile.
-func h264Sendable(fmtp string) bool {
+// exact profile. It returns the format's level too.
+func h264Sendable(fmtp string) (codec.H264Level, bool) {
 	params := map[string]string{}
 	for _, p := range strings.Split(fmtp, ";") {
 		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 		params[strings.ToLower(k)] = strings.ToLower(v)
 	}
 	plid := params["profile-level-id"]
-	if params["packetization-mode"] != "1" || len(plid) != 6 {
-		return false
+	if params["packetization-mode"] != "1" {
+		return 0, false
+	}
+	level, err := codec.ParseH264Level(plid)
+	if err != nil {
+		return 0, false
 	}
 	switch plid[:2] {
 	case "42", "4d", "58", "64":
-		return true
+		return level, true
 	}
-	return false
+	return 0, false
 }

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,7 +16,8 @@ import (
 // TestMixCodec: the mix goes out in VP8 to every offer that can receive
 // it, in H.264 only to one that can receive nothing else of the two, in a
 // format it can decode; sections the offerer does not receive in do not
-// count.
+// count. An H.264 receiver decodes up to the lowest level of its H.264
+// formats.
 func TestMixCodec(t *testing.T) {
 	const head = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 	video := func(port, dir string, formats ...string) string {
@@ -40,27 +42,33 @@ func TestMixCodec(t *testing.T) {
 	for _, c := range []struct {
 		name, sdp string
 		want      codec.VideoCodec
+		level     codec.H264Level
 	}{
-		{"VP8 and H.264", video("9", "", "VP8", h264), codec.VP8},
-		{"H.264 first, VP8 too", video("9", "recvonly", h264, "VP8"), codec.VP8},
-		{"H.264 only", video("9", "recvonly", h264), codec.H264},
-		{"h264 in lower case", video("9", "sendrecv", "h264 packetization-mode=1;profile-level-id=42E01F"), codec.H264},
-		{"constrained high", video("9", "", "H264 packetization-mode=1;profile-level-id=640c1f"), codec.H264},
-		{"main", video("9", "", "H264 packetization-mode=1;profile-level-id=4d001f"), codec.H264},
-		{"packetization mode 0 only", video("9", "", "H264 packetization-mode=0;profile-level-id=42e01f"), codec.VP8},
-		{"no packetization mode", video("9", "", "H264 profile-level-id=42e01f"), codec.VP8},
-		{"high 4:4:4 only", video("9", "", "H264 packetization-mode=1;profile-level-id=f4001f"), codec.VP8},
-		{"a short profile-level-id", video("9", "", "H264 packetization-mode=1;profile-level-id=42e0"), codec.VP8},
-		{"VP9 only", video("9", "", "VP9 profile-id=0"), codec.VP8},
-		{"H.264 sent only (sendonly): receives no video", video("9", "sendonly", h264), codec.VP8},
-		{"H.264 inactive", video("9", "inactive", h264), codec.VP8},
-		{"H.264 rejected (port 0)", video("0", "", h264), codec.VP8},
-		{"H.264 bundled (port 0, bundle-only)", video("0", "bundle-only", h264), codec.H264},
-		{"H.264 sent in one section, received in another in VP8", video("9", "sendonly", h264) + video("9", "recvonly", "VP8"), codec.VP8},
-		{"VP8 sent only, H.264 received", video("9", "sendonly", "VP8") + video("9", "recvonly", h264), codec.H264},
-		{"audio only", "", codec.VP8},
-		{"H.264 sent only, said for the session", "a=sendonly\r\n" + video("9", "", h264), codec.VP8},
-		{"H.264 received, the session sendonly but the section recvonly", "a=sendonly\r\n" + video("9", "recvonly", h264), codec.H264},
+		{"VP8 and H.264", video("9", "", "VP8", h264), codec.VP8, 0},
+		{"H.264 first, VP8 too", video("9", "recvonly", h264, "VP8"), codec.VP8, 0},
+		{"H.264 only", video("9", "recvonly", h264), codec.H264, 31},
+		{"h264 in lower case", video("9", "sendrecv", "h264 packetization-mode=1;profile-level-id=42E01F"), codec.H264, 31},
+		{"constrained high", video("9", "", "H264 packetization-mode=1;profile-level-id=640c1f"), codec.H264, 31},
+		{"main", video("9", "", "H264 packetization-mode=1;profile-level-id=4d001f"), codec.H264, 31},
+		{"packetization mode 0 only", video("9", "", "H264 packetization-mode=0;profile-level-id=42e01f"), codec.VP8, 0},
+		{"no packetization mode", video("9", "", "H264 profile-level-id=42e01f"), codec.VP8, 0},
+		{"high 4:4:4 only", video("9", "", "H264 packetization-mode=1;profile-level-id=f4001f"), codec.VP8, 0},
+		{"a short profile-level-id", video("9", "", "H264 packetization-mode=1;profile-level-id=42e0"), codec.VP8, 0},
+		{"VP9 only", video("9", "", "VP9 profile-id=0"), codec.VP8, 0},
+		{"levels 3.1, 3.0 and 4.0: the lowest", video("9", "", h264, "H264 packetization-mode=1;profile-level-id=4d001e", "H264 packetization-mode=1;profile-level-id=640028"), codec.H264, 30},
+		{"level 1b", video("9", "", "H264 packetization-mode=1;profile-level-id=42f00b"), codec.H264, codec.H264Level1b},
+		{"level 3.0 in mode 0 does not count", video("9", "", "H264 packetization-mode=0;profile-level-id=42e01e", h264), codec.H264, 31},
+		{"a profile-level-id not hex", video("9", "", "H264 packetization-mode=1;profile-level-id=42e0zz"), codec.VP8, 0},
+		{"level_idc 0", video("9", "", "H264 packetization-mode=1;profile-level-id=42e000"), codec.VP8, 0},
+		{"H.264 sent only (sendonly): receives no video", video("9", "sendonly", h264), codec.VP8, 0},
+		{"H.264 inactive", video("9", "inactive", h264), codec.VP8, 0},
+		{"H.264 rejected (port 0)", video("0", "", h264), codec.VP8, 0},
+		{"H.264 bundled (port 0, bundle-only)", video("0", "bundle-only", h264), codec.H264, 31},
+		{"H.264 sent in one section, received in another in VP8", video("9", "sendonly", h264) + video("9", "recvonly", "VP8"), codec.VP8, 0},
+		{"VP8 sent only, H.264 received", video("9", "sendonly", "VP8") + video("9", "recvonly", h264), codec.H264, 31},
+		{"audio only", "", codec.VP8, 0},
+		{"H.264 sent only, said for the session", "a=sendonly\r\n" + video("9", "", h264), codec.VP8, 0},
+		{"H.264 received, the session sendonly but the section recvonly", "a=sendonly\r\n" + video("9", "recvonly", h264), codec.H264, 31},
 	} {
 		sdp := c.sdp
 		if !strings.HasPrefix(sdp, "a=") { // a session-level attribute goes before the sections
@@ -69,12 +77,12 @@ func TestMixCodec(t *testing.T) {
 			sdp = strings.Replace(sdp, "m=video", audio+"m=video", 1)
 		}
 		sdp = head + sdp
-		if got := mixCodec(sdp); got != c.want {
-			t.Errorf("%s: %v, want %v\n%s", c.name, got, c.want, sdp)
+		if got, level := mixCodec(sdp); got != c.want || level != c.level {
+			t.Errorf("%s: %v, level %v; want %v, level %v\n%s", c.name, got, level, c.want, c.level, sdp)
 		}
 	}
-	if got := mixCodec("not sdp"); got != codec.VP8 {
-		t.Errorf("garbage: %v", got)
+	if got, level := mixCodec("not sdp"); got != codec.VP8 || level != 0 {
+		t.Errorf("garbage: %v, level %v", got, level)
 	}
 }
 
@@ -145,9 +153,8 @@ func TestH264ReceiversCounted(t *testing.T) {
 		m.closeIfEmpty(r)
 	}()
 	users := func() int {
-		r.h264Mu.Lock()
-		defer r.h264Mu.Unlock()
-		return r.h264Users
+		n, _ := r.h264Users()
+		return n
 	}
 	a, b := &Session{ID: "a", room: r, mix: codec.H264}, &Session{ID: "b", room: r, mix: codec.H264}
 	a.receiveH264()
@@ -167,4 +174,51 @@ func TestH264ReceiversCounted(t *testing.T) {
 	if n := users(); n != 0 {
 		t.Errorf("%d H.264 receivers after both closed and one closed before it counted, want 0", n)
 	}
+}
+
+// TestH264ReceiversLevel: the room encodes H.264 for the lowest level its
+// receivers decode, and says so with the size it sends; as they leave,
+// the next lowest, then no level (a receiver that said none).
+func TestH264ReceiversLevel(t *testing.T) {
+	m := testManager(t)
+	r, err := m.reserve("levels", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		r.mu.Lock()
+		r.unreserve(Viewer)
+		r.mu.Unlock()
+		m.joins.Done()
+		m.closeIfEmpty(r)
+	}()
+	l13 := &Session{ID: "a", room: r, mix: codec.H264, h264Lvl: 13}
+	l12 := &Session{ID: "b", room: r, mix: codec.H264, h264Lvl: 12}
+	none := &Session{ID: "c", room: r, mix: codec.H264}
+	for _, s := range []*Session{l13, l12, none} {
+		s.receiveH264()
+	}
+	info := r.Info().Mixer
+	size := func(l codec.H264Level) string {
+		w, h := l.Fit(info.Width, info.Height, info.FPS)
+		return fmt.Sprintf("%dx%d", w, h)
+	}
+	canvas := fmt.Sprintf("%dx%d", info.Width, info.Height)
+	if size(12) == canvas || size(13) != canvas {
+		t.Fatalf("levels 1.2 and 1.3 take the test's %s canvas as %s and %s: the test proves nothing", canvas, size(12), size(13))
+	}
+	check := func(when string, n int, level, sz string) {
+		t.Helper()
+		info := r.Info().Mixer
+		if info.H264Receivers != n || info.H264Level != level || info.H264Size != sz {
+			t.Errorf("%s: %d receivers, level %q, size %q; want %d, %q, %q", when, info.H264Receivers, info.H264Level, info.H264Size, n, level, sz)
+		}
+	}
+	check("levels 1.3, 1.2 and none", 3, "1.2", size(12))
+	l12.markClosed()
+	check("1.2 gone", 2, "1.3", canvas)
+	l13.markClosed()
+	check("1.3 gone", 1, "", canvas)
+	none.markClosed()
+	check("all gone", 0, "", "")
 }

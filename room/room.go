@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -34,9 +35,10 @@ type Room struct {
 	// (mixCodec); encoded while there are any (h264Receivers).
 	videoH264    *clockTrack
 	sentH264     rateMeter
-	h264Keyframe atomic.Int64 // as keyframe
-	h264Mu       sync.Mutex   // orders h264Users's changes and the mixer's SetH264
-	h264Users    int
+	h264Keyframe atomic.Int64            // as keyframe
+	h264Mu       sync.Mutex              // orders h264Levels's changes and the mixer's SetH264
+	h264Levels   map[codec.H264Level]int // the receivers of H.264 by the level they decode
+	h264Level    codec.H264Level         // the lowest of them (0: none says)
 	cancel       context.CancelFunc
 	done         chan struct{} // closed when the mixer has stopped
 	closed       chan struct{} // closed when close has returned: the recording finalized
@@ -124,13 +126,38 @@ func (r *Room) since(ns *atomic.Int64) time.Time {
 	return time.Time{}
 }
 
-// h264Receivers counts a receiver of the H.264 output in (+1) or out
-// (-1): the mixer encodes it while there are any.
-func (r *Room) h264Receivers(delta int) {
+// h264Receivers counts a receiver of the H.264 output that decodes up to
+// level l in (+1) or out (-1): the mixer encodes it while there are any,
+// for the lowest level among them.
+func (r *Room) h264Receivers(delta int, l codec.H264Level) {
 	r.h264Mu.Lock()
 	defer r.h264Mu.Unlock()
-	r.h264Users += delta
-	r.mixer.SetH264(r.h264Users > 0)
+	if r.h264Levels == nil {
+		r.h264Levels = map[codec.H264Level]int{}
+	}
+	if r.h264Levels[l] += delta; r.h264Levels[l] <= 0 {
+		delete(r.h264Levels, l)
+	}
+	r.h264Level = 0 // no bound
+	for l := range r.h264Levels {
+		if l != 0 && (r.h264Level == 0 || l < r.h264Level) {
+			r.h264Level = l
+		}
+	}
+	r.mixer.SetH264Level(r.h264Level)
+	r.mixer.SetH264(len(r.h264Levels) > 0)
+}
+
+// h264Users is how many receivers take the H.264 output, and the lowest
+// level they decode (0: none says).
+func (r *Room) h264Users() (int, codec.H264Level) {
+	r.h264Mu.Lock()
+	defer r.h264Mu.Unlock()
+	n := 0
+	for _, c := range r.h264Levels {
+		n += c
+	}
+	return n, r.h264Level
 }
 
 // Name is the room's name.
@@ -393,6 +420,12 @@ type MixerInfo struct {
 	H264Receivers int    `json:"h264_receivers"`
 	H264Frames    uint64 `json:"h264_frames"`
 	H264Dropped   uint64 `json:"h264_dropped"`
+	// H264Level is the lowest H.264 level its receivers decode, when
+	// one says, and H264Size the size the composite is encoded at for
+	// them: the canvas's, or less where the level is too low for it
+	// (mixer.SetH264Level).
+	H264Level string `json:"h264_level,omitempty"`
+	H264Size  string `json:"h264_size,omitempty"`
 	// Speed is the VP8 encoder's libvpx speed (cpu-used) now: the
 	// configured one, or faster while the machine is short of CPU
 	// (StrainSpeed, the fastest it may go, 0 when the speed is fixed);
@@ -411,9 +444,14 @@ func (r *Room) Info() Info {
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,
 			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.FastestSpeed(), SpeedChanges: st.SpeedUps + st.SpeedDowns}}
-	r.h264Mu.Lock()
-	info.Mixer.H264Receivers = r.h264Users
-	r.h264Mu.Unlock()
+	var level codec.H264Level
+	if info.Mixer.H264Receivers, level = r.h264Users(); info.Mixer.H264Receivers > 0 {
+		w, h := level.Fit(info.Mixer.Width, info.Mixer.Height, info.Mixer.FPS)
+		info.Mixer.H264Size = fmt.Sprintf("%dx%d", w, h)
+		if level != 0 {
+			info.Mixer.H264Level = level.String()
+		}
+	}
 	// The sessions are described outside mu, which the room's output
 	// takes for every picture and audio frame.
 	r.mu.Lock()

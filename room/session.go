@@ -60,6 +60,7 @@ type Session struct {
 	room     *Room
 	pc       *webrtc.PeerConnection
 	mix      codec.VideoCodec // the format the session receives the composite in (0: none, a publisher)
+	h264Lvl  codec.H264Level  // the H.264 level it decodes up to, if mix is H264 (0: no bound)
 	audioOut *clockTrack      // this participant's mix-minus
 	pionLogs *pionLogs        // pion's messages about the peer
 	video    *mixer.LiveVideo
@@ -746,7 +747,7 @@ func (s *Session) markClosed() {
 	s.h264Counted = false
 	s.mu.Unlock()
 	if counted {
-		s.room.h264Receivers(-1)
+		s.room.h264Receivers(-1, s.h264Lvl)
 	}
 }
 
@@ -758,7 +759,7 @@ func (s *Session) receiveH264() {
 	s.h264Counted = counted
 	s.mu.Unlock()
 	if counted {
-		s.room.h264Receivers(1)
+		s.room.h264Receivers(1, s.h264Lvl)
 	}
 }
 

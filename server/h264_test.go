@@ -135,3 +135,70 @@ func TestH264Receivers(t *testing.T) {
 	}
 	api(t, http.MethodGet, srv.URL+"/api/rooms/"+room, http.StatusOK)
 }
+
+// TestH264ReceiverLevel: a WHEP viewer that says it decodes H.264 up to
+// level 3.0 (at most 1,350 macroblocks a picture at 30 fps) gets the
+// 1280x720 mix at 768x432, every participant's colour in its tile, and
+// the room says so; once a viewer of level 3.1 is the only one left, it
+// gets the mix at 1280x720.
+func TestH264ReceiverLevel(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const room = "h264level"
+	for id := 1; id <= 2; id++ {
+		p := join(t, ctx, srv.URL, room, id, ".ivf")
+		defer p.Close()
+	}
+	low, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Endpoint: client.WHEP, H264: true, H264Level: 30, Decode: true})
+	if err != nil {
+		t.Fatalf("an H.264 viewer of level 3.0: %v", err)
+	}
+	defer low.Close()
+	if !strings.Contains(low.Answer(), "H264") {
+		t.Fatalf("the answer to an H.264 viewer has no H.264:\n%s", low.Answer())
+	}
+	var info struct {
+		Mixer struct {
+			H264Level string `json:"h264_level"`
+			H264Size  string `json:"h264_size"`
+		} `json:"mixer"`
+	}
+	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+	if info.Mixer.H264Level != "3.0" || info.Mixer.H264Size != "768x432" {
+		t.Errorf("the room says H.264 level %q at %q, want 3.0 at 768x432", info.Mixer.H264Level, info.Mixer.H264Size)
+	}
+	eventually(t, 10*time.Second, func() error {
+		pic := low.Picture()
+		if pic == nil {
+			return failure("no picture yet")
+		}
+		if pic.Width() != 768 || pic.Height() != 432 {
+			return fmt.Errorf("the level 3.0 viewer's picture is %dx%d, want 768x432", pic.Width(), pic.Height())
+		}
+		for _, id := range []int{1, 2} {
+			if !colourShown(t, pic, id) {
+				return fmt.Errorf("p0%d's colour is not in the level 3.0 viewer's picture", id)
+			}
+		}
+		return nil
+	})
+	full, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Endpoint: client.WHEP, H264: true, Decode: true})
+	if err != nil {
+		t.Fatalf("an H.264 viewer of level 3.1: %v", err)
+	}
+	defer full.Close()
+	if err := low.Leave(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 10*time.Second, func() error {
+		if pic := full.Picture(); pic == nil || pic.Width() != 1280 || pic.Height() != 720 {
+			return failure("the level 3.1 viewer, alone, has no 1280x720 picture")
+		}
+		return tilesShow(t, full.Picture(), []int{1, 2})
+	})
+	getJSON(t, srv.URL+"/api/rooms/"+room, &info)
+	if info.Mixer.H264Level != "3.1" || info.Mixer.H264Size != "1280x720" {
+		t.Errorf("with the level 3.1 viewer alone, the room says H.264 level %q at %q", info.Mixer.H264Level, info.Mixer.H264Size)
+	}
+}
