@@ -115,3 +115,50 @@ func TestReceiverFirstPictureIsAKeyframe(t *testing.T) {
 		t.Errorf("first picture at %v, want %v: the keyframe's end", r.first.Sub(t0), t1.Sub(t0))
 	}
 }
+
+// TestFreezeBoundary: a freeze is a pause of more than 200 ms; one
+// of exactly 200 ms is none (README: "> 200 ms without a picture").
+func TestFreezeBoundary(t *testing.T) {
+	for _, c := range []struct {
+		gap  time.Duration
+		want int
+	}{{FreezeGap, 0}, {FreezeGap + time.Millisecond, 1}} {
+		var r receiver
+		at := time.Unix(1000, 0)
+		for pic := range 3 {
+			if pic == 2 {
+				at = at.Add(c.gap)
+			} else if pic > 0 {
+				at = at.Add(33 * time.Millisecond)
+			}
+			r.count(&rtp.Packet{Header: rtp.Header{Timestamp: uint32(pic) * 3000, Marker: true}, Payload: []byte{1}}, at, pic == 0)
+		}
+		if r.freezes != c.want || r.gap != c.gap {
+			t.Errorf("a gap of %v: %d freezes, longest gap %v; want %d, %v", c.gap, r.freezes, r.gap, c.want, c.gap)
+		}
+	}
+}
+
+// TestLateJoinNoFreeze: a receiver whose first keyframe comes long
+// after its first packets (it joined between keyframes) counts no freeze
+// for the wait: the wait is its join-to-first-frame, and its pictures and
+// gaps count from the keyframe.
+func TestLateJoinNoFreeze(t *testing.T) {
+	c := &Client{}
+	r := &c.recv
+	t0 := time.Unix(1000, 0)
+	r.setJoined(t0)
+	ts := uint32(0)
+	at := t0.Add(50 * time.Millisecond)
+	for pic := range 60 { // 2 s of pictures, the keyframe at 1.5 s
+		r.count(&rtp.Packet{Header: rtp.Header{Timestamp: ts, Marker: true}, Payload: []byte{1}}, at, pic == 45)
+		ts += 3000
+		at = at.Add(time.Second / 30)
+	}
+	if r.frames != 15 || r.freezes != 0 {
+		t.Errorf("%d pictures, %d freezes; want the 15 from the keyframe on and none", r.frames, r.freezes)
+	}
+	if st := c.Stats(); st.FirstFrame != 50*time.Millisecond+45*(time.Second/30) {
+		t.Errorf("join to first frame %v, want %v", st.FirstFrame, 50*time.Millisecond+45*(time.Second/30))
+	}
+}

@@ -200,3 +200,13 @@ func listenSelf(t *testing.T) (int, int) {
 	t.Cleanup(func() { ln.Close() })
 	return os.Getpid(), ln.Addr().(*net.TCPAddr).Port
 }
+
+// TestParseCPULineIRQ: irq and softirq are busy time, guest and
+// guest_nice (already inside user) are not counted again.
+func TestParseCPULineIRQ(t *testing.T) {
+	stat := "cpu  1000 20 300 5000 40 7 11 13 500 60\n"
+	busy, idle, steal, err := ParseCPULine(stat)
+	if err != nil || busy != 1000+20+300+7+11 || idle != 5000+40 || steal != 13 {
+		t.Errorf("ParseCPULine = %d, %d, %d, %v; want %d, %d, 13", busy, idle, steal, err, 1000+20+300+7+11, 5000+40)
+	}
+}

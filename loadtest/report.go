@@ -171,30 +171,36 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
 	case r.Config.Lossy > 0:
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
-	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.Width != r.Config.Mixer.Video.Width || r.Room.Height != r.Config.Mixer.Video.Height ||
+	case r.RoomErr != nil || r.RoomStale:
+		return "the room could not be read over the window, so what it encoded (its settings, speed, voices, drops, bitrate) was not checked against the codec cost"
+	case r.Room.Viewers > 0:
+		return fmt.Sprintf("%d viewers watched the room, and the server sent the mix to them too", r.Room.Viewers)
+	case r.Config.H264 == 0 && r.Room.H264Frames > 0:
+		return fmt.Sprintf("the room encoded %d pictures in H.264 (for a receiver other than the load's), which the codec cost does not count", r.Room.H264Frames)
+	case r.Room.Width > 0 && (r.Room.Width != r.Config.Mixer.Video.Width || r.Room.Height != r.Config.Mixer.Video.Height ||
 		r.Room.FPS != r.Config.Mixer.Video.FPS || r.Room.MaxBitrate != r.Config.Mixer.Video.Bitrate):
 		vc := r.Config.Mixer.Video
 		return fmt.Sprintf("the room mixes %dx%d at %d fps and %d bit/s, the codec cost %dx%d at %d fps and %d bit/s (give the load tool the server's settings)",
 			r.Room.Width, r.Room.Height, r.Room.FPS, r.Room.MaxBitrate, vc.Width, vc.Height, vc.FPS, vc.Bitrate)
-	case r.RoomErr == nil && r.Room.Width > 0 && (r.Room.SpeedChanges > 0 || r.Room.Speed != 0 && r.Room.Speed != r.Config.Mixer.Video.Speed):
+	case r.Room.Width > 0 && (r.Room.SpeedChanges > 0 || r.Room.Speed != 0 && r.Room.Speed != r.Config.Mixer.Video.Speed):
 		// (An older server, whose JSON has no speed, reads 0: not held to -speed.)
 		if r.Room.SpeedChanges > 0 {
 			return fmt.Sprintf("the server's encoder changed its speed %d times in the window (short of CPU, it encodes faster than -speed %d), so it did other work than the codec cost",
 				r.Room.SpeedChanges, r.Config.Mixer.Video.Speed)
 		}
 		return fmt.Sprintf("the room's encoder runs at speed %d, the codec cost at %d (give the load tool the server's -speed)", r.Room.Speed, r.Config.Mixer.Video.Speed)
-	case r.RoomErr == nil && r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
+	case r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
 		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
 	case r.Config.H264 > 0 && r.h264Receivers() < r.Config.H264:
 		return fmt.Sprintf("%d of the %d participants asking for H.264 received it, and the codec cost counts its encode", r.h264Receivers(), r.Config.H264)
-	case r.RoomErr == nil && r.Config.H264 > 0 && r.Room.H264Dropped*100 > r.Room.H264Frames+r.Room.H264Dropped:
+	case r.Config.H264 > 0 && r.Room.H264Dropped*100 > r.Room.H264Frames+r.Room.H264Dropped:
 		return fmt.Sprintf("the server left %d of %d pictures unencoded in H.264 in the window (its encoder busy): it encoded less than the codec cost does",
 			r.Room.H264Dropped, r.Room.H264Frames+r.Room.H264Dropped)
-	case r.RoomErr == nil && (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
+	case (r.Room.Dropped > 0 || r.Room.LateTicks > 0):
 		return fmt.Sprintf("the server dropped %d pictures and was late for %d ticks in the window: it encoded less than the codec cost does", r.Room.Dropped, r.Room.LateTicks)
-	case r.RoomErr == nil && r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
+	case r.Room.MaxBitrate > 0 && r.Room.Bitrate < r.Room.MaxBitrate:
 		return fmt.Sprintf("the mix ran at %d bit/s at the end, under the %d the codec cost encodes at (a receiver reported loss)", r.Room.Bitrate, r.Room.MaxBitrate)
-	case r.RoomErr == nil && r.Room.Participants != r.Config.N:
+	case r.Room.Participants != r.Config.N:
 		return fmt.Sprintf("the room held %d participants at the end (a connection failed, or others are in it), and the codec cost is that of %d", r.Room.Participants, r.Config.N)
 	case r.Metrics.Found && r.Metrics.PLISent > 0 && r.Metrics.FromStart:
 		return fmt.Sprintf("the server asked participants for %.0f keyframes, which count the joins' too, so a lost packet cannot be told from them", r.Metrics.PLISent)

@@ -346,7 +346,7 @@ loop:
 		if !from.roomStale {
 			res.Room = room1.Mixer.sub(from.room.Mixer)
 		}
-		res.Room.Participants, res.RoomStale = len(room1.Participants), from.roomStale
+		res.Room.Participants, res.Room.Viewers, res.RoomStale = len(room1.Participants), room1.Viewers, from.roomStale
 	} else {
 		res.RoomErr = err
 	}
@@ -510,6 +510,7 @@ func openFreeze(last, end time.Time) int {
 // apiRoom is the part of GET /api/rooms/{room} the load reads.
 type apiRoom struct {
 	Participants []struct{} `json:"participants"`
+	Viewers      int        `json:"viewers"`
 	Mixer        RoomMixer  `json:"mixer"`
 }
 
@@ -517,6 +518,7 @@ type apiRoom struct {
 // over the run.
 type RoomMixer struct {
 	Participants int    `json:"-"` // in the room at the end (as the server sees it)
+	Viewers      int    `json:"-"` // WHEP viewers in it at the end
 	Frames       uint64 `json:"frames"`
 	Keyframes    uint64 `json:"keyframes"`
 	LateTicks    uint64 `json:"late_ticks"`

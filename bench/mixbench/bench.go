@@ -22,6 +22,8 @@ type row struct {
 	// table gives their medians and ranges, not ratios of medians, which
 	// could pair a fast moment of the machine with a slow one.
 	VsFF1, VsFF, VsLimit []float64
+	// The quality, if measured (-quality).
+	Quality              bool
 	PSNRmcu, PSNRff      float64
 	PSNRcomposites       float64 // mcu's composite against FFmpeg's: the same picture?
 	OutputKbps, FFKbs    float64
@@ -85,11 +87,19 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 		if err != nil {
 			return r, err
 		}
-		decodes = append(decodes, parseNanos(stdout))
+		d, err := parseNanos(stdout)
+		if err != nil {
+			return r, fmt.Errorf("the limit's decoding: %w", err)
+		}
+		decodes = append(decodes, d)
 		if _, stdout, err = run(self, "-limit-encode", comp, "-seconds", strconv.Itoa(seconds)); err != nil {
 			return r, err
 		}
-		encodes = append(encodes, parseNanos(stdout))
+		e, err := parseNanos(stdout)
+		if err != nil {
+			return r, fmt.Errorf("the limit's encoding: %w", err)
+		}
+		encodes = append(encodes, e)
 		r.addRound(mcuRuns[i], ff1Runs[i], ffRuns[i], decodes[i]+encodes[i])
 	}
 	r.MCU, r.FF1, r.FFmpeg = median(mcuRuns), median(ff1Runs), median(ffRuns)
@@ -97,6 +107,7 @@ func benchN(mcu, self, dir string, clips [][2]string, n, seconds, runs int, qual
 	if !quality {
 		return r, nil
 	}
+	r.Quality = true
 	// Quality: each output against its own uncompressed composite.
 	ffComp := filepath.Join(dir, fmt.Sprintf("ffmpeg-%d.y4m", n))
 	os.Remove(ffComp)
@@ -133,9 +144,14 @@ func (r *row) addRound(mcu, ff1, ff usage, limit time.Duration) {
 	r.VsLimit = append(r.VsLimit, ratio(mcu.CPU, limit))
 }
 
-func parseNanos(b []byte) time.Duration {
-	n, _ := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-	return time.Duration(n)
+// parseNanos reads the CPU time a limit's child prints, in nanoseconds:
+// its whole output.
+func parseNanos(b []byte) (time.Duration, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("the child printed %q, not its CPU time in nanoseconds", b)
+	}
+	return time.Duration(n), nil
 }
 
 func kbps(path string, seconds int) float64 {

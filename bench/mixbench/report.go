@@ -8,10 +8,14 @@ import (
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f", d.Seconds()) }
 
+// mib is a peak RSS in KiB (ru_maxrss) in MiB, rounded as the load tool
+// rounds it.
+func mib(kib int64) int64 { return (kib + 512) / 1024 }
+
 func printRow(r row) {
 	fmt.Fprintf(os.Stderr, "N=%d  mcu %ss wall %ss cpu %d MiB | ffmpeg(1 thread per codec) %ss %ss %d MiB | ffmpeg(default) %ss %ss %d MiB | limit %ss\n",
-		r.N, secs(r.MCU.Wall), secs(r.MCU.CPU), r.MCU.PeakRSS/1024, secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
-		secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024, secs(r.limit()))
+		r.N, secs(r.MCU.Wall), secs(r.MCU.CPU), mib(r.MCU.PeakRSS), secs(r.FF1.Wall), secs(r.FF1.CPU), mib(r.FF1.PeakRSS),
+		secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), mib(r.FFmpeg.PeakRSS), secs(r.limit()))
 }
 
 // printTable prints the results as a Markdown table for the README.
@@ -21,19 +25,30 @@ func printTable(rows []row, seconds, runs int) {
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
 		rt := float64(seconds) / r.MCU.Wall.Seconds()
-		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MiB | %s s / %s s / %d MiB | %s s / %s s / %d MiB | %s | %s | %s s (%s + %s) | %s | %.2f / %.2f |\n",
-			r.N, secs(r.MCU.Wall), rt, secs(r.MCU.CPU), r.MCU.PeakRSS/1024,
-			secs(r.FF1.Wall), secs(r.FF1.CPU), r.FF1.PeakRSS/1024,
-			secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), r.FFmpeg.PeakRSS/1024,
+		fmt.Printf("| %d | %s s (%.2fx) | %s s | %d MiB | %s s / %s s / %d MiB | %s s / %s s / %d MiB | %s | %s | %s s (%s + %s) | %s | %s |\n",
+			r.N, secs(r.MCU.Wall), rt, secs(r.MCU.CPU), mib(r.MCU.PeakRSS),
+			secs(r.FF1.Wall), secs(r.FF1.CPU), mib(r.FF1.PeakRSS),
+			secs(r.FFmpeg.Wall), secs(r.FFmpeg.CPU), mib(r.FFmpeg.PeakRSS),
 			spread(r.VsFF1), spread(r.VsFF),
 			secs(r.limit()), secs(r.LimitDecode), secs(r.LimitEncode), spread(r.VsLimit),
-			r.PSNRmcu, r.PSNRff)
+			psnrs(r))
 	}
 	fmt.Println()
 	for _, r := range rows {
+		if !r.Quality {
+			continue
+		}
 		fmt.Printf("N=%d: composites agree at %.1f dB PSNR (mcu's against FFmpeg's); output %.0f kbit/s (mcu) and %.0f kbit/s (FFmpeg)\n",
 			r.N, r.PSNRcomposites, r.OutputKbps, r.FFKbs)
 	}
+}
+
+// psnrs is the PSNR column: "-" where the quality was not measured.
+func psnrs(r row) string {
+	if !r.Quality {
+		return "-"
+	}
+	return fmt.Sprintf("%.2f / %.2f", r.PSNRmcu, r.PSNRff)
 }
 
 func ratio(a, b time.Duration) float64 {
