@@ -14,14 +14,22 @@ import "math"
 // Margin louder than it (voices of equal levels never swap, and a cough
 // in someone's pause does not take their place: the smoothing spreads
 // it), or until it falls under Floor (inaudible in any mix), which frees
-// its place. Slots are indices, stable, as SpeakerDetector's.
+// its place. But a voice whose own frames have all been under Floor for
+// VoiceIdle (someone who stopped talking, not one pausing between words)
+// gives its place to a slot outside that is sounding and louder than it,
+// without the margin: the smoothed level of a voice that stopped takes
+// seconds to fall under Floor, and meanwhile who answers would be in no
+// mix (after four people laugh together, the next to speak was heard
+// 480 ms late). A silent slot outside the mix takes no place from
+// another. Slots are indices, stable, as SpeakerDetector's.
 //
 // The zero Voices, and one whose Max is 0 or less, takes every slot at
 // or above Floor. A Voices is not safe for concurrent use.
 type Voices struct {
 	// Max is how many voices a mix takes; 0 or less: all.
-	Max int
-	in  []bool
+	Max   int
+	in    []bool
+	quiet []int // by slot: its frames in a row under Floor
 }
 
 // The levels that decide a place.
@@ -32,6 +40,10 @@ const (
 	// VoiceMargin is how much louder (dB) than a voice in the mix one
 	// outside must be to take its place.
 	VoiceMargin = 6.0
+	// VoiceIdle is how long (in 20 ms frames: 200 ms) a voice's own
+	// frames must have been under VoiceFloor for it to give its place to
+	// one sounding: longer than the pauses between words (100-200 ms).
+	VoiceIdle = 10
 )
 
 // Forget takes slot out of the mix, for when its participant leaves: a
@@ -40,18 +52,28 @@ const (
 func (v *Voices) Forget(slot int) {
 	if slot >= 0 && slot < len(v.in) {
 		v.in[slot] = false
+		v.quiet[slot] = 0
 	}
 }
 
 // Update takes the smoothed levels by slot (dBFS; NaN or SilenceDBFS for
-// a vacant slot) and returns, by slot, whether each is in the mix. The
-// slice returned is the Voices' own, valid until the next call.
-func (v *Voices) Update(levels []float64) []bool {
+// a vacant slot) and this frame's own levels, as Level gives them (nil:
+// not known, every slot taken as sounding), and returns, by slot,
+// whether each is in the mix. The slice returned is the Voices' own,
+// valid until the next call.
+func (v *Voices) Update(levels, frame []float64) []bool {
 	for len(v.in) < len(levels) {
-		v.in = append(v.in, false)
+		v.in, v.quiet = append(v.in, false), append(v.quiet, 0)
 	}
-	v.in = v.in[:len(levels)]
+	v.in, v.quiet = v.in[:len(levels)], v.quiet[:len(levels)]
+	for i := range v.quiet {
+		v.quiet[i]++
+		if frame == nil || i < len(frame) && frame[i] >= VoiceFloor {
+			v.quiet[i] = 0
+		}
+	}
 	audible := func(i int) bool { return !math.IsNaN(levels[i]) && levels[i] >= VoiceFloor }
+	idle := func(i int) bool { return v.quiet[i] >= VoiceIdle }
 	n := 0
 	for i := range v.in {
 		v.in[i] = v.in[i] && audible(i)
@@ -59,29 +81,41 @@ func (v *Voices) Update(levels []float64) []bool {
 			n++
 		}
 	}
+	// Each swap raises the sum of the levels inside, and a voice that gave
+	// its place for being silent takes none back: the loop ends.
 	for {
-		out := -1 // the loudest audible slot outside
+		full := v.Max > 0 && n >= v.Max
+		out := -1 // the loudest audible slot outside (sounding, if the mix is full)
 		for i := range v.in {
-			if !v.in[i] && audible(i) && (out < 0 || levels[i] > levels[out]) {
+			if !v.in[i] && audible(i) && !(full && idle(i)) && (out < 0 || levels[i] > levels[out]) {
 				out = i
 			}
 		}
 		if out < 0 {
 			break
 		}
-		if v.Max <= 0 || n < v.Max {
+		if !full {
 			v.in[out] = true
 			n++
 			continue
 		}
-		weakest := -1
+		weakest, silent := -1, -1 // the weakest inside, and the weakest silent for VoiceIdle
 		for i := range v.in {
-			if v.in[i] && (weakest < 0 || levels[i] < levels[weakest]) {
+			if !v.in[i] {
+				continue
+			}
+			if weakest < 0 || levels[i] < levels[weakest] {
 				weakest = i
 			}
+			if idle(i) && (silent < 0 || levels[i] < levels[silent]) {
+				silent = i
+			}
 		}
-		if levels[out] < levels[weakest]+VoiceMargin {
-			break
+		switch {
+		case silent >= 0 && levels[out] > levels[silent]:
+			weakest = silent
+		case !(levels[out]-levels[weakest] >= VoiceMargin): // not NaN for equal huge levels
+			return v.in
 		}
 		v.in[weakest], v.in[out] = false, true
 	}

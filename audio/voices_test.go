@@ -58,7 +58,7 @@ func TestVoices(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			v := Voices{Max: c.max}
 			for i, f := range c.frames {
-				if got := v.Update(f.levels); !slices.Equal(got, f.want) {
+				if got := v.Update(f.levels, nil); !slices.Equal(got, f.want) {
 					t.Errorf("frame %d %v: %v, want %v", i, f.levels, got, f.want)
 				}
 			}
@@ -70,11 +70,11 @@ func TestVoices(t *testing.T) {
 // to the loudest waiting.
 func TestVoicesForget(t *testing.T) {
 	v := Voices{Max: 1}
-	v.Update([]float64{-20, -30, -40})
+	v.Update([]float64{-20, -30, -40}, nil)
 	v.Forget(0)
 	v.Forget(7) // out of range: nothing
 	v.Forget(-1)
-	if got := v.Update([]float64{-45, -30, -40}); !slices.Equal(got, []bool{false, true, false}) {
+	if got := v.Update([]float64{-45, -30, -40}, nil); !slices.Equal(got, []bool{false, true, false}) {
 		t.Errorf("after slot 0 was forgotten: %v, want slot 1 (the loudest waiting) alone", got)
 	}
 }
@@ -102,7 +102,7 @@ func FuzzVoices(f *testing.F) {
 				}
 			}
 			data = data[slots:]
-			in := slices.Clone(v.Update(levels))
+			in := slices.Clone(v.Update(levels, nil))
 			audible := func(i int) bool { return !math.IsNaN(levels[i]) && levels[i] >= VoiceFloor }
 			n, weakest := 0, math.Inf(1)
 			for i, ok := range in {
@@ -136,4 +136,48 @@ func FuzzVoices(f *testing.F) {
 			before = in
 		}
 	})
+}
+
+// TestVoicesSilentGiveWay: a voice whose own frames have been under the
+// floor for VoiceIdle gives its place to one sounding and louder than
+// it, margin or not; one pausing for less (between words) keeps it; and
+// a silent voice outside takes no place, however loud its fading level.
+func TestVoicesSilentGiveWay(t *testing.T) {
+	const s = SilenceDBFS
+	v := Voices{Max: 1}
+	step := func(smoothed, frame []float64) []bool { return slices.Clone(v.Update(smoothed, frame)) }
+	step([]float64{-30, s}, []float64{-30, s})
+	// Slot 0 pauses for VoiceIdle-1 frames while slot 1, outside, speaks
+	// and is louder than slot 0's fading level (not by the margin).
+	for i := range VoiceIdle - 1 {
+		if got := step([]float64{-32, -31}, []float64{s, -30}); !slices.Equal(got, []bool{true, false}) {
+			t.Fatalf("slot 0 silent for %d frames: %v, want it kept", i+1, got)
+		}
+	}
+	// Slot 0 speaks again, then stops for good.
+	step([]float64{-31, -31}, []float64{-30, -30})
+	for i := range VoiceIdle - 1 {
+		if got := step([]float64{-32, -31}, []float64{s, -30}); !slices.Equal(got, []bool{true, false}) {
+			t.Fatalf("slot 0 silent for %d frames after it spoke again: %v, want it kept", i+1, got)
+		}
+	}
+	if got := step([]float64{-32.5, -32}, []float64{s, -30}); !slices.Equal(got, []bool{false, true}) {
+		t.Fatalf("slot 0 silent for %d frames, slot 1 sounding and louder: %v, want slot 1 in", VoiceIdle, got)
+	}
+	// Now slot 0, silent and outside, is far louder than slot 1 by its
+	// fading level: it takes no place back.
+	if got := step([]float64{-20, -50}, []float64{s, -50}); !slices.Equal(got, []bool{false, true}) {
+		t.Fatalf("silent slot 0 outside, 30 dB over slot 1: %v, want slot 1 kept", got)
+	}
+	// Once it sounds again, the margin rule holds as ever.
+	if got := step([]float64{-20, -50}, []float64{-20, -50}); !slices.Equal(got, []bool{true, false}) {
+		t.Fatalf("slot 0 sounding again, 30 dB over slot 1: %v, want slot 0 in", got)
+	}
+	// Slot 0 falls silent for good while slot 1 sounds quieter than its
+	// fading level: slot 0 keeps the place.
+	for i := range 2 * VoiceIdle {
+		if got := step([]float64{-25, -40}, []float64{s, -40}); !slices.Equal(got, []bool{true, false}) {
+			t.Fatalf("slot 0 silent for %d frames, slot 1 sounding quieter than it: %v, want slot 0 kept", i+1, got)
+		}
+	}
 }

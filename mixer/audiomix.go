@@ -191,7 +191,7 @@ func (a *audioState) chooseVoices(members []*member) {
 			a.smoothed[i] = a.detector.Smoothed(i)
 		}
 	}
-	in := a.voices.Update(a.smoothed)
+	in := a.voices.Update(a.smoothed, a.levels)
 	if a.voices.Max <= 0 {
 		for _, mem := range members {
 			mem.heard.Store(in[mem.slot]) // audible
@@ -203,7 +203,9 @@ func (a *audioState) chooseVoices(members []*member) {
 		return
 	}
 	for _, mem := range members {
-		was, now := mem.heard.Load(), in[mem.slot]
+		// was: their sound went into the last tick's mixes (part still
+		// holds the last tick's)
+		was, now := mem.heard.Load() && mem.part != nil, in[mem.slot]
 		mem.heard.Store(now)
 		switch {
 		case !mem.sound || !was && !now:
