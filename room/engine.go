@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -157,6 +158,17 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	// last packet (pion's default: 30 s); their tile is frozen meanwhile.
 	disconnected, failed := iceTimeouts(cfg.PeerTimeout)
 	s.SetICETimeouts(disconnected, failed, 2*time.Second)
+	// A peer whose ICE is up but whose DTLS handshake never completes is
+	// never connected (pion's handshake has no deadline of its own, and
+	// such a peer keeps its place in the room): given up after the peer
+	// timeout too.
+	peer := cfg.PeerTimeout
+	if peer <= 0 {
+		peer = DefaultPeerTimeout
+	}
+	s.SetDTLSConnectContextMaker(func() (context.Context, func()) {
+		return context.WithTimeout(context.Background(), peer)
+	})
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
 	if cfg.LoopbackOnly {

@@ -99,6 +99,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkOffer(offer); err != nil {
 		return nil, "", err
 	}
+	if kind != Publisher {
+		if err := checkReceivable(offer); err != nil {
+			return nil, "", err
+		}
+	}
 	r, err := m.reserve(roomName, kind)
 	if err != nil {
 		return nil, "", err

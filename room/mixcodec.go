@@ -1,6 +1,7 @@
 package room
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/pion/sdp/v3"
@@ -69,13 +70,67 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 	return codec.VP8, 0
 }
 
-// receivesVideo tells whether md is a video section in which the offerer
-// may receive: not rejected (port 0 without bundle-only), not sendonly or
-// inactive, in its own direction or else the session's.
-func receivesVideo(md *sdp.MediaDescription, session string) bool {
-	if md.MediaName.Media != "video" {
-		return false
+// checkReceivable refuses an offer, before a room is opened for it, whose
+// sections receiving video all take neither VP8 nor H.264 (see
+// h264Sendable), or whose sections receiving audio all lack Opus: the
+// mix cannot go out to it (pion refuses it only when it answers, the
+// room opened meanwhile). An offer that receives no video, or no audio,
+// is not refused here.
+func checkReceivable(offer string) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadOffer, err)
 	}
+	session := "sendrecv"
+	for _, a := range d.Attributes {
+		if isDirection(a.Key) {
+			session = a.Key
+		}
+	}
+	receiving, takes := map[string]bool{}, map[string]bool{} // by kind
+	for _, md := range d.MediaDescriptions {
+		kind := md.MediaName.Media
+		if (kind != "audio" && kind != "video") || !receives(md, session) {
+			continue
+		}
+		receiving[kind] = true
+		names := map[string]string{} // payload type → encoding name
+		fmtps := map[string]string{}
+		for _, a := range md.Attributes {
+			pt, rest, _ := strings.Cut(a.Value, " ")
+			switch a.Key {
+			case "rtpmap":
+				name, _, _ := strings.Cut(rest, "/")
+				names[pt] = strings.ToUpper(name)
+			case "fmtp":
+				fmtps[pt] = rest
+			}
+		}
+		for pt, name := range names {
+			_, h264 := h264Sendable(fmtps[pt])
+			if kind == "audio" && name == "OPUS" || kind == "video" && (name == "VP8" || name == "H264" && h264) {
+				takes[kind] = true
+			}
+		}
+	}
+	for kind := range receiving {
+		if !takes[kind] {
+			return fmt.Errorf("%w: it cannot receive the mix (VP8 or H.264 video, Opus audio)", ErrBadOffer)
+		}
+	}
+	return nil
+}
+
+// receivesVideo tells whether md is a video section in which the offerer
+// may receive (see receives).
+func receivesVideo(md *sdp.MediaDescription, session string) bool {
+	return md.MediaName.Media == "video" && receives(md, session)
+}
+
+// receives tells whether md is a section in which the offerer may
+// receive: not rejected (port 0 without bundle-only), not sendonly or
+// inactive, in its own direction or else the session's.
+func receives(md *sdp.MediaDescription, session string) bool {
 	if _, bundled := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundled {
 		return false
 	}

@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -221,4 +222,48 @@ func TestH264ReceiversLevel(t *testing.T) {
 	check("1.3 gone", 1, "", canvas)
 	none.markClosed()
 	check("all gone", 0, "", "")
+}
+
+// TestCheckReceivable: an offer whose receiving video sections all take
+// neither VP8 nor H.264 in packetization mode 1, or whose receiving audio
+// sections all lack Opus, is refused before any room opens; sections it
+// only sends in do not count, and one section able to take the mix is
+// enough.
+func TestCheckReceivable(t *testing.T) {
+	const head = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+	section := func(media, dir string, formats ...string) string {
+		s := "m=" + media + " 9 UDP/TLS/RTP/SAVPF"
+		var attrs string
+		for i, f := range formats {
+			pt := strconv.Itoa(96 + i)
+			name, fmtp, _ := strings.Cut(f, " ")
+			s += " " + pt
+			attrs += "a=rtpmap:" + pt + " " + name + "\r\n"
+			if fmtp != "" {
+				attrs += "a=fmtp:" + pt + " " + fmtp + "\r\n"
+			}
+		}
+		return s + "\r\n" + attrs + "a=" + dir + "\r\n"
+	}
+	opus := section("audio", "sendrecv", "opus/48000/2")
+	for _, c := range []struct {
+		name string
+		sdp  string
+		ok   bool
+	}{
+		{"VP8 and Opus", opus + section("video", "sendrecv", "VP8/90000"), true},
+		{"H.264 mode 1 only", opus + section("video", "recvonly", "H264/90000 packetization-mode=1;profile-level-id=42e01f"), true},
+		{"VP9 only, received", opus + section("video", "recvonly", "VP9/90000"), false},
+		{"H.264 mode 0 only, received", opus + section("video", "recvonly", "H264/90000 packetization-mode=0;profile-level-id=42e01f"), false},
+		{"VP9 only, sent", opus + section("video", "sendonly", "VP9/90000"), true},
+		{"VP9 on one section, VP8 on another", opus + section("video", "sendrecv", "VP9/90000") + section("video", "recvonly", "VP8/90000"), true},
+		{"audio without Opus, received", section("audio", "recvonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), false},
+		{"audio without Opus, sent", section("audio", "sendonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), true},
+		{"nothing received", section("audio", "sendonly", "opus/48000/2") + section("video", "sendonly", "VP9/90000"), true},
+	} {
+		err := checkReceivable(head + c.sdp)
+		if (err == nil) != c.ok || err != nil && !errors.Is(err, ErrBadOffer) {
+			t.Errorf("%s: %v, want ok %v", c.name, err, c.ok)
+		}
+	}
 }

@@ -387,8 +387,10 @@ func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, erro
 	var tooBig *http.MaxBytesError
 	if err != nil && !errors.As(err, &tooBig) {
 		// The client's doing (a reset, a body slower than the server's
-		// read timeout), not the server's.
-		return nil, badRequest{fmt.Errorf("reading the body: %w", err)}
+		// read timeout), not the server's; said without the error's
+		// text, which names the server's address ("read tcp
+		// 10.0.0.5:8080->...: i/o timeout").
+		return nil, badRequest{errors.New("reading the body: it did not arrive whole (cut off, or slower than the server's read timeout)")}
 	}
 	return body, err
 }

@@ -416,9 +416,12 @@ const maxHeaderBytes = 32 << 10
 // included (an SDP offer is a few KiB): a client that stalls mid-body
 // cannot hold a handler. WriteTimeout bounds a client that stops reading
 // its answer; the longest answer to wait for is a recording's stop.
+// IdleTimeout is as short: HTTP/2 (over TLS) applies neither read timeout
+// before a request's headers are whole, so a client stalled in its header
+// block is cut off only when the connection has been idle that long.
 func httpServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-		WriteTimeout: time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
+		WriteTimeout: time.Minute, IdleTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes}
 }
 
 // checkToken refuses an -auth-token that is short enough to guess, or that
