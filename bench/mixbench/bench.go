@@ -23,10 +23,10 @@ type row struct {
 	// could pair a fast moment of the machine with a slow one.
 	VsFF1, VsFF, VsLimit []float64
 	// The quality, if measured (-quality).
-	Quality              bool
-	PSNRmcu, PSNRff      float64
-	PSNRcomposites       float64 // mcu's composite against FFmpeg's: the same picture?
-	OutputKbps, FFKbs    float64
+	Quality           bool
+	PSNRmcu, PSNRff   float64
+	PSNRcomposites    float64 // mcu's composite against FFmpeg's: the same picture?
+	OutputKbps, FFKbs float64
 }
 
 func (r row) limit() time.Duration { return r.LimitDecode + r.LimitEncode }
