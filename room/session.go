@@ -424,7 +424,7 @@ func (s *Session) videoActive(track *webrtc.TrackRemote, now time.Time, pkt []by
 	tile := box.W * box.H
 	// A stream silent, or whose keyframes do not decode, gives its place
 	// to another that sends (one of unknown size too).
-	if s.videoSizes.gone(cur, now) && (!told || s.videoSizes.mayTake(track, tile, now)) && s.videoCurrent.CompareAndSwap(cur, track) {
+	if s.videoSizes.gone(cur, now) && s.videoSizes.mayTake(track, tile, told, now) && s.videoCurrent.CompareAndSwap(cur, track) {
 		s.room.log.Info("simulcast stream switched", "session", s.ID, "rid", track.RID())
 		return true
 	}

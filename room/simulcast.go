@@ -87,12 +87,21 @@ func (z *simulcastSizes) gone(track *webrtc.TrackRemote, now time.Time) bool {
 	return st == nil || now.Sub(st.last) > simulcastSilence || now.Before(st.unfit)
 }
 
-// mayTake reports whether track may take the place of a stream silent for
-// simulcastSilence: unless another that sends fits a tile of tile pixels
-// better (best), which will take it.
-func (z *simulcastSizes) mayTake(track *webrtc.TrackRemote, tile int, now time.Time) bool {
+// mayTake reports whether track may take the place of a stream gone
+// (silent for simulcastSilence, or left out): not if it is left out
+// itself (two such would take the place from each other at every packet,
+// both decoding, past the sender's decoding limit), nor, where the
+// tile's size is known (told), if another that sends fits a tile of tile
+// pixels better (best), which will take it.
+func (z *simulcastSizes) mayTake(track *webrtc.TrackRemote, tile int, told bool, now time.Time) bool {
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	if st := z.streams[track]; st != nil && now.Before(st.unfit) {
+		return false
+	}
+	if !told {
+		return true
+	}
 	b := z.best(tile, now, nil)
 	return b == nil || b == track
 }

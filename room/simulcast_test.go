@@ -454,10 +454,10 @@ func TestSimulcastFitsBetter(t *testing.T) {
 			t.Errorf("at %v, tile %d: fits %v, ask %v; want %v, %v", c.at, c.tile, fits, ask, c.fits, c.ask)
 		}
 	}
-	if z.mayTake(q, tile, t0.Add(5*time.Second)) {
+	if z.mayTake(q, tile, true, t0.Add(5*time.Second)) {
 		t.Error("q may take a silent stream's place while h, which fits better, sends")
 	}
-	if !z.mayTake(h, tile, t0.Add(5*time.Second)) {
+	if !z.mayTake(h, tile, true, t0.Add(5*time.Second)) {
 		t.Error("h, which fits best, may not take a silent stream's place")
 	}
 }

@@ -39,9 +39,23 @@ func configureTWCC(m *webrtc.MediaEngine, reg *interceptor.Registry) error {
 type twccFactory struct{ interval time.Duration }
 
 func (f twccFactory) NewInterceptor(string) (interceptor.Interceptor, error) {
-	return &twccFeedback{interval: f.interval, start: time.Now(), recorder: twcc.NewRecorder(rand.Uint32()),
+	ssrc := rand.Uint32()
+	return &twccFeedback{interval: f.interval, start: time.Now(), ssrc: ssrc, recorder: twcc.NewRecorder(ssrc),
 		first: make(chan struct{}), done: make(chan struct{})}, nil
 }
+
+// A transport-wide number more than twccJump from the last one recorded,
+// either way, is recorded only once the next packet's follows it (within
+// twccFollow), and then with a recorder started afresh: pion's recorder
+// marks every number between the last and a new one as not received, a
+// write each, so a sender whose numbers jumped by ~32,000 at every packet
+// made each cost tens of thousands of writes. A sender back after an
+// outage of over a thousand packets (a second or two of video) loses the
+// feedback of one packet.
+const (
+	twccJump   = 1024
+	twccFollow = 64
+)
 
 // twccFeedback is one PeerConnection's transport-cc feedback: the
 // arrivals of its remote streams' packets, recorded as they are read, sent
@@ -53,8 +67,13 @@ type twccFeedback struct {
 	start    time.Time
 
 	mu       sync.Mutex
+	ssrc     uint32         // the feedback's sender SSRC
 	recorder *twcc.Recorder // not safe on its own
-	started  bool           // first is closed
+	last     uint16         // the last number recorded, if recorded
+	recorded bool
+	jumped   uint16 // a number that jumped, not recorded, if jumping
+	jumping  bool
+	started  bool // first is closed
 	closed   bool
 	first    chan struct{} // closed at the first packet recorded
 	done     chan struct{} // closed by Close
@@ -113,6 +132,14 @@ func (t *twccFeedback) record(ssrc uint32, seq uint16) {
 	arrival := time.Since(t.start).Microseconds()
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if d := int16(seq - t.last); t.recorded && (d > twccJump || d < -twccJump) {
+		if f := int16(seq - t.jumped); !t.jumping || f > twccFollow || f < -twccFollow {
+			t.jumped, t.jumping = seq, true
+			return
+		}
+		t.recorder = twcc.NewRecorder(t.ssrc)
+	}
+	t.last, t.recorded, t.jumping = seq, true, false
 	t.recorder.Record(ssrc, seq, arrival)
 	if !t.started {
 		t.started = true

@@ -333,3 +333,51 @@ func TestAnswerTakesAudioIntoTransportCC(t *testing.T) {
 		}
 	}
 }
+
+// TestTWCCJumpsConfirmed: transport-wide numbers that jump by thousands at
+// every packet are not recorded (pion's recorder would mark each number
+// between as not received: tens of thousands of writes a packet); a jump
+// the next packet follows is recorded, from a recorder started afresh.
+func TestTWCCJumpsConfirmed(t *testing.T) {
+	ic, err := twccFactory{interval: time.Hour}.NewInterceptor("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ic.Close()
+	tf := ic.(*twccFeedback)
+	covered := func() (base uint16, count uint16) {
+		t.Helper()
+		tf.mu.Lock()
+		defer tf.mu.Unlock()
+		for _, p := range tf.recorder.BuildFeedbackPacket() {
+			if fb, ok := p.(*rtcp.TransportLayerCC); ok {
+				return fb.BaseSequenceNumber, fb.PacketStatusCount
+			}
+		}
+		return 0, 0
+	}
+	for seq := range uint16(100) {
+		tf.record(1, seq)
+	}
+	if base, n := covered(); base != 0 || n != 100 {
+		t.Fatalf("0 to 99 in order: feedback from %d for %d, want from 0 for 100", base, n)
+	}
+
+	// Numbers thousands from 99 and from each other.
+	for k := range 1000 {
+		tf.record(1, uint16(99+2000+k*7919%60000))
+	}
+	if base, n := covered(); n != 0 {
+		t.Errorf("numbers jumping by thousands at every packet: feedback from %d for %d, want nothing recorded", base, n)
+	}
+	tf.record(1, 99+8000) // out of reach of the last recorded (99)...
+	tf.record(1, 99+8001) // ...and followed: a new start
+	tf.record(1, 99+8002)
+	if base, n := covered(); base != 99+8001 || n != 2 {
+		t.Errorf("a jump followed by the next packets: feedback from %d for %d, want from %d for 2", base, n, 99+8001)
+	}
+	tf.record(1, 99+8003+10) // ten lost: within reach
+	if base, n := covered(); base != 99+8003 || n != 11 {
+		t.Errorf("ten lost: feedback from %d for %d, want from %d for 11", base, n, 99+8003)
+	}
+}
