@@ -108,7 +108,7 @@ func (r *Result) window() time.Duration {
 func (r *Result) windowText() string {
 	w := r.window().Round(100 * time.Millisecond)
 	if r.Steady {
-		return fmt.Sprintf("the last %v of the run, from %v after the last join", w, settle)
+		return fmt.Sprintf("the last %v of the run, from %v or more after the last join", w, settle)
 	}
 	return fmt.Sprintf("the whole run of %v, joins included", w)
 }
