@@ -112,8 +112,8 @@ func (v *Voices) Update(levels, frame []float64) []bool {
 			}
 		}
 		switch {
-		case silent >= 0 && levels[out] > levels[silent]:
-			weakest = silent
+		case silent >= 0 && (levels[out] > levels[silent] || levels[out]-levels[weakest] >= VoiceMargin):
+			weakest = silent // rather than a voice that talks
 		case !(levels[out]-levels[weakest] >= VoiceMargin): // not NaN for equal huge levels
 			return v.in
 		}

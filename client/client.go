@@ -61,19 +61,23 @@ type Options struct {
 	// H264 set must send H.264.
 	H264 bool
 	// H264Level is the H.264 level the client says it decodes up to
-	// (0: 3.1, what browsers say).
+	// (0: DefaultH264Level).
 	H264Level codec.H264Level
 }
+
+// DefaultH264Level is the H.264 level a client says it decodes up to
+// unless told: 3.1, what browsers say.
+const DefaultH264Level codec.H264Level = 31
 
 // h264Feedback is what a client's H.264 formats ask for: what a browser's do.
 var h264Feedback = []webrtc.RTCPFeedback{{Type: "goog-remb"}, {Type: "ccm", Parameter: "fir"}, {Type: "nack"}, {Type: "nack", Parameter: "pli"}}
 
 // h264Mix are the formats a client with H264 set takes the mix in on a
 // section of its own: constrained baseline and baseline, mode 1, of level
-// l (0: 3.1).
+// l (0: DefaultH264Level).
 func h264Mix(l codec.H264Level) []webrtc.RTPCodecParameters {
 	if l == 0 {
-		l = 31
+		l = DefaultH264Level
 	}
 	idc, set3 := int(l), 0
 	if l == codec.H264Level1b { // level_idc 11 with constraint_set3
@@ -111,7 +115,7 @@ func splitsVideo(opts Options) (bool, error) {
 }
 
 // h264Only registers what a client with H264 set offers: H.264 for video,
-// Opus for audio; its H.264 says level (0: 3.1).
+// Opus for audio; its H.264 says level (0: DefaultH264Level).
 func h264Only(m *webrtc.MediaEngine, level codec.H264Level) error {
 	h := h264Mix(level)[0]
 	h.PayloadType = 102

@@ -85,6 +85,22 @@ func ParseH264Level(profileLevelID string) (H264Level, error) {
 	return l, nil
 }
 
+// Below reports whether l is a lower level than m: level 1b is between
+// 1.0 and 1.1 (128 kbit/s against 64 and 192). The zero level, no limit,
+// is above every other.
+func (l H264Level) Below(m H264Level) bool {
+	rank := func(l H264Level) int {
+		switch l {
+		case 0:
+			return math.MaxInt
+		case H264Level1b:
+			return 2*10 + 1
+		}
+		return 2 * int(l)
+	}
+	return rank(l) < rank(m)
+}
+
 // String is the level as people write it: "3.1", "1b" ("none" for the
 // zero level).
 func (l H264Level) String() string {
@@ -100,7 +116,9 @@ func (l H264Level) String() string {
 // Fit returns the largest picture size, of w×h's shape (w and h even)
 // and no larger, whose w×h pictures at fps a decoder of level l takes:
 // macroblocks per frame and per second, and the width and height, within
-// the level's limits. The zero level fits anything.
+// the level's limits. The zero level fits anything. Neither side is made
+// less than 16 (an encoder's least): a canvas far wider than high at the
+// lowest levels keeps 16 rows, a little beyond the level.
 func (l H264Level) Fit(w, h, fps int) (int, int) {
 	if l == 0 || w < 2 || h < 2 || fps < 1 {
 		return w, h
@@ -114,9 +132,10 @@ func (l H264Level) Fit(w, h, fps int) (int, int) {
 	}
 	// Down in steps of two pixels of the longer side, the other side
 	// keeping the shape: at most a few thousand steps.
+	least := func(W, H int) (int, int) { return max(W, min(w, 16)), max(H, min(h, 16)) }
 	for W, H := w, h; W >= 2 && H >= 2; {
-		if fits(W, H) {
-			return W, H
+		if fits(W, H) || W <= 16 && H <= 16 {
+			return least(W, H)
 		}
 		if w >= h {
 			W -= 2
@@ -126,7 +145,7 @@ func (l H264Level) Fit(w, h, fps int) (int, int) {
 			W = evenRound(float64(H) * float64(w) / float64(h))
 		}
 	}
-	return 16, 16 // one macroblock: a level takes at least 1,485 a second
+	return least(2, 2)
 }
 
 // evenRound is x rounded to an even number, at least 2.

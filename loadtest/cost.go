@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"mcu/client"
 	"mcu/codec"
 	"mcu/layout"
 	"mcu/mixer"
@@ -285,10 +286,24 @@ func audioDecodeCost(pkts []codec.Packet) (time.Duration, error) {
 	return perSecond(cpuTime()-start, media), nil
 }
 
+// costH264 is the H.264 encoder the server runs for the load's H.264
+// receivers, which say client.DefaultH264Level: a canvas beyond it is
+// encoded at the level's size and bitrate.
+func costH264(vcfg codec.VP8Config) codec.H264Config {
+	hc := vcfg.H264()
+	hc.Level = client.DefaultH264Level
+	hc.Width, hc.Height = hc.Level.Fit(vcfg.Width, vcfg.Height, vcfg.FPS)
+	hc.Bitrate = min(hc.Bitrate, hc.Level.MaxBitrate())
+	return hc
+}
+
 // videoEncodeCost builds media of the grid the server would show for these
 // participants (decoding and scaling outside the timed section) and times
 // only the VP8 encoding of each composite, and with h264 its H.264
-// encoding too.
+// encoding too: at the size, level and bitrate the server encodes it at
+// for the load's H.264 receivers (client.DefaultH264Level; a canvas
+// beyond it scaled down, untimed, as the server's scaling is not a codec's
+// work either).
 func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Config, media time.Duration, h264 bool) (vp8, avc time.Duration, err error) {
 	vcfg := mcfg.Video
 	enc, err := codec.NewVP8Encoder(vcfg)
@@ -303,15 +318,21 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 	defer pic.Free()
 	var henc *codec.H264Encoder
 	var hpic *codec.Picture
+	var hscale *codec.Scaler // the canvas to the level's size, if smaller
 	if h264 {
-		if henc, err = codec.NewH264Encoder(vcfg.H264()); err != nil {
+		hc := costH264(vcfg)
+		if henc, err = codec.NewH264Encoder(hc); err != nil {
 			return 0, 0, err
 		}
 		defer henc.Close()
-		if hpic, err = codec.NewPicture(vcfg.Width, vcfg.Height); err != nil {
+		if hpic, err = codec.NewPicture(hc.Width, hc.Height); err != nil {
 			return 0, 0, err
 		}
 		defer hpic.Free()
+		if hc.Width != vcfg.Width || hc.Height != vcfg.Height {
+			hscale = &codec.Scaler{}
+			defer hscale.Close()
+		}
 	}
 	canvasSize := layout.Size{W: vcfg.Width, H: vcfg.Height}
 	cells := layout.Cells(mcfg.Layout, len(parts), 0, canvasSize)
@@ -383,10 +404,20 @@ func videoEncodeCost(ctx context.Context, parts []*clipPackets, mcfg mixer.Confi
 		}
 		spent += cpuTime() - start
 		if henc != nil {
-			// The server copies its canvas for the H.264 encoder too:
-			// untimed, as above.
-			if err := hpic.CopyFrom(pic); err != nil {
-				return 0, 0, err
+			// The server copies its canvas for the H.264 encoder too,
+			// scaled for the level if need be: untimed, as above.
+			if hscale == nil {
+				if err := hpic.CopyFrom(pic); err != nil {
+					return 0, 0, err
+				}
+			} else {
+				dst, err := hpic.Image()
+				if err != nil {
+					return 0, 0, err
+				}
+				if err := hscale.Scale(dst, dst.Rect, canvas, canvas.Rect); err != nil {
+					return 0, 0, err
+				}
 			}
 			start := cpuTime()
 			if _, err := henc.EncodePicture(hpic, pts, false); err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mcu/codec"
 )
 
 // goodRun is a run whose ratio the summary gives: everyone joined, steady,
@@ -99,4 +101,34 @@ func grep(s string, words ...string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// TestH264CostAtTheLevel: the load's H.264 receivers say level 3.1, so a
+// 1920x1080 canvas is encoded in H.264 at 1280x720, and the codec cost
+// counts that encode; a room that encodes H.264 at another size (a
+// receiver of a lower level) gives no ratio.
+func TestH264CostAtTheLevel(t *testing.T) {
+	r := goodRun()
+	r.Config.H264 = 1
+	r.Config.Mixer.Video.Width, r.Config.Mixer.Video.Height = 1920, 1080
+	r.Room.Width, r.Room.Height = 1920, 1080
+	r.Room.H264Frames = 300
+	r.Participants[0].Codec = codec.H264
+	r.Cost.EncodeH264 = 150 * time.Millisecond
+	hc := costH264(r.Config.Mixer.Video)
+	if hc.Width != 1280 || hc.Height != 720 || hc.Level != 31 || hc.Bitrate > 14_000_000 {
+		t.Fatalf("the cost's H.264 encoder for a 1080p canvas: %dx%d, level %v, %d bit/s; want 1280x720 at level 3.1", hc.Width, hc.Height, hc.Level, hc.Bitrate)
+	}
+	r.Room.H264Size = "1280x720"
+	if got := r.Ratio(); math.IsNaN(got) {
+		var b bytes.Buffer
+		r.WriteSummary(&b)
+		t.Errorf("no ratio with the room's H.264 at the cost's size:\n%s", grep(b.String(), "codec cost"))
+	}
+	r.Room.H264Size = "768x432"
+	var b bytes.Buffer
+	r.WriteSummary(&b)
+	if got := r.Ratio(); !math.IsNaN(got) || !strings.Contains(b.String(), "not given: the room encodes H.264 at 768x432, the codec cost at 1280x720") {
+		t.Errorf("ratio %.2f with the room's H.264 at 768x432 and the cost's at 1280x720:\n%s", got, grep(b.String(), "codec cost"))
+	}
 }

@@ -527,6 +527,9 @@ type RoomMixer struct {
 	// and those not encoded for want of time (its encoder still busy).
 	H264Frames  uint64 `json:"h264_frames"`
 	H264Dropped uint64 `json:"h264_dropped"`
+	// H264Size is the size the H.264 mix is encoded at, at the end, while
+	// there are H.264 receivers: less than the canvas for a level.
+	H264Size string `json:"h264_size"`
 	// Speed is the encoder's libvpx speed at the end, SpeedChanges its
 	// steps (faster while the server was short of CPU, and back).
 	Speed        int    `json:"speed"`
@@ -550,7 +553,7 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	}
 	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
-		H264Frames: m.H264Frames - earlier.H264Frames, H264Dropped: m.H264Dropped - earlier.H264Dropped,
+		H264Frames: m.H264Frames - earlier.H264Frames, H264Dropped: m.H264Dropped - earlier.H264Dropped, H264Size: m.H264Size,
 		Speed: m.Speed, SpeedChanges: m.SpeedChanges - earlier.SpeedChanges, Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
 }
 

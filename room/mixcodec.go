@@ -58,7 +58,7 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 			}
 			if l, ok := h264Sendable(fmtps[pt]); name == "H264" && ok {
 				h264 = true
-				if level == 0 || l < level {
+				if level == 0 || l.Below(level) {
 					level = l
 				}
 			}

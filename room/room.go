@@ -140,12 +140,17 @@ func (r *Room) h264Receivers(delta int, l codec.H264Level) {
 	}
 	r.h264Level = 0 // no bound
 	for l := range r.h264Levels {
-		if l != 0 && (r.h264Level == 0 || l < r.h264Level) {
+		if l.Below(r.h264Level) {
 			r.h264Level = l
 		}
 	}
-	r.mixer.SetH264Level(r.h264Level)
-	r.mixer.SetH264(len(r.h264Levels) > 0)
+	// The level only while on: the mixer's tick between the two calls
+	// would otherwise open an encoder at another size for nobody.
+	on := len(r.h264Levels) > 0
+	if on {
+		r.mixer.SetH264Level(r.h264Level)
+	}
+	r.mixer.SetH264(on)
 }
 
 // h264Users is how many receivers take the H.264 output, and the lowest
