@@ -107,8 +107,8 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 		mcu_copy_plane(v, cs, src[2], f->linesize[2], (dw + 1) / 2, (dh + 1) / 2);
 		done = 1;
 	} else if (is420 && box) {
-		if (I420Scale(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
-				y, ys, u, cs, v, cs, dw, dh, kFilterBox) < 0) {
+		if (mcu_box_shrink(src[0], f->linesize[0], src[1], f->linesize[1], src[2], f->linesize[2], cw, ch,
+				y, ys, u, cs, v, cs, dw, dh) != 0) {
 			return AVERROR(EINVAL);
 		}
 		done = 1;

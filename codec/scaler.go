@@ -27,10 +27,10 @@ static int mcu_scale(struct SwsContext *c,
 
 // mcu_halve_or_more shrinks a 4:2:0 picture to half its size or less in each
 // direction with libyuv's box filter: the mean of the source pixels under
-// each output pixel.
+// each output pixel (mcu_box_shrink).
 static int mcu_halve_or_more(const uint8_t *sy, int sys, const uint8_t *su, const uint8_t *sv, int scs, int sw, int sh,
 		uint8_t *dy, int dys, uint8_t *du, uint8_t *dv, int dcs, int dw, int dh) {
-	return I420Scale(sy, sys, su, scs, sv, scs, sw, sh, dy, dys, du, dcs, dv, dcs, dw, dh, kFilterBox);
+	return mcu_box_shrink(sy, sys, su, scs, sv, scs, sw, sh, dy, dys, du, dcs, dv, dcs, dw, dh);
 }
 */
 import "C"

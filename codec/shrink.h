@@ -7,3 +7,11 @@ int mcu_shrink_two_thirds(const uint8_t *sy, int sys, const uint8_t *su, const u
 // level (1: AVX2, 0: none) and what the CPU has, and returns the
 // level now in use. For tests: not safe while a shrink runs.
 int mcu_shrink_simd(int level);
+
+// mcu_box_shrink shrinks a 4:2:0 picture to half its size or less in each
+// direction with libyuv's box filter (each output pixel the mean of the
+// source pixels under it): halved first, as often as it takes, each way
+// that shrinks by more than 8, where libyuv's sums stay exact enough. It
+// returns 0, or -1 on failure.
+int mcu_box_shrink(const uint8_t *sy, int sys, const uint8_t *su, int sus, const uint8_t *sv, int svs, int sw, int sh,
+	uint8_t *dy, int dys, uint8_t *du, int dus, uint8_t *dv, int dvs, int dw, int dh);
