@@ -187,13 +187,24 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 }
 
 func label(mem *member) string {
-	if mem.Name != "" {
-		return mem.Name
-	}
+	number := mem.ID
 	if mem.slot >= 0 {
-		return "#" + strconv.Itoa(mem.slot+1)
+		number = "#" + strconv.Itoa(mem.slot+1)
 	}
-	return mem.ID
+	if mem.Name == "" {
+		return number
+	}
+	// Characters the font cannot draw (Chinese, Arabic, emoji: Go's font
+	// has Latin, Greek and Cyrillic) would all be the same box, and two
+	// such names the same tile: they are left out, and the number said.
+	name, whole := drawable(mem.Name)
+	switch {
+	case whole:
+		return name
+	case name == "":
+		return number
+	}
+	return name + " " + number
 }
 
 func rect(r layout.Rect) image.Rectangle { return image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H) }

@@ -2,11 +2,13 @@ package mixer
 
 import (
 	"image"
+	"strings"
 	"sync"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gomedium"
 	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
 
 	"mcu/codec"
@@ -44,6 +46,30 @@ func drawPlaceholder(canvas *image.YCbCr, r image.Rectangle, label string) {
 			row[x] = byte((int(row[x])*(255-a) + placeholderText*a) / 255)
 		}
 	}
+}
+
+// drawable returns s without the characters the placeholder's font has
+// no glyph for (and the spaces left at its ends), and whether none was
+// left out.
+func drawable(s string) (string, bool) {
+	fontOnce.Do(func() { fontData, fontErr = opentype.Parse(gomedium.TTF) })
+	if fontErr != nil {
+		return s, true
+	}
+	var buf sfnt.Buffer
+	var b strings.Builder
+	whole := true
+	for _, r := range s {
+		if g, err := fontData.GlyphIndex(&buf, r); err != nil || g == 0 {
+			whole = false
+			continue
+		}
+		b.WriteRune(r)
+	}
+	if whole {
+		return s, true
+	}
+	return strings.TrimSpace(b.String()), false
 }
 
 // textMask renders label as an alpha mask sized to fit a w×h tile (about a
