@@ -251,6 +251,12 @@ func (v *fileVideo) run(ctx context.Context) error {
 	}
 	err = v.decode(ctx, dec, codec.Packet{PTS: codec.NoPTS}, &st) // the pictures the decoder still holds
 	v.corrupt += warnDamage(v.log, v.path, in, codec.Video)
+	if v.skipped > 0 {
+		// Named, as every other damage is: a clip that starts without a
+		// keyframe (cut from a stream) shows nothing at all.
+		v.log.Warn("pictures not shown: a keyframe must come before them (the clip starts without one, or they follow damage)",
+			"file", v.path, "pictures", v.skipped)
+	}
 	return err
 }
 

@@ -18,6 +18,9 @@ import (
 	"mcu/codec"
 )
 
+// maxInterleave is the most the muxer holds one stream waiting for the other.
+const maxInterleave = 500 * time.Millisecond
+
 // usTimeBase is the time base packets are handed to the muxer in.
 var usTimeBase = astiav.NewRational(1, 1_000_000)
 
@@ -57,22 +60,23 @@ type WebMConfig struct {
 // Close finalizes the file; a WebMWriter that is never closed still leaves a
 // playable file up to its last complete cluster.
 type WebMWriter struct {
-	path    string
-	file    *os.File
-	fc      *astiav.FormatContext
-	io      *astiav.IOContext
-	pkt     *astiav.Packet
-	video   *astiav.Stream
-	audio   *astiav.Stream
-	base    time.Duration // clock time of the file's 0: the first keyframe
-	gotKey  bool
-	needKey bool                 // a video frame was refused: the deltas after it lack it
-	pending []codec.EncodedFrame // audio waiting for the first keyframe
-	last    [2]time.Duration     // last written PTS per stream, to keep them increasing
-	end     time.Duration        // the latest end of a frame written
-	syncs   backgroundSync       // the periodic syncs (WebMConfig.SyncEvery)
-	out     *fileIO              // the muxer's callbacks
-	closed  bool
+	path         string
+	file         *os.File
+	fc           *astiav.FormatContext
+	io           *astiav.IOContext
+	pkt          *astiav.Packet
+	video        *astiav.Stream
+	audio        *astiav.Stream
+	base         time.Duration // clock time of the file's 0: the first keyframe
+	gotKey       bool
+	needKey      bool                 // a video frame was refused: the deltas after it lack it
+	pending      []codec.EncodedFrame // audio waiting for the first keyframe
+	last         [2]time.Duration     // last written PTS per stream, to keep them increasing
+	end          time.Duration        // the latest end of a frame written
+	syncs        backgroundSync       // the periodic syncs (WebMConfig.SyncEvery)
+	out          *fileIO              // the muxer's callbacks
+	closed       bool
+	reproducible bool
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for a keyframe: the first, or one after a frame refused
@@ -88,7 +92,7 @@ func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	w := &WebMWriter{path: path, file: f, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
+	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	if err := w.open(cfg); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recorder: %s: %w", path, err)
@@ -151,7 +155,7 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 	for k, v := range map[string]string{
 		"cluster_time_limit":   strconv.FormatInt(cfg.ClusterDuration.Milliseconds(), 10),
 		"cluster_size_limit":   strconv.Itoa(4 << 20),
-		"max_interleave_delta": strconv.FormatInt((500 * time.Millisecond).Microseconds(), 10),
+		"max_interleave_delta": strconv.FormatInt(maxInterleave.Microseconds(), 10),
 		"flush_packets":        "1",
 	} {
 		if err := opts.Set(k, v, 0); err != nil {
@@ -310,6 +314,16 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 		return false, fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
 	}
 	w.last[i] = pts
+	if i == 1 && w.video != nil && !w.reproducible && pts-w.last[0] > maxInterleave {
+		// FFmpeg's interleaver leaves a VP8 stream with nothing queued
+		// out of its max_interleave_delta check (mux.c): during a pause
+		// in the picture it would hold the sound until the next picture,
+		// off the disk. Let it go. (Not in a reproducible file: when this
+		// happens would depend on how the threads ran.)
+		if err := w.fc.WriteInterleavedFrame(nil); err != nil {
+			return true, fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
+		}
+	}
 	w.end = max(w.end, pts+max(f.Duration, 0))
 	if err := w.syncs.after(w.file, w.end); err != nil {
 		return true, fmt.Errorf("recorder: %s: sync: %w", w.path, err)
