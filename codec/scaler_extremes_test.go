@@ -33,17 +33,26 @@ func TestScalerTinyAndHugeSources(t *testing.T) {
 			for py := dst.Min.Y; py < dst.Max.Y; py++ {
 				for px := dst.Min.X; px < dst.Max.X; px++ {
 					if v := canvas.Y[py*canvas.YStride+px]; v < 99 || v > 101 {
-						bad++; if bad == 1 { t.Errorf("%v -> %v: luma %d at (%d,%d), want 100", sp, dp, v, px, py) }
+						bad++
+						if bad == 1 {
+							t.Errorf("%v -> %v: luma %d at (%d,%d), want 100", sp, dp, v, px, py)
+						}
 					}
 				}
 			}
 			for py := dst.Min.Y / 2; py < (dst.Max.Y+1)/2; py++ {
 				for px := dst.Min.X / 2; px < (dst.Max.X+1)/2; px++ {
 					if v := canvas.Cb[py*canvas.CStride+px]; v < 59 || v > 61 {
-						badc++; if badc == 1 { t.Errorf("%v -> %v: Cb %d at (%d,%d), want 60", sp, dp, v, px, py) }
+						badc++
+						if badc == 1 {
+							t.Errorf("%v -> %v: Cb %d at (%d,%d), want 60", sp, dp, v, px, py)
+						}
 					}
 					if v := canvas.Cr[py*canvas.CStride+px]; v < 199 || v > 201 {
-						badc++; if badc == 1 { t.Errorf("%v -> %v: Cr %d at (%d,%d), want 200", sp, dp, v, px, py) }
+						badc++
+						if badc == 1 {
+							t.Errorf("%v -> %v: Cr %d at (%d,%d), want 200", sp, dp, v, px, py)
+						}
 					}
 				}
 			}

@@ -5,10 +5,10 @@ package recorder
 import (
 	"bytes"
 	"math/rand/v2"
-	"sync"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 

@@ -138,10 +138,10 @@ func TestRecordingStartedMidRoomKeepsSync(t *testing.T) {
 	v, a := reviewEvents(t, path)
 	want := event - (room + 5*time.Second/30)
 	t.Logf("picture at %v, sound at %v; want %v", v, a, want)
-	if (v-want).Abs() > 20*time.Millisecond {
+	if (v - want).Abs() > 20*time.Millisecond {
 		t.Errorf("picture at %v, want %v", v, want)
 	}
-	if (a-want).Abs() > 20*time.Millisecond {
+	if (a - want).Abs() > 20*time.Millisecond {
 		t.Errorf("sound at %v, want %v", a, want)
 	}
 	p := ffprobe(t, path)
