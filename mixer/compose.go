@@ -131,7 +131,12 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		}
 	}
 	r := rect(cell)
-	if f == nil || f.Width() < 2 || f.Height() < 2 {
+	if f != nil && m.cfg.Live && mem.blackSeq != f.Seq {
+		mem.blackSeq, mem.black = f.Seq, blackPicture(&f.YCbCr)
+	}
+	// Live, a picture black all over is a camera turned off (a browser
+	// sends black for a track disabled): the tile says who it is.
+	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && mem.black {
 		if ps.gen != m.gen || !ps.placeholder {
 			drawPlaceholder(img, r, label(mem))
 			*ps = paintState{gen: m.gen, placeholder: true}
@@ -184,6 +189,32 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	mem.shown = f.Seq
 	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, dst: dst}
 	return nil
+}
+
+// blackPicture tells whether img is black all over: at 8x8 points across
+// it, luma at most blackLuma (video range black is 16) and chroma within
+// blackChroma of grey. A camera in a dark room still shows something
+// brighter somewhere; a browser's track turned off sends luma 0 to 16.
+func blackPicture(img *image.YCbCr) bool {
+	const blackLuma, blackChroma = 24, 6
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for j := range 8 {
+		y := img.Rect.Min.Y + (2*j+1)*h/16
+		for i := range 8 {
+			x := img.Rect.Min.X + (2*i+1)*w/16
+			if img.Y[img.YOffset(x, y)] > blackLuma {
+				return false
+			}
+			c := img.COffset(x, y)
+			if d := int(img.Cb[c]) - 128; d > blackChroma || d < -blackChroma {
+				return false
+			}
+			if d := int(img.Cr[c]) - 128; d > blackChroma || d < -blackChroma {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func label(mem *member) string {

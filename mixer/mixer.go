@@ -114,6 +114,10 @@ type member struct {
 	// unscalable is the Seq of the last picture the scaler refused (at
 	// least 1), 0 once one is painted: warned about once, not retried.
 	unscalable uint64
+	// blackSeq is the Seq of the last picture looked at for blackness
+	// (live), black whether it was black all over.
+	blackSeq uint64
+	black    bool
 	// A source's errors are warned about once per run of them, not at
 	// every tick.
 	videoFailing, audioFailing bool

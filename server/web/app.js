@@ -90,7 +90,10 @@ function showError(err) {
     ui.error.dataset.paused = "1";
     return;
   }
-  ui.error.textContent = err ? (err.message ?? String(err)) : "";
+  const text = err ? (err.message ?? String(err)) : "";
+  if (ui.error.textContent !== text) {
+    ui.error.textContent = text; // an alert: announced at every write
+  }
   ui.error.hidden = !err;
   delete ui.error.dataset.paused;
   if (err?.status === 401) {
@@ -135,19 +138,37 @@ function roomFromHash() {
   }
 }
 
+// blocked tells whether the browser says the page may not use a device
+// ("camera" or "microphone") without asking; false where it cannot say.
+async function blocked(name) {
+  try {
+    return (await navigator.permissions.query({ name })).state === "denied";
+  } catch {
+    return false;
+  }
+}
+
 // Camera and microphone if there are both; otherwise whatever there is, and
 // if nothing, join to watch and listen only.
 async function localMedia(signal) {
   const video = { width: { ideal: 640 }, height: { ideal: 360 } };
-  const tries = [{ audio: true, video }, { audio: true }, { video }];
-  let last = null;
+  // Browsers keep the camera's and the microphone's permissions apart, and
+  // a request for both fails if either is blocked: a device already
+  // blocked is not asked for, so that a person who blocked the camera
+  // still joins with the microphone. (Where the browser cannot say, every
+  // request is tried as before.)
+  const [noCamera, noMic] = await Promise.all(["camera", "microphone"].map(blocked));
+  const tries = [{ audio: true, video }, { audio: true }, { video }].filter(
+    (c) => !(c.video && noCamera) && !(c.audio && noMic),
+  );
+  let last = tries.length ? null : Object.assign(new Error("blocked"), { name: "NotAllowedError" });
   for (const constraints of tries) {
     try {
       return await navigator.mediaDevices.getUserMedia(constraints);
     } catch (err) {
       last = err;
       if (err.name === "NotAllowedError" || err.name === "SecurityError") {
-        break; // asking again for less will not help
+        break; // refused now: asking again for less would ask the person again
       }
     }
   }
@@ -278,6 +299,9 @@ async function onJoin(event) {
     if (!joining) {
       ui.join.disabled = false;
       ui.cancel.hidden = true;
+      if (!ui.form.hidden && (document.activeElement === document.body || !document.activeElement)) {
+        ui.join.focus(); // it lost the focus when it was disabled for the join
+      }
     }
   }
 }
@@ -465,6 +489,7 @@ function setCallUI(inCall) {
   ui.mic.disabled = inCall && !local?.getAudioTracks().length;
   if (!inCall) {
     ui.people.replaceChildren();
+    delete ui.people.dataset.shown;
     ui.count.textContent = "";
     ui.recording.textContent = "";
     recordingPath = null;
@@ -606,30 +631,34 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
-  ui.people.replaceChildren(
-    ...people.map((p) => {
-      const li = document.createElement("li");
-      li.textContent = p.name + (p.id === myID ? " (you)" : "");
-      const what = [p.video_codec && `${p.video_codec} ${p.width}×${p.height}`, p.audio_codec].filter(Boolean).join(", ");
-      if (what || p.kind !== "participant") {
-        const detail = document.createElement("span");
-        detail.className = "detail";
-        detail.textContent = ` — ${[p.kind !== "participant" ? p.kind : "", what].filter(Boolean).join(", ")}`;
-        li.append(detail);
-      }
-      if (p.heard) {
-        // In the mixes: the server mixes the loudest few voices.
-        const voice = document.createElement("span");
-        voice.className = "voice";
-        voice.textContent = " 🔊";
-        voice.title = p.speaker ? "Heard (the speaker)" : "Heard";
-        voice.setAttribute("role", "img");
-        voice.setAttribute("aria-label", voice.title);
-        li.append(voice);
-      }
-      return li;
-    }),
-  );
+  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
+  if (shown !== ui.people.dataset.shown) {
+    ui.people.dataset.shown = shown;
+    ui.people.replaceChildren(
+      ...people.map((p) => {
+        const li = document.createElement("li");
+        li.textContent = p.name + (p.id === myID ? " (you)" : "");
+        const what = [p.video_codec && `${p.video_codec} ${p.width}×${p.height}`, p.audio_codec].filter(Boolean).join(", ");
+        if (what || p.kind !== "participant") {
+          const detail = document.createElement("span");
+          detail.className = "detail";
+          detail.textContent = ` — ${[p.kind !== "participant" ? p.kind : "", what].filter(Boolean).join(", ")}`;
+          li.append(detail);
+        }
+        if (p.heard) {
+          // In the mixes: the server mixes the loudest few voices.
+          const voice = document.createElement("span");
+          voice.className = "voice";
+          voice.textContent = " 🔊";
+          voice.title = p.speaker ? "Heard (the speaker)" : "Heard";
+          voice.setAttribute("role", "img");
+          voice.setAttribute("aria-label", voice.title);
+          li.append(voice);
+        }
+        return li;
+      }),
+    );
+  }
   if (layoutFresh) {
     roomLayout = info.layout;
     const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
@@ -645,7 +674,10 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   if (recordingPath) {
     // A recording whose file stopped taking the room (a full disk) says why.
     const trouble = info.recording.error ? ` — ${info.recording.error}` : "";
-    ui.recording.textContent = `Recording to ${recordingPath}${trouble}`;
+    const line = `Recording to ${recordingPath}${trouble}`;
+    if (ui.recording.textContent !== line) {
+      ui.recording.textContent = line; // aria-live: announced at every write
+    }
   } else if (ui.recording.textContent.startsWith("Recording to ")) {
     ui.recording.textContent = ""; // stopped elsewhere (another page, the API)
   }

@@ -118,7 +118,9 @@ export async function errorFromResponse(res, what) {
     const text = (await res.text()).trim();
     try {
       body = JSON.parse(text);
-      detail = body.error ?? text;
+      // A string, or a gateway's {"error": {"code", "message"}}.
+      const e = body?.error?.message ?? body?.error;
+      detail = typeof e === "string" ? e : text;
     } catch {
       detail = text;
     }
@@ -477,6 +479,11 @@ function videoCodecs(videoCodec) {
  * sent on another, in whatever the browser sends. The default receives
  * the mix in VP8, on the camera's section.
  *
+ * rtcConfig is the RTCPeerConnection's configuration: iceServers with a
+ * TURN server of the page's own, for people whose network lets no UDP
+ * through (the server's answer names its own ICE servers in Link
+ * headers, STUN only unless it was given TURN).
+ *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
 export async function join({
@@ -490,6 +497,7 @@ export async function join({
   connectTimeoutMs = 10000,
   token = "",
   videoCodec = "",
+  rtcConfig = undefined,
 }) {
   checkRoom(room);
   const auth = authorization(token);
@@ -498,7 +506,7 @@ export async function join({
   if (signal?.aborted) {
     throw cancelled();
   }
-  const pc = new RTCPeerConnection();
+  const pc = new RTCPeerConnection(rtcConfig);
   try {
     const remoteStream = new MediaStream();
     pc.addEventListener("track", (e) => remoteStream.addTrack(e.track));
@@ -526,7 +534,7 @@ export async function join({
     await pc.setLocalDescription(await pc.createOffer());
     await untilAborted(waitForGathering(pc, gatherTimeoutMs), signal, cancelled);
 
-    const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name)}`;
+    const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name ?? "")}`;
     const where = base(server) || globalThis.location?.origin;
     let res;
     const within = withTimeout(signal, joinTimeoutMs);

@@ -1,0 +1,372 @@
+package e2e_test
+
+// Tests of the demo page and mcu.js against what browsers and servers do
+// around them (one Chromium each, short).
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+
+	"mcu/internal/mediatest"
+	"mcu/internal/testserver"
+)
+
+// proxiedFront serves srv through a proxy that can answer for it: the
+// room's reads 503 (with Retry-After) while the flag returned is set, and
+// a join by the name "Busy" 503.
+func proxiedFront(t *testing.T, server string) (string, *atomic.Bool) {
+	t.Helper()
+	target, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forward := httputil.NewSingleHostReverseProxy(target)
+	failReads := new(atomic.Bool)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failReads.Load() && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/rooms/") {
+			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error":"overloaded"}`)
+			return
+		}
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/join") && strings.Contains(r.URL.RawQuery, "name=Busy") {
+			w.Header().Set("Retry-After", "5")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error":"the server has as many rooms as it may"}`)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL, failReads
+}
+
+// TestMcuJSErrorShapes: errorFromResponse on a JSON error body whose
+// "error" is not a string (a gateway's {"error": {"code", "message"}}).
+func TestMcuJSErrorShapes(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	front, _ := proxiedFront(t, srv.URL)
+	b := launch(t, p, media, front+"/#rv", `document.getElementById("room").value !== ""`)
+	msg := eval[string](t, b, evalTimeout, `import("/mcu.js").then((m) => m.errorFromResponse(new Response('{"error":{"code":502,"message":"upstream connect error"}}', { status: 502 }), "Join failed")).then((e) => e.name + ": " + e.message, (e) => "threw " + e.name + ": " + e.message)`)
+	t.Logf("errorFromResponse: %s", msg)
+	if !strings.HasPrefix(msg, "McuError: Join failed: HTTP 502") {
+		t.Errorf("a 502 whose JSON error is an object: %q, want an McuError saying HTTP 502", msg)
+	}
+	// The room field's pattern (compiled with the v flag by current
+	// browsers) accepts what the server accepts and refuses the rest.
+	got := eval[string](t, b, evalTimeout, `(() => { const r = document.getElementById("room"); return ["a-b", "_x", "-x", "a b", "a".repeat(64), "a".repeat(65)].map((v) => { r.value = v; return v.length + ":" + r.validity.valid; }).join(" "); })()`)
+	if got != "3:true 2:true 2:false 3:false 64:true 65:false" {
+		t.Errorf("room pattern validity: %s", got)
+	}
+	// A join the server refuses (503): the error is told, and the keyboard's
+	// focus is back on the form (Join was focused, then disabled while joining).
+	eval[bool](t, b, evalTimeout, `(document.getElementById("room").value = "rv", true)`)
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Busy"))
+	do(t, b, evalTimeout, "focus Join", chromedp.Focus(chromedp.ID("join")))
+	do(t, b, evalTimeout, "press Enter", chromedp.KeyEvent("\r"))
+	waitFor(t, b, joinTimeout, `(() => { const e = document.getElementById("error"); return !e.hidden && e.textContent.startsWith("Join failed") && !document.getElementById("join").disabled; })()`)
+	focus := eval[string](t, b, evalTimeout, `(document.activeElement?.id || document.activeElement?.tagName) + "; " + document.getElementById("error").textContent`)
+	t.Logf("after a refused join: focus on %s", focus)
+	if !strings.HasPrefix(focus, "join;") && !strings.HasPrefix(focus, "room;") && !strings.HasPrefix(focus, "name;") {
+		t.Errorf("after a refused join the focus is on %q, want the form (Join)", focus)
+	}
+}
+
+// TestDemoCameraBlockedMicAllowed: a person who blocked the camera
+// for the site but allows the microphone (both are per-device settings in
+// Chromium and Firefox) joins with the microphone, as one without a camera
+// does.
+func TestDemoCameraBlockedMicAllowed(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	front, _ := proxiedFront(t, srv.URL)
+	const roomName = "rv-cam-blocked"
+	b := launchNoFakeUI(t, p, media, front+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	set := func(name string, s cdpbrowser.PermissionSetting) {
+		t.Helper()
+		if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: s, Origin: front}); err != nil {
+			t.Fatalf("set %s %s: %v", name, s, err)
+		}
+	}
+	set("camera", cdpbrowser.PermissionSettingDenied)
+	set("microphone", cdpbrowser.PermissionSettingGranted)
+	// What the browser itself answers (no stub).
+	probe := eval[string](t, b, evalTimeout, `Promise.all([{ audio: true, video: true }, { audio: true }, { video: true }].map((c) => navigator.mediaDevices.getUserMedia(c).then((s) => { s.getTracks().forEach((t) => t.stop()); return JSON.stringify(c) + " ok"; }, (e) => JSON.stringify(c) + " " + e.name))).then((r) => r.join("; "))`)
+	t.Logf("getUserMedia with the camera blocked, the microphone allowed: %s", probe)
+	_, click, _ := pageActions(t, b)
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Mic"))
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " disabled " + document.getElementById(id).disabled).join(", ") + "; tracks: " + document.getElementById("self").srcObject.getTracks().map((t) => t.kind).join(",") + "; error: " + document.getElementById("error").textContent`)
+	t.Logf("joined: %s", state)
+	if !strings.HasPrefix(state, "camera disabled true, mic disabled false; tracks: audio;") {
+		t.Errorf("camera blocked, microphone allowed: %s; want to join with the microphone", state)
+	}
+	_, _, waitText := pageActions(t, b)
+	click("Leave", "#leave")
+	waitText("status", "You left "+roomName)
+
+	// Both refused: the page joins to watch and listen (Chromium then
+	// hides its host addresses behind mDNS names), and the mix plays.
+	set("microphone", cdpbrowser.PermissionSettingDenied)
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && !v.paused; })()`)
+	if msg := eval[string](t, b, evalTimeout, `document.getElementById("error").textContent`); !strings.Contains(msg, "refused") {
+		t.Errorf("both refused: the page says %q", msg)
+	}
+	if info, _ := getRoom(t, srv.URL, roomName); len(info.Participants) != 1 || info.Participants[0].Name != "Mic" {
+		t.Errorf("both refused: the server lists %+v", info.Participants)
+	}
+}
+
+// TestDemoAnnouncementsAndUnload: while nothing changes in the room,
+// the polls rewrite neither the recording line (aria-live: a screen
+// reader announces every write) nor the participant list (rebuilt, a
+// screen reader's place in it is lost); after a leave the polls stop and
+// every peer connection is closed; a page closed in a call tells the
+// server at once (keepalive DELETE), not after its peer timeout.
+func TestDemoAnnouncementsAndUnload(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	front, failReads := proxiedFront(t, srv.URL)
+	const roomName = "rv-live"
+	b := launch(t, p, media, front+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	// Count the peer connections made, and the room reads sent.
+	eval[bool](t, b, evalTimeout, `(() => {
+		const PC = window.RTCPeerConnection;
+		window.pcs = [];
+		window.RTCPeerConnection = function (...a) { const pc = new PC(...a); pcs.push(pc); return pc; };
+		window.RTCPeerConnection.prototype = PC.prototype;
+		const f = window.fetch;
+		window.reads = 0;
+		window.fetch = (u, o) => { if (String(u).includes("/api/rooms/")) reads++; return f(u, o); };
+		return true;
+	})()`)
+	_, click, waitText := pageActions(t, b)
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	waitText("people", "Ada (you)")
+	waitFor(t, b, uiTimeout, `document.querySelector("#people .voice") !== null`) // the tone is heard
+	click("Turn camera off", "#camera")
+	click("Mute microphone", "#mic") // nothing changes in the list from here
+	click("Start recording", "#record")
+	waitText("recording", "Recording to /")
+	waitFor(t, b, uiTimeout, `document.querySelector("#people .voice") === null`) // the mute shows in the list
+	time.Sleep(2 * time.Second)
+	eval[bool](t, b, evalTimeout, `(() => {
+		window.writes = { recording: 0, people: 0 };
+		for (const id of ["recording", "people"]) {
+			new MutationObserver((r) => { writes[id] += r.length; (window.seen ??= []).push(id + ": " + document.getElementById(id).textContent + " " + (document.getElementById(id).dataset.shown ?? "")); }).observe(document.getElementById(id), { childList: true, characterData: true, subtree: true });
+		}
+		window.readsAt = reads;
+		window.seen = [document.getElementById("people").dataset.shown ?? ""];
+		return true;
+	})()`)
+	time.Sleep(4 * time.Second) // two polls or more
+	w := eval[map[string]int](t, b, evalTimeout, `writes`)
+	polls := eval[int](t, b, evalTimeout, `reads - readsAt`)
+	t.Logf("in %d polls with nothing new: %v %q", polls, w, eval[[]string](t, b, evalTimeout, `window.seen ?? []`))
+	if polls < 2 {
+		t.Fatalf("%d polls in 4 s", polls)
+	}
+	if w["recording"] != 0 {
+		t.Errorf("the recording line (aria-live) was written %d times in %d polls while nothing changed", w["recording"], polls)
+	}
+	if w["people"] != 0 {
+		t.Errorf("the participant list was rebuilt %d times in %d polls while nothing changed", w["people"], polls)
+	}
+	// The room's state cannot be read for a while (the server or a proxy
+	// answers 503): the error line, an alert a screen reader announces at
+	// every write, says so once, not at every poll.
+	eval[bool](t, b, evalTimeout, `(() => { window.alerts = 0; new MutationObserver((r) => (alerts += r.length)).observe(document.getElementById("error"), { childList: true, characterData: true, subtree: true }); window.readsAt = reads; return true; })()`)
+	failReads.Store(true)
+	time.Sleep(4500 * time.Millisecond)
+	alerts, failed := eval[int](t, b, evalTimeout, `alerts`), eval[int](t, b, evalTimeout, `reads - readsAt`)
+	failReads.Store(false)
+	t.Logf("%d reads refused (503, Retry-After 5): error line written %d times", failed, alerts)
+	if alerts > 1 {
+		t.Errorf("%d reads refused with the same error: the alert line was written %d times, want once", failed, alerts)
+	}
+	waitFor(t, b, uiTimeout, `document.getElementById("error").hidden`)
+	click("Stop recording", "#record")
+	waitText("recording", "Saved /")
+	if saved := strings.TrimPrefix(eval[string](t, b, evalTimeout, `document.getElementById("recording").textContent`), "Saved "); filepath.IsAbs(saved) {
+		os.Remove(saved)
+	}
+
+	// Leave: no poll after, every peer connection closed.
+	click("Leave", "#leave")
+	waitText("status", "You left "+roomName)
+	eval[bool](t, b, evalTimeout, `(window.readsAt = reads, true)`)
+	time.Sleep(3 * time.Second)
+	if left := eval[string](t, b, evalTimeout, `(reads - readsAt) + " reads; pcs " + pcs.map((pc) => pc.connectionState + "/" + pc.signalingState).join(",")`); !strings.HasPrefix(left, "0 reads;") || strings.Contains(left, "/stable") {
+		t.Errorf("3 s after the leave: %s; want no reads and every peer connection closed", left)
+	}
+
+	// Join again, then the tab goes (navigated away): the server learns it at once.
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	if info, found := getRoom(t, srv.URL, roomName); !found || len(info.Participants) != 1 {
+		t.Fatalf("rejoined: the server lists %+v", info.Participants)
+	}
+	do(t, b, evalTimeout, "navigate away", chromedp.Navigate("about:blank"))
+	gone := time.Now()
+	for {
+		if _, found := getRoom(t, srv.URL, roomName); !found {
+			break
+		}
+		if time.Since(gone) > 3*time.Second {
+			t.Fatal("3 s after the page went the server still lists its session")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("the server dropped the session %v after the page went", time.Since(gone).Round(time.Millisecond))
+}
+
+// launchNoFakeUI is launch (browser_test.go) without --use-fake-ui-for-media-stream,
+// so that the permissions set through DevTools are what getUserMedia meets.
+func launchNoFakeUI(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready string) *browser {
+	t.Helper()
+	b := &browser{p: p}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-file-for-fake-video-capture", media.video),
+		chromedp.Flag("use-file-for-fake-audio-capture", media.audio),
+		// The host may have nothing but loopback: let WebRTC use it.
+		chromedp.Flag("allow-loopback-in-peer-connection", true),
+		// Several browsers share the machine: keep Chromium from slowing
+		// down the timers or the rendering of a page it thinks is hidden.
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.CombinedOutput(&b.output),
+	}
+	// Not t.Context(): it is cancelled before the cleanups run, and the
+	// allocator would kill Chromium at once, its helper processes left
+	// writing into the profile folder the test then removes.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	b.ctx = ctx
+	t.Cleanup(func() {
+		if t.Failed() {
+			time.Sleep(consoleGrace)
+		}
+		// chromedp.Cancel asks the browser to close and waits for it to
+		// exit (cancel alone would kill it); past closeTimeout it is killed.
+		closed := make(chan error, 1)
+		go func() { closed <- chromedp.Cancel(ctx) }()
+		select {
+		case err := <-closed:
+			if err != nil {
+				t.Logf("closing %s's browser: %v", p.Name, err)
+			}
+		case <-time.After(closeTimeout):
+			t.Logf("%s's browser did not close within %v: killed", p.Name, closeTimeout)
+		}
+		cancel()
+		cancelAlloc()
+		if t.Failed() {
+			t.Logf("console of %s's browser:\n%s", p.Name, b.console.String())
+			out := b.output.String()
+			if len(out) > maxOutput {
+				out = "..." + out[len(out)-maxOutput:]
+			}
+			t.Logf("output of %s's browser (the end):\n%s", p.Name, out)
+		}
+	})
+	// The first Run starts the browser. It must not have a deadline of its
+	// own (the browser would end with it), so it runs no action.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("%s: start Chromium: %v", p.Name, err)
+	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			where := ""
+			if m.URL != "" {
+				where = fmt.Sprintf(" (%s:%d)", m.URL, m.Line+1)
+			}
+			fmt.Fprintf(&b.console, "%s %s%s\n", m.Time.Format("15:04:05.000"), m, where)
+		}
+	}()
+	step, cancelStep := context.WithTimeout(ctx, launchTimeout)
+	defer cancelStep()
+	if err := chromedp.Do(step, chromedp.Navigate(page), waitAction(ready)); err != nil {
+		t.Fatalf("%s: load %s and wait for %s: %v", p.Name, page, ready, err)
+	}
+	return b
+}
+
+// TestDemoCameraOffTile: what the others see of a person who turned
+// their camera off on the page (track.enabled = false), beside what they
+// see of a person who joined without a camera (the name's placeholder).
+func TestDemoCameraOffTile(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	const roomName = "rv-camoff"
+	b := launch(t, p, media, srv.URL+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	_, click, waitText := pageActions(t, b)
+	// bright is the share of the mix's pixels brighter than mid-grey.
+	const bright = `(() => { const v = document.getElementById("mix"), c = document.createElement("canvas"); c.width = 320; c.height = 180; const g = c.getContext("2d"); g.drawImage(v, 0, 0, 320, 180); const d = g.getImageData(0, 0, 320, 180).data; let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] > 3 * 128) n++; return n / (d.length / 4); })()`
+	measure := func(what string) float64 {
+		t.Helper()
+		waitFor(t, b, uiTimeout, `(() => { const v = document.getElementById("mix"); return v.videoWidth === 1280 && !v.paused; })()`)
+		time.Sleep(3 * time.Second)
+		f := eval[float64](t, b, evalTimeout, bright)
+		t.Logf("%s: %.4f of the mix's pixels are bright", what, f)
+		return f
+	}
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	measure("camera on")
+	click("Turn camera off", "#camera")
+	off := measure("camera turned off")
+	click("Leave", "#leave")
+	waitText("status", "You left "+roomName)
+	eval[bool](t, b, evalTimeout, `(() => { const md = navigator.mediaDevices, gum = md.getUserMedia.bind(md); md.getUserMedia = (c) => c.video ? Promise.reject(new DOMException("No camera", "NotFoundError")) : gum(c); return true; })()`)
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
+	none := measure("no camera (placeholder)")
+	if off < none/4 {
+		t.Errorf("a camera turned off shows %.4f bright pixels, a person without a camera %.4f: the tile is black, without the name", off, none)
+	}
+}

@@ -1,0 +1,74 @@
+package mixer
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"mcu/codec"
+	"mcu/layout"
+)
+
+// TestBlackPictureShowsWhoItIs: live, a participant whose pictures are
+// black all over (a browser's camera turned off sends black frames) gets
+// the placeholder with their name, as one without a camera does, until a
+// picture that is not black comes; a very dark picture with something in
+// it is shown; offline (mcu mix) black is shown as it is.
+func TestBlackPictureShowsWhoItIs(t *testing.T) {
+	for _, live := range []bool{true, false} {
+		cfg := testConfig()
+		cfg.Live = live
+		m, err := New(cfg, &capture{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.scaler.Close()
+		p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Free()
+		c := newCanvas(p, 0)
+		src := &colourSource{y: 0, cb: 128, cr: 128, w: 320, h: 180}
+		if err := m.Add(Participant{ID: "a", Name: "Ada", Video: src}); err != nil {
+			t.Fatal(err)
+		}
+		cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: cfg.Video.Width, H: cfg.Video.Height})[0]
+		corner := layout.Rect{X: cell.X + 4, Y: cell.Y + 4, W: 2, H: 2} // lumaAt reads its centre
+		paint := func(tick int) uint8 {
+			t.Helper()
+			tt := time.Duration(tick) * time.Second / 30
+			st := m.sync(tt)
+			m.updateCells(st.mode)
+			img, err := m.paintCanvas(context.Background(), c, tt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return lumaAt(img, corner)
+		}
+		if y := paint(0); live && y != placeholderY || !live && y > 20 {
+			t.Errorf("live %v, a black picture: luma %d at the tile's corner, want %d live (the placeholder), black offline", live, y, placeholderY)
+		}
+		src.y, src.frame = 60, nil // a picture again
+		if y := paint(3); y < 55 || y > 65 {
+			t.Errorf("live %v, a picture after black ones: luma %d, want ~60", live, y)
+		}
+		// Dark, with one bright spot: a dark room, not a camera off.
+		src.y, src.frame = 20, nil
+		src.VideoAt(context.Background(), 6*time.Second/30)
+		src.frame.Y[(180*9/16)*src.frame.YStride+320*9/16] = 200 // at one of the points looked at
+		if y := paint(6); y < 17 || y > 23 {
+			t.Errorf("live %v, a dark picture with something in it: luma %d at the corner, want ~20 (shown)", live, y)
+		}
+	}
+	for _, c := range []struct {
+		y, cb, cr uint8
+		black     bool
+	}{{0, 128, 128, true}, {16, 128, 128, true}, {24, 131, 125, true}, {25, 128, 128, false}, {16, 140, 128, false}, {16, 128, 110, false}} {
+		f := codec.NewFrame(64, 36)
+		codec.FillRect(&f.YCbCr, f.Rect, c.y, c.cb, c.cr)
+		if got := blackPicture(&f.YCbCr); got != c.black {
+			t.Errorf("a picture of %d/%d/%d: black %v, want %v", c.y, c.cb, c.cr, got, c.black)
+		}
+	}
+}
