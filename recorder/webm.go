@@ -77,6 +77,8 @@ type WebMWriter struct {
 	out          *fileIO              // the muxer's callbacks
 	closed       bool
 	reproducible bool
+	quietFrom    time.Duration // the first audio PTS written since the last picture (-1: a picture was the last)
+	releasing    bool          // writing the audio held for the first keyframe
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for a keyframe: the first, or one after a frame refused
@@ -92,7 +94,7 @@ func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
-	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
+	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	if err := w.open(cfg); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recorder: %s: %w", path, err)
@@ -247,12 +249,19 @@ func (w *WebMWriter) WriteVideo(f codec.EncodedFrame) error {
 func (w *WebMWriter) writeHeld() error {
 	held := w.pending
 	w.pending = nil
+	// Held sound is no pause of the picture: the interleaver sorts it
+	// with the pictures that follow, and a pause counts from the newest.
+	w.releasing = true
+	defer func() { w.releasing = false }()
 	for _, a := range held {
 		if err := w.WriteAudio(a); errors.Is(err, errOutOfOrder) {
 			w.DroppedBeforeStart++
 		} else if err != nil {
 			return err
 		}
+	}
+	if len(held) > 0 && w.quietFrom >= 0 {
+		w.quietFrom = w.last[1]
 	}
 	return nil
 }
@@ -314,7 +323,15 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 		return false, fmt.Errorf("recorder: %s: %w", w.path, w.fileErr(err))
 	}
 	w.last[i] = pts
-	if i == 1 && w.video != nil && !w.reproducible && pts-w.last[0] > maxInterleave {
+	if i == 0 {
+		w.quietFrom = -1
+	} else if w.quietFrom < 0 {
+		w.quietFrom = pts
+	}
+	// A pause: no picture came while 500 ms of sound did. (Pictures that
+	// come steadily but late are left to the interleaver, which keeps
+	// the file in time order.)
+	if i == 1 && w.video != nil && !w.reproducible && !w.releasing && pts-w.last[0] > maxInterleave && pts-w.quietFrom > maxInterleave {
 		// FFmpeg's interleaver leaves a VP8 stream with nothing queued
 		// out of its max_interleave_delta check (mux.c): during a pause
 		// in the picture it would hold the sound until the next picture,
