@@ -10,6 +10,7 @@ import (
 	"golang.org/x/image/font/opentype"
 	"golang.org/x/image/font/sfnt"
 	"golang.org/x/image/math/fixed"
+	"golang.org/x/text/unicode/norm"
 
 	"mcu/codec"
 )
@@ -48,14 +49,16 @@ func drawPlaceholder(canvas *image.YCbCr, r image.Rectangle, label string) {
 	}
 }
 
-// drawable returns s without the characters the placeholder's font has
-// no glyph for (and the spaces left at its ends), and whether none was
-// left out.
+// drawable returns s, composed (NFC: "e" and a combining acute accent
+// are "é", which the font has), without the characters the placeholder's
+// font has no glyph for (and the spaces left at its ends), and whether
+// none was left out.
 func drawable(s string) (string, bool) {
 	fontOnce.Do(func() { fontData, fontErr = opentype.Parse(gomedium.TTF) })
 	if fontErr != nil {
 		return s, true
 	}
+	s = norm.NFC.String(s)
 	var buf sfnt.Buffer
 	var b strings.Builder
 	whole := true

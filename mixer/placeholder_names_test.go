@@ -42,3 +42,12 @@ func TestPlaceholderNamesAreDistinct(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceholderNameComposed: a name written with a combining accent
+// ("Jose" and U+0301) is drawn as the composed letter the font has, not
+// cut to "Jose" and a number.
+func TestPlaceholderNameComposed(t *testing.T) {
+	if got := label(&member{Participant: Participant{ID: "x", Name: "Jose\u0301"}, slot: 0}); got != "José" {
+		t.Errorf("label of a decomposed José: %q", got)
+	}
+}
