@@ -30,7 +30,11 @@ type VideoDecoder struct {
 	needKey bool
 	hide    int  // pictures still to hold back after a start at a recovery point
 	flushed bool // the stream ended: the next Send starts a new one
-	errs    int
+	// sawIDR: this FFmpeg context has decoded an IDR picture. Until it
+	// has, FFmpeg holds back the pictures before a recovery point's
+	// refresh is done itself.
+	sawIDR bool
+	errs   int
 	// preroll holds the times of frames sent as pre-roll whose pictures
 	// are still to come out, to be held back: FFmpeg drops them itself in
 	// its own decoders, not in libdav1d (AV1), which gives them out.
@@ -91,7 +95,7 @@ func (d *VideoDecoder) open() error {
 		cc.Free()
 		return fmt.Errorf("codec: open %v decoder: %w", d.codec, err)
 	}
-	d.cc = cc
+	d.cc, d.sawIDR = cc, false
 	return nil
 }
 
@@ -144,6 +148,8 @@ var (
 	ErrNeedKeyframe = errors.New("codec: waiting for a keyframe")
 	// ErrCorrupt: the decoder rejected the data; it now waits for a keyframe.
 	ErrCorrupt = errors.New("codec: corrupt video frame")
+	// ErrClosed: the decoder was closed.
+	ErrClosed = errors.New("codec: decoder closed")
 )
 
 // Send decodes one compressed frame with presentation time pts (NoPTS if
@@ -164,6 +170,9 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	if len(data) == 0 {
 		return nil
 	}
+	if d.pkt == nil || d.frame == nil {
+		return ErrClosed
+	}
 	if d.flushed { // FFmpeg takes nothing after the end of a stream: start afresh
 		d.cc.Free()
 		d.cc, d.flushed, d.preroll = nil, false, d.preroll[:0]
@@ -173,6 +182,7 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 			return err
 		}
 	}
+
 	if d.needKey {
 		if !IsKeyframe(d.codec, data) {
 			// An H.264 stream of gradual refresh has recovery points
@@ -183,7 +193,10 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 			if d.codec != H264 || !ok {
 				return ErrNeedKeyframe
 			}
-			d.hide = frames
+			d.hide = 0
+			if d.sawIDR {
+				d.hide = frames
+			}
 		} else {
 			d.hide = 0
 		}
@@ -200,10 +213,20 @@ func (d *VideoDecoder) send(data []byte, pts time.Duration, preroll bool) error 
 	if preroll {
 		d.pkt.SetFlags(astiav.NewPacketFlags(astiav.PacketFlagDiscard))
 	}
+	if d.codec == H264 {
+		// FFmpeg keeps the colour range of an earlier SPS when a new one
+		// does not say it (and the J pixel format it chose for it): each
+		// picture's range comes from its own SPS alone.
+		clearColorRange(d.cc)
+		d.conv.rangeOnly = true
+	}
 	err := d.cc.SendPacket(d.pkt)
 	d.pkt.Unref()
 	if err != nil {
 		return d.failed(err)
+	}
+	if d.codec == H264 && !d.sawIDR && IsKeyframe(H264, data) {
+		d.sawIDR = true
 	}
 	if preroll && d.codec == AV1 && pts != NoPTS && len(d.preroll) < maxPreroll {
 		d.preroll = append(d.preroll, pts)
@@ -252,7 +275,7 @@ func (d *VideoDecoder) Drop() (bool, error) {
 // receive takes the next decoded picture into d.frame, which the caller
 // unrefs, and reports whether there was one.
 func (d *VideoDecoder) receive() (bool, error) {
-	if d.cc == nil {
+	if d.cc == nil || d.frame == nil {
 		return false, nil
 	}
 	for {

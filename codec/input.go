@@ -349,6 +349,9 @@ func (in *Input) readPacket() (Packet, error) {
 }
 
 func (in *Input) readFile() (Packet, error) {
+	if in.fc == nil {
+		return Packet{}, fmt.Errorf("%s: input closed", in.path)
+	}
 	for {
 		if err := in.fc.ReadFrame(in.pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {

@@ -101,6 +101,14 @@ func reorderDelay(cc *astiav.CodecContext) int {
 	return int(c.has_b_frames)
 }
 
+// clearColorRange sets cc's colour range to unspecified, for the H.264
+// decoder to set it again from the SPS only if that says it.
+func clearColorRange(cc *astiav.CodecContext) {
+	if c := avCodecContext(cc); c != nil {
+		c.color_range = C.AVCOL_RANGE_UNSPECIFIED
+	}
+}
+
 // packetBuffer is what pkt's buffer holds from its data on, padding
 // included, and the size the buffer says it has: what FFmpeg may read. For
 // the tests, which cannot use cgo themselves.

@@ -65,7 +65,7 @@ static enum AVPixelFormat mcu_video_twin(enum AVPixelFormat format) {
 // packed formats, which no decoder of mcu's gives, are used whole. The
 // destination rows must have 32 bytes of slack (swscale's vector stores
 // run past the width). Returns 0 or a negative AVERROR.
-static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
+static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box, int range_only,
 		int cx, int cy, int cw, int ch,
 		uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int dw, int dh) {
 	const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(f->format);
@@ -98,7 +98,7 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	// its context's source format and then never finds it again in its
 	// cache, so it would rebuild the context (and warn) every frame.
 	enum AVPixelFormat sf = mcu_video_twin(f->format);
-	int full = f->color_range == AVCOL_RANGE_JPEG || sf != f->format;
+	int full = f->color_range == AVCOL_RANGE_JPEG || (!range_only && sf != f->format);
 	int is420 = sf == AV_PIX_FMT_YUV420P;
 	int done = 0;
 	if (is420 && cw == dw && ch == dh) {
@@ -124,6 +124,14 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box,
 	*conv = sws_getCachedContext(*conv, cw, ch, sf, dw, dh, AV_PIX_FMT_YUV420P,
 		SWS_BILINEAR, NULL, NULL, NULL);
 	if (!*conv) return AVERROR(EINVAL);
+	if (d->nb_components == 1) {
+		// swscale takes every gray picture for full range; a decoder's
+		// (AV1 monochrome) says which it is.
+		int *inv, *tbl, src_range, dst_range, b, c, s;
+		int want = f->color_range != AVCOL_RANGE_MPEG;
+		if (sws_getColorspaceDetails(*conv, &inv, &src_range, &tbl, &dst_range, &b, &c, &s) >= 0 && src_range != want)
+			sws_setColorspaceDetails(*conv, inv, want, tbl, dst_range, b, c, s);
+	}
 	uint8_t *dst[4] = {y, u, v, NULL};
 	int stride[4] = {ys, cs, cs, 0};
 	int r = sws_scale(*conv, src, f->linesize, 0, ch, dst, stride);
@@ -150,6 +158,9 @@ import (
 // context used to scale, and to convert pixel formats other than 4:2:0.
 type frameConverter struct {
 	conv *C.struct_SwsContext
+	// rangeOnly: a picture is full range only if it says so
+	// (color_range), whatever its pixel format (see VideoDecoder.send).
+	rangeOnly bool
 }
 
 // toFrame copies src into dst as target says (the whole picture at its own
@@ -177,7 +188,11 @@ func (c *frameConverter) toFrame(dst *Frame, src *astiav.Frame, target Target) e
 	if boxShrink(crop.Dx(), crop.Dy(), size.X, size.Y) {
 		box = 1
 	}
-	r := C.mcu_frame_scale(p, &c.conv, box, C.int(crop.Min.X), C.int(crop.Min.Y), C.int(crop.Dx()), C.int(crop.Dy()),
+	ro := C.int(0)
+	if c.rangeOnly {
+		ro = 1
+	}
+	r := C.mcu_frame_scale(p, &c.conv, box, ro, C.int(crop.Min.X), C.int(crop.Min.Y), C.int(crop.Dx()), C.int(crop.Dy()),
 		y, C.int(dst.YStride), u, v, C.int(dst.CStride), C.int(size.X), C.int(size.Y))
 	if r < 0 {
 		return fmt.Errorf("codec: convert %s picture: %w", src.PixelFormat(), astiav.Error(r))
