@@ -169,9 +169,10 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	if crop.W == dst.W && crop.H == dst.H {
 		codec.CopyRect(img, rect(dst).Min, &f.YCbCr, rect(crop))
 	} else if err := m.scaler.Scale(img, rect(dst), &f.YCbCr, rect(crop)); err != nil {
-		// A picture the scaler cannot take (libyuv stops at 32768 pixels
-		// a side) is a broken source's: the tile shows the placeholder
-		// until a picture that scales comes, and the room goes on.
+		// A picture the scaler cannot take (planes shorter than its
+		// size say, a size swscale refuses) is a broken source's: the
+		// tile shows the placeholder until a picture that scales comes,
+		// and the room goes on.
 		if mem.unscalable == 0 {
 			m.log.Warn("video picture cannot be scaled to its tile", "participant", mem.ID, "err", err)
 		}

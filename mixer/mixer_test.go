@@ -942,9 +942,30 @@ func (s *lowerAt) VideoAt(_ context.Context, t time.Duration) (*codec.Frame, err
 	return s.frame, nil
 }
 
-// TestUnscalablePictureKeepsRoomGoing: a picture the scaler refuses (wider
-// than libyuv takes) shows its participant's placeholder; the mixer goes on
-// producing every picture, and the other participant's tile is painted.
+// shortPlanes is a source whose pictures' chroma planes end early: what
+// the scaler refuses.
+type shortPlanes struct {
+	colourSource
+	cb, cr []byte // the whole planes, for the source to paint
+}
+
+func (s *shortPlanes) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	if s.frame != nil {
+		s.frame.Cb, s.frame.Cr = s.cb, s.cr
+	}
+	f, err := s.colourSource.VideoAt(ctx, t)
+	if f != nil {
+		s.cb, s.cr = f.Cb, f.Cr
+		f.Cb, f.Cr = f.Cb[:8], f.Cr[:8]
+	}
+	return f, err
+}
+
+// TestUnscalablePictureKeepsRoomGoing: a picture the scaler refuses (its
+// planes cut short) shows its participant's placeholder; the mixer goes on
+// producing every picture, and the other participants' tiles are painted,
+// one of them a picture 40,000 pixels wide (more than libyuv takes; mcu's
+// own box shrink takes it).
 func TestUnscalablePictureKeepsRoomGoing(t *testing.T) {
 	cfg := testConfig()
 	tap := tapAt(900 * time.Millisecond)
@@ -955,20 +976,26 @@ func TestUnscalablePictureKeepsRoomGoing(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 120, cb: 60, cr: 200, w: 320, h: 180}})
-	m.Add(Participant{ID: "b", Name: "wide", Video: &colourSource{y: 200, cb: 128, cr: 128, w: 40000, h: 8}})
+	m.Add(Participant{ID: "b", Name: "short", Video: &shortPlanes{colourSource: colourSource{y: 200, cb: 128, cr: 128, w: 640, h: 360}}})
+	m.Add(Participant{ID: "c", Name: "wide", Video: &colourSource{y: 180, cb: 128, cr: 128, w: 40000, h: 8}})
 	run(t, m, time.Second)
 	if len(out.video) != 30 {
 		t.Errorf("%d pictures in 1 s, want 30", len(out.video))
 	}
-	cells := layout.Cells(layout.Grid, 2, 0, layout.Size{W: 640, H: 360})
+	cells := layout.Cells(layout.Grid, 3, 0, layout.Size{W: 640, H: 360})
 	img := tap.got[900*time.Millisecond]
 	if y := lumaAt(img, cells[0]); y != 120 {
 		t.Errorf("the other tile shows luma %d, want 120", y)
 	}
 	want := codec.NewImage(640, 360)
-	drawPlaceholder(want, rect(cells[1]), "wide")
+	drawPlaceholder(want, rect(cells[1]), "short")
 	if !bytes.Equal(tileLuma(img, cells[1]), tileLuma(want, cells[1])) {
 		t.Error("the unscalable participant's tile is not its placeholder")
+	}
+	// Fitted, the picture is a strip two rows high across the tile's middle.
+	strip := layout.Rect{X: cells[2].X, Y: cells[2].Y + cells[2].H/2 - 2, W: cells[2].W, H: 2}
+	if y := lumaAt(img, strip); y != 180 {
+		t.Errorf("the 40000x8 picture's tile shows luma %d across its middle, want 180 (its strip)", y)
 	}
 }
 
