@@ -177,6 +177,15 @@ const maxOutput = 4000
 // the end of Chromium's output) go to the test log.
 func launch(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready string) *browser {
 	t.Helper()
+	return launchBrowser(t, p, media, page, ready, true)
+}
+
+// launchBrowser is launch; without fakeUI, Chromium asks for the camera
+// and microphone as it would a person (no --use-fake-ui-for-media-stream),
+// so that the permissions a test sets through DevTools are what
+// getUserMedia meets.
+func launchBrowser(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready string, fakeUI bool) *browser {
+	t.Helper()
 	b := &browser{p: p}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -190,7 +199,7 @@ func launch(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", fakeUI),
 		chromedp.Flag("use-file-for-fake-video-capture", media.video),
 		chromedp.Flag("use-file-for-fake-audio-capture", media.audio),
 		// The host may have nothing but loopback: let WebRTC use it.

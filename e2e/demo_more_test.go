@@ -4,7 +4,6 @@ package e2e_test
 // around them (one Chromium each, short).
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -20,7 +19,6 @@ import (
 	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
-	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
 
@@ -101,7 +99,7 @@ func TestDemoCameraBlockedMicAllowed(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	front, _ := proxiedFront(t, srv.URL)
 	const roomName = "rv-cam-blocked"
-	b := launchNoFakeUI(t, p, media, front+"/#"+roomName, `document.getElementById("room").value !== ""`)
+	b := launchBrowser(t, p, media, front+"/#"+roomName, `document.getElementById("room").value !== ""`, false)
 	set := func(name string, s cdpbrowser.PermissionSetting) {
 		t.Helper()
 		if _, err := chromedp.CallBrowser(b.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: s, Origin: front}); err != nil {
@@ -245,92 +243,6 @@ func TestDemoAnnouncementsAndUnload(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("the server dropped the session %v after the page went", time.Since(gone).Round(time.Millisecond))
-}
-
-// launchNoFakeUI is launch (browser_test.go) without --use-fake-ui-for-media-stream,
-// so that the permissions set through DevTools are what getUserMedia meets.
-func launchNoFakeUI(t *testing.T, p mediatest.Participant, media mediaFiles, page, ready string) *browser {
-	t.Helper()
-	b := &browser{p: p}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-file-for-fake-video-capture", media.video),
-		chromedp.Flag("use-file-for-fake-audio-capture", media.audio),
-		// The host may have nothing but loopback: let WebRTC use it.
-		chromedp.Flag("allow-loopback-in-peer-connection", true),
-		// Several browsers share the machine: keep Chromium from slowing
-		// down the timers or the rendering of a page it thinks is hidden.
-		chromedp.Flag("disable-background-timer-throttling", true),
-		chromedp.Flag("disable-renderer-backgrounding", true),
-		chromedp.CombinedOutput(&b.output),
-	}
-	// Not t.Context(): it is cancelled before the cleanups run, and the
-	// allocator would kill Chromium at once, its helper processes left
-	// writing into the profile folder the test then removes.
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	b.ctx = ctx
-	t.Cleanup(func() {
-		if t.Failed() {
-			time.Sleep(consoleGrace)
-		}
-		// chromedp.Cancel asks the browser to close and waits for it to
-		// exit (cancel alone would kill it); past closeTimeout it is killed.
-		closed := make(chan error, 1)
-		go func() { closed <- chromedp.Cancel(ctx) }()
-		select {
-		case err := <-closed:
-			if err != nil {
-				t.Logf("closing %s's browser: %v", p.Name, err)
-			}
-		case <-time.After(closeTimeout):
-			t.Logf("%s's browser did not close within %v: killed", p.Name, closeTimeout)
-		}
-		cancel()
-		cancelAlloc()
-		if t.Failed() {
-			t.Logf("console of %s's browser:\n%s", p.Name, b.console.String())
-			out := b.output.String()
-			if len(out) > maxOutput {
-				out = "..." + out[len(out)-maxOutput:]
-			}
-			t.Logf("output of %s's browser (the end):\n%s", p.Name, out)
-		}
-	})
-	// The first Run starts the browser. It must not have a deadline of its
-	// own (the browser would end with it), so it runs no action.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("%s: start Chromium: %v", p.Name, err)
-	}
-	messages := chromedp.Console(ctx)
-	go func() {
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			where := ""
-			if m.URL != "" {
-				where = fmt.Sprintf(" (%s:%d)", m.URL, m.Line+1)
-			}
-			fmt.Fprintf(&b.console, "%s %s%s\n", m.Time.Format("15:04:05.000"), m, where)
-		}
-	}()
-	step, cancelStep := context.WithTimeout(ctx, launchTimeout)
-	defer cancelStep()
-	if err := chromedp.Do(step, chromedp.Navigate(page), waitAction(ready)); err != nil {
-		t.Fatalf("%s: load %s and wait for %s: %v", p.Name, page, ready, err)
-	}
-	return b
 }
 
 // TestDemoCameraOffTile: what the others see of a person who turned

@@ -156,6 +156,7 @@ func (r *Result) measured() bool {
 
 // noRatio says why Ratio is NaN though both sides were measured, or "".
 func (r *Result) noRatio() string {
+	hc := costH264(r.Config.Mixer.Video) // what the codec cost encodes in H.264
 	switch {
 	case !r.measured():
 		return ""
@@ -191,8 +192,7 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("the room's encoder runs at speed %d, the codec cost at %d (give the load tool the server's -speed)", r.Room.Speed, r.Config.Mixer.Video.Speed)
 	case r.Room.Width > 0 && r.Cost.AudioStreams > 0 && r.Cost.AudioStreams != 1+r.mixed(r.Room.Voices):
 		return fmt.Sprintf("the room mixes %d voices, the codec cost %d (give the load tool the server's -voices)", r.mixed(r.Room.Voices), r.Cost.AudioStreams-1)
-	case r.Config.H264 > 0 && r.Room.H264Size != "" && r.Room.H264Size != fmt.Sprintf("%dx%d", costH264(r.Config.Mixer.Video).Width, costH264(r.Config.Mixer.Video).Height):
-		hc := costH264(r.Config.Mixer.Video)
+	case r.Config.H264 > 0 && r.Room.H264Size != "" && r.Room.H264Size != fmt.Sprintf("%dx%d", hc.Width, hc.Height):
 		return fmt.Sprintf("the room encodes H.264 at %s, the codec cost at %dx%d, level %v's (a receiver of a lower level)", r.Room.H264Size, hc.Width, hc.Height, hc.Level)
 	case r.Config.H264 > 0 && r.h264Receivers() < r.Config.H264:
 		return fmt.Sprintf("%d of the %d participants asking for H.264 received it, and the codec cost counts its encode", r.h264Receivers(), r.Config.H264)

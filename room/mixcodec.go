@@ -28,30 +28,12 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 	}
 	h264 := false
 	var level codec.H264Level
-	// A section without a direction of its own has the session's (RFC
-	// 8866 6.7).
-	session := "sendrecv"
-	for _, a := range d.Attributes {
-		if isDirection(a.Key) {
-			session = a.Key
-		}
-	}
+	session := sessionDirection(&d)
 	for _, md := range d.MediaDescriptions {
 		if !receivesVideo(md, session) {
 			continue
 		}
-		names := map[string]string{} // payload type → encoding name
-		fmtps := map[string]string{}
-		for _, a := range md.Attributes {
-			pt, rest, _ := strings.Cut(a.Value, " ")
-			switch a.Key {
-			case "rtpmap":
-				name, _, _ := strings.Cut(rest, "/")
-				names[pt] = strings.ToUpper(name)
-			case "fmtp":
-				fmtps[pt] = rest
-			}
-		}
+		names, fmtps := formats(md)
 		for pt, name := range names {
 			if name == "VP8" {
 				return codec.VP8, 0
@@ -81,12 +63,7 @@ func checkReceivable(offer string) error {
 	if err := d.UnmarshalString(offer); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadOffer, err)
 	}
-	session := "sendrecv"
-	for _, a := range d.Attributes {
-		if isDirection(a.Key) {
-			session = a.Key
-		}
-	}
+	session := sessionDirection(&d)
 	receiving, takes := map[string]bool{}, map[string]bool{} // by kind
 	for _, md := range d.MediaDescriptions {
 		kind := md.MediaName.Media
@@ -94,18 +71,7 @@ func checkReceivable(offer string) error {
 			continue
 		}
 		receiving[kind] = true
-		names := map[string]string{} // payload type → encoding name
-		fmtps := map[string]string{}
-		for _, a := range md.Attributes {
-			pt, rest, _ := strings.Cut(a.Value, " ")
-			switch a.Key {
-			case "rtpmap":
-				name, _, _ := strings.Cut(rest, "/")
-				names[pt] = strings.ToUpper(name)
-			case "fmtp":
-				fmtps[pt] = rest
-			}
-		}
+		names, fmtps := formats(md)
 		for pt, name := range names {
 			_, h264 := h264Sendable(fmtps[pt])
 			if kind == "audio" && name == "OPUS" || kind == "video" && (name == "VP8" || name == "H264" && h264) {
@@ -119,6 +85,35 @@ func checkReceivable(offer string) error {
 		}
 	}
 	return nil
+}
+
+// sessionDirection is the direction the session gives a section without
+// one of its own (RFC 8866 6.7).
+func sessionDirection(d *sdp.SessionDescription) string {
+	session := "sendrecv"
+	for _, a := range d.Attributes {
+		if isDirection(a.Key) {
+			session = a.Key
+		}
+	}
+	return session
+}
+
+// formats reads a section's formats: by payload type, the encoding name
+// (upper case) and the fmtp parameters.
+func formats(md *sdp.MediaDescription) (names, fmtps map[string]string) {
+	names, fmtps = map[string]string{}, map[string]string{}
+	for _, a := range md.Attributes {
+		pt, rest, _ := strings.Cut(a.Value, " ")
+		switch a.Key {
+		case "rtpmap":
+			name, _, _ := strings.Cut(rest, "/")
+			names[pt] = strings.ToUpper(name)
+		case "fmtp":
+			fmtps[pt] = rest
+		}
+	}
+	return names, fmtps
 }
 
 // receivesVideo tells whether md is a video section in which the offerer
