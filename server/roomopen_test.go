@@ -4,15 +4,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/internal/logbuf"
+	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 	"mcu/room"
 )
@@ -32,25 +31,10 @@ func TestUnusableOfferOpensNoRoom(t *testing.T) {
 	if err := me.RegisterCodec(webrtc.RTPCodecParameters{RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP9, ClockRate: 90000}, PayloadType: 98}, webrtc.RTPCodecTypeVideo); err != nil {
 		t.Fatal(err)
 	}
-	se := webrtc.SettingEngine{}
-	se.SetIncludeLoopbackCandidate(true)
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
-	se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
-	pc, err := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithSettingEngine(se)).NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeVideo, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
-		t.Fatal(err)
-	}
-	offer, _ := pc.CreateOffer(nil)
-	gathered := webrtc.GatheringCompletePromise(pc)
-	pc.SetLocalDescription(offer)
-	<-gathered
+	offer := mediatest.ReceivingOffer(t, me, webrtc.RTPCodecTypeVideo)
 	const n = 5
 	for i := range n {
-		resp, err := http.Post(fmt.Sprintf("%s/whep/r%d", srv.URL, i), "application/sdp", strings.NewReader(pc.LocalDescription().SDP))
+		resp, err := http.Post(fmt.Sprintf("%s/whep/r%d", srv.URL, i), "application/sdp", strings.NewReader(offer))
 		if err != nil {
 			t.Fatal(err)
 		}

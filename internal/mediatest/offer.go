@@ -14,9 +14,18 @@ import (
 // offers to hold places. The peer is closed when the test ends.
 func ViewerOffer(t testing.TB) string {
 	t.Helper()
-	me := &webrtc.MediaEngine{}
-	if err := me.RegisterDefaultCodecs(); err != nil {
-		t.Fatal(err)
+	return ReceivingOffer(t, nil, webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio)
+}
+
+// ReceivingOffer is ViewerOffer with the formats of me (nil: pion's
+// defaults), receiving the given kinds of media.
+func ReceivingOffer(t testing.TB, me *webrtc.MediaEngine, kinds ...webrtc.RTPCodecType) string {
+	t.Helper()
+	if me == nil {
+		me = &webrtc.MediaEngine{}
+		if err := me.RegisterDefaultCodecs(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	se := webrtc.SettingEngine{}
 	se.SetIncludeLoopbackCandidate(true)
@@ -27,7 +36,7 @@ func ViewerOffer(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pc.Close() })
-	for _, k := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+	for _, k := range kinds {
 		if _, err := pc.AddTransceiverFromKind(k, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionRecvonly}); err != nil {
 			t.Fatal(err)
 		}
