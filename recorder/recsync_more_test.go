@@ -270,41 +270,10 @@ func TestOneTrackArrivingLate(t *testing.T) {
 }
 
 func checkArrivingLate(t *testing.T, lag time.Duration) {
-	path := filepath.Join(t.TempDir(), "late.webm")
-	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := newClip(t)
-	vi, ai := 0, 0
-	for vi < 150 || ai < 250 {
-		vt, at := time.Duration(vi)*time.Second/30, time.Duration(ai)*20*time.Millisecond+lag
-		if vi < 150 && (vt <= at || ai >= 250) {
-			f, err := c.videoFrame(vi)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := w.WriteVideo(f); err != nil {
-				t.Fatal(err)
-			}
-			vi++
-			continue
-		}
-		f, err := c.audioFrame(ai)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := w.WriteAudio(f); err != nil {
-			t.Fatal(err)
-		}
-		ai++
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := recordWithLag(t, false, -lag, 0, 0) // 8 s
 	p := ffprobe(t, path)
-	if len(p.Streams) != 2 || p.Streams[0].NbReadFrames != "150" || p.Streams[1].NbReadFrames != "250" {
-		t.Errorf("streams %+v, want 150 pictures and 250 sound packets", p.Streams)
+	if len(p.Streams) != 2 || p.Streams[0].NbReadFrames != "240" || p.Streams[1].NbReadFrames != "400" {
+		t.Errorf("streams %+v, want 240 pictures and 400 sound packets", p.Streams)
 	}
 	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "a", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).Output()
 	if err != nil {
