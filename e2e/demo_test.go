@@ -573,6 +573,8 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	})()`)
 	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
 	status("Asking for camera", uiTimeout)
+	// The page asks the browser once it knows what is blocked.
+	waitFor(t, b, uiTimeout, `typeof allowCamera === "function"`)
 	do(t, b, evalTimeout, "click Cancel", chromedp.Click("#cancel"))
 	status("Join cancelled", uiTimeout)
 	eval[bool](t, b, evalTimeout, `allowCamera()`)
@@ -583,6 +585,32 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	select {
 	case <-arrived:
 		t.Error("a join cancelled before the camera came reached the server")
+	default:
+	}
+	// A join cancelled while the page learns what is blocked asks the
+	// browser for nothing.
+	eval[bool](t, b, evalTimeout, `(() => {
+		const perms = navigator.permissions, query = perms.query.bind(perms), md = navigator.mediaDevices, gum = md.getUserMedia.bind(md);
+		window.cameraAsked = 0;
+		window.queries = [];
+		window.queriesAnswered = 0;
+		md.getUserMedia = (c) => { cameraAsked++; return gum(c); };
+		perms.query = (d) => new Promise((resolve, reject) => queries.push(() => query(d).then((r) => { resolve(r); queriesAnswered++; }, reject)));
+		window.answerQueries = () => { delete perms.query; queries.forEach((answer) => answer()); return true; };
+		return true;
+	})()`)
+	do(t, b, evalTimeout, "click Join", chromedp.Click("#join"))
+	waitFor(t, b, uiTimeout, `queries.length === 2`)
+	do(t, b, evalTimeout, "click Cancel", chromedp.Click("#cancel"))
+	status("Join cancelled", uiTimeout)
+	eval[bool](t, b, evalTimeout, `answerQueries()`)
+	waitFor(t, b, uiTimeout, `queriesAnswered === 2`) // the page went on meanwhile
+	if asked := eval[int](t, b, evalTimeout, `(() => { const n = cameraAsked; delete navigator.mediaDevices.getUserMedia; return n; })()`); asked != 0 {
+		t.Errorf("a join cancelled before the browser was asked asked it %d times for the camera", asked)
+	}
+	select {
+	case <-arrived:
+		t.Error("a join cancelled while the page read the permissions reached the server")
 	default:
 	}
 

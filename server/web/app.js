@@ -158,6 +158,9 @@ async function localMedia(signal) {
   // still joins with the microphone. (Where the browser cannot say, every
   // request is tried as before.)
   const [noCamera, noMic] = await Promise.all(["camera", "microphone"].map(blocked));
+  if (signal.aborted) {
+    return new MediaStream(); // cancelled before the browser was asked: ask nothing
+  }
   const tries = [{ audio: true, video }, { audio: true }, { video }].filter(
     (c) => !(c.video && noCamera) && !(c.audio && noMic),
   );
