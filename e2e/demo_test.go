@@ -493,9 +493,11 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	arrived := make(chan struct{}, 8) // a join reached the stalling server
 	stalled := make(chan struct{}, 8) // a stalled join given up by its client
 	done := make(chan struct{})
-	var leaves atomic.Int32      // DELETEs of a session through the proxy's path
-	var pollFailed atomic.Bool   // the page's first read of the proxied room's state was refused
-	var leaveStalled atomic.Bool // the first leave was never answered
+	var leaves atomic.Int32                // DELETEs of a session through the proxy's path
+	var pollFailed atomic.Bool             // the page's first read of the proxied room's state was refused
+	var refusedAt, nextPollAt atomic.Int64 // when it was, and when the next read came (Unix ns)
+	const pollRetryAfter = 4 * time.Second // what the refusal says, over twice the page's poll interval
+	var leaveStalled atomic.Bool           // the first leave was never answered
 	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodDelete && strings.HasPrefix(r.URL.Path, "/mcu/rooms/proxied/sessions/") {
 			leaves.Add(1)
@@ -508,9 +510,14 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 				return
 			}
 		}
-		if r.Method == http.MethodGet && r.URL.Path == "/mcu/api/rooms/proxied" && pollFailed.CompareAndSwap(false, true) {
-			http.Error(w, "overloaded, try again", http.StatusServiceUnavailable)
-			return
+		if r.Method == http.MethodGet && r.URL.Path == "/mcu/api/rooms/proxied" {
+			if pollFailed.CompareAndSwap(false, true) {
+				refusedAt.Store(time.Now().UnixNano())
+				w.Header().Set("Retry-After", strconv.Itoa(int(pollRetryAfter/time.Second)))
+				http.Error(w, "overloaded, try again", http.StatusServiceUnavailable)
+				return
+			}
+			nextPollAt.CompareAndSwap(0, time.Now().UnixNano())
 		}
 		if r.URL.Path == "/mcu/rooms/stall/join" {
 			// A server that never answers. Once the body is read, the
@@ -624,9 +631,13 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	status("In room proxied", joinTimeout)
 	// A read of the room's state that failed once is tried again: the list
 	// shows the page and the error goes.
-	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("(you)") && document.getElementById("error").hidden`)
+	waitFor(t, b, uiTimeout+pollRetryAfter, `document.getElementById("people").textContent.includes("(you)") && document.getElementById("error").hidden`)
 	if lines := eval[[]string](t, b, evalTimeout, `errorLines`); !pollFailed.Load() || !slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "Reading the room") }) {
 		t.Errorf("the refused read of the room (refused: %v) was not shown; the error line said %q", pollFailed.Load(), lines)
+	}
+	// It is tried again no sooner than the refusal's Retry-After said.
+	if wait := time.Duration(nextPollAt.Load() - refusedAt.Load()); wait < pollRetryAfter {
+		t.Errorf("the page read the room again %v after a refusal saying Retry-After: %v", wait, pollRetryAfter)
 	}
 	// The address names the room joined, the one typed in the form.
 	if hash := eval[string](t, b, evalTimeout, `location.hash`); hash != "#proxied" {

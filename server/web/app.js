@@ -5,6 +5,12 @@
 import { ROOM_NAME, checkToken, join, roomInfo, setLayout, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
+// After a failed read of the room the next waits twice as long as the one
+// before, up to POLL_MAX_MS, or as long as the server's Retry-After says
+// (up to RETRY_MAX_MS): a struggling server or proxy is not asked again
+// and again by every page.
+const POLL_MAX_MS = 30000;
+const RETRY_MAX_MS = 120000;
 
 // The server is where this page comes from, also under a path (a reverse
 // proxy serving mcu at https://host/mcu/).
@@ -42,6 +48,7 @@ let pollError = ""; // the error the last poll showed
 let local = null; // the local MediaStream
 let room = "";
 let pollTimer = 0;
+let pollFailures = 0; // reads of the room failed in a row
 let recordingPath = null; // path of the room's recording under way, from the last poll
 let roomLayout = ""; // the room's layout, from the last poll
 let pageShows = 0; // counts the page's hidings: a join begun before one is dropped
@@ -445,6 +452,7 @@ function stopCall() {
   }
   clearTimeout(pollTimer);
   pollTimer = 0;
+  pollFailures = 0;
   local?.getTracks().forEach((t) => t.stop());
   local = null;
 }
@@ -523,6 +531,7 @@ async function poll() {
   const s = session;
   const records = recordActions;
   const layouts = layoutActions;
+  let retryAfter = null;
   try {
     const info = await roomInfo({ server, room, token: sessionToken });
     if (session !== s) {
@@ -540,6 +549,7 @@ async function poll() {
       showError(null); // the server answers again, and nothing else went wrong since
     }
     pollError = "";
+    pollFailures = 0;
     render(info, records === recordActions, layouts === layoutActions && layoutPending === 0);
   } catch (err) {
     if (session !== s) {
@@ -551,10 +561,19 @@ async function poll() {
     }
     showError(err);
     pollError = ui.error.textContent;
+    pollFailures++;
+    retryAfter = err.retryAfter ?? null;
   }
   if (session === s) {
-    pollTimer = setTimeout(poll, POLL_MS);
+    pollTimer = setTimeout(poll, pollDelay(pollFailures, retryAfter));
   }
+}
+
+// pollDelay is the wait before the next read of the room, after failures
+// reads failed in a row, the last saying Retry-After seconds (or null).
+function pollDelay(failures, retryAfter) {
+  const backoff = Math.min(POLL_MS * 2 ** Math.min(failures, 8), POLL_MAX_MS);
+  return failures && retryAfter !== null ? Math.max(backoff, Math.min(retryAfter * 1000, RETRY_MAX_MS)) : backoff;
 }
 
 // rejoinedAt is when the page last joined again by itself (ended): at

@@ -90,6 +90,7 @@ export class McuError extends Error {
     this.status = status;
     this.detail = detail; // the server's own words, when it gave any
     this.body = body; // the server's JSON answer, when it gave one
+    this.retryAfter = null; // seconds, when a busy server (429, 503) said when to try again
   }
 }
 
@@ -137,11 +138,17 @@ export async function errorFromResponse(res, what) {
   }
   let message = `${what}: ${meaning}${extra}.`;
   // A busy server says when to try again (seconds; an HTTP date is left).
-  const retry = res.status === 503 ? res.headers.get("Retry-After") : null;
+  const retry = res.status === 503 || res.status === 429 ? res.headers.get("Retry-After") : null;
+  let retryAfter = null;
   if (retry && /^\d+$/.test(retry.trim())) {
-    message += ` Try again in ${Number(retry)} s.`;
+    retryAfter = Number(retry);
+    if (res.status === 503) {
+      message += ` Try again in ${retryAfter} s.`;
+    }
   }
-  return new McuError(res.status, message, detail, body);
+  const err = new McuError(res.status, message, detail, body);
+  err.retryAfter = retryAfter;
+  return err;
 }
 
 /** The server's base URL without a trailing slash ("" means this page's origin). */
