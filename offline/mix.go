@@ -72,6 +72,9 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 			return Result{}, err
 		}
 		total = max(total, parts[i].length)
+		for _, d := range parts[i].doubts {
+			log.Warn("timing looks damaged (a time base in the file's header?): "+d, "input", parts[i].files(), "mix_length", parts[i].length.Round(time.Millisecond))
+		}
 		if parts[i].length <= 0 {
 			empty = append(empty, parts[i].files())
 		}

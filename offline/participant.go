@@ -34,6 +34,7 @@ type Participant struct {
 
 	videoInfo, audioInfo codec.StreamInfo
 	length               time.Duration
+	doubts               []string // what looks damaged in its timing (measure)
 }
 
 // splitParticipant is the files of a participant argument: the argument
@@ -185,10 +186,12 @@ func (p *Participant) files() string {
 
 // measure finds how long the participant's media lasts by reading (not
 // decoding) the files: the end of the last packet. It stops early, with
-// ctx's error, when ctx ends.
+// ctx's error, when ctx ends. Timing that looks damaged is noted in
+// doubts.
 func (p *Participant) measure(ctx context.Context) error {
-	var end time.Duration
-	for _, f := range []struct {
+	var lengths [2]time.Duration // video, audio
+	pictures := 0
+	for i, f := range []struct {
 		path string
 		kind codec.MediaKind
 		fps  float64
@@ -196,20 +199,63 @@ func (p *Participant) measure(ctx context.Context) error {
 		if f.path == "" {
 			continue
 		}
-		d, err := mediaLength(ctx, f.path, f.kind, f.fps)
+		d, n, err := mediaLength(ctx, f.path, f.kind, f.fps)
 		if err != nil {
 			return err
 		}
-		end = max(end, d)
+		lengths[i] = d
+		if f.kind == codec.Video {
+			pictures = n
+		}
 	}
-	p.length = end
+	p.length = max(lengths[0], lengths[1])
+	p.doubts = timingDoubts(pictures, lengths[0], lengths[1])
 	return nil
 }
 
-func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps float64) (time.Duration, error) {
+// Pictures at a rate outside these, on average over a clip of
+// doubtPictures or more, are taken for a damaged time base (an IVF
+// header's, a container's): a header of 1/1 instead of 1/30 makes a 3 s
+// clip last 90 s, 30/1 makes it 45 minutes, 1/30000 shows it in 3 ms.
+// Screen shares may send a picture every few seconds; none sends more
+// than maxPictureRate.
+const (
+	doubtPictures    = 10
+	maxPictureRate   = 240.0
+	maxPictureGap    = 10 * time.Second
+	doubtLengthRatio = 4
+	doubtLengthDiff  = 10 * time.Second
+)
+
+// timingDoubts says what looks damaged in the timing of a participant's
+// media: its pictures (that many over videoLen) coming too fast or too
+// slowly, or its picture and sound of very different lengths (the mix
+// lasts as long as the longest).
+func timingDoubts(pictures int, videoLen, audioLen time.Duration) []string {
+	var doubts []string
+	if pictures >= doubtPictures {
+		switch rate := float64(pictures) / videoLen.Seconds(); {
+		case videoLen <= 0 || rate > maxPictureRate:
+			doubts = append(doubts, fmt.Sprintf("its %d pictures span %v (over %.0f a second): the tile shows only some of them", pictures, videoLen, maxPictureRate))
+		case videoLen/time.Duration(pictures) > maxPictureGap:
+			doubts = append(doubts, fmt.Sprintf("its %d pictures span %v (one every %v)", pictures, videoLen.Round(time.Millisecond), (videoLen/time.Duration(pictures)).Round(time.Millisecond)))
+		}
+	}
+	if videoLen > 0 && audioLen > 0 {
+		long, short := max(videoLen, audioLen), min(videoLen, audioLen)
+		if long > doubtLengthRatio*short && long-short > doubtLengthDiff {
+			doubts = append(doubts, fmt.Sprintf("its picture lasts %v and its sound %v", videoLen.Round(time.Millisecond), audioLen.Round(time.Millisecond)))
+		}
+	}
+	return doubts
+}
+
+// mediaLength is the end of the last packet of kind in the file at path,
+// and the number of its packets.
+func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps float64) (time.Duration, int, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer in.Close()
 	if fps <= 0 || fps > 240 {
@@ -220,7 +266,7 @@ func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps flo
 	count := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
@@ -246,5 +292,5 @@ func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps flo
 			end = max(end, p.PTS+dur)
 		}
 	}
-	return end, nil
+	return end, count, nil
 }

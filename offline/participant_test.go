@@ -3,6 +3,7 @@ package offline
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"log/slog"
 	"math"
 	"os"
@@ -292,6 +293,92 @@ func TestConcealLength(t *testing.T) {
 	} {
 		if got := concealLength(c.p); got != c.want {
 			t.Errorf("%s: %d samples, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestTimingDoubts: pictures too fast or too slow on average, and picture
+// and sound of very different lengths, are doubted; a screen share's
+// sparse pictures, short clips and small differences are not.
+func TestTimingDoubts(t *testing.T) {
+	const s = time.Second
+	for _, c := range []struct {
+		name     string
+		pictures int
+		video    time.Duration
+		audio    time.Duration
+		want     []string // a piece of each doubt, in order
+	}{
+		{"a clip", 90, 3 * s, 3 * s, nil},
+		{"picture alone", 90, 3 * s, 0, nil},
+		{"sound alone", 0, 0, 3 * s, nil},
+		{"header 1/1", 90, 90 * s, 3 * s, []string{"picture lasts 1m30s and its sound 3s"}},
+		{"header 30/1", 90, 2700 * s, 3 * s, []string{"one every 30s", "picture lasts 45m0s"}},
+		{"header 30/1, no sound", 90, 2700 * s, 0, []string{"one every 30s"}},
+		{"header 1/30000", 90, 34 * time.Millisecond, 3 * s, []string{"span 34ms (over 240 a second)"}},
+		{"no time at all", 90, 0, 3 * s, []string{"span 0s"}},
+		{"a screen share", 30, 120 * s, 120 * s, nil},
+		{"a picture every 10 s", 12, 120 * s, 120 * s, nil},
+		{"a picture every 11 s", 12, 132 * s, 132 * s, []string{"one every 11s"}},
+		{"few pictures", 9, 900 * s, 900 * s, nil},
+		{"240 a second", 240, s, s, nil},
+		{"sound 12 s longer, 5 times", 90, 3 * s, 15 * s, []string{"picture lasts 3s and its sound 15s"}},
+		{"sound 9 s longer", 90, 3 * s, 12 * s, nil},
+		{"sound 20 s longer, 3 times", 900, 10 * s, 30 * s, nil},
+	} {
+		got := timingDoubts(c.pictures, c.video, c.audio)
+		ok := len(got) == len(c.want)
+		for i := range c.want {
+			ok = ok && strings.Contains(got[i], c.want[i])
+		}
+		if !ok {
+			t.Errorf("%s (%d pictures over %v, sound %v): doubts %q, want ones saying %q", c.name, c.pictures, c.video, c.audio, got, c.want)
+		}
+	}
+}
+
+// TestMixWarnsOfADamagedTimeBase: an IVF whose header says a time base of
+// 1/1 instead of 1/30 makes a 3 s clip last 90 s; the mix says so, naming
+// the file, and the undamaged clip gets no such word.
+func TestMixWarnsOfADamagedTimeBase(t *testing.T) {
+	clip, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ivf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(clip[:4]) != "DKIF" || binary.LittleEndian.Uint32(clip[16:]) != 30 || binary.LittleEndian.Uint32(clip[20:]) != 1 {
+		t.Fatalf("p01.ivf's header: % x; want an IVF of time base 1/30", clip[:32])
+	}
+	damaged := filepath.Join(t.TempDir(), "tb.ivf")
+	binary.LittleEndian.PutUint32(clip[16:], 1) // the rate: 1/1
+	if err := os.WriteFile(damaged, clip, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sound := mediatest.TestdataPath(t, "p01.ogg")
+	for _, c := range []struct {
+		video  string
+		length time.Duration
+		warned bool
+	}{{mediatest.TestdataPath(t, "p01.ivf"), 3 * time.Second, false}, {damaged, 90 * time.Second, true}} {
+		p, err := ParseParticipant(c.video + "+" + sound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		cfg := mixer.DefaultConfig()
+		cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS = 160, 90, 10
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		res, err := Mix(ctx, []Participant{p}, Options{Output: filepath.Join(t.TempDir(), "out.webm"), Mixer: cfg, Logger: log})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Duration - c.length; d < -100*time.Millisecond || d > 100*time.Millisecond {
+			t.Errorf("%s: the mix lasts %v, want %v", c.video, res.Duration, c.length)
+		}
+		warned := strings.Contains(logs.String(), "timing looks damaged")
+		if warned != c.warned || warned && !strings.Contains(logs.String(), c.video) {
+			t.Errorf("%s: timing doubted %v, want %v (naming the file); logged:\n%s", c.video, warned, c.warned, logs.String())
 		}
 	}
 }

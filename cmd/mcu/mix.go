@@ -144,9 +144,13 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		"encode_mean", st.Encode.Mean(), "encode_max", st.Encode.Max, "frames", st.VideoFrames,
 		"keyframes", st.Keyframes, "video_bytes", st.VideoBytes)
 	abs, _ := filepath.Abs(res.Output)
-	fmt.Fprintf(stdout, "wrote %s: %v, %dx%d VP8 %d fps + Opus, %d participants, %d video frames in %v",
+	people := "participants"
+	if len(parts) == 1 {
+		people = "participant"
+	}
+	fmt.Fprintf(stdout, "wrote %s: %v, %dx%d VP8 %d fps + Opus, %d %s, %d video frames in %v",
 		abs, res.Duration.Round(time.Millisecond), cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS,
-		len(parts), res.VideoFrames, time.Since(start).Round(time.Millisecond))
+		len(parts), people, res.VideoFrames, time.Since(start).Round(time.Millisecond))
 	if res.Warnings > 0 {
 		fmt.Fprintf(stdout, ", %d damaged frames or timestamps skipped or repaired", res.Warnings)
 	}
