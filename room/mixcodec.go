@@ -65,6 +65,7 @@ func checkReceivable(offer string) error {
 	}
 	session := sessionDirection(&d)
 	receiving, takes := map[string]bool{}, map[string]bool{} // by kind
+	h264Refused := ""                                        // why an H.264 format was not taken
 	for _, md := range d.MediaDescriptions {
 		kind := md.MediaName.Media
 		if (kind != "audio" && kind != "video") || !receives(md, session) {
@@ -76,15 +77,50 @@ func checkReceivable(offer string) error {
 			_, h264 := h264Sendable(fmtps[pt])
 			if kind == "audio" && name == "OPUS" || kind == "video" && (name == "VP8" || name == "H264" && h264) {
 				takes[kind] = true
+			} else if kind == "video" && name == "H264" && h264Refused == "" {
+				h264Refused = h264Unsendable(fmtps[pt])
 			}
 		}
 	}
 	for kind := range receiving {
 		if !takes[kind] {
-			return fmt.Errorf("%w: it cannot receive the mix (VP8 or H.264 video, Opus audio)", ErrBadOffer)
+			why := ""
+			if kind == "video" && h264Refused != "" {
+				why = "; its H.264 " + h264Refused
+			}
+			return fmt.Errorf("%w: it cannot receive the mix (VP8 or H.264 video, Opus audio)%s", ErrBadOffer, why)
 		}
 	}
 	return nil
+}
+
+// h264Unsendable says why h264Sendable refuses an H.264 format's
+// parameters.
+func h264Unsendable(fmtp string) string {
+	params := fmtpParams(fmtp)
+	plid, hasPLID := params["profile-level-id"]
+	switch _, err := codec.ParseH264Level(plid); {
+	case params["packetization-mode"] != "1":
+		return "is not packetization-mode=1 (the mix's pictures are sent in fragments)"
+	case !hasPLID:
+		// RFC 6184 8.1: Baseline level 1.0, 176x144 at 15 fps, for every
+		// H.264 receiver of the room (the mix keeps to the lowest level).
+		return "says no profile-level-id (which means level 1.0, too low to serve)"
+	case err != nil:
+		return fmt.Sprintf("has a profile-level-id mcu cannot read (%q)", plid)
+	}
+	return fmt.Sprintf("has a profile mcu does not encode for (profile-level-id %s: baseline, main, extended or high are taken)", plid)
+}
+
+// fmtpParams is an fmtp line's parameters, their names and values in
+// lower case.
+func fmtpParams(fmtp string) map[string]string {
+	params := map[string]string{}
+	for _, p := range strings.Split(fmtp, ";") {
+		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
+		params[strings.ToLower(k)] = strings.ToLower(v)
+	}
+	return params
 }
 
 // sessionDirection is the direction the session gives a section without
@@ -154,11 +190,7 @@ func isDirection(key string) bool {
 // negotiates such a format even where no entry of videoCodecs has its
 // exact profile. It returns the format's level too.
 func h264Sendable(fmtp string) (codec.H264Level, bool) {
-	params := map[string]string{}
-	for _, p := range strings.Split(fmtp, ";") {
-		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
-		params[strings.ToLower(k)] = strings.ToLower(v)
-	}
+	params := fmtpParams(fmtp)
 	plid := params["profile-level-id"]
 	if params["packetization-mode"] != "1" {
 		return 0, false

@@ -250,20 +250,24 @@ func TestCheckReceivable(t *testing.T) {
 		name string
 		sdp  string
 		ok   bool
+		why  string // in the error, when refused
 	}{
-		{"VP8 and Opus", opus + section("video", "sendrecv", "VP8/90000"), true},
-		{"H.264 mode 1 only", opus + section("video", "recvonly", "H264/90000 packetization-mode=1;profile-level-id=42e01f"), true},
-		{"VP9 only, received", opus + section("video", "recvonly", "VP9/90000"), false},
-		{"H.264 mode 0 only, received", opus + section("video", "recvonly", "H264/90000 packetization-mode=0;profile-level-id=42e01f"), false},
-		{"VP9 only, sent", opus + section("video", "sendonly", "VP9/90000"), true},
-		{"VP9 on one section, VP8 on another", opus + section("video", "sendrecv", "VP9/90000") + section("video", "recvonly", "VP8/90000"), true},
-		{"audio without Opus, received", section("audio", "recvonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), false},
-		{"audio without Opus, sent", section("audio", "sendonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), true},
-		{"nothing received", section("audio", "sendonly", "opus/48000/2") + section("video", "sendonly", "VP9/90000"), true},
+		{"VP8 and Opus", opus + section("video", "sendrecv", "VP8/90000"), true, ""},
+		{"H.264 mode 1 only", opus + section("video", "recvonly", "H264/90000 packetization-mode=1;profile-level-id=42e01f"), true, ""},
+		{"VP9 only, received", opus + section("video", "recvonly", "VP9/90000"), false, ""},
+		{"H.264 mode 0 only, received", opus + section("video", "recvonly", "H264/90000 packetization-mode=0;profile-level-id=42e01f"), false, "packetization-mode=1"},
+		{"H.264 without profile-level-id", opus + section("video", "recvonly", "H264/90000 packetization-mode=1"), false, "no profile-level-id"},
+		{"H.264 of an unreadable profile-level-id", opus + section("video", "recvonly", "H264/90000 packetization-mode=1;profile-level-id=42e0"), false, `cannot read ("42e0")`},
+		{"H.264 high 4:4:4", opus + section("video", "recvonly", "H264/90000 packetization-mode=1;profile-level-id=f4001f"), false, "profile-level-id f4001f"},
+		{"VP9 only, sent", opus + section("video", "sendonly", "VP9/90000"), true, ""},
+		{"VP9 on one section, VP8 on another", opus + section("video", "sendrecv", "VP9/90000") + section("video", "recvonly", "VP8/90000"), true, ""},
+		{"audio without Opus, received", section("audio", "recvonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), false, ""},
+		{"audio without Opus, sent", section("audio", "sendonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), true, ""},
+		{"nothing received", section("audio", "sendonly", "opus/48000/2") + section("video", "sendonly", "VP9/90000"), true, ""},
 	} {
 		err := checkReceivable(head + c.sdp)
-		if (err == nil) != c.ok || err != nil && !errors.Is(err, ErrBadOffer) {
-			t.Errorf("%s: %v, want ok %v", c.name, err, c.ok)
+		if (err == nil) != c.ok || err != nil && (!errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), c.why)) {
+			t.Errorf("%s: %v, want ok %v (saying %q)", c.name, err, c.ok, c.why)
 		}
 	}
 }
