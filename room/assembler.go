@@ -165,6 +165,16 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		a.release(p)
 		return size, nil // duplicate
 	}
+	if a.late > 0 && d >= 0 {
+		// Packets were just dropped as older than those consumed and not
+		// of the stream's recent time: a sender that restarted its
+		// numbering a little behind (fewer than maxLate), whose numbers
+		// have now passed the old ones. What follows needs what was
+		// dropped (its keyframe): it is lost, or the decoder would take the
+		// new frames for the old stream's and show garbage, with no
+		// error, until a keyframe nobody asked for.
+		a.lost += a.late
+	}
 	a.late = 0
 	a.clear(s)
 	*s = slot{pkt: p, arrival: now}

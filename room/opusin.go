@@ -114,7 +114,11 @@ func (o *opusIn) concealNow(pcm []int16) bool {
 		return false
 	}
 	o.covered += n
-	o.pace.add(time.Duration(n) * time.Second / codec.OpusSampleRate)
+	// Not counted against the pace: the mixer's ticks ask for it, in real
+	// time, and the packets it stands for, if they were only late, are
+	// decoded (and counted) when they come: counted here too, each late
+	// packet would bring an honest sender nearer to being taken for a
+	// flood, until after a long call its sound was cut.
 	return true
 }
 
