@@ -99,6 +99,9 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkOffer(offer); err != nil {
 		return nil, "", err
 	}
+	if err := checkDirections(offer, kind); err != nil {
+		return nil, "", err
+	}
 	if kind != Publisher {
 		if err := checkReceivable(offer); err != nil {
 			return nil, "", err

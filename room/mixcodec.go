@@ -123,6 +123,37 @@ func fmtpParams(fmtp string) map[string]string {
 	return params
 }
 
+// checkDirections refuses an offer that leaves its endpoint nothing to
+// do, before a room is opened for it: a viewer's (WHEP) in which the
+// offerer receives in no audio or video section, a publisher's (WHIP) in
+// which it sends in none, a participant's in which it does neither. Such
+// an offer (a WHEP player given the WHIP address, or a WHIP encoder given
+// the WHEP one) was answered 201: the player got nothing and stood in the
+// mix as an empty tile, the publisher's pictures went nowhere.
+func checkDirections(offer string, kind Kind) error {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	session := sessionDirection(&d)
+	for _, md := range d.MediaDescriptions {
+		if md.MediaName.Media != "audio" && md.MediaName.Media != "video" {
+			continue
+		}
+		r, s := receives(md, session), sends(md, session)
+		if kind == Viewer && r || kind == Publisher && s || kind == Participant && (r || s) {
+			return nil
+		}
+	}
+	switch kind {
+	case Viewer:
+		return fmt.Errorf("%w: it receives nothing (every audio and video section sendonly or inactive), and a WHEP viewer receives the mix", ErrBadOffer)
+	case Publisher:
+		return fmt.Errorf("%w: it sends nothing (every audio and video section recvonly or inactive), and a WHIP publisher is shown in the mix", ErrBadOffer)
+	}
+	return fmt.Errorf("%w: it neither sends nor receives (every audio and video section inactive)", ErrBadOffer)
+}
+
 // sessionDirection is the direction the session gives a section without
 // one of its own (RFC 8866 6.7).
 func sessionDirection(d *sdp.SessionDescription) string {
@@ -162,8 +193,22 @@ func receivesVideo(md *sdp.MediaDescription, session string) bool {
 // receive: not rejected (port 0 without bundle-only), not sendonly or
 // inactive, in its own direction or else the session's.
 func receives(md *sdp.MediaDescription, session string) bool {
+	dir := direction(md, session)
+	return dir != "" && dir != "sendonly" && dir != "inactive"
+}
+
+// sends tells whether md is a section in which the offerer may send: not
+// rejected, not recvonly or inactive (see receives).
+func sends(md *sdp.MediaDescription, session string) bool {
+	dir := direction(md, session)
+	return dir != "" && dir != "recvonly" && dir != "inactive"
+}
+
+// direction is md's direction, its own or else the session's; "" when
+// the section is rejected (port 0 without bundle-only).
+func direction(md *sdp.MediaDescription, session string) string {
 	if _, bundled := md.Attribute("bundle-only"); md.MediaName.Port.Value == 0 && !bundled {
-		return false
+		return ""
 	}
 	dir := session
 	for _, a := range md.Attributes {
@@ -171,7 +216,7 @@ func receives(md *sdp.MediaDescription, session string) bool {
 			dir = a.Key
 		}
 	}
-	return dir != "sendonly" && dir != "inactive"
+	return dir
 }
 
 func isDirection(key string) bool {

@@ -383,6 +383,12 @@ func readBody(w http.ResponseWriter, r *http.Request, want string) ([]byte, erro
 	if err != nil && !errors.Is(err, mime.ErrInvalidMediaParameter) || mt != want {
 		return nil, unsupportedType{want: want, got: r.Header.Get("Content-Type")}
 	}
+	if r.ContentLength > maxBody {
+		// Refused on its declared length, before a byte is read: a client
+		// that sent "Expect: 100-continue" is not told to go on and upload
+		// it all first.
+		return nil, &http.MaxBytesError{Limit: maxBody}
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	var tooBig *http.MaxBytesError
 	if err != nil && !errors.As(err, &tooBig) {
