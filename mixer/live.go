@@ -212,6 +212,8 @@ type LiveAudio struct {
 	steady   int  // ticks since the last dry tick or the last while's end
 	window   int  // pops since the last drainWindow's end
 	low      int  // the fewest frames queued at those pops
+	high     int  // the most
+	extra    int  // frames queued beyond the start depth: the most in this while and the last
 	excess   int  // frames to drop to come down to the target
 	waited   int  // pops since excess was found with no quiet frame dropped
 	sinceCut int  // pops since a frame was dropped
@@ -375,8 +377,15 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	if a.window == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)
 	}
+	if a.window == 0 || len(a.frames) > a.high {
+		a.high = len(a.frames)
+	}
+	// What the sound waits beyond its start (Lag) grows at once, and
+	// comes down at the end of a while that held less.
+	a.extra = max(a.extra, a.high-a.floor())
 	if a.window++; a.window >= drainWindow {
 		a.window = 0
+		a.extra = max(a.high-a.floor(), 0)
 		if a.excess == 0 {
 			a.waited = 0 // a delay newly found waits for a pause
 		}
@@ -484,8 +493,13 @@ func (a *LiveAudio) startDepth() int {
 // a frame is only ever dropped from a queue holding more than one.
 func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
 
-// Lag is how much longer the queue waits now than it started with: the
-// frames its target grew by for packets that came late. A sender whose
+// Lag is how much longer the queue waits now than it started with, for
+// packets that came late: the frames it holds beyond its start depth (the
+// most over the last while), and in a run of dry ticks those ticks too
+// (the late packets, when they come, are queued behind them), never more
+// than its target grew by. A target raised by dry ticks whose packets
+// never came in a burst (lost, or a sender whose clock runs slow) is no
+// wait: the queue holds no more than it started with. A sender whose
 // sound stopped (nothing to play for lagForget ticks, but in a DTX pause
 // while the queue still plays) has no sound to keep with: none.
 func (a *LiveAudio) Lag() time.Duration {
@@ -494,7 +508,11 @@ func (a *LiveAudio) Lag() time.Duration {
 	if a.dryRun >= lagForget {
 		return 0
 	}
-	return time.Duration(max(a.target-a.floor(), 0)) * audio.FrameDuration
+	n := a.extra
+	if a.dry {
+		n += a.dryRun
+	}
+	return time.Duration(max(min(a.target-a.floor(), n), 0)) * audio.FrameDuration
 }
 
 // lagForget is how many dry ticks in a row (1 s) end Lag: the sender's
