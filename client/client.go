@@ -199,6 +199,9 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Endpoint == "" {
 		opts.Endpoint = Join
 	}
+	if opts.H264Level != 0 && !opts.H264Level.Valid() {
+		return nil, fmt.Errorf("client: H.264 level %d is none of the standard's (9 for 1b, 10 for 1.0 ... 62 for 6.2)", opts.H264Level)
+	}
 	split, err := splitsVideo(opts)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mcu/client"
+	"mcu/codec"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
 )
@@ -180,5 +181,17 @@ func TestDecodingReceiverRecoversFromLoss(t *testing.T) {
 	}
 	if longest > 1500*time.Millisecond {
 		t.Errorf("the decoded picture stood still for %v: want a loss to cost under 1.5 s", longest)
+	}
+}
+
+// TestConnectRefusesAnUnknownH264Level: a level that is none of the
+// standard's (which would make a profile-level-id the server refuses, or
+// one of seven digits) is refused before anything is sent.
+func TestConnectRefusesAnUnknownH264Level(t *testing.T) {
+	for _, l := range []codec.H264Level{5, 14, 300} {
+		_, err := client.Connect(t.Context(), client.Options{Server: "http://127.0.0.1:1", Room: "r", H264: true, H264Level: l})
+		if err == nil || !strings.Contains(err.Error(), "H.264 level") {
+			t.Errorf("level %d: %v, want refused", l, err)
+		}
 	}
 }

@@ -46,6 +46,17 @@ func (l H264Level) limits() (mbps, mbFS, kbr int) {
 	return e.mbps, e.mbFS, e.kbr
 }
 
+// Valid reports whether l is a level of the standard (the zero level,
+// no limit, is not one).
+func (l H264Level) Valid() bool {
+	for _, e := range h264Limits {
+		if e.level == l {
+			return true
+		}
+	}
+	return false
+}
+
 // MaxBitrate is the most bits per second a stream of level l may carry
 // (0 for the zero level: no limit).
 func (l H264Level) MaxBitrate() int {

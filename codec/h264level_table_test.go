@@ -77,3 +77,17 @@ func TestH264LevelEdges(t *testing.T) {
 		}
 	}
 }
+
+// TestH264LevelValid: the standard's levels are valid, the numbers
+// between them and the zero level not.
+func TestH264LevelValid(t *testing.T) {
+	valid := map[H264Level]bool{}
+	for _, l := range []H264Level{9, 10, 11, 12, 13, 20, 21, 22, 30, 31, 32, 40, 41, 42, 50, 51, 52, 60, 61, 62} {
+		valid[l] = true
+	}
+	for l := H264Level(-1); l <= 300; l++ {
+		if l.Valid() != valid[l] {
+			t.Errorf("level %d: valid %v, want %v", l, l.Valid(), valid[l])
+		}
+	}
+}
