@@ -181,7 +181,15 @@ func (e *H264Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool
 		return EncodedFrame{}, fmt.Errorf("codec: h264 encode: a %dx%d %s picture into a %dx%d encoder",
 			p.f.Width(), p.f.Height(), p.f.PixelFormat(), e.cfg.Width, e.cfg.Height)
 	}
-	if e.bitrate != e.cfg.Bitrate {
+	switch {
+	case e.bitrate < e.cfg.Bitrate && e.cc.BitRate() != int64(e.bitrate):
+		// FFmpeg's libx264 wrapper reconfigures the cap before the
+		// target: lowered together, x264 would take a cap under the
+		// target still in force, and warn ("max bitrate less than
+		// average bitrate") at every lowering. The target goes down with
+		// this picture, the cap with the next.
+		e.cc.SetBitRate(int64(e.bitrate))
+	case e.bitrate != e.cfg.Bitrate:
 		e.cc.SetBitRate(int64(e.bitrate))
 		C.mcu_h264_rate(avCodecContext(e.cc), C.int64_t(e.bitrate))
 		e.cfg.Bitrate = e.bitrate

@@ -102,6 +102,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkDirections(offer, kind); err != nil {
 		return nil, "", err
 	}
+	offer = withDirections(offer)
 	if kind != Publisher {
 		if err := checkReceivable(offer); err != nil {
 			return nil, "", err

@@ -2,6 +2,7 @@ package room
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pion/sdp/v3"
@@ -152,6 +153,39 @@ func checkDirections(offer string, kind Kind) error {
 		return fmt.Errorf("%w: it sends nothing (every audio and video section recvonly or inactive), and a WHIP publisher is shown in the mix", ErrBadOffer)
 	}
 	return fmt.Errorf("%w: it neither sends nor receives (every audio and video section inactive)", ErrBadOffer)
+}
+
+// withDirections gives every audio and video section of offer without a
+// direction of its own the session's (sendrecv when the session names
+// none either: RFC 8866 6.7). pion reads a section's direction from the
+// section only, and leaves out of its answer one that names none: an
+// offer naming no direction (valid SDP, sendrecv) was answered 201 with
+// no media at all, a session that could never connect.
+func withDirections(offer string) string {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return offer // checkOffer has refused it
+	}
+	session := sessionDirection(&d)
+	changed := false
+	for _, md := range d.MediaDescriptions {
+		if kind := md.MediaName.Media; kind != "audio" && kind != "video" {
+			continue
+		}
+		if slices.ContainsFunc(md.Attributes, func(a sdp.Attribute) bool { return isDirection(a.Key) }) {
+			continue
+		}
+		md.Attributes = append(md.Attributes, sdp.NewPropertyAttribute(session))
+		changed = true
+	}
+	if !changed {
+		return offer
+	}
+	text, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(text)
 }
 
 // sessionDirection is the direction the session gives a section without
