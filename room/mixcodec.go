@@ -188,6 +188,56 @@ func withDirections(offer string) string {
 	return string(text)
 }
 
+// withOpusParams gives the Opus format of every audio section of offer
+// the server's own parameters (audioCodec's), which pion's answer then
+// states. pion's answer repeats the offer's fmtp line as it is: Firefox
+// offers stereo=1 (its wish to receive stereo), the answer said it back
+// as the server's wish, and Firefox, which takes stereo=1 in an answer as
+// leave to send stereo (JsepAudioCodecDescription::Negotiate: mForceMono
+// = !stereo), encoded its mono microphone as two channels at twice the
+// bitrate; an offer's maxaveragebitrate (a cap on what the offerer
+// receives) came back as a cap on what it sends, and an offer with no
+// useinbandfec=1 was answered without it, so its sender added no FEC.
+// Opus parameters are declarative (RFC 7587 7.1), each side's own: the
+// server decodes any the sender uses, and nothing else reads the offer's.
+func withOpusParams(offer string) string {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return offer // checkOffer has refused it
+	}
+	changed := false
+	for _, md := range d.MediaDescriptions {
+		if md.MediaName.Media != "audio" {
+			continue
+		}
+		names, fmtps := formats(md)
+		for pt, name := range names {
+			if name != "OPUS" || fmtps[pt] == audioCodec.SDPFmtpLine {
+				continue
+			}
+			value := pt + " " + audioCodec.SDPFmtpLine
+			found := false
+			for i, a := range md.Attributes {
+				if p, _, _ := strings.Cut(a.Value, " "); a.Key == "fmtp" && p == pt {
+					md.Attributes[i].Value, found = value, true
+				}
+			}
+			if !found {
+				md.Attributes = append(md.Attributes, sdp.NewAttribute("fmtp", value))
+			}
+			changed = true
+		}
+	}
+	if !changed {
+		return offer
+	}
+	text, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(text)
+}
+
 // sessionDirection is the direction the session gives a section without
 // one of its own (RFC 8866 6.7).
 func sessionDirection(d *sdp.SessionDescription) string {
