@@ -81,18 +81,35 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 		return nil, err
 	}
 	folder := filepath.Join(dir, room)
-	if err := os.MkdirAll(folder, 0o755); err != nil {
+	// The room's folder and file are opened through dir as a root: a
+	// folder that is a link out of it (made by another user of a shared
+	// -record-dir, swapped in at any time) is refused, not followed.
+	// Recordings are people's meetings: other users of the machine may
+	// not read them.
+	root, err := os.OpenRoot(dir)
+	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	defer root.Close()
+	if err := root.Mkdir(room, 0o750); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	if fi, err := root.Lstat(room); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("recorder: %s is not a folder (a link?): recordings are not written through it", folder)
 	}
 	base := room + "-" + now.UTC().Format("20060102T150405Z")
 	var w *WebMWriter
-	var err error
 	for i := 1; i < 100; i++ {
 		name := base + ".webm"
 		if i > 1 {
 			name = fmt.Sprintf("%s-%d.webm", base, i)
 		}
-		w, err = CreateWebM(filepath.Join(folder, name), withSync(cfg))
+		var f *os.File
+		if f, err = root.OpenFile(filepath.Join(room, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640); err == nil {
+			w, err = newWebM(f, filepath.Join(folder, name), withSync(cfg))
+		} else {
+			err = fmt.Errorf("recorder: %w", err)
+		}
 		if !errors.Is(err, os.ErrExist) {
 			break
 		}

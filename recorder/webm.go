@@ -94,6 +94,15 @@ func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
 	}
+	return newWebM(f, path, cfg)
+}
+
+// newWebM writes the file header to f, a new empty file at path, and
+// returns its writer; on failure f is closed and path removed.
+func newWebM(f *os.File, path string, cfg WebMConfig) (*WebMWriter, error) {
+	if cfg.ClusterDuration <= 0 {
+		cfg.ClusterDuration = time.Second
+	}
 	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	if err := w.open(cfg); err != nil {
 		w.abort()

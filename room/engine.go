@@ -171,6 +171,15 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	})
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	s.SetIncludeLoopbackCandidate(cfg.Loopback || cfg.LoopbackOnly)
+	// A client's candidates are where the server sends its ICE checks:
+	// none to an address no peer can be at (0.0.0.0 and :: are this
+	// host on Linux, multicast and broadcast reach a network), nor to
+	// loopback unless the server offers its own (a client elsewhere
+	// naming 127.0.0.1 aims the checks at this host's private services).
+	loopbackOK := cfg.Loopback || cfg.LoopbackOnly
+	s.SetRemoteIPFilter(func(ip net.IP) bool {
+		return !ip.IsUnspecified() && !ip.IsMulticast() && !ip.Equal(net.IPv4bcast) && (loopbackOK || !ip.IsLoopback())
+	})
 	if cfg.LoopbackOnly {
 		s.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}

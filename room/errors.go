@@ -42,6 +42,9 @@ var (
 	// ErrICEMismatch: a trickle for an ICE session the session no longer
 	// has (If-Match names another entity tag: a restart came between).
 	ErrICEMismatch = errors.New("room: If-Match does not name the session's ICE now (its ETag)")
+	// ErrRestartTooSoon: an ICE restart of a session that has used its
+	// restarts for now (restartBurst, then one every restartEvery).
+	ErrRestartTooSoon = errors.New("room: too many ICE restarts of this session in a short time; try again in a second")
 	// ErrICEPrecondition: a PATCH without If-Match.
 	ErrICEPrecondition = errors.New(`room: If-Match is needed: the session's ETag to add candidates, "*" to restart ICE`)
 )

@@ -158,6 +158,34 @@ func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body str
 	return "", s.etag, nil
 }
 
+// A session's ICE restarts: restartBurst at once, then one every
+// restartEvery. Each aims the server's checks at up to
+// maxOfferCandidates addresses of the client's choosing; a client whose
+// network changed needs one (mcu.js tries again every 2 s while its
+// connection stays down), where one that restarts as fast as it can send
+// PATCHes would have the server check hundreds of addresses a second for
+// it, and spend a negotiation on each.
+const (
+	restartBurst = 4
+	restartEvery = time.Second
+)
+
+// allowRestart takes one of the session's ICE restarts at now, or
+// reports that it has none left for now. s.iceMu must be held.
+func (s *Session) allowRestart(now time.Time) bool {
+	if s.restartAt.IsZero() {
+		s.restartTokens = restartBurst
+	} else {
+		s.restartTokens = min(restartBurst, s.restartTokens+float64(now.Sub(s.restartAt))/float64(restartEvery))
+	}
+	s.restartAt = now
+	if s.restartTokens < 1 {
+		return false
+	}
+	s.restartTokens--
+	return true
+}
+
 // newETag names an ICE session (a quoted random string).
 func newETag() string { return `"` + randomHex(8) + `"` }
 
@@ -261,6 +289,9 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	}
 	if len(addrs) > maxOfferCandidates {
 		return "", fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadFragment, len(addrs), maxOfferCandidates)
+	}
+	if !s.allowRestart(time.Now()) { // one that would start
+		return "", ErrRestartTooSoon
 	}
 	candidates := make([]string, len(f.candidates))
 	for i, c := range f.candidates {

@@ -217,6 +217,9 @@ func checkOffer(offer string) error {
 	if err := checkFingerprints(d.Attributes); err != nil {
 		return err
 	}
+	if err := checkCredentials(d.Attributes); err != nil {
+		return err
+	}
 	addrs := map[string]bool{} // of the UDP candidates
 	udpAddresses(addrs, candidateValues(d.Attributes)...)
 	for _, md := range d.MediaDescriptions {
@@ -224,6 +227,9 @@ func checkOffer(offer string) error {
 			return err
 		}
 		if err := checkFormats(md); err != nil {
+			return err
+		}
+		if err := checkCredentials(md.Attributes); err != nil {
 			return err
 		}
 		if md.MediaName.Media == "application" {
@@ -237,6 +243,23 @@ func checkOffer(offer string) error {
 	}
 	if len(addrs) > maxOfferCandidates {
 		return fmt.Errorf("%w: ICE candidates at %d UDP addresses, at most %d taken", ErrBadOffer, len(addrs), maxOfferCandidates)
+	}
+	return nil
+}
+
+// checkCredentials refuses ICE credentials of other characters than RFC
+// 8839's ice-chars (letters, digits, '+', '/'), as a restart's are: the
+// username fragment goes into every check the server sends, to whatever
+// address the candidates name, and must not carry a client's text there.
+// Their lengths are not held to the RFC's least, which some clients
+// may not keep to.
+func checkCredentials(attrs []sdp.Attribute) error {
+	for _, a := range attrs {
+		if a.Key == "ice-ufrag" || a.Key == "ice-pwd" {
+			if !iceChars(a.Value, 1) {
+				return fmt.Errorf("%w: a=%s of other characters than letters, digits, '+' and '/', or over 256 (RFC 8839)", ErrBadOffer, a.Key)
+			}
+		}
 	}
 	return nil
 }

@@ -56,6 +56,10 @@ type Session struct {
 	iceMu    sync.Mutex      // one ICE change at a time (PatchICE)
 	etag     string          // names the session's ICE now
 	iceAddrs map[string]bool // the client's candidates' UDP addresses, once counted
+	// The ICE restarts the session may make now, as of restartAt
+	// (allowRestart).
+	restartTokens float64
+	restartAt     time.Time
 
 	room     *Room
 	pc       *webrtc.PeerConnection

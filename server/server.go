@@ -434,6 +434,9 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusNotFound
 	case errors.Is(err, room.ErrRoomFull):
 		status = http.StatusTooManyRequests
+	case errors.Is(err, room.ErrRestartTooSoon):
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", "1")
 	case errors.Is(err, room.ErrRecording), errors.Is(err, room.ErrNotRecording):
 		status = http.StatusConflict
 	case errors.Is(err, room.ErrLowDisk):

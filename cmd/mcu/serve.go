@@ -396,7 +396,7 @@ func recordDirReady(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("-record-dir %q: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
+	if err := os.MkdirAll(abs, 0o750); err != nil {
 		return "", fmt.Errorf("-record-dir: %w", err)
 	}
 	f, err := os.CreateTemp(abs, ".mcu-check-*")
