@@ -57,7 +57,11 @@ let layoutActions = 0; // the same for layout choices
 let layoutPending = 0; // layout choices not yet answered: a poll answered meanwhile may predate them
 
 function say(text) {
-  ui.status.textContent = text;
+  // A live region: a screen reader announces every write, so the same
+  // text is not written again (joined, then the connection's state).
+  if (ui.status.textContent !== text) {
+    ui.status.textContent = text;
+  }
 }
 
 // token is the server's token as typed in the token field (kept in the
@@ -248,6 +252,15 @@ async function onJoin(event) {
     ui.cancel.hidden = true;
     session = mine;
     sessionToken = joinToken;
+    // The server dropped the session (it restarted, or gave up a network
+    // gone past its -peer-timeout): mcu.js learns it at its next ICE
+    // restart, within seconds, where a poll slowed down by failed reads
+    // may come half a minute later.
+    mine.ended?.then(() => {
+      if (session === mine) {
+        ended();
+      }
+    });
     mixSeen.packets = -1; // a new call's counts
     mixSeen.at = performance.now();
     connectionFailed = false;

@@ -347,6 +347,10 @@ function newerVersion(origin) {
 /** How long after a failed ICE restart the next is tried, while the connection stays down. */
 export const ICE_RETRY_MS = 2000;
 
+// How many times a restart the server refused for its rate (429) is sent
+// again, after the Retry-After it gave.
+const ICE_RESTART_RETRIES = 3;
+
 // iceRestarter restarts the session's ICE (RFC 9725 4.3): a new offer's
 // credentials and candidates go to the server in a PATCH with If-Match *,
 // and the server's fragment replaces its own in the answer the page holds.
@@ -357,34 +361,67 @@ export const ICE_RETRY_MS = 2000;
 // silent peer up after its -peer-timeout, 15 s by default).
 function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
   let running = null;
+  let gone;
+  const over = new Promise((resolve) => (gone = resolve));
   let timer = null;
   let stopped = false;
+  // halt aborts at stop: a restart under way when the session is left
+  // ends then (its gathering on a closed pc would wait out
+  // gatherTimeoutMs, and its PATCH follow the leave's DELETE).
+  const halt = new AbortController();
+  const ended = () => new McuError(0, "The session has ended.");
   const attempt = async () => {
     try {
       const offer = await pc.createOffer({ iceRestart: true });
       const gathered = waitForGathering(pc, gatherTimeoutMs, true); // the restart's own
       await pc.setLocalDescription(offer);
-      await gathered;
+      await untilAborted(gathered, halt.signal, ended);
       let res;
-      try {
-        res = await fetch(sessionURL, {
-          method: "PATCH",
-          headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" },
-          body: iceFragment(pc.localDescription.sdp),
-          signal: timeoutSignal(ICE_RESTART_TIMEOUT_MS),
-        });
-      } catch (err) {
-        throw new McuError(0, `ICE restart: the server did not answer (${err.message}).`);
+      for (let refused = 0; ; refused++) {
+        if (stopped) {
+          throw ended();
+        }
+        try {
+          res = await fetch(sessionURL, {
+            method: "PATCH",
+            headers: { "Content-Type": "application/trickle-ice-sdpfrag", "If-Match": "*" },
+            body: iceFragment(pc.localDescription.sdp),
+            signal: timeoutSignal(ICE_RESTART_TIMEOUT_MS),
+          });
+        } catch (err) {
+          throw new McuError(0, `ICE restart: the server did not answer (${err.message}).`);
+        }
+        // 429: the session restarted more often than the server allows
+        // (4 at once, then 1 a second); it says when to try again, and
+        // the offer waits for it.
+        const wait = Number(res.headers.get("Retry-After") ?? "1");
+        if (res.status !== 429 || refused >= ICE_RESTART_RETRIES || stopped || !(wait >= 0 && wait <= 5)) {
+          break;
+        }
+        await res.body?.cancel().catch(() => {});
+        await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+        if (stopped) {
+          throw ended();
+        }
       }
       if (res.status !== 200) {
-        throw await errorFromResponse(res, "ICE restart failed");
+        const err = await errorFromResponse(res, "ICE restart failed");
+        if (res.status === 429) {
+          // Not the join's 429 (a full room): too many restarts.
+          err.message = `ICE restart failed: the server takes no more ICE restarts of this session for now${err.retryAfter !== null ? `; try again in ${err.retryAfter} s` : ""}.`;
+        } else if (res.status === 404) {
+          gone();
+        }
+        throw err;
       }
       const fragment = await res.text();
-      await pc.setRemoteDescription({ type: "answer", sdp: withFragment(pc.remoteDescription.sdp, fragment) });
+      await untilAborted(pc.setRemoteDescription({ type: "answer", sdp: withFragment(pc.remoteDescription.sdp, fragment) }), halt.signal, ended);
       return res.headers.get("ETag");
     } catch (err) {
-      if (pc.signalingState === "have-local-offer") {
-        await pc.setLocalDescription({ type: "rollback" }).catch(() => {}); // free to offer again
+      if (!stopped && pc.signalingState === "have-local-offer") {
+        // Free to offer again. (A pc closed meanwhile settles none of its
+        // promises: the leave's halt ends the wait.)
+        await untilAborted(pc.setLocalDescription({ type: "rollback" }), halt.signal, ended).catch(() => {});
       }
       throw err;
     } finally {
@@ -392,9 +429,10 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
     }
   };
   const self = {
+    ended: over,
     restart() {
       if (stopped) {
-        return Promise.reject(new McuError(0, "The session has ended."));
+        return Promise.reject(ended());
       }
       running ??= attempt();
       return running;
@@ -420,10 +458,11 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
           },
           (err) => {
             if (err.status === 404) {
-              stopped = true; // the session is over; the page learns it from the room
+              stopped = true; // the session is over: ended tells the page
             } else if (!stopped) {
+              // No sooner than a busy server (429, 503) said.
               clearTimeout(timer);
-              timer = setTimeout(later, ICE_RETRY_MS);
+              timer = setTimeout(later, Math.max(ICE_RETRY_MS, Math.min((err.retryAfter ?? 0) * 1000, 30000)));
             }
           },
         );
@@ -437,6 +476,7 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
     stop() {
       stopped = true;
       clearTimeout(timer);
+      halt.abort();
     },
   };
   return self;
@@ -474,6 +514,9 @@ function videoCodecs(videoCodec) {
  *   leave()       leaves (DELETE), closes pc; safe to call twice
  *   restartIce()  restarts ICE through the server (done by itself when the
  *                 connection drops); resolves to the session's new ETag
+ *   ended         a promise that resolves when an ICE restart learns the
+ *                 server no longer has the session (404: it gave it up,
+ *                 or restarted): join again to come back
  *
  * signal (an AbortSignal) cancels the join until it returns; a server that
  * does not answer within joinTimeoutMs is given up. token, if a non-empty
@@ -595,6 +638,7 @@ export async function join({
       remoteStream,
       connected,
       restartIce: () => ice.restart(),
+      ended: ice.ended,
       leave() {
         left.abort();
         ice.stop();
