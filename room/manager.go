@@ -844,6 +844,7 @@ func (m *Manager) Close(ctx context.Context) error {
 	// recordings perhaps still being finalized: those are waited for too.
 	closing := slices.Collect(maps.Keys(m.shutting))
 	m.mu.Unlock()
+	all := slices.Concat(rooms, closing)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -852,7 +853,6 @@ func (m *Manager) Close(ctx context.Context) error {
 		// connection can wait on a DNS lookup for a STUN server).
 		// A closing room's recording may be finalizing: the stop waits
 		// for it.
-		all := slices.Concat(rooms, closing)
 		var wg sync.WaitGroup
 		for _, r := range all {
 			wg.Go(func() {
@@ -880,6 +880,29 @@ func (m *Manager) Close(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		// Given up: say which rooms did not close, and the files that
+		// may lack their index, for the operator to check or repair.
+		for _, r := range all {
+			select {
+			case <-r.closed:
+				continue
+			default:
+			}
+			// Not waited for: the room may be stuck holding its lock.
+			path := "(unknown: the room is busy)"
+			if r.mu.TryLock() {
+				switch {
+				case r.ending != nil:
+					path = r.ending.Path()
+				case r.rec != nil:
+					path = r.rec.Path()
+				default:
+					path = ""
+				}
+				r.mu.Unlock()
+			}
+			r.log.Error("room not closed within the shutdown timeout", "recording_not_finalized", path)
+		}
 		return ctx.Err()
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"math"
 	"net"
@@ -19,6 +20,8 @@ import (
 	"time"
 
 	"mcu/internal/diskspace"
+	"mcu/internal/lograte"
+	"mcu/internal/sched"
 	"mcu/mixer"
 	"mcu/room"
 	"mcu/server"
@@ -280,6 +283,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		runtime.GOMAXPROCS(max(8, 4*runtime.GOMAXPROCS(0)))
 	}
 
+	if !sched.CanRaise() {
+		// Said once: without it every room's encoder and clock run at
+		// the default priority (README: Performance).
+		log.Info("thread priorities not raised (no CAP_SYS_NICE): the rooms' encoders and clocks run at the default priority, and lose pictures sooner on a busy machine")
+	}
+
 	metrics := server.NewMetrics()
 	cfg.Observer = metrics
 	rooms, err := room.NewManager(cfg)
@@ -294,6 +303,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	api := server.New(rooms, metrics, log)
 	api.RequireToken(*authToken)
 	srv := httpServer(api)
+	srv.ErrorLog = httpErrorLog(log)
 	scheme := "http"
 	if certs != nil {
 		// Browsers give a page the camera and microphone only on a secure
@@ -422,6 +432,27 @@ const maxHeaderBytes = 32 << 10
 func httpServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes}
+}
+
+// httpErrorLog is the HTTP server's own error log (a TLS handshake that
+// failed, a plain-HTTP request on the HTTPS port, a broken connection):
+// into the structured log, at most 10 lines at once and then one per 10 s,
+// each saying how many were left out before it. Every client, a scanner
+// too, can make one such line per connection.
+func httpErrorLog(log *slog.Logger) *stdlog.Logger {
+	return stdlog.New(&httpLogWriter{log: log, limit: lograte.Limiter{Burst: 10, Interval: 10 * time.Second}}, "", 0)
+}
+
+type httpLogWriter struct {
+	log   *slog.Logger
+	limit lograte.Limiter
+}
+
+func (w *httpLogWriter) Write(p []byte) (int, error) {
+	if ok, dropped := w.limit.Allow(time.Now()); ok {
+		w.log.Info(strings.TrimSpace(string(p)), "source", "http", "not_logged_before", dropped)
+	}
+	return len(p), nil
 }
 
 // checkToken refuses an -auth-token that is short enough to guess, or that

@@ -88,3 +88,15 @@ func OwnCPU() {
 	one.Set(int(cpu))
 	_ = unix.SchedSetaffinity(0, &one) // on failure it goes on where it may
 }
+
+// CanRaise reports whether this process may give a thread the higher
+// priority Critical asks for (root, CAP_SYS_NICE, or an RLIMIT_NICE that
+// allows it). It tries on a thread of its own, which ends with the probe.
+func CanRaise() bool {
+	ok := make(chan bool)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		ok <- unix.Setpriority(unix.PRIO_PROCESS, unix.Gettid(), criticalNice) == nil
+	}()
+	return <-ok
+}

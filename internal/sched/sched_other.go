@@ -23,3 +23,7 @@ func Background(nice int) error { return nil }
 
 // threadCPU is not measured here.
 func threadCPU() time.Duration { return 0 }
+
+// CanRaise reports whether Critical raises a thread's priority: here it
+// never tries.
+func CanRaise() bool { return true }
