@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/pion/logging"
@@ -56,9 +57,27 @@ type pionLogger struct {
 // in places, shown only to a handler set that low.
 const traceLevel = slog.LevelDebug - 4
 
+// routine tells a pion warning that every session makes and that says
+// nothing wrong: the ICE agent pinging before the offer's candidates are
+// added (at each join), and streams accepted after the peer connection
+// closed (at each leave). They go to debug, not among a peer's warnings.
+// Only these are formatted to be told: a warning left out is not.
+func routine(msg string, args []any) bool {
+	switch msg {
+	case "Failed to ping without candidate pairs. Connection is not possible yet.":
+		return true
+	case "Failed to accept RTP %v", "Failed to accept RTCP %v":
+		return strings.HasSuffix(fmt.Sprint(args...), "closed")
+	}
+	return false
+}
+
 // emit logs msg, or format with args when format is set.
 func (l *pionLogger) emit(level slog.Level, format bool, msg string, args []any) {
 	ctx := context.Background()
+	if level >= slog.LevelInfo && routine(msg, args) {
+		level = slog.LevelDebug
+	}
 	if !l.log.Enabled(ctx, level) {
 		return // nothing formatted for a message nobody sees
 	}

@@ -98,6 +98,34 @@ func TestPionLogsLevels(t *testing.T) {
 	}
 }
 
+// TestPionLogsRoutineWarnings: the warnings pion makes at every join and
+// leave (pinging before the candidates are added, streams accepted after
+// the close) are debug, take nothing of a peer's allowance, and other
+// warnings of the same words stay warnings.
+func TestPionLogsRoutineWarnings(t *testing.T) {
+	h := &records{level: slog.LevelDebug}
+	logs := newPionLogs(slog.New(h))
+	l := logs.NewLogger("pc")
+	for range pionLogBurst + 5 {
+		l.Warn("Failed to ping without candidate pairs. Connection is not possible yet.")
+		l.Warnf("Failed to accept RTP %v", "stream is already closed")
+		l.Warnf("Failed to accept RTCP %v", "stream is already closed")
+	}
+	l.Warnf("Failed to accept RTP %v", "srtp: invalid packet")
+	got := h.all()
+	if len(got) != 3*(pionLogBurst+5)+1 {
+		t.Fatalf("%d records, want %d", len(got), 3*(pionLogBurst+5)+1)
+	}
+	for _, r := range got[:len(got)-1] {
+		if r.Level != slog.LevelDebug {
+			t.Errorf("%q at %v, want debug", r.Message, r.Level)
+		}
+	}
+	if last := got[len(got)-1]; last.Level != slog.LevelInfo || last.Message != "Failed to accept RTP srtp: invalid packet" {
+		t.Errorf("the last record %v %q, want the other failure at info", last.Level, last.Message)
+	}
+}
+
 // A peer that makes pion warn for every packet gets a burst of warnings
 // through, then one per interval, which says how many were left out.
 func TestPionLogsLimitAPeersWarnings(t *testing.T) {
