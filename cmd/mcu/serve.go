@@ -100,7 +100,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
 	overloadHold := fs.String("overload-hold", env("MCU_OVERLOAD_HOLD", "10s"), "after the server falls behind its media for want of CPU (late ticks, a busy encoder, a decoder 500 ms behind), refuse joins of senders and new rooms with 503 for this `duration` (viewers are still taken); 0 never refuses [MCU_OVERLOAD_HOLD]")
-	peerTimeout := fs.String("peer-timeout", env("MCU_PEER_TIMEOUT", room.DefaultPeerTimeout.String()), "how long a participant whose packets stopped (their network gone) keeps their session and tile, for an ICE restart to bring them back (a browser's comes some 8 s after its network goes), at least 10s [MCU_PEER_TIMEOUT]")
+	peerTimeout := fs.String("peer-timeout", env("MCU_PEER_TIMEOUT", room.DefaultPeerTimeout.String()), "how long a participant whose packets stopped (their network gone) keeps their session and tile, for an ICE restart to bring them back (a browser's comes some 8 s after its network goes), from 10s to 10m [MCU_PEER_TIMEOUT]")
 	var iceServers, natIPs listFlag
 	fs.Var(&iceServers, "ice-server", "STUN/TURN `url`, repeatable, e.g. turn:user:secret@turn.example.com:3478 [MCU_ICE_SERVERS, comma-separated]")
 	fs.Var(&natIPs, "nat1to1-ip", "public `IP` to announce instead of the host's, repeatable [MCU_NAT1TO1_IP]")
@@ -172,8 +172,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.OverloadHold, err = time.ParseDuration(*overloadHold); err != nil || cfg.OverloadHold < 0 {
 		return usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
 	}
-	if cfg.Net.PeerTimeout, err = time.ParseDuration(*peerTimeout); err != nil || cfg.Net.PeerTimeout < 10*time.Second {
-		return usageError{fmt.Errorf("-peer-timeout %q: want a duration of 10s or more, such as 15s (a browser restarts its ICE some 8 s after its network goes)", *peerTimeout)}
+	if cfg.Net.PeerTimeout, err = time.ParseDuration(*peerTimeout); err != nil || cfg.Net.PeerTimeout < 10*time.Second || cfg.Net.PeerTimeout > maxPeerTimeout {
+		return usageError{fmt.Errorf("-peer-timeout %q: want a duration from 10s to %v, such as 15s (a browser restarts its ICE some 8 s after its network goes; a silent peer holds its place in the room as long)", *peerTimeout, maxPeerTimeout)}
 	}
 	for _, s := range iceServers.vals {
 		if lower := strings.ToLower(s); !iceServers.fromEnv && (strings.Contains(lower, ",stun") || strings.Contains(lower, ",turn")) {
@@ -298,7 +298,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metrics.CountRooms(rooms)
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
-		return err
+		return fmt.Errorf("-listen: %w", err)
 	}
 	api := server.New(rooms, metrics, log)
 	api.RequireToken(*authToken)
@@ -433,6 +433,11 @@ func httpServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
 		WriteTimeout: time.Minute, IdleTimeout: 10 * time.Second, MaxHeaderBytes: maxHeaderBytes}
 }
+
+// maxPeerTimeout is the longest -peer-timeout: a peer that went silent (or
+// never completed its DTLS handshake) holds its session and its place in
+// the room that long.
+const maxPeerTimeout = 10 * time.Minute
 
 // httpErrorLog is the HTTP server's own error log (a TLS handshake that
 // failed, a plain-HTTP request on the HTTPS port, a broken connection):

@@ -359,7 +359,7 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 		{"-overload-hold", "-5s", false}, {"-overload-hold", "soon", false}, {"-overload-hold", "10", false},
 		{"-overload-hold", "0", true}, {"-overload-hold", "3s", true},
 		{"-voices", "-1", false}, {"-voices", "all", false}, {"-voices", "0", true}, {"-voices", "3", true},
-		{"-peer-timeout", "9s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "10s", true}, {"-peer-timeout", "1m", true},
+		{"-peer-timeout", "9s", false}, {"-peer-timeout", "15", false}, {"-peer-timeout", "10s", true}, {"-peer-timeout", "1m", true}, {"-peer-timeout", "10m", true}, {"-peer-timeout", "2000000h", false},
 		{"-strain-speed", "5", false}, {"-strain-speed", "-17", false}, {"-strain-speed", "fast", false},
 		{"-strain-speed", "0", true}, {"-strain-speed", "-16", true}, {"-strain-speed", "-3", true},
 		{"-record-min-free", "-1", false}, {"-record-min-free", "lots", false}, {"-record-min-free", "1.5G", false},
@@ -879,5 +879,14 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 		if !documented[name] {
 			t.Errorf("-%s (%s) is not in the README's flag table", name, flags[name].env)
 		}
+	}
+}
+
+// TestListenErrorNamesTheFlag: an address the server cannot listen on
+// fails naming -listen.
+func TestListenErrorNamesTheFlag(t *testing.T) {
+	err := serveCommand(t.Context(), []string{"-listen", "127.0.0.1:99999", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
+	if err == nil || !strings.HasPrefix(err.Error(), "-listen:") {
+		t.Errorf("-listen 127.0.0.1:99999: %v, want an error naming -listen", err)
 	}
 }
