@@ -102,7 +102,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkDirections(offer, kind); err != nil {
 		return nil, "", err
 	}
-	offer = withOpusParams(withDirections(offer))
+	offer = forPion(offer)
 	if kind != Publisher {
 		if err := checkReceivable(offer); err != nil {
 			return nil, "", err

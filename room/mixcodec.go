@@ -155,18 +155,34 @@ func checkDirections(offer string, kind Kind) error {
 	return fmt.Errorf("%w: it neither sends nor receives (every audio and video section inactive)", ErrBadOffer)
 }
 
-// withDirections gives every audio and video section of offer without a
-// direction of its own the session's (sendrecv when the session names
-// none either: RFC 8866 6.7). pion reads a section's direction from the
-// section only, and leaves out of its answer one that names none: an
-// offer naming no direction (valid SDP, sendrecv) was answered 201 with
-// no media at all, a session that could never connect.
-func withDirections(offer string) string {
+// forPion rewrites an offer where pion would answer it wrongly
+// (fillDirections, serverOpusParams), parsed and written once; an offer
+// needing neither is returned as it is.
+func forPion(offer string) string {
 	var d sdp.SessionDescription
 	if err := d.UnmarshalString(offer); err != nil {
 		return offer // checkOffer has refused it
 	}
-	session := sessionDirection(&d)
+	directions := fillDirections(&d)
+	if opus := serverOpusParams(&d); !directions && !opus {
+		return offer
+	}
+	text, err := d.Marshal()
+	if err != nil {
+		return offer
+	}
+	return string(text)
+}
+
+// fillDirections gives every audio and video section of d without a
+// direction of its own the session's (sendrecv when the session names
+// none either: RFC 8866 6.7), and reports whether it gave any. pion reads
+// a section's direction from the section only, and leaves out of its
+// answer one that names none: an offer naming no direction (valid SDP,
+// sendrecv) was answered 201 with no media at all, a session that could
+// never connect.
+func fillDirections(d *sdp.SessionDescription) bool {
+	session := sessionDirection(d)
 	changed := false
 	for _, md := range d.MediaDescriptions {
 		if kind := md.MediaName.Media; kind != "audio" && kind != "video" {
@@ -178,33 +194,23 @@ func withDirections(offer string) string {
 		md.Attributes = append(md.Attributes, sdp.NewPropertyAttribute(session))
 		changed = true
 	}
-	if !changed {
-		return offer
-	}
-	text, err := d.Marshal()
-	if err != nil {
-		return offer
-	}
-	return string(text)
+	return changed
 }
 
-// withOpusParams gives the Opus format of every audio section of offer
-// the server's own parameters (audioCodec's), which pion's answer then
-// states. pion's answer repeats the offer's fmtp line as it is: Firefox
-// offers stereo=1 (its wish to receive stereo), the answer said it back
-// as the server's wish, and Firefox, which takes stereo=1 in an answer as
-// leave to send stereo (JsepAudioCodecDescription::Negotiate: mForceMono
-// = !stereo), encoded its mono microphone as two channels at twice the
-// bitrate; an offer's maxaveragebitrate (a cap on what the offerer
-// receives) came back as a cap on what it sends, and an offer with no
-// useinbandfec=1 was answered without it, so its sender added no FEC.
-// Opus parameters are declarative (RFC 7587 7.1), each side's own: the
-// server decodes any the sender uses, and nothing else reads the offer's.
-func withOpusParams(offer string) string {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return offer // checkOffer has refused it
-	}
+// serverOpusParams gives the Opus format of every audio section of d the
+// server's own parameters (audioCodec's), which pion's answer then
+// states, and reports whether it changed any. pion's answer repeats the
+// offer's fmtp line as it is: Firefox offers stereo=1 (its wish to
+// receive stereo), the answer said it back as the server's wish, and
+// Firefox, which takes stereo=1 in an answer as leave to send stereo
+// (JsepAudioCodecDescription::Negotiate: mForceMono = !stereo), encoded
+// its mono microphone as two channels at twice the bitrate; an offer's
+// maxaveragebitrate (a cap on what the offerer receives) came back as a
+// cap on what it sends, and an offer with no useinbandfec=1 was answered
+// without it, so its sender added no FEC. Opus parameters are
+// declarative (RFC 7587 7.1), each side's own: the server decodes any the
+// sender uses, and nothing else reads the offer's.
+func serverOpusParams(d *sdp.SessionDescription) bool {
 	changed := false
 	for _, md := range d.MediaDescriptions {
 		if md.MediaName.Media != "audio" {
@@ -228,14 +234,7 @@ func withOpusParams(offer string) string {
 			changed = true
 		}
 	}
-	if !changed {
-		return offer
-	}
-	text, err := d.Marshal()
-	if err != nil {
-		return offer
-	}
-	return string(text)
+	return changed
 }
 
 // sessionDirection is the direction the session gives a section without
