@@ -1,8 +1,8 @@
 package e2e_test
 
-// Review (helper 7, "webclient"): mcu.js and the demo page under join/leave
-// cycles, ICE restarts the server refuses (429), a server restarting under
-// a joined page, and the error messages of every status.
+// mcu.js and the demo page under join/leave cycles, ICE restarts the
+// server refuses (429), a server restarting under a joined page, and the
+// keyboard alone.
 
 import (
 	"context"

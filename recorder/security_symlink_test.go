@@ -2,9 +2,9 @@
 
 package recorder
 
-// Security review (helper 5): the room's folder under -record-dir is
-// followed if it is a symbolic link (another user of a shared -record-dir
-// made it), and recordings are readable by every user of the machine.
+// A room's folder under -record-dir that is a symbolic link (another user
+// of a shared -record-dir made it) is not followed, and recordings are not
+// readable by every user of the machine.
 
 import (
 	"log/slog"

@@ -1,8 +1,8 @@
 package room
 
-// Security review (helper 5): the limit of maxOfferCandidates addresses
-// holds per restart; restarts are not limited, so one session can aim the
-// server's checks at ever more addresses, as fast as it sends PATCHes.
+// The limit of maxOfferCandidates addresses holds per restart, and a
+// session's restarts are limited too: unlimited, one session aimed the
+// server's checks at ever more addresses, as fast as it sent PATCHes.
 
 import (
 	"context"

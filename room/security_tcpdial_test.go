@@ -1,9 +1,9 @@
 package room
 
-// Security review (helper 5): a client's ICE candidates of TCP, tcptype
-// passive, make the server dial TCP connections (pion's active ICE-TCP, on
-// by default) to any address and port they name, uncounted by the limit
-// of maxOfferCandidates, which counts UDP addresses only.
+// A client's ICE candidates of TCP, tcptype passive, would make a server
+// with active ICE-TCP dial any address and port they name, uncounted by
+// the limit of maxOfferCandidates (UDP addresses only): the server takes
+// UDP alone and dials none.
 
 import (
 	"context"

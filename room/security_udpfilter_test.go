@@ -1,7 +1,7 @@
 package room
 
-// Security review (helper 5): which addresses a client's UDP candidates
-// may make the server send its ICE checks to.
+// Which addresses a client's UDP candidates may make the server send its
+// ICE checks to.
 
 import (
 	"context"

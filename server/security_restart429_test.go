@@ -1,7 +1,7 @@
 package server_test
 
-// Security review (helper 5): ICE restarts of one session beyond its
-// budget are answered 429 with Retry-After.
+// ICE restarts of one session beyond its allowance are answered 429 with
+// Retry-After.
 
 import (
 	"context"
