@@ -87,9 +87,6 @@ type WebMWriter struct {
 
 // CreateWebM creates path (it must not exist) and writes the file header.
 func CreateWebM(path string, cfg WebMConfig) (*WebMWriter, error) {
-	if cfg.ClusterDuration <= 0 {
-		cfg.ClusterDuration = time.Second
-	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
