@@ -388,6 +388,36 @@ func TestWebclientRestart429(t *testing.T) {
 	if n := len(reqs); n > 0 && !strings.HasPrefix(reqs[n-1], "DELETE ") {
 		t.Errorf("a PATCH went to the server after the leave's DELETE: %q", reqs[n-1])
 	}
+	// The same when the leave closes the connection while the restart's
+	// own offer is still being applied: a closed RTCPeerConnection
+	// settles none of the operations queued on it, which a slow
+	// setLocalDescription (a loaded machine) shows here, made slower on
+	// purpose and never settling once the connection is closed.
+	slow := eval[string](t, b, 20*time.Second, `import("/mcu.js").then(async (m) => {
+		const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 180 } });
+		const s2 = await m.join({ room: `+jsString(roomName)+`, name: "R2", stream });
+		await s2.connected;
+		const pc = s2.pc;
+		const apply = pc.setLocalDescription.bind(pc);
+		let applying;
+		const reached = new Promise((resolve) => (applying = resolve));
+		pc.setLocalDescription = (d) => {
+			applying();
+			return apply(d).then((v) => new Promise((resolve) => setTimeout(() => pc.signalingState !== "closed" && resolve(v), 600)));
+		};
+		const t0 = performance.now();
+		const r = s2.restartIce().then(() => "resolved", (e) => e.name + ": " + e.message);
+		await reached;
+		await s2.leave();
+		stream.getTracks().forEach((t) => t.stop());
+		const how = await r;
+		window.slowSettledMs = Math.round(performance.now() - t0);
+		return "the restart: " + how + " after " + slowSettledMs + " ms";
+	})`)
+	t.Logf("restart whose offer is still being applied, then leave: %s", slow)
+	if ms := eval[int](t, b, evalTimeout, `slowSettledMs`); ms > 1000 {
+		t.Errorf("a restart whose offer was being applied when the session was left settled %d ms later", ms)
+	}
 }
 
 // TestWebclientServerRestart: the server under a joined demo page goes away

@@ -372,9 +372,11 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
   const ended = () => new McuError(0, "The session has ended.");
   const attempt = async () => {
     try {
-      const offer = await pc.createOffer({ iceRestart: true });
+      // Every wait on pc is cut by the halt: a pc closed by the leave
+      // while an operation is queued settles none of its promises.
+      const offer = await untilAborted(pc.createOffer({ iceRestart: true }), halt.signal, ended);
       const gathered = waitForGathering(pc, gatherTimeoutMs, true); // the restart's own
-      await pc.setLocalDescription(offer);
+      await untilAborted(pc.setLocalDescription(offer), halt.signal, ended);
       await untilAborted(gathered, halt.signal, ended);
       let res;
       for (let refused = 0; ; refused++) {
