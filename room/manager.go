@@ -371,14 +371,20 @@ func (m *Manager) refuse(left time.Duration) error {
 
 // Ready is nil while the manager takes every kind of join: ErrClosed once
 // it is closing, an *OverloadError while strained (see
-// Config.OverloadHold). A load balancer sends new rooms elsewhere
-// meanwhile.
+// Config.OverloadHold), ErrServerFull while it has Config.MaxRooms open.
+// A load balancer sends new rooms elsewhere meanwhile.
 func (m *Manager) Ready() error {
 	if m.stopping.Err() != nil {
 		return ErrClosed
 	}
 	if strained, left := m.strain.strained(time.Now()); strained {
 		return &OverloadError{RetryAfter: left}
+	}
+	m.mu.Lock()
+	full := len(m.rooms) >= m.cfg.MaxRooms
+	m.mu.Unlock()
+	if full {
+		return ErrServerFull
 	}
 	return nil
 }
