@@ -347,8 +347,12 @@ func ParseICEServer(s string) (webrtc.ICEServer, error) {
 	}
 	// pion reads the URL when a session starts: a mistake found then
 	// would fail every join.
-	if _, err := stun.ParseURI(where); err != nil {
+	uri, err := stun.ParseURI(where)
+	if err != nil {
 		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: %w", where, err)
+	}
+	if uri.Port < 1 || uri.Port > 65535 {
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: port %d: want 1..65535", where, uri.Port)
 	}
 	turn := scheme == "turn" || scheme == "turns"
 	switch {
