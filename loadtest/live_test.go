@@ -268,11 +268,21 @@ func TestLiveToken(t *testing.T) {
 	cfg.URL, cfg.Room, cfg.N = srv.URL, "token", 1
 	cfg.Duration, cfg.Decoders, cfg.CostMedia = 2*time.Second, 0, 0
 	cfg.Clips = DefaultClips(testdataDir(t), 1)
-	if _, err := Run(context.Background(), cfg, io.Discard); !errors.Is(err, ErrNoneJoined) {
+	cfg.Duration = 4 * time.Second // longer than settle after the joins
+	res, err := Run(context.Background(), cfg, io.Discard)
+	if !errors.Is(err, ErrNoneJoined) {
 		t.Errorf("without the token: %v, want nobody joined", err)
 	}
-	cfg.Token = token
-	res, err := Run(context.Background(), cfg, io.Discard)
+	// Its figures are of the whole run, not of a steady window opened
+	// after joins that all failed (one second or less, at the run's end).
+	if res == nil {
+		t.Fatal("without the token: no result")
+	}
+	if res.Steady || res.window() < cfg.Duration {
+		t.Errorf("without the token: the figures' window %v (steady %v), want the whole run of %v or more", res.window(), res.Steady, cfg.Duration)
+	}
+	cfg.Token, cfg.Duration = token, 2*time.Second
+	res, err = Run(context.Background(), cfg, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

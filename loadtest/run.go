@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -282,7 +283,10 @@ loop:
 			// the ticks: a tick is late by what the mark's requests took.
 			cur, curCPU := sample(), readCPU()
 			at := time.Now()
-			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle {
+			// Nobody in (every join failed): no steady window, the figures
+			// are of the whole run.
+			someone := slices.ContainsFunc(cur, func(s receiverSample) bool { return s.joined })
+			if !allJoined.IsZero() && !res.Steady && someone && now.Sub(allJoined) >= settle {
 				from, res.Steady = takeMark(runCtx, from), true
 			}
 			sec := secondOf(prev, cur, at.Sub(prevAt))
