@@ -2,7 +2,9 @@ package room
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -59,15 +61,22 @@ const traceLevel = slog.LevelDebug - 4
 
 // routine tells a pion warning that every session makes and that says
 // nothing wrong: the ICE agent pinging before the offer's candidates are
-// added (at each join), and streams accepted after the peer connection
-// closed (at each leave). They go to debug, not among a peer's warnings.
-// Only these are formatted to be told: a warning left out is not.
+// added (at each join), streams accepted after the peer connection closed
+// and, with -udp-port, the shared port's reads of a closed session (at
+// each leave), and the shared port's listening on every address (once, at
+// start: pion gathers each interface's address for it). They go to debug,
+// not among a peer's warnings. Only these are formatted to be told: a
+// warning left out is not.
 func routine(msg string, args []any) bool {
-	switch msg {
-	case "Failed to ping without candidate pairs. Connection is not possible yet.":
+	switch {
+	case msg == "Failed to ping without candidate pairs. Connection is not possible yet.",
+		strings.HasPrefix(msg, "UDPMuxDefault should not listening on unspecified address"):
 		return true
-	case "Failed to accept RTP %v", "Failed to accept RTCP %v":
+	case msg == "Failed to accept RTP %v", msg == "Failed to accept RTCP %v":
 		return strings.HasSuffix(fmt.Sprint(args...), "closed")
+	case msg == "Failed to read from candidate %s: %v" && len(args) == 2:
+		err, _ := args[1].(error)
+		return errors.Is(err, io.ErrClosedPipe)
 	}
 	return false
 }

@@ -2,6 +2,8 @@ package room
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"sync"
 	"testing"
@@ -110,11 +112,13 @@ func TestPionLogsRoutineWarnings(t *testing.T) {
 		l.Warn("Failed to ping without candidate pairs. Connection is not possible yet.")
 		l.Warnf("Failed to accept RTP %v", "stream is already closed")
 		l.Warnf("Failed to accept RTCP %v", "stream is already closed")
+		l.Warnf("Failed to read from candidate %s: %v", "udp4 host 127.0.0.1:5000", io.ErrClosedPipe)
+		l.Warn("UDPMuxDefault should not listening on unspecified address, use NewMultiUDPMuxFromPort instead")
 	}
 	l.Warnf("Failed to accept RTP %v", "srtp: invalid packet")
 	got := h.all()
-	if len(got) != 3*(pionLogBurst+5)+1 {
-		t.Fatalf("%d records, want %d", len(got), 3*(pionLogBurst+5)+1)
+	if len(got) != 5*(pionLogBurst+5)+1 {
+		t.Fatalf("%d records, want %d", len(got), 5*(pionLogBurst+5)+1)
 	}
 	for _, r := range got[:len(got)-1] {
 		if r.Level != slog.LevelDebug {
@@ -123,6 +127,12 @@ func TestPionLogsRoutineWarnings(t *testing.T) {
 	}
 	if last := got[len(got)-1]; last.Level != slog.LevelInfo || last.Message != "Failed to accept RTP srtp: invalid packet" {
 		t.Errorf("the last record %v %q, want the other failure at info", last.Level, last.Message)
+	}
+	// A read failing for another reason than its session's close is told.
+	h2 := &records{level: slog.LevelInfo}
+	newPionLogs(slog.New(h2)).NewLogger("ice").Warnf("Failed to read from candidate %s: %v", "udp4 host 127.0.0.1:5000", errors.New("read: connection refused"))
+	if got := h2.all(); len(got) != 1 || got[0].Level != slog.LevelInfo {
+		t.Errorf("another read failure: %v, want one record at info", got)
 	}
 }
 
