@@ -533,8 +533,8 @@ function videoCodecs(videoCodec) {
  *
  * rtcConfig is the RTCPeerConnection's configuration: iceServers with a
  * TURN server of the page's own, for people whose network lets no UDP
- * through (the server's answer names its own ICE servers in Link
- * headers, STUN only unless it was given TURN).
+ * through (the server's answer names only its STUN servers in Link
+ * headers, never its TURN servers, whose credentials are its own).
  *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
