@@ -15,8 +15,9 @@ import (
 // it; H.264 when it can receive only that (see h264Sendable): players and devices with nothing but an
 // H.264 decoder, often in hardware. While such a receiver is in a room,
 // its canvas is encoded to H.264 too (mixer.SetH264). An offer that
-// receives video in neither format, or none at all, gets VP8: pion then
-// refuses the first, as before.
+// receives video in neither format gets VP8: pion then refuses it, as
+// before. One that receives no video at all gets 0: no mix to send (the
+// session is then served as a VP8 one, whose track pion does not send).
 //
 // For H.264 it also returns the highest level the offer can receive: the
 // lowest of its H.264 formats' levels, so that the mix suits whichever
@@ -27,13 +28,14 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 	if d.UnmarshalString(offer) != nil {
 		return codec.VP8, 0
 	}
-	h264 := false
+	h264, receives := false, false
 	var level codec.H264Level
 	session := sessionDirection(&d)
 	for _, md := range d.MediaDescriptions {
 		if !receivesVideo(md, session) {
 			continue
 		}
+		receives = true
 		names, fmtps := formats(md)
 		for pt, name := range names {
 			if name == "VP8" {
@@ -49,6 +51,9 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 	}
 	if h264 {
 		return codec.H264, level
+	}
+	if !receives {
+		return 0, 0 // no mix's picture to send
 	}
 	return codec.VP8, 0
 }
