@@ -2,14 +2,13 @@ package offline
 
 import (
 	"context"
-	"encoding/json"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
+	"mcu/internal/mediatest"
 	"mcu/mixer"
 )
 
@@ -41,54 +40,6 @@ func flashBeepOff(t *testing.T, name string, at, length, aoff time.Duration, pre
 		t.Fatalf("ffmpeg %q: %v %s", args, err, out)
 	}
 	return path
-}
-
-type probeFrames struct {
-	Frames []struct {
-		PTS  string            `json:"pts_time"`
-		Tags map[string]string `json:"tags"`
-	} `json:"frames"`
-}
-
-func lavfiFrames(t *testing.T, graph string) probeFrames {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-f", "lavfi", "-i", graph,
-		"-show_entries", "frame=pts_time:frame_tags", "-of", "json").Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", graph, err)
-	}
-	var p probeFrames
-	if err := json.Unmarshal(out, &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// events is when the file's picture first turns bright and when its sound
-// first becomes loud, as ffmpeg plays it (the Opus pre-skip taken off).
-func events(t *testing.T, path string) (video, audio time.Duration) {
-	t.Helper()
-	video, audio = -1, -1
-	esc := strings.ReplaceAll(path, ":", `\:`)
-	for _, f := range lavfiFrames(t, "movie="+esc+",signalstats").Frames {
-		y, _ := strconv.ParseFloat(f.Tags["lavfi.signalstats.YAVG"], 64)
-		if y > 128 {
-			s, _ := strconv.ParseFloat(f.PTS, 64)
-			video = time.Duration(s * float64(time.Second))
-			break
-		}
-	}
-	for _, f := range lavfiFrames(t, "amovie="+esc+",asetnsamples=n=48,astats=metadata=1:reset=1").Frames {
-		l, err := strconv.ParseFloat(f.Tags["lavfi.astats.Overall.Peak_level"], 64)
-		if err == nil && l > -20 {
-			s, _ := strconv.ParseFloat(f.PTS, 64)
-			audio = time.Duration(s * float64(time.Second))
-			break
-		}
-	}
-	return video, audio
 }
 
 func mixOne(t *testing.T, args ...string) string {
@@ -159,7 +110,7 @@ func TestMixKeepsPictureAndSoundTogether(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out := mixOne(t, tc.args(t)...)
-			v, a := events(t, out)
+			v, a := mediatest.Onsets(t, out)
 			t.Logf("picture at %v, sound at %v", v, a)
 			if v < 0 || a < 0 {
 				t.Fatalf("no event found: picture %v, sound %v", v, a)

@@ -3,8 +3,6 @@
 package recorder
 
 import (
-	"context"
-	"encoding/json"
 	"math"
 	"os"
 	"os/exec"
@@ -17,54 +15,6 @@ import (
 	"mcu/codec"
 	"mcu/internal/mediatest"
 )
-
-type reviewFrames struct {
-	Frames []struct {
-		PTS  string            `json:"pts_time"`
-		Tags map[string]string `json:"tags"`
-	} `json:"frames"`
-}
-
-func reviewLavfi(t *testing.T, graph string) reviewFrames {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, "ffprobe", "-v", "error", "-f", "lavfi", "-i", graph,
-		"-show_entries", "frame=pts_time:frame_tags", "-of", "json").Output()
-	if err != nil {
-		t.Fatalf("ffprobe %s: %v", graph, err)
-	}
-	var p reviewFrames
-	if err := json.Unmarshal(out, &p); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-// reviewEvents: when the file's picture first turns bright, and its sound
-// loud, as ffmpeg plays it.
-func reviewEvents(t *testing.T, path string) (video, audio time.Duration) {
-	t.Helper()
-	video, audio = -1, -1
-	esc := strings.ReplaceAll(path, ":", `\:`)
-	for _, f := range reviewLavfi(t, "movie="+esc+",signalstats").Frames {
-		y, _ := strconv.ParseFloat(f.Tags["lavfi.signalstats.YAVG"], 64)
-		if y > 128 {
-			s, _ := strconv.ParseFloat(f.PTS, 64)
-			video = time.Duration(s * float64(time.Second))
-			break
-		}
-	}
-	for _, f := range reviewLavfi(t, "amovie="+esc+",asetnsamples=n=48,astats=metadata=1:reset=1").Frames {
-		l, err := strconv.ParseFloat(f.Tags["lavfi.astats.Overall.Peak_level"], 64)
-		if err == nil && l > -20 {
-			s, _ := strconv.ParseFloat(f.PTS, 64)
-			audio = time.Duration(s * float64(time.Second))
-			break
-		}
-	}
-	return video, audio
-}
 
 // TestRecordingStartedMidRoomKeepsSync: a recording started while a
 // room runs (its clock at 10 s) gets deltas first, then the keyframe its
@@ -135,7 +85,7 @@ func TestRecordingStartedMidRoomKeepsSync(t *testing.T) {
 	if w.DroppedBeforeKey != 4 {
 		t.Errorf("%d deltas dropped before the keyframe, want 4", w.DroppedBeforeKey)
 	}
-	v, a := reviewEvents(t, path)
+	v, a := mediatest.Onsets(t, path)
 	want := event - (room + 5*time.Second/30)
 	t.Logf("picture at %v, sound at %v; want %v", v, a, want)
 	if (v - want).Abs() > 20*time.Millisecond {
