@@ -11,102 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mcu/internal/mediatest"
 )
-
-// reviewBlock is one block of a WebM file, in file order.
-type reviewBlock struct {
-	cluster int   // index of its cluster
-	ctc     int64 // the cluster's timecode (ms)
-	track   int
-	abs     int64 // cluster timecode + the block's relative one (ms)
-}
-
-func reviewVint(b []byte) (uint64, int, bool) {
-	if len(b) == 0 || b[0] == 0 {
-		return 0, 0, false
-	}
-	n, mask := 1, byte(0x80)
-	for ; b[0]&mask == 0; mask >>= 1 {
-		n++
-	}
-	if len(b) < n {
-		return 0, 0, false
-	}
-	v := uint64(b[0] & (mask - 1))
-	all := v == uint64(mask-1)
-	for _, c := range b[1:n] {
-		v = v<<8 | uint64(c)
-		all = all && c == 0xff
-	}
-	return v, n, all
-}
-
-func reviewID(b []byte) (uint32, int) {
-	if len(b) == 0 || b[0] == 0 {
-		return 0, 0
-	}
-	n := 1
-	for mask := byte(0x80); b[0]&mask == 0; mask >>= 1 {
-		n++
-	}
-	if n > 4 || len(b) < n {
-		return 0, 0
-	}
-	var id uint32
-	for _, c := range b[:n] {
-		id = id<<8 | uint32(c)
-	}
-	return id, n
-}
-
-// reviewBlocks lists the blocks of a (finalized) WebM file in file order.
-func reviewBlocks(t *testing.T, data []byte) []reviewBlock {
-	t.Helper()
-	var out []reviewBlock
-	pos := 0
-	cluster := -1
-	var ctc int64
-	// Walk: the EBML header, then into the Segment, then its children;
-	// into Clusters and BlockGroups.
-	for pos < len(data) {
-		id, n := reviewID(data[pos:])
-		if n == 0 {
-			break
-		}
-		size, m, unknown := reviewVint(data[pos+n:])
-		if m == 0 {
-			break
-		}
-		body := pos + n + m
-		switch id {
-		case 0x18538067: // Segment
-			pos = body
-			continue
-		case 0x1f43b675: // Cluster
-			cluster++
-			pos = body
-			continue
-		case 0xa0: // BlockGroup
-			pos = body
-			continue
-		case 0xe7: // Timecode
-			ctc = 0
-			for _, c := range data[body : body+int(size)] {
-				ctc = ctc<<8 | int64(c)
-			}
-		case 0xa3, 0xa1: // SimpleBlock, Block
-			b := data[body:]
-			tr, k, _ := reviewVint(b)
-			rel := int64(int16(uint16(b[k])<<8 | uint16(b[k+1])))
-			out = append(out, reviewBlock{cluster: cluster, ctc: ctc, track: int(tr), abs: ctc + rel})
-		}
-		if unknown {
-			t.Fatalf("element %x of unknown size at %d", id, pos)
-		}
-		pos = body + int(size)
-	}
-	return out
-}
 
 // checkBlockOrder reports cluster timecodes that go back, and blocks
 // written after a block of the other track that is later by more than
@@ -117,30 +24,30 @@ func checkBlockOrder(t *testing.T, path string, slack int64) (backClusters, late
 	if err != nil {
 		t.Fatal(err)
 	}
-	blocks := reviewBlocks(t, data)
+	blocks := mediatest.WebMBlocks(data)
 	lastCluster, prevCTC := -1, int64(-1)
 	maxAbs := map[int]int64{}
 	worst := int64(0)
 	for i, b := range blocks {
-		if b.cluster != lastCluster {
-			if b.ctc < prevCTC {
+		if b.Cluster != lastCluster {
+			if b.Timecode < prevCTC {
 				backClusters++
 				if backClusters <= 3 {
-					t.Logf("cluster %d timecode %d ms after cluster timecode %d ms", b.cluster, b.ctc, prevCTC)
+					t.Logf("cluster %d timecode %d ms after cluster timecode %d ms", b.Cluster, b.Timecode, prevCTC)
 				}
 			}
-			lastCluster, prevCTC = b.cluster, b.ctc
+			lastCluster, prevCTC = b.Cluster, b.Timecode
 		}
 		for tr, m := range maxAbs {
-			if tr != b.track && m-b.abs > slack {
+			if tr != b.Track && m-b.At > slack {
 				late++
-				worst = max(worst, m-b.abs)
+				worst = max(worst, m-b.At)
 				if late <= 3 {
-					t.Logf("block %d (track %d at %d ms) written after track %d's block at %d ms", i, b.track, b.abs, tr, m)
+					t.Logf("block %d (track %d at %d ms) written after track %d's block at %d ms", i, b.Track, b.At, tr, m)
 				}
 			}
 		}
-		maxAbs[b.track] = max(maxAbs[b.track], b.abs)
+		maxAbs[b.Track] = max(maxAbs[b.Track], b.At)
 	}
 	t.Logf("%d blocks, %d clusters; %d clusters going back; %d blocks behind the other track by > %d ms (worst %d ms)",
 		len(blocks), lastCluster+1, backClusters, late, slack, worst)

@@ -167,3 +167,63 @@ func ebmlChildren(b []byte, inSegment bool) []ebmlElement {
 	}
 	return out
 }
+
+// WebMBlock is one block of a WebM file's clusters, in file order.
+type WebMBlock struct {
+	Cluster  int    // index of its cluster in the file
+	Timecode int64  // the cluster's timecode (ms, the writers' scale)
+	Track    int    // track number
+	At       int64  // the cluster's timecode plus the block's own (ms)
+	Key      bool   // a SimpleBlock's keyframe flag (false for a Block)
+	Data     []byte // the frame
+}
+
+const (
+	ebmlTimecode    = 0xe7
+	ebmlSimpleBlock = 0xa3
+	ebmlBlockGroup  = 0xa0
+	ebmlBlock       = 0xa1
+)
+
+// WebMBlocks lists the blocks (SimpleBlocks, and the Blocks of
+// BlockGroups) of the whole clusters of a WebM file's bytes, in file
+// order. A block too short for its header ends its cluster's list.
+func WebMBlocks(data []byte) []WebMBlock {
+	var out []WebMBlock
+	cluster := -1
+	for _, c := range ebmlChildren(data, true) {
+		if c.id != EBMLCluster {
+			continue
+		}
+		cluster++
+		var timecode int64
+		for _, e := range ebmlChildren(c.body, false) {
+			body, key := e.body, false
+			switch e.id {
+			case ebmlTimecode:
+				timecode = int64(EBMLUint(e.body))
+				continue
+			case ebmlSimpleBlock:
+			case ebmlBlockGroup:
+				body = nil
+				for _, g := range ebmlChildren(e.body, false) {
+					if g.id == ebmlBlock {
+						body = g.body
+					}
+				}
+			default:
+				continue
+			}
+			track, n, _ := ebmlSize(body)
+			if n == 0 || len(body) < n+3 {
+				break
+			}
+			if e.id == ebmlSimpleBlock {
+				key = body[n+2]&0x80 != 0
+			}
+			rel := int64(int16(uint16(body[n])<<8 | uint16(body[n+1])))
+			out = append(out, WebMBlock{Cluster: cluster, Timecode: timecode, Track: int(track), At: timecode + rel, Key: key, Data: body[n+3:]})
+		}
+	}
+	return out
+}

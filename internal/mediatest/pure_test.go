@@ -1,10 +1,12 @@
 package mediatest
 
 import (
+	"bytes"
 	"image"
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -371,5 +373,37 @@ func TestWebMElements(t *testing.T) {
 	g = append(g, unknown(elem([]byte{0xa3}, 1, 2, 3, 4)[:4]...)...)
 	if c := WebMElements(g); c[EBMLCluster] != 2 || c[EBMLCues] != 1 {
 		t.Errorf("a last cluster cut short: counts %v, want the 2 whole ones and 1 cues", c)
+	}
+}
+
+func TestWebMBlocks(t *testing.T) {
+	elem := func(id []byte, body ...byte) []byte {
+		return append(append(append([]byte{}, id...), 0x80|byte(len(body))), body...)
+	}
+	cluster := []byte{0x1f, 0x43, 0xb6, 0x75}
+	timecode := func(ms byte) []byte { return elem([]byte{0xe7}, ms) }
+	// track 1, relative time rel (a signed 16-bit), flags, one byte of frame
+	block := func(id byte, track byte, rel int16, flags byte) []byte {
+		return elem([]byte{id}, 0x80|track, byte(uint16(rel)>>8), byte(rel), flags, 0x55)
+	}
+	var f []byte
+	f = append(f, elem([]byte{0x1a, 0x45, 0xdf, 0xa3}, 1, 2)...)
+	f = append(f, 0x18, 0x53, 0x80, 0x67, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)
+	f = append(f, elem(cluster, slices.Concat(timecode(100), block(0xa3, 1, 0, 0x80), block(0xa3, 2, -5, 0))...)...)
+	f = append(f, elem(cluster, slices.Concat(timecode(120), elem([]byte{0xa0}, block(0xa1, 2, 7, 0)...))...)...)
+	got := WebMBlocks(f)
+	want := []WebMBlock{
+		{Cluster: 0, Timecode: 100, Track: 1, At: 100, Key: true, Data: []byte{0x55}},
+		{Cluster: 0, Timecode: 100, Track: 2, At: 95, Data: []byte{0x55}},
+		{Cluster: 1, Timecode: 120, Track: 2, At: 127, Data: []byte{0x55}},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d blocks %+v, want %d", len(got), got, len(want))
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Cluster != w.Cluster || g.Timecode != w.Timecode || g.Track != w.Track || g.At != w.At || g.Key != w.Key || !bytes.Equal(g.Data, w.Data) {
+			t.Errorf("block %d: %+v, want %+v", i, g, w)
+		}
 	}
 }
