@@ -17,12 +17,14 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mcu/internal/diskspace"
 	"mcu/internal/lograte"
 	"mcu/internal/sched"
 	"mcu/mixer"
+	"mcu/recorder"
 	"mcu/room"
 	"mcu/server"
 )
@@ -232,6 +234,28 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.RecordDir, err = recordDirReady(cfg.RecordDir); err != nil {
 		return err
 	}
+	// Recordings a killed server left unfinished (no Duration, no Cues:
+	// players cannot seek in them) are finished once nothing has written
+	// to them for finishQuiet (another server may share the folder). A
+	// stop meanwhile cuts the work short, leaving them as they were.
+	finishCtx, stopFinishing := context.WithCancel(ctx)
+	var finishing sync.WaitGroup
+	defer finishing.Wait()
+	defer stopFinishing()
+	finishing.Go(func() {
+		select {
+		case <-time.After(finishQuiet):
+		case <-finishCtx.Done():
+			return
+		}
+		done, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now())
+		for _, path := range done {
+			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
+		}
+		if err != nil && finishCtx.Err() == nil {
+			log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
+		}
+	})
 	if free, ok := diskspace.Free(cfg.RecordDir); ok && free < cfg.RecordMinFree {
 		// Found now, not at a meeting's first recording.
 		log.Warn("the recordings' disk has less free space than -record-min-free: recordings are refused until it has more",
@@ -396,6 +420,10 @@ func browserAddr(a net.Addr) string {
 	}
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
+
+// finishQuiet is how long an unfinished recording must have gone
+// unwritten for the server to take it for one a killed server left.
+var finishQuiet = 10 * time.Second
 
 // recordDirReady makes the recordings' folder and checks that a file can
 // be made in it, so that a folder the server cannot write is found at

@@ -1,0 +1,263 @@
+//go:build cgo
+
+package recorder
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/asticode/go-astiav"
+
+	"mcu/codec"
+)
+
+// A recording whose process was killed plays up to its last cluster, but
+// its writer never wrote what ends the file: the Segment's size, the
+// Duration, the Cues. Players then cannot seek in it (Chromium takes it
+// for a live stream, Firefox guesses a length from what it has loaded and
+// shows the wrong pictures after a seek). Finish writes such a file again
+// through a WebMWriter, which ends it as a stopped recording is ended.
+
+// finishingSuffix names the file a recording is finished into, beside it,
+// before it takes the recording's place.
+const finishingSuffix = ".finishing"
+
+// Unfinished reports whether the WebM file at path was never finalized: its
+// Segment's size is still the "unknown" a writer starts with.
+func Unfinished(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, fmt.Errorf("recorder: %w", err)
+	}
+	defer f.Close()
+	head := make([]byte, 64)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return false, nil // too short to be a recording
+	}
+	return unfinishedHead(head[:n]), nil
+}
+
+// unfinishedHead reads the start of a WebM file: the EBML header, then the
+// Segment's ID and its size, all ones (unknown) until the file is
+// finalized.
+func unfinishedHead(b []byte) bool {
+	if len(b) < 5 || string(b[:4]) != "\x1a\x45\xdf\xa3" {
+		return false
+	}
+	size, n := vint(b[4:])
+	at := 4 + n + int(size)
+	if n == 0 || size > uint64(len(b)) || at+4 > len(b) || string(b[at:at+4]) != "\x18\x53\x80\x67" {
+		return false
+	}
+	mark := b[at+4:]
+	if len(mark) == 0 || mark[0] == 0 {
+		return false
+	}
+	// A size of w bytes whose value bits are all ones.
+	w := 1
+	for m := byte(0x80); mark[0]&m == 0; m >>= 1 {
+		w++
+	}
+	if len(mark) < w || mark[0] != 0xff>>(w-1) {
+		return false
+	}
+	for _, c := range mark[1:w] {
+		if c != 0xff {
+			return false
+		}
+	}
+	return true
+}
+
+// vint reads an EBML variable-size integer (its marker bit taken off).
+func vint(b []byte) (uint64, int) {
+	if len(b) == 0 || b[0] == 0 {
+		return 0, 0
+	}
+	n, mask := 1, byte(0x80)
+	for ; b[0]&mask == 0; mask >>= 1 {
+		n++
+	}
+	if len(b) < n {
+		return 0, 0
+	}
+	v := uint64(b[0] & (mask - 1))
+	for _, c := range b[1:n] {
+		v = v<<8 | uint64(c)
+	}
+	return v, n
+}
+
+// Finish writes src, a recording its writer never finalized, to dst, a
+// new file, as a WebMWriter (w) writes a recording: the same pictures and
+// sound at the same times, up to the last whole block of src, and then
+// the Duration and Cues. w is closed when Finish returns.
+func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, error)) (err error) {
+	fc := astiav.AllocFormatContext()
+	if fc == nil {
+		return errors.New("recorder: finish: allocate a format context")
+	}
+	defer fc.Free()
+	if err := fc.OpenInput("file:"+src, nil, nil); err != nil {
+		return fmt.Errorf("recorder: finish %s: %w", src, err)
+	}
+	defer fc.CloseInput()
+	video, audio := -1, -1
+	cfg := WebMConfig{NoAudio: true}
+	var audioDelay time.Duration
+	for _, s := range fc.Streams() {
+		cp := s.CodecParameters()
+		switch {
+		case cp.CodecID() == astiav.CodecIDVp8 && video < 0:
+			video = s.Index()
+			cfg.Width, cfg.Height = cp.Width(), cp.Height()
+			if r := s.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
+				cfg.FPS = (r.Num() + r.Den()/2) / r.Den()
+			}
+		case cp.CodecID() == astiav.CodecIDOpus && audio < 0:
+			audio, cfg.NoAudio = s.Index(), false
+			// The demuxer gives Opus times less the codec delay, rounded
+			// to the track's time base; the muxer adds it again.
+			audioDelay = at(astiav.RescaleQ(int64(codec.OpusPreSkip), astiav.NewRational(1, codec.OpusSampleRate), s.TimeBase()), s.TimeBase())
+		}
+	}
+	if video < 0 {
+		return fmt.Errorf("recorder: finish %s: no VP8 track", src)
+	}
+	out, err := w(cfg)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	pkt := astiav.AllocPacket()
+	if pkt == nil {
+		return errors.New("recorder: finish: allocate a packet")
+	}
+	defer pkt.Free()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fc.ReadFrame(pkt); err != nil {
+			// The end, or a block cut short by the kill: what came
+			// before is kept.
+			return nil
+		}
+		i, tb := pkt.StreamIndex(), fc.Streams()[pkt.StreamIndex()].TimeBase()
+		f := codec.EncodedFrame{Data: append([]byte(nil), pkt.Data()...), PTS: at(pkt.Pts(), tb), Duration: at(pkt.Duration(), tb),
+			Key: pkt.Flags().Has(astiav.PacketFlagKey)}
+		switch i {
+		case video:
+			err = out.WriteVideo(f)
+		case audio:
+			f.PTS += audioDelay
+			f.Key = true
+			err = out.WriteAudio(f)
+		}
+		pkt.Unref()
+		if err != nil && !errors.Is(err, errOutOfOrder) {
+			return err
+		}
+	}
+}
+
+// at is v in time base tb.
+func at(v int64, tb astiav.Rational) time.Duration {
+	return time.Duration(astiav.RescaleQ(v, tb, usTimeBase)) * time.Microsecond
+}
+
+// FinishAll finishes, in place, the recordings in dir's room folders
+// (dir/ROOM/*.webm) that a killed server left unfinished (Unfinished) and
+// that nothing has written to for quiet: a file another server sharing the
+// folder writes is left alone. Each is written beside itself, then renamed
+// over itself; one that cannot be finished stays as it was. Room folders
+// that are links are not followed. It returns the files finished.
+func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Time) ([]string, error) {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	defer root.Close()
+	rooms, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recorder: %w", err)
+	}
+	var done []string
+	var errs []error
+	for _, r := range rooms {
+		if !r.IsDir() { // ReadDir does not follow links
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(dir, r.Name()))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recorder: %w", err))
+			continue
+		}
+		for _, e := range files {
+			name := filepath.Join(r.Name(), e.Name())
+			if strings.HasSuffix(e.Name(), finishingSuffix) {
+				// Left by a finish cut short: the recording beside it is
+				// as it was.
+				if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) >= quiet {
+					root.Remove(name)
+				}
+				continue
+			}
+			if !strings.HasSuffix(e.Name(), ".webm") || !e.Type().IsRegular() {
+				continue
+			}
+			fi, err := e.Info()
+			if err != nil || now.Sub(fi.ModTime()) < quiet {
+				continue
+			}
+			path := filepath.Join(dir, name)
+			if un, err := Unfinished(path); err != nil || !un {
+				continue
+			}
+			if fi, err := root.Lstat(name + finishingSuffix); err == nil {
+				if now.Sub(fi.ModTime()) < quiet {
+					continue // being finished (by another server)
+				}
+				root.Remove(name + finishingSuffix)
+			}
+			if err := finishInPlace(ctx, root, name, path); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			done = append(done, path)
+		}
+	}
+	return done, errors.Join(errs...)
+}
+
+// finishInPlace finishes the recording name (in root; path is its path)
+// into a file beside it, then renames that over it.
+func finishInPlace(ctx context.Context, root *os.Root, name, path string) error {
+	tmp := name + finishingSuffix
+	err := Finish(ctx, path, func(cfg WebMConfig) (*WebMWriter, error) {
+		f, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+		if err != nil {
+			return nil, fmt.Errorf("recorder: %w", err)
+		}
+		return newWebM(f, path+finishingSuffix, cfg)
+	})
+	if err == nil {
+		err = root.Rename(tmp, name)
+	}
+	if err != nil {
+		root.Remove(tmp)
+		return fmt.Errorf("recorder: finish %s: %w", path, err)
+	}
+	return nil
+}
