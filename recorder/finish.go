@@ -15,6 +15,7 @@ import (
 	"github.com/asticode/go-astiav"
 
 	"mcu/codec"
+	"mcu/internal/diskspace"
 )
 
 // A recording whose process was killed plays up to its last cluster, but
@@ -115,17 +116,22 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 	for _, s := range fc.Streams() {
 		cp := s.CodecParameters()
 		switch {
-		case cp.CodecID() == astiav.CodecIDVp8 && video < 0:
+		case cp.CodecID() == astiav.CodecIDVp8 && video < 0 && s.Index() == 0:
 			video = s.Index()
 			cfg.Width, cfg.Height = cp.Width(), cp.Height()
 			if r := s.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
 				cfg.FPS = (r.Num() + r.Den()/2) / r.Den()
 			}
-		case cp.CodecID() == astiav.CodecIDOpus && audio < 0:
+		case cp.CodecID() == astiav.CodecIDOpus && audio < 0 && s.Index() == 1 && cp.Channels() <= 2:
 			audio, cfg.NoAudio = s.Index(), false
 			// The demuxer gives Opus times less the codec delay, rounded
 			// to the track's time base; the muxer adds it again.
 			audioDelay = at(astiav.RescaleQ(int64(codec.OpusPreSkip), astiav.NewRational(1, codec.OpusSampleRate), s.TimeBase()), s.TimeBase())
+		default:
+			// Not a file of mcu's (a VP8 track and an Opus one): what
+			// the writer would leave out (another track, Vorbis sound,
+			// more channels) would be lost.
+			return fmt.Errorf("recorder: finish %s: track %d (%s) is not one a recording has: left as it is", src, s.Index(), cp.CodecID())
 		}
 	}
 	if video < 0 {
@@ -136,9 +142,13 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 		return err
 	}
 	defer func() {
-		if cerr := out.Close(); err == nil {
-			err = cerr
+		if err != nil {
+			// Nothing of it is kept: neither its trailer nor a sync of
+			// what was written (a stop must not wait for the disk).
+			out.discard()
+			return
 		}
+		err = out.Close()
 	}()
 	pkt := astiav.AllocPacket()
 	if pkt == nil {
@@ -150,9 +160,13 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 			return err
 		}
 		if err := fc.ReadFrame(pkt); err != nil {
-			// The end, or a block cut short by the kill: what came
-			// before is kept.
-			return nil
+			if errors.Is(err, astiav.ErrEof) {
+				// The end, or a block cut short by the kill: what came
+				// before is kept.
+				return nil
+			}
+			// A read error (EIO...): what comes after it would be lost.
+			return fmt.Errorf("recorder: finish %s: read: %w", src, err)
 		}
 		i, tb := pkt.StreamIndex(), fc.Streams()[pkt.StreamIndex()].TimeBase()
 		f := codec.EncodedFrame{Data: append([]byte(nil), pkt.Data()...), PTS: at(pkt.Pts(), tb), Duration: at(pkt.Duration(), tb),
@@ -166,7 +180,9 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 			err = out.WriteAudio(f)
 		}
 		pkt.Unref()
-		if err != nil && !errors.Is(err, errOutOfOrder) {
+		if err != nil {
+			// Out of order too: the writer would drop the frame, and
+			// video up to the next keyframe.
 			return err
 		}
 	}
@@ -178,12 +194,15 @@ func at(v int64, tb astiav.Rational) time.Duration {
 }
 
 // FinishAll finishes, in place, the recordings in dir's room folders
-// (dir/ROOM/*.webm) that a killed server left unfinished (Unfinished) and
-// that nothing has written to for quiet: a file another server sharing the
-// folder writes is left alone. Each is written beside itself, then renamed
-// over itself; one that cannot be finished stays as it was. Room folders
-// that are links are not followed. It returns the files finished.
-func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Time) ([]string, error) {
+// (dir/ROOM/ROOM-<time>[-n].webm, as Start names them) that a killed
+// server left unfinished (Unfinished) and that nothing has written to for
+// quiet. A file a WebMWriter has open (this server's recording, or another
+// server's sharing the folder: it holds the file's lock) is left alone, as
+// is one whose copy would take the disk below minFree. Each is written
+// beside itself, then renamed over itself with its mode and time; one that
+// cannot be finished stays as it was. Room folders that are links are not
+// followed. It returns the files finished.
+func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Time, minFree uint64) ([]string, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("recorder: %w", err)
@@ -205,16 +224,24 @@ func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Ti
 			continue
 		}
 		for _, e := range files {
+			if err := ctx.Err(); err != nil {
+				return done, errors.Join(append(errs, err)...)
+			}
 			name := filepath.Join(r.Name(), e.Name())
 			if strings.HasSuffix(e.Name(), finishingSuffix) {
 				// Left by a finish cut short: the recording beside it is
-				// as it was.
-				if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) >= quiet {
-					root.Remove(name)
+				// as it was. One still locked is being written.
+				if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) >= quiet && e.Type().IsRegular() {
+					if f, err := root.OpenFile(name, os.O_RDWR, 0); err == nil {
+						if ok, _ := lockFile(f); ok {
+							root.Remove(name)
+						}
+						f.Close()
+					}
 				}
 				continue
 			}
-			if !strings.HasSuffix(e.Name(), ".webm") || !e.Type().IsRegular() {
+			if !recordingName(r.Name(), e.Name()) || !e.Type().IsRegular() {
 				continue
 			}
 			fi, err := e.Info()
@@ -225,38 +252,113 @@ func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Ti
 			if un, err := Unfinished(path); err != nil || !un {
 				continue
 			}
-			if fi, err := root.Lstat(name + finishingSuffix); err == nil {
-				if now.Sub(fi.ModTime()) < quiet {
-					continue // being finished (by another server)
+			if minFree > 0 {
+				if free, ok := diskspace.Free(dir); ok && free < minFree+uint64(fi.Size()) {
+					errs = append(errs, fmt.Errorf("recorder: finish %s: %w: %d MiB free, its copy takes %d MiB and the server keeps %d MiB",
+						path, ErrLowDisk, free>>20, fi.Size()>>20, minFree>>20))
+					continue
 				}
-				root.Remove(name + finishingSuffix)
 			}
-			if err := finishInPlace(ctx, root, name, path); err != nil {
+			ok, err := finishLocked(ctx, root, name, path)
+			switch {
+			case err != nil:
 				errs = append(errs, err)
-				continue
+			case ok:
+				done = append(done, path)
 			}
-			done = append(done, path)
 		}
 	}
 	return done, errors.Join(errs...)
 }
 
-// finishInPlace finishes the recording name (in root; path is its path)
-// into a file beside it, then renames that over it.
-func finishInPlace(ctx context.Context, root *os.Root, name, path string) error {
+// recordingName reports whether file is named as Start names the
+// recordings of room: ROOM-YYYYMMDDTHHMMSSZ.webm or ...Z-N.webm.
+func recordingName(room, file string) bool {
+	rest, ok := strings.CutPrefix(file, room+"-")
+	if !ok {
+		return false
+	}
+	rest, ok = strings.CutSuffix(rest, ".webm")
+	if !ok || len(rest) < 16 {
+		return false
+	}
+	if _, err := time.Parse("20060102T150405Z", rest[:16]); err != nil {
+		return false
+	}
+	if n := rest[16:]; n != "" {
+		if len(n) < 2 || len(n) > 3 || n[0] != '-' || n[1] == '0' || strings.Trim(n[1:], "0123456789") != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// finishLocked takes the lock of the recording name (a WebMWriter holds
+// it while it writes the file) and finishes it in place; ok is false when
+// the file is being written, or is no longer the one found.
+func finishLocked(ctx context.Context, root *os.Root, name, path string) (ok bool, err error) {
+	f, err := root.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return false, fmt.Errorf("recorder: %w", err)
+	}
+	defer f.Close()
+	if locked, err := lockFile(f); err != nil || !locked {
+		return false, err
+	}
+	held, err := f.Stat()
+	if err != nil {
+		return false, fmt.Errorf("recorder: %w", err)
+	}
+	if now, err := root.Lstat(name); err != nil || !os.SameFile(now, held) {
+		return false, nil // finished meanwhile (by another server)
+	}
+	if un, _ := Unfinished(path); !un {
+		return false, nil
+	}
+	// A .finishing file beside it: left by a finish cut short (no one
+	// else finishes the file while its lock is held), unless a writer
+	// still holds it (a server of before the lock).
+	if t, err := root.OpenFile(name+finishingSuffix, os.O_RDWR, 0); err == nil {
+		locked, _ := lockFile(t)
+		if fi, err := t.Stat(); locked && err == nil && fi.Mode().IsRegular() {
+			root.Remove(name + finishingSuffix)
+		}
+		t.Close()
+		if !locked {
+			return false, nil
+		}
+	}
+	return true, finishInPlace(ctx, root, name, path, held)
+}
+
+// finishInPlace finishes the recording name (in root; path is its path,
+// fi its stat) into a file beside it, with its mode and time, then renames
+// that over it.
+func finishInPlace(ctx context.Context, root *os.Root, name, path string, fi os.FileInfo) error {
 	tmp := name + finishingSuffix
+	created := false
 	err := Finish(ctx, path, func(cfg WebMConfig) (*WebMWriter, error) {
 		f, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 		if err != nil {
 			return nil, fmt.Errorf("recorder: %w", err)
 		}
+		created = true
+		if err := f.Chmod(fi.Mode().Perm()); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("recorder: %w", err)
+		}
 		return newWebM(f, path+finishingSuffix, cfg)
 	})
+	if err == nil {
+		err = root.Chtimes(tmp, fi.ModTime(), fi.ModTime())
+	}
 	if err == nil {
 		err = root.Rename(tmp, name)
 	}
 	if err != nil {
-		root.Remove(tmp)
+		if created {
+			root.Remove(tmp)
+		}
 		return fmt.Errorf("recorder: finish %s: %w", path, err)
 	}
 	return nil

@@ -46,8 +46,9 @@ func TestFinishAll(t *testing.T) {
 	if err := os.Mkdir(room, 0o750); err != nil {
 		t.Fatal(err)
 	}
-	killed := filepath.Join(room, "r-1.webm")
+	killed := filepath.Join(room, "r-20260101T000001Z.webm")
 	before := killedRecording(t, killed)
+	killedInfo, _ := os.Stat(killed)
 	if un, err := Unfinished(killed); err != nil || !un {
 		t.Fatalf("a killed recording: unfinished %v, %v; want true", un, err)
 	}
@@ -55,7 +56,7 @@ func TestFinishAll(t *testing.T) {
 		t.Fatal("the killed recording has Cues already")
 	}
 	// A finished recording is left as it is.
-	finished := filepath.Join(room, "r-2.webm")
+	finished := filepath.Join(room, "r-20260101T000002Z.webm")
 	w, err := CreateWebM(finished, WebMConfig{Width: 320, Height: 180, FPS: 30})
 	if err != nil {
 		t.Fatal(err)
@@ -73,7 +74,7 @@ func TestFinishAll(t *testing.T) {
 	// An unfinished recording in a folder reached through a link: not
 	// followed.
 	elsewhere := t.TempDir()
-	linked := filepath.Join(elsewhere, "l-1.webm")
+	linked := filepath.Join(elsewhere, "l-20260101T000001Z.webm")
 	killedRecording(t, linked)
 	if err := os.Symlink(elsewhere, filepath.Join(dir, "l")); err != nil {
 		t.Fatal(err)
@@ -86,10 +87,10 @@ func TestFinishAll(t *testing.T) {
 
 	// Written to within quiet: another server may be writing it.
 	now := time.Now()
-	if got, err := FinishAll(context.Background(), dir, time.Minute, now); err != nil || len(got) != 0 {
+	if got, err := FinishAll(context.Background(), dir, time.Minute, now, 0); err != nil || len(got) != 0 {
 		t.Fatalf("FinishAll of files written just now: %v, %v; want nothing finished", got, err)
 	}
-	got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute))
+	got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0)
 	if err != nil || len(got) != 1 || got[0] != killed {
 		t.Fatalf("FinishAll: %v, %v; want %s finished", got, err, killed)
 	}
@@ -119,8 +120,8 @@ func TestFinishAll(t *testing.T) {
 		t.Errorf("no duration in the finished file: %+v", p.Format)
 	}
 	t.Logf("finished: %d blocks, duration %s", len(b1), p.Format.Duration)
-	if fi, err := os.Stat(killed); err != nil || fi.Mode().Perm() != 0o640 {
-		t.Errorf("the finished file's mode: %v, %v; want 0640", fi.Mode(), err)
+	if fi, err := os.Stat(killed); err != nil || fi.Mode() != killedInfo.Mode() || !fi.ModTime().Equal(killedInfo.ModTime()) {
+		t.Errorf("the finished file's mode and time: %v %v, %v; want the original's, %v %v", fi.Mode(), fi.ModTime(), err, killedInfo.Mode(), killedInfo.ModTime())
 	}
 	if b, _ := os.ReadFile(finished); string(b) != string(finishedBytes) {
 		t.Error("a finished recording was written again")
@@ -132,7 +133,7 @@ func TestFinishAll(t *testing.T) {
 		t.Errorf("the leftover of a finish cut short is still there: %v", err)
 	}
 	// A second pass finds nothing more to do.
-	if got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute)); err != nil || len(got) != 0 {
+	if got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0); err != nil || len(got) != 0 {
 		t.Errorf("a second FinishAll: %v, %v; want nothing", got, err)
 	}
 }

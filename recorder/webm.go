@@ -100,6 +100,8 @@ func newWebM(f *os.File, path string, cfg WebMConfig) (*WebMWriter, error) {
 	if cfg.ClusterDuration <= 0 {
 		cfg.ClusterDuration = time.Second
 	}
+	// The file is locked while it is written: FinishAll leaves it alone.
+	lockFile(f)
 	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	if err := w.open(cfg); err != nil {
 		w.abort()
@@ -458,6 +460,18 @@ func (w *WebMWriter) Close() error {
 		return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
 	}
 	return nil
+}
+
+// discard ends a writer whose file is not wanted (its caller removes
+// it): no trailer, no sync.
+func (w *WebMWriter) discard() {
+	if w.closed {
+		return
+	}
+	w.closed = true
+	w.syncs.wg.Wait() // none runs without SyncEvery
+	w.free()
+	w.file.Close()
 }
 
 // abort frees everything after a failed start and removes the file.

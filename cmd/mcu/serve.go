@@ -240,15 +240,27 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// stop meanwhile cuts the work short, leaving them as they were.
 	finishCtx, stopFinishing := context.WithCancel(ctx)
 	var finishing sync.WaitGroup
-	defer finishing.Wait()
+	// A stop waits for a finish under way no longer than
+	// -shutdown-timeout (a big file's sync on a slow disk): one cut short
+	// leaves the recording as it was, and its .finishing file goes at the
+	// next start.
+	finishStopped := make(chan struct{})
+	defer func() {
+		select {
+		case <-finishStopped:
+		case <-time.After(shutdownTimeout):
+			log.Warn("a recording's finish was still under way at the stop; the file stays as it was")
+		}
+	}()
 	defer stopFinishing()
 	finishing.Go(func() {
+		defer close(finishStopped)
 		select {
 		case <-time.After(finishQuiet):
 		case <-finishCtx.Done():
 			return
 		}
-		done, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now())
+		done, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
 		for _, path := range done {
 			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
 		}
