@@ -285,8 +285,8 @@ loop:
 			at := time.Now()
 			// Nobody in (every join failed): no steady window, the figures
 			// are of the whole run.
-			someone := slices.ContainsFunc(cur, func(s receiverSample) bool { return s.joined })
-			if !allJoined.IsZero() && !res.Steady && someone && now.Sub(allJoined) >= settle {
+			if !allJoined.IsZero() && !res.Steady && now.Sub(allJoined) >= settle &&
+				slices.ContainsFunc(cur, func(s receiverSample) bool { return s.joined }) {
 				from, res.Steady = takeMark(runCtx, from), true
 			}
 			sec := secondOf(prev, cur, at.Sub(prevAt))

@@ -96,8 +96,8 @@ func vint(b []byte) (uint64, int) {
 	return v, n
 }
 
-// Finish writes src, a recording its writer never finalized, to dst, a
-// new file, as a WebMWriter (w) writes a recording: the same pictures and
+// Finish writes src, a recording its writer never finalized, through the
+// WebMWriter w makes, as a recording is written: the same pictures and
 // sound at the same times, up to the last whole block of src, and then
 // the Duration and Cues. w is closed when Finish returns.
 func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, error)) (err error) {
@@ -105,11 +105,11 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 	if fc == nil {
 		return errors.New("recorder: finish: allocate a format context")
 	}
-	defer fc.Free()
 	if err := fc.OpenInput("file:"+src, nil, nil); err != nil {
+		fc.Free() // FFmpeg freed it already and left nil: nothing to do, as codec.Input does
 		return fmt.Errorf("recorder: finish %s: %w", src, err)
 	}
-	defer fc.CloseInput()
+	defer fc.CloseInput() // also frees the context
 	video, audio := -1, -1
 	cfg := WebMConfig{NoAudio: true}
 	var audioDelay time.Duration
@@ -230,14 +230,9 @@ func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Ti
 			name := filepath.Join(r.Name(), e.Name())
 			if strings.HasSuffix(e.Name(), finishingSuffix) {
 				// Left by a finish cut short: the recording beside it is
-				// as it was. One still locked is being written.
+				// as it was.
 				if fi, err := e.Info(); err == nil && now.Sub(fi.ModTime()) >= quiet && e.Type().IsRegular() {
-					if f, err := root.OpenFile(name, os.O_RDWR, 0); err == nil {
-						if ok, _ := lockFile(f); ok {
-							root.Remove(name)
-						}
-						f.Close()
-					}
+					removeUnlocked(root, name)
 				}
 				continue
 			}
@@ -318,17 +313,26 @@ func finishLocked(ctx context.Context, root *os.Root, name, path string) (ok boo
 	// A .finishing file beside it: left by a finish cut short (no one
 	// else finishes the file while its lock is held), unless a writer
 	// still holds it (a server of before the lock).
-	if t, err := root.OpenFile(name+finishingSuffix, os.O_RDWR, 0); err == nil {
-		locked, _ := lockFile(t)
-		if fi, err := t.Stat(); locked && err == nil && fi.Mode().IsRegular() {
-			root.Remove(name + finishingSuffix)
-		}
-		t.Close()
-		if !locked {
-			return false, nil
-		}
+	if !removeUnlocked(root, name+finishingSuffix) {
+		return false, nil
 	}
 	return true, finishInPlace(ctx, root, name, path, held)
+}
+
+// removeUnlocked removes the file name (a .finishing one) unless a writer
+// holds its lock, and reports whether none does (true too when there is
+// no such file).
+func removeUnlocked(root *os.Root, name string) bool {
+	f, err := root.OpenFile(name, os.O_RDWR, 0)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	locked, _ := lockFile(f)
+	if fi, err := f.Stat(); locked && err == nil && fi.Mode().IsRegular() {
+		root.Remove(name)
+	}
+	return locked
 }
 
 // finishInPlace finishes the recording name (in root; path is its path,
