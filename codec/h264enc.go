@@ -58,7 +58,7 @@ func (c VP8Config) H264() H264Config {
 }
 
 // DefaultH264Preset is the x264 preset mcu uses, chosen by measurement
-// (BenchmarkH264Presets; README "Performance").
+// (BenchmarkH264Presets; docs/design.md, the H.264 mix).
 const DefaultH264Preset = "superfast"
 
 var h264Presets = []string{"ultrafast", "superfast", "veryfast", "faster", "fast", "medium"}

@@ -92,7 +92,8 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	cfg.EncoderThread = sched.Critical
 	// The H.264 encoder keeps the priority of the thread it starts on:
 	// given one of its own (+5, then 0), TestConference fell short of its
-	// frame rate in CI in 2 of 5 runs, against none before (README).
+	// frame rate in CI in 2 of 5 runs, against none before
+	// (docs/performance.md, "Thread priorities").
 	if r.mixer, err = mixer.New(cfg, r); err != nil {
 		return nil, err
 	}
