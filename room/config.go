@@ -34,6 +34,12 @@ type Config struct {
 	// disk gets down to it takes no more of the mix, its file whole for
 	// its stop to finalize. 0: recordings may fill the disk.
 	RecordMinFree uint64
+	// AutoRecord records every room from its first participant on: the
+	// recording starts when the first session that sends (not a viewer)
+	// joins, as a POST to the recording API would start it. Stopped
+	// through the API, or for want of disk space, it is not started again
+	// in that room.
+	AutoRecord bool
 	// GatherTimeout bounds the wait for ICE candidates before answering.
 	GatherTimeout time.Duration
 	// OverloadHold is how long after the server last fell behind its media

@@ -136,6 +136,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	// Under both locks, in reserve's order: Close stops under m.mu, so a
 	// session is either in its room before Close looks, or not at all.
 	var orphan *Session
+	autoRecord := false
 	m.mu.Lock()
 	r.mu.Lock()
 	r.unreserve(kind)
@@ -158,6 +159,8 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		orphan, err = s, ErrRoomClosed
 	case err == nil:
 		r.sessions[s.ID] = s
+		autoRecord = m.cfg.AutoRecord && kind != Viewer && !r.autoRecorded
+		r.autoRecorded = r.autoRecorded || autoRecord
 	}
 	r.mu.Unlock()
 	m.mu.Unlock()
@@ -169,6 +172,10 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		return nil, "", err
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
+	if autoRecord {
+		// Its file is created on the disk: not in the join's way.
+		go r.recordAutomatically()
+	}
 	return s, answer, nil
 }
 

@@ -55,6 +55,9 @@ type Room struct {
 	starting bool                // a recording's file is being created, outside mu
 	started  *sync.Cond          // on mu: signalled when starting ends
 	closing  bool
+	// autoRecorded: Config.AutoRecord's recording has been started in
+	// this room (it starts once).
+	autoRecorded bool
 }
 
 // startRecorder creates a recording's file, and stopRecorder finalizes it
@@ -296,6 +299,17 @@ func (r *Room) StartRecording() (string, error) {
 	r.mixer.RequestKeyframe() // a file starts with a keyframe
 	r.log.Info("recording started", "path", rec.Path())
 	return rec.Path(), nil
+}
+
+// recordAutomatically starts the room's recording for Config.AutoRecord.
+func (r *Room) recordAutomatically() {
+	_, err := r.StartRecording()
+	switch {
+	case err == nil, errors.Is(err, ErrRecording): // started here, or through the API first
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrClosed): // the room or the server is closing
+	default:
+		r.log.Warn("automatic recording not started", "err", err)
+	}
 }
 
 // firstPictureWait is how long a recording's stop waits for the file's

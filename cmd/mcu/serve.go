@@ -89,6 +89,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	listen := fs.String("listen", env("MCU_LISTEN", "127.0.0.1:8080"), "HTTP `address` [MCU_LISTEN]")
 	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
 	recordMinFree := fs.String("record-min-free", env("MCU_RECORD_MIN_FREE", "256M"), "free `space` recordings leave on -record-dir's disk (K, M, G, T: 1024s): none starts with less (507), and one whose disk gets down to it takes no more of the mix and is finalized by its stop; 0: recordings may fill the disk [MCU_RECORD_MIN_FREE]")
+	autoRecordDef, autoRecordErr := strconv.ParseBool(env("MCU_AUTO_RECORD", "false"))
+	fs.BoolVar(&cfg.AutoRecord, "auto-record", autoRecordDef, "record every room from its first participant on, as a POST to its recording would start it; one stopped through the API stays stopped [MCU_AUTO_RECORD]")
 	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
 	fps := fs.String("fps", env("MCU_FPS", "30"), "output frame rate [MCU_FPS]")
 	bitrate := fs.String("bitrate", env("MCU_BITRATE", "1500k"), "video `bitrate` [MCU_BITRATE]")
@@ -167,6 +169,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
+	}
+	if autoRecordErr != nil {
+		return usageError{fmt.Errorf("MCU_AUTO_RECORD %q: want true or false", os.Getenv("MCU_AUTO_RECORD"))}
 	}
 	if cfg.RecordMinFree, err = parseBytes(*recordMinFree); err != nil {
 		return usageError{fmt.Errorf("-record-min-free: %w", err)}
@@ -354,7 +359,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			served <- srv.Serve(ln)
 		}
 	}()
-	log.Info("mcu listening", "url", scheme+"://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir,
+	log.Info("mcu listening", "url", scheme+"://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir, "auto_record", cfg.AutoRecord,
 		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
 		"token_needed", *authToken != "")
 	fmt.Fprintf(stdout, "mcu: open %s://%s/ in a browser\n", scheme, browserAddr(ln.Addr()))

@@ -698,6 +698,10 @@ var (
 	usageFlagLine = regexp.MustCompile(`^  -([a-z0-9-]+)`)
 	usageEnv      = regexp.MustCompile(`\[(MCU_[A-Z0-9_]+)`)
 	usageDefault  = regexp.MustCompile(`\(default "([^"]*)"\)$`)
+	// A bool flag's line is its name alone (a tab and its text after a
+	// one-letter name); Go shows its default only when true.
+	usageBool        = regexp.MustCompile(`^  -[a-z0-9-]+(\t|$)`)
+	usageBoolDefault = regexp.MustCompile(`\(default (true)\)$`)
 )
 
 // serveFlags runs `mcu serve -h` and reads each flag's variable and
@@ -714,6 +718,9 @@ func serveFlags(t *testing.T) (map[string]serveFlag, string) {
 		if m := usageFlagLine.FindStringSubmatch(line); m != nil {
 			name = m[1]
 			flags[name] = serveFlag{}
+			if usageBool.MatchString(line) {
+				flags[name] = serveFlag{def: "false"}
+			}
 		}
 		if name == "" {
 			continue
@@ -723,6 +730,9 @@ func serveFlags(t *testing.T) (map[string]serveFlag, string) {
 			f.env = m[1]
 		}
 		if m := usageDefault.FindStringSubmatch(line); m != nil {
+			f.def = m[1]
+		}
+		if m := usageBoolDefault.FindStringSubmatch(line); m != nil {
 			f.def = m[1]
 		}
 		flags[name] = f
@@ -739,6 +749,19 @@ func TestListenDefaultIsLoopback(t *testing.T) {
 	host, _, err := net.SplitHostPort(def)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
 		t.Errorf("-listen's default %q is not a loopback address:\n%s", def, usage)
+	}
+}
+
+// TestAutoRecordVariable: MCU_AUTO_RECORD other than a truth value is a
+// usage error naming it, not a server that records nothing.
+func TestAutoRecordVariable(t *testing.T) {
+	t.Setenv("MCU_AUTO_RECORD", "yes please")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "MCU_AUTO_RECORD") {
+		t.Errorf("MCU_AUTO_RECORD=%q: %v, want a usage error naming it", "yes please", err)
 	}
 }
 
@@ -772,6 +795,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"loopback-candidates": {"MCU_LOOPBACK_CANDIDATES", "false"},
 		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},
 		"debug-addr":          {"MCU_DEBUG_ADDR", "127.0.0.1:6061"},
+		"auto-record":         {"MCU_AUTO_RECORD", "true"},
 	}
 	// Not shown (a TURN password, the token): a value refused at start
 	// shows the variable is read.
@@ -842,7 +866,7 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 	for _, env := range []string{"MCU_LISTEN", "MCU_RECORD_DIR", "MCU_SIZE", "MCU_FPS", "MCU_BITRATE", "MCU_MIN_BITRATE",
 		"MCU_AUDIO_BITRATE", "MCU_SPEED", "MCU_LAYOUT", "MCU_MAX_PARTICIPANTS", "MCU_MAX_VIEWERS", "MCU_MAX_ROOMS",
 		"MCU_ICE_SERVERS", "MCU_NAT1TO1_IP", "MCU_UDP_PORT", "MCU_LOOPBACK_CANDIDATES", "MCU_SHUTDOWN_TIMEOUT",
-		"MCU_AUTH_TOKEN", "MCU_DEBUG_ADDR"} {
+		"MCU_AUTH_TOKEN", "MCU_DEBUG_ADDR", "MCU_AUTO_RECORD"} {
 		t.Setenv(env, "") // the defaults, not this machine's settings
 	}
 	flags, _ := serveFlags(t)

@@ -1,0 +1,94 @@
+package room
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"mcu/internal/mediatest"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// recordingOf waits up to wait for room r's recording and returns its
+// path, "" if none started.
+func recordingOf(r *Room, wait time.Duration) string {
+	deadline := time.Now().Add(wait)
+	for {
+		if rec := r.Info().Recording; rec != nil {
+			return rec.Path
+		}
+		if time.Now().After(deadline) {
+			return ""
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// mediaPeer is a test peer with a video and an audio transceiver in
+// direction dir.
+func mediaPeer(t *testing.T, dir webrtc.RTPTransceiverDirection) *webrtc.PeerConnection {
+	t.Helper()
+	pc := testPeer(t, clientEngine(t, videoCodecs[0]), nil)
+	for _, kind := range []webrtc.RTPCodecType{webrtc.RTPCodecTypeVideo, webrtc.RTPCodecTypeAudio} {
+		if _, err := pc.AddTransceiverFromKind(kind, webrtc.RTPTransceiverInit{Direction: dir}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pc
+}
+
+// TestAutoRecord: with Config.AutoRecord a room records from its first
+// participant's join on, into the room's folder, as the API would; a
+// viewer alone starts nothing; a recording stopped through the API is not
+// started again by the next join.
+func TestAutoRecord(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.AutoRecord = true
+	m := testManagerWith(t, cfg)
+
+	r, _ := joinRoom(t, m, Viewer, mediaPeer(t, webrtc.RTPTransceiverDirectionRecvonly))
+	if path := recordingOf(r, 300*time.Millisecond); path != "" {
+		t.Fatalf("a viewer alone started a recording: %s", path)
+	}
+
+	joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	path := recordingOf(r, 5*time.Second)
+	if path == "" {
+		t.Fatal("no recording 5 s after the first participant joined")
+	}
+	if dir := filepath.Join(m.cfg.RecordDir, "x"); filepath.Dir(path) != dir {
+		t.Errorf("recording %s, want it in %s", path, dir)
+	}
+	time.Sleep(time.Second) // some of the mix in the file
+	stopped, err := m.StopRecording("x")
+	if err != nil || stopped != path {
+		t.Fatalf("stop: %q, %v; want %q", stopped, err, path)
+	}
+	if st, err := os.Stat(path); err != nil || st.Size() == 0 {
+		t.Fatalf("the recording's file: %v", err)
+	}
+	probe, err := mediatest.ProbeFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := probe.Video(); !ok || v.CodecName != "vp8" || probe.Duration < 500*time.Millisecond {
+		t.Errorf("the recording: %+v, want VP8 and a duration (finalized) of 0.5 s or more", probe)
+	}
+
+	joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	if again := recordingOf(r, 500*time.Millisecond); again != "" {
+		t.Errorf("a join after the stop started another recording: %s", again)
+	}
+}
+
+// TestNoAutoRecord: without Config.AutoRecord a join records nothing.
+func TestNoAutoRecord(t *testing.T) {
+	m := testManager(t)
+	r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	if path := recordingOf(r, 500*time.Millisecond); path != "" {
+		t.Errorf("a join started a recording unasked: %s", path)
+	}
+}
