@@ -1,6 +1,7 @@
 package room
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -116,6 +117,78 @@ type Observer interface {
 	// AudioInput counts what happened to a participant's audio packet on
 	// its way to the mixer (AudioStats has the same counts per session).
 	AudioInput(AudioEvent)
+	// Recording counts a recording's start refused, or its end by how it
+	// ended.
+	Recording(RecordingEvent)
+}
+
+// RecordingEvent is what Observer.Recording counts.
+type RecordingEvent int
+
+const (
+	// RecordingRefused: a start that made no recording (its disk under
+	// RecordMinFree, its file not created, too many begun in a second).
+	RecordingRefused RecordingEvent = iota
+	// RecordingComplete: stopped, its file finalized.
+	RecordingComplete
+	// RecordingLowDisk: it stopped taking the mix when its disk got
+	// down to RecordMinFree; its file finalized with what it had.
+	RecordingLowDisk
+	// RecordingFailed: a write or its finalizing failed; its file keeps
+	// what was written before.
+	RecordingFailed
+	// RecordingEmpty: stopped before any frame; no file is kept.
+	RecordingEmpty
+)
+
+// RecordingEnds are the RecordingEvent values of a recording's end, for a
+// metric to start at zero.
+var RecordingEnds = []RecordingEvent{RecordingComplete, RecordingLowDisk, RecordingFailed, RecordingEmpty}
+
+func (e RecordingEvent) String() string {
+	switch e {
+	case RecordingRefused:
+		return "refused"
+	case RecordingComplete:
+		return "complete"
+	case RecordingLowDisk:
+		return "low_disk"
+	case RecordingFailed:
+		return "failed"
+	case RecordingEmpty:
+		return "empty"
+	}
+	return "unknown"
+}
+
+// recordingEnd tells how a recording whose stop returned path and err
+// ended.
+func recordingEnd(path string, err error) RecordingEvent {
+	switch {
+	case err == nil:
+		return RecordingComplete
+	case errors.Is(err, ErrNothingRecorded):
+		return RecordingEmpty
+	case path != "" && OnlyLowDisk(err):
+		return RecordingLowDisk
+	}
+	return RecordingFailed
+}
+
+// OnlyLowDisk tells whether err, from a recording's stop, is its stop on
+// a nearly full disk and nothing else: its file then finalized. Joined
+// with another error (its finalizing failed too: the disk filled
+// meanwhile), the file is not.
+func OnlyLowDisk(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !OnlyLowDisk(e) {
+				return false
+			}
+		}
+		return len(j.Unwrap()) > 0
+	}
+	return errors.Is(err, ErrLowDisk)
 }
 
 // AudioEvent is a kind of event AudioInput counts.
@@ -166,3 +239,4 @@ func (nopObserver) PLIReceived()                   {}
 func (nopObserver) BytesIn(int)                    {}
 func (nopObserver) BytesOut(int)                   {}
 func (nopObserver) AudioInput(AudioEvent)          {}
+func (nopObserver) Recording(RecordingEvent)       {}

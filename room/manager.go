@@ -974,6 +974,16 @@ func (m *Manager) Lowered() int {
 	return m.sumRooms(func(r *Room) int { return oneIf(r.mixer.Bitrate() < m.cfg.Mixer.Video.Bitrate) })
 }
 
+// Recordings counts the rooms recording now (a recording that stopped
+// taking the mix for want of disk space too, until its stop).
+func (m *Manager) Recordings() int {
+	return m.sumRooms(func(r *Room) int {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return oneIf(r.rec != nil)
+	})
+}
+
 // SpedUp counts the rooms whose encoder runs faster than configured, the
 // machine short of CPU (mixer.Config.StrainSpeed).
 func (m *Manager) SpedUp() int {

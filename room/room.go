@@ -277,10 +277,11 @@ func (r *Room) StartRecording() (string, error) {
 
 	vc := r.mgr.cfg.Mixer.Video
 	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, MinFree: r.mgr.cfg.RecordMinFree}, r.log)
-	if errors.Is(err, recorder.ErrTooMany) {
-		return "", ErrTooManyRecordings
-	}
 	if err != nil {
+		r.obs.Recording(RecordingRefused)
+		if errors.Is(err, recorder.ErrTooMany) {
+			return "", ErrTooManyRecordings
+		}
 		return "", err
 	}
 	rec.OnGap(r.mixer.RequestKeyframe) // video missing from the file: a keyframe ends the gap
@@ -377,6 +378,7 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 		}
 		r.mu.Unlock()
 		r.log.Info("recording stopped", "path", path, "err", err)
+		r.obs.Recording(recordingEnd(path, err))
 	}
 	return path, err
 }

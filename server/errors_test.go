@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -383,8 +384,10 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	if refused := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusInsufficientStorage); !strings.Contains(refused["error"], "nearly full") {
 		t.Errorf("a start on a nearly full disk: %v", refused)
 	}
+	recordingMetrics(t, srv.URL, 0, 1, map[string]float64{})
 	free.Store(min)
 	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	recordingMetrics(t, srv.URL, 1, 1, map[string]float64{})
 	type state struct {
 		Recording *struct{ Path, Error string } `json:"recording"`
 	}
@@ -400,6 +403,7 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	if stopped["path"] != path {
 		t.Errorf("stop on a nearly full disk: %v; want the path %s", stopped, path)
 	}
+	recordingMetrics(t, srv.URL, 0, 1, map[string]float64{"low_disk": 1})
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -411,9 +415,31 @@ func TestRecordingKeepsDiskSpace(t *testing.T) {
 	if v, ok := p.Video(); err != nil || !ok || v.Width != 1280 || p.Duration < 2*time.Second || p.Duration > 4500*time.Millisecond {
 		t.Errorf("the file: %+v, %v; want 1280 wide video of the 2.5 s before the disk got low, and at most a second more", p, err)
 	}
-	// With room again, a new recording starts.
+	// With room again, a new recording starts, and ends complete.
 	free.Store(min)
 	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
+	api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusOK)
+	recordingMetrics(t, srv.URL, 0, 1, map[string]float64{"low_disk": 1, "complete": 1})
+}
+
+// recordingMetrics checks the server's recording metrics: running
+// recordings, starts refused, and recordings ended by result (those not
+// in ended at 0).
+func recordingMetrics(t *testing.T, url string, running, refused float64, ended map[string]float64) {
+	t.Helper()
+	text := scrapeMetrics(t, url)
+	if got := metricValue(t, text, "mcu_recordings"); got != running {
+		t.Errorf("mcu_recordings %v, want %v", got, running)
+	}
+	if got := metricValue(t, text, "mcu_recordings_refused_total"); got != refused {
+		t.Errorf("mcu_recordings_refused_total %v, want %v", got, refused)
+	}
+	for _, result := range []string{"complete", "low_disk", "failed", "empty"} {
+		name := fmt.Sprintf("mcu_recordings_ended_total{result=%q}", result)
+		if got := metricValue(t, text, name); got != ended[result] {
+			t.Errorf("%s %v, want %v", name, got, ended[result])
+		}
+	}
 }
 
 // TestLowDiskStopWhoseFinalizeFails: a recording that stopped taking the
@@ -438,6 +464,7 @@ func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
 	if resp.StatusCode == http.StatusInsufficientStorage {
 		t.Errorf("a stop whose finalize failed answered %d (\"the file is finalized with what it has\"); want 500 with a ref", resp.StatusCode)
 	}
+	recordingMetrics(t, srv.URL, 0, 0, map[string]float64{"failed": 1})
 }
 
 // TestRecordingOnAFullDisk: a recording whose disk fills says so in the
@@ -470,6 +497,7 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	if stopped["path"] != path || stopped["ref"] == "" {
 		t.Errorf("stop after the disk filled: %v; want the path %s and a ref", stopped, path)
 	}
+	recordingMetrics(t, srv.URL, 0, 0, map[string]float64{"failed": 1})
 	p, err := mediatest.ProbeFile(ctx, path)
 	if v, ok := p.Video(); err != nil || !ok || v.Width != 1280 {
 		t.Errorf("the file after the disk filled: %+v, %v; want the video written before", p, err)

@@ -14,18 +14,19 @@ import (
 // rooms report into them as things happen, and collect the room and
 // session counts from the manager at scrape time.
 type Metrics struct {
-	registry *prometheus.Registry
-	rooms    func() (rooms, participants, viewers int)
-	lowered  func() int
-	spedUp   func() int
-	h264     func() int
-	overload func() (refusing bool, refused, behind uint64)
-	restarts func() uint64
+	registry  *prometheus.Registry
+	rooms     func() (rooms, participants, viewers int)
+	lowered   func() int
+	spedUp    func() int
+	h264      func() int
+	overload  func() (refusing bool, refused, behind uint64)
+	restarts  func() uint64
+	recording func() int
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
 	spedUpDesc                                            *prometheus.Desc
 	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
-	restartsDesc, h264Desc                                *prometheus.Desc
+	restartsDesc, h264Desc, recordingsDesc                *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -34,6 +35,8 @@ type Metrics struct {
 	pliSent, pliReceived  prometheus.Counter
 	bytesIn, bytesOut     prometheus.Counter
 	audioInput            *prometheus.CounterVec
+	recordingsEnded       *prometheus.CounterVec
+	recordingsRefused     prometheus.Counter
 	cpuVec                *prometheus.CounterVec
 	cpu                   []prometheus.Counter // cpuVec's by mixer.Stage, looked up once
 }
@@ -53,6 +56,7 @@ func NewMetrics() *Metrics {
 		lowered:          func() int { return 0 },
 		spedUp:           func() int { return 0 },
 		h264:             func() int { return 0 },
+		recording:        func() int { return 0 },
 		roomsDesc:        prometheus.NewDesc("mcu_rooms", "Open rooms.", nil, nil),
 		participantsDesc: prometheus.NewDesc("mcu_participants", "Sessions shown in a mix (participants and WHIP publishers).", nil, nil),
 		viewersDesc:      prometheus.NewDesc("mcu_viewers", "WHEP viewers.", nil, nil),
@@ -68,6 +72,7 @@ func NewMetrics() *Metrics {
 			"Frames of participants' video dropped undecoded, up to a keyframe, because their decoder fell over 500 ms behind (the server short of CPU).", nil, nil),
 		h264Desc: prometheus.NewDesc("mcu_h264_receivers",
 			"Sessions receiving the mix in H.264, their offer taking no VP8: each room with any encodes its canvas twice.", nil, nil),
+		recordingsDesc: prometheus.NewDesc("mcu_recordings", "Rooms recording now.", nil, nil),
 		restartsDesc: prometheus.NewDesc("mcu_ice_restarts_total",
 			"ICE restarts of sessions (PATCH with If-Match: *): clients whose network changed, kept in their rooms.", nil, nil),
 		// A tick whose tiles come scaled takes tens of microseconds, one
@@ -93,7 +98,11 @@ func NewMetrics() *Metrics {
 		cpuVec: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_cpu_seconds_total",
 			Help: "CPU time of the rooms' media work by stage, measured on the threads doing it: video_decode (decoding and scaling participants' video), audio_decode (their audio through the jitter buffer and Opus decoder), compose, video_encode (the VP8 mix), audio_mix (mixing and Opus encoding), h264_encode (the H.264 mix, while anyone takes it). Sending is not in them: the process's CPU time minus their sum is the rest (network, RTP, the Go runtime)."},
 			[]string{"stage"}),
-		cpu: make([]prometheus.Counter, len(mixer.Stages)),
+		recordingsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_recordings_ended_total",
+			Help: "Recordings ended, by how: complete (stopped and finalized), low_disk (stopped taking the mix when the disk got down to -record-min-free, finalized with what it had), failed (a write or the finalizing failed: the file keeps what was written before), empty (stopped before any frame: no file)."},
+			[]string{"result"}),
+		recordingsRefused: counter("mcu_recordings_refused_total", "Recording starts that made no recording: the disk under -record-min-free, the file not created, or too many begun in one second."),
+		cpu:               make([]prometheus.Counter, len(mixer.Stages)),
 	}
 	for _, st := range mixer.Stages {
 		m.cpu[st] = m.cpuVec.WithLabelValues(st.String()) // exported from zero
@@ -104,15 +113,18 @@ func NewMetrics() *Metrics {
 	for _, ev := range room.AudioEvents {
 		m.audioInput.WithLabelValues(ev.String()) // exported from zero
 	}
+	for _, ev := range room.RecordingEnds {
+		m.recordingsEnded.WithLabelValues(ev.String()) // exported from zero
+	}
 	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.speedChanges, m.pliSent, m.pliReceived,
-		m.bytesIn, m.bytesOut, m.audioInput, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.bytesIn, m.bytesOut, m.audioInput, m.recordingsEnded, m.recordingsRefused, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
 // CountRooms makes the room gauges read from the manager.
 func (m *Metrics) CountRooms(rooms *room.Manager) {
 	m.rooms, m.lowered, m.h264, m.overload, m.restarts = rooms.Counts, rooms.Lowered, rooms.H264Receivers, rooms.Overload, rooms.ICERestarts
-	m.spedUp = rooms.SpedUp
+	m.spedUp, m.recording = rooms.SpedUp, rooms.Recordings
 }
 
 // Describe implements prometheus.Collector for the gauges.
@@ -127,6 +139,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.refusedDesc
 	ch <- m.behindDesc
 	ch <- m.restartsDesc
+	ch <- m.recordingsDesc
 }
 
 // Collect implements prometheus.Collector for the gauges.
@@ -138,6 +151,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.loweredDesc, prometheus.GaugeValue, float64(m.lowered()))
 	ch <- prometheus.MustNewConstMetric(m.spedUpDesc, prometheus.GaugeValue, float64(m.spedUp()))
 	ch <- prometheus.MustNewConstMetric(m.h264Desc, prometheus.GaugeValue, float64(m.h264()))
+	ch <- prometheus.MustNewConstMetric(m.recordingsDesc, prometheus.GaugeValue, float64(m.recording()))
 	if m.overload == nil { // no manager counted: nothing to tell
 		return
 	}
@@ -179,6 +193,13 @@ func (m *Metrics) BytesIn(n int)  { m.bytesIn.Add(float64(n)) }
 func (m *Metrics) BytesOut(n int) { m.bytesOut.Add(float64(n)) }
 func (m *Metrics) AudioInput(ev room.AudioEvent) {
 	m.audioInput.WithLabelValues(ev.String()).Inc()
+}
+func (m *Metrics) Recording(ev room.RecordingEvent) {
+	if ev == room.RecordingRefused {
+		m.recordingsRefused.Inc()
+		return
+	}
+	m.recordingsEnded.WithLabelValues(ev.String()).Inc()
 }
 func (m *Metrics) CPU(stage mixer.Stage, d time.Duration) {
 	if stage >= 0 && int(stage) < len(m.cpu) {

@@ -36,6 +36,11 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	times(12, func() { m.Latency(time.Millisecond) })
 	times(13, func() { m.EncoderSpeed(true) })
 	times(14, func() { m.EncoderSpeed(false) })
+	times(15, func() { m.Recording(room.RecordingRefused) })
+	times(16, func() { m.Recording(room.RecordingComplete) })
+	times(17, func() { m.Recording(room.RecordingLowDisk) })
+	times(18, func() { m.Recording(room.RecordingFailed) })
+	times(19, func() { m.Recording(room.RecordingEmpty) })
 
 	got := gathered(t, m, "counter", "histogram")
 	want := map[string]float64{
@@ -57,6 +62,11 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 		"mcu_added_latency_seconds_count":                                        12,
 		`mcu_encoder_speed_changes_total{direction="faster"}`:                    13,
 		`mcu_encoder_speed_changes_total{direction="slower"}`:                    14,
+		"mcu_recordings_refused_total":                                           15,
+		`mcu_recordings_ended_total{result="complete"}`:                          16,
+		`mcu_recordings_ended_total{result="low_disk"}`:                          17,
+		`mcu_recordings_ended_total{result="failed"}`:                            18,
+		`mcu_recordings_ended_total{result="empty"}`:                             19,
 	}
 	for name, v := range want {
 		if g, ok := got[name]; !ok || g != v {

@@ -305,7 +305,7 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err, nothingRecorded(err), nil)
 		return
 	}
-	if onlyLowDisk(err) && path != "" {
+	if room.OnlyLowDisk(err) && path != "" {
 		// The recording stopped taking the mix when its disk got nearly
 		// full, and is now finalized: it lacks the meeting's end.
 		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
@@ -323,22 +323,6 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"path": path})
-}
-
-// onlyLowDisk tells whether err is the recording's stop on a nearly full
-// disk and nothing else: its file then finalized. Joined with another
-// error (its finalizing failed too: the disk filled meanwhile), the file
-// is not.
-func onlyLowDisk(err error) bool {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			if !onlyLowDisk(e) {
-				return false
-			}
-		}
-		return len(j.Unwrap()) > 0
-	}
-	return errors.Is(err, room.ErrLowDisk)
 }
 
 // nothingRecorded says why a recording left no file: it got no frame
