@@ -23,6 +23,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"mcu/internal/lograte"
+	"mcu/internal/roomtoken"
 	"mcu/layout"
 	"mcu/room"
 )
@@ -55,23 +56,24 @@ func New(rooms *room.Manager, metrics *Metrics, log *slog.Logger) *Server {
 }
 
 // RequireToken makes joins (join, WHIP, WHEP) and the API (/api/...)
-// answer 401 unless they carry "Authorization: Bearer token". Leaving
-// needs none: a session's key, in its Location, is its own credential. The
-// health check, the metrics and the demo page's files stay open. Call it
-// before serving.
+// answer 401 unless they carry "Authorization: Bearer token", or a room
+// token signed with it (roomtoken) that is valid now: a room token allows
+// what its grants say in its room, and never the list of rooms (403). Leaving needs none: a session's key, in its Location, is its own
+// credential. The health check, the metrics and the demo page's files
+// stay open. Call it before serving.
 func (s *Server) RequireToken(token string) { s.token = token }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST /rooms/{room}/join", s.authorized(s.join(room.Participant)))
-	s.mux.HandleFunc("POST /whip/{room}", s.authorized(s.join(room.Publisher)))
-	s.mux.HandleFunc("POST /whep/{room}", s.authorized(s.join(room.Viewer)))
+	s.mux.HandleFunc("POST /rooms/{room}/join", s.authorized(s.join(room.Participant), roomtoken.Join))
+	s.mux.HandleFunc("POST /whip/{room}", s.authorized(s.join(room.Publisher), roomtoken.Join))
+	s.mux.HandleFunc("POST /whep/{room}", s.authorized(s.join(room.Viewer), roomtoken.Watch))
 	s.mux.HandleFunc("DELETE /rooms/{room}/sessions/{id}", s.leave)
 	s.mux.HandleFunc("PATCH /rooms/{room}/sessions/{id}", s.patchICE)
-	s.mux.HandleFunc("GET /api/rooms", s.authorized(s.listRooms))
-	s.mux.HandleFunc("GET /api/rooms/{room}", s.authorized(s.getRoom))
-	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording))
-	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.authorized(s.stopRecording))
-	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout))
+	s.mux.HandleFunc("GET /api/rooms", s.authorized(s.listRooms)) // the secret only
+	s.mux.HandleFunc("GET /api/rooms/{room}", s.authorized(s.getRoom, roomtoken.Join, roomtoken.Watch, roomtoken.Control))
+	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording, roomtoken.Control))
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.authorized(s.stopRecording, roomtoken.Control))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout, roomtoken.Control))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -174,25 +176,47 @@ func (m jsonMiss) WriteHeader(status int) {
 // Write drops the mux's text: WriteHeader wrote the JSON.
 func (m jsonMiss) Write(b []byte) (int, error) { return len(b), nil }
 
-// authorized runs h for requests that carry the token (RequireToken), and
-// answers the others 401 before their body is read.
-func (s *Server) authorized(h http.HandlerFunc) http.HandlerFunc {
+// authorized runs h for requests that carry the token (RequireToken), or
+// a room token of the request's room allowing any of grants (none: the
+// secret only); it answers the others 401, or 403 for a valid room token
+// that does not allow this, before their body is read.
+func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.token != "" && !bearer(r, s.token) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="mcu"`)
-			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "the server needs a token: Authorization: Bearer TOKEN"})
+		if s.token == "" {
+			h(w, r)
 			return
 		}
-		h(w, r)
+		got, ok := bearer(r)
+		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1 {
+			h(w, r)
+			return
+		}
+		why := "the server needs a token: Authorization: Bearer TOKEN"
+		if ok && strings.Count(got, ".") == 2 {
+			c, err := roomtoken.Verify([]byte(s.token), got, time.Now())
+			switch {
+			case err == nil && len(grants) > 0 && c.Allows(r.PathValue("room"), grants...):
+				h(w, r)
+				return
+			case err == nil:
+				writeJSON(w, http.StatusForbidden, map[string]string{"error": "the room token does not allow this here"})
+				return
+			}
+			why = err.Error()
+		}
+		w.Header().Set("WWW-Authenticate", `Bearer realm="mcu"`)
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": why})
 	}
 }
 
-// bearer reports whether r's Authorization header carries token, in a
-// time that does not tell how much of it matched.
-func bearer(r *http.Request, token string) bool {
+// bearer returns the credentials of r's Authorization header of the Bearer
+// scheme (in any case).
+func bearer(r *http.Request) (string, bool) {
 	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && strings.EqualFold(scheme, "Bearer") &&
-		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(got), true
 }
 
 // join negotiates a session of the given kind from an SDP offer.

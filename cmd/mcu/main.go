@@ -24,9 +24,10 @@ const usage = `usage:
   mcu mix -o OUT.webm [flags] PARTICIPANT...   mix files into one WebM
   mcu load [-url URL] [-room R] [-n N] [PARTICIPANT...]  load-test a server
   mcu view [-url URL] [-room R] [-codec vp8|h264]          watch a room's mix as a WHEP viewer
+  mcu token -room R [-ttl 1h] [-grants join,watch]        make a room token for a server with -auth-token
   mcu help                                     this text
 
-Run "mcu serve -h", "mcu mix -h", "mcu load -h" or "mcu view -h" for the flags of a command.
+Run "mcu serve -h", "mcu mix -h", "mcu load -h", "mcu view -h" or "mcu token -h" for the flags of a command.
 `
 
 func main() {
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = loadCommand(ctx, rest, stdout, stderr)
 	case "view":
 		err = viewCommand(ctx, rest, stdout, stderr)
+	case "token":
+		err = tokenCommand(ctx, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"mcu/internal/roomtoken"
+	"mcu/recorder"
+)
+
+const tokenUsage = `usage: mcu token -room R [-ttl 1h] [-grants join,watch]
+
+Prints a room token: what a server started with -auth-token SECRET lets
+its holder do in room R, until the token expires, without the secret
+itself, for a browser or a WHIP/WHEP client (Authorization: Bearer TOKEN;
+the demo page asks for it). The grants: join (join and publish: WHIP),
+watch (view: WHEP), control (start and stop the recording, set the
+layout); each reads the room's state. A token lists no rooms.
+
+The secret is read from MCU_AUTH_TOKEN (or -auth-token). A room token is a
+JSON Web Token signed with HS256 under the secret, with the claims room,
+exp and grants: an application's server can make its own with any JWT
+library (README: Room tokens).
+
+flags:
+`
+
+func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, tokenUsage); fs.PrintDefaults() }
+	room := fs.String("room", "", "the `room` the token is for")
+	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
+	grants := fs.String("grants", "join,watch", "what it allows: join, watch, control, comma-separated")
+	secret := fs.String("auth-token", "", "the server's secret; prefer the variable: other users see a command line [MCU_AUTH_TOKEN]")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	if *secret == "" {
+		*secret = os.Getenv("MCU_AUTH_TOKEN")
+	}
+	if err := checkToken(*secret); err != nil || *secret == "" {
+		return usageError{fmt.Errorf("the server's secret (MCU_AUTH_TOKEN or -auth-token): want 16 or more printable ASCII characters")}
+	}
+	if !recorder.SafeName(*room) {
+		return usageError{fmt.Errorf("-room %q: want a room name the server takes", *room)}
+	}
+	if *ttl <= 0 {
+		return usageError{fmt.Errorf("-ttl %v: want more than 0", *ttl)}
+	}
+	c := roomtoken.Claims{Room: *room, Expires: time.Now().Add(*ttl).Unix()}
+	for g := range strings.SplitSeq(*grants, ",") {
+		c.Grants = append(c.Grants, roomtoken.Grant(strings.TrimSpace(g)))
+	}
+	tok, err := roomtoken.Sign([]byte(*secret), c)
+	if err != nil {
+		return usageError{fmt.Errorf("-grants %q: want join, watch or control, comma-separated", *grants)}
+	}
+	fmt.Fprintln(stdout, tok)
+	return nil
+}

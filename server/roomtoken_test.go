@@ -1,0 +1,106 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/roomtoken"
+	"mcu/internal/testserver"
+)
+
+// TestRoomTokens: a room token signed with the server's secret lets its
+// holder do what its grants say in its room, and nothing in another room
+// nor list the rooms (403); one expired, signed otherwise or
+// naming no algorithm is refused (401) before the body is read; a client
+// joins with one.
+func TestRoomTokens(t *testing.T) {
+	const secret = "s3cret-token-for-the-test"
+	srv := testserver.StartWithToken(t, nil, secret)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	mint := func(key string, c roomtoken.Claims) string {
+		t.Helper()
+		tok, err := roomtoken.Sign([]byte(key), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	hour := time.Now().Add(time.Hour).Unix()
+	person := mint(secret, roomtoken.Claims{Room: "a", Expires: hour}) // join and watch
+	viewer := mint(secret, roomtoken.Claims{Room: "a", Expires: hour, Grants: []roomtoken.Grant{roomtoken.Watch}})
+	host := mint(secret, roomtoken.Claims{Room: "a", Expires: hour, Grants: []roomtoken.Grant{roomtoken.Control}})
+	do := func(method, path, tok string) (int, string) {
+		t.Helper()
+		// A body the endpoints refuse once read (400 or 415), or past
+		// their limit (413): a status of auth means it was not read.
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(strings.Repeat("a=x\r\n", 20000)))
+		req.Header.Set("Content-Type", "application/sdp")
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, string(b)
+	}
+	const passed = 0 // any status but 401 and 403: the handler ran
+	for _, c := range []struct {
+		method, path, tok string
+		want              int
+	}{
+		{"POST", "/rooms/a/join", person, passed},
+		{"POST", "/whip/a", person, passed},
+		{"POST", "/whep/a", person, passed},
+		{"GET", "/api/rooms/a", person, passed},
+		{"POST", "/rooms/b/join", person, http.StatusForbidden},
+		{"GET", "/api/rooms/b", person, http.StatusForbidden},
+		{"POST", "/api/rooms/a/recording", person, http.StatusForbidden},
+		{"DELETE", "/api/rooms/a/recording", person, http.StatusForbidden},
+		{"PUT", "/api/rooms/a/layout", person, http.StatusForbidden},
+		{"GET", "/api/rooms", person, http.StatusForbidden},
+		{"GET", "/api/rooms", host, http.StatusForbidden},
+
+		{"POST", "/whep/a", viewer, passed},
+		{"GET", "/api/rooms/a", viewer, passed},
+		{"POST", "/rooms/a/join", viewer, http.StatusForbidden},
+		{"POST", "/whip/a", viewer, http.StatusForbidden},
+
+		{"POST", "/api/rooms/a/recording", host, passed},
+		{"DELETE", "/api/rooms/a/recording", host, passed},
+		{"PUT", "/api/rooms/a/layout", host, passed},
+		{"GET", "/api/rooms/a", host, passed},
+		{"POST", "/rooms/a/join", host, http.StatusForbidden},
+		{"POST", "/api/rooms/b/recording", host, http.StatusForbidden},
+
+		{"POST", "/rooms/a/join", mint(secret, roomtoken.Claims{Room: "a", Expires: time.Now().Unix() - 1}), http.StatusUnauthorized},
+		{"POST", "/rooms/a/join", mint("another-secret-of-16-or-more", roomtoken.Claims{Room: "a", Expires: hour}), http.StatusUnauthorized},
+		{"POST", "/rooms/a/join", "eyJhbGciOiJub25lIn0." + strings.Split(person, ".")[1] + ".", http.StatusUnauthorized},
+		{"GET", "/api/rooms", secret, passed},
+	} {
+		status, body := do(c.method, c.path, c.tok)
+		switch {
+		case c.want == passed && (status == http.StatusUnauthorized || status == http.StatusForbidden):
+			t.Errorf("%s %s with token %.20s…: %d %q, want it let through", c.method, c.path, c.tok, status, body)
+		case c.want != passed && status != c.want:
+			t.Errorf("%s %s with token %.20s…: %d %q, want %d", c.method, c.path, c.tok, status, body, c.want)
+		}
+	}
+
+	// A client given a room token joins with it.
+	cl, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "a", Video: mediatest.TestdataPath(t, "p01.ivf"), Token: person})
+	if err != nil {
+		t.Fatalf("join with a room token: %v", err)
+	}
+	defer cl.Close()
+	if status, body := do("GET", "/api/rooms/a", viewer); status != http.StatusOK || !strings.Contains(body, `"participants"`) {
+		t.Errorf("the room's state with a viewer's token: %d %q", status, body)
+	}
+}
