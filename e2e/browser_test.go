@@ -272,7 +272,9 @@ func launchBrowser(t *testing.T, p mediatest.Participant, media mediaFiles, page
 // waitAction polls until the JavaScript expression is true.
 func waitAction(expr string) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-		_, err := chromedp.Poll[bool](expr)(ctx, tgt)
+		// The context bounds the wait: chromedp's own 30 s would cut
+		// longer ones short.
+		_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(0))(ctx, tgt)
 		return err
 	})
 }

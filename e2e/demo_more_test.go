@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,7 +56,9 @@ func proxiedFront(t *testing.T, server string) (string, *atomic.Bool) {
 }
 
 // TestMcuJSErrorShapes: errorFromResponse on a JSON error body whose
-// "error" is not a string (a gateway's {"error": {"code", "message"}}).
+// "error" is not a string (a gateway's {"error": {"code", "message"}});
+// a join whose offer the browser never makes fails in its time, or at
+// its cancel, without asking the server.
 func TestMcuJSErrorShapes(t *testing.T) {
 	requireTools(t)
 	p := participants(t, 4)[0]
@@ -67,6 +70,41 @@ func TestMcuJSErrorShapes(t *testing.T) {
 	t.Logf("errorFromResponse: %s", msg)
 	if !strings.HasPrefix(msg, "McuError: Join failed: HTTP 502") {
 		t.Errorf("a 502 whose JSON error is an object: %q, want an McuError saying HTTP 502", msg)
+	}
+	// The browser leaves the join's offer unsettled (setLocalDescription
+	// never settles, as on a connection closed meanwhile): the join is
+	// given up after its joinTimeoutMs, and at once when cancelled.
+	stuck := eval[[]string](t, b, 20*time.Second, `import("/mcu.js").then(async (m) => {
+		const proto = RTCPeerConnection.prototype, apply = proto.setLocalDescription;
+		proto.setLocalDescription = () => new Promise(() => {});
+		try {
+			const how = (e) => e.name + " " + e.status + ": " + e.message;
+			const t0 = performance.now();
+			const late = await m.join({ room: "rv-stuck", name: "Stuck", joinTimeoutMs: 1500 }).then(() => "joined", how);
+			const t1 = performance.now();
+			const c = new AbortController();
+			setTimeout(() => c.abort(), 300);
+			const cancelled = await m.join({ room: "rv-stuck", name: "Stuck", signal: c.signal }).then(() => "joined", how);
+			const t2 = performance.now();
+			return [late, String(Math.round(t1 - t0)), cancelled, String(Math.round(t2 - t1))];
+		} finally {
+			proto.setLocalDescription = apply;
+		}
+	})`)
+	t.Logf("joins whose offer is never made: %q", stuck)
+	if ms, _ := strconv.Atoi(stuck[1]); !strings.Contains(stuck[0], "did not make its offer within 1.5 s") || ms < 1400 || ms > 4000 {
+		t.Errorf("a join whose offer is never made (joinTimeoutMs 1500): %q after %s ms; want the McuError saying so after 1.5 s", stuck[0], stuck[1])
+	}
+	if ms, _ := strconv.Atoi(stuck[3]); stuck[2] != "McuError 0: Join cancelled." || ms > 2000 {
+		t.Errorf("a join whose offer is never made, cancelled after 300 ms: %q after %s ms; want \"Join cancelled.\" at once", stuck[2], stuck[3])
+	}
+	resp, err := http.Get(srv.URL + "/api/rooms/rv-stuck")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the joins whose offer was never made reached the server: the room reads %s", resp.Status)
 	}
 	// The room field's pattern (compiled with the v flag by current
 	// browsers) accepts what the server accepts and refuses the rest.

@@ -285,7 +285,7 @@ func TestWebclientJoinLeave50(t *testing.T) {
 		}
 		click("Join", "#join")
 		waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
-		waitText("people", "")
+		waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("(you)")`) // in the room's list
 		click("Leave", "#leave")
 		waitText("status", "You left "+roomName)
 		_ = i

@@ -520,8 +520,9 @@ function videoCodecs(videoCodec) {
  *                 server no longer has the session (404: it gave it up,
  *                 or restarted): join again to come back
  *
- * signal (an AbortSignal) cancels the join until it returns; a server that
- * does not answer within joinTimeoutMs is given up. token, if a non-empty
+ * signal (an AbortSignal) cancels the join until it returns; a browser that
+ * does not make its offer, or a server that does not answer, within
+ * joinTimeoutMs is given up. token, if a non-empty
  * string, is sent as "Authorization: Bearer <token>" (for a server started
  * with -auth-token; leaving needs none).
  *
@@ -583,7 +584,16 @@ export async function join({
         pc.addTransceiver(kind, { direction: "recvonly" });
       }
     }
-    await pc.setLocalDescription(await pc.createOffer());
+    // Bounded like the rest of the join: a browser may leave these
+    // unsettled (a closed peer connection settles nothing, and a join
+    // right after a leave was once seen to wait on them for good).
+    const preparing = withTimeout(signal, joinTimeoutMs);
+    const unprepared = () => (signal?.aborted ? cancelled() : new McuError(0, `The browser did not make its offer within ${joinTimeoutMs / 1000} s.`));
+    await untilAborted(
+      pc.createOffer().then((offer) => pc.setLocalDescription(offer)),
+      preparing,
+      unprepared,
+    );
     await untilAborted(waitForGathering(pc, gatherTimeoutMs), signal, cancelled);
 
     const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name ?? "")}`;
