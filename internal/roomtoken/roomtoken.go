@@ -108,8 +108,8 @@ func Verify(secret []byte, token string, now time.Time) (Claims, error) {
 		return Claims{}, fmt.Errorf("%w: not three parts", ErrInvalid)
 	}
 	var jose struct {
-		Alg string `json:"alg"`
-		Crit []any `json:"crit"`
+		Alg  string `json:"alg"`
+		Crit []any  `json:"crit"`
 	}
 	if raw, err := b64.DecodeString(h); err != nil || json.Unmarshal(raw, &jose) != nil {
 		return Claims{}, fmt.Errorf("%w: header", ErrInvalid)
