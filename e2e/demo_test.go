@@ -22,6 +22,7 @@ import (
 
 	"mcu/client"
 	"mcu/internal/mediatest"
+	"mcu/internal/roomtoken"
 	"mcu/internal/testserver"
 )
 
@@ -461,6 +462,48 @@ func TestDemoPageWithToken(t *testing.T) {
 	if shown := eval[bool](t, b, evalTimeout, fieldShown); !shown {
 		t.Error("the token field is hidden again after the call")
 	}
+}
+
+// TestDemoPageInvitation: the demo page opened from an invitation,
+// /#ROOM&token=TOKEN with a room token, takes the token out of the
+// address and joins with it without asking; the room's list comes with
+// it; a start of the recording, which the token does not allow, is
+// refused with the server's reason.
+func TestDemoPageInvitation(t *testing.T) {
+	requireTools(t)
+	const (
+		secret = "e2e-token-0123456789abcdef"
+		room   = "e2e-invite"
+	)
+	tok, err := roomtoken.Sign([]byte(secret), roomtoken.Claims{Room: room, Expires: time.Now().Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := participants(t, 4)[0]
+	srv := testserver.StartWithToken(t, nil, secret)
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, srv.URL+"/#"+room+"&token="+tok, `document.getElementById("room").value !== ""`)
+	text, click, waitText := pageActions(t, b)
+	if where := eval[string](t, b, evalTimeout, `location.hash + " " + document.getElementById("room").value`); where != "#"+room+" "+room {
+		t.Errorf("after opening the invitation: hash and room field %q, want the room alone", where)
+	}
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Guest"))
+	click("Join", "#join")
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Guest (you)")`)
+	if info, found := getRoomWithToken(t, srv.URL, secret, room); !found || len(info.Participants) != 1 {
+		t.Errorf("the server lists %+v (found %v), want the guest", info.Participants, found)
+	}
+	click("Start recording", "#record")
+	waitFor(t, b, uiTimeout, `!document.getElementById("error").hidden`)
+	if msg := text("error"); !strings.Contains(msg, "does not allow") {
+		t.Errorf("a recording the token does not allow: the page says %q", msg)
+	}
+	if info, _ := getRoomWithToken(t, srv.URL, secret, room); info.Recording != nil {
+		t.Errorf("a token without control started a recording: %+v", info.Recording)
+	}
+	click("Leave", "#leave")
+	waitText("status", "You left "+room)
 }
 
 func sizeOf(st os.FileInfo) int64 {

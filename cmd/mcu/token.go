@@ -14,14 +14,16 @@ import (
 	"mcu/recorder"
 )
 
-const tokenUsage = `usage: mcu token -room R [-ttl 1h] [-grants join,watch]
+const tokenUsage = `usage: mcu token -room R [-ttl 1h] [-grants join,watch] [-url URL]
 
 Prints a room token: what a server started with -auth-token SECRET lets
 its holder do in room R, until the token expires, without the secret
 itself, for a browser or a WHIP/WHEP client (Authorization: Bearer TOKEN;
 the demo page asks for it). The grants: join (join and publish: WHIP),
 watch (view: WHEP), control (start and stop the recording, set the
-layout); each reads the room's state. A token lists no rooms.
+layout); each reads the room's state. A token lists no rooms. With -url,
+the server's address, it prints an invitation instead: the demo page's
+link, URL/#R&token=TOKEN, which joins room R with the token.
 
 The secret is read from MCU_AUTH_TOKEN (or -auth-token). A room token is a
 JSON Web Token signed with HS256 under the secret, with the claims room,
@@ -38,6 +40,7 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	room := fs.String("room", "", "the `room` the token is for")
 	ttl := fs.Duration("ttl", time.Hour, "how long the token is valid")
 	grants := fs.String("grants", "join,watch", "what it allows: join, watch, control, comma-separated")
+	link := fs.String("url", "", "print the demo page's invitation link at this server `URL` (as https://mcu.example.com) instead of the bare token")
 	secret := fs.String("auth-token", "", "the server's secret; prefer the variable: other users see a command line [MCU_AUTH_TOKEN]")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -67,6 +70,9 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	tok, err := roomtoken.Sign([]byte(*secret), c)
 	if err != nil {
 		return usageError{fmt.Errorf("-grants %q: want join, watch or control, comma-separated", *grants)}
+	}
+	if *link != "" {
+		tok = strings.TrimRight(*link, "/") + "/#" + *room + "&token=" + tok
 	}
 	fmt.Fprintln(stdout, tok)
 	return nil

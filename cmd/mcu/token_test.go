@@ -34,6 +34,16 @@ func TestTokenCommand(t *testing.T) {
 		t.Error("the token verifies under another secret")
 	}
 
+	// An invitation: the demo page's link, with the room and the token.
+	out.Reset()
+	if code := run(context.Background(), []string{"token", "-room", "board_7", "-url", "https://mcu.example.com/"}, &out, &errOut); code != 0 {
+		t.Fatalf("status %d: %s", code, errOut.String())
+	}
+	page, tok, ok := strings.Cut(strings.TrimSpace(out.String()), "#board_7&token=")
+	if c, err := roomtoken.Verify([]byte(secret), tok, time.Now()); !ok || page != "https://mcu.example.com/" || err != nil || c.Room != "board_7" {
+		t.Errorf("invitation %q: want https://mcu.example.com/#board_7&token= and a token of board_7 (%v)", out.String(), err)
+	}
+
 	for name, c := range map[string]struct {
 		env  string
 		args []string

@@ -141,9 +141,19 @@ function recall(key) {
   }
 }
 
+// roomFromHash reads the room from the address's fragment: #ROOM, or an
+// invitation, #ROOM&token=TOKEN (a room token: README, Room tokens), whose
+// token goes to the token field and out of the address, so that it is not
+// kept in a bookmark or copied on with the link.
 function roomFromHash() {
+  const [room, ...rest] = location.hash.slice(1).split("&");
+  const invited = new URLSearchParams(rest.join("&")).get("token");
+  if (invited) {
+    ui.token.value = invited;
+    history.replaceState(history.state, "", `${location.pathname}${location.search}#${room}`);
+  }
   try {
-    return decodeURIComponent(location.hash.slice(1));
+    return decodeURIComponent(room);
   } catch {
     return "";
   }
