@@ -472,7 +472,7 @@ func TestDemoPageWithToken(t *testing.T) {
 func TestDemoPageInvitation(t *testing.T) {
 	requireTools(t)
 	const (
-		secret = "e2e-token-0123456789abcdef"
+		secret = "e2e-token-0123456789abcdef-0123456789"
 		room   = "e2e-invite"
 	)
 	tok, err := roomtoken.Sign([]byte(secret), roomtoken.Claims{Room: room, Expires: time.Now().Add(time.Hour).Unix()})

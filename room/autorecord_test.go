@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,5 +91,106 @@ func TestNoAutoRecord(t *testing.T) {
 	r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
 	if path := recordingOf(r, 500*time.Millisecond); path != "" {
 		t.Errorf("a join started a recording unasked: %s", path)
+	}
+}
+
+// recordingCounts is an Observer counting Recording events.
+type recordingCounts struct {
+	nopObserver
+	mu sync.Mutex
+	n  map[RecordingEvent]int
+}
+
+func (c *recordingCounts) Recording(e RecordingEvent) {
+	c.mu.Lock()
+	c.n[e]++
+	c.mu.Unlock()
+}
+
+func (c *recordingCounts) get() map[RecordingEvent]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := map[RecordingEvent]int{}
+	for k, v := range c.n {
+		n[k] = v
+	}
+	return n
+}
+
+// TestAutoRecordEndsCountedOnce: an automatic recording ended through the
+// API, by its room closing on its own (its participant left) or by the
+// server's shutdown is finalized and counted once, complete, whatever
+// comes after (the room's close, the shutdown).
+func TestAutoRecordEndsCountedOnce(t *testing.T) {
+	for _, how := range []string{"api", "left", "shutdown"} {
+		t.Run(how, func(t *testing.T) {
+			counts := &recordingCounts{n: map[RecordingEvent]int{}}
+			cfg := DefaultConfig()
+			cfg.AutoRecord = true
+			cfg.Observer = counts
+			m := testManagerWith(t, cfg)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			pc := mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv)
+			s, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := m.Room("x")
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := recordingOf(r, 5*time.Second)
+			if path == "" {
+				t.Fatal("no automatic recording")
+			}
+			time.Sleep(time.Second)
+			switch how {
+			case "api":
+				if _, err := m.StopRecording("x"); err != nil {
+					t.Fatal(err)
+				}
+			case "left":
+				if err := m.Leave("x", s.Key()); err != nil {
+					t.Fatal(err)
+				}
+				<-r.closed
+			}
+			if err := m.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			probe, err := mediatest.ProbeFile(ctx, path)
+			if err != nil || probe.Duration < 500*time.Millisecond {
+				t.Errorf("the recording %s: %+v, %v; want it finalized with its duration", path, probe, err)
+			}
+			if got := counts.get(); len(got) != 1 || got[RecordingComplete] != 1 {
+				t.Errorf("recording events %v, want one complete", got)
+			}
+		})
+	}
+}
+
+// TestAutoRecordStopHolds: a recording stopped through the API is not
+// started again by any later join in the room, the third as the second.
+func TestAutoRecordStopHolds(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.AutoRecord = true
+	m := testManagerWith(t, cfg)
+	r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	if recordingOf(r, 5*time.Second) == "" {
+		t.Fatal("no automatic recording")
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := m.StopRecording("x"); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+		if again := recordingOf(r, 500*time.Millisecond); again != "" {
+			t.Fatalf("join %d after the stop started another recording: %s", i+2, again)
+		}
 	}
 }

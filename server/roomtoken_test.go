@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +22,7 @@ import (
 // naming no algorithm is refused (401) before the body is read; a client
 // joins with one.
 func TestRoomTokens(t *testing.T) {
-	const secret = "s3cret-token-for-the-test"
+	const secret = "s3cret-token-for-the-test-0123456789"
 	srv := testserver.StartWithToken(t, nil, secret)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -81,7 +83,7 @@ func TestRoomTokens(t *testing.T) {
 		{"POST", "/api/rooms/b/recording", host, http.StatusForbidden},
 
 		{"POST", "/rooms/a/join", mint(secret, roomtoken.Claims{Room: "a", Expires: time.Now().Unix() - 1}), http.StatusUnauthorized},
-		{"POST", "/rooms/a/join", mint("another-secret-of-16-or-more", roomtoken.Claims{Room: "a", Expires: hour}), http.StatusUnauthorized},
+		{"POST", "/rooms/a/join", mint("another-secret-of-32-characters-or-more", roomtoken.Claims{Room: "a", Expires: hour}), http.StatusUnauthorized},
 		{"POST", "/rooms/a/join", "eyJhbGciOiJub25lIn0." + strings.Split(person, ".")[1] + ".", http.StatusUnauthorized},
 		{"GET", "/api/rooms", secret, passed},
 	} {
@@ -102,5 +104,34 @@ func TestRoomTokens(t *testing.T) {
 	defer cl.Close()
 	if status, body := do("GET", "/api/rooms/a", viewer); status != http.StatusOK || !strings.Contains(body, `"participants"`) {
 		t.Errorf("the room's state with a viewer's token: %d %q", status, body)
+	}
+
+	// The server's folders are for the secret's holders: a room token's
+	// is told the recording's file name alone.
+	path := func(body string) string {
+		t.Helper()
+		var v struct {
+			Path      string
+			Recording struct{ Path string }
+		}
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			t.Fatalf("%v: %q", err, body)
+		}
+		return v.Path + v.Recording.Path
+	}
+	status, body := do("POST", "/api/rooms/a/recording", host)
+	name := path(body)
+	if status != http.StatusCreated || name == "" || strings.Contains(name, "/") {
+		t.Errorf("a recording started with a room token: %d %q, want its file's name alone", status, body)
+	}
+	if _, body := do("GET", "/api/rooms/a", viewer); path(body) != name {
+		t.Errorf("the room's recording as a viewer's token reads it: %q, want %q", path(body), name)
+	}
+	if _, body := do("GET", "/api/rooms/a", secret); !filepath.IsAbs(path(body)) || filepath.Base(path(body)) != name {
+		t.Errorf("the room's recording as the secret reads it: %q, want the absolute path of %s", path(body), name)
+	}
+	time.Sleep(time.Second) // a picture in the file
+	if status, body := do("DELETE", "/api/rooms/a/recording", host); status != http.StatusOK || path(body) != name {
+		t.Errorf("the recording stopped with a room token: %d %q, want %s", status, body, name)
 	}
 }

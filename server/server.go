@@ -13,6 +13,7 @@ import (
 	"math"
 	"mime"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,6 +192,8 @@ func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.
 			h(w, r)
 			return
 		}
+		// From here on a room token: the handlers tell them apart.
+		r = r.WithContext(context.WithValue(r.Context(), roomTokenKey{}, true))
 		why := "the server needs a token: Authorization: Bearer TOKEN"
 		if ok && strings.Count(got, ".") == 2 {
 			c, err := roomtoken.Verify([]byte(s.token), got, time.Now())
@@ -300,8 +303,26 @@ func (s *Server) getRoom(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rm.Info())
+	info := rm.Info()
+	if info.Recording != nil {
+		info.Recording.Path = shownPath(r, info.Recording.Path)
+	}
+	writeJSON(w, http.StatusOK, info)
 }
+
+// shownPath is a recording's path as r may see it: the server's folders
+// are for those who hold its secret, and a room token's holder is told
+// the file's name alone.
+func shownPath(r *http.Request, path string) string {
+	if path != "" && r.Context().Value(roomTokenKey{}) != nil {
+		return filepath.Base(path)
+	}
+	return path
+}
+
+// roomTokenKey marks a request's context: it was let in by a room token,
+// not by the server's secret.
+type roomTokenKey struct{}
 
 func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 	rm, err := s.rooms.Room(r.PathValue("room"))
@@ -313,14 +334,14 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, room.ErrRecording) && path != "" {
 		// A client that retries a start whose answer it lost learns
 		// where the recording goes.
-		writeJSON(w, http.StatusConflict, map[string]string{"error": "already recording", "path": path})
+		writeJSON(w, http.StatusConflict, map[string]string{"error": "already recording", "path": shownPath(r, path)})
 		return
 	}
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]string{"path": path})
+	writeJSON(w, http.StatusCreated, map[string]string{"path": shownPath(r, path)})
 }
 
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
@@ -333,20 +354,20 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		// The recording stopped taking the mix when its disk got nearly
 		// full, and is now finalized: it lacks the meeting's end.
 		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
-			"error": "the recording stopped taking the mix when its disk got nearly full; the file is finalized with what it has", "path": path})
+			"error": "the recording stopped taking the mix when its disk got nearly full; the file is finalized with what it has", "path": shownPath(r, path)})
 		return
 	}
 	if err != nil && path != "" {
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
-		s.internal(w, err, "the recording failed before its end; the file keeps what was written before", map[string]string{"path": path})
+		s.internal(w, err, "the recording failed before its end; the file keeps what was written before", map[string]string{"path": shownPath(r, path)})
 		return
 	}
 	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"path": path})
+	writeJSON(w, http.StatusOK, map[string]string{"path": shownPath(r, path)})
 }
 
 // nothingRecorded says why a recording left no file: it got no frame

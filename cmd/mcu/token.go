@@ -25,7 +25,8 @@ layout); each reads the room's state. A token lists no rooms. With -url,
 the server's address, it prints an invitation instead: the demo page's
 link, URL/#R&token=TOKEN, which joins room R with the token.
 
-The secret is read from MCU_AUTH_TOKEN (or -auth-token). A room token is a
+The secret, of 32 characters or more, is read from MCU_AUTH_TOKEN (or
+-auth-token). A room token is a
 JSON Web Token signed with HS256 under the secret, with the claims room,
 exp and grants: an application's server can make its own with any JWT
 library (README: Room tokens).
@@ -54,8 +55,8 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if *secret == "" {
 		*secret = os.Getenv("MCU_AUTH_TOKEN")
 	}
-	if err := checkToken(*secret); err != nil || *secret == "" {
-		return usageError{fmt.Errorf("the server's secret (MCU_AUTH_TOKEN or -auth-token): want 16 or more printable ASCII characters")}
+	if err := checkToken(*secret); err != nil || len(*secret) < roomtoken.MinSecret {
+		return usageError{fmt.Errorf("the server's secret (MCU_AUTH_TOKEN or -auth-token): room tokens want %d or more printable ASCII characters (make one with: openssl rand -base64 32)", roomtoken.MinSecret)}
 	}
 	if !recorder.SafeName(*room) {
 		return usageError{fmt.Errorf("-room %q: want a room name the server takes", *room)}

@@ -16,7 +16,7 @@ import (
 // asked; a missing secret, a room name the server refuses or an unknown
 // grant is a usage error (status 2) that prints nothing.
 func TestTokenCommand(t *testing.T) {
-	const secret = "the-servers-secret-0123"
+	const secret = "the-servers-secret-0123456789abcdef"
 	t.Setenv("MCU_AUTH_TOKEN", secret)
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"token", "-room", "board_7", "-grants", "watch, control", "-ttl", "10m"}, &out, &errOut); code != 0 {
@@ -30,7 +30,7 @@ func TestTokenCommand(t *testing.T) {
 		left < 9*time.Minute || left > 10*time.Minute {
 		t.Errorf("claims %+v (expiring in %v), want board_7, watch and control, in 10 min", c, left)
 	}
-	if _, err := roomtoken.Verify([]byte("another-secret-0123456"), strings.TrimSpace(out.String()), time.Now()); err == nil {
+	if _, err := roomtoken.Verify([]byte("another-secret-0123456789abcdefghij"), strings.TrimSpace(out.String()), time.Now()); err == nil {
 		t.Error("the token verifies under another secret")
 	}
 
@@ -50,6 +50,7 @@ func TestTokenCommand(t *testing.T) {
 	}{
 		"no secret":     {"", []string{"token", "-room", "a"}},
 		"short secret":  {"short", []string{"token", "-room", "a"}},
+		"secret of 31":  {secret[:31], []string{"token", "-room", "a"}},
 		"no room":       {secret, []string{"token"}},
 		"path in room":  {secret, []string{"token", "-room", "../a"}},
 		"unknown grant": {secret, []string{"token", "-room", "a", "-grants", "join,admin"}},

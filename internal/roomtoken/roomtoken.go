@@ -17,12 +17,15 @@
 package roomtoken
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -46,9 +49,23 @@ const (
 // in a meeting does.
 var DefaultGrants = []Grant{Join, Watch}
 
+// MinSecret is the least length of a secret room tokens are signed
+// under: an HS256 key of at least 256 bits (RFC 7518 3.2; JWT libraries
+// such as jjwt refuse shorter ones). Every holder of a token can try to
+// guess the secret from it, offline.
+const MinSecret = 32
+
+// ErrShortSecret: the secret is under MinSecret bytes.
+var ErrShortSecret = fmt.Errorf("roomtoken: room tokens need a secret of %d characters or more", MinSecret)
+
 // MaxLen bounds a token's length: claims of a room name and a few grants
 // take some 250 characters.
 const MaxLen = 2048
+
+// NotBeforeLeeway is how far ahead of the server's clock a token's nbf may
+// be: the application's server that made it may run a little ahead (RFC
+// 7519 4.1.5), and a token made "valid from now" must work at once.
+const NotBeforeLeeway = 30 * time.Second
 
 // Claims are what a room token says.
 type Claims struct {
@@ -64,7 +81,7 @@ func (c Claims) Allows(room string, grants ...Grant) bool {
 		return false
 	}
 	have := c.Grants
-	if len(have) == 0 {
+	if have == nil {
 		have = DefaultGrants
 	}
 	for _, g := range grants {
@@ -85,6 +102,9 @@ var b64 = base64.RawURLEncoding
 
 // Sign makes a token of c under secret.
 func Sign(secret []byte, c Claims) (string, error) {
+	if len(secret) < MinSecret {
+		return "", ErrShortSecret
+	}
 	if err := c.check(); err != nil {
 		return "", err
 	}
@@ -99,6 +119,9 @@ func Sign(secret []byte, c Claims) (string, error) {
 // Verify checks token's signature under secret and its times at now, and
 // returns its claims.
 func Verify(secret []byte, token string, now time.Time) (Claims, error) {
+	if len(secret) < MinSecret {
+		return Claims{}, fmt.Errorf("%w: %w", ErrInvalid, ErrShortSecret)
+	}
 	if len(token) > MaxLen {
 		return Claims{}, fmt.Errorf("%w: over %d characters", ErrInvalid, MaxLen)
 	}
@@ -121,21 +144,37 @@ func Verify(secret []byte, token string, now time.Time) (Claims, error) {
 	if err != nil || !hmac.Equal(got, mac(secret, h+"."+p)) {
 		return Claims{}, fmt.Errorf("%w: signature", ErrInvalid)
 	}
-	var c Claims
-	raw, err := b64.DecodeString(p)
+	claims, err := members(p)
 	if err != nil {
-		return Claims{}, fmt.Errorf("%w: claims", ErrInvalid)
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
 		return Claims{}, fmt.Errorf("%w: claims: %v", ErrInvalid, err)
 	}
+	var c Claims
+	if err := claim(claims, "room", &c.Room); err != nil {
+		return Claims{}, err
+	}
+	if err := claim(claims, "grants", &c.Grants); err != nil {
+		return Claims{}, err
+	}
+	// NumericDates (RFC 7519 2) may have a fraction: exp is taken down to
+	// its second, nbf up to the next, so neither is stretched.
+	var exp, nbf float64
+	if err := claim(claims, "exp", &exp); err != nil {
+		return Claims{}, err
+	}
+	if err := claim(claims, "nbf", &nbf); err != nil {
+		return Claims{}, err
+	}
+	if math.Abs(exp) >= math.MaxInt64 || math.Abs(nbf) >= math.MaxInt64 {
+		return Claims{}, fmt.Errorf("%w: exp or nbf out of range", ErrInvalid)
+	}
+	c.Expires, c.NotBefore = int64(math.Floor(exp)), int64(math.Ceil(nbf))
 	if err := c.check(); err != nil {
 		return Claims{}, err
 	}
 	switch sec := now.Unix(); {
 	case sec >= c.Expires:
 		return Claims{}, fmt.Errorf("%w: expired %s", ErrInvalid, time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
-	case sec < c.NotBefore:
+	case sec+int64(NotBeforeLeeway/time.Second) < c.NotBefore:
 		return Claims{}, fmt.Errorf("%w: not before %s", ErrInvalid, time.Unix(c.NotBefore, 0).UTC().Format(time.RFC3339))
 	}
 	return c, nil
@@ -147,10 +186,61 @@ func (c Claims) check() error {
 	if c.Room == "" || c.Expires <= 0 {
 		return fmt.Errorf("%w: room and exp are required", ErrInvalid)
 	}
+	if c.Grants != nil && len(c.Grants) == 0 {
+		return fmt.Errorf("%w: grants: an empty list allows nothing; name some, or leave it out for join and watch", ErrInvalid)
+	}
 	for _, g := range c.Grants {
 		if g != Join && g != Watch && g != Control {
 			return fmt.Errorf("%w: grant %q: want join, watch or control", ErrInvalid, g)
 		}
+	}
+	return nil
+}
+
+// members decodes a base64url JSON object's members by their exact names;
+// one named twice is refused.
+func members(part string) (map[string]json.RawMessage, error) {
+	raw, err := b64.DecodeString(part)
+	if err != nil {
+		return nil, err
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	m := map[string]json.RawMessage{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k := t.(string) // an object's keys are strings
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		if _, dup := m[k]; dup {
+			return nil, fmt.Errorf("%q named twice", k)
+		}
+		m[k] = v
+	}
+	if _, err := d.Token(); err != nil {
+		return nil, err
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, errors.New("more after the object")
+	}
+	return m, nil
+}
+
+// claim decodes claims' member name, if there, into v.
+func claim(claims map[string]json.RawMessage, name string, v any) error {
+	raw, ok := claims[name]
+	if !ok {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%w: claims: %s: %v", ErrInvalid, name, err)
 	}
 	return nil
 }

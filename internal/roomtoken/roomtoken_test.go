@@ -87,6 +87,10 @@ func TestVerifyRefuses(t *testing.T) {
 		"expired":              forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1799999999}`),
 		"not yet":              forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"nbf":1800000060}`),
 		"unknown grant":        forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"grants":["admin"]}`),
+		"no grant":             forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"grants":[]}`),
+		"a claim named twice":  forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"room":"board"}`),
+		"exp out of range":     forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1e300}`),
+		"claims an array":      forge(secret, `{"alg":"HS256"}`, `[{"room":"r","exp":1800003600}]`),
 		"two parts":            h + "." + p,
 		"four parts":           good + ".x",
 		"signature not base64": h + "." + p + ".!!!",
@@ -102,12 +106,83 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 }
 
-// TestSignRefuses: Sign makes no token Verify would refuse.
+// TestSignRefuses: Sign makes no token Verify would refuse, nor any under
+// a short secret.
 func TestSignRefuses(t *testing.T) {
-	for _, c := range []Claims{{Expires: 1}, {Room: "r"}, {Room: "r", Expires: 1, Grants: []Grant{"admin"}}} {
+	for _, c := range []Claims{{Expires: 1}, {Room: "r"}, {Room: "r", Expires: 1, Grants: []Grant{"admin"}}, {Room: "r", Expires: 1, Grants: []Grant{}}} {
 		if tok, err := Sign(secret, c); err == nil {
 			t.Errorf("Sign(%+v) = %q, want an error", c, tok)
 		}
+	}
+	// A secret under 32 bytes signs nothing, and verifies nothing.
+	short := secret[:MinSecret-1]
+	if tok, err := Sign(short, Claims{Room: "r", Expires: 1}); !errors.Is(err, ErrShortSecret) {
+		t.Errorf("Sign under a %d-byte secret: %q, %v; want ErrShortSecret", len(short), tok, err)
+	}
+	if c, err := Verify(short, forge(short, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600}`), now); !errors.Is(err, ErrShortSecret) {
+		t.Errorf("Verify under a %d-byte secret: %+v, %v; want ErrShortSecret", len(short), c, err)
+	}
+}
+
+// TestEmptyGrantsAllowNothing: a token whose grants are an empty list
+// (an application that computed a person's grants and found none) allows
+// nothing; only a token that names no grants at all gets the default
+// (join and watch).
+func TestEmptyGrantsAllowNothing(t *testing.T) {
+	tok := forge(secret, `{"alg":"HS256","typ":"JWT"}`, `{"room":"r","exp":1800003600,"grants":[]}`)
+	c, err := Verify(secret, tok, now)
+	if err == nil && (c.Allows("r", Join) || c.Allows("r", Watch) || c.Allows("r", Control)) {
+		t.Errorf("grants [] verified to %+v, which allows join/watch; want nothing allowed (or the token refused)", c)
+	}
+	// Absent and null keep the documented default.
+	for _, p := range []string{`{"room":"r","exp":1800003600}`, `{"room":"r","exp":1800003600,"grants":null}`} {
+		c, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, p), now)
+		if err != nil || !c.Allows("r", Join) || !c.Allows("r", Watch) || c.Allows("r", Control) {
+			t.Errorf("%s: %+v, %v; want join and watch", p, c, err)
+		}
+	}
+}
+
+// TestNumericDates: exp and nbf are NumericDates (RFC 7519 2: "seconds
+// ... ignoring leap seconds", non-integer values allowed), as a JWT
+// library writes them when given time.time()+3600 (PyJWT) or a float.
+func TestNumericDates(t *testing.T) {
+	for _, p := range []string{
+		`{"room":"r","exp":1800003600.5}`,
+		`{"room":"r","exp":1.8000036e9}`,
+		`{"room":"r","exp":1800003600,"nbf":1799999999.25}`,
+	} {
+		if _, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, p), now); err != nil {
+			t.Errorf("%s: %v; want it taken", p, err)
+		}
+	}
+	// ... and a fraction does not stretch a token past its second.
+	if _, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800000000.9}`), now); err == nil {
+		t.Error("exp 1800000000.9 taken at 1800000000; want expired")
+	}
+}
+
+// TestClaimNamesExact: claims are matched by their exact names, as every
+// other JWT library (and the application that signed them) reads them:
+// "Room" is not "room", and a header's "ALG" is not "alg".
+func TestClaimNamesExact(t *testing.T) {
+	c, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, `{"room":"lobby","exp":1800003600,"Room":"board","GRANTS":["control"]}`), now)
+	if err == nil && (c.Room != "lobby" || c.Allows("lobby", Control)) {
+		t.Errorf("claims %+v: want room lobby without control (the other keys are other claims)", c)
+	}
+}
+
+// TestNotBeforeSkew: a token whose nbf is its making (jsonwebtoken's
+// notBefore: 0, SDKs writing nbf = iat = now), made on an application
+// server whose clock is a second ahead of mcu's, is taken: RFC 7519
+// 4.1.5's "small leeway ... to account for clock skew". Its exp is not
+// stretched.
+func TestNotBeforeSkew(t *testing.T) {
+	if _, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"nbf":1800000001}`), now); err != nil {
+		t.Errorf("nbf a second ahead: %v; want it taken", err)
+	}
+	if _, err := Verify(secret, forge(secret, `{"alg":"HS256"}`, `{"room":"r","exp":1800003600,"nbf":1800003000}`), now); err == nil {
+		t.Error("nbf 50 minutes ahead taken")
 	}
 }
 
