@@ -82,7 +82,7 @@ test: deps-browser ## run every test with the race detector (installs what is mi
 	MCU_BROWSERS_EXPECTED=1 $(GO) test -race -count=1 -p 1 -timeout 20m $(addprefix ./,$(REALTIME_PKGS))
 
 test-pure: ## the packages without cgo, built with CGO_ENABLED=0
-	CGO_ENABLED=0 $(GO) test -count=1 ./layout/... ./audio/... ./internal/roomtoken/...
+	CGO_ENABLED=0 $(GO) test -count=1 ./layout/... ./audio/... ./internal/roomtoken/... ./internal/webhook/...
 
 bench: build ## benchmarks: codec/mixer ms per frame, and mcu mix side by side with the ffmpeg CLI
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./codec/ ./mixer/ ./audio/

@@ -49,7 +49,11 @@ type Config struct {
 	OverloadHold time.Duration
 	// Observer, when set, receives the rooms' measurements (metrics).
 	Observer Observer
-	Logger   *slog.Logger
+	// Events, when set, is told what happens to the rooms (Event), from
+	// the goroutine it happens on, some under the room's locks: it must
+	// not block, nor call the Manager.
+	Events func(Event)
+	Logger *slog.Logger
 }
 
 // DefaultRecordMinFree is the free space recordings leave on their disk

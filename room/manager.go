@@ -172,6 +172,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		return nil, "", err
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
+	m.emit(Event{Type: EventJoined, Room: r.name, Session: s.ID, Name: s.Name, Kind: kind.String()})
 	if autoRecord {
 		// Its file is created on the disk: not in the join's way.
 		go r.recordAutomatically()
@@ -712,6 +713,7 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
 	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id)
+	m.emit(Event{Type: EventLeft, Room: r.name, Session: id, Name: s.Name, Kind: s.Kind.String()})
 	r.mu.Lock()
 	r.leaving--
 	r.mu.Unlock()

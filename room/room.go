@@ -112,6 +112,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 		}
 	}()
 	r.log.Info("room opened")
+	mgr.emit(Event{Type: EventRoomStarted, Room: name})
 	return r, nil
 }
 
@@ -299,6 +300,7 @@ func (r *Room) StartRecording() (string, error) {
 	}
 	r.mixer.RequestKeyframe() // a file starts with a keyframe
 	r.log.Info("recording started", "path", rec.Path())
+	r.mgr.emit(Event{Type: EventRecordingStarted, Room: r.name, Path: rec.Path()})
 	return rec.Path(), nil
 }
 
@@ -378,7 +380,13 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 		}
 		r.mu.Unlock()
 		r.log.Info("recording stopped", "path", path, "err", err)
-		r.obs.Recording(recordingEnd(path, err))
+		end := recordingEnd(path, err)
+		r.obs.Recording(end)
+		kept := path
+		if end == RecordingEmpty {
+			kept = "" // no file is kept
+		}
+		r.mgr.emit(Event{Type: EventRecordingFinished, Room: r.name, Path: kept, Result: end.String()})
 	}
 	return path, err
 }
@@ -553,4 +561,5 @@ func (r *Room) close() {
 	<-r.done
 	r.downlink.stop()
 	r.log.Info("room closed")
+	r.mgr.emit(Event{Type: EventRoomFinished, Room: r.name})
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	_ "net/http/pprof" // served only with -debug-addr
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -22,7 +23,9 @@ import (
 
 	"mcu/internal/diskspace"
 	"mcu/internal/lograte"
+	"mcu/internal/roomtoken"
 	"mcu/internal/sched"
+	"mcu/internal/webhook"
 	"mcu/mixer"
 	"mcu/recorder"
 	"mcu/room"
@@ -89,6 +92,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	listen := fs.String("listen", env("MCU_LISTEN", "127.0.0.1:8080"), "HTTP `address` [MCU_LISTEN]")
 	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
 	recordMinFree := fs.String("record-min-free", env("MCU_RECORD_MIN_FREE", "256M"), "free `space` recordings leave on -record-dir's disk (K, M, G, T: 1024s): none starts with less (507), and one whose disk gets down to it takes no more of the mix and is finalized by its stop; 0: recordings may fill the disk [MCU_RECORD_MIN_FREE]")
+	webhookURL := fs.String("webhook", env("MCU_WEBHOOK", ""), "POST each room event (room_started, room_finished, participant_joined, participant_left, recording_started, recording_finished) as JSON to this `URL`, signed with -auth-token's secret when set [MCU_WEBHOOK]")
 	autoRecordDef, autoRecordErr := strconv.ParseBool(env("MCU_AUTO_RECORD", "false"))
 	fs.BoolVar(&cfg.AutoRecord, "auto-record", autoRecordDef, "record every room from its first participant on, as a POST to its recording would start it; one stopped through the API stays stopped [MCU_AUTO_RECORD]")
 	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
@@ -170,6 +174,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
 		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
 	}
+	if err := checkWebhook(*webhookURL); err != nil {
+		return usageError{err}
+	}
 	if autoRecordErr != nil {
 		return usageError{fmt.Errorf("MCU_AUTO_RECORD %q: want true or false", os.Getenv("MCU_AUTO_RECORD"))}
 	}
@@ -229,6 +236,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
+	if *authToken != "" && len(*authToken) < roomtoken.MinSecret {
+		log.Warn("the -auth-token is under 32 characters: room tokens are not taken (make one with: openssl rand -base64 32)")
+	}
 	var certs *certReloader
 	if *tlsCert != "" {
 		if certs, err = newCertReloader(*tlsCert, *tlsKey, log); err != nil {
@@ -332,6 +342,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 	metrics := server.NewMetrics()
 	cfg.Observer = metrics
+	var hooks *webhook.Sender
+	if *webhookURL != "" {
+		hooks = webhook.New(*webhookURL, webhook.Options{Secret: *authToken, Logger: log})
+		cfg.Events = func(e room.Event) { hooks.Send(e) }
+	}
 	rooms, err := room.NewManager(cfg)
 	if err != nil {
 		return err
@@ -385,6 +400,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := <-httpDone; err != nil {
 		log.Warn("http shutdown", "err", err)
 		srv.Close()
+	}
+	if hooks != nil {
+		// The rooms' last events (their recordings finalized, their
+		// close) go out within what is left of the timeout.
+		if err := hooks.Close(stop); err != nil {
+			closeErr = errors.Join(closeErr, fmt.Errorf("webhook: %w", err))
+		}
 	}
 	if closeErr != nil {
 		return errors.Join(serveErr, fmt.Errorf("close rooms: %w", closeErr))
@@ -503,6 +525,19 @@ func (w *httpLogWriter) Write(p []byte) (int, error) {
 		w.log.Info(strings.TrimSpace(string(p)), "source", "http", "not_logged_before", dropped)
 	}
 	return len(p), nil
+}
+
+// checkWebhook refuses a -webhook that is not an absolute http or https
+// URL. Empty is none.
+func checkWebhook(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return fmt.Errorf("-webhook %q: want an http or https URL, such as https://app.example.com/mcu-events, without credentials", raw)
+	}
+	return nil
 }
 
 // checkToken refuses an -auth-token that is short enough to guess, or that

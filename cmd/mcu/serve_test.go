@@ -796,6 +796,7 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 		"shutdown-timeout":    {"MCU_SHUTDOWN_TIMEOUT", "45s"},
 		"debug-addr":          {"MCU_DEBUG_ADDR", "127.0.0.1:6061"},
 		"auto-record":         {"MCU_AUTO_RECORD", "true"},
+		"webhook":             {"MCU_WEBHOOK", "https://app.example.com/mcu-events"},
 	}
 	// Not shown (a TURN password, the token): a value refused at start
 	// shows the variable is read.
@@ -866,7 +867,7 @@ func TestReadmeListsEveryFlag(t *testing.T) {
 	for _, env := range []string{"MCU_LISTEN", "MCU_RECORD_DIR", "MCU_SIZE", "MCU_FPS", "MCU_BITRATE", "MCU_MIN_BITRATE",
 		"MCU_AUDIO_BITRATE", "MCU_SPEED", "MCU_LAYOUT", "MCU_MAX_PARTICIPANTS", "MCU_MAX_VIEWERS", "MCU_MAX_ROOMS",
 		"MCU_ICE_SERVERS", "MCU_NAT1TO1_IP", "MCU_UDP_PORT", "MCU_LOOPBACK_CANDIDATES", "MCU_SHUTDOWN_TIMEOUT",
-		"MCU_AUTH_TOKEN", "MCU_DEBUG_ADDR", "MCU_AUTO_RECORD"} {
+		"MCU_AUTH_TOKEN", "MCU_DEBUG_ADDR", "MCU_AUTO_RECORD", "MCU_WEBHOOK"} {
 		t.Setenv(env, "") // the defaults, not this machine's settings
 	}
 	flags, _ := serveFlags(t)

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"mcu/client"
+	"mcu/internal/mediatest"
+	"mcu/internal/webhook"
+)
+
+// TestServeWebhook: a server with -webhook posts its rooms' events, each
+// signed with -auth-token's secret, and at SIGTERM delivers the last
+// ones (the recording finalized, the room closed) before it exits.
+func TestServeWebhook(t *testing.T) {
+	const secret = "the-servers-secret-0123"
+	type event struct {
+		Type, Room, Path, Result string
+	}
+	var mu sync.Mutex
+	var got []event
+	var badSigs int
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var e event
+		json.Unmarshal(body, &e)
+		mu.Lock()
+		got = append(got, e)
+		if r.Header.Get(webhook.SignatureHeader) != webhook.Sign([]byte(secret), body) {
+			badSigs++
+		}
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer hook.Close()
+	cmd, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir(), "-webhook", hook.URL + "/events"},
+		"MCU_AUTH_TOKEN="+secret)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: url, Room: "hooked", Token: secret,
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	req, _ := http.NewRequest("POST", url+"/api/rooms/hooked/recording", nil)
+	req.Header.Set("Authorization", "Bearer "+secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct{ Path string }
+	json.NewDecoder(resp.Body).Decode(&rec)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("start recording: %d", resp.StatusCode)
+	}
+	waitClusters(t, rec.Path, 1)
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v\n%s", err, stderr.String())
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	types := make([]string, len(got))
+	for i, e := range got {
+		types[i] = e.Type
+		if e.Room != "hooked" {
+			t.Errorf("event %d: %+v, want room hooked", i, e)
+		}
+	}
+	want := []string{"room_started", "participant_joined", "recording_started", "recording_finished", "participant_left", "room_finished"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("events posted %q, want %q", types, want)
+	}
+	if fin := got[3]; fin.Path != rec.Path || fin.Result != "complete" {
+		t.Errorf("recording_finished %+v, want %s complete", fin, rec.Path)
+	}
+	if badSigs > 0 {
+		t.Errorf("%d of %d events not signed with the secret", badSigs, len(got))
+	}
+}
+
+// TestWebhookURLChecked: a -webhook that is not an http(s) URL, or that
+// carries credentials (they would be logged), is a usage error.
+func TestWebhookURLChecked(t *testing.T) {
+	for _, bad := range []string{"app.example.com/events", "ftp://app.example.com/events", "https://user:pw@app.example.com/events", "https:///events"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir(), "-webhook", bad}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("-webhook %q: %v, want a usage error", bad, err)
+		}
+	}
+}

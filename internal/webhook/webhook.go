@@ -1,0 +1,206 @@
+// Package webhook delivers events as HTTP POSTs of JSON to one URL, in
+// the order they happened, from a queue of its own, so that whoever
+// tells an event never waits on the network.
+//
+// Each POST carries one event. With a secret, it is signed:
+// "Mcu-Signature: sha256=HEX", the HMAC-SHA256 of the body under the
+// secret, for the receiver to check that it came from the server. A
+// delivery that fails (no answer within Timeout, or a status other than
+// 2xx) is tried again, Attempts times in all, waiting Backoff, then twice
+// that, between tries; then the event is given up and logged. Events that
+// find the queue full are dropped and counted.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of a Sender's settings.
+const (
+	DefaultQueue    = 1024
+	DefaultAttempts = 3
+	DefaultTimeout  = 5 * time.Second
+	DefaultBackoff  = time.Second
+)
+
+// SignatureHeader names the header of a body's signature.
+const SignatureHeader = "Mcu-Signature"
+
+// Sender delivers events to one URL. Send may be called from any
+// goroutine, before and after Close.
+type Sender struct {
+	url      string
+	secret   []byte
+	log      *slog.Logger
+	client   *http.Client
+	attempts int
+	backoff  time.Duration
+
+	mu      sync.Mutex
+	closed  bool
+	queue   chan []byte
+	stop    chan struct{} // closed by Close: no more waiting between tries
+	done    chan struct{} // closed when the queue is delivered or given up
+	dropped atomic.Uint64
+	failed  atomic.Uint64
+}
+
+// Options are a Sender's settings; zero values take the defaults.
+type Options struct {
+	Secret   string // signs each body; "" sends them unsigned
+	Queue    int
+	Attempts int
+	Timeout  time.Duration
+	Backoff  time.Duration
+	Logger   *slog.Logger
+}
+
+// New starts a Sender that posts to url.
+func New(url string, o Options) *Sender {
+	s := &Sender{url: url, secret: []byte(o.Secret), log: o.Logger, attempts: o.Attempts, backoff: o.Backoff,
+		queue: make(chan []byte, cmpOr(o.Queue, DefaultQueue)), stop: make(chan struct{}), done: make(chan struct{})}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.attempts = cmpOr(s.attempts, DefaultAttempts)
+	s.backoff = cmpOr(s.backoff, DefaultBackoff)
+	// No redirects followed: the events go where they were configured to.
+	s.client = &http.Client{Timeout: cmpOr(o.Timeout, DefaultTimeout),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	go s.run()
+	return s
+}
+
+func cmpOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// Send queues ev (made JSON) for delivery; it never blocks. An event sent
+// after Close, or to a full queue, is dropped and counted.
+func (s *Sender) Send(ev any) {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		s.log.Error("webhook: event not encoded", "err", err)
+		s.dropped.Add(1)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		s.dropped.Add(1)
+		return
+	}
+	select {
+	case s.queue <- body:
+	default:
+		if s.dropped.Add(1) == 1 {
+			s.log.Warn("webhook: queue full, events dropped", "url", s.url, "queue", cap(s.queue))
+		}
+	}
+}
+
+// Dropped counts the events never posted for a full queue or a Send after
+// Close; Failed those given up after their attempts.
+func (s *Sender) Dropped() uint64 { return s.dropped.Load() }
+func (s *Sender) Failed() uint64  { return s.failed.Load() }
+
+// Close takes no more events and delivers those queued, each with its
+// tries but without waiting between them, until ctx ends; what is left
+// then is given up and counted as failed.
+func (s *Sender) Close(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closed {
+		s.closed = true
+		close(s.queue)
+		close(s.stop)
+	}
+	s.mu.Unlock()
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		n := uint64(len(s.queue))
+		s.failed.Add(n)
+		s.log.Error("webhook: events not delivered at shutdown", "url", s.url, "events", n)
+		return ctx.Err()
+	}
+}
+
+func (s *Sender) run() {
+	defer close(s.done)
+	for body := range s.queue {
+		var err error
+		for try := range s.attempts {
+			if try > 0 && !s.wait(s.backoff<<(try-1)) {
+				// Stopping: one last try of each, no waiting.
+				err = s.post(body)
+				break
+			}
+			if err = s.post(body); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			s.failed.Add(1)
+			s.log.Warn("webhook: event not delivered", "url", s.url, "attempts", s.attempts, "err", err)
+		}
+	}
+}
+
+// wait waits d, or less when Close is called (false then).
+func (s *Sender) wait(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
+// post sends one body.
+func (s *Sender) post(body []byte) error {
+	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "mcu")
+	if len(s.secret) > 0 {
+		req.Header.Set(SignatureHeader, Sign(s.secret, body))
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("webhook: %s", resp.Status)
+	}
+	return nil
+}
+
+// Sign is the signature header's value for body under secret:
+// "sha256=" and the hex HMAC-SHA256.
+func Sign(secret, body []byte) string {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+}

@@ -1,0 +1,179 @@
+package webhook
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+)
+
+// receiver records what it is posted; answer decides each status.
+type receiver struct {
+	mu     sync.Mutex
+	bodies []string
+	sigs   []string
+	answer func(n int) int // n: the request's number, from 0
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	n := len(rc.bodies)
+	rc.bodies = append(rc.bodies, string(body))
+	rc.sigs = append(rc.sigs, r.Header.Get(SignatureHeader))
+	rc.mu.Unlock()
+	if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
+	status := http.StatusNoContent
+	if rc.answer != nil {
+		status = rc.answer(n)
+	}
+	w.WriteHeader(status)
+}
+
+func (rc *receiver) got() ([]string, []string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]string(nil), rc.bodies...), append([]string(nil), rc.sigs...)
+}
+
+func start(t *testing.T, rc http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(rc)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func closeWithin(t *testing.T, s *Sender, d time.Duration) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return s.Close(ctx)
+}
+
+type event struct {
+	Type string `json:"type"`
+	N    int    `json:"n"`
+}
+
+// TestDeliveredInOrderAndSigned: every event is posted once, in order, as
+// JSON, signed under the secret; Close waits for them.
+func TestDeliveredInOrderAndSigned(t *testing.T) {
+	rc := &receiver{}
+	s := New(start(t, rc), Options{Secret: "the-secret-0123456789"})
+	for i := range 20 {
+		s.Send(event{"room_started", i})
+	}
+	if err := closeWithin(t, s, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	bodies, sigs := rc.got()
+	if len(bodies) != 20 {
+		t.Fatalf("%d posts, want 20", len(bodies))
+	}
+	for i, b := range bodies {
+		var e event
+		if err := json.Unmarshal([]byte(b), &e); err != nil || e.N != i {
+			t.Errorf("post %d: %q (%v), want event %d", i, b, err, i)
+		}
+		if want := Sign([]byte("the-secret-0123456789"), []byte(b)); sigs[i] != want {
+			t.Errorf("post %d signed %q, want %q", i, sigs[i], want)
+		}
+	}
+	if s.Dropped()+s.Failed() != 0 {
+		t.Errorf("dropped %d, failed %d", s.Dropped(), s.Failed())
+	}
+}
+
+// TestUnsignedWithoutSecret: no secret, no signature header.
+func TestUnsignedWithoutSecret(t *testing.T) {
+	rc := &receiver{}
+	s := New(start(t, rc), Options{})
+	s.Send(event{"x", 1})
+	closeWithin(t, s, 5*time.Second)
+	if _, sigs := rc.got(); len(sigs) != 1 || sigs[0] != "" {
+		t.Errorf("signatures %q, want one post unsigned", sigs)
+	}
+}
+
+// TestRetriedThenGivenUp: a failed post (a 5xx, a redirect) is tried
+// again, Attempts times in all; an event that always fails is given up
+// and counted, and the next one still goes.
+func TestRetriedThenGivenUp(t *testing.T) {
+	rc := &receiver{answer: func(n int) int {
+		switch {
+		case n < 3:
+			return http.StatusInternalServerError // the first event's three tries
+		case n == 3:
+			return http.StatusFound // the second's first try: not followed
+		}
+		return http.StatusOK
+	}}
+	s := New(start(t, rc), Options{Attempts: 3, Backoff: 10 * time.Millisecond})
+	s.Send(event{"a", 0})
+	s.Send(event{"b", 1})
+	deadline := time.Now().Add(5 * time.Second)
+	for bodies, _ := rc.got(); len(bodies) < 5 && time.Now().Before(deadline); bodies, _ = rc.got() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	closeWithin(t, s, 5*time.Second)
+	bodies, _ := rc.got()
+	if len(bodies) != 5 {
+		t.Fatalf("%d posts, want 3 of the first event and 2 of the second", len(bodies))
+	}
+	if s.Failed() != 1 {
+		t.Errorf("failed %d, want the first event", s.Failed())
+	}
+}
+
+// TestQueueFull: events that find the queue full are dropped and counted,
+// never waited for; so is one sent after Close.
+func TestQueueFull(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
+	t.Cleanup(free)
+	s := New(url, Options{Queue: 2})
+	begun := time.Now()
+	for i := range 10 {
+		s.Send(event{"x", i})
+	}
+	if d := time.Since(begun); d > 100*time.Millisecond {
+		t.Errorf("10 sends took %v: Send waited", d)
+	}
+	// One in flight, two queued: at least seven dropped.
+	if s.Dropped() < 7 {
+		t.Errorf("dropped %d of 10 with a queue of 2, want 7 or more", s.Dropped())
+	}
+	free()
+	closeWithin(t, s, 5*time.Second)
+	before := s.Dropped()
+	s.Send(event{"late", 0})
+	if s.Dropped() != before+1 {
+		t.Error("an event sent after Close was not counted dropped")
+	}
+}
+
+// TestCloseBounded: a receiver that never answers holds Close no longer
+// than its context.
+func TestCloseBounded(t *testing.T) {
+	hold := make(chan struct{})
+	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hold }))
+	t.Cleanup(func() { close(hold) }) // before the server's close (cleanups run last first)
+	s := New(url, Options{Timeout: time.Minute})
+	s.Send(event{"x", 0})
+	s.Send(event{"y", 1})
+	begun := time.Now()
+	err := closeWithin(t, s, 200*time.Millisecond)
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(begun) > 2*time.Second {
+		t.Errorf("Close: %v after %v, want the context's deadline at 200 ms", err, time.Since(begun))
+	}
+}

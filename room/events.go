@@ -1,0 +1,39 @@
+package room
+
+import "time"
+
+// Event is something that happened to a room, told to Config.Events as
+// it happens: for an application to follow its meetings (a webhook).
+type Event struct {
+	// Type is one of the Event* constants.
+	Type string    `json:"type"`
+	Room string    `json:"room"`
+	Time time.Time `json:"time"`
+	// A session's events: its id (as in the room's JSON), name and kind.
+	Session string `json:"session,omitempty"`
+	Name    string `json:"name,omitempty"`
+	Kind    string `json:"kind,omitempty"`
+	// A recording's events: its file; at its end, how it ended
+	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
+	Path   string `json:"path,omitempty"`
+	Result string `json:"result,omitempty"`
+}
+
+// The events' types.
+const (
+	EventRoomStarted       = "room_started"       // a room opened for a join
+	EventRoomFinished      = "room_finished"      // it closed (everyone left, or the server stops); its recording finalized first
+	EventJoined            = "participant_joined" // a session joined (participant, publisher or viewer)
+	EventLeft              = "participant_left"   // it left, was let go or timed out
+	EventRecordingStarted  = "recording_started"  // a recording's file was created
+	EventRecordingFinished = "recording_finished" // it was finalized (or failed, or had nothing: Result)
+)
+
+// emit tells Config.Events of e, stamped now.
+func (m *Manager) emit(e Event) {
+	if m.cfg.Events == nil {
+		return
+	}
+	e.Time = time.Now().UTC()
+	m.cfg.Events(e)
+}

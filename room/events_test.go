@@ -1,0 +1,62 @@
+package room
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// TestEvents: a room's life as Config.Events tells it, in order: opened,
+// a participant in, a recording started and finalized (with its file and
+// result), the participant out, the room closed.
+func TestEvents(t *testing.T) {
+	var mu sync.Mutex
+	var got []Event
+	cfg := DefaultConfig()
+	cfg.Events = func(e Event) {
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	}
+	m := testManagerWith(t, cfg)
+	start := time.Now().UTC()
+	r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	s := onlySession(t, r)
+	path, err := r.StartRecording()
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // some of the mix in the file
+	if _, err := r.StopRecording(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.End("x", s.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	want := []Event{
+		{Type: EventRoomStarted, Room: "x"},
+		{Type: EventJoined, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant"},
+		{Type: EventRecordingStarted, Room: "x", Path: path},
+		{Type: EventRecordingFinished, Room: "x", Path: path, Result: "complete"},
+		{Type: EventLeft, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant"},
+		{Type: EventRoomFinished, Room: "x"},
+	}
+	stamped := slices.Clone(got)
+	for i := range got {
+		got[i].Time = time.Time{}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("events:\n%+v\nwant:\n%+v", got, want)
+	}
+	for i, e := range stamped {
+		if e.Time.Before(start.Add(-time.Millisecond)) || e.Time.Location() != time.UTC || i > 0 && e.Time.Before(stamped[i-1].Time) {
+			t.Errorf("event %d (%s) at %v: want UTC times, in order, from the test's start", i, e.Type, e.Time)
+		}
+	}
+}
