@@ -6,9 +6,15 @@ import "time"
 // it happens: for an application to follow its meetings (a webhook).
 type Event struct {
 	// Type is one of the Event* constants.
-	Type string    `json:"type"`
-	Room string    `json:"room"`
-	Time time.Time `json:"time"`
+	Type string `json:"type"`
+	Room string `json:"room"`
+	// RoomID tells apart the rooms of one name: a join may open a room
+	// again while the last of that name still closes (its recording
+	// finalizing), whose room_finished then comes after the new one's
+	// room_started.
+	RoomID string    `json:"room_id"`
+	ID     string    `json:"id"` // the event's own, unique: a receiver drops one delivered twice (a retry, a replay)
+	Time   time.Time `json:"time"`
 	// A session's events: its id (as in the room's JSON), name and kind.
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
@@ -34,6 +40,12 @@ func (m *Manager) emit(e Event) {
 	if m.cfg.Events == nil {
 		return
 	}
-	e.Time = time.Now().UTC()
+	e.ID, e.Time = randomHex(8), time.Now().UTC()
 	m.cfg.Events(e)
+}
+
+// emit tells Config.Events of e, an event of r.
+func (r *Room) emit(e Event) {
+	e.Room, e.RoomID = r.name, r.id
+	r.mgr.emit(e)
 }

@@ -48,8 +48,15 @@ func TestEvents(t *testing.T) {
 		{Type: EventRoomFinished, Room: "x"},
 	}
 	stamped := slices.Clone(got)
+	rid := ""
+	if len(got) > 0 {
+		rid = got[0].RoomID
+	}
 	for i := range got {
-		got[i].Time = time.Time{}
+		if rid == "" || got[i].RoomID != rid || got[i].ID == "" {
+			t.Errorf("event %d: room_id %q, id %q: want the room's, and one", i, got[i].RoomID, got[i].ID)
+		}
+		got[i].Time, got[i].RoomID, got[i].ID = time.Time{}, "", ""
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("events:\n%+v\nwant:\n%+v", got, want)

@@ -159,6 +159,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		orphan, err = s, ErrRoomClosed
 	case err == nil:
 		r.sessions[s.ID] = s
+		// Told under the locks: once they are let go, a leave (ICE
+		// failing, SIGTERM, an eviction) may tell its participant_left,
+		// and the room's close its room_finished, before this join
+		// goes on.
+		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String()})
 		autoRecord = m.cfg.AutoRecord && kind != Viewer && !r.autoRecorded
 		r.autoRecorded = r.autoRecorded || autoRecord
 	}
@@ -172,7 +177,6 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		return nil, "", err
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
-	m.emit(Event{Type: EventJoined, Room: r.name, Session: s.ID, Name: s.Name, Kind: kind.String()})
 	if autoRecord {
 		// Its file is created on the disk: not in the join's way.
 		go r.recordAutomatically()
@@ -713,7 +717,7 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
 	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id)
-	m.emit(Event{Type: EventLeft, Room: r.name, Session: id, Name: s.Name, Kind: s.Kind.String()})
+	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String()})
 	r.mu.Lock()
 	r.leaving--
 	r.mu.Unlock()

@@ -23,6 +23,7 @@ import (
 // sessions and the recording.
 type Room struct {
 	name     string
+	id       string // tells it from the other rooms of its name, in its events
 	mgr      *Manager
 	log      *slog.Logger
 	obs      Observer
@@ -72,7 +73,7 @@ var (
 var runMixer = func(ctx context.Context, m *mixer.Mixer) error { return m.Run(ctx, mixer.RealTime(), 0) }
 
 func newRoom(name string, mgr *Manager) (*Room, error) {
-	r := &Room{name: name, mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
+	r := &Room{name: name, id: randomHex(8), mgr: mgr, log: mgr.log.With("room", name), obs: mgr.obs,
 		sessions: map[string]*Session{}, done: make(chan struct{}), closed: make(chan struct{}), created: time.Now()}
 	r.started = sync.NewCond(&r.mu)
 	var err error
@@ -112,7 +113,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 		}
 	}()
 	r.log.Info("room opened")
-	mgr.emit(Event{Type: EventRoomStarted, Room: name})
+	r.emit(Event{Type: EventRoomStarted})
 	return r, nil
 }
 
@@ -300,7 +301,7 @@ func (r *Room) StartRecording() (string, error) {
 	}
 	r.mixer.RequestKeyframe() // a file starts with a keyframe
 	r.log.Info("recording started", "path", rec.Path())
-	r.mgr.emit(Event{Type: EventRecordingStarted, Room: r.name, Path: rec.Path()})
+	r.emit(Event{Type: EventRecordingStarted, Path: rec.Path()})
 	return rec.Path(), nil
 }
 
@@ -386,7 +387,7 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 		if end == RecordingEmpty {
 			kept = "" // no file is kept
 		}
-		r.mgr.emit(Event{Type: EventRecordingFinished, Room: r.name, Path: kept, Result: end.String()})
+		r.emit(Event{Type: EventRecordingFinished, Path: kept, Result: end.String()})
 	}
 	return path, err
 }
@@ -561,5 +562,5 @@ func (r *Room) close() {
 	<-r.done
 	r.downlink.stop()
 	r.log.Info("room closed")
-	r.mgr.emit(Event{Type: EventRoomFinished, Room: r.name})
+	r.emit(Event{Type: EventRoomFinished})
 }

@@ -92,7 +92,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	listen := fs.String("listen", env("MCU_LISTEN", "127.0.0.1:8080"), "HTTP `address` [MCU_LISTEN]")
 	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
 	recordMinFree := fs.String("record-min-free", env("MCU_RECORD_MIN_FREE", "256M"), "free `space` recordings leave on -record-dir's disk (K, M, G, T: 1024s): none starts with less (507), and one whose disk gets down to it takes no more of the mix and is finalized by its stop; 0: recordings may fill the disk [MCU_RECORD_MIN_FREE]")
-	webhookURL := fs.String("webhook", env("MCU_WEBHOOK", ""), "POST each room event (room_started, room_finished, participant_joined, participant_left, recording_started, recording_finished) as JSON to this `URL`, signed with -auth-token's secret when set [MCU_WEBHOOK]")
+	webhookURL := fs.String("webhook", env("MCU_WEBHOOK", ""), "POST each room event (room_started, room_finished, participant_joined, participant_left, recording_started, recording_finished) as JSON to this `URL`, signed with -webhook-secret when set [MCU_WEBHOOK]")
+	webhookSecret := fs.String("webhook-secret", "", "a secret of 32 or more characters the webhook's requests are signed with (Mcu-Signature), for its receiver to check them; empty: unsigned. Prefer the variable: other users see a command line [MCU_WEBHOOK_SECRET]")
 	autoRecordDef, autoRecordErr := strconv.ParseBool(env("MCU_AUTO_RECORD", "false"))
 	fs.BoolVar(&cfg.AutoRecord, "auto-record", autoRecordDef, "record every room from its first participant on, as a POST to its recording would start it; one stopped through the API stays stopped [MCU_AUTO_RECORD]")
 	size := fs.String("size", env("MCU_SIZE", "1280x720"), "canvas `WxH` [MCU_SIZE]")
@@ -225,6 +226,14 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *authToken == "" {
 		*authToken = env("MCU_AUTH_TOKEN", "")
 	}
+	if *webhookSecret == "" {
+		*webhookSecret = env("MCU_WEBHOOK_SECRET", "")
+	}
+	if err := checkToken(*webhookSecret); err != nil || *webhookSecret != "" && len(*webhookSecret) < roomtoken.MinSecret {
+		// Each signed event is an HMAC of a body anyone on its way may
+		// read: a short secret could be guessed from it, offline.
+		return usageError{fmt.Errorf("-webhook-secret: want %d or more printable ASCII characters without spaces (openssl rand -base64 32)", roomtoken.MinSecret)}
+	}
 	if err := checkToken(*authToken); err != nil {
 		return usageError{err}
 	}
@@ -344,7 +353,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cfg.Observer = metrics
 	var hooks *webhook.Sender
 	if *webhookURL != "" {
-		hooks = webhook.New(*webhookURL, webhook.Options{Secret: *authToken, Logger: log})
+		hooks = webhook.New(*webhookURL, webhook.Options{Secret: *webhookSecret, Logger: log})
 		cfg.Events = func(e room.Event) { hooks.Send(e) }
 	}
 	rooms, err := room.NewManager(cfg)

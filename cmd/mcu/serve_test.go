@@ -801,9 +801,10 @@ func TestFlagsReadTheirVariables(t *testing.T) {
 	// Not shown (a TURN password, the token): a value refused at start
 	// shows the variable is read.
 	hidden := map[string]struct{ env, bad string }{
-		"ice-server": {"MCU_ICE_SERVERS", "turn:ada:topsecret@"},
-		"nat1to1-ip": {"MCU_NAT1TO1_IP", "myhost.example.com"},
-		"auth-token": {"MCU_AUTH_TOKEN", "topsecret"},
+		"ice-server":     {"MCU_ICE_SERVERS", "turn:ada:topsecret@"},
+		"nat1to1-ip":     {"MCU_NAT1TO1_IP", "myhost.example.com"},
+		"auth-token":     {"MCU_AUTH_TOKEN", "topsecret"},
+		"webhook-secret": {"MCU_WEBHOOK_SECRET", "topsecret-but-short"},
 	}
 	for _, s := range shown {
 		t.Setenv(s.env, s.val)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -19,10 +20,13 @@ import (
 )
 
 // TestServeWebhook: a server with -webhook posts its rooms' events, each
-// signed with -auth-token's secret, and at SIGTERM delivers the last
-// ones (the recording finalized, the room closed) before it exits.
+// signed with -webhook-secret, and at SIGTERM delivers the last ones (the
+// recording finalized, the room closed) before it exits.
 func TestServeWebhook(t *testing.T) {
-	const secret = "the-servers-secret-0123"
+	const (
+		secret = "the-servers-secret-0123"
+		signer = "the-webhooks-secret-0123456789abcdef"
+	)
 	type event struct {
 		Type, Room, Path, Result string
 	}
@@ -35,7 +39,7 @@ func TestServeWebhook(t *testing.T) {
 		json.Unmarshal(body, &e)
 		mu.Lock()
 		got = append(got, e)
-		if r.Header.Get(webhook.SignatureHeader) != webhook.Sign([]byte(secret), body) {
+		if webhook.Verify([]byte(signer), r.Header.Get(webhook.SignatureHeader), body, time.Now(), time.Minute) != nil {
 			badSigs++
 		}
 		mu.Unlock()
@@ -43,7 +47,7 @@ func TestServeWebhook(t *testing.T) {
 	}))
 	defer hook.Close()
 	cmd, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir(), "-webhook", hook.URL + "/events"},
-		"MCU_AUTH_TOKEN="+secret)
+		"MCU_AUTH_TOKEN="+secret, "MCU_WEBHOOK_SECRET="+signer)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := client.Connect(ctx, client.Options{Server: url, Room: "hooked", Token: secret,
@@ -90,6 +94,19 @@ func TestServeWebhook(t *testing.T) {
 	}
 	if badSigs > 0 {
 		t.Errorf("%d of %d events not signed with the secret", badSigs, len(got))
+	}
+}
+
+// TestWebhookSecretChecked: a -webhook-secret under 32 characters (a
+// guess from any signed event would find it) is a usage error.
+func TestWebhookSecretChecked(t *testing.T) {
+	t.Setenv("MCU_WEBHOOK_SECRET", "only-31-characters-0123456789ab")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := serveCommand(ctx, []string{"-listen", "127.0.0.1:0", "-record-dir", t.TempDir(), "-webhook", "https://app.example.com/events"}, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "webhook-secret") {
+		t.Errorf("a 31-character webhook secret: %v, want a usage error naming -webhook-secret", err)
 	}
 }
 

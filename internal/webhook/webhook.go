@@ -3,12 +3,17 @@
 // tells an event never waits on the network.
 //
 // Each POST carries one event. With a secret, it is signed:
-// "Mcu-Signature: sha256=HEX", the HMAC-SHA256 of the body under the
-// secret, for the receiver to check that it came from the server. A
-// delivery that fails (no answer within Timeout, or a status other than
-// 2xx) is tried again, Attempts times in all, waiting Backoff, then twice
-// that, between tries; then the event is given up and logged. Events that
-// find the queue full are dropped and counted.
+// "Mcu-Signature: t=UNIX,sha256=HEX", HEX the HMAC-SHA256 under the
+// secret of UNIX (the time of the try, in seconds), a dot and the body;
+// a receiver checks it (Verify) and refuses a t far from its clock, so
+// that a request recorded on the way cannot be played again later.
+// Delivery is at least once: a receiver that took an event whose answer
+// was lost gets it again, and drops it by its id. A delivery that fails
+// (no answer within Timeout, or a status other than 2xx; redirects are
+// not followed) is tried again, Attempts times in all, waiting Backoff,
+// then twice that, between tries; then the event is given up and logged.
+// Events that find the queue full are dropped, counted and logged (once
+// each time it fills).
 package webhook
 
 import (
@@ -18,10 +23,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +51,7 @@ const SignatureHeader = "Mcu-Signature"
 // goroutine, before and after Close.
 type Sender struct {
 	url      string
+	logURL   string // url as logged: its scheme and host, not its path or query (a secret of the receiver's, often)
 	secret   []byte
 	log      *slog.Logger
 	client   *http.Client
@@ -50,6 +60,7 @@ type Sender struct {
 
 	mu      sync.Mutex
 	closed  bool
+	full    bool // events dropped since the queue was last empty: logged once for them
 	queue   chan []byte
 	stop    chan struct{} // closed by Close: no more waiting between tries
 	done    chan struct{} // closed when the queue is delivered or given up
@@ -68,8 +79,8 @@ type Options struct {
 }
 
 // New starts a Sender that posts to url.
-func New(url string, o Options) *Sender {
-	s := &Sender{url: url, secret: []byte(o.Secret), log: o.Logger, attempts: o.Attempts, backoff: o.Backoff,
+func New(rawURL string, o Options) *Sender {
+	s := &Sender{url: rawURL, logURL: redact(rawURL), secret: []byte(o.Secret), log: o.Logger, attempts: o.Attempts, backoff: o.Backoff,
 		queue: make(chan []byte, cmpOr(o.Queue, DefaultQueue)), stop: make(chan struct{}), done: make(chan struct{})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -81,6 +92,16 @@ func New(url string, o Options) *Sender {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	go s.run()
 	return s
+}
+
+// redact is raw's scheme and host, for the log: a receiver's URL often
+// carries its own secret in its path or query.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(unparsed URL)"
+	}
+	return u.Scheme + "://" + u.Host + "/..."
 }
 
 func cmpOr[T int | time.Duration](v, def T) T {
@@ -105,11 +126,16 @@ func (s *Sender) Send(ev any) {
 		s.dropped.Add(1)
 		return
 	}
+	if len(s.queue) == 0 {
+		s.full = false // drained: a queue that fills again is told again
+	}
 	select {
 	case s.queue <- body:
 	default:
-		if s.dropped.Add(1) == 1 {
-			s.log.Warn("webhook: queue full, events dropped", "url", s.url, "queue", cap(s.queue))
+		n := s.dropped.Add(1)
+		if !s.full { // once for each time the queue fills
+			s.full = true
+			s.log.Warn("webhook: queue full, events dropped", "url", s.logURL, "queue", cap(s.queue), "dropped_so_far", n)
 		}
 	}
 }
@@ -136,7 +162,7 @@ func (s *Sender) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		n := uint64(len(s.queue))
 		s.failed.Add(n)
-		s.log.Error("webhook: events not delivered at shutdown", "url", s.url, "events", n)
+		s.log.Error("webhook: events not delivered at shutdown", "url", s.logURL, "events", n)
 		return ctx.Err()
 	}
 }
@@ -157,7 +183,7 @@ func (s *Sender) run() {
 		}
 		if err != nil {
 			s.failed.Add(1)
-			s.log.Warn("webhook: event not delivered", "url", s.url, "attempts", s.attempts, "err", err)
+			s.log.Warn("webhook: event not delivered", "url", s.logURL, "attempts", s.attempts, "err", err)
 		}
 	}
 }
@@ -183,10 +209,13 @@ func (s *Sender) post(body []byte) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "mcu")
 	if len(s.secret) > 0 {
-		req.Header.Set(SignatureHeader, Sign(s.secret, body))
+		req.Header.Set(SignatureHeader, Sign(s.secret, time.Now().Unix(), body))
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
+		if ue, ok := err.(*url.Error); ok {
+			ue.URL = s.logURL // the error is logged
+		}
 		return err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -197,10 +226,39 @@ func (s *Sender) post(body []byte) error {
 	return nil
 }
 
-// Sign is the signature header's value for body under secret:
-// "sha256=" and the hex HMAC-SHA256.
-func Sign(secret, body []byte) string {
+// Sign is the signature header's value for body sent at t (seconds since
+// 1970) under secret: "t=T,sha256=HEX", HEX the HMAC-SHA256 of T, a dot
+// and body.
+func Sign(secret []byte, t int64, body []byte) string {
+	return fmt.Sprintf("t=%d,sha256=%s", t, hex.EncodeToString(mac(secret, t, body)))
+}
+
+func mac(secret []byte, t int64, body []byte) []byte {
 	m := hmac.New(sha256.New, secret)
+	fmt.Fprintf(m, "%d.", t)
 	m.Write(body)
-	return "sha256=" + hex.EncodeToString(m.Sum(nil))
+	return m.Sum(nil)
+}
+
+// ErrSignature is returned by Verify for a request not signed as it says.
+var ErrSignature = errors.New("webhook: bad signature")
+
+// Verify checks a signature header's value for body, as a receiver does:
+// signed under secret, at a time within tolerance of now.
+func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	ts, sig, ok := strings.Cut(header, ",")
+	ts, ok1 := strings.CutPrefix(ts, "t=")
+	sig, ok2 := strings.CutPrefix(sig, "sha256=")
+	t, err := strconv.ParseInt(ts, 10, 64)
+	got, err2 := hex.DecodeString(sig)
+	if !ok || !ok1 || !ok2 || err != nil || err2 != nil {
+		return fmt.Errorf("%w: %q is not t=UNIX,sha256=HEX", ErrSignature, header)
+	}
+	if !hmac.Equal(got, mac(secret, t, body)) {
+		return ErrSignature
+	}
+	if d := now.Sub(time.Unix(t, 0)); d > tolerance || d < -tolerance {
+		return fmt.Errorf("%w: signed %v away from now", ErrSignature, d.Round(time.Second))
+	}
+	return nil
 }
