@@ -22,11 +22,13 @@ type Metrics struct {
 	overload  func() (refusing bool, refused, behind uint64)
 	restarts  func() uint64
 	recording func() int
+	webhook   func() (delivered, failed, dropped uint64) // nil: no webhook
 
 	roomsDesc, participantsDesc, viewersDesc, loweredDesc *prometheus.Desc
 	spedUpDesc                                            *prometheus.Desc
 	overloadedDesc, refusedDesc, behindDesc               *prometheus.Desc
 	restartsDesc, h264Desc, recordingsDesc                *prometheus.Desc
+	webhookDesc                                           *prometheus.Desc
 
 	tick, encode, latency prometheus.Histogram
 	lateTicks, dropped    prometheus.Counter
@@ -73,6 +75,8 @@ func NewMetrics() *Metrics {
 		h264Desc: prometheus.NewDesc("mcu_h264_receivers",
 			"Sessions receiving the mix in H.264, their offer taking no VP8: each room with any encodes its canvas twice.", nil, nil),
 		recordingsDesc: prometheus.NewDesc("mcu_recordings", "Rooms recording now.", nil, nil),
+		webhookDesc: prometheus.NewDesc("mcu_webhook_events_total",
+			"Room events for -webhook, by what became of them: delivered (a 2xx), failed (given up after their tries), dropped (the queue full).", []string{"result"}, nil),
 		restartsDesc: prometheus.NewDesc("mcu_ice_restarts_total",
 			"ICE restarts of sessions (PATCH with If-Match: *): clients whose network changed, kept in their rooms.", nil, nil),
 		// A tick whose tiles come scaled takes tens of microseconds, one
@@ -127,6 +131,10 @@ func (m *Metrics) CountRooms(rooms *room.Manager) {
 	m.spedUp, m.recording = rooms.SpedUp, rooms.Recordings
 }
 
+// CountWebhook makes mcu_webhook_events_total read from counts (a
+// webhook.Sender's); without it the metric is not exported.
+func (m *Metrics) CountWebhook(counts func() (delivered, failed, dropped uint64)) { m.webhook = counts }
+
 // Describe implements prometheus.Collector for the gauges.
 func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.roomsDesc
@@ -140,6 +148,7 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	ch <- m.behindDesc
 	ch <- m.restartsDesc
 	ch <- m.recordingsDesc
+	ch <- m.webhookDesc
 }
 
 // Collect implements prometheus.Collector for the gauges.
@@ -152,6 +161,12 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(m.spedUpDesc, prometheus.GaugeValue, float64(m.spedUp()))
 	ch <- prometheus.MustNewConstMetric(m.h264Desc, prometheus.GaugeValue, float64(m.h264()))
 	ch <- prometheus.MustNewConstMetric(m.recordingsDesc, prometheus.GaugeValue, float64(m.recording()))
+	if m.webhook != nil {
+		delivered, failed, dropped := m.webhook()
+		ch <- prometheus.MustNewConstMetric(m.webhookDesc, prometheus.CounterValue, float64(delivered), "delivered")
+		ch <- prometheus.MustNewConstMetric(m.webhookDesc, prometheus.CounterValue, float64(failed), "failed")
+		ch <- prometheus.MustNewConstMetric(m.webhookDesc, prometheus.CounterValue, float64(dropped), "dropped")
+	}
 	if m.overload == nil { // no manager counted: nothing to tell
 		return
 	}

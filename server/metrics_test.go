@@ -2,7 +2,9 @@ package server
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +73,24 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	for name, v := range want {
 		if g, ok := got[name]; !ok || g != v {
 			t.Errorf("%s = %v (present %v), want %v", name, g, ok, v)
+		}
+	}
+}
+
+// TestWebhookMetrics: mcu_webhook_events_total reads the webhook's counts
+// at each scrape, by result; a server without a webhook has none.
+func TestWebhookMetrics(t *testing.T) {
+	m := NewMetrics()
+	if got := gathered(t, m, "counter"); slices.ContainsFunc(slices.Collect(maps.Keys(got)), func(k string) bool { return strings.HasPrefix(k, "mcu_webhook") }) {
+		t.Errorf("without a webhook: %v", got)
+	}
+	delivered, failed, dropped := uint64(5), uint64(2), uint64(1)
+	m.CountWebhook(func() (uint64, uint64, uint64) { return delivered, failed, dropped })
+	delivered++
+	got := gathered(t, m, "counter")
+	for result, want := range map[string]float64{"delivered": 6, "failed": 2, "dropped": 1} {
+		if name := fmt.Sprintf("mcu_webhook_events_total{result=%q}", result); got[name] != want {
+			t.Errorf("%s = %v, want %v", name, got[name], want)
 		}
 	}
 }

@@ -361,6 +361,9 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	metrics.CountRooms(rooms)
+	if hooks != nil {
+		metrics.CountWebhook(func() (uint64, uint64, uint64) { return hooks.Delivered(), hooks.Failed(), hooks.Dropped() })
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -69,6 +70,25 @@ func TestServeWebhook(t *testing.T) {
 		t.Fatalf("start recording: %d", resp.StatusCode)
 	}
 	waitClusters(t, rec.Path, 1)
+	// What became of the events so far, in /metrics.
+	delivered := regexp.MustCompile(`(?m)^mcu_webhook_events_total\{result="delivered"\} (\d+)$`)
+	var seen string
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(url + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if m := delivered.FindStringSubmatch(string(body)); m != nil {
+			if seen = m[1]; seen == "3" {
+				break
+			}
+		}
+	}
+	if seen != "3" {
+		t.Errorf("mcu_webhook_events_total{result=\"delivered\"} %q, want 3 (room_started, participant_joined, recording_started)", seen)
+	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

@@ -58,14 +58,15 @@ type Sender struct {
 	attempts int
 	backoff  time.Duration
 
-	mu      sync.Mutex
-	closed  bool
-	full    bool // events dropped since the queue was last empty: logged once for them
-	queue   chan []byte
-	stop    chan struct{} // closed by Close: no more waiting between tries
-	done    chan struct{} // closed when the queue is delivered or given up
-	dropped atomic.Uint64
-	failed  atomic.Uint64
+	mu        sync.Mutex
+	closed    bool
+	full      bool // events dropped since the queue was last empty: logged once for them
+	queue     chan []byte
+	stop      chan struct{} // closed by Close: no more waiting between tries
+	done      chan struct{} // closed when the queue is delivered or given up
+	dropped   atomic.Uint64
+	failed    atomic.Uint64
+	delivered atomic.Uint64
 }
 
 // Options are a Sender's settings; zero values take the defaults.
@@ -141,9 +142,11 @@ func (s *Sender) Send(ev any) {
 }
 
 // Dropped counts the events never posted for a full queue or a Send after
-// Close; Failed those given up after their attempts.
-func (s *Sender) Dropped() uint64 { return s.dropped.Load() }
-func (s *Sender) Failed() uint64  { return s.failed.Load() }
+// Close; Failed those given up after their attempts; Delivered those a
+// receiver took (2xx).
+func (s *Sender) Dropped() uint64   { return s.dropped.Load() }
+func (s *Sender) Failed() uint64    { return s.failed.Load() }
+func (s *Sender) Delivered() uint64 { return s.delivered.Load() }
 
 // Close takes no more events and delivers those queued, each with its
 // tries but without waiting between them, until ctx ends; what is left
@@ -184,6 +187,8 @@ func (s *Sender) run() {
 		if err != nil {
 			s.failed.Add(1)
 			s.log.Warn("webhook: event not delivered", "url", s.logURL, "attempts", s.attempts, "err", err)
+		} else {
+			s.delivered.Add(1)
 		}
 	}
 }

@@ -87,8 +87,8 @@ func TestDeliveredInOrderAndSigned(t *testing.T) {
 			t.Errorf("post %d signed %q: %v", i, sigs[i], err)
 		}
 	}
-	if s.Dropped()+s.Failed() != 0 {
-		t.Errorf("dropped %d, failed %d", s.Dropped(), s.Failed())
+	if s.Dropped()+s.Failed() != 0 || s.Delivered() != 20 {
+		t.Errorf("delivered %d, dropped %d, failed %d; want 20 delivered", s.Delivered(), s.Dropped(), s.Failed())
 	}
 }
 
@@ -128,8 +128,8 @@ func TestRetriedThenGivenUp(t *testing.T) {
 	if len(bodies) != 5 {
 		t.Fatalf("%d posts, want 3 of the first event and 2 of the second", len(bodies))
 	}
-	if s.Failed() != 1 {
-		t.Errorf("failed %d, want the first event", s.Failed())
+	if s.Failed() != 1 || s.Delivered() != 1 {
+		t.Errorf("failed %d, delivered %d; want the first event failed, the second delivered", s.Failed(), s.Delivered())
 	}
 }
 
