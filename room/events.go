@@ -15,10 +15,12 @@ type Event struct {
 	RoomID string    `json:"room_id"`
 	ID     string    `json:"id"` // the event's own, unique: a receiver drops one delivered twice (a retry, a replay)
 	Time   time.Time `json:"time"`
-	// A session's events: its id (as in the room's JSON), name and kind.
+	// A session's events: its id (as in the room's JSON), name and kind;
+	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded).
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
 	Kind    string `json:"kind,omitempty"`
+	Reason  string `json:"reason,omitempty"`
 	// A recording's events: its file; at its end, how it ended
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`
@@ -33,6 +35,13 @@ const (
 	EventLeft              = "participant_left"   // it left, was let go or timed out
 	EventRecordingStarted  = "recording_started"  // a recording's file was created
 	EventRecordingFinished = "recording_finished" // it was finalized (or failed, or had nothing: Result)
+)
+
+// Why a session left (Event.Reason of participant_left).
+const (
+	LeftByClient     = "left"         // its client left (DELETE of its session)
+	LeftDisconnected = "disconnected" // its connection failed or closed (the client vanished), or its ICE restart failed
+	LeftEnded        = "ended"        // the server let it go: the server stopping, or its room's mixer failing
 )
 
 // emit tells Config.Events of e, stamped now.

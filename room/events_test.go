@@ -1,6 +1,7 @@
 package room
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -33,7 +34,7 @@ func TestEvents(t *testing.T) {
 	if _, err := r.StopRecording(); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.End("x", s.ID); err != nil {
+	if err := m.Leave("x", s.Key()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -44,7 +45,7 @@ func TestEvents(t *testing.T) {
 		{Type: EventJoined, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant"},
 		{Type: EventRecordingStarted, Room: "x", Path: path},
 		{Type: EventRecordingFinished, Room: "x", Path: path, Result: "complete"},
-		{Type: EventLeft, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant"},
+		{Type: EventLeft, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant", Reason: "left"},
 		{Type: EventRoomFinished, Room: "x"},
 	}
 	stamped := slices.Clone(got)
@@ -65,5 +66,45 @@ func TestEvents(t *testing.T) {
 		if e.Time.Before(start.Add(-time.Millisecond)) || e.Time.Location() != time.UTC || i > 0 && e.Time.Before(stamped[i-1].Time) {
 			t.Errorf("event %d (%s) at %v: want UTC times, in order, from the test's start", i, e.Type, e.Time)
 		}
+	}
+}
+
+// TestEventLeftReasons: a participant whose client goes away without a
+// word (its connection closed) leaves "disconnected"; one let go by the
+// server's stop, "ended".
+func TestEventLeftReasons(t *testing.T) {
+	left := make(chan Event, 4)
+	cfg := DefaultConfig()
+	cfg.Events = func(e Event) {
+		if e.Type == EventLeft {
+			left <- e
+		}
+	}
+	m := testManagerWith(t, cfg)
+	pc := mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv)
+	joinConnected(t, m, Participant, pc)
+	stays := mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv)
+	joinConnected(t, m, Participant, stays)
+	pc.Close()
+	select {
+	case e := <-left:
+		if e.Reason != LeftDisconnected {
+			t.Errorf("a client gone without a word: %+v, want the reason %q", e, LeftDisconnected)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no participant_left 15 s after the client closed its connection")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-left:
+		if e.Reason != LeftEnded {
+			t.Errorf("let go at the server's stop: %+v, want the reason %q", e, LeftEnded)
+		}
+	default:
+		t.Error("no participant_left for the session the server's stop let go")
 	}
 }

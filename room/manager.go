@@ -661,7 +661,7 @@ func (m *Manager) Leave(roomName, key string) error {
 	if err != nil {
 		return err
 	}
-	return m.leave(s.room, s.ID, func(x *Session) bool { return x == s })
+	return m.leave(s.room, s.ID, func(x *Session) bool { return x == s }, LeftByClient)
 }
 
 // session finds the session whose Key is key in room roomName; a key
@@ -685,12 +685,13 @@ func (m *Manager) session(roomName, key string) (*Session, error) {
 	return s, nil
 }
 
-// End ends session id, for the server: as Leave, without the secret.
+// End ends session id, for the server (its connection failed or closed,
+// or its ICE restart failed): as Leave, without the secret.
 func (m *Manager) End(roomName, id string) error {
 	if !recorder.SafeName(roomName) {
 		return ErrBadName
 	}
-	return m.leave(m.room(roomName), id, nil)
+	return m.leave(m.room(roomName), id, nil, LeftDisconnected)
 }
 
 // room is the open room named name, or nil.
@@ -701,8 +702,8 @@ func (m *Manager) room(name string) *Room {
 }
 
 // leave ends session id of room r (none when r is nil), if allowed (when
-// not nil) says so.
-func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
+// not nil) says so; why is its participant_left's reason.
+func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why string) error {
 	if r == nil {
 		return ErrNotFound
 	}
@@ -717,7 +718,7 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool) error {
 	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id)
-	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String()})
+	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String(), Reason: why})
 	r.mu.Lock()
 	r.leaving--
 	r.mu.Unlock()
@@ -746,7 +747,7 @@ func (m *Manager) empty(r *Room) {
 	ids := slices.Collect(maps.Keys(r.sessions))
 	r.mu.Unlock()
 	for _, id := range ids {
-		m.leave(r, id, nil)
+		m.leave(r, id, nil, LeftEnded)
 	}
 	m.closeIfEmpty(r)
 }

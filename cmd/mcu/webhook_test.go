@@ -29,7 +29,7 @@ func TestServeWebhook(t *testing.T) {
 		signer = "the-webhooks-secret-0123456789abcdef"
 	)
 	type event struct {
-		Type, Room, Path, Result string
+		Type, Room, Path, Result, Reason string
 	}
 	var mu sync.Mutex
 	var got []event
@@ -111,6 +111,9 @@ func TestServeWebhook(t *testing.T) {
 	}
 	if fin := got[3]; fin.Path != rec.Path || fin.Result != "complete" {
 		t.Errorf("recording_finished %+v, want %s complete", fin, rec.Path)
+	}
+	if left := got[4]; left.Reason != "ended" {
+		t.Errorf("participant_left at SIGTERM: %+v, want the reason ended", left)
 	}
 	if badSigs > 0 {
 		t.Errorf("%d of %d events not signed with the secret", badSigs, len(got))
