@@ -26,10 +26,9 @@ the server's address, it prints an invitation instead: the demo page's
 link, URL/#R&token=TOKEN, which joins room R with the token.
 
 The secret, of 32 characters or more, is read from MCU_AUTH_TOKEN (or
--auth-token). A room token is a
-JSON Web Token signed with HS256 under the secret, with the claims room,
-exp and grants: an application's server can make its own with any JWT
-library (README: Room tokens).
+-auth-token). A room token is a JSON Web Token signed with HS256 under
+the secret, with the claims room, exp and grants: an application's
+server can make its own with any JWT library (README: Room tokens).
 
 flags:
 `
