@@ -16,7 +16,8 @@ type Event struct {
 	ID     string    `json:"id"` // the event's own, unique: a receiver drops one delivered twice (a retry, a replay)
 	Time   time.Time `json:"time"`
 	// A session's events: its id (as in the room's JSON), name and kind;
-	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded).
+	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded). A
+	// refused recording's Reason too.
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
 	Kind    string `json:"kind,omitempty"`
@@ -35,6 +36,7 @@ const (
 	EventLeft              = "participant_left"   // it left, was let go or timed out
 	EventRecordingStarted  = "recording_started"  // a recording's file was created
 	EventRecordingFinished = "recording_finished" // it was finalized (or failed, or had nothing: Result)
+	EventRecordingRefused  = "recording_refused"  // a start made no recording (Reason: low_disk, too_many, failed)
 )
 
 // Why a session left (Event.Reason of participant_left).

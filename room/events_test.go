@@ -2,10 +2,14 @@ package room
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"mcu/recorder"
 
 	"github.com/pion/webrtc/v4"
 )
@@ -106,5 +110,43 @@ func TestEventLeftReasons(t *testing.T) {
 		}
 	default:
 		t.Error("no participant_left for the session the server's stop let go")
+	}
+}
+
+// TestEventRecordingRefused: a start that makes no recording is told, with
+// why: the disk under RecordMinFree, too many begun in a second, or the
+// file not created.
+func TestEventRecordingRefused(t *testing.T) {
+	var mu sync.Mutex
+	var got []Event
+	cfg := DefaultConfig()
+	cfg.Events = func(e Event) {
+		mu.Lock()
+		got = append(got, e)
+		mu.Unlock()
+	}
+	m := testManagerWith(t, cfg)
+	r, err := m.reserve("x", Viewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.endJoin(r, Viewer)
+	t.Cleanup(func() { startRecorder = recorder.Start })
+	for _, c := range []struct {
+		err  error
+		want string
+	}{{recorder.ErrLowDisk, "low_disk"}, {recorder.ErrTooMany, "too_many"}, {errors.New("mkdir: permission denied"), "failed"}} {
+		startRecorder = func(string, string, time.Time, recorder.WebMConfig, *slog.Logger) (*recorder.Recording, error) {
+			return nil, c.err
+		}
+		if _, err := r.StartRecording(); err == nil {
+			t.Fatalf("a start failing with %v succeeded", c.err)
+		}
+		mu.Lock()
+		last := got[len(got)-1]
+		mu.Unlock()
+		if last.Type != EventRecordingRefused || last.Reason != c.want || last.Room != "x" {
+			t.Errorf("a start failing with %v told %+v, want recording_refused, %s", c.err, last, c.want)
+		}
 	}
 }

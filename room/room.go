@@ -281,6 +281,14 @@ func (r *Room) StartRecording() (string, error) {
 	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, MinFree: r.mgr.cfg.RecordMinFree}, r.log)
 	if err != nil {
 		r.obs.Recording(RecordingRefused)
+		why := "failed" // the file not created
+		switch {
+		case errors.Is(err, ErrLowDisk):
+			why = "low_disk"
+		case errors.Is(err, recorder.ErrTooMany):
+			why = "too_many"
+		}
+		r.emit(Event{Type: EventRecordingRefused, Reason: why})
 		if errors.Is(err, recorder.ErrTooMany) {
 			return "", ErrTooManyRecordings
 		}
