@@ -169,7 +169,8 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 			return fmt.Errorf("recorder: finish %s: read: %w", src, err)
 		}
 		i, tb := pkt.StreamIndex(), fc.Streams()[pkt.StreamIndex()].TimeBase()
-		f := codec.EncodedFrame{Data: append([]byte(nil), pkt.Data()...), PTS: at(pkt.Pts(), tb), Duration: at(pkt.Duration(), tb),
+		// Data is a copy in Go memory already, the frame's own.
+		f := codec.EncodedFrame{Data: pkt.Data(), PTS: at(pkt.Pts(), tb), Duration: at(pkt.Duration(), tb),
 			Key: pkt.Flags().Has(astiav.PacketFlagKey)}
 		switch i {
 		case video:
