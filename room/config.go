@@ -165,28 +165,28 @@ func (e RecordingEvent) String() string {
 	return "unknown"
 }
 
-// recordingEnd tells how a recording whose stop returned path and err
-// ended.
-func recordingEnd(path string, err error) RecordingEvent {
+// RecordingEndOf tells how a recording whose stop returned path and err
+// ended (RecordingFailed too for a stop that found no recording).
+func RecordingEndOf(path string, err error) RecordingEvent {
 	switch {
 	case err == nil:
 		return RecordingComplete
 	case errors.Is(err, ErrNothingRecorded):
 		return RecordingEmpty
-	case path != "" && OnlyLowDisk(err):
+	case path != "" && onlyLowDisk(err):
 		return RecordingLowDisk
 	}
 	return RecordingFailed
 }
 
-// OnlyLowDisk tells whether err, from a recording's stop, is its stop on
+// onlyLowDisk tells whether err, from a recording's stop, is its stop on
 // a nearly full disk and nothing else: its file then finalized. Joined
 // with another error (its finalizing failed too: the disk filled
 // meanwhile), the file is not.
-func OnlyLowDisk(err error) bool {
+func onlyLowDisk(err error) bool {
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range j.Unwrap() {
-			if !OnlyLowDisk(e) {
+			if !onlyLowDisk(e) {
 				return false
 			}
 		}

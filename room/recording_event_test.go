@@ -24,8 +24,8 @@ func TestRecordingEnd(t *testing.T) {
 		{"", ErrLowDisk, RecordingFailed},
 		{"/r/a.webm", other, RecordingFailed},
 	} {
-		if got := recordingEnd(c.path, c.err); got != c.want {
-			t.Errorf("recordingEnd(%q, %v) = %v, want %v", c.path, c.err, got, c.want)
+		if got := RecordingEndOf(c.path, c.err); got != c.want {
+			t.Errorf("RecordingEndOf(%q, %v) = %v, want %v", c.path, c.err, got, c.want)
 		}
 	}
 }

@@ -280,18 +280,15 @@ func (r *Room) StartRecording() (string, error) {
 	vc := r.mgr.cfg.Mixer.Video
 	rec, err := startRecorder(r.mgr.cfg.RecordDir, r.name, time.Now(), recorder.WebMConfig{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, MinFree: r.mgr.cfg.RecordMinFree}, r.log)
 	if err != nil {
-		r.obs.Recording(RecordingRefused)
 		why := "failed" // the file not created
 		switch {
 		case errors.Is(err, ErrLowDisk):
 			why = "low_disk"
 		case errors.Is(err, recorder.ErrTooMany):
-			why = "too_many"
+			why, err = "too_many", ErrTooManyRecordings
 		}
+		r.obs.Recording(RecordingRefused)
 		r.emit(Event{Type: EventRecordingRefused, Reason: why})
-		if errors.Is(err, recorder.ErrTooMany) {
-			return "", ErrTooManyRecordings
-		}
 		return "", err
 	}
 	rec.OnGap(r.mixer.RequestKeyframe) // video missing from the file: a keyframe ends the gap
@@ -389,7 +386,7 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 		}
 		r.mu.Unlock()
 		r.log.Info("recording stopped", "path", path, "err", err)
-		end := recordingEnd(path, err)
+		end := RecordingEndOf(path, err)
 		r.obs.Recording(end)
 		kept := path
 		if end == RecordingEmpty {

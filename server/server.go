@@ -192,14 +192,13 @@ func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.
 			h(w, r)
 			return
 		}
-		// From here on a room token: the handlers tell them apart.
-		r = r.WithContext(context.WithValue(r.Context(), roomTokenKey{}, true))
 		why := "the server needs a token: Authorization: Bearer TOKEN"
 		if ok && strings.Count(got, ".") == 2 {
 			c, err := roomtoken.Verify([]byte(s.token), got, time.Now())
 			switch {
 			case err == nil && len(grants) > 0 && c.Allows(r.PathValue("room"), grants...):
-				h(w, r)
+				// The handlers tell a room token's holder from the secret's.
+				h(w, r.WithContext(context.WithValue(r.Context(), roomTokenKey{}, true)))
 				return
 			case err == nil:
 				writeJSON(w, http.StatusForbidden, map[string]string{"error": "the room token does not allow this here"})
@@ -346,28 +345,23 @@ func (s *Server) startRecording(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 	path, err := s.rooms.StopRecording(r.PathValue("room"))
-	if errors.Is(err, room.ErrNothingRecorded) {
+	switch end := room.RecordingEndOf(path, err); {
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]string{"path": shownPath(r, path)})
+	case end == room.RecordingEmpty:
 		s.internal(w, err, nothingRecorded(err), nil)
-		return
-	}
-	if room.OnlyLowDisk(err) && path != "" {
+	case end == room.RecordingLowDisk:
 		// The recording stopped taking the mix when its disk got nearly
 		// full, and is now finalized: it lacks the meeting's end.
 		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
 			"error": "the recording stopped taking the mix when its disk got nearly full; the file is finalized with what it has", "path": shownPath(r, path)})
-		return
-	}
-	if err != nil && path != "" {
+	case path != "":
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
 		s.internal(w, err, "the recording failed before its end; the file keeps what was written before", map[string]string{"path": shownPath(r, path)})
-		return
-	}
-	if err != nil {
+	default: // no recording to stop, no such room
 		s.fail(w, err)
-		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"path": shownPath(r, path)})
 }
 
 // nothingRecorded says why a recording left no file: it got no frame
