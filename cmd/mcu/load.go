@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,11 +63,8 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Mixer.Voices, "voices", cfg.Mixer.Voices, "the server's -voices: how many people's sound its mixes take (for the codec cost)")
 	verbose := fs.Bool("v", false, "log codec warnings")
 	nice := fs.Int("nice", 10, "run at this nice value, below the server it measures on the same machine (0: leave it)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if done, err := parseFlags(fs, args, true); done {
+		return err
 	}
 	if cfg.Token == "" { // not the flag's default: the usage text would show it
 		cfg.Token = os.Getenv("MCU_AUTH_TOKEN")

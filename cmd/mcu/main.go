@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -127,3 +128,20 @@ func newLogger(w io.Writer, level slog.Level, verbose bool) *slog.Logger {
 
 // usageError is a mistake on the command line (exit status 2).
 type usageError struct{ error }
+
+// parseFlags parses a command's args into fs. done says the command is to
+// return err at once: -h was asked (err nil: fs printed the usage), or the
+// line is wrong (a usageError). Arguments after the flags are a mistake
+// unless positional.
+func parseFlags(fs *flag.FlagSet, args []string, positional bool) (done bool, err error) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return true, nil
+		}
+		return true, usageError{err}
+	}
+	if !positional && fs.NArg() > 0 {
+		return true, usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	}
+	return false, nil
+}

@@ -51,11 +51,8 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	realtime := fs.Bool("realtime", false, "pace the mix in real time, as a live room (same result)")
 	quiet := fs.Bool("q", false, "no progress bar, only warnings and errors")
 	verbose := fs.Bool("v", false, "log more")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
+	if done, err := parseFlags(fs, args, true); done {
+		return err
 	}
 	if *out == "" {
 		return usageError{errors.New("-o OUT.webm is required")}

@@ -125,14 +125,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	tlsKey := fs.String("tls-key", env("MCU_TLS_KEY", ""), "the private key `file` (PEM) of -tls-cert [MCU_TLS_KEY]")
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	if done, err := parseFlags(fs, args, false); done {
+		return err
 	}
 	var err error
 	vc := &cfg.Mixer.Video

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -42,14 +41,8 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	grants := fs.String("grants", "join,watch", "what it allows: join, watch, control, comma-separated")
 	link := fs.String("url", "", "print the demo page's invitation link at this server `URL` (as https://mcu.example.com) instead of the bare token")
 	secret := fs.String("auth-token", "", "the server's secret; prefer the variable: other users see a command line [MCU_AUTH_TOKEN]")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	if done, err := parseFlags(fs, args, false); done {
+		return err
 	}
 	if *secret == "" {
 		*secret = os.Getenv("MCU_AUTH_TOKEN")

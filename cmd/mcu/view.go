@@ -40,14 +40,8 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	codecName := fs.String("codec", "vp8", "the mix's `codec`: vp8, or h264 (offered alone)")
 	duration := fs.Duration("duration", 0, "how long to watch (0: until interrupted)")
 	token := fs.String("token", "", "the server's -auth-token, if it has one [MCU_AUTH_TOKEN]")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return usageError{err}
-	}
-	if fs.NArg() > 0 {
-		return usageError{fmt.Errorf("unexpected arguments %q", fs.Args())}
+	if done, err := parseFlags(fs, args, false); done {
+		return err
 	}
 	h264 := false
 	switch strings.ToLower(*codecName) {
