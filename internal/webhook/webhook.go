@@ -18,6 +18,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -81,15 +82,11 @@ type Options struct {
 
 // New starts a Sender that posts to url.
 func New(rawURL string, o Options) *Sender {
-	s := &Sender{url: rawURL, logURL: redact(rawURL), secret: []byte(o.Secret), log: o.Logger, attempts: o.Attempts, backoff: o.Backoff,
-		queue: make(chan []byte, cmpOr(o.Queue, DefaultQueue)), stop: make(chan struct{}), done: make(chan struct{})}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	s.attempts = cmpOr(s.attempts, DefaultAttempts)
-	s.backoff = cmpOr(s.backoff, DefaultBackoff)
+	s := &Sender{url: rawURL, logURL: redact(rawURL), secret: []byte(o.Secret),
+		log: cmp.Or(o.Logger, slog.New(slog.DiscardHandler)), attempts: cmp.Or(o.Attempts, DefaultAttempts), backoff: cmp.Or(o.Backoff, DefaultBackoff),
+		queue: make(chan []byte, cmp.Or(o.Queue, DefaultQueue)), stop: make(chan struct{}), done: make(chan struct{})}
 	// No redirects followed: the events go where they were configured to.
-	s.client = &http.Client{Timeout: cmpOr(o.Timeout, DefaultTimeout),
+	s.client = &http.Client{Timeout: cmp.Or(o.Timeout, DefaultTimeout),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	go s.run()
 	return s
@@ -103,13 +100,6 @@ func redact(raw string) string {
 		return "(unparsed URL)"
 	}
 	return u.Scheme + "://" + u.Host + "/..."
-}
-
-func cmpOr[T int | time.Duration](v, def T) T {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // Send queues ev (made JSON) for delivery; it never blocks. An event sent
