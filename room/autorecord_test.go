@@ -131,18 +131,8 @@ func TestAutoRecordEndsCountedOnce(t *testing.T) {
 			m := testManagerWith(t, cfg)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			pc := mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv)
-			s, answer, err := m.Join(ctx, "x", "", Participant, gatheredOffer(t, pc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := pc.SetRemoteDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeAnswer, SDP: answer}); err != nil {
-				t.Fatal(err)
-			}
-			r, err := m.Room("x")
-			if err != nil {
-				t.Fatal(err)
-			}
+			r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+			s := onlySession(t, r)
 			path := recordingOf(r, 5*time.Second)
 			if path == "" {
 				t.Fatal("no automatic recording")

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,14 +17,9 @@ import (
 // a participant in, a recording started and finalized (with its file and
 // result), the participant out, the room closed.
 func TestEvents(t *testing.T) {
-	var mu sync.Mutex
-	var got []Event
+	var l eventLog
 	cfg := DefaultConfig()
-	cfg.Events = func(e Event) {
-		mu.Lock()
-		got = append(got, e)
-		mu.Unlock()
-	}
+	cfg.Events = l.add
 	m := testManagerWith(t, cfg)
 	start := time.Now().UTC()
 	r, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
@@ -42,8 +36,7 @@ func TestEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
+	got := l.all()
 	want := []Event{
 		{Type: EventRoomStarted, Room: "x"},
 		{Type: EventJoined, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant"},
@@ -117,14 +110,9 @@ func TestEventLeftReasons(t *testing.T) {
 // why: the disk under RecordMinFree, too many begun in a second, or the
 // file not created.
 func TestEventRecordingRefused(t *testing.T) {
-	var mu sync.Mutex
-	var got []Event
+	var l eventLog
 	cfg := DefaultConfig()
-	cfg.Events = func(e Event) {
-		mu.Lock()
-		got = append(got, e)
-		mu.Unlock()
-	}
+	cfg.Events = l.add
 	m := testManagerWith(t, cfg)
 	r, err := m.reserve("x", Viewer)
 	if err != nil {
@@ -142,9 +130,8 @@ func TestEventRecordingRefused(t *testing.T) {
 		if _, err := r.StartRecording(); err == nil {
 			t.Fatalf("a start failing with %v succeeded", c.err)
 		}
-		mu.Lock()
+		got := l.all()
 		last := got[len(got)-1]
-		mu.Unlock()
 		if last.Type != EventRecordingRefused || last.Reason != c.want || last.Room != "x" {
 			t.Errorf("a start failing with %v told %+v, want recording_refused, %s", c.err, last, c.want)
 		}
