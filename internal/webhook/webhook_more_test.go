@@ -10,32 +10,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"mcu/internal/logbuf"
 )
-
-// syncBuf is a log's output, written from the sender's goroutine.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuf) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuf) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // TestURLSecretNotLogged: a receiver's URL often carries its own secret
 // (https://hooks.example.com/services/T0/B0/SECRET, ?token=SECRET); the
 // log lines of a failed delivery, of a full queue and of a shutdown name
 // the receiver's host, not the secret.
 func TestURLSecretNotLogged(t *testing.T) {
-	var logs syncBuf
+	var logs logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	hold := make(chan struct{})
 	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -70,7 +54,7 @@ func TestURLSecretNotLogged(t *testing.T) {
 // filled first, is logged again: one warning in the life of the process
 // leaves the operator blind to every later loss.
 func TestDropsLoggedEachTime(t *testing.T) {
-	var logs syncBuf
+	var logs logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	gate := make(chan struct{})
 	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-gate }))
