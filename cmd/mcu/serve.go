@@ -23,6 +23,7 @@ import (
 
 	"mcu/internal/diskspace"
 	"mcu/internal/lograte"
+	"mcu/internal/replyaddr"
 	"mcu/internal/roomtoken"
 	"mcu/internal/sched"
 	"mcu/internal/webhook"
@@ -300,7 +301,13 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		defer conn.Close()
-		cfg.Net.UDPMux = conn
+		// One socket on every address: each peer answered from the
+		// address it wrote to, not the kernel's choice for it.
+		media, err := replyaddr.Wrap(conn)
+		if err != nil {
+			return fmt.Errorf("media port: %w", err)
+		}
+		cfg.Net.UDPMux = media
 		log.Info("all media on one UDP port", "addr", conn.LocalAddr())
 	}
 

@@ -1,0 +1,248 @@
+package replyaddr
+
+import (
+	"cmp"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Conn is a UDP socket bound to every address that remembers, for each
+// peer, the local address the peer last wrote to, and sends it everything
+// from there. A peer it has not heard from (or one past its bound of
+// remembered peers) gets the kernel's choice.
+//
+// Conn is a net.PacketConn; its ReadFromAddrPort and WriteToAddrPort
+// are the allocation-free forms pion's ICE uses.
+type Conn struct {
+	udp *net.UDPConn
+	v6  bool // a dual-stack (AF_INET6) socket, not an AF_INET one
+
+	readMu sync.Mutex // the reader's own fields:
+	oob    []byte     // the control messages of the packet read
+	swept  int64      // when peers were last swept of the forgotten
+
+	mu    sync.RWMutex
+	peers map[netip.AddrPort]*peer // by unmapped address
+	limit int                      // most peers remembered: maxPeers
+}
+
+// peer is a remembered peer.
+type peer struct {
+	local netip.Addr   // the address it wrote to
+	oob   []byte       // the control message sending from local
+	seen  atomic.Int64 // its last packet, in Unix nanoseconds
+}
+
+// forget is how long a peer is remembered after its last packet: an ICE
+// peer sends at least every few seconds (consent checks), so one silent
+// this long has gone.
+const forget = time.Minute
+
+// maxPeers bounds the peers remembered (a packet from a forged address
+// costs an entry until it is forgotten). Past it, new peers get the
+// kernel's choice of address until old ones are forgotten.
+const maxPeers = 1 << 16
+
+// Wrap makes udp answer each peer from the address it wrote to, when
+// udp is bound to every address; one bound to a single address does so
+// already and is returned as it is. udp is the Conn's from then on:
+// closing either closes both.
+func Wrap(udp *net.UDPConn) (net.PacketConn, error) {
+	if a, ok := udp.LocalAddr().(*net.UDPAddr); !ok || !a.IP.IsUnspecified() {
+		return udp, nil
+	}
+	raw, err := udp.SyscallConn()
+	if err != nil {
+		return nil, fmt.Errorf("replyaddr: %w", err)
+	}
+	var family int
+	var serr error
+	err = raw.Control(func(fd uintptr) {
+		if family, serr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_DOMAIN); serr != nil {
+			return
+		}
+		switch family {
+		case unix.AF_INET6: // IPv4 packets too, named IPv4-mapped
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1)
+		case unix.AF_INET:
+			serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_PKTINFO, 1)
+		default:
+			serr = fmt.Errorf("socket family %d", family)
+		}
+	})
+	if err = cmp.Or(err, serr); err != nil {
+		return nil, fmt.Errorf("replyaddr: %w", err)
+	}
+	return &Conn{
+		udp:   udp,
+		v6:    family == unix.AF_INET6,
+		oob:   make([]byte, unix.CmsgSpace(unix.SizeofInet6Pktinfo)+unix.CmsgSpace(unix.SizeofInet4Pktinfo)),
+		peers: make(map[netip.AddrPort]*peer),
+		limit: maxPeers,
+	}, nil
+}
+
+// ReadFromAddrPort reads a packet and notes the address it came to.
+func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
+	c.readMu.Lock()
+	defer c.readMu.Unlock()
+	n, oobn, _, from, err := c.udp.ReadMsgUDPAddrPort(b, c.oob)
+	if err != nil {
+		return n, from, err
+	}
+	if local, ok := destination(c.oob[:oobn]); ok {
+		c.note(unmapped(from), local)
+	}
+	return n, from, nil
+}
+
+// WriteToAddrPort sends a packet to addr from the address addr last wrote
+// to.
+func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
+	key := unmapped(addr)
+	c.mu.RLock()
+	p := c.peers[key]
+	c.mu.RUnlock()
+	if p == nil {
+		return c.udp.WriteToUDPAddrPort(b, addr)
+	}
+	n, _, err := c.udp.WriteMsgUDPAddrPort(b, p.oob, addr)
+	if err == nil {
+		return n, nil
+	}
+	// The address may have left the host (EADDRNOTAVAIL, EINVAL or
+	// ENETUNREACH, by the case): the kernel chooses. If that fails too,
+	// the trouble is the socket's or the way's, not the address's.
+	if n, err = c.udp.WriteToUDPAddrPort(b, addr); err != nil {
+		return n, err
+	}
+	c.mu.Lock()
+	if c.peers[key] == p {
+		delete(c.peers, key)
+	}
+	c.mu.Unlock()
+	return n, nil
+}
+
+// ReadFrom reads a packet and notes the address it came to.
+func (c *Conn) ReadFrom(b []byte) (int, net.Addr, error) {
+	n, from, err := c.ReadFromAddrPort(b)
+	if err != nil {
+		return n, nil, err
+	}
+	return n, net.UDPAddrFromAddrPort(from), nil
+}
+
+// WriteTo sends a packet to addr from the address addr last wrote to.
+func (c *Conn) WriteTo(b []byte, addr net.Addr) (int, error) {
+	u, ok := addr.(*net.UDPAddr)
+	if !ok {
+		return c.udp.WriteTo(b, addr) // the socket's own error
+	}
+	return c.WriteToAddrPort(b, u.AddrPort())
+}
+
+// LocalAddr is the socket's address.
+func (c *Conn) LocalAddr() net.Addr { return c.udp.LocalAddr() }
+
+// Close closes the socket.
+func (c *Conn) Close() error { return c.udp.Close() }
+
+// SetDeadline sets the socket's read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error { return c.udp.SetDeadline(t) }
+
+// SetReadDeadline sets the socket's read deadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.udp.SetReadDeadline(t) }
+
+// SetWriteDeadline sets the socket's write deadline.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.udp.SetWriteDeadline(t) }
+
+// Peers is how many peers are remembered.
+func (c *Conn) Peers() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return len(c.peers)
+}
+
+// note remembers that from wrote to local. The reader calls it.
+func (c *Conn) note(from netip.AddrPort, local netip.Addr) {
+	now := time.Now().UnixNano()
+	if now-c.swept > int64(forget)/2 {
+		c.sweep(now)
+	}
+	c.mu.RLock()
+	p := c.peers[from]
+	c.mu.RUnlock()
+	if p != nil && p.local == local {
+		p.seen.Store(now)
+		return
+	}
+	if p == nil && c.Peers() >= c.limit {
+		return
+	}
+	np := &peer{local: local, oob: c.control(local)}
+	np.seen.Store(now)
+	c.mu.Lock()
+	c.peers[from] = np
+	c.mu.Unlock()
+}
+
+// sweep forgets the peers silent for forget.
+func (c *Conn) sweep(now int64) {
+	c.swept = now
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for a, p := range c.peers {
+		if now-p.seen.Load() > int64(forget) {
+			delete(c.peers, a)
+		}
+	}
+}
+
+// control is the control message that sends a packet from local.
+func (c *Conn) control(local netip.Addr) []byte {
+	if c.v6 {
+		return unix.PktInfo6(&unix.Inet6Pktinfo{Addr: local.As16()})
+	}
+	return unix.PktInfo4(&unix.Inet4Pktinfo{Spec_dst: local.As4()})
+}
+
+// destination is the local address a packet came to, from its control
+// messages: one a reply can be sent from (not a broadcast or multicast
+// address, nor an IPv6 link-local one, which needs its interface named).
+func destination(oob []byte) (netip.Addr, bool) {
+	for len(oob) > 0 {
+		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		oob = rest
+		var a netip.Addr
+		switch {
+		case h.Level == unix.IPPROTO_IPV6 && h.Type == unix.IPV6_PKTINFO && len(data) >= unix.SizeofInet6Pktinfo:
+			a = netip.AddrFrom16([16]byte(data[:16])).Unmap()
+		case h.Level == unix.IPPROTO_IP && h.Type == unix.IP_PKTINFO && len(data) >= unix.SizeofInet4Pktinfo:
+			// ipi_spec_dst: the local address (for a broadcast, the
+			// interface's), where ipi_addr is the header's.
+			a = netip.AddrFrom4([4]byte(data[4:8]))
+		default:
+			continue
+		}
+		ok := a.IsValid() && !a.IsUnspecified() && !a.IsMulticast() && !a.IsLinkLocalUnicast() &&
+			a != netip.AddrFrom4([4]byte{255, 255, 255, 255})
+		return a, ok
+	}
+	return netip.Addr{}, false
+}
+
+// unmapped is a peer's address in the one form it is remembered by:
+// IPv4 as IPv4, whether a dual-stack socket names it IPv4-mapped or not.
+func unmapped(a netip.AddrPort) netip.AddrPort {
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port())
+}
