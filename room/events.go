@@ -17,7 +17,7 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	// A session's events: its id (as in the room's JSON), name and kind;
 	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded). A
-	// refused recording's Reason too.
+	// refused recording's Reason too, and a room's close's.
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
 	Kind    string `json:"kind,omitempty"`
@@ -31,7 +31,7 @@ type Event struct {
 // The events' types.
 const (
 	EventRoomStarted       = "room_started"       // a room opened for a join
-	EventRoomFinished      = "room_finished"      // it closed (everyone left, or the server stops); its recording finalized first
+	EventRoomFinished      = "room_finished"      // it closed (Reason: FinishedEmpty, FinishedShutdown, FinishedFailed); its recording finalized first
 	EventJoined            = "participant_joined" // a session joined (participant, publisher or viewer)
 	EventLeft              = "participant_left"   // it left, was let go or timed out
 	EventRecordingStarted  = "recording_started"  // a recording's file was created
@@ -44,6 +44,13 @@ const (
 	LeftByClient     = "left"         // its client left (DELETE of its session)
 	LeftDisconnected = "disconnected" // its connection failed or closed (the client vanished), or its ICE restart failed
 	LeftEnded        = "ended"        // the server let it go: the server stopping, or its room's mixer failing
+)
+
+// Why a room closed (Event.Reason of room_finished).
+const (
+	FinishedEmpty    = "empty"    // its last session left (or the join that opened it failed)
+	FinishedShutdown = "shutdown" // the server stopped
+	FinishedFailed   = "failed"   // its mixer failed: everyone in it was let go
 )
 
 // emit tells Config.Events of e, stamped now.

@@ -43,7 +43,7 @@ func TestEvents(t *testing.T) {
 		{Type: EventRecordingStarted, Room: "x", Path: path},
 		{Type: EventRecordingFinished, Room: "x", Path: path, Result: "complete"},
 		{Type: EventLeft, Room: "x", Session: s.ID, Name: s.Name, Kind: "participant", Reason: "left"},
-		{Type: EventRoomFinished, Room: "x"},
+		{Type: EventRoomFinished, Room: "x", Reason: "empty"},
 	}
 	stamped := slices.Clone(got)
 	rid := ""

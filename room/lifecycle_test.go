@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -187,5 +188,35 @@ func TestPublisherGetsNoMixMinus(t *testing.T) {
 	waitUntil(t, "the participant's mix-minus sent", 10*time.Second, func() bool { return participant.Load() >= 10 })
 	if n := publisher.Load(); n != 0 {
 		t.Errorf("the publisher was sent %d packets of a mix-minus, want none made", n)
+	}
+}
+
+// TestRoomFinishedReasons: room_finished says why the room closed: its
+// last session left ("empty", in TestEvents), its mixer failed and
+// everyone was let go ("failed"), the server stopped ("shutdown").
+func TestRoomFinishedReasons(t *testing.T) {
+	fail := failFirstMixer(t)
+	var l eventLog
+	cfg := DefaultConfig()
+	cfg.Events = l.add
+	m := testManagerWith(t, cfg)
+	broken, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	close(fail)
+	waitEvicted(t, m, broken)
+	<-broken.closed
+	fresh, _ := joinRoom(t, m, Participant, mediaPeer(t, webrtc.RTPTransceiverDirectionSendrecv))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	finished := map[string]string{}
+	for _, e := range l.all() {
+		if e.Type == EventRoomFinished {
+			finished[e.RoomID] = e.Reason
+		}
+	}
+	if want := map[string]string{broken.id: FinishedFailed, fresh.id: FinishedShutdown}; !maps.Equal(finished, want) {
+		t.Errorf("room_finished reasons by room %v, want %v", finished, want)
 	}
 }

@@ -737,6 +737,7 @@ func (m *Manager) evict(r *Room) {
 		m.shutting[r] = struct{}{} // Close waits for it (closeIfEmpty clears it)
 	}
 	m.mu.Unlock()
+	r.finishing(FinishedFailed)
 	m.empty(r)
 }
 
@@ -865,6 +866,9 @@ func (m *Manager) Close(ctx context.Context) error {
 	closing := slices.Collect(maps.Keys(m.shutting))
 	m.mu.Unlock()
 	all := slices.Concat(rooms, closing)
+	for _, r := range rooms {
+		r.finishing(FinishedShutdown)
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

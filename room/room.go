@@ -1,6 +1,7 @@
 package room
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,6 +57,10 @@ type Room struct {
 	starting bool                // a recording's file is being created, outside mu
 	started  *sync.Cond          // on mu: signalled when starting ends
 	closing  bool
+	// finish is why the room closes (room_finished's reason), once the
+	// server's stop or its mixer's failure closes it; "" is its last
+	// session leaving.
+	finish string
 	// autoRecorded: Config.AutoRecord's recording has been started in
 	// this room (it starts once).
 	autoRecorded bool
@@ -546,6 +551,13 @@ func (r *Room) watching() int {
 // before it finalizes its recording anyway.
 const mixerStopWait = 5 * time.Second
 
+// finishing says why r closes, unless it already has a reason.
+func (r *Room) finishing(why string) {
+	r.mu.Lock()
+	r.finish = cmp.Or(r.finish, why)
+	r.mu.Unlock()
+}
+
 // close stops the mixer and finalizes a recording; sessions are already
 // gone or are closed by the caller.
 func (r *Room) close() {
@@ -566,6 +578,9 @@ func (r *Room) close() {
 	}
 	<-r.done
 	r.downlink.stop()
-	r.log.Info("room closed")
-	r.emit(Event{Type: EventRoomFinished})
+	r.mu.Lock()
+	why := cmp.Or(r.finish, FinishedEmpty)
+	r.mu.Unlock()
+	r.log.Info("room closed", "reason", why)
+	r.emit(Event{Type: EventRoomFinished, Reason: why})
 }
