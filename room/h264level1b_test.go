@@ -15,7 +15,7 @@ func TestLevel1bAboveLevel1(t *testing.T) {
 	sdp := head + "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n" +
 		"a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e00a\r\n" +
 		"a=rtpmap:97 H264/90000\r\na=fmtp:97 packetization-mode=1;profile-level-id=42f00b\r\n"
-	c, l := mixCodec(sdp)
+	c, l := mixCodec(parsed(t, sdp))
 	if c != codec.H264 || l.MaxBitrate() != codec.H264Level(10).MaxBitrate() {
 		t.Errorf("offer of levels 1.0 and 1b: %v level %v (%d bit/s), want level 1.0 (%d bit/s)", c, l, l.MaxBitrate(), codec.H264Level(10).MaxBitrate())
 	}

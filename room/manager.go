@@ -96,18 +96,23 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if !recorder.SafeName(roomName) {
 		return nil, "", ErrBadName
 	}
-	if err := checkOffer(offer); err != nil {
+	d, err := parseOffer(offer)
+	if err != nil {
 		return nil, "", err
 	}
-	if err := checkDirections(offer, kind); err != nil {
+	if err := checkOffer(d); err != nil {
 		return nil, "", err
 	}
-	offer = forPion(offer)
+	if err := checkDirections(d, kind); err != nil {
+		return nil, "", err
+	}
+	offer = forPion(d, offer)
 	if kind != Publisher {
-		if err := checkReceivable(offer); err != nil {
+		if err := checkReceivable(d); err != nil {
 			return nil, "", err
 		}
 	}
+	mix, level := mixCodec(d)
 	r, err := m.reserve(roomName, kind)
 	if err != nil {
 		return nil, "", err
@@ -117,7 +122,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(m.stopping, cancel)()
-	s, answer, err := m.negotiate(ctx, r, name, kind, offer)
+	s, answer, err := m.negotiate(ctx, r, name, kind, offer, mix, level)
 	if err == nil {
 		negotiated(s)
 	}
@@ -196,17 +201,22 @@ var negotiated = func(*Session) {}
 // aim anywhere, some 1,500 of them to a 64 KiB body.
 const maxOfferCandidates = 64
 
+// parseOffer reads an offer's SDP, once for every check a join makes.
+func parseOffer(offer string) (*sdp.SessionDescription, error) {
+	var d sdp.SessionDescription
+	if err := d.UnmarshalString(offer); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadOffer, err)
+	}
+	return &d, nil
+}
+
 // checkOffer refuses what is not an SDP offer with audio or video and the
 // ICE credentials and DTLS fingerprint a connection needs, before a room
 // (and its encoder) is opened for it. It also refuses an offer of data
 // channels: mcu carries none, and pion would take any number a client
 // opens, a goroutine and a buffer each; and one listing more than
 // maxOfferCandidates candidates.
-func checkOffer(offer string) error {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOffer, err)
-	}
+func checkOffer(d *sdp.SessionDescription) error {
 	has := func(key string) bool {
 		if _, ok := d.Attribute(key); ok {
 			return true
@@ -423,7 +433,7 @@ func (r *Room) unreserve(kind Kind) {
 // handlers of its tracks and state, and the answer to offer with every
 // ICE candidate gathered (or those within GatherTimeout). On failure
 // nothing of it is left running.
-func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string) (*Session, string, error) {
+func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind, offer string, mix codec.VideoCodec, level codec.H264Level) (*Session, string, error) {
 	var guard streamGuard
 	id := randomHex(8)
 	logs := newPionLogs(r.log.With("session", id))
@@ -461,7 +471,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	}
 	if kind != Publisher {
 		video := r.video
-		if s.mix, s.h264Lvl = mixCodec(offer); s.mix == codec.H264 {
+		if s.mix, s.h264Lvl = mix, level; s.mix == codec.H264 {
 			video = r.videoH264
 		}
 		sender, err := pc.AddTrack(video)

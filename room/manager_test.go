@@ -795,7 +795,10 @@ func TestCheckOffer(t *testing.T) {
 		{"no audio or video", head + app + ufrag + pwd + fp, false},
 		{"not SDP", "hello", false},
 	} {
-		err := checkOffer(tc.offer)
+		d, err := parseOffer(tc.offer)
+		if err == nil {
+			err = checkOffer(d)
+		}
 		if tc.ok && err != nil || !tc.ok && !errors.Is(err, ErrBadOffer) {
 			t.Errorf("%s: %v", tc.name, err)
 		}

@@ -23,14 +23,10 @@ import (
 // lowest of its H.264 formats' levels, so that the mix suits whichever
 // of them pion takes (RFC 6184 8.1: a receiver's profile-level-id says
 // the level it decodes up to).
-func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
-	var d sdp.SessionDescription
-	if d.UnmarshalString(offer) != nil {
-		return codec.VP8, 0
-	}
+func mixCodec(d *sdp.SessionDescription) (codec.VideoCodec, codec.H264Level) {
 	h264, receives := false, false
 	var level codec.H264Level
-	session := sessionDirection(&d)
+	session := sessionDirection(d)
 	for _, md := range d.MediaDescriptions {
 		if !receivesVideo(md, session) {
 			continue
@@ -64,12 +60,8 @@ func mixCodec(offer string) (codec.VideoCodec, codec.H264Level) {
 // mix cannot go out to it (pion refuses it only when it answers, the
 // room opened meanwhile). An offer that receives no video, or no audio,
 // is not refused here.
-func checkReceivable(offer string) error {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOffer, err)
-	}
-	session := sessionDirection(&d)
+func checkReceivable(d *sdp.SessionDescription) error {
+	session := sessionDirection(d)
 	receiving, takes := map[string]bool{}, map[string]bool{} // by kind
 	h264Refused := ""                                        // why an H.264 format was not taken
 	for _, md := range d.MediaDescriptions {
@@ -136,12 +128,8 @@ func fmtpParams(fmtp string) map[string]string {
 // an offer (a WHEP player given the WHIP address, or a WHIP encoder given
 // the WHEP one) was answered 201: the player got nothing and stood in the
 // mix as an empty tile, the publisher's pictures went nowhere.
-func checkDirections(offer string, kind Kind) error {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return fmt.Errorf("%w: %v", ErrBadOffer, err)
-	}
-	session := sessionDirection(&d)
+func checkDirections(d *sdp.SessionDescription, kind Kind) error {
+	session := sessionDirection(d)
 	for _, md := range d.MediaDescriptions {
 		if md.MediaName.Media != "audio" && md.MediaName.Media != "video" {
 			continue
@@ -160,16 +148,12 @@ func checkDirections(offer string, kind Kind) error {
 	return fmt.Errorf("%w: it neither sends nor receives (every audio and video section inactive)", ErrBadOffer)
 }
 
-// forPion rewrites an offer where pion would answer it wrongly
-// (fillDirections, serverOpusParams), parsed and written once; an offer
-// needing neither is returned as it is.
-func forPion(offer string) string {
-	var d sdp.SessionDescription
-	if err := d.UnmarshalString(offer); err != nil {
-		return offer // checkOffer has refused it
-	}
-	directions := fillDirections(&d)
-	if opus := serverOpusParams(&d); !directions && !opus {
+// forPion rewrites offer, whose description d is, where pion would
+// answer it wrongly (fillDirections, serverOpusParams), in d and in the
+// text returned; an offer needing neither is returned as it is.
+func forPion(d *sdp.SessionDescription, offer string) string {
+	directions := fillDirections(d)
+	if opus := serverOpusParams(d); !directions && !opus {
 		return offer
 	}
 	text, err := d.Marshal()

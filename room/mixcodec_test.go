@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/pion/interceptor"
+	"github.com/pion/sdp/v3"
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
@@ -78,13 +79,21 @@ func TestMixCodec(t *testing.T) {
 			sdp = strings.Replace(sdp, "m=video", audio+"m=video", 1)
 		}
 		sdp = head + sdp
-		if got, level := mixCodec(sdp); got != c.want || level != c.level {
+		if got, level := mixCodec(parsed(t, sdp)); got != c.want || level != c.level {
 			t.Errorf("%s: %v, level %v; want %v, level %v\n%s", c.name, got, level, c.want, c.level, sdp)
 		}
 	}
-	if got, level := mixCodec("not sdp"); got != codec.VP8 || level != 0 {
-		t.Errorf("garbage: %v, level %v", got, level)
+}
+
+// parsed is an offer's description, as Join reads it once for every
+// check.
+func parsed(t *testing.T, offer string) *sdp.SessionDescription {
+	t.Helper()
+	d, err := parseOffer(offer)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return d
 }
 
 // TestH264MixFormatChosen: the H.264 mix goes out in one of the receiver's
@@ -265,7 +274,7 @@ func TestCheckReceivable(t *testing.T) {
 		{"audio without Opus, sent", section("audio", "sendonly", "PCMU/8000") + section("video", "recvonly", "VP8/90000"), true, ""},
 		{"nothing received", section("audio", "sendonly", "opus/48000/2") + section("video", "sendonly", "VP9/90000"), true, ""},
 	} {
-		err := checkReceivable(head + c.sdp)
+		err := checkReceivable(parsed(t, head+c.sdp))
 		if (err == nil) != c.ok || err != nil && (!errors.Is(err, ErrBadOffer) || !strings.Contains(err.Error(), c.why)) {
 			t.Errorf("%s: %v, want ok %v (saying %q)", c.name, err, c.ok, c.why)
 		}
