@@ -271,6 +271,23 @@ func ParseCPULine(stat string) (busy, idle, steal uint64, err error) {
 	return 0, 0, 0, errors.New("loadtest: /proc/stat: no cpu line")
 }
 
+// machineCPUs is how many CPUs /proc/stat counts (its cpuN lines): the
+// CPUs machineCPU covers, whatever this process's affinity
+// (runtime.NumCPU counts only those it may run on).
+func machineCPUs(procRoot string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(procRoot, "stat"))
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for line := range strings.Lines(string(b)) {
+		if f, _, _ := strings.Cut(line, " "); len(f) > 3 && strings.HasPrefix(f, "cpu") {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // machineCPU is the CPU time every process of the machine has used so far,
 // and the time stolen from it, from procRoot/stat.
 func machineCPU(procRoot string) (busy, steal time.Duration, err error) {

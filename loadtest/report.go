@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -51,6 +52,8 @@ type Result struct {
 	// the run (from /proc/stat): what is neither the server nor the load
 	// tool competed with them.
 	MachineCPU time.Duration
+	// MachineCPUs is how many CPUs MachineCPU is of (0: not known).
+	MachineCPUs int
 	// Steal is the time the hypervisor ran something else while this
 	// (virtual) machine wanted to run: it slows everything down, but no
 	// process here used it.
@@ -168,6 +171,8 @@ func (r *Result) noRatio() string {
 		return "the run ended before all N were in for " + settle.String() + ", so its CPU includes the joins"
 	case r.Server.InProcess:
 		return "the server runs inside the load tool, and its CPU includes the load tool's"
+	case r.noPicture() > 0:
+		return fmt.Sprintf("%d participants never received a picture (their connection may never have come up), and the codec cost decodes all %d", r.noPicture(), r.Config.N)
 	case r.stoppedSending() > 0:
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
 	case r.Config.Lossy > 0:
@@ -176,6 +181,13 @@ func (r *Result) noRatio() string {
 		return "the room could not be read over the window, so what it encoded (its settings, speed, voices, drops, bitrate) was not checked against the codec cost"
 	case r.Room.Viewers > 0:
 		return fmt.Sprintf("%d viewers watched the room, and the server sent the mix to them too", r.Room.Viewers)
+	case r.Metrics.Found && (r.Metrics.Rooms > 1 || r.Metrics.Sessions > float64(r.Config.N) || r.Metrics.Viewers > 0):
+		return fmt.Sprintf("the server held %.0f rooms, %.0f participants and %.0f viewers, and its CPU is theirs too: the codec cost is that of one room of %d",
+			r.Metrics.Rooms, r.Metrics.Sessions, r.Metrics.Viewers, r.Config.N)
+	case r.Room.Layout != "" && r.Room.Layout != r.Config.Mixer.Layout.String():
+		return fmt.Sprintf("the room's layout is %s, the codec cost composes the %v one", r.Room.Layout, r.Config.Mixer.Layout)
+	case r.Room.Recording:
+		return "the room was recorded, which the codec cost does not count"
 	case r.Config.H264 == 0 && r.Room.H264Frames > 0:
 		return fmt.Sprintf("the room encoded %d pictures in H.264 (for a receiver other than the load's), which the codec cost does not count", r.Room.H264Frames)
 	case r.Room.Width > 0 && (r.Room.Width != r.Config.Mixer.Video.Width || r.Room.Height != r.Config.Mixer.Video.Height ||
@@ -236,6 +248,17 @@ func (r *Result) mixed(voices int) int {
 	}
 	if voices > 0 {
 		n = min(n, voices)
+	}
+	return n
+}
+
+// noPicture counts the joined participants that received no picture.
+func (r *Result) noPicture() int {
+	n := 0
+	for _, p := range r.Participants {
+		if p.Joined && p.Frames == 0 {
+			n++
+		}
 	}
 	return n
 }
@@ -456,7 +479,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 				others -= sv.CPU
 			}
 			p("machine: %.2f of %d cores busy, %.2f of them other processes than the server and the load tool; %.2f cores stolen by the hypervisor",
-				r.MachineCPU.Seconds()/wall, runtime.NumCPU(), max(0, others.Seconds())/wall, r.Steal.Seconds()/wall)
+				r.MachineCPU.Seconds()/wall, cmp.Or(r.MachineCPUs, runtime.NumCPU()), max(0, others.Seconds())/wall, r.Steal.Seconds()/wall)
 		}
 	}
 	for i, e := range r.LeaveErrors {

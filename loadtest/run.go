@@ -329,6 +329,7 @@ loop:
 	res.SelfCPU = cpuTime() - from.self
 	if machine1, steal1, err := machineCPU(cfg.ProcRoot); err == nil && from.machineErr == nil {
 		res.MachineCPU, res.Steal = machine1-from.machine, steal1-from.steal
+		res.MachineCPUs, _ = machineCPUs(cfg.ProcRoot)
 	}
 	if proc != nil {
 		cpu1, err := proc.CPU()
@@ -515,18 +516,24 @@ func openFreeze(last, end time.Time) int {
 type apiRoom struct {
 	Participants []struct{} `json:"participants"`
 	Viewers      int        `json:"viewers"`
+	Layout       string     `json:"layout"`
+	Recording    *struct{}  `json:"recording"`
 	Mixer        RoomMixer  `json:"mixer"`
 }
 
 // RoomMixer is the room's own mixer counters (GET /api/rooms/{room}),
 // over the run.
 type RoomMixer struct {
-	Participants int    `json:"-"` // in the room at the end (as the server sees it)
-	Viewers      int    `json:"-"` // WHEP viewers in it at the end
-	Frames       uint64 `json:"frames"`
-	Keyframes    uint64 `json:"keyframes"`
-	LateTicks    uint64 `json:"late_ticks"`
-	Dropped      uint64 `json:"dropped_frames"`
+	Participants int `json:"-"` // in the room at the end (as the server sees it)
+	Viewers      int `json:"-"` // WHEP viewers in it at the end
+	// Layout is the room's layout ("changed" when it differed at the two
+	// reads); Recording: the room was recorded at either read.
+	Layout    string `json:"-"`
+	Recording bool   `json:"-"`
+	Frames    uint64 `json:"frames"`
+	Keyframes uint64 `json:"keyframes"`
+	LateTicks uint64 `json:"late_ticks"`
+	Dropped   uint64 `json:"dropped_frames"`
 	// H264Frames and H264Dropped are the composites encoded in H.264,
 	// and those not encoded for want of time (its encoder still busy).
 	H264Frames  uint64 `json:"h264_frames"`
@@ -555,7 +562,11 @@ func (m RoomMixer) sub(earlier RoomMixer) RoomMixer {
 	if earlier.Frames > m.Frames { // another room of that name since
 		return m
 	}
-	return RoomMixer{Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
+	layout := m.Layout
+	if earlier.Layout != "" && earlier.Layout != m.Layout {
+		layout = "changed"
+	}
+	return RoomMixer{Layout: layout, Recording: m.Recording || earlier.Recording, Frames: m.Frames - earlier.Frames, Keyframes: m.Keyframes - earlier.Keyframes,
 		LateTicks: m.LateTicks - earlier.LateTicks, Dropped: m.Dropped - earlier.Dropped,
 		H264Frames: m.H264Frames - earlier.H264Frames, H264Dropped: m.H264Dropped - earlier.H264Dropped, H264Size: m.H264Size,
 		Speed: m.Speed, SpeedChanges: m.SpeedChanges - earlier.SpeedChanges, Bitrate: m.Bitrate, MaxBitrate: m.MaxBitrate, Width: m.Width, Height: m.Height, FPS: m.FPS, Voices: m.Voices}
@@ -568,6 +579,7 @@ func roomInfo(ctx context.Context, base, room, token string) (apiRoom, error) {
 	err := get(ctx, base, "/api/rooms/"+url.PathEscape(room), token, 1<<20, func(body io.Reader) error {
 		return json.NewDecoder(body).Decode(&r)
 	})
+	r.Mixer.Layout, r.Mixer.Recording = r.Layout, r.Recording != nil
 	return r, err
 }
 

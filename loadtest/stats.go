@@ -200,6 +200,10 @@ type MetricsDelta struct {
 	// StageCPU is mcu_cpu_seconds_total by stage (video_decode, ...): the
 	// CPU time of the media work, measured on the threads doing it.
 	StageCPU map[string]time.Duration
+	// Rooms, Sessions and Viewers are the most of mcu_rooms,
+	// mcu_participants and mcu_viewers at the two scrapes: the whole
+	// server's, whose CPU /proc measures (-1: not exported).
+	Rooms, Sessions, Viewers float64
 }
 
 // stages are the stages of mcu_cpu_seconds_total, in the order printed.
@@ -257,6 +261,15 @@ func metricsDelta(start, end *Scrape) MetricsDelta {
 	d.BytesOut = counter("mcu_bytes_out_total")
 	d.ProcessCPU = time.Duration(counter("process_cpu_seconds_total") * float64(time.Second))
 	d.ProcessRSS, _ = end.Value("process_resident_memory_bytes")
+	gauge := func(name string) float64 {
+		e, ok := end.Value(name)
+		if !ok {
+			return -1
+		}
+		s, _ := start.Value(name)
+		return max(e, s)
+	}
+	d.Rooms, d.Sessions, d.Viewers = gauge("mcu_rooms"), gauge("mcu_participants"), gauge("mcu_viewers")
 	for _, st := range stages {
 		if _, ok := end.Value("mcu_cpu_seconds_total", "stage", st.label); ok {
 			if d.StageCPU == nil {
