@@ -41,6 +41,9 @@ type Options struct {
 	// Decode decodes the received video (costly); otherwise frames are only
 	// counted from RTP.
 	Decode bool
+	// FreezeGap is the pause between two pictures of the mix counted as
+	// a freeze (0: FreezeGap).
+	FreezeGap time.Duration
 	// KeepAudio keeps this much of the received sound, decoded (0: none).
 	KeepAudio time.Duration
 	// LoseVideo throws away every nth packet of the received video (0:

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -19,10 +20,22 @@ import (
 // freeze (a viewer notices a 30 fps stream stopping for this long).
 const FreezeGap = 200 * time.Millisecond
 
+// FreezeGapAt is the freeze of a stream of fps pictures a second: a
+// pause of FreezeGap, or of three pictures' time where that is longer
+// (at 5 fps a picture comes every 200 ms, and the least jitter would
+// count a freeze at each).
+func FreezeGapAt(fps int) time.Duration {
+	if fps <= 0 {
+		return FreezeGap
+	}
+	return max(FreezeGap, 3*time.Second/time.Duration(fps))
+}
+
 // receiver counts, and optionally decodes, what the server sends.
 type receiver struct {
 	decode    bool
-	keepAudio int // interleaved samples
+	keepAudio int           // interleaved samples
+	freezeGap time.Duration // a pause counted as a freeze (0: FreezeGap)
 
 	mu        sync.Mutex
 	joined    time.Time
@@ -69,6 +82,7 @@ func (r *receiver) readRTCP(rr *webrtc.RTPReceiver) {
 
 func (r *receiver) init(opts Options) {
 	r.decode = opts.Decode
+	r.freezeGap = opts.FreezeGap
 	r.keepAudio = int(opts.KeepAudio.Seconds() * 48000 * 2)
 }
 
@@ -330,7 +344,7 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 	if (newPicture || firstKey) && r.keyed {
 		if !r.last.IsZero() {
 			gap := now.Sub(r.last)
-			if gap > FreezeGap {
+			if gap > cmp.Or(r.freezeGap, FreezeGap) {
 				r.freezes++
 			}
 			if gap > r.gap {

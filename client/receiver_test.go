@@ -116,6 +116,36 @@ func TestReceiverFirstPictureIsAKeyframe(t *testing.T) {
 	}
 }
 
+// TestFreezeGapAt: a freeze is a pause of 200 ms at 15 fps and above, of
+// three pictures' time below.
+func TestFreezeGapAt(t *testing.T) {
+	for fps, want := range map[int]time.Duration{0: FreezeGap, 30: FreezeGap, 15: FreezeGap, 10: 300 * time.Millisecond, 5: 600 * time.Millisecond, 1: 3 * time.Second} {
+		if got := FreezeGapAt(fps); got != want {
+			t.Errorf("FreezeGapAt(%d) = %v, want %v", fps, got, want)
+		}
+	}
+}
+
+// TestFreezesAtFiveFPS: a 5 fps mix whose pictures come 200 ms apart
+// with a few milliseconds of jitter has no freeze at its own gap, and
+// one for a pause of four pictures.
+func TestFreezesAtFiveFPS(t *testing.T) {
+	var r receiver
+	r.init(Options{FreezeGap: FreezeGapAt(5)})
+	at := time.Unix(1000, 0)
+	for pic := range 50 {
+		step := 200*time.Millisecond + time.Duration(pic%3-1)*time.Millisecond
+		if pic == 40 {
+			step = 800 * time.Millisecond
+		}
+		at = at.Add(step)
+		r.count(&rtp.Packet{Header: rtp.Header{Timestamp: uint32(pic) * 18000, Marker: true}, Payload: []byte{1}}, at, pic == 0)
+	}
+	if r.freezes != 1 {
+		t.Errorf("a 5 fps mix with 1 ms of jitter and one 800 ms pause: %d freezes, want 1", r.freezes)
+	}
+}
+
 // TestFreezeBoundary: a freeze is a pause of more than 200 ms; one
 // of exactly 200 ms is none (README: "> 200 ms without a picture").
 func TestFreezeBoundary(t *testing.T) {

@@ -354,7 +354,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 		kbps = float64(bytes) * 8 / active.Seconds()
 	}
 	p("receiver fps over the run: min %s  median %s;  freezes (gaps > %v) %d;  %s per receiver",
-		num(s.Min, 1), num(s.Median, 1), client.FreezeGap, freezes, bitrate(kbps))
+		num(s.Min, 1), num(s.Median, 1), client.FreezeGapAt(r.Config.Mixer.Video.FPS), freezes, bitrate(kbps))
 	for _, pr := range r.Participants {
 		if c := pr.Check; c != nil && pr.Joined {
 			verdict := "ok"

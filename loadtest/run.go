@@ -226,7 +226,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			}
 			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
 			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
-				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, H264: p.h264, Token: cfg.Token})
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, H264: p.h264, Token: cfg.Token,
+				FreezeGap: client.FreezeGapAt(cfg.Mixer.Video.FPS)})
 			cancel()
 			now := time.Now()
 			mu.Lock()
@@ -379,7 +380,7 @@ loop:
 			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
 			if st.Frames > 0 {
 				r.FPS = runFPS(st.Frames, st.First, end)
-				r.Freezes += openFreeze(st.LastFrame, end)
+				r.Freezes += openFreeze(st.LastFrame, end, client.FreezeGapAt(cfg.Mixer.Video.FPS))
 			}
 			r.Active, r.Codec = end.Sub(p.joined), p.c.VideoCodec()
 			res.Joined++
@@ -502,11 +503,11 @@ func get(ctx context.Context, base, path, token string, max int64, read func(io.
 }
 
 // openFreeze is 1 when a receiver's last picture came more than a freeze
-// before the run's end: a stream that stopped (a server that died, a
-// connection lost) gets no next picture to end the gap, which the client
-// counts at.
-func openFreeze(last, end time.Time) int {
-	if end.Sub(last) > client.FreezeGap {
+// (gap) before the run's end: a stream that stopped (a server that died,
+// a connection lost) gets no next picture to end the gap, which the
+// client counts at.
+func openFreeze(last, end time.Time, gap time.Duration) int {
+	if end.Sub(last) > gap {
 		return 1
 	}
 	return 0

@@ -367,9 +367,13 @@ func TestOpenFreeze(t *testing.T) {
 		ago  time.Duration
 		want int
 	}{{0, 0}, {client.FreezeGap, 0}, {client.FreezeGap + time.Millisecond, 1}, {time.Minute, 1}} {
-		if got := openFreeze(end.Add(-c.ago), end); got != c.want {
+		if got := openFreeze(end.Add(-c.ago), end, client.FreezeGap); got != c.want {
 			t.Errorf("last picture %v before the end: %d, want %d", c.ago, got, c.want)
 		}
+	}
+	// At 5 fps a picture comes every 200 ms: the freeze is three of them.
+	if got := openFreeze(end.Add(-500*time.Millisecond), end, client.FreezeGapAt(5)); got != 0 {
+		t.Errorf("at 5 fps, the last picture 500 ms before the end: %d freezes, want 0", got)
 	}
 }
 
