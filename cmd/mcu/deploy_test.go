@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -84,12 +83,7 @@ func TestServiceEnvironmentFile(t *testing.T) {
 		t.Errorf("the file as shipped: %v, want a refusal naming -auth-token:\n%s", err, out)
 	}
 
-	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.LocalAddr().(*net.UDPAddr).Port
-	probe.Close()
+	port := freeUDPPort(t)
 	certPEM, keyPEM := selfSigned(t, "mcu-service")
 	certFile, keyFile := writePair(t, t.TempDir(), certPEM, keyPEM)
 	const token = "a-secret-of-32-or-more-characters-for-the-test"

@@ -20,6 +20,17 @@ import (
 	"mcu/internal/mediatest"
 )
 
+// freeUDPPort is a UDP port free on every address, for -udp-port.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	probe, err := net.ListenPacket("udp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+	return probe.LocalAddr().(*net.UDPAddr).Port
+}
+
 // TestMediaPortAnswersFromCandidate: with -udp-port (one socket on every
 // address), an ICE check sent to any of the server's host candidates
 // from another of the host's addresses is answered from the candidate's
@@ -28,12 +39,7 @@ import (
 // 127.0.0.1 to the host's other address from 127.0.0.1. Skipped on a
 // host with loopback addresses alone.
 func TestMediaPortAnswersFromCandidate(t *testing.T) {
-	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.LocalAddr().(*net.UDPAddr).Port
-	probe.Close()
+	port := freeUDPPort(t)
 	_, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0", "-udp-port", strconv.Itoa(port)})
 
 	pc, err := webrtc.NewPeerConnection(webrtc.Configuration{})
@@ -162,12 +168,7 @@ func check(t *testing.T, from, to netip.AddrPort, user, pwd string) netip.AddrPo
 // TestMediaPortCarriesMedia: two participants joined through -udp-port
 // each receive the mix.
 func TestMediaPortCarriesMedia(t *testing.T) {
-	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.LocalAddr().(*net.UDPAddr).Port
-	probe.Close()
+	port := freeUDPPort(t)
 	_, url, stderr := startServer(t, []string{"-listen", "127.0.0.1:0", "-udp-port", strconv.Itoa(port)})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

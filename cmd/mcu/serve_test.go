@@ -165,12 +165,7 @@ func TestServeSignal(t *testing.T) {
 // TestMediaPortOnEveryAddress: the single media port listens on every
 // address, whatever host -listen names for HTTP.
 func TestMediaPortOnEveryAddress(t *testing.T) {
-	probe, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := probe.LocalAddr().(*net.UDPAddr).Port
-	probe.Close()
+	port := freeUDPPort(t)
 	conn, err := listenMedia(port, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
