@@ -106,6 +106,9 @@ func TestAnswersFromAddressWrittenTo(t *testing.T) {
 				t.Logf("a plain socket answers from %v", plain.Addr())
 				for name, write := range map[string]func([]byte, netip.AddrPort) error{
 					"WriteToAddrPort": func(b []byte, a netip.AddrPort) error { _, err := conn.WriteToAddrPort(b, a); return err },
+					// pion writes to IPv4 peers by their IPv4 form, which a
+					// dual-stack socket reads as IPv4-mapped.
+					"WriteToAddrPort, unmapped": func(b []byte, a netip.AddrPort) error { _, err := conn.WriteToAddrPort(b, unmapped(a)); return err },
 					"WriteTo": func(b []byte, a netip.AddrPort) error {
 						_, err := conn.WriteTo(b, net.UDPAddrFromAddrPort(a))
 						return err
