@@ -63,10 +63,14 @@ type frameAssembler struct {
 	// newestTime is the newest packet's RTP time, once a packet is held
 	// since the start or the last giveUpTo (timed).
 	newestTime uint32
-	timed      bool
-	lost       int // packets given up since the last frame
-	late       int // packets in a row older than next
-	outgrown   int // frames given up for being larger than the ring, until the reader takes the count
+	// highestTime is the highest RTP time of the packets held since then:
+	// ahead of newestTime in a stream with B-frames, whose reference
+	// pictures are sent before the pictures shown before them.
+	highestTime uint32
+	timed       bool
+	lost        int // packets given up since the last frame
+	late        int // packets in a row older than next
+	outgrown    int // frames given up for being larger than the ring, until the reader takes the count
 	// waitUntil is deadline's, as drain found it last (zero: nothing
 	// missing); every change to what is held ends with a drain.
 	waitUntil time.Time
@@ -137,7 +141,7 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 		// Reordered before anything was consumed (the stream's first
 		// packets, the first keyframe's): the stream starts here.
 		a.next = p.SequenceNumber
-	case d < 0 && back >= 0 && back < assemblerSlots && recentRTPTime(a.newestTime, p.Timestamp):
+	case d < 0 && back >= 0 && back < assemblerSlots && (recentRTPTime(a.newestTime, p.Timestamp) || recentRTPTime(a.highestTime, p.Timestamp)):
 		a.release(p)
 		return size, nil // late (a retransmission after its frame was given up) or duplicate
 	case d < 0:
@@ -178,6 +182,11 @@ func (a *frameAssembler) push(raw []byte, now time.Time, emit func(assembled)) (
 	a.late = 0
 	a.clear(s)
 	*s = slot{pkt: p, arrival: now}
+	if !a.timed || int32(p.Timestamp-a.highestTime) > 0 || !recentRTPTime(a.highestTime, p.Timestamp) {
+		// Ahead of the highest, or so far behind it that the sender's
+		// times went back: the highest from here.
+		a.highestTime = p.Timestamp
+	}
 	if distance(a.newest, p.SequenceNumber) > 0 || !a.timed {
 		a.newest, a.newestTime, a.timed = p.SequenceNumber, p.Timestamp, true
 	}
@@ -601,6 +610,12 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
+			} else if !ignoredPayload(a.dep, s.pkt.Payload) {
+				// Media the depacketizer refuses (a STAP-A or a descriptor
+				// cut short) is media lost: the frame must say so, or the
+				// decoder conceals what is missing, with no error, and
+				// every picture after is predicted from a damaged one.
+				a.lost++
 			}
 		}
 		arrival = s.arrival
@@ -629,4 +644,15 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	} else {
 		a.lost = lost // an empty frame (padding only): report the loss with the next one
 	}
+}
+
+// ignoredPayload reports whether a payload the depacketizer refuses holds
+// nothing a receiver is to decode: an H.264 NAL unit of a type RFC 6184
+// (5.2) has receivers ignore (0, 30, 31).
+func ignoredPayload(dep rtp.Depacketizer, payload []byte) bool {
+	if _, h264 := dep.(*codecs.H264Packet); h264 && len(payload) > 0 {
+		t := payload[0] & 0x1f
+		return t == 0 || t >= 30
+	}
+	return false
 }

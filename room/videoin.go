@@ -67,6 +67,9 @@ type videoIn struct {
 	// gave, there and in-band, for IDR pictures that come without them.
 	fmtp func() string
 	h264 codec.H264ParamSets
+	// inband: the last H.264 IDR picture decoded came with its own SPS
+	// (a sender that sends its parameter sets with each keyframe).
+	inband bool
 }
 
 // keyframeBackoff is how long keyframe requests wait after the sender's
@@ -145,7 +148,7 @@ func (v *videoIn) start(pt uint8, mime string) bool {
 		v.stream.Store(nil)
 		return false
 	}
-	v.dec, v.frames, v.beyond = dec, newFrameAssembler(depacketizer(vc)), false
+	v.dec, v.frames, v.beyond, v.inband = dec, newFrameAssembler(depacketizer(vc)), false, false
 	v.h264.Reset()
 	if vc == codec.H264 && v.fmtp != nil {
 		v.h264.SetFromFmtp(v.fmtp())
@@ -319,11 +322,22 @@ func (v *videoIn) decode(f assembled) {
 	if v.failed != nil {
 		return
 	}
+	c := v.dec.Codec()
 	if f.lost > 0 {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
+		if c == codec.H264 && v.inband && codec.IsKeyframe(c, f.data) && !codec.H264HasSPS(f.data) {
+			// An IDR picture right after a loss, without the SPS that
+			// the sender's keyframes come with: the packets lost may have
+			// held its own parameter sets (a new size, under the same
+			// ids), and decoded with those kept from before its slices
+			// are read for another picture, damaged with no error, and
+			// every picture after it too. Its next keyframe is asked for.
+			v.h264.Complete(f.data) // a PPS of its own, if any
+			v.ask()
+			return
+		}
 	}
-	c := v.dec.Codec()
 	if v.late {
 		if c == codec.H264 {
 			v.h264.Complete(f.data) // its parameter sets, kept for the keyframe that decodes
@@ -387,6 +401,9 @@ func (v *videoIn) decode(f assembled) {
 	}
 	before := v.dec.Pixels()
 	err := v.dec.Send(data, codec.NoPTS)
+	if err == nil && c == codec.H264 && codec.IsKeyframe(c, f.data) {
+		v.inband = codec.H264HasSPS(f.data)
+	}
 	if err == nil {
 		v.pictures(v.dec, f.arrival)
 	}
