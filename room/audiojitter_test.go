@@ -552,7 +552,7 @@ func TestAudioJitterTickDecodesWhatItNeeds(t *testing.T) {
 // and the tick each spurt's first packet comes in.
 func dtxTone(t *testing.T, spurts, talk, pause int) (pkts [][]byte, ticks []tick, starts []int) {
 	t.Helper()
-	enc := browserOpusEncoder(t)
+	enc := browserOpusEncoder(t, 24_000)
 	pcm := make([]int16, opusFrame)
 	buf := make([]byte, 1500)
 	n := 0

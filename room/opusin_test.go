@@ -21,7 +21,15 @@ const opusFrame = 960 // 20 ms per channel
 // kbit/s music setting, whose CELT packets carry no FEC.)
 func voicedOpus(t *testing.T, count int) [][]byte {
 	t.Helper()
-	enc := browserOpusEncoder(t)
+	return voicedOpusAt(t, count, 24_000)
+}
+
+// voicedOpusAt is voicedOpus at another bitrate: from about 32 kbit/s,
+// libopus codes such sound in hybrid packets (SILK and CELT; TOC
+// configurations 12-15), below in SILK ones (0-11), both with FEC.
+func voicedOpusAt(t *testing.T, count, bitrate int) [][]byte {
+	t.Helper()
+	enc := browserOpusEncoder(t, bitrate)
 	pcm := make([]int16, opusFrame)
 	buf := make([]byte, 1500)
 	pkts := make([][]byte, count)
@@ -124,8 +132,30 @@ func sqErr(got, want []int16) (e, w float64) {
 // the frame before the gap's end from FEC. That frame, and the next (which
 // the decoder continues from it), must come much closer to the lossless
 // decode than concealment alone, as readAudio did.
+//
+// Both in SILK packets (24 kbit/s) and in hybrid ones (40 kbit/s: a
+// browser's sound once its bitrate is raised for FEC), whose FEC libopus
+// reads too.
 func TestOpusInRecoversFromFEC(t *testing.T) {
-	pkts := voicedOpus(t, 60)
+	for _, stream := range []struct {
+		name           string
+		bitrate        int
+		minTOC, maxTOC byte // the packets' configurations
+	}{{"SILK", 24_000, 0, 11}, {"hybrid", 40_000, 12, 15}} {
+		t.Run(stream.name, func(t *testing.T) {
+			pkts := voicedOpusAt(t, 60, stream.bitrate)
+			for i, p := range pkts[10:] {
+				if c := p[0] >> 3; c < stream.minTOC || c > stream.maxTOC {
+					t.Fatalf("packet %d of configuration %d, want %d-%d", 10+i, c, stream.minTOC, stream.maxTOC)
+				}
+			}
+			recoversFromFEC(t, pkts)
+		})
+	}
+}
+
+// recoversFromFEC is TestOpusInRecoversFromFEC for one stream.
+func recoversFromFEC(t *testing.T, pkts [][]byte) {
 	const first = 65530 // the sequence numbers wrap at the 6th packet
 	lossless := feed(t, pkts, first)
 	if want := reference(t, pkts, withFEC); !slices.EqualFunc(lossless, want, slices.Equal) {
@@ -412,13 +442,13 @@ func TestOpusInLongPacketsAfterADryTick(t *testing.T) {
 
 // browserOpusEncoder is an Opus encoder set as a browser's is for a call:
 // mono, VOIP mode, 24 kbit/s, in-band FEC on, 20 % loss expected.
-func browserOpusEncoder(t *testing.T) *opus.Encoder {
+func browserOpusEncoder(t *testing.T, bitrate int) *opus.Encoder {
 	t.Helper()
 	enc, err := opus.NewEncoder(codec.OpusSampleRate, 1, opus.AppVoIP)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, err := range []error{enc.SetBitrate(24_000), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
+	for _, err := range []error{enc.SetBitrate(bitrate), enc.SetInBandFEC(true), enc.SetPacketLossPerc(20)} {
 		if err != nil {
 			t.Fatal(err)
 		}
