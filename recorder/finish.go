@@ -107,6 +107,11 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 	}
 	if err := fc.OpenInput("file:"+src, nil, nil); err != nil {
 		fc.Free() // FFmpeg freed it already and left nil: nothing to do, as codec.Input does
+		if errors.Is(err, astiav.ErrEof) {
+			// The header alone, or cut short: killed before its first
+			// cluster reached the disk, the file holds no frame.
+			return fmt.Errorf("recorder: finish %s: %w", src, errNoFrame)
+		}
 		return fmt.Errorf("recorder: finish %s: %w", src, err)
 	}
 	defer fc.CloseInput() // also frees the context
@@ -162,7 +167,11 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 		if err := fc.ReadFrame(pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
 				// The end, or a block cut short by the kill: what came
-				// before is kept.
+				// before is kept. Nothing at all: a WebM of no frame is
+				// broken (FFmpeg's), and the recording has nothing to keep.
+				if out.VideoFrames+out.AudioFrames == 0 && len(out.pending) == 0 {
+					return fmt.Errorf("recorder: finish %s: %w", src, errNoFrame)
+				}
 				return nil
 			}
 			// A read error (EIO...): what comes after it would be lost.
@@ -194,6 +203,11 @@ func at(v int64, tb astiav.Rational) time.Duration {
 	return time.Duration(astiav.RescaleQ(v, tb, usTimeBase)) * time.Microsecond
 }
 
+// errNoFrame is Finish's error for a recording whose writer was killed
+// before any frame reached the file: FinishAll removes it, as a stop
+// removes a recording of no frame.
+var errNoFrame = errors.New("no frame was written before the writer was killed")
+
 // FinishAll finishes, in place, the recordings in dir's room folders
 // (dir/ROOM/ROOM-<time>[-n].webm, as Start names them) that a killed
 // server left unfinished (Unfinished) and that nothing has written to for
@@ -202,18 +216,19 @@ func at(v int64, tb astiav.Rational) time.Duration {
 // is one whose copy would take the disk below minFree. Each is written
 // beside itself, then renamed over itself with its mode and time; one that
 // cannot be finished stays as it was. Room folders that are links are not
-// followed. It returns the files finished.
-func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Time, minFree uint64) ([]string, error) {
+// followed. It returns the files finished, and those removed: killed
+// before a frame of theirs reached the disk (within their first second),
+// they held nothing to play.
+func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Time, minFree uint64) (finished, removed []string, err error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, fmt.Errorf("recorder: %w", err)
+		return nil, nil, fmt.Errorf("recorder: %w", err)
 	}
 	defer root.Close()
 	rooms, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("recorder: %w", err)
+		return nil, nil, fmt.Errorf("recorder: %w", err)
 	}
-	var done []string
 	var errs []error
 	for _, r := range rooms {
 		if !r.IsDir() { // ReadDir does not follow links
@@ -226,7 +241,7 @@ func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Ti
 		}
 		for _, e := range files {
 			if err := ctx.Err(); err != nil {
-				return done, errors.Join(append(errs, err)...)
+				return finished, removed, errors.Join(append(errs, err)...)
 			}
 			name := filepath.Join(r.Name(), e.Name())
 			if strings.HasSuffix(e.Name(), finishingSuffix) {
@@ -255,16 +270,17 @@ func FinishAll(ctx context.Context, dir string, quiet time.Duration, now time.Ti
 					continue
 				}
 			}
-			ok, err := finishLocked(ctx, root, name, path)
-			switch {
+			switch ok, err := finishLocked(ctx, root, name, path); {
+			case errors.Is(err, errNoFrame):
+				removed = append(removed, path)
 			case err != nil:
 				errs = append(errs, err)
 			case ok:
-				done = append(done, path)
+				finished = append(finished, path)
 			}
 		}
 	}
-	return done, errors.Join(errs...)
+	return finished, removed, errors.Join(errs...)
 }
 
 // recordingName reports whether file is named as Start names the
@@ -291,7 +307,8 @@ func recordingName(room, file string) bool {
 
 // finishLocked takes the lock of the recording name (a WebMWriter holds
 // it while it writes the file) and finishes it in place; ok is false when
-// the file is being written, or is no longer the one found.
+// the file is being written, or is no longer the one found. One that
+// holds no frame is removed, and errNoFrame returned.
 func finishLocked(ctx context.Context, root *os.Root, name, path string) (ok bool, err error) {
 	f, err := root.OpenFile(name, os.O_RDWR, 0)
 	if err != nil {
@@ -317,7 +334,15 @@ func finishLocked(ctx context.Context, root *os.Root, name, path string) (ok boo
 	if !removeUnlocked(root, name+finishingSuffix) {
 		return false, nil
 	}
-	return true, finishInPlace(ctx, root, name, path, held)
+	err = finishInPlace(ctx, root, name, path, held)
+	if errors.Is(err, errNoFrame) {
+		// Nothing to play (killed within its first cluster): removed
+		// under its lock, as a stop removes a recording of no frame.
+		if rerr := root.Remove(name); rerr != nil {
+			return false, fmt.Errorf("recorder: %w", rerr)
+		}
+	}
+	return true, err
 }
 
 // removeUnlocked removes the file name (a .finishing one) unless a writer

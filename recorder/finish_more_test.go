@@ -86,7 +86,7 @@ func TestFinishForeignTracksKept(t *testing.T) {
 		markUnfinished(t, path)
 		want[name] = streamsOf(t, path)
 	}
-	got, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0)
+	got, _, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0)
 	t.Logf("FinishAll: %v, %v", got, err)
 	for name, w := range want {
 		if s := streamsOf(t, filepath.Join(room, name)); len(s) != len(w) {
@@ -134,7 +134,7 @@ func TestFinishLiveRecordingKept(t *testing.T) {
 	}
 	feed(2 * time.Second)
 	time.Sleep(300 * time.Millisecond) // the room's encoder stalls
-	got, err := FinishAll(context.Background(), dir, 200*time.Millisecond, time.Now(), 0)
+	got, _, err := FinishAll(context.Background(), dir, 200*time.Millisecond, time.Now(), 0)
 	t.Logf("FinishAll during the stall: %v, %v", got, err)
 	feed(5 * time.Second)
 	path, err := rec.Stop()
@@ -168,7 +168,7 @@ func TestFinishCancelIsQuick(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // SIGTERM came
 	start := time.Now()
-	got, err := FinishAll(ctx, dir, time.Minute, time.Now(), 0)
+	got, _, err := FinishAll(ctx, dir, time.Minute, time.Now(), 0)
 	if d := time.Since(start); d > time.Second {
 		t.Errorf("FinishAll cancelled took %v (%v, %v); want it to stop at once", d, got, err)
 	}
@@ -205,7 +205,7 @@ func TestFinishKeepsModeAndTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, _ := os.Stat(killed)
-	if _, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0); err != nil {
+	if _, _, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.Stat(killed)
@@ -254,7 +254,7 @@ func TestFinishKeepsMinFree(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), minFree)
+		_, _, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), minFree)
 		done <- err
 	}()
 	var finishErr error
@@ -317,7 +317,7 @@ func TestFinishDamagedClusterKept(t *testing.T) {
 	old := time.Now().Add(-time.Hour)
 	os.Chtimes(path, old, old)
 	before := len(mediatest.WebMBlocks(data))
-	got, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0)
+	got, _, err := FinishAll(context.Background(), dir, time.Minute, time.Now(), 0)
 	t.Logf("FinishAll: %v, %v", got, err)
 	after, _ := os.ReadFile(path)
 	if n := len(mediatest.WebMBlocks(after)); n < before {

@@ -87,10 +87,10 @@ func TestFinishAll(t *testing.T) {
 
 	// Written to within quiet: another server may be writing it.
 	now := time.Now()
-	if got, err := FinishAll(context.Background(), dir, time.Minute, now, 0); err != nil || len(got) != 0 {
+	if got, _, err := FinishAll(context.Background(), dir, time.Minute, now, 0); err != nil || len(got) != 0 {
 		t.Fatalf("FinishAll of files written just now: %v, %v; want nothing finished", got, err)
 	}
-	got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0)
+	got, _, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0)
 	if err != nil || len(got) != 1 || got[0] != killed {
 		t.Fatalf("FinishAll: %v, %v; want %s finished", got, err, killed)
 	}
@@ -133,7 +133,7 @@ func TestFinishAll(t *testing.T) {
 		t.Errorf("the leftover of a finish cut short is still there: %v", err)
 	}
 	// A second pass finds nothing more to do.
-	if got, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0); err != nil || len(got) != 0 {
+	if got, _, err := FinishAll(context.Background(), dir, time.Minute, now.Add(2*time.Minute), 0); err != nil || len(got) != 0 {
 		t.Errorf("a second FinishAll: %v, %v; want nothing", got, err)
 	}
 }

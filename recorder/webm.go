@@ -175,6 +175,13 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 	if err := fc.WriteHeader(opts); err != nil {
 		return w.fileErr(fmt.Errorf("write header: %w", err))
 	}
+	// FFmpeg flushes the header (flush_packets) but does not report a
+	// write that failed there: a disk that cannot take it refuses the
+	// start, rather than a recording that writes nothing.
+	w.io.Flush()
+	if w.out.werr != nil {
+		return fmt.Errorf("write header: %w", w.out.werr)
+	}
 	w.pkt = astiav.AllocPacket()
 	if w.pkt == nil {
 		return errors.New("allocate packet")

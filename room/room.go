@@ -64,6 +64,10 @@ type Room struct {
 	// autoRecorded: Config.AutoRecord's recording has been started in
 	// this room (it starts once).
 	autoRecorded bool
+	// telling counts the stops that took a recording (the first) and have
+	// not yet told its end (recording_finished): the room's close waits
+	// for them before its room_finished.
+	telling sync.WaitGroup
 }
 
 // startRecorder creates a recording's file, and stopRecorder finalizes it
@@ -376,6 +380,7 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 	rec, first := r.rec, r.rec != nil
 	if first {
 		r.rec, r.ending = nil, rec
+		r.telling.Add(1)
 	} else {
 		rec = r.ending
 	}
@@ -398,6 +403,7 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 			kept = "" // no file is kept
 		}
 		r.emit(Event{Type: EventRecordingFinished, Path: kept, Result: end.String()})
+		r.telling.Done()
 	}
 	return path, err
 }
@@ -577,6 +583,9 @@ func (r *Room) close() {
 		r.log.Error("finalize recording", "err", err)
 	}
 	<-r.done
+	// A stop (the API's) that took the recording may still be telling
+	// its end: the room's close is told after it (none starts now).
+	r.telling.Wait()
 	r.downlink.stop()
 	r.mu.Lock()
 	why := cmp.Or(r.finish, FinishedEmpty)

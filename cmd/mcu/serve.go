@@ -279,9 +279,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		case <-finishCtx.Done():
 			return
 		}
-		done, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
+		done, removed, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
 		for _, path := range done {
 			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
+		}
+		for _, path := range removed {
+			log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
 		}
 		if err != nil && finishCtx.Err() == nil {
 			log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
