@@ -12,7 +12,7 @@ import (
 
 // h264Stream: frame f is an IDR (with SPS, PPS) every keyEvery, else a P
 // picture, a reference unless f%3 == 2. frame_num as an encoder counts.
-func h264Stream(o simOpts, mtu uint16) ([]simPkt, map[int]bool) {
+func h264Stream(r *rand.Rand, o simOpts, mtu uint16) ([]simPkt, map[int]bool) {
 	var out []simPkt
 	refs := map[int]bool{}
 	seq := o.seq0
@@ -45,12 +45,7 @@ func h264Stream(o simOpts, mtu uint16) ([]simPkt, map[int]bool) {
 			out = append(out, simPkt{raw: b, seq: seq, frame: f, at: at})
 			seq++
 		}
-		if o.padding > 0 && rand.Float64() < o.padding {
-			p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: o.ts0 + uint32(f*3000), Padding: true, PaddingSize: 100}, Payload: []byte{}}
-			b, _ := p.Marshal()
-			out = append(out, simPkt{raw: b, seq: seq, frame: -1, at: at.Add(5 * time.Millisecond)})
-			seq++
-		}
+		out = paddingAfter(r, out, o, &seq, f, at)
 	}
 	return out, refs
 }
@@ -102,28 +97,10 @@ func (d *h264Model) frame(a assembled) {
 
 func runSim264(t *testing.T, seed uint64, o simOpts, mtu uint16) *h264Model {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e37))
-	sent, refs := h264Stream(o, mtu)
-	pkts := network(r, sent, o)
+	sent, refs := h264Stream(r, o, mtu)
 	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.H264Packet{} })
 	d := &h264Model{t: t, refs: refs, lastRef: -1, last: -1}
-	for _, p := range pkts {
-		for {
-			dl := a.deadline()
-			if dl.IsZero() || !dl.Before(p.at) {
-				break
-			}
-			a.drain(dl, d.frame)
-			if a.lost > 0 {
-				d.waitKey = true
-			}
-			if a.deadline().Equal(dl) {
-				break
-			}
-		}
-		if _, err := a.push(p.raw, p.at, d.frame); err != nil {
-			t.Fatal(err)
-		}
-	}
+	replay(t, a, network(r, sent, o), d.frame, func() { d.waitKey = true })
 	return d
 }
 

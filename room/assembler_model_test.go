@@ -34,9 +34,47 @@ type simOpts struct {
 	lossTo    int
 }
 
+// paddingAfter adds, at o.padding's chance, a padding-only packet after
+// frame f's packets (a sender probing its bandwidth).
+func paddingAfter(r *rand.Rand, out []simPkt, o simOpts, seq *uint16, f int, at time.Time) []simPkt {
+	if o.padding == 0 || r.Float64() >= o.padding {
+		return out
+	}
+	p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: *seq, Timestamp: o.ts0 + uint32(f*3000), Padding: true, PaddingSize: 100}, Payload: []byte{}}
+	b, _ := p.Marshal()
+	*seq++
+	return append(out, simPkt{raw: b, seq: p.SequenceNumber, frame: -1, at: at.Add(5 * time.Millisecond)})
+}
+
+// replay pushes pkts, in their order, into a, draining it at each of its
+// deadlines that comes before a packet's arrival, as a participant's
+// reader does; lossPending is told when a drain gave packets up that
+// the next frame will report.
+func replay(t *testing.T, a *frameAssembler, pkts []simPkt, emit func(assembled), lossPending func()) {
+	t.Helper()
+	for _, p := range pkts {
+		for {
+			dl := a.deadline()
+			if dl.IsZero() || !dl.Before(p.at) {
+				break
+			}
+			a.drain(dl, emit)
+			if a.lost > 0 {
+				lossPending()
+			}
+			if a.deadline().Equal(dl) {
+				break
+			}
+		}
+		if _, err := a.push(p.raw, p.at, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // vp8Stream makes the packets of a VP8 sender: payload bytes after the
 // descriptor: 'K' or 'D', then frame index (4 bytes) and packet index.
-func vp8Stream(o simOpts) []simPkt {
+func vp8Stream(r *rand.Rand, o simOpts) []simPkt {
 	var out []simPkt
 	seq := o.seq0
 	t0 := time.Unix(1000, 0)
@@ -68,12 +106,7 @@ func vp8Stream(o simOpts) []simPkt {
 			out = append(out, simPkt{raw: b, seq: seq, frame: f, at: at})
 			seq++
 		}
-		if o.padding > 0 && rand.Float64() < o.padding {
-			p := rtp.Packet{Header: rtp.Header{Version: 2, SequenceNumber: seq, Timestamp: o.ts0 + uint32(f*3000), Padding: true, PaddingSize: 100}, Payload: []byte{}}
-			b, _ := p.Marshal()
-			out = append(out, simPkt{raw: b, seq: seq, frame: -1, at: at.Add(5 * time.Millisecond)})
-			seq++
-		}
+		out = paddingAfter(r, out, o, &seq, f, at)
 	}
 	return out
 }
@@ -155,29 +188,9 @@ func (d *decoderModel) frame(a assembled) {
 // duplicates and reordering into an assembler and the decoder model.
 func runSim(t *testing.T, seed uint64, o simOpts) *decoderModel {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e37))
-	pkts := network(r, vp8Stream(o), o)
-	dep := func() rtp.Depacketizer { return &codecs.VP8Packet{} }
-	a := newFrameAssembler(dep)
+	a := newFrameAssembler(func() rtp.Depacketizer { return &codecs.VP8Packet{} })
 	d := &decoderModel{t: t, last: -1}
-	emit := d.frame
-	for _, p := range pkts {
-		for {
-			dl := a.deadline()
-			if dl.IsZero() || !dl.Before(p.at) {
-				break
-			}
-			a.drain(dl, emit)
-			if a.lost > 0 {
-				d.waitKey = true
-			}
-			if a.deadline().Equal(dl) {
-				break
-			}
-		}
-		if _, err := a.push(p.raw, p.at, emit); err != nil {
-			t.Fatal(err)
-		}
-	}
+	replay(t, a, network(r, vp8Stream(r, o), o), d.frame, func() { d.waitKey = true })
 	return d
 }
 
