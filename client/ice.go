@@ -72,7 +72,8 @@ func (c *Client) RestartICE(ctx context.Context) (etag string, err error) {
 const gatherTimeout = 5 * time.Second
 
 // Patch sends an SDP fragment to the session with If-Match ifMatch and
-// returns the server's fragment (none for a trickle) and the ETag.
+// returns the server's fragment and its ETag: none of either for a
+// trickle, which keeps the session's (RFC 9725 4.3.2).
 func (c *Client) Patch(ctx context.Context, ifMatch, frag string) (answer, etag string, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPatch, c.location, strings.NewReader(frag))
 	if err != nil {

@@ -111,6 +111,9 @@ func NewMetrics() *Metrics {
 	for _, st := range mixer.Stages {
 		m.cpu[st] = m.cpuVec.WithLabelValues(st.String()) // exported from zero
 	}
+	for _, reason := range []string{"forced", "periodic"} {
+		m.keyframes.WithLabelValues(reason) // exported from zero
+	}
 	for _, dir := range []string{"faster", "slower"} {
 		m.speedChanges.WithLabelValues(dir) // exported from zero
 	}

@@ -282,11 +282,13 @@ func (s *Server) patchICE(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	w.Header().Set("ETag", etag)
 	if answer == "" {
+		// A trickle: 204 without a body and without an ETag (RFC 9725
+		// 4.3.2: the ETag names the ICE session, which a trickle keeps).
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	w.Header().Set("ETag", etag)
 	w.Header().Set("Content-Type", "application/trickle-ice-sdpfrag")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, answer)
