@@ -30,12 +30,29 @@ type Conn struct {
 	mu    sync.RWMutex
 	peers map[netip.AddrPort]*peer // by unmapped address
 	limit int                      // most peers remembered: maxPeers
+
+	checksMu sync.Mutex
+	checks   [numChecks]check // recent binding requests, by transaction ID's hash
 }
+
+// check is a binding request read: its answer leaves from the address
+// the request came to, whatever the peer wrote to since (a peer checks
+// every one of the server's candidates from one port, at once).
+type check struct {
+	id    [12]byte
+	peer  netip.AddrPort
+	local netip.Addr
+}
+
+// numChecks is how many binding requests' addresses are kept: a request
+// is answered within milliseconds, and a flood overwrites at random.
+const numChecks = 4096
 
 // peer is a remembered peer.
 type peer struct {
 	local netip.Addr   // the address it wrote to
 	oob   []byte       // the control message sending from local
+	media bool         // local is where its media (not a check) came
 	seen  atomic.Int64 // its last packet, in Unix nanoseconds
 }
 
@@ -44,9 +61,10 @@ type peer struct {
 // this long has gone.
 const forget = time.Minute
 
-// maxPeers bounds the peers remembered (a packet from a forged address
-// costs an entry until it is forgotten). Past it, new peers get the
-// kernel's choice of address until old ones are forgotten.
+// maxPeers bounds the peers remembered (every packet from a new source
+// costs an entry, a forged one's too, until it is forgotten): some 13 MiB
+// full. Past it, a new peer takes the place of one at random, which is
+// noted again at its next packet if it talks.
 const maxPeers = 1 << 16
 
 // Wrap makes udp answer each peer from the address it wrote to, when
@@ -97,7 +115,12 @@ func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 		return n, from, err
 	}
 	if local, ok := destination(c.oob[:oobn]); ok {
-		c.note(unmapped(from), local)
+		key := unmapped(from)
+		id, isSTUN := stunID(b[:n], 0x0001) // a binding request
+		if isSTUN {
+			c.noteCheck(id, key, local)
+		}
+		c.note(key, local, !isSTUN && !isAnySTUN(b[:n]))
 	}
 	return n, from, nil
 }
@@ -106,6 +129,12 @@ func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 // to.
 func (c *Conn) WriteToAddrPort(b []byte, addr netip.AddrPort) (int, error) {
 	key := unmapped(addr)
+	if local, ok := c.checkAnswered(b, key); ok {
+		n, _, err := c.udp.WriteMsgUDPAddrPort(b, c.control(local), addr)
+		if err == nil {
+			return n, nil
+		}
+	}
 	c.mu.RLock()
 	p := c.peers[key]
 	c.mu.RUnlock()
@@ -170,8 +199,10 @@ func (c *Conn) Peers() int {
 	return len(c.peers)
 }
 
-// note remembers that from wrote to local. The reader calls it.
-func (c *Conn) note(from netip.AddrPort, local netip.Addr) {
+// note remembers that from wrote to local: media says the packet was
+// media (DTLS, SRTP), not ICE's, whose checks go to every candidate. The
+// reader calls it.
+func (c *Conn) note(from netip.AddrPort, local netip.Addr, media bool) {
 	now := time.Now().UnixNano()
 	if now-c.swept > int64(forget)/2 {
 		c.sweep(now)
@@ -179,18 +210,72 @@ func (c *Conn) note(from netip.AddrPort, local netip.Addr) {
 	c.mu.RLock()
 	p := c.peers[from]
 	c.mu.RUnlock()
-	if p != nil && p.local == local {
+	if p != nil && (p.local == local && p.media == media || p.media && !media) {
+		// The same, or a check to another candidate than the one its
+		// media comes to (the media's stays).
 		p.seen.Store(now)
 		return
 	}
-	if p == nil && c.Peers() >= c.limit {
-		return
-	}
-	np := &peer{local: local, oob: c.control(local)}
+	np := &peer{local: local, oob: c.control(local), media: media}
 	np.seen.Store(now)
 	c.mu.Lock()
+	if p == nil && len(c.peers) >= c.limit {
+		// Full (of forged sources, most likely): one at random makes
+		// room, so that a real peer is remembered however long a flood
+		// goes on; one that talks is noted again at its next packet.
+		for a := range c.peers {
+			delete(c.peers, a)
+			break
+		}
+	}
 	c.peers[from] = np
 	c.mu.Unlock()
+}
+
+// noteCheck remembers the address a binding request came to.
+func (c *Conn) noteCheck(id [12]byte, from netip.AddrPort, local netip.Addr) {
+	c.checksMu.Lock()
+	c.checks[checkSlot(id)] = check{id: id, peer: from, local: local}
+	c.checksMu.Unlock()
+}
+
+// checkAnswered is the address the binding request b answers came to, if
+// b is a binding response to a request remembered.
+func (c *Conn) checkAnswered(b []byte, to netip.AddrPort) (netip.Addr, bool) {
+	id, ok := stunID(b, 0x0101) // success
+	if !ok {
+		if id, ok = stunID(b, 0x0111); !ok { // error
+			return netip.Addr{}, false
+		}
+	}
+	c.checksMu.Lock()
+	defer c.checksMu.Unlock()
+	k := &c.checks[checkSlot(id)]
+	if k.id != id || k.peer != to || !k.local.IsValid() {
+		return netip.Addr{}, false
+	}
+	local := k.local
+	*k = check{}
+	return local, true
+}
+
+func checkSlot(id [12]byte) int {
+	return int((uint32(id[0]) | uint32(id[1])<<8 | uint32(id[2])<<16 | uint32(id[3])<<24) % numChecks)
+}
+
+// stunID is the transaction ID of b, if b is a STUN message of the type
+// typ (RFC 5389, 6: its first two bits 0, the magic cookie).
+func stunID(b []byte, typ uint16) ([12]byte, bool) {
+	if len(b) < 20 || uint16(b[0])<<8|uint16(b[1]) != typ || !isAnySTUN(b) {
+		return [12]byte{}, false
+	}
+	return [12]byte(b[8:20]), true
+}
+
+// isAnySTUN tells a STUN message (ICE's) from DTLS, SRTP and SRTCP (RFC
+// 7983).
+func isAnySTUN(b []byte) bool {
+	return len(b) >= 20 && b[0] < 4 && b[4] == 0x21 && b[5] == 0x12 && b[6] == 0xa4 && b[7] == 0x42
 }
 
 // sweep forgets the peers silent for forget.
@@ -216,6 +301,7 @@ func (c *Conn) control(local netip.Addr) []byte {
 // destination is the local address a packet came to, from its control
 // messages: one a reply can be sent from (not a broadcast or multicast
 // address, nor an IPv6 link-local one, which needs its interface named).
+// IPv4's link-local addresses (169.254/16) need none.
 func destination(oob []byte) (netip.Addr, bool) {
 	for len(oob) > 0 {
 		h, data, rest, err := unix.ParseOneSocketControlMessage(oob)
@@ -234,7 +320,7 @@ func destination(oob []byte) (netip.Addr, bool) {
 		default:
 			continue
 		}
-		ok := a.IsValid() && !a.IsUnspecified() && !a.IsMulticast() && !a.IsLinkLocalUnicast() &&
+		ok := a.IsValid() && !a.IsUnspecified() && !a.IsMulticast() && !(a.Is6() && a.IsLinkLocalUnicast()) &&
 			a != netip.AddrFrom4([4]byte{255, 255, 255, 255})
 		return a, ok
 	}

@@ -9,7 +9,7 @@ import (
 
 // hostAddr is an address of this host's other than loopback, of IPv4 or
 // IPv6; the test is skipped on a host without one.
-func hostAddr(t *testing.T, v6 bool) netip.Addr {
+func hostAddr(t testing.TB, v6 bool) netip.Addr {
 	t.Helper()
 	addrs, err := net.InterfaceAddrs()
 	if err != nil {
@@ -163,12 +163,12 @@ func TestPeersForgotten(t *testing.T) {
 	local := netip.MustParseAddr("127.0.0.1")
 	old := netip.MustParseAddrPort("127.0.0.1:1001")
 	recent := netip.MustParseAddrPort("127.0.0.1:1002")
-	c.note(old, local)
-	c.note(recent, local)
+	c.note(old, local, true)
+	c.note(recent, local, true)
 	c.peers[old].seen.Add(-int64(forget) - 1)
 	c.peers[recent].seen.Add(-int64(forget) / 2)
 	c.swept -= int64(forget)
-	c.note(recent, local)
+	c.note(recent, local, true)
 	if _, ok := c.peers[old]; ok {
 		t.Error("a peer silent for longer than forget is still remembered")
 	}
@@ -177,12 +177,12 @@ func TestPeersForgotten(t *testing.T) {
 	}
 
 	c.limit = 1
-	c.note(netip.MustParseAddrPort("127.0.0.1:1003"), local)
+	c.note(netip.MustParseAddrPort("127.0.0.1:1003"), local, true)
 	if c.Peers() != 1 {
 		t.Errorf("%d peers remembered past a limit of 1", c.Peers())
 	}
 	other := netip.MustParseAddr("127.0.0.2")
-	c.note(recent, other)
+	c.note(recent, other, true)
 	if p := c.peers[recent]; p == nil || p.local != other {
 		t.Errorf("a remembered peer writing to another address at the limit: %+v", p)
 	}
@@ -199,7 +199,7 @@ func TestAddressGone(t *testing.T) {
 	}
 	defer client.Close()
 	peer := client.LocalAddr().(*net.UDPAddr).AddrPort()
-	c.note(peer, netip.MustParseAddr("192.0.2.250")) // documentation range: not this host's
+	c.note(peer, netip.MustParseAddr("192.0.2.250"), true) // documentation range: not this host's
 	if _, err := c.WriteToAddrPort([]byte("answer"), peer); err != nil {
 		t.Fatalf("answer to a peer whose address went: %v", err)
 	}
@@ -228,6 +228,7 @@ func TestDestination(t *testing.T) {
 		{"224.0.0.251", false},
 		{"ff02::fb", false},
 		{"fe80::1", false},
+		{"169.254.10.1", true},
 	} {
 		a := netip.MustParseAddr(tc.local)
 		got, ok := destination(c.control(a))
