@@ -109,6 +109,18 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 		audio.Accumulate(a.acc, mem.part)
 		mem.speaking.Store(mem.slot == a.speaker)
 	}
+	// Who left while their sound was in the mixes is faded out over this
+	// tick, not cut off mid-wave (a click in everyone's ear).
+	for _, mem := range m.leaving {
+		if ok, err := mem.Audio.AudioAt(ctx, t, mem.pcm); ok && err == nil {
+			audio.RampOut(mem.ramp, mem.pcm)
+			audio.Accumulate(a.acc, mem.ramp)
+		} else if ctx.Err() != nil {
+			return context.Cause(ctx)
+		}
+	}
+	clear(m.leaving)
+	m.leaving = m.leaving[:0]
 	// Before the full mix is limited and encoded: someone back from quiet
 	// takes on its limiter and encoder as they stand (talking).
 	for _, mem := range m.members {

@@ -69,6 +69,7 @@ type Mixer struct {
 
 	// Owned by Run's goroutine.
 	members  []*member
+	leaving  []*member    // removed since the last audio tick, their sound in its mixes: faded out in the next
 	scaler   codec.Scaler // tiles a source did not scale for (one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
@@ -325,6 +326,11 @@ func (m *Mixer) sync(t time.Duration) tickState {
 
 	for _, mem := range m.members {
 		if !slices.Contains(joined, mem) { // removed since the last tick
+			// Their sound ended the last tick at full gain (not faded
+			// out of the voices already): fade it out in the next.
+			if mem.part != nil && mem.Audio != nil && (m.audio.voices.Max <= 0 || mem.heard.Load()) {
+				m.leaving = append(m.leaving, mem)
+			}
 			m.audio.forget(mem)
 		}
 	}

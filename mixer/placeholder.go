@@ -76,7 +76,10 @@ func drawable(s string) (string, bool) {
 }
 
 // textMask renders label as an alpha mask sized to fit a w×h tile (about a
-// quarter of its height), or returns nil when the tile is too small.
+// quarter of its height), or returns nil when the tile is too small. The
+// mask holds all of the letters' ink, also where it reaches beyond their
+// advance (an "f" at the end, a ring and an accent above an "A"). A label
+// too long for the tile even in the smallest size is cut, with an ellipsis.
 func textMask(label string, w, h int) *image.Alpha {
 	fontOnce.Do(func() { fontData, fontErr = opentype.Parse(gomedium.TTF) })
 	if fontErr != nil || label == "" || h < 16 || w < 16 {
@@ -84,22 +87,37 @@ func textMask(label string, w, h int) *image.Alpha {
 	}
 	size := float64(h) / 4
 	for ; size >= 6; size *= 0.8 {
-		face, err := opentype.NewFace(fontData, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
-		if err != nil {
-			return nil
+		if mask, fits := renderLabel(label, size, w, h); fits {
+			return mask
 		}
-		adv := font.MeasureString(face, label).Ceil()
-		m := face.Metrics()
-		th := (m.Ascent + m.Descent).Ceil()
-		if adv > w*9/10 || th > h {
-			face.Close()
-			continue
+	}
+	// The smallest size: as much of the label as fits, and an ellipsis.
+	runes := []rune(label)
+	for n := len(runes) - 1; n > 0; n-- {
+		if mask, fits := renderLabel(strings.TrimSpace(string(runes[:n]))+"…", 6, w, h); fits {
+			return mask
 		}
-		mask := image.NewAlpha(image.Rect(0, 0, adv, th))
-		d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face, Dot: fixed.Point26_6{Y: m.Ascent}}
-		d.DrawString(label)
-		face.Close()
-		return mask
 	}
 	return nil
+}
+
+// renderLabel draws label at size into a mask holding its advance box and
+// its ink, if that fits in 0.9 of w and in h.
+func renderLabel(label string, size float64, w, h int) (*image.Alpha, bool) {
+	face, err := opentype.NewFace(fontData, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, false
+	}
+	defer face.Close()
+	ink, adv := font.BoundString(face, label)
+	m := face.Metrics()
+	x0, x1 := min(0, ink.Min.X.Floor()), max(adv.Ceil(), ink.Max.X.Ceil())
+	y0, y1 := min(-m.Ascent.Ceil(), ink.Min.Y.Floor()), max(m.Descent.Ceil(), ink.Max.Y.Ceil())
+	if x1-x0 > w*9/10 || y1-y0 > h {
+		return nil, false
+	}
+	mask := image.NewAlpha(image.Rect(0, 0, x1-x0, y1-y0))
+	d := font.Drawer{Dst: mask, Src: image.Opaque, Face: face, Dot: fixed.P(-x0, -y0)}
+	d.DrawString(label)
+	return mask, true
 }
