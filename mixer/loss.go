@@ -23,8 +23,14 @@ import (
 // isolated loss costs lossHold of SILK. An average with a fast attack and
 // a slow release would do much the same with two rates to tune, and
 // rounded to whole percent its release would depend on the peak.
+//
+// lossHold is longer than the longest gap between two reports of a
+// browser: libwebrtc reports on a received audio stream every 5 s on
+// average, each interval drawn from 2.5 to 7.5 s (pion every second); a
+// hold of 5 s let a steadily lossy browser's FEC drop out between half of
+// its reports.
 const (
-	lossHold = 5 * time.Second
+	lossHold = 8 * time.Second
 	// maxLoss caps a report (percent): FEC repairs a single lost packet,
 	// and more expected loss only makes libopus spend more of the bitrate
 	// on redundancy and less on the sound everyone hears.

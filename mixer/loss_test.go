@@ -244,29 +244,31 @@ func checkModes(t *testing.T, name string, frames []codec.EncodedFrame, from, to
 // loss take the FEC away only lossHold after the last lossy one.
 func TestAudioLossSetsFEC(t *testing.T) {
 	s := time.Second
-	// The expected loss just before and after 7 s: the last lossy report,
-	// at 2 s, is held for 5 s of media time (from the next tick, 2.02 s).
+	// The expected loss just before and after 2.02 s + lossHold: the last
+	// lossy report, at 2 s, is held for lossHold of media time (from the
+	// next tick, 2.02 s).
+	end := 2*s + lossHold + 2*s
 	held, gone := -1, -1
-	reports := report(nil, "clean", 0, 0, 9*s)
-	reports[6900*time.Millisecond] = func(m *Mixer) { held = m.AudioLoss() }
-	reports[7100*time.Millisecond] = func(m *Mixer) { gone = m.AudioLoss() }
-	lt := runLossTest(t, 9*s, report(nil, "lossy", 20, 0, 3*s), reports)
+	reports := report(nil, "clean", 0, 0, end)
+	reports[2*s+lossHold-100*time.Millisecond] = func(m *Mixer) { held = m.AudioLoss() }
+	reports[2*s+lossHold+100*time.Millisecond] = func(m *Mixer) { gone = m.AudioLoss() }
+	lt := runLossTest(t, end, report(nil, "lossy", 20, 0, 3*s), reports)
 	lossy, clean, full := lt.out.minus["lossy"], lt.out.minus["clean"], lt.out.audio
 	// The last lossy report, at 2 s, counts until lossHold after the tick
 	// that takes it.
 	release := 2*s + audio.FrameDuration + lossHold
 	checkModes(t, "lossy's own mix", lossy, lossSettle, release, true)
-	checkModes(t, "clean's own mix", clean, lossSettle, 9*s, false)
+	checkModes(t, "clean's own mix", clean, lossSettle, end, false)
 	checkModes(t, "full mix", full, lossSettle, release, true)
-	checkModes(t, "lossy's own mix after the hold", lossy, release+lossSettle, 9*s, false)
-	checkModes(t, "full mix after the hold", full, release+lossSettle, 9*s, false)
-	for at, want := range map[time.Duration]int{s: 20, 6 * s: 20, 8 * s: 0} {
+	checkModes(t, "lossy's own mix after the hold", lossy, release+lossSettle, end, false)
+	checkModes(t, "full mix after the hold", full, release+lossSettle, end, false)
+	for at, want := range map[time.Duration]int{s: 20, lossHold + s: 20, lossHold + 3*s: 0} {
 		if got := lt.expected[at]; got != want {
 			t.Errorf("full mix's expected loss at %v: %d %%, want %d", at, got, want)
 		}
 	}
 	if held != 20 || gone != 0 {
-		t.Errorf("full mix's expected loss at 6.9 s: %d %%, at 7.1 s: %d %%; want 20 and 0 (held 5 s after the last lossy report)", held, gone)
+		t.Errorf("full mix's expected loss 0.1 s before and after the hold's end: %d %%, %d %%; want 20 and 0 (held lossHold after the last lossy report)", held, gone)
 	}
 }
 
