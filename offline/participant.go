@@ -161,7 +161,11 @@ func ParseParticipant(arg string) (Participant, error) {
 		p.Audio, p.audioInfo = audio.path, *audio.a
 	}
 	for _, s := range skipped {
-		if strings.HasPrefix(s[1], "video ") && p.Video == "" || strings.HasPrefix(s[1], "audio ") && p.Audio == "" {
+		// A stream mcu could read, left out for being its file's second
+		// of a kind (a second voice, a second camera), is said whatever
+		// the participant has: someone may be missing from the mix.
+		second := s[1] == "audio opus" || s[1] == "video vp8" || s[1] == "video vp9" || s[1] == "video av1" || s[1] == "video h264"
+		if strings.HasPrefix(s[1], "video ") && (p.Video == "" || second) || strings.HasPrefix(s[1], "audio ") && (p.Audio == "" || second) {
 			p.Skipped = append(p.Skipped, s[0]+": "+s[1])
 		}
 	}
@@ -208,7 +212,10 @@ func (p *Participant) measure(ctx context.Context) error {
 			pictures = n
 		}
 	}
-	p.length = max(lengths[0], lengths[1])
+	// To the microsecond: a length a few nanoseconds past a tick, from
+	// packet durations rounded to the nanosecond (raw H.264 at 15 fps:
+	// 45 × 66666667 ns), would add a picture to the mix.
+	p.length = max(lengths[0], lengths[1]).Round(time.Microsecond)
 	p.doubts = timingDoubts(pictures, lengths[0], lengths[1])
 	return nil
 }
@@ -284,6 +291,14 @@ func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps flo
 			dur = frame
 			if kind == codec.Audio {
 				dur = 20 * time.Millisecond
+			}
+		}
+		if kind == codec.Audio && p.SkipEnd > 0 {
+			// The end the container trims (Matroska's DiscardPadding;
+			// an Ogg's last packet comes with its duration trimmed
+			// already): the decoder drops it too.
+			if full, ok := codec.OpusPacketDuration(p.Data); ok {
+				dur = max(0, min(dur, full-time.Duration(p.SkipEnd)*time.Second/codec.OpusSampleRate))
 			}
 		}
 		if p.PTS == codec.NoPTS {

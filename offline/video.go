@@ -195,6 +195,13 @@ func (v *fileVideo) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame,
 		if v.next == nil || v.next.PTS > t+v.slack {
 			return v.cur, nil
 		}
+		// Within the slack, but farther from t than the picture shown
+		// (a clip with more pictures a second than the mix): the
+		// picture shown is the nearest, and the next one waits for a
+		// later tick.
+		if v.cur != nil && v.next.PTS > t && v.next.PTS-t > t-v.cur.PTS {
+			return v.cur, nil
+		}
 		if v.cur != nil {
 			v.free <- v.cur
 		}
