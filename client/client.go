@@ -418,7 +418,7 @@ func (c *Client) post(ctx context.Context, offer string) (answer, location, etag
 	if c.opts.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.opts.Token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return "", "", "", err
 	}
@@ -436,6 +436,23 @@ func (c *Client) post(ctx context.Context, offer string) (answer, location, etag
 	}
 	return string(body), loc.String(), resp.Header.Get("ETag"), nil
 }
+
+// httpClient follows a redirect that keeps the request as it was (307,
+// 308) and refuses one that would turn it into a GET (301, 302, 303: the
+// offer lost, the server's 405 reported instead), naming where it goes.
+var httpClient = &http.Client{CheckRedirect: func(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("client: stopped after 10 redirects")
+	}
+	if first := via[0]; req.Method != first.Method {
+		code := 0
+		if req.Response != nil {
+			code = req.Response.StatusCode
+		}
+		return fmt.Errorf("client: the server redirects (HTTP %d) to %s, where a %s becomes a %s: give that address", code, req.URL, first.Method, req.Method)
+	}
+	return nil
+}}
 
 // StatusError is a refused join.
 type StatusError struct {
@@ -510,7 +527,7 @@ func (c *Client) Delete(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ func (c *Client) Patch(ctx context.Context, ifMatch, frag string) (answer, etag 
 	if ifMatch != "" {
 		req.Header.Set("If-Match", ifMatch)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := httpClient.Do(req)
 	if err != nil {
 		return "", "", err
 	}

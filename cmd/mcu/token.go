@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -53,8 +54,21 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if !recorder.SafeName(*room) {
 		return usageError{fmt.Errorf("-room %q: want a room name the server takes", *room)}
 	}
-	if *ttl <= 0 {
-		return usageError{fmt.Errorf("-ttl %v: want more than 0", *ttl)}
+	if *ttl < time.Second {
+		// exp counts whole seconds: a shorter token could be expired when printed.
+		return usageError{fmt.Errorf("-ttl %v: want 1s or more", *ttl)}
+	}
+	var page *url.URL
+	if *link != "" {
+		u, err := url.Parse(*link)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || strings.Contains(*link, "#") {
+			return usageError{fmt.Errorf("-url %q: want the server's address, as https://mcu.example.com, without a fragment", *link)}
+		}
+		if !strings.HasSuffix(u.Path, "/") {
+			u.Path += "/"
+			u.RawPath = ""
+		}
+		page = u
 	}
 	c := roomtoken.Claims{Room: *room, Expires: time.Now().Add(*ttl).Unix()}
 	for g := range strings.SplitSeq(*grants, ",") {
@@ -64,8 +78,8 @@ func tokenCommand(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return usageError{fmt.Errorf("-grants %q: want join, watch or control, comma-separated", *grants)}
 	}
-	if *link != "" {
-		tok = strings.TrimRight(*link, "/") + "/#" + *room + "&token=" + tok
+	if page != nil {
+		tok = page.String() + "#" + *room + "&token=" + tok
 	}
 	fmt.Fprintln(stdout, tok)
 	return nil

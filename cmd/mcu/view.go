@@ -111,9 +111,25 @@ watch:
 	if st.Frames > 1 && now.Sub(st.First) > 0 {
 		fps = float64(st.Frames-1) / now.Sub(st.First).Seconds() // from the first picture on
 	}
-	fmt.Fprintf(stdout, "watched room %q for %v: %d pictures of the mix in %v (%.1f fps), %d keyframes, %d freezes (longest pause %v), first picture %v after the join\n",
-		*room, now.Sub(start).Round(100*time.Millisecond), st.Frames, c.VideoCodec(), fps,
-		st.Keyframes, st.Freezes, st.LongestGap.Round(time.Millisecond), st.FirstFrame.Round(time.Millisecond))
+	// A mix that stopped before the watch ended: the pause since its last
+	// picture is a freeze too (as mcu load counts it), the longest maybe.
+	if !st.LastFrame.IsZero() {
+		if gap := now.Sub(st.LastFrame); gap > client.FreezeGap {
+			st.Freezes++
+			st.LongestGap = max(st.LongestGap, gap)
+		}
+	}
+	first := fmt.Sprintf("first picture %v after the join", st.FirstFrame.Round(time.Millisecond))
+	if st.FirstFrame == 0 {
+		first = "no picture to show came"
+	}
+	format := "no format"
+	if vc := c.VideoCodec(); vc != 0 { // 0: no packet of the mix came
+		format = vc.String()
+	}
+	fmt.Fprintf(stdout, "watched room %q for %v: %d pictures of the mix in %s (%.1f fps), %d keyframes, %d freezes (longest pause %v), %s\n",
+		*room, now.Sub(start).Round(100*time.Millisecond), st.Frames, format, fps,
+		st.Keyframes, st.Freezes, st.LongestGap.Round(time.Millisecond), first)
 	if ended != nil {
 		return fmt.Errorf("watching room %s: %w", *room, ended)
 	}
