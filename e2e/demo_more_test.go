@@ -71,6 +71,26 @@ func TestMcuJSErrorShapes(t *testing.T) {
 	if !strings.HasPrefix(msg, "McuError: Join failed: HTTP 502") {
 		t.Errorf("a 502 whose JSON error is an object: %q, want an McuError saying HTTP 502", msg)
 	}
+	// A proxy's error page (nginx's, the server restarting behind it):
+	// its title, not its markup.
+	msg = eval[string](t, b, evalTimeout, `import("/mcu.js").then((m) => m.errorFromResponse(new Response('<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.24.0</center>\r\n</body>\r\n</html>', { status: 502, headers: { "Content-Type": "text/html" } }), "Join failed")).then((e) => e.message, (e) => "threw " + e.message)`)
+	if msg != "Join failed: HTTP 502: Bad Gateway." {
+		t.Errorf("a proxy's HTML error page: %q, want \"Join failed: HTTP 502: Bad Gateway.\"", msg)
+	}
+	// A room token refused says why (an expired invitation is not a
+	// wrong token): the server's 401 is played by the page's fetch.
+	msg = eval[string](t, b, evalTimeout, `import("/mcu.js").then(async (m) => {
+		const real = window.fetch;
+		window.fetch = async () => new Response('{"error":"roomtoken: invalid token: expired 2025-01-01T00:00:00Z"}', { status: 401, headers: { "Content-Type": "application/json" } });
+		try {
+			return await m.join({ room: "rv-token", name: "Late", token: "an.expired.token" }).then(() => "joined", (e) => e.message);
+		} finally {
+			window.fetch = real;
+		}
+	})`)
+	if !strings.Contains(msg, "refused the token given (it needs another): expired 2025-01-01T00:00:00Z") {
+		t.Errorf("a join with an expired room token: %q, want the refusal with its reason", msg)
+	}
 	// The browser leaves the join's offer unsettled (setLocalDescription
 	// never settles, as on a connection closed meanwhile): the join is
 	// given up after its joinTimeoutMs, and at once when cancelled.

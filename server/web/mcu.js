@@ -56,12 +56,21 @@ function withTimeout(signal, ms) {
     return AbortSignal.any([signal, timeout]);
   }
   // Browsers before AbortSignal.any (Safari 17.3, Firefox 123).
+  // Each listener goes when either aborts: a page's long-lived signal
+  // does not keep one per call.
   const either = new AbortController();
-  for (const s of [signal, timeout]) {
+  const sources = [signal, timeout];
+  const onAbort = (e) => {
+    either.abort(e.target.reason);
+    sources.forEach((s) => s.removeEventListener("abort", onAbort));
+  };
+  for (const s of sources) {
     if (s.aborted) {
       either.abort(s.reason);
+      sources.forEach((t) => t.removeEventListener("abort", onAbort));
+      break;
     }
-    s.addEventListener("abort", () => either.abort(s.reason), { once: true });
+    s.addEventListener("abort", onAbort);
   }
   return either.signal;
 }
@@ -117,7 +126,10 @@ export async function errorFromResponse(res, what) {
   let body = null;
   try {
     const text = (await res.text()).trim();
-    try {
+    if (/html/i.test(res.headers.get("Content-Type") ?? "") || /^<(!doctype|html)/i.test(text)) {
+      // A proxy's error page (nginx's 502): its title alone, not its markup.
+      detail = (/<title>([^<]*)<\/title>/i.exec(text)?.[1] ?? "").trim().replace(/^\d{3}\s*/, "");
+    } else try {
       body = JSON.parse(text);
       // A string, or a gateway's {"error": {"code", "message"}}.
       const e = body?.error?.message ?? body?.error;
@@ -201,7 +213,11 @@ function authorization(token) {
 async function failure(res, what, auth) {
   const err = await errorFromResponse(res, what);
   if (res.status === 401) {
-    err.message = auth.Authorization ? `${what}: The server refused the token given (it needs another).` : `${what}: The server needs a token.`;
+    // A room token's reason (expired, not yet valid, signature) is told.
+    const why = /^roomtoken: invalid token: (.+)$/.exec(err.detail)?.[1];
+    err.message = auth.Authorization
+      ? `${what}: The server refused the token given (it needs another)${why ? `: ${why}` : ""}.`
+      : `${what}: The server needs a token.`;
   }
   return err;
 }
