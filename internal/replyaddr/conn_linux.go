@@ -2,6 +2,7 @@ package replyaddr
 
 import (
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net"
 	"net/netip"
@@ -9,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/pion/stun/v4"
 	"golang.org/x/sys/unix"
 )
 
@@ -116,11 +118,11 @@ func (c *Conn) ReadFromAddrPort(b []byte) (int, netip.AddrPort, error) {
 	}
 	if local, ok := destination(c.oob[:oobn]); ok {
 		key := unmapped(from)
-		id, isSTUN := stunID(b[:n], 0x0001) // a binding request
-		if isSTUN {
+		typ, id, isSTUN := stunHeader(b[:n])
+		if typ == bindingRequest {
 			c.noteCheck(id, key, local)
 		}
-		c.note(key, local, !isSTUN && !isAnySTUN(b[:n]))
+		c.note(key, local, !isSTUN)
 	}
 	return n, from, nil
 }
@@ -242,11 +244,9 @@ func (c *Conn) noteCheck(id [12]byte, from netip.AddrPort, local netip.Addr) {
 // checkAnswered is the address the binding request b answers came to, if
 // b is a binding response to a request remembered.
 func (c *Conn) checkAnswered(b []byte, to netip.AddrPort) (netip.Addr, bool) {
-	id, ok := stunID(b, 0x0101) // success
-	if !ok {
-		if id, ok = stunID(b, 0x0111); !ok { // error
-			return netip.Addr{}, false
-		}
+	typ, id, _ := stunHeader(b)
+	if typ != bindingSuccess && typ != bindingError {
+		return netip.Addr{}, false
 	}
 	c.checksMu.Lock()
 	defer c.checksMu.Unlock()
@@ -263,19 +263,21 @@ func checkSlot(id [12]byte) int {
 	return int((uint32(id[0]) | uint32(id[1])<<8 | uint32(id[2])<<16 | uint32(id[3])<<24) % numChecks)
 }
 
-// stunID is the transaction ID of b, if b is a STUN message of the type
-// typ (RFC 5389, 6: its first two bits 0, the magic cookie).
-func stunID(b []byte, typ uint16) ([12]byte, bool) {
-	if len(b) < 20 || uint16(b[0])<<8|uint16(b[1]) != typ || !isAnySTUN(b) {
-		return [12]byte{}, false
-	}
-	return [12]byte(b[8:20]), true
-}
+// The STUN message types ICE's checks use (RFC 5389, 18.1).
+const (
+	bindingRequest = 0x0001
+	bindingSuccess = 0x0101
+	bindingError   = 0x0111
+)
 
-// isAnySTUN tells a STUN message (ICE's) from DTLS, SRTP and SRTCP (RFC
-// 7983).
-func isAnySTUN(b []byte) bool {
-	return len(b) >= 20 && b[0] < 4 && b[4] == 0x21 && b[5] == 0x12 && b[6] == 0xa4 && b[7] == 0x42
+// stunHeader is the type and transaction ID of b, if b is a STUN message
+// (ICE's), told from DTLS, SRTP and SRTCP by its first byte and its magic
+// cookie (RFC 7983; RFC 5389, 6).
+func stunHeader(b []byte) (typ uint16, id [12]byte, ok bool) {
+	if !stun.IsMessage(b) || b[0] >= 4 {
+		return 0, id, false
+	}
+	return binary.BigEndian.Uint16(b), [12]byte(b[8:20]), true
 }
 
 // sweep forgets the peers silent for forget.
