@@ -37,27 +37,28 @@ type receiver struct {
 	keepAudio int           // interleaved samples
 	freezeGap time.Duration // a pause counted as a freeze (0: FreezeGap)
 
-	mu        sync.Mutex
-	joined    time.Time
-	first     time.Time // end of the first keyframe: the first picture one can show
-	last      time.Time
-	frames    int
-	keyframes int
-	freezes   int
-	gap       time.Duration // longest pause between two pictures
-	gapAt     time.Time     // when it ended
-	bytes     int64
-	inKey     bool   // receiving a keyframe's packets
-	keyed     bool   // a keyframe has begun: pictures count from it
-	ts        uint32 // the latest RTP time of a picture
-	tsSeen    bool
-	codec     codec.VideoCodec // of the mix, once its track is read
-	picture   *codec.Frame     // newest decoded picture
-	width     int
-	height    int
-	pcm       []int16 // newest received sound, decoded
-	audioPkts int
-	pliSent   int // keyframe requests we sent for the mix
+	mu         sync.Mutex
+	joined     time.Time
+	first      time.Time // end of the first keyframe: the first picture one can show
+	last       time.Time
+	frames     int
+	keyframes  int
+	freezes    int
+	gap        time.Duration // longest pause between two pictures
+	gapAt      time.Time     // when it ended
+	bytes      int64         // payload received, pictures and sound
+	videoBytes int64         // the pictures' part of bytes
+	inKey      bool          // receiving a keyframe's packets
+	keyed      bool          // a keyframe has begun: pictures count from it
+	ts         uint32        // the latest RTP time of a picture
+	tsSeen     bool
+	codec      codec.VideoCodec // of the mix, once its track is read
+	picture    *codec.Frame     // newest decoded picture
+	width      int
+	height     int
+	pcm        []int16 // newest received sound, decoded
+	audioPkts  int
+	pliSent    int // keyframe requests we sent for the mix
 
 	plis     atomic.Int64 // keyframe requests received for what we send
 	feedback atomic.Int64 // transport-cc feedback received for what we send
@@ -246,7 +247,9 @@ func (r *receiver) readAudio(t *webrtc.TrackRemote) {
 type Stats struct {
 	Frames, Keyframes, Freezes int
 	AudioPackets               int
-	Bytes                      int64
+	// Bytes is the payload received, the mix's pictures and sound;
+	// VideoBytes the pictures' part of it.
+	Bytes, VideoBytes int64
 	// FirstFrame is the time from posting the join's offer to the end of
 	// the first keyframe of the mix, the first picture that can be shown
 	// (0 if none yet); First is when that keyframe ended.
@@ -274,7 +277,7 @@ func (c *Client) Stats() Stats {
 	r := &c.recv
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes,
+	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes, VideoBytes: r.videoBytes,
 		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load(), KeyframeRequests: r.pliSent}
 	if !r.first.IsZero() {
 		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
@@ -321,6 +324,7 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.bytes += int64(len(pkt.Payload))
+	r.videoBytes += int64(len(pkt.Payload))
 	// A picture counts when its first packet to arrive comes (a later
 	// RTP time than any so far), whichever of its packets are lost:
 	// counted at its marker, a lossy receiver missed every picture

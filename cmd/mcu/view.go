@@ -24,9 +24,10 @@ second the pictures received, their bitrate and the freezes (pauses over
 200 ms), and the totals at the end (after -duration, or at Ctrl-C). For
 checking a room, or for adding such a receiver to a load (mcu load).
 
-Exit status: 0; 1 when the join fails, or when the connection ends before
-the watch does (the server ended the session, or the network went: ICE
-gives up after 30 s without a packet); 2 for a mistake on the command line.
+Exit status: 0; 1 when the join fails, when no picture of the mix came,
+or when the connection ends before the watch does (the server ended the
+session, or the network went: ICE gives up after 30 s without a packet);
+2 for a mistake on the command line.
 
 flags:
 `
@@ -80,7 +81,7 @@ func viewCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		st := c.Stats()
 		d := now.Sub(prevAt).Seconds()
 		fmt.Fprintf(stdout, "%4.0fs  %5.1f fps  %5.0f kbit/s  freezes %d\n", now.Sub(start).Seconds(),
-			float64(st.Frames-prev.Frames)/d, float64(st.Bytes-prev.Bytes)*8/1000/d, st.Freezes)
+			float64(st.Frames-prev.Frames)/d, float64(st.VideoBytes-prev.VideoBytes)*8/1000/d, st.Freezes)
 		prev, prevAt = st, now
 	}
 	var ended error // why the connection ended before the watch did
@@ -137,6 +138,11 @@ watch:
 	defer lcancel()
 	if err := c.Leave(lctx); err != nil {
 		fmt.Fprintf(stderr, "mcu view: leave: %v\n", err)
+	}
+	if st.FirstFrame == 0 {
+		// A room's mix comes within a second of a join, even with nobody
+		// in it to show: a watch that saw none checked nothing.
+		return fmt.Errorf("watching room %s: no picture of the mix came in %v", *room, now.Sub(start).Round(100*time.Millisecond))
 	}
 	return nil
 }

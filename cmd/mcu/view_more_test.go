@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,7 +22,8 @@ import (
 )
 
 // fakeWhep is a fake WHEP server that sends the VP8 of p01.ivf at 30 fps
-// for send, then nothing (the connection stays up).
+// for send, then no picture (the connection stays up), and sound all the
+// while: packets of 500 bytes every 20 ms (200 kbit/s).
 func fakeWhep(t *testing.T, send time.Duration) string {
 	t.Helper()
 	var mu sync.Mutex
@@ -47,9 +48,12 @@ func fakeWhep(t *testing.T, send time.Duration) string {
 		pcs = append(pcs, pc)
 		mu.Unlock()
 		track, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, "v", "mix")
-		if _, err := pc.AddTrack(track); err != nil {
-			http.Error(w, err.Error(), 500)
-			return
+		sound, _ := webrtc.NewTrackLocalStaticSample(webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2}, "a", "mix")
+		for _, tr := range []webrtc.TrackLocal{track, sound} {
+			if _, err := pc.AddTrack(tr); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
 		}
 		connected := make(chan struct{})
 		var once sync.Once
@@ -72,6 +76,12 @@ func fakeWhep(t *testing.T, send time.Duration) string {
 			case <-time.After(10 * time.Second):
 				return
 			}
+			go func() {
+				for pc.ConnectionState() == webrtc.PeerConnectionStateConnected {
+					sound.WriteSample(media.Sample{Data: make([]byte, 500), Duration: 20 * time.Millisecond})
+					time.Sleep(20 * time.Millisecond)
+				}
+			}()
 			in, err := codec.OpenInput(mediatest.TestdataPath(t, "p01.ivf"))
 			if err != nil {
 				return
@@ -132,15 +142,20 @@ func TestViewCountsAStoppedMix(t *testing.T) {
 	}
 }
 
-// TestViewNoPicture: the mix never comes: the totals must not say a
-// first picture came "0s after the join".
+// TestViewNoPicture: the mix's pictures never come, its sound does: the
+// totals must not say a first picture came "0s after the join", the
+// pictures' bitrate is none, and the watch fails (it checked nothing).
 func TestViewNoPicture(t *testing.T) {
 	url := fakeWhep(t, 0)
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"view", "-url", url, "-room", "r", "-duration", "2s"}, &out, &errOut); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
+	if code := run(context.Background(), []string{"view", "-url", url, "-room", "r", "-duration", "2s"}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "no picture of the mix came") {
+		t.Errorf("exit %d, %q; want 1, no picture of the mix came", code, errOut.String())
 	}
 	t.Log(out.String())
+	if m := regexp.MustCompile(`fps +(\d+) kbit/s`).FindAllStringSubmatch(out.String(), -1); len(m) != 2 || m[0][1] != "0" || m[1][1] != "0" {
+		t.Errorf("the pictures' bitrate, each second: %q; want two seconds of 0 (the sound is not pictures)", m)
+	}
 	for _, bad := range []string{"VideoCodec(0)", "first picture 0s after the join"} {
 		if bytes.Contains(out.Bytes(), []byte(bad)) {
 			t.Errorf("no picture came, yet the totals say %q", bad)
@@ -150,5 +165,3 @@ func TestViewNoPicture(t *testing.T) {
 		t.Errorf("no totals of 0 pictures in %q", out.String())
 	}
 }
-
-var _ = errors.New
