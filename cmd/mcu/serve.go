@@ -358,7 +358,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var hooks *webhook.Sender
 	if *webhookURL != "" {
 		hooks = webhook.New(*webhookURL, webhook.Options{Secret: *webhookSecret, Logger: log})
-		cfg.Events = func(e room.Event) { hooks.Send(e) }
+		cfg.Events = func(e room.Event) { hooks.Send(e.Room, e) }
 	}
 	rooms, err := room.NewManager(cfg)
 	if err != nil {

@@ -1,6 +1,11 @@
-// Package webhook delivers events as HTTP POSTs of JSON to one URL, in
-// the order they happened, from a queue of its own, so that whoever
-// tells an event never waits on the network.
+// Package webhook delivers events as HTTP POSTs of JSON to one URL, from
+// a queue of its own, so that whoever tells an event never waits on the
+// network. Each event has a key (a room's name): the events of one key
+// are posted one at a time, in the order they happened; those of other
+// keys go beside them, up to Lanes posts at once, so that a receiver's
+// slow answers about one room do not hold up every other room's events,
+// and a shutdown's burst (every room's last events at once) goes out at
+// Lanes times the pace.
 //
 // Each POST carries one event. With a secret, it is signed:
 // "Mcu-Signature: t=UNIX,sha256=HEX", HEX the HMAC-SHA256 under the
@@ -40,6 +45,7 @@ import (
 // Defaults of a Sender's settings.
 const (
 	DefaultQueue    = 1024
+	DefaultLanes    = 8
 	DefaultAttempts = 3
 	DefaultTimeout  = 5 * time.Second
 	DefaultBackoff  = time.Second
@@ -59,10 +65,15 @@ type Sender struct {
 	attempts int
 	backoff  time.Duration
 
-	mu        sync.Mutex
-	closed    bool
-	full      bool // events dropped since the queue was last empty: logged once for them
-	queue     chan []byte
+	mu     sync.Mutex
+	closed bool
+	full   bool // events dropped since the queue was last empty: logged once for them
+	// The queue: lanes[i] holds the waiting events of the keys that hash
+	// to i, each lane as long as the whole queue may be; queued counts
+	// them all, under mu, against size.
+	lanes     []chan []byte
+	queued    atomic.Int64
+	size      int
 	stop      chan struct{} // closed by Close: no more waiting between tries
 	done      chan struct{} // closed when the queue is delivered or given up
 	dropped   atomic.Uint64
@@ -73,7 +84,8 @@ type Sender struct {
 // Options are a Sender's settings; zero values take the defaults.
 type Options struct {
 	Secret   string // signs each body; "" sends them unsigned
-	Queue    int
+	Queue    int    // events waiting, at most
+	Lanes    int    // posts at once, at most (of as many keys)
 	Attempts int
 	Timeout  time.Duration
 	Backoff  time.Duration
@@ -84,11 +96,25 @@ type Options struct {
 func New(rawURL string, o Options) *Sender {
 	s := &Sender{url: rawURL, logURL: redact(rawURL), secret: []byte(o.Secret),
 		log: cmp.Or(o.Logger, slog.New(slog.DiscardHandler)), attempts: cmp.Or(o.Attempts, DefaultAttempts), backoff: cmp.Or(o.Backoff, DefaultBackoff),
-		queue: make(chan []byte, cmp.Or(o.Queue, DefaultQueue)), stop: make(chan struct{}), done: make(chan struct{})}
+		size: cmp.Or(o.Queue, DefaultQueue), stop: make(chan struct{}), done: make(chan struct{})}
+	s.lanes = make([]chan []byte, cmp.Or(o.Lanes, DefaultLanes))
 	// No redirects followed: the events go where they were configured to.
-	s.client = &http.Client{Timeout: cmp.Or(o.Timeout, DefaultTimeout),
+	// A connection kept for each lane, so that none is opened (a TLS
+	// handshake) for each post.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = len(s.lanes)
+	s.client = &http.Client{Transport: tr, Timeout: cmp.Or(o.Timeout, DefaultTimeout),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	go s.run()
+	var wg sync.WaitGroup
+	for i := range s.lanes {
+		s.lanes[i] = make(chan []byte, s.size)
+		wg.Go(func() { s.run(s.lanes[i]) })
+	}
+	go func() {
+		wg.Wait()
+		tr.CloseIdleConnections()
+		close(s.done)
+	}()
 	return s
 }
 
@@ -102,9 +128,10 @@ func redact(raw string) string {
 	return u.Scheme + "://" + u.Host + "/..."
 }
 
-// Send queues ev (made JSON) for delivery; it never blocks. An event sent
-// after Close, or to a full queue, is dropped and counted.
-func (s *Sender) Send(ev any) {
+// Send queues ev (made JSON) for delivery after the events of key sent
+// before it; it never blocks. An event sent after Close, or to a full
+// queue, is dropped and counted.
+func (s *Sender) Send(key string, ev any) {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		s.log.Error("webhook: event not encoded", "err", err)
@@ -117,18 +144,29 @@ func (s *Sender) Send(ev any) {
 		s.dropped.Add(1)
 		return
 	}
-	if len(s.queue) == 0 {
+	n := s.queued.Load()
+	if n == 0 {
 		s.full = false // drained: a queue that fills again is told again
 	}
-	select {
-	case s.queue <- body:
-	default:
+	if n >= int64(s.size) {
 		n := s.dropped.Add(1)
 		if !s.full { // once for each time the queue fills
 			s.full = true
-			s.log.Warn("webhook: queue full, events dropped", "url", s.logURL, "queue", cap(s.queue), "dropped_so_far", n)
+			s.log.Warn("webhook: queue full, events dropped", "url", s.logURL, "queue", s.size, "dropped_so_far", n)
 		}
+		return
 	}
+	s.queued.Add(1)
+	s.lanes[lane(key, len(s.lanes))] <- body // never full: it holds no more than the queue
+}
+
+// lane is key's lane of n: FNV-1a of key.
+func lane(key string, n int) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return int(h % uint32(n))
 }
 
 // Dropped counts the events never posted for a full queue or a Send after
@@ -145,7 +183,9 @@ func (s *Sender) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if !s.closed {
 		s.closed = true
-		close(s.queue)
+		for _, l := range s.lanes {
+			close(l)
+		}
 		close(s.stop)
 	}
 	s.mu.Unlock()
@@ -153,16 +193,17 @@ func (s *Sender) Close(ctx context.Context) error {
 	case <-s.done:
 		return nil
 	case <-ctx.Done():
-		n := uint64(len(s.queue))
+		n := uint64(s.queued.Load())
 		s.failed.Add(n)
 		s.log.Error("webhook: events not delivered at shutdown", "url", s.logURL, "events", n)
 		return ctx.Err()
 	}
 }
 
-func (s *Sender) run() {
-	defer close(s.done)
-	for body := range s.queue {
+// run delivers a lane's events, one at a time.
+func (s *Sender) run(lane <-chan []byte) {
+	for body := range lane {
+		s.queued.Add(-1)
 		var err error
 		for try := range s.attempts {
 			if try > 0 && !s.wait(s.backoff<<(try-1)) {

@@ -32,7 +32,7 @@ func TestURLSecretNotLogged(t *testing.T) {
 	t.Cleanup(func() { close(hold) })
 	s := New(url+"/hooks/PATHSECRET?token=QUERYSECRET", Options{Queue: 1, Attempts: 2, Backoff: time.Millisecond, Timeout: 50 * time.Millisecond, Logger: log})
 	for i := range 5 {
-		s.Send(event{"x", i}) // some dropped: the queue is full
+		s.Send("r", event{"x", i}) // some dropped: the queue is full
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for s.Failed() == 0 && time.Now().Before(deadline) {
@@ -63,20 +63,20 @@ func TestDropsLoggedEachTime(t *testing.T) {
 	s := New(url, Options{Queue: 1, Logger: log})
 	fill := func() {
 		for i := range 5 {
-			s.Send(event{"x", i})
+			s.Send("r", event{"x", i})
 		}
 	}
 	fill()
 	once.Do(func() { close(gate) }) // the receiver answers: the queue drains
 	deadline := time.Now().Add(5 * time.Second)
-	for len(s.queue) > 0 && time.Now().Before(deadline) {
+	for s.queued.Load() > 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	s.Send(event{"ok", 0}) // taken: the queue has room again
+	s.Send("r", event{"ok", 0}) // taken: the queue has room again
 	time.Sleep(50 * time.Millisecond)
 	// A second episode: the queue fills again (a burst of closes).
 	for range 2000 {
-		s.Send(event{"burst", 0})
+		s.Send("r", event{"burst", 0})
 	}
 	closeWithin(t, s, 5*time.Second)
 	if n := strings.Count(logs.String(), "queue full"); n < 2 {
@@ -132,7 +132,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		http.Redirect(w, r, other+"/stolen", http.StatusTemporaryRedirect)
 	}))
 	s := New(url, Options{Attempts: 1, Secret: "0123456789abcdef0123456789abcdef"})
-	s.Send(event{"x", 0})
+	s.Send("r", event{"x", 0})
 	closeWithin(t, s, 5*time.Second)
 	mu.Lock()
 	defer mu.Unlock()
@@ -161,8 +161,8 @@ func TestCloseTriesWithoutWaiting(t *testing.T) {
 		}
 	}))
 	s := New(url, Options{Backoff: time.Minute})
-	s.Send(event{"x", 0})
-	s.Send(event{"y", 1})
+	s.Send("r", event{"x", 0})
+	s.Send("r", event{"y", 1})
 	<-first // the first event's first try failed: its backoff begins
 	begun := time.Now()
 	if err := closeWithin(t, s, 5*time.Second); err != nil || time.Since(begun) > 2*time.Second {
@@ -192,7 +192,7 @@ func TestConnectionReused(t *testing.T) {
 	t.Cleanup(srv.Close)
 	s := New(srv.URL, Options{})
 	for i := range 5 {
-		s.Send(event{"x", i})
+		s.Send("r", event{"x", i})
 	}
 	closeWithin(t, s, 5*time.Second)
 	mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -69,7 +70,7 @@ func TestDeliveredInOrderAndSigned(t *testing.T) {
 	rc := &receiver{}
 	s := New(start(t, rc), Options{Secret: "the-secret-0123456789"})
 	for i := range 20 {
-		s.Send(event{"room_started", i})
+		s.Send("r", event{"room_started", i})
 	}
 	if err := closeWithin(t, s, 5*time.Second); err != nil {
 		t.Fatal(err)
@@ -96,7 +97,7 @@ func TestDeliveredInOrderAndSigned(t *testing.T) {
 func TestUnsignedWithoutSecret(t *testing.T) {
 	rc := &receiver{}
 	s := New(start(t, rc), Options{})
-	s.Send(event{"x", 1})
+	s.Send("r", event{"x", 1})
 	closeWithin(t, s, 5*time.Second)
 	if _, sigs := rc.got(); len(sigs) != 1 || sigs[0] != "" {
 		t.Errorf("signatures %q, want one post unsigned", sigs)
@@ -117,8 +118,8 @@ func TestRetriedThenGivenUp(t *testing.T) {
 		return http.StatusOK
 	}}
 	s := New(start(t, rc), Options{Attempts: 3, Backoff: 10 * time.Millisecond})
-	s.Send(event{"a", 0})
-	s.Send(event{"b", 1})
+	s.Send("r", event{"a", 0})
+	s.Send("r", event{"b", 1})
 	deadline := time.Now().Add(5 * time.Second)
 	for bodies, _ := rc.got(); len(bodies) < 5 && time.Now().Before(deadline); bodies, _ = rc.got() {
 		time.Sleep(5 * time.Millisecond)
@@ -144,7 +145,7 @@ func TestQueueFull(t *testing.T) {
 	s := New(url, Options{Queue: 2})
 	begun := time.Now()
 	for i := range 10 {
-		s.Send(event{"x", i})
+		s.Send("r", event{"x", i})
 	}
 	if d := time.Since(begun); d > 100*time.Millisecond {
 		t.Errorf("10 sends took %v: Send waited", d)
@@ -156,7 +157,7 @@ func TestQueueFull(t *testing.T) {
 	free()
 	closeWithin(t, s, 5*time.Second)
 	before := s.Dropped()
-	s.Send(event{"late", 0})
+	s.Send("r", event{"late", 0})
 	if s.Dropped() != before+1 {
 		t.Error("an event sent after Close was not counted dropped")
 	}
@@ -169,11 +170,100 @@ func TestCloseBounded(t *testing.T) {
 	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-hold }))
 	t.Cleanup(func() { close(hold) }) // before the server's close (cleanups run last first)
 	s := New(url, Options{Timeout: time.Minute})
-	s.Send(event{"x", 0})
-	s.Send(event{"y", 1})
+	s.Send("r", event{"x", 0})
+	s.Send("r", event{"y", 1})
 	begun := time.Now()
 	err := closeWithin(t, s, 200*time.Millisecond)
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(begun) > 2*time.Second {
 		t.Errorf("Close: %v after %v, want the context's deadline at 200 ms", err, time.Since(begun))
+	}
+}
+
+// TestKeysGoBesideEachOther: while the receiver holds a post about one
+// room unanswered, the events of other rooms are delivered (each room's
+// in order); the held room's wait behind it, then follow in order.
+func TestKeysGoBesideEachOther(t *testing.T) {
+	type keyed struct {
+		Room string `json:"room"`
+		N    int    `json:"n"`
+	}
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	var mu sync.Mutex
+	got := map[string][]int{}
+	url := start(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var e keyed
+		json.NewDecoder(r.Body).Decode(&e)
+		if e.Room == "held" {
+			<-release
+		}
+		mu.Lock()
+		got[e.Room] = append(got[e.Room], e.N)
+		mu.Unlock()
+	}))
+	t.Cleanup(free)
+	s := New(url, Options{Lanes: 4})
+	rooms := []string{"held", "a", "b", "c", "d", "e"}
+	for n := range 20 {
+		for _, room := range rooms {
+			s.Send(room, keyed{room, n})
+		}
+	}
+	// Every room not sharing the held room's lane is delivered in full
+	// while it is held.
+	var others []string
+	for _, room := range rooms[1:] {
+		if lane(room, 4) != lane("held", 4) {
+			others = append(others, room)
+		}
+	}
+	if len(others) == 0 {
+		t.Fatal("every room shares the held room's lane: choose other names")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mu.Lock()
+		done := 0
+		for _, room := range others {
+			if len(got[room]) == 20 {
+				done++
+			}
+		}
+		held := len(got["held"])
+		mu.Unlock()
+		if held != 0 {
+			t.Fatalf("%d of the held room's events delivered while it was held", held)
+		}
+		if done == len(others) {
+			break
+		}
+		if time.Now().After(deadline) {
+			mu.Lock()
+			msg := fmt.Sprint(got)
+			mu.Unlock()
+			t.Fatalf("rooms %v not delivered while another room's post was held: %v", others, msg)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	free()
+	if err := closeWithin(t, s, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, room := range rooms {
+		if len(got[room]) != 20 {
+			t.Errorf("room %s: %d events delivered, want 20", room, len(got[room]))
+		}
+		for i, n := range got[room] {
+			if n != i {
+				t.Errorf("room %s: event %d delivered %dth: %v", room, n, i, got[room])
+				break
+			}
+		}
+	}
+	if s.Delivered() != 120 || s.Dropped()+s.Failed() != 0 {
+		t.Errorf("delivered %d, dropped %d, failed %d; want 120 delivered", s.Delivered(), s.Dropped(), s.Failed())
 	}
 }
