@@ -225,6 +225,10 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	s := webrtc.SettingEngine{}
 	s.SetIncludeLoopbackCandidate(true)
 	s.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	// The mix's resent packets come in its stream, behind those sent
+	// since (a keyframe's): taken up to 1024 back, as a browser does
+	// (pion's SRTP refuses one 64 behind as a replay).
+	s.SetSRTPReplayProtectionWindow(1024)
 	api := webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s))
 	pc, err := api.NewPeerConnection(webrtc.Configuration{})
 	if err != nil {

@@ -191,6 +191,13 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 		s.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4, webrtc.NetworkTypeUDP6})
 	}
 	s.BufferFactory = buffers
+	// A sender's retransmission comes in its media stream (the answer
+	// takes no RTX), a round trip after the loss, behind every packet
+	// sent meanwhile: a hundred or more within a keyframe, or at a few
+	// Mbit/s over a long round trip. pion's SRTP refuses a packet more
+	// than 64 behind the newest as a replay; taken as far back as the
+	// frame assembler waits for one (libwebrtc's window is 1024 too).
+	s.SetSRTPReplayProtectionWindow(assemblerSlots)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
 }
 
