@@ -570,3 +570,100 @@ func TestWebclientKeyboard(t *testing.T) {
 		t.Errorf("cancelled with Enter: the focus is on %q, want Join", f)
 	}
 }
+
+// statusRec records the status a handler writes.
+type statusRec struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRec) WriteHeader(c int) { s.code = c; s.ResponseWriter.WriteHeader(c) }
+
+// TestWebclientRoomNamedRoomsUnderRoomsPrefix: mcu served by a proxy under
+// /rooms that leaves the Location as the server wrote it, and a room
+// named "rooms": the server's /rooms/rooms/sessions/K begins with the
+// prefix and a /rooms/, yet is not rewritten; the session's URL must be
+// the session's, so that an ICE restart and the leave reach it (they got
+// 404, taken for a session the server had ended).
+func TestWebclientRoomNamedRoomsUnderRoomsPrefix(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	target, _ := url.Parse(srv.URL)
+	toServer := http.StripPrefix("/rooms", httputil.NewSingleHostReverseProxy(target))
+	var mu sync.Mutex
+	var log []string
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRec{ResponseWriter: w, code: 200}
+		toServer.ServeHTTP(rec, r)
+		if r.Method == http.MethodDelete || r.Method == http.MethodPatch {
+			mu.Lock()
+			log = append(log, fmt.Sprintf("%s %s -> %d", r.Method, r.URL.Path, rec.code))
+			mu.Unlock()
+		}
+	}))
+	defer proxy.Close()
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, proxy.URL+"/rooms/#rooms", `document.getElementById("room").value !== ""`)
+	loc := eval[string](t, b, joinTimeout, `import("/rooms/mcu.js").then((m) => m.join({ server: location.origin + "/rooms", room: "rooms" })).then((s) => { window.sess = s; return s.connected.then(() => s.location); }, (e) => "error: " + e.message)`)
+	t.Logf("session location %s", loc)
+	if want := proxy.URL + "/rooms/rooms/rooms/sessions/"; !strings.HasPrefix(loc, want) {
+		t.Errorf("session location %q, want %s<key>", loc, want)
+	}
+	restart := eval[string](t, b, joinTimeout, `sess.restartIce().then(() => "ok", (e) => e.message)`)
+	if restart != "ok" {
+		t.Errorf("ICE restart: %s", restart)
+	}
+	left := eval[float64](t, b, evalTimeout, `sess.leave()`)
+	mu.Lock()
+	t.Logf("proxy saw %q; leave answered %v", log, left)
+	mu.Unlock()
+	if left != 200 {
+		t.Errorf("leave answered %v, want 200 (the session's DELETE)", left)
+	}
+}
+
+// TestWebclientPageGoneDuringJoin: the page goes (its pagehide aborts the
+// join's signal, as the demo page's does) after the join's 201 and
+// before setRemoteDescription has ended: the server must learn it at
+// once, not after its peer timeout.
+func TestWebclientPageGoneDuringJoin(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	const roomName = "gone-during-join"
+	b := launch(t, p, media, srv.URL+"/#x", `document.getElementById("room").value !== ""`)
+	eval[bool](t, b, evalTimeout, `(() => {
+		const ac = new AbortController();
+		addEventListener("pagehide", () => ac.abort());
+		// A slow device: the answer takes a while to apply.
+		const srd = RTCPeerConnection.prototype.setRemoteDescription;
+		RTCPeerConnection.prototype.setRemoteDescription = function (d) { return new Promise((r) => setTimeout(r, 3000)).then(() => srd.call(this, d)); };
+		const f = window.fetch;
+		window.fetch = (u, o) => f(u, o).then((res) => { if (res.status === 201) setTimeout(() => location.replace("about:blank"), 50); return res; });
+		import("/mcu.js").then((m) => m.join({ room: "`+roomName+`", signal: ac.signal })).catch(() => {});
+		return true;
+	})()`)
+	var seenAt time.Time
+	for start := time.Now(); time.Since(start) < joinTimeout; time.Sleep(20 * time.Millisecond) {
+		if _, found := getRoom(t, srv.URL, roomName); found {
+			seenAt = time.Now()
+			break
+		}
+	}
+	if seenAt.IsZero() {
+		t.Fatal("the join never reached the server")
+	}
+	do(t, b, evalTimeout, "wait", chromedp.Sleep(100*time.Millisecond))
+	for {
+		if _, found := getRoom(t, srv.URL, roomName); !found {
+			t.Logf("the server dropped the session %v after it joined", time.Since(seenAt).Round(time.Millisecond))
+			return
+		}
+		if time.Since(seenAt) > 4*time.Second {
+			t.Fatal("4 s after the page went mid-join, the server still lists its session (it stays until its peer timeout)")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -174,12 +174,15 @@ function base(server) {
  * reverse proxy (https://host/mcu) has it under that path, unless the
  * proxy already put it there.
  */
-function sessionLocation(location, joinURL, server) {
+function sessionLocation(location, joinURL, server, room) {
   const page = globalThis.location?.href;
   const joined = new URL(joinURL, page);
   if (location.startsWith("/") && !location.startsWith("//")) {
     const prefix = new URL(base(server) || joined.origin, page).pathname.replace(/\/+$/, "");
-    if (prefix && !location.startsWith(prefix + "/rooms/")) {
+    // Told apart by the whole of the server's form (/rooms/ROOM/sessions/),
+    // not by "/rooms/" alone: under a prefix that ends in /rooms, a room
+    // named "rooms" has the server's own Location begin with the prefix.
+    if (prefix && !location.startsWith(`${prefix}/rooms/${encodeURIComponent(room)}/sessions/`)) {
       return new URL(prefix + location, joined).href;
     }
   }
@@ -641,17 +644,29 @@ export async function join({
     if (!location) {
       throw new McuError(res.status, "The server's answer has no readable Location header (is Access-Control-Expose-Headers set?).");
     }
-    const sessionURL = sessionLocation(location, url, server);
+    const sessionURL = sessionLocation(location, url, server, room);
+    // The server made the session: a join given up from here on (the
+    // page closed: pagehide aborts the signal, and nothing the page would
+    // do after that runs) ends it at once, in the abort's own event, or
+    // its tile stays until the server's ICE timeouts.
+    const drop = () => fetch(sessionURL, { method: "DELETE", keepalive: true }).catch(() => {});
+    if (signal?.aborted) {
+      drop(); // given up while the answer's headers came in
+    } else {
+      signal?.addEventListener("abort", drop, { once: true });
+    }
     try {
-      await pc.setRemoteDescription({ type: "answer", sdp: await res.text() });
+      await untilAborted(res.text().then((sdp) => pc.setRemoteDescription({ type: "answer", sdp })), signal, cancelled);
       if (signal?.aborted) {
         throw cancelled();
       }
     } catch (err) {
-      // The server made the session: end it, or its tile stays until
-      // the server's ICE timeouts.
-      leave(pc, sessionURL).catch(() => {});
+      if (!signal?.aborted) {
+        leave(pc, sessionURL).catch(() => {});
+      }
       throw signal?.aborted ? cancelled() : err;
+    } finally {
+      signal?.removeEventListener("abort", drop);
     }
 
     let leaving = null;
