@@ -238,6 +238,10 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return usageError{errors.New("-tls-cert and -tls-key go together: a certificate and its private key")}
 	}
+	port, err := strconv.Atoi(*udpPort)
+	if err != nil || port < 0 || port > 65535 {
+		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
+	}
 
 	log := newLogger(stderr, slog.LevelInfo, *verbose)
 	if *authToken != "" && len(*authToken) < roomtoken.MinSecret {
@@ -296,9 +300,7 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			"free_mib", free>>20, "record_min_free_mib", cfg.RecordMinFree>>20)
 	}
 
-	if port, err := strconv.Atoi(*udpPort); err != nil || port < 0 || port > 65535 {
-		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
-	} else if port > 0 {
+	if port > 0 {
 		conn, err := listenMedia(port, log)
 		if err != nil {
 			return err

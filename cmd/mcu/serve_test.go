@@ -316,6 +316,27 @@ func TestNetworkFlagsRefusedAtStart(t *testing.T) {
 	}
 }
 
+// TestUDPPortRefusedBeforeAnythingStarts: a -udp-port that is no port is a
+// usage error found with the other flags' mistakes, before the recordings'
+// folder is made or a certificate read.
+func TestUDPPortRefusedBeforeAnythingStarts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "rec")
+	err := serveCommand(context.Background(), []string{"-udp-port", "70000", "-listen", "127.0.0.1:0", "-record-dir", dir}, io.Discard, io.Discard)
+	var ue usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-udp-port") {
+		t.Errorf("-udp-port 70000: %v, want a usage error naming the flag", err)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("-udp-port 70000 refused, but %s was made first", dir)
+	}
+	// A certificate that cannot be read is not what is reported first.
+	err = serveCommand(context.Background(), []string{"-udp-port", "x", "-listen", "127.0.0.1:0", "-record-dir", dir,
+		"-tls-cert", "/nonexistent/cert.pem", "-tls-key", "/nonexistent/key.pem"}, io.Discard, io.Discard)
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "-udp-port") {
+		t.Errorf("-udp-port x with an unreadable certificate: %v, want the -udp-port usage error", err)
+	}
+}
+
 func TestBrowserAddr(t *testing.T) {
 	for addr, want := range map[string]string{"0.0.0.0:8080": "127.0.0.1:8080", "[::]:8080": "127.0.0.1:8080",
 		"127.0.0.1:8080": "127.0.0.1:8080", "192.0.2.1:80": "192.0.2.1:80"} {
