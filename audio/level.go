@@ -26,16 +26,3 @@ func Level(pcm []int16) float64 {
 	meanSquare := float64(sum) / float64(len(pcm)) / (levelRef * levelRef)
 	return max(SilenceDBFS, 10*math.Log10(meanSquare))
 }
-
-// AudioLevel converts a dBFS level to the RFC 6464 audio level: −dBov
-// rounded to an integer and clamped to 0 (loudest) .. 127 (silence). NaN
-// counts as silence.
-func AudioLevel(dBFS float64) uint8 {
-	switch {
-	case math.IsNaN(dBFS) || dBFS <= SilenceDBFS:
-		return 127
-	case dBFS >= 0:
-		return 0
-	}
-	return uint8(math.Round(-dBFS))
-}

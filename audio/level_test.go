@@ -40,32 +40,6 @@ func TestLevel(t *testing.T) {
 	}
 }
 
-func TestAudioLevel(t *testing.T) {
-	tests := []struct {
-		name string
-		dBFS float64
-		want uint8
-	}{
-		{"silence", SilenceDBFS, 127},
-		{"below the range", -300, 127},
-		{"NaN", math.NaN(), 127},
-		{"full-scale sine", -3.0103, 3},
-		{"−20 dBFS", -20, 20},
-		{"rounds to nearest", -20.6, 21},
-		{"0 dBFS", 0, 0},
-		{"above full scale", 3, 0},
-		{"just above silence", -126.6, 127},
-		{"−126.4 dBFS", -126.4, 126},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := AudioLevel(tt.dBFS); got != tt.want {
-				t.Fatalf("AudioLevel(%v) = %d, want %d", tt.dBFS, got, tt.want)
-			}
-		})
-	}
-}
-
 func TestFormatConstants(t *testing.T) {
 	tests := []struct {
 		name      string

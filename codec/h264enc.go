@@ -57,6 +57,16 @@ func (c VP8Config) H264() H264Config {
 		KeyframeInterval: c.KeyframeInterval, Preset: DefaultH264Preset}
 }
 
+// ForLevel is c for receivers that decode up to level l: the largest size
+// of c's shape the level takes at c's frame rate (Fit), and no more than
+// the level's bitrate. The zero level changes nothing but Level.
+func (c H264Config) ForLevel(l H264Level) H264Config {
+	c.Level = l
+	c.Width, c.Height = l.Fit(c.Width, c.Height, c.FPS)
+	c.Bitrate = l.CapBitrate(c.Bitrate)
+	return c
+}
+
 // DefaultH264Preset is the x264 preset mcu uses, chosen by measurement
 // (BenchmarkH264Presets; docs/design.md, the H.264 mix).
 const DefaultH264Preset = "superfast"

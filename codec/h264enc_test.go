@@ -337,3 +337,20 @@ func TestH264SaysItsLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestH264ConfigForLevel: a level takes the canvas down to the largest
+// size of its shape it decodes and the bitrate down to its own; the zero
+// level (no limit said) changes neither.
+func TestH264ConfigForLevel(t *testing.T) {
+	c := H264Config{Width: 1920, Height: 1080, FPS: 30, Bitrate: 20_000_000}
+	if got := c.ForLevel(0); got.Width != 1920 || got.Height != 1080 || got.Bitrate != 20_000_000 || got.Level != 0 {
+		t.Errorf("the zero level: %dx%d at %d bit/s, want the config unchanged", got.Width, got.Height, got.Bitrate)
+	}
+	if got := c.ForLevel(31); got.Width != 1280 || got.Height != 720 || got.Bitrate != 14_000_000 || got.Level != 31 {
+		t.Errorf("level 3.1: %dx%d at %d bit/s, level %v; want 1280x720 at 14 Mbit/s", got.Width, got.Height, got.Bitrate, got.Level)
+	}
+	c.Bitrate = 1_500_000
+	if got := c.ForLevel(31); got.Bitrate != 1_500_000 {
+		t.Errorf("level 3.1 with 1.5 Mbit/s asked: %d bit/s, want 1.5 Mbit/s", got.Bitrate)
+	}
+}

@@ -67,6 +67,15 @@ func (l H264Level) MaxBitrate() int {
 	return kbr * 1000
 }
 
+// CapBitrate is bitrate, or level l's MaxBitrate where that is lower (the
+// zero level: bitrate).
+func (l H264Level) CapBitrate(bitrate int) int {
+	if mb := l.MaxBitrate(); mb > 0 {
+		return min(bitrate, mb)
+	}
+	return bitrate
+}
+
 // ParseH264Level reads the level of an SDP profile-level-id (RFC 6184
 // 8.1: six hex digits, profile_idc, the constraint flags, level_idc), the
 // level a receiver that offers it decodes up to. Level 1b is level_idc 11

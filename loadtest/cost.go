@@ -290,11 +290,7 @@ func audioDecodeCost(pkts []codec.Packet) (time.Duration, error) {
 // receivers, which say client.DefaultH264Level: a canvas beyond it is
 // encoded at the level's size and bitrate.
 func costH264(vcfg codec.VP8Config) codec.H264Config {
-	hc := vcfg.H264()
-	hc.Level = client.DefaultH264Level
-	hc.Width, hc.Height = hc.Level.Fit(vcfg.Width, vcfg.Height, vcfg.FPS)
-	hc.Bitrate = min(hc.Bitrate, hc.Level.MaxBitrate())
-	return hc
+	return vcfg.H264().ForLevel(client.DefaultH264Level)
 }
 
 // videoEncodeCost builds media of the grid the server would show for these

@@ -122,9 +122,7 @@ func (h *h264Pipe) start(l codec.H264Level) bool {
 	h.idle <- pic
 	before, done := h.last, make(chan struct{})
 	h.last = done
-	cfg := h.cfg
-	cfg.Level = l
-	cfg.Width, cfg.Height = l.Fit(cfg.Width, cfg.Height, cfg.FPS)
+	cfg := h.cfg.ForLevel(l)
 	if cfg.Width != h.cfg.Width || cfg.Height != h.cfg.Height {
 		h.log.Info("h264 output: the canvas is beyond the level a receiver decodes: sent smaller",
 			"level", l.String(), "canvas", fmt.Sprintf("%dx%d", h.cfg.Width, h.cfg.Height), "sent", fmt.Sprintf("%dx%d", cfg.Width, cfg.Height))
@@ -198,9 +196,7 @@ func (h *h264Pipe) run(cfg codec.H264Config, jobs <-chan h264Job, idle chan *cod
 			enc = nil
 			h.stats.h264Presets.Add(1)
 		}
-		if mb := cfg.Level.MaxBitrate(); mb > 0 && j.bitrate > mb {
-			j.bitrate = mb
-		}
+		j.bitrate = cfg.Level.CapBitrate(j.bitrate)
 		if failedAt.IsZero() && enc == nil {
 			c := cfg
 			c.Bitrate, c.Preset = j.bitrate, preset
