@@ -56,10 +56,8 @@ func ParseVideoCodec(s string) (VideoCodec, error) {
 func IsKeyframe(c VideoCodec, frame []byte) bool {
 	switch c {
 	case VP8:
-		// RFC 6386 9.1: bit 0 of the frame tag is 0 for a key frame, and a
-		// key frame carries the start code 9d 01 2a.
-		return len(frame) >= 10 && frame[0]&1 == 0 &&
-			frame[3] == 0x9d && frame[4] == 0x01 && frame[5] == 0x2a
+		_, _, ok := VP8KeyframeSize(frame)
+		return ok
 	case VP9:
 		return vp9Keyframe(frame)
 	case H264:
@@ -68,6 +66,17 @@ func IsKeyframe(c VideoCodec, frame []byte) bool {
 		return av1HasSequenceHeader(frame)
 	}
 	return false
+}
+
+// VP8KeyframeSize returns the picture size a VP8 key frame gives, and
+// whether frame (a whole frame, or the first partition's start) is one.
+// RFC 6386 9.1: bit 0 of the frame tag is 0 for a key frame, which then
+// carries the start code 9d 01 2a and a 14-bit width and height.
+func VP8KeyframeSize(frame []byte) (w, h int, ok bool) {
+	if len(frame) < 10 || frame[0]&1 != 0 || frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
+		return 0, 0, false
+	}
+	return int(frame[6]) | int(frame[7]&0x3f)<<8, int(frame[8]) | int(frame[9]&0x3f)<<8, true
 }
 
 // av1HasSequenceHeader reports whether a temporal unit carries a sequence

@@ -172,15 +172,11 @@ func keyframeSize(mime string, pkt []byte) (pixels int, key bool) {
 	case strings.EqualFold(mime, webrtc.MimeTypeVP8):
 		var vp8 codecs.VP8Packet
 		frame, err := vp8.Unmarshal(payload)
-		// RFC 6386 9.1: a keyframe's tag, start code, then 14-bit width
-		// and height.
-		if err != nil || vp8.S != 1 || vp8.PID != 0 || len(frame) < 10 || frame[0]&1 != 0 ||
-			frame[3] != 0x9d || frame[4] != 0x01 || frame[5] != 0x2a {
-			return 0, false
+		if err != nil || vp8.S != 1 || vp8.PID != 0 {
+			return 0, false // not the start of a frame
 		}
-		w := int(frame[6]) | int(frame[7]&0x3f)<<8
-		h := int(frame[8]) | int(frame[9]&0x3f)<<8
-		return w * h, true
+		w, h, key := codec.VP8KeyframeSize(frame)
+		return w * h, key
 	case strings.EqualFold(mime, webrtc.MimeTypeVP9):
 		// The first packet of a picture of the lowest spatial layer, not
 		// predicted from another (RFC 9628 4.2: P), whose frame header

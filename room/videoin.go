@@ -452,7 +452,7 @@ func (v *videoIn) decoded(c codec.VideoCodec, frame []byte, err error) {
 			}
 		}
 		v.ask()
-	case err != nil:
+	default: // another error: the decoder is broken
 		v.failed = err
 	}
 }
