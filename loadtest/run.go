@@ -373,39 +373,13 @@ loop:
 		res.Metrics.Err = err
 	}
 	for i, p := range parts {
-		r := ParticipantResult{Name: p.name, Clip: p.clip, JoinErr: p.joinErr, Check: p.check}
-		if p.c != nil {
-			st := stats[i]
-			r.Joined, r.SendErr = true, p.c.Err()
-			r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
-			if st.Frames > 0 {
-				r.FPS = runFPS(st.Frames, st.First, end)
-				r.Freezes += openFreeze(st.LastFrame, end, client.FreezeGapAt(cfg.Mixer.Video.FPS))
-			}
-			r.Active, r.Codec = end.Sub(p.joined), p.c.VideoCodec()
+		r := p.result(stats[i], end, client.FreezeGapAt(cfg.Mixer.Video.FPS))
+		if r.Joined {
 			res.Joined++
 		}
 		res.Participants = append(res.Participants, r)
 	}
-
-	// Leave cleanly, all at once (each Close waits for its goroutines).
-	lctx, cancel := context.WithTimeout(quiet, 15*time.Second)
-	defer cancel()
-	var leaves sync.WaitGroup
-	var lmu sync.Mutex
-	for _, p := range parts {
-		if p.c == nil {
-			continue
-		}
-		leaves.Go(func() {
-			if err := p.c.Leave(lctx); err != nil {
-				lmu.Lock()
-				res.LeaveErrors = append(res.LeaveErrors, fmt.Errorf("%s: %w", p.name, err))
-				lmu.Unlock()
-			}
-		})
-	}
-	leaves.Wait()
+	res.LeaveErrors = leaveAll(quiet, parts)
 	if res.Joined == 0 {
 		return res, ErrNoneJoined
 	}
@@ -463,6 +437,48 @@ type participant struct {
 	c       *client.Client
 	joinErr error
 	joined  time.Time // when Connect returned (the client's own join time is a little earlier)
+}
+
+// result is what p received, from its client's stats st taken at end;
+// freezeGap is the gap a freeze is.
+func (p *participant) result(st client.Stats, end time.Time, freezeGap time.Duration) ParticipantResult {
+	r := ParticipantResult{Name: p.name, Clip: p.clip, JoinErr: p.joinErr, Check: p.check}
+	if p.c == nil {
+		return r
+	}
+	r.Joined, r.SendErr = true, p.c.Err()
+	r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
+	if st.Frames > 0 {
+		r.FPS = runFPS(st.Frames, st.First, end)
+		r.Freezes += openFreeze(st.LastFrame, end, freezeGap)
+	}
+	r.Active, r.Codec = end.Sub(p.joined), p.c.VideoCodec()
+	return r
+}
+
+// leaveAll makes the participants that joined leave cleanly, all at once
+// (each Close waits for its goroutines), within 15 s, and returns the
+// failures.
+func leaveAll(ctx context.Context, parts []*participant) []error {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	var leaves sync.WaitGroup
+	var mu sync.Mutex
+	var errs []error
+	for _, p := range parts {
+		if p.c == nil {
+			continue
+		}
+		leaves.Go(func() {
+			if err := p.c.Leave(ctx); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("%s: %w", p.name, err))
+				mu.Unlock()
+			}
+		})
+	}
+	leaves.Wait()
+	return errs
 }
 
 // lossyEvery: a lossy participant loses every fourth packet of the mix
