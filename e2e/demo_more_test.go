@@ -35,7 +35,10 @@ func proxiedFront(t *testing.T, server string) (string, *atomic.Bool) {
 	forward := httputil.NewSingleHostReverseProxy(target)
 	failReads := new(atomic.Bool)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if failReads.Load() && r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/api/rooms/") {
+		// The page reads its room through its session (and the API before
+		// it joins).
+		roomRead := strings.HasPrefix(r.URL.Path, "/api/rooms/") || strings.Contains(r.URL.Path, "/sessions/")
+		if failReads.Load() && r.Method == http.MethodGet && roomRead {
 			w.Header().Set("Retry-After", "5")
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -218,7 +221,7 @@ func TestDemoAnnouncementsAndUnload(t *testing.T) {
 		window.RTCPeerConnection.prototype = PC.prototype;
 		const f = window.fetch;
 		window.reads = 0;
-		window.fetch = (u, o) => { if (String(u).includes("/api/rooms/")) reads++; return f(u, o); };
+		window.fetch = (u, o) => { if (String(u).includes("/sessions/") && (o?.method ?? "GET") === "GET") reads++; return f(u, o); };
 		return true;
 	})()`)
 	_, click, waitText := pageActions(t, b)

@@ -468,14 +468,17 @@ func TestDemoPageWithToken(t *testing.T) {
 // /#ROOM&token=TOKEN with a room token, takes the token out of the
 // address and joins with it without asking; the room's list comes with
 // it; a start of the recording, which the token does not allow, is
-// refused with the server's reason.
+// refused with the server's reason. The token is short: once it has
+// expired, the page still sees who comes into the room (it reads the
+// room through its session, whose key outlives the token).
 func TestDemoPageInvitation(t *testing.T) {
 	requireTools(t)
 	const (
 		secret = "e2e-token-0123456789abcdef-0123456789"
 		room   = "e2e-invite"
 	)
-	tok, err := roomtoken.Sign([]byte(secret), roomtoken.Claims{Room: room, Expires: time.Now().Add(time.Hour).Unix()})
+	expires := time.Now().Add(8 * time.Second).Unix()
+	tok, err := roomtoken.Sign([]byte(secret), roomtoken.Claims{Room: room, Expires: expires})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -502,6 +505,16 @@ func TestDemoPageInvitation(t *testing.T) {
 	if info, _ := getRoomWithToken(t, srv.URL, secret, room); info.Recording != nil {
 		t.Errorf("a token without control started a recording: %+v", info.Recording)
 	}
+	time.Sleep(time.Until(time.Unix(expires+1, 0)))
+	ctx, cancel := context.WithTimeout(t.Context(), joinTimeout)
+	defer cancel()
+	clip := filepath.Join("..", "testdata", "p02")
+	other, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: room, Name: "Bob", Token: secret, Video: clip + ".ivf", Audio: clip + ".ogg"})
+	if err != nil {
+		t.Fatalf("the other participant: %v", err)
+	}
+	defer other.Close()
+	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Bob")`)
 	click("Leave", "#leave")
 	waitText("status", "You left "+room)
 }
@@ -553,7 +566,7 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 				return
 			}
 		}
-		if r.Method == http.MethodGet && r.URL.Path == "/mcu/api/rooms/proxied" {
+		if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/mcu/rooms/proxied/sessions/") { // the page's read of its room
 			if pollFailed.CompareAndSwap(false, true) {
 				refusedAt.Store(time.Now().UnixNano())
 				w.Header().Set("Retry-After", strconv.Itoa(int(pollRetryAfter/time.Second)))

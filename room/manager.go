@@ -674,6 +674,18 @@ func (m *Manager) Leave(roomName, key string) error {
 	return m.leave(s.room, s.ID, func(x *Session) bool { return x == s }, LeftByClient)
 }
 
+// SessionRoom is the room of the session whose Key is key, for its
+// client: the session URL, its credential to leave, reads its room too,
+// whatever token let it in (one expired since). A key whose secret is
+// wrong finds nothing (ErrNotFound), as an unknown session does.
+func (m *Manager) SessionRoom(roomName, key string) (*Room, error) {
+	s, err := m.session(roomName, key)
+	if err != nil {
+		return nil, err
+	}
+	return s.room, nil
+}
+
 // session finds the session whose Key is key in room roomName; a key
 // whose secret is wrong finds nothing (ErrNotFound), as an unknown
 // session does.

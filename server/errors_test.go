@@ -89,7 +89,8 @@ func TestBadRequests(t *testing.T) {
 		{"server full, WHEP", "POST", "/whep/another", "application/sdp", minimalOffer + credentials, 503, "as many rooms"},
 		{"GET on a WHIP endpoint", "GET", "/whip/a", "", "", 405, "method not allowed"},
 		{"GET on a WHEP endpoint", "GET", "/whep/a", "", "", 405, "method not allowed"},
-		{"GET on a session", "GET", "/rooms/full/sessions/x", "", "", 405, "method not allowed"},
+		{"GET of an unknown session", "GET", "/rooms/full/sessions/x", "", "", 404, "no such"},
+		{"POST on a session", "POST", "/rooms/full/sessions/x", "", "", 405, "method not allowed"},
 		{"PUT on a join", "PUT", "/rooms/a/join", "application/sdp", minimalOffer, 405, "method not allowed"},
 		{"no such path", "GET", "/nothing-here", "", "", 404, "not found"},
 	} {
@@ -111,8 +112,12 @@ func TestBadRequests(t *testing.T) {
 		})
 	}
 	// A method a path does not take is answered with the ones it does.
-	for path, allow := range map[string]string{"/whip/a": "POST", "/whep/a": "POST", "/rooms/a/join": "POST", "/rooms/a/sessions/x": "DELETE, PATCH"} {
-		for _, method := range []string{"GET", "HEAD"} {
+	for path, allow := range map[string]string{"/whip/a": "POST", "/whep/a": "POST", "/rooms/a/join": "POST", "/rooms/a/sessions/x": "DELETE, GET, HEAD, PATCH"} {
+		methods := []string{"GET", "HEAD"}
+		if strings.Contains(path, "/sessions/") {
+			methods = []string{"POST", "PUT"}
+		}
+		for _, method := range methods {
 			req, _ := http.NewRequest(method, srv.URL+path, nil)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {

@@ -135,3 +135,80 @@ func TestRoomTokens(t *testing.T) {
 		t.Errorf("the recording stopped with a room token: %d %q, want %s", status, body, name)
 	}
 }
+
+// TestSessionReadsItsRoom: someone joined with a short room token (the
+// README's advice); once it has expired, their page still reads its room
+// through the session's URL (GET, the key its credential, as for
+// leaving), told a recording's file name alone; a key without its
+// secret, or a session that left, finds nothing.
+func TestSessionReadsItsRoom(t *testing.T) {
+	const secret = "s3cret-token-for-the-test-0123456789"
+	srv := testserver.StartWithToken(t, nil, secret)
+	tok, err := roomtoken.Sign([]byte(secret), roomtoken.Claims{Room: "short", Expires: time.Now().Add(2 * time.Second).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	do := func(method, path, token string, body io.Reader) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, body)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/sdp")
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	resp := do("POST", "/rooms/short/join", tok, strings.NewReader(whipOffer(t)))
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("join: %d", resp.StatusCode)
+	}
+	session := resp.Header.Get("Location")
+	id, _, _ := strings.Cut(filepath.Base(session), ".")
+	if resp := do("POST", "/api/rooms/short/recording", secret, nil); resp.StatusCode != http.StatusCreated {
+		t.Fatalf("recording: %d", resp.StatusCode)
+	}
+	for end := time.Now().Add(5 * time.Second); do("GET", "/api/rooms/short", tok, nil).StatusCode != http.StatusUnauthorized; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the room token never expired")
+		}
+	}
+	resp = do("GET", session, "", nil)
+	var info struct {
+		Participants []struct{ ID string }
+		Recording    *struct{ Path string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&info); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s after the token expired: %d, %v", session, resp.StatusCode, err)
+	}
+	if resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Error("no CORS header on the session's GET")
+	}
+	if len(info.Participants) != 1 || info.Participants[0].ID != id {
+		t.Errorf("participants %+v, want the session %s", info.Participants, id)
+	}
+	if info.Recording == nil || info.Recording.Path == "" || strings.Contains(info.Recording.Path, "/") {
+		t.Errorf("recording %+v: want its file's name alone", info.Recording)
+	}
+	// With the server's secret (or from a server without one): the path.
+	info.Recording = nil
+	if err := json.NewDecoder(do("GET", session, secret, nil).Body).Decode(&info); err != nil || info.Recording == nil || !filepath.IsAbs(info.Recording.Path) {
+		t.Errorf("recording %+v (%v) for the secret's holder: want its whole path", info.Recording, err)
+	}
+	for _, bad := range []string{"/rooms/short/sessions/" + id, "/rooms/short/sessions/" + id + ".00", "/rooms/other/sessions/" + filepath.Base(session)} {
+		if resp := do("GET", bad, "", nil); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", bad, resp.StatusCode)
+		}
+	}
+	if resp := do("DELETE", session, "", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("leave: %d", resp.StatusCode)
+	}
+	if resp := do("GET", session, "", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET %s after leaving: %d, want 404", session, resp.StatusCode)
+	}
+}

@@ -70,6 +70,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /whep/{room}", s.authorized(s.join(room.Viewer), roomtoken.Watch))
 	s.mux.HandleFunc("DELETE /rooms/{room}/sessions/{id}", s.leave)
 	s.mux.HandleFunc("PATCH /rooms/{room}/sessions/{id}", s.patchICE)
+	s.mux.HandleFunc("GET /rooms/{room}/sessions/{id}", s.sessionRoom)
 	s.mux.HandleFunc("GET /api/rooms", s.authorized(s.listRooms)) // the secret only
 	s.mux.HandleFunc("GET /api/rooms/{room}", s.authorized(s.getRoom, roomtoken.Join, roomtoken.Watch, roomtoken.Control))
 	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording, roomtoken.Control))
@@ -183,15 +184,11 @@ func (m jsonMiss) Write(b []byte) (int, error) { return len(b), nil }
 // that does not allow this, before their body is read.
 func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.token == "" {
+		if s.secretHolder(r) {
 			h(w, r)
 			return
 		}
 		got, ok := bearer(r)
-		if ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1 {
-			h(w, r)
-			return
-		}
 		why := "the server needs a token: Authorization: Bearer TOKEN"
 		if ok && strings.Count(got, ".") == 2 {
 			c, err := roomtoken.Verify([]byte(s.token), got, time.Now())
@@ -209,6 +206,16 @@ func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="mcu"`)
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": why})
 	}
+}
+
+// secretHolder reports whether r may do anything: the server needs no
+// token, or r carries its secret.
+func (s *Server) secretHolder(r *http.Request) bool {
+	if s.token == "" {
+		return true
+	}
+	got, ok := bearer(r)
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) == 1
 }
 
 // bearer returns the credentials of r's Authorization header of the Bearer
@@ -264,6 +271,25 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// sessionRoom is the room's JSON, as GET /api/rooms/{room} has it, for
+// one of its sessions: the session URL is the credential (as for leave),
+// so that a page goes on seeing who is in its room after the room token
+// it joined with has expired. Unless the server needs no token or r
+// carries its secret, it is told a recording's file name, not the
+// server's folders (as a room token's holder is).
+func (s *Server) sessionRoom(w http.ResponseWriter, r *http.Request) {
+	rm, err := s.rooms.SessionRoom(r.PathValue("room"), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	info := rm.Info()
+	if info.Recording != nil && info.Recording.Path != "" && !s.secretHolder(r) {
+		info.Recording.Path = filepath.Base(info.Recording.Path)
+	}
+	writeJSON(w, http.StatusOK, info)
 }
 
 // patchICE takes a session's trickled ICE candidates or an ICE restart

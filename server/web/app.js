@@ -556,7 +556,7 @@ async function poll() {
   const layouts = layoutActions;
   let retryAfter = null;
   try {
-    const info = await roomInfo({ server, room, token: sessionToken });
+    const info = await s.room(); // with the session's key: a room token may expire meanwhile
     if (session !== s) {
       return; // left (or joined again, which polls anew) meanwhile
     }

@@ -538,6 +538,8 @@ function videoCodecs(videoCodec) {
  *   ended         a promise that resolves when an ICE restart learns the
  *                 server no longer has the session (404: it gave it up,
  *                 or restarted): join again to come back
+ *   room()        reads the room (as roomInfo) with the session's URL for
+ *                 credential: still once a room token joined with expired
  *
  * signal (an AbortSignal) cancels the join until it returns; a browser that
  * does not make its offer, or a server that does not answer, within
@@ -682,6 +684,11 @@ export async function join({
       connected,
       restartIce: () => ice.restart(),
       ended: ice.ended,
+      // room reads the session's room, as roomInfo does, with the
+      // session's URL for its credential: it still reads it once the
+      // room token the page joined with has expired. 404: the session
+      // is over.
+      room: () => call({ url: sessionURL, token }, "GET", "", "Reading the room"),
       leave() {
         left.abort();
         ice.stop();
@@ -740,7 +747,7 @@ async function leave(pc, sessionURL) {
 
 // call makes a request of the room API, with token (a non-empty string)
 // as "Authorization: Bearer <token>", and resolves to the answer's JSON.
-async function call({ server, token }, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
+async function call({ server, token, url }, method, path, what, body, timeoutMs = DEFAULT_CALL_TIMEOUT_MS) {
   const auth = authorization(token);
   const timeout = timeoutSignal(timeoutMs);
   const init = { method, signal: timeout, headers: { ...auth } };
@@ -750,7 +757,7 @@ async function call({ server, token }, method, path, what, body, timeoutMs = DEF
   }
   let res;
   try {
-    res = await fetch(`${base(server)}${path}`, init);
+    res = await fetch(url ?? `${base(server)}${path}`, init);
   } catch (err) {
     if (timeout.aborted || err.name === "TimeoutError") {
       throw new McuError(0, `${what}: the server did not answer within ${timeoutMs / 1000} s.`);
