@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/asticode/go-astiav"
@@ -104,6 +105,11 @@ type Input struct {
 	times        [Audio + 1]streamTimes
 	offset       time.Duration  // added to every time: the start time was damaged
 	damaged      [Audio + 1]int // packets the demuxer found damaged (Damaged)
+	lostStart    bool           // an Ogg's first audio pages were damaged (LostStart)
+	relabelled   string         // what Relabelled says
+	// h264Held: H.264 packets with no slice (parameter sets, SEI, a
+	// delimiter alone), held for the next packet that has one.
+	h264Held []byte
 
 	// Ogg chaining (see chain): the pre-skip of a link whose headers have
 	// been read (-1: none pending), how far the link's times are moved on
@@ -171,7 +177,22 @@ func (in *Input) open() error {
 		in.fc = nil
 		return fmt.Errorf("%s: open as %v: %w", in.path, in.container, err)
 	}
-	if err := findStreamInfo(in.fc); err != nil {
+	// An IVF header's FourCC may name another codec than its frames
+	// are in (a recorder that writes one whatever it records): its
+	// frames, all refused, left the tile empty for the whole mix, with a
+	// warning of no keyframe. They are decoded as what they are.
+	var relabel VideoCodec
+	if st := in.fc.Streams(); in.container == IVF && len(st) == 1 {
+		said, _ := videoCodecOf(st[0].CodecParameters().CodecID())
+		if c, ok := framesCodec(ivfFirstFrame(in.path), said); ok {
+			relabel = c
+			in.relabelled = fmt.Sprintf("its IVF header says %s (FourCC %q), its frames are %v: read as %v",
+				st[0].CodecParameters().CodecID().Name(), string(in.ivfFourCC()), c, c)
+		}
+	}
+	// FFmpeg probes with the header's codec, which may fail on the
+	// frames of another: the header says all mcu needs.
+	if err := findStreamInfo(in.fc); err != nil && relabel == 0 {
 		return fmt.Errorf("%s: read %v stream info: %w", in.path, in.container, err)
 	}
 	var found []string
@@ -182,6 +203,10 @@ func (in *Input) open() error {
 		switch cp.MediaType() {
 		case astiav.MediaTypeVideo:
 			vc, ok := videoCodecOf(cp.CodecID())
+			if relabel != 0 {
+				vc, ok = relabel, true
+				desc = "video " + strings.ToLower(vc.String())
+			}
 			if in.video != nil || !ok {
 				in.skipped = append(in.skipped, desc)
 				continue
@@ -193,7 +218,7 @@ func (in *Input) open() error {
 					break
 				}
 			}
-			in.video = &StreamInfo{Kind: Video, Codec: cp.CodecID().Name(), VideoCodec: vc,
+			in.video = &StreamInfo{Kind: Video, Codec: strings.TrimPrefix(desc, "video "), VideoCodec: vc,
 				Width: cp.Width(), Height: cp.Height(), FrameRate: fps, Rotation: rotationOf(st),
 				index: st.Index(), timeBase: st.TimeBase()}
 			if extra := cp.ExtraData(); vc == H264 && len(extra) > 0 && extra[0] == 1 { // avcC
@@ -225,6 +250,17 @@ func (in *Input) open() error {
 		return fmt.Errorf("%s: no supported stream (found %v; want VP8, VP9, AV1 or H.264 video, Opus audio)", in.path, found)
 	}
 	in.start = in.fc.StartTime()
+	if in.container == Ogg && in.audio != nil && in.start != astiav.NoPtsValue && in.start > 0 {
+		// FFmpeg skips a page whose checksum is wrong. When the first
+		// audio pages go, the file's start time is taken from the first
+		// one left, and the sound would start that much early (against
+		// its picture, in a pair) and the mix be that much shorter.
+		// Each page lost holds at most maxOggPageTime: a later start is
+		// the stream's own (a live stream joined midway).
+		if lost := oggLostStart(in.path); lost > 0 && time.Duration(in.start)*time.Microsecond <= time.Duration(lost)*maxOggPageTime {
+			in.start, in.lostStart = 0, true
+		}
+	}
 	in.pkt = astiav.AllocPacket()
 	if in.pkt == nil {
 		return fmt.Errorf("%s: allocate packet", in.path)
@@ -296,6 +332,23 @@ func (in *Input) Video() *StreamInfo { return in.video }
 
 // Audio describes the Opus stream, or is nil.
 func (in *Input) Audio() *StreamInfo { return in.audio }
+
+// LostStart reports whether the first audio pages of an Ogg file were
+// damaged: its sound starts late, by what they held.
+func (in *Input) LostStart() bool { return in.lostStart }
+
+// Relabelled says, when an IVF file's header names another codec than
+// its frames are in, what it names and what they are read as; else "".
+func (in *Input) Relabelled() string { return in.relabelled }
+
+// ivfFourCC is the FourCC an IVF file's header gives.
+func (in *Input) ivfFourCC() []byte {
+	head, err := readHead(in.path, 12)
+	if err != nil || len(head) < 12 {
+		return nil
+	}
+	return head[8:12]
+}
 
 // Skipped lists the file's audio and video streams that are not read
 // (a codec mcu does not decode, or a second stream of a kind), as
@@ -396,7 +449,26 @@ func (in *Input) convert() (Packet, bool) {
 	default:
 		return Packet{}, false
 	}
-	p := Packet{Kind: si.Kind, Data: in.pkt.Data(), PTS: NoPTS,
+	data := in.pkt.Data()
+	if si.Kind == Video && si.VideoCodec == H264 && len(data) > 0 {
+		// A packet without a picture (an SEI or a delimiter after the
+		// last one, what FFmpeg's parser gives of a raw stream's tail;
+		// a muxer that stores parameter sets apart) is no picture:
+		// FFmpeg refuses it as a broken one, the clip lasted a picture
+		// longer and was warned of as damaged. What it holds goes with
+		// the next picture.
+		if !H264HasSlice(data) {
+			if len(in.h264Held)+len(data) <= 1<<20 {
+				in.h264Held = append(in.h264Held, data...)
+			}
+			return Packet{}, false
+		}
+		if len(in.h264Held) > 0 {
+			data = append(in.h264Held, data...)
+			in.h264Held = nil
+		}
+	}
+	p := Packet{Kind: si.Kind, Data: data, PTS: NoPTS,
 		Key: in.pkt.Flags().Has(astiav.PacketFlagKey), Preroll: in.pkt.Flags().Has(astiav.PacketFlagDiscard)}
 	if in.pkt.Flags().Has(astiav.PacketFlagCorrupt) {
 		in.damaged[si.Kind]++

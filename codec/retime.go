@@ -67,6 +67,17 @@ func (in *Input) vet(p *Packet) {
 	p.PTS += in.offset
 	st := &in.times[p.Kind]
 	switch {
+	case p.PTS >= maxMediaTime && st.max != NoPTS:
+		// Beyond any real time (fromStart brought it to the bound): no
+		// pause, but damage, however many packets follow it there (an
+		// IVF frame size damaged upwards leaves the rest of the file
+		// read as frames with random times, all at the bound: taken
+		// for a pause, they made a 3 s clip's mix 100,000 hours long).
+		if st.runLeft > 0 {
+			st.runLeft--
+		}
+		p.PTS = st.max + max(st.step, time.Millisecond)
+		st.retimed++
 	case st.runLeft > 0: // the rest of an out-of-line run
 		p.PTS += st.shift
 		st.runLeft--

@@ -47,7 +47,8 @@ func SniffContainer(head []byte) Container {
 
 // looksLikeAnnexB accepts a byte stream that starts (after optional zero
 // bytes) with a start code and an H.264 NAL header whose forbidden bit is 0
-// and whose type opens a stream: SPS, PPS, AUD, SEI or an IDR slice. An
+// and whose type opens a stream: SPS, PPS, AUD, SEI, an IDR slice, or the
+// first slice of another picture (a stream cut between keyframes). An
 // H.265 stream is not taken for one.
 func looksLikeAnnexB(b []byte) bool {
 	i := 0
@@ -68,6 +69,16 @@ func looksLikeAnnexB(b []byte) bool {
 		// An SEI or AUD is never a reference (nal_ref_idc 0): 0x46 is
 		// HEVC's AUD (type 35), with which an H.265 stream starts.
 		return nal&0x60 == 0
+	case 1:
+		// A stream cut from another between keyframes (a capture
+		// started late, a file cut with dd) starts with a picture's
+		// first slice, which the decoder skips to the next keyframe:
+		// its first_mb_in_slice is 0 and its slice_type one of the ten.
+		// HEVC's NAL header bytes that read so (0x01, 0x21, 0x41, 0x61)
+		// are of reserved types or layers above 0.
+		r := bitReader{b: b[i+2:], rbsp: true}
+		first, typ := r.ue(), r.ue()
+		return !r.err && first == 0 && typ <= 9
 	}
 	return false
 }

@@ -77,7 +77,8 @@ func (a *fileAudio) run(ctx context.Context) error {
 	// are counted from it; before it, only a late start is filled (with
 	// silence).
 	preSkip, base, baseSet := int64(a.info.PreSkip), int64(0), false
-	var gaps, missing int64 // gaps in the sound, and the samples they miss
+	var gaps, missing int64     // gaps in the sound, and the samples they miss
+	lostStart := in.LostStart() // the file's first pages were damaged
 	pcm := make([]int16, codec.MaxOpusSamples*codec.OpusChannels)
 	for {
 		p, err := in.Read()
@@ -127,7 +128,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 				gap = (gap + minGap/2) / minGap * minGap
 			}
 			if gap >= minGap && (baseSet || !decoded) {
-				if decoded { // sound missing after the stream began
+				if decoded || lostStart { // sound missing after the stream began, or its start
 					gaps++
 					missing += gap
 				}
@@ -136,7 +137,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 				}
 			}
 		}
-		decoded = true
+		decoded, lostStart = true, false
 		n, err := dec.Decode(p.Data, pcm)
 		if err != nil {
 			a.warnCorrupt(p.PTS, err)

@@ -72,6 +72,9 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 			return Result{}, err
 		}
 		total = max(total, parts[i].length)
+		for _, c := range parts[i].cut {
+			log.Warn("the file looks cut short (a copy not finished?): the clip ends where it does", "input", c)
+		}
 		for _, d := range parts[i].doubts {
 			log.Warn("timing looks damaged (a time base in the file's header?): "+d, "input", parts[i].files(), "mix_length", parts[i].length.Round(time.Millisecond))
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,10 +32,14 @@ type Participant struct {
 	// other file of the pair gives that kind, as "cam.webm: audio" (its
 	// sound, where mic.ogg's is taken).
 	Unused []string
+	// Relabelled names the files whose header names another codec than
+	// their frames are in, and says what they are read as.
+	Relabelled []string
 
 	videoInfo, audioInfo codec.StreamInfo
 	length               time.Duration
 	doubts               []string // what looks damaged in its timing (measure)
+	cut                  []string // its files that look cut short, and how (measure)
 }
 
 // splitParticipant is the files of a participant argument: the argument
@@ -109,6 +114,9 @@ func ParseParticipant(arg string) (Participant, error) {
 		in, err := codec.OpenInput(path)
 		if err != nil {
 			return Participant{}, err
+		}
+		if r := in.Relabelled(); r != "" {
+			p.Relabelled = append(p.Relabelled, path+": "+r)
 		}
 		for _, s := range in.Skipped() {
 			skipped = append(skipped, [2]string{path, s})
@@ -203,9 +211,12 @@ func (p *Participant) measure(ctx context.Context) error {
 		if f.path == "" {
 			continue
 		}
-		d, n, err := mediaLength(ctx, f.path, f.kind, f.fps)
+		d, n, cut, err := mediaLength(ctx, f.path, f.kind, f.fps)
 		if err != nil {
 			return err
+		}
+		if cut != "" && (i == 0 || f.path != p.Video) { // a file with both, once
+			p.cut = append(p.cut, f.path+": "+cut)
 		}
 		lengths[i] = d
 		if f.kind == codec.Video {
@@ -258,22 +269,24 @@ func timingDoubts(pictures int, videoLen, audioLen time.Duration) []string {
 }
 
 // mediaLength is the end of the last packet of kind in the file at path,
-// and the number of its packets.
-func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps float64) (time.Duration, int, error) {
+// and the number of its packets, and how the file looks cut short, if it
+// does.
+func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps float64) (time.Duration, int, string, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, "", err
 	}
 	defer in.Close()
 	if fps <= 0 || fps > 240 {
 		fps = 30
 	}
 	frame := time.Duration(float64(time.Second) / fps)
-	var end time.Duration
+	var end, all time.Duration                   // of kind, and of every stream
+	audioEnd := time.Duration(math.MinInt64 / 2) // where the sound read so far ends, as fileAudio places it
 	count := 0
 	for {
 		if err := ctx.Err(); err != nil {
-			return 0, 0, err
+			return 0, 0, "", err
 		}
 		p, err := in.Read()
 		if errors.Is(err, io.EOF) {
@@ -281,6 +294,9 @@ func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps flo
 		}
 		if err != nil {
 			break // the decoder stops there too, with a warning
+		}
+		if p.PTS != codec.NoPTS {
+			all = max(all, p.PTS+p.Duration)
 		}
 		if p.Kind != kind {
 			continue
@@ -301,11 +317,20 @@ func mediaLength(ctx context.Context, path string, kind codec.MediaKind, fps flo
 				dur = max(0, min(dur, full-time.Duration(p.SkipEnd)*time.Second/codec.OpusSampleRate))
 			}
 		}
-		if p.PTS == codec.NoPTS {
+		switch {
+		case p.PTS == codec.NoPTS:
 			end = max(end, time.Duration(count)*dur)
-		} else {
+		case kind == codec.Audio:
+			// The sound is decoded in the order of its packets, a gap
+			// before a packet filled, and one behind (its time damaged
+			// backwards, or a damaged run at the start that set the
+			// file's start time) played after the one before: it ends
+			// where the last packet does, so placed.
+			audioEnd = max(audioEnd, p.PTS) + dur
+			end = max(end, audioEnd)
+		default:
 			end = max(end, p.PTS+dur)
 		}
 	}
-	return end, count, nil
+	return end, count, in.CutShort(max(all, end)), nil
 }

@@ -224,6 +224,14 @@ func (v *fileVideo) run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	defer dec.Close()
+	if w, h := v.info.Width, v.info.Height; w*h > codec.MaxDecodePixels {
+		// FFmpeg refuses each such picture as a broken one: without
+		// this, the warnings said "damaged" and "a keyframe must come
+		// before them", and FFmpeg's own line naming the size names no
+		// file.
+		v.log.Warn("pictures larger than mcu decodes: they are not shown, the tile keeps a placeholder until a smaller one comes",
+			"file", v.path, "size", fmt.Sprintf("%dx%d", w, h), "max_pixels", codec.MaxDecodePixels)
+	}
 	// The mixer tells every tile its size before it asks for a picture
 	// (or fixTile has said it for good); pictures decoded before that
 	// would be scaled to the wrong size, and at the start of a big mix

@@ -108,6 +108,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		for _, s := range p.Skipped {
 			log.Warn("not read: mcu reads VP8, VP9, AV1 and H.264 video and Opus audio, one stream of each", "stream", s)
 		}
+		for _, s := range p.Relabelled {
+			log.Warn("header names another codec than the frames hold", "file", s)
+		}
 		for _, s := range p.Unused {
 			log.Warn("not used: the other file of the pair gives this", "stream", s)
 		}
