@@ -72,3 +72,73 @@ func TestBlackPictureShowsWhoItIs(t *testing.T) {
 		}
 	}
 }
+
+// TestStoppedCameraShowsWhoItIs: live, a sender whose pictures stop
+// coming (a camera unplugged, a track stopped: a browser then sends
+// nothing) has its tile say who it is once its last picture is over
+// videoGone old, not a face frozen for good; its pictures coming again
+// are shown. Offline, pictures have no arrival and are never gone.
+func TestStoppedCameraShowsWhoItIs(t *testing.T) {
+	cfg := testConfig()
+	cfg.Live = true
+	m, err := New(cfg, &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.scaler.Close()
+	p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	c := newCanvas(p, 0)
+	epoch := time.Now()
+	m.epoch.Store(&epoch)
+	src := &stoppingSource{colourSource: colourSource{y: 90, cb: 128, cr: 128, w: 320, h: 180}, epoch: epoch, stop: time.Second}
+	if err := m.Add(Participant{ID: "a", Name: "Ada", Video: src}); err != nil {
+		t.Fatal(err)
+	}
+	cell := layout.Cells(layout.Grid, 1, 0, layout.Size{W: cfg.Video.Width, H: cfg.Video.Height})[0]
+	corner := layout.Rect{X: cell.X + 4, Y: cell.Y + 4, W: 2, H: 2}
+	paint := func(at time.Duration) uint8 {
+		t.Helper()
+		st := m.sync(at)
+		m.updateCells(st.mode)
+		img, err := m.paintCanvas(context.Background(), c, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return lumaAt(img, corner)
+	}
+	for _, c := range []struct {
+		at   time.Duration
+		stop time.Duration
+		want uint8
+	}{
+		{500 * time.Millisecond, time.Second, 90},                         // sending
+		{time.Second + videoGone - 100*time.Millisecond, time.Second, 90}, // stopped, its last picture still shown
+		{time.Second + videoGone + 100*time.Millisecond, time.Second, placeholderY},
+		{9 * time.Second, time.Hour, 90}, // sending again
+	} {
+		src.stop = c.stop
+		if y := paint(c.at); y < c.want-5 || y > c.want+5 {
+			t.Errorf("at %v, pictures stopped at %v: luma %d at the tile's corner, want %d", c.at, c.stop, y, c.want)
+		}
+	}
+}
+
+// stoppingSource is a colourSource whose pictures arrive live up to stop
+// (media time), then stop coming: the last one stays.
+type stoppingSource struct {
+	colourSource
+	epoch time.Time
+	stop  time.Duration
+}
+
+func (s *stoppingSource) VideoAt(ctx context.Context, t time.Duration) (*codec.Frame, error) {
+	f, err := s.colourSource.VideoAt(ctx, min(t, s.stop))
+	if f != nil {
+		f.Arrival = s.epoch.Add(f.PTS)
+	}
+	return f, err
+}

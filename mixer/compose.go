@@ -135,8 +135,11 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		mem.blackSeq, mem.black = f.Seq, blackPicture(&f.YCbCr)
 	}
 	// Live, a picture black all over is a camera turned off (a browser
-	// sends black for a track disabled): the tile says who it is.
-	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && mem.black {
+	// sends black for a track disabled), and one not renewed for
+	// videoGone a camera that stopped (unplugged, taken by another app,
+	// its track stopped or replaced by none, when a browser sends
+	// nothing): the tile says who it is, not a face frozen for good.
+	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (mem.black || m.gone(f, t)) {
 		if ps.gen != m.gen || !ps.placeholder {
 			drawPlaceholder(img, r, label(mem))
 			*ps = paintState{gen: m.gen, placeholder: true}
@@ -190,6 +193,20 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	mem.shown = f.Seq
 	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, dst: dst}
 	return nil
+}
+
+// videoGone is how long a live picture may go without another before
+// its sender is taken to have stopped sending: well beyond a keyframe
+// asked for after a loss (a second or two) and the slowest a browser
+// sends a still screen (a picture a second).
+const videoGone = 5 * time.Second
+
+// gone reports whether the live picture f, shown at media time t, came
+// over videoGone before: its sender stopped sending pictures. Only on a
+// clock that follows the wall clock (Epoch).
+func (m *Mixer) gone(f *codec.Frame, t time.Duration) bool {
+	e := m.epoch.Load()
+	return e != nil && !f.Arrival.IsZero() && e.Add(t).Sub(f.Arrival) > videoGone
 }
 
 // blackPicture tells whether img is black all over: at 8x8 points across
