@@ -405,10 +405,18 @@ func (in *Input) readFile() (Packet, error) {
 	if in.fc == nil {
 		return Packet{}, fmt.Errorf("%s: input closed", in.path)
 	}
-	for {
+	for bad := 0; ; {
 		if err := in.fc.ReadFrame(in.pkt); err != nil {
 			if errors.Is(err, astiav.ErrEof) {
 				return Packet{}, io.EOF
+			}
+			// Data the demuxer cannot take (an Ogg page that says no
+			// packet ends on it, yet holds whole ones): it has passed
+			// it, and reads on from the next; a file that gives nothing
+			// else ends here.
+			if errors.Is(err, astiav.ErrInvaliddata) && bad < maxUnreadable {
+				bad++
+				continue
 			}
 			return Packet{}, fmt.Errorf("%s: read: %w", in.path, err)
 		}

@@ -244,3 +244,9 @@ func (in *Input) Retimed(kind MediaKind) int { return in.times[kind].retimed }
 // are returned all the same, for the decoder to take what it can; an IVF
 // frame whose size was damaged upwards swallows the rest of the file.
 func (in *Input) Damaged(kind MediaKind) int { return in.damaged[kind] }
+
+// maxUnreadable is how many stretches in a row that the demuxer cannot
+// read end the reading (each passed, its packets lost: the sound's gap is
+// filled and told, the picture waits for a keyframe): past it the file
+// holds nothing readable.
+const maxUnreadable = 64

@@ -238,3 +238,18 @@ func TestAudioMeasuredAsDecoded(t *testing.T) {
 		t.Errorf("3 s of sound mixed into %v; log:\n%s", res.Duration, log)
 	}
 }
+
+// TestOggPageWithoutGranule: a page of sound whose granule position says
+// "no packet ends here" (-1, a writer's damage with its checksum right)
+// is read past: the mix lasts the whole 3 s, not failed nor cut there.
+func TestOggPageWithoutGranule(t *testing.T) {
+	b := readTestdata(t, "p01.ogg")
+	at, size := oggPages(b)
+	mid := len(at) / 2
+	binary.LittleEndian.PutUint64(b[at[mid]+6:], ^uint64(0))
+	binary.LittleEndian.PutUint32(b[at[mid]+22:], oggCRC(b[at[mid]:at[mid]+size[mid]]))
+	res, log := mixDamaged(t, writeTemp(t, "granule.ogg", b))
+	if res.Duration < 2900*time.Millisecond || res.Gaps != 1 || !strings.Contains(log, "granule.ogg") {
+		t.Errorf("3 s of sound, one page without a granule: a mix of %v, %d gaps filled (want 1, told); log:\n%s", res.Duration, res.Gaps, log)
+	}
+}
