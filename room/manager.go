@@ -106,6 +106,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkDirections(d, kind); err != nil {
 		return nil, "", err
 	}
+	bundled := hasBundleGroup(d) // before forPion, which gives pion one
 	offer = forPion(d, offer)
 	if kind != Publisher {
 		if err := checkReceivable(d); err != nil {
@@ -123,6 +124,9 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	defer cancel()
 	defer context.AfterFunc(m.stopping, cancel)()
 	s, answer, err := m.negotiate(ctx, r, name, kind, offer, mix, level)
+	if err == nil && !bundled {
+		answer = withoutBundleGroup(answer) // RFC 8843 7.3: none the offerer did not ask for
+	}
 	if err == nil {
 		negotiated(s)
 	}
@@ -739,7 +743,7 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why str
 	r.leaving++ // the room stays open until the session is closed
 	r.mu.Unlock()
 	s.close()
-	r.log.Info("left", "session", id)
+	r.log.Info("left", "session", id, "reason", why)
 	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String(), Reason: why})
 	r.mu.Lock()
 	r.leaving--

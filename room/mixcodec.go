@@ -153,7 +153,8 @@ func checkDirections(d *sdp.SessionDescription, kind Kind) error {
 // text returned; an offer needing neither is returned as it is.
 func forPion(d *sdp.SessionDescription, offer string) string {
 	directions := fillDirections(d)
-	if opus := serverOpusParams(d); !directions && !opus {
+	bundle := bundleFirst(d)
+	if opus := serverOpusParams(d); !directions && !opus && !bundle {
 		return offer
 	}
 	text, err := d.Marshal()
@@ -161,6 +162,46 @@ func forPion(d *sdp.SessionDescription, offer string) string {
 		return offer
 	}
 	return string(text)
+}
+
+// bundleFirst gives an offer with no BUNDLE group (RFC 8843) one of its
+// first section alone, and reports whether it did. pion (v4.2.20,
+// generateMatchedSDP) takes the group attribute's value without asking
+// whether there is one: an offer without a=group:BUNDLE (GStreamer's
+// webrtcbin with its default bundle-policy=none, as simple-whip-client
+// offers audio-only or video-only) became an empty group that matched no
+// mid, and every section of the answer got port 0, rejected (RFC 3264 6):
+// webrtcbin never began DTLS, and the server dropped the 201'd session
+// after -peer-timeout. pion has one transport, with the first section's
+// ICE and DTLS: that section is taken, the others stay rejected.
+func bundleFirst(d *sdp.SessionDescription) bool {
+	if hasBundleGroup(d) {
+		return false
+	}
+	if len(d.MediaDescriptions) == 0 {
+		return false
+	}
+	mid, ok := d.MediaDescriptions[0].Attribute("mid")
+	if !ok || mid == "" {
+		return false // pion refuses an offer without mids anyway
+	}
+	d.Attributes = append(d.Attributes, sdp.NewAttribute("group", "BUNDLE "+mid))
+	return true
+}
+
+// hasBundleGroup reports whether d has an a=group:BUNDLE.
+func hasBundleGroup(d *sdp.SessionDescription) bool {
+	return slices.ContainsFunc(d.Attributes, func(a sdp.Attribute) bool {
+		return a.Key == "group" && (a.Value == "BUNDLE" || strings.HasPrefix(a.Value, "BUNDLE "))
+	})
+}
+
+// withoutBundleGroup is answer without its a=group:BUNDLE lines: the
+// group bundleFirst gave pion, which the offerer did not ask for.
+func withoutBundleGroup(answer string) string {
+	lines := strings.SplitAfter(answer, "\n")
+	lines = slices.DeleteFunc(lines, func(l string) bool { return strings.HasPrefix(l, "a=group:BUNDLE") })
+	return strings.Join(lines, "")
 }
 
 // fillDirections gives every audio and video section of d without a
