@@ -204,21 +204,26 @@ type LiveAudio struct {
 	free     [][]int16
 	part     []int16 // a frame being filled by Push
 	playing  bool
-	target   int  // the depth the queue is allowed to keep
-	dry      bool // the last tick found the queue empty
-	dryRun   int  // ticks in a row with no sound to play (not paused)
-	paused   bool // the sender is silent (DTX), from Pause to Resume
-	rested   bool // a tick found the queue empty since Pause
-	steady   int  // ticks since the last dry tick or the last while's end
-	window   int  // pops since the last drainWindow's end
-	low      int  // the fewest frames queued at those pops
-	high     int  // the most
-	extra    int  // frames queued beyond the start depth: the most in this while and the last
-	excess   int  // frames to drop to come down to the target
-	waited   int  // pops since excess was found with no quiet frame dropped
-	sinceCut int  // pops since a frame was dropped
+	target   int     // the depth the queue is allowed to keep
+	dry      bool    // the last tick found the queue empty
+	dryRun   int     // ticks in a row with no sound to play (not paused)
+	paused   bool    // the sender is silent (DTX), from Pause to Resume
+	rested   bool    // a tick found the queue empty since Pause
+	steady   int     // ticks since the last dry tick or the last while's end
+	window   int     // pops since the last drainWindow's end
+	low      int     // the fewest frames queued at those pops
+	high     int     // the most
+	extra    int     // frames queued beyond the start depth: the most in this while and the last
+	excess   int     // frames to drop to come down to the target
+	waited   int     // pops since excess was found with no quiet frame dropped
+	sinceCut int     // pops since a frame was dropped
+	last     []int16 // the frame played last (nil before the first)
+	short    bool    // the queue held less than its start depth over the last while
+	depthSum int     // frames queued at the pops of this while, summed
+	patient  bool    // the excess is a frame the queue gained over a while at a steady target
+	lastTgt  int     // the target at the last while's end
 
-	underruns, dropped atomic.Uint64
+	underruns, dropped, stretched atomic.Uint64
 }
 
 // shrinkAfter is the while, in frames played without a dry tick, after
@@ -232,6 +237,9 @@ const (
 	// drainPatience is how long a delay to drop waits for a quiet frame
 	// before frames are cut from the sound itself (0.5 s).
 	drainPatience = 25
+	// drainPatienceOne is how long a single frame gained at a steady
+	// target waits for a quiet frame (5 s: talk seldom runs longer).
+	drainPatienceOne = 250
 	// drainEvery spaces those cuts (one 20 ms frame in 80 ms: 200 ms of
 	// delay goes in under a second).
 	drainEvery = 4
@@ -370,16 +378,37 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		}
 		copy(pcm, a.part)
 		a.dropPart()
+		if a.last != nil {
+			copy(a.last, pcm)
+		}
 		return true, nil
 	}
 	a.dry, a.dryRun = false, 0
 	a.calm()
+	// A sender whose clock runs slow delivers less than a frame a tick:
+	// the queue sinks below its start depth and would run dry in the
+	// middle of a word, a concealed frame there. In a pause (the frame
+	// played last and the next both quiet) the last frame is played
+	// again instead, cross-faded into the next, so the queue gets its
+	// frame back where nobody hears it.
+	if a.short && !a.paused && len(a.frames) < a.floor() && a.last != nil && peak(a.last) <= quietPeak && peak(a.frames[0]) <= quietPeak {
+		copy(pcm, a.last)
+		crossFade(pcm, a.frames[0])
+		copy(a.last, pcm)
+		a.stretched.Add(1)
+		a.short = false
+		return true, nil
+	}
 	if a.window == 0 || len(a.frames) < a.low {
 		a.low = len(a.frames)
 	}
 	if a.window == 0 || len(a.frames) > a.high {
 		a.high = len(a.frames)
 	}
+	if a.window == 0 {
+		a.depthSum = 0
+	}
+	a.depthSum += len(a.frames)
 	// What the sound waits beyond its start (Lag) grows at once, and
 	// comes down at the end of a while that held less.
 	a.extra = max(a.extra, a.high-a.floor())
@@ -389,7 +418,20 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		if a.excess == 0 {
 			a.waited = 0 // a delay newly found waits for a pause
 		}
-		a.excess = max(a.low-a.target, 0)
+		found := max(a.low-a.target, 0)
+		// A single frame gained at a steady target (a sender whose clock
+		// runs fast gains one every 1/drift frames) hurts nobody for a
+		// few seconds: it waits that long for a pause. One left by a
+		// lowered target, or by a burst, goes as before.
+		if a.excess == 0 {
+			a.patient = found == 1 && a.target == a.lastTgt
+		}
+		a.lastTgt = a.target
+		a.excess = found
+		// Half a frame short on average: the sender delivers less than
+		// a frame a tick (its clock runs slow), not a packet now and then
+		// late.
+		a.short = 2*a.depthSum < (2*a.floor()-1)*drainWindow
 	}
 	a.sinceCut++
 	cut := a.drain()
@@ -400,6 +442,10 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		crossFade(pcm, cut)
 		a.free = append(a.free, cut)
 	}
+	if a.last == nil {
+		a.last = make([]int16, audio.FrameLen)
+	}
+	copy(a.last, pcm)
 	return true, nil
 }
 
@@ -425,7 +471,11 @@ func (a *LiveAudio) drain() (cut []int16) {
 	// come down since (a late packet): never below the target.
 	for a.excess > 0 && len(a.frames) > max(a.target, 1) {
 		quiet := peak(a.frames[0]) <= quietPeak
-		if !quiet && (a.waited < drainPatience || a.sinceCut < drainEvery) {
+		patience := drainPatience
+		if a.patient {
+			patience = drainPatienceOne
+		}
+		if !quiet && (a.waited < patience || a.sinceCut < drainEvery) {
 			break
 		}
 		if cut == nil {
@@ -524,3 +574,7 @@ const lagForget = 50
 func (a *LiveAudio) Stats() (underruns, dropped uint64) {
 	return a.underruns.Load(), a.dropped.Load()
 }
+
+// Stretched is how many frames were played twice, in a pause, to give a
+// queue sunk below its start depth its frame back.
+func (a *LiveAudio) Stretched() uint64 { return a.stretched.Load() }
