@@ -6,11 +6,30 @@ package codec
 #cgo pkg-config: libavformat
 #include <libavformat/avformat.h>
 
-static int64_t mcu_stated_duration(AVFormatContext *fc) {
+// mcu_stated_end is where the file says the streams read (indices
+// video and audio, -1 for none) end, on the file's timeline (from its 0,
+// not from its start), in AV_TIME_BASE; AV_NOPTS_VALUE when it does not
+// say.
+static int64_t mcu_stated_end(AVFormatContext *fc, int video, int audio, int mp4) {
 	// Only what the file says: a duration FFmpeg worked out from the
 	// bit rate is a guess.
-	if (fc->duration_estimation_method != AVFMT_DURATION_FROM_STREAM) return AV_NOPTS_VALUE;
-	return fc->duration;
+	if (fc->duration_estimation_method != AVFMT_DURATION_FROM_STREAM || fc->duration == AV_NOPTS_VALUE) return AV_NOPTS_VALUE;
+	unsigned read = (video >= 0) + (audio >= 0);
+	if (fc->nb_streams <= read) return fc->duration;
+	// Streams mcu does not read (AAC music, subtitles) may last longer:
+	// the file's duration is theirs too. An MP4 says each track's own;
+	// Matroska says none.
+	if (!mp4) return AV_NOPTS_VALUE;
+	int64_t end = AV_NOPTS_VALUE;
+	for (int i = 0; i < 2; i++) {
+		int idx = i == 0 ? video : audio;
+		if (idx < 0) continue;
+		AVStream *st = fc->streams[idx];
+		if (st->duration == AV_NOPTS_VALUE || st->duration <= 0) return AV_NOPTS_VALUE;
+		int64_t e = av_rescale_q(st->duration + (st->start_time == AV_NOPTS_VALUE ? 0 : st->start_time), st->time_base, AV_TIME_BASE_Q);
+		if (end == AV_NOPTS_VALUE || e > end) end = e;
+	}
+	return end;
 }
 */
 import "C"
@@ -35,11 +54,29 @@ func (in *Input) CutShort(end time.Duration) string {
 		if c == nil {
 			return ""
 		}
-		d := int64(C.mcu_stated_duration(c))
+		video, audio := C.int(-1), C.int(-1)
+		if in.video != nil {
+			video = C.int(in.video.index)
+		}
+		if in.audio != nil {
+			audio = C.int(in.audio.index)
+		}
+		mp4 := C.int(0)
+		if in.container == MP4 {
+			mp4 = 1
+		}
+		d := int64(C.mcu_stated_end(c, video, audio, mp4))
 		if d <= 0 || d == int64(C.AV_NOPTS_VALUE) {
 			return ""
 		}
 		stated := time.Duration(d) * time.Microsecond
+		// The header's duration counts from the timeline's 0, the
+		// packets' end from the file's start: a file whose times start
+		// later (a segment of a longer recording, its times kept) ends
+		// where it says.
+		if st := c.start_time; st != C.AV_NOPTS_VALUE && st > 0 {
+			end += time.Duration(st) * time.Microsecond
+		}
 		if stated-end > max(time.Second, stated/20) {
 			return fmt.Sprintf("its header says it lasts %v, its packets end at %v", stated.Round(time.Millisecond), end.Round(time.Millisecond))
 		}

@@ -47,7 +47,10 @@ const maxOggPageTime = 255 * 120 * time.Millisecond
 // says how many pages of that stream were lost before it: pages FFmpeg
 // skipped for a wrong checksum, whose sound the stream then starts
 // without, and whose time FFmpeg's start time leaves out. 0 when
-// nothing is lost, or the file cannot be read so far.
+// nothing is lost, or the file cannot be read so far. A gap in the page
+// numbers alone is no loss: a live stream joined midway (a capture of
+// an Icecast stream) has its header pages, then pages numbered as the
+// stream went; the pages counted are those read and refused.
 func oggLostStart(path string) int {
 	f, err := os.Open(path)
 	if err != nil {
@@ -58,6 +61,7 @@ func oggLostStart(path string) int {
 	var serial uint32
 	found := false
 	lastHeader := -1 // the highest page number of the stream's header pages
+	refused := 0     // pages with a wrong checksum since the stream's first
 	page := make([]byte, 0, 65307)
 	for n := 0; n < 4096; n++ { // the first audio page comes long before
 		var hdr [27]byte
@@ -82,6 +86,9 @@ func oggLostStart(path string) int {
 			return 0
 		}
 		if oggChecksum(page) != binary.LittleEndian.Uint32(hdr[22:]) {
+			if found {
+				refused++
+			}
 			continue // FFmpeg skips it
 		}
 		ser, seq := binary.LittleEndian.Uint32(hdr[14:]), int(binary.LittleEndian.Uint32(hdr[18:]))
@@ -94,7 +101,7 @@ func oggLostStart(path string) int {
 		case granule == 0: // OpusTags
 			lastHeader = max(lastHeader, seq)
 		default: // the first whole audio page
-			return max(0, seq-lastHeader-1)
+			return min(max(0, seq-lastHeader-1), refused)
 		}
 	}
 	return 0

@@ -224,6 +224,18 @@ func (v *fileVideo) run(ctx context.Context) error {
 		return fmt.Errorf("%s: %w", v.path, err)
 	}
 	defer dec.Close()
+	// Told however the run ends: once the mix has all it needs, its end
+	// stops the decoders at once (errDone), often before they have read
+	// the file's tail, and what they counted was then never told.
+	defer func() {
+		v.corrupt += warnDamage(v.log, v.path, in, codec.Video)
+		if v.skipped > 0 {
+			// Named, as every other damage is: a clip that starts without a
+			// keyframe (cut from a stream) shows nothing at all.
+			v.log.Warn("pictures not shown: a keyframe must come before them (the clip starts without one, or they follow damage)",
+				"file", v.path, "pictures", v.skipped)
+		}
+	}()
 	if w, h := v.info.Width, v.info.Height; w*h > codec.MaxDecodePixels {
 		// FFmpeg refuses each such picture as a broken one: without
 		// this, the warnings said "damaged" and "a keyframe must come
@@ -264,15 +276,7 @@ func (v *fileVideo) run(ctx context.Context) error {
 			return err
 		}
 	}
-	err = v.decode(ctx, dec, codec.Packet{PTS: codec.NoPTS}, &st) // the pictures the decoder still holds
-	v.corrupt += warnDamage(v.log, v.path, in, codec.Video)
-	if v.skipped > 0 {
-		// Named, as every other damage is: a clip that starts without a
-		// keyframe (cut from a stream) shows nothing at all.
-		v.log.Warn("pictures not shown: a keyframe must come before them (the clip starts without one, or they follow damage)",
-			"file", v.path, "pictures", v.skipped)
-	}
-	return err
+	return v.decode(ctx, dec, codec.Packet{PTS: codec.NoPTS}, &st) // the pictures the decoder still holds
 }
 
 // decodeState numbers pictures and gives them times when the file has none

@@ -74,7 +74,10 @@ type Sender struct {
 	lanes     []chan []byte
 	queued    atomic.Int64
 	size      int
-	stop      chan struct{} // closed by Close: no more waiting between tries
+	stop      chan struct{}   // closed by Close: no more waiting between tries
+	abort     context.Context // cancelled when Close's context ends: what is left is given up
+	giveUp    context.CancelFunc
+	abandoned atomic.Uint64 // events given up so (counted in failed too)
 	done      chan struct{} // closed when the queue is delivered or given up
 	dropped   atomic.Uint64
 	failed    atomic.Uint64
@@ -98,6 +101,7 @@ func New(rawURL string, o Options) *Sender {
 		log: cmp.Or(o.Logger, slog.New(slog.DiscardHandler)), attempts: cmp.Or(o.Attempts, DefaultAttempts), backoff: cmp.Or(o.Backoff, DefaultBackoff),
 		size: cmp.Or(o.Queue, DefaultQueue), stop: make(chan struct{}), done: make(chan struct{})}
 	s.lanes = make([]chan []byte, cmp.Or(o.Lanes, DefaultLanes))
+	s.abort, s.giveUp = context.WithCancel(context.Background())
 	// No redirects followed: the events go where they were configured to.
 	// A connection kept for each lane, so that none is opened (a TLS
 	// handshake) for each post.
@@ -193,9 +197,12 @@ func (s *Sender) Close(ctx context.Context) error {
 	case <-s.done:
 		return nil
 	case <-ctx.Done():
-		n := uint64(s.queued.Load())
-		s.failed.Add(n)
-		s.log.Error("webhook: events not delivered at shutdown", "url", s.logURL, "events", n)
+		// Give up what is left: the posts under way are cancelled and
+		// the events waiting counted failed without a post, each once,
+		// by its lane; none is posted after Close returns.
+		s.giveUp()
+		<-s.done
+		s.log.Error("webhook: events not delivered at shutdown", "url", s.logURL, "events", s.abandoned.Load())
 		return ctx.Err()
 	}
 }
@@ -204,6 +211,11 @@ func (s *Sender) Close(ctx context.Context) error {
 func (s *Sender) run(lane <-chan []byte) {
 	for body := range lane {
 		s.queued.Add(-1)
+		if s.abort.Err() != nil {
+			s.failed.Add(1)
+			s.abandoned.Add(1)
+			continue
+		}
 		var err error
 		for try := range s.attempts {
 			if try > 0 && !s.wait(s.backoff<<(try-1)) {
@@ -215,10 +227,14 @@ func (s *Sender) run(lane <-chan []byte) {
 				break
 			}
 		}
-		if err != nil {
+		switch {
+		case err != nil && s.abort.Err() != nil:
+			s.failed.Add(1)
+			s.abandoned.Add(1) // told by Close, with the rest
+		case err != nil:
 			s.failed.Add(1)
 			s.log.Warn("webhook: event not delivered", "url", s.logURL, "attempts", s.attempts, "err", err)
-		} else {
+		default:
 			s.delivered.Add(1)
 		}
 	}
@@ -238,7 +254,7 @@ func (s *Sender) wait(d time.Duration) bool {
 
 // post sends one body.
 func (s *Sender) post(body []byte) error {
-	req, err := http.NewRequest(http.MethodPost, s.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(s.abort, http.MethodPost, s.url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
