@@ -249,6 +249,14 @@ func (d *VideoDecoder) ReceiveScaled(dst *Frame, target Target) (bool, error) {
 		return false, err
 	}
 	defer d.frame.Unref()
+	if d.codec == VP8 {
+		// VP8 has no colour range: FFmpeg takes the keyframe's
+		// clamping_type bit (1: the decoder need not clamp, RFC 6386
+		// 9.2) for full range, and its pictures would be mapped to video
+		// range again, black lifted to 30. libvpx, as browsers, decodes
+		// them as video range.
+		d.frame.SetColorRange(astiav.ColorRangeUnspecified)
+	}
 	if err := d.conv.toFrame(dst, d.frame, target); err != nil {
 		return false, err
 	}

@@ -6,6 +6,7 @@ package codec
 #cgo pkg-config: libavutil libswscale
 #cgo LDFLAGS: -lyuv
 #include <string.h>
+#include <stdlib.h>
 #include <libyuv/scale.h>
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
@@ -35,6 +36,72 @@ static void mcu_video_range(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, 
 			pu[x] = chroma[pu[x]];
 			pv[x] = chroma[pv[x]];
 		}
+	}
+}
+
+// mcu_to_bt601 converts 4:2:0 video-range planes of size w×h from the
+// colour matrix of the coefficients kr, kb (BT.709: 0.2126, 0.0722) to
+// BT.601's (0.299, 0.114), which the VP8 mix is taken for by every
+// decoder (VP8 signals no other) and the H.264 mix says it is. The
+// conversion is linear on (Y-16, Cb-128, Cr-128): chroma from chroma
+// alone, luma plus a share of its block's chroma (swscale converts no
+// matrix between two YUV formats).
+__attribute__((optimize("O3")))
+static void mcu_to_bt601(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int w, int h, double kr, double kb) {
+	const double kr6 = 0.299, kb6 = 0.114, kg6 = 1 - kr6 - kb6, kg = 1 - kr - kb;
+	// Source E'Pb = 1 (or E'Pr = 1), E'Y = 0, to R'G'B', to BT.601.
+	double m[2][3]; // per source Pb, Pr: target Y, Pb, Pr
+	for (int i = 0; i < 2; i++) {
+		double pb = i == 0, pr = i == 1;
+		double r = 2 * (1 - kr) * pr, b = 2 * (1 - kb) * pb, g = (-kr * r - kb * b) / kg;
+		double yy = kr6 * r + kg6 * g + kb6 * b;
+		m[i][0] = yy * 219.0 / 224.0; // luma codes per chroma code
+		m[i][1] = (b - yy) / (2 * (1 - kb6));
+		m[i][2] = (r - yy) / (2 * (1 - kr6));
+	}
+	// 14-bit fixed point; the products of chroma (-128..127) fit in int.
+	int k[6];
+	for (int i = 0; i < 6; i++) {
+		double c = m[i % 2][i / 2] * (1 << 14);
+		k[i] = (int)(c < 0 ? c - 0.5 : c + 0.5);
+	}
+	int yb = k[0], yr = k[1], bb = k[2], br = k[3], rb = k[4], rr = k[5];
+	int cw = (w + 1) / 2, ch = (h + 1) / 2;
+	// dy: each luma sample's share of its block's chroma, a row of them.
+	int16_t *dy = malloc((size_t)(2 * cw) * sizeof *dy);
+	if (!dy) return;
+	for (int j = 0; j < ch; j++) {
+		uint8_t *pu = u + (size_t)j * cs, *pv = v + (size_t)j * cs;
+		for (int i = 0; i < cw; i++) {
+			int cb = pu[i] - 128, cr = pv[i] - 128;
+			// + 8192 and an arithmetic shift: rounded to nearest.
+			int d = (yb * cb + yr * cr + 8192) >> 14;
+			dy[2 * i] = dy[2 * i + 1] = (int16_t)d;
+			int nb = 128 + ((bb * cb + br * cr + 8192) >> 14), nr = 128 + ((rb * cb + rr * cr + 8192) >> 14);
+			pu[i] = (uint8_t)(nb < 0 ? 0 : nb > 255 ? 255 : nb);
+			pv[i] = (uint8_t)(nr < 0 ? 0 : nr > 255 ? 255 : nr);
+		}
+		for (int r = 2 * j; r < 2 * j + 2 && r < h; r++) {
+			uint8_t *py = y + (size_t)r * ys;
+			for (int x = 0; x < w; x++) {
+				int16_t a = (int16_t)(py[x] + dy[x]);
+				py[x] = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
+			}
+		}
+	}
+	free(dy);
+}
+
+// mcu_matrix gives the luma coefficients of a frame's colour matrix when
+// it is one other than BT.601's (which an unspecified one is taken for,
+// as browsers take VP8 and unlabelled video), and returns 0 for BT.601.
+static int mcu_matrix(const AVFrame *f, double *kr, double *kb) {
+	switch (f->colorspace) {
+	case AVCOL_SPC_BT709: *kr = 0.2126, *kb = 0.0722; return 1;
+	case AVCOL_SPC_SMPTE240M: *kr = 0.212, *kb = 0.087; return 1;
+	case AVCOL_SPC_BT2020_NCL: case AVCOL_SPC_BT2020_CL: *kr = 0.2627, *kb = 0.0593; return 1;
+	case AVCOL_SPC_FCC: *kr = 0.30, *kb = 0.11; return 1;
+	default: return 0;
 	}
 }
 
@@ -117,8 +184,11 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box, 
 			y, ys, u, v, cs, dw, dh) == 0) {
 		done = 1;
 	}
+	double kr, kb;
+	int matrix = yuv && mcu_matrix(f, &kr, &kb);
 	if (done) {
 		if (full) mcu_video_range(y, ys, u, v, cs, dw, dh);
+		if (matrix) mcu_to_bt601(y, ys, u, v, cs, dw, dh, kr, kb);
 		return 0;
 	}
 	*conv = sws_getCachedContext(*conv, cw, ch, sf, dw, dh, AV_PIX_FMT_YUV420P,
@@ -139,6 +209,7 @@ static int mcu_frame_scale(const AVFrame *f, struct SwsContext **conv, int box, 
 	if (full && yuv) {
 		mcu_video_range(y, ys, u, v, cs, dw, dh);
 	}
+	if (matrix) mcu_to_bt601(y, ys, u, v, cs, dw, dh, kr, kb);
 	return 0;
 }
 

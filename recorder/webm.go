@@ -125,6 +125,7 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 	vp.SetCodecID(astiav.CodecIDVp8)
 	vp.SetWidth(cfg.Width)
 	vp.SetHeight(cfg.Height)
+	codec.LabelBT601(vp) // a Colour element: players guess BT.709 for HD
 	if cfg.FPS > 0 {
 		w.video.SetAvgFrameRate(astiav.NewRational(cfg.FPS, 1))
 	}
