@@ -132,10 +132,20 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	}
 	r := rect(cell)
 	if f != nil && m.cfg.Live && mem.blackSeq != f.Seq {
-		mem.blackSeq, mem.black = f.Seq, blackPicture(&f.YCbCr)
+		mem.blackSeq = f.Seq
+		switch black := blackPicture(&f.YCbCr); {
+		case !black:
+			mem.blackRun = false
+		case !mem.blackRun:
+			mem.blackRun, mem.blackFrom = true, t
+		}
 	}
-	// Live, a picture black all over is a camera turned off (a browser
-	// sends black for a track disabled), and one not renewed for
+	// A dark room's camera, whose noise lifts only some pictures above
+	// blackPicture's threshold, keeps its tile: switched at each picture,
+	// the tile would flicker between picture and placeholder.
+	mem.black = mem.blackRun && t-mem.blackFrom >= blackHold
+	// Live, pictures black all over for blackHold are a camera turned off
+	// (a browser sends black for a track disabled), and one not renewed for
 	// videoGone a camera that stopped (unplugged, taken by another app,
 	// its track stopped or replaced by none, when a browser sends
 	// nothing): the tile says who it is, not a face frozen for good.
@@ -208,6 +218,10 @@ func (m *Mixer) gone(f *codec.Frame, t time.Duration) bool {
 	e := m.epoch.Load()
 	return e != nil && !f.Arrival.IsZero() && e.Add(t).Sub(f.Arrival) > videoGone
 }
+
+// blackHold is how long a participant's pictures must all be black for
+// its tile to show the placeholder.
+const blackHold = time.Second
 
 // blackPicture tells whether img is black all over: at 8x8 points across
 // it, luma at most blackLuma (video range black is 16) and chroma within

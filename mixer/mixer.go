@@ -116,9 +116,13 @@ type member struct {
 	// least 1), 0 once one is painted: warned about once, not retried.
 	unscalable uint64
 	// blackSeq is the Seq of the last picture looked at for blackness
-	// (live), black whether it was black all over.
-	blackSeq uint64
-	black    bool
+	// (live); blackRun whether the pictures since blackFrom (media
+	// time) were all black all over; black whether that run has lasted
+	// blackHold, and the tile shows the placeholder.
+	blackSeq  uint64
+	blackRun  bool
+	blackFrom time.Duration
+	black     bool
 	// A source's errors are warned about once per run of them, not at
 	// every tick.
 	videoFailing, audioFailing bool
