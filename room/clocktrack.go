@@ -3,9 +3,11 @@ package room
 import (
 	"encoding/binary"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,6 +52,15 @@ type clockTrack struct {
 	// track may be sent in: pion binds the track to the first of the
 	// track's MIME type when none matches its parameters exactly.
 	formats func(webrtc.RTPCodecParameters) bool
+
+	// writers are the bindings' writers by binding id, cut from their
+	// receiver's stream at Unbind: pion's Unbind shortens its list of
+	// bindings without clearing the place the last one held, so a
+	// receiver gone would otherwise stay reachable through its writer
+	// (its sender, transport, ICE agent, NACK buffers: some 180 KiB a
+	// viewer) until another receiver binds there or the room closes.
+	writersMu sync.Mutex
+	writers   map[string]*offsetWriter
 }
 
 // rtpAt is the track's RTP time at wall time at, a moment ago (a sender
@@ -78,7 +89,20 @@ func (t *clockTrack) rtpAt(e, at time.Time) (ts uint32, ok bool) {
 func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParameters, error) {
 	// About the first: WriteFrame may move the shared number meanwhile.
 	first := uint16(rand.IntN(1<<15 - 1))
-	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}, t.formats})
+	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}, t.formats, t})
+}
+
+// Unbind removes a receiver and cuts its writer from its stream (see
+// writers).
+func (t *clockTrack) Unbind(ctx webrtc.TrackLocalContext) error {
+	err := t.TrackLocalStaticRTP.Unbind(ctx)
+	t.writersMu.Lock()
+	if w := t.writers[ctx.ID()]; w != nil {
+		w.w.Store(nil)
+		delete(t.writers, ctx.ID())
+	}
+	t.writersMu.Unlock()
+	return err
 }
 
 // rewrite is what a receiver's writer does to the track's packets.
@@ -93,6 +117,7 @@ type offsetBinding struct {
 	webrtc.TrackLocalContext
 	rewrite
 	formats func(webrtc.RTPCodecParameters) bool
+	track   *clockTrack // notes the writer made (nil: not noted)
 }
 
 // CodecParameters are the receiver's negotiated formats that formats
@@ -115,20 +140,37 @@ func (b offsetBinding) CodecParameters() []webrtc.RTPCodecParameters {
 	return some
 }
 
+// WriteStream is the receiver's writer; pion asks for it once the binding
+// is made.
 func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
-	return offsetWriter{b.TrackLocalContext.WriteStream(), b.rewrite}
+	w := &offsetWriter{rewrite: b.rewrite}
+	inner := b.TrackLocalContext.WriteStream()
+	w.w.Store(&inner)
+	if t := b.track; t != nil {
+		t.writersMu.Lock()
+		if t.writers == nil {
+			t.writers = map[string]*offsetWriter{}
+		}
+		t.writers[b.ID()] = w
+		t.writersMu.Unlock()
+	}
+	return w
 }
 
 type offsetWriter struct {
-	w webrtc.TrackLocalWriter
+	w atomic.Pointer[webrtc.TrackLocalWriter] // nil once unbound
 	rewrite
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
 // hands every receiver the same header in turn, so it is put back after.
-func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+func (w *offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
+	inner := w.w.Load()
+	if inner == nil {
+		return 0, io.ErrClosedPipe
+	}
 	h.SequenceNumber += w.off
-	n, err := w.w.WriteRTP(h, payload)
+	n, err := (*inner).WriteRTP(h, payload)
 	h.SequenceNumber -= w.off
 	if n > 0 && err == nil && w.sent != nil { // pion writes (0, nil) until the receiver's SRTP is up
 		w.sent(len(payload))
@@ -138,13 +180,17 @@ func (w offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 
 // Write writes a marshalled packet with the receiver's sequence number
 // (the RTP track itself only calls WriteRTP).
-func (w offsetWriter) Write(b []byte) (int, error) {
+func (w *offsetWriter) Write(b []byte) (int, error) {
+	inner := w.w.Load()
+	if inner == nil {
+		return 0, io.ErrClosedPipe
+	}
 	if len(b) < 4 {
-		return w.w.Write(b)
+		return (*inner).Write(b)
 	}
 	own := slices.Clone(b)
 	binary.BigEndian.PutUint16(own[2:], binary.BigEndian.Uint16(b[2:])+w.off)
-	return w.w.Write(own)
+	return (*inner).Write(own)
 }
 
 // newVideoTrack makes the room's composite: VP8 at 90 kHz.
