@@ -425,6 +425,8 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		// lowered target, or by a burst, goes as before.
 		if a.excess == 0 {
 			a.patient = found == 1 && a.target == a.lastTgt
+		} else if found != 1 {
+			a.patient = false // a burst came meanwhile: it goes as one
 		}
 		a.lastTgt = a.target
 		a.excess = found

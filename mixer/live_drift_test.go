@@ -105,3 +105,55 @@ func TestSenderClockDriftMadeUpInPauses(t *testing.T) {
 		}
 	}
 }
+
+// TestBurstDuringPatientWaitDrainsSoon: a burst of frames (a packet held
+// up, without the queue running dry) that comes while a single frame
+// gained at a steady target waits its 5 s for a pause: the burst's delay
+// goes as any burst's does (drainPatience, half a second), not waiting
+// with the single frame.
+func TestBurstDuringPatientWaitDrainsSoon(t *testing.T) {
+	a := NewLiveAudio()
+	n := 0
+	loud := func() []int16 {
+		f := make([]int16, audio.FrameLen)
+		for s := 0; s < audio.FrameSamples; s++ {
+			v := int16(8000 * math.Sin(2*math.Pi*200*float64(n)/48000))
+			f[2*s], f[2*s+1] = v, v
+			n++
+		}
+		return f
+	}
+	pcm := make([]int16, audio.FrameLen)
+	tick := func() { a.Push(loud()); a.AudioAt(context.Background(), 0, pcm) }
+	a.Push(loud())
+	a.Push(loud())
+	// Settle at the target (2): a second of steady sending.
+	for range 100 {
+		tick()
+	}
+	// The sender gains a frame (a fast clock): one more, steady for
+	// two windows, until the queue counts it as patient.
+	a.Push(loud())
+	for range 2 * drainWindow {
+		tick()
+	}
+	a.mu.Lock()
+	patient, excess := a.patient, a.excess
+	a.mu.Unlock()
+	if !patient || excess != 1 {
+		t.Fatalf("setup: patient %v excess %d, want a single frame waiting patiently", patient, excess)
+	}
+	// A burst: 6 frames held up by the network arrive together.
+	for range 6 {
+		a.Push(loud())
+	}
+	depth := func() int { a.mu.Lock(); defer a.mu.Unlock(); return len(a.frames) }
+	ticks := 0
+	for depth() > 3 && ticks < 400 {
+		tick()
+		ticks++
+	}
+	if d := time.Duration(ticks) * audio.FrameDuration; d > 1500*time.Millisecond {
+		t.Errorf("a burst's 120 ms of delay took %v to drain (talk without pause), want about a second, as a burst that comes at another time", d)
+	}
+}

@@ -174,9 +174,22 @@ func forPion(d *sdp.SessionDescription, offer string) string {
 // webrtcbin never began DTLS, and the server dropped the 201'd session
 // after -peer-timeout. pion has one transport, with the first section's
 // ICE and DTLS: that section is taken, the others stay rejected.
+//
+// pion reads only the first a=group line: a BUNDLE group after another
+// (an LS group, RFC 5888) is moved before it, and the one given here goes
+// before any other, else pion would take the other's mids as bundled.
 func bundleFirst(d *sdp.SessionDescription) bool {
-	if hasBundleGroup(d) {
-		return false
+	isBundle := func(a sdp.Attribute) bool {
+		return a.Key == "group" && (a.Value == "BUNDLE" || strings.HasPrefix(a.Value, "BUNDLE "))
+	}
+	firstGroup := slices.IndexFunc(d.Attributes, func(a sdp.Attribute) bool { return a.Key == "group" })
+	if i := slices.IndexFunc(d.Attributes, isBundle); i >= 0 {
+		if i == firstGroup {
+			return false
+		}
+		a := d.Attributes[i]
+		d.Attributes = slices.Insert(slices.Delete(d.Attributes, i, i+1), firstGroup, a)
+		return true
 	}
 	if len(d.MediaDescriptions) == 0 {
 		return false
@@ -185,7 +198,12 @@ func bundleFirst(d *sdp.SessionDescription) bool {
 	if !ok || mid == "" {
 		return false // pion refuses an offer without mids anyway
 	}
-	d.Attributes = append(d.Attributes, sdp.NewAttribute("group", "BUNDLE "+mid))
+	a := sdp.NewAttribute("group", "BUNDLE "+mid)
+	if firstGroup < 0 {
+		d.Attributes = append(d.Attributes, a)
+	} else {
+		d.Attributes = slices.Insert(d.Attributes, firstGroup, a)
+	}
 	return true
 }
 

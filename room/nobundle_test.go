@@ -106,3 +106,49 @@ func TestOfferWithoutBundleGroup(t *testing.T) {
 		m.Leave("nobundle", s.Key())
 	}
 }
+
+// TestOfferWithoutBundleGroupButLS: an offer without BUNDLE but with
+// another group (RFC 5888 LS, lip sync): pion reads only the first
+// a=group, and "LS ..." with the letters of "BUNDLE" trimmed from its left
+// bundled every mid listed on its one transport.
+func TestOfferWithoutBundleGroupButLS(t *testing.T) {
+	m := testManager(t)
+	port := regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
+	offer := strings.Replace(gstUnbundledAV, "a=ice-options:trickle\r\n", "a=ice-options:trickle\r\na=group:LS video0 audio1\r\n", 1)
+	s, answer, err := m.Join(context.Background(), "nobundle", "", Publisher, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Leave("nobundle", s.Key())
+	open := 0
+	for _, p := range port.FindAllStringSubmatch(answer, -1) {
+		if p[2] != "0" {
+			open++
+		}
+	}
+	if open != 1 {
+		t.Errorf("%d sections not rejected, want 1 (pion has one transport, the offer bundles nothing):\n%s", open, answer)
+	}
+}
+
+// TestOfferLSBeforeBundle: an offer whose BUNDLE group follows an LS
+// group naming fewer mids: both sections bundled, as the offer asks.
+func TestOfferLSBeforeBundle(t *testing.T) {
+	m := testManager(t)
+	port := regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
+	offer := strings.Replace(gstUnbundledAV, "a=ice-options:trickle\r\n", "a=ice-options:trickle\r\na=group:LS audio1\r\na=group:BUNDLE video0 audio1\r\n", 1)
+	s, answer, err := m.Join(context.Background(), "nobundle", "", Publisher, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Leave("nobundle", s.Key())
+	open := 0
+	for _, p := range port.FindAllStringSubmatch(answer, -1) {
+		if p[2] != "0" {
+			open++
+		}
+	}
+	if open != 2 {
+		t.Errorf("%d sections not rejected, want 2 (both bundled):\n%s", open, answer)
+	}
+}

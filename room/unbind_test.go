@@ -3,6 +3,7 @@ package room
 import (
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -63,4 +64,57 @@ func TestUnboundReceiversAreLetGo(t *testing.T) {
 		t.Errorf("the receiver still bound got %d packets, want 1", len(stay.headers)-before)
 	}
 	runtime.KeepAlive(video)
+}
+
+// TestUnbindWhileWriting: receivers bound and unbound (as pion's
+// ReplaceTrack does: Unbind, then Bind under the same id) while the mix is
+// written; one bound again gets it.
+func TestUnbindWhileWriting(t *testing.T) {
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			_ = video.WriteFrame(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, PTS: time.Duration(i) * time.Second / 30})
+		}
+	}()
+	for i := 0; i < 2000; i++ {
+		b := &fakeBinding{id: "r", ssrc: 5, mute: true}
+		if _, err := video.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := video.Unbind(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// ReplaceTrack's sequence: Unbind, then Bind again with the same id.
+	b := &fakeBinding{id: "again", ssrc: 6}
+	if _, err := video.Bind(b); err != nil {
+		t.Fatal(err)
+	}
+	close(stop)
+	wg.Wait()
+	if err := video.Unbind(b); err != nil {
+		t.Fatal(err)
+	}
+	b2 := &fakeBinding{id: "again", ssrc: 6}
+	if _, err := video.Bind(b2); err != nil {
+		t.Fatal(err)
+	}
+	if err := video.WriteFrame(codec.EncodedFrame{Data: []byte{0x10, 0, 0}, PTS: time.Hour}); err != nil {
+		t.Fatalf("rebound receiver: %v", err)
+	}
+	if len(b2.headers) != 1 {
+		t.Errorf("rebound receiver got %d packets, want 1", len(b2.headers))
+	}
 }
