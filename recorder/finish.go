@@ -305,6 +305,20 @@ func recordingName(room, file string) bool {
 	return true
 }
 
+// FinishFile finishes the WebM file at path, one a killed writer left
+// unfinished (a server's recording, or a killed mcu mix's output): as
+// FinishAll does each, in place. ok is false, with no error, when the
+// file was finalized already or a writer still holds it. One that holds
+// no frame is removed, and an error says so.
+func FinishFile(ctx context.Context, path string) (ok bool, err error) {
+	root, err := os.OpenRoot(filepath.Dir(path))
+	if err != nil {
+		return false, fmt.Errorf("recorder: %w", err)
+	}
+	defer root.Close()
+	return finishLocked(ctx, root, filepath.Base(path), path)
+}
+
 // finishLocked takes the lock of the recording name (a WebMWriter holds
 // it while it writes the file) and finishes it in place; ok is false when
 // the file is being written, or is no longer the one found. One that

@@ -26,9 +26,10 @@ const usage = `usage:
   mcu load [-url URL] [-room R] [-n N] [PARTICIPANT...]  load-test a server
   mcu view [-url URL] [-room R] [-codec vp8|h264]          watch a room's mix as a WHEP viewer
   mcu token -room R [-ttl 1h] [-grants join,watch]        make a room token for a server with -auth-token
+  mcu finish FILE.webm...                      finalize WebM files a killed mcu left unfinished
   mcu help                                     this text
 
-Run "mcu serve -h", "mcu mix -h", "mcu load -h", "mcu view -h" or "mcu token -h" for the flags of a command.
+Run "mcu serve -h", "mcu mix -h", "mcu load -h", "mcu view -h", "mcu token -h" or "mcu finish -h" for the flags of a command.
 `
 
 func main() {
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = viewCommand(ctx, rest, stdout, stderr)
 	case "token":
 		err = tokenCommand(ctx, rest, stdout, stderr)
+	case "finish":
+		err = finishCommand(ctx, rest, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -18,6 +18,7 @@ import (
 	"mcu/internal/sched"
 	"mcu/mixer"
 	"mcu/offline"
+	"mcu/recorder"
 )
 
 const mixUsage = `usage: mcu mix -o OUT.webm [flags] PARTICIPANT...
@@ -90,6 +91,11 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// Before the inputs are read, which may take a while.
 	for _, f := range []string{*out, *raw} {
 		if _, err := os.Lstat(f); f != "" && err == nil {
+			if un, _ := recorder.Unfinished(f); un && f == *out {
+				// A mix killed before its end (SIGKILL, a reboot): its file
+				// plays up to where it stopped, but nothing can seek in it.
+				return fmt.Errorf("%s: file exists, unfinished (a mix killed before its end?): mcu finish %s makes it seekable; or remove it to mix again (mcu mix does not overwrite)", f, f)
+			}
 			return fmt.Errorf("%s: file exists (mcu mix does not overwrite)", f)
 		}
 	}

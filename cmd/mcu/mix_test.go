@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"math"
 	"os"
 	"os/exec"
@@ -441,6 +442,30 @@ func TestMixSignals(t *testing.T) {
 				t.Errorf("%d pictures readable, want ≥ %d", n, min)
 			}
 			t.Logf("%v with %d clusters on disk: %d pictures readable, cues %v", tc.sig, tc.clusters, n, cues)
+			if tc.finalized {
+				return
+			}
+			// Killed: the same command again says how to finish the file;
+			// mcu finish gives it its duration and cues, the same pictures.
+			var again bytes.Buffer
+			if code := run(context.Background(), append([]string{"mix", "-q", "-o", out}, args...), io.Discard, &again); code != 1 || !strings.Contains(again.String(), "mcu finish "+out) {
+				t.Errorf("the mix again over a killed one's file: exit %d, %q; want 1, naming mcu finish", code, again.String())
+			}
+			var said bytes.Buffer
+			if code := run(context.Background(), []string{"finish", out}, &said, &again); code != 0 || !strings.Contains(said.String(), "finished") {
+				t.Fatalf("mcu finish: exit %d, %q %q", code, said.String(), again.String())
+			}
+			data, _ = os.ReadFile(out)
+			if mediatest.WebMElements(data)[mediatest.EBMLCues] == 0 {
+				t.Error("mcu finish left the file without cues")
+			}
+			if m, err := mediatest.CountFrames(ctx, out); err != nil || m != n {
+				t.Errorf("after mcu finish: %d pictures (%v), want the %d it held", m, err, n)
+			}
+			said.Reset()
+			if code := run(context.Background(), []string{"finish", out}, &said, &again); code != 0 || !strings.Contains(said.String(), "finalized already") {
+				t.Errorf("mcu finish of a finalized file: exit %d, %q", code, said.String())
+			}
 		})
 	}
 }
@@ -643,5 +668,21 @@ func TestMixHelp(t *testing.T) {
 	code, stdout, stderr := mcu(t, "mix", "-h")
 	if code != 0 || !strings.HasPrefix(stderr, "usage: mcu mix -o OUT.webm") || !strings.Contains(stderr, "\n  -keyint duration\n") {
 		t.Errorf("exit %d, stdout %q, stderr %q: want 0 and the usage with its flags", code, stdout, stderr)
+	}
+}
+
+// TestFinishMistakes: mcu finish with no file is a usage mistake (2); a
+// file that is not there, or no WebM, fails naming it (1).
+func TestFinishMistakes(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"finish"}, &out, &errOut); code != 2 {
+		t.Errorf("mcu finish alone: exit %d, want 2 (%s)", code, errOut.String())
+	}
+	missing := filepath.Join(t.TempDir(), "gone.webm")
+	for _, path := range []string{missing, mediatest.TestdataPath(t, "notmedia.txt")} {
+		errOut.Reset()
+		if code := run(context.Background(), []string{"finish", path}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), path) {
+			t.Errorf("mcu finish %s: exit %d, %q; want 1, naming it", path, code, errOut.String())
+		}
 	}
 }
