@@ -6,7 +6,6 @@ package codec
 #cgo pkg-config: libavutil libswscale
 #cgo LDFLAGS: -lyuv
 #include <string.h>
-#include <stdlib.h>
 #include <libyuv/scale.h>
 #include <libavutil/frame.h>
 #include <libavutil/pixdesc.h>
@@ -46,6 +45,8 @@ static void mcu_video_range(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, 
 // conversion is linear on (Y-16, Cb-128, Cr-128): chroma from chroma
 // alone, luma plus a share of its block's chroma (swscale converts no
 // matrix between two YUV formats).
+static inline uint8_t mcu_clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+
 __attribute__((optimize("O3")))
 static void mcu_to_bt601(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int w, int h, double kr, double kb) {
 	const double kr6 = 0.299, kb6 = 0.114, kg6 = 1 - kr6 - kb6, kg = 1 - kr - kb;
@@ -67,29 +68,23 @@ static void mcu_to_bt601(uint8_t *y, int ys, uint8_t *u, uint8_t *v, int cs, int
 	}
 	int yb = k[0], yr = k[1], bb = k[2], br = k[3], rb = k[4], rr = k[5];
 	int cw = (w + 1) / 2, ch = (h + 1) / 2;
-	// dy: each luma sample's share of its block's chroma, a row of them.
-	int16_t *dy = malloc((size_t)(2 * cw) * sizeof *dy);
-	if (!dy) return;
 	for (int j = 0; j < ch; j++) {
 		uint8_t *pu = u + (size_t)j * cs, *pv = v + (size_t)j * cs;
+		uint8_t *y0 = y + (size_t)(2 * j) * ys, *y1 = 2 * j + 1 < h ? y0 + ys : NULL;
 		for (int i = 0; i < cw; i++) {
 			int cb = pu[i] - 128, cr = pv[i] - 128;
 			// + 8192 and an arithmetic shift: rounded to nearest.
 			int d = (yb * cb + yr * cr + 8192) >> 14;
-			dy[2 * i] = dy[2 * i + 1] = (int16_t)d;
 			int nb = 128 + ((bb * cb + br * cr + 8192) >> 14), nr = 128 + ((rb * cb + rr * cr + 8192) >> 14);
-			pu[i] = (uint8_t)(nb < 0 ? 0 : nb > 255 ? 255 : nb);
-			pv[i] = (uint8_t)(nr < 0 ? 0 : nr > 255 ? 255 : nr);
-		}
-		for (int r = 2 * j; r < 2 * j + 2 && r < h; r++) {
-			uint8_t *py = y + (size_t)r * ys;
-			for (int x = 0; x < w; x++) {
-				int16_t a = (int16_t)(py[x] + dy[x]);
-				py[x] = (uint8_t)(a < 0 ? 0 : a > 255 ? 255 : a);
+			pu[i] = mcu_clamp8(nb);
+			pv[i] = mcu_clamp8(nr);
+			// The luma of the chroma sample's block (2x2, less at an odd edge).
+			for (int x = 2 * i; x < 2 * i + 2 && x < w; x++) {
+				y0[x] = mcu_clamp8(y0[x] + d);
+				if (y1) y1[x] = mcu_clamp8(y1[x] + d);
 			}
 		}
 	}
-	free(dy);
 }
 
 // mcu_matrix gives the luma coefficients of a frame's colour matrix when
