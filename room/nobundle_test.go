@@ -82,7 +82,6 @@ var gstUnbundledAV = "v=0\r\n" +
 // the others rejected, and no BUNDLE group the offer did not ask for.
 func TestOfferWithoutBundleGroup(t *testing.T) {
 	m := testManager(t)
-	port := regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
 	for _, c := range []struct {
 		name, offer string
 		wantOpen    int // sections answered with a port other than 0
@@ -94,12 +93,7 @@ func TestOfferWithoutBundleGroup(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		open := 0
-		for _, p := range port.FindAllStringSubmatch(answer, -1) {
-			if p[2] != "0" {
-				open++
-			}
-		}
+		open := openSections(answer)
 		if open != c.wantOpen || strings.Contains(answer, "a=group:BUNDLE") {
 			t.Errorf("%s: %d sections not rejected, want %d, and no BUNDLE group (the offer had none):\n%s", c.name, open, c.wantOpen, answer)
 		}
@@ -113,19 +107,13 @@ func TestOfferWithoutBundleGroup(t *testing.T) {
 // bundled every mid listed on its one transport.
 func TestOfferWithoutBundleGroupButLS(t *testing.T) {
 	m := testManager(t)
-	port := regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
 	offer := strings.Replace(gstUnbundledAV, "a=ice-options:trickle\r\n", "a=ice-options:trickle\r\na=group:LS video0 audio1\r\n", 1)
 	s, answer, err := m.Join(context.Background(), "nobundle", "", Publisher, offer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Leave("nobundle", s.Key())
-	open := 0
-	for _, p := range port.FindAllStringSubmatch(answer, -1) {
-		if p[2] != "0" {
-			open++
-		}
-	}
+	open := openSections(answer)
 	if open != 1 {
 		t.Errorf("%d sections not rejected, want 1 (pion has one transport, the offer bundles nothing):\n%s", open, answer)
 	}
@@ -135,20 +123,28 @@ func TestOfferWithoutBundleGroupButLS(t *testing.T) {
 // group naming fewer mids: both sections bundled, as the offer asks.
 func TestOfferLSBeforeBundle(t *testing.T) {
 	m := testManager(t)
-	port := regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
 	offer := strings.Replace(gstUnbundledAV, "a=ice-options:trickle\r\n", "a=ice-options:trickle\r\na=group:LS audio1\r\na=group:BUNDLE video0 audio1\r\n", 1)
 	s, answer, err := m.Join(context.Background(), "nobundle", "", Publisher, offer)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Leave("nobundle", s.Key())
-	open := 0
-	for _, p := range port.FindAllStringSubmatch(answer, -1) {
-		if p[2] != "0" {
-			open++
-		}
-	}
+	open := openSections(answer)
 	if open != 2 {
 		t.Errorf("%d sections not rejected, want 2 (both bundled):\n%s", open, answer)
 	}
 }
+
+// openSections counts the media sections of an answer not rejected (a
+// port other than 0).
+func openSections(answer string) int {
+	open := 0
+	for _, p := range sectionPort.FindAllStringSubmatch(answer, -1) {
+		if p[2] != "0" {
+			open++
+		}
+	}
+	return open
+}
+
+var sectionPort = regexp.MustCompile(`(?m)^m=(audio|video) (\d+) `)
