@@ -184,10 +184,11 @@ func (in *Input) open() error {
 	var relabel VideoCodec
 	if st := in.fc.Streams(); in.container == IVF && len(st) == 1 {
 		said, _ := videoCodecOf(st[0].CodecParameters().CodecID())
-		if c, ok := framesCodec(ivfFirstFrame(in.path), said); ok {
+		fourCC, first := ivfFirstFrame(in.path)
+		if c, ok := framesCodec(first, said); ok {
 			relabel = c
 			in.relabelled = fmt.Sprintf("its IVF header says %s (FourCC %q), its frames are %v: read as %v",
-				st[0].CodecParameters().CodecID().Name(), string(in.ivfFourCC()), c, c)
+				st[0].CodecParameters().CodecID().Name(), fourCC, c, c)
 		}
 	}
 	// FFmpeg probes with the header's codec, which may fail on the
@@ -340,15 +341,6 @@ func (in *Input) LostStart() bool { return in.lostStart }
 // Relabelled says, when an IVF file's header names another codec than
 // its frames are in, what it names and what they are read as; else "".
 func (in *Input) Relabelled() string { return in.relabelled }
-
-// ivfFourCC is the FourCC an IVF file's header gives.
-func (in *Input) ivfFourCC() []byte {
-	head, err := readHead(in.path, 12)
-	if err != nil || len(head) < 12 {
-		return nil
-	}
-	return head[8:12]
-}
 
 // Skipped lists the file's audio and video streams that are not read
 // (a codec mcu does not decode, or a second stream of a kind), as

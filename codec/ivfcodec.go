@@ -6,22 +6,23 @@ import (
 	"os"
 )
 
-// ivfFirstFrame is the start of the first frame of the IVF file at path
-// (up to 4 KiB, enough for its headers), or nil.
-func ivfFirstFrame(path string) []byte {
+// ivfFirstFrame reads the IVF file at path: the FourCC its header gives,
+// and the start of its first frame (up to 4 KiB, enough for its headers;
+// nil if there is none).
+func ivfFirstFrame(path string) (fourCC string, first []byte) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil
+		return "", nil
 	}
 	defer f.Close()
 	var hdr [44]byte // the file's header (FFmpeg reads 32 bytes whatever its length field says) and the frame's
 	if _, err := io.ReadFull(f, hdr[:]); err != nil {
-		return nil
+		return "", nil
 	}
 	size := min(int(binary.LittleEndian.Uint32(hdr[32:])), 4096)
 	frame := make([]byte, size)
 	n, _ := io.ReadFull(f, frame)
-	return frame[:n]
+	return string(hdr[8:12]), frame[:n]
 }
 
 // framesCodec is the codec an IVF file's first frame is a keyframe of,
