@@ -31,6 +31,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"log/slog"
 	"net/http"
@@ -164,13 +165,11 @@ func (s *Sender) Send(key string, ev any) {
 	s.lanes[lane(key, len(s.lanes))] <- body // never full: it holds no more than the queue
 }
 
-// lane is key's lane of n: FNV-1a of key.
+// lane is key's lane of n (FNV-1a of key).
 func lane(key string, n int) int {
-	h := uint32(2166136261)
-	for i := 0; i < len(key); i++ {
-		h = (h ^ uint32(key[i])) * 16777619
-	}
-	return int(h % uint32(n))
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
 }
 
 // Dropped counts the events never posted for a full queue or a Send after
