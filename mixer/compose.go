@@ -143,13 +143,13 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	// A dark room's camera, whose noise lifts only some pictures above
 	// blackPicture's threshold, keeps its tile: switched at each picture,
 	// the tile would flicker between picture and placeholder.
-	mem.black = mem.blackRun && t-mem.blackFrom >= blackHold
+	black := mem.blackRun && t-mem.blackFrom >= blackHold
 	// Live, pictures black all over for blackHold are a camera turned off
 	// (a browser sends black for a track disabled), and one not renewed for
 	// videoGone a camera that stopped (unplugged, taken by another app,
 	// its track stopped or replaced by none, when a browser sends
 	// nothing): the tile says who it is, not a face frozen for good.
-	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (mem.black || m.gone(f, t)) {
+	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (black || m.gone(f, t)) {
 		if ps.gen != m.gen || !ps.placeholder {
 			drawPlaceholder(img, r, label(mem))
 			*ps = paintState{gen: m.gen, placeholder: true}

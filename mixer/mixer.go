@@ -117,12 +117,11 @@ type member struct {
 	unscalable uint64
 	// blackSeq is the Seq of the last picture looked at for blackness
 	// (live); blackRun whether the pictures since blackFrom (media
-	// time) were all black all over; black whether that run has lasted
-	// blackHold, and the tile shows the placeholder.
+	// time) were all black all over: for blackHold, the tile shows the
+	// placeholder.
 	blackSeq  uint64
 	blackRun  bool
 	blackFrom time.Duration
-	black     bool
 	// A source's errors are warned about once per run of them, not at
 	// every tick.
 	videoFailing, audioFailing bool
