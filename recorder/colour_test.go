@@ -38,3 +38,33 @@ func TestWebMSaysBT601(t *testing.T) {
 			v.ColorSpace, v.ColorRange, v.ColorPrimaries, v.ColorTransfer)
 	}
 }
+
+// TestWebMTracksAreDefault: both tracks of a recording are marked as the
+// ones to play. Marked 0 (FFmpeg's muxer left alone writes the flag as
+// its streams' disposition, none here), players that honour the flag,
+// mkvmerge-made playlists and some TVs, pick no track.
+func TestWebMTracksAreDefault(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.webm")
+	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := newClip(t).write(w, time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	p, err := mediatest.ProbeFile(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Streams) != 2 {
+		t.Fatalf("%d streams, want 2", len(p.Streams))
+	}
+	for _, s := range p.Streams {
+		if !s.Default {
+			t.Errorf("the %s track is not marked default", s.CodecType)
+		}
+	}
+}

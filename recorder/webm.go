@@ -168,6 +168,9 @@ func (w *WebMWriter) open(cfg WebMConfig) error {
 		"cluster_size_limit":   strconv.Itoa(4 << 20),
 		"max_interleave_delta": strconv.FormatInt(maxInterleave.Microseconds(), 10),
 		"flush_packets":        "1",
+		// Each track is marked as the one to play (FlagDefault), as a
+		// Matroska player expects of a file's only video and audio.
+		"default_mode": "infer",
 	} {
 		if err := opts.Set(k, v, 0); err != nil {
 			return fmt.Errorf("muxer option %s: %w", k, err)

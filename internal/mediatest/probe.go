@@ -41,6 +41,9 @@ type Stream struct {
 	Profile                                   string
 	ColorSpace, ColorPrimaries, ColorTransfer string
 	ColorRange                                string
+	// Default: the container marks the track as one to play by default
+	// (Matroska's FlagDefault).
+	Default bool
 }
 
 // Video returns the first video stream.
@@ -75,22 +78,25 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			Duration   string `json:"duration"`
 		} `json:"format"`
 		Streams []struct {
-			Index      int    `json:"index"`
-			CodecType  string `json:"codec_type"`
-			CodecName  string `json:"codec_name"`
-			Width      int    `json:"width"`
-			Height     int    `json:"height"`
-			RFrameRate string `json:"r_frame_rate"`
-			SampleRate string `json:"sample_rate"`
-			Channels   int    `json:"channels"`
-			NbFrames   string `json:"nb_frames"`
-			Duration   string `json:"duration"`
-			StartTime  string `json:"start_time"`
-			Profile    string `json:"profile"`
-			ColorSpace string `json:"color_space"`
-			Primaries  string `json:"color_primaries"`
-			Transfer   string `json:"color_transfer"`
-			ColorRange string `json:"color_range"`
+			Index       int    `json:"index"`
+			CodecType   string `json:"codec_type"`
+			CodecName   string `json:"codec_name"`
+			Width       int    `json:"width"`
+			Height      int    `json:"height"`
+			RFrameRate  string `json:"r_frame_rate"`
+			SampleRate  string `json:"sample_rate"`
+			Channels    int    `json:"channels"`
+			NbFrames    string `json:"nb_frames"`
+			Duration    string `json:"duration"`
+			StartTime   string `json:"start_time"`
+			Profile     string `json:"profile"`
+			ColorSpace  string `json:"color_space"`
+			Primaries   string `json:"color_primaries"`
+			Transfer    string `json:"color_transfer"`
+			ColorRange  string `json:"color_range"`
+			Disposition struct {
+				Default int `json:"default"`
+			} `json:"disposition"`
 		} `json:"streams"`
 	}
 	if err := json.Unmarshal(out, &raw); err != nil {
@@ -116,6 +122,7 @@ func ProbeFile(ctx context.Context, path string) (Probe, error) {
 			HasStart:   s.StartTime != "" && s.StartTime != "N/A",
 			Profile:    s.Profile, ColorSpace: s.ColorSpace, ColorPrimaries: s.Primaries,
 			ColorTransfer: s.Transfer, ColorRange: s.ColorRange,
+			Default: s.Disposition.Default == 1,
 		})
 	}
 	return p, nil
