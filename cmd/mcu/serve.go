@@ -18,7 +18,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"mcu/internal/diskspace"
@@ -78,6 +77,32 @@ func (l *listFlag) setEnv(v string) {
 }
 
 func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, done, err := parseServe(args, stderr)
+	if done {
+		return err
+	}
+	return serve(ctx, o, stdout, stderr)
+}
+
+// serveOptions is what serve's flags and environment ask for, checked.
+type serveOptions struct {
+	cfg             room.Config
+	listen          string
+	size            string // -size as given, for the log
+	minBitrate      string // -min-bitrate as given ("auto"), for the log
+	webhookURL      string
+	webhookSecret   string
+	authToken       string
+	tlsCert, tlsKey string
+	debugAddr       string
+	udpPort         int
+	shutdownTimeout time.Duration
+	verbose         bool
+}
+
+// parseServe reads serve's flags and their environment variables; done is
+// true when the command is over (-h, or a usage error in err).
+func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err error) {
 	cfg := room.DefaultConfig()
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -127,83 +152,82 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	debugAddr := fs.String("debug-addr", env("MCU_DEBUG_ADDR", ""), "serve Go's pprof profiles on this `address` (keep it private) [MCU_DEBUG_ADDR]")
 	verbose := fs.Bool("v", false, "log debug details")
 	if done, err := parseFlags(fs, args, false); done {
-		return err
+		return o, true, err
 	}
-	var err error
 	vc := &cfg.Mixer.Video
 	if vc.Width, vc.Height, err = parseSize(*size); err != nil {
-		return usageError{err}
+		return o, true, usageError{err}
 	}
 	if vc.FPS, err = strconv.Atoi(*fps); err != nil {
-		return usageError{fmt.Errorf("-fps %q: %w", *fps, err)}
+		return o, true, usageError{fmt.Errorf("-fps %q: %w", *fps, err)}
 	}
 	if vc.Bitrate, err = parseBitrate(*bitrate); err != nil {
-		return usageError{fmt.Errorf("-bitrate: %w", err)}
+		return o, true, usageError{fmt.Errorf("-bitrate: %w", err)}
 	}
 	if *minBitrate != "auto" {
 		if cfg.MinBitrate, err = parseBitrate(*minBitrate); err != nil {
-			return usageError{fmt.Errorf("-min-bitrate: %w", err)}
+			return o, true, usageError{fmt.Errorf("-min-bitrate: %w", err)}
 		}
 	}
 	if cfg.Mixer.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
-		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+		return o, true, usageError{fmt.Errorf("-audio-bitrate: %w", err)}
 	}
 	if vc.Speed, err = strconv.Atoi(*speed); err != nil {
-		return usageError{fmt.Errorf("-speed %q: %w", *speed, err)}
+		return o, true, usageError{fmt.Errorf("-speed %q: %w", *speed, err)}
 	}
 	if cfg.Mixer.StrainSpeed, err = strconv.Atoi(*strainSpeed); err != nil || cfg.Mixer.StrainSpeed > 0 || cfg.Mixer.StrainSpeed < -16 {
-		return usageError{fmt.Errorf("-strain-speed %q: want a libvpx cpu-used from -16 (the fastest) to -1, or 0 to keep -speed fixed", *strainSpeed)}
+		return o, true, usageError{fmt.Errorf("-strain-speed %q: want a libvpx cpu-used from -16 (the fastest) to -1, or 0 to keep -speed fixed", *strainSpeed)}
 	}
 	vc.KeyframeInterval = 5 * vc.FPS
 	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {
-		return usageError{err}
+		return o, true, usageError{err}
 	}
 	if cfg.Mixer.Voices, err = strconv.Atoi(*voices); err != nil || cfg.Mixer.Voices < 0 {
-		return usageError{fmt.Errorf("-voices %q: want 0 (everyone's) or more", *voices)}
+		return o, true, usageError{fmt.Errorf("-voices %q: want 0 (everyone's) or more", *voices)}
 	}
 	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
-		return usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
+		return o, true, usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
 	}
 	if cfg.MaxViewers, err = strconv.Atoi(*maxViewers); err != nil {
-		return usageError{fmt.Errorf("-max-viewers %q: %w", *maxViewers, err)}
+		return o, true, usageError{fmt.Errorf("-max-viewers %q: %w", *maxViewers, err)}
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
-		return usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
+		return o, true, usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
 	}
 	if err := checkWebhook(*webhookURL); err != nil {
-		return usageError{err}
+		return o, true, usageError{err}
 	}
 	if autoRecordErr != nil {
-		return usageError{fmt.Errorf("MCU_AUTO_RECORD %q: want true or false", os.Getenv("MCU_AUTO_RECORD"))}
+		return o, true, usageError{fmt.Errorf("MCU_AUTO_RECORD %q: want true or false", os.Getenv("MCU_AUTO_RECORD"))}
 	}
 	if cfg.RecordMinFree, err = parseBytes(*recordMinFree); err != nil {
-		return usageError{fmt.Errorf("-record-min-free: %w", err)}
+		return o, true, usageError{fmt.Errorf("-record-min-free: %w", err)}
 	}
 	if cfg.OverloadHold, err = time.ParseDuration(*overloadHold); err != nil || cfg.OverloadHold < 0 {
-		return usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
+		return o, true, usageError{fmt.Errorf("-overload-hold %q: want a duration, such as 10s, or 0", *overloadHold)}
 	}
 	if cfg.Net.PeerTimeout, err = time.ParseDuration(*peerTimeout); err != nil || cfg.Net.PeerTimeout < 10*time.Second || cfg.Net.PeerTimeout > maxPeerTimeout {
-		return usageError{fmt.Errorf("-peer-timeout %q: want a duration from 10s to %v, such as 15s (a browser restarts its ICE some 8 s after its network goes; a silent peer holds its place in the room as long)", *peerTimeout, maxPeerTimeout)}
+		return o, true, usageError{fmt.Errorf("-peer-timeout %q: want a duration from 10s to %v, such as 15s (a browser restarts its ICE some 8 s after its network goes; a silent peer holds its place in the room as long)", *peerTimeout, maxPeerTimeout)}
 	}
 	for _, s := range iceServers.vals {
 		if lower := strings.ToLower(s); !iceServers.fromEnv && (strings.Contains(lower, ",stun") || strings.Contains(lower, ",turn")) {
-			return usageError{errors.New("-ice-server: one server per flag (a comma in a value is a TURN password's; the environment's list is comma-separated)")}
+			return o, true, usageError{errors.New("-ice-server: one server per flag (a comma in a value is a TURN password's; the environment's list is comma-separated)")}
 		}
 		srv, err := room.ParseICEServer(s)
 		if err != nil {
-			return usageError{err}
+			return o, true, usageError{err}
 		}
 		cfg.Net.ICEServers = append(cfg.Net.ICEServers, srv)
 	}
 	for _, ip := range natIPs.vals {
 		if err := room.CheckNAT1To1IP(ip); err != nil {
-			return usageError{err}
+			return o, true, usageError{err}
 		}
 	}
 	cfg.Net.NAT1To1IPs = natIPs.vals
 	host, _, err := net.SplitHostPort(*listen)
 	if err != nil {
-		return usageError{fmt.Errorf("-listen %q: %w", *listen, err)}
+		return o, true, usageError{fmt.Errorf("-listen %q: %w", *listen, err)}
 	}
 	switch *loopback {
 	case "auto":
@@ -212,11 +236,11 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	case "true", "false":
 		cfg.Net.Loopback = *loopback == "true"
 	default:
-		return usageError{fmt.Errorf("-loopback-candidates %q: want auto, true or false", *loopback)}
+		return o, true, usageError{fmt.Errorf("-loopback-candidates %q: want auto, true or false", *loopback)}
 	}
 	shutdownTimeout, err := time.ParseDuration(*shutdown)
 	if err != nil || shutdownTimeout <= 0 {
-		return usageError{fmt.Errorf("-shutdown-timeout %q: want a duration above 0, such as 20s", *shutdown)}
+		return o, true, usageError{fmt.Errorf("-shutdown-timeout %q: want a duration above 0, such as 20s", *shutdown)}
 	}
 	if *authToken == "" {
 		*authToken = env("MCU_AUTH_TOKEN", "")
@@ -227,29 +251,42 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := checkToken(*webhookSecret); err != nil || *webhookSecret != "" && len(*webhookSecret) < roomtoken.MinSecret {
 		// Each signed event is an HMAC of a body anyone on its way may
 		// read: a short secret could be guessed from it, offline.
-		return usageError{fmt.Errorf("-webhook-secret: want %d or more printable ASCII characters without spaces (openssl rand -base64 32)", roomtoken.MinSecret)}
+		return o, true, usageError{fmt.Errorf("-webhook-secret: want %d or more printable ASCII characters without spaces (openssl rand -base64 32)", roomtoken.MinSecret)}
 	}
 	if err := checkToken(*authToken); err != nil {
-		return usageError{err}
+		return o, true, usageError{err}
 	}
 	if err := cfg.Validate(); err != nil {
-		return usageError{err}
+		return o, true, usageError{err}
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
-		return usageError{errors.New("-tls-cert and -tls-key go together: a certificate and its private key")}
+		return o, true, usageError{errors.New("-tls-cert and -tls-key go together: a certificate and its private key")}
 	}
 	port, err := strconv.Atoi(*udpPort)
 	if err != nil || port < 0 || port > 65535 {
-		return usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
+		return o, true, usageError{fmt.Errorf("-udp-port %q: want 0..65535", *udpPort)}
 	}
+	return serveOptions{
+		cfg: cfg, listen: *listen, size: *size, minBitrate: *minBitrate,
+		webhookURL: *webhookURL, webhookSecret: *webhookSecret, authToken: *authToken,
+		tlsCert: *tlsCert, tlsKey: *tlsKey, debugAddr: *debugAddr,
+		udpPort: port, shutdownTimeout: shutdownTimeout, verbose: *verbose,
+	}, false, nil
+}
 
-	log := newLogger(stderr, slog.LevelInfo, *verbose)
-	if *authToken != "" && len(*authToken) < roomtoken.MinSecret {
+// serve runs the server o describes until ctx ends (SIGTERM), then
+// finalizes every recording and closes every peer.
+func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error {
+	cfg, shutdownTimeout := o.cfg, o.shutdownTimeout
+	vc := &cfg.Mixer.Video
+	log := newLogger(stderr, slog.LevelInfo, o.verbose)
+	if o.authToken != "" && len(o.authToken) < roomtoken.MinSecret {
 		log.Warn("the -auth-token is under 32 characters: room tokens are not taken (make one with: openssl rand -base64 32)")
 	}
 	var certs *certReloader
-	if *tlsCert != "" {
-		if certs, err = newCertReloader(*tlsCert, *tlsKey, log); err != nil {
+	var err error
+	if o.tlsCert != "" {
+		if certs, err = newCertReloader(o.tlsCert, o.tlsKey, log); err != nil {
 			return err
 		}
 	}
@@ -257,51 +294,15 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if cfg.RecordDir, err = recordDirReady(cfg.RecordDir); err != nil {
 		return err
 	}
-	// Recordings a killed server left unfinished (no Duration, no Cues:
-	// players cannot seek in them) are finished once nothing has written
-	// to them for finishQuiet (another server may share the folder). A
-	// stop meanwhile cuts the work short, leaving them as they were.
-	finishCtx, stopFinishing := context.WithCancel(ctx)
-	var finishing sync.WaitGroup
-	// A stop waits for a finish under way no longer than
-	// -shutdown-timeout (a big file's sync on a slow disk): one cut short
-	// leaves the recording as it was, and its .finishing file goes at the
-	// next start.
-	finishStopped := make(chan struct{})
-	defer func() {
-		select {
-		case <-finishStopped:
-		case <-time.After(shutdownTimeout):
-			log.Warn("a recording's finish was still under way at the stop; the file stays as it was")
-		}
-	}()
-	defer stopFinishing()
-	finishing.Go(func() {
-		defer close(finishStopped)
-		select {
-		case <-time.After(finishQuiet):
-		case <-finishCtx.Done():
-			return
-		}
-		done, removed, err := recorder.FinishAll(finishCtx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
-		for _, path := range done {
-			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
-		}
-		for _, path := range removed {
-			log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
-		}
-		if err != nil && finishCtx.Err() == nil {
-			log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
-		}
-	})
+	defer finishLeftRecordings(ctx, cfg, shutdownTimeout, log)()
 	if free, ok := diskspace.Free(cfg.RecordDir); ok && free < cfg.RecordMinFree {
 		// Found now, not at a meeting's first recording.
 		log.Warn("the recordings' disk has less free space than -record-min-free: recordings are refused until it has more",
 			"free_mib", free>>20, "record_min_free_mib", cfg.RecordMinFree>>20)
 	}
 
-	if port > 0 {
-		conn, err := listenMedia(port, log)
+	if o.udpPort > 0 {
+		conn, err := listenMedia(o.udpPort, log)
 		if err != nil {
 			return err
 		}
@@ -316,23 +317,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		log.Info("all media on one UDP port", "addr", conn.LocalAddr())
 	}
 
-	if *debugAddr != "" {
-		dl, err := net.Listen("tcp", *debugAddr)
+	if o.debugAddr != "" {
+		closeDebug, err := serveDebug(o.debugAddr, log)
 		if err != nil {
-			return fmt.Errorf("debug address: %w", err)
+			return err
 		}
-		// pprof registers on the default mux; a CPU profile's answer takes
-		// its seconds to write.
-		dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
-			WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
-		go dbg.Serve(dl)
-		defer dbg.Close()
-		if ip, ok := dl.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
-			// Profiles show the server's insides and cost CPU to take.
-			log.Warn("pprof is open to the network: anyone who reaches it can profile the server", "addr", dl.Addr())
-		} else {
-			log.Info("pprof on", "addr", dl.Addr())
-		}
+		defer closeDebug()
 	}
 
 	// Each participant's decoder runs on its own OS thread and holds a Go P
@@ -358,8 +348,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	metrics := server.NewMetrics()
 	cfg.Observer = metrics
 	var hooks *webhook.Sender
-	if *webhookURL != "" {
-		hooks = webhook.New(*webhookURL, webhook.Options{Secret: *webhookSecret, Logger: log})
+	if o.webhookURL != "" {
+		hooks = webhook.New(o.webhookURL, webhook.Options{Secret: o.webhookSecret, Logger: log})
 		cfg.Events = func(e room.Event) { hooks.Send(e.Room, e) }
 	}
 	rooms, err := room.NewManager(cfg)
@@ -370,12 +360,12 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if hooks != nil {
 		metrics.CountWebhook(func() (uint64, uint64, uint64) { return hooks.Delivered(), hooks.Failed(), hooks.Dropped() })
 	}
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", o.listen)
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
 	}
 	api := server.New(rooms, metrics, log)
-	api.RequireToken(*authToken)
+	api.RequireToken(o.authToken)
 	srv := httpServer(api)
 	srv.ErrorLog = httpErrorLog(log)
 	scheme := "http"
@@ -393,8 +383,8 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 	}()
 	log.Info("mcu listening", "url", scheme+"://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir, "auto_record", cfg.AutoRecord,
-		"canvas", *size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", *minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
-		"token_needed", *authToken != "")
+		"canvas", o.size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", o.minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
+		"token_needed", o.authToken != "")
 	fmt.Fprintf(stdout, "mcu: open %s://%s/ in a browser\n", scheme, browserAddr(ln.Addr()))
 
 	var serveErr error
@@ -434,6 +424,65 @@ func serveCommand(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// finishLeftRecordings finishes, in the background, the recordings a
+// killed server left unfinished in cfg.RecordDir (no Duration, no Cues:
+// players cannot seek in them), once nothing has written to them for
+// finishQuiet (another server may share the folder). The function it
+// returns cuts that work short, leaving the files as they were, and waits
+// for it no longer than timeout (a big file's sync on a slow disk); a
+// finish cut short leaves its .finishing file for the next start.
+func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		select {
+		case <-time.After(finishQuiet):
+		case <-ctx.Done():
+			return
+		}
+		done, removed, err := recorder.FinishAll(ctx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
+		for _, path := range done {
+			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
+		}
+		for _, path := range removed {
+			log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
+		}
+		if err != nil && ctx.Err() == nil {
+			log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
+		}
+	}()
+	return func() {
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(timeout):
+			log.Warn("a recording's finish was still under way at the stop; the file stays as it was")
+		}
+	}
+}
+
+// serveDebug serves Go's pprof profiles on addr until the function it
+// returns is called.
+func serveDebug(addr string, log *slog.Logger) (stop func(), err error) {
+	dl, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("debug address: %w", err)
+	}
+	// pprof registers on the default mux; a CPU profile's answer takes
+	// its seconds to write.
+	dbg := &http.Server{Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: time.Minute, MaxHeaderBytes: maxHeaderBytes}
+	go dbg.Serve(dl)
+	if ip, ok := dl.Addr().(*net.TCPAddr); ok && !ip.IP.IsLoopback() {
+		// Profiles show the server's insides and cost CPU to take.
+		log.Warn("pprof is open to the network: anyone who reaches it can profile the server", "addr", dl.Addr())
+	} else {
+		log.Info("pprof on", "addr", dl.Addr())
+	}
+	return func() { dbg.Close() }, nil
 }
 
 // listenMedia opens the one UDP port of -udp-port on every address, as
