@@ -14,21 +14,7 @@ import (
 // 1280x720 recording plays in mpv, VLC or Kodi as BT.709 (their guess for
 // video 1280 wide or more), its greens 30 levels off.
 func TestWebMSaysBT601(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "out.webm")
-	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := newClip(t).write(w, time.Second, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p, err := mediatest.ProbeFile(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := probeSecond(t)
 	v, ok := p.Video()
 	if !ok {
 		t.Fatal("no video")
@@ -44,6 +30,20 @@ func TestWebMSaysBT601(t *testing.T) {
 // its streams' disposition, none here), players that honour the flag,
 // mkvmerge-made playlists and some TVs, pick no track.
 func TestWebMTracksAreDefault(t *testing.T) {
+	p := probeSecond(t)
+	if len(p.Streams) != 2 {
+		t.Fatalf("%d streams, want 2", len(p.Streams))
+	}
+	for _, s := range p.Streams {
+		if !s.Default {
+			t.Errorf("the %s track is not marked default", s.CodecType)
+		}
+	}
+}
+
+// probeSecond records a second of the test clip and probes the file.
+func probeSecond(t *testing.T) mediatest.Probe {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "out.webm")
 	w, err := CreateWebM(path, WebMConfig{Width: 320, Height: 180, FPS: 30})
 	if err != nil {
@@ -59,12 +59,5 @@ func TestWebMTracksAreDefault(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Streams) != 2 {
-		t.Fatalf("%d streams, want 2", len(p.Streams))
-	}
-	for _, s := range p.Streams {
-		if !s.Default {
-			t.Errorf("the %s track is not marked default", s.CodecType)
-		}
-	}
+	return p
 }
