@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -60,18 +61,10 @@ func DefaultLimiterConfig() LimiterConfig {
 // withDefaults returns c with every zero field replaced by its default.
 func (c LimiterConfig) withDefaults() LimiterConfig {
 	d := DefaultLimiterConfig()
-	if c.Threshold == 0 {
-		c.Threshold = d.Threshold
-	}
-	if c.Attack == 0 {
-		c.Attack = d.Attack
-	}
-	if c.Hold == 0 {
-		c.Hold = d.Hold
-	}
-	if c.Release == 0 {
-		c.Release = d.Release
-	}
+	c.Threshold = cmp.Or(c.Threshold, d.Threshold)
+	c.Attack = cmp.Or(c.Attack, d.Attack)
+	c.Hold = cmp.Or(c.Hold, d.Hold)
+	c.Release = cmp.Or(c.Release, d.Release)
 	return c
 }
 

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"time"
@@ -45,18 +46,10 @@ func DefaultSpeakerConfig() SpeakerConfig {
 // withDefaults returns c with every zero field replaced by its default.
 func (c SpeakerConfig) withDefaults() SpeakerConfig {
 	d := DefaultSpeakerConfig()
-	if c.Smoothing == 0 {
-		c.Smoothing = d.Smoothing
-	}
-	if c.Floor == 0 {
-		c.Floor = d.Floor
-	}
-	if c.Margin == 0 {
-		c.Margin = d.Margin
-	}
-	if c.Hold == 0 {
-		c.Hold = d.Hold
-	}
+	c.Smoothing = cmp.Or(c.Smoothing, d.Smoothing)
+	c.Floor = cmp.Or(c.Floor, d.Floor)
+	c.Margin = cmp.Or(c.Margin, d.Margin)
+	c.Hold = cmp.Or(c.Hold, d.Hold)
 	return c
 }
 
