@@ -152,7 +152,7 @@ func TestMcuJSErrorShapes(t *testing.T) {
 // TestDemoCameraBlockedMicAllowed: a person who blocked the camera
 // for the site but allows the microphone (both are per-device settings in
 // Chromium and Firefox) joins with the microphone, as one without a camera
-// does.
+// does, and turns the camera on in the call once it is allowed.
 func TestDemoCameraBlockedMicAllowed(t *testing.T) {
 	requireTools(t)
 	p := participants(t, 4)[0]
@@ -176,10 +176,33 @@ func TestDemoCameraBlockedMicAllowed(t *testing.T) {
 	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Mic"))
 	click("Join", "#join")
 	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))
-	state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " disabled " + document.getElementById(id).disabled).join(", ") + "; tracks: " + document.getElementById("self").srcObject.getTracks().map((t) => t.kind).join(",") + "; error: " + document.getElementById("error").textContent`)
+	state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " " + JSON.stringify(document.getElementById(id).textContent) + " disabled " + document.getElementById(id).disabled).join(", ") + "; tracks: " + document.getElementById("self").srcObject.getTracks().map((t) => t.kind).join(",") + "; error: " + document.getElementById("error").textContent`)
 	t.Logf("joined: %s", state)
-	if !strings.HasPrefix(state, "camera disabled true, mic disabled false; tracks: audio;") {
-		t.Errorf("camera blocked, microphone allowed: %s; want to join with the microphone", state)
+	if !strings.HasPrefix(state, `camera "Turn camera on" disabled false, mic "Mute microphone" disabled false; tracks: audio;`) {
+		t.Errorf("camera blocked, microphone allowed: %s; want to join with the microphone, the camera's button offering to turn it on", state)
+	}
+	// The camera allowed in the call: its button sends it, in the same
+	// session (no new offer: the server takes none).
+	sessions := func() []participantInfo {
+		info, _ := getRoom(t, srv.URL, roomName)
+		return info.Participants
+	}
+	before := sessions()
+	if len(before) != 1 || before[0].VideoCodec != "" {
+		t.Fatalf("before the camera is turned on the room lists %+v, want one person sending no video", before)
+	}
+	set("camera", cdpbrowser.PermissionSettingGranted)
+	click("Turn camera on", "#camera")
+	deadline := time.Now().Add(uiTimeout)
+	for now := sessions(); len(now) != 1 || now[0].VideoCodec == "" || now[0].ID != before[0].ID; now = sessions() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%v after the camera was turned on the room lists %+v (before: %+v); page: %s", uiTimeout, now, before,
+				eval[string](t, b, evalTimeout, `document.getElementById("camera").textContent + "; " + document.getElementById("error").textContent`))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if cam := eval[string](t, b, evalTimeout, `document.getElementById("camera").textContent + "; " + document.getElementById("self").srcObject.getVideoTracks().length`); cam != "Turn camera off; 1" {
+		t.Errorf("with the camera on: button and the page's own video tracks %q, want \"Turn camera off; 1\"", cam)
 	}
 	_, _, waitText := pageActions(t, b)
 	click("Leave", "#leave")
@@ -187,6 +210,7 @@ func TestDemoCameraBlockedMicAllowed(t *testing.T) {
 
 	// Both refused: the page joins to watch and listen (Chromium then
 	// hides its host addresses behind mDNS names), and the mix plays.
+	set("camera", cdpbrowser.PermissionSettingDenied)
 	set("microphone", cdpbrowser.PermissionSettingDenied)
 	click("Join", "#join")
 	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+roomName)))

@@ -729,11 +729,16 @@ func TestDemoPageBehindAProxy(t *testing.T) {
 	do(t, b, evalTimeout, "click Stop recording", chromedp.Click("#record"))
 	waitFor(t, b, uiTimeout, `document.getElementById("recording").textContent.startsWith("Saved /")`)
 
-	// A camera that stops on its own is told, and its button can no longer
-	// turn it on.
-	eval[bool](t, b, evalTimeout, `(document.getElementById("self").srcObject.getVideoTracks()[0].dispatchEvent(new Event("ended")), true)`)
-	if msg, cam := text("error"), text("camera"); !strings.HasPrefix(msg, "Your camera stopped") || cam != "Camera stopped" {
+	// A camera that stops on its own is told, and its button asks for it
+	// again and sends it in the same session.
+	eval[bool](t, b, evalTimeout, `(() => { const t = document.getElementById("self").srcObject.getVideoTracks()[0]; t.stop(); t.dispatchEvent(new Event("ended")); return true; })()`)
+	if msg, cam := text("error"), text("camera"); !strings.HasPrefix(msg, "Your camera stopped") || cam != "Turn camera on" {
 		t.Errorf("after the camera ended: error %q, button %q", msg, cam)
+	}
+	do(t, b, evalTimeout, "click Turn camera on", chromedp.Click("#camera"))
+	waitFor(t, b, uiTimeout, `document.getElementById("camera").textContent === "Turn camera off"`)
+	if got := eval[string](t, b, evalTimeout, `document.getElementById("self").srcObject.getVideoTracks().map((t) => t.readyState).join(",") + "; " + document.getElementById("error").textContent`); got != "live; " {
+		t.Errorf("the camera turned on again: the page's video tracks and error line %q, want one live track and no error", got)
 	}
 	// The proxy does not answer the leave: the page gives up on it after
 	// mcu.js's LEAVE_TIMEOUT_MS, shows the form and says so.

@@ -667,3 +667,48 @@ func TestWebclientPageGoneDuringJoin(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestWebclientCameraGivenLater: a page that joined with its microphone
+// alone gives a camera later with session.setTrack, in both of mcu.js's
+// ways of taking the mix (VP8, and H.264 on a section of its own), and the
+// server decodes it in the same session: it takes no second offer, so the
+// section the camera goes on must be negotiated at the join.
+func TestWebclientCameraGivenLater(t *testing.T) {
+	requireTools(t)
+	p := participants(t, 4)[0]
+	srv := testserver.Start(t, nil)
+	media := fakeMedia(t, participants(t, 4))[0]
+	b := launch(t, p, media, srv.URL+"/#x", `document.getElementById("room").value !== ""`)
+	for _, mix := range []string{"", "h264"} {
+		roomName := "camera-later" + mix
+		joined := eval[string](t, b, joinTimeout, fmt.Sprintf(`navigator.mediaDevices.getUserMedia({ audio: true, video: true }).then(async (devices) => {
+			window.camera = devices.getVideoTracks()[0];
+			const m = await import("/mcu.js");
+			window.sess = await m.join({ room: %q, name: "Later", stream: new MediaStream(devices.getAudioTracks()), videoCodec: %q });
+			await sess.connected;
+			return "ok";
+		}).catch((e) => "error: " + e.message)`, roomName, mix))
+		if joined != "ok" {
+			t.Fatalf("mix %q: join: %s", mix, joined)
+		}
+		info, _ := getRoom(t, srv.URL, roomName)
+		if len(info.Participants) != 1 || info.Participants[0].VideoCodec != "" {
+			t.Fatalf("mix %q: joined without a camera, the room lists %+v", mix, info.Participants)
+		}
+		id := info.Participants[0].ID
+		if got := eval[string](t, b, evalTimeout, `sess.setTrack("video", camera).then(() => "ok", (e) => e.message)`); got != "ok" {
+			t.Fatalf("mix %q: setTrack: %s", mix, got)
+		}
+		deadline := time.Now().Add(uiTimeout)
+		for info, _ = getRoom(t, srv.URL, roomName); len(info.Participants) != 1 || info.Participants[0].VideoCodec == ""; info, _ = getRoom(t, srv.URL, roomName) {
+			if time.Now().After(deadline) {
+				t.Fatalf("mix %q: %v after setTrack the room lists %+v", mix, uiTimeout, info.Participants)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if got := info.Participants[0]; got.ID != id {
+			t.Errorf("mix %q: the camera came in session %s, want the join's %s", mix, got.ID, id)
+		}
+		eval[float64](t, b, evalTimeout, `sess.leave()`)
+	}
+}

@@ -359,45 +359,88 @@ function onCancel() {
 // their last picture, or hear nothing.
 function watchEnded(stream) {
   paused.clear(); // a new call's tracks
-  for (const track of stream.getTracks()) {
-    // The system may pause a track without ending it (iOS during a phone
-    // call or Siri, another app taking the camera, the page in the
-    // background): the others then get nothing from it until it resumes.
-    const what = track.kind === "video" ? "camera" : "microphone";
-    if (track.muted) {
-      paused.add(what); // paused already when the call begins
-    }
-    track.addEventListener("mute", () => {
-      if (local === stream) {
-        paused.add(what);
-        showPaused();
-      }
-    });
-    track.addEventListener("unmute", () => {
-      if (local === stream) {
-        paused.delete(what);
-        showPaused();
-      }
-    });
-    track.addEventListener("ended", () => {
-      if (local !== stream) {
-        return; // a call that is over
-      }
-      paused.delete(what); // stopped, not paused: said below
-      const video = track.kind === "video";
-      const button = video ? ui.camera : ui.mic;
-      button.disabled = true;
-      button.textContent = video ? "Camera stopped" : "Microphone stopped";
-      showError(
-        new Error(
-          `Your ${video ? "camera" : "microphone"} stopped (unplugged, or its permission withdrawn): the others ${video ? "see your last picture" : "no longer hear you"}. Leave and join again to send it again.`,
-        ),
-      );
-    });
-  }
+  stream.getTracks().forEach((track) => watchTrack(stream, track));
   if (paused.size > 0) {
     showPaused();
   }
+}
+
+// watchTrack is watchEnded's for one track of stream.
+function watchTrack(stream, track) {
+  // The system may pause a track without ending it (iOS during a phone
+  // call or Siri, another app taking the camera, the page in the
+  // background): the others then get nothing from it until it resumes.
+  const what = track.kind === "video" ? "camera" : "microphone";
+  if (track.muted) {
+    paused.add(what); // paused already when the call begins
+  }
+  track.addEventListener("mute", () => {
+    if (local === stream) {
+      paused.add(what);
+      showPaused();
+    }
+  });
+  track.addEventListener("unmute", () => {
+    if (local === stream) {
+      paused.delete(what);
+      showPaused();
+    }
+  });
+  track.addEventListener("ended", () => {
+    if (local !== stream) {
+      return; // a call that is over
+    }
+    paused.delete(what); // stopped, not paused: said below
+    const video = track.kind === "video";
+    const button = video ? ui.camera : ui.mic;
+    // Pressing the button asks for the device again (turnOn).
+    button.dataset.off = "true";
+    button.textContent = video ? "Turn camera on" : "Unmute microphone";
+    showError(
+      new Error(
+        `Your ${video ? "camera" : "microphone"} stopped (unplugged, or its permission withdrawn): the others ${video ? "no longer see you" : "no longer hear you"}. Press "${button.textContent}" to send it again.`,
+      ),
+    );
+  });
+}
+
+// turnOn asks for a camera or microphone the call has none of (it joined
+// without, or the one it had stopped) and sends it, in the same session.
+async function turnOn(kind, button) {
+  const s = session;
+  button.disabled = true;
+  try {
+    const media = await navigator.mediaDevices.getUserMedia(kind === "video" ? { video: { width: { ideal: 640 }, height: { ideal: 360 } } } : { audio: true });
+    const track = media.getTracks()[0];
+    if (session !== s || !local) {
+      track.stop(); // left meanwhile
+      return;
+    }
+    local.getTracks().filter((t) => t.kind === kind).forEach((t) => { t.stop(); local.removeTrack(t); });
+    local.addTrack(track);
+    watchTrack(local, track);
+    await s.setTrack(kind, track);
+    ui.self.srcObject = null;
+    ui.self.srcObject = local;
+    button.dataset.off = "false";
+    button.textContent = kind === "video" ? "Turn camera off" : "Mute microphone";
+    showError(null);
+  } catch (err) {
+    showError(err);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// onDevice is a click on the camera's or the microphone's button: with a
+// live track of its kind, it turns it off or on; without, it asks for one.
+function onDevice(kind, button, offText, onText) {
+  const tracks = local?.getTracks().filter((t) => t.kind === kind && t.readyState === "live") ?? [];
+  if (tracks.length === 0 && session?.setTrack) {
+    turnOn(kind, button);
+    return;
+  }
+  toggle(button, tracks, offText, onText);
 }
 
 // connectionFailed: the error line says the connection failed.
@@ -519,8 +562,16 @@ function setCallUI(inCall) {
   ui.camera.dataset.off = ui.mic.dataset.off = "false";
   ui.camera.textContent = "Turn camera off";
   ui.mic.textContent = "Mute microphone";
-  ui.camera.disabled = inCall && !local?.getVideoTracks().length;
-  ui.mic.disabled = inCall && !local?.getAudioTracks().length;
+  // Without a camera (or microphone) the button asks for one.
+  if (inCall && !local?.getVideoTracks().length) {
+    ui.camera.dataset.off = "true";
+    ui.camera.textContent = "Turn camera on";
+  }
+  if (inCall && !local?.getAudioTracks().length) {
+    ui.mic.dataset.off = "true";
+    ui.mic.textContent = "Unmute microphone";
+  }
+  ui.camera.disabled = ui.mic.disabled = false;
   if (!inCall) {
     ui.people.replaceChildren();
     delete ui.people.dataset.shown;
@@ -812,8 +863,8 @@ ui.name.value = recall("mcu-name");
 ui.form.addEventListener("submit", onJoin);
 ui.cancel.addEventListener("click", onCancel);
 ui.leave.addEventListener("click", onLeave);
-ui.camera.addEventListener("click", () => toggle(ui.camera, local?.getVideoTracks() ?? [], "Turn camera off", "Turn camera on"));
-ui.mic.addEventListener("click", () => toggle(ui.mic, local?.getAudioTracks() ?? [], "Mute microphone", "Unmute microphone"));
+ui.camera.addEventListener("click", () => onDevice("video", ui.camera, "Turn camera off", "Turn camera on"));
+ui.mic.addEventListener("click", () => onDevice("audio", ui.mic, "Mute microphone", "Unmute microphone"));
 ui.record.addEventListener("click", onRecord);
 ui.layout.addEventListener("change", onLayout);
 // The system may pause the mix (iOS during a phone call or when

@@ -525,7 +525,7 @@ function videoCodecs(videoCodec) {
 
 /**
  * Joins a room. stream is the local camera and microphone (either may be
- * missing: that direction is then receive-only). Returns a session:
+ * missing, and given later with session.setTrack). Returns a session:
  *
  *   pc            the RTCPeerConnection
  *   location      absolute URL of the session (DELETE it to leave)
@@ -533,6 +533,9 @@ function videoCodecs(videoCodec) {
  *   connected     a promise that resolves when the media connection is up
  *                 (and rejects if it fails, or on leave() before that)
  *   leave()       leaves (DELETE), closes pc; safe to call twice
+ *   setTrack(kind, track)  sends track ("audio" or "video"; null: nothing)
+ *                 in place of the one of its kind, also one missing at
+ *                 the join (turned on later), without renegotiating
  *   restartIce()  restarts ICE through the server (done by itself when the
  *                 connection drops); resolves to the session's new ETag
  *   ended         a promise that resolves when an ICE restart learns the
@@ -584,25 +587,27 @@ export async function join({
   try {
     const remoteStream = new MediaStream();
     pc.addEventListener("track", (e) => remoteStream.addTrack(e.track));
+    // The sender of each kind: a camera or microphone missing at the join
+    // is negotiated all the same (nothing is sent until there is a
+    // track), so that one turned on later goes out by replaceTrack
+    // (session.setTrack), without a new offer the server would not take.
+    const senders = {};
+    const streams = stream ? [stream] : [];
     for (const kind of ["audio", "video"]) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
       if (kind === "video" && codecs) {
         // The mix on a section of its own, H.264 alone; the camera on
         // another, in whatever the browser sends (it may decode H.264
         // and not encode it).
-        if (track) {
-          pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
-        }
+        senders.video = pc.addTransceiver(track ?? "video", { direction: "sendonly", streams }).sender;
         const mix = pc.addTransceiver("video", { direction: "recvonly" });
         try {
           mix.setCodecPreferences(codecs);
         } catch (err) {
           throw new McuError(0, `This browser cannot take the mix in H.264: ${err.message}.`);
         }
-      } else if (track) {
-        pc.addTransceiver(track, { direction: "sendrecv", streams: [stream] });
       } else {
-        pc.addTransceiver(kind, { direction: "recvonly" });
+        senders[kind] = pc.addTransceiver(track ?? kind, { direction: "sendrecv", streams }).sender;
       }
     }
     // Bounded like the rest of the join: a browser may leave these
@@ -683,6 +688,10 @@ export async function join({
       remoteStream,
       connected,
       restartIce: () => ice.restart(),
+      // setTrack sends track (a camera or microphone turned on, or
+      // another one) in place of what is sent of its kind, or, with
+      // null, stops sending kind ("audio" or "video").
+      setTrack: (kind, track) => senders[kind].replaceTrack(track),
       ended: ice.ended,
       // room reads the session's room, as roomInfo does, with the
       // session's URL for its credential: it still reads it once the
