@@ -90,13 +90,22 @@ func iceChars(s string, least int) bool {
 	return true
 }
 
-// udpAddresses adds to addrs the address of each UDP candidate of values,
-// read as pion reads them (an empty foundation, any transport it takes
-// for UDP, ...; one it cannot read it ignores).
+// udpAddresses adds to addrs each UDP candidate of values, read as pion
+// reads them (an empty foundation, any transport it takes for UDP, ...;
+// one it cannot read it ignores), and told apart as pion tells them apart
+// (Candidate.Equal): by address, type and related address. pion keeps and
+// checks each candidate that differs in its related address alone, which
+// is the client's free text: counted by address, any number of candidates
+// aimed the server's checks at one address. The same candidate listed in
+// several sections counts once.
 func udpAddresses(addrs map[string]bool, values ...string) {
 	for _, v := range values {
 		if c, err := ice.UnmarshalCandidate(v); err == nil && c.NetworkType().IsUDP() {
-			addrs[net.JoinHostPort(c.Address(), strconv.Itoa(c.Port()))] = true
+			key := net.JoinHostPort(c.Address(), strconv.Itoa(c.Port())) + " " + c.Type().String()
+			if ra := c.RelatedAddress(); ra != nil {
+				key += " " + net.JoinHostPort(ra.Address, strconv.Itoa(ra.Port))
+			}
+			addrs[key] = true
 		}
 	}
 }
