@@ -72,9 +72,16 @@ type Sender struct {
 	// The queue: lanes[i] holds the waiting events of the keys that hash
 	// to i, each lane as long as the whole queue may be; queued counts
 	// them all, under mu, against size.
-	lanes     []chan []byte
-	queued    atomic.Int64
-	size      int
+	lanes  []chan item
+	queued atomic.Int64
+	size   int
+	// perKey counts each key's events waiting, under mu, against
+	// keyShare: one room's flood of events (a room token's holder joining
+	// and leaving as fast as it can: four events a turn) fills its own
+	// share, not the whole queue, whose other rooms' events were dropped.
+	perKey    map[string]int
+	keyShare  int
+	keyFull   map[string]bool // keys whose drops were logged, until their events drain
 	stop      chan struct{}   // closed by Close: no more waiting between tries
 	abort     context.Context // cancelled when Close's context ends: what is left is given up
 	giveUp    context.CancelFunc
@@ -100,8 +107,12 @@ type Options struct {
 func New(rawURL string, o Options) *Sender {
 	s := &Sender{url: rawURL, logURL: redact(rawURL), secret: []byte(o.Secret),
 		log: cmp.Or(o.Logger, slog.New(slog.DiscardHandler)), attempts: cmp.Or(o.Attempts, DefaultAttempts), backoff: cmp.Or(o.Backoff, DefaultBackoff),
-		size: cmp.Or(o.Queue, DefaultQueue), stop: make(chan struct{}), done: make(chan struct{})}
-	s.lanes = make([]chan []byte, cmp.Or(o.Lanes, DefaultLanes))
+		size: cmp.Or(o.Queue, DefaultQueue), stop: make(chan struct{}), done: make(chan struct{}),
+		perKey: map[string]int{}, keyFull: map[string]bool{}}
+	// A quarter of the queue: a room of 125 sessions closing at a
+	// shutdown tells some 130 events at once.
+	s.keyShare = max(1, s.size/4)
+	s.lanes = make([]chan item, cmp.Or(o.Lanes, DefaultLanes))
 	s.abort, s.giveUp = context.WithCancel(context.Background())
 	// No redirects followed: the events go where they were configured to.
 	// A connection kept for each lane, so that none is opened (a TLS
@@ -112,7 +123,7 @@ func New(rawURL string, o Options) *Sender {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var wg sync.WaitGroup
 	for i := range s.lanes {
-		s.lanes[i] = make(chan []byte, s.size)
+		s.lanes[i] = make(chan item, s.size)
 		wg.Go(func() { s.run(s.lanes[i]) })
 	}
 	go func() {
@@ -161,8 +172,34 @@ func (s *Sender) Send(key string, ev any) {
 		}
 		return
 	}
+	if s.perKey[key] >= s.keyShare {
+		n := s.dropped.Add(1)
+		if !s.keyFull[key] {
+			s.keyFull[key] = true
+			s.log.Warn("webhook: one key's events fill its share of the queue, its events dropped", "url", s.logURL, "key", key, "share", s.keyShare, "dropped_so_far", n)
+		}
+		return
+	}
+	s.perKey[key]++
 	s.queued.Add(1)
-	s.lanes[lane(key, len(s.lanes))] <- body // never full: it holds no more than the queue
+	s.lanes[lane(key, len(s.lanes))] <- item{key, body} // never full: it holds no more than the queue
+}
+
+// item is an event waiting in a lane, with its key.
+type item struct {
+	key  string
+	body []byte
+}
+
+// taken counts key's event out of the queue.
+func (s *Sender) taken(key string) {
+	s.mu.Lock()
+	if s.perKey[key]--; s.perKey[key] <= 0 {
+		delete(s.perKey, key)
+		delete(s.keyFull, key)
+	}
+	s.mu.Unlock()
+	s.queued.Add(-1)
 }
 
 // lane is key's lane of n (FNV-1a of key).
@@ -207,9 +244,10 @@ func (s *Sender) Close(ctx context.Context) error {
 }
 
 // run delivers a lane's events, one at a time.
-func (s *Sender) run(lane <-chan []byte) {
-	for body := range lane {
-		s.queued.Add(-1)
+func (s *Sender) run(lane <-chan item) {
+	for it := range lane {
+		body := it.body
+		s.taken(it.key)
 		if s.abort.Err() != nil {
 			s.failed.Add(1)
 			s.abandoned.Add(1)
