@@ -96,6 +96,7 @@ type serveOptions struct {
 	tlsCert, tlsKey string
 	debugAddr       string
 	udpPort         int
+	connsPerClient  int
 	shutdownTimeout time.Duration
 	verbose         bool
 }
@@ -132,6 +133,7 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 	layoutName := fs.String("layout", env("MCU_LAYOUT", "grid"), "default `layout` of new rooms: grid or speaker [MCU_LAYOUT]")
 	voices := fs.String("voices", env("MCU_VOICES", strconv.Itoa(mixer.LiveVoices)), "how many people's sound each mix takes at most: the loudest at each moment, faded in and out as they change; 0: everyone's [MCU_VOICES]")
 	maxp := fs.String("max-participants", env("MCU_MAX_PARTICIPANTS", "25"), "people shown per room; more get 429 [MCU_MAX_PARTICIPANTS]")
+	connsPerClient := fs.String("max-conns-per-client", env("MCU_MAX_CONNS_PER_CLIENT", "256"), "HTTP connections open at once from one client (an IPv4 address, an IPv6 /64); more are closed unanswered. 0: no bound, behind a reverse proxy, whose connections all come from it [MCU_MAX_CONNS_PER_CLIENT]")
 	maxViewers := fs.String("max-viewers", env("MCU_MAX_VIEWERS", "100"), "viewers (WHEP) per room; more get 429 [MCU_MAX_VIEWERS]")
 	maxRooms := fs.String("max-rooms", env("MCU_MAX_ROOMS", "50"), "rooms open at once (each runs an encoder); a join that would open another gets 503 [MCU_MAX_ROOMS]")
 	overloadHold := fs.String("overload-hold", env("MCU_OVERLOAD_HOLD", "10s"), "after the server falls behind its media for want of CPU (late ticks, a busy encoder, a decoder 500 ms behind), refuse joins of senders and new rooms with 503 for this `duration` (viewers are still taken); 0 never refuses [MCU_OVERLOAD_HOLD]")
@@ -187,6 +189,10 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 	}
 	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
 		return o, true, usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
+	}
+	perClient, err := strconv.Atoi(*connsPerClient)
+	if err != nil || perClient < 0 {
+		return o, true, usageError{fmt.Errorf("-max-conns-per-client %q: want 0 (no bound) or more", *connsPerClient)}
 	}
 	if cfg.MaxViewers, err = strconv.Atoi(*maxViewers); err != nil {
 		return o, true, usageError{fmt.Errorf("-max-viewers %q: %w", *maxViewers, err)}
@@ -270,7 +276,7 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 		cfg: cfg, listen: *listen, size: *size, minBitrate: *minBitrate,
 		webhookURL: *webhookURL, webhookSecret: *webhookSecret, authToken: *authToken,
 		tlsCert: *tlsCert, tlsKey: *tlsKey, debugAddr: *debugAddr,
-		udpPort: port, shutdownTimeout: shutdownTimeout, verbose: *verbose,
+		udpPort: port, connsPerClient: perClient, shutdownTimeout: shutdownTimeout, verbose: *verbose,
 	}, false, nil
 }
 
@@ -364,6 +370,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
 	}
+	ln = limitConns(ln, o.connsPerClient, connTotal())
 	api := server.New(rooms, metrics, log)
 	api.RequireToken(o.authToken)
 	srv := httpServer(api)
