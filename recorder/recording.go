@@ -146,6 +146,38 @@ func enoughSpace(folder string, min uint64) error {
 	return nil
 }
 
+// ErrFileGone means a recording's file is no longer at its path: deleted
+// (its folder removed while it was written: what it held is lost) or moved
+// away (it is finalized where it went).
+var ErrFileGone = errors.New("recorder: the recording's file is no longer where it was made")
+
+// deleted reports a file deleted while open: writing on is pointless.
+func (w *WebMWriter) deleted() error {
+	if fi, err := w.file.Stat(); err == nil && unlinked(fi) {
+		return fmt.Errorf("%w: %s was deleted while it was written (its folder removed?); what it held is lost", ErrFileGone, w.path)
+	}
+	return nil
+}
+
+// gone reports a file deleted, or moved away from its path, while open.
+func (w *WebMWriter) gone() error {
+	if err := w.deleted(); err != nil {
+		return err
+	}
+	held, err := w.file.Stat()
+	if err != nil {
+		return nil // cannot tell
+	}
+	if now, err := os.Stat(w.path); err != nil || !os.SameFile(now, held) {
+		where := ""
+		if p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", w.file.Fd())); err == nil {
+			where = ": it is now at " + p
+		}
+		return fmt.Errorf("%w: %s was moved away while it was written%s", ErrFileGone, w.path, where)
+	}
+	return nil
+}
+
 // spaceCheckEvery is how much media a recording writes between two looks
 // at its disk's free space: at 1.5 Mbit/s, ~200 KB.
 const spaceCheckEvery = time.Second
@@ -251,11 +283,13 @@ func (r *Recording) run() {
 			continue // keep draining so producers never block
 		}
 		var err error
-		if r.minFree > 0 && it.f.PTS-r.checked >= spaceCheckEvery {
+		if it.f.PTS-r.checked >= spaceCheckEvery {
 			// Between two frames, so that the file is whole where it
 			// stops taking them and its stop can finalize it.
 			r.checked = it.f.PTS
-			err = enoughSpace(filepath.Dir(r.abs), r.minFree)
+			if err = r.w.deleted(); err == nil && r.minFree > 0 {
+				err = enoughSpace(filepath.Dir(r.abs), r.minFree)
+			}
 		}
 		switch {
 		case err != nil:
@@ -276,6 +310,9 @@ func (r *Recording) run() {
 				r.gap()
 				r.mu.Unlock()
 			}
+		case errors.Is(err, ErrFileGone):
+			r.failed.Store(&err)
+			r.log.Error("recording stopped taking frames: its file was deleted", "err", err)
 		case errors.Is(err, ErrLowDisk):
 			r.failed.Store(&err)
 			r.log.Error("recording stopped taking frames: its disk is nearly full; its stop finalizes what was written", "err", err)
@@ -315,7 +352,11 @@ func (r *Recording) Stop() (string, error) {
 	r.mu.Unlock()
 	if first {
 		<-r.done
-		r.closeErr = errors.Join(r.Err(), r.w.Close())
+		var gone error
+		if !errors.Is(r.Err(), ErrFileGone) {
+			gone = r.w.gone() // before Close: the open file is the one compared
+		}
+		r.closeErr = errors.Join(r.Err(), gone, r.w.Close())
 		if r.w.VideoFrames+r.w.AudioFrames == 0 {
 			// FFmpeg's WebM of no frame at all is broken: it goes.
 			if err := os.Remove(r.w.Path()); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -3,8 +3,11 @@ package room
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -123,7 +126,10 @@ func TestEventRecordingRefused(t *testing.T) {
 	for _, c := range []struct {
 		err  error
 		want string
-	}{{recorder.ErrLowDisk, "low_disk"}, {recorder.ErrTooMany, "too_many"}, {errors.New("mkdir: permission denied"), "failed"}} {
+	}{{recorder.ErrLowDisk, "low_disk"}, {recorder.ErrTooMany, "too_many"}, {errors.New("mkdir: permission denied"), "failed"},
+		// The disk full when the file's header was written (no space
+		// kept free, or filled since the look at it).
+		{fmt.Errorf("write header: %w", &os.PathError{Op: "write", Path: "/r/x.webm", Err: syscall.ENOSPC}), "low_disk"}} {
 		startRecorder = func(string, string, time.Time, recorder.WebMConfig, *slog.Logger) (*recorder.Recording, error) {
 			return nil, c.err
 		}

@@ -291,7 +291,7 @@ func (r *Room) StartRecording() (string, error) {
 	if err != nil {
 		why := "failed" // the file not created
 		switch {
-		case errors.Is(err, ErrLowDisk):
+		case errors.Is(err, ErrLowDisk), errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
 			why = "low_disk"
 		case errors.Is(err, recorder.ErrTooMany):
 			why, err = "too_many", ErrTooManyRecordings
@@ -521,6 +521,8 @@ func (r *Room) Info() Info {
 			switch {
 			case errors.Is(err, syscall.ENOSPC):
 				info.Recording.Error = "the disk is full; the file keeps what was written before"
+			case errors.Is(err, recorder.ErrFileGone):
+				info.Recording.Error = "the recording's file was deleted while it was written (its folder removed?): what it held is lost"
 			case errors.Is(err, ErrLowDisk):
 				info.Recording.Error = "the disk is nearly full (under the space the server keeps free): the file takes no more, and a stop finalizes what it has"
 			}

@@ -8,7 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +46,10 @@ func TestFailStatus(t *testing.T) {
 		{wrap(context.DeadlineExceeded), http.StatusServiceUnavailable, true, "could not complete it in time"},
 		{wrap(context.Canceled), http.StatusServiceUnavailable, false, "cancelled"},
 		{errors.New("open /var/lib/mcu/x.webm: disk full"), http.StatusInternalServerError, false, "the server's log has the details under ref"},
+		// A recording's header refused by a full disk (no space kept free,
+		// or filled since the server looked): said as the room's state
+		// says a disk that filled, not as an internal error.
+		{fmt.Errorf("start recording: write header: %w", &os.PathError{Op: "write", Path: "/var/lib/mcu/x.webm", Err: syscall.ENOSPC}), http.StatusInsufficientStorage, false, "the recording disk is full"},
 	} {
 		w := httptest.NewRecorder()
 		s.fail(w, c.err)

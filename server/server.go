@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -494,6 +495,12 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		// Said without the disk's figures, which are the server's.
 		status = http.StatusInsufficientStorage
 		err = errors.New("the recording disk is nearly full (under the free space the server keeps)")
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		// A recording's file not made for a full disk (with no space
+		// kept free, or filled since the check): said as the room's
+		// state says it, without the server's paths.
+		status = http.StatusInsufficientStorage
+		err = errors.New("the recording disk is full")
 	case errors.As(err, &overload):
 		// Short of CPU: another server, or this one once it has kept up
 		// for the hold (RFC 9725 4.7).
