@@ -27,6 +27,9 @@ var (
 	// Config.RecordMinFree; a recording does not start, or took no more
 	// of the mix from then on.
 	ErrLowDisk = recorder.ErrLowDisk
+	// ErrFileGone: a recording's file was deleted or moved away while it
+	// was written.
+	ErrFileGone = recorder.ErrFileGone
 	// ErrNoMoreViewers is a room full of viewers (Config.MaxViewers).
 	ErrNoMoreViewers = fmt.Errorf("%w: it has as many viewers as it may", ErrRoomFull)
 	// ErrTooManyRecordings: a room's recordings begun within one second

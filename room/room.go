@@ -521,7 +521,7 @@ func (r *Room) Info() Info {
 			switch {
 			case errors.Is(err, syscall.ENOSPC):
 				info.Recording.Error = "the disk is full; the file keeps what was written before"
-			case errors.Is(err, recorder.ErrFileGone):
+			case errors.Is(err, ErrFileGone):
 				info.Recording.Error = "the recording's file was deleted while it was written (its folder removed?): what it held is lost"
 			case errors.Is(err, ErrLowDisk):
 				info.Recording.Error = "the disk is nearly full (under the space the server keeps free): the file takes no more, and a stop finalizes what it has"

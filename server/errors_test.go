@@ -511,6 +511,33 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
 }
 
+// TestRecordingFolderRemoved: a recording whose folder is deleted while
+// it is written (a clean-up script) is not answered as a complete file at
+// a path where there is nothing: the room's state says so while it runs,
+// and the stop answers 500 saying the file is gone.
+func TestRecordingFolderRemoved(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
+		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	time.Sleep(1500 * time.Millisecond)
+	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
+		t.Fatal(err)
+	}
+	awaitRecordingError(t, srv.URL+"/api/rooms/r", "deleted")
+	stopped := api(t, "DELETE", srv.URL+"/api/rooms/r/recording", http.StatusInternalServerError)
+	if !strings.Contains(stopped["error"], "no longer where it was made") || stopped["ref"] == "" {
+		t.Errorf("stop of a recording whose file was deleted: %v; want it said, with a ref", stopped)
+	}
+	recordingMetrics(t, srv.URL, 0, 0, map[string]float64{"failed": 1})
+}
+
 // TestToken: a server that needs a token answers joins and the API 401
 // without it (or with another), before reading the body; with it, they are
 // served. Leaving needs only the session's key; the health check, the

@@ -384,6 +384,10 @@ func (s *Server) stopRecording(w http.ResponseWriter, r *http.Request) {
 		// full, and is now finalized: it lacks the meeting's end.
 		writeJSON(w, http.StatusInsufficientStorage, map[string]string{
 			"error": "the recording stopped taking the mix when its disk got nearly full; the file is finalized with what it has", "path": shownPath(r, path)})
+	case path != "" && errors.Is(err, room.ErrFileGone):
+		// Deleted (its folder removed) or moved away while written: said
+		// so, the log having where it went.
+		s.internal(w, err, "the recording's file is no longer where it was made: deleted or moved away while it was written", map[string]string{"path": shownPath(r, path)})
 	case path != "":
 		// The file was written up to a failure (a full disk) and is
 		// finalized as far as it can be: the client learns where it is.
