@@ -41,7 +41,11 @@ type Options struct {
 
 // Result describes a finished (or interrupted) mix.
 type Result struct {
-	Output      string
+	Output string
+	// Unfinished: Output, kept after an interruption, could not be
+	// finalized (its disk full): it plays up to its last cluster, without
+	// duration and cues, until recorder.FinishFile (mcu finish) mends it.
+	Unfinished  bool
 	Duration    time.Duration // of the output
 	VideoFrames int
 	AudioFrames int
@@ -109,6 +113,7 @@ func Mix(ctx context.Context, parts []Participant, opts Options) (Result, error)
 	}
 	if cerr := w.Close(); cerr != nil {
 		err = errors.Join(err, cerr)
+		res.Unfinished = true
 	}
 	res.Output = opts.Output
 	res.Duration = w.Duration()

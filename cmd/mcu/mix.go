@@ -134,6 +134,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	bar.done()
 	if err != nil {
 		switch {
+		case ctx.Err() != nil && res.Output != "" && res.Unfinished:
+			return fmt.Errorf("interrupted; %s could not be finalized (it plays up to about %v, without duration and cues): run mcu finish %s once its disk has room: %w",
+				res.Output, res.Duration.Round(time.Millisecond), res.Output, err)
 		case ctx.Err() != nil && res.Output != "":
 			also := ""
 			if *raw != "" {
