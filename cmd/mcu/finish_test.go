@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -166,5 +167,42 @@ func TestServeRemovesKilledRecordingWithoutFrame(t *testing.T) {
 	}
 	if !strings.Contains(stderr.String(), killed) || strings.Contains(stderr.String(), "could not all be finished") {
 		t.Errorf("log:\n%s", stderr.String())
+	}
+}
+
+// TestServeFinishesOnceThereIsRoom: an unfinished recording the server
+// could not finish at start for want of space (or one of its own whose
+// disk filled, its finalizing failed too) is finished once the disk has
+// room again, without a restart: the server looks again every
+// finishEvery.
+func TestServeFinishesOnceThereIsRoom(t *testing.T) {
+	dir := t.TempDir()
+	killed := killedRecording(t, dir)
+	var free atomic.Uint64
+	real := diskspace.Free
+	diskspace.Free = func(string) (uint64, bool) { return free.Load(), true }
+	t.Cleanup(func() { diskspace.Free = real })
+	every := finishEvery
+	t.Cleanup(func() { finishEvery = every })
+	finishEvery = 300 * time.Millisecond
+	free.Store(1 << 20) // under -record-min-free, 256M
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done, stderr := serveUntilLogged(t, ctx, "could not all be finished", "-record-dir", dir)
+	free.Store(100 << 30) // room again
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(stderr.String(), "finished a recording"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if un, _ := recorder.Unfinished(killed); un {
+		t.Errorf("the recording is still unfinished with room on the disk again:\n%s", stderr.String())
+	}
+	if n := strings.Count(stderr.String(), "could not all be finished"); n != 1 {
+		t.Errorf("the failure logged %d times, want once", n)
 	}
 }

@@ -445,20 +445,29 @@ func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Dur
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		select {
-		case <-time.After(finishQuiet):
-		case <-ctx.Done():
-			return
-		}
-		done, removed, err := recorder.FinishAll(ctx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
-		for _, path := range done {
-			log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
-		}
-		for _, path := range removed {
-			log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
-		}
-		if err != nil && ctx.Err() == nil {
-			log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
+		// Again every finishEvery: a recording of this server's whose
+		// disk filled (its finalizing failed too) is finished once there
+		// is room, and one refused at start for want of space is taken
+		// up then. The same failure is logged once, not at every round.
+		wait, warned := finishQuiet, ""
+		for {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+				return
+			}
+			wait = finishEvery
+			done, removed, err := recorder.FinishAll(ctx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
+			for _, path := range done {
+				log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
+			}
+			for _, path := range removed {
+				log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
+			}
+			if err != nil && ctx.Err() == nil && err.Error() != warned {
+				warned = err.Error()
+				log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
+			}
 		}
 	}()
 	return func() {
@@ -537,6 +546,10 @@ func browserAddr(a net.Addr) string {
 // finishQuiet is how long an unfinished recording must have gone
 // unwritten for the server to take it for one a killed server left.
 var finishQuiet = 10 * time.Second
+
+// finishEvery is how often the server looks again for recordings left
+// unfinished (a killed server's, or its own whose disk filled).
+var finishEvery = time.Minute
 
 // recordDirReady makes the recordings' folder and checks that a file can
 // be made in it, so that a folder the server cannot write is found at
