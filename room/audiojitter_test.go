@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -739,5 +741,42 @@ func TestAudioJitterDTXPacketInTheSound(t *testing.T) {
 		if !slices.Equal(got[i], want[i]) {
 			t.Errorf("tick %d (silent %v) differs from the plain decode", i, got[i] == nil)
 		}
+	}
+}
+
+// TestAudioJitterPushVersusDryTick: a participant's Push (holding the jitter
+// buffer, then the PCM queue) and the mixer's dry ticks (holding the
+// queue, then asking the jitter buffer to conceal) run at once, for a
+// second, many times over: neither may wait on the other for good. Taking
+// the jitter buffer's lock in conceal, not trying it, deadlocks here.
+func TestAudioJitterPushVersusDryTick(t *testing.T) {
+	pkts := voicedOpus(t, 50)
+	j := testJitter(t)
+	stop := time.Now().Add(time.Second)
+	var wg sync.WaitGroup
+	wg.Go(func() { // the participant: bursts, then a pause the queue runs dry in
+		seq := uint16(0)
+		for time.Now().Before(stop) {
+			for range 3 {
+				j.Push(seq, pkts[int(seq)%len(pkts)])
+				seq++
+			}
+			runtime.Gosched()
+			time.Sleep(200 * time.Microsecond)
+		}
+	})
+	wg.Go(func() { // the mixer: ticks as fast as it can, often dry
+		pcm := make([]int16, audio.FrameLen)
+		for time.Now().Before(stop) {
+			j.AudioAt(context.Background(), 0, pcm)
+		}
+	})
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("Push and the mixer's tick wait on each other\n%s", buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -406,3 +406,32 @@ func TestDownlinkCutsFromWhatIsSent(t *testing.T) {
 		t.Errorf("without loss: %d, want the ceiling", got)
 	}
 }
+
+// TestDownlinkNotCountedAfterClose: a receiver's report that its RTCP reader
+// hands on while (or after) its session closes must not make the room
+// count it again: close made the room forget it (downlink.forget), and
+// a share added back would hold the composite's bitrate down for
+// everyone until it goes stale (downlinkStale), though nobody that slow
+// receives it any more.
+func TestDownlinkNotCountedAfterClose(t *testing.T) {
+	r := testRoomWithMixer(t)
+	r.downlink = newDownlink(r.downlink.max/5, r.downlink.max, r.mixer.SetBitrate)
+	max := r.mixer.Bitrate()
+	s := &Session{ID: "gone", Kind: Viewer, room: r}
+	s.reportDownlink(max / 4) // while it receives: counted
+	if got := r.mixer.Bitrate(); got >= max {
+		t.Fatalf("a report of %d while open left the bitrate at %d", max/4, got)
+	}
+	s.markClosed()
+	r.downlink.forget(s.ID) // as close does
+	if got := r.mixer.Bitrate(); got != max {
+		t.Fatalf("after the receiver left the bitrate is %d, want %d back", got, max)
+	}
+	s.reportDownlink(max / 4) // the reader's last report, after close
+	if got := r.mixer.Bitrate(); got != max {
+		t.Errorf("a report after close set the bitrate to %d, want %d", got, max)
+	}
+	if s.downlink.Load() != int64(max/4) {
+		t.Errorf("the session's own figure changed after close: %d", s.downlink.Load())
+	}
+}
