@@ -151,7 +151,7 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	// nothing): the tile says who it is, not a face frozen for good.
 	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (black || m.gone(f, t)) {
 		if ps.gen != m.gen || !ps.placeholder {
-			drawPlaceholder(img, r, label(mem))
+			drawPlaceholderMask(img, r, mem.label.get(mem, r.Dx(), r.Dy()))
 			*ps = paintState{gen: m.gen, placeholder: true}
 		}
 		return nil
@@ -191,7 +191,7 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		}
 		mem.unscalable = max(f.Seq, 1)
 		if bars || ps.gen != m.gen || !ps.placeholder {
-			drawPlaceholder(img, r, label(mem))
+			drawPlaceholderMask(img, r, mem.label.get(mem, r.Dx(), r.Dy()))
 			*ps = paintState{gen: m.gen, placeholder: true}
 		}
 		return nil

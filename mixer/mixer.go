@@ -109,6 +109,7 @@ type member struct {
 	slot int // stable index for the speaker detector
 
 	painted [canvases]paintState
+	label   labelCache  // the placeholder's label, as last rendered
 	box     layout.Size // the tile size last told to a BoxedSource
 	boxTold bool        // box has been told (it may be empty: a tile too small to show)
 	shown   uint64      // Seq of the newest picture painted (for latency)

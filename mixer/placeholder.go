@@ -4,6 +4,7 @@ import (
 	"image"
 	"strings"
 	"sync"
+	"unicode"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gomedium"
@@ -30,8 +31,36 @@ var (
 // drawPlaceholder paints the tile of a participant who has no picture: a
 // dark grey rectangle with the participant's label centred on it.
 func drawPlaceholder(canvas *image.YCbCr, r image.Rectangle, label string) {
+	drawPlaceholderMask(canvas, r, textMask(label, r.Dx(), r.Dy()))
+}
+
+// labelCache keeps a participant's rendered label for as long as what it
+// is made of (label: the name, and the number) and the tile's size stay:
+// a new layout (someone joins or leaves, the speaker changes) repaints
+// every placeholder on both canvases, and rendering a label (a face per
+// size tried, a measure per length tried) costs up to milliseconds for a
+// long name in a small tile.
+type labelCache struct {
+	name string
+	slot int
+	w, h int
+	mask *image.Alpha
+	ok   bool
+}
+
+// get returns textMask(label(mem), w, h), rendered again only when the
+// name, the number or the size changed.
+func (c *labelCache) get(mem *member, w, h int) *image.Alpha {
+	if !c.ok || c.name != mem.Name || c.slot != mem.slot || c.w != w || c.h != h {
+		*c = labelCache{name: mem.Name, slot: mem.slot, w: w, h: h, mask: textMask(label(mem), w, h), ok: true}
+	}
+	return c.mask
+}
+
+// drawPlaceholderMask is drawPlaceholder with the label already rendered
+// (nil: none).
+func drawPlaceholderMask(canvas *image.YCbCr, r image.Rectangle, mask *image.Alpha) {
 	codec.FillRect(canvas, r, placeholderY, codec.GreyUV, codec.GreyUV)
-	mask := textMask(label, r.Dx(), r.Dy())
 	if mask == nil {
 		return
 	}
@@ -63,7 +92,9 @@ func drawable(s string) (string, bool) {
 	var b strings.Builder
 	whole := true
 	for _, r := range s {
-		if g, err := fontData.GlyphIndex(&buf, r); err != nil || g == 0 {
+		// A control character (NUL, ESC) may have a glyph, with no ink: a
+		// name of them alone would be a blank tile, without its number.
+		if g, err := fontData.GlyphIndex(&buf, r); err != nil || g == 0 || !unicode.IsGraphic(r) {
 			whole = false
 			continue
 		}
@@ -91,14 +122,20 @@ func textMask(label string, w, h int) *image.Alpha {
 			return mask
 		}
 	}
-	// The smallest size: as much of the label as fits, and an ellipsis.
+	// The smallest size: as much of the label as fits, and an ellipsis;
+	// the longest such prefix is searched for by halves (a longer prefix
+	// is never narrower), not one rune at a time.
 	runes := []rune(label)
-	for n := len(runes) - 1; n > 0; n-- {
+	var best *image.Alpha
+	for lo, hi := 1, len(runes)-1; lo <= hi; {
+		n := (lo + hi) / 2
 		if mask, fits := renderLabel(strings.TrimSpace(string(runes[:n]))+"…", 6, w, h); fits {
-			return mask
+			best, lo = mask, n+1
+		} else {
+			hi = n - 1
 		}
 	}
-	return nil
+	return best
 }
 
 // renderLabel draws label at size into a mask holding its advance box and
