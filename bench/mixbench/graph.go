@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"mcu/codec"
@@ -60,13 +59,26 @@ func ffmpegGraph(videos, audios []string) graph {
 	return graph{videos: videos, audios: audios, video: f.String(), audio: a.String()}
 }
 
-// inputs are the input options; with oneThread each input is decoded on
-// one thread, as mcu decodes.
-func (g graph) inputs(oneThread bool) []string {
+// inputs are the input options. With asMcu each input is decoded as mcu
+// decodes it, on one thread, Opus by libopus (FFmpeg's own Opus decoder
+// costs less), and the filter graph (the scaling, the grid, the audio
+// mix) runs on one thread too: FFmpeg otherwise gives it a pool of as
+// many threads as the machine has CPUs, whose hand-offs cost CPU time mcu
+// does not spend.
+func (g graph) inputs(asMcu bool) []string {
 	args := []string{"-hide_banner", "-loglevel", "error", "-y"}
-	for _, in := range append(slices.Clone(g.videos), g.audios...) {
-		if oneThread {
+	if asMcu {
+		args = append(args, "-filter_complex_threads", "1")
+	}
+	for _, in := range g.videos {
+		if asMcu {
 			args = append(args, "-threads", "1")
+		}
+		args = append(args, "-i", in)
+	}
+	for _, in := range g.audios {
+		if asMcu {
+			args = append(args, "-threads", "1", "-c:a", "libopus")
 		}
 		args = append(args, "-i", in)
 	}
@@ -74,9 +86,9 @@ func (g graph) inputs(oneThread bool) []string {
 }
 
 // args encodes to out with mcu's codec settings. sameThreads also keeps
-// mcu's threading: one thread per decoder and one encoder thread;
-// otherwise the codec threads are FFmpeg's default, as someone would run
-// it.
+// mcu's threading and decoders (inputs): one thread per decoder, one for
+// the filters and one encoder thread; otherwise the threads and decoders
+// are FFmpeg's default, as someone would run it.
 func (g graph) args(out string, sameThreads bool) []string {
 	args := append(g.inputs(sameThreads), "-filter_complex", g.video+";"+g.audio, "-map", "[v]", "-map", "[a]")
 	venc := codec.DefaultVP8Config().FFmpegArgs()
