@@ -64,3 +64,17 @@ func TestLoopbackCandidatesAuto(t *testing.T) {
 		cmd.Wait()
 	}
 }
+
+// TestParseSize: WxH in digits, and nothing else.
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string][2]int{"1280x720": {1280, 720}, "640X360": {640, 360}} {
+		if w, h, err := parseSize(in); err != nil || w != want[0] || h != want[1] {
+			t.Errorf("parseSize(%q) = %d, %d, %v; want %v", in, w, h, err, want)
+		}
+	}
+	for _, in := range []string{"+640x+360", "-640x360", "640x", "x360", "640 x 360", "640x360x2", "1280*720", ""} {
+		if w, h, err := parseSize(in); err == nil {
+			t.Errorf("parseSize(%q) = %d, %d; want an error", in, w, h)
+		}
+	}
+}

@@ -177,6 +177,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 // 1280x720.
 func parseSize(s string) (w, h int, err error) {
 	ws, hs, ok := strings.Cut(strings.ToLower(s), "x")
+	// Digits alone: Atoi takes a sign too ("+640x+360").
+	digits := func(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+	ok = ok && digits(ws) && digits(hs)
 	if ok {
 		w, err = strconv.Atoi(ws)
 		if err == nil {
