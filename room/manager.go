@@ -186,12 +186,29 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		return nil, "", err
 	}
 	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
+	if m.cfg.Net.PeerTimeout > firstConnectTimeout {
+		// A client that never connects (an offer posted and left) is
+		// otherwise held, its sockets, goroutines and place in the room,
+		// until its ICE or DTLS gives up: -peer-timeout, up to 10 min,
+		// meant for a connected peer whose network went.
+		s.connectBy.Store(time.AfterFunc(firstConnectTimeout, func() {
+			if !s.connected.Load() {
+				r.log.Info("never connected", "session", s.ID, "after", firstConnectTimeout)
+				m.leave(r, s.ID, func(x *Session) bool { return x == s }, LeftDisconnected)
+			}
+		}))
+	}
 	if autoRecord {
 		// Its file is created on the disk: not in the join's way.
 		go r.recordAutomatically()
 	}
 	return s, answer, nil
 }
+
+// firstConnectTimeout is how long a joined session's peer has to connect
+// (ICE, then DTLS) when -peer-timeout is longer: a browser's ICE gives up
+// after about 30 s.
+var firstConnectTimeout = 30 * time.Second
 
 // negotiated runs between a join's negotiation and its listing: a seam
 // for the tests of what may happen there (the peer fails, the room is

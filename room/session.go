@@ -90,6 +90,9 @@ type Session struct {
 	reading      map[*webrtc.TrackRemote]bool // tracks onTrack has readers for; under mu
 	gone         atomic.Bool                  // its peer connection failed or closed: it is leaving
 	connected    atomic.Bool                  // its peer connection has been up: media is sent to it
+	// connectBy ends the session if its peer has not connected by then
+	// (firstConnectTimeout); stopped by close.
+	connectBy atomic.Pointer[time.Timer]
 }
 
 // Key is what the session's client is given to end it (the last segment of
@@ -731,6 +734,9 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 // PeerConnection and waits for its goroutines.
 func (s *Session) close() {
 	s.closeOnce.Do(func() {
+		if t := s.connectBy.Swap(nil); t != nil {
+			t.Stop()
+		}
 		s.markClosed()
 		// A viewer's too: the mixer forgets the loss they reported, the
 		// room what they can take of the composite.
