@@ -565,7 +565,7 @@ func TestToken(t *testing.T) {
 		return resp.StatusCode, resp.Header, string(b)
 	}
 	for _, path := range []string{"/rooms/a/join", "/whip/a", "/whep/a"} {
-		for _, auth := range []string{"", "Bearer nope", "Basic " + token, "Bearer " + token + "x"} {
+		for _, auth := range []string{"", "Bearer nope", "Basic " + token, "Bearer " + token + "x", "Bearer " + token[:len(token)-1], "Bearer ", "Bearer " + strings.ToUpper(token)} {
 			// An oversized body would be 413 if it were read.
 			status, h, body := do("POST", path, "application/sdp", auth, strings.Repeat("a=x\r\n", 20000))
 			if status != http.StatusUnauthorized || !strings.HasPrefix(h.Get("WWW-Authenticate"), "Bearer") || !strings.Contains(body, "token") {
@@ -577,6 +577,10 @@ func TestToken(t *testing.T) {
 		{"DELETE", "/api/rooms/a/recording"}, {"PUT", "/api/rooms/a/layout"}} {
 		if status, _, _ := do(api[0], api[1], "", "", ""); status != http.StatusUnauthorized {
 			t.Errorf("%s %s without the token: %d, want 401", api[0], api[1], status)
+		}
+		// A part of the secret is not the secret.
+		if status, _, _ := do(api[0], api[1], "", "Bearer "+token[:len(token)-1], ""); status != http.StatusUnauthorized {
+			t.Errorf("%s %s with the token but its last character: %d, want 401", api[0], api[1], status)
 		}
 	}
 	for _, open := range []string{"/healthz", "/readyz", "/metrics", "/", "/mcu.js"} {
