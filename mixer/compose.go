@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"slices"
 	"strconv"
 	"time"
 
@@ -88,8 +89,18 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	if key == m.cellsKey && m.cells != nil {
 		return
 	}
+	prev := m.cellsKey
 	m.cellsKey = key
-	m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.canvasSize())
+	if mode == layout.Speaker && prev.mode == layout.Speaker && prev.n == key.n && prev.roster == key.roster && m.cells != nil {
+		// Only the speaker changed: the new one and the last trade places,
+		// and everyone else's thumbnail stays where it was (laid out
+		// afresh, those between the two would each move one place).
+		old, now := max(prev.speaker, 0), max(key.speaker, 0)
+		m.cells = slices.Clone(m.cells)
+		m.cells[old], m.cells[now] = m.cells[now], m.cells[old]
+	} else {
+		m.cells = layout.Cells(mode, key.n, max(key.speaker, 0), m.canvasSize())
+	}
 	m.gen++
 	// Sources that scale their own pictures hear of their tile now, before
 	// any is asked for a picture: a decoder that learnt it only once its
