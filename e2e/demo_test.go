@@ -322,9 +322,9 @@ func TestDemoPage(t *testing.T) {
 	if msg := text("error"); msg != "" {
 		t.Errorf("joined with a microphone alone, the page shows an error: %q", msg)
 	}
-	// A person with a microphone alone can mute it, and has no camera to turn off.
-	if state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " " + document.getElementById(id).disabled).join(", ") + "; " + `+selfTracks); state != "camera true, mic false; audio true" {
-		t.Errorf("joined with a microphone alone (disabled; tracks): %s, want the camera's button disabled and the microphone's not", state)
+	// A person with a microphone alone can mute it, and turn a camera on.
+	if state := eval[string](t, b, evalTimeout, `["camera", "mic"].map((id) => id + " " + JSON.stringify(document.getElementById(id).textContent) + " " + document.getElementById(id).disabled).join(", ") + "; " + `+selfTracks); state != `camera "Turn camera on" false, mic "Mute microphone" false; audio true` {
+		t.Errorf("joined with a microphone alone (buttons, disabled; tracks): %s, want the camera's button offering to turn one on", state)
 	}
 	waitFor(t, b, uiTimeout, `document.getElementById("people").textContent.includes("Ada (you)")`) // after Bob
 	info, _ = getRoom(t, srv.URL, demoRoom)

@@ -519,12 +519,15 @@ func waitClusters(t *testing.T, path string, n int) {
 
 // TestMixSpeakerLayout: with the speaker layout, the only person talking
 // gets the big tile once the detector has heard them (a hold of 600 ms),
-// the others a strip of thumbnails.
+// the others a strip of thumbnails. Before anyone is heard the first
+// person has the big tile; the speaker takes it over by trading places
+// with them, so that the other thumbnail stays where it was.
 func TestMixSpeakerLayout(t *testing.T) {
 	c := mixCase{args: []string{"p01.ivf", "p02.ivf", "p03.ivf+p03.ogg"}}
 	m := decodeMix(t, mixOut(t, c, "-layout", "speaker"))
 	img := m.at(2 * time.Second)
-	cells := layout.SpeakerCells(3, 2, canvas)
+	cells := layout.SpeakerCells(3, 0, canvas)
+	cells[0], cells[2] = cells[2], cells[0]
 	ps := mediatest.Participants(t)
 	for i, id := range []int{1, 2, 3} {
 		dst, _ := layout.Place(layout.Size{W: 640, H: 360}, cells[i], layout.Fit)
