@@ -142,29 +142,13 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		}
 	}
 	r := rect(cell)
-	if f != nil && m.cfg.Live && mem.blackSeq != f.Seq {
-		mem.blackSeq = f.Seq
-		switch black := blackPicture(&f.YCbCr); {
-		case !black:
-			mem.blackRun = false
-		case !mem.blackRun:
-			mem.blackRun, mem.blackFrom = true, t
-		}
-	}
-	// A dark room's camera, whose noise lifts only some pictures above
-	// blackPicture's threshold, keeps its tile: switched at each picture,
-	// the tile would flicker between picture and placeholder.
-	black := mem.blackRun && t-mem.blackFrom >= blackHold
-	// Live, pictures black all over for blackHold are a camera turned off
-	// (a browser sends black for a track disabled), and one not renewed for
-	// videoGone a camera that stopped (unplugged, taken by another app,
-	// its track stopped or replaced by none, when a browser sends
-	// nothing): the tile says who it is, not a face frozen for good.
-	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (black || m.gone(f, t)) {
-		if ps.gen != m.gen || !ps.placeholder {
-			drawPlaceholderMask(img, r, mem.label.get(mem, r.Dx(), r.Dy()))
-			*ps = paintState{gen: m.gen, placeholder: true}
-		}
+	off := f != nil && m.cfg.Live && mem.turnedOff(f, t)
+	// Live, a camera turned off, and one not renewed for videoGone a
+	// camera that stopped (unplugged, taken by another app, its track
+	// stopped or replaced by none, when a browser sends nothing): the
+	// tile says who it is, not a face frozen for good.
+	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (off || m.gone(f, t)) {
+		m.placeholder(img, r, mem, ps, false)
 		return nil
 	}
 	size := layout.Size{W: f.SourceWidth, H: f.SourceHeight}
@@ -201,10 +185,7 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 			m.log.Warn("video picture cannot be scaled to its tile", "participant", mem.ID, "err", err)
 		}
 		mem.unscalable = max(f.Seq, 1)
-		if bars || ps.gen != m.gen || !ps.placeholder {
-			drawPlaceholderMask(img, r, mem.label.get(mem, r.Dx(), r.Dy()))
-			*ps = paintState{gen: m.gen, placeholder: true}
-		}
+		m.placeholder(img, r, mem, ps, bars)
 		return nil
 	}
 	mem.unscalable = 0
@@ -214,6 +195,34 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	mem.shown = f.Seq
 	*ps = paintState{gen: m.gen, seq: f.Seq, size: size, dst: dst}
 	return nil
+}
+
+// placeholder paints mem's placeholder over r, the tile ps describes,
+// unless it shows it already and repaint is false.
+func (m *Mixer) placeholder(img *image.YCbCr, r image.Rectangle, mem *member, ps *paintState, repaint bool) {
+	if repaint || ps.gen != m.gen || !ps.placeholder {
+		drawPlaceholderMask(img, r, mem.label.get(mem, r.Dx(), r.Dy()))
+		*ps = paintState{gen: m.gen, placeholder: true}
+	}
+}
+
+// turnedOff reports whether mem's live pictures, f the newest at media
+// time t, have all been black all over for blackHold: a camera turned off
+// (a browser sends black for a track disabled). A dark room's camera,
+// whose noise lifts only some pictures above blackPicture's threshold,
+// keeps its tile: switched at each picture, the tile would flicker between
+// picture and placeholder.
+func (mem *member) turnedOff(f *codec.Frame, t time.Duration) bool {
+	if mem.blackSeq != f.Seq {
+		mem.blackSeq = f.Seq
+		switch black := blackPicture(&f.YCbCr); {
+		case !black:
+			mem.blackRun = false
+		case !mem.blackRun:
+			mem.blackRun, mem.blackFrom = true, t
+		}
+	}
+	return mem.blackRun && t-mem.blackFrom >= blackHold
 }
 
 // videoGone is how long a live picture may go without another before

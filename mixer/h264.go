@@ -171,14 +171,6 @@ func (h *h264Pipe) run(cfg codec.H264Config, jobs <-chan h264Job, idle chan *cod
 		defer small.free()
 	}
 	var failedAt time.Time // zero: not failed
-	fail := func(err error) {
-		h.log.Warn("h264 output failed: its receivers get no picture until it opens again", "err", err, "retry", h264Retry)
-		if enc != nil {
-			enc.Close()
-			enc = nil
-		}
-		failedAt = time.Now()
-	}
 	for j := range jobs {
 		if !failedAt.IsZero() && time.Since(failedAt) >= h264Retry {
 			failedAt = time.Time{}
@@ -197,29 +189,16 @@ func (h *h264Pipe) run(cfg codec.H264Config, jobs <-chan h264Job, idle chan *cod
 			h.stats.h264Presets.Add(1)
 		}
 		j.bitrate = cfg.Level.CapBitrate(j.bitrate)
-		if failedAt.IsZero() && enc == nil {
-			c := cfg
-			c.Bitrate, c.Preset = j.bitrate, preset
-			e, err := newH264Encoder(c)
-			if err != nil {
-				fail(err)
-			}
-			enc = e
-		}
-		pic := j.pic
-		if failedAt.IsZero() && small != nil {
-			var err error
-			if pic, err = h.shrink(small, j.pic, cfg.Width, cfg.Height); err != nil {
-				fail(err)
-			}
-		}
 		if failedAt.IsZero() {
-			if f, err := h.encode(enc, pic, j); err != nil {
-				fail(err)
-			} else if f.Data != nil {
-				if err := h.out.Video(f); err != nil {
-					h.fail(err)
+			var err error
+			if enc, err = h.encodeJob(enc, cfg, preset, small, j); err != nil {
+				// The encoder failed: closed, and opened again after h264Retry.
+				h.log.Warn("h264 output failed: its receivers get no picture until it opens again", "err", err, "retry", h264Retry)
+				if enc != nil {
+					enc.Close()
+					enc = nil
 				}
+				failedAt = time.Now()
 			}
 		}
 		idle <- j.pic
@@ -228,6 +207,38 @@ func (h *h264Pipe) run(cfg codec.H264Config, jobs <-chan h264Job, idle chan *cod
 		enc.Close()
 	}
 	(<-idle).Free() // back from the last job: nobody else takes it now
+}
+
+// encodeJob encodes j's picture with enc, which it opens first when nil
+// (at cfg's size, j's bitrate and preset), shrunk into small when that is
+// set, and hands the frame to the output (whose error stops the mixer). It
+// returns the encoder, and the error of the encoder or the shrink.
+func (h *h264Pipe) encodeJob(enc *codec.H264Encoder, cfg codec.H264Config, preset string, small *scaledPicture, j h264Job) (*codec.H264Encoder, error) {
+	if enc == nil {
+		c := cfg
+		c.Bitrate, c.Preset = j.bitrate, preset
+		var err error
+		if enc, err = newH264Encoder(c); err != nil {
+			return nil, err
+		}
+	}
+	pic := j.pic
+	if small != nil {
+		var err error
+		if pic, err = h.shrink(small, j.pic, cfg.Width, cfg.Height); err != nil {
+			return enc, err
+		}
+	}
+	f, err := h.encode(enc, pic, j)
+	if err != nil {
+		return enc, err
+	}
+	if f.Data != nil {
+		if err := h.out.Video(f); err != nil {
+			h.fail(err)
+		}
+	}
+	return enc, nil
 }
 
 // h264Retry is how long a failed H.264 encoder waits before it is opened

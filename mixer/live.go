@@ -204,24 +204,21 @@ type LiveAudio struct {
 	free     [][]int16
 	part     []int16 // a frame being filled by Push
 	playing  bool
-	target   int     // the depth the queue is allowed to keep
-	dry      bool    // the last tick found the queue empty
-	dryRun   int     // ticks in a row with no sound to play (not paused)
-	paused   bool    // the sender is silent (DTX), from Pause to Resume
-	rested   bool    // a tick found the queue empty since Pause
-	steady   int     // ticks since the last dry tick or the last while's end
-	window   int     // pops since the last drainWindow's end
-	low      int     // the fewest frames queued at those pops
-	high     int     // the most
-	extra    int     // frames queued beyond the start depth: the most in this while and the last
-	excess   int     // frames to drop to come down to the target
-	waited   int     // pops since excess was found with no quiet frame dropped
-	sinceCut int     // pops since a frame was dropped
-	last     []int16 // the frame played last (nil before the first)
-	short    bool    // the queue held less than its start depth over the last while
-	depthSum int     // frames queued at the pops of this while, summed
-	patient  bool    // the excess is a frame the queue gained over a while at a steady target
-	lastTgt  int     // the target at the last while's end
+	target   int         // the depth the queue is allowed to keep
+	dry      bool        // the last tick found the queue empty
+	dryRun   int         // ticks in a row with no sound to play (not paused)
+	paused   bool        // the sender is silent (DTX), from Pause to Resume
+	rested   bool        // a tick found the queue empty since Pause
+	steady   int         // ticks since the last dry tick or the last while's end
+	win      depthWindow // the queue's depth at the pops since the last drainWindow's end
+	extra    int         // frames queued beyond the start depth: the most in this drainWindow and the last
+	excess   int         // frames to drop to come down to the target
+	waited   int         // pops since excess was found with no quiet frame dropped
+	sinceCut int         // pops since a frame was dropped
+	last     []int16     // the frame played last (nil before the first)
+	short    bool        // the queue held less than its start depth over the last drainWindow
+	patient  bool        // the excess is a frame the queue gained over a drainWindow at a steady target
+	lastTgt  int         // the target at the last drainWindow's end
 
 	underruns, dropped, stretched atomic.Uint64
 }
@@ -356,32 +353,7 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.playing = true
 	}
 	if len(a.frames) == 0 {
-		if a.paused {
-			a.rested = true
-			a.calm()
-		} else {
-			a.underruns.Add(1)
-			a.dryRun++
-			if !a.dry {
-				a.dry = true
-				a.target = max(min(a.target+1, a.MaxTarget), a.floor())
-			}
-			a.steady = 0
-		}
-		// Nothing queued: no delay to drain.
-		a.window, a.excess = 0, 0
-		// A frame half filled (10 ms packets) plays first, concealment
-		// going on from it.
-		n := len(a.part)
-		if a.Conceal == nil || !a.Conceal(pcm[n:audio.FrameLen]) {
-			return false, nil
-		}
-		copy(pcm, a.part)
-		a.dropPart()
-		if a.last != nil {
-			copy(a.last, pcm)
-		}
-		return true, nil
+		return a.playDry(pcm), nil
 	}
 	a.dry, a.dryRun = false, 0
 	a.calm()
@@ -399,41 +371,12 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 		a.short = false
 		return true, nil
 	}
-	if a.window == 0 || len(a.frames) < a.low {
-		a.low = len(a.frames)
-	}
-	if a.window == 0 || len(a.frames) > a.high {
-		a.high = len(a.frames)
-	}
-	if a.window == 0 {
-		a.depthSum = 0
-	}
-	a.depthSum += len(a.frames)
+	a.win.add(len(a.frames))
 	// What the sound waits beyond its start (Lag) grows at once, and
-	// comes down at the end of a while that held less.
-	a.extra = max(a.extra, a.high-a.floor())
-	if a.window++; a.window >= drainWindow {
-		a.window = 0
-		a.extra = max(a.high-a.floor(), 0)
-		if a.excess == 0 {
-			a.waited = 0 // a delay newly found waits for a pause
-		}
-		found := max(a.low-a.target, 0)
-		// A single frame gained at a steady target (a sender whose clock
-		// runs fast gains one every 1/drift frames) hurts nobody for a
-		// few seconds: it waits that long for a pause. One left by a
-		// lowered target, or by a burst, goes as before.
-		if a.excess == 0 {
-			a.patient = found == 1 && a.target == a.lastTgt
-		} else if found != 1 {
-			a.patient = false // a burst came meanwhile: it goes as one
-		}
-		a.lastTgt = a.target
-		a.excess = found
-		// Half a frame short on average: the sender delivers less than
-		// a frame a tick (its clock runs slow), not a packet now and then
-		// late.
-		a.short = 2*a.depthSum < (2*a.floor()-1)*drainWindow
+	// comes down at the end of a drainWindow that held less.
+	a.extra = max(a.extra, a.win.high-a.floor())
+	if a.win.n >= drainWindow {
+		a.endWindow()
 	}
 	a.sinceCut++
 	cut := a.drain()
@@ -449,6 +392,83 @@ func (a *LiveAudio) AudioAt(_ context.Context, _ time.Duration, pcm []int16) (bo
 	}
 	copy(a.last, pcm)
 	return true, nil
+}
+
+// playDry fills pcm for a tick that found the queue empty: a pause's
+// silence, or an underrun that raises the target. It reports whether pcm
+// holds sound (a frame half filled, concealment). a.mu must be held.
+func (a *LiveAudio) playDry(pcm []int16) bool {
+	if a.paused {
+		a.rested = true
+		a.calm()
+	} else {
+		a.underruns.Add(1)
+		a.dryRun++
+		if !a.dry {
+			a.dry = true
+			a.target = max(min(a.target+1, a.MaxTarget), a.floor())
+		}
+		a.steady = 0
+	}
+	// Nothing queued: no delay to drain.
+	a.win.n, a.excess = 0, 0
+	// A frame half filled (10 ms packets) plays first, concealment
+	// going on from it.
+	n := len(a.part)
+	if a.Conceal == nil || !a.Conceal(pcm[n:audio.FrameLen]) {
+		return false
+	}
+	copy(pcm, a.part)
+	a.dropPart()
+	if a.last != nil {
+		copy(a.last, pcm)
+	}
+	return true
+}
+
+// depthWindow is the queue's depth at the pops of one drainWindow.
+type depthWindow struct {
+	n         int // pops so far (0: a new window starts at the next)
+	low, high int // the fewest and the most frames queued at them
+	sum       int // the frames queued at them, summed
+}
+
+// add notes a pop from a queue holding depth frames.
+func (w *depthWindow) add(depth int) {
+	if w.n == 0 {
+		*w = depthWindow{low: depth, high: depth}
+	}
+	w.low, w.high = min(w.low, depth), max(w.high, depth)
+	w.sum += depth
+	w.n++
+}
+
+// endWindow decides, at the end of a drainWindow, how many frames of
+// delay are to be dropped (excess), and how patiently, from the depths the
+// window saw. a.mu must be held.
+func (a *LiveAudio) endWindow() {
+	w := a.win
+	a.win.n = 0
+	a.extra = max(w.high-a.floor(), 0)
+	if a.excess == 0 {
+		a.waited = 0 // a delay newly found waits for a pause
+	}
+	found := max(w.low-a.target, 0)
+	// A single frame gained at a steady target (a sender whose clock
+	// runs fast gains one every 1/drift frames) hurts nobody for a
+	// few seconds: it waits that long for a pause. One left by a
+	// lowered target, or by a burst, goes as before.
+	if a.excess == 0 {
+		a.patient = found == 1 && a.target == a.lastTgt
+	} else if found != 1 {
+		a.patient = false // a burst came meanwhile: it goes as one
+	}
+	a.lastTgt = a.target
+	a.excess = found
+	// Half a frame short on average: the sender delivers less than
+	// a frame a tick (its clock runs slow), not a packet now and then
+	// late.
+	a.short = 2*w.sum < (2*a.floor()-1)*drainWindow
 }
 
 // calm counts a tick that was not dry: after shrinkAfter of them in a
@@ -547,7 +567,7 @@ func (a *LiveAudio) floor() int { return max(a.MinTarget, 1) }
 
 // Lag is how much longer the queue waits now than it started with, for
 // packets that came late: the frames it holds beyond its start depth (the
-// most over the last while), and in a run of dry ticks those ticks too
+// most over the last drainWindow), and in a run of dry ticks those ticks too
 // (the late packets, when they come, are queued behind them), never more
 // than its target grew by. A target raised by dry ticks whose packets
 // never came in a burst (lost, or a sender whose clock runs slow) is no

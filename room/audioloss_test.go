@@ -73,7 +73,7 @@ func testRoomWithMixer(t *testing.T) *Room {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, video: video, audio: audio, sessions: map[string]*Session{}}
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, vp8: composite{track: video}, audio: audio, sessions: map[string]*Session{}}
 	cfg := DefaultConfig().Mixer
 	cfg.Video.Width, cfg.Video.Height, cfg.Video.FPS = 320, 180, 5
 	cfg.Logger = r.log

@@ -491,10 +491,8 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		return nil, "", err
 	}
 	if kind != Publisher {
-		video := r.video
-		if s.mix, s.h264Lvl = mix, level; s.mix == codec.H264 {
-			video = r.videoH264
-		}
+		s.mix, s.h264Lvl = mix, level
+		video := r.output(s.mix).track
 		sender, err := pc.AddTrack(video)
 		if err != nil {
 			return fail(fmt.Errorf("room: add video: %w", err))
@@ -602,10 +600,8 @@ const (
 // its share of the composite's bitrate (downlink).
 func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	ssrc := uint32(sender.GetParameters().Encodings[0].SSRC)
-	last, sent := s.room.lastKeyframe, &s.room.sent
-	if s.mix == codec.H264 {
-		last, sent = s.room.lastH264Keyframe, &s.room.sentH264
-	}
+	sent := &s.room.output(s.mix).sent
+	last := func() time.Time { return s.room.lastKeyframe(s.mix) }
 	keyframes := s.keyframeRequests(time.Now, s.mixKeyframe, last)
 	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
 	est.sent = func() int { return sent.bps(time.Now()) }

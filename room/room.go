@@ -30,22 +30,18 @@ type Room struct {
 	obs      Observer
 	mixer    *mixer.Mixer
 	downlink *downlink   // sets the mixer's bitrate
-	video    *clockTrack // the composite, bound to every receiver of VP8
+	vp8      composite   // bound to every receiver of VP8
 	audio    *clockTrack // the full mix, for viewers (see Audio)
-	sent     rateMeter   // the composite's encoded bitrate
 	// The composite in H.264, bound to the receivers that cannot take VP8
 	// (mixCodec); encoded while there are any (h264Receivers).
-	videoH264    *clockTrack
-	sentH264     rateMeter
-	h264Keyframe atomic.Int64            // as keyframe
-	h264Mu       sync.Mutex              // orders h264Levels's changes and the mixer's SetH264
-	h264Levels   map[codec.H264Level]int // the receivers of H.264 by the level they decode
-	h264Level    codec.H264Level         // the lowest of them (0: none says)
-	cancel       context.CancelFunc
-	done         chan struct{} // closed when the mixer has stopped
-	closed       chan struct{} // closed when close has returned: the recording finalized
-	created      time.Time
-	keyframe     atomic.Int64 // when the last keyframe went out, ns after created; 0 before
+	h264       composite
+	h264Mu     sync.Mutex              // orders h264Levels's changes and the mixer's SetH264
+	h264Levels map[codec.H264Level]int // the receivers of H.264 by the level they decode
+	h264Level  codec.H264Level         // the lowest of them (0: none says)
+	cancel     context.CancelFunc
+	done       chan struct{} // closed when the mixer has stopped
+	closed     chan struct{} // closed when close has returned: the recording finalized
+	created    time.Time
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -70,6 +66,21 @@ type Room struct {
 	telling sync.WaitGroup
 }
 
+// composite is the room's picture in one codec, on its way out.
+type composite struct {
+	track    *clockTrack
+	sent     rateMeter    // its encoded bitrate
+	keyframe atomic.Int64 // when its last keyframe went out, ns after the room's creation; 0 before
+}
+
+// output is the composite in codec c: H.264, else VP8.
+func (r *Room) output(c codec.VideoCodec) *composite {
+	if c == codec.H264 {
+		return &r.h264
+	}
+	return &r.vp8
+}
+
 // startRecorder creates a recording's file, and stopRecorder finalizes it
 // (variables for tests).
 var (
@@ -86,7 +97,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 		sessions: map[string]*Session{}, done: make(chan struct{}), closed: make(chan struct{}), created: time.Now()}
 	r.started = sync.NewCond(&r.mu)
 	var err error
-	r.video, err = newVideoTrack("video", "mcu-"+name)
+	r.vp8.track, err = newVideoTrack("video", "mcu-"+name)
 	if err != nil {
 		return nil, err
 	}
@@ -94,10 +105,10 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	if err != nil {
 		return nil, err
 	}
-	if r.videoH264, err = newH264Track("video", "mcu-"+name); err != nil {
+	if r.h264.track, err = newH264Track("video", "mcu-"+name); err != nil {
 		return nil, err
 	}
-	r.video.sent, r.audio.sent, r.videoH264.sent = r.obs.BytesOut, r.obs.BytesOut, r.obs.BytesOut
+	r.vp8.track.sent, r.audio.sent, r.h264.track.sent = r.obs.BytesOut, r.obs.BytesOut, r.obs.BytesOut
 	cfg := mgr.cfg.Mixer
 	cfg.Live = true
 	cfg.Observer = mgr.obs
@@ -126,16 +137,12 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	return r, nil
 }
 
-// lastKeyframe is when the last keyframe went out, on the monotonic clock
-// (a step of the wall clock would put it in the future, and every
-// receiver's keyframe request would look answered); zero before the first.
-func (r *Room) lastKeyframe() time.Time { return r.since(&r.keyframe) }
-
-// lastH264Keyframe is lastKeyframe of the H.264 output.
-func (r *Room) lastH264Keyframe() time.Time { return r.since(&r.h264Keyframe) }
-
-func (r *Room) since(ns *atomic.Int64) time.Time {
-	if ns := ns.Load(); ns != 0 {
+// lastKeyframe is when the last keyframe of the composite in codec c went
+// out, on the monotonic clock (a step of the wall clock would put it in
+// the future, and every receiver's keyframe request would look answered);
+// zero before the first.
+func (r *Room) lastKeyframe(c codec.VideoCodec) time.Time {
+	if ns := r.output(c).keyframe.Load(); ns != 0 {
 		return r.created.Add(time.Duration(ns))
 	}
 	return time.Time{}
@@ -190,24 +197,17 @@ func (r *Room) Name() string { return r.name }
 // the same time as VP8 ones: they touch only the H.264 track, its rate
 // meter and its keyframe time.
 func (r *Room) Video(f codec.EncodedFrame) error {
-	if f.Codec == codec.H264 { // for its receivers alone: recordings are VP8
-		if err := r.videoH264.WriteFrame(f); err != nil {
-			r.log.Debug("h264 write", "err", err)
-		}
-		now := time.Now()
-		r.sentH264.add(len(f.Data), now)
-		if f.Key {
-			r.h264Keyframe.Store(max(int64(now.Sub(r.created)), 1))
-		}
-		return nil
-	}
-	if err := r.video.WriteFrame(f); err != nil {
-		r.log.Debug("video write", "err", err)
+	out := r.output(f.Codec)
+	if err := out.track.WriteFrame(f); err != nil {
+		r.log.Debug("video write", "codec", f.Codec, "err", err)
 	}
 	now := time.Now()
-	r.sent.add(len(f.Data), now)
+	out.sent.add(len(f.Data), now)
 	if f.Key {
-		r.keyframe.Store(max(int64(now.Sub(r.created)), 1))
+		out.keyframe.Store(max(int64(now.Sub(r.created)), 1))
+	}
+	if f.Codec == codec.H264 { // for its receivers alone: recordings are VP8
+		return nil
 	}
 	r.mu.Lock()
 	rec := r.rec
@@ -331,7 +331,9 @@ func (r *Room) recordAutomatically() {
 }
 
 // firstPictureWait is how long a recording's stop waits for the file's
-// first picture: four times the mixer's keyframe interval.
+// first picture: four times the mixer's least time between keyframes
+// (mixer.Config.KeyframeMinInterval, 500 ms), not its periodic
+// KeyframeInterval (5 s).
 const firstPictureWait = 2 * time.Second
 
 // awaitFirstPicture waits until rec holds its first picture, the mixer
@@ -363,9 +365,9 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 	if waited := r.rec; waited != nil && waitPicture {
 		// A stop right after the start (a client's POST and DELETE back
 		// to back) gives the file its first picture first: the keyframe
-		// asked for at the start comes within the mixer's keyframe
-		// interval (a mixer that has stopped gives none). A file with no
-		// frame at all plays nowhere, and is not kept.
+		// asked for at the start comes within the mixer's
+		// KeyframeMinInterval (a mixer that has stopped gives none). A
+		// file with no frame at all plays nowhere, and is not kept.
 		r.mu.Unlock()
 		awaitFirstPicture(waited, r.done)
 		r.mu.Lock()

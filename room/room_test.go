@@ -56,9 +56,9 @@ func TestVideoTimestampsFollowRoomClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, video: video, sessions: map[string]*Session{}}
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, vp8: composite{track: video}, sessions: map[string]*Session{}}
 	b := &fakeBinding{id: "a", ssrc: 1234}
-	if _, err := r.video.Bind(b); err != nil {
+	if _, err := r.vp8.track.Bind(b); err != nil {
 		t.Fatal(err)
 	}
 
@@ -271,8 +271,8 @@ func TestLastKeyframeIsMonotonic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, video: video, sessions: map[string]*Session{}, created: time.Now()}
-	if k := r.lastKeyframe(); !k.IsZero() {
+	r := &Room{log: slog.New(slog.DiscardHandler), obs: nopObserver{}, vp8: composite{track: video}, sessions: map[string]*Session{}, created: time.Now()}
+	if k := r.lastKeyframe(codec.VP8); !k.IsZero() {
 		t.Fatalf("last keyframe %v before any", k)
 	}
 	before := time.Now()
@@ -281,7 +281,7 @@ func TestLastKeyframeIsMonotonic(t *testing.T) {
 	}
 	after := time.Now()
 	r.Video(codec.EncodedFrame{Data: []byte{2}})
-	k := r.lastKeyframe()
+	k := r.lastKeyframe(codec.VP8)
 	if k.Before(before) || k.After(after) {
 		t.Errorf("last keyframe %v, want between %v and %v", k, before, after)
 	}

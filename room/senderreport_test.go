@@ -176,7 +176,7 @@ func TestSenderReportsSayTheRoomClock(t *testing.T) {
 	for who, name := range []string{"participant", "viewer", "H.264 viewer"} {
 		for kind, st := range streams[who] {
 			track := map[webrtc.RTPCodecType][3]*clockTrack{
-				webrtc.RTPCodecTypeVideo: {r.video, r.video, r.videoH264},
+				webrtc.RTPCodecTypeVideo: {r.vp8.track, r.vp8.track, r.h264.track},
 				webrtc.RTPCodecTypeAudio: {mixMinus, r.audio, r.audio},
 			}[kind][who]
 			at := func(sr *rtcp.SenderReport, ts uint32) time.Time { // the wall time of RTP time ts, by sr
