@@ -35,7 +35,7 @@ func TestRecordingLipSync(t *testing.T) {
 	// is switched per 10 ms frame of the source (FFmpeg's default of 1024
 	// samples would start each beep up to 21 ms late).
 	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=black:s=320x180:r=30:d=14,drawbox=c=white:t=fill:enable='lt(mod(t,1),0.2)'",
-		"-c:v", "libvpx", "-deadline", "realtime", "-b:v", "300k", "-g", "30", video)
+		"-c:v", "libvpx", "-threads", "1", "-deadline", "realtime", "-b:v", "300k", "-g", "30", video)
 	tool(t, "ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=f=1000:r=48000:d=14:samples_per_frame=480,volume=0:enable='gte(mod(t,1),0.2)'",
 		"-ac", "2", "-c:a", "libopus", "-b:a", "64k", audio)
 
