@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -361,7 +362,15 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	var hooks *webhook.Sender
 	if o.webhookURL != "" {
 		hooks = webhook.New(o.webhookURL, webhook.Options{Secret: o.webhookSecret, Logger: log})
-		cfg.Events = func(e room.Event) { hooks.Send(e.Room, e) }
+		cfg.Events = func(e room.Event) {
+			if e.Type == room.EventRecordingFinished || e.Type == room.EventRoomFinished {
+				// A room's end, told after all its sessions' leaves when
+				// it is let go at once: past the room's share of the queue.
+				hooks.SendLast(e.Room, e)
+				return
+			}
+			hooks.Send(e.Room, e)
+		}
 	}
 	rooms, err := room.NewManager(cfg)
 	if err != nil {
@@ -469,8 +478,10 @@ func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Dur
 			for _, path := range removed {
 				log.Info("removed a recording a killed server left without a frame (killed within its first second: nothing to play)", "path", path)
 			}
-			if err != nil && ctx.Err() == nil && err.Error() != warned {
-				warned = err.Error()
+			// The same failure: its text but for the disk's figures, which
+			// move whenever anything writes to the disk.
+			if key := mibFigures.ReplaceAllString(fmt.Sprint(err), "# MiB"); err != nil && ctx.Err() == nil && key != warned {
+				warned = key
 				log.Warn("recordings a killed server left unfinished could not all be finished; they play, but players cannot seek in them", "err", err)
 			}
 		}
@@ -551,6 +562,10 @@ func browserAddr(a net.Addr) string {
 // finishQuiet is how long an unfinished recording must have gone
 // unwritten for the server to take it for one a killed server left.
 var finishQuiet = 10 * time.Second
+
+// mibFigures are the disk's figures in a finish's error (FinishAll's
+// "%d MiB free, its copy takes %d MiB and the server keeps %d MiB").
+var mibFigures = regexp.MustCompile(`[0-9]+ MiB`)
 
 // finishEvery is how often the server looks again for recordings left
 // unfinished (a killed server's, or its own whose disk filled).

@@ -147,7 +147,21 @@ func redact(raw string) string {
 // Send queues ev (made JSON) for delivery after the events of key sent
 // before it; it never blocks. An event sent after Close, or to a full
 // queue, is dropped and counted.
-func (s *Sender) Send(key string, ev any) {
+func (s *Sender) Send(key string, ev any) { s.send(key, ev, false) }
+
+// SendLast is Send for the last events of a key's burst (a room's
+// recording_finished and room_finished, told after every session's
+// participant_left when the room is let go at once): they may go past the
+// key's share of the queue by up to lastReserve, so that a room of more
+// sessions than its share still has its end told. A key that floods the
+// queue with them (a room opened and closed again and again) is still
+// bounded, by its share and the reserve.
+func (s *Sender) SendLast(key string, ev any) { s.send(key, ev, true) }
+
+// lastReserve is how far SendLast's events may go past a key's share.
+const lastReserve = 8
+
+func (s *Sender) send(key string, ev any, last bool) {
 	body, err := json.Marshal(ev)
 	if err != nil {
 		s.log.Error("webhook: event not encoded", "err", err)
@@ -172,7 +186,11 @@ func (s *Sender) Send(key string, ev any) {
 		}
 		return
 	}
-	if s.perKey[key] >= s.keyShare {
+	share := s.keyShare
+	if last {
+		share += lastReserve
+	}
+	if s.perKey[key] >= share {
 		n := s.dropped.Add(1)
 		if !s.keyFull[key] {
 			s.keyFull[key] = true
