@@ -62,3 +62,24 @@ func TestControlCharacterNameShowsNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelCacheFollowsTileSize: a placeholder whose tile changes size
+// (the speaker's big tile becoming a thumbnail at a speaker change, a grid
+// growing) gets its label rendered for the new size, not the big tile's.
+func TestLabelCacheFollowsTileSize(t *testing.T) {
+	mem := &member{Participant: Participant{ID: "a", Name: "Maria-Magdalena Wolkenstein-Trostburg"}, slot: 0}
+	big := mem.label.get(mem, 1280, 576)
+	small := mem.label.get(mem, 52, 28)
+	if big == nil {
+		t.Fatal("no label in a 1280x576 tile")
+	}
+	if small == big {
+		t.Fatal("the 52x28 thumbnail got the 1280x576 tile's label")
+	}
+	if small != nil && (small.Rect.Dx() > 52 || small.Rect.Dy() > 28) {
+		t.Errorf("the 52x28 thumbnail's label is %v", small.Rect)
+	}
+	if again := mem.label.get(mem, 1280, 576); again.Rect != big.Rect {
+		t.Errorf("back in the big tile: label %v, want %v", again.Rect, big.Rect)
+	}
+}

@@ -571,7 +571,11 @@ function setCallUI(inCall) {
     ui.mic.dataset.off = "true";
     ui.mic.textContent = "Unmute microphone";
   }
-  ui.camera.disabled = ui.mic.disabled = false;
+  // Where the page may ask for none (plain http from another machine),
+  // a button without a device has nothing to turn on.
+  const canAsk = Boolean(navigator.mediaDevices?.getUserMedia);
+  ui.camera.disabled = inCall && !canAsk && !local?.getVideoTracks().length;
+  ui.mic.disabled = inCall && !canAsk && !local?.getAudioTracks().length;
   if (!inCall) {
     ui.people.replaceChildren();
     delete ui.people.dataset.shown;
