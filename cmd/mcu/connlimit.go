@@ -1,9 +1,13 @@
 package main
 
 import (
+	"log/slog"
 	"net"
 	"sync"
 	"syscall"
+	"time"
+
+	"mcu/internal/lograte"
 )
 
 // limitConns bounds the HTTP connections open at once: perClient from one
@@ -15,8 +19,10 @@ import (
 // have, and leave none for anyone else's requests, nor for the sockets of
 // new sessions and the files of recordings. A connection over a bound is
 // closed at once, unanswered.
-func limitConns(ln net.Listener, perClient, total int) net.Listener {
-	return &connLimiter{Listener: ln, perClient: perClient, total: total, open: map[string]int{}}
+// Refusals are logged, at most once a minute (with how many were not).
+func limitConns(ln net.Listener, perClient, total int, log *slog.Logger) net.Listener {
+	return &connLimiter{Listener: ln, perClient: perClient, total: total, open: map[string]int{}, log: log,
+		said: lograte.Limiter{Burst: 1, Interval: time.Minute}}
 }
 
 // connTotal is the bound of limitConns's total: half the files the
@@ -37,6 +43,9 @@ type connLimiter struct {
 	mu   sync.Mutex
 	all  int
 	open map[string]int // by client (clientOf)
+
+	log  *slog.Logger
+	said lograte.Limiter
 }
 
 // clientOf is the client a connection from addr counts against: its IPv4
@@ -61,8 +70,15 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 		client := clientOf(c.RemoteAddr())
 		l.mu.Lock()
 		if l.all >= l.total || l.perClient > 0 && l.open[client] >= l.perClient {
+			all, theirs := l.all, l.open[client]
 			l.mu.Unlock()
 			c.Close()
+			if ok, more := l.said.Allow(time.Now()); ok {
+				// Behind a reverse proxy every connection is the proxy's:
+				// -max-conns-per-client 0 lifts the bound.
+				l.log.Warn("HTTP connection refused: too many open (-max-conns-per-client; 0 behind a reverse proxy)",
+					"client", client, "client_open", theirs, "open", all, "total_limit", l.total, "refused_unlogged", more)
+			}
 			continue
 		}
 		l.all++

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"mcu/internal/logbuf"
 )
 
 // TestConnectionsBoundedPerClient: a client's connections beyond its
@@ -20,7 +23,8 @@ func TestConnectionsBoundedPerClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ln := limitConns(raw, 3, 5)
+	var logged logbuf.Buffer
+	ln := limitConns(raw, 3, 5, slog.New(slog.NewTextHandler(&logged, nil)))
 	defer ln.Close()
 	accepted := make(chan net.Conn, 16)
 	go func() {
@@ -84,6 +88,10 @@ func TestConnectionsBoundedPerClient(t *testing.T) {
 	first.Close()
 	if _, ok := dial("127.0.0.1"); !ok {
 		t.Error("a connection of 127.0.0.1 refused after one of its 3 was closed")
+	}
+	// The refusals said, once (at most once a minute).
+	if n := strings.Count(logged.String(), "HTTP connection refused"); n != 1 {
+		t.Errorf("the refusals logged %d times, want once:\n%s", n, logged.String())
 	}
 }
 

@@ -384,7 +384,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("-listen: %w", err)
 	}
-	ln = limitConns(ln, o.connsPerClient, connTotal())
+	ln = limitConns(ln, o.connsPerClient, connTotal(), log)
 	api := server.New(rooms, metrics, log)
 	api.RequireToken(o.authToken)
 	srv := httpServer(api)
