@@ -24,7 +24,21 @@ if ((${#missing[@]})); then
   [[ $(id -u) == 0 ]] || sudo=(sudo)
   # Through env: sudo drops the caller's environment, and a question from
   # debconf would wait unseen.
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  # DPkg::Lock::Timeout makes install wait for dpkg's lock, but not
+  # update for the package lists' (/var/lib/apt/lists/lock), which a
+  # boot-time apt run (apt-daily, cloud-init) holds: apt-get update fails
+  # at once then (exit 100). Wait for it here, up to 10 minutes.
+  for ((i = 0; ; i++)); do
+    err=$("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq 2>&1) && break
+    if ((i < 120)) && [[ $err == *"Could not get lock"* ]]; then
+      ((i % 6)) || echo "deps: waiting for another apt run to let go of its lock" >&2
+      sleep 5
+      continue
+    fi
+    printf '%s\n' "$err" >&2
+    echo "deps: apt-get update failed (no network, or a broken /etc/apt/sources.list?)" >&2
+    exit 1
+  done
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
