@@ -15,6 +15,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"syscall"
 
 	"mcu/codec"
@@ -124,9 +125,107 @@ func newLogger(w io.Writer, level slog.Level, verbose bool) *slog.Logger {
 	if verbose {
 		level -= 4 // slog's levels are 4 apart
 	}
-	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+	format := os.Getenv("MCU_LOG_FORMAT")
+	log := slog.New(logHandler(w, &slog.HandlerOptions{Level: level}, format == "json", underJournal(w)))
+	if format != "" && format != "json" && format != "text" {
+		log.Warn("MCU_LOG_FORMAT: want text or json; text it is", "MCU_LOG_FORMAT", format)
+	}
 	codec.SetLogger(log)
 	return log
+}
+
+// logHandler writes records to w as text, or as JSON (MCU_LOG_FORMAT=json:
+// one object a line, for a log shipper). Under systemd's journal, each line
+// starts with its syslog priority ("<3>" for an error), which journald
+// takes off and keeps as the entry's PRIORITY (SyslogLevelPrefix=, on by
+// default): without it every line is info, and "journalctl -p warning"
+// shows none of the server's warnings and errors.
+func logHandler(w io.Writer, opts *slog.HandlerOptions, json, journal bool) slog.Handler {
+	newHandler := func(w io.Writer) slog.Handler {
+		if json {
+			return slog.NewJSONHandler(w, opts)
+		}
+		return slog.NewTextHandler(w, opts)
+	}
+	if !journal {
+		return newHandler(w)
+	}
+	mu := new(sync.Mutex)
+	var h journalHandler
+	for i, prio := range []string{"<7>", "<6>", "<4>", "<3>"} {
+		h[i] = newHandler(&prefixWriter{w: w, prefix: prio, mu: mu})
+	}
+	return h
+}
+
+// journalHandler hands a record to the handler of its level's syslog
+// priority: debug, info, warning, error.
+type journalHandler [4]slog.Handler
+
+func (h journalHandler) pick(l slog.Level) slog.Handler {
+	switch {
+	case l >= slog.LevelError:
+		return h[3]
+	case l >= slog.LevelWarn:
+		return h[2]
+	case l >= slog.LevelInfo:
+		return h[1]
+	}
+	return h[0]
+}
+
+func (h journalHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h[0].Enabled(ctx, l)
+}
+
+func (h journalHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.pick(r.Level).Handle(ctx, r)
+}
+
+func (h journalHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	for i := range h {
+		h[i] = h[i].WithAttrs(as)
+	}
+	return h
+}
+
+func (h journalHandler) WithGroup(name string) slog.Handler {
+	for i := range h {
+		h[i] = h[i].WithGroup(name)
+	}
+	return h
+}
+
+// prefixWriter writes each line (a record) to w after prefix, in one write.
+type prefixWriter struct {
+	w      io.Writer
+	prefix string
+	mu     *sync.Mutex // shared by the four priorities' writers
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, err := p.w.Write(append([]byte(p.prefix), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// underJournal reports whether w is the stream systemd connected to the
+// journal (JOURNAL_STREAM names its device and inode).
+func underJournal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	stream := os.Getenv("JOURNAL_STREAM")
+	if !ok || stream == "" {
+		return false
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && fmt.Sprintf("%d:%d", st.Dev, st.Ino) == stream
 }
 
 // usageError is a mistake on the command line (exit status 2).

@@ -404,7 +404,7 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 		}
 	}()
 	log.Info("mcu listening", "url", scheme+"://"+ln.Addr().String()+"/", "record_dir", cfg.RecordDir, "auto_record", cfg.AutoRecord,
-		"canvas", o.size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", o.minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout,
+		"canvas", o.size, "fps", vc.FPS, "bitrate", vc.Bitrate, "min_bitrate", o.minBitrate, "loopback_candidates", cfg.Net.Loopback, "peer_timeout", cfg.Net.PeerTimeout.String(),
 		"token_needed", o.authToken != "")
 	fmt.Fprintf(stdout, "mcu: open %s://%s/ in a browser\n", scheme, browserAddr(ln.Addr()))
 
