@@ -1,6 +1,7 @@
 package server
 
 import (
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -123,6 +124,7 @@ func NewMetrics() *Metrics {
 	for _, ev := range room.RecordingEnds {
 		m.recordingsEnded.WithLabelValues(ev.String()) // exported from zero
 	}
+	m.registry.MustRegister(buildInfo())
 	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.speedChanges, m.pliSent, m.pliReceived,
 		m.bytesIn, m.bytesOut, m.audioInput, m.recordingsEnded, m.recordingsRefused, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -226,3 +228,26 @@ func (m *Metrics) CPU(stage mixer.Stage, d time.Duration) {
 }
 
 var _ room.Observer = (*Metrics)(nil)
+
+// buildInfo is mcu_build_info, 1, labelled with the commit the binary was
+// built from: after an upgrade, which servers run which build (and
+// changes(mcu_build_info) in an alert, a restart with a new one).
+func buildInfo() prometheus.Collector {
+	revision, modified, goVersion := "unknown", "unknown", "unknown"
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVersion = bi.GoVersion
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				revision = s.Value
+			case "vcs.modified":
+				modified = s.Value
+			}
+		}
+	}
+	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mcu_build_info",
+		Help: "1, labelled with the build: the commit (vcs.revision), whether the tree had changes (vcs.modified), the Go version."},
+		[]string{"revision", "modified", "goversion"})
+	g.WithLabelValues(revision, modified, goVersion).Set(1)
+	return g
+}
