@@ -44,6 +44,9 @@ const (
 	LeftByClient     = "left"         // its client left (DELETE of its session)
 	LeftDisconnected = "disconnected" // its connection failed or closed (the client vanished), or its ICE restart failed
 	LeftEnded        = "ended"        // the server let it go: the server stopping, or its room's mixer failing
+	// Its client never connected (ICE or DTLS never completed): most
+	// often UDP blocked between them, or a wrong -nat1to1-ip.
+	LeftNeverConnected = "never_connected"
 )
 
 // Why a room closed (Event.Reason of room_finished).

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -10,14 +11,16 @@ import (
 // TestNeverConnectedSessionEnds: a session whose client posts an offer and
 // never connects (no candidates, the answer never applied) is ended after
 // firstConnectTimeout, not held with its sockets and its place in the room
-// until the peer timeout (here a minute; up to 10 min). A session that
-// connected in time stays.
+// until the peer timeout (here a minute; up to 10 min), and its leave says
+// it never connected. A session that connected in time stays.
 func TestNeverConnectedSessionEnds(t *testing.T) {
 	saved := firstConnectTimeout
 	t.Cleanup(func() { firstConnectTimeout = saved })
 	firstConnectTimeout = 2 * time.Second
 	cfg := DefaultConfig()
 	cfg.Net.PeerTimeout = time.Minute
+	var l eventLog
+	cfg.Events = l.add
 	m := testManagerWith(t, cfg)
 
 	pc, _ := recvPeer(t)
@@ -45,4 +48,46 @@ func TestNeverConnectedSessionEnds(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d sessions left, want the connected one", n)
 	}
+	leftAs(t, &l, s.ID, LeftNeverConnected)
+}
+
+// leftAs checks that session id's participant_left says why.
+func leftAs(t *testing.T, l *eventLog, id, why string) {
+	t.Helper()
+	for _, e := range l.all() {
+		if e.Type == EventLeft && e.Session == id {
+			if e.Reason != why {
+				t.Errorf("the session's participant_left says %q, want %q", e.Reason, why)
+			}
+			return
+		}
+	}
+	t.Errorf("no participant_left for session %s", id)
+}
+
+// TestFailedBeforeConnectingSaysSo: a client whose ICE gives up before it
+// ever connected (the peer timeout's checks, here 4 s) leaves as one that
+// never connected, not as one whose network went: many of them are a
+// network that lets no media through.
+func TestFailedBeforeConnectingSaysSo(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Net.PeerTimeout = 4 * time.Second
+	var l eventLog
+	cfg.Events = l.add
+	m := testManagerWith(t, cfg)
+	pc, _ := recvPeer(t)
+	// Only a candidate nobody answers at: the server's checks go
+	// unanswered until its ICE fails.
+	offer := regexp.MustCompile(`(?m)^a=candidate:.*\r\n`).ReplaceAllString(gatheredOffer(t, pc), "")
+	offer = strings.Replace(offer, "a=mid:0\r\n", "a=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n", 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, _, err := m.Join(ctx, "x", "", Participant, offer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(20*time.Second, func() bool { return m.room("x") == nil }) {
+		t.Fatal("the session that never connected is still there 20 s after its join, with a 4 s peer timeout")
+	}
+	leftAs(t, &l, s.ID, LeftNeverConnected)
 }

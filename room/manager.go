@@ -193,8 +193,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		// meant for a connected peer whose network went.
 		s.connectBy.Store(time.AfterFunc(firstConnectTimeout, func() {
 			if !s.connected.Load() {
-				r.log.Info("never connected", "session", s.ID, "after", firstConnectTimeout)
-				m.leave(r, s.ID, func(x *Session) bool { return x == s }, LeftDisconnected)
+				m.neverConnected(r, s)
 			}
 		}))
 	}
@@ -203,6 +202,17 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		go r.recordAutomatically()
 	}
 	return s, answer, nil
+}
+
+// neverConnected ends session s of room r, whose client never connected
+// (its ICE or DTLS gave up, or firstConnectTimeout passed), saying so as a
+// warning: one now and then is a client gone before it connected, many
+// are a network that lets no media through (UDP blocked, a wrong
+// -nat1to1-ip).
+func (m *Manager) neverConnected(r *Room, s *Session) {
+	if m.leave(r, s.ID, func(x *Session) bool { return x == s }, LeftNeverConnected) == nil {
+		r.log.Warn("a session's client never connected (UDP blocked between them, or a wrong -nat1to1-ip?)", "session", s.ID, "name", s.Name)
+	}
 }
 
 // firstConnectTimeout is how long a joined session's peer has to connect
@@ -530,6 +540,10 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 			// The client vanished. Before Join lists the session, this
 			// Leave finds nothing: Join sees gone instead.
 			s.gone.Store(true)
+			if !s.connected.Load() && st == webrtc.PeerConnectionStateFailed {
+				go m.neverConnected(r, s)
+				return
+			}
 			go m.End(r.name, s.ID)
 		}
 	})
