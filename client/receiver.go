@@ -59,6 +59,7 @@ type receiver struct {
 	pcm        []int16 // newest received sound, decoded
 	audioPkts  int
 	pliSent    int // keyframe requests we sent for the mix
+	whole      wholePictures
 
 	plis     atomic.Int64 // keyframe requests received for what we send
 	feedback atomic.Int64 // transport-cc feedback received for what we send
@@ -246,7 +247,10 @@ func (r *receiver) readAudio(t *webrtc.TrackRemote) {
 // Stats are what a client has received so far.
 type Stats struct {
 	Frames, Keyframes, Freezes int
-	AudioPackets               int
+	// WholeFrames counts the pictures of Frames that came whole, every
+	// packet of them (resends too): what a lossy receiver could show.
+	WholeFrames  int
+	AudioPackets int
 	// Bytes is the payload received, the mix's pictures and sound;
 	// VideoBytes the pictures' part of it.
 	Bytes, VideoBytes int64
@@ -277,7 +281,7 @@ func (c *Client) Stats() Stats {
 	r := &c.recv
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	s := Stats{Frames: r.frames, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes, VideoBytes: r.videoBytes,
+	s := Stats{Frames: r.frames, WholeFrames: r.whole.whole, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes, VideoBytes: r.videoBytes,
 		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load(), KeyframeRequests: r.pliSent}
 	if !r.first.IsZero() {
 		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
@@ -363,5 +367,8 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 			r.first = now
 		}
 		r.inKey = false
+	}
+	if r.keyed {
+		r.whole.add(pkt.SequenceNumber, pkt.Marker)
 	}
 }

@@ -86,6 +86,14 @@ func TestLiveLoad(t *testing.T) {
 		if p.FirstFrame <= 0 {
 			t.Errorf("%s: no picture", p.Name)
 		}
+		// Loopback loses nothing: every picture but the first (counted
+		// from the marker before it) comes whole.
+		if p.Frames > 0 && p.WholeFrames < p.Frames-2 {
+			t.Errorf("%s: %d of %d pictures came whole on loopback", p.Name, p.WholeFrames, p.Frames)
+		}
+	}
+	if !strings.Contains(summary, "pictures that came whole (every packet): min ") {
+		t.Errorf("the summary does not say how many pictures came whole:\n%s", summary)
 	}
 	if fps < liveMinFPS {
 		t.Errorf("mean fps %.1f, want at least %d (%s)", fps, liveMinFPS, others)

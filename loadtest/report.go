@@ -75,7 +75,10 @@ type ParticipantResult struct {
 	// picture of the mix (0: none came).
 	FirstFrame                 time.Duration
 	Frames, Freezes, Keyframes int
-	Bytes                      int64
+	// WholeFrames are the pictures of Frames that came whole (every
+	// packet, resends too): a picture with a packet lost cannot be shown.
+	WholeFrames int
+	Bytes       int64
 	// FPS is the rate from its first picture to the end of the run.
 	FPS   float64
 	Check *pictureCheck // decoders only
@@ -310,7 +313,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 	p("summary: %d/%d participants joined room %q at %s; %s %v (ramp %v, %d decoding%s)",
 		r.Joined, cfg.N, cfg.Room, cfg.URL, how, r.Elapsed.Round(100*time.Millisecond), cfg.Ramp, min(cfg.Decoders, cfg.N), h264)
 	var joinErrs []string
-	var first, fps []float64
+	var first, fps, whole []float64
 	var freezes, frames, noPicture int
 	var bytes int64
 	var active time.Duration
@@ -330,6 +333,9 @@ func (r *Result) WriteSummary(w io.Writer) {
 			first = append(first, pr.FirstFrame.Seconds())
 		}
 		fps = append(fps, pr.FPS)
+		if pr.Frames > 0 {
+			whole = append(whole, 100*float64(pr.WholeFrames)/float64(pr.Frames))
+		}
 		freezes += pr.Freezes
 		frames += pr.Frames
 		bytes += pr.Bytes
@@ -355,6 +361,11 @@ func (r *Result) WriteSummary(w io.Writer) {
 	}
 	p("receiver fps over the run: min %s  median %s;  freezes (gaps > %v) %d;  %s per receiver",
 		num(s.Min, 1), num(s.Median, 1), client.FreezeGapAt(r.Config.Mixer.Video.FPS), freezes, bitrate(kbps))
+	// A picture counts above when any of its packets came; one that lost
+	// a packet cannot be shown (its receiver's decoder waits for the next
+	// keyframe): said apart, so that a lossy link does not pass for a good one.
+	ws := spreadOf(whole)
+	p("pictures that came whole (every packet): min %s %%  median %s %%", num(ws.Min, 1), num(ws.Median, 1))
 	for _, pr := range r.Participants {
 		if c := pr.Check; c != nil && pr.Joined {
 			verdict := "ok"

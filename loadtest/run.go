@@ -448,6 +448,7 @@ func (p *participant) result(st client.Stats, end time.Time, freezeGap time.Dura
 	}
 	r.Joined, r.SendErr = true, p.c.Err()
 	r.Frames, r.Freezes, r.Keyframes, r.Bytes, r.FirstFrame = st.Frames, st.Freezes, st.Keyframes, st.Bytes, st.FirstFrame
+	r.WholeFrames = st.WholeFrames
 	if st.Frames > 0 {
 		r.FPS = runFPS(st.Frames, st.First, end)
 		r.Freezes += openFreeze(st.LastFrame, end, freezeGap)
