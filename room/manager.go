@@ -593,6 +593,25 @@ func ssrcOf(s *webrtc.RTPSender) uint32 {
 // NACK like any packet.
 const receiverKeyframeInterval = 2 * time.Second
 
+// floorKeyframeInterval is receiverKeyframeInterval for a receiver whose
+// estimate sits at the floor, still losing: its link cannot take even the
+// least the mix sends, and a keyframe, several times a picture's size, can
+// rarely reach it whole. Its requests made every 2 s lowered everyone's
+// picture for a keyframe each time (18 in 40 s for one receiver capped at
+// 500 kbit/s, none of which it got whole). Held 5 s, the periodic keyframe
+// (every 5 s) answers them.
+const floorKeyframeInterval = 5 * time.Second
+
+// keyframeInterval is the least time between two keyframes s's requests
+// may cause.
+func (s *Session) keyframeInterval() time.Duration {
+	d := s.room.downlink
+	if d != nil && d.floor < d.max && s.downlink.Load() > 0 && s.downlink.Load() <= int64(d.floor) {
+		return floorKeyframeInterval
+	}
+	return receiverKeyframeInterval
+}
+
 // keyframeAnswered is how long after the keyframe that answered a
 // receiver's request its further requests may still be about the loss it
 // repaired: a browser asks again every 200 ms or so until a keyframe
@@ -677,7 +696,7 @@ func (s *Session) keyframeRequests(now func() time.Time, request func(), keyfram
 				pending, answered = false, k
 				return
 			}
-			if t.Sub(last) < receiverKeyframeInterval {
+			if t.Sub(last) < s.keyframeInterval() {
 				return // held
 			}
 		}

@@ -255,3 +255,35 @@ func TestReadPacketSkipsRefusedPackets(t *testing.T) {
 		t.Errorf("a track refusing every packet: %v after %d reads, want an error after %d", err, r.calls, maxBadPackets+1)
 	}
 }
+
+// TestKeyframeRequestsAtTheFloor: a receiver whose estimate sits at the
+// floor (its link cannot take even the least the mix sends) causes a
+// keyframe at most every floorKeyframeInterval: each one lowers everyone's
+// picture, and it rarely gets one whole. Off the floor, every
+// receiverKeyframeInterval again.
+func TestKeyframeRequestsAtTheFloor(t *testing.T) {
+	r := &Room{obs: &countingObserver{}, downlink: newDownlink(300_000, 1_500_000, func(int) error { return nil })}
+	s := &Session{ID: "capped", room: r}
+	s.downlink.Store(300_000)
+	clock := time.Unix(1000, 0)
+	var asked []time.Duration
+	never := func() time.Time { return time.Time{} }
+	handle := s.keyframeRequests(func() time.Time { return clock }, func() {
+		asked = append(asked, clock.Sub(time.Unix(1000, 0)))
+	}, never)
+	ask := func(d time.Duration) {
+		for end := clock.Add(d); clock.Before(end); clock = clock.Add(200 * time.Millisecond) {
+			handle([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: 1}})
+		}
+	}
+	ask(12 * time.Second)
+	if want := []time.Duration{0, 5 * time.Second, 10 * time.Second}; !slices.Equal(asked, want) {
+		t.Errorf("at the floor, keyframes asked at %v, want %v", asked, want)
+	}
+	asked = nil
+	s.downlink.Store(900_000) // its link recovered
+	ask(4 * time.Second)
+	if len(asked) != 2 {
+		t.Errorf("off the floor, %d keyframes asked in 4 s (%v), want one every %v", len(asked), asked, receiverKeyframeInterval)
+	}
+}
