@@ -319,6 +319,10 @@ func FinishFile(ctx context.Context, path string) (ok bool, err error) {
 	return finishLocked(ctx, root, filepath.Base(path), path)
 }
 
+// finishLock takes a file's lock before it is finished (a variable for
+// the tests of a file system without locks).
+var finishLock = lockFile
+
 // finishLocked takes the lock of the recording name (a WebMWriter holds
 // it while it writes the file) and finishes it in place; ok is false when
 // the file is being written, or is no longer the one found. One that
@@ -329,12 +333,15 @@ func finishLocked(ctx context.Context, root *os.Root, name, path string) (ok boo
 		return false, fmt.Errorf("recorder: %w", err)
 	}
 	defer f.Close()
-	if locked, err := lockFile(f); err != nil || !locked {
+	if locked, err := finishLock(f); err != nil || !locked {
 		return false, err
 	}
 	held, err := f.Stat()
 	if err != nil {
 		return false, fmt.Errorf("recorder: %w", err)
+	}
+	if writing.has(held) {
+		return false, nil // this process writes it
 	}
 	if now, err := root.Lstat(name); err != nil || !os.SameFile(now, held) {
 		return false, nil // finished meanwhile (by another server)

@@ -103,6 +103,7 @@ func newWebM(f *os.File, path string, cfg WebMConfig) (*WebMWriter, error) {
 	// The file is locked while it is written: FinishAll leaves it alone.
 	lockFile(f)
 	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
+	writing.add(w)
 	if err := w.open(cfg); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recorder: %s: %w", path, err)
@@ -467,6 +468,7 @@ func (w *WebMWriter) Close() error {
 	if err := w.file.Close(); err != nil {
 		errs = append(errs, err)
 	}
+	writing.remove(w)
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
 	}
@@ -483,6 +485,7 @@ func (w *WebMWriter) discard() {
 	w.syncs.wg.Wait() // none runs without SyncEvery
 	w.free()
 	w.file.Close()
+	writing.remove(w)
 }
 
 // abort frees everything after a failed start and removes the file.
@@ -490,7 +493,53 @@ func (w *WebMWriter) abort() {
 	w.closed = true // no frame was written: no sync runs
 	w.free()
 	w.file.Close()
+	writing.remove(w)
 	os.Remove(w.path)
+}
+
+// writing are the files this process's WebMWriters have open, which
+// FinishAll leaves alone whatever their lock and time say. Their lock
+// alone does not tell on a file system without locks (lockFile), and
+// their time then does not either: a wall clock stepped forward, or a
+// file server whose clock runs behind, makes a file written a moment ago
+// look quiet, and one finished in place would send the rest of the
+// recording, and its trailer, to the unlinked file.
+var writing openFiles
+
+type openFiles struct {
+	mu    sync.Mutex
+	files map[*WebMWriter]os.FileInfo
+}
+
+func (o *openFiles) add(w *WebMWriter) {
+	fi, err := w.file.Stat()
+	if err != nil {
+		return
+	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.files == nil {
+		o.files = map[*WebMWriter]os.FileInfo{}
+	}
+	o.files[w] = fi
+}
+
+func (o *openFiles) remove(w *WebMWriter) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.files, w)
+}
+
+// has reports whether fi is the file of one of the writers.
+func (o *openFiles) has(fi os.FileInfo) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, w := range o.files {
+		if os.SameFile(w, fi) {
+			return true
+		}
+	}
+	return false
 }
 
 func (w *WebMWriter) free() {

@@ -27,7 +27,7 @@ type Conn struct {
 
 	readMu sync.Mutex // the reader's own fields:
 	oob    []byte     // the control messages of the packet read
-	swept  int64      // when peers were last swept of the forgotten
+	swept  int64      // when peers were last swept of the forgotten (monoNanos)
 
 	mu    sync.RWMutex
 	peers map[netip.AddrPort]*peer // by unmapped address
@@ -55,13 +55,24 @@ type peer struct {
 	local netip.Addr   // the address it wrote to
 	oob   []byte       // the control message sending from local
 	media bool         // local is where its media (not a check) came
-	seen  atomic.Int64 // its last packet, in Unix nanoseconds
+	seen  atomic.Int64 // its last packet (monoNanos)
 }
 
 // forget is how long a peer is remembered after its last packet: an ICE
 // peer sends at least every few seconds (consent checks), so one silent
 // this long has gone.
 const forget = time.Minute
+
+// clockBase is the origin of the peers' times. They count on the
+// monotonic clock, not in Unix nanoseconds: a step of the wall clock (NTP
+// correcting it, a VM resumed after a pause) forward by more than forget
+// would forget every peer at once, those heard from a millisecond before
+// too (their media leaving from the kernel's choice until their next
+// packet), and one back would stop the sweeps for as long as it went back.
+var clockBase = time.Now()
+
+// monoNanos is the time since clockBase, in nanoseconds.
+func monoNanos() int64 { return int64(time.Since(clockBase)) }
 
 // maxPeers bounds the peers remembered (every packet from a new source
 // costs an entry, a forged one's too, until it is forgotten): some 13 MiB
@@ -205,7 +216,7 @@ func (c *Conn) Peers() int {
 // media (DTLS, SRTP), not ICE's, whose checks go to every candidate. The
 // reader calls it.
 func (c *Conn) note(from netip.AddrPort, local netip.Addr, media bool) {
-	now := time.Now().UnixNano()
+	now := monoNanos()
 	if now-c.swept > int64(forget)/2 {
 		c.sweep(now)
 	}
