@@ -107,17 +107,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	var ue usageError
+	// Under the journal the last word is an error's (journalctl -p err
+	// finds why the server stopped), as the logger's lines say theirs.
+	prio := ""
+	if underJournal(stderr) {
+		prio = "<3>"
+	}
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "mcu %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "%smcu %s: %v\n", prio, cmd, err)
+		if cmd == "serve" {
+			// Not 2: Go exits 2 on a panic or a fatal error, which a
+			// service manager is to restart; a configuration mistake is
+			// not (deploy/mcu.service's RestartPreventExitStatus).
+			return exitConfig
+		}
 		return 2
 	default:
-		fmt.Fprintf(stderr, "mcu %s: %v\n", cmd, err)
+		fmt.Fprintf(stderr, "%smcu %s: %v\n", prio, cmd, err)
 		return 1
 	}
 }
+
+// exitConfig is serve's exit status for a mistake in its flags or
+// environment (sysexits.h's EX_CONFIG).
+const exitConfig = 78
 
 // newLogger logs text to w at level, one level more detailed when verbose,
 // and routes FFmpeg's warnings there too.
