@@ -29,7 +29,7 @@ if ((${#missing[@]})); then
   # boot-time apt run (apt-daily, cloud-init) holds: apt-get update fails
   # at once then (exit 100). Wait for it here, up to 10 minutes.
   for ((i = 0; ; i++)); do
-    err=$("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq 2>&1) && break
+    err=$("${sudo[@]}" env LC_ALL=C DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq 2>&1) && break
     if ((i < 120)) && [[ $err == *"Could not get lock"* ]]; then
       ((i % 6)) || echo "deps: waiting for another apt run to let go of its lock" >&2
       sleep 5

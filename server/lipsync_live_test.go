@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -86,7 +87,18 @@ func TestLiveLipSync(t *testing.T) {
 		t.Fatal("the sender did not connect in 30 s")
 	}
 	start := time.Now() // it sends from here on
-	time.Sleep(length)
+	time.Sleep(settle)
+	before := fellBehind(t, srv.URL)
+	time.Sleep(length - settle)
+	// A server short of CPU (the race detector, other tests, other jobs
+	// on the machine) falls behind its media for a while: the pictures of
+	// a flash held back and shown late, none for half a second. That is
+	// the overload's to report (mcu_late_ticks_total), not lip sync's:
+	// the run is not measured when it fell behind by more than a few
+	// pictures (15) over the measured part.
+	if late := fellBehind(t, srv.URL) - before; late > 15 {
+		t.Skipf("the server fell %d pictures behind its media over the measured %v: lip sync not measured", late, length-settle)
+	}
 
 	for _, rx := range []struct {
 		name string
@@ -469,4 +481,26 @@ func (w *lipWatcher) summary() string {
 func (w *lipWatcher) summaryLocked() string {
 	return fmt.Sprintf("%d pictures, %d windows of sound, %d and %d sender reports of the video and the audio",
 		len(w.pictures), len(w.tones), len(w.video.reports), len(w.audio.reports))
+}
+
+// fellBehind is the server's count of pictures it fell behind its media by:
+// ticks skipped late, encodes skipped busy, video dropped undecoded.
+func fellBehind(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	n := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		for _, name := range []string{"mcu_late_ticks_total ", "mcu_dropped_frames_total ", "mcu_video_frames_behind_total "} {
+			if v, ok := strings.CutPrefix(line, name); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				n += int(f)
+			}
+		}
+	}
+	return n
 }
