@@ -259,6 +259,14 @@ func (s *Session) trickle(f iceFragment) error {
 	}
 	s.iceAddrs = addrs
 	for _, c := range f.candidates {
+		// Only UDP ones go to pion: the server gathers UDP alone, so a
+		// candidate of TCP is of no use, and pion keeps each one it is
+		// given for the rest of the session, uncounted by the limit
+		// above: a client trickling them again and again made the
+		// server hold ever more (18,000 in 20 PATCHes, 21 MB).
+		if cand, err := ice.UnmarshalCandidate(c.value); err != nil || !cand.NetworkType().IsUDP() {
+			continue
+		}
 		mid := c.mid
 		init := webrtc.ICECandidateInit{Candidate: "candidate:" + c.value}
 		if mid != "" {
