@@ -94,7 +94,7 @@ soak: build ## 20 minutes of a room of 6, its recording cycled, watching the ser
 fuzz: ## run each fuzz target for 30 s
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s $$pkg; \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 30s -fuzzminimizetime 5s $$pkg; \
 	  done; \
 	done
 
