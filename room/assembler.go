@@ -40,8 +40,9 @@ const recentTime = 10 * 90000
 // every loss on such a link costs a keyframe (a PLI, a large frame, and a
 // frozen tile until it comes): at 300 ms, a 280 ms round trip with 3 %
 // loss made 27 to 37 PLIs in 35 s, none at 600. It holds a frame back
-// only while one of its packets is missing.
-const assemblerPatience = 600 * time.Millisecond
+// only while one of its packets is missing. (A variable for a test whose
+// decoder is held past the wait, which must stay under maxDecodeLag.)
+var assemblerPatience = 600 * time.Millisecond
 
 // frameAssembler rebuilds whole video frames from a participant's RTP
 // packets: it puts them back in order, waits a little for late ones, and

@@ -211,7 +211,7 @@ const nackInterval = 50 * time.Millisecond
 // fit in the assembler's patience. After that its frame is given up and a
 // keyframe requested, and a late copy would be thrown away (pion's default
 // is to ask until 512 newer packets have come).
-const nackTries = uint16(assemblerPatience / nackInterval)
+var nackTries = uint16(assemblerPatience / nackInterval)
 
 // maxStreams is how many SRTP and SRTCP streams (one an SSRC and
 // direction) a peer may make the server open. pion opens one for every SSRC

@@ -1249,6 +1249,12 @@ func TestVideoInCodecSwitchForgetsTheBackoff(t *testing.T) {
 // already read.
 func TestVideoReaderTakesQueuedPacketsBeforeTheDeadline(t *testing.T) {
 	const n = 40 // frames, one packet each but the first
+	// The decoding goroutine is held past the assembler's wait below:
+	// beyond maxDecodeLag, the packets queued meanwhile would be dropped
+	// as those of a decoder fallen behind, which this test is not about.
+	saved := assemblerPatience
+	t.Cleanup(func() { assemblerPatience = saved })
+	assemblerPatience = maxDecodeLag / 2
 	p, sender := vp8Reader(t)
 	frames := clipFrames(t, "p10.ivf", n)
 	var byFrame [][][]byte
