@@ -46,9 +46,11 @@ func (w *wholePictures) add(seq uint16, marker bool) {
 			}
 		}
 	}
+	// Only a picture this packet belongs to can have become whole (and,
+	// after a late marker's split, the picture just after it).
 	kept := w.pending[:0]
 	for _, r := range w.pending {
-		if w.has(r) {
+		if (int16(seq-r.from) >= 0 && int16(r.to-seq) >= 0 || r.from == seq+1) && w.has(r) {
 			w.whole++
 		} else {
 			kept = append(kept, r)
