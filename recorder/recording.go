@@ -153,7 +153,15 @@ var ErrFileGone = errors.New("recorder: the recording's file is no longer where 
 
 // deleted reports a file deleted while open: writing on is pointless.
 func (w *WebMWriter) deleted() error {
-	if fi, err := w.file.Stat(); err == nil && unlinked(fi) {
+	held, err := w.file.Stat()
+	if err != nil {
+		return nil // cannot tell
+	}
+	return w.unlinkedErr(held)
+}
+
+func (w *WebMWriter) unlinkedErr(held os.FileInfo) error {
+	if unlinked(held) {
 		return fmt.Errorf("%w: %s was deleted while it was written (its folder removed?); what it held is lost", ErrFileGone, w.path)
 	}
 	return nil
@@ -161,12 +169,12 @@ func (w *WebMWriter) deleted() error {
 
 // gone reports a file deleted, or moved away from its path, while open.
 func (w *WebMWriter) gone() error {
-	if err := w.deleted(); err != nil {
-		return err
-	}
 	held, err := w.file.Stat()
 	if err != nil {
 		return nil // cannot tell
+	}
+	if err := w.unlinkedErr(held); err != nil {
+		return err
 	}
 	if now, err := os.Stat(w.path); err != nil || !os.SameFile(now, held) {
 		where := ""
