@@ -476,16 +476,9 @@ func TestLowDiskStopWhoseFinalizeFails(t *testing.T) {
 // room's state while the room goes on, and its stop answers 500 with the
 // path of the file, which keeps what was written before.
 func TestRecordingOnAFullDisk(t *testing.T) {
-	srv := testserver.Start(t, nil)
+	srv, path := recordingRoom(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "r",
-		Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
 	type state struct {
 		Recording *struct{ Path, Error string } `json:"recording"`
 	}
@@ -511,11 +504,10 @@ func TestRecordingOnAFullDisk(t *testing.T) {
 	api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)
 }
 
-// TestRecordingFolderRemoved: a recording whose folder is deleted while
-// it is written (a clean-up script) is not answered as a complete file at
-// a path where there is nothing: the room's state says so while it runs,
-// and the stop answers 500 saying the file is gone.
-func TestRecordingFolderRemoved(t *testing.T) {
+// recordingRoom starts a server whose room "r" has a participant sending
+// a clip and a recording started; it returns the server and the file.
+func recordingRoom(t *testing.T) (*testserver.Server, string) {
+	t.Helper()
 	srv := testserver.Start(t, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -524,8 +516,16 @@ func TestRecordingFolderRemoved(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	path := api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+	t.Cleanup(func() { c.Close() })
+	return srv, api(t, "POST", srv.URL+"/api/rooms/r/recording", http.StatusCreated)["path"]
+}
+
+// TestRecordingFolderRemoved: a recording whose folder is deleted while
+// it is written (a clean-up script) is not answered as a complete file at
+// a path where there is nothing: the room's state says so while it runs,
+// and the stop answers 500 saying the file is gone.
+func TestRecordingFolderRemoved(t *testing.T) {
+	srv, path := recordingRoom(t)
 	time.Sleep(1500 * time.Millisecond)
 	if err := os.RemoveAll(filepath.Dir(path)); err != nil {
 		t.Fatal(err)
