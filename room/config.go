@@ -124,6 +124,11 @@ type Observer interface {
 	// Recording counts a recording's start refused, or its end by how it
 	// ended.
 	Recording(RecordingEvent)
+	// Joined counts a session that joined a room, Left one that left it,
+	// with why (one of LeftReasons), as participant_joined and
+	// participant_left tell them.
+	Joined(Kind)
+	Left(kind Kind, why string)
 }
 
 // RecordingEvent is what Observer.Recording counts.
@@ -241,6 +246,8 @@ func (nopObserver) CPU(mixer.Stage, time.Duration) {}
 func (nopObserver) PLISent()                       {}
 func (nopObserver) PLIReceived()                   {}
 func (nopObserver) BytesIn(int)                    {}
+func (nopObserver) Joined(Kind)                    {}
+func (nopObserver) Left(Kind, string)              {}
 func (nopObserver) BytesOut(int)                   {}
 func (nopObserver) AudioInput(AudioEvent)          {}
 func (nopObserver) Recording(RecordingEvent)       {}

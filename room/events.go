@@ -49,6 +49,10 @@ const (
 	LeftNeverConnected = "never_connected"
 )
 
+// LeftReasons are the reasons a session leaves for, for a metric to start
+// at zero.
+var LeftReasons = []string{LeftByClient, LeftDisconnected, LeftEnded, LeftNeverConnected}
+
 // Why a room closed (Event.Reason of room_finished).
 const (
 	FinishedEmpty    = "empty"    // its last session left (or the join that opened it failed)

@@ -2,8 +2,10 @@ package room
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -21,6 +23,8 @@ func TestNeverConnectedSessionEnds(t *testing.T) {
 	cfg.Net.PeerTimeout = time.Minute
 	var l eventLog
 	cfg.Events = l.add
+	obs := &sessionsObserver{}
+	cfg.Observer = obs
 	m := testManagerWith(t, cfg)
 
 	pc, _ := recvPeer(t)
@@ -49,6 +53,34 @@ func TestNeverConnectedSessionEnds(t *testing.T) {
 		t.Errorf("%d sessions left, want the connected one", n)
 	}
 	leftAs(t, &l, s.ID, LeftNeverConnected)
+	if joined, left := obs.counts(); joined != 2 || !maps.Equal(left, map[string]int{LeftNeverConnected: 1}) {
+		t.Errorf("the observer counted %d joins and leaves %v, want 2 and one never connected", joined, left)
+	}
+}
+
+// sessionsObserver counts the sessions joined and left (by why), from any
+// goroutine.
+type sessionsObserver struct {
+	nopObserver
+	mu     sync.Mutex
+	joined int
+	left   map[string]int
+}
+
+func (o *sessionsObserver) Joined(Kind) { o.mu.Lock(); o.joined++; o.mu.Unlock() }
+func (o *sessionsObserver) Left(_ Kind, why string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.left == nil {
+		o.left = map[string]int{}
+	}
+	o.left[why]++
+}
+
+func (o *sessionsObserver) counts() (int, map[string]int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.joined, maps.Clone(o.left)
 }
 
 // leftAs checks that session id's participant_left says why.

@@ -173,6 +173,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		// and the room's close its room_finished, before this join
 		// goes on.
 		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String()})
+		m.obs.Joined(kind)
 		autoRecord = m.cfg.AutoRecord && kind != Viewer && !r.autoRecorded
 		r.autoRecorded = r.autoRecorded || autoRecord
 	}
@@ -791,6 +792,7 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why str
 	s.close()
 	r.log.Info("left", "session", id, "reason", why)
 	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String(), Reason: why})
+	m.obs.Left(s.Kind, why)
 	r.mu.Lock()
 	r.leaving--
 	r.mu.Unlock()

@@ -36,6 +36,9 @@ const (
 	Viewer
 )
 
+// Kinds are the kinds of session, for a metric to start at zero.
+var Kinds = []Kind{Participant, Publisher, Viewer}
+
 func (k Kind) String() string {
 	return [...]string{"participant", "publisher", "viewer"}[k]
 }

@@ -40,6 +40,7 @@ type Metrics struct {
 	audioInput            *prometheus.CounterVec
 	recordingsEnded       *prometheus.CounterVec
 	recordingsRefused     prometheus.Counter
+	joined, left          *prometheus.CounterVec
 	cpuVec                *prometheus.CounterVec
 	cpu                   []prometheus.Counter // cpuVec's by mixer.Stage, looked up once
 }
@@ -106,6 +107,11 @@ func NewMetrics() *Metrics {
 		recordingsEnded: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_recordings_ended_total",
 			Help: "Recordings ended, by how: complete (stopped and finalized), low_disk (stopped taking the mix when the disk got down to -record-min-free, finalized with what it had), failed (a write or the finalizing failed: the file keeps what was written before), empty (stopped before any frame: no file)."},
 			[]string{"result"}),
+		joined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_sessions_joined_total",
+			Help: "Sessions that joined a room, by kind: participant (join), publisher (WHIP), viewer (WHEP)."}, []string{"kind"}),
+		left: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_sessions_left_total",
+			Help: "Sessions that left their room, by kind and why: left (their client's DELETE), disconnected (their connection failed or closed, or an ICE restart failed), ended (the server stopping, or the room's mixer failing), never_connected (ICE or DTLS never completed: often UDP blocked, or a wrong -nat1to1-ip)."},
+			[]string{"kind", "reason"}),
 		recordingsRefused: counter("mcu_recordings_refused_total", "Recording starts that made no recording: the disk under -record-min-free, the file not created, or too many begun in one second."),
 		cpu:               make([]prometheus.Counter, len(mixer.Stages)),
 	}
@@ -124,9 +130,15 @@ func NewMetrics() *Metrics {
 	for _, ev := range room.RecordingEnds {
 		m.recordingsEnded.WithLabelValues(ev.String()) // exported from zero
 	}
+	for _, kind := range room.Kinds {
+		m.joined.WithLabelValues(kind.String()) // exported from zero
+		for _, why := range room.LeftReasons {
+			m.left.WithLabelValues(kind.String(), why)
+		}
+	}
 	m.registry.MustRegister(buildInfo())
 	m.registry.MustRegister(m, m.tick, m.encode, m.latency, m.lateTicks, m.dropped, m.keyframes, m.speedChanges, m.pliSent, m.pliReceived,
-		m.bytesIn, m.bytesOut, m.audioInput, m.recordingsEnded, m.recordingsRefused, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.bytesIn, m.bytesOut, m.audioInput, m.recordingsEnded, m.recordingsRefused, m.joined, m.left, m.cpuVec, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -221,6 +233,8 @@ func (m *Metrics) Recording(ev room.RecordingEvent) {
 	}
 	m.recordingsEnded.WithLabelValues(ev.String()).Inc()
 }
+func (m *Metrics) Joined(kind room.Kind)           { m.joined.WithLabelValues(kind.String()).Inc() }
+func (m *Metrics) Left(kind room.Kind, why string) { m.left.WithLabelValues(kind.String(), why).Inc() }
 func (m *Metrics) CPU(stage mixer.Stage, d time.Duration) {
 	if stage >= 0 && int(stage) < len(m.cpu) {
 		m.cpu[stage].Add(d.Seconds())

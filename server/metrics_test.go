@@ -43,6 +43,9 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 	times(17, func() { m.Recording(room.RecordingLowDisk) })
 	times(18, func() { m.Recording(room.RecordingFailed) })
 	times(19, func() { m.Recording(room.RecordingEmpty) })
+	times(20, func() { m.Joined(room.Publisher) })
+	times(21, func() { m.Left(room.Viewer, room.LeftNeverConnected) })
+	times(22, func() { m.Left(room.Participant, room.LeftByClient) })
 
 	got := gathered(t, m, "counter", "histogram")
 	want := map[string]float64{
@@ -69,6 +72,11 @@ func TestMetricsCountWhatTheyName(t *testing.T) {
 		`mcu_recordings_ended_total{result="low_disk"}`:                          17,
 		`mcu_recordings_ended_total{result="failed"}`:                            18,
 		`mcu_recordings_ended_total{result="empty"}`:                             19,
+		`mcu_sessions_joined_total{kind="publisher"}`:                            20,
+		`mcu_sessions_joined_total{kind="participant"}`:                          0,
+		`mcu_sessions_left_total{kind="viewer"}{reason="never_connected"}`:       21,
+		`mcu_sessions_left_total{kind="participant"}{reason="left"}`:             22,
+		`mcu_sessions_left_total{kind="participant"}{reason="never_connected"}`:  0,
 	}
 	for name, v := range want {
 		if g, ok := got[name]; !ok || g != v {
