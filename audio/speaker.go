@@ -13,9 +13,15 @@ import (
 // When there is no speaker, the loudest slot at or above Floor becomes the
 // speaker at once. Otherwise a challenger must be at or above Floor and at
 // least Margin louder than the speaker for Hold without a break, sounding
-// (its own frame at or above Floor) in most of those frames, as a talker
-// is between the pauses of their words: the average's slowly fading tail
-// of a cough or a click in the speaker's pause does not take the role. If
+// in most of those frames, as a talker is between the pauses of their
+// words: the average's slowly fading tail of a cough or a click in the
+// speaker's pause does not take the role. A frame is sounding when it is
+// at or above Floor and speakerAboveNoise above the slot's own noise
+// floor, which follows the slot's quietest frames (it starts at its
+// lowest, speakerAboveNoise under Floor, drops to a quieter frame at once
+// and rises speakerNoiseRise a second): a steady noise,
+// such as a fan or a hum near someone's microphone, is its own floor
+// within seconds and never takes the role from a talker who paused. If
 // several qualify in the same frame the loudest wins. The speaker keeps
 // the role when everyone falls silent.
 //
@@ -29,6 +35,9 @@ import (
 type SpeakerDetector struct {
 	alpha   float64 // per-frame weight of the new power in the average
 	floor   float64 // Floor as a mean power (1 = 0 dBFS)
+	quiet   float64 // the lowest a noise floor goes: speakerAboveNoise under floor
+	above   float64 // speakerAboveNoise as a power ratio
+	rise    float64 // a noise floor's rise in one frame, as a power ratio
 	margin  float64 // Margin as a power ratio
 	hold    int     // Hold in frames
 	slots   []slotState
@@ -38,14 +47,25 @@ type SpeakerDetector struct {
 // slotState is the detector's memory of one slot.
 type slotState struct {
 	power  float64 // smoothed mean power, 1 = 0 dBFS
+	noise  float64 // the noise floor's mean power, following the quietest frames
 	run    int     // consecutive frames this slot has beaten the speaker
-	voiced uint64  // of those, the latest 64: bit 0 the last, set if at or above the floor itself
+	voiced uint64  // of those, the latest 64: bit 0 the last, set if the frame was sounding
 }
 
 // speakerVoiced is the share of a challenger's last Hold (at most 64
 // frames, 1.28 s) in which it must be sounding itself: a talker's words
 // leave pauses of 100-200 ms.
 const speakerVoiced = 0.6
+
+// A frame sounds when it is speakerAboveNoise dB above its slot's noise
+// floor. The floor rises speakerNoiseRise dB a second while the frames stay
+// above it: a talker's pauses between words, a few hundred milliseconds
+// apart, hold it down, while a steady sound (a tone, a fan) 30 dB above
+// the quietest floor is taken for noise after about 8 s.
+const (
+	speakerAboveNoise = 6.0
+	speakerNoiseRise  = 3.0
+)
 
 // NewSpeakerDetector returns a detector with no slots and no speaker. Zero
 // fields of cfg take their defaults; NewSpeakerDetector panics if cfg fails
@@ -58,6 +78,9 @@ func NewSpeakerDetector(cfg SpeakerConfig) *SpeakerDetector {
 	return &SpeakerDetector{
 		alpha:   -math.Expm1(-FrameDuration.Seconds() / cfg.Smoothing.Seconds()),
 		floor:   dbToPower(cfg.Floor),
+		quiet:   dbToPower(cfg.Floor - speakerAboveNoise),
+		above:   math.Pow(10, speakerAboveNoise/10),
+		rise:    math.Pow(10, speakerNoiseRise*FrameDuration.Seconds()/10),
 		margin:  math.Pow(10, cfg.Margin/10),
 		hold:    cfg.holdFrames(),
 		speaker: -1,
@@ -102,7 +125,9 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 			d.Forget(i)
 			continue
 		}
-		s.power += d.alpha * (dbToPower(lv) - s.power)
+		p := dbToPower(lv)
+		s.power += d.alpha * (p - s.power)
+		s.noise = max(d.quiet, min(p, s.noise*d.rise))
 	}
 	if d.speaker < 0 {
 		d.speaker = d.loudest()
@@ -119,7 +144,7 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 		}
 		s.run++
 		s.voiced <<= 1
-		if dbToPower(levels[i]) >= d.floor {
+		if p := dbToPower(levels[i]); p >= d.floor && p >= s.noise*d.above {
 			s.voiced |= 1
 		}
 		if s.run >= d.hold && d.voicedEnough(s.voiced) && (next < 0 || s.power > d.slots[next].power) {

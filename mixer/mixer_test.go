@@ -826,6 +826,20 @@ func (s *pausingTalker) AudioAt(ctx context.Context, t time.Duration, pcm []int1
 	return s.tone.AudioAt(ctx, t, pcm)
 }
 
+// syllableTalker sounds its tone as a talker does: 200 ms, then a pause
+// of 100 ms with nothing to play, and so on. A steady tone is taken for
+// noise (a fan, a hum) once it has gone on for some seconds.
+type syllableTalker struct {
+	tone toneSource
+}
+
+func (s *syllableTalker) AudioAt(ctx context.Context, t time.Duration, pcm []int16) (bool, error) {
+	if t%(300*time.Millisecond) >= 200*time.Millisecond {
+		return false, nil
+	}
+	return s.tone.AudioAt(ctx, t, pcm)
+}
+
 // TestTalkingTakesOnTheFullMixAfterSharing: someone back from quiet
 // takes on the full mix's limiter and encoder exactly when their last
 // packet was the full mix's, whichever tick of the hangover's end they
@@ -1246,13 +1260,14 @@ func TestSpeakerFallsSilent(t *testing.T) {
 	cfg := testConfig()
 	cfg.Layout = layout.Speaker
 	// a's average (−13.5 dBFS) falls 14.5 dB a second once it is silent:
-	// 6 dB under b's −43 dBFS by 3.5 s, and b takes the tile a hold later.
+	// 6 dB under b's −45 dBFS (a −43 dBFS tone two thirds of the time) by
+	// 3.6 s, and b takes the tile a hold later.
 	const picture = 5 * time.Second
 	m, tap := tappedMixer(t, cfg, time.Second, picture)
 	m.Add(Participant{ID: "a", Video: &colourSource{y: 81, cb: 90, cr: 240, w: 320, h: 180},
 		Audio: &pausingTalker{from: time.Second, to: time.Hour, tone: toneSource{hz: 440, amp: 0.3}}})
 	m.Add(Participant{ID: "b", Video: &colourSource{y: 145, cb: 54, cr: 34, w: 320, h: 180},
-		Audio: &toneSource{hz: 700, amp: 0.01}})
+		Audio: &syllableTalker{tone: toneSource{hz: 700, amp: 0.01}}})
 	run(t, m, picture+time.Second/30)
 	size := layout.Size{W: cfg.Video.Width, H: cfg.Video.Height}
 	if y := lumaAt(tap.got[time.Second], layout.Cells(layout.Speaker, 2, 0, size)[0]); y != 81 {
