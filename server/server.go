@@ -135,6 +135,14 @@ func allowHeaders(requested string) string {
 // later leave.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
+	if len(r.TransferEncoding) > 0 {
+		// It may have had a Content-Length too, which Go drops: such a
+		// request's connection is closed after the answer (RFC 9112
+		// 6.1), lest a proxy in front that framed it by its length hand
+		// what follows to another client's request (request smuggling).
+		// Clients send bodies of known length; chunked ones are rare.
+		h.Set("Connection", "close")
+	}
 	h.Set("Access-Control-Allow-Origin", "*")
 	// ETag: the session's ICE, for trickle and restarts. Retry-After:
 	// when a busy server takes joins again.
@@ -191,7 +199,10 @@ func (s *Server) authorized(h http.HandlerFunc, grants ...roomtoken.Grant) http.
 		}
 		got, ok := bearer(r)
 		why := "the server needs a token: Authorization: Bearer TOKEN"
-		if ok && strings.Count(got, ".") == 2 {
+		// A secret too short for room tokens takes none, and is not said
+		// so: that would tell anyone guessing it how short it is (the log
+		// told the operator at start).
+		if ok && strings.Count(got, ".") == 2 && len(s.token) >= roomtoken.MinSecret {
 			c, err := roomtoken.Verify([]byte(s.token), got, time.Now())
 			switch {
 			case err == nil && len(grants) > 0 && c.Allows(r.PathValue("room"), grants...):
