@@ -3,6 +3,7 @@
 package recorder
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -101,18 +102,23 @@ func vint(b []byte) (uint64, int) {
 // sound at the same times, up to the last whole block of src, and then
 // the Duration and Cues. w is closed when Finish returns.
 func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, error)) (err error) {
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("recorder: finish %s: %w", src, err)
+		}
+	}()
 	fc := astiav.AllocFormatContext()
 	if fc == nil {
-		return errors.New("recorder: finish: allocate a format context")
+		return errors.New("allocate a format context")
 	}
 	if err := fc.OpenInput("file:"+src, nil, nil); err != nil {
 		fc.Free() // FFmpeg freed it already and left nil: nothing to do, as codec.Input does
 		if errors.Is(err, astiav.ErrEof) {
 			// The header alone, or cut short: killed before its first
 			// cluster reached the disk, the file holds no frame.
-			return fmt.Errorf("recorder: finish %s: %w", src, errNoFrame)
+			return errNoFrame
 		}
-		return fmt.Errorf("recorder: finish %s: %w", src, err)
+		return err
 	}
 	defer fc.CloseInput() // also frees the context
 	video, audio := -1, -1
@@ -121,26 +127,27 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 	for _, s := range fc.Streams() {
 		cp := s.CodecParameters()
 		switch {
-		case cp.CodecID() == astiav.CodecIDVp8 && video < 0 && s.Index() == 0:
+		case cp.CodecID() == astiav.CodecIDVp8 && video < 0 && s.Index() == 0 && labelledAsMix(cp):
 			video = s.Index()
 			cfg.Width, cfg.Height = cp.Width(), cp.Height()
 			if r := s.AvgFrameRate(); r.Num() > 0 && r.Den() > 0 {
 				cfg.FPS = (r.Num() + r.Den()/2) / r.Den()
 			}
-		case cp.CodecID() == astiav.CodecIDOpus && audio < 0 && s.Index() == 1 && cp.Channels() <= 2:
+		case cp.CodecID() == astiav.CodecIDOpus && audio < 0 && s.Index() == 1 && bytes.Equal(cp.ExtraData(), codec.OpusHead()):
 			audio, cfg.NoAudio = s.Index(), false
 			// The demuxer gives Opus times less the codec delay, rounded
 			// to the track's time base; the muxer adds it again.
 			audioDelay = at(astiav.RescaleQ(int64(codec.OpusPreSkip), astiav.NewRational(1, codec.OpusSampleRate), s.TimeBase()), s.TimeBase())
 		default:
 			// Not a file of mcu's (a VP8 track and an Opus one): what
-			// the writer would leave out (another track, Vorbis sound,
-			// more channels) would be lost.
-			return fmt.Errorf("recorder: finish %s: track %d (%s) is not one a recording has: left as it is", src, s.Index(), cp.CodecID())
+			// the writer would leave out or write its own way (another
+			// track, Vorbis sound, another OpusHead, pictures labelled
+			// other than BT.601) would be lost.
+			return fmt.Errorf("track %d (%s) is not one a recording has: left as it is", s.Index(), cp.CodecID())
 		}
 	}
 	if video < 0 {
-		return fmt.Errorf("recorder: finish %s: no VP8 track", src)
+		return errors.New("no VP8 track")
 	}
 	out, err := w(cfg)
 	if err != nil {
@@ -157,7 +164,7 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 	}()
 	pkt := astiav.AllocPacket()
 	if pkt == nil {
-		return errors.New("recorder: finish: allocate a packet")
+		return errors.New("allocate a packet")
 	}
 	defer pkt.Free()
 	for {
@@ -170,12 +177,12 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 				// before is kept. Nothing at all: a WebM of no frame is
 				// broken (FFmpeg's), and the recording has nothing to keep.
 				if out.VideoFrames+out.AudioFrames == 0 && len(out.pending) == 0 {
-					return fmt.Errorf("recorder: finish %s: %w", src, errNoFrame)
+					return errNoFrame
 				}
 				return nil
 			}
 			// A read error (EIO...): what comes after it would be lost.
-			return fmt.Errorf("recorder: finish %s: read: %w", src, err)
+			return fmt.Errorf("read: %w", err)
 		}
 		i, tb := pkt.StreamIndex(), fc.Streams()[pkt.StreamIndex()].TimeBase()
 		// Data is a copy in Go memory already, the frame's own.
@@ -196,6 +203,18 @@ func Finish(ctx context.Context, src string, w func(WebMConfig) (*WebMWriter, er
 			return err
 		}
 	}
+}
+
+// labelledAsMix reports whether a VP8 track's colours are labelled as
+// the writer labels them (codec.LabelBT601), or not at all (recordings
+// of before the label): the writer's label on another would shift its
+// colours in players that read it.
+func labelledAsMix(cp *astiav.CodecParameters) bool {
+	unlabelled := cp.ColorSpace() == astiav.ColorSpaceUnspecified && cp.ColorPrimaries() == astiav.ColorPrimariesUnspecified &&
+		cp.ColorTransferCharacteristic() == astiav.ColorTransferCharacteristicUnspecified
+	bt601 := cp.ColorSpace() == astiav.ColorSpaceSmpte170M && cp.ColorPrimaries() == astiav.ColorPrimariesSmpte170M &&
+		cp.ColorTransferCharacteristic() == astiav.ColorTransferCharacteristicSmpte170M && cp.ColorRange() == astiav.ColorRangeMpeg
+	return unlabelled || bt601
 }
 
 // at is v in time base tb.
@@ -311,6 +330,12 @@ func recordingName(room, file string) bool {
 // file was finalized already or a writer still holds it. One that holds
 // no frame is removed, and an error says so.
 func FinishFile(ctx context.Context, path string) (ok bool, err error) {
+	// A link is followed: the recording it names is finished where it
+	// is, and the link stays (the root below would refuse it, or take
+	// it for a file being written).
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	root, err := os.OpenRoot(filepath.Dir(path))
 	if err != nil {
 		return false, fmt.Errorf("recorder: %w", err)
@@ -391,26 +416,26 @@ func finishInPlace(ctx context.Context, root *os.Root, name, path string, fi os.
 	err := Finish(ctx, path, func(cfg WebMConfig) (*WebMWriter, error) {
 		f, err := root.OpenFile(tmp, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 		if err != nil {
-			return nil, fmt.Errorf("recorder: %w", err)
+			return nil, err // Finish says which recording
 		}
 		created = true
 		if err := f.Chmod(fi.Mode().Perm()); err != nil {
 			f.Close()
-			return nil, fmt.Errorf("recorder: %w", err)
+			return nil, err
 		}
 		return newWebM(f, path+finishingSuffix, cfg)
 	})
-	if err == nil {
+	if err == nil { // Finish's own errors name the file already
 		err = root.Chtimes(tmp, fi.ModTime(), fi.ModTime())
-	}
-	if err == nil {
-		err = root.Rename(tmp, name)
-	}
-	if err != nil {
-		if created {
-			root.Remove(tmp)
+		if err == nil {
+			err = root.Rename(tmp, name)
 		}
-		return fmt.Errorf("recorder: finish %s: %w", path, err)
+		if err != nil {
+			err = fmt.Errorf("recorder: finish %s: %w", path, err)
+		}
 	}
-	return nil
+	if err != nil && created {
+		root.Remove(tmp)
+	}
+	return err
 }
