@@ -395,13 +395,27 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 		case <-ctx.Done():
 			return
 		}
-		if err := loop(ctx, path, kind, track); err != nil && !errors.Is(err, context.Canceled) {
+		err := c.send(ctx, path, kind, track)
+		if err != nil && !errors.Is(err, context.Canceled) {
 			c.errMu.Lock()
 			c.err = errors.Join(c.err, err)
 			c.errMu.Unlock()
 		}
 	}()
 	return nil
+}
+
+// send sends the stream of kind from path on track in a loop. Sound beside
+// a picture loops with it, as a camera's and a microphone's keep together.
+func (c *Client) send(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample) error {
+	var period time.Duration
+	if kind == codec.Audio && c.opts.Video != "" {
+		var err error
+		if period, err = streamLength(ctx, c.opts.Video, codec.Video); err != nil {
+			return err
+		}
+	}
+	return loop(ctx, path, kind, track, period)
 }
 
 // post sends the offer and returns the answer, the session URL and the

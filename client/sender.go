@@ -15,12 +15,13 @@ import (
 
 // loop sends the stream of kind from path on track, paced by the file's
 // timestamps, starting over at the end, until ctx ends. Timestamps keep
-// increasing across loops, as a camera's would.
-func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample) error {
+// increasing across loops, as a camera's would. A period over 0 is the
+// length of each loop (see sendOnce), for sound that loops with a picture.
+func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample, period time.Duration) error {
 	start := time.Now()
 	var offset time.Duration // media time of the start of this loop
 	for {
-		end, err := sendOnce(ctx, path, kind, track.WriteSample, start, offset)
+		end, err := sendOnce(ctx, path, kind, track.WriteSample, start, offset, period)
 		if err != nil {
 			return err
 		}
@@ -31,13 +32,24 @@ func loop(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.
 	}
 }
 
+// streamLength is the length of one loop of the stream of kind in path, as
+// sendOnce sends it.
+func streamLength(ctx context.Context, path string, kind codec.MediaKind) (time.Duration, error) {
+	// A start long past: nothing waits.
+	return sendOnce(ctx, path, kind, func(media.Sample) error { return nil }, time.Now().Add(-24*time.Hour), 0, 0)
+}
+
 // sendOnce sends the file once through write, each packet when the clock
 // since start reaches offset plus its time, and returns the file's length.
 // The samples' durations step the RTP clock as the packets are sent: a
 // sound packet lasts what it codes, a picture up to the next one, and the
 // last packet up to the next loop's first, which goes out after the
-// stream's start in the file (its lead) again.
-func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset time.Duration) (time.Duration, error) {
+// stream's start in the file (its lead) again. A period over 0 is the
+// loop's length instead: packets from then on are left out, and a stream
+// shorter than it pauses until then. A microphone's sound, 3.06 s of Opus
+// packets in a file beside a camera's 3 s, would otherwise drift from the
+// picture by 60 ms a loop.
+func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset, period time.Duration) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
 		return 0, err
@@ -91,6 +103,9 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			if dur <= 0 {
 				dur = frame
 			}
+			if period > 0 && pts >= period {
+				return codec.Packet{}, 0, 0, io.EOF
+			}
 			return p, max(pts, 0), dur, nil
 		}
 	}
@@ -111,6 +126,9 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 		}
 		last := err != nil
 		end = max(end, pts+dur)
+		if last && period > 0 {
+			end = period
+		}
 		step := dur
 		switch {
 		case last:

@@ -26,7 +26,7 @@ func TestSendOnceStepsByWhatOpusCodes(t *testing.T) {
 	var samples []media.Sample
 	write := func(s media.Sample) error { samples = append(samples, s); return nil }
 	// A start long past: nothing waits.
-	length, err := sendOnce(context.Background(), mediatest.TestdataPath(t, "p01.ogg"), codec.Audio, write, time.Now().Add(-time.Hour), 0)
+	length, err := sendOnce(context.Background(), mediatest.TestdataPath(t, "p01.ogg"), codec.Audio, write, time.Now().Add(-time.Hour), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestSendOnceStepsOverTheLead(t *testing.T) {
 	var sum time.Duration
 	n := 0
 	write := func(s media.Sample) error { sum += s.Duration; n++; return nil }
-	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0)
+	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSendOnceWithBFrames(t *testing.T) {
 	var sum time.Duration
 	var steps []time.Duration
 	write := func(s media.Sample) error { sum += s.Duration; steps = append(steps, s.Duration); return nil }
-	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0)
+	length, err := sendOnce(context.Background(), path, codec.Video, write, time.Now().Add(-time.Hour), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestSendOnceAudioStepsOverTheLead(t *testing.T) {
 	var steps []time.Duration
 	var sum time.Duration
 	write := func(s media.Sample) error { sum += s.Duration; steps = append(steps, s.Duration); return nil }
-	length, err := sendOnce(context.Background(), path, codec.Audio, write, time.Now().Add(-time.Hour), 0)
+	length, err := sendOnce(context.Background(), path, codec.Audio, write, time.Now().Add(-time.Hour), 0, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,5 +199,37 @@ func TestSendOnceAudioStepsOverTheLead(t *testing.T) {
 	if length != end || sum != length {
 		t.Errorf("a loop lasts %v and its packets step the RTP clock by %v; want both %v: the sound's %v lead and %d packets of 20 ms",
 			length, sum, end, lead, len(steps))
+	}
+}
+
+// TestSoundLoopsWithThePicture: a participant's sound in a file beside
+// their picture (p01.ogg, 153 packets of 20 ms, beside p01.ivf's 3 s)
+// loops with the picture: each loop's packets step its RTP clock by the
+// picture's length in all, so that over a long run sound and picture keep
+// together (they drifted 60 ms apart a loop), and a sound shorter than the
+// picture pauses until the picture's loop ends.
+func TestSoundLoopsWithThePicture(t *testing.T) {
+	ctx := context.Background()
+	picture, err := streamLength(ctx, mediatest.TestdataPath(t, "p01.ivf"), codec.Video)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sound, err := streamLength(ctx, mediatest.TestdataPath(t, "p01.ogg"), codec.Audio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if picture != 3*time.Second || sound <= picture {
+		t.Fatalf("p01.ivf lasts %v and p01.ogg %v: want 3 s and a little more", picture, sound)
+	}
+	for _, period := range []time.Duration{picture, sound + 500*time.Millisecond} {
+		var steps time.Duration
+		write := func(s media.Sample) error { steps += s.Duration; return nil }
+		length, err := sendOnce(ctx, mediatest.TestdataPath(t, "p01.ogg"), codec.Audio, write, time.Now().Add(-time.Hour), 0, period)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if length != period || steps != period {
+			t.Errorf("a loop of %v: the sound's loop is %v long and its packets step %v, want both %v", period, length, steps, period)
+		}
 	}
 }
