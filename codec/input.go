@@ -50,6 +50,7 @@ type StreamInfo struct {
 	// Audio only.
 	SampleRate, Channels int
 	PreSkip              int // Opus samples (at 48 kHz) to drop at the start
+	OutputGain           int // gain to apply to the decoded sound, in 1/256 dB (an OpusHead's, RFC 7845 5.1)
 	index                int
 	timeBase             astiav.Rational
 }
@@ -79,6 +80,9 @@ type Packet struct {
 	// packet codes past the stream's end (its final granule position), a
 	// Matroska block's DiscardPadding.
 	SkipEnd int
+	// OutputGain: with Restart, the gain the chained stream's OpusHead
+	// asks for, as StreamInfo.OutputGain.
+	OutputGain int
 }
 
 // Input reads the first supported video stream and the first Opus stream
@@ -117,6 +121,7 @@ type Input struct {
 	// where the audio read so far ends: the first packet's time plus the
 	// length of every packet, which a damaged time does not change.
 	linkPreSkip  int
+	linkGain     int
 	linkShift    time.Duration
 	linkShiftDue bool
 	audioEnd     time.Duration
@@ -170,9 +175,21 @@ func (in *Input) open() error {
 		return fmt.Errorf("%s: allocate format context", in.path)
 	}
 	format := astiav.FindInputFormat(in.container.demuxer())
+	var opts *astiav.Dictionary
+	if in.container == AnnexB {
+		// A raw H.264 stream has no times: its frame rate is the SPS's
+		// timing info, or, for a stream without it (many encoders leave
+		// it out), FFmpeg's default of 25, which would play a 30 fps
+		// camera a fifth slower than its sound. mcu takes 30, as live.
+		opts = astiav.NewDictionary()
+		defer opts.Free()
+		if err := opts.Set("framerate", "30", 0); err != nil {
+			return fmt.Errorf("%s: demuxer option: %w", in.path, err)
+		}
+	}
 	// "file:": FFmpeg takes a name such as rec-10:30.ivf for a URL of
 	// protocol "rec-10" otherwise.
-	if err := in.fc.OpenInput("file:"+in.path, format, nil); err != nil {
+	if err := in.fc.OpenInput("file:"+in.path, format, opts); err != nil {
 		in.fc.Free()
 		in.fc = nil
 		return fmt.Errorf("%s: open as %v: %w", in.path, in.container, err)
@@ -241,7 +258,7 @@ func (in *Input) open() error {
 				continue
 			}
 			in.audio = &StreamInfo{Kind: Audio, Codec: "opus", SampleRate: 48000, Channels: cp.Channels(),
-				PreSkip: opusPreSkip(cp.ExtraData()), index: st.Index(), timeBase: st.TimeBase()}
+				PreSkip: opusPreSkip(cp.ExtraData()), OutputGain: opusOutputGain(cp.ExtraData()), index: st.Index(), timeBase: st.TimeBase()}
 		}
 	}
 	if in.video == nil && in.audio == nil {
@@ -326,6 +343,15 @@ func opusPreSkip(head []byte) int {
 		return 0
 	}
 	return int(head[10]) | int(head[11])<<8
+}
+
+// opusOutputGain reads the output gain field of an OpusHead (RFC 7845
+// 5.1), in 1/256 dB.
+func opusOutputGain(head []byte) int {
+	if len(head) < 18 || string(head[:8]) != "OpusHead" {
+		return 0
+	}
+	return int(int16(uint16(head[16]) | uint16(head[17])<<8))
 }
 
 // Video describes the video stream, or is nil.
@@ -506,13 +532,13 @@ func (in *Input) convert() (Packet, bool) {
 func (in *Input) chain(p *Packet) bool {
 	switch {
 	case bytes.HasPrefix(p.Data, []byte("OpusHead")):
-		in.linkPreSkip = opusPreSkip(p.Data)
+		in.linkPreSkip, in.linkGain = opusPreSkip(p.Data), opusOutputGain(p.Data)
 		return false
 	case bytes.HasPrefix(p.Data, []byte("OpusTags")):
 		return false
 	}
 	if in.linkPreSkip >= 0 {
-		p.Restart = true
+		p.Restart, p.OutputGain = true, in.linkGain
 		if p.SkipStart == 0 { // the link's OpusHead says it, where the container did not
 			p.SkipStart = in.linkPreSkip
 		}

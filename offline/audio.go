@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"time"
 
 	"mcu/audio"
@@ -66,7 +67,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", a.path, err)
 	}
-	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels}
+	w := frameWriter{src: a, ctx: ctx, skip: a.info.PreSkip * codec.OpusChannels, gain: gainFactor(a.info.OutputGain)}
 	decoded := false // the decoder has a packet to conceal from
 	// Where a container puts a stream's first sample: Ogg times the
 	// packets after the pre-skip (the first at -6.5 ms), FFmpeg's Matroska
@@ -97,6 +98,7 @@ func (a *fileAudio) run(ctx context.Context) error {
 				return fmt.Errorf("%s: %w", a.path, err)
 			}
 			decoded = false
+			w.gain = gainFactor(p.OutputGain)
 		}
 		if p.Restart || p.SkipStart > 0 {
 			w.skip = p.SkipStart * codec.OpusChannels
@@ -205,8 +207,15 @@ type frameWriter struct {
 	ctx  context.Context
 	cur  []int16
 	fill int
-	skip int   // samples (interleaved values) still to drop: Opus pre-skip
-	pos  int64 // samples per channel written so far
+	skip int     // samples (interleaved values) still to drop: Opus pre-skip
+	pos  int64   // samples per channel written so far
+	gain float64 // the stream's output gain, a factor (1: none)
+}
+
+// gainFactor is the factor an OpusHead's output gain (in 1/256 dB) asks
+// for.
+func gainFactor(q8 int) float64 {
+	return math.Pow(10, float64(q8)/(20*256))
 }
 
 // writeDecoded appends decoded PCM, dropping the Opus pre-skip first.
@@ -229,6 +238,11 @@ func (w *frameWriter) write(pcm []int16) error {
 			w.fill = 0
 		}
 		n := copy(w.cur[w.fill:], pcm)
+		if w.gain != 1 {
+			for i, s := range w.cur[w.fill : w.fill+n] {
+				w.cur[w.fill+i] = int16(max(math.MinInt16, min(math.MaxInt16, math.Round(float64(s)*w.gain))))
+			}
+		}
 		w.fill += n
 		pcm = pcm[n:]
 		if w.fill == len(w.cur) {

@@ -49,6 +49,7 @@ type fileVideo struct {
 
 	// Written by run, read after ready is closed.
 	corrupt, skipped int
+	pictures         int // decoded and queued
 	// turned holds a picture of a stream that must turn (info.Rotation)
 	// as decoded, before it turns into a pooled frame; run's.
 	turned codec.Frame
@@ -235,6 +236,12 @@ func (v *fileVideo) run(ctx context.Context) error {
 			v.log.Warn("pictures not shown: a keyframe must come before them (the clip starts without one, or they follow damage)",
 				"file", v.path, "pictures", v.skipped)
 		}
+		if v.pictures == 0 && v.corrupt == 0 && v.skipped == 0 && ctx.Err() == nil {
+			// FFmpeg's decoder may take a damaged stream (raw H.264
+			// whose slices are garbage) without an error, and say so
+			// in lines that name no file.
+			v.log.Warn("no picture decoded from the file: its tile keeps a placeholder", "file", v.path)
+		}
 	}()
 	if w, h := v.info.Width, v.info.Height; w*h > codec.MaxDecodePixels {
 		// FFmpeg refuses each such picture as a broken one: without
@@ -363,6 +370,7 @@ func (v *fileVideo) decode(ctx context.Context, dec *codec.VideoDecoder, p codec
 		}
 		st.lastPTS = f.PTS
 		st.count++
+		v.pictures++
 		st.seq++
 		f.Seq = st.seq
 		select {
