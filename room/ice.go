@@ -147,7 +147,9 @@ func (m *Manager) PatchICE(ctx context.Context, roomName, key, ifMatch, body str
 	switch ifMatch = strings.TrimSpace(ifMatch); {
 	case ifMatch == "":
 		return "", "", ErrICEPrecondition
-	case ifMatch == "*":
+	case ifMatch == "*" || ifMatch == `"*"`:
+		// "*" quoted as well: the WHIP drafts' example of a restart writes it
+		// so, and clients copy it (the session's own tags are hex).
 		if f.ufrag == "" {
 			return "", "", fmt.Errorf("%w: an ICE restart needs the new a=ice-ufrag and a=ice-pwd", ErrBadFragment)
 		}

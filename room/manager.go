@@ -113,6 +113,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 			return nil, "", err
 		}
 	}
+	if kind != Viewer {
+		if err := checkSendable(d); err != nil {
+			return nil, "", err
+		}
+	}
 	mix, level := mixCodec(d)
 	r, err := m.reserve(roomName, kind)
 	if err != nil {

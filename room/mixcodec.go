@@ -92,6 +92,54 @@ func checkReceivable(d *sdp.SessionDescription) error {
 	return nil
 }
 
+// decodable are the encoding names (upper case) of the formats pion
+// takes from a sender, by kind: those of its media engine (engine.go),
+// which it negotiates in any of their profiles (an H.264 of packetization
+// mode 0 too). A section sending in none of them is rejected.
+var decodable = map[string][]string{
+	"audio": {"OPUS"},
+	"video": {"VP8", "VP9", "H264", "AV1"},
+}
+
+// checkSendable refuses an offer, before a room is opened for it, whose
+// sections sending a kind (audio, video) all send it in no format mcu
+// decodes (OBS sending H.265, a gateway sending G.711): pion rejects such
+// a section, and the session was answered 201 without its picture or
+// sound, or, when the section was the one its BUNDLE group is tagged
+// with, one that never connected (RFC 9725: no partially successful
+// answers).
+func checkSendable(d *sdp.SessionDescription) error {
+	session := sessionDirection(d)
+	sending, takes := map[string]bool{}, map[string]bool{} // by kind
+	offered := map[string][]string{}                       // by kind, the formats not taken
+	for _, md := range d.MediaDescriptions {
+		kind := md.MediaName.Media
+		if decodable[kind] == nil || !sends(md, session) {
+			continue
+		}
+		sending[kind] = true
+		names, _ := formats(md)
+		for _, pt := range md.MediaName.Formats {
+			name := names[pt]
+			if name == "" {
+				name = "payload type " + pt // a static one, without a=rtpmap
+			}
+			if slices.Contains(decodable[kind], name) {
+				takes[kind] = true
+			} else if !slices.Contains(offered[kind], name) {
+				offered[kind] = append(offered[kind], name)
+			}
+		}
+	}
+	for _, kind := range []string{"video", "audio"} {
+		if sending[kind] && !takes[kind] {
+			return fmt.Errorf("%w: it sends %s in no format mcu decodes (it offers %s; %s are taken)", ErrBadOffer, kind,
+				strings.Join(offered[kind], ", "), strings.Join(decodable[kind], ", "))
+		}
+	}
+	return nil
+}
+
 // h264Unsendable says why h264Sendable refuses an H.264 format's
 // parameters.
 func h264Unsendable(fmtp string) string {
