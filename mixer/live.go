@@ -207,6 +207,8 @@ type LiveAudio struct {
 	target   int         // the depth the queue is allowed to keep
 	dry      bool        // the last tick found the queue empty
 	dryRun   int         // ticks in a row with no sound to play (not paused)
+	dryFrom  int         // the target before the last run of dry ticks raised it
+	dryCount uint64      // underruns counted in the last run of dry ticks
 	paused   bool        // the sender is silent (DTX), from Pause to Resume
 	rested   bool        // a tick found the queue empty since Pause
 	steady   int         // ticks since the last dry tick or the last while's end
@@ -309,6 +311,22 @@ func (a *LiveAudio) Resume() {
 	a.paused, a.rested = false, false
 }
 
+// Skipped tells the queue that the sender sent nothing for a while
+// before what is pushed next (its RTP timestamps jumped over the time):
+// if the queue ran dry meanwhile, that was the sender's silence, as in a
+// DTX pause whose packet did not come: those ticks count as no underruns,
+// the target goes back to where it was before them, and play starts
+// again once the target's frames are queued.
+func (a *LiveAudio) Skipped() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.dry || !a.playing || a.paused { // a DTX pause: Resume
+		return
+	}
+	a.underruns.Add(-a.dryCount)
+	a.target, a.dry, a.dryCount, a.playing = a.dryFrom, false, 0, false
+}
+
 // dropPart lets the frame being filled go; a.mu must be held.
 func (a *LiveAudio) dropPart() {
 	if a.part != nil {
@@ -402,12 +420,17 @@ func (a *LiveAudio) playDry(pcm []int16) bool {
 		a.rested = true
 		a.calm()
 	} else {
-		a.underruns.Add(1)
-		a.dryRun++
 		if !a.dry {
-			a.dry = true
+			a.dry, a.dryFrom, a.dryCount = true, a.target, 0
 			a.target = max(min(a.target+1, a.MaxTarget), a.floor())
 		}
+		if a.dryRun < lagForget {
+			// Beyond that, the sender's sound stopped (a track muted
+			// or removed while the session goes on), not came late.
+			a.underruns.Add(1)
+			a.dryCount++
+		}
+		a.dryRun++
 		a.steady = 0
 	}
 	// Nothing queued: no delay to drain.

@@ -44,6 +44,12 @@ type audioJitter struct {
 	held    [heldSlots]heldAudio
 	nheld   int
 	stats   AudioStats // but the queue's
+
+	// The RTP timestamp and sequence number of the last packet decoded,
+	// when it came with one (PushRTP).
+	lastTS  uint32
+	lastSeq uint16
+	stamped bool
 }
 
 // AudioStats counts what happened to a participant's audio on its way to
@@ -62,8 +68,9 @@ type AudioStats struct {
 	// ahead of the clock (more audio than time passed).
 	Paced uint64 `json:"paced"`
 	// Underruns counts the mixer's ticks that found nothing to play after
-	// play began, but for the sender's pauses (DTX); Dropped, 20 ms frames
-	// dropped to shorten the delay.
+	// play began, but for the sender's pauses (DTX) and the ticks after a
+	// second of them in a row (the sender stopped sending: a microphone
+	// turned off); Dropped, 20 ms frames dropped to shorten the delay.
 	Underruns uint64 `json:"underruns"`
 	Dropped   uint64 `json:"dropped"`
 	// LagMS is how much longer, in milliseconds, the sound waits in its
@@ -74,6 +81,8 @@ type AudioStats struct {
 
 type heldAudio struct {
 	seq     uint16
+	ts      uint32
+	stamped bool
 	ok      bool
 	payload []byte
 }
@@ -117,7 +126,18 @@ func (j *audioJitter) count(ev AudioEvent) {
 
 // Push takes the payload of RTP packet seq, in the order packets arrive.
 // It does not keep payload.
-func (j *audioJitter) Push(seq uint16, payload []byte) {
+func (j *audioJitter) Push(seq uint16, payload []byte) { j.push(seq, 0, false, payload) }
+
+// PushRTP is Push for a packet whose RTP timestamp ts is known: a jump
+// in the timestamps beyond what the packets in between hold tells that
+// the sender sent nothing for a while (a pause it sent no DTX packet
+// for, or whose DTX packet was lost; a microphone turned back on), so
+// that the queue's running dry meanwhile was no lateness (LiveAudio.Skipped).
+func (j *audioJitter) PushRTP(seq uint16, ts uint32, payload []byte) {
+	j.push(seq, ts, true, payload)
+}
+
+func (j *audioJitter) push(seq uint16, ts uint32, stamped bool, payload []byte) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	// Measured with the lock held: a wait for it is not CPU, and a
@@ -156,7 +176,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		if j.nheld > 0 {
 			j.count(AudioReordered) // it was missing, and came in time
 		}
-		j.decode(seq, payload)
+		j.decode(seq, ts, stamped, payload)
 		j.drain()
 		return
 	}
@@ -165,7 +185,7 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 		j.count(AudioLate) // a duplicate
 		return
 	}
-	h.seq, h.ok, h.payload = seq, true, append(h.payload[:0], payload...)
+	h.seq, h.ts, h.stamped, h.ok, h.payload = seq, ts, stamped, true, append(h.payload[:0], payload...)
 	j.nheld++
 }
 
@@ -173,7 +193,17 @@ func (j *audioJitter) Push(seq uint16, payload []byte) {
 // missing before it; next follows it. A DTX packet tells the queue that
 // the sender is silent until its next packet of sound (so the queue's
 // running out meanwhile is no underrun), which tells it the pause is over.
-func (j *audioJitter) decode(seq uint16, payload []byte) {
+func (j *audioJitter) decode(seq uint16, ts uint32, stamped bool, payload []byte) {
+	if stamped && j.stamped {
+		// The RTP time from the last packet decoded to this one, and
+		// what the packets numbered in between (this one's predecessors,
+		// lost or not) hold at the last one's length.
+		span, held := ts-j.lastTS, uint32(seq-j.lastSeq)*uint32(j.in.frame)
+		if span < 1<<31 && span > held+maxTimestampSlack {
+			j.out.Skipped()
+		}
+	}
+	j.lastTS, j.lastSeq, j.stamped = ts, seq, stamped
 	switch {
 	case dtx(payload):
 		j.out.Pause()
@@ -203,8 +233,14 @@ func (j *audioJitter) drain() {
 func (j *audioJitter) release(h *heldAudio) {
 	h.ok = false
 	j.nheld--
-	j.decode(h.seq, h.payload)
+	j.decode(h.seq, h.ts, h.stamped, h.payload)
 }
+
+// maxTimestampSlack is how far (48 kHz RTP time: 40 ms) the timestamps
+// may run ahead of the packets numbered before they are taken for a
+// sender's silence: a sender stamping its capture time rather than the
+// samples it sent may wander by a few milliseconds.
+const maxTimestampSlack = 2 * 960
 
 // giveUp stops waiting for the missing packet(s) before the first held
 // one: it is decoded (the decoder makes up for the gap), and next follows

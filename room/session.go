@@ -729,7 +729,7 @@ func (s *Session) readAudio(track *webrtc.TrackRemote) {
 			continue
 		}
 		s.room.obs.BytesIn(len(pkt.Payload))
-		s.audio.Push(pkt.SequenceNumber, pkt.Payload)
+		s.audio.PushRTP(pkt.SequenceNumber, pkt.Timestamp, pkt.Payload)
 	}
 }
 
