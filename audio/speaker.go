@@ -13,17 +13,18 @@ import (
 // When there is no speaker, the loudest slot at or above Floor becomes the
 // speaker at once. Otherwise a challenger must be at or above Floor and at
 // least Margin louder than the speaker for Hold without a break, sounding
-// in most of those frames, as a talker is between the pauses of their
-// words: the average's slowly fading tail of a cough or a click in the
-// speaker's pause does not take the role. A frame is sounding when it is
-// at or above Floor and speakerAboveNoise above the slot's own noise
-// floor, which follows the slot's quietest frames (it starts at its
-// lowest, speakerAboveNoise under Floor, drops to a quieter frame at once
-// and rises speakerNoiseRise a second): a steady noise,
-// such as a fan or a hum near someone's microphone, is its own floor
-// within seconds and never takes the role from a talker who paused. If
-// several qualify in the same frame the loudest wins. The speaker keeps
-// the role when everyone falls silent.
+// (its own frame at or above Floor) in most of those frames, as a talker
+// is between the pauses of their words: the average's slowly fading tail
+// of a cough or a click in the speaker's pause does not take the role.
+// Its average must also stay speakerAboveNoise above its own noise floor,
+// which follows the slot's quietest frames (it starts at its lowest,
+// speakerAboveNoise under Floor, drops to a quieter frame at once and
+// rises speakerNoiseRise a second): a talker's words rise well above the
+// pauses between them, while a steady noise, such as a fan or a hum near
+// someone's microphone, is its own floor within seconds and never takes
+// the role from a talker who paused. If several qualify in the same frame
+// the loudest wins. The speaker keeps the role when everyone falls
+// silent.
 //
 // Slots are indices into the levels slice, which the caller keeps stable.
 // The slice may grow or shrink between calls; a NaN level marks a vacant
@@ -49,7 +50,7 @@ type slotState struct {
 	power  float64 // smoothed mean power, 1 = 0 dBFS
 	noise  float64 // the noise floor's mean power, following the quietest frames
 	run    int     // consecutive frames this slot has beaten the speaker
-	voiced uint64  // of those, the latest 64: bit 0 the last, set if the frame was sounding
+	voiced uint64  // of those, the latest 64: bit 0 the last, set if at or above the floor itself
 }
 
 // speakerVoiced is the share of a challenger's last Hold (at most 64
@@ -57,13 +58,16 @@ type slotState struct {
 // leave pauses of 100-200 ms.
 const speakerVoiced = 0.6
 
-// A frame sounds when it is speakerAboveNoise dB above its slot's noise
-// floor. The floor rises speakerNoiseRise dB a second while the frames stay
-// above it: a talker's pauses between words, a few hundred milliseconds
-// apart, hold it down, while a steady sound (a tone, a fan) 30 dB above
-// the quietest floor is taken for noise after about 8 s.
+// A challenger's average must be speakerAboveNoise dB above its slot's
+// noise floor. The floor rises speakerNoiseRise dB a second while the
+// frames stay above it: a talker's pauses between words, a few hundred
+// milliseconds apart, hold it down, while a steady sound (a tone, a fan)
+// 30 dB above the quietest floor is taken for noise after about 9 s. Talk
+// whose level swings little (8 dB over a room's noise, or squeezed by a
+// compressor to 8 dB between syllables and their gaps) still averages
+// over 4 dB above its troughs; a steady noise, a decibel or two.
 const (
-	speakerAboveNoise = 6.0
+	speakerAboveNoise = 4.0
 	speakerNoiseRise  = 3.0
 )
 
@@ -138,13 +142,13 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 	next := -1
 	for i := range d.slots {
 		s := &d.slots[i]
-		if i == d.speaker || s.power < d.floor || s.power < beat {
+		if i == d.speaker || s.power < d.floor || s.power < beat || s.power < s.noise*d.above {
 			s.run, s.voiced = 0, 0
 			continue
 		}
 		s.run++
 		s.voiced <<= 1
-		if p := dbToPower(levels[i]); p >= d.floor && p >= s.noise*d.above {
+		if dbToPower(levels[i]) >= d.floor {
 			s.voiced |= 1
 		}
 		if s.run >= d.hold && d.voicedEnough(s.voiced) && (next < 0 || s.power > d.slots[next].power) {

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -84,12 +85,47 @@ func TestSpeakerNoiseFloorFollowsQuietestFrames(t *testing.T) {
 	if got, want := powerToDB(d.slots[0].noise), lowest+speakerNoiseRise; got < want-0.01 || got > want+0.01 {
 		t.Errorf("a second above it raised the noise floor to %.2f dBFS, want %.2f", got, want)
 	}
-	runFrames(d, 1, -54.5)
-	if got := powerToDB(d.slots[0].noise); got < -54.51 || got > -54.49 {
-		t.Errorf("after a quieter frame, at -54.5 dBFS, the noise floor is %.2f dBFS, want that", got)
+	quieter := lowest + speakerNoiseRise/2
+	runFrames(d, 1, quieter)
+	if got := powerToDB(d.slots[0].noise); got < quieter-0.01 || got > quieter+0.01 {
+		t.Errorf("after a quieter frame, at %.2f dBFS, the noise floor is %.2f dBFS, want that", quieter, got)
 	}
 	runFrames(d, 1, quiet)
 	if got, want := powerToDB(d.slots[0].noise), defaultFloor-speakerAboveNoise; got < want-0.01 || got > want+0.01 {
 		t.Errorf("after a silent frame the noise floor is %.2f dBFS, want its lowest, %.2f", got, want)
+	}
+}
+
+// TestSpeakerTalkersWhoseLevelSwingsLittle: talkers whose level swings
+// little still take the role from a speaker who fell silent: speech 8 dB
+// over the steady noise of their room, and a loud talker squeezed by a
+// compressor to 8 dB between syllables and the gaps between them.
+func TestSpeakerTalkersWhoseLevelSwingsLittle(t *testing.T) {
+	// Four syllables a second.
+	inNoise := func(f int) float64 { // |sin| envelope peaking 8 dB over the noise
+		env := math.Abs(math.Sin(math.Pi * 4 * float64(f) * FrameDuration.Seconds()))
+		return 10 * math.Log10(math.Pow(10, (-20+20*math.Log10(env))/10)+math.Pow(10, -28.0/10))
+	}
+	squeezed := func(f int) float64 { // -12 dBFS at the peaks, 8 dB lower between
+		return -16 + 4*math.Sin(2*math.Pi*4*float64(f)*FrameDuration.Seconds())
+	}
+	for name, talker := range map[string]func(int) float64{"8 dB over their noise": inNoise, "compressed to 8 dB": squeezed} {
+		d := NewSpeakerDetector(DefaultSpeakerConfig())
+		f := 0
+		for ; f < 500; f++ { // 10 s: the first speaks, louder, and the second
+			d.Update([]float64{-6, talker(f)})
+		}
+		if d.Speaker() != 0 {
+			t.Fatalf("%s: the talker took the role from a louder one", name)
+		}
+		start := f
+		for ; f < start+250 && d.Speaker() != 1; f++ { // the first falls silent
+			d.Update([]float64{quiet, talker(f)})
+		}
+		if d.Speaker() != 1 {
+			t.Errorf("%s: the talker did not take the role in 5 s of the speaker's silence", name)
+		} else {
+			t.Logf("%s: took the role after %d frames", name, f-start)
+		}
 	}
 }
