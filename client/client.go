@@ -368,6 +368,15 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 	} else if sender, err = c.pc.AddTrack(track); err != nil {
 		return err
 	}
+	// Sound beside a picture loops with it, as a camera's and a
+	// microphone's keep together; the picture's length is read now, not
+	// once connected, lest the sound start that much after it.
+	var period time.Duration
+	if kind == codec.Audio && c.opts.Video != "" {
+		if period, err = streamLength(ctx, c.opts.Video, codec.Video); err != nil {
+			return err
+		}
+	}
 	c.wg.Add(2)
 	go func() {
 		defer c.wg.Done()
@@ -395,7 +404,7 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 		case <-ctx.Done():
 			return
 		}
-		err := c.send(ctx, path, kind, track)
+		err := loop(ctx, path, kind, track, period)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			c.errMu.Lock()
 			c.err = errors.Join(c.err, err)
@@ -403,19 +412,6 @@ func (c *Client) addSender(ctx context.Context, path string, kind codec.MediaKin
 		}
 	}()
 	return nil
-}
-
-// send sends the stream of kind from path on track in a loop. Sound beside
-// a picture loops with it, as a camera's and a microphone's keep together.
-func (c *Client) send(ctx context.Context, path string, kind codec.MediaKind, track *webrtc.TrackLocalStaticSample) error {
-	var period time.Duration
-	if kind == codec.Audio && c.opts.Video != "" {
-		var err error
-		if period, err = streamLength(ctx, c.opts.Video, codec.Video); err != nil {
-			return err
-		}
-	}
-	return loop(ctx, path, kind, track, period)
 }
 
 // post sends the offer and returns the answer, the session URL and the

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
@@ -125,6 +126,15 @@ func TestLoopVP8Opus(t *testing.T) {
 	peer := sendToFakePeer(t, Options{Video: mediatest.TestdataPath(t, "p01.ivf"), Audio: mediatest.TestdataPath(t, "p01.ogg")}, 5*time.Second) // past the 3 s clips' first loop
 	checkStream(t, "video", peer.packets("video"), 90000, 3000, 2, 30*time.Millisecond)
 	checkStream(t, "audio", peer.packets("audio"), 48000, 960, 0, 30*time.Millisecond)
+	// The sound (153 packets, 3.06 s) loops with the picture (3 s): its
+	// first packet comes again 3 s of RTP time later, not 3.06 s.
+	audio := peer.packets("audio")
+	again := slices.IndexFunc(audio[1:], func(p fakePkt) bool { return bytes.Equal(p.pkt.Payload, audio[0].pkt.Payload) })
+	if again < 0 {
+		t.Errorf("the sound's first packet never came again in %d packets", len(audio))
+	} else if d := audio[again+1].pkt.Timestamp - audio[0].pkt.Timestamp; d != 3*48000 {
+		t.Errorf("the sound's second loop starts %d ticks (%.3f s) after its first, want the picture's 3 s", d, float64(d)/48000)
+	}
 	// The first picture sent is the clip's first, a keyframe.
 	var vp8 codecs.VP8Packet
 	first := peer.packets("video")[0]

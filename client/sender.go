@@ -45,10 +45,10 @@ func streamLength(ctx context.Context, path string, kind codec.MediaKind) (time.
 // sound packet lasts what it codes, a picture up to the next one, and the
 // last packet up to the next loop's first, which goes out after the
 // stream's start in the file (its lead) again. A period over 0 is the
-// loop's length instead: packets from then on are left out, and a stream
-// shorter than it pauses until then. A microphone's sound, 3.06 s of Opus
-// packets in a file beside a camera's 3 s, would otherwise drift from the
-// picture by 60 ms a loop.
+// loop's length instead: packets that would end after it are left out,
+// and a stream shorter than it pauses until then. A microphone's sound,
+// 3.06 s of Opus packets in a file beside a camera's 3 s, would otherwise
+// drift from the picture by 60 ms a loop.
 func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func(media.Sample) error, start time.Time, offset, period time.Duration) (time.Duration, error) {
 	in, err := codec.OpenInput(path)
 	if err != nil {
@@ -103,7 +103,10 @@ func sendOnce(ctx context.Context, path string, kind codec.MediaKind, write func
 			if dur <= 0 {
 				dur = frame
 			}
-			if period > 0 && pts >= period {
+			// One that would end after the loop (more than a picture's
+			// rounding) is left out: the next loop's first would
+			// overlap it, more sound sent than time passes.
+			if period > 0 && max(pts, 0)+dur > period+time.Millisecond {
 				return codec.Packet{}, 0, 0, io.EOF
 			}
 			return p, max(pts, 0), dur, nil
