@@ -474,6 +474,9 @@ func TestRecordDirCheckedAtStart(t *testing.T) {
 	abs := filepath.Join(dir, "rec")
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
 		t.Fatalf("the record dir was not made: %v", err)
+	} else if st.Mode().Perm()&0o007 != 0 {
+		// README: folders are made 0750 (people's meetings).
+		t.Errorf("the record dir was made %v: other users of the machine may look into it", st.Mode().Perm())
 	}
 	if left, _ := os.ReadDir(abs); len(left) != 0 {
 		t.Errorf("the check left %d files in the record dir", len(left))
