@@ -215,6 +215,10 @@ func SafeName(name string) bool {
 // Path is the absolute path of the file.
 func (r *Recording) Path() string { return r.abs }
 
+// Dropped counts the frames left out of the file so far because the disk
+// fell behind (the queue full), video up to the next keyframe included.
+func (r *Recording) Dropped() uint64 { return r.droppedVideo.Load() + r.droppedAudio.Load() }
+
 // OnGap sets what the recording calls when video starts missing from the
 // file until the next keyframe (the disk fell behind, or a frame was
 // refused for its time): a room asks its encoder for one, so that the gap

@@ -439,6 +439,9 @@ type RecordingInfo struct {
 	// Error says why the file stopped taking the room's media (a full
 	// disk): the file keeps what was written before; a stop finalizes it.
 	Error string `json:"error,omitempty"`
+	// DroppedFrames counts the frames the file lacks because its disk
+	// fell behind (a slow or stalled disk): each a hole in the recording.
+	DroppedFrames uint64 `json:"dropped_frames"`
 }
 
 // MixerInfo summarizes a room's mixer.
@@ -515,7 +518,7 @@ func (r *Room) Info() Info {
 		info.Participants = append(info.Participants, s.Info())
 	}
 	if rec != nil {
-		info.Recording = &RecordingInfo{Path: rec.Path(), Started: rec.Started}
+		info.Recording = &RecordingInfo{Path: rec.Path(), Started: rec.Started, DroppedFrames: rec.Dropped()}
 		if err := rec.Err(); err != nil {
 			// In words: the error names the server's files (the recording
 			// logged it whole).

@@ -452,11 +452,17 @@ func serve(ctx context.Context, o serveOptions, stdout, stderr io.Writer) error 
 // players cannot seek in them), once nothing has written to them for
 // finishQuiet (another server may share the folder). The function it
 // returns cuts that work short, leaving the files as they were, and waits
-// for it no longer than timeout (a big file's sync on a slow disk); a
-// finish cut short leaves its .finishing file for the next start.
+// for it until timeout after ctx ended (a big file's sync on a slow disk),
+// the time the rooms' close has too; a finish cut short leaves its
+// .finishing file for the next start.
 func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Duration, log *slog.Logger) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	stopped := make(chan struct{})
+	// The wait counts from the stop's start (SIGTERM), as the rooms' close
+	// does: a finish held on a disk that hangs, behind recordings held on
+	// it too, must not make the process outlive -shutdown-timeout twice.
+	giveUp := make(chan struct{})
+	context.AfterFunc(ctx, func() { time.AfterFunc(timeout, func() { close(giveUp) }) })
 	go func() {
 		defer close(stopped)
 		// Again every finishEvery: a recording of this server's whose
@@ -471,7 +477,7 @@ func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Dur
 				return
 			}
 			wait = finishEvery
-			done, removed, err := recorder.FinishAll(ctx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
+			done, removed, err := finishAll(ctx, cfg.RecordDir, finishQuiet, time.Now(), cfg.RecordMinFree)
 			for _, path := range done {
 				log.Info("finished a recording a killed server left unfinished (its duration and cues written)", "path", path)
 			}
@@ -490,7 +496,7 @@ func finishLeftRecordings(ctx context.Context, cfg room.Config, timeout time.Dur
 		cancel()
 		select {
 		case <-stopped:
-		case <-time.After(timeout):
+		case <-giveUp:
 			log.Warn("a recording's finish was still under way at the stop; the file stays as it was")
 		}
 	}
@@ -558,6 +564,10 @@ func browserAddr(a net.Addr) string {
 	}
 	return net.JoinHostPort("127.0.0.1", strconv.Itoa(tcp.Port))
 }
+
+// finishAll finishes the recordings left unfinished (a variable for the
+// tests: one held on a disk that hangs).
+var finishAll = recorder.FinishAll
 
 // finishQuiet is how long an unfinished recording must have gone
 // unwritten for the server to take it for one a killed server left.
