@@ -26,6 +26,9 @@ type Event struct {
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`
 	Result string `json:"result,omitempty"`
+	// At a recording's end, the frames its file lacks because its disk
+	// fell behind (each a hole in it), when there are any.
+	DroppedFrames uint64 `json:"dropped_frames,omitempty"`
 }
 
 // The events' types.

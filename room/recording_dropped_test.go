@@ -11,9 +11,13 @@ import (
 // TestRecordingGapShown: frames a recording drops because its disk
 // fell behind (its queue full) leave a hole in the file; the room's state
 // says how many, so that an operator can tell a recording with holes from
-// a whole one while it runs (the log says so once per recording only).
+// a whole one while it runs (the log says so once per recording only),
+// and so does its recording_finished.
 func TestRecordingGapShown(t *testing.T) {
-	m := testManager(t)
+	cfg := DefaultConfig()
+	var l eventLog
+	cfg.Events = l.add
+	m := testManagerWith(t, cfg)
 	r, _ := recordingRoom(t, m, "holes")
 	defer m.endJoin(r, Viewer)
 	r.mu.Lock()
@@ -43,4 +47,17 @@ func TestRecordingGapShown(t *testing.T) {
 		n, _ := shown()
 		return n > 0
 	})
+	n, _ := shown()
+	if _, err := r.StopRecording(); err != nil {
+		t.Logf("stop: %v", err)
+	}
+	for _, e := range l.all() {
+		if e.Type == EventRecordingFinished {
+			if e.DroppedFrames < n {
+				t.Errorf("recording_finished tells %d frames dropped, the room's state told %d before", e.DroppedFrames, n)
+			}
+			return
+		}
+	}
+	t.Error("no recording_finished")
 }

@@ -397,14 +397,15 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 			r.ending = nil
 		}
 		r.mu.Unlock()
-		r.log.Info("recording stopped", "path", path, "err", err)
+		dropped := rec.Dropped()
+		r.log.Info("recording stopped", "path", path, "err", err, "dropped_frames", dropped)
 		end := RecordingEndOf(path, err)
 		r.obs.Recording(end)
 		kept := path
 		if end == RecordingEmpty {
 			kept = "" // no file is kept
 		}
-		r.emit(Event{Type: EventRecordingFinished, Path: kept, Result: end.String()})
+		r.emit(Event{Type: EventRecordingFinished, Path: kept, Result: end.String(), DroppedFrames: dropped})
 		r.telling.Done()
 	}
 	return path, err
