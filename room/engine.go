@@ -18,7 +18,9 @@ import (
 	"github.com/pion/interceptor/pkg/nack"
 	"github.com/pion/rtp"
 	"github.com/pion/stun/v4"
+	"github.com/pion/transport/v4"
 	"github.com/pion/transport/v4/packetio"
+	"github.com/pion/transport/v4/stdnet"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -153,6 +155,11 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 		return nil, fmt.Errorf("room: transport-cc: %w", err)
 	}
 	s := webrtc.SettingEngine{LoggerFactory: logs}
+	host, err := stdnet.NewNet()
+	if err != nil {
+		return nil, fmt.Errorf("room: network: %w", err)
+	}
+	s.SetNet(boundedDials{host})
 	// A participant whose network vanished (no DTLS close) is seen as
 	// disconnected, then removed once ICE fails, PeerTimeout after their
 	// last packet (pion's default: 30 s); their tile is frozen meanwhile.
@@ -199,6 +206,29 @@ func (a *apiMaker) newAPI(buffers func(packetio.BufferPacketType, uint32) io.Rea
 	// frame assembler waits for one (libwebrtc's window is 1024 too).
 	s.SetSRTPReplayProtectionWindow(assemblerSlots)
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg), webrtc.WithSettingEngine(s)), nil
+}
+
+// turnDialTimeout bounds the server's connection to a TURN server over
+// TCP (turn:...?transport=tcp, turns:).
+const turnDialTimeout = 5 * time.Second
+
+// boundedDials is the host's network for pion, whose TCP dials give up
+// after turnDialTimeout. pion's own have no deadline, and closing a peer
+// waits for its gathering: a TURN server whose SYNs are dropped (a
+// firewall, its host gone) held each leave in the first two minutes of
+// a session for the rest of the kernel's retries.
+type boundedDials struct{ *stdnet.Net }
+
+func (n boundedDials) DialTCP(network string, laddr, raddr *net.TCPAddr) (transport.TCPConn, error) {
+	d := net.Dialer{Timeout: turnDialTimeout}
+	if laddr != nil {
+		d.LocalAddr = laddr
+	}
+	c, err := d.Dial(network, raddr.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.(*net.TCPConn), nil
 }
 
 // nackInterval is how often the server asks participants for the packets
@@ -362,6 +392,11 @@ func ParseICEServer(s string) (webrtc.ICEServer, error) {
 		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: port %d: want 1..65535", where, uri.Port)
 	}
 	turn := scheme == "turn" || scheme == "turns"
+	if ip := net.ParseIP(uri.Host); turn && ip != nil && ip.To4() == nil {
+		// pion allocates its relays over IPv4 alone: every join would
+		// fail to reach it ("non-IPv4 address"), with no relay candidate.
+		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: a TURN server is reached over IPv4 only: give its IPv4 address or a name that has one", where)
+	}
 	switch {
 	case turn && (srv.Username == "" || srv.Credential == ""):
 		return webrtc.ICEServer{}, fmt.Errorf("room: ICE server %q: a TURN server needs a user name and a password (turn:user:secret@host)", where)

@@ -354,7 +354,7 @@ func (m *Manager) restartICE(s *Session, f iceFragment) (string, error) {
 	select {
 	case <-gathered:
 	case <-time.After(m.cfg.GatherTimeout):
-		s.room.log.Warn("ICE gathering timed out on a restart; answering with the candidates so far", "session", s.ID)
+		s.room.log.Warn("ICE gathering timed out on a restart; answering with the candidates so far (a STUN or TURN server did not answer)", "session", s.ID, "ice_servers", m.iceServerURLs())
 	}
 	s.room.log.Info("ICE restarted", "session", s.ID, "candidates", len(f.candidates))
 	// The answer's first section holds every candidate (bundled).

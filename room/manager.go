@@ -69,6 +69,16 @@ func (m *Manager) STUNServers() []string {
 	return urls
 }
 
+// iceServerURLs are the URLs of the STUN and TURN servers the server
+// gathers with (without their credentials), for its logs.
+func (m *Manager) iceServerURLs() []string {
+	var urls []string
+	for _, s := range m.cfg.Net.ICEServers {
+		urls = append(urls, s.URLs...)
+	}
+	return urls
+}
+
 // NewManager checks cfg and prepares the WebRTC stack.
 func NewManager(cfg Config) (*Manager, error) {
 	if err := cfg.Validate(); err != nil {
@@ -570,7 +580,7 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 	select {
 	case <-gathered:
 	case <-time.After(m.cfg.GatherTimeout):
-		r.log.Warn("ICE gathering timed out; answering with the candidates so far", "session", s.ID)
+		r.log.Warn("ICE gathering timed out; answering with the candidates so far (a STUN or TURN server did not answer)", "session", s.ID, "ice_servers", m.iceServerURLs())
 	case <-ctx.Done():
 		return fail(ctx.Err())
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"time"
 
@@ -63,8 +64,9 @@ const traceLevel = slog.LevelDebug - 4
 // nothing wrong: the ICE agent pinging before the offer's candidates are
 // added (at each join), streams accepted after the peer connection closed
 // and, with -udp-port, the shared port's reads of a closed session (at
-// each leave), and the shared port's listening on every address (once, at
-// start: pion gathers each interface's address for it). They go to debug,
+// each leave; a relay candidate's too), the shared port's listening on
+// every address (once, at start: pion gathers each interface's address
+// for it) and its socket closed under it (once, at shutdown). They go to debug,
 // not among a peer's warnings. Only these are formatted to be told: a
 // warning left out is not.
 func routine(msg string, args []any) bool {
@@ -76,9 +78,20 @@ func routine(msg string, args []any) bool {
 		return strings.HasSuffix(fmt.Sprint(args...), "closed")
 	case msg == "Failed to read from candidate %s: %v" && len(args) == 2:
 		err, _ := args[1].(error)
-		return errors.Is(err, io.ErrClosedPipe)
+		return errors.Is(err, io.ErrClosedPipe) || closedConn(err)
+	case msg == "Failed to read UDP packet: %v" && len(args) == 1:
+		// The shared port, closed at shutdown under pion's mux.
+		err, _ := args[0].(error)
+		return errors.Is(err, net.ErrClosed)
 	}
 	return false
+}
+
+// closedConn reports whether err is a read from a closed socket: Go's
+// net.ErrClosed, or pion's TURN client's own error of the same words (a
+// relay candidate's, at each leave).
+func closedConn(err error) bool {
+	return err != nil && (errors.Is(err, net.ErrClosed) || strings.HasSuffix(err.Error(), "use of closed network connection"))
 }
 
 // emit logs msg, or format with args when format is set.
