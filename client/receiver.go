@@ -1,7 +1,6 @@
 package client
 
 import (
-	"cmp"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -35,7 +34,7 @@ func FreezeGapAt(fps int) time.Duration {
 type receiver struct {
 	decode    bool
 	keepAudio int           // interleaved samples
-	freezeGap time.Duration // a pause counted as a freeze (0: FreezeGap)
+	freezeGap time.Duration // a pause counted as a freeze (0: FreezeGap, or three of the mix's frame intervals)
 
 	mu         sync.Mutex
 	joined     time.Time
@@ -52,6 +51,7 @@ type receiver struct {
 	keyed      bool          // a keyframe has begun: pictures count from it
 	ts         uint32        // the latest RTP time of a picture
 	tsSeen     bool
+	step       uint32           // the least RTP time between two pictures so far: the mix's frame interval (0: none yet)
 	codec      codec.VideoCodec // of the mix, once its track is read
 	picture    *codec.Frame     // newest decoded picture
 	width      int
@@ -269,6 +269,9 @@ type Stats struct {
 	// LongestGapAt.
 	LongestGap   time.Duration
 	LongestGapAt time.Time
+	// FreezeGap is the pause counted as a freeze (Options.FreezeGap, or
+	// one read from the mix's frame rate).
+	FreezeGap time.Duration
 	// SenderReports counts RTCP sender reports received (all streams).
 	SenderReports int64
 	// TransportFeedback counts transport-cc feedback packets received
@@ -282,7 +285,7 @@ func (c *Client) Stats() Stats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := Stats{Frames: r.frames, WholeFrames: r.whole.whole, Keyframes: r.keyframes, Freezes: r.freezes, AudioPackets: r.audioPkts, Bytes: r.bytes, VideoBytes: r.videoBytes,
-		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load(), KeyframeRequests: r.pliSent}
+		Width: r.width, Height: r.height, LastFrame: r.last, PLIs: r.plis.Load(), LongestGap: r.gap, LongestGapAt: r.gapAt, SenderReports: r.srs.Load(), TransportFeedback: r.feedback.Load(), KeyframeRequests: r.pliSent, FreezeGap: r.freezeAfter()}
 	if !r.first.IsZero() {
 		s.FirstFrame, s.First = r.first.Sub(r.joined), r.first
 	}
@@ -322,6 +325,17 @@ func (c *Client) Sound() []int16 {
 	return append([]int16(nil), c.recv.pcm...)
 }
 
+// freezeAfter is the pause between two pictures counted as a freeze:
+// Options.FreezeGap, or else FreezeGap or three of the mix's frame
+// intervals, read from its RTP times (90 kHz), where that is longer: a
+// server run at 4 fps sends a picture every 250 ms, none of them a freeze.
+func (r *receiver) freezeAfter() time.Duration {
+	if r.freezeGap > 0 {
+		return r.freezeGap
+	}
+	return max(FreezeGap, 3*time.Duration(r.step)*time.Second/90000)
+}
+
 // count takes a packet of the mix's video, arrived at now (key: it starts
 // a keyframe), into the counts.
 func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
@@ -335,6 +349,9 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 	// whose last packet it lost.
 	newPicture := !r.tsSeen || int32(pkt.Timestamp-r.ts) > 0
 	if newPicture {
+		if d := pkt.Timestamp - r.ts; r.tsSeen && (r.step == 0 || d < r.step) {
+			r.step = d
+		}
 		if r.inKey && r.first.IsZero() {
 			r.first = now // the keyframe before ended without its marker
 		}
@@ -352,7 +369,7 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 	if (newPicture || firstKey) && r.keyed {
 		if !r.last.IsZero() {
 			gap := now.Sub(r.last)
-			if gap > cmp.Or(r.freezeGap, FreezeGap) {
+			if gap > r.freezeAfter() {
 				r.freezes++
 			}
 			if gap > r.gap {
@@ -367,6 +384,9 @@ func (r *receiver) count(pkt *rtp.Packet, now time.Time, key bool) {
 			r.first = now
 		}
 		r.inKey = false
+	}
+	if firstKey {
+		r.whole.begin(pkt.SequenceNumber)
 	}
 	if r.keyed {
 		r.whole.add(pkt.SequenceNumber, pkt.Marker)

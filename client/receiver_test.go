@@ -192,3 +192,42 @@ func TestLateJoinNoFreeze(t *testing.T) {
 		t.Errorf("join to first frame %v, want %v", st.FirstFrame, 50*time.Millisecond+45*(time.Second/30))
 	}
 }
+
+// TestFreezesAtTheMixRate: without a FreezeGap given (mcu view, which
+// does not know the server's -fps), a 4 fps mix, a picture every 250 ms
+// with a little jitter, has no freeze; a pause of four pictures is one.
+func TestFreezesAtTheMixRate(t *testing.T) {
+	var r receiver
+	r.init(Options{})
+	at := time.Unix(1000, 0)
+	for pic := range 40 {
+		step := 250*time.Millisecond + time.Duration(pic%3-1)*time.Millisecond
+		if pic == 30 {
+			step = time.Second
+		}
+		at = at.Add(step)
+		r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(pic), Timestamp: uint32(pic) * 22500, Marker: true}, Payload: []byte{1}}, at, pic == 0)
+	}
+	if r.frames != 40 || r.freezes != 1 {
+		t.Errorf("a 4 fps mix with 1 ms of jitter and one 1 s pause: %d pictures, %d freezes; want 40, 1", r.frames, r.freezes)
+	}
+}
+
+// TestReceiverWholeFromTheFirstPicture: a mix received without a loss
+// has every picture it counts whole, the first keyframe's too (at 1 fps,
+// 9 pictures in a 10 s load run: one left out read as 88.9 % whole).
+func TestReceiverWholeFromTheFirstPicture(t *testing.T) {
+	var r receiver
+	at := time.Unix(1000, 0)
+	seq := uint16(500)
+	for pic := range 9 {
+		for k := range 3 {
+			r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: seq, Timestamp: uint32(pic) * 90000, Marker: k == 2}, Payload: []byte{1}}, at, pic == 0 && k == 0)
+			seq++
+		}
+		at = at.Add(time.Second)
+	}
+	if r.frames != 9 || r.whole.whole != 9 {
+		t.Errorf("9 pictures of 3 packets each, none lost: %d pictures, %d whole; want 9, 9", r.frames, r.whole.whole)
+	}
+}

@@ -25,6 +25,15 @@ const (
 // seqRange is a picture's packets, from and to inclusive.
 type seqRange struct{ from, to uint16 }
 
+// begin starts the count at a picture's first packet, seq (the first
+// keyframe's, from which pictures count): that picture is counted too,
+// where without it the count starts at its marker.
+func (w *wholePictures) begin(seq uint16) {
+	if !w.started {
+		w.marker, w.started = seq-1, true
+	}
+}
+
 // add takes a packet of the mix's video.
 func (w *wholePictures) add(seq uint16, marker bool) {
 	w.got[seq%wholeRing], w.seqs[seq%wholeRing] = true, seq

@@ -298,3 +298,28 @@ func TestLiveToken(t *testing.T) {
 		t.Errorf("with the token: %d joined, the room's max bitrate %d; want 1 and the room's state read", res.Joined, res.Room.MaxBitrate)
 	}
 }
+
+// TestLiveLoadH264BeyondLevel: a canvas beyond the level the load's H.264
+// receivers say (here 1280x720 at 60 fps, past level 3.1's macroblocks
+// a second) is sent to them smaller, as the server logs; the decoder's
+// check takes the size sent, not the canvas, for a mix that is right.
+func TestLiveLoadH264BeyondLevel(t *testing.T) {
+	if testing.Short() {
+		t.Skip("live test")
+	}
+	srv := testserver.Start(t, func(c *room.Config) { c.Mixer.Video.FPS, c.Mixer.Video.KeyframeInterval = 60, 300 })
+	cfg := DefaultConfig()
+	cfg.URL, cfg.Room, cfg.N = srv.URL, "live-h264-level", 1
+	cfg.Clips = DefaultClips(testdataDir(t), 1)
+	cfg.Duration, cfg.CostMedia, cfg.H264 = 4*time.Second, 0, 1
+	cfg.Mixer.Video.FPS = 60
+	res, summary := runLive(t, cfg)
+	want := costH264(cfg.Mixer.Video)
+	c := res.Participants[0].Check
+	if c == nil || c.Pictures == 0 || c.Width != want.Width || c.Height != want.Height {
+		t.Fatalf("decoded H.264 mix check: %+v; want pictures of %dx%d", c, want.Width, want.Height)
+	}
+	if !c.OK() || strings.Contains(summary, "NOT OK") {
+		t.Errorf("the H.264 mix at the level's size is taken for a wrong one: %+v\n%s", c, summary)
+	}
+}

@@ -377,7 +377,7 @@ func (r *Result) WriteSummary(w io.Writer) {
 				got = pr.Codec.String()
 			}
 			p("decoded mix (%s) at %s: %dx%d (want %dx%d), changed in %d of %d seconds with a picture: %s",
-				got, pr.Name, c.Width, c.Height, cfg.Mixer.Video.Width, cfg.Mixer.Video.Height, c.Changed, max(0, c.Pictures-1), verdict)
+				got, pr.Name, c.Width, c.Height, c.WantWidth, c.WantHeight, c.Changed, max(0, c.Pictures-1), verdict)
 		}
 	}
 

@@ -183,7 +183,14 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 	for i := range parts {
 		parts[i] = &participant{name: fmt.Sprintf("load-%02d", i+1), clip: res.Clips[i]}
 		if i < cfg.Decoders {
-			parts[i].check = &pictureCheck{}
+			// An H.264 receiver gets the mix at its level's size, which
+			// may be less than the canvas (its frame rate counts too).
+			want := cfg.Mixer.Video
+			if i < cfg.H264 {
+				h := costH264(want)
+				want.Width, want.Height = h.Width, h.Height
+			}
+			parts[i].check = &pictureCheck{WantWidth: want.Width, WantHeight: want.Height}
 		}
 		if i >= cfg.N-cfg.Lossy {
 			parts[i].lose = lossyEvery
@@ -300,7 +307,7 @@ loop:
 			mu.Lock()
 			for _, p := range parts {
 				if p.c != nil && p.check != nil {
-					p.check.observe(p.c.Picture(), cfg.Mixer.Video.Width, cfg.Mixer.Video.Height)
+					p.check.observe(p.c.Picture(), p.check.WantWidth, p.check.WantHeight)
 				}
 			}
 			mu.Unlock()

@@ -137,6 +137,9 @@ type pictureCheck struct {
 	WrongSize int // checks whose picture was not the expected size
 	Width     int // of the last picture
 	Height    int
+	// WantWidth and WantHeight are the expected size: the canvas, or for
+	// an H.264 receiver the size its level takes (costH264).
+	WantWidth, WantHeight int
 
 	last    *codec.Frame
 	lastSum uint64

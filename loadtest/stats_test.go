@@ -180,7 +180,7 @@ func TestWriteSummary(t *testing.T) {
 	r := &Result{Config: cfg, Elapsed: 14 * time.Second, Window: 10 * time.Second, Steady: true, Joined: 2,
 		Participants: []ParticipantResult{
 			{Name: "load-01", Joined: true, FirstFrame: 300 * time.Millisecond, Frames: 290, FPS: 29.5, Active: 10 * time.Second, Bytes: 1 << 20,
-				Check: &pictureCheck{Seconds: 10, Pictures: 9, Changed: 8, Width: 1280, Height: 720}},
+				Check: &pictureCheck{Seconds: 10, Pictures: 9, Changed: 8, Width: 1280, Height: 720, WantWidth: 1280, WantHeight: 720}},
 			{Name: "load-02", Joined: true, FirstFrame: 500 * time.Millisecond, Frames: 280, FPS: 28.5, Freezes: 1, Active: 9 * time.Second},
 			{Name: "load-03", JoinErr: errTest},
 		},

@@ -21,8 +21,9 @@ Watches a room's mix from the command line, as a WHEP viewer: in VP8, or
 with -codec h264 as a player that decodes H.264 alone (the room then
 encodes its mix in H.264 too, while the viewer is in it). Prints each
 second the pictures received, their bitrate and the freezes (pauses over
-200 ms), and the totals at the end (after -duration, or at Ctrl-C). For
-checking a room, or for adding such a receiver to a load (mcu load).
+200 ms, or three pictures' time below 15 fps), and the totals at the end
+(after -duration, or at Ctrl-C). For checking a room, or for adding such
+a receiver to a load (mcu load).
 
 Exit status: 0; 1 when the join fails, when no picture of the mix came,
 or when the connection ends before the watch does (the server ended the
@@ -115,7 +116,7 @@ watch:
 	// A mix that stopped before the watch ended: the pause since its last
 	// picture is a freeze too (as mcu load counts it), the longest maybe.
 	if !st.LastFrame.IsZero() {
-		if gap := now.Sub(st.LastFrame); gap > client.FreezeGap {
+		if gap := now.Sub(st.LastFrame); gap > st.FreezeGap {
 			st.Freezes++
 			st.LongestGap = max(st.LongestGap, gap)
 		}

@@ -886,6 +886,14 @@ ui.mix.addEventListener("playing", () => {
   ui.play.textContent = "Play the room's sound";
   ui.play.hidden = !ui.mix.muted;
 });
+// The mix's box takes the picture's shape, the server's canvas (-size):
+// a portrait one, for phones held upright, would otherwise be drawn small
+// in the middle of a 16:9 box.
+ui.mix.addEventListener("resize", () => {
+  if (ui.mix.videoWidth > 0 && ui.mix.videoHeight > 0) {
+    ui.mix.style.setProperty("--mix-aspect", `${ui.mix.videoWidth} / ${ui.mix.videoHeight}`);
+  }
+});
 ui.play.addEventListener("click", () => {
   ui.mix.muted = false;
   ui.mix.play().then(() => (ui.play.hidden = true), showError);
