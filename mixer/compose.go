@@ -29,7 +29,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 	if c == nil { // live, and the encoder is still busy with both canvases
 		m.stats.dropped.Add(1)
 		if m.stats.obs != nil {
-			m.stats.obs.Dropped()
+			m.stats.obs.Dropped(pipe.keying.Load())
 		}
 		return nil
 	}

@@ -73,8 +73,10 @@ type Observer interface {
 	// LateTicks counts video ticks skipped because the mixer was behind.
 	LateTicks(n int)
 	// Dropped is a video tick that composed no picture: the encoder held
-	// both canvases (live only).
-	Dropped()
+	// both canvases (live only). keyframe: it was encoding a keyframe,
+	// which takes several frame intervals at a high frame rate (a join's,
+	// a receiver's request): no sign by itself of the machine short of CPU.
+	Dropped(keyframe bool)
 	// Keyframe is called for each keyframe; forced tells a requested one
 	// from a periodic one.
 	Keyframe(forced bool)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mcu/codec"
@@ -30,8 +31,11 @@ type encodePipe struct {
 
 	jobs chan encodeJob
 	free chan *canvas
-	done sync.WaitGroup
-	err  error // first encoder or output error, read after done
+	// keying is set while the VP8 encoder encodes a keyframe, for a tick
+	// that finds it busy (Observer.Dropped).
+	keying atomic.Bool
+	done   sync.WaitGroup
+	err    error // first encoder or output error, read after done
 }
 
 // canvas is one of the encoder's input pictures. Each keeps what its tiles
@@ -145,7 +149,9 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 		span = sched.StartCPU()
 	}
 	start := time.Now()
+	p.keying.Store(j.key)
 	f, err := p.enc.EncodePicture(j.c.pic, j.pts, j.key)
+	p.keying.Store(false)
 	wall := time.Since(start)
 	if obs != nil {
 		obs.CPU(StageVideoEncode, span.End())

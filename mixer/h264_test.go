@@ -444,7 +444,7 @@ func (o *stageObserver) Compose(time.Duration) {}
 func (o *stageObserver) Encode(time.Duration)  {}
 func (o *stageObserver) Latency(time.Duration) {}
 func (o *stageObserver) LateTicks(int)         {}
-func (o *stageObserver) Dropped()              {}
+func (o *stageObserver) Dropped(bool)          {}
 func (o *stageObserver) EncoderSpeed(bool)     {}
 func (o *stageObserver) Keyframe(bool)         {}
 func (o *stageObserver) CPU(stage Stage, _ time.Duration) {

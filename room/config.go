@@ -239,7 +239,7 @@ func (nopObserver) Compose(time.Duration)          {}
 func (nopObserver) Encode(time.Duration)           {}
 func (nopObserver) Latency(time.Duration)          {}
 func (nopObserver) LateTicks(int)                  {}
-func (nopObserver) Dropped()                       {}
+func (nopObserver) Dropped(bool)                   {}
 func (nopObserver) EncoderSpeed(bool)              {}
 func (nopObserver) Keyframe(bool)                  {}
 func (nopObserver) CPU(mixer.Stage, time.Duration) {}

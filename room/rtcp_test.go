@@ -193,7 +193,7 @@ type countingObserver struct {
 
 func (o *countingObserver) PLIReceived()             { o.plis++ }
 func (o *countingObserver) LateTicks(n int)          { o.late.Add(int64(n)) }
-func (o *countingObserver) Dropped()                 { o.dropped.Add(1) }
+func (o *countingObserver) Dropped(bool)             { o.dropped.Add(1) }
 func (o *countingObserver) AudioInput(ev AudioEvent) { o.audio[ev].Add(1) }
 
 // timeoutError is a read deadline's error, as pion's.

@@ -81,7 +81,12 @@ func (o strainObserver) LateTicks(n int) {
 	o.Observer.LateTicks(n)
 }
 
-func (o strainObserver) Dropped() {
-	o.s.mark(time.Now(), strainEncoderBusy)
-	o.Observer.Dropped()
+// Dropped marks a strain, but for a tick dropped while the encoder worked
+// on a keyframe: at 120 fps (8 ms a tick) one takes longer than the two
+// canvases can hold, and every join refused others for the hold.
+func (o strainObserver) Dropped(keyframe bool) {
+	if !keyframe {
+		o.s.mark(time.Now(), strainEncoderBusy)
+	}
+	o.Observer.Dropped(keyframe)
 }

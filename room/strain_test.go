@@ -88,7 +88,7 @@ func TestStrainObserver(t *testing.T) {
 		late, dropped int64
 	}{
 		{"late ticks", func(o Observer) { o.LateTicks(3) }, strainLateTick, 3, 0},
-		{"encoder busy", func(o Observer) { o.Dropped() }, strainEncoderBusy, 0, 1},
+		{"encoder busy", func(o Observer) { o.Dropped(false) }, strainEncoderBusy, 0, 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var logs logbuf.Buffer
@@ -105,6 +105,22 @@ func TestStrainObserver(t *testing.T) {
 				t.Errorf("the log does not name the cause %q:\n%s", c.cause, logs.String())
 			}
 		})
+	}
+}
+
+// TestKeyframeDropIsNoStrain: a tick dropped while the encoder worked on
+// a keyframe (at a high frame rate one takes longer than the two canvases
+// hold) is counted, as a dropped picture, but is no strain: every join
+// at 120 fps refused others for the hold.
+func TestKeyframeDropIsNoStrain(t *testing.T) {
+	inner := &countingObserver{}
+	s := newStrain(time.Second, slog.New(slog.DiscardHandler))
+	strainObserver{inner, s}.Dropped(true)
+	if inner.dropped.Load() != 1 {
+		t.Errorf("passed on as %d dropped, want 1", inner.dropped.Load())
+	}
+	if on, _ := s.strained(time.Now()); on {
+		t.Error("a tick dropped during a keyframe's encode refuses joins")
 	}
 }
 

@@ -204,7 +204,7 @@ func (m *Metrics) Compose(d time.Duration) { m.tick.Observe(d.Seconds()) }
 func (m *Metrics) Encode(d time.Duration)  { m.encode.Observe(d.Seconds()) }
 func (m *Metrics) Latency(d time.Duration) { m.latency.Observe(d.Seconds()) }
 func (m *Metrics) LateTicks(n int)         { m.lateTicks.Add(float64(n)) }
-func (m *Metrics) Dropped()                { m.dropped.Inc() }
+func (m *Metrics) Dropped(bool)            { m.dropped.Inc() }
 func (m *Metrics) EncoderSpeed(faster bool) {
 	dir := "slower"
 	if faster {
