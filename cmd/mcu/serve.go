@@ -167,7 +167,7 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 		return o, true, usageError{err}
 	}
 	if vc.FPS, err = strconv.Atoi(*fps); err != nil {
-		return o, true, usageError{fmt.Errorf("-fps %q: %w", *fps, err)}
+		return o, true, usageError{fmt.Errorf("-fps %q: want a whole number of pictures a second", *fps)}
 	}
 	if vc.Bitrate, err = parseBitrate(*bitrate); err != nil {
 		return o, true, usageError{fmt.Errorf("-bitrate: %w", err)}
@@ -181,30 +181,30 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 		return o, true, usageError{fmt.Errorf("-audio-bitrate: %w", err)}
 	}
 	if vc.Speed, err = strconv.Atoi(*speed); err != nil {
-		return o, true, usageError{fmt.Errorf("-speed %q: %w", *speed, err)}
+		return o, true, usageError{fmt.Errorf("-speed %q: want a whole number, a negative libvpx cpu-used", *speed)}
 	}
 	if cfg.Mixer.StrainSpeed, err = strconv.Atoi(*strainSpeed); err != nil || cfg.Mixer.StrainSpeed > 0 || cfg.Mixer.StrainSpeed < -16 {
 		return o, true, usageError{fmt.Errorf("-strain-speed %q: want a libvpx cpu-used from -16 (the fastest) to -1, or 0 to keep -speed fixed", *strainSpeed)}
 	}
 	vc.KeyframeInterval = 5 * vc.FPS
 	if err := cfg.Mixer.Layout.UnmarshalText([]byte(*layoutName)); err != nil {
-		return o, true, usageError{err}
+		return o, true, usageError{fmt.Errorf("-layout %q: want grid or speaker", *layoutName)}
 	}
 	if cfg.Mixer.Voices, err = strconv.Atoi(*voices); err != nil || cfg.Mixer.Voices < 0 {
 		return o, true, usageError{fmt.Errorf("-voices %q: want 0 (everyone's) or more", *voices)}
 	}
 	if cfg.MaxParticipants, err = strconv.Atoi(*maxp); err != nil {
-		return o, true, usageError{fmt.Errorf("-max-participants %q: %w", *maxp, err)}
+		return o, true, usageError{fmt.Errorf("-max-participants %q: want a whole number", *maxp)}
 	}
 	perClient, err := strconv.Atoi(*connsPerClient)
 	if err != nil || perClient < 0 {
 		return o, true, usageError{fmt.Errorf("-max-conns-per-client %q: want 0 (no bound) or more", *connsPerClient)}
 	}
 	if cfg.MaxViewers, err = strconv.Atoi(*maxViewers); err != nil {
-		return o, true, usageError{fmt.Errorf("-max-viewers %q: %w", *maxViewers, err)}
+		return o, true, usageError{fmt.Errorf("-max-viewers %q: want a whole number", *maxViewers)}
 	}
 	if cfg.MaxRooms, err = strconv.Atoi(*maxRooms); err != nil {
-		return o, true, usageError{fmt.Errorf("-max-rooms %q: %w", *maxRooms, err)}
+		return o, true, usageError{fmt.Errorf("-max-rooms %q: want a whole number", *maxRooms)}
 	}
 	if err := checkWebhook(*webhookURL); err != nil {
 		return o, true, usageError{err}

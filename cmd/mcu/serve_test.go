@@ -392,6 +392,23 @@ func TestOverloadAndVoicesFlags(t *testing.T) {
 	}
 }
 
+// TestMistakesSayWhatIsWanted: a value that is not a number, or not one
+// of the choices, is refused naming its flag and what it takes, in words
+// rather than Go's parser's ("strconv.Atoi: parsing ...").
+func TestMistakesSayWhatIsWanted(t *testing.T) {
+	for _, c := range []struct{ flag, v, want string }{
+		{"-fps", "29.97", "whole number"}, {"-speed", "fast", "whole number"},
+		{"-max-participants", "many", "whole number"}, {"-max-viewers", "x", "whole number"},
+		{"-max-rooms", "1e3", "whole number"}, {"-layout", "mosaic", "grid or speaker"},
+	} {
+		err := serveCommand(context.Background(), []string{c.flag, c.v, "-listen", "127.0.0.1:0", "-record-dir", t.TempDir()}, io.Discard, io.Discard)
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c.flag) || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "strconv") {
+			t.Errorf("%s %s: %v, want a usage error naming the flag and saying %q", c.flag, c.v, err, c.want)
+		}
+	}
+}
+
 // TestParseBytes: sizes in bytes, with binary multiples.
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]uint64{
