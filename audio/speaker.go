@@ -13,7 +13,8 @@ import (
 // When there is no speaker, the loudest slot at or above Floor becomes the
 // speaker at once. Otherwise a challenger must be at or above Floor and at
 // least Margin louder than the speaker for Hold without a break, sounding
-// (its own frame at or above Floor) in most of those frames, as a talker
+// (its own frame at or above Floor, and above its noise floor, below) in
+// most of those frames, as a talker
 // is between the pauses of their words: the average's slowly fading tail
 // of a cough or a click in the speaker's pause does not take the role.
 // Its average must also stay speakerAboveNoise above its own noise floor,
@@ -38,6 +39,7 @@ type SpeakerDetector struct {
 	floor   float64 // Floor as a mean power (1 = 0 dBFS)
 	quiet   float64 // the lowest a noise floor goes: speakerAboveNoise under floor
 	above   float64 // speakerAboveNoise as a power ratio
+	sounds  float64 // speakerSoundsAbove as a power ratio
 	rise    float64 // a noise floor's rise in one frame, as a power ratio
 	margin  float64 // Margin as a power ratio
 	hold    int     // Hold in frames
@@ -50,7 +52,7 @@ type slotState struct {
 	power  float64 // smoothed mean power, 1 = 0 dBFS
 	noise  float64 // the noise floor's mean power, following the quietest frames
 	run    int     // consecutive frames this slot has beaten the speaker
-	voiced uint64  // of those, the latest 64: bit 0 the last, set if at or above the floor itself
+	voiced uint64  // of those, the latest 64: bit 0 the last, set if the frame was sounding
 }
 
 // speakerVoiced is the share of a challenger's last Hold (at most 64
@@ -66,9 +68,16 @@ const speakerVoiced = 0.6
 // whose level swings little (8 dB over a room's noise, or squeezed by a
 // compressor to 8 dB between syllables and their gaps) still averages
 // over 4 dB above its troughs; a steady noise, a decibel or two.
+//
+// A frame sounds when it is also speakerSoundsAbove dB above that floor:
+// talk squeezed to 8 dB still does in most frames, while a steady
+// noise's frames, within a decibel or two of its floor, do not, so that
+// a cough or a click over a noise louder than Floor, which lifts the
+// average for a second, does not take the role either.
 const (
-	speakerAboveNoise = 4.0
-	speakerNoiseRise  = 3.0
+	speakerAboveNoise  = 4.0
+	speakerSoundsAbove = 2.0
+	speakerNoiseRise   = 3.0
 )
 
 // NewSpeakerDetector returns a detector with no slots and no speaker. Zero
@@ -84,6 +93,7 @@ func NewSpeakerDetector(cfg SpeakerConfig) *SpeakerDetector {
 		floor:   dbToPower(cfg.Floor),
 		quiet:   dbToPower(cfg.Floor - speakerAboveNoise),
 		above:   math.Pow(10, speakerAboveNoise/10),
+		sounds:  math.Pow(10, speakerSoundsAbove/10),
 		rise:    math.Pow(10, speakerNoiseRise*FrameDuration.Seconds()/10),
 		margin:  math.Pow(10, cfg.Margin/10),
 		hold:    cfg.holdFrames(),
@@ -148,7 +158,7 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 		}
 		s.run++
 		s.voiced <<= 1
-		if dbToPower(levels[i]) >= d.floor {
+		if p := dbToPower(levels[i]); p >= d.floor && p >= s.noise*d.sounds {
 			s.voiced |= 1
 		}
 		if s.run >= d.hold && d.voicedEnough(s.voiced) && (next < 0 || s.power > d.slots[next].power) {

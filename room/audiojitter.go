@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"mcu/codec"
 	"mcu/internal/sched"
 	"mcu/mixer"
 )
@@ -68,9 +69,12 @@ type AudioStats struct {
 	// ahead of the clock (more audio than time passed).
 	Paced uint64 `json:"paced"`
 	// Underruns counts the mixer's ticks that found nothing to play after
-	// play began, but for the sender's pauses (DTX) and the ticks after a
-	// second of them in a row (the sender stopped sending: a microphone
-	// turned off); Dropped, 20 ms frames dropped to shorten the delay.
+	// play began, but for the sender's pauses (DTX, or its RTP times
+	// jumping over them: a run's ticks are taken back once that shows, so
+	// the count may go down) and the ticks after a second of them in a row
+	// (the sender stopped sending: a microphone turned off; a longer
+	// outage counts as a second's); Dropped, 20 ms frames dropped to
+	// shorten the delay.
 	Underruns uint64 `json:"underruns"`
 	Dropped   uint64 `json:"dropped"`
 	// LagMS is how much longer, in milliseconds, the sound waits in its
@@ -196,9 +200,16 @@ func (j *audioJitter) push(seq uint16, ts uint32, stamped bool, payload []byte) 
 func (j *audioJitter) decode(seq uint16, ts uint32, stamped bool, payload []byte) {
 	if stamped && j.stamped {
 		// The RTP time from the last packet decoded to this one, and
-		// what the packets numbered in between (this one's predecessors,
-		// lost or not) hold at the last one's length.
-		span, held := ts-j.lastTS, uint32(seq-j.lastSeq)*uint32(j.in.frame)
+		// what the packets numbered in between hold: the last one's
+		// length, and each lost one's at the longer of the last one's
+		// and this one's (a sender changing its packets' length may
+		// lose the first longer ones).
+		last := uint32(j.in.frame)
+		lost := last
+		if d, ok := codec.OpusPacketDuration(payload); ok {
+			lost = max(lost, uint32(d*codec.OpusSampleRate/time.Second))
+		}
+		span, held := ts-j.lastTS, last+uint32(seq-j.lastSeq-1)*lost
 		if span < 1<<31 && span > held+maxTimestampSlack {
 			j.out.Skipped()
 		}
