@@ -231,3 +231,28 @@ func TestReceiverWholeFromTheFirstPicture(t *testing.T) {
 		t.Errorf("9 pictures of 3 packets each, none lost: %d pictures, %d whole; want 9, 9", r.frames, r.whole.whole)
 	}
 }
+
+// TestFreezeGapFromTheLeastStep: the mix's frame interval is its least
+// RTP step, not one made longer by ticks the server skipped: a 30 fps mix
+// that once skipped ten ticks (a 333 ms step) still counts a later 500 ms
+// pause as a freeze.
+func TestFreezeGapFromTheLeastStep(t *testing.T) {
+	var r receiver
+	r.init(Options{})
+	at := time.Unix(1000, 0)
+	ts := uint32(0)
+	for pic := range 60 {
+		step, tsStep := time.Second/30, uint32(3000)
+		switch pic {
+		case 20:
+			step, tsStep = time.Second/3, 30000
+		case 40:
+			step, tsStep = 500*time.Millisecond, 3000
+		}
+		at, ts = at.Add(step), ts+tsStep
+		r.count(&rtp.Packet{Header: rtp.Header{SequenceNumber: uint16(pic), Timestamp: ts, Marker: true}, Payload: []byte{1}}, at, pic == 0)
+	}
+	if r.freezes != 2 {
+		t.Errorf("a 30 fps mix with a 333 ms skip and a 500 ms pause: %d freezes, want 2", r.freezes)
+	}
+}

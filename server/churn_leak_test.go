@@ -415,7 +415,10 @@ func (ch *churner) garbage(ctx context.Context, rng *mrand.Rand, rm string) {
 	answer, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusCreated {
+		// The room full (429): a moment before the next try, not a loop
+		// of peers made and refused that takes a core.
 		ch.stats.refused.Add(1)
+		time.Sleep(200 * time.Millisecond)
 		return
 	}
 	loc, _ := resp.Location()
