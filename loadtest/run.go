@@ -307,7 +307,7 @@ loop:
 			mu.Lock()
 			for _, p := range parts {
 				if p.c != nil && p.check != nil {
-					p.check.observe(p.c.Picture(), p.check.WantWidth, p.check.WantHeight)
+					p.check.observe(p.c.Picture())
 				}
 			}
 			mu.Unlock()

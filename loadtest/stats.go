@@ -146,14 +146,14 @@ type pictureCheck struct {
 }
 
 // observe checks the newest picture (nil if none yet).
-func (c *pictureCheck) observe(pic *codec.Frame, w, h int) {
+func (c *pictureCheck) observe(pic *codec.Frame) {
 	c.Seconds++
 	if pic == nil {
 		return
 	}
 	c.Pictures++
 	c.Width, c.Height = pic.Width(), pic.Height()
-	if c.Width != w || c.Height != h {
+	if c.Width != c.WantWidth || c.Height != c.WantHeight {
 		c.WrongSize++
 	}
 	if pic == c.last {

@@ -111,29 +111,29 @@ func TestPictureCheck(t *testing.T) {
 	a, b := codec.NewFrame(64, 32), codec.NewFrame(64, 32)
 	b.Y[0] = 200 // sampled by the hash
 	same := codec.NewFrame(64, 32)
-	var c pictureCheck
-	c.observe(nil, 64, 32)  // nothing decoded yet
-	c.observe(a, 64, 32)    // first picture
-	c.observe(b, 64, 32)    // changed
-	c.observe(b, 64, 32)    // the same picture object: no new picture
-	c.observe(same, 64, 32) // a new picture equal to a: changed from b
+	c := pictureCheck{WantWidth: 64, WantHeight: 32}
+	c.observe(nil)  // nothing decoded yet
+	c.observe(a)    // first picture
+	c.observe(b)    // changed
+	c.observe(b)    // the same picture object: no new picture
+	c.observe(same) // a new picture equal to a: changed from b
 	if c.Seconds != 5 || c.Pictures != 4 || c.Changed != 2 || c.WrongSize != 0 || !c.OK() {
 		t.Errorf("check = %+v, OK %v", c, c.OK())
 	}
-	var still pictureCheck
+	still := pictureCheck{WantWidth: 64, WantHeight: 32}
 	for range 4 {
-		still.observe(codec.NewFrame(64, 32), 64, 32)
+		still.observe(codec.NewFrame(64, 32))
 	}
 	if still.Changed != 0 || still.OK() {
 		t.Errorf("a still mix passed: %+v", still)
 	}
-	var small pictureCheck
-	small.observe(a, 1280, 720)
+	small := pictureCheck{WantWidth: 1280, WantHeight: 720}
+	small.observe(a)
 	if small.WrongSize != 1 || small.OK() {
 		t.Errorf("a wrong size passed: %+v", small)
 	}
-	var none pictureCheck
-	none.observe(nil, 64, 32)
+	none := pictureCheck{WantWidth: 64, WantHeight: 32}
+	none.observe(nil)
 	if none.OK() {
 		t.Error("no picture passed")
 	}
