@@ -59,11 +59,9 @@ type Manager struct {
 // libdatachannel refuse (a client taking the list whole would fail).
 func (m *Manager) STUNServers() []string {
 	var urls []string
-	for _, s := range m.cfg.Net.ICEServers {
-		for _, u := range s.URLs {
-			if strings.HasPrefix(strings.ToLower(u), "stun:") {
-				urls = append(urls, u)
-			}
+	for _, u := range m.iceServerURLs() {
+		if strings.HasPrefix(strings.ToLower(u), "stun:") {
+			urls = append(urls, u)
 		}
 	}
 	return urls

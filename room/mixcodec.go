@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pion/sdp/v3"
+	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
 )
@@ -93,13 +94,20 @@ func checkReceivable(d *sdp.SessionDescription) error {
 }
 
 // decodable are the encoding names (upper case) of the formats pion
-// takes from a sender, by kind: those of its media engine (engine.go),
-// which it negotiates in any of their profiles (an H.264 of packetization
-// mode 0 too). A section sending in none of them is rejected.
-var decodable = map[string][]string{
-	"audio": {"OPUS"},
-	"video": {"VP8", "VP9", "H264", "AV1"},
-}
+// takes from a sender, by kind: those of its media engine (videoCodecs and
+// audioCodec), which it negotiates in any of their profiles (an H.264 of
+// packetization mode 0 too). A section sending in none of them is
+// rejected.
+var decodable = func() map[string][]string {
+	names := map[string][]string{}
+	for _, c := range append([]webrtc.RTPCodecParameters{audioCodec}, videoCodecs...) {
+		kind, name, _ := strings.Cut(c.MimeType, "/")
+		if name = strings.ToUpper(name); !slices.Contains(names[kind], name) {
+			names[kind] = append(names[kind], name)
+		}
+	}
+	return names
+}()
 
 // checkSendable refuses an offer, before a room is opened for it, whose
 // sections sending a kind (audio, video) all send it in no format mcu

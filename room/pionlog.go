@@ -82,7 +82,7 @@ func routine(msg string, args []any) bool {
 	case msg == "Failed to read UDP packet: %v" && len(args) == 1:
 		// The shared port, closed at shutdown under pion's mux.
 		err, _ := args[0].(error)
-		return errors.Is(err, net.ErrClosed)
+		return closedConn(err)
 	}
 	return false
 }
