@@ -257,8 +257,9 @@ func (in *Input) open() error {
 				in.skipped = append(in.skipped, desc)
 				continue
 			}
+			preSkip, gain := opusHead(cp.ExtraData())
 			in.audio = &StreamInfo{Kind: Audio, Codec: "opus", SampleRate: 48000, Channels: cp.Channels(),
-				PreSkip: opusPreSkip(cp.ExtraData()), OutputGain: opusOutputGain(cp.ExtraData()), index: st.Index(), timeBase: st.TimeBase()}
+				PreSkip: preSkip, OutputGain: gain, index: st.Index(), timeBase: st.TimeBase()}
 		}
 	}
 	if in.video == nil && in.audio == nil {
@@ -337,21 +338,17 @@ func rotationOf(st *astiav.Stream) int {
 	return ((int(math.Round(r/90))%4 + 4) % 4) * 90
 }
 
-// opusPreSkip reads the pre-skip field of an OpusHead (RFC 7845 5.1).
-func opusPreSkip(head []byte) int {
+// opusHead reads the pre-skip and the output gain (in 1/256 dB) of an
+// OpusHead (RFC 7845 5.1); 0 for a field it is too short to hold.
+func opusHead(head []byte) (preSkip, gain int) {
 	if len(head) < 12 || string(head[:8]) != "OpusHead" {
-		return 0
+		return 0, 0
 	}
-	return int(head[10]) | int(head[11])<<8
-}
-
-// opusOutputGain reads the output gain field of an OpusHead (RFC 7845
-// 5.1), in 1/256 dB.
-func opusOutputGain(head []byte) int {
-	if len(head) < 18 || string(head[:8]) != "OpusHead" {
-		return 0
+	preSkip = int(binary.LittleEndian.Uint16(head[10:]))
+	if len(head) >= 18 {
+		gain = int(int16(binary.LittleEndian.Uint16(head[16:])))
 	}
-	return int(int16(uint16(head[16]) | uint16(head[17])<<8))
+	return preSkip, gain
 }
 
 // Video describes the video stream, or is nil.
@@ -532,7 +529,7 @@ func (in *Input) convert() (Packet, bool) {
 func (in *Input) chain(p *Packet) bool {
 	switch {
 	case bytes.HasPrefix(p.Data, []byte("OpusHead")):
-		in.linkPreSkip, in.linkGain = opusPreSkip(p.Data), opusOutputGain(p.Data)
+		in.linkPreSkip, in.linkGain = opusHead(p.Data)
 		return false
 	case bytes.HasPrefix(p.Data, []byte("OpusTags")):
 		return false
