@@ -45,6 +45,9 @@ type VP8Encoder struct {
 	bitrate   int   // wanted; applied at the next Encode
 	fixedRate error // why the bitrate cannot change in place (retarget), once found
 	reopen    bool  // reopen before the next Encode, for a bitrate change
+	// twoLayers: frames alternate between reference and droppable ones
+	// (SetTwoLayers); nextDroppable: the next frame is to be droppable.
+	twoLayers, nextDroppable bool
 }
 
 // Picture is an input picture of a VP8Encoder, in C memory it owns. A
@@ -249,7 +252,30 @@ func (e *VP8Encoder) EncodePicture(p *Picture, pts time.Duration, forceKey bool)
 		}
 		forceKey = true
 	}
-	return encodePicture(e.cc, e.pkt, p.f, VP8, e.cfg.FPS, pts, forceKey)
+	// A keyframe is a reference frame (it refreshes every buffer), so one
+	// asked for, or that of a reopening, is not given the flags.
+	droppable := e.nextDroppable && !forceKey
+	if droppable {
+		if err := setVP8Flags(p.f, vp8DroppableFlags); err != nil {
+			return EncodedFrame{}, err
+		}
+	}
+	out, err := encodePicture(e.cc, e.pkt, p.f, VP8, e.cfg.FPS, pts, forceKey)
+	if droppable {
+		// The flags are for this frame only: the picture may come back
+		// for a reference frame, or go to the H.264 encoder.
+		if cerr := setVP8Flags(p.f, 0); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return EncodedFrame{}, err
+	}
+	// libvpx may still have made a keyframe of its own (the periodic one),
+	// which is a reference frame like any other.
+	out.Droppable = droppable && !out.Key
+	e.nextDroppable = e.twoLayers && !out.Droppable
+	return out, nil
 }
 
 // encodePicture has the encoder cc encode f, shown at pts (a keyframe if

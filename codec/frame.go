@@ -151,6 +151,12 @@ type EncodedFrame struct {
 	PTS      time.Duration // on the mixer's clock
 	Duration time.Duration
 	Key      bool // a video keyframe (always true for audio)
+	// Droppable is a video frame no later frame refers to: it updates no
+	// reference buffer of the decoder, nor any other state a later frame
+	// depends on, so a receiver may be sent the stream without it (at a
+	// lower frame rate, see VP8Encoder.SetTwoLayers). Never set on
+	// keyframes or audio.
+	Droppable bool
 }
 
 // Target decides how a decoded w×h picture is delivered: the crop rectangle
