@@ -56,7 +56,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		arrivals = append(arrivals, m.arrivals...)
 	}
 	key, h264Key := m.takeKeyframes(st, t)
-	pipe.submit(encodeJob{c: c, pts: t, key: key, h264: st.h264, h264Level: st.h264Level, h264Key: h264Key, bitrate: st.bitrate, arrivals: arrivals})
+	pipe.submit(encodeJob{c: c, pts: t, key: key, h264: st.h264, h264Level: st.h264Level, h264Key: h264Key, bitrate: st.bitrate, twoLayers: st.twoLayers, arrivals: arrivals})
 	return nil
 }
 

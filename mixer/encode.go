@@ -58,6 +58,7 @@ type encodeJob struct {
 	h264Level codec.H264Level
 	h264Key   bool
 	bitrate   int
+	twoLayers bool        // see Mixer.SetTwoLayers
 	arrivals  []time.Time // of live pictures shown for the first time
 }
 
@@ -143,6 +144,7 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 			return codec.EncodedFrame{}, err
 		}
 	}
+	p.enc.SetTwoLayers(j.twoLayers)
 	obs := p.stats.obs
 	var span sched.CPUSpan
 	if obs != nil {

@@ -55,17 +55,18 @@ type Mixer struct {
 	out Output
 	log *slog.Logger
 
-	mu       sync.Mutex // guards the fields below, read by Run once per tick
-	joined   []*member
-	mode     layout.Mode
-	keyWant  bool
-	h264     bool // the H.264 output is wanted (SetH264)
-	h264Lvl  codec.H264Level
-	h264Key  bool // an H.264 keyframe is wanted
-	bitrate  int
-	closed   bool
-	lossIn   map[string]int // the highest loss each receiver reported since the last tick
-	lossGone []string       // receivers removed since the last tick
+	mu        sync.Mutex // guards the fields below, read by Run once per tick
+	joined    []*member
+	mode      layout.Mode
+	keyWant   bool
+	h264      bool // the H.264 output is wanted (SetH264)
+	h264Lvl   codec.H264Level
+	h264Key   bool // an H.264 keyframe is wanted
+	bitrate   int
+	twoLayers bool // see SetTwoLayers
+	closed    bool
+	lossIn    map[string]int // the highest loss each receiver reported since the last tick
+	lossGone  []string       // receivers removed since the last tick
 
 	// Owned by Run's goroutine.
 	members  []*member
@@ -301,6 +302,17 @@ func (m *Mixer) SetBitrate(bps int) error {
 	return nil
 }
 
+// SetTwoLayers has the VP8 encoder make every second frame one no later
+// frame refers to (codec.EncodedFrame.Droppable), so that a receiver whose
+// link cannot take the whole stream may be sent the others alone, at half
+// the frame rate; off, every frame is an ordinary one. It takes effect
+// with the next picture.
+func (m *Mixer) SetTwoLayers(on bool) {
+	m.mu.Lock()
+	m.twoLayers = on
+	m.mu.Unlock()
+}
+
 // Bitrate is the video bitrate last set (bits per second): the configured
 // one until SetBitrate. The encoder takes it with the next picture.
 func (m *Mixer) Bitrate() int {
@@ -316,6 +328,7 @@ type tickState struct {
 	h264             bool
 	h264Level        codec.H264Level
 	bitrate          int
+	twoLayers        bool
 }
 
 // sync brings the loop's member list up to date with Add and Remove and
@@ -324,7 +337,7 @@ type tickState struct {
 func (m *Mixer) sync(t time.Duration) tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
-	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Level: m.h264Lvl, h264Key: m.h264Key, bitrate: m.bitrate}
+	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Level: m.h264Lvl, h264Key: m.h264Key, bitrate: m.bitrate, twoLayers: m.twoLayers}
 	m.takeLoss(t)
 	m.mu.Unlock()
 
