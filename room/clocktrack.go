@@ -61,6 +61,35 @@ type clockTrack struct {
 	// viewer) until another receiver binds there or the room closes.
 	writersMu sync.Mutex
 	writers   map[string]*offsetWriter
+	// halves are the receivers that may be sent every second frame, by
+	// the SSRC of their binding (halfRate): the flag is theirs to set.
+	halves map[uint32]*atomic.Bool
+
+	// frames counts the frames WriteFrame has begun, and droppable tells
+	// whether the one it is writing may be left out (a VP8 frame no later
+	// one refers to): a writer tells one frame's packets from the next's
+	// by the count.
+	frames    atomic.Uint64
+	droppable atomic.Bool
+}
+
+// halfRate returns the flag that, while set, has the receiver bound with
+// ssrc sent only the frames that are not droppable: every second frame,
+// while the encoder makes such frames (codec.VP8Encoder.SetTwoLayers). It
+// must be asked for before the receiver is bound (its answer made), and
+// it is dropped at Unbind.
+func (t *clockTrack) halfRate(ssrc uint32) *atomic.Bool {
+	t.writersMu.Lock()
+	defer t.writersMu.Unlock()
+	if t.halves == nil {
+		t.halves = map[uint32]*atomic.Bool{}
+	}
+	f := t.halves[ssrc]
+	if f == nil {
+		f = new(atomic.Bool)
+		t.halves[ssrc] = f
+	}
+	return f
 }
 
 // rtpAt is the track's RTP time at wall time at, a moment ago (a sender
@@ -101,6 +130,7 @@ func (t *clockTrack) Unbind(ctx webrtc.TrackLocalContext) error {
 		w.w.Store(nil)
 		delete(t.writers, ctx.ID())
 	}
+	delete(t.halves, uint32(ctx.SSRC()))
 	t.writersMu.Unlock()
 	return err
 }
@@ -152,6 +182,9 @@ func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
 			t.writers = map[string]*offsetWriter{}
 		}
 		t.writers[b.ID()] = w
+		if h := t.halves[uint32(b.SSRC())]; h != nil {
+			w.half, w.track = h, t
+		}
 		t.writersMu.Unlock()
 	}
 	return w
@@ -160,6 +193,21 @@ func (b offsetBinding) WriteStream() webrtc.TrackLocalWriter {
 type offsetWriter struct {
 	w atomic.Pointer[webrtc.TrackLocalWriter] // nil once unbound
 	rewrite
+
+	// A receiver that may be sent every second frame (halfRate): its
+	// flag, the track whose frames it reads, and, from WriteRTP alone
+	// (WriteFrame's goroutine), the frame the last packet was of, whether
+	// that frame is being left out, and how far the picture IDs are
+	// moved back by the frames left out so far. The sequence numbers are
+	// moved back by their packets (off), so that neither shows a gap: a
+	// receiver takes a missing picture ID for a lost frame and waits for
+	// it, and a missing sequence number for a lost packet to ask again.
+	half     *atomic.Bool
+	track    *clockTrack
+	frame    uint64
+	dropping bool
+	picOff   uint16
+	buf      []byte // a payload renumbered
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
@@ -168,6 +216,26 @@ func (w *offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 	inner := w.w.Load()
 	if inner == nil {
 		return 0, io.ErrClosedPipe
+	}
+	if w.half != nil {
+		if f := w.track.frames.Load(); f != w.frame {
+			w.frame = f
+			// A frame is left out whole or sent whole: the choice is made
+			// at its first packet.
+			w.dropping = w.half.Load() && w.track.droppable.Load()
+			if w.dropping {
+				w.picOff--
+			}
+		}
+		if w.dropping {
+			w.off--
+			return 0, nil
+		}
+		if w.picOff != 0 && len(payload) >= vp8DescriptorSize {
+			w.buf = append(w.buf[:0], payload...)
+			renumberPicture(w.buf, w.picOff)
+			payload = w.buf
+		}
 	}
 	h.SequenceNumber += w.off
 	n, err := (*inner).WriteRTP(h, payload)
@@ -202,7 +270,7 @@ func newVideoTrack(id, streamID string) (*clockTrack, error) {
 	}
 	return &clockTrack{
 		TrackLocalStaticRTP: t,
-		payloader:           &codecs.VP8Payloader{EnablePictureID: true}, // as pion's sample track
+		payloader:           newVP8Payloader(),
 		rate:                c.ClockRate,
 		base:                rand.Uint32(),
 		mark:                true,
@@ -259,6 +327,8 @@ func newAudioTrack(id, streamID string) (*clockTrack, error) {
 // anyway.
 func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
 	payloads := t.payloader.Payload(mtu-12, f.Data) // 12: the RTP header
+	t.droppable.Store(f.Droppable)
+	t.frames.Add(1)
 	ts := t.base + rtpTime(f.PTS, t.rate)
 	var first error
 	for i, pl := range payloads {

@@ -56,6 +56,33 @@ const (
 	downlinkStep = 10_000
 )
 
+// Half the frame rate for a receiver that can take much less than the
+// others.
+//
+// Held to the least estimate, the one composite would follow a receiver
+// on a poor link down to the floor, and everyone's picture (and the
+// recording) with it. Instead, a receiver of VP8 whose estimate is under
+// half of the best other receiver's is sent every second frame: the
+// encoder then makes every second frame one no later frame refers to
+// (codec.VP8Encoder.SetTwoLayers), which that receiver is not sent, and
+// the composite is held to twice its estimate, not to its estimate. Its
+// pictures come at half the rate, each with about twice the bits; the
+// others' bitrate doubles. A receiver of H.264 cannot be left frames: it
+// holds the composite to its estimate as before.
+//
+// Back to every frame once its estimate (of the half it is sent) has
+// stayed at or above downlinkWholeAt of the best other's for the hold:
+// 5 s at first, doubled, up to 80 s, each time it had to be halved again
+// within downlinkWholeTried of being given every frame (a link that took
+// the half but not the whole: each try costs it a burst of loss).
+const (
+	downlinkHalfUnder  = 0.5
+	downlinkWholeAt    = 0.6
+	downlinkHoldFirst  = 5 * time.Second
+	downlinkHoldMax    = 80 * time.Second
+	downlinkWholeTried = 20 * time.Second
+)
+
 // downlinkEstimate is what one receiver can take of the composite (bits
 // per second). Use from one goroutine.
 type downlinkEstimate struct {
@@ -142,10 +169,17 @@ type downlink struct {
 	now        func() time.Time
 	stale      time.Duration // downlinkStale
 
+	// layers is the mixer's SetTwoLayers, told whether any receiver is
+	// on half rate; may be nil (no receiver is halvable then).
+	layers func(on bool)
+	log    func(msg string, args ...any) // may be nil
+
 	mu      sync.Mutex
 	shares  map[string]share // by receiver id
-	current int              // the bitrate last set
-	expiry  *time.Timer      // applies again when the oldest share goes stale
+	halves  map[string]*halfRate
+	layered bool        // layers was last told true
+	current int         // the bitrate last set
+	expiry  *time.Timer // applies again when the oldest share goes stale
 	stopped bool
 }
 
@@ -153,6 +187,16 @@ type downlink struct {
 type share struct {
 	bps int
 	at  time.Time
+}
+
+// halfRate is a receiver that may be sent every second frame, and whether
+// it is.
+type halfRate struct {
+	set   func(on bool) // tells its writer
+	on    bool
+	ok    time.Time     // since when its estimate has been enough for every frame (zero: not)
+	whole time.Time     // when it was last given every frame again
+	hold  time.Duration // how long ok must last
 }
 
 func newDownlink(floor, ceiling int, set func(bps int) error) *downlink {
@@ -168,11 +212,31 @@ func (d *downlink) update(id string, bps int) {
 	d.apply()
 }
 
+// halvable says that receiver id may be sent every second frame; set
+// tells its writer whether it is. Call before its first update.
+func (d *downlink) halvable(id string, set func(on bool)) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.halves == nil {
+		d.halves = map[string]*halfRate{}
+	}
+	d.halves[id] = &halfRate{set: set, hold: downlinkHoldFirst}
+}
+
+// halved tells whether receiver id is on half rate.
+func (d *downlink) halved(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	h := d.halves[id]
+	return h != nil && h.on
+}
+
 // forget drops a receiver that left.
 func (d *downlink) forget(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.shares, id)
+	delete(d.halves, id)
 	d.apply()
 }
 
@@ -203,14 +267,49 @@ func (d *downlink) expire() {
 func (d *downlink) apply() {
 	target, now := d.max, d.now()
 	var oldest time.Time
+	// The best estimate and the second best (the best of the others, for
+	// the receiver that has the best), within the configured bitrate.
+	var best, second int
+	bestID := ""
 	for id, sh := range d.shares {
 		if now.Sub(sh.at) >= d.stale {
 			delete(d.shares, id)
 			continue
 		}
-		target = min(target, sh.bps)
 		if oldest.IsZero() || sh.at.Before(oldest) {
 			oldest = sh.at
+		}
+		if b := min(sh.bps, d.max); b > best {
+			best, second, bestID = b, best, id
+		} else if b > second {
+			second = b
+		}
+	}
+	for id, sh := range d.shares {
+		h := d.halves[id]
+		if h == nil {
+			target = min(target, sh.bps)
+			continue
+		}
+		others := best
+		if id == bestID {
+			others = second
+		}
+		d.halve(id, h, sh.bps, others, now)
+		if h.on {
+			target = min(target, 2*sh.bps)
+		} else {
+			target = min(target, sh.bps)
+		}
+	}
+	if d.layers != nil {
+		on := false
+		for _, h := range d.halves {
+			on = on || h.on
+		}
+		if on != d.layered {
+			d.layered = on
+			d.layers(on)
 		}
 	}
 	if !oldest.IsZero() && !d.stopped {
@@ -232,4 +331,38 @@ func (d *downlink) apply() {
 		return // out of the mixer's range: cannot be, floor and max are in it
 	}
 	d.current = target
+}
+
+// halve puts receiver id, whose estimate is bps, on half rate or back to
+// every frame, against others, the best of the other receivers' estimates
+// (0: there is no other, and nobody to spare). d.mu must be held.
+func (d *downlink) halve(id string, h *halfRate, bps, others int, now time.Time) {
+	switch {
+	case !h.on && float64(bps) < downlinkHalfUnder*float64(others):
+		if !h.whole.IsZero() && now.Sub(h.whole) < downlinkWholeTried {
+			h.hold = min(2*h.hold, downlinkHoldMax)
+		} else {
+			h.hold = downlinkHoldFirst
+		}
+		h.on, h.ok = true, time.Time{}
+		h.set(true)
+		if d.log != nil {
+			d.log("receiver sent every second frame: its link takes less than half of the others'",
+				"session", id, "downlink_bitrate", bps, "others", others)
+		}
+	case h.on && float64(bps) >= downlinkWholeAt*float64(others):
+		if h.ok.IsZero() {
+			h.ok = now
+		}
+		if others > 0 && now.Sub(h.ok) < h.hold {
+			return
+		}
+		h.on, h.whole = false, now
+		h.set(false)
+		if d.log != nil {
+			d.log("receiver sent every frame again", "session", id, "downlink_bitrate", bps, "others", others)
+		}
+	case h.on:
+		h.ok = time.Time{}
+	}
 }

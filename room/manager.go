@@ -650,9 +650,26 @@ func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	sent := &s.room.output(s.mix).sent
 	last := func() time.Time { return s.room.lastKeyframe(s.mix) }
 	keyframes := s.keyframeRequests(time.Now, s.mixKeyframe, last)
-	est := newDownlinkEstimate(s.room.downlink.floor, s.room.downlink.max)
-	est.sent = func() int { return sent.bps(time.Now()) }
-	bitrate := downlinkFeedback(ssrc, est, time.Now, s.room.mixer.Bitrate, s.reportDownlink)
+	floor := s.room.downlink.floor
+	// A receiver of VP8 may be sent every second frame (see downlink's
+	// halve); its estimate is then of the half it is sent, and goes down
+	// to half the floor, where the composite is held to the floor.
+	var half *atomic.Bool
+	if s.mix != codec.H264 {
+		half = s.room.output(s.mix).track.halfRate(ssrc)
+		s.room.downlink.halvable(s.ID, half.Store)
+		floor /= 2
+	}
+	share := func(bps int) int {
+		if half != nil && half.Load() {
+			return bps / 2
+		}
+		return bps
+	}
+	est := newDownlinkEstimate(floor, s.room.downlink.max)
+	est.sent = func() int { return share(sent.bps(time.Now())) }
+	current := func() int { return share(s.room.mixer.Bitrate()) }
+	bitrate := downlinkFeedback(ssrc, est, time.Now, current, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -122,6 +122,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 		return nil, err
 	}
 	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
+	r.downlink.layers, r.downlink.log = r.mixer.SetTwoLayers, r.log.Info
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {

@@ -123,6 +123,9 @@ type SessionInfo struct {
 	// Downlink is what the participant can take of the composite (bits
 	// per second), estimated from their reports; 0 until they report.
 	Downlink int `json:"downlink_bitrate,omitempty"`
+	// HalfFrameRate: their link takes much less than the others', and
+	// they are sent every second frame of the composite (see downlink).
+	HalfFrameRate bool `json:"half_frame_rate,omitempty"`
 	// Heard: their voice is in the mixes now (one of the loudest, see
 	// mixer.Config.Voices); Speaker: they are the active speaker, who gets
 	// the big tile in the speaker layout.
@@ -138,6 +141,9 @@ func (s *Session) Info() SessionInfo {
 	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Downlink: int(s.downlink.Load())}
 	if s.mix != 0 {
 		info.MixCodec = s.mix.String()
+	}
+	if d := s.room.downlink; d != nil {
+		info.HalfFrameRate = d.halved(s.ID)
 	}
 	if st := s.stream.Load(); st != nil {
 		info.StreamInfo = *st
