@@ -52,6 +52,12 @@ type Options struct {
 	// bitrate. For load tests; a receiver that decodes sees broken
 	// pictures.
 	LoseVideo int
+	// VideoLink passes the received video through a link of this many
+	// bits per second (0: none): what would overflow its queue (150 ms of
+	// it) is lost, as behind a bottleneck, before the client's reports
+	// count it. For load tests, as LoseVideo, but the loss follows the
+	// mix's rate.
+	VideoLink int
 	// Token is sent as "Authorization: Bearer Token" with the join, for a
 	// server started with -auth-token.
 	Token string
@@ -130,11 +136,12 @@ func h264Only(m *webrtc.MediaEngine, level codec.H264Level) error {
 }
 
 // interceptors registers pion's default interceptors, as a browser has
-// them, with loseVideo (lose > 0) between the NACK generator and the rest:
+// them, with loseVideo (lose > 0) and capVideo (link > 0) between the NACK
+// generator and the rest:
 // the reports, and so the server, see the loss, while the generator sees
 // every packet and asks for none of those dropped (their resends would be
 // refused as replays by SRTP, which saw the first copy).
-func interceptors(m *webrtc.MediaEngine, lose int, hold *holdAudio) (*interceptor.Registry, error) {
+func interceptors(m *webrtc.MediaEngine, lose, link int, hold *holdAudio) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	// The first added is the last to see a packet sent: nearest the wire.
 	reg.Add(hold)
@@ -145,6 +152,9 @@ func interceptors(m *webrtc.MediaEngine, lose int, hold *holdAudio) (*intercepto
 	}
 	if lose > 0 {
 		reg.Add(&loseVideo{n: lose})
+	}
+	if link > 0 {
+		reg.Add(&capVideo{bps: link, now: time.Now})
 	}
 	if err := webrtc.ConfigureRTCPReports(reg); err != nil {
 		return nil, err
@@ -218,7 +228,7 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 		return nil, err
 	}
 	hold := &holdAudio{}
-	reg, err := interceptors(m, opts.LoseVideo, hold)
+	reg, err := interceptors(m, opts.LoseVideo, opts.VideoLink, hold)
 	if err != nil {
 		return nil, err
 	}

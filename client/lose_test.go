@@ -16,7 +16,7 @@ import (
 // itself (their resends would be refused as replays).
 func TestLoseVideoAsksForNothing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		reg, err := interceptors(&webrtc.MediaEngine{}, 4, &holdAudio{})
+		reg, err := interceptors(&webrtc.MediaEngine{}, 4, 0, &holdAudio{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -180,6 +180,8 @@ func (r *Result) noRatio() string {
 		return fmt.Sprintf("%d participants stopped sending, and the codec cost is that of all %d", r.stoppedSending(), r.Config.N)
 	case r.Config.Lossy > 0:
 		return "-lossy lowers the mix's bitrate under the -bitrate the codec cost encodes at"
+	case r.Config.Capped > 0:
+		return "-capped may lower the mix's bitrate under the -bitrate the codec cost encodes at"
 	case r.RoomErr != nil || r.RoomStale:
 		return "the room could not be read over the window, so what it encoded (its settings, speed, voices, drops, bitrate) was not checked against the codec cost"
 	case r.Room.Viewers > 0:

@@ -32,6 +32,10 @@ type Config struct {
 	// packet of the mix's video they receive, as on a congested link (their reports
 	// make the server lower the mix's bitrate).
 	Lossy int
+	// Capped is how many participants (the last ones before the lossy
+	// ones) receive the mix's video through a link of Link bits per
+	// second, as behind a bottleneck (client.Options.VideoLink).
+	Capped, Link int
 	// Decoders is how many participants (the first ones) decode the mix
 	// and check the picture; the others only count frames from RTP.
 	Decoders int
@@ -82,12 +86,14 @@ func (c Config) Validate() error {
 		return errors.New("loadtest: need at least one participant")
 	case c.Duration <= 0:
 		return errors.New("loadtest: duration must be positive")
-	case c.Ramp < 0, c.Decoders < 0, c.Lossy < 0, c.H264 < 0, c.CostMedia < 0, c.PID < 0:
-		return errors.New("loadtest: ramp, decoders, lossy participants, H.264 receivers, cost time and pid cannot be negative")
+	case c.Ramp < 0, c.Decoders < 0, c.Lossy < 0, c.Capped < 0, c.H264 < 0, c.CostMedia < 0, c.PID < 0:
+		return errors.New("loadtest: ramp, decoders, lossy and capped participants, H.264 receivers, cost time and pid cannot be negative")
+	case c.Capped > 0 && c.Link < 50_000:
+		return fmt.Errorf("loadtest: capped participants' link %d bit/s: want at least 50k", c.Link)
 	case c.H264 > c.N:
 		return errors.New("loadtest: more H.264 receivers than participants")
-	case c.Decoders+c.Lossy > c.N:
-		return errors.New("loadtest: the participants that decode and the lossy ones are more than N (a lossy one would see broken pictures)")
+	case c.Decoders+c.Lossy+c.Capped > c.N:
+		return errors.New("loadtest: the participants that decode and the lossy and capped ones are more than N (a lossy one would see broken pictures)")
 	case len(c.Clips) == 0:
 		return errors.New("loadtest: no clips")
 	}
@@ -194,6 +200,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 		}
 		if i >= cfg.N-cfg.Lossy {
 			parts[i].lose = lossyEvery
+		} else if i >= cfg.N-cfg.Lossy-cfg.Capped {
+			parts[i].link = cfg.Link
 		}
 		parts[i].h264 = i < cfg.H264
 	}
@@ -233,7 +241,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) (*Result, error) {
 			}
 			jctx, cancel := context.WithTimeout(runCtx, cfg.JoinTimeout)
 			c, err := client.Connect(jctx, client.Options{Server: base, Room: cfg.Room, Name: p.name, Endpoint: client.Join,
-				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, H264: p.h264, Token: cfg.Token,
+				Video: p.clip.Video, Audio: p.clip.Audio, Decode: p.check != nil, LoseVideo: p.lose, VideoLink: p.link, H264: p.h264, Token: cfg.Token,
 				FreezeGap: client.FreezeGapAt(cfg.Mixer.Video.FPS)})
 			cancel()
 			now := time.Now()
@@ -440,6 +448,7 @@ type participant struct {
 	clip    Clip
 	check   *pictureCheck // decoders only; touched by the sampling loop
 	lose    int           // lossy ones: every lose-th packet of the mix is lost
+	link    int           // capped ones: the bit/s of their link for the mix's video
 	h264    bool          // takes the mix in H.264
 	c       *client.Client
 	joinErr error

@@ -51,6 +51,8 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Decoders, "decoders", cfg.Decoders, "participants that decode the mix and check it (decoding is costly)")
 	fs.IntVar(&cfg.H264, "h264", 0, "participants (the first ones) that take the mix in H.264, sending VP8 on a section of their own (the room encodes both)")
 	fs.IntVar(&cfg.Lossy, "lossy", 0, "participants (the last ones) that lose every fourth packet of the mix, as on a congested link")
+	fs.IntVar(&cfg.Capped, "capped", 0, "participants (the last ones before the lossy ones) that receive the mix's video through a link of -link bit/s")
+	link := fs.String("link", "500k", "the capped participants' link `rate` for the mix's video")
 	fs.StringVar(&cfg.Token, "token", "", "the server's -auth-token, if it has one (prefer the variable: other users see a command line) [MCU_AUTH_TOKEN]")
 	fs.IntVar(&cfg.PID, "pid", 0, "the server's process `id` (default: the local process listening on the URL's port)")
 	fs.DurationVar(&cfg.CostMedia, "cost", cfg.CostMedia, "media decoded and encoded to measure the codec cost (0: skip)")
@@ -78,6 +80,9 @@ func loadCommand(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	if cfg.Mixer.Audio.Bitrate, err = parseBitrate(*abitrate); err != nil {
 		return usageError{fmt.Errorf("-audio-bitrate: %w", err)}
+	}
+	if cfg.Link, err = parseBitrate(*link); err != nil {
+		return usageError{fmt.Errorf("-link: %w", err)}
 	}
 	cfg.Mixer.Video.KeyframeInterval = 5 * cfg.Mixer.Video.FPS // as serve sets it
 	if *nice != 0 {
