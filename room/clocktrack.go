@@ -207,7 +207,6 @@ type offsetWriter struct {
 	frame    uint64
 	dropping bool
 	picOff   uint16
-	buf      []byte // a payload renumbered
 }
 
 // WriteRTP writes h with the receiver's sequence number. The RTP track
@@ -232,9 +231,10 @@ func (w *offsetWriter) WriteRTP(h *rtp.Header, payload []byte) (int, error) {
 			return 0, nil
 		}
 		if w.picOff != 0 && len(payload) >= vp8DescriptorSize {
-			w.buf = append(w.buf[:0], payload...)
-			renumberPicture(w.buf, w.picOff)
-			payload = w.buf
+			// A copy of its own: the NACK responder keeps the payload it
+			// is given, uncopied, to send it again (configureNack).
+			payload = slices.Clone(payload)
+			renumberPicture(payload, w.picOff)
 		}
 	}
 	h.SequenceNumber += w.off
