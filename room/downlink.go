@@ -2,6 +2,7 @@ package room
 
 import (
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -62,7 +63,8 @@ const (
 // Held to the least estimate, the one composite would follow a receiver
 // on a poor link down to the floor, and everyone's picture (and the
 // recording) with it. Instead, a receiver of VP8 whose estimate is under
-// half of the best other receiver's is sent every second frame: the
+// half of the others' (the lowest of the upper half of all estimates:
+// see apply) is sent every second frame: the
 // encoder then makes every second frame one no later frame refers to
 // (codec.VP8Encoder.SetTwoLayers), which that receiver is not sent, and
 // the composite is held to twice its estimate, not to its estimate. Its
@@ -71,7 +73,7 @@ const (
 // holds the composite to its estimate as before.
 //
 // Back to every frame once its estimate (of the half it is sent) has
-// stayed at or above downlinkWholeAt of the best other's for the hold:
+// stayed at or above downlinkWholeAt of the others' for the hold:
 // 5 s at first, doubled, up to 80 s, each time it had to be halved again
 // within downlinkWholeTried of being given every frame (a link that took
 // the half but not the whole: each try costs it a burst of loss).
@@ -267,10 +269,13 @@ func (d *downlink) expire() {
 func (d *downlink) apply() {
 	target, now := d.max, d.now()
 	var oldest time.Time
-	// The best estimate and the second best (the best of the others, for
-	// the receiver that has the best), within the configured bitrate.
-	var best, second int
-	bestID := ""
+	// The estimate the receivers on half rate are measured against: the
+	// lowest of the upper half (of two, the better; of three, the
+	// middle one), within the configured bitrate. Those under half of it
+	// are never more than the rest: a few slow receivers are spared for
+	// the many, never the many for a few (nine participants at 700 kbit/s
+	// are not all halved for one viewer at 1.5 Mbit/s).
+	var ests []int
 	for id, sh := range d.shares {
 		if now.Sub(sh.at) >= d.stale {
 			delete(d.shares, id)
@@ -279,11 +284,12 @@ func (d *downlink) apply() {
 		if oldest.IsZero() || sh.at.Before(oldest) {
 			oldest = sh.at
 		}
-		if b := min(sh.bps, d.max); b > best {
-			best, second, bestID = b, best, id
-		} else if b > second {
-			second = b
-		}
+		ests = append(ests, min(sh.bps, d.max))
+	}
+	slices.Sort(ests)
+	ref := 0
+	if len(ests) > 0 {
+		ref = ests[len(ests)/2]
 	}
 	for id, sh := range d.shares {
 		h := d.halves[id]
@@ -291,11 +297,7 @@ func (d *downlink) apply() {
 			target = min(target, sh.bps)
 			continue
 		}
-		others := best
-		if id == bestID {
-			others = second
-		}
-		d.halve(id, h, sh.bps, others, now)
+		d.halve(id, h, sh.bps, ref, len(ests) == 1, now)
 		if h.on {
 			target = min(target, 2*sh.bps)
 		} else {
@@ -334,11 +336,11 @@ func (d *downlink) apply() {
 }
 
 // halve puts receiver id, whose estimate is bps, on half rate or back to
-// every frame, against others, the best of the other receivers' estimates
-// (0: there is no other, and nobody to spare). d.mu must be held.
-func (d *downlink) halve(id string, h *halfRate, bps, others int, now time.Time) {
+// every frame, against ref (see apply); alone: it is the only receiver,
+// and nobody would gain from its being halved. d.mu must be held.
+func (d *downlink) halve(id string, h *halfRate, bps, ref int, alone bool, now time.Time) {
 	switch {
-	case !h.on && float64(bps) < downlinkHalfUnder*float64(others):
+	case !h.on && float64(bps) < downlinkHalfUnder*float64(ref):
 		if !h.whole.IsZero() && now.Sub(h.whole) < downlinkWholeTried {
 			h.hold = min(2*h.hold, downlinkHoldMax)
 		} else {
@@ -348,19 +350,19 @@ func (d *downlink) halve(id string, h *halfRate, bps, others int, now time.Time)
 		h.set(true)
 		if d.log != nil {
 			d.log("receiver sent every second frame: its link takes less than half of the others'",
-				"session", id, "downlink_bitrate", bps, "others", others)
+				"session", id, "downlink_bitrate", bps, "others", ref)
 		}
-	case h.on && float64(bps) >= downlinkWholeAt*float64(others):
+	case h.on && (alone || float64(bps) >= downlinkWholeAt*float64(ref)):
 		if h.ok.IsZero() {
 			h.ok = now
 		}
-		if others > 0 && now.Sub(h.ok) < h.hold {
+		if !alone && now.Sub(h.ok) < h.hold {
 			return
 		}
 		h.on, h.whole = false, now
 		h.set(false)
 		if d.log != nil {
-			d.log("receiver sent every frame again", "session", id, "downlink_bitrate", bps, "others", others)
+			d.log("receiver sent every frame again", "session", id, "downlink_bitrate", bps, "others", ref)
 		}
 	case h.on:
 		h.ok = time.Time{}

@@ -79,15 +79,43 @@ func TestDownlinkHalvesAReceiverFarBelowTheOthers(t *testing.T) {
 }
 
 // TestDownlinkHalvesTwoSlowReceivers: two receivers equally slow do not
-// hold each other on every frame (each is far below the best).
+// hold each other on every frame when they are the fewer (each is far
+// below the others'); when they are the more, nobody is halved: the many
+// are not sent half the frames for the few.
 func TestDownlinkHalvesTwoSlowReceivers(t *testing.T) {
-	r := newHalfRig(t, 300_000, 1_500_000, "s1", "s2", "fast")
-	r.reports(map[string]int{"s1": 400_000, "s2": 400_000, "fast": 1_500_000})
-	if !r.halves["s1"] || !r.halves["s2"] || r.halves["fast"] {
+	r := newHalfRig(t, 300_000, 1_500_000, "s1", "s2", "f1", "f2", "f3")
+	r.reports(map[string]int{"s1": 400_000, "s2": 400_000, "f1": 1_500_000, "f2": 1_500_000, "f3": 1_500_000})
+	if !r.halves["s1"] || !r.halves["s2"] || r.halves["f1"] || r.halves["f2"] || r.halves["f3"] {
 		t.Fatalf("halves %v, want s1 and s2", r.halves)
 	}
 	if r.bitrate != 800_000 {
 		t.Errorf("composite at %d, want 800000", r.bitrate)
+	}
+
+	// Nine participants at 700 kbit/s and one viewer at 1.5 Mbit/s: all
+	// nine would be halved for the one, were the viewer the measure.
+	ids := []string{"viewer"}
+	est := map[string]int{"viewer": 1_500_000}
+	for i := range 9 {
+		id := string(rune('a' + i))
+		ids = append(ids, id)
+		est[id] = 700_000
+	}
+	r2 := newHalfRig(t, 300_000, 1_500_000, ids...)
+	r2.reports(est)
+	for id, on := range r2.halves {
+		if on {
+			t.Errorf("%s halved among nine alike and one faster", id)
+		}
+	}
+	if r2.layered || r2.bitrate != 700_000 {
+		t.Errorf("layered %v, composite at %d; want none and 700000", r2.layered, r2.bitrate)
+	}
+	// Two slow among three: the two are the more.
+	r3 := newHalfRig(t, 300_000, 1_500_000, "s1", "s2", "fast")
+	r3.reports(map[string]int{"s1": 400_000, "s2": 400_000, "fast": 1_500_000})
+	if r3.halves["s1"] || r3.halves["s2"] || r3.bitrate != 400_000 {
+		t.Errorf("two slow of three: halves %v, composite %d; want none, 400000", r3.halves, r3.bitrate)
 	}
 }
 
@@ -102,7 +130,7 @@ func TestDownlinkH264ReceiverIsNotHalved(t *testing.T) {
 }
 
 // TestDownlinkHalfRateBackToEveryFrame: a halved receiver whose estimate
-// (of the half it is sent) reaches 60 % of the best other's gets every
+// (of the half it is sent) reaches 60 % of the others' gets every
 // frame again only once that has held for 5 s; halved again within 20 s,
 // it waits twice as long the next time; once no one is halved the encoder
 // makes ordinary frames again.
@@ -117,7 +145,7 @@ func TestDownlinkHalfRateBackToEveryFrame(t *testing.T) {
 		r.reports(map[string]int{"slow": 800_000, "fast": 1_500_000})
 	}
 	if !r.halves["slow"] {
-		t.Fatal("given every frame back at 53 % of the best other's estimate")
+		t.Fatal("given every frame back at 53 % of the others' estimate")
 	}
 	wholeAfter := func(bps int) int {
 		for i := 1; i <= 120; i++ {
