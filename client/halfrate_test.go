@@ -26,7 +26,11 @@ func TestReceiverOnAPoorLinkGetsHalfTheFrames(t *testing.T) {
 	defer cancel()
 	join := func(name, clip string, lose int) *client.Client {
 		t.Helper()
-		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "half", Name: name, LoseVideo: lose,
+		// The lossy one decodes, so that it asks for a keyframe when it
+		// lost one: pictures are counted from the first keyframe that
+		// came, and one that lost every keyframe's first packet would
+		// count none.
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "half", Name: name, LoseVideo: lose, Decode: lose > 0,
 			Video: mediatest.TestdataPath(t, clip+".ivf"), Audio: mediatest.TestdataPath(t, clip+".ogg")})
 		if err != nil {
 			t.Fatal(err)
@@ -75,6 +79,9 @@ func TestReceiverOnAPoorLinkGetsHalfTheFrames(t *testing.T) {
 	}
 
 	time.Sleep(time.Second) // the pictures in flight at the switch
+	if poor.WaitFrames(1, 15*time.Second) < 1 {
+		t.Fatal("the poor receiver got no picture in 15 s")
+	}
 	g0, p0 := good.Stats(), poor.Stats()
 	const watch = 4 * time.Second
 	time.Sleep(watch)

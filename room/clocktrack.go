@@ -121,6 +121,14 @@ func (t *clockTrack) Bind(ctx webrtc.TrackLocalContext) (webrtc.RTPCodecParamete
 	return t.TrackLocalStaticRTP.Bind(offsetBinding{ctx, rewrite{off: first - uint16(t.seq.Load()+1), sent: t.sent}, t.formats, t})
 }
 
+// forgetHalfRate drops the flag of a receiver that was never bound (its
+// join failed); Unbind drops that of one that was.
+func (t *clockTrack) forgetHalfRate(ssrc uint32) {
+	t.writersMu.Lock()
+	delete(t.halves, ssrc)
+	t.writersMu.Unlock()
+}
+
 // Unbind removes a receiver and cuts its writer from its stream (see
 // writers).
 func (t *clockTrack) Unbind(ctx webrtc.TrackLocalContext) error {

@@ -276,6 +276,7 @@ func (d *downlink) apply() {
 	// the many, never the many for a few (nine participants at 700 kbit/s
 	// are not all halved for one viewer at 1.5 Mbit/s).
 	var ests []int
+	measured := map[string]int{} // the estimates as measured against ref
 	for id, sh := range d.shares {
 		if now.Sub(sh.at) >= d.stale {
 			delete(d.shares, id)
@@ -284,7 +285,20 @@ func (d *downlink) apply() {
 		if oldest.IsZero() || sh.at.Before(oldest) {
 			oldest = sh.at
 		}
-		ests = append(ests, min(sh.bps, d.max))
+		// An estimate that has reached the most its receiver was tried at
+		// (downlinkTried times the composite's bitrate, and the growth
+		// since the last report) shows what the composite let it take,
+		// not what it can: with the composite held to a slow receiver, the
+		// others' estimates would stay within about 1.6 times its own,
+		// never twice, and a link that worsens slowly would never be
+		// halved. Such a receiver is taken to take the configured bitrate
+		// (and is not halved itself).
+		e := min(sh.bps, d.max)
+		if float64(e) >= downlinkTried*float64(d.current) {
+			e = d.max
+		}
+		ests = append(ests, e)
+		measured[id] = e
 	}
 	slices.Sort(ests)
 	ref := 0
@@ -297,7 +311,7 @@ func (d *downlink) apply() {
 			target = min(target, sh.bps)
 			continue
 		}
-		d.halve(id, h, sh.bps, ref, len(ests) == 1, now)
+		d.halve(id, h, measured[id], ref, len(ests) == 1, now)
 		if h.on {
 			target = min(target, 2*sh.bps)
 		} else {

@@ -506,12 +506,20 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		r.log.Warn("peer opened too many SRTP streams, closing it", "session", s.ID, "limit", maxStreams)
 		pc.Close() // the state change ends the session
 	})
+	var videoSSRC uint32 // the composite's towards the receiver, once added
 	fail := func(err error) (*Session, string, error) {
 		// No track reader may start once Wait has begun. pion cannot call
 		// onTrack before the answer is out, which no failure here follows,
 		// but that is pion's order, not ours.
 		s.markClosed()
 		s.closePeer()
+		// What watchVideoFeedback registered: close, which forgets it
+		// otherwise, is not called for a join that failed, and pion does
+		// not unbind a track it never bound.
+		if kind != Publisher {
+			r.downlink.forget(s.ID)
+			r.output(s.mix).track.forgetHalfRate(videoSSRC)
+		}
 		return nil, "", err
 	}
 	if kind != Publisher {
@@ -521,7 +529,8 @@ func (m *Manager) negotiate(ctx context.Context, r *Room, name string, kind Kind
 		if err != nil {
 			return fail(fmt.Errorf("room: add video: %w", err))
 		}
-		reports.add(ssrcOf(sender), video)
+		videoSSRC = ssrcOf(sender)
+		reports.add(videoSSRC, video)
 		if s.mix == codec.H264 {
 			s.receiveH264() // until fail or close
 		}
@@ -653,22 +662,29 @@ func (s *Session) watchVideoFeedback(sender *webrtc.RTPSender) {
 	floor := s.room.downlink.floor
 	// A receiver of VP8 may be sent every second frame (see downlink's
 	// halve); its estimate is then of the half it is sent, and goes down
-	// to half the floor, where the composite is held to the floor.
+	// to half the floor, where the composite is held to the floor. Sent
+	// every frame, it stops at the floor, as any receiver's.
 	var half *atomic.Bool
 	if s.mix != codec.H264 {
 		half = s.room.output(s.mix).track.halfRate(ssrc)
 		s.room.downlink.halvable(s.ID, half.Store)
-		floor /= 2
 	}
+	halved := func() bool { return half != nil && half.Load() }
 	share := func(bps int) int {
-		if half != nil && half.Load() {
+		if halved() {
 			return bps / 2
 		}
 		return bps
 	}
 	est := newDownlinkEstimate(floor, s.room.downlink.max)
 	est.sent = func() int { return share(sent.bps(time.Now())) }
-	current := func() int { return share(s.room.mixer.Bitrate()) }
+	current := func() int { // read before each report
+		est.floor = float64(floor)
+		if halved() {
+			est.floor /= 2
+		}
+		return share(s.room.mixer.Bitrate())
+	}
 	bitrate := downlinkFeedback(ssrc, est, time.Now, current, s.reportDownlink)
 	s.wg.Add(1)
 	go func() {
