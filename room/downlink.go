@@ -63,8 +63,10 @@ const (
 // Held to the least estimate, the one composite would follow a receiver
 // on a poor link down to the floor, and everyone's picture (and the
 // recording) with it. Instead, a receiver of VP8 whose estimate is under
-// half of the others' (the lowest of the upper half of all estimates:
-// see apply) is sent every second frame: the
+// half of the others' (the lowest of the upper half of all estimates,
+// but no more than the composite sends when nobody holds it down: see
+// apply), when that would let the composite rise (nobody else holds it
+// as low), is sent every second frame: the
 // encoder then makes every second frame one no later frame refers to
 // (codec.VP8Encoder.SetTwoLayers), which that receiver is not sent, and
 // the composite is held to twice its estimate, not to its estimate. Its
@@ -76,13 +78,18 @@ const (
 // stayed at or above downlinkWholeAt of the others' for the hold:
 // 5 s at first, doubled, up to 80 s, each time it had to be halved again
 // within downlinkWholeTried of being given every frame (a link that took
-// the half but not the whole: each try costs it a burst of loss).
+// the half but not the whole: each try costs it a burst of loss); and at
+// once when it is alone, or its reports stop.
 const (
 	downlinkHalfUnder  = 0.5
 	downlinkWholeAt    = 0.6
 	downlinkHoldFirst  = 5 * time.Second
 	downlinkHoldMax    = 80 * time.Second
 	downlinkWholeTried = 20 * time.Second
+	// downlinkNeedTime: what the composite sends at the configured
+	// bitrate is averaged over about this long (a keyframe doubles a
+	// second's).
+	downlinkNeedTime = 5 * time.Second
 )
 
 // downlinkEstimate is what one receiver can take of the composite (bits
@@ -175,6 +182,9 @@ type downlink struct {
 	// on half rate; may be nil (no receiver is halvable then).
 	layers func(on bool)
 	log    func(msg string, args ...any) // may be nil
+	// sent is what the composite's encoder really sends (bits per
+	// second, 0 while unknown); may be nil.
+	sent func() int
 
 	mu      sync.Mutex
 	shares  map[string]share // by receiver id
@@ -183,6 +193,12 @@ type downlink struct {
 	current int         // the bitrate last set
 	expiry  *time.Timer // applies again when the oldest share goes stale
 	stopped bool
+
+	// need is what the composite sent, on average, while it was last at
+	// the configured bitrate (0: not known), and needAt when it was last
+	// measured: what its pictures take when nobody holds it down.
+	need   float64
+	needAt time.Time
 }
 
 // share is a receiver's estimate and when it came.
@@ -280,6 +296,13 @@ func (d *downlink) apply() {
 	for id, sh := range d.shares {
 		if now.Sub(sh.at) >= d.stale {
 			delete(d.shares, id)
+			// Nor does its half rate: the encoder would go on making
+			// droppable frames for everyone, and it would be sent half
+			// the frames for as long as it stays.
+			if h := d.halves[id]; h != nil && h.on {
+				h.on, h.ok = false, time.Time{}
+				h.set(false)
+			}
 			continue
 		}
 		if oldest.IsZero() || sh.at.Before(oldest) {
@@ -305,13 +328,53 @@ func (d *downlink) apply() {
 	if len(ests) > 0 {
 		ref = ests[len(ests)/2]
 	}
+	// need is ref, but not more than the pictures take: a still picture
+	// sends far under the configured bitrate, and a receiver whose
+	// estimate, cut from what is sent after a moment's loss, is under
+	// half of the others' would be halved for nobody's gain, until its
+	// estimate had grown to 60 % of a bitrate the picture never uses
+	// (some 15 s).
+	if d.sent != nil && d.current >= d.max {
+		if s := float64(d.sent()); s > 0 {
+			w := 1.0
+			if d.need > 0 {
+				w = min(1, now.Sub(d.needAt).Seconds()/downlinkNeedTime.Seconds())
+			}
+			d.need, d.needAt = d.need+w*(s-d.need), now
+		}
+	}
+	need := ref
+	if d.need > 0 {
+		need = min(ref, int(d.need))
+	}
+	// A receiver is halved only if the composite could then rise: each
+	// receiver holds it to its estimate, or to twice it on half rate (or
+	// about to be), and one that another holds no higher than its own
+	// estimate (a receiver of H.264, one already halved at the floor)
+	// would lose half its frames for nobody's gain.
+	var low, second, lowID = d.max, d.max, ""
+	for id, sh := range d.shares {
+		limit := sh.bps
+		if h := d.halves[id]; h != nil && (h.on || float64(measured[id]) < downlinkHalfUnder*float64(need)) {
+			limit = 2 * sh.bps
+		}
+		if limit < low {
+			low, second, lowID = limit, low, id
+		} else if limit < second {
+			second = limit
+		}
+	}
 	for id, sh := range d.shares {
 		h := d.halves[id]
 		if h == nil {
 			target = min(target, sh.bps)
 			continue
 		}
-		d.halve(id, h, measured[id], ref, len(ests) == 1, now)
+		others := low
+		if id == lowID {
+			others = second
+		}
+		d.halve(id, h, measured[id], ref, need, others > sh.bps, len(ests) == 1, now)
 		if h.on {
 			target = min(target, 2*sh.bps)
 		} else {
@@ -350,11 +413,13 @@ func (d *downlink) apply() {
 }
 
 // halve puts receiver id, whose estimate is bps, on half rate or back to
-// every frame, against ref (see apply); alone: it is the only receiver,
+// every frame, against need, or against ref when it is at the floor, still
+// losing: its estimate goes lower only so (see apply); gain: the others
+// would let the composite rise above bps; alone: it is the only receiver,
 // and nobody would gain from its being halved. d.mu must be held.
-func (d *downlink) halve(id string, h *halfRate, bps, ref int, alone bool, now time.Time) {
+func (d *downlink) halve(id string, h *halfRate, bps, ref, need int, gain, alone bool, now time.Time) {
 	switch {
-	case !h.on && float64(bps) < downlinkHalfUnder*float64(ref):
+	case !h.on && gain && (float64(bps) < downlinkHalfUnder*float64(need) || bps <= d.floor && float64(bps) < downlinkHalfUnder*float64(ref)):
 		if !h.whole.IsZero() && now.Sub(h.whole) < downlinkWholeTried {
 			h.hold = min(2*h.hold, downlinkHoldMax)
 		} else {
@@ -364,9 +429,9 @@ func (d *downlink) halve(id string, h *halfRate, bps, ref int, alone bool, now t
 		h.set(true)
 		if d.log != nil {
 			d.log("receiver sent every second frame: its link takes less than half of the others'",
-				"session", id, "downlink_bitrate", bps, "others", ref)
+				"session", id, "downlink_bitrate", bps, "others", need)
 		}
-	case h.on && (alone || float64(bps) >= downlinkWholeAt*float64(ref)):
+	case h.on && (alone || float64(bps) >= downlinkWholeAt*float64(need) && bps > d.floor):
 		if h.ok.IsZero() {
 			h.ok = now
 		}
@@ -376,7 +441,7 @@ func (d *downlink) halve(id string, h *halfRate, bps, ref int, alone bool, now t
 		h.on, h.whole = false, now
 		h.set(false)
 		if d.log != nil {
-			d.log("receiver sent every frame again", "session", id, "downlink_bitrate", bps, "others", ref)
+			d.log("receiver sent every frame again", "session", id, "downlink_bitrate", bps, "others", need)
 		}
 	case h.on:
 		h.ok = time.Time{}

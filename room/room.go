@@ -123,6 +123,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	}
 	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
 	r.downlink.layers, r.downlink.log = r.mixer.SetTwoLayers, r.log.Info
+	r.downlink.sent = func() int { return r.vp8.sent.bps(time.Now()) }
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
