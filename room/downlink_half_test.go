@@ -237,3 +237,32 @@ func TestDownlinkReceiverAtItsTriedCapIsNotHalved(t *testing.T) {
 		t.Error("the slow receiver, under half of what the other may take, was not halved")
 	}
 }
+
+// TestDownlinkNotHalvedForTheFloorAlone: a receiver held at the floor
+// (300 kbit/s) while the pictures need 450 kbit/s is not halved: the mix
+// at the floor carries them well enough, and half its frames would be a
+// high price for the others' little gain. Once the pictures need over
+// twice its estimate, it is.
+func TestDownlinkNotHalvedForTheFloorAlone(t *testing.T) {
+	r := newHalfRig(t, 300_000, 1_500_000, "slow", "a", "b")
+	sent := 450_000
+	r.d.sent = func() int { return sent }
+	for range 6 { // the mix at the ceiling: what it sends is measured
+		r.reports(map[string]int{"slow": 1_500_000, "a": 1_500_000, "b": 1_500_000})
+	}
+	for range 10 {
+		r.reports(map[string]int{"slow": 300_000, "a": 1_500_000, "b": 1_500_000})
+	}
+	if r.halves["slow"] || r.layered {
+		t.Errorf("halved at the floor, the pictures needing 450 kbit/s: halves %v, layered %v", r.halves, r.layered)
+	}
+	// Busier pictures, measured at the ceiling again.
+	sent = 1_400_000
+	for range 6 {
+		r.reports(map[string]int{"slow": 1_500_000, "a": 1_500_000, "b": 1_500_000})
+	}
+	r.reports(map[string]int{"slow": 300_000, "a": 1_500_000, "b": 1_500_000})
+	if !r.halves["slow"] {
+		t.Error("not halved at 300 kbit/s, the pictures needing 1.4 Mbit/s")
+	}
+}
