@@ -182,8 +182,11 @@ type downlink struct {
 	// on half rate; may be nil (no receiver is halvable then).
 	layers func(on bool)
 	log    func(msg string, args ...any) // may be nil
-	// sent is what the composite's encoder really sends (bits per
-	// second, 0 while unknown); may be nil.
+	// sent is what the composite's encoder really sends in frames
+	// other than keyframes (bits per second, 0 while unknown): what its
+	// pictures take, without the keyframes a join or a loss asks for,
+	// which at a room's start would count a still picture's need twice
+	// over. May be nil.
 	sent func() int
 
 	mu      sync.Mutex

@@ -70,6 +70,7 @@ type Room struct {
 type composite struct {
 	track    *clockTrack
 	sent     rateMeter    // its encoded bitrate
+	deltas   rateMeter    // that of its frames but keyframes (a join's, a loss's)
 	keyframe atomic.Int64 // when its last keyframe went out, ns after the room's creation; 0 before
 }
 
@@ -123,7 +124,7 @@ func newRoom(name string, mgr *Manager) (*Room, error) {
 	}
 	r.downlink = newDownlink(mgr.cfg.downlinkFloor(), cfg.Video.Bitrate, r.mixer.SetBitrate)
 	r.downlink.layers, r.downlink.log = r.mixer.SetTwoLayers, r.log.Info
-	r.downlink.sent = func() int { return r.vp8.sent.bps(time.Now()) }
+	r.downlink.sent = func() int { return r.vp8.deltas.bps(time.Now()) }
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() {
@@ -205,6 +206,9 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 	}
 	now := time.Now()
 	out.sent.add(len(f.Data), now)
+	if !f.Key {
+		out.deltas.add(len(f.Data), now)
+	}
 	if f.Key {
 		out.keyframe.Store(max(int64(now.Sub(r.created)), 1))
 	}
