@@ -377,7 +377,7 @@ func (d *downlink) apply() {
 		if id == lowID {
 			others = second
 		}
-		d.halve(id, h, measured[id], need, others > sh.bps, len(ests) == 1, now)
+		d.halve(id, h, measured[id], need, others > max(sh.bps, d.floor), others <= d.floor, len(ests) == 1, now)
 		if h.on {
 			target = min(target, 2*sh.bps)
 		} else {
@@ -417,7 +417,10 @@ func (d *downlink) apply() {
 
 // halve puts receiver id, whose estimate is bps, on half rate or back to
 // every frame, against need (see apply); gain: the others would let the
-// composite rise above bps; alone: it is the only receiver, and nobody
+// composite rise above bps; held: the others hold it at the floor, where
+// it would be with this receiver whole (a halved receiver's estimate
+// grows to no more than 0.81 times the composite's bitrate, and would
+// never reach 60 % of need); alone: it is the only receiver, and nobody
 // would gain from its being halved. A receiver held at the floor is not
 // halved for that: unless the pictures need over twice the floor (when
 // need halves it anyway), the composite at the floor carries them well
@@ -425,7 +428,7 @@ func (d *downlink) apply() {
 // needing 450 kbit/s, a link of 300 kbit/s: the others' mix went from 320
 // to 510 kbit/s, the halved receiver from 30 pictures a second to 16).
 // d.mu must be held.
-func (d *downlink) halve(id string, h *halfRate, bps, need int, gain, alone bool, now time.Time) {
+func (d *downlink) halve(id string, h *halfRate, bps, need int, gain, held, alone bool, now time.Time) {
 	switch {
 	case !h.on && gain && float64(bps) < downlinkHalfUnder*float64(need):
 		if !h.whole.IsZero() && now.Sub(h.whole) < downlinkWholeTried {
@@ -439,7 +442,7 @@ func (d *downlink) halve(id string, h *halfRate, bps, need int, gain, alone bool
 			d.log("receiver sent every second frame: its link takes less than half of the others'",
 				"session", id, "downlink_bitrate", bps, "others", need)
 		}
-	case h.on && (alone || float64(bps) >= downlinkWholeAt*float64(need)):
+	case h.on && (alone || held || float64(bps) >= downlinkWholeAt*float64(need)):
 		if h.ok.IsZero() {
 			h.ok = now
 		}
