@@ -257,6 +257,7 @@ func TestWriteSummary(t *testing.T) {
 		{"one less in the room", func(r *Result) { r.Room.Participants = 1 }, "the room held 1 participants at the end"},
 		{"keyframes asked for", func(r *Result) { r.Metrics.PLISent = 3 }, "the server asked participants for 3 keyframes"},
 		{"lossy", func(r *Result) { r.Config.Lossy = 1 }, "-lossy lowers the mix's bitrate"},
+		{"capped", func(r *Result) { r.Config.Capped, r.Config.Link = 1, 500_000 }, "-capped may lower the mix's bitrate"},
 		{"counts from the start", func(r *Result) { r.Metrics.FromStart, r.Metrics.PLISent = true, 2 }, "the server asked participants for 2 keyframes, which count the joins'"},
 		{"pictures dropped", func(r *Result) { r.Room.Dropped = 4 }, "the server dropped 4 pictures and was late for 0 ticks"},
 		{"late ticks", func(r *Result) { r.Room.LateTicks = 2 }, "the server dropped 0 pictures and was late for 2 ticks"},
