@@ -19,14 +19,21 @@ type loseVideo struct {
 func (l *loseVideo) NewInterceptor(string) (interceptor.Interceptor, error) { return l, nil }
 
 func (l *loseVideo) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
+	count := 0
+	return dropVideo(info, r, func(int) bool { count++; return count%l.n != 0 })
+}
+
+// dropVideo is r, reading a stream described by info, with the packets of
+// n bytes that keep refuses left out when the stream is video (others are
+// r itself).
+func dropVideo(info *interceptor.StreamInfo, r interceptor.RTPReader, keep func(n int) bool) interceptor.RTPReader {
 	if !strings.HasPrefix(strings.ToLower(info.MimeType), "video/") {
 		return r
 	}
-	count := 0
 	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
 		for {
 			n, a, err := r.Read(b, a)
-			if count++; err != nil || count%l.n != 0 {
+			if err != nil || keep(n) {
 				return n, a, err
 			}
 		}
@@ -72,15 +79,5 @@ func (c *capVideo) fits(n int) bool {
 }
 
 func (c *capVideo) BindRemoteStream(info *interceptor.StreamInfo, r interceptor.RTPReader) interceptor.RTPReader {
-	if !strings.HasPrefix(strings.ToLower(info.MimeType), "video/") {
-		return r
-	}
-	return interceptor.RTPReaderFunc(func(b []byte, a interceptor.Attributes) (int, interceptor.Attributes, error) {
-		for {
-			n, a, err := r.Read(b, a)
-			if err != nil || c.fits(n) {
-				return n, a, err
-			}
-		}
-	})
+	return dropVideo(info, r, c.fits)
 }

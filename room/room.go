@@ -206,11 +206,10 @@ func (r *Room) Video(f codec.EncodedFrame) error {
 	}
 	now := time.Now()
 	out.sent.add(len(f.Data), now)
-	if !f.Key {
-		out.deltas.add(len(f.Data), now)
-	}
 	if f.Key {
 		out.keyframe.Store(max(int64(now.Sub(r.created)), 1))
+	} else {
+		out.deltas.add(len(f.Data), now)
 	}
 	if f.Codec == codec.H264 { // for its receivers alone: recordings are VP8
 		return nil
