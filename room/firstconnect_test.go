@@ -52,6 +52,11 @@ func TestNeverConnectedSessionEnds(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d sessions left, want the connected one", n)
 	}
+	// The leave is told after the session's peer is closed, a moment
+	// after it is out of the list.
+	if !waitFor(5*time.Second, func() bool { _, left := obs.counts(); return len(left) > 0 }) {
+		t.Error("no leave told 5 s after the session went from the list")
+	}
 	leftAs(t, &l, s.ID, LeftNeverConnected)
 	if joined, left := obs.counts(); joined != 2 || !maps.Equal(left, map[string]int{LeftNeverConnected: 1}) {
 		t.Errorf("the observer counted %d joins and leaves %v, want 2 and one never connected", joined, left)
