@@ -128,6 +128,18 @@ func (d *SpeakerDetector) Forget(slot int) {
 	}
 }
 
+// Noise reports whether level, a slot's frame as Update took it last, is
+// only that slot's steady noise: its noise floor has risen from its
+// lowest (a fan, a hum that never stops) and the frame is not
+// speakerSoundsAbove over it. Slots out of range are not.
+func (d *SpeakerDetector) Noise(slot int, level float64) bool {
+	if slot < 0 || slot >= len(d.slots) {
+		return false
+	}
+	s := d.slots[slot]
+	return s.noise > d.quiet && dbToPower(level) < s.noise*d.sounds
+}
+
 // Update takes one frame's level per slot in dBFS (values are clamped to
 // [SilenceDBFS, 0]; NaN = vacant slot) and returns the speaker's slot, or
 // −1 while nobody has spoken above Floor.
@@ -148,7 +160,15 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 		d.resetRuns()
 		return d.speaker
 	}
-	beat := d.slots[d.speaker].power * d.margin
+	// A speaker whose average is back within speakerAboveNoise of its own
+	// noise floor is not talking (a pause, or a steady noise that took the
+	// role while nobody talked): a challenger who talks takes over without
+	// the margin, as from a speaker fallen silent in a quiet room.
+	sp := &d.slots[d.speaker]
+	beat := sp.power * d.margin
+	if sp.power < sp.noise*d.above {
+		beat = 0
+	}
 	next := -1
 	for i := range d.slots {
 		s := &d.slots[i]

@@ -24,6 +24,7 @@ type audioState struct {
 	voices   audio.Voices  // with Config.Voices: who is in the mixes
 	levels   []float64     // by slot
 	smoothed []float64     // by slot, the detector's, for voices
+	sounding []float64     // by slot, levels with steady noise as silence, for voices
 	slots    []bool        // in use
 	speaker  int           // slot, or -1
 	handedOn time.Duration // CPU time of this tick's sends (handOn)
@@ -53,6 +54,7 @@ func (a *audioState) assignSlot(mem *member) {
 	a.slots = append(a.slots, true)
 	a.levels = append(a.levels, audio.SilenceDBFS)
 	a.smoothed = append(a.smoothed, audio.SilenceDBFS)
+	a.sounding = append(a.sounding, audio.SilenceDBFS)
 }
 
 func (a *audioState) forget(mem *member) {
@@ -202,8 +204,15 @@ func (a *audioState) chooseVoices(members []*member) {
 		if a.slots[i] {
 			a.smoothed[i] = a.detector.Smoothed(i)
 		}
+		// A steady noise (a fan by someone who does not talk) counts as
+		// silence: it keeps a free place, but gives it to one who talks,
+		// without the margin, as someone silent does.
+		a.sounding[i] = a.levels[i]
+		if a.detector.Noise(i, a.levels[i]) {
+			a.sounding[i] = audio.SilenceDBFS
+		}
 	}
-	in := a.voices.Update(a.smoothed, a.levels)
+	in := a.voices.Update(a.smoothed, a.sounding)
 	if a.voices.Max <= 0 {
 		for _, mem := range members {
 			mem.heard.Store(in[mem.slot]) // audible
