@@ -271,7 +271,7 @@ func (a *frameAssembler) skipPaddingGap() bool {
 		if seq == a.next || !frameHead(a.dep, s.pkt.Payload) {
 			return false // the gap is inside the head frame, or held media
 		}
-		if next, _, ok := a.pictureIDFrom(seq); !ok || !a.pic.followedBy(next) {
+		if next, _, ok := a.pictureIDFrom(seq); !ok || !a.pic.followedWithin(next, distance(a.next, seq)) {
 			return false
 		}
 		for ; a.next != seq; a.next++ {
@@ -317,19 +317,35 @@ func (p pictureID) followedBy(q pictureID) bool {
 	return q.id == (p.id+1)%p.mod && d > -int64(p.mod*fastestFrame) && d < int64(p.mod*fastestFrame)
 }
 
+// followedWithin is followedBy for a frame whose first packet is gap
+// sequence numbers after the end of p's frame. Each frame lost in between
+// took a packet at least, so a gap of fewer packets than mod cannot hide
+// a round of numbers, however long it lasted (a screen share sends a frame
+// a second or less, and an H.264 encoder's frame_num may count to 16).
+func (p pictureID) followedWithin(q pictureID, gap int) bool {
+	if gap < p.mod && p.mod == q.mod && p.h264 == q.h264 && !q.idr && q.id == (p.id+1)%p.mod {
+		return true
+	}
+	return p.followedBy(q)
+}
+
 // pictureIDFrom reads the pictureID of the frame whose first packet with
 // media is at seq, and whether that frame is a reference one (every VP8
-// frame is taken to be), where it can tell. VP8: the picture ID of the
-// payload descriptor (RFC 7741 4.2). Not VP9's: the layers of one picture
-// share its ID and each begins a frame, so a lost base layer would look
-// like a gap between pictures. H.264: the frame_num of its first slice,
-// read with the last SPS seen, which an SPS on the way updates; the
-// packets from seq are read until the slice, all of them there, at most
-// maxSliceSearch of them.
+// and VP9 frame is taken to be), where it can tell. VP8: the picture ID of
+// the payload descriptor (RFC 7741 4.2). VP9: that of its descriptor (RFC
+// 9628 4.2), from a packet that begins the base layer only: the layers of
+// one picture share its ID and each begins a frame, so a lost base layer
+// would otherwise look like a gap between pictures. H.264: the frame_num
+// of its first slice, read with the last SPS seen, which an SPS on the
+// way updates; the packets from seq are read until the slice, all of them
+// there, at most maxSliceSearch of them.
 func (a *frameAssembler) pictureIDFrom(seq uint16) (pic pictureID, ref, ok bool) {
 	first := a.ring[seq%assemblerSlots].pkt
 	if _, h264 := a.dep.(*codecs.H264Packet); h264 {
 		pic, ref, ok = a.h264PictureID(seq)
+	} else if _, vp9 := a.dep.(*codecs.VP9Packet); vp9 {
+		pic, ok = vp9PictureID(first.Payload)
+		ref = ok
 	} else {
 		pic, ok = vp8PictureID(a.dep, first.Payload)
 		ref = ok
@@ -352,6 +368,30 @@ func vp8PictureID(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
 		return pictureID{}, false
 	}
 	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
+}
+
+// vp9PictureID reads the picture ID of a VP9 payload that begins a
+// picture's base layer: B set, and no layer indices or a spatial layer of
+// 0.
+func vp9PictureID(p []byte) (pictureID, bool) {
+	const i, l, b = 0x80, 0x20, 0x08
+	if len(p) < 2 || p[0]&i == 0 || p[0]&b == 0 {
+		return pictureID{}, false
+	}
+	layered := p[0]&l != 0
+	p = p[1:]
+	const m = 0x80 // a 15-bit picture ID
+	pic, size := pictureID{id: int(p[0] & 0x7f), mod: 1 << 7}, 1
+	if p[0]&m != 0 {
+		if len(p) < 2 {
+			return pictureID{}, false
+		}
+		pic, size = pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, 2
+	}
+	if layered && (len(p) <= size || p[size]>>1&0x07 != 0) {
+		return pictureID{}, false // an upper spatial layer's, or cut short
+	}
+	return pic, true
 }
 
 // maxSliceSearch is how many packets from a frame's first are searched
@@ -452,7 +492,7 @@ func (a *frameAssembler) completeFrame() (uint16, bool) {
 
 // missingSince reports whether a packet of the head frame is missing and
 // since when it is known to be: the arrival of the first packet held after
-// the first gap. After a VP8 or H.264 frame emitted whole, and with no media before
+// the first gap. After a VP8, VP9 or H.264 frame emitted whole, and with no media before
 // the gap, padding after the gap does not count: such a gap may have held
 // padding only (skipPaddingGap), which the next packet with media tells,
 // however long it takes to come (a camera turned off sends a picture a
