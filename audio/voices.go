@@ -99,7 +99,12 @@ func (v *Voices) Update(levels, frame []float64) []bool {
 			n++
 			continue
 		}
-		weakest, silent := -1, -1 // the weakest inside, and the weakest silent for VoiceIdle
+		// The weakest inside, and the one silent the longest (of those
+		// silent for VoiceIdle; the weakest of them if alike): a talker
+		// pausing between words gives no place while someone who has not
+		// talked for seconds (a fan, whose level may be above the talker's)
+		// holds one.
+		weakest, silent := -1, -1
 		for i := range v.in {
 			if !v.in[i] {
 				continue
@@ -107,7 +112,7 @@ func (v *Voices) Update(levels, frame []float64) []bool {
 			if weakest < 0 || levels[i] < levels[weakest] {
 				weakest = i
 			}
-			if idle(i) && (silent < 0 || levels[i] < levels[silent]) {
+			if idle(i) && (silent < 0 || v.quiet[i] > v.quiet[silent] || v.quiet[i] == v.quiet[silent] && levels[i] < levels[silent]) {
 				silent = i
 			}
 		}

@@ -263,15 +263,20 @@ func (a *frameAssembler) skipPaddingGap() bool {
 	if !a.atStart || a.pic.mod == 0 {
 		return false
 	}
+	missing := 0
 	for seq := a.next; distance(seq, a.newest) >= 0; seq++ {
 		s := a.ring[seq%assemblerSlots]
-		if s.pkt == nil || s.pkt.SequenceNumber != seq || len(s.pkt.Payload) == 0 {
-			continue // missing, or padding
+		if s.pkt == nil || s.pkt.SequenceNumber != seq {
+			missing++
+			continue
+		}
+		if len(s.pkt.Payload) == 0 {
+			continue // padding
 		}
 		if seq == a.next || !frameHead(a.dep, s.pkt.Payload) {
 			return false // the gap is inside the head frame, or held media
 		}
-		if next, _, ok := a.pictureIDFrom(seq); !ok || !a.pic.followedWithin(next, distance(a.next, seq)) {
+		if next, _, ok := a.pictureIDFrom(seq); !ok || !a.pic.followedWithin(next, missing) {
 			return false
 		}
 		for ; a.next != seq; a.next++ {
@@ -317,12 +322,22 @@ func (p pictureID) followedBy(q pictureID) bool {
 	return q.id == (p.id+1)%p.mod && d > -int64(p.mod*fastestFrame) && d < int64(p.mod*fastestFrame)
 }
 
-// followedWithin is followedBy for a frame whose first packet is gap
-// sequence numbers after the end of p's frame. Each frame lost in between
-// took a packet at least, so a gap of fewer packets than mod cannot hide
-// a round of numbers, however long it lasted (a screen share sends a frame
-// a second or less, and an H.264 encoder's frame_num may count to 16).
+// followedWithin is followedBy for a frame after a gap of missing packets
+// since the end of p's frame. Each frame lost in between took a packet at
+// least, so a gap of fewer packets than mod cannot hide a round of
+// numbers, however long it lasted (a screen share sends a frame a second
+// or less, and an H.264 encoder's frame_num may count to 16).
+//
+// But an H.264 IDR picture starts frame_num again at 0 (and so does a
+// picture with memory_management_control_operation 5): one lost with the
+// q.id−1 reference pictures after it, a packet each at least, fits in a
+// gap of q.id packets or more, and q, which refers to them, then looks
+// next (an IDR emitted, a second IDR lost, a picture numbered 1). Such a
+// gap is waited for, however fast the frames come.
 func (p pictureID) followedWithin(q pictureID, gap int) bool {
+	if q.h264 && !q.idr && q.id >= 1 && q.id <= gap {
+		return false
+	}
 	if gap < p.mod && p.mod == q.mod && p.h264 == q.h264 && !q.idr && q.id == (p.id+1)%p.mod {
 		return true
 	}

@@ -766,7 +766,10 @@ func TestFrameAssemblerH264PaddingGap(t *testing.T) {
 		emitted  int // pictures emitted at once, with no loss
 	}{
 		{"lost padding", []picture{idr, padded(ref(1), 2), ref(2), ref(3)}, 4},
-		{"a picture that is no reference lost", []picture{idr, ref(1), lost(nonRef(2)), ref(2)}, 3},
+		{"a picture that is no reference lost", []picture{idr, ref(1), ref(2), ref(3), lost(nonRef(4)), ref(4)}, 5},
+		// Its 3 packets may have held an IDR picture and the reference
+		// picture 1 after it, to which 2 refers.
+		{"a picture that is no reference lost, the next numbered 2", []picture{idr, ref(1), lost(nonRef(2)), ref(2)}, 2},
 		{"lost padding after a picture that is no reference", []picture{idr, ref(1), padded(nonRef(2), 1), ref(2)}, 4},
 		{"frame_num wraps", []picture{idr, padded(ref(15), 1), ref(0)}, 3},
 		{"an IDR picture with its parameter sets after a loss", []picture{idr, ref(1), lost(ref(2)), idr}, 3},
