@@ -77,6 +77,7 @@ type WebMWriter struct {
 	out          *fileIO              // the muxer's callbacks
 	closed       bool
 	reproducible bool
+	cfg          WebMConfig    // as opened, for a file made again without its video track
 	quietFrom    time.Duration // the first audio PTS written since the last picture (-1: a picture was the last)
 	releasing    bool          // writing the audio held for the first keyframe
 
@@ -102,35 +103,39 @@ func newWebM(f *os.File, path string, cfg WebMConfig) (*WebMWriter, error) {
 	}
 	// The file is locked while it is written: FinishAll leaves it alone.
 	lockFile(f)
-	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
+	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, cfg: cfg, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	writing.add(w)
-	if err := w.open(cfg); err != nil {
+	if err := w.open(cfg, true); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("recorder: %s: %w", path, err)
 	}
 	return w, nil
 }
 
-func (w *WebMWriter) open(cfg WebMConfig) error {
+// open writes the header of a file of cfg's tracks; with video false, of
+// its audio track alone.
+func (w *WebMWriter) open(cfg WebMConfig, video bool) error {
 	fc, err := astiav.AllocOutputFormatContext(nil, "webm", "")
 	if err != nil {
 		return fmt.Errorf("webm muxer: %w", err)
 	}
 	w.fc = fc
-	w.video = fc.NewStream(nil)
-	if w.video == nil {
-		return errors.New("new video stream")
+	if video {
+		w.video = fc.NewStream(nil)
+		if w.video == nil {
+			return errors.New("new video stream")
+		}
+		vp := w.video.CodecParameters()
+		vp.SetMediaType(astiav.MediaTypeVideo)
+		vp.SetCodecID(astiav.CodecIDVp8)
+		vp.SetWidth(cfg.Width)
+		vp.SetHeight(cfg.Height)
+		codec.LabelBT601(vp) // a Colour element: players guess BT.709 for HD
+		if cfg.FPS > 0 {
+			w.video.SetAvgFrameRate(astiav.NewRational(cfg.FPS, 1))
+		}
+		w.video.SetTimeBase(astiav.NewRational(1, 1000))
 	}
-	vp := w.video.CodecParameters()
-	vp.SetMediaType(astiav.MediaTypeVideo)
-	vp.SetCodecID(astiav.CodecIDVp8)
-	vp.SetWidth(cfg.Width)
-	vp.SetHeight(cfg.Height)
-	codec.LabelBT601(vp) // a Colour element: players guess BT.709 for HD
-	if cfg.FPS > 0 {
-		w.video.SetAvgFrameRate(astiav.NewRational(cfg.FPS, 1))
-	}
-	w.video.SetTimeBase(astiav.NewRational(1, 1000))
 	if !cfg.NoAudio {
 		w.audio = fc.NewStream(nil)
 		if w.audio == nil {
@@ -445,7 +450,17 @@ func (w *WebMWriter) Close() error {
 	var errs []error
 	if !w.gotKey && len(w.pending) > 0 {
 		// Closed before the first keyframe (a recording stopped at once):
-		// the sound held for it is the file, from its first frame.
+		// the sound held for it is the file, from its first frame, in a
+		// file of the audio track alone. FFmpeg indexes a file with a
+		// video track by its keyframes only: with none, the file would
+		// have no Cues, and Chromium could not seek in it.
+		if err := w.reopenWithoutVideo(); err != nil {
+			w.closed = true // no frame was written: no sync runs
+			w.free()
+			w.file.Close()
+			writing.remove(w)
+			return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
+		}
 		w.gotKey, w.base = true, w.pending[0].PTS
 		if err := w.writeHeld(); err != nil {
 			errs = append(errs, err)
@@ -473,6 +488,20 @@ func (w *WebMWriter) Close() error {
 		return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
 	}
 	return nil
+}
+
+// reopenWithoutVideo writes the file again from its start, its header
+// without the video track; no frame was written yet.
+func (w *WebMWriter) reopenWithoutVideo() error {
+	w.free()
+	w.video = nil
+	if err := w.file.Truncate(0); err != nil {
+		return fmt.Errorf("truncate: %w", err)
+	}
+	if _, err := w.file.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("seek: %w", err)
+	}
+	return w.open(w.cfg, false)
 }
 
 // discard ends a writer whose file is not wanted (its caller removes
