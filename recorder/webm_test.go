@@ -210,6 +210,15 @@ func TestWebMReadBack(t *testing.T) {
 		t.Errorf("counted %d video and %d audio frames", w.VideoFrames, w.AudioFrames)
 	}
 	checkOpusTrack(t, data)
+	// The video track's DefaultDuration says the frame rate (mcu finish
+	// reads it back).
+	for _, tr := range mediatest.WebMTracks(data) {
+		if string(tr[0x86]) == "V_VP8" {
+			if d := time.Duration(mediatest.EBMLUint(tr[0x23e383])); d != time.Second/30 {
+				t.Errorf("the video track's DefaultDuration %v, want %v", d, time.Second/30)
+			}
+		}
+	}
 }
 
 // checkOpusTrack asks of a WebM file's Opus track what Matroska does: a
@@ -234,6 +243,11 @@ func checkOpusTrack(t *testing.T, data []byte) {
 		}
 		if got := time.Duration(mediatest.EBMLUint(tr[0x56bb])); got != 80*time.Millisecond {
 			t.Errorf("SeekPreRoll %v, want 80ms", got)
+		}
+		// The Audio element's Channels, which players read before any
+		// packet, agrees with the OpusHead's channel count.
+		if ch := mediatest.EBMLUint(mediatest.EBMLFields(tr[0xe1])[0x9f]); ch != uint64(head[9]) || ch != 2 {
+			t.Errorf("the track's Channels %d, the OpusHead's %d: want 2 both", ch, head[9])
 		}
 		return
 	}

@@ -79,14 +79,20 @@ func WebMTracks(data []byte) []map[uint32][]byte {
 			if entry.id != ebmlTrackEntry {
 				continue
 			}
-			fields := map[uint32][]byte{}
-			for _, f := range ebmlChildren(entry.body, false) {
-				fields[f.id] = f.body
-			}
-			tracks = append(tracks, fields)
+			tracks = append(tracks, EBMLFields(entry.body))
 		}
 	}
 	return tracks
+}
+
+// EBMLFields maps the IDs of a master element's children (its body) to
+// their bodies, the last of each ID.
+func EBMLFields(body []byte) map[uint32][]byte {
+	fields := map[uint32][]byte{}
+	for _, f := range ebmlChildren(body, false) {
+		fields[f.id] = f.body
+	}
+	return fields
 }
 
 // EBMLUint reads an unsigned integer element's body (big-endian, 0 to 8
