@@ -290,7 +290,17 @@ func TestRoom(t *testing.T) {
 	}
 
 	// Recording.
+	asked := time.Now()
 	path := api(t, http.MethodPost, srv.URL+"/api/rooms/r1/recording", http.StatusCreated)["path"]
+	// The file starts at the keyframe the start asks for, which the
+	// participants get too: on a loaded machine it comes well after the
+	// start's answer (the keyframes' 500 ms limit, then the encoder's
+	// backlog: a file 3.4 s long for 4 s after the answer was seen).
+	keyframes := cs[0].Stats().Keyframes
+	for deadline := time.Now().Add(5 * time.Second); cs[0].Stats().Keyframes == keyframes && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	started := time.Now()
 	if again := api(t, http.MethodPost, srv.URL+"/api/rooms/r1/recording", http.StatusConflict); again["path"] != path {
 		t.Errorf("a second start: %v, want 409 with the running recording's path %s", again, path)
 	}
@@ -300,10 +310,11 @@ func TestRoom(t *testing.T) {
 	// Four seconds: long enough that one sender's stall on a loaded machine
 	// (up to 0.7 s seen under the race detector) does not hide its voice.
 	time.Sleep(recordingLength)
+	stopping := time.Now()
 	if got := api(t, http.MethodDelete, srv.URL+"/api/rooms/r1/recording", http.StatusOK)["path"]; got != path {
 		t.Errorf("stop returned %q, start %q", got, path)
 	}
-	checkRecording(t, path, all)
+	checkRecording(t, path, all, stopping.Sub(started), time.Since(asked))
 
 	// Participant 4 leaves with a DELETE but keeps its connection and keeps
 	// sending: its tile is gone within 2 s.
@@ -338,7 +349,11 @@ func TestRoom(t *testing.T) {
 // recordingLength is how long TestRoom records.
 const recordingLength = 4 * time.Second
 
-func checkRecording(t *testing.T, path string, ids []int) {
+// checkRecording checks the recording at path of participants ids, which
+// ran at least least (from the participants' first keyframe after the
+// start to the stop's request) and at most most (from the start's request
+// to the stop's answer).
+func checkRecording(t *testing.T, path string, ids []int, least, most time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -351,9 +366,14 @@ func checkRecording(t *testing.T, path string, ids []int) {
 	if !okv || !oka || v.CodecName != "vp8" || v.Width != 1280 || v.Height != 720 || a.CodecName != "opus" || a.SampleRate != 48000 {
 		t.Errorf("recording streams: %+v", p.Streams)
 	}
-	// The file starts at the first keyframe, at most half a second in.
-	if p.Duration < recordingLength-500*time.Millisecond || p.Duration > recordingLength+500*time.Millisecond {
-		t.Errorf("recording lasts %v, want about %v", p.Duration, recordingLength)
+	// The file starts at the first keyframe after the start (the
+	// participants' first may be one already on its way, the file's the
+	// next, at most half a second on) and ends at the stop. On a loaded
+	// machine the API's answers take their time (a file of 4.64 s for a
+	// sleep of 4 s was seen): the bounds are the times the test saw, not
+	// the time it slept; the last frame's own length may end a little after.
+	if p.Duration < least-500*time.Millisecond || p.Duration > most+100*time.Millisecond {
+		t.Errorf("recording lasts %v, want %v to %v (recorded for %v to %v)", p.Duration, least-500*time.Millisecond, most+100*time.Millisecond, least, most)
 	}
 	// Its sound starts with its picture (the audio held for the first
 	// keyframe is dropped, not stamped before it): the Opus track's codec
