@@ -93,7 +93,9 @@ func TestReceiverOnAPoorLinkGetsHalfTheFrames(t *testing.T) {
 	read()
 	gotGood, gotPoor := g1.Frames-g0.Frames, p1.Frames-p0.Frames
 	t.Logf("over %v: good %d pictures, poor %d; mix at %d bit/s", watch, gotGood, gotPoor, info.Mixer.Bitrate)
-	if min := int(watch.Seconds() * 25); gotGood < min {
+	// Every frame is 30 a second, half rate 15: 20 tells them apart with
+	// room for a loaded machine's pauses (111 of 120 seen under load).
+	if min := int(watch.Seconds() * 20); gotGood < min {
 		t.Errorf("the good receiver got %d pictures in %v, want at least %d", gotGood, watch, min)
 	}
 	// Pictures are counted from any packet of theirs that came. Sent every
