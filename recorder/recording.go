@@ -40,6 +40,10 @@ type Recording struct {
 	skipVideo bool   // dropping video until the next keyframe
 	asked     bool   // a keyframe was asked for since the queue was last full
 	onGap     func() // asks for a keyframe (OnGap)
+	// The times of the last sound and picture queued (-1: none yet),
+	// and the time after which sound is left out (EndWithPictures; -1:
+	// none).
+	lastAudio, lastVideo, soundEnd time.Duration
 
 	minFree                    uint64                // WebMConfig.MinFree
 	checked                    time.Duration         // the media time of the last look at the free space
@@ -126,7 +130,7 @@ func Start(dir, room string, now time.Time, cfg WebMConfig, log *slog.Logger) (*
 	}
 	r := &Recording{w: w, abs: abs, log: log.With("recording", abs), queue: make(chan item, queueLen),
 		done: make(chan struct{}), final: make(chan struct{}), pictured: make(chan struct{}), Started: now,
-		minFree: cfg.MinFree}
+		minFree: cfg.MinFree, lastAudio: -1, lastVideo: -1, soundEnd: -1}
 	go r.run()
 	return r, nil
 }
@@ -260,6 +264,7 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 	select {
 	case r.queue <- item{f: f, video: true}:
 		r.skipVideo = false
+		r.lastVideo = max(r.lastVideo, f.PTS)
 	default:
 		if r.droppedVideo.Add(1) == 1 {
 			r.log.Warn("recording falls behind the disk: dropping video until the next keyframe")
@@ -272,16 +277,63 @@ func (r *Recording) Video(f codec.EncodedFrame) {
 func (r *Recording) Audio(f codec.EncodedFrame) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.stopped {
+	if r.stopped || r.soundEnd >= 0 && f.PTS > r.soundEnd {
 		return
 	}
 	select {
 	case r.queue <- item{f: f}:
+		r.lastAudio = max(r.lastAudio, f.PTS)
 	default:
 		if r.droppedAudio.Add(1) == 1 {
 			r.log.Warn("recording falls behind the disk: dropping audio")
 		}
 	}
+}
+
+// EndWithPictures ends the file's sound where it is (later sound is left
+// out) and waits until the file has been given the picture shown at that
+// moment (pictures come interval apart), done is closed (the mixer
+// stopped) or wait has passed; for a file with no picture yet it waits
+// for none. The mixer's sound reaches the recording as it is mixed, its
+// pictures only once encoded, a frame or two later (more on a busy
+// machine): a stop that did not wait for them would leave a file whose
+// pictures end before its sound.
+func (r *Recording) EndWithPictures(done <-chan struct{}, interval, wait time.Duration) {
+	select {
+	case <-r.pictured:
+	default:
+		return
+	}
+	r.mu.Lock()
+	if r.soundEnd < 0 {
+		r.soundEnd = r.lastAudio
+	}
+	end := r.soundEnd
+	r.mu.Unlock()
+	if end < 0 {
+		return
+	}
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	poll := time.NewTicker(5 * time.Millisecond)
+	defer poll.Stop()
+	for !r.picturedTo(end - interval + 1) {
+		select {
+		case <-done:
+			return
+		case <-deadline.C:
+			return
+		case <-poll.C:
+		}
+	}
+}
+
+// picturedTo reports whether the file has been given a picture of time t
+// or later.
+func (r *Recording) picturedTo(t time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastVideo >= t
 }
 
 // Pictured is closed once the file holds its first picture.

@@ -354,6 +354,11 @@ func awaitFirstPictureDefault(rec *recorder.Recording, mixerDone <-chan struct{}
 	}
 }
 
+// lastPictureWait bounds a stop's wait for the pictures of its file's
+// last sound (recorder.Recording.EndWithPictures): the encoder's backlog,
+// on a machine short of CPU.
+const lastPictureWait = 500 * time.Millisecond
+
 // StopRecording finalizes the recording; when it returns the file is
 // complete (duration, cues). A stop while another is finalizing waits for
 // that one and returns its path. A recording that got no frame
@@ -375,6 +380,10 @@ func (r *Room) stopRecording(waitPicture bool) (string, error) {
 		// file with no frame at all plays nowhere, and is not kept.
 		r.mu.Unlock()
 		awaitFirstPicture(waited, r.done)
+		// Its last sound is the one mixed by now: the pictures of the
+		// same moments, which the encoder delivers a frame or two later,
+		// go in too.
+		waited.EndWithPictures(r.done, time.Second/time.Duration(max(r.mgr.cfg.Mixer.Video.FPS, 1)), lastPictureWait)
 		r.mu.Lock()
 		if r.rec != waited {
 			// Stopped meanwhile (another stop, the room's close), and
