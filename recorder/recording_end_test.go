@@ -53,11 +53,22 @@ func TestRecordingEndsWithItsPictures(t *testing.T) {
 		rec.EndWithPictures(nil, time.Second/30, 5*time.Second)
 		ended <- time.Since(start)
 	}()
-	time.Sleep(50 * time.Millisecond)
+	// The sound mixed from here on comes after the stop: not before its
+	// end is set, however late the goroutine runs.
+	for cut := false; !cut; {
+		select {
+		case <-ended:
+			t.Fatal("the stop did not wait for the pictures of its last sound")
+		case <-time.After(time.Millisecond):
+		}
+		rec.mu.Lock()
+		cut = rec.soundEnd >= 0
+		rec.mu.Unlock()
+	}
 	select {
 	case <-ended:
 		t.Fatal("the stop did not wait for the pictures of its last sound")
-	default:
+	case <-time.After(50 * time.Millisecond):
 	}
 	audio(50, 60) // mixed after the stop: left out
 	video(25, 30) // the picture shown at 0.98 s is the 29th, at 0.967 s
