@@ -60,26 +60,25 @@ type WebMConfig struct {
 // Close finalizes the file; a WebMWriter that is never closed still leaves a
 // playable file up to its last complete cluster.
 type WebMWriter struct {
-	path         string
-	file         *os.File
-	fc           *astiav.FormatContext
-	io           *astiav.IOContext
-	pkt          *astiav.Packet
-	video        *astiav.Stream
-	audio        *astiav.Stream
-	base         time.Duration // clock time of the file's 0: the first keyframe
-	gotKey       bool
-	needKey      bool                 // a video frame was refused: the deltas after it lack it
-	pending      []codec.EncodedFrame // audio waiting for the first keyframe
-	last         [2]time.Duration     // last written PTS per stream, to keep them increasing
-	end          time.Duration        // the latest end of a frame written
-	syncs        backgroundSync       // the periodic syncs (WebMConfig.SyncEvery)
-	out          *fileIO              // the muxer's callbacks
-	closed       bool
-	reproducible bool
-	cfg          WebMConfig    // as opened, for a file made again without its video track
-	quietFrom    time.Duration // the first audio PTS written since the last picture (-1: a picture was the last)
-	releasing    bool          // writing the audio held for the first keyframe
+	path      string
+	file      *os.File
+	fc        *astiav.FormatContext
+	io        *astiav.IOContext
+	pkt       *astiav.Packet
+	video     *astiav.Stream
+	audio     *astiav.Stream
+	base      time.Duration // clock time of the file's 0: the first keyframe
+	gotKey    bool
+	needKey   bool                 // a video frame was refused: the deltas after it lack it
+	pending   []codec.EncodedFrame // audio waiting for the first keyframe
+	last      [2]time.Duration     // last written PTS per stream, to keep them increasing
+	end       time.Duration        // the latest end of a frame written
+	syncs     backgroundSync       // the periodic syncs (WebMConfig.SyncEvery)
+	out       *fileIO              // the muxer's callbacks
+	closed    bool
+	cfg       WebMConfig    // as opened (a reproducible file; one made again without its video track)
+	quietFrom time.Duration // the first audio PTS written since the last picture (-1: a picture was the last)
+	releasing bool          // writing the audio held for the first keyframe
 
 	VideoFrames, AudioFrames int // written so far
 	DroppedBeforeKey         int // video frames dropped waiting for a keyframe: the first, or one after a frame refused
@@ -103,7 +102,7 @@ func newWebM(f *os.File, path string, cfg WebMConfig) (*WebMWriter, error) {
 	}
 	// The file is locked while it is written: FinishAll leaves it alone.
 	lockFile(f)
-	w := &WebMWriter{path: path, file: f, reproducible: cfg.Reproducible, cfg: cfg, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
+	w := &WebMWriter{path: path, file: f, cfg: cfg, quietFrom: -1, last: [2]time.Duration{-1, -1}, syncs: backgroundSync{every: cfg.SyncEvery}}
 	writing.add(w)
 	if err := w.open(cfg, true); err != nil {
 		w.abort()
@@ -356,7 +355,7 @@ func (w *WebMWriter) writePacket(st *astiav.Stream, i int, f codec.EncodedFrame)
 	// A pause: no picture came while 500 ms of sound did. (Pictures that
 	// come steadily but late are left to the interleaver, which keeps
 	// the file in time order.)
-	if i == 1 && w.video != nil && !w.reproducible && !w.releasing && pts-w.last[0] > maxInterleave && pts-w.quietFrom > maxInterleave {
+	if i == 1 && w.video != nil && !w.cfg.Reproducible && !w.releasing && pts-w.last[0] > maxInterleave && pts-w.quietFrom > maxInterleave {
 		// FFmpeg's interleaver leaves a VP8 stream with nothing queued
 		// out of its max_interleave_delta check (mux.c): during a pause
 		// in the picture it would hold the sound until the next picture,
@@ -455,10 +454,7 @@ func (w *WebMWriter) Close() error {
 		// video track by its keyframes only: with none, the file would
 		// have no Cues, and Chromium could not seek in it.
 		if err := w.reopenWithoutVideo(); err != nil {
-			w.closed = true // no frame was written: no sync runs
-			w.free()
-			w.file.Close()
-			writing.remove(w)
+			w.closeUnwritten()
 			return fmt.Errorf("recorder: finalize %s: %w", w.path, err)
 		}
 		w.gotKey, w.base = true, w.pending[0].PTS
@@ -519,11 +515,17 @@ func (w *WebMWriter) discard() {
 
 // abort frees everything after a failed start and removes the file.
 func (w *WebMWriter) abort() {
+	w.closeUnwritten()
+	os.Remove(w.path)
+}
+
+// closeUnwritten lets go of a writer that wrote no frame: its muxer, its file
+// and its place among the files written.
+func (w *WebMWriter) closeUnwritten() {
 	w.closed = true // no frame was written: no sync runs
 	w.free()
 	w.file.Close()
 	writing.remove(w)
-	os.Remove(w.path)
 }
 
 // writing are the files this process's WebMWriters have open, which

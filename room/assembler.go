@@ -374,15 +374,8 @@ func vp8PictureID(dep rtp.Depacketizer, p []byte) (pictureID, bool) {
 	if _, vp8 := dep.(*codecs.VP8Packet); !vp8 || len(p) < 3 || p[0]&x == 0 || p[1]&i == 0 {
 		return pictureID{}, false
 	}
-	p = p[2:]
-	const m = 0x80 // a 15-bit picture ID
-	if p[0]&m == 0 {
-		return pictureID{id: int(p[0]), mod: 1 << 7}, true
-	}
-	if len(p) < 2 {
-		return pictureID{}, false
-	}
-	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, true
+	pic, _, ok := readPictureID(p[2:])
+	return pic, ok
 }
 
 // vp9PictureID reads the picture ID of a VP9 payload that begins a
@@ -395,18 +388,28 @@ func vp9PictureID(p []byte) (pictureID, bool) {
 	}
 	layered := p[0]&l != 0
 	p = p[1:]
-	const m = 0x80 // a 15-bit picture ID
-	pic, size := pictureID{id: int(p[0] & 0x7f), mod: 1 << 7}, 1
-	if p[0]&m != 0 {
-		if len(p) < 2 {
-			return pictureID{}, false
-		}
-		pic, size = pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, 2
-	}
-	if layered && (len(p) <= size || p[size]>>1&0x07 != 0) {
+	pic, size, ok := readPictureID(p)
+	if !ok || layered && (len(p) <= size || p[size]>>1&0x07 != 0) {
 		return pictureID{}, false // an upper spatial layer's, or cut short
 	}
 	return pic, true
+}
+
+// readPictureID reads a picture ID as VP8's and VP9's payload descriptors
+// write it (RFC 7741 4.2, RFC 9628 4.2), at the start of p: 7 bits in one
+// byte, or 15 bits in two when the first byte's M bit is set. size is
+// the bytes it takes.
+func readPictureID(p []byte) (pic pictureID, size int, ok bool) {
+	const m = 0x80 // a 15-bit picture ID
+	switch {
+	case len(p) < 1:
+		return pictureID{}, 0, false
+	case p[0]&m == 0:
+		return pictureID{id: int(p[0]), mod: 1 << 7}, 1, true
+	case len(p) < 2:
+		return pictureID{}, 0, false
+	}
+	return pictureID{id: int(p[0]&0x7f)<<8 | int(p[1]), mod: 1 << 15}, 2, true
 }
 
 // maxSliceSearch is how many packets from a frame's first are searched
