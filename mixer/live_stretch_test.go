@@ -16,19 +16,7 @@ import (
 // a single quiet frame between two words.
 func TestSlowSenderStretchesOnlyPauses(t *testing.T) {
 	a := NewLiveAudio()
-	n := 0 // samples sent, for a continuous tone
-	frame := func(loud bool) []int16 {
-		f := make([]int16, audio.FrameLen)
-		for s := range audio.FrameSamples {
-			v := int16(40 * math.Sin(float64(n)))
-			if loud {
-				v = int16(8000 * math.Sin(2*math.Pi*200*float64(n)/48000))
-			}
-			f[2*s], f[2*s+1] = v, v
-			n++
-		}
-		return f
-	}
+	frame := toneFrames()
 	// Talk, a frame in eight quiet (a gap between words), then a pause
 	// of 200 ms, then talk again; once through and once more.
 	loud := func(tick int) bool {
@@ -66,19 +54,7 @@ func TestSlowSenderStretchesOnlyPauses(t *testing.T) {
 // from the middle of words.
 func TestSecondBurstWaitsForAPauseToo(t *testing.T) {
 	a := NewLiveAudio()
-	n := 0
-	frame := func(loud bool) []int16 {
-		f := make([]int16, audio.FrameLen)
-		for s := range audio.FrameSamples {
-			v := int16(40 * math.Sin(float64(n)))
-			if loud {
-				v = int16(8000 * math.Sin(2*math.Pi*200*float64(n)/48000))
-			}
-			f[2*s], f[2*s+1] = v, v
-			n++
-		}
-		return f
-	}
+	frame := toneFrames()
 	pcm := make([]int16, audio.FrameLen)
 	tick := func(loud bool) { a.Push(frame(loud)); a.AudioAt(context.Background(), 0, pcm) }
 	state := func() (depth, excess int) {
@@ -125,5 +101,24 @@ func TestSecondBurstWaitsForAPauseToo(t *testing.T) {
 	}
 	if d, _ := state(); d != 1 {
 		t.Errorf("after the pause: %d frames queued after a tick, want the second burst's delay gone in it (1)", d)
+	}
+}
+
+// toneFrames returns a sender's next 20 ms frame each call, of one
+// continuous sound: a 200 Hz tone at 8000 when loud, a hiss of 40 (a
+// pause, under quietPeak) when not.
+func toneFrames() func(loud bool) []int16 {
+	n := 0 // samples sent, for a continuous tone
+	return func(loud bool) []int16 {
+		f := make([]int16, audio.FrameLen)
+		for s := range audio.FrameSamples {
+			v := int16(40 * math.Sin(float64(n)))
+			if loud {
+				v = int16(8000 * math.Sin(2*math.Pi*200*float64(n)/48000))
+			}
+			f[2*s], f[2*s+1] = v, v
+			n++
+		}
+		return f
 	}
 }

@@ -6,30 +6,7 @@ import (
 
 	"mcu/audio"
 	"mcu/codec"
-	"mcu/internal/mediatest"
 )
-
-// voicedOpusFrames is voicedOpus in packets of frame samples (mono, 48
-// kHz): 480 for 10 ms, 1920 for 40, 2880 for 60.
-func voicedOpusFrames(t *testing.T, count, frame int) [][]byte {
-	t.Helper()
-	enc := browserOpusEncoder(t, 24_000)
-	pcm := make([]int16, frame)
-	buf := make([]byte, 1500)
-	pkts := make([][]byte, count)
-	for i := range pkts {
-		for j := range pcm {
-			v, env := mediatest.Speech(float64(i*frame+j)/codec.OpusSampleRate, 8)
-			pcm[j] = int16(0.3 * 32767 * env * v / 2)
-		}
-		n, err := enc.Encode(pcm, buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkts[i] = append([]byte(nil), buf[:n]...)
-	}
-	return pkts
-}
 
 // TestAudioJitterShortPacketsAfterAGap: a sender of 10 ms packets, half
 // the mixer's frame, loses some. The tick that gives the gap up plays a
@@ -41,7 +18,7 @@ func voicedOpusFrames(t *testing.T, count, frame int) [][]byte {
 // and the tick after it plays the next two packets whole.
 func TestAudioJitterShortPacketsAfterAGap(t *testing.T) {
 	const frame = 480 // 10 ms
-	pkts := voicedOpusFrames(t, 40, frame)
+	pkts := voicedOpusPackets(t, 40, 24_000, frame)
 	// op is a step of the decoding the mixer should hear: packet i
 	// decoded, or n samples (per channel) concealed or, if i >= 0,
 	// recovered from packet i's FEC.
@@ -137,7 +114,7 @@ func TestAudioJitterShortPacketsAfterAGap(t *testing.T) {
 func TestOpusInLongPacketsFECAfterADryTick(t *testing.T) {
 	const ch = codec.OpusChannels
 	for _, frame := range []int{1920, 2880} {
-		pkts := voicedOpusFrames(t, 20, frame)
+		pkts := voicedOpusPackets(t, 20, 24_000, frame)
 		lossless := feed(t, pkts, 100)
 		var fecErr, badErr, energy float64
 		for at := 5; at < 18; at++ {

@@ -94,25 +94,7 @@ func TestDownlinkHalvesTwoSlowReceivers(t *testing.T) {
 
 	// Nine participants at 700 kbit/s and one viewer at 1.5 Mbit/s: all
 	// nine would be halved for the one, were the viewer the measure.
-	ids := []string{"viewer"}
-	est := map[string]int{"viewer": 1_500_000}
-	for i := range 9 {
-		id := string(rune('a' + i))
-		ids = append(ids, id)
-		est[id] = 700_000
-	}
-	r2 := newHalfRig(t, 300_000, 1_500_000, ids...)
-	for range 8 { // the order of the first reports may halve one for a while
-		r2.reports(est)
-	}
-	for id, on := range r2.halves {
-		if on {
-			t.Errorf("%s halved among nine alike and one faster", id)
-		}
-	}
-	if r2.layered || r2.bitrate != 700_000 {
-		t.Errorf("layered %v, composite at %d; want none and 700000", r2.layered, r2.bitrate)
-	}
+	nineAlikeNotHalved(t, nil, "")
 	// Two slow among three: the two are the more.
 	r3 := newHalfRig(t, 300_000, 1_500_000, "s1", "s2", "fast")
 	for range 8 {
@@ -264,5 +246,33 @@ func TestDownlinkNotHalvedForTheFloorAlone(t *testing.T) {
 	r.reports(map[string]int{"slow": 300_000, "a": 1_500_000, "b": 1_500_000})
 	if !r.halves["slow"] {
 		t.Error("not halved at 300 kbit/s, the pictures needing 1.4 Mbit/s")
+	}
+}
+
+// nineAlikeNotHalved checks that of nine participants at 700 kbit/s and
+// one viewer at 1.5 Mbit/s none is halved, the composite at 700 kbit/s,
+// with sent (may be nil) what the pictures send; said tells how in the
+// errors.
+func nineAlikeNotHalved(t *testing.T, sent func() int, said string) {
+	t.Helper()
+	ids := []string{"viewer"}
+	est := map[string]int{"viewer": 1_500_000}
+	for i := range 9 {
+		id := string(rune('a' + i))
+		ids = append(ids, id)
+		est[id] = 700_000
+	}
+	r := newHalfRig(t, 300_000, 1_500_000, ids...)
+	r.d.sent = sent
+	for range 8 { // the order of the first reports may halve one for a while
+		r.reports(est)
+	}
+	for id, on := range r.halves {
+		if on {
+			t.Errorf("%s halved among nine alike and one faster%s", id, said)
+		}
+	}
+	if r.layered || r.bitrate != 700_000 {
+		t.Errorf("layered %v, composite at %d; want none and 700000", r.layered, r.bitrate)
 	}
 }

@@ -61,26 +61,7 @@ func TestDownlinkNeedNotLearntWhileHeldDown(t *testing.T) {
 // pictures sending the whole 1.5 Mbit/s, none of the nine is halved (the
 // measure is the lowest of the upper half of the estimates, at most).
 func TestDownlinkNeedIsNoMoreThanTheOthers(t *testing.T) {
-	ids := []string{"viewer"}
-	est := map[string]int{"viewer": 1_500_000}
-	for i := range 9 {
-		id := string(rune('a' + i))
-		ids = append(ids, id)
-		est[id] = 700_000
-	}
-	r := newHalfRig(t, 300_000, 1_500_000, ids...)
-	r.d.sent = func() int { return 1_500_000 }
-	for range 8 {
-		r.reports(est)
-	}
-	for id, on := range r.halves {
-		if on {
-			t.Errorf("%s halved among nine alike and one faster, the pictures busy", id)
-		}
-	}
-	if r.layered || r.bitrate != 700_000 {
-		t.Errorf("layered %v, composite at %d; want none and 700000", r.layered, r.bitrate)
-	}
+	nineAlikeNotHalved(t, func() int { return 1_500_000 }, ", the pictures busy")
 }
 
 // TestDownlinkHalfRateHoldDoublesUpTo80s: a receiver halved again 10 s

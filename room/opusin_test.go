@@ -29,13 +29,20 @@ func voicedOpus(t *testing.T, count int) [][]byte {
 // configurations 12-15), below in SILK ones (0-11), both with FEC.
 func voicedOpusAt(t *testing.T, count, bitrate int) [][]byte {
 	t.Helper()
+	return voicedOpusPackets(t, count, bitrate, opusFrame)
+}
+
+// voicedOpusPackets is voicedOpus at bitrate, in packets of frame samples
+// (mono, 48 kHz): 480 for 10 ms, 1920 for 40, 2880 for 60.
+func voicedOpusPackets(t *testing.T, count, bitrate, frame int) [][]byte {
+	t.Helper()
 	enc := browserOpusEncoder(t, bitrate)
-	pcm := make([]int16, opusFrame)
+	pcm := make([]int16, frame)
 	buf := make([]byte, 1500)
 	pkts := make([][]byte, count)
 	for i := range pkts {
 		for j := range pcm {
-			v, env := mediatest.Speech(float64(i*opusFrame+j)/codec.OpusSampleRate, 8)
+			v, env := mediatest.Speech(float64(i*frame+j)/codec.OpusSampleRate, 8)
 			pcm[j] = int16(0.3 * 32767 * env * v / 2)
 		}
 		n, err := enc.Encode(pcm, buf)
