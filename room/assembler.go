@@ -109,6 +109,7 @@ type assembled struct {
 	data    []byte
 	lost    int // packets given up just before this frame
 	arrival time.Time
+	layer   temporalLayer // a VP8 frame's temporal layer, if its sender says
 }
 
 func newFrameAssembler(newDepacketizer func() rtp.Depacketizer) *frameAssembler {
@@ -663,6 +664,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	a.buf = a.buf[:0]
 	var arrival time.Time
 	var pic pictureID
+	var layer temporalLayer
 	media, ref, known := false, false, false
 	for seq := a.next; ; seq++ {
 		s := &a.ring[seq%assemblerSlots]
@@ -670,6 +672,9 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 			if !media { // read before this packet and those after it are cleared
 				media = true
 				pic, ref, known = a.pictureIDFrom(seq)
+				if _, vp8 := a.dep.(*codecs.VP8Packet); vp8 {
+					layer = vp8TemporalLayer(s.pkt.Payload)
+				}
 			}
 			if payload, err := a.dep.Unmarshal(s.pkt.Payload); err == nil {
 				a.buf = append(a.buf, payload...)
@@ -703,7 +708,7 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 	lost := a.lost
 	a.lost = 0
 	if len(a.buf) > 0 {
-		emit(assembled{data: a.buf, lost: lost, arrival: arrival})
+		emit(assembled{data: a.buf, lost: lost, arrival: arrival, layer: layer})
 	} else {
 		a.lost = lost // an empty frame (padding only): report the loss with the next one
 	}

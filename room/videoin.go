@@ -70,6 +70,9 @@ type videoIn struct {
 	// inband: the last H.264 IDR picture decoded came with its own SPS
 	// (a sender that sends its parameter sets with each keyframe).
 	inband bool
+	// layers follows a VP8 sender's temporal layers, so that a loss above
+	// the base layer costs no keyframe.
+	layers temporalLayers
 }
 
 // keyframeBackoff is how long keyframe requests wait after the sender's
@@ -134,7 +137,7 @@ func decodeCost(pixels, frames int) time.Duration {
 // MIME type mime, closing the previous decoder. It reports whether the
 // codec is one mcu decodes.
 func (v *videoIn) start(pt uint8, mime string) bool {
-	v.pt, v.lateRun = pt, 0
+	v.pt, v.lateRun, v.layers = pt, 0, temporalLayers{}
 	v.close()
 	vc, err := codec.ParseVideoCodec(mime)
 	if err != nil {
@@ -308,7 +311,9 @@ func (v *videoIn) expire(now time.Time) error {
 		return v.failed
 	}
 	v.frames.drain(now, v.decode)
-	if v.frames.lost > 0 && v.failed == nil && !v.dec.NeedsKeyframe() {
+	// (Of a sender's temporal layers, the next frame tells whether the
+	// loss broke the base layer: asked for then, if it did.)
+	if v.frames.lost > 0 && v.failed == nil && !v.dec.NeedsKeyframe() && !v.layers.known {
 		v.dec.WaitKeyframe()
 		v.ask()
 	}
@@ -323,7 +328,21 @@ func (v *videoIn) decode(f assembled) {
 		return
 	}
 	c := v.dec.Codec()
-	if f.lost > 0 {
+	lost := f.lost > 0
+	if c == codec.VP8 {
+		switch v.layers.admit(f.layer, lost, codec.IsKeyframe(c, f.data), v.dec.NeedsKeyframe()) {
+		case layerSkip:
+			return
+		case layerDecode:
+			if lost {
+				v.log.Debug("video loss above the base layer, upper layers wait for their next sync frame", "packets", f.lost)
+			}
+			lost = false
+		case layerAfterLoss:
+			lost = true
+		}
+	}
+	if lost {
 		v.log.Debug("video loss", "packets", f.lost)
 		v.dec.WaitKeyframe()
 		if c == codec.H264 && v.inband && codec.IsKeyframe(c, f.data) && !codec.H264HasSPS(f.data) {

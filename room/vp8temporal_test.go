@@ -1,0 +1,319 @@
+package room
+
+import (
+	"hash/fnv"
+	"log/slog"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"mcu/codec"
+)
+
+// TestVP8TemporalLayerDescriptor: the layer, TL0PICIDX and Y bit are read
+// after a picture ID of either size or none, and a descriptor that does
+// not say both the layer and the TL0PICIDX, or is cut short, tells no
+// layer.
+func TestVP8TemporalLayerDescriptor(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		p    []byte
+		want temporalLayer
+	}{
+		{"15-bit picture ID", []byte{0x90, 0xe0, 0x81, 0x02, 7, 0x60, 0x9d}, temporalLayer{tid: 1, tl0: 7, sync: true, ok: true}},
+		{"7-bit picture ID", []byte{0x90, 0xe0, 0x05, 200, 0x80, 0x9d}, temporalLayer{tid: 2, tl0: 200, ok: true}},
+		{"no picture ID", []byte{0x90, 0x60, 0, 0x00, 0x9d}, temporalLayer{tl0: 0, ok: true}},
+		{"with KEYIDX", []byte{0x90, 0xf0, 0x05, 9, 0xc3, 0x9d}, temporalLayer{tid: 3, tl0: 9, ok: true}},
+		{"no TL0PICIDX", []byte{0x90, 0xa0, 0x05, 0x40, 0x9d}, temporalLayer{}},
+		{"no layer", []byte{0x90, 0xc0, 0x05, 9, 0x9d}, temporalLayer{}},
+		{"no extension", []byte{0x10, 0x9d, 0x01}, temporalLayer{}},
+		{"cut short", []byte{0x90, 0xe0, 0x81, 0x02, 7}, temporalLayer{}},
+		{"picture ID cut short", []byte{0x90, 0xe0, 0x81}, temporalLayer{}},
+	} {
+		if got := vp8TemporalLayer(c.p); got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
+}
+
+// layeredFrame is a VP8 frame and where it sits in two temporal layers.
+type layeredFrame struct {
+	data  []byte
+	layer temporalLayer
+}
+
+// twoLayerFrames encodes n moving pictures with the encoder's two-layer
+// pattern: reference frames in the base layer, droppable ones in layer 1,
+// with TL0PICIDX counted as a sender counts it (from 250, so that it
+// wraps). sync tells the Y bit of the i-th layer-1 frame.
+func twoLayerFrames(t *testing.T, n int, sync func(i int) bool) []layeredFrame {
+	t.Helper()
+	cfg := codec.DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
+	enc, err := codec.NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	enc.SetTwoLayers(true)
+	var frames []layeredFrame
+	tl0, upper := 249, 0
+	for i := range n {
+		f, err := enc.Encode(movingPicture(cfg.Width, cfg.Height, i), time.Duration(i)*time.Second/30, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := temporalLayer{ok: true}
+		if f.Droppable {
+			l.tid, l.sync = 1, sync(upper)
+			upper++
+		} else {
+			tl0 = (tl0 + 1) % 256
+		}
+		l.tl0 = tl0
+		frames = append(frames, layeredFrame{data: slices.Clone(f.Data), layer: l})
+	}
+	if !codec.IsKeyframe(codec.VP8, frames[0].data) || upper < n/2-2 {
+		t.Fatalf("%d of %d frames in layer 1, the first a keyframe: %v", upper, n, codec.IsKeyframe(codec.VP8, frames[0].data))
+	}
+	return frames
+}
+
+// layeredPackets packetizes frame i of frames as a sender with temporal
+// layers does: each packet's descriptor with a 15-bit picture ID, the
+// TL0PICIDX and the layer, 500 bytes of the frame at most in each.
+func layeredPackets(t *testing.T, frames []layeredFrame, i int, seq *uint16) [][]byte {
+	t.Helper()
+	f := frames[i]
+	var raw [][]byte
+	for off := 0; off < len(f.data); off += 500 {
+		end := min(off+500, len(f.data))
+		desc := []byte{0x80, 0xe0, 0x80 | byte(i>>8), byte(i), byte(f.layer.tl0), byte(f.layer.tid << 6)}
+		if off == 0 {
+			desc[0] |= 0x10 // S, partition 0
+		}
+		if f.layer.sync {
+			desc[5] |= 0x20
+		}
+		pkt := rtp.Packet{
+			Header: rtp.Header{
+				Version: 2, PayloadType: 96, SequenceNumber: *seq, Timestamp: uint32(i * 3000), SSRC: 1234,
+				Marker: end == len(f.data),
+			},
+			Payload: append(desc, f.data[off:end]...),
+		}
+		*seq++
+		b, err := pkt.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw = append(raw, b)
+	}
+	return raw
+}
+
+// layeredRun pushes frames to a videoIn at 30 a second, but for the
+// packets drop says to lose (frame, packet), and returns a digest of each
+// picture decoded, in order, and the keyframes asked for.
+func layeredRun(t *testing.T, frames []layeredFrame, drop func(frame, packet int) bool) (pictures []uint64, keyframes int) {
+	t.Helper()
+	var pic codec.Frame
+	in := &videoIn{
+		mimeType: func() string { return "video/VP8" },
+		keyframe: func() { keyframes++ },
+		pictures: func(dec *codec.VideoDecoder, _ time.Time) {
+			for {
+				ok, err := dec.Receive(&pic)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					return
+				}
+				h := fnv.New64a()
+				h.Write(pic.Y)
+				h.Write(pic.Cb)
+				h.Write(pic.Cr)
+				pictures = append(pictures, h.Sum64())
+			}
+		},
+		log:    slog.New(slog.DiscardHandler),
+		stream: new(atomic.Pointer[StreamInfo]),
+	}
+	defer in.close()
+	in.start(96, "video/VP8")
+	start := time.Now()
+	seq := uint16(65000)
+	for i := range frames {
+		at := start.Add(time.Duration(i) * time.Second / 30)
+		for k, b := range layeredPackets(t, frames, i, &seq) {
+			if drop(i, k) {
+				continue
+			}
+			if _, err := in.push(b, at, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := in.expire(at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := in.expire(start.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return pictures, keyframes
+}
+
+// picked is the digests of whole at the indices of frames decoded.
+func picked(whole []uint64, decoded func(i int) bool) []uint64 {
+	var out []uint64
+	for i, d := range whole {
+		if decoded(i) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// TestVideoInTemporalLayerLoss: a VP8 sender with two temporal layers
+// loses a frame of layer 1 (one packet of it, the frame given up): no
+// keyframe is asked for and every other frame decodes, each picture the
+// same as without the loss. Where the layer-1 frames after the lost one
+// say they may refer to it (no Y bit), they are skipped up to the next
+// that refers to the base layer alone, and the base layer's go on; a lost
+// base-layer frame still asks for a keyframe.
+func TestVideoInTemporalLayerLoss(t *testing.T) {
+	const n = 60
+	everySync := func(int) bool { return true }
+	frames := twoLayerFrames(t, n, everySync)
+	whole, asked := layeredRun(t, frames, func(int, int) bool { return false })
+	if len(whole) != n || asked != 0 {
+		t.Fatalf("without loss: %d pictures of %d frames, %d keyframes asked for", len(whole), n, asked)
+	}
+	upper := 20
+	for frames[upper].layer.tid != 1 || len(layeredPackets(t, frames, upper, new(uint16))) < 2 {
+		if upper++; upper == n-10 {
+			t.Fatal("no layer-1 frame of two packets or more")
+		}
+	}
+	got, asked := layeredRun(t, frames, func(i, k int) bool { return i == upper && k == 1 })
+	if want := picked(whole, func(i int) bool { return i != upper }); asked != 0 || !slices.Equal(got, want) {
+		t.Errorf("a layer-1 frame lost: %d keyframes asked for, %d pictures (want 0 and %d, each as without the loss)", asked, len(got), len(want))
+	}
+
+	// The Y bit on every third layer-1 frame only.
+	frames = twoLayerFrames(t, n, func(i int) bool { return i%3 == 0 })
+	whole, _ = layeredRun(t, frames, func(int, int) bool { return false })
+	upper = 20
+	for frames[upper].layer.tid != 1 || frames[upper].layer.sync {
+		upper++
+	}
+	resync := upper + 1
+	for frames[resync].layer.tid != 1 || !frames[resync].layer.sync {
+		resync++
+	}
+	got, asked = layeredRun(t, frames, func(i, _ int) bool { return i == upper })
+	want := picked(whole, func(i int) bool { return i < upper || i >= resync || frames[i].layer.tid == 0 })
+	if asked != 0 || !slices.Equal(got, want) {
+		t.Errorf("a layer-1 frame lost, the Y bit on every third: %d keyframes asked for, %d pictures (want 0 and %d: layer 1 from frame %d on)",
+			asked, len(got), len(want), resync)
+	}
+
+	base := 21
+	for frames[base].layer.tid != 0 {
+		base++
+	}
+	got, asked = layeredRun(t, frames, func(i, _ int) bool { return i == base })
+	if asked == 0 || !slices.Equal(got, whole[:base]) {
+		t.Errorf("a base-layer frame lost: %d keyframes asked for, %d pictures (want some, and the %d before it)", asked, len(got), base)
+	}
+}
+
+// TestVideoInTemporalLayerLossBeforeAPause: a frame whose first packet is
+// lost and whose last one came is given up at the assembler's deadline
+// with no frame behind it (a sender that pauses, as a screen share does).
+// Of a sender with temporal layers, the next frame tells whether the loss
+// broke the base layer: a keyframe is asked for only then, and only if it
+// did.
+func TestVideoInTemporalLayerLossBeforeAPause(t *testing.T) {
+	frames := twoLayerFrames(t, 40, func(int) bool { return true })
+	for _, lose := range []int{0, 1} {
+		i := 20
+		for frames[i].layer.tid != lose || len(layeredPackets(t, frames, i, new(uint16))) < 2 {
+			i++
+		}
+		var pic codec.Frame
+		pictures, keyframes := 0, 0
+		in := &videoIn{
+			mimeType: func() string { return "video/VP8" },
+			keyframe: func() { keyframes++ },
+			pictures: func(dec *codec.VideoDecoder, _ time.Time) {
+				for ok, _ := dec.Receive(&pic); ok; ok, _ = dec.Receive(&pic) {
+					pictures++
+				}
+			},
+			log:    slog.New(slog.DiscardHandler),
+			stream: new(atomic.Pointer[StreamInfo]),
+		}
+		in.start(96, "video/VP8")
+		start, seq := time.Now(), uint16(0)
+		for k := 0; k <= i; k++ {
+			for j, b := range layeredPackets(t, frames, k, &seq) {
+				if k == i && j == 0 {
+					continue
+				}
+				if _, err := in.push(b, start, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if err := in.expire(start.Add(2 * assemblerPatience)); err != nil {
+			t.Fatal(err)
+		}
+		if keyframes != 0 || pictures != i {
+			t.Errorf("layer %d: at the deadline, %d keyframes asked for and %d pictures, want none and %d", lose, keyframes, pictures, i)
+		}
+		for _, b := range layeredPackets(t, frames, i+1, &seq) {
+			if _, err := in.push(b, start.Add(time.Second), 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if broke := lose == 0; broke != (keyframes == 1) || broke == (pictures == i+1) {
+			t.Errorf("layer %d: after the next frame, %d keyframes asked for and %d pictures", lose, keyframes, pictures)
+		}
+		in.close()
+	}
+}
+
+// TestVideoInTemporalLayerWithoutSyncFrames: a sender whose frames above
+// the base layer never say Y is shown at its base layer's rate after a
+// loss above it for maxLayerSkips of those frames, not until its next
+// keyframe: then a keyframe is asked for.
+func TestVideoInTemporalLayerWithoutSyncFrames(t *testing.T) {
+	const n = 90
+	frames := twoLayerFrames(t, n, func(int) bool { return false })
+	whole, _ := layeredRun(t, frames, func(int, int) bool { return false })
+	upper := 20
+	for frames[upper].layer.tid != 1 {
+		upper++
+	}
+	end, skipped := upper+1, 0
+	for ; end < n; end++ {
+		if frames[end].layer.tid == 1 {
+			if skipped++; skipped > maxLayerSkips {
+				break
+			}
+		}
+	}
+	if end == n {
+		t.Fatalf("%d frames are too few", n)
+	}
+	got, asked := layeredRun(t, frames, func(i, _ int) bool { return i == upper })
+	want := picked(whole, func(i int) bool { return i < upper || i < end && frames[i].layer.tid == 0 })
+	if asked == 0 || !slices.Equal(got, want) {
+		t.Errorf("%d keyframes asked for, %d pictures; want some, and %d: the base layer's up to frame %d", asked, len(got), len(want), end)
+	}
+}
