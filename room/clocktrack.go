@@ -334,6 +334,9 @@ func newAudioTrack(id, streamID string) (*clockTrack, error) {
 // PTS. It returns the first write error; the other bindings are written
 // anyway.
 func (t *clockTrack) WriteFrame(f codec.EncodedFrame) error {
+	if vp8, ok := t.payloader.(*vp8Payloader); ok {
+		vp8.droppable = f.Droppable
+	}
 	payloads := t.payloader.Payload(mtu-12, f.Data) // 12: the RTP header
 	t.droppable.Store(f.Droppable)
 	t.frames.Add(1)

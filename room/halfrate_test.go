@@ -252,3 +252,100 @@ func decodeSent(t *testing.T, b *payloadBinding) map[uint32]*codec.Frame {
 	}
 	return out
 }
+
+// TestCompositeLayersSpareAReceiverALostFrame: the composite encoded with
+// two layers says them in its payload descriptors, so a receiver that
+// loses a droppable frame (a packet of it, not resent in time) decodes
+// on without asking for a keyframe, each picture as without the loss;
+// the server's own receiving side stands for a browser's here. A
+// receiver on half rate gets the base layer, its count without a gap.
+func TestCompositeLayersSpareAReceiverALostFrame(t *testing.T) {
+	cfg := codec.DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
+	enc, err := codec.NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	enc.SetTwoLayers(true)
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := &payloadBinding{fakeBinding: fakeBinding{id: "full", ssrc: 1}}
+	halved := &payloadBinding{fakeBinding: fakeBinding{id: "half", ssrc: 2}}
+	video.halfRate(2).Store(true)
+	for _, b := range []*payloadBinding{full, halved} {
+		if _, err := video.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const n = 40
+	var frames []layeredFrame
+	for i := range n {
+		f, err := enc.Encode(movingPicture(cfg.Width, cfg.Height, i), time.Duration(i)*time.Second/30, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, layeredFrame{data: slices.Clone(f.Data), layer: temporalLayer{tid: map[bool]int{true: 1}[f.Droppable]}})
+		if err := video.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lost := 20
+	for frames[lost].layer.tid != 1 {
+		lost++
+	}
+	// The full receiver's packets, by frame.
+	packets := make([][][]byte, n)
+	k := -1
+	for i, h := range full.headers {
+		if i == 0 || full.headers[i-1].Marker {
+			k++
+		}
+		p := rtp.Packet{Header: h, Payload: full.payloads[i]}
+		b, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		packets[k] = append(packets[k], b)
+	}
+	if k != n-1 {
+		t.Fatalf("%d frames sent, want %d", k+1, n)
+	}
+	run := func(drop int) (pictures, keyframes int) {
+		p := newVideoInProbe(t, map[uint8]string{96: "video/VP8"})
+		p.in.start(96, "video/VP8")
+		for i := range n {
+			p.later(time.Second / 30)
+			if i != drop {
+				p.push(packets[i]...)
+			}
+			if err := p.in.expire(time.Now().Add(p.skew)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := p.in.expire(time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		return p.take()[image.Pt(cfg.Width, cfg.Height)], p.keyframes
+	}
+	if pictures, keyframes := run(-1); pictures != n || keyframes != 0 {
+		t.Fatalf("without loss: %d pictures of %d frames, %d keyframes asked for", pictures, n, keyframes)
+	}
+	if pictures, keyframes := run(lost); pictures != n-1 || keyframes != 0 {
+		t.Errorf("droppable frame %d lost: %d pictures, %d keyframes asked for; want %d and none", lost, pictures, keyframes, n-1)
+	}
+	// The halved receiver: base-layer frames only, counted one by one.
+	var tl0 int
+	for i, pl := range halved.payloads {
+		if pl[0]&0x10 == 0 {
+			continue // not a frame's first packet
+		}
+		l := vp8TemporalLayer(pl)
+		if !l.ok || l.tid != 0 || i > 0 && l.tl0 != (tl0+1)%256 {
+			t.Fatalf("halved receiver, packet %d: layer %+v after TL0PICIDX %d", i, l, tl0)
+		}
+		tl0 = l.tl0
+	}
+}
