@@ -45,20 +45,26 @@ func vp8TemporalLayer(p []byte) temporalLayer {
 }
 
 // temporalLayers follows what of a VP8 sender's temporal layers the
-// decoder has whole. Use from the goroutine that decodes.
+// decoder has whole. A frame above the base layer that is no sync frame
+// refers to the last frame of its own layer and of each layer below it,
+// so it decodes only while every one of those layers is whole: each frame
+// of theirs decoded since their last sync frame. Use from the goroutine
+// that decodes.
 type temporalLayers struct {
 	known bool // the decoder has every base-layer frame up to tl0's
 	tl0   int  // the TL0PICIDX of the frames decoded last
-	upTo  int  // the highest layer whose frames decode: those above are skipped
-	// skipped counts the frames skipped since the last layer came back.
+	// broken has bit k set for each layer k above the base that is not
+	// whole: since a loss, or since one of its frames was skipped, no sync
+	// frame of it came. seen has a bit for each layer the sender sent a
+	// frame of since its last keyframe.
+	broken, seen uint8
+	// skipped counts the frames skipped since every layer seen was last
+	// whole.
 	skipped int
 }
 
-// maxTemporalLayer is the highest layer a descriptor's TID can say.
-const maxTemporalLayer = 3
-
 // maxLayerSkips is how many frames above the base layer are skipped
-// waiting for a layer sync frame before a keyframe is asked for: a sender
+// waiting for layer sync frames before a keyframe is asked for: a sender
 // whose frames never say Y would otherwise be shown at its base layer's
 // rate until its next keyframe, which may be minutes away. Browsers mark
 // one frame in every four to eight of each layer; 24 of the frames above
@@ -90,16 +96,22 @@ func (s *temporalLayers) admit(l temporalLayer, lost, keyframe, waiting bool) la
 		*s = temporalLayers{}
 		return asIs
 	case keyframe:
-		*s = temporalLayers{known: true, tl0: l.tl0, upTo: maxTemporalLayer}
+		*s = temporalLayers{known: true, tl0: l.tl0, seen: 1}
 		return asIs
 	case waiting || !s.known:
 		s.known = false
 		return asIs
 	}
+	layer := uint8(1) << l.tid
+	s.seen |= layer
 	if lost {
 		// Had a base-layer frame been lost, this one would count past it:
 		// a base-layer frame the one after the last decoded, any other
-		// frame the same as the frames decoded last.
+		// frame the same as the frames decoded last. The lost frames may
+		// have been of any layer above (one not seen yet too). skipped
+		// goes on: a sender that loses a frame every few, its frames never
+		// saying Y, would otherwise be shown at its base layer's rate for
+		// good.
 		next := s.tl0
 		if l.tid == 0 {
 			next = (s.tl0 + 1) % 256
@@ -108,24 +120,29 @@ func (s *temporalLayers) admit(l temporalLayer, lost, keyframe, waiting bool) la
 			s.known = false
 			return layerAfterLoss
 		}
-		s.upTo, s.skipped = 0, 0
+		s.broken = ^uint8(1)
 	}
+	below := layer<<1 - 2 // the layers above the base up to this one's
 	switch {
 	case l.tid == 0:
 		s.tl0 = l.tl0
-		return layerDecode
-	case l.tid <= s.upTo:
-		return layerDecode
-	case l.tid == s.upTo+1 && l.sync && l.tl0 == s.tl0:
-		// A layer sync frame refers to the base layer alone; the layers
-		// below it decode already, so the frames after it, which may refer
-		// to theirs, do too.
-		s.upTo, s.skipped = l.tid, 0
-		return layerDecode
+	case l.sync && l.tl0 == s.tl0:
+		// A layer sync frame refers to the base-layer frame it follows
+		// alone, and the frames of its layer after it to it.
+		s.broken &^= layer
+	case s.broken&below == 0:
+	default:
+		// Skipped, the frame leaves its layer broken: the frames of the
+		// layer after it may refer to it.
+		s.broken |= layer
+		if s.skipped++; s.skipped > maxLayerSkips {
+			s.known = false
+			return layerAfterLoss
+		}
+		return layerSkip
 	}
-	if s.skipped++; s.skipped > maxLayerSkips {
-		s.known = false
-		return layerAfterLoss
+	if s.broken&s.seen == 0 {
+		s.skipped = 0
 	}
-	return layerSkip
+	return layerDecode
 }

@@ -317,3 +317,85 @@ func TestVideoInTemporalLayerWithoutSyncFrames(t *testing.T) {
 		t.Errorf("%d keyframes asked for, %d pictures; want some, and %d: the base layer's up to frame %d", asked, len(got), len(want), end)
 	}
 }
+
+// TestVideoInTemporalLayerRepeatedLossWithoutSyncFrames: a sender whose
+// frames above the base layer never say Y, and that loses one of them
+// every eight, is not shown at its base layer's rate for good: the frames
+// skipped count on across the losses, and a keyframe is asked for.
+func TestVideoInTemporalLayerRepeatedLossWithoutSyncFrames(t *testing.T) {
+	const n = 240
+	frames := twoLayerFrames(t, n, func(int) bool { return false })
+	lost, upper := map[int]bool{}, 0
+	for i, f := range frames {
+		if f.layer.tid == 1 {
+			if i > 20 && upper%8 == 0 {
+				lost[i] = true
+			}
+			upper++
+		}
+	}
+	got, asked := layeredRun(t, frames, func(i, _ int) bool { return lost[i] })
+	if asked == 0 {
+		t.Errorf("%d layer-1 frames lost, one in eight: no keyframe asked for, %d pictures of %d (layer 1 never decodes again)", len(lost), len(got), n)
+	}
+}
+
+// TestVideoInTemporalLayerLossAtTheWrap: a layer-1 frame lost just before
+// the base-layer frame whose TL0PICIDX goes round from 255 to 0 broke no
+// base-layer frame: no keyframe is asked for.
+func TestVideoInTemporalLayerLossAtTheWrap(t *testing.T) {
+	frames := twoLayerFrames(t, 30, func(int) bool { return true })
+	whole, _ := layeredRun(t, frames, func(int, int) bool { return false })
+	i := 1
+	for frames[i].layer.tid != 1 || frames[i].layer.tl0 != 255 || frames[i+1].layer.tid != 0 {
+		if i++; i == len(frames)-1 {
+			t.Fatal("no layer-1 frame just before the wrap")
+		}
+	}
+	got, asked := layeredRun(t, frames, func(j, _ int) bool { return j == i })
+	if want := picked(whole, func(j int) bool { return j != i }); asked != 0 || !slices.Equal(got, want) {
+		t.Errorf("frame %d lost: %d keyframes asked for, %d pictures (want 0 and %d)", i, asked, len(got), len(want))
+	}
+}
+
+// TestTemporalLayersAdmit: after a loss above the base layer, each layer
+// is whole again from its own sync frame, and a frame that is none
+// decodes once its layer and every layer below it are whole (a layer-2
+// sync frame before layer 1's, as Chromium sends them in L1T3, decodes;
+// the layer-2 frame after it, which may refer to layer 1's last, not
+// while layer 1 waits, and its layer is broken again); a layer not seen
+// since the loss may have lost a frame too; a sync frame that does not
+// follow the base-layer frame decoded last is skipped; TL0PICIDX counts
+// round from 255 to 0; a base-layer frame lost asks for a keyframe.
+func TestTemporalLayersAdmit(t *testing.T) {
+	var s temporalLayers
+	for i, c := range []struct {
+		tid, tl0   int
+		sync, lost bool
+		key        bool
+		want       layerVerdict
+	}{
+		{tid: 0, tl0: 255, key: true, want: layerDecode},
+		{tid: 2, tl0: 255, want: layerDecode},
+		{tid: 1, tl0: 255, want: layerDecode},
+		{tid: 0, tl0: 0, lost: true, want: layerDecode}, // a layer-1 or -2 frame lost before it
+		{tid: 2, tl0: 0, sync: true, want: layerDecode},
+		{tid: 2, tl0: 0, want: layerSkip}, // layer 1 waits
+		{tid: 1, tl0: 0, sync: true, want: layerDecode},
+		{tid: 2, tl0: 0, want: layerSkip}, // its layer broken by the frame skipped
+		{tid: 0, tl0: 1, want: layerDecode},
+		{tid: 2, tl0: 1, sync: true, want: layerDecode},
+		{tid: 2, tl0: 1, want: layerDecode},
+		{tid: 1, tl0: 1, want: layerDecode},
+		{tid: 3, tl0: 1, want: layerSkip},             // layer 3, not seen since the loss
+		{tid: 3, tl0: 0, sync: true, want: layerSkip}, // not after base-layer frame 1
+		{tid: 3, tl0: 1, sync: true, want: layerDecode},
+		{tid: 3, tl0: 1, want: layerDecode},
+		{tid: 2, tl0: 2, lost: true, want: layerAfterLoss}, // base-layer frame 2 lost
+	} {
+		l := temporalLayer{tid: c.tid, tl0: c.tl0, sync: c.sync, ok: true}
+		if got := s.admit(l, c.lost, c.key, false); got != c.want {
+			t.Errorf("frame %d (%+v): %d, want %d", i, c, got, c.want)
+		}
+	}
+}
