@@ -12,9 +12,9 @@ import (
 )
 
 // TestFinishKeepsEachForeignLabel: a file of another tool's that differs
-// from mcu's in its pictures' labels alone (BT.709), or in its OpusHead
-// alone (a pre-skip of 120, still stereo), keeps it: each check refuses
-// such a file on its own.
+// from mcu's in its pictures' labels alone (BT.709, or BT.601 in full
+// range), or in its OpusHead alone (a pre-skip of 120, still stereo),
+// keeps it: each check refuses such a file on its own.
 func TestFinishKeepsEachForeignLabel(t *testing.T) {
 	for _, c := range []struct {
 		name   string
@@ -28,6 +28,13 @@ func TestFinishKeepsEachForeignLabel(t *testing.T) {
 				}
 				data[i+3] = 1
 			}
+		}},
+		{"full range", func(t *testing.T, data []byte) {
+			i := bytes.Index(data, []byte{0x55, 0xb9, 0x81, 1})
+			if i < 0 {
+				t.Fatal("no Range element of limited range")
+			}
+			data[i+3] = 2
 		}},
 		{"opushead", func(t *testing.T, data []byte) {
 			head := bytes.Index(data, []byte("OpusHead"))

@@ -62,7 +62,7 @@ func labels(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	var out string
-	for _, id := range [][]byte{{0x55, 0xb1}, {0x55, 0xba}, {0x55, 0xbb}} {
+	for _, id := range [][]byte{{0x55, 0xb1}, {0x55, 0xba}, {0x55, 0xbb}, {0x55, 0xb9}} {
 		if i := bytes.Index(data, append(id, 0x81)); i >= 0 {
 			out += string(data[i : i+4])
 		}
