@@ -144,26 +144,8 @@ func TestHalfRateFlagIsDroppedAtUnbind(t *testing.T) {
 // keyframe asked for in the middle included. Nothing in it refers to a
 // frame it was not sent.
 func TestHalfRateStreamDecodes(t *testing.T) {
-	cfg := codec.DefaultVP8Config()
-	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
-	enc, err := codec.NewVP8Encoder(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	enc.SetTwoLayers(true)
-	video, err := newVideoTrack("video", "mcu-x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := &payloadBinding{fakeBinding: fakeBinding{id: "full", ssrc: 1}}
-	halved := &payloadBinding{fakeBinding: fakeBinding{id: "half", ssrc: 2}}
-	video.halfRate(2).Store(true)
-	for _, b := range []*payloadBinding{full, halved} {
-		if _, err := video.Bind(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfg, enc := twoLayerEncoder(t)
+	video, full, halved := halvedTrack(t)
 	const frames = 60
 	droppable := 0
 	for i := range frames {
@@ -260,26 +242,8 @@ func decodeSent(t *testing.T, b *payloadBinding) map[uint32]*codec.Frame {
 // the server's own receiving side stands for a browser's here. A
 // receiver on half rate gets the base layer, its count without a gap.
 func TestCompositeLayersSpareAReceiverALostFrame(t *testing.T) {
-	cfg := codec.DefaultVP8Config()
-	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
-	enc, err := codec.NewVP8Encoder(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	enc.SetTwoLayers(true)
-	video, err := newVideoTrack("video", "mcu-x")
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := &payloadBinding{fakeBinding: fakeBinding{id: "full", ssrc: 1}}
-	halved := &payloadBinding{fakeBinding: fakeBinding{id: "half", ssrc: 2}}
-	video.halfRate(2).Store(true)
-	for _, b := range []*payloadBinding{full, halved} {
-		if _, err := video.Bind(b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	cfg, enc := twoLayerEncoder(t)
+	video, full, halved := halvedTrack(t)
 	const n = 40
 	var frames []layeredFrame
 	for i := range n {
@@ -348,4 +312,38 @@ func TestCompositeLayersSpareAReceiverALostFrame(t *testing.T) {
 		}
 		tl0 = l.tl0
 	}
+}
+
+// twoLayerEncoder is a 320x180 VP8 encoder making the two-layer pattern
+// (codec.VP8Encoder.SetTwoLayers), closed at the test's end.
+func twoLayerEncoder(t *testing.T) (codec.VP8Config, *codec.VP8Encoder) {
+	t.Helper()
+	cfg := codec.DefaultVP8Config()
+	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
+	enc, err := codec.NewVP8Encoder(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(enc.Close)
+	enc.SetTwoLayers(true)
+	return cfg, enc
+}
+
+// halvedTrack is the composite's track bound to a receiver on every frame
+// and to one on half rate.
+func halvedTrack(t *testing.T) (video *clockTrack, full, halved *payloadBinding) {
+	t.Helper()
+	video, err := newVideoTrack("video", "mcu-x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full = &payloadBinding{fakeBinding: fakeBinding{id: "full", ssrc: 1}}
+	halved = &payloadBinding{fakeBinding: fakeBinding{id: "half", ssrc: 2}}
+	video.halfRate(2).Store(true)
+	for _, b := range []*payloadBinding{full, halved} {
+		if _, err := video.Bind(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return video, full, halved
 }

@@ -51,14 +51,7 @@ type layeredFrame struct {
 // wraps). sync tells the Y bit of the i-th layer-1 frame.
 func twoLayerFrames(t *testing.T, n int, sync func(i int) bool) []layeredFrame {
 	t.Helper()
-	cfg := codec.DefaultVP8Config()
-	cfg.Width, cfg.Height, cfg.Bitrate = 320, 180, 300_000
-	enc, err := codec.NewVP8Encoder(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	enc.SetTwoLayers(true)
+	cfg, enc := twoLayerEncoder(t)
 	var frames []layeredFrame
 	tl0, upper := 249, 0
 	for i := range n {
