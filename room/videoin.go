@@ -52,16 +52,18 @@ type videoIn struct {
 	lateRun  int                 // packets in a row of another payload type, older and not recent (see push)
 	dec      *codec.VideoDecoder // nil, as frames, while the codec is not decoded
 	frames   *frameAssembler
-	corrupt  int       // damaged frames since the start, for rate-limited warnings
-	profile  int       // frames beyond the negotiated profile, not decoded
-	beyond   bool      // the stream is beyond it, up to a keyframe that is not
-	failed   error     // the decoder cannot go on
-	pace     pace      // frames decoded, as their decodeCost, against the clock
-	paced    int       // frames dropped for coming too fast
-	late     bool      // the packet pushed last waited more than maxDecodeLag for the decoder
-	lagged   int       // frames dropped for it
-	badKeys  int       // keyframes in a row the decoder refused
-	nextAsk  time.Time // while badKeys > 0, no keyframe is asked for before then
+	corrupt  int           // damaged frames since the start, for rate-limited warnings
+	profile  int           // frames beyond the negotiated profile, not decoded
+	beyond   bool          // the stream is beyond it, up to a keyframe that is not
+	failed   error         // the decoder cannot go on
+	pace     pace          // frames decoded, as their decodeCost, against the clock
+	paced    int           // frames dropped for coming too fast
+	late     bool          // the packet pushed last waited more than maxDecodeLag for the decoder
+	waited   time.Duration // and how long
+	lagged   int           // frames dropped for it
+	shed     int           // frames above a sender's base temporal layer dropped for it
+	badKeys  int           // keyframes in a row the decoder refused
+	nextAsk  time.Time     // while badKeys > 0, no keyframe is asked for before then
 	// fmtp gives the SDP's format parameters of the codec of the packet
 	// being pushed (may be nil); h264 the parameter sets an H.264 stream
 	// gave, there and in-band, for IDR pictures that come without them.
@@ -125,6 +127,13 @@ const (
 // frames, and what waits beyond it waits in pion's buffer, unseen, until
 // the buffer overflows and the loss makes the decoder wait for a keyframe.
 const maxDecodeLag = 500 * time.Millisecond
+
+// maxLayeredLag is maxDecodeLag for a VP8 sender with temporal layers,
+// whose frames above the base layer are dropped while it waits longer
+// than maxDecodeLag, and whose base-layer frames are decoded up to this
+// wait: a decoder that still falls further behind drops what waits, as
+// for any sender.
+const maxLayeredLag = 2 * maxDecodeLag
 
 // decodeCost is what frames (those of a VP9 superframe, or one) of
 // pixels each count against the pace: a frame each at maxFrameRate, or,
@@ -245,7 +254,7 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 // are a sender that switched codec and restarted its numbering a little
 // lower: it is followed, not dropped until its numbers catch up.
 func (v *videoIn) push(raw []byte, now time.Time, waited time.Duration) (int, error) {
-	v.late = waited > maxDecodeLag
+	v.late, v.waited = waited > maxDecodeLag, waited
 	if len(raw) >= 8 {
 		pt, seq := raw[1]&0x7f, uint16(raw[2])<<8|uint16(raw[3])
 		ts := uint32(raw[4])<<24 | uint32(raw[5])<<16 | uint32(raw[6])<<8 | uint32(raw[7])
@@ -357,7 +366,23 @@ func (v *videoIn) decode(f assembled) {
 			return
 		}
 	}
-	if v.late {
+	if v.late && c == codec.VP8 && f.layer.ok && v.layers.known && !v.dec.NeedsKeyframe() && v.waited <= maxLayeredLag {
+		// A sender with temporal layers sheds its upper layers instead:
+		// the decoder catches up on the base layer's frames alone (a
+		// quarter or half of them), which it decodes late, and each
+		// upper layer comes back at its next sync frame; no keyframe
+		// (a large frame to decode, on a server short of CPU).
+		if f.layer.tid > 0 {
+			v.layers.shed(f.layer)
+			if v.behind != nil {
+				v.behind()
+			}
+			if v.shed++; v.shed == 1 || v.shed%1000 == 0 {
+				v.log.Warn("video decoding fell behind, frames above the sender's base temporal layer dropped", "count", v.shed, "max_wait", maxDecodeLag)
+			}
+			return
+		}
+	} else if v.late {
 		if c == codec.H264 {
 			v.h264.Complete(f.data) // its parameter sets, kept for the keyframe that decodes
 			if !codec.H264HasSlice(f.data) {

@@ -146,3 +146,7 @@ func (s *temporalLayers) admit(l temporalLayer, lost, keyframe, waiting bool) la
 	}
 	return layerDecode
 }
+
+// shed takes note of a frame at layer l the decoder was not given for
+// want of time: its layer waits for its next sync frame.
+func (s *temporalLayers) shed(l temporalLayer) { s.broken |= 1 << l.tid }

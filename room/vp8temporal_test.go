@@ -113,8 +113,18 @@ func layeredPackets(t *testing.T, frames []layeredFrame, i int, seq *uint16) [][
 // picture decoded, in order, and the keyframes asked for.
 func layeredRun(t *testing.T, frames []layeredFrame, drop func(frame, packet int) bool) (pictures []uint64, keyframes int) {
 	t.Helper()
+	pictures, keyframes, _ = layeredRunWaiting(t, frames, drop, func(int) time.Duration { return 0 })
+	return pictures, keyframes
+}
+
+// layeredRunWaiting is layeredRun with frame i's packets having waited
+// waited(i) for the decoder, and returns too how many frames the server
+// was told of as dropped for it (a strain).
+func layeredRunWaiting(t *testing.T, frames []layeredFrame, drop func(frame, packet int) bool, waited func(i int) time.Duration) (pictures []uint64, keyframes, behind int) {
+	t.Helper()
 	var pic codec.Frame
 	in := &videoIn{
+		behind:   func() { behind++ },
 		mimeType: func() string { return "video/VP8" },
 		keyframe: func() { keyframes++ },
 		pictures: func(dec *codec.VideoDecoder, _ time.Time) {
@@ -146,7 +156,7 @@ func layeredRun(t *testing.T, frames []layeredFrame, drop func(frame, packet int
 			if drop(i, k) {
 				continue
 			}
-			if _, err := in.push(b, at, 0); err != nil {
+			if _, err := in.push(b, at, waited(i)); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -157,7 +167,7 @@ func layeredRun(t *testing.T, frames []layeredFrame, drop func(frame, packet int
 	if err := in.expire(start.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	return pictures, keyframes
+	return pictures, keyframes, behind
 }
 
 // picked is the digests of whole at the indices of frames decoded.
@@ -390,5 +400,56 @@ func TestTemporalLayersAdmit(t *testing.T) {
 		if got := s.admit(l, c.lost, c.key, false); got != c.want {
 			t.Errorf("frame %d (%+v): %d, want %d", i, c, got, c.want)
 		}
+	}
+}
+
+// TestVideoInShedsUpperLayersWhenBehind: a decoder that falls behind
+// (packets waiting over maxDecodeLag for it) drops a layered sender's
+// frames above the base layer, told as a strain, and decodes its base
+// layer's, late: no keyframe is asked for, every picture is one of the
+// stream's as decoded in time, and layer 1 comes back at its next sync
+// frame once the wait is over. Past maxLayeredLag, frames are dropped up
+// to a keyframe, as for any sender.
+func TestVideoInShedsUpperLayersWhenBehind(t *testing.T) {
+	const n = 60
+	late := func(i int) bool { return i >= 20 && i < 40 }
+	for _, every := range []int{1, 3} {
+		frames := twoLayerFrames(t, n, func(i int) bool { return i%every == 0 })
+		whole, _ := layeredRun(t, frames, func(int, int) bool { return false })
+		back := 40 // the first layer-1 frame decoded after the wait
+		for frames[back].layer.tid != 1 || !frames[back].layer.sync {
+			back++
+		}
+		// Told as behind: the layer-1 frames the wait kept from the
+		// decoder, its first and each sync frame after it (the others
+		// wait for one anyway).
+		shed := 0
+		for i := 20; i < 40; i++ {
+			if l := frames[i].layer; l.tid == 1 && (shed == 0 || l.sync) {
+				shed++
+			}
+		}
+		got, asked, behind := layeredRunWaiting(t, frames, func(int, int) bool { return false }, func(i int) time.Duration {
+			if late(i) {
+				return maxDecodeLag + 200*time.Millisecond
+			}
+			return 0
+		})
+		want := picked(whole, func(i int) bool { return i < 20 || i >= back || frames[i].layer.tid == 0 })
+		if asked != 0 || behind != shed || !slices.Equal(got, want) {
+			t.Errorf("Y on every %d: %d keyframes asked for, %d frames told as behind, %d pictures; want 0, %d and %d (layer 1 back at frame %d)",
+				every, asked, behind, len(got), shed, len(want), back)
+		}
+	}
+	frames := twoLayerFrames(t, n, func(int) bool { return true })
+	whole, _ := layeredRun(t, frames, func(int, int) bool { return false })
+	got, asked, _ := layeredRunWaiting(t, frames, func(int, int) bool { return false }, func(i int) time.Duration {
+		if late(i) {
+			return maxLayeredLag + 100*time.Millisecond
+		}
+		return 0
+	})
+	if asked == 0 || !slices.Equal(got, whole[:20]) {
+		t.Errorf("past maxLayeredLag: %d keyframes asked for, %d pictures; want some, and the 20 before the wait", asked, len(got))
 	}
 }
