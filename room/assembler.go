@@ -107,7 +107,7 @@ type heldPacket struct {
 // assembled is one frame, valid until the next push.
 type assembled struct {
 	data    []byte
-	lost    int // packets given up just before this frame
+	lost    int // packets given up just before this frame, and its own the depacketizer refused
 	arrival time.Time
 	layer   temporalLayer // a VP8 frame's temporal layer, if its sender says
 }
@@ -683,7 +683,10 @@ func (a *frameAssembler) emitFrame(end uint16, emit func(assembled)) {
 				// cut short) is media lost: the frame must say so, or the
 				// decoder conceals what is missing, with no error, and
 				// every picture after is predicted from a damaged one.
+				// Nor does its temporal layer spare it: the frame itself
+				// is damaged, whatever its layer.
 				a.lost++
+				layer = temporalLayer{}
 			}
 		}
 		arrival = s.arrival

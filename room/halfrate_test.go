@@ -237,7 +237,7 @@ func decodeSent(t *testing.T, b *payloadBinding) map[uint32]*codec.Frame {
 
 // TestCompositeLayersSpareAReceiverALostFrame: the composite encoded with
 // two layers says them in its payload descriptors, so a receiver that
-// loses a droppable frame (a packet of it, not resent in time) decodes
+// loses a droppable frame (its packets not resent in time) decodes
 // on without asking for a keyframe, each picture as without the loss;
 // the server's own receiving side stands for a browser's here. A
 // receiver on half rate gets the base layer, its count without a gap.

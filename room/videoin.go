@@ -348,6 +348,9 @@ func (v *videoIn) decode(f assembled) {
 			}
 			lost = false
 		case layerAfterLoss:
+			if !lost {
+				v.log.Debug("frames above the base temporal layer skipped waiting for a sync frame too long")
+			}
 			lost = true
 		}
 	}

@@ -13,7 +13,7 @@ import "math/rand/v2"
 //
 // The encoder's droppable frames (codec.VP8Encoder.SetTwoLayers) are
 // layer 1, each a layer sync frame (they refer to the base layer only),
-// and every other frame is layer 0: a receiver that loses a droppable
+// and all the others are layer 0: a receiver that loses a droppable
 // frame knows that nothing after it needed it, and a browser decodes on
 // instead of waiting for a keyframe. The layers are said from the first
 // frame on, whether or not the encoder makes droppable frames: a browser
