@@ -10,7 +10,8 @@ import (
 // CPU (a strain), seen where it hurts: a room's clock skipping pictures (late ticks), a tick
 // finding the encoder still busy with both canvases (a picture not
 // composed), a participant's decoder whose packets waited over
-// maxDecodeLag (frames dropped up to a keyframe). The mixer loop and the
+// maxDecodeLag (frames dropped up to a keyframe, or a layered sender's
+// upper layers shed). The mixer loop and the
 // encoder run above the decoders' priority, so the decoders are the first
 // to show it.
 //

@@ -148,5 +148,13 @@ func (s *temporalLayers) admit(l temporalLayer, lost, keyframe, waiting bool) la
 }
 
 // shed takes note of a frame at layer l the decoder was not given for
-// want of time: its layer waits for its next sync frame.
-func (s *temporalLayers) shed(l temporalLayer) { s.broken |= 1 << l.tid }
+// want of time: its layer waits for its next sync frame. The frame is one
+// the decoder could have decoded (its layer whole, or a sync frame), so
+// the skips count afresh from it, as from a sync frame decoded: a decoder
+// behind for over a second or two, shedding both upper layers of a sender
+// with three, would otherwise take the skips for a sender whose frames
+// never say Y (maxLayerSkips) and ask for the keyframe shedding spares.
+func (s *temporalLayers) shed(l temporalLayer) {
+	s.broken |= 1 << l.tid
+	s.skipped = 0
+}

@@ -453,3 +453,47 @@ func TestVideoInShedsUpperLayersWhenBehind(t *testing.T) {
 		t.Errorf("past maxLayeredLag: %d keyframes asked for, %d pictures; want some, and the 20 before the wait", asked, len(got))
 	}
 }
+
+// TestTemporalLayersShedForLong: a sender that codes three temporal layers
+// as Chromium does for L1T3 (0 2 1 2 0 2 1 2, the second layer-1 and
+// layer-2 frames of every two base-layer frames saying Y), its upper
+// layers shed for 10 s by a decoder behind (each frame admitted above the
+// base dropped for want of time): no frame is taken for a loss that asks
+// for a keyframe, however long it lasts, and both layers are whole again
+// once it ends. A sender whose frames never say Y gets its keyframe
+// asked for during the shedding, as after a loss.
+func TestTemporalLayersShedForLong(t *testing.T) {
+	for _, says := range []bool{true, false} {
+		var s temporalLayers
+		s.admit(temporalLayer{ok: true}, false, true, false)
+		tl0, asked := 0, -1
+		for i := 1; i < 600 && asked < 0; i++ {
+			l := temporalLayer{tl0: tl0, ok: true}
+			switch i % 4 {
+			case 0:
+				tl0 = (tl0 + 1) % 256
+				l.tl0 = tl0
+			case 1:
+				l.tid, l.sync = 2, says && i%8 == 5
+			case 2:
+				l.tid, l.sync = 1, says && i%8 == 6
+			case 3:
+				l.tid = 2
+			}
+			switch s.admit(l, false, false, false) {
+			case layerAfterLoss:
+				asked = i
+			case layerDecode:
+				if i < 300 && l.tid > 0 {
+					s.shed(l)
+				}
+			}
+		}
+		if says && (asked >= 0 || !s.known || s.broken&s.seen != 0) {
+			t.Errorf("Y said: keyframe asked for at frame %d (-1: none) of the shedding's 300, then %+v; want none, every layer whole", asked, s)
+		}
+		if !says && (asked < 0 || asked >= 300) {
+			t.Errorf("no Y: keyframe asked for at frame %d (-1: none); want one during the shedding's 300", asked)
+		}
+	}
+}

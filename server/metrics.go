@@ -73,7 +73,7 @@ func NewMetrics() *Metrics {
 		refusedDesc: prometheus.NewDesc("mcu_joins_refused_overload_total",
 			"Joins refused (503) because the server fell behind its media within -overload-hold.", nil, nil),
 		behindDesc: prometheus.NewDesc("mcu_video_frames_behind_total",
-			"Frames of participants' video dropped undecoded, up to a keyframe, because their decoder fell over 500 ms behind (the server short of CPU).", nil, nil),
+			"Frames of participants' video dropped undecoded because their decoder fell over 500 ms behind (the server short of CPU): up to a keyframe, or, of a sender with temporal layers, those above its base layer that would have been decoded (the others wait for their layer's next sync frame anyway).", nil, nil),
 		h264Desc: prometheus.NewDesc("mcu_h264_receivers",
 			"Sessions receiving the mix in H.264, their offer taking no VP8: each room with any encodes its canvas twice.", nil, nil),
 		recordingsDesc: prometheus.NewDesc("mcu_recordings", "Rooms recording now.", nil, nil),
