@@ -215,4 +215,11 @@ func TestPercentilesFormat(t *testing.T) {
 	if got := percentiles(hist([]float64{1}, 0, 0)); got != "no observations" {
 		t.Errorf("empty: %q", got)
 	}
+	// A histogram of the +Inf bucket alone (another server's exposition):
+	// nothing is known of its values but their mean.
+	h = hist(nil, 4)
+	h.Sum = 0.02
+	if got, want := percentiles(h), "p50 -  p90 -  p99 -  max -  (n 4, mean 5.00ms)"; got != want {
+		t.Errorf("+Inf bucket alone: %q, want %q", got, want)
+	}
 }

@@ -512,7 +512,10 @@ func percentiles(h Histogram) string {
 	top := h.MaxBucket()
 	maxs := "≤" + ms(top)
 	if math.IsInf(top, 1) {
-		maxs = ">" + ms(h.Bounds[len(h.Bounds)-2])
+		maxs = "-" // above every finite bound, and there is none
+		if n := len(h.Bounds); n >= 2 {
+			maxs = ">" + ms(h.Bounds[n-2])
+		}
 	}
 	q := func(q float64) string {
 		if n := len(h.Cumulative); n >= 2 && q*h.Cumulative[n-1] > h.Cumulative[n-2] {
