@@ -58,9 +58,8 @@ type videoIn struct {
 	failed   error         // the decoder cannot go on
 	pace     pace          // frames decoded, as their decodeCost, against the clock
 	paced    int           // frames dropped for coming too fast
-	late     bool          // the packet pushed last waited more than maxDecodeLag for the decoder
-	waited   time.Duration // and how long
-	lagged   int           // frames dropped for it
+	waited   time.Duration // how long the packet pushed last waited for the decoder: late past maxDecodeLag
+	lagged   int           // frames dropped for waiting so
 	shed     int           // frames above a sender's base temporal layer dropped for it
 	badKeys  int           // keyframes in a row the decoder refused
 	nextAsk  time.Time     // while badKeys > 0, no keyframe is asked for before then
@@ -254,7 +253,7 @@ func depacketizer(vc codec.VideoCodec) func() rtp.Depacketizer {
 // are a sender that switched codec and restarted its numbering a little
 // lower: it is followed, not dropped until its numbers catch up.
 func (v *videoIn) push(raw []byte, now time.Time, waited time.Duration) (int, error) {
-	v.late, v.waited = waited > maxDecodeLag, waited
+	v.waited = waited
 	if len(raw) >= 8 {
 		pt, seq := raw[1]&0x7f, uint16(raw[2])<<8|uint16(raw[3])
 		ts := uint32(raw[4])<<24 | uint32(raw[5])<<16 | uint32(raw[6])<<8 | uint32(raw[7])
@@ -369,7 +368,8 @@ func (v *videoIn) decode(f assembled) {
 			return
 		}
 	}
-	if v.late && c == codec.VP8 && f.layer.ok && v.layers.known && !v.dec.NeedsKeyframe() && v.waited <= maxLayeredLag {
+	late := v.waited > maxDecodeLag
+	if late && c == codec.VP8 && f.layer.ok && v.layers.known && !v.dec.NeedsKeyframe() && v.waited <= maxLayeredLag {
 		// A sender with temporal layers sheds its upper layers instead:
 		// the decoder catches up on the base layer's frames alone (a
 		// quarter or half of them), which it decodes late, and each
@@ -385,7 +385,7 @@ func (v *videoIn) decode(f assembled) {
 			}
 			return
 		}
-	} else if v.late {
+	} else if late {
 		if c == codec.H264 {
 			v.h264.Complete(f.data) // its parameter sets, kept for the keyframe that decodes
 			if !codec.H264HasSlice(f.data) {
