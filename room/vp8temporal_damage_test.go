@@ -1,16 +1,11 @@
 package room
 
 import (
-	"hash/fnv"
-	"log/slog"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
-
-	"mcu/codec"
 )
 
 // TestVideoInTemporalLayerFrameWithARefusedPacket: a frame of a sender
@@ -47,49 +42,18 @@ func TestVideoInTemporalLayerFrameWithARefusedPacket(t *testing.T) {
 // changed by edit.
 func layeredRunEdited(t *testing.T, frames []layeredFrame, edit func(f, k int, p *rtp.Packet)) (pictures []uint64, keyframes int) {
 	t.Helper()
-	var pic codec.Frame
-	in := &videoIn{
-		mimeType: func() string { return "video/VP8" },
-		keyframe: func() { keyframes++ },
-		pictures: func(dec *codec.VideoDecoder, _ time.Time) {
-			for ok, _ := dec.Receive(&pic); ok; ok, _ = dec.Receive(&pic) {
-				h := fnv.New64a()
-				h.Write(pic.Y)
-				h.Write(pic.Cb)
-				h.Write(pic.Cr)
-				pictures = append(pictures, h.Sum64())
-			}
-		},
-		log:    slog.New(slog.DiscardHandler),
-		stream: new(atomic.Pointer[StreamInfo]),
-	}
-	defer in.close()
-	in.start(96, "video/VP8")
-	start := time.Now()
-	seq := uint16(65000)
-	for i := range frames {
-		at := start.Add(time.Duration(i) * time.Second / 30)
-		for k, b := range layeredPackets(t, frames, i, &seq) {
-			var p rtp.Packet
-			if err := p.Unmarshal(b); err != nil {
-				t.Fatal(err)
-			}
-			edit(i, k, &p)
-			raw, err := p.Marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := in.push(raw, at, 0); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := in.expire(at); err != nil {
+	pictures, keyframes, _ = layeredReplay(t, frames, func(i, k int, raw []byte) []byte {
+		var p rtp.Packet
+		if err := p.Unmarshal(raw); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := in.expire(start.Add(time.Hour)); err != nil {
-		t.Fatal(err)
-	}
+		edit(i, k, &p)
+		raw, err := p.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return raw
+	}, func(int) time.Duration { return 0 })
 	return pictures, keyframes
 }
 

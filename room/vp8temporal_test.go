@@ -122,6 +122,21 @@ func layeredRun(t *testing.T, frames []layeredFrame, drop func(frame, packet int
 // was told of as dropped for it (a strain).
 func layeredRunWaiting(t *testing.T, frames []layeredFrame, drop func(frame, packet int) bool, waited func(i int) time.Duration) (pictures []uint64, keyframes, behind int) {
 	t.Helper()
+	return layeredReplay(t, frames, func(i, k int, raw []byte) []byte {
+		if drop(i, k) {
+			return nil
+		}
+		return raw
+	}, waited)
+}
+
+// layeredReplay pushes frames to a videoIn at 30 a second, each packet k
+// of frame i as packet(i, k, raw) has it (nil: lost), having waited
+// waited(i) for the decoder, and returns a digest of each picture
+// decoded, in order, the keyframes asked for and the frames told as
+// dropped for the wait.
+func layeredReplay(t *testing.T, frames []layeredFrame, packet func(i, k int, raw []byte) []byte, waited func(i int) time.Duration) (pictures []uint64, keyframes, behind int) {
+	t.Helper()
 	var pic codec.Frame
 	in := &videoIn{
 		behind:   func() { behind++ },
@@ -153,7 +168,7 @@ func layeredRunWaiting(t *testing.T, frames []layeredFrame, drop func(frame, pac
 	for i := range frames {
 		at := start.Add(time.Duration(i) * time.Second / 30)
 		for k, b := range layeredPackets(t, frames, i, &seq) {
-			if drop(i, k) {
+			if b = packet(i, k, b); b == nil {
 				continue
 			}
 			if _, err := in.push(b, at, waited(i)); err != nil {
