@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"runtime/debug"
 	"time"
 
@@ -247,21 +248,31 @@ var _ room.Observer = (*Metrics)(nil)
 // built from: after an upgrade, which servers run which build (and
 // changes(mcu_build_info) in an alert, a restart with a new one).
 func buildInfo() prometheus.Collector {
-	revision, modified, goVersion := "unknown", "unknown", "unknown"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				revision = s.Value
-			case "vcs.modified":
-				modified = s.Value
-			}
-		}
-	}
+	bi, _ := debug.ReadBuildInfo()
+	revision, modified, goVersion := buildLabels(bi)
 	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "mcu_build_info",
 		Help: "1, labelled with the build: the commit (vcs.revision), whether the tree had changes (vcs.modified), the Go version."},
 		[]string{"revision", "modified", "goversion"})
 	g.WithLabelValues(revision, modified, goVersion).Set(1)
 	return g
+}
+
+// buildLabels reads mcu_build_info's labels from a binary's build
+// information (nil: none), "unknown" for what it does not say: a build
+// outside a Git checkout, or with -buildvcs=false, says no commit.
+func buildLabels(bi *debug.BuildInfo) (revision, modified, goVersion string) {
+	revision, modified, goVersion = "unknown", "unknown", "unknown"
+	if bi == nil {
+		return
+	}
+	goVersion = cmp.Or(bi.GoVersion, goVersion)
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			revision = s.Value
+		case "vcs.modified":
+			modified = s.Value
+		}
+	}
+	return
 }
