@@ -84,7 +84,7 @@ func (m *Mixer) paintCanvas(ctx context.Context, c *canvas, t time.Duration) (*i
 func (m *Mixer) updateCells(mode layout.Mode) {
 	key := cellsKey{mode: mode, n: len(m.members), speaker: -1, roster: m.roster}
 	if mode == layout.Speaker {
-		key.speaker = m.speakerIndex()
+		key.speaker = m.largeIndex()
 	}
 	if key == m.cellsKey && m.cells != nil {
 		return
@@ -112,9 +112,30 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	for i, mem := range m.members {
 		if b, ok := mem.Video.(BoxedSource); ok && (!mem.boxTold || mem.box != m.cells[i].Size()) {
 			mem.box, mem.boxTold = m.cells[i].Size(), true
-			b.SetBox(mem.box, m.cfg.Aspect)
+			b.SetBox(mem.box, m.aspect(mem))
 		}
 	}
+}
+
+// largeIndex is the position in m.members of who the speaker layout shows
+// large: the newest share (Participant.Content), or the active speaker,
+// or -1 for nobody yet.
+func (m *Mixer) largeIndex() int {
+	for i, mem := range slices.Backward(m.members) {
+		if mem.Content {
+			return i
+		}
+	}
+	return m.speakerIndex()
+}
+
+// aspect is how mem's pictures go into their tile: a share's whole,
+// otherwise as configured.
+func (m *Mixer) aspect(mem *member) layout.Aspect {
+	if mem.Content {
+		return layout.Fit
+	}
+	return m.cfg.Aspect
 }
 
 // paint brings one participant's tile on img up to date: its newest picture
@@ -158,13 +179,14 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	if ps.gen == m.gen && !ps.placeholder && ps.seq == f.Seq && ps.size == size {
 		return nil // nothing new
 	}
-	dst, crop := layout.Place(size, cell, m.cfg.Aspect)
+	aspect := m.aspect(mem)
+	dst, crop := layout.Place(size, cell, aspect)
 	if f.Width() != size.W || f.Height() != size.H {
 		// Already cropped and scaled by the source, for the tile it was
 		// told of: placed by its own shape, which is the tile's unless the
 		// tile changed since (its stream stalled when someone joined; a
 		// file ended), when it is cropped anew rather than squeezed.
-		dst, crop = layout.Place(layout.Size{W: f.Width(), H: f.Height()}, cell, m.cfg.Aspect)
+		dst, crop = layout.Place(layout.Size{W: f.Width(), H: f.Height()}, cell, aspect)
 	}
 	if ps.gen == m.gen && ps.placeholder && mem.unscalable != 0 && mem.unscalable == f.Seq {
 		return nil // the picture the scaler refused, still

@@ -25,6 +25,15 @@ type Participant struct {
 	Audio AudioSource
 	// MixMinus asks for this participant's own mix: everyone but them.
 	MixMinus bool
+	// Content marks a shared screen or presentation. In the speaker
+	// layout it takes the large tile, in place of the active speaker
+	// (the newest share, when there are several); a room in the grid
+	// layout goes to the speaker layout when the first share comes and
+	// back when the last goes, unless the layout was set meanwhile
+	// (SetLayout). Its pictures are always fitted whole into their tile
+	// (letterboxed), whatever Config.Aspect says: a screen's edges hold
+	// its menus and text.
+	Content bool
 }
 
 // Output receives what the mixer produces. A non-nil error stops Run.
@@ -58,6 +67,7 @@ type Mixer struct {
 	mu        sync.Mutex // guards the fields below, read by Run once per tick
 	joined    []*member
 	mode      layout.Mode
+	sharing   bool // mode went from the grid to the speaker layout for a share (Participant.Content)
 	keyWant   bool
 	h264      bool // the H.264 output is wanted (SetH264)
 	h264Lvl   codec.H264Level
@@ -199,6 +209,9 @@ func (m *Mixer) Add(p Participant) error {
 		}
 	}
 	m.joined = append(m.joined, mem)
+	if p.Content && m.mode == layout.Grid {
+		m.mode, m.sharing = layout.Speaker, true
+	}
 	return nil
 }
 
@@ -215,6 +228,10 @@ func (m *Mixer) Remove(id string) bool {
 		return false
 	}
 	m.joined = slices.Delete(m.joined, i, i+1)
+	if m.sharing && !slices.ContainsFunc(m.joined, func(j *member) bool { return j.Content }) {
+		// The last share is over: back to the grid it interrupted.
+		m.mode, m.sharing = layout.Grid, false
+	}
 	return true
 }
 
@@ -235,7 +252,7 @@ func (m *Mixer) Voice(id string) (heard, speaker bool) {
 // SetLayout switches the layout from the next tick on.
 func (m *Mixer) SetLayout(mode layout.Mode) {
 	m.mu.Lock()
-	m.mode = mode
+	m.mode, m.sharing = mode, false // the layout chosen holds after the share too
 	m.mu.Unlock()
 }
 

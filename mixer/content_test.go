@@ -1,0 +1,195 @@
+package mixer
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"mcu/layout"
+)
+
+// TestContentShownLargeAndWhole: a shared screen takes the speaker
+// layout's large tile from the active speaker, and is fitted whole into
+// it (bars beside a 4:3 screen) while the cameras are cropped to fill
+// their tiles as configured. Before, a share was a camera like any other:
+// a thumbnail in the strip, its edges (menus, text) cut off.
+func TestContentShownLargeAndWhole(t *testing.T) {
+	cfg := testConfig()
+	cfg.Aspect = layout.Fill
+	cfg.Layout = layout.Speaker
+	m, tap := tappedMixer(t, cfg, 500*time.Millisecond)
+	cameras := [][3]uint8{{81, 90, 240}, {145, 54, 34}}
+	for i, c := range cameras {
+		p := Participant{ID: fmt.Sprint("cam", i), Video: &colourSource{y: c[0], cb: c[1], cr: c[2], w: 320, h: 240}}
+		if i == 0 {
+			p.Audio = &toneSource{hz: 440, amp: 0.3} // the active speaker
+		}
+		if err := m.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	screen := [3]uint8{170, 166, 16}
+	if err := m.Add(Participant{ID: "screen", Video: &colourSource{y: screen[0], cb: screen[1], cr: screen[2], w: 400, h: 300}, Content: true}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, m, time.Second)
+	img := tap.got[500*time.Millisecond]
+	if img == nil {
+		t.Fatal("no canvas at 0.5 s")
+	}
+	cells := layout.SpeakerCells(3, 2, layout.Size{W: cfg.Video.Width, H: cfg.Video.Height})
+	large := cells[2]
+	if y := lumaAt(img, large); int(y) < int(screen[0])-3 || int(y) > int(screen[0])+3 {
+		t.Errorf("the large tile's centre has luma %d, want the screen's %d (the speaker's is %d)", y, screen[0], cameras[0][0])
+	}
+	// Fitted: a 4:3 screen in the wide tile leaves bars at its sides.
+	dst, _ := layout.Place(layout.Size{W: 400, H: 300}, large, layout.Fit)
+	if dst.W >= large.W {
+		t.Fatalf("the screen fills the tile's width (%v in %v): the test shows nothing", dst, large)
+	}
+	if y := img.Y[(large.Y+large.H/2)*img.YStride+large.X+2]; y > 20 {
+		t.Errorf("the large tile's left edge has luma %d, want a black bar beside the whole screen", y)
+	}
+	if y := img.Y[(dst.Y+dst.H/2)*img.YStride+dst.X+2]; int(y) < int(screen[0])-3 || int(y) > int(screen[0])+3 {
+		t.Errorf("the screen's own left edge has luma %d, want %d", y, screen[0])
+	}
+	// The cameras, in the strip, filled as configured: no bars.
+	for i, c := range cameras {
+		cell := cells[i]
+		if y := img.Y[(cell.Y+cell.H/2)*img.YStride+cell.X+1]; int(y) < int(c[0])-3 || int(y) > int(c[0])+3 {
+			t.Errorf("camera %d's tile edge has luma %d, want its colour %d (cropped to fill)", i, y, c[0])
+		}
+	}
+}
+
+// TestContentLayoutFollowsTheShare: a room in the grid goes to the
+// speaker layout when the first share comes, stays while any share is
+// on, and goes back when the last one ends, unless the layout was set
+// meanwhile, which holds; a room already in the speaker layout stays
+// there. Of two shares, the newest is shown large.
+func TestContentLayoutFollowsTheShare(t *testing.T) {
+	screen := func(id string) Participant { return Participant{ID: id, Content: true} }
+	for _, c := range []struct {
+		name  string
+		start layout.Mode
+		steps func(m *Mixer) error
+		want  layout.Mode
+	}{
+		{"grid, a share, its end", layout.Grid, func(m *Mixer) error {
+			return addRemove(m, screen("s"), "s")
+		}, layout.Grid},
+		{"grid, a share, speaker set, its end", layout.Grid, func(m *Mixer) error {
+			if err := m.Add(screen("s")); err != nil {
+				return err
+			}
+			m.SetLayout(layout.Speaker)
+			m.Remove("s")
+			return nil
+		}, layout.Speaker},
+		{"grid, a share, grid set, its end", layout.Grid, func(m *Mixer) error {
+			if err := m.Add(screen("s")); err != nil {
+				return err
+			}
+			m.SetLayout(layout.Grid)
+			if m.Layout() != layout.Grid {
+				return fmt.Errorf("the grid set during a share reads %v", m.Layout())
+			}
+			m.Remove("s")
+			return nil
+		}, layout.Grid},
+		{"speaker, a share, its end", layout.Speaker, func(m *Mixer) error {
+			return addRemove(m, screen("s"), "s")
+		}, layout.Speaker},
+		{"grid, two shares, the first ends", layout.Grid, func(m *Mixer) error {
+			if err := m.Add(screen("s1")); err != nil {
+				return err
+			}
+			if err := m.Add(screen("s2")); err != nil {
+				return err
+			}
+			m.Remove("s1")
+			return nil
+		}, layout.Speaker},
+		{"grid, two shares, both end", layout.Grid, func(m *Mixer) error {
+			if err := m.Add(screen("s1")); err != nil {
+				return err
+			}
+			if err := addRemove(m, screen("s2"), "s1"); err != nil {
+				return err
+			}
+			m.Remove("s2")
+			return nil
+		}, layout.Grid},
+		{"grid, a camera leaves during a share", layout.Grid, func(m *Mixer) error {
+			if err := m.Add(screen("s")); err != nil {
+				return err
+			}
+			m.Remove("cam")
+			return nil
+		}, layout.Speaker},
+	} {
+		cfg := testConfig()
+		cfg.Layout = c.start
+		m, err := New(cfg, &capture{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Add(Participant{ID: "cam"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.steps(m); err != nil {
+			t.Errorf("%s: %v", c.name, err)
+		} else if got := m.Layout(); got != c.want {
+			t.Errorf("%s: layout %v, want %v", c.name, got, c.want)
+		}
+		m.scaler.Close()
+	}
+}
+
+// addRemove adds p, checks that the room is in the speaker layout, and
+// removes id.
+func addRemove(m *Mixer, p Participant, id string) error {
+	if err := m.Add(p); err != nil {
+		return err
+	}
+	if m.Layout() != layout.Speaker {
+		return fmt.Errorf("layout %v during the share, want speaker", m.Layout())
+	}
+	if !m.Remove(id) {
+		return fmt.Errorf("%s was not in the mix", id)
+	}
+	return nil
+}
+
+// TestNewestContentShownLarge: of two shares, the one that came last has
+// the large tile, whoever speaks; when it ends, the other has it again.
+func TestNewestContentShownLarge(t *testing.T) {
+	m, err := New(testConfig(), &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.scaler.Close()
+	for _, p := range []Participant{{ID: "cam0"}, {ID: "s1", Content: true}, {ID: "cam1"}, {ID: "s2", Content: true}} {
+		if err := m.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.sync(0)
+	m.audio.speaker = m.members[2].slot // cam1 talks
+	m.updateCells(layout.Speaker)
+	if large := m.largeIndex(); m.members[large].ID != "s2" {
+		t.Errorf("%s is shown large, want the newest share s2", m.members[large].ID)
+	}
+	m.Remove("s2")
+	m.sync(0)
+	m.updateCells(layout.Speaker)
+	if large := m.largeIndex(); m.members[large].ID != "s1" {
+		t.Errorf("after s2's end %s is shown large, want s1", m.members[large].ID)
+	}
+	want := layout.SpeakerCells(3, 1, m.canvasSize())
+	for i := range want {
+		if m.cells[i] != want[i] {
+			t.Errorf("participant %s has %v, want %v", m.members[i].ID, m.cells[i], want[i])
+		}
+	}
+}
