@@ -35,6 +35,9 @@ type Options struct {
 	Room     string
 	Name     string
 	Endpoint Endpoint
+	// Content publishes the video as shared content, a screen (WHIP
+	// only: "?content=1"), shown large in the speaker layout.
+	Content bool
 	// Video and Audio are files sent in a loop (either may be empty; a file
 	// holding both may be given as both).
 	Video, Audio string
@@ -433,6 +436,16 @@ func (c *Client) post(ctx context.Context, offer string) (answer, location, etag
 		path = "/rooms/" + url.PathEscape(c.opts.Room) + "/join?name=" + url.QueryEscape(c.opts.Name)
 	case WHIP, WHEP:
 		path = "/" + string(c.opts.Endpoint) + "/" + url.PathEscape(c.opts.Room)
+		q := url.Values{}
+		if c.opts.Name != "" {
+			q.Set("name", c.opts.Name)
+		}
+		if c.opts.Content {
+			q.Set("content", "1")
+		}
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(c.opts.Server, "/")+path, strings.NewReader(offer))
 	if err != nil {

@@ -22,6 +22,9 @@ type Event struct {
 	Name    string `json:"name,omitempty"`
 	Kind    string `json:"kind,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Content: at a join, the session's picture is shared content (a
+	// screen: Manager.Share).
+	Content bool `json:"content,omitempty"`
 	// A recording's events: its file; at its end, how it ended
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`

@@ -101,6 +101,17 @@ func NewManager(cfg Config) (*Manager, error) {
 // Join negotiates a new session from an SDP offer and returns it with the
 // answer (holding all ICE candidates). The room is created if needed.
 func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, offer string) (*Session, string, error) {
+	return m.join(ctx, roomName, name, kind, offer, false)
+}
+
+// Share is Join for a publisher whose picture is shared content: a screen,
+// slides (mixer.Participant.Content). It is shown large in the speaker
+// layout, to which a room in the grid goes for as long as a share lasts.
+func (m *Manager) Share(ctx context.Context, roomName, name, offer string) (*Session, string, error) {
+	return m.join(ctx, roomName, name, Publisher, offer, true)
+}
+
+func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, offer string, content bool) (*Session, string, error) {
 	if !recorder.SafeName(roomName) {
 		return nil, "", ErrBadName
 	}
@@ -147,7 +158,8 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 	// once listed, a Leave may close it, and a close before the Add would
 	// leave a tile nobody removes.
 	if err == nil && kind != Viewer {
-		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant}
+		s.Content = content
+		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant, Content: content}
 		if err = r.mixer.Add(p); err != nil {
 			s.close()
 			if errors.Is(err, mixer.ErrClosed) { // the room's mixer failed meanwhile (evict)
@@ -185,7 +197,7 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		// failing, SIGTERM, an eviction) may tell its participant_left,
 		// and the room's close its room_finished, before this join
 		// goes on.
-		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String()})
+		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String(), Content: content})
 		m.obs.Joined(kind)
 		autoRecord = m.cfg.AutoRecord && kind != Viewer && !r.autoRecorded
 		r.autoRecorded = r.autoRecorded || autoRecord
@@ -199,7 +211,11 @@ func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, of
 		m.closeIfEmpty(r)
 		return nil, "", err
 	}
-	r.log.Info("joined", "session", s.ID, "name", s.Name, "kind", kind)
+	joined := []any{"session", s.ID, "name", s.Name, "kind", kind}
+	if content {
+		joined = append(joined, "content", true)
+	}
+	r.log.Info("joined", joined...)
 	if m.cfg.Net.PeerTimeout > firstConnectTimeout {
 		// A client that never connects (an offer posted and left) is
 		// otherwise held, its sockets, goroutines and place in the room,

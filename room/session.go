@@ -52,6 +52,9 @@ type Session struct {
 	ID   string
 	Name string
 	Kind Kind
+	// Content: the session's picture is shared content (Manager.Share).
+	// Set before the session is listed, then only read.
+	Content bool
 	// secret, with ID, makes the session's key: only whoever joined knows
 	// it, so only they can end the session (Manager.Leave).
 	secret string
@@ -117,6 +120,9 @@ type SessionInfo struct {
 	Name   string    `json:"name"`
 	Kind   string    `json:"kind"`
 	Joined time.Time `json:"joined"`
+	// Content: their picture is shared content (a screen), shown large
+	// in the speaker layout (Manager.Share).
+	Content bool `json:"content,omitempty"`
 	StreamInfo
 	// Audio is there once the participant's audio track is read.
 	Audio *AudioStats `json:"audio,omitempty"`
@@ -138,7 +144,7 @@ type SessionInfo struct {
 
 // Info returns what the session is and sends.
 func (s *Session) Info() SessionInfo {
-	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Downlink: int(s.downlink.Load())}
+	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Content: s.Content, Downlink: int(s.downlink.Load())}
 	if s.mix != 0 {
 		info.MixCodec = s.mix.String()
 	}

@@ -250,10 +250,21 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 		}
 		name := []rune(strings.TrimSpace(r.URL.Query().Get("name")))
 		name = name[:min(len(name), 64)]
+		content, err := contentParam(r, kind)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 		defer cancel()
 		roomName := r.PathValue("room")
-		sess, answer, err := s.rooms.Join(ctx, roomName, string(name), kind, string(offer))
+		var sess *room.Session
+		var answer string
+		if content {
+			sess, answer, err = s.rooms.Share(ctx, roomName, string(name), string(offer))
+		} else {
+			sess, answer, err = s.rooms.Join(ctx, roomName, string(name), kind, string(offer))
+		}
 		if err != nil {
 			s.fail(w, err)
 			return
@@ -265,6 +276,27 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 		w.WriteHeader(http.StatusCreated)
 		io.WriteString(w, answer)
 	}
+}
+
+// contentParam reads a WHIP publish's "content" query parameter: 1 (or
+// true) for a shared screen (room.Manager.Share), 0, false or absent for
+// a camera. Other endpoints, and other values, are refused: a page that
+// asked for a share must not get a camera's tile without knowing it.
+func contentParam(r *http.Request, kind room.Kind) (bool, error) {
+	v, ok := r.URL.Query()["content"]
+	if !ok {
+		return false, nil
+	}
+	if kind != room.Publisher {
+		return false, badRequest{errors.New("content=: only a WHIP publish (POST /whip/{room}) shares content")}
+	}
+	switch v[len(v)-1] {
+	case "1", "true":
+		return true, nil
+	case "", "0", "false":
+		return false, nil
+	}
+	return false, badRequest{fmt.Errorf("content=%q: want 1 or 0", v[len(v)-1])}
 }
 
 // linkICEServers names the STUN servers the server uses in Link headers
