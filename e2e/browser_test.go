@@ -334,6 +334,7 @@ type roomInfo struct {
 type participantInfo struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`
+	Content    bool      `json:"content"`
 	Joined     time.Time `json:"joined"`
 	VideoCodec string    `json:"video_codec"`
 	MixCodec   string    `json:"mix_codec"`

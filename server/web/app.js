@@ -2,7 +2,7 @@
 // and drive the room (layout, recording). The WebRTC and HTTP work is in
 // mcu.js; this file is only the page.
 
-import { ROOM_NAME, checkToken, join, roomInfo, setLayout, startRecording, stopRecording } from "./mcu.js";
+import { ROOM_NAME, checkToken, join, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 // After a failed read of the room the next waits twice as long as the one
@@ -33,6 +33,7 @@ const ui = {
   self: $("self"),
   camera: $("camera"),
   mic: $("mic"),
+  share: $("share"),
   leave: $("leave"),
   count: $("count"),
   people: $("people"),
@@ -46,6 +47,7 @@ let sessionToken = ""; // the token the session joined with
 let joining = null; // the AbortController of the join under way, until it is joined
 let pollError = ""; // the error the last poll showed
 let local = null; // the local MediaStream
+let screen = null; // the screen shared from this page: {session, stream} (mcu.js share), or null
 let room = "";
 let pollTimer = 0;
 let pollFailures = 0; // reads of the room failed in a row
@@ -507,9 +509,10 @@ document.addEventListener("visibilitychange", () => {
   }
 });
 
-// stopCall stops the polling, the camera and the microphone, and lets the
-// screen sleep again.
+// stopCall stops the polling, the camera and the microphone, and a
+// screen share, and lets the screen sleep again.
 function stopCall() {
+  stopShare();
   wakeLock?.release().catch(() => {});
   wakeLock = null;
   paused.clear();
@@ -553,6 +556,66 @@ async function onLeave() {
   ui.join.focus();
 }
 
+// onShare shares a screen (a window, a tab) in the room, or stops the
+// share under way. The share is a session of its own, which the server
+// shows large in the speaker layout.
+async function onShare() {
+  if (screen) {
+    stopShare();
+    return;
+  }
+  const s = session;
+  ui.share.disabled = true;
+  showError(null);
+  let stream = null;
+  try {
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    if (session !== s) {
+      stream.getTracks().forEach((t) => t.stop()); // left meanwhile
+      return;
+    }
+    const name = ui.name.value.trim();
+    const shared = await share({ server, room, name: name ? `${name} (screen)` : "screen", stream, token: sessionToken });
+    if (session !== s) {
+      shared.abandon();
+      stream.getTracks().forEach((t) => t.stop());
+      return;
+    }
+    screen = { session: shared, stream };
+    // The browser's own "Stop sharing" ends the track.
+    stream.getVideoTracks()[0]?.addEventListener("ended", () => {
+      if (screen?.stream === stream) {
+        stopShare();
+      }
+    });
+    ui.share.textContent = "Stop sharing";
+  } catch (err) {
+    stream?.getTracks().forEach((t) => t.stop());
+    if (err.name !== "NotAllowedError") {
+      showError(err); // not for a picker the person closed
+    }
+  } finally {
+    ui.share.disabled = false;
+  }
+}
+
+// stopShare ends this page's screen share, if there is one; abandon: at
+// once, for a page being closed.
+function stopShare(abandon = false) {
+  const sh = screen;
+  screen = null;
+  ui.share.textContent = "Share screen";
+  if (!sh) {
+    return;
+  }
+  sh.stream.getTracks().forEach((t) => t.stop());
+  if (abandon) {
+    sh.session.abandon();
+  } else {
+    sh.session.leave().catch(showError);
+  }
+}
+
 function setCallUI(inCall) {
   document.body.classList.toggle("in-call", inCall);
   ui.call.hidden = !inCall;
@@ -562,6 +625,8 @@ function setCallUI(inCall) {
   ui.camera.dataset.off = ui.mic.dataset.off = "false";
   ui.camera.textContent = "Turn camera off";
   ui.mic.textContent = "Mute microphone";
+  // Browsers without screen capture (phones) show no share button.
+  ui.share.hidden = !inCall || !navigator.mediaDevices?.getDisplayMedia;
   // Without a camera (or microphone) the button asks for one.
   if (inCall && !local?.getVideoTracks().length) {
     ui.camera.dataset.off = "true";
@@ -731,7 +796,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
-  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
+  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
   if (shown !== ui.people.dataset.shown) {
     ui.people.dataset.shown = shown;
     ui.people.replaceChildren(
@@ -742,7 +807,8 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         if (what || p.kind !== "participant") {
           const detail = document.createElement("span");
           detail.className = "detail";
-          detail.textContent = ` — ${[p.kind !== "participant" ? p.kind : "", what].filter(Boolean).join(", ")}`;
+          const kind = p.content ? "shared screen" : p.kind !== "participant" ? p.kind : "";
+          detail.textContent = ` — ${[kind, what].filter(Boolean).join(", ")}`;
           li.append(detail);
         }
         if (p.heard) {
@@ -869,6 +935,7 @@ ui.cancel.addEventListener("click", onCancel);
 ui.leave.addEventListener("click", onLeave);
 ui.camera.addEventListener("click", () => onDevice("video", ui.camera, "Turn camera off", "Turn camera on"));
 ui.mic.addEventListener("click", () => onDevice("audio", ui.mic, "Mute microphone", "Unmute microphone"));
+ui.share.addEventListener("click", onShare);
 ui.record.addEventListener("click", onRecord);
 ui.layout.addEventListener("change", onLayout);
 // The system may pause the mix (iOS during a phone call or when
@@ -913,6 +980,7 @@ window.addEventListener("pagehide", () => {
   joining = null;
   session?.abandon();
   session = null;
+  stopShare(true);
   stopCall();
   showForm();
   // Shown again from the back/forward cache, the page is out of the room.

@@ -563,7 +563,25 @@ function videoCodecs(videoCodec) {
  *
  * Throws an McuError saying what went wrong; pc is closed then.
  */
-export async function join({
+export function join(options) {
+  return connect(options, false);
+}
+
+/**
+ * Shares a screen (or slides: any video track) in a room, as a WHIP
+ * publish with content=1: the server shows it large in the speaker layout
+ * (to which a room in the grid goes for as long as a share lasts), fitted
+ * whole into its tile. Takes join's options (stream: the video of
+ * getDisplayMedia; videoCodec is not used) and returns a session as join
+ * does, which sends video and receives nothing (remoteStream stays
+ * empty). session.leave() stops the share; the page stops the track.
+ */
+export function share(options) {
+  return connect({ ...options, videoCodec: "" }, true);
+}
+
+// connect is join, or with content, share.
+async function connect({
   server = "",
   room,
   name = "",
@@ -575,7 +593,7 @@ export async function join({
   token = "",
   videoCodec = "",
   rtcConfig = undefined,
-}) {
+}, content) {
   checkRoom(room);
   const auth = authorization(token);
   const codecs = videoCodecs(videoCodec);
@@ -593,7 +611,7 @@ export async function join({
     // (session.setTrack), without a new offer the server would not take.
     const senders = {};
     const streams = stream ? [stream] : [];
-    for (const kind of ["audio", "video"]) {
+    for (const kind of content ? ["video"] : ["audio", "video"]) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
       if (kind === "video" && codecs) {
         // The mix on a section of its own, H.264 alone; the camera on
@@ -607,7 +625,7 @@ export async function join({
           throw new McuError(0, `This browser cannot take the mix in H.264: ${err.message}.`);
         }
       } else {
-        senders[kind] = pc.addTransceiver(track ?? kind, { direction: "sendrecv", streams }).sender;
+        senders[kind] = pc.addTransceiver(track ?? kind, { direction: content ? "sendonly" : "sendrecv", streams }).sender;
       }
     }
     // Bounded like the rest of the join: a browser may leave these
@@ -622,7 +640,9 @@ export async function join({
     );
     await untilAborted(waitForGathering(pc, gatherTimeoutMs), signal, cancelled);
 
-    const url = `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name ?? "")}`;
+    const url = content
+      ? `${base(server)}/whip/${encodeURIComponent(room)}?name=${encodeURIComponent(name ?? "")}&content=1`
+      : `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name ?? "")}`;
     const where = base(server) || globalThis.location?.origin;
     let res;
     const within = withTimeout(signal, joinTimeoutMs);
