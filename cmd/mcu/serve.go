@@ -652,7 +652,13 @@ func checkWebhook(raw string) error {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("-webhook %q: want an http or https URL, such as https://app.example.com/mcu-events, without credentials", raw)
+		// Named by its scheme and host only, as the logs name the
+		// receiver: its credentials, path or query may hold a secret.
+		shown := ""
+		if err == nil {
+			shown = " " + u.Scheme + "://" + u.Host + "/…"
+		}
+		return fmt.Errorf("-webhook%s: want an http or https URL, such as https://app.example.com/mcu-events, without credentials", shown)
 	}
 	return nil
 }
