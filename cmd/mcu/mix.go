@@ -107,6 +107,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 	var parts []offline.Participant
 	for _, arg := range fs.Args() {
+		if _, err := os.Stat(arg); err != nil && strings.HasPrefix(arg, "-") && !strings.Contains(arg, "+") {
+			return usageError{fmt.Errorf("%s after the participants: flags go before them", arg)}
+		}
 		p, err := offline.ParseParticipant(arg)
 		if err != nil {
 			return err

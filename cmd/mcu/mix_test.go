@@ -689,3 +689,29 @@ func TestFinishMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestMixFlagAfterParticipants: a flag written after the participants is
+// a usage mistake (2) that says flags go first; it used to be opened as a
+// file ("open -voices: no such file or directory", 1). A file whose name
+// begins with "-" is still a participant.
+func TestMixFlagAfterParticipants(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "x.webm")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"mix", "-q", "-o", out, mediatest.TestdataPath(t, "p01.ogg"), "-voices", "2"}, &stdout, &stderr)
+	if code != 2 || !strings.Contains(stderr.String(), "-voices after the participants: flags go before them") {
+		t.Errorf("a flag after the participants: exit %d, %q; want 2, saying flags go first", code, stderr.String())
+	}
+	dashed := filepath.Join(t.TempDir(), "-p01.ogg")
+	data, err := os.ReadFile(mediatest.TestdataPath(t, "p01.ogg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dashed, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderr.Reset()
+	t.Chdir(filepath.Dir(dashed))
+	if code := run(context.Background(), []string{"mix", "-q", "-size", "320x180", "-o", out, "--", "-p01.ogg"}, &stdout, &stderr); code != 0 {
+		t.Errorf("a file named -p01.ogg: exit %d, %q; want it mixed", code, stderr.String())
+	}
+}
