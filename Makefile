@@ -52,8 +52,10 @@ deps: ## install the Debian packages mcu needs, if missing
 build: deps ## build bin/mcu
 	$(GO) build -o bin/mcu ./cmd/mcu
 
+# The server's own defaults (127.0.0.1:8080, ./recordings), so that
+# MCU_LISTEN, MCU_RECORD_DIR and the other variables are read.
 run: build ## run the server on http://127.0.0.1:8080/ (demo page there; Ctrl-C stops it)
-	bin/mcu -listen 127.0.0.1:8080 -record-dir recordings
+	bin/mcu
 
 mix-demo: build ## mix the nine testdata participants (VP8 and H.264) into out/mix-<time>.webm
 	@mkdir -p out
