@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -159,14 +160,20 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 	var audios []*fileAudio
 	// The speaker's tile, the largest any participant may have.
 	largest := layout.Cells(layout.Speaker, len(parts), 0, layout.Size{W: cfg.Video.Width, H: cfg.Video.Height})[0].Size()
+	// A share puts the mix in the speaker layout (mixer.Participant.Content).
+	speaker := cfg.Layout != layout.Grid || slices.ContainsFunc(parts, func(p Participant) bool { return p.Content })
 	for i, p := range parts {
-		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name}
+		mp := mixer.Participant{ID: fmt.Sprint(i + 1), Name: p.Name, Content: p.Content}
 		if p.Video != "" {
 			v := newFileVideo(p.Video, p.videoInfo, time.Second/time.Duration(cfg.Video.FPS), slots, log)
 			videos = append(videos, v)
 			mp.Video = v
-			if cfg.Layout != layout.Grid { // tiles that change size as the mix goes
-				mp.Video = v.fixTile(largest, cfg.Aspect)
+			if speaker { // tiles that change size as the mix goes
+				aspect := cfg.Aspect
+				if p.Content {
+					aspect = layout.Fit // a share is shown whole
+				}
+				mp.Video = v.fixTile(largest, aspect)
 			}
 		}
 		if p.Audio != "" {

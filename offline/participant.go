@@ -23,6 +23,10 @@ type Participant struct {
 	Name  string // shown when there is no picture; defaults to the file name
 	Video string // path of the file whose video stream is used, or ""
 	Audio string // path of the file whose Opus stream is used, or ""
+	// Content: its video is shared content, a screen or slides
+	// (mixer.Participant.Content): shown large, whole, in the speaker
+	// layout, which a mix with one takes.
+	Content bool
 
 	// Skipped names the streams of its files that are not read, of a kind
 	// (picture, sound) the participant gets from none of them, as

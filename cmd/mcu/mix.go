@@ -47,6 +47,7 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.IntVar(&cfg.Video.Speed, "speed", cfg.Video.Speed, "libvpx cpu-used, negative (fixed speed; -16 fastest)")
 	fs.IntVar(&cfg.Video.Threads, "threads", cfg.Video.Threads, "encoder threads")
 	fs.IntVar(&cfg.Voices, "voices", 0, "at most this many people's sound in the mix, the loudest at each moment; 0: everyone's")
+	content := fs.String("content", "", "`list` of participants (numbered from 1, as given, comma-separated) whose video is shared content, a screen or slides: shown large and whole, the mix in the speaker layout")
 	keyint := fs.Duration("keyint", 5*time.Second, "time between periodic keyframes")
 	raw := fs.String("y4m", "", "also write the uncompressed composite to this YUV4MPEG2 `file`")
 	realtime := fs.Bool("realtime", false, "pace the mix in real time, as a live room (same result)")
@@ -124,6 +125,9 @@ func mixCommand(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			log.Warn("not used: the other file of the pair gives this", "stream", s)
 		}
 		parts = append(parts, p)
+	}
+	if err := markContent(parts, *content); err != nil {
+		return usageError{err}
 	}
 	// The encoder, busy all the time, stays on one CPU (libvpx's own
 	// threads, with -threads, would start there too: then not).
@@ -275,4 +279,23 @@ func (c barClearing) Write(p []byte) (int, error) {
 	defer c.bar.mu.Unlock()
 	c.bar.clear()
 	return c.w.Write(p)
+}
+
+// markContent marks the participants list names (numbered from 1, as
+// given, comma-separated; "" none) as shared content.
+func markContent(parts []offline.Participant, list string) error {
+	if list == "" {
+		return nil
+	}
+	for _, f := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > len(parts) {
+			return fmt.Errorf("-content %q: want participant numbers from 1 to %d", list, len(parts))
+		}
+		if parts[n-1].Video == "" {
+			return fmt.Errorf("-content: participant %d has no video to share", n)
+		}
+		parts[n-1].Content = true
+	}
+	return nil
 }

@@ -715,3 +715,45 @@ func TestMixFlagAfterParticipants(t *testing.T) {
 		t.Errorf("a file named -p01.ogg: exit %d, %q; want it mixed", code, stderr.String())
 	}
 }
+
+// TestMixContent: -content marks a participant's video as a shared
+// screen: the mix, asked for the grid, is in the speaker layout with that
+// participant in the large tile and the others in the strip. A number out
+// of range, or a participant without video, is a usage mistake.
+func TestMixContent(t *testing.T) {
+	ps := mediatest.Participants(t)
+	dir := t.TempDir()
+	out := filepath.Join(dir, "share.webm")
+	td := func(n string) string { return mediatest.TestdataPath(t, n) }
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"mix", "-q", "-size", "640x360", "-content", "2", "-o", out, td("p01.ivf") + "+" + td("p01.ogg"), td("p02.ivf")}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	frames, pts, err := mediatest.DecodeVideo(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := mediatest.FrameAt(frames, pts, time.Second)
+	cells := layout.SpeakerCells(2, 1, layout.Size{W: 640, H: 360})
+	for i, id := range []int{1, 2} {
+		dst, _ := layout.Place(layout.Size{W: 640, H: 360}, cells[i], layout.Fit)
+		y, cb, cr := mediatest.MedianColour(img, mediatest.BackgroundRegion(image.Rect(dst.X, dst.Y, dst.X+dst.W, dst.Y+dst.H)))
+		if p := ps[id-1]; mediatest.ColourDistance(y, cb, cr, p.Y, p.Cb, p.Cr) > colourTolerance {
+			t.Errorf("cell %v shows (%d,%d,%d), want %s's colour (p02, the share, large; p01 in the strip)", cells[i], y, cb, cr, p.Name)
+		}
+	}
+	for _, c := range []struct{ list, want string }{
+		{"3", "want participant numbers from 1 to 2"},
+		{"0", "want participant numbers from 1 to 2"},
+		{"x", "want participant numbers from 1 to 2"},
+		{"1", "participant 1 has no video"},
+	} {
+		stderr.Reset()
+		args := []string{"mix", "-q", "-content", c.list, "-o", filepath.Join(dir, "no.webm"), td("p01.ogg"), td("p02.ivf")}
+		if code := run(context.Background(), args, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("-content %s: exit %d, %q; want 2, saying %q", c.list, code, stderr.String(), c.want)
+		}
+	}
+}
