@@ -163,12 +163,16 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 		}
 	}
 	r := rect(cell)
-	off := f != nil && m.cfg.Live && mem.turnedOff(f, t)
 	// Live, a camera turned off, and one not renewed for videoGone a
 	// camera that stopped (unplugged, taken by another app, its track
 	// stopped or replaced by none, when a browser sends nothing): the
-	// tile says who it is, not a face frozen for good.
-	if f == nil || f.Width() < 2 || f.Height() < 2 || m.cfg.Live && (off || m.gone(f, t)) {
+	// tile says who it is, not a face frozen for good. Not a share: a
+	// dark terminal or slide is black at every point looked at, and a
+	// still screen may be sent again only now and then; its last picture
+	// stays until the share ends.
+	camera := m.cfg.Live && !mem.Content
+	off := f != nil && camera && mem.turnedOff(f, t)
+	if f == nil || f.Width() < 2 || f.Height() < 2 || camera && (off || m.gone(f, t)) {
 		m.placeholder(img, r, mem, ps, false)
 		return nil
 	}

@@ -1,10 +1,13 @@
 package mixer
 
 import (
+	"context"
 	"fmt"
+	"image"
 	"testing"
 	"time"
 
+	"mcu/codec"
 	"mcu/layout"
 )
 
@@ -190,6 +193,52 @@ func TestNewestContentShownLarge(t *testing.T) {
 	for i := range want {
 		if m.cells[i] != want[i] {
 			t.Errorf("participant %s has %v, want %v", m.members[i].ID, m.cells[i], want[i])
+		}
+	}
+}
+
+// TestContentBlackOrStillIsShown: live, a shared screen that is black at
+// every point looked at (a dark terminal, a black slide) and one whose
+// pictures stop coming (a still screen, sent again only now and then)
+// keep their picture: the placeholder a camera turned off or unplugged
+// gets would hide what is shared.
+func TestContentBlackOrStillIsShown(t *testing.T) {
+	cfg := testConfig()
+	cfg.Live = true
+	m, err := New(cfg, &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.scaler.Close()
+	p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	c := newCanvas(p, 0)
+	epoch := time.Now()
+	m.epoch.Store(&epoch)
+	black := &colourSource{y: 16, cb: 128, cr: 128, w: 320, h: 180}
+	still := &stoppingSource{colourSource: colourSource{y: 90, cb: 128, cr: 128, w: 320, h: 180}, epoch: epoch, stop: time.Second}
+	for _, p := range []Participant{{ID: "dark", Video: black, Content: true}, {ID: "still", Video: still, Content: true}} {
+		if err := m.Add(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var img *image.YCbCr
+	// Black for over blackHold, still for over videoGone.
+	for _, at := range []time.Duration{time.Second, time.Second + videoGone + time.Second} {
+		st := m.sync(at)
+		m.updateCells(st.mode)
+		if img, err = m.paintCanvas(context.Background(), c, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []uint8{16, 90} {
+		cell := m.cells[i]
+		dst, _ := layout.Place(layout.Size{W: 320, H: 180}, cell, layout.Fit)
+		if y := lumaAt(img, dst); y < want-5 || y > want+5 {
+			t.Errorf("share %s: luma %d, want its picture's %d, not the placeholder's %d", m.members[i].ID, y, want, placeholderY)
 		}
 	}
 }
