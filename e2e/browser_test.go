@@ -323,6 +323,7 @@ func sameOrigin(a, b string) bool {
 // roomInfo is the part of GET /api/rooms/{room} the tests read.
 type roomInfo struct {
 	Layout       string            `json:"layout"`
+	Spotlight    string            `json:"spotlight"`
 	Participants []participantInfo `json:"participants"`
 	Recording    *struct {
 		Path string `json:"path"`

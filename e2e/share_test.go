@@ -86,6 +86,27 @@ func TestDemoPageSharesAScreen(t *testing.T) {
 	waitText("share", "Share screen")
 	waitShared(0, "grid")
 
+	// The list's Spotlight shows Ada large, and pressed again, not.
+	spotlight := func() (string, string) {
+		info, _ := getRoom(t, srv.URL, room)
+		return info.Spotlight, info.Layout
+	}
+	click("Spotlight", "#people li:first-child button.spotlight")
+	waitUntil(t, uiTimeout, "Ada in the spotlight", func() bool {
+		who, l := spotlight()
+		info, _ := getRoom(t, srv.URL, room)
+		return len(info.Participants) == 1 && who == info.Participants[0].ID && l == "speaker"
+	})
+	waitFor(t, b, uiTimeout, `document.querySelector("#people li:first-child button.spotlight").getAttribute("aria-pressed") === "true" && document.querySelector('#layout input[value="speaker"]').checked`)
+	click("Spotlight again", "#people li:first-child button.spotlight")
+	waitUntil(t, uiTimeout, "the spotlight ended", func() bool {
+		who, l := spotlight()
+		return who == "" && l == "speaker"
+	})
+	waitFor(t, b, uiTimeout, `document.querySelector("#people li:first-child button.spotlight").getAttribute("aria-pressed") === "false"`)
+	click("Grid", `#layout input[value="grid"]`)
+	waitUntil(t, uiTimeout, "the grid again", func() bool { _, l := spotlight(); return l == "grid" })
+
 	// Shared again, then stopped from the browser's own control: the
 	// track ends.
 	click("Share screen", "#share")

@@ -118,13 +118,16 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 }
 
 // largeIndex is the position in m.members of who the speaker layout shows
-// large: the newest share (Participant.Content), or the active speaker,
-// or -1 for nobody yet.
+// large: the newest share (Participant.Content), or the one in the
+// spotlight (SetSpotlight), or the active speaker, or -1 for nobody yet.
 func (m *Mixer) largeIndex() int {
 	for i, mem := range slices.Backward(m.members) {
 		if mem.Content {
 			return i
 		}
+	}
+	if i := slices.IndexFunc(m.members, func(mem *member) bool { return mem.ID == m.spot }); m.spot != "" && i >= 0 {
+		return i
 	}
 	return m.speakerIndex()
 }

@@ -242,3 +242,60 @@ func TestContentBlackOrStillIsShown(t *testing.T) {
 		}
 	}
 }
+
+// TestSpotlightShownLarge: the participant in the spotlight is shown
+// large in the speaker layout, whoever speaks; a share comes first; the
+// spotlight's leaving, or its clearing, gives the tile back to the
+// speaker; one given before its participant joins takes effect then.
+func TestSpotlightShownLarge(t *testing.T) {
+	m, err := New(testConfig(), &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.scaler.Close()
+	for _, id := range []string{"cam0", "cam1", "cam2"} {
+		if err := m.Add(Participant{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.sync(0)
+	m.audio.speaker = m.members[0].slot // cam0 talks
+	large := func(step string, want string) {
+		t.Helper()
+		m.sync(0)
+		m.updateCells(layout.Speaker)
+		got := "nobody"
+		if i := m.largeIndex(); i >= 0 {
+			got = m.members[i].ID
+			if want := layout.SpeakerCells(len(m.members), i, m.canvasSize())[i]; m.cells[i] != want {
+				t.Errorf("%s: %s has the cell %v, want the large one %v", step, got, m.cells[i], want)
+			}
+		}
+		if got != want {
+			t.Errorf("%s: %s shown large, want %s", step, got, want)
+		}
+	}
+	large("no spotlight", "cam0")
+	m.SetSpotlight("cam2")
+	large("cam2 in the spotlight", "cam2")
+	if err := m.Add(Participant{ID: "screen", Content: true}); err != nil {
+		t.Fatal(err)
+	}
+	large("a share during the spotlight", "screen")
+	m.Remove("screen")
+	large("the share over", "cam2")
+	m.SetSpotlight("")
+	large("the spotlight cleared", "cam0")
+	m.SetSpotlight("cam1")
+	m.Remove("cam1")
+	if got := m.Spotlight(); got != "" {
+		t.Errorf("the spotlight's participant left: the spotlight is %q, want none", got)
+	}
+	large("the spotlight's participant left", "cam0")
+	m.SetSpotlight("late")
+	large("a spotlight on nobody in the mix", "cam0")
+	if err := m.Add(Participant{ID: "late"}); err != nil {
+		t.Fatal(err)
+	}
+	large("its participant joined", "late")
+}

@@ -67,7 +67,8 @@ type Mixer struct {
 	mu        sync.Mutex // guards the fields below, read by Run once per tick
 	joined    []*member
 	mode      layout.Mode
-	sharing   bool // mode went from the grid to the speaker layout for a share (Participant.Content)
+	sharing   bool   // mode went from the grid to the speaker layout for a share (Participant.Content)
+	spotlight string // SetSpotlight's participant, "" for none
 	keyWant   bool
 	h264      bool // the H.264 output is wanted (SetH264)
 	h264Lvl   codec.H264Level
@@ -84,8 +85,9 @@ type Mixer struct {
 	scaler   codec.Scaler // tiles a source did not scale for (one for everyone)
 	cells    []layout.Rect
 	cellsKey cellsKey
-	gen      int // bumped when the cells or who is in them change: every tile is repainted
-	roster   int // bumped when the member list changes, even to one of the same length
+	gen      int    // bumped when the cells or who is in them change: every tile is repainted
+	roster   int    // bumped when the member list changes, even to one of the same length
+	spot     string // spotlight as of this tick
 	vp8Keys  keyClock
 	h264Keys keyClock
 	audio    audioState
@@ -228,6 +230,9 @@ func (m *Mixer) Remove(id string) bool {
 		return false
 	}
 	m.joined = slices.Delete(m.joined, i, i+1)
+	if m.spotlight == id {
+		m.spotlight = ""
+	}
 	if m.sharing && !slices.ContainsFunc(m.joined, func(j *member) bool { return j.Content }) {
 		// The last share is over: back to the grid it interrupted.
 		m.mode, m.sharing = layout.Grid, false
@@ -254,6 +259,23 @@ func (m *Mixer) SetLayout(mode layout.Mode) {
 	m.mu.Lock()
 	m.mode, m.sharing = mode, false // the layout chosen holds after the share too
 	m.mu.Unlock()
+}
+
+// SetSpotlight shows participant id large in the speaker layout, in place
+// of the active speaker, from the next tick on, until it is called again
+// ("": nobody) or id leaves; a share (Participant.Content) still comes
+// first. An id not in the mix (yet) is kept, and takes effect when it is.
+func (m *Mixer) SetSpotlight(id string) {
+	m.mu.Lock()
+	m.spotlight = id
+	m.mu.Unlock()
+}
+
+// Spotlight is SetSpotlight's participant, "" for none.
+func (m *Mixer) Spotlight() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.spotlight
 }
 
 // Layout is the current layout.
@@ -355,6 +377,7 @@ func (m *Mixer) sync(t time.Duration) tickState {
 	m.mu.Lock()
 	joined := slices.Clone(m.joined)
 	st := tickState{mode: m.mode, keyWant: m.keyWant, h264: m.h264, h264Level: m.h264Lvl, h264Key: m.h264Key, bitrate: m.bitrate, twoLayers: m.twoLayers}
+	m.spot = m.spotlight
 	m.takeLoss(t)
 	m.mu.Unlock()
 

@@ -991,6 +991,27 @@ func (m *Manager) SetLayout(name string, mode layout.Mode) error {
 	return nil
 }
 
+// SetSpotlight shows session id (as the room's JSON lists it) large in a
+// room's speaker layout, in place of the active speaker, until it leaves
+// or another call; "" clears it. A share still comes first. ErrNotFound
+// for an unknown room, or an id that is not one of its sessions in the
+// mix (a viewer's).
+func (m *Manager) SetSpotlight(name, id string) error {
+	r, err := m.Room(name)
+	if err != nil {
+		return err
+	}
+	// Under the room's lock, so that a session found here is taken out of
+	// the mix (which clears its spotlight) only after it is set.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s := r.sessions[id]; id != "" && (s == nil || s.Kind == Viewer) {
+		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, name)
+	}
+	r.mixer.SetSpotlight(id)
+	return nil
+}
+
 // Close stops taking joins, finalizes every recording, closes every
 // session and room. It returns when all is done or ctx ends.
 func (m *Manager) Close(ctx context.Context) error {

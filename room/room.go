@@ -438,8 +438,11 @@ func (r *Room) SetLayout(mode layout.Mode) { r.mixer.SetLayout(mode) }
 
 // Info describes a room for the API.
 type Info struct {
-	Name         string         `json:"name"`
-	Layout       layout.Mode    `json:"layout"`
+	Name   string      `json:"name"`
+	Layout layout.Mode `json:"layout"`
+	// Spotlight is the session shown large in the speaker layout
+	// (Manager.SetSpotlight), when there is one.
+	Spotlight    string         `json:"spotlight,omitempty"`
 	Participants []SessionInfo  `json:"participants"`
 	Viewers      int            `json:"viewers"`
 	Recording    *RecordingInfo `json:"recording"`
@@ -506,7 +509,7 @@ type MixerInfo struct {
 func (r *Room) Info() Info {
 	st := r.mixer.Stats()
 	vc := r.mgr.cfg.Mixer.Video
-	info := Info{Name: r.name, Layout: r.mixer.Layout(), Created: r.created, Participants: []SessionInfo{},
+	info := Info{Name: r.name, Layout: r.mixer.Layout(), Spotlight: r.mixer.Spotlight(), Created: r.created, Participants: []SessionInfo{},
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,

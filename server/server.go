@@ -457,21 +457,44 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req struct {
-		Mode *layout.Mode `json:"mode"`
+		Mode      *layout.Mode `json:"mode"`
+		Spotlight *string      `json:"spotlight"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil {
 		s.fail(w, badRequest{err})
 		return
 	}
-	if req.Mode == nil { // not the zero mode: a body without one is a mistake
+	if req.Mode == nil && req.Spotlight == nil { // not the zero mode: a body without one is a mistake
 		s.fail(w, badRequest{errors.New("no mode given")})
 		return
 	}
-	if err := s.rooms.SetLayout(r.PathValue("room"), *req.Mode); err != nil {
+	name := r.PathValue("room")
+	if req.Spotlight != nil {
+		if err := s.rooms.SetSpotlight(name, *req.Spotlight); err != nil {
+			s.fail(w, err)
+			return
+		}
+		if req.Mode == nil && *req.Spotlight != "" {
+			// Someone in the spotlight is to be seen large.
+			req.Mode = new(layout.Speaker)
+		}
+	}
+	if req.Mode != nil {
+		if err := s.rooms.SetLayout(name, *req.Mode); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	rm, err := s.rooms.Room(name)
+	if err != nil {
 		s.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]layout.Mode{"mode": *req.Mode})
+	info := rm.Info()
+	writeJSON(w, http.StatusOK, struct {
+		Mode      layout.Mode `json:"mode"`
+		Spotlight string      `json:"spotlight,omitempty"`
+	}{info.Layout, info.Spotlight})
 }
 
 // readBody reads a request body of the given media type, at most maxBody.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,5 +123,130 @@ func TestShareScreen(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("%s: %d, want 400", c.want, resp.StatusCode)
 		}
+	}
+}
+
+// TestSpotlight: PUT .../layout with a session's id in "spotlight" shows
+// that participant large (the room goes to the speaker layout if no mode
+// is given), whoever speaks; an id that is no session in the mix, a
+// viewer's, gets 404; "" clears it, and so does its participant's leave.
+func TestSpotlight(t *testing.T) {
+	srv := testserver.Start(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	td := func(n string) string { return mediatest.TestdataPath(t, n) }
+	ps := mediatest.Participants(t)
+	viewer, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "spot", Endpoint: client.WHEP, Decode: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viewer.Close()
+	var cs []*client.Client
+	for _, p := range []string{"p01", "p02"} {
+		c, err := client.Connect(ctx, client.Options{Server: srv.URL, Room: "spot", Name: p, Video: td(p + ".ivf"), Audio: td(p + ".ogg")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cs = append(cs, c)
+	}
+	type state struct {
+		Layout       string `json:"layout"`
+		Spotlight    string `json:"spotlight"`
+		Participants []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"participants"`
+	}
+	read := func() state {
+		t.Helper()
+		resp, err := http.Get(srv.URL + "/api/rooms/spot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var st state
+		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	id := func(name string) string {
+		for _, p := range read().Participants {
+			if p.Name == name {
+				return p.ID
+			}
+		}
+		t.Fatalf("no participant %s", name)
+		return ""
+	}
+	type answer struct {
+		Layout    string `json:"mode"`
+		Spotlight string `json:"spotlight"`
+	}
+	put := func(body string) (int, answer) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPut, srv.URL+"/api/rooms/spot/layout", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var a answer
+		json.NewDecoder(resp.Body).Decode(&a)
+		return resp.StatusCode, a
+	}
+
+	second := id("p02")
+	if code, st := put(`{"spotlight": "` + second + `"}`); code != http.StatusOK || st.Layout != "speaker" || st.Spotlight != second {
+		t.Fatalf("spotlight on p02: %d %+v; want 200, the speaker layout, p02", code, st)
+	}
+	if st := read(); st.Layout != "speaker" || st.Spotlight != second {
+		t.Errorf("the room after the spotlight: %+v", st)
+	}
+	// p02 joined second: its tile is the second of the speaker layout's,
+	// the large one.
+	cells := layout.SpeakerCells(2, 1, canvas)
+	var last error
+	for deadline := time.Now().Add(8 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		pic := viewer.Picture()
+		if pic == nil {
+			last = errors.New("no picture")
+			continue
+		}
+		dst, _ := layout.Place(layout.Size{W: 640, H: 360}, cells[1], layout.Fit)
+		y, cb, cr := mediatest.MedianColour(&pic.YCbCr, mediatest.BackgroundRegion(image.Rect(dst.X, dst.Y, dst.X+dst.W, dst.Y+dst.H)))
+		if last = nil; mediatest.ColourDistance(y, cb, cr, ps[1].Y, ps[1].Cb, ps[1].Cr) > colourTolerance {
+			last = fmt.Errorf("the large tile's colour is (%d, %d, %d), want p02's", y, cb, cr)
+			continue
+		}
+		break
+	}
+	if last != nil {
+		t.Errorf("p02 in the spotlight: %v", last)
+	}
+
+	key := viewer.Location()[strings.LastIndex(viewer.Location(), "/")+1:]
+	viewerID, _, _ := strings.Cut(key, ".")
+	for _, body := range []string{`{"spotlight": "nobody"}`, `{"spotlight": "` + viewerID + `"}`} {
+		if code, _ := put(body); code != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", body, code)
+		}
+	}
+	if code, st := put(`{"spotlight": ""}`); code != http.StatusOK || st.Spotlight != "" || st.Layout != "speaker" {
+		t.Errorf("the spotlight cleared: %d %+v; want 200, none, the layout kept", code, st)
+	}
+	if code, _ := put(`{"mode": "grid", "spotlight": "` + second + `"}`); code != http.StatusOK {
+		t.Errorf("spotlight with a mode: %d", code)
+	}
+	if err := cs[1].Delete(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := read(); st.Spotlight != "" || st.Layout != "grid" {
+		t.Errorf("after the spotlight's participant left: %+v; want no spotlight, the grid kept", st)
 	}
 }

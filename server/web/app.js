@@ -796,7 +796,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
-  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
+  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.id === info.spotlight, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
   if (shown !== ui.people.dataset.shown) {
     ui.people.dataset.shown = shown;
     ui.people.replaceChildren(
@@ -811,6 +811,17 @@ function render(info, recordingFresh = true, layoutFresh = true) {
           detail.textContent = ` — ${[kind, what].filter(Boolean).join(", ")}`;
           li.append(detail);
         }
+        // Shown large in the speaker layout, whoever speaks; pressed
+        // again, the speaker has the large tile again.
+        const spot = document.createElement("button");
+        spot.type = "button";
+        spot.className = "spotlight";
+        spot.textContent = "Spotlight";
+        const lit = p.id === info.spotlight;
+        spot.setAttribute("aria-pressed", String(lit));
+        spot.title = lit ? `Stop showing ${p.name} large` : `Show ${p.name} large`;
+        spot.addEventListener("click", () => onSpotlight(lit ? "" : p.id));
+        li.append(" ", spot);
         if (p.heard) {
           // In the mixes: the server mixes the loudest few voices.
           const voice = document.createElement("span");
@@ -905,6 +916,27 @@ async function onRecord() {
       ui.record.disabled = false;
     }
   }
+}
+
+// onSpotlight puts participant id in the spotlight ("": nobody).
+async function onSpotlight(id) {
+  layoutActions++;
+  layoutPending++;
+  showError(null);
+  try {
+    const { mode } = await setLayout({ server, room, spotlight: id, token: sessionToken });
+    roomLayout = mode;
+    const radio = ui.layout.querySelector(`input[value="${mode}"]`);
+    if (radio) {
+      radio.checked = true;
+    }
+  } catch (err) {
+    showError(err);
+  } finally {
+    layoutPending--;
+    layoutActions++;
+  }
+  // The list shows who is in the spotlight at its next read of the room.
 }
 
 async function onLayout(event) {

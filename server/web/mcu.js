@@ -817,8 +817,13 @@ export function stopRecording({ server = "", room, token = "" }) {
   return call({ server, token }, "DELETE", `/api/rooms/${encodeURIComponent(room)}/recording`, "Stopping the recording", undefined, STOP_RECORDING_TIMEOUT_MS);
 }
 
-/** Switches the room's layout: mode is "grid" or "speaker". token: the server's, if it needs one. */
-export function setLayout({ server = "", room, mode, token = "" }) {
+/**
+ * Switches the room's layout: mode is "grid" or "speaker"; spotlight, a
+ * participant's id (as roomInfo lists it), shows them large in the speaker
+ * layout ("" ends it; given without a mode, the room goes to the speaker
+ * layout). Either may be left out. token: the server's, if it needs one.
+ */
+export function setLayout({ server = "", room, mode, spotlight, token = "" }) {
   checkRoom(room);
-  return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode });
+  return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode, spotlight });
 }
