@@ -125,6 +125,10 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 	if err := checkDirections(d, kind); err != nil {
 		return nil, "", err
 	}
+	if content && !sendsVideo(d) {
+		// It would hold the large tile with a placeholder.
+		return nil, "", fmt.Errorf("%w: a share sends no video (every video section recvonly, inactive or absent)", ErrBadOffer)
+	}
 	bundled := hasBundleGroup(d) // before forPion, which gives pion one
 	offer = forPion(d, offer)
 	if kind != Publisher {

@@ -204,6 +204,14 @@ func checkDirections(d *sdp.SessionDescription, kind Kind) error {
 	return fmt.Errorf("%w: it neither sends nor receives (every audio and video section inactive)", ErrBadOffer)
 }
 
+// sendsVideo reports whether d sends video in some section.
+func sendsVideo(d *sdp.SessionDescription) bool {
+	session := sessionDirection(d)
+	return slices.ContainsFunc(d.MediaDescriptions, func(md *sdp.MediaDescription) bool {
+		return md.MediaName.Media == "video" && sends(md, session)
+	})
+}
+
 // forPion rewrites offer, whose description d is, where pion would
 // answer it wrongly (fillDirections, serverOpusParams), in d and in the
 // text returned; an offer needing neither is returned as it is.
