@@ -215,6 +215,10 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Endpoint == "" {
 		opts.Endpoint = Join
 	}
+	if opts.Content && opts.Endpoint != WHIP {
+		// A join would be a camera's tile, without a word.
+		return nil, fmt.Errorf("client: Content shares a screen as a WHIP publish (Endpoint %q), not as %q", WHIP, opts.Endpoint)
+	}
 	if opts.H264Level != 0 && !opts.H264Level.Valid() {
 		return nil, fmt.Errorf("client: H.264 level %d is none of the standard's (9 for 1b, 10 for 1.0 ... 62 for 6.2)", opts.H264Level)
 	}
