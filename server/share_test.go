@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -115,13 +116,15 @@ func TestShareScreen(t *testing.T) {
 		{"/whep/share?content=1", "content= on a WHEP view"},
 		{"/whip/share?content=yes", "content=yes"},
 	} {
-		resp, err := http.Post(srv.URL+c.path, "application/sdp", nil)
+		// A usable offer: refused for its content= alone, not for itself.
+		resp, err := http.Post(srv.URL+c.path, "application/sdp", strings.NewReader(whipOffer(t)))
 		if err != nil {
 			t.Fatal(err)
 		}
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s: %d, want 400", c.want, resp.StatusCode)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "content=") {
+			t.Errorf("%s: %d %s, want 400 for the content=", c.want, resp.StatusCode, body)
 		}
 	}
 }
