@@ -575,8 +575,13 @@ async function onShare() {
       return;
     }
     const name = ui.name.value.trim();
-    const shared = await share({ server, room, name: name ? `${name} (screen)` : "screen", stream, token: sessionToken });
-    if (session !== s) {
+    // A share is a join: with the token the field holds now (a fresh one
+    // typed after the one joined with expired), as a join sends it.
+    const shared = await share({ server, room, name: name ? `${name} (screen)` : "screen", stream, token: token() || sessionToken });
+    // Left meanwhile, or the screen's sharing ended by the browser (its
+    // own stop, the window shared closed) while the share joined: its
+    // "ended" came before anyone listened.
+    if (session !== s || stream.getVideoTracks()[0]?.readyState !== "live") {
       shared.abandon();
       stream.getTracks().forEach((t) => t.stop());
       return;
@@ -591,7 +596,11 @@ async function onShare() {
     ui.share.textContent = "Stop sharing";
   } catch (err) {
     stream?.getTracks().forEach((t) => t.stop());
-    if (err.name !== "NotAllowedError") {
+    if (err.name === "NotAllowedError" && /system/i.test(err.message)) {
+      // Chromium's word for a screen the system keeps from the browser
+      // (macOS: its Screen Recording permission).
+      showError(new Error(`The system does not let this browser share the screen (${err.message}); on macOS, allow it in System Settings, Privacy & Security, Screen Recording.`));
+    } else if (err.name !== "NotAllowedError") {
       showError(err); // not for a picker the person closed
     }
   } finally {
@@ -820,7 +829,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         const lit = p.id === info.spotlight;
         spot.setAttribute("aria-pressed", String(lit));
         spot.title = lit ? `Stop showing ${p.name} large` : `Show ${p.name} large`;
-        spot.addEventListener("click", () => onSpotlight(lit ? "" : p.id));
+        spot.dataset.id = lit ? "" : p.id; // what a press asks for (one listener on the list)
         li.append(" ", spot);
         if (p.heard) {
           // In the mixes: the server mixes the loudest few voices.
@@ -968,6 +977,12 @@ ui.leave.addEventListener("click", onLeave);
 ui.camera.addEventListener("click", () => onDevice("video", ui.camera, "Turn camera off", "Turn camera on"));
 ui.mic.addEventListener("click", () => onDevice("audio", ui.mic, "Mute microphone", "Unmute microphone"));
 ui.share.addEventListener("click", onShare);
+ui.people.addEventListener("click", (event) => {
+  const spot = event.target.closest("button.spotlight");
+  if (spot) {
+    onSpotlight(spot.dataset.id);
+  }
+});
 ui.record.addEventListener("click", onRecord);
 ui.layout.addEventListener("change", onLayout);
 // The system may pause the mix (iOS during a phone call or when
