@@ -12,20 +12,6 @@ import (
 	"mcu/internal/testserver"
 )
 
-// stubScreen replaces getDisplayMedia with a 640x480 canvas's stream.
-const stubScreen = `(() => {
-	navigator.mediaDevices.getDisplayMedia = async () => {
-		const c = document.createElement("canvas");
-		c.width = 640; c.height = 480;
-		const g = c.getContext("2d");
-		const paint = () => { g.fillStyle = "rgb(235,235,235)"; g.fillRect(0, 0, 640, 480); };
-		paint();
-		setInterval(paint, 50);
-		return (window.screenStream = c.captureStream(15));
-	};
-	return true;
-})()`
-
 // TestDemoPageSharesWithAFreshToken: someone joined from an invitation
 // whose short room token has expired since (the README's advice: give
 // short ones) shares their screen: the server refuses the expired token,
@@ -51,10 +37,7 @@ func TestDemoPageSharesWithAFreshToken(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+room+"&token="+tok, `document.getElementById("room").value !== ""`)
 	text, click, waitText := pageActions(t, b)
-	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
-	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Guest"))
-	click("Join", "#join")
-	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	joinOnDesktop(t, b, room, "Guest")
 	eval[bool](t, b, evalTimeout, stubScreen)
 	time.Sleep(time.Until(time.Unix(expires+1, 0)))
 	click("Share screen", "#share")
@@ -91,10 +74,7 @@ func TestDemoPageSaysTheSystemRefusedTheScreen(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
 	text, click, _ := pageActions(t, b)
-	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
-	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
-	click("Join", "#join")
-	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	joinOnDesktop(t, b, room, "Ada")
 	for _, c := range []struct {
 		message string
 		told    bool
@@ -123,10 +103,7 @@ func TestDemoPageShareEndedWhileJoining(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
 	text, click, _ := pageActions(t, b)
-	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
-	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
-	click("Join", "#join")
-	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	joinOnDesktop(t, b, room, "Ada")
 	eval[bool](t, b, evalTimeout, stubScreen)
 	// The browser ends the screen's track as the share's answer comes.
 	eval[bool](t, b, evalTimeout, `(() => {

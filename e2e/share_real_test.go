@@ -1,10 +1,7 @@
 package e2e_test
 
 import (
-	"fmt"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 
 	"mcu/internal/testserver"
 )
@@ -21,10 +18,7 @@ func TestDemoPageSharesChromiumsScreen(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
 	text, click, waitText := pageActions(t, b)
-	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
-	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
-	click("Join", "#join")
-	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	joinOnDesktop(t, b, room, "Ada")
 	click("Share screen", "#share")
 	waitFor(t, b, joinTimeout, `document.getElementById("share").textContent === "Stop sharing" || document.getElementById("error").textContent !== ""`)
 	if got := text("share"); got != "Stop sharing" {

@@ -11,10 +11,27 @@ import (
 	"mcu/layout"
 )
 
+// stubScreen replaces getDisplayMedia with a 640x480 canvas's stream, light
+// grey, painted again and again so that the stream has frames to send: a
+// screen of known colour and shape.
+const stubScreen = `(() => {
+	navigator.mediaDevices.getDisplayMedia = async () => {
+		const c = document.createElement("canvas");
+		c.width = 640; c.height = 480;
+		const g = c.getContext("2d");
+		const paint = () => { g.fillStyle = "rgb(235,235,235)"; g.fillRect(0, 0, 640, 480); };
+		paint();
+		setInterval(paint, 50);
+		return (window.screenStream = c.captureStream(15));
+	};
+	return true;
+})()`
+
 // TestDemoPageSharesAScreen: the demo page's "Share screen" publishes
 // what getDisplayMedia gives as a session of its own, a shared screen
-// (here a 4:3 canvas of one colour stands in for the screen: a headless
-// browser has none to give). The room goes to the speaker layout with the
+// (here a 4:3 canvas of one colour, so that its colour and its bars can
+// be looked for in the mix; Chromium's own fake screen is shared in
+// TestDemoPageSharesChromiumsScreen). The room goes to the speaker layout with the
 // screen in the large tile, fitted whole (bars beside it), the list names
 // it, and "Stop sharing", or the browser's own stop (the track ending),
 // ends it: the room is back in the grid. Leaving the call ends a share
@@ -27,27 +44,10 @@ func TestDemoPageSharesAScreen(t *testing.T) {
 	media := fakeMedia(t, participants(t, 4))[0]
 	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
 	_, click, waitText := pageActions(t, b)
-	// A desktop's window: a phone's (short and sideways) shows no share
-	// button.
-	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
-	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), "Ada"))
-	click("Join", "#join")
-	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
+	joinOnDesktop(t, b, room, "Ada")
 	waitFor(t, b, uiTimeout, `!document.getElementById("share").hidden`)
-	// The screen: light grey, 640x480, painted again and again so that
-	// the canvas's stream has frames to send.
-	eval[bool](t, b, evalTimeout, `(() => {
-		navigator.mediaDevices.getDisplayMedia = async () => {
-			const c = document.createElement("canvas");
-			c.width = 640; c.height = 480;
-			const g = c.getContext("2d");
-			const paint = () => { g.fillStyle = "rgb(235,235,235)"; g.fillRect(0, 0, 640, 480); };
-			paint();
-			setInterval(paint, 50);
-			return (window.screenStream = c.captureStream(15));
-		};
-		return true;
-	})()`)
+	// The screen: light grey, 640x480 (stubScreen).
+	eval[bool](t, b, evalTimeout, stubScreen)
 	shared := func() (screens int, layout string) {
 		t.Helper()
 		info, _ := getRoom(t, srv.URL, room)
@@ -137,4 +137,15 @@ func waitUntil(t *testing.T, timeout time.Duration, what string, ok func() bool)
 			t.Fatalf("not %s within %v", what, timeout)
 		}
 	}
+}
+
+// joinOnDesktop sizes b's window as a desktop's (a phone's, short and
+// sideways, shows no share button), types name and joins room with the
+// demo page's button.
+func joinOnDesktop(t *testing.T, b *browser, room, name string) {
+	t.Helper()
+	do(t, b, evalTimeout, "size the window", chromedp.EmulateViewport(1280, 800))
+	do(t, b, evalTimeout, "type a name", chromedp.SetValue(chromedp.ID("name"), name))
+	do(t, b, evalTimeout, "click Join", chromedp.Click(chromedp.CSS("#join")))
+	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
 }

@@ -45,24 +45,9 @@ func TestShareScreen(t *testing.T) {
 	}
 	defer screen.Close()
 
-	type state struct {
-		Layout       string `json:"layout"`
-		Participants []struct {
-			Name    string `json:"name"`
-			Content bool   `json:"content"`
-		} `json:"participants"`
-	}
-	read := func() state {
+	read := func() (st layoutState) {
 		t.Helper()
-		resp, err := http.Get(srv.URL + "/api/rooms/share")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st state
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			t.Fatal(err)
-		}
+		getJSON(t, srv.URL+"/api/rooms/share", &st)
 		return st
 	}
 	st := read()
@@ -153,25 +138,9 @@ func TestSpotlight(t *testing.T) {
 		defer c.Close()
 		cs = append(cs, c)
 	}
-	type state struct {
-		Layout       string `json:"layout"`
-		Spotlight    string `json:"spotlight"`
-		Participants []struct {
-			ID   string `json:"id"`
-			Name string `json:"name"`
-		} `json:"participants"`
-	}
-	read := func() state {
+	read := func() (st layoutState) {
 		t.Helper()
-		resp, err := http.Get(srv.URL + "/api/rooms/spot")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var st state
-		if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
-			t.Fatal(err)
-		}
+		getJSON(t, srv.URL+"/api/rooms/spot", &st)
 		return st
 	}
 	id := func(name string) string {
@@ -252,4 +221,16 @@ func TestSpotlight(t *testing.T) {
 	if st := read(); st.Spotlight != "" || st.Layout != "grid" {
 		t.Errorf("after the spotlight's participant left: %+v; want no spotlight, the grid kept", st)
 	}
+}
+
+// layoutState is what the share and spotlight tests read of a room's
+// JSON.
+type layoutState struct {
+	Layout       string `json:"layout"`
+	Spotlight    string `json:"spotlight"`
+	Participants []struct {
+		ID      string `json:"id"`
+		Name    string `json:"name"`
+		Content bool   `json:"content"`
+	} `json:"participants"`
 }
