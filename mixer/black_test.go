@@ -82,21 +82,8 @@ func TestBlackPictureShowsWhoItIs(t *testing.T) {
 // videoGone old, not a face frozen for good; its pictures coming again
 // are shown. Offline, pictures have no arrival and are never gone.
 func TestStoppedCameraShowsWhoItIs(t *testing.T) {
-	cfg := testConfig()
-	cfg.Live = true
-	m, err := New(cfg, &capture{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.scaler.Close()
-	p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Free()
-	c := newCanvas(p, 0)
-	epoch := time.Now()
-	m.epoch.Store(&epoch)
+	m, c, epoch := liveCompositor(t)
+	cfg := m.cfg
 	src := &stoppingSource{colourSource: colourSource{y: 90, cb: 128, cr: 128, w: 320, h: 180}, epoch: epoch, stop: time.Second}
 	if err := m.Add(Participant{ID: "a", Name: "Ada", Video: src}); err != nil {
 		t.Fatal(err)
@@ -144,4 +131,26 @@ func (s *stoppingSource) VideoAt(ctx context.Context, t time.Duration) (*codec.F
 		f.Arrival = s.epoch.Add(f.PTS)
 	}
 	return f, err
+}
+
+// liveCompositor is a live mixer of testConfig's canvas whose clock
+// started now (its epoch, returned), and a canvas to paint, all freed at
+// the test's end.
+func liveCompositor(t *testing.T) (*Mixer, *canvas, time.Time) {
+	t.Helper()
+	cfg := testConfig()
+	cfg.Live = true
+	m, err := New(cfg, &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.scaler.Close() })
+	p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Free)
+	epoch := time.Now()
+	m.epoch.Store(&epoch)
+	return m, newCanvas(p, 0), epoch
 }

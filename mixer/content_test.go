@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"mcu/codec"
 	"mcu/layout"
 )
 
@@ -203,21 +202,7 @@ func TestNewestContentShownLarge(t *testing.T) {
 // keep their picture: the placeholder a camera turned off or unplugged
 // gets would hide what is shared.
 func TestContentBlackOrStillIsShown(t *testing.T) {
-	cfg := testConfig()
-	cfg.Live = true
-	m, err := New(cfg, &capture{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.scaler.Close()
-	p, err := codec.NewPicture(cfg.Video.Width, cfg.Video.Height)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Free()
-	c := newCanvas(p, 0)
-	epoch := time.Now()
-	m.epoch.Store(&epoch)
+	m, c, epoch := liveCompositor(t)
 	black := &colourSource{y: 16, cb: 128, cr: 128, w: 320, h: 180}
 	still := &stoppingSource{colourSource: colourSource{y: 90, cb: 128, cr: 128, w: 320, h: 180}, epoch: epoch, stop: time.Second}
 	for _, p := range []Participant{{ID: "dark", Video: black, Content: true}, {ID: "still", Video: still, Content: true}} {
@@ -230,6 +215,7 @@ func TestContentBlackOrStillIsShown(t *testing.T) {
 	for _, at := range []time.Duration{time.Second, time.Second + videoGone + time.Second} {
 		st := m.sync(at)
 		m.updateCells(st.mode)
+		var err error
 		if img, err = m.paintCanvas(context.Background(), c, at); err != nil {
 			t.Fatal(err)
 		}
