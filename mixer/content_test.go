@@ -285,3 +285,37 @@ func TestSpotlightShownLarge(t *testing.T) {
 	}
 	large("its participant joined", "late")
 }
+
+// TestSpotlightKeepsThumbnails: the large tile moving from the speaker to
+// the spotlight, from one spotlight to another and back to the speaker
+// trades the places of those two alone: the others' thumbnails stay.
+func TestSpotlightKeepsThumbnails(t *testing.T) {
+	m, err := New(testConfig(), &capture{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.scaler.Close()
+	for _, id := range []string{"a", "b", "c", "d", "e"} {
+		if err := m.Add(Participant{ID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.sync(0)
+	m.audio.speaker = m.members[0].slot
+	m.updateCells(layout.Speaker)
+	step := func(what string, spot string, moved ...int) {
+		t.Helper()
+		before := append([]layout.Rect(nil), m.cells...)
+		m.SetSpotlight(spot)
+		m.sync(0)
+		m.updateCells(layout.Speaker)
+		for i := range m.cells {
+			if m.cells[i] != before[i] && i != moved[0] && i != moved[1] {
+				t.Errorf("%s: %s moved from %v to %v", what, m.members[i].ID, before[i], m.cells[i])
+			}
+		}
+	}
+	step("c in the spotlight", "c", 0, 2)
+	step("d in the spotlight", "d", 2, 3)
+	step("cleared", "", 3, 0)
+}

@@ -808,6 +808,9 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.id === info.spotlight, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
   if (shown !== ui.people.dataset.shown) {
     ui.people.dataset.shown = shown;
+    // The list is built anew: a Spotlight button with the focus (a
+    // keyboard's press, or someone starting to speak) keeps it.
+    const focused = document.activeElement?.closest?.("#people button.spotlight")?.dataset.person;
     ui.people.replaceChildren(
       ...people.map((p) => {
         const li = document.createElement("li");
@@ -829,7 +832,9 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         const lit = p.id === info.spotlight;
         spot.setAttribute("aria-pressed", String(lit));
         spot.title = lit ? `Stop showing ${p.name} large` : `Show ${p.name} large`;
+        spot.setAttribute("aria-label", `Spotlight ${p.name}`); // the buttons told apart in a list of them
         spot.dataset.id = lit ? "" : p.id; // what a press asks for (one listener on the list)
+        spot.dataset.person = p.id;
         li.append(" ", spot);
         if (p.heard) {
           // In the mixes: the server mixes the loudest few voices.
@@ -844,6 +849,9 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         return li;
       }),
     );
+    if (focused !== undefined) {
+      [...ui.people.querySelectorAll("button.spotlight")].find((b) => b.dataset.person === focused)?.focus();
+    }
   }
   if (layoutFresh) {
     roomLayout = info.layout;
