@@ -465,7 +465,7 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Mode == nil && req.Spotlight == nil { // not the zero mode: a body without one is a mistake
-		s.fail(w, badRequest{errors.New(`no "mode" or "spotlight" given`)})
+		s.fail(w, badRequest{errors.New("no mode or spotlight given")})
 		return
 	}
 	name := r.PathValue("room")
