@@ -655,7 +655,7 @@ func checkWebhook(raw string) error {
 		// Named by its scheme and host only, as the logs name the
 		// receiver: its credentials, path or query may hold a secret.
 		shown := ""
-		if err == nil {
+		if err == nil && u.Host != "" { // a URL without a scheme has none
 			shown = " " + u.Scheme + "://" + u.Host + "/…"
 		}
 		return fmt.Errorf("-webhook%s: want an http or https URL, such as https://app.example.com/mcu-events, without credentials", shown)

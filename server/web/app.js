@@ -587,6 +587,7 @@ async function onShare() {
       return;
     }
     screen = { session: shared, stream };
+    ui.share.classList.add("sharing"); // shown in a short window too (style.css)
     // The browser's own "Stop sharing" ends the track.
     stream.getVideoTracks()[0]?.addEventListener("ended", () => {
       if (screen?.stream === stream) {
@@ -594,6 +595,14 @@ async function onShare() {
       }
     });
     ui.share.textContent = "Stop sharing";
+    // The server ended the share (its connection failed, or the server
+    // restarted): the screen is neither sent nor captured any longer.
+    shared.ended?.then(() => {
+      if (screen?.session === shared) {
+        stopShare();
+        showError(new Error("The server ended your screen share; share it again to go on."));
+      }
+    });
   } catch (err) {
     stream?.getTracks().forEach((t) => t.stop());
     if (err.name === "NotAllowedError" && /system/i.test(err.message)) {
@@ -614,6 +623,7 @@ function stopShare(abandon = false) {
   const sh = screen;
   screen = null;
   ui.share.textContent = "Share screen";
+  ui.share.classList.remove("sharing");
   if (!sh) {
     return;
   }
