@@ -22,7 +22,6 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"mcu/codec"
-	"mcu/layout"
 	"mcu/mixer"
 	"mcu/recorder"
 )
@@ -983,37 +982,6 @@ func (m *Manager) Rooms() []Info {
 		return 1
 	})
 	return infos
-}
-
-// SetLayout changes a room's layout.
-func (m *Manager) SetLayout(name string, mode layout.Mode) error {
-	r, err := m.Room(name)
-	if err != nil {
-		return err
-	}
-	r.SetLayout(mode)
-	return nil
-}
-
-// SetSpotlight shows session id (as the room's JSON lists it) large in a
-// room's speaker layout, in place of the active speaker, until it leaves
-// or another call; "" clears it. A share still comes first. ErrNotFound
-// for an unknown room, or an id that is not one of its sessions in the
-// mix (a viewer's).
-func (m *Manager) SetSpotlight(name, id string) error {
-	r, err := m.Room(name)
-	if err != nil {
-		return err
-	}
-	// Under the room's lock, so that a session found here is taken out of
-	// the mix (which clears its spotlight) only after it is set.
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if s := r.sessions[id]; id != "" && (s == nil || s.Kind == Viewer) {
-		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, name)
-	}
-	r.mixer.SetSpotlight(id)
-	return nil
 }
 
 // Close stops taking joins, finalizes every recording, closes every

@@ -436,12 +436,34 @@ func (r *Room) recording() bool {
 // SetLayout switches the room's layout.
 func (r *Room) SetLayout(mode layout.Mode) { r.mixer.SetLayout(mode) }
 
+// Layout is the room's layout now.
+func (r *Room) Layout() layout.Mode { return r.mixer.Layout() }
+
+// SetSpotlight shows session id (as the room's JSON lists it) large in
+// the speaker layout, in place of the active speaker, until it leaves or
+// another call; "" clears it. A share still comes first. ErrNotFound for
+// an id that is not one of the room's sessions in the mix (a viewer's).
+func (r *Room) SetSpotlight(id string) error {
+	// Under the room's lock, so that a session found here is taken out of
+	// the mix (which clears its spotlight) only after it is set.
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s := r.sessions[id]; id != "" && (s == nil || s.Kind == Viewer) {
+		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
+	}
+	r.mixer.SetSpotlight(id)
+	return nil
+}
+
+// Spotlight is the session SetSpotlight put in the spotlight, "" for none.
+func (r *Room) Spotlight() string { return r.mixer.Spotlight() }
+
 // Info describes a room for the API.
 type Info struct {
 	Name   string      `json:"name"`
 	Layout layout.Mode `json:"layout"`
 	// Spotlight is the session shown large in the speaker layout
-	// (Manager.SetSpotlight), when there is one.
+	// (SetSpotlight), when there is one.
 	Spotlight    string         `json:"spotlight,omitempty"`
 	Participants []SessionInfo  `json:"participants"`
 	Viewers      int            `json:"viewers"`

@@ -468,9 +468,13 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, badRequest{errors.New("no mode or spotlight given")})
 		return
 	}
-	name := r.PathValue("room")
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
 	if req.Spotlight != nil {
-		if err := s.rooms.SetSpotlight(name, *req.Spotlight); err != nil {
+		if err := rm.SetSpotlight(*req.Spotlight); err != nil {
 			s.fail(w, err)
 			return
 		}
@@ -480,21 +484,12 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if req.Mode != nil {
-		if err := s.rooms.SetLayout(name, *req.Mode); err != nil {
-			s.fail(w, err)
-			return
-		}
+		rm.SetLayout(*req.Mode)
 	}
-	rm, err := s.rooms.Room(name)
-	if err != nil {
-		s.fail(w, err)
-		return
-	}
-	info := rm.Info()
 	writeJSON(w, http.StatusOK, struct {
 		Mode      layout.Mode `json:"mode"`
 		Spotlight string      `json:"spotlight,omitempty"`
-	}{info.Layout, info.Spotlight})
+	}{rm.Layout(), rm.Spotlight()})
 }
 
 // readBody reads a request body of the given media type, at most maxBody.
