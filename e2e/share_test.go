@@ -66,6 +66,27 @@ func TestDemoPageSharesAScreen(t *testing.T) {
 		})
 	}
 
+	// mcu.js's share sends no sound: a session asked to send some says so.
+	msg := eval[string](t, b, joinTimeout, fmt.Sprintf(`import("/mcu.js").then(async (m) => {
+		const s = await m.share({ room: %s, name: "probe", stream: await navigator.mediaDevices.getDisplayMedia() });
+		try {
+			await s.setTrack("audio", null);
+			return "no error";
+		} catch (e) {
+			return e.message;
+		} finally {
+			await s.leave();
+		}
+	})`, jsString(room)))
+	if msg != "This session sends no audio." {
+		t.Errorf("setTrack of audio on a share: %q", msg)
+	}
+	waitUntil(t, uiTimeout, "the probe's share over", func() bool {
+		_, l := shared()
+		info, _ := getRoom(t, srv.URL, room)
+		return l == "grid" && len(info.Participants) == 1
+	})
+
 	click("Share screen", "#share")
 	waitText("share", "Stop sharing")
 	waitShared(1, "speaker")

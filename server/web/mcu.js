@@ -711,7 +711,9 @@ async function connect({
       // setTrack sends track (a camera or microphone turned on, or
       // another one) in place of what is sent of its kind, or, with
       // null, stops sending kind ("audio" or "video").
-      setTrack: (kind, track) => senders[kind].replaceTrack(track),
+      // A share sends no audio: asked to, it says so.
+      setTrack: (kind, track) =>
+        senders[kind] ? senders[kind].replaceTrack(track) : Promise.reject(new McuError(0, `This session sends no ${kind}.`)),
       ended: ice.ended,
       // room reads the session's room, as roomInfo does, with the
       // session's URL for its credential: it still reads it once the
