@@ -112,7 +112,7 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 	for i, mem := range m.members {
 		if b, ok := mem.Video.(BoxedSource); ok && (!mem.boxTold || mem.box != m.cells[i].Size()) {
 			mem.box, mem.boxTold = m.cells[i].Size(), true
-			b.SetBox(mem.box, m.aspect(mem))
+			b.SetBox(mem.box, mem.Aspect(m.cfg.Aspect))
 		}
 	}
 }
@@ -130,15 +130,6 @@ func (m *Mixer) largeIndex() int {
 		return i
 	}
 	return m.speakerIndex()
-}
-
-// aspect is how mem's pictures go into their tile: a share's whole,
-// otherwise as configured.
-func (m *Mixer) aspect(mem *member) layout.Aspect {
-	if mem.Content {
-		return layout.Fit
-	}
-	return m.cfg.Aspect
 }
 
 // paint brings one participant's tile on img up to date: its newest picture
@@ -186,7 +177,7 @@ func (m *Mixer) paint(ctx context.Context, img *image.YCbCr, mem *member, ps *pa
 	if ps.gen == m.gen && !ps.placeholder && ps.seq == f.Seq && ps.size == size {
 		return nil // nothing new
 	}
-	aspect := m.aspect(mem)
+	aspect := mem.Aspect(m.cfg.Aspect)
 	dst, crop := layout.Place(size, cell, aspect)
 	if f.Width() != size.W || f.Height() != size.H {
 		// Already cropped and scaled by the source, for the tile it was

@@ -36,6 +36,15 @@ type Participant struct {
 	Content bool
 }
 
+// Aspect is how p's pictures go into their tile in a mix configured with
+// aspect: a share's whole (Content), a camera's as configured.
+func (p Participant) Aspect(aspect layout.Aspect) layout.Aspect {
+	if p.Content {
+		return layout.Fit
+	}
+	return aspect
+}
+
 // Output receives what the mixer produces. A non-nil error stops Run.
 type Output interface {
 	// Video receives each encoded composite picture, in order, from the

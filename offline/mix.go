@@ -169,11 +169,7 @@ func run(ctx context.Context, parts []Participant, opts Options, out *fileOutput
 			videos = append(videos, v)
 			mp.Video = v
 			if speaker { // tiles that change size as the mix goes
-				aspect := cfg.Aspect
-				if p.Content {
-					aspect = layout.Fit // a share is shown whole
-				}
-				mp.Video = v.fixTile(largest, aspect)
+				mp.Video = v.fixTile(largest, mp.Aspect(cfg.Aspect))
 			}
 		}
 		if p.Audio != "" {
