@@ -2,8 +2,6 @@ package e2e_test
 
 import (
 	"testing"
-
-	"mcu/internal/testserver"
 )
 
 // TestDemoPageShareEndedByTheServer: a share the server ends (its
@@ -13,15 +11,8 @@ import (
 func TestDemoPageShareEndedByTheServer(t *testing.T) {
 	requireTools(t)
 	const room = "e2e-share-ended-by-server"
-	p := participants(t, 4)[0]
-	srv := testserver.Start(t, nil)
-	media := fakeMedia(t, participants(t, 4))[0]
-	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
-	_, click, waitText := pageActions(t, b)
-	joinOnDesktop(t, b, room, "Ada")
-	eval[bool](t, b, evalTimeout, stubScreen)
-	click("Share screen", "#share")
-	waitText("share", "Stop sharing")
+	srv, b := sharingPage(t, room)
+	_, _, waitText := pageActions(t, b)
 	var share string
 	waitUntil(t, uiTimeout, "the share listed", func() bool {
 		info, _ := getRoom(t, srv.URL, room)

@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-
-	"mcu/internal/testserver"
 )
 
 // TestDemoPageShortWindowKeepsStopSharing: a desktop window made short
@@ -16,15 +14,7 @@ import (
 func TestDemoPageShortWindowKeepsStopSharing(t *testing.T) {
 	requireTools(t)
 	const room = "e2e-share-short"
-	p := participants(t, 4)[0]
-	srv := testserver.Start(t, nil)
-	media := fakeMedia(t, participants(t, 4))[0]
-	b := launch(t, p, media, srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
-	_, click, waitText := pageActions(t, b)
-	joinOnDesktop(t, b, room, "Ada")
-	eval[bool](t, b, evalTimeout, stubScreen)
-	click("Share screen", "#share")
-	waitText("share", "Stop sharing")
+	_, b := sharingPage(t, room)
 	do(t, b, evalTimeout, "make the window short", chromedp.EmulateViewport(1200, 440, chromedp.EmulateLandscape))
 	if shown := eval[bool](t, b, evalTimeout, `getComputedStyle(document.getElementById("share")).display !== "none"`); !shown {
 		t.Error("a short desktop window hides Stop sharing while a screen is shared")

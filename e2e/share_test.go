@@ -170,3 +170,17 @@ func joinOnDesktop(t *testing.T, b *browser, room, name string) {
 	do(t, b, evalTimeout, "click Join", chromedp.Click(chromedp.CSS("#join")))
 	waitFor(t, b, joinTimeout, fmt.Sprintf(`document.getElementById("status").textContent.startsWith(%s)`, jsString("In room "+room)))
 }
+
+// sharingPage starts a server and opens the demo page on it, joins room
+// as Ada in a desktop's window and shares stubScreen with its button.
+func sharingPage(t *testing.T, room string) (*testserver.Server, *browser) {
+	t.Helper()
+	srv := testserver.Start(t, nil)
+	b := launch(t, participants(t, 4)[0], fakeMedia(t, participants(t, 4))[0], srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
+	_, click, waitText := pageActions(t, b)
+	joinOnDesktop(t, b, room, "Ada")
+	eval[bool](t, b, evalTimeout, stubScreen)
+	click("Share screen", "#share")
+	waitText("share", "Stop sharing")
+	return srv, b
+}
