@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,10 @@ type Options struct {
 	// Content publishes the video as shared content, a screen (WHIP
 	// only: "?content=1"), shown large in the speaker layout.
 	Content bool
+	// Owner, for Content, is the Key of the sharer's own session (a
+	// join's): they do not hear the share's sound, and it ends when they
+	// leave ("&owner=").
+	Owner string
 	// Video and Audio are files sent in a loop (either may be empty; a file
 	// holding both may be given as both).
 	Video, Audio string
@@ -218,6 +223,9 @@ func Connect(ctx context.Context, opts Options) (*Client, error) {
 	if opts.Content && opts.Endpoint != WHIP {
 		// A join would be a camera's tile, without a word.
 		return nil, fmt.Errorf("client: Content shares a screen as a WHIP publish (Endpoint %q), not as %q", WHIP, opts.Endpoint)
+	}
+	if opts.Owner != "" && !opts.Content {
+		return nil, errors.New("client: only a share (Content) has an Owner")
 	}
 	if opts.H264Level != 0 && !opts.H264Level.Valid() {
 		return nil, fmt.Errorf("client: H.264 level %d is none of the standard's (9 for 1b, 10 for 1.0 ... 62 for 6.2)", opts.H264Level)
@@ -447,6 +455,9 @@ func (c *Client) post(ctx context.Context, offer string) (answer, location, etag
 		if c.opts.Content {
 			q.Set("content", "1")
 		}
+		if c.opts.Owner != "" {
+			q.Set("owner", c.opts.Owner)
+		}
 		if len(q) > 0 {
 			path += "?" + q.Encode()
 		}
@@ -539,6 +550,10 @@ func (c *Client) EndState() webrtc.PeerConnectionState {
 
 // Location is the session's URL (DELETE it to leave).
 func (c *Client) Location() string { return c.location }
+
+// Key is the last part of Location: the session's key, which a share of
+// this session's names as its Owner.
+func (c *Client) Key() string { return path.Base(c.location) }
 
 // ETag names the session's ICE as the server last said (the join's, or
 // the last restart's).

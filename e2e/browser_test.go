@@ -336,6 +336,8 @@ type participantInfo struct {
 	ID         string    `json:"id"`
 	Name       string    `json:"name"`
 	Content    bool      `json:"content"`
+	Owner      string    `json:"owner"`
+	AudioCodec string    `json:"audio_codec"`
 	Joined     time.Time `json:"joined"`
 	VideoCodec string    `json:"video_codec"`
 	MixCodec   string    `json:"mix_codec"`

@@ -114,13 +114,16 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 	// Who left while their sound was in the mixes is faded out over this
 	// tick, not cut off mid-wave (a click in everyone's ear).
 	for _, mem := range m.leaving {
+		mem.part = nil
 		if ok, err := mem.Audio.AudioAt(ctx, t, mem.pcm); ok && err == nil {
 			audio.RampOut(mem.ramp, mem.pcm)
 			audio.Accumulate(a.acc, mem.ramp)
+			mem.part = mem.ramp
 		} else if ctx.Err() != nil {
 			return context.Cause(ctx)
 		}
 	}
+	m.findShares()
 	clear(m.leaving)
 	m.leaving = m.leaving[:0]
 	// Before the full mix is limited and encoded: someone back from quiet
@@ -158,6 +161,9 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 			continue
 		}
 		audio.MinusInto(a.minus, a.acc, own)
+		for _, sh := range mem.shares {
+			audio.MinusInto(a.minus, a.minus, sh.part)
+		}
 		mem.limiter.Process(a.out, a.minus)
 		pkt, err := mem.enc.Encode(a.out)
 		if err != nil {
@@ -251,7 +257,7 @@ func (a *audioState) chooseVoices(members []*member) {
 // been receiving: their decoder then goes on with no seam, where an encoder
 // started afresh would begin with its look-ahead's 6.5 ms of silence.
 func (mem *member) talking(a *audioState, log *slog.Logger) []int16 {
-	if mem.part != nil && a.levels[mem.slot] > quietLevel {
+	if mem.loud(a) {
 		if mem.quiet >= quietHangover {
 			mem.limiter.ContinueFrom(a.limiter)
 			if err := mem.enc.ContinueFrom(a.enc); err != nil {
@@ -264,20 +270,64 @@ func (mem *member) talking(a *audioState, log *slog.Logger) []int16 {
 			}
 		}
 		mem.quiet = 0
-		return mem.part
+		return mem.ownPart()
 	}
 	if mem.quiet < quietHangover {
 		// The tick the hangover ends on shares already: quiet at
 		// quietHangover always means the last packet was the full mix's,
 		// whose state the encoder then takes on.
 		if mem.quiet++; mem.quiet < quietHangover {
-			if mem.part != nil {
-				return mem.part
-			}
-			return silence
+			return mem.ownPart()
 		}
 	}
 	return nil
+}
+
+// loud tells whether this tick's mixes hold mem's sound, or that of a
+// share of theirs, above quietLevel: their own mix then differs from the
+// full mix.
+func (mem *member) loud(a *audioState) bool {
+	if mem.part != nil && a.levels[mem.slot] > quietLevel {
+		return true
+	}
+	for _, sh := range mem.shares {
+		// One fading out of the mixes (left, its slot let go) was loud or
+		// not in the last tick: their hangover takes it out if it was.
+		if sh.part != nil && sh.slot >= 0 && a.levels[sh.slot] > quietLevel {
+			return true
+		}
+	}
+	return false
+}
+
+// ownPart is the PCM of mem's own in this tick's mixes, silence for none:
+// not nil, which would share the full mix (their shares' parts are taken
+// out beside it).
+func (mem *member) ownPart() []int16 {
+	if mem.part != nil {
+		return mem.part
+	}
+	return silence
+}
+
+// findShares sets each member's shares for this tick: the members, in the
+// mix or fading out of it, whose Owner they are.
+func (m *Mixer) findShares() {
+	for _, mem := range m.members {
+		mem.shares = mem.shares[:0]
+	}
+	for _, list := range [][]*member{m.members, m.leaving} {
+		for _, sh := range list {
+			if sh.Owner == "" {
+				continue
+			}
+			for _, mem := range m.members {
+				if mem.ID == sh.Owner && mem != sh {
+					mem.shares = append(mem.shares, sh)
+				}
+			}
+		}
+	}
 }
 
 // silence stands for the PCM of someone who sent nothing this tick (their

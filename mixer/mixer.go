@@ -34,6 +34,12 @@ type Participant struct {
 	// (letterboxed), whatever Config.Aspect says: a screen's edges hold
 	// its menus and text.
 	Content bool
+	// Owner is the ID of the participant whose share this is (a screen
+	// shared with its sound, a tab's): their own mix (MixMinus) leaves
+	// this participant's sound out as it leaves out their voice, so that
+	// they do not hear what they share come back late. Empty for none; an
+	// Owner not in the mix changes nothing.
+	Owner string
 }
 
 // Aspect is how p's pictures go into their tile in a mix configured with
@@ -163,6 +169,9 @@ type member struct {
 	enc             *codec.OpusEncoder
 	quiet           int     // audio ticks since this person's part of the mixes was above quietLevel
 	own             []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
+	// shares: this tick, the members whose Owner they are (in the mix or
+	// fading out of it), whose part their own mix leaves out too.
+	shares []*member
 }
 
 // canvases is the number of encoder input pictures the compositor paints in

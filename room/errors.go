@@ -50,6 +50,10 @@ var (
 	ErrRestartTooSoon = errors.New("room: too many ICE restarts of this session in a short time; try again in a second")
 	// ErrICEPrecondition: a PATCH without If-Match.
 	ErrICEPrecondition = errors.New(`room: If-Match is needed: the session's ETag to add candidates, "*" to restart ICE`)
+	// ErrBadOwner: a share's owner (Manager.Share) is a publisher's or a
+	// viewer's session: only a participant hears a mix its share's sound
+	// could be left out of.
+	ErrBadOwner = errors.New("room: a share's owner must be a participant's session (a join's)")
 )
 
 // OverloadError is a join refused with ErrOverloaded. RetryAfter is how

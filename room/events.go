@@ -16,7 +16,8 @@ type Event struct {
 	ID     string    `json:"id"` // the event's own, unique: a receiver drops one delivered twice (a retry, a replay)
 	Time   time.Time `json:"time"`
 	// A session's events: its id (as in the room's JSON), name and kind;
-	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded). A
+	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded,
+	// LeftNeverConnected, LeftWithOwner). A
 	// refused recording's Reason too, and a room's close's.
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
@@ -25,6 +26,9 @@ type Event struct {
 	// Content: at a join, the session's picture is shared content (a
 	// screen: Manager.Share).
 	Content bool `json:"content,omitempty"`
+	// Owner: at a share's join, the id of the participant sharing it,
+	// when it says (Manager.Share).
+	Owner string `json:"owner,omitempty"`
 	// A recording's events: its file; at its end, how it ended
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`
@@ -53,11 +57,13 @@ const (
 	// Its client never connected (ICE or DTLS never completed): most
 	// often UDP blocked between them, or a wrong -nat1to1-ip.
 	LeftNeverConnected = "never_connected"
+	// It was a share of a participant's, who left (Manager.Share).
+	LeftWithOwner = "owner_left"
 )
 
 // LeftReasons are the reasons a session leaves for, for a metric to start
 // at zero.
-var LeftReasons = []string{LeftByClient, LeftDisconnected, LeftEnded, LeftNeverConnected}
+var LeftReasons = []string{LeftByClient, LeftDisconnected, LeftEnded, LeftNeverConnected, LeftWithOwner}
 
 // Why a room closed (Event.Reason of room_finished).
 const (

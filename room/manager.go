@@ -100,19 +100,36 @@ func NewManager(cfg Config) (*Manager, error) {
 // Join negotiates a new session from an SDP offer and returns it with the
 // answer (holding all ICE candidates). The room is created if needed.
 func (m *Manager) Join(ctx context.Context, roomName, name string, kind Kind, offer string) (*Session, string, error) {
-	return m.join(ctx, roomName, name, kind, offer, false)
+	return m.join(ctx, roomName, name, kind, offer, false, "")
 }
 
 // Share is Join for a publisher whose picture is shared content: a screen,
 // slides (mixer.Participant.Content). It is shown large in the speaker
 // layout, to which a room in the grid goes for as long as a share lasts.
-func (m *Manager) Share(ctx context.Context, roomName, name, offer string) (*Session, string, error) {
-	return m.join(ctx, roomName, name, Publisher, offer, true)
+//
+// owner, when not empty, is the Key of the participant's session (a
+// join's) that shares it, proof that the share is theirs: they do not hear
+// its sound (a tab's, shared with it), which they would otherwise hear
+// come back late, and it ends when they leave (LeftWithOwner). A key that
+// finds no session of the room is ErrNotFound; a publisher's or a
+// viewer's, ErrBadOwner.
+func (m *Manager) Share(ctx context.Context, roomName, name, offer, owner string) (*Session, string, error) {
+	return m.join(ctx, roomName, name, Publisher, offer, true, owner)
 }
 
-func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, offer string, content bool) (*Session, string, error) {
+func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, offer string, content bool, ownerKey string) (*Session, string, error) {
 	if !recorder.SafeName(roomName) {
 		return nil, "", ErrBadName
+	}
+	var owner *Session
+	if ownerKey != "" {
+		var err error
+		if owner, err = m.session(roomName, ownerKey); err != nil {
+			return nil, "", fmt.Errorf("the share's owner: %w", err)
+		}
+		if owner.Kind != Participant {
+			return nil, "", fmt.Errorf("%w: it is a %s", ErrBadOwner, owner.Kind)
+		}
 	}
 	d, err := parseOffer(offer)
 	if err != nil {
@@ -163,6 +180,9 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 	if err == nil && kind != Viewer {
 		s.Content = content
 		p := mixer.Participant{ID: s.ID, Name: s.Name, Video: s.video, Audio: s.audio, MixMinus: kind == Participant, Content: content}
+		if owner != nil {
+			s.Owner, p.Owner = owner.ID, owner.ID
+		}
 		if err = r.mixer.Add(p); err != nil {
 			s.close()
 			if errors.Is(err, mixer.ErrClosed) { // the room's mixer failed meanwhile (evict)
@@ -194,13 +214,16 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 		// The room was evicted while the join was under way: its
 		// sessions have been let go, and so is this one.
 		orphan, err = s, ErrRoomClosed
+	case err == nil && owner != nil && r.sessions[owner.ID] != owner:
+		// Its owner left meanwhile, and their shares with them.
+		orphan, err = s, fmt.Errorf("the share's owner left while it joined: %w", ErrNotFound)
 	case err == nil:
 		r.sessions[s.ID] = s
 		// Told under the locks: once they are let go, a leave (ICE
 		// failing, SIGTERM, an eviction) may tell its participant_left,
 		// and the room's close its room_finished, before this join
 		// goes on.
-		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String(), Content: content})
+		r.emit(Event{Type: EventJoined, Session: s.ID, Name: s.Name, Kind: kind.String(), Content: content, Owner: s.Owner})
 		m.obs.Joined(kind)
 		autoRecord = m.cfg.AutoRecord && kind != Viewer && !r.autoRecorded
 		r.autoRecorded = r.autoRecorded || autoRecord
@@ -217,6 +240,9 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 	joined := []any{"session", s.ID, "name", s.Name, "kind", kind}
 	if content {
 		joined = append(joined, "content", true)
+	}
+	if s.Owner != "" {
+		joined = append(joined, "owner", s.Owner)
 	}
 	r.log.Info("joined", joined...)
 	if m.cfg.Net.PeerTimeout > firstConnectTimeout {
@@ -853,11 +879,22 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why str
 	}
 	delete(r.sessions, id)
 	r.leaving++ // the room stays open until the session is closed
+	// Their shares end with them: found under the lock that unlisted
+	// them, a share joining now finds them gone (join).
+	var shares []string
+	for sid, x := range r.sessions {
+		if x.Owner == id {
+			shares = append(shares, sid)
+		}
+	}
 	r.mu.Unlock()
 	s.close()
 	r.log.Info("left", "session", id, "reason", why)
 	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String(), Reason: why})
 	m.obs.Left(s.Kind, why)
+	for _, sid := range shares {
+		m.leave(r, sid, nil, LeftWithOwner)
+	}
 	r.mu.Lock()
 	r.leaving--
 	r.mu.Unlock()

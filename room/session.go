@@ -55,6 +55,10 @@ type Session struct {
 	// Content: the session's picture is shared content (Manager.Share).
 	// Set before the session is listed, then only read.
 	Content bool
+	// Owner is, for a share of a participant's (Manager.Share), their
+	// session's ID: they do not hear its sound, and it ends when they
+	// leave. Set before the session is listed, then only read.
+	Owner string
 	// secret, with ID, makes the session's key: only whoever joined knows
 	// it, so only they can end the session (Manager.Leave).
 	secret string
@@ -123,6 +127,8 @@ type SessionInfo struct {
 	// Content: their picture is shared content (a screen), shown large
 	// in the speaker layout (Manager.Share).
 	Content bool `json:"content,omitempty"`
+	// Owner: for a share of a participant's, their id (Manager.Share).
+	Owner string `json:"owner,omitempty"`
 	StreamInfo
 	// Audio is there once the participant's audio track is read.
 	Audio *AudioStats `json:"audio,omitempty"`
@@ -144,7 +150,7 @@ type SessionInfo struct {
 
 // Info returns what the session is and sends.
 func (s *Session) Info() SessionInfo {
-	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Content: s.Content, Downlink: int(s.downlink.Load())}
+	info := SessionInfo{ID: s.ID, Name: s.Name, Kind: s.Kind.String(), Joined: s.joined, Content: s.Content, Owner: s.Owner, Downlink: int(s.downlink.Load())}
 	if s.mix != 0 {
 		info.MixCodec = s.mix.String()
 	}

@@ -26,7 +26,7 @@ func TestShareWhoseVideoOnlyReceivesRefused(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, pc)); !errors.Is(err, ErrBadOffer) {
+	if _, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, pc), ""); !errors.Is(err, ErrBadOffer) {
 		t.Errorf("a share whose video only receives: %v, want %v", err, ErrBadOffer)
 	}
 }

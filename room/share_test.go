@@ -33,7 +33,7 @@ func TestShareIsToldAsContent(t *testing.T) {
 	if mode := r.Info().Layout; mode != layout.Grid {
 		t.Fatalf("layout %v with a camera alone, want the grid", mode)
 	}
-	screen, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, mediaPeer(t, webrtc.RTPTransceiverDirectionSendonly)))
+	screen, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, mediaPeer(t, webrtc.RTPTransceiverDirectionSendonly)), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestShareWithoutVideoRefused(t *testing.T) {
 	if _, err := pc.AddTransceiverFromKind(webrtc.RTPCodecTypeAudio, webrtc.RTPTransceiverInit{Direction: webrtc.RTPTransceiverDirectionSendonly}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, pc)); !errors.Is(err, ErrBadOffer) {
+	if _, _, err := m.Share(ctx, "x", "screen", gatheredOffer(t, pc), ""); !errors.Is(err, ErrBadOffer) {
 		t.Errorf("a share of sound alone: %v, want %v", err, ErrBadOffer)
 	}
 	r, err := m.Room("x")

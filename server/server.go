@@ -255,13 +255,18 @@ func (s *Server) join(kind room.Kind) http.HandlerFunc {
 			s.fail(w, err)
 			return
 		}
+		owner, err := ownerParam(r, content)
+		if err != nil {
+			s.fail(w, err)
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 		defer cancel()
 		roomName := r.PathValue("room")
 		var sess *room.Session
 		var answer string
 		if content {
-			sess, answer, err = s.rooms.Share(ctx, roomName, string(name), string(offer))
+			sess, answer, err = s.rooms.Share(ctx, roomName, string(name), string(offer), owner)
 		} else {
 			sess, answer, err = s.rooms.Join(ctx, roomName, string(name), kind, string(offer))
 		}
@@ -297,6 +302,23 @@ func contentParam(r *http.Request, kind room.Kind) (bool, error) {
 		return false, nil
 	}
 	return false, badRequest{fmt.Errorf("content=%q: want 1 or 0", v[len(v)-1])}
+}
+
+// ownerParam reads a share's "owner" query parameter: the key of the
+// sharer's own session (the last part of its Location), which proves the
+// share theirs (room.Manager.Share). Only a share (content=1) has one.
+func ownerParam(r *http.Request, content bool) (string, error) {
+	v, ok := r.URL.Query()["owner"]
+	if !ok {
+		return "", nil
+	}
+	if !content {
+		return "", badRequest{errors.New("owner=: only a share (POST /whip/{room}?content=1) has an owner")}
+	}
+	if v[len(v)-1] == "" {
+		return "", badRequest{errors.New("owner=: empty; want the key of the sharer's session (the last part of its Location)")}
+	}
+	return v[len(v)-1], nil
 }
 
 // linkICEServers names the STUN servers the server uses in Link headers
@@ -544,7 +566,7 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusPreconditionFailed
 	case errors.Is(err, room.ErrICEPrecondition):
 		status = http.StatusPreconditionRequired
-	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadFragment), errors.Is(err, room.ErrBadName),
+	case errors.As(err, &br), errors.Is(err, room.ErrBadOffer), errors.Is(err, room.ErrBadFragment), errors.Is(err, room.ErrBadName), errors.Is(err, room.ErrBadOwner),
 		errors.Is(err, layout.ErrUnknownMode):
 		status = http.StatusBadRequest
 	case errors.Is(err, room.ErrNotFound):

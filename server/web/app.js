@@ -569,7 +569,9 @@ async function onShare() {
   showError(null);
   let stream = null;
   try {
-    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false });
+    // With a tab's sound, where the browser offers it (Chromium): the
+    // others hear it, this person does not (share's owner).
+    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
     if (session !== s) {
       stream.getTracks().forEach((t) => t.stop()); // left meanwhile
       return;
@@ -577,7 +579,7 @@ async function onShare() {
     const name = ui.name.value.trim();
     // A share is a join: with the token the field holds now (a fresh one
     // typed after the one joined with expired), as a join sends it.
-    const shared = await share({ server, room, name: name ? `${name} (screen)` : "screen", stream, token: token() || sessionToken });
+    const shared = await share({ server, room, name: name ? `${name} (screen)` : "screen", stream, owner: s, token: token() || sessionToken });
     // Left meanwhile, or the screen's sharing ended by the browser (its
     // own stop, the window shared closed) while the share joined: its
     // "ended" came before anyone listened.

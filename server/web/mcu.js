@@ -564,23 +564,26 @@ function videoCodecs(videoCodec) {
  * Throws an McuError saying what went wrong; pc is closed then.
  */
 export function join(options) {
-  return connect(options, false);
+  return connect(options);
 }
 
 /**
  * Shares a screen (or slides: any video track) in a room, as a WHIP
  * publish with content=1: the server shows it large in the speaker layout
  * (to which a room in the grid goes for as long as a share lasts), fitted
- * whole into its tile. Takes join's options (stream: the video of
- * getDisplayMedia; videoCodec is not used) and returns a session as join
- * does, which sends video and receives nothing (remoteStream stays
- * empty). session.leave() stops the share; the page stops the track.
+ * whole into its tile. Takes join's options (stream: what getDisplayMedia
+ * gave, its video and, when there is one, its sound, a tab's; videoCodec
+ * is not used) and owner: the session join returned for the person
+ * sharing, so that they do not hear the share's sound come back from the
+ * server, and the share ends when they leave. Returns a session as join
+ * does, which sends and receives nothing (remoteStream stays empty).
+ * session.leave() stops the share; the page stops the tracks.
  */
-export function share(options) {
-  return connect({ ...options, videoCodec: "" }, true);
+export function share({ owner = null, ...options }) {
+  return connect({ ...options, videoCodec: "" }, { owner });
 }
 
-// connect is join, or with content, share.
+// connect is join, or with content ({ owner }), share.
 async function connect({
   server = "",
   room,
@@ -593,7 +596,7 @@ async function connect({
   token = "",
   videoCodec = "",
   rtcConfig = undefined,
-}, content) {
+}, content = null) {
   checkRoom(room);
   const auth = authorization(token);
   const codecs = videoCodecs(videoCodec);
@@ -611,7 +614,9 @@ async function connect({
     // (session.setTrack), without a new offer the server would not take.
     const senders = {};
     const streams = stream ? [stream] : [];
-    for (const kind of content ? ["video"] : ["audio", "video"]) {
+    // A share sends its sound only when it has some (a tab's).
+    const kinds = content && !stream?.getAudioTracks().length ? ["video"] : ["audio", "video"];
+    for (const kind of kinds) {
       const track = stream?.getTracks().find((t) => t.kind === kind);
       if (kind === "video" && codecs) {
         // The mix on a section of its own, H.264 alone; the camera on
@@ -640,8 +645,11 @@ async function connect({
     );
     await untilAborted(waitForGathering(pc, gatherTimeoutMs), signal, cancelled);
 
+    // A share names its owner by their session's key, the last part of
+    // its URL: the proof that it is theirs.
+    const owner = content?.owner?.location ? `&owner=${encodeURIComponent(content.owner.location.split("/").pop())}` : "";
     const url = content
-      ? `${base(server)}/whip/${encodeURIComponent(room)}?name=${encodeURIComponent(name ?? "")}&content=1`
+      ? `${base(server)}/whip/${encodeURIComponent(room)}?name=${encodeURIComponent(name ?? "")}&content=1${owner}`
       : `${base(server)}/rooms/${encodeURIComponent(room)}/join?name=${encodeURIComponent(name ?? "")}`;
     const where = base(server) || globalThis.location?.origin;
     let res;
@@ -711,7 +719,7 @@ async function connect({
       // setTrack sends track (a camera or microphone turned on, or
       // another one) in place of what is sent of its kind, or, with
       // null, stops sending kind ("audio" or "video").
-      // A share sends no audio: asked to, it says so.
+      // A share without sound sends none: asked to, it says so.
       setTrack: (kind, track) =>
         senders[kind] ? senders[kind].replaceTrack(track) : Promise.reject(new McuError(0, `This session sends no ${kind}.`)),
       ended: ice.ended,
