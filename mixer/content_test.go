@@ -263,7 +263,17 @@ func TestSpotlightShownLarge(t *testing.T) {
 	}
 	large("no spotlight", "cam0")
 	m.SetSpotlight("cam2")
+	m.SetLayout(layout.Speaker)
 	large("cam2 in the spotlight", "cam2")
+	// The grid ends it: not back at the next speaker layout.
+	m.SetLayout(layout.Grid)
+	if id := m.Spotlight(); id != "" {
+		t.Errorf("the grid left %q in the spotlight", id)
+	}
+	m.SetLayout(layout.Speaker)
+	large("the grid and the speaker layout again", "cam0")
+	m.SetSpotlight("cam2")
+	large("cam2 in the spotlight again", "cam2")
 	if err := m.Add(Participant{ID: "screen", Content: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -272,17 +272,23 @@ func (m *Mixer) Voice(id string) (heard, speaker bool) {
 	return m.joined[i].heard.Load(), m.joined[i].speaking.Load()
 }
 
-// SetLayout switches the layout from the next tick on.
+// SetLayout switches the layout from the next tick on. The grid ends a
+// spotlight (SetSpotlight): it has no large tile to show it in, and one
+// left set would come back unasked at the next speaker layout.
 func (m *Mixer) SetLayout(mode layout.Mode) {
 	m.mu.Lock()
 	m.mode, m.sharing = mode, false // the layout chosen holds after the share too
+	if mode == layout.Grid {
+		m.spotlight = ""
+	}
 	m.mu.Unlock()
 }
 
 // SetSpotlight shows participant id large in the speaker layout, in place
 // of the active speaker, from the next tick on, until it is called again
-// ("": nobody) or id leaves; a share (Participant.Content) still comes
-// first. An id not in the mix (yet) is kept, and takes effect when it is.
+// ("": nobody), id leaves or the layout is set to the grid; a share
+// (Participant.Content) still comes first. An id not in the mix (yet) is
+// kept, and takes effect when it is.
 func (m *Mixer) SetSpotlight(id string) {
 	m.mu.Lock()
 	m.spotlight = id

@@ -490,6 +490,10 @@ func (s *Server) setLayout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, badRequest{errors.New("no mode or spotlight given")})
 		return
 	}
+	if req.Mode != nil && *req.Mode == layout.Grid && req.Spotlight != nil && *req.Spotlight != "" {
+		s.fail(w, badRequest{errors.New(`a spotlight shows in the speaker layout, and the grid ends it: give "mode": "speaker", or none`)})
+		return
+	}
 	rm, err := s.rooms.Room(r.PathValue("room"))
 	if err != nil {
 		s.fail(w, err)

@@ -212,14 +212,25 @@ func TestSpotlight(t *testing.T) {
 	if code, st := put(`{"spotlight": ""}`); code != http.StatusOK || st.Spotlight != "" || st.Layout != "speaker" {
 		t.Errorf("the spotlight cleared: %d %+v; want 200, none, the layout kept", code, st)
 	}
-	if code, _ := put(`{"mode": "grid", "spotlight": "` + second + `"}`); code != http.StatusOK {
-		t.Errorf("spotlight with a mode: %d", code)
+	// The grid has no large tile: a spotlight asked for with it is
+	// refused, and choosing it ends one.
+	if code, _ := put(`{"mode": "grid", "spotlight": "` + second + `"}`); code != http.StatusBadRequest {
+		t.Errorf("a spotlight in the grid: %d, want 400", code)
+	}
+	if code, st := put(`{"mode": "speaker", "spotlight": "` + second + `"}`); code != http.StatusOK || st.Spotlight != second {
+		t.Errorf("a spotlight with the speaker layout: %d %+v", code, st)
+	}
+	if code, st := put(`{"mode": "grid"}`); code != http.StatusOK || st.Spotlight != "" || st.Layout != "grid" {
+		t.Errorf("the grid chosen during a spotlight: %d %+v; want the grid, no spotlight", code, st)
+	}
+	if code, st := put(`{"spotlight": "` + second + `"}`); code != http.StatusOK || st.Spotlight != second || st.Layout != "speaker" {
+		t.Errorf("the spotlight again: %d %+v", code, st)
 	}
 	if err := cs[1].Delete(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st := read(); st.Spotlight != "" || st.Layout != "grid" {
-		t.Errorf("after the spotlight's participant left: %+v; want no spotlight, the grid kept", st)
+	if st := read(); st.Spotlight != "" || st.Layout != "speaker" {
+		t.Errorf("after the spotlight's participant left: %+v; want no spotlight, the speaker layout kept", st)
 	}
 }
 
