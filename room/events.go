@@ -17,7 +17,7 @@ type Event struct {
 	Time   time.Time `json:"time"`
 	// A session's events: its id (as in the room's JSON), name and kind;
 	// at its leave, why (LeftByClient, LeftDisconnected, LeftEnded,
-	// LeftNeverConnected, LeftWithOwner). A
+	// LeftNeverConnected, LeftWithOwner, LeftRemoved). A
 	// refused recording's Reason too, and a room's close's.
 	Session string `json:"session,omitempty"`
 	Name    string `json:"name,omitempty"`
@@ -59,11 +59,13 @@ const (
 	LeftNeverConnected = "never_connected"
 	// It was a share of a participant's, who left (Manager.Share).
 	LeftWithOwner = "owner_left"
+	// The room's moderator removed it (Manager.Remove).
+	LeftRemoved = "removed"
 )
 
 // LeftReasons are the reasons a session leaves for, for a metric to start
 // at zero.
-var LeftReasons = []string{LeftByClient, LeftDisconnected, LeftEnded, LeftNeverConnected, LeftWithOwner}
+var LeftReasons = []string{LeftByClient, LeftDisconnected, LeftEnded, LeftNeverConnected, LeftWithOwner, LeftRemoved}
 
 // Why a room closed (Event.Reason of room_finished).
 const (

@@ -852,10 +852,23 @@ func (m *Manager) session(roomName, key string) (*Session, error) {
 // End ends session id, for the server (its connection failed or closed,
 // or its ICE restart failed): as Leave, without the secret.
 func (m *Manager) End(roomName, id string) error {
+	return m.end(roomName, id, LeftDisconnected)
+}
+
+// Remove ends session id (as the room's JSON lists it), for the room's
+// moderator: its tile goes at the next tick, its peer is closed (its
+// client learns that its session is over), and its shares end with it.
+// Told as LeftRemoved. ErrNotFound for no such room or session.
+func (m *Manager) Remove(roomName, id string) error {
+	return m.end(roomName, id, LeftRemoved)
+}
+
+// end ends session id of room roomName, without its secret, for why.
+func (m *Manager) end(roomName, id, why string) error {
 	if !recorder.SafeName(roomName) {
 		return ErrBadName
 	}
-	return m.leave(m.room(roomName), id, nil, LeftDisconnected)
+	return m.leave(m.room(roomName), id, nil, why)
 }
 
 // room is the open room named name, or nil.

@@ -67,6 +67,7 @@ func TestRoomTokens(t *testing.T) {
 		{"POST", "/api/rooms/a/recording", person, http.StatusForbidden},
 		{"DELETE", "/api/rooms/a/recording", person, http.StatusForbidden},
 		{"PUT", "/api/rooms/a/layout", person, http.StatusForbidden},
+		{"DELETE", "/api/rooms/a/sessions/x", person, http.StatusForbidden},
 		{"GET", "/api/rooms", person, http.StatusForbidden},
 		{"GET", "/api/rooms", host, http.StatusForbidden},
 
@@ -78,6 +79,8 @@ func TestRoomTokens(t *testing.T) {
 		{"POST", "/api/rooms/a/recording", host, passed},
 		{"DELETE", "/api/rooms/a/recording", host, passed},
 		{"PUT", "/api/rooms/a/layout", host, passed},
+		{"DELETE", "/api/rooms/a/sessions/x", host, passed},
+		{"DELETE", "/api/rooms/b/sessions/x", host, http.StatusForbidden},
 		{"GET", "/api/rooms/a", host, passed},
 		{"POST", "/rooms/a/join", host, http.StatusForbidden},
 		{"POST", "/api/rooms/b/recording", host, http.StatusForbidden},

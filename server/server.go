@@ -77,6 +77,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/rooms/{room}/recording", s.authorized(s.startRecording, roomtoken.Control))
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.authorized(s.stopRecording, roomtoken.Control))
 	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout, roomtoken.Control))
+	s.mux.HandleFunc("DELETE /api/rooms/{room}/sessions/{id}", s.authorized(s.removeSession, roomtoken.Control))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -337,6 +338,16 @@ func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusOK)
+}
+
+// removeSession ends a session of the room, for its moderator: someone
+// unwanted, or whose noise spoils the room, is let go (room.Manager.Remove).
+func (s *Server) removeSession(w http.ResponseWriter, r *http.Request) {
+	if err := s.rooms.Remove(r.PathValue("room"), r.PathValue("id")); err != nil {
+		s.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // sessionRoom is the room's JSON, as GET /api/rooms/{room} has it, for

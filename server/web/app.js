@@ -2,7 +2,7 @@
 // and drive the room (layout, recording). The WebRTC and HTTP work is in
 // mcu.js; this file is only the page.
 
-import { ROOM_NAME, checkToken, join, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
+import { ROOM_NAME, checkToken, join, removeSession, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 // After a failed read of the room the next waits twice as long as the one
@@ -820,9 +820,11 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.id === info.spotlight, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
   if (shown !== ui.people.dataset.shown) {
     ui.people.dataset.shown = shown;
-    // The list is built anew: a Spotlight button with the focus (a
-    // keyboard's press, or someone starting to speak) keeps it.
-    const focused = document.activeElement?.closest?.("#people button.spotlight")?.dataset.person;
+    // The list is built anew: a button with the focus (a keyboard's
+    // press, or someone starting to speak) keeps it.
+    const focusedButton = document.activeElement?.closest?.("#people button");
+    const focused = focusedButton?.dataset.person;
+    const focusedKind = focusedButton?.className;
     ui.people.replaceChildren(
       ...people.map((p) => {
         const li = document.createElement("li");
@@ -848,6 +850,18 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         spot.dataset.id = lit ? "" : p.id; // what a press asks for (one listener on the list)
         spot.dataset.person = p.id;
         li.append(" ", spot);
+        if (p.id !== myID) {
+          // Someone unwanted, or whose noise spoils the room, let go (a
+          // room token needs the control grant for it, as for the layout).
+          const remove = document.createElement("button");
+          remove.type = "button";
+          remove.className = "remove";
+          remove.textContent = "Remove";
+          remove.title = `Remove ${p.name} from the room`;
+          remove.setAttribute("aria-label", `Remove ${p.name}`);
+          remove.dataset.person = p.id;
+          li.append(" ", remove);
+        }
         if (p.heard) {
           // In the mixes: the server mixes the loudest few voices.
           const voice = document.createElement("span");
@@ -862,7 +876,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
       }),
     );
     if (focused !== undefined) {
-      [...ui.people.querySelectorAll("button.spotlight")].find((b) => b.dataset.person === focused)?.focus();
+      [...ui.people.querySelectorAll("button")].find((b) => b.dataset.person === focused && b.className === focusedKind)?.focus();
     }
   }
   if (layoutFresh) {
@@ -968,6 +982,17 @@ async function onSpotlight(id) {
   // The list shows who is in the spotlight at its next read of the room.
 }
 
+// onRemove lets participant id go from the room; the list shows them gone
+// at its next read of the room.
+async function onRemove(id) {
+  showError(null);
+  try {
+    await removeSession({ server, room, id, token: sessionToken });
+  } catch (err) {
+    showError(err);
+  }
+}
+
 async function onLayout(event) {
   layoutActions++;
   layoutPending++;
@@ -1001,6 +1026,10 @@ ui.people.addEventListener("click", (event) => {
   const spot = event.target.closest("button.spotlight");
   if (spot) {
     onSpotlight(spot.dataset.id);
+  }
+  const remove = event.target.closest("button.remove");
+  if (remove) {
+    onRemove(remove.dataset.person);
   }
 });
 ui.record.addEventListener("click", onRecord);

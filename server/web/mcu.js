@@ -806,7 +806,7 @@ async function call({ server, token, url }, method, path, what, body, timeoutMs 
   if (!res.ok) {
     throw await failure(res, what, auth);
   }
-  return res.json();
+  return res.status === 204 ? null : res.json();
 }
 
 /** GET /api/rooms/{room}: name, layout, participants, viewers, recording, mixer. token: the server's, if it needs one. */
@@ -836,4 +836,15 @@ export function stopRecording({ server = "", room, token = "" }) {
 export function setLayout({ server = "", room, mode, spotlight, token = "" }) {
   checkRoom(room);
   return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/layout`, "Changing the layout", { mode, spotlight });
+}
+
+/**
+ * Removes someone from the room, for its moderator: session id (as
+ * roomInfo lists it) ends, their shares with it, and their page learns
+ * that the server ended their session. token: the server's, if it needs
+ * one (a room token with the control grant).
+ */
+export function removeSession({ server = "", room, id, token = "" }) {
+  checkRoom(room);
+  return call({ server, token }, "DELETE", `/api/rooms/${encodeURIComponent(room)}/sessions/${encodeURIComponent(id)}`, "Removing them from the room");
 }

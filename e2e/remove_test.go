@@ -1,0 +1,52 @@
+package e2e_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"mcu/internal/testserver"
+)
+
+// TestDemoPageRemovesSomeone: Ada presses Remove beside Bob's name (both
+// in Chromium, on the demo page); Bob's session ends, the list shows Ada
+// alone, and Bob's page takes the call off, says the server ended his
+// session, and does not join again by itself (a removed person coming
+// straight back would make the button useless). Nobody has a Remove
+// button beside their own name.
+func TestDemoPageRemovesSomeone(t *testing.T) {
+	requireTools(t)
+	const room = "e2e-remove"
+	ps := participants(t, 4, 5)
+	media := fakeMedia(t, ps)
+	srv := testserver.Start(t, nil)
+	ada := launch(t, ps[0], media[0], srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
+	joinOnDesktop(t, ada, room, "Ada")
+	bob := launch(t, ps[1], media[1], srv.URL+"/#"+room, `document.getElementById("room").value !== ""`)
+	joinOnDesktop(t, bob, room, "Bob")
+	const bobsRemove = `#people li:nth-child(2) button.remove`
+	waitFor(t, ada, uiTimeout, fmt.Sprintf(`document.querySelector("#people li:nth-child(2)")?.textContent.startsWith("Bob") && !!document.querySelector(%s)`, jsString(bobsRemove)))
+	if n := eval[int](t, ada, evalTimeout, `document.querySelectorAll("#people li:first-child button.remove").length`); n != 0 {
+		t.Errorf("Ada's own line has %d Remove buttons, want none", n)
+	}
+	if label := eval[string](t, ada, evalTimeout, fmt.Sprintf(`document.querySelector(%s).getAttribute("aria-label")`, jsString(bobsRemove))); label != "Remove Bob" {
+		t.Errorf("Bob's Remove button is labelled %q", label)
+	}
+	_, click, _ := pageActions(t, ada)
+	click("Remove Bob", bobsRemove)
+	waitUntil(t, uiTimeout, "Ada alone in the room", func() bool {
+		info, _ := getRoom(t, srv.URL, room)
+		return len(info.Participants) == 1 && info.Participants[0].Name == "Ada"
+	})
+	waitFor(t, ada, uiTimeout, `document.querySelectorAll("#people li").length === 1`)
+	// Bob's page learns it at its next ICE restart, within seconds.
+	waitFor(t, bob, 20*time.Second, `document.getElementById("error").textContent.includes("The server ended your session")`)
+	if !eval[bool](t, bob, evalTimeout, `!document.body.classList.contains("in-call")`) {
+		t.Error("Bob's page still shows the call")
+	}
+	// And stays out.
+	time.Sleep(5 * time.Second)
+	if info, _ := getRoom(t, srv.URL, room); len(info.Participants) != 1 {
+		t.Errorf("5 s after Bob's page learnt of his removal the room lists %d participants, want Ada alone (Bob joined again?)", len(info.Participants))
+	}
+}
