@@ -338,6 +338,7 @@ type participantInfo struct {
 	Content    bool      `json:"content"`
 	Owner      string    `json:"owner"`
 	AudioCodec string    `json:"audio_codec"`
+	Muted      bool      `json:"muted"`
 	Joined     time.Time `json:"joined"`
 	VideoCodec string    `json:"video_codec"`
 	MixCodec   string    `json:"mix_codec"`

@@ -8,13 +8,15 @@ import (
 	"mcu/internal/testserver"
 )
 
-// TestDemoPageRemovesSomeone: Ada presses Remove beside Bob's name (both
-// in Chromium, on the demo page); Bob's session ends, the list shows Ada
-// alone, and Bob's page takes the call off, says the server ended his
-// session, and does not join again by itself (a removed person coming
-// straight back would make the button useless). Nobody has a Remove
-// button beside their own name.
-func TestDemoPageRemovesSomeone(t *testing.T) {
+// TestDemoPageMutesAndRemovesSomeone: Ada presses Mute beside Bob's name
+// (both in Chromium, on the demo page): the room keeps Bob's sound out,
+// and Bob's own list says the room muted him; pressed again, he is heard.
+// Then Ada presses Remove beside his name: Bob's session ends, the list
+// shows Ada alone, and Bob's page takes the call off, says the server
+// ended his session, and does not join again by itself (a removed person
+// coming straight back would make the button useless). Nobody has Mute or
+// Remove beside their own name.
+func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 	requireTools(t)
 	const room = "e2e-remove"
 	ps := participants(t, 4, 5)
@@ -26,13 +28,31 @@ func TestDemoPageRemovesSomeone(t *testing.T) {
 	joinOnDesktop(t, bob, room, "Bob")
 	const bobsRemove = `#people li:nth-child(2) button.remove`
 	waitFor(t, ada, uiTimeout, fmt.Sprintf(`document.querySelector("#people li:nth-child(2)")?.textContent.startsWith("Bob") && !!document.querySelector(%s)`, jsString(bobsRemove)))
-	if n := eval[int](t, ada, evalTimeout, `document.querySelectorAll("#people li:first-child button.remove").length`); n != 0 {
-		t.Errorf("Ada's own line has %d Remove buttons, want none", n)
+	if n := eval[int](t, ada, evalTimeout, `document.querySelectorAll("#people li:first-child button.remove, #people li:first-child button.mute").length`); n != 0 {
+		t.Errorf("Ada's own line has %d Mute or Remove buttons, want none", n)
 	}
 	if label := eval[string](t, ada, evalTimeout, fmt.Sprintf(`document.querySelector(%s).getAttribute("aria-label")`, jsString(bobsRemove))); label != "Remove Bob" {
 		t.Errorf("Bob's Remove button is labelled %q", label)
 	}
 	_, click, _ := pageActions(t, ada)
+	bobMuted := func() bool {
+		info, _ := getRoom(t, srv.URL, room)
+		for _, p := range info.Participants {
+			if p.Name == "Bob" {
+				return p.Muted
+			}
+		}
+		return false
+	}
+	const bobsMute = `#people li:nth-child(2) button.mute`
+	click("Mute Bob", bobsMute)
+	waitUntil(t, uiTimeout, "Bob muted", bobMuted)
+	waitFor(t, ada, uiTimeout, fmt.Sprintf(`document.querySelector(%s)?.getAttribute("aria-pressed") === "true"`, jsString(bobsMute)))
+	waitFor(t, bob, uiTimeout, `[...document.querySelectorAll("#people li")].some((li) => li.textContent.startsWith("Bob (you)") && li.textContent.includes("muted by the room"))`)
+	click("Unmute Bob", bobsMute)
+	waitUntil(t, uiTimeout, "Bob unmuted", func() bool { return !bobMuted() })
+	waitFor(t, ada, uiTimeout, fmt.Sprintf(`document.querySelector(%s)?.getAttribute("aria-pressed") === "false"`, jsString(bobsMute)))
+
 	click("Remove Bob", bobsRemove)
 	waitUntil(t, uiTimeout, "Ada alone in the room", func() bool {
 		info, _ := getRoom(t, srv.URL, room)

@@ -101,7 +101,13 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 			mem.sound = ok && err == nil
 		}
 		a.levels[mem.slot] = audio.SilenceDBFS
-		if mem.sound {
+		switch {
+		case mem.muted.Load() && !mem.muteFaded:
+			// Muted since the last tick: no longer the speaker, nor
+			// one of the voices (the room's moderator silenced them).
+			a.detector.Forget(mem.slot)
+			a.voices.Forget(mem.slot)
+		case mem.sound && !mem.muted.Load():
 			a.levels[mem.slot] = audio.Level(mem.pcm)
 		}
 	}
@@ -221,6 +227,9 @@ func (a *audioState) chooseVoices(members []*member) {
 	in := a.voices.Update(a.smoothed, a.sounding)
 	if a.voices.Max <= 0 {
 		for _, mem := range members {
+			if mem.mute() {
+				continue
+			}
 			mem.heard.Store(in[mem.slot]) // audible
 			mem.part = nil
 			if mem.sound {
@@ -230,6 +239,9 @@ func (a *audioState) chooseVoices(members []*member) {
 		return
 	}
 	for _, mem := range members {
+		if mem.mute() {
+			continue
+		}
 		// was: their sound went into the last tick's mixes (part still
 		// holds the last tick's)
 		was, now := mem.heard.Load() && mem.part != nil, in[mem.slot]
@@ -247,6 +259,25 @@ func (a *audioState) chooseVoices(members []*member) {
 			mem.part = mem.ramp
 		}
 	}
+}
+
+// mute sets the part of a muted member (Mixer.SetMuted): their sound faded
+// out over the first tick of the mute, when it was in the last tick's
+// mixes, then nothing. It reports whether they are muted.
+func (mem *member) mute() bool {
+	if !mem.muted.Load() {
+		mem.muteFaded = false
+		return false
+	}
+	mem.heard.Store(false)
+	was := mem.part != nil && !mem.muteFaded
+	mem.muteFaded = true
+	mem.part = nil
+	if was && mem.sound {
+		audio.RampOut(mem.ramp, mem.pcm)
+		mem.part = mem.ramp
+	}
+	return true
 }
 
 // talking returns the PCM to take out of the mix this person hears (their

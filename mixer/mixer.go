@@ -163,12 +163,16 @@ type member struct {
 	// audio tick, read by Voice from other goroutines. part is what of
 	// their sound goes in: pcm, pcm faded in or out (in ramp), or nil.
 	heard, speaking atomic.Bool
-	part            []int16
-	ramp            []int16
-	limiter         *audio.Limiter // mix-minus only
-	enc             *codec.OpusEncoder
-	quiet           int     // audio ticks since this person's part of the mixes was above quietLevel
-	own             []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
+	// muted: SetMuted's, read by the audio tick; muteFaded: the audio
+	// tick has faded their sound out since they were muted.
+	muted     atomic.Bool
+	muteFaded bool
+	part      []int16
+	ramp      []int16
+	limiter   *audio.Limiter // mix-minus only
+	enc       *codec.OpusEncoder
+	quiet     int     // audio ticks since this person's part of the mixes was above quietLevel
+	own       []int16 // this tick: what to take out of their mix (talking), nil to share the full mix
 	// shares: this tick, the members whose Owner they are (in the mix or
 	// fading out of it), whose part their own mix leaves out too.
 	shares []*member
@@ -270,6 +274,31 @@ func (m *Mixer) Voice(id string) (heard, speaker bool) {
 		return false, false
 	}
 	return m.joined[i].heard.Load(), m.joined[i].speaking.Load()
+}
+
+// SetMuted takes participant id's sound out of every mix from the next
+// audio tick on (faded out over it), or with false, lets it in again: a
+// room's moderator silencing someone whose noise spoils the room. Their
+// own mix is not changed (they still hear the others). It reports whether
+// id is in the mix.
+func (m *Mixer) SetMuted(id string, muted bool) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
+	if i < 0 {
+		return false
+	}
+	m.joined[i].muted.Store(muted)
+	return true
+}
+
+// Muted tells whether participant id's sound is kept out of the mixes
+// (SetMuted); false if they are not in the mix.
+func (m *Mixer) Muted(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
+	return i >= 0 && m.joined[i].muted.Load()
 }
 
 // SetLayout switches the layout from the next tick on. The grid ends a

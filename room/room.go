@@ -455,6 +455,20 @@ func (r *Room) SetSpotlight(id string) error {
 	return nil
 }
 
+// SetMuted keeps the sound of session id (as the room's JSON lists it) out
+// of every mix, the recording's too, from the next audio tick on (faded
+// out), or with false lets it in again: for the room's moderator, someone
+// whose noise spoils the room. They still hear the others. ErrNotFound
+// for an id that is not one of the room's sessions in the mix (a viewer's).
+func (r *Room) SetMuted(id string, muted bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s := r.sessions[id]; s == nil || s.Kind == Viewer || !r.mixer.SetMuted(id, muted) {
+		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
+	}
+	return nil
+}
+
 // Spotlight is the session SetSpotlight put in the spotlight, "" for none.
 func (r *Room) Spotlight() string { return r.mixer.Spotlight() }
 

@@ -143,6 +143,9 @@ type SessionInfo struct {
 	// the big tile in the speaker layout.
 	Heard   bool `json:"heard"`
 	Speaker bool `json:"speaker"`
+	// Muted: the room's moderator keeps their sound out of the mixes
+	// (Room.SetMuted).
+	Muted bool `json:"muted,omitempty"`
 	// MixCodec is the format the session receives the composite in: VP8,
 	// or H.264 for a receiver that cannot take VP8; empty for a publisher.
 	MixCodec string `json:"mix_codec,omitempty"`
@@ -162,6 +165,7 @@ func (s *Session) Info() SessionInfo {
 	}
 	if s.Kind != Viewer && s.room.mixer != nil {
 		info.Heard, info.Speaker = s.room.mixer.Voice(s.ID)
+		info.Muted = s.room.mixer.Muted(s.ID)
 	}
 	if s.audioTaken.Load() {
 		info.AudioCodec = "opus" // the only audio codec offered

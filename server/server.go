@@ -78,6 +78,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/recording", s.authorized(s.stopRecording, roomtoken.Control))
 	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout, roomtoken.Control))
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/sessions/{id}", s.authorized(s.removeSession, roomtoken.Control))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/sessions/{id}", s.authorized(s.setSession, roomtoken.Control))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -348,6 +349,41 @@ func (s *Server) removeSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// setSession mutes or unmutes a session of the room, for its moderator
+// (room.Room.SetMuted): {"muted": true} keeps their sound out of the mixes.
+func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, "application/json")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var req struct {
+		Muted *bool `json:"muted"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.fail(w, badRequest{err})
+		return
+	}
+	if req.Muted == nil {
+		s.fail(w, badRequest{errors.New(`no "muted" given`)})
+		return
+	}
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	id := r.PathValue("id")
+	if err := rm.SetMuted(id, *req.Muted); err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, struct {
+		ID    string `json:"id"`
+		Muted bool   `json:"muted"`
+	}{id, *req.Muted})
 }
 
 // sessionRoom is the room's JSON, as GET /api/rooms/{room} has it, for

@@ -2,7 +2,7 @@
 // and drive the room (layout, recording). The WebRTC and HTTP work is in
 // mcu.js; this file is only the page.
 
-import { ROOM_NAME, checkToken, join, removeSession, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
+import { ROOM_NAME, checkToken, join, muteSession, removeSession, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 // After a failed read of the room the next waits twice as long as the one
@@ -817,7 +817,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
   // The API lists participants in no particular order; show them in join order.
   const people = [...info.participants].sort((a, b) => Date.parse(a.joined) - Date.parse(b.joined));
   ui.count.textContent = `(${people.length}${info.viewers ? ` + ${info.viewers} watching` : ""})`;
-  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.id === info.spotlight, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID]));
+  const shown = JSON.stringify(people.map((p) => [p.id, p.name, p.kind, p.content, p.id === info.spotlight, p.video_codec, p.width, p.height, p.audio_codec, p.heard ? (p.speaker ? 2 : 1) : 0, p.id === myID, p.muted]));
   if (shown !== ui.people.dataset.shown) {
     ui.people.dataset.shown = shown;
     // The list is built anew: a button with the focus (a keyboard's
@@ -830,11 +830,11 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         const li = document.createElement("li");
         li.textContent = p.name + (p.id === myID ? " (you)" : "");
         const what = [p.video_codec && `${p.video_codec} ${p.width}×${p.height}`, p.audio_codec].filter(Boolean).join(", ");
-        if (what || p.kind !== "participant") {
+        if (what || p.kind !== "participant" || p.muted) {
           const detail = document.createElement("span");
           detail.className = "detail";
           const kind = p.content ? "shared screen" : p.kind !== "participant" ? p.kind : "";
-          detail.textContent = ` — ${[kind, what].filter(Boolean).join(", ")}`;
+          detail.textContent = ` — ${[kind, what, p.muted && "muted by the room"].filter(Boolean).join(", ")}`;
           li.append(detail);
         }
         // Shown large in the speaker layout, whoever speaks; pressed
@@ -851,6 +851,18 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         spot.dataset.person = p.id;
         li.append(" ", spot);
         if (p.id !== myID) {
+          // Someone whose noise spoils the room kept out of the mixes,
+          // pressed again let in (the server's mute: their own stays).
+          const mute = document.createElement("button");
+          mute.type = "button";
+          mute.className = "mute";
+          mute.textContent = "Mute";
+          mute.setAttribute("aria-pressed", String(!!p.muted));
+          mute.title = p.muted ? `Let ${p.name} be heard again` : `Keep ${p.name}'s sound out of the room`;
+          mute.setAttribute("aria-label", `Mute ${p.name}`);
+          mute.dataset.person = p.id;
+          mute.dataset.muted = String(!p.muted); // what a press asks for
+          li.append(" ", mute);
           // Someone unwanted, or whose noise spoils the room, let go (a
           // room token needs the control grant for it, as for the layout).
           const remove = document.createElement("button");
@@ -982,6 +994,17 @@ async function onSpotlight(id) {
   // The list shows who is in the spotlight at its next read of the room.
 }
 
+// onMute keeps participant id's sound out of the room's mixes, or with
+// muted false lets it in; the list shows it at its next read of the room.
+async function onMute(id, muted) {
+  showError(null);
+  try {
+    await muteSession({ server, room, id, muted, token: sessionToken });
+  } catch (err) {
+    showError(err);
+  }
+}
+
 // onRemove lets participant id go from the room; the list shows them gone
 // at its next read of the room.
 async function onRemove(id) {
@@ -1030,6 +1053,10 @@ ui.people.addEventListener("click", (event) => {
   const remove = event.target.closest("button.remove");
   if (remove) {
     onRemove(remove.dataset.person);
+  }
+  const mute = event.target.closest("button.mute");
+  if (mute) {
+    onMute(mute.dataset.person, mute.dataset.muted === "true");
   }
 });
 ui.record.addEventListener("click", onRecord);

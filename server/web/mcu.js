@@ -839,6 +839,17 @@ export function setLayout({ server = "", room, mode, spotlight, token = "" }) {
 }
 
 /**
+ * Mutes someone in the room, for its moderator: with muted true, session
+ * id's sound (as roomInfo lists it) is kept out of every mix, the
+ * recording's too, until muted false; roomInfo says muted. They still
+ * hear the others. token: the server's, if it needs one (control).
+ */
+export function muteSession({ server = "", room, id, muted, token = "" }) {
+  checkRoom(room);
+  return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/sessions/${encodeURIComponent(id)}`, muted ? "Muting them" : "Unmuting them", { muted });
+}
+
+/**
  * Removes someone from the room, for its moderator: session id (as
  * roomInfo lists it) ends, their shares with it, and their page learns
  * that the server ended their session. token: the server's, if it needs
