@@ -29,6 +29,9 @@ type Event struct {
 	// Owner: at a share's join, the id of the participant sharing it,
 	// when it says (Manager.Share).
 	Owner string `json:"owner,omitempty"`
+	// Muted: at a participant_muted, whether the session is muted now
+	// (false: unmuted).
+	Muted *bool `json:"muted,omitempty"`
 	// A recording's events: its file; at its end, how it ended
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`
@@ -47,6 +50,7 @@ const (
 	EventRecordingStarted  = "recording_started"  // a recording's file was created
 	EventRecordingFinished = "recording_finished" // it was finalized (or failed, or had nothing: Result)
 	EventRecordingRefused  = "recording_refused"  // a start made no recording (Reason: low_disk, too_many, failed)
+	EventMuted             = "participant_muted"  // the room's moderator muted or unmuted a session (Muted; Room.SetMuted)
 )
 
 // Why a session left (Event.Reason of participant_left).

@@ -463,9 +463,13 @@ func (r *Room) SetSpotlight(id string) error {
 func (r *Room) SetMuted(id string, muted bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s := r.sessions[id]; s == nil || s.Kind == Viewer || !r.mixer.SetMuted(id, muted) {
+	s := r.sessions[id]
+	if s == nil || s.Kind == Viewer || !r.mixer.SetMuted(id, muted) {
 		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
 	}
+	// Under the lock: the session's leave, told after it, comes after.
+	r.emit(Event{Type: EventMuted, Session: id, Name: s.Name, Kind: s.Kind.String(), Muted: &muted})
+	r.log.Info("muted by the room's moderator", "session", id, "muted", muted)
 	return nil
 }
 

@@ -2,8 +2,10 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,15 +13,18 @@ import (
 	"mcu/client"
 	"mcu/internal/mediatest"
 	"mcu/internal/testserver"
+	"mcu/room"
 )
 
 // TestMuteSession: PUT /api/rooms/{room}/sessions/{id} with {"muted":
 // true} lets a room's moderator keep someone's sound out of the mixes:
 // the others stop hearing them, the room's JSON says muted and not heard;
-// {"muted": false} lets them in again. A viewer's id or nobody's is 404,
-// a body without "muted" 400, another type 415.
+// {"muted": false} lets them in again; each is told as a
+// participant_muted event. A viewer's id or nobody's is 404, a body
+// without "muted" 400, another type 415, none of them told.
 func TestMuteSession(t *testing.T) {
-	srv := testserver.Start(t, nil)
+	var events eventLog
+	srv := testserver.Start(t, func(c *room.Config) { c.Events = events.add })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	td := func(n string) string { return mediatest.TestdataPath(t, n) }
@@ -103,5 +108,14 @@ func TestMuteSession(t *testing.T) {
 	}
 	if muted, _ := state(); muted {
 		t.Error("the refused requests muted Ann")
+	}
+	var told []string
+	for _, e := range events.all() {
+		if e.Type == room.EventMuted {
+			told = append(told, fmt.Sprintf("%s %s %v", e.Session, e.Name, e.Muted != nil && *e.Muted))
+		}
+	}
+	if want := []string{annID + " Ann true", annID + " Ann false"}; !slices.Equal(told, want) {
+		t.Errorf("participant_muted events %q, want %q", told, want)
 	}
 }
