@@ -65,7 +65,7 @@ func TestDemoPageSharesATabsSound(t *testing.T) {
 	eval[bool](t, b, evalTimeout, fmt.Sprintf(stubScreenWithSound, tab.ToneHz))
 	click("Share screen", "#share")
 	waitText("share", "Stop sharing")
-	if !eval[bool](t, b, evalTimeout, `window.screenAsked?.audio === true`) {
+	if !eval[bool](t, b, evalTimeout, `!!window.screenAsked?.audio`) {
 		t.Error("the page did not ask getDisplayMedia for the screen's sound")
 	}
 	var ada, share participantInfo

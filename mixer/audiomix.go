@@ -101,13 +101,16 @@ func (m *Mixer) audioTick(ctx context.Context, t time.Duration) error {
 			mem.sound = ok && err == nil
 		}
 		a.levels[mem.slot] = audio.SilenceDBFS
+		// Read once for the whole tick: a SetMuted coming during it
+		// takes effect at the next.
+		mem.mutedNow = mem.muted.Load()
 		switch {
-		case mem.muted.Load() && !mem.muteFaded:
+		case mem.mutedNow && !mem.muteFaded:
 			// Muted since the last tick: no longer the speaker, nor
 			// one of the voices (the room's moderator silenced them).
 			a.detector.Forget(mem.slot)
 			a.voices.Forget(mem.slot)
-		case mem.sound && !mem.muted.Load():
+		case mem.sound && !mem.mutedNow:
 			a.levels[mem.slot] = audio.Level(mem.pcm)
 		}
 	}
@@ -227,19 +230,25 @@ func (a *audioState) chooseVoices(members []*member) {
 	in := a.voices.Update(a.smoothed, a.sounding)
 	if a.voices.Max <= 0 {
 		for _, mem := range members {
-			if mem.mute() {
+			back := mem.muteFaded // unmuted since the last tick
+			if mem.mute(a) {
 				continue
 			}
 			mem.heard.Store(in[mem.slot]) // audible
 			mem.part = nil
-			if mem.sound {
+			switch {
+			case mem.sound && back:
+				// Faded in, not back at full gain mid-wave (a click).
+				audio.RampIn(mem.ramp, mem.pcm)
+				mem.part = mem.ramp
+			case mem.sound:
 				mem.part = mem.pcm
 			}
 		}
 		return
 	}
 	for _, mem := range members {
-		if mem.mute() {
+		if mem.mute(a) {
 			continue
 		}
 		// was: their sound went into the last tick's mixes (part still
@@ -264,13 +273,15 @@ func (a *audioState) chooseVoices(members []*member) {
 // mute sets the part of a muted member (Mixer.SetMuted): their sound faded
 // out over the first tick of the mute, when it was in the last tick's
 // mixes, then nothing. It reports whether they are muted.
-func (mem *member) mute() bool {
-	if !mem.muted.Load() {
+func (mem *member) mute(a *audioState) bool {
+	if !mem.mutedNow {
 		mem.muteFaded = false
 		return false
 	}
+	// was: their sound went into the last tick's mixes at full gain, or
+	// fading in; one faded out of the voices then has left them already.
+	was := mem.part != nil && !mem.muteFaded && (a.voices.Max <= 0 || mem.heard.Load())
 	mem.heard.Store(false)
-	was := mem.part != nil && !mem.muteFaded
 	mem.muteFaded = true
 	mem.part = nil
 	if was && mem.sound {
@@ -322,9 +333,10 @@ func (mem *member) loud(a *audioState) bool {
 		return true
 	}
 	for _, sh := range mem.shares {
-		// One fading out of the mixes (left, its slot let go) was loud or
-		// not in the last tick: their hangover takes it out if it was.
-		if sh.part != nil && sh.slot >= 0 && a.levels[sh.slot] > quietLevel {
+		// The level of what of it is in the mixes: one fading out of them
+		// (left, its slot let go, or muted: no level of its own this
+		// tick) may sound first in the frame it fades out in.
+		if sh.part != nil && audio.Level(sh.part) > quietLevel {
 			return true
 		}
 	}

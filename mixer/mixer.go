@@ -163,9 +163,11 @@ type member struct {
 	// audio tick, read by Voice from other goroutines. part is what of
 	// their sound goes in: pcm, pcm faded in or out (in ramp), or nil.
 	heard, speaking atomic.Bool
-	// muted: SetMuted's, read by the audio tick; muteFaded: the audio
-	// tick has faded their sound out since they were muted.
+	// muted: SetMuted's, read by the audio tick; mutedNow: muted as
+	// this audio tick read it; muteFaded: the audio tick has faded their
+	// sound out since they were muted.
 	muted     atomic.Bool
+	mutedNow  bool
 	muteFaded bool
 	part      []int16
 	ramp      []int16
@@ -280,16 +282,15 @@ func (m *Mixer) Voice(id string) (heard, speaker bool) {
 // audio tick on (faded out over it), or with false, lets it in again: a
 // room's moderator silencing someone whose noise spoils the room. Their
 // own mix is not changed (they still hear the others). It reports whether
-// id is in the mix.
-func (m *Mixer) SetMuted(id string, muted bool) bool {
+// id is in the mix, and whether this changed their state.
+func (m *Mixer) SetMuted(id string, muted bool) (found, changed bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
 	if i < 0 {
-		return false
+		return false, false
 	}
-	m.joined[i].muted.Store(muted)
-	return true
+	return true, m.joined[i].muted.Swap(muted) != muted
 }
 
 // Muted tells whether participant id's sound is kept out of the mixes
@@ -438,7 +439,8 @@ func (m *Mixer) sync(t time.Duration) tickState {
 		if !slices.Contains(joined, mem) { // removed since the last tick
 			// Their sound ended the last tick at full gain (not faded
 			// out of the voices already): fade it out in the next.
-			if mem.part != nil && mem.Audio != nil && (m.audio.voices.Max <= 0 || mem.heard.Load()) {
+			// Not one whose mute faded them out over the last tick.
+			if mem.part != nil && mem.Audio != nil && !mem.muteFaded && (m.audio.voices.Max <= 0 || mem.heard.Load()) {
 				m.leaving = append(m.leaving, mem)
 			}
 			m.audio.forget(mem)

@@ -37,8 +37,11 @@ func TestMutedLeavesTheMixesFadedOut(t *testing.T) {
 		for n := range 40 {
 			switch n {
 			case 20:
-				if !m.SetMuted("a", true) {
-					t.Fatal("SetMuted: a not in the mix")
+				if found, changed := m.SetMuted("a", true); !found || !changed {
+					t.Fatalf("SetMuted: found %v, changed %v; want both", found, changed)
+				}
+				if _, changed := m.SetMuted("a", true); changed {
+					t.Error("SetMuted again: changed")
 				}
 			case 30:
 				m.SetMuted("a", false)

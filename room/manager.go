@@ -905,8 +905,14 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why str
 	r.log.Info("left", "session", id, "reason", why)
 	r.emit(Event{Type: EventLeft, Session: id, Name: s.Name, Kind: s.Kind.String(), Reason: why})
 	m.obs.Left(s.Kind, why)
+	// The server stopping, or the room failing, ends the shares for
+	// that: not for their owner, whom it may have let go first.
+	sharesWhy := LeftWithOwner
+	if why == LeftEnded {
+		sharesWhy = LeftEnded
+	}
 	for _, sid := range shares {
-		m.leave(r, sid, nil, LeftWithOwner)
+		m.leave(r, sid, nil, sharesWhy)
 	}
 	r.mu.Lock()
 	r.leaving--

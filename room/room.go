@@ -464,12 +464,19 @@ func (r *Room) SetMuted(id string, muted bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.sessions[id]
-	if s == nil || s.Kind == Viewer || !r.mixer.SetMuted(id, muted) {
+	if s == nil || s.Kind == Viewer {
 		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
 	}
-	// Under the lock: the session's leave, told after it, comes after.
-	r.emit(Event{Type: EventMuted, Session: id, Name: s.Name, Kind: s.Kind.String(), Muted: &muted})
-	r.log.Info("muted by the room's moderator", "session", id, "muted", muted)
+	found, changed := r.mixer.SetMuted(id, muted)
+	if !found {
+		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
+	}
+	if changed {
+		// Told once per change (a request repeated tells nothing), under
+		// the lock: the session's leave, told after it, comes after.
+		r.emit(Event{Type: EventMuted, Session: id, Name: s.Name, Kind: s.Kind.String(), Muted: &muted})
+		r.log.Info("muted by the room's moderator", "session", id, "muted", muted)
+	}
 	return nil
 }
 

@@ -111,7 +111,7 @@ func NewMetrics() *Metrics {
 		joined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_sessions_joined_total",
 			Help: "Sessions that joined a room, by kind: participant (join), publisher (WHIP), viewer (WHEP)."}, []string{"kind"}),
 		left: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mcu_sessions_left_total",
-			Help: "Sessions that left their room, by kind and why: left (their client's DELETE), disconnected (their connection failed or closed, or an ICE restart failed), ended (the server stopping, or the room's mixer failing), never_connected (ICE or DTLS never completed: often UDP blocked, or a wrong -nat1to1-ip)."},
+			Help: "Sessions that left their room, by kind and why: left (their client's DELETE), disconnected (their connection failed or closed, or an ICE restart failed), ended (the server stopping, or the room's mixer failing), never_connected (ICE or DTLS never completed: often UDP blocked, or a wrong -nat1to1-ip), owner_left (a share whose owner left), removed (the room's moderator removed it)."},
 			[]string{"kind", "reason"}),
 		recordingsRefused: counter("mcu_recordings_refused_total", "Recording starts that made no recording: the disk under -record-min-free, the file not created, or too many begun in one second."),
 		cpu:               make([]prometheus.Counter, len(mixer.Stages)),

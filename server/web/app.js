@@ -570,8 +570,18 @@ async function onShare() {
   let stream = null;
   try {
     // With a tab's sound, where the browser offers it (Chromium): the
-    // others hear it, this person does not (share's owner).
-    stream = await navigator.mediaDevices.getDisplayMedia({ video: true, audio: true });
+    // others hear it, this person does not (share's owner). Not this
+    // tab, whose sound is the room's mix this page plays (everyone else
+    // would hear the room again, late), nor the system's sound, which
+    // holds it too, unless the browser takes this page's own out of it
+    // (restrictOwnAudio).
+    const ownOut = navigator.mediaDevices.getSupportedConstraints?.().restrictOwnAudio === true;
+    stream = await navigator.mediaDevices.getDisplayMedia({
+      video: true,
+      audio: ownOut ? { restrictOwnAudio: true } : true,
+      systemAudio: ownOut ? "include" : "exclude",
+      selfBrowserSurface: "exclude",
+    });
     if (session !== s) {
       stream.getTracks().forEach((t) => t.stop()); // left meanwhile
       return;
@@ -1000,6 +1010,13 @@ async function onMute(id, muted) {
   showError(null);
   try {
     await muteSession({ server, room, id, muted, token: sessionToken });
+    // Shown at once, not at the next read of the room: a second press
+    // meanwhile asks for the other state.
+    const button = [...ui.people.querySelectorAll("button.mute")].find((b) => b.dataset.person === id);
+    if (button) {
+      button.setAttribute("aria-pressed", String(muted));
+      button.dataset.muted = String(!muted);
+    }
   } catch (err) {
     showError(err);
   }
