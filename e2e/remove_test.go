@@ -59,11 +59,15 @@ func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 		return len(info.Participants) == 1 && info.Participants[0].Name == "Ada"
 	})
 	waitFor(t, ada, uiTimeout, `document.querySelectorAll("#people li").length === 1`)
+	// The focus, on the Remove button pressed, stays in the list: on
+	// Ada's own Spotlight, in Bob's place's stead.
+	if got := eval[string](t, ada, evalTimeout, `document.activeElement?.closest("#people") ? document.activeElement.className : String(document.activeElement?.tagName)`); got != "spotlight" {
+		t.Errorf("after Bob's removal the focus is on %q, want Ada's Spotlight button", got)
+	}
 	// Bob's page learns it at its next ICE restart, within seconds.
 	waitFor(t, bob, 20*time.Second, `document.getElementById("error").textContent.includes("The server ended your session")`)
-	if !eval[bool](t, bob, evalTimeout, `!document.body.classList.contains("in-call")`) {
-		t.Error("Bob's page still shows the call")
-	}
+	// The call taken off the page (hung up after the message is shown).
+	waitFor(t, bob, uiTimeout, `!document.body.classList.contains("in-call")`)
 	// And stays out.
 	time.Sleep(5 * time.Second)
 	if info, _ := getRoom(t, srv.URL, room); len(info.Participants) != 1 {

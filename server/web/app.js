@@ -835,6 +835,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
     const focusedButton = document.activeElement?.closest?.("#people button");
     const focused = focusedButton?.dataset.person;
     const focusedKind = focusedButton?.className;
+    const focusedAt = focusedButton ? [...ui.people.children].indexOf(focusedButton.closest("li")) : -1;
     ui.people.replaceChildren(
       ...people.map((p) => {
         const li = document.createElement("li");
@@ -898,7 +899,15 @@ function render(info, recordingFresh = true, layoutFresh = true) {
       }),
     );
     if (focused !== undefined) {
-      [...ui.people.querySelectorAll("button")].find((b) => b.dataset.person === focused && b.className === focusedKind)?.focus();
+      // Its person gone (removed, left): the button of the one now in
+      // their place, or before it, not the page's start, where a
+      // keyboard user would have to find the list again.
+      const buttons = [...ui.people.querySelectorAll("button")];
+      const lines = [...ui.people.children];
+      const near = lines[Math.min(focusedAt, lines.length - 1)];
+      (buttons.find((b) => b.dataset.person === focused && b.className === focusedKind) ??
+        near?.querySelector(`button.${focusedKind}`) ??
+        near?.querySelector("button"))?.focus();
     }
   }
   if (layoutFresh) {
