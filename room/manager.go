@@ -130,6 +130,10 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 		if owner.Kind != Participant {
 			return nil, "", fmt.Errorf("%w: it is a %s", ErrBadOwner, owner.Kind)
 		}
+		if name == "" {
+			// Named after whoever shares it, as the demo page names its own.
+			name = owner.Name + " (screen)"
+		}
 	}
 	d, err := parseOffer(offer)
 	if err != nil {

@@ -34,9 +34,12 @@ func TestShareOwnedByAParticipant(t *testing.T) {
 	if _, _, err := m.Share(ctx, "x", "screen", sendonly(), camera.Key()); !errors.Is(err, ErrBadOwner) {
 		t.Errorf("a share owned by a publisher: %v, want ErrBadOwner", err)
 	}
-	screen, _, err := m.Share(ctx, "x", "Ann's screen", sendonly(), ann.Key())
+	screen, _, err := m.Share(ctx, "x", "", sendonly(), ann.Key())
 	if err != nil {
 		t.Fatal(err)
+	}
+	if screen.Name != "Ann (screen)" {
+		t.Errorf("a nameless share of Ann's is named %q, want %q", screen.Name, "Ann (screen)")
 	}
 	r, err := m.Room("x")
 	if err != nil {
