@@ -325,6 +325,7 @@ type roomInfo struct {
 	Layout       string            `json:"layout"`
 	Spotlight    string            `json:"spotlight"`
 	Participants []participantInfo `json:"participants"`
+	Locked       bool              `json:"locked"`
 	Recording    *struct {
 		Path string `json:"path"`
 	} `json:"recording"`

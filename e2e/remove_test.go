@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"mcu/internal/testserver"
 )
 
@@ -15,7 +17,8 @@ import (
 // shows Ada alone, and Bob's page takes the call off, says the server
 // ended his session, and does not join again by itself (a removed person
 // coming straight back would make the button useless). Nobody has Mute or
-// Remove beside their own name.
+// Remove beside their own name. Ada locks the room: Bob's Join is refused,
+// saying the room is locked; unlocked, he comes back.
 func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 	requireTools(t)
 	const room = "e2e-remove"
@@ -34,7 +37,7 @@ func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 	if label := eval[string](t, ada, evalTimeout, fmt.Sprintf(`document.querySelector(%s).getAttribute("aria-label")`, jsString(bobsRemove))); label != "Remove Bob" {
 		t.Errorf("Bob's Remove button is labelled %q", label)
 	}
-	_, click, _ := pageActions(t, ada)
+	_, click, waitText := pageActions(t, ada)
 	bobMuted := func() bool {
 		info, _ := getRoom(t, srv.URL, room)
 		for _, p := range info.Participants {
@@ -73,4 +76,19 @@ func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 	if info, _ := getRoom(t, srv.URL, room); len(info.Participants) != 1 {
 		t.Errorf("5 s after Bob's page learnt of his removal the room lists %d participants, want Ada alone (Bob joined again?)", len(info.Participants))
 	}
+
+	// Ada locks the room: Bob's Join is refused, saying so; unlocked, he
+	// comes back.
+	click("Lock room", "#lock")
+	waitUntil(t, uiTimeout, "the room locked", func() bool { info, _ := getRoom(t, srv.URL, room); return info.Locked })
+	waitText("lock", "Unlock room")
+	do(t, bob, evalTimeout, "click Join", chromedp.Click(chromedp.CSS("#join")))
+	waitFor(t, bob, joinTimeout, `document.getElementById("error").textContent.includes("locked")`)
+	if info, _ := getRoom(t, srv.URL, room); len(info.Participants) != 1 {
+		t.Errorf("the locked room lists %d participants, want Ada alone", len(info.Participants))
+	}
+	click("Unlock room", "#lock")
+	waitUntil(t, uiTimeout, "the room unlocked", func() bool { info, _ := getRoom(t, srv.URL, room); return !info.Locked })
+	do(t, bob, evalTimeout, "click Join", chromedp.Click(chromedp.CSS("#join")))
+	waitUntil(t, joinTimeout, "Bob back in the room", func() bool { info, _ := getRoom(t, srv.URL, room); return len(info.Participants) == 2 })
 }

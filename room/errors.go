@@ -54,6 +54,8 @@ var (
 	// viewer's session: only a participant hears a mix its share's sound
 	// could be left out of.
 	ErrBadOwner = errors.New("room: a share's owner must be a participant's session (a join's)")
+	// ErrLocked: a join to be seen or heard in a locked room (Room.SetLocked).
+	ErrLocked = errors.New("room: the room is locked: no one new may join it")
 )
 
 // OverloadError is a join refused with ErrOverloaded. RetryAfter is how

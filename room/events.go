@@ -32,6 +32,8 @@ type Event struct {
 	// Muted: at a participant_muted, whether the session is muted now
 	// (false: unmuted).
 	Muted *bool `json:"muted,omitempty"`
+	// Locked: at a room_locked, whether the room is locked now.
+	Locked *bool `json:"locked,omitempty"`
 	// A recording's events: its file; at its end, how it ended
 	// (RecordingEvent: complete, low_disk, failed, empty: then no file).
 	Path   string `json:"path,omitempty"`
@@ -51,6 +53,7 @@ const (
 	EventRecordingFinished = "recording_finished" // it was finalized (or failed, or had nothing: Result)
 	EventRecordingRefused  = "recording_refused"  // a start made no recording (Reason: low_disk, too_many, failed)
 	EventMuted             = "participant_muted"  // the room's moderator muted or unmuted a session (Muted; Room.SetMuted)
+	EventLocked            = "room_locked"        // the room's moderator locked or unlocked the room (Locked; Room.SetLocked)
 )
 
 // Why a session left (Event.Reason of participant_left).

@@ -45,9 +45,10 @@ type Room struct {
 
 	mu       sync.Mutex
 	sessions map[string]*Session
-	joining  int // joins being negotiated, of any kind: they keep the room open
-	leaving  int // sessions out of the list whose close is under way: they too
-	pending  int // of those, the ones to be shown: they count against MaxParticipants
+	joining  int  // joins being negotiated, of any kind: they keep the room open
+	leaving  int  // sessions out of the list whose close is under way: they too
+	pending  int  // of those, the ones to be shown: they count against MaxParticipants
+	locked   bool // SetLocked: no one new is shown or heard
 	rec      *recorder.Recording
 	ending   *recorder.Recording // the recording being finalized, outside mu
 	starting bool                // a recording's file is being created, outside mu
@@ -480,6 +481,22 @@ func (r *Room) SetMuted(id string, muted bool) error {
 	return nil
 }
 
+// SetLocked locks the room, or with false unlocks it: while it is locked,
+// no one new may join to be seen or heard (ErrLocked), those in it stay,
+// and they may share their screens (a share naming its owner); viewers
+// still join. For the room's moderator: someone removed cannot come
+// straight back. The lock lasts until unlocked or the room closes.
+func (r *Room) SetLocked(locked bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.locked == locked {
+		return
+	}
+	r.locked = locked
+	r.emit(Event{Type: EventLocked, Locked: &locked})
+	r.log.Info("locked by the room's moderator", "locked", locked)
+}
+
 // Spotlight is the session SetSpotlight put in the spotlight, "" for none.
 func (r *Room) Spotlight() string { return r.mixer.Spotlight() }
 
@@ -493,8 +510,10 @@ type Info struct {
 	Participants []SessionInfo  `json:"participants"`
 	Viewers      int            `json:"viewers"`
 	Recording    *RecordingInfo `json:"recording"`
-	Created      time.Time      `json:"created"`
-	Mixer        MixerInfo      `json:"mixer"`
+	// Locked: no one new may join to be seen or heard (SetLocked).
+	Locked  bool      `json:"locked,omitempty"`
+	Created time.Time `json:"created"`
+	Mixer   MixerInfo `json:"mixer"`
 }
 
 // RecordingInfo is the state of a room's recording.
@@ -572,6 +591,7 @@ func (r *Room) Info() Info {
 	// The sessions are described outside mu, which the room's output
 	// takes for every picture and audio frame.
 	r.mu.Lock()
+	info.Locked = r.locked
 	sessions := slices.Collect(maps.Values(r.sessions))
 	rec := r.rec
 	r.mu.Unlock()

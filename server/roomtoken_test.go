@@ -69,6 +69,7 @@ func TestRoomTokens(t *testing.T) {
 		{"PUT", "/api/rooms/a/layout", person, http.StatusForbidden},
 		{"DELETE", "/api/rooms/a/sessions/x", person, http.StatusForbidden},
 		{"PUT", "/api/rooms/a/sessions/x", person, http.StatusForbidden},
+		{"PUT", "/api/rooms/a/lock", person, http.StatusForbidden},
 		{"GET", "/api/rooms", person, http.StatusForbidden},
 		{"GET", "/api/rooms", host, http.StatusForbidden},
 
@@ -82,6 +83,7 @@ func TestRoomTokens(t *testing.T) {
 		{"PUT", "/api/rooms/a/layout", host, passed},
 		{"DELETE", "/api/rooms/a/sessions/x", host, passed},
 		{"PUT", "/api/rooms/a/sessions/x", host, passed},
+		{"PUT", "/api/rooms/a/lock", host, passed},
 		{"DELETE", "/api/rooms/b/sessions/x", host, http.StatusForbidden},
 		{"GET", "/api/rooms/a", host, passed},
 		{"POST", "/rooms/a/join", host, http.StatusForbidden},

@@ -79,6 +79,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /api/rooms/{room}/layout", s.authorized(s.setLayout, roomtoken.Control))
 	s.mux.HandleFunc("DELETE /api/rooms/{room}/sessions/{id}", s.authorized(s.removeSession, roomtoken.Control))
 	s.mux.HandleFunc("PUT /api/rooms/{room}/sessions/{id}", s.authorized(s.setSession, roomtoken.Control))
+	s.mux.HandleFunc("PUT /api/rooms/{room}/lock", s.authorized(s.setLock, roomtoken.Control))
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		io.WriteString(w, "ok\n")
@@ -386,6 +387,36 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
 	}{id, *req.Muted})
 }
 
+// setLock locks or unlocks the room, for its moderator (room.Room.SetLocked):
+// {"locked": true} lets no one new join to be seen or heard.
+func (s *Server) setLock(w http.ResponseWriter, r *http.Request) {
+	body, err := readBody(w, r, "application/json")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var req struct {
+		Locked *bool `json:"locked"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		s.fail(w, badRequest{err})
+		return
+	}
+	if req.Locked == nil {
+		s.fail(w, badRequest{errors.New(`no "locked" given`)})
+		return
+	}
+	rm, err := s.rooms.Room(r.PathValue("room"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	rm.SetLocked(*req.Locked)
+	writeJSON(w, http.StatusOK, struct {
+		Locked bool `json:"locked"`
+	}{*req.Locked})
+}
+
 // sessionRoom is the room's JSON, as GET /api/rooms/{room} has it, for
 // one of its sessions: the session URL is the credential (as for leave),
 // so that a page goes on seeing who is in its room after the room token
@@ -622,6 +653,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusBadRequest
 	case errors.Is(err, room.ErrNotFound):
 		status = http.StatusNotFound
+	case errors.Is(err, room.ErrLocked):
+		status = http.StatusLocked
 	case errors.Is(err, room.ErrRoomFull):
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRestartTooSoon):

@@ -125,7 +125,7 @@ func parseServe(args []string, stderr io.Writer) (o serveOptions, done bool, err
 	listen := str("listen", "MCU_LISTEN", "127.0.0.1:8080", "HTTP `address`")
 	fs.StringVar(&cfg.RecordDir, "record-dir", env("MCU_RECORD_DIR", "./recordings"), "recordings `folder` [MCU_RECORD_DIR]")
 	recordMinFree := str("record-min-free", "MCU_RECORD_MIN_FREE", "256M", "free `space` recordings leave on -record-dir's disk (K, M, G, T: 1024s): none starts with less (507), and one whose disk gets down to it takes no more of the mix and is finalized by its stop; 0: recordings may fill the disk")
-	webhookURL := str("webhook", "MCU_WEBHOOK", "", "POST each room event (room_started, room_finished, participant_joined, participant_left, participant_muted, recording_started, recording_finished, recording_refused) as JSON to this `URL`, signed with -webhook-secret when set")
+	webhookURL := str("webhook", "MCU_WEBHOOK", "", "POST each room event (room_started, room_finished, participant_joined, participant_left, participant_muted, room_locked, recording_started, recording_finished, recording_refused) as JSON to this `URL`, signed with -webhook-secret when set")
 	webhookSecret := fs.String("webhook-secret", "", "a secret of 32 or more characters the webhook's requests are signed with (Mcu-Signature), for its receiver to check them; empty: unsigned. Prefer the variable: other users see a command line [MCU_WEBHOOK_SECRET]")
 	autoRecordDef, autoRecordErr := strconv.ParseBool(env("MCU_AUTO_RECORD", "false"))
 	fs.BoolVar(&cfg.AutoRecord, "auto-record", autoRecordDef, "record every room from its first participant on, as a POST to its recording would start it; one stopped through the API stays stopped [MCU_AUTO_RECORD]")

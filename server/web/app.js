@@ -2,7 +2,7 @@
 // and drive the room (layout, recording). The WebRTC and HTTP work is in
 // mcu.js; this file is only the page.
 
-import { ROOM_NAME, checkToken, join, muteSession, removeSession, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
+import { ROOM_NAME, checkToken, join, lockRoom, muteSession, removeSession, roomInfo, setLayout, share, startRecording, stopRecording } from "./mcu.js";
 
 const POLL_MS = 1500; // how often the participant list is refreshed while joined
 // After a failed read of the room the next waits twice as long as the one
@@ -38,6 +38,7 @@ const ui = {
   count: $("count"),
   people: $("people"),
   layout: $("layout"),
+  lock: $("lock"),
   record: $("record"),
   recording: $("recording"),
 };
@@ -910,6 +911,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
         near?.querySelector("button"))?.focus();
     }
   }
+  showLock(!!info.locked);
   if (layoutFresh) {
     roomLayout = info.layout;
     const radio = ui.layout.querySelector(`input[value="${info.layout}"]`);
@@ -1013,6 +1015,26 @@ async function onSpotlight(id) {
   // The list shows who is in the spotlight at its next read of the room.
 }
 
+// showLock shows whether the room is locked, on its button.
+function showLock(locked) {
+  ui.lock.dataset.locked = String(locked);
+  ui.lock.textContent = locked ? "Unlock room" : "Lock room";
+  ui.lock.title = locked ? "Let new people join again" : "Let no one new join to be seen or heard";
+}
+
+// onLock locks the room (no one new joins to be seen or heard: someone
+// removed cannot come straight back), or unlocks it.
+async function onLock() {
+  showError(null);
+  const locked = ui.lock.dataset.locked !== "true";
+  try {
+    await lockRoom({ server, room, locked, token: sessionToken });
+    showLock(locked);
+  } catch (err) {
+    showError(err);
+  }
+}
+
 // onMute keeps participant id's sound out of the room's mixes, or with
 // muted false lets it in; the list shows it at its next read of the room.
 async function onMute(id, muted) {
@@ -1086,6 +1108,7 @@ ui.people.addEventListener("click", (event) => {
   }
 });
 ui.record.addEventListener("click", onRecord);
+ui.lock.addEventListener("click", onLock);
 ui.layout.addEventListener("change", onLayout);
 // The system may pause the mix (iOS during a phone call or when
 // headphones come out, a media key, Android's media notification): the

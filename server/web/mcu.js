@@ -839,6 +839,18 @@ export function setLayout({ server = "", room, mode, spotlight, token = "" }) {
 }
 
 /**
+ * Locks the room, for its moderator, or with locked false unlocks it:
+ * while it is locked, no one new may join to be seen or heard (a join
+ * fails with status 423), those in it stay and may share their screens,
+ * viewers still join; roomInfo says locked. token: the server's, if it
+ * needs one (control).
+ */
+export function lockRoom({ server = "", room, locked, token = "" }) {
+  checkRoom(room);
+  return call({ server, token }, "PUT", `/api/rooms/${encodeURIComponent(room)}/lock`, locked ? "Locking the room" : "Unlocking the room", { locked });
+}
+
+/**
  * Mutes someone in the room, for its moderator: with muted true, session
  * id's sound (as roomInfo lists it) is kept out of every mix, the
  * recording's too, until muted false; roomInfo says muted. They still
