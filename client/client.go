@@ -553,7 +553,12 @@ func (c *Client) Location() string { return c.location }
 
 // Key is the last part of Location: the session's key, which a share of
 // this session's names as its Owner.
-func (c *Client) Key() string { return path.Base(c.location) }
+func (c *Client) Key() string {
+	if c.location == "" {
+		return "" // not joined
+	}
+	return path.Base(c.location)
+}
 
 // ETag names the session's ICE as the server last said (the join's, or
 // the last restart's).

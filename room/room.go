@@ -476,7 +476,11 @@ func (r *Room) SetMuted(id string, muted bool) error {
 		// Told once per change (a request repeated tells nothing), under
 		// the lock: the session's leave, told after it, comes after.
 		r.emit(Event{Type: EventMuted, Session: id, Name: s.Name, Kind: s.Kind.String(), Muted: &muted})
-		r.log.Info("muted by the room's moderator", "session", id, "muted", muted)
+		what := "muted by the room's moderator"
+		if !muted {
+			what = "unmuted by the room's moderator"
+		}
+		r.log.Info(what, "session", id)
 	}
 	return nil
 }
@@ -494,7 +498,11 @@ func (r *Room) SetLocked(locked bool) {
 	}
 	r.locked = locked
 	r.emit(Event{Type: EventLocked, Locked: &locked})
-	r.log.Info("locked by the room's moderator", "locked", locked)
+	what := "locked by the room's moderator"
+	if !locked {
+		what = "unlocked by the room's moderator"
+	}
+	r.log.Info(what)
 }
 
 // Spotlight is the session SetSpotlight put in the spotlight, "" for none.

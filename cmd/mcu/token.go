@@ -21,7 +21,8 @@ its holder do in room R, until the token expires, without the secret
 itself, for a browser or a WHIP/WHEP client (Authorization: Bearer TOKEN;
 the demo page asks for it). The grants: join (join and publish: WHIP),
 watch (view: WHEP), control (start and stop the recording, set the
-layout); each reads the room's state. A token lists no rooms. With -url,
+layout, mute or remove someone in the room, lock it); each reads the
+room's state. A token lists no rooms. With -url,
 the server's address, it prints an invitation instead: the demo page's
 link, URL/#R&token=TOKEN, which joins room R with the token.
 

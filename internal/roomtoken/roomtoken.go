@@ -40,8 +40,8 @@ const (
 	Join Grant = "join"
 	// Watch: view the mix (WHEP), and read the room's state.
 	Watch Grant = "watch"
-	// Control: start and stop the room's recording, set its layout, and
-	// read its state.
+	// Control: start and stop the room's recording, set its layout, mute
+	// or remove someone in it, lock it, and read its state.
 	Control Grant = "control"
 )
 

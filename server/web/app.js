@@ -873,7 +873,7 @@ function render(info, recordingFresh = true, layoutFresh = true) {
           mute.title = p.muted ? `Let ${p.name} be heard again` : `Keep ${p.name}'s sound out of the room`;
           mute.setAttribute("aria-label", `Mute ${p.name}`);
           mute.dataset.person = p.id;
-          mute.dataset.muted = String(!p.muted); // what a press asks for
+          mute.dataset.ask = String(!p.muted); // what a press asks for
           li.append(" ", mute);
           // Someone unwanted, or whose noise spoils the room, let go (a
           // room token needs the control grant for it, as for the layout).
@@ -1037,7 +1037,7 @@ async function onLock() {
 
 // onMute keeps participant id's sound out of the room's mixes, or with
 // muted false lets it in; the list shows it at its next read of the room.
-async function onMute(id, muted) {
+async function onMute(id, muted, name) {
   showError(null);
   try {
     await muteSession({ server, room, id, muted, token: sessionToken });
@@ -1046,7 +1046,8 @@ async function onMute(id, muted) {
     const button = [...ui.people.querySelectorAll("button.mute")].find((b) => b.dataset.person === id);
     if (button) {
       button.setAttribute("aria-pressed", String(muted));
-      button.dataset.muted = String(!muted);
+      button.dataset.ask = String(!muted);
+      button.title = muted ? `Let ${name} be heard again` : `Keep ${name}'s sound out of the room`;
     }
   } catch (err) {
     showError(err);
@@ -1104,7 +1105,7 @@ ui.people.addEventListener("click", (event) => {
   }
   const mute = event.target.closest("button.mute");
   if (mute) {
-    onMute(mute.dataset.person, mute.dataset.muted === "true");
+    onMute(mute.dataset.person, mute.dataset.ask === "true", mute.getAttribute("aria-label").replace(/^Mute /, ""));
   }
 });
 ui.record.addEventListener("click", onRecord);

@@ -108,10 +108,12 @@ export class McuError extends Error {
 const STATUS_TEXT = {
   400: "The server could not use the request",
   401: "The server needs a token",
+  403: "The room token does not allow this here",
   404: "No such room or session (it may have closed)",
   409: "Not possible in the room's current state",
   413: "The request is too large for the server",
   415: "The server does not accept this kind of request body",
+  423: "The room is locked: no one new may join it",
   429: "The room is full",
   503: "The server is busy or shutting down",
   507: "The recording disk is nearly full",
