@@ -211,6 +211,8 @@ func TestPreflightAllowsWHIPHeaders(t *testing.T) {
 	for _, tc := range []struct{ path, method string }{
 		{"/whip/a", http.MethodPost}, {"/whep/a", http.MethodPost}, {"/rooms/a/join", http.MethodPost},
 		{"/rooms/a/sessions/x", http.MethodPatch}, {"/rooms/a/sessions/x", http.MethodDelete},
+		// A moderator's page elsewhere: mute, remove, lock.
+		{"/api/rooms/a/sessions/x", http.MethodPut}, {"/api/rooms/a/sessions/x", http.MethodDelete}, {"/api/rooms/a/lock", http.MethodPut},
 	} {
 		req, _ := http.NewRequest(http.MethodOptions, srv.URL+tc.path, nil)
 		req.Header.Set("Origin", "http://elsewhere.example")
