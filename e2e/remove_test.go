@@ -14,8 +14,8 @@ import (
 // (both in Chromium, on the demo page): the room keeps Bob's sound out,
 // and Bob's own list says the room muted him; pressed again, he is heard.
 // Then Ada presses Remove beside his name: Bob's session ends, the list
-// shows Ada alone, and Bob's page takes the call off, says the server
-// ended his session, and does not join again by itself (a removed person
+// shows Ada alone, and Bob's page takes the call off, says the room's
+// moderator removed him, and does not join again by itself (a removed person
 // coming straight back would make the button useless). Nobody has Mute or
 // Remove beside their own name. Ada locks the room: Bob's Join is refused,
 // saying the room is locked; unlocked, he comes back.
@@ -67,8 +67,9 @@ func TestDemoPageMutesAndRemovesSomeone(t *testing.T) {
 	if got := eval[string](t, ada, evalTimeout, `document.activeElement?.closest("#people") ? document.activeElement.className : String(document.activeElement?.tagName)`); got != "spotlight" {
 		t.Errorf("after Bob's removal the focus is on %q, want Ada's Spotlight button", got)
 	}
-	// Bob's page learns it at its next ICE restart, within seconds.
-	waitFor(t, bob, 20*time.Second, `document.getElementById("error").textContent.includes("The server ended your session")`)
+	// Bob's page learns it at its next read of the room or ICE restart,
+	// within seconds, and why (410).
+	waitFor(t, bob, 20*time.Second, `document.getElementById("error").textContent.includes("The room's moderator removed you from")`)
 	// The call taken off the page (hung up after the message is shown).
 	waitFor(t, bob, uiTimeout, `!document.body.classList.contains("in-call")`)
 	// And stays out.

@@ -54,6 +54,9 @@ var (
 	// viewer's session: only a participant hears a mix its share's sound
 	// could be left out of.
 	ErrBadOwner = errors.New("room: a share's owner must be a participant's session (a join's)")
+	// ErrRemoved: the session of the key given was removed by the room's
+	// moderator (Manager.Remove): its client learns why it is over.
+	ErrRemoved = errors.New("room: the room's moderator removed this session")
 	// ErrLocked: a join to be seen or heard in a locked room (Room.SetLocked).
 	ErrLocked = errors.New("room: the room is locked: no one new may join it")
 )

@@ -855,7 +855,15 @@ func (m *Manager) session(roomName, key string) (*Session, error) {
 	id, secret, _ := strings.Cut(key, ".")
 	r.mu.Lock()
 	s := r.sessions[id]
+	gone := slices.IndexFunc(r.removed, func(x removal) bool { return x.id == id })
+	var removed removal
+	if gone >= 0 {
+		removed = r.removed[gone]
+	}
 	r.mu.Unlock()
+	if s == nil && gone >= 0 && subtle.ConstantTimeCompare([]byte(secret), []byte(removed.secret)) == 1 {
+		return nil, ErrRemoved
+	}
 	if s == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {
 		return nil, ErrNotFound
 	}
@@ -905,6 +913,12 @@ func (m *Manager) leave(r *Room, id string, allowed func(*Session) bool, why str
 	}
 	delete(r.sessions, id)
 	r.leaving++ // the room stays open until the session is closed
+	if why == LeftRemoved {
+		if len(r.removed) == maxRemovals {
+			r.removed = r.removed[1:]
+		}
+		r.removed = append(r.removed, removal{id, s.secret})
+	}
 	// Their shares end with them: found under the lock that unlisted
 	// them, a share joining now finds them gone (join).
 	var shares []string

@@ -49,6 +49,9 @@ type Room struct {
 	leaving  int  // sessions out of the list whose close is under way: they too
 	pending  int  // of those, the ones to be shown: they count against MaxParticipants
 	locked   bool // SetLocked: no one new is shown or heard
+	// removed: the latest sessions the moderator removed (Manager.Remove),
+	// id and secret, for their clients to be told why they are over.
+	removed  []removal
 	rec      *recorder.Recording
 	ending   *recorder.Recording // the recording being finalized, outside mu
 	starting bool                // a recording's file is being created, outside mu
@@ -484,6 +487,13 @@ func (r *Room) SetMuted(id string, muted bool) error {
 	}
 	return nil
 }
+
+// removal is a session the room's moderator removed.
+type removal struct{ id, secret string }
+
+// maxRemovals is how many removed sessions a room remembers (their
+// clients learn of it within seconds).
+const maxRemovals = 64
 
 // SetLocked locks the room, or with false unlocks it: while it is locked,
 // no one new may join to be seen or heard (ErrLocked), those in it stay,

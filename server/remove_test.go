@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -99,6 +100,30 @@ func TestRemoveSession(t *testing.T) {
 	}
 	if code := del(id); code != http.StatusNotFound {
 		t.Errorf("removing p02 again: %d, want 404", code)
+	}
+	// p02's client, with its key, is told why its session is over: 410,
+	// its reads and its leave alike; a key with another secret is told
+	// nothing (404).
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		req, _ := http.NewRequest(method, cs[1].Location(), nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusGone || !strings.Contains(string(body), "removed") {
+			t.Errorf("%s of p02's session after the removal: %d %s, want 410 saying it was removed", method, resp.StatusCode, body)
+		}
+	}
+	forged := strings.TrimSuffix(cs[1].Location(), key) + id + ".0000"
+	resp, err := http.Get(forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a removed session's id with another secret: %d, want 404", resp.StatusCode)
 	}
 }
 

@@ -655,6 +655,8 @@ func (s *Server) fail(w http.ResponseWriter, err error) {
 		status = http.StatusNotFound
 	case errors.Is(err, room.ErrLocked):
 		status = http.StatusLocked
+	case errors.Is(err, room.ErrRemoved):
+		status = http.StatusGone
 	case errors.Is(err, room.ErrRoomFull):
 		status = http.StatusTooManyRequests
 	case errors.Is(err, room.ErrRestartTooSoon):

@@ -269,9 +269,9 @@ async function onJoin(event) {
     // gone past its -peer-timeout): mcu.js learns it at its next ICE
     // restart, within seconds, where a poll slowed down by failed reads
     // may come half a minute later.
-    mine.ended?.then(() => {
+    mine.ended?.then((why) => {
       if (session === mine) {
-        ended();
+        ended(why?.removed);
       }
     });
     mixSeen.packets = -1; // a new call's counts
@@ -730,8 +730,8 @@ async function poll() {
     if (session !== s) {
       return; // an answer about a session that is over
     }
-    if (err.status === 404) {
-      await ended(); // the room closed under us, and our session with it
+    if (err.status === 404 || err.status === 410) {
+      await ended(err.status === 410); // the room closed under us, or its moderator removed us
       return;
     }
     showError(err);
@@ -791,16 +791,17 @@ async function noteMix(s) {
 // connection was down and the mix had stopped coming (a network gone
 // longer than the server keeps a silent session, which no ICE restart
 // could bridge), it joins again by itself, as the same person, with the
-// camera and microphone as they were.
-async function ended() {
+// camera and microphone as they were; never when the room's moderator
+// removed the session (removed).
+async function ended(removed = false) {
   const s = session;
   const shown = pageShows;
   const ice = s?.pc.iceConnectionState;
-  const down = s && !["connected", "completed"].includes(ice) && mixSeen.packets > 0 &&
+  const down = !removed && s && !["connected", "completed"].includes(ice) && mixSeen.packets > 0 &&
     performance.now() - mixSeen.at > MIX_GONE_MS;
   const again = down && performance.now() - rejoinedAt > REJOIN_EVERY_MS;
   const notice = `Your connection to ${room} was down too long, and the server ended your session`;
-  showError(new Error(again ? `${notice}; joining again…` : `The server ended your session in ${room}; join again to come back.`));
+  showError(new Error(again ? `${notice}; joining again…` : removed ? `The room's moderator removed you from ${room}.` : `The server ended your session in ${room}; join again to come back.`));
   const carried = { notice: `${notice}; you joined again.`, cameraOff: ui.camera.dataset.off === "true", micOff: ui.mic.dataset.off === "true" };
   await hangUp();
   say("");

@@ -110,6 +110,7 @@ const STATUS_TEXT = {
   401: "The server needs a token",
   403: "The room token does not allow this here",
   404: "No such room or session (it may have closed)",
+  410: "The room's moderator removed you from the room",
   409: "Not possible in the room's current state",
   413: "The request is too large for the server",
   415: "The server does not accept this kind of request body",
@@ -432,8 +433,8 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
         if (res.status === 429) {
           // Not the join's 429 (a full room): too many restarts.
           err.message = `ICE restart failed: the server takes no more ICE restarts of this session for now${err.retryAfter !== null ? `; try again in ${err.retryAfter} s` : ""}.`;
-        } else if (res.status === 404) {
-          gone();
+        } else if (res.status === 404 || res.status === 410) {
+          gone({ removed: res.status === 410 });
         }
         throw err;
       }
@@ -480,7 +481,7 @@ function iceRestarter(pc, sessionURL, gatherTimeoutMs) {
             }
           },
           (err) => {
-            if (err.status === 404) {
+            if (err.status === 404 || err.status === 410) {
               stopped = true; // the session is over: ended tells the page
             } else if (!stopped) {
               // No sooner than a busy server (429, 503) said.
@@ -542,7 +543,9 @@ function videoCodecs(videoCodec) {
  *                 connection drops); resolves to the session's new ETag
  *   ended         a promise that resolves when an ICE restart learns the
  *                 server no longer has the session (404: it gave it up,
- *                 or restarted): join again to come back
+ *                 or restarted): join again to come back; to
+ *                 { removed: true } when the room's moderator removed it
+ *                 (410)
  *   room()        reads the room (as roomInfo) with the session's URL for
  *                 credential: still once a room token joined with expired
  *
@@ -770,8 +773,9 @@ async function leave(pc, sessionURL) {
     } catch (err) {
       throw new McuError(0, `Leave: the server did not answer (${err.message}); it will drop the session by itself.`);
     }
-    // 404: the server already dropped the session (a restart, a timeout); we are out either way.
-    if (!res.ok && res.status !== 404) {
+    // 404: the server already dropped the session (a restart, a timeout),
+    // 410: the room's moderator removed it; we are out either way.
+    if (!res.ok && res.status !== 404 && res.status !== 410) {
       let err;
       try {
         err = await errorFromResponse(res, "Leave failed");
