@@ -271,11 +271,19 @@ func (m *Mixer) Remove(id string) bool {
 func (m *Mixer) Voice(id string) (heard, speaker bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
-	if i < 0 {
+	mem := m.joinedMember(id)
+	if mem == nil {
 		return false, false
 	}
-	return m.joined[i].heard.Load(), m.joined[i].speaking.Load()
+	return mem.heard.Load(), mem.speaking.Load()
+}
+
+// joinedMember is participant id as Add took it, or nil; m.mu held.
+func (m *Mixer) joinedMember(id string) *member {
+	if i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id }); i >= 0 {
+		return m.joined[i]
+	}
+	return nil
 }
 
 // SetMuted takes participant id's sound out of every mix from the next
@@ -286,11 +294,11 @@ func (m *Mixer) Voice(id string) (heard, speaker bool) {
 func (m *Mixer) SetMuted(id string, muted bool) (found, changed bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
-	if i < 0 {
+	mem := m.joinedMember(id)
+	if mem == nil {
 		return false, false
 	}
-	return true, m.joined[i].muted.Swap(muted) != muted
+	return true, mem.muted.Swap(muted) != muted
 }
 
 // Muted tells whether participant id's sound is kept out of the mixes
@@ -298,8 +306,8 @@ func (m *Mixer) SetMuted(id string, muted bool) (found, changed bool) {
 func (m *Mixer) Muted(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	i := slices.IndexFunc(m.joined, func(j *member) bool { return j.ID == id })
-	return i >= 0 && m.joined[i].muted.Load()
+	mem := m.joinedMember(id)
+	return mem != nil && mem.muted.Load()
 }
 
 // SetLayout switches the layout from the next tick on. The grid ends a

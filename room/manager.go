@@ -855,13 +855,9 @@ func (m *Manager) session(roomName, key string) (*Session, error) {
 	id, secret, _ := strings.Cut(key, ".")
 	r.mu.Lock()
 	s := r.sessions[id]
-	gone := slices.IndexFunc(r.removed, func(x removal) bool { return x.id == id })
-	var removed removal
-	if gone >= 0 {
-		removed = r.removed[gone]
-	}
+	removed := s == nil && r.wasRemoved(id, secret)
 	r.mu.Unlock()
-	if s == nil && gone >= 0 && subtle.ConstantTimeCompare([]byte(secret), []byte(removed.secret)) == 1 {
+	if removed {
 		return nil, ErrRemoved
 	}
 	if s == nil || subtle.ConstantTimeCompare([]byte(secret), []byte(s.secret)) != 1 {

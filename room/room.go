@@ -3,6 +3,7 @@ package room
 import (
 	"cmp"
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -468,10 +469,10 @@ func (r *Room) SetMuted(id string, muted bool) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.sessions[id]
-	if s == nil || s.Kind == Viewer {
-		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
+	var found, changed bool
+	if s != nil && s.Kind != Viewer {
+		found, changed = r.mixer.SetMuted(id, muted)
 	}
-	found, changed := r.mixer.SetMuted(id, muted)
 	if !found {
 		return fmt.Errorf("%w: no session %q in the mix of %s", ErrNotFound, id, r.name)
 	}
@@ -494,6 +495,14 @@ type removal struct{ id, secret string }
 // maxRemovals is how many removed sessions a room remembers (their
 // clients learn of it within seconds).
 const maxRemovals = 64
+
+// wasRemoved tells whether the session of id and secret is one of the
+// latest the room's moderator removed; r.mu held.
+func (r *Room) wasRemoved(id, secret string) bool {
+	return slices.ContainsFunc(r.removed, func(x removal) bool {
+		return x.id == id && subtle.ConstantTimeCompare([]byte(secret), []byte(x.secret)) == 1
+	})
+}
 
 // SetLocked locks the room, or with false unlocks it: while it is locked,
 // no one new may join to be seen or heard (ErrLocked), those in it stay,
