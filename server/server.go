@@ -355,20 +355,9 @@ func (s *Server) removeSession(w http.ResponseWriter, r *http.Request) {
 // setSession mutes or unmutes a session of the room, for its moderator
 // (room.Room.SetMuted): {"muted": true} keeps their sound out of the mixes.
 func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, "application/json")
+	muted, err := readSwitch(w, r, "muted")
 	if err != nil {
 		s.fail(w, err)
-		return
-	}
-	var req struct {
-		Muted *bool `json:"muted"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.fail(w, badRequest{err})
-		return
-	}
-	if req.Muted == nil {
-		s.fail(w, badRequest{errors.New(`no "muted" given`)})
 		return
 	}
 	rm, err := s.rooms.Room(r.PathValue("room"))
@@ -377,33 +366,45 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if err := rm.SetMuted(id, *req.Muted); err != nil {
+	if err := rm.SetMuted(id, muted); err != nil {
 		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, struct {
 		ID    string `json:"id"`
 		Muted bool   `json:"muted"`
-	}{id, *req.Muted})
+	}{id, muted})
+}
+
+// readSwitch reads a JSON body that sets one switch, {"<field>": true} or
+// false: 400 when the field is missing or null.
+func readSwitch(w http.ResponseWriter, r *http.Request, field string) (bool, error) {
+	body, err := readBody(w, r, "application/json")
+	if err != nil {
+		return false, err
+	}
+	var req map[string]json.RawMessage
+	if err := json.Unmarshal(body, &req); err != nil {
+		return false, badRequest{err}
+	}
+	var on *bool
+	if raw, ok := req[field]; ok {
+		if err := json.Unmarshal(raw, &on); err != nil {
+			return false, badRequest{fmt.Errorf("%q: %w", field, err)}
+		}
+	}
+	if on == nil {
+		return false, badRequest{fmt.Errorf("no %q given", field)}
+	}
+	return *on, nil
 }
 
 // setLock locks or unlocks the room, for its moderator (room.Room.SetLocked):
 // {"locked": true} lets no one new join to be seen or heard.
 func (s *Server) setLock(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, "application/json")
+	locked, err := readSwitch(w, r, "locked")
 	if err != nil {
 		s.fail(w, err)
-		return
-	}
-	var req struct {
-		Locked *bool `json:"locked"`
-	}
-	if err := json.Unmarshal(body, &req); err != nil {
-		s.fail(w, badRequest{err})
-		return
-	}
-	if req.Locked == nil {
-		s.fail(w, badRequest{errors.New(`no "locked" given`)})
 		return
 	}
 	rm, err := s.rooms.Room(r.PathValue("room"))
@@ -411,10 +412,10 @@ func (s *Server) setLock(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, err)
 		return
 	}
-	rm.SetLocked(*req.Locked)
+	rm.SetLocked(locked)
 	writeJSON(w, http.StatusOK, struct {
 		Locked bool `json:"locked"`
-	}{*req.Locked})
+	}{locked})
 }
 
 // sessionRoom is the room's JSON, as GET /api/rooms/{room} has it, for
