@@ -870,11 +870,10 @@ function render(info, recordingFresh = true, layoutFresh = true) {
           mute.type = "button";
           mute.className = "mute";
           mute.textContent = "Mute";
-          mute.setAttribute("aria-pressed", String(!!p.muted));
-          mute.title = p.muted ? `Let ${p.name} be heard again` : `Keep ${p.name}'s sound out of the room`;
           mute.setAttribute("aria-label", `Mute ${p.name}`);
           mute.dataset.person = p.id;
-          mute.dataset.ask = String(!p.muted); // what a press asks for
+          mute.dataset.name = p.name;
+          showMuted(mute, !!p.muted);
           li.append(" ", mute);
           // Someone unwanted, or whose noise spoils the room, let go (a
           // room token needs the control grant for it, as for the layout).
@@ -1036,20 +1035,25 @@ async function onLock() {
   }
 }
 
-// onMute keeps participant id's sound out of the room's mixes, or with
-// muted false lets it in; the list shows it at its next read of the room.
-async function onMute(id, muted, name) {
+// showMuted shows on a person's Mute button whether the room keeps their
+// sound out, and what a press asks for.
+function showMuted(button, muted) {
+  const name = button.dataset.name;
+  button.setAttribute("aria-pressed", String(muted));
+  button.title = muted ? `Let ${name} be heard again` : `Keep ${name}'s sound out of the room`;
+  button.dataset.ask = String(!muted);
+}
+
+// onMute keeps the sound of the person of a Mute button out of the room's
+// mixes, or with muted false lets it in.
+async function onMute(button, muted) {
   showError(null);
   try {
-    await muteSession({ server, room, id, muted, token: sessionToken });
+    await muteSession({ server, room, id: button.dataset.person, muted, token: sessionToken });
     // Shown at once, not at the next read of the room: a second press
-    // meanwhile asks for the other state.
-    const button = [...ui.people.querySelectorAll("button.mute")].find((b) => b.dataset.person === id);
-    if (button) {
-      button.setAttribute("aria-pressed", String(muted));
-      button.dataset.ask = String(!muted);
-      button.title = muted ? `Let ${name} be heard again` : `Keep ${name}'s sound out of the room`;
-    }
+    // meanwhile asks for the other state. (The list built anew since
+    // holds another button, showing the server's state.)
+    showMuted(button, muted);
   } catch (err) {
     showError(err);
   }
@@ -1106,7 +1110,7 @@ ui.people.addEventListener("click", (event) => {
   }
   const mute = event.target.closest("button.mute");
   if (mute) {
-    onMute(mute.dataset.person, mute.dataset.ask === "true", mute.getAttribute("aria-label").replace(/^Mute /, ""));
+    onMute(mute, mute.dataset.ask === "true");
   }
 });
 ui.record.addEventListener("click", onRecord);
