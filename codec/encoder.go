@@ -48,6 +48,7 @@ type VP8Encoder struct {
 	// twoLayers: frames alternate between reference and droppable ones
 	// (SetTwoLayers); nextDroppable: the next frame is to be droppable.
 	twoLayers, nextDroppable bool
+	screen                   bool // the pictures are screen content (SetScreenContent)
 }
 
 // Picture is an input picture of a VP8Encoder, in C memory it owns. A
@@ -327,6 +328,11 @@ func (e *VP8Encoder) restart() error {
 	e.cfg.Bitrate = e.bitrate
 	if err := e.open(); err != nil {
 		return err
+	}
+	if e.screen {
+		if err := e.applyScreen(true); err != nil {
+			return err
+		}
 	}
 	e.reopen = false
 	return nil

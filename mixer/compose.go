@@ -56,7 +56,7 @@ func (m *Mixer) videoTick(ctx context.Context, t time.Duration, st tickState, pi
 		arrivals = append(arrivals, m.arrivals...)
 	}
 	key, h264Key := m.takeKeyframes(st, t)
-	pipe.submit(encodeJob{c: c, pts: t, key: key, h264: st.h264, h264Level: st.h264Level, h264Key: h264Key, bitrate: st.bitrate, twoLayers: st.twoLayers, arrivals: arrivals})
+	pipe.submit(encodeJob{c: c, pts: t, key: key, h264: st.h264, h264Level: st.h264Level, h264Key: h264Key, bitrate: st.bitrate, twoLayers: st.twoLayers, screen: m.showsShare(), arrivals: arrivals})
 	return nil
 }
 
@@ -115,6 +115,12 @@ func (m *Mixer) updateCells(mode layout.Mode) {
 			b.SetBox(mem.box, mem.Aspect(m.cfg.Aspect))
 		}
 	}
+}
+
+// showsShare reports whether a shared screen is in the picture
+// (Participant.Content): the encoder then takes it as screen content.
+func (m *Mixer) showsShare() bool {
+	return slices.ContainsFunc(m.members, func(mem *member) bool { return mem.Content })
 }
 
 // largeIndex is the position in m.members of who the speaker layout shows

@@ -25,7 +25,10 @@ type encodePipe struct {
 	h264 *h264Pipe // the H.264 output, run while jobs ask for it
 
 	gov *speedGovernor // steps the speed up under strain (live), or nil
-	log *slog.Logger
+	// noScreen: the encoder cannot take screen content in place, and
+	// shares are encoded as camera pictures (said once).
+	noScreen bool
+	log      *slog.Logger
 
 	setup func() // run first in the encoder goroutine, may be nil
 
@@ -59,6 +62,7 @@ type encodeJob struct {
 	h264Key   bool
 	bitrate   int
 	twoLayers bool        // see Mixer.SetTwoLayers
+	screen    bool        // a shared screen is in the picture (codec.VP8Encoder.SetScreenContent)
 	arrivals  []time.Time // of live pictures shown for the first time
 }
 
@@ -145,6 +149,13 @@ func (p *encodePipe) encodeVP8(j encodeJob) (codec.EncodedFrame, error) {
 		}
 	}
 	p.enc.SetTwoLayers(j.twoLayers)
+	if j.screen != p.enc.ScreenContent() && !p.noScreen {
+		if err := p.enc.SetScreenContent(j.screen); err != nil {
+			p.log.Warn("vp8 encoder: it cannot take shared screens as screen content while it runs: they are encoded as camera pictures", "err", err)
+			p.noScreen = true
+		}
+		p.stats.screen.Store(p.enc.ScreenContent())
+	}
 	obs := p.stats.obs
 	var span sched.CPUSpan
 	if obs != nil {

@@ -24,6 +24,9 @@ type Stats struct {
 	// back (Config.StrainSpeed, live only).
 	Speed                int
 	SpeedUps, SpeedDowns uint64
+	// ScreenContent: the VP8 encoder takes the pictures as screen
+	// content now, a shared screen being in them.
+	ScreenContent bool
 	// H264Presets counts the H.264 encoder's changes of x264 preset with
 	// the machine's strain (live only).
 	H264Presets uint64
@@ -47,6 +50,7 @@ type stats struct {
 	videoFrames, videoBytes, keyframes, dropped, lateTicks, audioFrames atomic.Uint64
 	h264Frames, h264Bytes, h264Keyframes, h264Dropped, h264Presets      atomic.Uint64
 	speed                                                               atomic.Int64
+	screen                                                              atomic.Bool
 	speedUps, speedDowns                                                atomic.Uint64
 	compose, encode                                                     timing
 	obs                                                                 Observer // may be nil
@@ -79,7 +83,7 @@ func (m *Mixer) Stats() Stats {
 		H264Frames: s.h264Frames.Load(), H264Bytes: s.h264Bytes.Load(), H264Keyframes: s.h264Keyframes.Load(), H264Dropped: s.h264Dropped.Load(),
 		DroppedFrames: s.dropped.Load(), LateTicks: s.lateTicks.Load(), AudioFrames: s.audioFrames.Load(),
 		Compose: s.compose.get(), Encode: s.encode.get(),
-		Speed: int(s.speed.Load()), SpeedUps: s.speedUps.Load(), SpeedDowns: s.speedDowns.Load(),
+		Speed: int(s.speed.Load()), ScreenContent: s.screen.Load(), SpeedUps: s.speedUps.Load(), SpeedDowns: s.speedDowns.Load(),
 		H264Presets: s.h264Presets.Load(),
 	}
 }

@@ -596,6 +596,10 @@ type MixerInfo struct {
 	Speed        int    `json:"speed"`
 	StrainSpeed  int    `json:"strain_speed"`
 	SpeedChanges uint64 `json:"speed_changes"`
+	// ScreenContent: the encoder takes the mix as screen content now (a
+	// shared screen is in it), which keeps text sharper at the same
+	// bitrate.
+	ScreenContent bool `json:"screen_content"`
 }
 
 // Info returns the room's state.
@@ -606,7 +610,8 @@ func (r *Room) Info() Info {
 		Mixer: MixerInfo{Width: vc.Width, Height: vc.Height, FPS: vc.FPS, Bitrate: r.mixer.Bitrate(), MaxBitrate: vc.Bitrate, MinBitrate: r.downlink.floor, Frames: st.VideoFrames,
 			Keyframes: st.Keyframes, LateTicks: st.LateTicks, Dropped: st.DroppedFrames, EncodeMean: st.Encode.Mean().String(),
 			AudioLoss: r.mixer.AudioLoss(), Voices: r.mgr.cfg.Mixer.Voices, H264Frames: st.H264Frames, H264Dropped: st.H264Dropped,
-			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.FastestSpeed(), SpeedChanges: st.SpeedUps + st.SpeedDowns}}
+			Speed: st.Speed, StrainSpeed: r.mgr.cfg.Mixer.FastestSpeed(), SpeedChanges: st.SpeedUps + st.SpeedDowns,
+			ScreenContent: st.ScreenContent}}
 	var level codec.H264Level
 	if info.Mixer.H264Receivers, level = r.h264Users(); info.Mixer.H264Receivers > 0 {
 		w, h := level.Fit(info.Mixer.Width, info.Mixer.Height, info.Mixer.FPS)

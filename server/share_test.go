@@ -88,12 +88,22 @@ func TestShareScreen(t *testing.T) {
 	if last != nil {
 		t.Fatalf("during the share: %v", last)
 	}
+	if !read().Mixer.ScreenContent {
+		t.Error("the encoder does not take the mix as screen content during the share")
+	}
 
 	if err := screen.Delete(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if st := read(); st.Layout != "grid" || len(st.Participants) != 1 {
 		t.Errorf("after the share: layout %q, %d participants; want the grid again, and Ann alone", st.Layout, len(st.Participants))
+	}
+	// From the next picture on, which is a tick away.
+	for deadline := time.Now().Add(2 * time.Second); read().Mixer.ScreenContent; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Error("the encoder still takes the mix as screen content 2 s after the share ended")
+			break
+		}
 	}
 
 	for _, c := range []struct{ path, want string }{
@@ -244,4 +254,7 @@ type layoutState struct {
 		Name    string `json:"name"`
 		Content bool   `json:"content"`
 	} `json:"participants"`
+	Mixer struct {
+		ScreenContent bool `json:"screen_content"`
+	} `json:"mixer"`
 }
