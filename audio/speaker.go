@@ -31,6 +31,8 @@ import (
 // The slice may grow or shrink between calls; a NaN level marks a vacant
 // slot. When the speaker's slot goes away (beyond the new length, or NaN),
 // the loudest slot at or above Floor takes over at once, or nobody (−1).
+// A slot may be kept out of the role (Exclude): a shared screen's sound is
+// heard, but it is nobody speaking.
 //
 // A SpeakerDetector is not safe for concurrent use. Update allocates only
 // when the number of slots exceeds every earlier count.
@@ -53,6 +55,8 @@ type slotState struct {
 	noise  float64 // the noise floor's mean power, following the quietest frames
 	run    int     // consecutive frames this slot has beaten the speaker
 	voiced uint64  // of those, the latest 64: bit 0 the last, set if the frame was sounding
+	// excluded: the slot never holds the role (Exclude); kept by Forget.
+	excluded bool
 }
 
 // speakerVoiced is the share of a challenger's last Hold (at most 64
@@ -121,8 +125,27 @@ func (d *SpeakerDetector) Forget(slot int) {
 	if slot < 0 || slot >= len(d.slots) {
 		return
 	}
-	d.slots[slot] = slotState{}
+	d.slots[slot] = slotState{excluded: d.slots[slot].excluded}
 	if d.speaker == slot {
+		d.speaker = d.loudest()
+		d.resetRuns()
+	}
+}
+
+// Exclude keeps slot out of the speaker role (out true) or lets it back
+// in: its level is still followed (Smoothed, Noise), but it neither takes
+// the role nor keeps it; a slot excluded while it holds the role passes it
+// as Forget would. It holds until changed, through Forget: whoever takes
+// the slot next is to be set anew. Negative slots are ignored.
+func (d *SpeakerDetector) Exclude(slot int, out bool) {
+	if slot < 0 {
+		return
+	}
+	if slot >= len(d.slots) {
+		d.resize(slot + 1)
+	}
+	d.slots[slot].excluded = out
+	if out && d.speaker == slot {
 		d.speaker = d.loudest()
 		d.resetRuns()
 	}
@@ -172,7 +195,7 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 	next := -1
 	for i := range d.slots {
 		s := &d.slots[i]
-		if i == d.speaker || s.power < d.floor || s.power < beat || s.power < s.noise*d.above {
+		if i == d.speaker || s.excluded || s.power < d.floor || s.power < beat || s.power < s.noise*d.above {
 			s.run, s.voiced = 0, 0
 			continue
 		}
@@ -207,11 +230,12 @@ func (d *SpeakerDetector) resize(n int) {
 	}
 }
 
-// loudest returns the loudest slot at or above the floor, or −1.
+// loudest returns the loudest slot at or above the floor, or −1; never
+// an excluded one.
 func (d *SpeakerDetector) loudest() int {
 	best := -1
 	for i, s := range d.slots {
-		if s.power >= d.floor && (best < 0 || s.power > d.slots[best].power) {
+		if !s.excluded && s.power >= d.floor && (best < 0 || s.power > d.slots[best].power) {
 			best = i
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"mcu/audio"
@@ -43,18 +44,23 @@ func (a *audioState) init(cfg Config) error {
 	return nil
 }
 
+// assignSlot gives mem the first free slot of the detector and the
+// voices. A share's sound (Participant.Content) is heard, one of the
+// voices as anyone's, but never the active speaker: the role is a
+// person's, whom the page highlights and the speaker layout shows large
+// after the share, and a tab's video playing under its presenter's voice
+// would take it from them.
 func (a *audioState) assignSlot(mem *member) {
-	for i, used := range a.slots {
-		if !used {
-			a.slots[i], mem.slot = true, i
-			return
-		}
+	mem.slot = slices.Index(a.slots, false)
+	if mem.slot < 0 {
+		mem.slot = len(a.slots)
+		a.slots = append(a.slots, false)
+		a.levels = append(a.levels, audio.SilenceDBFS)
+		a.smoothed = append(a.smoothed, audio.SilenceDBFS)
+		a.sounding = append(a.sounding, audio.SilenceDBFS)
 	}
-	mem.slot = len(a.slots)
-	a.slots = append(a.slots, true)
-	a.levels = append(a.levels, audio.SilenceDBFS)
-	a.smoothed = append(a.smoothed, audio.SilenceDBFS)
-	a.sounding = append(a.sounding, audio.SilenceDBFS)
+	a.slots[mem.slot] = true
+	a.detector.Exclude(mem.slot, mem.Content)
 }
 
 func (a *audioState) forget(mem *member) {
