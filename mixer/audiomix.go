@@ -338,6 +338,12 @@ func (mem *member) loud(a *audioState) bool {
 	if mem.part != nil && a.levels[mem.slot] > quietLevel {
 		return true
 	}
+	// Muted since the last tick: no level of their own this tick (as a
+	// share fading out, below), yet their sound, faded out of the mixes
+	// over it, may start in that very frame.
+	if mem.part != nil && mem.mutedNow && audio.Level(mem.part) > quietLevel {
+		return true
+	}
 	for _, sh := range mem.shares {
 		// The level of what of it is in the mixes: one fading out of them
 		// (left, its slot let go, or muted: no level of its own this
