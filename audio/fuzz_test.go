@@ -59,8 +59,11 @@ func FuzzLimiter(f *testing.F) {
 }
 
 // Bytes of a FuzzSpeakerDetector input: a count byte, then that many level
-// bytes. A count byte from forgetByte up forgets a slot instead.
+// bytes. A count byte from forgetByte up forgets a slot instead; one from
+// excludeByte up to it keeps a slot out of the role, or lets it back in
+// (its fourth bit).
 const (
+	excludeByte = 234
 	forgetByte  = 250
 	vacantByte  = 255 // level byte: NaN (vacant slot)
 	loudestByte = 254 // level byte: +Inf
@@ -94,14 +97,25 @@ func FuzzSpeakerDetector(f *testing.F) {
 		f.Add(scriptBytes(s.phases, 40))
 	}
 	f.Add([]byte{3, loudestByte, vacantByte, 0, forgetByte + 1, 1, 200})
+	f.Add([]byte{2, 20, loudestByte, excludeByte + 1, 2, 20, loudestByte, forgetByte + 1, 2, 30, 10, excludeByte + 9, 2, 30, 10})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d := NewSpeakerDetector(DefaultSpeakerConfig())
 		levels := make([]float64, 0, maxFuzzSlot)
+		excluded := map[int]bool{}
 		for len(data) > 0 {
 			count := data[0]
 			data = data[1:]
 			if count >= forgetByte {
 				d.Forget(int(count - forgetByte))
+				continue
+			}
+			if count >= excludeByte {
+				slot, out := int(count-excludeByte)%maxFuzzSlot, count-excludeByte < maxFuzzSlot
+				d.Exclude(slot, out)
+				excluded[slot] = out
+				if s := d.Speaker(); excluded[s] {
+					t.Fatalf("speaker %d just excluded", s)
+				}
 				continue
 			}
 			levels = levels[:0]
@@ -125,6 +139,9 @@ func FuzzSpeakerDetector(f *testing.F) {
 			}
 			if s < -1 || s >= len(levels) || s >= 0 && math.IsNaN(levels[s]) {
 				t.Fatalf("speaker %d with levels %v", s, levels)
+			}
+			if excluded[s] {
+				t.Fatalf("speaker %d, an excluded slot, with levels %v", s, levels)
 			}
 		}
 	})

@@ -47,6 +47,9 @@ type SpeakerDetector struct {
 	hold    int     // Hold in frames
 	slots   []slotState
 	speaker int
+	// excluded: by slot number, those never to hold the role (Exclude),
+	// whatever the levels' length and Forget.
+	excluded []bool
 }
 
 // slotState is the detector's memory of one slot.
@@ -55,8 +58,6 @@ type slotState struct {
 	noise  float64 // the noise floor's mean power, following the quietest frames
 	run    int     // consecutive frames this slot has beaten the speaker
 	voiced uint64  // of those, the latest 64: bit 0 the last, set if the frame was sounding
-	// excluded: the slot never holds the role (Exclude); kept by Forget.
-	excluded bool
 }
 
 // speakerVoiced is the share of a challenger's last Hold (at most 64
@@ -125,7 +126,7 @@ func (d *SpeakerDetector) Forget(slot int) {
 	if slot < 0 || slot >= len(d.slots) {
 		return
 	}
-	d.slots[slot] = slotState{excluded: d.slots[slot].excluded}
+	d.slots[slot] = slotState{}
 	if d.speaker == slot {
 		d.speaker = d.loudest()
 		d.resetRuns()
@@ -135,16 +136,17 @@ func (d *SpeakerDetector) Forget(slot int) {
 // Exclude keeps slot out of the speaker role (out true) or lets it back
 // in: its level is still followed (Smoothed, Noise), but it neither takes
 // the role nor keeps it; a slot excluded while it holds the role passes it
-// as Forget would. It holds until changed, through Forget: whoever takes
-// the slot next is to be set anew. Negative slots are ignored.
+// as Forget would. It holds until changed, through Forget and the levels'
+// length: whoever takes the slot next is to be set anew. Negative slots
+// are ignored.
 func (d *SpeakerDetector) Exclude(slot int, out bool) {
 	if slot < 0 {
 		return
 	}
-	if slot >= len(d.slots) {
-		d.resize(slot + 1)
+	for len(d.excluded) <= slot {
+		d.excluded = append(d.excluded, false)
 	}
-	d.slots[slot].excluded = out
+	d.excluded[slot] = out
 	if out && d.speaker == slot {
 		d.speaker = d.loudest()
 		d.resetRuns()
@@ -195,7 +197,7 @@ func (d *SpeakerDetector) Update(levels []float64) int {
 	next := -1
 	for i := range d.slots {
 		s := &d.slots[i]
-		if i == d.speaker || s.excluded || s.power < d.floor || s.power < beat || s.power < s.noise*d.above {
+		if i == d.speaker || d.isExcluded(i) || s.power < d.floor || s.power < beat || s.power < s.noise*d.above {
 			s.run, s.voiced = 0, 0
 			continue
 		}
@@ -235,11 +237,16 @@ func (d *SpeakerDetector) resize(n int) {
 func (d *SpeakerDetector) loudest() int {
 	best := -1
 	for i, s := range d.slots {
-		if !s.excluded && s.power >= d.floor && (best < 0 || s.power > d.slots[best].power) {
+		if !d.isExcluded(i) && s.power >= d.floor && (best < 0 || s.power > d.slots[best].power) {
 			best = i
 		}
 	}
 	return best
+}
+
+// isExcluded reports whether slot is kept out of the role (Exclude).
+func (d *SpeakerDetector) isExcluded(slot int) bool {
+	return slot < len(d.excluded) && d.excluded[slot]
 }
 
 // voicedEnough reports whether a challenger was sounding in enough of its
