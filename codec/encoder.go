@@ -330,8 +330,11 @@ func (e *VP8Encoder) restart() error {
 		return err
 	}
 	if e.screen {
+		// Not worth failing the room's encoder for: the pictures go on
+		// as camera pictures, and the next SetScreenContent says so.
 		if err := e.applyScreen(true); err != nil {
-			return err
+			e.screen = false
+			warn("vp8 encoder: its screen content mode was lost at a reopening", "err", err)
 		}
 	}
 	e.reopen = false
