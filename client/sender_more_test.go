@@ -25,7 +25,7 @@ func TestStreamLengthDoesNotWait(t *testing.T) {
 	if d != 3*time.Second {
 		t.Errorf("p01.ivf lasts %v, want 3 s", d)
 	}
-	if took := time.Since(start); took > time.Second {
+	if took := time.Since(start); took > 2*time.Second { // a wait in the clip's time would be 3 s
 		t.Errorf("reading a 3 s clip's length took %v", took)
 	}
 }
