@@ -315,6 +315,28 @@ func TestMixMinus(t *testing.T) {
 	}
 }
 
+// audioTicks runs m's sound alone, tick by tick, for n ticks of 20 ms,
+// calling before(tick) ahead of each (to add, remove or mute someone).
+func audioTicks(t *testing.T, m *Mixer, n int, before func(tick int)) {
+	t.Helper()
+	for tick := range n {
+		before(tick)
+		tt := time.Duration(tick) * audio.FrameDuration
+		m.sync(tt)
+		if err := m.audioTick(context.Background(), tt); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// aroundTick is the decoded sound of frames from the tick before tick to
+// two after it (Opus delays by a few milliseconds).
+func aroundTick(t *testing.T, frames []codec.EncodedFrame, tick int) []int16 {
+	t.Helper()
+	pcm := decodeOpus(t, frames)
+	return pcm[2*(tick-1)*audio.FrameSamples : 2*(tick+2)*audio.FrameSamples]
+}
+
 func decodeOpus(t *testing.T, frames []codec.EncodedFrame) []int16 {
 	t.Helper()
 	dec, err := codec.NewOpusDecoder()

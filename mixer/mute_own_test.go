@@ -1,9 +1,7 @@
 package mixer
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"mcu/audio"
 	"mcu/codec"
@@ -20,21 +18,12 @@ func TestMutedAsTheySoundLeftOutOfTheirOwnMix(t *testing.T) {
 	m, _ := New(testConfig(), out)
 	m.Add(Participant{ID: "ann", Audio: &quietThenTone{from: muteAt * audio.FrameDuration, tone: toneSource{hz: hz, amp: amp}}, MixMinus: true})
 	m.Add(Participant{ID: "bob", Audio: &toneSource{hz: 1060, amp: 0.063}, MixMinus: true})
-	ctx := context.Background()
-	for tick := range muteAt + 6 {
+	audioTicks(t, m, muteAt+6, func(tick int) {
 		if tick == muteAt {
 			m.SetMuted("ann", true)
 		}
-		tt := time.Duration(tick) * audio.FrameDuration
-		m.sync(tt)
-		if err := m.audioTick(ctx, tt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	window := func(frames []codec.EncodedFrame) []int16 {
-		pcm := decodeOpus(t, frames)
-		return pcm[2*(muteAt-1)*audio.FrameSamples : 2*(muteAt+2)*audio.FrameSamples]
-	}
+	})
+	window := func(frames []codec.EncodedFrame) []int16 { return aroundTick(t, frames, muteAt) }
 	if a := goertzel(window(out.minus["bob"]), 0, hz); a < amp/20 {
 		t.Fatalf("bob hears ann's faded frame at %.4f, want it (the test is wrong)", a)
 	}

@@ -20,21 +20,12 @@ func TestShareEndingAsItSoundsLeftOutOfItsOwnersMix(t *testing.T) {
 	m.Add(Participant{ID: "ann", MixMinus: true})
 	m.Add(Participant{ID: "ann-screen", Audio: &quietThenTone{from: leaveAt * audio.FrameDuration, tone: toneSource{hz: hz, amp: amp}}, Owner: "ann"})
 	m.Add(Participant{ID: "bob", Audio: &toneSource{hz: 1060, amp: 0.063}, MixMinus: true})
-	ctx := context.Background()
-	for tick := range leaveAt + 6 {
+	audioTicks(t, m, leaveAt+6, func(tick int) {
 		if tick == leaveAt {
 			m.Remove("ann-screen")
 		}
-		tt := time.Duration(tick) * audio.FrameDuration
-		m.sync(tt)
-		if err := m.audioTick(ctx, tt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	window := func(frames []codec.EncodedFrame) []int16 {
-		pcm := decodeOpus(t, frames)
-		return pcm[2*(leaveAt-1)*audio.FrameSamples : 2*(leaveAt+2)*audio.FrameSamples]
-	}
+	})
+	window := func(frames []codec.EncodedFrame) []int16 { return aroundTick(t, frames, leaveAt) }
 	if a := goertzel(window(out.minus["bob"]), 0, hz); a < amp/20 {
 		t.Fatalf("bob hears the share's last frame at %.4f, want it (the test is wrong)", a)
 	}

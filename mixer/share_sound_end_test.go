@@ -1,7 +1,6 @@
 package mixer
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -22,21 +21,12 @@ func TestShareEndingSilentlyNotTakenOutOfItsOwnersMix(t *testing.T) {
 	m.Add(Participant{ID: "ann", Audio: &toneSource{hz: 440, amp: 0.063}, MixMinus: true})
 	m.Add(Participant{ID: "ann-screen", Audio: &pausingTalker{from: leaveAt * audio.FrameDuration, to: time.Hour, tone: toneSource{hz: hz, amp: amp}}, Owner: "ann"})
 	m.Add(Participant{ID: "bob", Audio: &toneSource{hz: 1060, amp: 0.063}, MixMinus: true})
-	ctx := context.Background()
-	for tick := range leaveAt + 6 {
+	audioTicks(t, m, leaveAt+6, func(tick int) {
 		if tick == leaveAt {
 			m.Remove("ann-screen")
 		}
-		tt := time.Duration(tick) * audio.FrameDuration
-		m.sync(tt)
-		if err := m.audioTick(ctx, tt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	window := func(frames []codec.EncodedFrame) []int16 {
-		pcm := decodeOpus(t, frames)
-		return pcm[2*(leaveAt-1)*audio.FrameSamples : 2*(leaveAt+2)*audio.FrameSamples]
-	}
+	})
+	window := func(frames []codec.EncodedFrame) []int16 { return aroundTick(t, frames, leaveAt) }
 	if a := goertzel(window(out.minus["ann"]), 0, hz); a > amp/300 {
 		t.Errorf("ann hears her share's sound at %.4f as it ends, want none", a)
 	}

@@ -1,12 +1,10 @@
 package mixer
 
 import (
-	"context"
 	"math"
 	"testing"
 	"time"
 
-	"mcu/audio"
 	"mcu/codec"
 )
 
@@ -106,24 +104,13 @@ func TestShareSoundFadesOutOfOthersOnly(t *testing.T) {
 	m.Add(Participant{ID: "ann", Audio: &toneSource{hz: 440, amp: 0.063}, MixMinus: true})
 	m.Add(Participant{ID: "ann-screen", Audio: &toneSource{hz: hz, amp: amp}, Owner: "ann"})
 	m.Add(Participant{ID: "bob", Audio: &toneSource{hz: 1060, amp: 0.063}, MixMinus: true})
-	ctx := context.Background()
 	const leaveAt = 10
-	for tick := range 16 {
+	audioTicks(t, m, 16, func(tick int) {
 		if tick == leaveAt {
 			m.Remove("ann-screen")
 		}
-		tt := time.Duration(tick) * audio.FrameDuration
-		m.sync(tt)
-		if err := m.audioTick(ctx, tt); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// The decoded frames from the one before the leave to two after it
-	// (Opus delays by a few milliseconds).
-	window := func(frames []codec.EncodedFrame) []int16 {
-		pcm := decodeOpus(t, frames)
-		return pcm[2*(leaveAt-1)*audio.FrameSamples : 2*(leaveAt+2)*audio.FrameSamples]
-	}
+	})
+	window := func(frames []codec.EncodedFrame) []int16 { return aroundTick(t, frames, leaveAt) }
 	if a := goertzel(window(out.minus["bob"]), 0, hz); a < amp/10 {
 		t.Fatalf("bob hears the share's last frames at %.4f, want it (the test's window is wrong)", a)
 	}
