@@ -158,38 +158,6 @@ func TestKeyShareExactAndForgotten(t *testing.T) {
 	closeWithin(t, s, 100*time.Millisecond)
 }
 
-// TestBackoffNotLonger: the waits between tries are Backoff then twice
-// it (the README's 1 s and 2 s), not longer: a receiver back after a
-// blip gets the event within them.
-func TestBackoffNotLonger(t *testing.T) {
-	var mu sync.Mutex
-	var at []time.Time
-	rc := &receiver{answer: func(int) int {
-		mu.Lock()
-		at = append(at, time.Now())
-		mu.Unlock()
-		return http.StatusServiceUnavailable
-	}}
-	const backoff = 300 * time.Millisecond
-	s := New(start(t, rc), Options{Attempts: 3, Backoff: backoff})
-	s.Send("r", event{"a", 0})
-	deadline := time.Now().Add(10 * time.Second)
-	for s.Failed() == 0 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	closeWithin(t, s, 5*time.Second)
-	mu.Lock()
-	defer mu.Unlock()
-	if len(at) != 3 {
-		t.Fatalf("%d tries, want 3", len(at))
-	}
-	// 3 backoffs in all; 5 allows for a slow machine, not for 6 (waits
-	// of twice and four times the backoff).
-	if d := at[2].Sub(at[0]); d >= 5*backoff {
-		t.Errorf("three tries over %v, want about %v (%v then %v)", d, 3*backoff, backoff, 2*backoff)
-	}
-}
-
 // TestLongAnswerNotRead: a receiver that answers 2xx with a body without
 // end (a page streamed back) does not hold each post until the timeout:
 // the sender reads a little of it and goes on.
