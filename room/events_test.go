@@ -117,7 +117,7 @@ func TestEventRecordingRefused(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Events = l.add
 	m := testManagerWith(t, cfg)
-	r, err := m.reserve("x", Viewer)
+	r, err := m.reserve("x", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

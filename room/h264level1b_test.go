@@ -21,7 +21,7 @@ func TestLevel1bAboveLevel1(t *testing.T) {
 	}
 
 	m := testManager(t)
-	r, err := m.reserve("lvl1b", Viewer)
+	r, err := m.reserve("lvl1b", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

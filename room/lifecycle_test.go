@@ -63,7 +63,7 @@ func TestJoinsInFlightCountAgainstMaxParticipants(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxParticipants = 1
 	m := testManagerWith(t, cfg)
-	first, err := m.reserve("x", Participant)
+	first, err := m.reserve("x", Participant, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestJoinsInFlightCountAgainstMaxParticipants(t *testing.T) {
 		m.release(first, Participant)
 	}()
 	for _, kind := range []Kind{Participant, Publisher} {
-		if r, err := m.reserve("x", kind); !errors.Is(err, ErrRoomFull) {
+		if r, err := m.reserve("x", kind, false); !errors.Is(err, ErrRoomFull) {
 			t.Errorf("a %s join beside one in flight, one place in the room: %v, want ErrRoomFull", kind, err)
 			if err == nil {
 				m.endJoin(r, kind)
@@ -86,7 +86,7 @@ func TestJoinsInFlightCountAgainstMaxParticipants(t *testing.T) {
 func TestEvictedRoomClosingLeavesTheFreshOne(t *testing.T) {
 	fail := failFirstMixer(t)
 	m := testManager(t)
-	old, err := m.reserve("x", Viewer) // a join in flight holds the room open
+	old, err := m.reserve("x", Viewer, false) // a join in flight holds the room open
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestEvictedRoomClosingLeavesTheFreshOne(t *testing.T) {
 	}()
 	close(fail)
 	waitEvicted(t, m, old)
-	fresh, err := m.reserve("x", Viewer)
+	fresh, err := m.reserve("x", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -162,7 +162,7 @@ func (m *Manager) join(ctx context.Context, roomName, name string, kind Kind, of
 		}
 	}
 	mix, level := mixCodec(d)
-	r, err := m.reserveFor(roomName, kind, owner != nil)
+	r, err := m.reserve(roomName, kind, owner != nil)
 	if err != nil {
 		return nil, "", err
 	}
@@ -435,14 +435,9 @@ func checkFormats(md *sdp.MediaDescription) error {
 // reserve finds or creates the room and holds a place in it for a join
 // (viewers too: the room must not close under a join in flight) and counts
 // the join in m.joins. Undo with unreserve, under the room's lock, and
-// m.joins.Done once the join has ended.
-func (m *Manager) reserve(name string, kind Kind) (*Room, error) {
-	return m.reserveFor(name, kind, false)
-}
-
-// reserveFor is reserve; owned: the join is a share naming its owner, in
-// the room already, which a locked room takes.
-func (m *Manager) reserveFor(name string, kind Kind, owned bool) (*Room, error) {
+// m.joins.Done once the join has ended. owned: the join is a share naming
+// its owner, in the room already, which a locked room takes.
+func (m *Manager) reserve(name string, kind Kind, owned bool) (*Room, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.stopping.Err() != nil {

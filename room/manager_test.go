@@ -215,7 +215,7 @@ func TestJoinInFlightKeepsRoomOpen(t *testing.T) {
 	for _, kind := range []Kind{Viewer, Participant, Publisher} {
 		t.Run(kind.String(), func(t *testing.T) {
 			m := testManager(t)
-			r, err := m.reserve("x", kind)
+			r, err := m.reserve("x", kind, false)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -378,7 +378,7 @@ func TestH264OffersTaken(t *testing.T) {
 // add to a WaitGroup already waited on).
 func TestTrackAfterCloseIsIgnored(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("x", Publisher)
+	r, err := m.reserve("x", Publisher, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -429,7 +429,7 @@ func TestRoomWhoseMixerFailsCloses(t *testing.T) {
 	if st := viewer.pc.ConnectionState(); st != webrtc.PeerConnectionStateClosed {
 		t.Errorf("the viewer's peer connection is %v, want closed", st)
 	}
-	fresh, err := m.reserve("x", Viewer)
+	fresh, err := m.reserve("x", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -698,28 +698,28 @@ func TestViewersLimited(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.MaxViewers = 2
 	m := testManagerWith(t, cfg)
-	person, err := m.reserve("x", Participant)
+	person, err := m.reserve("x", Participant, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var held []*Room
 	for i := range 2 {
-		r, err := m.reserve("x", Viewer)
+		r, err := m.reserve("x", Viewer, false)
 		if err != nil {
 			t.Fatalf("viewer %d beside a person joining: %v", i+1, err)
 		}
 		held = append(held, r)
 	}
-	if _, err := m.reserve("x", Viewer); !errors.Is(err, ErrNoMoreViewers) || !errors.Is(err, ErrRoomFull) {
+	if _, err := m.reserve("x", Viewer, false); !errors.Is(err, ErrNoMoreViewers) || !errors.Is(err, ErrRoomFull) {
 		t.Errorf("a third viewer: %v, want ErrNoMoreViewers (a full room)", err)
 	}
-	r, err := m.reserve("x", Participant)
+	r, err := m.reserve("x", Participant, false)
 	if err != nil {
 		t.Fatalf("a participant beside two viewers: %v", err)
 	}
 	m.endJoin(r, Participant)
 	m.endJoin(held[0], Viewer)
-	if r, err := m.reserve("x", Viewer); err != nil {
+	if r, err := m.reserve("x", Viewer, false); err != nil {
 		t.Errorf("a viewer after one left: %v", err)
 	} else {
 		m.endJoin(r, Viewer)
@@ -729,7 +729,7 @@ func TestViewersLimited(t *testing.T) {
 
 	cfg.MaxViewers = 0
 	none := testManagerWith(t, cfg)
-	if _, err := none.reserve("y", Viewer); !errors.Is(err, ErrNoMoreViewers) {
+	if _, err := none.reserve("y", Viewer, false); !errors.Is(err, ErrNoMoreViewers) {
 		t.Errorf("a viewer with a limit of 0: %v, want ErrNoMoreViewers", err)
 	}
 	if rooms, _, _ := none.Counts(); rooms != 0 {

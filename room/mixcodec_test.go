@@ -151,7 +151,7 @@ func TestH264MixFormatChosen(t *testing.T) {
 // closed; a session closed before it is counted is not counted.
 func TestH264ReceiversCounted(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("count", Viewer)
+	r, err := m.reserve("count", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestH264ReceiversCounted(t *testing.T) {
 // the next lowest, then no level (a receiver that said none).
 func TestH264ReceiversLevel(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("levels", Viewer)
+	r, err := m.reserve("levels", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 // recording; the others are refused ErrRecording.
 func TestConcurrentStarts(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("many", Viewer)
+	r, err := m.reserve("many", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func TestConcurrentStarts(t *testing.T) {
 // state read meanwhile, each give a file of its own, all finalized.
 func TestStartStopStart(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("flip", Viewer)
+	r, err := m.reserve("flip", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestStartStopStart(t *testing.T) {
 func TestReopenedRoomRecordsBesideTheClosing(t *testing.T) {
 	m := testManager(t)
 	_, older, _, gate := leaveRecording(t, m, "again")
-	fresh, err := m.reserve("again", Viewer)
+	fresh, err := m.reserve("again", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +135,7 @@ func TestStartUnderMinFree(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.RecordMinFree = 1 << 62
 	m := testManagerWith(t, cfg)
-	r, err := m.reserve("full", Viewer)
+	r, err := m.reserve("full", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func within(t *testing.T, what string, fn func()) {
 func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 	m := testManager(t)
 	entered, release := blockRecorder(t)
-	r, err := m.reserve("slow", Viewer)
+	r, err := m.reserve("slow", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRecordingFileCreatedOutsideTheLock(t *testing.T) {
 func TestRoomClosesDuringRecordingStart(t *testing.T) {
 	m := testManager(t)
 	entered, release := blockRecorder(t)
-	r, err := m.reserve("closing", Viewer)
+	r, err := m.reserve("closing", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestRoomClosesDuringRecordingStart(t *testing.T) {
 // broken, and answer as if all were well.
 func TestStopRightAfterStart(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("quick", Viewer)
+	r, err := m.reserve("quick", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func TestStopRightAfterStart(t *testing.T) {
 func TestStopDuringRecordingStart(t *testing.T) {
 	m := testManager(t)
 	entered, release := blockRecorder(t)
-	r, err := m.reserve("stop", Viewer)
+	r, err := m.reserve("stop", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func stopOfARoomClosingOnItsOwn(t *testing.T, reopened bool) {
 	m := testManager(t)
 	r, path, entered, gate := leaveRecording(t, m, "leaving")
 	if reopened {
-		fresh, err := m.reserve("leaving", Viewer)
+		fresh, err := m.reserve("leaving", Viewer, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -437,7 +437,7 @@ func TestStopOfAnOlderRecordingLeavesTheNewer(t *testing.T) {
 // file holds a keyframe.
 func recordingRoom(t *testing.T, m *Manager, name string) (*Room, string) {
 	t.Helper()
-	r, err := m.reserve(name, Viewer)
+	r, err := m.reserve(name, Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -470,7 +470,7 @@ func waitCluster(t *testing.T, path string) {
 // ended).
 func TestStaleStopLeavesANewerRecording(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("stale", Viewer)
+	r, err := m.reserve("stale", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -516,7 +516,7 @@ func TestStaleStopLeavesANewerRecording(t *testing.T) {
 // waited 2 s, and then found the close had taken the recording: 409).
 func TestStopDuringTheCloseOfAnEmptyRecording(t *testing.T) {
 	m := testManager(t)
-	r, err := m.reserve("closing", Viewer)
+	r, err := m.reserve("closing", Viewer, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,7 +132,7 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 	const hold = time.Minute
 	m := testManagerWith(t, DefaultConfig())
 	m.strain.hold = hold
-	open, err := m.reserve("x", Participant)
+	open, err := m.reserve("x", Participant, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 		room string
 		kind Kind
 	}{{"x", Participant}, {"x", Publisher}, {"y", Participant}, {"y", Viewer}} {
-		_, err := m.reserve(c.room, c.kind)
+		_, err := m.reserve(c.room, c.kind, false)
 		var oe *OverloadError
 		if !errors.Is(err, ErrOverloaded) || !errors.As(err, &oe) {
 			t.Errorf("%v joining room %s while strained: %v, want ErrOverloaded", c.kind, c.room, err)
@@ -154,7 +154,7 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 	if rooms, _, _ := m.Counts(); rooms != 1 {
 		t.Errorf("%d rooms open after joins refused, want the 1 open before", rooms)
 	}
-	viewer, err := m.reserve("x", Viewer)
+	viewer, err := m.reserve("x", Viewer, false)
 	if err != nil {
 		t.Errorf("a viewer of an open room refused while strained: %v", err)
 	} else {
@@ -168,7 +168,7 @@ func TestOverloadRefusesSendersAndRooms(t *testing.T) {
 		t.Error("still refusing once the hold is over")
 	}
 	for _, room := range []string{"x", "y"} {
-		r, err := m.reserve(room, Participant)
+		r, err := m.reserve(room, Participant, false)
 		if err != nil {
 			t.Errorf("a participant joining room %s once the hold is over: %v", room, err)
 			continue
@@ -266,7 +266,7 @@ func TestDecoderBehindRefusesJoins(t *testing.T) {
 	if refusing, _, behind := m.Overload(); !refusing || behind != 1 {
 		t.Errorf("after a frame dropped behind: refusing %v, %d behind; want true and 1", refusing, behind)
 	}
-	if _, err := m.reserve("x", Participant); !errors.Is(err, ErrOverloaded) {
+	if _, err := m.reserve("x", Participant, false); !errors.Is(err, ErrOverloaded) {
 		t.Errorf("a participant joining after a decoder fell behind: %v, want ErrOverloaded", err)
 	}
 }
