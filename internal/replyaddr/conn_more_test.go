@@ -261,22 +261,8 @@ func stunMsg(typ uint16, id byte) []byte {
 func TestChecksToTwoAddresses(t *testing.T) {
 	loop4, eth4 := netip.MustParseAddr("127.0.0.1"), hostAddr(t, false)
 	_, c := listen(t, "udp")
-	port := uint16(c.LocalAddr().(*net.UDPAddr).Port)
-	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
+	client, port, read := checkingPeer(t, c)
 	buf := make([]byte, 64)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	client.SetReadDeadline(time.Now().Add(5 * time.Second))
-	read := func() netip.AddrPort {
-		_, from, err := c.ReadFromAddrPort(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return from
-	}
 	client.WriteToUDPAddrPort(stunMsg(0x0001, 1), netip.AddrPortFrom(loop4, port))
 	client.WriteToUDPAddrPort(stunMsg(0x0001, 2), netip.AddrPortFrom(eth4, port))
 	read()
@@ -308,6 +294,30 @@ func TestChecksToTwoAddresses(t *testing.T) {
 		if src.Addr().Unmap() != want {
 			t.Errorf("packet starting %d came from %v, want %v", buf[:n][0], src.Addr(), want)
 		}
+	}
+}
+
+// checkingPeer is a peer on 127.0.0.1 that writes to c, at port, by
+// either of the server's addresses; read returns whom the next packet c
+// reads came from. Both sockets give up after 5 s.
+func checkingPeer(t *testing.T, c *Conn) (client *net.UDPConn, port uint16, read func() netip.AddrPort) {
+	t.Helper()
+	port = uint16(c.LocalAddr().(*net.UDPAddr).Port)
+	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	client.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 64)
+	return client, port, func() netip.AddrPort {
+		t.Helper()
+		_, from, err := c.ReadFromAddrPort(buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return from
 	}
 }
 

@@ -1,7 +1,6 @@
 package replyaddr
 
 import (
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -57,23 +56,7 @@ func TestPeerRememberedForAMinute(t *testing.T) {
 func TestCheckErrorFromAddressChecked(t *testing.T) {
 	loop4, eth4 := netip.MustParseAddr("127.0.0.1"), hostAddr(t, false)
 	_, c := listen(t, "udp")
-	port := uint16(c.LocalAddr().(*net.UDPAddr).Port)
-	client, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	buf := make([]byte, 64)
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	client.SetReadDeadline(time.Now().Add(5 * time.Second))
-	read := func() netip.AddrPort {
-		t.Helper()
-		_, from, err := c.ReadFromAddrPort(buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return from
-	}
+	client, port, read := checkingPeer(t, c)
 	dtls := append([]byte{22, 0xfe, 0xfd}, make([]byte, 30)...)
 	client.WriteToUDPAddrPort(dtls, netip.AddrPortFrom(loop4, port)) // its media: to 127.0.0.1
 	from := read()
@@ -82,7 +65,7 @@ func TestCheckErrorFromAddressChecked(t *testing.T) {
 	if _, err := c.WriteToAddrPort(stunMsg(0x0111, 7), from); err != nil {
 		t.Fatal(err)
 	}
-	_, src, err := client.ReadFromUDPAddrPort(buf)
+	_, src, err := client.ReadFromUDPAddrPort(make([]byte, 64))
 	if err != nil {
 		t.Fatal(err)
 	}
